@@ -1,0 +1,517 @@
+"""The whole Jaring stack on one machine, with one command.
+
+    python -m deploy.local.stack up       # Kafka, PostgreSQL, stand-ins, services; idempotent
+    python -m deploy.local.stack status   # exit code 1 if anything is down
+    python -m deploy.local.stack logs claims -f
+    python -m deploy.local.stack down
+
+Run from the repository root. State lives in <repo>/.jaring/ (or $JARING_STATE_DIR).
+Set KAFKA_BOOTSTRAP_SERVERS or DATABASE_URL to use an existing Kafka or database instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from deploy.local.kafka import KAFKA_VERSION, KafkaError, KafkaNode, resolve_kafka_jars, wait_for_kafka
+from deploy.local.postgres import PostgresError, PostgresNode, external_database_url
+from deploy.local.processes import (
+    cmdline, pid_alive, processes_with_env, read_pid, start_process, stop_process_group, tail, write_pid,
+)
+
+try:
+    from shared.auth import issue_token
+except ModuleNotFoundError as missing:
+    if missing.name not in ("shared.auth", "shared"):
+        raise
+
+    # TODO(auth): drop this stand-in once shared/auth.py exists; it only keeps the agreed signature.
+    def issue_token(secret: str, subject: str, role: str, ttl_seconds: int = 30 * 24 * 3600) -> str:
+        import jwt
+
+        now = int(time.time())
+        claims = {"sub": subject, "role": role, "iat": now, "exp": now + ttl_seconds}
+        return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class Proc:
+    """A Python process the stack runs: `python -m <module> <args>`.
+    `stage` orders start-up: "extra" processes (stand-ins) start and answer before any "service".
+    `health`: "http" = GET /health answers 200 {"status": "ready"}; "tcp" = the port accepts a connection.
+    `args` may use {port} and {state} (the state dir)."""
+
+    name: str
+    module: str
+    port_env: str
+    default_port: int
+    stage: str = "service"
+    health: str = "http"
+    args: tuple[str, ...] = ()
+
+    @property
+    def host_env(self) -> str:
+        return self.port_env.removesuffix("_PORT") + "_HOST"
+
+
+# Everything the stack starts besides Kafka and PostgreSQL, in start order. Add a line to add a process.
+PROCESSES: tuple[Proc, ...] = (
+    Proc("smtp_sink", "deploy.local.standins.smtp_sink", "SMTP_SINK_PORT", 8025, stage="extra", health="tcp",
+         args=("--port", "{port}", "--dir", "{state}/mail")),
+    Proc("provider", "deploy.local.standins.provider", "PROVIDER_PORT", 8104, stage="extra", health="tcp",
+         args=("--port", "{port}", "--dir", "{state}/provider")),
+    Proc("enrollment", "services.enrollment", "ENROLLMENT_HTTP_PORT", 8101),
+    Proc("claims", "services.claims", "CLAIMS_HTTP_PORT", 8102),
+    Proc("notifications", "services.notifications", "NOTIFICATIONS_HTTP_PORT", 8103),
+    # Proc("console", "services.console", "CONSOLE_HTTP_PORT", 8100),
+)
+ROLES = ("officer", "supervisor", "operator")
+HOST = "127.0.0.1"
+READY_DEADLINE_S = 90.0
+KAFKA_DEADLINE_S = 60.0
+STOP_TIMEOUT_S = 30.0
+REPO = Path(__file__).resolve().parents[2]
+MARKER = "JARING_STACK"  # set in every process the stack starts, so `down` can find strays
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Run the whole Jaring stack on this machine: up, status, logs, down.")
+console = Console()
+
+
+class StackError(Exception):
+    pass
+
+
+# --- where things are ---------------------------------------------------------
+def _port(env: str, default: int) -> int:
+    return int(os.environ.get(env) or default)
+
+
+@dataclass(frozen=True)
+class Layout:
+    state: Path
+
+    @classmethod
+    def load(cls) -> "Layout":
+        return cls(Path(os.environ.get("JARING_STATE_DIR") or REPO / ".jaring").resolve())
+
+    def log(self, name: str) -> Path:
+        return self.state / "logs" / f"{name}.log"
+
+    def pid_file(self, name: str) -> Path:
+        return self.state / "run" / f"{name}.pid"
+
+    def token(self, role: str) -> Path:
+        return self.state / "tokens" / f"{role}.token"
+
+    def kafka(self) -> KafkaNode:
+        return KafkaNode(self.state / "kafka" / "data", _port("KAFKA_PORT", 9092),
+                         _port("KAFKA_CONTROLLER_PORT", 9093), self.state / "kafka" / "libs")
+
+    def postgres(self) -> PostgresNode:
+        return PostgresNode(self.state / "pg" / "data", _port("PG_PORT", 5433), HOST)
+
+    def bootstrap(self) -> str:
+        return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or self.kafka().bootstrap_servers
+
+    def database_url(self) -> str:
+        return external_database_url() or self.postgres().url("jaring")
+
+
+def _ours(pid: int | None, needle: str) -> bool:
+    """True if `pid` is alive and its command line mentions `needle` (guards against pid reuse)."""
+    return pid is not None and pid_alive(pid) and needle in " ".join(cmdline(pid))
+
+
+def _port_in_use(port: int, host: str = HOST) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def _failure(what: str, log: Path) -> StackError:
+    return StackError(f"{what}\nlog: {log}\n--- last 20 lines ---\n{tail(log, 20)}")
+
+
+# --- health checks ------------------------------------------------------------
+async def _tcp_ok(port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 1.0)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
+async def _http_ok(port: int) -> bool:
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            resp = await client.get(f"http://{HOST}:{port}/health")
+        return resp.status_code == 200 and resp.json().get("status") == "ready"
+    except Exception:  # noqa: BLE001 - anything but a ready answer is "not healthy"
+        return False
+
+
+async def _healthy(proc: Proc) -> bool:
+    port = _port(proc.port_env, proc.default_port)
+    return await (_http_ok(port) if proc.health == "http" else _tcp_ok(port))
+
+
+async def _kafka_ok(bootstrap: str) -> bool:
+    try:
+        await wait_for_kafka(bootstrap, timeout=3)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+async def _pg_ok(url: str) -> bool:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=3)
+        try:
+            return await conn.fetchval("SELECT 1") == 1
+        finally:
+            await conn.close()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --- up -------------------------------------------------------------------------
+def _done(msg: str, started: float | None = None) -> None:
+    took = f" [dim]({time.monotonic() - started:.1f} s)[/]" if started is not None else ""
+    console.print(f"[green]✓[/] {msg}{took}")
+
+
+async def _up_kafka(lay: Layout) -> None:
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        t = time.monotonic()
+        with console.status(f"checking Kafka at {external}…"):
+            await wait_for_kafka(external, timeout=30)
+        return _done(f"Kafka (external) answers at {external}", t)
+    node, pid_file, log = lay.kafka(), lay.pid_file("kafka"), lay.log("kafka")
+    pid = read_pid(pid_file)
+    if _ours(pid, str(node.config_file)):
+        with console.status("Kafka is running; checking it answers…"):
+            await wait_for_kafka(node.bootstrap_servers, KAFKA_DEADLINE_S, log_file=log, pid=pid)
+        return _done(f"Kafka already running at {node.bootstrap_servers} (pid {pid})")
+    pid_file.unlink(missing_ok=True)
+    for port in (node.port, node.controller_port):
+        if _port_in_use(port):
+            raise StackError(f"port {port} is taken by a process this stack did not start; stop it, or set "
+                             "KAFKA_PORT / KAFKA_CONTROLLER_PORT, or KAFKA_BOOTSTRAP_SERVERS to use that Kafka")
+    node.libs = resolve_kafka_jars(node.libs.parent, progress=lambda m: console.print(f"  {m}"))
+    t = time.monotonic()
+    with console.status(f"starting Kafka {KAFKA_VERSION} on {node.bootstrap_servers}…"):
+        if node.format():
+            console.print(f"  formatted Kafka storage in {node.log_dir}")
+        proc = node.start(log)
+        write_pid(pid_file, proc.pid)
+        try:
+            await node.wait_ready(KAFKA_DEADLINE_S)
+        except Exception as err:
+            raise StackError(f"Kafka did not come up: {err}") from err
+    _done(f"Kafka ready at {node.bootstrap_servers} (pid {proc.pid})", t)
+
+
+async def _up_postgres(lay: Layout) -> None:
+    external = external_database_url()
+    if external:
+        t = time.monotonic()
+        with console.status("checking DATABASE_URL…"):
+            if not await _pg_ok(external):
+                raise StackError("DATABASE_URL is set but SELECT 1 fails against it")
+        return _done("PostgreSQL (external, DATABASE_URL) answers", t)
+    node, pid_file, log = lay.postgres(), lay.pid_file("postgres"), lay.log("postgres")
+    node.log_file = log
+    if node.is_running():
+        write_pid(pid_file, node.pid())
+        with console.status("PostgreSQL is running; checking it answers…"):
+            await node.wait_ready(30)
+        await node.ensure_database("jaring")
+        return _done(f"PostgreSQL already running on {HOST}:{node.port} (pid {node.pid()})")
+    pid_file.unlink(missing_ok=True)
+    if _port_in_use(node.port):
+        raise StackError(f"port {node.port} is taken by a process this stack did not start; "
+                         "stop it, or set PG_PORT, or DATABASE_URL to use that database")
+    t = time.monotonic()
+    with console.status(f"starting PostgreSQL on {HOST}:{node.port}…"):
+        try:
+            if node.init():
+                console.print(f"  initialised a new cluster in {node.data_dir}")
+            write_pid(pid_file, node.start(log))
+            await node.wait_ready(30)
+            if await node.ensure_database("jaring"):
+                console.print("  created database jaring")
+        except (PostgresError, TimeoutError) as err:  # both already carry the server log's tail
+            raise StackError(f"PostgreSQL did not come up: {err}") from err
+    _done(f"PostgreSQL ready on {HOST}:{node.port} (pid {node.pid()})", t)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), 0o600)
+        f.write(text)
+
+
+def _auth_secret(lay: Layout) -> str:
+    if os.environ.get("JARING_AUTH_SECRET"):
+        return os.environ["JARING_AUTH_SECRET"]
+    path = lay.state / "auth" / "secret"
+    if not path.exists():
+        _write_private(path, secrets.token_urlsafe(48) + "\n")
+    return path.read_text().strip()
+
+
+def _write_tokens(lay: Layout, secret: str) -> None:
+    for role in ROLES:
+        _write_private(lay.token(role), issue_token(secret, f"local-{role}", role) + "\n")
+    _done(f"tokens for {', '.join(ROLES)} in {lay.state / 'tokens'}")
+
+
+def _child_env(lay: Layout, secret: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        KAFKA_BOOTSTRAP_SERVERS=lay.bootstrap(),
+        DATABASE_URL=lay.database_url(),
+        JARING_AUTH_SECRET=secret,
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
+        **{MARKER: str(lay.state)},
+    )
+    for p in PROCESSES:  # every process learns every address, e.g. notifications finds the SMTP sink
+        env[p.host_env] = HOST
+        env[p.port_env] = str(_port(p.port_env, p.default_port))
+    return env
+
+
+def _start_proc(lay: Layout, proc: Proc, env: dict[str, str]) -> bool:
+    """Start `proc` unless it already runs. Returns True if it was started now."""
+    pid_file = lay.pid_file(proc.name)
+    if _ours(read_pid(pid_file), proc.module):
+        return False
+    pid_file.unlink(missing_ok=True)
+    port = _port(proc.port_env, proc.default_port)
+    if _port_in_use(port):
+        raise StackError(f"{proc.name}: port {port} is taken by a process this stack did not start; "
+                         f"stop it or set {proc.port_env}")
+    args = [a.format(port=port, state=lay.state) for a in proc.args]
+    p = start_process([sys.executable, "-m", proc.module, *args], lay.log(proc.name), env=env, cwd=REPO)
+    write_pid(pid_file, p.pid)
+    return True
+
+
+async def _wait_proc(lay: Layout, proc: Proc, started: bool) -> None:
+    loop = asyncio.get_running_loop()
+    t, deadline = time.monotonic(), loop.time() + READY_DEADLINE_S
+    pid, port = read_pid(lay.pid_file(proc.name)), _port(proc.port_env, proc.default_port)
+    check = "GET /health → ready" if proc.health == "http" else "a TCP connection"
+    while not await _healthy(proc):
+        if not pid_alive(pid):
+            raise _failure(f"{proc.name} (python -m {proc.module}) exited before answering {check}",
+                           lay.log(proc.name))
+        if loop.time() > deadline:
+            raise _failure(f"{proc.name} did not answer {check} on port {port} within {READY_DEADLINE_S:.0f} s",
+                           lay.log(proc.name))
+        await asyncio.sleep(0.3)
+    url = f"http://{HOST}:{port}" if proc.health == "http" else f"{HOST}:{port}"
+    _done(f"{proc.name} ready at {url} (pid {pid})" if started else
+          f"{proc.name} already running at {url} (pid {pid})", t if started else None)
+
+
+async def _up_stage(lay: Layout, stage: str, env: dict[str, str]) -> None:
+    procs = [p for p in PROCESSES if p.stage == stage]
+    if not procs:
+        return
+    started = {p.name: _start_proc(lay, p, env) for p in procs}
+    with console.status(f"waiting for {', '.join(p.name for p in procs)}…"):
+        results = await asyncio.gather(*(_wait_proc(lay, p, started[p.name]) for p in procs),
+                                       return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise StackError("\n\n".join(str(e) for e in errors))
+
+
+def _summary(lay: Layout) -> None:
+    table = Table(title="Jaring is up", show_header=True, header_style="bold")
+    table.add_column("what")
+    table.add_column("where")
+    for p in PROCESSES:
+        port = _port(p.port_env, p.default_port)
+        if p.health == "http":
+            table.add_row(p.name, f"http://{HOST}:{port}  (docs: http://{HOST}:{port}/docs)")
+        else:
+            table.add_row(p.name, f"{HOST}:{port}")
+    table.add_row("Kafka bootstrap", lay.bootstrap())
+    table.add_row("DATABASE_URL", lay.database_url())
+    table.add_row("tokens", f"{lay.state / 'tokens'}/<{'|'.join(ROLES)}>.token  (Authorization: Bearer …)")
+    table.add_row("logs", f"{lay.state / 'logs'}  (python -m deploy.local.stack logs NAME -f)")
+    console.print(table)
+
+
+async def _up(lay: Layout) -> None:
+    for sub in ("logs", "run"):
+        (lay.state / sub).mkdir(parents=True, exist_ok=True)
+    await _up_kafka(lay)
+    await _up_postgres(lay)
+    secret = _auth_secret(lay)
+    _write_tokens(lay, secret)
+    env = _child_env(lay, secret)
+    await _up_stage(lay, "extra", env)
+    await _up_stage(lay, "service", env)
+    _summary(lay)
+
+
+@app.command()
+def up() -> None:
+    """Start whatever is not running yet and wait until each part answers."""
+    lay = Layout.load()
+    t = time.monotonic()
+    try:
+        asyncio.run(_up(lay))
+    except (StackError, KafkaError, PostgresError, TimeoutError) as err:
+        console.print("[bold red]✗ stack is not up[/]")
+        console.print(str(err), markup=False, highlight=False)
+        console.print("[dim]fix it and run `up` again (running parts are left alone), or `down`.[/]")
+        raise typer.Exit(1)
+    console.print(f"[dim]up in {time.monotonic() - t:.1f} s[/]")
+
+
+# --- down -----------------------------------------------------------------------
+def _stop(name: str, pid_file: Path, needle: str) -> None:
+    pid = read_pid(pid_file)
+    if _ours(pid, needle):
+        t = time.monotonic()
+        with console.status(f"stopping {name} (pid {pid})…"):
+            killed = stop_process_group(pid, STOP_TIMEOUT_S)
+        _done(f"{name} {'killed after SIGTERM timeout' if killed else 'stopped'}", t)
+    pid_file.unlink(missing_ok=True)
+
+
+def _strays(lay: Layout) -> list[int]:
+    """Processes this stack started that no pid file accounts for any more: the marked ones,
+    and JVMs / postgres servers whose command line points into the state dir."""
+    found = set(processes_with_env(MARKER, str(lay.state)))
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            argv = cmdline(int(entry.name))
+            if argv and Path(argv[0]).name in ("java", "postgres") and str(lay.state) in " ".join(argv):
+                found.add(int(entry.name))
+    return sorted(pid for pid in found if pid_alive(pid))
+
+
+@app.command()
+def down() -> None:
+    """Stop services, stand-ins, Kafka and PostgreSQL; leave no process behind."""
+    lay = Layout.load()
+    for p in reversed(PROCESSES):
+        _stop(p.name, lay.pid_file(p.name), p.module)
+    kafka = lay.kafka()
+    _stop("Kafka", lay.pid_file("kafka"), str(kafka.config_file))
+    pg = lay.postgres()
+    t = time.monotonic()
+    with console.status("stopping PostgreSQL…"):
+        was_running = pg.stop(STOP_TIMEOUT_S)
+    if was_running:
+        _done("PostgreSQL stopped", t)
+    lay.pid_file("postgres").unlink(missing_ok=True)
+    for pid in _strays(lay):
+        console.print(f"[yellow]![/] stopping stray process {pid}: {' '.join(cmdline(pid))[:120]}")
+        stop_process_group(pid, 10)
+    console.print("[dim]stack is down[/]")
+
+
+# --- status ---------------------------------------------------------------------
+async def _status_rows(lay: Layout) -> list[tuple[str, str, bool, bool, str, str, str]]:
+    """(component, kind, running, healthy, pid, address, log)."""
+    rows = []
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if bootstrap:
+        ok = await _kafka_ok(bootstrap)
+        rows.append(("kafka", "external", ok, ok, "-", bootstrap, "-"))
+    else:
+        node = lay.kafka()
+        pid = read_pid(lay.pid_file("kafka"))
+        running = _ours(pid, str(node.config_file))
+        ok = running and await _kafka_ok(node.bootstrap_servers)
+        rows.append(("kafka", "local", running, ok, str(pid) if running else "-", node.bootstrap_servers,
+                     str(lay.log("kafka"))))
+    db = external_database_url()
+    if db:
+        ok = await _pg_ok(db)
+        rows.append(("postgres", "external", ok, ok, "-", "DATABASE_URL", "-"))
+    else:
+        pg = lay.postgres()
+        pid = pg.pid()
+        ok = pid is not None and await _pg_ok(pg.url("postgres"))
+        rows.append(("postgres", "local", pid is not None, ok, str(pid or "-"), f"{HOST}:{pg.port}",
+                     str(lay.log("postgres"))))
+    for p in PROCESSES:
+        pid = read_pid(lay.pid_file(p.name))
+        running = _ours(pid, p.module)
+        port = _port(p.port_env, p.default_port)
+        ok = running and await _healthy(p)
+        rows.append((p.name, p.stage, running, ok, str(pid) if running else "-", f"{HOST}:{port}",
+                     str(lay.log(p.name))))
+    return rows
+
+
+@app.command()
+def status() -> None:
+    """Show each component: running? healthy? pid, address, log. Exit code 1 if anything is down."""
+    lay = Layout.load()
+    rows = asyncio.run(_status_rows(lay))
+    table = Table(show_header=True, header_style="bold")
+    for col in ("component", "kind", "running", "healthy", "pid", "address", "log"):
+        table.add_column(col)
+    yes_no = lambda b: "[green]yes[/]" if b else "[red]no[/]"  # noqa: E731
+    for name, kind, running, ok, pid, addr, log in rows:
+        table.add_row(name, kind, yes_no(running), yes_no(ok), pid, addr, log)
+    console.print(table)
+    if not all(ok for _, _, _, ok, *_ in rows):
+        raise typer.Exit(1)
+
+
+# --- logs -----------------------------------------------------------------------
+@app.command()
+def logs(
+    name: Optional[str] = typer.Argument(None, help="kafka, postgres, maven or a process name; all when omitted"),
+    follow: bool = typer.Option(False, "-f", "--follow", help="keep printing new lines"),
+    lines: int = typer.Option(50, "-n", "--lines", help="how many lines to show first"),
+) -> None:
+    """Tail the logs of one component, or of all of them."""
+    lay = Layout.load()
+    known = {"kafka": lay.log("kafka"), "postgres": lay.log("postgres"),
+             "maven": lay.state / "kafka" / "maven.log", **{p.name: lay.log(p.name) for p in PROCESSES}}
+    if name is not None and name not in known:
+        console.print(f"[red]unknown component {name!r}[/]; one of: {', '.join(known)}")
+        raise typer.Exit(2)
+    files = [known[name]] if name else [f for f in known.values() if f.exists()]
+    if not files or (name and not files[0].exists() and not follow):
+        console.print(f"[yellow]no log yet[/] ({files[0] if files else lay.state / 'logs'})")
+        raise typer.Exit(1)
+    sys.stdout.flush()
+    os.execvp("tail", ["tail", "-n", str(lines), *(["-F"] if follow else []), *map(str, files)])
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Claims service: files JKK and JKM claims, verifies them, decides and records payouts."""

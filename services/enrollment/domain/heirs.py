@@ -1,0 +1,143 @@
+"""Heirs (ahli waris): who receives JKM and JKK death benefits, and in what order.
+
+PP 44/2015 art. 37(5) (JKK) and art. 40(2) (JKM) rank heirs:
+  (1) widow, widower or child;
+  (2) failing them, blood relatives in the direct line up or down to the second
+      degree: parents, then grandchildren, then grandparents;
+  (3) siblings; (4) parents-in-law;
+  (5) whoever the participant named in a will (a notarial deed).
+Group (2) is itself ordered, which makes seven ranks here. The first rank present
+is paid; the rank is always derived from the relationship, never taken from the
+caller, so a request cannot move an heir up the order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from services.enrollment.domain.phone import normalize_phone
+from shared.errors import FieldError, RuleViolation
+
+# Ranks of PP 44/2015 art. 37(5) and 40(2), in the order of the module doc.
+PRECEDENCE: dict[str, int] = {
+    "spouse": 1,          # janda / duda
+    "child": 1,           # anak
+    "parent": 2,          # orang tua
+    "grandchild": 3,      # cucu
+    "grandparent": 4,     # kakek / nenek
+    "sibling": 5,         # saudara kandung
+    "parent_in_law": 6,   # mertua
+    "named_in_will": 7,   # pihak yang ditunjuk dalam wasiat (akta notaris)
+}
+RELATIONSHIPS: tuple[str, ...] = tuple(PRECEDENCE)
+LANGUAGES: tuple[str, ...] = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+# Basic shape only (something@domain.tld, no spaces): whether a mailbox exists is
+# learnt by sending to it, not by a stricter pattern.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+Language = Literal["id", "en"]
+
+
+@dataclass(frozen=True)
+class Heir:
+    full_name: str
+    relationship: str
+    phone: str | None  # E.164
+    email: str | None
+    language: Language
+    precedence: int
+
+
+def validate_heirs(raw_heirs: Sequence[Mapping[str, Any]]) -> list[Heir]:
+    """The heirs as Jaring stores them; raises one RuleViolation naming every broken
+    field as ("heirs", index, field).
+
+    An empty list is allowed: the regulation foresees a participant with no heir (the
+    funeral cost then goes to whoever handled the burial), and a worker should not be
+    kept out of protection for lack of one. Several spouses are allowed too: a
+    polygamous marriage can be lawful (UU 1/1974 art. 3-5), and every widow is a
+    rank-1 heir. A "precedence" key in the input is ignored (see module doc).
+    """
+    if isinstance(raw_heirs, (str, bytes, Mapping)) or not isinstance(raw_heirs, Sequence):
+        raise RuleViolation([FieldError(("heirs",), "heirs_format", "heirs_format: heirs is a list")])
+    heirs: list[Heir] = []
+    errors: list[FieldError] = []
+    for index, raw in enumerate(raw_heirs):
+        heir, heir_errors = _validate_heir(index, raw)
+        errors.extend(heir_errors)
+        if heir is not None:
+            heirs.append(heir)
+    if errors:
+        raise RuleViolation(errors)
+    return heirs
+
+
+def _validate_heir(index: int, raw: object) -> tuple[Heir | None, list[FieldError]]:
+    def loc(name: str) -> tuple[str | int, ...]:
+        return ("heirs", index, name)
+
+    if not isinstance(raw, Mapping):
+        return None, [FieldError(("heirs", index), "heir_format", "heir_format: each heir is an object")]
+    errors: list[FieldError] = []
+
+    full_name = raw.get("full_name")
+    if not isinstance(full_name, str) or not full_name.strip():
+        errors.append(FieldError(loc("full_name"), "full_name_required",
+                                 "full_name_required: give the heir's full name as on the KTP or KK"))
+
+    relationship = raw.get("relationship")
+    if relationship not in PRECEDENCE:
+        errors.append(FieldError(
+            loc("relationship"), "heir_relationship_unknown",
+            f"heir_relationship_unknown: relationship must be one of {', '.join(RELATIONSHIPS)}",
+        ))
+
+    phone = _blank_to_none(raw.get("phone"))
+    email = _blank_to_none(raw.get("email"))
+    if phone is None and email is None:
+        # Heirs are told of the claim, the decision and the payout; without a way to
+        # reach them those messages go nowhere.
+        errors.append(FieldError(
+            ("heirs", index), "heir_contact_missing",
+            "heir_contact_missing: each heir needs a mobile phone or an email address "
+            "so Jaring can tell them about a claim",
+        ))
+    if phone is not None:
+        try:
+            phone = normalize_phone(phone, loc("phone"))
+        except RuleViolation as violation:
+            errors.extend(violation.errors)
+    if email is not None:
+        email = email.strip() if isinstance(email, str) else email
+        if not isinstance(email, str) or not _EMAIL.match(email):
+            errors.append(FieldError(loc("email"), "email_invalid",
+                                     "email_invalid: give an email address such as nama@contoh.id"))
+
+    language = raw.get("language") or DEFAULT_LANGUAGE
+    if language not in LANGUAGES:
+        errors.append(FieldError(
+            loc("language"), "heir_language_unknown",
+            "heir_language_unknown: messages are sent in 'id' (Bahasa Indonesia) or 'en' (English)",
+        ))
+
+    if errors:
+        return None, errors
+    return Heir(
+        full_name=" ".join(full_name.split()),
+        relationship=relationship,
+        phone=phone,
+        email=email,
+        language=language,
+        precedence=PRECEDENCE[relationship],
+    ), []
+
+
+def _blank_to_none(value: object) -> object:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value

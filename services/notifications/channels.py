@@ -1,0 +1,268 @@
+"""Channel adapters: email (SMTP), SMS (a generic HTTP gateway), WhatsApp (Meta Cloud API).
+
+Each adapter does one send and says what came of it; it never retries and never
+raises for a failed send — `domain.delivery` decides what happens next. "delivered"
+means the mail server or the provider accepted the message, not that a person read it.
+
+Classification:
+- HTTP: 2xx delivered; 408, 429, 5xx, timeouts and connection errors temporary (the
+  same request may succeed later); any other status permanent (bad number, bad token,
+  bad payload: retrying sends the same thing again).
+- SMTP: 4xx and connection/timeout errors temporary (greylisting, full mailbox, server
+  down); 5xx permanent (unknown mailbox, refused, also authentication failure — an
+  operator fixes the settings and re-queues).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import re
+from email.message import EmailMessage
+from typing import Any, Protocol, runtime_checkable
+
+import aiosmtplib
+import httpx
+
+from services.notifications.domain.delivery import AttemptResult, Outcome
+from services.notifications.domain.messages import RenderedMessage
+
+__all__ = [
+    "AttemptResult", "Channel", "EmailChannel", "SmsChannel", "WhatsAppChannel",
+    "classify_http_status", "classify_smtp_code", "EMAIL_IDEMPOTENCY_HEADER", "HTTP_IDEMPOTENCY_HEADER",
+]
+
+EMAIL_IDEMPOTENCY_HEADER = "X-Jaring-Idempotency-Key"
+# The IETF httpapi draft's name; gateways that honour it drop a repeated send.
+HTTP_IDEMPOTENCY_HEADER = "Idempotency-Key"
+_E164 = re.compile(r"\+[1-9]\d{7,14}")
+_DETAIL_LIMIT = 300
+
+
+@runtime_checkable
+class Channel(Protocol):
+    name: str
+
+    async def send(self, to: str, message: RenderedMessage, idempotency_key: str) -> AttemptResult: ...
+
+
+def classify_http_status(status: int) -> Outcome:
+    if 200 <= status < 300:
+        return Outcome.DELIVERED
+    if status in (408, 429) or 500 <= status < 600:
+        return Outcome.TEMPORARY_FAILURE
+    return Outcome.PERMANENT_FAILURE
+
+
+def classify_smtp_code(code: int) -> Outcome:
+    if 200 <= code < 400:
+        return Outcome.DELIVERED
+    if 500 <= code < 600:
+        return Outcome.PERMANENT_FAILURE
+    return Outcome.TEMPORARY_FAILURE  # 4xx, and anything odd: let the retry budget decide
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
+
+
+# --- email ---------------------------------------------------------------------------
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        use_tls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+        start_tls: bool | None = None,  # None: upgrade if the server offers STARTTLS (aiosmtplib's default)
+    ):
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.use_tls = use_tls
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.start_tls = start_tls
+
+    def build_message(self, to: str, message: RenderedMessage, idempotency_key: str) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.sender
+        mail["To"] = to
+        mail["Subject"] = message.subject
+        mail["Date"] = email.utils.formatdate(usegmt=True)
+        # The same key gives the same Message-ID, so a retried send is recognisably the
+        # same message to mail clients and to anyone reading the sink.
+        mail["Message-ID"] = message_id_for(idempotency_key, self.sender)
+        mail[EMAIL_IDEMPOTENCY_HEADER] = idempotency_key
+        mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+        # quoted-printable keeps the body 7-bit, so any relay passes it unchanged.
+        mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+        return mail
+
+    async def send(self, to: str, message: RenderedMessage, idempotency_key: str) -> AttemptResult:
+        if "@" not in to or any(ch.isspace() for ch in to):
+            return AttemptResult(Outcome.PERMANENT_FAILURE, f"not an email address: {to!r}")
+        mail = self.build_message(to, message, idempotency_key)
+        message_id = mail["Message-ID"]
+        try:
+            errors, response = await aiosmtplib.send(
+                mail,
+                sender=self.sender,
+                recipients=[to],
+                hostname=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                use_tls=self.use_tls,
+                start_tls=self.start_tls,
+                timeout=self.timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as refused:
+            codes = [r.code for r in refused.recipients]
+            outcome = (
+                Outcome.TEMPORARY_FAILURE if any(400 <= c < 500 for c in codes) else Outcome.PERMANENT_FAILURE
+            )
+            words = "; ".join(f"{r.code} {r.message}" for r in refused.recipients)
+            return AttemptResult(outcome, _short(f"recipient refused: {words}"))
+        except aiosmtplib.SMTPResponseException as error:
+            return AttemptResult(classify_smtp_code(error.code), _short(f"SMTP {error.code} {error.message}"))
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+            # connection refused, timeouts, server disconnected, STARTTLS missing
+            return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"{type(error).__name__}: {error}"))
+        if to in errors:
+            code, text = errors[to].code, errors[to].message
+            return AttemptResult(classify_smtp_code(code), _short(f"recipient refused: {code} {text}"))
+        return AttemptResult(Outcome.DELIVERED, _short(response), message_id)
+
+
+def message_id_for(idempotency_key: str, sender: str) -> str:
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    domain = sender.rsplit("@", 1)[-1].strip("<> ") if "@" in sender else "jaring.local"
+    return f"<{digest}.jaring@{domain}>"
+
+
+# --- HTTP providers -----------------------------------------------------------------
+
+class _HttpChannel:
+    """One POST per message with a bearer token. Pass `client` (e.g. one built on
+    `httpx.MockTransport` in tests, or one shared pool in the app) and the channel uses
+    it and leaves closing it to you; otherwise it makes its own, closed by `aclose()`."""
+
+    name: str
+
+    def __init__(self, base_url: str, token: str, *, client: httpx.AsyncClient | None = None, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._client = client
+        self._owns_client = client is None
+        self.timeout = timeout
+
+    async def __aenter__(self) -> _HttpChannel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+        return self._client
+
+    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str) -> tuple[str, dict[str, Any]]:
+        """(url, JSON body) for one message. Override to adapt to another provider."""
+        raise NotImplementedError
+
+    def provider_message_id(self, response_body: Any) -> str | None:
+        raise NotImplementedError
+
+    async def send(self, to: str, message: RenderedMessage, idempotency_key: str) -> AttemptResult:
+        if not _E164.fullmatch(to):
+            return AttemptResult(Outcome.PERMANENT_FAILURE, f"not an E.164 phone number: {to!r}")
+        url, body = self.request_for(to, message, idempotency_key)
+        headers = {"Authorization": f"Bearer {self.token}", HTTP_IDEMPOTENCY_HEADER: idempotency_key}
+        try:
+            response = await self._http().post(url, json=body, headers=headers)
+        except httpx.TimeoutException as error:
+            return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"timeout: {type(error).__name__} {error}"))
+        except httpx.TransportError as error:
+            return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"connection: {type(error).__name__} {error}"))
+        outcome = classify_http_status(response.status_code)
+        if outcome is not Outcome.DELIVERED:
+            return AttemptResult(outcome, _short(f"HTTP {response.status_code}: {response.text}"))
+        try:
+            provider_id = self.provider_message_id(response.json())
+        except (ValueError, LookupError, TypeError, AttributeError):
+            provider_id = None  # accepted, but the answer is not what we expected: still delivered
+        return AttemptResult(Outcome.DELIVERED, f"HTTP {response.status_code}", provider_id)
+
+
+class SmsChannel(_HttpChannel):
+    """A generic Indonesian SMS gateway: POST {base_url}/messages, bearer token,
+    {"to": "+62…", "from": sender_id, "text": …}, answering {"id": …}.
+
+    Gateways differ in field names (`msisdn`/`destination`, `message`, `sender`) and in
+    where the id comes back; to adapt to a contracted one, subclass and override
+    `request_for` and `provider_message_id` — nothing else needs to change."""
+
+    name = "sms"
+
+    def __init__(self, base_url: str, token: str, sender_id: str, *,
+                 client: httpx.AsyncClient | None = None, timeout: float = 10.0):
+        super().__init__(base_url, token, client=client, timeout=timeout)
+        self.sender_id = sender_id
+
+    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str) -> tuple[str, dict[str, Any]]:
+        return f"{self.base_url}/messages", {"to": to, "from": self.sender_id, "text": message.as_text()}
+
+    def provider_message_id(self, response_body: Any) -> str | None:
+        for key in ("id", "message_id", "messageId"):
+            if response_body.get(key):
+                return str(response_body[key])
+        return None
+
+
+class WhatsAppChannel(_HttpChannel):
+    """Meta WhatsApp Cloud API: POST {base_url}/{phone_number_id}/messages, where base_url
+    carries the Graph API version (https://graph.facebook.com/v21.0).
+
+    A free-form "text" message is only delivered inside the 24-hour window after the
+    person last wrote to the business number; a first message from the business must
+    be an approved template (type "template"). Until templates are approved, expect
+    the real API to accept the request and later report it undelivered by webhook.
+    The Cloud API does not deduplicate: the idempotency key travels in
+    `biz_opaque_callback_data` (returned in status webhooks) so that a webhook can be
+    matched to our delivery row."""
+
+    name = "whatsapp"
+
+    def __init__(self, base_url: str, token: str, phone_number_id: str, *,
+                 client: httpx.AsyncClient | None = None, timeout: float = 10.0):
+        super().__init__(base_url, token, client=client, timeout=timeout)
+        self.phone_number_id = phone_number_id
+
+    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str) -> tuple[str, dict[str, Any]]:
+        body = {
+            "messaging_product": "whatsapp",
+            "to": to.lstrip("+"),
+            "type": "text",
+            "text": {"body": message.as_text()},
+            "biz_opaque_callback_data": idempotency_key[:512],
+        }
+        return f"{self.base_url}/{self.phone_number_id}/messages", body
+
+    def provider_message_id(self, response_body: Any) -> str | None:
+        return str(response_body["messages"][0]["id"])

@@ -1,0 +1,68 @@
+"""What one send attempt came to, and what that means for the message.
+
+A message is `pending` until a channel accepts it (`delivered`: the mail server or
+the SMS/WhatsApp provider took it — not proof it reached the handset) or until it is
+given up (`failed`): a permanent refusal, or a temporary one that lasted for
+`max_attempts` attempts. Retries wait with exponential backoff, no jitter: the domain
+is deterministic; a caller that wants jitter adds it where it schedules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    TEMPORARY_FAILURE = "temporary_failure"  # worth trying again: timeouts, 429, 5xx, SMTP 4xx
+    PERMANENT_FAILURE = "permanent_failure"  # the same request will fail again: bad address, 4xx, SMTP 5xx
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    outcome: Outcome
+    detail: str  # for operators: status code and the provider's words; never the message body
+    provider_message_id: str | None = None
+
+
+DEFAULT_BASE_DELAY_SECONDS = 2.0
+DEFAULT_MAX_DELAY_SECONDS = 300.0
+
+
+def next_retry_delay(
+    attempt: int,
+    base: float = DEFAULT_BASE_DELAY_SECONDS,
+    cap: float = DEFAULT_MAX_DELAY_SECONDS,
+) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1-based): base, 2·base,
+    4·base, … never more than `cap`. With the defaults: 2, 4, 8, …, 256, 300, 300."""
+    if attempt < 1:
+        raise ValueError(f"attempt is 1-based, got {attempt}")
+    if base <= 0 or cap < base:
+        raise ValueError(f"need 0 < base <= cap, got base={base}, cap={cap}")
+    exponent = attempt - 1
+    if exponent >= 64:  # 2**64·base is past any sane cap; avoid float overflow
+        return float(cap)
+    return float(min(cap, base * (2**exponent)))
+
+
+def after_attempt(attempts_so_far: int, outcome: Outcome | str, max_attempts: int) -> Status:
+    """The message's status once attempt number `attempts_so_far` (counting the one just
+    made) ended with `outcome`."""
+    if attempts_so_far < 1:
+        raise ValueError(f"attempts_so_far counts the attempt just made, so >= 1, got {attempts_so_far}")
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
+    outcome = Outcome(outcome)
+    if outcome is Outcome.DELIVERED:
+        return Status.DELIVERED
+    if outcome is Outcome.PERMANENT_FAILURE or attempts_so_far >= max_attempts:
+        return Status.FAILED
+    return Status.PENDING

@@ -1,0 +1,261 @@
+"""Which claim events a family hears about, and the message they read.
+
+Pure: no I/O, no clock. The input is a `ClaimNotice` holding this one claim's data
+only (the handler builds it from the event), so a message cannot carry another
+family's data. A NIK appears only as `shared.privacy.mask_nik` made it: a notice with
+anything that looks like a full NIK is refused, and so is a rendered message with a
+16-digit run in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from services.notifications.domain import wording as w
+from services.notifications.domain.money import format_rupiah
+
+CLAIM_FILED = "ClaimFiled"
+CLAIM_REJECTED = "ClaimRejected"
+PAYOUT_RECORDED = "PayoutRecorded"
+DISBURSEMENT_PAID = "DisbursementPaid"
+MESSAGE_EVENTS: frozenset[str] = frozenset({CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID})
+
+DEFAULT_LANGUAGE = "id"
+CASH = "cash"
+ENTITLEMENT = "entitlement"  # paid year by year on request (scholarship), not money paid now
+COMPONENT_KINDS: frozenset[str] = frozenset({CASH, ENTITLEMENT})
+
+_FULL_NIK = re.compile(r"\d{16}")
+_LONG_DIGIT_RUN = re.compile(r"\d{7,}")  # mask_nik keeps at most 6 leading digits
+
+
+def produces_message(event_kind: str) -> bool:
+    """Only these four events reach families; the rest are for officers and operators."""
+    return event_kind in MESSAGE_EVENTS
+
+
+class PayoutComponent(NamedTuple):
+    component: str  # "lump_sum", "periodic", "funeral", "death_benefit", "scholarship", …
+    amount: int  # whole rupiah; for an entitlement, the most it can come to in all
+    kind: str  # "cash" or "entitlement"
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body: str
+
+    def as_text(self) -> str:
+        """One text for channels without a subject line (SMS, WhatsApp)."""
+        return f"{self.subject}\n\n{self.body}"
+
+
+@dataclass(frozen=True)
+class ClaimNotice:
+    """What a message may say about one claim. `components` accepts plain
+    (component, amount, kind) tuples; `total` is the cash total and, when given,
+    must equal the sum of the cash components."""
+
+    claim_id: str
+    claim_type: str  # "JKM", "JKK", "JKK_DEATH", "JKK_ACCIDENT"
+    participant_name: str
+    masked_nik: str  # shared.privacy.mask_nik(nik) — never the NIK itself
+    reasons: tuple[str, ...] = ()  # ClaimRejected reason codes
+    components: tuple[PayoutComponent, ...] = ()
+    payee_names: tuple[str, ...] = ()
+    total: int | None = None
+    missing_documents: tuple[str, ...] = ()  # document codes, for DOCUMENTS_INCOMPLETE
+    contact: str | None = None  # branch/officer contact line, if the city gives one
+
+    def __post_init__(self) -> None:
+        if not self.masked_nik or "*" not in self.masked_nik or _LONG_DIGIT_RUN.search(self.masked_nik):
+            raise ValueError("masked_nik must come from shared.privacy.mask_nik; a full NIK is never put in a message")
+        object.__setattr__(self, "reasons", tuple(self.reasons))
+        object.__setattr__(self, "payee_names", tuple(self.payee_names))
+        object.__setattr__(self, "missing_documents", tuple(self.missing_documents))
+        components = tuple(PayoutComponent(*c) for c in self.components)
+        for c in components:
+            if c.kind not in COMPONENT_KINDS:
+                raise ValueError(f"component kind must be one of {sorted(COMPONENT_KINDS)}, got {c.kind!r}")
+            format_rupiah(c.amount)  # refuses floats and negatives here, not half-way through a send
+        object.__setattr__(self, "components", components)
+        if self.total is not None:
+            format_rupiah(self.total)
+
+    @property
+    def cash_total(self) -> int:
+        return sum(c.amount for c in self.components if c.kind == CASH)
+
+
+def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEFAULT_LANGUAGE) -> RenderedMessage:
+    """The message for one heir about one event, in their language (Bahasa Indonesia
+    unless they asked for English; an unknown language gets Bahasa Indonesia, because
+    a message in the country's language beats no message)."""
+    lang = heir_language if heir_language in ("id", "en") else DEFAULT_LANGUAGE
+    builders = {
+        CLAIM_FILED: _claim_filed,
+        CLAIM_REJECTED: _claim_rejected,
+        PAYOUT_RECORDED: _payout_recorded,
+        DISBURSEMENT_PAID: _disbursement_paid,
+    }
+    if event_kind not in builders:
+        raise ValueError(f"{event_kind!r} does not produce a message; see MESSAGE_EVENTS")
+    message = builders[event_kind](notice, lang)
+    if _FULL_NIK.search(message.subject) or _FULL_NIK.search(message.body):
+        # Last guard: a NIK smuggled in through a name or claim id never leaves.
+        raise ValueError("rendered message contains a 16-digit number; refusing to send a possible NIK")
+    return message
+
+
+# --- one builder per event ---------------------------------------------------------
+
+def _claim_filed(n: ClaimNotice, lang: str) -> RenderedMessage:
+    days = sla_working_days(n.claim_type)
+    steps = [_p("filed_check", lang)]
+    if days is not None:
+        steps.append(_p("filed_sla", lang, days=days))
+    steps.append(_p("filed_more", lang))
+    body = _compose(lang, [
+        f"{_claim_line(n, lang)} {_p('filed_intro', lang)}",
+        _p("next_heading", lang) + "\n" + _bullets(steps),
+        _contact(n, lang),
+    ])
+    return RenderedMessage(_p("filed_subject", lang, short=programme(n.claim_type), name=n.participant_name), body)
+
+
+def _claim_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
+    if not n.reasons:
+        raise ValueError("a ClaimRejected message needs at least one reason code")
+    fmt = {"name": n.participant_name, "programme": programme(n.claim_type)}
+    reasons = [reason_sentence(code, lang, **fmt) for code in n.reasons]
+    advice: list[str] = []
+    for code in n.reasons:
+        if code in w.REASON_ADVICE:
+            documents = ""
+            if code == "DOCUMENTS_INCOMPLETE" and n.missing_documents:
+                names = ", ".join(document_words(d, lang) for d in n.missing_documents)
+                documents = _p("documents_named", lang, documents=names)
+            sentence = w.REASON_ADVICE[code][lang].format(documents=documents)
+            if sentence not in advice:
+                advice.append(sentence)
+    advice.append(w.ADVICE_CALL_OFFICER[lang])
+    body = _compose(lang, [
+        f"{_claim_line(n, lang)} {_p('rejected_intro', lang)}\n" + _bullets(reasons),
+        _p("todo_heading", lang) + "\n" + _bullets(advice),
+        _contact(n, lang),
+    ])
+    return RenderedMessage(_p("rejected_subject", lang, short=programme(n.claim_type), name=n.participant_name), body)
+
+
+def _payout_recorded(n: ClaimNotice, lang: str) -> RenderedMessage:
+    if not n.components:
+        raise ValueError("a PayoutRecorded message needs its components")
+    if not n.payee_names:
+        raise ValueError("a PayoutRecorded message needs the payees' names")
+    total = n.cash_total
+    if n.total is not None and n.total != total:
+        # A family must never read a total that is not the sum of the lines above it.
+        raise ValueError(f"total {n.total} is not the sum of the cash components {total}")
+    payees = join_names(n.payee_names, lang)
+    cash_lines = [
+        _p("payout_cash_line", lang, component=component_words(c.component, lang),
+           amount=format_rupiah(c.amount), payees=payees)
+        for c in n.components if c.kind == CASH
+    ]
+    entitlement_lines = [
+        _p("entitlement_line", lang, component=component_words(c.component, lang), amount=format_rupiah(c.amount))
+        for c in n.components if c.kind == ENTITLEMENT
+    ]
+    intro = f"{_claim_line(n, lang)} {_p('payout_intro', lang)}"
+    if cash_lines:
+        intro += "\n" + _bullets(cash_lines) + "\n" + _p("payout_total", lang, total=format_rupiah(total))
+    paragraphs = [intro]
+    if entitlement_lines:
+        paragraphs.append(_p("entitlement_heading", lang) + "\n" + _bullets(entitlement_lines))
+    if cash_lines:
+        paragraphs.append(_p("payout_next", lang))
+    paragraphs.append(_contact(n, lang))
+    subject = _p("payout_subject", lang, short=programme(n.claim_type), name=n.participant_name,
+                 total=format_rupiah(total))
+    return RenderedMessage(subject, _compose(lang, paragraphs))
+
+
+def _disbursement_paid(n: ClaimNotice, lang: str) -> RenderedMessage:
+    if n.total is None:
+        raise ValueError("a DisbursementPaid message needs the amount transferred (total)")
+    if not n.payee_names:
+        raise ValueError("a DisbursementPaid message needs the payees' names")
+    body = _compose(lang, [
+        f"{_claim_line(n, lang)} "
+        + _p("paid_intro", lang, total=format_rupiah(n.total), payees=join_names(n.payee_names, lang)),
+        _p("paid_check", lang),
+        _contact(n, lang),
+    ])
+    return RenderedMessage(_p("paid_subject", lang, short=programme(n.claim_type), name=n.participant_name), body)
+
+
+# --- words ---------------------------------------------------------------------------
+
+def programme(claim_type: str) -> str:
+    """"JKM" or "JKK" from a claim type such as "JKK_DEATH"; the raw type otherwise."""
+    head = claim_type.upper().split("_", 1)[0]
+    return head if head in w.SLA_WORKING_DAYS else claim_type
+
+
+def sla_working_days(claim_type: str) -> int | None:
+    return w.SLA_WORKING_DAYS.get(programme(claim_type))
+
+
+def claim_type_words(claim_type: str, lang: str) -> str:
+    return w.CLAIM_TYPE_WORDS.get(claim_type.upper(), w.CLAIM_TYPE_FALLBACK)[lang]
+
+
+def reason_sentence(code: str, lang: str, name: str, programme: str) -> str:
+    if code in w.REASON_SENTENCES:
+        return w.REASON_SENTENCES[code][lang].format(name=name, programme=programme)
+    return w.REASON_FALLBACK[lang].format(code=code)
+
+
+def component_words(component: str, lang: str) -> str:
+    if component in w.COMPONENT_WORDS:
+        return w.COMPONENT_WORDS[component][lang]
+    return component.replace("_", " ").capitalize()
+
+
+def document_words(document: str, lang: str) -> str:
+    if document in w.DOCUMENT_WORDS:
+        return w.DOCUMENT_WORDS[document][lang]
+    return document.replace("_", " ")
+
+
+def join_names(names: tuple[str, ...], lang: str) -> str:
+    """"Siti", "Siti dan Andi", "Siti, Andi dan Nur" (no serial comma in either language)."""
+    names = tuple(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {w.PHRASES['and'][lang]} " + names[-1]
+
+
+def _p(key: str, lang: str, **values: object) -> str:
+    return w.PHRASES[key][lang].format(**values) if values else w.PHRASES[key][lang]
+
+
+def _claim_line(n: ClaimNotice, lang: str) -> str:
+    return _p("claim_line", lang, claim_type=claim_type_words(n.claim_type, lang),
+              name=n.participant_name, nik=n.masked_nik, claim_id=n.claim_id)
+
+
+def _contact(n: ClaimNotice, lang: str) -> str:
+    if n.contact:
+        return _p("contact_given", lang, contact=n.contact, claim_id=n.claim_id)
+    return _p("contact_default", lang, claim_id=n.claim_id)
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _compose(lang: str, paragraphs: list[str]) -> str:
+    return "\n\n".join([_p("greeting", lang), *paragraphs, _p("signature", lang)])

@@ -1,0 +1,217 @@
+"""The words a family reads, in Bahasa Indonesia ("id") and English ("en").
+
+Kept apart from the rendering logic so that a social worker can correct a sentence
+without reading code. Indonesian is plain everyday language, not legal language:
+"uang", "rekening", "kantor cabang", not "manfaat", "pembayaran jaminan".
+The fixed text keeps to letters, digits and plain punctuation (the GSM 7-bit
+alphabet, checked by a test): one character outside it,
+such as an em dash, turns a whole SMS into UCS-2 at 70 instead of 160 characters
+per part, more than doubling what each message costs.
+
+Codes here (claim types, reason codes, component and document codes) are the ones
+the claims service puts on its events; an unknown code still produces a readable
+message (see the fallbacks in messages.py) rather than no message.
+"""
+
+from __future__ import annotations
+
+Words = dict[str, str]  # language -> text
+
+# --- claim types ---------------------------------------------------------------
+CLAIM_TYPE_WORDS: dict[str, Words] = {
+    "JKM": {"id": "santunan kematian (JKM)", "en": "death benefit (JKM)"},
+    "JKK": {"id": "kecelakaan kerja (JKK)", "en": "work-accident benefit (JKK)"},
+    "JKK_DEATH": {
+        "id": "meninggal karena kecelakaan kerja (JKK)",
+        "en": "death from a work accident (JKK)",
+    },
+    "JKK_ACCIDENT": {"id": "kecelakaan kerja (JKK)", "en": "work-accident benefit (JKK)"},
+}
+CLAIM_TYPE_FALLBACK: Words = {"id": "jaminan sosial ketenagakerjaan", "en": "social security benefit"}
+
+# Payment deadlines after complete documents, in working days [reg]:
+# JKM: PP 44/2015 art. 40; JKK: PP 44/2015 art. 37. Both owe 1 % a day when late.
+SLA_WORKING_DAYS: dict[str, int] = {"JKM": 3, "JKK": 7}
+
+# --- rejection reasons -------------------------------------------------------------
+# Each reason: why, in one sentence, and what the family can do about it.
+# {name} is the participant's name, {programme} the short programme name (JKM/JKK).
+REASON_SENTENCES: dict[str, Words] = {
+    "NOT_COVERED_ON_INCIDENT_DATE": {
+        "id": "Pada tanggal kejadian, {name} tidak sedang terlindungi: kepesertaan belum "
+              "mulai, atau sudah tidak aktif karena iuran tidak dibayar tiga bulan berturut-turut.",
+        "en": "On the date of the incident {name} was not protected: membership had not yet "
+              "started, or had become inactive because contributions went unpaid for three months in a row.",
+    },
+    "PROGRAMME_NOT_ENROLLED": {
+        "id": "{name} tidak terdaftar dalam program {programme}, jadi program ini tidak dapat membayar.",
+        "en": "{name} was not enrolled in the {programme} programme, so it cannot pay this claim.",
+    },
+    "DOCUMENTS_INCOMPLETE": {
+        "id": "Dokumen yang diperlukan belum lengkap.",
+        "en": "Some of the required documents are missing.",
+    },
+    "POLICE_REPORT_MISSING": {
+        "id": "Untuk kecelakaan lalu lintas wajib ada laporan polisi, dan laporan itu belum ada.",
+        "en": "A traffic accident needs a police report, and none has been provided.",
+    },
+    "CLAIM_RIGHT_EXPIRED": {
+        # PP 82/2019: the right to claim JKK lapses 5 years after the accident.
+        "id": "Hak mengajukan klaim kecelakaan kerja berakhir 5 tahun setelah kecelakaan, "
+              "dan batas waktu itu sudah lewat.",
+        "en": "The right to claim a work-accident benefit ends 5 years after the accident, "
+              "and that time has passed.",
+    },
+    "DUPLICATE_INCIDENT": {
+        "id": "Kejadian yang sama sudah pernah diajukan dalam klaim lain.",
+        "en": "The same incident has already been claimed in another claim.",
+    },
+    "OFFICER_REJECTED": {
+        "id": "Petugas klaim sudah memeriksa berkas dan memutuskan klaim ini tidak dapat dibayar.",
+        "en": "A claims officer reviewed the file and decided this claim cannot be paid.",
+    },
+}
+REASON_FALLBACK: Words = {
+    "id": "Ada alasan lain (kode {code}); petugas klaim dapat menjelaskannya.",
+    "en": "There is another reason (code {code}); a claims officer can explain it.",
+}
+
+# {documents} is filled with the missing documents when the event names them.
+REASON_ADVICE: dict[str, Words] = {
+    "NOT_COVERED_ON_INCIDENT_DATE": {
+        "id": "Jika Anda punya bukti bayar iuran untuk bulan-bulan sebelum kejadian, bawa ke "
+              "kantor cabang BPJS Ketenagakerjaan.",
+        "en": "If you have receipts for contributions paid in the months before the incident, "
+              "bring them to the BPJS Ketenagakerjaan branch office.",
+    },
+    "DOCUMENTS_INCOMPLETE": {
+        "id": "Bawa dokumen yang masih kurang ke kantor cabang BPJS Ketenagakerjaan{documents}, "
+              "lalu klaim dapat diperiksa lagi.",
+        "en": "Bring the missing documents to the BPJS Ketenagakerjaan branch office{documents}; "
+              "the claim can then be checked again.",
+    },
+    "POLICE_REPORT_MISSING": {
+        "id": "Minta laporan polisi di kantor polisi (Polsek/Polres) yang menangani kecelakaan, "
+              "lalu bawa ke kantor cabang BPJS Ketenagakerjaan.",
+        "en": "Ask the police station (Polsek/Polres) that handled the accident for the report, "
+              "and bring it to the BPJS Ketenagakerjaan branch office.",
+    },
+}
+ADVICE_CALL_OFFICER: Words = {
+    "id": "Jika menurut Anda keputusan ini keliru, hubungi petugas klaim dan sebutkan nomor klaim.",
+    "en": "If you think this decision is wrong, call the claims officer and give the claim number.",
+}
+
+# --- payout components ---------------------------------------------------------------
+COMPONENT_WORDS: dict[str, Words] = {
+    "lump_sum": {"id": "Santunan sekaligus", "en": "Lump-sum benefit"},
+    "periodic": {
+        "id": "Santunan berkala (senilai 24 bulan, dibayar sekaligus)",
+        "en": "Periodic benefit (24 months' worth, paid at once)",
+    },
+    "funeral": {"id": "Biaya pemakaman", "en": "Funeral costs"},
+    "death_benefit": {"id": "Santunan kematian", "en": "Death benefit"},
+    "scholarship": {"id": "Beasiswa pendidikan anak", "en": "Children's education scholarship"},
+    "stmb": {
+        "id": "Upah selama tidak mampu bekerja (STMB)",
+        "en": "Pay while unable to work (STMB)",
+    },
+    "disability": {"id": "Santunan cacat", "en": "Disability benefit"},
+    "transport": {"id": "Biaya transportasi ke rumah sakit", "en": "Transport to hospital"},
+}
+
+# --- documents (for DOCUMENTS_INCOMPLETE) ---------------------------------------------
+DOCUMENT_WORDS: dict[str, Words] = {
+    "participant_card": {"id": "kartu peserta BPJS Ketenagakerjaan", "en": "BPJS Ketenagakerjaan membership card"},
+    "ktp_participant": {"id": "KTP peserta", "en": "the participant's identity card (KTP)"},
+    "ktp_heir": {"id": "KTP ahli waris", "en": "the heir's identity card (KTP)"},
+    "family_card": {"id": "Kartu Keluarga (KK)", "en": "family card (KK)"},
+    "death_certificate": {"id": "surat/akta kematian", "en": "death certificate"},
+    "heir_statement": {"id": "surat keterangan ahli waris", "en": "heir statement"},
+    "marriage_book": {"id": "buku nikah", "en": "marriage book"},
+    "bank_account": {"id": "buku tabungan (rekening bank)", "en": "bank account book"},
+    "npwp": {"id": "NPWP", "en": "tax number (NPWP)"},
+    "accident_chronology": {"id": "kronologi kecelakaan", "en": "account of the accident"},
+    "witness_ktp": {"id": "KTP dua orang saksi", "en": "identity cards (KTP) of two witnesses"},
+    "medical_report": {"id": "surat keterangan dokter dan kuitansi", "en": "medical report and receipts"},
+    "police_report": {"id": "laporan polisi", "en": "police report"},
+    "birth_certificate": {"id": "akta kelahiran anak", "en": "the child's birth certificate"},
+    "school_enrolment": {"id": "surat keterangan sekolah", "en": "school enrolment letter"},
+    "school_report": {"id": "rapor terakhir", "en": "latest school report"},
+}
+
+# --- sentences of the four messages -------------------------------------------------
+PHRASES: dict[str, Words] = {
+    "greeting": {"id": "Bapak/Ibu yang kami hormati,", "en": "Dear Sir or Madam,"},
+    "signature": {
+        "id": "Salam,\nJaring - Pemerintah Kota Makassar bersama BPJS Ketenagakerjaan",
+        "en": "Regards,\nJaring - City of Makassar with BPJS Ketenagakerjaan",
+    },
+    "claim_line": {
+        "id": "Klaim {claim_type} atas nama {name} (NIK {nik}), nomor klaim {claim_id},",
+        "en": "The {claim_type} claim for {name} (NIK {nik}), claim number {claim_id},",
+    },
+    "contact_given": {
+        "id": "Untuk bertanya, hubungi: {contact}. Sebutkan nomor klaim {claim_id}.",
+        "en": "For questions, contact: {contact}. Give claim number {claim_id}.",
+    },
+    "contact_default": {
+        "id": "Untuk bertanya, datang ke kantor cabang BPJS Ketenagakerjaan terdekat atau hubungi "
+              "petugas klaim, dan sebutkan nomor klaim {claim_id}.",
+        "en": "For questions, visit the nearest BPJS Ketenagakerjaan branch office or call the claims "
+              "officer, and give claim number {claim_id}.",
+    },
+    "and": {"id": "dan", "en": "and"},
+    # ClaimFiled
+    "filed_subject": {"id": "Klaim {short} untuk {name} sudah kami terima", "en": "We have received the {short} claim for {name}"},
+    "filed_intro": {"id": "sudah kami terima.", "en": "has been received."},
+    "next_heading": {"id": "Apa selanjutnya:", "en": "What happens next:"},
+    "filed_check": {
+        "id": "Petugas klaim memeriksa dokumen. Bila ada yang kurang, kami memberi tahu Anda.",
+        "en": "A claims officer checks the documents. If anything is missing, we will tell you.",
+    },
+    "filed_sla": {
+        "id": "Setelah dokumen lengkap, BPJS Ketenagakerjaan wajib membayar paling lambat {days} hari kerja.",
+        "en": "Once the documents are complete, BPJS Ketenagakerjaan must pay within {days} working days.",
+    },
+    "filed_more": {
+        "id": "Kami mengirim pesan lagi saat ada keputusan dan saat uang sudah ditransfer.",
+        "en": "We will write again when there is a decision and when the money has been transferred.",
+    },
+    # ClaimRejected
+    "rejected_subject": {"id": "Klaim {short} untuk {name} tidak dapat dibayar", "en": "The {short} claim for {name} cannot be paid"},
+    "rejected_intro": {"id": "tidak dapat dibayar karena:", "en": "cannot be paid because:"},
+    "todo_heading": {"id": "Yang dapat Anda lakukan:", "en": "What you can do:"},
+    "documents_named": {"id": " ({documents})", "en": " ({documents})"},
+    # PayoutRecorded
+    "payout_subject": {"id": "Klaim {short} untuk {name} disetujui: {total}", "en": "The {short} claim for {name} is approved: {total}"},
+    "payout_intro": {"id": "disetujui. Rinciannya:", "en": "is approved. The details:"},
+    "payout_cash_line": {"id": "{component}: {amount} untuk {payees}", "en": "{component}: {amount} to {payees}"},
+    "payout_total": {"id": "Jumlah uang yang dibayarkan: {total}", "en": "Total money to be paid: {total}"},
+    "entitlement_heading": {
+        "id": "Hak yang dibayar per tahun (bukan uang yang dibayar sekarang):",
+        "en": "Yearly entitlements (not money paid now):",
+    },
+    "entitlement_line": {
+        "id": "{component}: hak hingga {amount} seluruhnya, dibayar tahun demi tahun; ajukan setiap "
+              "tahun ajaran dengan surat keterangan sekolah dan rapor terakhir.",
+        "en": "{component}: an entitlement of up to {amount} in all, paid year by year; claim it each "
+              "school year with the school enrolment letter and the latest report.",
+    },
+    "payout_next": {
+        "id": "Uang akan ditransfer ke rekening penerima. Kami memberi tahu Anda saat transfer selesai.",
+        "en": "The money will be transferred to the payee's bank account. We will tell you when it is done.",
+    },
+    # DisbursementPaid
+    "paid_subject": {"id": "Uang klaim {short} untuk {name} sudah ditransfer", "en": "The {short} claim money for {name} has been transferred"},
+    "paid_intro": {
+        "id": "sudah dibayar: {total} sudah ditransfer ke rekening {payees}.",
+        "en": "has been paid: {total} was transferred to the bank account of {payees}.",
+    },
+    "paid_check": {
+        "id": "Silakan periksa rekening Anda. Bila uang belum masuk, hubungi kantor cabang BPJS "
+              "Ketenagakerjaan dan sebutkan nomor klaim.",
+        "en": "Please check your account. If the money has not arrived, contact the BPJS "
+              "Ketenagakerjaan branch office and give the claim number.",
+    },
+}

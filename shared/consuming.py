@@ -1,0 +1,157 @@
+"""One way to consume: inbox for exactly-once effects, bounded retries, dead letters.
+
+A consumer is a named group of handlers (one per event type) on one topic. For each
+message: parse the envelope and payload (unreadable → dead letter at once); then, in
+one transaction, record (consumer, event_id) in the inbox and apply the handler, so a
+redelivered event has no second effect. A handler that keeps failing is retried a
+bounded number of times with backoff, then dead-lettered; consumption goes on.
+The offset is committed only after the transaction committed (FastStream acks after
+the subscriber returns); an infrastructure failure (database or broker down) is not the
+message's fault, so it is not dead-lettered: the offset is rewound and the message
+comes again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared.contracts import EVENT_TYPES
+from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
+from shared.inbox import first_delivery
+from shared.kafka import EventProducer, OutgoingRecord
+from shared.logs import get_logger
+from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
+from shared.topics import Topic, dead_letter_topic
+
+log = get_logger("consumer")
+
+Handler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
+
+# Failures of the ground a handler stands on, not of the message.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
+
+
+class PoisonMessage(Exception):
+    """The message can never be applied (retrying cannot help): dead-letter it at once."""
+
+
+@dataclass
+class Consumer:
+    name: str  # also the Kafka consumer group
+    topic: Topic
+    handlers: Mapping[str, Handler]  # event type -> handler; other types on the topic are skipped
+    max_attempts: int = 3
+    backoff_seconds: float = 0.2
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str, event_type: str) -> None:
+        self.stats[outcome] = self.stats.get(outcome, 0) + 1
+        EVENTS_HANDLED.labels(self.name, event_type, outcome).inc()
+
+
+class ConsumerRunner:
+    def __init__(self, consumer: Consumer, pool: asyncpg.Pool, producer: EventProducer):
+        self.consumer = consumer
+        self._pool = pool
+        self._producer = producer
+
+    async def handle(self, record: ConsumerRecord) -> str:
+        """Returns the outcome: applied, duplicate, skipped or dead_lettered."""
+        consumer = self.consumer
+        try:
+            envelope = read_envelope(record.value or b"")
+        except UnreadableMessage as exc:
+            await self.dead_letter(record, str(exc))
+            consumer.count("dead_lettered", "unreadable")
+            return "dead_lettered"
+        handler = consumer.handlers.get(envelope.type)
+        if handler is None:
+            consumer.count("skipped", envelope.type)
+            return "skipped"
+        try:
+            payload: EventPayload = read_payload(envelope, EVENT_TYPES[envelope.type])
+        except (UnreadableMessage, KeyError) as exc:
+            await self.dead_letter(record, str(exc))
+            consumer.count("dead_lettered", envelope.type)
+            return "dead_lettered"
+
+        for attempt in range(1, consumer.max_attempts + 1):
+            started = time.perf_counter()
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    if not await first_delivery(conn, consumer.name, envelope.event_id):
+                        consumer.count("duplicate", envelope.type)
+                        return "duplicate"
+                    await handler(conn, envelope, payload)
+                HANDLER_SECONDS.labels(consumer.name).observe(time.perf_counter() - started)
+                consumer.count("applied", envelope.type)
+                return "applied"
+            except INFRASTRUCTURE_ERRORS:
+                # Not the message's fault: let the subscriber rewind and try again later.
+                await asyncio.sleep(consumer.backoff_seconds)
+                raise
+            except PoisonMessage as exc:
+                reason = f"poison: {exc}"
+                break
+            except Exception as exc:  # noqa: BLE001 - any handler bug is bounded by the retry policy
+                reason = f"failed after {attempt} attempts: {exc!r}"
+                log.warning("handler.failed", consumer=consumer.name, event_type=envelope.type,
+                            event_id=str(envelope.event_id), attempt=attempt, error=repr(exc))
+                if attempt < consumer.max_attempts:
+                    await asyncio.sleep(consumer.backoff_seconds * 2 ** (attempt - 1))
+        await self.dead_letter(record, reason)
+        consumer.count("dead_lettered", envelope.type)
+        return "dead_lettered"
+
+    async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        headers = list(record.headers or ())
+        headers += [
+            ("dlq_reason", reason[:2000].encode()),
+            ("dlq_consumer", self.consumer.name.encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_at", datetime.now(timezone.utc).isoformat().encode()),
+        ]
+        key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else str(record.key or "")
+        await self._producer.send_all(
+            [OutgoingRecord(dead_letter_topic(record.topic), key, record.value or b"", headers)]
+        )
+        DEAD_LETTERS.labels(self.consumer.name, record.topic).inc()
+        log.warning("message.dead_lettered", consumer=self.consumer.name, topic=record.topic,
+                    partition=record.partition, offset=record.offset, reason=reason[:300])
+
+
+def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
+    """Registers the runner as a FastStream subscriber in its own consumer group."""
+    consumer = runner.consumer
+
+    @broker.subscriber(
+        consumer.topic.name,
+        group_id=consumer.name,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_poll_records=100,
+        title=consumer.name,
+        description=f"{consumer.name} reads {consumer.topic.name}",
+    )
+    async def on_message(message: KafkaMessage) -> None:
+        await runner.handle(message.raw_message)

@@ -1,0 +1,108 @@
+"""Events the claims service publishes (key: claim_id).
+
+`claims.filed.v1` carries ClaimFiled (read by verification); `claims.decisions.v1`
+carries the outcome of verification or of an officer (read by payout recording and
+notifications); `claims.payouts.v1` carries what was recorded and disbursed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.envelope import EventPayload
+
+ClaimType = Literal["JKK", "JKK_DEATH", "JKM"]
+
+
+class Reporter(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    phone: str | None = None
+    organisation: str | None = None  # workers' group, union or health facility (Permenaker 1/2025 art. 48A)
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+
+
+class ClaimFiled(EventPayload):
+    event_type = "ClaimFiled"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    incident_date: date
+    incident_place: str
+    cause: str
+    traffic_accident: bool = False
+    reporter: Reporter
+    documents: dict[str, str]  # document kind -> document number
+    incapacity_days: int | None = None
+    disability_percent: int | None = None
+    filed_by: str  # officer subject
+
+
+class ClaimApproved(EventPayload):
+    event_type = "ClaimApproved"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    decided_by: str  # "rules" or the officer's subject
+    reasons: list[Reason] = []
+
+
+class ClaimRejected(EventPayload):
+    event_type = "ClaimRejected"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    decided_by: str
+    reasons: list[Reason]
+
+
+class ClaimReferredForReview(EventPayload):
+    event_type = "ClaimReferredForReview"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    reasons: list[Reason]
+
+
+class PayoutComponent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    component: str  # lump_sum, periodic_benefit, funeral, death_benefit, scholarship, …
+    amount: int  # rupiah
+    kind: Literal["cash", "entitlement"]
+    payee_heir_id: str | None
+    payee_name: str | None
+
+
+class PayoutRecorded(EventPayload):
+    event_type = "PayoutRecorded"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    components: list[PayoutComponent]
+    total_cash: int
+
+
+class DisbursementChanged(EventPayload):
+    event_type = "DisbursementChanged"
+
+    claim_id: str
+    participant_id: str
+    status: Literal["scheduled", "paid", "failed"]
+    reference: str | None = None
+    changed_by: str

@@ -1,0 +1,73 @@
+"""PostgreSQL access: one pool per service, pinned to the service's own schema.
+
+No service reads another's tables: each pool's search_path is its schema only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+
+from shared.logs import get_logger
+
+PLUMBING_MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger("db")
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typename in ("json", "jsonb"):
+        await conn.set_type_codec(typename, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(database_url: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=min_size,
+        max_size=max_size,
+        server_settings={"search_path": schema, "application_name": f"jaring-{schema}"},
+        init=_init_connection,
+    )
+
+
+async def apply_migrations(database_url: str, schema: str, service_migrations: Path | None) -> list[str]:
+    """Creates the schema and applies the plumbing migrations, then the service's own,
+    each numbered SQL file once, in order. Safe when several instances start together."""
+    files = sorted(PLUMBING_MIGRATIONS.glob("*.sql"))
+    if service_migrations is not None:
+        files += sorted(service_migrations.glob("*.sql"))
+    applied: list[str] = []
+    conn = await asyncpg.connect(database_url)
+    try:
+        # One lock per schema: a second instance waits here instead of racing the DDL.
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"migrations:{schema}")
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        await conn.execute(f'SET search_path TO "{schema}"')
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+        for path in files:
+            name = f"{path.parent.parent.name}/{path.name}"
+            if name in done:
+                continue
+            log.info("migration.apply", schema=schema, migration=name)
+            async with conn.transaction():
+                await conn.execute(path.read_text())
+                await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+            applied.append(name)
+        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"migrations:{schema}")
+    finally:
+        await conn.close()
+    return applied
+
+
+async def record_audit(
+    conn: asyncpg.Connection, *, actor: str, role: str, action: str, subject_id: str, details: dict | None = None
+) -> None:
+    """Officer actions are audited in the transaction that performs them."""
+    await conn.execute(
+        "INSERT INTO audit_log (actor, role, action, subject_id, details) VALUES ($1, $2, $3, $4, $5)",
+        actor, role, action, subject_id, details or {},
+    )

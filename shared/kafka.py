@@ -1,0 +1,98 @@
+"""Kafka plumbing shared by every service: the idempotent producer, topic creation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shared.logs import get_logger
+from shared.topics import CATALOGUE, Topic
+
+log = get_logger("kafka")
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    topic: str
+    key: str
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+class EventProducer:
+    """acks=all with idempotence: a retried send is not written twice within a session,
+    and a send counts only once every in-sync replica has it."""
+
+    def __init__(self, bootstrap_servers: str, client_id: str):
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def send_all(self, records: Sequence[OutgoingRecord]) -> None:
+        """Sends in order and returns once the broker has acknowledged every record."""
+        futures = [
+            await self._producer.send(r.topic, r.value, key=r.key.encode(), headers=r.headers) for r in records
+        ]
+        if futures:
+            await asyncio.gather(*futures)
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[Topic] = CATALOGUE,
+    *,
+    partitions: int = 3,
+    replication_factor: int = 1,
+    with_dead_letters: bool = True,
+) -> None:
+    """Creates the catalogue's topics (and their .dlq twins) if missing; existing ones are left as they are."""
+    wanted: list[NewTopic] = []
+    for topic in topics:
+        config = {"retention.ms": str(topic.retention_ms)}
+        wanted.append(NewTopic(topic.name, partitions, replication_factor, topic_configs=config))
+        if with_dead_letters:
+            wanted.append(NewTopic(topic.dlq, partitions, replication_factor, topic_configs={"retention.ms": "-1"}))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t.name not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another service created it between list and create
+            log.info("topics.created", topics=[t.name for t in missing])
+    finally:
+        await admin.close()
+
+
+async def kafka_answers(bootstrap_servers: str, timeout: float = 3.0) -> bool:
+    """True when the cluster answers a metadata request (what /health reports)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(admin.start(), timeout)
+        await asyncio.wait_for(admin.list_topics(), timeout)
+        return True
+    except (KafkaError, OSError, asyncio.TimeoutError):
+        return False
+    finally:
+        try:
+            await admin.close()
+        except Exception:  # noqa: BLE001 - closing a half-started client may fail; nothing to do
+            pass

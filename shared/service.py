@@ -1,0 +1,168 @@
+"""Wiring one service process: settings → pool, migrations, topics, outbox relay,
+consumers, HTTP app with /health and /metrics. Every service is started by this one
+function, so they all start, report health and stop the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.auth import TokenVerifier
+from shared.consuming import Consumer, ConsumerRunner, subscribe
+from shared.db import apply_migrations, create_pool
+from shared.errors import Conflict, RuleViolation
+from shared.kafka import EventProducer, ensure_topics, kafka_answers
+from shared.logs import configure_logging, get_logger
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+
+log = get_logger("service")
+
+
+@dataclass
+class Runtime:
+    """What a running service's handlers and endpoints reach: no globals."""
+
+    name: str
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    producer: EventProducer
+    broker: KafkaBroker
+    relay: OutboxRelay
+    consumers: list[Consumer] = field(default_factory=list)
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+
+BackgroundWork = Callable[[Runtime], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    name: str  # also its PostgreSQL schema and the prefix of its consumer groups
+    settings: ServiceSettings
+    migrations: Path | None
+    routers: Sequence[APIRouter] = ()
+    # Built once the runtime exists (handlers may need settings); selected by settings.consumers.
+    consumers: Callable[[ServiceSettings], list[Consumer]] = lambda _s: []
+    background: Sequence[BackgroundWork] = ()
+
+
+def create_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+    infra = settings.infra
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name, infra.log_level)
+        applied = await apply_migrations(infra.database_url, spec.name, spec.migrations)
+        log.info("service.migrated", applied=applied)
+        await ensure_topics(infra.kafka_bootstrap_servers, partitions=infra.kafka_topic_partitions,
+                            replication_factor=infra.kafka_replication_factor)
+        pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
+        producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
+        await producer.start()
+        broker = KafkaBroker(infra.kafka_bootstrap_servers, client_id=spec.name, logger=None)
+        relay = OutboxRelay(pool, producer, spec.name, batch_size=settings.outbox_batch_size,
+                            poll_seconds=settings.outbox_poll_seconds)
+        runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
+        app.state.runtime = runtime
+        for consumer in select_consumers(spec.consumers(settings), settings.consumers):
+            consumer.max_attempts = settings.handler_max_attempts
+            consumer.backoff_seconds = settings.handler_backoff_seconds
+            runtime.consumers.append(consumer)
+            subscribe(broker, ConsumerRunner(consumer, pool, producer))
+        if settings.run_relay:
+            runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        for work in spec.background:
+            runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "work")))
+        await broker.start()
+        log.info("service.started", consumers=[c.name for c in runtime.consumers])
+        try:
+            yield
+        finally:
+            await broker.stop()
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await producer.stop()
+            await pool.close()
+            log.info("service.stopped")
+
+    app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan)
+    app.state.token_verifier = TokenVerifier(infra.jaring_auth_secret, infra.jaring_auth_jwks_url,
+                                             infra.jaring_auth_audience)
+    app.state.kafka_checked = (0.0, False)
+
+    @app.get("/health", include_in_schema=False)
+    async def health(request: Request) -> JSONResponse:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        checks = {"database": False, "kafka": False, "outbox_relay": False}
+        if runtime is not None:
+            with contextlib.suppress(Exception):
+                async with runtime.pool.acquire(timeout=2) as conn:
+                    checks["database"] = await conn.fetchval("SELECT 1") == 1
+            checks["kafka"] = await _kafka_ok(request.app, infra.kafka_bootstrap_servers)
+            checks["outbox_relay"] = runtime.relay.running or not settings.run_relay
+        ready = all(checks.values())
+        return JSONResponse({"status": "ready" if ready else "not_ready", "service": spec.name, "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(RuleViolation)
+    async def rule_violation(_request: Request, exc: RuleViolation) -> JSONResponse:
+        detail = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": {"msg": exc.msg, "type": exc.rule, "existing_id": exc.existing_id}},
+                            status_code=409)
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def select_consumers(available: list[Consumer], wanted: str) -> list[Consumer]:
+    """`wanted` is "all", "none" or a comma-separated list of consumer names (or their last part)."""
+    if wanted == "all":
+        return available
+    if wanted == "none":
+        return []
+    names = {w.strip() for w in wanted.split(",") if w.strip()}
+    chosen = [c for c in available if c.name in names or c.name.rsplit(".", 1)[-1] in names]
+    unknown = names - {c.name for c in chosen} - {c.name.rsplit(".", 1)[-1] for c in chosen}
+    if unknown:
+        raise ValueError(f"unknown consumers {sorted(unknown)}; known: {[c.name for c in available]}")
+    return chosen
+
+
+async def _kafka_ok(app: FastAPI, bootstrap: str) -> bool:
+    # A metadata round trip per probe is cheap, but probes can come often: cache it briefly.
+    checked_at, ok = app.state.kafka_checked
+    if time.monotonic() - checked_at < 2.0:
+        return ok
+    ok = await kafka_answers(bootstrap)
+    app.state.kafka_checked = (time.monotonic(), ok)
+    return ok
+
+
+def run(spec: ServiceSpec) -> None:
+    """The entrypoint of `python -m services.<name>`."""
+    uvicorn.run(create_app(spec), host=spec.settings.http_host, port=spec.settings.http_port,
+                log_config=None, access_log=False, lifespan="on")

@@ -1,0 +1,46 @@
+"""Settings: one object per service, read from the environment.
+
+The infrastructure every service shares (Kafka, PostgreSQL, the auth key) is read
+without a prefix; what is the service's own (its HTTP port, its knobs) carries the
+service's prefix, e.g. ENROLLMENT_HTTP_PORT.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class InfraSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    database_url: str = "postgresql://postgres@127.0.0.1:5433/jaring"
+    # HS256 key for officers' JWTs. Production may use an OIDC issuer instead (jwks_url).
+    jaring_auth_secret: str = ""
+    jaring_auth_jwks_url: str | None = None
+    jaring_auth_audience: str | None = None
+    # Topic layout when the service creates its topics; on a real cluster use 3+.
+    kafka_topic_partitions: int = 3
+    kafka_replication_factor: int = 1
+    log_level: str = "INFO"
+
+
+class ServiceSettings(BaseSettings):
+    """Subclass per service with `model_config = SettingsConfigDict(env_prefix="NAME_")`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    # Bounded retries before a message is dead-lettered.
+    handler_max_attempts: int = 3
+    handler_backoff_seconds: float = 0.2
+    outbox_batch_size: int = 500
+    outbox_poll_seconds: float = 1.0
+    db_pool_size: int = 10
+    # Which consumers this process runs ("all", "none", or names such as "verification,payout"),
+    # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
+    consumers: str = "all"
+    run_relay: bool = True
+    infra: InfraSettings = Field(default_factory=InfraSettings)

@@ -1,0 +1,38 @@
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.support.stack import kafka_for_tests, postgres_for_tests
+
+
+@pytest.fixture(scope="session")
+def infra():
+    """(kafka bootstrap, database url) — real ones, started once per test session."""
+    kafka_cm, pg_cm = kafka_for_tests(), postgres_for_tests()
+    with ThreadPoolExecutor(2) as pool:  # both take seconds to start: start them together
+        kafka_future = pool.submit(kafka_cm.__enter__)
+        pg_future = pool.submit(pg_cm.__enter__)
+        bootstrap, database_url = kafka_future.result(), pg_future.result()
+    try:
+        yield bootstrap, database_url
+    finally:
+        kafka_cm.__exit__(None, None, None)
+        pg_cm.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(infra) -> str:
+    return infra[0]
+
+
+@pytest.fixture(scope="session")
+def database_url(infra) -> str:
+    return infra[1]
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for topic, group and schema names of one test."""
+    return uuid.uuid4().hex[:10]

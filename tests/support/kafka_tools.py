@@ -1,0 +1,77 @@
+"""Reading Kafka from tests: end offsets, a group's committed offsets, whole topics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition") -> None:
+    """Waits on a condition with a deadline (never a bare sleep as synchronisation)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if await check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - first call may lack metadata
+            partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+        ends = await consumer.end_offsets(partitions)
+        return {tp.partition: off for tp, off in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+        return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
+    finally:
+        await admin.close()
+
+
+async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
+    ends = await end_offsets(bootstrap, topic)
+    done = await committed_offsets(bootstrap, group, topic)
+    return all(done.get(p, 0) >= end for p, end in ends.items())
+
+
+async def read_all(bootstrap: str, topic: str) -> list:
+    """Every record now on the topic, from the beginning."""
+    ends = await end_offsets(bootstrap, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    records = []
+    try:
+        partitions = [TopicPartition(topic, p) for p in ends]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        while not await _reached(consumer, partitions, ends):
+            batch = await consumer.getmany(timeout_ms=1000)
+            for recs in batch.values():
+                records.extend(recs)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def _reached(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], ends: dict[int, int]) -> bool:
+    for tp in partitions:
+        if await consumer.position(tp) < ends[tp.partition]:
+            return False
+    return True

@@ -1,0 +1,63 @@
+"""Real Kafka and PostgreSQL for the test suite.
+
+Taken from the environment when given (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL), else
+started here, isolated, on free ports, from the same code the local stack uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from deploy.local.kafka import KafkaNode, resolve_kafka_jars
+from deploy.local.postgres import PostgresNode
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def kafka_for_tests() -> Iterator[str]:
+    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if given:
+        yield given
+        return
+    libs = resolve_kafka_jars(REPO / ".jaring" / "kafka")
+    with tempfile.TemporaryDirectory(prefix="jaring-test-kafka-") as tmp:
+        node = KafkaNode(Path(tmp), free_port(), free_port(), libs, heap="512m")
+        node.format()
+        node.start(Path(tmp) / "kafka.log")
+        try:
+            asyncio.run(node.wait_ready(timeout=90))
+            yield node.bootstrap_servers
+        finally:
+            node.stop()
+
+
+@contextmanager
+def postgres_for_tests() -> Iterator[str]:
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="jaring-test-pg-") as tmp:
+        # fast=True (no fsync): a throwaway cluster; durability is PostgreSQL's, not under test.
+        node = PostgresNode(Path(tmp) / "data", free_port(), fast=True)
+        node.init()
+        node.start(Path(tmp) / "pg.log")
+        try:
+            asyncio.run(node.wait_ready(timeout=60))
+            asyncio.run(node.ensure_database("jaring"))
+            yield node.url("jaring")
+        finally:
+            node.stop()
