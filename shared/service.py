@@ -166,3 +166,8 @@ def run(spec: ServiceSpec) -> None:
     """The entrypoint of `python -m services.<name>`."""
     uvicorn.run(create_app(spec), host=spec.settings.http_host, port=spec.settings.http_port,
                 log_config=None, access_log=False, lifespan="on")
+
+
+def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the running service's pool, settings and producer."""
+    return request.app.state.runtime

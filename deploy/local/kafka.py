@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import fcntl
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -47,33 +49,51 @@ def _pom_sha256(pom: Path) -> str:
 def resolve_kafka_jars(cache_dir: Path, progress: Callable[[str], object] = print, *, pom: Path = POM) -> Path:
     """Return `cache_dir/libs` holding Kafka's runtime jars. Maven runs only when that
     dir is missing or the POM changed since it was filled; the new jars are copied into
-    a sibling temp dir and swapped in, so a failed run never leaves half a classpath."""
+    a sibling temp dir and swapped in, so a failed run never leaves half a classpath.
+    A lock file serialises concurrent callers (parallel test sessions)."""
     libs = cache_dir / "libs"
     want = _pom_sha256(pom)
-    hash_file = libs / _POM_HASH_FILE
-    if hash_file.exists() and hash_file.read_text().strip() == want and any(libs.glob("*.jar")):
-        return libs
 
+    def up_to_date() -> bool:
+        hash_file = libs / _POM_HASH_FILE
+        return hash_file.exists() and hash_file.read_text().strip() == want and any(libs.glob("*.jar"))
+
+    if up_to_date():
+        return libs
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / ".resolve.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if up_to_date():  # another process resolved them while we waited
+            return libs
+        _run_maven(pom, cache_dir, libs, want, progress)
+    return libs
+
+
+def _run_maven(pom: Path, cache_dir: Path, libs: Path, pom_hash: str, progress: Callable[[str], object]) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise KafkaError("Maven (mvn) is not on PATH: it is needed once to fetch Kafka's jars")
-    cache_dir.mkdir(parents=True, exist_ok=True)
     log_file = cache_dir / "maven.log"
-    progress(f"resolving Apache Kafka {_kafka_version(pom)} jars with Maven (first time only)…")
+    if libs.exists():
+        progress(f"{pom.name} changed: resolving Apache Kafka {_kafka_version(pom)} jars with Maven again…")
+    else:
+        progress(f"resolving Apache Kafka {_kafka_version(pom)} jars with Maven (first time only)…")
     staging = Path(tempfile.mkdtemp(prefix="libs.", dir=cache_dir))
     try:
         with open(log_file, "wb") as log:
             rc = subprocess.run(
-                [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+                [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(pom), "dependency:copy-dependencies",
                  f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             ).returncode
         jars = list(staging.glob("*.jar"))
         if rc != 0 or not jars:
             raise KafkaError(
-                f"Maven could not resolve Kafka's jars (exit code {rc}); see {log_file}:\n{tail(log_file, 20)}"
+                f"Maven could not resolve Kafka's jars (exit code {rc}); see {log_file}:\n"
+                + re.sub(r"\x1b\[[0-9;]*m", "", tail(log_file, 20))  # Maven 3.8 colours even with -B
             )
-        (staging / _POM_HASH_FILE).write_text(want + "\n")
+        (staging / _POM_HASH_FILE).write_text(pom_hash + "\n")
+        staging.chmod(0o755)  # mkdtemp made it 0700
         if libs.exists():
             shutil.rmtree(libs)
         staging.rename(libs)
@@ -81,7 +101,6 @@ def resolve_kafka_jars(cache_dir: Path, progress: Callable[[str], object] = prin
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     progress(f"resolved {len(jars)} jars into {libs}")
-    return libs
 
 
 def _new_cluster_id() -> str:
@@ -238,7 +257,7 @@ async def wait_for_kafka(
     last_error: BaseException | None = None
 
     def see_log() -> str:
-        return f"; see {log_file}, last lines:\n{tail(log_file, 20)}" if log_file else ""
+        return f"; see {log_file}, last lines:\n{tail(log_file, 20, last_run_only=True)}" if log_file else ""
 
     while True:
         if pid is not None and not pid_alive(pid):

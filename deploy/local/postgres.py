@@ -264,4 +264,9 @@ class PostgresNode:
             pass
         if pid_alive(pid):
             stop_process_group(pid, timeout=5)
+        if self.socket_dir != self.data_dir:
+            try:
+                self.socket_dir.rmdir()
+            except OSError:
+                pass
         return True

@@ -27,6 +27,8 @@ def start_process(
     """Start `argv` in a new session with stdout and stderr appended to `log_file`."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab", buffering=0) as log:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        log.write(f"\n=== {stamp} starting: {' '.join(argv)}\n".encode())
         return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
@@ -142,9 +144,16 @@ def write_pid(pid_file: Path, pid: int) -> None:
     pid_file.write_text(f"{pid}\n")
 
 
-def tail(path: Path, lines: int = 20) -> str:
+def tail(path: Path, lines: int = 20, *, last_run_only: bool = False) -> str:
+    """The last `lines` lines of a log; with `last_run_only`, none from before the latest
+    "=== … starting:" header that start_process writes (logs are appended across runs)."""
     try:
         with open(path, errors="replace") as f:
-            return "".join(deque(f, maxlen=lines))
+            recent = list(deque(f, maxlen=max(lines, 500) if last_run_only else lines))
     except FileNotFoundError:
         return f"(no log at {path})\n"
+    if last_run_only:
+        starts = [i for i, line in enumerate(recent) if line.startswith("=== ") and " starting: " in line]
+        if starts:
+            recent = recent[starts[-1] + 1 :]
+    return "".join(recent[-lines:])

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -141,8 +142,16 @@ def _port_in_use(port: int, host: str = HOST) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def _short(path: str | Path) -> str:
+    """A path relative to the working directory when it lies below it (keeps tables narrow)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _failure(what: str, log: Path) -> StackError:
-    return StackError(f"{what}\nlog: {log}\n--- last 20 lines ---\n{tail(log, 20)}")
+    return StackError(f"{what}\nlog: {log}\n--- last 20 lines ---\n{tail(log, 20, last_run_only=True)}")
 
 
 # --- health checks ------------------------------------------------------------
@@ -353,8 +362,8 @@ async def _up_stage(lay: Layout, stage: str, env: dict[str, str]) -> None:
 
 def _summary(lay: Layout) -> None:
     table = Table(title="Jaring is up", show_header=True, header_style="bold")
-    table.add_column("what")
-    table.add_column("where")
+    table.add_column("what", no_wrap=True)
+    table.add_column("where", overflow="fold")
     for p in PROCESSES:
         port = _port(p.port_env, p.default_port)
         if p.health == "http":
@@ -390,7 +399,7 @@ def up() -> None:
         asyncio.run(_up(lay))
     except (StackError, KafkaError, PostgresError, TimeoutError) as err:
         console.print("[bold red]✗ stack is not up[/]")
-        console.print(str(err), markup=False, highlight=False)
+        console.print(str(err), markup=False, highlight=False, soft_wrap=True)
         console.print("[dim]fix it and run `up` again (running parts are left alone), or `down`.[/]")
         raise typer.Exit(1)
     console.print(f"[dim]up in {time.monotonic() - t:.1f} s[/]")
@@ -409,12 +418,17 @@ def _stop(name: str, pid_file: Path, needle: str) -> None:
 
 def _strays(lay: Layout) -> list[int]:
     """Processes this stack started that no pid file accounts for any more: the marked ones,
-    and JVMs / postgres servers whose command line points into the state dir."""
+    our Kafka JVM (its command line names our server.properties) and our postmaster
+    (`-D <our data dir>`). Matched narrowly: other JVMs may share our jars dir."""
     found = set(processes_with_env(MARKER, str(lay.state)))
+    kafka_conf, pg_data = str(lay.kafka().config_file), str(lay.postgres().data_dir)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             argv = cmdline(int(entry.name))
-            if argv and Path(argv[0]).name in ("java", "postgres") and str(lay.state) in " ".join(argv):
+            prog = Path(argv[0]).name if argv else ""
+            if (prog == "java" and kafka_conf in argv) or (
+                prog == "postgres" and any(a == pg_data and b == "-D" for b, a in zip(argv, argv[1:]))
+            ):
                 found.add(int(entry.name))
     return sorted(pid for pid in found if pid_alive(pid))
 
@@ -480,12 +494,14 @@ def status() -> None:
     """Show each component: running? healthy? pid, address, log. Exit code 1 if anything is down."""
     lay = Layout.load()
     rows = asyncio.run(_status_rows(lay))
-    table = Table(show_header=True, header_style="bold")
-    for col in ("component", "kind", "running", "healthy", "pid", "address", "log"):
-        table.add_column(col)
+    table = Table(show_header=True, header_style="bold", box=box.SIMPLE, pad_edge=False,
+                  caption=f"logs in {_short(lay.state / 'logs')}/  (python -m deploy.local.stack logs NAME)")
+    for col in ("component", "running", "healthy", "pid", "address", "log"):
+        table.add_column(col, no_wrap=True)
     yes_no = lambda b: "[green]yes[/]" if b else "[red]no[/]"  # noqa: E731
     for name, kind, running, ok, pid, addr, log in rows:
-        table.add_row(name, kind, yes_no(running), yes_no(ok), pid, addr, log)
+        table.add_row(name, yes_no(running), yes_no(ok), "ext" if kind == "external" else pid, addr,
+                      Path(log).name if log != "-" else log)
     console.print(table)
     if not all(ok for _, _, _, ok, *_ in rows):
         raise typer.Exit(1)

@@ -111,7 +111,10 @@ class EmailChannel:
     async def send(self, to: str, message: RenderedMessage, idempotency_key: str) -> AttemptResult:
         if "@" not in to or any(ch.isspace() for ch in to):
             return AttemptResult(Outcome.PERMANENT_FAILURE, f"not an email address: {to!r}")
-        mail = self.build_message(to, message, idempotency_key)
+        try:
+            mail = self.build_message(to, message, idempotency_key)
+        except ValueError as error:  # e.g. a line break in a header: sending again cannot help
+            return AttemptResult(Outcome.PERMANENT_FAILURE, _short(f"cannot build the email: {error}"))
         message_id = mail["Message-ID"]
         try:
             errors, response = await aiosmtplib.send(

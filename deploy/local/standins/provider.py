@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import uvicorn  # only the CLI needs it; tests drive the app through httpx.ASGITransport
 
-    # uvicorn stops cleanly on SIGTERM/SIGINT.
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT and then re-raises the signal
+    # to the handler that was installed before it; with a no-op one there, a stop
+    # asked for by signal ends with exit status 0 instead of 143.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     uvicorn.run(create_app(args.dir), host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -47,11 +47,12 @@ class DiscountWindow:
 
 # PP 50/2025 (Penyesuaian Iuran JKK dan JKM bagi Peserta Bukan Penerima Upah,
 # promulgated 22 December 2025): art. 4 sets BPU JKK+JKM at 50 % of what would
-# otherwise be owed; art. 3 excludes participants whose JKK+JKM the APBN or an APBD
+# otherwise be owed; the PP excludes participants whose JKK+JKM the APBN or an APBD
 # pays (see contribution_due). JHT is not touched. Windows are by contribution month,
-# so they switch off by themselves. The transport window (Jan 2026 - Mar 2027, "15
-# months") is as announced by Kemnaker and BPJS on 13 January 2026; the window for
-# every other BPU segment is as the product brief states it.
+# so they switch off by themselves. The transport window (January 2026 - March 2027,
+# "15 months") is as Kemnaker and BPJS announced it on 13 January 2026. The window
+# for every other BPU segment (April - December 2026) is as the product brief states
+# it; no public source read so far confirms it: check the PP's text and correct here.
 DISCOUNT_WINDOWS: tuple[DiscountWindow, ...] = (
     DiscountWindow(
         frozenset({"driver"}), Period(2026, 1), Period(2027, 3), 50,
@@ -95,7 +96,7 @@ def contribution_due(
     )
     discount = 0
     window = _discount_window(segment, period)
-    # PP 50/2025 art. 3: no discount when the state or regional budget pays.
+    # PP 50/2025: no discount when the state (APBN) or regional (APBD) budget pays.
     if window is not None and payer != "city":
         before = jkk + jkm
         # The regulation does not say how to round; the discounted amount (what is

@@ -37,9 +37,13 @@ def produces_message(event_kind: str) -> bool:
 
 
 class PayoutComponent(NamedTuple):
-    component: str  # "lump_sum", "periodic", "funeral", "death_benefit", "scholarship", …
+    """One line of shared.contracts.claims.PayoutComponent; a plain
+    (component, amount, kind) tuple is accepted too."""
+
+    component: str  # "lump_sum", "periodic_benefit", "funeral", "death_benefit", "scholarship", …
     amount: int  # whole rupiah; for an entitlement, the most it can come to in all
     kind: str  # "cash" or "entitlement"
+    payee_name: str | None = None  # who this line is paid to; else the notice's payee_names
 
 
 @dataclass(frozen=True)
@@ -55,17 +59,17 @@ class RenderedMessage:
 @dataclass(frozen=True)
 class ClaimNotice:
     """What a message may say about one claim. `components` accepts plain
-    (component, amount, kind) tuples; `total` is the cash total and, when given,
-    must equal the sum of the cash components."""
+    (component, amount, kind[, payee_name]) tuples; `total` is the cash total and,
+    for PayoutRecorded, must equal the sum of the cash components."""
 
     claim_id: str
-    claim_type: str  # "JKM", "JKK", "JKK_DEATH", "JKK_ACCIDENT"
+    claim_type: str  # "JKM", "JKK", "JKK_DEATH" (shared.contracts.claims.ClaimType)
     participant_name: str
     masked_nik: str  # shared.privacy.mask_nik(nik) — never the NIK itself
     reasons: tuple[str, ...] = ()  # ClaimRejected reason codes
     components: tuple[PayoutComponent, ...] = ()
-    payee_names: tuple[str, ...] = ()
-    total: int | None = None
+    payee_names: tuple[str, ...] = ()  # for lines without their own payee, and for DisbursementPaid
+    total: int | None = None  # PayoutRecorded.total_cash; for DisbursementPaid, the amount transferred
     missing_documents: tuple[str, ...] = ()  # document codes, for DOCUMENTS_INCOMPLETE
     contact: str | None = None  # branch/officer contact line, if the city gives one
 
@@ -137,7 +141,7 @@ def _claim_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
             if code == "DOCUMENTS_INCOMPLETE" and n.missing_documents:
                 names = ", ".join(document_words(d, lang) for d in n.missing_documents)
                 documents = _p("documents_named", lang, documents=names)
-            sentence = w.REASON_ADVICE[code][lang].format(documents=documents)
+            sentence = w.REASON_ADVICE[code][lang].format(documents=documents, **fmt)
             if sentence not in advice:
                 advice.append(sentence)
     advice.append(w.ADVICE_CALL_OFFICER[lang])
@@ -152,22 +156,27 @@ def _claim_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
 def _payout_recorded(n: ClaimNotice, lang: str) -> RenderedMessage:
     if not n.components:
         raise ValueError("a PayoutRecorded message needs its components")
-    if not n.payee_names:
-        raise ValueError("a PayoutRecorded message needs the payees' names")
     total = n.cash_total
     if n.total is not None and n.total != total:
         # A family must never read a total that is not the sum of the lines above it.
         raise ValueError(f"total {n.total} is not the sum of the cash components {total}")
-    payees = join_names(n.payee_names, lang)
-    cash_lines = [
-        _p("payout_cash_line", lang, component=component_words(c.component, lang),
-           amount=format_rupiah(c.amount), payees=payees)
-        for c in n.components if c.kind == CASH
-    ]
-    entitlement_lines = [
-        _p("entitlement_line", lang, component=component_words(c.component, lang), amount=format_rupiah(c.amount))
-        for c in n.components if c.kind == ENTITLEMENT
-    ]
+    cash_lines = []
+    for c in n.components:
+        if c.kind != CASH:
+            continue
+        if not (c.payee_name or n.payee_names):
+            raise ValueError(f"cash component {c.component!r} has no payee: a family must read who is paid")
+        payees = c.payee_name or join_names(n.payee_names, lang)
+        cash_lines.append(_p("payout_cash_line", lang, component=component_words(c.component, lang),
+                             amount=format_rupiah(c.amount), payees=payees))
+    entitlement_lines = []
+    for c in n.components:
+        if c.kind != ENTITLEMENT:
+            continue
+        words = component_words(c.component, lang)
+        if c.payee_name:
+            words = _p("component_for", lang, component=words, payee=c.payee_name)
+        entitlement_lines.append(_p("entitlement_line", lang, component=words, amount=format_rupiah(c.amount)))
     intro = f"{_claim_line(n, lang)} {_p('payout_intro', lang)}"
     if cash_lines:
         intro += "\n" + _bullets(cash_lines) + "\n" + _p("payout_total", lang, total=format_rupiah(total))
@@ -183,13 +192,12 @@ def _payout_recorded(n: ClaimNotice, lang: str) -> RenderedMessage:
 
 
 def _disbursement_paid(n: ClaimNotice, lang: str) -> RenderedMessage:
-    if n.total is None:
-        raise ValueError("a DisbursementPaid message needs the amount transferred (total)")
-    if not n.payee_names:
-        raise ValueError("a DisbursementPaid message needs the payees' names")
+    # The disbursement event may carry neither amount nor payees (the handler adds them
+    # from the recorded payout when it has it); the message then says it less exactly.
+    total = format_rupiah(n.total) if n.total is not None else _p("paid_money", lang)
+    payees = join_names(n.payee_names, lang) if n.payee_names else _p("paid_payees", lang)
     body = _compose(lang, [
-        f"{_claim_line(n, lang)} "
-        + _p("paid_intro", lang, total=format_rupiah(n.total), payees=join_names(n.payee_names, lang)),
+        f"{_claim_line(n, lang)} " + _p("paid_intro", lang, total=total, payees=payees),
         _p("paid_check", lang),
         _contact(n, lang),
     ])

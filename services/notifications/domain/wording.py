@@ -18,14 +18,13 @@ from __future__ import annotations
 Words = dict[str, str]  # language -> text
 
 # --- claim types ---------------------------------------------------------------
-CLAIM_TYPE_WORDS: dict[str, Words] = {
+CLAIM_TYPE_WORDS: dict[str, Words] = {  # shared.contracts.claims.ClaimType
     "JKM": {"id": "santunan kematian (JKM)", "en": "death benefit (JKM)"},
     "JKK": {"id": "kecelakaan kerja (JKK)", "en": "work-accident benefit (JKK)"},
     "JKK_DEATH": {
         "id": "meninggal karena kecelakaan kerja (JKK)",
         "en": "death from a work accident (JKK)",
     },
-    "JKK_ACCIDENT": {"id": "kecelakaan kerja (JKK)", "en": "work-accident benefit (JKK)"},
 }
 CLAIM_TYPE_FALLBACK: Words = {"id": "jaminan sosial ketenagakerjaan", "en": "social security benefit"}
 
@@ -66,9 +65,23 @@ REASON_SENTENCES: dict[str, Words] = {
         "id": "Kejadian yang sama sudah pernah diajukan dalam klaim lain.",
         "en": "The same incident has already been claimed in another claim.",
     },
+    # Not one of the claims service's ReasonCode values today: an officer's rejection
+    # may carry it, or carry only the codes below, which the rules use for review.
     "OFFICER_REJECTED": {
         "id": "Petugas klaim sudah memeriksa berkas dan memutuskan klaim ini tidak dapat dibayar.",
         "en": "A claims officer reviewed the file and decided this claim cannot be paid.",
+    },
+    "DEATH_SOON_AFTER_ENROLMENT": {
+        "id": "{name} baru sebentar menjadi peserta sebelum meninggal.",
+        "en": "{name} had been a member only a short time before the death.",
+    },
+    "PARTICIPANT_NOT_IN_READ_MODEL": {
+        "id": "Data kepesertaan {name} belum dapat kami temukan.",
+        "en": "We could not find the membership record of {name}.",
+    },
+    "NO_HEIR": {
+        "id": "Belum ada ahli waris yang tercatat untuk {name}.",
+        "en": "No heir has been recorded for {name}.",
     },
 }
 REASON_FALLBACK: Words = {
@@ -90,6 +103,16 @@ REASON_ADVICE: dict[str, Words] = {
         "en": "Bring the missing documents to the BPJS Ketenagakerjaan branch office{documents}; "
               "the claim can then be checked again.",
     },
+    "PARTICIPANT_NOT_IN_READ_MODEL": {
+        "id": "Bawa kartu peserta BPJS Ketenagakerjaan dan KTP {name} ke kantor cabang BPJS Ketenagakerjaan.",
+        "en": "Bring the BPJS Ketenagakerjaan membership card and the identity card (KTP) of {name} "
+              "to the BPJS Ketenagakerjaan branch office.",
+    },
+    "NO_HEIR": {
+        "id": "Bawa Kartu Keluarga (KK) dan surat keterangan ahli waris ke kantor cabang BPJS Ketenagakerjaan.",
+        "en": "Bring the family card (KK) and the heir statement (surat keterangan ahli waris) to the "
+              "BPJS Ketenagakerjaan branch office.",
+    },
     "POLICE_REPORT_MISSING": {
         "id": "Minta laporan polisi di kantor polisi (Polsek/Polres) yang menangani kecelakaan, "
               "lalu bawa ke kantor cabang BPJS Ketenagakerjaan.",
@@ -103,27 +126,27 @@ ADVICE_CALL_OFFICER: Words = {
 }
 
 # --- payout components ---------------------------------------------------------------
-COMPONENT_WORDS: dict[str, Words] = {
+COMPONENT_WORDS: dict[str, Words] = {  # services/claims/domain/benefits.py
     "lump_sum": {"id": "Santunan sekaligus", "en": "Lump-sum benefit"},
-    "periodic": {
+    "periodic_benefit": {
         "id": "Santunan berkala (senilai 24 bulan, dibayar sekaligus)",
         "en": "Periodic benefit (24 months' worth, paid at once)",
     },
     "funeral": {"id": "Biaya pemakaman", "en": "Funeral costs"},
     "death_benefit": {"id": "Santunan kematian", "en": "Death benefit"},
     "scholarship": {"id": "Beasiswa pendidikan anak", "en": "Children's education scholarship"},
-    "stmb": {
+    "temporary_incapacity": {
         "id": "Upah selama tidak mampu bekerja (STMB)",
         "en": "Pay while unable to work (STMB)",
     },
-    "disability": {"id": "Santunan cacat", "en": "Disability benefit"},
-    "transport": {"id": "Biaya transportasi ke rumah sakit", "en": "Transport to hospital"},
+    "permanent_disability": {"id": "Santunan cacat tetap", "en": "Permanent disability benefit"},
 }
 
 # --- documents (for DOCUMENTS_INCOMPLETE) ---------------------------------------------
-DOCUMENT_WORDS: dict[str, Words] = {
+DOCUMENT_WORDS: dict[str, Words] = {  # services/claims/domain/documents.py, plus the scholarship's
     "participant_card": {"id": "kartu peserta BPJS Ketenagakerjaan", "en": "BPJS Ketenagakerjaan membership card"},
-    "ktp_participant": {"id": "KTP peserta", "en": "the participant's identity card (KTP)"},
+    "ktp": {"id": "KTP peserta", "en": "the participant's identity card (KTP)"},
+    "ktp_deceased": {"id": "KTP almarhum/almarhumah", "en": "the identity card (KTP) of the deceased"},
     "ktp_heir": {"id": "KTP ahli waris", "en": "the heir's identity card (KTP)"},
     "family_card": {"id": "Kartu Keluarga (KK)", "en": "family card (KK)"},
     "death_certificate": {"id": "surat/akta kematian", "en": "death certificate"},
@@ -132,8 +155,10 @@ DOCUMENT_WORDS: dict[str, Words] = {
     "bank_account": {"id": "buku tabungan (rekening bank)", "en": "bank account book"},
     "npwp": {"id": "NPWP", "en": "tax number (NPWP)"},
     "accident_chronology": {"id": "kronologi kecelakaan", "en": "account of the accident"},
-    "witness_ktp": {"id": "KTP dua orang saksi", "en": "identity cards (KTP) of two witnesses"},
-    "medical_report": {"id": "surat keterangan dokter dan kuitansi", "en": "medical report and receipts"},
+    "witness_ktp_1": {"id": "KTP saksi pertama", "en": "identity card (KTP) of the first witness"},
+    "witness_ktp_2": {"id": "KTP saksi kedua", "en": "identity card (KTP) of the second witness"},
+    "medical_report": {"id": "surat keterangan dokter", "en": "medical report"},
+    "medical_receipts": {"id": "kuitansi biaya pengobatan", "en": "medical receipts"},
     "police_report": {"id": "laporan polisi", "en": "police report"},
     "birth_certificate": {"id": "akta kelahiran anak", "en": "the child's birth certificate"},
     "school_enrolment": {"id": "surat keterangan sekolah", "en": "school enrolment letter"},
@@ -192,6 +217,7 @@ PHRASES: dict[str, Words] = {
         "id": "Hak yang dibayar per tahun (bukan uang yang dibayar sekarang):",
         "en": "Yearly entitlements (not money paid now):",
     },
+    "component_for": {"id": "{component} untuk {payee}", "en": "{component} for {payee}"},
     "entitlement_line": {
         "id": "{component}: hak hingga {amount} seluruhnya, dibayar tahun demi tahun; ajukan setiap "
               "tahun ajaran dengan surat keterangan sekolah dan rapor terakhir.",
@@ -208,6 +234,8 @@ PHRASES: dict[str, Words] = {
         "id": "sudah dibayar: {total} sudah ditransfer ke rekening {payees}.",
         "en": "has been paid: {total} was transferred to the bank account of {payees}.",
     },
+    "paid_money": {"id": "uangnya", "en": "the money"},
+    "paid_payees": {"id": "penerima", "en": "the payee"},
     "paid_check": {
         "id": "Silakan periksa rekening Anda. Bila uang belum masuk, hubungi kantor cabang BPJS "
               "Ketenagakerjaan dan sebutkan nomor klaim.",

@@ -1,7 +1,7 @@
 from datetime import date
 
-from enrollment_builders import nik_for
 from services.enrollment.domain.nik import validate_nik
+from tests.unit.enrollment.enrollment_builders import nik_for
 
 
 def rules(errors):

@@ -2,7 +2,6 @@ from datetime import date, datetime
 
 import pytest
 
-from enrollment_builders import nik_for, registration_form
 from services.enrollment.domain.participant import (
     MAX_AGE_AT_MEMBERSHIP,
     MIN_AGE_AT_MEMBERSHIP,
@@ -10,6 +9,7 @@ from services.enrollment.domain.participant import (
     register_participant,
 )
 from shared.errors import RuleViolation
+from tests.unit.enrollment.enrollment_builders import nik_for, registration_form
 
 TODAY = date(2026, 11, 12)
 

@@ -28,7 +28,7 @@ def jkm_notice(**overrides):
         masked_nik=MASKED,
         components=[
             ("lump_sum", 20_000_000, "cash"),
-            ("periodic", 12_000_000, "cash"),
+            ("periodic_benefit", 12_000_000, "cash"),
             ("funeral", 10_000_000, "cash"),
         ],
         payee_names=("Siti Aminah",),
@@ -134,7 +134,7 @@ def test_incomplete_documents_tell_the_family_what_to_bring_where():
 
 
 def test_missing_police_report_says_where_to_get_it():
-    message = render(CLAIM_REJECTED, jkm_notice(claim_type="JKK_ACCIDENT", reasons=("POLICE_REPORT_MISSING",)), "en")
+    message = render(CLAIM_REJECTED, jkm_notice(claim_type="JKK", reasons=("POLICE_REPORT_MISSING",)), "en")
     assert "police station (Polsek/Polres)" in message.body
 
 
@@ -166,7 +166,7 @@ def test_scholarship_is_a_yearly_entitlement_not_cash_paid_now():
     components = [
         ("death_benefit", 144_000_000, "cash"),
         ("funeral", 10_000_000, "cash"),
-        ("periodic", 12_000_000, "cash"),
+        ("periodic_benefit", 12_000_000, "cash"),
         ("scholarship", 174_000_000, "entitlement"),
     ]
     notice = jkm_notice(claim_type="JKK_DEATH", components=components, total=166_000_000)
@@ -178,6 +178,22 @@ def test_scholarship_is_a_yearly_entitlement_not_cash_paid_now():
     english = render(PAYOUT_RECORDED, notice, "en")
     assert "Yearly entitlements (not money paid now):" in english.body
     assert "an entitlement of up to Rp 174.000.000 in all, paid year by year" in english.body
+
+
+def test_each_line_names_its_own_payee_when_the_payout_splits_between_heirs():
+    components = [
+        ("lump_sum", 10_000_000, "cash", "Siti Aminah"),
+        ("lump_sum", 10_000_000, "cash", "Andi Baso"),
+        ("periodic_benefit", 6_000_000, "cash", "Siti Aminah"),
+        ("periodic_benefit", 6_000_000, "cash", "Andi Baso"),
+        ("funeral", 10_000_000, "cash", "Siti Aminah"),
+        ("scholarship", 87_000_000, "entitlement", "Nur Aisyah"),
+    ]
+    message = render(PAYOUT_RECORDED, jkm_notice(components=components, payee_names=()))
+    assert "- Santunan sekaligus: Rp 10.000.000 untuk Siti Aminah\n- Santunan sekaligus: Rp 10.000.000 untuk Andi Baso" in message.body
+    assert "- Biaya pemakaman: Rp 10.000.000 untuk Siti Aminah" in message.body
+    assert "Jumlah uang yang dibayarkan: Rp 42.000.000" in message.body
+    assert "- Beasiswa pendidikan anak untuk Nur Aisyah: hak hingga Rp 87.000.000 seluruhnya" in message.body
 
 
 def test_total_that_is_not_the_sum_of_the_cash_lines_is_refused():
@@ -209,9 +225,9 @@ def test_disbursement_says_the_money_was_transferred():
     assert "Rp 42.000.000 was transferred to the bank account of Siti Aminah" in english.body
 
 
-def test_disbursement_needs_the_amount():
-    with pytest.raises(ValueError):
-        render(DISBURSEMENT_PAID, jkm_notice(total=None))
+def test_disbursement_without_amount_or_payees_still_says_the_money_was_sent():
+    message = render(DISBURSEMENT_PAID, jkm_notice(total=None, payee_names=()))
+    assert "uangnya sudah ditransfer ke rekening penerima." in message.body
 
 
 # --- cost of an SMS ------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""How a claim's status changes: by the rules, by an officer, by recording the payout.
+
+    filed --rules--> approved | rejected | needs_review
+    needs_review --rules, run again when documents arrive--> approved | rejected | needs_review
+    needs_review --officer--> approved | rejected
+    approved --payout recorded--> payout_recorded
+
+Rejected and payout_recorded are final: a rejected family files a new claim (its
+fingerprint no longer blocks them, see verification.verify_claim).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from services.claims.domain.claim import ClaimStatus
+from services.claims.domain.verification import Verification
+from shared.errors import FieldError, RuleViolation
+
+OFFICER_DECISIONS: dict[str, ClaimStatus] = {
+    "approve": ClaimStatus.APPROVED,
+    "reject": ClaimStatus.REJECTED,
+}
+
+RULES_MAY_DECIDE: frozenset[ClaimStatus] = frozenset({ClaimStatus.FILED, ClaimStatus.NEEDS_REVIEW})
+
+
+def after_verification(claim_status: ClaimStatus | str, verification: Verification) -> ClaimStatus:
+    """The status the rules' outcome gives. They decide a filed claim, and decide again
+    a claim waiting for review when its documents arrive; never one already decided
+    for good (approved, rejected, paid)."""
+    if ClaimStatus(claim_status) not in RULES_MAY_DECIDE:
+        raise RuleViolation([FieldError(
+            ("status",), "claim_already_decided",
+            f"claim_already_decided: the claim is {ClaimStatus(claim_status)}; the rules do not decide it again",
+        )])
+    return verification.outcome
+
+
+def decide(claim_status: ClaimStatus | str, decision: str, reason: str, *,
+           missing_documents: Collection[str] = ()) -> ClaimStatus:
+    """An officer's decision on a claim referred for review.
+
+    `reason` is what the family and the audit trail read, so it is required for an
+    approval as much as for a rejection. `missing_documents` is the latest
+    verification's list: an officer may decide the rules' doubts, not waive the
+    regulation's documents (PP 44/2015 art. 37(2), 40(3) pay on a complete application).
+    """
+    errors: list[FieldError] = []
+    new_status = OFFICER_DECISIONS.get(decision)
+    if new_status is None:
+        errors.append(FieldError(("decision",), "decision_unknown",
+                                 "decision_unknown: decision is 'approve' or 'reject'"))
+    if ClaimStatus(claim_status) is not ClaimStatus.NEEDS_REVIEW:
+        errors.append(FieldError(
+            ("decision",), "claim_not_in_review",
+            f"claim_not_in_review: only a claim waiting for review can be decided by an officer; "
+            f"this one is {ClaimStatus(claim_status)}",
+        ))
+    if not isinstance(reason, str) or not reason.strip():
+        errors.append(FieldError(("reason",), "reason_required",
+                                 "reason_required: say why; the family and the audit trail read it"))
+    if new_status is ClaimStatus.APPROVED and missing_documents:
+        errors.append(FieldError(
+            ("decision",), "documents_incomplete",
+            f"documents_incomplete: the claim cannot be approved while these are missing: "
+            f"{', '.join(missing_documents)}",
+        ))
+    if errors:
+        raise RuleViolation(errors)
+    return OFFICER_DECISIONS[decision]
+
+
+def record_payout(claim_status: ClaimStatus | str) -> ClaimStatus:
+    """Only an approved claim is paid, and only once."""
+    if ClaimStatus(claim_status) is not ClaimStatus.APPROVED:
+        raise RuleViolation([FieldError(
+            ("status",), "claim_not_approved",
+            f"claim_not_approved: a payout is recorded for an approved claim only; this one is "
+            f"{ClaimStatus(claim_status)}",
+        )])
+    return ClaimStatus.PAYOUT_RECORDED

@@ -1,0 +1,207 @@
+"""Enrollment's HTTP entrypoint (officers): parse, call the handler in a transaction, answer."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from services.enrollment import handlers, imports
+from services.enrollment import repository as repo
+from services.enrollment.handlers import ParticipantNotFound
+from shared.auth import Actor, require_role
+from shared.clock import today
+from shared.service import Runtime, get_runtime
+
+router = APIRouter(prefix="/v1", tags=["enrollment"])
+Writer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
+Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operator"))]
+Rt = Annotated[Runtime, Depends(get_runtime)]
+
+
+class HeirIn(BaseModel):
+    full_name: str
+    relationship: str
+    phone: str | None = None
+    email: str | None = None
+    language: str = "id"
+
+
+class ParticipantIn(BaseModel):
+    nik: str = Field(description="16-digit NIK; stored here only, shown masked everywhere else")
+    full_name: str
+    birth_date: date
+    sex: str = Field(description="F or M")
+    phone: str
+    address: str = ""
+    kecamatan: str
+    segment: str
+    monthly_income: int = Field(description="declared monthly income, whole rupiah")
+    programs: list[str] = ["JKK", "JKM"]
+    member_since: date | None = None
+    heirs: list[HeirIn] = []
+
+
+class ContributionIn(BaseModel):
+    period: str = Field(description="YYYY-MM")
+    amount: int
+    payer: str = "self"
+    paid_at: date | None = None
+
+
+async def participant_view(conn, participant_id: str, on: date) -> dict[str, Any]:
+    participant = await repo.load_participant(conn, participant_id)
+    if participant is None:
+        raise HTTPException(404, f"no participant {participant_id}")
+    coverage = await handlers.current_coverage(conn, participant_id, on)
+    return {
+        "participant_id": participant_id,
+        "nik_masked": participant["nik_masked"],
+        "full_name": participant["full_name"],
+        "birth_date": participant["birth_date"],
+        "sex": participant["sex"],
+        "phone": participant["phone"],
+        "address": participant["address"],
+        "kecamatan": participant["kecamatan"],
+        "segment": participant["segment"],
+        "monthly_income": participant["monthly_income"],
+        "programs": participant["programs"],
+        "member_since": participant["member_since"],
+        "heirs": [{k: h[k] for k in ("heir_id", "full_name", "relationship", "precedence", "phone", "email",
+                                     "language")} for h in participant["heirs"]],
+        "coverage": coverage.model_dump(mode="json", exclude={"participant_id"}),
+    }
+
+
+def _not_found(exc: ParticipantNotFound) -> HTTPException:
+    return HTTPException(404, f"no participant {exc.args[0]}")
+
+
+@router.post("/participants", status_code=201)
+async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        async with conn.transaction():
+            participant_id = await handlers.register(conn, body.model_dump(), actor, today())
+        return await participant_view(conn, participant_id, today())
+
+
+@router.get("/participants")
+async def search(actor: Reader, rt: Rt, q: Annotated[str, Query(min_length=2)]) -> list[dict[str, Any]]:
+    async with rt.pool.acquire() as conn:
+        return await repo.search_participants(conn, q)
+
+
+@router.get("/participants/{participant_id}")
+async def get_participant(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return await participant_view(conn, participant_id, today())
+
+
+@router.patch("/participants/{participant_id}")
+async def change_details(participant_id: str, patch: Annotated[dict[str, Any], Body()], actor: Writer,
+                         rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await handlers.change_details(conn, participant_id, patch, actor, today())
+        except ParticipantNotFound as exc:
+            raise _not_found(exc) from None
+        return await participant_view(conn, participant_id, today())
+
+
+@router.put("/participants/{participant_id}/heirs")
+async def replace_heirs(participant_id: str, heirs: list[HeirIn], actor: Writer, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await handlers.replace_heirs(conn, participant_id, [h.model_dump() for h in heirs], actor)
+        except ParticipantNotFound as exc:
+            raise _not_found(exc) from None
+        return await participant_view(conn, participant_id, today())
+
+
+@router.post("/participants/{participant_id}/contributions", status_code=201)
+async def record_contribution(participant_id: str, body: ContributionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                contribution_id = await handlers.record_contribution(conn, participant_id, body.model_dump(), actor,
+                                                                     today())
+        except ParticipantNotFound as exc:
+            raise _not_found(exc) from None
+        coverage = await handlers.current_coverage(conn, participant_id, today())
+    return {"participant_id": participant_id, "contribution_id": contribution_id, **body.model_dump(mode="json"),
+            "paid_at": (body.paid_at or today()).isoformat(),
+            "coverage": coverage.model_dump(mode="json", exclude={"participant_id"})}
+
+
+@router.get("/participants/{participant_id}/contributions")
+async def list_contributions(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        await participant_view(conn, participant_id, today())
+        return {"participant_id": participant_id, "contributions": await repo.list_contributions(conn, participant_id)}
+
+
+@router.get("/participants/{participant_id}/coverage")
+async def get_coverage(participant_id: str, actor: Reader, rt: Rt, as_of: date | None = None) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        view = await participant_view(conn, participant_id, as_of or today())
+    return {"participant_id": participant_id, **view["coverage"]}
+
+
+@router.post("/coverage/sweep")
+async def sweep_coverage(actor: Annotated[Actor, Depends(require_role("supervisor", "operator"))], rt: Rt,
+                         as_of: date | None = None) -> dict[str, Any]:
+    """Moves coverage on as months pass; runs by itself hourly, callable for a given day."""
+    changed = await handlers.sweep_coverage(rt.pool, as_of or today())
+    return {"as_of": (as_of or today()).isoformat(), "changed": changed}
+
+
+@router.post("/imports", status_code=202)
+async def start_import(request: Request, actor: Writer, rt: Rt,
+                       filename: Annotated[str, Query()] = "upload.csv") -> dict[str, Any]:
+    """Body: the CSV file itself (text/csv). Answers at once; GET the import to follow progress."""
+    content = await request.body()
+    if not content.strip():
+        raise HTTPException(422, [{"loc": ["body"], "msg": "the CSV file is empty", "type": "import_empty"}])
+    async with rt.pool.acquire() as conn, conn.transaction():
+        record, is_new = await imports.start_import(conn, content, filename, actor)
+    if is_new:
+        rt.tasks.append(asyncio.create_task(imports.run_import(rt.pool, record["import_id"], content, today())))
+    return {**_import_view(record), "already_imported": not is_new}
+
+
+@router.get("/imports/{import_id}")
+async def get_import(import_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        record = await repo.load_import(conn, import_id)
+    if record is None:
+        raise HTTPException(404, f"no import {import_id}")
+    return _import_view(record)
+
+
+def _import_view(record: dict[str, Any]) -> dict[str, Any]:
+    view = {k: record[k] for k in ("import_id", "filename", "status", "rows_total", "rows_done", "rows_enrolled",
+                                   "rows_rejected", "rows_existing", "started_at", "finished_at")}
+    view["progress"] = round(record["rows_done"] / record["rows_total"], 3) if record["rows_total"] else 1.0
+    view["rejections"] = record.get("rejections", [])
+    return view
+
+
+@router.get("/campaign")
+async def campaign(actor: Reader, rt: Rt, year: int | None = None) -> dict[str, Any]:
+    year = year or today().year
+    async with rt.pool.acquire() as conn:
+        rows = await repo.campaign_summary(conn, year)
+    target = rt.settings.campaign_target
+    newly = sum(r["newly_covered"] for r in rows)
+    return {
+        "year": year, "target": target, "newly_covered": newly,
+        "progress": round(newly / target, 4) if target else None,
+        "active": sum(r["active"] for r in rows), "grace": sum(r["grace"] for r in rows),
+        "lapsed": sum(r["lapsed"] for r in rows), "not_started": sum(r["not_started"] for r in rows),
+        "by_kecamatan_segment": rows,
+    }

@@ -1,0 +1,13 @@
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class EnrollmentSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ENROLLMENT_", extra="ignore")
+
+    http_port: int = 8101
+    # The city's aim for this year: 45–50 thousand more informal workers covered (PRODUCT.md).
+    campaign_target: int = 50_000
+    # How often the coverage sweep moves participants on as months pass (seconds; 0 = never).
+    coverage_sweep_seconds: float = 3600.0

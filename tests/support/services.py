@@ -1,0 +1,75 @@
+"""Running Jaring services in tests, on the real Kafka and PostgreSQL of the session."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+import httpx
+
+from shared.auth import issue_token
+from shared.service import ServiceSpec, create_app
+from shared.settings import InfraSettings
+
+TEST_SECRET = "jaring-test-secret-not-for-production"
+
+
+def infra_settings(kafka_bootstrap: str, database_url: str, **extra: Any) -> InfraSettings:
+    return InfraSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
+                         jaring_auth_secret=TEST_SECRET, **extra)
+
+
+def token(role: str = "officer", subject: str | None = None) -> str:
+    return issue_token(TEST_SECRET, subject or f"test-{role}", role)
+
+
+def auth(role: str = "officer", subject: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, subject)}"}
+
+
+@asynccontextmanager
+async def running(spec: ServiceSpec, role: str = "officer") -> AsyncIterator[httpx.AsyncClient]:
+    """The service's app with its lifespan (migrations, relay, consumers) running in this process."""
+    app = create_app(spec)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=auth(role),
+                                     timeout=30) as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+def random_nik(birth_date: date, sex: str, district: str = "737103") -> str:
+    day = birth_date.day + (40 if sex == "F" else 0)
+    return f"{district}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{random.randint(1, 9999):04d}"
+
+
+def random_birth_date(rng: random.Random | None = None) -> date:
+    rng = rng or random
+    return date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28))
+
+
+def participant_form(**overrides: Any) -> dict[str, Any]:
+    birth_date = overrides.pop("birth_date", None) or random_birth_date()
+    sex = overrides.pop("sex", "F")
+    form: dict[str, Any] = {
+        "nik": random_nik(birth_date, sex),
+        "full_name": "Sitti Rahmawati",
+        "birth_date": birth_date.isoformat(),
+        "sex": sex,
+        "phone": "0812-4200-1234",
+        "address": "Jl. Sultan Alauddin No. 12",
+        "kecamatan": "Tamalate",
+        "segment": "market_trader",
+        "monthly_income": 2_000_000,
+        "programs": ["JKK", "JKM"],
+        "heirs": [
+            {"full_name": "Andi Baso", "relationship": "spouse", "phone": "+6281342001111"},
+            {"full_name": "Nurul Aisyah", "relationship": "child", "email": "nurul@example.id", "language": "en"},
+        ],
+    }
+    form.update(overrides)
+    return form
