@@ -53,6 +53,11 @@ class PoisonMessage(Exception):
     """The message can never be applied (retrying cannot help): dead-letter it at once."""
 
 
+class NotYet(Exception):
+    """An event this one depends on (from another topic) has not been applied yet.
+    Retried with backoff for up to `Consumer.wait_for_prerequisites_seconds`, then dead-lettered."""
+
+
 @dataclass
 class Consumer:
     name: str  # also the Kafka consumer group
@@ -60,6 +65,7 @@ class Consumer:
     handlers: Mapping[str, Handler]  # event type -> handler; other types on the topic are skipped
     max_attempts: int = 3
     backoff_seconds: float = 0.2
+    wait_for_prerequisites_seconds: float = 120.0
     stats: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str, event_type: str) -> None:
@@ -93,7 +99,9 @@ class ConsumerRunner:
             consumer.count("dead_lettered", envelope.type)
             return "dead_lettered"
 
-        for attempt in range(1, consumer.max_attempts + 1):
+        attempt, waited_since = 0, time.monotonic()
+        while attempt < consumer.max_attempts:
+            attempt += 1
             started = time.perf_counter()
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
@@ -111,6 +119,12 @@ class ConsumerRunner:
             except PoisonMessage as exc:
                 reason = f"poison: {exc}"
                 break
+            except NotYet as exc:
+                reason = f"prerequisite never arrived: {exc}"
+                if time.monotonic() - waited_since > consumer.wait_for_prerequisites_seconds:
+                    break
+                attempt -= 1  # waiting for another topic is not a failure of this message
+                await asyncio.sleep(min(2.0, consumer.backoff_seconds * 5))
             except Exception as exc:  # noqa: BLE001 - any handler bug is bounded by the retry policy
                 reason = f"failed after {attempt} attempts: {exc!r}"
                 log.warning("handler.failed", consumer=consumer.name, event_type=envelope.type,

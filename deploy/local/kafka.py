@@ -82,7 +82,7 @@ def _run_maven(pom: Path, cache_dir: Path, libs: Path, pom_hash: str, progress: 
     try:
         with open(log_file, "wb") as log:
             rc = subprocess.run(
-                [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(pom), "dependency:copy-dependencies",
+                [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
                  f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             ).returncode
@@ -90,7 +90,7 @@ def _run_maven(pom: Path, cache_dir: Path, libs: Path, pom_hash: str, progress: 
         if rc != 0 or not jars:
             raise KafkaError(
                 f"Maven could not resolve Kafka's jars (exit code {rc}); see {log_file}:\n"
-                + re.sub(r"\x1b\[[0-9;]*m", "", tail(log_file, 20))  # Maven 3.8 colours even with -B
+                + re.sub(r"\x1b\[[0-9;]*m", "", tail(log_file, 20))  # Maven 3.8 -q still writes colour resets
             )
         (staging / _POM_HASH_FILE).write_text(pom_hash + "\n")
         staging.chmod(0o755)  # mkdtemp made it 0700
@@ -211,7 +211,10 @@ class KafkaNode:
             pid = self.process.pid
         killed = stop_process_group(pid, timeout)
         if self.process is not None and self.process.pid == pid:
-            self.process.poll()
+            try:
+                self.process.wait(timeout=5)  # reap our child; its returncode is then set
+            except subprocess.TimeoutExpired:
+                pass
         return killed
 
 
@@ -268,7 +271,7 @@ async def wait_for_kafka(
                 f"Kafka at {bootstrap_servers} did not answer metadata within {timeout:.0f} s "
                 f"(last error: {last_error!r}){see_log()}"
             )
-        if await _tcp_open(host or "127.0.0.1", int(port)):
+        if await _tcp_open(host.strip("[]") or "127.0.0.1", int(port)):
             try:
                 meta = await asyncio.wait_for(cluster_metadata(bootstrap_servers), max(remaining, 0.5))
                 if meta.get("brokers"):

@@ -40,18 +40,9 @@ def start_process(
         )
 
 
-def _reap(pid: int) -> None:
-    """Collect `pid` if it is our own exited child, so it does not linger as a zombie."""
+def _parse_stat(path: Path) -> tuple[str, int] | None:
     try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-
-
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(state, process group) of `pid` from /proc, or None when there is no such process."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        raw = path.read_text()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
     # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
@@ -59,8 +50,29 @@ def _stat(pid: int) -> tuple[str, int] | None:
     return fields[0], int(fields[2])
 
 
-def pid_alive(pid: int) -> bool:
-    _reap(pid)
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, process group) of `pid` from /proc, or None when there is no such process.
+    A leader thread shows "Z" while the JVM's other threads are still exiting: the
+    process counts as gone only once every thread is."""
+    st = _parse_stat(Path(f"/proc/{pid}/stat"))
+    if st is None or st[0] not in ("Z", "X"):
+        return st
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return st
+    for task in tasks:
+        t = _parse_stat(task / "stat")
+        if t is not None and t[0] not in ("Z", "X"):
+            return t[0], st[1]
+    return st
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Alive and not a zombie. Exited children are not reaped here, so a caller holding
+    the Popen still gets the real exit code from poll()/wait()."""
+    if pid is None:
+        return False
     st = _stat(pid)
     return st is not None and st[0] not in ("Z", "X")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import socket
 import sys
 import time
@@ -26,26 +25,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from deploy.local.credentials import ensure_secret, write_tokens
+from deploy.local.health import http_ready, kafka_ok, postgres_ok, tcp_ok
 from deploy.local.kafka import KAFKA_VERSION, KafkaError, KafkaNode, resolve_kafka_jars, wait_for_kafka
 from deploy.local.postgres import PostgresError, PostgresNode, external_database_url
 from deploy.local.processes import (
     cmdline, pid_alive, processes_with_env, read_pid, start_process, stop_process_group, tail, write_pid,
 )
-
-try:
-    from shared.auth import issue_token
-except ModuleNotFoundError as missing:
-    if missing.name not in ("shared.auth", "shared"):
-        raise
-
-    # TODO(auth): drop this stand-in once shared/auth.py exists; it only keeps the agreed signature.
-    def issue_token(secret: str, subject: str, role: str, ttl_seconds: int = 30 * 24 * 3600) -> str:
-        import jwt
-
-        now = int(time.time())
-        claims = {"sub": subject, "role": role, "iat": now, "exp": now + ttl_seconds}
-        return jwt.encode(claims, secret, algorithm="HS256")
-
 
 @dataclass(frozen=True)
 class Proc:
@@ -114,9 +100,6 @@ class Layout:
     def pid_file(self, name: str) -> Path:
         return self.state / "run" / f"{name}.pid"
 
-    def token(self, role: str) -> Path:
-        return self.state / "tokens" / f"{role}.token"
-
     def kafka(self) -> KafkaNode:
         return KafkaNode(self.state / "kafka" / "data", _port("KAFKA_PORT", 9092),
                          _port("KAFKA_CONTROLLER_PORT", 9093), self.state / "kafka" / "libs")
@@ -154,51 +137,9 @@ def _failure(what: str, log: Path) -> StackError:
     return StackError(f"{what}\nlog: {log}\n--- last 20 lines ---\n{tail(log, 20, last_run_only=True)}")
 
 
-# --- health checks ------------------------------------------------------------
-async def _tcp_ok(port: int) -> bool:
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 1.0)
-    except (OSError, asyncio.TimeoutError):
-        return False
-    writer.close()
-    return True
-
-
-async def _http_ok(port: int) -> bool:
-    import httpx
-
-    try:
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            resp = await client.get(f"http://{HOST}:{port}/health")
-        return resp.status_code == 200 and resp.json().get("status") == "ready"
-    except Exception:  # noqa: BLE001 - anything but a ready answer is "not healthy"
-        return False
-
-
 async def _healthy(proc: Proc) -> bool:
     port = _port(proc.port_env, proc.default_port)
-    return await (_http_ok(port) if proc.health == "http" else _tcp_ok(port))
-
-
-async def _kafka_ok(bootstrap: str) -> bool:
-    try:
-        await wait_for_kafka(bootstrap, timeout=3)
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-async def _pg_ok(url: str) -> bool:
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(url, timeout=3)
-        try:
-            return await conn.fetchval("SELECT 1") == 1
-        finally:
-            await conn.close()
-    except Exception:  # noqa: BLE001
-        return False
+    return await (http_ready(HOST, port) if proc.health == "http" else tcp_ok(HOST, port))
 
 
 # --- up -------------------------------------------------------------------------
@@ -244,7 +185,7 @@ async def _up_postgres(lay: Layout) -> None:
     if external:
         t = time.monotonic()
         with console.status("checking DATABASE_URL…"):
-            if not await _pg_ok(external):
+            if not await postgres_ok(external):
                 raise StackError("DATABASE_URL is set but SELECT 1 fails against it")
         return _done("PostgreSQL (external, DATABASE_URL) answers", t)
     node, pid_file, log = lay.postgres(), lay.pid_file("postgres"), lay.log("postgres")
@@ -273,28 +214,8 @@ async def _up_postgres(lay: Layout) -> None:
     _done(f"PostgreSQL ready on {HOST}:{node.port} (pid {node.pid()})", t)
 
 
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        os.fchmod(f.fileno(), 0o600)
-        f.write(text)
-
-
 def _auth_secret(lay: Layout) -> str:
-    if os.environ.get("JARING_AUTH_SECRET"):
-        return os.environ["JARING_AUTH_SECRET"]
-    path = lay.state / "auth" / "secret"
-    if not path.exists():
-        _write_private(path, secrets.token_urlsafe(48) + "\n")
-    return path.read_text().strip()
-
-
-def _write_tokens(lay: Layout, secret: str) -> None:
-    for role in ROLES:
-        _write_private(lay.token(role), issue_token(secret, f"local-{role}", role) + "\n")
-    _done(f"tokens for {', '.join(ROLES)} in {lay.state / 'tokens'}")
+    return os.environ.get("JARING_AUTH_SECRET") or ensure_secret(lay.state / "auth" / "secret")
 
 
 def _child_env(lay: Layout, secret: str) -> dict[str, str]:
@@ -380,10 +301,14 @@ def _summary(lay: Layout) -> None:
 async def _up(lay: Layout) -> None:
     for sub in ("logs", "run"):
         (lay.state / sub).mkdir(parents=True, exist_ok=True)
+    ignore = lay.state / ".gitignore"  # the state dir ignores itself, whatever the repo's .gitignore says
+    if not ignore.exists():
+        ignore.write_text("# written by deploy/local/stack.py: local runtime state, never committed\n*\n")
     await _up_kafka(lay)
     await _up_postgres(lay)
     secret = _auth_secret(lay)
-    _write_tokens(lay, secret)
+    write_tokens(lay.state / "tokens", secret, ROLES)
+    _done(f"tokens for {', '.join(ROLES)} in {lay.state / 'tokens'}")
     env = _child_env(lay, secret)
     await _up_stage(lay, "extra", env)
     await _up_stage(lay, "service", env)
@@ -460,23 +385,23 @@ async def _status_rows(lay: Layout) -> list[tuple[str, str, bool, bool, str, str
     rows = []
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if bootstrap:
-        ok = await _kafka_ok(bootstrap)
+        ok = await kafka_ok(bootstrap)
         rows.append(("kafka", "external", ok, ok, "-", bootstrap, "-"))
     else:
         node = lay.kafka()
         pid = read_pid(lay.pid_file("kafka"))
         running = _ours(pid, str(node.config_file))
-        ok = running and await _kafka_ok(node.bootstrap_servers)
+        ok = running and await kafka_ok(node.bootstrap_servers)
         rows.append(("kafka", "local", running, ok, str(pid) if running else "-", node.bootstrap_servers,
                      str(lay.log("kafka"))))
     db = external_database_url()
     if db:
-        ok = await _pg_ok(db)
+        ok = await postgres_ok(db)
         rows.append(("postgres", "external", ok, ok, "-", "DATABASE_URL", "-"))
     else:
         pg = lay.postgres()
         pid = pg.pid()
-        ok = pid is not None and await _pg_ok(pg.url("postgres"))
+        ok = pid is not None and await postgres_ok(pg.url("postgres"))
         rows.append(("postgres", "local", pid is not None, ok, str(pid or "-"), f"{HOST}:{pg.port}",
                      str(lay.log("postgres"))))
     for p in PROCESSES:
@@ -521,7 +446,7 @@ def logs(
     if name is not None and name not in known:
         console.print(f"[red]unknown component {name!r}[/]; one of: {', '.join(known)}")
         raise typer.Exit(2)
-    files = [known[name]] if name else [f for f in known.values() if f.exists()]
+    files = [known[name]] if name else [f for n, f in known.items() if n != "maven" and f.exists()]
     if not files or (name and not files[0].exists() and not follow):
         console.print(f"[yellow]no log yet[/] ({files[0] if files else lay.state / 'logs'})")
         raise typer.Exit(1)

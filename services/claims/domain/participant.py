@@ -19,8 +19,6 @@ from datetime import date
 SPOUSE = "spouse"
 CHILD = "child"
 
-PROGRAMMES: tuple[str, ...] = ("JKK", "JKM", "JHT")
-
 
 @dataclass(frozen=True)
 class HeirView:

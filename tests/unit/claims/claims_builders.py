@@ -65,10 +65,11 @@ def filing(claim_type: ClaimType = ClaimType.JKM, **overrides: Any) -> ClaimFili
         "incident_place": "Pasar Terong, Bontoala",
         "cause": "fell from the stall's roof while fixing it" if claim_type != ClaimType.JKM else "heart attack",
         "reporter": Reporter("Sitti Rahmawati", "+6281242001234", "istri"),
-        "documents": full_documents(claim_type, traffic_accident=traffic),
         "traffic_accident": traffic,
     }
     fields.update(overrides)
+    if "documents" not in fields:
+        fields["documents"] = full_documents(claim_type, traffic_accident=traffic)
     return ClaimFiling(**fields)
 
 

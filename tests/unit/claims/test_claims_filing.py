@@ -27,7 +27,7 @@ def test_claim_types_and_statuses_are_the_wire_values():
 
 
 def test_unknown_claim_type_is_refused():
-    assert rules_broken(filing(claim_type="JHT")) == {("claim_type",): "claim_type_unknown"}
+    assert rules_broken(filing(claim_type="JHT", documents={})) == {("claim_type",): "claim_type_unknown"}
 
 
 def test_incident_in_the_future_is_refused():
@@ -108,7 +108,7 @@ def test_a_health_facility_landline_is_a_valid_reporter_phone():
 
 
 def test_every_broken_field_is_reported_at_once():
-    broken = rules_broken(filing(claim_type="XXX", incident_date=date(2027, 1, 1), cause=""), known=False)
+    broken = rules_broken(filing(claim_type="XXX", documents={}, incident_date=date(2027, 1, 1), cause=""), known=False)
     assert set(broken) == {("claim_type",), ("incident_date",), ("cause",), ("participant_id",)}
 
 
@@ -126,7 +126,8 @@ def test_an_accident_is_the_same_incident_only_on_the_same_day():
 
 
 def test_death_after_an_accident_is_not_a_duplicate_of_the_accident_claim():
-    assert incident_fingerprint("p-1", ClaimType.JKK, INCIDENT) != incident_fingerprint("p-1", ClaimType.JKK_DEATH, INCIDENT)
+    accident = incident_fingerprint("p-1", ClaimType.JKK, INCIDENT)
+    assert accident != incident_fingerprint("p-1", ClaimType.JKK_DEATH, INCIDENT)
 
 
 def test_filing_is_immutable():

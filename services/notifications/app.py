@@ -1,0 +1,69 @@
+"""Wiring of the notifications service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.notifications import handlers
+from services.notifications.api import router
+from services.notifications.channels import Channel, EmailChannel, SmsChannel, WhatsAppChannel
+from services.notifications.dispatcher import Dispatcher
+from services.notifications.settings import NotificationsSettings
+from shared.consuming import Consumer
+from shared.service import Runtime, ServiceSpec, create_app
+from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PARTICIPANTS, PAYOUTS
+
+
+def consumers(settings: NotificationsSettings) -> list[Consumer]:
+    claim_handlers = handlers.make_claim_handlers(settings.phone_channel)
+    return [
+        Consumer("notifications.participants", PARTICIPANTS, {
+            "ParticipantEnrolled": handlers.on_participant_enrolled,
+            "ParticipantDetailsChanged": handlers.on_details_changed,
+            "HeirsChanged": handlers.on_heirs_changed,
+        }),
+        Consumer("notifications.claims-filed", CLAIMS_FILED, {"ClaimFiled": claim_handlers["ClaimFiled"]}),
+        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {"ClaimRejected": claim_handlers["ClaimRejected"]}),
+        Consumer("notifications.payouts", PAYOUTS, {
+            "PayoutRecorded": claim_handlers["PayoutRecorded"],
+            "DisbursementChanged": claim_handlers["DisbursementChanged"],
+        }),
+    ]
+
+
+def channels(settings: NotificationsSettings) -> dict[str, Channel]:
+    return {
+        "email": EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
+                              use_tls=settings.smtp_use_tls, username=settings.smtp_username,
+                              password=settings.smtp_password),
+        "sms": SmsChannel(settings.sms_base_url, settings.sms_token, settings.sms_sender_id),
+        "whatsapp": WhatsAppChannel(settings.whatsapp_base_url, settings.whatsapp_token,
+                                    settings.whatsapp_phone_number_id),
+    }
+
+
+async def deliver_messages(runtime: Runtime) -> None:
+    by_name = channels(runtime.settings)
+    try:
+        await Dispatcher(runtime.pool, by_name, runtime.settings).run()
+    finally:
+        for channel in by_name.values():
+            close = getattr(channel, "aclose", None)
+            if close is not None:
+                await close()
+
+
+def build_spec(settings: NotificationsSettings | None = None) -> ServiceSpec:
+    settings = settings or NotificationsSettings()
+    return ServiceSpec(
+        name="notifications",
+        settings=settings,
+        migrations=Path(__file__).parent / "migrations",
+        routers=[router],
+        consumers=consumers,
+        background=[deliver_messages] if settings.run_dispatcher else [],
+    )
+
+
+def create(settings: NotificationsSettings | None = None):
+    return create_app(build_spec(settings))

@@ -1,0 +1,33 @@
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class NotificationsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+
+    http_port: int = 8103
+    # Email over SMTP; the local stack's sink stores what it receives under .jaring/mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "Jaring BPJS Ketenagakerjaan Makassar <noreply@jaring.local>"
+    smtp_use_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # SMS gateway and WhatsApp Cloud API; locally both go to the provider stand-in.
+    sms_base_url: str = "http://127.0.0.1:8104"
+    sms_token: str = "local-sms-token"
+    sms_sender_id: str = "JARING"
+    whatsapp_base_url: str = "http://127.0.0.1:8104"
+    whatsapp_token: str = "local-whatsapp-token"
+    whatsapp_phone_number_id: str = "100000000000001"
+    # The channel an heir with a phone is reached on: "whatsapp" (most families use it) or "sms".
+    phone_channel: str = "whatsapp"
+    run_dispatcher: bool = True
+    delivery_max_attempts: int = 5
+    delivery_retry_base_seconds: float = 2.0
+    delivery_retry_cap_seconds: float = 300.0
+    delivery_batch_size: int = 50
+    delivery_concurrency: int = 10
+    # A message being sent is leased for this long; a crashed sender's lease expires and it is retried.
+    delivery_lease_seconds: float = 60.0
