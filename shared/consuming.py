@@ -14,6 +14,7 @@ comes again.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class ConsumerRunner:
                     await handler(conn, envelope, payload)
                 HANDLER_SECONDS.labels(consumer.name).observe(time.perf_counter() - started)
                 consumer.count("applied", envelope.type)
+                _fault_point(consumer.name)
                 return "applied"
             except INFRASTRUCTURE_ERRORS:
                 # Not the message's fault: let the subscriber rewind and try again later.
@@ -152,6 +154,15 @@ class ConsumerRunner:
         DEAD_LETTERS.labels(self.consumer.name, record.topic).inc()
         log.warning("message.dead_lettered", consumer=self.consumer.name, topic=record.topic,
                     partition=record.partition, offset=record.offset, reason=reason[:300])
+
+
+def _fault_point(consumer_name: str) -> None:
+    """Fault injection for the crash tests: JARING_FAULT_EXIT_AFTER_COMMIT=<consumer> makes the
+    process die right after that consumer's transaction committed and before its offset is
+    committed, the window in which a redelivery must have no second effect."""
+    if os.environ.get("JARING_FAULT_EXIT_AFTER_COMMIT") == consumer_name:
+        log.warning("fault.exit_after_commit", consumer=consumer_name)
+        os._exit(86)
 
 
 def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:

@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from pathlib import Path
 
-try:
-    from shared.auth import issue_token
-except ModuleNotFoundError as missing:
-    if missing.name not in ("shared.auth", "shared"):
-        raise
-
-    # TODO(auth): delete this stand-in once shared/auth.py exists; it only keeps the agreed signature.
-    def issue_token(secret: str, subject: str, role: str, ttl_seconds: int = 30 * 24 * 3600) -> str:
-        import jwt
-
-        now = int(time.time())
-        claims = {"sub": subject, "role": role, "iat": now, "exp": now + ttl_seconds}
-        return jwt.encode(claims, secret, algorithm="HS256")
+from shared.auth import issue_token
 
 
 def write_private(path: Path, text: str) -> None:

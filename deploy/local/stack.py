@@ -228,9 +228,16 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         **{MARKER: str(lay.state)},
     )
-    for p in PROCESSES:  # every process learns every address, e.g. notifications finds the SMTP sink
+    for p in PROCESSES:  # every process learns every address
         env[p.host_env] = HOST
         env[p.port_env] = str(_port(p.port_env, p.default_port))
+    # Notifications sends through the local stand-ins unless told otherwise.
+    smtp_port = env["SMTP_SINK_PORT"]
+    provider_url = f"http://{HOST}:{env['PROVIDER_PORT']}"
+    env.setdefault("NOTIFICATIONS_SMTP_HOST", HOST)
+    env.setdefault("NOTIFICATIONS_SMTP_PORT", smtp_port)
+    env.setdefault("NOTIFICATIONS_SMS_BASE_URL", provider_url)
+    env.setdefault("NOTIFICATIONS_WHATSAPP_BASE_URL", provider_url)
     return env
 
 
