@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -29,7 +29,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from shared.contracts import EVENT_TYPES
 from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
-from shared.inbox import first_delivery
+from shared.inbox import first_deliveries, first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
 from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
@@ -67,6 +67,8 @@ class Consumer:
     max_attempts: int = 3
     backoff_seconds: float = 0.2
     wait_for_prerequisites_seconds: float = 120.0
+    # >1: take up to this many records at a time and apply them in one transaction.
+    batch_size: int = 1
     stats: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str, event_type: str) -> None:
@@ -80,8 +82,9 @@ class ConsumerRunner:
         self._pool = pool
         self._producer = producer
 
-    async def handle(self, record: ConsumerRecord) -> str:
-        """Returns the outcome: applied, duplicate, skipped or dead_lettered."""
+    async def _parse(self, record: ConsumerRecord) -> tuple[Envelope, EventPayload, Handler] | str:
+        """The envelope, payload and handler of a record, or the outcome when there is nothing
+        to apply (skipped: a type this consumer does not handle; dead_lettered: unreadable)."""
         consumer = self.consumer
         try:
             envelope = read_envelope(record.value or b"")
@@ -99,6 +102,55 @@ class ConsumerRunner:
             await self.dead_letter(record, str(exc))
             consumer.count("dead_lettered", envelope.type)
             return "dead_lettered"
+        return envelope, payload, handler
+
+    async def handle_batch(self, records: Sequence[ConsumerRecord]) -> None:
+        """Applies a batch in one transaction with its inbox rows written in one statement: one
+        commit for many events. If any handler fails, the batch is rolled back and each record
+        goes through `handle` on its own, so one bad message is retried and dead-lettered alone."""
+        consumer = self.consumer
+        parsed = []
+        for record in records:
+            result = await self._parse(record)
+            if not isinstance(result, str):
+                parsed.append((record, *result))
+        if not parsed:
+            return
+        started = time.perf_counter()
+        applied: list[Envelope] = []
+        duplicates: list[Envelope] = []
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed])
+                for _record, envelope, payload, handler in parsed:
+                    if envelope.event_id not in fresh:
+                        duplicates.append(envelope)
+                        continue
+                    fresh.discard(envelope.event_id)  # the same event twice in one batch applies once
+                    await handler(conn, envelope, payload)
+                    applied.append(envelope)
+        except INFRASTRUCTURE_ERRORS:
+            await asyncio.sleep(consumer.backoff_seconds)
+            raise
+        except Exception:  # noqa: BLE001 - isolate the failing message by handling one at a time
+            for record, *_ in parsed:
+                await self.handle(record)
+            return
+        HANDLER_SECONDS.labels(consumer.name).observe(time.perf_counter() - started)
+        for envelope in applied:
+            consumer.count("applied", envelope.type)
+        for envelope in duplicates:
+            consumer.count("duplicate", envelope.type)
+        if applied:
+            _fault_point(consumer.name)
+
+    async def handle(self, record: ConsumerRecord) -> str:
+        """Returns the outcome: applied, duplicate, skipped or dead_lettered."""
+        consumer = self.consumer
+        result = await self._parse(record)
+        if isinstance(result, str):
+            return result
+        envelope, payload, handler = result
 
         attempt, waited_since = 0, time.monotonic()
         while attempt < consumer.max_attempts:
@@ -169,14 +221,21 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
     """Registers the runner as a FastStream subscriber in its own consumer group."""
     consumer = runner.consumer
 
-    @broker.subscriber(
+    async def on_message(message: KafkaMessage) -> None:
+        await runner.handle(message.raw_message)
+
+    async def on_batch(message: KafkaMessage) -> None:
+        await runner.handle_batch(message.raw_message)
+
+    batched = consumer.batch_size > 1
+    broker.subscriber(
         consumer.topic.name,
         group_id=consumer.name,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        max_poll_records=100,
+        batch=batched,
+        max_records=consumer.batch_size if batched else None,
+        max_poll_records=max(100, consumer.batch_size),
         title=consumer.name,
         description=f"{consumer.name} reads {consumer.topic.name}",
-    )
-    async def on_message(message: KafkaMessage) -> None:
-        await runner.handle(message.raw_message)
+    )(on_batch if batched else on_message)

@@ -17,3 +17,12 @@ async def first_delivery(conn: asyncpg.Connection, consumer: str, event_id: uuid
         consumer, event_id,
     )
     return row is not None
+
+
+async def first_deliveries(conn: asyncpg.Connection, consumer: str, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The ids among `event_ids` not applied before, recorded in one statement (batches)."""
+    rows = await conn.fetch(
+        "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
+        consumer, event_ids,
+    )
+    return {r["event_id"] for r in rows}

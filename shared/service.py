@@ -81,6 +81,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         for consumer in select_consumers(spec.consumers(settings), settings.consumers):
             consumer.max_attempts = settings.handler_max_attempts
             consumer.backoff_seconds = settings.handler_backoff_seconds
+            consumer.batch_size = settings.consumer_batch_size
             runtime.consumers.append(consumer)
             subscribe(broker, ConsumerRunner(consumer, pool, producer))
         if settings.run_relay:

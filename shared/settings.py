@@ -39,6 +39,8 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0
     db_pool_size: int = 10
+    # Records a consumer applies in one transaction (one commit, inbox rows in one statement).
+    consumer_batch_size: int = 100
     # Which consumers this process runs ("all", "none", or names such as "verification,payout"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
     consumers: str = "all"

@@ -1,4 +1,3 @@
-import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 

@@ -15,7 +15,7 @@ import asyncpg
 
 from services.claims import repository as repo
 from services.claims.domain import claim as c
-from services.claims.domain.benefits import cash_total, compute_benefits
+from services.claims.domain.benefits import compute_benefits
 from services.claims.domain.decision import after_verification, decide, record_payout
 from services.claims.domain.payees import PayeeShare, payee_heirs, split_benefits
 from services.claims.domain.sla import deadline
@@ -190,10 +190,14 @@ async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: even
         raise NotYet(f"participant {row['participant_id']} not in the claims read model yet")
     claim = repo.as_domain_claim(row)
     components = compute_benefits(claim.filing.claim_type, participant, claim.filing.incident_date, claim.filing)
-    payees = [PayeeShare(h.heir_id, h.full_name, h.precedence, 0) for h in payee_heirs(participant.heirs)]
+    death = c.ClaimType(row["claim_type"]) in c.DEATH_TYPES
+    # Heirs are paid only for a death (PP 44/2015 art. 37(5), 40(2)); a living worker's
+    # accident benefits are the worker's own, whoever is recorded as heir.
+    payees = [PayeeShare(h.heir_id, h.full_name, h.precedence, 0) for h in payee_heirs(participant.heirs)] \
+        if death else []
     names = {h.heir_id: h.full_name for h in participant.heirs}
     lines: list[tuple[str, str, str | None, int, str, str]] = []
-    if c.ClaimType(row["claim_type"]) in c.DEATH_TYPES and not payees:
+    if death and not payees:
         # No heir at all: the funeral cost goes to whoever handled the burial; the rest is not
         # paid out (PP 44/2015 art. 40). The payee is named by the officer at disbursement.
         lines = [(x.component, "", None, x.amount, "cash", x.note + "; paid to whoever handled the burial")
@@ -256,7 +260,3 @@ async def _claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any]:
     if row is None:
         raise ClaimNotFound(claim_id)
     return row
-
-
-def cash_of(components) -> int:
-    return cash_total(components)

@@ -12,7 +12,7 @@ import pytest
 from services.enrollment.domain import Period, contribution_due
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
-from tests.support.services import auth, participant_form, random_nik
+from tests.support.services import participant_form
 
 pytestmark = pytest.mark.e2e
 

@@ -64,9 +64,9 @@ class Scene:
             raise ValueError(f"amount {payload.amount} is cursed")
         await conn.execute("INSERT INTO effects (event_id, amount) VALUES ($1, $2)", envelope.event_id, payload.amount)
 
-    def consumer(self) -> Consumer:
+    def consumer(self, batch_size: int = 1) -> Consumer:
         return Consumer(self.group, self.topic, {"ContributionRecorded": self.apply}, max_attempts=3,
-                        backoff_seconds=0.01)
+                        backoff_seconds=0.01, batch_size=batch_size)
 
     async def effects(self) -> tuple[int, int]:
         row = await self.pool.fetchrow("SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM effects")
@@ -110,7 +110,7 @@ async def test_outbox_event_arrives_once_when_relay_dies_between_publish_and_com
         on_the_wire = await read_all(kafka_bootstrap, scene.topic.name)
         assert len(on_the_wire) == 400, "the first batch went out twice: at-least-once on the wire"
 
-        consumer = scene.consumer()
+        consumer = scene.consumer(batch_size=64)
         await scene.run_consumer_until_caught_up(consumer)
         assert await scene.effects() == (300, 300)
         assert consumer.stats == {"applied": 300, "duplicate": 100}
@@ -145,18 +145,21 @@ async def test_outbox_relay_process_killed_mid_run_loses_and_doubles_nothing(dat
         assert consumer.stats["applied"] == 3000
 
 
-async def test_redelivered_event_has_no_second_effect(database_url, kafka_bootstrap, unique):
+@pytest.mark.parametrize("batch_size", [1, 50], ids=["one-by-one", "batched"])
+async def test_redelivered_event_has_no_second_effect(database_url, kafka_bootstrap, unique, batch_size):
     async with Scene(database_url, kafka_bootstrap, unique) as scene:
         envelope = scene.event(1)
         record = OutgoingRecord(scene.topic.name, "P1", envelope.to_bytes(), envelope.kafka_headers())
         await scene.producer.send_all([record, record, record])
-        consumer = scene.consumer()
+        consumer = scene.consumer(batch_size)
         await scene.run_consumer_until_caught_up(consumer)
         assert await scene.effects() == (1, 1)
         assert consumer.stats == {"applied": 1, "duplicate": 2}
 
 
-async def test_poison_and_failing_messages_go_to_the_dlq_and_the_flow_goes_on(database_url, kafka_bootstrap, unique):
+@pytest.mark.parametrize("batch_size", [1, 50], ids=["one-by-one", "batched"])
+async def test_poison_and_failing_messages_go_to_the_dlq_and_the_flow_goes_on(database_url, kafka_bootstrap, unique,
+                                                                               batch_size):
     async with Scene(database_url, kafka_bootstrap, unique) as scene:
         scene.fail_amounts = {13}
         good_before, cursed, good_after = scene.event(1), scene.event(2, amount=13), scene.event(3)
@@ -169,7 +172,7 @@ async def test_poison_and_failing_messages_go_to_the_dlq_and_the_flow_goes_on(da
             OutgoingRecord(scene.topic.name, "P1", good_after.to_bytes(), good_after.kafka_headers()),
         ]
         await scene.producer.send_all(records)
-        consumer = scene.consumer()
+        consumer = scene.consumer(batch_size)
         await scene.run_consumer_until_caught_up(consumer)
 
         assert await scene.effects() == (2, 2)

@@ -233,7 +233,7 @@ def check_payment(
             f"(JKK {format_rupiah(due.jkk)} + JKM {format_rupiah(due.jkm)}"
             + (f" + JHT {format_rupiah(due.jht)}" if due.jht else "")
             + (f" - discount {format_rupiah(due.discount)}" if due.discount else "")
-            + f"); the amount recorded must equal it",
+            + "); the amount recorded must equal it",
         ))
     if errors:
         raise RuleViolation(errors)
