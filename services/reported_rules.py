@@ -42,6 +42,10 @@ REPORTED_RULES: dict[str, ReportedRule] = {
     "declared_income_max_rupiah": ReportedRule(
         20_700_000, "rupiah", "highest BPU declared income (JKK Rp 207,000)",
     ),
+    "bpu_max_age_at_membership": ReportedRule(
+        65, "years of age on the membership start date",
+        "commonly reported upper age for BPU enrolment; not found in a regulation's text yet",
+    ),
     # Coverage and arrears
     "grace_months_after_last_paid": ReportedRule(
         2, "months still protected after the last paid month",

@@ -18,6 +18,7 @@ from services.enrollment.domain.heirs import Heir, validate_heirs
 from services.enrollment.domain.nik import validate_nik
 from services.enrollment.domain.phone import normalize_phone
 from services.enrollment.domain.places import KECAMATAN, SEGMENTS, canonical_kecamatan
+from services.reported_rules import reported
 from shared.errors import FieldError, RuleViolation
 from shared.privacy import mask_nik
 
@@ -25,11 +26,9 @@ SEXES: tuple[str, ...] = ("F", "M")
 
 # Age on the membership start date. 15 is the lowest age Jaring enrols (the age from
 # which UU 13/2003 art. 68-69 stops treating work as child labour only allowed as
-# light work). 65 is Jaring's upper bound: BPJS's BPU enrolment is commonly reported
-# to close at 65; not found in a regulation's text yet, so it is a constant here, to
-# be moved beside its source when one is read.
+# light work). The upper bound is only reported, so it lives in the reported-rules table.
 MIN_AGE_AT_MEMBERSHIP = 15
-MAX_AGE_AT_MEMBERSHIP = 65
+MAX_AGE_AT_MEMBERSHIP = reported("bpu_max_age_at_membership")
 
 
 @dataclass(frozen=True)
