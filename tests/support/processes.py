@@ -32,10 +32,16 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self, timeout: float = 60) -> "ServiceProcess":
+    async def start(self, timeout: float = 60) -> ServiceProcess:
+        self.launch()
+        await wait_until(self._ready, timeout, f"{self.name} at {self.url} to be ready (log: {self.log})")
+        return self
+
+    def launch(self) -> ServiceProcess:
+        """Starts the process without waiting for it to answer: one armed to die (a fault
+        hook) may die before it ever does."""
         self.process = subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], cwd=REPO, env=self.env,
                                         stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-        await wait_until(self._ready, timeout, f"{self.name} at {self.url} to be ready (log: {self.log})")
         return self
 
     async def _ready(self) -> bool:
