@@ -204,7 +204,8 @@ async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: even
                  for x in components if x.component == "funeral"]
     elif not payees:
         # A living worker's accident benefits are paid to the worker.
-        lines = [(x.component, "", "participant", x.amount, x.kind, x.note) for x in components if x.kind == "cash"]
+        worker = await repo.participant_name(conn, row["participant_id"])
+        lines = [(x.component, "", worker, x.amount, x.kind, x.note) for x in components if x.kind == "cash"]
     else:
         for component, shares in split_benefits(components, payees):
             lines += [(component.component, s.heir_id, s.full_name, s.amount, "cash", component.note) for s in shares]

@@ -199,7 +199,8 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
     assert claim["sla"]["documents_complete_on"] == today.isoformat()
     # STMB: 100 % of the declared income for the first 12 months, per day on a 30-day month:
     # 2,000,000 x 30 / 30 = 2,000,000, paid to the injured worker, not to the heirs.
-    assert ledger_lines(claim) == [("temporary_incapacity", "participant", 2_000_000, "cash")]
+    worker = (await enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
+    assert ledger_lines(claim) == [("temporary_incapacity", worker, 2_000_000, "cash")]
     steps = [s["step"] for s in claim["steps"]]
     assert steps == ["filed", "verified", "documents_added", "verified", "payout_recorded"]
 
