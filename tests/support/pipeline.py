@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deploy.local.standins.provider import create_app as provider_app
 from deploy.local.standins.smtp_sink import SmtpSink
@@ -29,19 +30,48 @@ from tests.support.stack import free_port
 class Pipeline:
     enrollment: httpx.AsyncClient
     claims: httpx.AsyncClient
-    notifications: httpx.AsyncClient
+    notifications: httpx.AsyncClient | None  # None when the test runs notifications as its own process
     provider: httpx.AsyncClient
     mail_dir: Path
+    smtp_port: int = 0
 
     def mails(self) -> list[dict]:
         index = self.mail_dir / "index.jsonl"
         return [json.loads(line) for line in index.read_text().splitlines()] if index.exists() else []
 
+    def notifications_env(self) -> dict[str, str]:
+        """What a notifications process (ServiceProcess) needs to reach this pipeline's SMTP sink and provider."""
+        provider_url = str(self.provider.base_url).rstrip("/")
+        return {"NOTIFICATIONS_SMTP_PORT": str(self.smtp_port), "NOTIFICATIONS_SMS_BASE_URL": provider_url,
+                "NOTIFICATIONS_WHATSAPP_BASE_URL": provider_url}
+
+
+def answering_late(app: ASGIApp, seconds: float) -> ASGIApp:
+    """The provider, holding each answer to a message for `seconds` after it has accepted
+    (and recorded) it: a sender killed in that window never learns the message went out."""
+
+    async def held(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/messages"):
+            await app(scope, receive, send)
+            return
+
+        async def send_late(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await asyncio.sleep(seconds)
+            await send(message)
+
+        await app(scope, receive, send_late)
+
+    return held
+
 
 @contextlib.asynccontextmanager
-async def provider_server(directory: Path) -> AsyncIterator[str]:
+async def provider_server(directory: Path, answer_delay: float = 0.0) -> AsyncIterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(provider_app(directory), host="127.0.0.1", port=port, log_level="warning",
+    app = provider_app(directory)
+    if answer_delay:
+        app = answering_late(app, answer_delay)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -54,15 +84,28 @@ async def provider_server(directory: Path) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def pipeline(kafka_bootstrap: str, database_url: str, tmp: Path, **notification_overrides) -> AsyncIterator[Pipeline]:
+async def pipeline(kafka_bootstrap: str, database_url: str, tmp: Path, *, notifications_in_process: bool = True,
+                   provider_answer_delay: float = 0.0, **notification_overrides) -> AsyncIterator[Pipeline]:
+    """`notifications_in_process=False` leaves notifications out, for a test that runs it as a
+    process it can kill (`Pipeline.notifications_env()` points that process at the stand-ins)."""
+    from tests.support.external import external_pipeline, external_stack
+
+    if external_stack():  # JARING_*_URL: the services run elsewhere, e.g. the compose stack
+        async with external_pipeline(tmp, notifications_in_process=notifications_in_process,
+                                     provider_answer_delay=provider_answer_delay, **notification_overrides) as p:
+            yield p
+        return
     infra = infra_settings(kafka_bootstrap, database_url)
     fast = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
-    async with SmtpSink(tmp / "mail") as sink, provider_server(tmp / "provider") as provider_url:
+    async with SmtpSink(tmp / "mail") as sink, provider_server(tmp / "provider", provider_answer_delay) as provider_url:
         notifications = NotificationsSettings(
             infra=infra, smtp_port=sink.port, sms_base_url=provider_url, whatsapp_base_url=provider_url,
-            delivery_retry_base_seconds=0.2, **{**fast, **notification_overrides})
-        async with running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **fast))) as e, \
-                running(claims_spec(ClaimsSettings(infra=infra, **fast))) as c, \
-                running(notifications_spec(notifications)) as n, \
-                httpx.AsyncClient(base_url=provider_url) as p:
-            yield Pipeline(e, c, n, p, tmp / "mail")
+            **{**fast, "delivery_retry_base_seconds": 0.2, **notification_overrides})
+        async with contextlib.AsyncExitStack() as stack:
+            e = await stack.enter_async_context(
+                running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **fast))))
+            c = await stack.enter_async_context(running(claims_spec(ClaimsSettings(infra=infra, **fast))))
+            n = (await stack.enter_async_context(running(notifications_spec(notifications)))
+                 if notifications_in_process else None)
+            p = await stack.enter_async_context(httpx.AsyncClient(base_url=provider_url))
+            yield Pipeline(e, c, n, p, tmp / "mail", sink.port)

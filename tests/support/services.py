@@ -18,6 +18,9 @@ TEST_SECRET = "jaring-test-secret-not-for-production"
 
 
 def infra_settings(kafka_bootstrap: str, database_url: str, **extra: Any) -> InfraSettings:
+    from tests.support.external import skip_in_process_services
+
+    skip_in_process_services()  # against an external stack (JARING_*_URL) nothing runs in this process
     return InfraSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
                          jaring_auth_secret=TEST_SECRET, **extra)
 
@@ -48,8 +51,10 @@ def random_nik(birth_date: date, sex: str, district: str = "737103") -> str:
 
 
 def random_birth_date(rng: random.Random | None = None) -> date:
+    """Aged 20 to 60 today: inside the BPU age limits at membership start (15 to 65,
+    services/reported_rules.py) for any member_since of the last five years."""
     rng = rng or random
-    return date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28))
+    return date(date.today().year - rng.randint(20, 60), rng.randint(1, 12), rng.randint(1, 28))
 
 
 def participant_form(**overrides: Any) -> dict[str, Any]:

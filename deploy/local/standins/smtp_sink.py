@@ -53,14 +53,20 @@ class MailStore:
         partial.write_bytes(raw)
         os.replace(partial, self.directory / name)
         headers = BytesParser(policy=default_policy).parsebytes(raw, headersonly=True)
+
+        def header(field: str) -> str:
+            # A long value is folded right after the colon ("Key:\r\n value"); the parser
+            # then keeps the fold's leading space, which is not part of the value.
+            return str(headers.get(field, "")).strip()
+
         entry = {
             "to": rcpt_tos,
             "from": mail_from,
-            "subject": str(headers.get("Subject", "")),
+            "subject": header("Subject"),
             "received_at": received_at.isoformat(),
             "file": name,
-            "message_id": str(headers.get("Message-ID", "")) or None,
-            "idempotency_key": str(headers.get("X-Jaring-Idempotency-Key", "")) or None,
+            "message_id": header("Message-ID") or None,
+            "idempotency_key": header("X-Jaring-Idempotency-Key") or None,
         }
         with (self.directory / INDEX_FILE).open("a", encoding="utf-8") as index:
             index.write(json.dumps(entry, ensure_ascii=False) + "\n")

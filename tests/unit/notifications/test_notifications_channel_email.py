@@ -65,6 +65,20 @@ async def test_email_is_stored_by_the_local_smtp_sink(tmp_path):
 
 
 @pytest.mark.asyncio
+async def test_the_sink_indexes_a_full_length_idempotency_key_as_it_was_sent(tmp_path):
+    # The dispatcher's key (event id:heir id:channel) is long enough for its header to be
+    # folded right after the colon; the index must not keep the fold's space.
+    key = "0b9e7c1a-5d2f-4e8a-9c3b-7f6d5e4c3b2a:H-0123456789ab:email"
+    async with SmtpSink(tmp_path, port=0) as sink:
+        channel = EmailChannel("127.0.0.1", sink.port, "jaring@makassarkota.go.id", timeout=5)
+        result = await channel.send("siti@example.id", payout_message(), key)
+
+    assert result.outcome is Outcome.DELIVERED, result.detail
+    [line] = (tmp_path / "index.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["idempotency_key"] == key
+
+
+@pytest.mark.asyncio
 async def test_a_mail_server_that_is_down_is_a_temporary_failure(tmp_path):
     async with SmtpSink(tmp_path, port=0) as sink:
         port = sink.port  # the sink is stopped on leaving the block: nothing listens here now
