@@ -1,7 +1,8 @@
 """Real Kafka and PostgreSQL for the test suite.
 
 Taken from the environment when given (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL), else
-started here, isolated, on free ports, from the same code the local stack uses.
+started here, isolated, on free ports, from the same code the local stack uses — or, with
+JARING_TEST_BACKEND=containers, in containers by testcontainers (tests/support/containers.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from deploy.local.postgres import PostgresNode
 REPO = Path(__file__).resolve().parents[2]
 
 
+def containers_backend() -> bool:
+    backend = os.environ.get("JARING_TEST_BACKEND", "local")
+    if backend not in ("local", "containers"):
+        raise ValueError(f"JARING_TEST_BACKEND is {backend!r}: 'local' (the default) or 'containers'")
+    return backend == "containers"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -31,6 +39,12 @@ def kafka_for_tests() -> Iterator[str]:
     given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if given:
         yield given
+        return
+    if containers_backend():
+        from tests.support.containers import kafka_container
+
+        with kafka_container() as bootstrap:
+            yield bootstrap
         return
     libs = resolve_kafka_jars(REPO / ".jaring" / "kafka")
     with tempfile.TemporaryDirectory(prefix="jaring-test-kafka-") as tmp:
@@ -49,6 +63,12 @@ def postgres_for_tests() -> Iterator[str]:
     given = os.environ.get("DATABASE_URL")
     if given:
         yield given
+        return
+    if containers_backend():
+        from tests.support.containers import postgres_container
+
+        with postgres_container() as url:
+            yield url
         return
     with tempfile.TemporaryDirectory(prefix="jaring-test-pg-") as tmp:
         # fast=True (no fsync): a throwaway cluster; durability is PostgreSQL's, not under test.

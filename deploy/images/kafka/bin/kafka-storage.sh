@@ -1,0 +1,2 @@
+#!/bin/bash
+exec kafka-run-class.sh kafka.tools.StorageTool "$@"
