@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status logs test test-unit test-integration docs clean
+.PHONY: up down status logs test test-unit test-integration bench bench-e2e docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,35 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP)
 	@$(PY) -m pytest -m "integration or e2e"
+
+bench: $(STAMP) bench-e2e   ## every benchmark: end to end, then bulk import (on its own stack); `make bench ROWS=50000`
+	@$(PY) -m bench.enrollment_import --rows $(or $(ROWS),50000)
+
+BENCH_STAMP := $(VENV)/.bench-installed
+RATES       ?= 100,300,500,1000
+$(BENCH_STAMP): $(STAMP)
+	@$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
+bench-e2e: $(BENCH_STAMP)   ## claims filed → families notified at 100..1,000/s, ceilings, partitions × instances (~30 min)
+	@$(PY) -m bench.e2e --rate $(RATES) --duration 60 --ceilings --grid --grid-duration 20
+
+# Containers (docs/deploy.md): Docker is needed only by these targets, never by `make test`.
+.PHONY: images compose-up compose-down compose-test test-containers
+images:             ## build the images here (debootstrap base, no registry needed)
+	@deploy/compose/compose.sh images
+
+compose-up:         ## the stack in containers (docker-compose.yml + local images), until healthy
+	@deploy/compose/compose.sh up
+
+compose-down:       ## stop it, remove its volumes, stop a dockerd that compose.sh started
+	@deploy/compose/compose.sh down
+
+compose-test: $(STAMP)  ## compose-up, the end-to-end suite against it, compose-down
+	@deploy/compose/compose.sh test
+
+test-containers: $(STAMP)  ## the integration tier on Kafka and PostgreSQL started by testcontainers
+	@deploy/compose/compose.sh integration
 
 docs: $(STAMP)      ## regenerate the AsyncAPI document of every service
 	@$(PY) -m deploy.asyncapi docs/asyncapi

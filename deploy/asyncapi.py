@@ -18,6 +18,8 @@ from pydantic import BaseModel, create_model
 
 from services.claims.app import consumers as claims_consumers
 from services.claims.settings import ClaimsSettings
+from services.console.consumers import index_consumers
+from services.console.settings import ConsoleSettings
 from services.enrollment.settings import EnrollmentSettings
 from services.notifications.app import consumers as notifications_consumers
 from services.notifications.settings import NotificationsSettings
@@ -30,6 +32,8 @@ SERVICES: dict[str, tuple[Any, Any]] = {
     "enrollment": (EnrollmentSettings, lambda _s: []),
     "claims": (ClaimsSettings, claims_consumers),
     "notifications": (NotificationsSettings, notifications_consumers),
+    # Publishes nothing; reads every topic into its index (and every .dlq, which has no schema).
+    "console": (ConsoleSettings, lambda _s: index_consumers("console")),
 }
 
 

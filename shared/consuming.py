@@ -17,6 +17,7 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -50,6 +51,12 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# The Kafka record whose envelope a handler is applying. Handlers get the envelope and the
+# payload; the few that need to know where the event sits (the console's index: topic,
+# partition, offset, broker timestamp) read it here instead of every handler taking it.
+current_record: ContextVar[ConsumerRecord | None] = ContextVar("current_record", default=None)
+
+
 class PoisonMessage(Exception):
     """The message can never be applied (retrying cannot help): dead-letter it at once."""
 
@@ -69,6 +76,10 @@ class Consumer:
     wait_for_prerequisites_seconds: float = 120.0
     # >1: take up to this many records at a time and apply them in one transaction.
     batch_size: int = 1
+    # False for an observer (the console's index): what it cannot read or apply is logged and
+    # counted, not dead-lettered — the services that consume the topic dead-letter it already,
+    # and a rebuilt observer would otherwise dead-letter all of history's poison again.
+    dead_letters: bool = True
     stats: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str, event_type: str) -> None:
@@ -105,7 +116,26 @@ class ConsumerRunner:
         return envelope, payload, handler
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> None:
-        """Applies a batch in one transaction with its inbox rows written in one statement: one
+        """Applies what a poll returned, each partition's records in its own transaction, the
+        partitions concurrently. A key's events share a partition, so they stay in order and in
+        one transaction; records of different partitions touch different keys and need not wait
+        for each other's round trips to the database. Returns (and the offsets are committed)
+        only once every partition's transaction has committed; if one fails, the error is
+        raised after the others are done, and their redelivery is a duplicate for the inbox."""
+        by_partition: dict[tuple[str, int], list[ConsumerRecord]] = {}
+        for record in records:
+            by_partition.setdefault((record.topic, record.partition), []).append(record)
+        if len(by_partition) <= 1:
+            await self.apply_batch(records)
+            return
+        outcomes = await asyncio.gather(*(self.apply_batch(part) for part in by_partition.values()),
+                                        return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
+        """Applies records in one transaction with their inbox rows written in one statement: one
         commit for many events. If any handler fails, the batch is rolled back and each record
         goes through `handle` on its own, so one bad message is retried and dead-lettered alone."""
         consumer = self.consumer
@@ -122,12 +152,16 @@ class ConsumerRunner:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed])
-                for _record, envelope, payload, handler in parsed:
+                for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
                         duplicates.append(envelope)
                         continue
                     fresh.discard(envelope.event_id)  # the same event twice in one batch applies once
-                    await handler(conn, envelope, payload)
+                    token = current_record.set(record)
+                    try:
+                        await handler(conn, envelope, payload)
+                    finally:
+                        current_record.reset(token)
                     applied.append(envelope)
         except INFRASTRUCTURE_ERRORS:
             await asyncio.sleep(consumer.backoff_seconds)
@@ -146,6 +180,13 @@ class ConsumerRunner:
 
     async def handle(self, record: ConsumerRecord) -> str:
         """Returns the outcome: applied, duplicate, skipped or dead_lettered."""
+        token = current_record.set(record)
+        try:
+            return await self._handle(record)
+        finally:
+            current_record.reset(token)
+
+    async def _handle(self, record: ConsumerRecord) -> str:
         consumer = self.consumer
         result = await self._parse(record)
         if isinstance(result, str):
@@ -190,6 +231,10 @@ class ConsumerRunner:
         return "dead_lettered"
 
     async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        if not self.consumer.dead_letters:
+            log.warning("message.passed_over", consumer=self.consumer.name, topic=record.topic,
+                        partition=record.partition, offset=record.offset, reason=reason[:300])
+            return
         headers = list(record.headers or ())
         headers += [
             ("dlq_reason", reason[:2000].encode()),

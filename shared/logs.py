@@ -7,18 +7,17 @@ cannot reach a log even if a developer passes one by mistake.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import Any
 
 import structlog
 
-_SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{2})(?!\d)")
+from shared.privacy import mask_niks_in
 
 
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
-        return _SIXTEEN_DIGITS.sub(r"\1********\2", value)
+        return mask_niks_in(value)
     if isinstance(value, dict):
         return {k: _mask_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

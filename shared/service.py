@@ -57,6 +57,9 @@ class ServiceSpec:
     # Built once the runtime exists (handlers may need settings); selected by settings.consumers.
     consumers: Callable[[ServiceSettings], list[Consumer]] = lambda _s: []
     background: Sequence[BackgroundWork] = ()
+    # Subscribers that are not Consumers (no envelope, no inbox: the console's dead-letter
+    # index reads raw bytes), registered on the runtime's broker before it starts.
+    subscribers: Sequence[Callable[[Runtime], None]] = ()
 
 
 def create_app(spec: ServiceSpec) -> FastAPI:
@@ -84,6 +87,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             consumer.batch_size = settings.consumer_batch_size
             runtime.consumers.append(consumer)
             subscribe(broker, ConsumerRunner(consumer, pool, producer))
+        if settings.consumers != "none":
+            for register in spec.subscribers:
+                register(runtime)
         if settings.run_relay:
             runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         for work in spec.background:
@@ -169,6 +175,7 @@ def run(spec: ServiceSpec) -> None:
                 log_config=None, access_log=False, lifespan="on")
 
 
-def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the running service's pool, settings and producer."""
+async def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the running service's pool, settings and producer. Async, like every
+    dependency here: FastAPI runs a plain `def` dependency in a worker thread, a hop per request."""
     return request.app.state.runtime

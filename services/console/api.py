@@ -1,0 +1,183 @@
+"""The console's JSON API: what the pages show, for scripts. Operators' endpoints take the
+`operator` role; trace, stuck claims and deadlines are open to supervisors too."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel
+
+from services.console import handlers
+from services.console import repository as repo
+from services.console.consumers import DEAD_LETTER_TOPICS
+from services.console.domain.story import Step
+from services.console.kafka_view import Flows, KafkaView
+from services.console.session import Session, api_session
+from shared.service import Runtime, get_runtime
+from shared.topics import CATALOGUE
+
+router = APIRouter(prefix="/v1", tags=["console"])
+Operator = Annotated[Session, Depends(api_session("operator"))]
+Watcher = Annotated[Session, Depends(api_session("operator", "supervisor"))]
+Reader = Annotated[Session, Depends(api_session("operator", "supervisor", "officer"))]
+Rt = Annotated[Runtime, Depends(get_runtime)]
+
+FLOW_TOPICS: tuple[str, ...] = tuple(name for topic in CATALOGUE for name in (topic.name, topic.dlq))
+PRODUCERS: dict[str, str] = {topic.name: topic.producer for topic in CATALOGUE}
+FLOWS_FRESH_SECONDS = 2.0
+
+
+def kafka_view(rt: Runtime) -> KafkaView:
+    return KafkaView(rt.settings.infra.kafka_bootstrap_servers)
+
+
+async def current_flows(request: Request) -> Flows:
+    """Kafka's answer, at most a couple of seconds old: several open pages polling share it."""
+    state = request.app.state
+    if not hasattr(state, "flows_lock"):
+        state.flows_lock = asyncio.Lock()
+        state.flows = None
+    async with state.flows_lock:
+        if state.flows is None or time.time() - state.flows.taken_at > FLOWS_FRESH_SECONDS:
+            state.flows = await kafka_view(state.runtime).flows(FLOW_TOPICS)
+        return state.flows
+
+
+def flows_json(flows: Flows) -> dict[str, Any]:
+    return {
+        "topics": [{"name": t.name, "partitions": t.partitions, "end_offset": t.end_offset, "rate_1m": t.rate_1m,
+                    "rate_15m": t.rate_15m, "per_minute": list(t.per_minute), "producer": PRODUCERS.get(t.name),
+                    "dead_letters": t.name in DEAD_LETTER_TOPICS} for t in flows.topics],
+        "groups": [{"group_id": g.group_id, "state": g.state,
+                    "members": [asdict(m) for m in g.members],
+                    "lag": [{"topic": t.topic, "lag": t.lag, "worst_partition": t.worst.partition,
+                             "worst_partition_lag": t.worst.lag,
+                             "partitions": [{"partition": p.partition, "committed": p.committed, "end": p.end,
+                                             "lag": p.lag} for p in t.partitions]} for t in g.lag],
+                    "total_lag": g.total_lag} for g in flows.groups],
+        "taken_at": datetime.fromtimestamp(flows.taken_at, timezone.utc).isoformat(),
+    }
+
+
+@router.get("/flows")
+async def flows(session: Operator, request: Request) -> dict[str, Any]:
+    return flows_json(await current_flows(request))
+
+
+# --- dead letters ------------------------------------------------------------------------------------
+
+class DiscardIn(BaseModel):
+    reason: str
+
+
+def _dlq_topic(topic: str) -> str:
+    if topic not in DEAD_LETTER_TOPICS:
+        raise HTTPException(404, f"{topic} is not a dead-letter topic; they are {', '.join(DEAD_LETTER_TOPICS)}")
+    return topic
+
+
+def letter_json(letter: dict[str, Any]) -> dict[str, Any]:
+    return {"partition": letter["kafka_partition"], "offset": letter["kafka_offset"], "reason": letter["reason"],
+            "original_topic": letter["original_topic"], "original_partition": letter["original_partition"],
+            "original_offset": letter["original_offset"], "key": letter["key"], "consumer": letter["consumer"],
+            "event_id": letter["event_id"], "event_type": letter["event_type"],
+            "correlation_id": letter["correlation_id"], "headers": letter["headers"], "payload": letter["payload"],
+            "dead_lettered_at": letter["dead_lettered_at"], "status": letter["status"],
+            "resolved_by": letter["resolved_by"], "resolved_at": letter["resolved_at"],
+            "resolution": letter["resolution"]}
+
+
+@router.get("/dlq")
+async def dlq_overview(session: Operator, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        counts = await repo.dead_letter_counts(conn)
+    return {"topics": handlers.dlq_topics(counts, DEAD_LETTER_TOPICS)}
+
+
+@router.get("/dlq/{topic}")
+async def dlq_messages(topic: str, session: Operator, rt: Rt,
+                       status: Annotated[str, Query(pattern="^(waiting|replayed|discarded|all)$")] = "waiting",
+                       limit: Annotated[int, Query(le=1000)] = 200) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        letters = await repo.dead_letters(conn, _dlq_topic(topic), None if status == "all" else status, limit)
+    return {"topic": topic, "messages": [letter_json(x) for x in letters]}
+
+
+async def _resolving(coro):
+    try:
+        return await coro
+    except handlers.DeadLetterNotFound as exc:
+        raise HTTPException(404, f"no dead letter {exc.args[0]}") from None
+    except handlers.AlreadyResolved as exc:
+        raise HTTPException(409, str(exc)) from None
+    except handlers.RecordGone as exc:
+        raise HTTPException(410, str(exc)) from None
+
+
+@router.post("/dlq/{topic}/{partition}/{offset}/replay")
+async def replay(topic: str, partition: int, offset: int, session: Operator, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn, conn.transaction():
+        return await _resolving(handlers.replay(conn, kafka_view(rt), rt.producer, _dlq_topic(topic), partition,
+                                                offset, session.actor))
+
+
+@router.post("/dlq/{topic}/{partition}/{offset}/discard")
+async def discard(topic: str, partition: int, offset: int, body: DiscardIn, session: Operator,
+                  rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn, conn.transaction():
+        return await _resolving(handlers.discard(conn, _dlq_topic(topic), partition, offset, body.reason,
+                                                 session.actor))
+
+
+@router.post("/dlq/{topic}/replay-all")
+async def replay_all(topic: str, session: Operator, rt: Rt) -> dict[str, Any]:
+    done = await handlers.replay_all(rt.pool, kafka_view(rt), rt.producer, _dlq_topic(topic), session.actor)
+    return {"replayed": done}
+
+
+# --- trace, stuck, deadlines ------------------------------------------------------------------------------
+
+def step_json(step: Step) -> dict[str, Any]:
+    return {"step": step.name, "outcome": step.outcome, "at": step.at.isoformat(), "type": step.event.type,
+            "since_previous_s": step.since_previous.total_seconds() if step.since_previous is not None else None,
+            "since_filed_s": step.since_filed.total_seconds() if step.since_filed is not None else None,
+            "detail": dict(step.event.summary)}
+
+
+@router.get("/trace/{correlation_id}")
+async def trace(correlation_id: str, session: Reader, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        found = await handlers.trace(conn, correlation_id)
+    return {
+        "correlation_id": correlation_id,
+        "events": [{"type": e.type, "topic": e.topic, "occurred_at": e.occurred_at.isoformat(), "producer": e.producer,
+                    "partition": e.partition, "offset": e.offset, "event_id": e.event_id,
+                    "correlation_id": e.correlation_id, "summary": dict(e.summary)} for e in found.events],
+        "claims": {cid: {"status": found.states[cid].status if cid in found.states else None,
+                         "steps": [step_json(s) for s in steps]} for cid, steps in found.claims.items()},
+    }
+
+
+@router.get("/stuck")
+async def stuck(session: Watcher, rt: Rt, older_than_s: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
+    older = rt.settings.stuck_after_seconds if older_than_s is None else older_than_s
+    now = datetime.now(timezone.utc)
+    async with rt.pool.acquire() as conn:
+        found = await handlers.stuck_claims(conn, now, older)
+    return {"older_than_s": older, "claims": [
+        {"claim_id": s.claim_id, "status": s.status, "claim_type": s.claim_type, "participant_id": s.participant_id,
+         "last_event_type": s.last_event_type, "last_event_at": s.last_event_at.isoformat(),
+         "quiet_for_s": (now - s.last_event_at).total_seconds(), "waiting_for": s.waiting_for} for s in found]}
+
+
+@router.get("/sla")
+async def sla(session: Watcher, rt: Rt, all: bool = False) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        found = await handlers.sla_standings(conn, datetime.now(timezone.utc), rt.settings.sla_warn_days)
+    return {"claims": [{**asdict(s), "documents_complete_on": s.documents_complete_on.isoformat(),
+                        "deadline": s.deadline.isoformat()} for s in found if all or s.flag != "ok"]}

@@ -1,0 +1,58 @@
+"""The console's consumer groups: one per catalogue topic for the event index, and one
+thin subscriber over every dead-letter topic.
+
+The index goes through shared.consuming like every other consumer (inbox, batches,
+retries); its handler map takes every event type the topic carries. It dead-letters
+nothing: a record it cannot read is dead-lettered by the services that consume the topic
+(and reaches the console that way); a console copy would only repeat theirs, and a
+console rebuilt from scratch would repeat every poison message in the topics' history.
+
+The dead-letter topics cannot go through shared.consuming: their records are there
+*because* they may not parse, and the console must record exactly those. So their index
+is a plain FastStream subscriber that parses nothing it does not have to, keyed by
+(topic, partition, offset) so a redelivery records nothing new; NACK_ON_ERROR rewinds
+the offset when the database fails, and the record comes again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+
+from services.console import handlers
+from shared.consuming import Consumer
+from shared.service import Runtime
+from shared.topics import CATALOGUE
+
+DEAD_LETTER_TOPICS: tuple[str, ...] = tuple(topic.dlq for topic in CATALOGUE)
+
+
+def index_consumers(prefix: str) -> list[Consumer]:
+    return [Consumer(f"{prefix}.index.{topic.name}", topic, {event: handlers.index_event for event in topic.events},
+                     dead_letters=False)
+            for topic in CATALOGUE]
+
+
+def dead_letter_group(prefix: str) -> str:
+    return f"{prefix}.dead-letters"
+
+
+def dead_letter_subscriber(prefix: str) -> Callable[[Runtime], None]:
+    group = dead_letter_group(prefix)
+
+    def register(runtime: Runtime) -> None:
+        @runtime.broker.subscriber(
+            *DEAD_LETTER_TOPICS,
+            group_id=group,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            max_poll_records=100,
+            title=group,
+            description=f"{group} records every dead letter for operators",
+        )
+        async def on_dead_letter(message: KafkaMessage) -> None:
+            await handlers.record_dead_letter(runtime.pool, message.raw_message)
+
+    return register

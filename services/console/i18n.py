@@ -1,0 +1,365 @@
+"""Words and numbers as the person at the screen reads them: Bahasa Indonesia by default,
+English on request; rupiah as `Rp 42.000.000`; times in Makassar's (WITA).
+
+One table of texts, keyed by a short name, each with its Indonesian and English wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from shared.clock import MAKASSAR
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # frame
+    "app_title": ("Konsol Jaring", "Jaring console"),
+    "sign_in": ("Masuk", "Sign in"),
+    "sign_out": ("Keluar", "Sign out"),
+    "signed_in_as": ("Masuk sebagai", "Signed in as"),
+    "language": ("Bahasa", "Language"),
+    "role_officer": ("petugas", "officer"),
+    "role_supervisor": ("supervisor", "supervisor"),
+    "role_operator": ("operator", "operator"),
+    "nav_flows": ("Arus", "Flows"),
+    "nav_dlq": ("Surat mati", "Dead letters"),
+    "nav_trace": ("Jejak", "Trace"),
+    "nav_stuck": ("Macet", "Stuck"),
+    "nav_sla": ("Tenggat", "Deadlines"),
+    "nav_file": ("Ajukan klaim", "File a claim"),
+    "nav_review": ("Antrean tinjauan", "Review queue"),
+    "nav_participants": ("Peserta", "Participants"),
+    "open_claim": ("Buka klaim", "Open claim"),
+    "claim_id": ("ID klaim", "Claim id"),
+    "go": ("Buka", "Open"),
+    "search": ("Cari", "Search"),
+    "refreshes_every": ("Diperbarui setiap {n} detik", "Refreshes every {n} s"),
+    "none": ("Tidak ada", "None"),
+    "back": ("Kembali", "Back"),
+    # sign-in
+    "signin_title": ("Masuk ke konsol", "Sign in to the console"),
+    "signin_help": ("Tempel token peran Anda (JWT). Token tidak disimpan di peramban selain dalam cookie sesi "
+                    "yang tidak dapat dibaca skrip.",
+                    "Paste your role token (JWT). The browser keeps it only in a session cookie no script can read."),
+    "token": ("Token", "Token"),
+    "signin_bad_token": ("Token tidak sah atau sudah kedaluwarsa.", "The token is not valid or has expired."),
+    "signin_bad_form": ("Formulir kedaluwarsa; silakan coba lagi.", "The form expired; please try again."),
+    # refusals
+    "refused_title": ("Akses ditolak", "Access refused"),
+    "refused_text": ("Peran {role} tidak boleh membuka halaman ini; diperlukan: {allowed}.",
+                     "The role {role} may not open this page; it needs: {allowed}."),
+    "csrf_text": ("Formulir ini tidak membawa token keamanan sesi Anda. Muat ulang halaman dan coba lagi.",
+                  "This form did not carry your session's security token. Reload the page and try again."),
+    "upstream_error": ("Layanan {service} menjawab {status}: {detail}",
+                       "The {service} service answered {status}: {detail}"),
+    # flows
+    "flows_title": ("Arus peristiwa", "Event flows"),
+    "pipeline": ("Alur", "Pipeline"),
+    "topics": ("Topik", "Topics"),
+    "topic": ("Topik", "Topic"),
+    "partitions": ("Partisi", "Partitions"),
+    "end_offset": ("Offset akhir", "End offset"),
+    "rate_1m": ("Pesan/detik (1 mnt)", "Msg/s (1 min)"),
+    "rate_15m": ("Pesan/detik (15 mnt)", "Msg/s (15 min)"),
+    "last_15_minutes": ("15 menit terakhir, per menit", "Last 15 minutes, per minute"),
+    "producer": ("Produsen", "Producer"),
+    "groups": ("Grup konsumen", "Consumer groups"),
+    "group": ("Grup", "Group"),
+    "state": ("Status", "State"),
+    "members": ("Anggota", "Members"),
+    "lag": ("Lag", "Lag"),
+    "total_lag": ("Total lag", "Total lag"),
+    "worst_partition": ("Partisi terburuk", "Worst partition"),
+    "all_caught_up": ("Semua grup sudah mengejar: lag 0.", "Every group has caught up: lag 0."),
+    "lagging": ("{n} pesan belum dibaca", "{n} messages not read yet"),
+    "idle_groups": ("{n} grup tanpa anggota (tidak membaca apa pun; lag {lag})",
+                    "{n} groups without members (reading nothing; lag {lag})"),
+    "kafka_unreachable": ("Kafka tidak dapat dihubungi: {error}", "Kafka cannot be reached: {error}"),
+    # dead letters
+    "dlq_title": ("Surat mati (DLQ)", "Dead letters (DLQ)"),
+    "dlq_waiting": ("menunggu", "waiting"),
+    "dlq_replayed": ("diputar ulang", "replayed"),
+    "dlq_discarded": ("dibuang", "discarded"),
+    "dlq_empty": ("Tidak ada pesan yang menunggu di topik ini.", "No message waits on this topic."),
+    "reason": ("Alasan", "Reason"),
+    "consumer": ("Konsumen", "Consumer"),
+    "original": ("Asal", "Original"),
+    "key": ("Kunci", "Key"),
+    "headers": ("Header", "Headers"),
+    "payload": ("Isi (NIK disamarkan)", "Payload (NIK masked)"),
+    "replay": ("Putar ulang", "Replay"),
+    "replay_all": ("Putar ulang semua", "Replay all"),
+    "discard": ("Buang", "Discard"),
+    "discard_reason": ("Alasan membuang", "Reason to discard"),
+    "replayed_flash": ("Diputar ulang ke {topic}: {what}", "Replayed to {topic}: {what}"),
+    "discarded_flash": ("Dibuang: {what}", "Discarded: {what}"),
+    "replayed_all_flash": ("{n} pesan diputar ulang.", "{n} messages replayed."),
+    "already_resolved": ("Pesan ini sudah {status} oleh {by}.", "This message was already {status} by {by}."),
+    "record_gone": ("Rekaman ini sudah tidak ada di Kafka (retensi).",
+                    "This record is no longer in Kafka (retention)."),
+    "audit": ("Jejak audit", "Audit trail"),
+    "who": ("Siapa", "Who"),
+    "when": ("Kapan", "When"),
+    "what": ("Apa", "What"),
+    # trace
+    "trace_title": ("Jejak klaim atau peserta", "Trace a claim or a participant"),
+    "trace_help": ("ID klaim (CL-…) atau ID peserta", "Claim id (CL-…) or participant id"),
+    "trace_nothing": ("Tidak ada peristiwa untuk {q}.", "No events for {q}."),
+    "events": ("Peristiwa", "Events"),
+    "event": ("Peristiwa", "Event"),
+    "occurred_at": ("Terjadi", "Occurred"),
+    "place": ("Letak", "Where"),
+    "steps": ("Langkah dan durasi", "Steps and durations"),
+    "step": ("Langkah", "Step"),
+    "took": ("Lama", "Took"),
+    "since_filed": ("Sejak diajukan", "Since filed"),
+    # story steps, in plain words
+    "step_filed": ("Klaim diajukan", "Claim filed"),
+    "step_verified": ("Diperiksa aturan", "Checked by the rules"),
+    "step_decided": ("Diputuskan petugas", "Decided by an officer"),
+    "step_payout_recorded": ("Pembayaran dicatat", "Payout recorded"),
+    "step_disbursement_scheduled": ("Transfer dijadwalkan", "Transfer scheduled"),
+    "step_disbursement_paid": ("Dana ditransfer", "Money transferred"),
+    "step_disbursement_failed": ("Transfer gagal", "Transfer failed"),
+    "step_family_notified": ("Keluarga diberi tahu", "Family told"),
+    "step_family_not_reached": ("Keluarga tidak terjangkau", "Family not reached"),
+    "outcome_approved": ("disetujui", "approved"),
+    "outcome_rejected": ("ditolak", "rejected"),
+    "outcome_needs_review": ("perlu ditinjau", "needs review"),
+    "about": ("tentang", "about"),
+    "by": ("oleh", "by"),
+    # claim statuses
+    "status": ("Status", "Status"),
+    "status_filed": ("diajukan", "filed"),
+    "status_needs_review": ("perlu ditinjau", "needs review"),
+    "status_approved": ("disetujui", "approved"),
+    "status_rejected": ("ditolak", "rejected"),
+    "status_payout_recorded": ("pembayaran dicatat", "payout recorded"),
+    "status_paid": ("dibayar", "paid"),
+    "status_unknown": ("belum diketahui", "not known yet"),
+    # stuck
+    "stuck_title": ("Klaim macet", "Stuck claims"),
+    "stuck_help": ("Klaim yang belum selesai tanpa peristiwa berikutnya selama lebih dari {d}.",
+                   "Unfinished claims with no next event for more than {d}."),
+    "older_than": ("Lebih lama dari (detik)", "Older than (seconds)"),
+    "last_event": ("Peristiwa terakhir", "Last event"),
+    "quiet_for": ("Diam selama", "Quiet for"),
+    "waiting_for": ("Menunggu", "Waiting for"),
+    "waiting_filing": ("pengajuan", "filing"),
+    "waiting_verification": ("pemeriksaan aturan", "verification"),
+    "waiting_officer_review": ("tinjauan petugas", "an officer's review"),
+    "waiting_payout_recording": ("pencatatan pembayaran", "payout recording"),
+    "waiting_disbursement": ("transfer dana", "the transfer"),
+    # SLA
+    "sla_title": ("Tenggat pembayaran", "Payment deadlines"),
+    "sla_help": ("JKM dibayar dalam 3 hari kerja dan JKK dalam 7 hari kerja sejak dokumen lengkap "
+                 "(PP 44/2015 ps. 37(2), 40(3)); terlambat, 1 % per hari.",
+                 "JKM is paid within 3 working days and JKK within 7 of a complete application "
+                 "(PP 44/2015 art. 37(2), 40(3)); late, 1 % a day."),
+    "sla_show_all": ("Tampilkan semua", "Show all"),
+    "sla_show_near": ("Hanya yang dekat atau lewat", "Only near or past"),
+    "claim_type": ("Jenis", "Type"),
+    "documents_complete": ("Dokumen lengkap", "Documents complete"),
+    "days_since": ("Hari sejak lengkap", "Days since complete"),
+    "deadline": ("Tenggat", "Deadline"),
+    "days_left": ("Sisa hari", "Days left"),
+    "flag_late": ("terlambat", "late"),
+    "flag_due": ("hampir", "due"),
+    "flag_ok": ("aman", "on time"),
+    # officers: filing
+    "file_title": ("Ajukan klaim", "File a claim"),
+    "participant": ("Peserta", "Participant"),
+    "participant_search_help": ("Cari nama atau NIK tersamar (mis. 737103********01)",
+                                "Search a name or a masked NIK (e.g. 737103********01)"),
+    "choose": ("Pilih", "Choose"),
+    "no_participant_found": ("Tidak ada peserta yang cocok.", "No participant matches."),
+    "coverage": ("Kepesertaan", "Coverage"),
+    "incident_date": ("Tanggal kejadian / meninggal", "Date of incident / death"),
+    "incident_place": ("Tempat kejadian", "Place"),
+    "cause": ("Penyebab", "Cause"),
+    "traffic_accident": ("Kecelakaan lalu lintas", "Traffic accident"),
+    "reporter": ("Pelapor", "Reporter"),
+    "reporter_name": ("Nama pelapor", "Reporter's name"),
+    "reporter_phone": ("Telepon pelapor (+62…)", "Reporter's phone (+62…)"),
+    "reporter_organisation": ("Hubungan atau organisasi", "Relation or organisation"),
+    "documents": ("Dokumen (centang yang diserahkan, isi nomornya)",
+                  "Documents (tick those handed in, with their number)"),
+    "incapacity_days": ("Hari tidak mampu bekerja (JKK)", "Days unable to work (JKK)"),
+    "disability_percent": ("Cacat tetap % (JKK)", "Permanent disability % (JKK)"),
+    "submit_claim": ("Ajukan", "File"),
+    "form_has_errors": ("Periksa isian yang ditandai.", "Check the marked fields."),
+    "already_claimed": ("Kejadian ini sudah diklaim: {id}", "This incident is already claimed: {id}"),
+    "filed_flash": ("Klaim {id} diajukan.", "Claim {id} filed."),
+    "type_JKM": ("JKM — meninggal bukan karena kerja", "JKM — death not caused by work"),
+    "type_JKK": ("JKK — kecelakaan kerja", "JKK — work accident"),
+    "type_JKK_DEATH": ("JKK — meninggal karena kecelakaan kerja", "JKK — death from a work accident"),
+    "doc_participant_card": ("Kartu peserta", "Participant card"),
+    "doc_ktp": ("KTP peserta", "Participant's KTP"),
+    "doc_ktp_deceased": ("KTP almarhum/ah", "KTP of the deceased"),
+    "doc_ktp_heir": ("KTP ahli waris", "Heir's KTP"),
+    "doc_family_card": ("Kartu keluarga (KK)", "Family card (KK)"),
+    "doc_death_certificate": ("Akta kematian", "Death certificate"),
+    "doc_heir_statement": ("Surat keterangan ahli waris", "Heir statement"),
+    "doc_marriage_book": ("Buku nikah", "Marriage book"),
+    "doc_accident_chronology": ("Kronologi kecelakaan", "Accident chronology"),
+    "doc_witness_ktp_1": ("KTP saksi 1", "Witness 1 KTP"),
+    "doc_witness_ktp_2": ("KTP saksi 2", "Witness 2 KTP"),
+    "doc_medical_report": ("Laporan medis", "Medical report"),
+    "doc_medical_receipts": ("Kuitansi pengobatan", "Medical receipts"),
+    "doc_police_report": ("Laporan polisi", "Police report"),
+    "doc_bank_account": ("Rekening bank penerima", "Payee's bank account"),
+    "doc_npwp": ("NPWP", "NPWP"),
+    "err_required": ("Wajib diisi.", "Required."),
+    "err_date_invalid": ("Isi tanggal yang sah.", "Give a valid date."),
+    "err_incident_date_in_future": ("Tanggal tidak boleh setelah hari ini.", "The date cannot be after today."),
+    "err_document_number_invalid": ("Nomor dokumen tidak sah (KTP/KK: 16 angka).",
+                                    "The document number is not valid (KTP/KK: 16 digits)."),
+    "err_phone_invalid": ("Telepon dalam format +62…", "Phone as +62…"),
+    "err_participant_unknown": ("Peserta tidak dikenal.", "Unknown participant."),
+    "err_reporter_contact_required": ("Laporan organisasi perlu telepon pelapor.",
+                                      "A report by an organisation needs the reporter's phone."),
+    # officers: claim page
+    "claim_title": ("Klaim {id}", "Claim {id}"),
+    "timeline": ("Linimasa", "Timeline"),
+    "payout": ("Pembayaran", "Payout"),
+    "component": ("Komponen", "Component"),
+    "payee": ("Penerima", "Payee"),
+    "amount": ("Jumlah", "Amount"),
+    "total_cash": ("Total tunai", "Cash total"),
+    "kind_cash": ("tunai", "cash"),
+    "kind_entitlement": ("hak", "entitlement"),
+    "family_messages": ("Pesan ke keluarga", "Messages to the family"),
+    "heir": ("Ahli waris", "Heir"),
+    "channel": ("Saluran", "Channel"),
+    "delivery": ("Pengiriman", "Delivery"),
+    "delivery_pending": ("menunggu", "pending"),
+    "delivery_delivered": ("terkirim", "delivered"),
+    "delivery_failed": ("gagal", "failed"),
+    "reasons": ("Alasan", "Reasons"),
+    "missing_documents": ("Dokumen kurang", "Missing documents"),
+    "sla_claims": ("Tenggat (menurut layanan klaim)", "Deadline (as claims counts it)"),
+    "disbursement": ("Transfer", "Disbursement"),
+    "disbursement_scheduled": ("dijadwalkan", "scheduled"),
+    "disbursement_paid": ("sudah ditransfer", "paid"),
+    "disbursement_failed": ("gagal", "failed"),
+    "no_messages_yet": ("Belum ada pesan.", "No message yet."),
+    "filed_by": ("Diajukan oleh", "Filed by"),
+    "decision_note": ("Catatan keputusan", "Decision note"),
+    "component_lump_sum": ("Santunan sekaligus", "Lump sum"),
+    "component_periodic_benefit": ("Santunan berkala", "Periodic benefit"),
+    "component_funeral": ("Biaya pemakaman", "Funeral costs"),
+    "component_death_benefit": ("Santunan kematian", "Death benefit"),
+    "component_scholarship": ("Beasiswa", "Scholarship"),
+    "component_stmb": ("STMB", "STMB"),
+    # officers: review
+    "review_title": ("Antrean tinjauan", "Review queue"),
+    "review_empty": ("Tidak ada klaim yang menunggu tinjauan.", "No claim waits for review."),
+    "filed_at": ("Diajukan", "Filed"),
+    "decision_reason": ("Alasan keputusan", "Reason for the decision"),
+    "approve": ("Setujui", "Approve"),
+    "reject": ("Tolak", "Reject"),
+    "decided_flash": ("Klaim {id}: {status}.", "Claim {id}: {status}."),
+    "only_supervisor_decides": ("Hanya supervisor yang memutuskan.", "Only a supervisor decides."),
+    # officers: participants
+    "participants_title": ("Peserta", "Participants"),
+    "name": ("Nama", "Name"),
+    "nik": ("NIK", "NIK"),
+    "kecamatan": ("Kecamatan", "Kecamatan"),
+    "segment": ("Segmen", "Segment"),
+    "member_since": ("Peserta sejak", "Member since"),
+    "programs": ("Program", "Programmes"),
+    "monthly_income": ("Penghasilan bulanan", "Monthly income"),
+    "heirs": ("Ahli waris", "Heirs"),
+    "relationship": ("Hubungan", "Relationship"),
+    "relationship_spouse": ("suami/istri", "spouse"),
+    "relationship_child": ("anak", "child"),
+    "relationship_parent": ("orang tua", "parent"),
+    "coverage_active": ("aktif", "active"),
+    "coverage_grace": ("masa tenggang", "grace"),
+    "coverage_lapsed": ("nonaktif", "lapsed"),
+    "coverage_not_started": ("belum mulai", "not started"),
+    "months_paid": ("Bulan dibayar", "Months paid"),
+    "last_paid_period": ("Iuran terakhir", "Last paid month"),
+    "active_through": ("Aktif sampai", "Active through"),
+    "grace_until": ("Tenggang sampai", "Grace until"),
+    "claims": ("Klaim", "Claims"),
+}
+
+
+def translator(lang: str) -> Callable[..., str]:
+    index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+
+    def t(key: str, **values: object) -> str:
+        words = TEXT.get(key)
+        text = words[index] if words else key
+        return text.format(**values) if values else text
+
+    return t
+
+
+def language_of(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def rupiah(amount: int | None) -> str:
+    """`Rp 42.000.000`: dots group thousands, no decimals (as claims and notifications write it)."""
+    if amount is None:
+        return "–"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp " + f"{abs(int(amount)):,}".replace(",", ".")
+
+
+MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+
+
+def day(value: date | str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{value.day} {MONTHS[language_of(lang)][value.month - 1]} {value.year}"
+
+
+def instant(value: datetime | str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A moment in Makassar's time: `26 Nov 2026 15:04:05 WITA`."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(MAKASSAR)
+    return f"{day(local.date(), lang)} {local:%H:%M:%S} WITA"
+
+
+def duration(value: timedelta | float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`0,4 dtk`, `2 mnt 5 dtk`, `3 j 20 mnt`, `2 h 4 j` (English: s, min, h, d)."""
+    if value is None:
+        return "–"
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    units = {"id": ("dtk", "mnt", "j", "h"), "en": ("s", "min", "h", "d")}[language_of(lang)]
+    if seconds < 10:
+        text = f"{seconds:.1f}"
+        return (text.replace(".", ",") if lang == "id" else text) + f" {units[0]}"
+    whole = int(round(seconds))
+    days, rest = divmod(whole, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} {units[3]} {hours} {units[2]}"
+    if hours:
+        return f"{hours} {units[2]} {minutes} {units[1]}"
+    if minutes:
+        return f"{minutes} {units[1]} {secs} {units[0]}"
+    return f"{secs} {units[0]}"
+
+
+def number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if language_of(lang) == "id":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return text

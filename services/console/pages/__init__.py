@@ -1,0 +1,132 @@
+"""Server-rendered pages (Jinja2), refreshed in place by htmx where they watch something.
+
+Every page route goes through PageRoute: a visitor without a session is sent to the
+sign-in form, a role that may not see the page gets a refusal page (403), a form
+without this session's CSRF token is refused, and a service's error is shown as a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from services.console import i18n
+from services.console.session import LANG_COOKIE, BadCsrf, Refused, Session, SignInNeeded, current_session
+from services.console.upstream import UpstreamError
+
+HERE = Path(__file__).resolve().parent.parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters.update(rupiah=i18n.rupiah)
+
+
+def brief(summary: dict) -> str:
+    """An indexed event's summary as one short line: `status=active, paid_months=1`."""
+    return ", ".join(f"{k}={', '.join(map(str, v)) if isinstance(v, list) else v}"
+                     for k, v in summary.items() if v not in (None, "", []))
+
+
+templates.env.filters.update(brief=brief)
+
+NAV: dict[str, list[tuple[str, str]]] = {
+    "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/trace", "nav_trace"), ("/stuck", "nav_stuck"),
+                 ("/sla", "nav_sla")],
+    "supervisor": [("/review", "nav_review"), ("/claims/new", "nav_file"), ("/participants", "nav_participants"),
+                   ("/sla", "nav_sla"), ("/stuck", "nav_stuck"), ("/trace", "nav_trace")],
+    "officer": [("/review", "nav_review"), ("/claims/new", "nav_file"), ("/participants", "nav_participants")],
+}
+HOME = {"operator": "/flows", "supervisor": "/review", "officer": "/review"}
+
+
+def language(request: Request) -> str:
+    return i18n.language_of(request.cookies.get(LANG_COOKIE))
+
+
+# Scripts and styles only from the console itself (htmx adds a small inline style for its
+# indicators); no page may be framed by another site, so no button can be clicked through one.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+}
+
+
+def render(request: Request, template: str, session: Session | None, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    lang = language(request)
+    settings = request.app.state.runtime.settings
+    t = i18n.translator(lang)
+    return templates.TemplateResponse(request, template, {
+        "t": t, "lang": lang, "session": session,
+        # a label for a value the services name (a status, a component): its wording where
+        # the table has one, else the value itself
+        "tr": lambda prefix, value: t(f"{prefix}{value}") if f"{prefix}{value}" in i18n.TEXT else str(value),
+        "nav": NAV.get(session.actor.role, []) if session else [],
+        "csrf": session.csrf if session else "", "refresh_seconds": settings.refresh_seconds,
+        "when": lambda v: i18n.instant(v, lang), "day": lambda v: i18n.day(v, lang),
+        "took": lambda v: i18n.duration(v, lang), "num": lambda v, d=0: i18n.number(v, lang, d),
+        "path": request.url.path, "flash": request.query_params.get("flash"), **context,
+    }, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def redirect(url: str, flash: str | None = None) -> RedirectResponse:
+    if flash:
+        url += ("&" if "?" in url else "?") + "flash=" + quote(flash)
+    return RedirectResponse(url, status_code=303)
+
+
+class PageRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except SignInNeeded:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                if request.headers.get("HX-Request"):
+                    # htmx would swap the sign-in page into a panel: send the whole window there.
+                    return Response(status_code=204, headers={"HX-Redirect": f"/signin?next={quote(target)}"})
+                return redirect(f"/signin?next={quote(target)}")
+            except Refused as refused:
+                t = i18n.translator(language(request))
+                return render(request, "message.html", await current_session(request), 403, title=t("refused_title"),
+                              message=t("refused_text", role=refused.role, allowed=", ".join(refused.allowed)))
+            except BadCsrf:
+                t = i18n.translator(language(request))
+                return render(request, "message.html", await current_session(request), 403, title=t("refused_title"),
+                              message=t("csrf_text"))
+            except UpstreamError as exc:
+                t = i18n.translator(language(request))
+                detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+                return render(request, "message.html", await current_session(request),
+                              exc.status if exc.status in (403, 404) else 502, title=exc.service,
+                              message=t("upstream_error", service=exc.service, status=exc.status, detail=detail))
+
+        return page
+
+
+def page_router() -> APIRouter:
+    return APIRouter(route_class=PageRoute, include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def static_files() -> APIRouter:
+    """The console serves its own static files (htmx, the style sheet); only files that are
+    there, by name, never a path."""
+    router = APIRouter(include_in_schema=False)
+    served = {path.name: path for path in STATIC.iterdir() if path.is_file()}
+
+    @router.get("/static/{name}")
+    async def static(name: str) -> FileResponse:
+        if name not in served:
+            raise HTTPException(404, "no such file")
+        return FileResponse(served[name], headers={"Cache-Control": "public, max-age=3600"})
+
+    return router

@@ -1,0 +1,175 @@
+"""Operators' pages: the flows, the dead letters, a claim's trace, stuck claims, deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import Response
+
+from services.console import handlers, i18n
+from services.console import repository as repo
+from services.console.api import PRODUCERS, current_flows, kafka_view
+from services.console.consumers import DEAD_LETTER_TOPICS
+from services.console.domain import charts
+from services.console.domain.dead_letters import pretty_payload
+from services.console.pages import language, page_router, redirect, render
+from services.console.session import Session, check_csrf, page_session
+from shared.errors import RuleViolation
+
+router = page_router()
+Operator = Annotated[Session, Depends(page_session("operator"))]
+Watcher = Annotated[Session, Depends(page_session("operator", "supervisor"))]
+
+
+# --- flows ---------------------------------------------------------------------------------------------
+
+async def _flows_context(request: Request) -> dict:
+    try:
+        flows = await current_flows(request)
+    except Exception as exc:  # noqa: BLE001 - the page says Kafka cannot be reached and keeps polling
+        return {"flows": None, "error": f"{type(exc).__name__}: {exc}"}
+    # The diagram and the headline are the running pipeline: groups with members. A group
+    # without members reads nothing (a stopped process, or an old console's groups until
+    # Kafka expires them); it is listed below the others with its lag.
+    active = [g for g in flows.groups if g.members]
+    idle = [g for g in flows.groups if not g.members]
+    readers: dict[str, list[str]] = {}
+    for group in active:
+        for topic in group.topics:
+            readers.setdefault(topic, []).append(group.group_id)
+    lag = {g.group_id: g.total_lag for g in active}
+    diagram = charts.pipeline(PRODUCERS, readers, lag)
+    sparks = {t.name: charts.bars([float(v) for v in t.per_minute], 150, 24) for t in flows.topics}
+    return {"flows": flows, "groups": active, "idle": idle, "idle_lag": sum(g.total_lag for g in idle),
+            "diagram": diagram, "sparks": sparks, "producers": PRODUCERS,
+            "taken_at": datetime.fromtimestamp(flows.taken_at, timezone.utc),
+            "total_lag": sum(lag.values()), "dead_letter_topics": DEAD_LETTER_TOPICS, "error": None}
+
+
+@router.get("/flows")
+async def flows_page(request: Request, session: Operator) -> Response:
+    return render(request, "flows.html", session, **await _flows_context(request))
+
+
+@router.get("/flows/panel")
+async def flows_panel(request: Request, session: Operator) -> Response:
+    return render(request, "_flows_panel.html", session, **await _flows_context(request))
+
+
+# --- dead letters ----------------------------------------------------------------------------------------
+
+@router.get("/dlq")
+async def dlq_page(request: Request, session: Operator) -> Response:
+    return await _dlq(request, session, None)
+
+
+@router.get("/dlq/{topic}")
+async def dlq_topic_page(request: Request, session: Operator, topic: str, status: str = "waiting") -> Response:
+    return await _dlq(request, session, topic if topic in DEAD_LETTER_TOPICS else None, status)
+
+
+async def _dlq(request: Request, session: Session, topic: str | None, status: str = "waiting") -> Response:
+    runtime = request.app.state.runtime
+    async with runtime.pool.acquire() as conn:
+        overview = handlers.dlq_topics(await repo.dead_letter_counts(conn), DEAD_LETTER_TOPICS)
+        if topic is None:
+            topic = next((t["name"] for t in overview if t["count"]), DEAD_LETTER_TOPICS[0])
+        status = status if status in ("waiting", "replayed", "discarded") else "waiting"
+        letters = await repo.dead_letters(conn, topic, status)
+        audit = await repo.audit_trail(conn, "dlq.", 20)
+    return render(request, "dlq.html", session, overview=overview, topic=topic, status=status,
+                  cards=dead_letter_cards(letters), audit=audit)
+
+
+def dead_letter_cards(letters: list[dict]) -> list[dict]:
+    """One card per original record: when several consumers dead-lettered the same record,
+    their copies are one message to an operator (a replay or a discard acts on all of them)."""
+    cards: dict[tuple, dict] = {}
+    for letter in letters:
+        known = letter["original_offset"] is not None and letter["original_partition"] is not None
+        key = ((letter["original_topic"], letter["original_partition"], letter["original_offset"]) if known
+               else (letter["topic"], letter["kafka_partition"], letter["kafka_offset"]))
+        card = cards.setdefault(key, {"letter": letter, "copies": [], "pretty": pretty_payload(letter["payload"])})
+        card["copies"].append(letter)
+    return list(cards.values())
+
+
+def _where(topic: str, partition: int, offset: int) -> str:
+    return f"{topic}/{partition}/{offset}"
+
+
+@router.post("/dlq/{topic}/{partition}/{offset}/replay")
+async def replay(request: Request, session: Operator, topic: str, partition: int, offset: int,
+                 csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    t = i18n.translator(language(request))
+    runtime = request.app.state.runtime
+    try:
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            done = await handlers.replay(conn, kafka_view(runtime), runtime.producer, topic, partition, offset,
+                                         session.actor)
+    except handlers.AlreadyResolved as exc:
+        return redirect(f"/dlq/{topic}", t("already_resolved", status=t(f"dlq_{exc.letter['status']}"),
+                                            by=exc.letter["resolved_by"]))
+    except (handlers.DeadLetterNotFound, handlers.RecordGone):
+        return redirect(f"/dlq/{topic}", t("record_gone"))
+    return redirect(f"/dlq/{topic}", t("replayed_flash", topic=done["to_topic"], what=_where(topic, partition, offset)))
+
+
+@router.post("/dlq/{topic}/{partition}/{offset}/discard")
+async def discard(request: Request, session: Operator, topic: str, partition: int, offset: int,
+                  csrf: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    t = i18n.translator(language(request))
+    runtime = request.app.state.runtime
+    try:
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await handlers.discard(conn, topic, partition, offset, reason, session.actor)
+    except RuleViolation:
+        return redirect(f"/dlq/{topic}", t("discard_reason") + ": " + t("err_required"))
+    except handlers.AlreadyResolved as exc:
+        return redirect(f"/dlq/{topic}", t("already_resolved", status=t(f"dlq_{exc.letter['status']}"),
+                                            by=exc.letter["resolved_by"]))
+    except handlers.DeadLetterNotFound:
+        return redirect(f"/dlq/{topic}", t("record_gone"))
+    return redirect(f"/dlq/{topic}", t("discarded_flash", what=_where(topic, partition, offset)))
+
+
+@router.post("/dlq/{topic}/replay-all")
+async def replay_all(request: Request, session: Operator, topic: str, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    runtime = request.app.state.runtime
+    done = await handlers.replay_all(runtime.pool, kafka_view(runtime), runtime.producer, topic, session.actor)
+    return redirect(f"/dlq/{topic}", i18n.translator(language(request))("replayed_all_flash", n=len(done)))
+
+
+# --- trace, stuck, deadlines --------------------------------------------------------------------------------
+
+@router.get("/trace")
+async def trace_page(request: Request, session: Watcher, q: str = "") -> Response:
+    found = None
+    if q.strip():
+        async with request.app.state.runtime.pool.acquire() as conn:
+            found = await handlers.trace(conn, q.strip())
+    return render(request, "trace.html", session, q=q.strip(), found=found)
+
+
+@router.get("/stuck")
+async def stuck_page(request: Request, session: Watcher, older_than_s: int | None = None) -> Response:
+    runtime = request.app.state.runtime
+    older = runtime.settings.stuck_after_seconds if older_than_s is None else max(older_than_s, 0)
+    now = datetime.now(timezone.utc)
+    async with runtime.pool.acquire() as conn:
+        found = await handlers.stuck_claims(conn, now, older)
+    return render(request, "stuck.html", session, claims=found, older_than_s=older, now=now)
+
+
+@router.get("/sla")
+async def sla_page(request: Request, session: Watcher, all: bool = False) -> Response:
+    runtime = request.app.state.runtime
+    async with runtime.pool.acquire() as conn:
+        found = await handlers.sla_standings(conn, datetime.now(timezone.utc), runtime.settings.sla_warn_days)
+    return render(request, "sla.html", session, claims=[s for s in found if all or s.flag != "ok"], show_all=all,
+                  warn_days=runtime.settings.sla_warn_days)

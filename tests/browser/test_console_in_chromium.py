@@ -1,0 +1,330 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright, against enrollment,
+claims and notifications running in this process on real Kafka and PostgreSQL, each served
+over HTTP, and the console served by uvicorn in the same event loop.
+
+Screenshots of each page go to $JARING_SCREENSHOTS_DIR when it is set (the README's come
+from `JARING_SCREENSHOTS_DIR=docs/screenshots`), else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from services.claims.domain.dates import add_months
+from shared.clock import today as makassar_today
+from shared.contracts.enrollment import (
+    CoverageChanged, HeirData, ParticipantDetails, ParticipantEnrolled, ProtectedPeriod
+)
+from shared.envelope import EventPayload, new_envelope
+from shared.kafka import EventProducer, OutgoingRecord
+from shared.topics import CLAIMS_FILED, PARTICIPANTS
+from tests.support.claimants import (
+    CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claims_knows, covered_participant, wait_for_status
+)
+from tests.support.console import console, served
+from tests.support.pipeline import pipeline
+from tests.support.services import token
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("JARING_CHROMIUM", "/usr/bin/chromium")
+# Headless, and nothing that reaches out to the network on its own.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+A_FULL_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
+SLOW = 60_000  # ms: verification, payout and two deliveries through Kafka
+PROBLEMS: dict[Page, list[str]] = {}
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(scope="module")
+async def stack(kafka_bootstrap, database_url, tmp_path_factory):
+    async with pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("browser")) as p, \
+            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
+            served(p.notifications.app) as notifications_url, \
+            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
+                    notifications_url=notifications_url, name=f"console_{uuid.uuid4().hex[:8]}") as c, \
+            chromium() as browser:
+        yield p, c, browser
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    given = os.environ.get("JARING_SCREENSHOTS_DIR")
+    folder = Path(given) if given else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def signed_in(browser: Browser, url: str, role: str, subject: str, shots: Path | None = None) -> Page:
+    """A fresh browser context (its own cookies), signed in through the form with the role's token."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 860})
+    page = await context.new_page()
+    # Script errors and refused scripts or styles (the console sends a Content-Security-Policy),
+    # checked at every screenshot. A 403 page's own status is not one.
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    PROBLEMS[page] = problems
+    await page.goto(f"{url}/signin")
+    if shots is not None:
+        await page.screenshot(path=shots / "signin.png")
+    await page.fill("textarea[name=token]", token(role, subject))
+    await page.click("button[type=submit]")
+    await expect(page.locator(f"[data-role={role}]")).to_be_visible()
+    return page
+
+
+async def reload_until(page: Page, url: str, selector: str, timeout_s: float = 30) -> None:
+    """For pages that do not refresh themselves: open again until `selector` is there."""
+    deadline = timedelta(seconds=timeout_s)
+    waited = timedelta()
+    while True:
+        await page.goto(url)
+        if await page.locator(selector).count():
+            return
+        if waited > deadline:
+            raise AssertionError(f"{selector} never appeared on {url}")
+        await page.wait_for_timeout(500)
+        waited += timedelta(milliseconds=500)
+
+
+async def shoot(page: Page, shots: Path, name: str) -> None:
+    assert PROBLEMS.get(page, []) == [], f"the browser complained before {name}"
+    await page.screenshot(path=shots / f"{name}.png", full_page=True)
+
+
+# --- officers -------------------------------------------------------------------------------------------------
+
+async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and_both_heirs_told(stack, shots):
+    p, c, browser = stack
+    today = makassar_today()
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
+                                               heirs=[SPOUSE, CHILD])
+    full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
+    page = await signed_in(browser, c.url, "officer", "rina.officer", shots)
+
+    await page.goto(f"{c.url}/claims/new")
+    await page.fill("input[name=q]", full_name)
+    await page.check(f"input[name=participant_id][value='{participant_id}']")  # found as the officer types
+    # A first try with gaps: claims' own 422 lands next to each field.
+    await page.fill("input[name=incident_date]", today.isoformat())
+    await page.check("input[name=doc_ktp_deceased]")
+    await page.fill("input[name=docnum_ktp_deceased]", "12345")
+    await page.click("form.claim-form button[type=submit]")
+    for field in ("incident_place", "cause", "reporter.name", "documents.ktp_deceased"):
+        await expect(page.locator(f"[data-error-for='{field}']")).to_be_visible()
+    await expect(page.locator("[data-error-for='incident_place']")).to_have_text("Wajib diisi.")
+    await expect(page.locator(f"input[name=participant_id][value='{participant_id}']")).to_be_checked()
+    await shoot(page, shots, "claim-form-errors")
+
+    await page.fill("input[name=incident_place]", "Pasar Terong, Bontoala")
+    await page.fill("input[name=cause]", "serangan jantung di rumah")
+    await page.fill("input[name=reporter_name]", "Andi Baso")
+    await page.fill("input[name=reporter_phone]", "+6281342001111")
+    await page.fill("input[name=reporter_organisation]", "suami")
+    for kind, number in {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}.items():
+        await page.check(f"input[name=doc_{kind}]")
+        await page.fill(f"input[name=docnum_{kind}]", number)
+    await page.click("form.claim-form button[type=submit]")
+    await expect(page).to_have_url(re.compile(r"/claims/CL-[0-9a-f]+"))
+    claim_id = re.search(r"/claims/(CL-[0-9a-f]+)", page.url).group(1)
+
+    # The page follows the claim by itself until the payout is recorded and both heirs told.
+    await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "payout_recorded",
+                                                                        timeout=SLOW)
+    told = page.locator("tr[data-about=PayoutRecorded][data-status=delivered]")
+    await expect(told).to_have_count(2, timeout=SLOW)
+    assert sorted(await told.locator("td:nth-child(3)").all_inner_texts()) == ["email", "whatsapp"]
+    assert sorted(await told.locator("td:nth-child(1)").all_inner_texts()) == sorted(
+        [SPOUSE["full_name"], CHILD["full_name"]])
+    await expect(page.locator("[data-claim-status]")).to_have_text("pembayaran dicatat")
+    await expect(page.locator("[data-total-cash]")).to_have_text("Rp 42.000.000")
+    await expect(page.locator("ol.timeline li[data-step=payout_recorded]")).to_have_count(1)
+    assert not A_FULL_NIK.search(await page.content())
+    await shoot(page, shots, "claim")
+
+    await page.click("a[href^='/lang/en']")
+    await expect(page.locator("[data-claim-status]")).to_have_text("payout recorded")
+    await page.click("a[href^='/lang/id']")
+    await page.click(f"a[href='/participants/{participant_id}']")
+    await expect(page.locator("[data-coverage]")).to_have_text("aktif")
+    await expect(page.locator(f"a[href='/claims/{claim_id}']")).to_be_visible()
+    assert not A_FULL_NIK.search(await page.content())
+    await shoot(page, shots, "participant")
+
+
+async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots):
+    p, c, browser = stack
+    today = makassar_today()
+    # Member for a month only: a death this soon after joining is referred to a person.
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -1),
+                                               heirs=[SPOUSE])
+    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
+                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    claim_id = filed.json()["claim_id"]
+    await wait_for_status(p.claims, claim_id, "needs_review")
+
+    officer = await signed_in(browser, c.url, "officer", "rina.officer")
+    await officer.goto(f"{c.url}/review")
+    await expect(officer.locator(f"article[data-claim='{claim_id}'] form.decision")).to_have_count(0)
+
+    page = await signed_in(browser, c.url, "supervisor", "rahma.supervisor")
+    await page.goto(f"{c.url}/review")
+    queued = page.locator(f"article[data-claim='{claim_id}']")
+    await expect(queued).to_contain_text("DEATH_SOON_AFTER_ENROLMENT")
+    await queued.locator("textarea[name=reason]").fill("catatan rumah sakit: stroke mendadak, tidak sakit sebelumnya")
+    await queued.scroll_into_view_if_needed()
+    await shoot(page, shots, "review-queue")
+    await queued.locator("button[value=approve]").click()
+
+    await expect(page).to_have_url(re.compile(f"/claims/{claim_id}"))
+    await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "payout_recorded",
+                                                                        timeout=SLOW)
+    await expect(page.locator("[data-total-cash]")).to_have_text("Rp 10.000.000")
+    await expect(page.locator("ol.timeline li[data-step=decided]")).to_contain_text("rahma.supervisor")
+
+    await page.goto(f"{c.url}/trace?q={claim_id}")
+    await expect(page.locator("table.steps tr[data-step=decided]")).to_have_count(1)
+    await shoot(page, shots, "trace")
+    await page.goto(f"{c.url}/sla?all=true")
+    await expect(page.locator(f"tr[data-claim='{claim_id}']")).to_be_visible()
+    await shoot(page, shots, "sla")
+    await page.goto(f"{c.url}/stuck?older_than_s=0")
+    await expect(page.locator(f"tr[data-claim='{claim_id}']")).to_contain_text("transfer dana")
+    await shoot(page, shots, "stuck")
+
+
+# --- operators -------------------------------------------------------------------------------------------------
+
+def enrollment_event(payload: EventPayload, participant_id: str) -> OutgoingRecord:
+    envelope = new_envelope(payload, correlation_id=participant_id, producer="enrollment")
+    return OutgoingRecord(PARTICIPANTS.name, participant_id, envelope.to_bytes(), envelope.kafka_headers())
+
+
+@contextlib.asynccontextmanager
+async def producer_for(kafka_bootstrap: str) -> AsyncIterator[EventProducer]:
+    producer = EventProducer(kafka_bootstrap, client_id="test-browser")
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def prerequisites_waited_for(app, consumer_name: str, seconds: float) -> AsyncIterator[None]:
+    """A running service's consumer gives up on a missing prerequisite after `seconds` (the
+    default two minutes would hold the test that long)."""
+    consumer = next(x for x in app.state.runtime.consumers if x.name == consumer_name)
+    before, consumer.wait_for_prerequisites_seconds = consumer.wait_for_prerequisites_seconds, seconds
+    try:
+        yield
+    finally:
+        consumer.wait_for_prerequisites_seconds = before
+
+
+async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_returns_to_zero(
+        stack, shots, kafka_bootstrap):
+    p, c, browser = stack
+    unique = uuid.uuid4().hex[:8]
+    participant_id, full_name, today = f"P-{unique}", f"Daeng Ngai {unique}", makassar_today()
+    page = await signed_in(browser, c.url, "operator", "rudi.operator")
+    # Short waits for the whole test: a failure half-way leaves no event for later tests to wait on.
+    async with prerequisites_waited_for(p.claims.app, "claims.participants", 6), \
+            producer_for(kafka_bootstrap) as producer:
+        # A script's garbage on claims' topic, a NIK in it; and a coverage change that
+        # overtook the enrolment it depends on.
+        await producer.send_all([OutgoingRecord(CLAIMS_FILED.name, f"CL-junk-{unique}",
+                                                b"ktp=7371034506920001 not an event", [])])
+        await producer.send_all([enrollment_event(CoverageChanged(
+            participant_id=participant_id, status="active", as_of=today, last_paid_period=f"{today:%Y-%m}",
+            active_through=today + timedelta(days=20), paid_months=1,
+            protected_periods=[ProtectedPeriod(start=today, end=today + timedelta(days=80))]), participant_id)])
+
+        # Claims' participants consumer waits for the enrolment: its lag shows on the flows page.
+        await page.goto(f"{c.url}/flows")
+        await expect(page.locator("tr[data-group='claims.participants']")).not_to_have_attribute(
+            "data-total-lag", "0", timeout=10_000)
+        await expect(page.locator(".diagram [data-node='claims.participants']")).to_have_class(re.compile("lagging"))
+        await shoot(page, shots, "flows-lagging")
+
+        # Claims gave up waiting and dead-lettered it; the flow went on.
+        await reload_until(page, f"{c.url}/dlq/{PARTICIPANTS.dlq}", f"article.letter:has-text('{participant_id}')")
+
+        await page.goto(f"{c.url}/dlq/{CLAIMS_FILED.dlq}")
+        junk = page.locator("article.letter", has_text=f"CL-junk-{unique}")
+        # One card: claims' verification and notifications both could not read it.
+        await expect(junk).to_have_attribute("data-copies", "2")
+        await expect(junk.locator("table.copies")).to_contain_text("claims.verification")
+        await expect(junk.locator("table.copies")).to_contain_text("notifications.claims-filed")
+        await expect(junk.locator(".reason").first).to_contain_text("not a Jaring envelope")
+        await junk.locator("summary").click()
+        await expect(junk.locator("pre.payload")).to_contain_text("ktp=737103********01")
+        assert not A_FULL_NIK.search(await page.content())
+        await shoot(page, shots, "dlq-poison")
+        await junk.locator("input[name=reason]").fill("bytes from a broken import script, not an event")
+        await junk.locator("button[data-action=discard]").click()
+        await expect(page.locator("p.flash")).to_contain_text("Dibuang")
+        await expect(page.locator("article.letter", has_text=f"CL-junk-{unique}")).to_have_count(0)
+
+        # The missing enrolment arrives: the dead-lettered coverage change can now be applied.
+        await producer.send_all([enrollment_event(ParticipantEnrolled(
+            participant_id=participant_id, details=ParticipantDetails(
+                masked_nik="737103********07", full_name=full_name, birth_date=date(1980, 3, 7), sex="M",
+                phone="+6281234500007", kecamatan="Mariso", segment="daily_worker", monthly_income=1_500_000,
+                programs=["JKK", "JKM"], member_since=today),
+            heirs=[HeirData(heir_id=f"H-{unique}", full_name="Sitti Aminah", relationship="spouse", precedence=1,
+                            phone="+6281234500008")]), participant_id)])
+        await claims_knows(p.claims, participant_id, full_name, "not_started")
+
+        await page.goto(f"{c.url}/dlq/{PARTICIPANTS.dlq}")
+        fixed = page.locator("article.letter", has_text=participant_id)
+        await expect(fixed.locator(".reason")).to_contain_text("prerequisite never arrived")
+        await shoot(page, shots, "dlq")
+        await fixed.locator("button[data-action=replay]").click()
+        await expect(page.locator("p.flash")).to_contain_text(f"Diputar ulang ke {PARTICIPANTS.name}")
+        await claims_knows(p.claims, participant_id, full_name, "active")
+
+        # Every group reading the topic has read the replayed record: lag is back to zero.
+        await page.goto(f"{c.url}/flows")
+        for group in ("claims.participants", "notifications.participants", f"{c.name}.index.{PARTICIPANTS.name}"):
+            await expect(page.locator(f"tr[data-group='{group}']")).to_have_attribute("data-total-lag", "0",
+                                                                                      timeout=20_000)
+            await expect(page.locator(f".diagram [data-node='{group}']")).to_have_class(re.compile("caught-up"))
+        await expect(page.locator("p.summary")).to_have_attribute("data-total-lag", "0", timeout=20_000)
+        await shoot(page, shots, "flows")
+
+        await page.goto(f"{c.url}/dlq/{PARTICIPANTS.dlq}")
+        await expect(page.locator("table.audit")).to_contain_text("dlq.replay")
+        await expect(page.locator("table.audit")).to_contain_text("rudi.operator")
+
+
+async def test_an_officer_is_refused_on_the_dead_letter_page(stack, shots):
+    _p, c, browser = stack
+    page = await signed_in(browser, c.url, "officer", "rina.officer")
+    answer = await page.goto(f"{c.url}/dlq")
+    assert answer.status == 403
+    await expect(page.locator("[data-refused]")).to_contain_text("Akses ditolak")
+    await expect(page.locator("[data-refused]")).to_contain_text("officer")
+    await expect(page.locator("article.letter")).to_have_count(0)
+    await shoot(page, shots, "refused")

@@ -1,0 +1,400 @@
+"""The console on real Kafka and PostgreSQL, with the three services running in this process:
+its event index and trace, lag as Kafka's own tool reports it, dead letters listed, discarded
+and replayed (audited, without a second effect), a rebuild from scratch, and role checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from datetime import date
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from services.claims.domain.dates import add_months
+from services.console.domain.sla import deadline
+from shared.clock import today as makassar_today
+from shared.contracts.notifications import NotificationDelivered
+from shared.envelope import new_envelope
+from shared.kafka import EventProducer, OutgoingRecord
+from shared.topics import CLAIMS_FILED, DELIVERIES, PARTICIPANTS
+from tests.support.claimants import (
+    CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, covered_participant, wait_for_status
+)
+from tests.support.console import console, served
+from tests.support.kafka_tools import end_offsets, group_caught_up, read_all, wait_until
+from tests.support.pipeline import pipeline
+from tests.support.services import token
+from tests.support.stack import REPO
+
+pytestmark = pytest.mark.integration
+
+NIK = "7371034506920001"
+
+
+@pytest.fixture(scope="module")
+async def stack(kafka_bootstrap, database_url, tmp_path_factory):
+    """Enrollment, claims and notifications in this process, served over HTTP, and a console
+    of this module's own (its schema and consumer groups start empty)."""
+    async with pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("console")) as p, \
+            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
+            served(p.notifications.app) as notifications_url, \
+            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
+                    notifications_url=notifications_url, name=f"console_{uuid.uuid4().hex[:8]}") as c:
+        yield p, c
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap):
+    producer = EventProducer(kafka_bootstrap, client_id="test-console")
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+@pytest.fixture(scope="module")
+async def paid_claim(stack):
+    """A JKM claim filed through claims' API, approved by the rules, its payout recorded and
+    both heirs told (four messages)."""
+    p, _console = stack
+    today = makassar_today()
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
+                                               heirs=[SPOUSE, CHILD])
+    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
+                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    assert filed.status_code == 202, filed.text
+    claim_id = filed.json()["claim_id"]
+    await wait_for_status(p.claims, claim_id, "payout_recorded", timeout=60)
+
+    async def families_told() -> bool:
+        rows = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
+        return len(rows) == 4 and all(r["status"] == "delivered" for r in rows)
+
+    await wait_until(families_told, 60, "four messages delivered (filed and payout, two heirs)")
+    return participant_id, claim_id
+
+
+async def trace_of(client: httpx.AsyncClient, correlation_id: str) -> dict:
+    answer = await client.get(f"/v1/trace/{correlation_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+# --- the index and the trace -----------------------------------------------------------------------------
+
+async def test_every_event_of_a_claim_is_indexed_where_kafka_has_it_and_traced_in_time_order(
+        stack, paid_claim, kafka_bootstrap):
+    _p, c = stack
+    participant_id, claim_id = paid_claim
+    async with c.client("operator") as operator:
+        async def all_indexed() -> bool:
+            return len((await trace_of(operator, claim_id))["events"]) == 7
+
+        await wait_until(all_indexed, 30, "the claim's seven events in the console's index")
+        trace = await trace_of(operator, claim_id)
+
+    events = trace["events"]
+    assert sorted(e["type"] for e in events) == sorted(
+        ["ClaimFiled", "ClaimApproved", "PayoutRecorded"] + ["NotificationDelivered"] * 4)
+    assert [e["occurred_at"] for e in events] == sorted(e["occurred_at"] for e in events)
+    assert {(e["type"], e["producer"]) for e in events} >= {("ClaimFiled", "claims"),
+                                                            ("NotificationDelivered", "notifications")}
+    # Where the index says each event sits is where Kafka has it.
+    for topic in {e["topic"] for e in events}:
+        on_kafka = {(r.partition, r.offset, json.loads(r.value)["event_id"])
+                    for r in await read_all(kafka_bootstrap, topic) if r.key == claim_id.encode()}
+        indexed = {(e["partition"], e["offset"], e["event_id"]) for e in events if e["topic"] == topic}
+        assert indexed == on_kafka
+
+    steps = trace["claims"][claim_id]["steps"]
+    assert [s["step"] for s in steps if s["step"] != "family_notified"] == ["filed", "verified", "payout_recorded"]
+    assert all(s["since_previous_s"] is not None and s["since_previous_s"] >= 0 for s in steps[1:])
+    assert {s["detail"]["about"] for s in steps if s["step"] == "family_notified"} == {"ClaimFiled", "PayoutRecorded"}
+    assert NIK not in json.dumps(trace)  # ClaimFiled carried KTP numbers: the index kept only their kinds
+
+    async with c.client("supervisor") as supervisor:
+        by_participant = await trace_of(supervisor, participant_id)
+    assert {e["type"] for e in by_participant["events"]} >= {"ParticipantEnrolled", "CoverageChanged", "ClaimFiled",
+                                                            "NotificationDelivered"}
+
+
+async def test_a_recorded_but_unpaid_claim_is_stuck_waiting_for_the_transfer_and_on_its_payment_clock(
+        stack, paid_claim):
+    p, c = stack
+    _participant_id, claim_id = paid_claim
+    async with c.client("supervisor") as supervisor:
+        stuck = (await supervisor.get("/v1/stuck", params={"older_than_s": 0})).json()
+        assert {"claim_id": claim_id, "waiting_for": "disbursement", "status": "payout_recorded"}.items() <= \
+            next(x for x in stuck["claims"] if x["claim_id"] == claim_id).items()
+        assert claim_id not in {x["claim_id"] for x in (await supervisor.get("/v1/stuck")).json()["claims"]}
+        sla = (await supervisor.get("/v1/sla", params={"all": True})).json()["claims"]
+    mine = next(x for x in sla if x["claim_id"] == claim_id)
+    claims_view = (await p.claims.get(f"/v1/claims/{claim_id}")).json()["sla"]
+    # The console reads the payment clock from the events; claims keeps its own: they agree.
+    assert mine["documents_complete_on"] == claims_view["documents_complete_on"]
+    assert mine["deadline"] == claims_view["deadline"] == deadline("JKM", date.fromisoformat(
+        claims_view["documents_complete_on"])).isoformat()
+    assert mine["days_left"] == claims_view["days_left"]
+
+
+# --- lag ---------------------------------------------------------------------------------------------------
+
+async def kafka_consumer_groups(bootstrap: str, group: str) -> dict[tuple[str, int], int | None]:
+    """What Apache Kafka's own `kafka-consumer-groups --describe` reports: lag per partition."""
+    process = await asyncio.create_subprocess_exec(
+        "java", "-cp", str(REPO / ".jaring" / "kafka" / "libs" / "*"),
+        "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server", bootstrap,
+        "--describe", "--group", group, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await process.communicate()
+    lags: dict[tuple[str, int], int | None] = {}
+    for line in out.decode().splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[0] == group and fields[2].isdigit():
+            lags[(fields[1], int(fields[2]))] = int(fields[5]) if fields[5].isdigit() else None
+    assert lags, f"kafka-consumer-groups said:\n{out.decode()}"
+    return lags
+
+
+async def test_lag_in_flows_is_what_kafka_consumer_groups_reports(stack, paid_claim, kafka_bootstrap, unique):
+    _p, c = stack
+    # A group that read nothing yet: it committed offset 0 everywhere, so its lag is the whole topic.
+    behind = f"test-console-behind-{unique}"
+    reader = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=behind, enable_auto_commit=False)
+    await reader.start()
+    try:
+        ends = await end_offsets(kafka_bootstrap, CLAIMS_FILED.name)
+        reader.assign([TopicPartition(CLAIMS_FILED.name, p) for p in ends])
+        await reader.commit({TopicPartition(CLAIMS_FILED.name, p): 0 for p in ends})
+    finally:
+        await reader.stop()
+    await wait_until(lambda: group_caught_up(kafka_bootstrap, "claims.verification", CLAIMS_FILED.name), 30,
+                     "claims.verification to be caught up")
+
+    async with c.client("operator") as operator:
+        async def flows_has(group: str) -> bool:
+            return any(g["group_id"] == group for g in (await operator.get("/v1/flows")).json()["groups"])
+
+        await wait_until(lambda: flows_has(behind), 10, f"{behind} in /v1/flows")
+        flows = (await operator.get("/v1/flows")).json()
+
+    topics = {t["name"]: t for t in flows["topics"]}
+    assert set(topics) >= {PARTICIPANTS.name, PARTICIPANTS.dlq, CLAIMS_FILED.name}
+    assert topics[CLAIMS_FILED.name]["end_offset"] == sum(ends.values())
+    assert topics[CLAIMS_FILED.name]["rate_15m"] > 0  # this module filed a claim minutes ago at most
+    for group in (behind, "claims.verification", f"{c.name}.index.{CLAIMS_FILED.name}"):
+        reported = next(g for g in flows["groups"] if g["group_id"] == group)
+        ours = {(t["topic"], p["partition"]): p["lag"] for t in reported["lag"] for p in t["partitions"]}
+        theirs = {k: v for k, v in (await kafka_consumer_groups(kafka_bootstrap, group)).items() if v is not None}
+        assert ours == theirs, group
+        assert reported["total_lag"] == sum(theirs.values())
+    assert next(g for g in flows["groups"] if g["group_id"] == behind)["total_lag"] == sum(ends.values()) > 0
+
+
+# --- dead letters ------------------------------------------------------------------------------------------
+
+async def dead_letters(client: httpx.AsyncClient, topic: str, status: str = "waiting") -> list[dict]:
+    answer = await client.get(f"/v1/dlq/{topic}", params={"status": status})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["messages"]
+
+
+async def test_a_poison_message_is_listed_with_its_nik_masked_and_discarding_it_is_audited(stack, producer, unique):
+    _p, c = stack
+    key = f"CL-poison-{unique}"
+    await producer.send_all([OutgoingRecord(CLAIMS_FILED.name, key, f"ktp {NIK}, not JSON".encode(), [])])
+    async with c.client("operator", "rudi.operator") as operator:
+        async def copies() -> list[dict]:
+            return [m for m in await dead_letters(operator, CLAIMS_FILED.dlq) if m["key"] == key]
+
+        # Each service consuming the topic dead-lettered it; the console, an observer, did not.
+        await wait_until(lambda: _has(copies, 2), 30, "two dead-letter copies of the poison")
+        found = await copies()
+        assert {m["consumer"] for m in found} == {"claims.verification", "notifications.claims-filed"}
+        assert all(m["reason"].startswith("not a Jaring envelope") for m in found)
+        assert all(NIK not in m["payload"] and "737103********01" in m["payload"] for m in found)
+        overview = (await operator.get("/v1/dlq")).json()["topics"]
+        assert next(t for t in overview if t["name"] == CLAIMS_FILED.dlq)["count"] >= 2
+
+        first = found[0]
+        where = f"/v1/dlq/{CLAIMS_FILED.dlq}/{first['partition']}/{first['offset']}"
+        blank = await operator.post(f"{where}/discard", json={"reason": "  "})
+        assert blank.status_code == 422 and blank.json()["detail"][0]["loc"] == ["body", "reason"]
+        async with c.client("officer") as officer:
+            assert (await officer.post(f"{where}/discard", json={"reason": "not mine"})).status_code == 403
+        done = await operator.post(f"{where}/discard", json={"reason": "test bytes from a broken script"})
+        assert done.status_code == 200, done.text
+        assert len(done.json()["discarded"]) == 2  # one record, dead-lettered twice, discarded once
+        assert await copies() == []
+        again = await operator.post(f"{where}/discard", json={"reason": "twice"})
+        assert again.status_code == 409
+
+    audit = await c.pool.fetch("SELECT actor, role, action, details FROM audit_log WHERE action = 'dlq.discard' "
+                               "AND details->>'reason' = 'test bytes from a broken script'")
+    assert [(a["actor"], a["role"]) for a in audit] == [("rudi.operator", "operator")]
+    assert len(audit[0]["details"]["copies"]) == 2
+
+
+async def _has(fetch, n: int) -> bool:
+    return len(await fetch()) >= n
+
+
+async def test_replaying_a_message_already_applied_has_no_second_effect(stack, producer, kafka_bootstrap, unique):
+    p, c = stack
+    claim_id = f"CL-replay-{unique}"
+    delivered = new_envelope(NotificationDelivered(
+        notification_id=f"N-{unique}", claim_id=claim_id, heir_id="H-1", channel="whatsapp",
+        about_event="ClaimFiled", attempts=1), correlation_id=claim_id, producer="notifications")
+    headers = delivered.kafka_headers()
+    await producer.send_all([OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(), headers)])
+    claims_pool = p.claims.app.state.runtime.pool
+
+    async def timeline_steps() -> int:
+        return await claims_pool.fetchval("SELECT count(*) FROM claim_steps WHERE claim_id = $1", claim_id)
+
+    await wait_until(lambda: _equals(timeline_steps, 1), 30, "claims' timeline to apply the delivery")
+    # As if one consumer had dead-lettered the record after another had applied it.
+    original = next(r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key == claim_id.encode())
+    await producer.send_all([OutgoingRecord(DELIVERIES.dlq, claim_id, original.value, [*original.headers,
+        ("dlq_reason", b"failed after 3 attempts: TimeoutError()"), ("dlq_consumer", b"some.consumer"),
+        ("dlq_original_topic", DELIVERIES.name.encode()), ("dlq_original_partition", str(original.partition).encode()),
+        ("dlq_original_offset", str(original.offset).encode()), ("dlq_at", b"2026-11-24T02:00:00+00:00")])])
+
+    async with c.client("operator", "rudi.operator") as operator:
+        async def waiting() -> list[dict]:
+            return [m for m in await dead_letters(operator, DELIVERIES.dlq) if m["key"] == claim_id]
+
+        await wait_until(lambda: _has(waiting, 1), 30, "the dead letter in the console")
+        [letter] = await waiting()
+        assert (letter["original_topic"], letter["original_offset"]) == (DELIVERIES.name, original.offset)
+        replayed = await operator.post(f"/v1/dlq/{DELIVERIES.dlq}/{letter['partition']}/{letter['offset']}/replay")
+        assert replayed.status_code == 200, replayed.text
+        assert replayed.json()["to_topic"] == DELIVERIES.name
+        again = await operator.post(f"/v1/dlq/{DELIVERIES.dlq}/{letter['partition']}/{letter['offset']}/replay")
+        assert again.status_code == 409
+
+        # The record is on its topic again, bytes and original headers as first published.
+        copies = [r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key == claim_id.encode()]
+        assert len(copies) == 2 and copies[1].value == original.value
+        assert list(copies[1].headers) == list(original.headers)
+        await wait_until(lambda: group_caught_up(kafka_bootstrap, "claims.timeline", DELIVERIES.name), 30,
+                         "claims' timeline to read the replayed record")
+        await c.wait_caught_up()
+        assert await timeline_steps() == 1  # the inbox knew the event: no second step
+        assert [e["type"] for e in (await trace_of(operator, claim_id))["events"]] == ["NotificationDelivered"]
+        assert [m["status"] for m in await dead_letters(operator, DELIVERIES.dlq, "replayed")
+                if m["key"] == claim_id] == ["replayed"]
+
+    audit = await c.pool.fetchrow("SELECT actor, action, subject_id, details FROM audit_log WHERE action = 'dlq.replay' "
+                                  "AND details->>'event_id' = $1", str(delivered.event_id))
+    assert audit["actor"] == "rudi.operator"
+    assert audit["details"]["original"] == f"{DELIVERIES.name}/{original.partition}/{original.offset}"
+
+
+async def _equals(fetch, value) -> bool:
+    return await fetch() == value
+
+
+async def test_replay_all_sends_each_record_once_even_when_several_consumers_dead_lettered_it(
+        stack, producer, kafka_bootstrap, unique):
+    _p, c = stack
+    claims = [f"CL-all-{unique}-{n}" for n in (1, 2)]
+    for claim_id in claims:
+        delivered = new_envelope(NotificationDelivered(
+            notification_id=f"N-{claim_id}", claim_id=claim_id, heir_id="H-1", channel="email",
+            about_event="ClaimFiled", attempts=1), correlation_id=claim_id, producer="notifications")
+        await producer.send_all([OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(),
+                                                delivered.kafka_headers())])
+    originals = {r.key.decode(): r for r in await read_all(kafka_bootstrap, DELIVERIES.name)
+                 if r.key.decode() in claims}
+    # The first record was dead-lettered by two consumers, the second by one.
+    for claim_id, consumers in zip(claims, (("one.consumer", "another.consumer"), ("one.consumer",))):
+        record = originals[claim_id]
+        for consumer in consumers:
+            await producer.send_all([OutgoingRecord(DELIVERIES.dlq, claim_id, record.value, [
+                *record.headers, ("dlq_reason", b"failed after 3 attempts"), ("dlq_consumer", consumer.encode()),
+                ("dlq_original_topic", DELIVERIES.name.encode()),
+                ("dlq_original_partition", str(record.partition).encode()),
+                ("dlq_original_offset", str(record.offset).encode())])])
+    async with c.client("operator") as operator:
+        async def mine(status: str = "waiting") -> list[dict]:
+            return [m for m in await dead_letters(operator, DELIVERIES.dlq, status) if m["key"] in claims]
+
+        await wait_until(lambda: _has(mine, 3), 30, "three dead letters of two records")
+        answer = await operator.post(f"/v1/dlq/{DELIVERIES.dlq}/replay-all")
+        assert answer.status_code == 200, answer.text
+        replays = [r for r in answer.json()["replayed"] if r["event_id"] in
+                   {json.loads(originals[cid].value)["event_id"] for cid in claims}]
+        assert sorted(len(r["replayed"]) for r in replays) == [1, 2]  # two sends: one per record
+        assert await mine() == [] and len(await mine("replayed")) == 3
+    sent_again = [r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key.decode() in claims]
+    assert len(sent_again) == 4  # each record once at first, once replayed
+
+
+# --- a rebuild from scratch ------------------------------------------------------------------------------
+
+async def test_a_console_started_from_scratch_rebuilds_the_same_trace_from_the_topics(
+        stack, paid_claim, kafka_bootstrap, database_url):
+    _p, first = stack
+    _participant_id, claim_id = paid_claim
+    await first.wait_caught_up()
+    async with first.client() as operator:
+        before = await trace_of(operator, claim_id)
+        dlq_before = (await operator.get("/v1/dlq")).json()
+    # A new schema and new consumer groups: nothing but the topics to start from.
+    async with console(kafka_bootstrap, database_url, name=f"console_{uuid.uuid4().hex[:8]}") as fresh:
+        await fresh.wait_caught_up(timeout=120)
+        async with fresh.client() as operator:
+            after = await trace_of(operator, claim_id)
+            dlq_after = (await operator.get("/v1/dlq")).json()
+    assert after == before
+    # Every dead letter is there again — as waiting: what operators did about them is the
+    # console's own record (its audit log), not something the topics hold.
+    assert sum(t["count"] + t["replayed"] + t["discarded"] for t in dlq_before["topics"]) == \
+        sum(t["count"] for t in dlq_after["topics"])
+
+
+# --- who may do what ------------------------------------------------------------------------------------
+
+async def test_each_role_reaches_only_its_own_api(stack):
+    _p, c = stack
+    async with httpx.AsyncClient(base_url=c.url) as anonymous:
+        assert (await anonymous.get("/v1/flows")).status_code == 401
+        assert (await anonymous.get("/flows", follow_redirects=False)).headers["location"] == "/signin?next=/flows"
+    async with c.client("officer") as officer:
+        for path in ("/v1/flows", "/v1/dlq", f"/v1/dlq/{CLAIMS_FILED.dlq}", "/v1/stuck", "/v1/sla"):
+            assert (await officer.get(path)).status_code == 403, path
+        assert (await officer.post(f"/v1/dlq/{CLAIMS_FILED.dlq}/0/0/replay")).status_code == 403
+        assert (await officer.get("/v1/trace/CL-none")).status_code == 200
+    async with c.client("supervisor") as supervisor:
+        assert (await supervisor.get("/v1/dlq")).status_code == 403
+        assert (await supervisor.get("/v1/stuck")).status_code == 200
+    async with c.client("operator") as operator:
+        assert (await operator.get("/v1/dlq/not-a-dlq")).status_code == 404
+
+
+async def test_a_signed_in_page_session_is_an_httponly_strict_cookie_and_its_forms_need_the_csrf_token(stack):
+    _p, c = stack
+    async with httpx.AsyncClient(base_url=c.url) as browser:
+        form = await browser.get("/signin")
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form.text).group(1)
+        bad = await browser.post("/signin", data={"token": "not-a-token", "nonce": nonce})
+        assert bad.status_code == 401
+        nonce = re.search(r'name="nonce" value="([^"]+)"', bad.text).group(1)
+        signed = await browser.post("/signin", data={"token": token("operator", "rudi.operator"), "nonce": nonce,
+                                                     "next": "https://elsewhere.example/"})
+        assert signed.status_code == 303 and signed.headers["location"] == "/flows"
+        cookie = signed.headers["set-cookie"]
+        assert "jaring_console=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        # Signed in by cookie: reading works, a POST without the CSRF token does not.
+        assert (await browser.get("/v1/dlq")).status_code == 200
+        assert (await browser.post(f"/v1/dlq/{CLAIMS_FILED.dlq}/0/0/replay")).status_code == 403
+        page = await browser.post(f"/dlq/{CLAIMS_FILED.dlq}/0/0/discard", data={"reason": "x", "csrf": "forged"})
+        assert page.status_code == 403
+        # An operator may not decide claims, even with the right form.
+        csrf = re.search(r'name="csrf" value="([^"]+)"', (await browser.get("/flows")).text).group(1)
+        decided = await browser.post("/review/CL-any/decision", data={"csrf": csrf, "decision": "approve",
+                                                                    "reason": "looks fine"})
+        assert decided.status_code == 403 and "operator" in decided.text
