@@ -31,24 +31,33 @@ async def add_event(conn: asyncpg.Connection, envelope: Envelope, schema: str, t
     The topic comes from the catalogue unless given (tests use their own topics)."""
     topic = topic or topic_for_event(envelope.type)
     key = str(envelope.payload[topic.key])
+    # The NOTIFY is delivered at commit, never for a rolled-back transaction, and wakes the
+    # relay at once. Sent by the same statement as the INSERT: one round trip per event.
     await conn.execute(
-        "INSERT INTO outbox (event_id, topic, key, event_type, headers, body) VALUES ($1, $2, $3, $4, $5, $6)",
+        "WITH queued AS (INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
+        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1) SELECT pg_notify($7, '') FROM queued",
         envelope.event_id, topic.name, key, envelope.type,
-        {k: v.decode() for k, v in envelope.kafka_headers()}, envelope.to_bytes(),
+        {k: v.decode() for k, v in envelope.kafka_headers()}, envelope.to_bytes(), notify_channel(schema),
     )
-    # Delivered at commit, never for a rolled-back transaction; wakes the relay at once.
-    await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
 
 
 async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema: str) -> None:
-    """Many events in one round trip (bulk import); same contract as add_event."""
+    """Many events in one statement (bulk import); same contract as add_event. Rows get
+    their ids (the relay's publishing order) in the order of `envelopes`."""
+    if not envelopes:
+        return
     rows = []
     for envelope in envelopes:
         topic = topic_for_event(envelope.type)
         rows.append((envelope.event_id, topic.name, str(envelope.payload[topic.key]), envelope.type,
                      {k: v.decode() for k, v in envelope.kafka_headers()}, envelope.to_bytes()))
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, topic, key, event_type, headers, body) VALUES ($1, $2, $3, $4, $5, $6)", rows
+    # Arrays unnested: one execution for the whole batch, where executemany made PostgreSQL
+    # run an INSERT per event.
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
+        "SELECT e, t, k, y, h, b FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], "
+        "$6::bytea[]) WITH ORDINALITY AS u(e, t, k, y, h, b, n) ORDER BY n",
+        *map(list, zip(*rows)),
     )
     await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
 

@@ -30,21 +30,25 @@ def participant_row(participant_id: str, reg: Registration, address: str, source
             reg.kecamatan, reg.segment, reg.monthly_income, list(reg.programs), reg.member_since, source)
 
 
+HEIR_COLUMNS = ("heir_id", "participant_id", "position", "full_name", "relationship", "precedence", "phone", "email",
+                "language")
+
+
+# COPY writes any number of rows in one statement: the bulk import writes a chunk of
+# hundreds at a time, where an INSERT per row made PostgreSQL execute each separately.
+# The unique NIK is enforced by COPY as by INSERT.
 async def insert_participants(conn: asyncpg.Connection, rows: list[tuple]) -> None:
-    await conn.executemany(
-        f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-        rows,
-    )
+    if rows:
+        await conn.copy_records_to_table("participants", columns=PARTICIPANT_COLUMNS.split(", "), records=rows)
 
 
 async def insert_heirs(conn: asyncpg.Connection, rows: list[tuple]) -> None:
     """rows: (heir_id, participant_id, position, Heir)."""
-    await conn.executemany(
-        "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, precedence, phone, email, "
-        "language) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        [(hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language)
-         for hid, pid, pos, h in rows],
-    )
+    if rows:
+        await conn.copy_records_to_table(
+            "heirs", columns=HEIR_COLUMNS,
+            records=[(hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language)
+                     for hid, pid, pos, h in rows])
 
 
 async def delete_heirs(conn: asyncpg.Connection, participant_id: str) -> None:
@@ -114,13 +118,21 @@ async def save_coverage(conn: asyncpg.Connection, participant_id: str, snapshot:
 
 
 async def save_coverages(conn: asyncpg.Connection, items: list[tuple[str, dict[str, Any], date, date | None]]) -> None:
-    await conn.executemany(
+    """Upserts (participant_id, snapshot, as_of, first_covered_on) in one statement (arrays
+    unnested), so a chunk of the bulk import is one execution, not one per participant.
+    Not COPY: it cannot upsert, and the pool's jsonb codec is text-only (shared/db.py)."""
+    if not items:
+        return
+    columns = list(zip(*[(pid, snap["status"], as_of, _day(snap.get("active_through")), _day(snap.get("grace_until")),
+                          first, snap) for pid, snap, as_of, first in items]))
+    await conn.execute(
         "INSERT INTO coverage (participant_id, status, as_of, active_through, grace_until, first_covered_on, snapshot) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (participant_id) DO UPDATE SET status=EXCLUDED.status, "
+        "SELECT p, s, a, t, g, f, j FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::date[], "
+        "$6::date[], $7::jsonb[]) AS u(p, s, a, t, g, f, j) "
+        "ON CONFLICT (participant_id) DO UPDATE SET status=EXCLUDED.status, "
         "as_of=EXCLUDED.as_of, active_through=EXCLUDED.active_through, grace_until=EXCLUDED.grace_until, "
         "first_covered_on=EXCLUDED.first_covered_on, snapshot=EXCLUDED.snapshot",
-        [(pid, snap["status"], as_of, _day(snap.get("active_through")), _day(snap.get("grace_until")), first, snap)
-         for pid, snap, as_of, first in items],
+        *map(list, columns),
     )
 
 

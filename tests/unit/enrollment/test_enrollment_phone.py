@@ -1,6 +1,9 @@
+import random
+
+import phonenumbers
 import pytest
 
-from services.enrollment.domain.phone import normalize_phone
+from services.enrollment.domain.phone import _SEPARATORS, _parse, normalize_phone
 from shared.errors import RuleViolation
 
 
@@ -30,3 +33,20 @@ def test_refusal_does_not_echo_the_number():
     with pytest.raises(RuleViolation) as refused:
         normalize_phone("+14155552671", ("phone",))
     assert "4155552671" not in str(refused.value)
+
+
+def test_plainly_written_numbers_are_read_as_libphonenumber_reads_them():
+    # phone.py reads 08…, 62 8… and +62 8… itself (speed); the verdict must not change.
+    def as_parsed(number):
+        if number is None:
+            return None
+        return (number.country_code, phonenumbers.national_significant_number(number),
+                phonenumbers.number_type(number), phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+    rng = random.Random(62)
+    for _ in range(20_000):
+        digits = "8" + "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 15)))
+        raw = rng.choice(["0", "62", "+62", "+62 ", "(0"]) + "-".join([digits[:3], digits[3:7], digits[7:]])
+        text = raw.strip().translate(_SEPARATORS)
+        library = phonenumbers.parse("+" + text if text.startswith("62") else text, "ID")
+        assert as_parsed(_parse(raw)) == as_parsed(library), raw
