@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status logs test test-unit test-integration bench bench-e2e docs clean
+.PHONY: up down status logs test test-unit test-integration bench bench-e2e chaos docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,13 +38,16 @@ bench: $(STAMP) bench-e2e   ## every benchmark: end to end, then bulk import (on
 	@$(PY) -m bench.enrollment_import --rows $(or $(ROWS),50000)
 
 BENCH_STAMP := $(VENV)/.bench-installed
-RATES       ?= 100,300,500,1000
+RATES       ?= 25,50,100,200,300,500,1000
 $(BENCH_STAMP): $(STAMP)
 	@$(PY) -m pip install --quiet -e '.[test,bench]'
 	@touch $(BENCH_STAMP)
 
-bench-e2e: $(BENCH_STAMP)   ## claims filed → families notified at 100..1,000/s, ceilings, partitions × instances (~30 min)
+bench-e2e: $(BENCH_STAMP)   ## claims filed → families notified at RATES (up to the first not sustained), ceilings, partitions × instances (~30 min)
 	@$(PY) -m bench.e2e --rate $(RATES) --duration 60 --ceilings --grid --grid-duration 20
+
+chaos: $(STAMP)     ## claims filed for minutes while every part is killed or stopped; fails if anything is lost or doubled
+	@$(PY) -m bench.chaos --rate $(or $(RATE),5) --outage 20 --gap 10 --results docs/benchmarks.md
 
 # Containers (docs/deploy.md): Docker is needed only by these targets, never by `make test`.
 .PHONY: images compose-up compose-down compose-test test-containers

@@ -135,6 +135,17 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         detail = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.CannotConnectNowError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(OSError)
+    async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database (or broker) is away: nothing was written; the caller may simply retry.
+        log.warning("request.unavailable", error=repr(exc))
+        return JSONResponse({"detail": "a service Jaring depends on is unavailable; nothing was written, "
+                                       "try again shortly"}, status_code=503, headers={"Retry-After": "2"})
+
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": {"msg": exc.msg, "type": exc.rule, "existing_id": exc.existing_id}},

@@ -1,0 +1,19 @@
+"""The short chaos run: claims filed at a steady rate while every part of the stack is killed
+or stopped in turn; nothing may be lost or done twice (bench/chaos.py, `make chaos` for the long run)."""
+
+import pytest
+
+from bench.chaos import chaos
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_killing_and_stopping_every_part_loses_nothing_and_doubles_nothing():
+    report = await chaos(rate=1.0, outage=6.0, gap=4.0, workers=None, say=lambda *_: None)
+    print(report.table())
+    assert [f.name.split(" ")[0] for f in report.faults] == ["kill", "kill", "kill", "Kafka", "PostgreSQL", "SMS/WhatsApp"]
+    assert report.filed > 0 and report.not_accepted == 0
+    assert report.completed == report.filed, report.problems
+    assert (report.lost, report.duplicated_payouts, report.wrong_amounts) == (0, 0, 0), report.problems
+    assert (report.duplicated_messages, report.undelivered_messages) == (0, 0), report.problems
+    assert (report.outbox_left, report.dead_letters) == (0, 0), report.problems
