@@ -1,0 +1,58 @@
+"""The load generator's workers are what the rules expect of each scenario (bench/load.py),
+so a benchmark measures the flow it means to: checked against the domains, no I/O."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+pytest.importorskip("aiohttp")  # the bench extra: pip install -e '.[bench]'
+
+from bench.load import DEFAULT_MIX, percentile, plan_workers  # noqa: E402
+from services.claims.domain.documents import missing_documents  # noqa: E402
+from services.enrollment.domain import (  # noqa: E402
+    Payment, check_payment, contribution_due, coverage_on, register_participant,
+)
+from services.enrollment.imports import row_to_registration_data  # noqa: E402
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def workers():
+    return plan_workers(600, rng=random.Random(3), today=TODAY)
+
+
+def test_every_scenario_of_the_mix_is_planned(workers):
+    assert {w.scenario for w in workers} == set(DEFAULT_MIX)
+
+
+def test_every_worker_enrols_and_pays_under_the_rules(workers):
+    for w in workers:
+        registration = register_participant(row_to_registration_data(w.row), TODAY)
+        due = contribution_due(registration.monthly_income, ["JKK", "JKM"], registration.segment, "self", w.period)
+        check_payment(period=w.period, amount=due.total, payer="self", paid_at=w.paid_at, today=TODAY,
+                      member_since=registration.member_since, monthly_income=registration.monthly_income,
+                      programs=["JKK", "JKM"], segment=registration.segment, already_paid={})
+        assert w.channels == len(registration.heirs) >= 1
+
+
+def test_lapsed_workers_are_not_covered_today_and_the_others_are(workers):
+    for w in workers:
+        status = coverage_on([Payment(w.period, w.paid_at)], TODAY).status
+        assert status == ("lapsed" if w.scenario == "lapsed" else "active"), w.scenario
+
+
+def test_only_the_missing_documents_scenario_misses_documents(workers):
+    for w in workers:
+        missing = missing_documents(w.claim_type, w.traffic_accident, True, 100_000_000, w.documents.keys())
+        assert bool(missing) == (w.scenario == "missing_documents"), (w.scenario, missing)
+        assert not missing_documents(w.claim_type, w.traffic_accident, True, 100_000_000,
+                                     {**w.documents, **w.withheld}.keys())
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert (percentile(values, 50), percentile(values, 99), percentile(values, 100)) == (50, 99, 100)
