@@ -14,6 +14,7 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 ROLES = ("officer", "supervisor", "operator")
 
@@ -39,6 +40,10 @@ class TokenVerifier:
         self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
         self._audience = audience
 
+    @property
+    def fetches_keys(self) -> bool:
+        return self._jwks is not None
+
     def verify(self, token: str) -> Actor:
         options = {"require": ["sub", "exp"], "verify_aud": self._audience is not None}
         if self._jwks is not None:
@@ -55,14 +60,16 @@ class TokenVerifier:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_actor(
+async def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Actor:
     if credentials is None:
         raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        return verifier.verify(credentials.credentials)
+        if verifier.fetches_keys:  # the JWKS client may fetch the issuer's keys: not on the event loop
+            return await run_in_threadpool(verifier.verify, credentials.credentials)
+        return verifier.verify(credentials.credentials)  # HS256: microseconds, no thread hop needed
     except jwt.PyJWTError as exc:
         raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
 
@@ -70,7 +77,7 @@ def current_actor(
 def require_role(*roles: str):
     """FastAPI dependency: the signed-in actor, if their role is one of `roles`."""
 
-    def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if actor.role not in roles:
             raise HTTPException(403, f"role {actor.role!r} may not do this; needs one of {', '.join(roles)}")
         return actor
