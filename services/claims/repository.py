@@ -46,10 +46,14 @@ async def participant_known(conn: asyncpg.Connection, participant_id: str) -> bo
 
 
 async def participant_view(conn: asyncpg.Connection, participant_id: str) -> ParticipantView | None:
-    row = await conn.fetchrow("SELECT * FROM participants WHERE participant_id = $1", participant_id)
+    # The participant and their heirs in one round trip (verification and payout read both per claim).
+    row = await conn.fetchrow(
+        "SELECT p.*, coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h "
+        "WHERE h.participant_id = p.participant_id), '[]') AS heirs FROM participants p WHERE p.participant_id = $1",
+        participant_id)
     if row is None:
         return None
-    heirs = await conn.fetch("SELECT * FROM heirs WHERE participant_id = $1 ORDER BY position", participant_id)
+    heirs = row["heirs"]
     return ParticipantView(
         participant_id=participant_id, masked_nik=row["masked_nik"], member_since=row["member_since"],
         programs=frozenset(row["programs"]), monthly_income=row["monthly_income"],
@@ -174,15 +178,16 @@ async def steps(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]
 
 async def record_ledger(conn: asyncpg.Connection, claim_id: str, rows: list[tuple[str, str, str | None, int, str, str]]
                         ) -> int:
-    """rows: (component, payee_heir_id, payee_name, amount, kind, note). Returns how many were new."""
-    inserted = 0
-    for component, heir_id, name, amount, kind, note in rows:
-        done = await conn.fetchval(
-            "INSERT INTO payout_ledger (claim_id, component, payee_heir_id, payee_name, amount, kind, note) "
-            "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING RETURNING 1",
-            claim_id, component, heir_id, name, amount, kind, note)
-        inserted += bool(done)
-    return inserted
+    """rows: (component, payee_heir_id, payee_name, amount, kind, note). Returns how many were new.
+    One statement for all of a claim's lines; the primary key still refuses a line recorded before."""
+    if not rows:
+        return 0
+    components, heir_ids, names, amounts, kinds, notes = (list(c) for c in zip(*rows))
+    return await conn.fetchval(
+        "WITH recorded AS (INSERT INTO payout_ledger (claim_id, component, payee_heir_id, payee_name, amount, kind, "
+        "note) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[]) "
+        "ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM recorded",
+        claim_id, components, heir_ids, names, amounts, kinds, notes)
 
 
 async def ledger(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:

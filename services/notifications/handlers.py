@@ -81,22 +81,24 @@ def make_claim_handlers(phone_channel: str):
 async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_id: str, participant_id: str,
                 claim_type: str, phone_channel: str, **notice_fields: Any) -> int:
     """Renders and stores one message per heir and channel; returns how many are new."""
-    participant = await repo.participant(conn, participant_id)
-    if participant is None:
+    found = await repo.participant_with_heirs(conn, participant_id)
+    if found is None:
         # Enrollment's events come on another topic and may not have been applied yet.
         raise NotYet(f"participant {participant_id} is not in the notifications read model yet")
+    participant, heirs = found
     notice = ClaimNotice(claim_id=claim_id, claim_type=claim_type, participant_name=participant["full_name"],
                          masked_nik=participant["masked_nik"], **notice_fields)
-    queued = 0
-    for heir in await repo.heirs(conn, participant_id):
+    rows = []
+    for heir in heirs:
         for channel in channels_for(heir, phone_channel):
             message = render(event_kind, notice, heir.language)
-            queued += await repo.insert_notification(conn, {
+            rows.append({
                 "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id,
                 "about_event": event_kind, "claim_id": claim_id, "participant_id": participant_id,
                 "heir_id": heir.heir_id, "channel": channel, "address": address_for(heir, channel),
                 "language": heir.language, "subject": message.subject, "body": message.body,
             })
+    queued = await repo.insert_notifications(conn, rows)
     if queued:
         await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
     return queued

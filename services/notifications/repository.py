@@ -25,15 +25,18 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
          for i, h in enumerate(heirs)])
 
 
-async def participant(conn: asyncpg.Connection, participant_id: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow("SELECT * FROM participants WHERE participant_id = $1", participant_id)
-    return dict(row) if row else None
-
-
-async def heirs(conn: asyncpg.Connection, participant_id: str) -> list[Heir]:
-    rows = await conn.fetch("SELECT * FROM heirs WHERE participant_id = $1 ORDER BY position", participant_id)
-    return [Heir(heir_id=r["heir_id"], full_name=r["full_name"], relationship=r["relationship"], phone=r["phone"],
-                 email=r["email"], language=r["language"]) for r in rows]
+async def participant_with_heirs(conn: asyncpg.Connection, participant_id: str
+                                 ) -> tuple[dict[str, Any], list[Heir]] | None:
+    """The participant and their heirs (in order) in one round trip: every family event reads both."""
+    row = await conn.fetchrow(
+        "SELECT p.*, coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h "
+        "WHERE h.participant_id = p.participant_id), '[]') AS heirs FROM participants p WHERE p.participant_id = $1",
+        participant_id)
+    if row is None:
+        return None
+    heirs = [Heir(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"], phone=h["phone"],
+                  email=h["email"], language=h["language"]) for h in row["heirs"]]
+    return {k: row[k] for k in ("participant_id", "full_name", "masked_nik")}, heirs
 
 
 async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str) -> None:
@@ -42,15 +45,22 @@ async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: 
         claim_id, participant_id, claim_type)
 
 
-async def insert_notification(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
-    """False when this (event, heir, channel) already has its message."""
-    inserted = await conn.fetchval(
-        "INSERT INTO notifications (notification_id, event_id, about_event, claim_id, participant_id, heir_id, "
-        "channel, address, language, subject, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) "
-        "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1",
-        row["notification_id"], row["event_id"], row["about_event"], row["claim_id"], row["participant_id"],
-        row["heir_id"], row["channel"], row["address"], row["language"], row["subject"], row["body"])
-    return inserted is not None
+NOTIFICATION_COLUMNS = ("notification_id", "event_id", "about_event", "claim_id", "participant_id", "heir_id",
+                        "channel", "address", "language", "subject", "body")
+
+
+async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> int:
+    """One event's messages in one statement; returns how many are new. The unique key
+    (event, heir, channel) skips any already queued."""
+    if not rows:
+        return 0
+    columns = [[row[c] for row in rows] for c in NOTIFICATION_COLUMNS]
+    return await conn.fetchval(
+        "WITH queued AS (INSERT INTO notifications (" + ", ".join(NOTIFICATION_COLUMNS) + ") "
+        "SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], $10::text[], $11::text[]) "
+        "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1) SELECT count(*) FROM queued",
+        *columns)
 
 
 async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
@@ -67,19 +77,27 @@ async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) 
     return [dict(r) for r in rows]
 
 
-async def record_attempt(conn: asyncpg.Connection, notification_id: str, attempt: int, outcome: str, detail: str,
-                         status: str, retry_in_seconds: float | None, provider_message_id: str | None) -> None:
+async def record_attempts(conn: asyncpg.Connection,
+                          attempts: list[tuple[str, int, str, str, str, float | None, str | None]]) -> None:
+    """A dispatcher batch's attempts in two statements: each row is (notification_id, attempt,
+    outcome, detail, status, retry_in_seconds, provider_message_id)."""
+    ids, numbers, outcomes, details, statuses, retries, provider_ids = (list(c) for c in zip(*attempts))
+    details = [d[:1000] for d in details]
     await conn.execute(
-        "INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT DO NOTHING", notification_id, attempt, outcome, detail[:1000])
+        "INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) "
+        "SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+        ids, numbers, outcomes, details)
     await conn.execute(
         """
-        UPDATE notifications SET attempts = $2, status = $3, last_error = CASE WHEN $3 = 'delivered' THEN NULL ELSE $4 END,
-            next_attempt_at = now() + make_interval(secs => coalesce($5, 0)), locked_until = NULL,
-            provider_message_id = coalesce($6, provider_message_id),
-            finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
-        WHERE notification_id = $1
-        """, notification_id, attempt, status, detail[:1000], retry_in_seconds, provider_message_id)
+        UPDATE notifications n SET attempts = u.attempt, status = u.status,
+            last_error = CASE WHEN u.status = 'delivered' THEN NULL ELSE u.detail END,
+            next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)), locked_until = NULL,
+            provider_message_id = coalesce(u.provider_id, n.provider_message_id),
+            finished_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
+        FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::float8[], $6::text[])
+            AS u(notification_id, attempt, status, detail, retry_in, provider_id)
+        WHERE n.notification_id = u.notification_id
+        """, ids, numbers, statuses, details, retries, provider_ids)
 
 
 async def for_claim(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:

@@ -28,6 +28,10 @@ class NotificationsSettings(ServiceSettings):
     delivery_retry_base_seconds: float = 2.0
     delivery_retry_cap_seconds: float = 300.0
     delivery_batch_size: int = 50
-    delivery_concurrency: int = 10
+    # Sends in flight at once in one process: a whole leased batch (measured: 10 left messages
+    # queueing for seconds at 100 claims/s). Lower it to what a contracted provider allows.
+    delivery_concurrency: int = 50
+    # Batches leased and sent side by side in one process (each commits its results in one transaction).
+    delivery_workers: int = 4
     # A message being sent is leased for this long; a crashed sender's lease expires and it is retried.
     delivery_lease_seconds: float = 60.0
