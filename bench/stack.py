@@ -253,7 +253,7 @@ class BenchStack:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of a process and its live descendants (PostgreSQL's
+    """User + system CPU seconds of a process and its descendants, live or reaped (PostgreSQL's
     backends are the postmaster's children; a JVM's threads count in the process)."""
     if pid is None:
         return 0.0
@@ -267,7 +267,9 @@ def cpu_seconds(pid: int | None) -> float:
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
         fields = raw[raw.rindex(")") + 2:].split()
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        # utime + stime, and cutime + cstime: children that exited and were reaped (a PostgreSQL
+        # backend whose pool connection was closed) still count, in their parent.
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
     children: dict[int, list[int]] = {}
     for child, (parent, _) in stats.items():
         children.setdefault(parent, []).append(child)
