@@ -127,20 +127,24 @@ async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, cau
     await repo.set_verification(conn, row["claim_id"], str(status), reasons, verification.missing_documents,
                                 verification.documents_complete_on, sla, decided_by)
     await repo.add_step(conn, row["claim_id"], "verified", {"outcome": str(status), "reasons": reasons})
-    await emit_outcome(conn, row, str(status), "rules", reasons, causation_id)
+    clock = (row["documents_complete_on"] or verification.documents_complete_on, row["sla_deadline"] or sla)
+    await emit_outcome(conn, row, str(status), "rules", reasons, causation_id, clock)
     return str(status)
 
 
 async def emit_outcome(conn: asyncpg.Connection, row: dict[str, Any], status: str, decided_by: str,
-                       reasons: list[dict[str, str]], causation_id: str | None) -> None:
+                       reasons: list[dict[str, str]], causation_id: str | None,
+                       clock: tuple[date | None, date | None]) -> None:
+    """`clock`: (documents complete on, payment deadline), None until the documents are complete."""
     common = dict(claim_id=row["claim_id"], participant_id=row["participant_id"], claim_type=row["claim_type"],
                   reasons=[events.Reason(**r) for r in reasons])
+    running = dict(documents_complete_on=clock[0], payment_deadline=clock[1])
     if status == "approved":
-        payload: EventPayload = events.ClaimApproved(**common, decided_by=decided_by)
+        payload: EventPayload = events.ClaimApproved(**common, decided_by=decided_by, **running)
     elif status == "rejected":
         payload = events.ClaimRejected(**common, decided_by=decided_by)
     else:
-        payload = events.ClaimReferredForReview(**common)
+        payload = events.ClaimReferredForReview(**common, **running)
     await emit(conn, payload, row["claim_id"], causation_id)
 
 
@@ -170,7 +174,8 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
     reasons = [{"code": "OFFICER_APPROVED" if status == "approved" else "OFFICER_REJECTED", "message": reason}]
     await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
     await repo.add_step(conn, claim_id, "decided", {"by": actor.subject, "decision": decision, "reason": reason})
-    await emit_outcome(conn, row, str(status), actor.subject, reasons, causation_id=None)
+    await emit_outcome(conn, row, str(status), actor.subject, reasons, None,
+                       (row["documents_complete_on"], row["sla_deadline"]))
     await record_audit(conn, actor=actor.subject, role=actor.role, action=f"claim.{decision}", subject_id=claim_id,
                        details={"reason": reason})
     return str(status)

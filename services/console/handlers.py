@@ -188,10 +188,10 @@ async def sla_standings(conn: asyncpg.Connection, now: datetime, warn_days: int)
         if not evs:
             continue
         state = claim_state(cid, evs)
-        if state.documents_complete_at is None or state.finished or state.claim_type is None:
+        if state.payment_deadline is None or state.finished or state.claim_type is None:
             continue
-        found.append(standing(cid, state.claim_type, state.status,
-                              state.documents_complete_at.astimezone(MAKASSAR).date(), today, warn_days))
+        found.append(standing(cid, state.claim_type, state.status, state.documents_complete_on,
+                              state.payment_deadline, today, warn_days))
     return sorted(found, key=lambda s: (s.days_left, s.claim_id))
 
 

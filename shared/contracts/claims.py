@@ -57,6 +57,10 @@ class ClaimApproved(EventPayload):
     claim_type: ClaimType
     decided_by: str  # "rules" or the officer's subject
     reasons: list[Reason] = []
+    # The payment clock (PP 44/2015 art. 37(2), 40(3)): set once the documents are complete,
+    # so readers (the console) show the deadline without knowing the rule.
+    documents_complete_on: date | None = None
+    payment_deadline: date | None = None
 
 
 class ClaimRejected(EventPayload):
@@ -76,6 +80,10 @@ class ClaimReferredForReview(EventPayload):
     participant_id: str
     claim_type: ClaimType
     reasons: list[Reason]
+    # The payment clock (PP 44/2015 art. 37(2), 40(3)): set once the documents are complete,
+    # so readers (the console) show the deadline without knowing the rule.
+    documents_complete_on: date | None = None
+    payment_deadline: date | None = None
 
 
 class PayoutComponent(BaseModel):

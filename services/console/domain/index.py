@@ -18,6 +18,12 @@ def _reason_codes(payload: Mapping[str, Any]) -> list[str]:
     return [str(r.get("code")) for r in payload.get("reasons") or () if isinstance(r, Mapping)]
 
 
+def _clock(payload: Mapping[str, Any]) -> Summary:
+    """The payment clock as claims announced it (claims owns the rule; the console only shows it)."""
+    return {"documents_complete_on": payload.get("documents_complete_on"),
+            "payment_deadline": payload.get("payment_deadline")}
+
+
 _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Summary]] = {
     "ParticipantEnrolled": lambda p: {"source": p.get("source"), "heirs": len(p.get("heirs") or ())},
     "ParticipantDetailsChanged": lambda p: {},
@@ -28,10 +34,11 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Summary]] = {
     "ClaimFiled": lambda p: {"claim_type": p.get("claim_type"), "filed_by": p.get("filed_by"),
                              "documents": sorted(p.get("documents") or ())},
     "ClaimApproved": lambda p: {"claim_type": p.get("claim_type"), "decided_by": p.get("decided_by"),
-                                "reasons": _reason_codes(p)},
+                                "reasons": _reason_codes(p), **_clock(p)},
     "ClaimRejected": lambda p: {"claim_type": p.get("claim_type"), "decided_by": p.get("decided_by"),
                                 "reasons": _reason_codes(p)},
-    "ClaimReferredForReview": lambda p: {"claim_type": p.get("claim_type"), "reasons": _reason_codes(p)},
+    "ClaimReferredForReview": lambda p: {"claim_type": p.get("claim_type"), "reasons": _reason_codes(p),
+                                         **_clock(p)},
     "PayoutRecorded": lambda p: {"claim_type": p.get("claim_type"), "total_cash": p.get("total_cash"),
                                  "components": len(p.get("components") or ())},
     "DisbursementChanged": lambda p: {"status": p.get("status"), "changed_by": p.get("changed_by")},

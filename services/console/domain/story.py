@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 CLAIM_EVENT_TYPES: frozenset[str] = frozenset({
@@ -19,12 +19,6 @@ CLAIM_EVENT_TYPES: frozenset[str] = frozenset({
     "DisbursementChanged", "NotificationDelivered", "NotificationFailed",
 })
 OUTCOMES: frozenset[str] = frozenset({"ClaimApproved", "ClaimRejected", "ClaimReferredForReview"})
-
-# Reasons that mean the application is not complete yet, so its payment clock has not
-# started (claims' verification leaves documents_complete_on empty for these).
-DOCUMENTS_PENDING: frozenset[str] = frozenset({
-    "DOCUMENTS_INCOMPLETE", "POLICE_REPORT_MISSING", "PARTICIPANT_NOT_IN_READ_MODEL",
-})
 
 # Which event a family message is about, by notifications' name for it.
 _ABOUT: dict[str, tuple[str, str | None]] = {
@@ -121,7 +115,9 @@ class ClaimState:
     filed_at: datetime | None
     last_event_type: str
     last_event_at: datetime
-    documents_complete_at: datetime | None  # starts the payment clock
+    # The payment clock, as claims announced it in its decision events (claims owns the rule).
+    documents_complete_on: date | None
+    payment_deadline: date | None
     waiting_for: str | None  # the next event expected; None once the claim is finished
 
     @property
@@ -144,7 +140,9 @@ def claim_state(claim_id: str, events: Sequence[IndexedEvent]) -> ClaimState:
     ordered = [e for e in in_order(events) if e.type in CLAIM_EVENT_TYPES]
     if not ordered:
         raise ValueError(f"no claim events for {claim_id}")
-    status, claim_type, participant_id, filed_at, complete_at = "unknown", None, None, None, None
+    status, claim_type, participant_id, filed_at = "unknown", None, None, None
+    complete_on: date | None = None
+    deadline: date | None = None
     for event in ordered:
         summary = event.summary
         claim_type = claim_type or summary.get("claim_type")
@@ -154,15 +152,16 @@ def claim_state(claim_id: str, events: Sequence[IndexedEvent]) -> ClaimState:
             status = "filed" if status == "unknown" else status
         elif event.type in OUTCOMES and status not in ("payout_recorded", "paid"):
             status = {"ClaimApproved": "approved", "ClaimRejected": "rejected"}.get(event.type, "needs_review")
-            if complete_at is None and not DOCUMENTS_PENDING & set(summary.get("reasons") or ()):
-                complete_at = event.occurred_at
+            if complete_on is None and summary.get("payment_deadline"):
+                complete_on = date.fromisoformat(summary["documents_complete_on"])
+                deadline = date.fromisoformat(summary["payment_deadline"])
         elif event.type == "PayoutRecorded" and status != "paid":
             status = "payout_recorded"
         elif event.type == "DisbursementChanged" and summary.get("status") == "paid":
             status = "paid"
     last = ordered[-1]
     return ClaimState(claim_id, status, claim_type, participant_id, filed_at, last.type, last.occurred_at,
-                      complete_at, WAITING_FOR.get(status))
+                      complete_on, deadline, WAITING_FOR.get(status))
 
 
 def stuck(states: Iterable[ClaimState], now: datetime, older_than: timedelta) -> list[ClaimState]:

@@ -30,8 +30,11 @@ def test_an_event_names_its_participant_when_its_payload_does():
 
 def test_decisions_keep_who_decided_and_the_reason_codes():
     payload = {"claim_id": "CL-1", "participant_id": "P-1", "claim_type": "JKM", "decided_by": "rules",
-               "reasons": [{"code": "NO_HEIR", "message": "no heir is recorded"}]}
-    assert summarize("ClaimApproved", payload) == {"claim_type": "JKM", "decided_by": "rules", "reasons": ["NO_HEIR"]}
+               "reasons": [{"code": "NO_HEIR", "message": "no heir is recorded"}],
+               "documents_complete_on": "2026-11-27", "payment_deadline": "2026-12-02"}
+    assert summarize("ClaimApproved", payload) == {"claim_type": "JKM", "decided_by": "rules", "reasons": ["NO_HEIR"],
+                                                   "documents_complete_on": "2026-11-27",
+                                                   "payment_deadline": "2026-12-02"}
 
 
 def test_an_event_type_the_console_does_not_know_keeps_nothing():

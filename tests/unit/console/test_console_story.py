@@ -1,6 +1,6 @@
 """A claim told by its events: steps with durations, where it stands, when it is stuck."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from services.console.domain.story import IndexedEvent, claim_state, steps, stuck
 
@@ -48,22 +48,25 @@ def test_a_family_message_takes_the_time_since_the_event_it_tells_about():
 
 def test_an_officers_decision_is_its_own_step_after_the_rules_referred_the_claim():
     events = [event("ClaimFiled", 0, "claims.filed.v1", claim_type="JKM"),
-              event("ClaimReferredForReview", 1, claim_type="JKM", reasons=["DEATH_SOON_AFTER_ENROLMENT"]),
+              event("ClaimReferredForReview", 1, claim_type="JKM", reasons=["DEATH_SOON_AFTER_ENROLMENT"],
+                    documents_complete_on="2026-11-24", payment_deadline="2026-11-27"),
               event("ClaimApproved", 3600, claim_type="JKM", decided_by="rahma.supervisor", reasons=["OFFICER_APPROVED"])]
     assert [(s.name, s.outcome) for s in steps(events)] == [
         ("filed", None), ("verified", "needs_review"), ("decided", "approved")]
     state = claim_state("CL-1", events)
     assert state.status == "approved" and state.waiting_for == "payout_recording"
-    # The rules found nothing missing when they referred it: the payment clock started then.
-    assert state.documents_complete_at == T0 + timedelta(seconds=1)
+    # The rules found nothing missing when they referred it: claims started the payment clock then.
+    assert (state.documents_complete_on, state.payment_deadline) == (date(2026, 11, 24), date(2026, 11, 27))
 
 
-def test_missing_documents_hold_the_payment_clock_until_the_rules_find_them_complete():
+def test_the_payment_clock_is_the_one_claims_announced_once_the_documents_were_complete():
     events = [event("ClaimFiled", 0, "claims.filed.v1", claim_type="JKK"),
-              event("ClaimReferredForReview", 1, claim_type="JKK", reasons=["POLICE_REPORT_MISSING"]),
-              event("ClaimApproved", 86_400, claim_type="JKK", decided_by="rules", reasons=[])]
-    assert claim_state("CL-1", events[:2]).documents_complete_at is None
-    assert claim_state("CL-1", events).documents_complete_at == T0 + timedelta(days=1)
+              event("ClaimReferredForReview", 1, claim_type="JKK", reasons=["POLICE_REPORT_MISSING"],
+                    documents_complete_on=None, payment_deadline=None),
+              event("ClaimApproved", 86_400, claim_type="JKK", decided_by="rules", reasons=[],
+                    documents_complete_on="2026-11-25", payment_deadline="2026-12-04")]
+    assert claim_state("CL-1", events[:2]).payment_deadline is None
+    assert claim_state("CL-1", events).payment_deadline == date(2026, 12, 4)
 
 
 def test_a_paid_or_rejected_claim_is_finished_and_never_stuck():
