@@ -47,7 +47,7 @@ bench-e2e: $(BENCH_STAMP)   ## claims filed → families notified at RATES (up t
 	@$(PY) -m bench.e2e --rate $(RATES) --duration 60 --ceilings --grid --grid-duration 20
 
 chaos: $(STAMP)     ## claims filed for minutes while every part is killed or stopped; fails if anything is lost or doubled
-	@$(PY) -m bench.chaos --rate $(or $(RATE),5) --outage 20 --gap 10 --results docs/benchmarks.md
+	@$(PY) -m bench.chaos --rate $(or $(RATE),5) --outage 20 --gap 10 --write
 
 # Containers (docs/deploy.md): Docker is needed only by these targets, never by `make test`.
 .PHONY: images compose-up compose-down compose-test test-containers

@@ -28,11 +28,9 @@ import os
 import platform
 import pstats
 import random
-import re
 import resource
 import shlex
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,21 +40,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from deploy.local.kafka import KAFKA_VERSION
-from deploy.local.postgres import PostgresNode
+from deploy.local.postgres import PostgresNode, temporary_cluster
 from services.enrollment import imports
 from services.enrollment.app import build_spec
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.topics import PARTICIPANTS
+from bench import results
 from tests.support.city_lists import city_workers, csv_bytes
 from tests.support.kafka_tools import end_offsets
 from tests.support.services import infra_settings, running
 from tests.support.stack import REPO, free_port, kafka_for_tests
 
 TARGET_ROWS_PER_SECOND = 2_000
-DOC = REPO / "docs" / "benchmarks.md"
-SECTION_START = "<!-- bench:enrollment_import:start -->"
-SECTION_END = "<!-- bench:enrollment_import:end -->"
 
 
 @contextmanager
@@ -66,17 +62,9 @@ def postgres_for_bench() -> Iterator[tuple[str, PostgresNode | None]]:
     if given:
         yield given, None
         return
-    with tempfile.TemporaryDirectory(prefix="jaring-bench-pg-") as tmp:
-        # fast=False: fsync, synchronous_commit and full_page_writes stay on, as in production.
-        node = PostgresNode(Path(tmp) / "data", free_port(), fast=False)
-        node.init()
-        node.start(Path(tmp) / "pg.log")
-        try:
-            asyncio.run(node.wait_ready(timeout=60))
-            asyncio.run(node.ensure_database("jaring"))
-            yield node.url("jaring"), node
-        finally:
-            node.stop()
+    # fast=False: fsync, synchronous_commit and full_page_writes stay on, as in production.
+    with temporary_cluster(free_port(), fast=False, prefix="jaring-bench-pg-") as node:
+        yield node.url("jaring"), node
 
 
 @dataclass
@@ -276,18 +264,8 @@ def report(result: Result, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, doc: Path = DOC) -> None:
-    section = f"{SECTION_START}\n{text}\n{SECTION_END}"
-    current = doc.read_text() if doc.exists() else (
-        "# Benchmarks\n\nFigures measured on real PostgreSQL and Kafka by the scripts in bench/. "
-        "Each script rewrites its own section between its markers; the prose around them is kept.\n")
-    if SECTION_START in current and SECTION_END in current:
-        pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END), re.DOTALL)
-        updated = pattern.sub(lambda _m: section, current)
-    else:
-        updated = current.rstrip("\n") + f"\n\n## Bulk enrolment import\n\n{section}\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(updated)
+def write_section(text: str) -> None:
+    results.write_section("enrollment_import", "Bulk enrolment import", text)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -297,7 +275,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=Path, default=None,
                         help="write a cProfile of the import to this file and print its top functions")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds the import and the drain may take")
-    parser.add_argument("--no-write", action="store_true", help=f"do not update {DOC.relative_to(REPO)}")
+    parser.add_argument("--no-write", action="store_true", help=f"do not update {results.DOC.relative_to(REPO)}")
     args = parser.parse_args(argv)
 
     print("starting PostgreSQL and Kafka (or using DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS)…", flush=True)
@@ -319,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + text)
     if not args.no_write:
         write_section(text)
-        print(f"\nwritten to {DOC.relative_to(REPO)}")
+        print(f"\nwritten to {results.DOC.relative_to(REPO)}")
     if result.enrolled != result.rows:
         raise SystemExit(f"expected all {result.rows:,} rows enrolled, got {result.enrolled:,}")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,16 +11,14 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from deploy.local.kafka import KAFKA_VERSION
+from bench import results
 from tests.support.stack import REPO
 
 if TYPE_CHECKING:
     from bench.e2e import RateRun
     from bench.stack import BenchStack
 
-DOC = REPO / "docs" / "benchmarks.md"
 PLOT = REPO / "docs" / "img" / "e2e-latency.png"
-SECTION_START = "<!-- bench:e2e:start -->"
-SECTION_END = "<!-- bench:e2e:end -->"
 
 
 async def describe_machine(stack: BenchStack, log_level: str, env: dict[str, str]) -> dict[str, str]:
@@ -194,16 +191,6 @@ def write_report(runs: list[RateRun], grid: list[RateRun], figures: dict, comman
     text = render(runs, grid, figures, command, goals)
     if write:
         plot(runs)
-        section = f"{SECTION_START}\n{text}\n{SECTION_END}"
-        current = DOC.read_text() if DOC.exists() else (
-            "# Benchmarks\n\nFigures measured on real PostgreSQL and Kafka by the scripts in bench/. "
-            "Each script rewrites its own section between its markers; the prose around them is kept.\n")
-        if SECTION_START in current and SECTION_END in current:
-            pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END), re.S)
-            updated = pattern.sub(lambda _m: section, current)
-        else:
-            updated = current.rstrip("\n") + f"\n\n## End to end: filed → family notified\n\n{section}\n"
-        DOC.parent.mkdir(parents=True, exist_ok=True)
-        DOC.write_text(updated)
-        print(f"written to {DOC.relative_to(REPO)} and {PLOT.relative_to(REPO)}")
+        results.write_section("e2e", "End to end: filed → family notified", text)
+        print(f"written to {results.DOC.relative_to(REPO)} and {PLOT.relative_to(REPO)}")
     return text

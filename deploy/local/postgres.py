@@ -9,6 +9,7 @@ the data dir and the server log; everything else stays root's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -17,6 +18,7 @@ import shlex
 import stat
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from deploy.local.processes import cmdline, pid_alive, stop_process_group, tail
@@ -270,3 +272,19 @@ class PostgresNode:
             except OSError:
                 pass
         return True
+
+
+@contextlib.contextmanager
+def temporary_cluster(port: int, *, fast: bool, prefix: str = "jaring-pg-") -> Iterator[PostgresNode]:
+    """A cluster of its own in a temporary folder, database `jaring` created, removed on exit.
+    `fast=True` (no fsync) for throwaway test data; benchmarks keep the durable defaults."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        node = PostgresNode(Path(tmp) / "data", port, fast=fast)
+        node.init()
+        node.start(Path(tmp) / "pg.log")
+        try:
+            asyncio.run(node.wait_ready(timeout=60))
+            asyncio.run(node.ensure_database("jaring"))
+            yield node
+        finally:
+            node.stop()

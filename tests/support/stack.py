@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from deploy.local.kafka import KafkaNode, resolve_kafka_jars
-from deploy.local.postgres import PostgresNode
+from deploy.local.postgres import temporary_cluster
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,14 +70,6 @@ def postgres_for_tests() -> Iterator[str]:
         with postgres_container() as url:
             yield url
         return
-    with tempfile.TemporaryDirectory(prefix="jaring-test-pg-") as tmp:
-        # fast=True (no fsync): a throwaway cluster; durability is PostgreSQL's, not under test.
-        node = PostgresNode(Path(tmp) / "data", free_port(), fast=True)
-        node.init()
-        node.start(Path(tmp) / "pg.log")
-        try:
-            asyncio.run(node.wait_ready(timeout=60))
-            asyncio.run(node.ensure_database("jaring"))
-            yield node.url("jaring")
-        finally:
-            node.stop()
+    # fast=True (no fsync): a throwaway cluster; durability is PostgreSQL's, not under test.
+    with temporary_cluster(free_port(), fast=True, prefix="jaring-test-pg-") as node:
+        yield node.url("jaring")
