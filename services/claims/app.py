@@ -13,7 +13,7 @@ from services.claims.api import router
 from services.claims.settings import ClaimsSettings
 from shared.clock import today
 from shared.consuming import Consumer
-from shared.service import ServiceSpec, create_app
+from shared.service import ServiceSpec
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DELIVERIES, PARTICIPANTS
 
 
@@ -43,7 +43,3 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
         routers=[router],
         consumers=consumers,
     )
-
-
-def create(settings: ClaimsSettings | None = None):
-    return create_app(build_spec(settings))

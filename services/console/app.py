@@ -17,7 +17,7 @@ from services.console.pages.officers import router as officers_router
 from services.console.pages.operators import router as operators_router
 from services.console.pages.signin import router as signin_router
 from services.console.settings import ConsoleSettings
-from shared.service import ServiceSpec, create_app
+from shared.service import ServiceSpec
 
 
 def build_spec(settings: ConsoleSettings | None = None, name: str = "console") -> ServiceSpec:
@@ -30,7 +30,3 @@ def build_spec(settings: ConsoleSettings | None = None, name: str = "console") -
         consumers=lambda _settings: index_consumers(name),
         subscribers=[dead_letter_subscriber(name)],
     )
-
-
-def create(settings: ConsoleSettings | None = None, name: str = "console"):
-    return create_app(build_spec(settings, name))

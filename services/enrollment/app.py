@@ -10,7 +10,7 @@ from services.enrollment.handlers import sweep_coverage
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.logs import get_logger
-from shared.service import Runtime, ServiceSpec, create_app
+from shared.service import Runtime, ServiceSpec
 
 log = get_logger("enrollment")
 
@@ -37,7 +37,3 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         routers=[router],
         background=[coverage_sweeper],
     )
-
-
-def create(settings: EnrollmentSettings | None = None):
-    return create_app(build_spec(settings))

@@ -10,7 +10,7 @@ from services.notifications.channels import Channel, EmailChannel, SmsChannel, W
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer
-from shared.service import Runtime, ServiceSpec, create_app
+from shared.service import Runtime, ServiceSpec
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PARTICIPANTS, PAYOUTS
 
 
@@ -63,7 +63,3 @@ def build_spec(settings: NotificationsSettings | None = None) -> ServiceSpec:
         consumers=consumers,
         background=[deliver_messages] if settings.run_dispatcher else [],
     )
-
-
-def create(settings: NotificationsSettings | None = None):
-    return create_app(build_spec(settings))

@@ -66,8 +66,10 @@ def make_claim_handlers(phone_channel: str):
     async def on_disbursement_changed(conn: asyncpg.Connection, env: Envelope, event: DisbursementChanged) -> None:
         if event.status != "paid":
             return  # scheduled and failed transfers are for officers, not families
-        claim = await conn.fetchrow("SELECT claim_type FROM claims WHERE claim_id = $1", event.claim_id)
-        claim_type = claim["claim_type"] if claim else "JKM"
+        claim_type = await repo.claim_type(conn, event.claim_id)
+        if claim_type is None:
+            # ClaimFiled comes on another topic; the message must name the right claim type, not a guess.
+            raise NotYet(f"claim {event.claim_id} is not in the notifications read model yet")
         await queue(conn, env, DISBURSEMENT_PAID, event.claim_id, event.participant_id, claim_type, phone_channel)
 
     return {

@@ -39,6 +39,10 @@ async def participant_with_heirs(conn: asyncpg.Connection, participant_id: str
     return {k: row[k] for k in ("participant_id", "full_name", "masked_nik")}, heirs
 
 
+async def claim_type(conn: asyncpg.Connection, claim_id: str) -> str | None:
+    return await conn.fetchval("SELECT claim_type FROM claims WHERE claim_id = $1", claim_id)
+
+
 async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str) -> None:
     await conn.execute(
         "INSERT INTO claims (claim_id, participant_id, claim_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
