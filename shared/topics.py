@@ -44,8 +44,10 @@ CLAIMS_FILED = Topic(
 )
 CLAIM_DECISIONS = Topic(
     "claims.decisions.v1", "claim_id",
-    ("ClaimApproved", "ClaimRejected", "ClaimReferredForReview"), producer="claims",
-    description="Verification outcomes and officers' decisions; payout recording reads approvals.",
+    ("ClaimApproved", "ClaimRejected", "ClaimReferredForReview", "DeathConfirmed", "HeirsNamedOnClaim"),
+    producer="claims",
+    description="Verification outcomes and officers' decisions and corrections; payout recording reads "
+                "approvals, enrollment reads confirmed deaths and heirs named on a claim.",
 )
 PAYOUTS = Topic(
     "claims.payouts.v1", "claim_id", ("PayoutRecorded", "DisbursementChanged"), producer="claims",

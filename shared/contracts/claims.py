@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.contracts.enrollment import HeirData
 from shared.envelope import EventPayload
 
 ClaimType = Literal["JKK", "JKK_DEATH", "JKM"]
@@ -84,6 +85,31 @@ class ClaimReferredForReview(EventPayload):
     # so readers (the console) show the deadline without knowing the rule.
     documents_complete_on: date | None = None
     payment_deadline: date | None = None
+
+
+class DeathConfirmed(EventPayload):
+    """A death claim was approved: enrollment ends the membership (no contribution for a
+    month after the death; the sweep and the campaign treat the person as deceased)."""
+
+    event_type = "DeathConfirmed"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    date_of_death: date
+
+
+class HeirsNamedOnClaim(EventPayload):
+    """A reviewer added the heirs named on the heir statement (surat keterangan ahli waris)
+    to a death claim. Enrollment takes them as the participant's heirs, keeping the
+    heir_ids, and announces HeirsChanged as usual."""
+
+    event_type = "HeirsNamedOnClaim"
+
+    claim_id: str
+    participant_id: str
+    heirs: list[HeirData]
+    named_by: str
 
 
 class PayoutComponent(BaseModel):

@@ -23,9 +23,22 @@ class HeirData(BaseModel):
     full_name: str
     relationship: str
     precedence: int  # 1 = spouse/child … 7 = named in a will; enrollment derives it
+    # A contact is optional: elderly parents and small children often have neither; the heir
+    # statement and the family card (KK) prove the tie, not a phone.
     phone: str | None = None  # E.164
     email: str | None = None
     language: Literal["id", "en"] = "id"
+    birth_date: date | None = None  # a minor is paid through a wali; the scholarship ends at 23
+
+
+class IncomeFrom(BaseModel):
+    """Declared monthly income from a month on: benefits use the income in effect in the
+    month of the accident or death, so a later change does not move them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    effective_from: str  # "YYYY-MM"
+    monthly_income: int  # rupiah
 
 
 class ParticipantDetails(BaseModel):
@@ -41,6 +54,11 @@ class ParticipantDetails(BaseModel):
     monthly_income: int
     programs: list[Programme]
     member_since: date
+    # Every declared income with the month it took effect, oldest first; `monthly_income`
+    # is the one in effect now. Empty from producers that predate it: then monthly_income
+    # holds since member_since.
+    income_history: list[IncomeFrom] = []
+    deceased_on: date | None = None  # set once claims confirmed a death (DeathConfirmed)
 
 
 class ParticipantEnrolled(EventPayload):
@@ -95,5 +113,6 @@ class CoverageChanged(EventPayload):
     grace_until: date | None = None
     lapsed_from: date | None = None
     paid_months: int = 0
+    paid_periods: list[str] = []  # every fully paid month, "YYYY-MM", ascending
     # Every stretch in which an incident is covered; claims checks incident dates against it.
     protected_periods: list[ProtectedPeriod] = []
