@@ -16,6 +16,13 @@ from shared.topics import CATALOGUE, Topic
 log = get_logger("kafka")
 
 
+def bootstrap_list(bootstrap_servers: str) -> list[str]:
+    """`host1:9092,host2:9092` as a list. aiokafka splits such a string itself, but FastStream's
+    KafkaBroker wraps a string into a one-element list, so a cluster's address list reached the
+    client as one host and every service exited at start."""
+    return [server.strip() for server in bootstrap_servers.split(",") if server.strip()]
+
+
 @dataclass(frozen=True)
 class OutgoingRecord:
     topic: str

@@ -23,7 +23,7 @@ from shared.auth import TokenVerifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import apply_migrations, create_pool
 from shared.errors import Conflict, RuleViolation
-from shared.kafka import EventProducer, ensure_topics, kafka_answers
+from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
 from shared.logs import configure_logging, get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
@@ -76,7 +76,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
         producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
         await producer.start()
-        broker = KafkaBroker(infra.kafka_bootstrap_servers, client_id=spec.name, logger=None)
+        broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None)
         relay = OutboxRelay(pool, producer, spec.name, batch_size=settings.outbox_batch_size,
                             poll_seconds=settings.outbox_poll_seconds)
         runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
