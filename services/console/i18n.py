@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from shared.clock import MAKASSAR
+from shared.money import format_rupiah
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -308,8 +309,7 @@ def rupiah(amount: int | None) -> str:
     """`Rp 42.000.000`: dots group thousands, no decimals (as claims and notifications write it)."""
     if amount is None:
         return "–"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp " + f"{abs(int(amount)):,}".replace(",", ".")
+    return format_rupiah(int(amount))
 
 
 MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
