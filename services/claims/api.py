@@ -37,9 +37,9 @@ class ReporterIn(BaseModel):
 class TransportCostsIn(BaseModel):
     """What the transport to hospital cost, whole rupiah by mode (JKK); each mode is paid up to its cap."""
 
-    land: int | None = Field(None, ge=0, description="by land, river or lake")
-    sea: int | None = Field(None, ge=0)
-    air: int | None = Field(None, ge=0)
+    land: int | None = Field(None, ge=0, le=10**12, description="by land, river or lake")
+    sea: int | None = Field(None, ge=0, le=10**12)
+    air: int | None = Field(None, ge=0, le=10**12)
 
 
 class ClaimIn(BaseModel):
@@ -57,26 +57,26 @@ class ClaimIn(BaseModel):
 
 
 class HeirIn(BaseModel):
-    full_name: str
+    full_name: str = Field(max_length=200)
     relationship: Relationship = Field(description="the heir's tie to the deceased; the rank follows from it")
     birth_date: date | None = Field(None, description="a minor is paid through a wali; the scholarship ends at 23")
-    phone: str | None = Field(None, description="E.164 (+62…); optional")
-    email: str | None = None
+    phone: str | None = Field(None, max_length=20, description="E.164 (+62…); optional")
+    email: str | None = Field(None, max_length=254)
     language: Literal["id", "en"] = "id"
 
 
 class HeirsIn(BaseModel):
-    heirs: list[HeirIn]
+    heirs: list[HeirIn] = Field(max_length=50)
 
 
 class GuardianIn(BaseModel):
-    name: str
-    relationship: str = Field(description="who the wali is to the child: ibu, paman, kakek…")
+    name: str = Field(max_length=200)
+    relationship: str = Field(max_length=100, description="who the wali is to the child: ibu, paman, kakek…")
 
 
 class ReclassificationIn(BaseModel):
     claim_type: DeathClaimType
-    reason: str
+    reason: str = Field(max_length=2000)
 
 
 class DecisionIn(BaseModel):

@@ -334,3 +334,27 @@ async def test_money_paid_by_the_deadline_owes_no_late_charge(enrollment, claims
     claim = await claim_of(claims, claim_id)
     assert [x["component"] for x in claim["payout"]["components"] if x["component"] == "late_charge"] == []
     assert claim["payout"]["total_cash"] == 42_000_000
+
+
+async def test_a_death_reclassified_before_payout_is_judged_again_as_the_new_type(
+        enrollment, claims, today, kafka_bootstrap):
+    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
+                                               heirs=[SPOUSE], monthly_income=3_000_000)
+    # Filed as JKM without the death certificate: it waits for review.
+    documents = {k: v for k, v in {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}.items() if k != "death_certificate"}
+    filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today, documents))
+    claim_id = filed.json()["claim_id"]
+    assert (await wait_for_status(claims, claim_id, "needs_review"))["missing_documents"] == ["death_certificate"]
+
+    done = await claims.post(f"/v1/claims/{claim_id}/reclassification", headers=auth("supervisor"),
+                             json={"claim_type": "JKK_DEATH", "reason": "he died of a fall at work"})
+    assert done.status_code == 200, done.text
+    assert done.json()["difference_paid"] == 0 and done.json()["overpaid"] == 0
+    claim = await claim_of(claims, claim_id)
+    # As a JKK death it also needs JKK's documents and, at 166,000,000 > 50,000,000, an NPWP.
+    assert claim["claim_type"] == "JKK_DEATH" and claim["status"] == "needs_review"
+    assert claim["missing_documents"] == ["death_certificate", "accident_chronology", "witness_ktp_1",
+                                          "witness_ktp_2", "medical_report", "npwp"]
+    assert claim["payout"]["components"] == []
+    [event] = await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id, "ClaimReclassified")
+    assert (event.payload["after_payout"], event.payload["components"]) == (False, [])
