@@ -374,7 +374,7 @@ async def reclassify(conn: asyncpg.Connection, claim_id: str, new_type: str, rea
         reason=reason, reclassified_by=actor.subject, after_payout=after_payout,
         components=[component_of(line) for line in adjustment], total_cash=cash_of(adjustment),
         overpaid=overpaid), claim_id)
-    await _rules_again(conn, {**row, "claim_type": new_type}, today)
+    await _rules_again(conn, {**row, "claim_type": new_type, "sla_deadline": sla}, today)
     return {"claim_type": new_type, "difference_paid": cash_of(adjustment), "overpaid": overpaid}
 
 

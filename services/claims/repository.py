@@ -144,7 +144,8 @@ def as_domain_claim(row: dict[str, Any]) -> c.Claim:
         documents=row["documents"], traffic_accident=row["traffic_accident"],
         incapacity_days=row["incapacity_days"], disability_percent=row["disability_percent"],
         transport_costs=row.get("transport_costs") or {})
-    guardians = {heir_id: c.Guardian(g["name"], g["relationship"]) for heir_id, g in (row.get("guardians") or {}).items()}
+    guardians = {heir_id: c.Guardian(g["name"], g["relationship"])
+                 for heir_id, g in (row.get("guardians") or {}).items()}
     return c.Claim(claim_id=row["claim_id"], filing=filing, filed_on=row["filed_on"],
                    status=c.ClaimStatus(row["status"]), guardians=guardians, payment_deadline=row.get("sla_deadline"))
 
