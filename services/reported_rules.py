@@ -63,6 +63,19 @@ REPORTED_RULES: dict[str, ReportedRule] = {
     "jkm_short_membership_funeral_rupiah": ReportedRule(
         2_000_000, "rupiah", "BPJS branch heads citing Peraturan BPJS Ketenagakerjaan 5/2021",
     ),
+    # JKK transport to hospital, per mode; a transport using several modes is paid each
+    # mode's cost up to its cap, added together.
+    "jkk_transport_land_cap_rupiah": ReportedRule(
+        1_000_000, "rupiah, by land, river or lake",
+        "product brief, recalled as Lampiran III of PP 44/2015; the text of PP 82/2019 was "
+        "searched (ortax copy of PP 82/2019) and its amended amounts, if any, not found",
+    ),
+    "jkk_transport_sea_cap_rupiah": ReportedRule(
+        1_500_000, "rupiah, by sea", "as jkk_transport_land_cap_rupiah",
+    ),
+    "jkk_transport_air_cap_rupiah": ReportedRule(
+        2_500_000, "rupiah, by air", "as jkk_transport_land_cap_rupiah",
+    ),
     # JKK death
     "jkk_death_income_multiple": ReportedRule(
         48, "times declared monthly income", "reported as 60 % x 80 x income, consistent",

@@ -44,13 +44,15 @@ CLAIMS_FILED = Topic(
 )
 CLAIM_DECISIONS = Topic(
     "claims.decisions.v1", "claim_id",
-    ("ClaimApproved", "ClaimRejected", "ClaimReferredForReview", "DeathConfirmed", "HeirsNamedOnClaim"),
+    ("ClaimApproved", "ClaimRejected", "ClaimReferredForReview", "DeathConfirmed", "HeirsNamedOnClaim",
+     "ClaimReclassified"),
     producer="claims",
     description="Verification outcomes and officers' decisions and corrections; payout recording reads "
                 "approvals, enrollment reads confirmed deaths and heirs named on a claim.",
 )
 PAYOUTS = Topic(
-    "claims.payouts.v1", "claim_id", ("PayoutRecorded", "DisbursementChanged"), producer="claims",
+    "claims.payouts.v1", "claim_id", ("PayoutRecorded", "DisbursementChanged", "LateChargeRecorded"),
+    producer="claims",
     description="Benefit components recorded per claim and disbursement status.",
 )
 DELIVERIES = Topic(

@@ -12,15 +12,19 @@ from pydantic import BaseModel, Field
 
 from services.claims import handlers
 from services.claims import repository as repo
+from services.claims.domain.claim import Guardian
+from services.claims.domain.heirs import NamedHeir
 from services.claims.domain.sla import days_left
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
+from shared.contracts.vocabulary import DeathClaimType, Relationship
 from shared.clock import today
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["claims"])
 Officer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
 Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operator"))]
+Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
 Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
@@ -28,6 +32,14 @@ class ReporterIn(BaseModel):
     name: str
     phone: str | None = None
     organisation: str | None = Field(None, description="workers' group, union or health facility, or the relation")
+
+
+class TransportCostsIn(BaseModel):
+    """What the transport to hospital cost, whole rupiah by mode (JKK); each mode is paid up to its cap."""
+
+    land: int | None = Field(None, ge=0, le=10**12, description="by land, river or lake")
+    sea: int | None = Field(None, ge=0, le=10**12)
+    air: int | None = Field(None, ge=0, le=10**12)
 
 
 class ClaimIn(BaseModel):
@@ -41,6 +53,30 @@ class ClaimIn(BaseModel):
     documents: dict[str, str] = Field(default_factory=dict, description="document kind -> document number")
     incapacity_days: int | None = None
     disability_percent: int | None = None
+    transport_costs: TransportCostsIn | None = None
+
+
+class HeirIn(BaseModel):
+    full_name: str = Field(max_length=200)
+    relationship: Relationship = Field(description="the heir's tie to the deceased; the rank follows from it")
+    birth_date: date | None = Field(None, description="a minor is paid through a wali; the scholarship ends at 23")
+    phone: str | None = Field(None, max_length=20, description="E.164 (+62…); optional")
+    email: str | None = Field(None, max_length=254)
+    language: Literal["id", "en"] = "id"
+
+
+class HeirsIn(BaseModel):
+    heirs: list[HeirIn] = Field(max_length=50)
+
+
+class GuardianIn(BaseModel):
+    name: str = Field(max_length=200)
+    relationship: str = Field(max_length=100, description="who the wali is to the child: ibu, paman, kakek…")
+
+
+class ReclassificationIn(BaseModel):
+    claim_type: DeathClaimType
+    reason: str = Field(max_length=2000)
 
 
 class DecisionIn(BaseModel):
@@ -93,6 +129,8 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
         "cause": row["cause"], "traffic_accident": row["traffic_accident"], "reporter": row["reporter"],
         "documents": sorted(row["documents"]), "missing_documents": row["missing_documents"],
         "reasons": row["reasons"], "decided_by": row["decided_by"], "decision_note": row["decision_note"],
+        "guardians": row["guardians"], "transport_costs": row["transport_costs"],
+        "supervisor_flag": row["supervisor_flag"],
         "sla": sla, "disbursement": {"status": row["disbursement_status"],
                                      "reference": row["disbursement_reference"]},
         "payout": {"components": ledger, "total_cash": sum(x["amount"] for x in ledger if x["kind"] == "cash")},
@@ -105,7 +143,7 @@ async def decide(claim_id: str, body: DecisionIn, actor: Officer, rt: Rt) -> dic
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                status = await handlers.decide_claim(conn, claim_id, body.decision, body.reason, actor)
+                status = await handlers.decide_claim(conn, claim_id, body.decision, body.reason, actor, today())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "status": status}
@@ -128,7 +166,7 @@ async def disbursement(claim_id: str, body: DisbursementIn, actor: Officer, rt: 
         try:
             async with conn.transaction():
                 await handlers.change_disbursement(conn, claim_id, body.status, body.reference, actor.subject,
-                                                   actor.role)
+                                                   actor.role, today())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "disbursement": body.status}
@@ -146,10 +184,50 @@ async def bank_callback(claim_id: str, request: Request, rt: Rt) -> dict[str, An
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                await handlers.change_disbursement(conn, claim_id, body.status, body.reference, "bank", "bank")
+                await handlers.change_disbursement(conn, claim_id, body.status, body.reference, "bank", "bank",
+                                                   today())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "disbursement": body.status}
+
+
+@router.post("/claims/{claim_id}/heirs", status_code=201)
+async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    """The heirs named on the heir statement (surat keterangan ahli waris) of a death claim;
+    a phone or email is optional. Claims assigns their ids; enrollment takes them as heirs."""
+    named = [NamedHeir(h.full_name, h.relationship, h.birth_date, h.phone, h.email, h.language) for h in body.heirs]
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                ids = await handlers.name_heirs(conn, claim_id, named, actor, today())
+        except ClaimNotFound as exc:
+            raise _not_found(exc) from None
+    return {"claim_id": claim_id, "heir_ids": ids}
+
+
+@router.put("/claims/{claim_id}/guardians")
+async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Officer, rt: Rt) -> dict[str, Any]:
+    """The wali through whom each minor heir's share is paid: {heir_id: {name, relationship}}."""
+    guardians = {heir_id: Guardian(g.name, g.relationship) for heir_id, g in body.items()}
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await handlers.name_guardians(conn, claim_id, guardians, actor, today())
+        except ClaimNotFound as exc:
+            raise _not_found(exc) from None
+    return {"claim_id": claim_id, "guardians": sorted(guardians)}
+
+
+@router.post("/claims/{claim_id}/reclassification")
+async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
+    """A supervisor corrects a death's type (JKM <-> JKK_DEATH) with a reason, before or after payout."""
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                result = await handlers.reclassify(conn, claim_id, body.claim_type, body.reason, actor, today())
+        except ClaimNotFound as exc:
+            raise _not_found(exc) from None
+    return {"claim_id": claim_id, **result}
 
 
 @router.get("/participants")

@@ -26,7 +26,7 @@ def consumers(_settings: ClaimsSettings) -> list[Consumer]:
             "CoverageChanged": handlers.on_coverage_changed,
         }),
         Consumer("claims.verification", CLAIMS_FILED, {"ClaimFiled": handlers.make_verifier(today)}),
-        Consumer("claims.payout", CLAIM_DECISIONS, {"ClaimApproved": handlers.on_claim_approved}),
+        Consumer("claims.payout", CLAIM_DECISIONS, {"ClaimApproved": handlers.make_payout_recorder(today)}),
         Consumer("claims.timeline", DELIVERIES, {
             "NotificationDelivered": handlers.on_notification,
             "NotificationFailed": handlers.on_notification,

@@ -15,19 +15,23 @@ import asyncpg
 
 from services.claims import repository as repo
 from services.claims.domain import claim as c
-from services.claims.domain.benefits import compute_benefits
 from services.claims.domain.decision import after_verification, decide, record_payout
-from services.claims.domain.payees import PayeeShare, payee_heirs, split_benefits
-from services.claims.domain.sla import deadline
+from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
+from services.claims.domain.payout import PayoutLine, approval_refusals, cash_of, payout_lines
+from services.claims.domain.reclassification import reclassification_difference, reclassification_errors
+from services.claims.domain.sla import days_late, deadline, late_charge_lines
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
 from shared.consuming import NotYet, PoisonMessage
 from shared.contracts import claims as events
-from shared.contracts.enrollment import CoverageChanged, HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled
+from shared.contracts.enrollment import (
+    CoverageChanged, HeirData, HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled,
+)
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
+from shared.money import format_rupiah
 from shared.outbox import add_event
 
 SERVICE = "claims"
@@ -59,7 +63,8 @@ async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: Heir
 
 async def on_coverage_changed(conn: asyncpg.Connection, _env: Envelope, event: CoverageChanged) -> None:
     periods = [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in event.protected_periods]
-    if not await repo.update_coverage(conn, event.participant_id, event.status, periods, event.paid_months):
+    if not await repo.update_coverage(conn, event.participant_id, event.status, periods, event.paid_months,
+                                      list(event.paid_periods)):
         raise NotYet(f"participant {event.participant_id} not in the claims read model yet")
 
 
@@ -73,7 +78,8 @@ def filing_from(body: dict[str, Any]) -> c.ClaimFiling:
         cause=body.get("cause", ""),
         reporter=c.Reporter(reporter.get("name", ""), reporter.get("phone"), reporter.get("organisation")),
         documents=body.get("documents") or {}, traffic_accident=bool(body.get("traffic_accident")),
-        incapacity_days=body.get("incapacity_days"), disability_percent=body.get("disability_percent"))
+        incapacity_days=body.get("incapacity_days"), disability_percent=body.get("disability_percent"),
+        transport_costs={mode: cost for mode, cost in (body.get("transport_costs") or {}).items() if cost is not None})
 
 
 async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
@@ -83,7 +89,10 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
     fingerprint = c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date)
     first = await repo.standing_claim_for(conn, fingerprint)
     if first:
-        raise Conflict(f"this incident is already claimed: {first}", first, "incident_already_claimed")
+        death = filing.claim_type in c.DEATH_TYPES
+        pointer = (f"; a person dies once: if the death's type is wrong, a supervisor reclassifies claim {first} "
+                   f"(POST /v1/claims/{first}/reclassification)" if death else "")
+        raise Conflict(f"this incident is already claimed: {first}{pointer}", first, "incident_already_claimed")
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
     await repo.insert_claim(conn, claim_id, filing, actor.subject, today)
     await repo.add_step(conn, claim_id, "filed", {"by": actor.subject})
@@ -93,8 +102,9 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
         traffic_accident=filing.traffic_accident,
         reporter=events.Reporter(name=filing.reporter.name, phone=filing.reporter.phone,
                                  organisation=filing.reporter.organisation),
-        documents=dict(filing.documents), incapacity_days=filing.incapacity_days,
-        disability_percent=filing.disability_percent, filed_by=actor.subject), claim_id)
+        documents={kind: True for kind in filing.documents}, incapacity_days=filing.incapacity_days,
+        disability_percent=filing.disability_percent, transport_costs=dict(filing.transport_costs),
+        filed_by=actor.subject), claim_id)
     await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.file", subject_id=claim_id,
                        details={"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)})
     return claim_id
@@ -168,9 +178,15 @@ async def add_documents(conn: asyncpg.Connection, claim_id: str, documents: dict
 
 # --- an officer's decision (HTTP) ----------------------------------------------------------------------
 
-async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, reason: str, actor: Actor) -> str:
+async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, reason: str, actor: Actor,
+                       today: date) -> str:
     row = await _claim(conn, claim_id)
     status = decide(row["status"], decision, reason, missing_documents=row["missing_documents"])
+    if status is c.ClaimStatus.APPROVED:
+        participant = await repo.participant_view(conn, row["participant_id"])
+        refusals = approval_refusals(repo.as_domain_claim(row), participant, today)
+        if refusals:
+            raise RuleViolation(refusals)
     reasons = [{"code": "OFFICER_APPROVED" if status == "approved" else "OFFICER_REJECTED", "message": reason}]
     await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
     await repo.add_step(conn, claim_id, "decided", {"by": actor.subject, "decision": decision, "reason": reason})
@@ -183,55 +199,52 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
 
 # --- payout recording (consumer of ClaimApproved) --------------------------------------------------------
 
-async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: events.ClaimApproved) -> None:
-    row = await repo.load_claim(conn, event.claim_id, for_update=True)
-    if row is None:
-        raise PoisonMessage(f"ClaimApproved for unknown claim {event.claim_id}")
-    if row["status"] == "payout_recorded":
+def make_payout_recorder(today_fn):
+    async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: events.ClaimApproved) -> None:
+        await record_approved_payout(conn, event.claim_id, today_fn(), causation_id=str(env.event_id))
+
+    return on_claim_approved
+
+
+async def record_approved_payout(conn: asyncpg.Connection, claim_id: str, today: date,
+                                 causation_id: str | None) -> None:
+    """Loads the claim and its participant, asks the domain who is paid what, records the
+    lines, and announces them; a death claim also confirms the death (one transaction)."""
+    claim = await repo.load_domain_claim(conn, claim_id, for_update=True)
+    if claim is None:
+        raise PoisonMessage(f"ClaimApproved for unknown claim {claim_id}")
+    if claim.status is c.ClaimStatus.PAYOUT_RECORDED:
         return  # a second approval event for a paid claim records nothing
-    new_status = record_payout(row["status"])
-    participant = await repo.participant_view(conn, row["participant_id"])
+    new_status = record_payout(claim.status)
+    participant = await repo.participant_view(conn, claim.filing.participant_id)
     if participant is None:
-        raise NotYet(f"participant {row['participant_id']} not in the claims read model yet")
-    claim = repo.as_domain_claim(row)
-    components = compute_benefits(claim.filing.claim_type, participant, claim.filing.incident_date, claim.filing)
-    death = c.ClaimType(row["claim_type"]) in c.DEATH_TYPES
-    # Heirs are paid only for a death (PP 44/2015 art. 37(5), 40(2)); a living worker's
-    # accident benefits are the worker's own, whoever is recorded as heir.
-    payees = [PayeeShare(h.heir_id, h.full_name, h.precedence, 0) for h in payee_heirs(participant.heirs)] \
-        if death else []
-    names = {h.heir_id: h.full_name for h in participant.heirs}
-    lines: list[tuple[str, str, str | None, int, str, str]] = []
-    if death and not payees:
-        # No heir at all: the funeral cost goes to whoever handled the burial; the rest is not
-        # paid out (PP 44/2015 art. 40). The payee is named by the officer at disbursement.
-        lines = [(x.component, "", None, x.amount, "cash", x.note + "; paid to whoever handled the burial")
-                 for x in components if x.component == "funeral"]
-    elif not payees:
-        # A living worker's accident benefits are paid to the worker.
-        worker = await repo.participant_name(conn, row["participant_id"])
-        lines = [(x.component, "", worker, x.amount, x.kind, x.note) for x in components if x.kind == "cash"]
-    else:
-        for component, shares in split_benefits(components, payees):
-            lines += [(component.component, s.heir_id, s.full_name, s.amount, "cash", component.note) for s in shares]
-    lines += [(x.component, x.heir_id or "", names.get(x.heir_id or ""), x.amount, "entitlement", x.note)
-              for x in components if x.kind == "entitlement"]
-    if await repo.record_ledger(conn, row["claim_id"], lines) == 0:
+        raise NotYet(f"participant {claim.filing.participant_id} not in the claims read model yet")
+    lines = payout_lines(claim, participant, today)
+    if await repo.record_ledger(conn, claim_id, lines) == 0:
         return  # every line was already recorded: nothing new to announce
-    await repo.set_status(conn, row["claim_id"], str(new_status))
-    await repo.set_disbursement(conn, row["claim_id"], "scheduled", None)
-    total = sum(amount for _, _, _, amount, kind, _ in lines if kind == "cash")
-    await repo.add_step(conn, row["claim_id"], "payout_recorded", {"total_cash": total})
+    await repo.set_status(conn, claim_id, str(new_status))
+    await repo.set_disbursement(conn, claim_id, "scheduled", None)
+    total = cash_of(lines)
+    await repo.add_step(conn, claim_id, "payout_recorded", {"total_cash": total})
+    claim_type = str(claim.filing.claim_type)
     await emit(conn, events.PayoutRecorded(
-        claim_id=row["claim_id"], participant_id=row["participant_id"], claim_type=row["claim_type"],
-        components=[events.PayoutComponent(component=comp, amount=amount, kind=kind, payee_heir_id=heir or None,
-                                           payee_name=name)
-                    for comp, heir, name, amount, kind, _ in lines],
-        total_cash=total), row["claim_id"], causation_id=str(env.event_id))
+        claim_id=claim_id, participant_id=claim.filing.participant_id, claim_type=claim_type,
+        components=[component_of(line) for line in lines], total_cash=total), claim_id, causation_id=causation_id)
+    if claim.filing.claim_type in c.DEATH_TYPES:
+        # A death ends membership: enrollment learns it from this event, not from a call.
+        await emit(conn, events.DeathConfirmed(
+            claim_id=claim_id, participant_id=claim.filing.participant_id, claim_type=claim_type,
+            date_of_death=claim.filing.incident_date), claim_id, causation_id=causation_id)
+
+
+def component_of(line: PayoutLine) -> events.PayoutComponent:
+    return events.PayoutComponent(component=line.component, amount=line.amount, kind=line.kind,
+                                  payee_heir_id=line.payee_heir_id, payee_name=line.payee_name,
+                                  guardian_name=line.guardian_name)
 
 
 async def change_disbursement(conn: asyncpg.Connection, claim_id: str, status: str, reference: str | None,
-                              changed_by: str, role: str) -> None:
+                              changed_by: str, role: str, today: date) -> None:
     row = await _claim(conn, claim_id)
     if row["status"] != "payout_recorded":
         raise RuleViolation([FieldError(("status",), "payout_not_recorded",
@@ -250,6 +263,144 @@ async def change_disbursement(conn: asyncpg.Connection, claim_id: str, status: s
                                                 status=status, reference=reference, changed_by=changed_by), claim_id)
     await record_audit(conn, actor=changed_by, role=role, action=f"disbursement.{status}", subject_id=claim_id,
                        details={"reference": reference})
+    if status == "paid":
+        await record_late_charge(conn, claim_id, today)
+
+
+# --- heirs and guardians named by a reviewer (HTTP) ------------------------------------------------------
+
+async def name_heirs(conn: asyncpg.Connection, claim_id: str, named: list[NamedHeir], actor: Actor,
+                     today: date) -> list[str]:
+    """Adds the heirs of the heir statement to a death claim's participant: claims' read model
+    at once, enrollment by HeirsNamedOnClaim. Returns the new heir ids."""
+    row = await _claim(conn, claim_id)
+    errors = [error for index, heir in enumerate(named) for error in named_heir_errors(index, heir, today)]
+    if not named:
+        errors.append(FieldError(("heirs",), "heirs_required", "heirs_required: name at least one heir"))
+    errors += _death_claim_open(row, "heirs")
+    if errors:
+        raise RuleViolation(errors)
+    new = [HeirData(heir_id=f"H-{uuid.uuid4().hex[:12]}", full_name=" ".join(h.full_name.split()),
+                    relationship=h.relationship, precedence=h.precedence, phone=h.phone, email=h.email,
+                    language=h.language, birth_date=h.birth_date) for h in named]
+    await repo.add_heirs(conn, row["participant_id"], new)
+    everyone = [HeirData(**h) for h in await repo.heirs_of(conn, row["participant_id"])]
+    await emit(conn, events.HeirsNamedOnClaim(claim_id=claim_id, participant_id=row["participant_id"],
+                                              heirs=everyone, named_by=actor.subject), claim_id)
+    ids = [h.heir_id for h in new]
+    await repo.add_step(conn, claim_id, "heirs_named", {"heir_ids": ids, "by": actor.subject})
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.name_heirs", subject_id=claim_id,
+                       details={"heir_ids": ids, "relationships": [h.relationship for h in new]})
+    await _rules_again(conn, row, today)
+    return ids
+
+
+async def name_guardians(conn: asyncpg.Connection, claim_id: str, guardians: dict[str, c.Guardian], actor: Actor,
+                         today: date) -> None:
+    row = await _claim(conn, claim_id)
+    participant = await repo.participant_view(conn, row["participant_id"])
+    errors = _death_claim_open(row, "guardians")
+    errors += guardian_errors(guardians, participant.heirs if participant else (), today)
+    if not guardians:
+        errors.append(FieldError(("guardians",), "guardians_required", "guardians_required: name at least one wali"))
+    if errors:
+        raise RuleViolation(errors)
+    await repo.set_guardians(conn, claim_id, guardians)
+    await repo.add_step(conn, claim_id, "guardians_named", {"heir_ids": sorted(guardians), "by": actor.subject})
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.name_guardians",
+                       subject_id=claim_id, details={"heir_ids": sorted(guardians)})
+    await _rules_again(conn, {**row, "guardians": {**row["guardians"], **{
+        heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()}}}, today)
+
+
+def _death_claim_open(row: dict[str, Any], field: str) -> list[FieldError]:
+    if c.ClaimType(row["claim_type"]) not in c.DEATH_TYPES:
+        return [FieldError((field,), "not_a_death_claim",
+                           f"not_a_death_claim: {field} are named on a death claim (JKM, JKK_DEATH); a living "
+                           f"worker is paid directly")]
+    if row["status"] not in ("filed", "needs_review"):
+        return [FieldError((field,), "claim_already_decided",
+                           f"claim_already_decided: {field} are named before the claim is decided; it is "
+                           f"{row['status']}")]
+    return []
+
+
+async def _rules_again(conn: asyncpg.Connection, row: dict[str, Any], today: date) -> None:
+    """What a reviewer added may settle what the rules referred (NO_HEIR, GUARDIAN_MISSING):
+    a claim waiting for review is judged again; a filed one waits for verification."""
+    if row["status"] == "needs_review":
+        await verify(conn, row, today, causation_id=None)
+
+
+# --- reclassification JKM <-> JKK_DEATH by a supervisor (HTTP) ---------------------------------------------
+
+async def reclassify(conn: asyncpg.Connection, claim_id: str, new_type: str, reason: str, actor: Actor,
+                     today: date) -> dict[str, Any]:
+    row = await _claim(conn, claim_id)
+    old_type = row["claim_type"]
+    errors = reclassification_errors(old_type, new_type, reason, row["status"])
+    if errors:
+        raise RuleViolation(errors)
+    complete_on = row["documents_complete_on"]
+    sla = deadline(new_type, complete_on) if complete_on else None
+    entry = await repo.set_claim_type(conn, claim_id, new_type, complete_on, sla)
+    after_payout = row["status"] == "payout_recorded"
+    adjustment: list[PayoutLine] = []
+    overpaid = 0
+    if after_payout:
+        participant = await repo.participant_view(conn, row["participant_id"])
+        if participant is None:
+            raise RuleViolation([FieldError(("claim_type",), "participant_not_in_read_model",
+                                            "participant_not_in_read_model: try again once enrollment's events "
+                                            "have arrived")])
+        claim = repo.as_domain_claim({**row, "claim_type": new_type})
+        paid = await repo.ledger_lines(conn, claim_id)
+        adjustment, overpaid = reclassification_difference(paid, payout_lines(claim, participant, today),
+                                                          old_type, new_type)
+        await repo.record_ledger(conn, claim_id, adjustment, entry=entry)
+        if cash_of(adjustment):
+            await repo.set_disbursement(conn, claim_id, "scheduled", None)  # the difference waits for its transfer
+        if overpaid:
+            flag = (f"reclassified {old_type} -> {new_type} after payout: {format_rupiah(overpaid)} was paid beyond "
+                    f"what {new_type} gives; nothing was clawed back or recorded negative: a supervisor settles it")
+            await repo.set_supervisor_flag(conn, claim_id, flag)
+    detail = {"from": old_type, "to": new_type, "reason": reason, "by": actor.subject,
+              "difference_paid": cash_of(adjustment), "overpaid": overpaid}
+    await repo.add_step(conn, claim_id, "reclassified", detail)
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.reclassify", subject_id=claim_id,
+                       details=detail)
+    await emit(conn, events.ClaimReclassified(
+        claim_id=claim_id, participant_id=row["participant_id"], from_type=old_type, claim_type=new_type,
+        reason=reason, reclassified_by=actor.subject, after_payout=after_payout,
+        components=[component_of(line) for line in adjustment], total_cash=cash_of(adjustment),
+        overpaid=overpaid), claim_id)
+    await _rules_again(conn, {**row, "claim_type": new_type, "sla_deadline": sla}, today)
+    return {"claim_type": new_type, "difference_paid": cash_of(adjustment), "overpaid": overpaid}
+
+
+# --- late payment (called where a disbursement becomes paid) ------------------------------------------------
+
+async def record_late_charge(conn: asyncpg.Connection, claim_id: str, paid_on: date) -> list[PayoutLine]:
+    """When the money is paid after the payment deadline, records the late charge (1 % of the
+    benefit per day late, PP 44/2015 art. 37(3), 40(4)) as `late_charge` lines, one per payee,
+    and announces it. Idempotent: a charge already recorded is not recorded or announced again.
+    The bank's disbursement lifecycle calls this where a transfer is confirmed paid."""
+    claim = await repo.load_domain_claim(conn, claim_id, for_update=True)
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    if claim.payment_deadline is None:
+        return []
+    lines = late_charge_lines(await repo.ledger_lines(conn, claim_id), claim.payment_deadline, paid_on)
+    if not lines or await repo.record_ledger(conn, claim_id, lines) == 0:
+        return []
+    total = cash_of(lines)
+    late = days_late(claim.payment_deadline, paid_on)
+    await repo.add_step(conn, claim_id, "late_charge_recorded", {"days_late": late, "total_cash": total})
+    await emit(conn, events.LateChargeRecorded(
+        claim_id=claim_id, participant_id=claim.filing.participant_id, claim_type=str(claim.filing.claim_type),
+        payment_deadline=claim.payment_deadline, paid_on=paid_on, days_late=late,
+        components=[component_of(line) for line in lines], total_cash=total), claim_id)
+    return lines
 
 
 # --- the family's messages on the timeline (consumer of notifications' events) ---------------------------

@@ -9,35 +9,41 @@ import asyncpg
 
 from services.claims.domain import claim as c
 from services.claims.domain.participant import HeirView, ParticipantView
+from services.claims.domain.payout import PayoutLine
 
 # --- read model ----------------------------------------------------------------------------------
 
 
 async def upsert_participant(conn: asyncpg.Connection, participant_id: str, details: Any) -> None:
+    incomes = [{"effective_from": i.effective_from, "monthly_income": i.monthly_income}
+               for i in details.income_history]
     await conn.execute(
-        "INSERT INTO participants (participant_id, masked_nik, full_name, member_since, programs, monthly_income) "
-        "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (participant_id) DO UPDATE SET masked_nik=EXCLUDED.masked_nik, "
+        "INSERT INTO participants (participant_id, masked_nik, full_name, member_since, programs, monthly_income, "
+        "income_history, deceased_on) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (participant_id) DO UPDATE SET masked_nik=EXCLUDED.masked_nik, "
         "full_name=EXCLUDED.full_name, member_since=EXCLUDED.member_since, programs=EXCLUDED.programs, "
-        "monthly_income=EXCLUDED.monthly_income",
+        "monthly_income=EXCLUDED.monthly_income, income_history=EXCLUDED.income_history, "
+        "deceased_on=EXCLUDED.deceased_on",
         participant_id, details.masked_nik, details.full_name, details.member_since, list(details.programs),
-        details.monthly_income)
+        details.monthly_income, incomes, details.deceased_on)
 
 
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
     await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, precedence, phone, email, "
-        "language) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        [(h.heir_id, participant_id, i, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language)
-         for i, h in enumerate(heirs)])
+        "language, birth_date) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        [(h.heir_id, participant_id, i, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language,
+          h.birth_date) for i, h in enumerate(heirs)])
 
 
 async def update_coverage(conn: asyncpg.Connection, participant_id: str, status: str,
-                          periods: list[dict[str, str]], paid_months: int) -> bool:
+                          periods: list[dict[str, str]], paid_months: int, paid_periods: list[str]) -> bool:
     """False when the participant is not in the read model yet."""
     result = await conn.execute(
-        "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4 WHERE participant_id=$1",
-        participant_id, status, periods, paid_months)
+        "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4, paid_periods=$5 "
+        "WHERE participant_id=$1",
+        participant_id, status, periods, paid_months, paid_periods)
     return result != "UPDATE 0"
 
 
@@ -61,9 +67,32 @@ async def participant_view(conn: asyncpg.Connection, participant_id: str) -> Par
                                 for p in row["protected_periods"]),
         paid_months=row["paid_months"],
         heirs=tuple(HeirView(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"],
-                             precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"])
+                             precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"],
+                             birth_date=date.fromisoformat(h["birth_date"]) if h.get("birth_date") else None)
                     for h in heirs),
+        income_history=tuple((date.fromisoformat(i["effective_from"] + "-01"), i["monthly_income"])
+                             for i in row["income_history"]),
+        paid_periods=tuple(row["paid_periods"]), deceased_on=row["deceased_on"], full_name=row["full_name"],
     )
+
+
+async def heirs_of(conn: asyncpg.Connection, participant_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT heir_id, full_name, relationship, precedence, phone, email, language, birth_date FROM heirs "
+        "WHERE participant_id = $1 ORDER BY position", participant_id)
+    return [dict(r) for r in rows]
+
+
+async def add_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
+    """Heirs named on a claim join the read model after the ones enrollment sent; enrollment's
+    next HeirsChanged (which keeps these heir_ids) replaces the lot."""
+    start = await conn.fetchval("SELECT coalesce(max(position) + 1, 0) FROM heirs WHERE participant_id = $1",
+                                participant_id)
+    await conn.executemany(
+        "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, precedence, phone, email, "
+        "language, birth_date) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        [(h.heir_id, participant_id, start + i, h.full_name, h.relationship, h.precedence, h.phone, h.email,
+          h.language, h.birth_date) for i, h in enumerate(heirs)])
 
 
 async def participant_name(conn: asyncpg.Connection, participant_id: str) -> str | None:
@@ -86,12 +115,13 @@ async def insert_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimF
     await conn.execute(
         "INSERT INTO claims (claim_id, participant_id, claim_type, incident_date, incident_place, cause, "
         "traffic_accident, reporter, documents, incapacity_days, disability_percent, fingerprint, status, filed_by, "
-        "filed_on) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14)",
+        "filed_on, transport_costs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15)",
         claim_id, filing.participant_id, str(filing.claim_type), filing.incident_date, filing.incident_place,
         filing.cause, filing.traffic_accident,
         {"name": filing.reporter.name, "phone": filing.reporter.phone, "organisation": filing.reporter.organisation},
         dict(filing.documents), filing.incapacity_days, filing.disability_percent,
-        c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date), filed_by, filed_on)
+        c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date), filed_by, filed_on,
+        dict(filing.transport_costs))
 
 
 async def standing_claim_for(conn: asyncpg.Connection, fingerprint: str) -> str | None:
@@ -112,9 +142,36 @@ def as_domain_claim(row: dict[str, Any]) -> c.Claim:
         incident_date=row["incident_date"], incident_place=row["incident_place"], cause=row["cause"],
         reporter=c.Reporter(reporter["name"], reporter.get("phone"), reporter.get("organisation")),
         documents=row["documents"], traffic_accident=row["traffic_accident"],
-        incapacity_days=row["incapacity_days"], disability_percent=row["disability_percent"])
+        incapacity_days=row["incapacity_days"], disability_percent=row["disability_percent"],
+        transport_costs=row.get("transport_costs") or {})
+    guardians = {heir_id: c.Guardian(g["name"], g["relationship"])
+                 for heir_id, g in (row.get("guardians") or {}).items()}
     return c.Claim(claim_id=row["claim_id"], filing=filing, filed_on=row["filed_on"],
-                   status=c.ClaimStatus(row["status"]))
+                   status=c.ClaimStatus(row["status"]), guardians=guardians, payment_deadline=row.get("sla_deadline"))
+
+
+async def load_domain_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool = False) -> c.Claim | None:
+    row = await load_claim(conn, claim_id, for_update=for_update)
+    return as_domain_claim(row) if row else None
+
+
+async def set_guardians(conn: asyncpg.Connection, claim_id: str, guardians: dict[str, c.Guardian]) -> None:
+    await conn.execute(
+        "UPDATE claims SET guardians = guardians || $2::jsonb, updated_at=now() WHERE claim_id=$1", claim_id,
+        {heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()})
+
+
+async def set_claim_type(conn: asyncpg.Connection, claim_id: str, claim_type: str, documents_complete_on: date | None,
+                         sla_deadline: date | None) -> int:
+    """The new type, and the payment deadline recomputed for it; returns the reclassification's number."""
+    return await conn.fetchval(
+        "UPDATE claims SET claim_type=$2, documents_complete_on=$3, sla_deadline=$4, reclassified=reclassified+1, "
+        "updated_at=now() WHERE claim_id=$1 RETURNING reclassified",
+        claim_id, claim_type, documents_complete_on, sla_deadline)
+
+
+async def set_supervisor_flag(conn: asyncpg.Connection, claim_id: str, flag: str | None) -> None:
+    await conn.execute("UPDATE claims SET supervisor_flag=$2, updated_at=now() WHERE claim_id=$1", claim_id, flag)
 
 
 async def other_standing_fingerprints(conn: asyncpg.Connection, participant_id: str, claim_id: str) -> set[str]:
@@ -176,22 +233,28 @@ async def steps(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]
 # --- payout ledger -------------------------------------------------------------------------------
 
 
-async def record_ledger(conn: asyncpg.Connection, claim_id: str, rows: list[tuple[str, str, str | None, int, str, str]]
-                        ) -> int:
-    """rows: (component, payee_heir_id, payee_name, amount, kind, note). Returns how many were new.
-    One statement for all of a claim's lines; the primary key still refuses a line recorded before."""
-    if not rows:
+async def record_ledger(conn: asyncpg.Connection, claim_id: str, lines: list[PayoutLine], entry: int = 0) -> int:
+    """Records the lines under `entry` (0: the payout; n: the n-th reclassification); returns how
+    many were new. One statement for all of a claim's lines; the primary key still refuses a line
+    recorded before."""
+    if not lines:
         return 0
-    components, heir_ids, names, amounts, kinds, notes = (list(c) for c in zip(*rows))
     return await conn.fetchval(
-        "WITH recorded AS (INSERT INTO payout_ledger (claim_id, component, payee_heir_id, payee_name, amount, kind, "
-        "note) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[]) "
-        "ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM recorded",
-        claim_id, components, heir_ids, names, amounts, kinds, notes)
+        "WITH recorded AS (INSERT INTO payout_ledger (claim_id, entry, component, payee_heir_id, payee_name, amount, "
+        "kind, note, guardian_name) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], "
+        "$7::text[], $8::text[], $9::text[]) ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM recorded",
+        claim_id, entry, [x.component for x in lines], [x.payee_heir_id or "" for x in lines],
+        [x.payee_name for x in lines], [x.amount for x in lines], [x.kind for x in lines], [x.note for x in lines],
+        [x.guardian_name for x in lines])
 
 
 async def ledger(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT component, payee_heir_id, payee_name, amount, kind, note FROM payout_ledger WHERE claim_id = $1 "
-        "ORDER BY recorded_at, component, payee_heir_id", claim_id)
+        "SELECT component, payee_heir_id, payee_name, guardian_name, amount, kind, note, entry FROM payout_ledger "
+        "WHERE claim_id = $1 ORDER BY entry, recorded_at, component, payee_heir_id", claim_id)
     return [dict(r) for r in rows]
+
+
+async def ledger_lines(conn: asyncpg.Connection, claim_id: str) -> list[PayoutLine]:
+    return [PayoutLine(r["component"], r["amount"], r["kind"], r["payee_heir_id"] or None, r["payee_name"],
+                       r["guardian_name"], r["note"]) for r in await ledger(conn, claim_id)]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from shared.clock import MAKASSAR
+from shared.money import format_rupiah
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -253,7 +254,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "component_funeral": ("Biaya pemakaman", "Funeral costs"),
     "component_death_benefit": ("Santunan kematian", "Death benefit"),
     "component_scholarship": ("Beasiswa", "Scholarship"),
-    "component_stmb": ("STMB", "STMB"),
+    "component_temporary_incapacity": ("Upah selama tidak mampu bekerja (STMB)", "Pay while unable to work (STMB)"),
+    "component_permanent_disability": ("Santunan cacat tetap", "Permanent disability benefit"),
+    "component_transport": ("Biaya transportasi ke rumah sakit", "Transport to hospital"),
+    "component_late_charge": ("Denda keterlambatan bayar (1 % per hari)", "Late-payment charge (1 % a day)"),
+    "component_reclassification_adjustment": ("Selisih setelah jenis klaim diubah",
+                                              "Difference after the claim type was corrected"),
+    "guardian": ("Wali", "Guardian"),
     # officers: review
     "review_title": ("Antrean tinjauan", "Review queue"),
     "review_empty": ("Tidak ada klaim yang menunggu tinjauan.", "No claim waits for review."),
@@ -308,8 +315,7 @@ def rupiah(amount: int | None) -> str:
     """`Rp 42.000.000`: dots group thousands, no decimals (as claims and notifications write it)."""
     if amount is None:
         return "–"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp " + f"{abs(int(amount)):,}".replace(",", ".")
+    return format_rupiah(int(amount))
 
 
 MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),

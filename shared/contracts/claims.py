@@ -2,20 +2,21 @@
 
 `claims.filed.v1` carries ClaimFiled (read by verification); `claims.decisions.v1`
 carries the outcome of verification or of an officer (read by payout recording and
-notifications); `claims.payouts.v1` carries what was recorded and disbursed.
+notifications), and officers' corrections; `claims.payouts.v1` carries what was recorded
+and disbursed. The words on them are shared.contracts.vocabulary's.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from shared.contracts.enrollment import HeirData
+from shared.contracts.vocabulary import (
+    ClaimType, DeathClaimType, DisbursementStatus, PayoutComponentName, PayoutKind, ReasonCode,
+)
 from shared.envelope import EventPayload
-
-ClaimType = Literal["JKK", "JKK_DEATH", "JKM"]
 
 
 class Reporter(BaseModel):
@@ -29,7 +30,7 @@ class Reporter(BaseModel):
 class Reason(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    code: str
+    code: ReasonCode
     message: str
 
 
@@ -44,10 +45,22 @@ class ClaimFiled(EventPayload):
     cause: str
     traffic_accident: bool = False
     reporter: Reporter
-    documents: dict[str, str]  # document kind -> document number
+    # Document kind -> handed in. The numbers (a KTP's is a full NIK, a KK's as sensitive)
+    # stay in claims' own tables (UU 27/2022): a topic carries only which documents are there.
+    documents: dict[str, bool]
     incapacity_days: int | None = None
     disability_percent: int | None = None
+    transport_costs: dict[str, int] = {}  # JKK: rupiah spent on transport to hospital, by land/sea/air
     filed_by: str  # officer subject
+
+    @field_validator("documents", mode="before")
+    @classmethod
+    def _numbers_of_older_events_become_present(cls, value: object) -> object:
+        # Events written before the change carry kind -> number: read as "present", and the
+        # number is dropped on reading.
+        if isinstance(value, dict):
+            return {kind: v if isinstance(v, bool) else v is not None for kind, v in value.items()}
+        return value
 
 
 class ClaimApproved(EventPayload):
@@ -102,7 +115,9 @@ class DeathConfirmed(EventPayload):
 class HeirsNamedOnClaim(EventPayload):
     """A reviewer added the heirs named on the heir statement (surat keterangan ahli waris)
     to a death claim. Enrollment takes them as the participant's heirs, keeping the
-    heir_ids, and announces HeirsChanged as usual."""
+    heir_ids, and announces HeirsChanged as usual. `heirs` is the whole list after the
+    addition (the heirs claims knew, then the new ones), so replacing or merging by
+    heir_id give the same result."""
 
     event_type = "HeirsNamedOnClaim"
 
@@ -115,11 +130,12 @@ class HeirsNamedOnClaim(EventPayload):
 class PayoutComponent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    component: str  # lump_sum, periodic_benefit, funeral, death_benefit, scholarship, …
+    component: PayoutComponentName
     amount: int  # rupiah
-    kind: Literal["cash", "entitlement"]
+    kind: PayoutKind
     payee_heir_id: str | None
     payee_name: str | None
+    guardian_name: str | None = None  # the wali through whom a minor heir's share is paid
 
 
 class PayoutRecorded(EventPayload):
@@ -137,6 +153,44 @@ class DisbursementChanged(EventPayload):
 
     claim_id: str
     participant_id: str
-    status: Literal["scheduled", "paid", "failed"]
+    status: DisbursementStatus
     reference: str | None = None
     changed_by: str
+
+
+class ClaimReclassified(EventPayload):
+    """A supervisor corrected a death claim's type (JKM <-> JKK_DEATH), with a reason.
+
+    After payout, `components` are the differences paid as new ledger lines (nothing is
+    paid twice). When the new type pays less, nothing negative is recorded: `overpaid` is
+    what was paid beyond the new type's total, left to a supervisor to settle, and the
+    claim is flagged for it."""
+
+    event_type = "ClaimReclassified"
+
+    claim_id: str
+    participant_id: str
+    from_type: DeathClaimType
+    claim_type: DeathClaimType
+    reason: str
+    reclassified_by: str
+    after_payout: bool
+    components: list[PayoutComponent] = []
+    total_cash: int = 0  # cash of `components`
+    overpaid: int = 0
+
+
+class LateChargeRecorded(EventPayload):
+    """The money was paid after the payment deadline: 1 % of the benefit per day late is owed
+    to the payees (PP 44/2015 art. 37(3), 40(4)), recorded as `late_charge` lines."""
+
+    event_type = "LateChargeRecorded"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    payment_deadline: date
+    paid_on: date
+    days_late: int
+    components: list[PayoutComponent]
+    total_cash: int

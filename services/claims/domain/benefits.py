@@ -11,10 +11,9 @@ answers "how much, if the claim is paid".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 from services.claims.domain.claim import ClaimFiling, ClaimType
 from services.claims.domain.dates import add_months
@@ -23,8 +22,9 @@ from services.claims.domain.scholarship import (
     JKM_MIN_PAID_MONTHS, MAX_CHILDREN, PER_CHILD_CEILING, scholarship_children,
 )
 from services.reported_rules import reported
+from shared.contracts.vocabulary import PayoutComponentName, PayoutKind
 
-BenefitKind = Literal["cash", "entitlement"]
+BenefitKind = PayoutKind
 
 # JKM, PP 44/2015 art. 34(1) as amended by PP 82/2019.
 JKM_LUMP_SUM = 20_000_000  # santunan sekaligus
@@ -40,7 +40,7 @@ TOTAL_DISABILITY_PERCENT = 70  # total permanent disability: 70 % x 80 = 56 x in
 
 @dataclass(frozen=True)
 class BenefitComponent:
-    component: str  # lump_sum, periodic_benefit, funeral, death_benefit, scholarship, ...
+    component: PayoutComponentName
     amount: int  # rupiah; for an entitlement, the most it can come to
     kind: BenefitKind
     note: str
@@ -65,15 +65,34 @@ def compute_benefits(
     filing: ClaimFiling | None,
 ) -> list[BenefitComponent]:
     """Cash components first, in payment order, then entitlements. `filing` carries the
-    JKK accident's incapacity days and disability percentage; death claims ignore it."""
+    JKK accident's incapacity days, disability percentage and transport costs.
+
+    Facts as they were on the incident date: the income in effect in the month of the
+    accident, the months paid up to the death, the children's ages on that day."""
     claim_type = ClaimType(claim_type)
     if claim_type is ClaimType.JKM:
         return _jkm(participant, incident_date)
+    transport = transport_component(filing.transport_costs) if filing is not None else []
     if claim_type is ClaimType.JKK_DEATH:
-        return _jkk_death(participant)
+        return _jkk_death(participant, incident_date, transport)
     if filing is None:
         raise ValueError("a JKK accident's benefits need its filing (incapacity days, disability)")
-    return _jkk_accident(participant, filing)
+    return _jkk_accident(participant, filing, transport)
+
+
+def transport_pay(costs: Mapping[str, int]) -> int:
+    """Transport to hospital: each mode's cost up to its cap, added together when several
+    modes were used (caps [reported], services/reported_rules.py)."""
+    return sum(min(amount, reported(f"jkk_transport_{mode}_cap_rupiah")) for mode, amount in costs.items())
+
+
+def transport_component(costs: Mapping[str, int]) -> list[BenefitComponent]:
+    amount = transport_pay(costs)
+    if amount <= 0:
+        return []
+    spent = ", ".join(f"{mode} {cost}" for mode, cost in sorted(costs.items()))
+    return [BenefitComponent("transport", amount, "cash",
+                             f"transport to hospital ({spent}), each mode up to its cap")]
 
 
 def _jkm(participant: ParticipantView, death_date: date) -> list[BenefitComponent]:
@@ -94,31 +113,37 @@ def _jkm(participant: ParticipantView, death_date: date) -> list[BenefitComponen
                          "santunan berkala, 24 months' worth paid at once, PP 82/2019"),
         BenefitComponent("funeral", FUNERAL, "cash", "biaya pemakaman, PP 82/2019"),
     ]
-    if participant.paid_months >= JKM_MIN_PAID_MONTHS:
-        components += _scholarships(participant, f"JKM with {participant.paid_months} paid months (>= 36)")
+    # Months paid up to the death only: months paid after it, or ahead past it, do not count.
+    paid = participant.paid_months_through(death_date)
+    if paid >= JKM_MIN_PAID_MONTHS:
+        components += _scholarships(participant, death_date, f"JKM with {paid} paid months up to the death (>= 36)")
     return components
 
 
-def _jkk_death(participant: ParticipantView) -> list[BenefitComponent]:
+def _jkk_death(participant: ParticipantView, accident_date: date,
+               transport: list[BenefitComponent]) -> list[BenefitComponent]:
     multiple = reported("jkk_death_income_multiple")
+    income = participant.income_in_month_of(accident_date)
     # No short-membership limit on a work death: JKK pays from the first protected day.
     return [
-        BenefitComponent("death_benefit", multiple * participant.monthly_income, "cash",
+        BenefitComponent("death_benefit", multiple * income, "cash",
                          f"santunan kematian {multiple} x declared monthly income "
-                         f"{participant.monthly_income} (60 % x 80 x income)"),
+                         f"{income} in the month of the accident (60 % x 80 x income)"),
         BenefitComponent("funeral", FUNERAL, "cash", "biaya pemakaman, PP 82/2019"),
         BenefitComponent("periodic_benefit", PERIODIC_BENEFIT, "cash",
                          "santunan berkala, 24 months' worth paid at once, PP 82/2019"),
-        *_scholarships(participant, "death from a work accident, no minimum contribution period"),
+        *transport,
+        *_scholarships(participant, accident_date, "death from a work accident, no minimum contribution period"),
     ]
 
 
-def _jkk_accident(participant: ParticipantView, filing: ClaimFiling) -> list[BenefitComponent]:
+def _jkk_accident(participant: ParticipantView, filing: ClaimFiling,
+                  transport: list[BenefitComponent]) -> list[BenefitComponent]:
     """Cash parts only. Medical care at partner facilities has no ceiling and is paid to
     the facility, never to the family, so it is no component of the payout at all (it
     would make the cash total and the NPWP threshold wrong)."""
-    income = participant.monthly_income
-    components: list[BenefitComponent] = []
+    income = participant.income_in_month_of(filing.incident_date)
+    components: list[BenefitComponent] = list(transport)
     days = filing.incapacity_days or 0
     if days > 0:
         components.append(BenefitComponent(
@@ -131,7 +156,8 @@ def _jkk_accident(participant: ParticipantView, filing: ClaimFiling) -> list[Ben
         amount, note = permanent_disability_pay(income, percent)
         components.append(BenefitComponent("permanent_disability", amount, "cash", note))
     if percent == 100:
-        components += _scholarships(participant, "total permanent disability from a work accident")
+        components += _scholarships(participant, filing.incident_date,
+                                    "total permanent disability from a work accident")
     return components
 
 
@@ -170,11 +196,12 @@ def permanent_disability_pay(monthly_income: int, disability_percent: int) -> tu
     return partial, f"partial disability {disability_percent} % x 80 x income {monthly_income}"
 
 
-def _scholarships(participant: ParticipantView, why: str) -> list[BenefitComponent]:
+def _scholarships(participant: ParticipantView, incident_date: date, why: str) -> list[BenefitComponent]:
     """One entitlement per child (at most 2), each at the per-child ceiling: each child's
-    right ends on its own (age 23, marriage, work), so it is kept per child."""
+    right ends on its own (age 23, marriage, work), so it is kept per child. A child
+    already 23 on the day of the incident has no right to start with."""
     children = participant.children
-    chosen = scholarship_children(children)
+    chosen = scholarship_children(children, incident_date)
     extra = (f"; {len(children)} children recorded, the scholarship is for at most {MAX_CHILDREN}"
              if len(children) > MAX_CHILDREN else "")
     return [

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from services.claims.domain.documents import DOCUMENT_KINDS, FAMILY_CARD, KTP_KINDS, NPWP
+from shared.contracts.vocabulary import TRANSPORT_MODES
 from shared.errors import FieldError, RuleViolation
 
 if TYPE_CHECKING:
@@ -69,6 +70,16 @@ class ClaimFiling:
     traffic_accident: bool = False
     incapacity_days: int | None = None  # JKK: days unable to work (STMB)
     disability_percent: int | None = None  # JKK: permanent disability, 100 = total
+    # JKK and JKK_DEATH: what the transport to hospital cost, rupiah by mode (land, sea, air).
+    transport_costs: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """The wali through whom a minor heir's share is paid (named on the claim by a reviewer)."""
+
+    name: str
+    relationship: str  # to the child, as the reviewer wrote it ("ibu", "paman", "kakek")
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class Claim:
     filed_on: date
     status: ClaimStatus = ClaimStatus.FILED
     decision: Decision | None = None
+    guardians: Mapping[str, Guardian] = field(default_factory=dict)  # heir_id -> wali
+    payment_deadline: date | None = None  # set once the documents are complete (sla.deadline)
 
     @property
     def fingerprint(self) -> str:
@@ -158,6 +171,7 @@ def validate_filing(filing: ClaimFiling, today: date, participant_known: bool) -
     errors.extend(_reporter_errors(filing.reporter))
     errors.extend(_document_errors(filing.documents))
     errors.extend(_accident_errors(filing, claim_type))
+    errors.extend(_transport_errors(filing.transport_costs, claim_type))
 
     if errors:
         raise RuleViolation(errors)
@@ -243,4 +257,25 @@ def _accident_errors(filing: ClaimFiling, claim_type: ClaimType | None) -> list[
             errors.append(FieldError((name,), "disability_percent_out_of_range",
                                      "disability_percent_out_of_range: disability is 0 to 100 percent "
                                      "(100 = total permanent disability)"))
+    return errors
+
+
+def _transport_errors(costs: object, claim_type: ClaimType | None) -> list[FieldError]:
+    if not costs:
+        return []
+    if not isinstance(costs, Mapping):
+        return [FieldError(("transport_costs",), "transport_costs_format",
+                           "transport_costs_format: transport_costs maps land, sea or air to rupiah")]
+    if claim_type is ClaimType.JKM:
+        return [FieldError(("transport_costs",), "not_for_claim_type",
+                           "not_for_claim_type: transport to hospital is a JKK benefit (JKK or JKK_DEATH)")]
+    errors: list[FieldError] = []
+    for mode, amount in costs.items():
+        loc = ("transport_costs", mode)
+        if mode not in TRANSPORT_MODES:
+            errors.append(FieldError(loc, "transport_mode_unknown",
+                                     f"transport_mode_unknown: modes are {', '.join(TRANSPORT_MODES)}"))
+        elif isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            errors.append(FieldError(loc, "transport_cost_invalid",
+                                     "transport_cost_invalid: give what it cost in whole rupiah, 0 or more"))
     return errors

@@ -25,6 +25,7 @@ class ReasonCode(StrEnum):
     DEATH_SOON_AFTER_ENROLMENT = "DEATH_SOON_AFTER_ENROLMENT"
     PARTICIPANT_NOT_IN_READ_MODEL = "PARTICIPANT_NOT_IN_READ_MODEL"
     NO_HEIR = "NO_HEIR"
+    GUARDIAN_MISSING = "GUARDIAN_MISSING"
 
 
 Effect = Literal["reject", "review"]
@@ -47,6 +48,8 @@ REASON_EFFECT: dict[ReasonCode, Effect] = {
     ReasonCode.DEATH_SOON_AFTER_ENROLMENT: "review",
     ReasonCode.PARTICIPANT_NOT_IN_READ_MODEL: "review",
     ReasonCode.NO_HEIR: "review",
+    # A minor's share is paid through a wali the reviewer names on the claim.
+    ReasonCode.GUARDIAN_MISSING: "review",
 }
 
 

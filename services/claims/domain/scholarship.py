@@ -17,10 +17,12 @@ Who qualifies:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from services.claims.domain.participant import HeirView
+from services.claims.domain.participant import HeirView, age_on
 
 MAX_CHILDREN = 2
+AGE_LIMIT = 23  # the scholarship ends when the child turns 23 [reported: product brief, PP 82/2019]
 JKM_MIN_PAID_MONTHS = 36
 
 # (level, rupiah per child per year, at most this many years)
@@ -38,11 +40,15 @@ PER_CHILD_CEILING = sum(per_year * years for _, per_year, years in LEVELS)
 CEILING = PER_CHILD_CEILING * MAX_CHILDREN
 
 
-def scholarship_children(children: Sequence[HeirView]) -> list[HeirView]:
-    """The children recorded for the scholarship: the first two in enrollment's order.
+def scholarship_children(children: Sequence[HeirView], incident_date: date) -> list[HeirView]:
+    """The children recorded for the scholarship: the first two in enrollment's order
+    who are under 23 on the day of the incident (a child whose birth date is not
+    recorded is kept; the yearly claim checks the age then).
 
-    The regulation caps the number at two but does not say which two. The read model
-    has no birth dates, so age and schooling are checked at each yearly claim; an
-    officer may swap a child who no longer qualifies for a younger one then.
+    The regulation caps the number at two but does not say which two. Schooling,
+    marriage and work are checked at each yearly claim; an officer may swap a child
+    who no longer qualifies for a younger one then.
     """
-    return list(children[:MAX_CHILDREN])
+    eligible = [child for child in children
+                if child.birth_date is None or age_on(child.birth_date, incident_date) < AGE_LIMIT]
+    return eligible[:MAX_CHILDREN]

@@ -19,9 +19,10 @@ from services.claims.domain.benefits import cash_total, compute_benefits, is_sho
 from services.claims.domain.claim import DEATH_TYPES, Claim, ClaimFiling, ClaimStatus, ClaimType
 from services.claims.domain.dates import add_months
 from services.claims.domain.documents import NPWP, NPWP_THRESHOLD_RUPIAH, POLICE_REPORT, missing_documents
-from services.claims.domain.money import format_rupiah
+from shared.money import format_rupiah
 from services.claims.domain.participant import ParticipantView
 from services.claims.domain.payees import payee_heirs
+from services.claims.domain.payout import minors_without_guardian
 from services.claims.domain.reasons import Reason, ReasonCode, outcome_of
 from services.reported_rules import reported
 
@@ -81,6 +82,7 @@ def verify_claim(
         *document_reasons(missing, payout),
         *death_soon_after_enrolment(claim_type, filing.incident_date, participant),
         *no_heir(claim_type, participant),
+        *guardian_missing(claim, participant, today),
     ]
     return Verification(outcome_of(reasons), reasons, missing, None if missing else today)
 
@@ -183,9 +185,20 @@ def no_heir(claim_type: ClaimType, participant: ParticipantView) -> list[Reason]
         return []
     return [Reason(
         ReasonCode.NO_HEIR,
-        "no heir is recorded: only the funeral cost is paid, to whoever handled the burial, and the "
-        "other benefits go to the Dana Jaminan Sosial (PP 44/2015 art. 37(5), 40(2)); record an heir or "
-        "the burial's organiser",
+        "no heir is recorded: add the heirs named on the heir statement to the claim (a phone or email is "
+        "not needed); without any heir only the funeral cost is paid, to whoever handled the burial, and the "
+        "other benefits go to the Dana Jaminan Sosial (PP 44/2015 art. 37(5), 40(2))",
+    )]
+
+
+def guardian_missing(claim: Claim, participant: ParticipantView, today: date) -> list[Reason]:
+    minors = minors_without_guardian(claim, participant, today)
+    if not minors:
+        return []
+    names = ", ".join(heir.full_name for heir in minors)
+    return [Reason(
+        ReasonCode.GUARDIAN_MISSING,
+        f"{names}: under 18, paid through a guardian (wali); name the wali on the claim, then approve",
     )]
 
 

@@ -16,6 +16,7 @@ from services.enrollment.domain.period import Period
 from services.enrollment.domain.places import SEGMENTS
 from services.reported_rules import reported
 from shared.errors import Conflict, FieldError, RuleViolation
+from shared.money import format_rupiah
 
 PROGRAMS: tuple[str, ...] = ("JKK", "JKM", "JHT")
 # JKK and JKM are the BPU package (PP 44/2015); JHT is optional for BPU.
@@ -239,11 +240,6 @@ def check_payment(
         raise RuleViolation(errors)
     assert due is not None
     return due
-
-
-def format_rupiah(amount: int) -> str:
-    """Rp 42.000.000: the way Indonesian readers write rupiah (dot thousands)."""
-    return "Rp " + f"{amount:,}".replace(",", ".")
 
 
 def _discount_window(segment: str, period: Period) -> DiscountWindow | None:

@@ -1,17 +1,17 @@
-"""Rupiah as a family reads it: `Rp 42.000.000`.
+"""Rupiah as a family reads it: `Rp 42.000.000` (shared.money writes it for every service).
 
-Indonesian writing groups thousands with a dot and uses no decimals for rupiah.
+A family's message never shows money owed, so a negative amount is refused here
+before it reaches the shared formatter.
 """
 
 from __future__ import annotations
 
+from shared.money import format_rupiah as _format_rupiah
+
 
 def format_rupiah(amount: int) -> str:
-    """`format_rupiah(42_000_000) == "Rp 42.000.000"`. Money is whole rupiah, so a float
-    (or a bool, which is an int in Python) is refused, and so is a negative amount: no
-    message to a family ever shows money owed."""
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise TypeError(f"amount must be whole rupiah (int), got {type(amount).__name__}")
-    if amount < 0:
+    """`format_rupiah(42_000_000) == "Rp 42.000.000"`. Whole rupiah only (shared.money
+    refuses floats and bools), and never negative."""
+    if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0:
         raise ValueError(f"amount must not be negative, got {amount}")
-    return "Rp " + f"{amount:,}".replace(",", ".")
+    return _format_rupiah(amount)

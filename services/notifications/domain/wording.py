@@ -83,6 +83,10 @@ REASON_SENTENCES: dict[str, Words] = {
         "id": "Belum ada ahli waris yang tercatat untuk {name}.",
         "en": "No heir has been recorded for {name}.",
     },
+    "GUARDIAN_MISSING": {
+        "id": "Ahli waris yang belum berumur 18 tahun menerima uang melalui wali, dan wali belum dicatat.",
+        "en": "An heir under 18 is paid through a guardian (wali), and no guardian has been recorded yet.",
+    },
 }
 REASON_FALLBACK: Words = {
     "id": "Ada alasan lain (kode {code}); petugas klaim dapat menjelaskannya.",
@@ -140,6 +144,15 @@ COMPONENT_WORDS: dict[str, Words] = {  # services/claims/domain/benefits.py
         "en": "Pay while unable to work (STMB)",
     },
     "permanent_disability": {"id": "Santunan cacat tetap", "en": "Permanent disability benefit"},
+    "transport": {"id": "Biaya transportasi ke rumah sakit", "en": "Transport to hospital"},
+    "late_charge": {
+        "id": "Denda karena pembayaran terlambat (1 persen per hari)",
+        "en": "Charge for late payment (1 percent a day)",
+    },
+    "reclassification_adjustment": {
+        "id": "Kekurangan bayar setelah jenis klaim diperbaiki",
+        "en": "Amount still owed after the claim type was corrected",
+    },
 }
 
 # --- documents (for DOCUMENTS_INCOMPLETE) ---------------------------------------------
