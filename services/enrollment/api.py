@@ -25,9 +25,11 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 class HeirIn(BaseModel):
     full_name: str
     relationship: str
+    # A contact is optional: the heir statement and the family card (KK) prove the tie.
     phone: str | None = None
     email: str | None = None
     language: str = "id"
+    birth_date: date | None = Field(None, description="optional; not in the future, not before 1900")
 
 
 class ParticipantIn(BaseModel):
@@ -71,7 +73,7 @@ async def participant_view(conn, participant_id: str, on: date) -> dict[str, Any
         "programs": participant["programs"],
         "member_since": participant["member_since"],
         "heirs": [{k: h[k] for k in ("heir_id", "full_name", "relationship", "precedence", "phone", "email",
-                                     "language")} for h in participant["heirs"]],
+                                     "language", "birth_date")} for h in participant["heirs"]],
         "coverage": coverage.model_dump(mode="json", exclude={"participant_id"}),
     }
 
@@ -117,7 +119,7 @@ async def replace_heirs(participant_id: str, heirs: list[HeirIn], actor: Writer,
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                await handlers.replace_heirs(conn, participant_id, [h.model_dump() for h in heirs], actor)
+                await handlers.replace_heirs(conn, participant_id, [h.model_dump() for h in heirs], actor, today())
         except ParticipantNotFound as exc:
             raise _not_found(exc) from None
         return await participant_view(conn, participant_id, today())

@@ -56,7 +56,8 @@ def details_of(participant: dict[str, Any]) -> ParticipantDetails:
 
 def heirs_of(heirs: list[dict[str, Any]]) -> list[HeirData]:
     return [HeirData(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"],
-                     precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"])
+                     precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"],
+                     birth_date=h.get("birth_date"))
             for h in heirs]
 
 
@@ -108,10 +109,10 @@ async def change_details(conn: asyncpg.Connection, participant_id: str, patch: d
 
 
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, raw_heirs: list[dict[str, Any]],
-                        actor: Actor) -> list[dict[str, Any]]:
+                        actor: Actor, today: date) -> list[dict[str, Any]]:
     await _must_exist(conn, participant_id, for_update=True)
     try:
-        heirs = validate_heirs(raw_heirs)
+        heirs = validate_heirs(raw_heirs, today)
     except RuleViolation as violation:
         raise RuleViolation([FieldError(e.loc[1:] if e.loc[:1] == ("heirs",) else e.loc, e.rule, e.msg)
                              for e in violation.errors]) from None

@@ -52,8 +52,8 @@ YIELD_EVERY_ROWS = 10
 # Columns of the city's list; heirs are optional, up to two per row.
 COLUMNS = ("nik", "full_name", "birth_date", "sex", "phone", "address", "kecamatan", "segment", "monthly_income",
            "programs", "member_since",
-           "heir1_name", "heir1_relationship", "heir1_phone", "heir1_email", "heir1_language",
-           "heir2_name", "heir2_relationship", "heir2_phone", "heir2_email", "heir2_language")
+           "heir1_name", "heir1_relationship", "heir1_phone", "heir1_email", "heir1_language", "heir1_birth_date",
+           "heir2_name", "heir2_relationship", "heir2_phone", "heir2_email", "heir2_language", "heir2_birth_date")
 
 Row = tuple[int, dict[str, str]]  # (row number in the file, fields by column)
 
@@ -88,7 +88,7 @@ def row_to_registration_data(row: dict[str, str]) -> dict[str, Any]:
     heirs = []
     for n in (1, 2):
         name = data.pop(f"heir{n}_name", "")
-        fields = {f: data.pop(f"heir{n}_{f}", "") for f in ("relationship", "phone", "email", "language")}
+        fields = {f: data.pop(f"heir{n}_{f}", "") for f in ("relationship", "phone", "email", "language", "birth_date")}
         if name:
             heirs.append({"full_name": name, **{k: v for k, v in fields.items() if v}})
     data["heirs"] = heirs

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from services.enrollment.domain import Heir, Payment, Period, Registration
+from services.enrollment.domain.income import IncomeChange
 
 
 async def participant_id_for_nik(conn: asyncpg.Connection, nik: str) -> str | None:
@@ -31,7 +32,7 @@ def participant_row(participant_id: str, reg: Registration, address: str, source
 
 
 HEIR_COLUMNS = ("heir_id", "participant_id", "position", "full_name", "relationship", "precedence", "phone", "email",
-                "language")
+                "language", "birth_date")
 
 
 # COPY writes any number of rows in one statement: the bulk import writes a chunk of
@@ -47,8 +48,8 @@ async def insert_heirs(conn: asyncpg.Connection, rows: list[tuple]) -> None:
     if rows:
         await conn.copy_records_to_table(
             "heirs", columns=HEIR_COLUMNS,
-            records=[(hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language)
-                     for hid, pid, pos, h in rows])
+            records=[(hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language,
+                      h.birth_date) for hid, pid, pos, h in rows])
 
 
 async def delete_heirs(conn: asyncpg.Connection, participant_id: str) -> None:
@@ -63,6 +64,7 @@ async def load_participant(conn: asyncpg.Connection, participant_id: str, *, for
         return None
     participant = dict(row)
     participant["heirs"] = await load_heirs(conn, participant_id)
+    participant["income_history"] = await income_history(conn, participant_id)
     return participant
 
 
@@ -79,6 +81,43 @@ async def update_participant(conn: asyncpg.Connection, participant_id: str, reg:
         list(reg.programs),
     )
 
+
+# --- declared income, dated -------------------------------------------------------------------
+
+async def income_history(conn: asyncpg.Connection, participant_id: str) -> list[IncomeChange]:
+    rows = await conn.fetch("SELECT effective_from, monthly_income FROM income_history WHERE participant_id = $1 "
+                            "ORDER BY effective_from", participant_id)
+    return [IncomeChange(Period.parse(r["effective_from"]), r["monthly_income"]) for r in rows]
+
+
+async def insert_income_changes(conn: asyncpg.Connection, rows: list[tuple[str, IncomeChange, str]]) -> None:
+    """rows: (participant_id, change, recorded_by). A second change for the same month replaces the first."""
+    if rows:
+        await conn.executemany(
+            "INSERT INTO income_history (participant_id, effective_from, monthly_income, recorded_by) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (participant_id, effective_from) DO UPDATE SET "
+            "monthly_income = EXCLUDED.monthly_income, recorded_by = EXCLUDED.recorded_by, recorded_at = now()",
+            [(pid, str(c.effective_from), c.monthly_income, by) for pid, c, by in rows])
+
+
+async def set_monthly_income(conn: asyncpg.Connection, participant_id: str, monthly_income: int) -> None:
+    await conn.execute("UPDATE participants SET monthly_income = $2, updated_at = now() WHERE participant_id = $1",
+                       participant_id, monthly_income)
+
+
+# --- deaths ---------------------------------------------------------------------------------------
+
+async def record_death(conn: asyncpg.Connection, participant_id: str, deceased_on: date, claim_id: str) -> None:
+    await conn.execute("UPDATE participants SET deceased_on = $2, death_claim_id = $3, updated_at = now() "
+                       "WHERE participant_id = $1", participant_id, deceased_on, claim_id)
+
+
+async def heir_owners(conn: asyncpg.Connection, heir_ids: list[str]) -> dict[str, str]:
+    rows = await conn.fetch("SELECT heir_id, participant_id FROM heirs WHERE heir_id = ANY($1::text[])", heir_ids)
+    return {r["heir_id"]: r["participant_id"] for r in rows}
+
+
+# --- contributions --------------------------------------------------------------------------------
 
 async def paid_periods(conn: asyncpg.Connection, participant_id: str) -> dict[Period, str]:
     rows = await conn.fetch("SELECT period, contribution_id FROM contributions WHERE participant_id = $1",
@@ -215,4 +254,5 @@ async def search_participants(conn: asyncpg.Connection, query: str, limit: int =
 
 def heir_view(heir_id: str, heir: Heir) -> dict[str, Any]:
     return {"heir_id": heir_id, "full_name": heir.full_name, "relationship": heir.relationship,
-            "precedence": heir.precedence, "phone": heir.phone, "email": heir.email, "language": heir.language}
+            "precedence": heir.precedence, "phone": heir.phone, "email": heir.email, "language": heir.language,
+            "birth_date": heir.birth_date}

@@ -43,7 +43,7 @@ async def test_register_answers_201_with_masked_nik_and_announces_enrolment(enro
     assert answer.status_code == 201, answer.text
     body = answer.json()
     participant_id = body["participant_id"]
-    assert body["nik_masked"] == form["nik"][:6] + "********" + form["nik"][-2:]
+    assert body["nik_masked"] == form["nik"][:4] + "*" * 12
     assert form["nik"] not in answer.text
     assert body["phone"] == "+6281242001234"
     assert body["coverage"]["status"] == "not_started"
@@ -153,9 +153,10 @@ async def test_details_and_heirs_changes_are_validated_announced_and_audited(enr
     assert heirs.status_code == 200
     assert heirs.json()["heirs"][0]["precedence"] == 2
     bad_heirs = await enrollment.put(f"/v1/participants/{participant_id}/heirs",
-                                     json=[{"full_name": "No Contact", "relationship": "child"}])
+                                     json=[{"full_name": "Not Born Yet", "relationship": "child",
+                                            "birth_date": "2999-01-01"}])
     assert bad_heirs.status_code == 422
-    assert bad_heirs.json()["detail"][0]["loc"] == ["body", 0]
+    assert bad_heirs.json()["detail"][0]["loc"] == ["body", 0, "birth_date"]
     events = await events_about(kafka_bootstrap, participant_id, 4)
     assert [e.type for e in events][2:] == ["ParticipantDetailsChanged", "HeirsChanged"]
     pool = enrollment.app.state.runtime.pool
