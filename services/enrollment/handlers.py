@@ -290,7 +290,7 @@ async def on_death_confirmed(conn: asyncpg.Connection, env: Envelope, event: Dea
     await repo.record_death(conn, event.participant_id, event.date_of_death, event.claim_id)
     updated = await repo.load_participant(conn, event.participant_id)
     await emit(conn, ParticipantDetailsChanged(participant_id=event.participant_id, details=details_of(updated)),
-               event.participant_id, causation_id=env.event_id)
+               event.participant_id, causation_id=str(env.event_id))
     await refresh_coverage(conn, event.participant_id, event.date_of_death)
     await record_audit(conn, actor=f"claims:{event.claim_id}", role="system", action="participant.deceased",
                        subject_id=event.participant_id,
@@ -325,7 +325,7 @@ async def on_heirs_named_on_claim(conn: asyncpg.Connection, env: Envelope, event
                                    for i, (h, heir) in enumerate(zip(named, heirs))])
     stored = await repo.load_heirs(conn, event.participant_id)
     await emit(conn, HeirsChanged(participant_id=event.participant_id, heirs=heirs_of(stored)), event.participant_id,
-               causation_id=env.event_id)
+               causation_id=str(env.event_id))
     await record_audit(conn, actor=event.named_by, role="system", action="participant.heirs_named_on_claim",
                        subject_id=event.participant_id,
                        details={"claim_id": event.claim_id, "heir_ids": [h.heir_id for h in named]})
