@@ -173,8 +173,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # officers: filing
     "file_title": ("Ajukan klaim", "File a claim"),
     "participant": ("Peserta", "Participant"),
-    "participant_search_help": ("Cari nama atau NIK tersamar (mis. 737103********01)",
-                                "Search a name or a masked NIK (e.g. 737103********01)"),
+    "participant_search_help": ("Cari nama atau NIK tersamar (mis. 7371************)",
+                                "Search a name or a masked NIK (e.g. 7371************)"),
     "choose": ("Pilih", "Choose"),
     "no_participant_found": ("Tidak ada peserta yang cocok.", "No participant matches."),
     "coverage": ("Kepesertaan", "Coverage"),

@@ -25,9 +25,11 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 class HeirIn(BaseModel):
     full_name: str
     relationship: str
+    # A contact is optional: the heir statement and the family card (KK) prove the tie.
     phone: str | None = None
     email: str | None = None
     language: str = "id"
+    birth_date: date | None = Field(None, description="optional; not in the future, not before 1900")
 
 
 class ParticipantIn(BaseModel):
@@ -70,8 +72,12 @@ async def participant_view(conn, participant_id: str, on: date) -> dict[str, Any
         "monthly_income": participant["monthly_income"],
         "programs": participant["programs"],
         "member_since": participant["member_since"],
+        # Every declared income with the month it took effect, oldest first.
+        "income_history": [{"effective_from": str(c.effective_from), "monthly_income": c.monthly_income}
+                           for c in participant["income_history"]],
+        "deceased_on": participant["deceased_on"],
         "heirs": [{k: h[k] for k in ("heir_id", "full_name", "relationship", "precedence", "phone", "email",
-                                     "language")} for h in participant["heirs"]],
+                                     "language", "birth_date")} for h in participant["heirs"]],
         "coverage": coverage.model_dump(mode="json", exclude={"participant_id"}),
     }
 
@@ -117,7 +123,7 @@ async def replace_heirs(participant_id: str, heirs: list[HeirIn], actor: Writer,
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                await handlers.replace_heirs(conn, participant_id, [h.model_dump() for h in heirs], actor)
+                await handlers.replace_heirs(conn, participant_id, [h.model_dump() for h in heirs], actor, today())
         except ParticipantNotFound as exc:
             raise _not_found(exc) from None
         return await participant_view(conn, participant_id, today())
@@ -128,21 +134,23 @@ async def record_contribution(participant_id: str, body: ContributionIn, actor: 
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                contribution_id = await handlers.record_contribution(conn, participant_id, body.model_dump(), actor,
-                                                                     today())
+                recorded = await handlers.record_contribution(conn, participant_id, body.model_dump(), actor, today())
         except ParticipantNotFound as exc:
             raise _not_found(exc) from None
         coverage = await handlers.current_coverage(conn, participant_id, today())
-    return {"participant_id": participant_id, "contribution_id": contribution_id, **body.model_dump(mode="json"),
-            "paid_at": (body.paid_at or today()).isoformat(),
-            "coverage": coverage.model_dump(mode="json", exclude={"participant_id"})}
+    return {"participant_id": participant_id, "contribution_id": recorded["contribution_id"],
+            **body.model_dump(mode="json"), "paid_at": (body.paid_at or today()).isoformat(),
+            "month": recorded["month"], "coverage": coverage.model_dump(mode="json", exclude={"participant_id"})}
 
 
 @router.get("/participants/{participant_id}/contributions")
 async def list_contributions(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         await participant_view(conn, participant_id, today())
-        return {"participant_id": participant_id, "contributions": await repo.list_contributions(conn, participant_id)}
+        months = await handlers.month_balances_of(conn, participant_id)
+        return {"participant_id": participant_id, "contributions": await repo.list_contributions(conn, participant_id),
+                # Per month: what was due, paid, carried in and out as credit, and whether it is complete.
+                "months": [handlers.month_view(m) for m in months]}
 
 
 @router.get("/participants/{participant_id}/coverage")
@@ -203,5 +211,6 @@ async def campaign(actor: Reader, rt: Rt, year: int | None = None) -> dict[str, 
         "progress": round(newly / target, 4) if target else None,
         "active": sum(r["active"] for r in rows), "grace": sum(r["grace"] for r in rows),
         "lapsed": sum(r["lapsed"] for r in rows), "not_started": sum(r["not_started"] for r in rows),
+        "deceased": sum(r["deceased"] for r in rows),
         "by_kecamatan_segment": rows,
     }

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from services.enrollment import handlers
 from services.enrollment.api import router
 from services.enrollment.handlers import sweep_coverage
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
+from shared.consuming import Consumer
 from shared.logs import get_logger
 from shared.service import Runtime, ServiceSpec
+from shared.topics import CLAIM_DECISIONS
 
 log = get_logger("enrollment")
 
@@ -28,6 +31,14 @@ async def coverage_sweeper(runtime: Runtime) -> None:
         await asyncio.sleep(every)
 
 
+def consumers(_settings: EnrollmentSettings) -> list[Consumer]:
+    # What enrollment learns from claims, each its own group so either can be run or replayed alone.
+    return [
+        Consumer("enrollment.deaths", CLAIM_DECISIONS, {"DeathConfirmed": handlers.on_death_confirmed}),
+        Consumer("enrollment.claim_heirs", CLAIM_DECISIONS, {"HeirsNamedOnClaim": handlers.on_heirs_named_on_claim}),
+    ]
+
+
 def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
     settings = settings or EnrollmentSettings()
     return ServiceSpec(
@@ -35,5 +46,6 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
+        consumers=consumers,
         background=[coverage_sweeper],
     )

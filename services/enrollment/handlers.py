@@ -9,29 +9,36 @@ from typing import Any
 import asyncpg
 
 from services.enrollment import repository as repo
-from services.enrollment.domain import Payment, Period, check_payment, coverage_on, register_participant
+from services.enrollment.domain import Period, Registration, check_payment, coverage_on, register_participant
 from services.enrollment.domain import validate_heirs
-from services.enrollment.domain.coverage import Coverage
+from services.enrollment.domain.balances import MonthBalance, complete_payments, month_balances
+from services.enrollment.domain.contributions import contribution_due
+from services.enrollment.domain.coverage import Coverage, coverage_at_death
+from services.enrollment.domain.income import IncomeChange, change_income, income_in
 from shared.auth import Actor
+from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
 from shared.contracts.enrollment import (
     ContributionRecorded,
     CoverageChanged,
     HeirData,
     HeirsChanged,
+    IncomeFrom,
     ParticipantDetails,
     ParticipantDetailsChanged,
     ParticipantEnrolled,
     ProtectedPeriod,
 )
+from shared.consuming import PoisonMessage
 from shared.db import record_audit
-from shared.envelope import EventPayload, new_envelope
+from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
 from shared.outbox import add_event
 
 SERVICE = "enrollment"
 # Identity fields come from the KTP: a correction is a new registration reviewed by BPJS, not a PATCH.
 IMMUTABLE_FIELDS = ("nik", "birth_date", "sex", "member_since")
-EDITABLE_FIELDS = ("full_name", "phone", "address", "kecamatan", "segment", "monthly_income", "programs")
+EDITABLE_FIELDS = ("full_name", "phone", "address", "kecamatan", "segment", "monthly_income", "income_effective_from",
+                   "programs")
 
 
 def new_id(prefix: str) -> str:
@@ -51,12 +58,19 @@ def details_of(participant: dict[str, Any]) -> ParticipantDetails:
         kecamatan=participant["kecamatan"], segment=participant["segment"],
         monthly_income=participant["monthly_income"], programs=list(participant["programs"]),
         member_since=participant["member_since"],
+        income_history=income_history_of(participant["income_history"]),
+        deceased_on=participant.get("deceased_on"),
     )
+
+
+def income_history_of(history: list[IncomeChange]) -> list[IncomeFrom]:
+    return [IncomeFrom(effective_from=str(c.effective_from), monthly_income=c.monthly_income) for c in sorted(history)]
 
 
 def heirs_of(heirs: list[dict[str, Any]]) -> list[HeirData]:
     return [HeirData(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"],
-                     precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"])
+                     precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"],
+                     birth_date=h.get("birth_date"))
             for h in heirs]
 
 
@@ -71,6 +85,7 @@ async def register(conn: asyncpg.Connection, data: dict[str, Any], actor: Actor,
     await repo.insert_participants(conn, [repo.participant_row(participant_id, registration, address, "api")])
     heir_rows = [(new_id("H"), participant_id, i, heir) for i, heir in enumerate(registration.heirs)]
     await repo.insert_heirs(conn, heir_rows)
+    await repo.insert_income_changes(conn, [(participant_id, first_income(registration), actor.subject)])
     participant = await repo.load_participant(conn, participant_id)
     await emit(conn, ParticipantEnrolled(participant_id=participant_id, details=details_of(participant),
                                          heirs=heirs_of(participant["heirs"]), source="api"), participant_id)
@@ -78,6 +93,11 @@ async def register(conn: asyncpg.Connection, data: dict[str, Any], actor: Actor,
     await record_audit(conn, actor=actor.subject, role=actor.role, action="participant.register",
                        subject_id=participant_id, details={"nik_masked": registration.nik_masked})
     return participant_id
+
+
+def first_income(registration: Registration) -> IncomeChange:
+    """The income declared at registration holds from the month membership started."""
+    return IncomeChange(Period.of(registration.member_since), registration.monthly_income)
 
 
 async def change_details(conn: asyncpg.Connection, participant_id: str, patch: dict[str, Any], actor: Actor,
@@ -93,13 +113,38 @@ async def change_details(conn: asyncpg.Connection, participant_id: str, patch: d
                                   "heirs_use_put: change heirs with PUT /v1/participants/{id}/heirs"))
     if refused or unknown:
         raise RuleViolation(refused + unknown)
-    merged = {**participant, "heirs": [], **patch}
+    history = participant["income_history"]
+    errors: list[FieldError] = []
+    if "income_effective_from" in patch and "monthly_income" not in patch:
+        errors.append(FieldError(("income_effective_from",), "income_effective_from_without_income",
+                                 "income_effective_from_without_income: give monthly_income with the month it "
+                                 "takes effect"))
+    elif "monthly_income" in patch:
+        # Declared income is dated: the change is a new entry from its month on, and the
+        # participant's monthly_income is the one in effect today.
+        try:
+            history = change_income(history, patch["monthly_income"], patch.get("income_effective_from"),
+                                    member_since=participant["member_since"], today=today)
+        except RuleViolation as violation:
+            errors.extend(violation.errors)
+    merged = {**participant, "heirs": [], **{k: v for k, v in patch.items() if k != "income_effective_from"}}
     merged["birth_date"] = participant["birth_date"]
     merged["member_since"] = participant["member_since"]
+    # An income the change refused is reported once, by change_income.
+    merged["monthly_income"] = (participant["monthly_income"] if errors
+                                else income_in(history, Period.of(today)))
     # The same rules as at registration judge the merged record, so a PATCH cannot
     # produce a participant that registration would have refused.
-    registration = register_participant(merged, max(today, participant["member_since"]))
+    try:
+        registration = register_participant(merged, max(today, participant["member_since"]))
+    except RuleViolation as violation:
+        errors.extend(violation.errors)
+    if errors:
+        raise RuleViolation(errors)
     await repo.update_participant(conn, participant_id, registration, str(merged.get("address") or ""))
+    if history is not participant["income_history"]:
+        await repo.insert_income_changes(conn, [(participant_id, c, actor.subject) for c in history
+                                                if c not in participant["income_history"]])
     updated = await repo.load_participant(conn, participant_id)
     await emit(conn, ParticipantDetailsChanged(participant_id=participant_id, details=details_of(updated)),
                participant_id)
@@ -108,10 +153,10 @@ async def change_details(conn: asyncpg.Connection, participant_id: str, patch: d
 
 
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, raw_heirs: list[dict[str, Any]],
-                        actor: Actor) -> list[dict[str, Any]]:
+                        actor: Actor, today: date) -> list[dict[str, Any]]:
     await _must_exist(conn, participant_id, for_update=True)
     try:
-        heirs = validate_heirs(raw_heirs)
+        heirs = validate_heirs(raw_heirs, today)
     except RuleViolation as violation:
         raise RuleViolation([FieldError(e.loc[1:] if e.loc[:1] == ("heirs",) else e.loc, e.rule, e.msg)
                              for e in violation.errors]) from None
@@ -125,24 +170,60 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, raw_heirs
 
 
 async def record_contribution(conn: asyncpg.Connection, participant_id: str, body: dict[str, Any], actor: Actor,
-                              today: date) -> str:
+                              today: date) -> dict[str, Any]:
+    """Records money received for a month, whatever its amount (balances.py); answers the
+    contribution's id and the month's balance after it."""
     participant = await _must_exist(conn, participant_id, for_update=True)
     period = Period.parse(str(body.get("period", "")))
     paid_at = body.get("paid_at") or today
-    check_payment(period=period, amount=body.get("amount"), payer=body.get("payer", "self"), paid_at=paid_at,
-                  today=today, member_since=participant["member_since"],
-                  monthly_income=participant["monthly_income"], programs=participant["programs"],
-                  segment=participant["segment"], already_paid=await repo.paid_periods(conn, participant_id))
+    payer = body.get("payer", "self")
+    balances = await _balances(conn, participant)
+    due = check_payment(period=period, amount=body.get("amount"), payer=payer, paid_at=paid_at, today=today,
+                        member_since=participant["member_since"],
+                        monthly_income=income_in(participant["income_history"], period),
+                        programs=participant["programs"], segment=participant["segment"],
+                        already_paid={b.period: b.completed_by for b in balances if b.status == "complete"},
+                        deceased_on=participant["deceased_on"])
     contribution_id = new_id("C")
-    await repo.insert_contribution(conn, contribution_id, participant_id, period, body["amount"], body.get("payer", "self"),
+    await repo.insert_contribution(conn, contribution_id, participant_id, period, body["amount"], due.total, payer,
                                    paid_at, actor.subject)
+    month = next(b for b in await _balances(conn, participant) if b.period == period)
     await emit(conn, ContributionRecorded(participant_id=participant_id, contribution_id=contribution_id,
-                                          period=str(period), amount=body["amount"],
-                                          payer=body.get("payer", "self"), paid_at=paid_at), participant_id)
+                                          period=str(period), amount=body["amount"], payer=payer, paid_at=paid_at,
+                                          amount_due=month.due, status=month.status, credit=month.credit_out),
+               participant_id)
     await refresh_coverage(conn, participant_id, today)
     await record_audit(conn, actor=actor.subject, role=actor.role, action="contribution.record",
-                       subject_id=participant_id, details={"period": str(period), "amount": body["amount"]})
-    return contribution_id
+                       subject_id=participant_id, details={"period": str(period), "amount": body["amount"],
+                                                           "amount_due": month.due, "status": month.status})
+    return {"contribution_id": contribution_id, "month": month_view(month)}
+
+
+def month_view(month: MonthBalance) -> dict[str, Any]:
+    return {"period": str(month.period), "due": month.due, "paid": month.paid, "credit_in": month.credit_in,
+            "credit_out": month.credit_out, "outstanding": month.outstanding, "status": month.status,
+            "completed_on": month.completed_on.isoformat() if month.completed_on else None}
+
+
+async def month_balances_of(conn: asyncpg.Connection, participant_id: str) -> list[MonthBalance]:
+    participant = await _must_exist(conn, participant_id)
+    return await _balances(conn, participant)
+
+
+async def _balances(conn: asyncpg.Connection, participant: dict[str, Any]) -> list[MonthBalance]:
+    """What the participant's payments add up to, month by month (balances.py)."""
+    recorded = await repo.contributions_paid(conn, participant["participant_id"])
+    # Credit carried into a month with no payment of its own pays what that month owes on the
+    # income then in effect, for the payer of the latest payment (the discount depends on it).
+    payer = recorded[-1][1] if recorded else "self"
+
+    def due_for(month: Period) -> int:
+        return contribution_due(income_in(participant["income_history"], month), participant["programs"],
+                                participant["segment"], payer, month).total
+
+    deceased_on = participant.get("deceased_on")
+    return month_balances([paid for paid, _ in recorded], due_for,
+                          last_month=Period.of(deceased_on) if deceased_on else None)
 
 
 def coverage_payload(participant_id: str, coverage: Coverage, as_of: date) -> CoverageChanged:
@@ -151,24 +232,36 @@ def coverage_payload(participant_id: str, coverage: Coverage, as_of: date) -> Co
         last_paid_period=str(coverage.last_paid_period) if coverage.last_paid_period else None,
         active_through=coverage.active_through, grace_until=coverage.grace_until,
         lapsed_from=coverage.lapsed_from, paid_months=coverage.paid_months,
+        paid_periods=[str(p) for p in coverage.paid_periods],
         protected_periods=[ProtectedPeriod(start=r.start, end=r.end) for r in coverage.protected_periods],
     )
 
 
+async def _coverage(conn: asyncpg.Connection, participant: dict[str, Any], today: date) -> tuple[Coverage, date]:
+    """Coverage counts only complete months; a death fixes it as it stood that day."""
+    payments = complete_payments(await _balances(conn, participant))
+    deceased_on = participant.get("deceased_on")
+    if deceased_on is not None:
+        return coverage_at_death(payments, deceased_on), deceased_on
+    return coverage_on(payments, today), today
+
+
 async def current_coverage(conn: asyncpg.Connection, participant_id: str, today: date) -> CoverageChanged:
-    return coverage_payload(participant_id, coverage_on(await repo.payments(conn, participant_id), today), today)
+    participant = await _must_exist(conn, participant_id)
+    coverage, as_of = await _coverage(conn, participant, today)
+    return coverage_payload(participant_id, coverage, as_of)
 
 
 async def refresh_coverage(conn: asyncpg.Connection, participant_id: str, today: date) -> bool:
     """Recomputes coverage on `today`; announces CoverageChanged only when it differs from the last one."""
-    payments: list[Payment] = await repo.payments(conn, participant_id)
-    coverage = coverage_on(payments, today)
-    payload = coverage_payload(participant_id, coverage, today)
+    participant = await _must_exist(conn, participant_id)
+    coverage, as_of = await _coverage(conn, participant, today)
+    payload = coverage_payload(participant_id, coverage, as_of)
     snapshot = payload.model_dump(mode="json", exclude={"as_of"})
     if await repo.stored_coverage(conn, participant_id) == snapshot:
         return False
     first_covered = coverage.protected_periods[0].start if coverage.protected_periods else None
-    await repo.save_coverage(conn, participant_id, snapshot, today, first_covered)
+    await repo.save_coverage(conn, participant_id, snapshot, as_of, first_covered)
     await emit(conn, payload, participant_id)
     return True
 
@@ -182,6 +275,60 @@ async def sweep_coverage(pool: asyncpg.Pool, as_of: date) -> int:
         async with pool.acquire() as conn, conn.transaction():
             changed += await refresh_coverage(conn, participant_id, as_of)
     return changed
+
+
+# --- from claims (claims.decisions.v1) -------------------------------------------------------
+
+async def on_death_confirmed(conn: asyncpg.Connection, env: Envelope, event: DeathConfirmed) -> None:
+    """A death claim was approved: the membership ends on the date of death. The participant
+    is announced as deceased, with the final coverage (protection up to the death)."""
+    participant = await repo.load_participant(conn, event.participant_id, for_update=True)
+    if participant is None:
+        raise PoisonMessage(f"DeathConfirmed for unknown participant {event.participant_id}")
+    if participant["deceased_on"] == event.date_of_death:
+        return  # the same death confirmed again (a second approval, a replay): nothing changes
+    await repo.record_death(conn, event.participant_id, event.date_of_death, event.claim_id)
+    updated = await repo.load_participant(conn, event.participant_id)
+    await emit(conn, ParticipantDetailsChanged(participant_id=event.participant_id, details=details_of(updated)),
+               event.participant_id, causation_id=str(env.event_id))
+    await refresh_coverage(conn, event.participant_id, event.date_of_death)
+    await record_audit(conn, actor=f"claims:{event.claim_id}", role="system", action="participant.deceased",
+                       subject_id=event.participant_id,
+                       details={"claim_id": event.claim_id, "deceased_on": event.date_of_death.isoformat(),
+                                "previous": participant["deceased_on"].isoformat()
+                                if participant["deceased_on"] else None})
+
+
+async def on_heirs_named_on_claim(conn: asyncpg.Connection, env: Envelope, event: HeirsNamedOnClaim) -> None:
+    """A reviewer added the heirs named on the heir statement: they become the participant's
+    heirs under the ids claims gave them; one already known (same id) is not added twice.
+    Precedence is derived from the relationship here, as for any heir."""
+    participant = await repo.load_participant(conn, event.participant_id, for_update=True)
+    if participant is None:
+        raise PoisonMessage(f"HeirsNamedOnClaim for unknown participant {event.participant_id}")
+    owners = await repo.heir_owners(conn, [h.heir_id for h in event.heirs])
+    foreign = sorted(hid for hid, owner in owners.items() if owner != event.participant_id)
+    if foreign:
+        raise PoisonMessage(f"heir ids {foreign} belong to another participant")
+    named = [h for h in event.heirs if h.heir_id not in owners]
+    named = list({h.heir_id: h for h in named}.values())  # one id once, even within the event
+    if not named:
+        return
+    try:
+        heirs = validate_heirs([h.model_dump(exclude={"heir_id", "precedence"}) for h in named],
+                               env.occurred_at.date())
+    except RuleViolation as violation:
+        raise PoisonMessage(f"heirs named on claim {event.claim_id} break enrollment's rules: "
+                            f"{[(e.loc, e.rule) for e in violation.errors]}") from None
+    start = len(participant["heirs"])
+    await repo.insert_heirs(conn, [(h.heir_id, event.participant_id, start + i, heir)
+                                   for i, (h, heir) in enumerate(zip(named, heirs))])
+    stored = await repo.load_heirs(conn, event.participant_id)
+    await emit(conn, HeirsChanged(participant_id=event.participant_id, heirs=heirs_of(stored)), event.participant_id,
+               causation_id=str(env.event_id))
+    await record_audit(conn, actor=event.named_by, role="system", action="participant.heirs_named_on_claim",
+                       subject_id=event.participant_id,
+                       details={"claim_id": event.claim_id, "heir_ids": [h.heir_id for h in named]})
 
 
 async def _must_exist(conn: asyncpg.Connection, participant_id: str, *, for_update: bool = False) -> dict[str, Any]:

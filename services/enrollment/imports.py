@@ -31,7 +31,8 @@ import asyncpg
 from services.enrollment import repository as repo
 from services.enrollment.domain import Registration, register_participant
 from services.enrollment.domain.coverage import coverage_on
-from services.enrollment.handlers import SERVICE, coverage_payload, heirs_of, new_id
+from services.enrollment.domain.income import IncomeChange
+from services.enrollment.handlers import SERVICE, coverage_payload, first_income, heirs_of, income_history_of, new_id
 from shared.auth import Actor
 from shared.contracts.enrollment import ParticipantDetails, ParticipantEnrolled
 from shared.db import record_audit
@@ -52,8 +53,8 @@ YIELD_EVERY_ROWS = 10
 # Columns of the city's list; heirs are optional, up to two per row.
 COLUMNS = ("nik", "full_name", "birth_date", "sex", "phone", "address", "kecamatan", "segment", "monthly_income",
            "programs", "member_since",
-           "heir1_name", "heir1_relationship", "heir1_phone", "heir1_email", "heir1_language",
-           "heir2_name", "heir2_relationship", "heir2_phone", "heir2_email", "heir2_language")
+           "heir1_name", "heir1_relationship", "heir1_phone", "heir1_email", "heir1_language", "heir1_birth_date",
+           "heir2_name", "heir2_relationship", "heir2_phone", "heir2_email", "heir2_language", "heir2_birth_date")
 
 Row = tuple[int, dict[str, str]]  # (row number in the file, fields by column)
 
@@ -88,7 +89,7 @@ def row_to_registration_data(row: dict[str, str]) -> dict[str, Any]:
     heirs = []
     for n in (1, 2):
         name = data.pop(f"heir{n}_name", "")
-        fields = {f: data.pop(f"heir{n}_{f}", "") for f in ("relationship", "phone", "email", "language")}
+        fields = {f: data.pop(f"heir{n}_{f}", "") for f in ("relationship", "phone", "email", "language", "birth_date")}
         if name:
             heirs.append({"full_name": name, **{k: v for k, v in fields.items() if v}})
     data["heirs"] = heirs
@@ -148,6 +149,7 @@ class Enrolment:
     nik: str
     participant: tuple
     heirs: list[tuple]
+    income: IncomeChange
     event: Envelope
 
 
@@ -203,6 +205,7 @@ async def _write_chunk_once(pool: asyncpg.Pool, import_id: str, chunk: Chunk) ->
         new = [e for e in chunk.enrolments if e.nik not in already]
         await repo.insert_participants(conn, [e.participant for e in new])
         await repo.insert_heirs(conn, [h for e in new for h in e.heirs])
+        await repo.insert_income_changes(conn, [(e.participant[0], e.income, "import") for e in new])
         # Nothing paid yet: every new participant's coverage is the same "not started".
         not_started = _not_started(chunk.today)
         await repo.save_coverages(conn, [(e.participant[0], {**not_started, "participant_id": e.participant[0]},
@@ -218,12 +221,14 @@ def _enrolment(reg: Registration, address: str) -> Enrolment:
     details = ParticipantDetails(
         masked_nik=reg.nik_masked, full_name=reg.full_name, birth_date=reg.birth_date, sex=reg.sex,
         phone=reg.phone, kecamatan=reg.kecamatan, segment=reg.segment, monthly_income=reg.monthly_income,
-        programs=list(reg.programs), member_since=reg.member_since)
+        programs=list(reg.programs), member_since=reg.member_since,
+        income_history=income_history_of([first_income(reg)]))
     heirs = heirs_of([repo.heir_view(hid, h) for hid, _, _, h in heir_rows])
     event = new_envelope(ParticipantEnrolled(participant_id=participant_id, details=details, heirs=heirs,
                                              source="import"),
                          correlation_id=participant_id, producer=SERVICE)
-    return Enrolment(reg.nik, repo.participant_row(participant_id, reg, address, "import"), heir_rows, event)
+    return Enrolment(reg.nik, repo.participant_row(participant_id, reg, address, "import"), heir_rows,
+                     first_income(reg), event)
 
 
 def _error_view(error: FieldError) -> dict[str, Any]:

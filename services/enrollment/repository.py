@@ -7,7 +7,9 @@ from typing import Any
 
 import asyncpg
 
-from services.enrollment.domain import Heir, Payment, Period, Registration
+from services.enrollment.domain import Heir, Period, Registration
+from services.enrollment.domain.balances import Paid
+from services.enrollment.domain.income import IncomeChange
 
 
 async def participant_id_for_nik(conn: asyncpg.Connection, nik: str) -> str | None:
@@ -31,7 +33,7 @@ def participant_row(participant_id: str, reg: Registration, address: str, source
 
 
 HEIR_COLUMNS = ("heir_id", "participant_id", "position", "full_name", "relationship", "precedence", "phone", "email",
-                "language")
+                "language", "birth_date")
 
 
 # COPY writes any number of rows in one statement: the bulk import writes a chunk of
@@ -47,8 +49,8 @@ async def insert_heirs(conn: asyncpg.Connection, rows: list[tuple]) -> None:
     if rows:
         await conn.copy_records_to_table(
             "heirs", columns=HEIR_COLUMNS,
-            records=[(hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language)
-                     for hid, pid, pos, h in rows])
+            records=[(hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language,
+                      h.birth_date) for hid, pid, pos, h in rows])
 
 
 async def delete_heirs(conn: asyncpg.Connection, participant_id: str) -> None:
@@ -63,6 +65,7 @@ async def load_participant(conn: asyncpg.Connection, participant_id: str, *, for
         return None
     participant = dict(row)
     participant["heirs"] = await load_heirs(conn, participant_id)
+    participant["income_history"] = await income_history(conn, participant_id)
     return participant
 
 
@@ -80,30 +83,68 @@ async def update_participant(conn: asyncpg.Connection, participant_id: str, reg:
     )
 
 
-async def paid_periods(conn: asyncpg.Connection, participant_id: str) -> dict[Period, str]:
-    rows = await conn.fetch("SELECT period, contribution_id FROM contributions WHERE participant_id = $1",
-                            participant_id)
-    return {Period.parse(r["period"]): r["contribution_id"] for r in rows}
+# --- declared income, dated -------------------------------------------------------------------
+
+async def income_history(conn: asyncpg.Connection, participant_id: str) -> list[IncomeChange]:
+    rows = await conn.fetch("SELECT effective_from, monthly_income FROM income_history WHERE participant_id = $1 "
+                            "ORDER BY effective_from", participant_id)
+    return [IncomeChange(Period.parse(r["effective_from"]), r["monthly_income"]) for r in rows]
 
 
-async def payments(conn: asyncpg.Connection, participant_id: str) -> list[Payment]:
-    rows = await conn.fetch("SELECT period, paid_at FROM contributions WHERE participant_id = $1", participant_id)
-    return [Payment(Period.parse(r["period"]), r["paid_at"]) for r in rows]
+async def insert_income_changes(conn: asyncpg.Connection, rows: list[tuple[str, IncomeChange, str]]) -> None:
+    """rows: (participant_id, change, recorded_by). A second change for the same month replaces the first."""
+    if rows:
+        # One statement for any number of rows (arrays unnested): the bulk import writes a chunk at once.
+        await conn.execute(
+            "INSERT INTO income_history (participant_id, effective_from, monthly_income, recorded_by) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[]) "
+            "ON CONFLICT (participant_id, effective_from) DO UPDATE SET "
+            "monthly_income = EXCLUDED.monthly_income, recorded_by = EXCLUDED.recorded_by, recorded_at = now()",
+            [pid for pid, _, _ in rows], [str(c.effective_from) for _, c, _ in rows],
+            [c.monthly_income for _, c, _ in rows], [by for _, _, by in rows])
+
+
+async def set_monthly_income(conn: asyncpg.Connection, participant_id: str, monthly_income: int) -> None:
+    await conn.execute("UPDATE participants SET monthly_income = $2, updated_at = now() WHERE participant_id = $1",
+                       participant_id, monthly_income)
+
+
+# --- deaths ---------------------------------------------------------------------------------------
+
+async def record_death(conn: asyncpg.Connection, participant_id: str, deceased_on: date, claim_id: str) -> None:
+    await conn.execute("UPDATE participants SET deceased_on = $2, death_claim_id = $3, updated_at = now() "
+                       "WHERE participant_id = $1", participant_id, deceased_on, claim_id)
+
+
+async def heir_owners(conn: asyncpg.Connection, heir_ids: list[str]) -> dict[str, str]:
+    rows = await conn.fetch("SELECT heir_id, participant_id FROM heirs WHERE heir_id = ANY($1::text[])", heir_ids)
+    return {r["heir_id"]: r["participant_id"] for r in rows}
+
+
+# --- contributions --------------------------------------------------------------------------------
+
+async def contributions_paid(conn: asyncpg.Connection, participant_id: str) -> list[tuple[Paid, str]]:
+    """Every recorded contribution with its payer, in the order the money arrived."""
+    rows = await conn.fetch(
+        "SELECT contribution_id, period, amount, amount_due, paid_at, payer FROM contributions "
+        "WHERE participant_id = $1 ORDER BY paid_at, recorded_at", participant_id)
+    return [(Paid(r["contribution_id"], Period.parse(r["period"]), r["amount"], r["amount_due"], r["paid_at"]),
+             r["payer"]) for r in rows]
 
 
 async def insert_contribution(conn: asyncpg.Connection, contribution_id: str, participant_id: str, period: Period,
-                              amount: int, payer: str, paid_at: date, recorded_by: str) -> None:
+                              amount: int, amount_due: int, payer: str, paid_at: date, recorded_by: str) -> None:
     await conn.execute(
-        "INSERT INTO contributions (contribution_id, participant_id, period, amount, payer, paid_at, recorded_by) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7)",
-        contribution_id, participant_id, str(period), amount, payer, paid_at, recorded_by,
+        "INSERT INTO contributions (contribution_id, participant_id, period, amount, amount_due, payer, paid_at, "
+        "recorded_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        contribution_id, participant_id, str(period), amount, amount_due, payer, paid_at, recorded_by,
     )
 
 
 async def list_contributions(conn: asyncpg.Connection, participant_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT contribution_id, period, amount, payer, paid_at FROM contributions WHERE participant_id = $1 "
-        "ORDER BY period", participant_id)
+        "SELECT contribution_id, period, amount, amount_due, payer, paid_at FROM contributions "
+        "WHERE participant_id = $1 ORDER BY period, paid_at, recorded_at", participant_id)
     return [dict(r) for r in rows]
 
 
@@ -138,9 +179,11 @@ async def save_coverages(conn: asyncpg.Connection, items: list[tuple[str, dict[s
 
 async def participants_due_for_coverage_change(conn: asyncpg.Connection, as_of: date) -> list[str]:
     """Those whose announced status may have moved on by `as_of` (active past its month, grace past its end)."""
+    # The deceased's coverage was fixed at the death (coverage_at_death): nothing moves it on.
     rows = await conn.fetch(
-        "SELECT participant_id FROM coverage WHERE (status = 'active' AND active_through < $1) "
-        "OR (status = 'grace' AND grace_until < $1)", as_of)
+        "SELECT c.participant_id FROM coverage c JOIN participants p USING (participant_id) "
+        "WHERE p.deceased_on IS NULL AND ((c.status = 'active' AND c.active_through < $1) "
+        "OR (c.status = 'grace' AND c.grace_until < $1))", as_of)
     return [r["participant_id"] for r in rows]
 
 
@@ -149,15 +192,17 @@ def _day(value: Any) -> date | None:
 
 
 async def campaign_summary(conn: asyncpg.Connection, year: int) -> list[dict[str, Any]]:
-    """Per kecamatan and segment: newly covered in `year`, active, grace, lapsed."""
+    """Per kecamatan and segment: newly covered in `year`, active, grace, lapsed; the deceased apart."""
     rows = await conn.fetch(
         """
         SELECT p.kecamatan, p.segment,
                count(*) FILTER (WHERE extract(year FROM c.first_covered_on) = $1) AS newly_covered,
-               count(*) FILTER (WHERE c.status = 'active') AS active,
-               count(*) FILTER (WHERE c.status = 'grace') AS grace,
-               count(*) FILTER (WHERE c.status = 'lapsed') AS lapsed,
-               count(*) FILTER (WHERE c.status IS NULL OR c.status = 'not_started') AS not_started
+               count(*) FILTER (WHERE p.deceased_on IS NULL AND c.status = 'active') AS active,
+               count(*) FILTER (WHERE p.deceased_on IS NULL AND c.status = 'grace') AS grace,
+               count(*) FILTER (WHERE p.deceased_on IS NULL AND c.status = 'lapsed') AS lapsed,
+               count(*) FILTER (WHERE p.deceased_on IS NULL AND (c.status IS NULL OR c.status = 'not_started'))
+                   AS not_started,
+               count(*) FILTER (WHERE p.deceased_on IS NOT NULL) AS deceased
         FROM participants p LEFT JOIN coverage c USING (participant_id)
         GROUP BY p.kecamatan, p.segment ORDER BY p.kecamatan, p.segment
         """, year)
@@ -215,4 +260,5 @@ async def search_participants(conn: asyncpg.Connection, query: str, limit: int =
 
 def heir_view(heir_id: str, heir: Heir) -> dict[str, Any]:
     return {"heir_id": heir_id, "full_name": heir.full_name, "relationship": heir.relationship,
-            "precedence": heir.precedence, "phone": heir.phone, "email": heir.email, "language": heir.language}
+            "precedence": heir.precedence, "phone": heir.phone, "email": heir.email, "language": heir.language,
+            "birth_date": heir.birth_date}

@@ -90,9 +90,15 @@ class ContributionRecorded(EventPayload):
     participant_id: str
     contribution_id: str
     period: str  # "YYYY-MM"
-    amount: int  # rupiah
+    amount: int  # rupiah, as received: it need not be the month's exact due
     payer: Literal["self", "city"]
     paid_at: date
+    # What the month owes, and where it stands after this payment: payments for one month
+    # add up, and what exceeds the due is credit carried to the next month. None from
+    # producers that predate them (every payment was then the exact due).
+    amount_due: int | None = None
+    status: Literal["complete", "partial"] | None = None
+    credit: int | None = None  # carried to the next month after this payment
 
 
 class ProtectedPeriod(BaseModel):

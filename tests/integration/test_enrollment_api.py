@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -43,7 +43,7 @@ async def test_register_answers_201_with_masked_nik_and_announces_enrolment(enro
     assert answer.status_code == 201, answer.text
     body = answer.json()
     participant_id = body["participant_id"]
-    assert body["nik_masked"] == form["nik"][:6] + "********" + form["nik"][-2:]
+    assert body["nik_masked"] == form["nik"][:4] + "*" * 12
     assert form["nik"] not in answer.text
     assert body["phone"] == "+6281242001234"
     assert body["coverage"]["status"] == "not_started"
@@ -98,25 +98,36 @@ async def test_requests_without_a_token_or_with_the_wrong_role_are_refused(enrol
     assert (await enrollment.get("/metrics", headers={"Authorization": ""})).status_code == 200
 
 
-async def test_contribution_of_the_wrong_amount_is_refused_and_the_right_one_covers(enrollment, kafka_bootstrap):
+async def test_a_partial_contribution_is_recorded_and_the_month_covers_once_complete(enrollment, kafka_bootstrap):
     participant_id = (await enrollment.post("/v1/participants", json=participant_form())).json()["participant_id"]
     this_month = date.today().strftime("%Y-%m")
-    wrong = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
-                                  json={"period": this_month, "amount": 1000, "payer": "city"})
-    assert wrong.status_code == 422
-    assert wrong.json()["detail"][0]["loc"] == ["body", "amount"]
-    # City-paid: no PP 50/2025 discount. 1 % of Rp 2,000,000 (JKK) + Rp 6,800 (JKM).
-    right = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
-                                  json={"period": this_month, "amount": 26_800, "payer": "city"})
-    assert right.status_code == 201, right.text
-    assert right.json()["coverage"]["status"] == "active"
+    next_month = (date.today().replace(day=28) + timedelta(days=7)).strftime("%Y-%m")
+    # City-paid: no PP 50/2025 discount. 1 % of Rp 2,000,000 (JKK) + Rp 6,800 (JKM) = 26,800.
+    part = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
+                                 json={"period": this_month, "amount": 1000, "payer": "city"})
+    assert part.status_code == 201, part.text
+    assert part.json()["month"] | {"completed_on": None} == {
+        "period": this_month, "due": 20_000 + 6_800, "paid": 1000, "credit_in": 0, "credit_out": 0,
+        "outstanding": 26_800 - 1000, "status": "partial", "completed_on": None}
+    assert part.json()["coverage"]["status"] == "not_started"
+    rest = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
+                                 json={"period": this_month, "amount": 26_800 - 1000, "payer": "city"})
+    assert rest.status_code == 201, rest.text
+    assert (rest.json()["month"]["status"], rest.json()["month"]["paid"]) == ("complete", 26_800)
+    assert rest.json()["coverage"]["status"] == "active"
     again = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
                                   json={"period": this_month, "amount": 26_800, "payer": "city"})
     assert again.status_code == 409
-    events = await events_about(kafka_bootstrap, participant_id, 4)
+    bad = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
+                                json={"period": next_month, "amount": 0, "payer": "city"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "amount"]
+    events = await events_about(kafka_bootstrap, participant_id, 5)
     assert [e.type for e in events] == ["ParticipantEnrolled", "CoverageChanged", "ContributionRecorded",
-                                        "CoverageChanged"]
-    assert events[3].payload["status"] == "active"
+                                        "ContributionRecorded", "CoverageChanged"]
+    assert [(e.payload["amount"], e.payload["amount_due"], e.payload["status"]) for e in events[2:4]] == [
+        (1000, 26_800, "partial"), (25_800, 26_800, "complete")]
+    assert events[4].payload["status"] == "active"
+    assert events[4].payload["paid_periods"] == [this_month]
 
 
 async def test_coverage_moves_active_grace_lapsed_as_months_pass(enrollment, kafka_bootstrap):
@@ -153,9 +164,10 @@ async def test_details_and_heirs_changes_are_validated_announced_and_audited(enr
     assert heirs.status_code == 200
     assert heirs.json()["heirs"][0]["precedence"] == 2
     bad_heirs = await enrollment.put(f"/v1/participants/{participant_id}/heirs",
-                                     json=[{"full_name": "No Contact", "relationship": "child"}])
+                                     json=[{"full_name": "Not Born Yet", "relationship": "child",
+                                            "birth_date": "2999-01-01"}])
     assert bad_heirs.status_code == 422
-    assert bad_heirs.json()["detail"][0]["loc"] == ["body", 0]
+    assert bad_heirs.json()["detail"][0]["loc"] == ["body", 0, "birth_date"]
     events = await events_about(kafka_bootstrap, participant_id, 4)
     assert [e.type for e in events][2:] == ["ParticipantDetailsChanged", "HeirsChanged"]
     pool = enrollment.app.state.runtime.pool

@@ -227,7 +227,7 @@ async def test_each_enrolled_worker_is_announced_exactly_once(imported, enrollme
         row, details = row_of[event.payload["participant_id"]], event.payload["details"]
         assert event.payload["source"] == "import" and event.producer == "enrollment"
         assert event.correlation_id == event.payload["participant_id"]
-        assert details["masked_nik"] == row["nik"][:6] + "********" + row["nik"][-2:]
+        assert details["masked_nik"] == row["nik"][:4] + "*" * 12
         assert (details["kecamatan"], details["segment"], details["monthly_income"]) == (
             row["kecamatan"], row["segment"], int(row["monthly_income"]))
         assert len(event.payload["heirs"]) == (2 if row.get("heir2_name") else 1)

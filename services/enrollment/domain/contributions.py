@@ -30,6 +30,9 @@ PAYERS: tuple[str, ...] = ("self", "city")
 # next month, so up to 12 months after the month of payment is accepted. Jaring's
 # bound, not a regulation's: anything further is far more likely a typing mistake.
 MAX_MONTHS_PAID_AHEAD = 12
+# One payment may cover its month and, as credit, as many months again as can be paid
+# ahead; more is far more likely a typing mistake (an extra zero) than a payment.
+MAX_MONTHS_IN_ONE_PAYMENT = MAX_MONTHS_PAID_AHEAD + 1
 
 
 @dataclass(frozen=True)
@@ -174,18 +177,22 @@ def check_payment(
     programs: Collection[str],
     segment: str,
     already_paid: Mapping[Period, str] | None = None,
+    deceased_on: date | None = None,
 ) -> ContributionDue:
-    """Validates one recorded contribution; returns what was due when it is right.
+    """Validates one recorded contribution; returns what the month owes.
 
-    `already_paid` maps each period already paid to the id of its payment. A second
-    payment for a paid month raises Conflict before anything else is checked: the
-    usual cause is the same receipt entered twice, and "already paid" is the answer
-    that helps the officer. Every other broken rule is collected into one
-    RuleViolation.
+    `monthly_income` is the declared income in effect in `period` (income.income_in).
+    The amount need not be exact (balances.py): less is a partial payment, more is
+    credit for the next month. `already_paid` maps each complete month to the payment
+    that completed it (or carried credit into it). Another payment for a complete month
+    raises Conflict before anything else is checked: the usual cause is the same receipt
+    entered twice, and "already paid" is the answer that helps the officer. Every other
+    broken rule is collected into one RuleViolation.
     """
     if already_paid and period in already_paid:
         raise Conflict(
-            f"contribution_period_already_paid: {period} is already paid",
+            f"contribution_period_already_paid: {period} is already paid in full "
+            f"(by its own payments or by credit carried from the month before)",
             existing_id=already_paid[period],
             rule="contribution_period_already_paid",
         )
@@ -226,15 +233,25 @@ def check_payment(
     input_errors = contribution_input_errors(monthly_income, programs, segment, payer)
     errors.extend(input_errors)
     due = None if input_errors else contribution_due(monthly_income, programs, segment, payer, period)
-    # Money is integer rupiah: 8400.0 is a float that slipped through, not a rupiah sum.
-    if due is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount != due.total):
+    # A death ends membership (DeathConfirmed): there is nothing to protect after it.
+    if deceased_on is not None and period > Period.of(deceased_on):
         errors.append(FieldError(
-            ("amount",), "amount_mismatch",
-            f"amount_mismatch: the contribution for {period} is {format_rupiah(due.total)} "
-            f"(JKK {format_rupiah(due.jkk)} + JKM {format_rupiah(due.jkm)}"
-            + (f" + JHT {format_rupiah(due.jht)}" if due.jht else "")
-            + (f" - discount {format_rupiah(due.discount)}" if due.discount else "")
-            + "); the amount recorded must equal it",
+            ("period",), "period_after_death",
+            f"period_after_death: the participant died on {deceased_on.isoformat()}; no contribution is "
+            f"accepted for a month after {Period.of(deceased_on)}",
+        ))
+    # Money is integer rupiah: 8400.0 is a float that slipped through, not a rupiah sum.
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+        errors.append(FieldError(
+            ("amount",), "amount_format",
+            "amount_format: the amount is the whole number of rupiah received, at least Rp 1",
+        ))
+    elif due is not None and amount > due.total * MAX_MONTHS_IN_ONE_PAYMENT:
+        errors.append(FieldError(
+            ("amount",), "amount_too_large",
+            f"amount_too_large: {period} owes {format_rupiah(due.total)}; one payment may carry credit for "
+            f"at most {MAX_MONTHS_PAID_AHEAD} more months, so at most "
+            f"{format_rupiah(due.total * MAX_MONTHS_IN_ONE_PAYMENT)}",
         ))
     if errors:
         raise RuleViolation(errors)

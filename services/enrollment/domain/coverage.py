@@ -102,6 +102,7 @@ class Coverage:
     lapsed_from: date | None
     protected_periods: list[DateRange] = field(default_factory=list)
     paid_months: int = 0
+    paid_periods: list[Period] = field(default_factory=list)  # every fully paid month, ascending
 
 
 def coverage_on(payments: Iterable[Payment], today: date) -> Coverage:
@@ -112,7 +113,8 @@ def coverage_on(payments: Iterable[Payment], today: date) -> Coverage:
     """
     known = [p for p in payments if p.paid_at <= today]
     periods = protected_periods(known)
-    paid_months = len({p.period for p in known})
+    paid = sorted({p.period for p in known})
+    paid_months = len(paid)
 
     # The run to describe: the one covering today, else the latest that has ended.
     # A run that starts after today (a month paid ahead with nothing before it) does
@@ -122,7 +124,7 @@ def coverage_on(payments: Iterable[Payment], today: date) -> Coverage:
     if run is None:
         run = next((r for r in reversed(periods) if r.end < today), None)
     if run is None:
-        return Coverage("not_started", None, None, None, None, periods, paid_months)
+        return Coverage("not_started", None, None, None, None, periods, paid_months, paid)
 
     latest = max(p.period for p in known if _falls_in(protection_of(p), run))
     active_through = latest.last_day
@@ -143,7 +145,22 @@ def coverage_on(payments: Iterable[Payment], today: date) -> Coverage:
         lapsed_from=(latest + grace_months() + 1).first_day,
         protected_periods=periods,
         paid_months=paid_months,
+        paid_periods=paid,
     )
+
+
+def coverage_at_death(payments: Iterable[Payment], deceased_on: date) -> Coverage:
+    """The final coverage of a participant who died: the standing on the day of death, with
+    protection ending that day. Months after the death month do not count (the scholarship
+    counts membership months up to the death), nor does money that arrived after it. It
+    depends on nothing but the death, so it never moves again: no sweep churns it."""
+    death_month = Period.of(deceased_on)
+    known = [p for p in payments if p.period <= death_month and p.paid_at <= deceased_on]
+    standing = coverage_on(known, deceased_on)
+    clipped = [DateRange(r.start, min(r.end, deceased_on)) for r in standing.protected_periods
+               if r.start <= deceased_on]
+    return Coverage(standing.status, standing.last_paid_period, standing.active_through, standing.grace_until,
+                    standing.lapsed_from, clipped, standing.paid_months, standing.paid_periods)
 
 
 def _falls_in(protection: DateRange | None, run: DateRange) -> bool:

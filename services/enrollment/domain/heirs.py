@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Literal
 
 from services.enrollment.domain.phone import normalize_phone
@@ -51,9 +52,11 @@ class Heir:
     email: str | None
     language: Language
     precedence: int
+    # Optional: a minor's share is paid through a wali, and the scholarship ends at 23.
+    birth_date: date | None = None
 
 
-def validate_heirs(raw_heirs: Sequence[Mapping[str, Any]]) -> list[Heir]:
+def validate_heirs(raw_heirs: Sequence[Mapping[str, Any]], today: date) -> list[Heir]:
     """The heirs as Jaring stores them; raises one RuleViolation naming every broken
     field as ("heirs", index, field).
 
@@ -68,7 +71,7 @@ def validate_heirs(raw_heirs: Sequence[Mapping[str, Any]]) -> list[Heir]:
     heirs: list[Heir] = []
     errors: list[FieldError] = []
     for index, raw in enumerate(raw_heirs):
-        heir, heir_errors = _validate_heir(index, raw)
+        heir, heir_errors = _validate_heir(index, raw, today)
         errors.extend(heir_errors)
         if heir is not None:
             heirs.append(heir)
@@ -77,7 +80,7 @@ def validate_heirs(raw_heirs: Sequence[Mapping[str, Any]]) -> list[Heir]:
     return heirs
 
 
-def _validate_heir(index: int, raw: object) -> tuple[Heir | None, list[FieldError]]:
+def _validate_heir(index: int, raw: object, today: date) -> tuple[Heir | None, list[FieldError]]:
     def loc(name: str) -> tuple[str | int, ...]:
         return ("heirs", index, name)
 
@@ -97,16 +100,11 @@ def _validate_heir(index: int, raw: object) -> tuple[Heir | None, list[FieldErro
             f"heir_relationship_unknown: relationship must be one of {', '.join(RELATIONSHIPS)}",
         ))
 
+    # A contact is optional: elderly parents and small children often have neither, and
+    # the heir statement and the family card (KK) prove the tie, not a phone. Messages go
+    # to the heirs (and the claim's reporter) who can be reached.
     phone = _blank_to_none(raw.get("phone"))
     email = _blank_to_none(raw.get("email"))
-    if phone is None and email is None:
-        # Heirs are told of the claim, the decision and the payout; without a way to
-        # reach them those messages go nowhere.
-        errors.append(FieldError(
-            ("heirs", index), "heir_contact_missing",
-            "heir_contact_missing: each heir needs a mobile phone or an email address "
-            "so Jaring can tell them about a claim",
-        ))
     if phone is not None:
         try:
             phone = normalize_phone(phone, loc("phone"))
@@ -117,6 +115,9 @@ def _validate_heir(index: int, raw: object) -> tuple[Heir | None, list[FieldErro
         if not isinstance(email, str) or not _EMAIL.match(email):
             errors.append(FieldError(loc("email"), "email_invalid",
                                      "email_invalid: give an email address such as nama@contoh.id"))
+
+    birth_date, birth_errors = _heir_birth_date(raw.get("birth_date"), loc("birth_date"), today)
+    errors.extend(birth_errors)
 
     language = raw.get("language") or DEFAULT_LANGUAGE
     if language not in LANGUAGES:
@@ -134,7 +135,34 @@ def _validate_heir(index: int, raw: object) -> tuple[Heir | None, list[FieldErro
         email=email,
         language=language,
         precedence=PRECEDENCE[relationship],
+        birth_date=birth_date,
     ), []
+
+
+# Nobody alive and named on a KK today was born before 1900; an earlier year is a typing mistake.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def _heir_birth_date(value: object, loc: tuple[str | int, ...], today: date) -> tuple[date | None, list[FieldError]]:
+    """An heir's birth date (optional): a date or ISO text, not after today, not before 1900."""
+    value = _blank_to_none(value)
+    if value is None:
+        return None, []
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    # A datetime is an instant, not a date.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        return None, [FieldError(loc, "birth_date_format", "birth_date_format: birth_date is a date written YYYY-MM-DD")]
+    if value > today:
+        return None, [FieldError(loc, "birth_date_in_future",
+                                 "birth_date_in_future: the heir's birth date cannot be after today")]
+    if value < EARLIEST_BIRTH_DATE:
+        return None, [FieldError(loc, "birth_date_before_1900",
+                                 "birth_date_before_1900: the heir's birth date cannot be before 1900-01-01")]
+    return value, []
 
 
 def _blank_to_none(value: object) -> object:

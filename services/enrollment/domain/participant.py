@@ -123,7 +123,7 @@ def register_participant(data: Mapping[str, Any], today: date) -> Registration:
 
     heirs: list[Heir] = []
     try:
-        heirs = validate_heirs(data.get("heirs") or [])
+        heirs = validate_heirs(data.get("heirs") or [], today)
     except RuleViolation as violation:
         errors.extend(violation.errors)
 

@@ -28,7 +28,7 @@ ENTITLEMENT = "entitlement"  # paid year by year on request (scholarship), not m
 COMPONENT_KINDS: frozenset[str] = frozenset({CASH, ENTITLEMENT})
 
 _FULL_NIK = re.compile(r"\d{16}")
-_LONG_DIGIT_RUN = re.compile(r"\d{7,}")  # mask_nik keeps at most 6 leading digits
+_LONG_DIGIT_RUN = re.compile(r"\d{5,}")  # mask_nik keeps at most 4 leading digits
 
 
 def produces_message(event_kind: str) -> bool:

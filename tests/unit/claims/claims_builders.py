@@ -31,7 +31,7 @@ SISTER = HeirView("h-sister", "Rahma", "sibling", 5)
 def participant(**overrides: Any) -> ParticipantView:
     fields: dict[str, Any] = {
         "participant_id": "p-1",
-        "masked_nik": "737103**********01",
+        "masked_nik": "7371************",
         "member_since": date(2023, 1, 1),
         "programs": {"JKK", "JKM"},
         "monthly_income": 3_000_000,

@@ -131,3 +131,26 @@ def test_protection_ends_on_the_last_day_of_the_second_grace_month():
     assert is_protected_on(periods, date(2027, 1, 31))
     assert not is_protected_on(periods, date(2027, 2, 1))
     assert not is_protected_on(periods, date(2026, 11, 4))
+
+
+# --- paid months and death ---------------------------------------------------------------------
+
+def test_paid_periods_lists_every_fully_paid_month_ascending():
+    from services.enrollment.domain.coverage import Payment, coverage_on
+    payments = [Payment(Period(2026, 9), date(2026, 9, 2)), Payment(Period(2026, 7), date(2026, 7, 2)),
+                Payment(Period(2026, 8), date(2026, 8, 2))]
+    coverage = coverage_on(payments, date(2026, 9, 30))
+    assert coverage.paid_periods == [Period(2026, 7), Period(2026, 8), Period(2026, 9)]
+    assert coverage.paid_months == 3
+
+
+def test_coverage_at_death_ends_protection_on_the_day_of_death_and_ignores_later_months():
+    from services.enrollment.domain.coverage import DateRange, Payment, coverage_at_death
+    # Paid July to December 2026 in advance on 2 July; died 15 September 2026.
+    payments = [Payment(Period(2026, m), date(2026, 7, 2)) for m in range(7, 13)]
+    final = coverage_at_death(payments, date(2026, 9, 15))
+    assert final.paid_periods == [Period(2026, 7), Period(2026, 8), Period(2026, 9)]
+    assert final.protected_periods == [DateRange(date(2026, 7, 2), date(2026, 9, 15))]
+    assert final.status == "active"
+    # The same answer whenever it is asked: it depends on the death only.
+    assert coverage_at_death(payments, date(2026, 9, 15)) == final

@@ -130,8 +130,14 @@ def test_age_counts_completed_years():
 
 
 def test_heir_errors_carry_their_index():
-    form = registration_form(heirs=[{"full_name": "Andi", "relationship": "spouse"}])
-    assert refused(form) == [(("heirs", 0), "heir_contact_missing")]
+    form = registration_form(heirs=[{"full_name": "Andi", "relationship": "spouse", "birth_date": "2099-01-01"}])
+    assert refused(form) == [(("heirs", 0, "birth_date"), "birth_date_in_future")]
+
+
+def test_an_heir_without_phone_or_email_is_registered():
+    form = registration_form(heirs=[{"full_name": "Andi", "relationship": "parent"}])
+    [heir] = register_participant(form, TODAY).heirs
+    assert (heir.phone, heir.email, heir.precedence) == (None, None, 2)
 
 
 def test_every_broken_rule_is_reported_at_once():
@@ -155,5 +161,5 @@ def test_every_broken_rule_is_reported_at_once():
 
 def test_registration_never_shows_the_full_nik():
     registration = register_participant(registration_form(), TODAY)
-    assert registration.nik_masked == "737103********01"
+    assert registration.nik_masked == "7371************"
     assert registration.nik not in repr(registration)

@@ -28,22 +28,37 @@ def test_right_payment_is_accepted_and_returns_what_was_due():
     assert due.total == 8_400
 
 
-def test_city_paid_contribution_must_be_the_undiscounted_amount():
-    assert check_payment(**payment(payer="city", amount=16_800)).total == 16_800
-    rules, errors = refusal(payer="city", amount=8_400)
-    assert rules == [(("amount",), "amount_mismatch")]
-    assert "Rp 16.800" in errors[0].msg
+def test_city_paid_contribution_owes_the_undiscounted_amount():
+    # PP 50/2025: no discount when the city's budget pays. 1 % of Rp 1,000,000 + Rp 6,800.
+    assert check_payment(**payment(payer="city", amount=16_800)).total == 10_000 + 6_800
 
 
-def test_amount_that_differs_from_the_due_contribution_names_the_expected_figure():
-    rules, errors = refusal(amount=16_800)
-    assert rules == [(("amount",), "amount_mismatch")]
-    assert "Rp 8.400" in errors[0].msg
+def test_an_amount_other_than_the_due_is_recorded_not_refused():
+    # An undiscounted Rp 16,800 from a self-paid trader who owed (10,000 + 6,800) / 2 = 8,400,
+    # and half of it: balances.py decides what each adds up to.
+    assert check_payment(**payment(amount=16_800)).total == 8_400
+    assert check_payment(**payment(amount=4_200)).total == 8_400
 
 
-def test_amount_must_be_whole_rupiah():
-    rules, _ = refusal(amount=8_400.0)
-    assert rules == [(("amount",), "amount_mismatch")]
+def test_amount_must_be_whole_positive_rupiah():
+    for amount in (8_400.0, 0, -8_400, True):
+        rules, _ = refusal(amount=amount)
+        assert rules == [(("amount",), "amount_format")], amount
+
+
+def test_amount_beyond_thirteen_months_is_a_typing_mistake():
+    # The month itself plus 12 months of credit: 13 x 8,400 = 109,200.
+    assert check_payment(**payment(amount=13 * 8_400)).total == 8_400
+    rules, errors = refusal(amount=13 * 8_400 + 1)
+    assert rules == [(("amount",), "amount_too_large")]
+    assert "Rp 109.200" in errors[0].msg
+
+
+def test_no_contribution_for_a_month_after_the_death_month():
+    rules, _ = refusal(period=Period(2026, 11), deceased_on=date(2026, 10, 31))
+    assert rules == [(("period",), "period_after_death")]
+    # The death month itself can still be paid (arrears).
+    assert check_payment(**payment(deceased_on=date(2026, 11, 1))).total == 8_400
 
 
 def test_payer_is_self_or_city():
