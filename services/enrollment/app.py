@@ -36,4 +36,5 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
         background=[coverage_sweeper],
+        large_bodies=lambda s: {"/v1/imports": s.import_max_bytes},
     )
