@@ -58,6 +58,22 @@ class EventProducer:
         if futures:
             await asyncio.gather(*futures)
 
+    async def send_each(self, records: Sequence[OutgoingRecord]) -> list[BaseException | None]:
+        """Sends in order and waits for every acknowledgement; returns each record's error (None
+        when acknowledged) instead of raising at the first, so the outbox relay can move a record
+        Kafka refuses aside while the others go through."""
+        outcomes: list[BaseException | None | asyncio.Future] = []
+        for r in records:
+            try:
+                # send() refuses a record larger than max_request_size itself, before queuing it.
+                outcomes.append(await self._producer.send(r.topic, r.value, key=r.key.encode(), headers=r.headers))
+            except KafkaError as exc:
+                outcomes.append(exc)
+        futures = [o for o in outcomes if isinstance(o, asyncio.Future)]
+        if futures:
+            await asyncio.gather(*futures, return_exceptions=True)
+        return [o.exception() if isinstance(o, asyncio.Future) else o for o in outcomes]
+
 
 async def ensure_topics(
     bootstrap_servers: str,

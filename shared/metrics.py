@@ -1,6 +1,6 @@
 """Prometheus metrics every service exposes on /metrics (one registry per process)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_PUBLISHED = Counter("jaring_events_published_total", "Events published by the outbox relay", ["topic"])
 EVENTS_HANDLED = Counter(
@@ -8,3 +8,6 @@ EVENTS_HANDLED = Counter(
 )
 DEAD_LETTERS = Counter("jaring_dead_letters_total", "Messages sent to a dead-letter topic", ["consumer", "topic"])
 HANDLER_SECONDS = Histogram("jaring_handler_seconds", "Time to apply one event", ["consumer"])
+OUTBOX_QUARANTINED = Gauge(
+    "jaring_outbox_quarantined", "Events moved out of the outbox because Kafka refused them", ["service"]
+)

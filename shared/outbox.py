@@ -4,6 +4,11 @@
 rows with the idempotent producer and deletes them only after Kafka acknowledged them,
 so a relay killed mid-batch publishes that batch again on restart (at-least-once on
 the wire); consumers' inboxes turn that into exactly-once effects.
+
+An event Kafka refuses for good (too large, invalid topic), or one that keeps failing while
+the events around it go through, is moved to `outbox_quarantine` with its reason in the
+transaction that removes it from the outbox: the events after it flow, /health reports the
+service degraded, operators list it at GET /v1/outbox/quarantine.
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ import asyncio
 import contextlib
 
 import asyncpg
+from aiokafka.errors import (InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError,
+                             RecordTooLargeError)
 
 from shared.envelope import Envelope
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
-from shared.metrics import EVENTS_PUBLISHED
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_QUARANTINED
+from shared.privacy import mask_niks_in
 from shared.topics import Topic, topic_for_event
 
 log = get_logger("outbox")
@@ -62,6 +70,19 @@ async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema
     await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
 
 
+# Errors no retry can cure: the record itself is what Kafka refuses.
+REFUSED_FOR_GOOD: tuple[type[BaseException], ...] = (
+    MessageSizeTooLargeError,  # the broker's MESSAGE_TOO_LARGE, and the producer's own size check
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+)
+
+
+class PublishFailed(Exception):
+    """Some events of a batch could not be published and stay in the outbox for the next try."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -71,17 +92,22 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        max_attempts: int = 5,
     ):
         self._pool = pool
         self._producer = producer
         self._schema = schema
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        # Failed tries, counted only while other events of the same batch went through (so a
+        # broker outage counts nothing), after which an event is quarantined.
+        self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self.running = False
 
     async def publish_pending(self) -> int:
-        """Publishes one batch; returns how many rows it published."""
+        """Publishes one batch; returns how many rows it published. Raises PublishFailed, after
+        committing what went through and what was quarantined, when some rows are left to retry."""
         async with self._pool.acquire() as conn, conn.transaction():
             # One relay at a time per service publishes, so events of one key keep their
             # order even when several instances run; SKIP LOCKED keeps others from waiting
@@ -89,7 +115,8 @@ class OutboxRelay:
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", f"relay:{self._schema}"):
                 return 0
             rows = await conn.fetch(
-                "SELECT id, topic, key, headers, body FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                "SELECT id, topic, key, headers, body, attempts FROM outbox ORDER BY id LIMIT $1 "
+                "FOR UPDATE SKIP LOCKED",
                 self._batch_size,
             )
             if not rows:
@@ -98,11 +125,46 @@ class OutboxRelay:
                 OutgoingRecord(r["topic"], r["key"], bytes(r["body"]), [(k, v.encode()) for k, v in r["headers"].items()])
                 for r in rows
             ]
-            await self._producer.send_all(records)
-            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
-        for record in records:
-            EVENTS_PUBLISHED.labels(record.topic).inc()
-        return len(rows)
+            outcomes = await self._producer.send_each(records)
+            sent = [r["id"] for r, error in zip(rows, outcomes) if error is None]
+            refused: list[tuple[int, int, str]] = []  # (id, attempts, reason)
+            retry: list[tuple[int, str]] = []  # (id, error)
+            for row, error in zip(rows, outcomes):
+                if error is None:
+                    continue
+                attempts = row["attempts"] + (1 if sent else 0)
+                reason = _describe(error)
+                if isinstance(error, REFUSED_FOR_GOOD):
+                    refused.append((row["id"], row["attempts"] + 1, f"refused by Kafka: {reason}"))
+                elif attempts >= self._max_attempts:
+                    refused.append((row["id"], attempts,
+                                    f"failed {attempts} times while other events went through: {reason}"))
+                else:
+                    retry.append((row["id"], reason))
+            if sent:
+                await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", sent)
+            if refused:
+                await quarantine(conn, refused)
+            if retry:
+                await conn.executemany(
+                    "UPDATE outbox SET attempts = attempts + $3, last_error = $2 WHERE id = $1",
+                    [(row_id, reason, 1 if sent else 0) for row_id, reason in retry])
+        for record, error in zip(records, outcomes):
+            if error is None:
+                EVENTS_PUBLISHED.labels(record.topic).inc()
+        if refused:
+            for row_id, _attempts, reason in refused:
+                log.error("outbox.quarantined", schema=self._schema, outbox_id=row_id, reason=reason[:300])
+            await self.count_quarantined()
+        if retry:
+            raise PublishFailed(f"{len(retry)} events left for the next try; first: {retry[0][1]}")
+        return len(sent)
+
+    async def count_quarantined(self) -> int:
+        """How many events wait in quarantine; also what the jaring_outbox_quarantined gauge shows."""
+        count = await self._pool.fetchval("SELECT count(*) FROM outbox_quarantine")
+        OUTBOX_QUARANTINED.labels(self._schema).set(count)
+        return count
 
     async def run(self) -> None:
         """Publishes until cancelled: woken by NOTIFY, polling as a fallback."""
@@ -110,6 +172,8 @@ class OutboxRelay:
         channel = notify_channel(self._schema)
         await listener.add_listener(channel, self._on_notify)
         self.running = True
+        with contextlib.suppress(Exception):  # the gauge is right from the start, not from the first event
+            await self.count_quarantined()
         try:
             while True:
                 try:
@@ -132,3 +196,28 @@ class OutboxRelay:
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()
 
+
+
+async def quarantine(conn: asyncpg.Connection, refused: list[tuple[int, int, str]]) -> None:
+    """Moves outbox rows (id, attempts, reason) to the quarantine, in the caller's transaction."""
+    await conn.execute(
+        "WITH moved AS (DELETE FROM outbox WHERE id = ANY($1::bigint[]) "
+        "RETURNING id, event_id, topic, key, event_type, headers, body, created_at) "
+        "INSERT INTO outbox_quarantine (id, event_id, topic, key, event_type, headers, body, created_at, attempts, "
+        "reason) SELECT m.id, m.event_id, m.topic, m.key, m.event_type, m.headers, m.body, m.created_at, r.attempts, "
+        "r.reason FROM moved m JOIN unnest($1::bigint[], $2::int[], $3::text[]) AS r(id, attempts, reason) "
+        "ON r.id = m.id",
+        [r[0] for r in refused], [r[1] for r in refused], [r[2] for r in refused],
+    )
+
+
+async def quarantined(conn: asyncpg.Connection, limit: int = 100) -> list[dict]:
+    """The quarantined events, oldest first, without their bodies (an operator reads the reason)."""
+    rows = await conn.fetch(
+        "SELECT id, event_id, topic, key, event_type, octet_length(body) AS size_bytes, attempts, reason, "
+        "created_at, quarantined_at FROM outbox_quarantine ORDER BY id LIMIT $1", limit)
+    return [dict(r) for r in rows]
+
+
+def _describe(error: BaseException) -> str:
+    return mask_niks_in(f"{type(error).__name__}: {error}")[:2000]

@@ -8,24 +8,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
 import asyncpg
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.auth import TokenVerifier
+from shared.auth import Actor, TokenVerifier, require_role
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import apply_migrations, create_pool
+from shared.edge import EdgeGuard, validation_error_view
 from shared.errors import Conflict, RuleViolation
 from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
+from shared.limits import LIMIT_MAX
 from shared.logs import configure_logging, get_logger
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, quarantined
 from shared.settings import ServiceSettings
 
 log = get_logger("service")
@@ -60,6 +64,9 @@ class ServiceSpec:
     # Subscribers that are not Consumers (no envelope, no inbox: the console's dead-letter
     # index reads raw bytes), registered on the runtime's broker before it starts.
     subscribers: Sequence[Callable[[Runtime], None]] = ()
+    # Paths whose request bodies may exceed settings.max_body_bytes, with their own cap
+    # (enrollment's CSV import).
+    large_bodies: Callable[[ServiceSettings], Mapping[str, int]] = lambda _s: {}
 
 
 def create_app(spec: ServiceSpec) -> FastAPI:
@@ -78,7 +85,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         await producer.start()
         broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None)
         relay = OutboxRelay(pool, producer, spec.name, batch_size=settings.outbox_batch_size,
-                            poll_seconds=settings.outbox_poll_seconds)
+                            poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts)
         runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
         app.state.runtime = runtime
         for consumer in select_consumers(spec.consumers(settings), settings.consumers):
@@ -123,12 +130,25 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             checks["kafka"] = await _kafka_ok(request.app, infra.kafka_bootstrap_servers)
             checks["outbox_relay"] = runtime.relay.running or not settings.run_relay
         ready = all(checks.values())
-        return JSONResponse({"status": "ready" if ready else "not_ready", "service": spec.name, "checks": checks},
-                            status_code=200 if ready else 503)
+        body: dict[str, Any] = {"status": "ready" if ready else "not_ready", "service": spec.name, "checks": checks}
+        if checks["database"]:
+            with contextlib.suppress(Exception):
+                body["outbox_quarantined"] = await runtime.relay.count_quarantined()
+        if ready and body.get("outbox_quarantined"):
+            # Alive and serving (liveness stays 200), but some events never reached Kafka:
+            # an operator must look at GET /v1/outbox/quarantine.
+            body["status"] = "degraded"
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each bad value back (`input`), a NIK included: answer
+        # with where and which rule only.
+        return JSONResponse({"detail": [validation_error_view(e) for e in exc.errors()]}, status_code=422)
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_request: Request, exc: RuleViolation) -> JSONResponse:
@@ -151,9 +171,23 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         return JSONResponse({"detail": {"msg": exc.msg, "type": exc.rule, "existing_id": exc.existing_id}},
                             status_code=409)
 
-    for router in spec.routers:
+    for router in (*spec.routers, plumbing_router):
         app.include_router(router)
+    app.add_middleware(EdgeGuard, max_body_bytes=settings.max_body_bytes, large_bodies=spec.large_bodies(settings))
     return app
+
+
+plumbing_router = APIRouter(prefix="/v1", tags=["plumbing"])
+
+
+@plumbing_router.get("/outbox/quarantine")
+async def outbox_quarantine(request: Request, _actor: Annotated[Actor, Depends(require_role("operator"))],
+                            limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100) -> dict[str, Any]:
+    """Events this service could not publish (Kafka refused them), with the reason: an operator's to-do."""
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.pool.acquire() as conn:
+        events = await quarantined(conn, limit)
+    return {"service": runtime.name, "count": await runtime.relay.count_quarantined(), "events": events}
 
 
 def select_consumers(available: list[Consumer], wanted: str) -> list[Consumer]:

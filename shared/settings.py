@@ -38,6 +38,10 @@ class ServiceSettings(BaseSettings):
     handler_backoff_seconds: float = 0.2
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0
+    # Failed tries of one event, while others go through, before it is quarantined.
+    outbox_max_attempts: int = 5
+    # Largest request body the HTTP edge reads (413 beyond); Kafka's own limit is 1 MiB an event.
+    max_body_bytes: int = 1024 * 1024
     db_pool_size: int = 10
     # Records a consumer applies in one transaction (one commit, inbox rows in one statement).
     consumer_batch_size: int = 100

@@ -19,6 +19,7 @@ from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
 from shared.contracts.vocabulary import DeathClaimType, Relationship
 from shared.clock import today
+from shared.limits import LIST_MAX, Id, Name, Text
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["claims"])
@@ -29,9 +30,9 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
 class ReporterIn(BaseModel):
-    name: str
-    phone: str | None = None
-    organisation: str | None = Field(None, description="workers' group, union or health facility, or the relation")
+    name: Name
+    phone: Id | None = None
+    organisation: Name | None = Field(None, description="workers' group, union or health facility, or the relation")
 
 
 class TransportCostsIn(BaseModel):
@@ -43,14 +44,15 @@ class TransportCostsIn(BaseModel):
 
 
 class ClaimIn(BaseModel):
-    participant_id: str
-    claim_type: str = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
+    participant_id: Id
+    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
     incident_date: date
-    incident_place: str
-    cause: str
+    incident_place: Name
+    cause: Text
     traffic_accident: bool = False
     reporter: ReporterIn
-    documents: dict[str, str] = Field(default_factory=dict, description="document kind -> document number")
+    documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
+                                    description="document kind -> document number")
     incapacity_days: int | None = None
     disability_percent: int | None = None
     transport_costs: TransportCostsIn | None = None
@@ -81,16 +83,16 @@ class ReclassificationIn(BaseModel):
 
 class DecisionIn(BaseModel):
     decision: Literal["approve", "reject"]
-    reason: str
+    reason: Text
 
 
 class DocumentsIn(BaseModel):
-    documents: dict[str, str]
+    documents: dict[Id, Id] = Field(max_length=LIST_MAX)
 
 
 class DisbursementIn(BaseModel):
     status: Literal["scheduled", "paid", "failed"]
-    reference: str | None = None
+    reference: Id | None = None
 
 
 def _not_found(exc: ClaimNotFound) -> HTTPException:
@@ -105,8 +107,8 @@ async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
 
 
 @router.get("/claims")
-async def list_claims(actor: Reader, rt: Rt, status: str | None = None, participant_id: str | None = None,
-                      limit: Annotated[int, Query(le=500)] = 100) -> list[dict[str, Any]]:
+async def list_claims(actor: Reader, rt: Rt, status: Id | None = None, participant_id: Id | None = None,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await repo.list_claims(conn, status, participant_id, limit)
 
@@ -231,7 +233,7 @@ async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor,
 
 
 @router.get("/participants")
-async def search_participants(actor: Reader, rt: Rt, q: Annotated[str, Query(min_length=2)]) -> list[dict[str, Any]]:
+async def search_participants(actor: Reader, rt: Rt, q: Annotated[Name, Query(min_length=2)]) -> list[dict[str, Any]]:
     """Participants as claims knows them (its read model), for the filing form."""
     async with rt.pool.acquire() as conn:
         return await repo.search_participants(conn, q)

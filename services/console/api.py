@@ -18,6 +18,7 @@ from services.console.consumers import DEAD_LETTER_TOPICS
 from services.console.domain.story import Step
 from services.console.kafka_view import Flows, KafkaView
 from services.console.session import Session, api_session
+from shared.limits import Text
 from shared.service import Runtime, get_runtime
 from shared.topics import CATALOGUE
 
@@ -72,7 +73,7 @@ async def flows(session: Operator, request: Request) -> dict[str, Any]:
 # --- dead letters ------------------------------------------------------------------------------------
 
 class DiscardIn(BaseModel):
-    reason: str
+    reason: Text
 
 
 def _dlq_topic(topic: str) -> str:
@@ -102,7 +103,7 @@ async def dlq_overview(session: Operator, rt: Rt) -> dict[str, Any]:
 @router.get("/dlq/{topic}")
 async def dlq_messages(topic: str, session: Operator, rt: Rt,
                        status: Annotated[str, Query(pattern="^(waiting|replayed|discarded|all)$")] = "waiting",
-                       limit: Annotated[int, Query(le=1000)] = 200) -> dict[str, Any]:
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         letters = await repo.dead_letters(conn, _dlq_topic(topic), None if status == "all" else status, limit)
     return {"topic": topic, "messages": [letter_json(x) for x in letters]}

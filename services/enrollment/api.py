@@ -7,13 +7,15 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
 from services.enrollment.handlers import ParticipantNotFound
 from shared.auth import Actor, require_role
 from shared.clock import today
+from shared.edge import read_capped
+from shared.limits import LIST_MAX, Id, Name
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["enrollment"])
@@ -23,34 +25,48 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
 class HeirIn(BaseModel):
-    full_name: str
-    relationship: str
+    full_name: Name
+    relationship: Id
     # A contact is optional: the heir statement and the family card (KK) prove the tie.
-    phone: str | None = None
-    email: str | None = None
-    language: str = "id"
+    phone: Id | None = None
+    email: Name | None = None
+    language: Id = "id"
     birth_date: date | None = Field(None, description="optional; not in the future, not before 1900")
 
 
 class ParticipantIn(BaseModel):
-    nik: str = Field(description="16-digit NIK; stored here only, shown masked everywhere else")
-    full_name: str
+    nik: Id = Field(description="16-digit NIK; stored here only, shown masked everywhere else")
+    full_name: Name
     birth_date: date
-    sex: str = Field(description="F or M")
-    phone: str
-    address: str = ""
-    kecamatan: str
-    segment: str
+    sex: Id = Field(description="F or M")
+    phone: Id
+    address: Name = ""
+    kecamatan: Name
+    segment: Id
     monthly_income: int = Field(description="declared monthly income, whole rupiah")
-    programs: list[str] = ["JKK", "JKM"]
+    programs: list[Id] = Field(["JKK", "JKM"], max_length=LIST_MAX)
     member_since: date | None = None
-    heirs: list[HeirIn] = []
+    heirs: list[HeirIn] = Field([], max_length=LIST_MAX)
+
+
+class ParticipantPatch(BaseModel):
+    """The fields a PATCH may change; any other name is kept for the handler to refuse by name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    full_name: Name | None = None
+    phone: Id | None = None
+    address: Name | None = None
+    kecamatan: Name | None = None
+    segment: Id | None = None
+    monthly_income: int | None = None
+    programs: list[Id] | None = Field(None, max_length=LIST_MAX)
 
 
 class ContributionIn(BaseModel):
-    period: str = Field(description="YYYY-MM")
+    period: Id = Field(description="YYYY-MM")
     amount: int
-    payer: str = "self"
+    payer: Id = "self"
     paid_at: date | None = None
 
 
@@ -95,7 +111,7 @@ async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]
 
 
 @router.get("/participants")
-async def search(actor: Reader, rt: Rt, q: Annotated[str, Query(min_length=2)]) -> list[dict[str, Any]]:
+async def search(actor: Reader, rt: Rt, q: Annotated[Name, Query(min_length=2)]) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await repo.search_participants(conn, q)
 
@@ -107,8 +123,9 @@ async def get_participant(participant_id: str, actor: Reader, rt: Rt) -> dict[st
 
 
 @router.patch("/participants/{participant_id}")
-async def change_details(participant_id: str, patch: Annotated[dict[str, Any], Body()], actor: Writer,
+async def change_details(participant_id: str, body: Annotated[ParticipantPatch, Body()], actor: Writer,
                          rt: Rt) -> dict[str, Any]:
+    patch = body.model_dump(exclude_unset=True)
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
@@ -119,7 +136,7 @@ async def change_details(participant_id: str, patch: Annotated[dict[str, Any], B
 
 
 @router.put("/participants/{participant_id}/heirs")
-async def replace_heirs(participant_id: str, heirs: list[HeirIn], actor: Writer, rt: Rt) -> dict[str, Any]:
+async def replace_heirs(participant_id: str, heirs: Annotated[list[HeirIn], Body(max_length=LIST_MAX)], actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
@@ -170,9 +187,10 @@ async def sweep_coverage(actor: Annotated[Actor, Depends(require_role("superviso
 
 @router.post("/imports", status_code=202)
 async def start_import(request: Request, actor: Writer, rt: Rt,
-                       filename: Annotated[str, Query()] = "upload.csv") -> dict[str, Any]:
-    """Body: the CSV file itself (text/csv). Answers at once; GET the import to follow progress."""
-    content = await request.body()
+                       filename: Annotated[Name, Query()] = "upload.csv") -> dict[str, Any]:
+    """Body: the CSV file itself (text/csv), up to ENROLLMENT_IMPORT_MAX_BYTES (413 beyond). Answers
+    at once; GET the import to follow progress."""
+    content = await read_capped(request, rt.settings.import_max_bytes)
     if not content.strip():
         raise HTTPException(422, [{"loc": ["body"], "msg": "the CSV file is empty", "type": "import_empty"}])
     async with rt.pool.acquire() as conn, conn.transaction():

@@ -48,4 +48,5 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         routers=[router],
         consumers=consumers,
         background=[coverage_sweeper],
+        large_bodies=lambda s: {"/v1/imports": s.import_max_bytes},
     )

@@ -11,3 +11,5 @@ class EnrollmentSettings(ServiceSettings):
     campaign_target: int = 50_000
     # How often the coverage sweep moves participants on as months pass (seconds; 0 = never).
     coverage_sweep_seconds: float = 3600.0
+    # Largest CSV file an import accepts (413 beyond); other requests keep max_body_bytes.
+    import_max_bytes: int = 50 * 1024 * 1024

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from services.notifications import repository as repo
 from shared.auth import Actor, require_role
+from shared.limits import Id
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
@@ -16,7 +17,7 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.get("/notifications")
-async def list_for_claim(actor: Officer, rt: Rt, claim_id: Annotated[str, Query()]) -> list[dict[str, Any]]:
+async def list_for_claim(actor: Officer, rt: Rt, claim_id: Annotated[Id, Query()]) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await repo.for_claim(conn, claim_id)
 

@@ -91,8 +91,8 @@ async def test_outbox_event_arrives_once_when_relay_dies_between_publish_and_com
         await scene.write_outbox(300)
 
         class DiesAfterSending(EventProducer):
-            async def send_all(self, records):
-                await super().send_all(records)
+            async def send_each(self, records):
+                await super().send_each(records)
                 raise SystemExit("relay killed after Kafka acknowledged, before the outbox commit")
 
         dying = DiesAfterSending(kafka_bootstrap, client_id="dying-relay")
