@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.auth import TokenVerifier
+from shared.auth import token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import apply_migrations, create_pool
 from shared.errors import Conflict, RuleViolation
@@ -108,8 +108,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             log.info("service.stopped")
 
     app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan)
-    app.state.token_verifier = TokenVerifier(infra.jaring_auth_secret, infra.jaring_auth_jwks_url,
-                                             infra.jaring_auth_audience)
+    app.state.token_verifier = token_verifier(infra)
     app.state.kafka_checked = (0.0, False)
 
     @app.get("/health", include_in_schema=False)

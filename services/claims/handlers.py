@@ -17,7 +17,9 @@ from services.claims import repository as repo
 from services.claims.domain import claim as c
 from services.claims.domain.benefits import compute_benefits
 from services.claims.domain.decision import after_verification, decide, record_payout
+from services.claims.domain.duties import check_may_change_disbursement, check_may_decide
 from services.claims.domain.payees import PayeeShare, payee_heirs, split_benefits
+from services.claims.domain.sampling import ReviewSampling, is_sampled, refer_for_review
 from services.claims.domain.sla import deadline
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
@@ -102,24 +104,31 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
 
 # --- verification (consumer of ClaimFiled, and again when documents arrive) ---------------------------
 
-def make_verifier(today_fn):
+def make_verifier(today_fn, sampling: ReviewSampling):
     async def on_claim_filed(conn: asyncpg.Connection, env: Envelope, event: events.ClaimFiled) -> None:
         row = await repo.load_claim(conn, event.claim_id, for_update=True)
         if row is None:
             raise PoisonMessage(f"ClaimFiled for {event.claim_id}, which this service never filed")
         if row["status"] != "filed":
             return  # decided already (an officer was faster); nothing to verify
-        await verify(conn, row, today_fn(), causation_id=str(env.event_id))
+        await verify(conn, row, today_fn(), sampling, causation_id=str(env.event_id))
 
     return on_claim_filed
 
 
-async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, causation_id: str | None) -> str:
+async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, sampling: ReviewSampling,
+                 causation_id: str | None) -> str:
     claim = repo.as_domain_claim(row)
     participant = await repo.participant_view(conn, claim.filing.participant_id)
     others = await repo.other_standing_fingerprints(conn, row["participant_id"], row["claim_id"])
     verification = verify_claim(claim, participant, others, today)
+    if participant is not None:
+        components = compute_benefits(claim.filing.claim_type, participant, claim.filing.incident_date, claim.filing)
+        cash = sum(x.amount for x in components if x.kind == "cash")
+        verification = refer_for_review(verification, row["claim_id"], cash, sampling)
     status = after_verification(row["status"], verification)
+    if is_sampled(verification):
+        await repo.mark_sampled(conn, row["claim_id"])
     reasons = [{"code": r.code, "message": r.message} for r in verification.reasons]
     sla = deadline(claim.filing.claim_type, verification.documents_complete_on) \
         if verification.documents_complete_on else None
@@ -149,7 +158,7 @@ async def emit_outcome(conn: asyncpg.Connection, row: dict[str, Any], status: st
 
 
 async def add_documents(conn: asyncpg.Connection, claim_id: str, documents: dict[str, str], actor: Actor,
-                        today: date) -> str:
+                        today: date, sampling: ReviewSampling) -> str:
     """Documents arrive for a claim waiting for review: the rules run again."""
     row = await _claim(conn, claim_id)
     if row["status"] != "needs_review":
@@ -159,17 +168,18 @@ async def add_documents(conn: asyncpg.Connection, claim_id: str, documents: dict
     merged = {**row["documents"], **documents}
     probe = filing_from({**row, "documents": merged, "reporter": row["reporter"]})
     c.validate_filing(probe, max(today, row["incident_date"]), True)
-    await repo.set_documents(conn, claim_id, merged)
+    await repo.set_documents(conn, claim_id, merged, added_by=actor.subject)
     await repo.add_step(conn, claim_id, "documents_added", {"kinds": sorted(documents), "by": actor.subject})
     await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.add_documents", subject_id=claim_id,
                        details={"kinds": sorted(documents)})
-    return await verify(conn, {**row, "documents": merged}, today, causation_id=None)
+    return await verify(conn, {**row, "documents": merged}, today, sampling, causation_id=None)
 
 
 # --- an officer's decision (HTTP) ----------------------------------------------------------------------
 
 async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, reason: str, actor: Actor) -> str:
     row = await _claim(conn, claim_id)
+    check_may_decide(actor.role, actor.subject, row["filed_by"], row["documents_added_by"])
     status = decide(row["status"], decision, reason, missing_documents=row["missing_documents"])
     reasons = [{"code": "OFFICER_APPROVED" if status == "approved" else "OFFICER_REJECTED", "message": reason}]
     await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
@@ -232,6 +242,7 @@ async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: even
 
 async def change_disbursement(conn: asyncpg.Connection, claim_id: str, status: str, reference: str | None,
                               changed_by: str, role: str) -> None:
+    check_may_change_disbursement(role, status, reference)
     row = await _claim(conn, claim_id)
     if row["status"] != "payout_recorded":
         raise RuleViolation([FieldError(("status",), "payout_not_recorded",

@@ -10,6 +10,8 @@
     payees        which heirs are paid, and how each amount is split between them
     sla           payment deadlines in working days and the 1 % a day owed when late
     decision      status changes: verification, an officer's decision, payout recorded
+    sampling      fraud controls: would-be approvals drawn at random, or above a value, go to review
+    duties        separation of duties: who may decide a claim or change its disbursement
     dates, money  calendar months and rupiah as a person reads them
 
 Figures that are only *reported* come from services/reported_rules.py; figures read in

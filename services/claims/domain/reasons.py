@@ -25,6 +25,8 @@ class ReasonCode(StrEnum):
     DEATH_SOON_AFTER_ENROLMENT = "DEATH_SOON_AFTER_ENROLMENT"
     PARTICIPANT_NOT_IN_READ_MODEL = "PARTICIPANT_NOT_IN_READ_MODEL"
     NO_HEIR = "NO_HEIR"
+    SAMPLED_FOR_REVIEW = "SAMPLED_FOR_REVIEW"
+    ABOVE_REVIEW_THRESHOLD = "ABOVE_REVIEW_THRESHOLD"
 
 
 Effect = Literal["reject", "review"]
@@ -47,6 +49,9 @@ REASON_EFFECT: dict[ReasonCode, Effect] = {
     ReasonCode.DEATH_SOON_AFTER_ENROLMENT: "review",
     ReasonCode.PARTICIPANT_NOT_IN_READ_MODEL: "review",
     ReasonCode.NO_HEIR: "review",
+    # Fraud controls (sampling.py): a claim the rules would approve is looked at first.
+    ReasonCode.SAMPLED_FOR_REVIEW: "review",
+    ReasonCode.ABOVE_REVIEW_THRESHOLD: "review",
 }
 
 
