@@ -445,6 +445,18 @@ async def test_the_cookie_holds_a_server_side_session_id_and_signing_out_ends_th
         assert page.status_code == 303 and page.headers["location"].startswith("/signin")
 
 
+async def test_a_session_ends_when_its_time_is_up(stack):
+    _p, c = stack
+    async with signed_in(c, "operator", "rudi.operator") as browser:
+        assert (await browser.get("/v1/dlq")).status_code == 200
+        id_hash = hashlib.sha256(browser.cookies["jaring_console"].encode()).digest()
+        # As if the token's eight hours had passed.
+        await c.pool.execute("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1", id_hash)
+        assert (await browser.get("/v1/dlq")).status_code == 401
+        page = await browser.get("/flows", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+
+
 async def test_a_forged_session_cookie_opens_nothing(stack):
     _p, c = stack
     async with httpx.AsyncClient(base_url=c.url, timeout=30,
