@@ -226,6 +226,9 @@ class BenchStack:
         return {
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "DATABASE_URL": self.database_url,
             "JARING_AUTH_SECRET": BENCH_SECRET, "KAFKA_TOPIC_PARTITIONS": str(self.partitions),
+            # No random review sample: the workload's mix decides which claims a person sees (the
+            # scripted supervisor could not decide a sampled claim whose documents it added: four eyes).
+            "CLAIMS_REVIEW_SAMPLE_RATE": "0",
             "LOG_LEVEL": self.log_level, "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         }

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from bench.load import Target, Worker
 
 REVIEW_FOR_DOCUMENTS = {"DOCUMENTS_INCOMPLETE", "POLICE_REPORT_MISSING"}
-REVIEW_TO_APPROVE = {"DEATH_SOON_AFTER_ENROLMENT"}
+# A death soon after joining, and a payout above claims' review threshold (most JKK deaths):
+# the scripted supervisor checks and approves them.
+REVIEW_TO_APPROVE = {"DEATH_SOON_AFTER_ENROLMENT", "ABOVE_REVIEW_THRESHOLD"}
 
 
 def _at(envelope: dict) -> float:

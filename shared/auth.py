@@ -3,6 +3,11 @@
 Every HTTP endpoint but /health and /metrics requires it. Tokens are signed with an
 HS256 key from settings (the local stack generates one) or, in production, by an OIDC
 issuer whose keys come from its JWKS URL.
+
+A token is accepted only if it names the issuer and the audience this deployment expects
+(a token minted for another system, or by another issuer sharing a key, is refused) and
+lives no longer than a working shift: a person's token that leaks is good for hours, not
+for a month.
 """
 
 from __future__ import annotations
@@ -18,6 +23,26 @@ from starlette.concurrency import run_in_threadpool
 
 ROLES = ("officer", "supervisor", "operator")
 
+# The local stack's issuer and audience (deploy/local writes them into every service's
+# environment); a deployment sets JARING_AUTH_ISSUER and JARING_AUTH_AUDIENCE to its own.
+LOCAL_ISSUER = "jaring-local"
+LOCAL_AUDIENCE = "jaring"
+# A person's token lives one working shift.
+HUMAN_TOKEN_HOURS = 8
+# RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits).
+MIN_SECRET_BYTES = 32
+
+
+class WeakSecret(ValueError):
+    """The HS256 key is too short to sign anything with."""
+
+
+def check_secret(secret: str) -> None:
+    size = len(secret.encode())
+    if size < MIN_SECRET_BYTES:
+        raise WeakSecret(f"JARING_AUTH_SECRET is {size} bytes; an HS256 key needs at least {MIN_SECRET_BYTES} "
+                         f"(make one with: openssl rand -hex 32)")
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -25,36 +50,58 @@ class Actor:
     role: str
 
 
-def issue_token(secret: str, subject: str, role: str, ttl_seconds: int = 30 * 24 * 3600) -> str:
+def issue_token(secret: str, subject: str, role: str, *, issuer: str = LOCAL_ISSUER,
+                audience: str = LOCAL_AUDIENCE, ttl_seconds: int = HUMAN_TOKEN_HOURS * 3600) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    check_secret(secret)
     now = int(time.time())
-    return jwt.encode({"sub": subject, "role": role, "iat": now, "exp": now + ttl_seconds}, secret, algorithm="HS256")
+    claims = {"iss": issuer, "aud": audience, "sub": subject, "role": role, "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class TokenVerifier:
-    def __init__(self, secret: str = "", jwks_url: str | None = None, audience: str | None = None):
+    def __init__(self, secret: str = "", jwks_url: str | None = None, *, issuer: str, audience: str,
+                 max_lifetime_seconds: int = HUMAN_TOKEN_HOURS * 3600):
         if not secret and not jwks_url:
             raise ValueError("JARING_AUTH_SECRET or JARING_AUTH_JWKS_URL must be set")
+        if secret:
+            check_secret(secret)
+        if not issuer or not audience:
+            raise ValueError("JARING_AUTH_ISSUER and JARING_AUTH_AUDIENCE must be set: a token is accepted only "
+                             "from this issuer, for this audience")
         self._secret = secret
         self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        self._issuer = issuer
         self._audience = audience
+        self._max_lifetime = max_lifetime_seconds
 
     @property
     def fetches_keys(self) -> bool:
         return self._jwks is not None
 
     def verify(self, token: str) -> Actor:
-        options = {"require": ["sub", "exp"], "verify_aud": self._audience is not None}
+        """The actor the token names; raises jwt.PyJWTError when it is not good."""
+        options = {"require": ["iss", "aud", "sub", "iat", "exp"]}
         if self._jwks is not None:
             key = self._jwks.get_signing_key_from_jwt(token).key
-            claims = jwt.decode(token, key, algorithms=["RS256", "ES256"], audience=self._audience, options=options)
+            algorithms = ["RS256", "ES256"]
         else:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], audience=self._audience, options=options)
+            key, algorithms = self._secret, ["HS256"]
+        claims = jwt.decode(token, key, algorithms=algorithms, audience=self._audience, issuer=self._issuer,
+                            options=options)
+        if int(claims["exp"]) - int(claims["iat"]) > self._max_lifetime:
+            raise jwt.InvalidTokenError(f"token lives longer than {self._max_lifetime // 3600} h; ask for a new one")
         role = claims.get("role")
         if role not in ROLES:
             raise jwt.InvalidTokenError("token carries no known role")
         return Actor(subject=str(claims["sub"]), role=role)
+
+
+def token_verifier(infra) -> TokenVerifier:
+    """The verifier for a service's InfraSettings (shared.settings)."""
+    return TokenVerifier(infra.jaring_auth_secret, infra.jaring_auth_jwks_url, issuer=infra.jaring_auth_issuer,
+                         audience=infra.jaring_auth_audience, max_lifetime_seconds=infra.jaring_auth_token_hours * 3600)
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.auth import Actor, TokenVerifier, require_role
+from shared.auth import Actor, require_role, token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import apply_migrations, create_pool
 from shared.edge import EdgeGuard, validation_error_view
@@ -115,8 +115,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             log.info("service.stopped")
 
     app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan)
-    app.state.token_verifier = TokenVerifier(infra.jaring_auth_secret, infra.jaring_auth_jwks_url,
-                                             infra.jaring_auth_audience)
+    app.state.token_verifier = token_verifier(infra)
     app.state.kafka_checked = (0.0, False)
 
     @app.get("/health", include_in_schema=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.auth import HUMAN_TOKEN_HOURS, LOCAL_AUDIENCE, LOCAL_ISSUER
+
 
 class InfraSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
@@ -19,7 +21,12 @@ class InfraSettings(BaseSettings):
     # HS256 key for officers' JWTs. Production may use an OIDC issuer instead (jwks_url).
     jaring_auth_secret: str = ""
     jaring_auth_jwks_url: str | None = None
-    jaring_auth_audience: str | None = None
+    # Every token must name this issuer and this audience (shared.auth); the defaults are the
+    # local stack's, a deployment sets its own.
+    jaring_auth_issuer: str = LOCAL_ISSUER
+    jaring_auth_audience: str = LOCAL_AUDIENCE
+    # The longest a person's token may live (exp - iat), in hours: one working shift.
+    jaring_auth_token_hours: int = HUMAN_TOKEN_HOURS
     # Topic layout when the service creates its topics; on a real cluster use 3+.
     kafka_topic_partitions: int = 3
     kafka_replication_factor: int = 1

@@ -1,9 +1,16 @@
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.support.stack import kafka_for_tests, postgres_for_tests
+
+# Claims sends a random 5 % of the claims its rules approve to a supervisor (fraud controls,
+# services/claims/domain/sampling.py). Tests that expect the rules' own outcome would then fail
+# one time in twenty: the suite draws none, in this process and in the services it starts as
+# processes (they inherit the environment); the sampling tests set their own rate.
+os.environ.setdefault("CLAIMS_REVIEW_SAMPLE_RATE", "0")
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from deploy.local.credentials import ensure_secret, write_tokens
+from deploy.local.credentials import auth_env, ensure_secret, write_tokens
 from deploy.local.health import http_ready, kafka_ok, postgres_ok, tcp_ok
 from deploy.local.kafka import KAFKA_VERSION, KafkaError, KafkaNode, resolve_kafka_jars, wait_for_kafka
 from deploy.local.postgres import PostgresError, PostgresNode, external_database_url
@@ -224,6 +224,7 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
         KAFKA_BOOTSTRAP_SERVERS=lay.bootstrap(),
         DATABASE_URL=lay.database_url(),
         JARING_AUTH_SECRET=secret,
+        **auth_env(),
         PYTHONUNBUFFERED="1",
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         **{MARKER: str(lay.state)},

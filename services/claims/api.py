@@ -14,6 +14,7 @@ from services.claims import handlers
 from services.claims import repository as repo
 from services.claims.domain.claim import Guardian
 from services.claims.domain.heirs import NamedHeir
+from services.claims.domain.duties import NotPermitted
 from services.claims.domain.sla import days_left
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
@@ -24,8 +25,9 @@ from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["claims"])
 Officer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
-Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operator"))]
+# Deciding a claim and recording a transfer are a supervisor's (domain/duties.py says who else may not).
 Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
+Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operator"))]
 Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
@@ -99,6 +101,10 @@ def _not_found(exc: ClaimNotFound) -> HTTPException:
     return HTTPException(404, f"no claim {exc.args[0]}")
 
 
+def _refused(exc: NotPermitted) -> HTTPException:
+    return HTTPException(403, {"type": exc.code, "msg": exc.message})
+
+
 @router.post("/claims", status_code=202)
 async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
@@ -137,17 +143,20 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
                                      "reference": row["disbursement_reference"]},
         "payout": {"components": ledger, "total_cash": sum(x["amount"] for x in ledger if x["kind"] == "cash")},
         "steps": steps, "filed_at": row["filed_at"], "filed_by": row["filed_by"],
+        "documents_added_by": row["documents_added_by"], "sampled": row["sampled"],
     }
 
 
 @router.post("/claims/{claim_id}/decision")
-async def decide(claim_id: str, body: DecisionIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
                 status = await handlers.decide_claim(conn, claim_id, body.decision, body.reason, actor, today())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
+        except NotPermitted as exc:
+            raise _refused(exc) from None
     return {"claim_id": claim_id, "status": status}
 
 
@@ -156,14 +165,16 @@ async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                status = await handlers.add_documents(conn, claim_id, body.documents, actor, today())
+                status = await handlers.add_documents(conn, claim_id, body.documents, actor, today(),
+                                                      rt.settings.review_sampling())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "status": status}
 
 
 @router.post("/claims/{claim_id}/disbursement")
-async def disbursement(claim_id: str, body: DisbursementIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+async def disbursement(claim_id: str, body: DisbursementIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
+    """A supervisor records a transfer made by hand, with the bank's reference for it."""
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
@@ -171,6 +182,8 @@ async def disbursement(claim_id: str, body: DisbursementIn, actor: Officer, rt: 
                                                    actor.role, today())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
+        except NotPermitted as exc:
+            raise _refused(exc) from None
     return {"claim_id": claim_id, "disbursement": body.status}
 
 
@@ -201,7 +214,8 @@ async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> di
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                ids = await handlers.name_heirs(conn, claim_id, named, actor, today())
+                ids = await handlers.name_heirs(conn, claim_id, named, actor, today(),
+                                                rt.settings.review_sampling())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "heir_ids": ids}
@@ -214,7 +228,8 @@ async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Offi
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                await handlers.name_guardians(conn, claim_id, guardians, actor, today())
+                await handlers.name_guardians(conn, claim_id, guardians, actor, today(),
+                                              rt.settings.review_sampling())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "guardians": sorted(guardians)}
@@ -226,7 +241,8 @@ async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor,
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                result = await handlers.reclassify(conn, claim_id, body.claim_type, body.reason, actor, today())
+                result = await handlers.reclassify(conn, claim_id, body.claim_type, body.reason, actor, today(),
+                                                   rt.settings.review_sampling())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, **result}

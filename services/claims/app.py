@@ -17,7 +17,7 @@ from shared.service import ServiceSpec
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DELIVERIES, PARTICIPANTS
 
 
-def consumers(_settings: ClaimsSettings) -> list[Consumer]:
+def consumers(settings: ClaimsSettings) -> list[Consumer]:
     return [
         Consumer("claims.participants", PARTICIPANTS, {
             "ParticipantEnrolled": handlers.on_participant_enrolled,
@@ -25,7 +25,9 @@ def consumers(_settings: ClaimsSettings) -> list[Consumer]:
             "HeirsChanged": handlers.on_heirs_changed,
             "CoverageChanged": handlers.on_coverage_changed,
         }),
-        Consumer("claims.verification", CLAIMS_FILED, {"ClaimFiled": handlers.make_verifier(today)}),
+        Consumer("claims.verification", CLAIMS_FILED, {
+            "ClaimFiled": handlers.make_verifier(today, settings.review_sampling()),
+        }),
         Consumer("claims.payout", CLAIM_DECISIONS, {"ClaimApproved": handlers.make_payout_recorder(today)}),
         Consumer("claims.timeline", DELIVERIES, {
             "NotificationDelivered": handlers.on_notification,

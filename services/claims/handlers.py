@@ -17,9 +17,12 @@ from services.claims import repository as repo
 from services.claims.domain import claim as c
 from services.claims.domain.decision import after_verification, decide, record_payout
 from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
-from services.claims.domain.payout import PayoutLine, approval_refusals, cash_of, payout_lines
+from services.claims.domain.benefits import cash_total
+from services.claims.domain.payout import PayoutLine, approval_refusals, benefits_of, cash_of, payout_lines
 from services.claims.domain.reclassification import reclassification_difference, reclassification_errors
 from services.claims.domain.sla import days_late, deadline, late_charge_lines
+from services.claims.domain.duties import check_may_change_disbursement, check_may_decide
+from services.claims.domain.sampling import ReviewSampling, is_sampled, refer_for_review
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
 from shared.consuming import NotYet, PoisonMessage
@@ -112,24 +115,30 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
 
 # --- verification (consumer of ClaimFiled, and again when documents arrive) ---------------------------
 
-def make_verifier(today_fn):
+def make_verifier(today_fn, sampling: ReviewSampling):
     async def on_claim_filed(conn: asyncpg.Connection, env: Envelope, event: events.ClaimFiled) -> None:
         row = await repo.load_claim(conn, event.claim_id, for_update=True)
         if row is None:
             raise PoisonMessage(f"ClaimFiled for {event.claim_id}, which this service never filed")
         if row["status"] != "filed":
             return  # decided already (an officer was faster); nothing to verify
-        await verify(conn, row, today_fn(), causation_id=str(env.event_id))
+        await verify(conn, row, today_fn(), sampling, causation_id=str(env.event_id))
 
     return on_claim_filed
 
 
-async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, causation_id: str | None) -> str:
+async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, sampling: ReviewSampling,
+                 causation_id: str | None) -> str:
     claim = repo.as_domain_claim(row)
     participant = await repo.participant_view(conn, claim.filing.participant_id)
     others = await repo.other_standing_fingerprints(conn, row["participant_id"], row["claim_id"])
     verification = verify_claim(claim, participant, others, today)
+    if participant is not None:
+        cash = cash_total(benefits_of(claim, participant))
+        verification = refer_for_review(verification, row["claim_id"], cash, sampling)
     status = after_verification(row["status"], verification)
+    if is_sampled(verification):
+        await repo.mark_sampled(conn, row["claim_id"])
     reasons = [{"code": r.code, "message": r.message} for r in verification.reasons]
     sla = deadline(claim.filing.claim_type, verification.documents_complete_on) \
         if verification.documents_complete_on else None
@@ -159,7 +168,7 @@ async def emit_outcome(conn: asyncpg.Connection, row: dict[str, Any], status: st
 
 
 async def add_documents(conn: asyncpg.Connection, claim_id: str, documents: dict[str, str], actor: Actor,
-                        today: date) -> str:
+                        today: date, sampling: ReviewSampling) -> str:
     """Documents arrive for a claim waiting for review: the rules run again."""
     row = await _claim(conn, claim_id)
     if row["status"] != "needs_review":
@@ -169,11 +178,11 @@ async def add_documents(conn: asyncpg.Connection, claim_id: str, documents: dict
     merged = {**row["documents"], **documents}
     probe = filing_from({**row, "documents": merged, "reporter": row["reporter"]})
     c.validate_filing(probe, max(today, row["incident_date"]), True)
-    await repo.set_documents(conn, claim_id, merged)
+    await repo.set_documents(conn, claim_id, merged, added_by=actor.subject)
     await repo.add_step(conn, claim_id, "documents_added", {"kinds": sorted(documents), "by": actor.subject})
     await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.add_documents", subject_id=claim_id,
                        details={"kinds": sorted(documents)})
-    return await verify(conn, {**row, "documents": merged}, today, causation_id=None)
+    return await verify(conn, {**row, "documents": merged}, today, sampling, causation_id=None)
 
 
 # --- an officer's decision (HTTP) ----------------------------------------------------------------------
@@ -181,6 +190,7 @@ async def add_documents(conn: asyncpg.Connection, claim_id: str, documents: dict
 async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, reason: str, actor: Actor,
                        today: date) -> str:
     row = await _claim(conn, claim_id)
+    check_may_decide(actor.role, actor.subject, row["filed_by"], row["documents_added_by"])
     status = decide(row["status"], decision, reason, missing_documents=row["missing_documents"])
     if status is c.ClaimStatus.APPROVED:
         participant = await repo.participant_view(conn, row["participant_id"])
@@ -245,6 +255,7 @@ def component_of(line: PayoutLine) -> events.PayoutComponent:
 
 async def change_disbursement(conn: asyncpg.Connection, claim_id: str, status: str, reference: str | None,
                               changed_by: str, role: str, today: date) -> None:
+    check_may_change_disbursement(role, status, reference)
     row = await _claim(conn, claim_id)
     if row["status"] != "payout_recorded":
         raise RuleViolation([FieldError(("status",), "payout_not_recorded",
@@ -270,7 +281,7 @@ async def change_disbursement(conn: asyncpg.Connection, claim_id: str, status: s
 # --- heirs and guardians named by a reviewer (HTTP) ------------------------------------------------------
 
 async def name_heirs(conn: asyncpg.Connection, claim_id: str, named: list[NamedHeir], actor: Actor,
-                     today: date) -> list[str]:
+                     today: date, sampling: ReviewSampling) -> list[str]:
     """Adds the heirs of the heir statement to a death claim's participant: claims' read model
     at once, enrollment by HeirsNamedOnClaim. Returns the new heir ids."""
     row = await _claim(conn, claim_id)
@@ -291,12 +302,12 @@ async def name_heirs(conn: asyncpg.Connection, claim_id: str, named: list[NamedH
     await repo.add_step(conn, claim_id, "heirs_named", {"heir_ids": ids, "by": actor.subject})
     await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.name_heirs", subject_id=claim_id,
                        details={"heir_ids": ids, "relationships": [h.relationship for h in new]})
-    await _rules_again(conn, row, today)
+    await _rules_again(conn, row, today, sampling)
     return ids
 
 
 async def name_guardians(conn: asyncpg.Connection, claim_id: str, guardians: dict[str, c.Guardian], actor: Actor,
-                         today: date) -> None:
+                         today: date, sampling: ReviewSampling) -> None:
     row = await _claim(conn, claim_id)
     participant = await repo.participant_view(conn, row["participant_id"])
     errors = _death_claim_open(row, "guardians")
@@ -310,7 +321,7 @@ async def name_guardians(conn: asyncpg.Connection, claim_id: str, guardians: dic
     await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.name_guardians",
                        subject_id=claim_id, details={"heir_ids": sorted(guardians)})
     await _rules_again(conn, {**row, "guardians": {**row["guardians"], **{
-        heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()}}}, today)
+        heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()}}}, today, sampling)
 
 
 def _death_claim_open(row: dict[str, Any], field: str) -> list[FieldError]:
@@ -325,17 +336,18 @@ def _death_claim_open(row: dict[str, Any], field: str) -> list[FieldError]:
     return []
 
 
-async def _rules_again(conn: asyncpg.Connection, row: dict[str, Any], today: date) -> None:
+async def _rules_again(conn: asyncpg.Connection, row: dict[str, Any], today: date,
+                       sampling: ReviewSampling) -> None:
     """What a reviewer added may settle what the rules referred (NO_HEIR, GUARDIAN_MISSING):
     a claim waiting for review is judged again; a filed one waits for verification."""
     if row["status"] == "needs_review":
-        await verify(conn, row, today, causation_id=None)
+        await verify(conn, row, today, sampling, causation_id=None)
 
 
 # --- reclassification JKM <-> JKK_DEATH by a supervisor (HTTP) ---------------------------------------------
 
 async def reclassify(conn: asyncpg.Connection, claim_id: str, new_type: str, reason: str, actor: Actor,
-                     today: date) -> dict[str, Any]:
+                     today: date, sampling: ReviewSampling) -> dict[str, Any]:
     row = await _claim(conn, claim_id)
     old_type = row["claim_type"]
     errors = reclassification_errors(old_type, new_type, reason, row["status"])
@@ -374,7 +386,7 @@ async def reclassify(conn: asyncpg.Connection, claim_id: str, new_type: str, rea
         reason=reason, reclassified_by=actor.subject, after_payout=after_payout,
         components=[component_of(line) for line in adjustment], total_cash=cash_of(adjustment),
         overpaid=overpaid), claim_id)
-    await _rules_again(conn, {**row, "claim_type": new_type, "sla_deadline": sla}, today)
+    await _rules_again(conn, {**row, "claim_type": new_type, "sla_deadline": sla}, today, sampling)
     return {"claim_type": new_type, "difference_paid": cash_of(adjustment), "overpaid": overpaid}
 
 

@@ -197,8 +197,15 @@ async def set_decision(conn: asyncpg.Connection, claim_id: str, status: str, dec
         claim_id, status, decided_by, note)
 
 
-async def set_documents(conn: asyncpg.Connection, claim_id: str, documents: dict[str, str]) -> None:
-    await conn.execute("UPDATE claims SET documents=$2, updated_at=now() WHERE claim_id=$1", claim_id, documents)
+async def set_documents(conn: asyncpg.Connection, claim_id: str, documents: dict[str, str], *, added_by: str) -> None:
+    await conn.execute(
+        "UPDATE claims SET documents=$2, updated_at=now(), documents_added_by = CASE WHEN $3 = ANY(documents_added_by) "
+        "THEN documents_added_by ELSE array_append(documents_added_by, $3) END WHERE claim_id=$1",
+        claim_id, documents, added_by)
+
+
+async def mark_sampled(conn: asyncpg.Connection, claim_id: str) -> None:
+    await conn.execute("UPDATE claims SET sampled = true WHERE claim_id = $1 AND NOT sampled", claim_id)
 
 
 async def set_status(conn: asyncpg.Connection, claim_id: str, status: str) -> None:
@@ -214,7 +221,7 @@ async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str,
 async def list_claims(conn: asyncpg.Connection, status: str | None, participant_id: str | None,
                       limit: int) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT claim_id, participant_id, claim_type, incident_date, status, filed_at, sla_deadline, reasons "
+        "SELECT claim_id, participant_id, claim_type, incident_date, status, filed_at, sla_deadline, reasons, sampled "
         "FROM claims WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR participant_id = $2) "
         "ORDER BY filed_at LIMIT $3", status, participant_id, limit)
     return [dict(r) for r in rows]

@@ -270,6 +270,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "reject": ("Tolak", "Reject"),
     "decided_flash": ("Klaim {id}: {status}.", "Claim {id}: {status}."),
     "only_supervisor_decides": ("Hanya supervisor yang memutuskan.", "Only a supervisor decides."),
+    "review_sampled_count": ("{sampled} dari {waiting} klaim di antrean dirujuk oleh kontrol kecurangan "
+                             "(sampel acak atau nilai besar).",
+                             "{sampled} of the {waiting} claims waiting were referred by the fraud controls "
+                             "(random sample or large payout)."),
+    "sampled_badge": ("sampel", "sampled"),
+    "err_supervisor_only": ("Hanya supervisor yang memutuskan klaim.", "Only a supervisor decides a claim."),
+    "err_four_eyes_filer": ("Anda yang mengajukan klaim ini; supervisor lain harus memutuskannya.",
+                            "You filed this claim, so another supervisor must decide it."),
+    "err_four_eyes_documents": ("Anda menambahkan dokumen klaim ini; supervisor lain harus memutuskannya.",
+                                "You added documents to this claim, so another supervisor must decide it."),
     # officers: participants
     "participants_title": ("Peserta", "Participants"),
     "name": ("Nama", "Name"),

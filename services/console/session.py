@@ -2,12 +2,15 @@
 
 The person pastes their role token (the same JWT every service takes; an OIDC sign-in
 would hand the console the same kind of token). The console verifies it with
-shared.auth's TokenVerifier and keeps it in an HttpOnly, SameSite=Strict cookie: no
-script can read it, no other site's page can make the browser send it. The token is
-what the console passes on to claims, enrollment and notifications, so a person can do
-through the console exactly what their token lets them do, no more.
+shared.auth's TokenVerifier and keeps it on the server, in its `sessions` table, under a
+random session id; the browser's cookie (HttpOnly, SameSite=Strict: no script can read it,
+no other site's page can make the browser send it) holds only that id. A stolen cookie is
+no bearer token for the services, and signing out deletes the session, so the same cookie
+stops working at once. The token is what the console passes on to claims, enrollment and
+notifications, so a person can do through the console exactly what their token lets them
+do, no more; the session ends when the token expires.
 
-Forms carry a CSRF token, an HMAC of the session token under the console's key, checked
+Forms carry a CSRF token, an HMAC of the session id under the console's key, checked
 on every POST; SameSite=Strict already keeps other sites' forms out, the token makes the
 check not depend on the browser alone. JSON API callers send their token as a bearer
 header (no cookie, so no CSRF to fear); a page's script calling the API with the cookie
@@ -21,6 +24,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 import jwt
@@ -71,12 +75,17 @@ def csrf_key(request: Request) -> bytes:
     return _PROCESS_KEY
 
 
-def csrf_for(key: bytes, token: str) -> str:
-    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:40]
+def csrf_for(key: bytes, secret: str) -> str:
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _id_hash(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode()).digest()
 
 
 async def open_session(request: Request, token: str) -> Session:
-    """Verifies the token; raises jwt.PyJWTError when it is not good."""
+    """A session for a bearer token sent with the request itself (the JSON API), nothing
+    stored; raises jwt.PyJWTError when the token is not good."""
     verifier: TokenVerifier = request.app.state.token_verifier
     # As shared.auth does: a JWKS client may fetch the issuer's keys, which is not for the event loop.
     actor = await run_in_threadpool(verifier.verify, token) if verifier.fetches_keys else verifier.verify(token)
@@ -84,14 +93,39 @@ async def open_session(request: Request, token: str) -> Session:
     return Session(actor, token, csrf_for(csrf_key(request), token), expires_at)
 
 
+async def start_session(request: Request, token: str) -> tuple[str, Session]:
+    """Signs a person in: verifies the token (raises jwt.PyJWTError when it is not good) and
+    stores it under a new random session id, which goes in the cookie."""
+    verified = await open_session(request, token)
+    session_id = secrets.token_urlsafe(32)
+    async with request.app.state.runtime.pool.acquire() as conn:
+        await conn.execute("DELETE FROM sessions WHERE expires_at < now()")  # sessions ended by their token
+        await conn.execute(
+            "INSERT INTO sessions (id_hash, subject, role, token, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            _id_hash(session_id), verified.actor.subject, verified.actor.role, token,
+            datetime.fromtimestamp(verified.expires_at, UTC))
+    return session_id, Session(verified.actor, token, csrf_for(csrf_key(request), session_id), verified.expires_at)
+
+
 async def current_session(request: Request) -> Session | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    """The session the request's cookie names, if it exists and has not expired."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         return None
-    try:
-        return await open_session(request, token)
-    except jwt.PyJWTError:
+    row = await request.app.state.runtime.pool.fetchrow(
+        "SELECT subject, role, token, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > now()",
+        _id_hash(session_id))
+    if row is None:
         return None
+    return Session(Actor(row["subject"], row["role"]), row["token"], csrf_for(csrf_key(request), session_id),
+                   int(row["expires_at"].timestamp()))
+
+
+async def end_session(request: Request) -> None:
+    """Signing out: the session is deleted, so its cookie no longer works anywhere."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        await request.app.state.runtime.pool.execute("DELETE FROM sessions WHERE id_hash = $1", _id_hash(session_id))
 
 
 def cookie_args(request: Request) -> dict:

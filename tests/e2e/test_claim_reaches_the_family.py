@@ -13,7 +13,7 @@ import pytest
 from services.enrollment.domain import Period, contribution_due
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
-from tests.support.services import participant_form
+from tests.support.services import auth, participant_form
 
 pytestmark = pytest.mark.e2e
 
@@ -82,7 +82,8 @@ async def test_jkm_death_pays_42_million_and_each_heir_hears_once_per_event(kafk
             by_heir[line["payee_name"]] = by_heir.get(line["payee_name"], 0) + line["amount"]
         assert by_heir == {"Andi Baso": 21_000_000, "Nurul Aisyah": 21_000_000}
 
-        paid_out = await p.claims.post(f"/v1/claims/{claim_id}/disbursement",
+        # A manual transfer is a supervisor's to record, with the bank's reference.
+        paid_out = await p.claims.post(f"/v1/claims/{claim_id}/disbursement", headers=auth("supervisor"),
                                        json={"status": "paid", "reference": "BRI-TRX-1"})
         assert paid_out.status_code == 200, paid_out.text
 

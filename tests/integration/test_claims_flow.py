@@ -101,6 +101,12 @@ async def test_approved_jkk_death_claim_records_48_times_income_funeral_and_peri
         participant_id, "JKK_DEATH", today, documents, cause="fell from the scaffolding of Pasar Butung"))
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
+    # Above the Rp 100,000,000 review threshold (fraud controls): a supervisor looks first.
+    referred = await wait_for_status(claims, claim_id, "needs_review")
+    assert [r["code"] for r in referred["reasons"]] == ["ABOVE_REVIEW_THRESHOLD"]
+    approved = await claims.post(f"/v1/claims/{claim_id}/decision", headers=auth("supervisor"),
+                                 json={"decision": "approve", "reason": "site report and witnesses agree"})
+    assert approved.status_code == 200, approved.text
 
     claim = await wait_for_status(claims, claim_id, "payout_recorded")
     # Declared income 3,000,000: death benefit 48 x 3,000,000 = 144,000,000; funeral
@@ -184,9 +190,10 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
     assert [r["code"] for r in claim["reasons"]] == ["POLICE_REPORT_MISSING"]
     assert claim["missing_documents"] == ["police_report"]
     assert claim["sla"] is None, "the payment deadline starts only when the documents are complete"
-    # An officer cannot wave the regulation's documents through.
+    # A supervisor cannot wave the regulation's documents through.
     refused = await claims.post(f"/v1/claims/{claim_id}/decision",
-                                json={"decision": "approve", "reason": "the accident is well known"})
+                                json={"decision": "approve", "reason": "the accident is well known"},
+                                headers=auth("supervisor"))
     assert refused.status_code == 422
     assert [e["type"] for e in refused.json()["detail"]] == ["documents_incomplete"]
 
@@ -263,12 +270,13 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
         ("test-officer", "officer", "claim.file"), ("rahma.supervisor", "supervisor", "claim.approve")]
     assert audit[1]["details"] == {"reason": reason}
 
-    again = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "reject", "reason": "second look"})
+    again = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "reject", "reason": "second look"},
+                              headers=auth("supervisor", "rahma.supervisor"))
     assert again.status_code == 422
     assert [e["type"] for e in again.json()["detail"]] == ["claim_not_in_review"]
 
 
-async def test_officer_cannot_approve_a_claim_the_rules_already_approved(enrollment, claims, today):
+async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(enrollment, claims, today):
     participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
                                                heirs=[SPOUSE])
     filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKK", today, JKK_DOCUMENTS,
@@ -276,7 +284,8 @@ async def test_officer_cannot_approve_a_claim_the_rules_already_approved(enrollm
     claim_id = filed.json()["claim_id"]
     await wait_for_status(claims, claim_id, "payout_recorded")
 
-    answer = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"})
+    answer = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"},
+                               headers=auth("supervisor"))
     assert answer.status_code == 422
     assert [e["type"] for e in answer.json()["detail"]] == ["claim_not_in_review"]
     pool = claims.app.state.runtime.pool

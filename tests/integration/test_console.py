@@ -5,9 +5,12 @@ and replayed (audited, without a second effect), a rebuild from scratch, and rol
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import re
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -20,12 +23,13 @@ from shared.envelope import new_envelope
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.topics import CLAIMS_FILED, DELIVERIES, PARTICIPANTS
 from tests.support.claimants import (
-    CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, covered_participant, wait_for_status
+    CHILD, JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, SPOUSE, claim_form, covered_participant,
+    wait_for_status,
 )
 from tests.support.console import console, served
 from tests.support.kafka_tools import end_offsets, group_caught_up, read_all, wait_until
 from tests.support.pipeline import pipeline
-from tests.support.services import token
+from tests.support.services import auth, token
 from tests.support.stack import REPO
 
 pytestmark = pytest.mark.integration
@@ -395,3 +399,112 @@ async def test_a_signed_in_page_session_is_an_httponly_strict_cookie_and_its_for
         decided = await browser.post("/review/CL-any/decision", data={"csrf": csrf, "decision": "approve",
                                                                     "reason": "looks fine"})
         assert decided.status_code == 403 and "operator" in decided.text
+
+
+@contextlib.asynccontextmanager
+async def signed_in(c, role: str, subject: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser-like client signed in to the console with a role token (its cookie set), in English."""
+    async with httpx.AsyncClient(base_url=c.url, timeout=30, cookies={"jaring_console_lang": "en"}) as browser:
+        form = await browser.get("/signin")
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form.text).group(1)
+        signed = await browser.post("/signin", data={"token": token(role, subject), "nonce": nonce})
+        assert signed.status_code == 303, signed.text
+        yield browser
+
+
+async def test_the_cookie_holds_a_server_side_session_id_and_signing_out_ends_the_session(stack):
+    _p, c = stack
+    bearer = token("operator", "rudi.operator")
+    async with httpx.AsyncClient(base_url=c.url, timeout=30) as browser:
+        form = await browser.get("/signin")
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form.text).group(1)
+        signed = await browser.post("/signin", data={"token": bearer, "nonce": nonce})
+        assert signed.status_code == 303
+        session_id = browser.cookies["jaring_console"]
+        # The cookie is a random id, not the bearer token nor any part of it.
+        assert session_id != bearer and session_id not in bearer and bearer.split(".")[1] not in session_id
+        row = await c.pool.fetchrow(
+            "SELECT subject, role, token, expires_at - created_at AS lasts FROM sessions WHERE id_hash = $1",
+            hashlib.sha256(session_id.encode()).digest())
+        assert (row["subject"], row["role"], row["token"]) == ("rudi.operator", "operator", bearer)
+        assert row["lasts"].total_seconds() <= 8 * 3600  # no longer than the token (one shift)
+        assert not await c.pool.fetchval("SELECT count(*) FROM sessions WHERE token = $1 AND id_hash = $2",
+                                         bearer, session_id.encode()), "the id itself is not stored, only its hash"
+        assert (await browser.get("/v1/dlq")).status_code == 200
+
+        csrf = re.search(r'name="csrf" value="([^"]+)"', (await browser.get("/flows")).text).group(1)
+        out = await browser.post("/signout", data={"csrf": csrf})
+        assert out.status_code == 303 and out.headers["location"] == "/signin"
+        assert await c.pool.fetchval("SELECT count(*) FROM sessions WHERE id_hash = $1",
+                                     hashlib.sha256(session_id.encode()).digest()) == 0
+
+    # Someone who kept a copy of the cookie: it no longer opens anything.
+    async with httpx.AsyncClient(base_url=c.url, cookies={"jaring_console": session_id}, timeout=30) as copy:
+        assert (await copy.get("/v1/dlq")).status_code == 401
+        page = await copy.get("/flows", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+
+
+async def test_a_session_ends_when_its_time_is_up(stack):
+    _p, c = stack
+    async with signed_in(c, "operator", "rudi.operator") as browser:
+        assert (await browser.get("/v1/dlq")).status_code == 200
+        id_hash = hashlib.sha256(browser.cookies["jaring_console"].encode()).digest()
+        # As if the token's eight hours had passed.
+        await c.pool.execute("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1", id_hash)
+        assert (await browser.get("/v1/dlq")).status_code == 401
+        page = await browser.get("/flows", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+
+
+async def test_a_forged_session_cookie_opens_nothing(stack):
+    _p, c = stack
+    async with httpx.AsyncClient(base_url=c.url, timeout=30,
+                                 cookies={"jaring_console": token("operator", "rudi.operator")}) as forged:
+        # The bearer token itself in the cookie is not a session: the cookie is only ever an id.
+        assert (await forged.get("/v1/dlq")).status_code == 401
+
+
+async def test_the_review_queue_counts_claims_referred_by_the_fraud_controls(stack):
+    p, c = stack
+    today = makassar_today()
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
+                                               heirs=[SPOUSE], monthly_income=3_000_000)
+    documents = {**{k: v for k, v in JKK_DOCUMENTS.items() if k != "ktp"}, **JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK,
+                 **NPWP}
+    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, documents))
+    claim_id = filed.json()["claim_id"]
+    # 48 x 3,000,000 + 10,000,000 + 12,000,000 = 166,000,000: above the Rp 100,000,000 threshold.
+    await wait_for_status(p.claims, claim_id, "needs_review")
+    waiting = (await p.claims.get("/v1/claims", params={"status": "needs_review"})).json()
+    expected = sum(1 for x in waiting if x["sampled"])
+    assert expected >= 1
+
+    async with signed_in(c, "supervisor", "rahma.supervisor") as browser:
+        page = await browser.get("/review")
+        assert page.status_code == 200
+        assert f'data-sampled="{expected}"' in page.text
+        assert f"{expected} of the {len(waiting)} claims waiting were referred by the fraud controls" in page.text
+        card = page.text.split(f'data-claim="{claim_id}"')[1].split("</article>")[0]
+        assert "ABOVE_REVIEW_THRESHOLD" in card and 'class="badge sampled"' in card
+
+
+async def test_the_supervisor_who_filed_a_claim_is_told_why_they_cannot_decide_it(stack):
+    p, c = stack
+    today = makassar_today()
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -1),
+                                               heirs=[SPOUSE])
+    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
+                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}),
+                                headers=auth("supervisor", "sari.supervisor"))
+    claim_id = filed.json()["claim_id"]
+    await wait_for_status(p.claims, claim_id, "needs_review")
+    async with signed_in(c, "supervisor", "sari.supervisor") as browser:
+        queue = await browser.get("/review")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', queue.text).group(1)
+        refused = await browser.post(f"/review/{claim_id}/decision", data={
+            "csrf": csrf, "decision": "approve", "reason": "checked"})
+        assert refused.status_code == 403
+        card = refused.text.split(f'data-claim="{claim_id}"')[1].split("</article>")[0]
+        assert "You filed this claim, so another supervisor must decide it." in card
+    assert (await p.claims.get(f"/v1/claims/{claim_id}")).json()["status"] == "needs_review"

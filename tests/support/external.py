@@ -96,7 +96,10 @@ async def external_pipeline(tmp: Path, *, notifications_in_process: bool = True,
     if provider_answer_delay:
         pytest.skip("needs a provider that answers late; the external stack's stand-in answers at once")
     secret = os.environ.get("JARING_AUTH_SECRET") or TEST_SECRET
-    headers = {"Authorization": f"Bearer {issue_token(secret, 'e2e-officer', 'officer')}"}
+    issuer, audience = os.environ.get("JARING_AUTH_ISSUER"), os.environ.get("JARING_AUTH_AUDIENCE")
+    named = {"issuer": issuer} if issuer else {}
+    named |= {"audience": audience} if audience else {}
+    headers = {"Authorization": f"Bearer {issue_token(secret, 'e2e-officer', 'officer', **named)}"}
     urls = [os.environ[name].rstrip("/") for name in SERVICE_URLS]
     async with contextlib.AsyncExitStack() as stack:
         enrollment, claims, notifications = [

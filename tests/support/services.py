@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,7 +27,11 @@ def infra_settings(kafka_bootstrap: str, database_url: str, **extra: Any) -> Inf
 
 
 def token(role: str = "officer", subject: str | None = None) -> str:
-    return issue_token(TEST_SECRET, subject or f"test-{role}", role)
+    from tests.support.external import external_stack
+
+    # Against an external stack (tests/support/external.py), its own key signs.
+    secret = os.environ.get("JARING_AUTH_SECRET") or TEST_SECRET if external_stack() else TEST_SECRET
+    return issue_token(secret, subject or f"test-{role}", role)
 
 
 def auth(role: str = "officer", subject: str | None = None) -> dict[str, str]:

@@ -14,6 +14,8 @@
     reclassification  JKM <-> JKK_DEATH corrected, and the difference paid after payout
     sla, holidays payment deadlines in Indonesia's working days and the 1 % a day owed when late
     decision      status changes: verification, an officer's decision, payout recorded
+    sampling      fraud controls: would-be approvals drawn at random, or above a value, go to review
+    duties        separation of duties: who may decide a claim or change its disbursement
     dates         calendar months
 
 Words that cross the wire (claim types, statuses, reason codes, components, relationships)

@@ -26,6 +26,8 @@ class ReasonCode(StrEnum):
     PARTICIPANT_NOT_IN_READ_MODEL = "PARTICIPANT_NOT_IN_READ_MODEL"
     NO_HEIR = "NO_HEIR"
     GUARDIAN_MISSING = "GUARDIAN_MISSING"
+    SAMPLED_FOR_REVIEW = "SAMPLED_FOR_REVIEW"
+    ABOVE_REVIEW_THRESHOLD = "ABOVE_REVIEW_THRESHOLD"
 
 
 Effect = Literal["reject", "review"]
@@ -50,6 +52,9 @@ REASON_EFFECT: dict[ReasonCode, Effect] = {
     ReasonCode.NO_HEIR: "review",
     # A minor's share is paid through a wali the reviewer names on the claim.
     ReasonCode.GUARDIAN_MISSING: "review",
+    # Fraud controls (sampling.py): a claim the rules would approve is looked at first.
+    ReasonCode.SAMPLED_FOR_REVIEW: "review",
+    ReasonCode.ABOVE_REVIEW_THRESHOLD: "review",
 }
 
 

@@ -184,7 +184,10 @@ async def claim_live(request: Request, session: Officer, claim_id: str) -> Respo
 async def _queue(request: Request, session: Session, errors: dict[str, str] | None = None,
                  status_code: int = 200) -> Response:
     waiting = await upstream(request, session).claims(status="needs_review")
-    return render(request, "review.html", session, status_code, claims=waiting, errors=errors or {})
+    # Fraud controls: how many of those waiting were referred by a random draw or their size.
+    sampled = sum(1 for c in waiting if c.get("sampled"))
+    return render(request, "review.html", session, status_code, claims=waiting, sampled=sampled,
+                  errors=errors or {})
 
 
 @router.get("/review")
@@ -200,6 +203,11 @@ async def decide(request: Request, session: Supervisor, claim_id: str, csrf: Ann
     try:
         decided = await upstream(request, session).decide(claim_id, decision, reason)
     except UpstreamError as error:
+        if error.status == 403 and isinstance(error.detail, dict):
+            # Claims refused this person (four eyes): say why beside the claim.
+            refusal = error.detail.get("type", "")
+            message = t(f"err_{refusal}") if f"err_{refusal}" in i18n.TEXT else str(error.detail.get("msg", ""))
+            return await _queue(request, session, {claim_id: message}, 403)
         if error.status != 422:
             raise
         messages = field_messages(error, language(request))

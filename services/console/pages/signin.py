@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from services.console import i18n
 from services.console.pages import HOME, language, page_router, redirect, render
 from services.console.session import (
-    LANG_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, check_csrf, cookie_args, current_session, open_session,
-    session_max_age
+    LANG_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, check_csrf, cookie_args, current_session, end_session,
+    session_max_age, start_session
 )
 
 router = page_router()
@@ -51,12 +51,12 @@ async def signin(request: Request, token: Annotated[str, Form()], nonce: Annotat
         error = t("signin_bad_form")
     else:
         try:
-            session = await open_session(request, token.strip())
+            session_id, session = await start_session(request, token.strip())
         except jwt.PyJWTError:
             error = t("signin_bad_token")
         else:
             answer = redirect(_safe_next(next) or HOME[session.actor.role])
-            answer.set_cookie(SESSION_COOKIE, session.token, max_age=session_max_age(session), **cookie_args(request))
+            answer.set_cookie(SESSION_COOKIE, session_id, max_age=session_max_age(session), **cookie_args(request))
             answer.delete_cookie(SIGNIN_COOKIE, path="/")
             return answer
     answer = render(request, "signin.html", None, 401, next=_safe_next(next) or "", nonce=fresh, error=error)
@@ -69,6 +69,7 @@ async def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
     session = await current_session(request)
     if session is not None:
         check_csrf(session, csrf)
+        await end_session(request)
     answer = redirect("/signin")
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer

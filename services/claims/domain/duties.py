@@ -1,0 +1,55 @@
+"""Separation of duties: who may decide a claim, and who may change its disbursement.
+
+A claim is decided by a supervisor, never by the person who filed it or added its
+documents (four eyes: whoever assembled the file does not also approve the money). A
+disbursement's status is the bank's to report (its signed callback); a supervisor may only
+record a transfer made by hand, with the bank's reference for it. Officers file and
+complete claims; they move no money.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+SUPERVISOR = "supervisor"
+BANK = "bank"  # the role the bank's authenticated callback acts in
+
+
+@dataclass(frozen=True)
+class NotPermitted(Exception):
+    """The actor may not do this; `code` is what a program reads, `message` what a person reads."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+def check_may_decide(role: str, subject: str, filed_by: str, documents_added_by: Collection[str]) -> None:
+    """Raises NotPermitted unless `subject` (in `role`) may approve or reject this claim."""
+    if role != SUPERVISOR:
+        raise NotPermitted("supervisor_only", f"only a supervisor decides a claim; you are signed in as {role}")
+    if subject == filed_by:
+        raise NotPermitted("four_eyes_filer", "you filed this claim, so another supervisor must decide it")
+    if subject in documents_added_by:
+        raise NotPermitted("four_eyes_documents",
+                           "you added documents to this claim, so another supervisor must decide it")
+
+
+def check_may_change_disbursement(role: str, status: str, reference: str | None) -> None:
+    """Raises NotPermitted unless `role` may set the disbursement to `status`."""
+    if role == BANK:
+        return
+    if role != SUPERVISOR:
+        raise NotPermitted("disbursement_not_yours",
+                           f"a disbursement changes by the bank's callback or a supervisor's record of a manual "
+                           f"transfer; you are signed in as {role}")
+    if status != "paid":
+        raise NotPermitted("disbursement_status_is_the_banks",
+                           f"only the bank reports a disbursement as {status}; a supervisor records a manual "
+                           f"transfer as paid")
+    if not (reference or "").strip():
+        raise NotPermitted("bank_reference_required",
+                           "a manual transfer is recorded with the bank's reference for it")
