@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import json
+
 import asyncpg
 
 from services.notifications.domain.recipients import Heir
@@ -79,13 +81,13 @@ async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, An
     columns = [[row[c] for row in rows] for c in NOTIFICATION_COLUMNS]
     return await conn.fetchval(
         "WITH queued AS (INSERT INTO notifications (" + ", ".join(NOTIFICATION_COLUMNS) + ", template_params) "
-        "SELECT " + ", ".join(NOTIFICATION_COLUMNS) + ", ARRAY(SELECT p FROM jsonb_array_elements_text(params) "
+        "SELECT " + ", ".join(NOTIFICATION_COLUMNS) + ", ARRAY(SELECT p FROM jsonb_array_elements_text(params::jsonb) "
         "WITH ORDINALITY AS a(p, i) ORDER BY i) "
         "FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[]) "
+        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
         "AS u(" + ", ".join(NOTIFICATION_COLUMNS) + ", params) "
         "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1) SELECT count(*) FROM queued",
-        *columns, [list(row["template_params"]) for row in rows])
+        *columns, [json.dumps(list(row["template_params"])) for row in rows])  # a text[] per row, as JSON
 
 
 async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
