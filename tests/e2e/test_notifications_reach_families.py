@@ -261,6 +261,23 @@ async def test_a_provider_that_keeps_failing_leaves_the_message_failed_for_offic
         steps = [s["step"] for s in (await p.claims.get(f"/v1/claims/{claim_id}")).json()["steps"]]
         assert "family_notified" not in steps
 
+        # An officer reached the family another way and learnt the message never came: send it again.
+        await p.provider.post("/_control/fail", json={"status": 500, "times": 0})
+        again = sorted(ids)[0]
+        assert (await p.notifications.post(f"/v1/notifications/{again}/resend")).status_code == 200
+        assert (await p.notifications.post(f"/v1/notifications/{again}/resend")).status_code == 409  # not failed now
+
+        async def resent() -> bool:
+            return (await db.fetchval("SELECT status FROM notifications WHERE notification_id = $1", again)) \
+                == "delivered"
+
+        await wait_until(resent, 30, "the resent message delivered")
+        audit = await db.fetch("SELECT actor, action FROM audit_log WHERE subject_id = $1", again)
+        assert [r["action"] for r in audit] == ["notification.resend"]
+        accepted = [r for r in await provider_requests(p, [phone]) if r["status"] == 200]
+        assert [r["idempotency_key"] for r in accepted] == [key_of(m) for m in messages
+                                                            if m["notification_id"] == again]
+
 
 # --- 3. a notifications process that dies ---------------------------------------------------------------------
 
