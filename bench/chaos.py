@@ -11,9 +11,12 @@ SMS/WhatsApp stand-in answer 500 for a while. Then it waits for quiet and checks
 - every filed claim reached a final state (payout recorded or rejected);
 - each claim has at most one PayoutRecorded event id, and its ledger sums to what the
   regulation gives (recomputed with the claims domain from the claims read model);
-- each (claim event, heir, channel) has exactly one message, delivered, and the providers
-  received it under one idempotency key (a key seen twice is a resend after a crash:
-  reported, not a duplicate to the family's channel unless the provider lacks dedup);
+- each (claim event, recipient, channel) has exactly one message, and the family received it
+  once: every request the SMS/WhatsApp stand-in accepted and every mail the sink took is
+  counted (neither provider deduplicates, so a resend is a second message on the phone),
+  per channel. A message whose answer a kill cut off, where the provider cannot be asked
+  (WhatsApp, email), ends `unknown` for an operator: reported, and a failure only if the
+  family never got it;
 - no event is left in an outbox, nothing is on a dead-letter topic.
 It prints a table and exits non-zero if anything was lost or doubled.
 """
@@ -53,6 +56,7 @@ INTRO = ("Claims filed at a steady rate on an isolated stack (fsync on) while ea
 # seen within the run; every guarantee is the same as in production.
 CHAOS_SERVICE_ENV = {
     "NOTIFICATIONS_DELIVERY_LEASE_SECONDS": "5",
+    "NOTIFICATIONS_DELIVERY_SEND_TIMEOUT_SECONDS": "3",  # a send must end inside its lease
     "NOTIFICATIONS_DELIVERY_RETRY_BASE_SECONDS": "1",
     "NOTIFICATIONS_DELIVERY_RETRY_CAP_SECONDS": "5",
     "NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS": "40",
@@ -76,9 +80,11 @@ class ChaosReport:
     lost: int = 0
     duplicated_payouts: int = 0
     wrong_amounts: int = 0
-    duplicated_messages: int = 0
+    duplicated_messages: int = 0  # what the families saw twice, all channels
+    duplicates_by_channel: dict[str, int] = field(default_factory=dict)
     undelivered_messages: int = 0
-    same_key_resends: int = 0
+    unknown_messages: int = 0  # left for an operator: the answer was lost and the provider cannot be asked
+    unknown_never_received: int = 0  # of those, the provider never got: the family was not told
     outbox_left: int = 0
     dead_letters: int = 0
     problems: list[str] = field(default_factory=list)
@@ -86,16 +92,20 @@ class ChaosReport:
     @property
     def ok(self) -> bool:
         return not (self.lost or self.duplicated_payouts or self.wrong_amounts or self.duplicated_messages
-                    or self.undelivered_messages or self.outbox_left or self.dead_letters or self.not_accepted)
+                    or self.undelivered_messages or self.unknown_never_received or self.outbox_left
+                    or self.dead_letters or self.not_accepted)
 
     def table(self) -> str:
         rows = [("faults injected", ", ".join(f.name for f in self.faults)),
                 ("claims filed (accepted)", self.filed), ("claims not accepted", self.not_accepted),
                 ("completed (family notified)", self.completed), ("lost", self.lost),
                 ("duplicated payouts", self.duplicated_payouts), ("ledger totals off", self.wrong_amounts),
-                ("duplicated messages", self.duplicated_messages),
+                ("messages a family got twice (every request counted)",
+                 f"{self.duplicated_messages} (" + ", ".join(f"{channel} {n}" for channel, n in
+                                                             sorted(self.duplicates_by_channel.items())) + ")"),
                 ("messages not delivered", self.undelivered_messages),
-                ("resends with the same key (provider dedup)", self.same_key_resends),
+                ("left for an operator (unknown)",
+                 f"{self.unknown_messages} (never received: {self.unknown_never_received})"),
                 ("events left in outboxes", self.outbox_left), ("dead letters", self.dead_letters)]
         rows += [(f"recovery after {f.name}", "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s")
                  for f in self.faults]
@@ -219,26 +229,36 @@ async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids
         "SELECT claim_id, about_event, heir_id, channel, event_id, status FROM notifications.notifications "
         "WHERE claim_id = ANY($1)", claim_ids)
     per_message = Counter((r["claim_id"], r["about_event"], r["heir_id"], r["channel"]) for r in rows)
-    report.duplicated_messages = sum(n - 1 for n in per_message.values() if n > 1)
-    report.undelivered_messages = sum(1 for r in rows if r["status"] != "delivered")
-    keys = {f"{r['event_id']}:{r['heir_id']}:{r['channel']}" for r in rows}
-    accepted: Counter[str] = Counter()
+    queued_twice = sum(n - 1 for n in per_message.values() if n > 1)
+    status_of = {f"{r['event_id']}:{r['heir_id']}:{r['channel']}": r["status"] for r in rows}
+    # What the families received, per channel: every accepted request, every mail taken.
+    received: dict[str, Counter[str]] = {"whatsapp": Counter(), "sms": Counter(), "email": Counter()}
     if stack.provider_requests.exists():
         for line in stack.provider_requests.read_text().splitlines():
             entry = json.loads(line)
-            if entry.get("idempotency_key") in keys and entry.get("status") == 200:
-                accepted[entry["idempotency_key"]] += 1
+            if entry.get("idempotency_key") in status_of and 200 <= entry.get("status", 0) < 300:
+                received[entry["channel"]][entry["idempotency_key"]] += 1
     index = stack.mail_dir / "index.jsonl"
     if index.exists():
         for line in index.read_text().splitlines():
             entry = json.loads(line)
-            if entry.get("idempotency_key") in keys:
-                accepted[entry["idempotency_key"]] += 1
-    report.same_key_resends = sum(n - 1 for n in accepted.values() if n > 1)
-    missing = [k for k in keys if not accepted[k]]
-    if missing:
-        report.undelivered_messages += len(missing)
-        report.problems += [f"no provider or mailbox received {k}" for k in missing[:5]]
+            if entry.get("idempotency_key") in status_of:
+                received["email"][entry["idempotency_key"]] += 1
+    report.duplicates_by_channel = {channel: sum(n - 1 for n in by_key.values() if n > 1)
+                                    for channel, by_key in received.items()}
+    report.duplicated_messages = queued_twice + sum(report.duplicates_by_channel.values())
+    got = Counter({key: n for by_key in received.values() for key, n in by_key.items()})
+    unknown = [key for key, status in status_of.items() if status == "unknown"]
+    report.unknown_messages = len(unknown)
+    report.unknown_never_received = sum(1 for key in unknown if not got[key])
+    undelivered = [key for key, status in status_of.items() if status not in ("delivered", "unknown")]
+    missing = [key for key, status in status_of.items() if status == "delivered" and not got[key]]
+    report.undelivered_messages = len(undelivered) + len(missing)
+    report.problems += [f"message {k} ended {status_of[k]}" for k in undelivered[:5]]
+    report.problems += [f"no provider or mailbox received {k}" for k in missing[:5]]
+    report.problems += [f"message {k} unknown and never received" for k in unknown if not got[k]][:5]
+    report.problems += [f"{channel}: {k} received {n} times" for channel, by_key in received.items()
+                        for k, n in by_key.items() if n > 1][:5]
 
 
 # --- the run ------------------------------------------------------------------------------------------

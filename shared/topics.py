@@ -56,7 +56,7 @@ PAYOUTS = Topic(
     description="Benefit components recorded per claim and disbursement status.",
 )
 DELIVERIES = Topic(
-    "notifications.deliveries.v1", "claim_id", ("NotificationDelivered", "NotificationFailed"),
+    "notifications.deliveries.v1", "claim_id", ("NotificationDelivered", "NotificationFailed", "FamilyMemberUnreachable"),
     producer="notifications",
     description="What reached each family, by which channel, or failed to.",
 )

@@ -32,6 +32,7 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
         Consumer("claims.timeline", DELIVERIES, {
             "NotificationDelivered": handlers.on_notification,
             "NotificationFailed": handlers.on_notification,
+            "FamilyMemberUnreachable": handlers.on_notification,
         }),
     ]
 

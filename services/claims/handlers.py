@@ -30,7 +30,7 @@ from shared.contracts import claims as events
 from shared.contracts.enrollment import (
     CoverageChanged, HeirData, HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled,
 )
-from shared.contracts.notifications import NotificationDelivered, NotificationFailed
+from shared.contracts.notifications import FamilyMemberUnreachable, NotificationDelivered, NotificationFailed
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
@@ -418,7 +418,12 @@ async def record_late_charge(conn: asyncpg.Connection, claim_id: str, paid_on: d
 # --- the family's messages on the timeline (consumer of notifications' events) ---------------------------
 
 async def on_notification(conn: asyncpg.Connection, _env: Envelope,
-                          event: NotificationDelivered | NotificationFailed) -> None:
+                          event: NotificationDelivered | NotificationFailed | FamilyMemberUnreachable) -> None:
+    if isinstance(event, FamilyMemberUnreachable):
+        # No phone, no email: an officer tells this family member in person.
+        await repo.add_step(conn, event.claim_id, "family_member_unreachable", {
+            "heir_id": event.heir_id, "reason": event.reason, "about": event.about_event})
+        return
     step = "family_notified" if isinstance(event, NotificationDelivered) else "family_notification_failed"
     await repo.add_step(conn, event.claim_id, step, {
         "heir_id": event.heir_id, "channel": event.channel, "about": event.about_event, "attempts": event.attempts})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from services.notifications import repository as repo
+from services.notifications.handlers import DUE_CHANNEL
 from shared.auth import Actor, require_role
+from shared.db import record_audit
 from shared.limits import Id
 from shared.service import Runtime, get_runtime
 
@@ -27,3 +29,25 @@ async def list_failed(actor: Officer, rt: Rt) -> list[dict[str, Any]]:
     """Messages that could not be delivered: someone should call the family."""
     async with rt.pool.acquire() as conn:
         return await repo.failed(conn)
+
+
+@router.get("/notifications/unknown")
+async def list_unknown(actor: Officer, rt: Rt) -> list[dict[str, Any]]:
+    """Messages whose answer was lost where the provider cannot be asked (WhatsApp, email):
+    they may or may not have arrived. Ask the family before sending again."""
+    async with rt.pool.acquire() as conn:
+        return await repo.failed(conn, status="unknown")
+
+
+@router.post("/notifications/{notification_id}/resend")
+async def resend(actor: Officer, rt: Rt,
+                 notification_id: Annotated[str, Path(max_length=40, pattern=r"^N-[0-9a-f]{1,32}$")]) -> dict[str, str]:
+    """An officer checked with the family that an `unknown` (or `failed`) message never
+    arrived: send it again. Audited; anything else is 409."""
+    async with rt.pool.acquire() as conn, conn.transaction():
+        if not await repo.resend(conn, notification_id):
+            raise HTTPException(409, f"notification {notification_id} is not unknown or failed (or does not exist)")
+        await record_audit(conn, actor=actor.subject, role=actor.role, action="notification.resend",
+                           subject_id=notification_id)
+        await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
+    return {"notification_id": notification_id, "status": "pending"}

@@ -35,10 +35,11 @@ def channels(settings: NotificationsSettings) -> dict[str, Channel]:
     return {
         "email": EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                               use_tls=settings.smtp_use_tls, username=settings.smtp_username,
-                              password=settings.smtp_password),
-        "sms": SmsChannel(settings.sms_base_url, settings.sms_token, settings.sms_sender_id),
+                              password=settings.smtp_password, timeout=settings.delivery_send_timeout_seconds),
+        "sms": SmsChannel(settings.sms_base_url, settings.sms_token, settings.sms_sender_id,
+                          timeout=settings.delivery_send_timeout_seconds),
         "whatsapp": WhatsAppChannel(settings.whatsapp_base_url, settings.whatsapp_token,
-                                    settings.whatsapp_phone_number_id),
+                                    settings.whatsapp_phone_number_id, timeout=settings.delivery_send_timeout_seconds),
     }
 
 

@@ -5,9 +5,11 @@ raises for a failed send — `domain.delivery` decides what happens next. "deliv
 means the mail server or the provider accepted the message, not that a person read it.
 
 Classification:
-- HTTP: 2xx delivered; 408, 429, 5xx, timeouts and connection errors temporary (the
+- HTTP: 2xx delivered; 408, 429, 5xx and a connection that never opened temporary (the
   same request may succeed later); any other status permanent (bad number, bad token,
-  bad payload: retrying sends the same thing again).
+  bad payload: retrying sends the same thing again). A request that went out and got no
+  answer (read timeout, connection cut) is `no_answer`: the provider may have sent it,
+  and neither provider deduplicates, so it is never simply retried (domain.delivery).
 - SMTP: 4xx and connection/timeout errors temporary (greylisting, full mailbox, server
   down); 5xx permanent (unknown mailbox, refused, also authentication failure — an
   operator fixes the settings and re-queues).
@@ -43,8 +45,15 @@ _DETAIL_LIMIT = 300
 @runtime_checkable
 class Channel(Protocol):
     name: str
+    # Whether the provider can be asked if it received a message, by the attempt's reference.
+    can_look_up: bool
 
-    async def send(self, to: str, message: RenderedMessage, idempotency_key: str) -> AttemptResult: ...
+    async def send(self, to: str, message: RenderedMessage, idempotency_key: str,
+                   reference: str | None = None) -> AttemptResult: ...
+
+    async def look_up(self, reference: str) -> bool | None:
+        """Did the provider receive a message under `reference`? None: it could not say."""
+        ...
 
 
 def classify_http_status(status: int) -> Outcome:
@@ -72,6 +81,7 @@ def _short(text: str) -> str:
 
 class EmailChannel:
     name = "email"
+    can_look_up = False  # SMTP has no "did you get it" query
 
     def __init__(
         self,
@@ -108,7 +118,11 @@ class EmailChannel:
         mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
         return mail
 
-    async def send(self, to: str, message: RenderedMessage, idempotency_key: str) -> AttemptResult:
+    async def look_up(self, reference: str) -> bool | None:
+        return None
+
+    async def send(self, to: str, message: RenderedMessage, idempotency_key: str,
+                   reference: str | None = None) -> AttemptResult:
         if "@" not in to or any(ch.isspace() for ch in to):
             return AttemptResult(Outcome.PERMANENT_FAILURE, f"not an email address: {to!r}")
         try:
@@ -161,6 +175,7 @@ class _HttpChannel:
     it and leaves closing it to you; otherwise it makes its own, closed by `aclose()`."""
 
     name: str
+    can_look_up = False
 
     def __init__(self, base_url: str, token: str, *, client: httpx.AsyncClient | None = None, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
@@ -185,24 +200,31 @@ class _HttpChannel:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         return self._client
 
-    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str) -> tuple[str, dict[str, Any]]:
+    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
+                    reference: str | None = None) -> tuple[str, dict[str, Any]]:
         """(url, JSON body) for one message. Override to adapt to another provider."""
         raise NotImplementedError
 
     def provider_message_id(self, response_body: Any) -> str | None:
         raise NotImplementedError
 
-    async def send(self, to: str, message: RenderedMessage, idempotency_key: str) -> AttemptResult:
+    async def look_up(self, reference: str) -> bool | None:
+        return None
+
+    async def send(self, to: str, message: RenderedMessage, idempotency_key: str,
+                   reference: str | None = None) -> AttemptResult:
         if not _E164.fullmatch(to):
             return AttemptResult(Outcome.PERMANENT_FAILURE, f"not an E.164 phone number: {to!r}")
-        url, body = self.request_for(to, message, idempotency_key)
+        url, body = self.request_for(to, message, idempotency_key, reference)
         headers = {"Authorization": f"Bearer {self.token}", HTTP_IDEMPOTENCY_HEADER: idempotency_key}
         try:
             response = await self._http().post(url, json=body, headers=headers)
-        except httpx.TimeoutException as error:
-            return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"timeout: {type(error).__name__} {error}"))
-        except httpx.TransportError as error:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            # The request never left: sending again cannot double anything.
             return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"connection: {type(error).__name__} {error}"))
+        except httpx.TransportError as error:
+            # Read timeout, connection cut mid-answer: the provider may have the message.
+            return AttemptResult(Outcome.NO_ANSWER, _short(f"no answer: {type(error).__name__} {error}"))
         outcome = classify_http_status(response.status_code)
         if outcome is not Outcome.DELIVERED:
             return AttemptResult(outcome, _short(f"HTTP {response.status_code}: {response.text}"))
@@ -214,22 +236,39 @@ class _HttpChannel:
 
 
 class SmsChannel(_HttpChannel):
-    """A generic Indonesian SMS gateway: POST {base_url}/messages, bearer token,
-    {"to": "+62…", "from": sender_id, "text": …}, answering {"id": …}.
+    """A generic SMS gateway: POST {base_url}/messages, bearer token,
+    {"to": "+62…", "from": sender_id, "text": …, "reference": …}, answering {"id": …};
+    GET {base_url}/messages?reference=… lists what it received under a reference (the
+    shape of Infobip's client-defined messageId and its logs query; see the stand-in).
 
     Gateways differ in field names (`msisdn`/`destination`, `message`, `sender`) and in
     where the id comes back; to adapt to a contracted one, subclass and override
     `request_for` and `provider_message_id` — nothing else needs to change."""
 
     name = "sms"
+    can_look_up = True
 
     def __init__(self, base_url: str, token: str, sender_id: str, *,
                  client: httpx.AsyncClient | None = None, timeout: float = 10.0):
         super().__init__(base_url, token, client=client, timeout=timeout)
         self.sender_id = sender_id
 
-    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str) -> tuple[str, dict[str, Any]]:
-        return f"{self.base_url}/messages", {"to": to, "from": self.sender_id, "text": message.as_text()}
+    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
+                    reference: str | None = None) -> tuple[str, dict[str, Any]]:
+        body = {"to": to, "from": self.sender_id, "text": message.as_text()}
+        if reference:
+            body["reference"] = reference
+        return f"{self.base_url}/messages", body
+
+    async def look_up(self, reference: str) -> bool | None:
+        try:
+            response = await self._http().get(f"{self.base_url}/messages", params={"reference": reference},
+                                              headers={"Authorization": f"Bearer {self.token}"})
+            if response.status_code != 200:
+                return None
+            return bool(response.json()["results"])
+        except (httpx.HTTPError, ValueError, LookupError, TypeError):
+            return None
 
     def provider_message_id(self, response_body: Any) -> str | None:
         for key in ("id", "message_id", "messageId"):
@@ -242,13 +281,13 @@ class WhatsAppChannel(_HttpChannel):
     """Meta WhatsApp Cloud API: POST {base_url}/{phone_number_id}/messages, where base_url
     carries the Graph API version (https://graph.facebook.com/v21.0).
 
-    A free-form "text" message is only delivered inside the 24-hour window after the
-    person last wrote to the business number; a first message from the business must
-    be an approved template (type "template"). Until templates are approved, expect
-    the real API to accept the request and later report it undelivered by webhook.
-    The Cloud API does not deduplicate: the idempotency key travels in
-    `biz_opaque_callback_data` (returned in status webhooks) so that a webhook can be
-    matched to our delivery row."""
+    A message from the business is an approved template (domain.templates: name,
+    language, body parameters); a free-form "text" message is delivered only inside the
+    24-hour window after the person last wrote to the business number, so it is sent only
+    for a message without a template. The Cloud API does not deduplicate and offers no
+    query of a message by id (status comes by webhook only): `can_look_up` is False. The
+    idempotency key travels in `biz_opaque_callback_data` (returned in status webhooks)
+    so that a webhook can be matched to our delivery row."""
 
     name = "whatsapp"
 
@@ -257,14 +296,24 @@ class WhatsAppChannel(_HttpChannel):
         super().__init__(base_url, token, client=client, timeout=timeout)
         self.phone_number_id = phone_number_id
 
-    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str) -> tuple[str, dict[str, Any]]:
-        body = {
+    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
+                    reference: str | None = None) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "to": to.lstrip("+"),
-            "type": "text",
-            "text": {"body": message.as_text()},
             "biz_opaque_callback_data": idempotency_key[:512],
         }
+        if message.template:
+            body["type"] = "template"
+            body["template"] = {
+                "name": message.template,
+                "language": {"code": message.language},
+                "components": [{"type": "body",
+                                "parameters": [{"type": "text", "text": p} for p in message.parameters]}],
+            }
+        else:
+            body["type"] = "text"
+            body["text"] = {"body": message.as_text()}
         return f"{self.base_url}/{self.phone_number_id}/messages", body
 
     def provider_message_id(self, response_body: Any) -> str | None:

@@ -1,12 +1,25 @@
 """Sends queued messages through their channels, records every attempt, retries with backoff.
 
-A batch of due messages is leased (so two dispatchers never send the same one at the
-same time), sent outside any transaction, and the batch's results recorded together in
-one transaction with their NotificationDelivered / NotificationFailed events (outbox):
-one commit per batch, not one per message. A dispatcher killed after a provider
-accepted a message but before recording it leaves the lease to expire; the retry
-carries the same idempotency key, which the providers (and the mail's Message-ID) use
-to drop the duplicate.
+Mark before send, ask before resend:
+- A batch of due messages is leased in one committed transaction that marks each
+  `sending`, with the attempt's number, its reference at the provider and a fresh lease
+  token; only then is any provider called.
+- Each answer is written as soon as it comes (answers that arrive together share one
+  transaction), with NotificationDelivered / NotificationFailed (outbox), and only if the
+  lease token is still the message's: a sender whose lease ran out writes nothing.
+- A sender never starts a request it could not finish inside its lease (the channels'
+  timeout is shorter than the lease, and a send that would start too late is put back),
+  so once a lease has run out the request is over, answered or not.
+- A message found `sending` past its lease lost its sender or its answer. It is never
+  resent blindly, because neither provider deduplicates (a resend is a second message to
+  a grieving family): the SMS gateway is asked by the attempt's reference, and the
+  message is sent again only if the gateway never got it; WhatsApp and email offer no
+  such question, so the message goes to `unknown` for an operator, who checks with the
+  family and resends it (POST /v1/notifications/{id}/resend) if it never arrived. We chose
+  that over resending: a missed message is caught by the operator's list and the claim's
+  own timeline, a doubled one cannot be taken back. The window in which this can happen
+  is from the provider's accepting to our commit of its answer: one round trip to
+  PostgreSQL. docs/notifications.md has the states and windows per channel.
 """
 
 from __future__ import annotations
@@ -19,7 +32,14 @@ import asyncpg
 
 from services.notifications import repository as repo
 from services.notifications.channels import Channel
-from services.notifications.domain.delivery import AttemptResult, Outcome, Status, after_attempt, next_retry_delay
+from services.notifications.domain.delivery import (
+    AttemptResult,
+    Outcome,
+    Status,
+    after_attempt,
+    after_lost_answer,
+    next_retry_delay,
+)
 from services.notifications.domain.messages import RenderedMessage
 from services.notifications.domain.recipients import dedup_key
 from services.notifications.handlers import DUE_CHANNEL
@@ -31,6 +51,9 @@ from shared.outbox import add_events
 
 log = get_logger("notifications.dispatcher")
 
+# (notification row, what came of it, the status it leads to)
+Result = tuple[dict[str, Any], AttemptResult, Status]
+
 
 class Dispatcher:
     def __init__(self, pool: asyncpg.Pool, channels: dict[str, Channel], settings: NotificationsSettings):
@@ -41,54 +64,121 @@ class Dispatcher:
         self._limit = asyncio.Semaphore(settings.delivery_concurrency)
 
     async def dispatch_due(self) -> int:
-        """Sends one batch of due messages and records what came of them; returns how many it attempted."""
+        """Settles messages whose sender was lost, then sends one batch of due messages and
+        records what came of them; returns how many messages it handled."""
+        settings = self._settings
+        loop = asyncio.get_running_loop()
         async with self._pool.acquire() as conn, conn.transaction():
-            due = await repo.lease_due(conn, self._settings.delivery_batch_size, self._settings.delivery_lease_seconds)
+            lost = await repo.lease_lost(conn, settings.delivery_batch_size, settings.delivery_lease_seconds)
+        if lost:
+            await self._record(list(await asyncio.gather(*(self._settle(n) for n in lost))))
+        # The lease is counted from before it was taken: the local deadline is never later than the database's.
+        deadline = loop.time() + settings.delivery_lease_seconds
+        async with self._pool.acquire() as conn, conn.transaction():
+            due = await repo.lease_due(conn, settings.delivery_batch_size, settings.delivery_lease_seconds)
         if due:
-            results = await asyncio.gather(*(self._send(n) for n in due))
-            await self._record(list(zip(due, results)))
-        return len(due)
+            await self._send_all(due, deadline)
+        return len(lost) + len(due)
 
-    async def _send(self, notification: dict[str, Any]) -> AttemptResult:
+    async def _settle(self, notification: dict[str, Any]) -> Result:
+        """A message left `sending` past its lease: ask the provider where it can be asked."""
         channel = self._channels.get(notification["channel"])
-        message = RenderedMessage(notification["subject"], notification["body"])
+        can_look_up = bool(channel and channel.can_look_up)
+        found = await channel.look_up(notification["reference"]) if can_look_up and channel else None
+        status = after_lost_answer(can_look_up, found)
+        attempt = notification["attempts"]
+        if status == Status.PENDING:
+            # The provider never got it: that attempt failed, and counts against the budget.
+            status = after_attempt(attempt, Outcome.TEMPORARY_FAILURE, self._settings.delivery_max_attempts)
+            result = AttemptResult(Outcome.TEMPORARY_FAILURE, "the sender stopped before the provider got it")
+        elif status == Status.DELIVERED:
+            result = AttemptResult(Outcome.DELIVERED, f"the provider has reference {notification['reference']}")
+        elif status == Status.UNKNOWN:
+            result = AttemptResult(Outcome.NO_ANSWER, f"the sender lost the answer; {notification['channel']} "
+                                                      "cannot be asked: an operator checks with the family")
+            log.warning("notification.unknown", notification_id=notification["notification_id"],
+                        claim_id=notification["claim_id"], channel=notification["channel"])
+        else:
+            result = AttemptResult(Outcome.NO_ANSWER, "the provider could not say; asking again later")
+        return notification, result, status
+
+    async def _send_all(self, due: list[dict[str, Any]], deadline: float) -> None:
+        """Sends the batch side by side and writes each answer as soon as it comes: answers
+        that arrive while a write is under way share the next one."""
+        answers: asyncio.Queue[Result] = asyncio.Queue()
+
+        async def send(notification: dict[str, Any]) -> None:
+            await answers.put(await self._send(notification, deadline))
+
+        senders = [asyncio.create_task(send(n)) for n in due]
+        try:
+            left = len(due)
+            while left:
+                ready = [await answers.get()]
+                while not answers.empty():
+                    ready.append(answers.get_nowait())
+                left -= len(ready)
+                await self._record(ready)
+        finally:
+            for task in senders:
+                task.cancel()
+
+    async def _send(self, notification: dict[str, Any], deadline: float) -> Result:
+        channel = self._channels.get(notification["channel"])
+        message = RenderedMessage(notification["subject"], notification["body"], notification.get("template"),
+                                  notification["language"], tuple(notification.get("template_params") or ()))
         key = dedup_key(str(notification["event_id"]), notification["heir_id"], notification["channel"])
         async with self._limit:
             if channel is None:
-                return AttemptResult(Outcome.PERMANENT_FAILURE, f"no channel {notification['channel']} configured")
-            try:
-                return await channel.send(notification["address"], message, key)
-            except Exception as exc:  # noqa: BLE001 - an adapter bug is a temporary failure, retried
-                return AttemptResult(Outcome.TEMPORARY_FAILURE, f"channel error: {exc!r}")
+                result = AttemptResult(Outcome.PERMANENT_FAILURE, f"no channel {notification['channel']} configured")
+            elif asyncio.get_running_loop().time() + self._settings.delivery_send_timeout_seconds > deadline:
+                # Too late to finish inside the lease: not sent, put back for the next round.
+                result = AttemptResult(Outcome.TEMPORARY_FAILURE, "not sent: the lease was too short to send in")
+            else:
+                try:
+                    result = await channel.send(notification["address"], message, key, notification["reference"])
+                except Exception as exc:  # noqa: BLE001 - an adapter bug: whether it sent is not known
+                    result = AttemptResult(Outcome.NO_ANSWER, f"channel error: {exc!r}")
+        can_look_up = bool(channel and channel.can_look_up)
+        status = after_attempt(notification["attempts"], result.outcome, self._settings.delivery_max_attempts,
+                               can_look_up)
+        return notification, result, status
 
-    async def _record(self, outcomes: list[tuple[dict[str, Any], AttemptResult]]) -> None:
-        """Every attempt of the batch, and the events of the finished ones, in one transaction."""
+    async def _record(self, results: list[Result]) -> None:
+        """Results, and the events of the finished messages, in one transaction; a result
+        whose lease token is no longer the message's is dropped (the fence)."""
         settings = self._settings
-        attempts, envelopes = [], []
-        for notification, result in outcomes:
-            attempt = notification["attempts"] + 1
-            status = after_attempt(attempt, result.outcome, settings.delivery_max_attempts)
+        attempts, events = [], {}
+        for notification, result, status in results:
+            attempt = notification["attempts"]
             retry_in = (next_retry_delay(attempt, settings.delivery_retry_base_seconds,
-                                         settings.delivery_retry_cap_seconds) if status == Status.PENDING else None)
-            attempts.append((notification["notification_id"], attempt, str(result.outcome), result.detail,
-                             str(status), retry_in, result.provider_message_id))
+                                         settings.delivery_retry_cap_seconds)
+                        if status in (Status.PENDING, Status.SENDING) else None)
+            attempts.append((notification["notification_id"], notification["lease_token"], attempt,
+                             str(result.outcome), result.detail, str(status), retry_in, result.provider_message_id))
             common = dict(notification_id=notification["notification_id"], claim_id=notification["claim_id"],
                           heir_id=notification["heir_id"], channel=notification["channel"],
                           about_event=notification["about_event"], attempts=attempt)
             if status == Status.DELIVERED:
                 payload: Any = NotificationDelivered(**common)
-            elif status == Status.FAILED:
+            elif status in (Status.FAILED, Status.UNKNOWN):
+                # Unknown is not delivered as far as anyone can tell: claims shows it like a failure.
                 payload = NotificationFailed(**common, last_error=result.detail[:500])
-                log.warning("notification.failed", notification_id=notification["notification_id"],
+                log.warning(f"notification.{status}", notification_id=notification["notification_id"],
                             claim_id=notification["claim_id"], channel=notification["channel"], attempts=attempt)
             else:
                 continue
-            envelopes.append(new_envelope(payload, correlation_id=notification["claim_id"], producer="notifications",
-                                          causation_id=str(notification["event_id"])))
+            events[notification["notification_id"]] = new_envelope(
+                payload, correlation_id=notification["claim_id"], producer="notifications",
+                causation_id=str(notification["event_id"]))
         async with self._pool.acquire() as conn, conn.transaction():
-            await repo.record_attempts(conn, attempts)
+            written = await repo.record_attempts(conn, attempts)
+            envelopes = [e for notification_id, e in events.items() if notification_id in written]
             if envelopes:
                 await add_events(conn, envelopes, "notifications")
+        fenced = {a[0] for a in attempts} - written
+        if fenced:
+            log.warning("dispatcher.fenced", notification_ids=sorted(fenced))
 
     async def run(self) -> None:
         """Sends until cancelled: `delivery_workers` loops lease batches side by side (SKIP LOCKED

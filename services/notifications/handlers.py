@@ -1,8 +1,16 @@
 """Notifications' handlers: keep the read models, and turn claim events into messages.
 
 A message is queued here, in the consumer's transaction (with the inbox row), one per
-(event, heir, channel). Sending happens later in the dispatcher, so a slow or failing
+(event, recipient, channel). Sending happens later in the dispatcher, so a slow or failing
 provider never holds up consumption, and a crash between the two loses nothing.
+
+Who is told (issue 12.9: the person paid is the person told): after a death, the heirs;
+after a living worker's accident, the worker. A family member with neither phone nor
+email gets no message; claims hears it once (FamilyMemberUnreachable, for an officer to
+tell them in person) and the claim's reporter, if they left a phone, gets the messages
+too. A payout message shows each recipient what THEY receive (their lines and total, and
+a minor's share they receive as guardian); someone paid nothing reads who is paid, not
+the amounts.
 """
 
 from __future__ import annotations
@@ -22,11 +30,14 @@ from services.notifications.domain.messages import (
     PayoutComponent,
     render,
 )
-from services.notifications.domain.recipients import address_for, channels_for
+from services.notifications.domain.messages import is_death
+from services.notifications.domain.recipients import Heir, address_for, channels_for, the_reporter, the_worker
 from shared.consuming import NotYet
 from shared.contracts.claims import ClaimFiled, ClaimRejected, DisbursementChanged, PayoutRecorded
 from shared.contracts.enrollment import HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled
-from shared.envelope import Envelope
+from shared.contracts.notifications import FamilyMemberUnreachable
+from shared.envelope import Envelope, new_envelope
+from shared.outbox import add_events
 
 DUE_CHANNEL = "notifications_due"
 
@@ -34,12 +45,14 @@ DUE_CHANNEL = "notifications_due"
 # --- read model of enrollment -----------------------------------------------------------------
 
 async def on_participant_enrolled(conn: asyncpg.Connection, _env: Envelope, event: ParticipantEnrolled) -> None:
-    await repo.upsert_participant(conn, event.participant_id, event.details.full_name, event.details.masked_nik)
+    await repo.upsert_participant(conn, event.participant_id, event.details.full_name, event.details.masked_nik,
+                                  event.details.phone)
     await repo.replace_heirs(conn, event.participant_id, event.heirs)
 
 
 async def on_details_changed(conn: asyncpg.Connection, _env: Envelope, event: ParticipantDetailsChanged) -> None:
-    await repo.upsert_participant(conn, event.participant_id, event.details.full_name, event.details.masked_nik)
+    await repo.upsert_participant(conn, event.participant_id, event.details.full_name, event.details.masked_nik,
+                                  event.details.phone)
 
 
 async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: HeirsChanged) -> None:
@@ -50,7 +63,8 @@ async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: Heir
 
 def make_claim_handlers(phone_channel: str):
     async def on_claim_filed(conn: asyncpg.Connection, env: Envelope, event: ClaimFiled) -> None:
-        await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type)
+        await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type,
+                                event.reporter.name, event.reporter.phone)
         await queue(conn, env, CLAIM_FILED, event.claim_id, event.participant_id, event.claim_type, phone_channel)
 
     async def on_claim_rejected(conn: asyncpg.Connection, env: Envelope, event: ClaimRejected) -> None:
@@ -58,10 +72,9 @@ def make_claim_handlers(phone_channel: str):
                     phone_channel, reasons=tuple(r.code for r in event.reasons))
 
     async def on_payout_recorded(conn: asyncpg.Connection, env: Envelope, event: PayoutRecorded) -> None:
-        components = tuple(PayoutComponent(c.component, c.amount, c.kind, c.payee_name) for c in event.components)
         payees = tuple(dict.fromkeys(c.payee_name for c in event.components if c.payee_name))
         await queue(conn, env, PAYOUT_RECORDED, event.claim_id, event.participant_id, event.claim_type,
-                    phone_channel, components=components, payee_names=payees, total=event.total_cash)
+                    phone_channel, payout=event, payee_names=payees)
 
     async def on_disbursement_changed(conn: asyncpg.Connection, env: Envelope, event: DisbursementChanged) -> None:
         if event.status != "paid":
@@ -81,26 +94,71 @@ def make_claim_handlers(phone_channel: str):
 
 
 async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_id: str, participant_id: str,
-                claim_type: str, phone_channel: str, **notice_fields: Any) -> int:
-    """Renders and stores one message per heir and channel; returns how many are new."""
+                claim_type: str, phone_channel: str, payout: PayoutRecorded | None = None, **notice_fields: Any) -> int:
+    """Renders and stores one message per recipient and channel; returns how many are new."""
     found = await repo.participant_with_heirs(conn, participant_id)
     if found is None:
         # Enrollment's events come on another topic and may not have been applied yet.
         raise NotYet(f"participant {participant_id} is not in the notifications read model yet")
     participant, heirs = found
-    notice = ClaimNotice(claim_id=claim_id, claim_type=claim_type, participant_name=participant["full_name"],
-                         masked_nik=participant["masked_nik"], **notice_fields)
+    # Heirs are paid only for a death; a living worker's accident benefits are the worker's own.
+    family = heirs if is_death(claim_type) else [the_worker(participant_id, participant["full_name"],
+                                                            participant["phone"])]
+    recipients = [person for person in family if channels_for(person, phone_channel)]
+    unreachable = [person for person in family if not channels_for(person, phone_channel)]
+    if unreachable:
+        reporter = await repo.claim_reporter(conn, claim_id)
+        if reporter is None:
+            # ClaimFiled comes on another topic; without it we do not know whom else to tell.
+            raise NotYet(f"claim {claim_id} is not in the notifications read model yet")
+        someone = the_reporter(*reporter)
+        if someone is not None:
+            recipients.append(someone)
+        await _announce_unreachable(conn, env, claim_id, [p.heir_id for p in unreachable], event_kind)
     rows = []
-    for heir in heirs:
-        for channel in channels_for(heir, phone_channel):
-            message = render(event_kind, notice, heir.language)
+    for person in recipients:
+        fields = dict(notice_fields)
+        if payout is not None:
+            fields.update(_what_they_receive(person, payout, claim_type))
+        notice = ClaimNotice(claim_id=claim_id, claim_type=claim_type, participant_name=participant["full_name"],
+                             masked_nik=participant["masked_nik"], **fields)
+        message = render(event_kind, notice, person.language)
+        for channel in channels_for(person, phone_channel):
             rows.append({
                 "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id,
                 "about_event": event_kind, "claim_id": claim_id, "participant_id": participant_id,
-                "heir_id": heir.heir_id, "channel": channel, "address": address_for(heir, channel),
-                "language": heir.language, "subject": message.subject, "body": message.body,
+                "heir_id": person.heir_id, "channel": channel, "address": address_for(person, channel),
+                "language": person.language, "subject": message.subject, "body": message.body,
+                "template": message.template, "template_params": message.parameters,
             })
     queued = await repo.insert_notifications(conn, rows)
     if queued:
         await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
     return queued
+
+
+def _what_they_receive(person: Heir, payout: PayoutRecorded, claim_type: str) -> dict[str, Any]:
+    """The lines of a payout that are this person's: paid to them, or paid through them as
+    a minor's guardian (wali). A living worker is paid every line of their own claim."""
+    def theirs(c: Any) -> bool:
+        guardian = getattr(c, "guardian_name", None)  # added to the contract by the payout work
+        if guardian and guardian.strip().casefold() == person.full_name.strip().casefold():
+            return True
+        if not is_death(claim_type):
+            return person.relationship == "self"
+        return c.payee_heir_id is not None and c.payee_heir_id == person.heir_id
+
+    lines = tuple(PayoutComponent(c.component, c.amount, c.kind, c.payee_name, getattr(c, "guardian_name", None))
+                  for c in payout.components if theirs(c))
+    return {"components": lines, "total": sum(c.amount for c in lines if c.kind == "cash") if lines else None}
+
+
+async def _announce_unreachable(conn: asyncpg.Connection, env: Envelope, claim_id: str, heir_ids: list[str],
+                                event_kind: str) -> None:
+    """Tells claims, once per claim and person, who could not be told."""
+    new = await repo.note_unreachable(conn, claim_id, heir_ids, event_kind)
+    if new:
+        await add_events(conn, [new_envelope(FamilyMemberUnreachable(claim_id=claim_id, heir_id=heir_id,
+                                                                     about_event=event_kind),
+                                             correlation_id=claim_id, producer="notifications",
+                                             causation_id=str(env.event_id)) for heir_id in new], "notifications")

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import json
+
 import asyncpg
 
 from services.notifications.domain.recipients import Heir
 
 
-async def upsert_participant(conn: asyncpg.Connection, participant_id: str, full_name: str, masked_nik: str) -> None:
+async def upsert_participant(conn: asyncpg.Connection, participant_id: str, full_name: str, masked_nik: str,
+                             phone: str | None) -> None:
     await conn.execute(
-        "INSERT INTO participants (participant_id, full_name, masked_nik) VALUES ($1, $2, $3) "
-        "ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, masked_nik = EXCLUDED.masked_nik",
-        participant_id, full_name, masked_nik)
+        "INSERT INTO participants (participant_id, full_name, masked_nik, phone) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, "
+        "masked_nik = EXCLUDED.masked_nik, phone = EXCLUDED.phone",
+        participant_id, full_name, masked_nik, phone)
 
 
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
@@ -36,21 +40,37 @@ async def participant_with_heirs(conn: asyncpg.Connection, participant_id: str
         return None
     heirs = [Heir(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"], phone=h["phone"],
                   email=h["email"], language=h["language"]) for h in row["heirs"]]
-    return {k: row[k] for k in ("participant_id", "full_name", "masked_nik")}, heirs
+    return {k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, heirs
 
 
 async def claim_type(conn: asyncpg.Connection, claim_id: str) -> str | None:
     return await conn.fetchval("SELECT claim_type FROM claims WHERE claim_id = $1", claim_id)
 
 
-async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str) -> None:
+async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str,
+                       reporter_name: str | None = None, reporter_phone: str | None = None) -> None:
     await conn.execute(
-        "INSERT INTO claims (claim_id, participant_id, claim_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        claim_id, participant_id, claim_type)
+        "INSERT INTO claims (claim_id, participant_id, claim_type, reporter_name, reporter_phone) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        claim_id, participant_id, claim_type, reporter_name, reporter_phone)
+
+
+async def claim_reporter(conn: asyncpg.Connection, claim_id: str) -> tuple[str | None, str | None] | None:
+    """(name, phone) of the claim's reporter; None if the claim is not in the read model yet."""
+    row = await conn.fetchrow("SELECT reporter_name, reporter_phone FROM claims WHERE claim_id = $1", claim_id)
+    return None if row is None else (row["reporter_name"], row["reporter_phone"])
+
+
+async def note_unreachable(conn: asyncpg.Connection, claim_id: str, heir_ids: list[str], about_event: str) -> list[str]:
+    """Records who could not be told about this claim; returns those not recorded before."""
+    rows = await conn.fetch(
+        "INSERT INTO unreachable (claim_id, heir_id, about_event) SELECT $1, h, $3 FROM unnest($2::text[]) AS h "
+        "ON CONFLICT DO NOTHING RETURNING heir_id", claim_id, heir_ids, about_event)
+    return [r["heir_id"] for r in rows]
 
 
 NOTIFICATION_COLUMNS = ("notification_id", "event_id", "about_event", "claim_id", "participant_id", "heir_id",
-                        "channel", "address", "language", "subject", "body")
+                        "channel", "address", "language", "subject", "body", "template")
 
 
 async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> int:
@@ -60,48 +80,87 @@ async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, An
         return 0
     columns = [[row[c] for row in rows] for c in NOTIFICATION_COLUMNS]
     return await conn.fetchval(
-        "WITH queued AS (INSERT INTO notifications (" + ", ".join(NOTIFICATION_COLUMNS) + ") "
-        "SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::text[], $10::text[], $11::text[]) "
+        "WITH queued AS (INSERT INTO notifications (" + ", ".join(NOTIFICATION_COLUMNS) + ", template_params) "
+        "SELECT " + ", ".join(NOTIFICATION_COLUMNS) + ", ARRAY(SELECT p FROM jsonb_array_elements_text(params::jsonb) "
+        "WITH ORDINALITY AS a(p, i) ORDER BY i) "
+        "FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
+        "AS u(" + ", ".join(NOTIFICATION_COLUMNS) + ", params) "
         "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1) SELECT count(*) FROM queued",
-        *columns)
+        *columns, [json.dumps(list(row["template_params"])) for row in rows])  # a text[] per row, as JSON
 
 
 async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
+    """Marks up to `limit` due messages `sending` for a new attempt: its number, its reference
+    at the provider and a fresh lease token. Committed before any provider is called."""
     rows = await conn.fetch(
         """
-        UPDATE notifications SET locked_until = now() + make_interval(secs => $2)
+        UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_token = gen_random_uuid(),
+            reference = notification_id || '.' || (attempts + 1),
+            locked_until = now() + make_interval(secs => $2)
         WHERE notification_id IN (
             SELECT notification_id FROM notifications
             WHERE status = 'pending' AND next_attempt_at <= now()
-              AND (locked_until IS NULL OR locked_until < now())
             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING *
         """, limit, lease_seconds)
     return [dict(r) for r in rows]
 
 
-async def record_attempts(conn: asyncpg.Connection,
-                          attempts: list[tuple[str, int, str, str, str, float | None, str | None]]) -> None:
-    """A dispatcher batch's attempts in two statements: each row is (notification_id, attempt,
-    outcome, detail, status, retry_in_seconds, provider_message_id)."""
-    ids, numbers, outcomes, details, statuses, retries, provider_ids = (list(c) for c in zip(*attempts))
-    details = [d[:1000] for d in details]
-    await conn.execute(
-        "INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) "
-        "SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
-        ids, numbers, outcomes, details)
-    await conn.execute(
+async def lease_lost(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
+    """Messages left `sending` past their lease (the sender died or lost the answer), with a
+    new lease token: the old holder can no longer write their result."""
+    rows = await conn.fetch(
         """
-        UPDATE notifications n SET attempts = u.attempt, status = u.status,
+        UPDATE notifications SET lease_token = gen_random_uuid(), locked_until = now() + make_interval(secs => $2)
+        WHERE notification_id IN (
+            SELECT notification_id FROM notifications
+            WHERE status = 'sending' AND locked_until < now()
+            ORDER BY locked_until LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING *
+        """, limit, lease_seconds)
+    return [dict(r) for r in rows]
+
+
+async def record_attempts(conn: asyncpg.Connection,
+                          attempts: list[tuple[str, Any, int, str, str, str, float | None, str | None]]) -> set[str]:
+    """Results of attempts, each (notification_id, lease_token, attempt, outcome, detail,
+    status, retry_in_seconds, provider_message_id). A result is written only if its lease
+    token is still the message's (fenced: a sender whose lease ran out writes nothing);
+    returns the notification ids written. A message left `sending` is asked about after `retry_in`."""
+    ids, tokens, numbers, outcomes, details, statuses, retries, provider_ids = (list(c) for c in zip(*attempts))
+    details = [d[:1000] for d in details]
+    written = await conn.fetch(
+        """
+        UPDATE notifications n SET status = u.status,
             last_error = CASE WHEN u.status = 'delivered' THEN NULL ELSE u.detail END,
-            next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)), locked_until = NULL,
+            next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)),
+            locked_until = CASE WHEN u.status = 'sending' THEN now() + make_interval(secs => coalesce(u.retry_in, 0)) END,
+            lease_token = CASE WHEN u.status = 'sending' THEN n.lease_token END,
             provider_message_id = coalesce(u.provider_id, n.provider_message_id),
-            finished_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
-        FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::float8[], $6::text[])
-            AS u(notification_id, attempt, status, detail, retry_in, provider_id)
-        WHERE n.notification_id = u.notification_id
-        """, ids, numbers, statuses, details, retries, provider_ids)
+            finished_at = CASE WHEN u.status IN ('pending', 'sending') THEN NULL ELSE now() END
+        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::text[])
+            AS u(notification_id, token, status, detail, retry_in, provider_id)
+        WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'
+        RETURNING n.notification_id
+        """, ids, tokens, statuses, details, retries, provider_ids)
+    done = {r["notification_id"] for r in written}
+    rows = [(i, n, o, d) for i, n, o, d in zip(ids, numbers, outcomes, details) if i in done]
+    if rows:
+        await conn.execute(
+            "INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) "
+            "SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) "
+            "ON CONFLICT (notification_id, attempt) DO UPDATE SET outcome = EXCLUDED.outcome, "
+            "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail",
+            *(list(c) for c in zip(*rows)))
+    return done
+
+
+async def resend(conn: asyncpg.Connection, notification_id: str) -> bool:
+    """An operator checked with the family: send an `unknown` or `failed` message again."""
+    return await conn.fetchval(
+        "UPDATE notifications SET status = 'pending', next_attempt_at = now(), finished_at = NULL "
+        "WHERE notification_id = $1 AND status IN ('unknown', 'failed') RETURNING true", notification_id) or False
 
 
 async def for_claim(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
@@ -112,8 +171,9 @@ async def for_claim(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, A
     return [dict(r) for r in rows]
 
 
-async def failed(conn: asyncpg.Connection, limit: int = 100) -> list[dict[str, Any]]:
+async def failed(conn: asyncpg.Connection, limit: int = 100, status: str = "failed") -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT notification_id, claim_id, heir_id, channel, about_event AS event_type, attempts, last_error, "
-        "finished_at FROM notifications WHERE status = 'failed' ORDER BY finished_at DESC LIMIT $1", limit)
+        "SELECT notification_id, claim_id, heir_id, channel, about_event AS event_type, status, attempts, "
+        "last_error, finished_at FROM notifications WHERE status = $2 ORDER BY finished_at DESC LIMIT $1",
+        limit, status)
     return [dict(r) for r in rows]

@@ -1,3 +1,6 @@
+from __future__ import annotations
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -33,5 +36,15 @@ class NotificationsSettings(ServiceSettings):
     delivery_concurrency: int = 50
     # Batches leased and sent side by side in one process (each commits its results in one transaction).
     delivery_workers: int = 4
-    # A message being sent is leased for this long; a crashed sender's lease expires and it is retried.
+    # A message being sent is leased for this long; past it, the message is settled by the
+    # recovery rule (dispatcher.py). A send must fit inside it: the channels give up after
+    # `delivery_send_timeout_seconds`, which must be shorter.
     delivery_lease_seconds: float = 60.0
+    delivery_send_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _a_send_fits_in_its_lease(self) -> NotificationsSettings:
+        if not 0 < self.delivery_send_timeout_seconds < self.delivery_lease_seconds:
+            raise ValueError("NOTIFICATIONS_DELIVERY_SEND_TIMEOUT_SECONDS must be positive and shorter than "
+                             "NOTIFICATIONS_DELIVERY_LEASE_SECONDS: a send must end inside its lease")
+        return self

@@ -30,3 +30,17 @@ class NotificationFailed(EventPayload):
     about_event: str
     attempts: int
     last_error: str
+
+
+class FamilyMemberUnreachable(EventPayload):
+    """A family member of a claim could not be told anything: no phone and no email on
+    record (elderly parents, small children). Published once per claim and person, so an
+    officer can tell them in person; the other family members and the claim's reporter
+    (when they have a phone) still get the messages."""
+
+    event_type = "FamilyMemberUnreachable"
+
+    claim_id: str
+    heir_id: str  # the heir, or the participant for a living worker's own claim
+    reason: Literal["no_contact"] = "no_contact"
+    about_event: str | None = None  # the first claim event that could not reach them

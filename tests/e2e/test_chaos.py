@@ -15,5 +15,8 @@ async def test_killing_and_stopping_every_part_loses_nothing_and_doubles_nothing
     assert report.filed > 0 and report.not_accepted == 0
     assert report.completed == report.filed, report.problems
     assert (report.lost, report.duplicated_payouts, report.wrong_amounts) == (0, 0, 0), report.problems
+    # Every request at the provider and every mail counted: nobody got a message twice, on any channel.
+    assert report.duplicates_by_channel == {"whatsapp": 0, "sms": 0, "email": 0}, report.problems
     assert (report.duplicated_messages, report.undelivered_messages) == (0, 0), report.problems
+    assert report.unknown_never_received == 0, report.problems
     assert (report.outbox_left, report.dead_letters) == (0, 0), report.problems

@@ -101,7 +101,9 @@ async def test_jkm_death_pays_42_million_and_each_heir_hears_once_per_event(kafk
         assert len(mails) == 3
         bodies = [mail_text(tmp_path / "mail" / m["file"]) for m in mails]
         payout_mail = [b for b in bodies if "Lump-sum benefit: Rp 10.000.000 to Nurul Aisyah" in b]
-        assert len(payout_mail) == 1 and "Rp 42.000.000" in payout_mail[0]
+        # Her own lines and her own total (10,000,000 + 6,000,000 + 5,000,000), not her father's share.
+        assert len(payout_mail) == 1 and "Total money to be paid: Rp 21.000.000" in payout_mail[0]
+        assert "Andi Baso" not in payout_mail[0] and "Rp 42.000.000" not in payout_mail[0]
         assert not any(form["nik"] in b for b in bodies)
         whatsapp = [r for r in (await p.provider.get("/_requests")).json()
                     if r.get("channel") == "whatsapp" and r.get("status", 200) < 300

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from services.notifications.domain import wording as w
 from services.notifications.domain.money import format_rupiah
+from services.notifications.domain.templates import CATALOGUE, one_line, whatsapp_language
 
 CLAIM_FILED = "ClaimFiled"
 CLAIM_REJECTED = "ClaimRejected"
@@ -26,6 +27,7 @@ DEFAULT_LANGUAGE = "id"
 CASH = "cash"
 ENTITLEMENT = "entitlement"  # paid year by year on request (scholarship), not money paid now
 COMPONENT_KINDS: frozenset[str] = frozenset({CASH, ENTITLEMENT})
+DEATH_CLAIM_TYPES: frozenset[str] = frozenset({"JKM", "JKK_DEATH"})  # shared.contracts.claims.ClaimType
 
 _FULL_NIK = re.compile(r"\d{16}")
 _LONG_DIGIT_RUN = re.compile(r"\d{5,}")  # mask_nik keeps at most 4 leading digits
@@ -44,15 +46,23 @@ class PayoutComponent(NamedTuple):
     amount: int  # whole rupiah; for an entitlement, the most it can come to in all
     kind: str  # "cash" or "entitlement"
     payee_name: str | None = None  # who this line is paid to; else the notice's payee_names
+    guardian_name: str | None = None  # a minor's share is paid through a guardian (wali)
 
 
 @dataclass(frozen=True)
 class RenderedMessage:
+    """One message as each channel sends it: `subject` and `body` for email and SMS, and,
+    for WhatsApp, the catalogue `template` with its `parameters` (one line each) in
+    `language`. The body is the template filled in, so every channel reads the same words."""
+
     subject: str
     body: str
+    template: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    parameters: tuple[str, ...] = ()
 
     def as_text(self) -> str:
-        """One text for channels without a subject line (SMS, WhatsApp)."""
+        """One text for channels without a subject line (SMS; WhatsApp free text)."""
         return f"{self.subject}\n\n{self.body}"
 
 
@@ -94,9 +104,11 @@ class ClaimNotice:
 
 
 def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEFAULT_LANGUAGE) -> RenderedMessage:
-    """The message for one heir about one event, in their language (Bahasa Indonesia
+    """The message for one recipient about one event, in their language (Bahasa Indonesia
     unless they asked for English; an unknown language gets Bahasa Indonesia, because
-    a message in the country's language beats no message)."""
+    a message in the country's language beats no message). The notice holds what THIS
+    recipient may read: for a payout, their own lines (none: the "others" template names
+    who is paid, without amounts)."""
     lang = heir_language if heir_language in ("id", "en") else DEFAULT_LANGUAGE
     builders = {
         CLAIM_FILED: _claim_filed,
@@ -106,30 +118,43 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
     }
     if event_kind not in builders:
         raise ValueError(f"{event_kind!r} does not produce a message; see MESSAGE_EVENTS")
-    message = builders[event_kind](notice, lang)
+    kind, values, subject_values = builders[event_kind](notice, lang)
+    death = is_death(notice.claim_type)
+    template = CATALOGUE[f"jaring_{kind}_death" if death else f"jaring_{kind}"]
+    values = {**_common(notice, lang, death), **values}
+    subject = template.subject[lang].format(short=programme(notice.claim_type), name=notice.participant_name,
+                                            **subject_values)
+    message = RenderedMessage(subject, template.fill(lang, values), template.name, whatsapp_language(lang),
+                              tuple(one_line(values[p]) for p in template.params))
     if _FULL_NIK.search(message.subject) or _FULL_NIK.search(message.body):
         # Last guard: a NIK smuggled in through a name or claim id never leaves.
         raise ValueError("rendered message contains a 16-digit number; refusing to send a possible NIK")
     return message
 
 
-# --- one builder per event ---------------------------------------------------------
+def is_death(claim_type: str) -> bool:
+    """JKM, and JKK when the accident killed the worker: the family is in mourning."""
+    return claim_type.upper() in DEATH_CLAIM_TYPES
 
-def _claim_filed(n: ClaimNotice, lang: str) -> RenderedMessage:
+
+def _common(n: ClaimNotice, lang: str, death: bool) -> dict[str, str]:
+    return {"claim_type": claim_type_words(n.claim_type, lang), "name": n.participant_name, "nik": n.masked_nik,
+            "claim_id": n.claim_id, "contact": _contact(n, lang)}
+
+
+# --- one builder per event: (template kind, parameters, subject values) ---------------------
+
+Built = tuple[str, dict[str, str], dict[str, str]]
+
+
+def _claim_filed(n: ClaimNotice, lang: str) -> Built:
     days = sla_working_days(n.claim_type)
-    steps = [_p("filed_check", lang)]
-    if days is not None:
-        steps.append(_p("filed_sla", lang, days=days))
-    steps.append(_p("filed_more", lang))
-    body = _compose(lang, [
-        f"{_claim_line(n, lang)} {_p('filed_intro', lang)}",
-        _p("next_heading", lang) + "\n" + _bullets(steps),
-        _contact(n, lang),
-    ])
-    return RenderedMessage(_p("filed_subject", lang, short=programme(n.claim_type), name=n.participant_name), body)
+    if days is None:
+        raise ValueError(f"no payment deadline known for claim type {n.claim_type!r}")
+    return "claim_filed", {"days": str(days)}, {}
 
 
-def _claim_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
+def _claim_rejected(n: ClaimNotice, lang: str) -> Built:
     if not n.reasons:
         raise ValueError("a ClaimRejected message needs at least one reason code")
     fmt = {"name": n.participant_name, "programme": programme(n.claim_type)}
@@ -145,17 +170,20 @@ def _claim_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
             if sentence not in advice:
                 advice.append(sentence)
     advice.append(w.ADVICE_CALL_OFFICER[lang])
-    body = _compose(lang, [
-        f"{_claim_line(n, lang)} {_p('rejected_intro', lang)}\n" + _bullets(reasons),
-        _p("todo_heading", lang) + "\n" + _bullets(advice),
-        _contact(n, lang),
-    ])
-    return RenderedMessage(_p("rejected_subject", lang, short=programme(n.claim_type), name=n.participant_name), body)
+    values = {"reasons": _bullets(reasons), "advice": _bullets(advice)}
+    if is_death(n.claim_type):
+        # The one thing to do comes first, under the condolences; the rest stays in the list.
+        values["next_step"] = advice[0]
+        values["advice"] = _bullets(advice[1:] or advice)
+    return "claim_rejected", values, {}
 
 
-def _payout_recorded(n: ClaimNotice, lang: str) -> RenderedMessage:
+def _payout_recorded(n: ClaimNotice, lang: str) -> Built:
     if not n.components:
-        raise ValueError("a PayoutRecorded message needs its components")
+        # This recipient is paid nothing: they read who is paid, not the amounts.
+        if not n.payee_names:
+            raise ValueError("a PayoutRecorded message needs its components or the payees' names")
+        return "payout_recorded_others", {"payees": join_names(n.payee_names, lang)}, {}
     total = n.cash_total
     if n.total is not None and n.total != total:
         # A family must never read a total that is not the sum of the lines above it.
@@ -167,6 +195,8 @@ def _payout_recorded(n: ClaimNotice, lang: str) -> RenderedMessage:
         if not (c.payee_name or n.payee_names):
             raise ValueError(f"cash component {c.component!r} has no payee: a family must read who is paid")
         payees = c.payee_name or join_names(n.payee_names, lang)
+        if c.guardian_name:
+            payees = _p("through_guardian", lang, payee=payees, guardian=c.guardian_name)
         cash_lines.append(_p("payout_cash_line", lang, component=component_words(c.component, lang),
                              amount=format_rupiah(c.amount), payees=payees))
     entitlement_lines = []
@@ -177,31 +207,20 @@ def _payout_recorded(n: ClaimNotice, lang: str) -> RenderedMessage:
         if c.payee_name:
             words = _p("component_for", lang, component=words, payee=c.payee_name)
         entitlement_lines.append(_p("entitlement_line", lang, component=words, amount=format_rupiah(c.amount)))
-    intro = f"{_claim_line(n, lang)} {_p('payout_intro', lang)}"
+    details = []
     if cash_lines:
-        intro += "\n" + _bullets(cash_lines) + "\n" + _p("payout_total", lang, total=format_rupiah(total))
-    paragraphs = [intro]
+        details += [_bullets(cash_lines), _p("payout_total", lang, total=format_rupiah(total))]
     if entitlement_lines:
-        paragraphs.append(_p("entitlement_heading", lang) + "\n" + _bullets(entitlement_lines))
-    if cash_lines:
-        paragraphs.append(_p("payout_next", lang))
-    paragraphs.append(_contact(n, lang))
-    subject = _p("payout_subject", lang, short=programme(n.claim_type), name=n.participant_name,
-                 total=format_rupiah(total))
-    return RenderedMessage(subject, _compose(lang, paragraphs))
+        details += [_p("entitlement_heading", lang), _bullets(entitlement_lines)]
+    return "payout_recorded", {"details": "\n".join(details)}, {"total": format_rupiah(total)}
 
 
-def _disbursement_paid(n: ClaimNotice, lang: str) -> RenderedMessage:
+def _disbursement_paid(n: ClaimNotice, lang: str) -> Built:
     # The disbursement event may carry neither amount nor payees (the handler adds them
     # from the recorded payout when it has it); the message then says it less exactly.
     total = format_rupiah(n.total) if n.total is not None else _p("paid_money", lang)
     payees = join_names(n.payee_names, lang) if n.payee_names else _p("paid_payees", lang)
-    body = _compose(lang, [
-        f"{_claim_line(n, lang)} " + _p("paid_intro", lang, total=total, payees=payees),
-        _p("paid_check", lang),
-        _contact(n, lang),
-    ])
-    return RenderedMessage(_p("paid_subject", lang, short=programme(n.claim_type), name=n.participant_name), body)
+    return "disbursement_paid", {"total": total, "payees": payees}, {}
 
 
 # --- words ---------------------------------------------------------------------------
@@ -250,11 +269,6 @@ def _p(key: str, lang: str, **values: object) -> str:
     return w.PHRASES[key][lang].format(**values) if values else w.PHRASES[key][lang]
 
 
-def _claim_line(n: ClaimNotice, lang: str) -> str:
-    return _p("claim_line", lang, claim_type=claim_type_words(n.claim_type, lang),
-              name=n.participant_name, nik=n.masked_nik, claim_id=n.claim_id)
-
-
 def _contact(n: ClaimNotice, lang: str) -> str:
     if n.contact:
         return _p("contact_given", lang, contact=n.contact, claim_id=n.claim_id)
@@ -263,7 +277,3 @@ def _contact(n: ClaimNotice, lang: str) -> str:
 
 def _bullets(lines: list[str]) -> str:
     return "\n".join(f"- {line}" for line in lines)
-
-
-def _compose(lang: str, paragraphs: list[str]) -> str:
-    return "\n\n".join([_p("greeting", lang), *paragraphs, _p("signature", lang)])

@@ -31,6 +31,36 @@ class Heir:
             raise ValueError(f"language must be one of {sorted(LANGUAGES)}, got {self.language!r}")
 
 
+REPORTER_ID = "reporter"  # the recipient id of a claim's reporter (not an heir; one per claim)
+
+
+def the_worker(participant_id: str, full_name: str, phone: str | None) -> Heir:
+    """The worker as recipient: after a non-fatal accident the worker is the one paid, so
+    the one told (issue 12.9). Enrollment keeps no language or email for the worker."""
+    return Heir(participant_id, full_name, "self", phone=e164(phone))
+
+
+def the_reporter(name: str | None, phone: str | None) -> Heir | None:
+    """The person who reported the claim, if they left a phone number we can use."""
+    number = e164(phone)
+    return Heir(REPORTER_ID, name or "", "reporter", phone=number) if number else None
+
+
+def e164(phone: str | None) -> str | None:
+    """An Indonesian number as E.164: "0812-3456-7890", "62812…" and "+62812…" all become
+    "+62812…"; anything else is kept as given (the channel refuses it, visibly)."""
+    if not phone or not phone.strip():
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if phone.strip().startswith("+"):
+        return "+" + digits
+    if digits.startswith("0"):
+        return "+62" + digits[1:]
+    if digits.startswith("62"):
+        return "+" + digits
+    return phone.strip()
+
+
 def channels_for(heir: Heir, phone_channel: str = "whatsapp") -> list[str]:
     """The channels one heir is reached on: email if they have an address, the city's
     configured phone channel if they have a phone, both if both, none if neither (the

@@ -178,17 +178,8 @@ DOCUMENT_WORDS: dict[str, Words] = {  # services/claims/domain/documents.py, plu
     "school_report": {"id": "rapor terakhir", "en": "latest school report"},
 }
 
-# --- sentences of the four messages -------------------------------------------------
+# --- pieces of the messages (the messages themselves are templates.py) -------------------
 PHRASES: dict[str, Words] = {
-    "greeting": {"id": "Bapak/Ibu yang kami hormati,", "en": "Dear Sir or Madam,"},
-    "signature": {
-        "id": "Salam,\nJaring - Pemerintah Kota Makassar bersama BPJS Ketenagakerjaan",
-        "en": "Regards,\nJaring - City of Makassar with BPJS Ketenagakerjaan",
-    },
-    "claim_line": {
-        "id": "Klaim {claim_type} atas nama {name} (NIK {nik}), nomor klaim {claim_id},",
-        "en": "The {claim_type} claim for {name} (NIK {nik}), claim number {claim_id},",
-    },
     "contact_given": {
         "id": "Untuk bertanya, hubungi: {contact}. Sebutkan nomor klaim {claim_id}.",
         "en": "For questions, contact: {contact}. Give claim number {claim_id}.",
@@ -200,31 +191,11 @@ PHRASES: dict[str, Words] = {
               "officer, and give claim number {claim_id}.",
     },
     "and": {"id": "dan", "en": "and"},
-    # ClaimFiled
-    "filed_subject": {"id": "Klaim {short} untuk {name} sudah kami terima", "en": "We have received the {short} claim for {name}"},
-    "filed_intro": {"id": "sudah kami terima.", "en": "has been received."},
-    "next_heading": {"id": "Apa selanjutnya:", "en": "What happens next:"},
-    "filed_check": {
-        "id": "Petugas klaim memeriksa dokumen. Bila ada yang kurang, kami memberi tahu Anda.",
-        "en": "A claims officer checks the documents. If anything is missing, we will tell you.",
-    },
-    "filed_sla": {
-        "id": "Setelah dokumen lengkap, BPJS Ketenagakerjaan wajib membayar paling lambat {days} hari kerja.",
-        "en": "Once the documents are complete, BPJS Ketenagakerjaan must pay within {days} working days.",
-    },
-    "filed_more": {
-        "id": "Kami mengirim pesan lagi saat ada keputusan dan saat uang sudah ditransfer.",
-        "en": "We will write again when there is a decision and when the money has been transferred.",
-    },
-    # ClaimRejected
-    "rejected_subject": {"id": "Klaim {short} untuk {name} tidak dapat dibayar", "en": "The {short} claim for {name} cannot be paid"},
-    "rejected_intro": {"id": "tidak dapat dibayar karena:", "en": "cannot be paid because:"},
-    "todo_heading": {"id": "Yang dapat Anda lakukan:", "en": "What you can do:"},
     "documents_named": {"id": " ({documents})", "en": " ({documents})"},
     # PayoutRecorded
-    "payout_subject": {"id": "Klaim {short} untuk {name} disetujui: {total}", "en": "The {short} claim for {name} is approved: {total}"},
-    "payout_intro": {"id": "disetujui. Rinciannya:", "en": "is approved. The details:"},
     "payout_cash_line": {"id": "{component}: {amount} untuk {payees}", "en": "{component}: {amount} to {payees}"},
+    "through_guardian": {"id": "{payee}, dibayar melalui wali {guardian}",
+                         "en": "{payee}, paid through the guardian {guardian}"},
     "payout_total": {"id": "Jumlah uang yang dibayarkan: {total}", "en": "Total money to be paid: {total}"},
     "entitlement_heading": {
         "id": "Hak yang dibayar per tahun (bukan uang yang dibayar sekarang):",
@@ -237,22 +208,7 @@ PHRASES: dict[str, Words] = {
         "en": "{component}: an entitlement of up to {amount} in all, paid year by year; claim it each "
               "school year with the school enrolment letter and the latest report.",
     },
-    "payout_next": {
-        "id": "Uang akan ditransfer ke rekening penerima. Kami memberi tahu Anda saat transfer selesai.",
-        "en": "The money will be transferred to the payee's bank account. We will tell you when it is done.",
-    },
     # DisbursementPaid
-    "paid_subject": {"id": "Uang klaim {short} untuk {name} sudah ditransfer", "en": "The {short} claim money for {name} has been transferred"},
-    "paid_intro": {
-        "id": "sudah dibayar: {total} sudah ditransfer ke rekening {payees}.",
-        "en": "has been paid: {total} was transferred to the bank account of {payees}.",
-    },
     "paid_money": {"id": "uangnya", "en": "the money"},
     "paid_payees": {"id": "penerima", "en": "the payee"},
-    "paid_check": {
-        "id": "Silakan periksa rekening Anda. Bila uang belum masuk, hubungi kantor cabang BPJS "
-              "Ketenagakerjaan dan sebutkan nomor klaim.",
-        "en": "Please check your account. If the money has not arrived, contact the BPJS "
-              "Ketenagakerjaan branch office and give the claim number.",
-    },
 }

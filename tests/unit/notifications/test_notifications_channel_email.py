@@ -54,7 +54,7 @@ async def test_email_is_stored_by_the_local_smtp_sink(tmp_path):
     [line] = (tmp_path / "index.jsonl").read_text(encoding="utf-8").splitlines()
     entry = json.loads(line)
     assert entry["to"] == ["siti@example.id"]
-    assert entry["subject"] == "Klaim JKM untuk Daeng Rahman disetujui: Rp 42.000.000"
+    assert entry["subject"] == "Turut berduka cita atas meninggalnya Daeng Rahman. Klaim JKM disetujui: Rp 42.000.000"
     assert entry["idempotency_key"] == KEY
     assert entry["message_id"] == result.provider_message_id
     stored = message_from_bytes((tmp_path / entry["file"]).read_bytes(), policy=default_policy)

@@ -126,11 +126,45 @@ async def test_bad_request_is_a_permanent_failure(make):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("make", [whatsapp, sms])
-@pytest.mark.parametrize("error", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow")])
-async def test_connection_errors_and_timeouts_are_temporary(make, error):
+@pytest.mark.parametrize("error", [httpx.ConnectError("refused"), httpx.ConnectTimeout("no route"),
+                                   httpx.PoolTimeout("busy")])
+async def test_a_request_that_never_left_is_a_temporary_failure(make, error):
     async with client_raising(error) as client:
         result = await make(client).send(PHONE, MESSAGE, KEY)
     assert result.outcome is Outcome.TEMPORARY_FAILURE
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("make", [whatsapp, sms])
+@pytest.mark.parametrize("error", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("cut mid-answer")])
+async def test_a_request_that_went_out_without_an_answer_is_not_a_plain_retry(make, error):
+    # Neither provider deduplicates: the message may be on the family's phone already.
+    async with client_raising(error) as client:
+        result = await make(client).send(PHONE, MESSAGE, KEY)
+    assert result.outcome is Outcome.NO_ANSWER
+
+
+@pytest.mark.asyncio
+async def test_whatsapp_sends_a_catalogue_message_as_its_template():
+    seen = []
+    message = RenderedMessage("s", "b", "jaring_claim_filed", "en", ("a", "b"))
+    async with client_answering(200, {"messages": [{"id": "wamid.T"}]}, seen) as client:
+        await whatsapp(client).send(PHONE, message, KEY)
+    body = json.loads(seen[0].content)
+    assert body["type"] == "template" and "text" not in body
+    assert body["template"] == {"name": "jaring_claim_filed", "language": {"code": "en"}, "components": [
+        {"type": "body", "parameters": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]}
+
+
+@pytest.mark.asyncio
+async def test_sms_carries_the_attempt_reference_and_can_be_asked_about_it():
+    seen = []
+    async with client_answering(200, {"id": "sms-1", "results": [{"id": "sms-1"}]}, seen) as client:
+        await sms(client).send(PHONE, MESSAGE, KEY, "N-1.2")
+        found = await sms(client).look_up("N-1.2")
+    assert json.loads(seen[0].content)["reference"] == "N-1.2"
+    assert (seen[1].method, str(seen[1].url)) == ("GET", "https://sms.example/api/messages?reference=N-1.2")
+    assert found is True
 
 
 @pytest.mark.asyncio

@@ -78,7 +78,7 @@ def test_a_nik_smuggled_in_through_another_field_is_refused_at_render():
 
 def test_jkm_acknowledgement_in_bahasa_indonesia():
     message = render(CLAIM_FILED, jkm_notice())
-    assert message.subject == "Klaim JKM untuk Daeng Rahman sudah kami terima"
+    assert message.subject == "Turut berduka cita atas meninggalnya Daeng Rahman. Klaim JKM sudah kami terima"
     assert "santunan kematian (JKM)" in message.body
     assert "nomor klaim CLM-2026-000123" in message.body
     assert "paling lambat 3 hari kerja" in message.body
@@ -87,7 +87,7 @@ def test_jkm_acknowledgement_in_bahasa_indonesia():
 
 def test_jkk_acknowledgement_in_english_promises_seven_working_days():
     message = render(CLAIM_FILED, jkm_notice(claim_type="JKK_DEATH"), "en")
-    assert message.subject == "We have received the JKK claim for Daeng Rahman"
+    assert message.subject == "Our condolences on the death of Daeng Rahman. The JKK claim has been received"
     assert "death from a work accident (JKK)" in message.body
     assert "within 7 working days" in message.body
 
@@ -115,7 +115,7 @@ def test_each_reason_code_has_its_own_sentence(code, lang):
 
 def test_lapsed_coverage_is_explained_in_plain_words():
     message = render(CLAIM_REJECTED, jkm_notice(reasons=("NOT_COVERED_ON_INCIDENT_DATE",)))
-    assert message.subject == "Klaim JKM untuk Daeng Rahman tidak dapat dibayar"
+    assert message.subject == "Turut berduka cita atas meninggalnya Daeng Rahman. Klaim JKM tidak dapat dibayar"
     assert "iuran tidak dibayar tiga bulan berturut-turut" in message.body
 
 
@@ -147,7 +147,7 @@ def test_rejection_needs_a_reason():
 
 def test_jkm_payout_lists_each_component_with_amount_and_payee_in_bahasa_indonesia():
     message = render(PAYOUT_RECORDED, jkm_notice())
-    assert message.subject == "Klaim JKM untuk Daeng Rahman disetujui: Rp 42.000.000"
+    assert message.subject == "Turut berduka cita atas meninggalnya Daeng Rahman. Klaim JKM disetujui: Rp 42.000.000"
     assert "- Santunan sekaligus: Rp 20.000.000 untuk Siti Aminah" in message.body
     assert "- Santunan berkala (senilai 24 bulan, dibayar sekaligus): Rp 12.000.000 untuk Siti Aminah" in message.body
     assert "- Biaya pemakaman: Rp 10.000.000 untuk Siti Aminah" in message.body
@@ -156,7 +156,7 @@ def test_jkm_payout_lists_each_component_with_amount_and_payee_in_bahasa_indones
 
 def test_jkm_payout_in_english():
     message = render(PAYOUT_RECORDED, jkm_notice(payee_names=("Siti Aminah", "Andi Baso", "Nur Aisyah")), "en")
-    assert message.subject == "The JKM claim for Daeng Rahman is approved: Rp 42.000.000"
+    assert message.subject == "Our condolences on the death of Daeng Rahman. The JKM claim is approved: Rp 42.000.000"
     assert "- Lump-sum benefit: Rp 20.000.000 to Siti Aminah, Andi Baso and Nur Aisyah" in message.body
     assert "- Funeral costs: Rp 10.000.000 to Siti Aminah, Andi Baso and Nur Aisyah" in message.body
     assert "Total money to be paid: Rp 42.000.000" in message.body
@@ -219,7 +219,7 @@ def test_negative_or_float_amounts_are_refused_when_the_notice_is_made():
 
 def test_disbursement_says_the_money_was_transferred():
     message = render(DISBURSEMENT_PAID, jkm_notice())
-    assert message.subject == "Uang klaim JKM untuk Daeng Rahman sudah ditransfer"
+    assert message.subject == "Turut berduka cita atas meninggalnya Daeng Rahman. Uang klaim JKM sudah ditransfer"
     assert "Rp 42.000.000 sudah ditransfer ke rekening Siti Aminah" in message.body
     english = render(DISBURSEMENT_PAID, jkm_notice(), "en")
     assert "Rp 42.000.000 was transferred to the bank account of Siti Aminah" in english.body

@@ -1,0 +1,201 @@
+"""The message templates a family reads: one catalogue for every channel.
+
+WhatsApp's Cloud API sends a business-initiated message only as a template approved in
+advance (name, language, body with numbered parameters {{1}}, {{2}}, …); free text only
+within 24 hours of the person's last message, which a family never has. So every family
+message is one of these templates: WhatsApp gets the name, the language and the
+parameters; SMS and email get the same body with the parameters filled in (SMS and
+WhatsApp: no subject line; SMS puts the subject first, as before).
+
+Rules the Cloud API sets on a template, kept here so the catalogue can be submitted as is
+(checked by tests): a body of at most 1024 characters that neither starts nor ends with a
+parameter, each parameter used once, and parameter values without new lines or tabs
+(`one_line` turns a list into "a; b; c" for WhatsApp, while SMS and email keep bullets).
+
+Messages about a death open with condolences and the one thing the family must do next,
+before any detail (issue 14: the family reads the first line on a locked phone).
+
+The text keeps to the GSM 7-bit alphabet (see wording.py: one character outside it
+halves what an SMS part holds).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Words = dict[str, str]  # language -> text
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+GREETING: Words = {"id": "Bapak/Ibu yang kami hormati,", "en": "Dear Sir or Madam,"}
+SIGNATURE: Words = {
+    "id": "Salam,\nJaring - Pemerintah Kota Makassar bersama BPJS Ketenagakerjaan",
+    "en": "Regards,\nJaring - City of Makassar with BPJS Ketenagakerjaan",
+}
+CONDOLENCES: Words = {
+    "id": "Turut berduka cita atas meninggalnya {name}.",
+    "en": "Our condolences on the death of {name}.",
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str  # as registered with Meta: lower case, digits and underscores
+    params: tuple[str, ...]  # body parameters in order: params[0] is {{1}}
+    subject: Words  # email subject and first line of an SMS; may use any notice value
+    body: Words  # between greeting and signature; uses each of `params` once
+
+    def text(self, lang: str) -> str:
+        """The whole body with named placeholders, greeting and signature included."""
+        return f"{GREETING[lang]}\n\n{self.body[lang]}\n\n{SIGNATURE[lang]}"
+
+    def whatsapp_body(self, lang: str) -> str:
+        """The body as submitted to Meta: {name} becomes {{n}}."""
+        return _PLACEHOLDER.sub(lambda m: "{{" + str(self.params.index(m.group(1)) + 1) + "}}", self.text(lang))
+
+    def fill(self, lang: str, values: dict[str, str]) -> str:
+        return self.text(lang).format(**{p: values[p] for p in self.params})
+
+
+def whatsapp_language(lang: str) -> str:
+    """Meta's language code for a template translation ("id" Indonesian, "en" English)."""
+    return {"id": "id", "en": "en"}[lang]
+
+
+def one_line(value: str) -> str:
+    """A parameter value as WhatsApp accepts it: bullet lines joined with "; "."""
+    lines = [line.strip().removeprefix("- ").strip() for line in value.splitlines()]
+    return "; ".join(line for line in lines if line)
+
+
+def placeholders(text: str) -> list[str]:
+    return _PLACEHOLDER.findall(text)
+
+
+_CLAIM_LINE: Words = {
+    "id": "Klaim {claim_type} atas nama {name} (NIK {nik}), nomor klaim {claim_id},",
+    "en": "The {claim_type} claim for {name} (NIK {nik}), claim number {claim_id},",
+}
+# In a death message the name is in the condolences already (a parameter is used once).
+_DEATH_CLAIM_LINE: Words = {
+    "id": "Klaim {claim_type} (NIK {nik}), nomor klaim {claim_id},",
+    "en": "The {claim_type} claim (NIK {nik}), claim number {claim_id},",
+}
+_NEXT: Words = {"id": "Yang perlu Anda lakukan sekarang: {next_step}", "en": "What you need to do now: {next_step}"}
+
+
+def _death(condolence_then: Words, rest: Words) -> Words:
+    """Condolences, the next step, then the details."""
+    return {lang: f"{CONDOLENCES[lang]}\n{condolence_then[lang]}\n\n{rest[lang]}" for lang in rest}
+
+
+def _join(*parts: Words, sep: str = " ") -> Words:
+    return {lang: sep.join(p[lang] for p in parts) for lang in parts[0]}
+
+
+_FILED_REST: Words = {
+    "id": "sudah kami terima.\n\nApa selanjutnya:\n"
+          "- Petugas klaim memeriksa dokumen. Bila ada yang kurang, kami memberi tahu Anda.\n"
+          "- Setelah dokumen lengkap, BPJS Ketenagakerjaan wajib membayar paling lambat {days} hari kerja.\n"
+          "- Kami mengirim pesan lagi saat ada keputusan dan saat uang sudah ditransfer.\n\n{contact}",
+    "en": "has been received.\n\nWhat happens next:\n"
+          "- A claims officer checks the documents. If anything is missing, we will tell you.\n"
+          "- Once the documents are complete, BPJS Ketenagakerjaan must pay within {days} working days.\n"
+          "- We will write again when there is a decision and when the money has been transferred.\n\n{contact}",
+}
+_FILED_NEXT: Words = {
+    "id": "simpan nomor klaim di bawah ini. Anda belum perlu datang ke kantor; bila ada dokumen yang "
+          "kurang, kami memberi tahu Anda.",
+    "en": "keep the claim number below. You need not come to the office yet; if a document is missing, "
+          "we will tell you.",
+}
+_REJECTED_REST: Words = {
+    "id": "tidak dapat dibayar karena:\n{reasons}\n\nYang dapat Anda lakukan:\n{advice}\n\n{contact}",
+    "en": "cannot be paid because:\n{reasons}\n\nWhat you can do:\n{advice}\n\n{contact}",
+}
+_PAYOUT_REST: Words = {
+    "id": "disetujui. Yang Anda terima:\n{details}\n\nUang akan ditransfer ke rekening penerima. "
+          "Kami memberi tahu Anda saat transfer selesai.\n\n{contact}",
+    "en": "is approved. What you receive:\n{details}\n\nThe money will be transferred to the payee's bank "
+          "account. We will tell you when it is done.\n\n{contact}",
+}
+_PAYOUT_NEXT: Words = {
+    "id": "pastikan rekening bank penerima masih aktif; uang akan ditransfer ke sana.",
+    "en": "make sure the payee's bank account is still open; the money will be transferred to it.",
+}
+_PAYOUT_OTHERS_REST: Words = {
+    "id": "disetujui. Uang dibayarkan kepada {payees}; rincian jumlahnya kami kirim kepada penerima.\n\n{contact}",
+    "en": "is approved. The money is paid to {payees}; we send the amounts to the payees themselves.\n\n{contact}",
+}
+_PAYOUT_OTHERS_NEXT: Words = {
+    "id": "tidak ada; penerima uang akan dihubungi langsung.",
+    "en": "nothing; the payees will be contacted directly.",
+}
+_PAID_REST: Words = {
+    "id": "sudah dibayar: {total} sudah ditransfer ke rekening {payees}.\n\n{contact}",
+    "en": "has been paid: {total} was transferred to the bank account of {payees}.\n\n{contact}",
+}
+_PAID_CHECK: Words = {
+    "id": "Silakan periksa rekening Anda. Bila uang belum masuk, hubungi kantor cabang BPJS "
+          "Ketenagakerjaan dan sebutkan nomor klaim.",
+    "en": "Please check your account. If the money has not arrived, contact the BPJS "
+          "Ketenagakerjaan branch office and give the claim number.",
+}
+_PAID_NEXT: Words = {
+    "id": "periksa rekening penerima. Bila uang belum masuk, hubungi kantor cabang BPJS Ketenagakerjaan "
+          "dan sebutkan nomor klaim.",
+    "en": "check the payee's bank account. If the money has not arrived, contact the BPJS Ketenagakerjaan "
+          "branch office and give the claim number.",
+}
+_PAID_REST_WITH_CHECK: Words = {
+    lang: _PAID_REST[lang].replace("\n\n{contact}", f"\n\n{_PAID_CHECK[lang]}\n\n{{contact}}") for lang in _PAID_REST}
+
+_SUBJECTS: dict[str, Words] = {
+    "filed": {"id": "Klaim {short} untuk {name} sudah kami terima", "en": "We have received the {short} claim for {name}"},
+    "rejected": {"id": "Klaim {short} untuk {name} tidak dapat dibayar", "en": "The {short} claim for {name} cannot be paid"},
+    "payout": {"id": "Klaim {short} untuk {name} disetujui: {total}", "en": "The {short} claim for {name} is approved: {total}"},
+    "payout_others": {"id": "Klaim {short} untuk {name} disetujui", "en": "The {short} claim for {name} is approved"},
+    "paid": {"id": "Uang klaim {short} untuk {name} sudah ditransfer",
+             "en": "The {short} claim money for {name} has been transferred"},
+}
+
+
+def _template(name: str, subject: str, body: Words) -> Template:
+    params = tuple(dict.fromkeys(placeholders(body["id"])))
+    subjects = _DEATH_SUBJECTS if name.endswith("_death") else _SUBJECTS
+    return Template(name, params, subjects[subject], body)
+
+
+_DEATH_SUBJECT_ENDS: dict[str, Words] = {
+    "filed": {"id": "Klaim {short} sudah kami terima", "en": "The {short} claim has been received"},
+    "rejected": {"id": "Klaim {short} tidak dapat dibayar", "en": "The {short} claim cannot be paid"},
+    "payout": {"id": "Klaim {short} disetujui: {total}", "en": "The {short} claim is approved: {total}"},
+    "payout_others": {"id": "Klaim {short} disetujui", "en": "The {short} claim is approved"},
+    "paid": {"id": "Uang klaim {short} sudah ditransfer", "en": "The {short} claim money has been transferred"},
+}
+# The subject is the first line an SMS or a mail list shows: condolences first there too.
+_DEATH_SUBJECTS = {k: {lang: f"{CONDOLENCES[lang]} {v[lang]}" for lang in v} for k, v in _DEATH_SUBJECT_ENDS.items()}
+
+
+def _fixed_next(step: Words) -> Words:
+    return {lang: _NEXT[lang].replace("{next_step}", step[lang]) for lang in _NEXT}
+
+TEMPLATES: tuple[Template, ...] = (
+    _template("jaring_claim_filed", "filed", _join(_CLAIM_LINE, _FILED_REST)),
+    _template("jaring_claim_filed_death", "filed",
+              _death(_fixed_next(_FILED_NEXT), _join(_DEATH_CLAIM_LINE, _FILED_REST))),
+    _template("jaring_claim_rejected", "rejected", _join(_CLAIM_LINE, _REJECTED_REST)),
+    _template("jaring_claim_rejected_death", "rejected",
+              _death(_NEXT, _join(_DEATH_CLAIM_LINE, _REJECTED_REST))),
+    _template("jaring_payout_recorded", "payout", _join(_CLAIM_LINE, _PAYOUT_REST)),
+    _template("jaring_payout_recorded_death", "payout",
+              _death(_fixed_next(_PAYOUT_NEXT), _join(_DEATH_CLAIM_LINE, _PAYOUT_REST))),
+    _template("jaring_payout_recorded_others", "payout_others", _join(_CLAIM_LINE, _PAYOUT_OTHERS_REST)),
+    _template("jaring_payout_recorded_others_death", "payout_others",
+              _death(_fixed_next(_PAYOUT_OTHERS_NEXT), _join(_DEATH_CLAIM_LINE, _PAYOUT_OTHERS_REST))),
+    _template("jaring_disbursement_paid", "paid", _join(_CLAIM_LINE, _PAID_REST_WITH_CHECK)),
+    _template("jaring_disbursement_paid_death", "paid",
+              _death(_fixed_next(_PAID_NEXT), _join(_DEATH_CLAIM_LINE, _PAID_REST))),
+)
+CATALOGUE: dict[str, Template] = {t.name: t for t in TEMPLATES}

@@ -1,0 +1,77 @@
+"""The chaos run counts messages as families see them: every request the provider accepted
+and every mail taken, per channel (neither provider deduplicates)."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.chaos import ChaosReport, _check_messages
+
+EVENT = uuid.uuid4()
+
+
+@dataclass
+class FakeStack:
+    provider_requests: Path
+    mail_dir: Path
+
+
+class FakeConn:
+    def __init__(self, rows):
+        self.rows = rows
+
+    async def fetch(self, *_args):
+        return self.rows
+
+
+def row(heir_id, channel, status="delivered"):
+    return {"claim_id": "CLM-1", "about_event": "ClaimFiled", "heir_id": heir_id, "channel": channel,
+            "event_id": EVENT, "status": status}
+
+
+def write(path: Path, entries):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(e) + "\n" for e in entries))
+
+
+async def count(tmp_path, rows, requests, mails) -> ChaosReport:
+    stack = FakeStack(tmp_path / "provider" / "requests.jsonl", tmp_path / "mail")
+    write(stack.provider_requests, requests)
+    write(stack.mail_dir / "index.jsonl", mails)
+    report = ChaosReport()
+    await _check_messages(FakeConn(rows), stack, ["CLM-1"], report)
+    return report
+
+
+def accepted(key, channel="whatsapp", status=200):
+    return {"idempotency_key": key, "channel": channel, "status": status, "duplicate": False}
+
+
+async def test_a_resent_whatsapp_message_is_counted_as_the_family_sees_it(tmp_path):
+    wa, mail = f"{EVENT}:H-1:whatsapp", f"{EVENT}:H-2:email"
+    # WhatsApp: refused once (500), then accepted twice: two messages on the phone.
+    report = await count(tmp_path, [row("H-1", "whatsapp"), row("H-2", "email")],
+                         [accepted(wa, status=500), accepted(wa), accepted(wa)], [{"idempotency_key": mail}])
+    assert report.duplicates_by_channel == {"whatsapp": 1, "sms": 0, "email": 0}
+    assert report.duplicated_messages == 1
+    assert not report.ok
+    assert "whatsapp 1" in report.table()
+
+
+async def test_an_unknown_message_fails_the_run_only_if_the_family_never_got_it(tmp_path):
+    got, lost = f"{EVENT}:H-1:whatsapp", f"{EVENT}:H-2:whatsapp"
+    report = await count(tmp_path, [row("H-1", "whatsapp", "unknown"), row("H-2", "whatsapp", "unknown")],
+                         [accepted(got)], [])
+    assert (report.unknown_messages, report.unknown_never_received) == (2, 1)
+    assert report.duplicated_messages == 0 and report.undelivered_messages == 0
+    assert not report.ok
+
+
+async def test_each_message_once_on_every_channel_is_clean(tmp_path):
+    keys = [f"{EVENT}:H-1:sms", f"{EVENT}:H-2:email"]
+    report = await count(tmp_path, [row("H-1", "sms"), row("H-2", "email")],
+                         [accepted(keys[0], "sms")], [{"idempotency_key": keys[1]}])
+    assert report.duplicates_by_channel == {"whatsapp": 0, "sms": 0, "email": 0}
+    assert (report.duplicated_messages, report.undelivered_messages, report.unknown_messages) == (0, 0, 0)
+    assert report.ok
