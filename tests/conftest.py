@@ -1,9 +1,15 @@
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.support.stack import kafka_for_tests, postgres_for_tests
+
+# Claims refuses to start without the bank's client secret; every claims process a test starts
+# (in this process or as a child) signs with this one, and so does the tests' bank stand-in.
+BANK_TEST_SECRET = "jaring-test-bank-secret-not-for-production"
+os.environ.setdefault("CLAIMS_BANK_CLIENT_SECRET", BANK_TEST_SECRET)
 
 
 @pytest.fixture(scope="session")

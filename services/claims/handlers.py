@@ -1,4 +1,5 @@
-"""Claims' use cases: filing, verification, officers' decisions, payout recording, disbursement.
+"""Claims' use cases: filing, verification, officers' decisions, payout recording (disbursement:
+services/claims/disbursement).
 
 Each runs in the caller's transaction (an HTTP request's, or a consumer's with its inbox
 row), changes the claim and queues its events in the outbox, so the state change and
@@ -228,28 +229,6 @@ async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: even
                                            payee_name=name)
                     for comp, heir, name, amount, kind, _ in lines],
         total_cash=total), row["claim_id"], causation_id=str(env.event_id))
-
-
-async def change_disbursement(conn: asyncpg.Connection, claim_id: str, status: str, reference: str | None,
-                              changed_by: str, role: str) -> None:
-    row = await _claim(conn, claim_id)
-    if row["status"] != "payout_recorded":
-        raise RuleViolation([FieldError(("status",), "payout_not_recorded",
-                                        "payout_not_recorded: a disbursement follows a recorded payout")])
-    if status not in ("paid", "failed", "scheduled"):
-        raise RuleViolation([FieldError(("status",), "disbursement_status_unknown",
-                                        "disbursement_status_unknown: status is scheduled, paid or failed")])
-    if row["disbursement_status"] == "paid":
-        if status == "paid":
-            return  # the bank repeating its callback changes nothing
-        raise RuleViolation([FieldError(("status",), "disbursement_already_paid",
-                                        "disbursement_already_paid: a paid disbursement is final")])
-    await repo.set_disbursement(conn, claim_id, status, reference)
-    await repo.add_step(conn, claim_id, f"disbursement_{status}", {"by": changed_by, "reference": reference})
-    await emit(conn, events.DisbursementChanged(claim_id=claim_id, participant_id=row["participant_id"],
-                                                status=status, reference=reference, changed_by=changed_by), claim_id)
-    await record_audit(conn, actor=changed_by, role=role, action=f"disbursement.{status}", subject_id=claim_id,
-                       details={"reference": reference})
 
 
 # --- the family's messages on the timeline (consumer of notifications' events) ---------------------------
