@@ -160,7 +160,10 @@ class BankState:
 
 
 def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: str, notify_url: str | None = None,
-               slow_seconds: float = 35.0, notify_delay: float = 0.3) -> Starlette:
+               slow_seconds: float = 35.0, notify_delay: float = 0.3,
+               notify_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """`notify_transport`: how notifications travel (tests hand an in-process service's ASGI
+    transport; by default, HTTP to `notify_url`)."""
     if not secret:
         raise ValueError("the bank stand-in needs a client secret (BANK_CLIENT_SECRET or --secret-file)")
     state = BankState(directory, secret, notify_url, slow_seconds, notify_delay)
@@ -302,7 +305,7 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
                        "X-PARTNER-ID": "BANK-STANDIN", "X-EXTERNAL-ID": uuid.uuid4().hex, "CHANNEL-ID": "95221"}
             for attempt in range(5):  # a bank retries a notification a few times, then gives up
                 try:
-                    async with httpx.AsyncClient(timeout=10) as client:
+                    async with httpx.AsyncClient(timeout=10, transport=notify_transport) as client:
                         answer = await client.post(state.notify_url, content=body, headers=headers)
                     if answer.status_code < 500:
                         break
