@@ -243,7 +243,6 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     # Claims pays through the bank stand-in, which notifies claims; both sign with one generated
     # secret (.jaring/bank/secret): outside this stack there is no default.
     env.setdefault("CLAIMS_BANK_CLIENT_SECRET", ensure_secret(lay.state / "bank" / "secret"))
-    env.setdefault("BANK_CLIENT_SECRET", env["CLAIMS_BANK_CLIENT_SECRET"])
     env.setdefault("CLAIMS_BANK_BASE_URL", f"http://{HOST}:{env['BANK_PORT']}")
     env.setdefault("BANK_NOTIFY_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}/snap/v1.0/transfer-interbank/notify")
     # The console calls the services' APIs with the signed-in person's token.

@@ -5,8 +5,8 @@ and a daily statement in ISO 20022 camt.053. Money moves only in its ledger on d
     python -m deploy.local.standins.bank --port 8106 --dir .jaring/bank \
         --notify-url http://127.0.0.1:8102/snap/v1.0/transfer-interbank/notify
 
-The client secret (HMAC-SHA512 key, both directions) is read from `BANK_CLIENT_SECRET`, else
-from `--secret-file`; there is no default.
+The client secret (HMAC-SHA512 key, both directions) is read from `BANK_CLIENT_SECRET` (or
+claims' `CLAIMS_BANK_CLIENT_SECRET`), else from `--secret-file`; there is no default.
 
 SNAP endpoints (headers X-TIMESTAMP, X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID, CHANNEL-ID)
 - POST /v1.0/account-inquiry-external   {beneficiaryBankCode, beneficiaryAccountNo, partnerReferenceNo}
@@ -410,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notify-url", default=os.environ.get("BANK_NOTIFY_URL"))
     parser.add_argument("--slow-seconds", type=float, default=35.0)
     args = parser.parse_args(argv)
-    secret = os.environ.get("BANK_CLIENT_SECRET") or (
+    # In a local or compose stack the stand-in shares claims' own variable.
+    secret = os.environ.get("BANK_CLIENT_SECRET") or os.environ.get("CLAIMS_BANK_CLIENT_SECRET") or (
         Path(args.secret_file).read_text().strip() if args.secret_file and Path(args.secret_file).exists() else "")
     import uvicorn
 

@@ -98,3 +98,14 @@ def test_a_notification_is_refused_when_forged_stale_or_for_another_path():
     assert snap.authentic("other-key", "POST", "/notify", body, stamp, good, now) is not None
     late = now + timedelta(minutes=5, seconds=1)
     assert "window" in snap.authentic("k", "POST", "/notify", body, stamp, good, late)
+
+
+def test_claims_refuses_to_start_without_the_banks_secret(monkeypatch):
+    from services.claims.app import build_spec
+    from services.claims.settings import ClaimsSettings
+
+    monkeypatch.delenv("CLAIMS_BANK_CLIENT_SECRET", raising=False)
+    with pytest.raises(RuntimeError, match="CLAIMS_BANK_CLIENT_SECRET"):
+        build_spec(ClaimsSettings())
+    with pytest.raises(ValueError, match="client secret"):
+        standin.create_app("/tmp/never-used-bank", secret="")
