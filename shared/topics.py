@@ -55,13 +55,18 @@ PAYOUTS = Topic(
     producer="claims",
     description="Benefit components recorded per claim and disbursement status.",
 )
+DISBURSEMENTS = Topic(
+    "claims.disbursements.v1", "claim_id", ("TransferStatusChanged", "TransferReversed"), producer="claims",
+    description="Each ledger line's transfer to its payee: received, pending, succeeded or rejected with an "
+                "ISO 20022 reason, and reversals.",
+)
 DELIVERIES = Topic(
     "notifications.deliveries.v1", "claim_id", ("NotificationDelivered", "NotificationFailed", "FamilyMemberUnreachable"),
     producer="notifications",
     description="What reached each family, by which channel, or failed to.",
 )
 
-CATALOGUE: tuple[Topic, ...] = (PARTICIPANTS, CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS, DELIVERIES)
+CATALOGUE: tuple[Topic, ...] = (PARTICIPANTS, CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS, DISBURSEMENTS, DELIVERIES)
 
 
 def topic_for_event(event_type: str) -> Topic:

@@ -59,6 +59,8 @@ PROCESSES: tuple[Proc, ...] = (
          args=("--port", "{port}", "--dir", "{state}/mail")),
     Proc("provider", "deploy.local.standins.provider", "PROVIDER_PORT", 8104, stage="extra", health="tcp",
          args=("--port", "{port}", "--dir", "{state}/provider")),
+    Proc("bank", "deploy.local.standins.bank", "BANK_PORT", 8106, stage="extra", health="tcp",
+         args=("--port", "{port}", "--dir", "{state}/bank", "--secret-file", "{state}/bank/secret")),
     Proc("enrollment", "services.enrollment", "ENROLLMENT_HTTP_PORT", 8101),
     Proc("claims", "services.claims", "CLAIMS_HTTP_PORT", 8102),
     Proc("notifications", "services.notifications", "NOTIFICATIONS_HTTP_PORT", 8103),
@@ -239,6 +241,11 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env.setdefault("NOTIFICATIONS_SMTP_PORT", smtp_port)
     env.setdefault("NOTIFICATIONS_SMS_BASE_URL", provider_url)
     env.setdefault("NOTIFICATIONS_WHATSAPP_BASE_URL", provider_url)
+    # Claims pays through the bank stand-in, which notifies claims; both sign with one generated
+    # secret (.jaring/bank/secret): outside this stack there is no default.
+    env.setdefault("CLAIMS_BANK_CLIENT_SECRET", ensure_secret(lay.state / "bank" / "secret"))
+    env.setdefault("CLAIMS_BANK_BASE_URL", f"http://{HOST}:{env['BANK_PORT']}")
+    env.setdefault("BANK_NOTIFY_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}/snap/v1.0/transfer-interbank/notify")
     # The console calls the services' APIs with the signed-in person's token.
     for name in ("enrollment", "claims", "notifications"):
         env.setdefault(f"CONSOLE_{name.upper()}_BASE_URL", f"http://{HOST}:{env[f'{name.upper()}_HTTP_PORT']}")

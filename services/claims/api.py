@@ -1,13 +1,12 @@
-"""Claims' HTTP entrypoint (officers): file, follow, decide, add documents, disbursement."""
+"""Claims' HTTP entrypoint (officers): file, follow, decide, add documents. Disbursement has its own
+(services/claims/disbursement/api.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from services.claims import handlers
@@ -92,11 +91,6 @@ class DocumentsIn(BaseModel):
     documents: dict[Id, Id] = Field(max_length=LIST_MAX)
 
 
-class DisbursementIn(BaseModel):
-    status: Literal["scheduled", "paid", "failed"]
-    reference: Id | None = None
-
-
 def _not_found(exc: ClaimNotFound) -> HTTPException:
     return HTTPException(404, f"no claim {exc.args[0]}")
 
@@ -170,40 +164,6 @@ async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "status": status}
-
-
-@router.post("/claims/{claim_id}/disbursement")
-async def disbursement(claim_id: str, body: DisbursementIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
-    """A supervisor records a transfer made by hand, with the bank's reference for it."""
-    async with rt.pool.acquire() as conn:
-        try:
-            async with conn.transaction():
-                await handlers.change_disbursement(conn, claim_id, body.status, body.reference, actor.subject,
-                                                   actor.role, today())
-        except ClaimNotFound as exc:
-            raise _not_found(exc) from None
-        except NotPermitted as exc:
-            raise _refused(exc) from None
-    return {"claim_id": claim_id, "disbursement": body.status}
-
-
-@router.post("/bank/disbursements/{claim_id}")
-async def bank_callback(claim_id: str, request: Request, rt: Rt) -> dict[str, Any]:
-    """The bank reports a transfer. Not a person's token: the body is signed with a shared key
-    (header X-Jaring-Signature: sha256=<hex HMAC of the raw body>)."""
-    raw = await request.body()
-    expected = "sha256=" + hmac.new(rt.settings.bank_callback_secret.encode(), raw, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, request.headers.get("X-Jaring-Signature", "")):
-        raise HTTPException(401, "bad or missing X-Jaring-Signature")
-    body = DisbursementIn.model_validate_json(raw)
-    async with rt.pool.acquire() as conn:
-        try:
-            async with conn.transaction():
-                await handlers.change_disbursement(conn, claim_id, body.status, body.reference, "bank", "bank",
-                                                   today())
-        except ClaimNotFound as exc:
-            raise _not_found(exc) from None
-    return {"claim_id": claim_id, "disbursement": body.status}
 
 
 @router.post("/claims/{claim_id}/heirs", status_code=201)

@@ -10,11 +10,15 @@ from pathlib import Path
 
 from services.claims import handlers
 from services.claims.api import router
+from services.claims.disbursement import handlers as disbursement
+from services.claims.disbursement import worker
+from services.claims.disbursement.api import router as disbursement_router
+from services.claims.disbursement.bank import SnapBank
 from services.claims.settings import ClaimsSettings
 from shared.clock import today
 from shared.consuming import Consumer
 from shared.service import ServiceSpec
-from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DELIVERIES, PARTICIPANTS
+from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DELIVERIES, PARTICIPANTS, PAYOUTS
 
 
 def consumers(settings: ClaimsSettings) -> list[Consumer]:
@@ -29,6 +33,7 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
             "ClaimFiled": handlers.make_verifier(today, settings.review_sampling()),
         }),
         Consumer("claims.payout", CLAIM_DECISIONS, {"ClaimApproved": handlers.make_payout_recorder(today)}),
+        Consumer("claims.disbursement", PAYOUTS, {"PayoutRecorded": disbursement.on_payout_recorded}),
         Consumer("claims.timeline", DELIVERIES, {
             "NotificationDelivered": handlers.on_notification,
             "NotificationFailed": handlers.on_notification,
@@ -39,10 +44,21 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
 
 def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
     settings = settings or ClaimsSettings()
+    if not settings.bank_client_secret:
+        raise RuntimeError("CLAIMS_BANK_CLIENT_SECRET is required: it signs transfers and authenticates the "
+                           "bank's notifications (`make up` generates one in .jaring/bank/secret)")
+
+    def bank() -> SnapBank:
+        return SnapBank(settings.bank_base_url, settings.bank_partner_id, settings.bank_client_secret,
+                        settings.bank_channel_id, settings.bank_source_account, settings.bank_timeout_seconds)
+
+    background = [worker.background(bank, settings.disbursement_poll_seconds,
+                                    settings.disbursement_recheck_seconds)] if settings.disbursement_worker else []
     return ServiceSpec(
         name="claims",
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        routers=[router],
+        routers=[router, disbursement_router],
         consumers=consumers,
+        background=background,
     )

@@ -1,4 +1,5 @@
-"""Claims' use cases: filing, verification, officers' decisions, payout recording, disbursement.
+"""Claims' use cases: filing, verification, officers' decisions, payout recording (disbursement:
+services/claims/disbursement).
 
 Each runs in the caller's transaction (an HTTP request's, or a consumer's with its inbox
 row), changes the claim and queues its events in the outbox, so the state change and
@@ -21,7 +22,7 @@ from services.claims.domain.benefits import cash_total
 from services.claims.domain.payout import PayoutLine, approval_refusals, benefits_of, cash_of, payout_lines
 from services.claims.domain.reclassification import reclassification_difference, reclassification_errors
 from services.claims.domain.sla import days_late, deadline, late_charge_lines
-from services.claims.domain.duties import check_may_change_disbursement, check_may_decide
+from services.claims.domain.duties import check_may_decide
 from services.claims.domain.sampling import ReviewSampling, is_sampled, refer_for_review
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
@@ -251,31 +252,6 @@ def component_of(line: PayoutLine) -> events.PayoutComponent:
     return events.PayoutComponent(component=line.component, amount=line.amount, kind=line.kind,
                                   payee_heir_id=line.payee_heir_id, payee_name=line.payee_name,
                                   guardian_name=line.guardian_name)
-
-
-async def change_disbursement(conn: asyncpg.Connection, claim_id: str, status: str, reference: str | None,
-                              changed_by: str, role: str, today: date) -> None:
-    check_may_change_disbursement(role, status, reference)
-    row = await _claim(conn, claim_id)
-    if row["status"] != "payout_recorded":
-        raise RuleViolation([FieldError(("status",), "payout_not_recorded",
-                                        "payout_not_recorded: a disbursement follows a recorded payout")])
-    if status not in ("paid", "failed", "scheduled"):
-        raise RuleViolation([FieldError(("status",), "disbursement_status_unknown",
-                                        "disbursement_status_unknown: status is scheduled, paid or failed")])
-    if row["disbursement_status"] == "paid":
-        if status == "paid":
-            return  # the bank repeating its callback changes nothing
-        raise RuleViolation([FieldError(("status",), "disbursement_already_paid",
-                                        "disbursement_already_paid: a paid disbursement is final")])
-    await repo.set_disbursement(conn, claim_id, status, reference)
-    await repo.add_step(conn, claim_id, f"disbursement_{status}", {"by": changed_by, "reference": reference})
-    await emit(conn, events.DisbursementChanged(claim_id=claim_id, participant_id=row["participant_id"],
-                                                status=status, reference=reference, changed_by=changed_by), claim_id)
-    await record_audit(conn, actor=changed_by, role=role, action=f"disbursement.{status}", subject_id=claim_id,
-                       details={"reference": reference})
-    if status == "paid":
-        await record_late_charge(conn, claim_id, today)
 
 
 # --- heirs and guardians named by a reviewer (HTTP) ------------------------------------------------------

@@ -12,8 +12,6 @@ class ClaimsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMS_", extra="ignore")
 
     http_port: int = 8102
-    # The bank's disbursement callback is signed with this key (HMAC-SHA256 of the body).
-    bank_callback_secret: str = "local-bank-callback-secret"
     # Fraud controls (domain/sampling.py): the share of claims the rules would approve that a
     # supervisor checks first, and the cash payout above which every claim is checked.
     review_sample_rate: float = Field(0.05, ge=0.0, le=1.0)
@@ -31,3 +29,18 @@ class ClaimsSettings(ServiceSettings):
         else:
             key = b"jaring-claims-review-sample"
         return ReviewSampling(self.review_sample_rate, self.review_above_rupiah, key)
+    # The bank (SNAP API): where it is and the keys it gave the programme. The client secret signs
+    # every request to the bank and authenticates the bank's notifications (HMAC-SHA512); there is
+    # no default: the service refuses to start without it (`make up` generates one).
+    bank_base_url: str = "http://127.0.0.1:8106"
+    bank_partner_id: str = "JARING-MAKASSAR"
+    bank_channel_id: str = "95221"
+    bank_source_account: str = "1200099887766"
+    bank_client_secret: str = ""
+    bank_timeout_seconds: float = 10.0
+    # The disbursement worker (one instance at a time moves money); off for a process that
+    # must not call the bank.
+    disbursement_worker: bool = True
+    disbursement_poll_seconds: float = 1.0
+    # A pending transfer with no notification for this long is asked about by its status.
+    disbursement_recheck_seconds: float = 30.0

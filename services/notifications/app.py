@@ -11,7 +11,7 @@ from services.notifications.dispatcher import Dispatcher
 from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer
 from shared.service import Runtime, ServiceSpec
-from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PARTICIPANTS, PAYOUTS
+from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, PARTICIPANTS, PAYOUTS
 
 
 def consumers(settings: NotificationsSettings) -> list[Consumer]:
@@ -27,6 +27,9 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         Consumer("notifications.payouts", PAYOUTS, {
             "PayoutRecorded": claim_handlers["PayoutRecorded"],
             "DisbursementChanged": claim_handlers["DisbursementChanged"],
+        }),
+        Consumer("notifications.disbursements", DISBURSEMENTS, {
+            "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
         }),
     ]
 

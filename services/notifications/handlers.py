@@ -26,6 +26,7 @@ from services.notifications.domain.messages import (
     CLAIM_REJECTED,
     DISBURSEMENT_PAID,
     PAYOUT_RECORDED,
+    TRANSFER_REJECTED,
     ClaimNotice,
     PayoutComponent,
     render,
@@ -34,6 +35,7 @@ from services.notifications.domain.messages import is_death
 from services.notifications.domain.recipients import Heir, address_for, channels_for, the_reporter, the_worker
 from shared.consuming import NotYet
 from shared.contracts.claims import ClaimFiled, ClaimRejected, DisbursementChanged, PayoutRecorded
+from shared.contracts.disbursements import TransferStatusChanged
 from shared.contracts.enrollment import HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled
 from shared.contracts.notifications import FamilyMemberUnreachable
 from shared.envelope import Envelope, new_envelope
@@ -85,17 +87,35 @@ def make_claim_handlers(phone_channel: str):
             raise NotYet(f"claim {event.claim_id} is not in the notifications read model yet")
         await queue(conn, env, DISBURSEMENT_PAID, event.claim_id, event.participant_id, claim_type, phone_channel)
 
+    async def on_transfer_status_changed(conn: asyncpg.Connection, env: Envelope,
+                                         event: TransferStatusChanged) -> None:
+        if event.status != "rejected":
+            return  # the family hears when the money arrives (DisbursementChanged), not each step
+        claim_type = await repo.claim_type(conn, event.claim_id)
+        if claim_type is None:
+            raise NotYet(f"claim {event.claim_id} is not in the notifications read model yet")
+        # The bank refuses an account once for all of a payee's lines: one message per payee,
+        # reason and attempt, however many lines were rejected with it.
+        once = uuid.uuid5(uuid.NAMESPACE_URL, f"jaring:transfer-rejected:{event.claim_id}:{event.payee_heir_id}:"
+                                              f"{event.reason_code}:{event.attempt}")
+        await queue(conn, env, TRANSFER_REJECTED, event.claim_id, event.participant_id, claim_type, phone_channel,
+                    message_key=once, reasons=(event.reason_code or "",),
+                    payee_names=(event.payee_name,) if event.payee_name else ())
+
     return {
         "ClaimFiled": on_claim_filed,
         "ClaimRejected": on_claim_rejected,
         "PayoutRecorded": on_payout_recorded,
         "DisbursementChanged": on_disbursement_changed,
+        "TransferStatusChanged": on_transfer_status_changed,
     }
 
 
 async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_id: str, participant_id: str,
-                claim_type: str, phone_channel: str, payout: PayoutRecorded | None = None, **notice_fields: Any) -> int:
-    """Renders and stores one message per recipient and channel; returns how many are new."""
+                claim_type: str, phone_channel: str, payout: PayoutRecorded | None = None,
+                message_key: uuid.UUID | None = None, **notice_fields: Any) -> int:
+    """Renders and stores one message per recipient and channel; returns how many are new.
+    `message_key` (default: the event's id) is what makes a second message a duplicate."""
     found = await repo.participant_with_heirs(conn, participant_id)
     if found is None:
         # Enrollment's events come on another topic and may not have been applied yet.
@@ -125,7 +145,7 @@ async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_
         message = render(event_kind, notice, person.language)
         for channel in channels_for(person, phone_channel):
             rows.append({
-                "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id,
+                "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": message_key or env.event_id,
                 "about_event": event_kind, "claim_id": claim_id, "participant_id": participant_id,
                 "heir_id": person.heir_id, "channel": channel, "address": address_for(person, channel),
                 "language": person.language, "subject": message.subject, "body": message.body,

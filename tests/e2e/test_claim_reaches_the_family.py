@@ -82,10 +82,13 @@ async def test_jkm_death_pays_42_million_and_each_heir_hears_once_per_event(kafk
             by_heir[line["payee_name"]] = by_heir.get(line["payee_name"], 0) + line["amount"]
         assert by_heir == {"Andi Baso": 21_000_000, "Nurul Aisyah": 21_000_000}
 
-        # A manual transfer is a supervisor's to record, with the bank's reference.
-        paid_out = await p.claims.post(f"/v1/claims/{claim_id}/disbursement", headers=auth("supervisor"),
-                                       json={"status": "paid", "reference": "BRI-TRX-1"})
-        assert paid_out.status_code == 200, paid_out.text
+        # The officer records each heir's bank account; the disbursement step pays each line.
+        heirs = {line["payee_name"]: line["payee_heir_id"] for line in claim["payout"]["components"]}
+        for name, holder in (("Andi Baso", "ANDI BASO"), ("Nurul Aisyah", "NURUL AISYAH")):
+            account = await p.bank.open_account(holder)
+            recorded = await p.claims.put(f"/v1/claims/{claim_id}/payees/{heirs[name]}/account",
+                                          json={"bank_code": "002", "account_number": account, "account_name": name})
+            assert recorded.status_code == 200, recorded.text
 
         async def all_delivered() -> bool:
             rows = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
@@ -117,5 +120,8 @@ async def test_jkm_death_pays_42_million_and_each_heir_hears_once_per_event(kafk
 
         await wait_until(timeline_has_family, 30, "claims' timeline to show the six deliveries")
         steps = [s["step"] for s in (await p.claims.get(f"/v1/claims/{claim_id}")).json()["steps"]]
-        assert [s for s in steps if s != "family_notified"] == ["filed", "verified", "payout_recorded",
-                                                               "disbursement_paid"]
+        # Three components for two heirs: six lines, each sent and paid once.
+        assert [s for s in steps if s not in ("family_notified", "transfer_sent", "transfer_succeeded",
+                                              "payee_account_recorded")] == \
+            ["filed", "verified", "payout_recorded", "disbursement_received", "disbursement_paid"]
+        assert steps.count("transfer_sent") == steps.count("transfer_succeeded") == 6

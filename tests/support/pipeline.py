@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.settings import EnrollmentSettings
 from services.notifications.app import build_spec as notifications_spec
 from services.notifications.settings import NotificationsSettings
+from tests.support.bank import BankStandin, bank_standin
 from tests.support.services import infra_settings, running
 from tests.support.stack import free_port
 
@@ -34,6 +36,7 @@ class Pipeline:
     provider: httpx.AsyncClient
     mail_dir: Path
     smtp_port: int = 0
+    bank: BankStandin | None = None  # the SNAP bank stand-in claims pays through (None against an external stack)
 
     def mails(self) -> list[dict]:
         index = self.mail_dir / "index.jsonl"
@@ -104,8 +107,14 @@ async def pipeline(kafka_bootstrap: str, database_url: str, tmp: Path, *, notifi
         async with contextlib.AsyncExitStack() as stack:
             e = await stack.enter_async_context(
                 running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **fast))))
-            c = await stack.enter_async_context(running(claims_spec(ClaimsSettings(infra=infra, **fast))))
+            bank_port = free_port()
+            c = await stack.enter_async_context(running(claims_spec(ClaimsSettings(
+                infra=infra, bank_base_url=f"http://127.0.0.1:{bank_port}", disbursement_poll_seconds=0.2,
+                **fast))))
+            bank = await stack.enter_async_context(bank_standin(
+                tmp / "bank", os.environ["CLAIMS_BANK_CLIENT_SECRET"], port=bank_port,
+                notify_transport=httpx.ASGITransport(app=c.app)))
             n = (await stack.enter_async_context(running(notifications_spec(notifications)))
                  if notifications_in_process else None)
             p = await stack.enter_async_context(httpx.AsyncClient(base_url=provider_url))
-            yield Pipeline(e, c, n, p, tmp / "mail", sink.port)
+            yield Pipeline(e, c, n, p, tmp / "mail", sink.port, bank)

@@ -13,7 +13,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 SUPERVISOR = "supervisor"
-BANK = "bank"  # the role the bank's authenticated callback acts in
 
 
 @dataclass(frozen=True)
@@ -36,20 +35,3 @@ def check_may_decide(role: str, subject: str, filed_by: str, documents_added_by:
     if subject in documents_added_by:
         raise NotPermitted("four_eyes_documents",
                            "you added documents to this claim, so another supervisor must decide it")
-
-
-def check_may_change_disbursement(role: str, status: str, reference: str | None) -> None:
-    """Raises NotPermitted unless `role` may set the disbursement to `status`."""
-    if role == BANK:
-        return
-    if role != SUPERVISOR:
-        raise NotPermitted("disbursement_not_yours",
-                           f"a disbursement changes by the bank's callback or a supervisor's record of a manual "
-                           f"transfer; you are signed in as {role}")
-    if status != "paid":
-        raise NotPermitted("disbursement_status_is_the_banks",
-                           f"only the bank reports a disbursement as {status}; a supervisor records a manual "
-                           f"transfer as paid")
-    if not (reference or "").strip():
-        raise NotPermitted("bank_reference_required",
-                           "a manual transfer is recorded with the bank's reference for it")

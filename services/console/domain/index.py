@@ -42,6 +42,13 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Summary]] = {
     "PayoutRecorded": lambda p: {"claim_type": p.get("claim_type"), "total_cash": p.get("total_cash"),
                                  "components": len(p.get("components") or ())},
     "DisbursementChanged": lambda p: {"status": p.get("status"), "changed_by": p.get("changed_by")},
+    # Payee names and account numbers stay out; the last four digits travel, not even those here.
+    "TransferStatusChanged": lambda p: {"status": p.get("status"), "reason_code": p.get("reason_code"),
+                                        "component": p.get("component"), "amount": p.get("amount"),
+                                        "attempt": p.get("attempt"), "method": p.get("method"),
+                                        "changed_by": p.get("changed_by")},
+    "TransferReversed": lambda p: {"component": p.get("component"), "amount": p.get("amount"),
+                                   "reversed_by": p.get("reversed_by")},
     "NotificationDelivered": lambda p: {"channel": p.get("channel"), "heir_id": p.get("heir_id"),
                                         "about": p.get("about_event"), "attempts": p.get("attempts")},
     "NotificationFailed": lambda p: {"channel": p.get("channel"), "heir_id": p.get("heir_id"),

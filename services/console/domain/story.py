@@ -16,7 +16,7 @@ from typing import Any
 
 CLAIM_EVENT_TYPES: frozenset[str] = frozenset({
     "ClaimFiled", "ClaimApproved", "ClaimRejected", "ClaimReferredForReview", "PayoutRecorded",
-    "DisbursementChanged", "NotificationDelivered", "NotificationFailed",
+    "DisbursementChanged", "NotificationDelivered", "NotificationFailed", "TransferStatusChanged", "TransferReversed",
 })
 OUTCOMES: frozenset[str] = frozenset({"ClaimApproved", "ClaimRejected", "ClaimReferredForReview"})
 
@@ -67,6 +67,10 @@ def step_name(event: IndexedEvent) -> tuple[str, str | None]:
         return "payout_recorded", None
     if event.type == "DisbursementChanged":
         return f"disbursement_{summary.get('status')}", None
+    if event.type == "TransferStatusChanged":  # each ledger line's transfer, every attempt
+        return f"transfer_{summary.get('status')}", None
+    if event.type == "TransferReversed":
+        return "transfer_reversed", None
     if event.type == "NotificationDelivered":
         return "family_notified", None
     if event.type == "NotificationFailed":
@@ -77,7 +81,8 @@ def step_name(event: IndexedEvent) -> tuple[str, str | None]:
 def in_order(events: Iterable[IndexedEvent]) -> list[IndexedEvent]:
     """Time order; events of one instant keep the order of their topics' flow."""
     flow = ["ClaimFiled", "ClaimReferredForReview", "ClaimApproved", "ClaimRejected", "PayoutRecorded",
-            "DisbursementChanged", "NotificationDelivered", "NotificationFailed"]
+            "TransferStatusChanged", "TransferReversed", "DisbursementChanged", "NotificationDelivered",
+            "NotificationFailed"]
     return sorted(events, key=lambda e: (e.occurred_at, flow.index(e.type) if e.type in flow else len(flow)))
 
 

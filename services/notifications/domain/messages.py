@@ -21,7 +21,9 @@ CLAIM_FILED = "ClaimFiled"
 CLAIM_REJECTED = "ClaimRejected"
 PAYOUT_RECORDED = "PayoutRecorded"
 DISBURSEMENT_PAID = "DisbursementPaid"
-MESSAGE_EVENTS: frozenset[str] = frozenset({CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID})
+TRANSFER_REJECTED = "TransferRejected"
+MESSAGE_EVENTS: frozenset[str] = frozenset({CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID,
+                                            TRANSFER_REJECTED})
 
 DEFAULT_LANGUAGE = "id"
 CASH = "cash"
@@ -34,7 +36,7 @@ _LONG_DIGIT_RUN = re.compile(r"\d{5,}")  # mask_nik keeps at most 4 leading digi
 
 
 def produces_message(event_kind: str) -> bool:
-    """Only these four events reach families; the rest are for officers and operators."""
+    """Only these events reach families; the rest are for officers and operators."""
     return event_kind in MESSAGE_EVENTS
 
 
@@ -115,6 +117,7 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
         CLAIM_REJECTED: _claim_rejected,
         PAYOUT_RECORDED: _payout_recorded,
         DISBURSEMENT_PAID: _disbursement_paid,
+        TRANSFER_REJECTED: _transfer_rejected,
     }
     if event_kind not in builders:
         raise ValueError(f"{event_kind!r} does not produce a message; see MESSAGE_EVENTS")
@@ -221,6 +224,20 @@ def _disbursement_paid(n: ClaimNotice, lang: str) -> Built:
     total = format_rupiah(n.total) if n.total is not None else _p("paid_money", lang)
     payees = join_names(n.payee_names, lang) if n.payee_names else _p("paid_payees", lang)
     return "disbursement_paid", {"total": total, "payees": payees}, {}
+
+
+def _transfer_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
+    # reasons: the bank's ISO 20022 code; payee_names: whose account it was.
+    payee = join_names(n.payee_names, lang) if n.payee_names else _p("paid_payees", lang)
+    why = "; ".join(w.TRANSFER_REASONS.get(code, w.TRANSFER_REASON_FALLBACK)[lang] for code in n.reasons) \
+        or w.TRANSFER_REASON_FALLBACK[lang]
+    body = _compose(lang, [
+        f"{_claim_line(n, lang)} " + _p("transfer_rejected_intro", lang, payee=payee, why=why),
+        _p("todo_heading", lang) + "\n" + _bullets([_p("transfer_rejected_bring", lang, payee=payee)]),
+        _contact(n, lang),
+    ])
+    return RenderedMessage(_p("transfer_rejected_subject", lang, short=programme(n.claim_type),
+                              name=n.participant_name), body)
 
 
 # --- words ---------------------------------------------------------------------------

@@ -211,4 +211,37 @@ PHRASES: dict[str, Words] = {
     # DisbursementPaid
     "paid_money": {"id": "uangnya", "en": "the money"},
     "paid_payees": {"id": "penerima", "en": "the payee"},
+    "paid_check": {
+        "id": "Silakan periksa rekening Anda. Bila uang belum masuk, hubungi kantor cabang BPJS "
+              "Ketenagakerjaan dan sebutkan nomor klaim.",
+        "en": "Please check your account. If the money has not arrived, contact the BPJS "
+              "Ketenagakerjaan branch office and give the claim number.",
+    },
+    # TransferRejected: the bank refused the payee's account; what the family brings instead.
+    "transfer_rejected_subject": {
+        "id": "Uang klaim {short} untuk {name} belum dapat ditransfer",
+        "en": "The {short} claim money for {name} could not be transferred yet",
+    },
+    "transfer_rejected_intro": {
+        "id": "belum dapat ditransfer ke rekening {payee}: {why}.",
+        "en": "could not be transferred to the bank account of {payee}: {why}.",
+    },
+    "transfer_rejected_bring": {
+        "id": "Bawa buku tabungan rekening lain atas nama {payee} sendiri (bukan rekening orang lain) dan "
+              "KTP {payee} ke kantor cabang BPJS Ketenagakerjaan. Bila tidak punya rekening, uang dapat "
+              "diambil tunai di loket bank dengan kode yang kami kirim.",
+        "en": "Bring the passbook of another account in the name of {payee} (not someone else's account) "
+              "and the identity card (KTP) of {payee} to the BPJS Ketenagakerjaan branch office. Without "
+              "an account, the money can be collected in cash at a bank counter with a code we send.",
+    },
 }
+
+# Why a bank refused an account (ISO 20022 reason codes, shared/contracts/disbursements.py).
+TRANSFER_REASONS: dict[str, Words] = {
+    "AC01": {"id": "nomor rekening tidak ada", "en": "the account number does not exist"},
+    "AC04": {"id": "rekening sudah ditutup", "en": "the account is closed"},
+    "AC06": {"id": "rekening sedang diblokir", "en": "the account is blocked"},
+    "MD07": {"id": "pemilik rekening sudah meninggal dunia", "en": "the account holder has died"},
+    "BE01": {"id": "nama di rekening bukan nama penerima", "en": "the name on the account is not the payee's"},
+}
+TRANSFER_REASON_FALLBACK: Words = {"id": "bank menolak rekening ini", "en": "the bank refused this account"}

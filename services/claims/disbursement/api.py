@@ -1,0 +1,167 @@
+"""Disbursement's HTTP entrypoints: payees' accounts (officer), the supervisor's manual transfer
+and reversal, the bank's signed notifications, statement reconciliation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from services.claims.disbursement import handlers, reconciliation, snap
+from services.claims.disbursement import repository as repo
+from services.claims.disbursement.bank import answer_of_status
+from services.claims.domain.disbursement import PayeeAccount
+from shared.auth import Actor, require_role
+from shared.errors import Conflict
+from shared.service import Runtime, get_runtime
+
+router = APIRouter(tags=["disbursement"])
+Officer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
+Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
+Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operator"))]
+Rt = Annotated[Runtime, Depends(get_runtime)]
+
+NOTIFY_PATH = "/snap/v1.0/transfer-interbank/notify"
+MAX_NOTIFICATION_BYTES = 16 * 1024
+MAX_STATEMENT_BYTES = 5 * 1024 * 1024
+
+
+class AccountIn(BaseModel):
+    method: Literal["bank", "cash"] = "bank"
+    bank_code: str | None = Field(None, description="the bank's three-digit code (002 BRI, 008 Mandiri, 009 BNI)")
+    account_number: str | None = Field(None, description="digits only")
+    account_name: str = Field(description="the name on the account, or of the person collecting cash")
+
+
+class ManualTransferIn(BaseModel):
+    component: str
+    payee: str = Field(description="the heir_id, or 'worker' for a line without an heir")
+    bank_reference: str
+    note: str = ""
+
+
+class ReversalIn(BaseModel):
+    external_id: str
+    reason: str
+
+
+def _not_found(exc: handlers.NotFound) -> HTTPException:
+    return HTTPException(404, str(exc))
+
+
+@router.put("/v1/claims/{claim_id}/payees/{payee}/account")
+async def record_account(claim_id: str, payee: str, body: AccountIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    account = PayeeAccount(method=body.method, account_name=body.account_name, bank_code=body.bank_code,
+                           account_number=body.account_number)
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                reissued = await handlers.record_account(conn, claim_id, payee, account, actor)
+        except handlers.NotFound as exc:
+            raise _not_found(exc) from None
+    return {"claim_id": claim_id, "payee": payee, "reissued": reissued}
+
+
+@router.get("/v1/claims/{claim_id}/disbursement")
+async def disbursement(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return {"claim_id": claim_id, **await handlers.disbursement_of(conn, claim_id)}
+
+
+@router.post("/v1/claims/{claim_id}/disbursement")
+async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
+    """A supervisor records a transfer made outside Jaring, with the bank's reference (audited)."""
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await handlers.record_manual_transfer(conn, claim_id, body.component, body.payee,
+                                                      body.bank_reference, body.note, actor)
+        except handlers.NotFound as exc:
+            raise _not_found(exc) from None
+    return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}
+
+
+@router.post("/v1/claims/{claim_id}/disbursement/reversals")
+async def reverse(claim_id: str, body: ReversalIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await handlers.reverse_transfer(conn, claim_id, body.external_id, body.reason, actor)
+        except handlers.NotFound as exc:
+            raise _not_found(exc) from None
+    return {"claim_id": claim_id, "reversed": body.external_id}
+
+
+async def capped_body(request: Request, limit: int) -> bytes:
+    """The body, refused (413) past `limit` bytes before it is all read or anything is checked."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HTTPException(413, f"body larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"body larger than {limit} bytes")
+    return bytes(body)
+
+
+def _snap(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"responseCode": code, "responseMessage": message}, status)
+
+
+@router.post(NOTIFY_PATH, include_in_schema=False)
+async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
+    """The bank's notification of a transfer's final status. Not a person's token: SNAP's
+    signature over method, path, body digest and X-TIMESTAMP (5-minute window), and an
+    X-EXTERNAL-ID never seen before."""
+    raw = await capped_body(request, MAX_NOTIFICATION_BYTES)
+    h = request.headers
+    external_id = h.get("x-external-id", "")
+    refusal = snap.authentic(rt.settings.bank_client_secret, request.method, request.url.path, raw,
+                             h.get("x-timestamp", ""), h.get("x-signature", ""), datetime.now(UTC))
+    if refusal or not external_id or len(external_id) > 64:
+        return _snap(401, "4010000", f"Unauthorized. [{refusal or 'X-EXTERNAL-ID'}]")
+    try:
+        answer = answer_of_status(_json_object(raw))
+        original = str(_json_object(raw)["originalExternalId"])
+    except (ValueError, KeyError):
+        return _snap(400, "4000000", "Bad Request")
+    async with rt.pool.acquire() as conn, conn.transaction():
+        if not await repo.notification_first_seen(conn, external_id):
+            return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before
+        try:
+            await handlers.apply_answer(conn, original, answer, "bank")
+        except handlers.NotFound:
+            # Refused, and the external id is not kept: the transaction rolls back.
+            raise HTTPException(404, "no such transfer") from None
+    return _snap(200, "2000000", "Successful")
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    import json
+
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("not an object")
+    return value
+
+
+@router.post("/v1/reconciliation/statements")
+async def import_statement(request: Request, actor: Supervisor, rt: Rt) -> dict[str, Any]:
+    """The bank's daily statement (ISO 20022 camt.053 XML) matched against Jaring's transfers."""
+    raw = await capped_body(request, MAX_STATEMENT_BYTES)
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                return await reconciliation.import_statement(conn, raw, actor)
+        except reconciliation.StatementExists as exc:
+            raise Conflict(str(exc), exc.args[0], "statement_already_imported") from None
+
+
+@router.get("/v1/reconciliation/mismatches")
+async def mismatches(actor: Reader, rt: Rt, statement_id: str | None = None) -> list[dict[str, Any]]:
+    async with rt.pool.acquire() as conn:
+        return await reconciliation.open_items(conn, statement_id)

@@ -1,0 +1,319 @@
+"""Disbursement's use cases. Each runs in the caller's transaction and queues its events in
+the outbox, so a line's status and the event announcing it commit together.
+
+- `on_payout_recorded` (consumer group claims.disbursement): one line per cash ledger line,
+  status received.
+- `record_account` (officer): where a payee is paid; a rejected line is re-issued.
+- `start_attempt` / `apply_answer` (the worker, services/claims/disbursement/worker.py, and the
+  bank's notifications): an attempt is written before the bank is called; the bank's answer
+  moves it once, whatever the number of answers.
+- `record_manual_transfer`, `reverse_transfer` (supervisor).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from services.claims import repository as claims_repo
+from services.claims.disbursement import repository as repo
+from services.claims.disbursement.bank import AccountCheck, BankAnswer
+from services.claims.domain.disbursement import (
+    PayeeAccount, attempt_may_become, last4, line_status_of, names_match, validate_account,
+)
+from services.claims.handlers import record_late_charge
+from shared.auth import Actor
+from shared.clock import today
+from shared.contracts import claims as claim_events
+from shared.contracts.disbursements import TransferReversed, TransferStatusChanged
+from shared.db import record_audit
+from shared.envelope import Envelope, EventPayload, new_envelope
+from shared.errors import FieldError, RuleViolation
+from shared.outbox import add_event
+
+SERVICE = "claims"
+STEP = "disbursement"  # changed_by when the step itself moves a line
+WORKER_PAYEE = "worker"  # the API's name for lines without an heir (payee_heir_id '')
+
+
+class NotFound(LookupError):
+    pass
+
+
+async def emit(conn: asyncpg.Connection, payload: EventPayload, claim_id: str, causation_id: str | None = None) -> None:
+    await add_event(conn, new_envelope(payload, correlation_id=claim_id, producer=SERVICE,
+                                       causation_id=causation_id), SERVICE)
+
+
+async def announce(conn: asyncpg.Connection, line: dict[str, Any], status: str, changed_by: str, *,
+                   reason_code: str | None = None, attempt: dict[str, Any] | None = None,
+                   causation_id: str | None = None) -> None:
+    await emit(conn, TransferStatusChanged(
+        claim_id=line["claim_id"], participant_id=line["participant_id"], component=line["component"],
+        payee_heir_id=line["payee_heir_id"] or None, payee_name=line["payee_name"], amount=line["amount"],
+        status=status, reason_code=reason_code, attempt=attempt["attempt"] if attempt else line["attempts"],
+        external_id=attempt and attempt["external_id"], method=attempt and attempt["method"],
+        account_last4=attempt and last4(attempt["account_number"]),
+        bank_reference=attempt and attempt.get("bank_reference"), changed_by=changed_by), line["claim_id"],
+        causation_id)
+
+
+def new_external_id() -> str:
+    # SNAP's X-EXTERNAL-ID: numeric, at most 36 digits, unique per day; this is unique for ever.
+    return f"{uuid.uuid4().int % 10**32:032d}"
+
+
+# --- lines from the payout ledger (consumer of PayoutRecorded) ---------------------------------------
+
+async def on_payout_recorded(conn: asyncpg.Connection, env: Envelope, event: claim_events.PayoutRecorded) -> None:
+    cash = [(x.component, x.payee_heir_id or "", x.payee_name, x.amount)
+            for x in event.components if x.kind == "cash" and x.amount > 0]
+    new = await repo.insert_lines(conn, event.claim_id, event.participant_id, cash)
+    for line in new:
+        await announce(conn, line, "received", STEP, causation_id=str(env.event_id))
+    if new:
+        await claims_repo.add_step(conn, event.claim_id, "disbursement_received", {
+            "lines": len(new), "total": sum(x["amount"] for x in new)})
+
+
+# --- where a payee is paid (officer) -------------------------------------------------------------------
+
+def payee_key(payee: str) -> str:
+    return "" if payee == WORKER_PAYEE else payee
+
+
+async def record_account(conn: asyncpg.Connection, claim_id: str, payee: str, account: PayeeAccount,
+                         actor: Actor) -> list[str]:
+    """Returns the components re-issued (rejected lines sent again to the new account)."""
+    validate_account(account)
+    key = payee_key(payee)
+    if await claims_repo.load_claim(conn, claim_id, for_update=True) is None:
+        raise NotFound(f"no claim {claim_id}")
+    lines = await repo.lines(conn, claim_id, key, for_update=True)
+    if not lines:
+        raise NotFound(f"claim {claim_id} pays nothing to {payee!r}: a payee is an heir_id on its payout "
+                       f"or '{WORKER_PAYEE}'")
+    if any(x["status"] == "pending" for x in lines):
+        raise RuleViolation([FieldError(("account_number",), "transfer_in_progress",
+                                        "transfer_in_progress: a transfer to this payee is with the bank; "
+                                        "record another account once it has been answered")])
+    await repo.save_account(conn, claim_id, key, account, actor.subject)
+    reissued = []
+    for line in lines:
+        if line["status"] == "rejected":
+            await repo.set_line(conn, claim_id, line["component"], key, "received", None)
+            await announce(conn, {**line, "status": "received"}, "received", actor.subject)
+            reissued.append(line["component"])
+    await claims_repo.add_step(conn, claim_id, "payee_account_recorded", {
+        "payee": payee, "method": account.method, "account_last4": last4(account.account_number),
+        "by": actor.subject, "reissued": reissued})
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="disbursement.record_account",
+                       subject_id=claim_id, details={"payee": payee, "method": account.method,
+                                                     "bank_code": account.bank_code,
+                                                     "account_last4": last4(account.account_number)})
+    return reissued
+
+
+async def apply_account_check(conn: asyncpg.Connection, account: dict[str, Any], check: AccountCheck) -> str:
+    """The bank's account inquiry, for the account as it was asked about. Returns ok or rejected."""
+    current = await repo.account(conn, account["claim_id"], account["payee"], for_update=True)
+    if current is None or current["recorded_at"] != account["recorded_at"] or current["checked"] != "unchecked":
+        return current["checked"] if current else "rejected"  # the officer recorded another one meanwhile
+    payee_name = account.get("payee_name") or account["account_name"]
+    reason = check.reason_code
+    if reason is None and not names_match(payee_name, check.holder_name or ""):
+        reason = "BE01"  # the name on the account is someone else's: stop before any money moves
+    await repo.set_account_check(conn, account["claim_id"], account["payee"], "ok" if reason is None else "rejected",
+                                 check.holder_name, reason)
+    if reason is not None:
+        await reject_waiting_lines(conn, account["claim_id"], account["payee"], reason)
+    return "ok" if reason is None else "rejected"
+
+
+async def reject_waiting_lines(conn: asyncpg.Connection, claim_id: str, payee: str, reason: str) -> None:
+    """No money goes to an account the bank refused: the payee's waiting lines are rejected with
+    the reason, and the officer is asked for another account."""
+    for line in await repo.lines(conn, claim_id, payee, for_update=True):
+        if line["status"] == "received":
+            await repo.set_line(conn, claim_id, line["component"], payee, "rejected", reason)
+            await announce(conn, line, "rejected", STEP, reason_code=reason)
+            await claims_repo.add_step(conn, claim_id, "transfer_rejected", {
+                "component": line["component"], "payee_heir_id": payee or None, "reason": reason,
+                "attempt": line["attempts"]})
+
+
+# --- attempts (the worker) -------------------------------------------------------------------------------
+
+async def start_attempt(conn: asyncpg.Connection, claim_id: str, component: str, payee: str
+                        ) -> dict[str, Any] | None:
+    """Writes the attempt (status sending) with a new external id; the caller commits it and only
+    then calls the bank. None when the line is no longer waiting or its account not usable."""
+    line = await repo.line(conn, claim_id, component, payee)
+    account = await repo.account(conn, claim_id, payee)
+    if line is None or line["status"] != "received" or account is None \
+            or not (account["checked"] == "ok" or account["method"] == "cash"):
+        return None
+    attempt_no = line["attempts"] + 1
+    external_id = new_external_id()
+    await repo.insert_attempt(conn, external_id, line, attempt_no, account, account["method"], "sending", STEP)
+    await repo.set_line(conn, claim_id, component, payee, "pending", None, attempt_no)
+    attempt = await repo.attempt(conn, external_id)
+    await announce(conn, {**line, "attempts": attempt_no}, "pending", STEP, attempt=attempt)
+    await claims_repo.add_step(conn, claim_id, "transfer_sent", {
+        "component": component, "payee_heir_id": payee or None, "attempt": attempt_no, "external_id": external_id,
+        "method": account["method"], "account_last4": last4(account["account_number"]), "amount": line["amount"]})
+    return attempt
+
+
+async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankAnswer, changed_by: str) -> bool:
+    """The bank's word on an attempt (its answer, a status inquiry, a notification). A final
+    attempt stays final, so a repeated or late notification changes nothing. Returns whether
+    the attempt changed."""
+    attempt = await repo.attempt(conn, external_id, for_update=True)
+    if attempt is None:
+        raise NotFound(f"no transfer {external_id}")
+    if attempt["status"] == answer.status or not attempt_may_become(attempt["status"], answer.status):
+        if answer.pickup_code and not attempt["pickup_code"]:
+            await repo.set_attempt(conn, external_id, attempt["status"], None, answer.bank_reference,
+                                   answer.pickup_code)
+        return False
+    reason = answer.reason_code if answer.status == "rejected" else None
+    await repo.set_attempt(conn, external_id, answer.status, reason, answer.bank_reference, answer.pickup_code)
+    claim_id, component, payee = attempt["claim_id"], attempt["component"], attempt["payee_heir_id"]
+    if answer.status == "pending":
+        # sending -> pending: the bank has it; the line was pending since it was sent.
+        if answer.pickup_code:
+            await claims_repo.add_step(conn, claim_id, "cash_ready_for_pickup", {
+                "component": component, "payee_heir_id": payee or None, "external_id": external_id})
+        return True
+    line = await repo.line(conn, claim_id, component, payee)
+    await repo.set_line(conn, claim_id, component, payee, line_status_of(answer.status), reason)
+    attempt = {**attempt, "status": answer.status, "bank_reference": answer.bank_reference or attempt["bank_reference"]}
+    await announce(conn, line, answer.status, changed_by, reason_code=reason, attempt=attempt)
+    await claims_repo.add_step(conn, claim_id, f"transfer_{answer.status}", {
+        "component": component, "payee_heir_id": payee or None, "attempt": attempt["attempt"],
+        "external_id": external_id, "reason": reason, "bank_reference": attempt["bank_reference"]})
+    if answer.status == "rejected":
+        # The account itself is refused (closed, blocked, holder deceased): nothing more goes there.
+        await repo.set_account_check(conn, claim_id, payee, "rejected", None, reason)
+        await reject_waiting_lines(conn, claim_id, payee, reason)
+    else:
+        await claim_paid_if_complete(conn, claim_id)
+    return True
+
+
+async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str) -> None:
+    lines = await repo.lines(conn, claim_id)
+    if not lines or any(x["status"] != "succeeded" for x in lines):
+        return
+    claim = await claims_repo.load_claim(conn, claim_id, for_update=True)
+    if claim["disbursement_status"] == "paid":
+        return
+    await claims_repo.set_disbursement(conn, claim_id, "paid", None)
+    await claims_repo.add_step(conn, claim_id, "disbursement_paid", {"total": sum(x["amount"] for x in lines)})
+    # Notifications tells the family the money was sent (DisbursementPaid) from this event.
+    await emit(conn, claim_events.DisbursementChanged(claim_id=claim_id, participant_id=claim["participant_id"],
+                                                      status="paid", changed_by=STEP), claim_id)
+    # The last transfer landed: paid after the payment deadline, the late charge is owed (PP 44/2015
+    # art. 37, 40) and recorded in this transaction (record_late_charge does nothing when on time).
+    await record_late_charge(conn, claim_id, today())
+
+
+# --- a supervisor's hand ----------------------------------------------------------------------------------
+
+async def record_manual_transfer(conn: asyncpg.Connection, claim_id: str, component: str, payee: str,
+                                 bank_reference: str, note: str, actor: Actor) -> None:
+    """A transfer made outside Jaring (at the bank's counter, by another channel), recorded
+    with the bank's reference. The only way a person sets a line paid; audited."""
+    key = payee_key(payee)
+    line = await repo.line(conn, claim_id, component, key)
+    if line is None:
+        raise NotFound(f"claim {claim_id} has no line {component} for {payee!r}")
+    if line["status"] not in ("received", "rejected"):
+        raise RuleViolation([FieldError(("component",), "line_not_open",
+                                        f"line_not_open: this line is {line['status']}; only a line waiting or "
+                                        f"rejected can be paid by hand")])
+    if not bank_reference.strip():
+        raise RuleViolation([FieldError(("bank_reference",), "bank_reference_required",
+                                        "bank_reference_required: the bank's reference of the transfer")])
+    attempt_no = line["attempts"] + 1
+    external_id = new_external_id()
+    await repo.insert_attempt(conn, external_id, line, attempt_no, None, "manual", "succeeded", actor.subject,
+                              bank_reference)
+    await repo.set_line(conn, claim_id, component, key, "succeeded", None, attempt_no)
+    attempt = await repo.attempt(conn, external_id)
+    await announce(conn, line, "succeeded", actor.subject, attempt=attempt)
+    await claims_repo.add_step(conn, claim_id, "transfer_succeeded", {
+        "component": component, "payee_heir_id": key or None, "attempt": attempt_no, "external_id": external_id,
+        "method": "manual", "bank_reference": bank_reference, "by": actor.subject})
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="disbursement.manual_transfer",
+                       subject_id=claim_id, details={"component": component, "payee": payee,
+                                                     "bank_reference": bank_reference, "note": note})
+    await claim_paid_if_complete(conn, claim_id)
+
+
+async def reverse_transfer(conn: asyncpg.Connection, claim_id: str, external_id: str, reason: str,
+                           actor: Actor) -> None:
+    """A transfer that succeeded is undone (paid to a wrong account): a reversal entry with its
+    reason and actor; the line waits for the corrected account and is paid as a new attempt."""
+    attempt = await repo.attempt(conn, external_id, for_update=True)
+    if attempt is None or attempt["claim_id"] != claim_id:
+        raise NotFound(f"claim {claim_id} has no transfer {external_id}")
+    if attempt["status"] != "succeeded":
+        raise RuleViolation([FieldError(("external_id",), "transfer_not_succeeded",
+                                        f"transfer_not_succeeded: only a succeeded transfer is reversed; "
+                                        f"this one is {attempt['status']}")])
+    if len(reason.strip()) < 5:
+        raise RuleViolation([FieldError(("reason",), "reason_required",
+                                        "reason_required: why the transfer is undone, in a few words")])
+    payee = attempt["payee_heir_id"]
+    await repo.set_attempt(conn, external_id, "reversed", None, None, None)
+    await repo.insert_reversal(conn, external_id, claim_id, attempt["amount"], reason, actor.subject)
+    line = await repo.line(conn, claim_id, attempt["component"], payee)
+    await repo.set_line(conn, claim_id, attempt["component"], payee, "received", None)
+    # The account it went to was the wrong one: the line waits until the officer records another.
+    await repo.set_account_check(conn, claim_id, payee, "rejected", None, None)
+    await emit(conn, TransferReversed(claim_id=claim_id, participant_id=line["participant_id"],
+                                      component=attempt["component"], payee_heir_id=payee or None,
+                                      amount=attempt["amount"], external_id=external_id, reason=reason,
+                                      reversed_by=actor.subject), claim_id)
+    await announce(conn, line, "received", actor.subject)
+    await claims_repo.add_step(conn, claim_id, "transfer_reversed", {
+        "component": attempt["component"], "payee_heir_id": payee or None, "external_id": external_id,
+        "amount": attempt["amount"], "reason": reason, "by": actor.subject})
+    claim = await claims_repo.load_claim(conn, claim_id, for_update=True)
+    if claim["disbursement_status"] == "paid":
+        await claims_repo.set_disbursement(conn, claim_id, "scheduled", None)
+        await emit(conn, claim_events.DisbursementChanged(claim_id=claim_id, participant_id=claim["participant_id"],
+                                                          status="scheduled", changed_by=actor.subject), claim_id)
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="disbursement.reverse",
+                       subject_id=claim_id, details={"external_id": external_id, "amount": attempt["amount"],
+                                                     "reason": reason})
+
+
+# --- what the claim's page shows ------------------------------------------------------------------------
+
+async def disbursement_of(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any]:
+    lines = await repo.lines(conn, claim_id)
+    attempts = await repo.attempts(conn, claim_id)
+    reversals = await repo.reversals(conn, claim_id)
+    accounts = [{"payee": a["payee"] or WORKER_PAYEE, "method": a["method"], "bank_code": a["bank_code"],
+                 "account_last4": last4(a["account_number"]), "account_name": a["account_name"],
+                 "checked": a["checked"], "holder_name": a["holder_name"], "reason_code": a["reason_code"]}
+                for a in await repo.accounts(conn, claim_id)]
+    paid_ever = sum(a["amount"] for a in attempts if a["status"] in ("succeeded", "reversed"))
+    reversed_total = sum(r["amount"] for r in reversals)
+    succeeded = sum(a["amount"] for a in attempts if a["status"] == "succeeded")
+    owed = sum(x["amount"] for x in lines)
+    return {
+        "lines": [{k: x[k] for k in ("component", "payee_heir_id", "payee_name", "amount", "status", "reason_code",
+                                     "attempts")} for x in lines],
+        "accounts": accounts, "attempts": attempts,
+        "reversals": [{k: r[k] for k in ("external_id", "amount", "reason", "reversed_by", "reversed_at")}
+                      for r in reversals],
+        # paid - reversed = held by payees now; owed - held = still to pay. Always reconciles.
+        "totals": {"owed": owed, "paid": paid_ever, "reversed": reversed_total, "held_by_payees": succeeded,
+                   "outstanding": owed - succeeded},
+    }

@@ -1,0 +1,175 @@
+"""Disbursement's SQL (schema "claims"): payees' accounts, transfer lines, attempts, reversals."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from services.claims.domain.disbursement import PaidTransfer, PayeeAccount
+
+
+async def insert_lines(conn: asyncpg.Connection, claim_id: str, participant_id: str,
+                       lines: list[tuple[str, str, str | None, int]]) -> list[dict[str, Any]]:
+    """lines: (component, payee_heir_id or '', payee_name, amount). Returns those not there before."""
+    if not lines:
+        return []
+    components, heirs, names, amounts = (list(x) for x in zip(*lines))
+    rows = await conn.fetch(
+        "INSERT INTO disbursement_lines (claim_id, participant_id, component, payee_heir_id, payee_name, amount) "
+        "SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[]) "
+        "ON CONFLICT DO NOTHING RETURNING *", claim_id, participant_id, components, heirs, names, amounts)
+    return [dict(r) for r in rows]
+
+
+async def lines(conn: asyncpg.Connection, claim_id: str, payee: str | None = None, *,
+                for_update: bool = False) -> list[dict[str, Any]]:
+    lock = " FOR UPDATE" if for_update else ""
+    rows = await conn.fetch(
+        "SELECT * FROM disbursement_lines WHERE claim_id = $1 AND ($2::text IS NULL OR payee_heir_id = $2) "
+        f"ORDER BY component, payee_heir_id{lock}", claim_id, payee)
+    return [dict(r) for r in rows]
+
+
+async def line(conn: asyncpg.Connection, claim_id: str, component: str, payee: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM disbursement_lines WHERE claim_id = $1 AND component = $2 AND payee_heir_id = $3 FOR UPDATE",
+        claim_id, component, payee)
+    return dict(row) if row else None
+
+
+async def set_line(conn: asyncpg.Connection, claim_id: str, component: str, payee: str, status: str,
+                   reason_code: str | None, attempts: int | None = None) -> None:
+    await conn.execute(
+        "UPDATE disbursement_lines SET status = $4, reason_code = $5, attempts = coalesce($6, attempts), "
+        "updated_at = now() WHERE claim_id = $1 AND component = $2 AND payee_heir_id = $3",
+        claim_id, component, payee, status, reason_code, attempts)
+
+
+async def save_account(conn: asyncpg.Connection, claim_id: str, payee: str, account: PayeeAccount,
+                       recorded_by: str) -> None:
+    await conn.execute(
+        "INSERT INTO payee_accounts (claim_id, payee, method, bank_code, account_number, account_name, recorded_by) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (claim_id, payee) DO UPDATE SET method = EXCLUDED.method, "
+        "bank_code = EXCLUDED.bank_code, account_number = EXCLUDED.account_number, "
+        "account_name = EXCLUDED.account_name, recorded_by = EXCLUDED.recorded_by, recorded_at = now(), "
+        "checked = 'unchecked', holder_name = NULL, reason_code = NULL",
+        claim_id, payee, account.method, account.bank_code, account.account_number, account.account_name,
+        recorded_by)
+
+
+async def account(conn: asyncpg.Connection, claim_id: str, payee: str, *,
+                  for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT * FROM payee_accounts WHERE claim_id = $1 AND payee = $2{lock}",
+                              claim_id, payee)
+    return dict(row) if row else None
+
+
+async def accounts(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT * FROM payee_accounts WHERE claim_id = $1 ORDER BY payee", claim_id)
+    return [dict(r) for r in rows]
+
+
+async def set_account_check(conn: asyncpg.Connection, claim_id: str, payee: str, checked: str,
+                            holder_name: str | None, reason_code: str | None) -> None:
+    await conn.execute(
+        "UPDATE payee_accounts SET checked = $3, holder_name = $4, reason_code = $5 WHERE claim_id = $1 AND payee = $2",
+        claim_id, payee, checked, holder_name, reason_code)
+
+
+async def accounts_to_check(conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
+    """Bank accounts not asked about yet whose payee has a line waiting."""
+    rows = await conn.fetch(
+        "SELECT a.*, (SELECT l.payee_name FROM disbursement_lines l WHERE l.claim_id = a.claim_id "
+        "AND l.payee_heir_id = a.payee AND l.payee_name IS NOT NULL LIMIT 1) AS payee_name "
+        "FROM payee_accounts a WHERE a.method = 'bank' AND a.checked = 'unchecked' AND EXISTS ("
+        "SELECT 1 FROM disbursement_lines l WHERE l.claim_id = a.claim_id AND l.payee_heir_id = a.payee "
+        "AND l.status = 'received') ORDER BY a.recorded_at LIMIT $1", limit)
+    return [dict(r) for r in rows]
+
+
+async def lines_ready(conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
+    """Lines waiting whose payee's account is usable: a bank account the bank confirmed, or cash."""
+    rows = await conn.fetch(
+        "SELECT l.claim_id, l.component, l.payee_heir_id FROM disbursement_lines l JOIN payee_accounts a "
+        "ON a.claim_id = l.claim_id AND a.payee = l.payee_heir_id WHERE l.status = 'received' "
+        "AND (a.checked = 'ok' OR a.method = 'cash') ORDER BY l.updated_at LIMIT $1", limit)
+    return [dict(r) for r in rows]
+
+
+async def insert_attempt(conn: asyncpg.Connection, external_id: str, line: dict[str, Any], attempt: int,
+                         account: dict[str, Any] | None, method: str, status: str, created_by: str,
+                         bank_reference: str | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO transfer_attempts (external_id, claim_id, component, payee_heir_id, attempt, method, bank_code, "
+        "account_number, account_name, amount, status, bank_reference, created_by) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        external_id, line["claim_id"], line["component"], line["payee_heir_id"], attempt, method,
+        account and account["bank_code"], account and account["account_number"], account and account["account_name"],
+        line["amount"], status, bank_reference, created_by)
+
+
+async def attempt(conn: asyncpg.Connection, external_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT * FROM transfer_attempts WHERE external_id = $1{lock}", external_id)
+    return dict(row) if row else None
+
+
+async def set_attempt(conn: asyncpg.Connection, external_id: str, status: str, reason_code: str | None,
+                      bank_reference: str | None, pickup_code: str | None) -> None:
+    await conn.execute(
+        "UPDATE transfer_attempts SET status = $2, reason_code = coalesce($3, reason_code), "
+        "bank_reference = coalesce($4, bank_reference), pickup_code = coalesce($5, pickup_code), "
+        "updated_at = now() WHERE external_id = $1", external_id, status, reason_code, bank_reference, pickup_code)
+
+
+async def attempts(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT external_id, component, payee_heir_id, attempt, method, bank_code, "
+        "right(account_number, 4) AS account_last4, amount, status, reason_code, bank_reference, pickup_code, "
+        "created_by, created_at, updated_at FROM transfer_attempts WHERE claim_id = $1 "
+        "ORDER BY component, payee_heir_id, attempt", claim_id)
+    return [dict(r) for r in rows]
+
+
+async def open_attempts(conn: asyncpg.Connection, pending_older_than_s: float, limit: int) -> list[dict[str, Any]]:
+    """Attempts whose outcome Jaring does not know: sent without an answer (a crash, a timeout)
+    and pending ones the bank has not notified for a while."""
+    rows = await conn.fetch(
+        "SELECT * FROM transfer_attempts WHERE status = 'sending' OR (status = 'pending' AND "
+        "updated_at < now() - make_interval(secs => $1)) ORDER BY updated_at LIMIT $2",
+        pending_older_than_s, limit)
+    return [dict(r) for r in rows]
+
+
+async def touch_attempt(conn: asyncpg.Connection, external_id: str) -> None:
+    await conn.execute("UPDATE transfer_attempts SET updated_at = now() WHERE external_id = $1", external_id)
+
+
+async def insert_reversal(conn: asyncpg.Connection, external_id: str, claim_id: str, amount: int, reason: str,
+                          reversed_by: str) -> None:
+    await conn.execute(
+        "INSERT INTO transfer_reversals (external_id, claim_id, amount, reason, reversed_by) VALUES ($1,$2,$3,$4,$5)",
+        external_id, claim_id, amount, reason, reversed_by)
+
+
+async def reversals(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT * FROM transfer_reversals WHERE claim_id = $1 ORDER BY reversed_at", claim_id)
+    return [dict(r) for r in rows]
+
+
+async def notification_first_seen(conn: asyncpg.Connection, external_id: str) -> bool:
+    return await conn.fetchval(
+        "INSERT INTO bank_notifications_seen (external_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true",
+        external_id) is not None
+
+
+async def paid_transfers(conn: asyncpg.Connection, booked_on: date) -> list[PaidTransfer]:
+    """Transfers the bank paid (reversed ones too: their money left) that day, in the bank's (WIB)
+    calendar; manual transfers carry the bank's reference, not Jaring's, and are left out."""
+    rows = await conn.fetch(
+        "SELECT external_id, claim_id, amount FROM transfer_attempts WHERE status IN ('succeeded', 'reversed') "
+        "AND method <> 'manual' AND (created_at AT TIME ZONE 'Asia/Jakarta')::date = $1", booked_on)
+    return [PaidTransfer(r["external_id"], r["external_id"], r["claim_id"], r["amount"]) for r in rows]

@@ -1,0 +1,154 @@
+"""The disbursement worker: the only code that calls the bank to move money.
+
+One instance at a time (an advisory lock, like the outbox relay), in rounds:
+1. attempts whose outcome is unknown (sent without an answer: a crash or a timeout; pending
+   without a notification for a while) are asked about by their external id. An attempt the
+   bank never received is sent again under the same external id, so a bank that did receive
+   it refuses the copy (duplicate X-EXTERNAL-ID) instead of paying twice;
+2. bank accounts not yet checked are asked about (account inquiry; the name must be the
+   payee's);
+3. lines waiting with a usable account get a new attempt: written and committed first, then
+   sent, then the answer recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+
+import asyncpg
+
+from services.claims.disbursement import handlers
+from services.claims.disbursement import repository as repo
+from services.claims.disbursement.bank import Bank, BankUnavailable
+from shared.consuming import INFRASTRUCTURE_ERRORS
+from shared.logs import get_logger
+from shared.service import Runtime
+
+log = get_logger("disbursement")
+LOCK = "claims.disbursement.worker"
+BATCH = 20
+
+
+class DisbursementWorker:
+    def __init__(self, pool: asyncpg.Pool, bank: Bank, *, poll_seconds: float = 1.0,
+                 pending_recheck_seconds: float = 30.0):
+        self._pool, self._bank = pool, bank
+        self._poll = poll_seconds
+        self._recheck = pending_recheck_seconds
+
+    async def run(self) -> None:
+        while True:
+            try:
+                async with self._pool.acquire() as lock_conn:
+                    if not await lock_conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", LOCK):
+                        await asyncio.sleep(self._poll * 5)
+                        continue
+                    try:
+                        while True:
+                            if not await self.round():
+                                await asyncio.sleep(self._poll)
+                    finally:
+                        await lock_conn.execute("SELECT pg_advisory_unlock(hashtext($1))", LOCK)
+            except asyncio.CancelledError:
+                raise
+            except INFRASTRUCTURE_ERRORS as exc:
+                log.warning("disbursement.database_unavailable", error=repr(exc))
+                await asyncio.sleep(self._poll * 2)
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive one bad round
+                log.exception("disbursement.round_failed", error=repr(exc))
+                await asyncio.sleep(self._poll * 2)
+
+    async def round(self) -> bool:
+        """One pass; True when something was done (go again at once)."""
+        done = await self.resolve_unknown()
+        done += await self.check_accounts()
+        done += await self.send_waiting()
+        return done > 0
+
+    async def resolve_unknown(self) -> int:
+        async with self._pool.acquire() as conn:
+            unknown = await repo.open_attempts(conn, self._recheck, BATCH)
+        changed = 0
+        for attempt in unknown:
+            external_id = attempt["external_id"]
+            try:
+                answer = await self._bank.transfer_status(external_id)
+                if answer is None and attempt["status"] == "sending":
+                    log.info("disbursement.resend", external_id=external_id)
+                    answer = await self._send(attempt)
+            except BankUnavailable as exc:
+                log.warning("disbursement.bank_unavailable", external_id=external_id, error=str(exc)[:200])
+                continue
+            async with self._pool.acquire() as conn, conn.transaction():
+                if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank"):
+                    await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
+                else:
+                    changed += 1
+        return changed
+
+    async def check_accounts(self) -> int:
+        async with self._pool.acquire() as conn:
+            accounts = await repo.accounts_to_check(conn, BATCH)
+        for account in accounts:
+            try:
+                check = await self._bank.check_account(account["bank_code"], account["account_number"])
+            except BankUnavailable as exc:
+                log.warning("disbursement.bank_unavailable", step="account_inquiry", error=str(exc)[:200])
+                return 0
+            async with self._pool.acquire() as conn, conn.transaction():
+                await handlers.apply_account_check(conn, account, check)
+        return len(accounts)
+
+    async def send_waiting(self) -> int:
+        async with self._pool.acquire() as conn:
+            ready = await repo.lines_ready(conn, BATCH)
+        sent = 0
+        for line in ready:
+            async with self._pool.acquire() as conn, conn.transaction():
+                attempt = await handlers.start_attempt(conn, line["claim_id"], line["component"],
+                                                       line["payee_heir_id"])
+            if attempt is None:
+                continue
+            # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
+            try:
+                answer = await self._send(attempt)
+            except BankUnavailable as exc:
+                log.warning("disbursement.bank_unavailable", external_id=attempt["external_id"],
+                            error=str(exc)[:200])
+                return sent + 1  # the bank is away: the round ends; step 1 asks about it later
+            _fault_point("after_bank_answer")
+            async with self._pool.acquire() as conn, conn.transaction():
+                await handlers.apply_answer(conn, attempt["external_id"], answer, "bank")
+            sent += 1
+        return sent
+
+    async def _send(self, attempt: dict) -> object:
+        if attempt["method"] == "cash":
+            return await self._bank.transfer(attempt["external_id"], attempt["amount"], "CASH", "",
+                                             attempt["account_name"])
+        return await self._bank.transfer(attempt["external_id"], attempt["amount"], attempt["bank_code"],
+                                         attempt["account_number"], attempt["account_name"])
+
+
+def _fault_point(where: str) -> None:
+    """Fault injection for the crash test: JARING_FAULT_EXIT_DISBURSEMENT=after_bank_answer makes
+    the process die after the bank paid and before Jaring recorded it."""
+    if os.environ.get("JARING_FAULT_EXIT_DISBURSEMENT") == where:
+        log.warning("fault.exit", where=where)
+        os._exit(87)
+
+
+def background(make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float):
+    async def disbursement_worker(runtime: Runtime) -> None:
+        bank = make_bank()
+        try:
+            await DisbursementWorker(runtime.pool, bank, poll_seconds=poll_seconds,
+                                     pending_recheck_seconds=pending_recheck_seconds).run()
+        finally:
+            close = getattr(bank, "close", None)
+            if close is not None:
+                await close()
+
+    return disbursement_worker

@@ -1,0 +1,67 @@
+"""Events of claims' disbursement step (topic claims.disbursements.v1, key claim_id).
+
+Statuses are the G2P Connect disbursement standard's (received, pending, succeeded,
+rejected); a rejection carries its reason as ISO 20022 names it (the product brief).
+Account numbers travel masked: only their last four digits.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from shared.envelope import EventPayload
+
+TransferStatus = Literal["received", "pending", "succeeded", "rejected"]
+TRANSFER_STATUSES: tuple[str, ...] = ("received", "pending", "succeeded", "rejected")
+
+# ISO 20022 external status reason codes a transfer is rejected with.
+RejectionReason = Literal["AC01", "AC04", "AC06", "MD07", "BE01"]
+REJECTION_REASONS: dict[str, str] = {
+    "AC01": "account number does not exist",
+    "AC04": "account closed",
+    "AC06": "account blocked",
+    "MD07": "account holder deceased",
+    "BE01": "name on the account is not the payee's",
+}
+
+PaymentMethod = Literal["bank", "cash", "manual"]
+PAYMENT_METHODS: tuple[str, ...] = ("bank", "cash", "manual")
+
+
+class TransferStatusChanged(EventPayload):
+    """One ledger line's transfer moved: a line was received (waiting for an account or for
+    its turn), an attempt was sent (pending), the bank paid it (succeeded) or refused it
+    (rejected, with its reason). `attempt` counts attempts per line, from 1; 0 before any."""
+
+    event_type = "TransferStatusChanged"
+
+    claim_id: str
+    participant_id: str
+    component: str
+    payee_heir_id: str | None = None
+    payee_name: str | None = None
+    amount: int  # rupiah
+    status: TransferStatus
+    reason_code: RejectionReason | None = None
+    attempt: int = 0
+    external_id: str | None = None
+    method: PaymentMethod | None = None
+    account_last4: str | None = None
+    bank_reference: str | None = None
+    changed_by: str  # "bank", "disbursement" (the step itself) or a supervisor's subject
+
+
+class TransferReversed(EventPayload):
+    """A transfer that succeeded was undone (paid to a wrong account): the line goes back to
+    received and is paid again as a new attempt."""
+
+    event_type = "TransferReversed"
+
+    claim_id: str
+    participant_id: str
+    component: str
+    payee_heir_id: str | None = None
+    amount: int
+    external_id: str
+    reason: str
+    reversed_by: str
