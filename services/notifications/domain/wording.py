@@ -87,6 +87,15 @@ REASON_SENTENCES: dict[str, Words] = {
         "id": "Ahli waris yang belum berumur 18 tahun menerima uang melalui wali, dan wali belum dicatat.",
         "en": "An heir under 18 is paid through a guardian (wali), and no guardian has been recorded yet.",
     },
+    # Fraud controls (claims' domain/sampling.py): said as the routine check it is.
+    "SAMPLED_FOR_REVIEW": {
+        "id": "Seorang penyelia memeriksa klaim ini sebelum dibayar; ini pemeriksaan biasa.",
+        "en": "A supervisor checks this claim before it is paid; this is a routine check.",
+    },
+    "ABOVE_REVIEW_THRESHOLD": {
+        "id": "Klaim dengan nilai sebesar ini diperiksa seorang penyelia sebelum dibayar.",
+        "en": "A claim of this value is checked by a supervisor before it is paid.",
+    },
 }
 REASON_FALLBACK: Words = {
     "id": "Ada alasan lain (kode {code}); petugas klaim dapat menjelaskannya.",
