@@ -38,6 +38,7 @@ from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import FieldError, RuleViolation
 from shared.logs import get_logger
 from shared.outbox import add_event
+from shared.privacy import mask_niks_in
 
 SERVICE = "grievances"
 log = get_logger("grievances")
@@ -161,7 +162,7 @@ async def resolve(conn: asyncpg.Connection, grievance_id: str, resolution: str, 
     await repo.add_comment(conn, grievance_id, author, role, f"resolved: {done.resolution}")
     await emit(conn, events.GrievanceResolved(
         grievance_id=grievance_id, category=done.category, claim_id=done.claim_id, participant_id=done.participant_id,
-        resolved_by=author, reopen_until=g.reopen_until(today), claim_reopened=claim_reopened, contact=done.contact),
+        resolved_by=author, resolution=mask_niks_in(done.resolution or "")[:500], reopen_until=g.reopen_until(today), claim_reopened=claim_reopened, contact=done.contact),
         grievance_id)
     await record_audit(conn, actor=author, role=role, action="grievance.resolve", subject_id=grievance_id,
                        details={"claim_reopened": claim_reopened})

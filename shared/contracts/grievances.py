@@ -63,6 +63,8 @@ class GrievanceResolved(EventPayload):
     claim_id: str | None = None
     participant_id: str | None = None
     resolved_by: str
+    # What was done, as the supervisor wrote it for the family (NIK-like digit runs masked).
+    resolution: str
     reopen_until: date  # the family may reopen it until this day
     claim_reopened: bool = False  # the resolution sent the claim back to review
     contact: Contact | None = None

@@ -8,8 +8,14 @@ Endpoints
 - POST /{phone_number_id}/messages                 WhatsApp Cloud shape -> {"messages": [{"id": "wamid.…"}]}
 - POST /{version}/{phone_number_id}/messages       the same, with a Graph API version (v21.0) in the path
 - POST /_control/fail   {"status": 500, "times": N}  fail the next N message requests (-1: always, 0: stop)
+- POST /_control/inbound {"from", "text", "channel"}  a family's message: delivered to the inbound webhook
+                                                   (--inbound-webhook), signed as below; answers with its status
 - GET /_requests, DELETE /_requests                  what was recorded / forget it
 - GET /_health
+
+Inbound messages are signed the way WhatsApp signs its webhooks, with a timestamp added:
+`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" under the shared secret>`
+and `X-Jaring-Timestamp: <unix seconds>`.
 
 Any non-empty bearer token is accepted (a missing one gets 401, as the real APIs do);
 tokens are never recorded. A repeated `Idempotency-Key` gets the first answer's id
@@ -19,21 +25,28 @@ back and is recorded with "duplicate": true.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import re
 import signal
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 REQUESTS_FILE = "requests.jsonl"
+# Where a family's messages go, and the secret they are signed with: notifications' defaults.
+DEFAULT_INBOUND_WEBHOOK = "http://127.0.0.1:8103/v1/inbound"
+DEFAULT_INBOUND_SECRET = "local-inbound-webhook-secret"
 _WA_TO = re.compile(r"[1-9]\d{7,14}")
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 
@@ -70,8 +83,11 @@ class ProviderState:
         self.ids_by_key.clear()
 
 
-def create_app(directory: str | os.PathLike[str] = ".jaring/provider") -> Starlette:
+def create_app(directory: str | os.PathLike[str] = ".jaring/provider", *, inbound_webhook: str | None = None,
+               inbound_secret: str | None = None) -> Starlette:
     state = ProviderState(directory)
+    webhook = inbound_webhook or os.environ.get("PROVIDER_INBOUND_WEBHOOK") or DEFAULT_INBOUND_WEBHOOK
+    secret = inbound_secret or os.environ.get("PROVIDER_INBOUND_SECRET") or DEFAULT_INBOUND_SECRET
 
     async def sms(request: Request) -> Response:
         return await _message(request, state, "sms")
@@ -91,6 +107,28 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider") -> Starle
         state.fail_status, state.fail_times = status, times
         return JSONResponse({"status": state.fail_status, "times": state.fail_times})
 
+    async def control_inbound(request: Request) -> Response:
+        try:
+            body = await request.json()
+            sender, text, channel = str(body["from"]), str(body["text"]), body.get("channel", "whatsapp")
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return JSONResponse({"detail": 'expected {"from": "+62…", "text": "…", "channel": "sms"|"whatsapp"}'}, 400)
+        if channel not in ("sms", "whatsapp") or not _E164.fullmatch(sender):
+            return JSONResponse({"detail": "from must be E.164 (+62…) and channel sms or whatsapp"}, 400)
+        message_id = f"in-{uuid.uuid4().hex}"
+        raw = json.dumps({"id": message_id, "from": sender, "text": text, "channel": channel}).encode()
+        timestamp = str(int(time.time()))
+        signature = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                answer = await client.post(webhook, content=raw, headers={
+                    "content-type": "application/json", "X-Hub-Signature-256": signature,
+                    "X-Jaring-Timestamp": timestamp})
+        except httpx.HTTPError as exc:
+            return JSONResponse({"id": message_id, "delivered": False, "error": type(exc).__name__}, 502)
+        return JSONResponse({"id": message_id, "delivered": answer.is_success, "webhook_status": answer.status_code},
+                            200 if answer.is_success else 502)
+
     async def list_requests(request: Request) -> Response:
         return JSONResponse(state.recorded())
 
@@ -104,6 +142,7 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider") -> Starle
     app = Starlette(routes=[
         Route("/_health", health, methods=["GET"]),
         Route("/_control/fail", control_fail, methods=["POST"]),
+        Route("/_control/inbound", control_inbound, methods=["POST"]),
         Route("/_requests", list_requests, methods=["GET"]),
         Route("/_requests", clear_requests, methods=["DELETE"]),
         Route("/messages", sms, methods=["POST"]),
@@ -202,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--dir", default=".jaring/provider", help="where requests.jsonl goes")
+    parser.add_argument("--inbound-webhook", default=None,
+                        help=f"where families' messages are delivered (default {DEFAULT_INBOUND_WEBHOOK})")
     args = parser.parse_args(argv)
     import uvicorn  # only the CLI needs it; tests drive the app through httpx.ASGITransport
 
@@ -210,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     # asked for by signal ends with exit status 0 instead of 143.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    uvicorn.run(create_app(args.dir), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(args.dir, inbound_webhook=args.inbound_webhook), host=args.host, port=args.port, log_level="info")
     return 0
 
 
