@@ -301,7 +301,9 @@ def make_inbound_handler(settings: GrievancesSettings, today_fn):
         if phone is None:
             return
         if command.kind == "status":
-            await answer_status(conn, env, event, phone, command.argument)
+            claim_number = lk.clean_claim_number(command.argument)
+            if claim_number is not None:
+                await answer_status(conn, env, event, phone, claim_number)
         else:
             await grievance_by_message(conn, env, event, phone, command.argument, settings, today_fn())
 

@@ -116,7 +116,7 @@ async def check(request: Request, rt: Rt, lookup_id: Annotated[str, Form()] = ""
     if outcome is CodeCheck.WRONG:
         return page(request, "kode.html", lang, 422, lookup_id=lookup_id, error="wrong_code")
     key = "locked" if outcome is CodeCheck.LOCKED else "expired"
-    return page(request, "lacak.html", lang, 429 if key == "locked" else 422, error=page_error(key))
+    return page(request, "lacak.html", lang, 429 if key == "locked" else 422, error=key)
 
 
 @router.post("/lacak/aduan", response_class=HTMLResponse)

@@ -27,5 +27,5 @@ def read_command(text: str) -> Command | None:
         return None
     kind = _KINDS[found.group(1).upper()]
     if kind == "status":
-        argument = argument.split()[0].upper()
+        argument = argument.split()[0]
     return Command(kind, argument)

@@ -26,7 +26,8 @@ MAX_WRONG_CODES = 5
 LOCK_FOR = timedelta(minutes=15)
 # A verified lookup lets the family file a grievance from the page for this long.
 VERIFIED_FOR = timedelta(minutes=30)
-_CLAIM_NUMBER = re.compile(r"[A-Za-z0-9-]{3,40}")
+# Claims numbers its claims "CL-" and 12 hex digits; families type them in any case.
+_CLAIM_NUMBER = re.compile(r"([A-Za-z]{1,5})-([0-9A-Za-z]{4,32})")
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -46,8 +47,9 @@ def mask_phone(phone: str) -> str:
 
 
 def clean_claim_number(raw: str) -> str | None:
-    text = (raw or "").strip().upper()
-    return text if _CLAIM_NUMBER.fullmatch(text) else None
+    """The claim number as claims writes it (prefix upper case, the rest lower case), or None."""
+    found = _CLAIM_NUMBER.fullmatch((raw or "").strip())
+    return f"{found.group(1).upper()}-{found.group(2).lower()}" if found else None
 
 
 def new_code() -> str:

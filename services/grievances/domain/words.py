@@ -67,8 +67,8 @@ PAGE: dict[str, Words] = {
               "en": "Enter the claim number and the phone number recorded for an heir or the reporter. "
                     "We send a 6-digit code by WhatsApp or SMS."},
     "claim_number": {"id": "Nomor klaim", "en": "Claim number"},
-    "claim_hint": {"id": "Tertulis di pesan \"klaim sudah kami terima\", misalnya CLM-1A2B3C4D5E6F",
-                   "en": "Written in the \"claim received\" message, for example CLM-1A2B3C4D5E6F"},
+    "claim_hint": {"id": "Tertulis di pesan \"klaim sudah kami terima\", misalnya CL-1a2b3c4d5e6f",
+                   "en": "Written in the \"claim received\" message, for example CL-1a2b3c4d5e6f"},
     "phone": {"id": "Nomor HP", "en": "Phone number"},
     "phone_hint": {"id": "Misalnya 0812 3456 7890", "en": "For example 0812 3456 7890"},
     "send_code": {"id": "Kirim kode", "en": "Send the code"},

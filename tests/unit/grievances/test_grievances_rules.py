@@ -134,7 +134,7 @@ def test_phones_are_read_as_families_write_them():
     assert normalize_phone("0812-3456-7890") == "+6281234567890"
     assert normalize_phone("62 812 3456 7890") == "+6281234567890"
     assert normalize_phone("12") is None
-    assert clean_claim_number(" clm-abc123 ") == "CLM-ABC123"
+    assert clean_claim_number(" cl-ABC123def456 ") == "CL-abc123def456"
     assert clean_claim_number("x'; drop") is None
 
 
@@ -163,8 +163,8 @@ def test_missing_documents_show_only_while_the_claim_waits_for_them():
 # --- messages in -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, kind, argument", [
-    ("STATUS CLM-ABC", "status", "CLM-ABC"),
-    ("status: clm-abc tolong", "status", "CLM-ABC"),
+    ("STATUS CL-abc", "status", "CL-abc"),
+    ("status: CL-ABC tolong", "status", "CL-ABC"),
     ("ADUAN uang belum masuk", "grievance", "uang belum masuk"),
     ("Pengaduan: ahli waris salah", "grievance", "ahli waris salah"),
 ])
