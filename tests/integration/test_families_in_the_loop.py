@@ -269,7 +269,7 @@ async def test_an_overdue_grievance_is_escalated_once_and_the_family_told(kafka_
         assert detail["escalated_to"] == "kepala-cabang"
         told = await f.wait_for_message(widow, f"pengaduan {grievance_id} terlambat")
         assert "kepala kantor cabang" in told
-        overdue = [m for m in await f.messages_to(widow) if "terlambat" in m["text"]]
+        overdue = [m for m in await f.messages_to(widow) if f"pengaduan {grievance_id} terlambat" in m["text"]]
         assert len(overdue) == 1
 
 
