@@ -62,6 +62,7 @@ PROCESSES: tuple[Proc, ...] = (
     Proc("enrollment", "services.enrollment", "ENROLLMENT_HTTP_PORT", 8101),
     Proc("claims", "services.claims", "CLAIMS_HTTP_PORT", 8102),
     Proc("notifications", "services.notifications", "NOTIFICATIONS_HTTP_PORT", 8103),
+    Proc("grievances", "services.grievances", "GRIEVANCES_HTTP_PORT", 8105),
     Proc("console", "services.console", "CONSOLE_HTTP_PORT", 8100),
 )
 ROLES = ("officer", "supervisor", "operator")
@@ -238,6 +239,10 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env.setdefault("NOTIFICATIONS_SMTP_PORT", smtp_port)
     env.setdefault("NOTIFICATIONS_SMS_BASE_URL", provider_url)
     env.setdefault("NOTIFICATIONS_WHATSAPP_BASE_URL", provider_url)
+    # The stand-in delivers families' messages to notifications' webhook; grievances reopens
+    # a claim's decision through claims' API.
+    env.setdefault("PROVIDER_INBOUND_WEBHOOK", f"http://{HOST}:{env['NOTIFICATIONS_HTTP_PORT']}/v1/inbound")
+    env.setdefault("GRIEVANCES_CLAIMS_BASE_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}")
     # The console calls the services' APIs with the signed-in person's token.
     for name in ("enrollment", "claims", "notifications"):
         env.setdefault(f"CONSOLE_{name.upper()}_BASE_URL", f"http://{HOST}:{env[f'{name.upper()}_HTTP_PORT']}")
