@@ -21,6 +21,8 @@ from services.claims.settings import ClaimsSettings
 from services.console.consumers import index_consumers
 from services.console.settings import ConsoleSettings
 from services.enrollment.settings import EnrollmentSettings
+from services.grievances.app import consumers as grievances_consumers
+from services.grievances.settings import GrievancesSettings
 from services.notifications.app import consumers as notifications_consumers
 from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer
@@ -32,6 +34,7 @@ SERVICES: dict[str, tuple[Any, Any]] = {
     "enrollment": (EnrollmentSettings, lambda _s: []),
     "claims": (ClaimsSettings, claims_consumers),
     "notifications": (NotificationsSettings, notifications_consumers),
+    "grievances": (GrievancesSettings, grievances_consumers),
     # Publishes nothing; reads every topic into its index (and every .dlq, which has no schema).
     "console": (ConsoleSettings, lambda _s: index_consumers("console")),
 }

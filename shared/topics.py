@@ -66,7 +66,28 @@ DELIVERIES = Topic(
     description="What reached each family, by which channel, or failed to.",
 )
 
-CATALOGUE: tuple[Topic, ...] = (PARTICIPANTS, CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS, DISBURSEMENTS, DELIVERIES)
+INBOUND = Topic(
+    "notifications.inbound.v1", "sender", ("InboundMessageReceived",), producer="notifications",
+    # Free text and phone numbers from the public: kept a week, long enough to replay an outage.
+    retention_ms=7 * DAY_MS,
+    description="Messages families sent to the city's SMS number or WhatsApp account; grievances reads "
+                "STATUS and ADUAN from it.",
+)
+GRIEVANCES = Topic(
+    "grievances.grievances.v1", "grievance_id",
+    ("GrievanceFiled", "GrievanceResolved", "GrievanceReopened", "GrievanceOverdue"), producer="grievances",
+    description="Pengaduan: filed, resolved, reopened, overdue; notifications tells the family.",
+)
+LOOKUPS = Topic(
+    "grievances.lookups.v1", "claim_id", ("LookupCodeIssued", "ClaimStatusShared"), producer="grievances",
+    # One-time codes (valid 5 minutes) and one person's share: kept an hour, enough for notifications
+    # to catch up after a short outage and no longer (docs/security.md).
+    retention_ms=3600 * 1000,
+    description="\"Lacak Klaim\": one-time codes to send and claim status shared with a recorded phone.",
+)
+
+CATALOGUE: tuple[Topic, ...] = (PARTICIPANTS, CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS, DISBURSEMENTS, DELIVERIES,
+                                INBOUND, GRIEVANCES, LOOKUPS)
 
 
 def topic_for_event(event_type: str) -> Topic:

@@ -64,6 +64,7 @@ PROCESSES: tuple[Proc, ...] = (
     Proc("enrollment", "services.enrollment", "ENROLLMENT_HTTP_PORT", 8101),
     Proc("claims", "services.claims", "CLAIMS_HTTP_PORT", 8102),
     Proc("notifications", "services.notifications", "NOTIFICATIONS_HTTP_PORT", 8103),
+    Proc("grievances", "services.grievances", "GRIEVANCES_HTTP_PORT", 8105),
     Proc("console", "services.console", "CONSOLE_HTTP_PORT", 8100),
 )
 ROLES = ("officer", "supervisor", "operator")
@@ -246,6 +247,10 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env.setdefault("CLAIMS_BANK_CLIENT_SECRET", ensure_secret(lay.state / "bank" / "secret"))
     env.setdefault("CLAIMS_BANK_BASE_URL", f"http://{HOST}:{env['BANK_PORT']}")
     env.setdefault("BANK_NOTIFY_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}/snap/v1.0/transfer-interbank/notify")
+    # The stand-in delivers families' messages to notifications' webhook; grievances reopens
+    # a claim's decision through claims' API.
+    env.setdefault("PROVIDER_INBOUND_WEBHOOK", f"http://{HOST}:{env['NOTIFICATIONS_HTTP_PORT']}/v1/inbound")
+    env.setdefault("GRIEVANCES_CLAIMS_BASE_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}")
     # The console calls the services' APIs with the signed-in person's token.
     for name in ("enrollment", "claims", "notifications"):
         env.setdefault(f"CONSOLE_{name.upper()}_BASE_URL", f"http://{HOST}:{env[f'{name.upper()}_HTTP_PORT']}")

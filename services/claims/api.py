@@ -27,6 +27,7 @@ Officer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
 # Deciding a claim and recording a transfer are a supervisor's (domain/duties.py says who else may not).
 Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
 Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operator"))]
+Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
 Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
@@ -151,6 +152,22 @@ async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> 
             raise _not_found(exc) from None
         except NotPermitted as exc:
             raise _refused(exc) from None
+    return {"claim_id": claim_id, "status": status}
+
+
+class ReopenIn(BaseModel):
+    reason: str = Field(description="why the decision is sent back to review (the grievance, what it showed)")
+
+
+@router.post("/claims/{claim_id}/reopen")
+async def reopen(claim_id: str, body: ReopenIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
+    """A supervisor sends an approved or rejected claim back to review (from a grievance)."""
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                status = await handlers.reopen_claim(conn, claim_id, body.reason, actor)
+        except ClaimNotFound as exc:
+            raise _not_found(exc) from None
     return {"claim_id": claim_id, "status": status}
 
 

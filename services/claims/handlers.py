@@ -16,7 +16,7 @@ import asyncpg
 
 from services.claims import repository as repo
 from services.claims.domain import claim as c
-from services.claims.domain.decision import after_verification, decide, record_payout
+from services.claims.domain.decision import after_verification, decide, record_payout, reopen
 from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
 from services.claims.domain.benefits import cash_total
 from services.claims.domain.payout import PayoutLine, approval_refusals, benefits_of, cash_of, payout_lines
@@ -148,13 +148,14 @@ async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, sam
                                 verification.documents_complete_on, sla, decided_by)
     await repo.add_step(conn, row["claim_id"], "verified", {"outcome": str(status), "reasons": reasons})
     clock = (row["documents_complete_on"] or verification.documents_complete_on, row["sla_deadline"] or sla)
-    await emit_outcome(conn, row, str(status), "rules", reasons, causation_id, clock)
+    await emit_outcome(conn, row, str(status), "rules", reasons, causation_id, clock,
+                       missing=verification.missing_documents)
     return str(status)
 
 
 async def emit_outcome(conn: asyncpg.Connection, row: dict[str, Any], status: str, decided_by: str,
                        reasons: list[dict[str, str]], causation_id: str | None,
-                       clock: tuple[date | None, date | None]) -> None:
+                       clock: tuple[date | None, date | None], missing: list[str] | None = None) -> None:
     """`clock`: (documents complete on, payment deadline), None until the documents are complete."""
     common = dict(claim_id=row["claim_id"], participant_id=row["participant_id"], claim_type=row["claim_type"],
                   reasons=[events.Reason(**r) for r in reasons])
@@ -164,7 +165,7 @@ async def emit_outcome(conn: asyncpg.Connection, row: dict[str, Any], status: st
     elif status == "rejected":
         payload = events.ClaimRejected(**common, decided_by=decided_by)
     else:
-        payload = events.ClaimReferredForReview(**common, **running)
+        payload = events.ClaimReferredForReview(**common, **running, missing_documents=list(missing or ()))
     await emit(conn, payload, row["claim_id"], causation_id)
 
 
@@ -205,6 +206,24 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
                        (row["documents_complete_on"], row["sla_deadline"]))
     await record_audit(conn, actor=actor.subject, role=actor.role, action=f"claim.{decision}", subject_id=claim_id,
                        details={"reason": reason})
+    return str(status)
+
+
+async def reopen_claim(conn: asyncpg.Connection, claim_id: str, reason: str, actor: Actor) -> str:
+    """A supervisor sends a decided claim back to review (a grievance showed the decision
+    wrong). Audited; the claim waits for an officer's decision again."""
+    row = await _claim(conn, claim_id)
+    status = reopen(row["status"], reason)
+    reasons = [{"code": "REOPENED_BY_SUPERVISOR", "message": reason}]
+    await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
+    await repo.add_step(conn, claim_id, "reopened", {"by": actor.subject, "reason": reason})
+    common = dict(claim_id=claim_id, participant_id=row["participant_id"], claim_type=row["claim_type"],
+                  reasons=[events.Reason(**r) for r in reasons])
+    await emit(conn, events.ClaimReferredForReview(
+        **common, documents_complete_on=row["documents_complete_on"], payment_deadline=row["sla_deadline"],
+        missing_documents=list(row["missing_documents"] or ()), reopened_by=actor.subject), claim_id)
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.reopen", subject_id=claim_id,
+                       details={"reason": reason, "was": row["status"]})
     return str(status)
 
 

@@ -6,16 +6,19 @@ from pathlib import Path
 
 from services.notifications import handlers
 from services.notifications.api import router
+from services.notifications.family_handlers import make_family_handlers
+from services.notifications.inbound import router as inbound_router
 from services.notifications.channels import Channel, EmailChannel, SmsChannel, WhatsAppChannel
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer
 from shared.service import Runtime, ServiceSpec
-from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, PARTICIPANTS, PAYOUTS
+from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, GRIEVANCES, LOOKUPS, PARTICIPANTS, PAYOUTS
 
 
 def consumers(settings: NotificationsSettings) -> list[Consumer]:
     claim_handlers = handlers.make_claim_handlers(settings.phone_channel)
+    family = make_family_handlers(settings.phone_channel)
     return [
         Consumer("notifications.participants", PARTICIPANTS, {
             "ParticipantEnrolled": handlers.on_participant_enrolled,
@@ -31,6 +34,12 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         Consumer("notifications.disbursements", DISBURSEMENTS, {
             "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
         }),
+        # The family's own questions and complaints (the grievances service names whom to tell).
+        Consumer("notifications.grievances", GRIEVANCES, {
+            kind: family[kind] for kind in ("GrievanceFiled", "GrievanceResolved", "GrievanceReopened",
+                                            "GrievanceOverdue")}),
+        Consumer("notifications.lookups", LOOKUPS, {
+            "LookupCodeIssued": family["LookupCodeIssued"], "ClaimStatusShared": family["ClaimStatusShared"]}),
     ]
 
 
@@ -63,7 +72,7 @@ def build_spec(settings: NotificationsSettings | None = None) -> ServiceSpec:
         name="notifications",
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        routers=[router],
+        routers=[router, inbound_router],
         consumers=consumers,
         background=[deliver_messages] if settings.run_dispatcher else [],
     )

@@ -27,6 +27,8 @@ class NotificationsSettings(ServiceSettings):
     # The channel an heir with a phone is reached on: "whatsapp" (most families use it) or "sms".
     phone_channel: str = "whatsapp"
     run_dispatcher: bool = True
+    # Shared with the SMS/WhatsApp provider: it signs the inbound-message webhook with it.
+    inbound_webhook_secret: str = "local-inbound-webhook-secret"
     delivery_max_attempts: int = 5
     delivery_retry_base_seconds: float = 2.0
     delivery_retry_cap_seconds: float = 300.0

@@ -4,13 +4,13 @@ Each module holds the payloads one service produces. `EVENT_TYPES` maps the wire
 to its model so any consumer can check a payload against its contract.
 """
 
-from shared.contracts import claims, disbursements, enrollment, notifications
+from shared.contracts import claims, disbursements, enrollment, grievances, inbound, notifications
 from shared.envelope import EventPayload
 
 
 def _collect() -> dict[str, type[EventPayload]]:
     found: dict[str, type[EventPayload]] = {}
-    for module in (enrollment, claims, disbursements, notifications):
+    for module in (enrollment, claims, disbursements, notifications, inbound, grievances):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, EventPayload) and "event_type" in vars(value):
                 found[value.event_type] = value

@@ -94,6 +94,11 @@ class ClaimReferredForReview(EventPayload):
     participant_id: str
     claim_type: ClaimType
     reasons: list[Reason]
+    # Document kinds (claims' checklist names) still missing, so the family can be told what to
+    # bring; empty when the claim waits for a person for another reason. Empty from older producers.
+    missing_documents: list[str] = []
+    # Set when a supervisor sent a decided claim back to review (POST /v1/claims/{id}/reopen).
+    reopened_by: str | None = None
     # The payment clock (PP 44/2015 art. 37(2), 40(3)): set once the documents are complete,
     # so readers (the console) show the deadline without knowing the rule.
     documents_complete_on: date | None = None

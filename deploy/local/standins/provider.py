@@ -28,9 +28,16 @@ message that would never reach a family fails in the tests first.
 Control and inspection (not part of any real API):
 - POST /_control/fail   {"status": 500, "times": N}  fail the next N message requests (-1: always, 0: stop)
 - POST /_control/slow   {"seconds": S}               hold each answer S seconds after recording the message
-- POST /_control/inbound {"from": "62…"}             the number wrote to the business now (opens 24 h)
+- POST /_control/inbound {"from", "text", "channel"}  a family's message: the number wrote to the business now
+                                                   (opens WhatsApp's 24 h window) and, with a text, it is
+                                                   delivered to the inbound webhook (--inbound-webhook), signed
+                                                   as below; answers with its status
 - GET /_requests, DELETE /_requests                  what was recorded / forget it
 - GET /_health
+
+Inbound messages are signed the way WhatsApp signs its webhooks, with a timestamp added:
+`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" under the shared secret>`
+and `X-Jaring-Timestamp: <unix seconds>`.
 
 Any non-empty bearer token is accepted (a missing one gets 401, as the real APIs do);
 tokens are never recorded. Every request is recorded; `"duplicate": true` marks an
@@ -42,21 +49,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import json
 import os
 import re
 import signal
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 REQUESTS_FILE = "requests.jsonl"
+# Where a family's messages go, and the secret they are signed with: notifications' defaults.
+DEFAULT_INBOUND_WEBHOOK = "http://127.0.0.1:8103/v1/inbound"
+DEFAULT_INBOUND_SECRET = "local-inbound-webhook-secret"
 _WA_TO = re.compile(r"[1-9]\d{7,14}")
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)  # free text only within 24 h of the person's last message
@@ -115,8 +129,11 @@ class ProviderState:
 
 
 def create_app(directory: str | os.PathLike[str] = ".jaring/provider",
-               templates: dict[str, dict[str, int]] | None = None) -> Starlette:
+               templates: dict[str, dict[str, int]] | None = None, *, inbound_webhook: str | None = None,
+               inbound_secret: str | None = None) -> Starlette:
     state = ProviderState(directory, templates)
+    webhook = inbound_webhook or os.environ.get("PROVIDER_INBOUND_WEBHOOK") or DEFAULT_INBOUND_WEBHOOK
+    secret = inbound_secret or os.environ.get("PROVIDER_INBOUND_SECRET") or DEFAULT_INBOUND_SECRET
 
     async def sms(request: Request) -> Response:
         return await _message(request, state, "sms")
@@ -156,11 +173,30 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider",
 
     async def control_inbound(request: Request) -> Response:
         try:
-            number = str((await request.json())["from"]).lstrip("+")
+            body = await request.json()
+            number = str(body["from"]).lstrip("+")
+            text, channel = body.get("text"), body.get("channel", "whatsapp")
         except (ValueError, TypeError, KeyError, AttributeError):
-            return JSONResponse({"detail": 'expected {"from": "62…"}'}, 400)
-        state.inbound_at[number] = datetime.now(UTC)
-        return JSONResponse({"from": number})
+            return JSONResponse({"detail": 'expected {"from": "+62…", "text": "…", "channel": "sms"|"whatsapp"}'}, 400)
+        sender = "+" + number
+        if channel not in ("sms", "whatsapp") or not _E164.fullmatch(sender):
+            return JSONResponse({"detail": "from must be E.164 (+62…) and channel sms or whatsapp"}, 400)
+        state.inbound_at[number] = datetime.now(UTC)  # the person wrote: WhatsApp's 24 h window opens
+        if text is None:
+            return JSONResponse({"from": number})
+        message_id = f"in-{uuid.uuid4().hex}"
+        raw = json.dumps({"id": message_id, "from": sender, "text": str(text), "channel": channel}).encode()
+        timestamp = str(int(time.time()))
+        signature = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                answer = await client.post(webhook, content=raw, headers={
+                    "content-type": "application/json", "X-Hub-Signature-256": signature,
+                    "X-Jaring-Timestamp": timestamp})
+        except httpx.HTTPError as exc:
+            return JSONResponse({"id": message_id, "delivered": False, "error": type(exc).__name__}, 502)
+        return JSONResponse({"id": message_id, "delivered": answer.is_success, "webhook_status": answer.status_code},
+                            200 if answer.is_success else 502)
 
     async def list_requests(request: Request) -> Response:
         return JSONResponse(state.recorded())
@@ -328,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--dir", default=".jaring/provider", help="where requests.jsonl goes")
+    parser.add_argument("--inbound-webhook", default=None,
+                        help=f"where families' messages are delivered (default {DEFAULT_INBOUND_WEBHOOK})")
     args = parser.parse_args(argv)
     import uvicorn  # only the CLI needs it; tests drive the app through httpx.ASGITransport
 
@@ -336,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     # asked for by signal ends with exit status 0 instead of 143.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    uvicorn.run(create_app(args.dir), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(args.dir, inbound_webhook=args.inbound_webhook), host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -3,6 +3,7 @@
     filed --rules--> approved | rejected | needs_review
     needs_review --rules, run again when documents arrive--> approved | rejected | needs_review
     needs_review --officer--> approved | rejected
+    approved | rejected --supervisor reopens (a grievance)--> needs_review
     approved --payout recorded--> payout_recorded
 
 Rejected and payout_recorded are final: a rejected family files a new claim (its
@@ -80,3 +81,23 @@ def record_payout(claim_status: ClaimStatus | str) -> ClaimStatus:
             f"{ClaimStatus(claim_status)}",
         )])
     return ClaimStatus.PAYOUT_RECORDED
+
+
+# A decision a supervisor may send back to review. A recorded payout is money owed already:
+# correcting it is a new claim or a correction of the ledger, not a reopening.
+REOPENABLE: frozenset[ClaimStatus] = frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED})
+
+
+def reopen(claim_status: ClaimStatus | str, reason: str) -> ClaimStatus:
+    """A supervisor reopens a decided claim (from a grievance): it waits for review again."""
+    errors: list[FieldError] = []
+    if ClaimStatus(claim_status) not in REOPENABLE:
+        errors.append(FieldError(("claim_id",), "claim_not_reopenable",
+                                 f"claim_not_reopenable: only an approved or rejected claim whose payout is not "
+                                 f"recorded can be reopened; this one is {ClaimStatus(claim_status)}"))
+    if not isinstance(reason, str) or not reason.strip():
+        errors.append(FieldError(("reason",), "reason_required",
+                                 "reason_required: say why the decision is reopened"))
+    if errors:
+        raise RuleViolation(errors)
+    return ClaimStatus.NEEDS_REVIEW

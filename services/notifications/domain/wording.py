@@ -96,6 +96,11 @@ REASON_SENTENCES: dict[str, Words] = {
         "id": "Klaim dengan nilai sebesar ini diperiksa seorang penyelia sebelum dibayar.",
         "en": "A claim of this value is checked by a supervisor before it is paid.",
     },
+    # A grievance showed a decision wrong: the claim is looked at again.
+    "REOPENED_BY_SUPERVISOR": {
+        "id": "Seorang penyelia membuka kembali klaim ini untuk diperiksa ulang.",
+        "en": "A supervisor reopened this claim to look at it again.",
+    },
 }
 REASON_FALLBACK: Words = {
     "id": "Ada alasan lain (kode {code}); petugas klaim dapat menjelaskannya.",

@@ -10,12 +10,13 @@ import yaml
 from services.claims.settings import ClaimsSettings
 from services.console.settings import ConsoleSettings
 from services.enrollment.settings import EnrollmentSettings
+from services.grievances.settings import GrievancesSettings
 from services.notifications.settings import NotificationsSettings
 from shared.settings import InfraSettings
 
 REPO = Path(__file__).resolve().parents[3]
 SERVICE_SETTINGS = {"enrollment": EnrollmentSettings, "claims": ClaimsSettings, "notifications": NotificationsSettings,
-                    "console": ConsoleSettings}
+                    "grievances": GrievancesSettings, "console": ConsoleSettings}
 # Variables read by the images themselves, not by Jaring's code.
 IMAGE_VARIABLES = {"SERVICE_PORT", "KAFKA_VERSION", "POSTGRES_PASSWORD"}
 
@@ -46,7 +47,7 @@ def test_every_jaring_service_runs_a_module_that_exists():
         assert importlib.util.find_spec(command[2]) is not None, f"{name} runs {command[2]}, which does not exist"
 
 
-def test_the_four_services_are_there_with_their_default_ports_published():
+def test_the_services_are_there_with_their_default_ports_published():
     services = compose()["services"]
     for name, settings in SERVICE_SETTINGS.items():
         port = settings.model_fields["http_port"].default

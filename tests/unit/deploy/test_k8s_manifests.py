@@ -16,6 +16,8 @@ import yaml
 from services.claims.app import consumers as claims_consumers
 from services.claims.settings import ClaimsSettings
 from services.enrollment.settings import EnrollmentSettings
+from services.grievances.app import consumers as grievances_consumers
+from services.grievances.settings import GrievancesSettings
 from services.notifications.app import consumers as notifications_consumers
 from services.notifications.settings import NotificationsSettings
 from shared.service import select_consumers
@@ -24,8 +26,10 @@ from shared.topics import CATALOGUE
 
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "deploy" / "k8s"
-SETTINGS = {"enrollment": EnrollmentSettings, "claims": ClaimsSettings, "notifications": NotificationsSettings}
-CONSUMERS = {"enrollment": lambda _s: [], "claims": claims_consumers, "notifications": notifications_consumers}
+SETTINGS = {"enrollment": EnrollmentSettings, "claims": ClaimsSettings, "notifications": NotificationsSettings,
+            "grievances": GrievancesSettings}
+CONSUMERS = {"enrollment": lambda _s: [], "claims": claims_consumers, "notifications": notifications_consumers,
+             "grievances": grievances_consumers}
 IMAGE_VARIABLES = {"SERVICE_PORT"}  # read by the image's HEALTHCHECK, not by Jaring's code
 
 
@@ -181,7 +185,7 @@ def test_keda_scales_each_consumer_deployment_on_the_lag_of_the_groups_it_runs()
             assert int(meta["lagThreshold"]) > 0
 
 
-@pytest.mark.parametrize("name", ["enrollment", "claims", "notifications"])
+@pytest.mark.parametrize("name", ["enrollment", "claims", "notifications", "grievances"])
 def test_each_api_has_a_service_on_its_port(name):
     service = of_kind("Service")[name]
     port = SETTINGS[name].model_fields["http_port"].default

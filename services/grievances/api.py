@@ -1,0 +1,166 @@
+"""Grievances' HTTP entrypoint for officers (JSON, bearer token): file on a family's behalf,
+follow, comment, resolve, reopen, send a claim's decision back to review through claims' API,
+and the supervisors' queue ordered by deadline. The public pages are in pages.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from services.grievances import handlers
+from services.grievances import repository as repo
+from services.grievances.domain.lookup import normalize_phone
+from services.grievances.handlers import Filing, GrievanceNotFound
+from shared.auth import Actor, require_role
+from shared.clock import today
+from shared.contracts.grievances import Contact, GrievanceCategory
+from shared.db import record_audit
+from shared.errors import FieldError, RuleViolation
+from shared.service import Runtime, get_runtime
+
+router = APIRouter(prefix="/v1", tags=["grievances"])
+Officer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
+Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
+Rt = Annotated[Runtime, Depends(get_runtime)]
+CLAIM_REOPENED = "claim reopened"
+
+
+class GrievanceIn(BaseModel):
+    category: GrievanceCategory
+    text: str = Field(description="what went wrong, in the family's words (no NIK)")
+    claim_id: str | None = None
+    participant_id: str | None = None
+    contact_phone: str | None = Field(None, description="the family's phone to tell (08… or +62…)")
+    contact_language: str = "id"
+
+
+class CommentIn(BaseModel):
+    text: str
+
+
+class ResolveIn(BaseModel):
+    resolution: str = Field(description="what was done, in words the family understands")
+
+
+class ReasonIn(BaseModel):
+    reason: str
+
+
+def _not_found(exc: GrievanceNotFound) -> HTTPException:
+    return HTTPException(404, f"no grievance {exc.args[0]}")
+
+
+@router.post("/grievances", status_code=201)
+async def file_for_family(body: GrievanceIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    contact = None
+    if body.contact_phone:
+        phone = normalize_phone(body.contact_phone)
+        if phone is None:
+            raise RuleViolation([FieldError(("contact_phone",), "phone_invalid",
+                                            "phone_invalid: give an Indonesian mobile number, 08… or +62…")])
+        language = body.contact_language if body.contact_language in ("id", "en") else "id"
+        contact = Contact(heir_id="family", phone=phone, language=language)  # type: ignore[arg-type]
+    filing = Filing(category=body.category, text=body.text, channel="officer", filed_by=actor.subject,
+                    claim_id=body.claim_id, participant_id=body.participant_id, contact=contact)
+    async with rt.pool.acquire() as conn, conn.transaction():
+        grievance_id = await handlers.file_grievance(conn, filing, rt.settings, today())
+        item = await repo.load_grievance(conn, grievance_id)
+    return handlers.grievance_view(item, today())
+
+
+@router.get("/grievances")
+async def list_grievances(actor: Officer, rt: Rt, claim_id: str | None = None,
+                          status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
+                          mine: bool = False, overdue: bool = False,
+                          limit: Annotated[int, Query(le=500)] = 100) -> list[dict[str, Any]]:
+    """The queue, ordered by deadline: `mine` for what is assigned or escalated to the caller."""
+    async with rt.pool.acquire() as conn:
+        items = await repo.list_grievances(conn, claim_id=claim_id, status=status,
+                                           assigned_to=actor.subject if mine else None,
+                                           overdue_on=today() if overdue else None, limit=limit)
+    return [handlers.grievance_view(i, today()) for i in items]
+
+
+@router.get("/grievances/{grievance_id}")
+async def get_grievance(grievance_id: str, actor: Officer, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        item = await repo.load_grievance(conn, grievance_id)
+        if item is None:
+            raise HTTPException(404, f"no grievance {grievance_id}")
+        notes = await repo.comments(conn, grievance_id)
+    return {**handlers.grievance_view(item, today()), "comments": notes}
+
+
+@router.post("/grievances/{grievance_id}/comments", status_code=201)
+async def add_comment(grievance_id: str, body: CommentIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await handlers.comment(conn, grievance_id, body.text, actor.subject, actor.role)
+        except GrievanceNotFound as exc:
+            raise _not_found(exc) from None
+    return {"grievance_id": grievance_id}
+
+
+@router.post("/grievances/{grievance_id}/resolve")
+async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                notes = await repo.comments(conn, grievance_id)
+                reopened = any(n["text"].startswith(CLAIM_REOPENED) for n in notes)
+                done = await handlers.resolve(conn, grievance_id, body.resolution, actor.subject, actor.role, today(),
+                                              claim_reopened=reopened)
+        except GrievanceNotFound as exc:
+            raise _not_found(exc) from None
+    return handlers.grievance_view(done, today())
+
+
+@router.post("/grievances/{grievance_id}/reopen")
+async def reopen(grievance_id: str, body: ReasonIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    """Within 14 days of the resolution, on the family's word (by an officer) or a supervisor's."""
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                opened = await handlers.reopen(conn, grievance_id, body.reason, actor.subject, actor.role, today(),
+                                               rt.settings)
+        except GrievanceNotFound as exc:
+            raise _not_found(exc) from None
+    return handlers.grievance_view(opened, today())
+
+
+@router.post("/grievances/{grievance_id}/reopen-claim")
+async def reopen_claim(grievance_id: str, body: ReasonIn, actor: Supervisor, rt: Rt,
+                       request: Request) -> dict[str, Any]:
+    """Sends the linked claim's decision back to review through claims' own API, with the
+    supervisor's own token: grievances never changes a claim itself."""
+    async with rt.pool.acquire() as conn:
+        item = await repo.load_grievance(conn, grievance_id)
+    if item is None:
+        raise HTTPException(404, f"no grievance {grievance_id}")
+    if item.claim_id is None or item.status != "open":
+        raise RuleViolation([FieldError(("grievance_id",), "no_open_claim_grievance",
+                                        "no_open_claim_grievance: only an open grievance linked to a claim can "
+                                        "reopen that claim")])
+    reason = f"grievance {grievance_id}: {body.reason}"
+    try:
+        async with httpx.AsyncClient(base_url=rt.settings.claims_base_url,
+                                     timeout=rt.settings.claims_timeout_seconds) as client:
+            answer = await client.post(f"/v1/claims/{item.claim_id}/reopen", json={"reason": reason},
+                                       headers={"Authorization": request.headers["authorization"]})
+    except httpx.HTTPError as exc:
+        raise HTTPException(503, f"claims did not answer ({type(exc).__name__}); nothing was changed") from exc
+    if answer.status_code >= 400:
+        try:
+            detail = answer.json().get("detail", answer.text)
+        except ValueError:
+            detail = answer.text
+        raise HTTPException(answer.status_code, {"from": "claims", "detail": detail})
+    async with rt.pool.acquire() as conn, conn.transaction():
+        await repo.add_comment(conn, grievance_id, actor.subject, actor.role, f"{CLAIM_REOPENED}: {body.reason}")
+        await record_audit(conn, actor=actor.subject, role=actor.role, action="grievance.reopen_claim",
+                                    subject_id=grievance_id, details={"claim_id": item.claim_id})
+    return {"grievance_id": grievance_id, "claim_id": item.claim_id, "claim_status": answer.json().get("status")}

@@ -1,0 +1,69 @@
+"""Wiring of the grievances service: read model consumers, the message reader, the overdue
+sweep, the officers' API and the public "Lacak Klaim" pages."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from services.grievances import handlers
+from services.grievances import repository as repo
+from services.grievances.api import router
+from services.grievances.pages import router as pages
+from services.grievances.settings import GrievancesSettings
+from shared.clock import today
+from shared.consuming import Consumer
+from shared.logs import get_logger
+from shared.service import Runtime, ServiceSpec
+from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, INBOUND, PARTICIPANTS, PAYOUTS
+
+log = get_logger("grievances")
+
+
+def consumers(settings: GrievancesSettings) -> list[Consumer]:
+    decided = handlers.on_claim_decided
+    return [
+        Consumer("grievances.participants", PARTICIPANTS, {
+            "ParticipantEnrolled": handlers.on_participant_enrolled,
+            "HeirsChanged": handlers.on_heirs_changed,
+        }),
+        Consumer("grievances.claims-filed", CLAIMS_FILED, {"ClaimFiled": handlers.on_claim_filed}),
+        Consumer("grievances.claim-decisions", CLAIM_DECISIONS, {
+            "ClaimApproved": decided, "ClaimRejected": decided, "ClaimReferredForReview": decided,
+        }),
+        Consumer("grievances.payouts", PAYOUTS, {
+            "PayoutRecorded": handlers.on_payout_recorded,
+            "DisbursementChanged": handlers.on_disbursement_changed,
+        }),
+        Consumer("grievances.inbound", INBOUND, {
+            "InboundMessageReceived": handlers.make_inbound_handler(settings, today),
+        }),
+    ]
+
+
+async def sweep_overdue(runtime: Runtime) -> None:
+    """Escalates late grievances every `overdue_sweep_seconds` (several instances may run it:
+    the rows are taken FOR UPDATE SKIP LOCKED, each escalated once)."""
+    settings: GrievancesSettings = runtime.settings
+    while True:
+        try:
+            async with runtime.pool.acquire() as conn, conn.transaction():
+                escalated = await handlers.escalate_overdue(conn, today(), settings)
+                await repo.forget_old_hits(conn)
+            if escalated:
+                log.info("grievances.escalated", count=len(escalated))
+        except Exception as exc:  # noqa: BLE001 - the sweep outlives a database hiccup
+            log.warning("grievances.sweep_failed", error=repr(exc))
+        await asyncio.sleep(settings.overdue_sweep_seconds)
+
+
+def build_spec(settings: GrievancesSettings | None = None) -> ServiceSpec:
+    settings = settings or GrievancesSettings()
+    return ServiceSpec(
+        name="grievances",
+        settings=settings,
+        migrations=Path(__file__).parent / "migrations",
+        routers=[router, pages],
+        consumers=consumers,
+        background=[sweep_overdue] if settings.overdue_sweep_seconds > 0 else [],
+    )

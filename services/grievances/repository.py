@@ -1,0 +1,222 @@
+"""Grievances' SQL (schema "grievances"): read model of claims and heirs, grievances,
+and the lookups' codes, locks and rate counts. Returns domain objects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from services.grievances.domain.family import ClaimForFamily
+from services.grievances.domain.grievance import Grievance
+from services.grievances.domain.lookup import PendingLookup, PhoneOnClaim
+from shared.contracts.grievances import Contact
+
+# --- read model ---------------------------------------------------------------------------------------------
+
+
+async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
+    await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
+    await conn.executemany(
+        "INSERT INTO heirs (heir_id, participant_id, full_name, precedence, phone, language) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (heir_id) DO UPDATE SET participant_id = EXCLUDED.participant_id, "
+        "full_name = EXCLUDED.full_name, precedence = EXCLUDED.precedence, phone = EXCLUDED.phone, "
+        "language = EXCLUDED.language",
+        [(h.heir_id, participant_id, h.full_name, h.precedence, h.phone, h.language) for h in heirs])
+
+
+async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str,
+                       reporter_phone: str | None) -> None:
+    await conn.execute(
+        "INSERT INTO claims (claim_id, participant_id, claim_type, status, reporter_phone) "
+        "VALUES ($1, $2, $3, 'filed', $4) "
+        # A decision may arrive (another topic) before the filing: keep its status, take the phone.
+        "ON CONFLICT (claim_id) DO UPDATE SET reporter_phone = coalesce(EXCLUDED.reporter_phone, claims.reporter_phone)",
+        claim_id, participant_id, claim_type, reporter_phone)
+
+
+async def claim_known(conn: asyncpg.Connection, claim_id: str) -> bool:
+    return await conn.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False
+
+
+async def set_claim_status(conn: asyncpg.Connection, claim_id: str, status: str, missing: list[str] | None,
+                           payment_deadline: date | None) -> None:
+    await conn.execute(
+        "UPDATE claims SET status = $2, missing_documents = coalesce($3, missing_documents), "
+        "payment_deadline = coalesce($4, payment_deadline), updated_at = now() WHERE claim_id = $1 "
+        # An approval read after the payout (they travel on different topics) does not undo it.
+        "AND NOT (claims.status = 'payout_recorded' AND $2 = 'approved')",
+        claim_id, status, missing, payment_deadline)
+
+
+async def record_shares(conn: asyncpg.Connection, claim_id: str, shares: dict[str, int]) -> None:
+    await conn.execute("DELETE FROM payout_shares WHERE claim_id = $1", claim_id)
+    await conn.executemany("INSERT INTO payout_shares (claim_id, heir_id, amount) VALUES ($1, $2, $3)",
+                           [(claim_id, heir, amount) for heir, amount in shares.items()])
+
+
+async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str) -> None:
+    await conn.execute("UPDATE claims SET disbursement_status = $2, updated_at = now() WHERE claim_id = $1",
+                       claim_id, status)
+
+
+async def claim_for_family(conn: asyncpg.Connection, claim_id: str) -> ClaimForFamily | None:
+    row = await conn.fetchrow(
+        "SELECT c.*, coalesce((SELECT json_object_agg(heir_id, amount) FROM payout_shares s "
+        "WHERE s.claim_id = c.claim_id), '{}') AS shares FROM claims c WHERE c.claim_id = $1", claim_id)
+    if row is None:
+        return None
+    return ClaimForFamily(row["claim_id"], row["claim_type"], row["status"], tuple(row["missing_documents"]),
+                          row["payment_deadline"], {k: int(v) for k, v in row["shares"].items()},
+                          row["disbursement_status"])
+
+
+async def claim_participant(conn: asyncpg.Connection, claim_id: str) -> str | None:
+    return await conn.fetchval("SELECT participant_id FROM claims WHERE claim_id = $1", claim_id)
+
+
+async def phones_on_claim(conn: asyncpg.Connection, claim_id: str) -> list[PhoneOnClaim]:
+    """The participant's heirs with a phone, and the reporter's phone."""
+    rows = await conn.fetch(
+        "SELECT h.heir_id, h.phone, h.language FROM claims c JOIN heirs h ON h.participant_id = c.participant_id "
+        "WHERE c.claim_id = $1 AND h.phone IS NOT NULL "
+        "UNION ALL SELECT 'reporter', reporter_phone, 'id' FROM claims WHERE claim_id = $1 AND reporter_phone IS NOT NULL",
+        claim_id)
+    return [PhoneOnClaim(r["heir_id"], r["phone"], r["language"]) for r in rows]
+
+
+async def claims_with_phone(conn: asyncpg.Connection, phone: str) -> list[str]:
+    """Claims on which this phone is recorded (an heir's or the reporter's), newest first."""
+    rows = await conn.fetch(
+        "SELECT claim_id FROM claims WHERE reporter_phone = $1 "
+        "UNION SELECT c.claim_id FROM claims c JOIN heirs h ON h.participant_id = c.participant_id "
+        "WHERE h.phone = $1", phone)
+    claims = [r["claim_id"] for r in rows]
+    return sorted(claims, reverse=True)
+
+
+# --- grievances ------------------------------------------------------------------------------------------------
+
+GRIEVANCE_FIELDS = ("grievance_id", "category", "channel", "status", "text", "filed_by", "assigned_to", "filed_on",
+                    "due_on", "claim_id", "participant_id", "escalated_to", "resolution", "resolved_by",
+                    "resolved_on", "reopen_count")
+
+
+def _grievance(row: asyncpg.Record) -> Grievance:
+    contact = Contact.model_validate(row["contact"]) if row["contact"] else None
+    return Grievance(**{f: row[f] for f in GRIEVANCE_FIELDS}, contact=contact)
+
+
+async def open_counts(conn: asyncpg.Connection) -> dict[str, int]:
+    rows = await conn.fetch("SELECT assigned_to, count(*) AS n FROM grievances WHERE status = 'open' GROUP BY 1")
+    return {r["assigned_to"]: r["n"] for r in rows}
+
+
+async def insert_grievance(conn: asyncpg.Connection, g: Grievance, source_message: str | None = None) -> bool:
+    """False when the message that files it has filed it already."""
+    inserted = await conn.fetchval(
+        "INSERT INTO grievances (grievance_id, category, channel, status, claim_id, participant_id, text, filed_by, "
+        "assigned_to, filed_on, due_on, contact, source_message) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+        "ON CONFLICT (source_message) DO NOTHING RETURNING true",
+        g.grievance_id, g.category, g.channel, g.status, g.claim_id, g.participant_id, g.text, g.filed_by,
+        g.assigned_to, g.filed_on, g.due_on, g.contact.model_dump() if g.contact else None, source_message)
+    return bool(inserted)
+
+
+async def load_grievance(conn: asyncpg.Connection, grievance_id: str, *, for_update: bool = False) -> Grievance | None:
+    row = await conn.fetchrow("SELECT * FROM grievances WHERE grievance_id = $1" + (" FOR UPDATE" if for_update else ""),
+                              grievance_id)
+    return _grievance(row) if row else None
+
+
+async def save_grievance(conn: asyncpg.Connection, g: Grievance) -> None:
+    await conn.execute(
+        "UPDATE grievances SET status = $2, due_on = $3, escalated_to = $4, "
+        "escalated_at = CASE WHEN $4::text IS NULL THEN NULL ELSE coalesce(escalated_at, now()) END, "
+        "resolution = $5, resolved_by = $6, resolved_on = $7, reopen_count = $8, updated_at = now() "
+        "WHERE grievance_id = $1",
+        g.grievance_id, g.status, g.due_on, g.escalated_to, g.resolution, g.resolved_by, g.resolved_on,
+        g.reopen_count)
+
+
+async def add_comment(conn: asyncpg.Connection, grievance_id: str, author: str, role: str, text: str) -> None:
+    await conn.execute("INSERT INTO grievance_comments (grievance_id, author, role, text) VALUES ($1, $2, $3, $4)",
+                       grievance_id, author, role, text)
+
+
+async def comments(conn: asyncpg.Connection, grievance_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT author, role, text, at FROM grievance_comments WHERE grievance_id = $1 "
+                            "ORDER BY at, id", grievance_id)
+    return [dict(r) for r in rows]
+
+
+async def overdue_candidates(conn: asyncpg.Connection, today: date, limit: int = 500) -> list[Grievance]:
+    rows = await conn.fetch(
+        "SELECT * FROM grievances WHERE status = 'open' AND escalated_to IS NULL AND due_on < $1 "
+        "ORDER BY due_on LIMIT $2 FOR UPDATE SKIP LOCKED", today, limit)
+    return [_grievance(r) for r in rows]
+
+
+async def list_grievances(conn: asyncpg.Connection, *, claim_id: str | None, status: str | None,
+                          assigned_to: str | None, overdue_on: date | None, limit: int) -> list[Grievance]:
+    rows = await conn.fetch(
+        "SELECT * FROM grievances WHERE ($1::text IS NULL OR claim_id = $1) AND ($2::text IS NULL OR status = $2) "
+        "AND ($3::text IS NULL OR assigned_to = $3 OR escalated_to = $3) "
+        "AND ($4::date IS NULL OR (status = 'open' AND due_on < $4)) ORDER BY due_on, created_at LIMIT $5",
+        claim_id, status, assigned_to, overdue_on, limit)
+    return [_grievance(r) for r in rows]
+
+
+# --- lookups ------------------------------------------------------------------------------------------------------
+
+async def count_recent(conn: asyncpg.Connection, scope: str, key: str, minutes: int) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM rate_hits WHERE scope = $1 AND key = $2 AND at > now() - make_interval(mins => $3)",
+        scope, key, minutes)
+
+
+async def hit(conn: asyncpg.Connection, scope: str, key: str) -> None:
+    await conn.execute("INSERT INTO rate_hits (scope, key) VALUES ($1, $2)", scope, key)
+
+
+async def forget_old_hits(conn: asyncpg.Connection) -> None:
+    await conn.execute("DELETE FROM rate_hits WHERE at < now() - interval '1 day'")
+    await conn.execute("DELETE FROM lookups WHERE created_at < now() - interval '1 day'")
+
+
+async def insert_lookup(conn: asyncpg.Connection, lookup_id: str, claim_number: str, phone: str, client: str,
+                        heir_id: str | None, code_hash: str | None, expires_at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO lookups (lookup_id, claim_number, phone, client, heir_id, code_hash, expires_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        lookup_id, claim_number, phone, client, heir_id, code_hash, expires_at)
+
+
+async def pending_lookup(conn: asyncpg.Connection, lookup_id: str) -> PendingLookup | None:
+    row = await conn.fetchrow("SELECT * FROM lookups WHERE lookup_id = $1 FOR UPDATE", lookup_id)
+    if row is None:
+        return None
+    return PendingLookup(row["lookup_id"], row["claim_number"], row["code_hash"], row["expires_at"], row["used"])
+
+
+async def lookup_row(conn: asyncpg.Connection, lookup_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM lookups WHERE lookup_id = $1", lookup_id)
+    return dict(row) if row else None
+
+
+async def mark_verified(conn: asyncpg.Connection, lookup_id: str, at: datetime) -> None:
+    await conn.execute("UPDATE lookups SET used = true, verified_at = $2 WHERE lookup_id = $1", lookup_id, at)
+
+
+async def lock_of(conn: asyncpg.Connection, claim_number: str) -> tuple[int, datetime | None]:
+    await conn.execute("INSERT INTO lookup_locks (claim_number) VALUES ($1) ON CONFLICT DO NOTHING", claim_number)
+    row = await conn.fetchrow("SELECT wrong_codes, locked_until FROM lookup_locks WHERE claim_number = $1 FOR UPDATE",
+                              claim_number)
+    return row["wrong_codes"], row["locked_until"]
+
+
+async def set_lock(conn: asyncpg.Connection, claim_number: str, wrong_codes: int, locked_until: datetime | None) -> None:
+    await conn.execute("UPDATE lookup_locks SET wrong_codes = $2, locked_until = coalesce($3, locked_until) "
+                       "WHERE claim_number = $1", claim_number, wrong_codes, locked_until)

@@ -1,0 +1,281 @@
+"""Families in the loop, on real Kafka and PostgreSQL: "Lacak Klaim" with the right code, a
+wrong one and the lock-out; the same by message ("STATUS <claim>"); a grievance from each
+channel (the page, "ADUAN" by message, an officer) through resolution and reopening, a claim's
+decision reopened through claims' API; an overdue grievance escalated and the family told."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from services.grievances import handlers
+from tests.support.claimants import JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form, covered_participant, wait_for_status
+from tests.support.families import Families, families
+from tests.support.kafka_tools import group_caught_up, wait_until
+from shared.topics import INBOUND
+
+pytestmark = pytest.mark.integration
+
+TODAY = date.today()
+MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full Rp 42,000,000
+LOOKUP_ID = re.compile(r'name="lookup_id" value="([0-9a-f]{32})"')
+
+
+def new_mobile() -> str:
+    return f"+62813{random.randint(10_000_000, 99_999_999)}"
+
+
+def local_form(phone: str) -> str:
+    """How a family types it: 0813-…"""
+    return "0" + phone[3:6] + "-" + phone[6:10] + "-" + phone[10:]
+
+
+async def family_with_claim(f: Families, documents: dict[str, str]) -> tuple[str, str, str, str]:
+    """A covered participant whose widow and son have phones; a JKM claim filed for them.
+    Returns (claim_id, widow's phone, son's phone, participant_id)."""
+    widow, son = new_mobile(), new_mobile()
+    heirs = [{"full_name": "Andi Baso", "relationship": "spouse", "phone": widow},
+             {"full_name": "Rudi Baso", "relationship": "child", "phone": son}]
+    participant_id = await covered_participant(f.p.enrollment, f.p.claims, TODAY, member_since=MEMBER_SINCE,
+                                               heirs=heirs)
+    filed = await f.p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY, documents))
+    assert filed.status_code == 202, filed.text
+    return filed.json()["claim_id"], widow, son, participant_id
+
+
+def lookup_id_in(page: str) -> str:
+    found = LOOKUP_ID.search(page)
+    assert found, page
+    return found.group(1)
+
+
+def without_lookup_id(page: str) -> str:
+    return LOOKUP_ID.sub("", page)
+
+
+async def test_lacak_klaim_with_the_right_code_a_wrong_one_and_the_lock_out(kafka_bootstrap, database_url, tmp_path):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f:
+        claim_id, widow, son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS | MARRIAGE_BOOK)
+        await wait_for_status(f.p.claims, claim_id, "payout_recorded", 60)
+        await f.claim_in_read_model(claim_id, "payout_recorded")
+        stranger = new_mobile()
+
+        async with f.public("198.51.100.10") as browser:
+            start = await browser.get("/lacak")
+            assert start.status_code == 200 and 'lang="id"' in start.text and "Nomor klaim" in start.text
+
+            on_claim = await browser.post("/lacak/kode", data={"claim_number": claim_id.upper(),
+                                                               "phone": local_form(widow)})
+            not_on_claim = await browser.post("/lacak/kode", data={"claim_number": claim_id, "phone": stranger})
+            no_such_claim = await browser.post("/lacak/kode", data={"claim_number": "CL-000000000000",
+                                                                    "phone": new_mobile()})
+            # The same page whether or not the phone is on the claim, or the claim exists.
+            assert on_claim.status_code == not_on_claim.status_code == no_such_claim.status_code == 200
+            assert without_lookup_id(on_claim.text) == without_lookup_id(not_on_claim.text) \
+                == without_lookup_id(no_such_claim.text)
+            lookup = lookup_id_in(on_claim.text)
+
+            code = await f.code_sent_to(widow)
+            wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+            refused = await browser.post("/lacak/periksa", data={"lookup_id": lookup, "code": wrong})
+            assert refused.status_code == 422 and "Kode salah" in refused.text
+
+            shown = await browser.post("/lacak/periksa", data={"lookup_id": lookup, "code": code})
+            assert shown.status_code == 200, shown.text
+            page = shown.text
+            assert 'data-status="payout_recorded"' in page
+            # JKM: 20,000,000 + 12,000,000 + 10,000,000 = 42,000,000, split equally between widow and son.
+            assert f"Rp {42_000_000 // 2:,}".replace(",", ".") in page  # Rp 21.000.000: her own share
+            assert "42.000.000" not in page  # no total, nobody else's amount
+            assert "Rudi Baso" not in page and "Andi Baso" not in page
+            assert not re.search(r"\d{16}", page)  # no NIK, no KTP or KK number
+            again = await browser.post("/lacak/periksa", data={"lookup_id": lookup, "code": code})
+            assert again.status_code == 422 and "tidak berlaku" in again.text  # a code opens the claim once
+
+            # The stranger got nothing.
+            assert await f.messages_to(stranger) == []
+
+            # Five wrong codes lock the claim's lookup for 15 minutes, even for the right code.
+            second = lookup_id_in((await browser.post("/lacak/kode", data={"claim_number": claim_id,
+                                                                          "phone": son})).text)
+            son_code = await f.code_sent_to(son)
+            answers = []
+            for attempt in range(5):
+                bad = f"{(int(son_code) + 1 + attempt) % 1_000_000:06d}"
+                answers.append((await browser.post("/lacak/periksa", data={"lookup_id": second, "code": bad}))
+                               .status_code)
+            assert answers == [422, 422, 422, 422, 429]
+            locked = await browser.post("/lacak/periksa", data={"lookup_id": second, "code": son_code})
+            assert locked.status_code == 429 and "15 menit" in locked.text
+            locked_until = await f.pool.fetchval("SELECT locked_until FROM lookup_locks WHERE claim_number = $1",
+                                                 claim_id)
+            assert locked_until is not None
+
+        # Requests are limited per phone (3 in 15 minutes) and per client address (10 in 15 minutes).
+        async with f.public("198.51.100.11") as other_browser:
+            limited = [(await other_browser.post("/lacak/kode", data={"claim_number": claim_id, "phone": stranger}))
+                       .status_code for _ in range(3)]
+            # the stranger asked once already above, from another address: the third request here is its fourth
+            assert limited == [200, 200, 429]
+        async with f.public("198.51.100.12") as busy:
+            answers = [(await busy.post("/lacak/kode", data={"claim_number": "CL-000000000001",
+                                                             "phone": new_mobile()})).status_code for _ in range(11)]
+            assert answers == [200] * 10 + [429]
+        stored = await f.pool.fetch("SELECT code_hash FROM lookups WHERE claim_number = $1 AND code_hash IS NOT NULL",
+                                    claim_id)
+        assert stored and all(code not in row["code_hash"] for row in stored)  # codes are kept only as HMACs
+
+
+async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_bootstrap, database_url, tmp_path):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f:
+        claim_id, widow, _son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS)  # no marriage book
+        await wait_for_status(f.p.claims, claim_id, "needs_review", 60)
+        await f.claim_in_read_model(claim_id, "needs_review")
+        stranger = new_mobile()
+
+        sent = await f.inbound.post("/_control/inbound", json={"from": stranger, "text": f"STATUS {claim_id}",
+                                                               "channel": "sms"})
+        assert sent.status_code == 200 and sent.json()["delivered"], sent.text
+        sent = await f.inbound.post("/_control/inbound", json={"from": widow, "text": f"status {claim_id}",
+                                                               "channel": "sms"})
+        assert sent.status_code == 200 and sent.json()["delivered"], sent.text
+
+        reply = await f.wait_for_message(widow, f"Status klaim {claim_id}")
+        assert "menunggu pemeriksaan petugas" in reply
+        assert "buku nikah" in reply  # what is still missing, in plain words
+        assert [m["channel"] for m in await f.messages_to(widow) if "Status klaim" in m["text"]] == ["sms"]
+        await wait_until(lambda: group_caught_up(kafka_bootstrap, "grievances.inbound", INBOUND.name), 30,
+                         "grievances to read every inbound message")
+        assert await f.messages_to(stranger) == []  # the claim's existence is not told to a stranger
+
+
+async def test_a_grievance_from_each_channel_through_resolution_and_reopening(kafka_bootstrap, database_url,
+                                                                             tmp_path):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f:
+        claim_id, widow, son, participant_id = await family_with_claim(f, JKM_DEATH_DOCUMENTS)  # no marriage book
+        await wait_for_status(f.p.claims, claim_id, "needs_review", 60)
+        await f.claim_in_read_model(claim_id, "needs_review")
+
+        # 1. From the page, after looking the claim up.
+        async with f.public("198.51.100.20") as browser:
+            lookup = lookup_id_in((await browser.post("/lacak/kode", data={"claim_number": claim_id,
+                                                                          "phone": widow})).text)
+            code = await f.code_sent_to(widow)
+            shown = await browser.post("/lacak/periksa", data={"lookup_id": lookup, "code": code})
+            assert "buku nikah" in shown.text and "Ajukan pengaduan" in shown.text
+            too_short = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "delay", "text": "x"})
+            assert too_short.status_code == 422
+            filed = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "delay",
+                                                             "text": "Sudah dua minggu belum ada kabar."})
+            assert filed.status_code == 201, filed.text
+            web_id = re.search(r'data-grievance="(GRV-[0-9A-F]+)"', filed.text).group(1)
+            forged = await browser.post("/lacak/aduan", data={"lookup_id": "0" * 32, "category": "delay",
+                                                              "text": "Sudah dua minggu belum ada kabar."})
+            assert forged.status_code == 403
+        await f.wait_for_message(widow, f"Pengaduan {web_id} diterima")
+
+        # 2. By message: "ADUAN <text>" from a phone on the claim; delivered twice, filed once.
+        sent = await f.inbound.post("/_control/inbound", json={"from": son, "text": "ADUAN ahli waris salah tulis nama",
+                                                               "channel": "whatsapp"})
+        assert sent.status_code == 200, sent.text
+
+        async def by_message() -> list[dict]:
+            rows = (await f.grievances.get("/v1/grievances", params={"claim_id": claim_id})).json()
+            return [g for g in rows if g["channel"] == "whatsapp"]
+
+        await wait_until(lambda: _nonempty(by_message()), 45, "the ADUAN message to file a grievance")
+        [message_grievance] = await by_message()
+        assert message_grievance["text"] == "ahli waris salah tulis nama"
+        await f.wait_for_message(son, f"Pengaduan {message_grievance['grievance_id']} diterima")
+
+        # 3. By an officer on the family's behalf; the decision was wrong, so it reaches claims.
+        officer = await f.grievances.post("/v1/grievances", json={
+            "category": "rejected_claim", "claim_id": claim_id, "text": "Keluarga membawa buku nikah ke kantor.",
+            "contact_phone": local_form(widow)})
+        assert officer.status_code == 201, officer.text
+        officer_id = officer.json()["grievance_id"]
+        assert officer.json()["assigned_to"] == "local-supervisor"
+        bad = await f.grievances.post("/v1/grievances", json={"category": "rejected_claim", "text": "x"})
+        assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"text", "claim_id"}
+
+        rejected = await f.p.claims.post(f"/v1/claims/{claim_id}/decision",
+                                         json={"decision": "reject", "reason": "buku nikah tidak ada"})
+        assert rejected.status_code == 200, rejected.text
+
+        supervisor = f.as_role("supervisor", "local-supervisor")
+        as_officer = await f.grievances.post(f"/v1/grievances/{officer_id}/reopen-claim",
+                                             json={"reason": "buku nikah sudah dibawa"})
+        assert as_officer.status_code == 403  # reopening a decision is a supervisor's
+        reopened_claim = await f.grievances.post(f"/v1/grievances/{officer_id}/reopen-claim", headers=supervisor,
+                                                 json={"reason": "buku nikah sudah dibawa"})
+        assert reopened_claim.status_code == 200, reopened_claim.text
+        assert (await wait_for_status(f.p.claims, claim_id, "needs_review", 30))["status"] == "needs_review"
+        again = await f.grievances.post(f"/v1/grievances/{officer_id}/reopen-claim", headers=supervisor,
+                                        json={"reason": "sekali lagi"})
+        assert again.status_code == 422  # claims says: only a decided claim is reopened
+
+        comment = await f.grievances.post(f"/v1/grievances/{officer_id}/comments", json={"text": "Sudah ditelepon."})
+        assert comment.status_code == 201
+        officer_resolves = await f.grievances.post(f"/v1/grievances/{officer_id}/resolve",
+                                                   json={"resolution": "Klaim diperiksa lagi."})
+        assert officer_resolves.status_code == 403
+        resolved = await f.grievances.post(f"/v1/grievances/{officer_id}/resolve", headers=supervisor,
+                                           json={"resolution": "Klaim Anda diperiksa lagi oleh petugas."})
+        assert resolved.status_code == 200, resolved.text
+        assert resolved.json()["reopen_until"] == (TODAY + timedelta(days=14)).isoformat()
+        told = await f.wait_for_message(widow, f"Pengaduan {officer_id} selesai")
+        assert "Klaim Anda diperiksa lagi oleh petugas." in told and f"Klaim {claim_id} diperiksa kembali" in told
+
+        reopened = await f.grievances.post(f"/v1/grievances/{officer_id}/reopen",
+                                           json={"reason": "keluarga belum puas"})
+        assert reopened.status_code == 200 and reopened.json()["status"] == "open", reopened.text
+        assert reopened.json()["reopen_count"] == 1
+        await f.wait_for_message(widow, f"Pengaduan {officer_id} dibuka kembali")
+        detail = (await f.grievances.get(f"/v1/grievances/{officer_id}")).json()
+        assert [c["text"].split(":")[0] for c in detail["comments"]] == [
+            "claim reopened", "Sudah ditelepon.", "resolved", "reopened"]
+
+        # Every channel's grievance is on the claim, ordered by deadline.
+        on_claim = (await f.grievances.get("/v1/grievances", params={"claim_id": claim_id})).json()
+        assert {g["grievance_id"] for g in on_claim} == {web_id, message_grievance["grievance_id"], officer_id}
+        assert [g["due_on"] for g in on_claim] == sorted(g["due_on"] for g in on_claim)
+        audit = await f.pool.fetch("SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id", officer_id)
+        assert [a["action"] for a in audit] == ["grievance.reopen_claim", "grievance.resolve", "grievance.reopen"]
+
+
+async def test_an_overdue_grievance_is_escalated_once_and_the_family_told(kafka_bootstrap, database_url, tmp_path):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f:
+        claim_id, widow, _son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS | MARRIAGE_BOOK)
+        await wait_until(lambda: _known(f, claim_id), 60, "grievances to know the claim")
+        filed = await f.grievances.post("/v1/grievances", json={
+            "category": "delay", "claim_id": claim_id, "text": "Uang belum masuk rekening.", "contact_phone": widow})
+        assert filed.status_code == 201, filed.text
+        grievance_id, due_on = filed.json()["grievance_id"], date.fromisoformat(filed.json()["due_on"])
+
+        async with f.pool.acquire() as conn, conn.transaction():
+            on_the_day = await handlers.escalate_overdue(conn, due_on, f.settings)
+        assert grievance_id not in on_the_day  # due today is not late yet
+        async with f.pool.acquire() as conn, conn.transaction():
+            day_after = await handlers.escalate_overdue(conn, due_on + timedelta(days=1), f.settings)
+        assert grievance_id in day_after
+        async with f.pool.acquire() as conn, conn.transaction():
+            later = await handlers.escalate_overdue(conn, due_on + timedelta(days=5), f.settings)
+        assert grievance_id not in later  # escalated once
+
+        detail = (await f.grievances.get(f"/v1/grievances/{grievance_id}")).json()
+        assert detail["escalated_to"] == "kepala-cabang"
+        told = await f.wait_for_message(widow, f"pengaduan {grievance_id} terlambat")
+        assert "kepala kantor cabang" in told
+        overdue = [m for m in await f.messages_to(widow) if f"pengaduan {grievance_id} terlambat" in m["text"]]
+        assert len(overdue) == 1
+
+
+async def _nonempty(pending) -> bool:
+    return bool(await pending)
+
+
+async def _known(f: Families, claim_id: str) -> bool:
+    return await f.pool.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False

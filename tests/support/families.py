@@ -1,0 +1,101 @@
+"""Families in the loop, in tests: the pipeline (enrollment, claims, notifications, stand-ins)
+plus the grievances service, on the session's real Kafka and PostgreSQL. Claims and
+notifications are also served over real HTTP: grievances reopens a claim through claims' API,
+and the provider stand-in delivers a family's messages to notifications' webhook."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from deploy.local.standins.provider import create_app as provider_app
+from services.grievances.app import build_spec as grievances_spec
+from services.grievances.settings import GrievancesSettings
+from tests.support.console import served
+from tests.support.kafka_tools import wait_until
+from tests.support.pipeline import Pipeline, pipeline
+from tests.support.services import auth, infra_settings, running
+
+INBOUND_SECRET = "local-inbound-webhook-secret"  # notifications' default, which the pipeline keeps
+
+
+@dataclass
+class Families:
+    p: Pipeline
+    grievances: httpx.AsyncClient  # an officer's
+    grievances_app: Any
+    inbound: httpx.AsyncClient  # the stand-in a family's messages come through
+
+    @property
+    def pool(self):
+        return self.grievances_app.state.runtime.pool
+
+    @property
+    def settings(self) -> GrievancesSettings:
+        return self.grievances_app.state.runtime.settings
+
+    def public(self, client_address: str = "198.51.100.7") -> httpx.AsyncClient:
+        """A family's browser: no token, its own address (rate limits count per address)."""
+        transport = httpx.ASGITransport(app=self.grievances_app, client=(client_address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://grievances.test", timeout=30)
+
+    def as_role(self, role: str, subject: str | None = None) -> dict[str, str]:
+        return auth(role, subject)
+
+    async def messages_to(self, phone: str) -> list[dict[str, Any]]:
+        """What the provider sent to this phone, as (channel, text) dicts, oldest first."""
+        out = []
+        for r in (await self.p.provider.get("/_requests")).json():
+            body = r["body"] if isinstance(r["body"], dict) else {}
+            if "+" + str(body.get("to", "")).lstrip("+") != phone or not 200 <= r["status"] < 300 or r["duplicate"]:
+                continue
+            text = body["text"]["body"] if r["channel"] == "whatsapp" else body["text"]
+            out.append({"channel": r["channel"], "text": text})
+        return out
+
+    async def wait_for_message(self, phone: str, containing: str, timeout: float = 45) -> str:
+        found: list[str] = []
+
+        async def arrived() -> bool:
+            found[:] = [m["text"] for m in await self.messages_to(phone) if containing in m["text"]]
+            return bool(found)
+
+        await wait_until(arrived, timeout, f"a message to {phone[-3:]} containing {containing!r}")
+        return found[-1]
+
+    async def code_sent_to(self, phone: str, after: int = 0) -> str:
+        """The newest lookup code sent to the phone (waits for more than `after` codes)."""
+        codes: list[str] = []
+
+        async def arrived() -> bool:
+            codes[:] = [m for t in await self.messages_to(phone) for m in re.findall(r"Masukkan kode (\d{6})", t["text"])]
+            return len(codes) > after
+
+        await wait_until(arrived, 45, f"lookup code #{after + 1} sent to {phone[-3:]}")
+        return codes[-1]
+
+    async def claim_in_read_model(self, claim_id: str, status: str, timeout: float = 60) -> None:
+        async def seen() -> bool:
+            return await self.pool.fetchval("SELECT status FROM claims WHERE claim_id = $1", claim_id) == status
+
+        await wait_until(seen, timeout, f"grievances' read model to see {claim_id} {status}")
+
+
+@contextlib.asynccontextmanager
+async def families(kafka_bootstrap: str, database_url: str, tmp: Path, **settings: Any) -> AsyncIterator[Families]:
+    async with pipeline(kafka_bootstrap, database_url, tmp) as p:
+        async with served(p.claims.app) as claims_url, served(p.notifications.app) as notifications_url:
+            grievances = GrievancesSettings(
+                infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
+                overdue_sweep_seconds=0, outbox_poll_seconds=0.2, handler_backoff_seconds=0.05, **settings)
+            inbound_app = provider_app(tmp / "inbound", inbound_webhook=f"{notifications_url}/v1/inbound",
+                                       inbound_secret=INBOUND_SECRET)
+            async with running(grievances_spec(grievances)) as officer, \
+                    served(inbound_app) as inbound_url, httpx.AsyncClient(base_url=inbound_url, timeout=30) as inbound:
+                yield Families(p, officer, officer.app, inbound)

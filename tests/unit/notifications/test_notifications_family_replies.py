@@ -1,0 +1,94 @@
+import hashlib
+import hmac
+import json
+import re
+from datetime import date
+
+import httpx
+import pytest
+
+from deploy.local.standins.provider import create_app
+from services.notifications.domain import family_replies as r
+from services.notifications.domain.webhook import sign, verify
+from tests.unit.notifications.test_notifications_messages import GSM_BASIC
+
+SECRET = "webhook-secret"
+
+
+def all_replies(lang: str):
+    return [
+        r.grievance_filed("GRV-1A2B3C", "wrong_heir", date(2026, 12, 4), lang),
+        r.grievance_resolved("GRV-1A2B3C", "Sudah kami perbaiki.", date(2026, 12, 15), "CLM-1", True, lang),
+        r.grievance_reopened("GRV-1A2B3C", date(2026, 12, 22), lang),
+        r.grievance_overdue("GRV-1A2B3C", date(2026, 12, 4), lang),
+        r.lookup_code("042917", lang),
+        r.claim_status("CLM-1", "needs_review", ["death_certificate", "npwp"], date(2026, 12, 2), 21_000_000,
+                       "recorded", lang),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_family_replies_stay_in_the_gsm_alphabet(lang):
+    for message in all_replies(lang):
+        assert set(message.as_text()) <= GSM_BASIC, set(message.as_text()) - GSM_BASIC
+
+
+def test_the_status_answer_names_what_to_bring_and_the_persons_own_share():
+    text = r.claim_status("CLM-1", "needs_review", ["death_certificate"], None, 21_000_000, "recorded", "id").as_text()
+    assert "surat/akta kematian" in text
+    assert "Bagian Anda: Rp 21.000.000, menunggu transfer." in text
+    assert "Batas waktu bayar:" not in text  # no deadline while documents are missing
+
+
+def test_the_code_message_warns_not_to_share_it():
+    text = r.lookup_code("042917", "id").as_text()
+    assert "042917" in text and "Jangan berikan kode ini" in text
+
+
+def test_a_webhook_signature_holds_only_for_its_body_secret_and_five_minutes():
+    body = b'{"id":"m1"}'
+    now = 1_800_000_000
+    signature = sign(SECRET, str(now), body)
+    # expected by hand: HMAC-SHA256 over "<timestamp>.<body>"
+    assert signature == "sha256=" + hmac.new(SECRET.encode(), f"{now}.".encode() + body, hashlib.sha256).hexdigest()
+    assert verify(SECRET, str(now), signature, body, now + 300) is None
+    assert verify(SECRET, str(now), signature, body, now + 301) is not None
+    assert verify(SECRET, str(now), signature, b'{"id":"m2"}', now) is not None
+    assert verify("other", str(now), signature, body, now) is not None
+    assert verify(SECRET, None, signature, body, now) is not None
+
+
+@pytest.mark.asyncio
+async def test_the_provider_stand_in_delivers_an_inbound_message_signed_to_the_webhook(tmp_path):
+    received = []
+
+    def webhook(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200, json={"received": True})
+
+    app = create_app(tmp_path, inbound_webhook="http://notifications.test/v1/inbound", inbound_secret=SECRET)
+    real_client = httpx.AsyncClient
+
+    class Routed(real_client):  # the stand-in's own client reaches the fake webhook
+        def __init__(self, **kwargs):
+            super().__init__(transport=httpx.MockTransport(webhook), **kwargs)
+
+    import deploy.local.standins.provider as provider
+
+    provider.httpx.AsyncClient = Routed
+    try:
+        async with real_client(transport=httpx.ASGITransport(app=app), base_url="http://provider.test") as client:
+            answer = await client.post("/_control/inbound", json={"from": "+6281234567890", "text": "STATUS CLM-1",
+                                                                  "channel": "sms"})
+            refused = await client.post("/_control/inbound", json={"from": "0812", "text": "x"})
+    finally:
+        provider.httpx.AsyncClient = real_client
+    assert answer.status_code == 200 and answer.json()["delivered"] is True
+    assert refused.status_code == 400
+    [request] = received
+    body = request.content
+    assert json.loads(body) == {"id": answer.json()["id"], "from": "+6281234567890", "text": "STATUS CLM-1",
+                                "channel": "sms"}
+    timestamp = request.headers["X-Jaring-Timestamp"]
+    assert re.fullmatch(r"\d+", timestamp)
+    assert verify(SECRET, timestamp, request.headers["X-Hub-Signature-256"], body, int(timestamp)) is None
