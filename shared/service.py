@@ -1,5 +1,5 @@
 """Wiring one service process: settings → pool, migrations, topics, outbox relay,
-consumers, HTTP app with /health and /metrics. Every service is started by this one
+consumers, HTTP app with /health (/livez, /readyz) and /metrics. Every service is started by this one
 function, so they all start, report health and stop the same way.
 """
 
@@ -17,7 +17,8 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared.auth import TokenVerifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
@@ -25,6 +26,7 @@ from shared.db import apply_migrations, create_pool
 from shared.errors import Conflict, RuleViolation
 from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
 from shared.logs import configure_logging, get_logger
+from shared.observability import HttpMetrics, ScrapeWork, outbox_standing, refresh_at_scrape
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 
@@ -60,6 +62,9 @@ class ServiceSpec:
     # Subscribers that are not Consumers (no envelope, no inbox: the console's dead-letter
     # index reads raw bytes), registered on the runtime's broker before it starts.
     subscribers: Sequence[Callable[[Runtime], None]] = ()
+    # Gauges computed when Prometheus scrapes /metrics (claims by status, lag…); the outbox's
+    # depth and oldest row are refreshed for every service.
+    at_scrape: Sequence[ScrapeWork] = ()
 
 
 def create_app(spec: ServiceSpec) -> FastAPI:
@@ -76,7 +81,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
         producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
         await producer.start()
-        broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None)
+        # FastStream's own metrics: messages received, processed, failed and their duration per topic.
+        broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None,
+                             middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=spec.name)])
         relay = OutboxRelay(pool, producer, spec.name, batch_size=settings.outbox_batch_size,
                             poll_seconds=settings.outbox_poll_seconds)
         runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
@@ -112,8 +119,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                                              infra.jaring_auth_audience)
     app.state.kafka_checked = (0.0, False)
 
-    @app.get("/health", include_in_schema=False)
-    async def health(request: Request) -> JSONResponse:
+    async def readiness(request: Request) -> JSONResponse:
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
         checks = {"database": False, "kafka": False, "outbox_relay": False}
         if runtime is not None:
@@ -126,8 +132,21 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         return JSONResponse({"status": "ready" if ready else "not_ready", "service": spec.name, "checks": checks},
                             status_code=200 if ready else 503)
 
+    # /health is readiness as the local stack and compose have always read it; /readyz is the
+    # same answer under the name Kubernetes' readiness probe uses.
+    app.add_api_route("/health", readiness, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/readyz", readiness, methods=["GET"], include_in_schema=False)
+
+    @app.get("/livez", include_in_schema=False)
+    async def livez() -> JSONResponse:
+        # Alive = this process answers. No dependency is checked: a database outage must take
+        # pods out of service (readiness), not restart every one of them (liveness).
+        return JSONResponse({"status": "alive", "service": spec.name})
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if getattr(request.app.state, "runtime", None) is not None:
+            await refresh_at_scrape(request.app, [outbox_standing, *spec.at_scrape])
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(RuleViolation)
@@ -153,6 +172,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
     for router in spec.routers:
         app.include_router(router)
+    app.add_middleware(HttpMetrics, service=spec.name)
     return app
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from services.claims import handlers
 from services.claims.api import router
+from services.claims.metrics import claims_standing
 from services.claims.settings import ClaimsSettings
 from shared.clock import today
 from shared.consuming import Consumer
@@ -42,4 +43,5 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
         consumers=consumers,
+        at_scrape=[claims_standing],
     )

@@ -23,6 +23,7 @@ from services.notifications.domain.delivery import AttemptResult, Outcome, Statu
 from services.notifications.domain.messages import RenderedMessage
 from services.notifications.domain.recipients import dedup_key
 from services.notifications.handlers import DUE_CHANNEL
+from services.notifications.metrics import DELIVERY_ATTEMPTS, NOTIFICATIONS_FINISHED
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
 from shared.envelope import new_envelope
@@ -64,10 +65,11 @@ class Dispatcher:
     async def _record(self, outcomes: list[tuple[dict[str, Any], AttemptResult]]) -> None:
         """Every attempt of the batch, and the events of the finished ones, in one transaction."""
         settings = self._settings
-        attempts, envelopes = [], []
+        attempts, envelopes, counted = [], [], []
         for notification, result in outcomes:
             attempt = notification["attempts"] + 1
             status = after_attempt(attempt, result.outcome, settings.delivery_max_attempts)
+            counted.append((notification["channel"], str(result.outcome), status))
             retry_in = (next_retry_delay(attempt, settings.delivery_retry_base_seconds,
                                          settings.delivery_retry_cap_seconds) if status == Status.PENDING else None)
             attempts.append((notification["notification_id"], attempt, str(result.outcome), result.detail,
@@ -89,6 +91,11 @@ class Dispatcher:
             await repo.record_attempts(conn, attempts)
             if envelopes:
                 await add_events(conn, envelopes, "notifications")
+        # Counted once recorded: an attempt whose record was lost is sent again, and counted then.
+        for channel, outcome, status in counted:
+            DELIVERY_ATTEMPTS.labels(channel, outcome).inc()
+            if status != Status.PENDING:
+                NOTIFICATIONS_FINISHED.labels(channel, str(status)).inc()
 
     async def run(self) -> None:
         """Sends until cancelled: `delivery_workers` loops lease batches side by side (SKIP LOCKED
