@@ -4,11 +4,13 @@ by the figures counted here by hand; route labels are templates, never a caller'
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+import yaml
 
 from services.claims.domain.dates import add_months
 from shared.clock import today as makassar_today
@@ -21,10 +23,12 @@ from tests.support.claimants import (
 )
 from tests.support.console import console, served
 from tests.support.kafka_tools import committed_offsets, end_offsets, wait_until
-from tests.support.metrics import Scrape, scrape
+from tests.support.metrics import Scrape, metric_names_in, scrape
 from tests.support.pipeline import pipeline
+from tests.support.stack import REPO
 
 pytestmark = pytest.mark.integration
+OBSERVABILITY = REPO / "deploy" / "observability"
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +174,17 @@ async def test_liveness_asks_nothing_of_dependencies_and_readiness_checks_them(s
         ready = (await client.get("/readyz")).json()
         assert ready["status"] == "ready" and set(ready["checks"]) == {"database", "kafka", "outbox_relay"}
         assert (await client.get("/health")).json() == ready
+
+
+async def test_every_metric_the_dashboard_and_the_alerts_query_is_exported_by_a_service(stack, paid_claim):
+    exported = set().union(*(s.names() for s in (await scrapes(stack)).values()))
+    queried = {}
+    for panel in json.loads((OBSERVABILITY / "grafana" / "jaring.json").read_text())["panels"]:
+        for target in panel["targets"]:
+            queried[f"panel {panel['title']!r}"] = metric_names_in(target["expr"])
+    for group in yaml.safe_load((OBSERVABILITY / "alerts.yml").read_text())["groups"]:
+        for rule in group["rules"]:
+            queried[f"alert {rule['alert']}"] = metric_names_in(rule["expr"])
+    for where, names in queried.items():
+        assert names, f"{where} queries no metric"
+        assert names <= exported, f"{where} queries {sorted(names - exported)}, which no service exports"

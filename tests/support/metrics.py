@@ -39,3 +39,28 @@ async def scrape(client: httpx.AsyncClient) -> Scrape:
     answer = await client.get("/metrics")
     assert answer.status_code == 200, answer.text
     return Scrape(answer.text)
+
+
+PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
+                "offset", "inf", "nan"}
+
+
+def metric_names_in(expr: str) -> set[str]:
+    """The metric names a PromQL expression selects. Not a parser: it drops what cannot be a
+    metric name (strings, label matchers, ranges, grouping labels, Grafana variables, numbers)
+    and keeps the identifiers that are not functions or keywords."""
+    import re
+
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', " ", expr)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
+    text = re.sub(r"\$\w+", " ", text)
+    text = re.sub(r"(?<![A-Za-z_:])\d+(\.\d+)?([eE][+-]?\d+)?", " ", text)
+    names = set()
+    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
+        after = text[match.end():].lstrip()
+        if after.startswith("(") or match.group(0).lower() in PROMQL_WORDS:
+            continue  # a function, or a keyword
+        names.add(match.group(0))
+    return names
