@@ -4,7 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status logs test test-unit test-integration bench bench-e2e chaos docs clean
+.PHONY: up down status logs test test-unit test-integration test-prerequisites bench bench-e2e chaos docs clean
+
+# What the suite needs besides Python, Java and Maven, from Debian's packages: the browser tests drive
+# Chromium (Playwright cannot download its own here) and the alert rules are checked by promtool.
+CHROMIUM ?= $(or $(JARING_CHROMIUM),/usr/bin/chromium)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +29,19 @@ status: $(STAMP)
 logs: $(STAMP)      ## last lines of every log; `make logs S=claims` for one
 	@$(PY) -m deploy.local.stack logs $(S)
 
-test: $(STAMP)      ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
+test: test-prerequisites $(STAMP)  ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
 	@$(PY) -m pytest
+
+# Stops at once, naming the one command that installs what is missing, instead of failing tests later.
+test-prerequisites:
+	@missing=""; \
+	test -x "$(CHROMIUM)" || missing="$$missing chromium"; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make test needs Debian's$$missing (Chromium for the browser tests, promtool for the alert rules):"; \
+	  echo "  sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
 
 test-unit: $(STAMP)
 	@$(PY) -m pytest tests/unit

@@ -170,7 +170,7 @@ class ConsumerRunner:
             for record, *_ in parsed:
                 await self.handle(record)
             return
-        HANDLER_SECONDS.labels(consumer.name).observe(time.perf_counter() - started)
+        HANDLER_SECONDS.labels(consumer.name, consumer.topic.name).observe(time.perf_counter() - started)
         for envelope in applied:
             consumer.count("applied", envelope.type)
         for envelope in duplicates:
@@ -203,7 +203,7 @@ class ConsumerRunner:
                         consumer.count("duplicate", envelope.type)
                         return "duplicate"
                     await handler(conn, envelope, payload)
-                HANDLER_SECONDS.labels(consumer.name).observe(time.perf_counter() - started)
+                HANDLER_SECONDS.labels(consumer.name, consumer.topic.name).observe(time.perf_counter() - started)
                 consumer.count("applied", envelope.type)
                 _fault_point(consumer.name)
                 return "applied"

@@ -1,5 +1,5 @@
 """Wiring one service process: settings → pool, migrations, topics, outbox relay,
-consumers, HTTP app with /health and /metrics. Every service is started by this one
+consumers, HTTP app with /health (/livez, /readyz) and /metrics. Every service is started by this one
 function, so they all start, report health and stop the same way.
 """
 
@@ -19,7 +19,8 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared.auth import Actor, require_role, token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
@@ -29,6 +30,7 @@ from shared.errors import Conflict, RuleViolation
 from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
 from shared.limits import LIMIT_MAX
 from shared.logs import configure_logging, get_logger
+from shared.observability import HttpMetrics, ScrapeWork, outbox_standing, refresh_at_scrape
 from shared.outbox import OutboxRelay, quarantined
 from shared.settings import ServiceSettings
 
@@ -67,6 +69,9 @@ class ServiceSpec:
     # Paths whose request bodies may exceed settings.max_body_bytes, with their own cap
     # (enrollment's CSV import).
     large_bodies: Callable[[ServiceSettings], Mapping[str, int]] = lambda _s: {}
+    # Gauges computed when Prometheus scrapes /metrics (claims by status, lag…); the outbox's
+    # depth and oldest row are refreshed for every service.
+    at_scrape: Sequence[ScrapeWork] = ()
 
 
 def create_app(spec: ServiceSpec) -> FastAPI:
@@ -83,7 +88,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
         producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
         await producer.start()
-        broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None)
+        # FastStream's own metrics: messages received, processed, failed and their duration per topic.
+        broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None,
+                             middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=spec.name)])
         relay = OutboxRelay(pool, producer, spec.name, batch_size=settings.outbox_batch_size,
                             poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts)
         runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
@@ -118,8 +125,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.state.token_verifier = token_verifier(infra)
     app.state.kafka_checked = (0.0, False)
 
-    @app.get("/health", include_in_schema=False)
-    async def health(request: Request) -> JSONResponse:
+    async def readiness(request: Request) -> JSONResponse:
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
         checks = {"database": False, "kafka": False, "outbox_relay": False}
         if runtime is not None:
@@ -139,8 +145,21 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             body["status"] = "degraded"
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    # /health is readiness as the local stack and compose have always read it; /readyz is the
+    # same answer under the name Kubernetes' readiness probe uses.
+    app.add_api_route("/health", readiness, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/readyz", readiness, methods=["GET"], include_in_schema=False)
+
+    @app.get("/livez", include_in_schema=False)
+    async def livez() -> JSONResponse:
+        # Alive = this process answers. No dependency is checked: a database outage must take
+        # pods out of service (readiness), not restart every one of them (liveness).
+        return JSONResponse({"status": "alive", "service": spec.name})
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if getattr(request.app.state, "runtime", None) is not None:
+            await refresh_at_scrape(request.app, [outbox_standing, *spec.at_scrape])
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(RequestValidationError)
@@ -173,6 +192,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     for router in (*spec.routers, plumbing_router):
         app.include_router(router)
     app.add_middleware(EdgeGuard, max_body_bytes=settings.max_body_bytes, large_bodies=spec.large_bodies(settings))
+    app.add_middleware(HttpMetrics, service=spec.name)
     return app
 
 

@@ -4,8 +4,8 @@
     python deploy/k8s/validate.py --crds DIR    # DIR: the operators' CRD files (docs/deploy.md says which)
 
 Core resources (Deployment, Service, ConfigMap, …) are checked by kubernetes-validate, strictly.
-Custom resources (Strimzi's Kafka, KafkaNodePool, KafkaTopic; CloudNativePG's Cluster; KEDA's
-ScaledObject) are checked against the openAPIV3Schema of each CRD found in DIR, with unknown
+Custom resources (Strimzi's Kafka, KafkaNodePool, KafkaTopic; CloudNativePG's Cluster and
+ScheduledBackup; KEDA's ScaledObject; the Prometheus Operator's PodMonitor and PrometheusRule) are checked against the openAPIV3Schema of each CRD found in DIR, with unknown
 fields rejected (as `kubectl apply --validate=strict` would). What a schema cannot say — that a
 topic or consumer group exists in the code — tests/unit/deploy/test_k8s_manifests.py checks.
 """
@@ -62,9 +62,15 @@ def crd_schemas(directory: Path) -> dict[tuple[str, str], dict]:
     return schemas
 
 
+# deploy/k8s, and the monitoring of deploy/observability/k8s (PodMonitor, PrometheusRule).
+KUSTOMIZATIONS = (HERE, HERE.parent / "observability" / "k8s")
+
+
 def manifests() -> list[tuple[Path, dict]]:
-    kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
-    files = [HERE / name for name in kustomization["resources"]] + [HERE / "secrets.example.yaml"]
+    files = [HERE / "secrets.example.yaml"]
+    for directory in KUSTOMIZATIONS:
+        kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+        files += [directory / name for name in kustomization["resources"]]
     return [(path, doc) for path in files for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 

@@ -14,6 +14,7 @@ from services.claims.disbursement import handlers as disbursement
 from services.claims.disbursement import worker
 from services.claims.disbursement.api import router as disbursement_router
 from services.claims.disbursement.bank import SnapBank
+from services.claims.metrics import claims_standing
 from services.claims.settings import ClaimsSettings
 from shared.clock import today
 from shared.consuming import Consumer
@@ -61,4 +62,5 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
         routers=[router, disbursement_router],
         consumers=consumers,
         background=background,
+        at_scrape=[claims_standing],
     )

@@ -265,3 +265,16 @@ async def ledger(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]
 async def ledger_lines(conn: asyncpg.Connection, claim_id: str) -> list[PayoutLine]:
     return [PayoutLine(r["component"], r["amount"], r["kind"], r["payee_heir_id"] or None, r["payee_name"],
                        r["guardian_name"], r["note"]) for r in await ledger(conn, claim_id)]
+
+
+async def count_by_status(conn: asyncpg.Connection) -> dict[str, int]:
+    return {r["status"]: r["n"] for r in await conn.fetch("SELECT status, count(*) AS n FROM claims GROUP BY status")}
+
+
+async def count_payment_deadlines_breached(conn: asyncpg.Connection, today: date) -> dict[str, int]:
+    """Claims past their payment deadline and not paid, by claim type: lateness is owed for each
+    of those days (services/claims/domain/sla.py)."""
+    rows = await conn.fetch(
+        "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 AND status <> 'rejected' "
+        "AND disbursement_status IS DISTINCT FROM 'paid' GROUP BY claim_type", today)
+    return {r["claim_type"]: r["n"] for r in rows}

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
+from starlette.applications import Starlette
 
 from services.console import handlers
 from services.console import repository as repo
@@ -38,8 +39,13 @@ def kafka_view(rt: Runtime) -> KafkaView:
 
 
 async def current_flows(request: Request) -> Flows:
-    """Kafka's answer, at most a couple of seconds old: several open pages polling share it."""
-    state = request.app.state
+    return await flows_of(request.app)
+
+
+async def flows_of(app: Starlette) -> Flows:
+    """Kafka's answer, at most a couple of seconds old: several open pages polling (and
+    Prometheus scraping the lag gauges) share it."""
+    state = app.state
     if not hasattr(state, "flows_lock"):
         state.flows_lock = asyncio.Lock()
         state.flows = None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from services.console.api import router as api_router
 from services.console.consumers import dead_letter_subscriber, index_consumers
+from services.console.metrics import dead_letters_standing, lag_standing
 from services.console.pages import static_files
 from services.console.pages.officers import router as officers_router
 from services.console.pages.operators import router as operators_router
@@ -29,4 +30,5 @@ def build_spec(settings: ConsoleSettings | None = None, name: str = "console") -
         routers=[api_router, signin_router, operators_router, officers_router, static_files()],
         consumers=lambda _settings: index_consumers(name),
         subscribers=[dead_letter_subscriber(name)],
+        at_scrape=[lag_standing, dead_letters_standing],
     )

@@ -43,6 +43,7 @@ from services.notifications.domain.delivery import (
 from services.notifications.domain.messages import RenderedMessage
 from services.notifications.domain.recipients import dedup_key
 from services.notifications.handlers import DUE_CHANNEL
+from services.notifications.metrics import DELIVERY_ATTEMPTS, NOTIFICATIONS_FINISHED
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
 from shared.envelope import new_envelope
@@ -148,9 +149,10 @@ class Dispatcher:
         """Results, and the events of the finished messages, in one transaction; a result
         whose lease token is no longer the message's is dropped (the fence)."""
         settings = self._settings
-        attempts, events = [], {}
+        attempts, events, counted = [], {}, []
         for notification, result, status in results:
             attempt = notification["attempts"]
+            counted.append((notification["notification_id"], notification["channel"], str(result.outcome), status))
             retry_in = (next_retry_delay(attempt, settings.delivery_retry_base_seconds,
                                          settings.delivery_retry_cap_seconds)
                         if status in (Status.PENDING, Status.SENDING) else None)
@@ -179,6 +181,13 @@ class Dispatcher:
         fenced = {a[0] for a in attempts} - written
         if fenced:
             log.warning("dispatcher.fenced", notification_ids=sorted(fenced))
+        # Counted once recorded: a fenced result was not this worker's to record.
+        for notification_id, channel, outcome, status in counted:
+            if notification_id not in written:
+                continue
+            DELIVERY_ATTEMPTS.labels(channel, outcome).inc()
+            if status not in (Status.PENDING, Status.SENDING):
+                NOTIFICATIONS_FINISHED.labels(channel, str(status)).inc()
 
     async def run(self) -> None:
         """Sends until cancelled: `delivery_workers` loops lease batches side by side (SKIP LOCKED

@@ -15,6 +15,9 @@ import yaml
 
 from services.claims.app import consumers as claims_consumers
 from services.claims.settings import ClaimsSettings
+from services.console.consumers import index_consumers
+from services.console.settings import ConsoleSettings
+from services.enrollment.app import consumers as enrollment_consumers
 from services.enrollment.settings import EnrollmentSettings
 from services.grievances.app import consumers as grievances_consumers
 from services.grievances.settings import GrievancesSettings
@@ -27,9 +30,11 @@ from shared.topics import CATALOGUE
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "deploy" / "k8s"
 SETTINGS = {"enrollment": EnrollmentSettings, "claims": ClaimsSettings, "notifications": NotificationsSettings,
-            "grievances": GrievancesSettings}
-CONSUMERS = {"enrollment": lambda _s: [], "claims": claims_consumers, "notifications": notifications_consumers,
-             "grievances": grievances_consumers}
+            "grievances": GrievancesSettings, "console": ConsoleSettings}
+CONSUMERS = {"enrollment": enrollment_consumers, "claims": claims_consumers, "notifications": notifications_consumers,
+             "grievances": grievances_consumers, "console": lambda _s: index_consumers("console")}
+# Observers consume to show, not to act: their lag is no family's wait, so KEDA does not scale them.
+OBSERVERS = {"console"}
 IMAGE_VARIABLES = {"SERVICE_PORT"}  # read by the image's HEALTHCHECK, not by Jaring's code
 
 
@@ -112,7 +117,7 @@ def test_kafka_is_the_pinned_version_with_three_copies_and_two_in_sync():
     assert partitions == {int(config_map["KAFKA_TOPIC_PARTITIONS"])}, "services create missing topics the same way"
 
 
-def test_every_deployment_runs_a_module_that_exists_on_its_port_with_probes_on_health():
+def test_every_deployment_runs_a_module_that_exists_on_its_port_with_liveness_apart_from_readiness():
     deployments = of_kind("Deployment")
     assert {service_of(d) for d in deployments.values()} == set(SETTINGS)
     for name, deployment in deployments.items():
@@ -125,8 +130,11 @@ def test_every_deployment_runs_a_module_that_exists_on_its_port_with_probes_on_h
         assert variables[f"{service.upper()}_HTTP_PORT"]["value"] == str(port)
         assert variables[f"{service.upper()}_HTTP_HOST"]["value"] == "0.0.0.0"
         assert variables["SERVICE_PORT"]["value"] == str(port)
-        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert c[probe]["httpGet"] == {"path": "/health", "port": "http"}, (name, probe)
+        # A database outage must take pods out of service, not restart them all.
+        probes = {probe: c[probe]["httpGet"] for probe in ("startupProbe", "readinessProbe", "livenessProbe")}
+        assert probes == {"startupProbe": {"path": "/livez", "port": "http"},
+                          "readinessProbe": {"path": "/readyz", "port": "http"},
+                          "livenessProbe": {"path": "/livez", "port": "http"}}, name
         assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 10001  # the image's user
 
 
@@ -137,8 +145,8 @@ def test_every_variable_given_to_a_pod_is_a_setting_the_code_reads():
             assert variable in known, f"{name} sets {variable}, which no settings object reads"
     for variable in of_kind("ConfigMap")["jaring-config"]["data"]:
         assert variable in known, f"jaring-config sets {variable}, which no settings object reads"
-    example = yaml.safe_load((K8S / "secrets.example.yaml").read_text())
-    for variable in example["stringData"]:
+    example = {d["metadata"]["name"]: d for d in documents("secrets.example.yaml")}
+    for variable in example["jaring-secrets"]["stringData"]:
         assert variable in known, f"secrets.example.yaml sets {variable}, which no settings object reads"
 
 
@@ -167,6 +175,9 @@ def test_keda_scales_each_consumer_deployment_on_the_lag_of_the_groups_it_runs()
     scaled = of_kind("ScaledObject")
     for name, deployment in deployments.items():
         runs = {c.name: c.topic.name for c in consumers_run_by(deployment)}
+        if service_of(deployment) in OBSERVERS:
+            assert name not in scaled and deployment["spec"]["replicas"] >= 2, name
+            continue
         if not runs:
             assert name not in scaled, f"{name} consumes nothing: nothing to scale on"
             continue
@@ -185,9 +196,39 @@ def test_keda_scales_each_consumer_deployment_on_the_lag_of_the_groups_it_runs()
             assert int(meta["lagThreshold"]) > 0
 
 
-@pytest.mark.parametrize("name", ["enrollment", "claims", "notifications", "grievances"])
+@pytest.mark.parametrize("name", ["enrollment", "claims", "notifications", "grievances", "console"])
 def test_each_api_has_a_service_on_its_port(name):
     service = of_kind("Service")[name]
     port = SETTINGS[name].model_fields["http_port"].default
     assert service["spec"]["ports"] == [{"name": "http", "port": port, "targetPort": "http"}]
     assert service["spec"]["selector"] == of_kind("Deployment")[name]["spec"]["selector"]["matchLabels"]
+
+
+def test_the_console_reaches_each_service_by_its_kubernetes_service():
+    variables = env(of_kind("Deployment")["console"])
+    for name in ("claims", "enrollment", "notifications"):
+        port = of_kind("Service")[name]["spec"]["ports"][0]["port"]
+        assert variables[f"CONSOLE_{name.upper()}_BASE_URL"]["value"] == f"http://{name}:{port}"
+
+
+def test_a_drain_takes_at_most_one_pod_of_each_deployment():
+    budgets = of_kind("PodDisruptionBudget")
+    deployments = of_kind("Deployment")
+    assert set(budgets) == set(deployments)
+    for name, budget in budgets.items():
+        assert budget["spec"]["selector"] == deployments[name]["spec"]["selector"], name
+        # maxUnavailable, not minAvailable: KEDA may run one replica, and a drain must still move it.
+        assert budget["spec"] == {"maxUnavailable": 1, "selector": budget["spec"]["selector"]}, name
+
+
+def test_the_database_is_backed_up_nightly_to_an_object_store_named_by_a_secret():
+    (cluster,) = of_kind("Cluster").values()
+    (scheduled,) = of_kind("ScheduledBackup").values()
+    assert scheduled["spec"]["cluster"]["name"] == cluster["metadata"]["name"]
+    assert scheduled["spec"]["method"] == "barmanObjectStore"
+    assert len(scheduled["spec"]["schedule"].split()) == 6, "CloudNativePG's cron format has seconds first"
+    store = cluster["spec"]["backup"]["barmanObjectStore"]
+    assert store["destinationPath"].startswith("s3://") and store["wal"]["compression"]
+    secrets = {d["metadata"]["name"]: d for d in documents("secrets.example.yaml")}
+    for ref in store["s3Credentials"].values():
+        assert ref["key"] in secrets[ref["name"]]["stringData"], ref

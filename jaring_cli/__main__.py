@@ -1,0 +1,3 @@
+from jaring_cli.main import main
+
+main()

@@ -1,0 +1,65 @@
+"""The `jaring` command without a stack: local tokens, usage errors, and how answers become exit codes."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import entry_points
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from jaring_cli.http import ExitCode, exit_code_for, problems
+from jaring_cli.main import app
+from shared.auth import TokenVerifier
+
+SECRET = "a-local-stack-secret-of-enough-length-for-hs256"
+
+
+def test_jaring_is_an_installed_command():
+    [script] = [e for e in entry_points(group="console_scripts") if e.name == "jaring"]
+    assert script.value == "jaring_cli.main:main"
+
+
+def test_a_local_token_is_signed_with_the_stack_secret_and_carries_the_role(tmp_path):
+    (tmp_path / "auth").mkdir()
+    (tmp_path / "auth" / "secret").write_text(SECRET + "\n")
+    result = CliRunner().invoke(app, ["token", "--role", "operator", "--hours", "2", "--json"],
+                                env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
+    assert result.exit_code == 0, result.output
+    issued = json.loads(result.stdout)
+    actor = TokenVerifier(SECRET).verify(issued["token"])
+    assert (actor.role, actor.subject) == ("operator", "local-operator")
+    plain = CliRunner().invoke(app, ["token", "--role", "supervisor", "--subject", "rina"],
+                               env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
+    assert TokenVerifier(SECRET).verify(plain.stdout.strip()).subject == "rina"
+
+
+def test_no_token_without_a_local_stack_secret(tmp_path):
+    result = CliRunner().invoke(app, ["token", "--role", "officer"],
+                                env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
+    assert result.exit_code == ExitCode.USAGE == 1
+    assert "make up" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["nope"], ["claims", "frobnicate"], ["token", "--role", "admin"],
+                                  ["claims", "decide", "CL-1", "approve"], ["dlq", "replay", "x.dlq", "0"]])
+def test_usage_errors_exit_1_not_2_which_means_not_found(args):
+    assert CliRunner().invoke(app, args).exit_code == 1
+
+
+@pytest.mark.parametrize(("status", "code"), [(404, 2), (410, 2), (401, 3), (403, 3), (503, 4), (500, 4),
+                                              (502, 4), (422, 5), (400, 5), (413, 5), (409, 6)])
+def test_each_answer_has_the_documented_exit_code(status, code):
+    assert exit_code_for(status) == code
+
+
+def test_the_services_words_are_shown_for_field_errors_sentences_and_problem_documents():
+    fastapi_422 = httpx.Response(422, json={"detail": [{"loc": ["body", "reason"], "msg": "a reason is required",
+                                                         "type": "reason_required"}]})
+    assert problems(fastapi_422) == ["reason: a reason is required (reason_required)"]
+    assert problems(httpx.Response(404, json={"detail": "no claim CL-9"})) == ["no claim CL-9"]
+    problem = httpx.Response(422, json={"title": "invalid input", "errors": [{"loc": ["body", "nik"],
+                                                                              "msg": "16 digits"}]})
+    assert problems(problem) == ["invalid input", "nik: 16 digits"]
+    assert problems(httpx.Response(502, text="Bad Gateway")) == ["Bad Gateway"]
