@@ -23,7 +23,8 @@ from typer.core import TyperGroup
 from jaring_cli.http import Api, ExitCode, fail, reachable
 from jaring_cli.where import NoToken, local_secret
 from services.enrollment.import_cli import ImportRefused, import_file
-from shared.auth import ROLES, issue_token
+from deploy.local.credentials import auth_env
+from shared.auth import HUMAN_TOKEN_HOURS, ROLES, issue_token
 
 out = Console()
 Role = StrEnum("Role", {role: role for role in ROLES})
@@ -311,7 +312,9 @@ def trace(ctx: typer.Context, correlation_id: Annotated[str, typer.Argument(help
 @app.command("token")
 def token(role: Annotated[Role, typer.Option(help="the token's role")],
           subject: Annotated[str | None, typer.Option(help="who acts; default local-<role>")] = None,
-          hours: Annotated[int, typer.Option(min=1, max=24 * 90, help="how long it is valid")] = 12,
+          hours: Annotated[int, typer.Option(min=1, max=HUMAN_TOKEN_HOURS,
+                                             help="how long it is valid (the services refuse longer)")]
+          = HUMAN_TOKEN_HOURS,
           as_json: AsJson = False) -> None:
     """A token for the local stack, signed with its secret (.jaring/auth/secret, or JARING_AUTH_SECRET).
     Use: export JARING_TOKEN=$(jaring token --role operator)"""
@@ -320,7 +323,9 @@ def token(role: Annotated[Role, typer.Option(help="the token's role")],
     except NoToken as exc:
         raise fail(ExitCode.USAGE, str(exc)) from None
     who = subject or f"local-{role.value}"
-    signed = issue_token(secret, who, role.value, ttl_seconds=hours * 3600)
+    stack = auth_env()  # the issuer and audience the local stack's services expect
+    signed = issue_token(secret, who, role.value, issuer=stack["JARING_AUTH_ISSUER"],
+                         audience=stack["JARING_AUTH_AUDIENCE"], ttl_seconds=hours * 3600)
     if as_json:
         expires = jwt.decode(signed, options={"verify_signature": False})["exp"]
         emit_json({"role": role.value, "subject": who, "token": signed,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from jaring_cli.http import ExitCode, exit_code_for, problems
 from jaring_cli.main import app
-from shared.auth import TokenVerifier
+from shared.auth import LOCAL_AUDIENCE, LOCAL_ISSUER, TokenVerifier
 
 SECRET = "a-local-stack-secret-of-enough-length-for-hs256"
 
@@ -28,11 +28,11 @@ def test_a_local_token_is_signed_with_the_stack_secret_and_carries_the_role(tmp_
                                 env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
     assert result.exit_code == 0, result.output
     issued = json.loads(result.stdout)
-    actor = TokenVerifier(SECRET).verify(issued["token"])
+    actor = TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE).verify(issued["token"])
     assert (actor.role, actor.subject) == ("operator", "local-operator")
     plain = CliRunner().invoke(app, ["token", "--role", "supervisor", "--subject", "rina"],
                                env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
-    assert TokenVerifier(SECRET).verify(plain.stdout.strip()).subject == "rina"
+    assert TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE).verify(plain.stdout.strip()).subject == "rina"
 
 
 def test_no_token_without_a_local_stack_secret(tmp_path):
