@@ -95,10 +95,6 @@ async def add_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[A
           h.language, h.birth_date) for i, h in enumerate(heirs)])
 
 
-async def participant_name(conn: asyncpg.Connection, participant_id: str) -> str | None:
-    return await conn.fetchval("SELECT full_name FROM participants WHERE participant_id = $1", participant_id)
-
-
 async def search_participants(conn: asyncpg.Connection, query: str, limit: int = 20) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT participant_id, masked_nik, full_name, coverage_status FROM participants "

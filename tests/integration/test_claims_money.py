@@ -16,12 +16,14 @@ from services.claims.settings import ClaimsSettings
 from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today as makassar_today
-from shared.contracts.enrollment import IncomeFrom, ParticipantDetails, ParticipantDetailsChanged
+from shared.contracts.enrollment import (
+    CoverageChanged, IncomeFrom, ParticipantDetails, ParticipantDetailsChanged, ProtectedPeriod,
+)
 from shared.envelope import new_envelope
 from shared.outbox import add_event
 from shared.topics import CLAIM_DECISIONS, PAYOUTS
 from tests.support.claimants import (
-    JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, SPOUSE, claim_form, claim_of, covered_participant,
+    CHILD, JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, SPOUSE, claim_form, claim_of, covered_participant,
     ledger_lines, wait_for_event, wait_for_status,
 )
 from tests.support.kafka_tools import wait_until
@@ -203,6 +205,39 @@ async def test_jkk_death_uses_the_income_declared_for_the_accident_month_not_a_l
     # The accident is this month, when 3,000,000 was declared: 48 x 3,000,000 = 144,000,000 (not 48 x 5,000,000).
     assert [x["amount"] for x in claim["payout"]["components"] if x["component"] == "death_benefit"] == [144_000_000]
     assert claim["payout"]["total_cash"] == 144_000_000 + 10_000_000 + 12_000_000
+
+
+def month_list(first: date, count: int) -> list[str]:
+    return [add_months(first, i).strftime("%Y-%m") for i in range(count)]
+
+
+async def test_jkm_scholarship_counts_the_months_paid_up_to_the_death_only(enrollment, claims, today):
+    participant_id = await covered_participant(enrollment, claims, today, member_since=add_months(today, -40),
+                                               heirs=[SPOUSE, CHILD])
+    # Enrollment reports 37 paid months: the 35 up to and including this month, and 2 paid ahead.
+    this_month = today.replace(day=1)
+    paid = month_list(add_months(this_month, -34), 37)
+    coverage = CoverageChanged(participant_id=participant_id, status="active", as_of=today, paid_months=37,
+                               paid_periods=paid, last_paid_period=paid[-1],
+                               protected_periods=[ProtectedPeriod(start=add_months(this_month, -34),
+                                                                  end=add_months(this_month, 5))])
+    async with enrollment.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        await add_event(conn, new_envelope(coverage, correlation_id=participant_id, producer="enrollment"),
+                        "enrollment")
+    pool = claims.app.state.runtime.pool
+
+    async def periods_arrived() -> bool:
+        return await pool.fetchval("SELECT cardinality(paid_periods) FROM claims.participants "
+                                   "WHERE participant_id = $1", participant_id) == 37
+
+    await wait_until(periods_arrived, 30, "claims' read model to hold the paid months")
+    filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
+                                                            {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    claim = await wait_for_status(claims, filed.json()["claim_id"], "payout_recorded")
+    # Died this month: 35 months count (< 36), so no scholarship, though 37 were paid. Cash 42,000,000
+    # split by the widower and the daughter: 10,000,000 + 6,000,000 + 5,000,000 = 21,000,000 each.
+    assert [x for x in claim["payout"]["components"] if x["kind"] == "entitlement"] == []
+    assert claim["payout"]["total_cash"] == 42_000_000
 
 
 # --- 5. a death reclassified after payout -----------------------------------------------------------------

@@ -93,14 +93,14 @@ async def test_every_event_of_a_claim_is_indexed_where_kafka_has_it_and_traced_i
     participant_id, claim_id = paid_claim
     async with c.client("operator") as operator:
         async def all_indexed() -> bool:
-            return len((await trace_of(operator, claim_id))["events"]) == 7
+            return len((await trace_of(operator, claim_id))["events"]) == 8
 
-        await wait_until(all_indexed, 30, "the claim's seven events in the console's index")
+        await wait_until(all_indexed, 30, "the claim's eight events in the console's index")
         trace = await trace_of(operator, claim_id)
 
     events = trace["events"]
     assert sorted(e["type"] for e in events) == sorted(
-        ["ClaimFiled", "ClaimApproved", "PayoutRecorded"] + ["NotificationDelivered"] * 4)
+        ["ClaimFiled", "ClaimApproved", "PayoutRecorded", "DeathConfirmed"] + ["NotificationDelivered"] * 4)
     assert [e["occurred_at"] for e in events] == sorted(e["occurred_at"] for e in events)
     assert {(e["type"], e["producer"]) for e in events} >= {("ClaimFiled", "claims"),
                                                             ("NotificationDelivered", "notifications")}

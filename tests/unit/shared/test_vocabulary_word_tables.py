@@ -69,3 +69,9 @@ def test_rupiah_is_written_one_way(amount, shown):
 def test_rupiah_refuses_a_float():
     with pytest.raises(TypeError):
         format_rupiah(1.5)  # type: ignore[arg-type]
+
+
+def test_notifications_tell_the_payment_deadlines_claims_counts():
+    # Notifications words the deadline per programme (a JKK death runs on JKK's days).
+    assert wording.SLA_WORKING_DAYS == {"JKM": v.PAYMENT_WORKING_DAYS["JKM"], "JKK": v.PAYMENT_WORKING_DAYS["JKK"]}
+    assert v.PAYMENT_WORKING_DAYS["JKK_DEATH"] == v.PAYMENT_WORKING_DAYS["JKK"]
