@@ -17,6 +17,7 @@ from services.enrollment.domain.coverage import Coverage, coverage_at_death
 from services.enrollment.domain.duplicates import likely_duplicates
 from services.enrollment.domain.income import IncomeChange, change_income, income_in
 from shared.auth import Actor
+from shared.consuming import PoisonMessage
 from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
 from shared.contracts.enrollment import (
     ContributionRecorded,
@@ -29,7 +30,6 @@ from shared.contracts.enrollment import (
     ParticipantEnrolled,
     ProtectedPeriod,
 )
-from shared.consuming import PoisonMessage
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
