@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
-from services.enrollment.handlers import ParticipantNotFound
+from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
 from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.edge import read_capped
@@ -92,6 +92,9 @@ async def participant_view(conn, participant_id: str, on: date) -> dict[str, Any
         "income_history": [{"effective_from": str(c.effective_from), "monthly_income": c.monthly_income}
                            for c in participant["income_history"]],
         "deceased_on": participant["deceased_on"],
+        # Likely the same person as another participant (docs/duplicates.md): merged, or still open.
+        "duplicate_of": participant["duplicate_of"],
+        "open_duplicate_flags": await repo.open_duplicate_ids(conn, participant_id),
         "heirs": [{k: h[k] for k in ("heir_id", "full_name", "relationship", "precedence", "phone", "email",
                                      "language", "birth_date")} for h in participant["heirs"]],
         "coverage": coverage.model_dump(mode="json", exclude={"participant_id"}),
@@ -232,3 +235,36 @@ async def campaign(actor: Reader, rt: Rt, year: int | None = None) -> dict[str, 
         "deceased": sum(r["deceased"] for r in rows),
         "by_kecamatan_segment": rows,
     }
+
+
+class DuplicateDecisionIn(BaseModel):
+    reason: str | None = Field(None, max_length=500, description="why (required to dismiss)")
+
+
+@router.get("/duplicates")
+async def list_duplicates(actor: Reader, rt: Rt, status: Literal["open", "dismissed", "merged"] = "open",
+                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    """Likely duplicate people for an officer to merge or dismiss (docs/duplicates.md)."""
+    async with rt.pool.acquire() as conn:
+        return {"status": status, "duplicates": await repo.list_duplicate_candidates(conn, status, limit)}
+
+
+@router.post("/duplicates/{candidate_id}/dismiss")
+async def dismiss_duplicate(candidate_id: str, body: DuplicateDecisionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
+    return await _decide(rt, candidate_id, handlers.dismiss_duplicate, body.reason, actor)
+
+
+@router.post("/duplicates/{candidate_id}/merge")
+async def merge_duplicate(candidate_id: str, body: DuplicateDecisionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
+    """Marks the later enrolment as a duplicate of the earlier one; no data is moved."""
+    return await _decide(rt, candidate_id, handlers.merge_duplicate, body.reason, actor)
+
+
+async def _decide(rt: Runtime, candidate_id: str, decide, reason: str | None, actor: Actor) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await decide(conn, candidate_id, reason, actor)
+        except DuplicateNotFound:
+            raise HTTPException(404, f"no duplicate flag {candidate_id}") from None
+        return await repo.load_duplicate_candidate(conn, candidate_id)

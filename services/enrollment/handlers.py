@@ -14,8 +14,10 @@ from services.enrollment.domain import validate_heirs
 from services.enrollment.domain.balances import MonthBalance, complete_payments, month_balances
 from services.enrollment.domain.contributions import contribution_due
 from services.enrollment.domain.coverage import Coverage, coverage_at_death
+from services.enrollment.domain.duplicates import likely_duplicates
 from services.enrollment.domain.income import IncomeChange, change_income, income_in
 from shared.auth import Actor
+from shared.consuming import PoisonMessage
 from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
 from shared.contracts.enrollment import (
     ContributionRecorded,
@@ -28,7 +30,6 @@ from shared.contracts.enrollment import (
     ParticipantEnrolled,
     ProtectedPeriod,
 )
-from shared.consuming import PoisonMessage
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
@@ -90,6 +91,7 @@ async def register(conn: asyncpg.Connection, data: dict[str, Any], actor: Actor,
     await emit(conn, ParticipantEnrolled(participant_id=participant_id, details=details_of(participant),
                                          heirs=heirs_of(participant["heirs"]), source="api"), participant_id)
     await refresh_coverage(conn, participant_id, today)
+    await flag_duplicates(conn, [participant_id])
     await record_audit(conn, actor=actor.subject, role=actor.role, action="participant.register",
                        subject_id=participant_id, details={"nik_masked": registration.nik_masked})
     return participant_id
@@ -275,6 +277,58 @@ async def sweep_coverage(pool: asyncpg.Pool, as_of: date) -> int:
         async with pool.acquire() as conn, conn.transaction():
             changed += await refresh_coverage(conn, participant_id, as_of)
     return changed
+
+
+# --- likely duplicate people ---------------------------------------------------------------------
+
+async def flag_duplicates(conn: asyncpg.Connection, participant_ids: list[str]) -> int:
+    """Flags likely duplicates of newly enrolled people (domain/duplicates.py) among everyone
+    enrolled before them and each other, for an officer to decide; returns how many."""
+    new = await repo.people(conn, participant_ids)
+    if not new:
+        return 0
+    existing = await repo.people_born_on(conn, sorted({p.birth_date for p in new}), participant_ids)
+    matches = likely_duplicates(new, existing)
+    await repo.insert_duplicate_candidates(conn, [(new_id("DUP"), m) for m in matches])
+    return len(matches)
+
+
+async def dismiss_duplicate(conn: asyncpg.Connection, candidate_id: str, reason: object, actor: Actor) -> None:
+    """Two people after all: the flag is closed with the officer's reason."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise RuleViolation([FieldError(("reason",), "reason_required",
+                                        "reason_required: say why these are two people (e.g. twins, checked KK)")])
+    await _open_candidate(conn, candidate_id)
+    await repo.decide_duplicate_candidate(conn, candidate_id, "dismissed", actor.subject, reason.strip())
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="duplicate.dismiss", subject_id=candidate_id,
+                       details={"reason": reason.strip()})
+
+
+async def merge_duplicate(conn: asyncpg.Connection, candidate_id: str, reason: object, actor: Actor) -> None:
+    """One person: the later enrolment is marked as a duplicate of the earlier one. No data
+    moves (contributions and heirs stay where they were recorded); the mark tells officers
+    which record is the person's."""
+    candidate = await _open_candidate(conn, candidate_id)
+    later, earlier = candidate["participant"]["participant_id"], candidate["duplicate_of"]["participant_id"]
+    note = reason.strip() if isinstance(reason, str) and reason.strip() else None
+    await repo.mark_duplicate_of(conn, later, earlier)
+    await repo.decide_duplicate_candidate(conn, candidate_id, "merged", actor.subject, note)
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="duplicate.merge", subject_id=candidate_id,
+                       details={"participant_id": later, "duplicate_of": earlier, "reason": note})
+
+
+async def _open_candidate(conn: asyncpg.Connection, candidate_id: str) -> dict[str, Any]:
+    candidate = await repo.load_duplicate_candidate(conn, candidate_id, for_update=True)
+    if candidate is None:
+        raise DuplicateNotFound(candidate_id)
+    if candidate["status"] != "open":
+        raise Conflict(f"duplicate_already_decided: {candidate_id} was {candidate['status']} by "
+                       f"{candidate['decided_by']}", candidate_id, "duplicate_already_decided")
+    return candidate
+
+
+class DuplicateNotFound(LookupError):
+    pass
 
 
 # --- from claims (claims.decisions.v1) -------------------------------------------------------

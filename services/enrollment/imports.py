@@ -32,7 +32,15 @@ from services.enrollment import repository as repo
 from services.enrollment.domain import Registration, register_participant
 from services.enrollment.domain.coverage import coverage_on
 from services.enrollment.domain.income import IncomeChange
-from services.enrollment.handlers import SERVICE, coverage_payload, first_income, heirs_of, income_history_of, new_id
+from services.enrollment.handlers import (
+    SERVICE,
+    coverage_payload,
+    first_income,
+    flag_duplicates,
+    heirs_of,
+    income_history_of,
+    new_id,
+)
 from shared.auth import Actor
 from shared.contracts.enrollment import ParticipantDetails, ParticipantEnrolled
 from shared.db import record_audit
@@ -206,6 +214,7 @@ async def _write_chunk_once(pool: asyncpg.Pool, import_id: str, chunk: Chunk) ->
         await repo.insert_participants(conn, [e.participant for e in new])
         await repo.insert_heirs(conn, [h for e in new for h in e.heirs])
         await repo.insert_income_changes(conn, [(e.participant[0], e.income, "import") for e in new])
+        await flag_duplicates(conn, [e.participant[0] for e in new])
         # Nothing paid yet: every new participant's coverage is the same "not started".
         not_started = _not_started(chunk.today)
         await repo.save_coverages(conn, [(e.participant[0], {**not_started, "participant_id": e.participant[0]},

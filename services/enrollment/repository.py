@@ -9,6 +9,7 @@ import asyncpg
 
 from services.enrollment.domain import Heir, Period, Registration
 from services.enrollment.domain.balances import Paid
+from services.enrollment.domain.duplicates import Match, Person
 from services.enrollment.domain.income import IncomeChange
 
 
@@ -262,3 +263,83 @@ def heir_view(heir_id: str, heir: Heir) -> dict[str, Any]:
     return {"heir_id": heir_id, "full_name": heir.full_name, "relationship": heir.relationship,
             "precedence": heir.precedence, "phone": heir.phone, "email": heir.email, "language": heir.language,
             "birth_date": heir.birth_date}
+
+
+# --- likely duplicate people ----------------------------------------------------------------------
+
+async def people(conn: asyncpg.Connection, participant_ids: list[str]) -> list[Person]:
+    """The people with these ids, in the order given."""
+    rows = await conn.fetch("SELECT participant_id, full_name, birth_date, kecamatan, address FROM participants "
+                            "WHERE participant_id = ANY($1::text[])", participant_ids)
+    by_id = {r["participant_id"]: Person(**dict(r)) for r in rows}
+    return [by_id[pid] for pid in participant_ids if pid in by_id]
+
+
+async def people_born_on(conn: asyncpg.Connection, days: list[date], excluding: list[str]) -> list[Person]:
+    rows = await conn.fetch(
+        "SELECT participant_id, full_name, birth_date, kecamatan, address FROM participants "
+        "WHERE birth_date = ANY($1::date[]) AND participant_id <> ALL($2::text[]) ORDER BY created_at",
+        days, excluding)
+    return [Person(**dict(r)) for r in rows]
+
+
+async def insert_duplicate_candidates(conn: asyncpg.Connection, rows: list[tuple[str, Match]]) -> None:
+    """rows: (candidate_id, match); a pair already flagged is left as it is."""
+    if rows:
+        await conn.executemany(
+            "INSERT INTO duplicate_candidates (candidate_id, participant_id, duplicate_of, score, reasons) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id, duplicate_of) DO NOTHING",
+            [(cid, m.participant_id, m.duplicate_of, m.score, list(m.reasons)) for cid, m in rows])
+
+
+_CANDIDATE_VIEW = """
+    SELECT d.candidate_id, d.score, d.reasons, d.status, d.decided_by, d.decided_at, d.decision_reason, d.created_at,
+           a.participant_id AS a_id, a.full_name AS a_name, a.nik_masked AS a_nik, a.birth_date AS a_birth,
+           a.kecamatan AS a_kecamatan, a.address AS a_address, a.created_at AS a_enrolled,
+           b.participant_id AS b_id, b.full_name AS b_name, b.nik_masked AS b_nik, b.birth_date AS b_birth,
+           b.kecamatan AS b_kecamatan, b.address AS b_address, b.created_at AS b_enrolled
+    FROM duplicate_candidates d JOIN participants a ON a.participant_id = d.participant_id
+                                JOIN participants b ON b.participant_id = d.duplicate_of
+"""
+
+
+def _candidate(row: asyncpg.Record) -> dict[str, Any]:
+    def side(p: str) -> dict[str, Any]:
+        return {"participant_id": row[f"{p}_id"], "full_name": row[f"{p}_name"], "nik_masked": row[f"{p}_nik"],
+                "birth_date": row[f"{p}_birth"], "kecamatan": row[f"{p}_kecamatan"], "address": row[f"{p}_address"],
+                "enrolled_at": row[f"{p}_enrolled"]}
+
+    return {"candidate_id": row["candidate_id"], "score": round(row["score"], 4), "reasons": row["reasons"],
+            "status": row["status"], "decided_by": row["decided_by"], "decided_at": row["decided_at"],
+            "decision_reason": row["decision_reason"], "flagged_at": row["created_at"],
+            "participant": side("a"), "duplicate_of": side("b")}
+
+
+async def list_duplicate_candidates(conn: asyncpg.Connection, status: str, limit: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(_CANDIDATE_VIEW + " WHERE d.status = $1 ORDER BY d.created_at, d.candidate_id LIMIT $2",
+                            status, limit)
+    return [_candidate(r) for r in rows]
+
+
+async def load_duplicate_candidate(conn: asyncpg.Connection, candidate_id: str, *, for_update: bool = False
+                                   ) -> dict[str, Any] | None:
+    lock = " FOR UPDATE OF d" if for_update else ""
+    row = await conn.fetchrow(_CANDIDATE_VIEW + f" WHERE d.candidate_id = $1{lock}", candidate_id)
+    return _candidate(row) if row else None
+
+
+async def decide_duplicate_candidate(conn: asyncpg.Connection, candidate_id: str, status: str, decided_by: str,
+                                     reason: str | None) -> None:
+    await conn.execute("UPDATE duplicate_candidates SET status = $2, decided_by = $3, decided_at = now(), "
+                       "decision_reason = $4 WHERE candidate_id = $1", candidate_id, status, decided_by, reason)
+
+
+async def mark_duplicate_of(conn: asyncpg.Connection, participant_id: str, duplicate_of: str) -> None:
+    await conn.execute("UPDATE participants SET duplicate_of = $2, updated_at = now() WHERE participant_id = $1",
+                       participant_id, duplicate_of)
+
+
+async def open_duplicate_ids(conn: asyncpg.Connection, participant_id: str) -> list[str]:
+    rows = await conn.fetch("SELECT candidate_id FROM duplicate_candidates WHERE status = 'open' AND "
+                            "(participant_id = $1 OR duplicate_of = $1) ORDER BY created_at", participant_id)
+    return [r["candidate_id"] for r in rows]

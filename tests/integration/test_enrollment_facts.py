@@ -292,3 +292,58 @@ async def test_everything_published_about_a_participant_leaves_at_least_ten_thou
     assert candidates == 989_901 and candidates >= 10_000
     # Nothing else on the topic carries the hidden digits.
     assert not any(nik.encode() in value or nik[4:].encode() in value for value in raw)
+
+
+# --- 8. likely duplicate people -------------------------------------------------------------------------
+
+async def test_a_likely_duplicate_person_is_flagged_for_an_officer_not_refused(enrollment):
+    first = participant_form(full_name="Muhammad Ilham Daeng Ngai", sex="M", kecamatan="Tallo")
+    again = participant_form(full_name="Muh. Ilham Dg. Ngai", sex="M", kecamatan="tallo",
+                             birth_date=date.fromisoformat(first["birth_date"]))
+    assert again["nik"] != first["nik"]  # another NIK: the NIK check alone would not see it
+    first_id = await register(enrollment, **{**first, "birth_date": date.fromisoformat(first["birth_date"])})
+    answer = await enrollment.post("/v1/participants", json=again)
+    assert answer.status_code == 201, answer.text  # never refused automatically
+    again_id = answer.json()["participant_id"]
+    [flag_id] = answer.json()["open_duplicate_flags"]
+
+    listed = await enrollment.get("/v1/duplicates")
+    assert listed.status_code == 200
+    [flag] = [d for d in listed.json()["duplicates"] if d["candidate_id"] == flag_id]
+    assert (flag["participant"]["participant_id"], flag["duplicate_of"]["participant_id"]) == (again_id, first_id)
+    assert flag["reasons"] == ["birth_date", "name", "kecamatan", "address"]
+    assert flag["participant"]["nik_masked"] == again["nik"][:4] + "*" * 12
+    assert first["nik"] not in listed.text and again["nik"] not in listed.text
+
+    unexplained = await enrollment.post(f"/v1/duplicates/{flag_id}/dismiss", json={})
+    assert unexplained.status_code == 422 and unexplained.json()["detail"][0]["loc"] == ["body", "reason"]
+    merged = await enrollment.post(f"/v1/duplicates/{flag_id}/merge", json={"reason": "same KK, same person"})
+    assert merged.status_code == 200, merged.text
+    assert (merged.json()["status"], merged.json()["decided_by"]) == ("merged", "test-officer")
+    view = (await enrollment.get(f"/v1/participants/{again_id}")).json()
+    assert (view["duplicate_of"], view["open_duplicate_flags"]) == (first_id, [])
+    twice = await enrollment.post(f"/v1/duplicates/{flag_id}/dismiss", json={"reason": "changed my mind"})
+    assert twice.status_code == 409
+    assert (await enrollment.post("/v1/duplicates/DUP-none/merge", json={})).status_code == 404
+    operator = await enrollment.post(f"/v1/duplicates/{flag_id}/merge", json={}, headers=auth("operator"))
+    assert operator.status_code == 403
+
+
+async def test_an_imported_row_that_is_a_registered_person_again_is_flagged(enrollment):
+    first = participant_form(full_name="Hj. Sitti Fatimah Rachman", kecamatan="Wajo")
+    first_id = (await enrollment.post("/v1/participants", json=first)).json()["participant_id"]
+    row = {**{k: str(v) for k, v in participant_form(birth_date=date.fromisoformat(first["birth_date"])).items()
+              if k not in ("heirs", "programs")},
+           "full_name": "SITI FATIMA RAHMAN", "kecamatan": "Wajo", "programs": "JKK;JKM"}
+    started = await enrollment.post("/v1/imports", content=csv_bytes([row]), params={"filename": "again.csv"},
+                                    headers={**auth(), "content-type": "text/csv"})
+    import_id = started.json()["import_id"]
+
+    async def finished() -> bool:
+        return (await enrollment.get(f"/v1/imports/{import_id}")).json()["status"] == "finished"
+
+    await wait_until(finished, 30, "the import to finish")
+    assert (await enrollment.get(f"/v1/imports/{import_id}")).json()["rows_enrolled"] == 1
+    flags = (await enrollment.get("/v1/duplicates")).json()["duplicates"]
+    [flag] = [d for d in flags if d["duplicate_of"]["participant_id"] == first_id]
+    assert flag["participant"]["full_name"] == "SITI FATIMA RAHMAN"

@@ -155,7 +155,8 @@ def _heir_birth_date(value: object, loc: tuple[str | int, ...], today: date) -> 
             pass
     # A datetime is an instant, not a date.
     if not isinstance(value, date) or isinstance(value, datetime):
-        return None, [FieldError(loc, "birth_date_format", "birth_date_format: birth_date is a date written YYYY-MM-DD")]
+        return None, [FieldError(loc, "birth_date_format",
+                                 "birth_date_format: birth_date is a date written YYYY-MM-DD")]
     if value > today:
         return None, [FieldError(loc, "birth_date_in_future",
                                  "birth_date_in_future: the heir's birth date cannot be after today")]

@@ -32,3 +32,22 @@ CREATE INDEX contributions_participant_period ON contributions (participant_id, 
 -- A death confirmed by claims (DeathConfirmed) ends the membership.
 ALTER TABLE participants ADD COLUMN deceased_on date;
 ALTER TABLE participants ADD COLUMN death_claim_id text;
+
+-- Likely duplicate people beyond the NIK (domain/duplicates.py): flagged for an officer to
+-- merge ("mark as duplicate of", no data moved) or dismiss; never refused automatically.
+ALTER TABLE participants ADD COLUMN duplicate_of text REFERENCES participants;
+CREATE INDEX participants_birth_date ON participants (birth_date);
+CREATE TABLE duplicate_candidates (
+    candidate_id    text PRIMARY KEY,
+    participant_id  text NOT NULL REFERENCES participants ON DELETE CASCADE,  -- enrolled later
+    duplicate_of    text NOT NULL REFERENCES participants ON DELETE CASCADE,  -- enrolled before
+    score           real NOT NULL,
+    reasons         text[] NOT NULL,
+    status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'dismissed', 'merged')),
+    decided_by      text,
+    decided_at      timestamptz,
+    decision_reason text,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (participant_id, duplicate_of)
+);
+CREATE INDEX duplicate_candidates_status ON duplicate_candidates (status, created_at);

@@ -24,7 +24,8 @@ def test_precedence_follows_pp_44_2015_from_the_relationship(relationship, prece
 
 
 def test_heir_is_stored_with_e164_phone_and_indonesian_by_default():
-    [heir] = validate_heirs([{"full_name": " Andi   Baso ", "relationship": "spouse", "phone": "0813 4200 1111"}], TODAY)
+    [heir] = validate_heirs([{"full_name": " Andi   Baso ", "relationship": "spouse", "phone": "0813 4200 1111"}],
+                            TODAY)
     assert heir == Heir("Andi Baso", "spouse", "+6281342001111", None, "id", 1)
 
 

@@ -58,6 +58,12 @@ def test_a_partly_masked_nik_is_refused():
         jkm_notice(masked_nik="73710112048000**")
 
 
+def test_the_old_mask_that_kept_the_district_and_serial_digits_is_refused():
+    # 6 + 8 stars + 2: with birth date and sex beside it, about a hundred NIKs were left (issue 15).
+    with pytest.raises(ValueError):
+        jkm_notice(masked_nik="737101********03")
+
+
 @pytest.mark.parametrize("kind", sorted(MESSAGE_EVENTS))
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_message_shows_only_the_masked_nik(kind, lang):
