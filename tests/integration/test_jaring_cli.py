@@ -162,8 +162,7 @@ async def test_exit_codes_for_what_is_not_there_not_allowed_not_reachable_and_mi
     assert (await jaring("dlq", "list", "claims.filed.v1")).exit_code == NOT_FOUND  # not a dead-letter topic
 
 
-async def test_a_poison_message_is_listed_and_discarded_once_from_the_command_line(stack, jaring, kafka_bootstrap):
-    _p, _c, _urls = stack
+async def send_poison(kafka_bootstrap: str) -> str:
     key = f"CL-poison-{uuid.uuid4().hex[:8]}"
     producer = EventProducer(kafka_bootstrap, client_id="test-cli")
     await producer.start()
@@ -171,14 +170,23 @@ async def test_a_poison_message_is_listed_and_discarded_once_from_the_command_li
         await producer.send_all([OutgoingRecord(CLAIMS_FILED.name, key, b"not JSON at all", [])])
     finally:
         await producer.stop()
+    return key
 
+
+def dead_letters_of(jaring: Jaring, key: str, status: str = "waiting"):
     async def copies() -> list[dict]:
-        answer = as_json(await jaring("dlq", "list", CLAIMS_FILED.dlq, "--json"))
+        answer = as_json(await jaring("dlq", "list", CLAIMS_FILED.dlq, "--status", status, "--json"))
         return [m for m in answer["messages"] if m["key"] == key]
 
     async def both_copies() -> bool:
         return len(await copies()) == 2  # claims' verification and notifications each dead-letter it
 
+    return copies, both_copies
+
+
+async def test_a_poison_message_is_listed_and_discarded_once_from_the_command_line(stack, jaring, kafka_bootstrap):
+    key = await send_poison(kafka_bootstrap)
+    copies, both_copies = dead_letters_of(jaring, key)
     await wait_until(both_copies, 30, "two dead-letter copies of the poison")
     overview = as_json(await jaring("dlq", "list", "--json"))
     assert next(t for t in overview["topics"] if t["name"] == CLAIMS_FILED.dlq)["count"] >= 2
@@ -194,6 +202,27 @@ async def test_a_poison_message_is_listed_and_discarded_once_from_the_command_li
     assert await copies() == []
     again = await jaring("dlq", "discard", *where, "--reason", "twice")
     assert again.exit_code == CONFLICT, again.output
+
+
+async def test_a_dead_letter_replayed_from_the_command_line_reaches_its_topic_again_once(
+        stack, jaring, kafka_bootstrap):
+    key = await send_poison(kafka_bootstrap)
+    copies, both_copies = dead_letters_of(jaring, key)
+    await wait_until(both_copies, 30, "two dead-letter copies of the poison")
+    first = (await copies())[0]
+    where = [CLAIMS_FILED.dlq, str(first["partition"]), str(first["offset"])]
+    replayed = await jaring("dlq", "replay", *where)
+    assert replayed.exit_code == OK, replayed.output
+    assert f"to {CLAIMS_FILED.name}" in replayed.stdout
+    assert (await jaring("dlq", "replay", *where)).exit_code == CONFLICT
+    # Back on claims.filed.v1, the same bytes are poison again: each consumer dead-letters the copy.
+    _replayed_copies, both_replayed = dead_letters_of(jaring, key, "replayed")
+    await wait_until(both_replayed, 30, "the two copies marked replayed")
+
+    async def dead_lettered_again() -> bool:
+        return len(await copies()) == 2
+
+    await wait_until(dead_lettered_again, 30, "the replayed record dead-lettered again by both consumers")
 
 
 async def test_lag_lists_every_group_of_the_pipeline_per_topic_and_partition(stack, jaring):

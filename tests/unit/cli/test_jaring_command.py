@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jaring_cli.http import ExitCode, exit_code_for, problems
-from jaring_cli.main import app
+from jaring_cli.main import Options, app
 from shared.auth import LOCAL_AUDIENCE, LOCAL_ISSUER, TokenVerifier
 
 SECRET = "a-local-stack-secret-of-enough-length-for-hs256"
@@ -63,3 +63,21 @@ def test_the_services_words_are_shown_for_field_errors_sentences_and_problem_doc
                                                                               "msg": "16 digits"}]})
     assert problems(problem) == ["invalid input", "nik: 16 digits"]
     assert problems(httpx.Response(502, text="Bad Gateway")) == ["Bad Gateway"]
+
+
+def answering(status: int, body: dict) -> Options:
+    """The command with an httpx transport that answers every request with `status` and `body`."""
+    return Options(transport=httpx.MockTransport(lambda _request: httpx.Response(status, json=body)))
+
+
+@pytest.mark.parametrize(("status", "body", "code", "shown"), [
+    (503, {"detail": "a service Jaring depends on is unavailable; nothing was written"}, 4, "unavailable"),
+    (422, {"detail": [{"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"}]},
+     5, "reason: a reason is required (reason_required)"),
+    (403, {"detail": "needs role officer or supervisor"}, 3, "needs role"),
+])
+def test_a_commands_exit_code_and_message_come_from_the_services_answer(status, body, code, shown):
+    result = CliRunner().invoke(app, ["claims", "decide", "CL-1", "approve", "--reason", "checked"],
+                                obj=answering(status, body), env={"JARING_TOKEN": "t", "COLUMNS": "200"})
+    assert result.exit_code == code, result.output
+    assert shown in result.stderr and result.stdout == ""
