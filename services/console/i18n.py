@@ -42,9 +42,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "back": ("Kembali", "Back"),
     # sign-in
     "signin_title": ("Masuk ke konsol", "Sign in to the console"),
-    "signin_help": ("Tempel token peran Anda (JWT). Token tidak disimpan di peramban selain dalam cookie sesi "
-                    "yang tidak dapat dibaca skrip.",
-                    "Paste your role token (JWT). The browser keeps it only in a session cookie no script can read."),
+    "signin_help": ("Demo lokal: tempel token peran Anda (JWT). Konsol menyimpannya di server; peramban hanya "
+                    "memegang cookie sesi yang tidak dapat dibaca skrip.",
+                    "Local demo: paste your role token (JWT). The console keeps it on the server; the browser holds "
+                    "only a session cookie no script can read."),
+    "signin_idp_help": ("Masuk dengan akun Anda di penyedia identitas kantor (Keycloak).",
+                        "Sign in with your account at the office's identity provider (Keycloak)."),
+    "signin_with_idp": ("Masuk dengan Keycloak", "Sign in with Keycloak"),
+    "signin_paste_title": ("Demo lokal: tempel token", "Local demo: paste a token"),
+    "signin_paste_off": ("Masuk dengan menempel token hanya untuk demo lokal dan tidak aktif di sini.",
+                         "Signing in by pasting a token is for the local demo only and is off here."),
+    "signin_no_idp": ("Konsol ini belum terhubung ke penyedia identitas; hubungi operator.",
+                      "This console has no identity provider configured; ask an operator."),
+    "signin_failed": ("Masuk tidak berhasil; silakan coba lagi.", "Signing in did not succeed; please try again."),
+    "signin_no_role": ("Akun Anda tidak memiliki peran petugas, supervisor, atau operator.",
+                       "Your account has none of the roles officer, supervisor or operator."),
+    "signin_continue": ("Anda sudah masuk; melanjutkan…", "You are signed in; continuing…"),
+    "signout_continue": ("Sesi konsol sudah berakhir; mengakhiri sesi di penyedia identitas…",
+                         "The console session has ended; ending the session at the identity provider…"),
+    "continue": ("Lanjutkan", "Continue"),
     "token": ("Token", "Token"),
     "signin_bad_token": ("Token tidak sah atau sudah kedaluwarsa.", "The token is not valid or has expired."),
     "signin_bad_form": ("Formulir kedaluwarsa; silakan coba lagi.", "The form expired; please try again."),

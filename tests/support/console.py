@@ -81,7 +81,7 @@ async def console(kafka_bootstrap: str, database_url: str, *, claims_url: str = 
     settings = ConsoleSettings(
         infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
         enrollment_base_url=enrollment_url, notifications_base_url=notifications_url,
-        handler_backoff_seconds=0.05, **{"refresh_seconds": 1, **overrides})
+        handler_backoff_seconds=0.05, **{"refresh_seconds": 1, "allow_pasted_token": True, **overrides})
     app = create_app(build_spec(settings, name))
     async with served(app, lifespan="on") as url:
         yield ConsoleUnderTest(url, app, name)
