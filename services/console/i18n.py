@@ -55,6 +55,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "signin_no_idp": ("Konsol ini belum terhubung ke penyedia identitas; hubungi operator.",
                       "This console has no identity provider configured; ask an operator."),
     "signin_failed": ("Masuk tidak berhasil; silakan coba lagi.", "Signing in did not succeed; please try again."),
+    "signin_idp_down": ("Penyedia identitas (Keycloak) tidak dapat dihubungi; coba lagi sebentar lagi.",
+                        "The identity provider (Keycloak) cannot be reached; try again shortly."),
     "signin_no_role": ("Akun Anda tidak memiliki peran petugas, supervisor, atau operator.",
                        "Your account has none of the roles officer, supervisor or operator."),
     "signin_continue": ("Anda sudah masuk; melanjutkan…", "You are signed in; continuing…"),

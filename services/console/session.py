@@ -54,6 +54,13 @@ class Session:
     # The identity provider's ID token, for a session signed in through it (sign-out hands it back).
     id_token: str | None = None
 
+    @property
+    def display_name(self) -> str:
+        """Who is signed in, as the header shows it: the provider's user name where the token has
+        one (its `sub` is an opaque id), else the subject."""
+        claims = jwt.decode(self.token, options={"verify_signature": False})  # verified when the session began
+        return str(claims.get("preferred_username") or self.actor.subject)
+
 
 class SignInNeeded(Exception):
     """No valid session: the page sends the person to the sign-in form."""

@@ -76,6 +76,7 @@ async def test_an_officer_signs_in_through_keycloaks_login_page_and_signing_out_
     # from claims, which took Keycloak's token.
     await expect(page.locator("[data-role=officer]")).to_be_visible(timeout=SLOW)
     assert page.url == f"{c.url}/claims/new"
+    await expect(page.locator(".me")).to_contain_text(username)  # Keycloak's user name, not its opaque sub
     cookies = {cookie["name"]: cookie for cookie in await context.cookies(c.url)}
     assert cookies["jaring_console"]["httpOnly"] and cookies["jaring_console"]["sameSite"] == "Strict"
     assert "jaring_console_oidc" not in cookies  # the sign-in's state is spent

@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 
+import httpx
 import jwt
 import pytest
 
@@ -69,3 +71,18 @@ async def test_a_service_that_does_not_trust_keycloak_refuses_its_token(keycloak
     async with running(build_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0))) as enrollment:
         answer = await enrollment.get("/v1/outbox/quarantine", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 401
+
+
+async def test_with_the_identity_provider_unreachable_the_sign_in_page_says_so(kafka_bootstrap, database_url):
+    from tests.support.console import console
+
+    nowhere = "http://127.0.0.1:9/realms/jaring"  # port 9 (discard): nothing listens
+    async with console(kafka_bootstrap, database_url, name=f"console_{uuid.uuid4().hex[:8]}", oidc_issuer=nowhere,
+                       oidc_client_secret="x" * 24, allow_pasted_token=False) as c, \
+            httpx.AsyncClient(base_url=c.url, timeout=30) as http:
+        page = await http.get("/signin")
+        assert 'data-signin="idp"' in page.text and 'name="token"' not in page.text
+        answer = await http.get("/signin/oidc", params={"next": "/review"})
+        assert answer.status_code == 503
+        assert "Keycloak" in answer.text and "tidak dapat dihubungi" in answer.text
+        assert "jaring_console_oidc" not in answer.cookies  # no sign-in under way

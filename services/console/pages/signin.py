@@ -7,6 +7,7 @@ import hmac
 import secrets
 from typing import Annotated
 
+import httpx
 import jwt
 from fastapi import Form, Request
 from fastapi.responses import Response
@@ -57,7 +58,11 @@ async def signin_at_provider(request: Request, next: str | None = None) -> Respo
     if idp is None:
         return _signin_page(request, _safe_next(next) or "", i18n.translator(language(request))("signin_no_idp"), 404)
     attempt = oidc.new_attempt(_safe_next(next) or "")
-    config = await idp.config()
+    try:
+        config = await idp.config()
+    except (httpx.HTTPError, oidc.SignInFailed):
+        t = i18n.translator(language(request))
+        return _signin_page(request, attempt.next_path, t("signin_idp_down"), 503)
     await oidc.remember(request, attempt)
     answer = redirect(oidc.authorization_url(config["authorization_endpoint"], idp.client_id,
                                              f"{oidc.public_url(request)}/signin/callback", attempt, language(request)))
@@ -84,6 +89,10 @@ async def signin_callback(request: Request, state: str | None = None, code: str 
             session_id, session = await start_session(request, tokens["access_token"], tokens["id_token"])
         except jwt.PyJWTError as exc:  # e.g. a person with none of the three roles
             raise oidc.SignInFailed("signin_no_role", str(exc)) from exc
+    except httpx.HTTPError:
+        answer = _signin_page(request, "", t("signin_idp_down"), 503)
+        answer.delete_cookie(OIDC_STATE_COOKIE, path="/")
+        return answer
     except oidc.SignInFailed as failed:
         answer = _signin_page(request, "", t(failed.reason), 401)
         answer.delete_cookie(OIDC_STATE_COOKIE, path="/")
@@ -131,7 +140,10 @@ async def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
         check_csrf(session, csrf)
         await end_session(request)
         idp = oidc.provider(request)
-        endpoint = await idp.end_session_endpoint() if idp is not None and session.id_token else None
+        try:
+            endpoint = await idp.end_session_endpoint() if idp is not None and session.id_token else None
+        except (httpx.HTTPError, oidc.SignInFailed):
+            endpoint = None  # the provider is unreachable: its session ends when it expires
         if endpoint:
             target = oidc.end_session_url(endpoint, idp.client_id, session.id_token,
                                           f"{oidc.public_url(request)}/signin")
