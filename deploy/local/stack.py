@@ -243,7 +243,7 @@ async def _up_postgres(lay: Layout) -> None:
     _done(f"PostgreSQL ready on {HOST}:{node.port} (pid {node.pid()})", t)
 
 
-def _start_keycloak(lay: Layout, env: dict[str, str]) -> tuple[KeycloakNode, int, bool] | None:
+def _start_keycloak(lay: Layout) -> tuple[KeycloakNode, int, bool] | None:
     """Starts Keycloak unless it runs; returns (node, pid, started now). Blocking (Maven, unzip):
     run in a thread beside the rest of `up`."""
     node = lay.keycloak()
@@ -263,9 +263,9 @@ def _start_keycloak(lay: Layout, env: dict[str, str]) -> tuple[KeycloakNode, int
     return node, proc.pid, True
 
 
-async def _up_keycloak(lay: Layout, env: dict[str, str]) -> KeycloakNode | None:
+async def _up_keycloak(lay: Layout) -> KeycloakNode | None:
     t = time.monotonic()
-    started = await asyncio.to_thread(_start_keycloak, lay, env)
+    started = await asyncio.to_thread(_start_keycloak, lay)
     if started is None:
         return None
     node, pid, now = started
@@ -409,7 +409,7 @@ async def _up(lay: Layout) -> None:
     env = _child_env(lay, secret)
     # Keycloak starts first and in the background: nothing waits for it (the services fetch its
     # keys when its first token arrives), `up` only checks it answered before printing the summary.
-    keycloak = asyncio.create_task(_up_keycloak(lay, env))
+    keycloak = asyncio.create_task(_up_keycloak(lay))
     try:
         await _up_kafka(lay)
         await _up_postgres(lay)
