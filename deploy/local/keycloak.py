@@ -180,8 +180,8 @@ async def wait_for_keycloak(issuer: str, timeout: float, *, log_file: Path | Non
     async with httpx.AsyncClient(timeout=2.0) as http:
         while True:
             if pid is not None and not pid_alive(pid):
-                raise KeycloakError(f"Keycloak (pid {pid}) exited before it was ready"
-                                    + (f"; see {log_file}:\n{tail(log_file, 20, last_run_only=True)}" if log_file else ""))
+                see = f"; see {log_file}:\n{tail(log_file, 20, last_run_only=True)}" if log_file else ""
+                raise KeycloakError(f"Keycloak (pid {pid}) exited before it was ready{see}")
             try:
                 if (await http.get(url)).status_code == 200:
                     return

@@ -114,7 +114,8 @@ async def start_session(request: Request, token: str, id_token: str | None = Non
     async with request.app.state.runtime.pool.acquire() as conn:
         await conn.execute("DELETE FROM sessions WHERE expires_at < now()")  # sessions ended by their token
         await conn.execute(
-            "INSERT INTO sessions (id_hash, subject, role, token, expires_at, id_token) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO sessions (id_hash, subject, role, token, expires_at, id_token) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
             _id_hash(session_id), verified.actor.subject, verified.actor.role, token,
             datetime.fromtimestamp(verified.expires_at, UTC), id_token)
     return session_id, Session(verified.actor, token, csrf_for(csrf_key(request), session_id), verified.expires_at,

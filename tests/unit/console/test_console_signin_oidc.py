@@ -193,4 +193,5 @@ def test_where_only_one_source_is_trusted_the_other_kind_of_token_is_refused():
         with pytest.raises(jwt.InvalidAlgorithmError):
             TokenVerifier(jwks_url=url, issuer=IDP, audience="jaring").verify(issue_token(SECRET, "x", "officer"))
     with pytest.raises(jwt.InvalidAlgorithmError):
-        TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience="jaring").verify(rs256({"aud": "jaring", "role": "officer"}))
+        TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience="jaring").verify(
+            rs256({"aud": "jaring", "role": "officer"}))

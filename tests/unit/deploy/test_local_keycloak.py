@@ -80,7 +80,8 @@ def test_keycloak_fills_the_placeholders_from_its_environment():
 def state(tmp_path, monkeypatch):
     monkeypatch.setenv("JARING_STATE_DIR", str(tmp_path))
     for name in ("JARING_IDP", "KEYCLOAK_PORT", "CONSOLE_HTTP_PORT", "JARING_AUTH_JWKS_URL", "JARING_AUTH_OIDC_ISSUER",
-                 "CONSOLE_OIDC_ISSUER", "CONSOLE_OIDC_CLIENT_SECRET", "CONSOLE_PUBLIC_URL", "CONSOLE_ALLOW_PASTED_TOKEN"):
+                 "CONSOLE_OIDC_ISSUER", "CONSOLE_OIDC_CLIENT_SECRET", "CONSOLE_PUBLIC_URL",
+                 "CONSOLE_ALLOW_PASTED_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
