@@ -21,7 +21,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from jaring_cli.http import Api, ExitCode, fail, reachable
-from jaring_cli.where import NoToken, local_secret
+from jaring_cli.where import NoToken, client_credentials_token, local_secret
 from services.enrollment.import_cli import ImportRefused, import_file
 from deploy.local.credentials import auth_env
 from shared.auth import HUMAN_TOKEN_HOURS, ROLES, issue_token
@@ -310,25 +310,40 @@ def trace(ctx: typer.Context, correlation_id: Annotated[str, typer.Argument(help
 # --- tokens -------------------------------------------------------------------------------------------
 
 @app.command("token")
-def token(role: Annotated[Role, typer.Option(help="the token's role")],
+def token(role: Annotated[Role | None, typer.Option(help="the token's role (not with --oidc)")] = None,
           subject: Annotated[str | None, typer.Option(help="who acts; default local-<role>")] = None,
           hours: Annotated[int, typer.Option(min=1, max=HUMAN_TOKEN_HOURS,
                                              help="how long it is valid (the services refuse longer)")]
           = HUMAN_TOKEN_HOURS,
+          oidc: Annotated[bool, typer.Option("--oidc", help="ask the identity provider (client credentials) "
+                                                           "instead of signing locally")] = False,
           as_json: AsJson = False) -> None:
-    """A token for the local stack, signed with its secret (.jaring/auth/secret, or JARING_AUTH_SECRET).
+    """A token for the local stack, signed with its secret (.jaring/auth/secret, or JARING_AUTH_SECRET);
+    with --oidc, one from Keycloak for the scripts' client (its role is the client's: operator).
     Use: export JARING_TOKEN=$(jaring token --role operator)"""
-    try:
-        secret = local_secret()
-    except NoToken as exc:
-        raise fail(ExitCode.USAGE, str(exc)) from None
-    who = subject or f"local-{role.value}"
-    stack = auth_env()  # the issuer and audience the local stack's services expect
-    signed = issue_token(secret, who, role.value, issuer=stack["JARING_AUTH_ISSUER"],
-                         audience=stack["JARING_AUTH_AUDIENCE"], ttl_seconds=hours * 3600)
+    if oidc:
+        if role is not None or subject is not None:
+            raise fail(ExitCode.USAGE, "--oidc takes no --role or --subject: the identity provider names them")
+        try:
+            signed = client_credentials_token()
+        except NoToken as exc:
+            raise fail(ExitCode.REFUSED, str(exc)) from None
+        claims = jwt.decode(signed, options={"verify_signature": False})
+        role_name, who = str(claims.get("role")), str(claims.get("sub"))
+    else:
+        if role is None:
+            raise fail(ExitCode.USAGE, "--role is needed (or --oidc)")
+        try:
+            secret = local_secret()
+        except NoToken as exc:
+            raise fail(ExitCode.USAGE, str(exc)) from None
+        who, role_name = subject or f"local-{role.value}", role.value
+        stack = auth_env()  # the issuer and audience the local stack's services expect
+        signed = issue_token(secret, who, role.value, issuer=stack["JARING_AUTH_ISSUER"],
+                             audience=stack["JARING_AUTH_AUDIENCE"], ttl_seconds=hours * 3600)
     if as_json:
         expires = jwt.decode(signed, options={"verify_signature": False})["exp"]
-        emit_json({"role": role.value, "subject": who, "token": signed,
+        emit_json({"role": role_name, "subject": who, "token": signed,
                    "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))})
     else:
         typer.echo(signed)

@@ -1,8 +1,11 @@
 """Officer authentication: a bearer JWT carrying one role.
 
 Every HTTP endpoint but /health and /metrics requires it. Tokens are signed with an
-HS256 key from settings (the local stack generates one) or, in production, by an OIDC
-issuer whose keys come from its JWKS URL.
+HS256 key from settings (the local stack generates one), or by an OpenID Connect issuer
+(Keycloak, locally) whose keys come from its JWKS URL, or both: the local stack trusts its
+own HS256 tokens (scripts, tests, the pasted-token demo) and Keycloak's RS256 ones. The
+token's header picks the key source, and each source has its own issuer, so an HS256
+token can never be checked against a public key, nor an RS256 one claim the local issuer.
 
 A token is accepted only if it names the issuer and the audience this deployment expects
 (a token minted for another system, or by another issuer sharing a key, is refused) and
@@ -62,7 +65,7 @@ def issue_token(secret: str, subject: str, role: str, *, issuer: str = LOCAL_ISS
 
 class TokenVerifier:
     def __init__(self, secret: str = "", jwks_url: str | None = None, *, issuer: str, audience: str,
-                 max_lifetime_seconds: int = HUMAN_TOKEN_HOURS * 3600):
+                 max_lifetime_seconds: int = HUMAN_TOKEN_HOURS * 3600, oidc_issuer: str | None = None):
         if not secret and not jwks_url:
             raise ValueError("JARING_AUTH_SECRET or JARING_AUTH_JWKS_URL must be set")
         if secret:
@@ -73,6 +76,8 @@ class TokenVerifier:
         self._secret = secret
         self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
         self._issuer = issuer
+        # The issuer of the tokens the JWKS keys sign; the same as `issuer` unless both sources are trusted.
+        self._oidc_issuer = oidc_issuer or issuer
         self._audience = audience
         self._max_lifetime = max_lifetime_seconds
 
@@ -83,12 +88,16 @@ class TokenVerifier:
     def verify(self, token: str) -> Actor:
         """The actor the token names; raises jwt.PyJWTError when it is not good."""
         options = {"require": ["iss", "aud", "sub", "iat", "exp"]}
-        if self._jwks is not None:
-            key = self._jwks.get_signing_key_from_jwt(token).key
-            algorithms = ["RS256", "ES256"]
+        if jwt.get_unverified_header(token).get("alg") == "HS256":
+            if not self._secret:
+                raise jwt.InvalidAlgorithmError("this deployment takes no HS256 tokens")
+            key, algorithms, issuer = self._secret, ["HS256"], self._issuer
         else:
-            key, algorithms = self._secret, ["HS256"]
-        claims = jwt.decode(token, key, algorithms=algorithms, audience=self._audience, issuer=self._issuer,
+            if self._jwks is None:
+                raise jwt.InvalidAlgorithmError("this deployment takes HS256 tokens only")
+            key = self._jwks.get_signing_key_from_jwt(token).key
+            algorithms, issuer = ["RS256", "ES256"], self._oidc_issuer
+        claims = jwt.decode(token, key, algorithms=algorithms, audience=self._audience, issuer=issuer,
                             options=options)
         if int(claims["exp"]) - int(claims["iat"]) > self._max_lifetime:
             raise jwt.InvalidTokenError(f"token lives longer than {self._max_lifetime // 3600} h; ask for a new one")
@@ -101,7 +110,8 @@ class TokenVerifier:
 def token_verifier(infra) -> TokenVerifier:
     """The verifier for a service's InfraSettings (shared.settings)."""
     return TokenVerifier(infra.jaring_auth_secret, infra.jaring_auth_jwks_url, issuer=infra.jaring_auth_issuer,
-                         audience=infra.jaring_auth_audience, max_lifetime_seconds=infra.jaring_auth_token_hours * 3600)
+                         audience=infra.jaring_auth_audience, max_lifetime_seconds=infra.jaring_auth_token_hours * 3600,
+                         oidc_issuer=infra.jaring_auth_oidc_issuer)
 
 
 _bearer = HTTPBearer(auto_error=False)

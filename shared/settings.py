@@ -21,6 +21,9 @@ class InfraSettings(BaseSettings):
     # HS256 key for officers' JWTs. Production may use an OIDC issuer instead (jwks_url).
     jaring_auth_secret: str = ""
     jaring_auth_jwks_url: str | None = None
+    # The issuer of the tokens JARING_AUTH_JWKS_URL's keys sign, when it is not JARING_AUTH_ISSUER:
+    # the local stack takes its own HS256 tokens (issuer jaring-local) and Keycloak's.
+    jaring_auth_oidc_issuer: str | None = None
     # Every token must name this issuer and this audience (shared.auth); the defaults are the
     # local stack's, a deployment sets its own.
     jaring_auth_issuer: str = LOCAL_ISSUER

@@ -42,6 +42,16 @@ def database_url(infra) -> str:
     return infra[1]
 
 
+@pytest.fixture(scope="session")
+def keycloak():
+    """Keycloak with the stack's realm, started (on a free port) only when a test asks for it:
+    the officer's sign-in and the scripts' client credentials (tests/support/keycloak.py)."""
+    from tests.support.keycloak import keycloak_for_tests
+
+    with keycloak_for_tests() as kc:
+        yield kc
+
+
 @pytest.fixture
 def unique() -> str:
     """A short unique suffix for topic, group and schema names of one test."""

@@ -7,6 +7,8 @@
 
 Run from the repository root. State lives in <repo>/.jaring/ (or $JARING_STATE_DIR).
 Set KAFKA_BOOTSTRAP_SERVERS or DATABASE_URL to use an existing Kafka or database instead.
+Keycloak (the identity provider officers sign in through) starts in the background beside the
+rest; JARING_IDP=none leaves it out (then the console takes pasted tokens only).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from rich.table import Table
 from deploy.local.credentials import auth_env, ensure_secret, write_tokens
 from deploy.local.health import http_ready, kafka_ok, postgres_ok, tcp_ok
 from deploy.local.kafka import KAFKA_VERSION, KafkaError, KafkaNode, resolve_kafka_jars, wait_for_kafka
+from deploy.local.keycloak import (
+    CONSOLE_CLIENT, DEMO_USERS, KEYCLOAK_VERSION, KeycloakError, KeycloakNode, RealmSecrets, resolve_keycloak,
+    wait_for_keycloak,
+)
 from deploy.local.postgres import PostgresError, PostgresNode, external_database_url
 from deploy.local.processes import (
     cmdline, pid_alive, processes_with_env, read_pid, start_process, stop_process_group, tail, write_pid,
@@ -71,6 +77,8 @@ ROLES = ("officer", "supervisor", "operator")
 HOST = "127.0.0.1"
 READY_DEADLINE_S = 90.0
 KAFKA_DEADLINE_S = 60.0
+# Keycloak's first start builds it (~45 s here, minutes on a loaded machine); later ones take ~10 s.
+KEYCLOAK_DEADLINE_S = 300.0
 STOP_TIMEOUT_S = 30.0
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "JARING_STACK"  # set in every process the stack starts, so `down` can find strays
@@ -110,11 +118,29 @@ class Layout:
     def postgres(self) -> PostgresNode:
         return PostgresNode(self.state / "pg" / "data", _port("PG_PORT", 5433), HOST)
 
+    def keycloak(self) -> KeycloakNode | None:
+        """The identity provider, unless JARING_IDP=none. Its secrets and the demo users'
+        passwords are generated once into <state>/idp/ (mode 600) and kept across starts."""
+        if idp_off():
+            return None
+        idp = self.state / "idp"
+        console_port = _port("CONSOLE_HTTP_PORT", 8100)
+        secrets = RealmSecrets(console_client_secret=ensure_secret(idp / "console-client.secret"),
+                               scripts_client_secret=ensure_secret(idp / "scripts-client.secret"),
+                               passwords={role: ensure_secret(idp / f"{role}.password")[:20] for role in DEMO_USERS},
+                               console_url=f"http://{HOST}:{console_port}")
+        return KeycloakNode(self.state / "keycloak" / f"keycloak-{KEYCLOAK_VERSION}", _port("KEYCLOAK_PORT", 8180),
+                            secrets, HOST)
+
     def bootstrap(self) -> str:
         return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or self.kafka().bootstrap_servers
 
     def database_url(self) -> str:
         return external_database_url() or self.postgres().url("jaring")
+
+
+def idp_off() -> bool:
+    return (os.environ.get("JARING_IDP") or "keycloak").lower() == "none"
 
 
 def _ours(pid: int | None, needle: str) -> bool:
@@ -217,6 +243,41 @@ async def _up_postgres(lay: Layout) -> None:
     _done(f"PostgreSQL ready on {HOST}:{node.port} (pid {node.pid()})", t)
 
 
+def _start_keycloak(lay: Layout) -> tuple[KeycloakNode, int, bool] | None:
+    """Starts Keycloak unless it runs; returns (node, pid, started now). Blocking (Maven, unzip):
+    run in a thread beside the rest of `up`."""
+    node = lay.keycloak()
+    if node is None:
+        return None
+    pid_file = lay.pid_file("keycloak")
+    pid = read_pid(pid_file)
+    if _ours(pid, str(node.home)):
+        return node, pid, False
+    pid_file.unlink(missing_ok=True)
+    if _port_in_use(node.port):
+        raise StackError(f"port {node.port} is taken by a process this stack did not start; stop it, or set "
+                         "KEYCLOAK_PORT, or JARING_IDP=none to run without an identity provider")
+    node.home = resolve_keycloak(node.home.parent, progress=lambda m: console.print(f"  {m}"))
+    proc = node.start(lay.log("keycloak"), extra_env={MARKER: str(lay.state)})
+    write_pid(pid_file, proc.pid)
+    return node, proc.pid, True
+
+
+async def _up_keycloak(lay: Layout) -> KeycloakNode | None:
+    t = time.monotonic()
+    started = await asyncio.to_thread(_start_keycloak, lay)
+    if started is None:
+        return None
+    node, pid, now = started
+    try:
+        await wait_for_keycloak(node.issuer, KEYCLOAK_DEADLINE_S, log_file=lay.log("keycloak"), pid=pid)
+    except (KeycloakError, TimeoutError) as err:
+        raise StackError(f"Keycloak did not come up: {err}\n(JARING_IDP=none runs the stack without it)") from err
+    _done(f"Keycloak {KEYCLOAK_VERSION} ready at {node.url} (pid {pid})" if now else
+          f"Keycloak already running at {node.url} (pid {pid})", t if now else None)
+    return node
+
+
 def _auth_secret(lay: Layout) -> str:
     return os.environ.get("JARING_AUTH_SECRET") or ensure_secret(lay.state / "auth" / "secret")
 
@@ -254,6 +315,17 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     # The console calls the services' APIs with the signed-in person's token.
     for name in ("enrollment", "claims", "notifications"):
         env.setdefault(f"CONSOLE_{name.upper()}_BASE_URL", f"http://{HOST}:{env[f'{name.upper()}_HTTP_PORT']}")
+    # The local demo may sign in by pasting a token; officers sign in through Keycloak, whose
+    # RS256 tokens every service takes beside the stack's own HS256 ones.
+    env.setdefault("CONSOLE_ALLOW_PASTED_TOKEN", "true")
+    keycloak = lay.keycloak()
+    if keycloak is not None:
+        env.setdefault("JARING_AUTH_JWKS_URL", keycloak.jwks_url)
+        env.setdefault("JARING_AUTH_OIDC_ISSUER", keycloak.issuer)
+        env.setdefault("CONSOLE_OIDC_ISSUER", keycloak.issuer)
+        env.setdefault("CONSOLE_OIDC_CLIENT_ID", CONSOLE_CLIENT)
+        env.setdefault("CONSOLE_OIDC_CLIENT_SECRET", keycloak.secrets.console_client_secret)
+        env.setdefault("CONSOLE_PUBLIC_URL", keycloak.secrets.console_url)
     return env
 
 
@@ -317,6 +389,12 @@ def _summary(lay: Layout) -> None:
     table.add_row("Kafka bootstrap", lay.bootstrap())
     table.add_row("DATABASE_URL", lay.database_url())
     table.add_row("tokens", f"{lay.state / 'tokens'}/<{'|'.join(ROLES)}>.token  (Authorization: Bearer …)")
+    keycloak = lay.keycloak()
+    if keycloak is not None:
+        table.add_row("Keycloak", f"{keycloak.issuer}  (sign in at http://{HOST}:{_port('CONSOLE_HTTP_PORT', 8100)})")
+        for role, user in DEMO_USERS.items():
+            table.add_row(f"  {role}", f"{user} / {keycloak.secrets.passwords[role]}")
+        table.add_row("  scripts", f"jaring token --oidc  (client jaring-scripts, secret in {lay.state / 'idp'})")
     table.add_row("logs", f"{lay.state / 'logs'}  (python -m deploy.local.stack logs NAME -f)")
     console.print(table)
 
@@ -327,14 +405,25 @@ async def _up(lay: Layout) -> None:
     ignore = lay.state / ".gitignore"  # the state dir ignores itself, whatever the repo's .gitignore says
     if not ignore.exists():
         ignore.write_text("# written by deploy/local/stack.py: local runtime state, never committed\n*\n")
-    await _up_kafka(lay)
-    await _up_postgres(lay)
     secret = _auth_secret(lay)
-    write_tokens(lay.state / "tokens", secret, ROLES)
-    _done(f"tokens for {', '.join(ROLES)} in {lay.state / 'tokens'}")
     env = _child_env(lay, secret)
-    await _up_stage(lay, "extra", env)
-    await _up_stage(lay, "service", env)
+    # Keycloak starts first and in the background: nothing waits for it (the services fetch its
+    # keys when its first token arrives), `up` only checks it answered before printing the summary.
+    keycloak = asyncio.create_task(_up_keycloak(lay))
+    try:
+        await _up_kafka(lay)
+        await _up_postgres(lay)
+        write_tokens(lay.state / "tokens", secret, ROLES)
+        _done(f"tokens for {', '.join(ROLES)} in {lay.state / 'tokens'}")
+        await _up_stage(lay, "extra", env)
+        await _up_stage(lay, "service", env)
+        if not keycloak.done():
+            with console.status("waiting for Keycloak (the first start builds it)…"):
+                await keycloak
+        await keycloak
+    finally:
+        if not keycloak.done():
+            keycloak.cancel()
     _summary(lay)
 
 
@@ -345,7 +434,7 @@ def up() -> None:
     t = time.monotonic()
     try:
         asyncio.run(_up(lay))
-    except (StackError, KafkaError, PostgresError, TimeoutError) as err:
+    except (StackError, KafkaError, PostgresError, KeycloakError, TimeoutError) as err:
         console.print("[bold red]✗ stack is not up[/]")
         console.print(str(err), markup=False, highlight=False, soft_wrap=True)
         console.print("[dim]fix it and run `up` again (running parts are left alone), or `down`.[/]")
@@ -387,6 +476,9 @@ def down() -> None:
     lay = Layout.load()
     for p in reversed(PROCESSES):
         _stop(p.name, lay.pid_file(p.name), p.module)
+    keycloak = lay.keycloak()
+    if keycloak is not None:
+        _stop("Keycloak", lay.pid_file("keycloak"), str(keycloak.home))
     kafka = lay.kafka()
     _stop("Kafka", lay.pid_file("kafka"), str(kafka.config_file))
     pg = lay.postgres()
@@ -403,6 +495,14 @@ def down() -> None:
 
 
 # --- status ---------------------------------------------------------------------
+async def http_ready_oidc(issuer: str) -> bool:
+    try:
+        await wait_for_keycloak(issuer, 0)
+    except (KeycloakError, TimeoutError):
+        return False
+    return True
+
+
 async def _status_rows(lay: Layout) -> list[tuple[str, str, bool, bool, str, str, str]]:
     """(component, kind, running, healthy, pid, address, log)."""
     rows = []
@@ -427,6 +527,13 @@ async def _status_rows(lay: Layout) -> list[tuple[str, str, bool, bool, str, str
         ok = pid is not None and await postgres_ok(pg.url("postgres"))
         rows.append(("postgres", "local", pid is not None, ok, str(pid or "-"), f"{HOST}:{pg.port}",
                      str(lay.log("postgres"))))
+    keycloak = lay.keycloak()
+    if keycloak is not None:
+        pid = read_pid(lay.pid_file("keycloak"))
+        running = _ours(pid, str(keycloak.home))
+        ok = running and await http_ready_oidc(keycloak.issuer)
+        rows.append(("keycloak", "idp", running, ok, str(pid) if running else "-", f"{HOST}:{keycloak.port}",
+                     str(lay.log("keycloak"))))
     for p in PROCESSES:
         pid = read_pid(lay.pid_file(p.name))
         running = _ours(pid, p.module)
@@ -464,7 +571,7 @@ def logs(
 ) -> None:
     """Tail the logs of one component, or of all of them."""
     lay = Layout.load()
-    known = {"kafka": lay.log("kafka"), "postgres": lay.log("postgres"),
+    known = {"kafka": lay.log("kafka"), "postgres": lay.log("postgres"), "keycloak": lay.log("keycloak"),
              "maven": lay.state / "kafka" / "maven.log", **{p.name: lay.log(p.name) for p in PROCESSES}}
     if name is not None and name not in known:
         console.print(f"[red]unknown component {name!r}[/]; one of: {', '.join(known)}")

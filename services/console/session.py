@@ -1,7 +1,8 @@
 """Who is at the screen: sign-in with a role token, the session cookie, CSRF, role checks.
 
-The person pastes their role token (the same JWT every service takes; an OIDC sign-in
-would hand the console the same kind of token). The console verifies it with
+The person signs in through the identity provider (services/console/oidc.py: Keycloak hands
+the console an access token) or, in the local demo only, pastes their role token; either way
+the console holds the same kind of JWT every service takes. The console verifies it with
 shared.auth's TokenVerifier and keeps it on the server, in its `sessions` table, under a
 random session id; the browser's cookie (HttpOnly, SameSite=Strict: no script can read it,
 no other site's page can make the browser send it) holds only that id. A stolen cookie is
@@ -36,6 +37,9 @@ from shared.auth import Actor, TokenVerifier
 
 SESSION_COOKIE = "jaring_console"
 SIGNIN_COOKIE = "jaring_console_signin"  # CSRF for the sign-in form itself, before any session
+# The `state` of a sign-in at the identity provider. SameSite=Lax, not Strict: the browser comes
+# back from the provider's site, and a Strict cookie would not come with it.
+OIDC_STATE_COOKIE = "jaring_console_oidc"
 LANG_COOKIE = "jaring_console_lang"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PROCESS_KEY = secrets.token_bytes(32)
@@ -47,6 +51,15 @@ class Session:
     token: str
     csrf: str
     expires_at: int
+    # The identity provider's ID token, for a session signed in through it (sign-out hands it back).
+    id_token: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """Who is signed in, as the header shows it: the provider's user name where the token has
+        one (its `sub` is an opaque id), else the subject."""
+        claims = jwt.decode(self.token, options={"verify_signature": False})  # verified when the session began
+        return str(claims.get("preferred_username") or self.actor.subject)
 
 
 class SignInNeeded(Exception):
@@ -93,7 +106,7 @@ async def open_session(request: Request, token: str) -> Session:
     return Session(actor, token, csrf_for(csrf_key(request), token), expires_at)
 
 
-async def start_session(request: Request, token: str) -> tuple[str, Session]:
+async def start_session(request: Request, token: str, id_token: str | None = None) -> tuple[str, Session]:
     """Signs a person in: verifies the token (raises jwt.PyJWTError when it is not good) and
     stores it under a new random session id, which goes in the cookie."""
     verified = await open_session(request, token)
@@ -101,10 +114,12 @@ async def start_session(request: Request, token: str) -> tuple[str, Session]:
     async with request.app.state.runtime.pool.acquire() as conn:
         await conn.execute("DELETE FROM sessions WHERE expires_at < now()")  # sessions ended by their token
         await conn.execute(
-            "INSERT INTO sessions (id_hash, subject, role, token, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (id_hash, subject, role, token, expires_at, id_token) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
             _id_hash(session_id), verified.actor.subject, verified.actor.role, token,
-            datetime.fromtimestamp(verified.expires_at, UTC))
-    return session_id, Session(verified.actor, token, csrf_for(csrf_key(request), session_id), verified.expires_at)
+            datetime.fromtimestamp(verified.expires_at, UTC), id_token)
+    return session_id, Session(verified.actor, token, csrf_for(csrf_key(request), session_id), verified.expires_at,
+                               id_token)
 
 
 async def current_session(request: Request) -> Session | None:
@@ -113,12 +128,12 @@ async def current_session(request: Request) -> Session | None:
     if not session_id:
         return None
     row = await request.app.state.runtime.pool.fetchrow(
-        "SELECT subject, role, token, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > now()",
+        "SELECT subject, role, token, expires_at, id_token FROM sessions WHERE id_hash = $1 AND expires_at > now()",
         _id_hash(session_id))
     if row is None:
         return None
     return Session(Actor(row["subject"], row["role"]), row["token"], csrf_for(csrf_key(request), session_id),
-                   int(row["expires_at"].timestamp()))
+                   int(row["expires_at"].timestamp()), row["id_token"])
 
 
 async def end_session(request: Request) -> None:

@@ -23,6 +23,16 @@ class ConsoleSettings(ServiceSettings):
     session_secret: str = ""
     # Set behind TLS so the session cookie is only ever sent over HTTPS.
     cookie_secure: bool = False
+    # Officers sign in through this OpenID Connect issuer (authorization code with PKCE); the
+    # local stack's is its Keycloak realm. Empty: no identity provider (pasted tokens only, if allowed).
+    oidc_issuer: str = ""
+    oidc_client_id: str = "jaring-console"
+    oidc_client_secret: str = ""
+    # The console's address as browsers reach it (redirect URIs registered at the issuer). Empty:
+    # taken from each request; set it in any deployment behind a proxy.
+    public_url: str = ""
+    # The local demo's sign-in by pasting a role token. Off unless a local stack turns it on.
+    allow_pasted_token: bool = False
     # The console publishes no events of its own (replays go straight to their topic), so it
     # runs no outbox relay.
     run_relay: bool = False
