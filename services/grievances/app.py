@@ -21,7 +21,7 @@ log = get_logger("grievances")
 
 
 def consumers(settings: GrievancesSettings) -> list[Consumer]:
-    decided = handlers.on_claim_decided
+    decided = handlers.make_decision_handler(today)
     return [
         Consumer("grievances.participants", PARTICIPANTS, {
             "ParticipantEnrolled": handlers.on_participant_enrolled,
@@ -42,13 +42,14 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
 
 
 async def sweep_overdue(runtime: Runtime) -> None:
-    """Escalates late grievances every `overdue_sweep_seconds` (several instances may run it:
+    """Escalates late grievances, and reminds families of documents still missing, every `overdue_sweep_seconds` (several instances may run it:
     the rows are taken FOR UPDATE SKIP LOCKED, each escalated once)."""
     settings: GrievancesSettings = runtime.settings
     while True:
         try:
             async with runtime.pool.acquire() as conn, conn.transaction():
                 escalated = await handlers.escalate_overdue(conn, today(), settings)
+                await handlers.remind_missing_documents(conn, today())
                 await repo.forget_old_hits(conn)
             if escalated:
                 log.info("grievances.escalated", count=len(escalated))

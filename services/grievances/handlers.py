@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from services.grievances import repository as repo
+from services.grievances.domain import documents as docs
 from services.grievances.domain import grievance as g
 from services.grievances.domain import lookup as lk
 from services.grievances.domain.family import FamilyView, family_view
@@ -33,6 +34,7 @@ from shared.contracts.claims import (
 from shared.contracts.enrollment import HeirsChanged, ParticipantEnrolled
 from shared.contracts.grievances import Contact
 from shared.contracts.inbound import InboundMessageReceived
+from shared.consuming import NotYet
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import FieldError, RuleViolation
@@ -69,15 +71,23 @@ async def on_claim_filed(conn: asyncpg.Connection, _env: Envelope, event: ClaimF
     await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type, phone)
 
 
-async def on_claim_decided(conn: asyncpg.Connection, env: Envelope,
-                           event: ClaimApproved | ClaimRejected | ClaimReferredForReview) -> None:
-    if not await repo.claim_known(conn, event.claim_id):
-        await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type, None)
-    status = {"ClaimApproved": "approved", "ClaimRejected": "rejected",
-              "ClaimReferredForReview": "needs_review"}[env.type]
-    missing = list(event.missing_documents) if isinstance(event, ClaimReferredForReview) else []
-    deadline = getattr(event, "payment_deadline", None)
-    await repo.set_claim_status(conn, event.claim_id, status, missing, deadline)
+def make_decision_handler(today_fn):
+    async def on_claim_decided(conn: asyncpg.Connection, env: Envelope,
+                               event: ClaimApproved | ClaimRejected | ClaimReferredForReview) -> None:
+        if not await repo.claim_known(conn, event.claim_id):
+            # ClaimFiled (another topic) brings the reporter's phone: wait for it.
+            raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet")
+        status = {"ClaimApproved": "approved", "ClaimRejected": "rejected",
+                  "ClaimReferredForReview": "needs_review"}[env.type]
+        missing = list(event.missing_documents) if isinstance(event, ClaimReferredForReview) else []
+        deadline = getattr(event, "payment_deadline", None)
+        await repo.set_claim_status(conn, event.claim_id, status, missing, deadline)
+        if missing:
+            await request_documents(conn, env, event.claim_id, missing, today_fn())
+        else:
+            await repo.close_request(conn, event.claim_id)
+
+    return on_claim_decided
 
 
 async def on_payout_recorded(conn: asyncpg.Connection, _env: Envelope, event: PayoutRecorded) -> None:
@@ -86,9 +96,48 @@ async def on_payout_recorded(conn: asyncpg.Connection, _env: Envelope, event: Pa
         if component.kind == "cash" and component.payee_heir_id:
             shares[component.payee_heir_id] = shares.get(component.payee_heir_id, 0) + component.amount
     if not await repo.claim_known(conn, event.claim_id):
-        await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type, None)
+        raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet")
     await repo.record_shares(conn, event.claim_id, shares)
     await repo.set_claim_status(conn, event.claim_id, "payout_recorded", [], None)
+    await repo.close_request(conn, event.claim_id)
+
+
+# --- what is missing (told once per list, reminded once) ------------------------------------------------------
+
+async def _notice(conn: asyncpg.Connection, claim_id: str, missing: list[str], reminder: bool,
+                  causation_id: str | None) -> bool:
+    claim = await repo.claim_row(conn, claim_id)
+    if claim is None:
+        return False
+    told = docs.recipients(await repo.heir_contacts(conn, claim["participant_id"]), claim["reporter_phone"])
+    if not told:
+        return False  # nobody has a contact: the officer tells the family in person
+    await emit(conn, events.MissingDocumentsNoticed(
+        claim_id=claim_id, participant_id=claim["participant_id"], claim_type=claim["claim_type"],
+        missing_documents=missing, reminder=reminder, recipients=told), claim_id, causation_id)
+    return True
+
+
+async def request_documents(conn: asyncpg.Connection, env: Envelope, claim_id: str, missing: list[str],
+                            today: date) -> None:
+    if not docs.is_new_request(await repo.open_request(conn, claim_id), missing):
+        return
+    await repo.save_request(conn, claim_id, missing, today, docs.reminder_on(today, _holidays()))
+    await _notice(conn, claim_id, missing, False, str(env.event_id))
+
+
+async def remind_missing_documents(conn: asyncpg.Connection, today: date) -> list[str]:
+    """Claims still missing documents 3 working days after the family was told: one reminder each."""
+    reminded = []
+    for claim_id in await repo.due_reminders(conn, today):
+        claim = await repo.claim_for_family(conn, claim_id)
+        if claim is None or claim.status not in ("filed", "needs_review") or not claim.missing_documents:
+            await repo.close_request(conn, claim_id)
+            continue
+        await repo.mark_reminded(conn, claim_id)
+        if await _notice(conn, claim_id, list(claim.missing_documents), True, None):
+            reminded.append(claim_id)
+    return reminded
 
 
 async def on_disbursement_changed(conn: asyncpg.Connection, _env: Envelope, event: DisbursementChanged) -> None:

@@ -12,7 +12,14 @@ from datetime import date, timedelta
 import pytest
 
 from services.grievances import handlers
-from tests.support.claimants import JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form, covered_participant, wait_for_status
+from tests.support.claimants import (
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    REPORTER,
+    claim_form,
+    covered_participant,
+    wait_for_status,
+)
 from tests.support.families import Families, families
 from tests.support.kafka_tools import group_caught_up, wait_until
 from shared.topics import INBOUND
@@ -21,6 +28,7 @@ pytestmark = pytest.mark.integration
 
 TODAY = date.today()
 MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full Rp 42,000,000
+REPORTER_PHONE = REPORTER["phone"]
 LOOKUP_ID = re.compile(r'name="lookup_id" value="([0-9a-f]{32})"')
 
 
@@ -279,3 +287,41 @@ async def _nonempty(pending) -> bool:
 
 async def _known(f: Families, claim_id: str) -> bool:
     return await f.pool.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False
+
+
+async def test_missing_documents_are_told_reminded_once_and_not_after_they_arrive(kafka_bootstrap, database_url,
+                                                                                  tmp_path):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f:
+        waiting, widow, son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS)  # no marriage book
+        completed, other_widow, _other_son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS)
+        for claim_id in (waiting, completed):
+            await wait_for_status(f.p.claims, claim_id, "needs_review", 60)
+            await f.claim_in_read_model(claim_id, "needs_review")
+
+        # The first rank (widow and son) and the reporter are told what to bring, where, and about the clock.
+        for phone in (widow, son, REPORTER_PHONE):
+            told = await f.wait_for_message(phone, f"Dokumen klaim {waiting} masih kurang")
+            assert told.index("turut berduka cita") < told.index("buku nikah")  # condolences, then what to do
+            assert "kantor cabang BPJS Ketenagakerjaan" in told
+            assert "paling lambat 3 hari kerja setelah dokumen lengkap" in told  # JKM: PP 44/2015 art. 40
+        await f.wait_for_message(other_widow, f"Dokumen klaim {completed} masih kurang")
+
+        # The second family brings the marriage book: the claim is complete and approved.
+        brought = await f.p.claims.post(f"/v1/claims/{completed}/documents", json={"documents": MARRIAGE_BOOK})
+        assert brought.status_code == 200, brought.text
+        await f.claim_in_read_model(completed, "payout_recorded")
+
+        # Three working days later (at most five calendar days: a weekend in between) one reminder goes out.
+        later = TODAY + timedelta(days=5)
+        async with f.pool.acquire() as conn, conn.transaction():
+            reminded = await handlers.remind_missing_documents(conn, later)
+        assert waiting in reminded and completed not in reminded
+        async with f.pool.acquire() as conn, conn.transaction():
+            again = await handlers.remind_missing_documents(conn, later + timedelta(days=3))
+        assert waiting not in again  # one reminder only
+        reminder = await f.wait_for_message(widow, f"Pengingat: dokumen klaim {waiting} masih kurang")
+        assert "buku nikah" in reminder
+        await f.wait_for_message(son, f"Pengingat: dokumen klaim {waiting} masih kurang")
+        assert [m for m in await f.messages_to(other_widow) if "Pengingat" in m["text"]] == []
+        first_notices = [m for m in await f.messages_to(widow) if f"Dokumen klaim {waiting} masih kurang" in m["text"]]
+        assert len(first_notices) == 1
