@@ -5,10 +5,13 @@ decision reopened through claims' API; an overdue grievance escalated and the fa
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from services.grievances import handlers
@@ -20,8 +23,10 @@ from tests.support.claimants import (
     covered_participant,
     wait_for_status,
 )
+from tests.support.console import console, served
 from tests.support.families import Families, families
 from tests.support.kafka_tools import group_caught_up, wait_until
+from tests.support.services import token
 from shared.topics import INBOUND
 
 pytestmark = pytest.mark.integration
@@ -281,6 +286,16 @@ async def test_an_overdue_grievance_is_escalated_once_and_the_family_told(kafka_
         assert len(overdue) == 1
 
 
+@contextlib.asynccontextmanager
+async def signed_in(url: str, role: str, subject: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser session of the console, signed in through its form."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as browser:
+        nonce = re.search(r'name="nonce" value="([^"]+)"', (await browser.get("/signin")).text).group(1)
+        signed = await browser.post("/signin", data={"token": token(role, subject), "nonce": nonce})
+        assert signed.status_code == 303, signed.text
+        yield browser
+
+
 async def _nonempty(pending) -> bool:
     return bool(await pending)
 
@@ -325,3 +340,32 @@ async def test_missing_documents_are_told_reminded_once_and_not_after_they_arriv
         assert [m for m in await f.messages_to(other_widow) if "Pengingat" in m["text"]] == []
         first_notices = [m for m in await f.messages_to(widow) if f"Dokumen klaim {waiting} masih kurang" in m["text"]]
         assert len(first_notices) == 1
+
+
+async def test_officers_see_a_claims_grievances_and_supervisors_the_queue_by_deadline(kafka_bootstrap, database_url,
+                                                                                   tmp_path, unique):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f, \
+            served(f.p.enrollment.app) as enrollment_url, served(f.p.claims.app) as claims_url, \
+            served(f.p.notifications.app) as notifications_url, served(f.grievances_app) as grievances_url, \
+            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
+                    notifications_url=notifications_url, grievances_url=grievances_url,
+                    name=f"console_{unique}") as c:
+        claim_id, widow, _son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS | MARRIAGE_BOOK)
+        await wait_until(lambda: _known(f, claim_id), 60, "grievances to know the claim")
+        late = await f.grievances.post("/v1/grievances", json={
+            "category": "delay", "claim_id": claim_id, "text": "Uang belum masuk rekening.", "contact_phone": widow})
+        later = await f.grievances.post("/v1/grievances", json={
+            "category": "rejected_claim", "claim_id": claim_id, "text": "Mohon diperiksa lagi."})
+        assert late.status_code == later.status_code == 201
+        late_id, later_id = late.json()["grievance_id"], later.json()["grievance_id"]
+
+        async with signed_in(c.url, "officer", "rina.officer") as officer:
+            page = (await officer.get(f"/claims/{claim_id}")).text
+            assert f'data-grievance="{late_id}"' in page and f'data-grievance="{later_id}"' in page
+            assert "keterlambatan" in page and "klaim ditolak" in page
+        async with signed_in(c.url, "supervisor", "local-supervisor") as supervisor:
+            queue = (await supervisor.get("/grievances")).text
+            # delay: 5 working days, a rejected claim: 14 — the delay comes first.
+            assert queue.index(f'data-grievance="{late_id}"') < queue.index(f'data-grievance="{later_id}"')
+            assert f'href="/claims/{claim_id}"' in queue
+            assert 'data-overdue="yes"' not in queue.split(f'data-grievance="{late_id}"')[1].split("</tr>")[0]
