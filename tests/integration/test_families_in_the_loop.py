@@ -6,8 +6,11 @@ decision reopened through claims' API; an overdue grievance escalated and the fa
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import re
+import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
@@ -24,10 +27,11 @@ from tests.support.claimants import (
     wait_for_status,
 )
 from tests.support.console import console, served
-from tests.support.families import Families, families
+from tests.support.families import INBOUND_SECRET, Families, families
 from tests.support.kafka_tools import group_caught_up, wait_until
 from tests.support.services import token
-from shared.topics import INBOUND
+from services.notifications.domain.webhook import sign
+from shared.topics import INBOUND, LOOKUPS
 
 pytestmark = pytest.mark.integration
 
@@ -160,6 +164,26 @@ async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_
         assert "menunggu pemeriksaan petugas" in reply
         assert "buku nikah" in reply  # what is still missing, in plain words
         assert [m["channel"] for m in await f.messages_to(widow) if "Status klaim" in m["text"]] == ["sms"]
+
+        # The provider delivers the same webhook twice: one message, one answer. Forged or stale: refused.
+        body = json.dumps({"id": f"in-{uuid.uuid4().hex}", "from": widow, "text": f"STATUS {claim_id}",
+                           "channel": "whatsapp"}).encode()
+        now = str(int(time.time()))
+        signed = {"X-Jaring-Timestamp": now, "X-Hub-Signature-256": sign(INBOUND_SECRET, now, body),
+                  "content-type": "application/json"}
+        first = await f.p.notifications.post("/v1/inbound", content=body, headers=signed)
+        second = await f.p.notifications.post("/v1/inbound", content=body, headers=signed)
+        assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+        forged = await f.p.notifications.post("/v1/inbound", content=body.replace(b"STATUS", b"ADUAN"), headers=signed)
+        stale_at = str(int(time.time()) - 301)
+        stale = await f.p.notifications.post("/v1/inbound", content=body, headers={
+            **signed, "X-Jaring-Timestamp": stale_at, "X-Hub-Signature-256": sign(INBOUND_SECRET, stale_at, body)})
+        assert forged.status_code == stale.status_code == 401
+        await wait_until(lambda: _count_at_least(f, widow, "Status klaim", 2), 45, "the WhatsApp answer")
+        await wait_until(lambda: group_caught_up(kafka_bootstrap, "notifications.lookups", LOOKUPS.name), 30,
+                         "notifications to read every status answer")
+        answers = [m["channel"] for m in await f.messages_to(widow) if "Status klaim" in m["text"]]
+        assert answers == ["sms", "whatsapp"]
         await wait_until(lambda: group_caught_up(kafka_bootstrap, "grievances.inbound", INBOUND.name), 30,
                          "grievances to read every inbound message")
         assert await f.messages_to(stranger) == []  # the claim's existence is not told to a stranger
@@ -294,6 +318,10 @@ async def signed_in(url: str, role: str, subject: str) -> AsyncIterator[httpx.As
         signed = await browser.post("/signin", data={"token": token(role, subject), "nonce": nonce})
         assert signed.status_code == 303, signed.text
         yield browser
+
+
+async def _count_at_least(f: Families, phone: str, containing: str, n: int) -> bool:
+    return len([m for m in await f.messages_to(phone) if containing in m["text"]]) >= n
 
 
 async def _nonempty(pending) -> bool:
