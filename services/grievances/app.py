@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from services.grievances import handlers
+from services.grievances import handlers, lookups
 from services.grievances import repository as repo
 from services.grievances.api import router
 from services.grievances.pages import router as pages
@@ -36,7 +36,7 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
             "DisbursementChanged": handlers.on_disbursement_changed,
         }),
         Consumer("grievances.inbound", INBOUND, {
-            "InboundMessageReceived": handlers.make_inbound_handler(settings, today),
+            "InboundMessageReceived": lookups.make_inbound_handler(settings, today),
         }),
     ]
 
