@@ -42,8 +42,9 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
 
 
 async def sweep_overdue(runtime: Runtime) -> None:
-    """Escalates late grievances, and reminds families of documents still missing, every `overdue_sweep_seconds` (several instances may run it:
-    the rows are taken FOR UPDATE SKIP LOCKED, each escalated once)."""
+    """Escalates late grievances, and reminds families of documents still missing, every
+    `overdue_sweep_seconds` (several instances may run it: the rows are taken FOR UPDATE SKIP
+    LOCKED, each escalated or reminded once)."""
     settings: GrievancesSettings = runtime.settings
     while True:
         try:

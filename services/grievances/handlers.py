@@ -172,7 +172,9 @@ async def file_grievance(conn: asyncpg.Connection, filing: Filing, settings: Gri
     assigned = g.choose_supervisor(settings.supervisors, await repo.open_counts(conn))
     grievance = g.Grievance(
         grievance_id=f"GRV-{uuid.uuid4().hex[:10].upper()}", category=filing.category, channel=filing.channel,
-        status="open", text=filing.text.strip(), filed_by=filing.filed_by, assigned_to=assigned, filed_on=today,
+        # A family may type a NIK or a KTP number into a complaint: it is never kept in full.
+        status="open", text=mask_niks_in(filing.text.strip()), filed_by=filing.filed_by, assigned_to=assigned,
+        filed_on=today,
         due_on=g.resolution_due(filing.category, today, settings.resolution_working_days, _holidays()),
         claim_id=filing.claim_id, participant_id=participant_id, contact=filing.contact)
     if not await repo.insert_grievance(conn, grievance, source_message):
@@ -196,18 +198,19 @@ async def comment(conn: asyncpg.Connection, grievance_id: str, text: str, author
     await _grievance(conn, grievance_id)
     if not text or not text.strip():
         raise RuleViolation([FieldError(("text",), "text_required", "text_required: a comment says something")])
-    await repo.add_comment(conn, grievance_id, author, role, text.strip())
+    await repo.add_comment(conn, grievance_id, author, role, mask_niks_in(text.strip()))
 
 
 async def resolve(conn: asyncpg.Connection, grievance_id: str, resolution: str, author: str, role: str, today: date,
                   *, claim_reopened: bool = False) -> g.Grievance:
     current = await _grievance(conn, grievance_id)
-    done = g.resolve(current, resolution, author, today)
+    done = g.resolve(current, mask_niks_in(resolution or ""), author, today)
     await repo.save_grievance(conn, done)
     await repo.add_comment(conn, grievance_id, author, role, f"resolved: {done.resolution}")
     await emit(conn, events.GrievanceResolved(
         grievance_id=grievance_id, category=done.category, claim_id=done.claim_id, participant_id=done.participant_id,
-        resolved_by=author, resolution=mask_niks_in(done.resolution or "")[:500], reopen_until=g.reopen_until(today), claim_reopened=claim_reopened, contact=done.contact),
+        resolved_by=author, resolution=(done.resolution or "")[:500], reopen_until=g.reopen_until(today),
+        claim_reopened=claim_reopened, contact=done.contact),
         grievance_id)
     await record_audit(conn, actor=author, role=role, action="grievance.resolve", subject_id=grievance_id,
                        details={"claim_reopened": claim_reopened})
@@ -221,7 +224,7 @@ async def reopen(conn: asyncpg.Connection, grievance_id: str, reason: str, autho
         raise RuleViolation([FieldError(("reason",), "reason_required", "reason_required: say why it is reopened")])
     opened = g.reopen(current, today, settings.resolution_working_days, _holidays())
     await repo.save_grievance(conn, opened)
-    await repo.add_comment(conn, grievance_id, author, role, f"reopened: {reason.strip()}")
+    await repo.add_comment(conn, grievance_id, author, role, f"reopened: {mask_niks_in(reason.strip())}")
     await emit(conn, events.GrievanceReopened(
         grievance_id=grievance_id, category=opened.category, claim_id=opened.claim_id,
         participant_id=opened.participant_id, reopened_by=author, due_on=opened.due_on, contact=opened.contact),
@@ -239,7 +242,8 @@ async def escalate_overdue(conn: asyncpg.Connection, today: date, settings: Grie
             continue
         await repo.save_grievance(conn, replace(late, escalated_to=settings.escalation_supervisor))
         await repo.add_comment(conn, late.grievance_id, "jaring", "system",
-                               f"overdue since {late.due_on.isoformat()}: escalated to {settings.escalation_supervisor}")
+                               f"overdue since {late.due_on.isoformat()}: escalated to "
+                               f"{settings.escalation_supervisor}")
         await emit(conn, events.GrievanceOverdue(
             grievance_id=late.grievance_id, category=late.category, claim_id=late.claim_id,
             participant_id=late.participant_id, due_on=late.due_on, escalated_to=settings.escalation_supervisor,

@@ -235,6 +235,10 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
         assert officer.status_code == 201, officer.text
         officer_id = officer.json()["grievance_id"]
         assert officer.json()["assigned_to"] == "local-supervisor"
+        typed_nik = await f.grievances.post("/v1/grievances", json={
+            "category": "data_correction", "claim_id": claim_id, "text": "NIK saya 7371034506920001 salah ketik"})
+        assert typed_nik.status_code == 201 and "7371034506920001" not in typed_nik.text
+        assert "737103********01" in typed_nik.json()["text"]  # masked as shared.privacy masks: region + last 2
         bad = await f.grievances.post("/v1/grievances", json={"category": "rejected_claim", "text": "x"})
         assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"text", "claim_id"}
 
@@ -277,7 +281,8 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
 
         # Every channel's grievance is on the claim, ordered by deadline.
         on_claim = (await f.grievances.get("/v1/grievances", params={"claim_id": claim_id})).json()
-        assert {g["grievance_id"] for g in on_claim} == {web_id, message_grievance["grievance_id"], officer_id}
+        assert {g["grievance_id"] for g in on_claim} == {web_id, message_grievance["grievance_id"], officer_id,
+                                                         typed_nik.json()["grievance_id"]}
         assert [g["due_on"] for g in on_claim] == sorted(g["due_on"] for g in on_claim)
         audit = await f.pool.fetch("SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id", officer_id)
         assert [a["action"] for a in audit] == ["grievance.reopen_claim", "grievance.resolve", "grievance.reopen"]
