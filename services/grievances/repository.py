@@ -88,13 +88,12 @@ async def phones_on_claim(conn: asyncpg.Connection, claim_id: str) -> list[Phone
 
 
 async def claims_with_phone(conn: asyncpg.Connection, phone: str) -> list[str]:
-    """Claims on which this phone is recorded (an heir's or the reporter's), newest first."""
+    """Claims on which this phone is recorded (an heir's or the reporter's), the most recently
+    changed first: the one a family writing in is most likely about."""
     rows = await conn.fetch(
-        "SELECT claim_id FROM claims WHERE reporter_phone = $1 "
-        "UNION SELECT c.claim_id FROM claims c JOIN heirs h ON h.participant_id = c.participant_id "
-        "WHERE h.phone = $1", phone)
-    claims = [r["claim_id"] for r in rows]
-    return sorted(claims, reverse=True)
+        "SELECT c.claim_id FROM claims c WHERE c.reporter_phone = $1 OR EXISTS (SELECT 1 FROM heirs h "
+        "WHERE h.participant_id = c.participant_id AND h.phone = $1) ORDER BY c.updated_at DESC, c.claim_id", phone)
+    return [r["claim_id"] for r in rows]
 
 
 async def claim_row(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any] | None:
