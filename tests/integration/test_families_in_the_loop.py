@@ -279,6 +279,20 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
         assert [c["text"].split(":")[0] for c in detail["comments"]] == [
             "claim reopened", "Sudah ditelepon.", "resolved", "reopened"]
 
+        # The page's and the message's grievances too: resolved, the family told on the channel it used; reopened.
+        message_id = message_grievance["grievance_id"]
+        for grievance_id in (web_id, message_id):
+            done = await f.grievances.post(f"/v1/grievances/{grievance_id}/resolve", headers=supervisor,
+                                           json={"resolution": "Sudah kami periksa dan jawab."})
+            assert done.status_code == 200, done.text
+        await f.wait_for_message(widow, f"Pengaduan {web_id} selesai")
+        await f.wait_for_message(son, f"Pengaduan {message_id} selesai")
+        assert {m["channel"] for m in await f.messages_to(son) if message_id in m["text"]} == {"whatsapp"}
+        for grievance_id, phone in ((web_id, widow), (message_id, son)):
+            opened = await f.grievances.post(f"/v1/grievances/{grievance_id}/reopen", json={"reason": "belum beres"})
+            assert opened.status_code == 200, opened.text
+            await f.wait_for_message(phone, f"Pengaduan {grievance_id} dibuka kembali")
+
         # Every channel's grievance is on the claim, ordered by deadline.
         on_claim = (await f.grievances.get("/v1/grievances", params={"claim_id": claim_id})).json()
         assert {g["grievance_id"] for g in on_claim} == {web_id, message_grievance["grievance_id"], officer_id,
