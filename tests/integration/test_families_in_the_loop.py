@@ -205,6 +205,10 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
             assert "buku nikah" in shown.text and "Ajukan pengaduan" in shown.text
             too_short = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "delay", "text": "x"})
             assert too_short.status_code == 422
+            hostile = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "bribe",
+                                                               "text": "<script>alert(1)</script>"})
+            assert hostile.status_code == 422 and "<script>alert" not in hostile.text
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile.text  # given back escaped, to correct
             filed = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "delay",
                                                              "text": "Sudah dua minggu belum ada kabar."})
             assert filed.status_code == 201, filed.text
