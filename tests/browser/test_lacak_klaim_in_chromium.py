@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.integration.test_families_in_the_loop import family_with_claim
 from tests.support.claimants import JKM_DEATH_DOCUMENTS, wait_for_status
 from tests.support.console import served
-from tests.support.families import Families, families
+from tests.support.families import Families, families, family_with_claim
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import random
 import re
 import time
 import uuid
@@ -18,49 +17,31 @@ import httpx
 import pytest
 
 from services.grievances import handlers
+from services.notifications.domain.webhook import sign
+from shared.topics import INBOUND, LOOKUPS
 from tests.support.claimants import (
     JKM_DEATH_DOCUMENTS,
     MARRIAGE_BOOK,
     REPORTER,
-    claim_form,
-    covered_participant,
     wait_for_status,
 )
 from tests.support.console import console, served
-from tests.support.families import INBOUND_SECRET, Families, families
+from tests.support.families import (
+    INBOUND_SECRET,
+    Families,
+    families,
+    family_with_claim,
+    local_form,
+    new_mobile,
+)
 from tests.support.kafka_tools import group_caught_up, wait_until
 from tests.support.services import token
-from services.notifications.domain.webhook import sign
-from shared.topics import INBOUND, LOOKUPS
 
 pytestmark = pytest.mark.integration
 
 TODAY = date.today()
-MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full Rp 42,000,000
 REPORTER_PHONE = REPORTER["phone"]
 LOOKUP_ID = re.compile(r'name="lookup_id" value="([0-9a-f]{32})"')
-
-
-def new_mobile() -> str:
-    return f"+62813{random.randint(10_000_000, 99_999_999)}"
-
-
-def local_form(phone: str) -> str:
-    """How a family types it: 0813-…"""
-    return "0" + phone[3:6] + "-" + phone[6:10] + "-" + phone[10:]
-
-
-async def family_with_claim(f: Families, documents: dict[str, str]) -> tuple[str, str, str, str]:
-    """A covered participant whose widow and son have phones; a JKM claim filed for them.
-    Returns (claim_id, widow's phone, son's phone, participant_id)."""
-    widow, son = new_mobile(), new_mobile()
-    heirs = [{"full_name": "Andi Baso", "relationship": "spouse", "phone": widow},
-             {"full_name": "Rudi Baso", "relationship": "child", "phone": son}]
-    participant_id = await covered_participant(f.p.enrollment, f.p.claims, TODAY, member_since=MEMBER_SINCE,
-                                               heirs=heirs)
-    filed = await f.p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY, documents))
-    assert filed.status_code == 202, filed.text
-    return filed.json()["claim_id"], widow, son, participant_id
 
 
 def lookup_id_in(page: str) -> str:
