@@ -29,7 +29,13 @@ status: $(STAMP)
 logs: $(STAMP)      ## last lines of every log; `make logs S=claims` for one
 	@$(PY) -m deploy.local.stack logs $(S)
 
-test: test-prerequisites $(STAMP)  ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
+# axe-core, which the browser tests inject into the public pages (npm, pinned in package-lock.json).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@npm ci --prefix tests/browser --no-audit --no-fund --silent
+	@touch $(AXE)
+
+test: test-prerequisites $(STAMP) $(AXE)      ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
 	@$(PY) -m pytest
 
 # Stops at once, naming the one command that installs what is missing, instead of failing tests later.

@@ -78,6 +78,10 @@ GRIEVANCES = Topic(
     ("GrievanceFiled", "GrievanceResolved", "GrievanceReopened", "GrievanceOverdue"), producer="grievances",
     description="Pengaduan: filed, resolved, reopened, overdue; notifications tells the family.",
 )
+FAMILY_NOTICES = Topic(
+    "grievances.family-notices.v1", "claim_id", ("MissingDocumentsNoticed",), producer="grievances",
+    description="What a family must do for a claim (documents still missing, a reminder); notifications sends it.",
+)
 LOOKUPS = Topic(
     "grievances.lookups.v1", "claim_id", ("LookupCodeIssued", "ClaimStatusShared"), producer="grievances",
     # One-time codes (valid 5 minutes) and one person's share: kept an hour, enough for notifications
@@ -87,7 +91,7 @@ LOOKUPS = Topic(
 )
 
 CATALOGUE: tuple[Topic, ...] = (PARTICIPANTS, CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS, DISBURSEMENTS, DELIVERIES,
-                                INBOUND, GRIEVANCES, LOOKUPS)
+                                INBOUND, GRIEVANCES, FAMILY_NOTICES, LOOKUPS)
 
 
 def topic_for_event(event_type: str) -> Topic:

@@ -313,7 +313,7 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env.setdefault("PROVIDER_INBOUND_WEBHOOK", f"http://{HOST}:{env['NOTIFICATIONS_HTTP_PORT']}/v1/inbound")
     env.setdefault("GRIEVANCES_CLAIMS_BASE_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}")
     # The console calls the services' APIs with the signed-in person's token.
-    for name in ("enrollment", "claims", "notifications"):
+    for name in ("enrollment", "claims", "notifications", "grievances"):
         env.setdefault(f"CONSOLE_{name.upper()}_BASE_URL", f"http://{HOST}:{env[f'{name.upper()}_HTTP_PORT']}")
     # The local demo may sign in by pasting a token; officers sign in through Keycloak, whose
     # RS256 tokens every service takes beside the stack's own HS256 ones.

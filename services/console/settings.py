@@ -11,6 +11,7 @@ class ConsoleSettings(ServiceSettings):
     claims_base_url: str = "http://127.0.0.1:8102"
     enrollment_base_url: str = "http://127.0.0.1:8101"
     notifications_base_url: str = "http://127.0.0.1:8103"
+    grievances_base_url: str = "http://127.0.0.1:8105"
     upstream_timeout_seconds: float = 10.0
     # A claim whose last event is older than this, and which is not finished, is listed as stuck.
     stuck_after_seconds: int = 1800

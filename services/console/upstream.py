@@ -90,3 +90,11 @@ class Upstream:
     # notifications
     async def notifications(self, claim_id: str) -> list[dict[str, Any]]:
         return await self._call("notifications", "GET", "/v1/notifications", params={"claim_id": claim_id})
+
+    # grievances
+    async def grievances(self, claim_id: str | None = None, overdue: bool = False) -> list[dict[str, Any]]:
+        """Ordered by deadline; a claim's, or every open one (the supervisors' queue)."""
+        params: dict[str, Any] = {"claim_id": claim_id} if claim_id else {"status": "open"}
+        if overdue:
+            params["overdue"] = "true"
+        return await self._call("grievances", "GET", "/v1/grievances", params=params)

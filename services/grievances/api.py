@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
@@ -14,11 +13,14 @@ from services.grievances import handlers
 from services.grievances import repository as repo
 from services.grievances.domain.lookup import normalize_phone
 from services.grievances.handlers import Filing, GrievanceNotFound
+from services.grievances.upstream import ClaimsRefused
+from services.grievances.upstream import reopen_claim as reopen_claim_in_claims
 from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.contracts.grievances import Contact, GrievanceCategory
 from shared.db import record_audit
 from shared.errors import FieldError, RuleViolation
+from shared.privacy import mask_niks_in
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["grievances"])
@@ -145,22 +147,14 @@ async def reopen_claim(grievance_id: str, body: ReasonIn, actor: Supervisor, rt:
         raise RuleViolation([FieldError(("grievance_id",), "no_open_claim_grievance",
                                         "no_open_claim_grievance: only an open grievance linked to a claim can "
                                         "reopen that claim")])
-    reason = f"grievance {grievance_id}: {body.reason}"
     try:
-        async with httpx.AsyncClient(base_url=rt.settings.claims_base_url,
-                                     timeout=rt.settings.claims_timeout_seconds) as client:
-            answer = await client.post(f"/v1/claims/{item.claim_id}/reopen", json={"reason": reason},
-                                       headers={"Authorization": request.headers["authorization"]})
-    except httpx.HTTPError as exc:
-        raise HTTPException(503, f"claims did not answer ({type(exc).__name__}); nothing was changed") from exc
-    if answer.status_code >= 400:
-        try:
-            detail = answer.json().get("detail", answer.text)
-        except ValueError:
-            detail = answer.text
-        raise HTTPException(answer.status_code, {"from": "claims", "detail": detail})
+        reopened = await reopen_claim_in_claims(rt.settings, request.headers["authorization"], item.claim_id,
+                                                f"grievance {grievance_id}: {body.reason}")
+    except ClaimsRefused as refused:
+        raise HTTPException(refused.status, {"from": "claims", "detail": refused.detail}) from None
     async with rt.pool.acquire() as conn, conn.transaction():
-        await repo.add_comment(conn, grievance_id, actor.subject, actor.role, f"{CLAIM_REOPENED}: {body.reason}")
+        await repo.add_comment(conn, grievance_id, actor.subject, actor.role,
+                               f"{CLAIM_REOPENED}: {mask_niks_in(body.reason)}")
         await record_audit(conn, actor=actor.subject, role=actor.role, action="grievance.reopen_claim",
-                                    subject_id=grievance_id, details={"claim_id": item.claim_id})
-    return {"grievance_id": grievance_id, "claim_id": item.claim_id, "claim_status": answer.json().get("status")}
+                           subject_id=grievance_id, details={"claim_id": item.claim_id})
+    return {"grievance_id": grievance_id, "claim_id": item.claim_id, "claim_status": reopened.get("status")}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from services.grievances import handlers
+from services.grievances import handlers, lookups
 from services.grievances import repository as repo
 from services.grievances.api import router
 from services.grievances.pages import router as pages
@@ -21,7 +21,7 @@ log = get_logger("grievances")
 
 
 def consumers(settings: GrievancesSettings) -> list[Consumer]:
-    decided = handlers.on_claim_decided
+    decided = handlers.make_decision_handler(today)
     return [
         Consumer("grievances.participants", PARTICIPANTS, {
             "ParticipantEnrolled": handlers.on_participant_enrolled,
@@ -36,19 +36,21 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
             "DisbursementChanged": handlers.on_disbursement_changed,
         }),
         Consumer("grievances.inbound", INBOUND, {
-            "InboundMessageReceived": handlers.make_inbound_handler(settings, today),
+            "InboundMessageReceived": lookups.make_inbound_handler(settings, today),
         }),
     ]
 
 
 async def sweep_overdue(runtime: Runtime) -> None:
-    """Escalates late grievances every `overdue_sweep_seconds` (several instances may run it:
-    the rows are taken FOR UPDATE SKIP LOCKED, each escalated once)."""
+    """Escalates late grievances, and reminds families of documents still missing, every
+    `overdue_sweep_seconds` (several instances may run it: the rows are taken FOR UPDATE SKIP
+    LOCKED, each escalated or reminded once)."""
     settings: GrievancesSettings = runtime.settings
     while True:
         try:
             async with runtime.pool.acquire() as conn, conn.transaction():
                 escalated = await handlers.escalate_overdue(conn, today(), settings)
+                await handlers.remind_missing_documents(conn, today())
                 await repo.forget_old_hits(conn)
             if escalated:
                 log.info("grievances.escalated", count=len(escalated))

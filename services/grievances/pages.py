@@ -18,11 +18,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from services.grievances import handlers
+from services.grievances import lookups
 from services.grievances import repository as repo
 from services.grievances.domain import words
 from services.grievances.domain.lookup import CodeCheck, clean_claim_number, normalize_phone
-from services.grievances.handlers import Filing, RateLimited
+from services.grievances.handlers import Filing, file_grievance
+from services.grievances.lookups import RateLimited
 from shared.clock import today
 from shared.contracts.grievances import GRIEVANCE_CATEGORIES
 from shared.errors import RuleViolation
@@ -99,7 +100,7 @@ async def send_code(request: Request, rt: Rt, claim_number: Annotated[str, Form(
                     claim_number=claim_number[:40])
     try:
         async with rt.pool.acquire() as conn, conn.transaction():
-            lookup_id = await handlers.request_code(conn, claim, number, client_address(request, rt), _now(),
+            lookup_id = await lookups.request_code(conn, claim, number, client_address(request, rt), _now(),
                                                     rt.settings, lookup_secret(rt))
     except RateLimited:
         return page(request, "lacak.html", lang, 429, error="too_many")
@@ -110,7 +111,7 @@ async def send_code(request: Request, rt: Rt, claim_number: Annotated[str, Form(
 async def check(request: Request, rt: Rt, lookup_id: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "",
                 lang: Annotated[str, Form()] = "id") -> HTMLResponse:
     async with rt.pool.acquire() as conn, conn.transaction():
-        outcome, view = await handlers.check_code(conn, lookup_id[:64], code[:12], _now(), lookup_secret(rt))
+        outcome, view = await lookups.check_code(conn, lookup_id[:64], code[:12], _now(), lookup_secret(rt))
     if outcome is CodeCheck.OK and view is not None:
         return page(request, "status.html", lang, view=view, lookup_id=lookup_id)
     if outcome is CodeCheck.WRONG:
@@ -124,7 +125,7 @@ async def complain(request: Request, rt: Rt, lookup_id: Annotated[str, Form()] =
                    category: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "",
                    lang: Annotated[str, Form()] = "id") -> HTMLResponse:
     async with rt.pool.acquire() as conn, conn.transaction():
-        found = await handlers.verified_contact(conn, lookup_id[:64], _now())
+        found = await lookups.verified_contact(conn, lookup_id[:64], _now())
         if found is None:
             return page(request, "lacak.html", lang, 403, error="session_over")
         claim_id, contact = found
@@ -132,7 +133,7 @@ async def complain(request: Request, rt: Rt, lookup_id: Annotated[str, Form()] =
         filing = Filing(category=category, text=text, channel="web", filed_by="family", claim_id=claim_id,
                         contact=contact)
         try:
-            grievance_id = await handlers.file_grievance(conn, filing, rt.settings, today())
+            grievance_id = await file_grievance(conn, filing, rt.settings, today())
         except RuleViolation:
             return page(request, "aduan.html", lang, 422, lookup_id=lookup_id, error="complaint_invalid",
                         text=text[:2000], category=category)

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from services.grievances.domain.documents import HeirContact
 from services.grievances.domain.family import ClaimForFamily
 from services.grievances.domain.grievance import Grievance
 from services.grievances.domain.lookup import PendingLookup, PhoneOnClaim
@@ -19,11 +20,11 @@ from shared.contracts.grievances import Contact
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
     await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
     await conn.executemany(
-        "INSERT INTO heirs (heir_id, participant_id, full_name, precedence, phone, language) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (heir_id) DO UPDATE SET participant_id = EXCLUDED.participant_id, "
-        "full_name = EXCLUDED.full_name, precedence = EXCLUDED.precedence, phone = EXCLUDED.phone, "
-        "language = EXCLUDED.language",
-        [(h.heir_id, participant_id, h.full_name, h.precedence, h.phone, h.language) for h in heirs])
+        "INSERT INTO heirs (heir_id, participant_id, full_name, precedence, phone, email, language) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (heir_id) DO UPDATE SET participant_id = "
+        "EXCLUDED.participant_id, full_name = EXCLUDED.full_name, precedence = EXCLUDED.precedence, "
+        "phone = EXCLUDED.phone, email = EXCLUDED.email, language = EXCLUDED.language",
+        [(h.heir_id, participant_id, h.full_name, h.precedence, h.phone, h.email, h.language) for h in heirs])
 
 
 async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str,
@@ -87,13 +88,53 @@ async def phones_on_claim(conn: asyncpg.Connection, claim_id: str) -> list[Phone
 
 
 async def claims_with_phone(conn: asyncpg.Connection, phone: str) -> list[str]:
-    """Claims on which this phone is recorded (an heir's or the reporter's), newest first."""
+    """Claims on which this phone is recorded (an heir's or the reporter's), the most recently
+    changed first: the one a family writing in is most likely about."""
     rows = await conn.fetch(
-        "SELECT claim_id FROM claims WHERE reporter_phone = $1 "
-        "UNION SELECT c.claim_id FROM claims c JOIN heirs h ON h.participant_id = c.participant_id "
-        "WHERE h.phone = $1", phone)
-    claims = [r["claim_id"] for r in rows]
-    return sorted(claims, reverse=True)
+        "SELECT c.claim_id FROM claims c WHERE c.reporter_phone = $1 OR EXISTS (SELECT 1 FROM heirs h "
+        "WHERE h.participant_id = c.participant_id AND h.phone = $1) ORDER BY c.updated_at DESC, c.claim_id", phone)
+    return [r["claim_id"] for r in rows]
+
+
+async def claim_row(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1", claim_id)
+    return dict(row) if row else None
+
+
+async def heir_contacts(conn: asyncpg.Connection, participant_id: str) -> list[HeirContact]:
+    rows = await conn.fetch("SELECT heir_id, precedence, phone, email, language FROM heirs WHERE participant_id = $1",
+                            participant_id)
+    return [HeirContact(r["heir_id"], r["precedence"], r["phone"], r["email"], r["language"]) for r in rows]
+
+
+# --- what a family must bring ---------------------------------------------------------------------------------
+
+async def open_request(conn: asyncpg.Connection, claim_id: str) -> list[str] | None:
+    return await conn.fetchval("SELECT missing FROM document_requests WHERE claim_id = $1 AND open FOR UPDATE",
+                               claim_id)
+
+
+async def save_request(conn: asyncpg.Connection, claim_id: str, missing: list[str], requested_on: date,
+                       remind_on: date) -> None:
+    await conn.execute(
+        "INSERT INTO document_requests (claim_id, missing, requested_on, remind_on) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (claim_id) DO UPDATE SET missing = EXCLUDED.missing, requested_on = EXCLUDED.requested_on, "
+        "remind_on = EXCLUDED.remind_on, reminded_at = NULL, open = true", claim_id, missing, requested_on, remind_on)
+
+
+async def close_request(conn: asyncpg.Connection, claim_id: str) -> None:
+    await conn.execute("UPDATE document_requests SET open = false WHERE claim_id = $1 AND open", claim_id)
+
+
+async def due_reminders(conn: asyncpg.Connection, today: date, limit: int = 500) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT claim_id FROM document_requests WHERE open AND reminded_at IS NULL AND remind_on <= $1 "
+        "ORDER BY remind_on LIMIT $2 FOR UPDATE SKIP LOCKED", today, limit)
+    return [r["claim_id"] for r in rows]
+
+
+async def mark_reminded(conn: asyncpg.Connection, claim_id: str) -> None:
+    await conn.execute("UPDATE document_requests SET reminded_at = now() WHERE claim_id = $1", claim_id)
 
 
 # --- grievances ------------------------------------------------------------------------------------------------

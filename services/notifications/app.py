@@ -13,7 +13,9 @@ from services.notifications.dispatcher import Dispatcher
 from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer
 from shared.service import Runtime, ServiceSpec
-from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, GRIEVANCES, LOOKUPS, PARTICIPANTS, PAYOUTS
+from shared.topics import (
+    CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, FAMILY_NOTICES, GRIEVANCES, LOOKUPS, PARTICIPANTS, PAYOUTS,
+)
 
 
 def consumers(settings: NotificationsSettings) -> list[Consumer]:
@@ -38,6 +40,8 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         Consumer("notifications.grievances", GRIEVANCES, {
             kind: family[kind] for kind in ("GrievanceFiled", "GrievanceResolved", "GrievanceReopened",
                                             "GrievanceOverdue")}),
+        Consumer("notifications.family-notices", FAMILY_NOTICES, {
+            "MissingDocumentsNoticed": family["MissingDocumentsNoticed"]}),
         Consumer("notifications.lookups", LOOKUPS, {
             "LookupCodeIssued": family["LookupCodeIssued"], "ClaimStatusShared": family["ClaimStatusShared"]}),
     ]

@@ -16,6 +16,7 @@ import asyncpg
 from services.notifications import repository as repo
 from services.notifications.domain import family_replies as replies
 from services.notifications.domain.messages import RenderedMessage
+from services.notifications.domain.recipients import Heir, address_for, channels_for
 from services.notifications.handlers import DUE_CHANNEL
 from shared.contracts.grievances import (
     ClaimStatusShared,
@@ -25,6 +26,7 @@ from shared.contracts.grievances import (
     GrievanceReopened,
     GrievanceResolved,
     LookupCodeIssued,
+    MissingDocumentsNoticed,
 )
 from shared.envelope import Envelope
 
@@ -73,7 +75,25 @@ def make_family_handlers(phone_channel: str):
         await tell(conn, env, event.contact, message, claim_id=event.claim_id, participant_id=None,
                    phone_channel=phone_channel)
 
+    async def on_missing_documents(conn: asyncpg.Connection, env: Envelope, event: MissingDocumentsNoticed) -> None:
+        rows = []
+        for person in event.recipients:
+            heir = Heir(person.heir_id, "", "", phone=person.phone, email=person.email, language=person.language)
+            message = replies.missing_documents(event.claim_id, event.claim_type, event.missing_documents,
+                                                event.reminder, person.language)
+            for channel in channels_for(heir, phone_channel):
+                rows.append({
+                    "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id,
+                    "about_event": "MissingDocumentsReminder" if event.reminder else env.type,
+                    "claim_id": event.claim_id, "participant_id": event.participant_id, "heir_id": person.heir_id,
+                    "channel": channel, "address": address_for(heir, channel), "language": person.language,
+                    "subject": message.subject, "body": message.body,
+                })
+        if await repo.insert_notifications(conn, rows):
+            await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
+
     return {
+        "MissingDocumentsNoticed": on_missing_documents,
         "GrievanceFiled": on_grievance, "GrievanceResolved": on_grievance, "GrievanceReopened": on_grievance,
         "GrievanceOverdue": on_grievance, "LookupCodeIssued": on_lookup_code, "ClaimStatusShared": on_status_shared,
     }

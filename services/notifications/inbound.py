@@ -19,6 +19,7 @@ from shared.contracts.inbound import InboundMessageReceived
 from shared.envelope import new_envelope
 from shared.logs import get_logger
 from shared.outbox import add_event
+from shared.privacy import mask_niks_in
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["inbound"])
@@ -47,8 +48,9 @@ async def inbound(request: Request, rt: Rt) -> dict[str, Any]:
     except ValidationError as exc:
         raise HTTPException(422, "expected {\"id\", \"from\", \"text\", \"channel\"}") from exc
     sender = message.sender if message.sender.startswith("+") else f"+{message.sender}"
+    # A family may type a NIK into a message; no event carries one in full.
     event = InboundMessageReceived(message_id=message.id, channel=message.channel, sender=sender,
-                                   text=message.text, received_at=datetime.now(timezone.utc))
+                                   text=mask_niks_in(message.text), received_at=datetime.now(timezone.utc))
     async with rt.pool.acquire() as conn, conn.transaction():
         new = await conn.fetchval(
             "INSERT INTO inbound_messages (channel, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",

@@ -1,9 +1,10 @@
 """Events the grievances service publishes.
 
-`grievances.grievances.v1` (key: grievance_id) carries a pengaduan's life: filed, resolved,
-reopened, overdue. `grievances.lookups.v1` (key: claim_id) carries what a family asked about
-a claim ("Lacak Klaim"): the one-time code to send, and a claim's status shared with a phone
-recorded on it. Each event names the contact to tell, so notifications sends it without a read
+`grievances.family-notices.v1` (key: claim_id) carries what a family must do for a claim (the
+documents still missing, and a reminder). `grievances.grievances.v1` (key: grievance_id)
+carries a pengaduan's life: filed, resolved, reopened, overdue. `grievances.lookups.v1` (key:
+claim_id) carries what a family asked about a claim ("Lacak Klaim"): the one-time code to send,
+and a claim's status shared with a phone recorded on it. Each event names the contact to tell, so notifications sends it without a read
 model of its own. No event carries a NIK or the grievance's free text (the family may have
 typed anything into it); the text stays in the grievances service.
 """
@@ -124,3 +125,29 @@ class ClaimStatusShared(EventPayload):
     payment_deadline: date | None = None
     amount: int | None = None  # rupiah, this person's cash share; None until recorded
     payment_status: PaymentStatus = "not_recorded"
+
+
+class FamilyContact(BaseModel):
+    """One person to tell, by every contact they have (an heir may have only an email)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    heir_id: str  # or "reporter"
+    phone: str | None = None  # E.164
+    email: str | None = None
+    language: Literal["id", "en"] = "id"
+
+
+class MissingDocumentsNoticed(EventPayload):
+    """Verification referred a claim for missing documents: the reporter and the first-rank heirs
+    with a contact are told what to bring, where, and that the payment clock starts once the
+    file is complete; `reminder` is the one reminder 3 working days later while still missing."""
+
+    event_type = "MissingDocumentsNoticed"
+
+    claim_id: str
+    participant_id: str
+    claim_type: str
+    missing_documents: list[str]
+    reminder: bool = False
+    recipients: list[FamilyContact]

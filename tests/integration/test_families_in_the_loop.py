@@ -5,45 +5,43 @@ decision reopened through claims' API; an overdue grievance escalated and the fa
 
 from __future__ import annotations
 
-import random
+import contextlib
+import json
 import re
+import time
+import uuid
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from services.grievances import handlers
-from tests.support.claimants import JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form, covered_participant, wait_for_status
-from tests.support.families import Families, families
+from services.notifications.domain.webhook import sign
+from shared.topics import INBOUND, LOOKUPS
+from tests.support.claimants import (
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    REPORTER,
+    wait_for_status,
+)
+from tests.support.console import console, served
+from tests.support.families import (
+    INBOUND_SECRET,
+    Families,
+    families,
+    family_with_claim,
+    local_form,
+    new_mobile,
+)
 from tests.support.kafka_tools import group_caught_up, wait_until
-from shared.topics import INBOUND
+from tests.support.services import token
 
 pytestmark = pytest.mark.integration
 
 TODAY = date.today()
-MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full Rp 42,000,000
+REPORTER_PHONE = REPORTER["phone"]
 LOOKUP_ID = re.compile(r'name="lookup_id" value="([0-9a-f]{32})"')
-
-
-def new_mobile() -> str:
-    return f"+62813{random.randint(10_000_000, 99_999_999)}"
-
-
-def local_form(phone: str) -> str:
-    """How a family types it: 0813-…"""
-    return "0" + phone[3:6] + "-" + phone[6:10] + "-" + phone[10:]
-
-
-async def family_with_claim(f: Families, documents: dict[str, str]) -> tuple[str, str, str, str]:
-    """A covered participant whose widow and son have phones; a JKM claim filed for them.
-    Returns (claim_id, widow's phone, son's phone, participant_id)."""
-    widow, son = new_mobile(), new_mobile()
-    heirs = [{"full_name": "Andi Baso", "relationship": "spouse", "phone": widow},
-             {"full_name": "Rudi Baso", "relationship": "child", "phone": son}]
-    participant_id = await covered_participant(f.p.enrollment, f.p.claims, TODAY, member_since=MEMBER_SINCE,
-                                               heirs=heirs)
-    filed = await f.p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY, documents))
-    assert filed.status_code == 202, filed.text
-    return filed.json()["claim_id"], widow, son, participant_id
 
 
 def lookup_id_in(page: str) -> str:
@@ -147,6 +145,26 @@ async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_
         assert "menunggu pemeriksaan petugas" in reply
         assert "buku nikah" in reply  # what is still missing, in plain words
         assert [m["channel"] for m in await f.messages_to(widow) if "Status klaim" in m["text"]] == ["sms"]
+
+        # The provider delivers the same webhook twice: one message, one answer. Forged or stale: refused.
+        body = json.dumps({"id": f"in-{uuid.uuid4().hex}", "from": widow, "text": f"STATUS {claim_id}",
+                           "channel": "whatsapp"}).encode()
+        now = str(int(time.time()))
+        signed = {"X-Jaring-Timestamp": now, "X-Hub-Signature-256": sign(INBOUND_SECRET, now, body),
+                  "content-type": "application/json"}
+        first = await f.p.notifications.post("/v1/inbound", content=body, headers=signed)
+        second = await f.p.notifications.post("/v1/inbound", content=body, headers=signed)
+        assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+        forged = await f.p.notifications.post("/v1/inbound", content=body.replace(b"STATUS", b"ADUAN"), headers=signed)
+        stale_at = str(int(time.time()) - 301)
+        stale = await f.p.notifications.post("/v1/inbound", content=body, headers={
+            **signed, "X-Jaring-Timestamp": stale_at, "X-Hub-Signature-256": sign(INBOUND_SECRET, stale_at, body)})
+        assert forged.status_code == stale.status_code == 401
+        await wait_until(lambda: _count_at_least(f, widow, "Status klaim", 2), 45, "the WhatsApp answer")
+        await wait_until(lambda: group_caught_up(kafka_bootstrap, "notifications.lookups", LOOKUPS.name), 30,
+                         "notifications to read every status answer")
+        answers = [m["channel"] for m in await f.messages_to(widow) if "Status klaim" in m["text"]]
+        assert answers == ["sms", "whatsapp"]
         await wait_until(lambda: group_caught_up(kafka_bootstrap, "grievances.inbound", INBOUND.name), 30,
                          "grievances to read every inbound message")
         assert await f.messages_to(stranger) == []  # the claim's existence is not told to a stranger
@@ -168,6 +186,10 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
             assert "buku nikah" in shown.text and "Ajukan pengaduan" in shown.text
             too_short = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "delay", "text": "x"})
             assert too_short.status_code == 422
+            hostile = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "bribe",
+                                                               "text": "<script>alert(1)</script>"})
+            assert hostile.status_code == 422 and "<script>alert" not in hostile.text
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile.text  # given back escaped, to correct
             filed = await browser.post("/lacak/aduan", data={"lookup_id": lookup, "category": "delay",
                                                              "text": "Sudah dua minggu belum ada kabar."})
             assert filed.status_code == 201, filed.text
@@ -198,6 +220,10 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
         assert officer.status_code == 201, officer.text
         officer_id = officer.json()["grievance_id"]
         assert officer.json()["assigned_to"] == "local-supervisor"
+        typed_nik = await f.grievances.post("/v1/grievances", json={
+            "category": "data_correction", "claim_id": claim_id, "text": "NIK saya 7371034506920001 salah ketik"})
+        assert typed_nik.status_code == 201 and "7371034506920001" not in typed_nik.text
+        assert "737103********01" in typed_nik.json()["text"]  # masked as shared.privacy masks: region + last 2
         bad = await f.grievances.post("/v1/grievances", json={"category": "rejected_claim", "text": "x"})
         assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"text", "claim_id"}
 
@@ -238,9 +264,24 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
         assert [c["text"].split(":")[0] for c in detail["comments"]] == [
             "claim reopened", "Sudah ditelepon.", "resolved", "reopened"]
 
+        # The page's and the message's grievances too: resolved, the family told on the channel it used; reopened.
+        message_id = message_grievance["grievance_id"]
+        for grievance_id in (web_id, message_id):
+            done = await f.grievances.post(f"/v1/grievances/{grievance_id}/resolve", headers=supervisor,
+                                           json={"resolution": "Sudah kami periksa dan jawab."})
+            assert done.status_code == 200, done.text
+        await f.wait_for_message(widow, f"Pengaduan {web_id} selesai")
+        await f.wait_for_message(son, f"Pengaduan {message_id} selesai")
+        assert {m["channel"] for m in await f.messages_to(son) if message_id in m["text"]} == {"whatsapp"}
+        for grievance_id, phone in ((web_id, widow), (message_id, son)):
+            opened = await f.grievances.post(f"/v1/grievances/{grievance_id}/reopen", json={"reason": "belum beres"})
+            assert opened.status_code == 200, opened.text
+            await f.wait_for_message(phone, f"Pengaduan {grievance_id} dibuka kembali")
+
         # Every channel's grievance is on the claim, ordered by deadline.
         on_claim = (await f.grievances.get("/v1/grievances", params={"claim_id": claim_id})).json()
-        assert {g["grievance_id"] for g in on_claim} == {web_id, message_grievance["grievance_id"], officer_id}
+        assert {g["grievance_id"] for g in on_claim} == {web_id, message_grievance["grievance_id"], officer_id,
+                                                         typed_nik.json()["grievance_id"]}
         assert [g["due_on"] for g in on_claim] == sorted(g["due_on"] for g in on_claim)
         audit = await f.pool.fetch("SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id", officer_id)
         assert [a["action"] for a in audit] == ["grievance.reopen_claim", "grievance.resolve", "grievance.reopen"]
@@ -273,9 +314,90 @@ async def test_an_overdue_grievance_is_escalated_once_and_the_family_told(kafka_
         assert len(overdue) == 1
 
 
+@contextlib.asynccontextmanager
+async def signed_in(url: str, role: str, subject: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser session of the console, signed in through its form."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as browser:
+        nonce = re.search(r'name="nonce" value="([^"]+)"', (await browser.get("/signin")).text).group(1)
+        signed = await browser.post("/signin", data={"token": token(role, subject), "nonce": nonce})
+        assert signed.status_code == 303, signed.text
+        yield browser
+
+
+async def _count_at_least(f: Families, phone: str, containing: str, n: int) -> bool:
+    return len([m for m in await f.messages_to(phone) if containing in m["text"]]) >= n
+
+
 async def _nonempty(pending) -> bool:
     return bool(await pending)
 
 
 async def _known(f: Families, claim_id: str) -> bool:
     return await f.pool.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False
+
+
+async def test_missing_documents_are_told_reminded_once_and_not_after_they_arrive(kafka_bootstrap, database_url,
+                                                                                  tmp_path):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f:
+        waiting, widow, son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS)  # no marriage book
+        completed, other_widow, _other_son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS)
+        for claim_id in (waiting, completed):
+            await wait_for_status(f.p.claims, claim_id, "needs_review", 60)
+            await f.claim_in_read_model(claim_id, "needs_review")
+
+        # The first rank (widow and son) and the reporter are told what to bring, where, and about the clock.
+        for phone in (widow, son, REPORTER_PHONE):
+            told = await f.wait_for_message(phone, f"Dokumen klaim {waiting} masih kurang")
+            assert told.index("turut berduka cita") < told.index("buku nikah")  # condolences, then what to do
+            assert "kantor cabang BPJS Ketenagakerjaan" in told
+            assert "paling lambat 3 hari kerja setelah dokumen lengkap" in told  # JKM: PP 44/2015 art. 40
+        await f.wait_for_message(other_widow, f"Dokumen klaim {completed} masih kurang")
+
+        # The second family brings the marriage book: the claim is complete and approved.
+        brought = await f.p.claims.post(f"/v1/claims/{completed}/documents", json={"documents": MARRIAGE_BOOK})
+        assert brought.status_code == 200, brought.text
+        await f.claim_in_read_model(completed, "payout_recorded")
+
+        # Three working days later (at most five calendar days: a weekend in between) one reminder goes out.
+        later = TODAY + timedelta(days=5)
+        async with f.pool.acquire() as conn, conn.transaction():
+            reminded = await handlers.remind_missing_documents(conn, later)
+        assert waiting in reminded and completed not in reminded
+        async with f.pool.acquire() as conn, conn.transaction():
+            again = await handlers.remind_missing_documents(conn, later + timedelta(days=3))
+        assert waiting not in again  # one reminder only
+        reminder = await f.wait_for_message(widow, f"Pengingat: dokumen klaim {waiting} masih kurang")
+        assert "buku nikah" in reminder
+        await f.wait_for_message(son, f"Pengingat: dokumen klaim {waiting} masih kurang")
+        assert [m for m in await f.messages_to(other_widow) if "Pengingat" in m["text"]] == []
+        first_notices = [m for m in await f.messages_to(widow) if f"Dokumen klaim {waiting} masih kurang" in m["text"]]
+        assert len(first_notices) == 1
+
+
+async def test_officers_see_a_claims_grievances_and_supervisors_the_queue_by_deadline(kafka_bootstrap, database_url,
+                                                                                   tmp_path, unique):
+    async with families(kafka_bootstrap, database_url, tmp_path) as f, \
+            served(f.p.enrollment.app) as enrollment_url, served(f.p.claims.app) as claims_url, \
+            served(f.p.notifications.app) as notifications_url, served(f.grievances_app) as grievances_url, \
+            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
+                    notifications_url=notifications_url, grievances_url=grievances_url,
+                    name=f"console_{unique}") as c:
+        claim_id, widow, _son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS | MARRIAGE_BOOK)
+        await wait_until(lambda: _known(f, claim_id), 60, "grievances to know the claim")
+        late = await f.grievances.post("/v1/grievances", json={
+            "category": "delay", "claim_id": claim_id, "text": "Uang belum masuk rekening.", "contact_phone": widow})
+        later = await f.grievances.post("/v1/grievances", json={
+            "category": "rejected_claim", "claim_id": claim_id, "text": "Mohon diperiksa lagi."})
+        assert late.status_code == later.status_code == 201
+        late_id, later_id = late.json()["grievance_id"], later.json()["grievance_id"]
+
+        async with signed_in(c.url, "officer", "rina.officer") as officer:
+            page = (await officer.get(f"/claims/{claim_id}")).text
+            assert f'data-grievance="{late_id}"' in page and f'data-grievance="{later_id}"' in page
+            assert "keterlambatan" in page and "klaim ditolak" in page
+        async with signed_in(c.url, "supervisor", "local-supervisor") as supervisor:
+            queue = (await supervisor.get("/grievances")).text
+            # delay: 5 working days, a rejected claim: 14 — the delay comes first.
+            assert queue.index(f'data-grievance="{late_id}"') < queue.index(f'data-grievance="{later_id}"')
+            assert f'href="/claims/{claim_id}"' in queue
+            assert 'data-overdue="yes"' not in queue.split(f'data-grievance="{late_id}"')[1].split("</tr>")[0]

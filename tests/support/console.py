@@ -77,10 +77,12 @@ class ConsoleUnderTest:
 @contextlib.asynccontextmanager
 async def console(kafka_bootstrap: str, database_url: str, *, claims_url: str = "http://127.0.0.1:9",
                   enrollment_url: str = "http://127.0.0.1:9", notifications_url: str = "http://127.0.0.1:9",
-                  name: str = "console", port: int | None = None, **overrides: Any) -> AsyncIterator[ConsoleUnderTest]:
+                  grievances_url: str = "http://127.0.0.1:9", name: str = "console", port: int | None = None,
+                  **overrides: Any) -> AsyncIterator[ConsoleUnderTest]:
     settings = ConsoleSettings(
         infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
         enrollment_base_url=enrollment_url, notifications_base_url=notifications_url,
+        grievances_base_url=grievances_url,
         handler_backoff_seconds=0.05, **{"refresh_seconds": 1, "allow_pasted_token": True, **overrides})
     app = create_app(build_spec(settings, name))
     async with served(app, lifespan="on", port=port) as url:

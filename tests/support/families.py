@@ -6,7 +6,9 @@ and the provider stand-in delivers a family's messages to notifications' webhook
 from __future__ import annotations
 
 import contextlib
+import random
 import re
+from datetime import date, timedelta
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +19,15 @@ import httpx
 from deploy.local.standins.provider import create_app as provider_app
 from services.grievances.app import build_spec as grievances_spec
 from services.grievances.settings import GrievancesSettings
+from tests.support.claimants import claim_form, covered_participant
 from tests.support.console import served
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import Pipeline, pipeline
 from tests.support.services import auth, infra_settings, running
 
 INBOUND_SECRET = "local-inbound-webhook-secret"  # notifications' default, which the pipeline keeps
+TODAY = date.today()
+MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full Rp 42,000,000
 
 
 @dataclass
@@ -99,3 +104,25 @@ async def families(kafka_bootstrap: str, database_url: str, tmp: Path, **setting
             async with running(grievances_spec(grievances)) as officer, \
                     served(inbound_app) as inbound_url, httpx.AsyncClient(base_url=inbound_url, timeout=30) as inbound:
                 yield Families(p, officer, officer.app, inbound)
+
+
+def new_mobile() -> str:
+    return f"+62813{random.randint(10_000_000, 99_999_999)}"
+
+
+def local_form(phone: str) -> str:
+    """How a family types it: 0813-…"""
+    return "0" + phone[3:6] + "-" + phone[6:10] + "-" + phone[10:]
+
+
+async def family_with_claim(f: Families, documents: dict[str, str]) -> tuple[str, str, str, str]:
+    """A covered participant whose widow and son have phones; a JKM claim filed for them.
+    Returns (claim_id, widow's phone, son's phone, participant_id)."""
+    widow, son = new_mobile(), new_mobile()
+    heirs = [{"full_name": "Andi Baso", "relationship": "spouse", "phone": widow},
+             {"full_name": "Rudi Baso", "relationship": "child", "phone": son}]
+    participant_id = await covered_participant(f.p.enrollment, f.p.claims, TODAY, member_since=MEMBER_SINCE,
+                                               heirs=heirs)
+    filed = await f.p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY, documents))
+    assert filed.status_code == 202, filed.text
+    return filed.json()["claim_id"], widow, son, participant_id

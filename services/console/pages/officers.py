@@ -161,12 +161,16 @@ async def _claim_context(request: Request, session: Session, claim_id: str) -> d
         heirs = {h["heir_id"]: h["full_name"] for h in participant.get("heirs", [])}
     except UpstreamError:
         participant = None
+    try:
+        grievances: list[dict[str, Any]] | None = await api.grievances(claim_id)
+    except UpstreamError:  # the grievances service is away: the rest of the page still helps
+        grievances = None
     async with request.app.state.runtime.pool.acquire() as conn:
         trace = await handlers.trace(conn, claim_id)
     live = claim["status"] != "rejected" and (claim["disbursement"]["status"] != "paid"
                                               or any(m["status"] == "pending" for m in messages))
     return {"claim": claim, "messages": messages, "heirs": heirs, "participant": participant,
-            "steps": trace.claims.get(claim_id, []), "live": live}
+            "steps": trace.claims.get(claim_id, []), "live": live, "grievances": grievances}
 
 
 @router.get("/claims/{claim_id}")
@@ -213,6 +217,15 @@ async def decide(request: Request, session: Supervisor, claim_id: str, csrf: Ann
         messages = field_messages(error, language(request))
         return await _queue(request, session, {claim_id: "; ".join(messages.values())}, 422)
     return redirect(f"/claims/{claim_id}", t("decided_flash", id=claim_id, status=t(f"status_{decided['status']}")))
+
+
+# --- grievances (pengaduan) -----------------------------------------------------------------------------------
+
+@router.get("/grievances")
+async def grievance_queue(request: Request, session: Officer, overdue: bool = False) -> Response:
+    """Open grievances ordered by deadline, the overdue ones marked; supervisors resolve them."""
+    items = await upstream(request, session).grievances(overdue=overdue)
+    return render(request, "grievances.html", session, grievances=items, overdue_only=overdue)
 
 
 # --- participants ----------------------------------------------------------------------------------------------

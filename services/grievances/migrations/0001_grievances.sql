@@ -7,6 +7,7 @@ CREATE TABLE heirs (
     full_name      text NOT NULL,
     precedence     integer NOT NULL,
     phone          text,
+    email          text,
     language       text NOT NULL DEFAULT 'id'
 );
 CREATE INDEX heirs_participant ON heirs (participant_id);
@@ -102,3 +103,15 @@ CREATE TABLE rate_hits (
     at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX rate_hits_recent ON rate_hits (scope, key, at);
+
+-- A claim referred for missing documents: the family was told; one reminder is due on remind_on
+-- while the documents are still missing. Closed when a decision no longer lists any missing.
+CREATE TABLE document_requests (
+    claim_id     text PRIMARY KEY,
+    missing      jsonb NOT NULL,
+    requested_on date NOT NULL,
+    remind_on    date NOT NULL,
+    reminded_at  timestamptz,
+    open         boolean NOT NULL DEFAULT true
+);
+CREATE INDEX document_requests_due ON document_requests (remind_on) WHERE open AND reminded_at IS NULL;

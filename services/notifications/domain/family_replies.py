@@ -64,6 +64,18 @@ PHRASES: dict[str, Words] = {
                         "kepada siapa pun, juga kepada petugas.",
                   "en": "Enter code {code} on the claim tracking page. Valid for 5 minutes. Do not give this code "
                         "to anyone, not even an officer."},
+    "condolence": {"id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
+                   "en": "We are deeply sorry for the loss of your family member."},
+    "missing_subject": {"id": "Dokumen klaim {claim} masih kurang", "en": "Documents for claim {claim} are missing"},
+    "reminder_subject": {"id": "Pengingat: dokumen klaim {claim} masih kurang",
+                         "en": "Reminder: documents for claim {claim} are still missing"},
+    "missing_todo": {"id": "Bawa dokumen berikut ke kantor cabang BPJS Ketenagakerjaan terdekat:",
+                     "en": "Please bring these documents to the nearest BPJS Ketenagakerjaan branch office:"},
+    "missing_clock": {"id": "BPJS Ketenagakerjaan wajib membayar paling lambat {days} hari kerja setelah dokumen "
+                            "lengkap. Waktu itu mulai dihitung saat dokumen terakhir diterima.",
+                      "en": "BPJS Ketenagakerjaan must pay within {days} working days of a complete file. That time "
+                            "starts when the last document is received."},
+    "missing_claim": {"id": "Nomor klaim: {claim} ({claim_type}).", "en": "Claim number: {claim} ({claim_type})."},
     "status_subject": {"id": "Status klaim {claim}", "en": "Status of claim {claim}"},
     "status_line": {"id": "Status: {status}.", "en": "Status: {status}."},
     "status_missing": {"id": "Bawa ke kantor cabang BPJS Ketenagakerjaan: {documents}. Batas waktu bayar mulai "
@@ -128,3 +140,23 @@ def claim_status(claim_id: str, status: str, missing: list[str], deadline: date 
     if amount is not None:
         lines.append(_p("status_share", lang, amount=format_rupiah(amount), payment=_word(PAYMENT, payment, lang)))
     return _message(_p("status_subject", lang, claim=claim_id), lines, lang)
+
+
+DEATH_CLAIMS = frozenset({"JKM", "JKK_DEATH"})
+
+
+def missing_documents(claim_id: str, claim_type: str, documents: list[str], reminder: bool,
+                      lang: str) -> RenderedMessage:
+    """What to bring, where, and that the payment clock starts once the file is complete; the
+    thing to do comes first, after condolences for a death."""
+    lang = lang if lang in ("id", "en") else "id"
+    lines = [_p("condolence", lang)] if claim_type in DEATH_CLAIMS else []
+    lines.append(_p("missing_todo", lang))
+    lines += [f"- {w.DOCUMENT_WORDS.get(d, {}).get(lang, d)}" for d in documents]
+    days = w.SLA_WORKING_DAYS.get("JKM" if claim_type == "JKM" else "JKK")
+    if days:
+        lines.append(_p("missing_clock", lang, days=days))
+    claim_type_words = w.CLAIM_TYPE_WORDS.get(claim_type, w.CLAIM_TYPE_FALLBACK)[lang]
+    lines.append(_p("missing_claim", lang, claim=claim_id, claim_type=claim_type_words))
+    subject = _p("reminder_subject" if reminder else "missing_subject", lang, claim=claim_id)
+    return _message(subject, lines, lang)

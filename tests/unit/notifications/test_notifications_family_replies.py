@@ -24,6 +24,8 @@ def all_replies(lang: str):
         r.lookup_code("042917", lang),
         r.claim_status("CLM-1", "needs_review", ["death_certificate", "npwp"], date(2026, 12, 2), 21_000_000,
                        "recorded", lang),
+        r.missing_documents("CL-1", "JKM", ["marriage_book", "npwp"], False, lang),
+        r.missing_documents("CL-1", "JKK", ["police_report"], True, lang),
     ]
 
 
@@ -92,3 +94,12 @@ async def test_the_provider_stand_in_delivers_an_inbound_message_signed_to_the_w
     timestamp = request.headers["X-Jaring-Timestamp"]
     assert re.fullmatch(r"\d+", timestamp)
     assert verify(SECRET, timestamp, request.headers["X-Hub-Signature-256"], body, int(timestamp)) is None
+
+
+def test_the_missing_documents_message_puts_condolences_then_what_to_bring_then_the_clock():
+    text = r.missing_documents("CL-1", "JKM", ["marriage_book"], False, "id").as_text()
+    assert text.index("turut berduka cita") < text.index("- buku nikah") < text.index("3 hari kerja")
+    jkk = r.missing_documents("CL-2", "JKK", ["police_report"], True, "en").as_text()
+    assert jkk.startswith("Reminder: documents for claim CL-2")
+    assert "sorry for the loss" not in jkk  # an accident that was not fatal: no condolences
+    assert "within 7 working days" in jkk  # JKK: PP 44/2015 art. 37
