@@ -43,8 +43,9 @@ test-prerequisites:
 	@missing=""; \
 	test -x "$(CHROMIUM)" || missing="$$missing chromium"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
-	  echo "make test needs Debian's$$missing (Chromium for the browser tests, promtool for the alert rules):"; \
+	  echo "make test needs Debian's$$missing (Chromium for the browser tests, promtool for the alert rules, npm for axe-core):"; \
 	  echo "  sudo apt-get install -y$$missing"; \
 	  exit 1; \
 	fi
