@@ -245,6 +245,9 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env.setdefault("CLAIMS_BANK_CLIENT_SECRET", ensure_secret(lay.state / "bank" / "secret"))
     env.setdefault("CLAIMS_BANK_BASE_URL", f"http://{HOST}:{env['BANK_PORT']}")
     env.setdefault("BANK_NOTIFY_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}/snap/v1.0/transfer-interbank/notify")
+    # Replies from phones: the provider stand-in forwards them, signed, to notifications.
+    env.setdefault("NOTIFICATIONS_INBOUND_SECRET", ensure_secret(lay.state / "provider" / "inbound-secret"))
+    env.setdefault("PROVIDER_INBOUND_URL", f"http://{HOST}:{env['NOTIFICATIONS_HTTP_PORT']}/v1/inbound/messages")
     # The console calls the services' APIs with the signed-in person's token.
     for name in ("enrollment", "claims", "notifications"):
         env.setdefault(f"CONSOLE_{name.upper()}_BASE_URL", f"http://{HOST}:{env[f'{name.upper()}_HTTP_PORT']}")

@@ -35,6 +35,7 @@ def consumers(_settings: ClaimsSettings) -> list[Consumer]:
         Consumer("claims.timeline", DELIVERIES, {
             "NotificationDelivered": handlers.on_notification,
             "NotificationFailed": handlers.on_notification,
+            "ReceiptReplied": disbursement.on_receipt_replied,
         }),
     ]
 
@@ -49,8 +50,8 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
         return SnapBank(settings.bank_base_url, settings.bank_partner_id, settings.bank_client_secret,
                         settings.bank_channel_id, settings.bank_source_account, settings.bank_timeout_seconds)
 
-    background = [worker.background(bank, settings.disbursement_poll_seconds,
-                                    settings.disbursement_recheck_seconds)] if settings.disbursement_worker else []
+    background = [worker.background(bank, settings.disbursement_poll_seconds, settings.disbursement_recheck_seconds,
+                                    settings.receipt_survey_percent)] if settings.disbursement_worker else []
     return ServiceSpec(
         name="claims",
         settings=settings,

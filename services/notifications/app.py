@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.notifications import handlers
+from services.notifications import handlers, receipts
 from services.notifications.api import router
 from services.notifications.channels import Channel, EmailChannel, SmsChannel, WhatsAppChannel
 from services.notifications.dispatcher import Dispatcher
@@ -30,6 +30,7 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         }),
         Consumer("notifications.disbursements", DISBURSEMENTS, {
             "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
+            "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),
         }),
     ]
 
@@ -58,11 +59,14 @@ async def deliver_messages(runtime: Runtime) -> None:
 
 def build_spec(settings: NotificationsSettings | None = None) -> ServiceSpec:
     settings = settings or NotificationsSettings()
+    if not settings.inbound_secret:
+        raise RuntimeError("NOTIFICATIONS_INBOUND_SECRET is required: it authenticates replies forwarded by the "
+                           "SMS/WhatsApp provider (`make up` generates one in .jaring/provider/inbound-secret)")
     return ServiceSpec(
         name="notifications",
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        routers=[router],
+        routers=[router, receipts.router],
         consumers=consumers,
         background=[deliver_messages] if settings.run_dispatcher else [],
     )

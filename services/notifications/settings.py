@@ -35,3 +35,6 @@ class NotificationsSettings(ServiceSettings):
     delivery_workers: int = 4
     # A message being sent is leased for this long; a crashed sender's lease expires and it is retried.
     delivery_lease_seconds: float = 60.0
+    # Replies from phones are forwarded by the provider, signed with this key (shared/snap.py);
+    # no default: the service refuses to start without it (`make up` generates one).
+    inbound_secret: str = ""

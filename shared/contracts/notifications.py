@@ -30,3 +30,18 @@ class NotificationFailed(EventPayload):
     about_event: str
     attempts: int
     last_error: str
+
+
+ReceiptAnswer = Literal["yes", "no", "unclear"]
+
+
+class ReceiptReplied(EventPayload):
+    """A payee answered "did you receive the money?" (by SMS/WhatsApp). Only the answer travels,
+    never the text they wrote."""
+
+    event_type = "ReceiptReplied"
+
+    claim_id: str
+    participant_id: str
+    heir_id: str
+    answer: ReceiptAnswer

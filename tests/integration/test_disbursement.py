@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from services.claims.app import build_spec as claims_spec
-from services.claims.disbursement import snap
+from shared import snap
 from services.claims.domain.dates import add_months
 from services.claims.settings import ClaimsSettings
 from services.enrollment.app import build_spec as enrollment_spec

@@ -8,6 +8,8 @@ Endpoints
 - POST /{phone_number_id}/messages                 WhatsApp Cloud shape -> {"messages": [{"id": "wamid.…"}]}
 - POST /{version}/{phone_number_id}/messages       the same, with a Graph API version (v21.0) in the path
 - POST /_control/fail   {"status": 500, "times": N}  fail the next N message requests (-1: always, 0: stop)
+- POST /_control/inbound {"from": "+62…", "text": "YA"}  a reply from a phone, forwarded to --inbound-url,
+                                                   signed as shared/snap.py says (answers what the webhook did)
 - GET /_requests, DELETE /_requests                  what was recorded / forget it
 - GET /_health
 
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,6 +49,8 @@ class ProviderState:
         self.fail_status = 500
         self.fail_times = 0  # -1: every request fails
         self.ids_by_key: dict[str, str] = {}
+        # Where replies from phones go: (url, secret, transport or None for plain HTTP).
+        self.inbound: tuple[str, str, httpx.AsyncBaseTransport | None] | None = None
 
     def take_failure(self) -> int | None:
         """The status to fail this request with, if a failure is armed."""
@@ -91,6 +96,25 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider") -> Starle
         state.fail_status, state.fail_times = status, times
         return JSONResponse({"status": state.fail_status, "times": state.fail_times})
 
+    async def control_inbound(request: Request) -> Response:
+        if state.inbound is None:
+            return JSONResponse({"detail": "no --inbound-url configured"}, 409)
+        url, secret, transport = state.inbound
+        try:
+            body = await request.json()
+            reply = json.dumps({"from": str(body["from"]), "text": str(body["text"])}).encode()
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"detail": 'expected {"from": "+62…", "text": "…"}'}, 400)
+        from shared import snap  # the one signing rule every Jaring webhook checks
+
+        stamp = snap.timestamp()
+        headers = {"content-type": "application/json", "X-TIMESTAMP": stamp,
+                   "X-SIGNATURE": snap.signature(secret, "POST", httpx.URL(url).path, reply, stamp),
+                   "X-EXTERNAL-ID": uuid.uuid4().hex}
+        async with httpx.AsyncClient(transport=transport, timeout=10) as client:
+            answer = await client.post(url, content=reply, headers=headers)
+        return JSONResponse({"status": answer.status_code, "answer": answer.json()})
+
     async def list_requests(request: Request) -> Response:
         return JSONResponse(state.recorded())
 
@@ -104,6 +128,7 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider") -> Starle
     app = Starlette(routes=[
         Route("/_health", health, methods=["GET"]),
         Route("/_control/fail", control_fail, methods=["POST"]),
+        Route("/_control/inbound", control_inbound, methods=["POST"]),
         Route("/_requests", list_requests, methods=["GET"]),
         Route("/_requests", clear_requests, methods=["DELETE"]),
         Route("/messages", sms, methods=["POST"]),
@@ -202,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--dir", default=".jaring/provider", help="where requests.jsonl goes")
+    parser.add_argument("--inbound-url", default=os.environ.get("PROVIDER_INBOUND_URL"),
+                        help="notifications' webhook for replies from phones")
     args = parser.parse_args(argv)
     import uvicorn  # only the CLI needs it; tests drive the app through httpx.ASGITransport
 
@@ -210,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     # asked for by signal ends with exit status 0 instead of 143.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    uvicorn.run(create_app(args.dir), host=args.host, port=args.port, log_level="info")
+    app = create_app(args.dir)
+    secret = os.environ.get("NOTIFICATIONS_INBOUND_SECRET", "")  # shared with notifications in a local stack
+    if args.inbound_url and secret:
+        app.state.provider.inbound = (args.inbound_url, secret, None)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 

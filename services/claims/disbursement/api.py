@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from services.claims.disbursement import handlers, reconciliation, snap
+from services.claims.disbursement import handlers, reconciliation
 from services.claims.disbursement import repository as repo
 from services.claims.disbursement.bank import answer_of_status
 from services.claims.domain.disbursement import PayeeAccount
+from shared import snap
 from shared.auth import Actor, require_role
 from shared.errors import Conflict
 from shared.service import Runtime, get_runtime
@@ -78,7 +79,8 @@ async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervis
         try:
             async with conn.transaction():
                 await handlers.record_manual_transfer(conn, claim_id, body.component, body.payee,
-                                                      body.bank_reference, body.note, actor)
+                                                      body.bank_reference, body.note, actor,
+                                                      rt.settings.receipt_survey_percent)
         except handlers.NotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}
@@ -133,7 +135,7 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
         if not await repo.notification_first_seen(conn, external_id):
             return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before
         try:
-            await handlers.apply_answer(conn, original, answer, "bank")
+            await handlers.apply_answer(conn, original, answer, "bank", rt.settings.receipt_survey_percent)
         except handlers.NotFound:
             # Refused, and the external id is not kept: the transaction rolls back.
             raise HTTPException(404, "no such transfer") from None
@@ -147,6 +149,13 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("not an object")
     return value
+
+
+@router.get("/v1/follow-ups")
+async def follow_ups(actor: Reader, rt: Rt) -> list[dict[str, Any]]:
+    """Claims whose payee said the money did not arrive."""
+    async with rt.pool.acquire() as conn:
+        return await handlers.open_follow_ups(conn)
 
 
 @router.post("/v1/reconciliation/statements")

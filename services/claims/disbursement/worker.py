@@ -33,8 +33,9 @@ BATCH = 20
 
 class DisbursementWorker:
     def __init__(self, pool: asyncpg.Pool, bank: Bank, *, poll_seconds: float = 1.0,
-                 pending_recheck_seconds: float = 30.0):
+                 pending_recheck_seconds: float = 30.0, survey_percent: float = 10.0):
         self._pool, self._bank = pool, bank
+        self._survey = survey_percent
         self._poll = poll_seconds
         self._recheck = pending_recheck_seconds
 
@@ -82,7 +83,7 @@ class DisbursementWorker:
                 log.warning("disbursement.bank_unavailable", external_id=external_id, error=str(exc)[:200])
                 continue
             async with self._pool.acquire() as conn, conn.transaction():
-                if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank"):
+                if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank", self._survey):
                     await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
                 else:
                     changed += 1
@@ -120,7 +121,7 @@ class DisbursementWorker:
                 return sent + 1  # the bank is away: the round ends; step 1 asks about it later
             _fault_point("after_bank_answer")
             async with self._pool.acquire() as conn, conn.transaction():
-                await handlers.apply_answer(conn, attempt["external_id"], answer, "bank")
+                await handlers.apply_answer(conn, attempt["external_id"], answer, "bank", self._survey)
             sent += 1
         return sent
 
@@ -140,12 +141,14 @@ def _fault_point(where: str) -> None:
         os._exit(87)
 
 
-def background(make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float):
+def background(make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float,
+               survey_percent: float):
     async def disbursement_worker(runtime: Runtime) -> None:
         bank = make_bank()
         try:
             await DisbursementWorker(runtime.pool, bank, poll_seconds=poll_seconds,
-                                     pending_recheck_seconds=pending_recheck_seconds).run()
+                                     pending_recheck_seconds=pending_recheck_seconds,
+                                     survey_percent=survey_percent).run()
         finally:
             close = getattr(bank, "close", None)
             if close is not None:
