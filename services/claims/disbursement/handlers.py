@@ -91,10 +91,12 @@ async def record_account(conn: asyncpg.Connection, claim_id: str, payee: str, ac
     key = payee_key(payee)
     if await claims_repo.load_claim(conn, claim_id, for_update=True) is None:
         raise NotFound(f"no claim {claim_id}")
-    lines = await repo.lines(conn, claim_id, key, for_update=True)
-    if not lines:
+    # The payout ledger, not the lines: the lines follow it on their own time, and an officer may
+    # record the account as soon as the payout is recorded.
+    if not await repo.pays_cash_to(conn, claim_id, key):
         raise NotFound(f"claim {claim_id} pays nothing to {payee!r}: a payee is an heir_id on its payout "
                        f"or '{WORKER_PAYEE}'")
+    lines = await repo.lines(conn, claim_id, key, for_update=True)
     if any(x["status"] == "pending" for x in lines):
         raise RuleViolation([FieldError(("account_number",), "transfer_in_progress",
                                         "transfer_in_progress: a transfer to this payee is with the bank; "

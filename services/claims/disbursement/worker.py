@@ -113,6 +113,7 @@ class DisbursementWorker:
             if attempt is None:
                 continue
             # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
+            _fault_point("before_bank_call")
             try:
                 answer = await self._send(attempt)
             except BankUnavailable as exc:
@@ -134,8 +135,9 @@ class DisbursementWorker:
 
 
 def _fault_point(where: str) -> None:
-    """Fault injection for the crash test: JARING_FAULT_EXIT_DISBURSEMENT=after_bank_answer makes
-    the process die after the bank paid and before Jaring recorded it."""
+    """Fault injection for the crash tests: JARING_FAULT_EXIT_DISBURSEMENT=after_bank_answer makes
+    the process die after the bank paid and before Jaring recorded it; =before_bank_call, after the
+    attempt was committed and before the bank heard of it."""
     if os.environ.get("JARING_FAULT_EXIT_DISBURSEMENT") == where:
         log.warning("fault.exit", where=where)
         os._exit(87)
