@@ -143,6 +143,33 @@ async def test_an_account_in_the_payees_name_is_paid_each_line_once_and_the_clai
     assert {e.payload["account_last4"] for e in events if e.payload["status"] == "succeeded"} == {account[-4:]}
 
 
+async def test_every_bank_notification_delivered_twice_changes_each_line_once(stack, claims, bank, kafka_bootstrap):
+    claim_id = await paid_out_claim(stack)
+    account = await bank.open_account(HOLDER)
+    await bank.client.post("/_control/notify", json={"copies": 2})
+    try:
+        await pay_to(claims, claim_id, await spouse_id(claims, claim_id), account)
+        d = await wait_for_lines(claims, claim_id, {"succeeded"})
+        pool = claims.app.state.runtime.pool
+
+        async def both_copies_taken() -> bool:
+            # Three transfers, each notified twice under its own X-EXTERNAL-ID: six taken.
+            return await pool.fetchval("SELECT count(*) FROM claims.bank_notifications_seen WHERE received_at > "
+                                       "(SELECT min(created_at) FROM claims.transfer_attempts WHERE claim_id = $1)",
+                                       claim_id) >= 6
+
+        await wait_until(both_copies_taken, 30, "both copies of each notification taken")
+    finally:
+        await bank.client.post("/_control/notify", json={"copies": 1})
+    assert [a["attempt"] for a in d["attempts"]] == [1, 1, 1]
+    assert one_success_per_line(bank, d) == {"lump_sum": 1, "periodic_benefit": 1, "funeral": 1}
+    events = [e for e in await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
+              if e.type == "TransferStatusChanged" and e.payload["status"] == "succeeded"]
+    assert len(events) == 3  # one per line, however often the bank said so
+    steps = [s["step"] for s in (await claim_of(claims, claim_id))["steps"]]
+    assert steps.count("transfer_succeeded") == 3 and steps.count("disbursement_paid") == 1
+
+
 async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(stack, claims, bank):
     claim_id = await paid_out_claim(stack)
     heir = await spouse_id(claims, claim_id)
