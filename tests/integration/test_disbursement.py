@@ -24,8 +24,9 @@ from tests.support.claimants import (
     JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claim_of, covered_participant, events_about,
     wait_for_status,
 )
+from tests.support.console import console, served
 from tests.support.kafka_tools import wait_until
-from tests.support.services import auth, infra_settings, running
+from tests.support.services import auth, infra_settings, running, token
 from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
@@ -341,7 +342,8 @@ async def test_forged_stale_and_replayed_notifications_are_refused_and_change_no
 
 # --- the bank's statement ---------------------------------------------------------------------------------
 
-async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stack, claims, bank):
+async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stack, claims, bank, kafka_bootstrap,
+                                                                           database_url):
     claim_id = await paid_out_claim(stack)
     account = await bank.open_account(HOLDER)
     await pay_to(claims, claim_id, await spouse_id(claims, claim_id), account)
@@ -380,6 +382,20 @@ async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stac
     entity = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><Document>&a;</Document>'
     refused = await claims.post("/v1/reconciliation/statements", content=entity, headers=auth("supervisor"))
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "statement_has_dtd"
+
+    # The console's money page shows them in words, asking claims with the signed-in person's token.
+    async with served(claims.app) as claims_url, \
+            console(kafka_bootstrap, database_url, claims_url=claims_url, name=f"console_{uuid.uuid4().hex[:8]}") as c, \
+            httpx.AsyncClient(base_url=c.url) as browser:
+        form = await browser.get("/signin")
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form.text).group(1)
+        signed_in = await browser.post("/signin", data={"token": token("supervisor"), "nonce": nonce})
+        assert signed_in.status_code == 303
+        page = await browser.get("/money")
+        assert page.status_code == 200, page.text
+        assert "jumlah berbeda" in page.text and "Rp 19.000.000" in page.text
+        assert "di rekening koran, tidak dikenal" in page.text and statement_id in page.text
+        assert "amount_differs</td>" not in page.text  # the kind in words, not its code
 
 
 async def test_an_account_number_that_looks_like_a_nik_is_refused_and_nothing_is_written(stack, claims):
