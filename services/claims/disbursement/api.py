@@ -3,6 +3,7 @@ and reversal, the bank's signed notifications, statement reconciliation."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -32,21 +33,23 @@ MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
 class AccountIn(BaseModel):
     method: Literal["bank", "cash"] = "bank"
+    # Lengths and shapes are the domain's rules (validate_account): its 422 never echoes the input,
+    # which may be a NIK typed into the wrong field.
     bank_code: str | None = Field(None, description="the bank's three-digit code (002 BRI, 008 Mandiri, 009 BNI)")
     account_number: str | None = Field(None, description="digits only")
     account_name: str = Field(description="the name on the account, or of the person collecting cash")
 
 
 class ManualTransferIn(BaseModel):
-    component: str
-    payee: str = Field(description="the heir_id, or 'worker' for a line without an heir")
-    bank_reference: str
-    note: str = ""
+    component: str = Field(max_length=64)
+    payee: str = Field(max_length=64, description="the heir_id, or 'worker' for a line without an heir")
+    bank_reference: str = Field(max_length=64)
+    note: str = Field("", max_length=500)
 
 
 class ReversalIn(BaseModel):
-    external_id: str
-    reason: str
+    external_id: str = Field(max_length=64)
+    reason: str = Field(max_length=500)
 
 
 def _not_found(exc: handlers.NotFound) -> HTTPException:
@@ -143,8 +146,6 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
-    import json
-
     value = json.loads(raw)
     if not isinstance(value, dict):
         raise ValueError("not an object")
