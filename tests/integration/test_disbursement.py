@@ -405,4 +405,9 @@ async def test_an_account_number_that_looks_like_a_nik_is_refused_and_nothing_is
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["type"] == "account_number_looks_like_nik"
     assert "7371034506920001" not in refused.text
+    wrong_field = await claims.put(f"/v1/claims/{claim_id}/payees/{heir}/account",
+                                   json={"bank_code": "7371034506920001", "account_number": "1111000001",
+                                         "account_name": "Muh. Ridwan"})
+    assert wrong_field.status_code == 422 and wrong_field.json()["detail"][0]["loc"] == ["body", "bank_code"]
+    assert "7371034506920001" not in wrong_field.text
     assert (await disbursement(claims, claim_id))["accounts"] == []
