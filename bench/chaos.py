@@ -7,7 +7,9 @@ and nothing was done twice.
 
 The fault script, on the schedule it prints: kill -9 each service process in turn (and
 restart it), stop the Kafka broker and restart it, stop PostgreSQL and restart it, make the
-SMS/WhatsApp stand-in answer 500 for a while. Then it waits for quiet and checks:
+SMS/WhatsApp stand-in answer 500 for a while, take the bank down for a while (every bank
+notification is delivered twice throughout, a fifth of the accounts answer after claims has given
+up: bench/chaos_bank.py). Then it waits for quiet and checks:
 - every filed claim reached a final state (payout recorded or rejected);
 - each claim has at most one PayoutRecorded event id, and its ledger sums to what the
   regulation gives (recomputed with the claims domain from the claims read model);
@@ -18,6 +20,7 @@ SMS/WhatsApp stand-in answer 500 for a while. Then it waits for quiet and checks
   (WhatsApp, email), ends `unknown` for an operator: reported, and a failure only if the
   family never got it;
 - no event is left in an outbox, nothing is on a dead-letter topic.
+- from the bank's own ledger: each ledger line paid by exactly one successful transfer.
 It prints a table and exits non-zero if anything was lost or doubled.
 """
 
@@ -37,7 +40,7 @@ import aiohttp
 import asyncpg
 import httpx
 
-from bench import results
+from bench import chaos_bank, results
 from bench.load import ClaimTracker, Supervisor, Target, enrol, file_claims, plan_workers
 from bench.stack import BenchStack, Proc, token
 from services.claims import repository as claims_repo
@@ -47,8 +50,10 @@ from shared.topics import CATALOGUE, PAYOUTS
 from tests.support.kafka_tools import read_all
 
 INTRO = ("Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
-         "`kill -9` and restarted, the Kafka broker and PostgreSQL are stopped and restarted, and the SMS/WhatsApp "
-         "stand-in answers 500; then every claim, payout, message, outbox and dead-letter topic is checked. "
+         "`kill -9` and restarted, the Kafka broker and PostgreSQL are stopped and restarted, the SMS/WhatsApp "
+         "stand-in answers 500 and the bank stand-in goes down (every bank notification delivered twice, a fifth "
+         "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
+         "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
          "\"Recovery\" is the time from the end of a fault to the next family notified. A shorter run "
          "(1 claim/s, 6 s outages) is part of `make test` (tests/e2e/test_chaos.py).")
 
@@ -88,12 +93,13 @@ class ChaosReport:
     outbox_left: int = 0
     dead_letters: int = 0
     problems: list[str] = field(default_factory=list)
+    bank: chaos_bank.BankReport | None = None
 
     @property
     def ok(self) -> bool:
         return not (self.lost or self.duplicated_payouts or self.wrong_amounts or self.duplicated_messages
                     or self.undelivered_messages or self.unknown_never_received or self.outbox_left
-                    or self.dead_letters or self.not_accepted)
+                    or self.dead_letters or self.not_accepted or (self.bank is not None and not self.bank.ok))
 
     def table(self) -> str:
         rows = [("faults injected", ", ".join(f.name for f in self.faults)),
@@ -107,12 +113,13 @@ class ChaosReport:
                 ("left for an operator (unknown)",
                  f"{self.unknown_messages} (never received: {self.unknown_never_received})"),
                 ("events left in outboxes", self.outbox_left), ("dead letters", self.dead_letters)]
+        rows += self.bank.rows() if self.bank else []
         rows += [(f"recovery after {f.name}", "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s")
                  for f in self.faults]
         width = max(len(str(k)) for k, _ in rows)
         lines = [f"| {'what'.ljust(width)} | result |", f"|{'-' * (width + 2)}|--------|"]
         lines += [f"| {str(k).ljust(width)} | {v} |" for k, v in rows]
-        lines += [f"| problem | {p} |" for p in self.problems[:20]]
+        lines += [f"| problem | {p} |" for p in (self.problems + (self.bank.problems if self.bank else []))[:20]]
         return "\n".join(lines)
 
 
@@ -162,6 +169,7 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
     await fault(f"Kafka stopped {outage:.0f} s", kafka_outage)
     await fault(f"PostgreSQL stopped {outage:.0f} s", postgres_outage)
     await fault(f"SMS/WhatsApp answers 500 for {outage * 3:.0f} s", provider_errors)
+    await fault(f"bank down {outage:.0f} s", lambda: chaos_bank.bank_down(stack, outage))
     return faults
 
 
@@ -267,10 +275,11 @@ async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids
 async def chaos(rate: float, outage: float, gap: float, workers: int | None, seed: int = 7,
                 say=print) -> ChaosReport:
     report = ChaosReport()
-    async with BenchStack(partitions=3, instances=1, service_env=CHAOS_SERVICE_ENV) as stack, \
+    async with BenchStack(partitions=3, instances=1, service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
+                          bank_args=chaos_bank.BANK_ARGS) as stack, \
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         # Enough claims to keep filing through the whole fault script.
-        fault_seconds = 6 * gap + 3 * outage + outage * 3 + 60
+        fault_seconds = 7 * gap + 4 * outage + outage * 3 + 60
         count = workers or max(20, int(rate * fault_seconds))
         plan = plan_workers(count, rng=random.Random(seed), today=date.today())
         target = Target(enrollment_url=stack.urls("enrollment")[0], claims_urls=stack.urls("claims"),
@@ -279,6 +288,9 @@ async def chaos(rate: float, outage: float, gap: float, workers: int | None, see
         say(f"chaos: enrolling {count} workers …")
         await enrol(plan, target, http, progress=lambda *_: None)
         say(f"chaos: filing {count} claims at {rate}/s while the faults run")
+        await chaos_bank.notifications_twice(stack)
+        accounts_done = asyncio.Event()
+        accounts = asyncio.create_task(chaos_bank.record_accounts(stack, accounts_done))
         async with ClaimTracker(stack.bootstrap) as tracker, Supervisor(target, http, plan):
             filing_task = asyncio.create_task(file_claims(plan, target, http, tracker, rate=rate,
                                                           retry_seconds=outage * 6 + 60))
@@ -295,8 +307,13 @@ async def chaos(rate: float, outage: float, gap: float, workers: int | None, see
             for fault in report.faults:
                 after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.ended]
                 fault.recovered_after = (min(after) - fault.ended) if after else None
+        say("chaos: waiting for every transfer …")
+        await chaos_bank.wait_for_transfers(stack, filing.claim_ids)
+        accounts_done.set()
+        await accounts
         await _wait_for_outboxes(stack)
         await check(stack, filing.claim_ids, report)
+        report.bank = await chaos_bank.check_transfers(stack, filing.claim_ids)
     return report
 
 

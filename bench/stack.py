@@ -34,6 +34,7 @@ from shared.auth import issue_token
 from tests.support.stack import REPO, free_port
 
 BENCH_SECRET = "jaring-bench-secret-not-for-production"
+BENCH_BANK_SECRET = "jaring-bench-bank-secret-not-for-production"
 # Services whose consumers share the load when more instances run; enrollment has none.
 CONSUMER_SERVICES = ("claims", "notifications")
 
@@ -136,6 +137,9 @@ class BenchStack:
     postgres: PostgresNode | None = None
     smtp: Proc | None = None
     provider: Proc | None = None
+    bank: Proc | None = None  # the SNAP bank stand-in, notifying the first claims instance
+    # Extra arguments for the bank stand-in (e.g. --slow-seconds).
+    bank_args: tuple[str, ...] = ()
     services: dict[str, list[Proc]] = field(default_factory=dict)
 
     @property
@@ -161,7 +165,7 @@ class BenchStack:
     def processes(self) -> dict[str, int]:
         """name -> pid of everything this stack runs (for CPU accounting)."""
         found = {"kafka": self.kafka.process.pid, "postgres": self.postgres.pid()}
-        for proc in [self.smtp, self.provider, *(p for ps in self.services.values() for p in ps)]:
+        for proc in [self.smtp, self.provider, self.bank, *(p for ps in self.services.values() for p in ps)]:
             if proc is not None and proc.alive():
                 found[proc.name] = proc.pid
         return found
@@ -211,9 +215,11 @@ class BenchStack:
                              health_path="/_health")
         await asyncio.gather(self.smtp.start(), self.provider.start())
 
+        bank_port = free_port()
         service_env = {**env, "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
                        "NOTIFICATIONS_SMS_BASE_URL": self.provider.url,
                        "NOTIFICATIONS_WHATSAPP_BASE_URL": self.provider.url,
+                       "CLAIMS_BANK_BASE_URL": f"http://127.0.0.1:{bank_port}",
                        "ENROLLMENT_COVERAGE_SWEEP_SECONDS": "0", **self.service_env}
         for name in ("enrollment", *CONSUMER_SERVICES):
             count = self.instances if name in CONSUMER_SERVICES else 1
@@ -221,6 +227,12 @@ class BenchStack:
         # First instances first: they create the schemas and topics; the others then join.
         await asyncio.gather(*(procs[0].start() for procs in self.services.values()))
         await asyncio.gather(*(p.start() for procs in self.services.values() for p in procs[1:]))
+        # The bank notifies the first claims instance; until it runs, claims' worker finds it away.
+        notify = self.services["claims"][0].url + "/snap/v1.0/transfer-interbank/notify"
+        self.bank = Proc("bank", [sys.executable, "-m", "deploy.local.standins.bank", "--port", str(bank_port),
+                                  "--dir", str(self.workdir / "bank"), "--notify-url", notify, *self.bank_args],
+                         env, self.workdir / "bank.log", bank_port, health_path="/_health")
+        await self.bank.start()
 
     def _base_env(self) -> dict[str, str]:
         return {
@@ -229,6 +241,7 @@ class BenchStack:
             # No random review sample: the workload's mix decides which claims a person sees (the
             # scripted supervisor could not decide a sampled claim whose documents it added: four eyes).
             "CLAIMS_REVIEW_SAMPLE_RATE": "0",
+            "CLAIMS_BANK_CLIENT_SECRET": BENCH_BANK_SECRET, "NOTIFICATIONS_INBOUND_SECRET": BENCH_BANK_SECRET + "-inbound",
             "LOG_LEVEL": self.log_level, "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         }
@@ -244,7 +257,8 @@ class BenchStack:
                     self.workdir / f"{name}-{index}.log", port)
 
     async def stop(self) -> None:
-        procs = [p for ps in self.services.values() for p in ps] + [p for p in (self.smtp, self.provider) if p]
+        procs = [p for ps in self.services.values() for p in ps] + [p for p in (self.smtp, self.provider, self.bank)
+                                                                       if p]
         profiling = self.profile_dir is not None
         await asyncio.gather(*(asyncio.to_thread(p.stop, 30, profiling) for p in procs if p.process is not None))
         if self.kafka is not None and self.kafka.process is not None:

@@ -56,14 +56,17 @@ PAYOUTS = Topic(
     description="Benefit components recorded per claim and disbursement status.",
 )
 DISBURSEMENTS = Topic(
-    "claims.disbursements.v1", "claim_id", ("TransferStatusChanged", "TransferReversed"), producer="claims",
+    "claims.disbursements.v1", "claim_id", ("TransferStatusChanged", "TransferReversed", "ReceiptCheckRequested"),
+    producer="claims",
     description="Each ledger line's transfer to its payee: received, pending, succeeded or rejected with an "
-                "ISO 20022 reason, and reversals.",
+                "ISO 20022 reason, reversals, and payees to ask whether the money arrived.",
 )
 DELIVERIES = Topic(
-    "notifications.deliveries.v1", "claim_id", ("NotificationDelivered", "NotificationFailed", "FamilyMemberUnreachable"),
+    "notifications.deliveries.v1", "claim_id",
+    ("NotificationDelivered", "NotificationFailed", "FamilyMemberUnreachable", "ReceiptReplied"),
     producer="notifications",
-    description="What reached each family, by which channel, or failed to.",
+    description="What reached each family, by which channel, or failed to; payees' answers to whether the "
+                "money arrived.",
 )
 
 INBOUND = Topic(

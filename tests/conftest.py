@@ -15,6 +15,11 @@ os.environ.setdefault("CLAIMS_REVIEW_SAMPLE_RATE", "0")
 # (in this process or as a child) signs with this one, and so does the tests' bank stand-in.
 BANK_TEST_SECRET = "jaring-test-bank-secret-not-for-production"
 os.environ.setdefault("CLAIMS_BANK_CLIENT_SECRET", BANK_TEST_SECRET)
+INBOUND_TEST_SECRET = "jaring-test-inbound-secret-not-for-production"
+os.environ.setdefault("NOTIFICATIONS_INBOUND_SECRET", INBOUND_TEST_SECRET)
+# No random sample of payees is asked whether the money arrived (tests count messages exactly);
+# payees paid more than Rp 50,000,000 still are.
+os.environ.setdefault("CLAIMS_RECEIPT_SURVEY_PERCENT", "0")
 
 
 @pytest.fixture(scope="session")

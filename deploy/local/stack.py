@@ -308,8 +308,10 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env.setdefault("CLAIMS_BANK_CLIENT_SECRET", ensure_secret(lay.state / "bank" / "secret"))
     env.setdefault("CLAIMS_BANK_BASE_URL", f"http://{HOST}:{env['BANK_PORT']}")
     env.setdefault("BANK_NOTIFY_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}/snap/v1.0/transfer-interbank/notify")
-    # The stand-in delivers families' messages to notifications' webhook; grievances reopens
-    # a claim's decision through claims' API.
+    # The stand-in delivers families' messages (replies, STATUS, ADUAN) to notifications' one webhook,
+    # signed the SNAP way (shared/snap.py) with a generated secret; grievances reopens a claim's
+    # decision through claims' API.
+    env.setdefault("NOTIFICATIONS_INBOUND_SECRET", ensure_secret(lay.state / "provider" / "inbound-secret"))
     env.setdefault("PROVIDER_INBOUND_WEBHOOK", f"http://{HOST}:{env['NOTIFICATIONS_HTTP_PORT']}/v1/inbound")
     env.setdefault("GRIEVANCES_CLAIMS_BASE_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}")
     # The console calls the services' APIs with the signed-in person's token.

@@ -39,6 +39,7 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
             "NotificationDelivered": handlers.on_notification,
             "NotificationFailed": handlers.on_notification,
             "FamilyMemberUnreachable": handlers.on_notification,
+            "ReceiptReplied": disbursement.on_receipt_replied,
         }),
     ]
 
@@ -53,8 +54,8 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
         return SnapBank(settings.bank_base_url, settings.bank_partner_id, settings.bank_client_secret,
                         settings.bank_channel_id, settings.bank_source_account, settings.bank_timeout_seconds)
 
-    background = [worker.background(bank, settings.disbursement_poll_seconds,
-                                    settings.disbursement_recheck_seconds)] if settings.disbursement_worker else []
+    background = [worker.background(bank, settings.disbursement_poll_seconds, settings.disbursement_recheck_seconds,
+                                    settings.receipt_survey_percent)] if settings.disbursement_worker else []
     return ServiceSpec(
         name="claims",
         settings=settings,

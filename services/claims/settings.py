@@ -44,3 +44,6 @@ class ClaimsSettings(ServiceSettings):
     disbursement_poll_seconds: float = 1.0
     # A pending transfer with no notification for this long is asked about by its status.
     disbursement_recheck_seconds: float = 30.0
+    # After the money lands, this share of payees (and every payee paid more than Rp 50,000,000)
+    # is asked whether it arrived.
+    receipt_survey_percent: float = 10.0

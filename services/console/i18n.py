@@ -181,6 +181,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_MD07": ("pemilik rekening sudah meninggal", "account holder deceased"),
     "reason_BE01": ("nama di rekening bukan nama penerima", "the name on the account is not the payee's"),
     "attempt": ("percobaan", "attempt"),
+    # money: reconciliation with the bank's statement, payees who said the money did not arrive
+    "nav_money": ("Uang", "Money"),
+    "money_title": ("Rekonsiliasi dan tindak lanjut", "Reconciliation and follow-ups"),
+    "money_help": ("Entri rekening koran bank (camt.053) yang tidak cocok dengan transfer Jaring, dan penerima "
+                   "yang menjawab uangnya belum masuk.",
+                   "Bank statement (camt.053) entries that do not match Jaring's transfers, and payees who "
+                   "answered that the money has not arrived."),
+    "mismatches": ("Tidak cocok", "Mismatches"),
+    "statement": ("Rekening koran", "Statement"),
+    "reference": ("Referensi", "Reference"),
+    "expected": ("Dikirim Jaring", "Sent by Jaring"),
+    "booked": ("Dibukukan bank", "Booked by the bank"),
+    "action": ("Tindakan", "Action"),
+    "mismatch_paid_not_on_statement": ("dibayar, tidak ada di rekening koran", "paid, not on the statement"),
+    "mismatch_unknown_on_statement": ("di rekening koran, tidak dikenal", "on the statement, unknown"),
+    "mismatch_amount_differs": ("jumlah berbeda", "amount differs"),
+    "action_paid_not_on_statement": ("Tanyakan status transfer ke bank dengan referensinya; bila tidak pernah "
+                                     "keluar, supervisor membatalkannya agar dibayar lagi.",
+                                     "Ask the bank for the transfer's status by its reference; if it never left, "
+                                     "a supervisor reverses it so the line is paid again."),
+    "action_unknown_on_statement": ("Tanyakan ke bank debit apa ini; tidak ada transfer Jaring dengan "
+                                    "referensi ini.",
+                                    "Ask the bank what this debit is; no Jaring transfer carries its reference."),
+    "action_amount_differs": ("Minta bank membetulkan jumlah yang dibukukan atau mengembalikan selisihnya.",
+                              "Ask the bank to correct the booked amount or return the difference."),
+    "follow_ups": ("Perlu ditindaklanjuti", "To follow up"),
+    "follow_up_money_not_received": ("penerima menjawab uang belum masuk", "the payee answered the money has "
+                                                                          "not arrived"),
     "step_family_notified": ("Keluarga diberi tahu", "Family told"),
     "step_family_not_reached": ("Keluarga tidak terjangkau", "Family not reached"),
     "outcome_approved": ("disetujui", "approved"),

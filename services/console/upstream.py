@@ -80,6 +80,12 @@ class Upstream:
         """Participants as claims knows them (its read model): who a claim can be filed for."""
         return await self._call("claims", "GET", "/v1/participants", params={"q": query})
 
+    async def reconciliation_mismatches(self) -> list[dict[str, Any]]:
+        return await self._call("claims", "GET", "/v1/reconciliation/mismatches")
+
+    async def follow_ups(self) -> list[dict[str, Any]]:
+        return await self._call("claims", "GET", "/v1/follow-ups")
+
     # enrollment
     async def participants(self, query: str) -> list[dict[str, Any]]:
         return await self._call("enrollment", "GET", "/v1/participants", params={"q": query})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.notifications import handlers
+from services.notifications import handlers, receipts
 from services.notifications.api import router
 from services.notifications.family_handlers import make_family_handlers
 from services.notifications.inbound import router as inbound_router
@@ -35,6 +35,7 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         }),
         Consumer("notifications.disbursements", DISBURSEMENTS, {
             "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
+            "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),
         }),
         # The family's own questions and complaints (the grievances service names whom to tell).
         Consumer("notifications.grievances", GRIEVANCES, {
@@ -72,6 +73,9 @@ async def deliver_messages(runtime: Runtime) -> None:
 
 def build_spec(settings: NotificationsSettings | None = None) -> ServiceSpec:
     settings = settings or NotificationsSettings()
+    if not settings.inbound_secret:
+        raise RuntimeError("NOTIFICATIONS_INBOUND_SECRET is required: it authenticates replies forwarded by the "
+                           "SMS/WhatsApp provider (`make up` generates one in .jaring/provider/inbound-secret)")
     return ServiceSpec(
         name="notifications",
         settings=settings,

@@ -27,8 +27,6 @@ class NotificationsSettings(ServiceSettings):
     # The channel an heir with a phone is reached on: "whatsapp" (most families use it) or "sms".
     phone_channel: str = "whatsapp"
     run_dispatcher: bool = True
-    # Shared with the SMS/WhatsApp provider: it signs the inbound-message webhook with it.
-    inbound_webhook_secret: str = "local-inbound-webhook-secret"
     delivery_max_attempts: int = 5
     delivery_retry_base_seconds: float = 2.0
     delivery_retry_cap_seconds: float = 300.0
@@ -43,6 +41,9 @@ class NotificationsSettings(ServiceSettings):
     # `delivery_send_timeout_seconds`, which must be shorter.
     delivery_lease_seconds: float = 60.0
     delivery_send_timeout_seconds: float = 10.0
+    # Families' messages are forwarded by the provider, signed with this key (shared/snap.py);
+    # no default: the service refuses to start without it (`make up` generates one).
+    inbound_secret: str = ""
 
     @model_validator(mode="after")
     def _a_send_fits_in_its_lease(self) -> NotificationsSettings:

@@ -65,3 +65,15 @@ class TransferReversed(EventPayload):
     external_id: str
     reason: str
     reversed_by: str
+
+
+class ReceiptCheckRequested(EventPayload):
+    """A payee, sampled once every line of the claim was paid, is to be asked whether the money
+    arrived (programmes ask a sample of recipients; all paid more than Rp 50,000,000)."""
+
+    event_type = "ReceiptCheckRequested"
+
+    claim_id: str
+    participant_id: str
+    payee_heir_id: str
+    amount: int  # rupiah the payee was paid for this claim

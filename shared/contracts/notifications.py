@@ -44,3 +44,18 @@ class FamilyMemberUnreachable(EventPayload):
     heir_id: str  # the heir, or the participant for a living worker's own claim
     reason: Literal["no_contact"] = "no_contact"
     about_event: str | None = None  # the first claim event that could not reach them
+
+
+ReceiptAnswer = Literal["yes", "no", "unclear"]
+
+
+class ReceiptReplied(EventPayload):
+    """A payee answered "did you receive the money?" (by SMS/WhatsApp). Only the answer travels,
+    never the text they wrote."""
+
+    event_type = "ReceiptReplied"
+
+    claim_id: str
+    participant_id: str
+    heir_id: str
+    answer: ReceiptAnswer

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.e2e
 async def test_killing_and_stopping_every_part_loses_nothing_and_doubles_nothing():
     report = await chaos(rate=1.0, outage=6.0, gap=4.0, workers=None, say=lambda *_: None)
     print(report.table())
-    assert [f.name.split(" ")[0] for f in report.faults] == ["kill", "kill", "kill", "Kafka", "PostgreSQL", "SMS/WhatsApp"]
+    assert [f.name.split(" ")[0] for f in report.faults] == ["kill", "kill", "kill", "Kafka", "PostgreSQL", "SMS/WhatsApp",
+                                                             "bank"]
     assert report.filed > 0 and report.not_accepted == 0
     assert report.completed == report.filed, report.problems
     assert (report.lost, report.duplicated_payouts, report.wrong_amounts) == (0, 0, 0), report.problems
@@ -20,3 +21,6 @@ async def test_killing_and_stopping_every_part_loses_nothing_and_doubles_nothing
     assert (report.duplicated_messages, report.undelivered_messages) == (0, 0), report.problems
     assert report.unknown_never_received == 0, report.problems
     assert (report.outbox_left, report.dead_letters) == (0, 0), report.problems
+    # Each ledger line paid by exactly one successful transfer, by the bank's own ledger, through
+    # claims killed mid-transfer, the bank down, slow answers and every notification twice.
+    assert report.bank.lines > 0 and report.bank.paid_once == report.bank.lines, report.bank.problems

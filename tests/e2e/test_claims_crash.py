@@ -111,7 +111,8 @@ async def test_payout_consumer_killed_after_its_commit_records_the_payout_once(
             ("lump_sum", "Muh. Ridwan", 20_000_000, "cash"),
             ("periodic_benefit", "Muh. Ridwan", 12_000_000, "cash"),
         ]
-        assert [s["step"] for s in claim["steps"]] == ["filed", "verified", "payout_recorded"]
+        assert [s["step"] for s in claim["steps"]
+                if not s["step"].startswith(("disbursement_", "transfer_"))] == ["filed", "verified", "payout_recorded"]
         # The dead process's PayoutRecorded was in the outbox; a live relay published it, once.
         pool = claims.app.state.runtime.pool
         await wait_until(lambda: _outbox_empty(pool), 30, "the outbox to be published")
@@ -170,7 +171,8 @@ async def test_verification_restarted_alone_verifies_what_was_filed_while_it_was
         finally:
             verification.stop()
         assert claim["payout"]["total_cash"] == 42_000_000
-        assert [s["step"] for s in claim["steps"]] == ["filed", "verified", "payout_recorded"]
+        assert [s["step"] for s in claim["steps"]
+                if not s["step"].startswith(("disbursement_", "transfer_"))] == ["filed", "verified", "payout_recorded"]
         # Two groups, each with its own committed offsets on its own topic.
         assert await committed_offsets(kafka_bootstrap, VERIFICATION_GROUP, CLAIMS_FILED.name)
         assert await committed_offsets(kafka_bootstrap, PAYOUT_GROUP, CLAIM_DECISIONS.name)

@@ -208,7 +208,8 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
     # 2,000,000 x 30 / 30 = 2,000,000, paid to the injured worker, not to the heirs.
     worker = (await enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
     assert ledger_lines(claim) == [("temporary_incapacity", worker, 2_000_000, "cash")]
-    steps = [s["step"] for s in claim["steps"]]
+    # Disbursement's own steps (lines received, transfers) follow on their own time: not this test's.
+    steps = [s["step"] for s in claim["steps"] if not s["step"].startswith(("disbursement_", "transfer_"))]
     assert steps == ["filed", "verified", "documents_added", "verified", "payout_recorded"]
 
     decisions = [e.type for e in (await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from services.claims.app import build_spec as claims_spec
-from services.claims.disbursement import snap
+from shared import snap
 from services.claims.domain.dates import add_months
 from services.claims.settings import ClaimsSettings
 from services.enrollment.app import build_spec as enrollment_spec
@@ -24,8 +24,9 @@ from tests.support.claimants import (
     JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claim_of, covered_participant, events_about,
     wait_for_status,
 )
+from tests.support.console import console, served
 from tests.support.kafka_tools import wait_until
-from tests.support.services import auth, infra_settings, running
+from tests.support.services import auth, infra_settings, running, token
 from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
@@ -141,6 +142,33 @@ async def test_an_account_in_the_payees_name_is_paid_each_line_once_and_the_clai
     events = await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
     assert all(account not in e.to_bytes().decode() for e in events)  # only the last four digits travel
     assert {e.payload["account_last4"] for e in events if e.payload["status"] == "succeeded"} == {account[-4:]}
+
+
+async def test_every_bank_notification_delivered_twice_changes_each_line_once(stack, claims, bank, kafka_bootstrap):
+    claim_id = await paid_out_claim(stack)
+    account = await bank.open_account(HOLDER)
+    await bank.client.post("/_control/notify", json={"copies": 2})
+    try:
+        await pay_to(claims, claim_id, await spouse_id(claims, claim_id), account)
+        d = await wait_for_lines(claims, claim_id, {"succeeded"})
+        pool = claims.app.state.runtime.pool
+
+        async def both_copies_taken() -> bool:
+            # Three transfers, each notified twice under its own X-EXTERNAL-ID: six taken.
+            return await pool.fetchval("SELECT count(*) FROM claims.bank_notifications_seen WHERE received_at > "
+                                       "(SELECT min(created_at) FROM claims.transfer_attempts WHERE claim_id = $1)",
+                                       claim_id) >= 6
+
+        await wait_until(both_copies_taken, 30, "both copies of each notification taken")
+    finally:
+        await bank.client.post("/_control/notify", json={"copies": 1})
+    assert [a["attempt"] for a in d["attempts"]] == [1, 1, 1]
+    assert one_success_per_line(bank, d) == {"lump_sum": 1, "periodic_benefit": 1, "funeral": 1}
+    events = [e for e in await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
+              if e.type == "TransferStatusChanged" and e.payload["status"] == "succeeded"]
+    assert len(events) == 3  # one per line, however often the bank said so
+    steps = [s["step"] for s in (await claim_of(claims, claim_id))["steps"]]
+    assert steps.count("transfer_succeeded") == 3 and steps.count("disbursement_paid") == 1
 
 
 async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(stack, claims, bank):
@@ -314,7 +342,8 @@ async def test_forged_stale_and_replayed_notifications_are_refused_and_change_no
 
 # --- the bank's statement ---------------------------------------------------------------------------------
 
-async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stack, claims, bank):
+async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stack, claims, bank, kafka_bootstrap,
+                                                                           database_url):
     claim_id = await paid_out_claim(stack)
     account = await bank.open_account(HOLDER)
     await pay_to(claims, claim_id, await spouse_id(claims, claim_id), account)
@@ -354,6 +383,20 @@ async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stac
     refused = await claims.post("/v1/reconciliation/statements", content=entity, headers=auth("supervisor"))
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "statement_has_dtd"
 
+    # The console's money page shows them in words, asking claims with the signed-in person's token.
+    async with served(claims.app) as claims_url, \
+            console(kafka_bootstrap, database_url, claims_url=claims_url, name=f"console_{uuid.uuid4().hex[:8]}") as c, \
+            httpx.AsyncClient(base_url=c.url) as browser:
+        form = await browser.get("/signin")
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form.text).group(1)
+        signed_in = await browser.post("/signin", data={"token": token("supervisor"), "nonce": nonce})
+        assert signed_in.status_code == 303
+        page = await browser.get("/money")
+        assert page.status_code == 200, page.text
+        assert "jumlah berbeda" in page.text and "Rp 19.000.000" in page.text
+        assert "di rekening koran, tidak dikenal" in page.text and statement_id in page.text
+        assert "amount_differs</td>" not in page.text  # the kind in words, not its code
+
 
 async def test_an_account_number_that_looks_like_a_nik_is_refused_and_nothing_is_written(stack, claims):
     claim_id = await paid_out_claim(stack)
@@ -362,4 +405,9 @@ async def test_an_account_number_that_looks_like_a_nik_is_refused_and_nothing_is
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["type"] == "account_number_looks_like_nik"
     assert "7371034506920001" not in refused.text
+    wrong_field = await claims.put(f"/v1/claims/{claim_id}/payees/{heir}/account",
+                                   json={"bank_code": "7371034506920001", "account_number": "1111000001",
+                                         "account_name": "Muh. Ridwan"})
+    assert wrong_field.status_code == 422 and wrong_field.json()["detail"][0]["loc"] == ["body", "bank_code"]
+    assert "7371034506920001" not in wrong_field.text
     assert (await disbursement(claims, claim_id))["accounts"] == []

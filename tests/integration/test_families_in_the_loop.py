@@ -11,13 +11,13 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import httpx
 import pytest
 
 from services.grievances import handlers
-from services.notifications.domain.webhook import sign
+from shared import snap
 from shared.topics import INBOUND, LOOKUPS
 from tests.support.claimants import (
     JKM_DEATH_DOCUMENTS,
@@ -149,16 +149,23 @@ async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_
         # The provider delivers the same webhook twice: one message, one answer. Forged or stale: refused.
         body = json.dumps({"id": f"in-{uuid.uuid4().hex}", "from": widow, "text": f"STATUS {claim_id}",
                            "channel": "whatsapp"}).encode()
-        now = str(int(time.time()))
-        signed = {"X-Jaring-Timestamp": now, "X-Hub-Signature-256": sign(INBOUND_SECRET, now, body),
-                  "content-type": "application/json"}
-        first = await f.p.notifications.post("/v1/inbound", content=body, headers=signed)
-        second = await f.p.notifications.post("/v1/inbound", content=body, headers=signed)
+        def signed(at: datetime | None = None) -> dict[str, str]:
+            stamp = snap.timestamp(at)
+            return {"X-TIMESTAMP": stamp, "X-SIGNATURE": snap.signature(INBOUND_SECRET, "POST", "/v1/inbound", body, stamp),
+                    "X-EXTERNAL-ID": uuid.uuid4().hex, "content-type": "application/json"}
+
+        # Delivered twice by the provider (two requests, each with its own external id): one message.
+        first = await f.p.notifications.post("/v1/inbound", content=body, headers=signed())
+        second = await f.p.notifications.post("/v1/inbound", content=body, headers=signed())
         assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
-        forged = await f.p.notifications.post("/v1/inbound", content=body.replace(b"STATUS", b"ADUAN"), headers=signed)
-        stale_at = str(int(time.time()) - 301)
-        stale = await f.p.notifications.post("/v1/inbound", content=body, headers={
-            **signed, "X-Jaring-Timestamp": stale_at, "X-Hub-Signature-256": sign(INBOUND_SECRET, stale_at, body)})
+        replayed_headers = signed()
+        assert (await f.p.notifications.post("/v1/inbound", content=body, headers=replayed_headers)).status_code == 200
+        replayed = await f.p.notifications.post("/v1/inbound", content=body, headers=replayed_headers)
+        assert replayed.status_code == 409
+        forged = await f.p.notifications.post("/v1/inbound", content=body.replace(b"STATUS", b"ADUAN"),
+                                              headers=signed())
+        stale = await f.p.notifications.post("/v1/inbound", content=body,
+                                             headers=signed(datetime.now(timezone.utc) - timedelta(seconds=301)))
         assert forged.status_code == stale.status_code == 401
         await wait_until(lambda: _count_at_least(f, widow, "Status klaim", 2), 45, "the WhatsApp answer")
         await wait_until(lambda: group_caught_up(kafka_bootstrap, "notifications.lookups", LOOKUPS.name), 30,

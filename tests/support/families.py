@@ -19,13 +19,14 @@ import httpx
 from deploy.local.standins.provider import create_app as provider_app
 from services.grievances.app import build_spec as grievances_spec
 from services.grievances.settings import GrievancesSettings
+from tests.conftest import INBOUND_TEST_SECRET
 from tests.support.claimants import claim_form, covered_participant
 from tests.support.console import served
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import Pipeline, pipeline
 from tests.support.services import auth, infra_settings, running
 
-INBOUND_SECRET = "local-inbound-webhook-secret"  # notifications' default, which the pipeline keeps
+INBOUND_SECRET = INBOUND_TEST_SECRET  # what notifications in the pipeline is started with (tests/conftest.py)
 TODAY = date.today()
 MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full Rp 42,000,000
 

@@ -69,9 +69,13 @@ def answering_late(app: ASGIApp, seconds: float) -> ASGIApp:
 
 
 @contextlib.asynccontextmanager
-async def provider_server(directory: Path, answer_delay: float = 0.0) -> AsyncIterator[str]:
+async def provider_server(directory: Path, answer_delay: float = 0.0, state_box: list | None = None
+                          ) -> AsyncIterator[str]:
+    """`state_box` receives the stand-in's state (to point its inbound replies somewhere later)."""
     port = free_port()
     app = provider_app(directory)
+    if state_box is not None:
+        state_box.append(app.state.provider)
     if answer_delay:
         app = answering_late(app, answer_delay)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -100,7 +104,9 @@ async def pipeline(kafka_bootstrap: str, database_url: str, tmp: Path, *, notifi
         return
     infra = infra_settings(kafka_bootstrap, database_url)
     fast = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
-    async with SmtpSink(tmp / "mail") as sink, provider_server(tmp / "provider", provider_answer_delay) as provider_url:
+    provider_state: list = []
+    async with SmtpSink(tmp / "mail") as sink, \
+            provider_server(tmp / "provider", provider_answer_delay, provider_state) as provider_url:
         notifications = NotificationsSettings(
             infra=infra, smtp_port=sink.port, sms_base_url=provider_url, whatsapp_base_url=provider_url,
             **{**fast, "delivery_retry_base_seconds": 0.2, **notification_overrides})
@@ -116,5 +122,9 @@ async def pipeline(kafka_bootstrap: str, database_url: str, tmp: Path, *, notifi
                 notify_transport=httpx.ASGITransport(app=c.app)))
             n = (await stack.enter_async_context(running(notifications_spec(notifications)))
                  if notifications_in_process else None)
+            if n is not None:  # replies from phones reach this notifications, signed with the tests' key
+                provider_state[0].inbound = ("http://notifications/v1/inbound",
+                                             os.environ["NOTIFICATIONS_INBOUND_SECRET"],
+                                             httpx.ASGITransport(app=n.app))
             p = await stack.enter_async_context(httpx.AsyncClient(base_url=provider_url))
             yield Pipeline(e, c, n, p, tmp / "mail", sink.port, bank)

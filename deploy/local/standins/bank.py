@@ -179,7 +179,10 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
         if not all(h.get(k) for k in ("x-timestamp", "x-signature", "x-partner-id", "x-external-id", "channel-id")):
             return {}, _answer(400, f"400{service}02", "Invalid Mandatory Field [headers]")
         try:
-            skew = abs((datetime.fromisoformat(timestamp) - datetime.now(UTC)).total_seconds())
+            sent_at = datetime.fromisoformat(timestamp)
+            if sent_at.tzinfo is None:
+                raise ValueError("no offset")
+            skew = abs((sent_at - datetime.now(UTC)).total_seconds())
         except ValueError:
             return {}, _answer(400, f"400{service}01", "Invalid Field Format [X-TIMESTAMP]")
         expected = sign(state.secret, request.method, request.url.path, raw, timestamp)

@@ -30,14 +30,15 @@ Control and inspection (not part of any real API):
 - POST /_control/slow   {"seconds": S}               hold each answer S seconds after recording the message
 - POST /_control/inbound {"from", "text", "channel"}  a family's message: the number wrote to the business now
                                                    (opens WhatsApp's 24 h window) and, with a text, it is
-                                                   delivered to the inbound webhook (--inbound-webhook), signed
-                                                   as below; answers with its status
+                                                   delivered to notifications' webhook (--inbound-webhook),
+                                                   signed as shared/snap.py says; answers what the webhook did
 - GET /_requests, DELETE /_requests                  what was recorded / forget it
 - GET /_health
 
-Inbound messages are signed the way WhatsApp signs its webhooks, with a timestamp added:
-`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" under the shared secret>`
-and `X-Jaring-Timestamp: <unix seconds>`.
+Inbound messages are signed as every callback into Jaring is (shared/snap.py): HMAC-SHA512 over
+method, path, the body's digest and X-TIMESTAMP, with a fresh X-EXTERNAL-ID that the receiver
+refuses to see twice. (WhatsApp's own webhooks sign the body alone, X-Hub-Signature-256; a real
+adapter in front of notifications would check that and re-sign.)
 
 Any non-empty bearer token is accepted (a missing one gets 401, as the real APIs do);
 tokens are never recorded. Every request is recorded; `"duplicate": true` marks an
@@ -49,13 +50,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import re
 import signal
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,9 +66,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 REQUESTS_FILE = "requests.jsonl"
-# Where a family's messages go, and the secret they are signed with: notifications' defaults.
-DEFAULT_INBOUND_WEBHOOK = "http://127.0.0.1:8103/v1/inbound"
-DEFAULT_INBOUND_SECRET = "local-inbound-webhook-secret"
 _WA_TO = re.compile(r"[1-9]\d{7,14}")
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)  # free text only within 24 h of the person's last message
@@ -98,6 +93,8 @@ class ProviderState:
         self.inbound_at: dict[str, datetime] = {}  # WhatsApp number -> when it last wrote to the business
         self.accepted_keys: set[str] = set()
         self.sms_by_reference: dict[str, list[dict[str, Any]]] = {}
+        # Where families' messages go: (webhook url, signing secret, transport or None for plain HTTP).
+        self.inbound: tuple[str, str, httpx.AsyncBaseTransport | None] | None = None
 
     def take_failure(self) -> int | None:
         """The status to fail this request with, if a failure is armed."""
@@ -132,8 +129,12 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider",
                templates: dict[str, dict[str, int]] | None = None, *, inbound_webhook: str | None = None,
                inbound_secret: str | None = None) -> Starlette:
     state = ProviderState(directory, templates)
-    webhook = inbound_webhook or os.environ.get("PROVIDER_INBOUND_WEBHOOK") or DEFAULT_INBOUND_WEBHOOK
-    secret = inbound_secret or os.environ.get("PROVIDER_INBOUND_SECRET") or DEFAULT_INBOUND_SECRET
+    # Families' messages go to notifications' webhook, signed with the secret notifications holds
+    # (no default: without both, the stand-in records replies' windows but forwards nothing).
+    webhook = inbound_webhook or os.environ.get("PROVIDER_INBOUND_WEBHOOK")
+    secret = inbound_secret or os.environ.get("NOTIFICATIONS_INBOUND_SECRET")
+    if webhook and secret:
+        state.inbound = (webhook, secret, None)
 
     async def sms(request: Request) -> Response:
         return await _message(request, state, "sms")
@@ -184,18 +185,24 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider",
         state.inbound_at[number] = datetime.now(UTC)  # the person wrote: WhatsApp's 24 h window opens
         if text is None:
             return JSONResponse({"from": number})
+        if state.inbound is None:
+            return JSONResponse({"detail": "no inbound webhook configured (--inbound-webhook)"}, 409)
+        url, secret, transport = state.inbound
         message_id = f"in-{uuid.uuid4().hex}"
         raw = json.dumps({"id": message_id, "from": sender, "text": str(text), "channel": channel}).encode()
-        timestamp = str(int(time.time()))
-        signature = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        from shared import snap  # the one signing rule every Jaring webhook checks
+
+        stamp = snap.timestamp()
+        headers = {"content-type": "application/json", "X-TIMESTAMP": stamp,
+                   "X-SIGNATURE": snap.signature(secret, "POST", httpx.URL(url).path, raw, stamp),
+                   "X-EXTERNAL-ID": uuid.uuid4().hex}
         try:
-            async with httpx.AsyncClient(timeout=10) as client:
-                answer = await client.post(webhook, content=raw, headers={
-                    "content-type": "application/json", "X-Hub-Signature-256": signature,
-                    "X-Jaring-Timestamp": timestamp})
+            async with httpx.AsyncClient(transport=transport, timeout=10) as client:
+                answer = await client.post(url, content=raw, headers=headers)
         except httpx.HTTPError as exc:
             return JSONResponse({"id": message_id, "delivered": False, "error": type(exc).__name__}, 502)
-        return JSONResponse({"id": message_id, "delivered": answer.is_success, "webhook_status": answer.status_code},
+        return JSONResponse({"id": message_id, "delivered": answer.is_success, "webhook_status": answer.status_code,
+                             "answer": answer.json() if answer.content else None},
                             200 if answer.is_success else 502)
 
     async def list_requests(request: Request) -> Response:
@@ -364,8 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--dir", default=".jaring/provider", help="where requests.jsonl goes")
-    parser.add_argument("--inbound-webhook", default=None,
-                        help=f"where families' messages are delivered (default {DEFAULT_INBOUND_WEBHOOK})")
+    parser.add_argument("--inbound-webhook", default=os.environ.get("PROVIDER_INBOUND_WEBHOOK"),
+                        help="notifications' webhook for families' messages (with NOTIFICATIONS_INBOUND_SECRET)")
     args = parser.parse_args(argv)
     import uvicorn  # only the CLI needs it; tests drive the app through httpx.ASGITransport
 
@@ -374,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     # asked for by signal ends with exit status 0 instead of 143.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    uvicorn.run(create_app(args.dir, inbound_webhook=args.inbound_webhook), host=args.host, port=args.port, log_level="info")
+    app = create_app(args.dir, inbound_webhook=args.inbound_webhook)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -3,6 +3,7 @@ and reversal, the bank's signed notifications, statement reconciliation."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -10,10 +11,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from services.claims.disbursement import handlers, reconciliation, snap
+from services.claims.disbursement import handlers, reconciliation
 from services.claims.disbursement import repository as repo
 from services.claims.disbursement.bank import answer_of_status
 from services.claims.domain.disbursement import PayeeAccount
+from shared import snap
 from shared.auth import Actor, require_role
 from shared.errors import Conflict
 from shared.service import Runtime, get_runtime
@@ -31,21 +33,23 @@ MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
 class AccountIn(BaseModel):
     method: Literal["bank", "cash"] = "bank"
+    # Lengths and shapes are the domain's rules (validate_account): its 422 never echoes the input,
+    # which may be a NIK typed into the wrong field.
     bank_code: str | None = Field(None, description="the bank's three-digit code (002 BRI, 008 Mandiri, 009 BNI)")
     account_number: str | None = Field(None, description="digits only")
     account_name: str = Field(description="the name on the account, or of the person collecting cash")
 
 
 class ManualTransferIn(BaseModel):
-    component: str
-    payee: str = Field(description="the heir_id, or 'worker' for a line without an heir")
-    bank_reference: str
-    note: str = ""
+    component: str = Field(max_length=64)
+    payee: str = Field(max_length=64, description="the heir_id, or 'worker' for a line without an heir")
+    bank_reference: str = Field(max_length=64)
+    note: str = Field("", max_length=500)
 
 
 class ReversalIn(BaseModel):
-    external_id: str
-    reason: str
+    external_id: str = Field(max_length=64)
+    reason: str = Field(max_length=500)
 
 
 def _not_found(exc: handlers.NotFound) -> HTTPException:
@@ -78,7 +82,8 @@ async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervis
         try:
             async with conn.transaction():
                 await handlers.record_manual_transfer(conn, claim_id, body.component, body.payee,
-                                                      body.bank_reference, body.note, actor)
+                                                      body.bank_reference, body.note, actor,
+                                                      rt.settings.receipt_survey_percent)
         except handlers.NotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}
@@ -133,7 +138,7 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
         if not await repo.notification_first_seen(conn, external_id):
             return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before
         try:
-            await handlers.apply_answer(conn, original, answer, "bank")
+            await handlers.apply_answer(conn, original, answer, "bank", rt.settings.receipt_survey_percent)
         except handlers.NotFound:
             # Refused, and the external id is not kept: the transaction rolls back.
             raise HTTPException(404, "no such transfer") from None
@@ -141,12 +146,17 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
-    import json
-
     value = json.loads(raw)
     if not isinstance(value, dict):
         raise ValueError("not an object")
     return value
+
+
+@router.get("/v1/follow-ups")
+async def follow_ups(actor: Reader, rt: Rt) -> list[dict[str, Any]]:
+    """Claims whose payee said the money did not arrive."""
+    async with rt.pool.acquire() as conn:
+        return await handlers.open_follow_ups(conn)
 
 
 @router.post("/v1/reconciliation/statements")

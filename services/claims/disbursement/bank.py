@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from services.claims.disbursement import snap
+from shared import snap
 
 # SNAP response codes are HTTP status + service code + case code; the case codes a rejection
 # is known by, with the ISO 20022 reason Jaring records (when the bank sends none itself).

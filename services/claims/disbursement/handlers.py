@@ -21,13 +21,15 @@ from services.claims import repository as claims_repo
 from services.claims.disbursement import repository as repo
 from services.claims.disbursement.bank import AccountCheck, BankAnswer
 from services.claims.domain.disbursement import (
-    PayeeAccount, attempt_may_become, last4, line_status_of, names_match, validate_account,
+    DEFAULT_SURVEY_PERCENT, PayeeAccount, ask_if_money_arrived, attempt_may_become, last4, line_status_of,
+    names_match, validate_account,
 )
 from services.claims.handlers import record_late_charge
 from shared.auth import Actor
 from shared.clock import today
 from shared.contracts import claims as claim_events
-from shared.contracts.disbursements import TransferReversed, TransferStatusChanged
+from shared.contracts.disbursements import ReceiptCheckRequested, TransferReversed, TransferStatusChanged
+from shared.contracts.notifications import ReceiptReplied
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import FieldError, RuleViolation
@@ -91,10 +93,12 @@ async def record_account(conn: asyncpg.Connection, claim_id: str, payee: str, ac
     key = payee_key(payee)
     if await claims_repo.load_claim(conn, claim_id, for_update=True) is None:
         raise NotFound(f"no claim {claim_id}")
-    lines = await repo.lines(conn, claim_id, key, for_update=True)
-    if not lines:
+    # The payout ledger, not the lines: the lines follow it on their own time, and an officer may
+    # record the account as soon as the payout is recorded.
+    if not await repo.pays_cash_to(conn, claim_id, key):
         raise NotFound(f"claim {claim_id} pays nothing to {payee!r}: a payee is an heir_id on its payout "
                        f"or '{WORKER_PAYEE}'")
+    lines = await repo.lines(conn, claim_id, key, for_update=True)
     if any(x["status"] == "pending" for x in lines):
         raise RuleViolation([FieldError(("account_number",), "transfer_in_progress",
                                         "transfer_in_progress: a transfer to this payee is with the bank; "
@@ -167,7 +171,8 @@ async def start_attempt(conn: asyncpg.Connection, claim_id: str, component: str,
     return attempt
 
 
-async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankAnswer, changed_by: str) -> bool:
+async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankAnswer, changed_by: str,
+                       survey_percent: float = DEFAULT_SURVEY_PERCENT) -> bool:
     """The bank's word on an attempt (its answer, a status inquiry, a notification). A final
     attempt stays final, so a repeated or late notification changes nothing. Returns whether
     the attempt changed."""
@@ -200,11 +205,12 @@ async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankA
         await repo.set_account_check(conn, claim_id, payee, "rejected", None, reason)
         await reject_waiting_lines(conn, claim_id, payee, reason)
     else:
-        await claim_paid_if_complete(conn, claim_id)
+        await claim_paid_if_complete(conn, claim_id, survey_percent)
     return True
 
 
-async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str) -> None:
+async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str,
+                                 survey_percent: float = DEFAULT_SURVEY_PERCENT) -> None:
     lines = await repo.lines(conn, claim_id)
     if not lines or any(x["status"] != "succeeded" for x in lines):
         return
@@ -216,6 +222,16 @@ async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str) -> Non
     # Notifications tells the family the money was sent (DisbursementPaid) from this event.
     await emit(conn, claim_events.DisbursementChanged(claim_id=claim_id, participant_id=claim["participant_id"],
                                                       status="paid", changed_by=STEP), claim_id)
+    paid_to: dict[str, int] = {}
+    for line in lines:
+        paid_to[line["payee_heir_id"]] = paid_to.get(line["payee_heir_id"], 0) + line["amount"]
+    for payee, amount in sorted(paid_to.items()):
+        # Only heirs are asked: notifications reaches a family through its heirs' contacts.
+        if payee and ask_if_money_arrived(claim_id, payee, amount, survey_percent):
+            await emit(conn, ReceiptCheckRequested(claim_id=claim_id, participant_id=claim["participant_id"],
+                                                   payee_heir_id=payee, amount=amount), claim_id)
+            await claims_repo.add_step(conn, claim_id, "receipt_check_requested", {"payee_heir_id": payee,
+                                                                                   "amount": amount})
     # The last transfer landed: paid after the payment deadline, the late charge is owed (PP 44/2015
     # art. 37, 40) and recorded in this transaction (record_late_charge does nothing when on time).
     await record_late_charge(conn, claim_id, today())
@@ -224,7 +240,8 @@ async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str) -> Non
 # --- a supervisor's hand ----------------------------------------------------------------------------------
 
 async def record_manual_transfer(conn: asyncpg.Connection, claim_id: str, component: str, payee: str,
-                                 bank_reference: str, note: str, actor: Actor) -> None:
+                                 bank_reference: str, note: str, actor: Actor,
+                                 survey_percent: float = DEFAULT_SURVEY_PERCENT) -> None:
     """A transfer made outside Jaring (at the bank's counter, by another channel), recorded
     with the bank's reference. The only way a person sets a line paid; audited."""
     key = payee_key(payee)
@@ -251,7 +268,7 @@ async def record_manual_transfer(conn: asyncpg.Connection, claim_id: str, compon
     await record_audit(conn, actor=actor.subject, role=actor.role, action="disbursement.manual_transfer",
                        subject_id=claim_id, details={"component": component, "payee": payee,
                                                      "bank_reference": bank_reference, "note": note})
-    await claim_paid_if_complete(conn, claim_id)
+    await claim_paid_if_complete(conn, claim_id, survey_percent)
 
 
 async def reverse_transfer(conn: asyncpg.Connection, claim_id: str, external_id: str, reason: str,
@@ -293,6 +310,24 @@ async def reverse_transfer(conn: asyncpg.Connection, claim_id: str, external_id:
                                                      "reason": reason})
 
 
+# --- the payee's answer (consumer of notifications' ReceiptReplied) ------------------------------------
+
+async def on_receipt_replied(conn: asyncpg.Connection, _env: Envelope, event: ReceiptReplied) -> None:
+    await claims_repo.add_step(conn, event.claim_id, f"receipt_{event.answer}", {"heir_id": event.heir_id})
+    if event.answer == "no":
+        # "TIDAK": the money did not arrive, says the family; someone must look into it.
+        await conn.execute(
+            "INSERT INTO follow_ups (claim_id, payee_heir_id, reason) VALUES ($1, $2, 'money_not_received') "
+            "ON CONFLICT DO NOTHING", event.claim_id, event.heir_id)
+
+
+async def open_follow_ups(conn: asyncpg.Connection, claim_id: str | None = None) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT claim_id, payee_heir_id, reason, flagged_at FROM follow_ups WHERE resolved_at IS NULL "
+        "AND ($1::text IS NULL OR claim_id = $1) ORDER BY flagged_at", claim_id)
+    return [dict(r) for r in rows]
+
+
 # --- what the claim's page shows ------------------------------------------------------------------------
 
 async def disbursement_of(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any]:
@@ -313,6 +348,7 @@ async def disbursement_of(conn: asyncpg.Connection, claim_id: str) -> dict[str, 
         "accounts": accounts, "attempts": attempts,
         "reversals": [{k: r[k] for k in ("external_id", "amount", "reason", "reversed_by", "reversed_at")}
                       for r in reversals],
+        "follow_ups": await open_follow_ups(conn, claim_id),
         # paid - reversed = held by payees now; owed - held = still to pay. Always reconciles.
         "totals": {"owed": owed, "paid": paid_ever, "reversed": reversed_total, "held_by_payees": succeeded,
                    "outstanding": owed - succeeded},

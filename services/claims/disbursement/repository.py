@@ -47,6 +47,12 @@ async def set_line(conn: asyncpg.Connection, claim_id: str, component: str, paye
         claim_id, component, payee, status, reason_code, attempts)
 
 
+async def pays_cash_to(conn: asyncpg.Connection, claim_id: str, payee: str) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM payout_ledger WHERE claim_id = $1 AND payee_heir_id = $2 AND kind = 'cash' AND amount > 0 "
+        "LIMIT 1", claim_id, payee))
+
+
 async def save_account(conn: asyncpg.Connection, claim_id: str, payee: str, account: PayeeAccount,
                        recorded_by: str) -> None:
     await conn.execute(

@@ -33,8 +33,9 @@ BATCH = 20
 
 class DisbursementWorker:
     def __init__(self, pool: asyncpg.Pool, bank: Bank, *, poll_seconds: float = 1.0,
-                 pending_recheck_seconds: float = 30.0):
+                 pending_recheck_seconds: float = 30.0, survey_percent: float = 10.0):
         self._pool, self._bank = pool, bank
+        self._survey = survey_percent
         self._poll = poll_seconds
         self._recheck = pending_recheck_seconds
 
@@ -82,7 +83,7 @@ class DisbursementWorker:
                 log.warning("disbursement.bank_unavailable", external_id=external_id, error=str(exc)[:200])
                 continue
             async with self._pool.acquire() as conn, conn.transaction():
-                if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank"):
+                if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank", self._survey):
                     await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
                 else:
                     changed += 1
@@ -112,6 +113,7 @@ class DisbursementWorker:
             if attempt is None:
                 continue
             # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
+            _fault_point("before_bank_call")
             try:
                 answer = await self._send(attempt)
             except BankUnavailable as exc:
@@ -120,7 +122,7 @@ class DisbursementWorker:
                 return sent + 1  # the bank is away: the round ends; step 1 asks about it later
             _fault_point("after_bank_answer")
             async with self._pool.acquire() as conn, conn.transaction():
-                await handlers.apply_answer(conn, attempt["external_id"], answer, "bank")
+                await handlers.apply_answer(conn, attempt["external_id"], answer, "bank", self._survey)
             sent += 1
         return sent
 
@@ -133,19 +135,22 @@ class DisbursementWorker:
 
 
 def _fault_point(where: str) -> None:
-    """Fault injection for the crash test: JARING_FAULT_EXIT_DISBURSEMENT=after_bank_answer makes
-    the process die after the bank paid and before Jaring recorded it."""
+    """Fault injection for the crash tests: JARING_FAULT_EXIT_DISBURSEMENT=after_bank_answer makes
+    the process die after the bank paid and before Jaring recorded it; =before_bank_call, after the
+    attempt was committed and before the bank heard of it."""
     if os.environ.get("JARING_FAULT_EXIT_DISBURSEMENT") == where:
         log.warning("fault.exit", where=where)
         os._exit(87)
 
 
-def background(make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float):
+def background(make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float,
+               survey_percent: float):
     async def disbursement_worker(runtime: Runtime) -> None:
         bank = make_bank()
         try:
             await DisbursementWorker(runtime.pool, bank, poll_seconds=poll_seconds,
-                                     pending_recheck_seconds=pending_recheck_seconds).run()
+                                     pending_recheck_seconds=pending_recheck_seconds,
+                                     survey_percent=survey_percent).run()
         finally:
             close = getattr(bank, "close", None)
             if close is not None:

@@ -8,6 +8,7 @@ until the bank answers: the state a crash can leave behind, resolved by asking t
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -182,3 +183,18 @@ def reconcile(paid: list[PaidTransfer], entries: list[StatementEntry]) -> tuple[
                                        transfer.partner_reference, None, transfer.amount, None,
                                        ACTIONS["paid_not_on_statement"]))
     return matched, mismatches
+
+
+# --- asking payees whether the money arrived ---------------------------------------------------------
+
+ALWAYS_ASK_ABOVE = 50_000_000  # rupiah: every payee paid more is asked (issue 13)
+DEFAULT_SURVEY_PERCENT = 10
+
+
+def ask_if_money_arrived(claim_id: str, payee: str, amount: int, percent: float) -> bool:
+    """Whether this payee is in the sample asked "did you receive it?". The draw is a hash of
+    claim and payee, so a redelivered event draws the same."""
+    if amount > ALWAYS_ASK_ABOVE:
+        return True
+    draw = int(hashlib.sha256(f"{claim_id}:{payee}".encode()).hexdigest()[:8], 16) % 10_000
+    return draw < percent * 100

@@ -100,3 +100,13 @@ CREATE TABLE reconciliation_items (
     resolved       boolean NOT NULL DEFAULT false
 );
 CREATE INDEX reconciliation_items_open ON reconciliation_items (statement_id) WHERE NOT resolved;
+
+-- Claims flagged for follow-up: a payee answered that the money did not arrive.
+CREATE TABLE follow_ups (
+    claim_id       text NOT NULL,
+    payee_heir_id  text NOT NULL,
+    reason         text NOT NULL,
+    flagged_at     timestamptz NOT NULL DEFAULT now(),
+    resolved_at    timestamptz,
+    PRIMARY KEY (claim_id, payee_heir_id, reason)
+);

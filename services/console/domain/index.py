@@ -49,6 +49,8 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Summary]] = {
                                         "changed_by": p.get("changed_by")},
     "TransferReversed": lambda p: {"component": p.get("component"), "amount": p.get("amount"),
                                    "reversed_by": p.get("reversed_by")},
+    "ReceiptCheckRequested": lambda p: {"amount": p.get("amount")},
+    "ReceiptReplied": lambda p: {"answer": p.get("answer")},
     "NotificationDelivered": lambda p: {"channel": p.get("channel"), "heir_id": p.get("heir_id"),
                                         "about": p.get("about_event"), "attempts": p.get("attempts")},
     "NotificationFailed": lambda p: {"channel": p.get("channel"), "heir_id": p.get("heir_id"),

@@ -164,6 +164,8 @@ def claim_state(claim_id: str, events: Sequence[IndexedEvent]) -> ClaimState:
             status = "payout_recorded"
         elif event.type == "DisbursementChanged" and summary.get("status") == "paid":
             status = "paid"
+        elif event.type == "DisbursementChanged" and status == "paid":
+            status = "payout_recorded"  # a transfer was reversed: the claim waits for its re-issue
     last = ordered[-1]
     return ClaimState(claim_id, status, claim_type, participant_id, filed_at, last.type, last.occurred_at,
                       complete_on, deadline, WAITING_FOR.get(status))

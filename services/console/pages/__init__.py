@@ -37,10 +37,10 @@ templates.env.filters.update(brief=brief)
 
 NAV: dict[str, list[tuple[str, str]]] = {
     "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/trace", "nav_trace"), ("/stuck", "nav_stuck"),
-                 ("/sla", "nav_sla")],
+                 ("/sla", "nav_sla"), ("/money", "nav_money")],
     "supervisor": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
                    ("/participants", "nav_participants"), ("/sla", "nav_sla"), ("/stuck", "nav_stuck"),
-                   ("/trace", "nav_trace")],
+                   ("/trace", "nav_trace"), ("/money", "nav_money")],
     "officer": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
                 ("/participants", "nav_participants")],
 }

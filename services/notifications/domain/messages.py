@@ -22,8 +22,9 @@ CLAIM_REJECTED = "ClaimRejected"
 PAYOUT_RECORDED = "PayoutRecorded"
 DISBURSEMENT_PAID = "DisbursementPaid"
 TRANSFER_REJECTED = "TransferRejected"
+RECEIPT_CHECK = "ReceiptCheck"
 MESSAGE_EVENTS: frozenset[str] = frozenset({CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID,
-                                            TRANSFER_REJECTED})
+                                            TRANSFER_REJECTED, RECEIPT_CHECK})
 
 DEFAULT_LANGUAGE = "id"
 CASH = "cash"
@@ -118,6 +119,7 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
         PAYOUT_RECORDED: _payout_recorded,
         DISBURSEMENT_PAID: _disbursement_paid,
         TRANSFER_REJECTED: _transfer_rejected,
+        RECEIPT_CHECK: _receipt_check,
     }
     if event_kind not in builders:
         raise ValueError(f"{event_kind!r} does not produce a message; see MESSAGE_EVENTS")
@@ -238,6 +240,14 @@ def _transfer_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
     ])
     return RenderedMessage(_p("transfer_rejected_subject", lang, short=programme(n.claim_type),
                               name=n.participant_name), body)
+
+
+def _receipt_check(n: ClaimNotice, lang: str) -> RenderedMessage:
+    # One short question, one SMS: total is what this payee was paid.
+    if n.total is None:
+        raise ValueError("a ReceiptCheck message needs the amount paid")
+    question = w.RECEIPT_CHECK[lang].format(amount=format_rupiah(n.total))
+    return RenderedMessage(w.RECEIPT_CHECK_SUBJECT[lang], f"{_claim_line(n, lang)} {question}")
 
 
 # --- words ---------------------------------------------------------------------------

@@ -250,6 +250,14 @@ PHRASES: dict[str, Words] = {
     },
 }
 
+# ReceiptCheck: a sampled payee is asked whether the money arrived; the reply is read by
+# services/notifications/domain/receipts.py (YA / TIDAK).
+RECEIPT_CHECK: Words = {
+    "id": "sudah dibayar. Apakah Anda sudah menerima {amount}? Balas YA atau TIDAK.",
+    "en": "has been paid. Have you received {amount}? Reply YA (yes) or TIDAK (no).",
+}
+RECEIPT_CHECK_SUBJECT: Words = {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"}
+
 # Why a bank refused an account (ISO 20022 reason codes, shared/contracts/disbursements.py).
 TRANSFER_REASONS: dict[str, Words] = {
     "AC01": {"id": "nomor rekening tidak ada", "en": "the account number does not exist"},

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from deploy.local.standins import bank as standin
-from services.claims.disbursement import snap
+from shared import snap
 from services.claims.domain.disbursement import (
     PaidTransfer, PayeeAccount, StatementEntry, attempt_may_become, line_status_of, names_match, reconcile,
     validate_account,

@@ -27,3 +27,19 @@ def test_a_rejected_transfer_is_a_step_of_the_claims_story_without_the_payees_na
               IndexedEvent("TransferStatusChanged", "claims.disbursements.v1", at + timedelta(minutes=3), "claims",
                            "CL-1", summary)]
     assert [s.name for s in steps(events)] == ["filed", "transfer_rejected"]
+
+
+def test_a_reversed_transfer_puts_a_paid_claim_back_to_waiting_for_the_transfer():
+    from services.console.domain.story import claim_state
+
+    at = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
+
+    def ev(kind: str, minute: int, **summary) -> IndexedEvent:
+        return IndexedEvent(kind, "t", at + timedelta(minutes=minute), "claims", "CL-1", summary)
+
+    paid = [ev("ClaimFiled", 0), ev("PayoutRecorded", 1), ev("DisbursementChanged", 2, status="paid")]
+    assert claim_state("CL-1", paid).finished
+    reversed_ = paid + [ev("DisbursementChanged", 3, status="scheduled")]
+    state = claim_state("CL-1", reversed_)
+    assert (state.status, state.waiting_for) == ("payout_recorded", "disbursement")
+    assert claim_state("CL-1", reversed_ + [ev("DisbursementChanged", 4, status="paid")]).finished

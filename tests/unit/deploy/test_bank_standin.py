@@ -76,3 +76,16 @@ async def test_the_statement_books_every_succeeded_transfer_of_the_day(bank, tmp
     assert refs == ["301", "302"]
     assert root.find(".//c:TtlDbtNtries/c:Sum", ns).text == f"{1_500_000 + 2_500_000}.00"
     assert (tmp_path / "statements" / f"{day}.xml").exists()
+
+
+async def test_a_timestamp_without_offset_or_out_of_the_window_is_refused(bank):
+    from deploy.local.standins.bank import sign
+
+    _, control, _ = bank
+    body = b'{"beneficiaryBankCode":"002","beneficiaryAccountNo":"1111000001"}'
+    for stamp in ("2026-11-29T10:00:00", "2020-01-01T10:00:00+07:00"):
+        headers = {"X-TIMESTAMP": stamp, "X-SIGNATURE": sign(SECRET, "POST", "/v1.0/account-inquiry-external", body,
+                                                             stamp),
+                   "X-PARTNER-ID": "x", "X-EXTERNAL-ID": stamp, "CHANNEL-ID": "95221"}
+        answer = await control.post("/v1.0/account-inquiry-external", content=body, headers=headers)
+        assert answer.status_code in (400, 401), answer.text

@@ -39,7 +39,8 @@ def jkm_notice(**overrides):
 
 
 def test_only_the_four_family_events_produce_a_message():
-    assert MESSAGE_EVENTS == {"ClaimFiled", "ClaimRejected", "PayoutRecorded", "DisbursementPaid", "TransferRejected"}
+    assert MESSAGE_EVENTS == {"ClaimFiled", "ClaimRejected", "PayoutRecorded", "DisbursementPaid", "TransferRejected",
+                              "ReceiptCheck"}
     assert produces_message("PayoutRecorded")
     assert not produces_message("ClaimVerified")
     with pytest.raises(ValueError):

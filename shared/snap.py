@@ -1,8 +1,10 @@
 """SNAP request signatures (Bank Indonesia's open-banking standard, symmetric variant):
 base64(HMAC-SHA512(client secret, METHOD:PATH:ACCESS_TOKEN:hex(sha256(minified body)):X-TIMESTAMP)).
 
-The same rule authenticates what Jaring sends the bank and what the bank sends back: the
-method and path are signed, so a body signed for one path cannot be replayed on another.
+The same rule authenticates what Jaring sends the bank, what the bank sends back, and every other
+inbound callback (replies to messages, from the SMS/WhatsApp provider): the method and path are
+signed, so a body signed for one path cannot be replayed on another; a replay of the same request
+is refused by its X-EXTERNAL-ID, which each receiver keeps.
 """
 
 from __future__ import annotations

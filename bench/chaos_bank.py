@@ -1,0 +1,131 @@
+"""The chaos run's bank part: every payee gets an account as soon as its claim's lines are
+received (a fifth of them slow to answer), the bank goes down for a while, every notification
+is delivered twice, and claims is killed while transfers are in flight (bench/chaos.py's
+script). Then, from the bank's own ledger: exactly one successful transfer per ledger line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import asyncpg
+import httpx
+
+from bench.stack import BenchStack, token
+
+# Claims gives up on the bank after 2 s; the slow accounts answer after 3 s (booked at once).
+BANK_SERVICE_ENV = {"CLAIMS_BANK_TIMEOUT_SECONDS": "2", "CLAIMS_DISBURSEMENT_POLL_SECONDS": "0.5",
+                    "CLAIMS_DISBURSEMENT_RECHECK_SECONDS": "5"}
+BANK_ARGS = ("--slow-seconds", "3")
+
+
+@dataclass
+class BankReport:
+    lines: int = 0
+    paid_once: int = 0
+    paid_twice: int = 0
+    unpaid: int = 0
+    attempts: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.paid_twice == 0 and self.unpaid == 0
+
+    def rows(self) -> list[tuple[str, object]]:
+        return [("ledger lines to pay", self.lines), ("lines paid exactly once (bank's ledger)", self.paid_once),
+                ("lines paid twice", self.paid_twice), ("lines not paid", self.unpaid),
+                ("transfer attempts", self.attempts)]
+
+
+async def record_accounts(stack: BenchStack, stop: asyncio.Event) -> None:
+    """Until `stop`: each payee with a line waiting and no account gets one, opened at the bank in
+    the payee's name; every fifth is a slow account (its number ends in 8)."""
+    officer = {"Authorization": f"Bearer {token('officer')}"}
+    n = 0
+    async with httpx.AsyncClient(timeout=10) as http:
+        while not stop.is_set():
+            with contextlib.suppress(OSError, asyncpg.PostgresError, httpx.HTTPError, asyncpg.InterfaceError):
+                conn = await asyncpg.connect(stack.database_url, timeout=5)
+                try:
+                    waiting = await conn.fetch(
+                        "SELECT DISTINCT l.claim_id, l.payee_heir_id, l.payee_name FROM claims.disbursement_lines l "
+                        "LEFT JOIN claims.payee_accounts a ON a.claim_id = l.claim_id AND a.payee = l.payee_heir_id "
+                        "WHERE a.claim_id IS NULL LIMIT 50")
+                finally:
+                    await conn.close()
+                for row in waiting:
+                    n += 1
+                    number = f"{7000000000 + n * 10 + (8 if n % 5 == 0 else 1)}"
+                    name = row["payee_name"] or "PENERIMA"
+                    await http.put(f"{stack.bank.url}/_control/accounts/002/{number}", json={"name": name})
+                    payee = row["payee_heir_id"] or "worker"
+                    await http.put(f"{stack.urls('claims')[0]}/v1/claims/{row['claim_id']}/payees/{payee}/account",
+                                   json={"bank_code": "002", "account_number": number, "account_name": name},
+                                   headers=officer)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+
+
+async def notifications_twice(stack: BenchStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.bank.url) as client:
+        await client.post("/_control/notify", json={"copies": 2})
+
+
+async def bank_down(stack: BenchStack, seconds: float) -> None:
+    async with httpx.AsyncClient(base_url=stack.bank.url) as client:
+        await client.post("/_control/down", json={"seconds": seconds})
+    await asyncio.sleep(seconds)
+
+
+async def wait_for_transfers(stack: BenchStack, claim_ids: list[str], timeout: float = 180) -> None:
+    """Quiet: every line of these claims paid, or the deadline passed (the check counts the rest)."""
+    deadline = time.monotonic() + timeout
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        while time.monotonic() < deadline:
+            open_lines = await conn.fetchval(
+                "SELECT count(*) FROM claims.disbursement_lines WHERE claim_id = ANY($1) AND status <> 'succeeded'",
+                claim_ids)
+            if open_lines == 0:
+                return
+            await asyncio.sleep(1)
+    finally:
+        await conn.close()
+
+
+async def check_transfers(stack: BenchStack, claim_ids: list[str]) -> BankReport:
+    report = BankReport()
+    async with httpx.AsyncClient(base_url=stack.bank.url) as client:
+        ledger = (await client.get("/_ledger")).json()
+    succeeded_refs = Counter(t["partner_reference"] for t in ledger if t["status"] == "succeeded")
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        lines = await conn.fetch(
+            "SELECT claim_id, component, payee_heir_id FROM claims.disbursement_lines WHERE claim_id = ANY($1)",
+            claim_ids)
+        attempts = await conn.fetch(
+            "SELECT claim_id, component, payee_heir_id, external_id FROM claims.transfer_attempts "
+            "WHERE claim_id = ANY($1) AND method <> 'manual'", claim_ids)
+    finally:
+        await conn.close()
+    per_line: Counter[tuple[str, str, str]] = Counter()
+    for a in attempts:
+        per_line[(a["claim_id"], a["component"], a["payee_heir_id"])] += succeeded_refs[a["external_id"]]
+    report.lines, report.attempts = len(lines), len(attempts)
+    for line in lines:
+        key = (line["claim_id"], line["component"], line["payee_heir_id"])
+        paid = per_line[key]
+        if paid == 1:
+            report.paid_once += 1
+        elif paid == 0:
+            report.unpaid += 1
+            report.problems.append(f"line {key} not paid")
+        else:
+            report.paid_twice += 1
+            report.problems.append(f"line {key} paid {paid} times")
+    return report
