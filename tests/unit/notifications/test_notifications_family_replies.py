@@ -54,22 +54,12 @@ async def test_the_provider_stand_in_delivers_an_inbound_message_signed_to_the_w
         return httpx.Response(200, json={"received": True})
 
     app = create_app(tmp_path, inbound_webhook="http://notifications.test/v1/inbound", inbound_secret=SECRET)
-    real_client = httpx.AsyncClient
-
-    class Routed(real_client):  # the stand-in's own client reaches the fake webhook
-        def __init__(self, **kwargs):
-            super().__init__(transport=httpx.MockTransport(webhook), **kwargs)
-
-    import deploy.local.standins.provider as provider
-
-    provider.httpx.AsyncClient = Routed
-    try:
-        async with real_client(transport=httpx.ASGITransport(app=app), base_url="http://provider.test") as client:
-            answer = await client.post("/_control/inbound", json={"from": "+6281234567890", "text": "STATUS CLM-1",
-                                                                  "channel": "sms"})
-            refused = await client.post("/_control/inbound", json={"from": "0812", "text": "x"})
-    finally:
-        provider.httpx.AsyncClient = real_client
+    # The stand-in's own client reaches the fake webhook.
+    app.state.provider.inbound = ("http://notifications.test/v1/inbound", SECRET, httpx.MockTransport(webhook))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://provider.test") as client:
+        answer = await client.post("/_control/inbound", json={"from": "+6281234567890", "text": "STATUS CLM-1",
+                                                              "channel": "sms"})
+        refused = await client.post("/_control/inbound", json={"from": "0812", "text": "x"})
     assert answer.status_code == 200 and answer.json()["delivered"] is True
     assert refused.status_code == 400
     [request] = received
