@@ -32,15 +32,17 @@ def dead_letter_topic(name: str) -> str:
 PARTICIPANTS = Topic(
     "enrollment.participants.v1", "participant_id",
     ("ParticipantEnrolled", "ParticipantDetailsChanged", "HeirsChanged",
-     "ContributionRecorded", "CoverageChanged"),
+     "ContributionRecorded", "CoverageChanged", "DeathReported"),
     producer="enrollment",
     # Read models of claims and notifications are rebuilt from this topic: keep it long.
     retention_ms=-1,
-    description="Participants, their heirs, contributions and coverage.",
+    description="Participants, their heirs, contributions and coverage, and deaths the civil registry reported.",
 )
 CLAIMS_FILED = Topic(
-    "claims.filed.v1", "claim_id", ("ClaimFiled",), producer="claims",
-    description="Claims filed by officers; verification reads it.",
+    "claims.filed.v1", "claim_id", ("ClaimFiled", "ProactiveClaimOpened", "ProactiveClaimReminderDue"),
+    producer="claims",
+    description="Claims filed by officers, and death claims Jaring opened itself from the civil registry "
+                "(waiting for the family); verification reads ClaimFiled, notifications tells the family.",
 )
 CLAIM_DECISIONS = Topic(
     "claims.decisions.v1", "claim_id",

@@ -152,6 +152,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_approved": ("disetujui", "approved"),
     "status_rejected": ("ditolak", "rejected"),
     "status_payout_recorded": ("pembayaran dicatat", "payout recorded"),
+    "status_awaiting_family": ("menunggu keluarga", "awaiting the family"),
     "status_paid": ("dibayar", "paid"),
     "status_unknown": ("belum diketahui", "not known yet"),
     # stuck

@@ -8,6 +8,9 @@ from pathlib import Path
 from services.enrollment import handlers
 from services.enrollment.api import router
 from services.enrollment.handlers import sweep_coverage
+from services.enrollment import repository as repo
+from services.enrollment.registry import EVENT_DEATH, registry_from
+from services.enrollment.registry_api import router as registry_router
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.consuming import Consumer
@@ -31,6 +34,22 @@ async def coverage_sweeper(runtime: Runtime) -> None:
         await asyncio.sleep(every)
 
 
+async def registry_subscriber(runtime: Runtime) -> None:
+    """Subscribes to the civil registry's deaths at start, trying again until the registry answers
+    (it may start after us). Subscribing again is harmless: the registry gives the same code."""
+    registry = registry_from(runtime.settings)
+    while registry is not None:
+        try:
+            code = await registry.subscribe()
+            async with runtime.pool.acquire() as conn:
+                await repo.save_registry_subscription(conn, registry.name, EVENT_DEATH, code)
+            log.info("registry.subscribed", registry=registry.name, code=code)
+            return
+        except Exception as exc:  # noqa: BLE001 - the registry may not be up yet
+            log.warning("registry.subscribe_failed", error=repr(exc))
+        await asyncio.sleep(runtime.settings.registry_subscribe_retry_seconds)
+
+
 def consumers(_settings: EnrollmentSettings) -> list[Consumer]:
     # What enrollment learns from claims, each its own group so either can be run or replayed alone.
     return [
@@ -45,8 +64,8 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         name="enrollment",
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        routers=[router],
+        routers=[router, registry_router],
         consumers=consumers,
-        background=[coverage_sweeper],
+        background=[coverage_sweeper, registry_subscriber],
         large_bodies=lambda s: {"/v1/imports": s.import_max_bytes},
     )

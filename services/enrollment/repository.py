@@ -343,3 +343,45 @@ async def open_duplicate_ids(conn: asyncpg.Connection, participant_id: str) -> l
     rows = await conn.fetch("SELECT candidate_id FROM duplicate_candidates WHERE status = 'open' AND "
                             "(participant_id = $1 OR duplicate_of = $1) ORDER BY created_at", participant_id)
     return [r["candidate_id"] for r in rows]
+
+
+# --- the civil registry (services/enrollment/registry.py) ------------------------------------------
+
+async def note_registry_notification(conn: asyncpg.Connection, event_id: str, *, participant: bool) -> bool:
+    """False when this event id was received before (a replay)."""
+    return bool(await conn.fetchval(
+        "INSERT INTO registry_notifications (event_id, participant) VALUES ($1, $2) ON CONFLICT DO NOTHING "
+        "RETURNING true", event_id, participant))
+
+
+async def forget_other_registry_notifications(conn: asyncpg.Connection, older_than_seconds: int) -> None:
+    await conn.execute("DELETE FROM registry_notifications WHERE NOT participant "
+                       "AND received_at < now() - make_interval(secs => $1)", float(older_than_seconds))
+
+
+async def mark_death_reported(conn: asyncpg.Connection, participant_id: str, on: date) -> bool:
+    """False when the participant's death was reported (or confirmed) before."""
+    return await conn.fetchval(
+        "UPDATE participants SET death_reported_on = $2 WHERE participant_id = $1 AND death_reported_on IS NULL "
+        "AND deceased_on IS NULL RETURNING true", participant_id, on) is not None
+
+
+async def count_registry_outcome(conn: asyncpg.Connection, outcome: str) -> None:
+    await conn.execute("INSERT INTO registry_counts (outcome, count) VALUES ($1, 1) "
+                       "ON CONFLICT (outcome) DO UPDATE SET count = registry_counts.count + 1", outcome)
+
+
+async def registry_counts(conn: asyncpg.Connection) -> dict[str, int]:
+    return {r["outcome"]: r["count"] for r in await conn.fetch("SELECT outcome, count FROM registry_counts")}
+
+
+async def save_registry_subscription(conn: asyncpg.Connection, registry: str, reg_event_type: str, code: str) -> None:
+    await conn.execute(
+        "INSERT INTO registry_subscriptions (registry, reg_event_type, code) VALUES ($1, $2, $3) "
+        "ON CONFLICT (registry, reg_event_type) DO UPDATE SET code = EXCLUDED.code, subscribed_at = now()",
+        registry, reg_event_type, code)
+
+
+async def registry_subscriptions(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT registry, reg_event_type, code, subscribed_at FROM registry_subscriptions")
+    return [dict(r) for r in rows]

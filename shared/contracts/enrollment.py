@@ -122,3 +122,18 @@ class CoverageChanged(EventPayload):
     paid_periods: list[str] = []  # every fully paid month, "YYYY-MM", ascending
     # Every stretch in which an incident is covered; claims checks incident dates against it.
     protected_periods: list[ProtectedPeriod] = []
+
+
+class DeathReported(EventPayload):
+    """The civil registry reported the death of a participant (matched by NIK inside enrollment;
+    the NIK stays there). Claims opens a proactive death claim from it when the worker was
+    covered on that day (docs/outreach.md). Deaths of people who are not participants never
+    become an event: enrollment only counts them."""
+
+    event_type = "DeathReported"
+
+    participant_id: str
+    date_of_death: date  # WITA calendar day, as the registry recorded it
+    place: str
+    registry_event_id: str  # the registry's id of the notification: one death is one event
+    source: Literal["civil_registry"] = "civil_registry"
