@@ -44,3 +44,7 @@ class ClaimsSettings(ServiceSettings):
     disbursement_poll_seconds: float = 1.0
     # A pending transfer with no notification for this long is asked about by its status.
     disbursement_recheck_seconds: float = 30.0
+    # Proactive death claims (docs/outreach.md): where the family brings the documents (told in
+    # the messages), and how often the reminder sweep runs (seconds; 0 = never).
+    family_office: str = "Kantor Cabang BPJS Ketenagakerjaan Makassar"
+    proactive_sweep_seconds: float = 3600.0

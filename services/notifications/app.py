@@ -8,6 +8,7 @@ from services.notifications import handlers
 from services.notifications.api import router
 from services.notifications.family_handlers import make_family_handlers
 from services.notifications.inbound import router as inbound_router
+from services.notifications.outreach import make_outreach_handlers
 from services.notifications.channels import Channel, EmailChannel, SmsChannel, WhatsAppChannel
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.settings import NotificationsSettings
@@ -26,6 +27,8 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
             "HeirsChanged": handlers.on_heirs_changed,
         }),
         Consumer("notifications.claims-filed", CLAIMS_FILED, {"ClaimFiled": claim_handlers["ClaimFiled"]}),
+        # Jaring going to the family first (issue 19): its own group, so it can be replayed alone.
+        Consumer("notifications.outreach", CLAIMS_FILED, make_outreach_handlers(settings.phone_channel)),
         Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {"ClaimRejected": claim_handlers["ClaimRejected"]}),
         Consumer("notifications.payouts", PAYOUTS, {
             "PayoutRecorded": claim_handlers["PayoutRecorded"],

@@ -198,4 +198,50 @@ TEMPLATES: tuple[Template, ...] = (
     _template("jaring_disbursement_paid_death", "paid",
               _death(_fixed_next(_PAID_NEXT), _join(_DEATH_CLAIM_LINE, _PAID_REST))),
 )
+
+# --- issue 19: Jaring goes to the family first (domain/outreach.py renders these) ---------------
+# A death the civil registry reported: nobody filed a claim, so the message says who died, that
+# the family is entitled, how much, what to bring and where, condolences first (they carry the
+# name; a parameter is used once, so the rest says "the deceased").
+_PROACTIVE_REST: Words = {
+    "id": "Almarhum/almarhumah terdaftar sebagai peserta BPJS Ketenagakerjaan dan terlindungi pada hari meninggalnya, "
+          "sehingga ahli waris berhak atas santunan Jaminan Kematian (JKM). Perkiraan jumlahnya: {amount}. "
+          "Klaim sudah kami buka untuk keluarga; Anda tidak perlu mengisi formulir baru.\n\n"
+          "Dokumen yang perlu dibawa:\n{documents}\n\n"
+          "Bila ada pertanyaan, balas pesan ini atau datang ke kantor yang sama.",
+    "en": "The deceased was a BPJS Ketenagakerjaan participant, protected on the day of death, so the heirs are "
+          "entitled to the death benefit (JKM). The expected amount: {amount}. We have opened the claim for "
+          "the family; you need not fill in a new form.\n\n"
+          "Documents to bring:\n{documents}\n\n"
+          "If you have a question, reply to this message or come to the same office.",
+}
+_PROACTIVE_NEXT: Words = {
+    "id": "Yang perlu Anda lakukan sekarang: datang ke {office} dengan dokumen di bawah ini dan sebutkan "
+          "nomor klaim {claim_id}.",
+    "en": "What you need to do now: come to {office} with the documents below and give the claim number "
+          "{claim_id}.",
+}
+_PROACTIVE_REMINDER_NEXT: Words = {
+    "id": "Yang perlu Anda lakukan sekarang: datang ke {office} dengan dokumen di bawah ini dan sebutkan "
+          "nomor klaim {claim_id}. Kami belum bertemu keluarga, dan santunan ini menunggu Anda.",
+    "en": "What you need to do now: come to {office} with the documents below and give the claim number "
+          "{claim_id}. We have not met the family yet, and this benefit is waiting for you.",
+}
+
+
+def _proactive(name: str, next_step: Words, subject: Words) -> Template:
+    body = {lang: f"{CONDOLENCES[lang]}\n{next_step[lang]}\n\n{_PROACTIVE_REST[lang]}" for lang in next_step}
+    return Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject, body)
+
+
+PROACTIVE_TEMPLATES: tuple[Template, ...] = (
+    _proactive("jaring_proactive_claim_opened", _PROACTIVE_NEXT, {
+        "id": "Turut berduka cita atas meninggalnya {name}. Keluarga berhak atas santunan JKM",
+        "en": "Our condolences on the death of {name}. The family is entitled to the JKM death benefit"}),
+    _proactive("jaring_proactive_claim_reminder", _PROACTIVE_REMINDER_NEXT, {
+        "id": "Turut berduka cita atas meninggalnya {name}. Santunan JKM keluarga masih menunggu",
+        "en": "Our condolences on the death of {name}. The family's JKM death benefit is still waiting"}),
+)
+TEMPLATES = TEMPLATES + PROACTIVE_TEMPLATES
+
 CATALOGUE: dict[str, Template] = {t.name: t for t in TEMPLATES}
