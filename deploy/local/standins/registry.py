@@ -81,7 +81,7 @@ class RegistryState:
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.sent: dict[str, tuple[bytes, str]] = {}  # event id -> (body, timestamp) as first signed
         self.tasks: set[asyncio.Task] = set()
-        self._transport = transport
+        self.transport = transport  # tests reach a subscriber in-process
         path = self.directory / "subscriptions.json"
         if path.exists():
             self.subscriptions = json.loads(path.read_text())
@@ -146,7 +146,7 @@ class RegistryState:
 
     async def _post(self, url: str, raw: bytes, stamp: str, signature: str) -> int:
         try:
-            async with httpx.AsyncClient(timeout=10, transport=self._transport) as client:
+            async with httpx.AsyncClient(timeout=10, transport=self.transport) as client:
                 response = await client.post(url, content=raw, headers={
                     "content-type": "application/json", SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: stamp})
                 return response.status_code
