@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
 from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
+from services.enrollment.reminders import send_contribution_reminders
 from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.edge import read_capped
@@ -183,9 +184,11 @@ async def get_coverage(participant_id: str, actor: Reader, rt: Rt, as_of: date |
 @router.post("/coverage/sweep")
 async def sweep_coverage(actor: Annotated[Actor, Depends(require_role("supervisor", "operator"))], rt: Rt,
                          as_of: date | None = None) -> dict[str, Any]:
-    """Moves coverage on as months pass; runs by itself hourly, callable for a given day."""
+    """Moves coverage on as months pass, then reminds self-paid workers in grace (reminders.py);
+    runs by itself hourly, callable for a given day."""
     changed = await handlers.sweep_coverage(rt.pool, as_of or today())
-    return {"as_of": (as_of or today()).isoformat(), "changed": changed}
+    reminded = await send_contribution_reminders(rt.pool, as_of or today())
+    return {"as_of": (as_of or today()).isoformat(), "changed": changed, "reminders": reminded}
 
 
 @router.post("/imports", status_code=202)

@@ -11,12 +11,14 @@ from services.enrollment.handlers import sweep_coverage
 from services.enrollment import repository as repo
 from services.enrollment.registry import EVENT_DEATH, registry_from
 from services.enrollment.registry_api import router as registry_router
+from services.enrollment.reminders import on_inbound_message, send_contribution_reminders
+from services.enrollment.reminders_api import router as reminders_router
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.consuming import Consumer
 from shared.logs import get_logger
 from shared.service import Runtime, ServiceSpec
-from shared.topics import CLAIM_DECISIONS
+from shared.topics import CLAIM_DECISIONS, INBOUND
 
 log = get_logger("enrollment")
 
@@ -27,8 +29,9 @@ async def coverage_sweeper(runtime: Runtime) -> None:
     while every > 0:
         try:
             changed = await sweep_coverage(runtime.pool, today())
-            if changed:
-                log.info("coverage.swept", changed=changed)
+            reminded = await send_contribution_reminders(runtime.pool, today())
+            if changed or reminded:
+                log.info("coverage.swept", changed=changed, reminders=reminded)
         except Exception as exc:  # noqa: BLE001 - the next sweep tries again
             log.warning("coverage.sweep_failed", error=repr(exc))
         await asyncio.sleep(every)
@@ -55,6 +58,8 @@ def consumers(_settings: EnrollmentSettings) -> list[Consumer]:
     return [
         Consumer("enrollment.deaths", CLAIM_DECISIONS, {"DeathConfirmed": handlers.on_death_confirmed}),
         Consumer("enrollment.claim_heirs", CLAIM_DECISIONS, {"HeirsNamedOnClaim": handlers.on_heirs_named_on_claim}),
+        # "STOP" from a worker's phone ends their contribution reminders.
+        Consumer("enrollment.reminder_stops", INBOUND, {"InboundMessageReceived": on_inbound_message}),
     ]
 
 
@@ -64,7 +69,7 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         name="enrollment",
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        routers=[router, registry_router],
+        routers=[router, registry_router, reminders_router],
         consumers=consumers,
         background=[coverage_sweeper, registry_subscriber],
         large_bodies=lambda s: {"/v1/imports": s.import_max_bytes},

@@ -385,3 +385,60 @@ async def save_registry_subscription(conn: asyncpg.Connection, registry: str, re
 async def registry_subscriptions(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     rows = await conn.fetch("SELECT registry, reg_event_type, code, subscribed_at FROM registry_subscriptions")
     return [dict(r) for r in rows]
+
+
+# --- reminders before cover lapses (services/enrollment/reminders.py) --------------------------------
+
+async def reminder_candidates(conn: asyncpg.Connection, as_of: date) -> list[dict[str, Any]]:
+    """Living participants in grace on `as_of` (as the last sweep left coverage) who did not answer STOP."""
+    rows = await conn.fetch(
+        "SELECT c.participant_id, c.snapshot->>'last_paid_period' AS last_paid_period, c.grace_until "
+        "FROM coverage c JOIN participants p USING (participant_id) "
+        "WHERE c.status = 'grace' AND c.grace_until >= $1 AND p.deceased_on IS NULL AND p.death_reported_on IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM reminder_stops s WHERE s.participant_id = c.participant_id) "
+        "ORDER BY c.participant_id", as_of)
+    return [dict(r) for r in rows]
+
+
+async def reminders_sent(conn: asyncpg.Connection, participant_id: str, last_paid_period: str) -> set[str]:
+    rows = await conn.fetch("SELECT kind FROM contribution_reminders WHERE participant_id = $1 "
+                            "AND last_paid_period = $2", participant_id, last_paid_period)
+    return {r["kind"] for r in rows}
+
+
+async def insert_reminder(conn: asyncpg.Connection, participant_id: str, last_paid_period: str, kind: str,
+                          sent_on: date, amount_due: int, cover_ends_on: date, kecamatan: str) -> bool:
+    return bool(await conn.fetchval(
+        "INSERT INTO contribution_reminders (participant_id, last_paid_period, kind, sent_on, amount_due, "
+        "cover_ends_on, kecamatan) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING RETURNING true",
+        participant_id, last_paid_period, kind, sent_on, amount_due, cover_ends_on, kecamatan))
+
+
+async def reminders_by_kecamatan(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT kecamatan, kind, count(*) AS reminders FROM contribution_reminders "
+                            "GROUP BY kecamatan, kind ORDER BY kecamatan, kind")
+    return [dict(r) for r in rows]
+
+
+async def participants_with_phone(conn: asyncpg.Connection, phone: str) -> list[str]:
+    rows = await conn.fetch("SELECT participant_id FROM participants WHERE phone = $1", phone)
+    return [r["participant_id"] for r in rows]
+
+
+async def stop_reminders(conn: asyncpg.Connection, participant_id: str, stopped_at: Any, channel: str) -> bool:
+    return bool(await conn.fetchval(
+        "INSERT INTO reminder_stops (participant_id, stopped_at, channel) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING "
+        "RETURNING true", participant_id, stopped_at, channel))
+
+
+async def city_payments_missing(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Living participants in grace or lapsed whose last contribution the city paid."""
+    rows = await conn.fetch(
+        "SELECT p.participant_id, p.nik_masked AS masked_nik, p.full_name, p.kecamatan, p.segment, c.status, "
+        "c.snapshot->>'last_paid_period' AS last_paid_period, c.grace_until "
+        "FROM coverage c JOIN participants p USING (participant_id) "
+        "WHERE c.status IN ('grace', 'lapsed') AND p.deceased_on IS NULL AND p.death_reported_on IS NULL "
+        "AND (SELECT payer FROM contributions k WHERE k.participant_id = p.participant_id "
+        "     ORDER BY k.period DESC, k.paid_at DESC LIMIT 1) = 'city' "
+        "ORDER BY p.kecamatan, p.full_name")
+    return [dict(r) for r in rows]

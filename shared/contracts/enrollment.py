@@ -137,3 +137,21 @@ class DeathReported(EventPayload):
     place: str
     registry_event_id: str  # the registry's id of the notification: one death is one event
     source: Literal["civil_registry"] = "civil_registry"
+
+
+class ContributionReminderDue(EventPayload):
+    """A self-paid worker's cover is in its grace months: remind them, with the exact amount that
+    brings it back (discounts applied), and the day cover ends. Sent once per kind per unpaid run:
+    in the first grace month, and again in the week before cover ends; never once the months
+    are paid, never for city-paid workers, never after the worker answered STOP
+    (docs/outreach.md)."""
+
+    event_type = "ContributionReminderDue"
+
+    participant_id: str
+    kind: Literal["first_grace_month", "before_lapse"]
+    last_paid_period: str  # "YYYY-MM"
+    months: list[str]  # the unpaid months the amount pays, "YYYY-MM"
+    amount_due: int  # rupiah
+    cover_ends_on: date  # the last protected day if nothing is paid
+    kecamatan: str  # reminders are counted per kecamatan

@@ -28,3 +28,23 @@ CREATE TABLE registry_subscriptions (
     subscribed_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (registry, reg_event_type)
 );
+
+-- Reminders before cover lapses (services/enrollment/domain/reminders.py): one per kind per
+-- unpaid run (the last paid month before it), with the kecamatan they are counted in.
+CREATE TABLE contribution_reminders (
+    participant_id    text NOT NULL REFERENCES participants ON DELETE CASCADE,
+    last_paid_period  text NOT NULL,  -- "YYYY-MM"
+    kind              text NOT NULL CHECK (kind IN ('first_grace_month', 'before_lapse')),
+    sent_on           date NOT NULL,
+    amount_due        integer NOT NULL,
+    cover_ends_on     date NOT NULL,
+    kecamatan         text NOT NULL,
+    PRIMARY KEY (participant_id, last_paid_period, kind)
+);
+
+-- Workers who answered STOP: no more reminders (until an officer records otherwise).
+CREATE TABLE reminder_stops (
+    participant_id  text PRIMARY KEY REFERENCES participants ON DELETE CASCADE,
+    stopped_at      timestamptz NOT NULL,
+    channel         text NOT NULL
+);

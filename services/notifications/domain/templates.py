@@ -242,6 +242,39 @@ PROACTIVE_TEMPLATES: tuple[Template, ...] = (
         "id": "Turut berduka cita atas meninggalnya {name}. Santunan JKM keluarga masih menunggu",
         "en": "Our condolences on the death of {name}. The family's JKM death benefit is still waiting"}),
 )
-TEMPLATES = TEMPLATES + PROACTIVE_TEMPLATES
+_HOW_TO_PAY: Words = {
+    "id": "Cara membayar: di kantor cabang BPJS Ketenagakerjaan, kantor pos, bank, atau aplikasi JMO, dengan "
+          "nomor kepesertaan Anda.\n\nBalas STOP bila tidak ingin menerima pengingat ini lagi.",
+    "en": "How to pay: at a BPJS Ketenagakerjaan branch office, a post office, a bank, or in the JMO app, with "
+          "your membership number.\n\nReply STOP if you do not want these reminders any more.",
+}
+_REMINDER_FIRST: Words = {
+    "id": "Pengingat untuk {name}: iuran BPJS Ketenagakerjaan untuk {months} belum kami terima. Perlindungan "
+          "Anda masih berlaku sampai {cover_ends}, lalu berhenti.\n\nYang perlu Anda lakukan: bayar {amount} "
+          "paling lambat pada tanggal itu agar tetap terlindungi.",
+    "en": "A reminder for {name}: we have not received the BPJS Ketenagakerjaan contribution for {months}. Your "
+          "cover holds until {cover_ends}, then it stops.\n\nWhat you need to do: pay {amount} by that day "
+          "to stay covered.",
+}
+_REMINDER_LAST: Words = {
+    "id": "Pengingat terakhir untuk {name}: perlindungan BPJS Ketenagakerjaan Anda berakhir pada {cover_ends}, "
+          "karena iuran untuk {months} belum dibayar.\n\nYang perlu Anda lakukan: bayar {amount} paling "
+          "lambat pada tanggal itu agar tetap terlindungi.",
+    "en": "A last reminder for {name}: your BPJS Ketenagakerjaan cover ends on {cover_ends}, because the "
+          "contribution for {months} is unpaid.\n\nWhat you need to do: pay {amount} by that day to stay "
+          "covered.",
+}
+REMINDER_TEMPLATES: tuple[Template, ...] = tuple(
+    Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject,
+             {lang: f"{body[lang]}\n\n{_HOW_TO_PAY[lang]}" for lang in body})
+    for name, body, subject in (
+        ("jaring_contribution_reminder_first", _REMINDER_FIRST, {
+            "id": "Pengingat iuran BPJS Ketenagakerjaan: bayar {amount} paling lambat {cover_ends}",
+            "en": "BPJS Ketenagakerjaan contribution reminder: pay {amount} by {cover_ends}"}),
+        ("jaring_contribution_reminder_last", _REMINDER_LAST, {
+            "id": "Perlindungan BPJS Ketenagakerjaan Anda berakhir {cover_ends}: bayar {amount}",
+            "en": "Your BPJS Ketenagakerjaan cover ends on {cover_ends}: pay {amount}"}),
+    ))
+TEMPLATES = TEMPLATES + PROACTIVE_TEMPLATES + REMINDER_TEMPLATES
 
 CATALOGUE: dict[str, Template] = {t.name: t for t in TEMPLATES}
