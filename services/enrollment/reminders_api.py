@@ -21,11 +21,12 @@ async def reminders(actor: Reader, rt: Rt) -> dict[str, Any]:
     """Contribution reminders sent, per kecamatan and kind."""
     async with rt.pool.acquire() as conn:
         rows = await repo.reminders_by_kecamatan(conn)
+        stopped = await repo.reminders_stopped(conn)
     by_kecamatan: dict[str, dict[str, int]] = {}
     for row in rows:
         by_kecamatan.setdefault(row["kecamatan"], {"first_grace_month": 0, "before_lapse": 0})[row["kind"]] = \
             row["reminders"]
-    return {"total": sum(r["reminders"] for r in rows), "by_kecamatan": by_kecamatan}
+    return {"total": sum(r["reminders"] for r in rows), "by_kecamatan": by_kecamatan, "stopped": stopped}
 
 
 @router.get("/city-payments/missing")

@@ -442,3 +442,7 @@ async def city_payments_missing(conn: asyncpg.Connection) -> list[dict[str, Any]
         "     ORDER BY k.period DESC, k.paid_at DESC LIMIT 1) = 'city' "
         "ORDER BY p.kecamatan, p.full_name")
     return [dict(r) for r in rows]
+
+
+async def reminders_stopped(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM reminder_stops")
