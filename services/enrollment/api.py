@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
 from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
+from services.enrollment.campaign import growth
 from services.enrollment.reminders import send_contribution_reminders
 from shared.auth import Actor, require_role
 from shared.clock import today
@@ -224,10 +225,14 @@ def _import_view(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/campaign")
-async def campaign(actor: Reader, rt: Rt, year: int | None = None) -> dict[str, Any]:
-    year = year or today().year
+async def campaign(actor: Reader, rt: Rt, year: int | None = None, as_of: date | None = None) -> dict[str, Any]:
+    """Enrolments against the target by kecamatan and segment; retention of self-paid workers at
+    3, 6 and 12 months and lapses prevented by reminders, on `as_of` (campaign.py)."""
+    as_of = as_of or today()
+    year = year or as_of.year
     async with rt.pool.acquire() as conn:
         rows = await repo.campaign_summary(conn, year)
+        grown = await growth(conn, as_of)
     target = rt.settings.campaign_target
     newly = sum(r["newly_covered"] for r in rows)
     return {
@@ -237,6 +242,7 @@ async def campaign(actor: Reader, rt: Rt, year: int | None = None) -> dict[str, 
         "lapsed": sum(r["lapsed"] for r in rows), "not_started": sum(r["not_started"] for r in rows),
         "deceased": sum(r["deceased"] for r in rows),
         "by_kecamatan_segment": rows,
+        "as_of": as_of.isoformat(), **grown,
     }
 
 

@@ -446,3 +446,43 @@ async def city_payments_missing(conn: asyncpg.Connection) -> list[dict[str, Any]
 
 async def reminders_stopped(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM reminder_stops")
+
+
+# --- the campaign's retention and lapses prevented (domain/campaign.py) ------------------------------
+
+async def self_paid_histories(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Living self-paid participants (every contribution the worker's own) with their payments and
+    incomes, in three queries whatever their number."""
+    people = await conn.fetch(
+        "SELECT p.participant_id, p.member_since, p.programs, p.segment FROM participants p "
+        "WHERE p.deceased_on IS NULL AND p.death_reported_on IS NULL "
+        "AND EXISTS (SELECT 1 FROM contributions k WHERE k.participant_id = p.participant_id) "
+        "AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.participant_id = p.participant_id AND k.payer <> 'self')")
+    ids = [r["participant_id"] for r in people]
+    paid: dict[str, list[Paid]] = {}
+    for r in await conn.fetch(
+            "SELECT participant_id, contribution_id, period, amount, amount_due, paid_at FROM contributions "
+            "WHERE participant_id = ANY($1::text[]) ORDER BY paid_at, recorded_at", ids):
+        paid.setdefault(r["participant_id"], []).append(
+            Paid(r["contribution_id"], Period.parse(r["period"]), r["amount"], r["amount_due"], r["paid_at"]))
+    incomes: dict[str, list[IncomeChange]] = {}
+    for r in await conn.fetch("SELECT participant_id, effective_from, monthly_income FROM income_history "
+                              "WHERE participant_id = ANY($1::text[]) ORDER BY effective_from", ids):
+        incomes.setdefault(r["participant_id"], []).append(
+            IncomeChange(Period.parse(r["effective_from"]), r["monthly_income"]))
+    return [{**dict(r), "paid": paid.get(r["participant_id"], []), "income_history": incomes.get(r["participant_id"], [])}
+            for r in people]
+
+
+async def lapses_prevented(conn: asyncpg.Connection, as_of: date) -> int:
+    """Unpaid runs with a reminder after which the first missed month was paid within grace."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM (SELECT DISTINCT r.participant_id, r.last_paid_period FROM contribution_reminders r "
+        "JOIN contributions k ON k.participant_id = r.participant_id "
+        "AND k.period = to_char(to_date(r.last_paid_period || '-01', 'YYYY-MM-DD') + interval '1 month', 'YYYY-MM') "
+        "AND k.paid_at >= r.sent_on AND k.paid_at <= r.cover_ends_on AND k.paid_at <= $1) AS prevented", as_of)
+
+
+async def reminded_runs(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM (SELECT DISTINCT participant_id, last_paid_period "
+                               "FROM contribution_reminders) AS runs")
