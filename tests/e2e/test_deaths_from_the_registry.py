@@ -242,3 +242,56 @@ async def test_a_family_that_does_not_come_is_reminded_after_5_working_days_then
                                     params={"as_of": (reminder_day + timedelta(days=14)).isoformat()})).json()
         [visit] = [v for v in later if v["claim_id"] == claim["claim_id"]]
         assert visit["full_name"] == name and visit["family_reminded_on"] == reminder_day.isoformat()
+
+
+async def test_the_console_lists_the_claim_awaiting_the_family_and_shows_the_campaign_with_charts(
+        kafka_bootstrap, database_url, tmp_path):
+    import re
+    import uuid
+
+    import httpx
+
+    from tests.support.console import console, served
+    from tests.support.services import token
+
+    async with registry_standin(tmp_path / "registry") as registry, pipeline(
+            kafka_bootstrap, database_url, tmp_path, enrollment_overrides=registry.enrollment_settings(),
+            claims_overrides={"proactive_sweep_seconds": 0}) as p, \
+            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
+            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
+                    name=f"console_{uuid.uuid4().hex[:8]}") as c:
+        await registry_link(p, registry)
+        husband_phone, daughter_email, name = unique_contacts()
+        worker = await enrol(p, paid=True, husband_phone=husband_phone, daughter_email=daughter_email, name=name)
+        await registry.register_death(worker["nik"], wita_today().isoformat(), "Rumah, Kel. Bara-Baraya")
+
+        async def opened() -> list[dict]:
+            return (await p.claims.get("/v1/claims", params={"participant_id": worker["participant_id"]})).json()
+
+        await wait_until(opened, 30, "the proactive claim")
+        [claim] = await opened()
+
+        async with httpx.AsyncClient(base_url=c.url, timeout=30, cookies={"jaring_console_lang": "en"}) as browser:
+            form = await browser.get("/signin")
+            nonce = re.search(r'name="nonce" value="([^"]+)"', form.text).group(1)
+            signed = await browser.post("/signin", data={"token": token("officer", "ana.officer"), "nonce": nonce})
+            assert signed.status_code == 303, signed.text
+
+            queue = await browser.get("/proactive")
+            assert queue.status_code == 200, queue.text
+            row = re.search(rf'<tr data-claim="{claim["claim_id"]}">.*?</tr>', queue.text, re.S).group(0)
+            assert name in row and "Rp 42.000.000" in row and worker["nik"] not in queue.text
+
+            page = await browser.get("/campaign")
+            assert page.status_code == 200, page.text
+            combined = (await browser.get("/campaign.json")).json()
+        # The console shows what the services answer, nothing of its own.
+        campaign = (await p.enrollment.get("/v1/campaign")).json()
+        proactive = (await p.claims.get("/v1/proactive-claims")).json()
+        assert combined["enrolments"]["newly_covered"] == campaign["newly_covered"]
+        assert combined["enrolments"]["target"] == 45_000
+        assert combined["retention"] == campaign["retention"]
+        assert combined["lapses_prevented"] == campaign["lapses_prevented"]
+        assert combined["proactive_claims"]["opened"] == proactive["totals"]["opened"] >= 1
+        assert f'data-figure="proactive_opened">{proactive["totals"]["opened"]}<' in page.text.replace(",", "")
+        assert page.text.count("<svg") == 4 and "<rect" in page.text

@@ -39,8 +39,10 @@ NAV: dict[str, list[tuple[str, str]]] = {
     "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/trace", "nav_trace"), ("/stuck", "nav_stuck"),
                  ("/sla", "nav_sla")],
     "supervisor": [("/review", "nav_review"), ("/claims/new", "nav_file"), ("/participants", "nav_participants"),
-                   ("/sla", "nav_sla"), ("/stuck", "nav_stuck"), ("/trace", "nav_trace")],
-    "officer": [("/review", "nav_review"), ("/claims/new", "nav_file"), ("/participants", "nav_participants")],
+                   ("/sla", "nav_sla"), ("/stuck", "nav_stuck"), ("/trace", "nav_trace"),
+                   ("/proactive", "nav_proactive"), ("/campaign", "nav_campaign")],
+    "officer": [("/review", "nav_review"), ("/claims/new", "nav_file"), ("/participants", "nav_participants"),
+                ("/proactive", "nav_proactive"), ("/campaign", "nav_campaign")],
 }
 HOME = {"operator": "/flows", "supervisor": "/review", "officer": "/review"}
 
