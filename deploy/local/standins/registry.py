@@ -22,7 +22,8 @@ DCI-shaped endpoints (JSON with a `header` and a `message`, as DCI messages have
   [{identifier: [{identifier_type: "NIK", identifier_value}], death_date, death_place}]}}]}.
   Signed like the other stand-ins' callbacks: `X-Registry-Timestamp: <unix seconds>` and
   `X-Registry-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`. A notification
-  the subscriber does not accept (not 2xx) is tried again with back-off, up to 6 times.
+  the subscriber did not take (neither 2xx nor 409, "had it already") is tried again with
+  back-off and a fresh signature, up to 6 times.
 
 Control (no signature; local only):
 - POST /_control/death {"nik", "date_of_death": "YYYY-MM-DD", "place"}: registers a death and
@@ -62,6 +63,11 @@ RETRIES = 6
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def delivered(status: int) -> bool:
+    """2xx, or 409: the subscriber has this event already (its answer to the first try was lost)."""
+    return 200 <= status < 300 or status == 409
 
 
 def _now() -> str:
@@ -138,7 +144,7 @@ class RegistryState:
                 continue
             status = await self._post(sub["sender_uri"], raw, stamp, signature)
             answers[code] = status
-            if retry and not 200 <= status < 300:
+            if retry and not delivered(status):
                 task = asyncio.create_task(self._retry(sub["sender_uri"], raw))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
@@ -157,7 +163,7 @@ class RegistryState:
         for attempt in range(1, RETRIES):
             await asyncio.sleep(min(2 ** attempt, 60))
             stamp = str(int(time.time()))  # a fresh signature: the first is outside the window by now
-            if 200 <= await self._post(url, raw, stamp, sign(self.secret, stamp, raw)) < 300:
+            if delivered(await self._post(url, raw, stamp, sign(self.secret, stamp, raw))):
                 return
 
 
