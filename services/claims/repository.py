@@ -282,8 +282,8 @@ async def note_reported_death(conn: asyncpg.Connection, registry_event_id: str, 
                               date_of_death: date, outcome: str, claim_id: str | None, received_on: date) -> bool:
     """False when this registry event was seen before."""
     return bool(await conn.fetchval(
-        "INSERT INTO reported_deaths (registry_event_id, participant_id, date_of_death, outcome, claim_id, received_on) "
-        "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING RETURNING true",
+        "INSERT INTO reported_deaths (registry_event_id, participant_id, date_of_death, outcome, claim_id, "
+        "received_on) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING RETURNING true",
         registry_event_id, participant_id, date_of_death, outcome, claim_id, received_on))
 
 

@@ -457,7 +457,8 @@ async def self_paid_histories(conn: asyncpg.Connection) -> list[dict[str, Any]]:
         "SELECT p.participant_id, p.member_since, p.programs, p.segment FROM participants p "
         "WHERE p.deceased_on IS NULL AND p.death_reported_on IS NULL "
         "AND EXISTS (SELECT 1 FROM contributions k WHERE k.participant_id = p.participant_id) "
-        "AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.participant_id = p.participant_id AND k.payer <> 'self')")
+        "AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.participant_id = p.participant_id "
+        "AND k.payer <> 'self')")
     ids = [r["participant_id"] for r in people]
     paid: dict[str, list[Paid]] = {}
     for r in await conn.fetch(
@@ -470,8 +471,8 @@ async def self_paid_histories(conn: asyncpg.Connection) -> list[dict[str, Any]]:
                               "WHERE participant_id = ANY($1::text[]) ORDER BY effective_from", ids):
         incomes.setdefault(r["participant_id"], []).append(
             IncomeChange(Period.parse(r["effective_from"]), r["monthly_income"]))
-    return [{**dict(r), "paid": paid.get(r["participant_id"], []), "income_history": incomes.get(r["participant_id"], [])}
-            for r in people]
+    return [{**dict(r), "paid": paid.get(r["participant_id"], []),
+             "income_history": incomes.get(r["participant_id"], [])} for r in people]
 
 
 async def lapses_prevented(conn: asyncpg.Connection, as_of: date) -> int:

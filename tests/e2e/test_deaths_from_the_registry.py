@@ -72,7 +72,7 @@ def unique_contacts() -> tuple[str, str, str]:
     return f"+62813{n}", f"nurul.{n}@example.id", f"Daeng Registri {n}"
 
 
-async def test_a_registered_death_of_a_covered_participant_opens_one_claim_the_family_hears_of_and_the_officer_completes(
+async def test_a_covered_participants_registered_death_opens_one_claim_the_family_hears_of_and_an_officer_completes(
         kafka_bootstrap, database_url, tmp_path):
     async with registry_standin(tmp_path / "registry") as registry, pipeline(
             kafka_bootstrap, database_url, tmp_path, enrollment_overrides=registry.enrollment_settings(),
@@ -120,7 +120,8 @@ async def test_a_registered_death_of_a_covered_participant_opens_one_claim_the_f
         whatsapp = [r for r in (await p.provider.get("/_requests")).json()
                     if r.get("channel") == "whatsapp" and husband_phone[1:] in str(r.get("body"))]
         assert len(whatsapp) == 1
-        assert "jaring_proactive_claim_opened" in str(whatsapp[0]["body"]) and "Rp 42.000.000" in str(whatsapp[0]["body"])
+        sent = str(whatsapp[0]["body"])
+        assert "jaring_proactive_claim_opened" in sent and "Rp 42.000.000" in sent
         assert worker["nik"] not in str(whatsapp[0])
 
         # The registry sends the same notification again: refused, nothing doubled.

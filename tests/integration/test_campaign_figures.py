@@ -6,7 +6,6 @@ alone, so the population is exactly the one below) and real Kafka."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import asyncpg
 import pytest

@@ -80,7 +80,8 @@ def _header(action: str, **extra: Any) -> dict[str, Any]:
 
 
 class RegistryState:
-    def __init__(self, directory: str | os.PathLike[str], secret: str, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, directory: str | os.PathLike[str], secret: str, *,
+                 transport: httpx.AsyncBaseTransport | None = None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.secret = secret
