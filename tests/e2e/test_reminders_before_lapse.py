@@ -17,7 +17,6 @@ import uuid
 import pytest
 
 from services.notifications.domain.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from shared.clock import today as wita_today
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
 from tests.support.services import auth, participant_form
@@ -27,6 +26,10 @@ pytestmark = pytest.mark.e2e
 KECAMATAN = "Kepulauan Sangkarrang"  # no other test enrols here: the per-kecamatan counts are this test's
 FIRST_SWEEP = "2026-12-10"   # in December 2026, the first grace month
 LAST_SWEEP = "2027-01-28"    # within 7 days of 31 January 2027, when cover ends
+# Every payment arrived on 20 November 2026. Coverage is stored as of the day a payment is recorded
+# (the real day), and the sweeps move it on from there: this test holds until cover would have
+# ended, 31 January 2027; after that the worker is stored as lapsed and no sweep reminds them.
+PAID_AT = "2026-11-20"
 
 
 async def enrol(p, name: str, payments: list[tuple[str, int, str]]) -> dict:
@@ -38,7 +41,7 @@ async def enrol(p, name: str, payments: list[tuple[str, int, str]]) -> dict:
     participant_id = enrolled.json()["participant_id"]
     for period, amount, payer in payments:
         paid = await p.enrollment.post(f"/v1/participants/{participant_id}/contributions", json={
-            "period": period, "amount": amount, "payer": payer, "paid_at": wita_today().isoformat()})
+            "period": period, "amount": amount, "payer": payer, "paid_at": PAID_AT})
         assert paid.status_code == 201, paid.text
     return {"participant_id": participant_id, "phone": phone, "name": name}
 
