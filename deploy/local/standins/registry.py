@@ -116,10 +116,8 @@ class RegistryState:
         return done
 
     async def register_death(self, nik: str, date_of_death: date, place: str) -> tuple[str, dict[str, int]]:
+        # Kept in memory only (for a replay): a NIK is not written to the stand-in's files or logs.
         event_id = f"CRVS-D-{uuid.uuid4().hex[:16]}"
-        with (self.directory / "deaths.jsonl").open("a") as f:
-            f.write(json.dumps({"event_id": event_id, "nik": nik, "date_of_death": date_of_death.isoformat(),
-                                "place": place, "registered_at": _now()}) + "\n")
         body = {
             "header": _header("notify"),
             "message": {"transaction_id": str(uuid.uuid4()), "notify_event": [{
