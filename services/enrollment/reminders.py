@@ -29,23 +29,27 @@ async def send_contribution_reminders(pool: asyncpg.Pool, as_of: date) -> int:
     sent = 0
     for candidate in candidates:
         async with pool.acquire() as conn, conn.transaction():
-            sent += await _remind(conn, candidate, as_of)
+            reminded = await _remind(conn, candidate, as_of)
+        if reminded is not None:  # the metric moves once the transaction committed
+            REMINDERS.labels(*reminded).inc()
+            sent += 1
     return sent
 
 
-async def _remind(conn: asyncpg.Connection, candidate: dict, as_of: date) -> int:
+async def _remind(conn: asyncpg.Connection, candidate: dict, as_of: date) -> tuple[str, str] | None:
+    """(kecamatan, kind) of the reminder queued, or None."""
     participant_id = candidate["participant_id"]
     recorded = await repo.contributions_paid(conn, participant_id)
     if not recorded or candidate["last_paid_period"] is None:
-        return 0
+        return None
     last_paid = Period.parse(candidate["last_paid_period"])
     payers = [payer for paid, payer in recorded if paid.period == last_paid] or [recorded[-1][1]]
     if payers[-1] == "city":
-        return 0  # the city pays: its programme office has the list (GET /v1/city-payments/missing)
+        return None  # the city pays: its programme office has the list (GET /v1/city-payments/missing)
     kind = reminder_due(last_paid, candidate["grace_until"], as_of,
                         await repo.reminders_sent(conn, participant_id, str(last_paid)))
     if kind is None:
-        return 0
+        return None
     participant = await repo.load_participant(conn, participant_id, for_update=True)
     months = months_owed(last_paid, as_of)
     paid_towards = {b.period: b.paid + b.credit_in for b in await _balances(conn, participant)}
@@ -57,13 +61,12 @@ async def _remind(conn: asyncpg.Connection, candidate: dict, as_of: date) -> int
     amount = amount_owed(months, due_for, paid_towards)
     if not await repo.insert_reminder(conn, participant_id, str(last_paid), kind, as_of, amount,
                                       candidate["grace_until"], participant["kecamatan"]):
-        return 0
+        return None
     await emit(conn, ContributionReminderDue(
         participant_id=participant_id, kind=kind, last_paid_period=str(last_paid), months=[str(m) for m in months],
         amount_due=amount, cover_ends_on=candidate["grace_until"], kecamatan=participant["kecamatan"]),
         participant_id)
-    REMINDERS.labels(participant["kecamatan"], kind).inc()
-    return 1
+    return participant["kecamatan"], kind
 
 
 async def on_inbound_message(conn: asyncpg.Connection, env: Envelope, event: InboundMessageReceived) -> None:

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import random
+import time
 from datetime import timedelta
 
 import pytest
 
+from deploy.local.standins.registry import sign
 from services.enrollment.domain import Period, contribution_due
 from shared.clock import today as wita_today
 from tests.support.kafka_tools import wait_until
@@ -172,6 +175,21 @@ async def test_deaths_of_an_uncovered_participant_and_of_a_non_participant_send_
         link_before = (await p.enrollment.get("/v1/registry")).json()["deaths"]
         claims_before = (await p.claims.get("/v1/proactive-claims")).json()["reported_deaths"]
         today = wita_today().isoformat()
+
+        # A forged notification (another key) and a stale one (signed 6 minutes ago) are refused.
+        record = {"identifier": [{"identifier_type": "NIK", "identifier_value": uncovered["nik"]}],
+                  "death_date": today, "death_place": "x"}
+        body = json.dumps({"header": {"action": "notify"}, "message": {"notify_event": [{
+            "reference_id": "CRVS-D-forged",
+            "data": {"reg_event_type": "ns:org:RegistryEventType:Death", "reg_records": [record]}}]}}).encode()
+        now = str(int(time.time()))
+        stale = str(int(time.time()) - 360)
+        for stamp, key in ((now, "not-the-registry's-key"), (stale, registry.secret)):
+            refused = await p.enrollment.post("/v1/registry/notify", content=body, headers={
+                "content-type": "application/json", "X-Registry-Timestamp": stamp,
+                "X-Registry-Signature": sign(key, stamp, body)})
+            assert refused.status_code == 401, refused.text
+        assert (await p.enrollment.get("/v1/registry")).json()["deaths"] == link_before
 
         await registry.register_death(uncovered["nik"], today, "Rumah, Kel. Mangasa")
         stranger = random_nik(random_birth_date(), "M")
