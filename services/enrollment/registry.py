@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -127,8 +128,6 @@ class DciCivilRegistry:
         return None
 
     def deaths(self, raw: bytes) -> list[RegisteredDeath]:
-        import json
-
         try:
             body = json.loads(raw)
             found = []

@@ -141,6 +141,16 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
         assert second.json()["detail"]["existing_id"] == claim_id
         assert f"/v1/claims/{claim_id}/completion" in second.json()["detail"]["msg"]
 
+        # Bad input is refused naming the field and the rule, and nothing changes.
+        bad = await p.claims.post(f"/v1/claims/{claim_id}/completion", json={
+            "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
+            "cause": "sakit jantung", "documents": {**JKM_DOCUMENTS, "ktp_deceased": "12345"}})
+        assert bad.status_code == 422, bad.text
+        assert [(e["loc"], e["type"]) for e in bad.json()["detail"]] == [
+            (["body", "documents", "ktp_deceased"], "document_number_invalid")]
+        assert "12345" not in bad.text
+        assert (await p.claims.get(f"/v1/claims/{claim_id}")).json()["status"] == "awaiting_family"
+
         completed = await p.claims.post(f"/v1/claims/{claim_id}/completion", json={
             "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
             "cause": "sakit jantung di rumah sakit", "documents": JKM_DOCUMENTS})
