@@ -324,3 +324,31 @@ async def test_the_console_lists_the_claim_awaiting_the_family_and_shows_the_cam
         assert combined["proactive_claims"]["opened"] == proactive["totals"]["opened"] >= 1
         assert f'data-figure="proactive_opened">{proactive["totals"]["opened"]}<' in page.text.replace(",", "")
         assert page.text.count("<svg") == 4 and "<rect" in page.text
+
+
+async def test_grievances_knows_the_claim_jaring_opened_as_waiting_for_the_family_until_it_is_completed(
+        kafka_bootstrap, database_url, tmp_path):
+    # The family is given the claim number at once; "Lacak Klaim" and STATUS (grievances) must know it.
+    from tests.support.families import families
+
+    async with registry_standin(tmp_path / "registry") as registry, families(
+            kafka_bootstrap, database_url, tmp_path, pipeline_options={
+                "enrollment_overrides": registry.enrollment_settings(),
+                "claims_overrides": {"proactive_sweep_seconds": 0}}) as f:
+        await registry_link(f.p, registry)
+        husband_phone, daughter_email, name = unique_contacts()
+        worker = await enrol(f.p, paid=True, husband_phone=husband_phone, daughter_email=daughter_email, name=name)
+        await registry.register_death(worker["nik"], wita_today().isoformat(), "Rumah, Kel. Tamamaung")
+
+        async def opened() -> list[dict]:
+            return (await f.p.claims.get("/v1/claims", params={"participant_id": worker["participant_id"]})).json()
+
+        await wait_until(opened, 30, "the proactive claim")
+        [claim] = await opened()
+        await f.claim_in_read_model(claim["claim_id"], "awaiting_family")
+
+        completed = await f.p.claims.post(f"/v1/claims/{claim['claim_id']}/completion", json={
+            "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
+            "cause": "sakit", "documents": JKM_DOCUMENTS})
+        assert completed.status_code == 202, completed.text
+        await f.claim_in_read_model(claim["claim_id"], "payout_recorded")
