@@ -130,6 +130,12 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
         # The registry sends the same notification again: refused, nothing doubled.
         replayed = await registry.client.post(f"/_control/replay/{notified['event_id']}")
         assert list(replayed.json()["notified"].values()) == [409]
+        # The same death registered a second time (a new registry event): counted, not reported again.
+        link_before = (await p.enrollment.get("/v1/registry")).json()["deaths"]
+        await registry.register_death(worker["nik"], today.isoformat(), "RSUD Daya, Makassar")
+        link_after = (await p.enrollment.get("/v1/registry")).json()["deaths"]
+        assert link_after["already_reported"] == link_before["already_reported"] + 1
+        assert link_after["participant"] == link_before["participant"]
 
         # The family comes to the office with a relative: filing a second claim points to this one.
         second = await p.claims.post("/v1/claims", json={
