@@ -7,7 +7,7 @@ leaves enrollment (only `masked_nik`).
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -139,6 +139,11 @@ class DeathReported(EventPayload):
     source: Literal["civil_registry"] = "civil_registry"
 
 
+# A reminder before cover lapses: in the first grace month, and in the week before cover ends.
+ReminderKind = Literal["first_grace_month", "before_lapse"]
+REMINDER_KINDS: tuple[str, ...] = get_args(ReminderKind)
+
+
 class ContributionReminderDue(EventPayload):
     """A self-paid worker's cover is in its grace months: remind them, with the exact amount that
     brings it back (discounts applied), and the day cover ends. Sent once per kind per unpaid run:
@@ -149,7 +154,7 @@ class ContributionReminderDue(EventPayload):
     event_type = "ContributionReminderDue"
 
     participant_id: str
-    kind: Literal["first_grace_month", "before_lapse"]
+    kind: ReminderKind
     last_paid_period: str  # "YYYY-MM"
     months: list[str]  # the unpaid months the amount pays, "YYYY-MM"
     amount_due: int  # rupiah

@@ -21,10 +21,9 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date, timedelta
 
 from services.enrollment.domain.period import Period
+from shared.contracts.enrollment import REMINDER_KINDS
 
-FIRST_GRACE_MONTH = "first_grace_month"
-BEFORE_LAPSE = "before_lapse"
-KINDS = (FIRST_GRACE_MONTH, BEFORE_LAPSE)
+FIRST_GRACE_MONTH, BEFORE_LAPSE = REMINDER_KINDS  # the words on ContributionReminderDue
 # Jaring's choice: "a week before it ends" is the last 7 days before the last protected day,
 # and that day itself.
 BEFORE_LAPSE_DAYS = 7

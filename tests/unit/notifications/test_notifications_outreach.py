@@ -49,3 +49,11 @@ def test_a_last_reminder_names_the_months_the_amount_and_the_day_cover_ends():
     english = render_reminder("first_grace_month", worker_name="Sitti", months=["2026-12"], amount_due=13_400,
                               cover_ends_on=date(2027, 1, 31), lang="en")
     assert "pay Rp 13.400 by that day" in english.body and "31 January 2027" in english.body
+
+
+def test_every_reminder_kind_enrollment_sends_has_its_template():
+    from services.notifications.domain.outreach import REMINDER_TEMPLATE_FOR
+    from shared.contracts.enrollment import REMINDER_KINDS
+
+    assert set(REMINDER_TEMPLATE_FOR) == set(REMINDER_KINDS)
+    assert all(name in CATALOGUE for name in REMINDER_TEMPLATE_FOR.values())
