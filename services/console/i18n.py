@@ -415,7 +415,8 @@ TEXT.update({
     "campaign_proactive_paid": ("Klaim proaktif dibayar", "Proactive claims paid"),
     "campaign_by_kecamatan": ("Peserta baru per kecamatan", "Newly covered by kecamatan"),
     "campaign_by_segment": ("Peserta baru per kelompok kerja", "Newly covered by segment"),
-    "campaign_retention_chart": ("Bertahan (%)", "Retention (%)"),
+    "campaign_retention_chart": ("Masih terlindungi (%) setelah 3, 6 dan 12 bulan",
+                                 "Still covered (%) after 3, 6 and 12 months"),
     "campaign_proactive_chart": ("Klaim proaktif", "Proactive claims"),
     "proactive_title": ("Klaim kematian menunggu keluarga", "Death claims awaiting the family"),
     "proactive_help": ("Dibuka oleh Jaring saat catatan sipil mencatat kematian peserta yang terlindungi. "

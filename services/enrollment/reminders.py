@@ -13,7 +13,7 @@ from services.enrollment.domain import Period
 from services.enrollment.domain.contributions import contribution_due
 from services.enrollment.domain.income import income_in
 from services.enrollment.domain.reminders import amount_owed, is_stop, months_owed, reminder_due
-from services.enrollment.handlers import _balances, emit
+from services.enrollment.handlers import emit, month_balances_of
 from shared.contracts.enrollment import ContributionReminderDue
 from shared.contracts.inbound import InboundMessageReceived
 from shared.envelope import Envelope
@@ -52,7 +52,7 @@ async def _remind(conn: asyncpg.Connection, candidate: dict, as_of: date) -> tup
         return None
     participant = await repo.load_participant(conn, participant_id, for_update=True)
     months = months_owed(last_paid, as_of)
-    paid_towards = {b.period: b.paid + b.credit_in for b in await _balances(conn, participant)}
+    paid_towards = {b.period: b.paid + b.credit_in for b in await month_balances_of(conn, participant_id)}
 
     def due_for(month: Period) -> int:
         return contribution_due(income_in(participant["income_history"], month), participant["programs"],

@@ -49,7 +49,7 @@ def chart(values: Mapping[str, float]) -> Chart:
 
 
 def charts(view: Mapping[str, Any]) -> dict[str, Chart]:
-    retention = {f"{months} bln": (r["share"] or 0.0) * 100 for months, r in view["retention"].items()}
+    retention = {months: (r["share"] or 0.0) * 100 for months, r in view["retention"].items()}
     return {
         "kecamatan": chart(dict(sorted(view["enrolments"]["by_kecamatan"].items()))),
         "segment": chart(dict(sorted(view["enrolments"]["by_segment"].items()))),
