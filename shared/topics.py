@@ -32,15 +32,18 @@ def dead_letter_topic(name: str) -> str:
 PARTICIPANTS = Topic(
     "enrollment.participants.v1", "participant_id",
     ("ParticipantEnrolled", "ParticipantDetailsChanged", "HeirsChanged",
-     "ContributionRecorded", "CoverageChanged"),
+     "ContributionRecorded", "CoverageChanged", "DeathReported", "ContributionReminderDue"),
     producer="enrollment",
     # Read models of claims and notifications are rebuilt from this topic: keep it long.
     retention_ms=-1,
-    description="Participants, their heirs, contributions and coverage.",
+    description="Participants, their heirs, contributions and coverage, deaths the civil registry reported, and "
+                "reminders before cover lapses.",
 )
 CLAIMS_FILED = Topic(
-    "claims.filed.v1", "claim_id", ("ClaimFiled",), producer="claims",
-    description="Claims filed by officers; verification reads it.",
+    "claims.filed.v1", "claim_id", ("ClaimFiled", "ProactiveClaimOpened", "ProactiveClaimReminderDue"),
+    producer="claims",
+    description="Claims filed by officers, and death claims Jaring opened itself from the civil registry "
+                "(waiting for the family); verification reads ClaimFiled, notifications tells the family.",
 )
 CLAIM_DECISIONS = Topic(
     "claims.decisions.v1", "claim_id",
@@ -74,7 +77,7 @@ INBOUND = Topic(
     # Free text and phone numbers from the public: kept a week, long enough to replay an outage.
     retention_ms=7 * DAY_MS,
     description="Messages families sent to the city's SMS number or WhatsApp account; grievances reads "
-                "STATUS and ADUAN from it.",
+                "STATUS and ADUAN from it, enrollment reads STOP (no more contribution reminders).",
 )
 GRIEVANCES = Topic(
     "grievances.grievances.v1", "grievance_id",

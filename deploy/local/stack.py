@@ -67,6 +67,8 @@ PROCESSES: tuple[Proc, ...] = (
          args=("--port", "{port}", "--dir", "{state}/provider")),
     Proc("bank", "deploy.local.standins.bank", "BANK_PORT", 8106, stage="extra", health="tcp",
          args=("--port", "{port}", "--dir", "{state}/bank", "--secret-file", "{state}/bank/secret")),
+    Proc("registry", "deploy.local.standins.registry", "REGISTRY_PORT", 8107, stage="extra", health="tcp",
+         args=("--port", "{port}", "--dir", "{state}/registry", "--secret-file", "{state}/registry/secret")),
     Proc("enrollment", "services.enrollment", "ENROLLMENT_HTTP_PORT", 8101),
     Proc("claims", "services.claims", "CLAIMS_HTTP_PORT", 8102),
     Proc("notifications", "services.notifications", "NOTIFICATIONS_HTTP_PORT", 8103),
@@ -308,6 +310,12 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env.setdefault("CLAIMS_BANK_CLIENT_SECRET", ensure_secret(lay.state / "bank" / "secret"))
     env.setdefault("CLAIMS_BANK_BASE_URL", f"http://{HOST}:{env['BANK_PORT']}")
     env.setdefault("BANK_NOTIFY_URL", f"http://{HOST}:{env['CLAIMS_HTTP_PORT']}/snap/v1.0/transfer-interbank/notify")
+    # Enrollment subscribes to the civil-registry stand-in's deaths at start; both sign with one
+    # generated secret (.jaring/registry/secret).
+    env.setdefault("ENROLLMENT_REGISTRY_SECRET", ensure_secret(lay.state / "registry" / "secret"))
+    env.setdefault("ENROLLMENT_REGISTRY_BASE_URL", f"http://{HOST}:{env['REGISTRY_PORT']}")
+    env.setdefault("ENROLLMENT_REGISTRY_CALLBACK_URL",
+                   f"http://{HOST}:{env['ENROLLMENT_HTTP_PORT']}/v1/registry/notify")
     # The stand-in delivers families' messages (replies, STATUS, ADUAN) to notifications' one webhook,
     # signed the SNAP way (shared/snap.py) with a generated secret; grievances reopens a claim's
     # decision through claims' API.

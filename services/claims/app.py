@@ -6,10 +6,13 @@ scaled, restarted or run in their own processes (CLAIMS_CONSUMERS=verification) 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from services.claims import handlers
 from services.claims.api import router
+from services.claims import proactive
+from services.claims.proactive_api import router as proactive_router
 from services.claims.disbursement import handlers as disbursement
 from services.claims.disbursement import worker
 from services.claims.disbursement.api import router as disbursement_router
@@ -18,8 +21,12 @@ from services.claims.metrics import claims_standing
 from services.claims.settings import ClaimsSettings
 from shared.clock import today
 from shared.consuming import Consumer
-from shared.service import ServiceSpec
+from shared.logs import get_logger
+from shared.service import Runtime, ServiceSpec
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DELIVERIES, PARTICIPANTS, PAYOUTS
+
+
+log = get_logger("claims")
 
 
 def consumers(settings: ClaimsSettings) -> list[Consumer]:
@@ -29,6 +36,8 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
             "ParticipantDetailsChanged": handlers.on_details_changed,
             "HeirsChanged": handlers.on_heirs_changed,
             "CoverageChanged": handlers.on_coverage_changed,
+            # In the participant's order, after the coverage it is judged on (claims/proactive.py).
+            "DeathReported": proactive.make_death_reported_handler(today, settings.family_office),
         }),
         Consumer("claims.verification", CLAIMS_FILED, {
             "ClaimFiled": handlers.make_verifier(today, settings.review_sampling()),
@@ -44,6 +53,17 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
     ]
 
 
+async def family_reminders(runtime: Runtime) -> None:
+    """Reminds families who have not come for a proactive claim (domain/proactive.py)."""
+    every = runtime.settings.proactive_sweep_seconds
+    while every > 0:
+        try:
+            await proactive.remind_families(runtime.pool, today(), runtime.settings.family_office)
+        except Exception as exc:  # noqa: BLE001 - the next sweep tries again
+            log.warning("proactive.sweep_failed", error=repr(exc))
+        await asyncio.sleep(every)
+
+
 def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
     settings = settings or ClaimsSettings()
     if not settings.bank_client_secret:
@@ -56,11 +76,12 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
 
     background = [worker.background(bank, settings.disbursement_poll_seconds, settings.disbursement_recheck_seconds,
                                     settings.receipt_survey_percent)] if settings.disbursement_worker else []
+    background.append(family_reminders)
     return ServiceSpec(
         name="claims",
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        routers=[router, disbursement_router],
+        routers=[router, disbursement_router, proactive_router],
         consumers=consumers,
         background=background,
         at_scrape=[claims_standing],

@@ -92,6 +92,11 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
     c.validate_filing(filing, today, known)
     fingerprint = c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date)
     first = await repo.standing_claim_for(conn, fingerprint)
+    if first and await repo.awaiting_family_status(conn, first):
+        # Jaring opened this death's claim from the civil registry: the family completes that one.
+        raise Conflict(f"this death already has a claim, opened when the civil registry reported it: {first}; "
+                       f"complete it with the family's filing (POST /v1/claims/{first}/completion)", first,
+                       "incident_already_claimed")
     if first:
         death = filing.claim_type in c.DEATH_TYPES
         pointer = (f"; a person dies once: if the death's type is wrong, a supervisor reclassifies claim {first} "

@@ -274,3 +274,68 @@ async def count_payment_deadlines_breached(conn: asyncpg.Connection, today: date
         "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 AND status <> 'rejected' "
         "AND disbursement_status IS DISTINCT FROM 'paid' GROUP BY claim_type", today)
     return {r["claim_type"]: r["n"] for r in rows}
+
+
+# --- proactive claims (services/claims/proactive.py) --------------------------------------------------
+
+async def note_reported_death(conn: asyncpg.Connection, registry_event_id: str, participant_id: str,
+                              date_of_death: date, outcome: str, claim_id: str | None, received_on: date) -> bool:
+    """False when this registry event was seen before."""
+    return bool(await conn.fetchval(
+        "INSERT INTO reported_deaths (registry_event_id, participant_id, date_of_death, outcome, claim_id, "
+        "received_on) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING RETURNING true",
+        registry_event_id, participant_id, date_of_death, outcome, claim_id, received_on))
+
+
+async def reported_death_outcomes(conn: asyncpg.Connection) -> dict[str, int]:
+    rows = await conn.fetch("SELECT outcome, count(*) AS n FROM reported_deaths GROUP BY outcome")
+    return {r["outcome"]: r["n"] for r in rows}
+
+
+async def insert_proactive_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, opened_on: date,
+                                 expected_amount: int, documents: list[str]) -> None:
+    await insert_claim(conn, claim_id, filing, "civil_registry", opened_on)
+    await conn.execute(
+        "UPDATE claims SET status='awaiting_family', proactive=true, expected_amount=$2, documents_to_bring=$3 "
+        "WHERE claim_id=$1", claim_id, expected_amount, documents)
+
+
+async def awaiting_family(conn: asyncpg.Connection, limit: int = 500) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT c.claim_id, c.participant_id, c.claim_type, c.incident_date, c.incident_place, c.filed_on, "
+        "c.expected_amount, c.documents_to_bring, c.family_reminded_on, p.full_name, p.masked_nik "
+        "FROM claims c LEFT JOIN participants p USING (participant_id) "
+        "WHERE c.status = 'awaiting_family' ORDER BY c.filed_on, c.claim_id LIMIT $1", limit)
+    return [dict(r) for r in rows]
+
+
+async def mark_family_reminded(conn: asyncpg.Connection, claim_id: str, on: date) -> bool:
+    return await conn.fetchval(
+        "UPDATE claims SET family_reminded_on=$2, updated_at=now() WHERE claim_id=$1 AND status='awaiting_family' "
+        "AND family_reminded_on IS NULL RETURNING true", claim_id, on) is not None
+
+
+async def complete_proactive_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, completed_by: str,
+                                   on: date) -> None:
+    """The family's filing replaces the registry's placeholder; the claim is filed from now on, by the
+    officer who completed it (so that officer cannot also decide it: domain/duties.py)."""
+    await conn.execute(
+        "UPDATE claims SET claim_type=$2, incident_place=$3, cause=$4, traffic_accident=$5, reporter=$6, documents=$7, "
+        "fingerprint=$8, status='filed', filed_by=$9, family_came_on=$10, updated_at=now() WHERE claim_id=$1",
+        claim_id, str(filing.claim_type), filing.incident_place, filing.cause, filing.traffic_accident,
+        {"name": filing.reporter.name, "phone": filing.reporter.phone, "organisation": filing.reporter.organisation},
+        dict(filing.documents), c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date),
+        completed_by, on)
+
+
+async def proactive_totals(conn: asyncpg.Connection) -> dict[str, int]:
+    row = await conn.fetchrow(
+        "SELECT count(*) AS opened, count(*) FILTER (WHERE family_came_on IS NOT NULL) AS completed, "
+        "count(*) FILTER (WHERE status = 'awaiting_family') AS awaiting_family, "
+        "count(*) FILTER (WHERE status = 'payout_recorded') AS payout_recorded, "
+        "count(*) FILTER (WHERE disbursement_status = 'paid') AS paid FROM claims WHERE proactive")
+    return dict(row)
+
+
+async def awaiting_family_status(conn: asyncpg.Connection, claim_id: str) -> bool:
+    return await conn.fetchval("SELECT status = 'awaiting_family' FROM claims WHERE claim_id = $1", claim_id) or False

@@ -47,3 +47,7 @@ class ClaimsSettings(ServiceSettings):
     # After the money lands, this share of payees (and every payee paid more than Rp 50,000,000)
     # is asked whether it arrived.
     receipt_survey_percent: float = 10.0
+    # Proactive death claims (docs/outreach.md): where the family brings the documents (told in
+    # the messages), and how often the reminder sweep runs (seconds; 0 = never).
+    family_office: str = "Kantor Cabang BPJS Ketenagakerjaan Makassar"
+    proactive_sweep_seconds: float = 3600.0

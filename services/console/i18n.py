@@ -223,6 +223,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_approved": ("disetujui", "approved"),
     "status_rejected": ("ditolak", "rejected"),
     "status_payout_recorded": ("pembayaran dicatat", "payout recorded"),
+    "status_awaiting_family": ("menunggu keluarga", "awaiting the family"),
     "status_paid": ("dibayar", "paid"),
     "status_unknown": ("belum diketahui", "not known yet"),
     # stuck
@@ -463,3 +464,43 @@ def number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decimals: in
     if language_of(lang) == "id":
         text = text.replace(",", "_").replace(".", ",").replace("_", ".")
     return text
+
+
+# issue 19: the campaign page and the proactive claims' queue (pages/campaign.py)
+TEXT.update({
+    "nav_campaign": ("Kampanye", "Campaign"),
+    "nav_proactive": ("Menunggu keluarga", "Awaiting families"),
+    "campaign_title": ("Kampanye perlindungan", "Coverage campaign"),
+    "campaign_help": ("Pendaftaran terhadap target kota, pekerja mandiri yang bertahan, iuran yang tidak jadi "
+                      "terputus berkat pengingat, dan klaim yang dibuka sebelum keluarga datang.",
+                      "Enrolments against the city's target, self-paid workers who stay, lapses prevented by "
+                      "reminders, and claims opened before the family came."),
+    "campaign_target": ("Target peserta baru", "Target of new participants"),
+    "campaign_newly_covered": ("Peserta baru terlindungi", "Newly covered"),
+    "campaign_progress": ("Capaian", "Progress"),
+    "campaign_retention": ("Masih terlindungi {months} bulan setelah bergabung",
+                           "Still covered {months} months after joining"),
+    "campaign_reminded": ("Pekerja diingatkan", "Workers reminded"),
+    "campaign_lapses_prevented": ("Putus perlindungan yang dicegah", "Lapses prevented"),
+    "campaign_proactive_opened": ("Klaim proaktif dibuka", "Proactive claims opened"),
+    "campaign_proactive_paid": ("Klaim proaktif dibayar", "Proactive claims paid"),
+    "campaign_by_kecamatan": ("Peserta baru per kecamatan", "Newly covered by kecamatan"),
+    "campaign_by_segment": ("Peserta baru per kelompok kerja", "Newly covered by segment"),
+    "campaign_retention_chart": ("Masih terlindungi (%) setelah 3, 6 dan 12 bulan",
+                                 "Still covered (%) after 3, 6 and 12 months"),
+    "campaign_proactive_chart": ("Klaim proaktif", "Proactive claims"),
+    "proactive_title": ("Klaim kematian menunggu keluarga", "Death claims awaiting the family"),
+    "proactive_help": ("Dibuka oleh Jaring saat catatan sipil mencatat kematian peserta yang terlindungi. "
+                       "Lengkapi klaim yang sama saat keluarga datang.",
+                       "Opened by Jaring when the civil registry recorded a covered participant's death. Complete "
+                       "the same claim when the family comes."),
+    "proactive_deceased": ("Almarhum/almarhumah", "Deceased"),
+    "proactive_died_on": ("Tanggal meninggal", "Date of death"),
+    "proactive_expected": ("Perkiraan santunan", "Expected benefit"),
+    "proactive_waiting": ("Hari kerja menunggu", "Working days waiting"),
+    "proactive_reminded": ("Diingatkan", "Reminded"),
+    "proactive_place": ("Tempat", "Place"),
+    "proactive_home_visits": ("Kunjungan rumah oleh kelurahan", "Home visits by the kelurahan"),
+    "proactive_counted": ("Kematian tercatat: {opened} klaim dibuka, {not_covered} tidak terlindungi.",
+                          "Deaths reported: {opened} claims opened, {not_covered} not covered."),
+})

@@ -104,3 +104,13 @@ class Upstream:
         if overdue:
             params["overdue"] = "true"
         return await self._call("grievances", "GET", "/v1/grievances", params=params)
+
+    # issue 19: the campaign and proactive claims
+    async def campaign(self, as_of: str | None = None) -> dict[str, Any]:
+        return await self._call("enrollment", "GET", "/v1/campaign", params={"as_of": as_of} if as_of else {})
+
+    async def proactive_claims(self) -> dict[str, Any]:
+        return await self._call("claims", "GET", "/v1/proactive-claims")
+
+    async def home_visits(self) -> list[dict[str, Any]]:
+        return await self._call("claims", "GET", "/v1/proactive-claims/home-visits")

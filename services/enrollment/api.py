@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
 from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
+from services.enrollment.campaign import growth
+from services.enrollment.reminders import send_contribution_reminders
 from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.edge import read_capped
@@ -183,9 +185,11 @@ async def get_coverage(participant_id: str, actor: Reader, rt: Rt, as_of: date |
 @router.post("/coverage/sweep")
 async def sweep_coverage(actor: Annotated[Actor, Depends(require_role("supervisor", "operator"))], rt: Rt,
                          as_of: date | None = None) -> dict[str, Any]:
-    """Moves coverage on as months pass; runs by itself hourly, callable for a given day."""
+    """Moves coverage on as months pass, then reminds self-paid workers in grace (reminders.py);
+    runs by itself hourly, callable for a given day."""
     changed = await handlers.sweep_coverage(rt.pool, as_of or today())
-    return {"as_of": (as_of or today()).isoformat(), "changed": changed}
+    reminded = await send_contribution_reminders(rt.pool, as_of or today())
+    return {"as_of": (as_of or today()).isoformat(), "changed": changed, "reminders": reminded}
 
 
 @router.post("/imports", status_code=202)
@@ -221,10 +225,14 @@ def _import_view(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/campaign")
-async def campaign(actor: Reader, rt: Rt, year: int | None = None) -> dict[str, Any]:
-    year = year or today().year
+async def campaign(actor: Reader, rt: Rt, year: int | None = None, as_of: date | None = None) -> dict[str, Any]:
+    """Enrolments against the target by kecamatan and segment; retention of self-paid workers at
+    3, 6 and 12 months and lapses prevented by reminders, on `as_of` (campaign.py)."""
+    as_of = as_of or today()
+    year = year or as_of.year
     async with rt.pool.acquire() as conn:
         rows = await repo.campaign_summary(conn, year)
+        grown = await growth(conn, as_of)
     target = rt.settings.campaign_target
     newly = sum(r["newly_covered"] for r in rows)
     return {
@@ -234,6 +242,7 @@ async def campaign(actor: Reader, rt: Rt, year: int | None = None) -> dict[str, 
         "lapsed": sum(r["lapsed"] for r in rows), "not_started": sum(r["not_started"] for r in rows),
         "deceased": sum(r["deceased"] for r in rows),
         "by_kecamatan_segment": rows,
+        "as_of": as_of.isoformat(), **grown,
     }
 
 

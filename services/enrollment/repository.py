@@ -343,3 +343,147 @@ async def open_duplicate_ids(conn: asyncpg.Connection, participant_id: str) -> l
     rows = await conn.fetch("SELECT candidate_id FROM duplicate_candidates WHERE status = 'open' AND "
                             "(participant_id = $1 OR duplicate_of = $1) ORDER BY created_at", participant_id)
     return [r["candidate_id"] for r in rows]
+
+
+# --- the civil registry (services/enrollment/registry.py) ------------------------------------------
+
+async def note_registry_notification(conn: asyncpg.Connection, event_id: str, *, participant: bool) -> bool:
+    """False when this event id was received before (a replay)."""
+    return bool(await conn.fetchval(
+        "INSERT INTO registry_notifications (event_id, participant) VALUES ($1, $2) ON CONFLICT DO NOTHING "
+        "RETURNING true", event_id, participant))
+
+
+async def forget_other_registry_notifications(conn: asyncpg.Connection, older_than_seconds: int) -> None:
+    await conn.execute("DELETE FROM registry_notifications WHERE NOT participant "
+                       "AND received_at < now() - make_interval(secs => $1)", float(older_than_seconds))
+
+
+async def mark_death_reported(conn: asyncpg.Connection, participant_id: str, on: date) -> bool:
+    """False when the participant's death was reported (or confirmed) before."""
+    return await conn.fetchval(
+        "UPDATE participants SET death_reported_on = $2 WHERE participant_id = $1 AND death_reported_on IS NULL "
+        "AND deceased_on IS NULL RETURNING true", participant_id, on) is not None
+
+
+async def count_registry_outcome(conn: asyncpg.Connection, outcome: str) -> None:
+    await conn.execute("INSERT INTO registry_counts (outcome, count) VALUES ($1, 1) "
+                       "ON CONFLICT (outcome) DO UPDATE SET count = registry_counts.count + 1", outcome)
+
+
+async def registry_counts(conn: asyncpg.Connection) -> dict[str, int]:
+    return {r["outcome"]: r["count"] for r in await conn.fetch("SELECT outcome, count FROM registry_counts")}
+
+
+async def save_registry_subscription(conn: asyncpg.Connection, registry: str, reg_event_type: str, code: str) -> None:
+    await conn.execute(
+        "INSERT INTO registry_subscriptions (registry, reg_event_type, code) VALUES ($1, $2, $3) "
+        "ON CONFLICT (registry, reg_event_type) DO UPDATE SET code = EXCLUDED.code, subscribed_at = now()",
+        registry, reg_event_type, code)
+
+
+async def registry_subscriptions(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT registry, reg_event_type, code, subscribed_at FROM registry_subscriptions")
+    return [dict(r) for r in rows]
+
+
+# --- reminders before cover lapses (services/enrollment/reminders.py) --------------------------------
+
+async def reminder_candidates(conn: asyncpg.Connection, as_of: date) -> list[dict[str, Any]]:
+    """Living participants in grace on `as_of` (as the last sweep left coverage) who did not answer STOP."""
+    rows = await conn.fetch(
+        "SELECT c.participant_id, c.snapshot->>'last_paid_period' AS last_paid_period, c.grace_until "
+        "FROM coverage c JOIN participants p USING (participant_id) "
+        "WHERE c.status = 'grace' AND c.grace_until >= $1 AND p.deceased_on IS NULL AND p.death_reported_on IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM reminder_stops s WHERE s.participant_id = c.participant_id) "
+        "ORDER BY c.participant_id", as_of)
+    return [dict(r) for r in rows]
+
+
+async def reminders_sent(conn: asyncpg.Connection, participant_id: str, last_paid_period: str) -> set[str]:
+    rows = await conn.fetch("SELECT kind FROM contribution_reminders WHERE participant_id = $1 "
+                            "AND last_paid_period = $2", participant_id, last_paid_period)
+    return {r["kind"] for r in rows}
+
+
+async def insert_reminder(conn: asyncpg.Connection, participant_id: str, last_paid_period: str, kind: str,
+                          sent_on: date, amount_due: int, cover_ends_on: date, kecamatan: str) -> bool:
+    return bool(await conn.fetchval(
+        "INSERT INTO contribution_reminders (participant_id, last_paid_period, kind, sent_on, amount_due, "
+        "cover_ends_on, kecamatan) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING RETURNING true",
+        participant_id, last_paid_period, kind, sent_on, amount_due, cover_ends_on, kecamatan))
+
+
+async def reminders_by_kecamatan(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT kecamatan, kind, count(*) AS reminders FROM contribution_reminders "
+                            "GROUP BY kecamatan, kind ORDER BY kecamatan, kind")
+    return [dict(r) for r in rows]
+
+
+async def participants_with_phone(conn: asyncpg.Connection, phone: str) -> list[str]:
+    rows = await conn.fetch("SELECT participant_id FROM participants WHERE phone = $1", phone)
+    return [r["participant_id"] for r in rows]
+
+
+async def stop_reminders(conn: asyncpg.Connection, participant_id: str, stopped_at: Any, channel: str) -> bool:
+    return bool(await conn.fetchval(
+        "INSERT INTO reminder_stops (participant_id, stopped_at, channel) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING "
+        "RETURNING true", participant_id, stopped_at, channel))
+
+
+async def city_payments_missing(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Living participants in grace or lapsed whose last contribution the city paid."""
+    rows = await conn.fetch(
+        "SELECT p.participant_id, p.nik_masked AS masked_nik, p.full_name, p.kecamatan, p.segment, c.status, "
+        "c.snapshot->>'last_paid_period' AS last_paid_period, c.grace_until "
+        "FROM coverage c JOIN participants p USING (participant_id) "
+        "WHERE c.status IN ('grace', 'lapsed') AND p.deceased_on IS NULL AND p.death_reported_on IS NULL "
+        "AND (SELECT payer FROM contributions k WHERE k.participant_id = p.participant_id "
+        "     ORDER BY k.period DESC, k.paid_at DESC LIMIT 1) = 'city' "
+        "ORDER BY p.kecamatan, p.full_name")
+    return [dict(r) for r in rows]
+
+
+async def reminders_stopped(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM reminder_stops")
+
+
+# --- the campaign's retention and lapses prevented (domain/campaign.py) ------------------------------
+
+async def self_paid_histories(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Living self-paid participants (every contribution the worker's own) with their payments and
+    incomes, in three queries whatever their number."""
+    people = await conn.fetch(
+        "SELECT p.participant_id, p.member_since, p.programs, p.segment FROM participants p "
+        "WHERE p.deceased_on IS NULL AND p.death_reported_on IS NULL "
+        "AND EXISTS (SELECT 1 FROM contributions k WHERE k.participant_id = p.participant_id) "
+        "AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.participant_id = p.participant_id "
+        "AND k.payer <> 'self')")
+    ids = [r["participant_id"] for r in people]
+    paid: dict[str, list[Paid]] = {}
+    for r in await conn.fetch(
+            "SELECT participant_id, contribution_id, period, amount, amount_due, paid_at FROM contributions "
+            "WHERE participant_id = ANY($1::text[]) ORDER BY paid_at, recorded_at", ids):
+        paid.setdefault(r["participant_id"], []).append(
+            Paid(r["contribution_id"], Period.parse(r["period"]), r["amount"], r["amount_due"], r["paid_at"]))
+    incomes: dict[str, list[IncomeChange]] = {}
+    for r in await conn.fetch("SELECT participant_id, effective_from, monthly_income FROM income_history "
+                              "WHERE participant_id = ANY($1::text[]) ORDER BY effective_from", ids):
+        incomes.setdefault(r["participant_id"], []).append(
+            IncomeChange(Period.parse(r["effective_from"]), r["monthly_income"]))
+    return [{**dict(r), "paid": paid.get(r["participant_id"], []),
+             "income_history": incomes.get(r["participant_id"], [])} for r in people]
+
+
+async def lapses_prevented(conn: asyncpg.Connection, as_of: date) -> int:
+    """Unpaid runs with a reminder after which the first missed month was paid within grace."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM (SELECT DISTINCT r.participant_id, r.last_paid_period FROM contribution_reminders r "
+        "JOIN contributions k ON k.participant_id = r.participant_id "
+        "AND k.period = to_char(to_date(r.last_paid_period || '-01', 'YYYY-MM-DD') + interval '1 month', 'YYYY-MM') "
+        "AND k.paid_at >= r.sent_on AND k.paid_at <= r.cover_ends_on AND k.paid_at <= $1) AS prevented", as_of)
+
+
+async def reminded_runs(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM (SELECT DISTINCT participant_id, last_paid_period "
+                               "FROM contribution_reminders) AS runs")

@@ -27,7 +27,8 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
             "ParticipantEnrolled": handlers.on_participant_enrolled,
             "HeirsChanged": handlers.on_heirs_changed,
         }),
-        Consumer("grievances.claims-filed", CLAIMS_FILED, {"ClaimFiled": handlers.on_claim_filed}),
+        Consumer("grievances.claims-filed", CLAIMS_FILED, {"ClaimFiled": handlers.on_claim_filed,
+                                                            "ProactiveClaimOpened": handlers.on_proactive_claim_opened}),
         Consumer("grievances.claim-decisions", CLAIM_DECISIONS, {
             "ClaimApproved": decided, "ClaimRejected": decided, "ClaimReferredForReview": decided,
         }),

@@ -27,6 +27,7 @@ from shared.contracts.claims import (
     ClaimRejected,
     DisbursementChanged,
     PayoutRecorded,
+    ProactiveClaimOpened,
 )
 from shared.contracts.enrollment import HeirsChanged, ParticipantEnrolled
 from shared.contracts.grievances import Contact
@@ -65,6 +66,14 @@ async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: Heir
 async def on_claim_filed(conn: asyncpg.Connection, _env: Envelope, event: ClaimFiled) -> None:
     phone = lk.normalize_phone(event.reporter.phone) if event.reporter.phone else None
     await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type, phone)
+    await repo.family_came(conn, event.claim_id)  # a proactive claim, completed when the family came
+
+
+async def on_proactive_claim_opened(conn: asyncpg.Connection, _env: Envelope, event: ProactiveClaimOpened) -> None:
+    """Jaring opened a death claim from the civil registry and gave the family its number: "Lacak
+    Klaim" and STATUS know it from now on, waiting for the family (docs/outreach.md)."""
+    await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type, None)
+    await repo.set_claim_status(conn, event.claim_id, "awaiting_family", [], None)
 
 
 def make_decision_handler(today_fn):

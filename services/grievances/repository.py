@@ -37,6 +37,11 @@ async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: 
         claim_id, participant_id, claim_type, reporter_phone)
 
 
+async def family_came(conn: asyncpg.Connection, claim_id: str) -> None:
+    await conn.execute("UPDATE claims SET status = 'filed', updated_at = now() WHERE claim_id = $1 "
+                       "AND status = 'awaiting_family'", claim_id)
+
+
 async def claim_known(conn: asyncpg.Connection, claim_id: str) -> bool:
     return await conn.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False
 

@@ -8,6 +8,7 @@ from services.notifications import handlers, receipts
 from services.notifications.api import router
 from services.notifications.family_handlers import make_family_handlers
 from services.notifications.inbound import router as inbound_router
+from services.notifications.outreach import make_outreach_handlers
 from services.notifications.channels import Channel, EmailChannel, SmsChannel, WhatsAppChannel
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.settings import NotificationsSettings
@@ -21,13 +22,19 @@ from shared.topics import (
 def consumers(settings: NotificationsSettings) -> list[Consumer]:
     claim_handlers = handlers.make_claim_handlers(settings.phone_channel)
     family = make_family_handlers(settings.phone_channel)
+    outreach = make_outreach_handlers(settings.phone_channel)
     return [
         Consumer("notifications.participants", PARTICIPANTS, {
             "ParticipantEnrolled": handlers.on_participant_enrolled,
             "ParticipantDetailsChanged": handlers.on_details_changed,
             "HeirsChanged": handlers.on_heirs_changed,
+            # In the participant's order, after the phone it goes to (outreach.py).
+            "ContributionReminderDue": outreach["ContributionReminderDue"],
         }),
         Consumer("notifications.claims-filed", CLAIMS_FILED, {"ClaimFiled": claim_handlers["ClaimFiled"]}),
+        # Jaring going to the family first (issue 19): its own group, so it can be replayed alone.
+        Consumer("notifications.outreach", CLAIMS_FILED, {
+            kind: outreach[kind] for kind in ("ProactiveClaimOpened", "ProactiveClaimReminderDue")}),
         Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {"ClaimRejected": claim_handlers["ClaimRejected"]}),
         Consumer("notifications.payouts", PAYOUTS, {
             "PayoutRecorded": claim_handlers["PayoutRecorded"],

@@ -199,3 +199,39 @@ class LateChargeRecorded(EventPayload):
     days_late: int
     components: list[PayoutComponent]
     total_cash: int
+
+
+class ProactiveClaimOpened(EventPayload):
+    """Jaring opened a death claim itself, because the civil registry reported the death of a
+    participant who was covered that day (DeathReported). It waits for the family
+    (status awaiting_family); notifications tells the heirs that have a contact what they are
+    owed, what to bring and where. An officer completes this same claim when they come."""
+
+    event_type = "ProactiveClaimOpened"
+
+    claim_id: str
+    participant_id: str
+    claim_type: DeathClaimType
+    date_of_death: date
+    place: str
+    # What a filed claim would pay in cash today (the same rule as a filed claim:
+    # services/claims/domain/payout.py), and the checklist of documents to bring.
+    expected_amount: int
+    documents: list[str]
+    office: str  # where to bring them
+
+
+class ProactiveClaimReminderDue(EventPayload):
+    """A proactive claim has waited `working_days` working days without the family: they are
+    reminded once; after that the claim goes on the kelurahan's home-visit list."""
+
+    event_type = "ProactiveClaimReminderDue"
+
+    claim_id: str
+    participant_id: str
+    claim_type: DeathClaimType
+    opened_on: date
+    working_days: int
+    expected_amount: int
+    documents: list[str]
+    office: str

@@ -7,7 +7,7 @@ leaves enrollment (only `masked_nik`).
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -122,3 +122,41 @@ class CoverageChanged(EventPayload):
     paid_periods: list[str] = []  # every fully paid month, "YYYY-MM", ascending
     # Every stretch in which an incident is covered; claims checks incident dates against it.
     protected_periods: list[ProtectedPeriod] = []
+
+
+class DeathReported(EventPayload):
+    """The civil registry reported the death of a participant (matched by NIK inside enrollment;
+    the NIK stays there). Claims opens a proactive death claim from it when the worker was
+    covered on that day (docs/outreach.md). Deaths of people who are not participants never
+    become an event: enrollment only counts them."""
+
+    event_type = "DeathReported"
+
+    participant_id: str
+    date_of_death: date  # WITA calendar day, as the registry recorded it
+    place: str
+    registry_event_id: str  # the registry's id of the notification: one death is one event
+    source: Literal["civil_registry"] = "civil_registry"
+
+
+# A reminder before cover lapses: in the first grace month, and in the week before cover ends.
+ReminderKind = Literal["first_grace_month", "before_lapse"]
+REMINDER_KINDS: tuple[str, ...] = get_args(ReminderKind)
+
+
+class ContributionReminderDue(EventPayload):
+    """A self-paid worker's cover is in its grace months: remind them, with the exact amount that
+    brings it back (discounts applied), and the day cover ends. Sent once per kind per unpaid run:
+    in the first grace month, and again in the week before cover ends; never once the months
+    are paid, never for city-paid workers, never after the worker answered STOP
+    (docs/outreach.md)."""
+
+    event_type = "ContributionReminderDue"
+
+    participant_id: str
+    kind: ReminderKind
+    last_paid_period: str  # "YYYY-MM"
+    months: list[str]  # the unpaid months the amount pays, "YYYY-MM"
+    amount_due: int  # rupiah
+    cover_ends_on: date  # the last protected day if nothing is paid
+    kecamatan: str  # reminders are counted per kecamatan

@@ -15,7 +15,9 @@ CLAIM_TYPES: tuple[str, ...] = get_args(ClaimType)
 DeathClaimType = Literal["JKK_DEATH", "JKM"]
 DEATH_CLAIM_TYPES: tuple[str, ...] = get_args(DeathClaimType)
 
-ClaimStatus = Literal["filed", "approved", "rejected", "needs_review", "payout_recorded"]
+# awaiting_family: opened by Jaring when the civil registry reported a covered participant's
+# death (docs/outreach.md); an officer completes it with the family's filing, then it is `filed`.
+ClaimStatus = Literal["filed", "approved", "rejected", "needs_review", "payout_recorded", "awaiting_family"]
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
 
 # Why the rules referred or rejected a claim (services/claims/domain/reasons.py decides the

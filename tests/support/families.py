@@ -94,8 +94,10 @@ class Families:
 
 
 @contextlib.asynccontextmanager
-async def families(kafka_bootstrap: str, database_url: str, tmp: Path, **settings: Any) -> AsyncIterator[Families]:
-    async with pipeline(kafka_bootstrap, database_url, tmp) as p:
+async def families(kafka_bootstrap: str, database_url: str, tmp: Path, *, pipeline_options: dict | None = None,
+                   **settings: Any) -> AsyncIterator[Families]:
+    """`pipeline_options` go to tests.support.pipeline.pipeline (e.g. enrollment_overrides)."""
+    async with pipeline(kafka_bootstrap, database_url, tmp, **(pipeline_options or {})) as p:
         async with served(p.claims.app) as claims_url, served(p.notifications.app) as notifications_url:
             grievances = GrievancesSettings(
                 infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,

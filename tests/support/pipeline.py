@@ -92,7 +92,8 @@ async def provider_server(directory: Path, answer_delay: float = 0.0, state_box:
 
 @contextlib.asynccontextmanager
 async def pipeline(kafka_bootstrap: str, database_url: str, tmp: Path, *, notifications_in_process: bool = True,
-                   provider_answer_delay: float = 0.0, **notification_overrides) -> AsyncIterator[Pipeline]:
+                   provider_answer_delay: float = 0.0, enrollment_overrides: dict | None = None,
+                   claims_overrides: dict | None = None, **notification_overrides) -> AsyncIterator[Pipeline]:
     """`notifications_in_process=False` leaves notifications out, for a test that runs it as a
     process it can kill (`Pipeline.notifications_env()` points that process at the stand-ins)."""
     from tests.support.external import external_pipeline, external_stack
@@ -112,11 +113,12 @@ async def pipeline(kafka_bootstrap: str, database_url: str, tmp: Path, *, notifi
             **{**fast, "delivery_retry_base_seconds": 0.2, **notification_overrides})
         async with contextlib.AsyncExitStack() as stack:
             e = await stack.enter_async_context(
-                running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **fast))))
+                running(enrollment_spec(EnrollmentSettings(infra=infra, **{"coverage_sweep_seconds": 0, **fast,
+                                                                           **(enrollment_overrides or {})}))))
             bank_port = free_port()
             c = await stack.enter_async_context(running(claims_spec(ClaimsSettings(
                 infra=infra, bank_base_url=f"http://127.0.0.1:{bank_port}", disbursement_poll_seconds=0.2,
-                **fast))))
+                **{**fast, **(claims_overrides or {})}))))
             bank = await stack.enter_async_context(bank_standin(
                 tmp / "bank", os.environ["CLAIMS_BANK_CLIENT_SECRET"], port=bank_port,
                 notify_transport=httpx.ASGITransport(app=c.app)))

@@ -38,6 +38,7 @@ class ClaimStatus(StrEnum):
     REJECTED = "rejected"
     NEEDS_REVIEW = "needs_review"
     PAYOUT_RECORDED = "payout_recorded"
+    AWAITING_FAMILY = "awaiting_family"  # opened from a registered death; the family has not come yet
 
 
 @dataclass(frozen=True)

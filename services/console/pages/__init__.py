@@ -40,9 +40,10 @@ NAV: dict[str, list[tuple[str, str]]] = {
                  ("/sla", "nav_sla"), ("/money", "nav_money")],
     "supervisor": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
                    ("/participants", "nav_participants"), ("/sla", "nav_sla"), ("/stuck", "nav_stuck"),
-                   ("/trace", "nav_trace"), ("/money", "nav_money")],
+                   ("/trace", "nav_trace"), ("/money", "nav_money"), ("/proactive", "nav_proactive"),
+                   ("/campaign", "nav_campaign")],
     "officer": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
-                ("/participants", "nav_participants")],
+                ("/participants", "nav_participants"), ("/proactive", "nav_proactive"), ("/campaign", "nav_campaign")],
 }
 HOME = {"operator": "/flows", "supervisor": "/review", "officer": "/review"}
 

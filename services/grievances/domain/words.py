@@ -19,6 +19,8 @@ STATUS_WORDS: dict[str, Words] = {
                         "en": "The claim is approved and the amounts to pay are recorded."},
     "rejected": {"id": "Klaim tidak dapat dibayar. Petugas dapat menjelaskan alasannya.",
                  "en": "The claim cannot be paid. An officer can explain why."},
+    "awaiting_family": {"id": "Klaim sudah dibuka untuk keluarga. Datanglah ke kantor dengan dokumen yang diminta.",
+                        "en": "The claim is open for the family. Come to the office with the documents asked for."},
 }
 STATUS_FALLBACK: Words = {"id": "Klaim sedang diproses.", "en": "The claim is being processed."}
 

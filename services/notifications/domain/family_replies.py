@@ -29,6 +29,7 @@ STATUS: dict[str, Words] = {  # claims' statuses
     "approved": {"id": "disetujui, pembayaran disiapkan", "en": "approved, payment being prepared"},
     "payout_recorded": {"id": "disetujui, jumlah bayar sudah dicatat", "en": "approved, amounts recorded"},
     "rejected": {"id": "tidak dapat dibayar", "en": "cannot be paid"},
+    "awaiting_family": {"id": "dibuka, menunggu keluarga datang", "en": "open, waiting for the family to come"},
 }
 PAYMENT: dict[str, Words] = {  # shared.contracts.grievances.PaymentStatus
     "not_recorded": {"id": "belum ditentukan", "en": "not decided yet"},

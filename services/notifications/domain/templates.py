@@ -198,4 +198,83 @@ TEMPLATES: tuple[Template, ...] = (
     _template("jaring_disbursement_paid_death", "paid",
               _death(_fixed_next(_PAID_NEXT), _join(_DEATH_CLAIM_LINE, _PAID_REST))),
 )
+
+# --- issue 19: Jaring goes to the family first (domain/outreach.py renders these) ---------------
+# A death the civil registry reported: nobody filed a claim, so the message says who died, that
+# the family is entitled, how much, what to bring and where, condolences first (they carry the
+# name; a parameter is used once, so the rest says "the deceased").
+_PROACTIVE_REST: Words = {
+    "id": "Almarhum/almarhumah terdaftar sebagai peserta BPJS Ketenagakerjaan dan terlindungi pada hari meninggalnya, "
+          "sehingga ahli waris berhak atas santunan Jaminan Kematian (JKM). Perkiraan jumlahnya: {amount}. "
+          "Klaim sudah kami buka untuk keluarga; Anda tidak perlu mengisi formulir baru.\n\n"
+          "Dokumen yang perlu dibawa:\n{documents}\n\n"
+          "Bila ada pertanyaan, balas pesan ini atau datang ke kantor yang sama.",
+    "en": "The deceased was a BPJS Ketenagakerjaan participant, protected on the day of death, so the heirs are "
+          "entitled to the death benefit (JKM). The expected amount: {amount}. We have opened the claim for "
+          "the family; you need not fill in a new form.\n\n"
+          "Documents to bring:\n{documents}\n\n"
+          "If you have a question, reply to this message or come to the same office.",
+}
+_PROACTIVE_NEXT: Words = {
+    "id": "Yang perlu Anda lakukan sekarang: datang ke {office} dengan dokumen di bawah ini dan sebutkan "
+          "nomor klaim {claim_id}.",
+    "en": "What you need to do now: come to {office} with the documents below and give the claim number "
+          "{claim_id}.",
+}
+_PROACTIVE_REMINDER_NEXT: Words = {
+    "id": "Yang perlu Anda lakukan sekarang: datang ke {office} dengan dokumen di bawah ini dan sebutkan "
+          "nomor klaim {claim_id}. Kami belum bertemu keluarga, dan santunan ini menunggu Anda.",
+    "en": "What you need to do now: come to {office} with the documents below and give the claim number "
+          "{claim_id}. We have not met the family yet, and this benefit is waiting for you.",
+}
+
+
+def _proactive(name: str, next_step: Words, subject: Words) -> Template:
+    body = {lang: f"{CONDOLENCES[lang]}\n{next_step[lang]}\n\n{_PROACTIVE_REST[lang]}" for lang in next_step}
+    return Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject, body)
+
+
+PROACTIVE_TEMPLATES: tuple[Template, ...] = (
+    _proactive("jaring_proactive_claim_opened", _PROACTIVE_NEXT, {
+        "id": "Turut berduka cita atas meninggalnya {name}. Keluarga berhak atas santunan JKM",
+        "en": "Our condolences on the death of {name}. The family is entitled to the JKM death benefit"}),
+    _proactive("jaring_proactive_claim_reminder", _PROACTIVE_REMINDER_NEXT, {
+        "id": "Turut berduka cita atas meninggalnya {name}. Santunan JKM keluarga masih menunggu",
+        "en": "Our condolences on the death of {name}. The family's JKM death benefit is still waiting"}),
+)
+_HOW_TO_PAY: Words = {
+    "id": "Cara membayar: di kantor cabang BPJS Ketenagakerjaan, kantor pos, bank, atau aplikasi JMO, dengan "
+          "nomor kepesertaan Anda.\n\nBalas STOP bila tidak ingin menerima pengingat ini lagi.",
+    "en": "How to pay: at a BPJS Ketenagakerjaan branch office, a post office, a bank, or in the JMO app, with "
+          "your membership number.\n\nReply STOP if you do not want these reminders any more.",
+}
+_REMINDER_FIRST: Words = {
+    "id": "Pengingat untuk {name}: iuran BPJS Ketenagakerjaan untuk {months} belum kami terima. Perlindungan "
+          "Anda masih berlaku sampai {cover_ends}, lalu berhenti.\n\nYang perlu Anda lakukan: bayar {amount} "
+          "paling lambat pada tanggal itu agar tetap terlindungi.",
+    "en": "A reminder for {name}: we have not received the BPJS Ketenagakerjaan contribution for {months}. Your "
+          "cover holds until {cover_ends}, then it stops.\n\nWhat you need to do: pay {amount} by that day "
+          "to stay covered.",
+}
+_REMINDER_LAST: Words = {
+    "id": "Pengingat terakhir untuk {name}: perlindungan BPJS Ketenagakerjaan Anda berakhir pada {cover_ends}, "
+          "karena iuran untuk {months} belum dibayar.\n\nYang perlu Anda lakukan: bayar {amount} paling "
+          "lambat pada tanggal itu agar tetap terlindungi.",
+    "en": "A last reminder for {name}: your BPJS Ketenagakerjaan cover ends on {cover_ends}, because the "
+          "contribution for {months} is unpaid.\n\nWhat you need to do: pay {amount} by that day to stay "
+          "covered.",
+}
+REMINDER_TEMPLATES: tuple[Template, ...] = tuple(
+    Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject,
+             {lang: f"{body[lang]}\n\n{_HOW_TO_PAY[lang]}" for lang in body})
+    for name, body, subject in (
+        ("jaring_contribution_reminder_first", _REMINDER_FIRST, {
+            "id": "Pengingat iuran BPJS Ketenagakerjaan: bayar {amount} paling lambat {cover_ends}",
+            "en": "BPJS Ketenagakerjaan contribution reminder: pay {amount} by {cover_ends}"}),
+        ("jaring_contribution_reminder_last", _REMINDER_LAST, {
+            "id": "Perlindungan BPJS Ketenagakerjaan Anda berakhir {cover_ends}: bayar {amount}",
+            "en": "Your BPJS Ketenagakerjaan cover ends on {cover_ends}: pay {amount}"}),
+    ))
+TEMPLATES = TEMPLATES + PROACTIVE_TEMPLATES + REMINDER_TEMPLATES
+
 CATALOGUE: dict[str, Template] = {t.name: t for t in TEMPLATES}

@@ -82,3 +82,15 @@ def test_services_wait_for_healthy_kafka_and_postgres():
 def test_compose_kafka_version_is_the_one_the_local_stack_pins():
     pom = (REPO / "deploy/local/kafka/pom.xml").read_text()
     assert f"<kafka.version>{env_example()['KAFKA_VERSION']}</kafka.version>" in pom
+
+
+def test_the_civil_registry_stand_in_runs_and_enrollment_subscribes_to_it():
+    services = compose()["services"]
+    registry = services["registry"]
+    assert registry["command"][:3] == ["python", "-m", "deploy.local.standins.registry"]
+    assert "8107" in registry["command"]
+    enrollment = services["enrollment"]
+    assert enrollment["environment"]["ENROLLMENT_REGISTRY_BASE_URL"] == "http://registry:8107"
+    assert enrollment["environment"]["ENROLLMENT_REGISTRY_CALLBACK_URL"] == "http://enrollment:8101/v1/registry/notify"
+    assert enrollment["depends_on"]["registry"]["condition"] == "service_healthy"
+    assert "ENROLLMENT_REGISTRY_SECRET" in env_example()
