@@ -104,11 +104,13 @@ class Dispatcher:
 
     async def _send_all(self, due: list[dict[str, Any]], deadline: float) -> None:
         """Sends the batch side by side and writes each answer as soon as it comes: answers
-        that arrive while a write is under way share the next one."""
+        that arrive while a write is under way share the next one. Stopped (shutdown), it
+        puts back the messages it had not yet sent: only a request in flight can be unknown."""
         answers: asyncio.Queue[Result] = asyncio.Queue()
+        started: set[str] = set()
 
         async def send(notification: dict[str, Any]) -> None:
-            await answers.put(await self._send(notification, deadline))
+            await answers.put(await self._send(notification, deadline, started))
 
         senders = [asyncio.create_task(send(n)) for n in due]
         try:
@@ -119,11 +121,22 @@ class Dispatcher:
                     ready.append(answers.get_nowait())
                 left -= len(ready)
                 await self._record(ready)
+        except asyncio.CancelledError:
+            for task in senders:
+                task.cancel()
+            unsent = [(n["notification_id"], n["lease_token"]) for n in due if n["notification_id"] not in started]
+            if unsent:
+                await asyncio.shield(self._put_back(unsent))
+            raise
         finally:
             for task in senders:
                 task.cancel()
 
-    async def _send(self, notification: dict[str, Any], deadline: float) -> Result:
+    async def _put_back(self, unsent: list[tuple[str, Any]]) -> None:
+        async with self._pool.acquire() as conn:
+            await repo.put_back(conn, unsent)
+
+    async def _send(self, notification: dict[str, Any], deadline: float, started: set[str]) -> Result:
         channel = self._channels.get(notification["channel"])
         message = RenderedMessage(notification["subject"], notification["body"], notification.get("template"),
                                   notification["language"], tuple(notification.get("template_params") or ()))
@@ -135,6 +148,7 @@ class Dispatcher:
                 # Too late to finish inside the lease: not sent, put back for the next round.
                 result = AttemptResult(Outcome.TEMPORARY_FAILURE, "not sent: the lease was too short to send in")
             else:
+                started.add(notification["notification_id"])  # from here the provider may get it
                 try:
                     result = await channel.send(notification["address"], message, key, notification["reference"])
                 except Exception as exc:  # noqa: BLE001 - an adapter bug: whether it sent is not known

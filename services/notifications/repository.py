@@ -156,6 +156,17 @@ async def record_attempts(conn: asyncpg.Connection,
     return done
 
 
+async def put_back(conn: asyncpg.Connection, unsent: list[tuple[str, Any]]) -> None:
+    """Messages leased for an attempt that was never made (the dispatcher stopped first):
+    `pending` again, as if never leased. Each (notification_id, lease_token); fenced."""
+    ids, tokens = (list(c) for c in zip(*unsent))
+    await conn.execute(
+        "UPDATE notifications n SET status = 'pending', attempts = n.attempts - 1, lease_token = NULL, "
+        "locked_until = NULL, reference = NULL FROM unnest($1::text[], $2::uuid[]) AS u(notification_id, token) "
+        "WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'",
+        ids, tokens)
+
+
 async def resend(conn: asyncpg.Connection, notification_id: str) -> bool:
     """An operator checked with the family: send an `unknown` or `failed` message again."""
     return await conn.fetchval(

@@ -210,3 +210,24 @@ async def test_a_whatsapp_message_left_sending_goes_to_an_operator_who_can_resen
     await keep_dispatching(dispatcher, lambda: none_sending(db, [notification_id]), 15)
     assert (await state_of(db, notification_id))["status"] == "delivered"
     assert await received(provider, phone) == 1
+
+
+async def test_a_dispatcher_stopped_mid_batch_puts_back_what_it_had_not_sent(db, provider):
+    s = settings(delivery_concurrency=1, delivery_lease_seconds=5.0, delivery_send_timeout_seconds=3.0)
+    queued = await queue_messages(db, "whatsapp", 3)
+    await provider.post("/_control/slow", json={"seconds": 1.0})
+    dispatching = asyncio.create_task(Dispatcher(db, channels_for_test(provider, s), s).dispatch_due())
+
+    async def one_in_flight() -> bool:
+        return sum([await received(provider, phone) for _, phone in queued]) == 1
+
+    await wait_until(one_in_flight, 10, "the first of three sends (one at a time) to reach the provider")
+    dispatching.cancel()  # a graceful stop: the task is cancelled mid-batch
+    with pytest.raises(asyncio.CancelledError):
+        await dispatching
+    statuses = sorted([(await state_of(db, n))["status"] for n, _ in queued])
+    # The one in flight may be on the phone: it stays `sending` for the recovery rule; the two never
+    # sent are simply due again, not `unknown`.
+    assert statuses == ["pending", "pending", "sending"]
+    assert await db.fetchval("SELECT sum(attempts) FROM notifications") == 1
+
