@@ -167,6 +167,14 @@ async def put_back(conn: asyncpg.Connection, unsent: list[tuple[str, Any]]) -> N
         ids, tokens)
 
 
+async def confirm_arrived(conn: asyncpg.Connection, notification_id: str) -> dict[str, Any] | None:
+    """An officer heard from the family that an `unknown` message arrived: `delivered`."""
+    row = await conn.fetchrow(
+        "UPDATE notifications SET status = 'delivered', finished_at = now(), last_error = NULL "
+        "WHERE notification_id = $1 AND status = 'unknown' RETURNING *", notification_id)
+    return None if row is None else dict(row)
+
+
 async def resend(conn: asyncpg.Connection, notification_id: str) -> bool:
     """An operator checked with the family: send an `unknown` or `failed` message again."""
     return await conn.fetchval(
