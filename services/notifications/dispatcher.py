@@ -6,7 +6,9 @@ Mark before send, ask before resend:
   token; only then is any provider called.
 - Each answer is written as soon as it comes (answers that arrive together share one
   transaction), with NotificationDelivered / NotificationFailed (outbox), and only if the
-  lease token is still the message's: a sender whose lease ran out writes nothing.
+  lease token is still the message's: a sender whose lease ran out writes nothing — except
+  a "delivered" for the very attempt the recovery rule left `unknown`, which settles it.
+  Answers in hand survive a database outage: they are written when it is back.
 - A sender never starts a request it could not finish inside its lease (the channels'
   timeout is shorter than the lease, and a send that would start too late is put back),
   so once a lease has run out the request is over, answered or not.
@@ -120,7 +122,7 @@ class Dispatcher:
                 while not answers.empty():
                     ready.append(answers.get_nowait())
                 left -= len(ready)
-                await self._record(ready)
+                await self._record_until_written(ready)
         except asyncio.CancelledError:
             for task in senders:
                 task.cancel()
@@ -131,6 +133,18 @@ class Dispatcher:
         finally:
             for task in senders:
                 task.cancel()
+
+    async def _record_until_written(self, results: list[Result]) -> None:
+        """The answers are in hand: losing them to a database outage would leave messages the
+        family has as `unknown`. Kept and written once the database is back (the fence, or
+        the late-answer rule, decides whether they still count)."""
+        while True:
+            try:
+                await self._record(results)
+                return
+            except Exception as exc:  # noqa: BLE001 - a database outage: keep the answers and try again
+                log.warning("dispatcher.record_failed", error=repr(exc), results=len(results))
+                await asyncio.sleep(0.5)
 
     async def _put_back(self, unsent: list[tuple[str, Any]]) -> None:
         async with self._pool.acquire() as conn:

@@ -125,12 +125,14 @@ async def none_sending(db: asyncpg.Pool, ids: list[str]) -> bool:
 
 # --- 3. a lease that runs out during a slow send ----------------------------------------------------
 
-@pytest.mark.parametrize(("channel", "settled_as", "event"), [
-    ("sms", "delivered", "NotificationDelivered"),  # the gateway says it has the reference
-    ("whatsapp", "unknown", "NotificationFailed"),  # the Cloud API cannot be asked: an operator decides
+@pytest.mark.parametrize(("channel", "events"), [
+    ("sms", ["NotificationDelivered"]),  # the gateway says it has the reference; the late answer is fenced off
+    # The Cloud API cannot be asked: `unknown` for an operator, until the stalled sender's answer
+    # ("delivered") comes back and settles that same attempt.
+    ("whatsapp", ["NotificationFailed", "NotificationDelivered"]),
 ])
-async def test_a_sender_whose_lease_ran_out_writes_nothing_and_the_second_dispatcher_does_not_resend(
-        db, provider, channel, settled_as, event):
+async def test_a_sender_whose_lease_ran_out_is_fenced_and_the_second_dispatcher_does_not_resend(
+        db, provider, channel, events):
     s = settings()
     real = channels_for_test(provider, s)
     stalled = Dispatcher(db, {channel: Stalled(real[channel], 2.0)}, s)  # lease 1 s, answer after 2 s
@@ -148,7 +150,7 @@ async def test_a_sender_whose_lease_ran_out_writes_nothing_and_the_second_dispat
 
     assert await received(provider, phone) == 1
     settled = await state_of(db, notification_id)
-    assert (settled["status"], settled["events"]) == (settled_as, [event])
+    assert (settled["status"], settled["events"]) == ("delivered", events)
     assert len(settled["attempts"]) == 1
 
 
@@ -231,3 +233,22 @@ async def test_a_dispatcher_stopped_mid_batch_puts_back_what_it_had_not_sent(db,
     assert statuses == ["pending", "pending", "sending"]
     assert await db.fetchval("SELECT sum(attempts) FROM notifications") == 1
 
+
+
+async def test_answers_in_hand_during_a_database_outage_are_written_when_it_is_back(db, provider, database_url):
+    s = settings(delivery_lease_seconds=30.0, delivery_send_timeout_seconds=2.0)
+    queued = await queue_messages(db, "whatsapp", 2)
+    dispatcher = Dispatcher(db, channels_for_test(provider, s), s)
+    real_record, failures = dispatcher._record, []
+
+    async def record_after_an_outage(results):
+        if len(failures) < 3:  # the database refuses the first three writes
+            failures.append(len(results))
+            raise ConnectionError("the database is down")
+        await real_record(results)
+
+    dispatcher._record = record_after_an_outage
+    assert await dispatcher.dispatch_due() == 2
+    assert failures and all(n >= 1 for n in failures)
+    assert [(await state_of(db, n))["status"] for n, _ in queued] == ["delivered", "delivered"]
+    assert [await received(provider, phone) for _, phone in queued] == [1, 1]
