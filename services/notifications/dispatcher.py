@@ -53,6 +53,11 @@ from shared.outbox import add_events
 
 log = get_logger("notifications.dispatcher")
 
+# PostgreSQL stopped, restarting or unreachable: worth waiting for. Any other error is a bug, raised.
+DATABASE_AWAY = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                 asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+                 asyncpg.TooManyConnectionsError)
+
 # (notification row, what came of it, the status it leads to)
 Result = tuple[dict[str, Any], AttemptResult, Status]
 
@@ -142,7 +147,7 @@ class Dispatcher:
             try:
                 await self._record(results)
                 return
-            except Exception as exc:  # noqa: BLE001 - a database outage: keep the answers and try again
+            except DATABASE_AWAY as exc:
                 log.warning("dispatcher.record_failed", error=repr(exc), results=len(results))
                 await asyncio.sleep(0.5)
 
