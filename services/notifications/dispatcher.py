@@ -103,8 +103,6 @@ class Dispatcher:
         elif status == Status.UNKNOWN:
             result = AttemptResult(Outcome.NO_ANSWER, f"the sender lost the answer; {notification['channel']} "
                                                       "cannot be asked: an operator checks with the family")
-            log.warning("notification.unknown", notification_id=notification["notification_id"],
-                        claim_id=notification["claim_id"], channel=notification["channel"])
         else:
             result = AttemptResult(Outcome.NO_ANSWER, "the provider could not say; asking again later")
         return notification, result, status
