@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -88,8 +89,10 @@ class ChaosReport:
     duplicated_messages: int = 0  # what the families saw twice, all channels
     duplicates_by_channel: dict[str, int] = field(default_factory=dict)
     undelivered_messages: int = 0
-    unknown_messages: int = 0  # left for an operator: the answer was lost and the provider cannot be asked
+    unknown_messages: int = 0  # still `unknown` at the end: the answer was lost and the provider cannot be asked
     unknown_never_received: int = 0  # of those, the provider never got: the family was not told
+    operator_confirmed: int = 0  # `unknown`, the family had it: the officer confirmed it (audited)
+    operator_resent: int = 0  # `unknown`, the family never had it: the officer resent it (audited)
     outbox_left: int = 0
     dead_letters: int = 0
     problems: list[str] = field(default_factory=list)
@@ -110,8 +113,10 @@ class ChaosReport:
                  f"{self.duplicated_messages} (" + ", ".join(f"{channel} {n}" for channel, n in
                                                              sorted(self.duplicates_by_channel.items())) + ")"),
                 ("messages not delivered", self.undelivered_messages),
-                ("left for an operator (unknown)",
-                 f"{self.unknown_messages} (never received: {self.unknown_never_received})"),
+                ("answer lost, provider cannot be asked (unknown): the officer asked the family",
+                 f"{self.operator_confirmed + self.operator_resent + self.unknown_messages} (had it, confirmed: "
+                 f"{self.operator_confirmed}; never had it, resent: {self.operator_resent}; still unknown: "
+                 f"{self.unknown_messages}, of which never received: {self.unknown_never_received})"),
                 ("events left in outboxes", self.outbox_left), ("dead letters", self.dead_letters)]
         rows += self.bank.rows() if self.bank else []
         rows += [(f"recovery after {f.name}", "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s")
@@ -231,6 +236,75 @@ async def _check_ledger(conn: asyncpg.Connection, claim_ids: list[str], report: 
             report.problems.append(f"claim {claim_id}: ledger {recorded} != regulation {expected}")
 
 
+def received_by_channel(stack: BenchStack, keys: set[str] | None = None) -> dict[str, Counter[str]]:
+    """What the families received, per channel and idempotency key: every request the
+    SMS/WhatsApp stand-in accepted, every mail the sink took (neither deduplicates)."""
+    received: dict[str, Counter[str]] = {"whatsapp": Counter(), "sms": Counter(), "email": Counter()}
+    if stack.provider_requests.exists():
+        for line in stack.provider_requests.read_text().splitlines():
+            entry = json.loads(line)
+            key = entry.get("idempotency_key")
+            if key and (keys is None or key in keys) and 200 <= entry.get("status", 0) < 300:
+                received[entry["channel"]][key] += 1
+    index = stack.mail_dir / "index.jsonl"
+    if index.exists():
+        for line in index.read_text().splitlines():
+            key = json.loads(line).get("idempotency_key")
+            if key and (keys is None or key in keys):
+                received["email"][key] += 1
+    return received
+
+
+class Operator:
+    """The officer's part of the run: every few seconds, the `unknown` messages (a kill cut off
+    the answer and the provider cannot be asked) are checked with the family — here, the
+    stand-ins' records — and confirmed or resent through the notifications API, as an officer
+    does it (audited). Counted in the report; a family never hears a message twice for it."""
+
+    def __init__(self, stack: BenchStack, every: float = 2.0):
+        self.stack, self.every = stack, every
+        self.confirmed = self.resent = 0
+        self._task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> Operator:
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            with contextlib.suppress(Exception):  # a service or the database may be down mid-fault
+                await self.round()
+
+    async def round(self) -> None:
+        conn = await asyncpg.connect(self.stack.database_url)
+        try:
+            rows = await conn.fetch("SELECT notification_id, event_id, heir_id, channel FROM "
+                                    "notifications.notifications WHERE status = 'unknown'")
+        finally:
+            await conn.close()
+        if not rows:
+            return
+        received = received_by_channel(self.stack)
+        headers = {"Authorization": f"Bearer {token('officer')}"}
+        async with httpx.AsyncClient(base_url=self.stack.urls("notifications")[0], headers=headers) as client:
+            for r in rows:
+                had_it = received[r["channel"]][f"{r['event_id']}:{r['heir_id']}:{r['channel']}"] > 0
+                answer = await client.post(f"/v1/notifications/{r['notification_id']}/"
+                                           f"{'confirm' if had_it else 'resend'}")
+                if answer.status_code == 200:
+                    if had_it:
+                        self.confirmed += 1
+                    else:
+                        self.resent += 1
+
+
 async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids: list[str],
                           report: ChaosReport) -> None:
     rows = await conn.fetch(
@@ -239,19 +313,7 @@ async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids
     per_message = Counter((r["claim_id"], r["about_event"], r["heir_id"], r["channel"]) for r in rows)
     queued_twice = sum(n - 1 for n in per_message.values() if n > 1)
     status_of = {f"{r['event_id']}:{r['heir_id']}:{r['channel']}": r["status"] for r in rows}
-    # What the families received, per channel: every accepted request, every mail taken.
-    received: dict[str, Counter[str]] = {"whatsapp": Counter(), "sms": Counter(), "email": Counter()}
-    if stack.provider_requests.exists():
-        for line in stack.provider_requests.read_text().splitlines():
-            entry = json.loads(line)
-            if entry.get("idempotency_key") in status_of and 200 <= entry.get("status", 0) < 300:
-                received[entry["channel"]][entry["idempotency_key"]] += 1
-    index = stack.mail_dir / "index.jsonl"
-    if index.exists():
-        for line in index.read_text().splitlines():
-            entry = json.loads(line)
-            if entry.get("idempotency_key") in status_of:
-                received["email"][entry["idempotency_key"]] += 1
+    received = received_by_channel(stack, set(status_of))
     report.duplicates_by_channel = {channel: sum(n - 1 for n in by_key.values() if n > 1)
                                     for channel, by_key in received.items()}
     report.duplicated_messages = queued_twice + sum(report.duplicates_by_channel.values())
@@ -291,7 +353,8 @@ async def chaos(rate: float, outage: float, gap: float, workers: int | None, see
         await chaos_bank.notifications_twice(stack)
         accounts_done = asyncio.Event()
         accounts = asyncio.create_task(chaos_bank.record_accounts(stack, accounts_done))
-        async with ClaimTracker(stack.bootstrap) as tracker, Supervisor(target, http, plan):
+        async with ClaimTracker(stack.bootstrap) as tracker, Supervisor(target, http, plan), \
+                Operator(stack) as operator:
             filing_task = asyncio.create_task(file_claims(plan, target, http, tracker, rate=rate,
                                                           retry_seconds=outage * 6 + 60))
             report.faults = await run_faults(stack, outage, gap, say)
@@ -304,6 +367,7 @@ async def chaos(rate: float, outage: float, gap: float, workers: int | None, see
             await tracker.wait_for(filing.claim_ids, timeout=300)
             records = [tracker.records[c] for c in filing.claim_ids]
             report.completed = sum(1 for r in records if r.notified_at)
+            report.operator_confirmed, report.operator_resent = operator.confirmed, operator.resent
             for fault in report.faults:
                 after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.ended]
                 fault.recovered_after = (min(after) - fault.ended) if after else None

@@ -113,6 +113,17 @@ def _number(kind: str, rng: random.Random) -> str:
     return f"{kind[:3].upper()}-{rng.randrange(10**6):06d}"
 
 
+def family_channels(row: dict, claim_type: str) -> int:
+    """Messages per family event, as notifications decides who is told: the worker alone after a
+    living worker's accident (JKK); after a death each heir on each channel they have, and the
+    reporter (heir 1's phone here) too when an heir has neither phone nor email."""
+    if claim_type == "JKK":
+        return 1
+    heirs = [n for n in (1, 2) if row.get(f"heir{n}_name")]
+    per_heir = [bool(row.get(f"heir{n}_phone")) + bool(row.get(f"heir{n}_email")) for n in heirs]
+    return sum(per_heir) + (1 if 0 in per_heir else 0)
+
+
 def plan_workers(count: int, *, rng: random.Random, today: date, mix: dict[str, int] | None = None,
                  taken: set[str] | None = None) -> list[Worker]:
     """`count` workers, each with the claim it will file; NIKs unique (and not in `taken`)."""
@@ -143,7 +154,7 @@ def plan_workers(count: int, *, rng: random.Random, today: date, mix: dict[str, 
         if scenario == "missing_documents":
             for kind in ("bank_account", "death_certificate" if claim_type == "JKM" else "medical_report"):
                 withheld[kind] = documents.pop(kind)
-        channels = sum(bool(row.get(f"heir{n}_phone")) + bool(row.get(f"heir{n}_email")) for n in (1, 2))
+        channels = family_channels(row, claim_type)
         workers.append(Worker(scenario, row, claim_type, period, paid_at, channels, documents, withheld, traffic,
                               rng.randint(3, 60) if claim_type == "JKK" else None))
     return workers

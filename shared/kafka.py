@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerIdMapping,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 
 from shared.logs import get_logger
 from shared.topics import CATALOGUE, Topic
@@ -36,13 +43,11 @@ class EventProducer:
     and a send counts only once every in-sync replica has it."""
 
     def __init__(self, bootstrap_servers: str, client_id: str):
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            client_id=client_id,
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=5,
-        )
+        self._settings = dict(bootstrap_servers=bootstrap_servers, client_id=client_id)
+        self._producer = self._new_producer()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(**self._settings, enable_idempotence=True, acks="all", linger_ms=5)
 
     async def start(self) -> None:
         await self._producer.start()
@@ -52,11 +57,22 @@ class EventProducer:
 
     async def send_all(self, records: Sequence[OutgoingRecord]) -> None:
         """Sends in order and returns once the broker has acknowledged every record."""
-        futures = [
-            await self._producer.send(r.topic, r.value, key=r.key.encode(), headers=r.headers) for r in records
-        ]
-        if futures:
-            await asyncio.gather(*futures)
+        try:
+            futures = [
+                await self._producer.send(r.topic, r.value, key=r.key.encode(), headers=r.headers) for r in records
+            ]
+            if futures:
+                await asyncio.gather(*futures)
+        except (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerIdMapping):
+            # The broker lost this producer's sequence state (seen after a broker restart in the
+            # chaos run): the same producer would fail forever. A new one gets a new producer id;
+            # the caller retries the batch (consumers' inboxes make a republished record harmless).
+            log.warning("producer.renewed", client_id=self._settings["client_id"])
+            old, self._producer = self._producer, self._new_producer()
+            with contextlib.suppress(Exception):
+                await old.stop()
+            await self._producer.start()
+            raise
 
     async def send_each(self, records: Sequence[OutgoingRecord]) -> list[BaseException | None]:
         """Sends in order and waits for every acknowledgement; returns each record's error (None

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from services.notifications import repository as repo
 from services.notifications.handlers import DUE_CHANNEL
 from shared.auth import Actor, require_role
+from shared.contracts.notifications import NotificationDelivered
 from shared.db import record_audit
+from shared.envelope import new_envelope
+from shared.outbox import add_events
 from shared.limits import Id
 from shared.service import Runtime, get_runtime
 
@@ -39,9 +42,29 @@ async def list_unknown(actor: Officer, rt: Rt) -> list[dict[str, Any]]:
         return await repo.failed(conn, status="unknown")
 
 
+NotificationId = Annotated[str, Path(max_length=40, pattern=r"^N-[0-9a-f]{1,32}$")]
+
+
+@router.post("/notifications/{notification_id}/confirm")
+async def confirm(actor: Officer, rt: Rt, notification_id: NotificationId) -> dict[str, str]:
+    """An officer heard from the family that an `unknown` message did arrive: it is
+    delivered, and claims' timeline hears so. Audited; anything but `unknown` is 409."""
+    async with rt.pool.acquire() as conn, conn.transaction():
+        row = await repo.confirm_arrived(conn, notification_id)
+        if row is None:
+            raise HTTPException(409, f"notification {notification_id} is not unknown (or does not exist)")
+        await record_audit(conn, actor=actor.subject, role=actor.role, action="notification.confirm",
+                           subject_id=notification_id)
+        delivered = NotificationDelivered(notification_id=notification_id, claim_id=row["claim_id"],
+                                          heir_id=row["heir_id"], channel=row["channel"],
+                                          about_event=row["about_event"], attempts=row["attempts"])
+        await add_events(conn, [new_envelope(delivered, correlation_id=row["claim_id"], producer="notifications",
+                                             causation_id=str(row["event_id"]))], "notifications")
+    return {"notification_id": notification_id, "status": "delivered"}
+
+
 @router.post("/notifications/{notification_id}/resend")
-async def resend(actor: Officer, rt: Rt,
-                 notification_id: Annotated[str, Path(max_length=40, pattern=r"^N-[0-9a-f]{1,32}$")]) -> dict[str, str]:
+async def resend(actor: Officer, rt: Rt, notification_id: NotificationId) -> dict[str, str]:
     """An officer checked with the family that an `unknown` (or `failed`) message never
     arrived: send it again. Audited; anything else is 409."""
     async with rt.pool.acquire() as conn, conn.transaction():

@@ -6,7 +6,9 @@ Mark before send, ask before resend:
   token; only then is any provider called.
 - Each answer is written as soon as it comes (answers that arrive together share one
   transaction), with NotificationDelivered / NotificationFailed (outbox), and only if the
-  lease token is still the message's: a sender whose lease ran out writes nothing.
+  lease token is still the message's: a sender whose lease ran out writes nothing — except
+  a "delivered" for the very attempt the recovery rule left `unknown`, which settles it.
+  Answers in hand survive a database outage: they are written when it is back.
 - A sender never starts a request it could not finish inside its lease (the channels'
   timeout is shorter than the lease, and a send that would start too late is put back),
   so once a lease has run out the request is over, answered or not.
@@ -51,6 +53,11 @@ from shared.logs import get_logger
 from shared.outbox import add_events
 
 log = get_logger("notifications.dispatcher")
+
+# PostgreSQL stopped, restarting or unreachable: worth waiting for. Any other error is a bug, raised.
+DATABASE_AWAY = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                 asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+                 asyncpg.TooManyConnectionsError)
 
 # (notification row, what came of it, the status it leads to)
 Result = tuple[dict[str, Any], AttemptResult, Status]
@@ -97,19 +104,19 @@ class Dispatcher:
         elif status == Status.UNKNOWN:
             result = AttemptResult(Outcome.NO_ANSWER, f"the sender lost the answer; {notification['channel']} "
                                                       "cannot be asked: an operator checks with the family")
-            log.warning("notification.unknown", notification_id=notification["notification_id"],
-                        claim_id=notification["claim_id"], channel=notification["channel"])
         else:
             result = AttemptResult(Outcome.NO_ANSWER, "the provider could not say; asking again later")
         return notification, result, status
 
     async def _send_all(self, due: list[dict[str, Any]], deadline: float) -> None:
         """Sends the batch side by side and writes each answer as soon as it comes: answers
-        that arrive while a write is under way share the next one."""
+        that arrive while a write is under way share the next one. Stopped (shutdown), it
+        puts back the messages it had not yet sent: only a request in flight can be unknown."""
         answers: asyncio.Queue[Result] = asyncio.Queue()
+        started: set[str] = set()
 
         async def send(notification: dict[str, Any]) -> None:
-            await answers.put(await self._send(notification, deadline))
+            await answers.put(await self._send(notification, deadline, started))
 
         senders = [asyncio.create_task(send(n)) for n in due]
         try:
@@ -119,12 +126,35 @@ class Dispatcher:
                 while not answers.empty():
                     ready.append(answers.get_nowait())
                 left -= len(ready)
-                await self._record(ready)
+                await self._record_until_written(ready)
+        except asyncio.CancelledError:
+            for task in senders:
+                task.cancel()
+            unsent = [(n["notification_id"], n["lease_token"]) for n in due if n["notification_id"] not in started]
+            if unsent:
+                await asyncio.shield(self._put_back(unsent))
+            raise
         finally:
             for task in senders:
                 task.cancel()
 
-    async def _send(self, notification: dict[str, Any], deadline: float) -> Result:
+    async def _record_until_written(self, results: list[Result]) -> None:
+        """The answers are in hand: losing them to a database outage would leave messages the
+        family has as `unknown`. Kept and written once the database is back (the fence, or
+        the late-answer rule, decides whether they still count)."""
+        while True:
+            try:
+                await self._record(results)
+                return
+            except DATABASE_AWAY as exc:
+                log.warning("dispatcher.record_failed", error=repr(exc), results=len(results))
+                await asyncio.sleep(0.5)
+
+    async def _put_back(self, unsent: list[tuple[str, Any]]) -> None:
+        async with self._pool.acquire() as conn:
+            await repo.put_back(conn, unsent)
+
+    async def _send(self, notification: dict[str, Any], deadline: float, started: set[str]) -> Result:
         channel = self._channels.get(notification["channel"])
         message = RenderedMessage(notification["subject"], notification["body"], notification.get("template"),
                                   notification["language"], tuple(notification.get("template_params") or ()))
@@ -136,6 +166,7 @@ class Dispatcher:
                 # Too late to finish inside the lease: not sent, put back for the next round.
                 result = AttemptResult(Outcome.TEMPORARY_FAILURE, "not sent: the lease was too short to send in")
             else:
+                started.add(notification["notification_id"])  # from here the provider may get it
                 try:
                     result = await channel.send(notification["address"], message, key, notification["reference"])
                 except Exception as exc:  # noqa: BLE001 - an adapter bug: whether it sent is not known

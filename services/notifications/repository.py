@@ -126,8 +126,9 @@ async def record_attempts(conn: asyncpg.Connection,
                           attempts: list[tuple[str, Any, int, str, str, str, float | None, str | None]]) -> set[str]:
     """Results of attempts, each (notification_id, lease_token, attempt, outcome, detail,
     status, retry_in_seconds, provider_message_id). A result is written only if its lease
-    token is still the message's (fenced: a sender whose lease ran out writes nothing);
-    returns the notification ids written. A message left `sending` is asked about after `retry_in`."""
+    token is still the message's (fenced: a sender whose lease ran out writes nothing), or
+    if it is a "delivered" that settles the same attempt left `unknown`; returns the
+    notification ids written. A message left `sending` is asked about after `retry_in`."""
     ids, tokens, numbers, outcomes, details, statuses, retries, provider_ids = (list(c) for c in zip(*attempts))
     details = [d[:1000] for d in details]
     written = await conn.fetch(
@@ -145,6 +146,20 @@ async def record_attempts(conn: asyncpg.Connection,
         RETURNING n.notification_id
         """, ids, tokens, statuses, details, retries, provider_ids)
     done = {r["notification_id"] for r in written}
+    # A late "delivered" for a message the recovery rule already settled as `unknown` (its sender
+    # lost the database, not the answer): the family has it, so it is delivered after all.
+    late = [(i, n, p) for i, n, st, p in zip(ids, numbers, statuses, provider_ids)
+            if i not in done and st == "delivered"]
+    if late:
+        resolved = await conn.fetch(
+            """
+            UPDATE notifications n SET status = 'delivered', last_error = NULL, finished_at = now(),
+                provider_message_id = coalesce(u.provider_id, n.provider_message_id)
+            FROM unnest($1::text[], $2::int[], $3::text[]) AS u(notification_id, attempt, provider_id)
+            WHERE n.notification_id = u.notification_id AND n.status = 'unknown' AND n.attempts = u.attempt
+            RETURNING n.notification_id
+            """, *(list(c) for c in zip(*late)))
+        done |= {r["notification_id"] for r in resolved}
     rows = [(i, n, o, d) for i, n, o, d in zip(ids, numbers, outcomes, details) if i in done]
     if rows:
         await conn.execute(
@@ -154,6 +169,25 @@ async def record_attempts(conn: asyncpg.Connection,
             "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail",
             *(list(c) for c in zip(*rows)))
     return done
+
+
+async def put_back(conn: asyncpg.Connection, unsent: list[tuple[str, Any]]) -> None:
+    """Messages leased for an attempt that was never made (the dispatcher stopped first):
+    `pending` again, as if never leased. Each (notification_id, lease_token); fenced."""
+    ids, tokens = (list(c) for c in zip(*unsent))
+    await conn.execute(
+        "UPDATE notifications n SET status = 'pending', attempts = n.attempts - 1, lease_token = NULL, "
+        "locked_until = NULL, reference = NULL FROM unnest($1::text[], $2::uuid[]) AS u(notification_id, token) "
+        "WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'",
+        ids, tokens)
+
+
+async def confirm_arrived(conn: asyncpg.Connection, notification_id: str) -> dict[str, Any] | None:
+    """An officer heard from the family that an `unknown` message arrived: `delivered`."""
+    row = await conn.fetchrow(
+        "UPDATE notifications SET status = 'delivered', finished_at = now(), last_error = NULL "
+        "WHERE notification_id = $1 AND status = 'unknown' RETURNING *", notification_id)
+    return None if row is None else dict(row)
 
 
 async def resend(conn: asyncpg.Connection, notification_id: str) -> bool:

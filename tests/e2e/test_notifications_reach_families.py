@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from services.enrollment.domain import Period
@@ -44,7 +45,7 @@ from tests.support.claimants import (
 from tests.support.kafka_tools import committed_offsets, group_caught_up, read_all, wait_until
 from tests.support.pipeline import Pipeline, pipeline
 from tests.support.processes import ServiceProcess
-from tests.support.services import participant_form
+from tests.support.services import participant_form, token
 
 pytestmark = pytest.mark.e2e
 
@@ -312,9 +313,28 @@ async def caught_up(kafka_bootstrap: str, db: asyncpg.Pool, participant_ids: lis
 
 
 async def all_delivered(db: asyncpg.Pool, claim_ids: list[str], expected: int) -> bool:
-    """At least `expected` messages, all delivered (more than expected is for the assertions to report)."""
     rows = await messages_of(db, claim_ids)
     return len(rows) >= expected and all(r["status"] == "delivered" for r in rows)
+
+
+async def settled(db: asyncpg.Pool, claim_ids: list[str], expected: int) -> bool:
+    """At least `expected` messages, none still waiting or being sent."""
+    rows = await messages_of(db, claim_ids)
+    return len(rows) >= expected and all(r["status"] not in ("pending", "sending") for r in rows)
+
+
+async def ask_each_family(p: Pipeline, service: ServiceProcess, db: asyncpg.Pool, claim_ids: list[str],
+                          phones: list[str], mailboxes: list[str]) -> None:
+    """What an officer does with the `unknown` list: asks each family (here: the stand-ins'
+    records), then confirms what arrived and resends what never did, through the API."""
+    arrived = sent_by_provider(await provider_requests(p, phones)) + sent_by_mail(mails_to(p, mailboxes))
+    officer = {"Authorization": f"Bearer {token('officer')}"}
+    async with httpx.AsyncClient(base_url=service.url, headers=officer) as api:
+        for m in await messages_of(db, claim_ids):
+            if m["status"] == "unknown":
+                action = "confirm" if arrived[key_of(m)] else "resend"
+                answer = await api.post(f"/v1/notifications/{m['notification_id']}/{action}")
+                assert answer.status_code == 200, answer.text
 
 
 def assert_each_message_sent_once(p: Pipeline, messages: list[dict[str, Any]], requests: list[dict[str, Any]],
@@ -368,6 +388,11 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
         service = await notifications_process(p, kafka_bootstrap, database_url, tmp_path, **consuming).start()
         try:
             # 5 claims x (ClaimFiled, PayoutRecorded) x (widow by WhatsApp, daughter by email)
+            await wait_until(lambda: settled(db, claim_ids, 20), 60, "the twenty messages settled")
+            # The doomed process may have died with a message marked `sending`: WhatsApp and email
+            # cannot be asked about it, so it is `unknown`, never resent blindly. The officer asks
+            # the family (here: the stand-ins' records), confirms what arrived, resends what did not.
+            await ask_each_family(p, service, db, claim_ids, [w[1] for w in workers], [w[2] for w in workers])
             await wait_until(lambda: all_delivered(db, claim_ids, 20), 60, "the twenty messages delivered")
             await wait_until(lambda: group_caught_up(kafka_bootstrap, "notifications.claims-filed",
                                                      CLAIMS_FILED.name), 30, "the redelivered offsets committed")
@@ -378,12 +403,6 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
         assert Counter(m["about_event"] for m in messages) == {"ClaimFiled": 10, "PayoutRecorded": 10}
         assert_each_message_sent_once(p, messages, await provider_requests(p, [w[1] for w in workers]),
                                       mails_to(p, [w[2] for w in workers]))
-
-
-async def settled(db: asyncpg.Pool, claim_ids: list[str], expected: int) -> bool:
-    """At least `expected` messages, none still waiting or being sent."""
-    rows = await messages_of(db, claim_ids)
-    return len(rows) >= expected and all(r["status"] not in ("pending", "sending") for r in rows)
 
 
 async def test_notifications_killed_mid_delivery_sends_no_message_twice(kafka_bootstrap, database_url, tmp_path):
@@ -417,12 +436,17 @@ async def test_notifications_killed_mid_delivery_sends_no_message_twice(kafka_bo
                 await wait_for_status(p.claims, claim_id, "payout_recorded", 60)
             await wait_until(lambda: settled(db, claim_ids, 80), 60,
                              f"the eighty messages settled (killed after {kill_after} accepted)")
+            requests = await provider_requests(p, phones)
+            mails = mails_to(p, [w[2] for w in workers])
+            messages = await messages_of(db, claim_ids)
+            # Then the officer's round: every family asked, every message delivered, still once.
+            await ask_each_family(p, service, db, claim_ids, phones, [w[2] for w in workers])
+            await wait_until(lambda: all_delivered(db, claim_ids, 80), 60, "the eighty messages delivered")
         finally:
             service.stop()
 
-        requests = await provider_requests(p, phones)
-        mails = mails_to(p, [w[2] for w in workers])
-        messages = await messages_of(db, claim_ids)
+        after_officer = (await provider_requests(p, phones), mails_to(p, [w[2] for w in workers]))
+        assert duplicates_per_channel(*after_officer) == {"whatsapp": 0, "sms": 0, "email": 0}
         assert len(messages) == 80 and {m["status"] for m in messages} <= {"delivered", "unknown"}
         # Counted at the provider and the mail server, every request: nobody heard anything twice.
         assert duplicates_per_channel(requests, mails) == {"whatsapp": 0, "sms": 0, "email": 0}

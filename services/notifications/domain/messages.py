@@ -1,8 +1,9 @@
 """Which claim events a family hears about, and the message they read.
 
-Pure: no I/O, no clock. The input is a `ClaimNotice` holding this one claim's data
-only (the handler builds it from the event), so a message cannot carry another
-family's data. A NIK appears only as `shared.privacy.mask_nik` made it: a notice with
+Pure: no I/O, no clock. The input is a `ClaimNotice` holding this one claim's data,
+and of a payout only the lines of the one recipient (the handler builds it from the
+event), so a message cannot carry another family's data, nor another heir's share.
+Every message is a template of domain.templates: its parameters are computed here. A NIK appears only as `shared.privacy.mask_nik` made it: a notice with
 anything that looks like a full NIK is refused, and so is a rendered message with a
 16-digit run in it.
 """
@@ -124,9 +125,8 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
     if event_kind not in builders:
         raise ValueError(f"{event_kind!r} does not produce a message; see MESSAGE_EVENTS")
     kind, values, subject_values = builders[event_kind](notice, lang)
-    death = is_death(notice.claim_type)
-    template = CATALOGUE[f"jaring_{kind}_death" if death else f"jaring_{kind}"]
-    values = {**_common(notice, lang, death), **values}
+    template = CATALOGUE[f"jaring_{kind}_death" if is_death(notice.claim_type) else f"jaring_{kind}"]
+    values = {**_common(notice, lang), **values}
     subject = template.subject[lang].format(short=programme(notice.claim_type), name=notice.participant_name,
                                             **subject_values)
     message = RenderedMessage(subject, template.fill(lang, values), template.name, whatsapp_language(lang),
@@ -142,7 +142,7 @@ def is_death(claim_type: str) -> bool:
     return claim_type.upper() in DEATH_CLAIM_TYPES
 
 
-def _common(n: ClaimNotice, lang: str, death: bool) -> dict[str, str]:
+def _common(n: ClaimNotice, lang: str) -> dict[str, str]:
     return {"claim_type": claim_type_words(n.claim_type, lang), "name": n.participant_name, "nik": n.masked_nik,
             "claim_id": n.claim_id, "contact": _contact(n, lang)}
 

@@ -1,6 +1,6 @@
 import pytest
 
-from services.notifications.domain.delivery import Outcome, Status, after_attempt, next_retry_delay
+from services.notifications.domain.delivery import Outcome, Status, after_attempt, after_lost_answer, next_retry_delay
 
 
 def test_retry_delay_doubles_from_two_seconds_up_to_five_minutes():
@@ -48,3 +48,19 @@ def test_unknown_outcome_and_bad_counts_are_refused():
         after_attempt(0, Outcome.DELIVERED, max_attempts=5)
     with pytest.raises(ValueError):
         after_attempt(1, Outcome.DELIVERED, max_attempts=0)
+
+
+# --- a lost answer ---------------------------------------------------------------------------
+
+
+def test_no_answer_is_asked_about_where_the_provider_can_be_asked_and_unknown_elsewhere():
+    assert after_attempt(1, "no_answer", 5, can_look_up=True) is Status.SENDING  # the SMS gateway
+    assert after_attempt(1, "no_answer", 5, can_look_up=False) is Status.UNKNOWN  # WhatsApp, email
+    assert after_attempt(5, "no_answer", 5, can_look_up=False) is Status.UNKNOWN  # never "failed": it may be there
+
+
+def test_a_message_whose_sender_was_lost_is_resent_only_if_the_provider_never_got_it():
+    assert after_lost_answer(can_look_up=True, provider_has_it=True) is Status.DELIVERED
+    assert after_lost_answer(can_look_up=True, provider_has_it=False) is Status.PENDING
+    assert after_lost_answer(can_look_up=True, provider_has_it=None) is Status.SENDING  # ask again later
+    assert after_lost_answer(can_look_up=False, provider_has_it=None) is Status.UNKNOWN
