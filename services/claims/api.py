@@ -13,11 +13,13 @@ from services.claims import handlers
 from services.claims import repository as repo
 from services.claims.domain.claim import Guardian
 from services.claims.domain.heirs import NamedHeir
+from services.claims.domain.decision import AlreadyDecided
+from services.claims.domain.documents import CHECKLIST, published_checklist
 from services.claims.domain.duties import NotPermitted
 from services.claims.domain.sla import days_left
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
-from shared.contracts.vocabulary import DeathClaimType, Relationship
+from shared.contracts.vocabulary import CLAIM_TYPES, DeathClaimType, Relationship
 from shared.clock import today
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.service import Runtime, get_runtime
@@ -48,9 +50,11 @@ class TransportCostsIn(BaseModel):
 class ClaimIn(BaseModel):
     participant_id: Id
     claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
-    incident_date: date
-    incident_place: Name
-    cause: Text
+    # Optional here so a missing date is reported with every other field's error in one
+    # answer (validate_filing names them all); pydantic would stop at the date alone.
+    incident_date: date | None = None
+    incident_place: Name = ""
+    cause: Text = ""
     traffic_accident: bool = False
     reporter: ReporterIn
     documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
@@ -98,6 +102,13 @@ def _not_found(exc: ClaimNotFound) -> HTTPException:
 
 def _refused(exc: NotPermitted) -> HTTPException:
     return HTTPException(403, {"type": exc.code, "msg": exc.message})
+
+
+@router.get("/checklist")
+async def checklist(actor: Reader) -> dict[str, Any]:
+    """The documents each claim type needs, and those a condition adds (traffic accident,
+    spouse as payee, a payout above the NPWP threshold): forms show only these."""
+    return {"kinds": list(CHECKLIST), "claim_types": {t: published_checklist(t) for t in CLAIM_TYPES}}
 
 
 @router.post("/claims", status_code=202)
@@ -152,6 +163,10 @@ async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> 
             raise _not_found(exc) from None
         except NotPermitted as exc:
             raise _refused(exc) from None
+        except AlreadyDecided as exc:
+            raise HTTPException(409, {"type": "claim_already_decided", "msg": str(exc), "status": exc.status,
+                                      "decided_by": exc.decided_by,
+                                      "decided_at": exc.decided_at.isoformat() if exc.decided_at else None}) from None
     return {"claim_id": claim_id, "status": status}
 
 

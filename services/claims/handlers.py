@@ -16,7 +16,7 @@ import asyncpg
 
 from services.claims import repository as repo
 from services.claims.domain import claim as c
-from services.claims.domain.decision import after_verification, decide, record_payout, reopen
+from services.claims.domain.decision import after_verification, check_not_decided, decide, record_payout, reopen
 from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
 from services.claims.domain.benefits import cash_total
 from services.claims.domain.payout import PayoutLine, approval_refusals, benefits_of, cash_of, payout_lines
@@ -80,7 +80,8 @@ def filing_from(body: dict[str, Any]) -> c.ClaimFiling:
         participant_id=body.get("participant_id", ""), claim_type=body.get("claim_type"),
         incident_date=body.get("incident_date"), incident_place=body.get("incident_place", ""),
         cause=body.get("cause", ""),
-        reporter=c.Reporter(reporter.get("name", ""), reporter.get("phone"), reporter.get("organisation")),
+        reporter=c.Reporter(reporter.get("name", ""), c.reporter_phone(reporter.get("phone")),
+                            reporter.get("organisation")),
         documents=body.get("documents") or {}, traffic_accident=bool(body.get("traffic_accident")),
         incapacity_days=body.get("incapacity_days"), disability_percent=body.get("disability_percent"),
         transport_costs={mode: cost for mode, cost in (body.get("transport_costs") or {}).items() if cost is not None})
@@ -193,6 +194,7 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
                        today: date) -> str:
     row = await _claim(conn, claim_id)
     check_may_decide(actor.role, actor.subject, row["filed_by"], row["documents_added_by"])
+    check_not_decided(row["status"], row["decided_by"], await repo.decided_at(conn, claim_id))
     status = decide(row["status"], decision, reason, missing_documents=row["missing_documents"])
     if status is c.ClaimStatus.APPROVED:
         participant = await repo.participant_view(conn, row["participant_id"])

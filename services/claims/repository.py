@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -226,6 +226,12 @@ async def list_claims(conn: asyncpg.Connection, status: str | None, participant_
 async def add_step(conn: asyncpg.Connection, claim_id: str, step: str, detail: dict[str, Any] | None = None) -> None:
     await conn.execute("INSERT INTO claim_steps (claim_id, step, detail) VALUES ($1, $2, $3)",
                        claim_id, step, detail or {})
+
+
+async def decided_at(conn: asyncpg.Connection, claim_id: str) -> datetime | None:
+    """When the claim was last decided, by a person or by the rules."""
+    return await conn.fetchval("SELECT max(at) FROM claim_steps WHERE claim_id = $1 AND step IN ('decided', 'verified')",
+                               claim_id)
 
 
 async def steps(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:

@@ -67,5 +67,9 @@ HEIR_PRECEDENCE: dict[str, int] = {
     "named_in_will": 7,   # pihak yang ditunjuk dalam wasiat (akta notaris)
 }
 
+# Work segments of informal workers (enrollment's; PP 50/2025's discount windows follow them).
+Segment = Literal["market_trader", "daily_worker", "micro_business", "driver", "fisher", "other"]
+SEGMENTS: tuple[str, ...] = get_args(Segment)
+
 TransportMode = Literal["land", "sea", "air"]
 TRANSPORT_MODES: tuple[str, ...] = get_args(TransportMode)

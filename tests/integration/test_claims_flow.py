@@ -270,10 +270,14 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
         ("test-officer", "officer", "claim.file"), ("rahma.supervisor", "supervisor", "claim.approve")]
     assert audit[1]["details"] == {"reason": reason}
 
+    # A second supervisor deciding the same claim learns who decided it first, and when.
     again = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "reject", "reason": "second look"},
-                              headers=auth("supervisor", "rahma.supervisor"))
-    assert again.status_code == 422
-    assert [e["type"] for e in again.json()["detail"]] == ["claim_not_in_review"]
+                              headers=auth("supervisor", "andi.supervisor"))
+    assert again.status_code == 409
+    refusal = again.json()["detail"]
+    assert (refusal["type"], refusal["status"], refusal["decided_by"]) == (
+        "claim_already_decided", "payout_recorded", "rahma.supervisor")
+    assert refusal["decided_at"] is not None
 
 
 async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(enrollment, claims, today):
@@ -286,8 +290,9 @@ async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(en
 
     answer = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"},
                                headers=auth("supervisor"))
-    assert answer.status_code == 422
-    assert [e["type"] for e in answer.json()["detail"]] == ["claim_not_in_review"]
+    assert answer.status_code == 409
+    assert answer.json()["detail"]["type"] == "claim_already_decided"
+    assert answer.json()["detail"]["decided_by"] is None  # the rules decided it
     pool = claims.app.state.runtime.pool
     actions = await pool.fetch("SELECT action FROM claims.audit_log WHERE subject_id = $1", claim_id)
     assert [r["action"] for r in actions] == ["claim.file"]
