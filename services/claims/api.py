@@ -16,7 +16,7 @@ from services.claims.domain.heirs import NamedHeir
 from services.claims.domain.decision import AlreadyDecided
 from services.claims.domain.documents import CHECKLIST, published_checklist
 from services.claims.domain.duties import NotPermitted
-from services.claims.domain.sla import days_left
+from services.claims.domain.sla import days_left, deadline_runs
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
 from shared.contracts.vocabulary import CLAIM_TYPES, DeathClaimType, Relationship
@@ -120,9 +120,17 @@ async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
 
 @router.get("/claims")
 async def list_claims(actor: Reader, rt: Rt, status: Id | None = None, participant_id: Id | None = None,
-                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+                      filed_by: Name | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                      offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
+    """Oldest first; `days_left` counts the payment deadline's working days, and only for a claim
+    still open (a rejected or paid claim owes nothing more)."""
     async with rt.pool.acquire() as conn:
-        return await repo.list_claims(conn, status, participant_id, limit)
+        claims = await repo.list_claims(conn, status, participant_id, limit, filed_by, offset)
+    now = today()
+    for claim in claims:
+        runs = claim["sla_deadline"] and deadline_runs(claim["status"], claim["disbursement_status"])
+        claim["days_left"] = days_left(claim["sla_deadline"], now) if runs else None
+    return claims
 
 
 @router.get("/claims/{claim_id}")
@@ -136,7 +144,8 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     sla = None
     if row["sla_deadline"]:
         sla = {"documents_complete_on": row["documents_complete_on"], "deadline": row["sla_deadline"],
-               "days_left": days_left(row["sla_deadline"], today())}
+               "days_left": days_left(row["sla_deadline"], today())
+               if deadline_runs(row["status"], row["disbursement_status"]) else None}
     return {
         "claim_id": claim_id, "participant_id": row["participant_id"], "claim_type": row["claim_type"],
         "status": row["status"], "incident_date": row["incident_date"], "incident_place": row["incident_place"],

@@ -215,11 +215,15 @@ async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str,
 
 
 async def list_claims(conn: asyncpg.Connection, status: str | None, participant_id: str | None,
-                      limit: int) -> list[dict[str, Any]]:
+                      limit: int, filed_by: str | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    # The participant's name from claims' own read model, so a work list names whom each claim is for.
     rows = await conn.fetch(
-        "SELECT claim_id, participant_id, claim_type, incident_date, status, filed_at, sla_deadline, reasons, sampled "
-        "FROM claims WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR participant_id = $2) "
-        "ORDER BY filed_at LIMIT $3", status, participant_id, limit)
+        "SELECT c.claim_id, c.participant_id, p.full_name AS participant_name, c.claim_type, c.incident_date, "
+        "c.status, c.filed_at, c.filed_by, c.sla_deadline, c.disbursement_status, c.reasons, c.missing_documents, c.sampled "
+        "FROM claims c LEFT JOIN participants p ON p.participant_id = c.participant_id "
+        "WHERE ($1::text IS NULL OR c.status = $1) AND ($2::text IS NULL OR c.participant_id = $2) "
+        "AND ($4::text IS NULL OR c.filed_by = $4) "
+        "ORDER BY c.filed_at, c.claim_id LIMIT $3 OFFSET $5", status, participant_id, limit, filed_by, offset)
     return [dict(r) for r in rows]
 
 

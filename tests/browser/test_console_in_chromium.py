@@ -154,7 +154,7 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
                                                                         timeout=SLOW)
     told = page.locator("tr[data-about=PayoutRecorded][data-status=delivered]")
     await expect(told).to_have_count(2, timeout=SLOW)
-    assert sorted(await told.locator("td:nth-child(3)").all_inner_texts()) == ["email", "whatsapp"]
+    assert sorted(await told.locator("td:nth-child(3)").all_inner_texts()) == ["WhatsApp", "surel"]
     assert sorted(await told.locator("td:nth-child(1)").all_inner_texts()) == sorted(
         [SPOUSE["full_name"], CHILD["full_name"]])
     await expect(page.locator("[data-claim-status]")).to_have_text("pembayaran dicatat")
@@ -191,7 +191,8 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
     page = await signed_in(browser, c.url, "supervisor", "rahma.supervisor")
     await page.goto(f"{c.url}/review")
     queued = page.locator(f"article[data-claim='{claim_id}']")
-    await expect(queued).to_contain_text("DEATH_SOON_AFTER_ENROLMENT")
+    await expect(queued.locator("[data-reason=DEATH_SOON_AFTER_ENROLMENT]")).to_contain_text(
+        "meninggal tak lama setelah mendaftar")
     await queued.locator("textarea[name=reason]").fill("catatan rumah sakit: stroke mendadak, tidak sakit sebelumnya")
     await queued.scroll_into_view_if_needed()
     await shoot(page, shots, "review-queue")

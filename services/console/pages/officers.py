@@ -107,8 +107,8 @@ def read_form(fields: Any) -> dict[str, Any]:
 
 
 def field_messages(error: UpstreamError, lang: str) -> dict[str, str]:
-    """Each field's error in the page's language where the rule is known, else the
-    service's own words (which never echo a NIK)."""
+    """Each field's error in the page's language. A rule the table does not know yet is
+    said in general words, with the service's own detail (never a NIK) after it, less its code."""
     t = i18n.translator(lang)
     messages = error.field_errors()
     for field, code in error.codes().items():
@@ -116,8 +116,16 @@ def field_messages(error: UpstreamError, lang: str) -> dict[str, str]:
             messages[field] = t("err_required")
         elif code.startswith("date_"):  # pydantic's date parsing (date_type, date_from_datetime_parsing, …)
             messages[field] = t("err_date_invalid")
+        elif code == "documents_incomplete":
+            # claims lists the missing kinds after the last colon, in checklist order
+            kinds = [k.strip() for k in messages[field].rsplit(":", 1)[-1].split(",") if k.strip()]
+            docs = ", ".join(t(f"doc_{k}") if f"doc_{k}" in i18n.TEXT else k for k in kinds)
+            messages[field] = t("err_documents_incomplete", docs=docs)
         elif f"err_{code}" in i18n.TEXT:
             messages[field] = t(f"err_{code}")
+        else:
+            detail = messages[field].split(": ", 1)[-1] if messages[field].startswith(f"{code}:") else messages[field]
+            messages[field] = f"{t('err_not_understood')} ({detail})"
     return messages
 
 
