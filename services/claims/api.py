@@ -118,6 +118,14 @@ async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     return {"claim_id": claim_id, "status": "filed"}
 
 
+@router.post("/claims/check")
+async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    """A dry run of filing: the same 422 and 409, nothing written; and whether the
+    participant was covered on the incident date (a form warns before filing)."""
+    async with rt.pool.acquire() as conn:
+        return await handlers.check_filing(conn, body.model_dump(), today())
+
+
 @router.get("/claims")
 async def list_claims(actor: Reader, rt: Rt, status: Id | None = None, participant_id: Id | None = None,
                       filed_by: Name | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,

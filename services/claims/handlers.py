@@ -87,7 +87,8 @@ def filing_from(body: dict[str, Any]) -> c.ClaimFiling:
         transport_costs={mode: cost for mode, cost in (body.get("transport_costs") or {}).items() if cost is not None})
 
 
-async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
+async def _admissible_filing(conn: asyncpg.Connection, body: dict[str, Any], today: date) -> c.ClaimFiling:
+    """The filing, once every field is valid and the incident is not claimed already."""
     filing = filing_from(body)
     known = bool(filing.participant_id) and await repo.participant_known(conn, filing.participant_id)
     c.validate_filing(filing, today, known)
@@ -98,6 +99,24 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
         pointer = (f"; a person dies once: if the death's type is wrong, a supervisor reclassifies claim {first} "
                    f"(POST /v1/claims/{first}/reclassification)" if death else "")
         raise Conflict(f"this incident is already claimed: {first}{pointer}", first, "incident_already_claimed")
+    return filing
+
+
+async def check_filing(conn: asyncpg.Connection, body: dict[str, Any], today: date) -> dict[str, Any]:
+    """What filing would say, writing nothing: the same refusals (422, 409), and whether the
+    participant was protected on the incident date, so the officer is warned before filing
+    a claim the rules will reject."""
+    filing = await _admissible_filing(conn, body, today)
+    participant = await repo.participant_view(conn, filing.participant_id)
+    covered = participant is not None and participant.is_protected_on(filing.incident_date)
+    return {"participant_name": await repo.participant_name(conn, filing.participant_id),
+            "covered_on_incident_date": covered,
+            "last_protected_day_before": None if covered or participant is None
+            else participant.last_protected_day_before(filing.incident_date)}
+
+
+async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
+    filing = await _admissible_filing(conn, body, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
     await repo.insert_claim(conn, claim_id, filing, actor.subject, today)
     await repo.add_step(conn, claim_id, "filed", {"by": actor.subject})

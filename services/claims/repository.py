@@ -51,6 +51,10 @@ async def participant_known(conn: asyncpg.Connection, participant_id: str) -> bo
     return bool(await conn.fetchval("SELECT 1 FROM participants WHERE participant_id = $1", participant_id))
 
 
+async def participant_name(conn: asyncpg.Connection, participant_id: str) -> str | None:
+    return await conn.fetchval("SELECT full_name FROM participants WHERE participant_id = $1", participant_id)
+
+
 async def participant_view(conn: asyncpg.Connection, participant_id: str) -> ParticipantView | None:
     # The participant and their heirs in one round trip (verification and payout read both per claim).
     row = await conn.fetchrow(

@@ -65,9 +65,19 @@ class Upstream:
     async def claim(self, claim_id: str) -> dict[str, Any]:
         return await self._call("claims", "GET", f"/v1/claims/{claim_id}")
 
-    async def claims(self, status: str | None = None, participant_id: str | None = None) -> list[dict[str, Any]]:
-        params = {k: v for k, v in (("status", status), ("participant_id", participant_id)) if v}
-        return await self._call("claims", "GET", "/v1/claims", params=params)
+    async def claims(self, status: str | None = None, participant_id: str | None = None, filed_by: str | None = None,
+                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {k: v for k, v in (("status", status), ("participant_id", participant_id),
+                                                    ("filed_by", filed_by)) if v}
+        return await self._call("claims", "GET", "/v1/claims", params=params | {"limit": limit, "offset": offset})
+
+    async def checklist(self) -> dict[str, Any]:
+        """The documents each claim type needs, as claims publishes them (its rule, not a copy)."""
+        return await self._call("claims", "GET", "/v1/checklist")
+
+    async def check_claim(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Filing's dry run: claims' 422 and 409 without writing, and coverage on the incident date."""
+        return await self._call("claims", "POST", "/v1/claims/check", json=body)
 
     async def file_claim(self, body: dict[str, Any]) -> dict[str, Any]:
         return await self._call("claims", "POST", "/v1/claims", json=body)

@@ -124,28 +124,54 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
     page = await signed_in(browser, c.url, "officer", "rina.officer", shots)
 
     await page.goto(f"{c.url}/claims/new")
+    # An empty form: claims names every missing field in one pass, each next to its field.
+    await page.click("button[data-action=check]")
+    for field in ("participant_id", "incident_date", "incident_place", "cause", "reporter.name"):
+        await expect(page.locator(f"[data-error-for='{field}']")).not_to_be_empty()
+        error_id = await page.locator(f"[data-error-for='{field}']").get_attribute("id")
+        assert await page.locator(f"[aria-describedby~='{error_id}']").count() == 1, field
+    await expect(page.locator("[data-error-for='incident_place']")).to_have_text("Wajib diisi.")
+    await expect(page.locator("[data-banner]")).to_have_text("Periksa isian yang ditandai.")
+    await shoot(page, shots, "claim-form-errors")
+
     await page.fill("input[name=q]", full_name)
     await page.check(f"input[name=participant_id][value='{participant_id}']")  # found as the officer types
-    # A first try with gaps: claims' own 422 lands next to each field.
+    # Only the documents the claim type needs, from claims' checklist.
+    await expect(page.locator("tr[data-document=death_certificate]")).to_be_visible()
+    await expect(page.locator("tr[data-document=accident_chronology]")).to_be_hidden()
+    await page.select_option("select[name=claim_type]", "JKK")
+    await expect(page.locator("tr[data-document=accident_chronology]")).to_be_visible()
+    await expect(page.locator("tr[data-document=death_certificate]")).to_be_hidden()
+    await page.select_option("select[name=claim_type]", "JKM")
+    # KTP numbers are typed where the officer can see them.
+    await expect(page.locator("input[name=docnum_ktp_deceased]")).to_have_attribute("type", "text")
     await page.fill("input[name=incident_date]", today.isoformat())
     await page.check("input[name=doc_ktp_deceased]")
     await page.fill("input[name=docnum_ktp_deceased]", "12345")
-    await page.click("form.claim-form button[type=submit]")
-    for field in ("incident_place", "cause", "reporter.name", "documents.ktp_deceased"):
-        await expect(page.locator(f"[data-error-for='{field}']")).to_be_visible()
-    await expect(page.locator("[data-error-for='incident_place']")).to_have_text("Wajib diisi.")
+    await page.click("button[data-action=check]")
+    await expect(page.locator("[data-error-for='documents.ktp_deceased']")).not_to_be_empty()
+    # What was typed is still there, and the errors of the first try are gone.
+    await expect(page.locator("input[name=docnum_ktp_deceased]")).to_have_value("12345")
     await expect(page.locator(f"input[name=participant_id][value='{participant_id}']")).to_be_checked()
-    await shoot(page, shots, "claim-form-errors")
+    await expect(page.locator("[data-error-for='participant_id']")).to_be_empty()
 
     await page.fill("input[name=incident_place]", "Pasar Terong, Bontoala")
     await page.fill("input[name=cause]", "serangan jantung di rumah")
     await page.fill("input[name=reporter_name]", "Andi Baso")
-    await page.fill("input[name=reporter_phone]", "+6281342001111")
+    await page.fill("input[name=reporter_phone]", "0813 4200 1111")  # as enrollment accepts it
     await page.fill("input[name=reporter_organisation]", "suami")
     for kind, number in {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}.items():
         await page.check(f"input[name=doc_{kind}]")
         await page.fill(f"input[name=docnum_{kind}]", number)
-    await page.click("form.claim-form button[type=submit]")
+    await page.click("button[data-action=check]")
+    # A summary to confirm, KTP numbers masked; the participant was covered that day.
+    summary = page.locator("[data-summary]")
+    await expect(summary).to_contain_text(full_name)
+    await expect(summary).to_contain_text("7371************")
+    await expect(page.locator("[data-coverage-warning]")).to_have_count(0)
+    assert not A_FULL_NIK.search(await page.content())
+    await shoot(page, shots, "claim-form-summary")
+    await page.click("button[data-action=file]")
     await expect(page).to_have_url(re.compile(r"/claims/CL-[0-9a-f]+"))
     claim_id = re.search(r"/claims/(CL-[0-9a-f]+)", page.url).group(1)
 

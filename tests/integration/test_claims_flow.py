@@ -292,7 +292,7 @@ async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(en
                                headers=auth("supervisor"))
     assert answer.status_code == 409
     assert answer.json()["detail"]["type"] == "claim_already_decided"
-    assert answer.json()["detail"]["decided_by"] is None  # the rules decided it
+    assert answer.json()["detail"]["decided_by"] == "rules"  # no person: the rules approved it
     pool = claims.app.state.runtime.pool
     actions = await pool.fetch("SELECT action FROM claims.audit_log WHERE subject_id = $1", claim_id)
     assert [r["action"] for r in actions] == ["claim.file"]

@@ -52,7 +52,7 @@ class AlreadyDecided(Exception):
     def __init__(self, status: str, decided_by: str | None, decided_at: datetime | None):
         self.status, self.decided_by, self.decided_at = status, decided_by, decided_at
         super().__init__(f"claim_already_decided: the claim is already {status}"
-                         + (f" by {decided_by}" if decided_by else " by the rules"))
+                         + f" by {decided_by or 'the rules'}")
 
 
 def check_not_decided(claim_status: ClaimStatus | str, decided_by: str | None, decided_at: datetime | None) -> None:

@@ -11,31 +11,32 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from services.console import handlers, i18n
-from services.console.pages import language, page_router, redirect, render
+from services.console.pages import language, page_router, redirect, render, words
 from services.console.session import Session, check_csrf, page_session
 from services.console.upstream import Upstream, UpstreamError
+from shared.privacy import mask_nik
 
 router = page_router()
 Officer = Annotated[Session, Depends(page_session("officer", "supervisor"))]
 Supervisor = Annotated[Session, Depends(page_session("supervisor"))]
 
 CLAIM_TYPES = ("JKM", "JKK_DEATH", "JKK")
-# The checklist as claims names its kinds (services/claims/domain/documents.py), in its
-# order, with the claim types each is usually asked for — a hint for the officer; claims
-# decides what is required and says what is missing.
-DOCUMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("participant_card", ("JKM", "JKK", "JKK_DEATH")), ("ktp", ("JKK",)),
-    ("ktp_deceased", ("JKM", "JKK_DEATH")), ("ktp_heir", ("JKM", "JKK_DEATH")),
-    ("family_card", ("JKM", "JKK_DEATH")), ("death_certificate", ("JKM", "JKK_DEATH")),
-    ("heir_statement", ("JKM", "JKK_DEATH")), ("marriage_book", ("JKM", "JKK_DEATH")),
-    ("accident_chronology", ("JKK", "JKK_DEATH")), ("witness_ktp_1", ("JKK", "JKK_DEATH")),
-    ("witness_ktp_2", ("JKK", "JKK_DEATH")), ("medical_report", ("JKK", "JKK_DEATH")),
-    ("medical_receipts", ("JKK",)), ("police_report", ("JKK", "JKK_DEATH")),
-    ("bank_account", ("JKM", "JKK", "JKK_DEATH")), ("npwp", ()),
-)
-# Kinds whose number is a NIK (a KTP's number is its holder's NIK): typed into a masked
-# field, so the page never shows a full NIK, even the one being typed.
-NIK_DOCUMENTS = frozenset({"ktp", "ktp_deceased", "ktp_heir", "witness_ktp_1", "witness_ktp_2"})
+# Kinds whose number is a NIK (a KTP's number is its holder's NIK; a KK's is as sensitive):
+# shown while typed, so a typo can be seen, but never sent back by the server: the browser
+# keeps what was typed (the form goes by htmx and only the errors and the summary come
+# back), and the summary shows them masked.
+NIK_DOCUMENTS = frozenset({"ktp", "ktp_deceased", "ktp_heir", "witness_ktp_1", "witness_ktp_2", "family_card"})
+# Where claims' errors land, each with a slot next to its field (aria-describedby).
+FIELDS = ("participant_id", "claim_type", "incident_date", "incident_place", "cause", "incapacity_days",
+          "disability_percent", "reporter", "reporter.name", "reporter.phone", "documents")
+
+
+def word_for(lang: str, prefix: str, value: str) -> str:
+    return words(lang)["tr"](prefix, value)
+
+
+def error_id(field: str) -> str:
+    return "err-" + field.replace(".", "-")
 
 
 def upstream(request: Request, session: Session) -> Upstream:
@@ -56,17 +57,58 @@ async def _candidates(request: Request, session: Session, q: str) -> list[dict[s
     return await upstream(request, session).claimable_participants(q.strip())
 
 
+async def checklist_rows(api: Upstream) -> tuple[list[dict[str, Any]], bool]:
+    """The checklist's rows as claims publishes them: each kind with the claim types that
+    need it, and the condition that adds it for a type. When claims cannot be asked, every
+    kind is shown (False), and claims still says what is missing when the claim is filed."""
+    try:
+        published = await api.checklist()
+    except UpstreamError:
+        return [{"kind": kind, "types": list(CLAIM_TYPES), "when": {}} for kind in ALL_KINDS], False
+    rows = []
+    for kind in published["kinds"]:
+        types, when = [], {}
+        for claim_type, needs in published["claim_types"].items():
+            if kind in needs["required"]:
+                types.append(claim_type)
+            for extra in needs["conditional"]:
+                if extra["kind"] == kind:
+                    types.append(claim_type)
+                    when[claim_type] = extra["when"]
+        if types:
+            rows.append({"kind": kind, "types": types, "when": when})
+    return rows, True
+
+
+# Every kind claims knows, for when its checklist cannot be had (the order claims lists them in).
+ALL_KINDS = ("participant_card", "ktp", "ktp_deceased", "ktp_heir", "family_card", "death_certificate",
+             "heir_statement", "marriage_book", "accident_chronology", "witness_ktp_1", "witness_ktp_2",
+             "medical_report", "medical_receipts", "police_report", "bank_account", "npwp")
+
+
+async def _form_page(request: Request, session: Session, form: dict[str, Any], q: str, status_code: int = 200,
+                     **context: Any) -> Response:
+    api = upstream(request, session)
+    rows, published = await checklist_rows(api)
+    found = await _candidates(request, session, q) if q else []
+    context = {"errors": {}, "banner": None, "summary": None, "existing": None} | context
+    return render(request, "claim_new.html", session, status_code, form=form, q=q, found=found, rows=rows,
+                  published=published, nik_documents=NIK_DOCUMENTS, claim_types=CLAIM_TYPES, fields=FIELDS,
+                  error_id=error_id, **context)
+
+
 @router.get("/claims/new")
 async def file_form(request: Request, session: Officer, q: str = "", participant_id: str = "") -> Response:
-    form = _blank_form() | {"participant_id": participant_id}
-    found = await _candidates(request, session, q)
-    return render(request, "claim_new.html", session, form=form, q=q, found=found, errors={}, banner=None,
-                  documents=DOCUMENTS, nik_documents=NIK_DOCUMENTS, claim_types=CLAIM_TYPES)
+    return await _form_page(request, session, _blank_form() | {"participant_id": participant_id}, q)
 
 
 @router.get("/claims/new/participants")
 async def participant_options(request: Request, session: Officer, q: str = "", participant_id: str = "") -> Response:
-    return render(request, "_participant_options.html", session, found=await _candidates(request, session, q),
+    try:
+        found, failed = await _candidates(request, session, q), None
+    except UpstreamError as error:
+        found, failed = [], error.service
+    return render(request, "_participant_options.html", session, found=found, failed=failed,
                   q=q, form={"participant_id": participant_id})
 
 
@@ -95,14 +137,17 @@ def claim_body(form: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def read_form(fields: Any) -> dict[str, Any]:
+def read_form(fields: Any, kinds_of_type: Any = None) -> dict[str, Any]:
+    """The form as typed. `kinds_of_type` (claim type -> kinds its checklist shows) keeps a
+    document ticked under another claim type, now hidden, out of the filing."""
     form = _blank_form()
     for name in ("participant_id", "claim_type", "incident_date", "incident_place", "cause", "reporter_name",
                  "reporter_phone", "reporter_organisation", "incapacity_days", "disability_percent"):
         form[name] = str(fields.get(name) or "")
     form["traffic_accident"] = fields.get("traffic_accident") == "on"
+    shown = kinds_of_type.get(form["claim_type"], ALL_KINDS) if kinds_of_type else ALL_KINDS
     form["documents"] = {kind: str(fields.get(f"docnum_{kind}") or "").strip()
-                         for kind, _types in DOCUMENTS if fields.get(f"doc_{kind}") == "on"}
+                         for kind in ALL_KINDS if kind in shown and fields.get(f"doc_{kind}") == "on"}
     return form
 
 
@@ -129,28 +174,81 @@ def field_messages(error: UpstreamError, lang: str) -> dict[str, str]:
     return messages
 
 
-@router.post("/claims/new")
-async def file_claim(request: Request, session: Officer) -> Response:
+def summary_of(form: dict[str, Any], checked: dict[str, Any]) -> dict[str, Any]:
+    """What the officer confirms before filing: the form as claims will read it, KTP and KK
+    numbers masked, and whether the participant was covered on the incident date."""
+    return {"participant_name": checked.get("participant_name") or form["participant_id"],
+            "covered": checked.get("covered_on_incident_date", True),
+            "last_protected_day_before": checked.get("last_protected_day_before"),
+            "documents": [(kind, mask_nik(number) if kind in NIK_DOCUMENTS and number else number)
+                          for kind, number in form["documents"].items()]}
+
+
+async def _refusal(request: Request, session: Session, error: UpstreamError, form: dict[str, Any],
+                   fields: Any, kinds: list[str]) -> Response:
+    """Claims refused or did not answer: the errors next to their fields, or which service to
+    wait for; what was typed stays in the browser (htmx) or on the page."""
+    t = i18n.translator(language(request))
+    existing = None
+    if error.status == 422:
+        errors, banner = field_messages(error, language(request)), t("form_has_errors")
+    elif error.status == 409 and isinstance(error.detail, dict):
+        existing = error.detail.get("existing_id")
+        errors, banner = {}, t("already_claimed", id=existing)
+    elif error.status in (502, 503, 504):
+        errors, banner = {}, t("service_down_form_kept", service=word_for(language(request), "service_", error.service))
+    else:
+        raise error
+    if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx answers: the refusal is the answer's content, not its status.
+        return render(request, "_filing_feedback.html", session, errors=errors, banner=banner, existing=existing,
+                      summary=None, fields=FIELDS, error_id=error_id, documents=kinds)
+    # Without htmx the page comes back whole: KTP and KK numbers are not sent back (no full
+    # NIK on a page), the officer types them again.
+    kept = form | {"documents": {k: ("" if k in NIK_DOCUMENTS else n) for k, n in form["documents"].items()}}
+    return await _form_page(request, session, kept, str(fields.get("q") or ""),
+                            422 if error.status == 422 else 409 if error.status == 409 else 503,
+                            errors=errors, banner=banner, existing=existing)
+
+
+async def _filing_request(request: Request, session: Session) -> tuple[Any, dict[str, Any], list[str]]:
+    """The form's fields, the form as claims will read it, and the kinds the page shows."""
     fields = await request.form()
     check_csrf(session, str(fields.get("csrf") or ""))
-    form = read_form(fields)
-    lang = language(request)
-    t = i18n.translator(lang)
+    rows, published = await checklist_rows(upstream(request, session))
+    kinds_of_type = {ct: {r["kind"] for r in rows if ct in r["types"]} for ct in CLAIM_TYPES} if published else None
+    return fields, read_form(fields, kinds_of_type), [r["kind"] for r in rows]
+
+
+@router.post("/claims/new/check")
+async def check_claim(request: Request, session: Officer) -> Response:
+    """First submit: claims checks the filing without recording it; every error comes back at
+    once, or a summary to confirm (with a warning when coverage was not active that day)."""
+    fields, form, kinds = await _filing_request(request, session)
+    try:
+        checked = await upstream(request, session).check_claim(claim_body(form))
+    except UpstreamError as error:
+        return await _refusal(request, session, error, form, fields, kinds)
+    summary = summary_of(form, checked)
+    if request.headers.get("HX-Request"):
+        return render(request, "_filing_feedback.html", session, errors={}, banner=None, existing=None,
+                      summary=summary, form=form, fields=FIELDS, error_id=error_id, documents=kinds)
+    kept = form | {"documents": {k: ("" if k in NIK_DOCUMENTS else n) for k, n in form["documents"].items()}}
+    return await _form_page(request, session, kept, str(fields.get("q") or ""), summary=summary)
+
+
+@router.post("/claims/new")
+async def file_claim(request: Request, session: Officer) -> Response:
+    fields, form, kinds = await _filing_request(request, session)
+    t = i18n.translator(language(request))
     try:
         filed = await upstream(request, session).file_claim(claim_body(form))
     except UpstreamError as error:
-        if error.status == 422:
-            errors, banner = field_messages(error, lang), t("form_has_errors")
-        elif error.status == 409 and isinstance(error.detail, dict):
-            errors, banner = {}, t("already_claimed", id=error.detail.get("existing_id"))
-        else:
-            raise
-        found = await _candidates(request, session, str(fields.get("q") or ""))
-        return render(request, "claim_new.html", session, 422 if error.status == 422 else 409, form=form,
-                      q=str(fields.get("q") or ""), found=found, errors=errors, banner=banner,
-                      existing=error.detail.get("existing_id") if isinstance(error.detail, dict) else None,
-                      documents=DOCUMENTS, nik_documents=NIK_DOCUMENTS, claim_types=CLAIM_TYPES)
-    return redirect(f"/claims/{filed['claim_id']}", t("filed_flash", id=filed["claim_id"]))
+        return await _refusal(request, session, error, form, fields, kinds)
+    target = redirect(f"/claims/{filed['claim_id']}", t("filed_flash", id=filed["claim_id"]))
+    if request.headers.get("HX-Request"):
+        return Response(status_code=200, headers={"HX-Redirect": target.headers["location"]})
+    return target
 
 
 # --- a claim's page ------------------------------------------------------------------------------------------
@@ -189,13 +287,38 @@ async def claim_live(request: Request, session: Officer, claim_id: str) -> Respo
 
 # --- review queue --------------------------------------------------------------------------------------------
 
+REVIEW_SORTS = ("days_left", "filed_at", "participant_name")
+
+
+def review_order(claims: list[dict[str, Any]], claim_type: str = "", text: str = "", sort: str = "days_left",
+                 sampled_only: bool = False) -> list[dict[str, Any]]:
+    """The queue as a supervisor asks to see it: by claim type, a name or id typed, the
+    sampled ones, and sorted by days left (claims without a deadline yet last), filing time or name."""
+    text = text.strip().casefold()
+    shown = [c for c in claims
+             if (not claim_type or c["claim_type"] == claim_type) and (not sampled_only or c.get("sampled"))
+             and (not text or text in (c.get("participant_name") or "").casefold() or text in c["claim_id"].casefold())]
+    if sort == "participant_name":
+        return sorted(shown, key=lambda c: ((c.get("participant_name") or "").casefold(), c["claim_id"]))
+    if sort == "filed_at":
+        return sorted(shown, key=lambda c: (str(c["filed_at"]), c["claim_id"]))
+    return sorted(shown, key=lambda c: (c.get("days_left") is None, c.get("days_left") or 0, str(c["filed_at"])))
+
+
 async def _queue(request: Request, session: Session, errors: dict[str, str] | None = None,
-                 status_code: int = 200) -> Response:
-    waiting = await upstream(request, session).claims(status="needs_review")
+                 status_code: int = 200, kept: dict[str, str] | None = None,
+                 decided_elsewhere: dict[str, Any] | None = None) -> Response:
+    params = request.query_params
+    sort = params.get("sort") if params.get("sort") in REVIEW_SORTS else "days_left"
+    chosen = {"type": params.get("type") or "", "q": params.get("q") or "", "sort": sort,
+              "sampled": params.get("sampled") == "1"}
+    waiting = await upstream(request, session).claims(status="needs_review", limit=500)
+    shown = review_order(waiting, chosen["type"], chosen["q"], sort, chosen["sampled"])
     # Fraud controls: how many of those waiting were referred by a random draw or their size.
     sampled = sum(1 for c in waiting if c.get("sampled"))
-    return render(request, "review.html", session, status_code, claims=waiting, sampled=sampled,
-                  errors=errors or {})
+    return render(request, "review.html", session, status_code, claims=shown, waiting=len(waiting), sampled=sampled,
+                  errors=errors or {}, kept=kept or {}, chosen=chosen, claim_types=CLAIM_TYPES, sorts=REVIEW_SORTS,
+                  decided_elsewhere=decided_elsewhere)
 
 
 @router.get("/review")
@@ -207,19 +330,29 @@ async def review_queue(request: Request, session: Officer) -> Response:
 async def decide(request: Request, session: Supervisor, claim_id: str, csrf: Annotated[str, Form()] = "",
                  decision: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:
     check_csrf(session, csrf)
-    t = i18n.translator(language(request))
+    lang = language(request)
+    t = i18n.translator(lang)
     try:
         decided = await upstream(request, session).decide(claim_id, decision, reason)
     except UpstreamError as error:
-        if error.status == 403 and isinstance(error.detail, dict):
+        detail = error.detail if isinstance(error.detail, dict) else {}
+        if error.status == 409 and detail.get("type") == "claim_already_decided":
+            # Someone decided first: say who and when, and keep this supervisor's note.
+            message = t("err_claim_already_decided", status=word_for(lang, "status_", detail.get("status") or ""),
+                        by=detail.get("decided_by") if detail.get("decided_by") not in (None, "rules")
+                        else t("the_rules"),
+                        at=i18n.instant(detail.get("decided_at"), lang))
+            return await _queue(request, session, status_code=409, decided_elsewhere={
+                "claim_id": claim_id, "message": message, "reason": reason, "decision": decision})
+        if error.status == 403 and detail:
             # Claims refused this person (four eyes): say why beside the claim.
-            refusal = error.detail.get("type", "")
-            message = t(f"err_{refusal}") if f"err_{refusal}" in i18n.TEXT else str(error.detail.get("msg", ""))
-            return await _queue(request, session, {claim_id: message}, 403)
+            refusal = detail.get("type", "")
+            message = t(f"err_{refusal}") if f"err_{refusal}" in i18n.TEXT else str(detail.get("msg", ""))
+            return await _queue(request, session, {claim_id: message}, 403, kept={claim_id: reason})
         if error.status != 422:
             raise
-        messages = field_messages(error, language(request))
-        return await _queue(request, session, {claim_id: "; ".join(messages.values())}, 422)
+        messages = field_messages(error, lang)
+        return await _queue(request, session, {claim_id: "; ".join(messages.values())}, 422, kept={claim_id: reason})
     return redirect(f"/claims/{claim_id}", t("decided_flash", id=claim_id, status=t(f"status_{decided['status']}")))
 
 

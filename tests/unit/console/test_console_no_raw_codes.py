@@ -125,7 +125,11 @@ def pages() -> dict[str, dict[str, Any]]:
                  "channel": c, "attempts": 1} for e in EVENT_TYPES for c in CHANNELS]
     states = {f"CL-{s}": SimpleNamespace(status=s) for s in v.CLAIM_STATUSES}
     return {
-        "review.html": {"claims": claims, "sampled": 1, "errors": {}},
+        "review.html": {"claims": claims, "waiting": len(claims), "sampled": 1, "errors": {}, "kept": {},
+                        "chosen": {"type": "", "q": "", "sort": "days_left", "sampled": False},
+                        "claim_types": v.CLAIM_TYPES, "sorts": ("days_left", "filed_at", "participant_name"),
+                        "decided_elsewhere": {"claim_id": "CL-1", "message": "sudah", "reason": "catatan",
+                                              "decision": "reject"}},
         **{f"claim.html#{status}": {"claim": claim(status, "JKK_DEATH"), "messages": messages,
                                     "heirs": {"H-1": "Andi Baso"}, "participant": participant("market_trader"),
                                     "steps": steps(), "live": False} for status in v.CLAIM_STATUSES},
