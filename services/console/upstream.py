@@ -94,6 +94,10 @@ class Upstream:
     async def participants(self, query: str) -> list[dict[str, Any]]:
         return await self._call("enrollment", "GET", "/v1/participants", params={"q": query})
 
+    async def lookup_participants(self, nik: str | None = None, phone: str | None = None) -> list[dict[str, Any]]:
+        """By full NIK or phone, in a POST body (a NIK never travels in a URL)."""
+        return await self._call("enrollment", "POST", "/v1/participants/lookup", json={"nik": nik, "phone": phone})
+
     async def participant(self, participant_id: str) -> dict[str, Any]:
         return await self._call("enrollment", "GET", f"/v1/participants/{participant_id}")
 

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -199,6 +200,26 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
     await shoot(page, shots, "participant")
 
 
+async def test_an_officer_is_warned_before_filing_an_incident_on_a_day_without_coverage(stack, shots):
+    p, c, browser = stack
+    today = makassar_today()
+    # Paid today: protected from today on, so an incident yesterday was not covered.
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
+                                               heirs=[SPOUSE])
+    full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
+    page = await signed_in(browser, c.url, "officer", "rina.officer")
+    await page.goto(f"{c.url}/claims/new?participant_id={participant_id}&q={quote(full_name)}")
+    await page.fill("input[name=incident_date]", (today - timedelta(days=1)).isoformat())
+    await page.fill("input[name=incident_place]", "Pasar Terong, Bontoala")
+    await page.fill("input[name=cause]", "serangan jantung di rumah")
+    await page.fill("input[name=reporter_name]", "Muh. Ridwan")
+    await page.click("button[data-action=check]")
+    await expect(page.locator("[data-summary] [data-coverage-warning]")).to_contain_text("tidak terlindungi")
+    await shoot(page, shots, "claim-form-coverage-warning")
+    # Checking wrote nothing.
+    assert (await p.claims.get("/v1/claims", params={"participant_id": participant_id})).json() == []
+
+
 async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots):
     p, c, browser = stack
     today = makassar_today()
@@ -214,9 +235,17 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
     await officer.goto(f"{c.url}/review")
     await expect(officer.locator(f"article[data-claim='{claim_id}'] form.decision")).to_have_count(0)
 
+    # A second supervisor has the same queue open, and will decide a moment too late.
+    second = await signed_in(browser, c.url, "supervisor", "andi.supervisor")
+    await second.goto(f"{c.url}/review?q={claim_id}")
+    await expect(second.locator("article.review")).to_have_count(1)
+    await expect(second.locator("[data-waiting]")).to_contain_text("1 dari")
+
     page = await signed_in(browser, c.url, "supervisor", "rahma.supervisor")
     await page.goto(f"{c.url}/review")
     queued = page.locator(f"article[data-claim='{claim_id}']")
+    full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
+    await expect(queued.locator("[data-participant-name]")).to_have_text(full_name)
     await expect(queued.locator("[data-reason=DEATH_SOON_AFTER_ENROLMENT]")).to_contain_text(
         "meninggal tak lama setelah mendaftar")
     await queued.locator("textarea[name=reason]").fill("catatan rumah sakit: stroke mendadak, tidak sakit sebelumnya")
@@ -229,6 +258,16 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
                                                                         timeout=SLOW)
     await expect(page.locator("[data-total-cash]")).to_have_text("Rp 10.000.000")
     await expect(page.locator("ol.timeline li[data-step=decided]")).to_contain_text("rahma.supervisor")
+
+    # The second supervisor's rejection is not dropped: they are told who decided, and when,
+    # and their note is still there.
+    late = second.locator(f"article[data-claim='{claim_id}']")
+    await late.locator("textarea[name=reason]").fill("KTP ahli waris tidak cocok dengan KK")
+    await late.locator("button[value=reject]").click()
+    told = second.locator(f"[data-decided-elsewhere='{claim_id}']")
+    await expect(told).to_contain_text(re.compile(r"sudah disetujui.* oleh rahma\.supervisor pukul \d+ \w+ \d{4} \d\d:\d\d:\d\d WITA"))
+    await expect(told.locator("textarea")).to_have_value("KTP ahli waris tidak cocok dengan KK")
+    await shoot(second, shots, "review-decided-elsewhere")
 
     await page.goto(f"{c.url}/trace?q={claim_id}")
     await expect(page.locator("table.steps tr[data-step=decided]")).to_have_count(1)

@@ -5,15 +5,19 @@ person's token; the console only shows what the services answer."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from services.console import handlers, i18n
-from services.console.pages import language, page_router, redirect, render, words
+from services.console.pages import SECURITY_HEADERS, language, page_router, redirect, render, words
 from services.console.session import Session, check_csrf, page_session
 from services.console.upstream import Upstream, UpstreamError
+from shared.contracts.vocabulary import CLAIM_STATUSES
 from shared.privacy import mask_nik
 
 router = page_router()
@@ -251,6 +255,68 @@ async def file_claim(request: Request, session: Officer) -> Response:
     return target
 
 
+# --- work lists ----------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+EXPORT_MAX = 5_000  # rows in one CSV export: a branch's year of claims
+
+
+def _list_filters(request: Request, session: Session) -> dict[str, Any]:
+    status = request.query_params.get("status") or None
+    mine = request.query_params.get("mine") == "1"
+    return {"status": status if status in CLAIM_STATUSES else None,
+            "filed_by": session.actor.subject if mine else None, "mine": mine}
+
+
+@router.get("/claims")
+async def claims_list(request: Request, session: Officer, page: int = 1) -> Response:
+    """"My claims" (`mine=1`) and all claims, by status, a page at a time, oldest first."""
+    page = max(1, min(page, 10_000))
+    filters = _list_filters(request, session)
+    try:
+        rows = await upstream(request, session).claims(status=filters["status"], filed_by=filters["filed_by"],
+                                                       limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        failed = None
+    except UpstreamError as error:
+        if error.status not in (502, 503, 504):
+            raise
+        rows, failed = [], error.service
+    return render(request, "claims.html", session, claims=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page,
+                  filters=filters, statuses=CLAIM_STATUSES, failed=failed, page_size=PAGE_SIZE)
+
+
+@router.get("/claims/export")
+async def claims_export(request: Request, session: Officer) -> Response:
+    """The same list as CSV (UTF-8, for a spreadsheet): statuses in the page's language, no NIK."""
+    filters = _list_filters(request, session)
+    api, lang = upstream(request, session), language(request)
+    t = i18n.translator(lang)
+    rows: list[dict[str, Any]] = []
+    while len(rows) < EXPORT_MAX:
+        batch = await api.claims(status=filters["status"], filed_by=filters["filed_by"], limit=500, offset=len(rows))
+        rows.extend(batch)
+        if len(batch) < 500:
+            break
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([t("claim_id"), t("participant"), t("claim_type"), t("status"), t("incident_date"),
+                     t("filed_at"), t("filed_by"), t("days_left")])
+    for c in rows[:EXPORT_MAX]:
+        writer.writerow([c["claim_id"], c.get("participant_name") or c["participant_id"], c["claim_type"],
+                         word_for(lang, "status_", c["status"]), str(c["incident_date"])[:10],
+                         i18n.instant(c["filed_at"], lang), c.get("filed_by") or "",
+                         "" if c.get("days_left") is None else c["days_left"]])
+    name = "klaim-saya.csv" if filters["mine"] else "klaim.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', **SECURITY_HEADERS})
+
+
+@router.get("/claims/{claim_id}/print")
+async def claim_print(request: Request, session: Officer, claim_id: str) -> Response:
+    """A one-page summary for the family: what was filed, the decision, who is paid what."""
+    return render(request, "claim_print.html", session, **await _claim_context(request, session, claim_id))
+
+
 # --- a claim's page ------------------------------------------------------------------------------------------
 
 @router.get("/claims/open")
@@ -338,7 +404,7 @@ async def decide(request: Request, session: Supervisor, claim_id: str, csrf: Ann
         detail = error.detail if isinstance(error.detail, dict) else {}
         if error.status == 409 and detail.get("type") == "claim_already_decided":
             # Someone decided first: say who and when, and keep this supervisor's note.
-            message = t("err_claim_already_decided", status=word_for(lang, "status_", detail.get("status") or ""),
+            message = t("err_claim_already_decided", status=word_for(lang, "decided_", detail.get("status") or ""),
                         by=detail.get("decided_by") if detail.get("decided_by") not in (None, "rules")
                         else t("the_rules"),
                         at=i18n.instant(detail.get("decided_at"), lang))
@@ -358,10 +424,53 @@ async def decide(request: Request, session: Supervisor, claim_id: str, csrf: Ann
 
 # --- participants ----------------------------------------------------------------------------------------------
 
+# A full NIK or a phone number typed into the search: sent to enrollment in a POST body,
+# never in a URL, and never shown back (the field is emptied, results carry the masked NIK).
+_FULL_NIK = re.compile(r"^\d{16}$")
+_PHONE = re.compile(r"^(\+?62|0)8\d{6,13}$")
+
+
+def search_kind(query: str) -> str:
+    """"nik", "phone" or "name", from what was typed (spaces and dashes ignored)."""
+    compact = re.sub(r"[\s\-.()]", "", query)
+    if _FULL_NIK.match(compact):
+        return "nik"
+    if _PHONE.match(compact):
+        return "phone"
+    return "name"
+
+
+async def _find(request: Request, session: Session, query: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Participants matching the query, and the service that failed to answer (or None)."""
+    api, query = upstream(request, session), query.strip()
+    kind = search_kind(query)
+    try:
+        if kind == "name":
+            return (await api.participants(query) if len(query) >= 2 else []), None
+        return await api.lookup_participants(**{kind: query}), None
+    except UpstreamError as error:
+        if error.status in (502, 503, 504):
+            return [], error.service
+        raise
+
+
 @router.get("/participants")
 async def participants_page(request: Request, session: Officer, q: str = "") -> Response:
-    found = await upstream(request, session).participants(q.strip()) if len(q.strip()) >= 2 else []
-    return render(request, "participants.html", session, q=q, found=found)
+    # A NIK or phone in the address bar (a pasted link) is searched, but not shown back.
+    found, failed = await _find(request, session, q) if q.strip() else ([], None)
+    shown_q = q if search_kind(q) == "name" else ""
+    return render(request, "participants.html", session, q=shown_q, searched=bool(q.strip()), found=found,
+                  failed=failed)
+
+
+@router.post("/participants/search")
+async def participants_search(request: Request, session: Officer, csrf: Annotated[str, Form()] = "",
+                              q: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    found, failed = await _find(request, session, q)
+    template = "_participant_results.html" if request.headers.get("HX-Request") else "participants.html"
+    shown_q = q if search_kind(q) == "name" else ""
+    return render(request, template, session, q=shown_q, searched=bool(q.strip()), found=found, failed=failed)
 
 
 @router.get("/participants/{participant_id}")

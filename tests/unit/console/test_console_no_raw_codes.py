@@ -134,7 +134,12 @@ def pages() -> dict[str, dict[str, Any]]:
                                     "heirs": {"H-1": "Andi Baso"}, "participant": participant("market_trader"),
                                     "steps": steps(), "live": False} for status in v.CLAIM_STATUSES},
         **{f"participant.html#{segment}": {"p": participant(segment), "claims": claims} for segment in v.SEGMENTS},
-        "participants.html": {"q": "Sitti", "found": [participant(s) for s in v.SEGMENTS]},
+        "claims.html": {"claims": claims, "more": True, "page": 2, "page_size": 50, "failed": None,
+                        "statuses": v.CLAIM_STATUSES, "filters": {"status": None, "filed_by": None, "mine": False}},
+        **{f"claim_print.html#{status}": {"claim": claim(status, "JKK_DEATH"), "participant": participant("other")}
+           for status in v.CLAIM_STATUSES},
+        "participants.html": {"q": "Sitti", "searched": True, "failed": None,
+                              "found": [participant(s) for s in v.SEGMENTS]},
         "stuck.html": {"older_than_s": 0, "now": AT + timedelta(hours=1), "claims": [
             {"claim_id": "CL-1", "claim_type": t, "status": s, "last_event_type": e, "last_event_at": AT,
              "waiting_for": "officer_review"} for t in v.CLAIM_TYPES for s in v.CLAIM_STATUSES for e in EVENT_TYPES]},
