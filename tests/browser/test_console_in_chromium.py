@@ -173,7 +173,7 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
     assert not A_FULL_NIK.search(await page.content())
     await shoot(page, shots, "claim-form-summary")
     await page.click("button[data-action=file]")
-    await expect(page).to_have_url(re.compile(r"/claims/CL-[0-9a-f]+"))
+    await expect(page).to_have_url(re.compile(r"/claims/CL-[0-9a-f]+"), timeout=30_000)
     claim_id = re.search(r"/claims/(CL-[0-9a-f]+)", page.url).group(1)
 
     # The page follows the claim by itself until the payout is recorded and both heirs told.
