@@ -19,6 +19,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # frame
     "app_title": ("Konsol Jaring", "Jaring console"),
     "sign_in": ("Masuk", "Sign in"),
+    "skip_to_content": ("Langsung ke isi", "Skip to content"),
     "sign_out": ("Keluar", "Sign out"),
     "signed_in_as": ("Masuk sebagai", "Signed in as"),
     "language": ("Bahasa", "Language"),

@@ -88,6 +88,7 @@ async def signed_in(browser: Browser, url: str, role: str, subject: str, shots: 
     PROBLEMS[page] = problems
     await page.goto(f"{url}/signin")
     if shots is not None:
+        await accessible(page, "signin")
         await page.screenshot(path=shots / "signin.png")
     await page.fill("textarea[name=token]", token(role, subject))
     await page.click("button[type=submit]")
@@ -109,8 +110,37 @@ async def reload_until(page: Page, url: str, selector: str, timeout_s: float = 3
         waited += timedelta(milliseconds=500)
 
 
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+# A desk and a phone (the sizes the issue measured).
+VIEWPORTS = ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
+
+
+async def accessible(page: Page, name: str) -> None:
+    """axe-core at a desk's and a phone's size: no critical or serious violation, and the page
+    does not scroll sideways on the phone. Run through Playwright's evaluate, which the
+    console's Content-Security-Policy does not apply to (the page itself loads no such script)."""
+    before = page.viewport_size
+    try:
+        for size in VIEWPORTS:
+            await page.set_viewport_size(size)
+            if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+                await page.evaluate(AXE)
+            found = await page.evaluate("""async () => {
+                const result = await axe.run(document, {resultTypes: ['violations']});
+                return result.violations.filter(v => v.impact === 'critical' || v.impact === 'serious')
+                    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+            }""")
+            assert found == [], f"{name} at {size['width']}px: {found}"
+            overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size['width']}px"
+    finally:
+        if before:
+            await page.set_viewport_size(before)
+
+
 async def shoot(page: Page, shots: Path, name: str) -> None:
     assert PROBLEMS.get(page, []) == [], f"the browser complained before {name}"
+    await accessible(page, name)
     await page.screenshot(path=shots / f"{name}.png", full_page=True)
 
 
