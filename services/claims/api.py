@@ -187,6 +187,24 @@ async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> 
     return {"claim_id": claim_id, "status": status}
 
 
+class WithdrawalIn(BaseModel):
+    reason: Text = Field(description="why the claim is withdrawn (filed for the wrong person, the wrong incident)")
+
+
+@router.post("/claims/{claim_id}/withdrawal")
+async def withdraw(claim_id: str, body: WithdrawalIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    """The filer or a supervisor withdraws a claim before its payout is recorded."""
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                status = await handlers.withdraw_claim(conn, claim_id, body.reason, actor)
+        except ClaimNotFound as exc:
+            raise _not_found(exc) from None
+        except NotPermitted as exc:
+            raise _refused(exc) from None
+    return {"claim_id": claim_id, "status": status}
+
+
 class ReopenIn(BaseModel):
     reason: str = Field(description="why the decision is sent back to review (the grievance, what it showed)")
 

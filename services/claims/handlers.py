@@ -16,13 +16,15 @@ import asyncpg
 
 from services.claims import repository as repo
 from services.claims.domain import claim as c
-from services.claims.domain.decision import after_verification, check_not_decided, decide, record_payout, reopen
+from services.claims.domain.decision import (
+    after_verification, check_not_decided, decide, record_payout, reopen, withdraw,
+)
 from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
 from services.claims.domain.benefits import cash_total
 from services.claims.domain.payout import PayoutLine, approval_refusals, benefits_of, cash_of, payout_lines
 from services.claims.domain.reclassification import reclassification_difference, reclassification_errors
 from services.claims.domain.sla import days_late, deadline, late_charge_lines
-from services.claims.domain.duties import check_may_decide
+from services.claims.domain.duties import check_may_decide, check_may_withdraw
 from services.claims.domain.sampling import ReviewSampling, is_sampled, refer_for_review
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
@@ -230,6 +232,22 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
     return str(status)
 
 
+async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, reason: str, actor: Actor) -> str:
+    """The filer or a supervisor withdraws a claim filed in error: audited, and announced
+    (ClaimWithdrawn) so the family hears nothing more of it."""
+    row = await _claim(conn, claim_id)
+    check_may_withdraw(actor.role, actor.subject, row["filed_by"])
+    status = withdraw(row["status"], reason)
+    await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
+    await repo.add_step(conn, claim_id, "withdrawn", {"by": actor.subject, "reason": reason})
+    await emit(conn, events.ClaimWithdrawn(claim_id=claim_id, participant_id=row["participant_id"],
+                                           claim_type=row["claim_type"], withdrawn_by=actor.subject, reason=reason,
+                                           was=row["status"]), claim_id)
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.withdraw", subject_id=claim_id,
+                       details={"reason": reason, "was": row["status"]})
+    return str(status)
+
+
 async def reopen_claim(conn: asyncpg.Connection, claim_id: str, reason: str, actor: Actor) -> str:
     """A supervisor sends a decided claim back to review (a grievance showed the decision
     wrong). Audited; the claim waits for an officer's decision again."""
@@ -266,6 +284,8 @@ async def record_approved_payout(conn: asyncpg.Connection, claim_id: str, today:
         raise PoisonMessage(f"ClaimApproved for unknown claim {claim_id}")
     if claim.status is c.ClaimStatus.PAYOUT_RECORDED:
         return  # a second approval event for a paid claim records nothing
+    if claim.status is c.ClaimStatus.WITHDRAWN:
+        return  # withdrawn after its approval: nothing is owed
     new_status = record_payout(claim.status)
     participant = await repo.participant_view(conn, claim.filing.participant_id)
     if participant is None:

@@ -126,7 +126,7 @@ async def insert_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimF
 
 async def standing_claim_for(conn: asyncpg.Connection, fingerprint: str) -> str | None:
     return await conn.fetchval(
-        "SELECT claim_id FROM claims WHERE fingerprint = $1 AND status <> 'rejected'", fingerprint)
+        "SELECT claim_id FROM claims WHERE fingerprint = $1 AND status NOT IN ('rejected', 'withdrawn')", fingerprint)
 
 
 async def load_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -176,7 +176,8 @@ async def set_supervisor_flag(conn: asyncpg.Connection, claim_id: str, flag: str
 
 async def other_standing_fingerprints(conn: asyncpg.Connection, participant_id: str, claim_id: str) -> set[str]:
     rows = await conn.fetch(
-        "SELECT fingerprint FROM claims WHERE participant_id = $1 AND claim_id <> $2 AND status <> 'rejected'",
+        "SELECT fingerprint FROM claims WHERE participant_id = $1 AND claim_id <> $2 "
+        "AND status NOT IN ('rejected', 'withdrawn')",
         participant_id, claim_id)
     return {r["fingerprint"] for r in rows}
 
@@ -285,6 +286,6 @@ async def count_payment_deadlines_breached(conn: asyncpg.Connection, today: date
     """Claims past their payment deadline and not paid, by claim type: lateness is owed for each
     of those days (services/claims/domain/sla.py)."""
     rows = await conn.fetch(
-        "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 AND status <> 'rejected' "
-        "AND disbursement_status IS DISTINCT FROM 'paid' GROUP BY claim_type", today)
+        "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 "
+        "AND status NOT IN ('rejected', 'withdrawn') AND disbursement_status IS DISTINCT FROM 'paid' GROUP BY claim_type", today)
     return {r["claim_type"]: r["n"] for r in rows}

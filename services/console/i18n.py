@@ -258,6 +258,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_rejected": ("ditolak", "rejected"),
     "status_payout_recorded": ("pembayaran dicatat", "payout recorded"),
     "status_paid": ("dibayar", "paid"),
+    "status_withdrawn": ("ditarik", "withdrawn"),
     "status_unknown": ("belum diketahui", "not known yet"),
     # stuck
     "stuck_title": ("Klaim macet", "Stuck claims"),

@@ -17,7 +17,7 @@ from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, GRIEVANC
 
 
 def consumers(settings: NotificationsSettings) -> list[Consumer]:
-    claim_handlers = handlers.make_claim_handlers(settings.phone_channel)
+    claim_handlers = handlers.make_claim_handlers(settings.phone_channel, settings.first_message_hold_seconds)
     family = make_family_handlers(settings.phone_channel)
     return [
         Consumer("notifications.participants", PARTICIPANTS, {
@@ -26,7 +26,8 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
             "HeirsChanged": handlers.on_heirs_changed,
         }),
         Consumer("notifications.claims-filed", CLAIMS_FILED, {"ClaimFiled": claim_handlers["ClaimFiled"]}),
-        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {"ClaimRejected": claim_handlers["ClaimRejected"]}),
+        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {
+            "ClaimRejected": claim_handlers["ClaimRejected"], "ClaimWithdrawn": claim_handlers["ClaimWithdrawn"]}),
         Consumer("notifications.payouts", PAYOUTS, {
             "PayoutRecorded": claim_handlers["PayoutRecorded"],
             "DisbursementChanged": claim_handlers["DisbursementChanged"],

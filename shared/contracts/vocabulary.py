@@ -15,7 +15,8 @@ CLAIM_TYPES: tuple[str, ...] = get_args(ClaimType)
 DeathClaimType = Literal["JKK_DEATH", "JKM"]
 DEATH_CLAIM_TYPES: tuple[str, ...] = get_args(DeathClaimType)
 
-ClaimStatus = Literal["filed", "approved", "rejected", "needs_review", "payout_recorded"]
+# `withdrawn`: the filer or a supervisor took a claim back (filed in error); nothing more happens to it.
+ClaimStatus = Literal["filed", "approved", "rejected", "needs_review", "payout_recorded", "withdrawn"]
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
 
 # Why the rules referred or rejected a claim (services/claims/domain/reasons.py decides the

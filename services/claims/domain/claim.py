@@ -38,6 +38,7 @@ class ClaimStatus(StrEnum):
     REJECTED = "rejected"
     NEEDS_REVIEW = "needs_review"
     PAYOUT_RECORDED = "payout_recorded"
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,28 @@ def decide(claim_status: ClaimStatus | str, decision: str, reason: str, *,
     return OFFICER_DECISIONS[decision]
 
 
+# A claim can be withdrawn until its payout is recorded: after that money is owed and moving,
+# and a mistake is corrected by reclassification or a reversal, not by taking the claim back.
+WITHDRAWABLE: frozenset[ClaimStatus] = frozenset({ClaimStatus.FILED, ClaimStatus.NEEDS_REVIEW, ClaimStatus.APPROVED})
+
+
+def withdraw(claim_status: ClaimStatus | str, reason: str) -> ClaimStatus:
+    """The filer or a supervisor takes back a claim filed in error (duties.check_may_withdraw
+    says who); the reason is required, for the audit trail."""
+    errors: list[FieldError] = []
+    if ClaimStatus(claim_status) not in WITHDRAWABLE:
+        errors.append(FieldError(
+            ("status",), "claim_not_withdrawable",
+            f"claim_not_withdrawable: a claim is withdrawn before its payout is recorded; this one is "
+            f"{ClaimStatus(claim_status)}"))
+    if not isinstance(reason, str) or not reason.strip():
+        errors.append(FieldError(("reason",), "reason_required",
+                                 "reason_required: say why the claim is withdrawn; the audit trail reads it"))
+    if errors:
+        raise RuleViolation(errors)
+    return ClaimStatus.WITHDRAWN
+
+
 def record_payout(claim_status: ClaimStatus | str) -> ClaimStatus:
     """Only an approved claim is paid, and only once."""
     if ClaimStatus(claim_status) is not ClaimStatus.APPROVED:

@@ -23,7 +23,8 @@ def test_complete_filing_of_each_type_is_accepted(claim_type):
 
 def test_claim_types_and_statuses_are_the_wire_values():
     assert [t.value for t in ClaimType] == ["JKK", "JKK_DEATH", "JKM"]
-    assert {s.value for s in ClaimStatus} == {"filed", "approved", "rejected", "needs_review", "payout_recorded"}
+    assert {s.value for s in ClaimStatus} == {"filed", "approved", "rejected", "needs_review", "payout_recorded",
+                                                 "withdrawn"}
 
 
 def test_unknown_claim_type_is_refused():
