@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from services.claims.domain.dates import add_months
@@ -327,6 +328,22 @@ async def producer_for(kafka_bootstrap: str) -> AsyncIterator[EventProducer]:
         await producer.stop()
 
 
+async def committed_at_the_end(kafka_bootstrap: str, group_id: str, topic: str) -> None:
+    """A consumer group that has read `topic` to its end and then stopped: no members left."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group_id, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
+    finally:
+        await consumer.stop()
+
+
 @contextlib.asynccontextmanager
 async def prerequisites_waited_for(app, consumer_name: str, seconds: float) -> AsyncIterator[None]:
     """A running service's consumer gives up on a missing prerequisite after `seconds` (the
@@ -348,6 +365,10 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
     # Short waits for the whole test: a failure half-way leaves no event for later tests to wait on.
     async with prerequisites_waited_for(p.claims.app, "claims.participants", 6), \
             producer_for(kafka_bootstrap) as producer:
+        # A group that should read the participants topic but has no members (its process is
+        # down): the coverage change below waits for it. Named on Flows, never folded, never green.
+        idle_group = f"claims.stopped-{unique}"
+        await committed_at_the_end(kafka_bootstrap, idle_group, PARTICIPANTS.name)
         # A script's garbage on claims' topic, a NIK in it; and a coverage change that
         # overtook the enrolment it depends on.
         await producer.send_all([OutgoingRecord(CLAIMS_FILED.name, f"CL-junk-{unique}",
@@ -359,6 +380,11 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
 
         # Claims' participants consumer waits for the enrolment: its lag shows on the flows page.
         await page.goto(f"{c.url}/flows")
+        stopped = page.locator(f"tr[data-group='{idle_group}']")
+        await expect(stopped).to_have_attribute("data-concern", "no_members_lagging", timeout=10_000)
+        await expect(stopped).to_be_visible()
+        await expect(page.locator("p.summary")).not_to_have_attribute("data-health", "green")
+        await expect(page.locator("p.summary")).not_to_have_attribute("data-worst", "")
         await expect(page.locator("tr[data-group='claims.participants']")).not_to_have_attribute(
             "data-total-lag", "0", timeout=10_000)
         await expect(page.locator(".diagram [data-node='claims.participants']")).to_have_class(re.compile("lagging"))

@@ -13,6 +13,7 @@ from services.console import repository as repo
 from services.console.api import PRODUCERS, current_flows, kafka_view
 from services.console.consumers import DEAD_LETTER_TOPICS
 from services.console.domain import charts
+from services.console.domain.flow_health import flow_health
 from services.console.domain.dead_letters import pretty_payload
 from services.console.pages import language, page_router, redirect, render
 from services.console.session import Session, check_csrf, page_session
@@ -30,11 +31,13 @@ async def _flows_context(request: Request) -> dict:
         flows = await current_flows(request)
     except Exception as exc:  # noqa: BLE001 - the page says Kafka cannot be reached and keeps polling
         return {"flows": None, "error": f"{type(exc).__name__}: {exc}"}
-    # The diagram and the headline are the running pipeline: groups with members. A group
-    # without members reads nothing (a stopped process, or an old console's groups until
-    # Kafka expires them); it is listed below the others with its lag.
+    # The diagram is the running pipeline: groups with members. The headline and the table
+    # judge every group (domain/flow_health.py): a group without members reads nothing, and
+    # is named, not folded away.
     active = [g for g in flows.groups if g.members]
     idle = [g for g in flows.groups if not g.members]
+    health = flow_health(flows.groups, _lag_before(request, flows))
+    by_id = {g.group_id: g for g in flows.groups}
     readers: dict[str, list[str]] = {}
     for group in active:
         for topic in group.topics:
@@ -42,10 +45,29 @@ async def _flows_context(request: Request) -> dict:
     lag = {g.group_id: g.total_lag for g in active}
     diagram = charts.pipeline(PRODUCERS, readers, lag)
     sparks = {t.name: charts.bars([float(v) for v in t.per_minute], 150, 24) for t in flows.topics}
-    return {"flows": flows, "groups": active, "idle": idle, "idle_lag": sum(g.total_lag for g in idle),
+    t = i18n.translator(language(request))
+
+    def headline(worst) -> str:
+        return t(f"worst_{worst.concern}", group=worst.group_id, n=i18n.number(worst.lag, language(request)),
+                 grew=i18n.number(worst.grew_by, language(request)))
+
+    return {"flows": flows, "groups": [by_id[h.group_id] for h in health.groups], "idle": idle, "headline": headline,
+            "idle_lag": sum(g.total_lag for g in idle), "health": health,
+            "concerns": {h.group_id: h for h in health.groups},
             "diagram": diagram, "sparks": sparks, "producers": PRODUCERS,
             "taken_at": datetime.fromtimestamp(flows.taken_at, timezone.utc),
             "total_lag": sum(lag.values()), "dead_letter_topics": DEAD_LETTER_TOPICS, "error": None}
+
+
+def _lag_before(request: Request, flows) -> dict[str, int]:
+    """Each group's lag in the Kafka snapshot before this one (kept in the process), so a
+    lag that grows between two looks is told from one that is merely there."""
+    state = request.app.state
+    seen = getattr(state, "lag_seen", None)
+    if seen is None or seen[0] != flows.taken_at:
+        before = seen[1] if seen else {}
+        state.lag_seen = (flows.taken_at, {g.group_id: g.total_lag for g in flows.groups}, before)
+    return state.lag_seen[2]
 
 
 @router.get("/flows")

@@ -16,6 +16,7 @@ import pytest
 
 from services.claims.domain.documents import CHECKLIST
 from services.console import i18n
+from services.console.domain.flow_health import flow_health
 from services.console.domain.story import IndexedEvent, Step
 from services.console.pages import base_context, templates
 from shared.contracts import EVENT_TYPES
@@ -160,7 +161,11 @@ def pages() -> dict[str, dict[str, Any]]:
         "_flows_panel.html": {"error": None, "total_lag": 0, "taken_at": AT,
                               "diagram": SimpleNamespace(width=10, height=10, edges=[], nodes=[]),
                               "flows": SimpleNamespace(topics=[]), "dead_letter_topics": set(), "producers": {},
-                              "sparks": {}, "groups": [group(s) for s in GROUP_STATES], "idle": [], "idle_lag": 0},
+                              "sparks": {}, "groups": [group(s) for s in GROUP_STATES], "idle": [], "idle_lag": 0,
+                              "headline": lambda worst: f"{worst.group_id} {worst.concern.replace('_', ' ')}",
+                              "health": flow_health([group(s) for s in GROUP_STATES], {}),
+                              "concerns": {h.group_id: h for h in flow_health([group(s) for s in GROUP_STATES],
+                                                                               {}).groups}},
     }
 
 
