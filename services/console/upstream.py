@@ -86,6 +86,21 @@ class Upstream:
         return await self._call("claims", "POST", f"/v1/claims/{claim_id}/decision",
                                 json={"decision": decision, "reason": reason})
 
+    async def withdraw(self, claim_id: str, reason: str) -> dict[str, Any]:
+        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/withdrawal", json={"reason": reason})
+
+    async def add_documents(self, claim_id: str, documents: dict[str, str]) -> dict[str, Any]:
+        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/documents", json={"documents": documents})
+
+    async def disbursement(self, claim_id: str) -> dict[str, Any]:
+        return await self._call("claims", "GET", f"/v1/claims/{claim_id}/disbursement")
+
+    async def record_transfer(self, claim_id: str, component: str, payee: str, bank_reference: str,
+                              note: str) -> dict[str, Any]:
+        """A transfer made by hand, recorded by a supervisor with the bank's reference."""
+        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/disbursement", json={
+            "component": component, "payee": payee, "bank_reference": bank_reference, "note": note})
+
     async def claimable_participants(self, query: str) -> list[dict[str, Any]]:
         """Participants as claims knows them (its read model): who a claim can be filed for."""
         return await self._call("claims", "GET", "/v1/participants", params={"q": query})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -117,6 +117,8 @@ class PageRoute(APIRoute):
             except SignInNeeded:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if request.headers.get("HX-Request"):
+                    # A panel's refresh (a fragment): back to the page it sits on, not the fragment.
+                    target = page_of(request) or HOME_PAGE
                     # htmx would swap the sign-in page into a panel: send the whole window there.
                     return Response(status_code=204, headers={"HX-Redirect": f"/signin?next={quote(target)}"})
                 return redirect(f"/signin?next={quote(target)}")
@@ -136,6 +138,19 @@ class PageRoute(APIRoute):
                               message=t("upstream_error", service=exc.service, status=exc.status, detail=detail))
 
         return page
+
+
+HOME_PAGE = "/"
+
+
+def page_of(request: Request) -> str | None:
+    """The page an htmx request was made from (HX-Current-URL), as a path on this console."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if current.netloc and current.netloc != request.url.netloc:
+        return None
+    if not current.path.startswith("/") or current.path.startswith("//"):
+        return None
+    return current.path + (f"?{current.query}" if current.query else "")
 
 
 def page_router() -> APIRouter:

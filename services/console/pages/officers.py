@@ -333,17 +333,99 @@ async def _claim_context(request: Request, session: Session, claim_id: str) -> d
         heirs = {h["heir_id"]: h["full_name"] for h in participant.get("heirs", [])}
     except UpstreamError:
         participant = None
+    transfers: list[dict[str, Any]] = []
+    if claim["status"] == "payout_recorded" and claim["disbursement"]["status"] != "paid":
+        try:
+            transfers = [line for line in (await api.disbursement(claim_id))["lines"]
+                         if line["status"] in ("received", "rejected")]
+        except UpstreamError:
+            transfers = []
     async with request.app.state.runtime.pool.acquire() as conn:
         trace = await handlers.trace(conn, claim_id)
-    live = claim["status"] != "rejected" and (claim["disbursement"]["status"] != "paid"
-                                              or any(m["status"] == "pending" for m in messages))
+    closed = claim["status"] in CLOSED
+    live = not closed and (claim["disbursement"]["status"] != "paid"
+                           or any(m["status"] == "pending" for m in messages))
     return {"claim": claim, "messages": messages, "heirs": heirs, "participant": participant,
-            "steps": trace.claims.get(claim_id, []), "live": live}
+            "steps": trace.claims.get(claim_id, []), "live": live, "closed": closed,
+            "next_step": next_step(claim, transfers), "transfers": transfers,
+            "may_withdraw": claim["status"] in WITHDRAWABLE and (session.actor.role == "supervisor"
+                                                                 or session.actor.subject == claim["filed_by"]),
+            "errors": {}, "kept": {}}
+
+
+# Claims that need nothing more; their deadlines do not count (claims says so too).
+CLOSED = frozenset({"rejected", "withdrawn"})
+WITHDRAWABLE = frozenset({"filed", "needs_review", "approved"})
+
+
+def next_step(claim: dict[str, Any], transfers: list[dict[str, Any]]) -> str | None:
+    """What the claim waits for, as the officer reads it (the action the page offers for it)."""
+    status = claim["status"]
+    if status == "filed":
+        return "verification"
+    if status == "needs_review":
+        return "add_documents" if claim.get("missing_documents") else "decide"
+    if status == "approved":
+        return "payout_recording"
+    if status == "payout_recorded" and claim["disbursement"]["status"] != "paid":
+        return "record_transfer" if transfers else "transfer"
+    return None
 
 
 @router.get("/claims/{claim_id}")
 async def claim_page(request: Request, session: Officer, claim_id: str) -> Response:
     return render(request, "claim.html", session, **await _claim_context(request, session, claim_id))
+
+
+async def _claim_action(request: Request, session: Session, claim_id: str, call, done: str,
+                        kept: dict[str, str]) -> Response:
+    """Runs an action on the claim; on a refusal the claim page comes back with the reason
+    next to the form and what was typed still in it."""
+    t = i18n.translator(language(request))
+    try:
+        await call
+    except UpstreamError as error:
+        if error.status not in (403, 409, 422):
+            raise
+        detail = error.detail if isinstance(error.detail, dict) else {}
+        if error.status == 422:
+            message = "; ".join(field_messages(error, language(request)).values())
+        else:
+            code = str(detail.get("type", ""))
+            message = t(f"err_{code}") if f"err_{code}" in i18n.TEXT else str(detail.get("msg", error.detail))
+        context = await _claim_context(request, session, claim_id)
+        return render(request, "claim.html", session, error.status,
+                      **context | {"errors": {done: message}, "kept": kept})
+    return redirect(f"/claims/{claim_id}", t(f"{done}_flash", id=claim_id))
+
+
+@router.post("/claims/{claim_id}/withdrawal")
+async def withdraw_claim(request: Request, session: Officer, claim_id: str, csrf: Annotated[str, Form()] = "",
+                         reason: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    return await _claim_action(request, session, claim_id, upstream(request, session).withdraw(claim_id, reason),
+                               "withdrawn", {"reason": reason})
+
+
+@router.post("/claims/{claim_id}/documents")
+async def add_documents(request: Request, session: Officer, claim_id: str) -> Response:
+    fields = await request.form()
+    check_csrf(session, str(fields.get("csrf") or ""))
+    documents = {kind: str(fields.get(f"docnum_{kind}") or "").strip()
+                 for kind in ALL_KINDS if fields.get(f"doc_{kind}") == "on"}
+    return await _claim_action(request, session, claim_id,
+                               upstream(request, session).add_documents(claim_id, documents), "documents_added",
+                               {k: v for k, v in documents.items() if k not in NIK_DOCUMENTS})
+
+
+@router.post("/claims/{claim_id}/transfer")
+async def record_transfer(request: Request, session: Supervisor, claim_id: str, csrf: Annotated[str, Form()] = "",
+                          component: Annotated[str, Form()] = "", payee: Annotated[str, Form()] = "",
+                          bank_reference: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    call = upstream(request, session).record_transfer(claim_id, component, payee, bank_reference, note)
+    return await _claim_action(request, session, claim_id, call, "transfer_recorded",
+                               {"bank_reference": bank_reference, "note": note})
 
 
 @router.get("/claims/{claim_id}/live")

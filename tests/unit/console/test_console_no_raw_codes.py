@@ -18,6 +18,7 @@ from services.claims.domain.documents import CHECKLIST
 from services.console import i18n
 from services.console.domain.flow_health import flow_health
 from services.console.domain.story import IndexedEvent, Step
+from services.console.pages.officers import next_step
 from services.console.pages import base_context, templates
 from shared.contracts import EVENT_TYPES
 from shared.contracts import vocabulary as v
@@ -121,6 +122,8 @@ def group(state: str) -> SimpleNamespace:
 
 
 def pages() -> dict[str, dict[str, Any]]:
+    transfers = [{"component": c, "payee_heir_id": "H-1", "payee_name": "Andi Baso", "amount": 1000,
+                  "status": "rejected", "reason_code": "AC04"} for c in v.PAYOUT_COMPONENTS]
     claims = [claim(status, claim_type) for status in v.CLAIM_STATUSES for claim_type in v.CLAIM_TYPES]
     messages = [{"notification_id": f"N-{e}-{c}", "event_type": e, "status": "delivered", "heir_id": "H-1",
                  "channel": c, "attempts": 1} for e in EVENT_TYPES for c in CHANNELS]
@@ -133,7 +136,10 @@ def pages() -> dict[str, dict[str, Any]]:
                                               "decision": "reject"}},
         **{f"claim.html#{status}": {"claim": claim(status, "JKK_DEATH"), "messages": messages,
                                     "heirs": {"H-1": "Andi Baso"}, "participant": participant("market_trader"),
-                                    "steps": steps(), "live": False} for status in v.CLAIM_STATUSES},
+                                    "steps": steps(), "live": False, "closed": status in ("rejected", "withdrawn"),
+                                    "next_step": next_step(claim(status, "JKK_DEATH"), transfers),
+                                    "transfers": transfers, "may_withdraw": True, "errors": {}, "kept": {}}
+           for status in v.CLAIM_STATUSES},
         **{f"participant.html#{segment}": {"p": participant(segment), "claims": claims} for segment in v.SEGMENTS},
         "claims.html": {"claims": claims, "more": True, "page": 2, "page_size": 50, "failed": None,
                         "statuses": v.CLAIM_STATUSES, "filters": {"status": None, "filed_by": None, "mine": False}},

@@ -45,3 +45,17 @@ def test_the_queue_filters_by_type_name_and_sample():
 ])
 def test_the_search_box_tells_a_full_nik_and_a_phone_from_a_name(typed, kind):
     assert search_kind(typed) == kind
+
+
+def test_a_panel_whose_session_ended_sends_the_officer_back_to_its_page_not_the_fragment():
+    from types import SimpleNamespace
+
+    from services.console.pages import page_of
+    here = SimpleNamespace(netloc="127.0.0.1:8100")
+
+    def asked(current: str):
+        return SimpleNamespace(headers={"HX-Current-URL": current}, url=here)
+
+    assert page_of(asked("http://127.0.0.1:8100/claims/CL-1?tab=x")) == "/claims/CL-1?tab=x"
+    assert page_of(asked("https://elsewhere.example/claims/CL-1")) is None
+    assert page_of(asked("")) is None
