@@ -33,6 +33,7 @@ from tests.support.claimants import (
     CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claims_knows, covered_participant, wait_for_status
 )
 from tests.support.console import console, served
+from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
 from tests.support.services import token
 
@@ -309,6 +310,133 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
     await page.goto(f"{c.url}/stuck?older_than_s=0")
     await expect(page.locator(f"tr[data-claim='{claim_id}']")).to_contain_text("transfer dana")
     await shoot(page, shots, "stuck")
+
+
+@contextlib.asynccontextmanager
+async def first_message_held(notifications_app, seconds: float) -> AsyncIterator[None]:
+    """Notifications holds "claim received" for `seconds`, as it does outside the suite
+    (NOTIFICATIONS_FIRST_MESSAGE_HOLD_SECONDS; the suite sends at once)."""
+    from services.notifications.handlers import make_claim_handlers
+    runtime = notifications_app.state.runtime
+    consumer = next(x for x in runtime.consumers if x.name == "notifications.claims-filed")
+    before = consumer.handlers["ClaimFiled"]
+    consumer.handlers["ClaimFiled"] = make_claim_handlers(runtime.settings.phone_channel, seconds)["ClaimFiled"]
+    try:
+        yield
+    finally:
+        consumer.handlers["ClaimFiled"] = before
+
+
+async def test_a_claim_filed_in_error_and_withdrawn_within_minutes_reaches_no_family(stack, shots):
+    p, c, browser = stack
+    today = makassar_today()
+    phone = f"0812{uuid.uuid4().int % 10**8:08d}"
+    spouse = {"full_name": "Muh. Ridwan", "relationship": "spouse", "phone": phone}
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
+                                               heirs=[spouse])
+    async with first_message_held(p.notifications.app, 600):
+        # Filed for the wrong person, with one document: the rules refer it for the rest.
+        filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
+                                                                  {"participant_card": "KPJ-26-0001"}))
+        claim_id = filed.json()["claim_id"]
+        await wait_for_status(p.claims, claim_id, "needs_review")
+
+        async def held() -> bool:
+            queued = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
+            return bool(queued) and all(m["status"] == "pending" for m in queued)
+
+        await wait_until(held, 30, "the held 'claim received' message")
+
+    page = await signed_in(browser, c.url, "supervisor", "rahma.supervisor")
+    await page.goto(f"{c.url}/claims/{claim_id}")
+    await expect(page.locator("[data-next-step]")).to_have_attribute("data-next-step", "add_documents")
+    await expect(page.locator("form.documents-form tr[data-document=death_certificate]")).to_be_visible()
+    await page.locator("details.withdraw summary").click()
+    await page.fill("form.withdrawal textarea[name=reason]", "diajukan untuk peserta yang salah")
+    await page.click("button[data-action=withdraw]")
+    await expect(page.locator("p.flash")).to_contain_text("ditarik")
+    await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "withdrawn")
+    await expect(page.locator("[data-claim-status]")).to_have_text("ditarik")
+    await expect(page.locator("tr[data-about=ClaimFiled]")).to_have_attribute("data-status", "cancelled",
+                                                                            timeout=SLOW)
+    await expect(page.locator("[data-next-step]")).to_have_attribute("data-next-step", "")
+    await shoot(page, shots, "claim-withdrawn")
+    # Nothing went to the family's phone, and nothing is waiting to go.
+    assert f"+62{phone[1:]}" not in (await p.provider.get("/_requests")).text
+    queued = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
+    assert {m["status"] for m in queued} == {"cancelled"}
+    audit = await p.claims.app.state.runtime.pool.fetch(
+        "SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id)
+    assert [(r["actor"], r["action"]) for r in audit][-1] == ("rahma.supervisor", "claim.withdraw")
+
+
+@contextlib.asynccontextmanager
+async def service_down(console_app, service: str) -> AsyncIterator[None]:
+    """The console can no longer reach `service` (its address now leads nowhere)."""
+    settings = console_app.state.runtime.settings
+    field = f"{service}_base_url"
+    before = getattr(settings, field)
+    object.__setattr__(settings, field, "http://127.0.0.1:9")
+    try:
+        yield
+    finally:
+        object.__setattr__(settings, field, before)
+
+
+async def test_with_a_service_down_forms_keep_their_data_searches_fail_aloud_and_panels_go_stale(stack, shots):
+    p, c, browser = stack
+    today = makassar_today()
+    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
+                                               heirs=[SPOUSE])
+    full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
+    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
+                                                              {"participant_card": "KPJ-26-0001"}))
+    claim_id = filed.json()["claim_id"]
+    await wait_for_status(p.claims, claim_id, "needs_review")
+    page = await signed_in(browser, c.url, "officer", "rina.officer")
+
+    # A filled form, and claims stops answering: the form stays as typed and says whom to wait for.
+    await page.goto(f"{c.url}/claims/new?participant_id={participant_id}&q={quote(full_name)}")
+    await page.fill("input[name=incident_date]", today.isoformat())
+    await page.fill("input[name=incident_place]", "Pasar Terong, Bontoala")
+    await page.fill("input[name=cause]", "serangan jantung di rumah")
+    await page.fill("input[name=reporter_name]", "Muh. Ridwan")
+    async with service_down(c.app, "claims"):
+        await page.click("button[data-action=check]")
+        await expect(page.locator("[data-banner]")).to_contain_text("Layanan klaim sedang tidak menjawab")
+        await expect(page.locator("input[name=cause]")).to_have_value("serangan jantung di rumah")
+        await expect(page.locator("input[name=incident_place]")).to_have_value("Pasar Terong, Bontoala")
+        await shoot(page, shots, "claim-form-service-down")
+
+    # A search while enrollment is down says it failed, rather than finding nobody.
+    await page.goto(f"{c.url}/participants")
+    async with service_down(c.app, "enrollment"):
+        await page.fill("form.search input[name=q]", "Sitti")
+        await page.click("form.search button")
+        await expect(page.locator("#participant-results [data-search-failed]")).to_contain_text("Pencarian gagal")
+
+    # A claim's live panel marks itself stale while claims does not answer, and recovers.
+    await page.goto(f"{c.url}/claims/{claim_id}")
+    async with service_down(c.app, "claims"):
+        await expect(page.locator("#claim-live")).to_have_attribute("data-stale", "", timeout=15_000)
+        await expect(page.locator("#claim-live [data-stale-note]")).to_be_visible()
+        PROBLEMS[page].clear()  # htmx reports each failed refresh on the console: expected here
+        await page.screenshot(path=shots / "claim-stale.png", full_page=True)
+    await expect(page.locator("#claim-live")).not_to_have_attribute("data-stale", "", timeout=15_000)
+    PROBLEMS[page].clear()
+
+
+async def test_after_signing_in_again_the_officer_returns_to_the_page_they_were_on(stack):
+    p, c, browser = stack
+    page = await signed_in(browser, c.url, "officer", "rina.officer")
+    await page.goto(f"{c.url}/participants?q=Sitti")
+    await page.context.clear_cookies()  # the session is gone (signed out elsewhere, or expired)
+    await page.goto(f"{c.url}/participants?q=Sitti")
+    await expect(page).to_have_url(re.compile(r"/signin\?next="))
+    await page.fill("textarea[name=token]", token("officer", "rina.officer"))
+    await page.click("button[type=submit]")
+    await expect(page).to_have_url(re.compile(r"/participants\?q=Sitti$"))
+    await expect(page.locator("link[rel=stylesheet]")).to_have_count(1)  # a page, not a fragment
 
 
 # --- operators -------------------------------------------------------------------------------------------------

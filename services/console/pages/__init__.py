@@ -70,7 +70,8 @@ def base_context(lang: str, session: Session | None, refresh_seconds: int, path:
 
 
 NAV: dict[str, list[tuple[str, str]]] = {
-    "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/trace", "nav_trace"), ("/stuck", "nav_stuck"),
+    "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/messages", "nav_messages"), ("/trace", "nav_trace"),
+                 ("/stuck", "nav_stuck"),
                  ("/sla", "nav_sla")],
     "supervisor": [("/review", "nav_review"), ("/claims/new", "nav_file"), ("/claims?mine=1", "nav_my_claims"),
                    ("/claims", "nav_all_claims"), ("/participants", "nav_participants"),

@@ -10,11 +10,11 @@ from fastapi.responses import Response
 
 from services.console import handlers, i18n
 from services.console import repository as repo
-from services.console.api import PRODUCERS, current_flows, kafka_view
+from services.console.api import FLOW_TOPICS, PRODUCERS, current_flows, kafka_view
 from services.console.consumers import DEAD_LETTER_TOPICS
 from services.console.domain import charts
 from services.console.domain.flow_health import flow_health
-from services.console.domain.dead_letters import pretty_payload
+from services.console.domain.dead_letters import masked_payload, pretty_payload
 from services.console.pages import language, page_router, redirect, render
 from services.console.session import Session, check_csrf, page_session
 from shared.errors import RuleViolation
@@ -165,6 +165,37 @@ async def replay_all(request: Request, session: Operator, topic: str, csrf: Anno
     runtime = request.app.state.runtime
     done = await handlers.replay_all(runtime.pool, kafka_view(runtime), runtime.producer, topic, session.actor)
     return redirect(f"/dlq/{topic}", i18n.translator(language(request))("replayed_all_flash", n=len(done)))
+
+
+# --- message browser -----------------------------------------------------------------------------------------
+
+MESSAGES_PER_PAGE = 20
+
+
+@router.get("/messages")
+async def messages_page(request: Request, session: Operator, topic: str = "", partition: int = 0,
+                        offset: int | None = None) -> Response:
+    """Any topic's records as Kafka holds them: partition, offset, time, key, type; payload
+    masked. `offset` opens the page at that record (trace rows link here)."""
+    topic = topic if topic in FLOW_TOPICS else ""
+    records, first, end, error = [], 0, 0, None
+    if topic:
+        partition = max(0, min(partition, 1_000))
+        start = max(offset, 0) if offset is not None else None
+        try:
+            view = kafka_view(request.app.state.runtime)
+            if start is None:  # the latest page
+                _r, first, end = await view.records(topic, partition, 1 << 62, 0)
+                start = max(end - MESSAGES_PER_PAGE, first)
+            records, first, end = await view.records(topic, partition, start, MESSAGES_PER_PAGE)
+        except Exception as exc:  # noqa: BLE001 - the page says Kafka did not answer
+            error = f"{type(exc).__name__}: {exc}"
+    shown = [{"partition": r.partition, "offset": r.offset, "time": datetime.fromtimestamp(r.timestamp / 1000, timezone.utc),
+              "key": (r.key.decode(errors="replace") if isinstance(r.key, bytes) else r.key) or "",
+              "type": dict((k, v) for k, v in (r.headers or ())).get("event_type", b"").decode(errors="replace"),
+              "payload": masked_payload(r.value)} for r in records]
+    return render(request, "messages.html", session, topics=FLOW_TOPICS, topic=topic, partition=partition,
+                  offset=offset, records=shown, first=first, end=end, error=error, per_page=MESSAGES_PER_PAGE)
 
 
 # --- trace, stuck, deadlines --------------------------------------------------------------------------------
