@@ -135,6 +135,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "payload": ("Isi (NIK disamarkan)", "Payload (NIK masked)"),
     "replay": ("Putar ulang", "Replay"),
     "replay_all": ("Putar ulang semua", "Replay all"),
+    "replay_all_confirm": ("{n} pesan akan dikirim lagi ke topik asalnya (dari {topic}). Lanjutkan?",
+                           "{n} messages will be sent again to their original topics (from {topic}). Go on?"),
+    "replay_all_yes": ("Ya, putar ulang {n} pesan", "Yes, replay {n} messages"),
+    "replay_all_count_changed": ("Jumlah pesan yang menunggu berubah: kini {n}, bukan {expected}. Periksa lalu "
+                                 "konfirmasi lagi.",
+                                 "The number of waiting messages changed: {n} now, not {expected}. Check, then "
+                                 "confirm again."),
+    "replay_confirm": ("Pesan ini ({n} salinan dari konsumen yang gagal) dikirim lagi ke {topic}. Lanjutkan?",
+                       "This message ({n} copies from the consumers that failed) is sent again to {topic}. Go on?"),
+    "replay_yes": ("Ya, putar ulang", "Yes, replay"),
+    "earlier_attempts": ("Percobaan sebelumnya", "Earlier attempts"),
     "discard": ("Buang", "Discard"),
     "discard_reason": ("Alasan membuang", "Reason to discard"),
     "replayed_flash": ("Diputar ulang ke {topic}: {what}", "Replayed to {topic}: {what}"),

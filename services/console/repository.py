@@ -115,6 +115,19 @@ async def dead_letters(conn: asyncpg.Connection, topic: str, status: str | None 
     return [dict(r) for r in rows]
 
 
+async def earlier_attempts(conn: asyncpg.Connection, event_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Dead letters of the same events already resolved: a replayed event that failed again
+    shows its earlier attempts."""
+    rows = await conn.fetch(
+        "SELECT topic, kafka_partition, kafka_offset, event_id, status, resolved_by, resolved_at, dead_lettered_at "
+        "FROM dead_letters WHERE event_id = ANY($1::text[]) AND status <> 'waiting' "
+        "ORDER BY dead_lettered_at, kafka_offset", [e for e in event_ids if e])
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        found.setdefault(row["event_id"], []).append(dict(row))
+    return found
+
+
 async def dead_letter(conn: asyncpg.Connection, topic: str, partition: int, offset: int, *,
                       for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""

@@ -357,14 +357,18 @@ async def test_a_claim_filed_in_error_and_withdrawn_within_minutes_reaches_no_fa
     await expect(page.locator("p.flash")).to_contain_text("ditarik")
     await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "withdrawn")
     await expect(page.locator("[data-claim-status]")).to_have_text("ditarik")
+
+    async def cancelled() -> bool:
+        queued = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
+        return {m["status"] for m in queued} == {"cancelled"}
+
+    await wait_until(cancelled, 30, "notifications to cancel the held message")
     await expect(page.locator("tr[data-about=ClaimFiled]")).to_have_attribute("data-status", "cancelled",
                                                                             timeout=SLOW)
     await expect(page.locator("[data-next-step]")).to_have_attribute("data-next-step", "")
     await shoot(page, shots, "claim-withdrawn")
     # Nothing went to the family's phone, and nothing is waiting to go.
     assert f"+62{phone[1:]}" not in (await p.provider.get("/_requests")).text
-    queued = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
-    assert {m["status"] for m in queued} == {"cancelled"}
     audit = await p.claims.app.state.runtime.pool.fetch(
         "SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id)
     assert [(r["actor"], r["action"]) for r in audit][-1] == ("rahma.supervisor", "claim.withdraw")
@@ -551,6 +555,8 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         fixed = page.locator("article.letter", has_text=participant_id)
         await expect(fixed.locator(".reason")).to_contain_text("prerequisite never arrived")
         await shoot(page, shots, "dlq")
+        await fixed.locator("details.replay summary").click()
+        await expect(fixed.locator("details.replay form p")).to_contain_text("salinan")
         await fixed.locator("button[data-action=replay]").click()
         await expect(page.locator("p.flash")).to_contain_text(f"Diputar ulang ke {PARTICIPANTS.name}")
         await claims_knows(p.claims, participant_id, full_name, "active")
@@ -567,6 +573,19 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await page.goto(f"{c.url}/dlq/{PARTICIPANTS.dlq}")
         await expect(page.locator("table.audit")).to_contain_text("dlq.replay")
         await expect(page.locator("table.audit")).to_contain_text("rudi.operator")
+
+        # From the participant's trace to the very message on its topic, payload masked.
+        await page.goto(f"{c.url}/trace?q={participant_id}")
+        link = page.locator("table.events tr[data-event-type=ParticipantEnrolled] a[data-message-link]")
+        await link.click()
+        await expect(page).to_have_url(re.compile(r"/messages\?topic=enrollment\.participants\.v1&partition=\d+&offset=\d+"))
+        shown = page.locator("table.records tr.here")
+        await expect(shown).to_contain_text(participant_id)
+        await expect(shown).to_contain_text("Peserta didaftarkan")
+        await shown.locator("summary").click()
+        await expect(shown.locator("pre.payload")).to_contain_text(full_name)
+        assert not A_FULL_NIK.search(await page.content())
+        await shoot(page, shots, "messages")
 
 
 async def test_an_officer_is_refused_on_the_dead_letter_page(stack, shots):

@@ -343,8 +343,10 @@ async def _claim_context(request: Request, session: Session, claim_id: str) -> d
     async with request.app.state.runtime.pool.acquire() as conn:
         trace = await handlers.trace(conn, claim_id)
     closed = claim["status"] in CLOSED
-    live = not closed and (claim["disbursement"]["status"] != "paid"
-                           or any(m["status"] == "pending" for m in messages))
+    # Followed while something can still change: an open claim not yet paid, or a message
+    # still waiting (a withdrawn claim's messages turn cancelled).
+    live = any(m["status"] in ("pending", "sending") for m in messages) or (
+        not closed and claim["disbursement"]["status"] != "paid")
     return {"claim": claim, "messages": messages, "heirs": heirs, "participant": participant,
             "steps": trace.claims.get(claim_id, []), "live": live, "closed": closed,
             "next_step": next_step(claim, transfers), "transfers": transfers,

@@ -101,8 +101,15 @@ async def _dlq(request: Request, session: Session, topic: str | None, status: st
         status = status if status in ("waiting", "replayed", "discarded") else "waiting"
         letters = await repo.dead_letters(conn, topic, status)
         audit = await repo.audit_trail(conn, "dlq.", 20)
-    return render(request, "dlq.html", session, overview=overview, topic=topic, status=status,
-                  cards=dead_letter_cards(letters), audit=audit)
+        earlier = await repo.earlier_attempts(conn, [str(x["event_id"]) for x in letters if x["event_id"]])
+    cards = dead_letter_cards(letters)
+    for card in cards:
+        me = card["letter"]
+        card["earlier"] = [x for x in earlier.get(str(me["event_id"]), ())
+                           if (x["topic"], x["kafka_partition"], x["kafka_offset"])
+                           != (me["topic"], me["kafka_partition"], me["kafka_offset"])]
+    return render(request, "dlq.html", session, overview=overview, topic=topic, status=status, cards=cards,
+                  audit=audit)
 
 
 def dead_letter_cards(letters: list[dict]) -> list[dict]:
@@ -160,11 +167,18 @@ async def discard(request: Request, session: Operator, topic: str, partition: in
 
 
 @router.post("/dlq/{topic}/replay-all")
-async def replay_all(request: Request, session: Operator, topic: str, csrf: Annotated[str, Form()] = "") -> Response:
+async def replay_all(request: Request, session: Operator, topic: str, csrf: Annotated[str, Form()] = "",
+                     expected: Annotated[int, Form()] = -1) -> Response:
     check_csrf(session, csrf)
     runtime = request.app.state.runtime
+    t = i18n.translator(language(request))
+    async with runtime.pool.acquire() as conn:
+        waiting = len(dead_letter_cards(await repo.dead_letters(conn, topic, "waiting")))
+    if waiting != expected:
+        # The operator confirmed another count than what waits now: show the new count and ask again.
+        return redirect(f"/dlq/{topic}", t("replay_all_count_changed", n=waiting, expected=max(expected, 0)))
     done = await handlers.replay_all(runtime.pool, kafka_view(runtime), runtime.producer, topic, session.actor)
-    return redirect(f"/dlq/{topic}", i18n.translator(language(request))("replayed_all_flash", n=len(done)))
+    return redirect(f"/dlq/{topic}", t("replayed_all_flash", n=len(done)))
 
 
 # --- message browser -----------------------------------------------------------------------------------------
