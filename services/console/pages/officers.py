@@ -221,7 +221,8 @@ async def _filing_request(request: Request, session: Session) -> tuple[Any, dict
     check_csrf(session, str(fields.get("csrf") or ""))
     rows, published = await checklist_rows(upstream(request, session))
     kinds_of_type = {ct: {r["kind"] for r in rows if ct in r["types"]} for ct in CLAIM_TYPES} if published else None
-    return fields, read_form(fields, kinds_of_type), [r["kind"] for r in rows]
+    # The rows the page shows are those it sent (claims' checklist may have changed, or be unreachable now).
+    return fields, read_form(fields, kinds_of_type), [k for k in ALL_KINDS if f"docnum_{k}" in fields]
 
 
 @router.post("/claims/new/check")
