@@ -30,12 +30,14 @@ from shared.envelope import EventPayload, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.topics import CLAIMS_FILED, PARTICIPANTS
 from tests.support.claimants import (
-    CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claims_knows, covered_participant, wait_for_status
+    CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claims_knows, covered_participant, pay,
+    unique_name, wait_for_status,
 )
 from tests.support.console import console, served
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
-from tests.support.services import token
+from services.enrollment.domain import Period
+from tests.support.services import participant_form, random_nik, token
 
 pytestmark = pytest.mark.browser
 
@@ -310,6 +312,57 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
     await page.goto(f"{c.url}/stuck?older_than_s=0")
     await expect(page.locator(f"tr[data-claim='{claim_id}']")).to_contain_text("transfer dana")
     await shoot(page, shots, "stuck")
+
+
+async def test_an_officer_finds_people_by_full_nik_or_phone_and_works_through_their_claim_lists(stack, shots):
+    p, c, browser = stack
+    today = makassar_today()
+    birth = date(1985, 4, 9)
+    nik = random_nik(birth, "F")
+    phone = f"0813{uuid.uuid4().int % 10**8:08d}"
+    full_name = unique_name("Hasnah Daeng Baji")
+    enrolled = await p.enrollment.post("/v1/participants", json=participant_form(
+        nik=nik, birth_date=birth, sex="F", full_name=full_name, phone=phone,
+        member_since=add_months(today, -12).isoformat(), heirs=[SPOUSE]))
+    participant_id = enrolled.json()["participant_id"]
+    await pay(p.enrollment, participant_id, Period.of(today), today)
+    await claims_knows(p.claims, participant_id, full_name, "active")
+    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
+                                                              {"participant_card": "KPJ-26-0009"}),
+                                headers={"Authorization": f"Bearer {token('officer', 'lina.officer')}"})
+    claim_id = filed.json()["claim_id"]
+    await wait_for_status(p.claims, claim_id, "needs_review")
+    page = await signed_in(browser, c.url, "officer", "lina.officer")
+
+    # By full NIK (sent to enrollment in a POST body; neither in the address nor shown back), then by phone.
+    for typed in (nik, phone):
+        await page.goto(f"{c.url}/participants")
+        await page.fill("form.search input[name=q]", typed)
+        await page.click("form.search button")
+        await expect(page.locator(f"#participant-results tr[data-participant='{participant_id}']")).to_be_visible()
+        await expect(page.locator("#participant-results")).to_have_attribute("aria-live", "polite")
+        assert nik not in page.url and not A_FULL_NIK.search(await page.content())
+    await shoot(page, shots, "participants-search")
+
+    # "My claims", by status, and its CSV.
+    await page.goto(f"{c.url}/claims?mine=1&status=needs_review")
+    await expect(page.locator(f"table.claims-list tr[data-claim='{claim_id}']")).to_contain_text(full_name)
+    assert set(await page.locator("table.claims-list tr[data-claim]").evaluate_all(
+        "rows => rows.map(r => r.dataset.status)")) == {"needs_review"}
+    await shoot(page, shots, "my-claims")
+    async with page.expect_download() as download:
+        await page.click("a[data-action=export]")
+    exported = Path(await (await download.value).path()).read_text(encoding="utf-8")
+    assert claim_id in exported and full_name in exported and "perlu ditinjau" in exported
+    assert not A_FULL_NIK.search(exported)
+
+    # The claim's page names its next step; the printable summary for the family.
+    await page.goto(f"{c.url}/claims/{claim_id}")
+    await expect(page.locator("[data-next-step]")).to_have_attribute("data-next-step", "add_documents")
+    await page.click("a[data-action=print]")
+    await expect(page.locator("h1")).to_contain_text(claim_id)
+    await expect(page.locator("[data-claim-status]")).to_have_text("perlu ditinjau")
+    await shoot(page, shots, "claim-print")
 
 
 @contextlib.asynccontextmanager
