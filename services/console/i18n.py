@@ -174,6 +174,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "step_filed": ("Klaim diajukan", "Claim filed"),
     "step_verified": ("Diperiksa aturan", "Checked by the rules"),
     "step_decided": ("Diputuskan petugas", "Decided by an officer"),
+    "step_withdrawn": ("Klaim ditarik", "Claim withdrawn"),
     "step_payout_recorded": ("Pembayaran dicatat", "Payout recorded"),
     "step_disbursement_scheduled": ("Transfer dijadwalkan", "Transfer scheduled"),
     "step_disbursement_paid": ("Dana ditransfer", "Money transferred"),

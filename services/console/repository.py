@@ -13,7 +13,8 @@ from services.console.domain.story import CLAIM_EVENT_TYPES, OUTCOMES, IndexedEv
 
 CLAIM_TYPES = sorted(CLAIM_EVENT_TYPES)
 # A claim is finished once rejected or paid: nothing more is expected of it.
-_FINISHED = "bool_or(type = 'ClaimRejected' OR (type = 'DisbursementChanged' AND summary->>'status' = 'paid'))"
+_FINISHED = ("bool_or(type IN ('ClaimRejected', 'ClaimWithdrawn') "
+             "OR (type = 'DisbursementChanged' AND summary->>'status' = 'paid'))")
 
 
 # --- the event index ---------------------------------------------------------------------------------

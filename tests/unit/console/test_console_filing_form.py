@@ -1,7 +1,7 @@
 """The filing form becomes claims' request as an officer filled it; claims' 422 comes back
 next to each field, in the page's language where the rule is known."""
 
-from services.console.pages.officers import claim_body, field_messages, read_form
+from services.console.pages.filing import claim_body, field_messages, read_form
 from services.console.upstream import UpstreamError
 
 FIELDS = {
