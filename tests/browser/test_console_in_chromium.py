@@ -585,7 +585,7 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await expect(junk.locator("table.copies")).to_contain_text("claims.verification")
         await expect(junk.locator("table.copies")).to_contain_text("notifications.claims-filed")
         await expect(junk.locator(".reason").first).to_contain_text("not a Jaring envelope")
-        await junk.locator("summary").click()
+        await junk.locator("details:not(.confirm) > summary").click()
         await expect(junk.locator("pre.payload")).to_contain_text("ktp=7371************")
         assert not A_FULL_NIK.search(await page.content())
         await shoot(page, shots, "dlq-poison")
