@@ -369,6 +369,17 @@ async def test_an_officer_finds_people_by_full_nik_or_phone_and_works_through_th
     await expect(page.locator("[data-claim-status]")).to_have_text("perlu ditinjau")
     await shoot(page, shots, "claim-print")
 
+    # Back on the claim, the officer adds the missing documents there; the rules then approve it.
+    await page.goto(f"{c.url}/claims/{claim_id}")
+    for kind, number in {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}.items():
+        row = page.locator(f"form.documents-form tr[data-document={kind}]")
+        if await row.count():
+            await row.locator(f"input[name=docnum_{kind}]").fill(number)
+    await page.click("button[data-action=add-documents]")
+    await expect(page.locator("p.flash")).to_contain_text("ditambahkan")
+    await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "payout_recorded",
+                                                                        timeout=SLOW)
+
 
 @contextlib.asynccontextmanager
 async def first_message_held(notifications_app, seconds: float) -> AsyncIterator[None]:
