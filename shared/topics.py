@@ -48,7 +48,7 @@ CLAIMS_FILED = Topic(
 CLAIM_DECISIONS = Topic(
     "claims.decisions.v1", "claim_id",
     ("ClaimApproved", "ClaimRejected", "ClaimReferredForReview", "DeathConfirmed", "HeirsNamedOnClaim",
-     "ClaimReclassified"),
+     "ClaimReclassified", "ClaimWithdrawn"),
     producer="claims",
     description="Verification outcomes and officers' decisions and corrections; payout recording reads "
                 "approvals, enrollment reads confirmed deaths and heirs named on a claim.",

@@ -11,6 +11,9 @@ from tests.support.stack import kafka_for_tests, postgres_for_tests
 # one time in twenty: the suite draws none, in this process and in the services it starts as
 # processes (they inherit the environment); the sampling tests set their own rate.
 os.environ.setdefault("CLAIMS_REVIEW_SAMPLE_RATE", "0")
+# Notifications holds a family's first message ten minutes (a claim filed in error can be
+# withdrawn before it goes); the suite sends at once, and the withdrawal tests set their own hold.
+os.environ.setdefault("NOTIFICATIONS_FIRST_MESSAGE_HOLD_SECONDS", "0")
 # Claims refuses to start without the bank's client secret; every claims process a test starts
 # (in this process or as a child) signs with this one, and so does the tests' bank stand-in.
 BANK_TEST_SECRET = "jaring-test-bank-secret-not-for-production"

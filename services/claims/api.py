@@ -13,11 +13,13 @@ from services.claims import handlers
 from services.claims import repository as repo
 from services.claims.domain.claim import Guardian
 from services.claims.domain.heirs import NamedHeir
+from services.claims.domain.decision import AlreadyDecided
+from services.claims.domain.documents import CHECKLIST, published_checklist
 from services.claims.domain.duties import NotPermitted
-from services.claims.domain.sla import days_left
+from services.claims.domain.sla import days_left, deadline_runs
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
-from shared.contracts.vocabulary import DeathClaimType, Relationship
+from shared.contracts.vocabulary import CLAIM_TYPES, DeathClaimType, Relationship
 from shared.clock import today
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.service import Runtime, get_runtime
@@ -48,9 +50,11 @@ class TransportCostsIn(BaseModel):
 class ClaimIn(BaseModel):
     participant_id: Id
     claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
-    incident_date: date
-    incident_place: Name
-    cause: Text
+    # Optional here so a missing date is reported with every other field's error in one
+    # answer (validate_filing names them all); pydantic would stop at the date alone.
+    incident_date: date | None = None
+    incident_place: Name = ""
+    cause: Text = ""
     traffic_accident: bool = False
     reporter: ReporterIn
     documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
@@ -100,6 +104,13 @@ def _refused(exc: NotPermitted) -> HTTPException:
     return HTTPException(403, {"type": exc.code, "msg": exc.message})
 
 
+@router.get("/checklist")
+async def checklist(actor: Reader) -> dict[str, Any]:
+    """The documents each claim type needs, and those a condition adds (traffic accident,
+    spouse as payee, a payout above the NPWP threshold): forms show only these."""
+    return {"kinds": list(CHECKLIST), "claim_types": {t: published_checklist(t) for t in CLAIM_TYPES}}
+
+
 @router.post("/claims", status_code=202)
 async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
@@ -107,11 +118,27 @@ async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     return {"claim_id": claim_id, "status": "filed"}
 
 
+@router.post("/claims/check")
+async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    """A dry run of filing: the same 422 and 409, nothing written; and whether the
+    participant was covered on the incident date (a form warns before filing)."""
+    async with rt.pool.acquire() as conn:
+        return await handlers.check_filing(conn, body.model_dump(), today())
+
+
 @router.get("/claims")
 async def list_claims(actor: Reader, rt: Rt, status: Id | None = None, participant_id: Id | None = None,
-                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+                      filed_by: Name | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                      offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
+    """Oldest first; `days_left` counts the payment deadline's working days, and only for a claim
+    still open (a rejected or paid claim owes nothing more)."""
     async with rt.pool.acquire() as conn:
-        return await repo.list_claims(conn, status, participant_id, limit)
+        claims = await repo.list_claims(conn, status, participant_id, limit, filed_by, offset)
+    now = today()
+    for claim in claims:
+        runs = claim["sla_deadline"] and deadline_runs(claim["status"], claim["disbursement_status"])
+        claim["days_left"] = days_left(claim["sla_deadline"], now) if runs else None
+    return claims
 
 
 @router.get("/claims/{claim_id}")
@@ -125,7 +152,8 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     sla = None
     if row["sla_deadline"]:
         sla = {"documents_complete_on": row["documents_complete_on"], "deadline": row["sla_deadline"],
-               "days_left": days_left(row["sla_deadline"], today())}
+               "days_left": days_left(row["sla_deadline"], today())
+               if deadline_runs(row["status"], row["disbursement_status"]) else None}
     return {
         "claim_id": claim_id, "participant_id": row["participant_id"], "claim_type": row["claim_type"],
         "status": row["status"], "incident_date": row["incident_date"], "incident_place": row["incident_place"],
@@ -148,6 +176,28 @@ async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> 
         try:
             async with conn.transaction():
                 status = await handlers.decide_claim(conn, claim_id, body.decision, body.reason, actor, today())
+        except ClaimNotFound as exc:
+            raise _not_found(exc) from None
+        except NotPermitted as exc:
+            raise _refused(exc) from None
+        except AlreadyDecided as exc:
+            raise HTTPException(409, {"type": "claim_already_decided", "msg": str(exc), "status": exc.status,
+                                      "decided_by": exc.decided_by,
+                                      "decided_at": exc.decided_at.isoformat() if exc.decided_at else None}) from None
+    return {"claim_id": claim_id, "status": status}
+
+
+class WithdrawalIn(BaseModel):
+    reason: Text = Field(description="why the claim is withdrawn (filed for the wrong person, the wrong incident)")
+
+
+@router.post("/claims/{claim_id}/withdrawal")
+async def withdraw(claim_id: str, body: WithdrawalIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+    """The filer or a supervisor withdraws a claim before its payout is recorded."""
+    async with rt.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                status = await handlers.withdraw_claim(conn, claim_id, body.reason, actor)
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
         except NotPermitted as exc:

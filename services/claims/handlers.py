@@ -16,13 +16,15 @@ import asyncpg
 
 from services.claims import repository as repo
 from services.claims.domain import claim as c
-from services.claims.domain.decision import after_verification, decide, record_payout, reopen
+from services.claims.domain.decision import (
+    after_verification, check_not_decided, decide, record_payout, reopen, withdraw,
+)
 from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
 from services.claims.domain.benefits import cash_total
 from services.claims.domain.payout import PayoutLine, approval_refusals, benefits_of, cash_of, payout_lines
 from services.claims.domain.reclassification import reclassification_difference, reclassification_errors
 from services.claims.domain.sla import days_late, deadline, late_charge_lines
-from services.claims.domain.duties import check_may_decide
+from services.claims.domain.duties import check_may_decide, check_may_withdraw
 from services.claims.domain.sampling import ReviewSampling, is_sampled, refer_for_review
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
@@ -80,13 +82,15 @@ def filing_from(body: dict[str, Any]) -> c.ClaimFiling:
         participant_id=body.get("participant_id", ""), claim_type=body.get("claim_type"),
         incident_date=body.get("incident_date"), incident_place=body.get("incident_place", ""),
         cause=body.get("cause", ""),
-        reporter=c.Reporter(reporter.get("name", ""), reporter.get("phone"), reporter.get("organisation")),
+        reporter=c.Reporter(reporter.get("name", ""), c.reporter_phone(reporter.get("phone")),
+                            reporter.get("organisation")),
         documents=body.get("documents") or {}, traffic_accident=bool(body.get("traffic_accident")),
         incapacity_days=body.get("incapacity_days"), disability_percent=body.get("disability_percent"),
         transport_costs={mode: cost for mode, cost in (body.get("transport_costs") or {}).items() if cost is not None})
 
 
-async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
+async def _admissible_filing(conn: asyncpg.Connection, body: dict[str, Any], today: date) -> c.ClaimFiling:
+    """The filing, once every field is valid and the incident is not claimed already."""
     filing = filing_from(body)
     known = bool(filing.participant_id) and await repo.participant_known(conn, filing.participant_id)
     c.validate_filing(filing, today, known)
@@ -102,6 +106,24 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
         pointer = (f"; a person dies once: if the death's type is wrong, a supervisor reclassifies claim {first} "
                    f"(POST /v1/claims/{first}/reclassification)" if death else "")
         raise Conflict(f"this incident is already claimed: {first}{pointer}", first, "incident_already_claimed")
+    return filing
+
+
+async def check_filing(conn: asyncpg.Connection, body: dict[str, Any], today: date) -> dict[str, Any]:
+    """What filing would say, writing nothing: the same refusals (422, 409), and whether the
+    participant was protected on the incident date, so the officer is warned before filing
+    a claim the rules will reject."""
+    filing = await _admissible_filing(conn, body, today)
+    participant = await repo.participant_view(conn, filing.participant_id)
+    covered = participant is not None and participant.is_protected_on(filing.incident_date)
+    return {"participant_name": await repo.participant_name(conn, filing.participant_id),
+            "covered_on_incident_date": covered,
+            "last_protected_day_before": None if covered or participant is None
+            else participant.last_protected_day_before(filing.incident_date)}
+
+
+async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
+    filing = await _admissible_filing(conn, body, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
     await repo.insert_claim(conn, claim_id, filing, actor.subject, today)
     await repo.add_step(conn, claim_id, "filed", {"by": actor.subject})
@@ -198,6 +220,7 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
                        today: date) -> str:
     row = await _claim(conn, claim_id)
     check_may_decide(actor.role, actor.subject, row["filed_by"], row["documents_added_by"])
+    check_not_decided(row["status"], row["decided_by"], await repo.decided_at(conn, claim_id))
     status = decide(row["status"], decision, reason, missing_documents=row["missing_documents"])
     if status is c.ClaimStatus.APPROVED:
         participant = await repo.participant_view(conn, row["participant_id"])
@@ -211,6 +234,22 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
                        (row["documents_complete_on"], row["sla_deadline"]))
     await record_audit(conn, actor=actor.subject, role=actor.role, action=f"claim.{decision}", subject_id=claim_id,
                        details={"reason": reason})
+    return str(status)
+
+
+async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, reason: str, actor: Actor) -> str:
+    """The filer or a supervisor withdraws a claim filed in error: audited, and announced
+    (ClaimWithdrawn) so the family hears nothing more of it."""
+    row = await _claim(conn, claim_id)
+    check_may_withdraw(actor.role, actor.subject, row["filed_by"])
+    status = withdraw(row["status"], reason)
+    await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
+    await repo.add_step(conn, claim_id, "withdrawn", {"by": actor.subject, "reason": reason})
+    await emit(conn, events.ClaimWithdrawn(claim_id=claim_id, participant_id=row["participant_id"],
+                                           claim_type=row["claim_type"], withdrawn_by=actor.subject, reason=reason,
+                                           was=row["status"]), claim_id)
+    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.withdraw", subject_id=claim_id,
+                       details={"reason": reason, "was": row["status"]})
     return str(status)
 
 
@@ -250,6 +289,8 @@ async def record_approved_payout(conn: asyncpg.Connection, claim_id: str, today:
         raise PoisonMessage(f"ClaimApproved for unknown claim {claim_id}")
     if claim.status is c.ClaimStatus.PAYOUT_RECORDED:
         return  # a second approval event for a paid claim records nothing
+    if claim.status is c.ClaimStatus.WITHDRAWN:
+        return  # withdrawn after its approval: nothing is owed
     new_status = record_payout(claim.status)
     participant = await repo.participant_view(conn, claim.filing.participant_id)
     if participant is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -49,6 +49,10 @@ async def update_coverage(conn: asyncpg.Connection, participant_id: str, status:
 
 async def participant_known(conn: asyncpg.Connection, participant_id: str) -> bool:
     return bool(await conn.fetchval("SELECT 1 FROM participants WHERE participant_id = $1", participant_id))
+
+
+async def participant_name(conn: asyncpg.Connection, participant_id: str) -> str | None:
+    return await conn.fetchval("SELECT full_name FROM participants WHERE participant_id = $1", participant_id)
 
 
 async def participant_view(conn: asyncpg.Connection, participant_id: str) -> ParticipantView | None:
@@ -122,7 +126,7 @@ async def insert_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimF
 
 async def standing_claim_for(conn: asyncpg.Connection, fingerprint: str) -> str | None:
     return await conn.fetchval(
-        "SELECT claim_id FROM claims WHERE fingerprint = $1 AND status <> 'rejected'", fingerprint)
+        "SELECT claim_id FROM claims WHERE fingerprint = $1 AND status NOT IN ('rejected', 'withdrawn')", fingerprint)
 
 
 async def load_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -172,7 +176,8 @@ async def set_supervisor_flag(conn: asyncpg.Connection, claim_id: str, flag: str
 
 async def other_standing_fingerprints(conn: asyncpg.Connection, participant_id: str, claim_id: str) -> set[str]:
     rows = await conn.fetch(
-        "SELECT fingerprint FROM claims WHERE participant_id = $1 AND claim_id <> $2 AND status <> 'rejected'",
+        "SELECT fingerprint FROM claims WHERE participant_id = $1 AND claim_id <> $2 "
+        "AND status NOT IN ('rejected', 'withdrawn')",
         participant_id, claim_id)
     return {r["fingerprint"] for r in rows}
 
@@ -215,17 +220,27 @@ async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str,
 
 
 async def list_claims(conn: asyncpg.Connection, status: str | None, participant_id: str | None,
-                      limit: int) -> list[dict[str, Any]]:
+                      limit: int, filed_by: str | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    # The participant's name from claims' own read model, so a work list names whom each claim is for.
     rows = await conn.fetch(
-        "SELECT claim_id, participant_id, claim_type, incident_date, status, filed_at, sla_deadline, reasons, sampled "
-        "FROM claims WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR participant_id = $2) "
-        "ORDER BY filed_at LIMIT $3", status, participant_id, limit)
+        "SELECT c.claim_id, c.participant_id, p.full_name AS participant_name, c.claim_type, c.incident_date, "
+        "c.status, c.filed_at, c.filed_by, c.sla_deadline, c.disbursement_status, c.reasons, c.missing_documents, c.sampled "
+        "FROM claims c LEFT JOIN participants p ON p.participant_id = c.participant_id "
+        "WHERE ($1::text IS NULL OR c.status = $1) AND ($2::text IS NULL OR c.participant_id = $2) "
+        "AND ($4::text IS NULL OR c.filed_by = $4) "
+        "ORDER BY c.filed_at, c.claim_id LIMIT $3 OFFSET $5", status, participant_id, limit, filed_by, offset)
     return [dict(r) for r in rows]
 
 
 async def add_step(conn: asyncpg.Connection, claim_id: str, step: str, detail: dict[str, Any] | None = None) -> None:
     await conn.execute("INSERT INTO claim_steps (claim_id, step, detail) VALUES ($1, $2, $3)",
                        claim_id, step, detail or {})
+
+
+async def decided_at(conn: asyncpg.Connection, claim_id: str) -> datetime | None:
+    """When the claim was last decided, by a person or by the rules."""
+    return await conn.fetchval("SELECT max(at) FROM claim_steps WHERE claim_id = $1 AND step IN ('decided', 'verified')",
+                               claim_id)
 
 
 async def steps(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
@@ -271,8 +286,8 @@ async def count_payment_deadlines_breached(conn: asyncpg.Connection, today: date
     """Claims past their payment deadline and not paid, by claim type: lateness is owed for each
     of those days (services/claims/domain/sla.py)."""
     rows = await conn.fetch(
-        "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 AND status <> 'rejected' "
-        "AND disbursement_status IS DISTINCT FROM 'paid' GROUP BY claim_type", today)
+        "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 "
+        "AND status NOT IN ('rejected', 'withdrawn') AND disbursement_status IS DISTINCT FROM 'paid' GROUP BY claim_type", today)
     return {r["claim_type"]: r["n"] for r in rows}
 
 

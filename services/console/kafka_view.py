@@ -172,6 +172,34 @@ class KafkaView:
         return None
 
 
+    async def records(self, topic: str, partition: int, start: int, limit: int,
+                      timeout: float = 10.0) -> tuple[list[ConsumerRecord], int, int]:
+        """Up to `limit` records of one partition from offset `start` on, as stored; and the
+        partition's first and end offsets (what retention kept)."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                    request_timeout_ms=self._timeout_ms)
+        await consumer.start()
+        try:
+            tp = TopicPartition(topic, partition)
+            consumer.assign([tp])
+            first = (await consumer.beginning_offsets([tp]))[tp]
+            end = (await consumer.end_offsets([tp]))[tp]
+            start = max(start, first)
+            found: list[ConsumerRecord] = []
+            if start >= end:
+                return found, first, end
+            consumer.seek(tp, start)
+            deadline = time.monotonic() + timeout
+            while len(found) < limit and time.monotonic() < deadline:
+                batch = await consumer.getmany(tp, timeout_ms=500, max_records=limit - len(found))
+                found.extend(batch.get(tp, ()))
+                if found and found[-1].offset >= end - 1:
+                    break
+            return found[:limit], first, end
+        finally:
+            await consumer.stop()
+
+
 def _member(raw: dict) -> Member:
     assignment: dict[str, list[int]] = {}
     try:

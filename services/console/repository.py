@@ -13,7 +13,8 @@ from services.console.domain.story import CLAIM_EVENT_TYPES, OUTCOMES, IndexedEv
 
 CLAIM_TYPES = sorted(CLAIM_EVENT_TYPES)
 # A claim is finished once rejected or paid: nothing more is expected of it.
-_FINISHED = "bool_or(type = 'ClaimRejected' OR (type = 'DisbursementChanged' AND summary->>'status' = 'paid'))"
+_FINISHED = ("bool_or(type IN ('ClaimRejected', 'ClaimWithdrawn') "
+             "OR (type = 'DisbursementChanged' AND summary->>'status' = 'paid'))")
 
 
 # --- the event index ---------------------------------------------------------------------------------
@@ -113,6 +114,19 @@ async def dead_letters(conn: asyncpg.Connection, topic: str, status: str | None 
         "SELECT * FROM dead_letters WHERE topic = $1 AND ($2::text IS NULL OR status = $2) "
         "ORDER BY kafka_partition, kafka_offset LIMIT $3", topic, status, limit)
     return [dict(r) for r in rows]
+
+
+async def earlier_attempts(conn: asyncpg.Connection, event_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Dead letters of the same events already resolved: a replayed event that failed again
+    shows its earlier attempts."""
+    rows = await conn.fetch(
+        "SELECT topic, kafka_partition, kafka_offset, event_id, status, resolved_by, resolved_at, dead_lettered_at "
+        "FROM dead_letters WHERE event_id = ANY($1::text[]) AND status <> 'waiting' "
+        "ORDER BY dead_lettered_at, kafka_offset", [e for e in event_ids if e])
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        found.setdefault(row["event_id"], []).append(dict(row))
+    return found
 
 
 async def dead_letter(conn: asyncpg.Connection, topic: str, partition: int, offset: int, *,

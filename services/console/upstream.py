@@ -65,9 +65,19 @@ class Upstream:
     async def claim(self, claim_id: str) -> dict[str, Any]:
         return await self._call("claims", "GET", f"/v1/claims/{claim_id}")
 
-    async def claims(self, status: str | None = None, participant_id: str | None = None) -> list[dict[str, Any]]:
-        params = {k: v for k, v in (("status", status), ("participant_id", participant_id)) if v}
-        return await self._call("claims", "GET", "/v1/claims", params=params)
+    async def claims(self, status: str | None = None, participant_id: str | None = None, filed_by: str | None = None,
+                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {k: v for k, v in (("status", status), ("participant_id", participant_id),
+                                                    ("filed_by", filed_by)) if v}
+        return await self._call("claims", "GET", "/v1/claims", params=params | {"limit": limit, "offset": offset})
+
+    async def checklist(self) -> dict[str, Any]:
+        """The documents each claim type needs, as claims publishes them (its rule, not a copy)."""
+        return await self._call("claims", "GET", "/v1/checklist")
+
+    async def check_claim(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Filing's dry run: claims' 422 and 409 without writing, and coverage on the incident date."""
+        return await self._call("claims", "POST", "/v1/claims/check", json=body)
 
     async def file_claim(self, body: dict[str, Any]) -> dict[str, Any]:
         return await self._call("claims", "POST", "/v1/claims", json=body)
@@ -75,6 +85,21 @@ class Upstream:
     async def decide(self, claim_id: str, decision: str, reason: str) -> dict[str, Any]:
         return await self._call("claims", "POST", f"/v1/claims/{claim_id}/decision",
                                 json={"decision": decision, "reason": reason})
+
+    async def withdraw(self, claim_id: str, reason: str) -> dict[str, Any]:
+        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/withdrawal", json={"reason": reason})
+
+    async def add_documents(self, claim_id: str, documents: dict[str, str]) -> dict[str, Any]:
+        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/documents", json={"documents": documents})
+
+    async def disbursement(self, claim_id: str) -> dict[str, Any]:
+        return await self._call("claims", "GET", f"/v1/claims/{claim_id}/disbursement")
+
+    async def record_transfer(self, claim_id: str, component: str, payee: str, bank_reference: str,
+                              note: str) -> dict[str, Any]:
+        """A transfer made by hand, recorded by a supervisor with the bank's reference."""
+        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/disbursement", json={
+            "component": component, "payee": payee, "bank_reference": bank_reference, "note": note})
 
     async def claimable_participants(self, query: str) -> list[dict[str, Any]]:
         """Participants as claims knows them (its read model): who a claim can be filed for."""
@@ -89,6 +114,10 @@ class Upstream:
     # enrollment
     async def participants(self, query: str) -> list[dict[str, Any]]:
         return await self._call("enrollment", "GET", "/v1/participants", params={"q": query})
+
+    async def lookup_participants(self, nik: str | None = None, phone: str | None = None) -> list[dict[str, Any]]:
+        """By full NIK or phone, in a POST body (a NIK never travels in a URL)."""
+        return await self._call("enrollment", "POST", "/v1/participants/lookup", json={"nik": nik, "phone": phone})
 
     async def participant(self, participant_id: str) -> dict[str, Any]:
         return await self._call("enrollment", "GET", f"/v1/participants/{participant_id}")

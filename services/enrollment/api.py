@@ -121,6 +121,22 @@ async def search(actor: Reader, rt: Rt, q: Annotated[Name, Query(min_length=2)])
         return await repo.search_participants(conn, q)
 
 
+class LookupIn(BaseModel):
+    """A full NIK or a phone, in a body (never in a URL, where logs would keep it)."""
+
+    nik: Id | None = None
+    phone: Id | None = None
+
+
+@router.post("/participants/lookup")
+async def lookup(body: LookupIn, actor: Reader, rt: Rt) -> list[dict[str, Any]]:
+    """Participants by their full NIK or by a phone written as enrollment accepts it
+    (0813…, +62…); answers with the masked NIK only."""
+    nik, phone = handlers.lookup_keys(body.nik, body.phone)
+    async with rt.pool.acquire() as conn:
+        return await repo.find_participants(conn, nik, phone)
+
+
 @router.get("/participants/{participant_id}")
 async def get_participant(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:

@@ -10,7 +10,7 @@ import asyncpg
 
 from services.enrollment import repository as repo
 from services.enrollment.domain import Period, Registration, check_payment, coverage_on, register_participant
-from services.enrollment.domain import validate_heirs
+from services.enrollment.domain import normalize_phone, validate_heirs
 from services.enrollment.domain.balances import MonthBalance, complete_payments, month_balances
 from services.enrollment.domain.contributions import contribution_due
 from services.enrollment.domain.coverage import Coverage, coverage_at_death
@@ -394,3 +394,24 @@ async def _must_exist(conn: asyncpg.Connection, participant_id: str, *, for_upda
 
 class ParticipantNotFound(LookupError):
     pass
+
+
+def lookup_keys(nik: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """A lookup's NIK (16 digits, separators dropped) and phone (E.164); 422 naming the field
+    when one is not what it claims to be, or when neither is given."""
+    errors: list[FieldError] = []
+    nik = "".join((nik or "").split()) or None
+    if nik is not None and not (len(nik) == 16 and nik.isascii() and nik.isdigit()):
+        errors.append(FieldError(("nik",), "nik_format", "nik_format: a NIK is exactly 16 digits (0-9)"))
+    if phone is not None and phone.strip():
+        try:
+            phone = normalize_phone(phone, ("phone",))
+        except RuleViolation as refused:
+            errors.extend(refused.errors)
+    else:
+        phone = None
+    if nik is None and phone is None and not errors:
+        errors.append(FieldError(("nik",), "nik_or_phone_required", "nik_or_phone_required: give a NIK or a phone"))
+    if errors:
+        raise RuleViolation(errors)
+    return nik, phone

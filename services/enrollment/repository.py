@@ -259,6 +259,17 @@ async def search_participants(conn: asyncpg.Connection, query: str, limit: int =
     return [dict(r) for r in rows]
 
 
+async def find_participants(conn: asyncpg.Connection, nik: str | None, phone: str | None,
+                            limit: int = 20) -> list[dict[str, Any]]:
+    """By full NIK, or by phone (the participant's own, or an heir's: a family calls from theirs)."""
+    rows = await conn.fetch(
+        "SELECT participant_id, nik_masked, full_name, kecamatan, segment FROM participants p "
+        "WHERE ($1::text IS NOT NULL AND nik = $1) OR ($2::text IS NOT NULL AND (phone = $2 OR EXISTS "
+        "(SELECT 1 FROM heirs h WHERE h.participant_id = p.participant_id AND h.phone = $2))) "
+        "ORDER BY full_name LIMIT $3", nik, phone, limit)
+    return [dict(r) for r in rows]
+
+
 def heir_view(heir_id: str, heir: Heir) -> dict[str, Any]:
     return {"heir_id": heir_id, "full_name": heir.full_name, "relationship": heir.relationship,
             "precedence": heir.precedence, "phone": heir.phone, "email": heir.email, "language": heir.language,

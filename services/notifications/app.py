@@ -20,7 +20,7 @@ from shared.topics import (
 
 
 def consumers(settings: NotificationsSettings) -> list[Consumer]:
-    claim_handlers = handlers.make_claim_handlers(settings.phone_channel)
+    claim_handlers = handlers.make_claim_handlers(settings.phone_channel, settings.first_message_hold_seconds)
     family = make_family_handlers(settings.phone_channel)
     outreach = make_outreach_handlers(settings.phone_channel)
     return [
@@ -35,7 +35,8 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         # Jaring going to the family first (issue 19): its own group, so it can be replayed alone.
         Consumer("notifications.outreach", CLAIMS_FILED, {
             kind: outreach[kind] for kind in ("ProactiveClaimOpened", "ProactiveClaimReminderDue")}),
-        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {"ClaimRejected": claim_handlers["ClaimRejected"]}),
+        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {
+            "ClaimRejected": claim_handlers["ClaimRejected"], "ClaimWithdrawn": claim_handlers["ClaimWithdrawn"]}),
         Consumer("notifications.payouts", PAYOUTS, {
             "PayoutRecorded": claim_handlers["PayoutRecorded"],
             "DisbursementChanged": claim_handlers["DisbursementChanged"],

@@ -34,7 +34,7 @@ from services.notifications.domain.messages import (
 from services.notifications.domain.messages import is_death
 from services.notifications.domain.recipients import Heir, address_for, channels_for, the_reporter, the_worker
 from shared.consuming import NotYet
-from shared.contracts.claims import ClaimFiled, ClaimRejected, DisbursementChanged, PayoutRecorded
+from shared.contracts.claims import ClaimFiled, ClaimRejected, ClaimWithdrawn, DisbursementChanged, PayoutRecorded
 from shared.contracts.disbursements import TransferStatusChanged
 from shared.contracts.enrollment import HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled
 from shared.contracts.notifications import FamilyMemberUnreachable
@@ -63,11 +63,18 @@ async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: Heir
 
 # --- claim events that reach families ------------------------------------------------------------
 
-def make_claim_handlers(phone_channel: str):
+def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 0.0):
     async def on_claim_filed(conn: asyncpg.Connection, env: Envelope, event: ClaimFiled) -> None:
         await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type,
                                 event.reporter.name, event.reporter.phone)
-        await queue(conn, env, CLAIM_FILED, event.claim_id, event.participant_id, event.claim_type, phone_channel)
+        if await queue(conn, env, CLAIM_FILED, event.claim_id, event.participant_id, event.claim_type,
+                       phone_channel) and first_message_hold_seconds > 0:
+            # The family's first message waits a little: a claim filed in error and withdrawn
+            # within that time reaches no one (README, "A wrong filing reaches no family").
+            await repo.hold(conn, env.event_id, first_message_hold_seconds)
+
+    async def on_claim_withdrawn(conn: asyncpg.Connection, _env: Envelope, event: ClaimWithdrawn) -> None:
+        await repo.withdraw_claim(conn, event.claim_id, event.participant_id, event.claim_type)
 
     async def on_claim_rejected(conn: asyncpg.Connection, env: Envelope, event: ClaimRejected) -> None:
         await queue(conn, env, CLAIM_REJECTED, event.claim_id, event.participant_id, event.claim_type,
@@ -105,6 +112,7 @@ def make_claim_handlers(phone_channel: str):
     return {
         "ClaimFiled": on_claim_filed,
         "ClaimRejected": on_claim_rejected,
+        "ClaimWithdrawn": on_claim_withdrawn,
         "PayoutRecorded": on_payout_recorded,
         "DisbursementChanged": on_disbursement_changed,
         "TransferStatusChanged": on_transfer_status_changed,
@@ -115,7 +123,10 @@ async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_
                 claim_type: str, phone_channel: str, payout: PayoutRecorded | None = None,
                 message_key: uuid.UUID | None = None, **notice_fields: Any) -> int:
     """Renders and stores one message per recipient and channel; returns how many are new.
-    `message_key` (default: the event's id) is what makes a second message a duplicate."""
+    `message_key` (default: the event's id) is what makes a second message a duplicate.
+    A withdrawn claim gets none."""
+    if await repo.claim_withdrawn(conn, claim_id):
+        return 0
     found = await repo.participant_with_heirs(conn, participant_id)
     if found is None:
         # Enrollment's events come on another topic and may not have been applied yet.

@@ -55,6 +55,30 @@ async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: 
         claim_id, participant_id, claim_type, reporter_name, reporter_phone)
 
 
+async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str) -> int:
+    """Marks the claim withdrawn (creating its row if ClaimFiled has not arrived yet) and
+    cancels its messages still waiting to be sent; returns how many were cancelled. A
+    message already being sent is past recall."""
+    await conn.execute(
+        "INSERT INTO claims (claim_id, participant_id, claim_type, withdrawn_at) VALUES ($1, $2, $3, now()) "
+        "ON CONFLICT (claim_id) DO UPDATE SET withdrawn_at = coalesce(claims.withdrawn_at, now())",
+        claim_id, participant_id, claim_type)
+    cancelled = await conn.fetch(
+        "UPDATE notifications SET status = 'cancelled', finished_at = now(), last_error = 'claim withdrawn' "
+        "WHERE claim_id = $1 AND status = 'pending' RETURNING 1", claim_id)
+    return len(cancelled)
+
+
+async def claim_withdrawn(conn: asyncpg.Connection, claim_id: str) -> bool:
+    return bool(await conn.fetchval("SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $1", claim_id))
+
+
+async def hold(conn: asyncpg.Connection, event_id: Any, seconds: float) -> None:
+    """Holds an event's messages back for `seconds` (a wrong filing withdrawn meanwhile reaches no one)."""
+    await conn.execute("UPDATE notifications SET next_attempt_at = now() + make_interval(secs => $2) "
+                       "WHERE event_id = $1 AND status = 'pending'", event_id, seconds)
+
+
 async def claim_reporter(conn: asyncpg.Connection, claim_id: str) -> tuple[str | None, str | None] | None:
     """(name, phone) of the claim's reporter; None if the claim is not in the read model yet."""
     row = await conn.fetchrow("SELECT reporter_name, reporter_phone FROM claims WHERE claim_id = $1", claim_id)

@@ -27,6 +27,9 @@ class NotificationsSettings(ServiceSettings):
     # The channel an heir with a phone is reached on: "whatsapp" (most families use it) or "sms".
     phone_channel: str = "whatsapp"
     run_dispatcher: bool = True
+    # "Claim received" waits this long before it goes out, so a claim filed in error and
+    # withdrawn within minutes reaches no family; 0 sends at once (tests that need speed).
+    first_message_hold_seconds: float = 600.0
     delivery_max_attempts: int = 5
     delivery_retry_base_seconds: float = 2.0
     delivery_retry_cap_seconds: float = 300.0

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.contracts.enrollment import HeirData
 from shared.contracts.vocabulary import (
-    ClaimType, DeathClaimType, DisbursementStatus, PayoutComponentName, PayoutKind, ReasonCode,
+    ClaimStatus, ClaimType, DeathClaimType, DisbursementStatus, PayoutComponentName, PayoutKind, ReasonCode,
 )
 from shared.envelope import EventPayload
 
@@ -85,6 +85,21 @@ class ClaimRejected(EventPayload):
     claim_type: ClaimType
     decided_by: str
     reasons: list[Reason]
+
+
+class ClaimWithdrawn(EventPayload):
+    """The filer or a supervisor withdrew the claim (filed for the wrong person, the wrong
+    incident): verification and payout leave it alone, notifications tells the family nothing
+    more and drops what was queued and not yet sent."""
+
+    event_type = "ClaimWithdrawn"
+
+    claim_id: str
+    participant_id: str
+    claim_type: ClaimType
+    withdrawn_by: str
+    reason: str
+    was: ClaimStatus = Field(description="the status the claim had when it was withdrawn")
 
 
 class ClaimReferredForReview(EventPayload):

@@ -15,9 +15,11 @@ CLAIM_TYPES: tuple[str, ...] = get_args(ClaimType)
 DeathClaimType = Literal["JKK_DEATH", "JKM"]
 DEATH_CLAIM_TYPES: tuple[str, ...] = get_args(DeathClaimType)
 
+# `withdrawn`: the filer or a supervisor took a claim back (filed in error); nothing more happens to it.
 # awaiting_family: opened by Jaring when the civil registry reported a covered participant's
 # death (docs/outreach.md); an officer completes it with the family's filing, then it is `filed`.
-ClaimStatus = Literal["filed", "approved", "rejected", "needs_review", "payout_recorded", "awaiting_family"]
+ClaimStatus = Literal["filed", "approved", "rejected", "needs_review", "payout_recorded", "awaiting_family",
+                      "withdrawn"]
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
 
 # Why the rules referred or rejected a claim (services/claims/domain/reasons.py decides the
@@ -68,6 +70,10 @@ HEIR_PRECEDENCE: dict[str, int] = {
     "parent_in_law": 6,   # mertua
     "named_in_will": 7,   # pihak yang ditunjuk dalam wasiat (akta notaris)
 }
+
+# Work segments of informal workers (enrollment's; PP 50/2025's discount windows follow them).
+Segment = Literal["market_trader", "daily_worker", "micro_business", "driver", "fisher", "other"]
+SEGMENTS: tuple[str, ...] = get_args(Segment)
 
 TransportMode = Literal["land", "sea", "air"]
 TRANSPORT_MODES: tuple[str, ...] = get_args(TransportMode)

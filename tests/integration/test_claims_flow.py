@@ -271,10 +271,14 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
         ("test-officer", "officer", "claim.file"), ("rahma.supervisor", "supervisor", "claim.approve")]
     assert audit[1]["details"] == {"reason": reason}
 
+    # A second supervisor deciding the same claim learns who decided it first, and when.
     again = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "reject", "reason": "second look"},
-                              headers=auth("supervisor", "rahma.supervisor"))
-    assert again.status_code == 422
-    assert [e["type"] for e in again.json()["detail"]] == ["claim_not_in_review"]
+                              headers=auth("supervisor", "andi.supervisor"))
+    assert again.status_code == 409
+    refusal = again.json()["detail"]
+    assert (refusal["type"], refusal["status"], refusal["decided_by"]) == (
+        "claim_already_decided", "payout_recorded", "rahma.supervisor")
+    assert refusal["decided_at"] is not None
 
 
 async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(enrollment, claims, today):
@@ -287,8 +291,9 @@ async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(en
 
     answer = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"},
                                headers=auth("supervisor"))
-    assert answer.status_code == 422
-    assert [e["type"] for e in answer.json()["detail"]] == ["claim_not_in_review"]
+    assert answer.status_code == 409
+    assert answer.json()["detail"]["type"] == "claim_already_decided"
+    assert answer.json()["detail"]["decided_by"] == "rules"  # no person: the rules approved it
     pool = claims.app.state.runtime.pool
     actions = await pool.fetch("SELECT action FROM claims.audit_log WHERE subject_id = $1", claim_id)
     assert [r["action"] for r in actions] == ["claim.file"]
@@ -334,3 +339,43 @@ async def test_the_same_accident_filed_twice_is_refused_with_a_pointer_to_the_fi
     assert again.json()["detail"]["type"] == "incident_already_claimed"
     listed = (await claims.get("/v1/claims", params={"participant_id": participant_id})).json()
     assert [c["claim_id"] for c in listed] == [first.json()["claim_id"]]
+
+
+# --- withdrawal ---------------------------------------------------------------------------------------------
+
+
+async def test_a_claim_filed_in_error_is_withdrawn_by_its_filer_audited_and_announced(
+        enrollment, claims, today, kafka_bootstrap):
+    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
+                                               heirs=[SPOUSE])
+    form = claim_form(participant_id, "JKM", today, {"participant_card": "KPJ-26-0001"})
+    filed = await claims.post("/v1/claims", json=form, headers=auth("officer", "rina.officer"))
+    claim_id = filed.json()["claim_id"]
+    await wait_for_status(claims, claim_id, "needs_review")
+
+    # Another officer may not; the filer may, with a reason.
+    other = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "wrong person"},
+                              headers=auth("officer", "budi.officer"))
+    assert other.status_code == 403 and other.json()["detail"]["type"] == "filer_or_supervisor_only"
+    no_reason = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": " "},
+                                  headers=auth("officer", "rina.officer"))
+    assert [e["type"] for e in no_reason.json()["detail"]] == ["reason_required"]
+    done = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "filed for the wrong person"},
+                             headers=auth("officer", "rina.officer"))
+    assert done.status_code == 200 and done.json()["status"] == "withdrawn"
+
+    withdrawn = await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id, "ClaimWithdrawn")
+    assert [(e.payload["withdrawn_by"], e.payload["was"]) for e in withdrawn] == [("rina.officer", "needs_review")]
+    pool = claims.app.state.runtime.pool
+    actions = await pool.fetch("SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id",
+                               claim_id)
+    assert [(r["actor"], r["action"]) for r in actions] == [("rina.officer", "claim.file"),
+                                                            ("rina.officer", "claim.withdraw")]
+    # Nothing counts down for it any more, and the same incident may be filed again, rightly.
+    listed = (await claims.get("/v1/claims", params={"participant_id": participant_id})).json()
+    assert [(c["status"], c["days_left"]) for c in listed] == [("withdrawn", None)]
+    again = await claims.post("/v1/claims", json=form, headers=auth("officer", "rina.officer"))
+    assert again.status_code == 202, again.text
+    twice = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "again"},
+                              headers=auth("supervisor", "rahma.supervisor"))
+    assert [e["type"] for e in twice.json()["detail"]] == ["claim_not_withdrawable"]

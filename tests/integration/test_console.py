@@ -338,6 +338,57 @@ async def test_replay_all_sends_each_record_once_even_when_several_consumers_dea
     assert len(sent_again) == 4  # each record once at first, once replayed
 
 
+async def test_a_letter_dead_lettered_again_after_its_replay_links_to_its_earlier_attempt_and_replay_all_asks(
+        stack, producer, kafka_bootstrap, unique):
+    _p, c = stack
+    claim_id = f"CL-again-{unique}"
+    delivered = new_envelope(NotificationDelivered(
+        notification_id=f"N-{unique}", claim_id=claim_id, heir_id="H-1", channel="sms",
+        about_event="ClaimFiled", attempts=1), correlation_id=claim_id, producer="notifications")
+    await producer.send_all([OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(),
+                                            delivered.kafka_headers())])
+
+    async def dead_letter_the_latest_copy() -> None:
+        record = [r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key == claim_id.encode()][-1]
+        await producer.send_all([OutgoingRecord(DELIVERIES.dlq, claim_id, record.value, [
+            *record.headers, ("dlq_reason", b"failed after 3 attempts"), ("dlq_consumer", b"some.consumer"),
+            ("dlq_original_topic", DELIVERIES.name.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode())])])
+
+    await dead_letter_the_latest_copy()
+    async with c.client("operator", "rudi.operator") as operator:
+        async def letters(status: str = "waiting") -> list[dict]:
+            return [m for m in await dead_letters(operator, DELIVERIES.dlq, status) if m["key"] == claim_id]
+
+        await wait_until(lambda: _has(letters, 1), 30, "the first dead letter")
+        [first] = await letters()
+        replayed = await operator.post(f"/v1/dlq/{DELIVERIES.dlq}/{first['partition']}/{first['offset']}/replay")
+        assert replayed.status_code == 200, replayed.text
+        # The replayed copy fails again.
+        await wait_until(lambda: _has(lambda: _copies(kafka_bootstrap, claim_id), 2), 30, "the replayed copy")
+        await dead_letter_the_latest_copy()
+        await wait_until(lambda: _has(letters, 1), 30, "the second dead letter")
+
+    async with signed_in(c, "operator", "rudi.operator") as browser:
+        page = (await browser.get(f"/dlq/{DELIVERIES.dlq}")).text
+        [second] = [card for card in page.split('<article class="card letter"')[1:] if claim_id in card]
+        assert "Earlier attempts" in second
+        assert f'href="/dlq/{DELIVERIES.dlq}?status=replayed#L-{first["partition"]}-{first["offset"]}"' in second
+        # Replay-all names its count and is refused when the count confirmed is not what waits now.
+        waiting = int(re.search(r'name="expected" value="(\d+)"', page).group(1))
+        assert f"Yes, replay {waiting} messages" in page
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        stale = await browser.post(f"/dlq/{DELIVERIES.dlq}/replay-all", data={"csrf": csrf, "expected": waiting + 1})
+        assert stale.status_code == 303 and "changed" in stale.headers["location"]
+        async with c.client("operator") as operator:
+            assert len(await dead_letters(operator, DELIVERIES.dlq, "waiting")) >= 1  # nothing was replayed
+
+
+async def _copies(kafka_bootstrap: str, claim_id: str) -> list:
+    return [r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key == claim_id.encode()]
+
+
 # --- a rebuild from scratch ------------------------------------------------------------------------------
 
 async def test_a_console_started_from_scratch_rebuilds_the_same_trace_from_the_topics(

@@ -174,3 +174,24 @@ async def test_details_and_heirs_changes_are_validated_announced_and_audited(enr
     actions = [r["action"] for r in await pool.fetch(
         "SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id", participant_id)]
     assert actions == ["participant.register", "participant.change_details", "participant.replace_heirs"]
+
+
+async def test_a_participant_is_found_by_full_nik_or_by_phone_in_a_post_body_and_shown_masked(enrollment):
+    from tests.support.claimants import unique_name
+    from tests.support.services import random_nik
+
+    birth = date(1988, 2, 14)
+    nik = random_nik(birth, "M")
+    phone = "0813" + nik[-8:]  # unique enough per run: the NIK's serial digits
+    created = await enrollment.post("/v1/participants", json=participant_form(
+        nik=nik, birth_date=birth, sex="M", full_name=unique_name("Daeng Sikki"), phone=phone))
+    assert created.status_code == 201, created.text
+    participant_id = created.json()["participant_id"]
+
+    for body in ({"nik": nik}, {"phone": phone}, {"phone": "+62 " + phone[1:]}):
+        found = await enrollment.post("/v1/participants/lookup", json=body)
+        assert found.status_code == 200, found.text
+        assert [p["participant_id"] for p in found.json()] == [participant_id]
+        assert nik not in found.text and found.json()[0]["nik_masked"] == nik[:4] + "*" * 12
+    refused = await enrollment.post("/v1/participants/lookup", json={"nik": nik[:12]})
+    assert refused.status_code == 422 and [e["type"] for e in refused.json()["detail"]] == ["nik_format"]

@@ -39,6 +39,7 @@ class ClaimStatus(StrEnum):
     NEEDS_REVIEW = "needs_review"
     PAYOUT_RECORDED = "payout_recorded"
     AWAITING_FAMILY = "awaiting_family"  # opened from a registered death; the family has not come yet
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,19 @@ def incident_fingerprint(participant_id: str, claim_type: ClaimType | str, incid
 # E.164 for Indonesia: +62 then 8 to 12 digits. Landlines pass on purpose: the
 # reporter may be a health facility (art. 48A), which calls from a fixed line.
 _E164_ID = re.compile(r"^\+62\d{8,12}$")
+# How people write the same numbers: 0813…, 62813…, +62 813-…, (0411) …; separators dropped.
+_NATIONAL = re.compile(r"^(?:\+62|62|0)(\d{8,12})$")
+_SEPARATORS = str.maketrans("", "", " -.()/")
+
+
+def reporter_phone(raw: str | None) -> str | None:
+    """The reporter's phone in E.164 when it is written the national way (0813…, 62813…), as
+    enrollment accepts a participant's; anything else is returned as given, for
+    validate_filing to refuse."""
+    if raw is None or not raw.strip():
+        return None
+    match = _NATIONAL.match(raw.translate(_SEPARATORS))
+    return f"+62{match.group(1)}" if match else raw
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -151,7 +165,10 @@ def validate_filing(filing: ClaimFiling, today: date, participant_known: bool) -
             "first, or check the id on the participant card",
         ))
 
-    if not isinstance(filing.incident_date, date):
+    if filing.incident_date is None:
+        errors.append(FieldError(("incident_date",), "incident_date_required",
+                                 "incident_date_required: give the incident date as YYYY-MM-DD"))
+    elif not isinstance(filing.incident_date, date):
         errors.append(FieldError(("incident_date",), "incident_date_invalid",
                                  "incident_date_invalid: give the incident date as YYYY-MM-DD"))
     elif filing.incident_date > today:

@@ -13,6 +13,7 @@ fingerprint no longer blocks them, see verification.verify_claim).
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from services.claims.domain.claim import ClaimStatus
 from services.claims.domain.verification import Verification
@@ -36,6 +37,27 @@ def after_verification(claim_status: ClaimStatus | str, verification: Verificati
             f"claim_already_decided: the claim is {ClaimStatus(claim_status)}; the rules do not decide it again",
         )])
     return verification.outcome
+
+
+# Statuses a person or the rules have already decided; a second decision on them is refused
+# with who decided and when, so a second supervisor learns of the first instead of losing
+# their reason in a generic error.
+DECIDED: frozenset[ClaimStatus] = frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED,
+                                             ClaimStatus.PAYOUT_RECORDED})
+
+
+class AlreadyDecided(Exception):
+    """The claim was decided before this decision arrived."""
+
+    def __init__(self, status: str, decided_by: str | None, decided_at: datetime | None):
+        self.status, self.decided_by, self.decided_at = status, decided_by, decided_at
+        super().__init__(f"claim_already_decided: the claim is already {status}"
+                         + f" by {decided_by or 'the rules'}")
+
+
+def check_not_decided(claim_status: ClaimStatus | str, decided_by: str | None, decided_at: datetime | None) -> None:
+    if ClaimStatus(claim_status) in DECIDED:
+        raise AlreadyDecided(str(ClaimStatus(claim_status)), decided_by, decided_at)
 
 
 def decide(claim_status: ClaimStatus | str, decision: str, reason: str, *,
@@ -70,6 +92,28 @@ def decide(claim_status: ClaimStatus | str, decision: str, reason: str, *,
     if errors:
         raise RuleViolation(errors)
     return OFFICER_DECISIONS[decision]
+
+
+# A claim can be withdrawn until its payout is recorded: after that money is owed and moving,
+# and a mistake is corrected by reclassification or a reversal, not by taking the claim back.
+WITHDRAWABLE: frozenset[ClaimStatus] = frozenset({ClaimStatus.FILED, ClaimStatus.NEEDS_REVIEW, ClaimStatus.APPROVED})
+
+
+def withdraw(claim_status: ClaimStatus | str, reason: str) -> ClaimStatus:
+    """The filer or a supervisor takes back a claim filed in error (duties.check_may_withdraw
+    says who); the reason is required, for the audit trail."""
+    errors: list[FieldError] = []
+    if ClaimStatus(claim_status) not in WITHDRAWABLE:
+        errors.append(FieldError(
+            ("status",), "claim_not_withdrawable",
+            f"claim_not_withdrawable: a claim is withdrawn before its payout is recorded; this one is "
+            f"{ClaimStatus(claim_status)}"))
+    if not isinstance(reason, str) or not reason.strip():
+        errors.append(FieldError(("reason",), "reason_required",
+                                 "reason_required: say why the claim is withdrawn; the audit trail reads it"))
+    if errors:
+        raise RuleViolation(errors)
+    return ClaimStatus.WITHDRAWN
 
 
 def record_payout(claim_status: ClaimStatus | str) -> ClaimStatus:

@@ -87,3 +87,27 @@ def missing_documents(
     """The required kinds not in `present`, in checklist order."""
     required = required_documents(claim_type, traffic_accident, payee_is_spouse, payout_total)
     return [kind for kind in CHECKLIST if kind in required and kind not in present]
+
+
+# What each condition of required_documents turns on, named as the checklist publishes it.
+CONDITIONS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("traffic_accident", {"traffic_accident": True}),
+    ("payee_is_spouse", {"payee_is_spouse": True}),
+    ("payout_above_npwp_threshold", {"payout_total": NPWP_THRESHOLD_RUPIAH + 1}),
+)
+
+
+def published_checklist(claim_type: str) -> dict[str, object]:
+    """The checklist as claims publishes it for a form (GET /v1/checklist): the kinds a
+    claim of this type always needs, and those a condition adds with the condition's name,
+    in checklist order. Read from required_documents, so a form never holds a copy of the rule."""
+    plain: dict[str, object] = {"traffic_accident": False, "payee_is_spouse": False, "payout_total": 0}
+    always = required_documents(claim_type, **plain)  # type: ignore[arg-type]
+    when: dict[str, str] = {}
+    for condition, flags in CONDITIONS:
+        for kind in required_documents(claim_type, **(plain | flags)) - always:  # type: ignore[arg-type]
+            when.setdefault(kind, condition)
+    return {"claim_type": claim_type,
+            "required": [kind for kind in CHECKLIST if kind in always],
+            "conditional": [{"kind": kind, "when": when[kind]} for kind in CHECKLIST if kind in when],
+            "npwp_threshold_rupiah": NPWP_THRESHOLD_RUPIAH}

@@ -26,6 +26,13 @@ class NotPermitted(Exception):
         return f"{self.code}: {self.message}"
 
 
+def check_may_withdraw(role: str, subject: str, filed_by: str) -> None:
+    """The officer who filed a claim may take it back, and so may a supervisor; nobody else."""
+    if role != SUPERVISOR and subject != filed_by:
+        raise NotPermitted("filer_or_supervisor_only",
+                           "only the officer who filed this claim, or a supervisor, may withdraw it")
+
+
 def check_may_decide(role: str, subject: str, filed_by: str, documents_added_by: Collection[str]) -> None:
     """Raises NotPermitted unless `subject` (in `role`) may approve or reject this claim."""
     if role != SUPERVISOR:

@@ -39,6 +39,15 @@ def is_working_day(day: date, holidays: Collection[date] = DAYS_OFF) -> bool:
     return day.weekday() < 5 and day not in holidays
 
 
+# Statuses that close a claim: nothing more is owed, so no deadline counts down.
+CLOSED_STATUSES = frozenset({"rejected", "withdrawn"})
+
+
+def deadline_runs(status: str, disbursement_status: str | None) -> bool:
+    """A payment deadline runs until the claim is closed (rejected, withdrawn) or the money is paid."""
+    return status not in CLOSED_STATUSES and disbursement_status != "paid"
+
+
 def days_left(deadline: date, today: date) -> int:
     """Calendar days until the deadline: 0 on the deadline day, negative once it has
     passed (-1 the day after). Calendar days, because lateness is owed per calendar day."""

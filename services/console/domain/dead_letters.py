@@ -13,6 +13,7 @@ what the console keeps and shows of it is masked text, cut short.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,3 +92,14 @@ def pretty_payload(payload: str) -> str:
         return json.dumps(json.loads(payload), indent=2, ensure_ascii=False)
     except ValueError:
         return payload
+
+
+_PHONE = re.compile(r"(\+?62|0)(8\d)(\d{6,11})(?!\d)")
+
+
+def masked_payload(payload: bytes | None) -> str:
+    """A record's payload as an operator may read it: NIKs (KTP and KK numbers too) and
+    phone numbers masked, indented when it is JSON."""
+    text = mask_niks_in((payload or b"").decode("utf-8", errors="replace"))
+    text = _PHONE.sub(lambda m: m.group(1) + m.group(2) + "*" * len(m.group(3)), text)
+    return pretty_payload(text)

@@ -39,6 +39,8 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Summary]] = {
                                 "reasons": _reason_codes(p)},
     "ClaimReferredForReview": lambda p: {"claim_type": p.get("claim_type"), "reasons": _reason_codes(p),
                                          **_clock(p)},
+    "ClaimWithdrawn": lambda p: {"claim_type": p.get("claim_type"), "withdrawn_by": p.get("withdrawn_by"),
+                                 "was": p.get("was")},
     "PayoutRecorded": lambda p: {"claim_type": p.get("claim_type"), "total_cash": p.get("total_cash"),
                                  "components": len(p.get("components") or ())},
     "DisbursementChanged": lambda p: {"status": p.get("status"), "changed_by": p.get("changed_by")},

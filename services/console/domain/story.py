@@ -17,6 +17,7 @@ from typing import Any
 CLAIM_EVENT_TYPES: frozenset[str] = frozenset({
     "ClaimFiled", "ClaimApproved", "ClaimRejected", "ClaimReferredForReview", "PayoutRecorded",
     "DisbursementChanged", "NotificationDelivered", "NotificationFailed", "TransferStatusChanged", "TransferReversed",
+    "ClaimWithdrawn",
 })
 OUTCOMES: frozenset[str] = frozenset({"ClaimApproved", "ClaimRejected", "ClaimReferredForReview"})
 
@@ -65,6 +66,8 @@ def step_name(event: IndexedEvent) -> tuple[str, str | None]:
         return ("verified" if summary.get("decided_by") == "rules" else "decided"), outcome
     if event.type == "PayoutRecorded":
         return "payout_recorded", None
+    if event.type == "ClaimWithdrawn":
+        return "withdrawn", None
     if event.type == "DisbursementChanged":
         return f"disbursement_{summary.get('status')}", None
     if event.type == "TransferStatusChanged":  # each ledger line's transfer, every attempt
@@ -137,6 +140,7 @@ WAITING_FOR: dict[str, str | None] = {
     "approved": "payout_recording",
     "payout_recorded": "disbursement",
     "rejected": None,
+    "withdrawn": None,
     "paid": None,
 }
 
@@ -160,6 +164,8 @@ def claim_state(claim_id: str, events: Sequence[IndexedEvent]) -> ClaimState:
             if complete_on is None and summary.get("payment_deadline"):
                 complete_on = date.fromisoformat(summary["documents_complete_on"])
                 deadline = date.fromisoformat(summary["payment_deadline"])
+        elif event.type == "ClaimWithdrawn":
+            status = "withdrawn"  # closed: no deadline runs, nothing is awaited
         elif event.type == "PayoutRecorded" and status != "paid":
             status = "payout_recorded"
         elif event.type == "DisbursementChanged" and summary.get("status") == "paid":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -27,23 +27,58 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters.update(rupiah=i18n.rupiah)
 
 
-def brief(summary: dict) -> str:
-    """An indexed event's summary as one short line: `status=active, paid_months=1`."""
-    return ", ".join(f"{k}={', '.join(map(str, v)) if isinstance(v, list) else v}"
-                     for k, v in summary.items() if v not in (None, "", []))
+# The prefixes of the word table a value the services name may be found under, tried in turn
+# by `word` for values whose kind the page does not know (an event summary's fields).
+WORD_PREFIXES = ("event_", "reason_", "status_", "short_type_", "component_", "doc_", "channel_", "segment_",
+                 "coverage_", "disbursement_", "step_transfer_", "relationship_", "kind_")
 
 
-templates.env.filters.update(brief=brief)
+def words(lang: str) -> dict[str, Callable[..., str]]:
+    """The functions every template speaks with: `t` (a text by key), `tr` (a value the
+    services name, under a prefix), `word` (a value of unknown kind), `brief` (an event's summary)."""
+    t = i18n.translator(lang)
+
+    def tr(prefix: str, value: object) -> str:
+        # its wording where the table has one, else the value itself
+        return t(f"{prefix}{value}") if f"{prefix}{value}" in i18n.TEXT else str(value)
+
+    def word(value: object) -> str:
+        for prefix in WORD_PREFIXES:
+            if f"{prefix}{value}" in i18n.TEXT:
+                return t(f"{prefix}{value}")
+        return str(value)
+
+    def brief(summary: dict) -> str:
+        """An indexed event's summary as one short line: `status=aktif, paid_months=1`."""
+        return ", ".join(f"{k}={', '.join(map(word, v)) if isinstance(v, list) else word(v)}"
+                         for k, v in summary.items() if v not in (None, "", []))
+
+    return {"t": t, "tr": tr, "word": word, "brief": brief}
+
+
+def base_context(lang: str, session: Session | None, refresh_seconds: int, path: str,
+                 flash: str | None) -> dict[str, Any]:
+    """What every page is rendered with (the unit tests render pages with it too)."""
+    return {
+        **words(lang), "lang": lang, "session": session,
+        "nav": NAV.get(session.actor.role, []) if session else [],
+        "csrf": session.csrf if session else "", "refresh_seconds": refresh_seconds,
+        "when": lambda v: i18n.instant(v, lang), "day": lambda v: i18n.day(v, lang),
+        "took": lambda v: i18n.duration(v, lang), "num": lambda v, d=0: i18n.number(v, lang, d),
+        "path": path, "flash": flash,
+    }
+
 
 NAV: dict[str, list[tuple[str, str]]] = {
-    "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/trace", "nav_trace"), ("/stuck", "nav_stuck"),
-                 ("/sla", "nav_sla"), ("/money", "nav_money")],
+    "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/messages", "nav_messages"), ("/trace", "nav_trace"),
+                 ("/stuck", "nav_stuck"), ("/sla", "nav_sla"), ("/money", "nav_money")],
     "supervisor": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
-                   ("/participants", "nav_participants"), ("/sla", "nav_sla"), ("/stuck", "nav_stuck"),
-                   ("/trace", "nav_trace"), ("/money", "nav_money"), ("/proactive", "nav_proactive"),
-                   ("/campaign", "nav_campaign")],
+                   ("/claims?mine=1", "nav_my_claims"), ("/claims", "nav_all_claims"), ("/participants", "nav_participants"),
+                   ("/proactive", "nav_proactive"), ("/sla", "nav_sla"), ("/stuck", "nav_stuck"), ("/trace", "nav_trace"),
+                   ("/money", "nav_money"), ("/campaign", "nav_campaign")],
     "officer": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
-                ("/participants", "nav_participants"), ("/proactive", "nav_proactive"), ("/campaign", "nav_campaign")],
+                ("/claims?mine=1", "nav_my_claims"), ("/claims", "nav_all_claims"), ("/participants", "nav_participants"),
+                ("/proactive", "nav_proactive"), ("/campaign", "nav_campaign")],
 }
 HOME = {"operator": "/flows", "supervisor": "/review", "officer": "/review"}
 
@@ -63,20 +98,9 @@ SECURITY_HEADERS = {
 
 def render(request: Request, template: str, session: Session | None, status_code: int = 200,
            **context: Any) -> HTMLResponse:
-    lang = language(request)
-    settings = request.app.state.runtime.settings
-    t = i18n.translator(lang)
-    return templates.TemplateResponse(request, template, {
-        "t": t, "lang": lang, "session": session,
-        # a label for a value the services name (a status, a component): its wording where
-        # the table has one, else the value itself
-        "tr": lambda prefix, value: t(f"{prefix}{value}") if f"{prefix}{value}" in i18n.TEXT else str(value),
-        "nav": NAV.get(session.actor.role, []) if session else [],
-        "csrf": session.csrf if session else "", "refresh_seconds": settings.refresh_seconds,
-        "when": lambda v: i18n.instant(v, lang), "day": lambda v: i18n.day(v, lang),
-        "took": lambda v: i18n.duration(v, lang), "num": lambda v, d=0: i18n.number(v, lang, d),
-        "path": request.url.path, "flash": request.query_params.get("flash"), **context,
-    }, status_code=status_code, headers=SECURITY_HEADERS)
+    context = base_context(language(request), session, request.app.state.runtime.settings.refresh_seconds,
+                           request.url.path, request.query_params.get("flash")) | context
+    return templates.TemplateResponse(request, template, context, status_code=status_code, headers=SECURITY_HEADERS)
 
 
 def redirect(url: str, flash: str | None = None) -> RedirectResponse:
@@ -95,6 +119,8 @@ class PageRoute(APIRoute):
             except SignInNeeded:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if request.headers.get("HX-Request"):
+                    # A panel's refresh (a fragment): back to the page it sits on, not the fragment.
+                    target = page_of(request) or HOME_PAGE
                     # htmx would swap the sign-in page into a panel: send the whole window there.
                     return Response(status_code=204, headers={"HX-Redirect": f"/signin?next={quote(target)}"})
                 return redirect(f"/signin?next={quote(target)}")
@@ -114,6 +140,19 @@ class PageRoute(APIRoute):
                               message=t("upstream_error", service=exc.service, status=exc.status, detail=detail))
 
         return page
+
+
+HOME_PAGE = "/"
+
+
+def page_of(request: Request) -> str | None:
+    """The page an htmx request was made from (HX-Current-URL), as a path on this console."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if current.netloc and current.netloc != request.url.netloc:
+        return None
+    if not current.path.startswith("/") or current.path.startswith("//"):
+        return None
+    return current.path + (f"?{current.query}" if current.query else "")
 
 
 def page_router() -> APIRouter:

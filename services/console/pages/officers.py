@@ -1,148 +1,93 @@
-"""Officers' and supervisors' pages: file a claim, the review queue, a claim's page, a
-participant's coverage. Every action goes to the owning service's API with the signed-in
-person's token; the console only shows what the services answer."""
+"""Officers' and supervisors' pages: the review queue, work lists, a claim's page and its
+actions, a participant's coverage (filing is pages/filing.py). Every action goes to the
+owning service's API with the signed-in person's token; the console only shows what the
+services answer."""
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from services.console import handlers, i18n
-from services.console.pages import language, page_router, redirect, render
+from services.console.pages import SECURITY_HEADERS, language, page_router, redirect, render
+from services.console.pages.filing import (
+    ALL_KINDS, CLAIM_TYPES, NIK_DOCUMENTS, field_messages, upstream, word_for,
+)
 from services.console.session import Session, check_csrf, page_session
-from services.console.upstream import Upstream, UpstreamError
+from services.console.upstream import UpstreamError
+from shared.contracts.vocabulary import CLAIM_STATUSES
 
 router = page_router()
 Officer = Annotated[Session, Depends(page_session("officer", "supervisor"))]
 Supervisor = Annotated[Session, Depends(page_session("supervisor"))]
 
-CLAIM_TYPES = ("JKM", "JKK_DEATH", "JKK")
-# The checklist as claims names its kinds (services/claims/domain/documents.py), in its
-# order, with the claim types each is usually asked for — a hint for the officer; claims
-# decides what is required and says what is missing.
-DOCUMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("participant_card", ("JKM", "JKK", "JKK_DEATH")), ("ktp", ("JKK",)),
-    ("ktp_deceased", ("JKM", "JKK_DEATH")), ("ktp_heir", ("JKM", "JKK_DEATH")),
-    ("family_card", ("JKM", "JKK_DEATH")), ("death_certificate", ("JKM", "JKK_DEATH")),
-    ("heir_statement", ("JKM", "JKK_DEATH")), ("marriage_book", ("JKM", "JKK_DEATH")),
-    ("accident_chronology", ("JKK", "JKK_DEATH")), ("witness_ktp_1", ("JKK", "JKK_DEATH")),
-    ("witness_ktp_2", ("JKK", "JKK_DEATH")), ("medical_report", ("JKK", "JKK_DEATH")),
-    ("medical_receipts", ("JKK",)), ("police_report", ("JKK", "JKK_DEATH")),
-    ("bank_account", ("JKM", "JKK", "JKK_DEATH")), ("npwp", ()),
-)
-# Kinds whose number is a NIK (a KTP's number is its holder's NIK): typed into a masked
-# field, so the page never shows a full NIK, even the one being typed.
-NIK_DOCUMENTS = frozenset({"ktp", "ktp_deceased", "ktp_heir", "witness_ktp_1", "witness_ktp_2"})
+
+# --- work lists ----------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+EXPORT_MAX = 5_000  # rows in one CSV export: a branch's year of claims
 
 
-def upstream(request: Request, session: Session) -> Upstream:
-    return Upstream(request.app.state.runtime.settings, session.token)
+def _list_filters(request: Request, session: Session) -> dict[str, Any]:
+    status = request.query_params.get("status") or None
+    mine = request.query_params.get("mine") == "1"
+    return {"status": status if status in CLAIM_STATUSES else None,
+            "filed_by": session.actor.subject if mine else None, "mine": mine}
 
 
-# --- filing ---------------------------------------------------------------------------------------------
-
-def _blank_form() -> dict[str, Any]:
-    return {"participant_id": "", "claim_type": "JKM", "incident_date": "", "incident_place": "", "cause": "",
-            "traffic_accident": False, "reporter_name": "", "reporter_phone": "", "reporter_organisation": "",
-            "documents": {}, "incapacity_days": "", "disability_percent": ""}
-
-
-async def _candidates(request: Request, session: Session, q: str) -> list[dict[str, Any]]:
-    if len(q.strip()) < 2:
-        return []
-    return await upstream(request, session).claimable_participants(q.strip())
-
-
-@router.get("/claims/new")
-async def file_form(request: Request, session: Officer, q: str = "", participant_id: str = "") -> Response:
-    form = _blank_form() | {"participant_id": participant_id}
-    found = await _candidates(request, session, q)
-    return render(request, "claim_new.html", session, form=form, q=q, found=found, errors={}, banner=None,
-                  documents=DOCUMENTS, nik_documents=NIK_DOCUMENTS, claim_types=CLAIM_TYPES)
-
-
-@router.get("/claims/new/participants")
-async def participant_options(request: Request, session: Officer, q: str = "", participant_id: str = "") -> Response:
-    return render(request, "_participant_options.html", session, found=await _candidates(request, session, q),
-                  q=q, form={"participant_id": participant_id})
-
-
-def _int_or_text(value: str) -> int | str | None:
-    value = value.strip()
-    if not value:
-        return None
-    return int(value) if value.lstrip("-").isdigit() else value
-
-
-def claim_body(form: dict[str, Any]) -> dict[str, Any]:
-    """The claims API's body from the form's fields; empty optional fields are left out so
-    the service judges what is missing, not the console."""
-    reporter = {"name": form["reporter_name"].strip(), "phone": form["reporter_phone"].strip() or None,
-                "organisation": form["reporter_organisation"].strip() or None}
-    body: dict[str, Any] = {
-        "participant_id": form["participant_id"], "claim_type": form["claim_type"],
-        "incident_date": form["incident_date"] or None, "incident_place": form["incident_place"],
-        "cause": form["cause"], "traffic_accident": form["traffic_accident"], "reporter": reporter,
-        "documents": dict(form["documents"]),
-    }
-    for name in ("incapacity_days", "disability_percent"):
-        value = _int_or_text(form[name])
-        if value is not None:
-            body[name] = value
-    return body
-
-
-def read_form(fields: Any) -> dict[str, Any]:
-    form = _blank_form()
-    for name in ("participant_id", "claim_type", "incident_date", "incident_place", "cause", "reporter_name",
-                 "reporter_phone", "reporter_organisation", "incapacity_days", "disability_percent"):
-        form[name] = str(fields.get(name) or "")
-    form["traffic_accident"] = fields.get("traffic_accident") == "on"
-    form["documents"] = {kind: str(fields.get(f"docnum_{kind}") or "").strip()
-                         for kind, _types in DOCUMENTS if fields.get(f"doc_{kind}") == "on"}
-    return form
-
-
-def field_messages(error: UpstreamError, lang: str) -> dict[str, str]:
-    """Each field's error in the page's language where the rule is known, else the
-    service's own words (which never echo a NIK)."""
-    t = i18n.translator(lang)
-    messages = error.field_errors()
-    for field, code in error.codes().items():
-        if code == "missing" or code.endswith("_required"):
-            messages[field] = t("err_required")
-        elif code.startswith("date_"):  # pydantic's date parsing (date_type, date_from_datetime_parsing, …)
-            messages[field] = t("err_date_invalid")
-        elif f"err_{code}" in i18n.TEXT:
-            messages[field] = t(f"err_{code}")
-    return messages
-
-
-@router.post("/claims/new")
-async def file_claim(request: Request, session: Officer) -> Response:
-    fields = await request.form()
-    check_csrf(session, str(fields.get("csrf") or ""))
-    form = read_form(fields)
-    lang = language(request)
-    t = i18n.translator(lang)
+@router.get("/claims")
+async def claims_list(request: Request, session: Officer, page: int = 1) -> Response:
+    """"My claims" (`mine=1`) and all claims, by status, a page at a time, oldest first."""
+    page = max(1, min(page, 10_000))
+    filters = _list_filters(request, session)
     try:
-        filed = await upstream(request, session).file_claim(claim_body(form))
+        rows = await upstream(request, session).claims(status=filters["status"], filed_by=filters["filed_by"],
+                                                       limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        failed = None
     except UpstreamError as error:
-        if error.status == 422:
-            errors, banner = field_messages(error, lang), t("form_has_errors")
-        elif error.status == 409 and isinstance(error.detail, dict):
-            errors, banner = {}, t("already_claimed", id=error.detail.get("existing_id"))
-        else:
+        if error.status not in (502, 503, 504):
             raise
-        found = await _candidates(request, session, str(fields.get("q") or ""))
-        return render(request, "claim_new.html", session, 422 if error.status == 422 else 409, form=form,
-                      q=str(fields.get("q") or ""), found=found, errors=errors, banner=banner,
-                      existing=error.detail.get("existing_id") if isinstance(error.detail, dict) else None,
-                      documents=DOCUMENTS, nik_documents=NIK_DOCUMENTS, claim_types=CLAIM_TYPES)
-    return redirect(f"/claims/{filed['claim_id']}", t("filed_flash", id=filed["claim_id"]))
+        rows, failed = [], error.service
+    return render(request, "claims.html", session, claims=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page,
+                  filters=filters, statuses=CLAIM_STATUSES, failed=failed, page_size=PAGE_SIZE)
+
+
+@router.get("/claims/export")
+async def claims_export(request: Request, session: Officer) -> Response:
+    """The same list as CSV (UTF-8, for a spreadsheet): statuses in the page's language, no NIK."""
+    filters = _list_filters(request, session)
+    api, lang = upstream(request, session), language(request)
+    t = i18n.translator(lang)
+    rows: list[dict[str, Any]] = []
+    while len(rows) < EXPORT_MAX:
+        batch = await api.claims(status=filters["status"], filed_by=filters["filed_by"], limit=500, offset=len(rows))
+        rows.extend(batch)
+        if len(batch) < 500:
+            break
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([t("claim_id"), t("participant"), t("claim_type"), t("status"), t("incident_date"),
+                     t("filed_at"), t("filed_by"), t("days_left")])
+    for c in rows[:EXPORT_MAX]:
+        writer.writerow([c["claim_id"], c.get("participant_name") or c["participant_id"], c["claim_type"],
+                         word_for(lang, "status_", c["status"]), str(c["incident_date"])[:10],
+                         i18n.instant(c["filed_at"], lang), c.get("filed_by") or "",
+                         "" if c.get("days_left") is None else c["days_left"]])
+    name = "klaim-saya.csv" if filters["mine"] else "klaim.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', **SECURITY_HEADERS})
+
+
+@router.get("/claims/{claim_id}/print")
+async def claim_print(request: Request, session: Officer, claim_id: str) -> Response:
+    """A one-page summary for the family: what was filed, the decision, who is paid what."""
+    return render(request, "claim_print.html", session, **await _claim_context(request, session, claim_id))
 
 
 # --- a claim's page ------------------------------------------------------------------------------------------
@@ -165,17 +110,101 @@ async def _claim_context(request: Request, session: Session, claim_id: str) -> d
         grievances: list[dict[str, Any]] | None = await api.grievances(claim_id)
     except UpstreamError:  # the grievances service is away: the rest of the page still helps
         grievances = None
+    transfers: list[dict[str, Any]] = []
+    if claim["status"] == "payout_recorded" and claim["disbursement"]["status"] != "paid":
+        try:
+            transfers = [line for line in (await api.disbursement(claim_id))["lines"]
+                         if line["status"] in ("received", "rejected")]
+        except UpstreamError:
+            transfers = []
     async with request.app.state.runtime.pool.acquire() as conn:
         trace = await handlers.trace(conn, claim_id)
-    live = claim["status"] != "rejected" and (claim["disbursement"]["status"] != "paid"
-                                              or any(m["status"] == "pending" for m in messages))
+    closed = claim["status"] in CLOSED
+    # Followed while something can still change: an open claim not yet paid, or a message
+    # still waiting (a withdrawn claim's messages turn cancelled).
+    live = any(m["status"] in ("pending", "sending") for m in messages) or (
+        not closed and claim["disbursement"]["status"] != "paid")
     return {"claim": claim, "messages": messages, "heirs": heirs, "participant": participant,
-            "steps": trace.claims.get(claim_id, []), "live": live, "grievances": grievances}
+            "steps": trace.claims.get(claim_id, []), "live": live, "grievances": grievances, "closed": closed,
+            "next_step": next_step(claim, transfers), "transfers": transfers,
+            "may_withdraw": claim["status"] in WITHDRAWABLE and (session.actor.role == "supervisor"
+                                                                 or session.actor.subject == claim["filed_by"]),
+            "errors": {}, "kept": {}}
+
+
+# Claims that need nothing more; their deadlines do not count (claims says so too).
+CLOSED = frozenset({"rejected", "withdrawn"})
+WITHDRAWABLE = frozenset({"filed", "needs_review", "approved"})
+
+
+def next_step(claim: dict[str, Any], transfers: list[dict[str, Any]]) -> str | None:
+    """What the claim waits for, as the officer reads it (the action the page offers for it)."""
+    status = claim["status"]
+    if status == "filed":
+        return "verification"
+    if status == "needs_review":
+        return "add_documents" if claim.get("missing_documents") else "decide"
+    if status == "approved":
+        return "payout_recording"
+    if status == "payout_recorded" and claim["disbursement"]["status"] != "paid":
+        return "record_transfer" if transfers else "transfer"
+    return None
 
 
 @router.get("/claims/{claim_id}")
 async def claim_page(request: Request, session: Officer, claim_id: str) -> Response:
     return render(request, "claim.html", session, **await _claim_context(request, session, claim_id))
+
+
+async def _claim_action(request: Request, session: Session, claim_id: str, call, done: str,
+                        kept: dict[str, str]) -> Response:
+    """Runs an action on the claim; on a refusal the claim page comes back with the reason
+    next to the form and what was typed still in it."""
+    t = i18n.translator(language(request))
+    try:
+        await call
+    except UpstreamError as error:
+        if error.status not in (403, 409, 422):
+            raise
+        detail = error.detail if isinstance(error.detail, dict) else {}
+        if error.status == 422:
+            message = "; ".join(field_messages(error, language(request)).values())
+        else:
+            code = str(detail.get("type", ""))
+            message = t(f"err_{code}") if f"err_{code}" in i18n.TEXT else str(detail.get("msg", error.detail))
+        context = await _claim_context(request, session, claim_id)
+        return render(request, "claim.html", session, error.status,
+                      **context | {"errors": {done: message}, "kept": kept})
+    return redirect(f"/claims/{claim_id}", t(f"{done}_flash", id=claim_id))
+
+
+@router.post("/claims/{claim_id}/withdrawal")
+async def withdraw_claim(request: Request, session: Officer, claim_id: str, csrf: Annotated[str, Form()] = "",
+                         reason: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    return await _claim_action(request, session, claim_id, upstream(request, session).withdraw(claim_id, reason),
+                               "withdrawn", {"reason": reason})
+
+
+@router.post("/claims/{claim_id}/documents")
+async def add_documents(request: Request, session: Officer, claim_id: str) -> Response:
+    fields = await request.form()
+    check_csrf(session, str(fields.get("csrf") or ""))
+    documents = {kind: str(fields.get(f"docnum_{kind}") or "").strip()
+                 for kind in ALL_KINDS if fields.get(f"doc_{kind}") == "on"}
+    return await _claim_action(request, session, claim_id,
+                               upstream(request, session).add_documents(claim_id, documents), "documents_added",
+                               {k: v for k, v in documents.items() if k not in NIK_DOCUMENTS})
+
+
+@router.post("/claims/{claim_id}/transfer")
+async def record_transfer(request: Request, session: Supervisor, claim_id: str, csrf: Annotated[str, Form()] = "",
+                          component: Annotated[str, Form()] = "", payee: Annotated[str, Form()] = "",
+                          bank_reference: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    call = upstream(request, session).record_transfer(claim_id, component, payee, bank_reference, note)
+    return await _claim_action(request, session, claim_id, call, "transfer_recorded",
+                               {"bank_reference": bank_reference, "note": note})
 
 
 @router.get("/claims/{claim_id}/live")
@@ -185,13 +214,38 @@ async def claim_live(request: Request, session: Officer, claim_id: str) -> Respo
 
 # --- review queue --------------------------------------------------------------------------------------------
 
+REVIEW_SORTS = ("days_left", "filed_at", "participant_name")
+
+
+def review_order(claims: list[dict[str, Any]], claim_type: str = "", text: str = "", sort: str = "days_left",
+                 sampled_only: bool = False) -> list[dict[str, Any]]:
+    """The queue as a supervisor asks to see it: by claim type, a name or id typed, the
+    sampled ones, and sorted by days left (claims without a deadline yet last), filing time or name."""
+    text = text.strip().casefold()
+    shown = [c for c in claims
+             if (not claim_type or c["claim_type"] == claim_type) and (not sampled_only or c.get("sampled"))
+             and (not text or text in (c.get("participant_name") or "").casefold() or text in c["claim_id"].casefold())]
+    if sort == "participant_name":
+        return sorted(shown, key=lambda c: ((c.get("participant_name") or "").casefold(), c["claim_id"]))
+    if sort == "filed_at":
+        return sorted(shown, key=lambda c: (str(c["filed_at"]), c["claim_id"]))
+    return sorted(shown, key=lambda c: (c.get("days_left") is None, c.get("days_left") or 0, str(c["filed_at"])))
+
+
 async def _queue(request: Request, session: Session, errors: dict[str, str] | None = None,
-                 status_code: int = 200) -> Response:
-    waiting = await upstream(request, session).claims(status="needs_review")
+                 status_code: int = 200, kept: dict[str, str] | None = None,
+                 decided_elsewhere: dict[str, Any] | None = None) -> Response:
+    params = request.query_params
+    sort = params.get("sort") if params.get("sort") in REVIEW_SORTS else "days_left"
+    chosen = {"type": params.get("type") or "", "q": params.get("q") or "", "sort": sort,
+              "sampled": params.get("sampled") == "1"}
+    waiting = await upstream(request, session).claims(status="needs_review", limit=500)
+    shown = review_order(waiting, chosen["type"], chosen["q"], sort, chosen["sampled"])
     # Fraud controls: how many of those waiting were referred by a random draw or their size.
     sampled = sum(1 for c in waiting if c.get("sampled"))
-    return render(request, "review.html", session, status_code, claims=waiting, sampled=sampled,
-                  errors=errors or {})
+    return render(request, "review.html", session, status_code, claims=shown, waiting=len(waiting), sampled=sampled,
+                  errors=errors or {}, kept=kept or {}, chosen=chosen, claim_types=CLAIM_TYPES, sorts=REVIEW_SORTS,
+                  decided_elsewhere=decided_elsewhere)
 
 
 @router.get("/review")
@@ -203,19 +257,29 @@ async def review_queue(request: Request, session: Officer) -> Response:
 async def decide(request: Request, session: Supervisor, claim_id: str, csrf: Annotated[str, Form()] = "",
                  decision: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:
     check_csrf(session, csrf)
-    t = i18n.translator(language(request))
+    lang = language(request)
+    t = i18n.translator(lang)
     try:
         decided = await upstream(request, session).decide(claim_id, decision, reason)
     except UpstreamError as error:
-        if error.status == 403 and isinstance(error.detail, dict):
+        detail = error.detail if isinstance(error.detail, dict) else {}
+        if error.status == 409 and detail.get("type") == "claim_already_decided":
+            # Someone decided first: say who and when, and keep this supervisor's note.
+            message = t("err_claim_already_decided", status=word_for(lang, "decided_", detail.get("status") or ""),
+                        by=detail.get("decided_by") if detail.get("decided_by") not in (None, "rules")
+                        else t("the_rules"),
+                        at=i18n.instant(detail.get("decided_at"), lang))
+            return await _queue(request, session, status_code=409, decided_elsewhere={
+                "claim_id": claim_id, "message": message, "reason": reason, "decision": decision})
+        if error.status == 403 and detail:
             # Claims refused this person (four eyes): say why beside the claim.
-            refusal = error.detail.get("type", "")
-            message = t(f"err_{refusal}") if f"err_{refusal}" in i18n.TEXT else str(error.detail.get("msg", ""))
-            return await _queue(request, session, {claim_id: message}, 403)
+            refusal = detail.get("type", "")
+            message = t(f"err_{refusal}") if f"err_{refusal}" in i18n.TEXT else str(detail.get("msg", ""))
+            return await _queue(request, session, {claim_id: message}, 403, kept={claim_id: reason})
         if error.status != 422:
             raise
-        messages = field_messages(error, language(request))
-        return await _queue(request, session, {claim_id: "; ".join(messages.values())}, 422)
+        messages = field_messages(error, lang)
+        return await _queue(request, session, {claim_id: "; ".join(messages.values())}, 422, kept={claim_id: reason})
     return redirect(f"/claims/{claim_id}", t("decided_flash", id=claim_id, status=t(f"status_{decided['status']}")))
 
 
@@ -230,10 +294,53 @@ async def grievance_queue(request: Request, session: Officer, overdue: bool = Fa
 
 # --- participants ----------------------------------------------------------------------------------------------
 
+# A full NIK or a phone number typed into the search: sent to enrollment in a POST body,
+# never in a URL, and never shown back (the field is emptied, results carry the masked NIK).
+_FULL_NIK = re.compile(r"^\d{16}$")
+_PHONE = re.compile(r"^(\+?62|0)8\d{6,13}$")
+
+
+def search_kind(query: str) -> str:
+    """"nik", "phone" or "name", from what was typed (spaces and dashes ignored)."""
+    compact = re.sub(r"[\s\-.()]", "", query)
+    if _FULL_NIK.match(compact):
+        return "nik"
+    if _PHONE.match(compact):
+        return "phone"
+    return "name"
+
+
+async def _find(request: Request, session: Session, query: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Participants matching the query, and the service that failed to answer (or None)."""
+    api, query = upstream(request, session), query.strip()
+    kind = search_kind(query)
+    try:
+        if kind == "name":
+            return (await api.participants(query) if len(query) >= 2 else []), None
+        return await api.lookup_participants(**{kind: query}), None
+    except UpstreamError as error:
+        if error.status in (502, 503, 504):
+            return [], error.service
+        raise
+
+
 @router.get("/participants")
 async def participants_page(request: Request, session: Officer, q: str = "") -> Response:
-    found = await upstream(request, session).participants(q.strip()) if len(q.strip()) >= 2 else []
-    return render(request, "participants.html", session, q=q, found=found)
+    # A NIK or phone in the address bar (a pasted link) is searched, but not shown back.
+    found, failed = await _find(request, session, q) if q.strip() else ([], None)
+    shown_q = q if search_kind(q) == "name" else ""
+    return render(request, "participants.html", session, q=shown_q, searched=bool(q.strip()), found=found,
+                  failed=failed)
+
+
+@router.post("/participants/search")
+async def participants_search(request: Request, session: Officer, csrf: Annotated[str, Form()] = "",
+                              q: Annotated[str, Form()] = "") -> Response:
+    check_csrf(session, csrf)
+    found, failed = await _find(request, session, q)
+    template = "_participant_results.html" if request.headers.get("HX-Request") else "participants.html"
+    shown_q = q if search_kind(q) == "name" else ""
+    return render(request, template, session, q=shown_q, searched=bool(q.strip()), found=found, failed=failed)
 
 
 @router.get("/participants/{participant_id}")

@@ -10,10 +10,11 @@ from fastapi.responses import Response
 
 from services.console import handlers, i18n
 from services.console import repository as repo
-from services.console.api import PRODUCERS, current_flows, kafka_view
+from services.console.api import FLOW_TOPICS, PRODUCERS, current_flows, kafka_view
 from services.console.consumers import DEAD_LETTER_TOPICS
 from services.console.domain import charts
-from services.console.domain.dead_letters import pretty_payload
+from services.console.domain.flow_health import flow_health
+from services.console.domain.dead_letters import masked_payload, pretty_payload
 from services.console.pages import language, page_router, redirect, render
 from services.console.session import Session, check_csrf, page_session
 from shared.errors import RuleViolation
@@ -30,11 +31,13 @@ async def _flows_context(request: Request) -> dict:
         flows = await current_flows(request)
     except Exception as exc:  # noqa: BLE001 - the page says Kafka cannot be reached and keeps polling
         return {"flows": None, "error": f"{type(exc).__name__}: {exc}"}
-    # The diagram and the headline are the running pipeline: groups with members. A group
-    # without members reads nothing (a stopped process, or an old console's groups until
-    # Kafka expires them); it is listed below the others with its lag.
+    # The diagram is the running pipeline: groups with members. The headline and the table
+    # judge every group (domain/flow_health.py): a group without members reads nothing, and
+    # is named, not folded away.
     active = [g for g in flows.groups if g.members]
     idle = [g for g in flows.groups if not g.members]
+    health = flow_health(flows.groups, _lag_before(request, flows))
+    by_id = {g.group_id: g for g in flows.groups}
     readers: dict[str, list[str]] = {}
     for group in active:
         for topic in group.topics:
@@ -42,10 +45,29 @@ async def _flows_context(request: Request) -> dict:
     lag = {g.group_id: g.total_lag for g in active}
     diagram = charts.pipeline(PRODUCERS, readers, lag)
     sparks = {t.name: charts.bars([float(v) for v in t.per_minute], 150, 24) for t in flows.topics}
-    return {"flows": flows, "groups": active, "idle": idle, "idle_lag": sum(g.total_lag for g in idle),
+    t = i18n.translator(language(request))
+
+    def headline(worst) -> str:
+        return t(f"worst_{worst.concern}", group=worst.group_id, n=i18n.number(worst.lag, language(request)),
+                 grew=i18n.number(worst.grew_by, language(request)))
+
+    return {"flows": flows, "groups": [by_id[h.group_id] for h in health.groups], "idle": idle, "headline": headline,
+            "idle_lag": sum(g.total_lag for g in idle), "health": health,
+            "concerns": {h.group_id: h for h in health.groups},
             "diagram": diagram, "sparks": sparks, "producers": PRODUCERS,
             "taken_at": datetime.fromtimestamp(flows.taken_at, timezone.utc),
             "total_lag": sum(lag.values()), "dead_letter_topics": DEAD_LETTER_TOPICS, "error": None}
+
+
+def _lag_before(request: Request, flows) -> dict[str, int]:
+    """Each group's lag in the Kafka snapshot before this one (kept in the process), so a
+    lag that grows between two looks is told from one that is merely there."""
+    state = request.app.state
+    seen = getattr(state, "lag_seen", None)
+    if seen is None or seen[0] != flows.taken_at:
+        before = seen[1] if seen else {}
+        state.lag_seen = (flows.taken_at, {g.group_id: g.total_lag for g in flows.groups}, before)
+    return state.lag_seen[2]
 
 
 @router.get("/flows")
@@ -79,8 +101,15 @@ async def _dlq(request: Request, session: Session, topic: str | None, status: st
         status = status if status in ("waiting", "replayed", "discarded") else "waiting"
         letters = await repo.dead_letters(conn, topic, status)
         audit = await repo.audit_trail(conn, "dlq.", 20)
-    return render(request, "dlq.html", session, overview=overview, topic=topic, status=status,
-                  cards=dead_letter_cards(letters), audit=audit)
+        earlier = await repo.earlier_attempts(conn, [str(x["event_id"]) for x in letters if x["event_id"]])
+    cards = dead_letter_cards(letters)
+    for card in cards:
+        me = card["letter"]
+        card["earlier"] = [x for x in earlier.get(str(me["event_id"]), ())
+                           if (x["topic"], x["kafka_partition"], x["kafka_offset"])
+                           != (me["topic"], me["kafka_partition"], me["kafka_offset"])]
+    return render(request, "dlq.html", session, overview=overview, topic=topic, status=status, cards=cards,
+                  audit=audit)
 
 
 def dead_letter_cards(letters: list[dict]) -> list[dict]:
@@ -138,11 +167,49 @@ async def discard(request: Request, session: Operator, topic: str, partition: in
 
 
 @router.post("/dlq/{topic}/replay-all")
-async def replay_all(request: Request, session: Operator, topic: str, csrf: Annotated[str, Form()] = "") -> Response:
+async def replay_all(request: Request, session: Operator, topic: str, csrf: Annotated[str, Form()] = "",
+                     expected: Annotated[int, Form()] = -1) -> Response:
     check_csrf(session, csrf)
     runtime = request.app.state.runtime
+    t = i18n.translator(language(request))
+    async with runtime.pool.acquire() as conn:
+        waiting = len(dead_letter_cards(await repo.dead_letters(conn, topic, "waiting")))
+    if waiting != expected:
+        # The operator confirmed another count than what waits now: show the new count and ask again.
+        return redirect(f"/dlq/{topic}", t("replay_all_count_changed", n=waiting, expected=max(expected, 0)))
     done = await handlers.replay_all(runtime.pool, kafka_view(runtime), runtime.producer, topic, session.actor)
-    return redirect(f"/dlq/{topic}", i18n.translator(language(request))("replayed_all_flash", n=len(done)))
+    return redirect(f"/dlq/{topic}", t("replayed_all_flash", n=len(done)))
+
+
+# --- message browser -----------------------------------------------------------------------------------------
+
+MESSAGES_PER_PAGE = 20
+
+
+@router.get("/messages")
+async def messages_page(request: Request, session: Operator, topic: str = "", partition: int = 0,
+                        offset: int | None = None) -> Response:
+    """Any topic's records as Kafka holds them: partition, offset, time, key, type; payload
+    masked. `offset` opens the page at that record (trace rows link here)."""
+    topic = topic if topic in FLOW_TOPICS else ""
+    records, first, end, error = [], 0, 0, None
+    if topic:
+        partition = max(0, min(partition, 1_000))
+        start = max(offset, 0) if offset is not None else None
+        try:
+            view = kafka_view(request.app.state.runtime)
+            if start is None:  # the latest page
+                _r, first, end = await view.records(topic, partition, 1 << 62, 0)
+                start = max(end - MESSAGES_PER_PAGE, first)
+            records, first, end = await view.records(topic, partition, start, MESSAGES_PER_PAGE)
+        except Exception as exc:  # noqa: BLE001 - the page says Kafka did not answer
+            error = f"{type(exc).__name__}: {exc}"
+    shown = [{"partition": r.partition, "offset": r.offset, "time": datetime.fromtimestamp(r.timestamp / 1000, timezone.utc),
+              "key": (r.key.decode(errors="replace") if isinstance(r.key, bytes) else r.key) or "",
+              "type": dict((k, v) for k, v in (r.headers or ())).get("event_type", b"").decode(errors="replace"),
+              "payload": masked_payload(r.value)} for r in records]
+    return render(request, "messages.html", session, topics=FLOW_TOPICS, topic=topic, partition=partition,
+                  offset=offset, records=shown, first=first, end=end, error=error, per_page=MESSAGES_PER_PAGE)
 
 
 # --- trace, stuck, deadlines --------------------------------------------------------------------------------

@@ -65,3 +65,51 @@ def test_payout_is_recorded_for_an_approved_claim_only_and_once():
     assert record_payout(ClaimStatus.APPROVED) == ClaimStatus.PAYOUT_RECORDED
     assert rules_broken(lambda: record_payout(ClaimStatus.PAYOUT_RECORDED)) == {("status",): "claim_not_approved"}
     assert rules_broken(lambda: record_payout(ClaimStatus.NEEDS_REVIEW)) == {("status",): "claim_not_approved"}
+
+
+@pytest.mark.parametrize("status", [ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.PAYOUT_RECORDED])
+def test_a_second_decision_on_a_decided_claim_is_refused_naming_who_decided_and_when(status):
+    from datetime import datetime, timezone
+
+    from services.claims.domain.decision import AlreadyDecided, check_not_decided
+    at = datetime(2026, 11, 29, 3, 15, tzinfo=timezone.utc)
+    with pytest.raises(AlreadyDecided) as refused:
+        check_not_decided(status, "rahma.supervisor", at)
+    assert (refused.value.status, refused.value.decided_by, refused.value.decided_at) == (str(status),
+                                                                                        "rahma.supervisor", at)
+
+
+@pytest.mark.parametrize("status", [ClaimStatus.FILED, ClaimStatus.NEEDS_REVIEW])
+def test_a_claim_not_yet_decided_may_be_decided(status):
+    from services.claims.domain.decision import check_not_decided
+    check_not_decided(status, None, None)
+
+
+@pytest.mark.parametrize("status", [ClaimStatus.FILED, ClaimStatus.NEEDS_REVIEW, ClaimStatus.APPROVED])
+def test_a_claim_is_withdrawn_with_a_reason_until_its_payout_is_recorded(status):
+    from services.claims.domain.decision import withdraw
+    assert withdraw(status, "filed for the wrong person") is ClaimStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize("status", [ClaimStatus.PAYOUT_RECORDED, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN])
+def test_a_paid_rejected_or_withdrawn_claim_cannot_be_withdrawn(status):
+    from services.claims.domain.decision import withdraw
+    assert rules_broken(lambda: withdraw(status, "too late")) == {("status",): "claim_not_withdrawable"}
+
+
+def test_a_withdrawal_needs_a_reason():
+    from services.claims.domain.decision import withdraw
+    assert rules_broken(lambda: withdraw(ClaimStatus.FILED, " ")) == {("reason",): "reason_required"}
+
+
+@pytest.mark.parametrize(("role", "subject", "allowed"), [
+    ("officer", "rina.officer", True), ("supervisor", "rahma.supervisor", True), ("officer", "budi.officer", False),
+])
+def test_only_the_filer_or_a_supervisor_withdraws_a_claim(role, subject, allowed):
+    from services.claims.domain.duties import NotPermitted, check_may_withdraw
+    if allowed:
+        check_may_withdraw(role, subject, filed_by="rina.officer")
+    else:
+        with pytest.raises(NotPermitted) as refused:
+            check_may_withdraw(role, subject, filed_by="rina.officer")
+        assert refused.value.code == "filer_or_supervisor_only"

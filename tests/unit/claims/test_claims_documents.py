@@ -47,3 +47,23 @@ def test_missing_documents_are_listed_in_checklist_order():
 
 def test_nothing_is_missing_from_a_complete_application():
     assert missing_documents(ClaimType.JKM, False, False, 42_000_000, JKM_BASE) == []
+
+
+def test_the_published_checklist_of_a_jkm_claim_names_its_documents_and_what_adds_more():
+    from services.claims.domain.documents import published_checklist
+    published = published_checklist("JKM")
+    # In checklist order: card, deceased's KTP, heir's KTP, KK, death certificate, heir statement, account.
+    assert published["required"] == ["participant_card", "ktp_deceased", "ktp_heir", "family_card",
+                                      "death_certificate", "heir_statement", "bank_account"]
+    # A JKM has no accident, so a traffic accident adds nothing; a widow adds the marriage book,
+    # a payout above Rp 50,000,000 the NPWP.
+    assert published["conditional"] == [{"kind": "marriage_book", "when": "payee_is_spouse"},
+                                        {"kind": "npwp", "when": "payout_above_npwp_threshold"}]
+
+
+def test_the_published_checklist_of_a_jkk_accident_adds_the_police_report_for_a_traffic_accident():
+    from services.claims.domain.documents import published_checklist
+    published = published_checklist("JKK")
+    assert set(published["required"]) == JKK_BASE
+    assert {"kind": "police_report", "when": "traffic_accident"} in published["conditional"]
+    assert "marriage_book" not in [c["kind"] for c in published["conditional"]]

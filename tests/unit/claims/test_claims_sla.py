@@ -58,3 +58,11 @@ def test_late_interest_is_rounded_half_up_to_the_rupiah():
     # 150 x 1 % x 1 = 1.5 -> 2; 149 x 1 % = 1.49 -> 1.
     assert late_interest(150, 1) == 2
     assert late_interest(149, 1) == 1
+
+
+def test_a_deadline_stops_for_a_rejected_withdrawn_or_paid_claim():
+    from services.claims.domain.sla import deadline_runs
+    assert deadline_runs("needs_review", None) and deadline_runs("payout_recorded", "scheduled")
+    assert not deadline_runs("rejected", None)
+    assert not deadline_runs("withdrawn", None)
+    assert not deadline_runs("payout_recorded", "paid")

@@ -52,3 +52,12 @@ def test_a_replay_sends_the_original_headers_only():
 def test_json_payloads_are_shown_indented():
     assert pretty_payload('{"a":1}') == '{\n  "a": 1\n}'
     assert pretty_payload("not json") == "not json"
+
+
+def test_a_message_shown_to_an_operator_has_its_niks_and_phones_masked():
+    from services.console.domain.dead_letters import masked_payload
+    shown = masked_payload(b'{"nik": "7371034506920001", "phone": "+6281342001111", "other": "081299870001"}')
+    assert "7371034506920001" not in shown and "7371************" in shown
+    # The prefix and the operator's 8x stay, the 9 digits after are starred:
+    # "+62" "81" "342001111" -> "+6281" + 9 stars; "0" "81" "299870001" -> "081" + 9 stars.
+    assert '"+6281*********"' in shown and '"081*********"' in shown

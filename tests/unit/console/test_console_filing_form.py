@@ -1,7 +1,7 @@
 """The filing form becomes claims' request as an officer filled it; claims' 422 comes back
 next to each field, in the page's language where the rule is known."""
 
-from services.console.pages.officers import claim_body, field_messages, read_form
+from services.console.pages.filing import claim_body, field_messages, read_form
 from services.console.upstream import UpstreamError
 
 FIELDS = {
@@ -39,5 +39,21 @@ def test_claims_422_lands_next_to_each_field():
     ])
     assert field_messages(error, "id") == {
         "incident_place": "Wajib diisi.", "documents.ktp_heir": "Nomor dokumen tidak sah (KTP/KK: 16 angka).",
-        "reporter.phone": "Telepon dalam format +62…", "cause": "something new"}
+        "reporter.phone": "Nomor telepon tidak sah (mis. 0813… atau +62813…).",
+        "cause": "Isian ini tidak diterima. (something new)"}
     assert field_messages(error, "en")["incident_place"] == "Required."
+
+
+def test_a_decision_refused_for_missing_documents_names_them_in_words_not_codes():
+    error = UpstreamError("claims", 422, [
+        {"loc": ["body", "decision"], "type": "documents_incomplete",
+         "msg": "documents_incomplete: the claim cannot be approved while these are missing: participant_card, "
+                "ktp_deceased"}])
+    assert field_messages(error, "id") == {"decision": "Klaim tidak dapat disetujui selama dokumen ini kurang: "
+                                                       "Kartu peserta, KTP almarhum/ah."}
+
+
+def test_a_rule_the_console_does_not_know_is_said_in_general_words_without_its_code():
+    error = UpstreamError("claims", 422, [{"loc": ["body", "cause"], "msg": "cause_too_vague: say more",
+                                           "type": "cause_too_vague"}])
+    assert field_messages(error, "id") == {"cause": "Isian ini tidak diterima. (say more)"}

@@ -86,3 +86,18 @@ def test_stuck_claims_are_the_quiet_unfinished_ones_oldest_first():
     fresh = claim_state("CL-C", [event("ClaimFiled", 3500, "claims.filed.v1", claim_type="JKM")])
     found = stuck([fresh, waiting_payout, waiting_rules], T0 + timedelta(hours=1), timedelta(minutes=30))
     assert [(s.claim_id, s.waiting_for) for s in found] == [("CL-B", "verification"), ("CL-A", "payout_recording")]
+
+
+def test_a_withdrawn_claim_is_finished_and_awaits_nothing():
+    from datetime import datetime, timezone
+
+    from services.console.domain.story import IndexedEvent, claim_state, steps
+    at = datetime(2026, 11, 27, 2, tzinfo=timezone.utc)
+    events = [IndexedEvent("ClaimFiled", "claims.filed.v1", at, "claims", "CL-1", {"claim_type": "JKM"}),
+              IndexedEvent("ClaimReferredForReview", "claims.decisions.v1", at.replace(minute=1), "claims", "CL-1",
+                           {"claim_type": "JKM"}),
+              IndexedEvent("ClaimWithdrawn", "claims.decisions.v1", at.replace(minute=3), "claims", "CL-1",
+                           {"claim_type": "JKM", "withdrawn_by": "rina.officer"})]
+    state = claim_state("CL-1", events)
+    assert (state.status, state.finished) == ("withdrawn", True)
+    assert [s.name for s in steps(events)] == ["filed", "verified", "withdrawn"]

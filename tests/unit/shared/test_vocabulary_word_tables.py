@@ -4,6 +4,8 @@ claims domain and enrollment use the same values."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from services.claims.domain.claim import ClaimStatus, ClaimType
@@ -12,7 +14,9 @@ from services.console import i18n
 from services.enrollment.domain import heirs as enrollment_heirs
 from services.notifications.domain import wording
 from services.notifications.domain.money import format_rupiah as family_rupiah
+from shared.contracts import EVENT_TYPES
 from shared.contracts import vocabulary as v
+from shared.contracts.notifications import Channel
 from shared.money import format_rupiah
 
 
@@ -22,6 +26,11 @@ from shared.money import format_rupiah
     ("type_", v.CLAIM_TYPES),
     ("disbursement_", v.DISBURSEMENT_STATUSES),
     ("kind_", v.PAYOUT_KINDS),
+    ("reason_", v.REASON_CODES),
+    ("segment_", v.SEGMENTS),
+    ("relationship_", v.RELATIONSHIPS),
+    ("event_", tuple(EVENT_TYPES)),
+    ("channel_", get_args(Channel)),
 ])
 def test_the_console_has_words_for_every_value(prefix, values):
     assert [value for value in values if f"{prefix}{value}" not in i18n.TEXT] == []
@@ -49,6 +58,11 @@ def test_the_claims_domain_uses_the_vocabulary():
     assert tuple(ClaimStatus) == v.CLAIM_STATUSES
     assert set(ReasonCode) <= set(v.REASON_CODES)
     assert set(REASON_EFFECT) == set(ReasonCode)
+
+
+def test_enrollment_accepts_the_segments_of_the_vocabulary():
+    from services.enrollment.domain.places import SEGMENTS
+    assert SEGMENTS == v.SEGMENTS
 
 
 def test_enrollment_ranks_heirs_by_the_same_table():
