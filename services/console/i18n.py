@@ -281,6 +281,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "event_NotificationDelivered": ("Pesan terkirim", "Message delivered"),
     "event_NotificationFailed": ("Pesan gagal", "Message failed"),
     "event_FamilyMemberUnreachable": ("Keluarga tidak dapat dihubungi", "Family member unreachable"),
+    "event_DeathReported": ("Kematian dilaporkan catatan sipil", "Death reported by the civil registry"),
+    "event_ContributionReminderDue": ("Pengingat iuran", "Contribution reminder"),
+    "event_ProactiveClaimOpened": ("Klaim dibuka untuk keluarga", "Claim opened for the family"),
+    "event_ProactiveClaimReminderDue": ("Pengingat klaim untuk keluarga", "Claim reminder to the family"),
+    "event_ReceiptCheckRequested": ("Penerima ditanya apakah uang sudah masuk", "Payee asked whether the money arrived"),
+    "event_ReceiptReplied": ("Jawaban penerima", "Payee's answer"),
+    "event_MissingDocumentsNoticed": ("Keluarga diberi tahu dokumen yang kurang", "Family told of missing documents"),
     # work segments (shared/contracts/vocabulary.py SEGMENTS) and channels to families
     "segment_market_trader": ("pedagang pasar", "market trader"),
     "segment_daily_worker": ("pekerja harian lepas", "daily worker"),
