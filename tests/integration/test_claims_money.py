@@ -14,11 +14,13 @@ import httpx
 import pytest
 
 from services.claims.app import build_spec as claims_spec
+from services.claims.disbursement import handlers as disbursement_step
 from services.claims.domain.dates import add_months
 from services.claims.settings import ClaimsSettings
 from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today as makassar_today
+from shared.contracts.claims import LateChargeRecorded
 from shared.contracts.enrollment import (
     CoverageChanged, IncomeFrom, ParticipantDetails, ParticipantDetailsChanged, ProtectedPeriod,
 )
@@ -338,6 +340,9 @@ async def test_jkm_reclassified_as_jkk_death_after_payout_pays_the_difference_on
     [event] = await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id, "ClaimReclassified")
     assert (event.payload["from_type"], event.payload["claim_type"], event.payload["total_cash"],
             event.payload["reason"]) == ("JKM", "JKK_DEATH", 124_000_000, reason)
+    # What a family message needs: who receives the difference, and how much.
+    assert [(x["component"], x["payee_name"], x["amount"]) for x in event.payload["components"]] == [
+        ("reclassification_adjustment", "Muh. Ridwan", 124_000_000)]
     pool = claims.app.state.runtime.pool
     audit = await pool.fetch("SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id)
     assert [(r["actor"], r["action"]) for r in audit][-1] == ("rahma.supervisor", "claim.reclassify")
@@ -442,6 +447,10 @@ async def test_money_paid_after_the_deadline_owes_1_percent_a_day_transferred_on
     assert steps.count("late_charge_recorded") == 1 and steps.count("disbursement_paid") == 1
     assert steps.index("late_charge_recorded") < steps.index("disbursement_paid")
     assert len(await wait_for_event(kafka_bootstrap, PAYOUTS.name, claim_id, "LateChargeRecorded")) == 1
+    # The event delivered again (a consumer restarted before its offset was committed): no new line.
+    async with pool.acquire() as conn, conn.transaction():
+        await disbursement_step.on_late_charge_recorded(conn, late, LateChargeRecorded.model_validate(late.payload))
+    assert len((await disbursement(claims, claim_id))["lines"]) == 4
     assert len([t for t in bank.transfers_to(account) if t["amount"] == 2_100_000]) == 1
 
 
