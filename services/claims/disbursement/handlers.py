@@ -272,7 +272,8 @@ async def record_manual_transfer(conn: asyncpg.Connection, claim_id: str, compon
     key = payee_key(payee)
     candidates = [x for x in await repo.lines(conn, claim_id, key, for_update=True)
                   if x["component"] == component and (entry is None or x["entry"] == entry)]
-    line = next((x for x in candidates if x["status"] in ("received", "rejected")), candidates[0] if candidates else None)
+    open_lines = [x for x in candidates if x["status"] in ("received", "rejected")]
+    line = (open_lines or candidates or [None])[0]
     if line is None:
         raise NotFound(f"claim {claim_id} has no line {component} for {payee!r}")
     if line["status"] not in ("received", "rejected"):

@@ -15,7 +15,8 @@ async def lines_from_ledger(conn: asyncpg.Connection, claim_id: str) -> list[dic
     reclassification's difference), whenever it was recorded. Returns those not there before:
     a line is inserted once, however many events speak of it."""
     rows = await conn.fetch(
-        "INSERT INTO disbursement_lines (claim_id, participant_id, component, payee_heir_id, payee_name, amount, entry) "
+        "INSERT INTO disbursement_lines "
+        "(claim_id, participant_id, component, payee_heir_id, payee_name, amount, entry) "
         "SELECT l.claim_id, c.participant_id, l.component, l.payee_heir_id, l.payee_name, l.amount, l.entry "
         "FROM payout_ledger l JOIN claims c ON c.claim_id = l.claim_id "
         "WHERE l.claim_id = $1 AND l.kind = 'cash' AND l.amount > 0 "
