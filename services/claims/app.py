@@ -43,7 +43,15 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
             "ClaimFiled": handlers.make_verifier(today, settings.review_sampling()),
         }),
         Consumer("claims.payout", CLAIM_DECISIONS, {"ClaimApproved": handlers.make_payout_recorder(today)}),
-        Consumer("claims.disbursement", PAYOUTS, {"PayoutRecorded": disbursement.on_payout_recorded}),
+        # Every cash ledger line goes to the bank, whenever it is recorded: the payout, its late
+        # charge, a reclassification's difference after payout.
+        Consumer("claims.disbursement", PAYOUTS, {
+            "PayoutRecorded": disbursement.on_payout_recorded,
+            "LateChargeRecorded": disbursement.on_late_charge_recorded,
+        }),
+        Consumer("claims.disbursement_reclassified", CLAIM_DECISIONS, {
+            "ClaimReclassified": disbursement.on_claim_reclassified,
+        }),
         Consumer("claims.timeline", DELIVERIES, {
             "NotificationDelivered": handlers.on_notification,
             "NotificationFailed": handlers.on_notification,

@@ -49,6 +49,9 @@ class TransferStatusChanged(EventPayload):
     account_last4: str | None = None
     bank_reference: str | None = None
     changed_by: str  # "bank", "disbursement" (the step itself) or a supervisor's subject
+    # Which ledger entry the line belongs to: 0 the payout (and its late charge), n the n-th
+    # reclassification's difference; with claim, component and payee it names the line.
+    entry: int = 0
 
 
 class TransferReversed(EventPayload):

@@ -18,6 +18,7 @@ from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE
     covered_participant
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
+from tests.support.services import auth
 
 pytestmark = pytest.mark.e2e
 INBOUND = "/v1/inbound"
@@ -43,6 +44,18 @@ async def test_a_payee_who_says_tidak_flags_the_claim_and_forged_or_replayed_rep
         filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, documents,
                                                                   cause="fell from the scaffolding"))
         claim_id = filed.json()["claim_id"]
+
+        # 166,000,000 is above the review threshold (100,000,000): a supervisor looks first and approves.
+        async def referred() -> bool:
+            claim = (await p.claims.get(f"/v1/claims/{claim_id}")).json()
+            return claim["status"] == "needs_review" and \
+                [r["code"] for r in claim["reasons"]] == ["ABOVE_REVIEW_THRESHOLD"]
+
+        await wait_until(referred, 60, "the large claim referred to a supervisor")
+        approved = await p.claims.post(f"/v1/claims/{claim_id}/decision",
+                                       headers=auth("supervisor", "rahma.supervisor"),
+                                       json={"decision": "approve", "reason": "chronology and witnesses agree"})
+        assert approved.status_code == 200, approved.text
 
         async def lines() -> list[dict]:
             return (await p.claims.get(f"/v1/claims/{claim_id}/disbursement")).json()["lines"]

@@ -22,6 +22,7 @@ from tests.support.claimants import (
     JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, SPOUSE, claim_form, covered_participant,
     wait_for_event, wait_for_status,
 )
+from tests.support.kafka_tools import wait_until
 from tests.support.services import auth, infra_settings, running
 
 pytestmark = pytest.mark.integration
@@ -103,30 +104,45 @@ async def test_only_another_supervisor_decides_a_claim_and_the_audit_names_them(
             ("rahma.supervisor", "supervisor", "claim.approve"),
         ]
 
-        # The money: an officer cannot move it; a supervisor records a manual transfer with its reference.
+        # The money: an officer cannot move it; a supervisor records a transfer made outside Jaring,
+        # line by line, with the bank's reference (docs/disbursement.md). No account is recorded, so
+        # the bank is never called and the lines wait.
         disbursement = f"/v1/claims/{claim_id}/disbursement"
-        by_officer = await claims.post(disbursement, json={"status": "paid", "reference": "BRI-TRX-7"},
-                                       headers=auth("officer", "andi.officer"))
-        assert by_officer.status_code == 403
-        no_reference = await claims.post(disbursement, json={"status": "paid"},
-                                         headers=auth("supervisor", "rahma.supervisor"))
-        assert no_reference.status_code == 403
-        assert no_reference.json()["detail"]["type"] == "bank_reference_required"
-        failed = await claims.post(disbursement, json={"status": "failed", "reference": "BRI-TRX-7"},
-                                   headers=auth("supervisor", "rahma.supervisor"))
-        assert failed.status_code == 403
-        assert failed.json()["detail"]["type"] == "disbursement_status_is_the_banks"
-        assert (await claims.get(f"/v1/claims/{claim_id}")).json()["disbursement"] == {
-            "status": "scheduled", "reference": None}
 
-        paid = await claims.post(disbursement, json={"status": "paid", "reference": "BRI-TRX-7"},
-                                 headers=auth("supervisor", "rahma.supervisor"))
-        assert paid.status_code == 200, paid.text
-        assert (await claims.get(f"/v1/claims/{claim_id}")).json()["disbursement"] == {
-            "status": "paid", "reference": "BRI-TRX-7"}
+        async def lines() -> list[dict]:
+            return (await claims.get(disbursement)).json()["lines"]
+
+        async def two_lines() -> bool:
+            # A death within 3 months of membership: the short-membership benefit and the funeral.
+            return len(await lines()) == 2
+
+        await wait_until(two_lines, 30, "the payout's two lines taken by disbursement")
+        widower = (await lines())[0]["payee_heir_id"]
+        manual = {"component": "death_benefit", "payee": widower, "bank_reference": "BRI-TRX-7",
+                  "note": "at the counter"}
+        by_officer = await claims.post(disbursement, json=manual, headers=auth("officer", "andi.officer"))
+        assert by_officer.status_code == 403
+        no_reference = await claims.post(disbursement, json={**manual, "bank_reference": "  "},
+                                         headers=auth("supervisor", "rahma.supervisor"))
+        assert no_reference.status_code == 422
+        assert [(e["loc"], e["type"]) for e in no_reference.json()["detail"]] == [
+            (["body", "bank_reference"], "bank_reference_required")]
+        old_contract = await claims.post(disbursement, json={"status": "paid", "reference": "BRI-TRX-7"},
+                                         headers=auth("supervisor", "rahma.supervisor"))
+        assert old_contract.status_code == 422  # a status is the bank's to say, not a person's
+        assert (await claims.get(f"/v1/claims/{claim_id}")).json()["disbursement"]["status"] == "scheduled"
+
+        for component in ("death_benefit", "funeral"):
+            paid = await claims.post(disbursement, json={**manual, "component": component},
+                                     headers=auth("supervisor", "rahma.supervisor"))
+            assert paid.status_code == 200, paid.text
+        assert (await claims.get(f"/v1/claims/{claim_id}")).json()["disbursement"]["status"] == "paid"
+        assert {x["status"] for x in await lines()} == {"succeeded"}
         audit = await audit_of(claims, claim_id)
-        assert (audit[-1]["actor"], audit[-1]["role"], audit[-1]["action"], audit[-1]["details"]) == (
-            "rahma.supervisor", "supervisor", "disbursement.paid", {"reference": "BRI-TRX-7"})
+        assert [(r["actor"], r["role"], r["action"], r["details"]["component"], r["details"]["bank_reference"])
+                for r in audit[-2:]] == [
+            ("rahma.supervisor", "supervisor", "disbursement.manual_transfer", component, "BRI-TRX-7")
+            for component in ("death_benefit", "funeral")]
 
 
 # --- fraud controls: sampled and large claims go to a supervisor -----------------------------------------

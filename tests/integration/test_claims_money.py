@@ -2,45 +2,63 @@
 PostgreSQL, with enrollment in the same process: heirs without contact named on the claim,
 a minor paid through a wali, the income of the accident's month, a death confirmed, a death
 reclassified after payout, transport to hospital, and the late charge when the money is paid
-after the deadline. Every figure is worked out by hand beside it."""
+after the deadline. Money leaves through the bank stand-in (docs/disbursement.md): the late charge
+and a reclassification's difference are transferred like the payout, each once. Every figure is
+worked out by hand beside it."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from services.claims.app import build_spec as claims_spec
+from services.claims.disbursement import handlers as disbursement_step
 from services.claims.domain.dates import add_months
 from services.claims.settings import ClaimsSettings
 from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today as makassar_today
+from shared.contracts.claims import LateChargeRecorded
 from shared.contracts.enrollment import (
     CoverageChanged, IncomeFrom, ParticipantDetails, ParticipantDetailsChanged, ProtectedPeriod,
 )
 from shared.envelope import new_envelope
 from shared.outbox import add_event
-from shared.topics import CLAIM_DECISIONS, PAYOUTS
+from shared.topics import CLAIM_DECISIONS, DISBURSEMENTS, PAYOUTS
+from tests.conftest import BANK_TEST_SECRET
+from tests.support.bank import BankStandin, bank_standin
 from tests.support.claimants import (
     CHILD, JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, SPOUSE, claim_form, claim_of, covered_participant,
-    ledger_lines, wait_for_event, wait_for_status,
+    events_about, ledger_lines, wait_for_event, wait_for_status,
 )
 from tests.support.kafka_tools import wait_until
 from tests.support.services import auth, infra_settings, running
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 
 FAST = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
 JKK_DEATH_DOCUMENTS = {**{k: v for k, v in JKK_DOCUMENTS.items() if k != "ktp"}, **JKM_DEATH_DOCUMENTS}
+SUPERVISOR = auth("supervisor", "rahma.supervisor")  # decides: she neither filed nor added documents
+HOLDER = "MUHAMMAD RIDWAN"  # how the bank writes "Muh. Ridwan" (tests/support/claimants.SPOUSE)
 
 
 @pytest.fixture(scope="module")
-async def services(kafka_bootstrap, database_url):
+async def services(kafka_bootstrap, database_url, tmp_path_factory):
     infra = infra_settings(kafka_bootstrap, database_url)
+    bank_port = free_port()
+    # These tests are about the money each family gets, not the fraud controls: a JKK death of
+    # 166,000,000 would otherwise be referred to a supervisor as above the review threshold.
+    settings = ClaimsSettings(infra=infra, review_above_rupiah=10**12, bank_base_url=f"http://127.0.0.1:{bank_port}",
+                              bank_timeout_seconds=2, disbursement_poll_seconds=0.2, disbursement_recheck_seconds=1,
+                              **FAST)
     async with running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e, \
-            running(claims_spec(ClaimsSettings(infra=infra, **FAST))) as c:
-        yield e, c
+            running(claims_spec(settings)) as c, \
+            bank_standin(tmp_path_factory.mktemp("bank"), BANK_TEST_SECRET, port=bank_port,
+                         notify_transport=httpx.ASGITransport(app=c.app)) as bank:
+        yield e, c, bank
 
 
 @pytest.fixture
@@ -51,6 +69,11 @@ def enrollment(services):
 @pytest.fixture
 def claims(services):
     return services[1]
+
+
+@pytest.fixture
+def bank(services) -> BankStandin:
+    return services[2]
 
 
 @pytest.fixture
@@ -66,6 +89,37 @@ def rules_of(answer) -> list[tuple[list, str]]:
     return [(e["loc"], e["type"]) for e in answer.json()["detail"]]
 
 
+async def disbursement(claims: httpx.AsyncClient, claim_id: str) -> dict:
+    answer = await claims.get(f"/v1/claims/{claim_id}/disbursement")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def pay_the_widower(claims: httpx.AsyncClient, bank: BankStandin, claim_id: str) -> str:
+    """Records an account of his at the bank stand-in for the only payee; the worker transfers."""
+    async def lines_taken() -> bool:
+        return bool((await disbursement(claims, claim_id))["lines"])
+
+    await wait_until(lines_taken, 30, f"{claim_id}'s disbursement lines")
+    widower = (await disbursement(claims, claim_id))["lines"][0]["payee_heir_id"]
+    account = await bank.open_account(HOLDER)
+    recorded = await claims.put(f"/v1/claims/{claim_id}/payees/{widower}/account",
+                                json={"bank_code": "002", "account_number": account, "account_name": "Muh. Ridwan"})
+    assert recorded.status_code == 200, recorded.text
+    return account
+
+
+async def wait_until_paid(claims: httpx.AsyncClient, claim_id: str, lines: int) -> dict:
+    """Until the claim has `lines` transfer lines, all succeeded, and says paid."""
+    async def paid() -> bool:
+        d = await disbursement(claims, claim_id)
+        return len(d["lines"]) == lines and {x["status"] for x in d["lines"]} == {"succeeded"} \
+            and (await claim_of(claims, claim_id))["disbursement"]["status"] == "paid"
+
+    await wait_until(paid, 60, f"{claim_id}'s {lines} lines paid and the claim paid")
+    return await disbursement(claims, claim_id)
+
+
 # --- 1. heirs without phone or email, named on the claim; 4. the death confirmed --------------------------
 
 
@@ -78,7 +132,7 @@ async def test_heirs_without_contact_named_on_the_claim_are_paid_the_full_jkm_be
     claim = await wait_for_status(claims, claim_id, "needs_review")
     assert [r["code"] for r in claim["reasons"]] == ["NO_HEIR"]
 
-    refused = await claims.post(f"/v1/claims/{claim_id}/decision",
+    refused = await claims.post(f"/v1/claims/{claim_id}/decision", headers=SUPERVISOR,
                                 json={"decision": "approve", "reason": "the mother came with the KK"})
     assert refused.status_code == 422
     assert rules_of(refused) == [(["body", "decision"], "death_benefit_payee_missing")]
@@ -244,7 +298,7 @@ async def test_jkm_scholarship_counts_the_months_paid_up_to_the_death_only(enrol
 
 
 async def test_jkm_reclassified_as_jkk_death_after_payout_pays_the_difference_once(
-        enrollment, claims, today, kafka_bootstrap):
+        enrollment, claims, bank, today, kafka_bootstrap):
     participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
                                                heirs=[SPOUSE], monthly_income=3_000_000)
     filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
@@ -252,6 +306,8 @@ async def test_jkm_reclassified_as_jkk_death_after_payout_pays_the_difference_on
     claim_id = filed.json()["claim_id"]
     claim = await wait_for_status(claims, claim_id, "payout_recorded")
     assert claim["payout"]["total_cash"] == 42_000_000
+    account = await pay_the_widower(claims, bank, claim_id)
+    await wait_until_paid(claims, claim_id, lines=3)
 
     # A second claim for the same death is refused, pointing at the first and the reclassification route.
     again = await claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, JKK_DEATH_DOCUMENTS))
@@ -284,9 +340,21 @@ async def test_jkm_reclassified_as_jkk_death_after_payout_pays_the_difference_on
     [event] = await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id, "ClaimReclassified")
     assert (event.payload["from_type"], event.payload["claim_type"], event.payload["total_cash"],
             event.payload["reason"]) == ("JKM", "JKK_DEATH", 124_000_000, reason)
+    # What a family message needs: who receives the difference, and how much.
+    assert [(x["component"], x["payee_name"], x["amount"]) for x in event.payload["components"]] == [
+        ("reclassification_adjustment", "Muh. Ridwan", 124_000_000)]
     pool = claims.app.state.runtime.pool
     audit = await pool.fetch("SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id)
     assert [(r["actor"], r["action"]) for r in audit][-1] == ("rahma.supervisor", "claim.reclassify")
+
+    # The difference goes to the bank like the payout did: one more line, one transfer, to the
+    # account already recorded; the claim is paid again once it has landed.
+    d = await wait_until_paid(claims, claim_id, lines=4)
+    assert [(x["component"], x["entry"], x["amount"]) for x in d["lines"] if x["entry"]] == [
+        ("reclassification_adjustment", 1, 124_000_000)]
+    assert sorted(t["amount"] for t in bank.succeeded() if t["account_no"] == account) == [
+        10_000_000, 12_000_000, 20_000_000, 124_000_000]
+    assert d["totals"]["held_by_payees"] == 166_000_000 and d["totals"]["outstanding"] == 0
 
     # And back: JKM gives 42,000,000 and 166,000,000 was paid. Nothing negative is recorded; the
     # 124,000,000 paid beyond it is flagged for a supervisor.
@@ -297,6 +365,13 @@ async def test_jkm_reclassified_as_jkk_death_after_payout_pays_the_difference_on
     assert claim["payout"]["total_cash"] == 166_000_000
     assert all(x["amount"] >= 0 for x in claim["payout"]["components"])
     assert "124.000.000" in claim["supervisor_flag"]
+    # Nothing more leaves: still the four transfers, the difference sent once.
+    assert len((await disbursement(claims, claim_id))["lines"]) == 4
+    assert sorted(t["amount"] for t in bank.transfers_to(account)) == [10_000_000, 12_000_000, 20_000_000, 124_000_000]
+    sent = [e.payload for e in await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
+            if e.type == "TransferStatusChanged" and e.payload["status"] == "succeeded"]
+    assert sorted(x["component"] for x in sent) == ["funeral", "lump_sum", "periodic_benefit",
+                                                    "reclassification_adjustment"]
 
 
 # --- 6. transport to hospital ------------------------------------------------------------------------------
@@ -327,8 +402,8 @@ async def test_transport_to_hospital_is_paid_up_to_each_modes_cap(enrollment, cl
 # --- 8. the late charge -------------------------------------------------------------------------------------
 
 
-async def test_money_paid_after_the_deadline_owes_1_percent_a_day_recorded_and_announced_once(
-        enrollment, claims, today, kafka_bootstrap):
+async def test_money_paid_after_the_deadline_owes_1_percent_a_day_transferred_once(
+        enrollment, claims, bank, today, kafka_bootstrap):
     participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
                                                heirs=[SPOUSE])
     filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
@@ -340,8 +415,10 @@ async def test_money_paid_after_the_deadline_owes_1_percent_a_day_recorded_and_a
     deadline = today - timedelta(days=5)
     await pool.execute("UPDATE claims.claims SET sla_deadline = $2 WHERE claim_id = $1", claim_id, deadline)
 
-    paid = await claims.post(f"/v1/claims/{claim_id}/disbursement", json={"status": "paid", "reference": "TRX-1"})
-    assert paid.status_code == 200, paid.text
+    # The bank pays the three lines; where the last lands the late charge is recorded, and it goes
+    # to the bank as a line of its own. The claim is paid once it has landed too.
+    account = await pay_the_widower(claims, bank, claim_id)
+    d = await wait_until_paid(claims, claim_id, lines=4)
     claim = await claim_of(claims, claim_id)
     # 42,000,000 x 1 % x 5 days = 2,100,000 to the widower.
     assert [(x["component"], x["payee_name"], x["amount"]) for x in claim["payout"]["components"]
@@ -350,25 +427,46 @@ async def test_money_paid_after_the_deadline_owes_1_percent_a_day_recorded_and_a
     [late] = await wait_for_event(kafka_bootstrap, PAYOUTS.name, claim_id, "LateChargeRecorded")
     assert (late.payload["days_late"], late.payload["total_cash"], late.payload["payment_deadline"]) == (
         5, 2_100_000, deadline.isoformat())
+    # What a family message needs: who is owed the charge, and how much.
+    assert [(x["payee_heir_id"], x["payee_name"], x["amount"]) for x in late.payload["components"]] == [
+        (d["lines"][0]["payee_heir_id"], "Muh. Ridwan", 2_100_000)]
+    assert sorted(t["amount"] for t in bank.transfers_to(account)) == [2_100_000, 10_000_000, 12_000_000, 20_000_000]
+    assert d["totals"]["held_by_payees"] == 44_100_000 and d["totals"]["outstanding"] == 0
 
-    # The bank repeats its callback: nothing more is owed or announced.
-    again = await claims.post(f"/v1/claims/{claim_id}/disbursement", json={"status": "paid", "reference": "TRX-1"})
-    assert again.status_code == 200
-    assert (await claim_of(claims, claim_id))["payout"]["total_cash"] == 44_100_000
+    # Paid once, after the late charge too; the charge is neither recorded nor sent again.
+    async def paid_announcements() -> list:
+        return [e for e in await events_about(kafka_bootstrap, PAYOUTS.name, claim_id)
+                if e.type == "DisbursementChanged" and e.payload["status"] == "paid"]
+
+    async def announced() -> bool:
+        return bool(await paid_announcements())
+
+    await wait_until(announced, 30, "DisbursementChanged paid on claims.payouts.v1")
+    assert len(await paid_announcements()) == 1
+    steps = [s["step"] for s in (await claim_of(claims, claim_id))["steps"]]
+    assert steps.count("late_charge_recorded") == 1 and steps.count("disbursement_paid") == 1
+    assert steps.index("late_charge_recorded") < steps.index("disbursement_paid")
     assert len(await wait_for_event(kafka_bootstrap, PAYOUTS.name, claim_id, "LateChargeRecorded")) == 1
+    # The event delivered again (a consumer restarted before its offset was committed): no new line.
+    async with pool.acquire() as conn, conn.transaction():
+        await disbursement_step.on_late_charge_recorded(conn, late, LateChargeRecorded.model_validate(late.payload))
+    assert len((await disbursement(claims, claim_id))["lines"]) == 4
+    assert len([t for t in bank.transfers_to(account) if t["amount"] == 2_100_000]) == 1
 
 
-async def test_money_paid_by_the_deadline_owes_no_late_charge(enrollment, claims, today):
+async def test_money_paid_by_the_deadline_owes_no_late_charge(enrollment, claims, bank, today):
     participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
                                                heirs=[SPOUSE])
     filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
                                                             {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
     claim_id = filed.json()["claim_id"]
     await wait_for_status(claims, claim_id, "payout_recorded")
-    assert (await claims.post(f"/v1/claims/{claim_id}/disbursement", json={"status": "paid"})).status_code == 200
+    await pay_the_widower(claims, bank, claim_id)
+    d = await wait_until_paid(claims, claim_id, lines=3)
     claim = await claim_of(claims, claim_id)
     assert [x["component"] for x in claim["payout"]["components"] if x["component"] == "late_charge"] == []
     assert claim["payout"]["total_cash"] == 42_000_000
+    assert d["totals"]["held_by_payees"] == 20_000_000 + 12_000_000 + 10_000_000
 
 
 async def test_a_death_reclassified_before_payout_is_judged_again_as_the_new_type(

@@ -45,6 +45,9 @@ class ManualTransferIn(BaseModel):
     payee: str = Field(max_length=64, description="the heir_id, or 'worker' for a line without an heir")
     bank_reference: str = Field(max_length=64)
     note: str = Field("", max_length=500)
+    entry: int | None = Field(None, ge=0, le=1000,
+                              description="the ledger entry (0 the payout, n the n-th reclassification's difference) "
+                                          "when the payee has this component more than once")
 
 
 class ReversalIn(BaseModel):
@@ -83,7 +86,7 @@ async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervis
             async with conn.transaction():
                 await handlers.record_manual_transfer(conn, claim_id, body.component, body.payee,
                                                       body.bank_reference, body.note, actor,
-                                                      rt.settings.receipt_survey_percent)
+                                                      rt.settings.receipt_survey_percent, body.entry)
         except handlers.NotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}

@@ -1,8 +1,10 @@
 """Disbursement's use cases. Each runs in the caller's transaction and queues its events in
 the outbox, so a line's status and the event announcing it commit together.
 
-- `on_payout_recorded` (consumer group claims.disbursement): one line per cash ledger line,
-  status received.
+- `on_payout_recorded`, `on_late_charge_recorded`, `on_claim_reclassified` (consumer groups
+  claims.disbursement, claims.disbursement_reclassified): one line per cash ledger line, status
+  received, whenever the line was recorded (the payout, its late charge, a difference after a
+  reclassification).
 - `record_account` (officer): where a payee is paid; a rejected line is re-issued.
 - `start_attempt` / `apply_answer` (the worker, services/claims/disbursement/worker.py, and the
   bank's notifications): an attempt is written before the bank is called; the bank's answer
@@ -58,7 +60,8 @@ async def announce(conn: asyncpg.Connection, line: dict[str, Any], status: str, 
         status=status, reason_code=reason_code, attempt=attempt["attempt"] if attempt else line["attempts"],
         external_id=attempt and attempt["external_id"], method=attempt and attempt["method"],
         account_last4=attempt and last4(attempt["account_number"]),
-        bank_reference=attempt and attempt.get("bank_reference"), changed_by=changed_by), line["claim_id"],
+        bank_reference=attempt and attempt.get("bank_reference"), changed_by=changed_by,
+        entry=line["entry"]), line["claim_id"],
         causation_id)
 
 
@@ -67,17 +70,31 @@ def new_external_id() -> str:
     return f"{uuid.uuid4().int % 10**32:032d}"
 
 
-# --- lines from the payout ledger (consumer of PayoutRecorded) ---------------------------------------
+# --- lines from the payout ledger (consumers of PayoutRecorded, LateChargeRecorded, ClaimReclassified) ---
+
+async def take_ledger_lines(conn: asyncpg.Connection, claim_id: str, causation_id: str | None) -> None:
+    """Every cash ledger line of the claim becomes a transfer line once; the event only says
+    that the ledger grew, the ledger says what is owed."""
+    new = await repo.lines_from_ledger(conn, claim_id)
+    for line in new:
+        await announce(conn, line, "received", STEP, causation_id=causation_id)
+    if new:
+        await claims_repo.add_step(conn, claim_id, "disbursement_received", {
+            "lines": len(new), "total": sum(x["amount"] for x in new)})
+
 
 async def on_payout_recorded(conn: asyncpg.Connection, env: Envelope, event: claim_events.PayoutRecorded) -> None:
-    cash = [(x.component, x.payee_heir_id or "", x.payee_name, x.amount)
-            for x in event.components if x.kind == "cash" and x.amount > 0]
-    new = await repo.insert_lines(conn, event.claim_id, event.participant_id, cash)
-    for line in new:
-        await announce(conn, line, "received", STEP, causation_id=str(env.event_id))
-    if new:
-        await claims_repo.add_step(conn, event.claim_id, "disbursement_received", {
-            "lines": len(new), "total": sum(x["amount"] for x in new)})
+    await take_ledger_lines(conn, event.claim_id, str(env.event_id))
+
+
+async def on_late_charge_recorded(conn: asyncpg.Connection, env: Envelope,
+                                  event: claim_events.LateChargeRecorded) -> None:
+    await take_ledger_lines(conn, event.claim_id, str(env.event_id))
+
+
+async def on_claim_reclassified(conn: asyncpg.Connection, env: Envelope, event: claim_events.ClaimReclassified) -> None:
+    if event.after_payout and event.total_cash > 0:  # before payout the payout itself pays the new type
+        await take_ledger_lines(conn, event.claim_id, str(env.event_id))
 
 
 # --- where a payee is paid (officer) -------------------------------------------------------------------
@@ -107,7 +124,7 @@ async def record_account(conn: asyncpg.Connection, claim_id: str, payee: str, ac
     reissued = []
     for line in lines:
         if line["status"] == "rejected":
-            await repo.set_line(conn, claim_id, line["component"], key, "received", None)
+            await repo.set_line(conn, claim_id, line["component"], key, line["entry"], "received", None)
             await announce(conn, {**line, "status": "received"}, "received", actor.subject)
             reissued.append(line["component"])
     await claims_repo.add_step(conn, claim_id, "payee_account_recorded", {
@@ -141,7 +158,7 @@ async def reject_waiting_lines(conn: asyncpg.Connection, claim_id: str, payee: s
     the reason, and the officer is asked for another account."""
     for line in await repo.lines(conn, claim_id, payee, for_update=True):
         if line["status"] == "received":
-            await repo.set_line(conn, claim_id, line["component"], payee, "rejected", reason)
+            await repo.set_line(conn, claim_id, line["component"], payee, line["entry"], "rejected", reason)
             await announce(conn, line, "rejected", STEP, reason_code=reason)
             await claims_repo.add_step(conn, claim_id, "transfer_rejected", {
                 "component": line["component"], "payee_heir_id": payee or None, "reason": reason,
@@ -150,11 +167,11 @@ async def reject_waiting_lines(conn: asyncpg.Connection, claim_id: str, payee: s
 
 # --- attempts (the worker) -------------------------------------------------------------------------------
 
-async def start_attempt(conn: asyncpg.Connection, claim_id: str, component: str, payee: str
+async def start_attempt(conn: asyncpg.Connection, claim_id: str, component: str, payee: str, entry: int
                         ) -> dict[str, Any] | None:
     """Writes the attempt (status sending) with a new external id; the caller commits it and only
     then calls the bank. None when the line is no longer waiting or its account not usable."""
-    line = await repo.line(conn, claim_id, component, payee)
+    line = await repo.line(conn, claim_id, component, payee, entry)
     account = await repo.account(conn, claim_id, payee)
     if line is None or line["status"] != "received" or account is None \
             or not (account["checked"] == "ok" or account["method"] == "cash"):
@@ -162,7 +179,7 @@ async def start_attempt(conn: asyncpg.Connection, claim_id: str, component: str,
     attempt_no = line["attempts"] + 1
     external_id = new_external_id()
     await repo.insert_attempt(conn, external_id, line, attempt_no, account, account["method"], "sending", STEP)
-    await repo.set_line(conn, claim_id, component, payee, "pending", None, attempt_no)
+    await repo.set_line(conn, claim_id, component, payee, entry, "pending", None, attempt_no)
     attempt = await repo.attempt(conn, external_id)
     await announce(conn, {**line, "attempts": attempt_no}, "pending", STEP, attempt=attempt)
     await claims_repo.add_step(conn, claim_id, "transfer_sent", {
@@ -186,15 +203,16 @@ async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankA
         return False
     reason = answer.reason_code if answer.status == "rejected" else None
     await repo.set_attempt(conn, external_id, answer.status, reason, answer.bank_reference, answer.pickup_code)
-    claim_id, component, payee = attempt["claim_id"], attempt["component"], attempt["payee_heir_id"]
+    claim_id, component, payee, entry = (attempt["claim_id"], attempt["component"], attempt["payee_heir_id"],
+                                         attempt["entry"])
     if answer.status == "pending":
         # sending -> pending: the bank has it; the line was pending since it was sent.
         if answer.pickup_code:
             await claims_repo.add_step(conn, claim_id, "cash_ready_for_pickup", {
                 "component": component, "payee_heir_id": payee or None, "external_id": external_id})
         return True
-    line = await repo.line(conn, claim_id, component, payee)
-    await repo.set_line(conn, claim_id, component, payee, line_status_of(answer.status), reason)
+    line = await repo.line(conn, claim_id, component, payee, entry)
+    await repo.set_line(conn, claim_id, component, payee, entry, line_status_of(answer.status), reason)
     attempt = {**attempt, "status": answer.status, "bank_reference": answer.bank_reference or attempt["bank_reference"]}
     await announce(conn, line, answer.status, changed_by, reason_code=reason, attempt=attempt)
     await claims_repo.add_step(conn, claim_id, f"transfer_{answer.status}", {
@@ -211,11 +229,19 @@ async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankA
 
 async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str,
                                  survey_percent: float = DEFAULT_SURVEY_PERCENT) -> None:
+    """Paid when every cash line of the ledger has been transferred: the payout's, a late
+    charge's, a reclassification's difference. A line the disbursement consumer has not taken
+    yet counts as unpaid."""
     lines = await repo.lines(conn, claim_id)
-    if not lines or any(x["status"] != "succeeded" for x in lines):
+    if not lines or await repo.unpaid_cash_lines(conn, claim_id):
         return
     claim = await claims_repo.load_claim(conn, claim_id, for_update=True)
     if claim["disbursement_status"] == "paid":
+        return
+    # The last transfer landed: paid after the payment deadline, the late charge is owed (PP 44/2015
+    # art. 37, 40) and recorded in this transaction (record_late_charge does nothing when on time or
+    # when it was recorded before). Its lines go to the bank too: the claim is paid once they are.
+    if await record_late_charge(conn, claim_id, today()):
         return
     await claims_repo.set_disbursement(conn, claim_id, "paid", None)
     await claims_repo.add_step(conn, claim_id, "disbursement_paid", {"total": sum(x["amount"] for x in lines)})
@@ -232,20 +258,22 @@ async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str,
                                                    payee_heir_id=payee, amount=amount), claim_id)
             await claims_repo.add_step(conn, claim_id, "receipt_check_requested", {"payee_heir_id": payee,
                                                                                    "amount": amount})
-    # The last transfer landed: paid after the payment deadline, the late charge is owed (PP 44/2015
-    # art. 37, 40) and recorded in this transaction (record_late_charge does nothing when on time).
-    await record_late_charge(conn, claim_id, today())
 
 
 # --- a supervisor's hand ----------------------------------------------------------------------------------
 
 async def record_manual_transfer(conn: asyncpg.Connection, claim_id: str, component: str, payee: str,
                                  bank_reference: str, note: str, actor: Actor,
-                                 survey_percent: float = DEFAULT_SURVEY_PERCENT) -> None:
+                                 survey_percent: float = DEFAULT_SURVEY_PERCENT, entry: int | None = None) -> None:
     """A transfer made outside Jaring (at the bank's counter, by another channel), recorded
-    with the bank's reference. The only way a person sets a line paid; audited."""
+    with the bank's reference. The only way a person sets a line paid; audited. `entry` names
+    the ledger entry when a payee has the component more than once (a second reclassification's
+    difference); without it, the payee's first open line of that component."""
     key = payee_key(payee)
-    line = await repo.line(conn, claim_id, component, key)
+    candidates = [x for x in await repo.lines(conn, claim_id, key, for_update=True)
+                  if x["component"] == component and (entry is None or x["entry"] == entry)]
+    open_lines = [x for x in candidates if x["status"] in ("received", "rejected")]
+    line = (open_lines or candidates or [None])[0]
     if line is None:
         raise NotFound(f"claim {claim_id} has no line {component} for {payee!r}")
     if line["status"] not in ("received", "rejected"):
@@ -259,14 +287,14 @@ async def record_manual_transfer(conn: asyncpg.Connection, claim_id: str, compon
     external_id = new_external_id()
     await repo.insert_attempt(conn, external_id, line, attempt_no, None, "manual", "succeeded", actor.subject,
                               bank_reference)
-    await repo.set_line(conn, claim_id, component, key, "succeeded", None, attempt_no)
+    await repo.set_line(conn, claim_id, component, key, line["entry"], "succeeded", None, attempt_no)
     attempt = await repo.attempt(conn, external_id)
     await announce(conn, line, "succeeded", actor.subject, attempt=attempt)
     await claims_repo.add_step(conn, claim_id, "transfer_succeeded", {
         "component": component, "payee_heir_id": key or None, "attempt": attempt_no, "external_id": external_id,
         "method": "manual", "bank_reference": bank_reference, "by": actor.subject})
     await record_audit(conn, actor=actor.subject, role=actor.role, action="disbursement.manual_transfer",
-                       subject_id=claim_id, details={"component": component, "payee": payee,
+                       subject_id=claim_id, details={"component": component, "payee": payee, "entry": line["entry"],
                                                      "bank_reference": bank_reference, "note": note})
     await claim_paid_if_complete(conn, claim_id, survey_percent)
 
@@ -288,8 +316,8 @@ async def reverse_transfer(conn: asyncpg.Connection, claim_id: str, external_id:
     payee = attempt["payee_heir_id"]
     await repo.set_attempt(conn, external_id, "reversed", None, None, None)
     await repo.insert_reversal(conn, external_id, claim_id, attempt["amount"], reason, actor.subject)
-    line = await repo.line(conn, claim_id, attempt["component"], payee)
-    await repo.set_line(conn, claim_id, attempt["component"], payee, "received", None)
+    line = await repo.line(conn, claim_id, attempt["component"], payee, attempt["entry"])
+    await repo.set_line(conn, claim_id, attempt["component"], payee, attempt["entry"], "received", None)
     # The account it went to was the wrong one: the line waits until the officer records another.
     await repo.set_account_check(conn, claim_id, payee, "rejected", None, None)
     await emit(conn, TransferReversed(claim_id=claim_id, participant_id=line["participant_id"],
@@ -344,7 +372,7 @@ async def disbursement_of(conn: asyncpg.Connection, claim_id: str) -> dict[str, 
     owed = sum(x["amount"] for x in lines)
     return {
         "lines": [{k: x[k] for k in ("component", "payee_heir_id", "payee_name", "amount", "status", "reason_code",
-                                     "attempts")} for x in lines],
+                                     "attempts", "entry")} for x in lines],
         "accounts": accounts, "attempts": attempts,
         "reversals": [{k: r[k] for k in ("external_id", "amount", "reason", "reversed_by", "reversed_at")}
                       for r in reversals],

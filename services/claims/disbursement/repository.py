@@ -10,17 +10,27 @@ import asyncpg
 from services.claims.domain.disbursement import PaidTransfer, PayeeAccount
 
 
-async def insert_lines(conn: asyncpg.Connection, claim_id: str, participant_id: str,
-                       lines: list[tuple[str, str, str | None, int]]) -> list[dict[str, Any]]:
-    """lines: (component, payee_heir_id or '', payee_name, amount). Returns those not there before."""
-    if not lines:
-        return []
-    components, heirs, names, amounts = (list(x) for x in zip(*lines))
+async def lines_from_ledger(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
+    """One line per cash ledger line of the claim (the payout, its late charge, each
+    reclassification's difference), whenever it was recorded. Returns those not there before:
+    a line is inserted once, however many events speak of it."""
     rows = await conn.fetch(
-        "INSERT INTO disbursement_lines (claim_id, participant_id, component, payee_heir_id, payee_name, amount) "
-        "SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[]) "
-        "ON CONFLICT DO NOTHING RETURNING *", claim_id, participant_id, components, heirs, names, amounts)
+        "INSERT INTO disbursement_lines "
+        "(claim_id, participant_id, component, payee_heir_id, payee_name, amount, entry) "
+        "SELECT l.claim_id, c.participant_id, l.component, l.payee_heir_id, l.payee_name, l.amount, l.entry "
+        "FROM payout_ledger l JOIN claims c ON c.claim_id = l.claim_id "
+        "WHERE l.claim_id = $1 AND l.kind = 'cash' AND l.amount > 0 "
+        "ON CONFLICT DO NOTHING RETURNING *", claim_id)
     return [dict(r) for r in rows]
+
+
+async def unpaid_cash_lines(conn: asyncpg.Connection, claim_id: str) -> int:
+    """Cash ledger lines of the claim whose transfer has not succeeded (or has no line yet)."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM payout_ledger l LEFT JOIN disbursement_lines d ON d.claim_id = l.claim_id "
+        "AND d.component = l.component AND d.payee_heir_id = l.payee_heir_id AND d.entry = l.entry "
+        "WHERE l.claim_id = $1 AND l.kind = 'cash' AND l.amount > 0 AND d.status IS DISTINCT FROM 'succeeded'",
+        claim_id)
 
 
 async def lines(conn: asyncpg.Connection, claim_id: str, payee: str | None = None, *,
@@ -28,23 +38,24 @@ async def lines(conn: asyncpg.Connection, claim_id: str, payee: str | None = Non
     lock = " FOR UPDATE" if for_update else ""
     rows = await conn.fetch(
         "SELECT * FROM disbursement_lines WHERE claim_id = $1 AND ($2::text IS NULL OR payee_heir_id = $2) "
-        f"ORDER BY component, payee_heir_id{lock}", claim_id, payee)
+        f"ORDER BY entry, component, payee_heir_id{lock}", claim_id, payee)
     return [dict(r) for r in rows]
 
 
-async def line(conn: asyncpg.Connection, claim_id: str, component: str, payee: str) -> dict[str, Any] | None:
+async def line(conn: asyncpg.Connection, claim_id: str, component: str, payee: str,
+               entry: int) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        "SELECT * FROM disbursement_lines WHERE claim_id = $1 AND component = $2 AND payee_heir_id = $3 FOR UPDATE",
-        claim_id, component, payee)
+        "SELECT * FROM disbursement_lines WHERE claim_id = $1 AND component = $2 AND payee_heir_id = $3 "
+        "AND entry = $4 FOR UPDATE", claim_id, component, payee, entry)
     return dict(row) if row else None
 
 
-async def set_line(conn: asyncpg.Connection, claim_id: str, component: str, payee: str, status: str,
+async def set_line(conn: asyncpg.Connection, claim_id: str, component: str, payee: str, entry: int, status: str,
                    reason_code: str | None, attempts: int | None = None) -> None:
     await conn.execute(
-        "UPDATE disbursement_lines SET status = $4, reason_code = $5, attempts = coalesce($6, attempts), "
-        "updated_at = now() WHERE claim_id = $1 AND component = $2 AND payee_heir_id = $3",
-        claim_id, component, payee, status, reason_code, attempts)
+        "UPDATE disbursement_lines SET status = $5, reason_code = $6, attempts = coalesce($7, attempts), "
+        "updated_at = now() WHERE claim_id = $1 AND component = $2 AND payee_heir_id = $3 AND entry = $4",
+        claim_id, component, payee, entry, status, reason_code, attempts)
 
 
 async def pays_cash_to(conn: asyncpg.Connection, claim_id: str, payee: str) -> bool:
@@ -99,7 +110,7 @@ async def accounts_to_check(conn: asyncpg.Connection, limit: int) -> list[dict[s
 async def lines_ready(conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
     """Lines waiting whose payee's account is usable: a bank account the bank confirmed, or cash."""
     rows = await conn.fetch(
-        "SELECT l.claim_id, l.component, l.payee_heir_id FROM disbursement_lines l JOIN payee_accounts a "
+        "SELECT l.claim_id, l.component, l.payee_heir_id, l.entry FROM disbursement_lines l JOIN payee_accounts a "
         "ON a.claim_id = l.claim_id AND a.payee = l.payee_heir_id WHERE l.status = 'received' "
         "AND (a.checked = 'ok' OR a.method = 'cash') ORDER BY l.updated_at LIMIT $1", limit)
     return [dict(r) for r in rows]
@@ -110,11 +121,11 @@ async def insert_attempt(conn: asyncpg.Connection, external_id: str, line: dict[
                          bank_reference: str | None = None) -> None:
     await conn.execute(
         "INSERT INTO transfer_attempts (external_id, claim_id, component, payee_heir_id, attempt, method, bank_code, "
-        "account_number, account_name, amount, status, bank_reference, created_by) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        "account_number, account_name, amount, status, bank_reference, created_by, entry) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
         external_id, line["claim_id"], line["component"], line["payee_heir_id"], attempt, method,
         account and account["bank_code"], account and account["account_number"], account and account["account_name"],
-        line["amount"], status, bank_reference, created_by)
+        line["amount"], status, bank_reference, created_by, line["entry"])
 
 
 async def attempt(conn: asyncpg.Connection, external_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -133,10 +144,10 @@ async def set_attempt(conn: asyncpg.Connection, external_id: str, status: str, r
 
 async def attempts(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT external_id, component, payee_heir_id, attempt, method, bank_code, "
+        "SELECT external_id, component, payee_heir_id, entry, attempt, method, bank_code, "
         "right(account_number, 4) AS account_last4, amount, status, reason_code, bank_reference, pickup_code, "
         "created_by, created_at, updated_at FROM transfer_attempts WHERE claim_id = $1 "
-        "ORDER BY component, payee_heir_id, attempt", claim_id)
+        "ORDER BY entry, component, payee_heir_id, attempt", claim_id)
     return [dict(r) for r in rows]
 
 

@@ -109,7 +109,7 @@ class DisbursementWorker:
         for line in ready:
             async with self._pool.acquire() as conn, conn.transaction():
                 attempt = await handlers.start_attempt(conn, line["claim_id"], line["component"],
-                                                       line["payee_heir_id"])
+                                                       line["payee_heir_id"], line["entry"])
             if attempt is None:
                 continue
             # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
