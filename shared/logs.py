@@ -5,7 +5,8 @@ fields at any depth, exception text and tracebacks — so a full NIK cannot reac
 when a developer passes one by mistake or PostgreSQL quotes one in an error's DETAIL
 ("Key (nik)=(…) already exists"). Lines from the standard library's loggers (uvicorn's
 "Exception in ASGI application" with its traceback, aiokafka, asyncpg) go through the same
-processors, so they are masked too.
+processors, so they are masked too. A URL's password (a DATABASE_URL quoted in an error) is
+hidden the same way.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from typing import Any
 
 import structlog
 
-from shared.privacy import mask_niks_in
+from shared.privacy import mask_niks_in as _mask_niks_only
+from shared.privacy import redact_url
 
 _PLAIN = (int, float, bool, type(None))
+
+
+def mask_niks_in(text: str) -> str:
+    """NIKs masked and URL passwords hidden: what any text in a log line goes through."""
+    return _mask_niks_only(redact_url(text))
 
 
 def _mask_value(value: Any) -> Any:

@@ -30,6 +30,7 @@ from shared.kafka import EventProducer, ensure_topics, kafka_answers
 from shared.limits import LIMIT_MAX
 from shared.logs import configure_logging, get_logger
 from shared.outbox import OutboxRelay, quarantined
+from shared.privacy import redact_url
 from shared.settings import ServiceSettings
 
 log = get_logger("service")
@@ -102,7 +103,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         for work in spec.background:
             runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "work")))
         await broker.start()
-        log.info("service.started", consumers=[c.name for c in runtime.consumers])
+        log.info("service.started", consumers=[c.name for c in runtime.consumers],
+                 database=redact_url(infra.database_url), kafka=infra.kafka_bootstrap_servers)
         try:
             yield
         finally:
