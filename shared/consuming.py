@@ -29,6 +29,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.contracts import EVENT_TYPES
+from shared.db import TRANSIENT_DATABASE_ERRORS
 from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
 from shared.inbox import first_deliveries, first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
@@ -48,6 +49,7 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
+    *TRANSIENT_DATABASE_ERRORS,
 )
 
 

@@ -23,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.auth import Actor, TokenVerifier, require_role
 from shared.consuming import Consumer, ConsumerRunner, subscribe
-from shared.db import apply_migrations, create_pool
+from shared.db import TRANSIENT_DATABASE_ERRORS, apply_migrations, create_pool
 from shared.edge import EdgeGuard, validation_error_view
 from shared.errors import Conflict, RuleViolation
 from shared.kafka import EventProducer, ensure_topics, kafka_answers
@@ -157,16 +157,16 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         detail = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    for transient in TRANSIENT_DATABASE_ERRORS:
+        app.exception_handler(transient)(unavailable_handler)
+
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.CannotConnectNowError)
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(ConnectionError)
     @app.exception_handler(OSError)
-    async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
-        # The database (or broker) is away: nothing was written; the caller may simply retry.
-        log.warning("request.unavailable", error=repr(exc))
-        return JSONResponse({"detail": "a service Jaring depends on is unavailable; nothing was written, "
-                                       "try again shortly"}, status_code=503, headers={"Retry-After": "2"})
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return await unavailable_handler(request, exc)
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
@@ -190,6 +190,14 @@ async def outbox_quarantine(request: Request, _actor: Annotated[Actor, Depends(r
     async with runtime.pool.acquire() as conn:
         events = await quarantined(conn, limit)
     return {"service": runtime.name, "count": await runtime.relay.count_quarantined(), "events": events}
+
+
+async def unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
+    # The database (or broker) is away or refusing for now (deadlock, too many connections):
+    # nothing was written; the caller may simply retry.
+    log.warning("request.unavailable", error=repr(exc))
+    return JSONResponse({"detail": "a service Jaring depends on is unavailable; nothing was written, "
+                                   "try again shortly"}, status_code=503, headers={"Retry-After": "2"})
 
 
 def select_consumers(available: list[Consumer], wanted: str) -> list[Consumer]:
