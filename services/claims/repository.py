@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -13,17 +13,25 @@ from services.claims.domain.participant import HeirView, ParticipantView
 # --- read model ----------------------------------------------------------------------------------
 
 
-async def upsert_participant(conn: asyncpg.Connection, participant_id: str, details: Any) -> None:
+async def upsert_participant(conn: asyncpg.Connection, participant_id: str, details: Any, as_of: datetime) -> None:
+    """`as_of`: when the event happened; an event older than the one the row holds is skipped."""
     await conn.execute(
-        "INSERT INTO participants (participant_id, masked_nik, full_name, member_since, programs, monthly_income) "
-        "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (participant_id) DO UPDATE SET masked_nik=EXCLUDED.masked_nik, "
-        "full_name=EXCLUDED.full_name, member_since=EXCLUDED.member_since, programs=EXCLUDED.programs, "
-        "monthly_income=EXCLUDED.monthly_income",
+        "INSERT INTO participants (participant_id, masked_nik, full_name, member_since, programs, monthly_income, "
+        "details_as_of) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (participant_id) DO UPDATE SET "
+        "masked_nik=EXCLUDED.masked_nik, full_name=EXCLUDED.full_name, member_since=EXCLUDED.member_since, "
+        "programs=EXCLUDED.programs, monthly_income=EXCLUDED.monthly_income, details_as_of=EXCLUDED.details_as_of "
+        "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
         participant_id, details.masked_nik, details.full_name, details.member_since, list(details.programs),
-        details.monthly_income)
+        details.monthly_income, as_of)
 
 
-async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
+async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any], as_of: datetime) -> None:
+    """Skipped when the participant's heirs come from a newer event than `as_of`."""
+    held = await conn.fetchval("SELECT heirs_as_of FROM participants WHERE participant_id = $1 FOR UPDATE",
+                               participant_id)
+    if held is not None and held > as_of:
+        return
+    await conn.execute("UPDATE participants SET heirs_as_of = $2 WHERE participant_id = $1", participant_id, as_of)
     await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, precedence, phone, email, "
@@ -33,12 +41,14 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
 
 
 async def update_coverage(conn: asyncpg.Connection, participant_id: str, status: str,
-                          periods: list[dict[str, str]], paid_months: int) -> bool:
-    """False when the participant is not in the read model yet."""
+                          periods: list[dict[str, str]], paid_months: int, as_of: datetime) -> bool:
+    """False when the participant is not in the read model yet. An event older than the one the
+    coverage comes from changes nothing."""
     result = await conn.execute(
-        "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4 WHERE participant_id=$1",
-        participant_id, status, periods, paid_months)
-    return result != "UPDATE 0"
+        "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4, coverage_as_of=$5 "
+        "WHERE participant_id=$1 AND (coverage_as_of IS NULL OR coverage_as_of <= $5)",
+        participant_id, status, periods, paid_months, as_of)
+    return result != "UPDATE 0" or await participant_known(conn, participant_id)
 
 
 async def participant_known(conn: asyncpg.Connection, participant_id: str) -> bool:

@@ -20,7 +20,7 @@ from tests.support.services import token
 pytestmark = pytest.mark.integration
 
 # Examples per operation and generation mode; JARING_FUZZ_EXAMPLES=200 for a longer hunt.
-EXAMPLES = int(os.environ.get("JARING_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("JARING_FUZZ_EXAMPLES", "4"))
 SERVICES = ("enrollment", "claims", "notifications", "console")
 
 
