@@ -93,8 +93,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             consumer.max_attempts = settings.handler_max_attempts
             consumer.backoff_seconds = settings.handler_backoff_seconds
             consumer.batch_size = settings.consumer_batch_size
+            consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
             runtime.consumers.append(consumer)
-            subscribe(broker, ConsumerRunner(consumer, pool, producer))
+            runner = ConsumerRunner(consumer, pool, producer)
+            subscribe(broker, runner)
+            runtime.tasks.append(asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds),
+                                                     name=f"parked:{consumer.name}"))
         if settings.consumers != "none":
             for register in spec.subscribers:
                 register(runtime)

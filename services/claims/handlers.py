@@ -61,7 +61,8 @@ async def on_coverage_changed(conn: asyncpg.Connection, env: Envelope, event: Co
     periods = [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in event.protected_periods]
     if not await repo.update_coverage(conn, event.participant_id, event.status, periods, event.paid_months,
                                       env.occurred_at):
-        raise NotYet(f"participant {event.participant_id} not in the claims read model yet")
+        raise NotYet(f"participant {event.participant_id} not in the claims read model yet",
+                     waiting_for=("ParticipantEnrolled", "ParticipantDetailsChanged"))
 
 
 # --- filing (HTTP) ------------------------------------------------------------------------------------
