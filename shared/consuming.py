@@ -207,28 +207,28 @@ class ConsumerRunner:
         if isinstance(result, str):
             return result
         envelope, payload, handler = result
-        key = _key_of(record)
-        async with self._pool.acquire() as conn:
-            awaited = (await self._parked(conn, [key])).get(key)
-        if awaited is not None and envelope.type not in awaited:
+        outcome = await self._apply(record, envelope, payload, handler)
+        if outcome == "behind":
             # An earlier message of this key waits: this one waits behind it, so the key's order holds.
             await self._park(record, envelope, "behind an earlier message of the same key that waits", (), False)
             consumer.count("parked", envelope.type)
             return "parked"
-        outcome = await self._apply(record, envelope, payload, handler)
         if isinstance(outcome, NotYet):
             await self._park(record, envelope, f"prerequisite not applied yet: {outcome}", outcome.waiting_for, True)
             consumer.count("parked", envelope.type)
             return "parked"
-        if outcome == "applied" and awaited is not None:
-            await self.drain(key)  # it may have been what the parked ones wait for
+        if outcome == "applied_ahead":
+            await self.drain(_key_of(record))  # it may have been what the parked ones wait for
+            return "applied"
         return outcome
 
     async def _apply(self, record: ConsumerRecord, envelope: Envelope, payload: EventPayload, handler: Handler,
                      parked_id: int | None = None) -> str | NotYet:
         """Inbox and handler in one transaction (and the parked row removed in it, when there is
-        one), retried within the policy. Returns applied, duplicate or dead_lettered, or the
-        NotYet the handler raised."""
+        one), retried within the policy. Returns applied, duplicate or dead_lettered, the NotYet
+        the handler raised; for a fresh message (not a parked one), "behind" when an earlier message
+        of its key is parked, or "applied_ahead" when it was applied ahead of parked ones that
+        wait for its type."""
         consumer = self.consumer
         attempt = 0
         while attempt < consumer.max_attempts:
@@ -236,16 +236,25 @@ class ConsumerRunner:
             started = time.perf_counter()
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
+                    ahead = False
                     if parked_id is not None:
                         await conn.execute("DELETE FROM waiting WHERE id = $1", parked_id)
-                    if not await first_delivery(conn, consumer.name, envelope.event_id):
+                        fresh = await first_delivery(conn, consumer.name, envelope.event_id)
+                    else:
+                        # The inbox row and the key's parked messages in one round trip: the hot path.
+                        row = await conn.fetchrow(_FIRST_DELIVERY_UNLESS_PARKED, consumer.name, envelope.event_id,
+                                                  _key_of(record), envelope.type)
+                        if row["parked"] and not row["awaited"]:
+                            return "behind"
+                        fresh, ahead = row["fresh"], row["parked"]
+                    if not fresh:
                         consumer.count("duplicate", envelope.type)
                         return "duplicate"
                     await handler(conn, envelope, payload)
                 HANDLER_SECONDS.labels(consumer.name).observe(time.perf_counter() - started)
                 consumer.count("applied", envelope.type)
                 _fault_point(consumer.name)
-                return "applied"
+                return "applied_ahead" if ahead else "applied"
             except INFRASTRUCTURE_ERRORS:
                 # Not the message's fault: let the subscriber rewind and try again later.
                 await asyncio.sleep(consumer.backoff_seconds)
@@ -352,6 +361,19 @@ class ConsumerRunner:
         DEAD_LETTERS.labels(self.consumer.name, record.topic).inc()
         log.warning("message.dead_lettered", consumer=self.consumer.name, topic=record.topic,
                     partition=record.partition, offset=record.offset, reason=reason[:300])
+
+
+# Records the event in the inbox unless its key has parked messages that do not wait for its type.
+_FIRST_DELIVERY_UNLESS_PARKED = """
+WITH held AS (
+    SELECT count(*) > 0 AS parked, coalesce(bool_or($4 = ANY(waiting_for)), false) AS awaited
+    FROM waiting WHERE consumer = $1 AND key = $3
+), recorded AS (
+    INSERT INTO inbox (consumer, event_id) SELECT $1, $2 FROM held WHERE NOT parked OR awaited
+    ON CONFLICT DO NOTHING RETURNING 1
+)
+SELECT parked, awaited, EXISTS (SELECT 1 FROM recorded) AS fresh FROM held
+"""
 
 
 class _KeyWaits(Exception):
