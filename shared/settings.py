@@ -23,6 +23,8 @@ class InfraSettings(BaseSettings):
     # Topic layout when the service creates its topics; on a real cluster use 3+.
     kafka_topic_partitions: int = 3
     kafka_replication_factor: int = 1
+    # How long dead letters are kept (milliseconds); 30 days unless set.
+    kafka_dead_letter_retention_ms: int = 30 * 24 * 3600 * 1000
     log_level: str = "INFO"
 
 
