@@ -7,6 +7,7 @@ from pathlib import Path
 
 from services.enrollment.api import router
 from services.enrollment.handlers import sweep_coverage
+from services.enrollment.imports import resume_interrupted
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.logs import get_logger
@@ -28,6 +29,18 @@ async def coverage_sweeper(runtime: Runtime) -> None:
         await asyncio.sleep(every)
 
 
+async def import_resumer(runtime: Runtime) -> None:
+    """Resumes imports a crashed or stopped process left running: at start, then now and then
+    (a crashed process's heartbeat must first go stale)."""
+    settings = runtime.settings
+    while True:
+        try:
+            runtime.tasks.extend(await resume_interrupted(runtime.pool, today(), settings.import_stale_seconds))
+        except Exception as exc:  # noqa: BLE001 - the next round tries again
+            log.warning("import.resume_failed", error=repr(exc))
+        await asyncio.sleep(settings.import_resume_every_seconds)
+
+
 def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
     settings = settings or EnrollmentSettings()
     return ServiceSpec(
@@ -35,6 +48,6 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
-        background=[coverage_sweeper],
+        background=[coverage_sweeper, import_resumer],
         large_bodies=lambda s: {"/v1/imports": s.import_max_bytes},
     )

@@ -13,3 +13,6 @@ class EnrollmentSettings(ServiceSettings):
     coverage_sweep_seconds: float = 3600.0
     # Largest CSV file an import accepts (413 beyond); other requests keep max_body_bytes.
     import_max_bytes: int = 50 * 1024 * 1024
+    # An import whose process has not advanced it for this long is resumed by another start.
+    import_stale_seconds: float = 60.0
+    import_resume_every_seconds: float = 30.0
