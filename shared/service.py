@@ -162,16 +162,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         detail = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
         return JSONResponse({"detail": detail}, status_code=422)
 
-    for transient in TRANSIENT_DATABASE_ERRORS:
-        app.exception_handler(transient)(unavailable_handler)
-
-    @app.exception_handler(asyncpg.PostgresConnectionError)
-    @app.exception_handler(asyncpg.CannotConnectNowError)
-    @app.exception_handler(asyncpg.InterfaceError)
-    @app.exception_handler(ConnectionError)
-    @app.exception_handler(OSError)
-    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
-        return await unavailable_handler(request, exc)
+    for away in (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
+                 ConnectionError, OSError, *TRANSIENT_DATABASE_ERRORS):
+        app.exception_handler(away)(unavailable)
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
@@ -197,7 +190,7 @@ async def outbox_quarantine(request: Request, _actor: Annotated[Actor, Depends(r
     return {"service": runtime.name, "count": await runtime.relay.count_quarantined(), "events": events}
 
 
-async def unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
     # The database (or broker) is away or refusing for now (deadlock, too many connections):
     # nothing was written; the caller may simply retry.
     log.warning("request.unavailable", error=repr(exc))
