@@ -149,8 +149,9 @@ class ConsumerRunner:
 
     async def apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Applies records in one transaction with their inbox rows written in one statement: one
-        commit for many events. If any handler fails, the batch is rolled back and each record
-        goes through `handle` on its own, so one bad message is retried and dead-lettered alone."""
+        commit for many events. If any handler fails (or waits), or a key of the batch has parked
+        messages, the batch is rolled back and each record goes through `handle` on its own, so one
+        bad message is retried and dead-lettered alone and a waiting one is parked with its key's later ones."""
         consumer = self.consumer
         parsed = []
         for record in records:
