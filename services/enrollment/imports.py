@@ -25,6 +25,7 @@ import asyncio
 import csv
 import hashlib
 import io
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -222,7 +223,9 @@ async def prepare_chunk(rows: list[Row], first_row_of: dict[str, int], today: da
 async def _write_chunk(pool: asyncpg.Pool, import_id: str, chunk: Chunk) -> None:
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
-            return await _write_chunk_once(pool, import_id, chunk)
+            await _write_chunk_once(pool, import_id, chunk)
+            _fault_point(chunk)
+            return
         except asyncpg.UniqueViolationError:
             if attempt == CHUNK_ATTEMPTS:
                 raise
@@ -258,6 +261,15 @@ def _enrolment(reg: Registration, address: str) -> Enrolment:
                                              source="import"),
                          correlation_id=participant_id, producer=SERVICE)
     return Enrolment(reg.nik, repo.participant_row(participant_id, reg, address, "import"), heir_rows, event)
+
+
+def _fault_point(chunk: Chunk) -> None:
+    """Fault injection for the crash test: JARING_FAULT_EXIT_AFTER_IMPORT_ROW=<n> makes the process
+    die right after committing the chunk that holds row n, mid-import, like a kill -9 there."""
+    row = os.environ.get("JARING_FAULT_EXIT_AFTER_IMPORT_ROW")
+    if row and chunk.first_row <= int(row) < chunk.first_row + chunk.rows:
+        log.warning("fault.exit_after_import_chunk", first_row=chunk.first_row)
+        os._exit(86)
 
 
 def _error_view(error: FieldError) -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""An import never stays "running": the enrollment process killed (SIGKILL) mid-import, the next
-start resumes it from its last committed chunk and it ends finished, every row counted once —
-on the real Kafka and PostgreSQL, the service as a real process."""
+"""An import never stays "running": the enrollment process dies mid-import (right after a chunk's
+commit, as a kill -9 would leave it), the next start resumes it from its last committed chunk and it
+ends finished, every row counted once — on the real Kafka and PostgreSQL, the service as a real
+process."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tests.support.services import auth
 
 pytestmark = pytest.mark.integration
 
-ROWS = 12_000
+ROWS = 1_500  # three chunks of 500; the process dies after the second
 
 
 async def test_an_import_cut_off_by_a_kill_resumes_at_the_next_start_and_counts_each_row_once(
@@ -26,29 +27,26 @@ async def test_an_import_cut_off_by_a_kill_resumes_at_the_next_start_and_counts_
     rows = city_workers(ROWS, random.Random(), today=date.today())
     content = csv_bytes(rows)
     niks = [r["nik"] for r in rows]
-    service = ServiceProcess("enrollment", kafka_bootstrap, database_url, tmp_path,
-                             ENROLLMENT_IMPORT_STALE_SECONDS="2", ENROLLMENT_IMPORT_RESUME_EVERY_SECONDS="0.5",
-                             ENROLLMENT_COVERAGE_SWEEP_SECONDS="0")
-    await service.start(timeout=120)
+    resume = dict(ENROLLMENT_IMPORT_STALE_SECONDS="2", ENROLLMENT_IMPORT_RESUME_EVERY_SECONDS="0.5",
+                  ENROLLMENT_COVERAGE_SWEEP_SECONDS="0")
+    dying = ServiceProcess("enrollment", kafka_bootstrap, database_url, tmp_path, **resume,
+                           JARING_FAULT_EXIT_AFTER_IMPORT_ROW="600")  # row 600 is in the second chunk
+    service = ServiceProcess("enrollment", kafka_bootstrap, database_url, tmp_path, **resume)
+    await dying.start(timeout=120)
     try:
-        async with httpx.AsyncClient(base_url=service.url, headers=auth("officer"), timeout=30) as client:
+        async with httpx.AsyncClient(base_url=dying.url, headers=auth("officer"), timeout=30) as client:
             answer = await client.post("/v1/imports", params={"filename": "pasar-daya.csv"}, content=content,
                                        headers={"Content-Type": "text/csv"})
             assert answer.status_code == 202, answer.text
             import_id = answer.json()["import_id"]
-
-            async def under_way() -> bool:
-                report = (await client.get(f"/v1/imports/{import_id}")).json()
-                return 0 < report["rows_done"] < ROWS
-
-            await wait_until(under_way, 60, "the import to commit its first chunks")
-        service.kill()  # SIGKILL: no shutdown, no "interrupted" mark, a heartbeat left to go stale
+        await wait_until(dying.exited, 60, "the process to die mid-import")
+        assert dying.process.returncode == 86
 
         conn = await asyncpg.connect(database_url)
         try:
             cut = await conn.fetchrow("SELECT status, rows_done FROM enrollment.imports WHERE import_id = $1",
                                       import_id)
-            assert cut["status"] == "running" and 0 < cut["rows_done"] < ROWS, dict(cut)
+            assert dict(cut) == {"status": "running", "rows_done": 2 * 500}  # two chunks committed, then death
 
             await service.start(timeout=120)
             async with httpx.AsyncClient(base_url=service.url, headers=auth("officer"), timeout=30) as client:
@@ -73,6 +71,7 @@ async def test_an_import_cut_off_by_a_kill_resumes_at_the_next_start_and_counts_
         finally:
             await conn.close()
     finally:
+        dying.kill()
         service.stop()
 
 
