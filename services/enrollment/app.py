@@ -35,7 +35,8 @@ async def import_resumer(runtime: Runtime) -> None:
     settings = runtime.settings
     while True:
         try:
-            runtime.tasks.extend(await resume_interrupted(runtime.pool, today(), settings.import_stale_seconds))
+            await resume_interrupted(runtime.pool, today(), settings.import_stale_seconds,
+                                     lambda work: runtime.tasks.append(asyncio.create_task(work)))
         except Exception as exc:  # noqa: BLE001 - the next round tries again
             log.warning("import.resume_failed", error=repr(exc))
         await asyncio.sleep(settings.import_resume_every_seconds)

@@ -26,7 +26,7 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -134,12 +134,14 @@ async def run_import(pool: asyncpg.Pool, import_id: str, content: bytes, today: 
         await repo.finish_import(conn, import_id, "finished")
 
 
-async def resume_interrupted(pool: asyncpg.Pool, today: date, stale_seconds: float) -> list[asyncio.Task]:
-    """Resumes (in tasks) the imports a crashed or stopped process left running; one whose file
-    was not kept ends as failed, saying why."""
+async def resume_interrupted(pool: asyncpg.Pool, today: date, stale_seconds: float,
+                             start: Callable[[Coroutine[Any, Any, None]], None]) -> int:
+    """Resumes the imports a crashed or stopped process left running, each handed to `start`
+    (which must make it a task the service will cancel at shutdown, at once: no await between);
+    one whose file was not kept ends as failed, saying why. Returns how many were resumed."""
     async with pool.acquire() as conn:
         interrupted = await repo.claim_interrupted_imports(conn, stale_seconds)
-        tasks = []
+        resumed = 0
         for record in interrupted:
             if record["content"] is None:
                 await repo.finish_import(conn, record["import_id"], "failed",
@@ -147,9 +149,9 @@ async def resume_interrupted(pool: asyncpg.Pool, today: date, stale_seconds: flo
                 continue
             log.warning("import.resumed", import_id=record["import_id"], rows_done=record["rows_done"],
                         rows_total=record["rows_total"])
-            tasks.append(asyncio.create_task(run_import(pool, record["import_id"], bytes(record["content"]), today,
-                                                        record["rows_done"])))
-    return tasks
+            start(run_import(pool, record["import_id"], bytes(record["content"]), today, record["rows_done"]))
+            resumed += 1
+    return resumed
 
 
 async def _import_rows(pool: asyncpg.Pool, import_id: str, content: bytes, today: date, skip_rows: int = 0) -> None:
