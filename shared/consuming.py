@@ -5,6 +5,10 @@ message: parse the envelope and payload (unreadable → dead letter at once); th
 one transaction, record (consumer, event_id) in the inbox and apply the handler, so a
 redelivered event has no second effect. A handler that keeps failing is retried a
 bounded number of times with backoff, then dead-lettered; consumption goes on.
+A message whose prerequisite has not arrived (NotYet) is parked in the `waiting` table, and
+so is every later message of its key, and the consumer goes on with other keys; parked
+messages are applied again, in order per key, when a message of their key is applied and
+on a periodic retry, and dead-lettered with the reason after the consumer's waiting time.
 The offset is committed only after the transaction committed (FastStream acks after
 the subscriber returns); an infrastructure failure (database or broker down) is not the
 message's fault, so it is not dead-lettered: the offset is rewound and the message
@@ -29,6 +33,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.contracts import EVENT_TYPES
+from shared.db import TRANSIENT_DATABASE_ERRORS
 from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
 from shared.inbox import first_deliveries, first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
@@ -48,6 +53,7 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
+    *TRANSIENT_DATABASE_ERRORS,
 )
 
 
@@ -62,8 +68,14 @@ class PoisonMessage(Exception):
 
 
 class NotYet(Exception):
-    """An event this one depends on (from another topic) has not been applied yet.
-    Retried with backoff for up to `Consumer.wait_for_prerequisites_seconds`, then dead-lettered."""
+    """An event this one depends on has not been applied yet. The message is parked (table
+    `waiting`) and tried again later; dead-lettered after `Consumer.wait_for_prerequisites_seconds`.
+    `waiting_for`: event types of the same key that may bring the prerequisite — such a message
+    goes ahead of the parked ones instead of queueing behind them."""
+
+    def __init__(self, message: str, waiting_for: Sequence[str] = ()):
+        super().__init__(message)
+        self.waiting_for = tuple(waiting_for)
 
 
 @dataclass
@@ -73,7 +85,8 @@ class Consumer:
     handlers: Mapping[str, Handler]  # event type -> handler; other types on the topic are skipped
     max_attempts: int = 3
     backoff_seconds: float = 0.2
-    wait_for_prerequisites_seconds: float = 120.0
+    # How long a parked message may wait for its prerequisite before it is dead-lettered.
+    wait_for_prerequisites_seconds: float = 3600.0
     # >1: take up to this many records at a time and apply them in one transaction.
     batch_size: int = 1
     # False for an observer (the console's index): what it cannot read or apply is logged and
@@ -136,8 +149,9 @@ class ConsumerRunner:
 
     async def apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Applies records in one transaction with their inbox rows written in one statement: one
-        commit for many events. If any handler fails, the batch is rolled back and each record
-        goes through `handle` on its own, so one bad message is retried and dead-lettered alone."""
+        commit for many events. If any handler fails (or waits), or a key of the batch has parked
+        messages, the batch is rolled back and each record goes through `handle` on its own, so one
+        bad message is retried and dead-lettered alone and a waiting one is parked with its key's later ones."""
         consumer = self.consumer
         parsed = []
         for record in records:
@@ -151,6 +165,8 @@ class ConsumerRunner:
         duplicates: list[Envelope] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
+                if await self._parked(conn, list({_key_of(record) for record, *_ in parsed})):
+                    raise _KeyWaits  # order behind parked messages is kept one message at a time
                 fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed])
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
@@ -166,7 +182,7 @@ class ConsumerRunner:
         except INFRASTRUCTURE_ERRORS:
             await asyncio.sleep(consumer.backoff_seconds)
             raise
-        except Exception:  # noqa: BLE001 - isolate the failing message by handling one at a time
+        except Exception:  # noqa: BLE001 - isolate the failing (or waiting) message by handling one at a time
             for record, *_ in parsed:
                 await self.handle(record)
             return
@@ -179,7 +195,7 @@ class ConsumerRunner:
             _fault_point(consumer.name)
 
     async def handle(self, record: ConsumerRecord) -> str:
-        """Returns the outcome: applied, duplicate, skipped or dead_lettered."""
+        """Returns the outcome: applied, duplicate, skipped, parked or dead_lettered."""
         token = current_record.set(record)
         try:
             return await self._handle(record)
@@ -192,21 +208,54 @@ class ConsumerRunner:
         if isinstance(result, str):
             return result
         envelope, payload, handler = result
+        outcome = await self._apply(record, envelope, payload, handler)
+        if outcome == "behind":
+            # An earlier message of this key waits: this one waits behind it, so the key's order holds.
+            await self._park(record, envelope, "behind an earlier message of the same key that waits", (), False)
+            consumer.count("parked", envelope.type)
+            return "parked"
+        if isinstance(outcome, NotYet):
+            await self._park(record, envelope, f"prerequisite not applied yet: {outcome}", outcome.waiting_for, True)
+            consumer.count("parked", envelope.type)
+            return "parked"
+        if outcome == "applied_ahead":
+            await self.drain(_key_of(record))  # it may have been what the parked ones wait for
+            return "applied"
+        return outcome
 
-        attempt, waited_since = 0, time.monotonic()
+    async def _apply(self, record: ConsumerRecord, envelope: Envelope, payload: EventPayload, handler: Handler,
+                     parked_id: int | None = None) -> str | NotYet:
+        """Inbox and handler in one transaction (and the parked row removed in it, when there is
+        one), retried within the policy. Returns applied, duplicate or dead_lettered, the NotYet
+        the handler raised; for a fresh message (not a parked one), "behind" when an earlier message
+        of its key is parked, or "applied_ahead" when it was applied ahead of parked ones that
+        wait for its type."""
+        consumer = self.consumer
+        attempt = 0
         while attempt < consumer.max_attempts:
             attempt += 1
             started = time.perf_counter()
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    if not await first_delivery(conn, consumer.name, envelope.event_id):
+                    ahead = False
+                    if parked_id is not None:
+                        await conn.execute("DELETE FROM waiting WHERE id = $1", parked_id)
+                        fresh = await first_delivery(conn, consumer.name, envelope.event_id)
+                    else:
+                        # The inbox row and the key's parked messages in one round trip: the hot path.
+                        row = await conn.fetchrow(_FIRST_DELIVERY_UNLESS_PARKED, consumer.name, envelope.event_id,
+                                                  _key_of(record), envelope.type)
+                        if row["parked"] and not row["awaited"]:
+                            return "behind"
+                        fresh, ahead = row["fresh"], row["parked"]
+                    if not fresh:
                         consumer.count("duplicate", envelope.type)
                         return "duplicate"
                     await handler(conn, envelope, payload)
                 HANDLER_SECONDS.labels(consumer.name, consumer.topic.name).observe(time.perf_counter() - started)
                 consumer.count("applied", envelope.type)
                 _fault_point(consumer.name)
-                return "applied"
+                return "applied_ahead" if ahead else "applied"
             except INFRASTRUCTURE_ERRORS:
                 # Not the message's fault: let the subscriber rewind and try again later.
                 await asyncio.sleep(consumer.backoff_seconds)
@@ -215,11 +264,7 @@ class ConsumerRunner:
                 reason = f"poison: {exc}"
                 break
             except NotYet as exc:
-                reason = f"prerequisite never arrived: {exc}"
-                if time.monotonic() - waited_since > consumer.wait_for_prerequisites_seconds:
-                    break
-                attempt -= 1  # waiting for another topic is not a failure of this message
-                await asyncio.sleep(min(2.0, consumer.backoff_seconds * 5))
+                return exc
             except Exception as exc:  # noqa: BLE001 - any handler bug is bounded by the retry policy
                 reason = f"failed after {attempt} attempts: {exc!r}"
                 log.warning("handler.failed", consumer=consumer.name, event_type=envelope.type,
@@ -229,6 +274,73 @@ class ConsumerRunner:
         await self.dead_letter(record, reason)
         consumer.count("dead_lettered", envelope.type)
         return "dead_lettered"
+
+    async def _parked(self, conn: asyncpg.Connection, keys: list[str]) -> dict[str, set[str]]:
+        """Keys among `keys` with parked messages, each with the event types they wait for."""
+        rows = await conn.fetch("SELECT key, waiting_for FROM waiting WHERE consumer = $1 AND key = ANY($2::text[])",
+                                self.consumer.name, keys)
+        found: dict[str, set[str]] = {}
+        for row in rows:
+            found.setdefault(row["key"], set()).update(row["waiting_for"])
+        return found
+
+    async def _park(self, record: ConsumerRecord, envelope: Envelope, reason: str, waiting_for: Sequence[str],
+                    itself_waiting: bool) -> None:
+        # A redelivered record (parked, then the process died before its offset was committed)
+        # is already there: ON CONFLICT keeps the one row.
+        await self._pool.execute(
+            "INSERT INTO waiting (consumer, key, topic, \"partition\", \"offset\", timestamp_ms, headers, value, "
+            "event_type, reason, waiting_for, waiting_since) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11, "
+            "CASE WHEN $12 THEN now() END) ON CONFLICT (consumer, topic, \"partition\", \"offset\") DO NOTHING",
+            self.consumer.name, _key_of(record), record.topic, record.partition, record.offset, record.timestamp or 0,
+            [[k, (v or b"").decode("latin-1")] for k, v in (record.headers or ())], record.value or b"",
+            envelope.type, reason[:2000], list(waiting_for), itself_waiting)
+        log.info("message.parked", consumer=self.consumer.name, topic=record.topic, partition=record.partition,
+                 offset=record.offset, event_type=envelope.type, reason=reason[:300])
+
+    async def drain(self, key: str) -> int:
+        """Applies the key's parked messages in order until one still waits; returns how many left
+        the table. One still waiting past the consumer's waiting time is dead-lettered."""
+        consumer, moved = self.consumer, 0
+        while True:
+            row = await self._pool.fetchrow(
+                "SELECT *, extract(epoch FROM now() - coalesce(waiting_since, now())) AS waited FROM waiting "
+                "WHERE consumer = $1 AND key = $2 ORDER BY id LIMIT 1", consumer.name, key)
+            if row is None:
+                return moved
+            record = _record_of(row)
+            token = current_record.set(record)
+            try:
+                result = await self._parse(record)
+                outcome = "gone" if isinstance(result, str) else await self._apply(record, *result, parked_id=row["id"])
+                if isinstance(outcome, NotYet):
+                    if row["waited"] <= consumer.wait_for_prerequisites_seconds:
+                        await self._pool.execute(
+                            "UPDATE waiting SET reason = $2, waiting_for = $3, waiting_since = coalesce(waiting_since, "
+                            "now()) WHERE id = $1", row["id"], f"prerequisite not applied yet: {outcome}"[:2000],
+                            list(outcome.waiting_for))
+                        return moved
+                    await self.dead_letter(record, f"prerequisite never arrived: {outcome}")
+                    consumer.count("dead_lettered", row["event_type"])
+                    outcome = "dead_lettered"
+            finally:
+                current_record.reset(token)
+            if outcome in ("gone", "dead_lettered"):
+                await self._pool.execute("DELETE FROM waiting WHERE id = $1", row["id"])
+            moved += 1
+
+    async def retry_parked(self, every_seconds: float) -> None:
+        """Until cancelled: every few seconds, each key with parked messages is drained — the
+        prerequisite of a message may come with another key (a claim waits for its participant)."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                keys = [r["key"] for r in await self._pool.fetch(
+                    "SELECT DISTINCT key FROM waiting WHERE consumer = $1", self.consumer.name)]
+                for key in keys:
+                    await self.drain(key)
+            except Exception as exc:  # noqa: BLE001 - the next round tries again
+                log.warning("parked.retry_failed", consumer=self.consumer.name, error=repr(exc))
 
     async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
         if not self.consumer.dead_letters:
@@ -244,13 +356,42 @@ class ConsumerRunner:
             ("dlq_original_offset", str(record.offset).encode()),
             ("dlq_at", datetime.now(timezone.utc).isoformat().encode()),
         ]
-        key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else str(record.key or "")
         await self._producer.send_all(
-            [OutgoingRecord(dead_letter_topic(record.topic), key, record.value or b"", headers)]
+            [OutgoingRecord(dead_letter_topic(record.topic), _key_of(record), record.value or b"", headers)]
         )
         DEAD_LETTERS.labels(self.consumer.name, record.topic).inc()
         log.warning("message.dead_lettered", consumer=self.consumer.name, topic=record.topic,
                     partition=record.partition, offset=record.offset, reason=reason[:300])
+
+
+# Records the event in the inbox unless its key has parked messages that do not wait for its type.
+_FIRST_DELIVERY_UNLESS_PARKED = """
+WITH held AS (
+    SELECT count(*) > 0 AS parked, coalesce(bool_or($4 = ANY(waiting_for)), false) AS awaited
+    FROM waiting WHERE consumer = $1 AND key = $3
+), recorded AS (
+    INSERT INTO inbox (consumer, event_id) SELECT $1, $2 FROM held WHERE NOT parked OR awaited
+    ON CONFLICT DO NOTHING RETURNING 1
+)
+SELECT parked, awaited, EXISTS (SELECT 1 FROM recorded) AS fresh FROM held
+"""
+
+
+class _KeyWaits(Exception):
+    """A batch holds a key with parked messages: apply it one message at a time."""
+
+
+def _key_of(record: ConsumerRecord) -> str:
+    return record.key.decode(errors="replace") if isinstance(record.key, bytes) else str(record.key or "")
+
+
+def _record_of(row: Mapping[str, Any]) -> ConsumerRecord:
+    """A parked message as the record it came as (what handlers and dead letters read)."""
+    value, key = bytes(row["value"]), row["key"].encode()
+    return ConsumerRecord(topic=row["topic"], partition=row["partition"], offset=row["offset"],
+                          timestamp=row["timestamp_ms"], timestamp_type=0, key=key, value=value, checksum=None,
+                          serialized_key_size=len(key), serialized_value_size=len(value),
+                          headers=tuple((k, v.encode("latin-1")) for k, v in row["headers"]))
 
 
 def _fault_point(consumer_name: str) -> None:

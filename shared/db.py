@@ -13,6 +13,13 @@ import asyncpg
 from shared.logs import get_logger
 
 PLUMBING_MIGRATIONS = Path(__file__).parent / "migrations"
+
+# PostgreSQL refusing for now, not for good: the same transaction run again later may well pass.
+TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.InsufficientResourcesError,  # 53xxx: too many connections, out of memory, disk full
+    asyncpg.exceptions.TransactionRollbackError,  # 40xxx: deadlock detected, serialization failure
+    asyncpg.exceptions.LockNotAvailableError,  # 55P03: lock_timeout, NOWAIT
+)
 log = get_logger("db")
 
 

@@ -18,7 +18,7 @@ from aiokafka.errors import (
 )
 
 from shared.logs import get_logger
-from shared.topics import CATALOGUE, Topic
+from shared.topics import CATALOGUE, DEAD_LETTER_RETENTION_MS, Topic
 
 log = get_logger("kafka")
 
@@ -98,14 +98,17 @@ async def ensure_topics(
     partitions: int = 3,
     replication_factor: int = 1,
     with_dead_letters: bool = True,
+    dead_letter_retention_ms: int = DEAD_LETTER_RETENTION_MS,
 ) -> None:
-    """Creates the catalogue's topics (and their .dlq twins) if missing; existing ones are left as they are."""
+    """Creates the catalogue's topics (and their .dlq twins, with a bounded retention) if missing;
+    existing ones are left as they are (on a cluster, deploy/k8s/topics.yaml sets them)."""
     wanted: list[NewTopic] = []
     for topic in topics:
         config = {"retention.ms": str(topic.retention_ms)}
         wanted.append(NewTopic(topic.name, partitions, replication_factor, topic_configs=config))
         if with_dead_letters:
-            wanted.append(NewTopic(topic.dlq, partitions, replication_factor, topic_configs={"retention.ms": "-1"}))
+            wanted.append(NewTopic(topic.dlq, partitions, replication_factor,
+                                   topic_configs={"retention.ms": str(dead_letter_retention_ms)}))
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:

@@ -31,3 +31,14 @@ def mask_nik(nik: str) -> str:
 def mask_niks_in(text: str) -> str:
     """Every 16-digit run in `text` masked as mask_nik does."""
     return SIXTEEN_DIGITS.sub(lambda m: m.group(1) + "*" * (NIK_LENGTH - SHOWN_DIGITS), text)
+
+
+# user:password@ in a URL (postgresql://jaring:s3cret@db/jaring). The password runs to the last
+# "@" of the token, so one with an unescaped "@" or "/" in it is hidden whole.
+URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s\"']*:)[^\s\"']*@")
+
+
+def redact_url(text: str) -> str:
+    """A URL — or any text holding URLs — with each password replaced by ***: what may be shown
+    on a terminal, in CI output or in a log line."""
+    return URL_CREDENTIALS.sub(r"\g<head>***@", text)

@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared.auth import Actor, require_role, token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
-from shared.db import apply_migrations, create_pool
+from shared.db import TRANSIENT_DATABASE_ERRORS, apply_migrations, create_pool
 from shared.edge import EdgeGuard, validation_error_view
 from shared.errors import Conflict, RuleViolation
 from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
@@ -32,6 +32,7 @@ from shared.limits import LIMIT_MAX
 from shared.logs import configure_logging, get_logger
 from shared.observability import HttpMetrics, ScrapeWork, outbox_standing, refresh_at_scrape
 from shared.outbox import OutboxRelay, quarantined
+from shared.privacy import redact_url
 from shared.settings import ServiceSettings
 
 log = get_logger("service")
@@ -84,7 +85,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         applied = await apply_migrations(infra.database_url, spec.name, spec.migrations)
         log.info("service.migrated", applied=applied)
         await ensure_topics(infra.kafka_bootstrap_servers, partitions=infra.kafka_topic_partitions,
-                            replication_factor=infra.kafka_replication_factor)
+                            replication_factor=infra.kafka_replication_factor,
+                            dead_letter_retention_ms=infra.kafka_dead_letter_retention_ms)
         pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
         producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
         await producer.start()
@@ -99,8 +101,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             consumer.max_attempts = settings.handler_max_attempts
             consumer.backoff_seconds = settings.handler_backoff_seconds
             consumer.batch_size = settings.consumer_batch_size
+            consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
             runtime.consumers.append(consumer)
-            subscribe(broker, ConsumerRunner(consumer, pool, producer))
+            runner = ConsumerRunner(consumer, pool, producer)
+            subscribe(broker, runner)
+            runtime.tasks.append(asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds),
+                                                     name=f"parked:{consumer.name}"))
         if settings.consumers != "none":
             for register in spec.subscribers:
                 register(runtime)
@@ -109,7 +115,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         for work in spec.background:
             runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "work")))
         await broker.start()
-        log.info("service.started", consumers=[c.name for c in runtime.consumers])
+        log.info("service.started", consumers=[c.name for c in runtime.consumers],
+                 database=redact_url(infra.database_url), kafka=infra.kafka_bootstrap_servers)
         try:
             yield
         finally:
@@ -173,16 +180,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         detail = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
         return JSONResponse({"detail": detail}, status_code=422)
 
-    @app.exception_handler(asyncpg.PostgresConnectionError)
-    @app.exception_handler(asyncpg.CannotConnectNowError)
-    @app.exception_handler(asyncpg.InterfaceError)
-    @app.exception_handler(ConnectionError)
-    @app.exception_handler(OSError)
-    async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
-        # The database (or broker) is away: nothing was written; the caller may simply retry.
-        log.warning("request.unavailable", error=repr(exc))
-        return JSONResponse({"detail": "a service Jaring depends on is unavailable; nothing was written, "
-                                       "try again shortly"}, status_code=503, headers={"Retry-After": "2"})
+    for away in (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
+                 ConnectionError, OSError, *TRANSIENT_DATABASE_ERRORS):
+        app.exception_handler(away)(unavailable)
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
@@ -207,6 +207,14 @@ async def outbox_quarantine(request: Request, _actor: Annotated[Actor, Depends(r
     async with runtime.pool.acquire() as conn:
         events = await quarantined(conn, limit)
     return {"service": runtime.name, "count": await runtime.relay.count_quarantined(), "events": events}
+
+
+async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    # The database (or broker) is away or refusing for now (deadlock, too many connections):
+    # nothing was written; the caller may simply retry.
+    log.warning("request.unavailable", error=repr(exc))
+    return JSONResponse({"detail": "a service Jaring depends on is unavailable; nothing was written, "
+                                   "try again shortly"}, status_code=503, headers={"Retry-After": "2"})
 
 
 def select_consumers(available: list[Consumer], wanted: str) -> list[Consumer]:

@@ -33,6 +33,8 @@ class InfraSettings(BaseSettings):
     # Topic layout when the service creates its topics; on a real cluster use 3+.
     kafka_topic_partitions: int = 3
     kafka_replication_factor: int = 1
+    # How long dead letters are kept (milliseconds); 30 days unless set.
+    kafka_dead_letter_retention_ms: int = 30 * 24 * 3600 * 1000
     log_level: str = "INFO"
 
 
@@ -46,6 +48,10 @@ class ServiceSettings(BaseSettings):
     # Bounded retries before a message is dead-lettered.
     handler_max_attempts: int = 3
     handler_backoff_seconds: float = 0.2
+    # A message whose prerequisite has not arrived is parked; tried again this often, and
+    # dead-lettered after waiting this long.
+    parked_retry_seconds: float = 5.0
+    prerequisite_wait_seconds: float = 3600.0
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0
     # Failed tries of one event, while others go through, before it is quarantined.

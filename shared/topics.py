@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DAY_MS = 24 * 3600 * 1000
+# Dead letters carry whole events (names, masked NIKs, amounts): kept long enough for an operator
+# to replay or discard them, not forever. KAFKA_DEAD_LETTER_RETENTION_MS overrides it.
+DEAD_LETTER_RETENTION_MS = 30 * DAY_MS
 
 
 @dataclass(frozen=True)

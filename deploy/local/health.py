@@ -17,13 +17,14 @@ async def tcp_ok(host: str, port: int, timeout: float = 1.0) -> bool:
 
 
 async def http_ready(host: str, port: int, timeout: float = 2.0) -> bool:
-    """GET /health answers 200 with JSON {"status": "ready"}."""
+    """GET /health answers 200 with JSON {"status": "ready"} (or "degraded")."""
     import httpx
 
     try:
         async with httpx.AsyncClient(timeout=timeout) as client:
             resp = await client.get(f"http://{host}:{port}/health")
-        return resp.status_code == 200 and resp.json().get("status") == "ready"
+        # "degraded": serving, with events in the outbox quarantine for an operator to look at.
+        return resp.status_code == 200 and resp.json().get("status") in ("ready", "degraded")
     except Exception:  # noqa: BLE001 - anything but a ready answer is "not ready"
         return False
 

@@ -38,6 +38,8 @@ from deploy.local.postgres import PostgresError, PostgresNode, external_database
 from deploy.local.processes import (
     cmdline, pid_alive, processes_with_env, read_pid, start_process, stop_process_group, tail, write_pid,
 )
+from shared.privacy import redact_url
+
 
 @dataclass(frozen=True)
 class Proc:
@@ -397,7 +399,7 @@ def _summary(lay: Layout) -> None:
         else:
             table.add_row(p.name, f"{HOST}:{port}")
     table.add_row("Kafka bootstrap", lay.bootstrap())
-    table.add_row("DATABASE_URL", lay.database_url())
+    table.add_row("DATABASE_URL", redact_url(lay.database_url()))
     table.add_row("tokens", f"{lay.state / 'tokens'}/<{'|'.join(ROLES)}>.token  (Authorization: Bearer …)")
     keycloak = lay.keycloak()
     if keycloak is not None:
@@ -446,7 +448,7 @@ def up() -> None:
         asyncio.run(_up(lay))
     except (StackError, KafkaError, PostgresError, KeycloakError, TimeoutError) as err:
         console.print("[bold red]✗ stack is not up[/]")
-        console.print(str(err), markup=False, highlight=False, soft_wrap=True)
+        console.print(redact_url(str(err)), markup=False, highlight=False, soft_wrap=True)
         console.print("[dim]fix it and run `up` again (running parts are left alone), or `down`.[/]")
         raise typer.Exit(1)
     console.print(f"[dim]up in {time.monotonic() - t:.1f} s[/]")

@@ -54,24 +54,25 @@ async def emit(conn: asyncpg.Connection, payload: EventPayload, claim_id: str, c
 
 # --- read model of enrollment ---------------------------------------------------------------------
 
-async def on_participant_enrolled(conn: asyncpg.Connection, _env: Envelope, event: ParticipantEnrolled) -> None:
-    await repo.upsert_participant(conn, event.participant_id, event.details)
-    await repo.replace_heirs(conn, event.participant_id, event.heirs)
+async def on_participant_enrolled(conn: asyncpg.Connection, env: Envelope, event: ParticipantEnrolled) -> None:
+    await repo.upsert_participant(conn, event.participant_id, event.details, env.occurred_at)
+    await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
-async def on_details_changed(conn: asyncpg.Connection, _env: Envelope, event: ParticipantDetailsChanged) -> None:
-    await repo.upsert_participant(conn, event.participant_id, event.details)
+async def on_details_changed(conn: asyncpg.Connection, env: Envelope, event: ParticipantDetailsChanged) -> None:
+    await repo.upsert_participant(conn, event.participant_id, event.details, env.occurred_at)
 
 
-async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: HeirsChanged) -> None:
-    await repo.replace_heirs(conn, event.participant_id, event.heirs)
+async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: HeirsChanged) -> None:
+    await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
-async def on_coverage_changed(conn: asyncpg.Connection, _env: Envelope, event: CoverageChanged) -> None:
+async def on_coverage_changed(conn: asyncpg.Connection, env: Envelope, event: CoverageChanged) -> None:
     periods = [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in event.protected_periods]
     if not await repo.update_coverage(conn, event.participant_id, event.status, periods, event.paid_months,
-                                      list(event.paid_periods)):
-        raise NotYet(f"participant {event.participant_id} not in the claims read model yet")
+                                      list(event.paid_periods), env.occurred_at):
+        raise NotYet(f"participant {event.participant_id} not in the claims read model yet",
+                     waiting_for=("ParticipantEnrolled", "ParticipantDetailsChanged"))
 
 
 # --- filing (HTTP) ------------------------------------------------------------------------------------

@@ -14,21 +14,29 @@ from services.claims.domain.payout import PayoutLine
 # --- read model ----------------------------------------------------------------------------------
 
 
-async def upsert_participant(conn: asyncpg.Connection, participant_id: str, details: Any) -> None:
+async def upsert_participant(conn: asyncpg.Connection, participant_id: str, details: Any, as_of: datetime) -> None:
+    """`as_of`: when the event happened; an event older than the one the row holds is skipped."""
     incomes = [{"effective_from": i.effective_from, "monthly_income": i.monthly_income}
                for i in details.income_history]
     await conn.execute(
         "INSERT INTO participants (participant_id, masked_nik, full_name, member_since, programs, monthly_income, "
-        "income_history, deceased_on) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (participant_id) DO UPDATE SET masked_nik=EXCLUDED.masked_nik, "
+        "income_history, deceased_on, details_as_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+        "ON CONFLICT (participant_id) DO UPDATE SET masked_nik=EXCLUDED.masked_nik, "
         "full_name=EXCLUDED.full_name, member_since=EXCLUDED.member_since, programs=EXCLUDED.programs, "
         "monthly_income=EXCLUDED.monthly_income, income_history=EXCLUDED.income_history, "
-        "deceased_on=EXCLUDED.deceased_on",
+        "deceased_on=EXCLUDED.deceased_on, details_as_of=EXCLUDED.details_as_of "
+        "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
         participant_id, details.masked_nik, details.full_name, details.member_since, list(details.programs),
-        details.monthly_income, incomes, details.deceased_on)
+        details.monthly_income, incomes, details.deceased_on, as_of)
 
 
-async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
+async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any], as_of: datetime) -> None:
+    """Skipped when the participant's heirs come from a newer event than `as_of`."""
+    held = await conn.fetchval("SELECT heirs_as_of FROM participants WHERE participant_id = $1 FOR UPDATE",
+                               participant_id)
+    if held is not None and held > as_of:
+        return
+    await conn.execute("UPDATE participants SET heirs_as_of = $2 WHERE participant_id = $1", participant_id, as_of)
     await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, precedence, phone, email, "
@@ -38,13 +46,15 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
 
 
 async def update_coverage(conn: asyncpg.Connection, participant_id: str, status: str,
-                          periods: list[dict[str, str]], paid_months: int, paid_periods: list[str]) -> bool:
-    """False when the participant is not in the read model yet."""
+                          periods: list[dict[str, str]], paid_months: int, paid_periods: list[str],
+                          as_of: datetime) -> bool:
+    """False when the participant is not in the read model yet. An event older than the one the
+    coverage comes from changes nothing."""
     result = await conn.execute(
-        "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4, paid_periods=$5 "
-        "WHERE participant_id=$1",
-        participant_id, status, periods, paid_months, paid_periods)
-    return result != "UPDATE 0"
+        "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4, paid_periods=$5, "
+        "coverage_as_of=$6 WHERE participant_id=$1 AND (coverage_as_of IS NULL OR coverage_as_of <= $6)",
+        participant_id, status, periods, paid_months, paid_periods, as_of)
+    return result != "UPDATE 0" or await participant_known(conn, participant_id)
 
 
 async def participant_known(conn: asyncpg.Connection, participant_id: str) -> bool:

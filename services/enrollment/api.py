@@ -237,6 +237,8 @@ def _import_view(record: dict[str, Any]) -> dict[str, Any]:
                                    "rows_rejected", "rows_existing", "started_at", "finished_at")}
     view["progress"] = round(record["rows_done"] / record["rows_total"], 3) if record["rows_total"] else 1.0
     view["rejections"] = record.get("rejections", [])
+    # Why an import ended as failed, and how often a restart resumed it.
+    view["failure_reason"], view["resumed"] = record.get("failure_reason"), record.get("resumed", 0)
     return view
 
 

@@ -13,6 +13,7 @@ from services.enrollment.registry import EVENT_DEATH, registry_from
 from services.enrollment.registry_api import router as registry_router
 from services.enrollment.reminders import on_inbound_message, send_contribution_reminders
 from services.enrollment.reminders_api import router as reminders_router
+from services.enrollment.imports import resume_interrupted
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.consuming import Consumer
@@ -63,6 +64,19 @@ def consumers(_settings: EnrollmentSettings) -> list[Consumer]:
     ]
 
 
+async def import_resumer(runtime: Runtime) -> None:
+    """Resumes imports a crashed or stopped process left running: at start, then now and then
+    (a crashed process's heartbeat must first go stale)."""
+    settings = runtime.settings
+    while True:
+        try:
+            await resume_interrupted(runtime.pool, today(), settings.import_stale_seconds,
+                                     lambda work: runtime.tasks.append(asyncio.create_task(work)))
+        except Exception as exc:  # noqa: BLE001 - the next round tries again
+            log.warning("import.resume_failed", error=repr(exc))
+        await asyncio.sleep(settings.import_resume_every_seconds)
+
+
 def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
     settings = settings or EnrollmentSettings()
     return ServiceSpec(
@@ -71,6 +85,6 @@ def build_spec(settings: EnrollmentSettings | None = None) -> ServiceSpec:
         migrations=Path(__file__).parent / "migrations",
         routers=[router, registry_router, reminders_router],
         consumers=consumers,
-        background=[coverage_sweeper, registry_subscriber],
+        background=[coverage_sweeper, registry_subscriber, import_resumer],
         large_bodies=lambda s: {"/v1/imports": s.import_max_bytes},
     )

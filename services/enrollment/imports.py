@@ -9,6 +9,11 @@ later ones are rejected naming it. Rows are written in chunks, one transaction e
 with their ParticipantEnrolled events in the outbox, so progress is visible and a
 crash loses at most the chunk under way.
 
+An import cut off by a crash or a shutdown resumes at the next start (resume_interrupted) from
+its last committed chunk: the file is kept in the imports table until the import ends, and the
+rows before that chunk are only judged again (for duplicates further down), not written. An
+import that cannot go on ends as failed with its reason; none stays "running" forever.
+
 The file is read as a stream, a chunk at a time, so memory stays flat whatever its
 size; while one chunk's transaction is with PostgreSQL the next is judged. Each chunk
 is one COPY or one statement per table (bench/enrollment_import.py measures it).
@@ -20,7 +25,8 @@ import asyncio
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -112,33 +118,64 @@ async def start_import(conn: asyncpg.Connection, content: bytes, filename: str, 
     if existing:
         return existing, False
     import_id = new_id("IMP")
-    await repo.create_import(conn, import_id, digest, filename, count_rows(content), actor.subject)
+    await repo.create_import(conn, import_id, digest, filename, count_rows(content), actor.subject, content)
     await record_audit(conn, actor=actor.subject, role=actor.role, action="import.start", subject_id=import_id,
                        details={"filename": filename, "sha256": digest})
     return await repo.load_import(conn, import_id), True
 
 
-async def run_import(pool: asyncpg.Pool, import_id: str, content: bytes, today: date) -> None:
+async def run_import(pool: asyncpg.Pool, import_id: str, content: bytes, today: date, rows_done: int = 0) -> None:
+    """Imports the file's rows after the first `rows_done` (those a cut-off run committed)."""
     try:
-        await _import_rows(pool, import_id, content, today)
+        await _import_rows(pool, import_id, content, today, rows_done)
+    except asyncio.CancelledError:
+        # The service is stopping: the next start resumes the import from its last chunk.
+        async with pool.acquire() as conn:
+            await repo.release_import(conn, import_id)
+        log.warning("import.interrupted", import_id=import_id)
+        raise
     except Exception as exc:
         log.error("import.failed", import_id=import_id, error=repr(exc))
         async with pool.acquire() as conn:
-            await repo.finish_import(conn, import_id, "failed")
+            await repo.finish_import(conn, import_id, "failed", f"stopped by an error: {type(exc).__name__}")
         raise
     async with pool.acquire() as conn:
         await repo.finish_import(conn, import_id, "finished")
 
 
-async def _import_rows(pool: asyncpg.Pool, import_id: str, content: bytes, today: date) -> None:
+async def resume_interrupted(pool: asyncpg.Pool, today: date, stale_seconds: float,
+                             start: Callable[[Coroutine[Any, Any, None]], None]) -> int:
+    """Resumes the imports a crashed or stopped process left running, each handed to `start`
+    (which must make it a task the service will cancel at shutdown, at once: no await between);
+    one whose file was not kept ends as failed, saying why. Returns how many were resumed."""
+    async with pool.acquire() as conn:
+        interrupted = await repo.claim_interrupted_imports(conn, stale_seconds)
+        resumed = 0
+        for record in interrupted:
+            if record["content"] is None:
+                await repo.finish_import(conn, record["import_id"], "failed",
+                                         "interrupted by a restart and its file was not kept: upload it again")
+                continue
+            log.warning("import.resumed", import_id=record["import_id"], rows_done=record["rows_done"],
+                        rows_total=record["rows_total"])
+            start(run_import(pool, record["import_id"], bytes(record["content"]), today, record["rows_done"]))
+            resumed += 1
+    return resumed
+
+
+async def _import_rows(pool: asyncpg.Pool, import_id: str, content: bytes, today: date, skip_rows: int = 0) -> None:
     """Chunk after chunk: while one chunk's transaction is with PostgreSQL, the next is
     judged here, so the rules and the database work at the same time. Chunks still commit
-    one after the other, in file order."""
+    one after the other, in file order. The first `skip_rows` rows (written by an earlier,
+    cut-off run) are judged only to know which NIKs the file already enrolled."""
     first_row_of: dict[str, int] = {}  # NIK → the row that enrols it, for duplicates further down
     writing: asyncio.Task | None = None
+    rows = read_rows(content)
+    for done in _chunks(islice(rows, skip_rows), CHUNK_ROWS):
+        await prepare_chunk(done, first_row_of, today)
     try:
-        for rows in _chunks(read_rows(content), CHUNK_ROWS):
-            chunk = await prepare_chunk(rows, first_row_of, today)
+        for chunk_rows in _chunks(rows, CHUNK_ROWS):
+            chunk = await prepare_chunk(chunk_rows, first_row_of, today)
             if writing is not None:
                 await writing
             writing = asyncio.create_task(_write_chunk(pool, import_id, chunk))
@@ -198,7 +235,9 @@ async def prepare_chunk(rows: list[Row], first_row_of: dict[str, int], today: da
 async def _write_chunk(pool: asyncpg.Pool, import_id: str, chunk: Chunk) -> None:
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
-            return await _write_chunk_once(pool, import_id, chunk)
+            await _write_chunk_once(pool, import_id, chunk)
+            _fault_point(chunk)
+            return
         except asyncpg.UniqueViolationError:
             if attempt == CHUNK_ATTEMPTS:
                 raise
@@ -238,6 +277,15 @@ def _enrolment(reg: Registration, address: str) -> Enrolment:
                          correlation_id=participant_id, producer=SERVICE)
     return Enrolment(reg.nik, repo.participant_row(participant_id, reg, address, "import"), heir_rows,
                      first_income(reg), event)
+
+
+def _fault_point(chunk: Chunk) -> None:
+    """Fault injection for the crash test: JARING_FAULT_EXIT_AFTER_IMPORT_ROW=<n> makes the process
+    die right after committing the chunk that holds row n, mid-import, like a kill -9 there."""
+    row = os.environ.get("JARING_FAULT_EXIT_AFTER_IMPORT_ROW")
+    if row and chunk.first_row <= int(row) < chunk.first_row + chunk.rows:
+        log.warning("fault.exit_after_import_chunk", first_row=chunk.first_row)
+        os._exit(86)
 
 
 def _error_view(error: FieldError) -> dict[str, Any]:

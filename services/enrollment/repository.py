@@ -218,17 +218,20 @@ async def import_by_hash(conn: asyncpg.Connection, file_sha256: str) -> dict[str
 
 
 async def create_import(conn: asyncpg.Connection, import_id: str, file_sha256: str, filename: str, rows_total: int,
-                        started_by: str) -> None:
+                        started_by: str, content: bytes) -> None:
+    """`content`: the file, kept until the import ends so a restart can resume it."""
     await conn.execute(
-        "INSERT INTO imports (import_id, file_sha256, filename, rows_total, started_by) VALUES ($1,$2,$3,$4,$5)",
-        import_id, file_sha256, filename, rows_total, started_by)
+        "INSERT INTO imports (import_id, file_sha256, filename, rows_total, started_by, content) "
+        "VALUES ($1,$2,$3,$4,$5,$6)",
+        import_id, file_sha256, filename, rows_total, started_by, content)
 
 
 async def advance_import(conn: asyncpg.Connection, import_id: str, done: int, enrolled: int, rejected: int,
                          existing: int, rejections: list[tuple[int, list[dict]]]) -> None:
     await conn.execute(
         "UPDATE imports SET rows_done = rows_done + $2, rows_enrolled = rows_enrolled + $3, "
-        "rows_rejected = rows_rejected + $4, rows_existing = rows_existing + $5 WHERE import_id = $1",
+        "rows_rejected = rows_rejected + $4, rows_existing = rows_existing + $5, heartbeat_at = now() "
+        "WHERE import_id = $1",
         import_id, done, enrolled, rejected, existing)
     if rejections:
         await conn.executemany(
@@ -236,8 +239,25 @@ async def advance_import(conn: asyncpg.Connection, import_id: str, done: int, en
             "ON CONFLICT DO NOTHING", [(import_id, n, errs) for n, errs in rejections])
 
 
-async def finish_import(conn: asyncpg.Connection, import_id: str, status: str) -> None:
-    await conn.execute("UPDATE imports SET status = $2, finished_at = now() WHERE import_id = $1", import_id, status)
+async def finish_import(conn: asyncpg.Connection, import_id: str, status: str, reason: str | None = None) -> None:
+    await conn.execute("UPDATE imports SET status = $2, finished_at = now(), failure_reason = $3, content = NULL "
+                       "WHERE import_id = $1", import_id, status, reason)
+
+
+async def release_import(conn: asyncpg.Connection, import_id: str) -> None:
+    """The process stops mid-import: the next start may resume it at once (no heartbeat to wait out)."""
+    await conn.execute("UPDATE imports SET heartbeat_at = '-infinity' WHERE import_id = $1 AND status = 'running'",
+                       import_id)
+
+
+async def claim_interrupted_imports(conn: asyncpg.Connection, stale_seconds: float) -> list[dict[str, Any]]:
+    """Running imports whose process is gone (no heartbeat for `stale_seconds`), claimed for this
+    process in one statement, so two instances starting together do not both resume one."""
+    rows = await conn.fetch(
+        "UPDATE imports SET heartbeat_at = now(), resumed = resumed + 1 WHERE status = 'running' "
+        "AND heartbeat_at < now() - make_interval(secs => $1) RETURNING import_id, content, rows_done, rows_total",
+        stale_seconds)
+    return [dict(r) for r in rows]
 
 
 async def load_import(conn: asyncpg.Connection, import_id: str) -> dict[str, Any] | None:

@@ -22,3 +22,6 @@ class EnrollmentSettings(ServiceSettings):
     registry_subscriber_id: str = "jaring.makassar.enrollment"
     registry_secret: str = ""
     registry_subscribe_retry_seconds: float = 5.0
+    # An import whose process has not advanced it for this long is resumed by another start.
+    import_stale_seconds: float = 60.0
+    import_resume_every_seconds: float = 30.0

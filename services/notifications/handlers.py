@@ -46,19 +46,19 @@ DUE_CHANNEL = "notifications_due"
 
 # --- read model of enrollment -----------------------------------------------------------------
 
-async def on_participant_enrolled(conn: asyncpg.Connection, _env: Envelope, event: ParticipantEnrolled) -> None:
+async def on_participant_enrolled(conn: asyncpg.Connection, env: Envelope, event: ParticipantEnrolled) -> None:
     await repo.upsert_participant(conn, event.participant_id, event.details.full_name, event.details.masked_nik,
-                                  event.details.phone)
-    await repo.replace_heirs(conn, event.participant_id, event.heirs)
+                                  event.details.phone, env.occurred_at)
+    await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
-async def on_details_changed(conn: asyncpg.Connection, _env: Envelope, event: ParticipantDetailsChanged) -> None:
+async def on_details_changed(conn: asyncpg.Connection, env: Envelope, event: ParticipantDetailsChanged) -> None:
     await repo.upsert_participant(conn, event.participant_id, event.details.full_name, event.details.masked_nik,
-                                  event.details.phone)
+                                  event.details.phone, env.occurred_at)
 
 
-async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: HeirsChanged) -> None:
-    await repo.replace_heirs(conn, event.participant_id, event.heirs)
+async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: HeirsChanged) -> None:
+    await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
 # --- claim events that reach families ------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import json
@@ -12,15 +13,23 @@ from services.notifications.domain.recipients import Heir
 
 
 async def upsert_participant(conn: asyncpg.Connection, participant_id: str, full_name: str, masked_nik: str,
-                             phone: str | None) -> None:
+                             phone: str | None, as_of: datetime) -> None:
+    """`as_of`: when the event happened; an event older than the one the row holds is skipped."""
     await conn.execute(
-        "INSERT INTO participants (participant_id, full_name, masked_nik, phone) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, "
-        "masked_nik = EXCLUDED.masked_nik, phone = EXCLUDED.phone",
-        participant_id, full_name, masked_nik, phone)
+        "INSERT INTO participants (participant_id, full_name, masked_nik, phone, details_as_of) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, "
+        "masked_nik = EXCLUDED.masked_nik, phone = EXCLUDED.phone, details_as_of = EXCLUDED.details_as_of "
+        "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
+        participant_id, full_name, masked_nik, phone, as_of)
 
 
-async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
+async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any], as_of: datetime) -> None:
+    """Skipped when the participant's heirs come from a newer event than `as_of`."""
+    held = await conn.fetchval("SELECT heirs_as_of FROM participants WHERE participant_id = $1 FOR UPDATE",
+                               participant_id)
+    if held is not None and held > as_of:
+        return
+    await conn.execute("UPDATE participants SET heirs_as_of = $2 WHERE participant_id = $1", participant_id, as_of)
     await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, phone, email, language) "

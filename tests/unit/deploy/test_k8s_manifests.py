@@ -25,7 +25,7 @@ from services.notifications.app import consumers as notifications_consumers
 from services.notifications.settings import NotificationsSettings
 from shared.service import select_consumers
 from shared.settings import InfraSettings
-from shared.topics import CATALOGUE
+from shared.topics import CATALOGUE, DEAD_LETTER_RETENTION_MS
 
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "deploy" / "k8s"
@@ -90,7 +90,7 @@ def test_every_file_parses_and_the_kustomization_lists_every_manifest():
 
 def test_a_kafka_topic_for_every_topic_and_dead_letter_topic_in_the_catalogue():
     topics = of_kind("KafkaTopic")
-    wanted = {t.name: t.retention_ms for t in CATALOGUE} | {t.dlq: -1 for t in CATALOGUE}
+    wanted = {t.name: t.retention_ms for t in CATALOGUE} | {t.dlq: DEAD_LETTER_RETENTION_MS for t in CATALOGUE}
     assert {d["spec"]["topicName"] for d in topics.values()} == set(wanted)
     for doc in topics.values():
         spec = doc["spec"]
