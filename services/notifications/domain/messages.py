@@ -3,7 +3,8 @@
 Pure: no I/O, no clock. The input is a `ClaimNotice` holding this one claim's data,
 and of a payout only the lines of the one recipient (the handler builds it from the
 event), so a message cannot carry another family's data, nor another heir's share.
-Every message is a template of domain.templates: its parameters are computed here. A NIK appears only as `shared.privacy.mask_nik` made it: a notice with
+Every message is a template of domain.templates: its parameters are computed here.
+A NIK appears only as `shared.privacy.mask_nik` made it: a notice with
 anything that looks like a full NIK is refused, and so is a rendered message with a
 16-digit run in it.
 """
@@ -228,26 +229,20 @@ def _disbursement_paid(n: ClaimNotice, lang: str) -> Built:
     return "disbursement_paid", {"total": total, "payees": payees}, {}
 
 
-def _transfer_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
+def _transfer_rejected(n: ClaimNotice, lang: str) -> Built:
     # reasons: the bank's ISO 20022 code; payee_names: whose account it was.
     payee = join_names(n.payee_names, lang) if n.payee_names else _p("paid_payees", lang)
-    why = "; ".join(w.TRANSFER_REASONS.get(code, w.TRANSFER_REASON_FALLBACK)[lang] for code in n.reasons) \
+    why = "; ".join(w.TRANSFER_REASONS.get(code, w.TRANSFER_REASON_FALLBACK)[lang] for code in n.reasons if code) \
         or w.TRANSFER_REASON_FALLBACK[lang]
-    body = _compose(lang, [
-        f"{_claim_line(n, lang)} " + _p("transfer_rejected_intro", lang, payee=payee, why=why),
-        _p("todo_heading", lang) + "\n" + _bullets([_p("transfer_rejected_bring", lang, payee=payee)]),
-        _contact(n, lang),
-    ])
-    return RenderedMessage(_p("transfer_rejected_subject", lang, short=programme(n.claim_type),
-                              name=n.participant_name), body)
+    return "transfer_rejected", {"payee": payee, "why": why,
+                                 "bring": _p("transfer_rejected_bring", lang, payee=payee)}, {}
 
 
-def _receipt_check(n: ClaimNotice, lang: str) -> RenderedMessage:
-    # One short question, one SMS: total is what this payee was paid.
+def _receipt_check(n: ClaimNotice, lang: str) -> Built:
+    # One question: total is what this payee was paid.
     if n.total is None:
         raise ValueError("a ReceiptCheck message needs the amount paid")
-    question = w.RECEIPT_CHECK[lang].format(amount=format_rupiah(n.total))
-    return RenderedMessage(w.RECEIPT_CHECK_SUBJECT[lang], f"{_claim_line(n, lang)} {question}")
+    return "receipt_check", {"amount": format_rupiah(n.total)}, {}
 
 
 # --- words ---------------------------------------------------------------------------

@@ -45,6 +45,9 @@ class Template:
     params: tuple[str, ...]  # body parameters in order: params[0] is {{1}}
     subject: Words  # email subject and first line of an SMS; may use any notice value
     body: Words  # between greeting and signature; uses each of `params` once
+    # Meta's template category: "utility" (about something the person asked for or is owed),
+    # or "authentication" (a one-time code; Meta prices and reviews it apart).
+    category: str = "utility"
 
     def text(self, lang: str) -> str:
         """The whole body with named placeholders, greeting and signature included."""
@@ -151,6 +154,23 @@ _PAID_NEXT: Words = {
 _PAID_REST_WITH_CHECK: Words = {
     lang: _PAID_REST[lang].replace("\n\n{contact}", f"\n\n{_PAID_CHECK[lang]}\n\n{{contact}}") for lang in _PAID_REST}
 
+# TransferRejected: the bank refused the payee's account. {bring} names the payee (what to bring).
+_TRANSFER_REJECTED_REST: Words = {
+    "id": "belum dapat ditransfer ke rekening {payee}: {why}.",
+    "en": "could not be transferred to the bank account of {payee}: {why}.",
+}
+_TODO: Words = {"id": "Yang perlu Anda lakukan:\n- {bring}\n\n{contact}",
+                "en": "What you need to do:\n- {bring}\n\n{contact}"}
+# ReceiptCheck: one question to a sampled payee; the reply (YA / TIDAK) is read by domain/receipts.py.
+_RECEIPT_REST: Words = {
+    "id": "sudah dibayar. Apakah Anda sudah menerima {amount}? Balas YA atau TIDAK.\n\n{contact}",
+    "en": "has been paid. Have you received {amount}? Reply YA (yes) or TIDAK (no).\n\n{contact}",
+}
+_RECEIPT_NEXT: Words = {
+    "id": "periksa rekening Anda, lalu balas pesan ini: YA bila uangnya sudah masuk, TIDAK bila belum.",
+    "en": "check your bank account, then reply to this message: YA if the money has arrived, TIDAK if not.",
+}
+
 _SUBJECTS: dict[str, Words] = {
     "filed": {"id": "Klaim {short} untuk {name} sudah kami terima", "en": "We have received the {short} claim for {name}"},
     "rejected": {"id": "Klaim {short} untuk {name} tidak dapat dibayar", "en": "The {short} claim for {name} cannot be paid"},
@@ -158,6 +178,9 @@ _SUBJECTS: dict[str, Words] = {
     "payout_others": {"id": "Klaim {short} untuk {name} disetujui", "en": "The {short} claim for {name} is approved"},
     "paid": {"id": "Uang klaim {short} untuk {name} sudah ditransfer",
              "en": "The {short} claim money for {name} has been transferred"},
+    "transfer_rejected": {"id": "Uang klaim {short} untuk {name} belum dapat ditransfer",
+                          "en": "The {short} claim money for {name} could not be transferred yet"},
+    "receipt_check": {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"},
 }
 
 
@@ -173,6 +196,9 @@ _DEATH_SUBJECT_ENDS: dict[str, Words] = {
     "payout": {"id": "Klaim {short} disetujui: {total}", "en": "The {short} claim is approved: {total}"},
     "payout_others": {"id": "Klaim {short} disetujui", "en": "The {short} claim is approved"},
     "paid": {"id": "Uang klaim {short} sudah ditransfer", "en": "The {short} claim money has been transferred"},
+    "transfer_rejected": {"id": "Uang klaim {short} belum dapat ditransfer",
+                          "en": "The {short} claim money could not be transferred yet"},
+    "receipt_check": {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"},
 }
 # The subject is the first line an SMS or a mail list shows: condolences first there too.
 _DEATH_SUBJECTS = {k: {lang: f"{CONDOLENCES[lang]} {v[lang]}" for lang in v} for k, v in _DEATH_SUBJECT_ENDS.items()}
@@ -197,6 +223,16 @@ TEMPLATES: tuple[Template, ...] = (
     _template("jaring_disbursement_paid", "paid", _join(_CLAIM_LINE, _PAID_REST_WITH_CHECK)),
     _template("jaring_disbursement_paid_death", "paid",
               _death(_fixed_next(_PAID_NEXT), _join(_DEATH_CLAIM_LINE, _PAID_REST))),
+    _template("jaring_transfer_rejected", "transfer_rejected",
+              _join(_join(_CLAIM_LINE, _TRANSFER_REJECTED_REST), _TODO, sep="\n\n")),
+    # For a death the thing to bring is the next step, under the condolences.
+    _template("jaring_transfer_rejected_death", "transfer_rejected",
+              _death({lang: _NEXT[lang].replace("{next_step}", "{bring}") for lang in _NEXT},
+                     _join(_join(_DEATH_CLAIM_LINE, _TRANSFER_REJECTED_REST), {"id": "{contact}", "en": "{contact}"},
+                           sep="\n\n"))),
+    _template("jaring_receipt_check", "receipt_check", _join(_CLAIM_LINE, _RECEIPT_REST)),
+    _template("jaring_receipt_check_death", "receipt_check",
+              _death(_fixed_next(_RECEIPT_NEXT), _join(_DEATH_CLAIM_LINE, _RECEIPT_REST))),
 )
 
 # --- issue 19: Jaring goes to the family first (domain/outreach.py renders these) ---------------
