@@ -138,6 +138,14 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
     return message
 
 
+def from_template(name: str, lang: str, values: dict[str, str]) -> RenderedMessage:
+    """A catalogue template filled in with `values` (its parameters; the subject may use any of
+    them): the one way a family message that is not about a claim event is rendered."""
+    template = CATALOGUE[name]
+    return RenderedMessage(template.subject[lang].format(**values), template.fill(lang, values), template.name,
+                           whatsapp_language(lang), tuple(one_line(values[p]) for p in template.params))
+
+
 def is_death(claim_type: str) -> bool:
     """JKM, and JKK when the accident killed the worker: the family is in mourning."""
     return claim_type.upper() in DEATH_CLAIM_TYPES

@@ -313,4 +313,86 @@ REMINDER_TEMPLATES: tuple[Template, ...] = tuple(
     ))
 TEMPLATES = TEMPLATES + PROACTIVE_TEMPLATES + REMINDER_TEMPLATES
 
+# --- the family's own questions and complaints (domain/family_replies.py renders these) ----------
+# Each opens with the line a family looks for (the grievance or claim number and what happened),
+# then the one thing to do. Resolutions and documents are parameters: one line each on WhatsApp.
+_GRIEVANCE: dict[str, tuple[Words, Words]] = {  # name -> (subject, body)
+    "jaring_grievance_filed": (
+        {"id": "Pengaduan {gid} diterima", "en": "Complaint {gid} received"},
+        {"id": "Pengaduan {gid} diterima. Yang Anda adukan: {category}. Kami menjawab paling lambat {due}. "
+               "Sebutkan nomor pengaduan ini bila menghubungi kami.",
+         "en": "Complaint {gid} received. What you raised: {category}. We will answer by {due}. "
+               "Give this complaint number when you contact us."}),
+    "jaring_grievance_resolved": (
+        {"id": "Pengaduan {gid} selesai", "en": "Complaint {gid} resolved"},
+        {"id": "Pengaduan {gid} selesai. Jawaban kami: {resolution}\n\n"
+               "Bila belum sesuai, minta petugas membuka kembali pengaduan ini sampai {until}.",
+         "en": "Complaint {gid} resolved. Our answer: {resolution}\n\n"
+               "If this does not settle it, ask an officer to reopen this complaint by {until}."}),
+    # The answer reopened the claim itself: the family reads that an officer looks at it again.
+    "jaring_grievance_resolved_claim_reviewed": (
+        {"id": "Pengaduan {gid} selesai", "en": "Complaint {gid} resolved"},
+        {"id": "Pengaduan {gid} selesai. Jawaban kami: {resolution}\n\nKlaim {claim} diperiksa kembali oleh "
+               "petugas. Bila belum sesuai, minta petugas membuka kembali pengaduan ini sampai {until}.",
+         "en": "Complaint {gid} resolved. Our answer: {resolution}\n\nClaim {claim} is being reviewed again by an "
+               "officer. If this does not settle it, ask an officer to reopen this complaint by {until}."}),
+    "jaring_grievance_reopened": (
+        {"id": "Pengaduan {gid} dibuka kembali", "en": "Complaint {gid} reopened"},
+        {"id": "Pengaduan {gid} dibuka kembali. Pengaduan Anda kami periksa lagi. Kami menjawab paling lambat {due}.",
+         "en": "Complaint {gid} reopened. We are looking at your complaint again. We will answer by {due}."}),
+    "jaring_grievance_overdue": (
+        {"id": "Maaf, pengaduan {gid} terlambat", "en": "Sorry, complaint {gid} is late"},
+        {"id": "Maaf, pengaduan {gid} terlambat: belum selesai pada {due}. Pengaduan sudah diteruskan ke kepala "
+               "kantor cabang dan tetap kami tangani. Anda tidak perlu mengirim ulang.",
+         "en": "Sorry, complaint {gid} is late: it was not settled by {due}. It has been passed to the branch head "
+               "and we are still working on it. You do not need to send it again."}),
+}
+# A one-time code is an "authentication" template in Meta's terms (reviewed and priced apart from
+# utility messages; it may be sent whether or not the person wrote in the last 24 hours).
+_LOOKUP_CODE: tuple[Words, Words] = (
+    {"id": "Kode Lacak Klaim: {code}", "en": "Claim tracking code: {code}"},
+    {"id": "Masukkan kode {code} di halaman Lacak Klaim. Berlaku 5 menit. Jangan berikan kode ini kepada siapa "
+           "pun, juga kepada petugas.",
+     "en": "Enter code {code} on the claim tracking page. Valid for 5 minutes. Do not give this code to anyone, "
+           "not even an officer."})
+# Missing documents: what to bring and where first, then that the payment clock starts once the file is
+# complete. After a death, sympathy comes first; the event carries no name, so it names no one.
+_MISSING_CONDOLENCE: Words = {"id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
+                              "en": "We are deeply sorry for the loss of your family member."}
+_MISSING: Words = {
+    "id": "Dokumen klaim {claim} masih kurang ({claim_type}).\nYang perlu Anda lakukan: bawa dokumen berikut ke "
+          "kantor cabang BPJS Ketenagakerjaan terdekat:\n{documents}\n\nBPJS Ketenagakerjaan wajib membayar paling "
+          "lambat {days} hari kerja setelah dokumen lengkap. Waktu itu mulai dihitung saat dokumen terakhir diterima.",
+    "en": "Documents for claim {claim} are missing ({claim_type}).\nWhat you need to do: bring these documents to "
+          "the nearest BPJS Ketenagakerjaan branch office:\n{documents}\n\nBPJS Ketenagakerjaan must pay within "
+          "{days} working days of a complete file. That time starts when the last document is received.",
+}
+_MISSING_SUBJECTS: dict[bool, Words] = {
+    False: {"id": "Dokumen klaim {claim} masih kurang", "en": "Documents for claim {claim} are missing"},
+    True: {"id": "Pengingat: dokumen klaim {claim} masih kurang",
+           "en": "Reminder: documents for claim {claim} are still missing"},
+}
+_REMINDER_OPENING: Words = {"id": "Pengingat: ", "en": "Reminder: "}
+
+
+def _missing_body(reminder: bool, death: bool) -> Words:
+    body = {lang: (_REMINDER_OPENING[lang] + text[0].lower() + text[1:]) if reminder else text
+            for lang, text in _MISSING.items()}
+    return {lang: f"{_MISSING_CONDOLENCE[lang]}\n{text}" for lang, text in body.items()} if death else body
+
+
+def _named(name: str, subject: Words, body: Words, category: str = "utility") -> Template:
+    return Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject, body, category)
+
+
+FAMILY_REPLY_TEMPLATES: tuple[Template, ...] = (
+    *(_named(name, subject, body) for name, (subject, body) in _GRIEVANCE.items()),
+    _named("jaring_lookup_code", *_LOOKUP_CODE, category="authentication"),
+    *(_named("jaring_missing_documents" + ("_reminder" if reminder else "") + ("_death" if death else ""),
+             _MISSING_SUBJECTS[reminder], _missing_body(reminder, death))
+      for reminder in (False, True) for death in (False, True)),
+)
+TEMPLATES = TEMPLATES + FAMILY_REPLY_TEMPLATES
+
+
 CATALOGUE: dict[str, Template] = {t.name: t for t in TEMPLATES}
