@@ -35,11 +35,10 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         # Jaring going to the family first (issue 19): its own group, so it can be replayed alone.
         Consumer("notifications.outreach", CLAIMS_FILED, {
             kind: outreach[kind] for kind in ("ProactiveClaimOpened", "ProactiveClaimReminderDue")}),
-        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {"ClaimRejected": claim_handlers["ClaimRejected"]}),
+        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {
+            kind: claim_handlers[kind] for kind in ("ClaimRejected", "ClaimReclassified")}),
         Consumer("notifications.payouts", PAYOUTS, {
-            "PayoutRecorded": claim_handlers["PayoutRecorded"],
-            "DisbursementChanged": claim_handlers["DisbursementChanged"],
-        }),
+            kind: claim_handlers[kind] for kind in ("PayoutRecorded", "DisbursementChanged", "LateChargeRecorded")}),
         Consumer("notifications.disbursements", DISBURSEMENTS, {
             "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
             "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),

@@ -146,6 +146,10 @@ async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_
         assert "buku nikah" in reply  # what is still missing, in plain words
         assert [m["channel"] for m in await f.messages_to(widow) if "Status klaim" in m["text"]] == ["sms"]
 
+        # The widow writes on WhatsApp too: the provider sees it (her 24 h window opens, where the free-text
+        # answer may go) and forwards it; here the forwarding is done by hand, to deliver it twice.
+        opened = await f.inbound.post("/_control/inbound", json={"from": widow, "channel": "whatsapp"})
+        assert opened.status_code == 200, opened.text
         # The provider delivers the same webhook twice: one message, one answer. Forged or stale: refused.
         body = json.dumps({"id": f"in-{uuid.uuid4().hex}", "from": widow, "text": f"STATUS {claim_id}",
                            "channel": "whatsapp"}).encode()

@@ -25,8 +25,13 @@ PAYOUT_RECORDED = "PayoutRecorded"
 DISBURSEMENT_PAID = "DisbursementPaid"
 TRANSFER_REJECTED = "TransferRejected"
 RECEIPT_CHECK = "ReceiptCheck"
+CLAIM_RECLASSIFIED = "ClaimReclassified"  # after payout: the difference each person receives
+LATE_CHARGE_RECORDED = "LateChargeRecorded"  # paid late: each payee's late charge
 MESSAGE_EVENTS: frozenset[str] = frozenset({CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID,
-                                            TRANSFER_REJECTED, RECEIPT_CHECK})
+                                            TRANSFER_REJECTED, RECEIPT_CHECK, CLAIM_RECLASSIFIED,
+                                            LATE_CHARGE_RECORDED})
+# Money added to a payout: only a person with lines of their own is told (no "others" message).
+ADDED_MONEY_EVENTS: frozenset[str] = frozenset({CLAIM_RECLASSIFIED, LATE_CHARGE_RECORDED})
 
 DEFAULT_LANGUAGE = "id"
 CASH = "cash"
@@ -87,6 +92,7 @@ class ClaimNotice:
     total: int | None = None  # PayoutRecorded.total_cash; for DisbursementPaid, the amount transferred
     missing_documents: tuple[str, ...] = ()  # document codes, for DOCUMENTS_INCOMPLETE
     contact: str | None = None  # branch/officer contact line, if the city gives one
+    days_late: int | None = None  # LateChargeRecorded: days after the payment deadline
 
     def __post_init__(self) -> None:
         if not self.masked_nik or "*" not in self.masked_nik or _LONG_DIGIT_RUN.search(self.masked_nik):
@@ -122,6 +128,8 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
         DISBURSEMENT_PAID: _disbursement_paid,
         TRANSFER_REJECTED: _transfer_rejected,
         RECEIPT_CHECK: _receipt_check,
+        CLAIM_RECLASSIFIED: _claim_reclassified,
+        LATE_CHARGE_RECORDED: _late_charge,
     }
     if event_kind not in builders:
         raise ValueError(f"{event_kind!r} does not produce a message; see MESSAGE_EVENTS")
@@ -202,17 +210,7 @@ def _payout_recorded(n: ClaimNotice, lang: str) -> Built:
     if n.total is not None and n.total != total:
         # A family must never read a total that is not the sum of the lines above it.
         raise ValueError(f"total {n.total} is not the sum of the cash components {total}")
-    cash_lines = []
-    for c in n.components:
-        if c.kind != CASH:
-            continue
-        if not (c.payee_name or n.payee_names):
-            raise ValueError(f"cash component {c.component!r} has no payee: a family must read who is paid")
-        payees = c.payee_name or join_names(n.payee_names, lang)
-        if c.guardian_name:
-            payees = _p("through_guardian", lang, payee=payees, guardian=c.guardian_name)
-        cash_lines.append(_p("payout_cash_line", lang, component=component_words(c.component, lang),
-                             amount=format_rupiah(c.amount), payees=payees))
+    cash_lines = _cash_lines(n, lang)
     entitlement_lines = []
     for c in n.components:
         if c.kind != ENTITLEMENT:
@@ -227,6 +225,46 @@ def _payout_recorded(n: ClaimNotice, lang: str) -> Built:
     if entitlement_lines:
         details += [_p("entitlement_heading", lang), _bullets(entitlement_lines)]
     return "payout_recorded", {"details": "\n".join(details)}, {"total": format_rupiah(total)}
+
+
+def _cash_lines(n: ClaimNotice, lang: str) -> list[str]:
+    """One line per cash component: what, how much, to whom (through whom, for a minor)."""
+    lines = []
+    for c in n.components:
+        if c.kind != CASH:
+            continue
+        if not (c.payee_name or n.payee_names):
+            raise ValueError(f"cash component {c.component!r} has no payee: a family must read who is paid")
+        payees = c.payee_name or join_names(n.payee_names, lang)
+        if c.guardian_name:
+            payees = _p("through_guardian", lang, payee=payees, guardian=c.guardian_name)
+        lines.append(_p("payout_cash_line", lang, component=component_words(c.component, lang),
+                        amount=format_rupiah(c.amount), payees=payees))
+    return lines
+
+
+def _added_money(n: ClaimNotice, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The lines of money added to a payout that are this person's, and their total."""
+    lines = _cash_lines(n, lang)
+    if not lines:
+        raise ValueError("a message about money added needs this person's cash lines")
+    total = n.cash_total
+    if n.total is not None and n.total != total:
+        raise ValueError(f"total {n.total} is not the sum of the cash components {total}")
+    details = "\n".join([_bullets(lines), _p("payout_total", lang, total=format_rupiah(total))])
+    return {"details": details}, {"total": format_rupiah(total)}
+
+
+def _claim_reclassified(n: ClaimNotice, lang: str) -> Built:
+    values, subject = _added_money(n, lang)
+    return "claim_reclassified", values, subject
+
+
+def _late_charge(n: ClaimNotice, lang: str) -> Built:
+    if not n.days_late or n.days_late < 1:
+        raise ValueError("a LateChargeRecorded message needs the days late")
+    values, subject = _added_money(n, lang)
+    return "late_charge", {**values, "days": str(n.days_late)}, subject
 
 
 def _disbursement_paid(n: ClaimNotice, lang: str) -> Built:

@@ -171,6 +171,26 @@ _RECEIPT_NEXT: Words = {
     "en": "check your bank account, then reply to this message: YA if the money has arrived, TIDAK if not.",
 }
 
+# ClaimReclassified after payout: the type was corrected and this person receives the difference.
+_RECLASSIFIED_REST: Words = {
+    "id": "sudah diperbaiki jenisnya oleh petugas. Karena itu Anda menerima tambahan:\n{details}\n\n"
+          "Uang tambahan ini akan ditransfer ke rekening penerima. Kami memberi tahu Anda saat transfer "
+          "selesai.\n\n{contact}",
+    "en": "has had its type corrected by an officer. Because of that you receive more:\n{details}\n\n"
+          "This money will be transferred to the payee's bank account. We will tell you when it is done.\n\n{contact}",
+}
+# LateChargeRecorded: paid after the deadline; 1 % of the benefit per day late is added (PP 44/2015).
+_LATE_REST: Words = {
+    "id": "dibayar terlambat {days} hari dari batas waktu. Karena itu ditambahkan untuk Anda:\n{details}\n\n"
+          "Uang tambahan ini akan ditransfer ke rekening penerima.\n\n{contact}",
+    "en": "was paid {days} days after the deadline. Because of that this is added for you:\n{details}\n\n"
+          "This money will be transferred to the payee's bank account.\n\n{contact}",
+}
+_MORE_NEXT: Words = {
+    "id": "pastikan rekening bank penerima masih aktif; uang tambahan akan ditransfer ke sana.",
+    "en": "make sure the payee's bank account is still open; the extra money will be transferred to it.",
+}
+
 _SUBJECTS: dict[str, Words] = {
     "filed": {"id": "Klaim {short} untuk {name} sudah kami terima", "en": "We have received the {short} claim for {name}"},
     "rejected": {"id": "Klaim {short} untuk {name} tidak dapat dibayar", "en": "The {short} claim for {name} cannot be paid"},
@@ -181,6 +201,10 @@ _SUBJECTS: dict[str, Words] = {
     "transfer_rejected": {"id": "Uang klaim {short} untuk {name} belum dapat ditransfer",
                           "en": "The {short} claim money for {name} could not be transferred yet"},
     "receipt_check": {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"},
+    "reclassified": {"id": "Klaim {short} untuk {name}: Anda menerima tambahan {total}",
+                     "en": "The {short} claim for {name}: you receive {total} more"},
+    "late_charge": {"id": "Klaim {short} untuk {name} terlambat dibayar: {total} ditambahkan",
+                    "en": "The {short} claim for {name} was paid late: {total} added"},
 }
 
 
@@ -199,6 +223,10 @@ _DEATH_SUBJECT_ENDS: dict[str, Words] = {
     "transfer_rejected": {"id": "Uang klaim {short} belum dapat ditransfer",
                           "en": "The {short} claim money could not be transferred yet"},
     "receipt_check": {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"},
+    "reclassified": {"id": "Klaim {short}: Anda menerima tambahan {total}", "en": "The {short} claim: you receive "
+                                                                               "{total} more"},
+    "late_charge": {"id": "Klaim {short} terlambat dibayar: {total} ditambahkan",
+                    "en": "The {short} claim was paid late: {total} added"},
 }
 # The subject is the first line an SMS or a mail list shows: condolences first there too.
 _DEATH_SUBJECTS = {k: {lang: f"{CONDOLENCES[lang]} {v[lang]}" for lang in v} for k, v in _DEATH_SUBJECT_ENDS.items()}
@@ -233,6 +261,12 @@ TEMPLATES: tuple[Template, ...] = (
     _template("jaring_receipt_check", "receipt_check", _join(_CLAIM_LINE, _RECEIPT_REST)),
     _template("jaring_receipt_check_death", "receipt_check",
               _death(_fixed_next(_RECEIPT_NEXT), _join(_DEATH_CLAIM_LINE, _RECEIPT_REST))),
+    _template("jaring_claim_reclassified", "reclassified", _join(_CLAIM_LINE, _RECLASSIFIED_REST)),
+    _template("jaring_claim_reclassified_death", "reclassified",
+              _death(_fixed_next(_MORE_NEXT), _join(_DEATH_CLAIM_LINE, _RECLASSIFIED_REST))),
+    _template("jaring_late_charge", "late_charge", _join(_CLAIM_LINE, _LATE_REST)),
+    _template("jaring_late_charge_death", "late_charge",
+              _death(_fixed_next(_MORE_NEXT), _join(_DEATH_CLAIM_LINE, _LATE_REST))),
 )
 
 # --- issue 19: Jaring goes to the family first (domain/outreach.py renders these) ---------------

@@ -26,7 +26,7 @@ def notice(claim_type="JKM", **overrides):
                   masked_nik=MASKED, reasons=("DOCUMENTS_INCOMPLETE", "NOT_COVERED_ON_INCIDENT_DATE"),
                   missing_documents=("death_certificate",),
                   components=[("lump_sum", 20_000_000, "cash"), ("scholarship", 3_000_000, "entitlement")],
-                  payee_names=("Siti Aminah",), total=20_000_000)
+                  payee_names=("Siti Aminah",), total=20_000_000, days_late=4)
     fields.update(overrides)
     return ClaimNotice(**fields)
 
