@@ -16,6 +16,7 @@ from shared import snap
 from tests.conftest import INBOUND_TEST_SECRET
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, claim_form, \
     covered_participant
+from tests.support.families import messages_to
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
 
@@ -60,10 +61,9 @@ async def test_a_payee_who_says_tidak_flags_the_claim_and_forged_or_replayed_rep
 
         # 3,000,000 x 48 = 144,000,000 + funeral 10,000,000 + periodic 12,000,000 = 166,000,000 > 50,000,000:
         # always asked (the random sample is 0 % in tests).
-        async def asked() -> list[str]:
-            sent = [str(r.get("body")) for r in (await p.provider.get("/_requests")).json()
-                    if "62" + phone[1:] in str(r.get("body"))]
-            return [t for t in sent if "Apakah Anda sudah menerima Rp 166.000.000?" in t]
+        async def asked() -> list[str]:  # as the widower's phone shows it
+            return [m["text"] for m in await messages_to(p.provider, e164)
+                    if "Apakah Anda sudah menerima Rp 166.000.000?" in m["text"]]
 
         await wait_until(asked, 30, "the question sent by WhatsApp")
 

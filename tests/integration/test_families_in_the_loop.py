@@ -238,7 +238,7 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
         bad = await f.grievances.post("/v1/grievances", json={"category": "rejected_claim", "text": "x"})
         assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"text", "claim_id"}
 
-        rejected = await f.p.claims.post(f"/v1/claims/{claim_id}/decision",
+        rejected = await f.p.claims.post(f"/v1/claims/{claim_id}/decision", headers=f.as_role("supervisor"),
                                          json={"decision": "reject", "reason": "buku nikah tidak ada"})
         assert rejected.status_code == 200, rejected.text
 
