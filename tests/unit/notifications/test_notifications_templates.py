@@ -171,3 +171,18 @@ def test_the_status_answer_is_free_text_for_the_24_hour_window():
     message = claim_status("CLM-1", "needs_review", ["death_certificate"], date(2026, 12, 2), None, "recorded", "id")
     assert message.template is None and message.parameters == ()
     assert message.as_text().startswith("Status klaim CLM-1\n\nStatus: menunggu pemeriksaan petugas.")
+
+
+@pytest.mark.parametrize("template", sorted(CATALOGUE), ids=str)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_catalogue_template_keeps_to_the_gsm_alphabet_and_a_death_opens_with_condolences(template, lang):
+    from tests.unit.notifications.test_notifications_messages import GSM_BASIC
+
+    t = CATALOGUE[template]
+    fixed = re.sub(r"\{\w+\}", "", t.text(lang) + t.subject[lang])  # the words, without the {placeholders}
+    assert set(fixed) <= GSM_BASIC, set(fixed) - GSM_BASIC
+    if template.endswith("_death") or template.startswith("jaring_proactive_"):
+        # The death messages (issue 14): sympathy is the first line after the greeting, and the subject's start.
+        assert t.body[lang].startswith(("Turut berduka cita", "Our condolences", "Kami turut berduka cita",
+                                        "We are deeply sorry"))
+        assert t.subject[lang].startswith(("Turut berduka cita", "Our condolences")) or "missing_documents" in template
