@@ -223,8 +223,8 @@ _DEATH_SUBJECT_ENDS: dict[str, Words] = {
     "transfer_rejected": {"id": "Uang klaim {short} belum dapat ditransfer",
                           "en": "The {short} claim money could not be transferred yet"},
     "receipt_check": {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"},
-    "reclassified": {"id": "Klaim {short}: Anda menerima tambahan {total}", "en": "The {short} claim: you receive "
-                                                                               "{total} more"},
+    "reclassified": {"id": "Klaim {short}: Anda menerima tambahan {total}",
+                     "en": "The {short} claim: you receive {total} more"},
     "late_charge": {"id": "Klaim {short} terlambat dibayar: {total} ditambahkan",
                     "en": "The {short} claim was paid late: {total} added"},
 }
