@@ -20,6 +20,7 @@ from datetime import date
 from services.notifications.domain import wording as w
 from services.notifications.domain.messages import RenderedMessage, from_template
 from services.notifications.domain.money import format_rupiah
+from services.notifications.domain.templates import SHORT_SIGNATURE
 
 Words = dict[str, str]
 
@@ -47,8 +48,6 @@ PAYMENT: dict[str, Words] = {  # shared.contracts.grievances.PaymentStatus
     "failed": {"id": "transfer gagal, petugas akan menghubungi Anda", "en": "transfer failed, an officer will call you"},
 }
 PHRASES: dict[str, Words] = {  # the STATUS answer: free text, sent within the 24 h window (module docstring)
-    "signature": {"id": "Jaring - Pemkot Makassar & BPJS Ketenagakerjaan",
-                  "en": "Jaring - City of Makassar & BPJS Ketenagakerjaan"},
     "status_subject": {"id": "Status klaim {claim}", "en": "Status of claim {claim}"},
     "status_line": {"id": "Status: {status}.", "en": "Status: {status}."},
     "status_missing": {"id": "Bawa ke kantor cabang BPJS Ketenagakerjaan: {documents}. Batas waktu bayar mulai "
@@ -73,7 +72,7 @@ def _word(table: dict[str, Words], code: str, lang: str) -> str:
 
 
 def _message(subject: str, lines: list[str], lang: str) -> RenderedMessage:
-    return RenderedMessage(subject, "\n".join([*lines, _p("signature", lang)]))
+    return RenderedMessage(subject, "\n".join([*lines, SHORT_SIGNATURE[_lang(lang)]]))
 
 
 def _lang(lang: str) -> str:

@@ -33,6 +33,8 @@ SIGNATURE: Words = {
     "id": "Salam,\nJaring - Pemerintah Kota Makassar bersama BPJS Ketenagakerjaan",
     "en": "Regards,\nJaring - City of Makassar with BPJS Ketenagakerjaan",
 }
+SHORT_SIGNATURE: Words = {"id": "Jaring - Pemkot Makassar & BPJS Ketenagakerjaan",
+                          "en": "Jaring - City of Makassar & BPJS Ketenagakerjaan"}
 CONDOLENCES: Words = {
     "id": "Turut berduka cita atas meninggalnya {name}.",
     "en": "Our condolences on the death of {name}.",
@@ -48,9 +50,14 @@ class Template:
     # Meta's template category: "utility" (about something the person asked for or is owed),
     # or "authentication" (a one-time code; Meta prices and reviews it apart).
     category: str = "utility"
+    # A letter (greeting, full signature) or a short note (a code, a reply to the family's own
+    # question: the short signature only, so an SMS stays as few parts as it can).
+    letter: bool = True
 
     def text(self, lang: str) -> str:
         """The whole body with named placeholders, greeting and signature included."""
+        if not self.letter:
+            return f"{self.body[lang]}\n{SHORT_SIGNATURE[lang]}"
         return f"{GREETING[lang]}\n\n{self.body[lang]}\n\n{SIGNATURE[lang]}"
 
     def whatsapp_body(self, lang: str) -> str:
@@ -394,12 +401,14 @@ _LOOKUP_CODE: tuple[Words, Words] = (
 _MISSING_CONDOLENCE: Words = {"id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
                               "en": "We are deeply sorry for the loss of your family member."}
 _MISSING: Words = {
-    "id": "Dokumen klaim {claim} masih kurang ({claim_type}).\nYang perlu Anda lakukan: bawa dokumen berikut ke "
-          "kantor cabang BPJS Ketenagakerjaan terdekat:\n{documents}\n\nBPJS Ketenagakerjaan wajib membayar paling "
-          "lambat {days} hari kerja setelah dokumen lengkap. Waktu itu mulai dihitung saat dokumen terakhir diterima.",
-    "en": "Documents for claim {claim} are missing ({claim_type}).\nWhat you need to do: bring these documents to "
-          "the nearest BPJS Ketenagakerjaan branch office:\n{documents}\n\nBPJS Ketenagakerjaan must pay within "
-          "{days} working days of a complete file. That time starts when the last document is received.",
+    "id": "Dokumen klaim {claim} masih kurang. Jenis klaim: {claim_type}.\n"
+          "Yang perlu Anda lakukan: bawa dokumen berikut ke kantor cabang BPJS Ketenagakerjaan terdekat:\n"
+          "{documents}\n\nBPJS Ketenagakerjaan wajib membayar paling lambat {days} hari kerja setelah dokumen "
+          "lengkap. Waktu itu mulai dihitung saat dokumen terakhir diterima.",
+    "en": "Documents for claim {claim} are missing. Claim type: {claim_type}.\n"
+          "What you need to do: bring these documents to the nearest BPJS Ketenagakerjaan branch office:\n"
+          "{documents}\n\nBPJS Ketenagakerjaan must pay within {days} working days of a complete file. That "
+          "time starts when the last document is received.",
 }
 _MISSING_SUBJECTS: dict[bool, Words] = {
     False: {"id": "Dokumen klaim {claim} masih kurang", "en": "Documents for claim {claim} are missing"},
@@ -416,7 +425,7 @@ def _missing_body(reminder: bool, death: bool) -> Words:
 
 
 def _named(name: str, subject: Words, body: Words, category: str = "utility") -> Template:
-    return Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject, body, category)
+    return Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject, body, category, letter=False)
 
 
 FAMILY_REPLY_TEMPLATES: tuple[Template, ...] = (

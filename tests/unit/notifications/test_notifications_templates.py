@@ -155,12 +155,12 @@ def test_a_code_is_an_authentication_template_and_the_rest_are_utility():
 def test_missing_documents_after_a_death_open_with_sympathy_and_the_reminder_says_it_is_one(lang):
     replies = family_replies(lang)
     for kind in ("missing_jkm", "reminder_jkm", "reminder_jkk_death"):
-        assert replies[kind].body.splitlines()[2] == {
+        assert replies[kind].body.splitlines()[0] == {
             "id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
             "en": "We are deeply sorry for the loss of your family member."}[lang]
-    assert replies["missing_jkk"].body.splitlines()[2].startswith(
+    assert replies["missing_jkk"].body.splitlines()[0].startswith(
         {"id": "Dokumen klaim CL-2 masih kurang", "en": "Documents for claim CL-2 are missing"}[lang])
-    assert replies["reminder_jkk_death"].body.splitlines()[3].startswith(
+    assert replies["reminder_jkk_death"].body.splitlines()[1].startswith(
         {"id": "Pengingat: dokumen klaim CL-3", "en": "Reminder: documents for claim CL-3"}[lang])
 
 
