@@ -36,11 +36,9 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
         Consumer("notifications.outreach", CLAIMS_FILED, {
             kind: outreach[kind] for kind in ("ProactiveClaimOpened", "ProactiveClaimReminderDue")}),
         Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {
-            "ClaimRejected": claim_handlers["ClaimRejected"], "ClaimWithdrawn": claim_handlers["ClaimWithdrawn"]}),
+            kind: claim_handlers[kind] for kind in ("ClaimRejected", "ClaimReclassified", "ClaimWithdrawn")}),
         Consumer("notifications.payouts", PAYOUTS, {
-            "PayoutRecorded": claim_handlers["PayoutRecorded"],
-            "DisbursementChanged": claim_handlers["DisbursementChanged"],
-        }),
+            kind: claim_handlers[kind] for kind in ("PayoutRecorded", "DisbursementChanged", "LateChargeRecorded")}),
         Consumer("notifications.disbursements", DISBURSEMENTS, {
             "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
             "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),

@@ -1,7 +1,9 @@
 """Messages a family asked for or is owed about their own questions: grievances (filed,
 resolved, reopened, late), "Lacak Klaim" codes and STATUS answers. The grievances service
 names the contact on each event, so these need no read model: one message per event, to
-that phone, on the channel the family used (or the city's usual phone channel).
+that phone, on the channel the family used (or the city's usual phone channel). Each is a
+catalogue template but the STATUS answer, which is free text inside WhatsApp's 24-hour window
+(domain/family_replies.py says why).
 
 Queued like the claim messages (handlers.queue): in the consumer's transaction, unique per
 (event, person, channel), sent by the dispatcher."""
@@ -39,6 +41,7 @@ async def tell(conn: asyncpg.Connection, env: Envelope, contact: Contact, messag
         "claim_id": claim_id, "participant_id": participant_id or "", "heir_id": contact.heir_id,
         "channel": channel, "address": contact.phone, "language": contact.language,
         "subject": message.subject, "body": message.body,
+        "template": message.template, "template_params": message.parameters,
     }])
     if queued:
         await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
@@ -88,6 +91,7 @@ def make_family_handlers(phone_channel: str):
                     "claim_id": event.claim_id, "participant_id": event.participant_id, "heir_id": person.heir_id,
                     "channel": channel, "address": address_for(heir, channel), "language": person.language,
                     "subject": message.subject, "body": message.body,
+                    "template": message.template, "template_params": message.parameters,
                 })
         if await repo.insert_notifications(conn, rows):
             await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)

@@ -22,9 +22,12 @@ import asyncpg
 
 from services.notifications import repository as repo
 from services.notifications.domain.messages import (
+    ADDED_MONEY_EVENTS,
     CLAIM_FILED,
+    CLAIM_RECLASSIFIED,
     CLAIM_REJECTED,
     DISBURSEMENT_PAID,
+    LATE_CHARGE_RECORDED,
     PAYOUT_RECORDED,
     TRANSFER_REJECTED,
     ClaimNotice,
@@ -34,7 +37,15 @@ from services.notifications.domain.messages import (
 from services.notifications.domain.messages import is_death
 from services.notifications.domain.recipients import Heir, address_for, channels_for, the_reporter, the_worker
 from shared.consuming import NotYet
-from shared.contracts.claims import ClaimFiled, ClaimRejected, ClaimWithdrawn, DisbursementChanged, PayoutRecorded
+from shared.contracts.claims import (
+    ClaimFiled,
+    ClaimReclassified,
+    ClaimRejected,
+    ClaimWithdrawn,
+    DisbursementChanged,
+    LateChargeRecorded,
+    PayoutRecorded,
+)
 from shared.contracts.disbursements import TransferStatusChanged
 from shared.contracts.enrollment import HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled
 from shared.contracts.notifications import FamilyMemberUnreachable
@@ -85,6 +96,18 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
         await queue(conn, env, PAYOUT_RECORDED, event.claim_id, event.participant_id, event.claim_type,
                     phone_channel, payout=event, payee_names=payees)
 
+    async def on_claim_reclassified(conn: asyncpg.Connection, env: Envelope, event: ClaimReclassified) -> None:
+        # Later messages (the transfer, a receipt check) name the corrected type.
+        await repo.set_claim_type(conn, event.claim_id, event.claim_type)
+        if not event.after_payout or not event.total_cash:
+            return  # before payout the family reads the type in the payout message; no difference, no news
+        await queue(conn, env, CLAIM_RECLASSIFIED, event.claim_id, event.participant_id, event.claim_type,
+                    phone_channel, payout=event)
+
+    async def on_late_charge_recorded(conn: asyncpg.Connection, env: Envelope, event: LateChargeRecorded) -> None:
+        await queue(conn, env, LATE_CHARGE_RECORDED, event.claim_id, event.participant_id, event.claim_type,
+                    phone_channel, payout=event, days_late=event.days_late)
+
     async def on_disbursement_changed(conn: asyncpg.Connection, env: Envelope, event: DisbursementChanged) -> None:
         if event.status != "paid":
             return  # scheduled and failed transfers are for officers, not families
@@ -116,14 +139,18 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
         "PayoutRecorded": on_payout_recorded,
         "DisbursementChanged": on_disbursement_changed,
         "TransferStatusChanged": on_transfer_status_changed,
+        "ClaimReclassified": on_claim_reclassified,
+        "LateChargeRecorded": on_late_charge_recorded,
     }
 
 
 async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_id: str, participant_id: str,
-                claim_type: str, phone_channel: str, payout: PayoutRecorded | None = None,
+                claim_type: str, phone_channel: str,
+                payout: PayoutRecorded | ClaimReclassified | LateChargeRecorded | None = None,
                 message_key: uuid.UUID | None = None, **notice_fields: Any) -> int:
     """Renders and stores one message per recipient and channel; returns how many are new.
-    `message_key` (default: the event's id) is what makes a second message a duplicate.
+    `message_key` (default: the event's id) is what makes a second message a duplicate. For
+    money added to a payout (ADDED_MONEY_EVENTS) only those with lines of their own are told.
     A withdrawn claim gets none."""
     if await repo.claim_withdrawn(conn, claim_id):
         return 0
@@ -151,6 +178,8 @@ async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_
         fields = dict(notice_fields)
         if payout is not None:
             fields.update(_what_they_receive(person, payout, claim_type))
+            if event_kind in ADDED_MONEY_EVENTS and not fields["components"]:
+                continue
         notice = ClaimNotice(claim_id=claim_id, claim_type=claim_type, participant_name=participant["full_name"],
                              masked_nik=participant["masked_nik"], **fields)
         message = render(event_kind, notice, person.language)
@@ -168,7 +197,8 @@ async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_
     return queued
 
 
-def _what_they_receive(person: Heir, payout: PayoutRecorded, claim_type: str) -> dict[str, Any]:
+def _what_they_receive(person: Heir, payout: PayoutRecorded | ClaimReclassified | LateChargeRecorded,
+                       claim_type: str) -> dict[str, Any]:
     """The lines of a payout that are this person's: paid to them, or paid through them as
     a minor's guardian (wali). A living worker is paid every line of their own claim."""
     def theirs(c: Any) -> bool:

@@ -49,7 +49,7 @@ def make_receipt_handler(phone_channel: str):
             "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id, "about_event": RECEIPT_CHECK,
             "claim_id": event.claim_id, "participant_id": event.participant_id, "heir_id": heir.heir_id,
             "channel": phone_channel, "address": phone, "language": heir.language, "subject": message.subject,
-            "body": message.body}])
+            "body": message.body, "template": message.template, "template_params": message.parameters}])
         await conn.execute("SELECT pg_notify('notifications_due', '')")
 
     return on_receipt_check_requested

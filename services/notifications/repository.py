@@ -88,6 +88,11 @@ async def hold(conn: asyncpg.Connection, event_id: Any, seconds: float) -> None:
                        "WHERE event_id = $1 AND status = 'pending'", event_id, seconds)
 
 
+async def set_claim_type(conn: asyncpg.Connection, claim_id: str, claim_type: str) -> None:
+    """A supervisor corrected the claim's type (ClaimReclassified)."""
+    await conn.execute("UPDATE claims SET claim_type = $2 WHERE claim_id = $1", claim_id, claim_type)
+
+
 async def claim_reporter(conn: asyncpg.Connection, claim_id: str) -> tuple[str | None, str | None] | None:
     """(name, phone) of the claim's reporter; None if the claim is not in the read model yet."""
     row = await conn.fetchrow("SELECT reporter_name, reporter_phone FROM claims WHERE claim_id = $1", claim_id)

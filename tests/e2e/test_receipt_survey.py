@@ -15,7 +15,8 @@ from services.claims.domain.dates import add_months
 from shared import snap
 from tests.conftest import INBOUND_TEST_SECRET
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, claim_form, \
-    covered_participant
+    covered_participant, wait_for_status
+from tests.support.families import messages_to
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
 from tests.support.services import auth
@@ -44,6 +45,11 @@ async def test_a_payee_who_says_tidak_flags_the_claim_and_forged_or_replayed_rep
         filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, documents,
                                                                   cause="fell from the scaffolding"))
         claim_id = filed.json()["claim_id"]
+        # 166,000,000 is above claims' review threshold (100,000,000): a supervisor approves it first.
+        await wait_for_status(p.claims, claim_id, "needs_review", 60)
+        approved = await p.claims.post(f"/v1/claims/{claim_id}/decision", headers=auth("supervisor"),
+                                       json={"decision": "approve", "reason": "site report and witnesses agree"})
+        assert approved.status_code == 200, approved.text
 
         # 166,000,000 is above the review threshold (100,000,000): a supervisor looks first and approves.
         async def referred() -> bool:
@@ -73,10 +79,9 @@ async def test_a_payee_who_says_tidak_flags_the_claim_and_forged_or_replayed_rep
 
         # 3,000,000 x 48 = 144,000,000 + funeral 10,000,000 + periodic 12,000,000 = 166,000,000 > 50,000,000:
         # always asked (the random sample is 0 % in tests).
-        async def asked() -> list[str]:
-            sent = [str(r.get("body")) for r in (await p.provider.get("/_requests")).json()
-                    if "62" + phone[1:] in str(r.get("body"))]
-            return [t for t in sent if "Apakah Anda sudah menerima Rp 166.000.000?" in t]
+        async def asked() -> list[str]:  # as the widower's phone shows it
+            return [m["text"] for m in await messages_to(p.provider, e164)
+                    if "Apakah Anda sudah menerima Rp 166.000.000?" in m["text"]]
 
         await wait_until(asked, 30, "the question sent by WhatsApp")
 

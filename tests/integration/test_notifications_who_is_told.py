@@ -18,7 +18,9 @@ from services.claims import repository as claims_repo
 from services.claims.app import build_spec as claims_spec
 from services.notifications import handlers
 from services.notifications.app import build_spec
-from shared.contracts.claims import ClaimFiled, PayoutComponent, PayoutRecorded, Reporter
+from shared.contracts.claims import (
+    ClaimFiled, ClaimReclassified, LateChargeRecorded, PayoutComponent, PayoutRecorded, Reporter,
+)
 from shared.contracts.enrollment import HeirData, ParticipantDetails, ParticipantEnrolled
 from shared.contracts.notifications import FamilyMemberUnreachable
 from shared.db import apply_migrations, create_pool
@@ -137,6 +139,57 @@ async def test_a_worker_hurt_at_work_is_the_one_told_and_paid_not_the_heirs(db):
     assert "berduka" not in body
     assert rows[1]["template"] == "jaring_payout_recorded" and len(rows[1]["template_params"]) == 6
     assert not [e for e in await published(db, claim.claim_id) if e.type == "FamilyMemberUnreachable"]
+
+
+async def test_a_late_charge_is_told_to_each_payee_with_their_own_charge_and_to_no_one_else(db):
+    participant_id = await enrolled(db, [WIDOW, SON, GRANDDAUGHTER])
+    claim = filed(participant_id, "JKM")
+    on = handlers.make_claim_handlers("whatsapp")
+    await apply(db, on["ClaimFiled"], claim, claim.claim_id)
+    # Paid 2 days late: the widow's 18,000,000 x 1 % x 2 = 360,000; the son's 6,000,000 x 1 % x 2 = 120,000.
+    late = LateChargeRecorded(claim_id=claim.claim_id, participant_id=participant_id, claim_type="JKM",
+                              payment_deadline=date(2026, 11, 24), paid_on=date(2026, 11, 26), days_late=2,
+                              components=[line("late_charge", 360_000, WIDOW), line("late_charge", 120_000, SON)],
+                              total_cash=480_000)
+    envelope = new_envelope(late, correlation_id=claim.claim_id, producer="test")
+    for _ in range(2):  # the same event read again (a crash before the offset was committed): nothing doubled
+        async with db.acquire() as conn, conn.transaction():
+            await on["LateChargeRecorded"](conn, envelope, late)
+
+    rows = [r for r in await messages(db, claim.claim_id) if r["about_event"] == "LateChargeRecorded"]
+    # The reporter is told the claim's other news (the child has no contact) but is paid no charge: not told.
+    assert [(r["heir_id"], r["channel"], r["template"]) for r in rows] == [
+        ("H-1", "whatsapp", "jaring_late_charge_death"), ("H-2", "email", "jaring_late_charge_death")]
+    widow, son = rows[0]["body"], rows[1]["body"]
+    assert "dibayar terlambat 2 hari" in widow and "Rp 360.000 untuk Siti Aminah" in widow
+    assert "Rp 120.000" not in widow and "Rudi Hartono" not in widow
+    assert "was paid 2 days after the deadline" in son and "Rp 120.000 to Rudi Hartono" in son
+    assert "Rp 360.000" not in son
+
+
+async def test_a_reclassification_tells_only_a_difference_paid_after_payout(db):
+    participant_id = await enrolled(db, [WIDOW])
+    claim = filed(participant_id, "JKM")
+    on = handlers.make_claim_handlers("whatsapp")
+    await apply(db, on["ClaimFiled"], claim, claim.claim_id)
+
+    def reclassified(after_payout: bool, components: list[PayoutComponent], overpaid: int = 0) -> ClaimReclassified:
+        return ClaimReclassified(claim_id=claim.claim_id, participant_id=participant_id, from_type="JKM",
+                                 claim_type="JKK_DEATH", reason="fell from the market roof", reclassified_by="sup-1",
+                                 after_payout=after_payout, components=components,
+                                 total_cash=sum(c.amount for c in components), overpaid=overpaid)
+
+    await apply(db, on["ClaimReclassified"], reclassified(False, []), claim.claim_id)
+    async with db.acquire() as conn:
+        assert await handlers.repo.claim_type(conn, claim.claim_id) == "JKK_DEATH"  # later messages name it
+    # JKK death of a 3,000,000 earner: 166,000,000; 42,000,000 already paid: 124,000,000 more.
+    await apply(db, on["ClaimReclassified"],
+                reclassified(True, [line("reclassification_adjustment", 124_000_000, WIDOW)]), claim.claim_id)
+    rows = [r for r in await messages(db, claim.claim_id) if r["about_event"] == "ClaimReclassified"]
+    assert [(r["heir_id"], r["template"]) for r in rows] == [("H-1", "jaring_claim_reclassified_death")]
+    assert ("Kekurangan bayar setelah jenis klaim diperbaiki: Rp 124.000.000 untuk Siti Aminah"
+            in rows[0]["body"])
+    assert rows[0]["body"].splitlines()[2] == "Turut berduka cita atas meninggalnya Daeng Rahman."
 
 
 async def test_claims_timeline_shows_a_family_member_who_could_not_be_told(database_url, unique):

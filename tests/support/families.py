@@ -1,7 +1,7 @@
 """Families in the loop, in tests: the pipeline (enrollment, claims, notifications, stand-ins)
-plus the grievances service, on the session's real Kafka and PostgreSQL. Claims and
-notifications are also served over real HTTP: grievances reopens a claim through claims' API,
-and the provider stand-in delivers a family's messages to notifications' webhook."""
+plus the grievances service, on the session's real Kafka and PostgreSQL. Claims is also served
+over real HTTP (grievances reopens a claim through claims' API), and the pipeline's provider
+stand-in delivers a family's messages to notifications' webhook."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from deploy.local.standins.provider import create_app as provider_app
 from services.grievances.app import build_spec as grievances_spec
 from services.grievances.settings import GrievancesSettings
+from services.notifications.domain.templates import CATALOGUE, whatsapp_language
 from tests.conftest import INBOUND_TEST_SECRET
 from tests.support.claimants import claim_form, covered_participant
 from tests.support.console import served
@@ -36,7 +36,7 @@ class Families:
     p: Pipeline
     grievances: httpx.AsyncClient  # an officer's
     grievances_app: Any
-    inbound: httpx.AsyncClient  # the stand-in a family's messages come through
+    inbound: httpx.AsyncClient  # the provider stand-in: a family's messages come through it, ours go out by it
 
     @property
     def pool(self):
@@ -56,14 +56,7 @@ class Families:
 
     async def messages_to(self, phone: str) -> list[dict[str, Any]]:
         """What the provider sent to this phone, as (channel, text) dicts, oldest first."""
-        out = []
-        for r in (await self.p.provider.get("/_requests")).json():
-            body = r["body"] if isinstance(r["body"], dict) else {}
-            if "+" + str(body.get("to", "")).lstrip("+") != phone or not 200 <= r["status"] < 300 or r["duplicate"]:
-                continue
-            text = body["text"]["body"] if r["channel"] == "whatsapp" else body["text"]
-            out.append({"channel": r["channel"], "text": text})
-        return out
+        return await messages_to(self.p.provider, phone)
 
     async def wait_for_message(self, phone: str, containing: str, timeout: float = 45) -> str:
         found: list[str] = []
@@ -93,20 +86,47 @@ class Families:
         await wait_until(seen, timeout, f"grievances' read model to see {claim_id} {status}")
 
 
+async def messages_to(provider: httpx.AsyncClient, phone: str) -> list[dict[str, Any]]:
+    """What the provider stand-in accepted for this phone, as (channel, text) dicts, oldest first,
+    as the family reads it: a WhatsApp template is the catalogue's approved body in the request's
+    language with the request's parameters put in (what the phone shows); free text as sent."""
+    out = []
+    for r in (await provider.get("/_requests")).json():
+        body = r["body"] if isinstance(r["body"], dict) else {}
+        if "+" + str(body.get("to", "")).lstrip("+") != phone or not 200 <= r["status"] < 300 or r["duplicate"]:
+            continue
+        if r["channel"] != "whatsapp":
+            text = body["text"]
+        elif body.get("type") == "template":
+            text = template_as_read(body["template"])
+        else:
+            text = body["text"]["body"]
+        out.append({"channel": r["channel"], "text": text})
+    return out
+
+
+def template_as_read(template: dict[str, Any]) -> str:
+    """A template request as the phone shows it: the registered body, {{n}} replaced by parameter n."""
+    parameters = [p["text"] for c in template.get("components") or [] if c.get("type") == "body"
+                  for p in c.get("parameters") or []]
+    registered = CATALOGUE[template["name"]]
+    lang = next(lang for lang in registered.body if whatsapp_language(lang) == template["language"]["code"])
+    return re.sub(r"\{\{(\d+)\}\}", lambda m: parameters[int(m.group(1)) - 1], registered.whatsapp_body(lang))
+
+
 @contextlib.asynccontextmanager
 async def families(kafka_bootstrap: str, database_url: str, tmp: Path, *, pipeline_options: dict | None = None,
                    **settings: Any) -> AsyncIterator[Families]:
     """`pipeline_options` go to tests.support.pipeline.pipeline (e.g. enrollment_overrides)."""
     async with pipeline(kafka_bootstrap, database_url, tmp, **(pipeline_options or {})) as p:
-        async with served(p.claims.app) as claims_url, served(p.notifications.app) as notifications_url:
+        async with served(p.claims.app) as claims_url:
             grievances = GrievancesSettings(
                 infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
                 overdue_sweep_seconds=0, outbox_poll_seconds=0.2, handler_backoff_seconds=0.05, **settings)
-            inbound_app = provider_app(tmp / "inbound", inbound_webhook=f"{notifications_url}/v1/inbound",
-                                       inbound_secret=INBOUND_SECRET)
-            async with running(grievances_spec(grievances)) as officer, \
-                    served(inbound_app) as inbound_url, httpx.AsyncClient(base_url=inbound_url, timeout=30) as inbound:
-                yield Families(p, officer, officer.app, inbound)
+            # A family writes through the same provider notifications sends by: a WhatsApp message opens that
+            # person's 24 h window there, as at Meta, so a free-text answer in it is accepted.
+            async with running(grievances_spec(grievances)) as officer:
+                yield Families(p, officer, officer.app, p.provider)
 
 
 def new_mobile() -> str:

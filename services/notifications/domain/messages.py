@@ -3,7 +3,8 @@
 Pure: no I/O, no clock. The input is a `ClaimNotice` holding this one claim's data,
 and of a payout only the lines of the one recipient (the handler builds it from the
 event), so a message cannot carry another family's data, nor another heir's share.
-Every message is a template of domain.templates: its parameters are computed here. A NIK appears only as `shared.privacy.mask_nik` made it: a notice with
+Every message is a template of domain.templates: its parameters are computed here.
+A NIK appears only as `shared.privacy.mask_nik` made it: a notice with
 anything that looks like a full NIK is refused, and so is a rendered message with a
 16-digit run in it.
 """
@@ -24,8 +25,13 @@ PAYOUT_RECORDED = "PayoutRecorded"
 DISBURSEMENT_PAID = "DisbursementPaid"
 TRANSFER_REJECTED = "TransferRejected"
 RECEIPT_CHECK = "ReceiptCheck"
+CLAIM_RECLASSIFIED = "ClaimReclassified"  # after payout: the difference each person receives
+LATE_CHARGE_RECORDED = "LateChargeRecorded"  # paid late: each payee's late charge
 MESSAGE_EVENTS: frozenset[str] = frozenset({CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID,
-                                            TRANSFER_REJECTED, RECEIPT_CHECK})
+                                            TRANSFER_REJECTED, RECEIPT_CHECK, CLAIM_RECLASSIFIED,
+                                            LATE_CHARGE_RECORDED})
+# Money added to a payout: only a person with lines of their own is told (no "others" message).
+ADDED_MONEY_EVENTS: frozenset[str] = frozenset({CLAIM_RECLASSIFIED, LATE_CHARGE_RECORDED})
 
 DEFAULT_LANGUAGE = "id"
 CASH = "cash"
@@ -86,6 +92,7 @@ class ClaimNotice:
     total: int | None = None  # PayoutRecorded.total_cash; for DisbursementPaid, the amount transferred
     missing_documents: tuple[str, ...] = ()  # document codes, for DOCUMENTS_INCOMPLETE
     contact: str | None = None  # branch/officer contact line, if the city gives one
+    days_late: int | None = None  # LateChargeRecorded: days after the payment deadline
 
     def __post_init__(self) -> None:
         if not self.masked_nik or "*" not in self.masked_nik or _LONG_DIGIT_RUN.search(self.masked_nik):
@@ -121,6 +128,8 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
         DISBURSEMENT_PAID: _disbursement_paid,
         TRANSFER_REJECTED: _transfer_rejected,
         RECEIPT_CHECK: _receipt_check,
+        CLAIM_RECLASSIFIED: _claim_reclassified,
+        LATE_CHARGE_RECORDED: _late_charge,
     }
     if event_kind not in builders:
         raise ValueError(f"{event_kind!r} does not produce a message; see MESSAGE_EVENTS")
@@ -135,6 +144,14 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
         # Last guard: a NIK smuggled in through a name or claim id never leaves.
         raise ValueError("rendered message contains a 16-digit number; refusing to send a possible NIK")
     return message
+
+
+def from_template(name: str, lang: str, values: dict[str, str]) -> RenderedMessage:
+    """A catalogue template filled in with `values` (its parameters; the subject may use any of
+    them): the one way a family message that is not about a claim event is rendered."""
+    template = CATALOGUE[name]
+    return RenderedMessage(template.subject[lang].format(**values), template.fill(lang, values), template.name,
+                           whatsapp_language(lang), tuple(one_line(values[p]) for p in template.params))
 
 
 def is_death(claim_type: str) -> bool:
@@ -193,17 +210,7 @@ def _payout_recorded(n: ClaimNotice, lang: str) -> Built:
     if n.total is not None and n.total != total:
         # A family must never read a total that is not the sum of the lines above it.
         raise ValueError(f"total {n.total} is not the sum of the cash components {total}")
-    cash_lines = []
-    for c in n.components:
-        if c.kind != CASH:
-            continue
-        if not (c.payee_name or n.payee_names):
-            raise ValueError(f"cash component {c.component!r} has no payee: a family must read who is paid")
-        payees = c.payee_name or join_names(n.payee_names, lang)
-        if c.guardian_name:
-            payees = _p("through_guardian", lang, payee=payees, guardian=c.guardian_name)
-        cash_lines.append(_p("payout_cash_line", lang, component=component_words(c.component, lang),
-                             amount=format_rupiah(c.amount), payees=payees))
+    cash_lines = _cash_lines(n, lang)
     entitlement_lines = []
     for c in n.components:
         if c.kind != ENTITLEMENT:
@@ -220,6 +227,46 @@ def _payout_recorded(n: ClaimNotice, lang: str) -> Built:
     return "payout_recorded", {"details": "\n".join(details)}, {"total": format_rupiah(total)}
 
 
+def _cash_lines(n: ClaimNotice, lang: str) -> list[str]:
+    """One line per cash component: what, how much, to whom (through whom, for a minor)."""
+    lines = []
+    for c in n.components:
+        if c.kind != CASH:
+            continue
+        if not (c.payee_name or n.payee_names):
+            raise ValueError(f"cash component {c.component!r} has no payee: a family must read who is paid")
+        payees = c.payee_name or join_names(n.payee_names, lang)
+        if c.guardian_name:
+            payees = _p("through_guardian", lang, payee=payees, guardian=c.guardian_name)
+        lines.append(_p("payout_cash_line", lang, component=component_words(c.component, lang),
+                        amount=format_rupiah(c.amount), payees=payees))
+    return lines
+
+
+def _added_money(n: ClaimNotice, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The lines of money added to a payout that are this person's, and their total."""
+    lines = _cash_lines(n, lang)
+    if not lines:
+        raise ValueError("a message about money added needs this person's cash lines")
+    total = n.cash_total
+    if n.total is not None and n.total != total:
+        raise ValueError(f"total {n.total} is not the sum of the cash components {total}")
+    details = "\n".join([_bullets(lines), _p("payout_total", lang, total=format_rupiah(total))])
+    return {"details": details}, {"total": format_rupiah(total)}
+
+
+def _claim_reclassified(n: ClaimNotice, lang: str) -> Built:
+    values, subject = _added_money(n, lang)
+    return "claim_reclassified", values, subject
+
+
+def _late_charge(n: ClaimNotice, lang: str) -> Built:
+    if not n.days_late or n.days_late < 1:
+        raise ValueError("a LateChargeRecorded message needs the days late")
+    values, subject = _added_money(n, lang)
+    return "late_charge", {**values, "days": str(n.days_late)}, subject
+
+
 def _disbursement_paid(n: ClaimNotice, lang: str) -> Built:
     # The disbursement event may carry neither amount nor payees (the handler adds them
     # from the recorded payout when it has it); the message then says it less exactly.
@@ -228,26 +275,20 @@ def _disbursement_paid(n: ClaimNotice, lang: str) -> Built:
     return "disbursement_paid", {"total": total, "payees": payees}, {}
 
 
-def _transfer_rejected(n: ClaimNotice, lang: str) -> RenderedMessage:
+def _transfer_rejected(n: ClaimNotice, lang: str) -> Built:
     # reasons: the bank's ISO 20022 code; payee_names: whose account it was.
     payee = join_names(n.payee_names, lang) if n.payee_names else _p("paid_payees", lang)
-    why = "; ".join(w.TRANSFER_REASONS.get(code, w.TRANSFER_REASON_FALLBACK)[lang] for code in n.reasons) \
+    why = "; ".join(w.TRANSFER_REASONS.get(code, w.TRANSFER_REASON_FALLBACK)[lang] for code in n.reasons if code) \
         or w.TRANSFER_REASON_FALLBACK[lang]
-    body = _compose(lang, [
-        f"{_claim_line(n, lang)} " + _p("transfer_rejected_intro", lang, payee=payee, why=why),
-        _p("todo_heading", lang) + "\n" + _bullets([_p("transfer_rejected_bring", lang, payee=payee)]),
-        _contact(n, lang),
-    ])
-    return RenderedMessage(_p("transfer_rejected_subject", lang, short=programme(n.claim_type),
-                              name=n.participant_name), body)
+    return "transfer_rejected", {"payee": payee, "why": why,
+                                 "bring": _p("transfer_rejected_bring", lang, payee=payee)}, {}
 
 
-def _receipt_check(n: ClaimNotice, lang: str) -> RenderedMessage:
-    # One short question, one SMS: total is what this payee was paid.
+def _receipt_check(n: ClaimNotice, lang: str) -> Built:
+    # One question: total is what this payee was paid.
     if n.total is None:
         raise ValueError("a ReceiptCheck message needs the amount paid")
-    question = w.RECEIPT_CHECK[lang].format(amount=format_rupiah(n.total))
-    return RenderedMessage(w.RECEIPT_CHECK_SUBJECT[lang], f"{_claim_line(n, lang)} {question}")
+    return "receipt_check", {"amount": format_rupiah(n.total)}, {}
 
 
 # --- words ---------------------------------------------------------------------------

@@ -33,6 +33,8 @@ SIGNATURE: Words = {
     "id": "Salam,\nJaring - Pemerintah Kota Makassar bersama BPJS Ketenagakerjaan",
     "en": "Regards,\nJaring - City of Makassar with BPJS Ketenagakerjaan",
 }
+SHORT_SIGNATURE: Words = {"id": "Jaring - Pemkot Makassar & BPJS Ketenagakerjaan",
+                          "en": "Jaring - City of Makassar & BPJS Ketenagakerjaan"}
 CONDOLENCES: Words = {
     "id": "Turut berduka cita atas meninggalnya {name}.",
     "en": "Our condolences on the death of {name}.",
@@ -45,9 +47,17 @@ class Template:
     params: tuple[str, ...]  # body parameters in order: params[0] is {{1}}
     subject: Words  # email subject and first line of an SMS; may use any notice value
     body: Words  # between greeting and signature; uses each of `params` once
+    # Meta's template category: "utility" (about something the person asked for or is owed),
+    # or "authentication" (a one-time code; Meta prices and reviews it apart).
+    category: str = "utility"
+    # A letter (greeting, full signature) or a short note (a code, a reply to the family's own
+    # question: the short signature only, so an SMS stays as few parts as it can).
+    letter: bool = True
 
     def text(self, lang: str) -> str:
         """The whole body with named placeholders, greeting and signature included."""
+        if not self.letter:
+            return f"{self.body[lang]}\n{SHORT_SIGNATURE[lang]}"
         return f"{GREETING[lang]}\n\n{self.body[lang]}\n\n{SIGNATURE[lang]}"
 
     def whatsapp_body(self, lang: str) -> str:
@@ -151,6 +161,43 @@ _PAID_NEXT: Words = {
 _PAID_REST_WITH_CHECK: Words = {
     lang: _PAID_REST[lang].replace("\n\n{contact}", f"\n\n{_PAID_CHECK[lang]}\n\n{{contact}}") for lang in _PAID_REST}
 
+# TransferRejected: the bank refused the payee's account. {bring} names the payee (what to bring).
+_TRANSFER_REJECTED_REST: Words = {
+    "id": "belum dapat ditransfer ke rekening {payee}: {why}.",
+    "en": "could not be transferred to the bank account of {payee}: {why}.",
+}
+_TODO: Words = {"id": "Yang perlu Anda lakukan:\n- {bring}\n\n{contact}",
+                "en": "What you need to do:\n- {bring}\n\n{contact}"}
+# ReceiptCheck: one question to a sampled payee; the reply (YA / TIDAK) is read by domain/receipts.py.
+_RECEIPT_REST: Words = {
+    "id": "sudah dibayar. Apakah Anda sudah menerima {amount}? Balas YA atau TIDAK.\n\n{contact}",
+    "en": "has been paid. Have you received {amount}? Reply YA (yes) or TIDAK (no).\n\n{contact}",
+}
+_RECEIPT_NEXT: Words = {
+    "id": "periksa rekening Anda, lalu balas pesan ini: YA bila uangnya sudah masuk, TIDAK bila belum.",
+    "en": "check your bank account, then reply to this message: YA if the money has arrived, TIDAK if not.",
+}
+
+# ClaimReclassified after payout: the type was corrected and this person receives the difference.
+_RECLASSIFIED_REST: Words = {
+    "id": "sudah diperbaiki jenisnya oleh petugas. Karena itu Anda menerima tambahan:\n{details}\n\n"
+          "Uang tambahan ini akan ditransfer ke rekening penerima. Kami memberi tahu Anda saat transfer "
+          "selesai.\n\n{contact}",
+    "en": "has had its type corrected by an officer. Because of that you receive more:\n{details}\n\n"
+          "This money will be transferred to the payee's bank account. We will tell you when it is done.\n\n{contact}",
+}
+# LateChargeRecorded: paid after the deadline; 1 % of the benefit per day late is added (PP 44/2015).
+_LATE_REST: Words = {
+    "id": "dibayar terlambat {days} hari dari batas waktu. Karena itu ditambahkan untuk Anda:\n{details}\n\n"
+          "Uang tambahan ini akan ditransfer ke rekening penerima.\n\n{contact}",
+    "en": "was paid {days} days after the deadline. Because of that this is added for you:\n{details}\n\n"
+          "This money will be transferred to the payee's bank account.\n\n{contact}",
+}
+_MORE_NEXT: Words = {
+    "id": "pastikan rekening bank penerima masih aktif; uang tambahan akan ditransfer ke sana.",
+    "en": "make sure the payee's bank account is still open; the extra money will be transferred to it.",
+}
+
 _SUBJECTS: dict[str, Words] = {
     "filed": {"id": "Klaim {short} untuk {name} sudah kami terima", "en": "We have received the {short} claim for {name}"},
     "rejected": {"id": "Klaim {short} untuk {name} tidak dapat dibayar", "en": "The {short} claim for {name} cannot be paid"},
@@ -158,6 +205,13 @@ _SUBJECTS: dict[str, Words] = {
     "payout_others": {"id": "Klaim {short} untuk {name} disetujui", "en": "The {short} claim for {name} is approved"},
     "paid": {"id": "Uang klaim {short} untuk {name} sudah ditransfer",
              "en": "The {short} claim money for {name} has been transferred"},
+    "transfer_rejected": {"id": "Uang klaim {short} untuk {name} belum dapat ditransfer",
+                          "en": "The {short} claim money for {name} could not be transferred yet"},
+    "receipt_check": {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"},
+    "reclassified": {"id": "Klaim {short} untuk {name}: Anda menerima tambahan {total}",
+                     "en": "The {short} claim for {name}: you receive {total} more"},
+    "late_charge": {"id": "Klaim {short} untuk {name} terlambat dibayar: {total} ditambahkan",
+                    "en": "The {short} claim for {name} was paid late: {total} added"},
 }
 
 
@@ -173,6 +227,13 @@ _DEATH_SUBJECT_ENDS: dict[str, Words] = {
     "payout": {"id": "Klaim {short} disetujui: {total}", "en": "The {short} claim is approved: {total}"},
     "payout_others": {"id": "Klaim {short} disetujui", "en": "The {short} claim is approved"},
     "paid": {"id": "Uang klaim {short} sudah ditransfer", "en": "The {short} claim money has been transferred"},
+    "transfer_rejected": {"id": "Uang klaim {short} belum dapat ditransfer",
+                          "en": "The {short} claim money could not be transferred yet"},
+    "receipt_check": {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"},
+    "reclassified": {"id": "Klaim {short}: Anda menerima tambahan {total}",
+                     "en": "The {short} claim: you receive {total} more"},
+    "late_charge": {"id": "Klaim {short} terlambat dibayar: {total} ditambahkan",
+                    "en": "The {short} claim was paid late: {total} added"},
 }
 # The subject is the first line an SMS or a mail list shows: condolences first there too.
 _DEATH_SUBJECTS = {k: {lang: f"{CONDOLENCES[lang]} {v[lang]}" for lang in v} for k, v in _DEATH_SUBJECT_ENDS.items()}
@@ -197,6 +258,22 @@ TEMPLATES: tuple[Template, ...] = (
     _template("jaring_disbursement_paid", "paid", _join(_CLAIM_LINE, _PAID_REST_WITH_CHECK)),
     _template("jaring_disbursement_paid_death", "paid",
               _death(_fixed_next(_PAID_NEXT), _join(_DEATH_CLAIM_LINE, _PAID_REST))),
+    _template("jaring_transfer_rejected", "transfer_rejected",
+              _join(_join(_CLAIM_LINE, _TRANSFER_REJECTED_REST), _TODO, sep="\n\n")),
+    # For a death the thing to bring is the next step, under the condolences.
+    _template("jaring_transfer_rejected_death", "transfer_rejected",
+              _death({lang: _NEXT[lang].replace("{next_step}", "{bring}") for lang in _NEXT},
+                     _join(_join(_DEATH_CLAIM_LINE, _TRANSFER_REJECTED_REST), {"id": "{contact}", "en": "{contact}"},
+                           sep="\n\n"))),
+    _template("jaring_receipt_check", "receipt_check", _join(_CLAIM_LINE, _RECEIPT_REST)),
+    _template("jaring_receipt_check_death", "receipt_check",
+              _death(_fixed_next(_RECEIPT_NEXT), _join(_DEATH_CLAIM_LINE, _RECEIPT_REST))),
+    _template("jaring_claim_reclassified", "reclassified", _join(_CLAIM_LINE, _RECLASSIFIED_REST)),
+    _template("jaring_claim_reclassified_death", "reclassified",
+              _death(_fixed_next(_MORE_NEXT), _join(_DEATH_CLAIM_LINE, _RECLASSIFIED_REST))),
+    _template("jaring_late_charge", "late_charge", _join(_CLAIM_LINE, _LATE_REST)),
+    _template("jaring_late_charge_death", "late_charge",
+              _death(_fixed_next(_MORE_NEXT), _join(_DEATH_CLAIM_LINE, _LATE_REST))),
 )
 
 # --- issue 19: Jaring goes to the family first (domain/outreach.py renders these) ---------------
@@ -276,5 +353,89 @@ REMINDER_TEMPLATES: tuple[Template, ...] = tuple(
             "en": "Your BPJS Ketenagakerjaan cover ends on {cover_ends}: pay {amount}"}),
     ))
 TEMPLATES = TEMPLATES + PROACTIVE_TEMPLATES + REMINDER_TEMPLATES
+
+# --- the family's own questions and complaints (domain/family_replies.py renders these) ----------
+# Each opens with the line a family looks for (the grievance or claim number and what happened),
+# then the one thing to do. Resolutions and documents are parameters: one line each on WhatsApp.
+_GRIEVANCE: dict[str, tuple[Words, Words]] = {  # name -> (subject, body)
+    "jaring_grievance_filed": (
+        {"id": "Pengaduan {gid} diterima", "en": "Complaint {gid} received"},
+        {"id": "Pengaduan {gid} diterima. Yang Anda adukan: {category}. Kami menjawab paling lambat {due}. "
+               "Sebutkan nomor pengaduan ini bila menghubungi kami.",
+         "en": "Complaint {gid} received. What you raised: {category}. We will answer by {due}. "
+               "Give this complaint number when you contact us."}),
+    "jaring_grievance_resolved": (
+        {"id": "Pengaduan {gid} selesai", "en": "Complaint {gid} resolved"},
+        {"id": "Pengaduan {gid} selesai. Jawaban kami: {resolution}\n\n"
+               "Bila belum sesuai, minta petugas membuka kembali pengaduan ini sampai {until}.",
+         "en": "Complaint {gid} resolved. Our answer: {resolution}\n\n"
+               "If this does not settle it, ask an officer to reopen this complaint by {until}."}),
+    # The answer reopened the claim itself: the family reads that an officer looks at it again.
+    "jaring_grievance_resolved_claim_reviewed": (
+        {"id": "Pengaduan {gid} selesai", "en": "Complaint {gid} resolved"},
+        {"id": "Pengaduan {gid} selesai. Jawaban kami: {resolution}\n\nKlaim {claim} diperiksa kembali oleh "
+               "petugas. Bila belum sesuai, minta petugas membuka kembali pengaduan ini sampai {until}.",
+         "en": "Complaint {gid} resolved. Our answer: {resolution}\n\nClaim {claim} is being reviewed again by an "
+               "officer. If this does not settle it, ask an officer to reopen this complaint by {until}."}),
+    "jaring_grievance_reopened": (
+        {"id": "Pengaduan {gid} dibuka kembali", "en": "Complaint {gid} reopened"},
+        {"id": "Pengaduan {gid} dibuka kembali. Pengaduan Anda kami periksa lagi. Kami menjawab paling lambat {due}.",
+         "en": "Complaint {gid} reopened. We are looking at your complaint again. We will answer by {due}."}),
+    "jaring_grievance_overdue": (
+        {"id": "Maaf, pengaduan {gid} terlambat", "en": "Sorry, complaint {gid} is late"},
+        {"id": "Maaf, pengaduan {gid} terlambat: belum selesai pada {due}. Pengaduan sudah diteruskan ke kepala "
+               "kantor cabang dan tetap kami tangani. Anda tidak perlu mengirim ulang.",
+         "en": "Sorry, complaint {gid} is late: it was not settled by {due}. It has been passed to the branch head "
+               "and we are still working on it. You do not need to send it again."}),
+}
+# A one-time code is an "authentication" template in Meta's terms (reviewed and priced apart from
+# utility messages; it may be sent whether or not the person wrote in the last 24 hours).
+_LOOKUP_CODE: tuple[Words, Words] = (
+    {"id": "Kode Lacak Klaim: {code}", "en": "Claim tracking code: {code}"},
+    {"id": "Masukkan kode {code} di halaman Lacak Klaim. Berlaku 5 menit. Jangan berikan kode ini kepada siapa "
+           "pun, juga kepada petugas.",
+     "en": "Enter code {code} on the claim tracking page. Valid for 5 minutes. Do not give this code to anyone, "
+           "not even an officer."})
+# Missing documents: what to bring and where first, then that the payment clock starts once the file is
+# complete. After a death, sympathy comes first; the event carries no name, so it names no one.
+_MISSING_CONDOLENCE: Words = {"id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
+                              "en": "We are deeply sorry for the loss of your family member."}
+_MISSING: Words = {
+    "id": "Dokumen klaim {claim} masih kurang. Jenis klaim: {claim_type}.\n"
+          "Yang perlu Anda lakukan: bawa dokumen berikut ke kantor cabang BPJS Ketenagakerjaan terdekat:\n"
+          "{documents}\n\nBPJS Ketenagakerjaan wajib membayar paling lambat {days} hari kerja setelah dokumen "
+          "lengkap. Waktu itu mulai dihitung saat dokumen terakhir diterima.",
+    "en": "Documents for claim {claim} are missing. Claim type: {claim_type}.\n"
+          "What you need to do: bring these documents to the nearest BPJS Ketenagakerjaan branch office:\n"
+          "{documents}\n\nBPJS Ketenagakerjaan must pay within {days} working days of a complete file. That "
+          "time starts when the last document is received.",
+}
+_MISSING_SUBJECTS: dict[bool, Words] = {
+    False: {"id": "Dokumen klaim {claim} masih kurang", "en": "Documents for claim {claim} are missing"},
+    True: {"id": "Pengingat: dokumen klaim {claim} masih kurang",
+           "en": "Reminder: documents for claim {claim} are still missing"},
+}
+_REMINDER_OPENING: Words = {"id": "Pengingat: ", "en": "Reminder: "}
+
+
+def _missing_body(reminder: bool, death: bool) -> Words:
+    body = {lang: (_REMINDER_OPENING[lang] + text[0].lower() + text[1:]) if reminder else text
+            for lang, text in _MISSING.items()}
+    return {lang: f"{_MISSING_CONDOLENCE[lang]}\n{text}" for lang, text in body.items()} if death else body
+
+
+def _named(name: str, subject: Words, body: Words, category: str = "utility") -> Template:
+    return Template(name, tuple(dict.fromkeys(placeholders(body["id"]))), subject, body, category, letter=False)
+
+
+FAMILY_REPLY_TEMPLATES: tuple[Template, ...] = (
+    *(_named(name, subject, body) for name, (subject, body) in _GRIEVANCE.items()),
+    _named("jaring_lookup_code", *_LOOKUP_CODE, category="authentication"),
+    *(_named("jaring_missing_documents" + ("_reminder" if reminder else "") + ("_death" if death else ""),
+             _MISSING_SUBJECTS[reminder], _missing_body(reminder, death))
+      for reminder in (False, True) for death in (False, True)),
+)
+TEMPLATES = TEMPLATES + FAMILY_REPLY_TEMPLATES
+
 
 CATALOGUE: dict[str, Template] = {t.name: t for t in TEMPLATES}

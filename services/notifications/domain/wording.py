@@ -232,14 +232,6 @@ PHRASES: dict[str, Words] = {
               "Ketenagakerjaan branch office and give the claim number.",
     },
     # TransferRejected: the bank refused the payee's account; what the family brings instead.
-    "transfer_rejected_subject": {
-        "id": "Uang klaim {short} untuk {name} belum dapat ditransfer",
-        "en": "The {short} claim money for {name} could not be transferred yet",
-    },
-    "transfer_rejected_intro": {
-        "id": "belum dapat ditransfer ke rekening {payee}: {why}.",
-        "en": "could not be transferred to the bank account of {payee}: {why}.",
-    },
     "transfer_rejected_bring": {
         "id": "Bawa buku tabungan rekening lain atas nama {payee} sendiri (bukan rekening orang lain) dan "
               "KTP {payee} ke kantor cabang BPJS Ketenagakerjaan. Bila tidak punya rekening, uang dapat "
@@ -249,14 +241,6 @@ PHRASES: dict[str, Words] = {
               "an account, the money can be collected in cash at a bank counter with a code we send.",
     },
 }
-
-# ReceiptCheck: a sampled payee is asked whether the money arrived; the reply is read by
-# services/notifications/domain/receipts.py (YA / TIDAK).
-RECEIPT_CHECK: Words = {
-    "id": "sudah dibayar. Apakah Anda sudah menerima {amount}? Balas YA atau TIDAK.",
-    "en": "has been paid. Have you received {amount}? Reply YA (yes) or TIDAK (no).",
-}
-RECEIPT_CHECK_SUBJECT: Words = {"id": "Apakah uangnya sudah masuk?", "en": "Has the money arrived?"}
 
 # Why a bank refused an account (ISO 20022 reason codes, shared/contracts/disbursements.py).
 TRANSFER_REASONS: dict[str, Words] = {

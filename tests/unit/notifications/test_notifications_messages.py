@@ -33,6 +33,7 @@ def jkm_notice(**overrides):
         ],
         payee_names=("Siti Aminah",),
         total=42_000_000,
+        days_late=4,  # read by LateChargeRecorded only
     )
     fields.update(overrides)
     return ClaimNotice(**fields)
@@ -40,7 +41,7 @@ def jkm_notice(**overrides):
 
 def test_only_the_four_family_events_produce_a_message():
     assert MESSAGE_EVENTS == {"ClaimFiled", "ClaimRejected", "PayoutRecorded", "DisbursementPaid", "TransferRejected",
-                              "ReceiptCheck"}
+                              "ReceiptCheck", "ClaimReclassified", "LateChargeRecorded"}
     assert produces_message("PayoutRecorded")
     assert not produces_message("ClaimVerified")
     with pytest.raises(ValueError):

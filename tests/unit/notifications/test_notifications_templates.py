@@ -26,7 +26,7 @@ def notice(claim_type="JKM", **overrides):
                   masked_nik=MASKED, reasons=("DOCUMENTS_INCOMPLETE", "NOT_COVERED_ON_INCIDENT_DATE"),
                   missing_documents=("death_certificate",),
                   components=[("lump_sum", 20_000_000, "cash"), ("scholarship", 3_000_000, "entitlement")],
-                  payee_names=("Siti Aminah",), total=20_000_000)
+                  payee_names=("Siti Aminah",), total=20_000_000, days_late=4)
     fields.update(overrides)
     return ClaimNotice(**fields)
 
@@ -110,3 +110,79 @@ def test_the_claims_of_the_four_events_use_their_own_templates():
                                                                       DISBURSEMENT_PAID)}
     assert names == {CLAIM_FILED: "jaring_claim_filed", CLAIM_REJECTED: "jaring_claim_rejected",
                      PAYOUT_RECORDED: "jaring_payout_recorded", DISBURSEMENT_PAID: "jaring_disbursement_paid"}
+
+
+# --- the family's own questions and complaints (domain/family_replies.py) ----------------------------
+
+def family_replies(lang):
+    from datetime import date
+
+    from services.notifications.domain import family_replies as r
+    return {
+        "filed": r.grievance_filed("GRV-1A2B3C", "wrong_heir", date(2026, 12, 4), lang),
+        "resolved": r.grievance_resolved("GRV-1A2B3C", "Sudah kami perbaiki.\nTerima kasih.", date(2026, 12, 15),
+                                         None, False, lang),
+        "resolved_claim": r.grievance_resolved("GRV-1A2B3C", "Sudah kami perbaiki.", date(2026, 12, 15), "CLM-1",
+                                               True, lang),
+        "reopened": r.grievance_reopened("GRV-1A2B3C", date(2026, 12, 22), lang),
+        "overdue": r.grievance_overdue("GRV-1A2B3C", date(2026, 12, 4), lang),
+        "code": r.lookup_code("042917", lang),
+        "missing_jkm": r.missing_documents("CL-1", "JKM", ["marriage_book", "npwp"], False, lang),
+        "reminder_jkm": r.missing_documents("CL-1", "JKM", ["marriage_book"], True, lang),
+        "missing_jkk": r.missing_documents("CL-2", "JKK", ["police_report"], False, lang),
+        "reminder_jkk_death": r.missing_documents("CL-3", "JKK_DEATH", ["police_report"], True, lang),
+    }
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("kind", sorted(family_replies("id")))
+def test_every_family_reply_is_a_catalogue_template_with_the_right_parameter_count(kind, lang):
+    message = family_replies(lang)[kind]
+    template = CATALOGUE[message.template]
+    assert len(message.parameters) == len(template.params) and message.language == lang
+    assert all(p.strip() and "\n" not in p and "\t" not in p for p in message.parameters)
+    numbered = NUMBERED.sub(lambda m: message.parameters[int(m.group(1)) - 1], template.whatsapp_body(lang))
+    assert one_line(numbered) == one_line(message.body)
+
+
+def test_a_code_is_an_authentication_template_and_the_rest_are_utility():
+    categories = {m.template: CATALOGUE[m.template].category for m in family_replies("id").values()}
+    assert categories.pop("jaring_lookup_code") == "authentication"
+    assert set(categories.values()) == {"utility"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_missing_documents_after_a_death_open_with_sympathy_and_the_reminder_says_it_is_one(lang):
+    replies = family_replies(lang)
+    for kind in ("missing_jkm", "reminder_jkm", "reminder_jkk_death"):
+        assert replies[kind].body.splitlines()[0] == {
+            "id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
+            "en": "We are deeply sorry for the loss of your family member."}[lang]
+    assert replies["missing_jkk"].body.splitlines()[0].startswith(
+        {"id": "Dokumen klaim CL-2 masih kurang", "en": "Documents for claim CL-2 are missing"}[lang])
+    assert replies["reminder_jkk_death"].body.splitlines()[1].startswith(
+        {"id": "Pengingat: dokumen klaim CL-3", "en": "Reminder: documents for claim CL-3"}[lang])
+
+
+def test_the_status_answer_is_free_text_for_the_24_hour_window():
+    from datetime import date
+
+    from services.notifications.domain.family_replies import claim_status
+    message = claim_status("CLM-1", "needs_review", ["death_certificate"], date(2026, 12, 2), None, "recorded", "id")
+    assert message.template is None and message.parameters == ()
+    assert message.as_text().startswith("Status klaim CLM-1\n\nStatus: menunggu pemeriksaan petugas.")
+
+
+@pytest.mark.parametrize("template", sorted(CATALOGUE), ids=str)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_catalogue_template_keeps_to_the_gsm_alphabet_and_a_death_opens_with_condolences(template, lang):
+    from tests.unit.notifications.test_notifications_messages import GSM_BASIC
+
+    t = CATALOGUE[template]
+    fixed = re.sub(r"\{\w+\}", "", t.text(lang) + t.subject[lang])  # the words, without the {placeholders}
+    assert set(fixed) <= GSM_BASIC, set(fixed) - GSM_BASIC
+    if template.endswith("_death") or template.startswith("jaring_proactive_"):
+        # The death messages (issue 14): sympathy is the first line after the greeting, and the subject's start.
+        assert t.body[lang].startswith(("Turut berduka cita", "Our condolences", "Kami turut berduka cita",
+                                        "We are deeply sorry"))
+        assert t.subject[lang].startswith(("Turut berduka cita", "Our condolences")) or "missing_documents" in template
