@@ -30,13 +30,13 @@ def test_a_url_password_is_hidden_and_the_rest_kept(url, shown):
 
 
 def test_the_stack_summary_shows_an_external_database_url_without_its_password(monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", "postgresql://u:secret@db.example/jaring")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:Pw-7kq2-z9@db.example/jaring")
     printed = io.StringIO()
     monkeypatch.setattr(stack, "console", Console(file=printed, width=200))
     stack._summary(stack.Layout(tmp_path))
     out = printed.getvalue()
     assert "postgresql://u:***@db.example/jaring" in out
-    assert "secret" not in out
+    assert "Pw-7kq2-z9" not in out
 
 
 def test_a_url_in_a_log_line_shows_no_password(capsys):
