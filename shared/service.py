@@ -125,7 +125,13 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await producer.stop()
-            await pool.close()
+            try:
+                # close() waits for every connection to come back; one still held by work that
+                # outlived the cancellation above must not keep the process from stopping.
+                await asyncio.wait_for(pool.close(), 10)
+            except asyncio.TimeoutError:
+                log.warning("service.pool_close_timed_out")
+                pool.terminate()
             log.info("service.stopped")
 
     app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan)
