@@ -19,6 +19,7 @@ from services.console.consumers import DEAD_LETTER_TOPICS
 from services.console.domain.story import Step
 from services.console.kafka_view import Flows, KafkaView
 from services.console.session import Session, api_session
+from services.console.upstream import Upstream
 from shared.limits import Text
 from shared.service import Runtime, get_runtime
 from shared.topics import CATALOGUE
@@ -74,6 +75,16 @@ def flows_json(flows: Flows) -> dict[str, Any]:
 @router.get("/flows")
 async def flows(session: Operator, request: Request) -> dict[str, Any]:
     return flows_json(await current_flows(request))
+
+
+# --- what the services' outboxes set aside ----------------------------------------------------------------
+
+@router.get("/quarantine")
+async def quarantine(session: Operator, rt: Rt) -> dict[str, Any]:
+    """Each service's quarantined events; a service that did not answer has `null`, not 0."""
+    held = await handlers.quarantine(Upstream(rt.settings, session.token))
+    return {"total": held.total, "unknown": list(held.unknown), "services": held.counts,
+            "events": [asdict(e) for e in held.events]}
 
 
 # --- dead letters ------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The console's use cases: index events and dead letters as they come; replay or discard a
-dead letter (audited); answer an operator's questions (trace, stuck claims, deadlines)."""
+dead letter (audited); answer an operator's questions (trace, stuck claims, deadlines, what the
+services' outboxes set aside)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -14,9 +16,11 @@ from aiokafka import ConsumerRecord
 from services.console import repository as repo
 from services.console.domain.dead_letters import read_dead_letter, replay_headers
 from services.console.domain.index import participant_of, summarize
+from services.console.domain.quarantine import Quarantine, quarantine_view
 from services.console.domain.sla import SlaStanding, standing
 from services.console.domain.story import ClaimState, IndexedEvent, Step, claim_state, steps, stuck
 from services.console.kafka_view import KafkaView
+from services.console.upstream import SERVICES, Upstream, UpstreamError
 from shared.auth import Actor
 from shared.clock import MAKASSAR
 from shared.consuming import current_record
@@ -199,3 +203,19 @@ def dlq_topics(counts: dict[str, dict[str, int]], names: Sequence[str]) -> list[
     return [{"name": name, "count": counts.get(name, {}).get("waiting", 0),
              "replayed": counts.get(name, {}).get("replayed", 0),
              "discarded": counts.get(name, {}).get("discarded", 0)} for name in names]
+
+
+# --- the services' outbox quarantines -----------------------------------------------------------------------
+
+async def quarantine(upstream: Upstream) -> Quarantine:
+    """Every service's quarantine, asked at once with the operator's own token; a service that
+    does not answer, or answers with an error or with something that is not JSON, is unknown."""
+
+    async def ask(service: str) -> dict[str, Any] | None:
+        try:
+            return await upstream.outbox_quarantine(service)
+        except (UpstreamError, ValueError):
+            return None
+
+    answers = await asyncio.gather(*(ask(service) for service in SERVICES))
+    return quarantine_view(dict(zip(SERVICES, answers, strict=True)))

@@ -164,6 +164,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "idle_groups": ("{n} grup tanpa anggota (tidak membaca apa pun; lag {lag})",
                     "{n} groups without members (reading nothing; lag {lag})"),
     "kafka_unreachable": ("Kafka tidak dapat dihubungi: {error}", "Kafka cannot be reached: {error}"),
+    # what the services' outboxes set aside (Kafka refused the events for good)
+    "worst_quarantined": ("{n} peristiwa disisihkan ke karantina outbox: Kafka menolaknya, tidak ada yang akan "
+                          "membacanya sampai operator menanganinya.",
+                          "{n} events set aside in an outbox quarantine: Kafka refused them, nobody will read them "
+                          "until an operator deals with them."),
+    "all_caught_up_quarantine_unknown": ("Semua grup sudah mengejar, tetapi karantina outbox {services} tidak "
+                                         "diketahui (tidak menjawab).",
+                                         "Every group has caught up, but the outbox quarantine of {services} is "
+                                         "unknown (no answer)."),
+    "quarantine_title": ("Peristiwa yang disisihkan (karantina outbox)", "Events set aside (outbox quarantine)"),
+    "quarantine_unknown": ("tidak diketahui (tidak menjawab)", "unknown (no answer)"),
+    "quarantine_none": ("Tidak ada peristiwa yang disisihkan.", "No event is set aside."),
+    "quarantine_more": ("dan {n} lagi", "and {n} more"),
+    "service": ("Layanan", "Service"),
+    "held_event_type": ("Jenis peristiwa", "Event type"),
+    "size_bytes": ("Ukuran (bita)", "Size (bytes)"),
     # dead letters
     "dlq_title": ("Surat mati (DLQ)", "Dead letters (DLQ)"),
     "dlq_waiting": ("menunggu", "waiting"),

@@ -11,6 +11,12 @@ import httpx
 from services.console.settings import ConsoleSettings
 
 
+# The services the console calls, each at its `<name>_base_url`.
+SERVICES: tuple[str, ...] = ("enrollment", "claims", "notifications", "grievances")
+# The flows panel asks every service each refresh: one that hangs must not hold the page long.
+QUARANTINE_TIMEOUT_SECONDS = 3.0
+
+
 class UpstreamError(Exception):
     """A service answered with an error (or not at all)."""
 
@@ -60,6 +66,12 @@ class Upstream:
                 detail = answer.text
             raise UpstreamError(service, answer.status_code, detail)
         return answer.json()
+
+    # every service's plumbing
+    async def outbox_quarantine(self, service: str) -> dict[str, Any]:
+        """The events the service's outbox set aside (Kafka refused them), with their reasons."""
+        return await self._call(service, "GET", "/v1/outbox/quarantine",
+                                timeout=min(QUARANTINE_TIMEOUT_SECONDS, self._settings.upstream_timeout_seconds))
 
     # claims
     async def claim(self, claim_id: str) -> dict[str, Any]:

@@ -97,9 +97,11 @@ def pretty_payload(payload: str) -> str:
 _PHONE = re.compile(r"(\+?62|0)(8\d)(\d{6,11})(?!\d)")
 
 
+def masked_text(text: str) -> str:
+    """Text as an operator may read it: NIKs (KTP and KK numbers too) and phone numbers masked."""
+    return _PHONE.sub(lambda m: m.group(1) + m.group(2) + "*" * len(m.group(3)), mask_niks_in(text))
+
+
 def masked_payload(payload: bytes | None) -> str:
-    """A record's payload as an operator may read it: NIKs (KTP and KK numbers too) and
-    phone numbers masked, indented when it is JSON."""
-    text = mask_niks_in((payload or b"").decode("utf-8", errors="replace"))
-    text = _PHONE.sub(lambda m: m.group(1) + m.group(2) + "*" * len(m.group(3)), text)
-    return pretty_payload(text)
+    """A record's payload as an operator may read it: masked, indented when it is JSON."""
+    return pretty_payload(masked_text((payload or b"").decode("utf-8", errors="replace")))

@@ -15,8 +15,10 @@ from services.console.consumers import DEAD_LETTER_TOPICS
 from services.console.domain import charts
 from services.console.domain.flow_health import flow_health
 from services.console.domain.dead_letters import masked_payload, pretty_payload
+from services.console.domain.quarantine import flows_verdict
 from services.console.pages import language, page_router, redirect, render
 from services.console.session import Session, check_csrf, page_session
+from services.console.upstream import Upstream
 from shared.errors import RuleViolation
 
 router = page_router()
@@ -26,11 +28,13 @@ Watcher = Annotated[Session, Depends(page_session("operator", "supervisor"))]
 
 # --- flows ---------------------------------------------------------------------------------------------
 
-async def _flows_context(request: Request) -> dict:
+async def _flows_context(request: Request, session: Session) -> dict:
+    # What the services' outboxes set aside is shown even when Kafka cannot be reached.
+    held = await handlers.quarantine(Upstream(request.app.state.runtime.settings, session.token))
     try:
         flows = await current_flows(request)
     except Exception as exc:  # noqa: BLE001 - the page says Kafka cannot be reached and keeps polling
-        return {"flows": None, "error": f"{type(exc).__name__}: {exc}"}
+        return {"flows": None, "error": f"{type(exc).__name__}: {exc}", "quarantine": held}
     # The diagram is the running pipeline: groups with members. The headline and the table
     # judge every group (domain/flow_health.py): a group without members reads nothing, and
     # is named, not folded away.
@@ -56,7 +60,8 @@ async def _flows_context(request: Request) -> dict:
             "concerns": {h.group_id: h for h in health.groups},
             "diagram": diagram, "sparks": sparks, "producers": PRODUCERS,
             "taken_at": datetime.fromtimestamp(flows.taken_at, timezone.utc),
-            "total_lag": sum(lag.values()), "dead_letter_topics": DEAD_LETTER_TOPICS, "error": None}
+            "total_lag": sum(lag.values()), "dead_letter_topics": DEAD_LETTER_TOPICS, "error": None,
+            "quarantine": held, "verdict": flows_verdict(health, held)}
 
 
 def _lag_before(request: Request, flows) -> dict[str, int]:
@@ -72,12 +77,12 @@ def _lag_before(request: Request, flows) -> dict[str, int]:
 
 @router.get("/flows")
 async def flows_page(request: Request, session: Operator) -> Response:
-    return render(request, "flows.html", session, **await _flows_context(request))
+    return render(request, "flows.html", session, **await _flows_context(request, session))
 
 
 @router.get("/flows/panel")
 async def flows_panel(request: Request, session: Operator) -> Response:
-    return render(request, "_flows_panel.html", session, **await _flows_context(request))
+    return render(request, "_flows_panel.html", session, **await _flows_context(request, session))
 
 
 # --- dead letters ----------------------------------------------------------------------------------------
