@@ -17,6 +17,7 @@ import pytest
 from services.claims.domain.documents import CHECKLIST
 from services.console import i18n
 from services.console.domain.flow_health import flow_health
+from services.console.domain.quarantine import quarantine_view
 from services.console.domain.story import IndexedEvent, Step
 from services.console.pages.officers import next_step
 from services.console.pages import base_context, templates
@@ -171,7 +172,12 @@ def pages() -> dict[str, dict[str, Any]]:
                               "headline": lambda worst: f"{worst.group_id} {worst.concern.replace('_', ' ')}",
                               "health": flow_health([group(s) for s in GROUP_STATES], {}),
                               "concerns": {h.group_id: h for h in flow_health([group(s) for s in GROUP_STATES],
-                                                                               {}).groups}},
+                                                                               {}).groups},
+                              "verdict": "quarantined",
+                              "quarantine": quarantine_view({"claims": {"count": len(EVENT_TYPES), "events": [
+                                  {"event_type": e, "topic": "claims.filed.v1", "key": "CL-1", "reason": "refused",
+                                   "size_bytes": 1, "quarantined_at": AT.isoformat()} for e in EVENT_TYPES]},
+                                  "grievances": None})},
     }
 
 
