@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+from services.console import i18n
 from services.console.domain.flow_health import flow_health
 from services.console.domain.quarantine import flows_verdict, quarantine_view
-from services.console import i18n
 from services.console.pages import base_context, templates
 
 NIK = "7371034506920001"
