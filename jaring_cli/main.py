@@ -7,6 +7,7 @@ Every command is a client of a service's HTTP API: the rules, roles and audit st
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -58,6 +59,10 @@ def _as_usage(exc: typer.TyperException) -> typer.TyperException:
         exc.exit_code = int(ExitCode.USAGE)  # type: ignore[attr-defined]
     return exc
 
+
+# A terminal command prints answers, not its HTTP client's request log (httpx logs each request at
+# INFO wherever logging was configured: another library, or a test process).
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 app = typer.Typer(cls=JaringGroup, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,

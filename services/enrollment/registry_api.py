@@ -29,7 +29,8 @@ async def notify(request: Request, rt: Rt) -> dict[str, Any]:
     otherwise), 401 for a bad or stale signature, 409 when every event in it was received before."""
     registry = registry_from(rt.settings)
     if registry is None:
-        raise HTTPException(503, "the civil-registry link is not configured")
+        # No link configured: nothing here takes a notification (not a passing outage: 404, not 503).
+        raise HTTPException(404, "the civil-registry link is not configured")
     raw = await request.body()  # EdgeGuard caps its size
     refused = registry.refusal(dict(request.headers), raw, time.time())
     if refused:

@@ -586,9 +586,8 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await expect(stopped).to_be_visible()
         await expect(page.locator("p.summary")).not_to_have_attribute("data-health", "green")
         await expect(page.locator("p.summary")).not_to_have_attribute("data-worst", "")
-        await expect(page.locator("tr[data-group='claims.participants']")).not_to_have_attribute(
-            "data-total-lag", "0", timeout=10_000)
-        await expect(page.locator(".diagram [data-node='claims.participants']")).to_have_class(re.compile("lagging"))
+        # Claims' own participants consumer does not lag behind the early coverage change: it parks it
+        # (issue 15: waiting without stalling) and goes on; the idle group above is what keeps Flows red.
         await shoot(page, shots, "flows-lagging")
 
         # Claims gave up waiting and dead-lettered it; the flow went on.
@@ -596,8 +595,10 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
 
         await page.goto(f"{c.url}/dlq/{CLAIMS_FILED.dlq}")
         junk = page.locator("article.letter", has_text=f"CL-junk-{unique}")
-        # One card: claims' verification and notifications both could not read it.
-        await expect(junk).to_have_attribute("data-copies", "2")
+        # One card: every consumer group of the services reading the topic could not read it.
+        readers = [c.name for client in (p.claims, p.notifications) for c in client.app.state.runtime.consumers
+                   if c.topic.name == CLAIMS_FILED.name]
+        await expect(junk).to_have_attribute("data-copies", str(len(readers)))
         await expect(junk.locator("table.copies")).to_contain_text("claims.verification")
         await expect(junk.locator("table.copies")).to_contain_text("notifications.claims-filed")
         await expect(junk.locator(".reason").first).to_contain_text("not a Jaring envelope")

@@ -15,7 +15,7 @@ from services.claims.domain.dates import add_months
 from shared import snap
 from tests.conftest import INBOUND_TEST_SECRET
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, claim_form, \
-    covered_participant, wait_for_status
+    covered_participant
 from tests.support.families import messages_to
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
@@ -45,12 +45,6 @@ async def test_a_payee_who_says_tidak_flags_the_claim_and_forged_or_replayed_rep
         filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, documents,
                                                                   cause="fell from the scaffolding"))
         claim_id = filed.json()["claim_id"]
-        # 166,000,000 is above claims' review threshold (100,000,000): a supervisor approves it first.
-        await wait_for_status(p.claims, claim_id, "needs_review", 60)
-        approved = await p.claims.post(f"/v1/claims/{claim_id}/decision", headers=auth("supervisor"),
-                                       json={"decision": "approve", "reason": "site report and witnesses agree"})
-        assert approved.status_code == 200, approved.text
-
         # 166,000,000 is above the review threshold (100,000,000): a supervisor looks first and approves.
         async def referred() -> bool:
             claim = (await p.claims.get(f"/v1/claims/{claim_id}")).json()

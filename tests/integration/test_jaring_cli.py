@@ -138,9 +138,10 @@ async def test_claims_waiting_for_review_are_listed_shown_and_approved_by_a_supe
     claim = await wait_for_status(p.claims, claim_id, "payout_recorded")
     assert claim["decision_note"] == reason
 
-    # Decided already: the claim is no longer waiting, and claims says so (422 on the status).
+    # Decided already: claims answers 409 naming who decided (a second supervisor is told, issue 18).
     again = await jaring("claims", "decide", claim_id, "reject", "--reason", "changed my mind", role="supervisor")
-    assert again.exit_code == INVALID, again.output
+    assert again.exit_code == CONFLICT, again.output
+    assert "test-supervisor" in again.stderr
 
 
 async def test_exit_codes_for_what_is_not_there_not_allowed_not_reachable_and_misused(jaring):
@@ -173,21 +174,29 @@ async def send_poison(kafka_bootstrap: str) -> str:
     return key
 
 
-def dead_letters_of(jaring: Jaring, key: str, status: str = "waiting"):
+def filed_readers(stack) -> int:
+    """How many consumer groups of the pipeline's services read claims.filed.v1: each dead-letters
+    a poison message once."""
+    p = stack[0]
+    runtimes = [client.app.state.runtime for client in (p.claims, p.notifications, p.enrollment)]
+    return len([c for rt in runtimes for c in rt.consumers if c.topic.name == CLAIMS_FILED.name])
+
+
+def dead_letters_of(jaring: Jaring, key: str, readers: int, status: str = "waiting"):
     async def copies() -> list[dict]:
         answer = as_json(await jaring("dlq", "list", CLAIMS_FILED.dlq, "--status", status, "--json"))
         return [m for m in answer["messages"] if m["key"] == key]
 
     async def both_copies() -> bool:
-        return len(await copies()) == 2  # claims' verification and notifications each dead-letter it
+        return len(await copies()) == readers
 
     return copies, both_copies
 
 
 async def test_a_poison_message_is_listed_and_discarded_once_from_the_command_line(stack, jaring, kafka_bootstrap):
     key = await send_poison(kafka_bootstrap)
-    copies, both_copies = dead_letters_of(jaring, key)
-    await wait_until(both_copies, 30, "two dead-letter copies of the poison")
+    copies, both_copies = dead_letters_of(jaring, key, filed_readers(stack))
+    await wait_until(both_copies, 30, "a dead-letter copy of the poison from each reader of the topic")
     overview = as_json(await jaring("dlq", "list", "--json"))
     assert next(t for t in overview["topics"] if t["name"] == CLAIMS_FILED.dlq)["count"] >= 2
     table = await jaring("dlq", "list", CLAIMS_FILED.dlq)
@@ -207,8 +216,8 @@ async def test_a_poison_message_is_listed_and_discarded_once_from_the_command_li
 async def test_a_dead_letter_replayed_from_the_command_line_reaches_its_topic_again_once(
         stack, jaring, kafka_bootstrap):
     key = await send_poison(kafka_bootstrap)
-    copies, both_copies = dead_letters_of(jaring, key)
-    await wait_until(both_copies, 30, "two dead-letter copies of the poison")
+    copies, both_copies = dead_letters_of(jaring, key, filed_readers(stack))
+    await wait_until(both_copies, 30, "a dead-letter copy of the poison from each reader of the topic")
     first = (await copies())[0]
     where = [CLAIMS_FILED.dlq, str(first["partition"]), str(first["offset"])]
     replayed = await jaring("dlq", "replay", *where)
@@ -216,13 +225,13 @@ async def test_a_dead_letter_replayed_from_the_command_line_reaches_its_topic_ag
     assert f"to {CLAIMS_FILED.name}" in replayed.stdout
     assert (await jaring("dlq", "replay", *where)).exit_code == CONFLICT
     # Back on claims.filed.v1, the same bytes are poison again: each consumer dead-letters the copy.
-    _replayed_copies, both_replayed = dead_letters_of(jaring, key, "replayed")
-    await wait_until(both_replayed, 30, "the two copies marked replayed")
+    _replayed_copies, both_replayed = dead_letters_of(jaring, key, filed_readers(stack), "replayed")
+    await wait_until(both_replayed, 30, "every copy marked replayed")
 
     async def dead_lettered_again() -> bool:
-        return len(await copies()) == 2
+        return len(await copies()) == filed_readers(stack)
 
-    await wait_until(dead_lettered_again, 30, "the replayed record dead-lettered again by both consumers")
+    await wait_until(dead_lettered_again, 30, "the replayed record dead-lettered again by every reader")
 
 
 async def test_lag_lists_every_group_of_the_pipeline_per_topic_and_partition(stack, jaring):

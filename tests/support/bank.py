@@ -50,7 +50,7 @@ async def bank_standin(directory: Path, secret: str, *, port: int | None = None,
     port = port or free_port()
     app = create_app(directory, secret=secret, slow_seconds=slow_seconds, notify_delay=0.2,
                      notify_url=notify_url or f"http://claims{NOTIFY_PATH}", notify_transport=notify_transport)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)

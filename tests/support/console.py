@@ -27,7 +27,7 @@ async def served(app: FastAPI, *, lifespan: str = "off", port: int | None = None
     """The app on http://127.0.0.1:<free port, or `port`> until the block ends. lifespan="off" for
     an app whose lifespan already runs (tests.support.services.running)."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None,
                                            lifespan=lifespan, access_log=False))
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -78,7 +78,7 @@ async def provider_server(directory: Path, answer_delay: float = 0.0, state_box:
         state_box.append(app.state.provider)
     if answer_delay:
         app = answering_late(app, answer_delay)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None,
                                            lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -45,7 +45,7 @@ async def registry_standin(directory: Path) -> AsyncIterator[RegistryStandin]:
     secret = secrets.token_urlsafe(32)
     app = create_app(directory, secret)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
