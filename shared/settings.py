@@ -33,6 +33,9 @@ class InfraSettings(BaseSettings):
     # Topic layout when the service creates its topics; on a real cluster use 3+.
     kafka_topic_partitions: int = 3
     kafka_replication_factor: int = 1
+    # Copies a write needs before acks=all counts it (topic config min.insync.replicas); unset:
+    # 2 when the replication factor is 3 or more, else the cluster's default.
+    kafka_min_insync_replicas: int | None = None
     log_level: str = "INFO"
 
 
