@@ -4,9 +4,11 @@ and nothing was done twice.
 
     .venv/bin/python -m bench.chaos                       # make chaos: several minutes
     .venv/bin/python -m bench.chaos --rate 2 --outage 8   # the short version make test runs
+    .venv/bin/python -m bench.chaos --brokers 3           # against a three-node KRaft cluster
 
 The fault script, on the schedule it prints: kill -9 each service process in turn (and
-restart it), stop the Kafka broker and restart it, stop PostgreSQL and restart it, make the
+restart it), kill -9 the Kafka broker and restart it (with --brokers 3: kill -9 the node leading
+the claims topics, twice, one at a time), kill -9 PostgreSQL and restart it, make the
 SMS/WhatsApp stand-in answer 500 for a while, take the bank down for a while (every bank
 notification is delivered twice throughout, a fifth of the accounts answer after claims has given
 up: bench/chaos_bank.py). Then it waits for quiet and checks:
@@ -46,16 +48,24 @@ from bench import chaos_bank, results
 from bench.expected_payouts import NotInTheMix, expected_cash
 from bench.load import ClaimTracker, Supervisor, Target, Worker, enrol, file_claims, plan_workers
 from bench.stack import BenchStack, Proc, token
-from shared.topics import CATALOGUE, PAYOUTS
+from deploy.local.kafka import KafkaCluster
+from shared.topics import CATALOGUE, CLAIM_DECISIONS, CLAIMS_FILED, PAYOUTS
 from tests.support.kafka_tools import read_all
 
 INTRO = ("Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
-         "`kill -9` and restarted, the Kafka broker and PostgreSQL are stopped and restarted, the SMS/WhatsApp "
+         "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the SMS/WhatsApp "
          "stand-in answers 500 and the bank stand-in goes down (every bank notification delivered twice, a fifth "
          "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
          "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
          "\"Recovery\" is the time from the end of a fault to the next family notified. A shorter run "
          "(1 claim/s, 6 s outages) is part of `make test` (tests/e2e/test_chaos.py).")
+
+CLUSTER_INTRO = ("The same run against three Kafka nodes on this machine (KRaft, each broker and controller, "
+                 "topics with replication factor 3 and `min.insync.replicas=2`): the node leading most partitions "
+                 "of the claims topics is killed with SIGKILL and brought back after the outage, then the node "
+                 "leading them next. \"New leaders\" is the time from the kill until every claims partition is "
+                 "led by a live node; recovery for these faults counts from the kill, since the two other nodes "
+                 "carry on without the dead one.")
 
 # Jaring's own settings for a run where parts die: short leases and retries so recovery is
 # seen within the run; every guarantee is the same as in production.
@@ -74,6 +84,13 @@ class Fault:
     started: float = 0.0
     ended: float = 0.0
     recovered_after: float | None = None  # seconds from the fault's end to the next family notified
+    # A replicated Kafka node's crash: the rest go on without it, so recovery counts from the kill.
+    from_start: bool = False
+    leaders_after: float | None = None  # seconds from the kill to every claims partition led again
+
+    @property
+    def recovery_from(self) -> float:
+        return self.started if self.from_start else self.ended
 
 
 @dataclass
@@ -114,8 +131,10 @@ class ChaosReport:
                  f"{self.unknown_messages} (never received: {self.unknown_never_received})"),
                 ("events left in outboxes", self.outbox_left), ("dead letters", self.dead_letters)]
         rows += self.bank.rows() if self.bank else []
-        rows += [(f"recovery after {f.name}", "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s")
-                 for f in self.faults]
+        rows += [(f"recovery after {f.name}" + (" (from the kill)" if f.from_start else ""),
+                  "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s") for f in self.faults]
+        rows += [(f"new leaders after {f.name}", f"{f.leaders_after:.1f} s") for f in self.faults
+                 if f.leaders_after is not None]
         width = max(len(str(k)) for k, _ in rows)
         lines = [f"| {'what'.ljust(width)} | result |", f"|{'-' * (width + 2)}|--------|"]
         lines += [f"| {str(k).ljust(width)} | {v} |" for k, v in rows]
@@ -135,11 +154,13 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
     """Each fault in turn, `gap` seconds apart; outages last `outage` seconds."""
     faults: list[Fault] = []
 
-    async def fault(name: str, action) -> None:
+    async def fault(name: str, action, from_start: bool = False) -> None:
         await asyncio.sleep(gap)
-        record = Fault(name, started=time.time())
+        record = Fault(name, started=time.time(), from_start=from_start)
         say(f"  [{time.strftime('%H:%M:%S')}] fault: {name}")
-        await action()
+        outcome = await action()
+        if from_start:
+            record.leaders_after = outcome[0]
         record.ended = time.time()
         say(f"  [{time.strftime('%H:%M:%S')}] over: {name} ({record.ended - record.started:.1f} s)")
         faults.append(record)
@@ -149,15 +170,18 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
             await fault(f"kill -9 {proc.name}", lambda p=proc: _restart(p))
 
     async def kafka_outage() -> None:
-        await asyncio.to_thread(stack.kafka.stop)
+        # SIGKILL, a crash: no controlled shutdown, nothing flushed beyond what fsync'd.
+        stack.kafka.kill()
         await asyncio.sleep(outage)
         stack.kafka.start(stack.workdir / "kafka.log")
         await stack.kafka.wait_ready(120)
 
     async def postgres_outage() -> None:
-        await asyncio.to_thread(stack.postgres.stop)
+        # SIGKILL of the postmaster and every backend: the restart recovers by WAL replay, past
+        # the postmaster.pid the crash left behind.
+        await asyncio.to_thread(stack.postgres.kill)
         await asyncio.sleep(outage)
-        stack.postgres.start(stack.workdir / "pg.log")
+        await asyncio.to_thread(stack.postgres.start, stack.workdir / "pg.log")
         await stack.postgres.wait_ready(60)
 
     async def provider_errors() -> None:
@@ -166,11 +190,34 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
             await asyncio.sleep(outage * 3)
             await client.post("/_control/fail", json={"status": 500, "times": 0})
 
-    await fault(f"Kafka stopped {outage:.0f} s", kafka_outage)
-    await fault(f"PostgreSQL stopped {outage:.0f} s", postgres_outage)
+    if isinstance(stack.kafka, KafkaCluster):
+        for _ in range(2):  # the leader of the claims topics, then whichever leads them next
+            await fault("Kafka leader of the claims topics kill -9", lambda: leader_crash(stack.kafka, outage, say),
+                        from_start=True)
+    else:
+        await fault(f"Kafka kill -9, down {outage:.0f} s", kafka_outage)
+    await fault(f"PostgreSQL kill -9, down {outage:.0f} s", postgres_outage)
     await fault(f"SMS/WhatsApp answers 500 for {outage * 3:.0f} s", provider_errors)
     await fault(f"bank down {outage:.0f} s", lambda: chaos_bank.bank_down(stack, outage))
     return faults
+
+
+CLAIMS_TOPICS = [t.name for t in (CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS)]
+
+
+async def leader_crash(cluster: KafkaCluster, outage: float, say=print) -> tuple[float, float]:
+    """SIGKILL the node leading most claims partitions; the others elect new leaders (min ISR 2
+    of 3: writes go on). After `outage` s it comes back and catches up. Returns (seconds to new
+    leaders, seconds until it is in sync again after its restart)."""
+    victim = await cluster.leading_node(CLAIMS_TOPICS)
+    cluster.kill(victim)
+    to_leaders = await cluster.wait_for_new_leaders(CLAIMS_TOPICS, {victim})
+    say(f"    node {victim} killed; every claims partition led elsewhere after {to_leaders:.1f} s")
+    await asyncio.sleep(max(outage - to_leaders, 0))
+    cluster.restart(victim)
+    in_sync = await cluster.wait_in_sync(CLAIMS_TOPICS)
+    say(f"    node {victim} back, in sync after {in_sync:.1f} s")
+    return to_leaders, in_sync
 
 
 # --- the checks ------------------------------------------------------------------------------------
@@ -283,13 +330,13 @@ async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids
 
 
 async def chaos(rate: float, outage: float, gap: float, workers: int | None, seed: int = 7,
-                say=print) -> ChaosReport:
+                say=print, brokers: int = 1) -> ChaosReport:
     report = ChaosReport()
-    async with BenchStack(partitions=3, instances=1, service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
+    async with BenchStack(partitions=3, instances=1, brokers=brokers, service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
                           bank_args=chaos_bank.BANK_ARGS) as stack, \
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         # Enough claims to keep filing through the whole fault script.
-        fault_seconds = 7 * gap + 4 * outage + outage * 3 + 60
+        fault_seconds = 8 * gap + 5 * outage + outage * 3 + 60
         count = workers or max(20, int(rate * fault_seconds))
         plan = plan_workers(count, rng=random.Random(seed), today=date.today())
         target = Target(enrollment_url=stack.urls("enrollment")[0], claims_urls=stack.urls("claims"),
@@ -315,8 +362,8 @@ async def chaos(rate: float, outage: float, gap: float, workers: int | None, see
             records = [tracker.records[c] for c in filing.claim_ids]
             report.completed = sum(1 for r in records if r.notified_at)
             for fault in report.faults:
-                after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.ended]
-                fault.recovered_after = (min(after) - fault.ended) if after else None
+                after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.recovery_from]
+                fault.recovered_after = (min(after) - fault.recovery_from) if after else None
         say("chaos: waiting for every transfer …")
         await chaos_bank.wait_for_transfers(stack, filing.claim_ids)
         accounts_done.set()
@@ -348,16 +395,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=5.0, help="claims filed per second")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds Kafka and PostgreSQL stay down")
     parser.add_argument("--gap", type=float, default=10.0, help="seconds between faults")
+    parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),
+                        help="Kafka nodes; 3: a KRaft cluster (RF 3, min ISR 2) whose claims leader is killed twice")
     parser.add_argument("--workers", type=int, default=None, help="claims to file (default: enough for the run)")
     parser.add_argument("--write", action="store_true", help="replace the chaos section of docs/benchmarks.md")
     args = parser.parse_args(argv)
-    report = asyncio.run(chaos(args.rate, args.outage, args.gap, args.workers))
+    report = asyncio.run(chaos(args.rate, args.outage, args.gap, args.workers, brokers=args.brokers))
     table = report.table()
     print(table)
     if args.write:
         command = " ".join(["python -m bench.chaos", *(argv if argv is not None else sys.argv[1:])])
-        results.write_section("chaos", "Chaos: nothing lost, nothing doubled", f"{INTRO}\n\nRun of "
-                              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `{command}`:\n\n{table}")
+        run = f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `{command}`:\n\n{table}"
+        if args.brokers > 1:
+            results.write_section("chaos-cluster", "Chaos on a three-node Kafka cluster", f"{CLUSTER_INTRO}\n\n{run}")
+        else:
+            results.write_section("chaos", "Chaos: nothing lost, nothing doubled", f"{INTRO}\n\n{run}")
     print("chaos: OK — nothing lost, nothing doubled" if report.ok else "chaos: FAILED")
     return 0 if report.ok else 1
 

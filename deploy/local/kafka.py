@@ -305,6 +305,56 @@ class KafkaCluster:
                 raise TimeoutError(f"only {len(meta['brokers'])} of {len(self.nodes)} brokers joined")
             await asyncio.sleep(0.25)
 
+    @property
+    def live_bootstrap_servers(self) -> str:
+        return ",".join(n.bootstrap_servers for n in self.nodes if n.alive())
+
+    async def leaders(self, topics: list[str]) -> dict[tuple[str, int], int]:
+        return await partition_leaders(self.live_bootstrap_servers, topics)
+
+    async def leading_node(self, topics: list[str]) -> int:
+        """The node leading most of the topics' partitions (the one whose loss hurts most)."""
+        counts: dict[int, int] = {}
+        for leader in (await self.leaders(topics)).values():
+            counts[leader] = counts.get(leader, 0) + 1
+        return max((n for n in counts if n > 0), key=lambda n: counts[n])
+
+    async def wait_for_new_leaders(self, topics: list[str], gone: set[int], timeout: float = 120.0) -> float:
+        """Seconds until every partition of `topics` has a leader outside `gone`."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:
+            try:
+                leaders = await self.leaders(topics)
+            except Exception:  # noqa: BLE001 - a node dying under the request: ask again
+                leaders = {}
+            if leaders and all(leader > 0 and leader not in gone for leader in leaders.values()):
+                return loop.time() - started
+            if loop.time() - started > timeout:
+                raise TimeoutError(f"partitions of {topics} still led by {gone} or by nobody: {leaders}")
+            await asyncio.sleep(0.1)
+
+    async def wait_in_sync(self, topics: list[str], timeout: float = 120.0) -> float:
+        """Seconds until every partition of `topics` has every node in its in-sync replicas again."""
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.live_bootstrap_servers, request_timeout_ms=5000)
+            try:
+                await admin.start()
+                described = await admin.describe_topics(topics)
+                if all(len(p["isr"]) == len(self.nodes) for t in described for p in t["partitions"]):
+                    return loop.time() - started
+            except Exception:  # noqa: BLE001 - not answering yet: ask again
+                pass
+            finally:
+                await admin.close()
+            if loop.time() - started > timeout:
+                raise TimeoutError(f"partitions of {topics} not back in sync after {timeout:.0f} s")
+            await asyncio.sleep(0.25)
+
     def kill(self, node_id: int) -> None:
         self.node(node_id).kill()
 
@@ -318,16 +368,22 @@ class KafkaCluster:
 
 
 async def partition_leaders(bootstrap_servers: str, topics: list[str]) -> dict[tuple[str, int], int]:
-    """(topic, partition) -> the node id leading it (-1 while it has none)."""
-    from aiokafka.admin import AIOKafkaAdminClient
+    """(topic, partition) -> the node id leading it (-1 while it has none), from the first node
+    that answers a metadata request (an admin client keeps asking one node, dead or not)."""
+    from aiokafka import AIOKafkaClient, TopicPartition
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
-    await admin.start()
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+    await client.bootstrap()
     try:
-        described = await admin.describe_topics(topics)
+        metadata = await client.fetch_all_metadata()  # asks each known node in turn until one answers
+        leaders = {}
+        for topic in topics:
+            for partition in metadata.partitions_for_topic(topic) or ():
+                leader = metadata.leader_for_partition(TopicPartition(topic, partition))
+                leaders[(topic, partition)] = -1 if leader is None else leader
+        return leaders
     finally:
-        await admin.close()
-    return {(t["topic"], p["partition"]): p["leader"] for t in described for p in t["partitions"]}
+        await client.close()
 
 
 async def _tcp_open(host: str, port: int) -> bool:
