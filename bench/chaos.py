@@ -53,8 +53,8 @@ from shared.topics import CATALOGUE, CLAIM_DECISIONS, CLAIMS_FILED, PAYOUTS
 from tests.support.kafka_tools import read_all
 
 INTRO = ("Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
-         "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the SMS/WhatsApp "
-         "stand-in answers 500 and the bank stand-in goes down (every bank notification delivered twice, a fifth "
+         "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the "
+         "SMS/WhatsApp stand-in answers 500 and the bank stand-in goes down (every bank notification delivered twice, a fifth "
          "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
          "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
          "\"Recovery\" is the time from the end of a fault to the next family notified. A shorter run "
@@ -332,7 +332,8 @@ async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids
 async def chaos(rate: float, outage: float, gap: float, workers: int | None, seed: int = 7,
                 say=print, brokers: int = 1) -> ChaosReport:
     report = ChaosReport()
-    async with BenchStack(partitions=3, instances=1, brokers=brokers, service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
+    async with BenchStack(partitions=3, instances=1, brokers=brokers,
+                          service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
                           bank_args=chaos_bank.BANK_ARGS) as stack, \
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         # Enough claims to keep filing through the whole fault script.

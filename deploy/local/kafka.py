@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import fcntl
-import signal
 import hashlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import uuid
@@ -292,13 +292,13 @@ class KafkaCluster:
             if not n.alive():
                 n.start(self.log_file(n))
 
-    async def wait_ready(self, timeout: float = 120.0) -> dict:
+    async def wait_ready(self, timeout: float = 120.0, log_file: Path | None = None) -> dict:
         """Until the metadata lists every node as a broker."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             meta = await wait_for_kafka(self.bootstrap_servers, max(deadline - loop.time(), 1.0),
-                                        log_file=self.log_file(self.nodes[0]))
+                                        log_file=log_file or self.log_file(self.nodes[0]))
             if len(meta["brokers"]) == len(self.nodes):
                 return meta
             if loop.time() > deadline:

@@ -131,8 +131,8 @@ class Layout:
         if brokers == 1:
             return None
         port, controller = _port("KAFKA_PORT", 9092), _port("KAFKA_CONTROLLER_PORT", 9093)
-        return KafkaCluster(self.state / "kafka" / "cluster", [(port + 2 * i, controller + 2 * i) for i in range(brokers)],
-                            self.state / "kafka" / "libs", heap="512m")
+        ports = [(port + 2 * i, controller + 2 * i) for i in range(brokers)]
+        return KafkaCluster(self.state / "kafka" / "cluster", ports, self.state / "kafka" / "libs", heap="512m")
 
     def kafka_nodes(self) -> list[KafkaNode]:
         cluster = self.kafka_cluster()
@@ -249,7 +249,7 @@ async def _up_kafka(lay: Layout) -> None:
             write_pid(lay.pid_file(lay.kafka_name(node)), proc.pid)
         try:
             if cluster is not None:
-                await cluster.wait_ready(KAFKA_DEADLINE_S * 2)
+                await cluster.wait_ready(KAFKA_DEADLINE_S * 2, log_file=lay.log(lay.kafka_name(nodes[0])))
             else:
                 await nodes[0].wait_ready(KAFKA_DEADLINE_S)
         except Exception as err:
@@ -625,7 +625,8 @@ def logs(
 ) -> None:
     """Tail the logs of one component, or of all of them."""
     lay = Layout.load()
-    known = {**{lay.kafka_name(n): lay.log(lay.kafka_name(n)) for n in lay.kafka_nodes()}, "postgres": lay.log("postgres"), "keycloak": lay.log("keycloak"),
+    kafka_logs = {lay.kafka_name(n): lay.log(lay.kafka_name(n)) for n in lay.kafka_nodes()}
+    known = {**kafka_logs, "postgres": lay.log("postgres"), "keycloak": lay.log("keycloak"),
              "maven": lay.state / "kafka" / "maven.log", **{p.name: lay.log(p.name) for p in PROCESSES}}
     if name is not None and name not in known:
         console.print(f"[red]unknown component {name!r}[/]; one of: {', '.join(known)}")

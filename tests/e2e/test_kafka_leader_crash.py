@@ -1,11 +1,13 @@
 """The path to more machines is Kafka's own replication: on a three-node KRaft cluster (topics with
 replication factor 3, min.insync.replicas 2) the node leading the claims topics is killed with
 SIGKILL while claims are filed, then, once it is back, the node leading them next. Nothing is
-lost, nothing is done twice, and the families are told. The long version is
+lost, nothing is done twice, and the families are told. With two of three down, writes stop
+(acks=all cannot reach two copies) and nothing acknowledged is lost. The long version is
 `python -m bench.chaos --brokers 3`."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import Counter
@@ -13,8 +15,10 @@ from datetime import date, timedelta
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError
 
 from shared.envelope import read_envelope
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PAYOUTS
@@ -115,3 +119,25 @@ async def test_killing_the_claims_leader_twice_loses_nothing_and_doubles_nothing
                        if r.get("idempotency_key") in ours and 200 <= r.get("status", 0) < 300)
         sent.update(m["idempotency_key"] for m in p.mails() if m.get("idempotency_key") in ours)
         assert sorted(sent.values()) == [1] * (3 * 4), sent
+
+        # Two of three down: no write can reach two copies, so acks=all must fail rather than count
+        # a record one node holds; and what was acknowledged before is all there once they are back.
+        acknowledged = {(r.partition, r.offset, r.value) for r in await read_all(cluster.bootstrap_servers,
+                                                                                 PAYOUTS.name)}
+        survivor, *down = [n.node_id for n in cluster.nodes]
+        for node_id in down:
+            cluster.kill(node_id)
+        producer = AIOKafkaProducer(bootstrap_servers=cluster.node(survivor).bootstrap_servers, acks="all",
+                                    enable_idempotence=True, request_timeout_ms=5000)
+        await producer.start()
+        try:
+            with pytest.raises((KafkaError, asyncio.TimeoutError)):
+                await asyncio.wait_for(producer.send_and_wait(PAYOUTS.name, b"{}", key=b"two-down", partition=0), 30)
+        finally:
+            await asyncio.wait_for(producer.stop(), 30)
+        for node_id in down:
+            cluster.restart(node_id)
+        await cluster.wait_ready(120)
+        await cluster.wait_in_sync([PAYOUTS.name], timeout=120)
+        after = {(r.partition, r.offset, r.value) for r in await read_all(cluster.bootstrap_servers, PAYOUTS.name)}
+        assert acknowledged <= after
