@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -362,9 +363,11 @@ class KafkaCluster:
         node = self.node(node_id)
         node.start(self.log_file(node))
 
-    def stop(self) -> None:
-        for n in self.nodes:
-            n.stop()
+    def stop(self, timeout: float = 30.0) -> None:
+        """All nodes at once: stopped one by one, the last ones lose their quorum and cannot finish
+        a controlled shutdown (they would wait out `timeout` and be killed)."""
+        with ThreadPoolExecutor(len(self.nodes)) as pool:
+            list(pool.map(lambda n: n.stop(timeout=timeout), self.nodes))
 
 
 async def partition_leaders(bootstrap_servers: str, topics: list[str]) -> dict[tuple[str, int], int]:

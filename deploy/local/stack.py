@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 import time
@@ -532,7 +533,13 @@ def down() -> None:
     keycloak = lay.keycloak()
     if keycloak is not None:
         _stop("Keycloak", lay.pid_file("keycloak"), str(keycloak.home))
-    for node in lay.kafka_nodes():
+    nodes = lay.kafka_nodes()
+    if len(nodes) > 1:  # SIGTERM to every node first: one by one, the last would lose its quorum and hang
+        for node in nodes:
+            pid = read_pid(lay.pid_file(lay.kafka_name(node)))
+            if _ours(pid, str(node.config_file)):
+                os.killpg(pid, signal.SIGTERM)
+    for node in nodes:
         _stop(f"Kafka node {node.node_id}", lay.pid_file(lay.kafka_name(node)), str(node.config_file))
     pg = lay.postgres()
     t = time.monotonic()
