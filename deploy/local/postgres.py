@@ -258,11 +258,13 @@ class PostgresNode:
             await conn.close()
 
     def _remove_stale_pid_file(self) -> None:
-        """After a crash (SIGKILL, power loss) postmaster.pid stays behind. PostgreSQL ignores it
-        when its pid is dead, but refuses to start when that pid was reused by another live
-        process: no postgres runs on this data dir (self.pid() said so), so it is stale either way.
-        WAL replay at the start then recovers every committed transaction."""
+        """After a crash (SIGKILL, power loss) postmaster.pid and the socket's lock file stay
+        behind. PostgreSQL ignores them when their pid is gone, but refuses to start when that pid
+        was reused by another process or is an unreaped zombie (a container whose init does not
+        reap): no postgres runs on this data dir (self.pid() said so), so they are stale either
+        way. WAL replay at the start then recovers every committed transaction."""
         (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        (self.socket_dir / f".s.PGSQL.{self.port}.lock").unlink(missing_ok=True)
 
     def kill(self) -> bool:
         """SIGKILL the postmaster and its backends (pg_ctl starts it as a session leader): a crash,
