@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-up: $(STAMP)        ## start Kafka, PostgreSQL and the services in the background
+up: $(STAMP)        ## start Kafka, PostgreSQL and the services in the background (JARING_KAFKA_BROKERS=3: a 3-node Kafka cluster)
 	@$(PY) -m deploy.local.stack up
 
 down: $(STAMP)      ## stop everything `make up` started
@@ -68,8 +68,8 @@ $(BENCH_STAMP): $(STAMP)
 bench-e2e: $(BENCH_STAMP)   ## claims filed → families notified at RATES (up to the first not sustained), ceilings, partitions × instances (~30 min)
 	@$(PY) -m bench.e2e --rate $(RATES) --duration 60 --ceilings --grid --grid-duration 20
 
-chaos: $(STAMP)     ## claims filed for minutes while every part is killed or stopped; fails if anything is lost or doubled
-	@$(PY) -m bench.chaos --rate $(or $(RATE),5) --outage 20 --gap 10 --write
+chaos: $(STAMP)     ## claims filed for minutes while every part is killed (SIGKILL); fails if anything is lost or doubled; BROKERS=3 on a Kafka cluster
+	@$(PY) -m bench.chaos --rate $(or $(RATE),5) --outage 20 --gap 10 --brokers $(or $(BROKERS),1) --write
 
 # Containers (docs/deploy.md): Docker is needed only by these targets, never by `make test`.
 .PHONY: images compose-up compose-down compose-test test-containers

@@ -4,15 +4,18 @@ and nothing was done twice.
 
     .venv/bin/python -m bench.chaos                       # make chaos: several minutes
     .venv/bin/python -m bench.chaos --rate 2 --outage 8   # the short version make test runs
+    .venv/bin/python -m bench.chaos --brokers 3           # against a three-node KRaft cluster
 
 The fault script, on the schedule it prints: kill -9 each service process in turn (and
-restart it), stop the Kafka broker and restart it, stop PostgreSQL and restart it, make the
+restart it), kill -9 the Kafka broker and restart it (with --brokers 3: kill -9 the node leading
+the claims topics, twice, one at a time), kill -9 PostgreSQL and restart it, make the
 SMS/WhatsApp stand-in answer 500 for a while, take the bank down for a while (every bank
 notification is delivered twice throughout, a fifth of the accounts answer after claims has given
 up: bench/chaos_bank.py). Then it waits for quiet and checks:
 - every filed claim reached a final state (payout recorded or rejected);
-- each claim has at most one PayoutRecorded event id, and its ledger sums to what the
-  regulation gives (recomputed with the claims domain from the claims read model);
+- each claim has at most one PayoutRecorded event id, and its cash ledger sums to what the
+  regulation gives for what was filed (bench/expected_payouts.py: restated apart from the
+  claims domain, from the load generator's own plan);
 - each (claim event, recipient, channel) has exactly one message, and the family received it
   once: every request the SMS/WhatsApp stand-in accepted and every mail the sink took is
   counted (neither provider deduplicates, so a resend is a second message on the phone),
@@ -34,6 +37,7 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -42,21 +46,27 @@ import asyncpg
 import httpx
 
 from bench import chaos_bank, results
-from bench.load import ClaimTracker, Supervisor, Target, enrol, file_claims, plan_workers
+from bench.expected_payouts import NotInTheMix, expected_cash
+from bench.load import ClaimTracker, Supervisor, Target, Worker, enrol, file_claims, plan_workers
 from bench.stack import BenchStack, Proc, token
-from services.claims import repository as claims_repo
-from services.claims.domain.benefits import cash_total, compute_benefits
-from shared.db import create_pool
-from shared.topics import CATALOGUE, PAYOUTS
+from deploy.local.kafka import KafkaCluster
+from shared.topics import CATALOGUE, CLAIM_DECISIONS, CLAIMS_FILED, PAYOUTS
 from tests.support.kafka_tools import read_all
 
 INTRO = ("Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
-         "`kill -9` and restarted, the Kafka broker and PostgreSQL are stopped and restarted, the SMS/WhatsApp "
-         "stand-in answers 500 and the bank stand-in goes down (every bank notification delivered twice, a fifth "
+         "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the "
+         "SMS/WhatsApp stand-in answers 500 and the bank stand-in goes down (every bank notification delivered twice, a fifth "
          "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
          "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
          "\"Recovery\" is the time from the end of a fault to the next family notified. A shorter run "
          "(1 claim/s, 6 s outages) is part of `make test` (tests/e2e/test_chaos.py).")
+
+CLUSTER_INTRO = ("The same run against three Kafka nodes on this machine (KRaft, each broker and controller, "
+                 "topics with replication factor 3 and `min.insync.replicas=2`): the node leading most partitions "
+                 "of the claims topics is killed with SIGKILL and brought back after the outage, then the node "
+                 "leading them next. \"New leaders\" is the time from the kill until every claims partition is "
+                 "led by a live node; recovery for these faults counts from the kill, since the two other nodes "
+                 "carry on without the dead one.")
 
 # Jaring's own settings for a run where parts die: short leases and retries so recovery is
 # seen within the run; every guarantee is the same as in production.
@@ -75,6 +85,13 @@ class Fault:
     started: float = 0.0
     ended: float = 0.0
     recovered_after: float | None = None  # seconds from the fault's end to the next family notified
+    # A replicated Kafka node's crash: the rest go on without it, so recovery counts from the kill.
+    from_start: bool = False
+    leaders_after: float | None = None  # seconds from the kill to every claims partition led again
+
+    @property
+    def recovery_from(self) -> float:
+        return self.started if self.from_start else self.ended
 
 
 @dataclass
@@ -119,8 +136,10 @@ class ChaosReport:
                  f"{self.unknown_messages}, of which never received: {self.unknown_never_received})"),
                 ("events left in outboxes", self.outbox_left), ("dead letters", self.dead_letters)]
         rows += self.bank.rows() if self.bank else []
-        rows += [(f"recovery after {f.name}", "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s")
-                 for f in self.faults]
+        rows += [(f"recovery after {f.name}" + (" (from the kill)" if f.from_start else ""),
+                  "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s") for f in self.faults]
+        rows += [(f"new leaders after {f.name}", f"{f.leaders_after:.1f} s") for f in self.faults
+                 if f.leaders_after is not None]
         width = max(len(str(k)) for k, _ in rows)
         lines = [f"| {'what'.ljust(width)} | result |", f"|{'-' * (width + 2)}|--------|"]
         lines += [f"| {str(k).ljust(width)} | {v} |" for k, v in rows]
@@ -140,11 +159,13 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
     """Each fault in turn, `gap` seconds apart; outages last `outage` seconds."""
     faults: list[Fault] = []
 
-    async def fault(name: str, action) -> None:
+    async def fault(name: str, action, from_start: bool = False) -> None:
         await asyncio.sleep(gap)
-        record = Fault(name, started=time.time())
+        record = Fault(name, started=time.time(), from_start=from_start)
         say(f"  [{time.strftime('%H:%M:%S')}] fault: {name}")
-        await action()
+        outcome = await action()
+        if from_start:
+            record.leaders_after = outcome[0]
         record.ended = time.time()
         say(f"  [{time.strftime('%H:%M:%S')}] over: {name} ({record.ended - record.started:.1f} s)")
         faults.append(record)
@@ -154,15 +175,18 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
             await fault(f"kill -9 {proc.name}", lambda p=proc: _restart(p))
 
     async def kafka_outage() -> None:
-        await asyncio.to_thread(stack.kafka.stop)
+        # SIGKILL, a crash: no controlled shutdown, nothing flushed beyond what fsync'd.
+        stack.kafka.kill()
         await asyncio.sleep(outage)
         stack.kafka.start(stack.workdir / "kafka.log")
         await stack.kafka.wait_ready(120)
 
     async def postgres_outage() -> None:
-        await asyncio.to_thread(stack.postgres.stop)
+        # SIGKILL of the postmaster and every backend: the restart recovers by WAL replay, past
+        # the postmaster.pid the crash left behind.
+        await asyncio.to_thread(stack.postgres.kill)
         await asyncio.sleep(outage)
-        stack.postgres.start(stack.workdir / "pg.log")
+        await asyncio.to_thread(stack.postgres.start, stack.workdir / "pg.log")
         await stack.postgres.wait_ready(60)
 
     async def provider_errors() -> None:
@@ -171,20 +195,43 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
             await asyncio.sleep(outage * 3)
             await client.post("/_control/fail", json={"status": 500, "times": 0})
 
-    await fault(f"Kafka stopped {outage:.0f} s", kafka_outage)
-    await fault(f"PostgreSQL stopped {outage:.0f} s", postgres_outage)
+    if isinstance(stack.kafka, KafkaCluster):
+        for _ in range(2):  # the leader of the claims topics, then whichever leads them next
+            await fault("Kafka leader of the claims topics kill -9", lambda: leader_crash(stack.kafka, outage, say),
+                        from_start=True)
+    else:
+        await fault(f"Kafka kill -9, down {outage:.0f} s", kafka_outage)
+    await fault(f"PostgreSQL kill -9, down {outage:.0f} s", postgres_outage)
     await fault(f"SMS/WhatsApp answers 500 for {outage * 3:.0f} s", provider_errors)
     await fault(f"bank down {outage:.0f} s", lambda: chaos_bank.bank_down(stack, outage))
     return faults
 
 
+CLAIMS_TOPICS = [t.name for t in (CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS)]
+
+
+async def leader_crash(cluster: KafkaCluster, outage: float, say=print) -> tuple[float, float]:
+    """SIGKILL the node leading most claims partitions; the others elect new leaders (min ISR 2
+    of 3: writes go on). After `outage` s it comes back and catches up. Returns (seconds to new
+    leaders, seconds until it is in sync again after its restart)."""
+    victim = await cluster.leading_node(CLAIMS_TOPICS)
+    cluster.kill(victim)
+    to_leaders = await cluster.wait_for_new_leaders(CLAIMS_TOPICS, {victim})
+    say(f"    node {victim} killed; every claims partition led elsewhere after {to_leaders:.1f} s")
+    await asyncio.sleep(max(outage - to_leaders, 0))
+    cluster.restart(victim)
+    in_sync = await cluster.wait_in_sync(CLAIMS_TOPICS)
+    say(f"    node {victim} back, in sync after {in_sync:.1f} s")
+    return to_leaders, in_sync
+
+
 # --- the checks ------------------------------------------------------------------------------------
 
 
-async def check(stack: BenchStack, claim_ids: list[str], report: ChaosReport) -> None:
+async def check(stack: BenchStack, claim_ids: list[str], workers: Sequence[Worker], report: ChaosReport) -> None:
     conn = await asyncpg.connect(stack.database_url)
     try:
-        await _check_claims(conn, stack, claim_ids, report)
+        await _check_claims(conn, stack, claim_ids, workers, report)
         await _check_messages(conn, stack, claim_ids, report)
         for schema in ("enrollment", "claims", "notifications"):
             report.outbox_left += await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
@@ -199,7 +246,7 @@ async def check(stack: BenchStack, claim_ids: list[str], report: ChaosReport) ->
 
 
 async def _check_claims(conn: asyncpg.Connection, stack: BenchStack, claim_ids: list[str],
-                        report: ChaosReport) -> None:
+                        workers: Sequence[Worker], report: ChaosReport) -> None:
     rows = await conn.fetch("SELECT claim_id, status FROM claims.claims WHERE claim_id = ANY($1)", claim_ids)
     final = {r["claim_id"] for r in rows if r["status"] in ("payout_recorded", "rejected")}
     lost = [c for c in claim_ids if c not in final]
@@ -213,27 +260,37 @@ async def _check_claims(conn: asyncpg.Connection, stack: BenchStack, claim_ids: 
             payout_events.setdefault(envelope["correlation_id"], set()).add(envelope["event_id"])
     report.duplicated_payouts = sum(1 for c in claim_ids if len(payout_events.get(c, ())) > 1)
 
-    # The ledger against the regulation's amounts, recomputed from the claims read model.
-    claims_pool = await create_pool(stack.database_url, "claims", max_size=1)
-    async with claims_pool.acquire() as claims_conn:
-        await _check_ledger(claims_conn, claim_ids, report)
-    await claims_pool.close()
+    await _check_ledger(conn, claim_ids, workers, report)
 
 
-async def _check_ledger(conn: asyncpg.Connection, claim_ids: list[str], report: ChaosReport) -> None:
-    for claim_id in claim_ids:
-        row = await claims_repo.load_claim(conn, claim_id)
-        if row is None or row["status"] != "payout_recorded":
-            continue
-        claim = claims_repo.as_domain_claim(row)
-        participant = await claims_repo.participant_view(conn, row["participant_id"])
-        expected = cash_total(compute_benefits(claim.filing.claim_type, participant, claim.filing.incident_date,
-                                               claim.filing))
-        recorded = await conn.fetchval(
-            "SELECT coalesce(sum(amount), 0) FROM payout_ledger WHERE claim_id = $1 AND kind = 'cash'", claim_id)
-        if recorded != expected:
+async def _check_ledger(conn: asyncpg.Connection, claim_ids: list[str], workers: Sequence[Worker],
+                        report: ChaosReport) -> None:
+    """Each paid claim's cash ledger against bench/expected_payouts.py: the figures restated from
+    what the load generator filed (its worker's income, membership and days off work), not
+    recomputed by the claims domain under test."""
+    by_participant = {w.participant_id: w for w in workers}
+    rows = await conn.fetch(
+        "SELECT c.claim_id, c.participant_id, c.claim_type, c.incident_date, c.incapacity_days, "
+        "       (SELECT coalesce(sum(l.amount), 0) FROM claims.payout_ledger l "
+        "         WHERE l.claim_id = c.claim_id AND l.kind = 'cash') AS recorded "
+        "FROM claims.claims c WHERE c.claim_id = ANY($1) AND c.status = 'payout_recorded'", claim_ids)
+    for row in rows:
+        worker = by_participant.get(row["participant_id"])
+        if worker is None:
             report.wrong_amounts += 1
-            report.problems.append(f"claim {claim_id}: ledger {recorded} != regulation {expected}")
+            report.problems.append(f"claim {row['claim_id']}: paid to a participant the run did not enrol")
+            continue
+        try:
+            expected = expected_cash(worker.claim_type, monthly_income=int(worker.row["monthly_income"]),
+                                     member_since=date.fromisoformat(worker.row["member_since"]),
+                                     incident_date=row["incident_date"], incapacity_days=worker.incapacity_days)
+        except NotInTheMix as exc:
+            expected = None
+            report.problems.append(f"claim {row['claim_id']}: {exc}")
+        if row["claim_type"] != worker.claim_type or row["recorded"] != expected:
+            report.wrong_amounts += 1
+            report.problems.append(f"claim {row['claim_id']} ({row['claim_type']}): ledger {row['recorded']} "
+                                   f"!= expected {expected}")
 
 
 def received_by_channel(stack: BenchStack, keys: set[str] | None = None) -> dict[str, Counter[str]]:
@@ -335,13 +392,14 @@ async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids
 
 
 async def chaos(rate: float, outage: float, gap: float, workers: int | None, seed: int = 7,
-                say=print) -> ChaosReport:
+                say=print, brokers: int = 1) -> ChaosReport:
     report = ChaosReport()
-    async with BenchStack(partitions=3, instances=1, service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
+    async with BenchStack(partitions=3, instances=1, brokers=brokers,
+                          service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
                           bank_args=chaos_bank.BANK_ARGS) as stack, \
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         # Enough claims to keep filing through the whole fault script.
-        fault_seconds = 7 * gap + 4 * outage + outage * 3 + 60
+        fault_seconds = 8 * gap + 5 * outage + outage * 3 + 60
         count = workers or max(20, int(rate * fault_seconds))
         plan = plan_workers(count, rng=random.Random(seed), today=date.today())
         target = Target(enrollment_url=stack.urls("enrollment")[0], claims_urls=stack.urls("claims"),
@@ -369,14 +427,14 @@ async def chaos(rate: float, outage: float, gap: float, workers: int | None, see
             report.completed = sum(1 for r in records if r.notified_at)
             report.operator_confirmed, report.operator_resent = operator.confirmed, operator.resent
             for fault in report.faults:
-                after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.ended]
-                fault.recovered_after = (min(after) - fault.ended) if after else None
+                after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.recovery_from]
+                fault.recovered_after = (min(after) - fault.recovery_from) if after else None
         say("chaos: waiting for every transfer …")
         await chaos_bank.wait_for_transfers(stack, filing.claim_ids)
         accounts_done.set()
         await accounts
         await _wait_for_outboxes(stack)
-        await check(stack, filing.claim_ids, report)
+        await check(stack, filing.claim_ids, plan, report)
         report.bank = await chaos_bank.check_transfers(stack, filing.claim_ids)
     return report
 
@@ -402,16 +460,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=5.0, help="claims filed per second")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds Kafka and PostgreSQL stay down")
     parser.add_argument("--gap", type=float, default=10.0, help="seconds between faults")
+    parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),
+                        help="Kafka nodes; 3: a KRaft cluster (RF 3, min ISR 2) whose claims leader is killed twice")
     parser.add_argument("--workers", type=int, default=None, help="claims to file (default: enough for the run)")
     parser.add_argument("--write", action="store_true", help="replace the chaos section of docs/benchmarks.md")
     args = parser.parse_args(argv)
-    report = asyncio.run(chaos(args.rate, args.outage, args.gap, args.workers))
+    report = asyncio.run(chaos(args.rate, args.outage, args.gap, args.workers, brokers=args.brokers))
     table = report.table()
     print(table)
     if args.write:
         command = " ".join(["python -m bench.chaos", *(argv if argv is not None else sys.argv[1:])])
-        results.write_section("chaos", "Chaos: nothing lost, nothing doubled", f"{INTRO}\n\nRun of "
-                              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `{command}`:\n\n{table}")
+        run = f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `{command}`:\n\n{table}"
+        if args.brokers > 1:
+            results.write_section("chaos-cluster", "Chaos on a three-node Kafka cluster", f"{CLUSTER_INTRO}\n\n{run}")
+        else:
+            results.write_section("chaos", "Chaos: nothing lost, nothing doubled", f"{INTRO}\n\n{run}")
     print("chaos: OK — nothing lost, nothing doubled" if report.ok else "chaos: FAILED")
     return 0 if report.ok else 1
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from deploy.local.kafka import KafkaNode, resolve_kafka_jars
+from deploy.local.kafka import KafkaCluster, KafkaNode, resolve_kafka_jars
 from deploy.local.postgres import PostgresNode
 from deploy.local.processes import start_process, stop_process_group, tail
 from shared.auth import issue_token
@@ -126,6 +126,8 @@ class Proc:
 class BenchStack:
     partitions: int = 3
     instances: int = 1  # of each consumer service (claims, notifications)
+    # Kafka nodes: 1, or 3 for a KRaft cluster with topics of replication factor 3, min ISR 2.
+    brokers: int = 1
     log_level: str = "WARNING"
     # Extra environment for every service process (settings such as CLAIMS_CONSUMER_BATCH_SIZE).
     service_env: dict[str, str] = field(default_factory=dict)
@@ -133,7 +135,7 @@ class BenchStack:
     profile_dir: Path | None = None
     keep: bool = False
     workdir: Path | None = None
-    kafka: KafkaNode | None = None
+    kafka: KafkaNode | KafkaCluster | None = None
     postgres: PostgresNode | None = None
     smtp: Proc | None = None
     provider: Proc | None = None
@@ -164,7 +166,9 @@ class BenchStack:
 
     def processes(self) -> dict[str, int]:
         """name -> pid of everything this stack runs (for CPU accounting)."""
-        found = {"kafka": self.kafka.process.pid, "postgres": self.postgres.pid()}
+        nodes = self.kafka.nodes if isinstance(self.kafka, KafkaCluster) else [self.kafka]
+        found = {f"kafka-{n.node_id}" if len(nodes) > 1 else "kafka": n.process.pid for n in nodes if n.alive()}
+        found["postgres"] = self.postgres.pid()
         for proc in [self.smtp, self.provider, self.bank, *(p for ps in self.services.values() for p in ps)]:
             if proc is not None and proc.alive():
                 found[proc.name] = proc.pid
@@ -184,20 +188,27 @@ class BenchStack:
     async def start(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="jaring-bench-"))
         libs = resolve_kafka_jars(REPO / ".jaring" / "kafka")
-        self.kafka = KafkaNode(self.workdir / "kafka", free_port(), free_port(), libs, heap="512m")
+        if self.brokers > 1:
+            self.kafka = KafkaCluster(self.workdir / "kafka", [(free_port(), free_port()) for _ in range(self.brokers)],
+                                      libs, heap="384m")
+        else:
+            self.kafka = KafkaNode(self.workdir / "kafka", free_port(), free_port(), libs, heap="512m")
         # fast=False: fsync, synchronous_commit and full_page_writes on, as in production.
         self.postgres = PostgresNode(self.workdir / "pg" / "data", free_port(), fast=False)
 
         def start_kafka() -> None:
             self.kafka.format()
-            self.kafka.start(self.workdir / "kafka.log")
+            if isinstance(self.kafka, KafkaCluster):
+                self.kafka.start()
+            else:
+                self.kafka.start(self.workdir / "kafka.log")
 
         def start_postgres() -> None:
             self.postgres.init()
             self.postgres.start(self.workdir / "pg.log")
 
         await asyncio.gather(asyncio.to_thread(start_kafka), asyncio.to_thread(start_postgres))
-        await asyncio.gather(self.kafka.wait_ready(90), self.postgres.wait_ready(60))
+        await asyncio.gather(self.kafka.wait_ready(180 if self.brokers > 1 else 90), self.postgres.wait_ready(60))
         await self.postgres.ensure_database("jaring")
 
         env = self._base_env()
@@ -238,6 +249,7 @@ class BenchStack:
         return {
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "DATABASE_URL": self.database_url,
             "JARING_AUTH_SECRET": BENCH_SECRET, "KAFKA_TOPIC_PARTITIONS": str(self.partitions),
+            "KAFKA_REPLICATION_FACTOR": str(min(self.brokers, 3)),
             # No random review sample: the workload's mix decides which claims a person sees (the
             # scripted supervisor could not decide a sampled claim whose documents it added: four eyes).
             "CLAIMS_REVIEW_SAMPLE_RATE": "0",
@@ -261,7 +273,7 @@ class BenchStack:
                                                                        if p]
         profiling = self.profile_dir is not None
         await asyncio.gather(*(asyncio.to_thread(p.stop, 30, profiling) for p in procs if p.process is not None))
-        if self.kafka is not None and self.kafka.process is not None:
+        if isinstance(self.kafka, KafkaCluster) or (self.kafka is not None and self.kafka.process is not None):
             await asyncio.to_thread(self.kafka.stop)
         if self.postgres is not None:
             await asyncio.to_thread(self.postgres.stop)

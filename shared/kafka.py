@@ -97,18 +97,24 @@ async def ensure_topics(
     *,
     partitions: int = 3,
     replication_factor: int = 1,
+    min_insync_replicas: int | None = None,
     with_dead_letters: bool = True,
     dead_letter_retention_ms: int = DEAD_LETTER_RETENTION_MS,
 ) -> None:
     """Creates the catalogue's topics (and their .dlq twins, with a bounded retention) if missing;
-    existing ones are left as they are (on a cluster, deploy/k8s/topics.yaml sets them)."""
+    existing ones are left as they are (on a cluster, deploy/k8s/topics.yaml sets them).
+    `min_insync_replicas` None: 2 with three or more copies (acks=all then means two copies, and
+    one broker down stops nothing), else the cluster's default."""
+    if min_insync_replicas is None and replication_factor >= 3:
+        min_insync_replicas = 2
+    replicas = {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
     wanted: list[NewTopic] = []
     for topic in topics:
-        config = {"retention.ms": str(topic.retention_ms)}
+        config = {"retention.ms": str(topic.retention_ms), **replicas}
         wanted.append(NewTopic(topic.name, partitions, replication_factor, topic_configs=config))
         if with_dead_letters:
             wanted.append(NewTopic(topic.dlq, partitions, replication_factor,
-                                   topic_configs={"retention.ms": str(dead_letter_retention_ms)}))
+                                   topic_configs={"retention.ms": str(dead_letter_retention_ms), **replicas}))
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:

@@ -86,7 +86,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         log.info("service.migrated", applied=applied)
         await ensure_topics(infra.kafka_bootstrap_servers, partitions=infra.kafka_topic_partitions,
                             replication_factor=infra.kafka_replication_factor,
-                            dead_letter_retention_ms=infra.kafka_dead_letter_retention_ms)
+                            dead_letter_retention_ms=infra.kafka_dead_letter_retention_ms,
+                            min_insync_replicas=infra.kafka_min_insync_replicas)
         pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
         producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
         await producer.start()

@@ -35,6 +35,9 @@ class InfraSettings(BaseSettings):
     kafka_replication_factor: int = 1
     # How long dead letters are kept (milliseconds); 30 days unless set.
     kafka_dead_letter_retention_ms: int = 30 * 24 * 3600 * 1000
+    # Copies a write needs before acks=all counts it (topic config min.insync.replicas); unset:
+    # 2 when the replication factor is 3 or more, else the cluster's default.
+    kafka_min_insync_replicas: int | None = None
     log_level: str = "INFO"
 
 

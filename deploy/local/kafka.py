@@ -1,5 +1,7 @@
-"""A single-node Apache Kafka (KRaft, broker and controller in one JVM) run from the
-jars Maven resolves from deploy/local/kafka/pom.xml — no Docker, no Kafka download.
+"""Apache Kafka (KRaft, broker and controller in one JVM per node) run from the jars Maven
+resolves from deploy/local/kafka/pom.xml — no Docker, no Kafka download. One node for the
+everyday stack and the test suite; a KafkaCluster of three for the replication runs
+(JARING_KAFKA_BROKERS=3), each node with its own ports and data dir.
 
 Importable by tests: nothing here holds state between calls except the files it writes.
 """
@@ -10,12 +12,15 @@ import asyncio
 import base64
 import fcntl
 import hashlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -113,12 +118,20 @@ def _new_cluster_id() -> str:
 
 
 class KafkaNode:
-    def __init__(self, data_dir: Path, port: int, controller_port: int, libs: Path, heap: str = "512m"):
+    """One broker+controller JVM. Alone (`voters` None) it is a standalone KRaft quorum; in a
+    cluster, `voters` is the static quorum (`1@127.0.0.1:port,…`) and `replication` the copies
+    the cluster keeps of its internal topics."""
+
+    def __init__(self, data_dir: Path, port: int, controller_port: int, libs: Path, heap: str = "512m",
+                 *, node_id: int = 1, voters: str | None = None, replication: int = 1):
         self.data_dir = Path(data_dir)
         self.port = port
         self.controller_port = controller_port
         self.libs = Path(libs)
         self.heap = heap
+        self.node_id = node_id
+        self.voters = voters
+        self.replication = replication
         self.process: subprocess.Popen | None = None
         self.log_file: Path | None = None
 
@@ -136,23 +149,31 @@ class KafkaNode:
 
     def write_config(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        quorum = ({"controller.quorum.voters": self.voters} if self.voters else
+                  {"controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}"})
+        # acks=all counts once min ISR copies have a record: with three copies, two, so one
+        # broker down does not stop writes and an acknowledged record survives any one loss.
+        min_isr = str(min(2, self.replication))
+        rf = str(self.replication)
         props = {
             "process.roles": "broker,controller",
-            "node.id": "1",
+            "node.id": str(self.node_id),
             "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "inter.broker.listener.name": "PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
-            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            **quorum,
             "log.dirs": str(self.log_dir),
             "num.partitions": "3",
             "auto.create.topics.enable": "false",
-            "offsets.topic.replication.factor": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "default.replication.factor": rf,
+            "min.insync.replicas": min_isr,
+            "offsets.topic.replication.factor": rf,
+            "transaction.state.log.replication.factor": rf,
+            "transaction.state.log.min.isr": min_isr,
+            "share.coordinator.state.topic.replication.factor": rf,
+            "share.coordinator.state.topic.min.isr": min_isr,
             "group.initial.rebalance.delay.ms": "0",
         }
         self.config_file.write_text(
@@ -173,14 +194,16 @@ class KafkaNode:
     def is_formatted(self) -> bool:
         return (self.log_dir / "meta.properties").exists()
 
-    def format(self) -> bool:
-        """Format the storage once. Returns False when it already was."""
+    def format(self, cluster_id: str | None = None) -> bool:
+        """Format the storage once. Returns False when it already was. A cluster's nodes share
+        one `cluster_id`; with a static quorum (voters) there is no --standalone."""
         self.write_config()
         if self.is_formatted():
             return False
         result = subprocess.run(
             [*self._java("256m"), "kafka.tools.StorageTool", "format",
-             "-t", _new_cluster_id(), "-c", str(self.config_file), "--standalone"],
+             "-t", cluster_id or _new_cluster_id(), "-c", str(self.config_file),
+             *([] if self.voters else ["--standalone"])],
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
         )
         if result.returncode != 0 or not self.is_formatted():
@@ -216,6 +239,154 @@ class KafkaNode:
             except subprocess.TimeoutExpired:
                 pass
         return killed
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no controlled shutdown, no leadership handed over, nothing flushed."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+class KafkaCluster:
+    """`count` broker+controller nodes on this machine forming one KRaft cluster (static quorum
+    of all of them), internal topics with `count` copies and min ISR 2. Tests and the chaos
+    run kill single nodes (`kill`) and bring them back (`restart`)."""
+
+    def __init__(self, data_dir: Path, ports: list[tuple[int, int]], libs: Path, heap: str = "384m"):
+        voters = ",".join(f"{i}@127.0.0.1:{controller}" for i, (_, controller) in enumerate(ports, start=1))
+        self.data_dir = Path(data_dir)
+        self.nodes = [KafkaNode(self.data_dir / f"node-{i}", port, controller, libs, heap,
+                                node_id=i, voters=voters, replication=len(ports))
+                      for i, (port, controller) in enumerate(ports, start=1)]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(n.bootstrap_servers for n in self.nodes)
+
+    def node(self, node_id: int) -> KafkaNode:
+        return self.nodes[node_id - 1]
+
+    def log_file(self, node: KafkaNode) -> Path:
+        return self.data_dir / f"kafka-{node.node_id}.log"
+
+    def format(self) -> bool:
+        cluster_id = self._cluster_id()
+        return any([n.format(cluster_id) for n in self.nodes])
+
+    def _cluster_id(self) -> str:
+        # Kept beside the nodes so a node formatted later joins the same cluster.
+        path = self.data_dir / "cluster.id"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(_new_cluster_id() + "\n")
+        return path.read_text().strip()
+
+    def start(self) -> None:
+        for n in self.nodes:
+            if not n.alive():
+                n.start(self.log_file(n))
+
+    async def wait_ready(self, timeout: float = 120.0, log_file: Path | None = None) -> dict:
+        """Until the metadata lists every node as a broker."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            meta = await wait_for_kafka(self.bootstrap_servers, max(deadline - loop.time(), 1.0),
+                                        log_file=log_file or self.log_file(self.nodes[0]))
+            if len(meta["brokers"]) == len(self.nodes):
+                return meta
+            if loop.time() > deadline:
+                raise TimeoutError(f"only {len(meta['brokers'])} of {len(self.nodes)} brokers joined")
+            await asyncio.sleep(0.25)
+
+    @property
+    def live_bootstrap_servers(self) -> str:
+        return ",".join(n.bootstrap_servers for n in self.nodes if n.alive())
+
+    async def leaders(self, topics: list[str]) -> dict[tuple[str, int], int]:
+        return await partition_leaders(self.live_bootstrap_servers, topics)
+
+    async def leading_node(self, topics: list[str]) -> int:
+        """The node leading most of the topics' partitions (the one whose loss hurts most)."""
+        counts: dict[int, int] = {}
+        for leader in (await self.leaders(topics)).values():
+            counts[leader] = counts.get(leader, 0) + 1
+        return max((n for n in counts if n > 0), key=lambda n: counts[n])
+
+    async def wait_for_new_leaders(self, topics: list[str], gone: set[int], timeout: float = 120.0) -> float:
+        """Seconds until every partition of `topics` has a leader outside `gone`."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:
+            try:
+                leaders = await self.leaders(topics)
+            except Exception:  # noqa: BLE001 - a node dying under the request: ask again
+                leaders = {}
+            if leaders and all(leader > 0 and leader not in gone for leader in leaders.values()):
+                return loop.time() - started
+            if loop.time() - started > timeout:
+                raise TimeoutError(f"partitions of {topics} still led by {gone} or by nobody: {leaders}")
+            await asyncio.sleep(0.1)
+
+    async def wait_in_sync(self, topics: list[str], timeout: float = 120.0) -> float:
+        """Seconds until every partition of `topics` has every node in its in-sync replicas again."""
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.live_bootstrap_servers, request_timeout_ms=5000)
+            try:
+                await admin.start()
+                described = await admin.describe_topics(topics)
+                if all(len(p["isr"]) == len(self.nodes) for t in described for p in t["partitions"]):
+                    return loop.time() - started
+            except Exception:  # noqa: BLE001 - not answering yet: ask again
+                pass
+            finally:
+                await admin.close()
+            if loop.time() - started > timeout:
+                raise TimeoutError(f"partitions of {topics} not back in sync after {timeout:.0f} s")
+            await asyncio.sleep(0.25)
+
+    def kill(self, node_id: int) -> None:
+        self.node(node_id).kill()
+
+    def restart(self, node_id: int) -> None:
+        node = self.node(node_id)
+        node.start(self.log_file(node))
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """All nodes at once: stopped one by one, the last ones lose their quorum and cannot finish
+        a controlled shutdown (they would wait out `timeout` and be killed)."""
+        with ThreadPoolExecutor(len(self.nodes)) as pool:
+            list(pool.map(lambda n: n.stop(timeout=timeout), self.nodes))
+
+
+async def partition_leaders(bootstrap_servers: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> the node id leading it (-1 while it has none), from the first node
+    that answers a metadata request (an admin client keeps asking one node, dead or not)."""
+    from aiokafka import AIOKafkaClient, TopicPartition
+
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+    await client.bootstrap()
+    try:
+        metadata = await client.fetch_all_metadata()  # asks each known node in turn until one answers
+        leaders = {}
+        for topic in topics:
+            for partition in metadata.partitions_for_topic(topic) or ():
+                leader = metadata.leader_for_partition(TopicPartition(topic, partition))
+                leaders[(topic, partition)] = -1 if leader is None else leader
+        return leaders
+    finally:
+        await client.close()
 
 
 async def _tcp_open(host: str, port: int) -> bool:
@@ -255,8 +426,7 @@ async def wait_for_kafka(
     Fails early if `pid` (the broker we started) has exited."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    first = bootstrap_servers.split(",")[0].strip()
-    host, _, port = first.rpartition(":")
+    addresses = [a.strip().rpartition(":") for a in bootstrap_servers.split(",") if a.strip()]
     last_error: BaseException | None = None
 
     def see_log() -> str:
@@ -271,7 +441,7 @@ async def wait_for_kafka(
                 f"Kafka at {bootstrap_servers} did not answer metadata within {timeout:.0f} s "
                 f"(last error: {last_error!r}){see_log()}"
             )
-        if await _tcp_open(host.strip("[]") or "127.0.0.1", int(port)):
+        if any([await _tcp_open(host.strip("[]") or "127.0.0.1", int(port)) for host, _, port in addresses]):
             try:
                 meta = await asyncio.wait_for(cluster_metadata(bootstrap_servers), max(remaining, 0.5))
                 if meta.get("brokers"):
@@ -280,5 +450,5 @@ async def wait_for_kafka(
             except Exception as err:  # noqa: BLE001 - any failure means "not ready yet"
                 last_error = err
         else:
-            last_error = ConnectionRefusedError(f"nothing listens on {first}")
+            last_error = ConnectionRefusedError(f"nothing listens on {bootstrap_servers}")
         await asyncio.sleep(min(0.25, max(deadline - loop.time(), 0)))

@@ -15,6 +15,7 @@ import importlib.util
 import os
 import pwd
 import shlex
+import signal
 import stat
 import subprocess
 import tempfile
@@ -183,9 +184,14 @@ class PostgresNode:
             pid = int(first.strip())
         except (FileNotFoundError, IndexError, ValueError):
             return None
-        if pid_alive(pid) and any(Path(a).name == "postgres" for a in cmdline(pid)[:1]):
-            return pid
-        return None
+        argv = cmdline(pid)
+        if not (pid_alive(pid) and any(Path(a).name == "postgres" for a in argv[:1])):
+            return None
+        # After a crash the pid may belong to another cluster's postgres by now (tests run several).
+        given = argv[argv.index("-D") + 1] if "-D" in argv[:-1] else None
+        if given is not None and Path(given).is_absolute() and Path(given).resolve() != self.data_dir.resolve():
+            return None
+        return pid
 
     def is_running(self) -> bool:
         return self.pid() is not None
@@ -197,6 +203,7 @@ class PostgresNode:
         running = self.pid()
         if running is not None:
             return running
+        self._remove_stale_pid_file()
         self._owned(self.log_file, directory=False)
         socket_dir = self.socket_dir
         if socket_dir != self.data_dir:
@@ -249,6 +256,30 @@ class PostgresNode:
             return True
         finally:
             await conn.close()
+
+    def _remove_stale_pid_file(self) -> None:
+        """After a crash (SIGKILL, power loss) postmaster.pid and the socket's lock file stay
+        behind. PostgreSQL ignores them when their pid is gone, but refuses to start when that pid
+        was reused by another process or is an unreaped zombie (a container whose init does not
+        reap): no postgres runs on this data dir (self.pid() said so), so they are stale either
+        way. WAL replay at the start then recovers every committed transaction."""
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        (self.socket_dir / f".s.PGSQL.{self.port}.lock").unlink(missing_ok=True)
+
+    def kill(self) -> bool:
+        """SIGKILL the postmaster and its backends (pg_ctl starts it as a session leader): a crash,
+        no checkpoint, no shutdown record; the next start recovers by WAL replay. True if it ran."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        except PermissionError:  # not a group leader after all: the postmaster alone, backends follow it
+            os.kill(pid, signal.SIGKILL)
+        stop_process_group(pid, timeout=5)  # waits until every member is gone
+        return True
 
     def stop(self, timeout: float = 30.0) -> bool:
         """pg_ctl stop -m fast; if that fails or times out, signal the postmaster's group.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 import time
@@ -29,7 +30,8 @@ from rich.table import Table
 
 from deploy.local.credentials import auth_env, ensure_secret, write_tokens
 from deploy.local.health import http_ready, kafka_ok, postgres_ok, tcp_ok
-from deploy.local.kafka import KAFKA_VERSION, KafkaError, KafkaNode, resolve_kafka_jars, wait_for_kafka
+from deploy.local.kafka import (KAFKA_VERSION, KafkaCluster, KafkaError, KafkaNode, resolve_kafka_jars,
+                                wait_for_kafka)
 from deploy.local.keycloak import (
     CONSOLE_CLIENT, DEMO_USERS, KEYCLOAK_VERSION, KeycloakError, KeycloakNode, RealmSecrets, resolve_keycloak,
     wait_for_keycloak,
@@ -101,6 +103,14 @@ def _port(env: str, default: int) -> int:
     return int(os.environ.get(env) or default)
 
 
+def kafka_brokers() -> int:
+    """JARING_KAFKA_BROKERS: 1 (the default) or 3, a KRaft cluster whose topics keep three copies."""
+    brokers = int(os.environ.get("JARING_KAFKA_BROKERS") or 1)
+    if brokers not in (1, 3):
+        raise StackError(f"JARING_KAFKA_BROKERS is {brokers}: 1 or 3")
+    return brokers
+
+
 @dataclass(frozen=True)
 class Layout:
     state: Path
@@ -116,8 +126,29 @@ class Layout:
         return self.state / "run" / f"{name}.pid"
 
     def kafka(self) -> KafkaNode:
-        return KafkaNode(self.state / "kafka" / "data", _port("KAFKA_PORT", 9092),
-                         _port("KAFKA_CONTROLLER_PORT", 9093), self.state / "kafka" / "libs")
+        """The first (with JARING_KAFKA_BROKERS=1, the only) Kafka node."""
+        return self.kafka_nodes()[0]
+
+    def kafka_cluster(self) -> KafkaCluster | None:
+        """JARING_KAFKA_BROKERS=3: three broker+controller nodes, client ports KAFKA_PORT,
+        +2, +4 and controller ports KAFKA_CONTROLLER_PORT, +2, +4, each in <state>/kafka/node-N."""
+        brokers = kafka_brokers()
+        if brokers == 1:
+            return None
+        port, controller = _port("KAFKA_PORT", 9092), _port("KAFKA_CONTROLLER_PORT", 9093)
+        ports = [(port + 2 * i, controller + 2 * i) for i in range(brokers)]
+        return KafkaCluster(self.state / "kafka" / "cluster", ports, self.state / "kafka" / "libs", heap="512m")
+
+    def kafka_nodes(self) -> list[KafkaNode]:
+        cluster = self.kafka_cluster()
+        if cluster is not None:
+            return cluster.nodes
+        return [KafkaNode(self.state / "kafka" / "data", _port("KAFKA_PORT", 9092),
+                          _port("KAFKA_CONTROLLER_PORT", 9093), self.state / "kafka" / "libs")]
+
+    def kafka_name(self, node: KafkaNode) -> str:
+        """Its pid file's and log's name: kafka, or kafka-N in a cluster."""
+        return "kafka" if kafka_brokers() == 1 else f"kafka-{node.node_id}"
 
     def postgres(self) -> PostgresNode:
         return PostgresNode(self.state / "pg" / "data", _port("PG_PORT", 5433), HOST)
@@ -137,7 +168,7 @@ class Layout:
                             secrets, HOST)
 
     def bootstrap(self) -> str:
-        return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or self.kafka().bootstrap_servers
+        return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or ",".join(n.bootstrap_servers for n in self.kafka_nodes())
 
     def database_url(self) -> str:
         return external_database_url() or self.postgres().url("jaring")
@@ -188,29 +219,47 @@ async def _up_kafka(lay: Layout) -> None:
         with console.status(f"checking Kafka at {external}…"):
             await wait_for_kafka(external, timeout=30)
         return _done(f"Kafka (external) answers at {external}", t)
-    node, pid_file, log = lay.kafka(), lay.pid_file("kafka"), lay.log("kafka")
-    pid = read_pid(pid_file)
-    if _ours(pid, str(node.config_file)):
+    nodes, cluster = lay.kafka_nodes(), lay.kafka_cluster()
+    bootstrap = lay.bootstrap()
+    to_start = []
+    for node in nodes:
+        name = lay.kafka_name(node)
+        pid = read_pid(lay.pid_file(name))
+        if _ours(pid, str(node.config_file)):
+            continue
+        lay.pid_file(name).unlink(missing_ok=True)
+        for port in (node.port, node.controller_port):
+            if _port_in_use(port):
+                raise StackError(f"port {port} is taken by a process this stack did not start; stop it, or set "
+                                 "KAFKA_PORT / KAFKA_CONTROLLER_PORT, or KAFKA_BOOTSTRAP_SERVERS to use that Kafka")
+        to_start.append(node)
+    if not to_start:
         with console.status("Kafka is running; checking it answers…"):
-            await wait_for_kafka(node.bootstrap_servers, KAFKA_DEADLINE_S, log_file=log, pid=pid)
-        return _done(f"Kafka already running at {node.bootstrap_servers} (pid {pid})")
-    pid_file.unlink(missing_ok=True)
-    for port in (node.port, node.controller_port):
-        if _port_in_use(port):
-            raise StackError(f"port {port} is taken by a process this stack did not start; stop it, or set "
-                             "KAFKA_PORT / KAFKA_CONTROLLER_PORT, or KAFKA_BOOTSTRAP_SERVERS to use that Kafka")
-    node.libs = resolve_kafka_jars(node.libs.parent, progress=lambda m: console.print(f"  {m}"))
+            await wait_for_kafka(bootstrap, KAFKA_DEADLINE_S, log_file=lay.log(lay.kafka_name(nodes[0])))
+        return _done(f"Kafka already running at {bootstrap}")
+    libs = resolve_kafka_jars(nodes[0].libs.parent, progress=lambda m: console.print(f"  {m}"))
     t = time.monotonic()
-    with console.status(f"starting Kafka {KAFKA_VERSION} on {node.bootstrap_servers}…"):
-        if node.format():
-            console.print(f"  formatted Kafka storage in {node.log_dir}")
-        proc = node.start(log)
-        write_pid(pid_file, proc.pid)
+    what = f"{len(nodes)} Kafka nodes (KRaft, topics with 3 copies, min.insync.replicas 2)" if cluster else "Kafka"
+    with console.status(f"starting {what} {KAFKA_VERSION} on {bootstrap}…"):
+        for node in nodes:
+            node.libs = libs
+        if cluster is not None:
+            if cluster.format():
+                console.print(f"  formatted the cluster's storage in {cluster.data_dir}")
+        elif nodes[0].format():
+            console.print(f"  formatted Kafka storage in {nodes[0].log_dir}")
+        # Every node before any wait: a cluster's quorum needs a majority of them to answer.
+        started = [(node, node.start(lay.log(lay.kafka_name(node)))) for node in to_start]
+        for node, proc in started:
+            write_pid(lay.pid_file(lay.kafka_name(node)), proc.pid)
         try:
-            await node.wait_ready(KAFKA_DEADLINE_S)
+            if cluster is not None:
+                await cluster.wait_ready(KAFKA_DEADLINE_S * 2, log_file=lay.log(lay.kafka_name(nodes[0])))
+            else:
+                await nodes[0].wait_ready(KAFKA_DEADLINE_S)
         except Exception as err:
             raise StackError(f"Kafka did not come up: {err}") from err
-    _done(f"Kafka ready at {node.bootstrap_servers} (pid {proc.pid})", t)
+    _done(f"{what} ready at {bootstrap} (pids {', '.join(str(proc.pid) for _, proc in started)})", t)
 
 
 async def _up_postgres(lay: Layout) -> None:
@@ -288,6 +337,9 @@ def _auth_secret(lay: Layout) -> str:
 
 def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     env = dict(os.environ)
+    if kafka_brokers() > 1 and not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        # Topics the services create keep a copy on each node; min.insync.replicas follows (2).
+        env.setdefault("KAFKA_REPLICATION_FACTOR", "3")
     env.update(
         KAFKA_BOOTSTRAP_SERVERS=lay.bootstrap(),
         DATABASE_URL=lay.database_url(),
@@ -470,12 +522,12 @@ def _strays(lay: Layout) -> list[int]:
     our Kafka JVM (its command line names our server.properties) and our postmaster
     (`-D <our data dir>`). Matched narrowly: other JVMs may share our jars dir."""
     found = set(processes_with_env(MARKER, str(lay.state)))
-    kafka_conf, pg_data = str(lay.kafka().config_file), str(lay.postgres().data_dir)
+    kafka_confs, pg_data = {str(n.config_file) for n in lay.kafka_nodes()}, str(lay.postgres().data_dir)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             argv = cmdline(int(entry.name))
             prog = Path(argv[0]).name if argv else ""
-            if (prog == "java" and kafka_conf in argv) or (
+            if (prog == "java" and kafka_confs & set(argv)) or (
                 prog == "postgres" and any(a == pg_data and b == "-D" for b, a in zip(argv, argv[1:]))
             ):
                 found.add(int(entry.name))
@@ -491,8 +543,14 @@ def down() -> None:
     keycloak = lay.keycloak()
     if keycloak is not None:
         _stop("Keycloak", lay.pid_file("keycloak"), str(keycloak.home))
-    kafka = lay.kafka()
-    _stop("Kafka", lay.pid_file("kafka"), str(kafka.config_file))
+    nodes = lay.kafka_nodes()
+    if len(nodes) > 1:  # SIGTERM to every node first: one by one, the last would lose its quorum and hang
+        for node in nodes:
+            pid = read_pid(lay.pid_file(lay.kafka_name(node)))
+            if _ours(pid, str(node.config_file)):
+                os.killpg(pid, signal.SIGTERM)
+    for node in nodes:
+        _stop(f"Kafka node {node.node_id}", lay.pid_file(lay.kafka_name(node)), str(node.config_file))
     pg = lay.postgres()
     t = time.monotonic()
     with console.status("stopping PostgreSQL…"):
@@ -523,12 +581,13 @@ async def _status_rows(lay: Layout) -> list[tuple[str, str, bool, bool, str, str
         ok = await kafka_ok(bootstrap)
         rows.append(("kafka", "external", ok, ok, "-", bootstrap, "-"))
     else:
-        node = lay.kafka()
-        pid = read_pid(lay.pid_file("kafka"))
-        running = _ours(pid, str(node.config_file))
-        ok = running and await kafka_ok(node.bootstrap_servers)
-        rows.append(("kafka", "local", running, ok, str(pid) if running else "-", node.bootstrap_servers,
-                     str(lay.log("kafka"))))
+        for node in lay.kafka_nodes():
+            name = lay.kafka_name(node)
+            pid = read_pid(lay.pid_file(name))
+            running = _ours(pid, str(node.config_file))
+            ok = running and await kafka_ok(node.bootstrap_servers)
+            rows.append((name, "local", running, ok, str(pid) if running else "-", node.bootstrap_servers,
+                         str(lay.log(name))))
     db = external_database_url()
     if db:
         ok = await postgres_ok(db)
@@ -583,7 +642,8 @@ def logs(
 ) -> None:
     """Tail the logs of one component, or of all of them."""
     lay = Layout.load()
-    known = {"kafka": lay.log("kafka"), "postgres": lay.log("postgres"), "keycloak": lay.log("keycloak"),
+    kafka_logs = {lay.kafka_name(n): lay.log(lay.kafka_name(n)) for n in lay.kafka_nodes()}
+    known = {**kafka_logs, "postgres": lay.log("postgres"), "keycloak": lay.log("keycloak"),
              "maven": lay.state / "kafka" / "maven.log", **{p.name: lay.log(p.name) for p in PROCESSES}}
     if name is not None and name not in known:
         console.print(f"[red]unknown component {name!r}[/]; one of: {', '.join(known)}")

@@ -11,11 +11,11 @@ import asyncio
 import os
 import socket
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-from deploy.local.kafka import KafkaNode, resolve_kafka_jars
+from deploy.local.kafka import KafkaCluster, KafkaNode, resolve_kafka_jars
 from deploy.local.postgres import temporary_cluster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +56,23 @@ def kafka_for_tests() -> Iterator[str]:
             yield node.bootstrap_servers
         finally:
             node.stop()
+
+
+@asynccontextmanager
+async def kafka_cluster_for_tests(brokers: int = 3) -> AsyncIterator[KafkaCluster]:
+    """A KRaft cluster of `brokers` nodes of its own, for the tests about replication only (the
+    suite's single broker serves every other test): free ports, a temporary folder, every node
+    stopped at the end. Three JVMs: start it once per test module at most."""
+    libs = await asyncio.to_thread(resolve_kafka_jars, REPO / ".jaring" / "kafka")
+    with tempfile.TemporaryDirectory(prefix="jaring-test-kafka-cluster-") as tmp:
+        cluster = KafkaCluster(Path(tmp), [(free_port(), free_port()) for _ in range(brokers)], libs, heap="384m")
+        try:
+            await asyncio.to_thread(cluster.format)
+            cluster.start()
+            await cluster.wait_ready(timeout=180)
+            yield cluster
+        finally:
+            await asyncio.to_thread(cluster.stop)
 
 
 @contextmanager
