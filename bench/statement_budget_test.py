@@ -1,6 +1,11 @@
-"""The statement budget: the SQL statements one claim costs on the real stack, per service, from
+"""`make bench-statements` (not in `make test` yet): the SQL statements one claim costs on the real stack, per service, from
 filing through verification, payout, disbursement (both payees' accounts recorded, each line
 transferred) to every family message, counted with asyncpg's query logger on the services' pools.
+
+Why it is not in the suite yet: on the merged code of 2026-11-29 two claims in a row cost
+different counts (claims 174 vs 168, notifications 54 vs 45): background work (parked messages
+retried every 5 s, the dispatcher's leases) falls inside a claim's window. Issue 17 keeps it open
+until the count is a property of the code again.
 
 The counts are those measured when this test was written. The test fails when a claim's hot
 path gains (or loses) a statement: a gain should be a decision, not an accident. To change the
