@@ -35,6 +35,7 @@ from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
 from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
 from shared.topics import Topic, dead_letter_topic
+from shared.tracing import handling_record, traceparent_of
 
 log = get_logger("consumer")
 
@@ -151,7 +152,8 @@ class ConsumerRunner:
         duplicates: list[Envelope] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed])
+                fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed],
+                                               [traceparent_of(record) for record, *_ in parsed])
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
                         duplicates.append(envelope)
@@ -159,7 +161,9 @@ class ConsumerRunner:
                     fresh.discard(envelope.event_id)  # the same event twice in one batch applies once
                     token = current_record.set(record)
                     try:
-                        await handler(conn, envelope, payload)
+                        # Each record continues its own trace, though the batch shares a transaction.
+                        with handling_record(consumer.name, record):
+                            await handler(conn, envelope, payload)
                     finally:
                         current_record.reset(token)
                     applied.append(envelope)
@@ -182,7 +186,8 @@ class ConsumerRunner:
         """Returns the outcome: applied, duplicate, skipped or dead_lettered."""
         token = current_record.set(record)
         try:
-            return await self._handle(record)
+            with handling_record(self.consumer.name, record):
+                return await self._handle(record)
         finally:
             current_record.reset(token)
 
@@ -199,7 +204,7 @@ class ConsumerRunner:
             started = time.perf_counter()
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    if not await first_delivery(conn, consumer.name, envelope.event_id):
+                    if not await first_delivery(conn, consumer.name, envelope.event_id, traceparent_of(record)):
                         consumer.count("duplicate", envelope.type)
                         return "duplicate"
                     await handler(conn, envelope, payload)

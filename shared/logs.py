@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 
 from shared.privacy import mask_niks_in
+from shared.tracing import add_trace_id
 
 
 def _mask_value(value: Any) -> Any:
@@ -38,6 +39,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             mask_niks,
+            add_trace_id,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

@@ -33,6 +33,7 @@ from shared.logs import configure_logging, get_logger
 from shared.observability import HttpMetrics, ScrapeWork, outbox_standing, refresh_at_scrape
 from shared.outbox import OutboxRelay, quarantined
 from shared.settings import ServiceSettings
+from shared.tracing import RequestLogContext, configure_tracing, instrument_app
 
 log = get_logger("service")
 
@@ -121,6 +122,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             await pool.close()
             log.info("service.stopped")
 
+    configure_tracing(spec.name)
     app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan)
     app.state.token_verifier = token_verifier(infra)
     app.state.kafka_checked = (0.0, False)
@@ -193,6 +195,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         app.include_router(router)
     app.add_middleware(EdgeGuard, max_body_bytes=settings.max_body_bytes, large_bodies=spec.large_bodies(settings))
     app.add_middleware(HttpMetrics, service=spec.name)
+    app.add_middleware(RequestLogContext)
+    instrument_app(app)
     return app
 
 
