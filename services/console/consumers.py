@@ -29,6 +29,10 @@ from shared.topics import CATALOGUE
 DEAD_LETTER_TOPICS: tuple[str, ...] = tuple(topic.dlq for topic in CATALOGUE)
 
 
+def index_consumer_names(prefix: str) -> list[str]:
+    return [f"{prefix}.index.{topic.name}" for topic in CATALOGUE]
+
+
 def index_consumers(prefix: str) -> list[Consumer]:
     return [Consumer(f"{prefix}.index.{topic.name}", topic, {event: handlers.index_event for event in topic.events},
                      dead_letters=False)
