@@ -34,6 +34,7 @@ from deploy.local.keycloak import (
     CONSOLE_CLIENT, DEMO_USERS, KEYCLOAK_VERSION, KeycloakError, KeycloakNode, RealmSecrets, resolve_keycloak,
     wait_for_keycloak,
 )
+from deploy.local.traces import stack_env as traces_env
 from deploy.local.postgres import PostgresError, PostgresNode, external_database_url
 from deploy.local.processes import (
     cmdline, pid_alive, processes_with_env, read_pid, start_process, stop_process_group, tail, write_pid,
@@ -295,6 +296,7 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         **{MARKER: str(lay.state)},
     )
+    env.update(traces_env(env))  # JARING_TRACES=1: spans to the local Jaeger (`make traces`)
     for p in PROCESSES:  # every process learns every address
         env[p.host_env] = HOST
         env[p.port_env] = str(_port(p.port_env, p.default_port))
