@@ -41,7 +41,13 @@ traces: $(STAMP)    ## a trace viewer on loopback: Jaeger v2 built from its Go m
 traces-down: $(STAMP)
 	@$(PY) -m deploy.local.traces down
 
-test: test-prerequisites $(STAMP) $(AXE)      ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
+# The AsyncAPI project's parser, which tests/unit/deploy/test_asyncapi_parser.py runs on docs/asyncapi.
+ASYNCAPI_PARSER := tests/asyncapi/node_modules/@asyncapi/parser/package.json
+$(ASYNCAPI_PARSER): tests/asyncapi/package.json tests/asyncapi/package-lock.json
+	@npm ci --prefix tests/asyncapi --no-audit --no-fund --silent
+	@touch $(ASYNCAPI_PARSER)
+
+test: test-prerequisites $(STAMP) $(AXE) $(ASYNCAPI_PARSER)      ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
 	@$(PY) -m pytest
 
 # Stops at once, naming the one command that installs what is missing, instead of failing tests later.
