@@ -62,7 +62,7 @@ test-prerequisites:
 	  exit 1; \
 	fi
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(ASYNCAPI_PARSER)
 	@$(PY) -m pytest tests/unit
 
 test-integration: $(STAMP)
