@@ -163,7 +163,9 @@ def _refused(exc: NotPermitted) -> HTTPException:
     return HTTPException(403, {"type": exc.code, "msg": exc.message})
 
 
-@router.post("/claims", status_code=202)
+@router.post("/claims", status_code=202, responses={202: {"links": {"GetClaim": {
+    "operationId": "get_claim_v1_claims__claim_id__get", "parameters": {"claim_id": "$response.body#/claim_id"},
+    "description": "The claim just filed: its status, steps, payout."}}}})
 async def file_claim(body: ClaimIn, actor: Officer, rt: Rt, response: Response) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today())
