@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import (BaseModel, Field, ModelWrapValidatorHandler, PrivateAttr, TypeAdapter, ValidationError,
@@ -20,7 +20,7 @@ from services.claims.domain.duties import NotPermitted
 from services.claims.domain.sla import days_left
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
-from shared.contracts.vocabulary import DeathClaimType, Relationship
+from shared.contracts.vocabulary import ClaimStatus, ClaimType, DeathClaimType, Relationship
 from shared.clock import today
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.service import Runtime, get_runtime
@@ -101,7 +101,10 @@ class ClaimIn(BaseModel):
     such a request is answered with `Deprecation`, `Sunset` and `Link` headers."""
 
     participant_id: Id
-    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
+    # The enum is documented; the domain checks it, so an unknown type is refused with its own rule
+    # (claim_type_unknown) and a sentence, not the schema's generic literal_error.
+    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)",
+                           json_schema_extra={"enum": list(get_args(ClaimType))})
     incident_date: date
     incident_place: Name
     cause: Text
@@ -175,7 +178,9 @@ async def file_claim(body: ClaimIn, actor: Officer, rt: Rt, response: Response) 
 
 
 @router.get("/claims")
-async def list_claims(actor: Reader, rt: Rt, status: Id | None = None, participant_id: Id | None = None,
+async def list_claims(actor: Reader, rt: Rt,
+                      status: Annotated[Id | None, Query(json_schema_extra={"enum": list(get_args(ClaimStatus))})] = None,
+                      participant_id: Id | None = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await repo.list_claims(conn, status, participant_id, limit)
