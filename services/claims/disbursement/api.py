@@ -17,6 +17,7 @@ from services.claims.disbursement.bank import answer_of_status
 from services.claims.domain.disbursement import PayeeAccount
 from shared import snap
 from shared.auth import Actor, require_role
+from shared.edge import read_capped
 from shared.errors import Conflict
 from shared.service import Runtime, get_runtime
 
@@ -103,19 +104,6 @@ async def reverse(claim_id: str, body: ReversalIn, actor: Supervisor, rt: Rt) ->
     return {"claim_id": claim_id, "reversed": body.external_id}
 
 
-async def capped_body(request: Request, limit: int) -> bytes:
-    """The body, refused (413) past `limit` bytes before it is all read or anything is checked."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise HTTPException(413, f"body larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, f"body larger than {limit} bytes")
-    return bytes(body)
-
-
 def _snap(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"responseCode": code, "responseMessage": message}, status)
 
@@ -125,7 +113,7 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
     """The bank's notification of a transfer's final status. Not a person's token: SNAP's
     signature over method, path, body digest and X-TIMESTAMP (5-minute window), and an
     X-EXTERNAL-ID never seen before."""
-    raw = await capped_body(request, MAX_NOTIFICATION_BYTES)
+    raw = await read_capped(request, MAX_NOTIFICATION_BYTES)
     h = request.headers
     external_id = h.get("x-external-id", "")
     refusal = snap.authentic(rt.settings.bank_client_secret, request.method, request.url.path, raw,
@@ -165,7 +153,7 @@ async def follow_ups(actor: Reader, rt: Rt) -> list[dict[str, Any]]:
 @router.post("/v1/reconciliation/statements")
 async def import_statement(request: Request, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """The bank's daily statement (ISO 20022 camt.053 XML) matched against Jaring's transfers."""
-    raw = await capped_body(request, MAX_STATEMENT_BYTES)
+    raw = await read_capped(request, MAX_STATEMENT_BYTES)
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():

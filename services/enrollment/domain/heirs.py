@@ -20,19 +20,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from services.enrollment.domain.phone import normalize_phone
+from shared.contracts.vocabulary import HEIR_PRECEDENCE
 from shared.errors import FieldError, RuleViolation
 
-# Ranks of PP 44/2015 art. 37(5) and 40(2), in the order of the module doc.
-PRECEDENCE: dict[str, int] = {
-    "spouse": 1,          # janda / duda
-    "child": 1,           # anak
-    "parent": 2,          # orang tua
-    "grandchild": 3,      # cucu
-    "grandparent": 4,     # kakek / nenek
-    "sibling": 5,         # saudara kandung
-    "parent_in_law": 6,   # mertua
-    "named_in_will": 7,   # pihak yang ditunjuk dalam wasiat (akta notaris)
-}
+# Ranks of PP 44/2015 art. 37(5) and 40(2): the one table claims reads too (shared vocabulary).
+PRECEDENCE: dict[str, int] = HEIR_PRECEDENCE
 RELATIONSHIPS: tuple[str, ...] = tuple(PRECEDENCE)
 LANGUAGES: tuple[str, ...] = ("id", "en")
 DEFAULT_LANGUAGE = "id"
