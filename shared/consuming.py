@@ -40,6 +40,7 @@ from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
 from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
 from shared.topics import Topic, dead_letter_topic
+from shared.tracing import handling_record, traceparent_of
 
 log = get_logger("consumer")
 
@@ -167,7 +168,8 @@ class ConsumerRunner:
             async with self._pool.acquire() as conn, conn.transaction():
                 if await self._parked(conn, list({_key_of(record) for record, *_ in parsed})):
                     raise _KeyWaits  # order behind parked messages is kept one message at a time
-                fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed])
+                fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed],
+                                               [traceparent_of(record) for record, *_ in parsed])
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
                         duplicates.append(envelope)
@@ -175,7 +177,9 @@ class ConsumerRunner:
                     fresh.discard(envelope.event_id)  # the same event twice in one batch applies once
                     token = current_record.set(record)
                     try:
-                        await handler(conn, envelope, payload)
+                        # Each record continues its own trace, though the batch shares a transaction.
+                        with handling_record(consumer.name, record):
+                            await handler(conn, envelope, payload)
                     finally:
                         current_record.reset(token)
                     applied.append(envelope)
@@ -198,7 +202,8 @@ class ConsumerRunner:
         """Returns the outcome: applied, duplicate, skipped, parked or dead_lettered."""
         token = current_record.set(record)
         try:
-            return await self._handle(record)
+            with handling_record(self.consumer.name, record):
+                return await self._handle(record)
         finally:
             current_record.reset(token)
 
@@ -240,11 +245,11 @@ class ConsumerRunner:
                     ahead = False
                     if parked_id is not None:
                         await conn.execute("DELETE FROM waiting WHERE id = $1", parked_id)
-                        fresh = await first_delivery(conn, consumer.name, envelope.event_id)
+                        fresh = await first_delivery(conn, consumer.name, envelope.event_id, traceparent_of(record))
                     else:
                         # The inbox row and the key's parked messages in one round trip: the hot path.
                         row = await conn.fetchrow(_FIRST_DELIVERY_UNLESS_PARKED, consumer.name, envelope.event_id,
-                                                  _key_of(record), envelope.type)
+                                                  _key_of(record), envelope.type, traceparent_of(record))
                         if row["parked"] and not row["awaited"]:
                             return "behind"
                         fresh, ahead = row["fresh"], row["parked"]
@@ -311,18 +316,21 @@ class ConsumerRunner:
             record = _record_of(row)
             token = current_record.set(record)
             try:
-                result = await self._parse(record)
-                outcome = "gone" if isinstance(result, str) else await self._apply(record, *result, parked_id=row["id"])
-                if isinstance(outcome, NotYet):
-                    if row["waited"] <= consumer.wait_for_prerequisites_seconds:
-                        await self._pool.execute(
-                            "UPDATE waiting SET reason = $2, waiting_for = $3, waiting_since = coalesce(waiting_since, "
-                            "now()) WHERE id = $1", row["id"], f"prerequisite not applied yet: {outcome}"[:2000],
-                            list(outcome.waiting_for))
-                        return moved
-                    await self.dead_letter(record, f"prerequisite never arrived: {outcome}")
-                    consumer.count("dead_lettered", row["event_type"])
-                    outcome = "dead_lettered"
+                # The parked row kept the record's headers: applied later, it still joins its trace.
+                with handling_record(consumer.name, record):
+                    result = await self._parse(record)
+                    outcome = ("gone" if isinstance(result, str)
+                               else await self._apply(record, *result, parked_id=row["id"]))
+                    if isinstance(outcome, NotYet):
+                        if row["waited"] <= consumer.wait_for_prerequisites_seconds:
+                            await self._pool.execute(
+                                "UPDATE waiting SET reason = $2, waiting_for = $3, waiting_since = "
+                                "coalesce(waiting_since, now()) WHERE id = $1", row["id"],
+                                f"prerequisite not applied yet: {outcome}"[:2000], list(outcome.waiting_for))
+                            return moved
+                        await self.dead_letter(record, f"prerequisite never arrived: {outcome}")
+                        consumer.count("dead_lettered", row["event_type"])
+                        outcome = "dead_lettered"
             finally:
                 current_record.reset(token)
             if outcome in ("gone", "dead_lettered"):
@@ -364,13 +372,14 @@ class ConsumerRunner:
                     partition=record.partition, offset=record.offset, reason=reason[:300])
 
 
-# Records the event in the inbox unless its key has parked messages that do not wait for its type.
+# Records the event in the inbox (with the traceparent it came with, $5) unless its key has parked
+# messages that do not wait for its type.
 _FIRST_DELIVERY_UNLESS_PARKED = """
 WITH held AS (
     SELECT count(*) > 0 AS parked, coalesce(bool_or($4 = ANY(waiting_for)), false) AS awaited
     FROM waiting WHERE consumer = $1 AND key = $3
 ), recorded AS (
-    INSERT INTO inbox (consumer, event_id) SELECT $1, $2 FROM held WHERE NOT parked OR awaited
+    INSERT INTO inbox (consumer, event_id, traceparent) SELECT $1, $2, $5 FROM held WHERE NOT parked OR awaited
     ON CONFLICT DO NOTHING RETURNING 1
 )
 SELECT parked, awaited, EXISTS (SELECT 1 FROM recorded) AS fresh FROM held

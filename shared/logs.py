@@ -19,6 +19,7 @@ import structlog
 
 from shared.privacy import mask_niks_in as _mask_niks_only
 from shared.privacy import redact_url
+from shared.tracing import add_trace_id
 
 _PLAIN = (int, float, bool, type(None))
 
@@ -68,7 +69,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, mask_niks, structlog.processors.JSONRenderer()],
+        # The trace id is added after the mask, which would star a run of 16 decimal digits in it.
+        processors=[*shared, structlog.processors.format_exc_info, mask_niks, add_trace_id,
+                    structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(),  # stdout as it is when a line is written
         cache_logger_on_first_use=True,
@@ -78,7 +81,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, mask_niks, structlog.processors.JSONRenderer()],
+                    structlog.processors.format_exc_info, mask_niks, add_trace_id,
+                    structlog.processors.JSONRenderer()],
     ))
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _JaringHandler)]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 import asyncpg
 from aiokafka.errors import (InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError,
@@ -26,6 +27,7 @@ from shared.logs import get_logger
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_QUARANTINED
 from shared.privacy import mask_niks_in
 from shared.topics import Topic, topic_for_event
+from shared.tracing import TRACEPARENT, inject_into, note_event
 
 log = get_logger("outbox")
 
@@ -39,26 +41,37 @@ async def add_event(conn: asyncpg.Connection, envelope: Envelope, schema: str, t
     The topic comes from the catalogue unless given (tests use their own topics)."""
     topic = topic or topic_for_event(envelope.type)
     key = str(envelope.payload[topic.key])
+    # The current trace goes with the row: the relay sends it as the record's `traceparent`.
+    headers = inject_into({k: v.decode() for k, v in envelope.kafka_headers()})
+    note_event(envelope)
     # The NOTIFY is delivered at commit, never for a rolled-back transaction, and wakes the
     # relay at once. Sent by the same statement as the INSERT: one round trip per event.
     await conn.execute(
         "WITH queued AS (INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1) SELECT pg_notify($7, '') FROM queued",
-        envelope.event_id, topic.name, key, envelope.type,
-        {k: v.decode() for k, v in envelope.kafka_headers()}, envelope.to_bytes(), notify_channel(schema),
+        envelope.event_id, topic.name, key, envelope.type, headers, envelope.to_bytes(), notify_channel(schema),
     )
 
 
-async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema: str) -> None:
+async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema: str,
+                     traceparents: Sequence[str | None] | None = None) -> None:
     """Many events in one statement (bulk import); same contract as add_event. Rows get
-    their ids (the relay's publishing order) in the order of `envelopes`."""
+    their ids (the relay's publishing order) in the order of `envelopes`. Each event carries the
+    current trace, or its own `traceparents[i]` when the events of one batch belong to
+    different traces (the dispatcher's messages, each in its claim's trace)."""
     if not envelopes:
         return
     rows = []
-    for envelope in envelopes:
+    for i, envelope in enumerate(envelopes):
         topic = topic_for_event(envelope.type)
+        headers = {k: v.decode() for k, v in envelope.kafka_headers()}
+        own = traceparents[i] if traceparents is not None else None
+        if own:
+            headers[TRACEPARENT] = own
+        else:
+            inject_into(headers)
         rows.append((envelope.event_id, topic.name, str(envelope.payload[topic.key]), envelope.type,
-                     {k: v.decode() for k, v in envelope.kafka_headers()}, envelope.to_bytes()))
+                     headers, envelope.to_bytes()))
     # Arrays unnested: one execution for the whole batch, where executemany made PostgreSQL
     # run an INSERT per event.
     await conn.execute(

@@ -34,6 +34,7 @@ from shared.observability import HttpMetrics, ScrapeWork, outbox_standing, refre
 from shared.outbox import OutboxRelay, quarantined
 from shared.privacy import redact_url
 from shared.settings import ServiceSettings
+from shared.tracing import RequestLogContext, configure_tracing, instrument_app
 
 log = get_logger("service")
 
@@ -135,6 +136,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 pool.terminate()
             log.info("service.stopped")
 
+    configure_tracing(spec.name)
     app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan)
     app.state.token_verifier = token_verifier(infra)
     app.state.kafka_checked = (0.0, False)
@@ -200,6 +202,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         app.include_router(router)
     app.add_middleware(EdgeGuard, max_body_bytes=settings.max_body_bytes, large_bodies=spec.large_bodies(settings))
     app.add_middleware(HttpMetrics, service=spec.name)
+    app.add_middleware(RequestLogContext)
+    instrument_app(app)
     return app
 
 

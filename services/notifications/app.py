@@ -69,7 +69,8 @@ def channels(settings: NotificationsSettings) -> dict[str, Channel]:
 async def deliver_messages(runtime: Runtime) -> None:
     by_name = channels(runtime.settings)
     try:
-        await Dispatcher(runtime.pool, by_name, runtime.settings).run()
+        await Dispatcher(runtime.pool, by_name, runtime.settings,
+                         traced_by=[c.name for c in consumers(runtime.settings)]).run()
     finally:
         for channel in by_name.values():
             close = getattr(channel, "aclose", None)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -49,8 +50,10 @@ from services.notifications.metrics import DELIVERY_ATTEMPTS, NOTIFICATIONS_FINI
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
 from shared.envelope import new_envelope
+from shared.inbox import traces_of
 from shared.logs import get_logger
 from shared.outbox import add_events
+from shared.tracing import continuing
 
 log = get_logger("notifications.dispatcher")
 
@@ -64,8 +67,12 @@ Result = tuple[dict[str, Any], AttemptResult, Status]
 
 
 class Dispatcher:
-    def __init__(self, pool: asyncpg.Pool, channels: dict[str, Channel], settings: NotificationsSettings):
+    def __init__(self, pool: asyncpg.Pool, channels: dict[str, Channel], settings: NotificationsSettings,
+                 traced_by: Sequence[str] = ()):
         self._pool = pool
+        # The consumers whose inbox rows hold the trace of the event a message is about: each
+        # message is sent, and its outcome published, in its claim's trace.
+        self._traced_by = list(traced_by)
         self._channels = channels
         self._settings = settings
         self._idle: list[asyncio.Future[None]] = []  # workers asleep with nothing due
@@ -78,15 +85,23 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         async with self._pool.acquire() as conn, conn.transaction():
             lost = await repo.lease_lost(conn, settings.delivery_batch_size, settings.delivery_lease_seconds)
+            await self._find_traces(conn, lost)
         if lost:
             await self._record(list(await asyncio.gather(*(self._settle(n) for n in lost))))
         # The lease is counted from before it was taken: the local deadline is never later than the database's.
         deadline = loop.time() + settings.delivery_lease_seconds
         async with self._pool.acquire() as conn, conn.transaction():
             due = await repo.lease_due(conn, settings.delivery_batch_size, settings.delivery_lease_seconds)
+            await self._find_traces(conn, due)
         if due:
             await self._send_all(due, deadline)
         return len(lost) + len(due)
+
+    async def _find_traces(self, conn: asyncpg.Connection, notifications: list[dict[str, Any]]) -> None:
+        if self._traced_by and notifications:
+            traces = await traces_of(conn, self._traced_by, [n["event_id"] for n in notifications])
+            for notification in notifications:
+                notification["traceparent"] = traces.get(notification["event_id"])
 
     async def _settle(self, notification: dict[str, Any]) -> Result:
         """A message left `sending` past its lease: ask the provider where it can be asked."""
@@ -159,6 +174,18 @@ class Dispatcher:
         message = RenderedMessage(notification["subject"], notification["body"], notification.get("template"),
                                   notification["language"], tuple(notification.get("template_params") or ()))
         key = dedup_key(str(notification["event_id"]), notification["heir_id"], notification["channel"])
+        with continuing(notification.get("traceparent"), f"notification send {notification['channel']}",
+                        correlation_id=notification["claim_id"], event_id=str(notification["event_id"]),
+                        attributes={"jaring.notification_id": notification["notification_id"],
+                                    "jaring.channel": notification["channel"]}):
+            result = await self._send_once(notification, channel, message, key, deadline, started)
+        can_look_up = bool(channel and channel.can_look_up)
+        status = after_attempt(notification["attempts"], result.outcome, self._settings.delivery_max_attempts,
+                               can_look_up)
+        return notification, result, status
+
+    async def _send_once(self, notification: dict[str, Any], channel: Channel | None, message: RenderedMessage,
+                         key: str, deadline: float, started: set[str]) -> AttemptResult:
         async with self._limit:
             if channel is None:
                 result = AttemptResult(Outcome.PERMANENT_FAILURE, f"no channel {notification['channel']} configured")
@@ -171,16 +198,13 @@ class Dispatcher:
                     result = await channel.send(notification["address"], message, key, notification["reference"])
                 except Exception as exc:  # noqa: BLE001 - an adapter bug: whether it sent is not known
                     result = AttemptResult(Outcome.NO_ANSWER, f"channel error: {exc!r}")
-        can_look_up = bool(channel and channel.can_look_up)
-        status = after_attempt(notification["attempts"], result.outcome, self._settings.delivery_max_attempts,
-                               can_look_up)
-        return notification, result, status
+        return result
 
     async def _record(self, results: list[Result]) -> None:
         """Results, and the events of the finished messages, in one transaction; a result
         whose lease token is no longer the message's is dropped (the fence)."""
         settings = self._settings
-        attempts, events, counted = [], {}, []
+        attempts, events, counted, traces = [], {}, [], {}
         for notification, result, status in results:
             attempt = notification["attempts"]
             counted.append((notification["notification_id"], notification["channel"], str(result.outcome), status))
@@ -201,14 +225,16 @@ class Dispatcher:
                             claim_id=notification["claim_id"], channel=notification["channel"], attempts=attempt)
             else:
                 continue
+            traces[notification["notification_id"]] = notification.get("traceparent")
             events[notification["notification_id"]] = new_envelope(
                 payload, correlation_id=notification["claim_id"], producer="notifications",
                 causation_id=str(notification["event_id"]))
         async with self._pool.acquire() as conn, conn.transaction():
             written = await repo.record_attempts(conn, attempts)
-            envelopes = [e for notification_id, e in events.items() if notification_id in written]
-            if envelopes:
-                await add_events(conn, envelopes, "notifications")
+            finished = [notification_id for notification_id in events if notification_id in written]
+            if finished:
+                await add_events(conn, [events[n] for n in finished], "notifications",
+                                 traceparents=[traces[n] for n in finished])
         fenced = {a[0] for a in attempts} - written
         if fenced:
             log.warning("dispatcher.fenced", notification_ids=sorted(fenced))
