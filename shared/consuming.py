@@ -180,6 +180,7 @@ class ConsumerRunner:
                         # Each record continues its own trace, though the batch shares a transaction.
                         with handling_record(consumer.name, record):
                             await handler(conn, envelope, payload)
+                            log.debug("message.handled", consumer=consumer.name, event_type=envelope.type)
                     finally:
                         current_record.reset(token)
                     applied.append(envelope)
@@ -259,6 +260,7 @@ class ConsumerRunner:
                     await handler(conn, envelope, payload)
                 HANDLER_SECONDS.labels(consumer.name, consumer.topic.name).observe(time.perf_counter() - started)
                 consumer.count("applied", envelope.type)
+                log.debug("message.applied", consumer=consumer.name, event_type=envelope.type)
                 _fault_point(consumer.name)
                 return "applied_ahead" if ahead else "applied"
             except INFRASTRUCTURE_ERRORS:

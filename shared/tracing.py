@@ -146,6 +146,7 @@ def note_event(envelope: Any) -> None:
 
 
 _ABSENT = object()
+_log = structlog.get_logger("http")
 
 
 class RequestLogContext:
@@ -163,14 +164,23 @@ class RequestLogContext:
         sent = dict(scope["headers"]).get(CORRELATION_HEADER.encode(), b"").decode("latin-1")
         correlation_id = sent if _CALLER_CORRELATION.fullmatch(sent) else f"req-{uuid.uuid4().hex[:16]}"
 
+        status = 500
+
         async def send_with_id(message: Any) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (CORRELATION_HEADER.encode(), correlation_id.encode())]
             await send(message)
 
         with structlog.contextvars.bound_contextvars(correlation_id=correlation_id, event_id=None):
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                # At debug: a line per request is too many in production, and right when following one.
+                _log.debug("request.handled", method=scope["method"], status=status,
+                           route=getattr(scope.get("route"), "path", None))
 
 
 @contextlib.contextmanager

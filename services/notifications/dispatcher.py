@@ -179,6 +179,8 @@ class Dispatcher:
                         attributes={"jaring.notification_id": notification["notification_id"],
                                     "jaring.channel": notification["channel"]}):
             result = await self._send_once(notification, channel, message, key, deadline, started)
+            log.debug("notification.attempted", notification_id=notification["notification_id"],
+                      channel=notification["channel"], outcome=str(result.outcome))
         can_look_up = bool(channel and channel.can_look_up)
         status = after_attempt(notification["attempts"], result.outcome, self._settings.delivery_max_attempts,
                                can_look_up)
