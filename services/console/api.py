@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from services.console import handlers
 from services.console import repository as repo
-from services.console.consumers import DEAD_LETTER_TOPICS
+from services.console.consumers import DEAD_LETTER_TOPICS, index_consumer_names
 from services.console.domain.story import Step
 from services.console.kafka_view import Flows, KafkaView
 from services.console.session import Session, api_session
@@ -170,14 +170,18 @@ def step_json(step: Step) -> dict[str, Any]:
 @router.get("/trace/{correlation_id}")
 async def trace(correlation_id: str, session: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        found = await handlers.trace(conn, correlation_id)
+        found = await handlers.trace(conn, correlation_id, index_consumer_names(rt.name))
+    template = rt.settings.trace_url_template
     return {
         "correlation_id": correlation_id,
         "events": [{"type": e.type, "topic": e.topic, "occurred_at": e.occurred_at.isoformat(), "producer": e.producer,
                     "partition": e.partition, "offset": e.offset, "event_id": e.event_id,
                     "correlation_id": e.correlation_id, "summary": dict(e.summary)} for e in found.events],
         "claims": {cid: {"status": found.states[cid].status if cid in found.states else None,
-                         "steps": [step_json(s) for s in steps]} for cid, steps in found.claims.items()},
+                         "steps": [step_json(s) for s in steps],
+                         "trace_ids": found.trace_ids.get(cid, []),
+                         "trace_urls": [template.replace("{trace_id}", t) for t in found.trace_ids.get(cid, [])
+                                        if template]} for cid, steps in found.claims.items()},
     }
 
 

@@ -29,8 +29,17 @@ from shared.topics import CATALOGUE
 DEAD_LETTER_TOPICS: tuple[str, ...] = tuple(topic.dlq for topic in CATALOGUE)
 
 
+def _index_consumer_name(prefix: str, topic_name: str) -> str:
+    return f"{prefix}.index.{topic_name}"
+
+
+def index_consumer_names(prefix: str) -> list[str]:
+    """The index's consumers, whose inbox rows kept each event's traceparent (the trace page reads them)."""
+    return [_index_consumer_name(prefix, topic.name) for topic in CATALOGUE]
+
+
 def index_consumers(prefix: str) -> list[Consumer]:
-    return [Consumer(f"{prefix}.index.{topic.name}", topic, {event: handlers.index_event for event in topic.events},
+    return [Consumer(_index_consumer_name(prefix, topic.name), topic, {event: handlers.index_event for event in topic.events},
                      dead_letters=False)
             for topic in CATALOGUE]
 

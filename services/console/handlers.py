@@ -5,8 +5,9 @@ services' outboxes set aside)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -27,7 +28,9 @@ from shared.consuming import current_record
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload
 from shared.errors import FieldError, RuleViolation
+from shared.inbox import traces_of
 from shared.kafka import EventProducer, OutgoingRecord
+from shared.tracing import trace_id_of
 
 
 class DeadLetterNotFound(LookupError):
@@ -157,9 +160,13 @@ class Trace:
     events: list[IndexedEvent]
     claims: dict[str, list[Step]]  # claim id -> its steps
     states: dict[str, ClaimState]
+    # claim id -> the OpenTelemetry trace(s) its events came in, first seen first: one per claim,
+    # unless an officer's later action (a payee's account) started its own.
+    trace_ids: dict[str, list[str]] = field(default_factory=dict)
 
 
-async def trace(conn: asyncpg.Connection, correlation_id: str) -> Trace:
+async def trace(conn: asyncpg.Connection, correlation_id: str, indexed_by: Sequence[str] = ()) -> Trace:
+    """`indexed_by`: the index's consumers, whose inbox rows kept each event's traceparent."""
     events = await repo.trace(conn, correlation_id.strip())
     by_claim: dict[str, list[IndexedEvent]] = {}
     for event in events:
@@ -172,7 +179,15 @@ async def trace(conn: asyncpg.Connection, correlation_id: str) -> Trace:
             states[cid] = claim_state(cid, evs)
         except ValueError:
             continue
-    return Trace(correlation_id, events, claims, states)
+    trace_ids: dict[str, list[str]] = {}
+    if indexed_by and by_claim:
+        traces = await traces_of(conn, indexed_by, [uuid.UUID(e.event_id) for e in events])
+        for cid, evs in by_claim.items():
+            for event in evs:
+                trace_id = trace_id_of(traces.get(uuid.UUID(event.event_id)))
+                if trace_id and trace_id not in trace_ids.setdefault(cid, []):
+                    trace_ids[cid].append(trace_id)
+    return Trace(correlation_id, events, claims, states, trace_ids)
 
 
 async def stuck_claims(conn: asyncpg.Connection, now: datetime, older_than_s: int) -> list[ClaimState]:

@@ -221,6 +221,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "trace_title": ("Jejak klaim atau peserta", "Trace a claim or a participant"),
     "trace_help": ("ID klaim (CL-…) atau ID peserta", "Claim id (CL-…) or participant id"),
     "trace_nothing": ("Tidak ada peristiwa untuk {q}.", "No events for {q}."),
+    "trace_otel": ("Jejak di penampil trace", "Trace in the trace viewer"),
     "events": ("Peristiwa", "Events"),
     "event": ("Peristiwa", "Event"),
     "occurred_at": ("Terjadi", "Occurred"),

@@ -37,3 +37,6 @@ class ConsoleSettings(ServiceSettings):
     # The console publishes no events of its own (replays go straight to their topic), so it
     # runs no outbox relay.
     run_relay: bool = False
+    # Where the trace page links a claim's OpenTelemetry trace, `{trace_id}` filled in (Jaeger:
+    # http://127.0.0.1:16686/trace/{trace_id}). Empty: the trace id is shown without a link.
+    trace_url_template: str = ""

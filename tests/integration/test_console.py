@@ -120,6 +120,11 @@ async def test_every_event_of_a_claim_is_indexed_where_kafka_has_it_and_traced_i
     assert all(s["since_previous_s"] is not None and s["since_previous_s"] >= 0 for s in steps[1:])
     assert {s["detail"]["about"] for s in steps if s["step"] == "family_notified"} == {"ClaimFiled", "PayoutRecorded"}
     assert NIK not in json.dumps(trace)  # ClaimFiled carried KTP numbers: the index kept only their kinds
+    # One OpenTelemetry trace from the filing request to the family's messages (docs/observability.md);
+    # no viewer URL template is configured here, so no link.
+    (trace_id,) = trace["claims"][claim_id]["trace_ids"]
+    assert len(trace_id) == 32 and int(trace_id, 16) != 0
+    assert trace["claims"][claim_id]["trace_urls"] == []
 
     async with c.client("supervisor") as supervisor:
         by_participant = await trace_of(supervisor, participant_id)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from services.console import handlers, i18n
 from services.console import repository as repo
 from services.console.api import FLOW_TOPICS, PRODUCERS, current_flows, kafka_view
-from services.console.consumers import DEAD_LETTER_TOPICS
+from services.console.consumers import DEAD_LETTER_TOPICS, index_consumer_names
 from services.console.domain import charts
 from services.console.domain.flow_health import flow_health
 from services.console.domain.dead_letters import masked_payload, pretty_payload
@@ -224,8 +224,10 @@ async def trace_page(request: Request, session: Watcher, q: str = "") -> Respons
     found = None
     if q.strip():
         async with request.app.state.runtime.pool.acquire() as conn:
-            found = await handlers.trace(conn, q.strip())
-    return render(request, "trace.html", session, q=q.strip(), found=found)
+            found = await handlers.trace(conn, q.strip(), index_consumer_names(request.app.state.runtime.name))
+    template = request.app.state.runtime.settings.trace_url_template
+    return render(request, "trace.html", session, q=q.strip(), found=found,
+                  trace_url=lambda trace_id: template.replace("{trace_id}", trace_id) if template else "")
 
 
 @router.get("/stuck")

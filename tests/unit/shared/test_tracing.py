@@ -1,0 +1,132 @@
+"""Trace context and log lines: what the outbox stores, what a consumer continues, what a log line carries."""
+
+from __future__ import annotations
+
+import io
+import json
+from types import SimpleNamespace
+
+import httpx
+import pytest
+import structlog
+from fastapi import FastAPI
+
+from shared.logs import configure_logging, get_logger
+from shared.tracing import (RequestLogContext, configure_tracing, continuing, current_trace_id, handling_record,
+                            inject_into, span_from, trace_id_of)
+
+# A traceparent as another system would send it (W3C Trace Context's own example).
+CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def tracing():
+    configure_tracing("test")
+
+
+@pytest.fixture(autouse=True)
+def logging_restored():
+    yield
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+
+
+def test_outside_any_span_nothing_is_injected_and_inside_one_its_trace_is():
+    assert inject_into({}) == {}
+    with span_from(None, "filing"):
+        headers = inject_into({"event_id": "e1"})
+        assert headers["event_id"] == "e1"
+        assert trace_id_of(headers["traceparent"]) == current_trace_id()
+
+
+def test_a_span_from_a_carrier_continues_the_callers_trace():
+    with span_from({"traceparent": CALLER}, "payout") as span:
+        assert current_trace_id() == "4bf92f3577b34da6a3ce929d0e0e4736"
+        assert span.parent.span_id == 0x00f067aa0ba902b7
+        # The events this span writes name this span, in the caller's trace.
+        written = inject_into({})["traceparent"]
+        assert written.startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+        assert written != CALLER
+
+
+def test_a_carrier_without_a_trace_starts_a_new_one():
+    with span_from({"event_id": "x"}, "alone"):
+        first = current_trace_id()
+    with span_from(None, "alone"):
+        second = current_trace_id()
+    assert first and second and first != second
+
+
+def test_trace_id_of_reads_only_a_well_formed_traceparent():
+    assert trace_id_of(CALLER) == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert trace_id_of(None) is None
+    assert trace_id_of("not-a-trace") is None
+    assert trace_id_of("00-abc-00f067aa0ba902b7-01") is None
+
+
+def log_to(buffer: io.StringIO):
+    configure_logging("test", "DEBUG")
+    # configure_logging writes to stdout; the same processors, into a buffer this test reads.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(buffer), cache_logger_on_first_use=False)
+
+
+def lines(buffer: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+def test_a_consumers_lines_carry_the_event_the_case_and_the_trace_still_masked():
+    buffer = io.StringIO()
+    log_to(buffer)
+    record = SimpleNamespace(topic="claims.filed.v1", partition=2, offset=41, headers=[
+        ("event_id", b"0b5e7c1e-0000-4000-8000-000000000001"), ("correlation_id", b"CL-2611-000123"),
+        ("event_type", b"ClaimFiled"), ("traceparent", CALLER.encode())])
+    with handling_record("claims.verification", record):
+        get_logger("t").info("checked", note="ktp 7371034506920001")
+    get_logger("t").info("after")
+    inside, after = lines(buffer)
+    assert inside["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert inside["correlation_id"] == "CL-2611-000123"
+    assert inside["event_id"] == "0b5e7c1e-0000-4000-8000-000000000001"
+    assert inside["note"] == "ktp 7371************"
+    assert "correlation_id" not in after and after["trace_id"] is None
+
+
+def test_a_trace_id_with_sixteen_decimal_digits_is_not_starred_as_a_nik():
+    buffer = io.StringIO()
+    log_to(buffer)
+    digits = "00-abcd1234567890123456abcdabcdabcd-00f067aa0ba902b7-01"  # 16 digits between hex letters
+    with span_from({"traceparent": digits}, "x"):
+        get_logger("t").info("line")
+    assert lines(buffer)[0]["trace_id"] == "abcd1234567890123456abcdabcdabcd"
+
+
+def test_background_work_for_a_case_joins_the_trace_found_for_it():
+    buffer = io.StringIO()
+    log_to(buffer)
+    with continuing(CALLER, "notification send whatsapp", correlation_id="CL-1", event_id="e-1"):
+        get_logger("t").info("sent")
+    (line,) = lines(buffer)
+    assert (line["trace_id"], line["correlation_id"], line["event_id"]) == (
+        "4bf92f3577b34da6a3ce929d0e0e4736", "CL-1", "e-1")
+
+
+async def test_a_request_gets_a_correlation_id_a_plain_one_from_the_caller_is_kept():
+    buffer = io.StringIO()
+    log_to(buffer)
+    app = FastAPI()
+
+    @app.get("/x")
+    async def x() -> dict:
+        get_logger("t").info("inside")
+        return {}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=RequestLogContext(app)), base_url="http://t") as c:
+        kept = await c.get("/x", headers={"X-Correlation-ID": "desk-7.call:42"})
+        hostile = await c.get("/x", headers={"X-Correlation-ID": "a b\" {}"})
+    assert kept.headers["x-correlation-id"] == "desk-7.call:42"
+    assert hostile.headers["x-correlation-id"].startswith("req-")
+    inside = [line for line in lines(buffer) if line["event"] == "inside"]
+    assert [line["correlation_id"] for line in inside] == ["desk-7.call:42", hostile.headers["x-correlation-id"]]
+    assert all(line["event_id"] is None for line in inside)
+    handled = [line for line in lines(buffer) if line["event"] == "request.handled"]
+    assert [line["status"] for line in handled] == [200, 200]
