@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status logs test test-unit test-integration test-prerequisites bench bench-e2e bench-statements chaos docs clean
+.PHONY: up down status logs traces traces-down test test-unit test-integration test-prerequisites bench bench-e2e bench-statements chaos docs clean
 
 # What the suite needs besides Python, Java and Maven, from Debian's packages: the browser tests drive
 # Chromium (Playwright cannot download its own here) and the alert rules are checked by promtool.
@@ -34,6 +34,12 @@ AXE := tests/browser/node_modules/axe-core/axe.min.js
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@npm ci --prefix tests/browser --no-audit --no-fund --silent
 	@touch $(AXE)
+
+traces: $(STAMP)    ## a trace viewer on loopback: Jaeger v2 built from its Go module (once), then `JARING_TRACES=1 make up`
+	@$(PY) -m deploy.local.traces up
+
+traces-down: $(STAMP)
+	@$(PY) -m deploy.local.traces down
 
 test: test-prerequisites $(STAMP) $(AXE)      ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
 	@$(PY) -m pytest

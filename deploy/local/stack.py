@@ -40,6 +40,7 @@ from deploy.local.postgres import PostgresError, PostgresNode, external_database
 from deploy.local.processes import (
     cmdline, pid_alive, processes_with_env, read_pid, start_process, stop_process_group, tail, write_pid,
 )
+from deploy.local.traces import stack_env as traces_env
 from shared.privacy import redact_url
 
 
@@ -349,6 +350,7 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         **{MARKER: str(lay.state)},
     )
+    env.update(traces_env(env))  # JARING_TRACES=1: spans to the local Jaeger (`make traces`)
     for p in PROCESSES:  # every process learns every address
         env[p.host_env] = HOST
         env[p.port_env] = str(_port(p.port_env, p.default_port))
