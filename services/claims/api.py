@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
+from email.utils import format_datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from pydantic import (BaseModel, Field, ModelWrapValidatorHandler, PrivateAttr, TypeAdapter, ValidationError,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 
 from services.claims import handlers
 from services.claims import repository as repo
@@ -47,7 +50,58 @@ class TransportCostsIn(BaseModel):
     air: int | None = Field(None, ge=0, le=10**12)
 
 
+class FirstShapeDocument(BaseModel):
+    """A document as the first filing contract listed it (deprecated: see ClaimIn)."""
+
+    kind: Id
+    number: Id
+
+
+# The filing contract as first asked (`type`, `place`, a list of documents) is accepted for one
+# version beside the current one, answered with RFC 9745's Deprecation header and a Sunset date
+# (RFC 8594) and a Link to the current contract (docs/deprecations.md).
+FIRST_SHAPE_DEPRECATED_ON = datetime(2026, 12, 1, tzinfo=timezone.utc)
+FIRST_SHAPE_SUNSET_ON = datetime(2027, 3, 1, tzinfo=timezone.utc)
+FIRST_SHAPE_HEADERS = {
+    "Deprecation": f"@{int(FIRST_SHAPE_DEPRECATED_ON.timestamp())}",
+    "Sunset": format_datetime(FIRST_SHAPE_SUNSET_ON, usegmt=True),
+    "Link": '</docs#/claims/file_claim_v1_claims_post>; rel="deprecation"; type="text/html"',
+}
+
+
+def _from_first_shape(data: dict[str, Any]) -> dict[str, Any]:
+    """The first shape's fields under the current names. A field sent in both shapes is an error
+    (which one the caller meant is not ours to guess); errors name the field as the caller sent it."""
+    data, errors = dict(data), []
+    for old, new in (("type", "claim_type"), ("place", "incident_place")):
+        if old in data and new in data:
+            errors.append({"type": PydanticCustomError("shapes_mixed", "send `{new}` or the deprecated `{old}`, "
+                                                       "not both", {"new": new, "old": old}),
+                           "loc": (old,), "input": None})
+        elif old in data:
+            data[new] = data.pop(old)
+    if isinstance(data.get("documents"), list):
+        try:
+            listed = TypeAdapter(list[FirstShapeDocument]).validate_python(data["documents"])
+        except ValidationError as exc:
+            errors += [{"type": e["type"], "loc": ("documents", *e["loc"]), "input": e["input"],
+                        **({"ctx": e["ctx"]} if "ctx" in e else {})} for e in exc.errors()]
+        else:
+            if len({d.kind for d in listed}) != len(listed):
+                errors.append({"type": PydanticCustomError("document_kind_repeated",
+                                                           "each document kind once: documents are a kind -> number map"),
+                               "loc": ("documents",), "input": None})
+            data["documents"] = {d.kind: d.number for d in listed}
+    if errors:
+        raise ValidationError.from_exception_data("ClaimIn", errors)
+    return data
+
+
 class ClaimIn(BaseModel):
+    """The filing contract. Until the sunset date the first one is accepted too: `type` for
+    `claim_type`, `place` for `incident_place`, and `documents` as a list of {kind, number};
+    such a request is answered with `Deprecation`, `Sunset` and `Link` headers."""
+
     participant_id: Id
     claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
     # Optional here so a missing date is reported with every other field's error in one
@@ -62,6 +116,15 @@ class ClaimIn(BaseModel):
     incapacity_days: int | None = None
     disability_percent: int | None = None
     transport_costs: TransportCostsIn | None = None
+    _first_shape: bool = PrivateAttr(False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _accept_first_shape(cls, data: Any, handler: ModelWrapValidatorHandler[ClaimIn]) -> ClaimIn:
+        first = isinstance(data, dict) and ("type" in data or "place" in data or isinstance(data.get("documents"), list))
+        claim = handler(_from_first_shape(data) if first else data)
+        claim._first_shape = first
+        return claim
 
 
 class HeirIn(BaseModel):
@@ -112,9 +175,11 @@ async def checklist(actor: Reader) -> dict[str, Any]:
 
 
 @router.post("/claims", status_code=202)
-async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
+async def file_claim(body: ClaimIn, actor: Officer, rt: Rt, response: Response) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today())
+    if body._first_shape:
+        response.headers.update(FIRST_SHAPE_HEADERS)
     return {"claim_id": claim_id, "status": "filed"}
 
 
