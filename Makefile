@@ -35,13 +35,19 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@npm ci --prefix tests/browser --no-audit --no-fund --silent
 	@touch $(AXE)
 
+# The AsyncAPI project's parser, which tests/unit/deploy/test_asyncapi_parser.py runs on docs/asyncapi.
+ASYNCAPI_PARSER := tests/asyncapi/node_modules/@asyncapi/parser/package.json
+$(ASYNCAPI_PARSER): tests/asyncapi/package.json tests/asyncapi/package-lock.json
+	@npm ci --prefix tests/asyncapi --no-audit --no-fund --silent
+	@touch $(ASYNCAPI_PARSER)
+
 traces: $(STAMP)    ## a trace viewer on loopback: Jaeger v2 built from its Go module (once), then `JARING_TRACES=1 make up`
 	@$(PY) -m deploy.local.traces up
 
 traces-down: $(STAMP)
 	@$(PY) -m deploy.local.traces down
 
-test: test-prerequisites $(STAMP) $(AXE)      ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
+test: test-prerequisites $(STAMP) $(AXE) $(ASYNCAPI_PARSER)      ## the whole suite on real Kafka and PostgreSQL (started on free ports unless given)
 	@$(PY) -m pytest
 
 # Stops at once, naming the one command that installs what is missing, instead of failing tests later.
@@ -51,12 +57,12 @@ test-prerequisites:
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
-	  echo "make test needs Debian's$$missing (Chromium for the browser tests, promtool for the alert rules, npm for axe-core):"; \
+	  echo "make test needs Debian's$$missing (Chromium for the browser tests, promtool for the alert rules, npm for axe-core and the AsyncAPI parser):"; \
 	  echo "  sudo apt-get install -y$$missing"; \
 	  exit 1; \
 	fi
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(ASYNCAPI_PARSER)
 	@$(PY) -m pytest tests/unit
 
 test-integration: $(STAMP)

@@ -7,9 +7,11 @@ schema of every event on them, and the consumer groups it runs.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any, Union
+from urllib.parse import unquote
 
 import yaml
 from faststream.kafka import KafkaBroker
@@ -67,9 +69,86 @@ def document(service: str) -> AsyncAPI:
                     description=f"Events of the {service} service (generated from the code).")
 
 
+# AsyncAPI 3.0: keys of `components` (and, by the same rule here, of channels and operations) are
+# letters, digits, ".", "-" and "_". FastStream names them after titles ("claims publishes …:Message").
+COMPONENT_NAME = re.compile(r"[A-Za-z0-9.\-_]+")
+KAFKA_BINDING_VERSION = "0.4.0"
+
+# What every record carries besides its body (shared/envelope.py kafka_headers, shared/tracing.py).
+HEADERS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Kafka record headers, UTF-8 strings; copied from the envelope so tools can route "
+                   "without parsing the body, and the W3C trace context of the claim's trace.",
+    "properties": {
+        "event_id": {"type": "string", "format": "uuid", "description": "the envelope's event_id"},
+        "event_type": {"type": "string", "description": "the envelope's type"},
+        "correlation_id": {"type": "string", "description": "the claim or participant the event is about"},
+        "producer": {"type": "string", "description": "the service that wrote the event"},
+        "traceparent": {"type": "string", "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+                        "description": "W3C Trace Context: the trace the event belongs to (docs/observability.md)"},
+        "tracestate": {"type": "string", "description": "W3C Trace Context vendor state, when a caller sent one"},
+    },
+    "required": ["event_id", "event_type", "correlation_id", "producer"],
+}
+
+
+def component_name(name: str) -> str:
+    return "_".join(COMPONENT_NAME.findall(name.replace(":", "_").replace(" ", "_")))
+
+
+def _rename_refs(node: Any, renamed: dict[str, dict[str, str]]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/"):
+                parts = [unquote(p) for p in value[2:].split("/")]
+                section = "/".join(parts[:2]) if parts[0] == "components" else parts[0]
+                index = 2 if parts[0] == "components" else 1
+                table = renamed.get(section, {})
+                if len(parts) > index and parts[index] in table:
+                    parts[index] = table[parts[index]]
+                value = "#/" + "/".join(parts)
+            out[key] = _rename_refs(value, renamed)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(v, renamed) for v in node]
+    return node
+
+
+def finish(spec: dict[str, Any]) -> dict[str, Any]:
+    """FastStream's document, with names in AsyncAPI's character set, and each message's headers and
+    Kafka key declared (the message binding), which FastStream does not write."""
+    renamed: dict[str, dict[str, str]] = {}
+    for section in ("channels", "operations", "components/messages"):
+        container = spec
+        for part in section.split("/"):
+            container = container.get(part, {})
+        renamed[section] = {name: component_name(name) for name in container}
+    spec = _rename_refs(spec, renamed)
+    for section, table in renamed.items():
+        *parents, last = section.split("/")
+        holder = spec
+        for part in parents:
+            holder = holder[part]
+        holder[last] = {table[name]: value for name, value in holder.get(last, {}).items()}
+    topics = {topic.name: topic for topic in CATALOGUE}
+    messages = spec.get("components", {}).get("messages", {})
+    for channel in spec.get("channels", {}).values():
+        topic = topics.get(channel.get("address"))
+        for ref in channel.get("messages", {}).values():
+            message = messages.get(ref["$ref"].rsplit("/", 1)[-1])
+            if message is None or topic is None:
+                continue
+            message["headers"] = HEADERS_SCHEMA
+            message["bindings"] = {"kafka": {"bindingVersion": KAFKA_BINDING_VERSION, "key": {
+                "type": "string", "description": f"the event's {topic.key}: a key's events keep their order"}}}
+    return spec
+
+
 def to_yaml(service: str) -> str:
     """Sorted keys: the broker keeps its subscribers in a set, so its own order varies by run."""
-    return yaml.safe_dump(document(service).to_specification().to_jsonable(), sort_keys=True, allow_unicode=True)
+    spec = finish(document(service).to_specification().to_jsonable())
+    return yaml.safe_dump(spec, sort_keys=True, allow_unicode=True)
 
 
 def main(out: str = "docs/asyncapi") -> None:
