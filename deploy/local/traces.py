@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).with_name("jaeger.yaml")
 # Jaeger v2 is released from the v1 module path (its go.mod says github.com/jaegertracing/jaeger,
 # without /v2), so the Go proxy knows it as v1.x: v1.76.0 is the release the v2 binary came from.
 JAEGER_MODULE_ROOT = "github.com/jaegertracing/jaeger"
@@ -89,9 +90,9 @@ def up() -> None:
     log = state_dir() / "logs" / "jaeger.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     _pid_file().parent.mkdir(parents=True, exist_ok=True)
-    # Without --config Jaeger runs its all-in-one configuration; every listener binds to
-    # JAEGER_LISTEN_HOST, loopback here.
-    process = subprocess.Popen([str(jaeger)], env={**os.environ, "JAEGER_LISTEN_HOST": HOST},
+    # Its all-in-one configuration with every listener on loopback (deploy/local/jaeger.yaml): the
+    # embedded one opens the query UI and API on all interfaces.
+    process = subprocess.Popen([str(jaeger), "--config", str(CONFIG)], env=dict(os.environ),
                                stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
     _pid_file().write_text(str(process.pid))
     deadline = time.monotonic() + 60
