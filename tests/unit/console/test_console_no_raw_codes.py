@@ -159,7 +159,9 @@ def pages() -> dict[str, dict[str, Any]]:
             events=[event(e, claim_type="JKK_DEATH", reasons=list(v.REASON_CODES), channel="whatsapp",
                           about="ClaimFiled", documents=list(CHECKLIST), component="late_charge")
                     for e in EVENT_TYPES],
-            claims={f"CL-{s}": steps() for s in v.CLAIM_STATUSES}, states=states)},
+            claims={f"CL-{s}": steps() for s in v.CLAIM_STATUSES}, states=states,
+            trace_ids={f"CL-{s}": ["4bf92f3577b34da6a3ce929d0e0e4736"] for s in v.CLAIM_STATUSES}),
+            "trace_url": lambda trace_id: f"http://127.0.0.1:16686/trace/{trace_id}"},
         "dlq.html": {"overview": [], "topic": "claims.filed.v1.dlq", "status": "waiting", "audit": [], "cards": [
             {"letter": SimpleNamespace(topic="claims.filed.v1.dlq", kafka_partition=0, kafka_offset=i, status="waiting",
                                        event_type=e, original_topic="claims.filed.v1", original_partition=0,
