@@ -46,7 +46,7 @@ MEMBER_SINCE = TODAY - timedelta(days=200)
 # Statements per claim, per service (JKM death, two heirs paid, two channels; measured 2026-11-29
 # on main after round 2: claims 154 of which 6 transfers x ~12, notifications 36 for 6 messages).
 BUDGET = {"enrollment": 16, "claims": 154, "notifications": 36}
-PER_BATCH = ("INSERT INTO inbox (consumer, event_id)", "DELETE FROM outbox WHERE id = ANY(")
+PER_BATCH = ("INSERT INTO inbox (consumer, event_id", "DELETE FROM outbox WHERE id = ANY(")
 DRIVER = ("WITH RECURSIVE typeinfo_tree(", "SELECT set_config('jit'", "SELECT current_setting('jit')")
 IDLE_WATCH_SECONDS = 3.0  # how long the idle pipeline is watched to learn its polls (several poll periods)
 
