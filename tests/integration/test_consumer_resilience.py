@@ -17,6 +17,7 @@ from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.topics import Topic
+from shared.tracing import configure_tracing, current_trace_id
 from tests.support.kafka_tools import end_offsets, group_caught_up, read_all, wait_until
 
 pytestmark = pytest.mark.integration
@@ -241,3 +242,68 @@ async def test_a_parked_message_whose_prerequisite_never_comes_is_dead_lettered_
         letters = await read_all(kafka_bootstrap, scene.topic.dlq)
         assert dict(letters[0].headers)["dlq_reason"].decode().startswith(
             "prerequisite never arrived: participant P3 not enrolled yet")
+
+
+# --- a parked message keeps its trace -------------------------------------------------------------
+
+class TracedParkingScene(ParkingScene):
+    """The parking scene, each event sent with its own traceparent; handlers note the trace they ran in."""
+
+    def __init__(self, database_url: str, bootstrap: str, unique: str):
+        super().__init__(database_url, bootstrap, unique)
+        self.ran_in: dict[tuple[str, str], str | None] = {}
+        self.sent: dict[str, str] = {}  # event_id -> the traceparent it was sent with
+
+    async def enrolled(self, conn, envelope, event) -> None:
+        await super().enrolled(conn, envelope, event)
+        self.ran_in[(event.participant_id, "enrolled")] = current_trace_id()
+
+    async def coverage(self, conn, envelope, event) -> None:
+        await super().coverage(conn, envelope, event)
+        self.ran_in[(event.participant_id, event.status)] = current_trace_id()
+
+    async def send_traced(self, payload, traceparent: str) -> None:
+        envelope = new_envelope(payload, correlation_id=payload.participant_id, producer="test")
+        self.sent[str(envelope.event_id)] = traceparent
+        await self.producer.send_all([OutgoingRecord(self.topic.name, payload.participant_id, envelope.to_bytes(),
+                                                     [*envelope.kafka_headers(), ("traceparent", traceparent.encode())])])
+
+
+def w3c(trace_id: str) -> str:
+    return f"00-{trace_id}-00f067aa0ba902b7-01"
+
+
+@pytest.mark.parametrize("batch_size", [1, 50], ids=["one-by-one", "batched"])
+async def test_a_parked_message_is_applied_later_in_the_trace_it_came_with_and_its_inbox_row_keeps_it(
+        database_url, kafka_bootstrap, unique, batch_size):
+    configure_tracing("test")
+    async with TracedParkingScene(database_url, kafka_bootstrap, unique) as scene:
+        consumer = scene.consumer(batch_size)
+        broker = KafkaBroker(kafka_bootstrap, logger=None)
+        subscribe(broker, ConsumerRunner(consumer, scene.pool, scene.producer))
+        p5_enrolled, p5_active = "a" * 32, "b" * 32
+        p4_active, p4_enrolled = "c" * 32, "d" * 32
+        await broker.start()
+        try:
+            # P5 whole (the batch's one statement or the hot path); then P4's coverage before its enrolment.
+            await scene.send_traced(enrolment("P5"), w3c(p5_enrolled))
+            await scene.send_traced(coverage("P5", "active"), w3c(p5_active))
+            await scene.send_traced(coverage("P4", "active"), w3c(p4_active))
+
+            async def p4_parked() -> bool:
+                return await scene.parked() == [("P4", "CoverageChanged")]
+
+            await wait_until(p4_parked, 60, "P4's coverage to be parked")
+            await scene.send_traced(enrolment("P4"), w3c(p4_enrolled))
+
+            async def p4_active_now() -> bool:
+                return (await scene.people()).get("P4") == "active"
+
+            await wait_until(p4_active_now, 30, "P4's parked coverage to be applied after its enrolment")
+        finally:
+            await broker.stop()
+        # Each handler ran in the trace its record came with, the parked one too, applied after another's.
+        assert scene.ran_in == {("P5", "enrolled"): p5_enrolled, ("P5", "active"): p5_active,
+                                ("P4", "enrolled"): p4_enrolled, ("P4", "active"): p4_active}
+        rows = await scene.pool.fetch("SELECT event_id, traceparent FROM inbox WHERE consumer = $1", scene.group)
+        assert {str(r["event_id"]): r["traceparent"] for r in rows} == scene.sent
