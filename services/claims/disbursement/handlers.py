@@ -171,20 +171,16 @@ async def start_attempt(conn: asyncpg.Connection, claim_id: str, component: str,
                         ) -> dict[str, Any] | None:
     """Writes the attempt (status sending) with a new external id; the caller commits it and only
     then calls the bank. None when the line is no longer waiting or its account not usable."""
-    line = await repo.line(conn, claim_id, component, payee, entry)
-    account = await repo.account(conn, claim_id, payee)
+    line, account = await repo.line_and_account(conn, claim_id, component, payee, entry)
     if line is None or line["status"] != "received" or account is None \
             or not (account["checked"] == "ok" or account["method"] == "cash"):
         return None
     attempt_no = line["attempts"] + 1
     external_id = new_external_id()
-    await repo.insert_attempt(conn, external_id, line, attempt_no, account, account["method"], "sending", STEP)
-    await repo.set_line(conn, claim_id, component, payee, entry, "pending", None, attempt_no)
-    attempt = await repo.attempt(conn, external_id)
-    await announce(conn, {**line, "attempts": attempt_no}, "pending", STEP, attempt=attempt)
-    await claims_repo.add_step(conn, claim_id, "transfer_sent", {
+    attempt = await repo.send_attempt(conn, external_id, line, attempt_no, account, STEP, "transfer_sent", {
         "component": component, "payee_heir_id": payee or None, "attempt": attempt_no, "external_id": external_id,
         "method": account["method"], "account_last4": last4(account["account_number"]), "amount": line["amount"]})
+    await announce(conn, {**line, "attempts": attempt_no}, "pending", STEP, attempt=attempt)
     return attempt
 
 
@@ -202,22 +198,21 @@ async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankA
                                    answer.pickup_code)
         return False
     reason = answer.reason_code if answer.status == "rejected" else None
-    await repo.set_attempt(conn, external_id, answer.status, reason, answer.bank_reference, answer.pickup_code)
-    claim_id, component, payee, entry = (attempt["claim_id"], attempt["component"], attempt["payee_heir_id"],
-                                         attempt["entry"])
+    claim_id, component, payee = attempt["claim_id"], attempt["component"], attempt["payee_heir_id"]
     if answer.status == "pending":
+        await repo.set_attempt(conn, external_id, answer.status, reason, answer.bank_reference, answer.pickup_code)
         # sending -> pending: the bank has it; the line was pending since it was sent.
         if answer.pickup_code:
             await claims_repo.add_step(conn, claim_id, "cash_ready_for_pickup", {
                 "component": component, "payee_heir_id": payee or None, "external_id": external_id})
         return True
-    line = await repo.line(conn, claim_id, component, payee, entry)
-    await repo.set_line(conn, claim_id, component, payee, entry, line_status_of(answer.status), reason)
     attempt = {**attempt, "status": answer.status, "bank_reference": answer.bank_reference or attempt["bank_reference"]}
+    line = await repo.settle_attempt(conn, attempt, answer.status, reason, answer.bank_reference, answer.pickup_code,
+                                     line_status_of(answer.status), f"transfer_{answer.status}", {
+                                         "component": component, "payee_heir_id": payee or None,
+                                         "attempt": attempt["attempt"], "external_id": external_id,
+                                         "reason": reason, "bank_reference": attempt["bank_reference"]})
     await announce(conn, line, answer.status, changed_by, reason_code=reason, attempt=attempt)
-    await claims_repo.add_step(conn, claim_id, f"transfer_{answer.status}", {
-        "component": component, "payee_heir_id": payee or None, "attempt": attempt["attempt"],
-        "external_id": external_id, "reason": reason, "bank_reference": attempt["bank_reference"]})
     if answer.status == "rejected":
         # The account itself is refused (closed, blocked, holder deceased): nothing more goes there.
         await repo.set_account_check(conn, claim_id, payee, "rejected", None, reason)
@@ -232,9 +227,10 @@ async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str,
     """Paid when every cash line of the ledger has been transferred: the payout's, a late
     charge's, a reclassification's difference. A line the disbursement consumer has not taken
     yet counts as unpaid."""
-    lines = await repo.lines(conn, claim_id)
-    if not lines or await repo.unpaid_cash_lines(conn, claim_id):
+    count, unpaid = await repo.lines_and_unpaid(conn, claim_id)
+    if not count or unpaid:
         return
+    lines = await repo.lines(conn, claim_id)
     claim = await claims_repo.load_claim(conn, claim_id, for_update=True)
     if claim["disbursement_status"] == "paid":
         return
