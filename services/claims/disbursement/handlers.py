@@ -239,8 +239,7 @@ async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str,
     # when it was recorded before). Its lines go to the bank too: the claim is paid once they are.
     if await record_late_charge(conn, claim_id, today()):
         return
-    await claims_repo.set_disbursement(conn, claim_id, "paid", None)
-    await claims_repo.add_step(conn, claim_id, "disbursement_paid", {"total": sum(x["amount"] for x in lines)})
+    await claims_repo.set_disbursement_paid(conn, claim_id, sum(x["amount"] for x in lines))
     # Notifications tells the family the money was sent (DisbursementPaid) from this event.
     await emit(conn, claim_events.DisbursementChanged(claim_id=claim_id, participant_id=claim["participant_id"],
                                                       status="paid", changed_by=STEP), claim_id)
