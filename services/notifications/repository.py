@@ -78,6 +78,23 @@ async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, participant_id
     return len(cancelled)
 
 
+async def family_for(conn: asyncpg.Connection, claim_id: str, participant_id: str
+                     ) -> tuple[bool, tuple[dict[str, Any], list[Heir]] | None]:
+    """Whether the claim is withdrawn, and its participant with their heirs (participant_with_heirs),
+    in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $2) AS withdrawn, p.*, "
+        "coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h WHERE h.participant_id = p.participant_id), "
+        "'[]') AS heirs FROM (SELECT) AS one LEFT JOIN participants p ON p.participant_id = $1",
+        participant_id, claim_id)
+    if row["participant_id"] is None:
+        return bool(row["withdrawn"]), None
+    heirs = [Heir(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"], phone=h["phone"],
+                  email=h["email"], language=h["language"]) for h in row["heirs"]]
+    return bool(row["withdrawn"]), ({k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")},
+                                    heirs)
+
+
 async def claim_withdrawn(conn: asyncpg.Connection, claim_id: str) -> bool:
     return bool(await conn.fetchval("SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $1", claim_id))
 
@@ -107,13 +124,15 @@ async def note_unreachable(conn: asyncpg.Connection, claim_id: str, heir_ids: li
     return [r["heir_id"] for r in rows]
 
 
+# NOTIFY on it wakes a dispatcher the moment messages are queued (delivered at commit).
+DUE_CHANNEL = "notifications_due"
 NOTIFICATION_COLUMNS = ("notification_id", "event_id", "about_event", "claim_id", "participant_id", "heir_id",
                         "channel", "address", "language", "subject", "body", "template")
 
 
 async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> int:
-    """One event's messages in one statement; returns how many are new. The unique key
-    (event, heir, channel) skips any already queued."""
+    """One event's messages in one statement, which also wakes a dispatcher when any is new;
+    returns how many are new. The unique key (event, heir, channel) skips any already queued."""
     if not rows:
         return 0
     columns = [[row[c] for row in rows] for c in NOTIFICATION_COLUMNS]
@@ -124,8 +143,10 @@ async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, An
         "FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
         "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
         "AS u(" + ", ".join(NOTIFICATION_COLUMNS) + ", params) "
-        "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1) SELECT count(*) FROM queued",
-        *columns, [json.dumps(list(row["template_params"])) for row in rows])  # a text[] per row, as JSON
+        "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1), new AS (SELECT count(*) AS n FROM queued) "
+        "SELECT n FROM new LEFT JOIN LATERAL (SELECT pg_notify($14, '') WHERE new.n > 0) AS woken ON true",
+        *columns, [json.dumps(list(row["template_params"])) for row in rows],  # a text[] per row, as JSON
+        DUE_CHANNEL)
 
 
 async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[dict[str, Any]]:

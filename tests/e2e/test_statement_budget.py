@@ -45,7 +45,7 @@ TODAY = date.today()
 MEMBER_SINCE = TODAY - timedelta(days=200)
 # Statements per claim, per service: a JKM death claim, two heirs paid by transfer (three cash
 # lines each), told by SMS and email at filing, payout and each heir's transfer (6 messages).
-BUDGET = {"enrollment": 16, "claims": 107, "notifications": 15}
+BUDGET = {"enrollment": 16, "claims": 102, "notifications": 9}
 DRIVER = ("WITH RECURSIVE typeinfo_tree(", "SELECT set_config('jit'", "SELECT current_setting('jit')",
           # Transaction control and the pool's reset of a connection given back: one each per
           # transaction, begun before a consumer knows whose events its batch holds.

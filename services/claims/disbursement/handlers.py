@@ -35,7 +35,7 @@ from shared.contracts.notifications import ReceiptReplied
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import FieldError, RuleViolation
-from shared.outbox import add_event
+from shared.outbox import add_event, add_events
 
 SERVICE = "claims"
 STEP = "disbursement"  # changed_by when the step itself moves a line
@@ -54,15 +54,19 @@ async def emit(conn: asyncpg.Connection, payload: EventPayload, claim_id: str, c
 async def announce(conn: asyncpg.Connection, line: dict[str, Any], status: str, changed_by: str, *,
                    reason_code: str | None = None, attempt: dict[str, Any] | None = None,
                    causation_id: str | None = None) -> None:
-    await emit(conn, TransferStatusChanged(
+    await emit(conn, status_changed(line, status, changed_by, reason_code=reason_code, attempt=attempt),
+               line["claim_id"], causation_id)
+
+
+def status_changed(line: dict[str, Any], status: str, changed_by: str, *, reason_code: str | None = None,
+                   attempt: dict[str, Any] | None = None) -> TransferStatusChanged:
+    return TransferStatusChanged(
         claim_id=line["claim_id"], participant_id=line["participant_id"], component=line["component"],
         payee_heir_id=line["payee_heir_id"] or None, payee_name=line["payee_name"], amount=line["amount"],
         status=status, reason_code=reason_code, attempt=attempt["attempt"] if attempt else line["attempts"],
         external_id=attempt and attempt["external_id"], method=attempt and attempt["method"],
         account_last4=attempt and last4(attempt["account_number"]),
-        bank_reference=attempt and attempt.get("bank_reference"), changed_by=changed_by,
-        entry=line["entry"]), line["claim_id"],
-        causation_id)
+        bank_reference=attempt and attempt.get("bank_reference"), changed_by=changed_by, entry=line["entry"])
 
 
 def new_external_id() -> str:
@@ -76,8 +80,9 @@ async def take_ledger_lines(conn: asyncpg.Connection, claim_id: str, causation_i
     """Every cash ledger line of the claim becomes a transfer line once; the event only says
     that the ledger grew, the ledger says what is owed."""
     new = await repo.lines_from_ledger(conn, claim_id)
-    for line in new:
-        await announce(conn, line, "received", STEP, causation_id=causation_id)
+    # Every new line's event in one statement.
+    await add_events(conn, [new_envelope(status_changed(line, "received", STEP), correlation_id=claim_id,
+                                         producer=SERVICE, causation_id=causation_id) for line in new], SERVICE)
     if new:
         await claims_repo.add_step(conn, claim_id, "disbursement_received", {
             "lines": len(new), "total": sum(x["amount"] for x in new)})
