@@ -181,6 +181,17 @@ async def lease_lost(conn: asyncpg.Connection, limit: int, lease_seconds: float)
     return [dict(r) for r in rows]
 
 
+# The attempts of the rows the CTE {written} wrote, logged (a second word on the same attempt,
+# a late answer, is appended to the first).
+_LOG_ATTEMPTS = (
+    "logged AS (INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) "
+    "SELECT a.notification_id, a.attempt, a.outcome, a.detail "
+    "FROM unnest({ids}::text[], {numbers}::int[], {outcomes}::text[], {details}::text[]) "
+    "AS a(notification_id, attempt, outcome, detail) JOIN {written} USING (notification_id) "
+    "ON CONFLICT (notification_id, attempt) DO UPDATE SET outcome = EXCLUDED.outcome, "
+    "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail)")
+
+
 async def record_attempts(conn: asyncpg.Connection,
                           attempts: list[tuple[str, Any, int, str, str, str, float | None, str | None]]) -> set[str]:
     """Results of attempts, each (notification_id, lease_token, attempt, outcome, detail,
@@ -190,43 +201,43 @@ async def record_attempts(conn: asyncpg.Connection,
     notification ids written. A message left `sending` is asked about after `retry_in`."""
     ids, tokens, numbers, outcomes, details, statuses, retries, provider_ids = (list(c) for c in zip(*attempts))
     details = [d[:1000] for d in details]
+    # Each result's attempt is logged in the statement that writes it, for the rows it wrote.
     written = await conn.fetch(
-        """
-        UPDATE notifications n SET status = u.status,
-            last_error = CASE WHEN u.status = 'delivered' THEN NULL ELSE u.detail END,
-            next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)),
-            locked_until = CASE WHEN u.status = 'sending' THEN now() + make_interval(secs => coalesce(u.retry_in, 0)) END,
-            lease_token = CASE WHEN u.status = 'sending' THEN n.lease_token END,
-            provider_message_id = coalesce(u.provider_id, n.provider_message_id),
-            finished_at = CASE WHEN u.status IN ('pending', 'sending') THEN NULL ELSE now() END
-        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::text[])
-            AS u(notification_id, token, status, detail, retry_in, provider_id)
-        WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'
-        RETURNING n.notification_id
-        """, ids, tokens, statuses, details, retries, provider_ids)
+        f"""
+        WITH written AS (
+            UPDATE notifications n SET status = u.status,
+                last_error = CASE WHEN u.status = 'delivered' THEN NULL ELSE u.detail END,
+                next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)),
+                locked_until = CASE WHEN u.status = 'sending'
+                    THEN now() + make_interval(secs => coalesce(u.retry_in, 0)) END,
+                lease_token = CASE WHEN u.status = 'sending' THEN n.lease_token END,
+                provider_message_id = coalesce(u.provider_id, n.provider_message_id),
+                finished_at = CASE WHEN u.status IN ('pending', 'sending') THEN NULL ELSE now() END
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::text[])
+                AS u(notification_id, token, status, detail, retry_in, provider_id)
+            WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'
+            RETURNING n.notification_id
+        ), {_LOG_ATTEMPTS.format(written="written", ids="$1", numbers="$7", outcomes="$8", details="$4")}
+        SELECT notification_id FROM written
+        """, ids, tokens, statuses, details, retries, provider_ids, numbers, outcomes)
     done = {r["notification_id"] for r in written}
     # A late "delivered" for a message the recovery rule already settled as `unknown` (its sender
     # lost the database, not the answer): the family has it, so it is delivered after all.
-    late = [(i, n, p) for i, n, st, p in zip(ids, numbers, statuses, provider_ids)
+    late = [(i, n, p, o, d) for i, n, st, p, o, d in zip(ids, numbers, statuses, provider_ids, outcomes, details)
             if i not in done and st == "delivered"]
     if late:
         resolved = await conn.fetch(
-            """
-            UPDATE notifications n SET status = 'delivered', last_error = NULL, finished_at = now(),
-                provider_message_id = coalesce(u.provider_id, n.provider_message_id)
-            FROM unnest($1::text[], $2::int[], $3::text[]) AS u(notification_id, attempt, provider_id)
-            WHERE n.notification_id = u.notification_id AND n.status = 'unknown' AND n.attempts = u.attempt
-            RETURNING n.notification_id
+            f"""
+            WITH resolved AS (
+                UPDATE notifications n SET status = 'delivered', last_error = NULL, finished_at = now(),
+                    provider_message_id = coalesce(u.provider_id, n.provider_message_id)
+                FROM unnest($1::text[], $2::int[], $3::text[]) AS u(notification_id, attempt, provider_id)
+                WHERE n.notification_id = u.notification_id AND n.status = 'unknown' AND n.attempts = u.attempt
+                RETURNING n.notification_id
+            ), {_LOG_ATTEMPTS.format(written="resolved", ids="$1", numbers="$2", outcomes="$4", details="$5")}
+            SELECT notification_id FROM resolved
             """, *(list(c) for c in zip(*late)))
         done |= {r["notification_id"] for r in resolved}
-    rows = [(i, n, o, d) for i, n, o, d in zip(ids, numbers, outcomes, details) if i in done]
-    if rows:
-        await conn.execute(
-            "INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) "
-            "SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) "
-            "ON CONFLICT (notification_id, attempt) DO UPDATE SET outcome = EXCLUDED.outcome, "
-            "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail",
-            *(list(c) for c in zip(*rows)))
     return done
 
 
