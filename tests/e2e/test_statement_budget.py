@@ -44,7 +44,7 @@ pytestmark = pytest.mark.e2e
 TODAY = date.today()
 MEMBER_SINCE = TODAY - timedelta(days=200)
 # Statements per claim, per service: a JKM death claim, two heirs paid by transfer (three cash
-# lines each), told by SMS and email at filing, payout and each heir's transfer (6 messages).
+# lines each), told by phone and by email at filing, payout and the money sent (6 messages).
 BUDGET = {"enrollment": 16, "claims": 102, "notifications": 9}
 DRIVER = ("WITH RECURSIVE typeinfo_tree(", "SELECT set_config('jit'", "SELECT current_setting('jit')",
           # Transaction control and the pool's reset of a connection given back: one each per
