@@ -80,8 +80,8 @@ $(BENCH_STAMP): $(STAMP)
 bench-e2e: $(BENCH_STAMP)   ## claims filed → families notified at RATES (up to the first not sustained), ceilings, partitions × instances (~30 min)
 	@$(PY) -m bench.e2e --rate $(RATES) --duration 60 --ceilings --grid --grid-duration 20
 
-bench-statements: $(STAMP)  ## SQL statements one claim costs per service (issue 17's budget; not yet stable enough for make test)
-	@$(PY) -m pytest -p tests.conftest -s bench/statement_budget_test.py
+bench-statements: $(STAMP)  ## SQL statements one claim costs per service, each printed (issue 17's budget; also in make test)
+	@$(PY) -m pytest -s tests/e2e/test_statement_budget.py
 
 chaos: $(STAMP)     ## claims filed for minutes while every part is killed (SIGKILL); fails if anything is lost or doubled; BROKERS=3 on a Kafka cluster
 	@$(PY) -m bench.chaos --rate $(or $(RATE),5) --outage 20 --gap 10 --brokers $(or $(BROKERS),1) --write

@@ -6,6 +6,9 @@ No service reads another's tables: each pool's search_path is its schema only.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import asyncpg
@@ -21,6 +24,21 @@ TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.LockNotAvailableError,  # 55P03: lock_timeout, NOWAIT
 )
 log = get_logger("db")
+
+# Whose work the statements running now are: the id of the claim, participant or transfer that a
+# request, a worker's step or a bank notification is for (an event's is the key of
+# shared.consuming.current_record). None for polls and for batches of many. Lets the statement
+# budget (tests/e2e/test_statement_budget.py) count what one claim costs, whatever runs beside it.
+work_subject: ContextVar[str | None] = ContextVar("work_subject", default=None)
+
+
+@contextmanager
+def working_for(subject: str) -> Iterator[None]:
+    token = work_subject.set(subject)
+    try:
+        yield
+    finally:
+        work_subject.reset(token)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -28,3 +28,6 @@ OUTBOX_OLDEST_AGE = Gauge("jaring_outbox_oldest_age_seconds",
 OUTBOX_QUARANTINED = Gauge(
     "jaring_outbox_quarantined", "Events moved out of the outbox because Kafka refused them", ["service"]
 )
+INBOX_PRUNED = Counter("jaring_inbox_rows_pruned_total",
+                       "Inbox rows deleted once no copy of their event can come again (shared/pruning.py)",
+                       ["service", "consumer"])

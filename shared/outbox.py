@@ -73,14 +73,14 @@ async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema
         rows.append((envelope.event_id, topic.name, str(envelope.payload[topic.key]), envelope.type,
                      headers, envelope.to_bytes()))
     # Arrays unnested: one execution for the whole batch, where executemany made PostgreSQL
-    # run an INSERT per event.
+    # run an INSERT per event; the NOTIFY in the same statement, as add_event's.
     await conn.execute(
-        "INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
+        "WITH queued AS (INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
         "SELECT e, t, k, y, h, b FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], "
-        "$6::bytea[]) WITH ORDINALITY AS u(e, t, k, y, h, b, n) ORDER BY n",
-        *map(list, zip(*rows)),
+        "$6::bytea[]) WITH ORDINALITY AS u(e, t, k, y, h, b, n) ORDER BY n RETURNING 1) "
+        "SELECT pg_notify($7, '') WHERE EXISTS (SELECT FROM queued)",
+        *map(list, zip(*rows)), notify_channel(schema),
     )
-    await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
 
 
 # Errors no retry can cure: the record itself is what Kafka refuses.

@@ -22,6 +22,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from shared import pruning
 from shared.auth import Actor, require_role, token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import TRANSIENT_DATABASE_ERRORS, apply_migrations, create_pool
@@ -114,6 +115,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 register(runtime)
         if settings.run_relay:
             runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        if settings.inbox_prune_seconds > 0 and runtime.consumers:
+            runtime.tasks.append(asyncio.create_task(
+                pruning.periodic(settings.inbox_prune_seconds, settings.inbox_prune_batch)(runtime),
+                name="inbox-pruning"))
         for work in spec.background:
             runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "work")))
         await broker.start()

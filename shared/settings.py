@@ -64,6 +64,10 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     # Records a consumer applies in one transaction (one commit, inbox rows in one statement).
     consumer_batch_size: int = 100
+    # How often the inbox is pruned of rows no redelivery can need (shared/pruning.py; 0: never),
+    # and how many rows one DELETE takes.
+    inbox_prune_seconds: float = 3600.0
+    inbox_prune_batch: int = 1000
     # Which consumers this process runs ("all", "none", or names such as "verification,payout"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
     consumers: str = "all"

@@ -126,8 +126,7 @@ async def check_filing(conn: asyncpg.Connection, body: dict[str, Any], today: da
 async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
     filing = await _admissible_filing(conn, body, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
-    await repo.insert_claim(conn, claim_id, filing, actor.subject, today)
-    await repo.add_step(conn, claim_id, "filed", {"by": actor.subject})
+    await repo.insert_filed_claim(conn, claim_id, filing, actor.subject, actor.role, today)
     await emit(conn, events.ClaimFiled(
         claim_id=claim_id, participant_id=filing.participant_id, claim_type=filing.claim_type,
         incident_date=filing.incident_date, incident_place=filing.incident_place, cause=filing.cause,
@@ -137,8 +136,6 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
         documents={kind: True for kind in filing.documents}, incapacity_days=filing.incapacity_days,
         disability_percent=filing.disability_percent, transport_costs=dict(filing.transport_costs),
         filed_by=actor.subject), claim_id)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.file", subject_id=claim_id,
-                       details={"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)})
     return claim_id
 
 
@@ -174,7 +171,6 @@ async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, sam
     decided_by = "rules" if status != c.ClaimStatus.NEEDS_REVIEW else None
     await repo.set_verification(conn, row["claim_id"], str(status), reasons, verification.missing_documents,
                                 verification.documents_complete_on, sla, decided_by)
-    await repo.add_step(conn, row["claim_id"], "verified", {"outcome": str(status), "reasons": reasons})
     clock = (row["documents_complete_on"] or verification.documents_complete_on, row["sla_deadline"] or sla)
     await emit_outcome(conn, row, str(status), "rules", reasons, causation_id, clock,
                        missing=verification.missing_documents)
@@ -299,10 +295,8 @@ async def record_approved_payout(conn: asyncpg.Connection, claim_id: str, today:
     lines = payout_lines(claim, participant, today)
     if await repo.record_ledger(conn, claim_id, lines) == 0:
         return  # every line was already recorded: nothing new to announce
-    await repo.set_status(conn, claim_id, str(new_status))
-    await repo.set_disbursement(conn, claim_id, "scheduled", None)
     total = cash_of(lines)
-    await repo.add_step(conn, claim_id, "payout_recorded", {"total_cash": total})
+    await repo.set_payout_recorded(conn, claim_id, str(new_status), total)
     claim_type = str(claim.filing.claim_type)
     await emit(conn, events.PayoutRecorded(
         claim_id=claim_id, participant_id=claim.filing.participant_id, claim_type=claim_type,

@@ -120,18 +120,37 @@ async def search_participants(conn: asyncpg.Connection, query: str, limit: int =
 # --- claims --------------------------------------------------------------------------------------
 
 
+_INSERT_CLAIM = (
+    "INSERT INTO claims (claim_id, participant_id, claim_type, incident_date, incident_place, cause, "
+    "traffic_accident, reporter, documents, incapacity_days, disability_percent, fingerprint, status, filed_by, "
+    "filed_on, transport_costs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15)")
+
+
+def _claim_values(claim_id: str, filing: c.ClaimFiling, filed_by: str, filed_on: date) -> tuple:
+    return (claim_id, filing.participant_id, str(filing.claim_type), filing.incident_date, filing.incident_place,
+            filing.cause, filing.traffic_accident,
+            {"name": filing.reporter.name, "phone": filing.reporter.phone,
+             "organisation": filing.reporter.organisation},
+            dict(filing.documents), filing.incapacity_days, filing.disability_percent,
+            c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date), filed_by,
+            filed_on, dict(filing.transport_costs))
+
+
 async def insert_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str,
                        filed_on: date) -> None:
+    await conn.execute(_INSERT_CLAIM, *_claim_values(claim_id, filing, filed_by, filed_on))
+
+
+async def insert_filed_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str,
+                             role: str, filed_on: date) -> None:
+    """An officer's filing: the claim, its `filed` step and the officer's audit row, in one statement."""
     await conn.execute(
-        "INSERT INTO claims (claim_id, participant_id, claim_type, incident_date, incident_place, cause, "
-        "traffic_accident, reporter, documents, incapacity_days, disability_percent, fingerprint, status, filed_by, "
-        "filed_on, transport_costs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15)",
-        claim_id, filing.participant_id, str(filing.claim_type), filing.incident_date, filing.incident_place,
-        filing.cause, filing.traffic_accident,
-        {"name": filing.reporter.name, "phone": filing.reporter.phone, "organisation": filing.reporter.organisation},
-        dict(filing.documents), filing.incapacity_days, filing.disability_percent,
-        c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date), filed_by, filed_on,
-        dict(filing.transport_costs))
+        f"WITH filed AS ({_INSERT_CLAIM} RETURNING claim_id), "
+        "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'filed', $16 FROM filed) "
+        "INSERT INTO audit_log (actor, role, action, subject_id, details) "
+        "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed",
+        *_claim_values(claim_id, filing, filed_by, filed_on), {"by": filed_by}, role,
+        {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)})
 
 
 async def standing_claim_for(conn: asyncpg.Connection, fingerprint: str) -> str | None:
@@ -195,11 +214,14 @@ async def other_standing_fingerprints(conn: asyncpg.Connection, participant_id: 
 async def set_verification(conn: asyncpg.Connection, claim_id: str, status: str, reasons: list[dict],
                            missing: list[str], documents_complete_on: date | None, sla_deadline: date | None,
                            decided_by: str | None) -> None:
+    """The rules' outcome on the claim and its `verified` step, in one statement."""
     await conn.execute(
-        "UPDATE claims SET status=$2, reasons=$3, missing_documents=$4, "
+        "WITH verified AS (UPDATE claims SET status=$2, reasons=$3, missing_documents=$4, "
         "documents_complete_on=coalesce(documents_complete_on, $5), sla_deadline=coalesce(sla_deadline, $6), "
-        "decided_by=$7, updated_at=now() WHERE claim_id=$1",
-        claim_id, status, reasons, missing, documents_complete_on, sla_deadline, decided_by)
+        "decided_by=$7, updated_at=now() WHERE claim_id=$1 RETURNING claim_id) "
+        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'verified', $8 FROM verified",
+        claim_id, status, reasons, missing, documents_complete_on, sla_deadline, decided_by,
+        {"outcome": status, "reasons": reasons})
 
 
 async def set_decision(conn: asyncpg.Connection, claim_id: str, status: str, decided_by: str, note: str) -> None:
@@ -221,6 +243,25 @@ async def mark_sampled(conn: asyncpg.Connection, claim_id: str) -> None:
 
 async def set_status(conn: asyncpg.Connection, claim_id: str, status: str) -> None:
     await conn.execute("UPDATE claims SET status=$2, updated_at=now() WHERE claim_id=$1", claim_id, status)
+
+
+async def set_payout_recorded(conn: asyncpg.Connection, claim_id: str, status: str, total_cash: int) -> None:
+    """The claim's status after its payout, its disbursement scheduled and its `payout_recorded`
+    step, in one statement."""
+    await conn.execute(
+        "WITH recorded AS (UPDATE claims SET status=$2, disbursement_status='scheduled', updated_at=now() "
+        "WHERE claim_id=$1 RETURNING claim_id) "
+        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'payout_recorded', $3 FROM recorded",
+        claim_id, status, {"total_cash": total_cash})
+
+
+async def set_disbursement_paid(conn: asyncpg.Connection, claim_id: str, total: int) -> None:
+    """The claim's disbursement paid and its `disbursement_paid` step, in one statement."""
+    await conn.execute(
+        "WITH paid AS (UPDATE claims SET disbursement_status='paid', updated_at=now() WHERE claim_id=$1 "
+        "RETURNING claim_id) "
+        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'disbursement_paid', $2 FROM paid",
+        claim_id, {"total": total})
 
 
 async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str, reference: str | None) -> None:

@@ -19,7 +19,6 @@ from services.notifications import repository as repo
 from services.notifications.domain import family_replies as replies
 from services.notifications.domain.messages import RenderedMessage
 from services.notifications.domain.recipients import Heir, address_for, channels_for
-from services.notifications.handlers import DUE_CHANNEL
 from shared.contracts.grievances import (
     ClaimStatusShared,
     Contact,
@@ -36,15 +35,13 @@ from shared.envelope import Envelope
 async def tell(conn: asyncpg.Connection, env: Envelope, contact: Contact, message: RenderedMessage, *,
                claim_id: str, participant_id: str | None, phone_channel: str) -> None:
     channel = contact.channel or phone_channel
-    queued = await repo.insert_notifications(conn, [{
+    await repo.insert_notifications(conn, [{
         "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id, "about_event": env.type,
         "claim_id": claim_id, "participant_id": participant_id or "", "heir_id": contact.heir_id,
         "channel": channel, "address": contact.phone, "language": contact.language,
         "subject": message.subject, "body": message.body,
         "template": message.template, "template_params": message.parameters,
     }])
-    if queued:
-        await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
 
 
 def make_family_handlers(phone_channel: str):
@@ -93,8 +90,7 @@ def make_family_handlers(phone_channel: str):
                     "subject": message.subject, "body": message.body,
                     "template": message.template, "template_params": message.parameters,
                 })
-        if await repo.insert_notifications(conn, rows):
-            await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
+        await repo.insert_notifications(conn, rows)
 
     return {
         "MissingDocumentsNoticed": on_missing_documents,

@@ -52,7 +52,7 @@ from shared.contracts.notifications import FamilyMemberUnreachable
 from shared.envelope import Envelope, new_envelope
 from shared.outbox import add_events
 
-DUE_CHANNEL = "notifications_due"
+DUE_CHANNEL = repo.DUE_CHANNEL  # where dispatchers listen
 
 
 # --- read model of enrollment -----------------------------------------------------------------
@@ -152,9 +152,9 @@ async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_
     `message_key` (default: the event's id) is what makes a second message a duplicate. For
     money added to a payout (ADDED_MONEY_EVENTS) only those with lines of their own are told.
     A withdrawn claim gets none."""
-    if await repo.claim_withdrawn(conn, claim_id):
+    withdrawn, found = await repo.family_for(conn, claim_id, participant_id)
+    if withdrawn:
         return 0
-    found = await repo.participant_with_heirs(conn, participant_id)
     if found is None:
         # Enrollment's events come on another topic and may not have been applied yet.
         raise NotYet(f"participant {participant_id} is not in the notifications read model yet")
@@ -191,10 +191,7 @@ async def queue(conn: asyncpg.Connection, env: Envelope, event_kind: str, claim_
                 "language": person.language, "subject": message.subject, "body": message.body,
                 "template": message.template, "template_params": message.parameters,
             })
-    queued = await repo.insert_notifications(conn, rows)
-    if queued:
-        await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
-    return queued
+    return await repo.insert_notifications(conn, rows)
 
 
 def _what_they_receive(person: Heir, payout: PayoutRecorded | ClaimReclassified | LateChargeRecorded,

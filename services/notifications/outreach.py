@@ -15,7 +15,6 @@ import asyncpg
 from services.notifications import repository as repo
 from services.notifications.domain.outreach import render_proactive, render_reminder
 from services.notifications.domain.recipients import address_for, channels_for, the_worker
-from services.notifications.handlers import DUE_CHANNEL
 from shared.consuming import NotYet
 from shared.contracts.claims import ProactiveClaimOpened, ProactiveClaimReminderDue
 from shared.contracts.enrollment import ContributionReminderDue
@@ -45,8 +44,7 @@ def make_outreach_handlers(phone_channel: str):
                     "language": heir.language, "subject": message.subject, "body": message.body,
                     "template": message.template, "template_params": message.parameters,
                 })
-        if await repo.insert_notifications(conn, rows):
-            await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
+        await repo.insert_notifications(conn, rows)
 
     async def on_contribution_reminder(conn: asyncpg.Connection, env: Envelope, event: ContributionReminderDue) -> None:
         """To the worker's own phone: the cover is theirs. Keyed by the participant (there is no claim)."""
@@ -64,8 +62,7 @@ def make_outreach_handlers(phone_channel: str):
             "subject": message.subject, "body": message.body, "template": message.template,
             "template_params": message.parameters,
         } for channel in channels_for(worker, phone_channel)]
-        if await repo.insert_notifications(conn, rows):
-            await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
+        await repo.insert_notifications(conn, rows)
 
     return {"ProactiveClaimOpened": on_proactive, "ProactiveClaimReminderDue": on_proactive,
             "ContributionReminderDue": on_contribution_reminder}

@@ -78,6 +78,23 @@ async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, participant_id
     return len(cancelled)
 
 
+async def family_for(conn: asyncpg.Connection, claim_id: str, participant_id: str
+                     ) -> tuple[bool, tuple[dict[str, Any], list[Heir]] | None]:
+    """Whether the claim is withdrawn, and its participant with their heirs (participant_with_heirs),
+    in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $2) AS withdrawn, p.*, "
+        "coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h WHERE h.participant_id = p.participant_id), "
+        "'[]') AS heirs FROM (SELECT) AS one LEFT JOIN participants p ON p.participant_id = $1",
+        participant_id, claim_id)
+    if row["participant_id"] is None:
+        return bool(row["withdrawn"]), None
+    heirs = [Heir(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"], phone=h["phone"],
+                  email=h["email"], language=h["language"]) for h in row["heirs"]]
+    return bool(row["withdrawn"]), ({k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")},
+                                    heirs)
+
+
 async def claim_withdrawn(conn: asyncpg.Connection, claim_id: str) -> bool:
     return bool(await conn.fetchval("SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $1", claim_id))
 
@@ -107,13 +124,15 @@ async def note_unreachable(conn: asyncpg.Connection, claim_id: str, heir_ids: li
     return [r["heir_id"] for r in rows]
 
 
+# NOTIFY on it wakes a dispatcher the moment messages are queued (delivered at commit).
+DUE_CHANNEL = "notifications_due"
 NOTIFICATION_COLUMNS = ("notification_id", "event_id", "about_event", "claim_id", "participant_id", "heir_id",
                         "channel", "address", "language", "subject", "body", "template")
 
 
 async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> int:
-    """One event's messages in one statement; returns how many are new. The unique key
-    (event, heir, channel) skips any already queued."""
+    """One event's messages in one statement, which also wakes a dispatcher when any is new;
+    returns how many are new. The unique key (event, heir, channel) skips any already queued."""
     if not rows:
         return 0
     columns = [[row[c] for row in rows] for c in NOTIFICATION_COLUMNS]
@@ -124,8 +143,10 @@ async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, An
         "FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
         "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
         "AS u(" + ", ".join(NOTIFICATION_COLUMNS) + ", params) "
-        "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1) SELECT count(*) FROM queued",
-        *columns, [json.dumps(list(row["template_params"])) for row in rows])  # a text[] per row, as JSON
+        "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1), new AS (SELECT count(*) AS n FROM queued) "
+        "SELECT n FROM new LEFT JOIN LATERAL (SELECT pg_notify($14, '') WHERE new.n > 0) AS woken ON true",
+        *columns, [json.dumps(list(row["template_params"])) for row in rows],  # a text[] per row, as JSON
+        DUE_CHANNEL)
 
 
 async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
@@ -160,6 +181,17 @@ async def lease_lost(conn: asyncpg.Connection, limit: int, lease_seconds: float)
     return [dict(r) for r in rows]
 
 
+# The attempts of the rows the CTE {written} wrote, logged (a second word on the same attempt,
+# a late answer, is appended to the first).
+_LOG_ATTEMPTS = (
+    "logged AS (INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) "
+    "SELECT a.notification_id, a.attempt, a.outcome, a.detail "
+    "FROM unnest({ids}::text[], {numbers}::int[], {outcomes}::text[], {details}::text[]) "
+    "AS a(notification_id, attempt, outcome, detail) JOIN {written} USING (notification_id) "
+    "ON CONFLICT (notification_id, attempt) DO UPDATE SET outcome = EXCLUDED.outcome, "
+    "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail)")
+
+
 async def record_attempts(conn: asyncpg.Connection,
                           attempts: list[tuple[str, Any, int, str, str, str, float | None, str | None]]) -> set[str]:
     """Results of attempts, each (notification_id, lease_token, attempt, outcome, detail,
@@ -169,43 +201,43 @@ async def record_attempts(conn: asyncpg.Connection,
     notification ids written. A message left `sending` is asked about after `retry_in`."""
     ids, tokens, numbers, outcomes, details, statuses, retries, provider_ids = (list(c) for c in zip(*attempts))
     details = [d[:1000] for d in details]
+    # Each result's attempt is logged in the statement that writes it, for the rows it wrote.
     written = await conn.fetch(
-        """
-        UPDATE notifications n SET status = u.status,
-            last_error = CASE WHEN u.status = 'delivered' THEN NULL ELSE u.detail END,
-            next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)),
-            locked_until = CASE WHEN u.status = 'sending' THEN now() + make_interval(secs => coalesce(u.retry_in, 0)) END,
-            lease_token = CASE WHEN u.status = 'sending' THEN n.lease_token END,
-            provider_message_id = coalesce(u.provider_id, n.provider_message_id),
-            finished_at = CASE WHEN u.status IN ('pending', 'sending') THEN NULL ELSE now() END
-        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::text[])
-            AS u(notification_id, token, status, detail, retry_in, provider_id)
-        WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'
-        RETURNING n.notification_id
-        """, ids, tokens, statuses, details, retries, provider_ids)
+        f"""
+        WITH written AS (
+            UPDATE notifications n SET status = u.status,
+                last_error = CASE WHEN u.status = 'delivered' THEN NULL ELSE u.detail END,
+                next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)),
+                locked_until = CASE WHEN u.status = 'sending'
+                    THEN now() + make_interval(secs => coalesce(u.retry_in, 0)) END,
+                lease_token = CASE WHEN u.status = 'sending' THEN n.lease_token END,
+                provider_message_id = coalesce(u.provider_id, n.provider_message_id),
+                finished_at = CASE WHEN u.status IN ('pending', 'sending') THEN NULL ELSE now() END
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::text[])
+                AS u(notification_id, token, status, detail, retry_in, provider_id)
+            WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'
+            RETURNING n.notification_id
+        ), {_LOG_ATTEMPTS.format(written="written", ids="$1", numbers="$7", outcomes="$8", details="$4")}
+        SELECT notification_id FROM written
+        """, ids, tokens, statuses, details, retries, provider_ids, numbers, outcomes)
     done = {r["notification_id"] for r in written}
     # A late "delivered" for a message the recovery rule already settled as `unknown` (its sender
     # lost the database, not the answer): the family has it, so it is delivered after all.
-    late = [(i, n, p) for i, n, st, p in zip(ids, numbers, statuses, provider_ids)
+    late = [(i, n, p, o, d) for i, n, st, p, o, d in zip(ids, numbers, statuses, provider_ids, outcomes, details)
             if i not in done and st == "delivered"]
     if late:
         resolved = await conn.fetch(
-            """
-            UPDATE notifications n SET status = 'delivered', last_error = NULL, finished_at = now(),
-                provider_message_id = coalesce(u.provider_id, n.provider_message_id)
-            FROM unnest($1::text[], $2::int[], $3::text[]) AS u(notification_id, attempt, provider_id)
-            WHERE n.notification_id = u.notification_id AND n.status = 'unknown' AND n.attempts = u.attempt
-            RETURNING n.notification_id
+            f"""
+            WITH resolved AS (
+                UPDATE notifications n SET status = 'delivered', last_error = NULL, finished_at = now(),
+                    provider_message_id = coalesce(u.provider_id, n.provider_message_id)
+                FROM unnest($1::text[], $2::int[], $3::text[]) AS u(notification_id, attempt, provider_id)
+                WHERE n.notification_id = u.notification_id AND n.status = 'unknown' AND n.attempts = u.attempt
+                RETURNING n.notification_id
+            ), {_LOG_ATTEMPTS.format(written="resolved", ids="$1", numbers="$2", outcomes="$4", details="$5")}
+            SELECT notification_id FROM resolved
             """, *(list(c) for c in zip(*late)))
         done |= {r["notification_id"] for r in resolved}
-    rows = [(i, n, o, d) for i, n, o, d in zip(ids, numbers, outcomes, details) if i in done]
-    if rows:
-        await conn.execute(
-            "INSERT INTO delivery_attempts (notification_id, attempt, outcome, detail) "
-            "SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) "
-            "ON CONFLICT (notification_id, attempt) DO UPDATE SET outcome = EXCLUDED.outcome, "
-            "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail",
-            *(list(c) for c in zip(*rows)))
     return done
 
 

@@ -17,6 +17,7 @@ from services.claims.disbursement.bank import answer_of_status
 from services.claims.domain.disbursement import PayeeAccount
 from shared import snap
 from shared.auth import Actor, require_role
+from shared.db import working_for
 from shared.edge import read_capped
 from shared.errors import Conflict
 from shared.service import Runtime, get_runtime
@@ -125,6 +126,11 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
         original = str(_json_object(raw)["originalExternalId"])
     except (ValueError, KeyError):
         return _snap(400, "4000000", "Bad Request")
+    with working_for(original):
+        return await _apply_notification(rt, external_id, original, answer)
+
+
+async def _apply_notification(rt: Runtime, external_id: str, original: str, answer: Any) -> JSONResponse:
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await repo.notification_first_seen(conn, external_id):
             return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before

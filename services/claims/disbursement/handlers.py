@@ -35,7 +35,7 @@ from shared.contracts.notifications import ReceiptReplied
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import FieldError, RuleViolation
-from shared.outbox import add_event
+from shared.outbox import add_event, add_events
 
 SERVICE = "claims"
 STEP = "disbursement"  # changed_by when the step itself moves a line
@@ -54,15 +54,19 @@ async def emit(conn: asyncpg.Connection, payload: EventPayload, claim_id: str, c
 async def announce(conn: asyncpg.Connection, line: dict[str, Any], status: str, changed_by: str, *,
                    reason_code: str | None = None, attempt: dict[str, Any] | None = None,
                    causation_id: str | None = None) -> None:
-    await emit(conn, TransferStatusChanged(
+    await emit(conn, status_changed(line, status, changed_by, reason_code=reason_code, attempt=attempt),
+               line["claim_id"], causation_id)
+
+
+def status_changed(line: dict[str, Any], status: str, changed_by: str, *, reason_code: str | None = None,
+                   attempt: dict[str, Any] | None = None) -> TransferStatusChanged:
+    return TransferStatusChanged(
         claim_id=line["claim_id"], participant_id=line["participant_id"], component=line["component"],
         payee_heir_id=line["payee_heir_id"] or None, payee_name=line["payee_name"], amount=line["amount"],
         status=status, reason_code=reason_code, attempt=attempt["attempt"] if attempt else line["attempts"],
         external_id=attempt and attempt["external_id"], method=attempt and attempt["method"],
         account_last4=attempt and last4(attempt["account_number"]),
-        bank_reference=attempt and attempt.get("bank_reference"), changed_by=changed_by,
-        entry=line["entry"]), line["claim_id"],
-        causation_id)
+        bank_reference=attempt and attempt.get("bank_reference"), changed_by=changed_by, entry=line["entry"])
 
 
 def new_external_id() -> str:
@@ -76,8 +80,9 @@ async def take_ledger_lines(conn: asyncpg.Connection, claim_id: str, causation_i
     """Every cash ledger line of the claim becomes a transfer line once; the event only says
     that the ledger grew, the ledger says what is owed."""
     new = await repo.lines_from_ledger(conn, claim_id)
-    for line in new:
-        await announce(conn, line, "received", STEP, causation_id=causation_id)
+    # Every new line's event in one statement.
+    await add_events(conn, [new_envelope(status_changed(line, "received", STEP), correlation_id=claim_id,
+                                         producer=SERVICE, causation_id=causation_id) for line in new], SERVICE)
     if new:
         await claims_repo.add_step(conn, claim_id, "disbursement_received", {
             "lines": len(new), "total": sum(x["amount"] for x in new)})
@@ -171,20 +176,16 @@ async def start_attempt(conn: asyncpg.Connection, claim_id: str, component: str,
                         ) -> dict[str, Any] | None:
     """Writes the attempt (status sending) with a new external id; the caller commits it and only
     then calls the bank. None when the line is no longer waiting or its account not usable."""
-    line = await repo.line(conn, claim_id, component, payee, entry)
-    account = await repo.account(conn, claim_id, payee)
+    line, account = await repo.line_and_account(conn, claim_id, component, payee, entry)
     if line is None or line["status"] != "received" or account is None \
             or not (account["checked"] == "ok" or account["method"] == "cash"):
         return None
     attempt_no = line["attempts"] + 1
     external_id = new_external_id()
-    await repo.insert_attempt(conn, external_id, line, attempt_no, account, account["method"], "sending", STEP)
-    await repo.set_line(conn, claim_id, component, payee, entry, "pending", None, attempt_no)
-    attempt = await repo.attempt(conn, external_id)
-    await announce(conn, {**line, "attempts": attempt_no}, "pending", STEP, attempt=attempt)
-    await claims_repo.add_step(conn, claim_id, "transfer_sent", {
+    attempt = await repo.send_attempt(conn, external_id, line, attempt_no, account, STEP, "transfer_sent", {
         "component": component, "payee_heir_id": payee or None, "attempt": attempt_no, "external_id": external_id,
         "method": account["method"], "account_last4": last4(account["account_number"]), "amount": line["amount"]})
+    await announce(conn, {**line, "attempts": attempt_no}, "pending", STEP, attempt=attempt)
     return attempt
 
 
@@ -202,22 +203,21 @@ async def apply_answer(conn: asyncpg.Connection, external_id: str, answer: BankA
                                    answer.pickup_code)
         return False
     reason = answer.reason_code if answer.status == "rejected" else None
-    await repo.set_attempt(conn, external_id, answer.status, reason, answer.bank_reference, answer.pickup_code)
-    claim_id, component, payee, entry = (attempt["claim_id"], attempt["component"], attempt["payee_heir_id"],
-                                         attempt["entry"])
+    claim_id, component, payee = attempt["claim_id"], attempt["component"], attempt["payee_heir_id"]
     if answer.status == "pending":
+        await repo.set_attempt(conn, external_id, answer.status, reason, answer.bank_reference, answer.pickup_code)
         # sending -> pending: the bank has it; the line was pending since it was sent.
         if answer.pickup_code:
             await claims_repo.add_step(conn, claim_id, "cash_ready_for_pickup", {
                 "component": component, "payee_heir_id": payee or None, "external_id": external_id})
         return True
-    line = await repo.line(conn, claim_id, component, payee, entry)
-    await repo.set_line(conn, claim_id, component, payee, entry, line_status_of(answer.status), reason)
     attempt = {**attempt, "status": answer.status, "bank_reference": answer.bank_reference or attempt["bank_reference"]}
+    line = await repo.settle_attempt(conn, attempt, answer.status, reason, answer.bank_reference, answer.pickup_code,
+                                     line_status_of(answer.status), f"transfer_{answer.status}", {
+                                         "component": component, "payee_heir_id": payee or None,
+                                         "attempt": attempt["attempt"], "external_id": external_id,
+                                         "reason": reason, "bank_reference": attempt["bank_reference"]})
     await announce(conn, line, answer.status, changed_by, reason_code=reason, attempt=attempt)
-    await claims_repo.add_step(conn, claim_id, f"transfer_{answer.status}", {
-        "component": component, "payee_heir_id": payee or None, "attempt": attempt["attempt"],
-        "external_id": external_id, "reason": reason, "bank_reference": attempt["bank_reference"]})
     if answer.status == "rejected":
         # The account itself is refused (closed, blocked, holder deceased): nothing more goes there.
         await repo.set_account_check(conn, claim_id, payee, "rejected", None, reason)
@@ -232,9 +232,10 @@ async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str,
     """Paid when every cash line of the ledger has been transferred: the payout's, a late
     charge's, a reclassification's difference. A line the disbursement consumer has not taken
     yet counts as unpaid."""
-    lines = await repo.lines(conn, claim_id)
-    if not lines or await repo.unpaid_cash_lines(conn, claim_id):
+    count, unpaid = await repo.lines_and_unpaid(conn, claim_id)
+    if not count or unpaid:
         return
+    lines = await repo.lines(conn, claim_id)
     claim = await claims_repo.load_claim(conn, claim_id, for_update=True)
     if claim["disbursement_status"] == "paid":
         return
@@ -243,8 +244,7 @@ async def claim_paid_if_complete(conn: asyncpg.Connection, claim_id: str,
     # when it was recorded before). Its lines go to the bank too: the claim is paid once they are.
     if await record_late_charge(conn, claim_id, today()):
         return
-    await claims_repo.set_disbursement(conn, claim_id, "paid", None)
-    await claims_repo.add_step(conn, claim_id, "disbursement_paid", {"total": sum(x["amount"] for x in lines)})
+    await claims_repo.set_disbursement_paid(conn, claim_id, sum(x["amount"] for x in lines))
     # Notifications tells the family the money was sent (DisbursementPaid) from this event.
     await emit(conn, claim_events.DisbursementChanged(claim_id=claim_id, participant_id=claim["participant_id"],
                                                       status="paid", changed_by=STEP), claim_id)

@@ -33,6 +33,18 @@ async def unpaid_cash_lines(conn: asyncpg.Connection, claim_id: str) -> int:
         claim_id)
 
 
+async def lines_and_unpaid(conn: asyncpg.Connection, claim_id: str) -> tuple[int, int]:
+    """How many transfer lines the claim has, and how many cash ledger lines are not paid yet
+    (unpaid_cash_lines), in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM disbursement_lines WHERE claim_id = $1) AS lines, "
+        "(SELECT count(*) FROM payout_ledger l LEFT JOIN disbursement_lines d ON d.claim_id = l.claim_id "
+        "AND d.component = l.component AND d.payee_heir_id = l.payee_heir_id AND d.entry = l.entry "
+        "WHERE l.claim_id = $1 AND l.kind = 'cash' AND l.amount > 0 AND d.status IS DISTINCT FROM 'succeeded') "
+        "AS unpaid", claim_id)
+    return row["lines"], row["unpaid"]
+
+
 async def lines(conn: asyncpg.Connection, claim_id: str, payee: str | None = None, *,
                 for_update: bool = False) -> list[dict[str, Any]]:
     lock = " FOR UPDATE" if for_update else ""
@@ -48,6 +60,20 @@ async def line(conn: asyncpg.Connection, claim_id: str, component: str, payee: s
         "SELECT * FROM disbursement_lines WHERE claim_id = $1 AND component = $2 AND payee_heir_id = $3 "
         "AND entry = $4 FOR UPDATE", claim_id, component, payee, entry)
     return dict(row) if row else None
+
+
+async def line_and_account(conn: asyncpg.Connection, claim_id: str, component: str, payee: str, entry: int
+                           ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The line (locked, as `line`) and its payee's account, in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT l.*, (SELECT to_jsonb(a) FROM payee_accounts a WHERE a.claim_id = l.claim_id "
+        "AND a.payee = l.payee_heir_id) AS payee_account FROM disbursement_lines l WHERE l.claim_id = $1 "
+        "AND l.component = $2 AND l.payee_heir_id = $3 AND l.entry = $4 FOR UPDATE OF l",
+        claim_id, component, payee, entry)
+    if row is None:
+        return None, None
+    line = dict(row)
+    return line, line.pop("payee_account")
 
 
 async def set_line(conn: asyncpg.Connection, claim_id: str, component: str, payee: str, entry: int, status: str,
@@ -126,6 +152,43 @@ async def insert_attempt(conn: asyncpg.Connection, external_id: str, line: dict[
         external_id, line["claim_id"], line["component"], line["payee_heir_id"], attempt, method,
         account and account["bank_code"], account and account["account_number"], account and account["account_name"],
         line["amount"], status, bank_reference, created_by, line["entry"])
+
+
+async def send_attempt(conn: asyncpg.Connection, external_id: str, line: dict[str, Any], attempt: int,
+                       account: dict[str, Any], created_by: str, step: str, step_detail: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """The attempt written `sending`, its line `pending` with the attempt's number, and the claim's
+    step, in one statement; returns the attempt as written."""
+    row = await conn.fetchrow(
+        "WITH attempt AS (INSERT INTO transfer_attempts (external_id, claim_id, component, payee_heir_id, attempt, "
+        "method, bank_code, account_number, account_name, amount, status, created_by, entry) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'sending',$11,$12) RETURNING *), "
+        "line AS (UPDATE disbursement_lines SET status = 'pending', reason_code = NULL, attempts = $5, "
+        "updated_at = now() WHERE claim_id = $2 AND component = $3 AND payee_heir_id = $4 AND entry = $12), "
+        "step AS (INSERT INTO claim_steps (claim_id, step, detail) VALUES ($2, $13, $14)) "
+        "SELECT * FROM attempt",
+        external_id, line["claim_id"], line["component"], line["payee_heir_id"], attempt, account["method"],
+        account["bank_code"], account["account_number"], account["account_name"], line["amount"], created_by,
+        line["entry"], step, step_detail)
+    return dict(row)
+
+
+async def settle_attempt(conn: asyncpg.Connection, attempt: dict[str, Any], status: str, reason_code: str | None,
+                         bank_reference: str | None, pickup_code: str | None, line_status: str, step: str,
+                         step_detail: dict[str, Any]) -> dict[str, Any]:
+    """The attempt's new status (set_attempt), its line's (set_line) and the claim's step, in one
+    statement; returns the line."""
+    row = await conn.fetchrow(
+        "WITH attempt AS (UPDATE transfer_attempts SET status = $2, reason_code = coalesce($3, reason_code), "
+        "bank_reference = coalesce($4, bank_reference), pickup_code = coalesce($5, pickup_code), "
+        "updated_at = now() WHERE external_id = $1), "
+        "line AS (UPDATE disbursement_lines SET status = $10, reason_code = $3, updated_at = now() "
+        "WHERE claim_id = $6 AND component = $7 AND payee_heir_id = $8 AND entry = $9 RETURNING *), "
+        "step AS (INSERT INTO claim_steps (claim_id, step, detail) VALUES ($6, $11, $12)) "
+        "SELECT * FROM line",
+        attempt["external_id"], status, reason_code, bank_reference, pickup_code, attempt["claim_id"],
+        attempt["component"], attempt["payee_heir_id"], attempt["entry"], line_status, step, step_detail)
+    return dict(row)
 
 
 async def attempt(conn: asyncpg.Connection, external_id: str, *, for_update: bool = False) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from services.claims.disbursement import handlers
 from services.claims.disbursement import repository as repo
 from services.claims.disbursement.bank import Bank, BankUnavailable
 from shared.consuming import INFRASTRUCTURE_ERRORS
+from shared.db import working_for
 from shared.logs import get_logger
 from shared.service import Runtime
 
@@ -82,11 +83,13 @@ class DisbursementWorker:
             except BankUnavailable as exc:
                 log.warning("disbursement.bank_unavailable", external_id=external_id, error=str(exc)[:200])
                 continue
-            async with self._pool.acquire() as conn, conn.transaction():
-                if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank", self._survey):
-                    await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
-                else:
-                    changed += 1
+            with working_for(attempt["claim_id"]):
+                async with self._pool.acquire() as conn, conn.transaction():
+                    if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank",
+                                                                         self._survey):
+                        await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
+                    else:
+                        changed += 1
         return changed
 
     async def check_accounts(self) -> int:
@@ -98,8 +101,9 @@ class DisbursementWorker:
             except BankUnavailable as exc:
                 log.warning("disbursement.bank_unavailable", step="account_inquiry", error=str(exc)[:200])
                 return 0
-            async with self._pool.acquire() as conn, conn.transaction():
-                await handlers.apply_account_check(conn, account, check)
+            with working_for(account["claim_id"]):
+                async with self._pool.acquire() as conn, conn.transaction():
+                    await handlers.apply_account_check(conn, account, check)
         return len(accounts)
 
     async def send_waiting(self) -> int:
@@ -107,24 +111,27 @@ class DisbursementWorker:
             ready = await repo.lines_ready(conn, BATCH)
         sent = 0
         for line in ready:
-            async with self._pool.acquire() as conn, conn.transaction():
-                attempt = await handlers.start_attempt(conn, line["claim_id"], line["component"],
-                                                       line["payee_heir_id"], line["entry"])
-            if attempt is None:
-                continue
-            # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
-            _fault_point("before_bank_call")
-            try:
-                answer = await self._send(attempt)
-            except BankUnavailable as exc:
-                log.warning("disbursement.bank_unavailable", external_id=attempt["external_id"],
-                            error=str(exc)[:200])
-                return sent + 1  # the bank is away: the round ends; step 1 asks about it later
-            _fault_point("after_bank_answer")
-            async with self._pool.acquire() as conn, conn.transaction():
-                await handlers.apply_answer(conn, attempt["external_id"], answer, "bank", self._survey)
-            sent += 1
+            with working_for(line["claim_id"]):
+                if (attempt := await self._start(line)) is None:
+                    continue
+                # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
+                _fault_point("before_bank_call")
+                try:
+                    answer = await self._send(attempt)
+                except BankUnavailable as exc:
+                    log.warning("disbursement.bank_unavailable", external_id=attempt["external_id"],
+                                error=str(exc)[:200])
+                    return sent + 1  # the bank is away: the round ends; step 1 asks about it later
+                _fault_point("after_bank_answer")
+                async with self._pool.acquire() as conn, conn.transaction():
+                    await handlers.apply_answer(conn, attempt["external_id"], answer, "bank", self._survey)
+                sent += 1
         return sent
+
+    async def _start(self, line) -> dict | None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            return await handlers.start_attempt(conn, line["claim_id"], line["component"], line["payee_heir_id"],
+                                                line["entry"])
 
     async def _send(self, attempt: dict) -> object:
         if attempt["method"] == "cash":

@@ -1,0 +1,183 @@
+"""The SQL statements one claim costs on the real stack, per service, from filing through
+verification, payout, disbursement (both payees' accounts recorded, each line transferred) to
+every family message, counted with asyncpg's query logger on the services' pools (issue 17).
+
+A statement counts for a claim when the code says whose work it is: an event applied is its
+key's (shared.consuming.current_record), a request, a disbursement worker's step or a bank
+notification is the subject in shared.db.work_subject (the test's own requests carry it from
+the test's context into the in-process apps). The claim's subjects are its claim id, its
+participant's id and the external ids of its transfers. So a claim costs the same whatever else
+runs beside it: the parked-message retry, the workers' and the relay's polls, other claims.
+
+Not counted (printed): statements that are nobody's in particular — polls, and the per-batch
+plumbing whose count per claim depends on how events happened to be batched (a consumer batch's
+inbox insert and parked-key check, the relay's outbox delete, the notification dispatcher's
+lease and the transaction recording the answers that came together); BEGIN, COMMIT and the
+pool's reset of a connection given back (one each per transaction, begun before a consumer knows
+whose events its batch holds); asyncpg's own type introspection, once per connection and type.
+
+The test fails when a claim's hot path gains (or loses) a statement: a gain should be a
+decision, not an accident. To change the budget deliberately, run this file with -s, read the
+printed statements, and write the new numbers in BUDGET with the reason in the commit message.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from datetime import date, timedelta
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+import shared.db
+from shared.consuming import current_record
+from shared.db import work_subject, working_for
+from tests.support.claimants import JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form, covered_participant
+from tests.support.kafka_tools import end_offsets, wait_until
+from tests.support.pipeline import pipeline
+
+pytestmark = pytest.mark.e2e
+
+TODAY = date.today()
+MEMBER_SINCE = TODAY - timedelta(days=200)
+# Statements per claim, per service: a JKM death claim, two heirs paid by transfer (three cash
+# lines each), told by phone and by email at filing, payout and the money sent (6 messages).
+BUDGET = {"enrollment": 16, "claims": 102, "notifications": 9}
+DRIVER = ("WITH RECURSIVE typeinfo_tree(", "SELECT set_config('jit'", "SELECT current_setting('jit')",
+          # Transaction control and the pool's reset of a connection given back: one each per
+          # transaction, begun before a consumer knows whose events its batch holds.
+          "BEGIN", "COMMIT", "ROLLBACK", "SELECT pg_advisory_unlock_all(); CLOSE ALL;")
+
+
+class StatementLog:
+    """Every statement each service's pool runs, as (service, subject, query text)."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, str | None, str]] = []
+
+    async def init_connection(self, conn: asyncpg.Connection, original) -> None:
+        await original(conn)
+        service = conn.get_settings().application_name.removeprefix("jaring-")
+
+        def log(record) -> None:
+            # Run by call_soon in a copy of the context of the task that ran the statement.
+            query = " ".join(record.query.split())
+            if not query.startswith(DRIVER):
+                self.statements.append((service, subject_now(), query))
+
+        conn.add_query_logger(log)
+
+    def mark(self) -> int:
+        return len(self.statements)
+
+
+def subject_now() -> str | None:
+    subject = work_subject.get()
+    if subject is not None:
+        return subject
+    record = current_record.get()
+    if record is None or record.key is None:
+        return None
+    return record.key.decode() if isinstance(record.key, bytes) else str(record.key)
+
+
+async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, database_url, tmp_path, monkeypatch):
+    log = StatementLog()
+    original = shared.db._init_connection
+
+    async def init_connection(conn: asyncpg.Connection) -> None:
+        await log.init_connection(conn, original)
+
+    monkeypatch.setattr(shared.db, "_init_connection", init_connection)
+    watcher = await asyncpg.connect(database_url)  # the test's own reads: not through the services' pools
+    per_claim = []
+    try:
+        async with pipeline(kafka_bootstrap, database_url, tmp_path) as p:
+            heirs = lambda n: [  # noqa: E731 - contacts of this test alone
+                {"full_name": "Daeng Tompo", "relationship": "spouse", "phone": f"0813{n}"},
+                {"full_name": "Andi Sompa", "relationship": "child", "email": f"andi.{n}@example.id", "language": "en"}]
+            participants = [await covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE,
+                                                      heirs=heirs(random.randint(10**7, 10**8 - 1)))
+                            for _ in range(2)]
+            for participant_id in participants:
+                mark = log.mark()
+                claim_id = await one_claim(p, watcher, kafka_bootstrap, participant_id)
+                transfers = {r["external_id"] for r in await watcher.fetch(
+                    "SELECT external_id FROM claims.transfer_attempts WHERE claim_id = $1", claim_id)}
+                subjects = {claim_id, participant_id, *transfers}
+                seen = log.statements[mark:]
+                counted = [(service, q) for service, subject, q in seen if subject in subjects]
+                per_claim.append(Counter(service for service, _ in counted))
+                nobody = Counter(service for service, subject, _ in seen if subject is None)
+                print(f"\n{claim_id}: {dict(per_claim[-1])} statements; nobody's in particular {dict(nobody)}")
+                for service, query in counted:
+                    print(f"  {service}: {query[:150]}")
+    finally:
+        await watcher.close()
+    # The same claim twice costs the same: the count is a property of the code, not of timing.
+    assert per_claim[0] == per_claim[1]
+    assert {service: per_claim[0][service] for service in BUDGET} == BUDGET
+
+
+async def one_claim(p, watcher: asyncpg.Connection, bootstrap: str, participant_id: str) -> str:
+    with working_for(participant_id):  # until the claim has its id
+        filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY,
+                                                                  {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    assert filed.status_code == 202, filed.text
+    claim_id = filed.json()["claim_id"]
+
+    async def status_is(status: str) -> bool:
+        return await watcher.fetchval("SELECT status FROM claims.claims WHERE claim_id = $1", claim_id) == status
+
+    await wait_until(lambda: status_is("payout_recorded"), 60, "the payout recorded")
+    payees = await watcher.fetch(
+        "SELECT DISTINCT payee_heir_id, payee_name FROM claims.payout_ledger WHERE claim_id = $1 AND kind = 'cash'",
+        claim_id)
+    for payee in payees:
+        account = await p.bank.open_account(payee["payee_name"].upper())
+        with working_for(claim_id):
+            recorded = await p.claims.put(f"/v1/claims/{claim_id}/payees/{payee['payee_heir_id']}/account",
+                                          json={"bank_code": "002", "account_number": account,
+                                                "account_name": payee["payee_name"]})
+        assert recorded.status_code == 200, recorded.text
+
+    async def done() -> bool:
+        delivered = await watcher.fetchval(
+            "SELECT count(*) FROM notifications.notifications WHERE claim_id = $1 AND status = 'delivered'", claim_id)
+        told = await watcher.fetchval(
+            "SELECT count(*) FROM claims.claim_steps WHERE claim_id = $1 AND step = 'family_notified'", claim_id)
+        lines = await watcher.fetchval(
+            "SELECT count(*) FILTER (WHERE status <> 'succeeded') FROM claims.disbursement_lines WHERE claim_id = $1",
+            claim_id)
+        # ClaimFiled, PayoutRecorded and DisbursementPaid to each of the two heirs: 6 messages.
+        return delivered == 6 and told == 6 and lines == 0 and await settled(watcher, bootstrap)
+
+    started = time.monotonic()
+    await wait_until(done, 120, "every line paid, every message delivered and the pipeline quiet")
+    print(f"\n{claim_id} done in {time.monotonic() - started:.1f} s after its accounts")
+    return claim_id
+
+
+async def settled(watcher: asyncpg.Connection, bootstrap: str) -> bool:
+    """Nothing left to publish and no consumer group behind: the claim's last statements have run."""
+    outboxes = await watcher.fetchval(
+        "SELECT (SELECT count(*) FROM enrollment.outbox) + (SELECT count(*) FROM claims.outbox) "
+        "+ (SELECT count(*) FROM notifications.outbox)")
+    if outboxes:
+        return False
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        for group, *_ in await admin.list_consumer_groups():
+            committed = await admin.list_consumer_group_offsets(group)
+            for topic in {tp.topic for tp in committed}:
+                ends = await end_offsets(bootstrap, topic)
+                done = {tp.partition: meta.offset for tp, meta in committed.items() if tp.topic == topic}
+                if any(done.get(partition, 0) < end for partition, end in ends.items()):
+                    return False
+        return True
+    finally:
+        await admin.close()

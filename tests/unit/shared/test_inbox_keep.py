@@ -1,0 +1,27 @@
+"""How long inbox rows are kept follows the retentions of the topic they deduplicate (shared/pruning.py)."""
+
+from datetime import timedelta
+
+from shared.pruning import inbox_keep
+from shared.topics import CATALOGUE, DEAD_LETTER_RETENTION_MS
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def test_rows_outlive_the_topic_and_its_dead_letters_by_a_day():
+    assert inbox_keep(30 * DAY_MS, 30 * DAY_MS) == timedelta(days=30 + 30 + 1)
+    assert inbox_keep(3600 * 1000, 30 * DAY_MS) == timedelta(days=30 + 1, hours=1)
+
+
+def test_a_topic_or_dead_letters_kept_for_ever_keep_the_rows_for_ever():
+    assert inbox_keep(-1, 30 * DAY_MS) is None
+    assert inbox_keep(30 * DAY_MS, -1) is None
+
+
+def test_every_topic_of_the_catalogue_keeps_rows_longer_than_any_copy_of_an_event_can_come():
+    for topic in CATALOGUE:
+        keep = inbox_keep(topic.retention_ms, DEAD_LETTER_RETENTION_MS)
+        if topic.retention_ms == -1:
+            assert keep is None, topic.name
+        else:
+            assert keep > timedelta(milliseconds=topic.retention_ms + DEAD_LETTER_RETENTION_MS), topic.name
