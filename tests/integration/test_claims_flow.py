@@ -195,7 +195,7 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
                                 json={"decision": "approve", "reason": "the accident is well known"},
                                 headers=auth("supervisor"))
     assert refused.status_code == 422
-    assert [e["type"] for e in refused.json()["detail"]] == ["documents_incomplete"]
+    assert [e["type"] for e in refused.json()["errors"]] == ["documents_incomplete"]
 
     added = await claims.post(f"/v1/claims/{claim_id}/documents", json={"documents": POLICE_REPORT})
     assert added.status_code == 200, added.text
@@ -237,10 +237,10 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
     blank = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "  "},
                               headers=auth("supervisor"))
     assert blank.status_code == 422
-    assert [(e["loc"], e["type"]) for e in blank.json()["detail"]] == [(["body", "reason"], "reason_required")]
+    assert [(e["loc"], e["type"]) for e in blank.json()["errors"]] == [(["body", "reason"], "reason_required")]
     absent = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve"},
                                headers=auth("supervisor"))
-    assert absent.status_code == 422 and absent.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert absent.status_code == 422 and absent.json()["errors"][0]["loc"] == ["body", "reason"]
     operator = await claims.post(f"/v1/claims/{claim_id}/decision",
                                  json={"decision": "approve", "reason": "checked"}, headers=auth("operator"))
     assert operator.status_code == 403
@@ -315,7 +315,7 @@ async def test_filing_names_each_bad_field_and_writes_nothing(enrollment, claims
     for field, (form, rule) in cases.items():
         answer = await claims.post("/v1/claims", json=form)
         assert answer.status_code == 422, (field, answer.text)
-        assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [(["body", field], rule)]
+        assert [(e["loc"], e["type"]) for e in answer.json()["errors"]] == [(["body", field], rule)]
 
     # The claim, its ClaimFiled in the outbox and its audit row commit together or not at all.
     pool = claims.app.state.runtime.pool
@@ -335,8 +335,8 @@ async def test_the_same_accident_filed_twice_is_refused_with_a_pointer_to_the_fi
     again = await claims.post("/v1/claims", json={**form, "reporter": {
         "name": "Haji Sudirman", "phone": "+6281355550000", "organisation": "Paguyuban Pedagang Pasar Terong"}})
     assert again.status_code == 409
-    assert again.json()["detail"]["existing_id"] == first.json()["claim_id"]
-    assert again.json()["detail"]["type"] == "incident_already_claimed"
+    assert again.json()["existing_id"] == first.json()["claim_id"]
+    assert again.json()["code"] == "incident_already_claimed"
     listed = (await claims.get("/v1/claims", params={"participant_id": participant_id})).json()
     assert [c["claim_id"] for c in listed] == [first.json()["claim_id"]]
 

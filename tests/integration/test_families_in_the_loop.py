@@ -236,7 +236,7 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
         assert typed_nik.status_code == 201 and "7371034506920001" not in typed_nik.text
         assert "7371************" in typed_nik.json()["text"]  # masked as shared.privacy masks: 4 digits, 12 stars
         bad = await f.grievances.post("/v1/grievances", json={"category": "rejected_claim", "text": "x"})
-        assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"text", "claim_id"}
+        assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["errors"]} == {"text", "claim_id"}
 
         rejected = await f.p.claims.post(f"/v1/claims/{claim_id}/decision", headers=f.as_role("supervisor"),
                                          json={"decision": "reject", "reason": "buku nikah tidak ada"})
