@@ -56,6 +56,18 @@ def field_errors_sentence(errors: list[dict[str, Any]]) -> str:
     return f"{where}: {first.get('msg', '')}{more}"
 
 
+# What OpenAPI says every route may answer, besides its success: each a problem document.
+ERROR_STATUSES = {
+    401: "no valid token (missing, expired, wrong issuer or audience)",
+    403: "the token's role may not do this, or a separation-of-duties rule refuses this person (`code`)",
+    404: "no such resource",
+    409: "it exists already (`code` names the rule, `existing_id` the existing resource)",
+    413: "the request body is larger than this route accepts",
+    422: "a field breaks its schema or a rule: `errors` lists each as {loc, msg, type}; values are never echoed",
+    503: "the database or Kafka is away; nothing was written, retry after `Retry-After` seconds",
+}
+
+
 class Conflict(Exception):
     """The request repeats something that already exists (duplicate NIK, same incident twice)."""
 

@@ -22,13 +22,14 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth import Actor, require_role, token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import TRANSIENT_DATABASE_ERRORS, apply_migrations, create_pool
 from shared.edge import EdgeGuard, validation_error_view
-from shared.errors import PROBLEM_JSON, Conflict, RuleViolation, field_errors_sentence, problem
+from shared.errors import ERROR_STATUSES, PROBLEM_JSON, Conflict, RuleViolation, field_errors_sentence, problem
 from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
 from shared.limits import LIMIT_MAX
 from shared.logs import configure_logging, get_logger
@@ -213,10 +214,35 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         return problem_response(409, exc.msg, code=exc.rule, existing_id=exc.existing_id)
 
     for router in (*spec.routers, plumbing_router):
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     app.add_middleware(EdgeGuard, max_body_bytes=settings.max_body_bytes, large_bodies=spec.large_bodies(settings))
     app.add_middleware(HttpMetrics, service=spec.name)
     return app
+
+
+class FieldErrorOut(BaseModel):
+    loc: list[str | int] = Field(description="where: body, then the field's path")
+    msg: str
+    type: str = Field(description="the rule's machine name")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: what every error answer is (media type application/problem+json)."""
+
+    type: str = Field("about:blank", description="about:blank: `title` is the status's phrase")
+    title: str
+    status: int
+    detail: str = Field(description="what a person reads")
+    errors: list[FieldErrorOut] | None = Field(None, description="422: each field that breaks a rule")
+    code: str | None = Field(None, description="403 and 409: the rule that refused the request")
+    existing_id: str | None = Field(None, description="409: the resource that exists already")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description,
+             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for status, description in ERROR_STATUSES.items()
+}
 
 
 def problem_response(status: int, detail: str, *, headers: Mapping[str, str] | None = None,

@@ -111,7 +111,9 @@ async def checklist(actor: Reader) -> dict[str, Any]:
     return {"kinds": list(CHECKLIST), "claim_types": {t: published_checklist(t) for t in CLAIM_TYPES}}
 
 
-@router.post("/claims", status_code=202)
+@router.post("/claims", status_code=202, responses={202: {"links": {"GetClaim": {
+    "operationId": "get_claim_v1_claims__claim_id__get", "parameters": {"claim_id": "$response.body#/claim_id"},
+    "description": "The claim just filed: its status, steps, payout."}}}})
 async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today())

@@ -107,7 +107,10 @@ def _not_found(exc: ParticipantNotFound) -> HTTPException:
     return HTTPException(404, f"no participant {exc.args[0]}")
 
 
-@router.post("/participants", status_code=201)
+@router.post("/participants", status_code=201, responses={201: {"links": {"GetParticipant": {
+    "operationId": "get_participant_v1_participants__participant_id__get",
+    "parameters": {"participant_id": "$response.body#/participant_id"},
+    "description": "The participant just registered."}}}})
 async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         async with conn.transaction():

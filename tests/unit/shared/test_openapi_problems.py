@@ -1,0 +1,44 @@
+"""What OpenAPI tells a generated client: every route's errors as problem documents, and links
+from creating a claim or a participant to reading it (for stateful fuzzers that follow ids)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.claims.app import build_spec as claims_spec
+from services.enrollment.app import build_spec as enrollment_spec
+from services.grievances.app import build_spec as grievances_spec
+from shared.service import create_app
+
+ERRORS = {"401", "403", "404", "409", "413", "422", "503"}
+
+
+def openapi(build, monkeypatch) -> dict:
+    monkeypatch.setenv("JARING_AUTH_SECRET", "openapi-only-a-secret-long-enough-to-pass-the-check-0123456789")
+    return create_app(build()).openapi()
+
+
+@pytest.mark.parametrize("build", [claims_spec, enrollment_spec, grievances_spec], ids=["claims", "enrollment",
+                                                                                         "grievances"])
+def test_every_route_documents_its_errors_as_problem_documents(build, monkeypatch):
+    spec = openapi(build, monkeypatch)
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "errors"} <= problem["properties"].keys()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert ERRORS <= responses.keys(), (method, path)
+            for status in ERRORS:
+                schema = responses[status]["content"]["application/problem+json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
+
+
+@pytest.mark.parametrize("build,path,status,target,parameter", [
+    (claims_spec, "/v1/claims", "202", "/v1/claims/{claim_id}", "claim_id"),
+    (enrollment_spec, "/v1/participants", "201", "/v1/participants/{participant_id}", "participant_id"),
+])
+def test_creation_links_to_the_created_resource(build, path, status, target, parameter, monkeypatch):
+    spec = openapi(build, monkeypatch)
+    (link,) = spec["paths"][path]["post"]["responses"][status]["links"].values()
+    assert link["operationId"] == spec["paths"][target]["get"]["operationId"]
+    assert link["parameters"] == {parameter: f"$response.body#/{parameter}"}
