@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -108,7 +109,30 @@ def _snap(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"responseCode": code, "responseMessage": message}, status)
 
 
-@router.post(NOTIFY_PATH, include_in_schema=False)
+class SnapAnswer(BaseModel):
+    """SNAP's answer body (the bank's protocol, not a problem document)."""
+
+    responseCode: str = Field(description="HTTP status, service code 00 and case: 2000000, 4010000, 4090000…")
+    responseMessage: str
+
+
+# Documentation of how the bank authenticates (OpenAPI has no signature scheme: an API key in a
+# header, described). auto_error=False: the route checks the signature itself (shared/snap.py).
+BANK_SIGNATURE = APIKeyHeader(
+    name="X-SIGNATURE", scheme_name="bankSignature", auto_error=False,
+    description="SNAP symmetric signature: HMAC-SHA512 with the client secret over method, path, "
+                "lowercase hex SHA-256 of the minified body and X-TIMESTAMP (ISO 8601, within 5 minutes), "
+                "base64; X-TIMESTAMP and a never-seen X-EXTERNAL-ID are required beside it.")
+SNAP_ANSWERS: dict[int | str, dict[str, Any]] = {
+    status: {"model": SnapAnswer, "description": description, "content": {"application/json": {}}}
+    for status, description in ((200, "applied (2000000)"), (400, "not a notification (4000000)"),
+                                (401, "signature, timestamp or X-EXTERNAL-ID refused (4010000)"),
+                                (409, "this X-EXTERNAL-ID was used before: a replay (4090000)"))
+}
+
+
+@router.post(NOTIFY_PATH, dependencies=[Security(BANK_SIGNATURE)], responses=SNAP_ANSWERS,
+             response_model=SnapAnswer)
 async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
     """The bank's notification of a transfer's final status. Not a person's token: SNAP's
     signature over method, path, body digest and X-TIMESTAMP (5-minute window), and an

@@ -8,6 +8,7 @@ import pytest
 from services.claims.app import build_spec as claims_spec
 from services.enrollment.app import build_spec as enrollment_spec
 from services.grievances.app import build_spec as grievances_spec
+from services.claims.disbursement.api import NOTIFY_PATH
 from shared.service import create_app
 
 ERRORS = {"401", "403", "404", "409", "413", "422", "503"}
@@ -28,6 +29,8 @@ def test_every_route_documents_its_errors_as_problem_documents(build, monkeypatc
         for method, operation in operations.items():
             responses = operation["responses"]
             assert ERRORS <= responses.keys(), (method, path)
+            if path == NOTIFY_PATH:
+                continue  # the bank's SNAP protocol answers in its own shape (test below)
             for status in ERRORS:
                 schema = responses[status]["content"]["application/problem+json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
@@ -42,3 +45,14 @@ def test_creation_links_to_the_created_resource(build, path, status, target, par
     (link,) = spec["paths"][path]["post"]["responses"][status]["links"].values()
     assert link["operationId"] == spec["paths"][target]["get"]["operationId"]
     assert link["parameters"] == {parameter: f"$response.body#/{parameter}"}
+
+
+def test_the_bank_notification_declares_the_bank_signature_and_snap_answers(monkeypatch):
+    spec = openapi(claims_spec, monkeypatch)
+    scheme = spec["components"]["securitySchemes"]["bankSignature"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-SIGNATURE")
+    operation = spec["paths"][NOTIFY_PATH]["post"]
+    assert operation["security"] == [{"bankSignature": []}]
+    for status in ("200", "400", "401", "409"):
+        schema = operation["responses"][status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/SnapAnswer"}, status
