@@ -19,7 +19,7 @@ from services.claims.domain.duties import NotPermitted
 from services.claims.domain.sla import days_left, deadline_runs
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
-from shared.contracts.vocabulary import CLAIM_TYPES, DeathClaimType, Relationship
+from shared.contracts.vocabulary import CLAIM_STATUSES, CLAIM_TYPES, DeathClaimType, Relationship
 from shared.clock import today
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.service import Runtime, get_runtime
@@ -49,7 +49,10 @@ class TransportCostsIn(BaseModel):
 
 class ClaimIn(BaseModel):
     participant_id: Id
-    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
+    # The enum is documented; the domain checks it, so an unknown type is refused with its own rule
+    # (claim_type_unknown) and a sentence, not the schema's generic literal_error.
+    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)",
+                           json_schema_extra={"enum": list(CLAIM_TYPES)})
     # Optional here so a missing date is reported with every other field's error in one
     # answer (validate_filing names them all); pydantic would stop at the date alone.
     incident_date: date | None = None
@@ -129,7 +132,9 @@ async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
 
 
 @router.get("/claims")
-async def list_claims(actor: Reader, rt: Rt, status: Id | None = None, participant_id: Id | None = None,
+async def list_claims(actor: Reader, rt: Rt,
+                      status: Annotated[Id | None, Query(json_schema_extra={"enum": list(CLAIM_STATUSES)})] = None,
+                      participant_id: Id | None = None,
                       filed_by: Name | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
                       offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
     """Oldest first; `days_left` counts the payment deadline's working days, and only for a claim

@@ -56,3 +56,12 @@ def test_the_bank_notification_declares_the_bank_signature_and_snap_answers(monk
     for status in ("200", "400", "401", "409"):
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/SnapAnswer"}, status
+
+
+def test_claim_types_and_statuses_are_enums_from_the_vocabulary(monkeypatch):
+    spec = openapi(claims_spec, monkeypatch)
+    claim_in = spec["components"]["schemas"]["ClaimIn"]["properties"]
+    assert claim_in["claim_type"]["enum"] == ["JKK", "JKK_DEATH", "JKM"]
+    (status,) = [p for p in spec["paths"]["/v1/claims"]["get"]["parameters"] if p["name"] == "status"]
+    assert set(status["schema"]["enum"]) == {"filed", "approved", "rejected", "needs_review",
+                                                         "payout_recorded", "awaiting_family"}
