@@ -42,6 +42,9 @@ def problem(status: int, detail: str, *, errors: list[dict[str, Any]] | None = N
                             "detail": detail}
     if errors is not None:
         body["errors"] = errors
+    clashing = extensions.keys() & body.keys()
+    if clashing:  # an extension may not change what the standard members say (RFC 9457 §3.2)
+        raise ValueError(f"extension members {sorted(clashing)} would replace the problem's own")
     body.update({k: v for k, v in extensions.items() if v is not None})
     return body
 

@@ -188,7 +188,7 @@ async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> 
         except NotPermitted as exc:
             raise _refused(exc) from None
         except AlreadyDecided as exc:
-            raise HTTPException(409, {"type": "claim_already_decided", "msg": str(exc), "status": exc.status,
+            raise HTTPException(409, {"type": "claim_already_decided", "msg": str(exc), "claim_status": exc.status,
                                       "decided_by": exc.decided_by,
                                       "decided_at": exc.decided_at.isoformat() if exc.decided_at else None}) from None
     return {"claim_id": claim_id, "status": status}

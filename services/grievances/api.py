@@ -151,7 +151,9 @@ async def reopen_claim(grievance_id: str, body: ReasonIn, actor: Supervisor, rt:
         reopened = await reopen_claim_in_claims(rt.settings, request.headers["authorization"], item.claim_id,
                                                 f"grievance {grievance_id}: {body.reason}")
     except ClaimsRefused as refused:
-        raise HTTPException(refused.status, {"from": "claims", "detail": refused.detail}) from None
+        # Claims' problem document passed on: its sentence, rule and field errors, and whose they are.
+        raise HTTPException(refused.status, {"msg": refused.detail, "type": refused.code, "errors": refused.errors,
+                                             "from": "claims"}) from None
     async with rt.pool.acquire() as conn, conn.transaction():
         await repo.add_comment(conn, grievance_id, actor.subject, actor.role,
                                f"{CLAIM_REOPENED}: {mask_niks_in(body.reason)}")

@@ -125,7 +125,7 @@ async def test_only_another_supervisor_decides_a_claim_and_the_audit_names_them(
         no_reference = await claims.post(disbursement, json={**manual, "bank_reference": "  "},
                                          headers=auth("supervisor", "rahma.supervisor"))
         assert no_reference.status_code == 422
-        assert [(e["loc"], e["type"]) for e in no_reference.json()["detail"]] == [
+        assert [(e["loc"], e["type"]) for e in no_reference.json()["errors"]] == [
             (["body", "bank_reference"], "bank_reference_required")]
         old_contract = await claims.post(disbursement, json={"status": "paid", "reference": "BRI-TRX-7"},
                                          headers=auth("supervisor", "rahma.supervisor"))

@@ -275,8 +275,8 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
     again = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "reject", "reason": "second look"},
                               headers=auth("supervisor", "andi.supervisor"))
     assert again.status_code == 409
-    refusal = again.json()["detail"]
-    assert (refusal["type"], refusal["status"], refusal["decided_by"]) == (
+    refusal = again.json()
+    assert (refusal["code"], refusal["claim_status"], refusal["decided_by"]) == (
         "claim_already_decided", "payout_recorded", "rahma.supervisor")
     assert refusal["decided_at"] is not None
 
@@ -292,8 +292,8 @@ async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(en
     answer = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"},
                                headers=auth("supervisor"))
     assert answer.status_code == 409
-    assert answer.json()["detail"]["type"] == "claim_already_decided"
-    assert answer.json()["detail"]["decided_by"] == "rules"  # no person: the rules approved it
+    assert answer.json()["code"] == "claim_already_decided"
+    assert answer.json()["decided_by"] == "rules"  # no person: the rules approved it
     pool = claims.app.state.runtime.pool
     actions = await pool.fetch("SELECT action FROM claims.audit_log WHERE subject_id = $1", claim_id)
     assert [r["action"] for r in actions] == ["claim.file"]
@@ -356,10 +356,10 @@ async def test_a_claim_filed_in_error_is_withdrawn_by_its_filer_audited_and_anno
     # Another officer may not; the filer may, with a reason.
     other = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "wrong person"},
                               headers=auth("officer", "budi.officer"))
-    assert other.status_code == 403 and other.json()["detail"]["type"] == "filer_or_supervisor_only"
+    assert other.status_code == 403 and other.json()["code"] == "filer_or_supervisor_only"
     no_reason = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": " "},
                                   headers=auth("officer", "rina.officer"))
-    assert [e["type"] for e in no_reason.json()["detail"]] == ["reason_required"]
+    assert [e["type"] for e in no_reason.json()["errors"]] == ["reason_required"]
     done = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "filed for the wrong person"},
                              headers=auth("officer", "rina.officer"))
     assert done.status_code == 200 and done.json()["status"] == "withdrawn"
@@ -378,4 +378,4 @@ async def test_a_claim_filed_in_error_is_withdrawn_by_its_filer_audited_and_anno
     assert again.status_code == 202, again.text
     twice = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "again"},
                               headers=auth("supervisor", "rahma.supervisor"))
-    assert [e["type"] for e in twice.json()["detail"]] == ["claim_not_withdrawable"]
+    assert [e["type"] for e in twice.json()["errors"]] == ["claim_not_withdrawable"]

@@ -194,4 +194,4 @@ async def test_a_participant_is_found_by_full_nik_or_by_phone_in_a_post_body_and
         assert [p["participant_id"] for p in found.json()] == [participant_id]
         assert nik not in found.text and found.json()[0]["nik_masked"] == nik[:4] + "*" * 12
     refused = await enrollment.post("/v1/participants/lookup", json={"nik": nik[:12]})
-    assert refused.status_code == 422 and [e["type"] for e in refused.json()["detail"]] == ["nik_format"]
+    assert refused.status_code == 422 and [e["type"] for e in refused.json()["errors"]] == ["nik_format"]

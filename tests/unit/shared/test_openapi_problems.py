@@ -64,4 +64,4 @@ def test_claim_types_and_statuses_are_enums_from_the_vocabulary(monkeypatch):
     assert claim_in["claim_type"]["enum"] == ["JKK", "JKK_DEATH", "JKM"]
     (status,) = [p for p in spec["paths"]["/v1/claims"]["get"]["parameters"] if p["name"] == "status"]
     assert set(status["schema"]["enum"]) == {"filed", "approved", "rejected", "needs_review",
-                                                         "payout_recorded", "awaiting_family"}
+                                                         "payout_recorded", "awaiting_family", "withdrawn"}
