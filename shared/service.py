@@ -198,6 +198,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         # message becomes `detail`, its name `code`, the rest extension members.
         if exc.status_code < 400:
             return Response(status_code=exc.status_code, headers=exc.headers)
+        if isinstance(exc.detail, list):  # field errors a route raised itself ({loc, msg, type} each)
+            return problem_response(exc.status_code, field_errors_sentence(exc.detail), errors=exc.detail,
+                                    headers=exc.headers)
         if isinstance(exc.detail, dict):
             extra = {k: v for k, v in exc.detail.items() if k not in ("msg", "type", "detail")}
             sentence = str(exc.detail.get("msg") or exc.detail.get("detail") or HTTPStatus(exc.status_code).phrase)

@@ -321,6 +321,8 @@ async def test_forged_stale_and_replayed_notifications_are_refused_and_change_no
     huge = await claims.post(NOTIFY_PATH, content=b"{" + b" " * 20_000 + b"}", headers=signed(b"{}"))
     assert [r.status_code for r in (forged, other_path, stale, tampered)] == [401] * 4
     assert huge.status_code == 413
+    # The bank reads SNAP's answer, a refusal too, not a problem document.
+    assert [r.json()["responseCode"] for r in (forged, huge)] == ["4010000", "4130000"]
     assert {x["status"] for x in (await disbursement(claims, claim_id))["lines"]} == {"pending"}
 
     # The payee collects; the bank's notification (held back here) is sent by hand, signed as the

@@ -18,7 +18,7 @@ from services.claims.disbursement.bank import answer_of_status
 from services.claims.domain.disbursement import PayeeAccount
 from shared import snap
 from shared.auth import Actor, require_role
-from shared.edge import read_capped
+from shared.edge import BodyTooLarge, read_capped
 from shared.errors import Conflict
 from shared.service import Runtime, get_runtime
 
@@ -127,7 +127,9 @@ SNAP_ANSWERS: dict[int | str, dict[str, Any]] = {
     status: {"model": SnapAnswer, "description": description, "content": {"application/json": {}}}
     for status, description in ((200, "applied (2000000)"), (400, "not a notification (4000000)"),
                                 (401, "signature, timestamp or X-EXTERNAL-ID refused (4010000)"),
-                                (409, "this X-EXTERNAL-ID was used before: a replay (4090000)"))
+                                (404, "no transfer with this originalExternalId (4040001)"),
+                                (409, "this X-EXTERNAL-ID was used before: a replay (4090000)"),
+                                (413, "the notification is larger than a notification can be (4130000)"))
 }
 
 
@@ -136,8 +138,12 @@ SNAP_ANSWERS: dict[int | str, dict[str, Any]] = {
 async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
     """The bank's notification of a transfer's final status. Not a person's token: SNAP's
     signature over method, path, body digest and X-TIMESTAMP (5-minute window), and an
-    X-EXTERNAL-ID never seen before."""
-    raw = await read_capped(request, MAX_NOTIFICATION_BYTES)
+    X-EXTERNAL-ID never seen before. Every answer, a refusal too, is SNAP's {responseCode,
+    responseMessage}: the bank reads that, not a problem document (docs/api-errors.md)."""
+    try:
+        raw = await read_capped(request, MAX_NOTIFICATION_BYTES)
+    except BodyTooLarge:
+        return _snap(413, "4130000", "Content Too Large")
     h = request.headers
     external_id = h.get("x-external-id", "")
     refusal = snap.authentic(rt.settings.bank_client_secret, request.method, request.url.path, raw,
@@ -149,14 +155,14 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
         original = str(_json_object(raw)["originalExternalId"])
     except (ValueError, KeyError):
         return _snap(400, "4000000", "Bad Request")
-    async with rt.pool.acquire() as conn, conn.transaction():
-        if not await repo.notification_first_seen(conn, external_id):
-            return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before
-        try:
+    try:
+        async with rt.pool.acquire() as conn, conn.transaction():
+            if not await repo.notification_first_seen(conn, external_id):
+                return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before
             await handlers.apply_answer(conn, original, answer, "bank", rt.settings.receipt_survey_percent)
-        except handlers.NotFound:
-            # Refused, and the external id is not kept: the transaction rolls back.
-            raise HTTPException(404, "no such transfer") from None
+    except handlers.NotFound:
+        # Refused, and the external id is not kept: the transaction rolled back.
+        return _snap(404, "4040001", "Transaction Not Found")
     return _snap(200, "2000000", "Successful")
 
 

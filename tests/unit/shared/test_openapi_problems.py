@@ -53,7 +53,7 @@ def test_the_bank_notification_declares_the_bank_signature_and_snap_answers(monk
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-SIGNATURE")
     operation = spec["paths"][NOTIFY_PATH]["post"]
     assert operation["security"] == [{"bankSignature": []}]
-    for status in ("200", "400", "401", "409"):
+    for status in ("200", "400", "401", "404", "409", "413"):
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/SnapAnswer"}, status
 
