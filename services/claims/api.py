@@ -22,6 +22,7 @@ from shared.auth import Actor, require_role
 from shared.contracts.vocabulary import CLAIM_STATUSES, CLAIM_TYPES, DeathClaimType, Relationship
 from shared.clock import today
 from shared.limits import LIST_MAX, Id, Name, Text
+from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["claims"])
@@ -114,9 +115,24 @@ async def checklist(actor: Reader) -> dict[str, Any]:
     return {"kinds": list(CHECKLIST), "claim_types": {t: published_checklist(t) for t in CLAIM_TYPES}}
 
 
-@router.post("/claims", status_code=202, responses={202: {"links": {"GetClaim": {
-    "operationId": "get_claim_v1_claims__claim_id__get", "parameters": {"claim_id": "$response.body#/claim_id"},
-    "description": "The claim just filed: its status, steps, payout."}}}})
+# What a claim's id opens: every operation on one claim, for a link from each answer that names it.
+CLAIM_LINKS = {name: link(operation, claim_id="claim_id") for name, operation in (
+    ("GetClaim", "get_claim_v1_claims__claim_id__get"),
+    ("DecideClaim", "decide_v1_claims__claim_id__decision_post"),
+    ("WithdrawClaim", "withdraw_v1_claims__claim_id__withdrawal_post"),
+    ("ReopenClaim", "reopen_v1_claims__claim_id__reopen_post"),
+    ("AddDocuments", "add_documents_v1_claims__claim_id__documents_post"),
+    ("NameHeirs", "name_heirs_v1_claims__claim_id__heirs_post"),
+    ("NameGuardians", "name_guardians_v1_claims__claim_id__guardians_put"),
+    ("ReclassifyClaim", "reclassify_v1_claims__claim_id__reclassification_post"),
+    ("GetDisbursement", "disbursement_v1_claims__claim_id__disbursement_get"),
+    ("RecordManualTransfer", "manual_transfer_v1_claims__claim_id__disbursement_post"),
+    ("CompleteClaim", "complete_v1_claims__claim_id__completion_post"),
+)}
+CLAIM_READ = {"GetClaim": CLAIM_LINKS["GetClaim"]}
+
+
+@router.post("/claims", status_code=202, responses=linked(202, CLAIM_LINKS))
 async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today())
@@ -177,7 +193,7 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     }
 
 
-@router.post("/claims/{claim_id}/decision")
+@router.post("/claims/{claim_id}/decision", responses=linked(200, CLAIM_READ))
 async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -198,7 +214,7 @@ class WithdrawalIn(BaseModel):
     reason: Text = Field(description="why the claim is withdrawn (filed for the wrong person, the wrong incident)")
 
 
-@router.post("/claims/{claim_id}/withdrawal")
+@router.post("/claims/{claim_id}/withdrawal", responses=linked(200, CLAIM_READ))
 async def withdraw(claim_id: str, body: WithdrawalIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """The filer or a supervisor withdraws a claim before its payout is recorded."""
     async with rt.pool.acquire() as conn:
@@ -216,7 +232,7 @@ class ReopenIn(BaseModel):
     reason: str = Field(description="why the decision is sent back to review (the grievance, what it showed)")
 
 
-@router.post("/claims/{claim_id}/reopen")
+@router.post("/claims/{claim_id}/reopen", responses=linked(200, CLAIM_READ))
 async def reopen(claim_id: str, body: ReopenIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor sends an approved or rejected claim back to review (from a grievance)."""
     async with rt.pool.acquire() as conn:
@@ -228,7 +244,7 @@ async def reopen(claim_id: str, body: ReopenIn, actor: Supervisor, rt: Rt) -> di
     return {"claim_id": claim_id, "status": status}
 
 
-@router.post("/claims/{claim_id}/documents")
+@router.post("/claims/{claim_id}/documents", responses=linked(200, CLAIM_READ))
 async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -240,7 +256,9 @@ async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt
     return {"claim_id": claim_id, "status": status}
 
 
-@router.post("/claims/{claim_id}/heirs", status_code=201)
+@router.post("/claims/{claim_id}/heirs", status_code=201, responses=linked(201, {
+    **CLAIM_READ, "RecordPayeeAccount": link("record_account_v1_claims__claim_id__payees__payee__account_put",
+                                             claim_id="claim_id", payee="heir_ids/0")}))
 async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """The heirs named on the heir statement (surat keterangan ahli waris) of a death claim;
     a phone or email is optional. Claims assigns their ids; enrollment takes them as heirs."""
@@ -255,7 +273,7 @@ async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> di
     return {"claim_id": claim_id, "heir_ids": ids}
 
 
-@router.put("/claims/{claim_id}/guardians")
+@router.put("/claims/{claim_id}/guardians", responses=linked(200, CLAIM_READ))
 async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Officer, rt: Rt) -> dict[str, Any]:
     """The wali through whom each minor heir's share is paid: {heir_id: {name, relationship}}."""
     guardians = {heir_id: Guardian(g.name, g.relationship) for heir_id, g in body.items()}
@@ -269,7 +287,7 @@ async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Offi
     return {"claim_id": claim_id, "guardians": sorted(guardians)}
 
 
-@router.post("/claims/{claim_id}/reclassification")
+@router.post("/claims/{claim_id}/reclassification", responses=linked(200, CLAIM_READ))
 async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor corrects a death's type (JKM <-> JKK_DEATH) with a reason, before or after payout."""
     async with rt.pool.acquire() as conn:

@@ -20,6 +20,7 @@ from shared.clock import today
 from shared.contracts.grievances import Contact, GrievanceCategory
 from shared.db import record_audit
 from shared.errors import FieldError, RuleViolation
+from shared.openapi_links import link, linked
 from shared.privacy import mask_niks_in
 from shared.service import Runtime, get_runtime
 
@@ -55,7 +56,17 @@ def _not_found(exc: GrievanceNotFound) -> HTTPException:
     return HTTPException(404, f"no grievance {exc.args[0]}")
 
 
-@router.post("/grievances", status_code=201)
+# What a grievance's id opens: every operation on one grievance.
+GRIEVANCE_LINKS = {name: link(operation, grievance_id="grievance_id") for name, operation in (
+    ("GetGrievance", "get_grievance_v1_grievances__grievance_id__get"),
+    ("AddComment", "add_comment_v1_grievances__grievance_id__comments_post"),
+    ("ResolveGrievance", "resolve_v1_grievances__grievance_id__resolve_post"),
+    ("ReopenGrievance", "reopen_v1_grievances__grievance_id__reopen_post"),
+    ("ReopenClaim", "reopen_claim_v1_grievances__grievance_id__reopen_claim_post"),
+)}
+
+
+@router.post("/grievances", status_code=201, responses=linked(201, GRIEVANCE_LINKS))
 async def file_for_family(body: GrievanceIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     contact = None
     if body.contact_phone:
@@ -96,7 +107,7 @@ async def get_grievance(grievance_id: str, actor: Officer, rt: Rt) -> dict[str, 
     return {**handlers.grievance_view(item, today()), "comments": notes}
 
 
-@router.post("/grievances/{grievance_id}/comments", status_code=201)
+@router.post("/grievances/{grievance_id}/comments", status_code=201, responses=linked(201, GRIEVANCE_LINKS))
 async def add_comment(grievance_id: str, body: CommentIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -107,7 +118,7 @@ async def add_comment(grievance_id: str, body: CommentIn, actor: Officer, rt: Rt
     return {"grievance_id": grievance_id}
 
 
-@router.post("/grievances/{grievance_id}/resolve")
+@router.post("/grievances/{grievance_id}/resolve", responses=linked(200, GRIEVANCE_LINKS))
 async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -121,7 +132,7 @@ async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt)
     return handlers.grievance_view(done, today())
 
 
-@router.post("/grievances/{grievance_id}/reopen")
+@router.post("/grievances/{grievance_id}/reopen", responses=linked(200, GRIEVANCE_LINKS))
 async def reopen(grievance_id: str, body: ReasonIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """Within 14 days of the resolution, on the family's word (by an officer) or a supervisor's."""
     async with rt.pool.acquire() as conn:

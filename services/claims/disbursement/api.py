@@ -20,6 +20,7 @@ from shared import snap
 from shared.auth import Actor, require_role
 from shared.edge import BodyTooLarge, read_capped
 from shared.errors import Conflict
+from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(tags=["disbursement"])
@@ -61,7 +62,11 @@ def _not_found(exc: handlers.NotFound) -> HTTPException:
     return HTTPException(404, str(exc))
 
 
-@router.put("/v1/claims/{claim_id}/payees/{payee}/account")
+# A transfer recorded or an account set: the claim's disbursement shows what it changed.
+DISBURSEMENT_READ = {"GetDisbursement": link("disbursement_v1_claims__claim_id__disbursement_get", claim_id="claim_id")}
+
+
+@router.put("/v1/claims/{claim_id}/payees/{payee}/account", responses=linked(200, DISBURSEMENT_READ))
 async def record_account(claim_id: str, payee: str, body: AccountIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     account = PayeeAccount(method=body.method, account_name=body.account_name, bank_code=body.bank_code,
                            account_number=body.account_number)
@@ -80,7 +85,7 @@ async def disbursement(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
         return {"claim_id": claim_id, **await handlers.disbursement_of(conn, claim_id)}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement")
+@router.post("/v1/claims/{claim_id}/disbursement", responses=linked(200, DISBURSEMENT_READ))
 async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor records a transfer made outside Jaring, with the bank's reference (audited)."""
     async with rt.pool.acquire() as conn:
@@ -94,7 +99,7 @@ async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervis
     return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement/reversals")
+@router.post("/v1/claims/{claim_id}/disbursement/reversals", responses=linked(200, DISBURSEMENT_READ))
 async def reverse(claim_id: str, body: ReversalIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:

@@ -39,12 +39,44 @@ def test_every_route_documents_its_errors_as_problem_documents(build, monkeypatc
 @pytest.mark.parametrize("build,path,status,target,parameter", [
     (claims_spec, "/v1/claims", "202", "/v1/claims/{claim_id}", "claim_id"),
     (enrollment_spec, "/v1/participants", "201", "/v1/participants/{participant_id}", "participant_id"),
+    (grievances_spec, "/v1/grievances", "201", "/v1/grievances/{grievance_id}", "grievance_id"),
+    (enrollment_spec, "/v1/imports", "202", "/v1/imports/{import_id}", "import_id"),
 ])
 def test_creation_links_to_the_created_resource(build, path, status, target, parameter, monkeypatch):
     spec = openapi(build, monkeypatch)
-    (link,) = spec["paths"][path]["post"]["responses"][status]["links"].values()
-    assert link["operationId"] == spec["paths"][target]["get"]["operationId"]
-    assert link["parameters"] == {parameter: f"$response.body#/{parameter}"}
+    links = spec["paths"][path]["post"]["responses"][status]["links"].values()
+    read = spec["paths"][target]["get"]["operationId"]
+    assert [link["parameters"] for link in links if link["operationId"] == read] == [
+        {parameter: f"$response.body#/{parameter}"}]
+
+
+def operations_of(spec: dict) -> dict[str, tuple[str, dict]]:
+    return {op["operationId"]: (path, op) for path, ops in spec["paths"].items() for op in ops.values()}
+
+
+@pytest.mark.parametrize("build", [claims_spec, enrollment_spec, grievances_spec], ids=["claims", "enrollment",
+                                                                                         "grievances"])
+def test_every_creation_links_onwards_and_every_link_reaches_an_operation_taking_its_parameters(build, monkeypatch):
+    spec = openapi(build, monkeypatch)
+    operations = operations_of(spec)
+    for path, ops in spec["paths"].items():
+        for method, operation in ops.items():
+            for status, response in operation["responses"].items():
+                if method == "post" and status in ("201", "202"):
+                    assert response.get("links"), f"{method} {path} creates something and links nowhere"
+                for name, link in response.get("links", {}).items():
+                    assert link["operationId"] in operations, (path, name)
+                    target_path, target = operations[link["operationId"]]
+                    taken = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+                    assert set(link["parameters"]) == taken, (path, name, target_path)
+
+
+def test_a_claims_every_operation_is_reached_from_filing_it(monkeypatch):
+    spec = openapi(claims_spec, monkeypatch)
+    links = spec["paths"]["/v1/claims"]["post"]["responses"]["202"]["links"].values()
+    reached = {operations_of(spec)[link["operationId"]][0] for link in links}
+    assert {path for path in spec["paths"] if path.startswith("/v1/claims/{claim_id}") and "{payee}" not in path
+            and not path.endswith("/reversals")} == reached
 
 
 def test_the_bank_notification_declares_the_bank_signature_and_snap_answers(monkeypatch):
