@@ -61,6 +61,7 @@ def field_errors_sentence(errors: list[dict[str, Any]]) -> str:
 
 # What OpenAPI says every route may answer, besides its success: each a problem document.
 ERROR_STATUSES = {
+    400: "the body is not the JSON (or CSV) the route reads",
     401: "no valid token (missing, expired, wrong issuer or audience)",
     403: "the token's role may not do this, or a separation-of-duties rule refuses this person (`code`)",
     404: "no such resource",

@@ -88,7 +88,7 @@ async def file_for_family(body: GrievanceIn, actor: Officer, rt: Rt) -> dict[str
 async def list_grievances(actor: Officer, rt: Rt, claim_id: str | None = None,
                           status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
                           mine: bool = False, overdue: bool = False,
-                          limit: Annotated[int, Query(le=500)] = 100) -> list[dict[str, Any]]:
+                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     """The queue, ordered by deadline: `mine` for what is assigned or escalated to the caller."""
     async with rt.pool.acquire() as conn:
         items = await repo.list_grievances(conn, claim_id=claim_id, status=status,
@@ -107,7 +107,10 @@ async def get_grievance(grievance_id: str, actor: Officer, rt: Rt) -> dict[str, 
     return {**handlers.grievance_view(item, today()), "comments": notes}
 
 
-@router.post("/grievances/{grievance_id}/comments", status_code=201, responses=linked(201, GRIEVANCE_LINKS))
+# A comment, a resolution, a reopening answer with no links: schemathesis' stateful run starts a
+# scenario from any POST that links onwards, and one started from a made-up grievance id never
+# reaches a filed grievance; POST /v1/grievances links to all of them.
+@router.post("/grievances/{grievance_id}/comments", status_code=201)
 async def add_comment(grievance_id: str, body: CommentIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -118,7 +121,7 @@ async def add_comment(grievance_id: str, body: CommentIn, actor: Officer, rt: Rt
     return {"grievance_id": grievance_id}
 
 
-@router.post("/grievances/{grievance_id}/resolve", responses=linked(200, GRIEVANCE_LINKS))
+@router.post("/grievances/{grievance_id}/resolve")
 async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -132,7 +135,7 @@ async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt)
     return handlers.grievance_view(done, today())
 
 
-@router.post("/grievances/{grievance_id}/reopen", responses=linked(200, GRIEVANCE_LINKS))
+@router.post("/grievances/{grievance_id}/reopen")
 async def reopen(grievance_id: str, body: ReasonIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """Within 14 days of the resolution, on the family's word (by an officer) or a supervisor's."""
     async with rt.pool.acquire() as conn:

@@ -8,6 +8,8 @@ import pytest
 
 from services.claims.app import build_spec as claims_spec
 from services.claims.settings import ClaimsSettings
+from services.grievances.app import build_spec as grievances_spec
+from services.grievances.settings import GrievancesSettings
 from tests.support.services import auth, infra_settings, running
 
 pytestmark = pytest.mark.integration
@@ -63,3 +65,14 @@ async def test_deciding_as_an_officer_is_a_403_problem_saying_who_may(claims):
     officer = await claims.post("/v1/claims/CL-0000-000000/decision", json={"decision": "approve", "reason": "ok"})
     body = problem_of(officer, 403)
     assert "supervisor" in body["detail"]
+
+
+async def test_a_negative_page_size_of_the_grievance_queue_is_a_422_not_a_500(kafka_bootstrap, database_url):
+    # Found by the stateful fuzzing run: the queue's limit had no lower bound, and PostgreSQL
+    # refuses a negative LIMIT.
+    settings = GrievancesSettings(infra=infra_settings(kafka_bootstrap, database_url))
+    async with running(grievances_spec(settings)) as grievances:
+        for limit in (-281097, 0):
+            body = problem_of(await grievances.get("/v1/grievances", params={"limit": limit}), 422)
+            assert [e["loc"] for e in body["errors"]] == [["query", "limit"]]
+        assert (await grievances.get("/v1/grievances", params={"limit": 1})).status_code == 200
