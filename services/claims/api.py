@@ -48,6 +48,10 @@ class TransportCostsIn(BaseModel):
     air: int | None = Field(None, ge=0, le=10**12)
 
 
+# The kinds OpenAPI lists for a documents map's keys; the domain refuses others by its own rule.
+DOCUMENT_KINDS: dict[str, Any] = {"propertyNames": {"enum": list(CHECKLIST)}}
+
+
 class ClaimIn(BaseModel):
     participant_id: Id
     # The enum is documented; the domain checks it, so an unknown type is refused with its own rule
@@ -62,7 +66,7 @@ class ClaimIn(BaseModel):
     traffic_accident: bool = False
     reporter: ReporterIn
     documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
-                                    description="document kind -> document number")
+                                    description="document kind -> document number", json_schema_extra=DOCUMENT_KINDS)
     incapacity_days: int | None = None
     disability_percent: int | None = None
     transport_costs: TransportCostsIn | None = None
@@ -97,7 +101,8 @@ class DecisionIn(BaseModel):
 
 
 class DocumentsIn(BaseModel):
-    documents: dict[Id, Id] = Field(max_length=LIST_MAX)
+    documents: dict[Id, Id] = Field(max_length=LIST_MAX, description="document kind -> document number",
+                                    json_schema_extra=DOCUMENT_KINDS)
 
 
 def _not_found(exc: ClaimNotFound) -> HTTPException:
@@ -113,6 +118,23 @@ async def checklist(actor: Reader) -> dict[str, Any]:
     """The documents each claim type needs, and those a condition adds (traffic accident,
     spouse as payee, a payout above the NPWP threshold): forms show only these."""
     return {"kinds": list(CHECKLIST), "claim_types": {t: published_checklist(t) for t in CLAIM_TYPES}}
+
+
+class ClaimStatusOut(BaseModel):
+    """A claim and the status the operation left it in."""
+
+    claim_id: str
+    status: str = Field(json_schema_extra={"enum": list(CLAIM_STATUSES)})
+
+
+class HeirsNamedOut(BaseModel):
+    claim_id: str
+    heir_ids: list[str] = Field(description="the ids claims gave the heirs, in the order they were sent")
+
+
+class GuardiansNamedOut(BaseModel):
+    claim_id: str
+    guardians: list[str] = Field(description="the heir_ids whose guardian (wali) is now named")
 
 
 # What a claim's id opens: every operation on one claim, for a link from each answer that names it.
@@ -132,7 +154,7 @@ CLAIM_LINKS = {name: link(operation, claim_id="claim_id") for name, operation in
 CLAIM_READ = {"GetClaim": CLAIM_LINKS["GetClaim"]}
 
 
-@router.post("/claims", status_code=202, responses=linked(202, CLAIM_LINKS))
+@router.post("/claims", status_code=202, response_model=ClaimStatusOut, responses=linked(202, CLAIM_LINKS))
 async def file_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today())
@@ -193,7 +215,7 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     }
 
 
-@router.post("/claims/{claim_id}/decision", responses=linked(200, CLAIM_READ))
+@router.post("/claims/{claim_id}/decision", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -214,7 +236,7 @@ class WithdrawalIn(BaseModel):
     reason: Text = Field(description="why the claim is withdrawn (filed for the wrong person, the wrong incident)")
 
 
-@router.post("/claims/{claim_id}/withdrawal", responses=linked(200, CLAIM_READ))
+@router.post("/claims/{claim_id}/withdrawal", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def withdraw(claim_id: str, body: WithdrawalIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """The filer or a supervisor withdraws a claim before its payout is recorded."""
     async with rt.pool.acquire() as conn:
@@ -232,7 +254,7 @@ class ReopenIn(BaseModel):
     reason: str = Field(description="why the decision is sent back to review (the grievance, what it showed)")
 
 
-@router.post("/claims/{claim_id}/reopen", responses=linked(200, CLAIM_READ))
+@router.post("/claims/{claim_id}/reopen", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def reopen(claim_id: str, body: ReopenIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor sends an approved or rejected claim back to review (from a grievance)."""
     async with rt.pool.acquire() as conn:
@@ -244,7 +266,7 @@ async def reopen(claim_id: str, body: ReopenIn, actor: Supervisor, rt: Rt) -> di
     return {"claim_id": claim_id, "status": status}
 
 
-@router.post("/claims/{claim_id}/documents", responses=linked(200, CLAIM_READ))
+@router.post("/claims/{claim_id}/documents", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -256,7 +278,7 @@ async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt
     return {"claim_id": claim_id, "status": status}
 
 
-@router.post("/claims/{claim_id}/heirs", status_code=201, responses=linked(201, {
+@router.post("/claims/{claim_id}/heirs", status_code=201, response_model=HeirsNamedOut, responses=linked(201, {
     **CLAIM_READ, "RecordPayeeAccount": link("record_account_v1_claims__claim_id__payees__payee__account_put",
                                              claim_id="claim_id", payee="heir_ids/0")}))
 async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
@@ -273,7 +295,7 @@ async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> di
     return {"claim_id": claim_id, "heir_ids": ids}
 
 
-@router.put("/claims/{claim_id}/guardians", responses=linked(200, CLAIM_READ))
+@router.put("/claims/{claim_id}/guardians", response_model=GuardiansNamedOut, responses=linked(200, CLAIM_READ))
 async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Officer, rt: Rt) -> dict[str, Any]:
     """The wali through whom each minor heir's share is paid: {heir_id: {name, relationship}}."""
     guardians = {heir_id: Guardian(g.name, g.relationship) for heir_id, g in body.items()}

@@ -44,6 +44,10 @@ class CommentIn(BaseModel):
     text: str
 
 
+class CommentAddedOut(BaseModel):
+    grievance_id: str
+
+
 class ResolveIn(BaseModel):
     resolution: str = Field(description="what was done, in words the family understands")
 
@@ -110,7 +114,7 @@ async def get_grievance(grievance_id: str, actor: Officer, rt: Rt) -> dict[str, 
 # A comment, a resolution, a reopening answer with no links: schemathesis' stateful run starts a
 # scenario from any POST that links onwards, and one started from a made-up grievance id never
 # reaches a filed grievance; POST /v1/grievances links to all of them.
-@router.post("/grievances/{grievance_id}/comments", status_code=201)
+@router.post("/grievances/{grievance_id}/comments", status_code=201, response_model=CommentAddedOut)
 async def add_comment(grievance_id: str, body: CommentIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:

@@ -18,6 +18,7 @@ from services.claims.disbursement.bank import answer_of_status
 from services.claims.domain.disbursement import PayeeAccount
 from shared import snap
 from shared.auth import Actor, require_role
+from shared.contracts.vocabulary import PAYOUT_COMPONENTS
 from shared.edge import BodyTooLarge, read_capped
 from shared.errors import Conflict
 from shared.openapi_links import link, linked
@@ -44,7 +45,7 @@ class AccountIn(BaseModel):
 
 
 class ManualTransferIn(BaseModel):
-    component: str = Field(max_length=64)
+    component: str = Field(max_length=64, json_schema_extra={"enum": list(PAYOUT_COMPONENTS)})
     payee: str = Field(max_length=64, description="the heir_id, or 'worker' for a line without an heir")
     bank_reference: str = Field(max_length=64)
     note: str = Field("", max_length=500)
@@ -60,6 +61,17 @@ class ReversalIn(BaseModel):
 
 def _not_found(exc: handlers.NotFound) -> HTTPException:
     return HTTPException(404, str(exc))
+
+
+class TransferRecordedOut(BaseModel):
+    claim_id: str
+    component: str = Field(json_schema_extra={"enum": list(PAYOUT_COMPONENTS)})
+    status: Literal["succeeded"]
+
+
+class ReversedOut(BaseModel):
+    claim_id: str
+    reversed: str = Field(description="the external id of the transfer reversed")
 
 
 # A transfer recorded or an account set: the claim's disbursement shows what it changed.
@@ -85,7 +97,8 @@ async def disbursement(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
         return {"claim_id": claim_id, **await handlers.disbursement_of(conn, claim_id)}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement", responses=linked(200, DISBURSEMENT_READ))
+@router.post("/v1/claims/{claim_id}/disbursement", response_model=TransferRecordedOut,
+             responses=linked(200, DISBURSEMENT_READ))
 async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor records a transfer made outside Jaring, with the bank's reference (audited)."""
     async with rt.pool.acquire() as conn:
@@ -99,7 +112,8 @@ async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervis
     return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement/reversals", responses=linked(200, DISBURSEMENT_READ))
+@router.post("/v1/claims/{claim_id}/disbursement/reversals", response_model=ReversedOut,
+             responses=linked(200, DISBURSEMENT_READ))
 async def reverse(claim_id: str, body: ReversalIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:

@@ -8,6 +8,7 @@ import pytest
 from services.claims.app import build_spec as claims_spec
 from services.enrollment.app import build_spec as enrollment_spec
 from services.grievances.app import build_spec as grievances_spec
+from services.notifications.app import build_spec as notifications_spec
 from services.claims.disbursement.api import NOTIFY_PATH
 from shared.service import create_app
 
@@ -92,10 +93,93 @@ def test_the_bank_notification_declares_the_bank_signature_and_snap_answers(monk
         assert schema == {"$ref": "#/components/schemas/SnapAnswer"}, status
 
 
-def test_claim_types_and_statuses_are_enums_from_the_vocabulary(monkeypatch):
+def test_claim_types_statuses_document_kinds_and_components_are_enums(monkeypatch):
     spec = openapi(claims_spec, monkeypatch)
     claim_in = spec["components"]["schemas"]["ClaimIn"]["properties"]
     assert claim_in["claim_type"]["enum"] == ["JKK", "JKK_DEATH", "JKM"]
+    assert "death_certificate" in claim_in["documents"]["propertyNames"]["enum"]
+    transfer = spec["components"]["schemas"]["ManualTransferIn"]["properties"]
+    assert {"death_benefit", "funeral"} <= set(transfer["component"]["enum"])
     (status,) = [p for p in spec["paths"]["/v1/claims"]["get"]["parameters"] if p["name"] == "status"]
     assert set(status["schema"]["enum"]) == {"filed", "approved", "rejected", "needs_review",
                                                          "payout_recorded", "awaiting_family", "withdrawn"}
+
+
+# Success answers still untyped (an open object, or a list of them): each is a route whose body has
+# no response model yet. The list only shrinks: a new route declares its model, and typing one of
+# these means deleting its line here (issue 16).
+UNTYPED_YET = {
+    "claims GET /v1/checklist",
+    "claims GET /v1/claims",
+    "claims GET /v1/claims/{claim_id}",
+    "claims GET /v1/claims/{claim_id}/disbursement",
+    "claims GET /v1/follow-ups",
+    "claims GET /v1/outbox/quarantine",
+    "claims GET /v1/participants",
+    "claims GET /v1/proactive-claims",
+    "claims GET /v1/proactive-claims/home-visits",
+    "claims GET /v1/reconciliation/mismatches",
+    "claims POST /v1/claims/check",
+    "claims POST /v1/claims/{claim_id}/reclassification",
+    "claims POST /v1/proactive-claims/sweep",
+    "claims POST /v1/reconciliation/statements",
+    "claims PUT /v1/claims/{claim_id}/payees/{payee}/account",
+    "enrollment GET /v1/campaign",
+    "enrollment GET /v1/city-payments/missing",
+    "enrollment GET /v1/duplicates",
+    "enrollment GET /v1/imports/{import_id}",
+    "enrollment GET /v1/outbox/quarantine",
+    "enrollment GET /v1/participants",
+    "enrollment GET /v1/participants/{participant_id}",
+    "enrollment GET /v1/participants/{participant_id}/contributions",
+    "enrollment GET /v1/participants/{participant_id}/coverage",
+    "enrollment GET /v1/registry",
+    "enrollment GET /v1/reminders",
+    "enrollment PATCH /v1/participants/{participant_id}",
+    "enrollment POST /v1/coverage/sweep",
+    "enrollment POST /v1/duplicates/{candidate_id}/dismiss",
+    "enrollment POST /v1/duplicates/{candidate_id}/merge",
+    "enrollment POST /v1/imports",
+    "enrollment POST /v1/participants",
+    "enrollment POST /v1/participants/lookup",
+    "enrollment POST /v1/participants/{participant_id}/contributions",
+    "enrollment POST /v1/registry/notify",
+    "enrollment PUT /v1/participants/{participant_id}/heirs",
+    "grievances GET /v1/grievances",
+    "grievances GET /v1/grievances/{grievance_id}",
+    "grievances GET /v1/outbox/quarantine",
+    "grievances POST /v1/grievances",
+    "grievances POST /v1/grievances/{grievance_id}/reopen",
+    "grievances POST /v1/grievances/{grievance_id}/reopen-claim",
+    "grievances POST /v1/grievances/{grievance_id}/resolve",
+    "notifications GET /v1/notifications",
+    "notifications GET /v1/notifications/failed",
+    "notifications GET /v1/notifications/unknown",
+    "notifications GET /v1/outbox/quarantine",
+    "notifications POST /v1/notifications/{notification_id}/confirm",
+    "notifications POST /v1/notifications/{notification_id}/resend",
+}
+
+
+def untyped(schema: dict) -> bool:
+    if schema.get("type") == "array":
+        return untyped(schema.get("items", {}))
+    return "$ref" not in schema and (not schema or (schema.get("type") == "object" and not schema.get("properties")))
+
+
+@pytest.mark.parametrize("name,build", [("claims", claims_spec), ("enrollment", enrollment_spec),
+                                        ("grievances", grievances_spec), ("notifications", notifications_spec)])
+def test_no_success_answer_is_an_untyped_object_beyond_those_listed(name, build, monkeypatch):
+    spec = openapi(build, monkeypatch)
+    found = {f"{name} {method.upper()} {path}"
+             for path, operations in spec["paths"].items() for method, operation in operations.items()
+             for status, response in operation["responses"].items() if status.startswith("2")
+             for body in response.get("content", {}).values() if untyped(body.get("schema", {}))}
+    assert found == {entry for entry in UNTYPED_YET if entry.startswith(f"{name} ")}
+
+
+def test_the_claims_answers_typed_so_far_name_their_fields(monkeypatch):
+    spec = openapi(claims_spec, monkeypatch)
+    answer = spec["paths"]["/v1/claims"]["post"]["responses"]["202"]["content"]["application/json"]["schema"]
+    status = spec["components"]["schemas"][answer["$ref"].rsplit("/", 1)[-1]]["properties"]["status"]
+    assert {"filed", "needs_review", "withdrawn"} <= set(status["enum"])
