@@ -29,6 +29,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
+from services.claims.api import CLAIM_LINKS
+from services.enrollment.api import PARTICIPANT_LINKS
+from services.grievances.api import GRIEVANCE_LINKS
 from shared.clock import today as clock_today
 from shared.contracts.grievances import GRIEVANCE_CATEGORIES
 from tests.support.claimants import JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, covered_participant
@@ -117,7 +120,8 @@ async def test_following_links_from_each_creation_finds_no_5xx_and_every_answer_
     followed = {name: await asyncio.to_thread(explore, service.url, token("supervisor"), bodies[name])
                 for name, service in services.items()}
 
-    # The links were followed, not only declared: each service reached what a creation made.
-    assert followed["enrollment"]["GetParticipant"] > 0, followed
-    assert followed["claims"]["GetClaim"] > 0, followed
-    assert followed["grievances"]["GetGrievance"] > 0, followed
+    # The links were followed, not only declared: in each service, one of its creation's links at
+    # least led to a 2xx on what the creation made (which ones depends on the draw).
+    declared = {"enrollment": PARTICIPANT_LINKS, "claims": CLAIM_LINKS, "grievances": GRIEVANCE_LINKS}
+    for name, links in declared.items():
+        assert sum(followed[name][link] for link in links) > 0, (name, followed)
