@@ -10,9 +10,11 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
 import uvicorn
@@ -257,7 +259,28 @@ def problem_response(status: int, detail: str, *, headers: Mapping[str, str] | N
 plumbing_router = APIRouter(prefix="/v1", tags=["plumbing"])
 
 
-@plumbing_router.get("/outbox/quarantine")
+class QuarantinedEvent(BaseModel):
+    """An event set aside without its body: an operator reads where it was going and why not."""
+
+    id: int
+    event_id: UUID
+    topic: str
+    key: str
+    event_type: str
+    size_bytes: int
+    attempts: int
+    reason: str
+    created_at: datetime
+    quarantined_at: datetime
+
+
+class OutboxQuarantine(BaseModel):
+    service: str
+    count: int = Field(description="every event quarantined, beyond the page listed")
+    events: list[QuarantinedEvent]
+
+
+@plumbing_router.get("/outbox/quarantine", response_model=OutboxQuarantine)
 async def outbox_quarantine(request: Request, _actor: Annotated[Actor, Depends(require_role("operator"))],
                             limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100) -> dict[str, Any]:
     """Events this service could not publish (Kafka refused them), with the reason: an operator's to-do."""

@@ -48,6 +48,12 @@ class CommentAddedOut(BaseModel):
     grievance_id: str
 
 
+class ClaimReopenedOut(BaseModel):
+    grievance_id: str
+    claim_id: str
+    claim_status: str | None = Field(description="the status claims answered (needs_review once reopened)")
+
+
 class ResolveIn(BaseModel):
     resolution: str = Field(description="what was done, in words the family understands")
 
@@ -152,7 +158,7 @@ async def reopen(grievance_id: str, body: ReasonIn, actor: Officer, rt: Rt) -> d
     return handlers.grievance_view(opened, today())
 
 
-@router.post("/grievances/{grievance_id}/reopen-claim")
+@router.post("/grievances/{grievance_id}/reopen-claim", response_model=ClaimReopenedOut)
 async def reopen_claim(grievance_id: str, body: ReasonIn, actor: Supervisor, rt: Rt,
                        request: Request) -> dict[str, Any]:
     """Sends the linked claim's decision back to review through claims' own API, with the
