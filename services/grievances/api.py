@@ -4,6 +4,7 @@ and the supervisors' queue ordered by deadline. The public pages are in pages.py
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -17,7 +18,8 @@ from services.grievances.upstream import ClaimsRefused
 from services.grievances.upstream import reopen_claim as reopen_claim_in_claims
 from shared.auth import Actor, require_role
 from shared.clock import today
-from shared.contracts.grievances import Contact, GrievanceCategory
+from shared.contracts.grievances import (GRIEVANCE_CATEGORIES, Contact, GrievanceCategory, GrievanceChannel,
+                                         GrievanceStatus)
 from shared.db import record_audit
 from shared.errors import FieldError, RuleViolation
 from shared.openapi_links import link, linked
@@ -42,6 +44,46 @@ class GrievanceIn(BaseModel):
 
 class CommentIn(BaseModel):
     text: str
+
+
+class ContactOut(BaseModel):
+    heir_id: str
+    phone: str = Field(description="masked: the last digits only")
+
+
+class GrievanceOut(BaseModel):
+    """A grievance as officers see it (services/grievances/handlers.py grievance_view)."""
+
+    grievance_id: str
+    category: str = Field(json_schema_extra={"enum": list(GRIEVANCE_CATEGORIES)})
+    channel: GrievanceChannel
+    status: GrievanceStatus
+    claim_id: str | None
+    participant_id: str | None
+    text: str
+    filed_by: str
+    assigned_to: str | None
+    filed_on: date
+    due_on: date
+    overdue: bool
+    escalated_to: str | None
+    resolution: str | None
+    resolved_by: str | None
+    resolved_on: date | None
+    reopen_count: int
+    reopen_until: date | None
+    contact: ContactOut | None
+
+
+class CommentOut(BaseModel):
+    author: str
+    role: str
+    text: str
+    at: datetime
+
+
+class GrievanceWithCommentsOut(GrievanceOut):
+    comments: list[CommentOut]
 
 
 class CommentAddedOut(BaseModel):
@@ -76,7 +118,7 @@ GRIEVANCE_LINKS = {name: link(operation, grievance_id="grievance_id") for name, 
 )}
 
 
-@router.post("/grievances", status_code=201, responses=linked(201, GRIEVANCE_LINKS))
+@router.post("/grievances", status_code=201, response_model=GrievanceOut, responses=linked(201, GRIEVANCE_LINKS))
 async def file_for_family(body: GrievanceIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     contact = None
     if body.contact_phone:
@@ -94,7 +136,7 @@ async def file_for_family(body: GrievanceIn, actor: Officer, rt: Rt) -> dict[str
     return handlers.grievance_view(item, today())
 
 
-@router.get("/grievances")
+@router.get("/grievances", response_model=list[GrievanceOut])
 async def list_grievances(actor: Officer, rt: Rt, claim_id: str | None = None,
                           status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
                           mine: bool = False, overdue: bool = False,
@@ -107,7 +149,7 @@ async def list_grievances(actor: Officer, rt: Rt, claim_id: str | None = None,
     return [handlers.grievance_view(i, today()) for i in items]
 
 
-@router.get("/grievances/{grievance_id}")
+@router.get("/grievances/{grievance_id}", response_model=GrievanceWithCommentsOut)
 async def get_grievance(grievance_id: str, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         item = await repo.load_grievance(conn, grievance_id)
@@ -131,7 +173,7 @@ async def add_comment(grievance_id: str, body: CommentIn, actor: Officer, rt: Rt
     return {"grievance_id": grievance_id}
 
 
-@router.post("/grievances/{grievance_id}/resolve")
+@router.post("/grievances/{grievance_id}/resolve", response_model=GrievanceOut)
 async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -145,7 +187,7 @@ async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt)
     return handlers.grievance_view(done, today())
 
 
-@router.post("/grievances/{grievance_id}/reopen")
+@router.post("/grievances/{grievance_id}/reopen", response_model=GrievanceOut)
 async def reopen(grievance_id: str, body: ReasonIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """Within 14 days of the resolution, on the family's word (by an officer) or a supervisor's."""
     async with rt.pool.acquire() as conn:
