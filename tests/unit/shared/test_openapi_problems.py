@@ -146,8 +146,6 @@ UNTYPED_YET = {
     "notifications GET /v1/notifications",
     "notifications GET /v1/notifications/failed",
     "notifications GET /v1/notifications/unknown",
-    "notifications POST /v1/notifications/{notification_id}/confirm",
-    "notifications POST /v1/notifications/{notification_id}/resend",
 }
 
 
