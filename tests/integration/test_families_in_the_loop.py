@@ -171,6 +171,9 @@ async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_
         stale = await f.p.notifications.post("/v1/inbound", content=body,
                                              headers=signed(datetime.now(timezone.utc) - timedelta(seconds=301)))
         assert forged.status_code == stale.status_code == 401
+        # The provider's webhook answers as it always has, not with a problem document (docs/api-errors.md).
+        assert replayed.json() == {"detail": "replay: this X-EXTERNAL-ID was taken before"}
+        assert forged.headers["content-type"] == "application/json" and set(forged.json()) == {"detail"}
         await wait_until(lambda: _count_at_least(f, widow, "Status klaim", 2), 45, "the WhatsApp answer")
         await wait_until(lambda: group_caught_up(kafka_bootstrap, "notifications.lookups", LOOKUPS.name), 30,
                          "notifications to read every status answer")
