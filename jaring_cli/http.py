@@ -42,26 +42,24 @@ def exit_code_for(status: int) -> ExitCode:
 
 
 def problems(answer: httpx.Response) -> list[str]:
-    """The service's own words for what went wrong: FastAPI's `detail` (a sentence, a list of
-    field errors, or a conflict), or a problem+json document's title, detail and field errors."""
+    """The service's own words for what went wrong, from its problem document (RFC 9457,
+    docs/api-errors.md): each field error of a 422, else the sentence (`detail`) with the rule's
+    name (`code`) after it, else the status's title."""
     try:
         body = answer.json()
     except ValueError:
         return [answer.text[:500] or answer.reason_phrase]
     if not isinstance(body, dict):
         return [json.dumps(body)[:500]]
-    found: list[str] = []
-    for key in ("title", "detail"):
-        value = body.get(key)
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, dict):
-            found.append(str(value.get("msg") or json.dumps(value)))
-        elif isinstance(value, list):
-            found += [_field_error(e) for e in value]
-    for error in body.get("errors") or []:
-        found.append(_field_error(error))
-    return found or [json.dumps(body)[:500]]
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        return [_field_error(e) for e in errors]
+    detail = body.get("detail")
+    if isinstance(detail, str) and detail:
+        return [f"{detail} ({body['code']})" if body.get("code") else detail]
+    if isinstance(body.get("title"), str):
+        return [body["title"]]
+    return [json.dumps(body)[:500]]
 
 
 def _field_error(error: Any) -> str:

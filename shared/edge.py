@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import PROBLEM_JSON, field_errors_sentence, problem
 from shared.limits import NUL_MESSAGE, NUL_RULE
 from shared.privacy import mask_niks_in
 
@@ -41,12 +42,13 @@ class EdgeGuard:
         query = scope["query_string"]
         if "\x00" in scope["path"] or b"%00" in scope.get("raw_path", b"") or b"%00" in query or b"\x00" in query:
             where = "query" if b"%00" in query or b"\x00" in query else "path"
-            await _answer(send, 422, {"detail": [{"loc": [where], "msg": NUL_MESSAGE, "type": NUL_RULE}]})
+            errors = [{"loc": [where], "msg": NUL_MESSAGE, "type": NUL_RULE}]
+            await _answer(send, 422, problem(422, field_errors_sentence(errors), errors=errors))
             return
         limit = self.large_bodies.get(scope["path"], self.max_body_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _answer(send, 413, {"detail": f"request body larger than {limit} bytes"})
+            await _answer(send, 413, problem(413, f"request body larger than {limit} bytes"))
             return
         received = 0
 
@@ -83,5 +85,6 @@ def validation_error_view(error: Mapping[str, Any]) -> dict[str, Any]:
 async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
     payload = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+                "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                            (b"content-length", str(len(payload)).encode())]})
     await send({"type": "http.response.body", "body": payload})

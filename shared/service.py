@@ -10,8 +10,11 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
 import uvicorn
@@ -21,13 +24,15 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import pruning
 from shared.auth import Actor, require_role, token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import TRANSIENT_DATABASE_ERRORS, apply_migrations, create_pool
 from shared.edge import EdgeGuard, validation_error_view
-from shared.errors import Conflict, RuleViolation
+from shared.errors import ERROR_STATUSES, PROBLEM_JSON, Conflict, RuleViolation, field_errors_sentence, problem
 from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
 from shared.limits import LIMIT_MAX
 from shared.logs import configure_logging, get_logger
@@ -183,16 +188,34 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             await refresh_at_scrape(request.app, [outbox_standing, *spec.at_scrape])
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    # The one exception layer: every error answer is an RFC 9457 problem document (shared/errors.py).
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's own handler echoes each bad value back (`input`), a NIK included: answer
         # with where and which rule only.
-        return JSONResponse({"detail": [validation_error_view(e) for e in exc.errors()]}, status_code=422)
+        errors = [validation_error_view(e) for e in exc.errors()]
+        return problem_response(422, field_errors_sentence(errors), errors=errors)
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_request: Request, exc: RuleViolation) -> JSONResponse:
-        detail = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
-        return JSONResponse({"detail": detail}, status_code=422)
+        errors = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
+        return problem_response(422, field_errors_sentence(errors), errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        # 401, 403, 404, 413 and the like. A dict detail ({"type", "msg", …}) is a rule: its
+        # message becomes `detail`, its name `code`, the rest extension members.
+        if exc.status_code < 400:
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        if isinstance(exc.detail, list):  # field errors a route raised itself ({loc, msg, type} each)
+            return problem_response(exc.status_code, field_errors_sentence(exc.detail), errors=exc.detail,
+                                    headers=exc.headers)
+        if isinstance(exc.detail, dict):
+            extra = {k: v for k, v in exc.detail.items() if k not in ("msg", "type", "detail")}
+            sentence = str(exc.detail.get("msg") or exc.detail.get("detail") or HTTPStatus(exc.status_code).phrase)
+            return problem_response(exc.status_code, sentence, code=exc.detail.get("type"), headers=exc.headers,
+                                    **extra)
+        return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
     for away in (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
                  ConnectionError, OSError, *TRANSIENT_DATABASE_ERRORS):
@@ -200,11 +223,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse({"detail": {"msg": exc.msg, "type": exc.rule, "existing_id": exc.existing_id}},
-                            status_code=409)
+        return problem_response(409, exc.msg, code=exc.rule, existing_id=exc.existing_id)
 
     for router in (*spec.routers, plumbing_router):
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     app.add_middleware(EdgeGuard, max_body_bytes=settings.max_body_bytes, large_bodies=spec.large_bodies(settings))
     app.add_middleware(HttpMetrics, service=spec.name)
     app.add_middleware(RequestLogContext)
@@ -212,10 +234,62 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     return app
 
 
+class FieldErrorOut(BaseModel):
+    loc: list[str | int] = Field(description="where: body, then the field's path")
+    msg: str
+    type: str = Field(description="the rule's machine name")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: what every error answer is (media type application/problem+json)."""
+
+    type: str = Field("about:blank", description="about:blank: `title` is the status's phrase")
+    title: str
+    status: int
+    detail: str = Field(description="what a person reads")
+    errors: list[FieldErrorOut] | None = Field(None, description="422: each field that breaks a rule")
+    code: str | None = Field(None, description="403 and 409: the rule that refused the request")
+    existing_id: str | None = Field(None, description="409: the resource that exists already")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description,
+             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for status, description in ERROR_STATUSES.items()
+}
+
+
+def problem_response(status: int, detail: str, *, headers: Mapping[str, str] | None = None,
+                     **members: Any) -> JSONResponse:
+    return JSONResponse(problem(status, detail, **members), status_code=status, headers=dict(headers or {}),
+                        media_type=PROBLEM_JSON)
+
+
 plumbing_router = APIRouter(prefix="/v1", tags=["plumbing"])
 
 
-@plumbing_router.get("/outbox/quarantine")
+class QuarantinedEvent(BaseModel):
+    """An event set aside without its body: an operator reads where it was going and why not."""
+
+    id: int
+    event_id: UUID
+    topic: str
+    key: str
+    event_type: str
+    size_bytes: int
+    attempts: int
+    reason: str
+    created_at: datetime
+    quarantined_at: datetime
+
+
+class OutboxQuarantine(BaseModel):
+    service: str
+    count: int = Field(description="every event quarantined, beyond the page listed")
+    events: list[QuarantinedEvent]
+
+
+@plumbing_router.get("/outbox/quarantine", response_model=OutboxQuarantine)
 async def outbox_quarantine(request: Request, _actor: Annotated[Actor, Depends(require_role("operator"))],
                             limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100) -> dict[str, Any]:
     """Events this service could not publish (Kafka refused them), with the reason: an operator's to-do."""
@@ -229,8 +303,8 @@ async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
     # The database (or broker) is away or refusing for now (deadlock, too many connections):
     # nothing was written; the caller may simply retry.
     log.warning("request.unavailable", error=repr(exc))
-    return JSONResponse({"detail": "a service Jaring depends on is unavailable; nothing was written, "
-                                   "try again shortly"}, status_code=503, headers={"Retry-After": "2"})
+    return problem_response(503, "a service Jaring depends on is unavailable; nothing was written, "
+                                 "try again shortly", headers={"Retry-After": "2"})
 
 
 def select_consumers(available: list[Consumer], wanted: str) -> list[Consumer]:

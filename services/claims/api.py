@@ -22,9 +22,10 @@ from services.claims.domain.duties import NotPermitted
 from services.claims.domain.sla import days_left, deadline_runs
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
-from shared.contracts.vocabulary import CLAIM_TYPES, DeathClaimType, Relationship
+from shared.contracts.vocabulary import CLAIM_STATUSES, CLAIM_TYPES, DeathClaimType, Relationship
 from shared.clock import today
 from shared.limits import LIST_MAX, Id, Name, Text
+from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["claims"])
@@ -32,7 +33,6 @@ Officer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
 # Deciding a claim and recording a transfer are a supervisor's (domain/duties.py says who else may not).
 Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
 Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operator"))]
-Supervisor = Annotated[Actor, Depends(require_role("supervisor"))]
 Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
@@ -97,13 +97,20 @@ def _from_first_shape(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# The kinds OpenAPI lists for a documents map's keys; the domain refuses others by its own rule.
+DOCUMENT_KINDS: dict[str, Any] = {"propertyNames": {"enum": list(CHECKLIST)}}
+
+
 class ClaimIn(BaseModel):
     """The filing contract. Until the sunset date the first one is accepted too: `type` for
     `claim_type`, `place` for `incident_place`, and `documents` as a list of {kind, number};
     such a request is answered with `Deprecation`, `Sunset` and `Link` headers."""
 
     participant_id: Id
-    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)")
+    # The enum is documented; the domain checks it, so an unknown type is refused with its own rule
+    # (claim_type_unknown) and a sentence, not the schema's generic literal_error.
+    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)",
+                           json_schema_extra={"enum": list(CLAIM_TYPES)})
     # Optional here so a missing date is reported with every other field's error in one
     # answer (validate_filing names them all); pydantic would stop at the date alone.
     incident_date: date | None = None
@@ -112,7 +119,7 @@ class ClaimIn(BaseModel):
     traffic_accident: bool = False
     reporter: ReporterIn
     documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
-                                    description="document kind -> document number")
+                                    description="document kind -> document number", json_schema_extra=DOCUMENT_KINDS)
     incapacity_days: int | None = None
     disability_percent: int | None = None
     transport_costs: TransportCostsIn | None = None
@@ -156,7 +163,8 @@ class DecisionIn(BaseModel):
 
 
 class DocumentsIn(BaseModel):
-    documents: dict[Id, Id] = Field(max_length=LIST_MAX)
+    documents: dict[Id, Id] = Field(max_length=LIST_MAX, description="document kind -> document number",
+                                    json_schema_extra=DOCUMENT_KINDS)
 
 
 def _not_found(exc: ClaimNotFound) -> HTTPException:
@@ -174,7 +182,41 @@ async def checklist(actor: Reader) -> dict[str, Any]:
     return {"kinds": list(CHECKLIST), "claim_types": {t: published_checklist(t) for t in CLAIM_TYPES}}
 
 
-@router.post("/claims", status_code=202)
+class ClaimStatusOut(BaseModel):
+    """A claim and the status the operation left it in."""
+
+    claim_id: str
+    status: str = Field(json_schema_extra={"enum": list(CLAIM_STATUSES)})
+
+
+class HeirsNamedOut(BaseModel):
+    claim_id: str
+    heir_ids: list[str] = Field(description="the ids claims gave the heirs, in the order they were sent")
+
+
+class GuardiansNamedOut(BaseModel):
+    claim_id: str
+    guardians: list[str] = Field(description="the heir_ids whose guardian (wali) is now named")
+
+
+# What a claim's id opens: every operation on one claim, for a link from each answer that names it.
+CLAIM_LINKS = {name: link(operation, claim_id="claim_id") for name, operation in (
+    ("GetClaim", "get_claim_v1_claims__claim_id__get"),
+    ("DecideClaim", "decide_v1_claims__claim_id__decision_post"),
+    ("WithdrawClaim", "withdraw_v1_claims__claim_id__withdrawal_post"),
+    ("ReopenClaim", "reopen_v1_claims__claim_id__reopen_post"),
+    ("AddDocuments", "add_documents_v1_claims__claim_id__documents_post"),
+    ("NameHeirs", "name_heirs_v1_claims__claim_id__heirs_post"),
+    ("NameGuardians", "name_guardians_v1_claims__claim_id__guardians_put"),
+    ("ReclassifyClaim", "reclassify_v1_claims__claim_id__reclassification_post"),
+    ("GetDisbursement", "disbursement_v1_claims__claim_id__disbursement_get"),
+    ("RecordManualTransfer", "manual_transfer_v1_claims__claim_id__disbursement_post"),
+    ("CompleteClaim", "complete_v1_claims__claim_id__completion_post"),
+)}
+CLAIM_READ = {"GetClaim": CLAIM_LINKS["GetClaim"]}
+
+
+@router.post("/claims", status_code=202, response_model=ClaimStatusOut, responses=linked(202, CLAIM_LINKS))
 async def file_claim(body: ClaimIn, actor: Officer, rt: Rt, response: Response) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today())
@@ -192,7 +234,9 @@ async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
 
 
 @router.get("/claims")
-async def list_claims(actor: Reader, rt: Rt, status: Id | None = None, participant_id: Id | None = None,
+async def list_claims(actor: Reader, rt: Rt,
+                      status: Annotated[Id | None, Query(json_schema_extra={"enum": list(CLAIM_STATUSES)})] = None,
+                      participant_id: Id | None = None,
                       filed_by: Name | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
                       offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
     """Oldest first; `days_left` counts the payment deadline's working days, and only for a claim
@@ -235,7 +279,7 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     }
 
 
-@router.post("/claims/{claim_id}/decision")
+@router.post("/claims/{claim_id}/decision", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -246,7 +290,7 @@ async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> 
         except NotPermitted as exc:
             raise _refused(exc) from None
         except AlreadyDecided as exc:
-            raise HTTPException(409, {"type": "claim_already_decided", "msg": str(exc), "status": exc.status,
+            raise HTTPException(409, {"type": "claim_already_decided", "msg": str(exc), "claim_status": exc.status,
                                       "decided_by": exc.decided_by,
                                       "decided_at": exc.decided_at.isoformat() if exc.decided_at else None}) from None
     return {"claim_id": claim_id, "status": status}
@@ -256,7 +300,7 @@ class WithdrawalIn(BaseModel):
     reason: Text = Field(description="why the claim is withdrawn (filed for the wrong person, the wrong incident)")
 
 
-@router.post("/claims/{claim_id}/withdrawal")
+@router.post("/claims/{claim_id}/withdrawal", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def withdraw(claim_id: str, body: WithdrawalIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """The filer or a supervisor withdraws a claim before its payout is recorded."""
     async with rt.pool.acquire() as conn:
@@ -274,7 +318,7 @@ class ReopenIn(BaseModel):
     reason: str = Field(description="why the decision is sent back to review (the grievance, what it showed)")
 
 
-@router.post("/claims/{claim_id}/reopen")
+@router.post("/claims/{claim_id}/reopen", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def reopen(claim_id: str, body: ReopenIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor sends an approved or rejected claim back to review (from a grievance)."""
     async with rt.pool.acquire() as conn:
@@ -286,7 +330,7 @@ async def reopen(claim_id: str, body: ReopenIn, actor: Supervisor, rt: Rt) -> di
     return {"claim_id": claim_id, "status": status}
 
 
-@router.post("/claims/{claim_id}/documents")
+@router.post("/claims/{claim_id}/documents", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))
 async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -298,7 +342,9 @@ async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt
     return {"claim_id": claim_id, "status": status}
 
 
-@router.post("/claims/{claim_id}/heirs", status_code=201)
+@router.post("/claims/{claim_id}/heirs", status_code=201, response_model=HeirsNamedOut, responses=linked(201, {
+    **CLAIM_READ, "RecordPayeeAccount": link("record_account_v1_claims__claim_id__payees__payee__account_put",
+                                             claim_id="claim_id", payee="heir_ids/0")}))
 async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """The heirs named on the heir statement (surat keterangan ahli waris) of a death claim;
     a phone or email is optional. Claims assigns their ids; enrollment takes them as heirs."""
@@ -313,7 +359,7 @@ async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> di
     return {"claim_id": claim_id, "heir_ids": ids}
 
 
-@router.put("/claims/{claim_id}/guardians")
+@router.put("/claims/{claim_id}/guardians", response_model=GuardiansNamedOut, responses=linked(200, CLAIM_READ))
 async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Officer, rt: Rt) -> dict[str, Any]:
     """The wali through whom each minor heir's share is paid: {heir_id: {name, relationship}}."""
     guardians = {heir_id: Guardian(g.name, g.relationship) for heir_id, g in body.items()}
@@ -327,7 +373,7 @@ async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Offi
     return {"claim_id": claim_id, "guardians": sorted(guardians)}
 
 
-@router.post("/claims/{claim_id}/reclassification")
+@router.post("/claims/{claim_id}/reclassification", responses=linked(200, CLAIM_READ))
 async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor corrects a death's type (JKM <-> JKK_DEATH) with a reason, before or after payout."""
     async with rt.pool.acquire() as conn:

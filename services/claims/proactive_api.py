@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from services.claims import proactive
 from services.claims import repository as repo
-from services.claims.api import ReporterIn
+from services.claims.api import CLAIM_LINKS, DOCUMENT_KINDS, ClaimStatusOut, ReporterIn
 from services.claims.domain.proactive import OUTCOMES
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.contracts.vocabulary import DeathClaimType
 from shared.limits import LIST_MAX, Id, Name, Text
+from shared.openapi_links import linked
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["proactive claims"])
@@ -32,7 +33,7 @@ class CompletionIn(BaseModel):
 
     reporter: ReporterIn
     documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
-                                    description="document kind -> document number")
+                                    description="document kind -> document number", json_schema_extra=DOCUMENT_KINDS)
     cause: Text
     incident_place: Name | None = Field(None, description="where the death happened, if the registry's is wrong")
     claim_type: DeathClaimType | None = Field(None, description="JKK_DEATH when the death came from a work accident")
@@ -68,7 +69,8 @@ async def sweep(actor: Sweeper, rt: Rt, as_of: date | None = None) -> dict[str, 
     return {"as_of": day, "reminded": await proactive.remind_families(rt.pool, day, rt.settings.family_office)}
 
 
-@router.post("/claims/{claim_id}/completion", status_code=202)
+@router.post("/claims/{claim_id}/completion", status_code=202, response_model=ClaimStatusOut,
+             responses=linked(202, CLAIM_LINKS))
 async def complete(claim_id: str, body: CompletionIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:

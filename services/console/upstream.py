@@ -46,6 +46,18 @@ class UpstreamError(Exception):
                 for item in self.detail}
 
 
+def problem_detail(body: dict[str, Any], text: str) -> Any:
+    """What the pages read from a service's problem document (RFC 9457): a 422's field errors (a
+    list), a refused rule as {type, msg, existing_id…} (403 four eyes, 409 already claimed), or
+    the sentence."""
+    if isinstance(body.get("errors"), list):
+        return body["errors"]
+    if body.get("code"):
+        members = {k: v for k, v in body.items() if k not in ("type", "title", "status", "detail", "code")}
+        return {"type": body["code"], "msg": body.get("detail", ""), **members}
+    return body.get("detail", text)
+
+
 class Upstream:
     def __init__(self, settings: ConsoleSettings, token: str):
         self._settings = settings
@@ -61,8 +73,8 @@ class Upstream:
             raise UpstreamError(service, 503, f"{service} did not answer: {type(exc).__name__}") from exc
         if answer.status_code >= 400:
             try:
-                detail = answer.json().get("detail", answer.text)
-            except ValueError:
+                detail = problem_detail(answer.json(), answer.text)
+            except (ValueError, AttributeError):
                 detail = answer.text
             raise UpstreamError(service, answer.status_code, detail)
         return answer.json()

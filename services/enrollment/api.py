@@ -18,6 +18,7 @@ from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.edge import read_capped
 from shared.limits import LIST_MAX, Id, Name
+from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["enrollment"])
@@ -107,7 +108,18 @@ def _not_found(exc: ParticipantNotFound) -> HTTPException:
     return HTTPException(404, f"no participant {exc.args[0]}")
 
 
-@router.post("/participants", status_code=201)
+# What a participant's id opens: every operation on one participant.
+PARTICIPANT_LINKS = {name: link(operation, participant_id="participant_id") for name, operation in (
+    ("GetParticipant", "get_participant_v1_participants__participant_id__get"),
+    ("ChangeDetails", "change_details_v1_participants__participant_id__patch"),
+    ("ReplaceHeirs", "replace_heirs_v1_participants__participant_id__heirs_put"),
+    ("RecordContribution", "record_contribution_v1_participants__participant_id__contributions_post"),
+    ("ListContributions", "list_contributions_v1_participants__participant_id__contributions_get"),
+    ("GetCoverage", "get_coverage_v1_participants__participant_id__coverage_get"),
+)}
+
+
+@router.post("/participants", status_code=201, responses=linked(201, PARTICIPANT_LINKS))
 async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         async with conn.transaction():
@@ -143,7 +155,7 @@ async def get_participant(participant_id: str, actor: Reader, rt: Rt) -> dict[st
         return await participant_view(conn, participant_id, today())
 
 
-@router.patch("/participants/{participant_id}")
+@router.patch("/participants/{participant_id}", responses=linked(200, PARTICIPANT_LINKS))
 async def change_details(participant_id: str, body: Annotated[ParticipantPatch, Body()], actor: Writer,
                          rt: Rt) -> dict[str, Any]:
     patch = body.model_dump(exclude_unset=True)
@@ -156,7 +168,7 @@ async def change_details(participant_id: str, body: Annotated[ParticipantPatch, 
         return await participant_view(conn, participant_id, today())
 
 
-@router.put("/participants/{participant_id}/heirs")
+@router.put("/participants/{participant_id}/heirs", responses=linked(200, PARTICIPANT_LINKS))
 async def replace_heirs(participant_id: str, heirs: Annotated[list[HeirIn], Body(max_length=LIST_MAX)], actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -167,7 +179,9 @@ async def replace_heirs(participant_id: str, heirs: Annotated[list[HeirIn], Body
         return await participant_view(conn, participant_id, today())
 
 
-@router.post("/participants/{participant_id}/contributions", status_code=201)
+# A contribution has no address of its own: its id names it in the participant's list.
+@router.post("/participants/{participant_id}/contributions", status_code=201,
+             responses=linked(201, PARTICIPANT_LINKS))
 async def record_contribution(participant_id: str, body: ContributionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -208,7 +222,8 @@ async def sweep_coverage(actor: Annotated[Actor, Depends(require_role("superviso
     return {"as_of": (as_of or today()).isoformat(), "changed": changed, "reminders": reminded}
 
 
-@router.post("/imports", status_code=202)
+@router.post("/imports", status_code=202, responses=linked(202, {
+    "GetImport": link("get_import_v1_imports__import_id__get", import_id="import_id")}))
 async def start_import(request: Request, actor: Writer, rt: Rt,
                        filename: Annotated[Name, Query()] = "upload.csv") -> dict[str, Any]:
     """Body: the CSV file itself (text/csv), up to ENROLLMENT_IMPORT_MAX_BYTES (413 beyond). Answers

@@ -11,11 +11,12 @@ from services.grievances.settings import GrievancesSettings
 
 
 class ClaimsRefused(Exception):
-    """Claims answered with an error (or not at all); nothing was changed there."""
+    """Claims answered with an error (or not at all); nothing was changed there. `detail` is
+    claims' sentence; `code` and `errors` its problem document's rule and field errors."""
 
-    def __init__(self, status: int, detail: Any):
-        self.status = status
-        self.detail = detail
+    def __init__(self, status: int, detail: str, *, code: str | None = None,
+                 errors: list[dict[str, Any]] | None = None):
+        self.status, self.detail, self.code, self.errors = status, detail, code, errors
         super().__init__(f"claims answered {status}: {detail}")
 
 
@@ -28,8 +29,12 @@ async def reopen_claim(settings: GrievancesSettings, authorization: str, claim_i
         raise ClaimsRefused(503, f"claims did not answer ({type(exc).__name__}); nothing was changed") from exc
     if answer.status_code >= 400:
         try:
-            detail = answer.json().get("detail", answer.text)
+            body = answer.json()
         except ValueError:
-            detail = answer.text
-        raise ClaimsRefused(answer.status_code, detail)
+            body = None
+        if not isinstance(body, dict):  # not a problem document (a proxy's page): its text, cut short
+            raise ClaimsRefused(answer.status_code, answer.text[:500])
+        errors = body.get("errors")
+        raise ClaimsRefused(answer.status_code, str(body.get("detail") or answer.reason_phrase),
+                            code=body.get("code"), errors=errors if isinstance(errors, list) else None)
     return answer.json()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import BaseModel
 
 from services.notifications import repository as repo
 from services.notifications.handlers import DUE_CHANNEL
@@ -45,7 +46,14 @@ async def list_unknown(actor: Officer, rt: Rt) -> list[dict[str, Any]]:
 NotificationId = Annotated[str, Path(max_length=40, pattern=r"^N-[0-9a-f]{1,32}$")]
 
 
-@router.post("/notifications/{notification_id}/confirm")
+class NotificationStatusOut(BaseModel):
+    """A message and the status an officer's word left it in."""
+
+    notification_id: str
+    status: Literal["delivered", "pending"]
+
+
+@router.post("/notifications/{notification_id}/confirm", response_model=NotificationStatusOut)
 async def confirm(actor: Officer, rt: Rt, notification_id: NotificationId) -> dict[str, str]:
     """An officer heard from the family that an `unknown` message did arrive: it is
     delivered, and claims' timeline hears so. Audited; anything but `unknown` is 409."""
@@ -63,7 +71,7 @@ async def confirm(actor: Officer, rt: Rt, notification_id: NotificationId) -> di
     return {"notification_id": notification_id, "status": "delivered"}
 
 
-@router.post("/notifications/{notification_id}/resend")
+@router.post("/notifications/{notification_id}/resend", response_model=NotificationStatusOut)
 async def resend(actor: Officer, rt: Rt, notification_id: NotificationId) -> dict[str, str]:
     """An officer checked with the family that an `unknown` (or `failed`) message never
     arrived: send it again. Audited; anything else is 409."""

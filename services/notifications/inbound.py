@@ -17,13 +17,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from services.notifications.receipts import record_receipt_answer
 from shared import snap
 from shared.contracts.inbound import InboundMessageReceived
-from shared.edge import read_capped
+from shared.edge import BodyTooLarge, read_capped
 from shared.envelope import new_envelope
 from shared.logs import get_logger
 from shared.outbox import add_event
@@ -45,9 +46,18 @@ class InboundIn(BaseModel):
     channel: Literal["sms", "whatsapp"] = "whatsapp"
 
 
-@router.post(INBOUND_PATH, include_in_schema=False)
-async def inbound(request: Request, rt: Rt) -> dict[str, Any]:
-    raw = await read_capped(request, MAX_INBOUND_BYTES)
+def _refused(status: int, sentence: str) -> JSONResponse:
+    # The provider's webhook keeps the answer its caller has always read, {"detail": sentence}; the
+    # provider acts on the status alone (docs/api-errors.md), so it is not a problem document.
+    return JSONResponse({"detail": sentence}, status)
+
+
+@router.post(INBOUND_PATH, include_in_schema=False, response_model=None)
+async def inbound(request: Request, rt: Rt) -> dict[str, Any] | JSONResponse:
+    try:
+        raw = await read_capped(request, MAX_INBOUND_BYTES)
+    except BodyTooLarge as exc:
+        return _refused(413, str(exc.detail))
     headers = request.headers
     external_id = headers.get("x-external-id", "")
     refused = snap.authentic(rt.settings.inbound_secret, request.method, request.url.path, raw,
@@ -56,16 +66,16 @@ async def inbound(request: Request, rt: Rt) -> dict[str, Any]:
         refused = "X-EXTERNAL-ID missing or too long"
     if refused:
         log.warning("inbound.refused", reason=refused)
-        raise HTTPException(401, f"unauthorized: {refused}")
+        return _refused(401, f"unauthorized: {refused}")
     try:
         message = InboundIn.model_validate_json(raw)
-    except ValidationError as exc:
-        raise HTTPException(422, 'expected {"id", "from", "text", "channel"}') from exc
+    except ValidationError:
+        return _refused(422, 'expected {"id", "from", "text", "channel"}')
     sender = message.sender if message.sender.startswith("+") else f"+{message.sender}"
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await conn.fetchval("INSERT INTO inbound_seen (external_id) VALUES ($1) ON CONFLICT DO NOTHING "
                                    "RETURNING true", external_id):
-            raise HTTPException(409, "replay: this X-EXTERNAL-ID was taken before")
+            return _refused(409, "replay: this X-EXTERNAL-ID was taken before")
         new = await conn.fetchval(
             "INSERT INTO inbound_messages (channel, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
             message.channel, message.id)

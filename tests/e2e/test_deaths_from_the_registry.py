@@ -144,15 +144,15 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
             "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
             "documents": JKM_DOCUMENTS})
         assert second.status_code == 409, second.text
-        assert second.json()["detail"]["existing_id"] == claim_id
-        assert f"/v1/claims/{claim_id}/completion" in second.json()["detail"]["msg"]
+        assert second.json()["existing_id"] == claim_id
+        assert f"/v1/claims/{claim_id}/completion" in second.json()["detail"]
 
         # Bad input is refused naming the field and the rule, and nothing changes.
         bad = await p.claims.post(f"/v1/claims/{claim_id}/completion", json={
             "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
             "cause": "sakit jantung", "documents": {**JKM_DOCUMENTS, "ktp_deceased": "12345"}})
         assert bad.status_code == 422, bad.text
-        assert [(e["loc"], e["type"]) for e in bad.json()["detail"]] == [
+        assert [(e["loc"], e["type"]) for e in bad.json()["errors"]] == [
             (["body", "documents", "ktp_deceased"], "document_number_invalid")]
         assert "12345" not in bad.text
         assert (await p.claims.get(f"/v1/claims/{claim_id}")).json()["status"] == "awaiting_family"
@@ -177,7 +177,7 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
         # Completing it again is refused: it is no longer waiting for the family.
         again = await p.claims.post(f"/v1/claims/{claim_id}/completion", json={
             "reporter": {"name": "Andi Baso"}, "cause": "x", "documents": {}})
-        assert again.status_code == 422 and again.json()["detail"][0]["type"] == "claim_not_awaiting_family"
+        assert again.status_code == 422 and again.json()["errors"][0]["type"] == "claim_not_awaiting_family"
 
 
 async def test_deaths_of_an_uncovered_participant_and_of_a_non_participant_send_nothing_and_are_counted(

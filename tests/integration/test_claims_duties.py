@@ -81,15 +81,15 @@ async def test_only_another_supervisor_decides_a_claim_and_the_audit_names_them(
 
         filer = await claims.post(decision, json=approve, headers=auth("supervisor", "sari.supervisor"))
         assert filer.status_code == 403
-        assert filer.json()["detail"]["type"] == "four_eyes_filer"
-        assert "you filed this claim" in filer.json()["detail"]["msg"]
+        assert filer.json()["code"] == "four_eyes_filer"
+        assert "you filed this claim" in filer.json()["detail"]
 
         added = await claims.post(f"/v1/claims/{claim_id}/documents", json={"documents": NPWP},
                                   headers=auth("supervisor", "budi.supervisor"))
         assert added.status_code == 200 and added.json()["status"] == "needs_review", added.text
         completer = await claims.post(decision, json=approve, headers=auth("supervisor", "budi.supervisor"))
         assert completer.status_code == 403
-        assert completer.json()["detail"]["type"] == "four_eyes_documents"
+        assert completer.json()["code"] == "four_eyes_documents"
         claim = (await claims.get(f"/v1/claims/{claim_id}")).json()
         assert claim["status"] == "needs_review" and claim["documents_added_by"] == ["budi.supervisor"]
 
@@ -125,7 +125,7 @@ async def test_only_another_supervisor_decides_a_claim_and_the_audit_names_them(
         no_reference = await claims.post(disbursement, json={**manual, "bank_reference": "  "},
                                          headers=auth("supervisor", "rahma.supervisor"))
         assert no_reference.status_code == 422
-        assert [(e["loc"], e["type"]) for e in no_reference.json()["detail"]] == [
+        assert [(e["loc"], e["type"]) for e in no_reference.json()["errors"]] == [
             (["body", "bank_reference"], "bank_reference_required")]
         old_contract = await claims.post(disbursement, json={"status": "paid", "reference": "BRI-TRX-7"},
                                          headers=auth("supervisor", "rahma.supervisor"))

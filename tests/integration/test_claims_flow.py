@@ -195,7 +195,7 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
                                 json={"decision": "approve", "reason": "the accident is well known"},
                                 headers=auth("supervisor"))
     assert refused.status_code == 422
-    assert [e["type"] for e in refused.json()["detail"]] == ["documents_incomplete"]
+    assert [e["type"] for e in refused.json()["errors"]] == ["documents_incomplete"]
 
     added = await claims.post(f"/v1/claims/{claim_id}/documents", json={"documents": POLICE_REPORT})
     assert added.status_code == 200, added.text
@@ -237,10 +237,10 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
     blank = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "  "},
                               headers=auth("supervisor"))
     assert blank.status_code == 422
-    assert [(e["loc"], e["type"]) for e in blank.json()["detail"]] == [(["body", "reason"], "reason_required")]
+    assert [(e["loc"], e["type"]) for e in blank.json()["errors"]] == [(["body", "reason"], "reason_required")]
     absent = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve"},
                                headers=auth("supervisor"))
-    assert absent.status_code == 422 and absent.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert absent.status_code == 422 and absent.json()["errors"][0]["loc"] == ["body", "reason"]
     operator = await claims.post(f"/v1/claims/{claim_id}/decision",
                                  json={"decision": "approve", "reason": "checked"}, headers=auth("operator"))
     assert operator.status_code == 403
@@ -275,8 +275,8 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
     again = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "reject", "reason": "second look"},
                               headers=auth("supervisor", "andi.supervisor"))
     assert again.status_code == 409
-    refusal = again.json()["detail"]
-    assert (refusal["type"], refusal["status"], refusal["decided_by"]) == (
+    refusal = again.json()
+    assert (refusal["code"], refusal["claim_status"], refusal["decided_by"]) == (
         "claim_already_decided", "payout_recorded", "rahma.supervisor")
     assert refusal["decided_at"] is not None
 
@@ -292,8 +292,8 @@ async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(en
     answer = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"},
                                headers=auth("supervisor"))
     assert answer.status_code == 409
-    assert answer.json()["detail"]["type"] == "claim_already_decided"
-    assert answer.json()["detail"]["decided_by"] == "rules"  # no person: the rules approved it
+    assert answer.json()["code"] == "claim_already_decided"
+    assert answer.json()["decided_by"] == "rules"  # no person: the rules approved it
     pool = claims.app.state.runtime.pool
     actions = await pool.fetch("SELECT action FROM claims.audit_log WHERE subject_id = $1", claim_id)
     assert [r["action"] for r in actions] == ["claim.file"]
@@ -315,7 +315,7 @@ async def test_filing_names_each_bad_field_and_writes_nothing(enrollment, claims
     for field, (form, rule) in cases.items():
         answer = await claims.post("/v1/claims", json=form)
         assert answer.status_code == 422, (field, answer.text)
-        assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [(["body", field], rule)]
+        assert [(e["loc"], e["type"]) for e in answer.json()["errors"]] == [(["body", field], rule)]
 
     # The claim, its ClaimFiled in the outbox and its audit row commit together or not at all.
     pool = claims.app.state.runtime.pool
@@ -335,8 +335,8 @@ async def test_the_same_accident_filed_twice_is_refused_with_a_pointer_to_the_fi
     again = await claims.post("/v1/claims", json={**form, "reporter": {
         "name": "Haji Sudirman", "phone": "+6281355550000", "organisation": "Paguyuban Pedagang Pasar Terong"}})
     assert again.status_code == 409
-    assert again.json()["detail"]["existing_id"] == first.json()["claim_id"]
-    assert again.json()["detail"]["type"] == "incident_already_claimed"
+    assert again.json()["existing_id"] == first.json()["claim_id"]
+    assert again.json()["code"] == "incident_already_claimed"
     listed = (await claims.get("/v1/claims", params={"participant_id": participant_id})).json()
     assert [c["claim_id"] for c in listed] == [first.json()["claim_id"]]
 
@@ -356,10 +356,10 @@ async def test_a_claim_filed_in_error_is_withdrawn_by_its_filer_audited_and_anno
     # Another officer may not; the filer may, with a reason.
     other = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "wrong person"},
                               headers=auth("officer", "budi.officer"))
-    assert other.status_code == 403 and other.json()["detail"]["type"] == "filer_or_supervisor_only"
+    assert other.status_code == 403 and other.json()["code"] == "filer_or_supervisor_only"
     no_reason = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": " "},
                                   headers=auth("officer", "rina.officer"))
-    assert [e["type"] for e in no_reason.json()["detail"]] == ["reason_required"]
+    assert [e["type"] for e in no_reason.json()["errors"]] == ["reason_required"]
     done = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "filed for the wrong person"},
                              headers=auth("officer", "rina.officer"))
     assert done.status_code == 200 and done.json()["status"] == "withdrawn"
@@ -378,4 +378,4 @@ async def test_a_claim_filed_in_error_is_withdrawn_by_its_filer_audited_and_anno
     assert again.status_code == 202, again.text
     twice = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "again"},
                               headers=auth("supervisor", "rahma.supervisor"))
-    assert [e["type"] for e in twice.json()["detail"]] == ["claim_not_withdrawable"]
+    assert [e["type"] for e in twice.json()["errors"]] == ["claim_not_withdrawable"]

@@ -86,7 +86,7 @@ def a_year_before(day: date) -> date:
 
 
 def rules_of(answer) -> list[tuple[list, str]]:
-    return [(e["loc"], e["type"]) for e in answer.json()["detail"]]
+    return [(e["loc"], e["type"]) for e in answer.json()["errors"]]
 
 
 async def disbursement(claims: httpx.AsyncClient, claim_id: str) -> dict:
@@ -146,7 +146,7 @@ async def test_heirs_without_contact_named_on_the_claim_are_paid_the_full_jkm_be
                              (["body", "heirs", 1, "full_name"], "full_name_required")]
     cousin = await claims.post(f"/v1/claims/{claim_id}/heirs",
                                json={"heirs": [{"full_name": "Baso", "relationship": "cousin"}]})
-    assert cousin.status_code == 422 and cousin.json()["detail"][0]["loc"] == ["body", "heirs", 0, "relationship"]
+    assert cousin.status_code == 422 and cousin.json()["errors"][0]["loc"] == ["body", "heirs", 0, "relationship"]
     pool = claims.app.state.runtime.pool
     assert await pool.fetchval("SELECT count(*) FROM claims.heirs WHERE participant_id = $1", participant_id) == 0
 
@@ -312,8 +312,8 @@ async def test_jkm_reclassified_as_jkk_death_after_payout_pays_the_difference_on
     # A second claim for the same death is refused, pointing at the first and the reclassification route.
     again = await claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, JKK_DEATH_DOCUMENTS))
     assert again.status_code == 409
-    assert again.json()["detail"]["existing_id"] == claim_id
-    assert f"/v1/claims/{claim_id}/reclassification" in again.json()["detail"]["msg"]
+    assert again.json()["existing_id"] == claim_id
+    assert f"/v1/claims/{claim_id}/reclassification" in again.json()["detail"]
 
     url = f"/v1/claims/{claim_id}/reclassification"
     reason = "the chronology and two witnesses show he fell from the market roof at work"
@@ -382,7 +382,7 @@ async def test_transport_to_hospital_is_paid_up_to_each_modes_cap(enrollment, cl
                                                heirs=[SPOUSE])
     negative = await claims.post("/v1/claims", json=claim_form(participant_id, "JKK", today, JKK_DOCUMENTS,
                                                                transport_costs={"land": -5}))
-    assert negative.status_code == 422 and negative.json()["detail"][0]["loc"] == ["body", "transport_costs", "land"]
+    assert negative.status_code == 422 and negative.json()["errors"][0]["loc"] == ["body", "transport_costs", "land"]
     for_jkm = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today, JKM_DEATH_DOCUMENTS,
                                                               transport_costs={"land": 100_000}))
     assert for_jkm.status_code == 422 and rules_of(for_jkm) == [(["body", "transport_costs"], "not_for_claim_type")]

@@ -235,7 +235,7 @@ async def test_a_poison_message_is_listed_with_its_nik_masked_and_discarding_it_
         first = found[0]
         where = f"/v1/dlq/{CLAIMS_FILED.dlq}/{first['partition']}/{first['offset']}"
         blank = await operator.post(f"{where}/discard", json={"reason": "  "})
-        assert blank.status_code == 422 and blank.json()["detail"][0]["loc"] == ["body", "reason"]
+        assert blank.status_code == 422 and blank.json()["errors"][0]["loc"] == ["body", "reason"]
         async with c.client("officer") as officer:
             assert (await officer.post(f"{where}/discard", json={"reason": "not mine"})).status_code == 403
         done = await operator.post(f"{where}/discard", json={"reason": "test bytes from a broken script"})

@@ -63,7 +63,7 @@ async def test_every_bad_field_is_named_and_nothing_is_written(enrollment):
     form["nik"] = form["nik"][:6] + "45" + form["nik"][8:]  # a woman's day in a man's NIK
     answer = await enrollment.post("/v1/participants", json=form)
     assert answer.status_code == 422
-    failures = {(tuple(e["loc"]), e["type"]) for e in answer.json()["detail"]}
+    failures = {(tuple(e["loc"]), e["type"]) for e in answer.json()["errors"]}
     assert (("body", "kecamatan"), "kecamatan_unknown") in failures
     assert (("body", "monthly_income"), "income_out_of_range") in failures
     assert (("body", "phone"), "phone_invalid") in failures
@@ -77,7 +77,7 @@ async def test_every_bad_field_is_named_and_nothing_is_written(enrollment):
 async def test_schema_errors_name_the_field(enrollment):
     answer = await enrollment.post("/v1/participants", json={**participant_form(), "birth_date": "not a date"})
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "birth_date"]
+    assert answer.json()["errors"][0]["loc"] == ["body", "birth_date"]
 
 
 async def test_second_registration_of_a_nik_is_refused_with_a_pointer(enrollment):
@@ -85,8 +85,8 @@ async def test_second_registration_of_a_nik_is_refused_with_a_pointer(enrollment
     first = await enrollment.post("/v1/participants", json=form)
     again = await enrollment.post("/v1/participants", json={**form, "full_name": "Someone Else"})
     assert again.status_code == 409
-    assert again.json()["detail"]["existing_id"] == first.json()["participant_id"]
-    assert again.json()["detail"]["type"] == "nik_already_registered"
+    assert again.json()["existing_id"] == first.json()["participant_id"]
+    assert again.json()["code"] == "nik_already_registered"
 
 
 async def test_requests_without_a_token_or_with_the_wrong_role_are_refused(enrollment):
@@ -120,7 +120,7 @@ async def test_a_partial_contribution_is_recorded_and_the_month_covers_once_comp
     assert again.status_code == 409
     bad = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
                                 json={"period": next_month, "amount": 0, "payer": "city"})
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "amount"]
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "amount"]
     events = await events_about(kafka_bootstrap, participant_id, 5)
     assert [e.type for e in events] == ["ParticipantEnrolled", "CoverageChanged", "ContributionRecorded",
                                         "ContributionRecorded", "CoverageChanged"]
@@ -156,7 +156,7 @@ async def test_coverage_moves_active_grace_lapsed_as_months_pass(enrollment, kaf
 async def test_details_and_heirs_changes_are_validated_announced_and_audited(enrollment, kafka_bootstrap):
     participant_id = (await enrollment.post("/v1/participants", json=participant_form())).json()["participant_id"]
     refused = await enrollment.patch(f"/v1/participants/{participant_id}", json={"nik": "7371030101900001"})
-    assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "field_immutable"
+    assert refused.status_code == 422 and refused.json()["errors"][0]["type"] == "field_immutable"
     changed = await enrollment.patch(f"/v1/participants/{participant_id}", json={"kecamatan": "Mariso"})
     assert changed.status_code == 200 and changed.json()["kecamatan"] == "Mariso"
     heirs = await enrollment.put(f"/v1/participants/{participant_id}/heirs",
@@ -167,7 +167,7 @@ async def test_details_and_heirs_changes_are_validated_announced_and_audited(enr
                                      json=[{"full_name": "Not Born Yet", "relationship": "child",
                                             "birth_date": "2999-01-01"}])
     assert bad_heirs.status_code == 422
-    assert bad_heirs.json()["detail"][0]["loc"] == ["body", 0, "birth_date"]
+    assert bad_heirs.json()["errors"][0]["loc"] == ["body", 0, "birth_date"]
     events = await events_about(kafka_bootstrap, participant_id, 4)
     assert [e.type for e in events][2:] == ["ParticipantDetailsChanged", "HeirsChanged"]
     pool = enrollment.app.state.runtime.pool
@@ -194,4 +194,4 @@ async def test_a_participant_is_found_by_full_nik_or_by_phone_in_a_post_body_and
         assert [p["participant_id"] for p in found.json()] == [participant_id]
         assert nik not in found.text and found.json()[0]["nik_masked"] == nik[:4] + "*" * 12
     refused = await enrollment.post("/v1/participants/lookup", json={"nik": nik[:12]})
-    assert refused.status_code == 422 and [e["type"] for e in refused.json()["detail"]] == ["nik_format"]
+    assert refused.status_code == 422 and [e["type"] for e in refused.json()["errors"]] == ["nik_format"]

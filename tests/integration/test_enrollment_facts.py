@@ -76,7 +76,7 @@ async def test_an_heir_born_in_the_future_or_before_1900_is_refused_and_nothing_
     form = participant_form(heirs=[{"full_name": "Nenek", "relationship": "grandparent", "birth_date": "1899-12-31"}])
     answer = await enrollment.post("/v1/participants", json=form)
     assert answer.status_code == 422
-    assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in answer.json()["errors"]] == [
         (["body", "heirs", 0, "birth_date"], "birth_date_before_1900")]
     pool = enrollment.app.state.runtime.pool
     assert await pool.fetchval("SELECT count(*) FROM participants WHERE nik = $1", form["nik"]) == 0
@@ -136,7 +136,7 @@ async def test_an_income_change_dated_before_membership_is_refused_and_nothing_i
     refused = await enrollment.patch(f"/v1/participants/{participant_id}",
                                      json={"monthly_income": 3_000_000, "income_effective_from": "2026-05"})
     assert refused.status_code == 422
-    assert [(e["loc"], e["type"]) for e in refused.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in refused.json()["errors"]] == [
         (["body", "income_effective_from"], "income_before_membership")]
     view = (await enrollment.get(f"/v1/participants/{participant_id}")).json()
     assert (view["monthly_income"], view["income_history"]) == (
@@ -192,7 +192,7 @@ async def test_a_confirmed_death_ends_membership(enrollment, kafka_bootstrap, cl
 
     after_death = await pay(enrollment, participant_id, "2026-10", 13_400, "2026-10-05")
     assert after_death.status_code == 422
-    assert [(e["loc"], e["type"]) for e in after_death.json()["detail"]] == [(["body", "period"], "period_after_death")]
+    assert [(e["loc"], e["type"]) for e in after_death.json()["errors"]] == [(["body", "period"], "period_after_death")]
 
     after = (await enrollment.get("/v1/campaign")).json()
     assert after["deceased"] == before["deceased"] + 1
@@ -316,7 +316,7 @@ async def test_a_likely_duplicate_person_is_flagged_for_an_officer_not_refused(e
     assert first["nik"] not in listed.text and again["nik"] not in listed.text
 
     unexplained = await enrollment.post(f"/v1/duplicates/{flag_id}/dismiss", json={})
-    assert unexplained.status_code == 422 and unexplained.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert unexplained.status_code == 422 and unexplained.json()["errors"][0]["loc"] == ["body", "reason"]
     merged = await enrollment.post(f"/v1/duplicates/{flag_id}/merge", json={"reason": "same KK, same person"})
     assert merged.status_code == 200, merged.text
     assert (merged.json()["status"], merged.json()["decided_by"]) == ("merged", "test-officer")

@@ -171,6 +171,9 @@ async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_
         stale = await f.p.notifications.post("/v1/inbound", content=body,
                                              headers=signed(datetime.now(timezone.utc) - timedelta(seconds=301)))
         assert forged.status_code == stale.status_code == 401
+        # The provider's webhook answers as it always has, not with a problem document (docs/api-errors.md).
+        assert replayed.json() == {"detail": "replay: this X-EXTERNAL-ID was taken before"}
+        assert forged.headers["content-type"] == "application/json" and set(forged.json()) == {"detail"}
         await wait_until(lambda: _count_at_least(f, widow, "Status klaim", 2), 45, "the WhatsApp answer")
         await wait_until(lambda: group_caught_up(kafka_bootstrap, "notifications.lookups", LOOKUPS.name), 30,
                          "notifications to read every status answer")
@@ -236,7 +239,7 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
         assert typed_nik.status_code == 201 and "7371034506920001" not in typed_nik.text
         assert "7371************" in typed_nik.json()["text"]  # masked as shared.privacy masks: 4 digits, 12 stars
         bad = await f.grievances.post("/v1/grievances", json={"category": "rejected_claim", "text": "x"})
-        assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"text", "claim_id"}
+        assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["errors"]} == {"text", "claim_id"}
 
         rejected = await f.p.claims.post(f"/v1/claims/{claim_id}/decision", headers=f.as_role("supervisor"),
                                          json={"decision": "reject", "reason": "buku nikah tidak ada"})

@@ -38,7 +38,7 @@ async def test_a_too_long_field_is_422_naming_the_field_and_nothing_is_written(e
     form["heirs"][0]["full_name"] = "B" * 201
     answer = await enrollment.post("/v1/participants", json=form)
     assert answer.status_code == 422
-    errors = {tuple(e["loc"]): e["type"] for e in answer.json()["detail"]}
+    errors = {tuple(e["loc"]): e["type"] for e in answer.json()["errors"]}
     assert errors == {("body", "full_name"): "string_too_long", ("body", "address"): "string_too_long",
                       ("body", "heirs", 0, "full_name"): "string_too_long"}
     assert (await enrollment.get("/v1/participants", params={"q": "A" * 30})).json() == []
@@ -51,7 +51,8 @@ async def test_a_422_names_field_and_rule_but_echoes_no_value_nor_nik(enrollment
     form["heirs"][1]["language"] = nik  # a NIK where it does not belong: still not echoed
     answer = await enrollment.post("/v1/participants", json=form)
     assert answer.status_code == 422
-    detail = answer.json()["detail"]
+    assert answer.headers["content-type"] == "application/problem+json"
+    detail = answer.json()["errors"]
     assert {tuple(e["loc"]) for e in detail} >= {("body", "birth_date"), ("body", "monthly_income"),
                                                  ("body", "programs"), ("body", "phone")}
     assert all(set(e) == {"loc", "msg", "type"} for e in detail)
@@ -94,13 +95,13 @@ async def test_the_csv_import_has_its_own_cap(enrollment):
 
 async def test_nul_bytes_and_negative_limits_are_422_not_500(enrollment):
     answer = await enrollment.get("/v1/participants", params={"q": "Sit\x00ti"})
-    assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "no_nul_byte"
+    assert answer.status_code == 422 and answer.json()["errors"][0]["type"] == "no_nul_byte"
     answer = await enrollment.post("/v1/participants", json=participant_form(kecamatan="Tama\x00late"))
     assert answer.status_code == 422
-    assert answer.json()["detail"] == [{"loc": ["body", "kecamatan"], "type": "no_nul_byte",
+    assert answer.json()["errors"] == [{"loc": ["body", "kecamatan"], "type": "no_nul_byte",
                                         "msg": "no_nul_byte: text may not contain a NUL byte (\\u0000)"}]
     answer = await enrollment.get("/v1/outbox/quarantine", params={"limit": -1}, headers=auth("operator"))
-    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "limit"]
+    assert answer.status_code == 422 and answer.json()["errors"][0]["loc"] == ["query", "limit"]
 
 
 async def test_a_quarantined_event_makes_health_degraded_and_operators_see_it(enrollment):

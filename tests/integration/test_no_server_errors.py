@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 # Examples per operation and generation mode; JARING_FUZZ_EXAMPLES=200 for a longer hunt.
 EXAMPLES = int(os.environ.get("JARING_FUZZ_EXAMPLES", "4"))
-SERVICES = ("enrollment", "claims", "notifications", "console")
+SERVICES = ("enrollment", "claims", "notifications", "grievances", "console")
 
 
 def fuzz(base_url: str, bearer: str) -> tuple[int, list[str]]:

@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -17,9 +18,11 @@ from services.claims.disbursement.bank import answer_of_status
 from services.claims.domain.disbursement import PayeeAccount
 from shared import snap
 from shared.auth import Actor, require_role
+from shared.contracts.vocabulary import PAYOUT_COMPONENTS
 from shared.db import working_for
-from shared.edge import read_capped
+from shared.edge import BodyTooLarge, read_capped
 from shared.errors import Conflict
+from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(tags=["disbursement"])
@@ -43,7 +46,7 @@ class AccountIn(BaseModel):
 
 
 class ManualTransferIn(BaseModel):
-    component: str = Field(max_length=64)
+    component: str = Field(max_length=64, json_schema_extra={"enum": list(PAYOUT_COMPONENTS)})
     payee: str = Field(max_length=64, description="the heir_id, or 'worker' for a line without an heir")
     bank_reference: str = Field(max_length=64)
     note: str = Field("", max_length=500)
@@ -61,7 +64,22 @@ def _not_found(exc: handlers.NotFound) -> HTTPException:
     return HTTPException(404, str(exc))
 
 
-@router.put("/v1/claims/{claim_id}/payees/{payee}/account")
+class TransferRecordedOut(BaseModel):
+    claim_id: str
+    component: str = Field(json_schema_extra={"enum": list(PAYOUT_COMPONENTS)})
+    status: Literal["succeeded"]
+
+
+class ReversedOut(BaseModel):
+    claim_id: str
+    reversed: str = Field(description="the external id of the transfer reversed")
+
+
+# A transfer recorded or an account set: the claim's disbursement shows what it changed.
+DISBURSEMENT_READ = {"GetDisbursement": link("disbursement_v1_claims__claim_id__disbursement_get", claim_id="claim_id")}
+
+
+@router.put("/v1/claims/{claim_id}/payees/{payee}/account", responses=linked(200, DISBURSEMENT_READ))
 async def record_account(claim_id: str, payee: str, body: AccountIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     account = PayeeAccount(method=body.method, account_name=body.account_name, bank_code=body.bank_code,
                            account_number=body.account_number)
@@ -80,7 +98,8 @@ async def disbursement(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
         return {"claim_id": claim_id, **await handlers.disbursement_of(conn, claim_id)}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement")
+@router.post("/v1/claims/{claim_id}/disbursement", response_model=TransferRecordedOut,
+             responses=linked(200, DISBURSEMENT_READ))
 async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor records a transfer made outside Jaring, with the bank's reference (audited)."""
     async with rt.pool.acquire() as conn:
@@ -94,7 +113,8 @@ async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervis
     return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement/reversals")
+@router.post("/v1/claims/{claim_id}/disbursement/reversals", response_model=ReversedOut,
+             responses=linked(200, DISBURSEMENT_READ))
 async def reverse(claim_id: str, body: ReversalIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -109,12 +129,41 @@ def _snap(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"responseCode": code, "responseMessage": message}, status)
 
 
-@router.post(NOTIFY_PATH, include_in_schema=False)
+class SnapAnswer(BaseModel):
+    """SNAP's answer body (the bank's protocol, not a problem document)."""
+
+    responseCode: str = Field(description="HTTP status, service code 00 and case: 2000000, 4010000, 4090000…")
+    responseMessage: str
+
+
+# Documentation of how the bank authenticates (OpenAPI has no signature scheme: an API key in a
+# header, described). auto_error=False: the route checks the signature itself (shared/snap.py).
+BANK_SIGNATURE = APIKeyHeader(
+    name="X-SIGNATURE", scheme_name="bankSignature", auto_error=False,
+    description="SNAP symmetric signature: HMAC-SHA512 with the client secret over method, path, "
+                "lowercase hex SHA-256 of the minified body and X-TIMESTAMP (ISO 8601, within 5 minutes), "
+                "base64; X-TIMESTAMP and a never-seen X-EXTERNAL-ID are required beside it.")
+SNAP_ANSWERS: dict[int | str, dict[str, Any]] = {
+    status: {"model": SnapAnswer, "description": description, "content": {"application/json": {}}}
+    for status, description in ((200, "applied (2000000)"), (400, "not a notification (4000000)"),
+                                (401, "signature, timestamp or X-EXTERNAL-ID refused (4010000)"),
+                                (404, "no transfer with this originalExternalId (4040001)"),
+                                (409, "this X-EXTERNAL-ID was used before: a replay (4090000)"),
+                                (413, "the notification is larger than a notification can be (4130000)"))
+}
+
+
+@router.post(NOTIFY_PATH, dependencies=[Security(BANK_SIGNATURE)], responses=SNAP_ANSWERS,
+             response_model=SnapAnswer)
 async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
     """The bank's notification of a transfer's final status. Not a person's token: SNAP's
     signature over method, path, body digest and X-TIMESTAMP (5-minute window), and an
-    X-EXTERNAL-ID never seen before."""
-    raw = await read_capped(request, MAX_NOTIFICATION_BYTES)
+    X-EXTERNAL-ID never seen before. Every answer, a refusal too, is SNAP's {responseCode,
+    responseMessage}: the bank reads that, not a problem document (docs/api-errors.md)."""
+    try:
+        raw = await read_capped(request, MAX_NOTIFICATION_BYTES)
+    except BodyTooLarge:
+        return _snap(413, "4130000", "Content Too Large")
     h = request.headers
     external_id = h.get("x-external-id", "")
     refusal = snap.authentic(rt.settings.bank_client_secret, request.method, request.url.path, raw,
@@ -131,14 +180,14 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
 
 
 async def _apply_notification(rt: Runtime, external_id: str, original: str, answer: Any) -> JSONResponse:
-    async with rt.pool.acquire() as conn, conn.transaction():
-        if not await repo.notification_first_seen(conn, external_id):
-            return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before
-        try:
+    try:
+        async with rt.pool.acquire() as conn, conn.transaction():
+            if not await repo.notification_first_seen(conn, external_id):
+                return _snap(409, "4090000", "Conflict")  # a replay: this X-EXTERNAL-ID was taken before
             await handlers.apply_answer(conn, original, answer, "bank", rt.settings.receipt_survey_percent)
-        except handlers.NotFound:
-            # Refused, and the external id is not kept: the transaction rolls back.
-            raise HTTPException(404, "no such transfer") from None
+    except handlers.NotFound:
+        # Refused, and the external id is not kept: the transaction rolled back.
+        return _snap(404, "4040001", "Transaction Not Found")
     return _snap(200, "2000000", "Successful")
 
 

@@ -265,7 +265,7 @@ async def decide(request: Request, session: Supervisor, claim_id: str, csrf: Ann
         detail = error.detail if isinstance(error.detail, dict) else {}
         if error.status == 409 and detail.get("type") == "claim_already_decided":
             # Someone decided first: say who and when, and keep this supervisor's note.
-            message = t("err_claim_already_decided", status=word_for(lang, "decided_", detail.get("status") or ""),
+            message = t("err_claim_already_decided", status=word_for(lang, "decided_", detail.get("claim_status") or ""),
                         by=detail.get("decided_by") if detail.get("decided_by") not in (None, "rules")
                         else t("the_rules"),
                         at=i18n.instant(detail.get("decided_at"), lang))

@@ -54,14 +54,21 @@ def test_each_answer_has_the_documented_exit_code(status, code):
     assert exit_code_for(status) == code
 
 
-def test_the_services_words_are_shown_for_field_errors_sentences_and_problem_documents():
-    fastapi_422 = httpx.Response(422, json={"detail": [{"loc": ["body", "reason"], "msg": "a reason is required",
-                                                         "type": "reason_required"}]})
-    assert problems(fastapi_422) == ["reason: a reason is required (reason_required)"]
-    assert problems(httpx.Response(404, json={"detail": "no claim CL-9"})) == ["no claim CL-9"]
-    problem = httpx.Response(422, json={"title": "invalid input", "errors": [{"loc": ["body", "nik"],
-                                                                              "msg": "16 digits"}]})
-    assert problems(problem) == ["invalid input", "nik: 16 digits"]
+def problem(status: int, detail: str, **members: object) -> dict:
+    """A problem document as the services answer (docs/api-errors.md)."""
+    return {"type": "about:blank", "title": "Title", "status": status, "detail": detail, **members}
+
+
+def test_the_services_words_are_shown_from_their_problem_documents():
+    field_errors = httpx.Response(422, json=problem(422, "reason: a reason is required", errors=[
+        {"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"},
+        {"loc": ["query", "limit"], "msg": "at most 500", "type": "less_than_equal"}]))
+    assert problems(field_errors) == ["reason: a reason is required (reason_required)",
+                                      "query.limit: at most 500 (less_than_equal)"]
+    assert problems(httpx.Response(404, json=problem(404, "no claim CL-9"))) == ["no claim CL-9"]
+    refused = httpx.Response(403, json=problem(403, "you filed this claim", code="four_eyes_filer"))
+    assert problems(refused) == ["you filed this claim (four_eyes_filer)"]
+    assert problems(httpx.Response(401, json={"title": "Unauthorized", "status": 401})) == ["Unauthorized"]
     assert problems(httpx.Response(502, text="Bad Gateway")) == ["Bad Gateway"]
 
 
@@ -71,10 +78,11 @@ def answering(status: int, body: dict) -> Options:
 
 
 @pytest.mark.parametrize(("status", "body", "code", "shown"), [
-    (503, {"detail": "a service Jaring depends on is unavailable; nothing was written"}, 4, "unavailable"),
-    (422, {"detail": [{"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"}]},
+    (503, problem(503, "a service Jaring depends on is unavailable; nothing was written"), 4, "unavailable"),
+    (422, problem(422, "reason: a reason is required", errors=[
+        {"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"}]),
      5, "reason: a reason is required (reason_required)"),
-    (403, {"detail": "needs role officer or supervisor"}, 3, "needs role"),
+    (403, problem(403, "needs role officer or supervisor"), 3, "needs role"),
 ])
 def test_a_commands_exit_code_and_message_come_from_the_services_answer(status, body, code, shown):
     result = CliRunner().invoke(app, ["claims", "decide", "CL-1", "approve", "--reason", "checked"],
