@@ -72,12 +72,12 @@ async def test_a_request_mixing_the_shapes_or_listing_a_kind_twice_is_refused_na
     form = first_shape(claim_form("P-none", "JKM", today, {"ktp_heir": "7371031203900002"}))
     mixed = await claims.post("/v1/claims", json={**form, "claim_type": "JKK"})
     assert mixed.status_code == 422
-    assert [(e["loc"], e["type"]) for e in mixed.json()["detail"]] == [(["body", "type"], "shapes_mixed")]
+    assert [(e["loc"], e["type"]) for e in mixed.json()["errors"]] == [(["body", "type"], "shapes_mixed")]
     twice = await claims.post("/v1/claims", json={**form, "documents": [{"kind": "ktp_heir", "number": "1"},
                                                                        {"kind": "ktp_heir", "number": "2"}]})
-    assert [(e["loc"], e["type"]) for e in twice.json()["detail"]] == [(["body", "documents"], "document_kind_repeated")]
+    assert [(e["loc"], e["type"]) for e in twice.json()["errors"]] == [(["body", "documents"], "document_kind_repeated")]
     no_number = await claims.post("/v1/claims", json={**form, "documents": [{"kind": "ktp_heir"}]})
-    assert [(e["loc"], e["type"]) for e in no_number.json()["detail"]] == [(["body", "documents", 0, "number"],
+    assert [(e["loc"], e["type"]) for e in no_number.json()["errors"]] == [(["body", "documents", 0, "number"],
                                                                             "missing")]
     # The KTP number sent is not echoed back.
     assert "7371031203900002" not in mixed.text + twice.text + no_number.text
