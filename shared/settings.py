@@ -68,11 +68,12 @@ class ServiceSettings(BaseSettings):
     # Records a consumer applies in one transaction (one commit, inbox rows in one statement).
     consumer_batch_size: int = 100
     # Kafka's fetch.max.wait.ms and fetch.min.bytes for every consumer: the broker answers a fetch
-    # once this many bytes are there or this long has passed (docs/benchmarks.md, "CPU per claim").
-    # With one byte, a record is answered at once whatever the wait, so the wait only sets how
-    # often an idle consumer asks again: 2 s, not Kafka's 0.5 s (a dozen groups per service). The
-    # price: after a rebalance or a rewind, the next fetch may wait for the one in flight.
-    consumer_fetch_max_wait_ms: int = 2000
+    # once this many bytes are there or this long has passed. A longer wait makes idle consumers ask
+    # less often (5 s: Kafka's idle CPU a third), but aiokafka sends no second fetch to a broker while
+    # one is in flight, so a partition whose records were just consumed waits for the other
+    # partitions' fetch: with 2 s the verification step fell behind under load (docs/benchmarks.md,
+    # "CPU per claim"). Kafka's defaults, then.
+    consumer_fetch_max_wait_ms: int = 500
     consumer_fetch_min_bytes: int = 1
     # Which consumers this process runs ("all", "none", or names such as "verification,payout"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
