@@ -65,6 +65,11 @@ class RateRun:
     enrol_seconds: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # cores used per component during the run
     cpu_ms_per_claim: dict[str, float] = field(default_factory=dict)  # CPU time per claim notified
+    # Cores each component used with the stack up and nothing filed (heartbeats, polls, fetches),
+    # measured just before filing: a run that the shared machine slows down spreads this idle
+    # cost over fewer claims per second, so per-claim figures are also given without it.
+    idle_cores: dict[str, float] = field(default_factory=dict)
+    cpu_ms_per_claim_beyond_idle: dict[str, float] = field(default_factory=dict)
     commits_per_claim: float = 0.0  # transactions, read-only ones included
     wal_fsyncs_per_claim: float = 0.0
     records_per_claim: float = 0.0
@@ -129,7 +134,7 @@ def _cpu_snapshot(stack: BenchStack) -> dict[str, float]:
 
 async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: ClaimTracker, supervisor: Supervisor,
                    rng: random.Random, taken: set[str], *, rate: float | None, duration: float,
-                   max_rate_guess: float, drain_seconds: float) -> RateRun:
+                   max_rate_guess: float, drain_seconds: float, idle_seconds: float = 0.0) -> RateRun:
     target = target_of(stack)
     run = RateRun(rate, duration, stack.partitions, stack.instances)
     count = math.ceil((rate or max_rate_guess) * duration)
@@ -142,6 +147,11 @@ async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: Clai
     supervisor.add_workers(workers)
     run.enrol_seconds = time.monotonic() - started
 
+    if idle_seconds > 0:
+        idle_before, idle_started = _cpu_snapshot(stack), time.monotonic()
+        await asyncio.sleep(idle_seconds)
+        idle_after, idle_wall = _cpu_snapshot(stack), time.monotonic() - idle_started
+        run.idle_cores = {name: (idle_after.get(name, 0.0) - before) / idle_wall for name, before in idle_before.items()}
     cpu_before, commits_before, records_before = _cpu_snapshot(stack), await _commits(stack.database_url), \
         await _records(stack.bootstrap)
     wall_before = time.monotonic()
@@ -171,6 +181,8 @@ async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: Clai
     run.cpu = {name: (cpu_after.get(name, 0.0) - before) / wall for name, before in cpu_before.items()}
     # What a claim costs in CPU, whoever else shares the machine: the figure to compare runs by.
     run.cpu_ms_per_claim = {name: 1000 * cores * wall / done for name, cores in run.cpu.items()}
+    run.cpu_ms_per_claim_beyond_idle = {name: 1000 * max(cores - run.idle_cores.get(name, 0.0), 0.0) * wall / done
+                                        for name, cores in run.cpu.items()}
     run.dispatch_p50, run.dispatch_p99 = await _dispatch_times(stack.database_url, filing.started_at)
     run.supervisor = dict(supervisor.stats)
     run.duplicates_seen = tracker.duplicates
@@ -196,19 +208,26 @@ def print_run(run: RateRun) -> None:
     print("  CPU (cores): " + ", ".join(f"{n} {c:.2f}" for n, c in sorted(run.cpu.items(), key=lambda x: -x[1])))
     print(f"  CPU per claim: {sum(run.cpu_ms_per_claim.values()):.1f} ms (" + ", ".join(
         f"{n} {c:.1f}" for n, c in sorted(run.cpu_ms_per_claim.items(), key=lambda x: -x[1]) if c >= 0.05) + ")")
+    if run.idle_cores:
+        print("  idle (cores, before filing): " + ", ".join(
+            f"{n} {c:.3f}" for n, c in sorted(run.idle_cores.items(), key=lambda x: -x[1]) if c >= 0.0005))
+        print(f"  CPU per claim beyond idle: {sum(run.cpu_ms_per_claim_beyond_idle.values()):.1f} ms (" + ", ".join(
+            f"{n} {c:.1f}" for n, c in sorted(run.cpu_ms_per_claim_beyond_idle.items(), key=lambda x: -x[1])
+            if c >= 0.05) + ")")
     print(f"  supervisor {run.supervisor}; unexpected outcomes {s.unexpected_outcomes}, failed messages "
           f"{s.failed_messages}; load average {run.load_average}", flush=True)
 
 
 async def run_config(partitions: int, instances: int, rates: list[float | None], duration: float, *,
                      all_rates: bool, with_ceilings: bool, profile: Path | None, seed: int | None,
-                     drain_seconds: float, log_level: str, env: dict[str, str]) -> tuple[list[RateRun], dict]:
+                     drain_seconds: float, log_level: str, env: dict[str, str],
+                     idle_seconds: float = 0.0, console: bool = True) -> tuple[list[RateRun], dict]:
     rng = random.Random(seed)
     taken: set[str] = set()
     runs: list[RateRun] = []
     print(f"\n=== stack: {partitions} partitions, {instances} instance(s) per consumer service", flush=True)
     async with BenchStack(partitions=partitions, instances=instances, profile_dir=profile, log_level=log_level,
-                          service_env=env) as stack:
+                          service_env=env, console=console) as stack:
         figures: dict = {}
         if with_ceilings:
             clients = sum(int(env.get(f"{n.upper()}_DB_POOL_SIZE", 10)) for n, ps in stack.services.items()
@@ -221,7 +240,7 @@ async def run_config(partitions: int, instances: int, rates: list[float | None],
             best = 200.0
             for rate in rates:
                 run = await run_rate(stack, http, tracker, supervisor, rng, taken, rate=rate, duration=duration,
-                                     max_rate_guess=best, drain_seconds=drain_seconds)
+                                     max_rate_guess=best, drain_seconds=drain_seconds, idle_seconds=idle_seconds)
                 runs.append(run)
                 if run.sustained:
                     best = max(best, run.summary.throughput)
@@ -255,6 +274,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="WARNING", help="the services' LOG_LEVEL (default WARNING)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for every service process, e.g. CLAIMS_CONSUMER_BATCH_SIZE=200")
+    parser.add_argument("--idle-seconds", type=float, default=10,
+                        help="seconds of CPU measured with nothing filed, before each rate (0: skip)")
+    parser.add_argument("--no-console", action="store_true", help="leave the console out of the stack")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args(argv)
@@ -269,7 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     main_runs, figures = asyncio.run(run_config(
         args.partitions, args.instances, parse_rates(args.rate), args.duration, all_rates=args.all_rates,
         with_ceilings=args.ceilings, profile=args.profile, seed=args.seed, drain_seconds=args.drain,
-        log_level=args.log_level, env=env))
+        log_level=args.log_level, env=env, idle_seconds=args.idle_seconds, console=not args.no_console))
     grid: list[RateRun] = []
     if args.grid:
         grid_rate = args.grid_rate
@@ -282,7 +304,7 @@ def main(argv: list[str] | None = None) -> None:
                 runs, _ = asyncio.run(run_config(
                     partitions, instances, parse_rates(grid_rate), args.grid_duration, all_rates=True,
                     with_ceilings=False, profile=None, seed=args.seed, drain_seconds=args.drain,
-                    log_level=args.log_level, env=env))
+                    log_level=args.log_level, env=env, console=not args.no_console))
                 grid += runs
     command = shlex.join([".venv/bin/python", "-m", "bench.e2e", *(sys.argv[1:] if argv is None else argv)])
     text = write_report(main_runs, grid, figures, command, GOALS, write=not args.no_write)

@@ -133,6 +133,9 @@ class BenchStack:
     service_env: dict[str, str] = field(default_factory=dict)
     # When set, each service runs under pyinstrument and writes its profile here on a graceful stop.
     profile_dir: Path | None = None
+    # The officers' console, which indexes every topic (one consumer group per topic): part of the
+    # production stack, so part of the CPU a claim costs.
+    console: bool = False
     keep: bool = False
     workdir: Path | None = None
     kafka: KafkaNode | KafkaCluster | None = None
@@ -244,6 +247,10 @@ class BenchStack:
                                   "--dir", str(self.workdir / "bank"), "--notify-url", notify, *self.bank_args],
                          env, self.workdir / "bank.log", bank_port, health_path="/_health")
         await self.bank.start()
+        if self.console:
+            urls = {f"CONSOLE_{name.upper()}_BASE_URL": procs[0].url for name, procs in self.services.items()}
+            self.services["console"] = [self._service("console", 0, {**service_env, **urls})]
+            await self.services["console"][0].start()
 
     def _base_env(self) -> dict[str, str]:
         return {

@@ -102,13 +102,16 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None,
                              middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=spec.name)])
         relay = OutboxRelay(pool, producer, spec.name, batch_size=settings.outbox_batch_size,
-                            poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts)
+                            poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts,
+                            gather_seconds=settings.outbox_gather_seconds)
         runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
         app.state.runtime = runtime
         for consumer in select_consumers(spec.consumers(settings), settings.consumers):
             consumer.max_attempts = settings.handler_max_attempts
             consumer.backoff_seconds = settings.handler_backoff_seconds
             consumer.batch_size = settings.consumer_batch_size
+            consumer.fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
+            consumer.fetch_min_bytes = settings.consumer_fetch_min_bytes
             consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
             runtime.consumers.append(consumer)
             runner = ConsumerRunner(consumer, pool, producer)

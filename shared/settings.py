@@ -57,6 +57,9 @@ class ServiceSettings(BaseSettings):
     prerequisite_wait_seconds: float = 3600.0
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0
+    # After a commit wakes the relay, it waits this long so the next commits' events join the
+    # same round (measured in docs/benchmarks.md, "CPU per claim"); 0 publishes at once.
+    outbox_gather_seconds: float = 0.02
     # Failed tries of one event, while others go through, before it is quarantined.
     outbox_max_attempts: int = 5
     # Largest request body the HTTP edge reads (413 beyond); Kafka's own limit is 1 MiB an event.
@@ -68,6 +71,14 @@ class ServiceSettings(BaseSettings):
     # and how many rows one DELETE takes.
     inbox_prune_seconds: float = 3600.0
     inbox_prune_batch: int = 1000
+    # Kafka's fetch.max.wait.ms and fetch.min.bytes for every consumer: the broker answers a fetch
+    # once this many bytes are there or this long has passed. A longer wait makes idle consumers ask
+    # less often (5 s: Kafka's idle CPU a third), but aiokafka sends no second fetch to a broker while
+    # one is in flight, so a partition whose records were just consumed waits for the other
+    # partitions' fetch: with 2 s the verification step fell behind under load (docs/benchmarks.md,
+    # "CPU per claim"). Kafka's defaults, then.
+    consumer_fetch_max_wait_ms: int = 500
+    consumer_fetch_min_bytes: int = 1
     # Which consumers this process runs ("all", "none", or names such as "verification,payout"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
     consumers: str = "all"

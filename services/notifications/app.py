@@ -60,9 +60,10 @@ def channels(settings: NotificationsSettings) -> dict[str, Channel]:
                               use_tls=settings.smtp_use_tls, username=settings.smtp_username,
                               password=settings.smtp_password, timeout=settings.delivery_send_timeout_seconds),
         "sms": SmsChannel(settings.sms_base_url, settings.sms_token, settings.sms_sender_id,
-                          timeout=settings.delivery_send_timeout_seconds),
+                          timeout=settings.delivery_send_timeout_seconds, connections=settings.delivery_concurrency),
         "whatsapp": WhatsAppChannel(settings.whatsapp_base_url, settings.whatsapp_token,
-                                    settings.whatsapp_phone_number_id, timeout=settings.delivery_send_timeout_seconds),
+                                    settings.whatsapp_phone_number_id, timeout=settings.delivery_send_timeout_seconds,
+                                    connections=settings.delivery_concurrency),
     }
 
 

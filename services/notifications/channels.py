@@ -177,12 +177,16 @@ class _HttpChannel:
     name: str
     can_look_up = False
 
-    def __init__(self, base_url: str, token: str, *, client: httpx.AsyncClient | None = None, timeout: float = 10.0):
+    def __init__(self, base_url: str, token: str, *, client: httpx.AsyncClient | None = None, timeout: float = 10.0,
+                 connections: int = 50):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self._client = client
         self._owns_client = client is None
         self.timeout = timeout
+        # Every connection the sends in flight open is kept alive for the next batch (httpx keeps
+        # 20 by default: a batch of 50 sends closed 30 and opened them again the next round).
+        self.connections = connections
 
     async def __aenter__(self) -> _HttpChannel:
         return self
@@ -197,7 +201,8 @@ class _HttpChannel:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
+            self._client = httpx.AsyncClient(timeout=self.timeout, limits=httpx.Limits(
+                max_connections=self.connections, max_keepalive_connections=self.connections))
         return self._client
 
     def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
@@ -249,8 +254,8 @@ class SmsChannel(_HttpChannel):
     can_look_up = True
 
     def __init__(self, base_url: str, token: str, sender_id: str, *,
-                 client: httpx.AsyncClient | None = None, timeout: float = 10.0):
-        super().__init__(base_url, token, client=client, timeout=timeout)
+                 client: httpx.AsyncClient | None = None, timeout: float = 10.0, connections: int = 50):
+        super().__init__(base_url, token, client=client, timeout=timeout, connections=connections)
         self.sender_id = sender_id
 
     def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
@@ -292,8 +297,8 @@ class WhatsAppChannel(_HttpChannel):
     name = "whatsapp"
 
     def __init__(self, base_url: str, token: str, phone_number_id: str, *,
-                 client: httpx.AsyncClient | None = None, timeout: float = 10.0):
-        super().__init__(base_url, token, client=client, timeout=timeout)
+                 client: httpx.AsyncClient | None = None, timeout: float = 10.0, connections: int = 50):
+        super().__init__(base_url, token, client=client, timeout=timeout, connections=connections)
         self.phone_number_id = phone_number_id
 
     def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,

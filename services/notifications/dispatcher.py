@@ -62,6 +62,11 @@ DATABASE_AWAY = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
                  asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
                  asyncpg.TooManyConnectionsError)
 
+# How often the first dispatcher loop looks for due messages when idle (the others: ten times less).
+IDLE_POLL_SECONDS = 0.5
+# How often per lease a dispatcher looks for messages whose sender was lost (lease 60 s: every 6 s).
+LOST_LOOKS_PER_LEASE = 10
+
 # (notification row, what came of it, the status it leads to)
 Result = tuple[dict[str, Any], AttemptResult, Status]
 
@@ -77,15 +82,24 @@ class Dispatcher:
         self._settings = settings
         self._idle: list[asyncio.Future[None]] = []  # workers asleep with nothing due
         self._limit = asyncio.Semaphore(settings.delivery_concurrency)
+        # When messages were last looked for past their lease (see dispatch_due).
+        self._lost_looked_at = float("-inf")
 
     async def dispatch_due(self) -> int:
         """Settles messages whose sender was lost, then sends one batch of due messages and
         records what came of them; returns how many messages it handled."""
         settings = self._settings
         loop = asyncio.get_running_loop()
-        async with self._pool.acquire() as conn, conn.transaction():
-            lost = await repo.lease_lost(conn, settings.delivery_batch_size, settings.delivery_lease_seconds)
-            await self._find_traces(conn, lost)
+        lost: list[dict[str, Any]] = []
+        # A message is lost only once its lease ran out, so looking for lost ones a few times per
+        # lease finds them soon enough; looking on every round cost a transaction per batch sent.
+        if loop.time() - self._lost_looked_at >= settings.delivery_lease_seconds / LOST_LOOKS_PER_LEASE:
+            self._lost_looked_at = loop.time()
+            async with self._pool.acquire() as conn, conn.transaction():
+                lost = await repo.lease_lost(conn, settings.delivery_batch_size, settings.delivery_lease_seconds)
+                await self._find_traces(conn, lost)
+            if len(lost) == settings.delivery_batch_size:
+                self._lost_looked_at = float("-inf")  # more may be waiting: look again next round
         if lost:
             await self._record(list(await asyncio.gather(*(self._settle(n) for n in lost))))
         # The lease is counted from before it was taken: the local deadline is never later than the database's.
@@ -252,25 +266,30 @@ class Dispatcher:
         """Sends until cancelled: `delivery_workers` loops lease batches side by side (SKIP LOCKED
         keeps them apart, as it does between instances), so one batch is sent while another is
         leased or recorded; `delivery_concurrency` still caps the sends in flight. A loop with
-        nothing due sleeps until a NOTIFY (a message queued) wakes it or half a second passes."""
+        nothing due sleeps until a NOTIFY (a message queued) wakes it; the first loop also looks
+        every half second (messages held or retried become due without a NOTIFY), the others
+        every few seconds, and a loop that leased a full batch wakes a sleeping one."""
         listener = await self._pool.acquire()
         await listener.add_listener(DUE_CHANNEL, self._on_notify)
         try:
-            await asyncio.gather(*(self._work() for _ in range(max(1, self._settings.delivery_workers))))
+            await asyncio.gather(*(self._work(IDLE_POLL_SECONDS if i == 0 else IDLE_POLL_SECONDS * 10)
+                                   for i in range(max(1, self._settings.delivery_workers))))
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(DUE_CHANNEL, self._on_notify)
             await self._pool.release(listener)
 
-    async def _work(self) -> None:
+    async def _work(self, idle_seconds: float) -> None:
         while True:
             try:
                 attempted = await self.dispatch_due()
             except Exception as exc:  # noqa: BLE001 - the dispatcher outlives a database hiccup
                 log.warning("dispatcher.failed", error=repr(exc))
                 attempted = 0
-            if not attempted:
-                await self._sleep(0.5)
+            if attempted >= self._settings.delivery_batch_size:
+                self._on_notify()  # more may be due: another loop takes the next batch meanwhile
+            elif not attempted:
+                await self._sleep(idle_seconds)
 
     async def _sleep(self, seconds: float) -> None:
         waiter = asyncio.get_running_loop().create_future()

@@ -52,7 +52,13 @@ class DisbursementWorker:
                             if not await self.round():
                                 await asyncio.sleep(self._poll)
                     finally:
-                        await lock_conn.execute("SELECT pg_advisory_unlock(hashtext($1))", LOCK)
+                        # A session lock on a pooled connection: the pool sends no reset on release
+                        # (shared/db.py), so a connection whose unlock did not happen is closed, never reused.
+                        try:
+                            await lock_conn.execute("SELECT pg_advisory_unlock(hashtext($1))", LOCK)
+                        except BaseException:
+                            lock_conn.terminate()
+                            raise
             except asyncio.CancelledError:
                 raise
             except INFRASTRUCTURE_ERRORS as exc:
