@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import httpx
 import pytest
 import structlog
+
+import shared.tracing
 from fastapi import FastAPI
 
 from shared.logs import configure_logging, get_logger
@@ -110,9 +112,12 @@ def test_background_work_for_a_case_joins_the_trace_found_for_it():
         "4bf92f3577b34da6a3ce929d0e0e4736", "CL-1", "e-1")
 
 
-async def test_a_request_gets_a_correlation_id_a_plain_one_from_the_caller_is_kept():
+async def test_a_request_gets_a_correlation_id_a_plain_one_from_the_caller_is_kept(monkeypatch):
     buffer = io.StringIO()
     log_to(buffer)
+    # The middleware's module logger kept the level of whichever test used it first (structlog
+    # caches a logger on first use): a fresh one sees this test's DEBUG configuration.
+    monkeypatch.setattr(shared.tracing, "_log", structlog.get_logger("http"))
     app = FastAPI()
 
     @app.get("/x")
