@@ -1,5 +1,5 @@
-"""`make bench-statements` (not in `make test` yet): the SQL statements one claim costs on the real stack, per service, from
-filing through verification, payout, disbursement (both payees' accounts recorded, each line
+"""`make bench-statements` (not in `make test` yet): the SQL statements one claim costs on the real stack,
+per service, from filing through verification, payout, disbursement (both payees' accounts recorded, each line
 transferred) to every family message, counted with asyncpg's query logger on the services' pools.
 
 Why it is not in the suite yet: on the merged code of 2026-11-29 two claims in a row cost

@@ -22,7 +22,8 @@ async def first_delivery(conn: asyncpg.Connection, consumer: str, event_id: uuid
 async def first_deliveries(conn: asyncpg.Connection, consumer: str, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """The ids among `event_ids` not applied before, recorded in one statement (batches)."""
     rows = await conn.fetch(
-        "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
+        "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+        "ON CONFLICT DO NOTHING RETURNING event_id",
         consumer, event_ids,
     )
     return {r["event_id"] for r in rows}

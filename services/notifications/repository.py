@@ -174,7 +174,8 @@ async def record_attempts(conn: asyncpg.Connection,
         UPDATE notifications n SET status = u.status,
             last_error = CASE WHEN u.status = 'delivered' THEN NULL ELSE u.detail END,
             next_attempt_at = now() + make_interval(secs => coalesce(u.retry_in, 0)),
-            locked_until = CASE WHEN u.status = 'sending' THEN now() + make_interval(secs => coalesce(u.retry_in, 0)) END,
+            locked_until = CASE WHEN u.status = 'sending'
+                THEN now() + make_interval(secs => coalesce(u.retry_in, 0)) END,
             lease_token = CASE WHEN u.status = 'sending' THEN n.lease_token END,
             provider_message_id = coalesce(u.provider_id, n.provider_message_id),
             finished_at = CASE WHEN u.status IN ('pending', 'sending') THEN NULL ELSE now() END
