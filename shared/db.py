@@ -6,6 +6,7 @@ No service reads another's tables: each pool's search_path is its schema only.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import asyncpg
@@ -72,7 +73,8 @@ async def apply_migrations(database_url: str, schema: str, service_migrations: P
 
 
 async def record_audit(
-    conn: asyncpg.Connection, *, actor: str, role: str, action: str, subject_id: str, details: dict | None = None
+    conn: asyncpg.Connection, *, actor: str, role: str, action: str, subject_id: str,
+    details: Mapping[str, object] | None = None
 ) -> None:
     """Officer actions are audited in the transaction that performs them."""
     await conn.execute(
