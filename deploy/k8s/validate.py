@@ -6,8 +6,9 @@
 Core resources (Deployment, Service, ConfigMap, …) are checked by kubernetes-validate, strictly.
 Custom resources (Strimzi's Kafka, KafkaNodePool, KafkaTopic; CloudNativePG's Cluster and
 ScheduledBackup; KEDA's ScaledObject; the Prometheus Operator's PodMonitor and PrometheusRule) are
-checked against the openAPIV3Schema of each CRD found in DIR, with unknown fields rejected (as `kubectl apply --validate=strict` would). What a schema cannot say — that a
-topic or consumer group exists in the code — tests/unit/deploy/test_k8s_manifests.py checks.
+checked against the openAPIV3Schema of each CRD found in DIR, with unknown fields rejected (as
+`kubectl apply --validate=strict` would). What a schema cannot say — that a topic or consumer group
+exists in the code — tests/unit/deploy/test_k8s_manifests.py checks.
 """
 
 from __future__ import annotations
