@@ -169,7 +169,8 @@ def render() -> str:
         "",
         "Payment deadlines count Monday to Friday except national holidays and cuti bersama of the joint decree of",
         "three ministers (SKB) of each year (`services/claims/domain/holidays.py`, 2025 and 2026 from the decrees;",
-        "2027 only the days that need no decree). JKK complete on Wednesday 23 December 2026: 7 working days end on",
+        "2027 only the days that need no decree). JKK complete on Wednesday 23 December 2026: "
+        "7 working days end on",
         f"{due_day} (24 December is cuti bersama, 25 December and",
         "1 January are holidays).",
         "",
