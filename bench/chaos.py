@@ -55,7 +55,8 @@ from tests.support.kafka_tools import read_all
 
 INTRO = ("Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
          "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the "
-         "SMS/WhatsApp stand-in answers 500 and the bank stand-in goes down (every bank notification delivered twice, a fifth "
+         "SMS/WhatsApp stand-in answers 500 and the bank stand-in goes down (every bank notification "
+         "delivered twice, a fifth "
          "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
          "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
          "\"Recovery\" is the time from the end of a fault to the next family notified. A shorter run "

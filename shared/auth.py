@@ -16,13 +16,17 @@ for a month.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+
+if TYPE_CHECKING:  # shared.settings imports this module
+    from shared.settings import InfraSettings
 
 ROLES = ("officer", "supervisor", "operator")
 
@@ -87,7 +91,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Actor:
         """The actor the token names; raises jwt.PyJWTError when it is not good."""
-        options = {"require": ["iss", "aud", "sub", "iat", "exp"]}
+        options: jwt.types.Options = {"require": ["iss", "aud", "sub", "iat", "exp"]}
         if jwt.get_unverified_header(token).get("alg") == "HS256":
             if not self._secret:
                 raise jwt.InvalidAlgorithmError("this deployment takes no HS256 tokens")
@@ -107,7 +111,7 @@ class TokenVerifier:
         return Actor(subject=str(claims["sub"]), role=role)
 
 
-def token_verifier(infra) -> TokenVerifier:
+def token_verifier(infra: InfraSettings) -> TokenVerifier:
     """The verifier for a service's InfraSettings (shared.settings)."""
     return TokenVerifier(infra.jaring_auth_secret, infra.jaring_auth_jwks_url, issuer=infra.jaring_auth_issuer,
                          audience=infra.jaring_auth_audience, max_lifetime_seconds=infra.jaring_auth_token_hours * 3600,
@@ -131,7 +135,7 @@ async def current_actor(
         raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
 
 
-def require_role(*roles: str):
+def require_role(*roles: str) -> Callable[[Actor], Awaitable[Actor]]:
     """FastAPI dependency: the signed-in actor, if their role is one of `roles`."""
 
     async def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:

@@ -6,7 +6,7 @@ No service reads another's tables: each pool's search_path is its schema only.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -82,7 +82,8 @@ async def apply_migrations(database_url: str, schema: str, service_migrations: P
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         await conn.execute(f'SET search_path TO "{schema}"')
         await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
         done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
         for path in files:
@@ -101,7 +102,8 @@ async def apply_migrations(database_url: str, schema: str, service_migrations: P
 
 
 async def record_audit(
-    conn: asyncpg.Connection, *, actor: str, role: str, action: str, subject_id: str, details: dict | None = None
+    conn: asyncpg.Connection, *, actor: str, role: str, action: str, subject_id: str,
+    details: Mapping[str, object] | None = None
 ) -> None:
     """Officer actions are audited in the transaction that performs them."""
     await conn.execute(

@@ -78,7 +78,7 @@ class EventProducer:
         """Sends in order and waits for every acknowledgement; returns each record's error (None
         when acknowledged) instead of raising at the first, so the outbox relay can move a record
         Kafka refuses aside while the others go through."""
-        outcomes: list[BaseException | None | asyncio.Future] = []
+        outcomes: list[BaseException | None | asyncio.Future[object]] = []
         for r in records:
             try:
                 # send() refuses a record larger than max_request_size itself, before queuing it.

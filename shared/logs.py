@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
+from structlog.typing import EventDict, Processor
 
 from shared.privacy import mask_niks_in as _mask_niks_only
 from shared.privacy import redact_url
@@ -45,25 +46,25 @@ def _mask_value(value: Any) -> Any:
     return mask_niks_in(repr(value))
 
 
-def mask_niks(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def mask_niks(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     return {k: _mask_value(v) for k, v in event_dict.items()}
 
 
-class _JaringHandler(logging.StreamHandler):
+class _JaringHandler(logging.StreamHandler[TextIO]):
     """The root handler this module installs (and replaces when called again). Writes to
     whatever sys.stdout is when a line is written, as structlog's PrintLogger does."""
 
-    @property  # type: ignore[override]
-    def stream(self):
+    @property
+    def stream(self) -> TextIO:
         return sys.stdout
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -96,4 +97,4 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+    return structlog.stdlib.get_logger(name)

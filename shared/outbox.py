@@ -180,7 +180,7 @@ class OutboxRelay:
 
     async def count_quarantined(self) -> int:
         """How many events wait in quarantine; also what the jaring_outbox_quarantined gauge shows."""
-        count = await self._pool.fetchval("SELECT count(*) FROM outbox_quarantine")
+        count: int = await self._pool.fetchval("SELECT count(*) FROM outbox_quarantine")
         OUTBOX_QUARANTINED.labels(self._schema).set(count)
         return count
 
@@ -231,7 +231,7 @@ async def quarantine(conn: asyncpg.Connection, refused: list[tuple[int, int, str
     )
 
 
-async def quarantined(conn: asyncpg.Connection, limit: int = 100) -> list[dict]:
+async def quarantined(conn: asyncpg.Connection, limit: int = 100) -> list[dict[str, object]]:
     """The quarantined events, oldest first, without their bodies (an operator reads the reason)."""
     rows = await conn.fetch(
         "SELECT id, event_id, topic, key, event_type, octet_length(body) AS size_bytes, attempts, reason, "

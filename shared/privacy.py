@@ -16,7 +16,7 @@ NIK_LENGTH = 16
 
 # Sixteen digits standing alone: what a NIK (or a KTP or KK number, which has the same
 # shape) looks like inside free text — a log line, a dead letter's payload, an error.
-SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{%d})\d{%d}(?!\d)" % (SHOWN_DIGITS, NIK_LENGTH - SHOWN_DIGITS))
+SIXTEEN_DIGITS = re.compile(rf"(?<!\d)(\d{{{SHOWN_DIGITS}}})\d{{{NIK_LENGTH - SHOWN_DIGITS}}}(?!\d)")
 
 
 def mask_nik(nik: str) -> str:

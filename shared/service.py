@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -56,10 +56,10 @@ class Runtime:
     broker: KafkaBroker
     relay: OutboxRelay
     consumers: list[Consumer] = field(default_factory=list)
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-BackgroundWork = Callable[[Runtime], Awaitable[None]]
+BackgroundWork = Callable[[Runtime], Coroutine[Any, Any, None]]  # an `async def` of the runtime
 
 
 @dataclass
@@ -165,7 +165,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             checks["outbox_relay"] = runtime.relay.running or not settings.run_relay
         ready = all(checks.values())
         body: dict[str, Any] = {"status": "ready" if ready else "not_ready", "service": spec.name, "checks": checks}
-        if checks["database"]:
+        if runtime is not None and checks["database"]:
             with contextlib.suppress(Exception):
                 body["outbox_quarantined"] = await runtime.relay.count_quarantined()
         if ready and body.get("outbox_quarantined"):
@@ -326,6 +326,8 @@ def select_consumers(available: list[Consumer], wanted: str) -> list[Consumer]:
 
 async def _kafka_ok(app: FastAPI, bootstrap: str) -> bool:
     # A metadata round trip per probe is cheap, but probes can come often: cache it briefly.
+    checked_at: float
+    ok: bool
     checked_at, ok = app.state.kafka_checked
     if time.monotonic() - checked_at < 2.0:
         return ok
@@ -343,4 +345,5 @@ def run(spec: ServiceSpec) -> None:
 async def get_runtime(request: Request) -> Runtime:
     """FastAPI dependency: the running service's pool, settings and producer. Async, like every
     dependency here: FastAPI runs a plain `def` dependency in a worker thread, a hop per request."""
-    return request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime
+    return runtime

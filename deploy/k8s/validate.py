@@ -5,9 +5,10 @@
 
 Core resources (Deployment, Service, ConfigMap, …) are checked by kubernetes-validate, strictly.
 Custom resources (Strimzi's Kafka, KafkaNodePool, KafkaTopic; CloudNativePG's Cluster and
-ScheduledBackup; KEDA's ScaledObject; the Prometheus Operator's PodMonitor and PrometheusRule) are checked against the openAPIV3Schema of each CRD found in DIR, with unknown
-fields rejected (as `kubectl apply --validate=strict` would). What a schema cannot say — that a
-topic or consumer group exists in the code — tests/unit/deploy/test_k8s_manifests.py checks.
+ScheduledBackup; KEDA's ScaledObject; the Prometheus Operator's PodMonitor and PrometheusRule) are
+checked against the openAPIV3Schema of each CRD found in DIR, with unknown fields rejected (as
+`kubectl apply --validate=strict` would). What a schema cannot say — that a topic or consumer group
+exists in the code — tests/unit/deploy/test_k8s_manifests.py checks.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(result.stdout + result.stderr, end="")
     if result.returncode == 0:
-        print(f"ok   {len(core)} files of core resources (kubernetes-validate --strict, Kubernetes {args.kubernetes_version})")
+        print(f"ok   {len(core)} files of core resources "
+              f"(kubernetes-validate --strict, Kubernetes {args.kubernetes_version})")
     return 1 if failures or result.returncode else 0
 
 

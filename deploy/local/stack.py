@@ -504,7 +504,7 @@ def up() -> None:
         console.print("[bold red]✗ stack is not up[/]")
         console.print(redact_url(str(err)), markup=False, highlight=False, soft_wrap=True)
         console.print("[dim]fix it and run `up` again (running parts are left alone), or `down`.[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from err
     console.print(f"[dim]up in {time.monotonic() - t:.1f} s[/]")
 
 

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 
 from services.claims import repository as repo
 from services.claims.domain.claim import ClaimStatus
-from shared.contracts.claims import ClaimType
+from shared.contracts.vocabulary import ClaimType
 from shared.clock import today
 
 CLAIMS = Gauge("jaring_claims", "Claims by current status", ["status"])

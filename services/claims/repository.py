@@ -275,7 +275,8 @@ async def list_claims(conn: asyncpg.Connection, status: str | None, participant_
     # The participant's name from claims' own read model, so a work list names whom each claim is for.
     rows = await conn.fetch(
         "SELECT c.claim_id, c.participant_id, p.full_name AS participant_name, c.claim_type, c.incident_date, "
-        "c.status, c.filed_at, c.filed_by, c.sla_deadline, c.disbursement_status, c.reasons, c.missing_documents, c.sampled "
+        "c.status, c.filed_at, c.filed_by, c.sla_deadline, c.disbursement_status, c.reasons, c.missing_documents, "
+        "c.sampled "
         "FROM claims c LEFT JOIN participants p ON p.participant_id = c.participant_id "
         "WHERE ($1::text IS NULL OR c.status = $1) AND ($2::text IS NULL OR c.participant_id = $2) "
         "AND ($4::text IS NULL OR c.filed_by = $4) "
@@ -338,7 +339,8 @@ async def count_payment_deadlines_breached(conn: asyncpg.Connection, today: date
     of those days (services/claims/domain/sla.py)."""
     rows = await conn.fetch(
         "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 "
-        "AND status NOT IN ('rejected', 'withdrawn') AND disbursement_status IS DISTINCT FROM 'paid' GROUP BY claim_type", today)
+        "AND status NOT IN ('rejected', 'withdrawn') AND disbursement_status IS DISTINCT FROM 'paid' "
+        "GROUP BY claim_type", today)
     return {r["claim_type"]: r["n"] for r in rows}
 
 

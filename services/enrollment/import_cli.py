@@ -3,8 +3,8 @@
     .venv/bin/python -m services.enrollment.import_cli pasar_terong.csv
     (defaults: http://127.0.0.1:8101 and the officer token the local stack wrote)
 
-`jaring workers import` is the same import (it calls `import_file`). It is a client of the HTTP API (POST /v1/imports, then GET /v1/imports/{id}); the rules and
-the import itself run in the service.
+`jaring workers import` is the same import (it calls `import_file`). It is a client of the HTTP API
+(POST /v1/imports, then GET /v1/imports/{id}); the rules and the import itself run in the service.
 """
 
 from __future__ import annotations

@@ -224,8 +224,8 @@ async def prepare_chunk(rows: list[Row], first_row_of: dict[str, int], today: da
         if first != row_number:
             chunk.rejections.append((row_number, [_error_view(FieldError(
                 ("nik",), "nik_duplicate_in_file",
-                f"nik_duplicate_in_file: row {first} of this file has the same NIK; a NIK is one person, "
-                f"so only row {first} is enrolled",
+                f"nik_duplicate_in_file: row {first} of this file has the same NIK; "
+                f"a NIK is one person, so only row {first} is enrolled",
             ))]))
             continue
         chunk.enrolments.append(_enrolment(registration, row.get("address", "").strip()))

@@ -33,7 +33,8 @@ async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: 
         "INSERT INTO claims (claim_id, participant_id, claim_type, status, reporter_phone) "
         "VALUES ($1, $2, $3, 'filed', $4) "
         # A decision may arrive (another topic) before the filing: keep its status, take the phone.
-        "ON CONFLICT (claim_id) DO UPDATE SET reporter_phone = coalesce(EXCLUDED.reporter_phone, claims.reporter_phone)",
+        "ON CONFLICT (claim_id) DO UPDATE "
+        "SET reporter_phone = coalesce(EXCLUDED.reporter_phone, claims.reporter_phone)",
         claim_id, participant_id, claim_type, reporter_phone)
 
 
@@ -87,7 +88,8 @@ async def phones_on_claim(conn: asyncpg.Connection, claim_id: str) -> list[Phone
     rows = await conn.fetch(
         "SELECT h.heir_id, h.phone, h.language FROM claims c JOIN heirs h ON h.participant_id = c.participant_id "
         "WHERE c.claim_id = $1 AND h.phone IS NOT NULL "
-        "UNION ALL SELECT 'reporter', reporter_phone, 'id' FROM claims WHERE claim_id = $1 AND reporter_phone IS NOT NULL",
+        "UNION ALL SELECT 'reporter', reporter_phone, 'id' FROM claims "
+        "WHERE claim_id = $1 AND reporter_phone IS NOT NULL",
         claim_id)
     return [PhoneOnClaim(r["heir_id"], r["phone"], r["language"]) for r in rows]
 

@@ -4,9 +4,9 @@
 documents still missing, and a reminder). `grievances.grievances.v1` (key: grievance_id)
 carries a pengaduan's life: filed, resolved, reopened, overdue. `grievances.lookups.v1` (key:
 claim_id) carries what a family asked about a claim ("Lacak Klaim"): the one-time code to send,
-and a claim's status shared with a phone recorded on it. Each event names the contact to tell, so notifications sends it without a read
-model of its own. No event carries a NIK or the grievance's free text (the family may have
-typed anything into it); the text stays in the grievances service.
+and a claim's status shared with a phone recorded on it. Each event names the contact to tell, so
+notifications sends it without a read model of its own. No event carries a NIK or the grievance's
+free text (the family may have typed anything into it); the text stays in the grievances service.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ lost, nothing is done twice, and the families are told. With two of three down, 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections import Counter
@@ -86,7 +87,7 @@ async def test_killing_the_claims_leader_twice_loses_nothing_and_doubles_nothing
             claim_ids.append(claim_id)
             to_leaders = await cluster.wait_for_new_leaders(CLAIMS_TOPICS, {victim}, timeout=90)
             # Two of three copies are in sync: acks=all writes go on while the node is down.
-            await wait_until(lambda: family_told(claim_id), 120, f"a family told with node {victim} dead")
+            await wait_until(functools.partial(family_told, claim_id), 120, f"a family told with node {victim} dead")
             timings.append((victim, to_leaders, time.monotonic() - killed_at))
             cluster.restart(victim)
             await cluster.wait_in_sync(CLAIMS_TOPICS, timeout=120)

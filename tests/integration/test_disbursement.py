@@ -309,8 +309,8 @@ async def test_forged_stale_and_replayed_notifications_are_refused_and_change_no
 
     await wait_until(codes_given, 30, "a pick-up code for each line")
     attempt = (await disbursement(claims, claim_id))["attempts"][0]
-    body = ('{"originalExternalId":"%s","originalPartnerReferenceNo":"%s","latestTransactionStatus":"00"}'
-            % (attempt["external_id"], attempt["external_id"])).encode()
+    body = (f'{{"originalExternalId":"{attempt["external_id"]}",'
+            f'"originalPartnerReferenceNo":"{attempt["external_id"]}","latestTransactionStatus":"00"}}').encode()
 
     forged = await claims.post(NOTIFY_PATH, content=body, headers=signed(body, secret="public-default-string"))
     other_path = await claims.post(NOTIFY_PATH, content=body, headers=signed(body, path="/v1/bank/other"))
@@ -356,9 +356,9 @@ async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stac
 
     # The bank's statement, altered as statements go wrong: the funeral transfer missing, the lump
     # sum booked 1,000,000 short, and a debit no Jaring transfer made.
-    funeral = re.search(r"<Ntry>(?:(?!</Ntry>).)*?%s.*?</Ntry>" % by_component["funeral"], xml, re.S).group(0)
+    funeral = re.search(rf"<Ntry>(?:(?!</Ntry>).)*?{by_component['funeral']}.*?</Ntry>", xml, re.S).group(0)
     xml = xml.replace(funeral, "")
-    lump = re.search(r"<Ntry>(?:(?!</Ntry>).)*?%s.*?</Ntry>" % by_component["lump_sum"], xml, re.S).group(0)
+    lump = re.search(rf"<Ntry>(?:(?!</Ntry>).)*?{by_component['lump_sum']}.*?</Ntry>", xml, re.S).group(0)
     xml = xml.replace(lump, lump.replace("<Amt Ccy=\"IDR\">20000000.00</Amt>", "<Amt Ccy=\"IDR\">19000000.00</Amt>"))
     stranger = lump.replace(by_component["lump_sum"], "99999999").replace("20000000.00", "7500000.00")
     xml = xml.replace("</Stmt>", stranger + "</Stmt>")

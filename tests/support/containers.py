@@ -91,9 +91,10 @@ def kafka_container() -> Iterator[str]:
         bootstrap = f"127.0.0.1:{port}"
         try:
             asyncio.run(wait_for_kafka(bootstrap, timeout=90))
-        except Exception as err:  # noqa: BLE001 - reported with the container's log
+        except Exception as err:  # reported with the container's log
             out, errs = container.get_logs()
-            raise ContainersUnavailable(f"Kafka container did not get ready: {err}\n{(out + errs).decode()[-3000:]}")
+            raise ContainersUnavailable(
+                f"Kafka container did not get ready: {err}\n{(out + errs).decode()[-3000:]}") from err
         yield bootstrap
     finally:
         container.stop()

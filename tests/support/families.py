@@ -118,15 +118,15 @@ def template_as_read(template: dict[str, Any]) -> str:
 async def families(kafka_bootstrap: str, database_url: str, tmp: Path, *, pipeline_options: dict | None = None,
                    **settings: Any) -> AsyncIterator[Families]:
     """`pipeline_options` go to tests.support.pipeline.pipeline (e.g. enrollment_overrides)."""
-    async with pipeline(kafka_bootstrap, database_url, tmp, **(pipeline_options or {})) as p:
-        async with served(p.claims.app) as claims_url:
-            grievances = GrievancesSettings(
-                infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
-                overdue_sweep_seconds=0, outbox_poll_seconds=0.2, handler_backoff_seconds=0.05, **settings)
-            # A family writes through the same provider notifications sends by: a WhatsApp message opens that
-            # person's 24 h window there, as at Meta, so a free-text answer in it is accepted.
-            async with running(grievances_spec(grievances)) as officer:
-                yield Families(p, officer, officer.app, p.provider)
+    async with (pipeline(kafka_bootstrap, database_url, tmp, **(pipeline_options or {})) as p,
+                served(p.claims.app) as claims_url):
+        grievances = GrievancesSettings(
+            infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
+            overdue_sweep_seconds=0, outbox_poll_seconds=0.2, handler_backoff_seconds=0.05, **settings)
+        # A family writes through the same provider notifications sends by: a WhatsApp message opens that
+        # person's 24 h window there, as at Meta, so a free-text answer in it is accepted.
+        async with running(grievances_spec(grievances)) as officer:
+            yield Families(p, officer, officer.app, p.provider)
 
 
 def new_mobile() -> str:

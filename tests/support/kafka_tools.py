@@ -27,7 +27,7 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
     try:
         partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
         if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - first call may lack metadata
+            await consumer._client.force_metadata_update()  # private: the first call may lack metadata
             partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
         ends = await consumer.end_offsets(partitions)
         return {tp.partition: off for tp, off in ends.items()}

@@ -64,7 +64,7 @@ class DisbursementWorker:
             except INFRASTRUCTURE_ERRORS as exc:
                 log.warning("disbursement.database_unavailable", error=repr(exc))
                 await asyncio.sleep(self._poll * 2)
-            except Exception as exc:  # noqa: BLE001 - the loop must outlive one bad round
+            except Exception as exc:  # the loop must outlive one bad round
                 log.exception("disbursement.round_failed", error=repr(exc))
                 await asyncio.sleep(self._poll * 2)
 

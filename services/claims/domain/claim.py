@@ -196,6 +196,8 @@ def validate_filing(filing: ClaimFiling, today: date, participant_known: bool) -
 
 
 def _claim_type(value: object) -> ClaimType | None:
+    if not isinstance(value, str):
+        return None
     try:
         return ClaimType(value)
     except ValueError:

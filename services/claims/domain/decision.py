@@ -34,7 +34,8 @@ def after_verification(claim_status: ClaimStatus | str, verification: Verificati
     if ClaimStatus(claim_status) not in RULES_MAY_DECIDE:
         raise RuleViolation([FieldError(
             ("status",), "claim_already_decided",
-            f"claim_already_decided: the claim is {ClaimStatus(claim_status)}; the rules do not decide it again",
+            f"claim_already_decided: the claim is {ClaimStatus(claim_status)}; "
+            "the rules do not decide it again",
         )])
     return verification.outcome
 

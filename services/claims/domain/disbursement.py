@@ -46,9 +46,7 @@ def names_match(payee: str, holder: str) -> bool:
         return False
     if len(a) != len(b):
         shorter, longer = (a, b) if len(a) < len(b) else (b, a)
-        if len(shorter) < 2 or shorter != longer[:len(shorter)]:
-            return False
-        return True
+        return len(shorter) >= 2 and shorter == longer[:len(shorter)]
     return all(x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
                for x, y in zip(a, b))
 

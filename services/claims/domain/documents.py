@@ -9,6 +9,7 @@ compared as text here because claim.py imports this module to validate a filing.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TypedDict
 
 PARTICIPANT_CARD = "participant_card"  # kartu peserta BPJS Ketenagakerjaan
 KTP = "ktp"  # the injured participant's KTP (JKK)
@@ -89,8 +90,14 @@ def missing_documents(
     return [kind for kind in CHECKLIST if kind in required and kind not in present]
 
 
+class _Conditions(TypedDict, total=False):
+    traffic_accident: bool
+    payee_is_spouse: bool
+    payout_total: int
+
+
 # What each condition of required_documents turns on, named as the checklist publishes it.
-CONDITIONS: tuple[tuple[str, dict[str, object]], ...] = (
+CONDITIONS: tuple[tuple[str, _Conditions], ...] = (
     ("traffic_accident", {"traffic_accident": True}),
     ("payee_is_spouse", {"payee_is_spouse": True}),
     ("payout_above_npwp_threshold", {"payout_total": NPWP_THRESHOLD_RUPIAH + 1}),
@@ -101,11 +108,11 @@ def published_checklist(claim_type: str) -> dict[str, object]:
     """The checklist as claims publishes it for a form (GET /v1/checklist): the kinds a
     claim of this type always needs, and those a condition adds with the condition's name,
     in checklist order. Read from required_documents, so a form never holds a copy of the rule."""
-    plain: dict[str, object] = {"traffic_accident": False, "payee_is_spouse": False, "payout_total": 0}
-    always = required_documents(claim_type, **plain)  # type: ignore[arg-type]
+    plain: _Conditions = {"traffic_accident": False, "payee_is_spouse": False, "payout_total": 0}
+    always = required_documents(claim_type, **plain)
     when: dict[str, str] = {}
     for condition, flags in CONDITIONS:
-        for kind in required_documents(claim_type, **(plain | flags)) - always:  # type: ignore[arg-type]
+        for kind in required_documents(claim_type, **(plain | flags)) - always:
             when.setdefault(kind, condition)
     return {"claim_type": claim_type,
             "required": [kind for kind in CHECKLIST if kind in always],

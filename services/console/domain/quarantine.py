@@ -92,8 +92,9 @@ def flows_verdict(health: FlowHealth, held: Quarantine) -> Verdict:
     answered that it holds nothing."""
     if held.total:
         return "quarantined"
-    if not health.green:
-        return health.groups[0].concern  # type: ignore[return-value]
+    worst = next((g.concern for g in health.groups if g.concern is not None), None)  # the groups come worst first
+    if worst is not None:
+        return worst
     if held.unknown:
         return "quarantine_unknown"
     return "green"

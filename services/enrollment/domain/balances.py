@@ -75,9 +75,10 @@ def month_balances(
     by_month = {month: list(group) for month, group in groupby(ordered, key=lambda p: p.period)}
     balances: list[MonthBalance] = []
     credit, credit_from, credit_on = 0, None, None
-    month = ordered[0].period if ordered else None
-    last_paid = ordered[-1].period if ordered else None
-    while month is not None and (month <= last_paid or credit > 0):
+    if not ordered:
+        return balances
+    month, last_paid = ordered[0].period, ordered[-1].period
+    while month <= last_paid or credit > 0:
         if last_month is not None and month > last_month:
             break
         own = by_month.get(month, [])

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from services.enrollment.domain.phone import normalize_phone
 from shared.contracts.vocabulary import HEIR_PRECEDENCE
@@ -120,6 +120,9 @@ def _validate_heir(index: int, raw: object, today: date) -> tuple[Heir | None, l
 
     if errors:
         return None, errors
+    # No rule broke, so every field has the type its rule checked; the asserts say so to the type checker.
+    assert isinstance(full_name, str) and isinstance(relationship, str) and _is_language(language)
+    assert (phone is None or isinstance(phone, str)) and (email is None or isinstance(email, str))
     return Heir(
         full_name=" ".join(full_name.split()),
         relationship=relationship,
@@ -156,6 +159,10 @@ def _heir_birth_date(value: object, loc: tuple[str | int, ...], today: date) -> 
         return None, [FieldError(loc, "birth_date_before_1900",
                                  "birth_date_before_1900: the heir's birth date cannot be before 1900-01-01")]
     return value, []
+
+
+def _is_language(value: object) -> TypeGuard[Language]:
+    return value in LANGUAGES
 
 
 def _blank_to_none(value: object) -> object:

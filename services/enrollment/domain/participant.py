@@ -8,10 +8,10 @@ per row, so a row is accepted or refused for the same reasons as a form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from services.enrollment.domain.contributions import PROGRAMS, income_errors, programs_errors
 from services.enrollment.domain.heirs import Heir, validate_heirs
@@ -129,6 +129,10 @@ def register_participant(data: Mapping[str, Any], today: date) -> Registration:
 
     if errors:
         raise RuleViolation(errors)
+    # No rule broke, so every field has the type its rule checked; the asserts say so to the type checker.
+    assert isinstance(nik, str) and isinstance(full_name, str) and _is_sex(sex)
+    assert birth_date is not None and member_since is not None and phone is not None and kecamatan is not None
+    assert isinstance(segment, str) and isinstance(monthly_income, int) and isinstance(programs, Collection)
     return Registration(
         nik=nik,
         full_name=" ".join(full_name.split()),
@@ -190,6 +194,10 @@ def _date_field(
     errors.append(FieldError((name,), f"{name}_format",
                              f"{name}_format: {name} is a date written YYYY-MM-DD"))
     return None
+
+
+def _is_sex(value: object) -> TypeGuard[Literal["F", "M"]]:
+    return value in SEXES
 
 
 def _normalized_programs(programs: object) -> object:

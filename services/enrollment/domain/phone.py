@@ -47,7 +47,7 @@ def normalize_phone(raw: object, loc: tuple[str | int, ...]) -> str:
     # questions (typing a number twice was a tenth of a bulk import's time).
     kind = (phonenumbers.number_type(number) if number is not None and number.country_code == int(COUNTRY_CODE)
             else PhoneNumberType.UNKNOWN)
-    if kind == PhoneNumberType.UNKNOWN:
+    if number is None or kind == PhoneNumberType.UNKNOWN:
         raise RuleViolation([FieldError(
             loc, "phone_invalid",
             "phone_invalid: give an Indonesian mobile number, written 0812 3456 7890, "

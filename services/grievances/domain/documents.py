@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from services.grievances.domain.calendar import add_working_days
 from shared.contracts.grievances import FamilyContact
@@ -26,13 +27,17 @@ class HeirContact:
     language: str = "id"
 
 
+def _language(code: str) -> Literal["id", "en"]:
+    """English only when the heir chose it; anything else gets Bahasa Indonesia."""
+    return "en" if code == "en" else "id"
+
+
 def recipients(heirs: Sequence[HeirContact], reporter_phone: str | None) -> list[FamilyContact]:
     """The first rank of heirs present that have a phone or an email, then the reporter unless
     the reporter's phone is already one of theirs (one person, one message)."""
     ranked = [h for h in heirs if h.precedence >= 1]
     first = min((h.precedence for h in ranked), default=None)
-    told = [FamilyContact(heir_id=h.heir_id, phone=h.phone, email=h.email,
-                          language=h.language if h.language in ("id", "en") else "id")  # type: ignore[arg-type]
+    told = [FamilyContact(heir_id=h.heir_id, phone=h.phone, email=h.email, language=_language(h.language))
             for h in sorted(ranked, key=lambda h: h.heir_id) if h.precedence == first and (h.phone or h.email)]
     if reporter_phone and reporter_phone not in {c.phone for c in told}:
         told.append(FamilyContact(heir_id="reporter", phone=reporter_phone))

@@ -127,4 +127,5 @@ def person_with_phone(phone: str, people: Iterable[PhoneOnClaim]) -> PhoneOnClai
     sees their own share and the reporter sees none."""
     matches = [p for p in people if p.phone == phone]
     heirs = [p for p in matches if p.heir_id != "reporter"]
-    return (heirs or matches or [None])[0]
+    found = heirs or matches
+    return found[0] if found else None

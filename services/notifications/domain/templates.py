@@ -379,7 +379,8 @@ _GRIEVANCE: dict[str, tuple[Words, Words]] = {  # name -> (subject, body)
                "officer. If this does not settle it, ask an officer to reopen this complaint by {until}."}),
     "jaring_grievance_reopened": (
         {"id": "Pengaduan {gid} dibuka kembali", "en": "Complaint {gid} reopened"},
-        {"id": "Pengaduan {gid} dibuka kembali. Pengaduan Anda kami periksa lagi. Kami menjawab paling lambat {due}.",
+        {"id": "Pengaduan {gid} dibuka kembali. Pengaduan Anda kami periksa lagi. "
+               "Kami menjawab paling lambat {due}.",
          "en": "Complaint {gid} reopened. We are looking at your complaint again. We will answer by {due}."}),
     "jaring_grievance_overdue": (
         {"id": "Maaf, pengaduan {gid} terlambat", "en": "Sorry, complaint {gid} is late"},

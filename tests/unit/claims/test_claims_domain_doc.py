@@ -152,6 +152,7 @@ def render() -> str:
             for who, (cash, entitled) in sorted(case.paid.items()))
         rows.append(f"| {case.name} | {case.source} | {case.inputs} | {paid} |")
     due = deadline("JKK", date(2026, 12, 23))
+    due_day = f"{due.strftime('%A')} {due.day} {due.strftime('%B %Y')}"
     return "\n".join([
         "# Who is paid what: the cases of issue 12",
         "",
@@ -168,8 +169,9 @@ def render() -> str:
         "",
         "Payment deadlines count Monday to Friday except national holidays and cuti bersama of the joint decree of",
         "three ministers (SKB) of each year (`services/claims/domain/holidays.py`, 2025 and 2026 from the decrees;",
-        "2027 only the days that need no decree). JKK complete on Wednesday 23 December 2026: 7 working days end on",
-        f"{due.strftime('%A')} {due.day} {due.strftime('%B %Y')} (24 December is cuti bersama, 25 December and",
+        "2027 only the days that need no decree). JKK complete on Wednesday 23 December 2026: "
+        "7 working days end on",
+        f"{due_day} (24 December is cuti bersama, 25 December and",
         "1 January are holidays).",
         "",
     ])
