@@ -38,14 +38,43 @@ def pgbench_commits(node: PostgresNode, clients: int, seconds: int = 10) -> floa
         script = Path(tmp) / "insert.sql"
         script.write_text("INSERT INTO bench_commit (v) VALUES ('x');\n")
         base = ["-h", node.host, "-p", str(node.port), "-U", "postgres"]
-        subprocess.run([str(node.bin("psql")), *base, "-d", "jaring", "-q", "-c",
-                        "CREATE TABLE IF NOT EXISTS public.bench_commit (id bigserial PRIMARY KEY, v text)"],
-                       check=True, capture_output=True)
-        out = subprocess.run([str(node.bin("pgbench")), *base, "-n", "-f", str(script), "-c", str(clients),
-                              "-j", str(min(clients, 2)), "-T", str(seconds), "jaring"],
-                             check=True, capture_output=True, text=True).stdout
-        subprocess.run([str(node.bin("psql")), *base, "-d", "jaring", "-q", "-c", "DROP TABLE public.bench_commit"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(node.bin("psql")),
+                *base,
+                "-d",
+                "jaring",
+                "-q",
+                "-c",
+                "CREATE TABLE IF NOT EXISTS public.bench_commit (id bigserial PRIMARY KEY, v text)",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        out = subprocess.run(
+            [
+                str(node.bin("pgbench")),
+                *base,
+                "-n",
+                "-f",
+                str(script),
+                "-c",
+                str(clients),
+                "-j",
+                str(min(clients, 2)),
+                "-T",
+                str(seconds),
+                "jaring",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        subprocess.run(
+            [str(node.bin("psql")), *base, "-d", "jaring", "-q", "-c", "DROP TABLE public.bench_commit"],
+            check=True,
+            capture_output=True,
+        )
     match = re.search(r"tps = ([\d.]+)", out)
     if not match:
         raise RuntimeError(f"no tps in pgbench's output:\n{out}")
@@ -67,8 +96,9 @@ async def kafka_round_trip(bootstrap: str, samples: int = 300) -> dict[str, floa
     """Seconds from send to receipt of one record, one at a time: p50, p99."""
     topic = await _topic(bootstrap, 1)
     producer = EventProducer(bootstrap, client_id="bench-rtt")
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                group_id=f"bench-rtt-{uuid.uuid4().hex[:6]}")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=f"bench-rtt-{uuid.uuid4().hex[:6]}"
+    )
     await producer.start()
     await consumer.start()
     try:
@@ -100,8 +130,13 @@ async def kafka_throughput(bootstrap: str, partitions: int, count: int = 50_000)
         produce = count / (time.perf_counter() - started)
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                group_id=f"bench-tp-{uuid.uuid4().hex[:6]}", max_poll_records=2000)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"bench-tp-{uuid.uuid4().hex[:6]}",
+        max_poll_records=2000,
+    )
     await consumer.start()
     try:
         got, started = 0, None
@@ -116,8 +151,7 @@ async def kafka_throughput(bootstrap: str, partitions: int, count: int = 50_000)
     return {"produce": produce, "consume": consume}
 
 
-async def faststream_empty_handler(bootstrap: str, partitions: int, count: int = 20_000,
-                                   batch: int = 1) -> float:
+async def faststream_empty_handler(bootstrap: str, partitions: int, count: int = 20_000, batch: int = 1) -> float:
     """Records per second an empty handler takes in (offsets committed as the services do:
     NACK_ON_ERROR), from its first record to its last (the group join is not counted)."""
     topic = await _topic(bootstrap, partitions)
@@ -140,14 +174,17 @@ async def faststream_empty_handler(bootstrap: str, partitions: int, count: int =
         if seen["n"] >= count:
             done.set()
 
-    options = dict(group_id=f"bench-fs-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest",
-                   ack_policy=AckPolicy.NACK_ON_ERROR)
+    options = dict(
+        group_id=f"bench-fs-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR
+    )
     # Typed as the services' subscribers are (shared/consuming.py): the raw message, no decoding.
     if batch > 1:
+
         @broker.subscriber(topic, batch=True, max_records=batch, max_poll_records=max(100, batch), **options)
         async def on_batch(message: KafkaMessage) -> None:
             took(len(message.raw_message))
     else:
+
         @broker.subscriber(topic, **options)
         async def on_message(message: KafkaMessage) -> None:
             took(1)

@@ -53,21 +53,25 @@ from deploy.local.kafka import KafkaCluster
 from shared.topics import CATALOGUE, CLAIM_DECISIONS, CLAIMS_FILED, PAYOUTS
 from tests.support.kafka_tools import read_all
 
-INTRO = ("Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
-         "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the "
-         "SMS/WhatsApp stand-in answers 500 and the bank stand-in goes down (every bank notification "
-         "delivered twice, a fifth "
-         "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
-         "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
-         "\"Recovery\" is the time from the end of a fault to the next family notified. A shorter run "
-         "(1 claim/s, 6 s outages) is part of `make test` (tests/e2e/test_chaos.py).")
+INTRO = (
+    "Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
+    "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the "
+    "SMS/WhatsApp stand-in answers 500 and the bank stand-in goes down (every bank notification "
+    "delivered twice, a fifth "
+    "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
+    "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
+    '"Recovery" is the time from the end of a fault to the next family notified. A shorter run '
+    "(1 claim/s, 6 s outages) is part of `make test` (tests/e2e/test_chaos.py)."
+)
 
-CLUSTER_INTRO = ("The same run against three Kafka nodes on this machine (KRaft, each broker and controller, "
-                 "topics with replication factor 3 and `min.insync.replicas=2`): the node leading most partitions "
-                 "of the claims topics is killed with SIGKILL and brought back after the outage, then the node "
-                 "leading them next. \"New leaders\" is the time from the kill until every claims partition is "
-                 "led by a live node; recovery for these faults counts from the kill, since the two other nodes "
-                 "carry on without the dead one.")
+CLUSTER_INTRO = (
+    "The same run against three Kafka nodes on this machine (KRaft, each broker and controller, "
+    "topics with replication factor 3 and `min.insync.replicas=2`): the node leading most partitions "
+    "of the claims topics is killed with SIGKILL and brought back after the outage, then the node "
+    'leading them next. "New leaders" is the time from the kill until every claims partition is '
+    "led by a live node; recovery for these faults counts from the kill, since the two other nodes "
+    "carry on without the dead one."
+)
 
 # Jaring's own settings for a run where parts die: short leases and retries so recovery is
 # seen within the run; every guarantee is the same as in production.
@@ -118,29 +122,57 @@ class ChaosReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.duplicated_payouts or self.wrong_amounts or self.duplicated_messages
-                    or self.undelivered_messages or self.unknown_never_received or self.outbox_left
-                    or self.dead_letters or self.not_accepted or (self.bank is not None and not self.bank.ok))
+        return not (
+            self.lost
+            or self.duplicated_payouts
+            or self.wrong_amounts
+            or self.duplicated_messages
+            or self.undelivered_messages
+            or self.unknown_never_received
+            or self.outbox_left
+            or self.dead_letters
+            or self.not_accepted
+            or (self.bank is not None and not self.bank.ok)
+        )
 
     def table(self) -> str:
-        rows = [("faults injected", ", ".join(f.name for f in self.faults)),
-                ("claims filed (accepted)", self.filed), ("claims not accepted", self.not_accepted),
-                ("completed (family notified)", self.completed), ("lost", self.lost),
-                ("duplicated payouts", self.duplicated_payouts), ("ledger totals off", self.wrong_amounts),
-                ("messages a family got twice (every request counted)",
-                 f"{self.duplicated_messages} (" + ", ".join(f"{channel} {n}" for channel, n in
-                                                             sorted(self.duplicates_by_channel.items())) + ")"),
-                ("messages not delivered", self.undelivered_messages),
-                ("answer lost, provider cannot be asked (unknown): the officer asked the family",
-                 f"{self.operator_confirmed + self.operator_resent + self.unknown_messages} (had it, confirmed: "
-                 f"{self.operator_confirmed}; never had it, resent: {self.operator_resent}; still unknown: "
-                 f"{self.unknown_messages}, of which never received: {self.unknown_never_received})"),
-                ("events left in outboxes", self.outbox_left), ("dead letters", self.dead_letters)]
+        rows = [
+            ("faults injected", ", ".join(f.name for f in self.faults)),
+            ("claims filed (accepted)", self.filed),
+            ("claims not accepted", self.not_accepted),
+            ("completed (family notified)", self.completed),
+            ("lost", self.lost),
+            ("duplicated payouts", self.duplicated_payouts),
+            ("ledger totals off", self.wrong_amounts),
+            (
+                "messages a family got twice (every request counted)",
+                f"{self.duplicated_messages} ("
+                + ", ".join(f"{channel} {n}" for channel, n in sorted(self.duplicates_by_channel.items()))
+                + ")",
+            ),
+            ("messages not delivered", self.undelivered_messages),
+            (
+                "answer lost, provider cannot be asked (unknown): the officer asked the family",
+                f"{self.operator_confirmed + self.operator_resent + self.unknown_messages} (had it, confirmed: "
+                f"{self.operator_confirmed}; never had it, resent: {self.operator_resent}; still unknown: "
+                f"{self.unknown_messages}, of which never received: {self.unknown_never_received})",
+            ),
+            ("events left in outboxes", self.outbox_left),
+            ("dead letters", self.dead_letters),
+        ]
         rows += self.bank.rows() if self.bank else []
-        rows += [(f"recovery after {f.name}" + (" (from the kill)" if f.from_start else ""),
-                  "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s") for f in self.faults]
-        rows += [(f"new leaders after {f.name}", f"{f.leaders_after:.1f} s") for f in self.faults
-                 if f.leaders_after is not None]
+        rows += [
+            (
+                f"recovery after {f.name}" + (" (from the kill)" if f.from_start else ""),
+                "—" if f.recovered_after is None else f"{f.recovered_after:.1f} s",
+            )
+            for f in self.faults
+        ]
+        rows += [
+            (f"new leaders after {f.name}", f"{f.leaders_after:.1f} s")
+            for f in self.faults
+            if f.leaders_after is not None
+        ]
         width = max(len(str(k)) for k, _ in rows)
         lines = [f"| {'what'.ljust(width)} | result |", f"|{'-' * (width + 2)}|--------|"]
         lines += [f"| {str(k).ljust(width)} | {v} |" for k, v in rows]
@@ -198,8 +230,11 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
 
     if isinstance(stack.kafka, KafkaCluster):
         for _ in range(2):  # the leader of the claims topics, then whichever leads them next
-            await fault("Kafka leader of the claims topics kill -9", lambda: leader_crash(stack.kafka, outage, say),
-                        from_start=True)
+            await fault(
+                "Kafka leader of the claims topics kill -9",
+                lambda: leader_crash(stack.kafka, outage, say),
+                from_start=True,
+            )
     else:
         await fault(f"Kafka kill -9, down {outage:.0f} s", kafka_outage)
     await fault(f"PostgreSQL kill -9, down {outage:.0f} s", postgres_outage)
@@ -246,8 +281,9 @@ async def check(stack: BenchStack, claim_ids: list[str], workers: Sequence[Worke
             report.problems.append(f"dead letter on {topic.dlq}: {reason[:160]}")
 
 
-async def _check_claims(conn: asyncpg.Connection, stack: BenchStack, claim_ids: list[str],
-                        workers: Sequence[Worker], report: ChaosReport) -> None:
+async def _check_claims(
+    conn: asyncpg.Connection, stack: BenchStack, claim_ids: list[str], workers: Sequence[Worker], report: ChaosReport
+) -> None:
     rows = await conn.fetch("SELECT claim_id, status FROM claims.claims WHERE claim_id = ANY($1)", claim_ids)
     final = {r["claim_id"] for r in rows if r["status"] in ("payout_recorded", "rejected")}
     lost = [c for c in claim_ids if c not in final]
@@ -264,8 +300,9 @@ async def _check_claims(conn: asyncpg.Connection, stack: BenchStack, claim_ids: 
     await _check_ledger(conn, claim_ids, workers, report)
 
 
-async def _check_ledger(conn: asyncpg.Connection, claim_ids: list[str], workers: Sequence[Worker],
-                        report: ChaosReport) -> None:
+async def _check_ledger(
+    conn: asyncpg.Connection, claim_ids: list[str], workers: Sequence[Worker], report: ChaosReport
+) -> None:
     """Each paid claim's cash ledger against bench/expected_payouts.py: the figures restated from
     what the load generator filed (its worker's income, membership and days off work), not
     recomputed by the claims domain under test."""
@@ -274,7 +311,9 @@ async def _check_ledger(conn: asyncpg.Connection, claim_ids: list[str], workers:
         "SELECT c.claim_id, c.participant_id, c.claim_type, c.incident_date, c.incapacity_days, "
         "       (SELECT coalesce(sum(l.amount), 0) FROM claims.payout_ledger l "
         "         WHERE l.claim_id = c.claim_id AND l.kind = 'cash') AS recorded "
-        "FROM claims.claims c WHERE c.claim_id = ANY($1) AND c.status = 'payout_recorded'", claim_ids)
+        "FROM claims.claims c WHERE c.claim_id = ANY($1) AND c.status = 'payout_recorded'",
+        claim_ids,
+    )
     for row in rows:
         worker = by_participant.get(row["participant_id"])
         if worker is None:
@@ -282,16 +321,21 @@ async def _check_ledger(conn: asyncpg.Connection, claim_ids: list[str], workers:
             report.problems.append(f"claim {row['claim_id']}: paid to a participant the run did not enrol")
             continue
         try:
-            expected = expected_cash(worker.claim_type, monthly_income=int(worker.row["monthly_income"]),
-                                     member_since=date.fromisoformat(worker.row["member_since"]),
-                                     incident_date=row["incident_date"], incapacity_days=worker.incapacity_days)
+            expected = expected_cash(
+                worker.claim_type,
+                monthly_income=int(worker.row["monthly_income"]),
+                member_since=date.fromisoformat(worker.row["member_since"]),
+                incident_date=row["incident_date"],
+                incapacity_days=worker.incapacity_days,
+            )
         except NotInTheMix as exc:
             expected = None
             report.problems.append(f"claim {row['claim_id']}: {exc}")
         if row["claim_type"] != worker.claim_type or row["recorded"] != expected:
             report.wrong_amounts += 1
-            report.problems.append(f"claim {row['claim_id']} ({row['claim_type']}): ledger {row['recorded']} "
-                                   f"!= expected {expected}")
+            report.problems.append(
+                f"claim {row['claim_id']} ({row['claim_type']}): ledger {row['recorded']} != expected {expected}"
+            )
 
 
 def received_by_channel(stack: BenchStack, keys: set[str] | None = None) -> dict[str, Counter[str]]:
@@ -343,8 +387,10 @@ class Operator:
     async def round(self) -> None:
         conn = await asyncpg.connect(self.stack.database_url)
         try:
-            rows = await conn.fetch("SELECT notification_id, event_id, heir_id, channel FROM "
-                                    "notifications.notifications WHERE status = 'unknown'")
+            rows = await conn.fetch(
+                "SELECT notification_id, event_id, heir_id, channel FROM "
+                "notifications.notifications WHERE status = 'unknown'"
+            )
         finally:
             await conn.close()
         if not rows:
@@ -354,8 +400,9 @@ class Operator:
         async with httpx.AsyncClient(base_url=self.stack.urls("notifications")[0], headers=headers) as client:
             for r in rows:
                 had_it = received[r["channel"]][f"{r['event_id']}:{r['heir_id']}:{r['channel']}"] > 0
-                answer = await client.post(f"/v1/notifications/{r['notification_id']}/"
-                                           f"{'confirm' if had_it else 'resend'}")
+                answer = await client.post(
+                    f"/v1/notifications/{r['notification_id']}/{'confirm' if had_it else 'resend'}"
+                )
                 if answer.status_code == 200:
                     if had_it:
                         self.confirmed += 1
@@ -363,17 +410,21 @@ class Operator:
                         self.resent += 1
 
 
-async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids: list[str],
-                          report: ChaosReport) -> None:
+async def _check_messages(
+    conn: asyncpg.Connection, stack: BenchStack, claim_ids: list[str], report: ChaosReport
+) -> None:
     rows = await conn.fetch(
         "SELECT claim_id, about_event, heir_id, channel, event_id, status FROM notifications.notifications "
-        "WHERE claim_id = ANY($1)", claim_ids)
+        "WHERE claim_id = ANY($1)",
+        claim_ids,
+    )
     per_message = Counter((r["claim_id"], r["about_event"], r["heir_id"], r["channel"]) for r in rows)
     queued_twice = sum(n - 1 for n in per_message.values() if n > 1)
     status_of = {f"{r['event_id']}:{r['heir_id']}:{r['channel']}": r["status"] for r in rows}
     received = received_by_channel(stack, set(status_of))
-    report.duplicates_by_channel = {channel: sum(n - 1 for n in by_key.values() if n > 1)
-                                    for channel, by_key in received.items()}
+    report.duplicates_by_channel = {
+        channel: sum(n - 1 for n in by_key.values() if n > 1) for channel, by_key in received.items()
+    }
     report.duplicated_messages = queued_twice + sum(report.duplicates_by_channel.values())
     got = Counter({key: n for by_key in received.values() for key, n in by_key.items()})
     unknown = [key for key, status in status_of.items() if status == "unknown"]
@@ -385,37 +436,54 @@ async def _check_messages(conn: asyncpg.Connection, stack: BenchStack, claim_ids
     report.problems += [f"message {k} ended {status_of[k]}" for k in undelivered[:5]]
     report.problems += [f"no provider or mailbox received {k}" for k in missing[:5]]
     report.problems += [f"message {k} unknown and never received" for k in unknown if not got[k]][:5]
-    report.problems += [f"{channel}: {k} received {n} times" for channel, by_key in received.items()
-                        for k, n in by_key.items() if n > 1][:5]
+    report.problems += [
+        f"{channel}: {k} received {n} times" for channel, by_key in received.items() for k, n in by_key.items() if n > 1
+    ][:5]
 
 
 # --- the run ------------------------------------------------------------------------------------------
 
 
-async def chaos(rate: float, outage: float, gap: float, workers: int | None, seed: int = 7,
-                say=print, brokers: int = 1) -> ChaosReport:
+async def chaos(
+    rate: float, outage: float, gap: float, workers: int | None, seed: int = 7, say=print, brokers: int = 1
+) -> ChaosReport:
     report = ChaosReport()
-    async with BenchStack(partitions=3, instances=1, brokers=brokers,
-                          service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
-                          bank_args=chaos_bank.BANK_ARGS) as stack, \
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+    async with (
+        BenchStack(
+            partitions=3,
+            instances=1,
+            brokers=brokers,
+            service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
+            bank_args=chaos_bank.BANK_ARGS,
+        ) as stack,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http,
+    ):
         # Enough claims to keep filing through the whole fault script.
         fault_seconds = 8 * gap + 5 * outage + outage * 3 + 60
         count = workers or max(20, int(rate * fault_seconds))
         plan = plan_workers(count, rng=random.Random(seed), today=date.today())
-        target = Target(enrollment_url=stack.urls("enrollment")[0], claims_urls=stack.urls("claims"),
-                        bootstrap=stack.bootstrap, database_url=stack.database_url,
-                        officer_token=token("officer"), supervisor_token=token("supervisor"))
+        target = Target(
+            enrollment_url=stack.urls("enrollment")[0],
+            claims_urls=stack.urls("claims"),
+            bootstrap=stack.bootstrap,
+            database_url=stack.database_url,
+            officer_token=token("officer"),
+            supervisor_token=token("supervisor"),
+        )
         say(f"chaos: enrolling {count} workers …")
         await enrol(plan, target, http, progress=lambda *_: None)
         say(f"chaos: filing {count} claims at {rate}/s while the faults run")
         await chaos_bank.notifications_twice(stack)
         accounts_done = asyncio.Event()
         accounts = asyncio.create_task(chaos_bank.record_accounts(stack, accounts_done))
-        async with ClaimTracker(stack.bootstrap) as tracker, Supervisor(target, http, plan), \
-                Operator(stack) as operator:
-            filing_task = asyncio.create_task(file_claims(plan, target, http, tracker, rate=rate,
-                                                          retry_seconds=outage * 6 + 60))
+        async with (
+            ClaimTracker(stack.bootstrap) as tracker,
+            Supervisor(target, http, plan),
+            Operator(stack) as operator,
+        ):
+            filing_task = asyncio.create_task(
+                file_claims(plan, target, http, tracker, rate=rate, retry_seconds=outage * 6 + 60)
+            )
             report.faults = await run_faults(stack, outage, gap, say)
             filing = await filing_task
             report.filed = len(filing.claim_ids)
@@ -461,8 +529,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=5.0, help="claims filed per second")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds Kafka and PostgreSQL stay down")
     parser.add_argument("--gap", type=float, default=10.0, help="seconds between faults")
-    parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),
-                        help="Kafka nodes; 3: a KRaft cluster (RF 3, min ISR 2) whose claims leader is killed twice")
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        default=1,
+        choices=(1, 3),
+        help="Kafka nodes; 3: a KRaft cluster (RF 3, min ISR 2) whose claims leader is killed twice",
+    )
     parser.add_argument("--workers", type=int, default=None, help="claims to file (default: enough for the run)")
     parser.add_argument("--write", action="store_true", help="replace the chaos section of docs/benchmarks.md")
     args = parser.parse_args(argv)

@@ -18,8 +18,11 @@ import httpx
 from bench.stack import BenchStack, token
 
 # Claims gives up on the bank after 2 s; the slow accounts answer after 3 s (booked at once).
-BANK_SERVICE_ENV = {"CLAIMS_BANK_TIMEOUT_SECONDS": "2", "CLAIMS_DISBURSEMENT_POLL_SECONDS": "0.5",
-                    "CLAIMS_DISBURSEMENT_RECHECK_SECONDS": "5"}
+BANK_SERVICE_ENV = {
+    "CLAIMS_BANK_TIMEOUT_SECONDS": "2",
+    "CLAIMS_DISBURSEMENT_POLL_SECONDS": "0.5",
+    "CLAIMS_DISBURSEMENT_RECHECK_SECONDS": "5",
+}
 BANK_ARGS = ("--slow-seconds", "3")
 
 
@@ -37,9 +40,13 @@ class BankReport:
         return self.paid_twice == 0 and self.unpaid == 0
 
     def rows(self) -> list[tuple[str, object]]:
-        return [("ledger lines to pay", self.lines), ("lines paid exactly once (bank's ledger)", self.paid_once),
-                ("lines paid twice", self.paid_twice), ("lines not paid", self.unpaid),
-                ("transfer attempts", self.attempts)]
+        return [
+            ("ledger lines to pay", self.lines),
+            ("lines paid exactly once (bank's ledger)", self.paid_once),
+            ("lines paid twice", self.paid_twice),
+            ("lines not paid", self.unpaid),
+            ("transfer attempts", self.attempts),
+        ]
 
 
 async def record_accounts(stack: BenchStack, stop: asyncio.Event) -> None:
@@ -55,7 +62,8 @@ async def record_accounts(stack: BenchStack, stop: asyncio.Event) -> None:
                     waiting = await conn.fetch(
                         "SELECT DISTINCT l.claim_id, l.payee_heir_id, l.payee_name FROM claims.disbursement_lines l "
                         "LEFT JOIN claims.payee_accounts a ON a.claim_id = l.claim_id AND a.payee = l.payee_heir_id "
-                        "WHERE a.claim_id IS NULL LIMIT 50")
+                        "WHERE a.claim_id IS NULL LIMIT 50"
+                    )
                 finally:
                     await conn.close()
                 for row in waiting:
@@ -64,9 +72,11 @@ async def record_accounts(stack: BenchStack, stop: asyncio.Event) -> None:
                     name = row["payee_name"] or "PENERIMA"
                     await http.put(f"{stack.bank.url}/_control/accounts/002/{number}", json={"name": name})
                     payee = row["payee_heir_id"] or "worker"
-                    await http.put(f"{stack.urls('claims')[0]}/v1/claims/{row['claim_id']}/payees/{payee}/account",
-                                   json={"bank_code": "002", "account_number": number, "account_name": name},
-                                   headers=officer)
+                    await http.put(
+                        f"{stack.urls('claims')[0]}/v1/claims/{row['claim_id']}/payees/{payee}/account",
+                        json={"bank_code": "002", "account_number": number, "account_name": name},
+                        headers=officer,
+                    )
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
 
@@ -90,7 +100,8 @@ async def wait_for_transfers(stack: BenchStack, claim_ids: list[str], timeout: f
         while time.monotonic() < deadline:
             open_lines = await conn.fetchval(
                 "SELECT count(*) FROM claims.disbursement_lines WHERE claim_id = ANY($1) AND status <> 'succeeded'",
-                claim_ids)
+                claim_ids,
+            )
             if open_lines == 0:
                 return
             await asyncio.sleep(1)
@@ -107,10 +118,13 @@ async def check_transfers(stack: BenchStack, claim_ids: list[str]) -> BankReport
     try:
         lines = await conn.fetch(
             "SELECT claim_id, component, payee_heir_id FROM claims.disbursement_lines WHERE claim_id = ANY($1)",
-            claim_ids)
+            claim_ids,
+        )
         attempts = await conn.fetch(
             "SELECT claim_id, component, payee_heir_id, external_id FROM claims.transfer_attempts "
-            "WHERE claim_id = ANY($1) AND method <> 'manual'", claim_ids)
+            "WHERE claim_id = ANY($1) AND method <> 'manual'",
+            claim_ids,
+        )
     finally:
         await conn.close()
     per_line: Counter[tuple[str, str, str]] = Counter()

@@ -39,8 +39,7 @@ import aiohttp
 import asyncpg
 
 from bench import ceilings as ceiling_checks
-from bench.load import (ClaimTracker, Summary, Supervisor, Target, Worker, enrol, file_claims, plan_workers,
-                        summarise)
+from bench.load import ClaimTracker, Summary, Supervisor, Target, Worker, enrol, file_claims, plan_workers, summarise
 from bench.report import describe_machine, write_report
 from bench.stack import BenchStack, cpu_seconds, token
 from shared.topics import CATALOGUE
@@ -91,9 +90,14 @@ def load_average() -> str:
 
 
 def target_of(stack: BenchStack) -> Target:
-    return Target(enrollment_url=stack.urls("enrollment")[0], claims_urls=stack.urls("claims"),
-                  bootstrap=stack.bootstrap, database_url=stack.database_url,
-                  officer_token=token("officer"), supervisor_token=token("supervisor"))
+    return Target(
+        enrollment_url=stack.urls("enrollment")[0],
+        claims_urls=stack.urls("claims"),
+        bootstrap=stack.bootstrap,
+        database_url=stack.database_url,
+        officer_token=token("officer"),
+        supervisor_token=token("supervisor"),
+    )
 
 
 async def _commits(database_url: str) -> tuple[int, int]:
@@ -101,8 +105,10 @@ async def _commits(database_url: str) -> tuple[int, int]:
     flushes that made writing ones durable (several commits can share one: group commit)."""
     conn = await asyncpg.connect(database_url)
     try:
-        return (await conn.fetchval("SELECT sum(xact_commit)::bigint FROM pg_stat_database"),
-                await conn.fetchval("SELECT coalesce(sum(fsyncs), 0)::bigint FROM pg_stat_io WHERE object = 'wal'"))
+        return (
+            await conn.fetchval("SELECT sum(xact_commit)::bigint FROM pg_stat_database"),
+            await conn.fetchval("SELECT coalesce(sum(fsyncs), 0)::bigint FROM pg_stat_io WHERE object = 'wal'"),
+        )
     finally:
         await conn.close()
 
@@ -119,7 +125,9 @@ async def _dispatch_times(database_url: str, since: float) -> tuple[float, float
         row = await conn.fetchrow(
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) AS p50, "
             "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) AS p99 "
-            "FROM notifications.notifications WHERE status = 'delivered' AND created_at >= to_timestamp($1)", since)
+            "FROM notifications.notifications WHERE status = 'delivered' AND created_at >= to_timestamp($1)",
+            since,
+        )
         return float(row["p50"] or "nan"), float(row["p99"] or "nan")
     finally:
         await conn.close()
@@ -132,15 +140,29 @@ def _cpu_snapshot(stack: BenchStack) -> dict[str, float]:
     return found
 
 
-async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: ClaimTracker, supervisor: Supervisor,
-                   rng: random.Random, taken: set[str], *, rate: float | None, duration: float,
-                   max_rate_guess: float, drain_seconds: float, idle_seconds: float = 0.0) -> RateRun:
+async def run_rate(
+    stack: BenchStack,
+    http: aiohttp.ClientSession,
+    tracker: ClaimTracker,
+    supervisor: Supervisor,
+    rng: random.Random,
+    taken: set[str],
+    *,
+    rate: float | None,
+    duration: float,
+    max_rate_guess: float,
+    drain_seconds: float,
+    idle_seconds: float = 0.0,
+) -> RateRun:
     target = target_of(stack)
     run = RateRun(rate, duration, stack.partitions, stack.instances)
     count = math.ceil((rate or max_rate_guess) * duration)
     label = f"{rate:,.0f} claims/s" if rate else "as fast as accepted"
-    print(f"\n▶ {label} for {duration:.0f} s: {count:,} claims, {stack.partitions} partitions, "
-          f"{stack.instances} instance(s) per consumer service (load average {load_average()})", flush=True)
+    print(
+        f"\n▶ {label} for {duration:.0f} s: {count:,} claims, {stack.partitions} partitions, "
+        f"{stack.instances} instance(s) per consumer service (load average {load_average()})",
+        flush=True,
+    )
     started = time.monotonic()
     workers: list[Worker] = plan_workers(count, rng=rng, today=date.today(), taken=taken)
     await enrol(workers, target, http)
@@ -151,18 +173,26 @@ async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: Clai
         idle_before, idle_started = _cpu_snapshot(stack), time.monotonic()
         await asyncio.sleep(idle_seconds)
         idle_after, idle_wall = _cpu_snapshot(stack), time.monotonic() - idle_started
-        run.idle_cores = {name: (idle_after.get(name, 0.0) - before) / idle_wall for name, before in idle_before.items()}
-    cpu_before, commits_before, records_before = _cpu_snapshot(stack), await _commits(stack.database_url), \
-        await _records(stack.bootstrap)
+        run.idle_cores = {
+            name: (idle_after.get(name, 0.0) - before) / idle_wall for name, before in idle_before.items()
+        }
+    cpu_before, commits_before, records_before = (
+        _cpu_snapshot(stack),
+        await _commits(stack.database_url),
+        await _records(stack.bootstrap),
+    )
     wall_before = time.monotonic()
     run.load_average = load_average()
     if rate:
         filing = await file_claims(workers, target, http, tracker, rate=rate)
     else:
         filing = await file_claims(workers, target, http, tracker, rate=None, concurrency=64)
-    print(f"  filed {len(filing.claim_ids):,} in {filing.seconds:.1f} s "
-          f"({len(filing.claim_ids) / filing.seconds:,.0f}/s accepted); errors {filing.errors or 'none'}; "
-          f"launch lag max {filing.max_launch_lag * 1000:.0f} ms", flush=True)
+    print(
+        f"  filed {len(filing.claim_ids):,} in {filing.seconds:.1f} s "
+        f"({len(filing.claim_ids) / filing.seconds:,.0f}/s accepted); errors {filing.errors or 'none'}; "
+        f"launch lag max {filing.max_launch_lag * 1000:.0f} ms",
+        flush=True,
+    )
     run.all_notified = await tracker.wait_for(filing.claim_ids, drain_seconds, progress=print)
     wall = time.monotonic() - wall_before
     cpu_after = _cpu_snapshot(stack)
@@ -181,8 +211,9 @@ async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: Clai
     run.cpu = {name: (cpu_after.get(name, 0.0) - before) / wall for name, before in cpu_before.items()}
     # What a claim costs in CPU, whoever else shares the machine: the figure to compare runs by.
     run.cpu_ms_per_claim = {name: 1000 * cores * wall / done for name, cores in run.cpu.items()}
-    run.cpu_ms_per_claim_beyond_idle = {name: 1000 * max(cores - run.idle_cores.get(name, 0.0), 0.0) * wall / done
-                                        for name, cores in run.cpu.items()}
+    run.cpu_ms_per_claim_beyond_idle = {
+        name: 1000 * max(cores - run.idle_cores.get(name, 0.0), 0.0) * wall / done for name, cores in run.cpu.items()
+    }
     run.dispatch_p50, run.dispatch_p99 = await _dispatch_times(stack.database_url, filing.started_at)
     run.supervisor = dict(supervisor.stats)
     run.duplicates_seen = tracker.duplicates
@@ -193,59 +224,114 @@ async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: Clai
 def print_run(run: RateRun) -> None:
     s = run.summary
     lat = s.latency
-    print(f"  notified {s.notified:,}/{s.filed:,} ({'all' if run.all_notified else 'NOT ALL'}), outcomes "
-          f"{s.by_outcome}, end-to-end {s.throughput:,.0f} claims/s "
-          f"({'sustained' if run.sustained else 'NOT sustained'})")
-    print(f"  filed → notified p50 {lat['p50'] * 1000:,.0f} ms, p95 {lat['p95'] * 1000:,.0f} ms, "
-          f"p99 {lat['p99'] * 1000:,.0f} ms, max {lat['max'] * 1000:,.0f} ms; dominant step: {s.dominant_step}")
-    print("  steps (p50 / mean ms): " + ", ".join(
-        f"{n} {s.steps_p50[n] * 1000:,.0f}/{s.steps_mean[n] * 1000:,.0f}" for n in s.steps_mean))
-    print(f"  of the family messages: queued → delivered (the dispatcher) p50 {run.dispatch_p50 * 1000:,.0f} ms, "
-          f"p99 {run.dispatch_p99 * 1000:,.0f} ms")
-    print(f"  POST /v1/claims p50 {run.http_p50 * 1000:,.0f} ms p99 {run.http_p99 * 1000:,.0f} ms; "
-          f"{run.commits_per_claim:.1f} PostgreSQL transactions ({run.wal_fsyncs_per_claim:.1f} WAL fsyncs) and "
-          f"{run.records_per_claim:.1f} Kafka records per claim")
+    print(
+        f"  notified {s.notified:,}/{s.filed:,} ({'all' if run.all_notified else 'NOT ALL'}), outcomes "
+        f"{s.by_outcome}, end-to-end {s.throughput:,.0f} claims/s "
+        f"({'sustained' if run.sustained else 'NOT sustained'})"
+    )
+    print(
+        f"  filed → notified p50 {lat['p50'] * 1000:,.0f} ms, p95 {lat['p95'] * 1000:,.0f} ms, "
+        f"p99 {lat['p99'] * 1000:,.0f} ms, max {lat['max'] * 1000:,.0f} ms; dominant step: {s.dominant_step}"
+    )
+    print(
+        "  steps (p50 / mean ms): "
+        + ", ".join(f"{n} {s.steps_p50[n] * 1000:,.0f}/{s.steps_mean[n] * 1000:,.0f}" for n in s.steps_mean)
+    )
+    print(
+        f"  of the family messages: queued → delivered (the dispatcher) p50 {run.dispatch_p50 * 1000:,.0f} ms, "
+        f"p99 {run.dispatch_p99 * 1000:,.0f} ms"
+    )
+    print(
+        f"  POST /v1/claims p50 {run.http_p50 * 1000:,.0f} ms p99 {run.http_p99 * 1000:,.0f} ms; "
+        f"{run.commits_per_claim:.1f} PostgreSQL transactions ({run.wal_fsyncs_per_claim:.1f} WAL fsyncs) and "
+        f"{run.records_per_claim:.1f} Kafka records per claim"
+    )
     print("  CPU (cores): " + ", ".join(f"{n} {c:.2f}" for n, c in sorted(run.cpu.items(), key=lambda x: -x[1])))
-    print(f"  CPU per claim: {sum(run.cpu_ms_per_claim.values()):.1f} ms (" + ", ".join(
-        f"{n} {c:.1f}" for n, c in sorted(run.cpu_ms_per_claim.items(), key=lambda x: -x[1]) if c >= 0.05) + ")")
+    print(
+        f"  CPU per claim: {sum(run.cpu_ms_per_claim.values()):.1f} ms ("
+        + ", ".join(f"{n} {c:.1f}" for n, c in sorted(run.cpu_ms_per_claim.items(), key=lambda x: -x[1]) if c >= 0.05)
+        + ")"
+    )
     if run.idle_cores:
-        print("  idle (cores, before filing): " + ", ".join(
-            f"{n} {c:.3f}" for n, c in sorted(run.idle_cores.items(), key=lambda x: -x[1]) if c >= 0.0005))
-        print(f"  CPU per claim beyond idle: {sum(run.cpu_ms_per_claim_beyond_idle.values()):.1f} ms (" + ", ".join(
-            f"{n} {c:.1f}" for n, c in sorted(run.cpu_ms_per_claim_beyond_idle.items(), key=lambda x: -x[1])
-            if c >= 0.05) + ")")
-    print(f"  supervisor {run.supervisor}; unexpected outcomes {s.unexpected_outcomes}, failed messages "
-          f"{s.failed_messages}; load average {run.load_average}", flush=True)
+        print(
+            "  idle (cores, before filing): "
+            + ", ".join(f"{n} {c:.3f}" for n, c in sorted(run.idle_cores.items(), key=lambda x: -x[1]) if c >= 0.0005)
+        )
+        print(
+            f"  CPU per claim beyond idle: {sum(run.cpu_ms_per_claim_beyond_idle.values()):.1f} ms ("
+            + ", ".join(
+                f"{n} {c:.1f}"
+                for n, c in sorted(run.cpu_ms_per_claim_beyond_idle.items(), key=lambda x: -x[1])
+                if c >= 0.05
+            )
+            + ")"
+        )
+    print(
+        f"  supervisor {run.supervisor}; unexpected outcomes {s.unexpected_outcomes}, failed messages "
+        f"{s.failed_messages}; load average {run.load_average}",
+        flush=True,
+    )
 
 
-async def run_config(partitions: int, instances: int, rates: list[float | None], duration: float, *,
-                     all_rates: bool, with_ceilings: bool, profile: Path | None, seed: int | None,
-                     drain_seconds: float, log_level: str, env: dict[str, str],
-                     idle_seconds: float = 0.0, console: bool = True) -> tuple[list[RateRun], dict]:
+async def run_config(
+    partitions: int,
+    instances: int,
+    rates: list[float | None],
+    duration: float,
+    *,
+    all_rates: bool,
+    with_ceilings: bool,
+    profile: Path | None,
+    seed: int | None,
+    drain_seconds: float,
+    log_level: str,
+    env: dict[str, str],
+    idle_seconds: float = 0.0,
+    console: bool = True,
+) -> tuple[list[RateRun], dict]:
     rng = random.Random(seed)
     taken: set[str] = set()
     runs: list[RateRun] = []
     print(f"\n=== stack: {partitions} partitions, {instances} instance(s) per consumer service", flush=True)
-    async with BenchStack(partitions=partitions, instances=instances, profile_dir=profile, log_level=log_level,
-                          service_env=env, console=console) as stack:
+    async with BenchStack(
+        partitions=partitions,
+        instances=instances,
+        profile_dir=profile,
+        log_level=log_level,
+        service_env=env,
+        console=console,
+    ) as stack:
         figures: dict = {}
         if with_ceilings:
-            clients = sum(int(env.get(f"{n.upper()}_DB_POOL_SIZE", 10)) for n, ps in stack.services.items()
-                          for _ in ps)
+            clients = sum(int(env.get(f"{n.upper()}_DB_POOL_SIZE", 10)) for n, ps in stack.services.items() for _ in ps)
             figures = await ceiling_checks.measure(stack.bootstrap, stack.postgres, partitions, clients)
         figures["environment"] = await describe_machine(stack, log_level, env)
         connector = aiohttp.TCPConnector(limit=512)
-        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http, \
-                ClaimTracker(stack.bootstrap) as tracker, Supervisor(target_of(stack), http, []) as supervisor:
+        async with (
+            aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http,
+            ClaimTracker(stack.bootstrap) as tracker,
+            Supervisor(target_of(stack), http, []) as supervisor,
+        ):
             best = 200.0
             for rate in rates:
-                run = await run_rate(stack, http, tracker, supervisor, rng, taken, rate=rate, duration=duration,
-                                     max_rate_guess=best, drain_seconds=drain_seconds, idle_seconds=idle_seconds)
+                run = await run_rate(
+                    stack,
+                    http,
+                    tracker,
+                    supervisor,
+                    rng,
+                    taken,
+                    rate=rate,
+                    duration=duration,
+                    max_rate_guess=best,
+                    drain_seconds=drain_seconds,
+                    idle_seconds=idle_seconds,
+                )
                 runs.append(run)
                 if run.sustained:
                     best = max(best, run.summary.throughput)
                 elif not all_rates:
-                    skipped = [r for r in rates[rates.index(rate) + 1:]]
+                    skipped = [r for r in rates[rates.index(rate) + 1 :]]
                     if skipped:
                         print(f"  {rate:,.0f}/s not sustained: not offering {', '.join(f'{r:,.0f}' for r in skipped)}")
                     break
@@ -265,17 +351,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--all-rates", action="store_true", help="offer every rate even after one is not sustained")
     parser.add_argument("--ceilings", action="store_true", help="measure PostgreSQL, Kafka, FastStream ceilings")
     parser.add_argument("--grid", action="store_true", help="also run 1/3/6 partitions × 1/2 instances")
-    parser.add_argument("--grid-rate", default="auto",
-                        help="offered rate of the grid's runs (auto: the first rate above that was not sustained, "
-                             "so the grid shows whether more partitions and instances keep up with it)")
+    parser.add_argument(
+        "--grid-rate",
+        default="auto",
+        help="offered rate of the grid's runs (auto: the first rate above that was not sustained, "
+        "so the grid shows whether more partitions and instances keep up with it)",
+    )
     parser.add_argument("--grid-duration", type=float, default=20)
     parser.add_argument("--drain", type=float, default=120, help="seconds to wait for the last claims to finish")
     parser.add_argument("--profile", type=Path, default=None, help="run the services under pyinstrument; profiles here")
     parser.add_argument("--log-level", default="WARNING", help="the services' LOG_LEVEL (default WARNING)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for every service process, e.g. CLAIMS_CONSUMER_BATCH_SIZE=200")
-    parser.add_argument("--idle-seconds", type=float, default=10,
-                        help="seconds of CPU measured with nothing filed, before each rate (0: skip)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every service process, e.g. CLAIMS_CONSUMER_BATCH_SIZE=200",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=10,
+        help="seconds of CPU measured with nothing filed, before each rate (0: skip)",
+    )
     parser.add_argument("--no-console", action="store_true", help="leave the console out of the stack")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
@@ -284,14 +382,28 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         import uvloop  # the services run on it (uvicorn[standard]); the generator too
+
         uvloop.install()
     except ImportError:
         pass
 
-    main_runs, figures = asyncio.run(run_config(
-        args.partitions, args.instances, parse_rates(args.rate), args.duration, all_rates=args.all_rates,
-        with_ceilings=args.ceilings, profile=args.profile, seed=args.seed, drain_seconds=args.drain,
-        log_level=args.log_level, env=env, idle_seconds=args.idle_seconds, console=not args.no_console))
+    main_runs, figures = asyncio.run(
+        run_config(
+            args.partitions,
+            args.instances,
+            parse_rates(args.rate),
+            args.duration,
+            all_rates=args.all_rates,
+            with_ceilings=args.ceilings,
+            profile=args.profile,
+            seed=args.seed,
+            drain_seconds=args.drain,
+            log_level=args.log_level,
+            env=env,
+            idle_seconds=args.idle_seconds,
+            console=not args.no_console,
+        )
+    )
     grid: list[RateRun] = []
     if args.grid:
         grid_rate = args.grid_rate
@@ -301,10 +413,22 @@ def main(argv: list[str] | None = None) -> None:
             grid_rate = str(int(beyond[0]) if beyond else max(50, round(best * 1.5 / 50) * 50))
         for partitions in (1, 3, 6):
             for instances in (1, 2):
-                runs, _ = asyncio.run(run_config(
-                    partitions, instances, parse_rates(grid_rate), args.grid_duration, all_rates=True,
-                    with_ceilings=False, profile=None, seed=args.seed, drain_seconds=args.drain,
-                    log_level=args.log_level, env=env, console=not args.no_console))
+                runs, _ = asyncio.run(
+                    run_config(
+                        partitions,
+                        instances,
+                        parse_rates(grid_rate),
+                        args.grid_duration,
+                        all_rates=True,
+                        with_ceilings=False,
+                        profile=None,
+                        seed=args.seed,
+                        drain_seconds=args.drain,
+                        log_level=args.log_level,
+                        env=env,
+                        console=not args.no_console,
+                    )
+                )
                 grid += runs
     command = shlex.join([".venv/bin/python", "-m", "bench.e2e", *(sys.argv[1:] if argv is None else argv)])
     text = write_report(main_runs, grid, figures, command, GOALS, write=not args.no_write)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import results
 from deploy.local.kafka import KAFKA_VERSION
 from deploy.local.postgres import PostgresNode, temporary_cluster
 from services.enrollment import imports
@@ -46,7 +47,6 @@ from services.enrollment.app import build_spec
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.topics import PARTICIPANTS
-from bench import results
 from tests.support.city_lists import city_workers, csv_bytes
 from tests.support.kafka_tools import end_offsets
 from tests.support.services import infra_settings, running
@@ -121,14 +121,22 @@ def cluster_cpu_seconds(node: PostgresNode | None) -> float | None:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if int(entry.name) == postmaster or int(fields[1]) == postmaster:
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-async def run_benchmark(rows: int, seed: int | None, bootstrap: str, database_url: str, node: PostgresNode | None,
-                        *, profile: Path | None, timeout: float) -> Result:
+async def run_benchmark(
+    rows: int,
+    seed: int | None,
+    bootstrap: str,
+    database_url: str,
+    node: PostgresNode | None,
+    *,
+    profile: Path | None,
+    timeout: float,
+) -> Result:
     started = time.perf_counter()
     content = csv_bytes(city_workers(rows, random.Random(seed), today=today()))
     gc.collect()  # the generated rows are garbage now: keep them out of the RSS figures
@@ -148,8 +156,12 @@ async def run_benchmark(rows: int, seed: int | None, bootstrap: str, database_ur
         result.load_before = os.getloadavg()[0]
         cpu_before, cluster_before = cpu_seconds(), cluster_cpu_seconds(node)
         sent = time.perf_counter()
-        answer = await client.post("/v1/imports", params={"filename": f"bench-{rows}.csv"}, content=content,
-                                   headers={"Content-Type": "text/csv"})
+        answer = await client.post(
+            "/v1/imports",
+            params={"filename": f"bench-{rows}.csv"},
+            content=content,
+            headers={"Content-Type": "text/csv"},
+        )
         if answer.status_code != 202:
             raise SystemExit(f"POST /v1/imports answered {answer.status_code}: {answer.text[:500]}")
         import_id = answer.json()["import_id"]
@@ -167,9 +179,13 @@ async def run_benchmark(rows: int, seed: int | None, bootstrap: str, database_ur
         async with pool.acquire() as conn:
             result.import_seconds = await conn.fetchval(
                 "SELECT extract(epoch FROM finished_at - started_at)::float8 FROM imports WHERE import_id = $1",
-                import_id)
+                import_id,
+            )
         result.enrolled, result.rejected, result.existing = (
-            view["rows_enrolled"], view["rows_rejected"], view["rows_existing"])
+            view["rows_enrolled"],
+            view["rows_rejected"],
+            view["rows_existing"],
+        )
         if view["status"] != "finished":
             raise SystemExit(f"import {import_id} ended {view['status']}: {view}")
 
@@ -198,9 +214,12 @@ async def follow_import(client, import_id: str, sent: float, deadline: float) ->
         if view["status"] != "running" or now - printed >= 1.0:
             pending = await client.app.state.runtime.pool.fetchval("SELECT count(*) FROM outbox")
             elapsed = now - sent
-            print(f"  {elapsed:6.1f} s  {view['rows_done']:>7,}/{view['rows_total']:,} rows "
-                  f"({view['progress']:.0%})  {view['rows_done'] / elapsed:7,.0f} rows/s  "
-                  f"outbox pending {pending:,}", flush=True)
+            print(
+                f"  {elapsed:6.1f} s  {view['rows_done']:>7,}/{view['rows_total']:,} rows "
+                f"({view['progress']:.0%})  {view['rows_done'] / elapsed:7,.0f} rows/s  "
+                f"outbox pending {pending:,}",
+                flush=True,
+            )
             printed = now
         if view["status"] != "running":
             return view
@@ -209,36 +228,52 @@ async def follow_import(client, import_id: str, sent: float, deadline: float) ->
         await asyncio.sleep(0.2)
 
 
-async def describe_environment(pool, settings: EnrollmentSettings, bootstrap: str, database_url: str
-                               ) -> dict[str, str]:
+async def describe_environment(pool, settings: EnrollmentSettings, bootstrap: str, database_url: str) -> dict[str, str]:
     async with pool.acquire() as conn:
-        pg = {name: await conn.fetchval(f"SHOW {name}") for name in
-              ("server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers")}
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal:"))
+        pg = {
+            name: await conn.fetchval(f"SHOW {name}")
+            for name in ("server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers")
+        }
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
     return {
         "cpu": f"{os.cpu_count()} × {cpu} (nproc {len(os.sched_getaffinity(0))})",
         "memory": f"{mem_kib / 2**20:.1f} GiB",
         "os": platform.platform(),
         "python": platform.python_version(),
-        "postgresql": (f"{pg['server_version']} "
-                       + ("(given DATABASE_URL)" if os.environ.get("DATABASE_URL") else "(embedded, own cluster)")),
-        "postgresql settings": (f"fsync={pg['fsync']}, synchronous_commit={pg['synchronous_commit']}, "
-                                f"full_page_writes={pg['full_page_writes']}, shared_buffers={pg['shared_buffers']}"),
-        "kafka": "given KAFKA_BOOTSTRAP_SERVERS" if os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-                 else f"{KAFKA_VERSION} (KRaft, single node, own broker)",
-        "import settings": (f"chunk {imports.CHUNK_ROWS} rows per transaction, outbox relay batch "
-                            f"{settings.outbox_batch_size}, {settings.infra.kafka_topic_partitions} partitions, "
-                            f"producer acks=all + idempotence"),
+        "postgresql": (
+            f"{pg['server_version']} "
+            + ("(given DATABASE_URL)" if os.environ.get("DATABASE_URL") else "(embedded, own cluster)")
+        ),
+        "postgresql settings": (
+            f"fsync={pg['fsync']}, synchronous_commit={pg['synchronous_commit']}, "
+            f"full_page_writes={pg['full_page_writes']}, shared_buffers={pg['shared_buffers']}"
+        ),
+        "kafka": "given KAFKA_BOOTSTRAP_SERVERS"
+        if os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        else f"{KAFKA_VERSION} (KRaft, single node, own broker)",
+        "import settings": (
+            f"chunk {imports.CHUNK_ROWS} rows per transaction, outbox relay batch "
+            f"{settings.outbox_batch_size}, {settings.infra.kafka_topic_partitions} partitions, "
+            f"producer acks=all + idempotence"
+        ),
     }
 
 
 def report(result: Result, command: str) -> str:
     verdict = "meets" if result.rows_per_second >= TARGET_ROWS_PER_SECOND else "is BELOW"
-    postgres_cpu = (f"; PostgreSQL {result.postgres_cpu_seconds:.1f} s" if result.postgres_cpu_seconds is not None
-                    else "")
+    postgres_cpu = (
+        f"; PostgreSQL {result.postgres_cpu_seconds:.1f} s" if result.postgres_cpu_seconds is not None else ""
+    )
     lines = [
         f"Latest run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`",
         "",
@@ -246,19 +281,31 @@ def report(result: Result, command: str) -> str:
         "|---|---|",
         f"| rows | {result.rows:,} valid workers ({result.csv_mib:.1f} MiB CSV), every rule on |",
         f"| outcome | {result.enrolled:,} enrolled, {result.rejected:,} rejected, {result.existing:,} existing |",
-        (f"| **throughput** | **{result.rows_per_second:,.0f} rows/s** "
-         f"(target ≥ {TARGET_ROWS_PER_SECOND:,}: {verdict} it) |"),
-        (f"| import time | {result.import_seconds:.1f} s in the database (started → finished); "
-         f"{result.wall_seconds:.1f} s seen by the client |"),
-        (f"| outbox → Kafka drain | {result.drain_seconds:.1f} s after the import finished (the relay publishes "
-         f"while the import runs), so every event was on Kafka {result.published_seconds:.1f} s after the POST; "
-         f"{result.events_on_topic:,} events on {PARTICIPANTS.name} |"),
-        (f"| peak RSS (this process) | {result.peak_rss_mib:,.0f} MiB (ru_maxrss; {result.rss_before_mib:,.0f} MiB "
-         f"before the POST) |"),
-        (f"| CPU during the import | this process {result.cpu_seconds:.1f} s "
-         f"({result.cpu_seconds / result.rows * 1e6:,.0f} µs per row: app, relay, client){postgres_cpu} |"),
-        (f"| load average (1 min) | {result.load_before:.1f} before, {result.load_after:.1f} after "
-         f"(other work on the machine slows the figures above) |"),
+        (
+            f"| **throughput** | **{result.rows_per_second:,.0f} rows/s** "
+            f"(target ≥ {TARGET_ROWS_PER_SECOND:,}: {verdict} it) |"
+        ),
+        (
+            f"| import time | {result.import_seconds:.1f} s in the database (started → finished); "
+            f"{result.wall_seconds:.1f} s seen by the client |"
+        ),
+        (
+            f"| outbox → Kafka drain | {result.drain_seconds:.1f} s after the import finished (the relay publishes "
+            f"while the import runs), so every event was on Kafka {result.published_seconds:.1f} s after the POST; "
+            f"{result.events_on_topic:,} events on {PARTICIPANTS.name} |"
+        ),
+        (
+            f"| peak RSS (this process) | {result.peak_rss_mib:,.0f} MiB (ru_maxrss; {result.rss_before_mib:,.0f} MiB "
+            f"before the POST) |"
+        ),
+        (
+            f"| CPU during the import | this process {result.cpu_seconds:.1f} s "
+            f"({result.cpu_seconds / result.rows * 1e6:,.0f} µs per row: app, relay, client){postgres_cpu} |"
+        ),
+        (
+            f"| load average (1 min) | {result.load_before:.1f} before, {result.load_after:.1f} after "
+            f"(other work on the machine slows the figures above) |"
+        ),
         *(f"| {name} | {value} |" for name, value in result.environment.items()),
     ]
     return "\n".join(lines)
@@ -272,8 +319,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.enrollment_import", description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=50_000, help="workers in the generated CSV (default 50,000)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generator (default: random)")
-    parser.add_argument("--profile", type=Path, default=None,
-                        help="write a cProfile of the import to this file and print its top functions")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="write a cProfile of the import to this file and print its top functions",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds the import and the drain may take")
     parser.add_argument("--no-write", action="store_true", help=f"do not update {results.DOC.relative_to(REPO)}")
     args = parser.parse_args(argv)
@@ -288,11 +339,17 @@ def main(argv: list[str] | None = None) -> None:
                 future.result()
                 stack.push(cm.__exit__)
         bootstrap, (database_url, node) = kafka_future.result(), pg_future.result()
-        result = asyncio.run(run_benchmark(args.rows, args.seed, bootstrap, database_url, node,
-                                           profile=args.profile, timeout=args.timeout))
+        result = asyncio.run(
+            run_benchmark(
+                args.rows, args.seed, bootstrap, database_url, node, profile=args.profile, timeout=args.timeout
+            )
+        )
 
-    command = shlex.join([".venv/bin/python", "-m", "bench.enrollment_import", *sys.argv[1:]]) \
-        if argv is None else shlex.join(["python", "-m", "bench.enrollment_import", *argv])
+    command = (
+        shlex.join([".venv/bin/python", "-m", "bench.enrollment_import", *sys.argv[1:]])
+        if argv is None
+        else shlex.join(["python", "-m", "bench.enrollment_import", *argv])
+    )
     text = report(result, command)
     print("\n" + text)
     if not args.no_write:

@@ -30,8 +30,9 @@ class NotInTheMix(ValueError):
     """A claim bench/load.py does not file: this restatement does not cover it."""
 
 
-def expected_cash(claim_type: str, *, monthly_income: int, member_since: date, incident_date: date,
-                  incapacity_days: int | None) -> int:
+def expected_cash(
+    claim_type: str, *, monthly_income: int, member_since: date, incident_date: date, incapacity_days: int | None
+) -> int:
     """The cash total of an approved claim, in rupiah."""
     if claim_type == "JKM":
         membership = (incident_date - member_since).days

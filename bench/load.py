@@ -38,29 +38,72 @@ from datetime import date, timedelta
 import aiohttp
 import asyncpg
 
-from bench.tracking import (REVIEW_FOR_DOCUMENTS, REVIEW_TO_APPROVE, ClaimRecord, ClaimTracker, Summary,
-                            Supervisor, percentile, summarise)
+from bench.tracking import (
+    REVIEW_FOR_DOCUMENTS,
+    REVIEW_TO_APPROVE,
+    ClaimRecord,
+    ClaimTracker,
+    Summary,
+    Supervisor,
+    percentile,
+    summarise,
+)
 from services.enrollment.domain import Period, contribution_due
 from shared.topics import PARTICIPANTS
 from tests.support.city_lists import city_workers, csv_bytes
 from tests.support.kafka_tools import group_caught_up
 
 __all__ = [  # the tracking half lives in bench/tracking.py; both are importable from here
-    "DEFAULT_MIX", "REVIEW_FOR_DOCUMENTS", "REVIEW_TO_APPROVE", "ClaimRecord", "ClaimTracker", "Enrolment", "Filing",
-    "Summary", "Supervisor", "Target", "Worker", "enrol", "file_claims", "percentile", "plan_workers", "summarise",
+    "DEFAULT_MIX",
+    "REVIEW_FOR_DOCUMENTS",
+    "REVIEW_TO_APPROVE",
+    "ClaimRecord",
+    "ClaimTracker",
+    "Enrolment",
+    "Filing",
+    "Summary",
+    "Supervisor",
+    "Target",
+    "Worker",
+    "enrol",
+    "file_claims",
+    "percentile",
+    "plan_workers",
+    "summarise",
     "wait_for_read_models",
 ]
 
 # scenario -> weight
 DEFAULT_MIX: dict[str, int] = {
-    "jkm_full": 30, "jkm_short": 10, "jkk_death": 10, "jkk_accident": 30, "missing_documents": 10, "lapsed": 10,
+    "jkm_full": 30,
+    "jkm_short": 10,
+    "jkk_death": 10,
+    "jkk_accident": 30,
+    "missing_documents": 10,
+    "lapsed": 10,
 }
 READ_MODEL_GROUPS = ("claims.participants", "notifications.participants")
 
-_DEATH_PAPERS = ("participant_card", "ktp_deceased", "ktp_heir", "family_card", "death_certificate",
-                 "heir_statement", "bank_account", "marriage_book", "npwp")
-_ACCIDENT_PAPERS = ("participant_card", "accident_chronology", "witness_ktp_1", "witness_ktp_2", "medical_report",
-                    "bank_account", "npwp")
+_DEATH_PAPERS = (
+    "participant_card",
+    "ktp_deceased",
+    "ktp_heir",
+    "family_card",
+    "death_certificate",
+    "heir_statement",
+    "bank_account",
+    "marriage_book",
+    "npwp",
+)
+_ACCIDENT_PAPERS = (
+    "participant_card",
+    "accident_chronology",
+    "witness_ktp_1",
+    "witness_ktp_2",
+    "medical_report",
+    "bank_account",
+    "npwp",
+)
 _SIXTEEN_DIGITS = {"ktp", "ktp_deceased", "ktp_heir", "family_card", "witness_ktp_1", "witness_ktp_2", "npwp"}
 
 
@@ -97,13 +140,19 @@ class Worker:
     def claim_body(self, today: date) -> dict:
         heir = self.row
         return {
-            "participant_id": self.participant_id, "claim_type": self.claim_type,
-            "incident_date": today.isoformat(), "incident_place": "Pasar Sentral, Makassar",
+            "participant_id": self.participant_id,
+            "claim_type": self.claim_type,
+            "incident_date": today.isoformat(),
+            "incident_place": "Pasar Sentral, Makassar",
             "cause": "fire at the market" if self.claim_type != "JKM" else "died at home after an illness",
             "traffic_accident": self.traffic_accident,
-            "reporter": {"name": heir["heir1_name"], "phone": "+62" + heir["heir1_phone"][1:],
-                         "organisation": "keluarga"},
-            "documents": self.documents, "incapacity_days": self.incapacity_days,
+            "reporter": {
+                "name": heir["heir1_name"],
+                "phone": "+62" + heir["heir1_phone"][1:],
+                "organisation": "keluarga",
+            },
+            "documents": self.documents,
+            "incapacity_days": self.incapacity_days,
         }
 
 
@@ -124,8 +173,9 @@ def family_channels(row: dict, claim_type: str) -> int:
     return sum(per_heir) + (1 if 0 in per_heir else 0)
 
 
-def plan_workers(count: int, *, rng: random.Random, today: date, mix: dict[str, int] | None = None,
-                 taken: set[str] | None = None) -> list[Worker]:
+def plan_workers(
+    count: int, *, rng: random.Random, today: date, mix: dict[str, int] | None = None, taken: set[str] | None = None
+) -> list[Worker]:
     """`count` workers, each with the claim it will file; NIKs unique (and not in `taken`)."""
     mix = mix or DEFAULT_MIX
     scenarios = rng.choices(list(mix), list(mix.values()), k=count)
@@ -136,8 +186,9 @@ def plan_workers(count: int, *, rng: random.Random, today: date, mix: dict[str, 
         long_ago = today - timedelta(days=rng.randint(400, 700))
         row["member_since"] = long_ago.isoformat()
         period, paid_at = Period.of(today), today
-        claim_type = {"jkm_full": "JKM", "jkm_short": "JKM", "jkk_death": "JKK_DEATH",
-                      "jkk_accident": "JKK"}.get(scenario) or rng.choice(["JKM", "JKK"])
+        claim_type = {"jkm_full": "JKM", "jkm_short": "JKM", "jkk_death": "JKK_DEATH", "jkk_accident": "JKK"}.get(
+            scenario
+        ) or rng.choice(["JKM", "JKK"])
         if scenario == "jkm_short":  # joined weeks ago: within the short-membership window
             row["member_since"] = max(today - timedelta(days=rng.randint(5, 40)), today.replace(day=1)).isoformat()
         if scenario == "lapsed":  # paid one month long ago, nothing since: the grace ended months back
@@ -155,8 +206,20 @@ def plan_workers(count: int, *, rng: random.Random, today: date, mix: dict[str, 
             for kind in ("bank_account", "death_certificate" if claim_type == "JKM" else "medical_report"):
                 withheld[kind] = documents.pop(kind)
         channels = family_channels(row, claim_type)
-        workers.append(Worker(scenario, row, claim_type, period, paid_at, channels, documents, withheld, traffic,
-                              rng.randint(3, 60) if claim_type == "JKK" else None))
+        workers.append(
+            Worker(
+                scenario,
+                row,
+                claim_type,
+                period,
+                paid_at,
+                channels,
+                documents,
+                withheld,
+                traffic,
+                rng.randint(3, 60) if claim_type == "JKK" else None,
+            )
+        )
     return workers
 
 
@@ -171,15 +234,26 @@ class Enrolment:
     read_models_seconds: float = 0.0
 
 
-async def enrol(workers: list[Worker], target: Target, http: aiohttp.ClientSession, *, concurrency: int = 32,
-                timeout: float = 900.0, progress=print) -> Enrolment:
+async def enrol(
+    workers: list[Worker],
+    target: Target,
+    http: aiohttp.ClientSession,
+    *,
+    concurrency: int = 32,
+    timeout: float = 900.0,
+    progress=print,
+) -> Enrolment:
     """Bulk import (POST /v1/imports), one contribution each over HTTP (concurrently), then waits
     until claims' and notifications' read models have applied every enrollment event."""
     result = Enrolment(len(workers))
     started = time.monotonic()
     officer = {"Authorization": f"Bearer {target.officer_token}"}
-    async with http.post(f"{target.enrollment_url}/v1/imports", params={"filename": f"bench-{uuid.uuid4().hex}.csv"},
-                         data=csv_bytes(w.row for w in workers), headers={**officer, "Content-Type": "text/csv"}) as r:
+    async with http.post(
+        f"{target.enrollment_url}/v1/imports",
+        params={"filename": f"bench-{uuid.uuid4().hex}.csv"},
+        data=csv_bytes(w.row for w in workers),
+        headers={**officer, "Content-Type": "text/csv"},
+    ) as r:
         if r.status != 202:
             raise RuntimeError(f"POST /v1/imports answered {r.status}: {(await r.text())[:500]}")
         import_id = (await r.json())["import_id"]
@@ -192,14 +266,20 @@ async def enrol(workers: list[Worker], target: Target, http: aiohttp.ClientSessi
             raise TimeoutError(f"import {import_id} still running: {view}")
         await asyncio.sleep(0.25)
     if view["status"] != "finished" or view["rows_enrolled"] != len(workers):
-        raise RuntimeError(f"import {import_id} ended {view['status']}: {view['rows_enrolled']} of {len(workers)} "
-                           f"enrolled; rejections: {view.get('rejections', [])[:3]}")
+        raise RuntimeError(
+            f"import {import_id} ended {view['status']}: {view['rows_enrolled']} of {len(workers)} "
+            f"enrolled; rejections: {view.get('rejections', [])[:3]}"
+        )
     result.import_seconds = time.monotonic() - started
     # The officer's system of record: which id each NIK got (the import answers with counts only).
     conn = await asyncpg.connect(target.database_url)
     try:
-        ids = dict(await conn.fetch("SELECT nik, participant_id FROM enrollment.participants WHERE nik = ANY($1)",
-                                    [w.row["nik"] for w in workers]))
+        ids = dict(
+            await conn.fetch(
+                "SELECT nik, participant_id FROM enrollment.participants WHERE nik = ANY($1)",
+                [w.row["nik"] for w in workers],
+            )
+        )
     finally:
         await conn.close()
     for w in workers:
@@ -214,13 +294,16 @@ async def enrol(workers: list[Worker], target: Target, http: aiohttp.ClientSessi
         async with limit:
             for attempt in range(5):
                 try:
-                    async with http.post(f"{target.enrollment_url}/v1/participants/{w.participant_id}/contributions",
-                                         json=body, headers=officer) as r:
+                    async with http.post(
+                        f"{target.enrollment_url}/v1/participants/{w.participant_id}/contributions",
+                        json=body,
+                        headers=officer,
+                    ) as r:
                         if r.status in (201, 409):  # 409: already paid (a retried request that had gone through)
                             return
                         raise RuntimeError(f"contribution for {w.participant_id}: {r.status} {await r.text()}")
                 except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.5 * 2 ** attempt)
+                    await asyncio.sleep(0.5 * 2**attempt)
             raise RuntimeError(f"contribution for {w.participant_id} failed five times")
 
     await asyncio.gather(*(contribute(w) for w in workers))
@@ -228,9 +311,11 @@ async def enrol(workers: list[Worker], target: Target, http: aiohttp.ClientSessi
     started = time.monotonic()
     await wait_for_read_models(target, timeout=timeout)
     result.read_models_seconds = time.monotonic() - started
-    progress(f"  enrolled {len(workers):,} workers: import {result.import_seconds:.1f} s, contributions "
-             f"{result.contributions_seconds:.1f} s ({len(workers) / result.contributions_seconds:,.0f}/s), "
-             f"read models caught up {result.read_models_seconds:.1f} s later")
+    progress(
+        f"  enrolled {len(workers):,} workers: import {result.import_seconds:.1f} s, contributions "
+        f"{result.contributions_seconds:.1f} s ({len(workers) / result.contributions_seconds:,.0f}/s), "
+        f"read models caught up {result.read_models_seconds:.1f} s later"
+    )
     return result
 
 
@@ -266,9 +351,16 @@ class Filing:
     http_seconds: list[float] = field(default_factory=list)
 
 
-async def file_claims(workers: Sequence[Worker], target: Target, http: aiohttp.ClientSession,
-                      tracker: ClaimTracker, *, rate: float | None, concurrency: int = 64,
-                      retry_seconds: float = 60.0) -> Filing:
+async def file_claims(
+    workers: Sequence[Worker],
+    target: Target,
+    http: aiohttp.ClientSession,
+    tracker: ClaimTracker,
+    *,
+    rate: float | None,
+    concurrency: int = 64,
+    retry_seconds: float = 60.0,
+) -> Filing:
     """Files each worker's claim. `rate`: claims per second, each launched at start + i/rate
     whatever the latency (open loop); None: as fast as accepted, `concurrency` in flight."""
     filing = Filing(offered_rate=rate, started_at=time.time())
@@ -290,7 +382,7 @@ async def file_claims(workers: Sequence[Worker], target: Target, http: aiohttp.C
                         answer = await r.json(content_type=None)
                     except ValueError:  # a proxy's or a dying server's plain-text error page
                         answer = {"error": f"HTTP {status}, not JSON"}
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 status, answer = 0, {"error": type(exc).__name__}
             if status == 202 or (status == 409 and _existing(answer)):
                 # 409: a retried filing whose first attempt had gone through: the same claim.
@@ -335,5 +427,3 @@ async def file_claims(workers: Sequence[Worker], target: Target, http: aiohttp.C
 def _existing(answer: dict) -> str | None:
     detail = answer.get("detail") if isinstance(answer, dict) else None
     return detail.get("existing_id") if isinstance(detail, dict) else None
-
-

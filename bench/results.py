@@ -9,8 +9,10 @@ from pathlib import Path
 from tests.support.stack import REPO
 
 DOC = REPO / "docs" / "benchmarks.md"
-_HEADER = ("# Benchmarks\n\nFigures measured on real PostgreSQL and Kafka by the scripts in bench/. "
-           "Each script rewrites its own section between its markers; the prose around them is kept.\n")
+_HEADER = (
+    "# Benchmarks\n\nFigures measured on real PostgreSQL and Kafka by the scripts in bench/. "
+    "Each script rewrites its own section between its markers; the prose around them is kept.\n"
+)
 
 
 def markers(name: str) -> tuple[str, str]:

@@ -77,8 +77,10 @@ class Proc:
         deadline = time.monotonic() + timeout
         while not await self.ready():
             if self.process is None or self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited before it was ready; last lines of {self.log}:\n"
-                                   f"{tail(self.log, 15, last_run_only=True)}")
+                raise RuntimeError(
+                    f"{self.name} exited before it was ready; last lines of {self.log}:\n"
+                    f"{tail(self.log, 15, last_run_only=True)}"
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name} not ready after {timeout:.0f} s; log: {self.log}")
             await asyncio.sleep(0.2)
@@ -87,7 +89,7 @@ class Proc:
         if self.health_path is None:
             try:
                 _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), 1)
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 return False
             writer.close()
             return True
@@ -192,8 +194,9 @@ class BenchStack:
         self.workdir = Path(tempfile.mkdtemp(prefix="jaring-bench-"))
         libs = resolve_kafka_jars(REPO / ".jaring" / "kafka")
         if self.brokers > 1:
-            self.kafka = KafkaCluster(self.workdir / "kafka", [(free_port(), free_port()) for _ in range(self.brokers)],
-                                      libs, heap="384m")
+            self.kafka = KafkaCluster(
+                self.workdir / "kafka", [(free_port(), free_port()) for _ in range(self.brokers)], libs, heap="384m"
+            )
         else:
             self.kafka = KafkaNode(self.workdir / "kafka", free_port(), free_port(), libs, heap="512m")
         # fast=False: fsync, synchronous_commit and full_page_writes on, as in production.
@@ -216,25 +219,59 @@ class BenchStack:
 
         env = self._base_env()
         smtp_port, provider_port = free_port(), free_port()
-        self.smtp = Proc("smtp_sink", [sys.executable, "-m", "deploy.local.standins.smtp_sink", "--port",
-                                       str(smtp_port), "--dir", str(self.mail_dir)], env,
-                         self.workdir / "smtp_sink.log", smtp_port, health_path=None)
+        self.smtp = Proc(
+            "smtp_sink",
+            [
+                sys.executable,
+                "-m",
+                "deploy.local.standins.smtp_sink",
+                "--port",
+                str(smtp_port),
+                "--dir",
+                str(self.mail_dir),
+            ],
+            env,
+            self.workdir / "smtp_sink.log",
+            smtp_port,
+            health_path=None,
+        )
         # The provider's own CLI logs every request at INFO; under load that is the stand-in's
         # CPU, not Jaring's, so it runs under uvicorn's CLI with the access log off. Its
         # create_app() keeps requests in ".jaring/provider" under its cwd: the stack's folder.
-        self.provider = Proc("provider", [sys.executable, "-m", "uvicorn", "deploy.local.standins.provider:create_app",
-                                          "--factory", "--host", "127.0.0.1", "--port", str(provider_port),
-                                          "--no-access-log", "--log-level", "warning"],
-                             env, self.workdir / "provider.log", provider_port, cwd=self.workdir,
-                             health_path="/_health")
+        self.provider = Proc(
+            "provider",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "deploy.local.standins.provider:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(provider_port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env,
+            self.workdir / "provider.log",
+            provider_port,
+            cwd=self.workdir,
+            health_path="/_health",
+        )
         await asyncio.gather(self.smtp.start(), self.provider.start())
 
         bank_port = free_port()
-        service_env = {**env, "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
-                       "NOTIFICATIONS_SMS_BASE_URL": self.provider.url,
-                       "NOTIFICATIONS_WHATSAPP_BASE_URL": self.provider.url,
-                       "CLAIMS_BANK_BASE_URL": f"http://127.0.0.1:{bank_port}",
-                       "ENROLLMENT_COVERAGE_SWEEP_SECONDS": "0", **self.service_env}
+        service_env = {
+            **env,
+            "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+            "NOTIFICATIONS_SMS_BASE_URL": self.provider.url,
+            "NOTIFICATIONS_WHATSAPP_BASE_URL": self.provider.url,
+            "CLAIMS_BANK_BASE_URL": f"http://127.0.0.1:{bank_port}",
+            "ENROLLMENT_COVERAGE_SWEEP_SECONDS": "0",
+            **self.service_env,
+        }
         for name in ("enrollment", *CONSUMER_SERVICES):
             count = self.instances if name in CONSUMER_SERVICES else 1
             self.services[name] = [self._service(name, i, service_env) for i in range(count)]
@@ -243,9 +280,25 @@ class BenchStack:
         await asyncio.gather(*(p.start() for procs in self.services.values() for p in procs[1:]))
         # The bank notifies the first claims instance; until it runs, claims' worker finds it away.
         notify = self.services["claims"][0].url + "/snap/v1.0/transfer-interbank/notify"
-        self.bank = Proc("bank", [sys.executable, "-m", "deploy.local.standins.bank", "--port", str(bank_port),
-                                  "--dir", str(self.workdir / "bank"), "--notify-url", notify, *self.bank_args],
-                         env, self.workdir / "bank.log", bank_port, health_path="/_health")
+        self.bank = Proc(
+            "bank",
+            [
+                sys.executable,
+                "-m",
+                "deploy.local.standins.bank",
+                "--port",
+                str(bank_port),
+                "--dir",
+                str(self.workdir / "bank"),
+                "--notify-url",
+                notify,
+                *self.bank_args,
+            ],
+            env,
+            self.workdir / "bank.log",
+            bank_port,
+            health_path="/_health",
+        )
         await self.bank.start()
         if self.console:
             urls = {f"CONSOLE_{name.upper()}_BASE_URL": procs[0].url for name, procs in self.services.items()}
@@ -254,14 +307,19 @@ class BenchStack:
 
     def _base_env(self) -> dict[str, str]:
         return {
-            **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "DATABASE_URL": self.database_url,
-            "JARING_AUTH_SECRET": BENCH_SECRET, "KAFKA_TOPIC_PARTITIONS": str(self.partitions),
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "DATABASE_URL": self.database_url,
+            "JARING_AUTH_SECRET": BENCH_SECRET,
+            "KAFKA_TOPIC_PARTITIONS": str(self.partitions),
             "KAFKA_REPLICATION_FACTOR": str(min(self.brokers, 3)),
             # No random review sample: the workload's mix decides which claims a person sees (the
             # scripted supervisor could not decide a sampled claim whose documents it added: four eyes).
             "CLAIMS_REVIEW_SAMPLE_RATE": "0",
-            "CLAIMS_BANK_CLIENT_SECRET": BENCH_BANK_SECRET, "NOTIFICATIONS_INBOUND_SECRET": BENCH_BANK_SECRET + "-inbound",
-            "LOG_LEVEL": self.log_level, "PYTHONUNBUFFERED": "1",
+            "CLAIMS_BANK_CLIENT_SECRET": BENCH_BANK_SECRET,
+            "NOTIFICATIONS_INBOUND_SECRET": BENCH_BANK_SECRET + "-inbound",
+            "LOG_LEVEL": self.log_level,
+            "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         }
 
@@ -270,14 +328,30 @@ class BenchStack:
         argv = [sys.executable, "-m", f"services.{name}"]
         if self.profile_dir is not None:
             self.profile_dir.mkdir(parents=True, exist_ok=True)
-            argv = [sys.executable, "-m", "pyinstrument", "--renderer", "text", "--show-all", "--outfile",
-                    str(self.profile_dir / f"{name}-{index}.txt"), "-m", f"services.{name}"]
-        return Proc(f"{name}-{index}", argv, {**env, f"{name.upper()}_HTTP_PORT": str(port)},
-                    self.workdir / f"{name}-{index}.log", port)
+            argv = [
+                sys.executable,
+                "-m",
+                "pyinstrument",
+                "--renderer",
+                "text",
+                "--show-all",
+                "--outfile",
+                str(self.profile_dir / f"{name}-{index}.txt"),
+                "-m",
+                f"services.{name}",
+            ]
+        return Proc(
+            f"{name}-{index}",
+            argv,
+            {**env, f"{name.upper()}_HTTP_PORT": str(port)},
+            self.workdir / f"{name}-{index}.log",
+            port,
+        )
 
     async def stop(self) -> None:
-        procs = [p for ps in self.services.values() for p in ps] + [p for p in (self.smtp, self.provider, self.bank)
-                                                                       if p]
+        procs = [p for ps in self.services.values() for p in ps] + [
+            p for p in (self.smtp, self.provider, self.bank) if p
+        ]
         profiling = self.profile_dir is not None
         await asyncio.gather(*(asyncio.to_thread(p.stop, 30, profiling) for p in procs if p.process is not None))
         if isinstance(self.kafka, KafkaCluster) or (self.kafka is not None and self.kafka.process is not None):
@@ -302,7 +376,7 @@ def cpu_seconds(pid: int | None) -> float:
             raw = (entry / "stat").read_text()
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        fields = raw[raw.rindex(")") + 2:].split()
+        fields = raw[raw.rindex(")") + 2 :].split()
         # utime + stime, and cutime + cstime: children that exited and were reaped (a PostgreSQL
         # backend whose pool connection was closed) still count, in their parent.
         stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)

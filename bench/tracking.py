@@ -89,9 +89,13 @@ class ClaimTracker:
     TOPICS = (CLAIMS_FILED.name, CLAIM_DECISIONS.name, PAYOUTS.name, DELIVERIES.name)
 
     def __init__(self, bootstrap: str, group: str | None = None):
-        self._consumer = AIOKafkaConsumer(*self.TOPICS, bootstrap_servers=bootstrap,
-                                          group_id=group or f"bench-tracker-{uuid.uuid4().hex[:8]}",
-                                          auto_offset_reset="earliest", max_poll_records=2000)
+        self._consumer = AIOKafkaConsumer(
+            *self.TOPICS,
+            bootstrap_servers=bootstrap,
+            group_id=group or f"bench-tracker-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            max_poll_records=2000,
+        )
         self.records: dict[str, ClaimRecord] = {}
         self.events = 0
         self.duplicates = 0
@@ -179,7 +183,7 @@ class ClaimTracker:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), 1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
@@ -195,9 +199,12 @@ class Supervisor:
         self._target = target
         self._http = http
         self._by_participant = {w.participant_id: w for w in workers}
-        self._consumer = AIOKafkaConsumer(CLAIM_DECISIONS.name, bootstrap_servers=target.bootstrap,
-                                          group_id=f"bench-supervisor-{uuid.uuid4().hex[:8]}",
-                                          auto_offset_reset="earliest")
+        self._consumer = AIOKafkaConsumer(
+            CLAIM_DECISIONS.name,
+            bootstrap_servers=target.bootstrap,
+            group_id=f"bench-supervisor-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+        )
         self._headers = {"Authorization": f"Bearer {target.supervisor_token}"}
         self._handled: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -243,8 +250,10 @@ class Supervisor:
             ok = await self._post(f"/v1/claims/{claim_id}/documents", {"documents": worker.withheld})
             self.stats["documents_added"] += ok
         elif codes <= REVIEW_TO_APPROVE:
-            ok = await self._post(f"/v1/claims/{claim_id}/decision",
-                                  {"decision": "approve", "reason": "circumstances checked with the family"})
+            ok = await self._post(
+                f"/v1/claims/{claim_id}/decision",
+                {"decision": "approve", "reason": "circumstances checked with the family"},
+            )
             self.stats["approved"] += ok
         else:
             self.stats["unexpected"] += 1
@@ -264,7 +273,7 @@ class Supervisor:
                     if r.status < 500:
                         self.stats["unexpected"] += 1
                         return False
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 pass
             if time.monotonic() > deadline:
                 self.stats["unexpected"] += 1
@@ -315,9 +324,15 @@ def summarise(records: Sequence[ClaimRecord]) -> Summary:
     for r in records:
         outcomes[r.outcome or "unfinished"] = outcomes.get(r.outcome or "unfinished", 0) + 1
     return Summary(
-        filed=len(records), notified=len(done), by_outcome=outcomes,
-        latency={"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-                 "p99": percentile(latencies, 99), "max": max(latencies, default=float("nan"))},
+        filed=len(records),
+        notified=len(done),
+        by_outcome=outcomes,
+        latency={
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99),
+            "max": max(latencies, default=float("nan")),
+        },
         steps_p50={n: percentile([s[n] for s in steps], 50) for n in names},
         steps_mean={n: sum(s[n] for s in steps) / len(steps) for n in names},
         throughput=(len(done) - 1) / (last - first) if last > first else 0.0,

@@ -55,18 +55,31 @@ def document(service: str) -> AsyncAPI:
     broker = KafkaBroker("kafka:9092", description=f"Jaring {service}")
     for topic in CATALOGUE:
         if topic.producer == service:
-            broker.publisher(topic.name, title=f"{service} publishes {topic.name}", schema=envelope_schema(topic),
-                             description=f"{topic.description} Events: {', '.join(topic.events)}. Key: {topic.key}.")
+            broker.publisher(
+                topic.name,
+                title=f"{service} publishes {topic.name}",
+                schema=envelope_schema(topic),
+                description=f"{topic.description} Events: {', '.join(topic.events)}. Key: {topic.key}.",
+            )
     consumer: Consumer
     for consumer in consumers(settings_class()):
+
         async def handle(message) -> None:
             """Documentation only: the real subscriber is shared.consuming.subscribe."""
 
         handle.__annotations__ = {"message": envelope_schema(consumer.topic), "return": None}
-        broker.subscriber(consumer.topic.name, group_id=consumer.name, title=consumer.name,
-                          description=f"consumer group {consumer.name}: handles {', '.join(consumer.handlers)}")(handle)
-    return AsyncAPI(broker, title=f"Jaring {service}", version="1",
-                    description=f"Events of the {service} service (generated from the code).")
+        broker.subscriber(
+            consumer.topic.name,
+            group_id=consumer.name,
+            title=consumer.name,
+            description=f"consumer group {consumer.name}: handles {', '.join(consumer.handlers)}",
+        )(handle)
+    return AsyncAPI(
+        broker,
+        title=f"Jaring {service}",
+        version="1",
+        description=f"Events of the {service} service (generated from the code).",
+    )
 
 
 # AsyncAPI 3.0: keys of `components` (and, by the same rule here, of channels and operations) are
@@ -78,14 +91,17 @@ KAFKA_BINDING_VERSION = "0.4.0"
 HEADERS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Kafka record headers, UTF-8 strings; copied from the envelope so tools can route "
-                   "without parsing the body, and the W3C trace context of the claim's trace.",
+    "without parsing the body, and the W3C trace context of the claim's trace.",
     "properties": {
         "event_id": {"type": "string", "format": "uuid", "description": "the envelope's event_id"},
         "event_type": {"type": "string", "description": "the envelope's type"},
         "correlation_id": {"type": "string", "description": "the claim or participant the event is about"},
         "producer": {"type": "string", "description": "the service that wrote the event"},
-        "traceparent": {"type": "string", "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
-                        "description": "W3C Trace Context: the trace the event belongs to (docs/observability.md)"},
+        "traceparent": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+            "description": "W3C Trace Context: the trace the event belongs to (docs/observability.md)",
+        },
         "tracestate": {"type": "string", "description": "W3C Trace Context vendor state, when a caller sent one"},
     },
     "required": ["event_id", "event_type", "correlation_id", "producer"],
@@ -140,8 +156,15 @@ def finish(spec: dict[str, Any]) -> dict[str, Any]:
             if message is None or topic is None:
                 continue
             message["headers"] = HEADERS_SCHEMA
-            message["bindings"] = {"kafka": {"bindingVersion": KAFKA_BINDING_VERSION, "key": {
-                "type": "string", "description": f"the event's {topic.key}: a key's events keep their order"}}}
+            message["bindings"] = {
+                "kafka": {
+                    "bindingVersion": KAFKA_BINDING_VERSION,
+                    "key": {
+                        "type": "string",
+                        "description": f"the event's {topic.key}: a key's events keep their order",
+                    },
+                }
+            }
     return spec
 
 

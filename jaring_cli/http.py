@@ -84,8 +84,9 @@ class Api:
             token = token_for(role)
         except NoToken as exc:
             raise fail(ExitCode.REFUSED, str(exc)) from None
-        self.client = httpx.Client(base_url=service_url(service), transport=transport, timeout=30,
-                                   headers={"Authorization": f"Bearer {token}"})
+        self.client = httpx.Client(
+            base_url=service_url(service), transport=transport, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def __enter__(self) -> Api:
         return self
@@ -111,5 +112,7 @@ def reachable(service: str, url: str) -> Iterator[None]:
     try:
         yield
     except httpx.TransportError as exc:
-        raise fail(ExitCode.UNAVAILABLE, f"{service} at {url} cannot be reached ({exc.__class__.__name__}: {exc}); "
-                                         f"is the stack up (make status)?") from None
+        raise fail(
+            ExitCode.UNAVAILABLE,
+            f"{service} at {url} cannot be reached ({exc.__class__.__name__}: {exc}); is the stack up (make status)?",
+        ) from None

@@ -40,8 +40,10 @@ def token_for(role: str) -> str:
     try:
         return path.read_text().strip()
     except OSError:
-        raise NoToken(f"no token: set JARING_TOKEN, or start the local stack (make up) so that {path} exists, "
-                      f"or make one with `jaring token --role {role}`") from None
+        raise NoToken(
+            f"no token: set JARING_TOKEN, or start the local stack (make up) so that {path} exists, "
+            f"or make one with `jaring token --role {role}`"
+        ) from None
 
 
 def local_secret() -> str:
@@ -54,8 +56,9 @@ def local_secret() -> str:
     try:
         return path.read_text().strip()
     except OSError:
-        raise NoToken(f"no signing secret at {path}: start the local stack first (make up), "
-                      "or set JARING_AUTH_SECRET") from None
+        raise NoToken(
+            f"no signing secret at {path}: start the local stack first (make up), or set JARING_AUTH_SECRET"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,10 @@ def client_credentials_token() -> str:
         try:
             secret = path.read_text().strip()
         except OSError:
-            raise NoToken(f"no client secret at {path}: start the local stack with its identity provider (make up), "
-                          "or set JARING_OIDC_CLIENT_SECRET") from None
+            raise NoToken(
+                f"no client secret at {path}: start the local stack with its identity provider (make up), "
+                "or set JARING_OIDC_CLIENT_SECRET"
+            ) from None
     try:
         answer = httpx.post(url, data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=30)
     except httpx.HTTPError as exc:

@@ -47,8 +47,10 @@ class WeakSecret(ValueError):
 def check_secret(secret: str) -> None:
     size = len(secret.encode())
     if size < MIN_SECRET_BYTES:
-        raise WeakSecret(f"JARING_AUTH_SECRET is {size} bytes; an HS256 key needs at least {MIN_SECRET_BYTES} "
-                         f"(make one with: openssl rand -hex 32)")
+        raise WeakSecret(
+            f"JARING_AUTH_SECRET is {size} bytes; an HS256 key needs at least {MIN_SECRET_BYTES} "
+            f"(make one with: openssl rand -hex 32)"
+        )
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,15 @@ class Actor:
     role: str
 
 
-def issue_token(secret: str, subject: str, role: str, *, issuer: str = LOCAL_ISSUER,
-                audience: str = LOCAL_AUDIENCE, ttl_seconds: int = HUMAN_TOKEN_HOURS * 3600) -> str:
+def issue_token(
+    secret: str,
+    subject: str,
+    role: str,
+    *,
+    issuer: str = LOCAL_ISSUER,
+    audience: str = LOCAL_AUDIENCE,
+    ttl_seconds: int = HUMAN_TOKEN_HOURS * 3600,
+) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     check_secret(secret)
@@ -68,15 +77,25 @@ def issue_token(secret: str, subject: str, role: str, *, issuer: str = LOCAL_ISS
 
 
 class TokenVerifier:
-    def __init__(self, secret: str = "", jwks_url: str | None = None, *, issuer: str, audience: str,
-                 max_lifetime_seconds: int = HUMAN_TOKEN_HOURS * 3600, oidc_issuer: str | None = None):
+    def __init__(
+        self,
+        secret: str = "",
+        jwks_url: str | None = None,
+        *,
+        issuer: str,
+        audience: str,
+        max_lifetime_seconds: int = HUMAN_TOKEN_HOURS * 3600,
+        oidc_issuer: str | None = None,
+    ):
         if not secret and not jwks_url:
             raise ValueError("JARING_AUTH_SECRET or JARING_AUTH_JWKS_URL must be set")
         if secret:
             check_secret(secret)
         if not issuer or not audience:
-            raise ValueError("JARING_AUTH_ISSUER and JARING_AUTH_AUDIENCE must be set: a token is accepted only "
-                             "from this issuer, for this audience")
+            raise ValueError(
+                "JARING_AUTH_ISSUER and JARING_AUTH_AUDIENCE must be set: a token is accepted only "
+                "from this issuer, for this audience"
+            )
         self._secret = secret
         self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
         self._issuer = issuer
@@ -101,8 +120,7 @@ class TokenVerifier:
                 raise jwt.InvalidAlgorithmError("this deployment takes HS256 tokens only")
             key = self._jwks.get_signing_key_from_jwt(token).key
             algorithms, issuer = ["RS256", "ES256"], self._oidc_issuer
-        claims = jwt.decode(token, key, algorithms=algorithms, audience=self._audience, issuer=issuer,
-                            options=options)
+        claims = jwt.decode(token, key, algorithms=algorithms, audience=self._audience, issuer=issuer, options=options)
         if int(claims["exp"]) - int(claims["iat"]) > self._max_lifetime:
             raise jwt.InvalidTokenError(f"token lives longer than {self._max_lifetime // 3600} h; ask for a new one")
         role = claims.get("role")
@@ -113,9 +131,14 @@ class TokenVerifier:
 
 def token_verifier(infra: InfraSettings) -> TokenVerifier:
     """The verifier for a service's InfraSettings (shared.settings)."""
-    return TokenVerifier(infra.jaring_auth_secret, infra.jaring_auth_jwks_url, issuer=infra.jaring_auth_issuer,
-                         audience=infra.jaring_auth_audience, max_lifetime_seconds=infra.jaring_auth_token_hours * 3600,
-                         oidc_issuer=infra.jaring_auth_oidc_issuer)
+    return TokenVerifier(
+        infra.jaring_auth_secret,
+        infra.jaring_auth_jwks_url,
+        issuer=infra.jaring_auth_issuer,
+        audience=infra.jaring_auth_audience,
+        max_lifetime_seconds=infra.jaring_auth_token_hours * 3600,
+        oidc_issuer=infra.jaring_auth_oidc_issuer,
+    )
 
 
 _bearer = HTTPBearer(auto_error=False)

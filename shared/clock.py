@@ -5,7 +5,7 @@ days (WITA, UTC+8), not UTC's: a contribution paid at 07:00 WITA on the 1st is p
 the 1st. Domain code never calls this; handlers pass `today` in, tests inject it.
 """
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 MAKASSAR = ZoneInfo("Asia/Makassar")
@@ -16,4 +16,4 @@ def today() -> date:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -155,8 +155,9 @@ class ConsumerRunner:
         if len(by_partition) <= 1:
             await self.apply_batch(records)
             return
-        outcomes = await asyncio.gather(*(self.apply_batch(part) for part in by_partition.values()),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(self.apply_batch(part) for part in by_partition.values()), return_exceptions=True
+        )
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -181,8 +182,12 @@ class ConsumerRunner:
             async with self._pool.acquire() as conn, conn.transaction():
                 if await self._parked(conn, list({_key_of(record) for record, *_ in parsed})):
                     raise _KeyWaits  # order behind parked messages is kept one message at a time
-                fresh = await first_deliveries(conn, consumer.name, [envelope.event_id for _, envelope, _, _ in parsed],
-                                               [traceparent_of(record) for record, *_ in parsed])
+                fresh = await first_deliveries(
+                    conn,
+                    consumer.name,
+                    [envelope.event_id for _, envelope, _, _ in parsed],
+                    [traceparent_of(record) for record, *_ in parsed],
+                )
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
                         duplicates.append(envelope)
@@ -242,8 +247,14 @@ class ConsumerRunner:
             return "applied"
         return outcome
 
-    async def _apply(self, record: ConsumerRecord, envelope: Envelope, payload: EventPayload, handler: Handler,
-                     parked_id: int | None = None) -> str | NotYet:
+    async def _apply(
+        self,
+        record: ConsumerRecord,
+        envelope: Envelope,
+        payload: EventPayload,
+        handler: Handler,
+        parked_id: int | None = None,
+    ) -> str | NotYet:
         """Inbox and handler in one transaction (and the parked row removed in it, when there is
         one), retried within the policy. Returns applied, duplicate or dead_lettered, the NotYet
         the handler raised; for a fresh message (not a parked one), "behind" when an earlier message
@@ -262,8 +273,14 @@ class ConsumerRunner:
                         fresh = await first_delivery(conn, consumer.name, envelope.event_id, traceparent_of(record))
                     else:
                         # The inbox row and the key's parked messages in one round trip: the hot path.
-                        row = await conn.fetchrow(_FIRST_DELIVERY_UNLESS_PARKED, consumer.name, envelope.event_id,
-                                                  _key_of(record), envelope.type, traceparent_of(record))
+                        row = await conn.fetchrow(
+                            _FIRST_DELIVERY_UNLESS_PARKED,
+                            consumer.name,
+                            envelope.event_id,
+                            _key_of(record),
+                            envelope.type,
+                            traceparent_of(record),
+                        )
                         if row["parked"] and not row["awaited"]:
                             return "behind"
                         fresh, ahead = row["fresh"], row["parked"]
@@ -287,8 +304,14 @@ class ConsumerRunner:
                 return exc
             except Exception as exc:  # noqa: BLE001 - any handler bug is bounded by the retry policy
                 reason = f"failed after {attempt} attempts: {exc!r}"
-                log.warning("handler.failed", consumer=consumer.name, event_type=envelope.type,
-                            event_id=str(envelope.event_id), attempt=attempt, error=repr(exc))
+                log.warning(
+                    "handler.failed",
+                    consumer=consumer.name,
+                    event_type=envelope.type,
+                    event_id=str(envelope.event_id),
+                    attempt=attempt,
+                    error=repr(exc),
+                )
                 if attempt < consumer.max_attempts:
                     await asyncio.sleep(consumer.backoff_seconds * 2 ** (attempt - 1))
         await self.dead_letter(record, reason)
@@ -297,26 +320,47 @@ class ConsumerRunner:
 
     async def _parked(self, conn: asyncpg.Connection, keys: list[str]) -> dict[str, set[str]]:
         """Keys among `keys` with parked messages, each with the event types they wait for."""
-        rows = await conn.fetch("SELECT key, waiting_for FROM waiting WHERE consumer = $1 AND key = ANY($2::text[])",
-                                self.consumer.name, keys)
+        rows = await conn.fetch(
+            "SELECT key, waiting_for FROM waiting WHERE consumer = $1 AND key = ANY($2::text[])",
+            self.consumer.name,
+            keys,
+        )
         found: dict[str, set[str]] = {}
         for row in rows:
             found.setdefault(row["key"], set()).update(row["waiting_for"])
         return found
 
-    async def _park(self, record: ConsumerRecord, envelope: Envelope, reason: str, waiting_for: Sequence[str],
-                    itself_waiting: bool) -> None:
+    async def _park(
+        self, record: ConsumerRecord, envelope: Envelope, reason: str, waiting_for: Sequence[str], itself_waiting: bool
+    ) -> None:
         # A redelivered record (parked, then the process died before its offset was committed)
         # is already there: ON CONFLICT keeps the one row.
         await self._pool.execute(
-            "INSERT INTO waiting (consumer, key, topic, \"partition\", \"offset\", timestamp_ms, headers, value, "
+            'INSERT INTO waiting (consumer, key, topic, "partition", "offset", timestamp_ms, headers, value, '
             "event_type, reason, waiting_for, waiting_since) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11, "
-            "CASE WHEN $12 THEN now() END) ON CONFLICT (consumer, topic, \"partition\", \"offset\") DO NOTHING",
-            self.consumer.name, _key_of(record), record.topic, record.partition, record.offset, record.timestamp or 0,
-            [[k, (v or b"").decode("latin-1")] for k, v in (record.headers or ())], record.value or b"",
-            envelope.type, reason[:2000], list(waiting_for), itself_waiting)
-        log.info("message.parked", consumer=self.consumer.name, topic=record.topic, partition=record.partition,
-                 offset=record.offset, event_type=envelope.type, reason=reason[:300])
+            'CASE WHEN $12 THEN now() END) ON CONFLICT (consumer, topic, "partition", "offset") DO NOTHING',
+            self.consumer.name,
+            _key_of(record),
+            record.topic,
+            record.partition,
+            record.offset,
+            record.timestamp or 0,
+            [[k, (v or b"").decode("latin-1")] for k, v in (record.headers or ())],
+            record.value or b"",
+            envelope.type,
+            reason[:2000],
+            list(waiting_for),
+            itself_waiting,
+        )
+        log.info(
+            "message.parked",
+            consumer=self.consumer.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            event_type=envelope.type,
+            reason=reason[:300],
+        )
 
     async def drain(self, key: str) -> int:
         """Applies the key's parked messages in order until one still waits; returns how many left
@@ -325,7 +369,10 @@ class ConsumerRunner:
         while True:
             row = await self._pool.fetchrow(
                 "SELECT *, extract(epoch FROM now() - coalesce(waiting_since, now())) AS waited FROM waiting "
-                "WHERE consumer = $1 AND key = $2 ORDER BY id LIMIT 1", consumer.name, key)
+                "WHERE consumer = $1 AND key = $2 ORDER BY id LIMIT 1",
+                consumer.name,
+                key,
+            )
             if row is None:
                 return moved
             record = _record_of(row)
@@ -334,14 +381,18 @@ class ConsumerRunner:
                 # The parked row kept the record's headers: applied later, it still joins its trace.
                 with handling_record(consumer.name, record):
                     result = await self._parse(record)
-                    outcome = ("gone" if isinstance(result, str)
-                               else await self._apply(record, *result, parked_id=row["id"]))
+                    outcome = (
+                        "gone" if isinstance(result, str) else await self._apply(record, *result, parked_id=row["id"])
+                    )
                     if isinstance(outcome, NotYet):
                         if row["waited"] <= consumer.wait_for_prerequisites_seconds:
                             await self._pool.execute(
                                 "UPDATE waiting SET reason = $2, waiting_for = $3, waiting_since = "
-                                "coalesce(waiting_since, now()) WHERE id = $1", row["id"],
-                                f"prerequisite not applied yet: {outcome}"[:2000], list(outcome.waiting_for))
+                                "coalesce(waiting_since, now()) WHERE id = $1",
+                                row["id"],
+                                f"prerequisite not applied yet: {outcome}"[:2000],
+                                list(outcome.waiting_for),
+                            )
                             return moved
                         await self.dead_letter(record, f"prerequisite never arrived: {outcome}")
                         consumer.count("dead_lettered", row["event_type"])
@@ -358,8 +409,12 @@ class ConsumerRunner:
         while True:
             await asyncio.sleep(every_seconds)
             try:
-                keys = [r["key"] for r in await self._pool.fetch(
-                    "SELECT DISTINCT key FROM waiting WHERE consumer = $1", self.consumer.name)]
+                keys = [
+                    r["key"]
+                    for r in await self._pool.fetch(
+                        "SELECT DISTINCT key FROM waiting WHERE consumer = $1", self.consumer.name
+                    )
+                ]
                 for key in keys:
                     await self.drain(key)
             except Exception as exc:  # noqa: BLE001 - the next round tries again
@@ -367,8 +422,14 @@ class ConsumerRunner:
 
     async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
         if not self.consumer.dead_letters:
-            log.warning("message.passed_over", consumer=self.consumer.name, topic=record.topic,
-                        partition=record.partition, offset=record.offset, reason=reason[:300])
+            log.warning(
+                "message.passed_over",
+                consumer=self.consumer.name,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                reason=reason[:300],
+            )
             return
         headers = list(record.headers or ())
         headers += [
@@ -377,14 +438,20 @@ class ConsumerRunner:
             ("dlq_original_topic", record.topic.encode()),
             ("dlq_original_partition", str(record.partition).encode()),
             ("dlq_original_offset", str(record.offset).encode()),
-            ("dlq_at", datetime.now(timezone.utc).isoformat().encode()),
+            ("dlq_at", datetime.now(UTC).isoformat().encode()),
         ]
         await self._producer.send_all(
             [OutgoingRecord(dead_letter_topic(record.topic), _key_of(record), record.value or b"", headers)]
         )
         DEAD_LETTERS.labels(self.consumer.name, record.topic).inc()
-        log.warning("message.dead_lettered", consumer=self.consumer.name, topic=record.topic,
-                    partition=record.partition, offset=record.offset, reason=reason[:300])
+        log.warning(
+            "message.dead_lettered",
+            consumer=self.consumer.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason[:300],
+        )
 
 
 # Records the event in the inbox (with the traceparent it came with, $5) unless its key has parked
@@ -419,10 +486,19 @@ def _header_type(record: ConsumerRecord) -> str | None:
 def _record_of(row: Mapping[str, Any]) -> ConsumerRecord:
     """A parked message as the record it came as (what handlers and dead letters read)."""
     value, key = bytes(row["value"]), row["key"].encode()
-    return ConsumerRecord(topic=row["topic"], partition=row["partition"], offset=row["offset"],
-                          timestamp=row["timestamp_ms"], timestamp_type=0, key=key, value=value, checksum=None,
-                          serialized_key_size=len(key), serialized_value_size=len(value),
-                          headers=tuple((k, v.encode("latin-1")) for k, v in row["headers"]))
+    return ConsumerRecord(
+        topic=row["topic"],
+        partition=row["partition"],
+        offset=row["offset"],
+        timestamp=row["timestamp_ms"],
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=tuple((k, v.encode("latin-1")) for k, v in row["headers"]),
+    )
 
 
 def _fault_point(consumer_name: str) -> None:

@@ -102,11 +102,20 @@ async def apply_migrations(database_url: str, schema: str, service_migrations: P
 
 
 async def record_audit(
-    conn: asyncpg.Connection, *, actor: str, role: str, action: str, subject_id: str,
-    details: Mapping[str, object] | None = None
+    conn: asyncpg.Connection,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    subject_id: str,
+    details: Mapping[str, object] | None = None,
 ) -> None:
     """Officer actions are audited in the transaction that performs them."""
     await conn.execute(
         "INSERT INTO audit_log (actor, role, action, subject_id, details) VALUES ($1, $2, $3, $4, $5)",
-        actor, role, action, subject_id, details or {},
+        actor,
+        role,
+        action,
+        subject_id,
+        details or {},
     )

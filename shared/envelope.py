@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -68,7 +68,7 @@ def new_envelope(
         event_id=event_id or uuid.uuid4(),
         type=payload.event_type,
         version=payload.event_version,
-        occurred_at=occurred_at or datetime.now(timezone.utc),
+        occurred_at=occurred_at or datetime.now(UTC),
         correlation_id=correlation_id,
         causation_id=causation_id,
         producer=producer,

@@ -33,13 +33,18 @@ class RuleViolation(Exception):
         super().__init__("; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors))
 
 
-def problem(status: int, detail: str, *, errors: list[dict[str, Any]] | None = None, **extensions: Any) -> dict[str, Any]:
+def problem(
+    status: int, detail: str, *, errors: list[dict[str, Any]] | None = None, **extensions: Any
+) -> dict[str, Any]:
     """A problem document (RFC 9457). `type` is about:blank, so `title` is the status's phrase;
     `detail` is the sentence a person reads; field errors ({loc, msg, type}) stay under `errors`,
     and a rule's machine name is `code`. Extension members (`existing_id`) sit beside them."""
-    body: dict[str, Any] = {"type": "about:blank", "title": RFC_9110_PHRASES.get(status) or HTTPStatus(status).phrase,
-                            "status": status,
-                            "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": RFC_9110_PHRASES.get(status) or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
     if errors is not None:
         body["errors"] = errors
     clashing = extensions.keys() & body.keys()

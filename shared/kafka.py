@@ -113,8 +113,14 @@ async def ensure_topics(
         config = {"retention.ms": str(topic.retention_ms), **replicas}
         wanted.append(NewTopic(topic.name, partitions, replication_factor, topic_configs=config))
         if with_dead_letters:
-            wanted.append(NewTopic(topic.dlq, partitions, replication_factor,
-                                   topic_configs={"retention.ms": str(dead_letter_retention_ms), **replicas}))
+            wanted.append(
+                NewTopic(
+                    topic.dlq,
+                    partitions,
+                    replication_factor,
+                    topic_configs={"retention.ms": str(dead_letter_retention_ms), **replicas},
+                )
+            )
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
@@ -137,7 +143,7 @@ async def kafka_answers(bootstrap_servers: str, timeout: float = 3.0) -> bool:
         await asyncio.wait_for(admin.start(), timeout)
         await asyncio.wait_for(admin.list_topics(), timeout)
         return True
-    except (KafkaError, OSError, asyncio.TimeoutError):
+    except (TimeoutError, KafkaError, OSError):
         return False
     finally:
         try:

@@ -71,20 +71,31 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     ]
     structlog.configure(
         # The trace id is added after the mask, which would star a run of 16 decimal digits in it.
-        processors=[*shared, structlog.processors.format_exc_info, mask_niks, add_trace_id,
-                    structlog.processors.JSONRenderer()],
+        processors=[
+            *shared,
+            structlog.processors.format_exc_info,
+            mask_niks,
+            add_trace_id,
+            structlog.processors.JSONRenderer(),
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(),  # stdout as it is when a line is written
         cache_logger_on_first_use=True,
     )
     # The standard library's records: rendered by the same chain, masked the same way.
     handler = _JaringHandler()
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, mask_niks, add_trace_id,
-                    structlog.processors.JSONRenderer()],
-    ))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                mask_niks,
+                add_trace_id,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _JaringHandler)]:
         root.removeHandler(old)

@@ -66,8 +66,9 @@ def route_template(scope: Scope) -> str:
 async def outbox_standing(app: Starlette) -> None:
     runtime = app.state.runtime
     async with runtime.pool.acquire(timeout=SCRAPE_WORK_TIMEOUT_S) as conn:
-        row = await conn.fetchrow("SELECT count(*) AS depth, "
-                                  "coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest FROM outbox")
+        row = await conn.fetchrow(
+            "SELECT count(*) AS depth, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest FROM outbox"
+        )
     OUTBOX_DEPTH.labels(runtime.name).set(row["depth"])
     OUTBOX_OLDEST_AGE.labels(runtime.name).set(float(row["oldest"]))
 

@@ -14,8 +14,10 @@ from typing import Any
 def link(operation_id: str, **parameters: str) -> dict[str, Any]:
     """A link to `operation_id`; each parameter is read from the answer's body at a JSON pointer
     (`claim_id="claim_id"`, `payee="heir_ids/0"`)."""
-    return {"operationId": operation_id,
-            "parameters": {name: f"$response.body#/{pointer}" for name, pointer in parameters.items()}}
+    return {
+        "operationId": operation_id,
+        "parameters": {name: f"$response.body#/{pointer}" for name, pointer in parameters.items()},
+    }
 
 
 def linked(status: int, links: dict[str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:

@@ -18,8 +18,7 @@ import contextlib
 from collections.abc import Sequence
 
 import asyncpg
-from aiokafka.errors import (InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError,
-                             RecordTooLargeError)
+from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 
 from shared.envelope import Envelope
 from shared.kafka import EventProducer, OutgoingRecord
@@ -49,12 +48,19 @@ async def add_event(conn: asyncpg.Connection, envelope: Envelope, schema: str, t
     await conn.execute(
         "WITH queued AS (INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1) SELECT pg_notify($7, '') FROM queued",
-        envelope.event_id, topic.name, key, envelope.type, headers, envelope.to_bytes(), notify_channel(schema),
+        envelope.event_id,
+        topic.name,
+        key,
+        envelope.type,
+        headers,
+        envelope.to_bytes(),
+        notify_channel(schema),
     )
 
 
-async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema: str,
-                     traceparents: Sequence[str | None] | None = None) -> None:
+async def add_events(
+    conn: asyncpg.Connection, envelopes: list[Envelope], schema: str, traceparents: Sequence[str | None] | None = None
+) -> None:
     """Many events in one statement (bulk import); same contract as add_event. Rows get
     their ids (the relay's publishing order) in the order of `envelopes`. Each event carries the
     current trace, or its own `traceparents[i]` when the events of one batch belong to
@@ -70,8 +76,16 @@ async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema
             headers[TRACEPARENT] = own
         else:
             inject_into(headers)
-        rows.append((envelope.event_id, topic.name, str(envelope.payload[topic.key]), envelope.type,
-                     headers, envelope.to_bytes()))
+        rows.append(
+            (
+                envelope.event_id,
+                topic.name,
+                str(envelope.payload[topic.key]),
+                envelope.type,
+                headers,
+                envelope.to_bytes(),
+            )
+        )
     # Arrays unnested: one execution for the whole batch, where executemany made PostgreSQL
     # run an INSERT per event; the NOTIFY in the same statement, as add_event's.
     await conn.execute(
@@ -79,7 +93,8 @@ async def add_events(conn: asyncpg.Connection, envelopes: list[Envelope], schema
         "SELECT e, t, k, y, h, b FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], "
         "$6::bytea[]) WITH ORDINALITY AS u(e, t, k, y, h, b, n) ORDER BY n RETURNING 1) "
         "SELECT pg_notify($7, '') WHERE EXISTS (SELECT FROM queued)",
-        *map(list, zip(*rows)), notify_channel(schema),
+        *map(list, zip(*rows)),
+        notify_channel(schema),
     )
 
 
@@ -140,7 +155,9 @@ class OutboxRelay:
             if not rows:
                 return 0
             records = [
-                OutgoingRecord(r["topic"], r["key"], bytes(r["body"]), [(k, v.encode()) for k, v in r["headers"].items()])
+                OutgoingRecord(
+                    r["topic"], r["key"], bytes(r["body"]), [(k, v.encode()) for k, v in r["headers"].items()]
+                )
                 for r in rows
             ]
             outcomes = await self._producer.send_each(records)
@@ -155,8 +172,9 @@ class OutboxRelay:
                 if isinstance(error, REFUSED_FOR_GOOD):
                     refused.append((row["id"], row["attempts"] + 1, f"refused by Kafka: {reason}"))
                 elif attempts >= self._max_attempts:
-                    refused.append((row["id"], attempts,
-                                    f"failed {attempts} times while other events went through: {reason}"))
+                    refused.append(
+                        (row["id"], attempts, f"failed {attempts} times while other events went through: {reason}")
+                    )
                 else:
                     retry.append((row["id"], reason))
             if sent:
@@ -166,7 +184,8 @@ class OutboxRelay:
             if retry:
                 await conn.executemany(
                     "UPDATE outbox SET attempts = attempts + $3, last_error = $2 WHERE id = $1",
-                    [(row_id, reason, 1 if sent else 0) for row_id, reason in retry])
+                    [(row_id, reason, 1 if sent else 0) for row_id, reason in retry],
+                )
         for record, error in zip(records, outcomes):
             if error is None:
                 EVENTS_PUBLISHED.labels(record.topic).inc()
@@ -217,7 +236,6 @@ class OutboxRelay:
         self._wake.set()
 
 
-
 async def quarantine(conn: asyncpg.Connection, refused: list[tuple[int, int, str]]) -> None:
     """Moves outbox rows (id, attempts, reason) to the quarantine, in the caller's transaction."""
     await conn.execute(
@@ -227,7 +245,9 @@ async def quarantine(conn: asyncpg.Connection, refused: list[tuple[int, int, str
         "reason) SELECT m.id, m.event_id, m.topic, m.key, m.event_type, m.headers, m.body, m.created_at, r.attempts, "
         "r.reason FROM moved m JOIN unnest($1::bigint[], $2::int[], $3::text[]) AS r(id, attempts, reason) "
         "ON r.id = m.id",
-        [r[0] for r in refused], [r[1] for r in refused], [r[2] for r in refused],
+        [r[0] for r in refused],
+        [r[1] for r in refused],
+        [r[2] for r in refused],
     )
 
 
@@ -235,7 +255,9 @@ async def quarantined(conn: asyncpg.Connection, limit: int = 100) -> list[dict[s
     """The quarantined events, oldest first, without their bodies (an operator reads the reason)."""
     rows = await conn.fetch(
         "SELECT id, event_id, topic, key, event_type, octet_length(body) AS size_bytes, attempts, reason, "
-        "created_at, quarantined_at FROM outbox_quarantine ORDER BY id LIMIT $1", limit)
+        "created_at, quarantined_at FROM outbox_quarantine ORDER BY id LIMIT $1",
+        limit,
+    )
     return [dict(r) for r in rows]
 
 

@@ -20,8 +20,9 @@ has the rule and the metric.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
@@ -30,6 +31,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from shared.logs import get_logger
 from shared.metrics import INBOX_PRUNED
 from shared.topics import DAY_MS, dead_letter_topic
+
+if TYPE_CHECKING:  # shared.service imports this module
+    from shared.service import Runtime
 
 log = get_logger("pruning")
 
@@ -68,7 +72,11 @@ async def prune_inbox(pool: asyncpg.Pool, service: str, consumer: str, keep: tim
     while True:
         status = await pool.execute(
             "DELETE FROM inbox WHERE consumer = $1 AND event_id IN (SELECT event_id FROM inbox WHERE consumer = $1 "
-            "AND processed_at < now() - $2::interval ORDER BY processed_at LIMIT $3)", consumer, keep, batch)
+            "AND processed_at < now() - $2::interval ORDER BY processed_at LIMIT $3)",
+            consumer,
+            keep,
+            batch,
+        )
         deleted = int(status.split()[-1])
         pruned += deleted
         INBOX_PRUNED.labels(service, consumer).inc(deleted)
@@ -76,8 +84,9 @@ async def prune_inbox(pool: asyncpg.Pool, service: str, consumer: str, keep: tim
             return pruned
 
 
-async def prune_inboxes(pool: asyncpg.Pool, bootstrap: str, service: str, consumers: Sequence[tuple[str, str]],
-                        batch: int = 1000) -> dict[str, int]:
+async def prune_inboxes(
+    pool: asyncpg.Pool, bootstrap: str, service: str, consumers: Sequence[tuple[str, str]], batch: int = 1000
+) -> dict[str, int]:
     """One round for (consumer, topic) pairs: each consumer's rows its topic's retentions allow to go."""
     topics = sorted({topic for _, topic in consumers})
     retentions = await broker_retentions(bootstrap, [*topics, *map(dead_letter_topic, topics)])
@@ -92,16 +101,17 @@ async def prune_inboxes(pool: asyncpg.Pool, bootstrap: str, service: str, consum
     return pruned
 
 
-def periodic(every_seconds: float, batch: int):
+def periodic(every_seconds: float, batch: int) -> Callable[[Runtime], Coroutine[None, None, None]]:
     """The service's background step (shared/service.py): a round every `every_seconds`."""
 
-    async def inbox_pruning(runtime) -> None:
+    async def inbox_pruning(runtime: Runtime) -> None:
         consumers = [(c.name, c.topic.name) for c in runtime.consumers]
         while consumers:
             await asyncio.sleep(every_seconds)
             try:
-                pruned = await prune_inboxes(runtime.pool, runtime.settings.infra.kafka_bootstrap_servers,
-                                             runtime.name, consumers, batch)
+                pruned = await prune_inboxes(
+                    runtime.pool, runtime.settings.infra.kafka_bootstrap_servers, runtime.name, consumers, batch
+                )
                 if any(pruned.values()):
                     log.info("inbox.pruned", rows=pruned)
             except Exception as exc:  # noqa: BLE001 - the next round tries again

@@ -91,19 +91,32 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         configure_logging(spec.name, infra.log_level)
         applied = await apply_migrations(infra.database_url, spec.name, spec.migrations)
         log.info("service.migrated", applied=applied)
-        await ensure_topics(infra.kafka_bootstrap_servers, partitions=infra.kafka_topic_partitions,
-                            replication_factor=infra.kafka_replication_factor,
-                            dead_letter_retention_ms=infra.kafka_dead_letter_retention_ms,
-                            min_insync_replicas=infra.kafka_min_insync_replicas)
+        await ensure_topics(
+            infra.kafka_bootstrap_servers,
+            partitions=infra.kafka_topic_partitions,
+            replication_factor=infra.kafka_replication_factor,
+            dead_letter_retention_ms=infra.kafka_dead_letter_retention_ms,
+            min_insync_replicas=infra.kafka_min_insync_replicas,
+        )
         pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
         producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
         await producer.start()
         # FastStream's own metrics: messages received, processed, failed and their duration per topic.
-        broker = KafkaBroker(bootstrap_list(infra.kafka_bootstrap_servers), client_id=spec.name, logger=None,
-                             middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=spec.name)])
-        relay = OutboxRelay(pool, producer, spec.name, batch_size=settings.outbox_batch_size,
-                            poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts,
-                            gather_seconds=settings.outbox_gather_seconds)
+        broker = KafkaBroker(
+            bootstrap_list(infra.kafka_bootstrap_servers),
+            client_id=spec.name,
+            logger=None,
+            middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=spec.name)],
+        )
+        relay = OutboxRelay(
+            pool,
+            producer,
+            spec.name,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+            max_attempts=settings.outbox_max_attempts,
+            gather_seconds=settings.outbox_gather_seconds,
+        )
         runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
         app.state.runtime = runtime
         for consumer in select_consumers(spec.consumers(settings), settings.consumers):
@@ -116,22 +129,30 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             runtime.consumers.append(consumer)
             runner = ConsumerRunner(consumer, pool, producer)
             subscribe(broker, runner)
-            runtime.tasks.append(asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds),
-                                                     name=f"parked:{consumer.name}"))
+            runtime.tasks.append(
+                asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds), name=f"parked:{consumer.name}")
+            )
         if settings.consumers != "none":
             for register in spec.subscribers:
                 register(runtime)
         if settings.run_relay:
             runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         if settings.inbox_prune_seconds > 0 and runtime.consumers:
-            runtime.tasks.append(asyncio.create_task(
-                pruning.periodic(settings.inbox_prune_seconds, settings.inbox_prune_batch)(runtime),
-                name="inbox-pruning"))
+            runtime.tasks.append(
+                asyncio.create_task(
+                    pruning.periodic(settings.inbox_prune_seconds, settings.inbox_prune_batch)(runtime),
+                    name="inbox-pruning",
+                )
+            )
         for work in spec.background:
             runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "work")))
         await broker.start()
-        log.info("service.started", consumers=[c.name for c in runtime.consumers],
-                 database=redact_url(infra.database_url), kafka=infra.kafka_bootstrap_servers)
+        log.info(
+            "service.started",
+            consumers=[c.name for c in runtime.consumers],
+            database=redact_url(infra.database_url),
+            kafka=infra.kafka_bootstrap_servers,
+        )
         try:
             yield
         finally:
@@ -144,7 +165,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 # close() waits for every connection to come back; one still held by work that
                 # outlived the cancellation above must not keep the process from stopping.
                 await asyncio.wait_for(pool.close(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("service.pool_close_timed_out")
                 pool.terminate()
             log.info("service.stopped")
@@ -211,17 +232,25 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         if exc.status_code < 400:
             return Response(status_code=exc.status_code, headers=exc.headers)
         if isinstance(exc.detail, list):  # field errors a route raised itself ({loc, msg, type} each)
-            return problem_response(exc.status_code, field_errors_sentence(exc.detail), errors=exc.detail,
-                                    headers=exc.headers)
+            return problem_response(
+                exc.status_code, field_errors_sentence(exc.detail), errors=exc.detail, headers=exc.headers
+            )
         if isinstance(exc.detail, dict):
             extra = {k: v for k, v in exc.detail.items() if k not in ("msg", "type", "detail")}
             sentence = str(exc.detail.get("msg") or exc.detail.get("detail") or HTTPStatus(exc.status_code).phrase)
-            return problem_response(exc.status_code, sentence, code=exc.detail.get("type"), headers=exc.headers,
-                                    **extra)
+            return problem_response(
+                exc.status_code, sentence, code=exc.detail.get("type"), headers=exc.headers, **extra
+            )
         return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
-    for away in (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
-                 ConnectionError, OSError, *TRANSIENT_DATABASE_ERRORS):
+    for away in (
+        asyncpg.PostgresConnectionError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.InterfaceError,
+        ConnectionError,
+        OSError,
+        *TRANSIENT_DATABASE_ERRORS,
+    ):
         app.exception_handler(away)(unavailable)
 
     @app.exception_handler(Conflict)
@@ -256,16 +285,21 @@ class Problem(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": description,
-             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    status: {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     for status, description in ERROR_STATUSES.items()
 }
 
 
-def problem_response(status: int, detail: str, *, headers: Mapping[str, str] | None = None,
-                     **members: Any) -> JSONResponse:
-    return JSONResponse(problem(status, detail, **members), status_code=status, headers=dict(headers or {}),
-                        media_type=PROBLEM_JSON)
+def problem_response(
+    status: int, detail: str, *, headers: Mapping[str, str] | None = None, **members: Any
+) -> JSONResponse:
+    return JSONResponse(
+        problem(status, detail, **members), status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
+    )
 
 
 plumbing_router = APIRouter(prefix="/v1", tags=["plumbing"])
@@ -293,8 +327,11 @@ class OutboxQuarantine(BaseModel):
 
 
 @plumbing_router.get("/outbox/quarantine", response_model=OutboxQuarantine)
-async def outbox_quarantine(request: Request, _actor: Annotated[Actor, Depends(require_role("operator"))],
-                            limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100) -> dict[str, Any]:
+async def outbox_quarantine(
+    request: Request,
+    _actor: Annotated[Actor, Depends(require_role("operator"))],
+    limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100,
+) -> dict[str, Any]:
     """Events this service could not publish (Kafka refused them), with the reason: an operator's to-do."""
     runtime: Runtime = request.app.state.runtime
     async with runtime.pool.acquire() as conn:
@@ -306,8 +343,11 @@ async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
     # The database (or broker) is away or refusing for now (deadlock, too many connections):
     # nothing was written; the caller may simply retry.
     log.warning("request.unavailable", error=repr(exc))
-    return problem_response(503, "a service Jaring depends on is unavailable; nothing was written, "
-                                 "try again shortly", headers={"Retry-After": "2"})
+    return problem_response(
+        503,
+        "a service Jaring depends on is unavailable; nothing was written, try again shortly",
+        headers={"Retry-After": "2"},
+    )
 
 
 def select_consumers(available: list[Consumer], wanted: str) -> list[Consumer]:
@@ -338,8 +378,14 @@ async def _kafka_ok(app: FastAPI, bootstrap: str) -> bool:
 
 def run(spec: ServiceSpec) -> None:
     """The entrypoint of `python -m services.<name>`."""
-    uvicorn.run(create_app(spec), host=spec.settings.http_host, port=spec.settings.http_port,
-                log_config=None, access_log=False, lifespan="on")
+    uvicorn.run(
+        create_app(spec),
+        host=spec.settings.http_host,
+        port=spec.settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -37,8 +37,9 @@ def timestamp(at: datetime | None = None) -> str:
     return (at or datetime.now(UTC)).astimezone(WIB).isoformat(timespec="seconds")
 
 
-def authentic(secret: str, method: str, path: str, body: bytes, timestamp_header: str, signature_header: str,
-              now: datetime) -> str | None:
+def authentic(
+    secret: str, method: str, path: str, body: bytes, timestamp_header: str, signature_header: str, now: datetime
+) -> str | None:
     """None when the request is authentic and fresh; else why it is refused."""
     try:
         sent_at = datetime.fromisoformat(timestamp_header)

@@ -48,8 +48,9 @@ def configure_tracing(service: str) -> None:
     global _configured
     if _configured is not None:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": f"jaring-{service}",
-                                                         "service.namespace": "jaring"}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"jaring-{service}", "service.namespace": "jaring"})
+    )
     if exporter_endpoint():
         # Imported only when used: the exporter pulls in protobuf and requests.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -61,7 +62,7 @@ def configure_tracing(service: str) -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
     # asyncpg's spans carry the statement (parameters are never recorded): no NIK reaches them.
-    AsyncPGInstrumentor().instrument()
+    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]  # the instrumentation ships no annotations
     HTTPXClientInstrumentor().instrument()
     _configured = service
 
@@ -104,13 +105,19 @@ def trace_id_of(traceparent: str | None) -> str | None:
 
 
 @contextlib.contextmanager
-def span_from(carrier: Mapping[str, str] | None, name: str, *, kind: SpanKind = SpanKind.CONSUMER,
-              attributes: Mapping[str, Any] | None = None) -> Iterator[Span]:
+def span_from(
+    carrier: Mapping[str, str] | None,
+    name: str,
+    *,
+    kind: SpanKind = SpanKind.CONSUMER,
+    attributes: Mapping[str, Any] | None = None,
+) -> Iterator[Span]:
     """A span continuing the trace in `carrier` (a record's or a stored row's trace headers), or a
     new trace when it has none; current while the block runs, so the events it writes carry it."""
     parent = propagate.extract(dict(carrier or {}))
-    with trace.get_tracer("jaring").start_as_current_span(name, context=parent, kind=kind,
-                                                         attributes=dict(attributes or {})) as span:
+    with trace.get_tracer("jaring").start_as_current_span(
+        name, context=parent, kind=kind, attributes=dict(attributes or {})
+    ) as span:
         yield span
 
 
@@ -124,7 +131,7 @@ CORRELATION_HEADER = "x-correlation-id"
 _CALLER_CORRELATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 
-def add_trace_id(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def add_trace_id(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor; runs after the NIK mask, which would star a run of 16 decimal digits
     inside a random hex trace id (they are ours, never personal data)."""
     span_context = trace.get_current_span().get_span_context()
@@ -141,8 +148,7 @@ def note_event(envelope: Any) -> None:
     `correlation_id` becomes the claim's or participant's id, `event_id` that event's. A consumer
     (which bound the event it applies) and a request that already wrote one keep theirs."""
     if structlog.contextvars.get_contextvars().get("event_id", _ABSENT) is None:
-        structlog.contextvars.bind_contextvars(correlation_id=envelope.correlation_id,
-                                               event_id=str(envelope.event_id))
+        structlog.contextvars.bind_contextvars(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id))
 
 
 _ABSENT = object()
@@ -179,8 +185,12 @@ class RequestLogContext:
                 await self.app(scope, receive, send_with_id)
             finally:
                 # At debug: a line per request is too many in production, and right when following one.
-                _log.debug("request.handled", method=scope["method"], status=status,
-                           route=getattr(scope.get("route"), "path", None))
+                _log.debug(
+                    "request.handled",
+                    method=scope["method"],
+                    status=status,
+                    route=getattr(scope.get("route"), "path", None),
+                )
 
 
 @contextlib.contextmanager
@@ -188,25 +198,43 @@ def handling_record(consumer: str, record: Any) -> Iterator[Span]:
     """The consumer span of one Kafka record, continuing the trace its headers carry, with the
     record's event and correlation ids bound for every line logged meanwhile."""
     headers = {k: v.decode(errors="replace")[:128] for k, v in record.headers or () if v is not None}
-    with structlog.contextvars.bound_contextvars(event_id=headers.get("event_id"),
-                                                 correlation_id=headers.get("correlation_id")), \
-            span_from(trace_headers(record.headers), f"{record.topic} process", attributes={
-                "messaging.system": "kafka", "messaging.operation.type": "process",
-                "messaging.destination.name": record.topic, "messaging.consumer.group.name": consumer,
+    with (
+        structlog.contextvars.bound_contextvars(
+            event_id=headers.get("event_id"), correlation_id=headers.get("correlation_id")
+        ),
+        span_from(
+            trace_headers(record.headers),
+            f"{record.topic} process",
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": consumer,
                 "messaging.destination.partition.id": str(record.partition),
                 "messaging.kafka.offset": record.offset,
                 "messaging.message.id": headers.get("event_id", ""),
                 "jaring.event_type": headers.get("event_type", ""),
-            }) as span:
+            },
+        ) as span,
+    ):
         yield span
 
 
 @contextlib.contextmanager
-def continuing(traceparent: str | None, name: str, *, correlation_id: str, event_id: str | None,
-               attributes: Mapping[str, Any] | None = None) -> Iterator[Span]:
+def continuing(
+    traceparent: str | None,
+    name: str,
+    *,
+    correlation_id: str,
+    event_id: str | None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Iterator[Span]:
     """Background work on behalf of one case (a message the dispatcher sends): a span in the trace
     `traceparent` names (found in the inbox), and the case's ids bound for its log lines."""
-    with structlog.contextvars.bound_contextvars(correlation_id=correlation_id, event_id=event_id), \
-            span_from({TRACEPARENT: traceparent} if traceparent else None, name, kind=SpanKind.INTERNAL,
-                      attributes=attributes) as span:
+    with (
+        structlog.contextvars.bound_contextvars(correlation_id=correlation_id, event_id=event_id),
+        span_from(
+            {TRACEPARENT: traceparent} if traceparent else None, name, kind=SpanKind.INTERNAL, attributes=attributes
+        ) as span,
+    ):
         yield span

@@ -34,8 +34,12 @@ def _strict(schema: dict) -> dict:
             return
         if not isinstance(node, dict):
             return
-        if (node.get("type") == "object" and "properties" in node and "additionalProperties" not in node
-                and not node.get("x-kubernetes-preserve-unknown-fields")):
+        if (
+            node.get("type") == "object"
+            and "properties" in node
+            and "additionalProperties" not in node
+            and not node.get("x-kubernetes-preserve-unknown-fields")
+        ):
             node["additionalProperties"] = False
         if node.get("x-kubernetes-int-or-string"):
             node.pop("type", None)
@@ -102,14 +106,26 @@ def main(argv: list[str] | None = None) -> int:
         if not errors:
             print(f"ok   {where} ({key[0]})")
     result = subprocess.run(
-        [sys.executable, "-m", "kubernetes_validate", "--strict", "--quiet", "-k", args.kubernetes_version,
-         *map(str, sorted(core))],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "kubernetes_validate",
+            "--strict",
+            "--quiet",
+            "-k",
+            args.kubernetes_version,
+            *map(str, sorted(core)),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     print(result.stdout + result.stderr, end="")
     if result.returncode == 0:
-        print(f"ok   {len(core)} files of core resources "
-              f"(kubernetes-validate --strict, Kubernetes {args.kubernetes_version})")
+        print(
+            f"ok   {len(core)} files of core resources "
+            f"(kubernetes-validate --strict, Kubernetes {args.kubernetes_version})"
+        )
     return 1 if failures or result.returncode else 0
 
 

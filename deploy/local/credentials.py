@@ -49,8 +49,13 @@ def write_tokens(token_dir: Path, secret: str, roles: tuple[str, ...]) -> dict[s
     paths = {}
     for role in roles:
         paths[role] = token_dir / f"{role}.token"
-        token = issue_token(secret, f"local-{role}", role, issuer=env["JARING_AUTH_ISSUER"],
-                            audience=env["JARING_AUTH_AUDIENCE"],
-                            ttl_seconds=int(env["JARING_AUTH_TOKEN_HOURS"]) * 3600)
+        token = issue_token(
+            secret,
+            f"local-{role}",
+            role,
+            issuer=env["JARING_AUTH_ISSUER"],
+            audience=env["JARING_AUTH_AUDIENCE"],
+            ttl_seconds=int(env["JARING_AUTH_TOKEN_HOURS"]) * 3600,
+        )
         write_private(paths[role], token + "\n")
     return paths

@@ -10,7 +10,7 @@ async def tcp_ok(host: str, port: int, timeout: float = 1.0) -> bool:
     """The port accepts a TCP connection."""
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     writer.close()
     return True

@@ -20,9 +20,9 @@ import subprocess
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 from deploy.local.processes import pid_alive, start_process, stop_process_group, tail
 
@@ -87,9 +87,19 @@ def _run_maven(pom: Path, cache_dir: Path, libs: Path, pom_hash: str, progress: 
     try:
         with open(log_file, "wb") as log:
             rc = subprocess.run(
-                [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-                 f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    mvn,
+                    "-q",
+                    "-B",
+                    "-f",
+                    str(pom),
+                    "dependency:copy-dependencies",
+                    f"-DoutputDirectory={staging}",
+                    "-DincludeScope=runtime",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             ).returncode
         jars = list(staging.glob("*.jar"))
         if rc != 0 or not jars:
@@ -122,8 +132,18 @@ class KafkaNode:
     cluster, `voters` is the static quorum (`1@127.0.0.1:port,…`) and `replication` the copies
     the cluster keeps of its internal topics."""
 
-    def __init__(self, data_dir: Path, port: int, controller_port: int, libs: Path, heap: str = "512m",
-                 *, node_id: int = 1, voters: str | None = None, replication: int = 1):
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        controller_port: int,
+        libs: Path,
+        heap: str = "512m",
+        *,
+        node_id: int = 1,
+        voters: str | None = None,
+        replication: int = 1,
+    ):
         self.data_dir = Path(data_dir)
         self.port = port
         self.controller_port = controller_port
@@ -149,8 +169,11 @@ class KafkaNode:
 
     def write_config(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        quorum = ({"controller.quorum.voters": self.voters} if self.voters else
-                  {"controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}"})
+        quorum = (
+            {"controller.quorum.voters": self.voters}
+            if self.voters
+            else {"controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}"}
+        )
         # acks=all counts once min ISR copies have a record: with three copies, two, so one
         # broker down does not stop writes and an acknowledged record survives any one loss.
         min_isr = str(min(2, self.replication))
@@ -184,11 +207,18 @@ class KafkaNode:
 
     def _java(self, heap: str) -> list[str]:
         return [
-            "java", f"-Xmx{heap}", f"-Xms{heap}",
-            "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
-            "-XX:+ExplicitGCInvokesConcurrent", "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+            "java",
+            f"-Xmx{heap}",
+            f"-Xms{heap}",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:InitiatingHeapOccupancyPercent=35",
+            "-XX:+ExplicitGCInvokesConcurrent",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
-            "-cp", f"{self.libs}/*",  # Java expands the wildcard itself; no shell involved
+            "-cp",
+            f"{self.libs}/*",  # Java expands the wildcard itself; no shell involved
         ]
 
     def is_formatted(self) -> bool:
@@ -201,10 +231,19 @@ class KafkaNode:
         if self.is_formatted():
             return False
         result = subprocess.run(
-            [*self._java("256m"), "kafka.tools.StorageTool", "format",
-             "-t", cluster_id or _new_cluster_id(), "-c", str(self.config_file),
-             *([] if self.voters else ["--standalone"])],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            [
+                *self._java("256m"),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id or _new_cluster_id(),
+                "-c",
+                str(self.config_file),
+                *([] if self.voters else ["--standalone"]),
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0 or not self.is_formatted():
             raise KafkaError(
@@ -222,7 +261,9 @@ class KafkaNode:
 
     async def wait_ready(self, timeout: float = 60.0) -> dict:
         return await wait_for_kafka(
-            self.bootstrap_servers, timeout, log_file=self.log_file,
+            self.bootstrap_servers,
+            timeout,
+            log_file=self.log_file,
             pid=self.process.pid if self.process is not None else None,
         )
 
@@ -262,9 +303,19 @@ class KafkaCluster:
     def __init__(self, data_dir: Path, ports: list[tuple[int, int]], libs: Path, heap: str = "384m"):
         voters = ",".join(f"{i}@127.0.0.1:{controller}" for i, (_, controller) in enumerate(ports, start=1))
         self.data_dir = Path(data_dir)
-        self.nodes = [KafkaNode(self.data_dir / f"node-{i}", port, controller, libs, heap,
-                                node_id=i, voters=voters, replication=len(ports))
-                      for i, (port, controller) in enumerate(ports, start=1)]
+        self.nodes = [
+            KafkaNode(
+                self.data_dir / f"node-{i}",
+                port,
+                controller,
+                libs,
+                heap,
+                node_id=i,
+                voters=voters,
+                replication=len(ports),
+            )
+            for i, (port, controller) in enumerate(ports, start=1)
+        ]
 
     @property
     def bootstrap_servers(self) -> str:
@@ -298,8 +349,11 @@ class KafkaCluster:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            meta = await wait_for_kafka(self.bootstrap_servers, max(deadline - loop.time(), 1.0),
-                                        log_file=log_file or self.log_file(self.nodes[0]))
+            meta = await wait_for_kafka(
+                self.bootstrap_servers,
+                max(deadline - loop.time(), 1.0),
+                log_file=log_file or self.log_file(self.nodes[0]),
+            )
             if len(meta["brokers"]) == len(self.nodes):
                 return meta
             if loop.time() > deadline:
@@ -392,7 +446,7 @@ async def partition_leaders(bootstrap_servers: str, topics: list[str]) -> dict[t
 async def _tcp_open(host: str, port: int) -> bool:
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     writer.close()
     try:

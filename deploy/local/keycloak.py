@@ -22,9 +22,9 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 import httpx
 
@@ -39,8 +39,12 @@ SCRIPTS_CLIENT = "jaring-scripts"
 # The realm's demo users, one per role (their passwords come from the environment at import).
 DEMO_USERS = {"officer": "rina.officer", "supervisor": "sari.supervisor", "operator": "budi.operator"}
 # Keycloak 26 needs Java 21 or later; Kafka stays on the machine's default Java 17.
-JAVA_HOMES = ("/usr/lib/jvm/temurin-25-jdk-amd64", "/usr/lib/jvm/temurin-21-jdk-amd64",
-              "/usr/lib/jvm/java-25-openjdk-amd64", "/usr/lib/jvm/java-21-openjdk-amd64")
+JAVA_HOMES = (
+    "/usr/lib/jvm/temurin-25-jdk-amd64",
+    "/usr/lib/jvm/temurin-21-jdk-amd64",
+    "/usr/lib/jvm/java-25-openjdk-amd64",
+    "/usr/lib/jvm/java-21-openjdk-amd64",
+)
 
 
 class KeycloakError(RuntimeError):
@@ -50,11 +54,13 @@ class KeycloakError(RuntimeError):
 def java_home() -> Path:
     """A Java 21+ home: $JARING_KEYCLOAK_JAVA_HOME, else the first of JAVA_HOMES present."""
     given = os.environ.get("JARING_KEYCLOAK_JAVA_HOME")
-    for candidate in ([given] if given else JAVA_HOMES):
+    for candidate in [given] if given else JAVA_HOMES:
         if (Path(candidate) / "bin" / "java").exists():
             return Path(candidate)
-    raise KeycloakError(f"Keycloak {KEYCLOAK_VERSION} needs Java 21 or later; none found in {', '.join(JAVA_HOMES)} "
-                        "(set JARING_KEYCLOAK_JAVA_HOME, or JARING_IDP=none to run without an identity provider)")
+    raise KeycloakError(
+        f"Keycloak {KEYCLOAK_VERSION} needs Java 21 or later; none found in {', '.join(JAVA_HOMES)} "
+        "(set JARING_KEYCLOAK_JAVA_HOME, or JARING_IDP=none to run without an identity provider)"
+    )
 
 
 def resolve_keycloak(cache_dir: Path, progress: Callable[[str], object] = print) -> Path:
@@ -78,15 +84,25 @@ def resolve_keycloak(cache_dir: Path, progress: Callable[[str], object] = print)
         try:
             with open(log_file, "wb") as log:
                 rc = subprocess.run(
-                    [mvn, "-q", "-B", "dependency:copy",
-                     f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip",
-                     f"-DoutputDirectory={staging}"],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=staging,
+                    [
+                        mvn,
+                        "-q",
+                        "-B",
+                        "dependency:copy",
+                        f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip",
+                        f"-DoutputDirectory={staging}",
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=staging,
                 ).returncode
             zips = list(staging.glob("*.zip"))
             if rc != 0 or not zips:
-                raise KeycloakError(f"Maven could not fetch Keycloak (exit code {rc}); see {log_file}:\n"
-                                    + re.sub(r"\x1b\[[0-9;]*m", "", tail(log_file, 20)))
+                raise KeycloakError(
+                    f"Maven could not fetch Keycloak (exit code {rc}); see {log_file}:\n"
+                    + re.sub(r"\x1b\[[0-9;]*m", "", tail(log_file, 20))
+                )
             with zipfile.ZipFile(zips[0]) as archive:
                 archive.extractall(staging)
             unpacked = staging / f"keycloak-{KEYCLOAK_VERSION}"
@@ -145,23 +161,36 @@ class KeycloakNode:
         return f"{self.issuer}/protocol/openid-connect/token"
 
     def argv(self) -> list[str]:
-        return [str(self.home / "bin" / "kc.sh"), "start-dev", f"--http-port={self.port}",
-                f"--http-host={self.host}", f"--hostname={self.url}", "--db=dev-mem", "--import-realm"]
+        return [
+            str(self.home / "bin" / "kc.sh"),
+            "start-dev",
+            f"--http-port={self.port}",
+            f"--http-host={self.host}",
+            f"--hostname={self.url}",
+            "--db=dev-mem",
+            "--import-realm",
+        ]
 
     def start(self, log_file: Path, extra_env: Mapping[str, str] | None = None) -> subprocess.Popen:
         imports = self.home / "data" / "import"
         imports.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REALM_FILE, imports / REALM_FILE.name)
-        env = {**os.environ, **(extra_env or {}), **self.secrets.env(), "JAVA_HOME": str(java_home()),
-               "JAVA_OPTS_KC_HEAP": f"-Xms128m -Xmx{self.heap}"}
+        env = {
+            **os.environ,
+            **(extra_env or {}),
+            **self.secrets.env(),
+            "JAVA_HOME": str(java_home()),
+            "JAVA_OPTS_KC_HEAP": f"-Xms128m -Xmx{self.heap}",
+        }
         self.log_file = Path(log_file)
         self.process = start_process(self.argv(), self.log_file, env=env, cwd=self.home)
         return self.process
 
     async def wait_ready(self, timeout: float = 180.0) -> None:
         """Until the realm's OpenID configuration answers; fails early if Keycloak exited."""
-        await wait_for_keycloak(self.issuer, timeout, log_file=self.log_file,
-                                pid=self.process.pid if self.process is not None else None)
+        await wait_for_keycloak(
+            self.issuer, timeout, log_file=self.log_file, pid=self.process.pid if self.process is not None else None
+        )
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.process is not None:
@@ -172,8 +201,9 @@ class KeycloakNode:
                 pass
 
 
-async def wait_for_keycloak(issuer: str, timeout: float, *, log_file: Path | None = None,
-                            pid: int | None = None) -> None:
+async def wait_for_keycloak(
+    issuer: str, timeout: float, *, log_file: Path | None = None, pid: int | None = None
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     url = f"{issuer}/.well-known/openid-configuration"
@@ -188,6 +218,7 @@ async def wait_for_keycloak(issuer: str, timeout: float, *, log_file: Path | Non
             except httpx.HTTPError:
                 pass
             if loop.time() > deadline:
-                raise TimeoutError(f"Keycloak did not answer {url} within {timeout:.0f} s"
-                                   + (f"; see {log_file}" if log_file else ""))
+                raise TimeoutError(
+                    f"Keycloak did not answer {url} within {timeout:.0f} s" + (f"; see {log_file}" if log_file else "")
+                )
             await asyncio.sleep(0.5)

@@ -51,7 +51,9 @@ def _ensure_system_user(name: str = SYSTEM_USER) -> pwd.struct_passwd:
     except KeyError:
         subprocess.run(
             ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return pwd.getpwnam(name)
 
@@ -130,8 +132,13 @@ class PostgresNode:
 
     def _run(self, argv: list[str], what: str, timeout: float = 120) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
-            cwd=self.data_dir, **self._as_user(),
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.data_dir,
+            **self._as_user(),
         )
         if result.returncode != 0:
             log = f"\nserver log {self.log_file}:\n{tail(self.log_file, 20)}" if self.log_file else ""
@@ -155,8 +162,18 @@ class PostgresNode:
         if os.geteuid() == 0:
             _ensure_traversable(self.bin("initdb"))
         self._run(
-            [str(self.bin("initdb")), "-D", str(self.data_dir), "-U", SUPERUSER,
-             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"],
+            [
+                str(self.bin("initdb")),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-instructions",
+            ],
             "initdb",
         )
         return True
@@ -210,9 +227,21 @@ class PostgresNode:
             self._owned(socket_dir, directory=True)
         options = " ".join(f"-c {k}={shlex.quote(v)}" for k, v in self._settings().items())
         self._run(
-            [str(self.bin("pg_ctl")), "-D", str(self.data_dir), "-l", str(self.log_file),
-             "-o", options, "-w", "-t", str(int(timeout)), "start"],
-            "pg_ctl start", timeout=timeout + 10,
+            [
+                str(self.bin("pg_ctl")),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(int(timeout)),
+                "start",
+            ],
+            "pg_ctl start",
+            timeout=timeout + 10,
         )
         pid = self.pid()
         if pid is None:
@@ -289,9 +318,19 @@ class PostgresNode:
             return False
         try:
             self._run(
-                [str(self.bin("pg_ctl")), "-D", str(self.data_dir), "-m", "fast", "-w",
-                 "-t", str(int(timeout)), "stop"],
-                "pg_ctl stop", timeout=timeout + 10,
+                [
+                    str(self.bin("pg_ctl")),
+                    "-D",
+                    str(self.data_dir),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
+                    "stop",
+                ],
+                "pg_ctl stop",
+                timeout=timeout + 10,
             )
         except (PostgresError, subprocess.TimeoutExpired):
             pass

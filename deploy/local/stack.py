@@ -21,7 +21,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich import box
@@ -30,15 +29,27 @@ from rich.table import Table
 
 from deploy.local.credentials import auth_env, ensure_secret, write_tokens
 from deploy.local.health import http_ready, kafka_ok, postgres_ok, tcp_ok
-from deploy.local.kafka import (KAFKA_VERSION, KafkaCluster, KafkaError, KafkaNode, resolve_kafka_jars,
-                                wait_for_kafka)
+from deploy.local.kafka import KAFKA_VERSION, KafkaCluster, KafkaError, KafkaNode, resolve_kafka_jars, wait_for_kafka
 from deploy.local.keycloak import (
-    CONSOLE_CLIENT, DEMO_USERS, KEYCLOAK_VERSION, KeycloakError, KeycloakNode, RealmSecrets, resolve_keycloak,
+    CONSOLE_CLIENT,
+    DEMO_USERS,
+    KEYCLOAK_VERSION,
+    KeycloakError,
+    KeycloakNode,
+    RealmSecrets,
+    resolve_keycloak,
     wait_for_keycloak,
 )
 from deploy.local.postgres import PostgresError, PostgresNode, external_database_url
 from deploy.local.processes import (
-    cmdline, pid_alive, processes_with_env, read_pid, start_process, stop_process_group, tail, write_pid,
+    cmdline,
+    pid_alive,
+    processes_with_env,
+    read_pid,
+    start_process,
+    stop_process_group,
+    tail,
+    write_pid,
 )
 from deploy.local.traces import stack_env as traces_env
 from shared.privacy import redact_url
@@ -66,14 +77,42 @@ class Proc:
 
 # Everything the stack starts besides Kafka and PostgreSQL, in start order. Add a line to add a process.
 PROCESSES: tuple[Proc, ...] = (
-    Proc("smtp_sink", "deploy.local.standins.smtp_sink", "SMTP_SINK_PORT", 8025, stage="extra", health="tcp",
-         args=("--port", "{port}", "--dir", "{state}/mail")),
-    Proc("provider", "deploy.local.standins.provider", "PROVIDER_PORT", 8104, stage="extra", health="tcp",
-         args=("--port", "{port}", "--dir", "{state}/provider")),
-    Proc("bank", "deploy.local.standins.bank", "BANK_PORT", 8106, stage="extra", health="tcp",
-         args=("--port", "{port}", "--dir", "{state}/bank", "--secret-file", "{state}/bank/secret")),
-    Proc("registry", "deploy.local.standins.registry", "REGISTRY_PORT", 8107, stage="extra", health="tcp",
-         args=("--port", "{port}", "--dir", "{state}/registry", "--secret-file", "{state}/registry/secret")),
+    Proc(
+        "smtp_sink",
+        "deploy.local.standins.smtp_sink",
+        "SMTP_SINK_PORT",
+        8025,
+        stage="extra",
+        health="tcp",
+        args=("--port", "{port}", "--dir", "{state}/mail"),
+    ),
+    Proc(
+        "provider",
+        "deploy.local.standins.provider",
+        "PROVIDER_PORT",
+        8104,
+        stage="extra",
+        health="tcp",
+        args=("--port", "{port}", "--dir", "{state}/provider"),
+    ),
+    Proc(
+        "bank",
+        "deploy.local.standins.bank",
+        "BANK_PORT",
+        8106,
+        stage="extra",
+        health="tcp",
+        args=("--port", "{port}", "--dir", "{state}/bank", "--secret-file", "{state}/bank/secret"),
+    ),
+    Proc(
+        "registry",
+        "deploy.local.standins.registry",
+        "REGISTRY_PORT",
+        8107,
+        stage="extra",
+        health="tcp",
+        args=("--port", "{port}", "--dir", "{state}/registry", "--secret-file", "{state}/registry/secret"),
+    ),
     Proc("enrollment", "services.enrollment", "ENROLLMENT_HTTP_PORT", 8101),
     Proc("claims", "services.claims", "CLAIMS_HTTP_PORT", 8102),
     Proc("notifications", "services.notifications", "NOTIFICATIONS_HTTP_PORT", 8103),
@@ -90,8 +129,11 @@ STOP_TIMEOUT_S = 30.0
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "JARING_STACK"  # set in every process the stack starts, so `down` can find strays
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Run the whole Jaring stack on this machine: up, status, logs, down.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Run the whole Jaring stack on this machine: up, status, logs, down.",
+)
 console = Console()
 
 
@@ -117,7 +159,7 @@ class Layout:
     state: Path
 
     @classmethod
-    def load(cls) -> "Layout":
+    def load(cls) -> Layout:
         return cls(Path(os.environ.get("JARING_STATE_DIR") or REPO / ".jaring").resolve())
 
     def log(self, name: str) -> Path:
@@ -144,8 +186,14 @@ class Layout:
         cluster = self.kafka_cluster()
         if cluster is not None:
             return cluster.nodes
-        return [KafkaNode(self.state / "kafka" / "data", _port("KAFKA_PORT", 9092),
-                          _port("KAFKA_CONTROLLER_PORT", 9093), self.state / "kafka" / "libs")]
+        return [
+            KafkaNode(
+                self.state / "kafka" / "data",
+                _port("KAFKA_PORT", 9092),
+                _port("KAFKA_CONTROLLER_PORT", 9093),
+                self.state / "kafka" / "libs",
+            )
+        ]
 
     def kafka_name(self, node: KafkaNode) -> str:
         """Its pid file's and log's name: kafka, or kafka-N in a cluster."""
@@ -161,12 +209,15 @@ class Layout:
             return None
         idp = self.state / "idp"
         console_port = _port("CONSOLE_HTTP_PORT", 8100)
-        secrets = RealmSecrets(console_client_secret=ensure_secret(idp / "console-client.secret"),
-                               scripts_client_secret=ensure_secret(idp / "scripts-client.secret"),
-                               passwords={role: ensure_secret(idp / f"{role}.password")[:20] for role in DEMO_USERS},
-                               console_url=f"http://{HOST}:{console_port}")
-        return KeycloakNode(self.state / "keycloak" / f"keycloak-{KEYCLOAK_VERSION}", _port("KEYCLOAK_PORT", 8180),
-                            secrets, HOST)
+        secrets = RealmSecrets(
+            console_client_secret=ensure_secret(idp / "console-client.secret"),
+            scripts_client_secret=ensure_secret(idp / "scripts-client.secret"),
+            passwords={role: ensure_secret(idp / f"{role}.password")[:20] for role in DEMO_USERS},
+            console_url=f"http://{HOST}:{console_port}",
+        )
+        return KeycloakNode(
+            self.state / "keycloak" / f"keycloak-{KEYCLOAK_VERSION}", _port("KEYCLOAK_PORT", 8180), secrets, HOST
+        )
 
     def bootstrap(self) -> str:
         return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or ",".join(n.bootstrap_servers for n in self.kafka_nodes())
@@ -231,8 +282,10 @@ async def _up_kafka(lay: Layout) -> None:
         lay.pid_file(name).unlink(missing_ok=True)
         for port in (node.port, node.controller_port):
             if _port_in_use(port):
-                raise StackError(f"port {port} is taken by a process this stack did not start; stop it, or set "
-                                 "KAFKA_PORT / KAFKA_CONTROLLER_PORT, or KAFKA_BOOTSTRAP_SERVERS to use that Kafka")
+                raise StackError(
+                    f"port {port} is taken by a process this stack did not start; stop it, or set "
+                    "KAFKA_PORT / KAFKA_CONTROLLER_PORT, or KAFKA_BOOTSTRAP_SERVERS to use that Kafka"
+                )
         to_start.append(node)
     if not to_start:
         with console.status("Kafka is running; checking it answers…"):
@@ -281,8 +334,10 @@ async def _up_postgres(lay: Layout) -> None:
         return _done(f"PostgreSQL already running on {HOST}:{node.port} (pid {node.pid()})")
     pid_file.unlink(missing_ok=True)
     if _port_in_use(node.port):
-        raise StackError(f"port {node.port} is taken by a process this stack did not start; "
-                         "stop it, or set PG_PORT, or DATABASE_URL to use that database")
+        raise StackError(
+            f"port {node.port} is taken by a process this stack did not start; "
+            "stop it, or set PG_PORT, or DATABASE_URL to use that database"
+        )
     t = time.monotonic()
     with console.status(f"starting PostgreSQL on {HOST}:{node.port}…"):
         try:
@@ -309,8 +364,10 @@ def _start_keycloak(lay: Layout) -> tuple[KeycloakNode, int, bool] | None:
         return node, pid, False
     pid_file.unlink(missing_ok=True)
     if _port_in_use(node.port):
-        raise StackError(f"port {node.port} is taken by a process this stack did not start; stop it, or set "
-                         "KEYCLOAK_PORT, or JARING_IDP=none to run without an identity provider")
+        raise StackError(
+            f"port {node.port} is taken by a process this stack did not start; stop it, or set "
+            "KEYCLOAK_PORT, or JARING_IDP=none to run without an identity provider"
+        )
     node.home = resolve_keycloak(node.home.parent, progress=lambda m: console.print(f"  {m}"))
     proc = node.start(lay.log("keycloak"), extra_env={MARKER: str(lay.state)})
     write_pid(pid_file, proc.pid)
@@ -327,8 +384,12 @@ async def _up_keycloak(lay: Layout) -> KeycloakNode | None:
         await wait_for_keycloak(node.issuer, KEYCLOAK_DEADLINE_S, log_file=lay.log("keycloak"), pid=pid)
     except (KeycloakError, TimeoutError) as err:
         raise StackError(f"Keycloak did not come up: {err}\n(JARING_IDP=none runs the stack without it)") from err
-    _done(f"Keycloak {KEYCLOAK_VERSION} ready at {node.url} (pid {pid})" if now else
-          f"Keycloak already running at {node.url} (pid {pid})", t if now else None)
+    _done(
+        f"Keycloak {KEYCLOAK_VERSION} ready at {node.url} (pid {pid})"
+        if now
+        else f"Keycloak already running at {node.url} (pid {pid})",
+        t if now else None,
+    )
     return node
 
 
@@ -370,8 +431,9 @@ def _child_env(lay: Layout, secret: str) -> dict[str, str]:
     # generated secret (.jaring/registry/secret).
     env.setdefault("ENROLLMENT_REGISTRY_SECRET", ensure_secret(lay.state / "registry" / "secret"))
     env.setdefault("ENROLLMENT_REGISTRY_BASE_URL", f"http://{HOST}:{env['REGISTRY_PORT']}")
-    env.setdefault("ENROLLMENT_REGISTRY_CALLBACK_URL",
-                   f"http://{HOST}:{env['ENROLLMENT_HTTP_PORT']}/v1/registry/notify")
+    env.setdefault(
+        "ENROLLMENT_REGISTRY_CALLBACK_URL", f"http://{HOST}:{env['ENROLLMENT_HTTP_PORT']}/v1/registry/notify"
+    )
     # The stand-in delivers families' messages (replies, STATUS, ADUAN) to notifications' one webhook,
     # signed the SNAP way (shared/snap.py) with a generated secret; grievances reopens a claim's
     # decision through claims' API.
@@ -403,8 +465,9 @@ def _start_proc(lay: Layout, proc: Proc, env: dict[str, str]) -> bool:
     pid_file.unlink(missing_ok=True)
     port = _port(proc.port_env, proc.default_port)
     if _port_in_use(port):
-        raise StackError(f"{proc.name}: port {port} is taken by a process this stack did not start; "
-                         f"stop it or set {proc.port_env}")
+        raise StackError(
+            f"{proc.name}: port {port} is taken by a process this stack did not start; stop it or set {proc.port_env}"
+        )
     args = [a.format(port=port, state=lay.state) for a in proc.args]
     p = start_process([sys.executable, "-m", proc.module, *args], lay.log(proc.name), env=env, cwd=REPO)
     write_pid(pid_file, p.pid)
@@ -418,15 +481,17 @@ async def _wait_proc(lay: Layout, proc: Proc, started: bool) -> None:
     check = "GET /health → ready" if proc.health == "http" else "a TCP connection"
     while not await _healthy(proc):
         if not pid_alive(pid):
-            raise _failure(f"{proc.name} (python -m {proc.module}) exited before answering {check}",
-                           lay.log(proc.name))
+            raise _failure(f"{proc.name} (python -m {proc.module}) exited before answering {check}", lay.log(proc.name))
         if loop.time() > deadline:
-            raise _failure(f"{proc.name} did not answer {check} on port {port} within {READY_DEADLINE_S:.0f} s",
-                           lay.log(proc.name))
+            raise _failure(
+                f"{proc.name} did not answer {check} on port {port} within {READY_DEADLINE_S:.0f} s", lay.log(proc.name)
+            )
         await asyncio.sleep(0.3)
     url = f"http://{HOST}:{port}" if proc.health == "http" else f"{HOST}:{port}"
-    _done(f"{proc.name} ready at {url} (pid {pid})" if started else
-          f"{proc.name} already running at {url} (pid {pid})", t if started else None)
+    _done(
+        f"{proc.name} ready at {url} (pid {pid})" if started else f"{proc.name} already running at {url} (pid {pid})",
+        t if started else None,
+    )
 
 
 async def _up_stage(lay: Layout, stage: str, env: dict[str, str]) -> None:
@@ -435,8 +500,7 @@ async def _up_stage(lay: Layout, stage: str, env: dict[str, str]) -> None:
         return
     started = {p.name: _start_proc(lay, p, env) for p in procs}
     with console.status(f"waiting for {', '.join(p.name for p in procs)}…"):
-        results = await asyncio.gather(*(_wait_proc(lay, p, started[p.name]) for p in procs),
-                                       return_exceptions=True)
+        results = await asyncio.gather(*(_wait_proc(lay, p, started[p.name]) for p in procs), return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
         raise StackError("\n\n".join(str(e) for e in errors))
@@ -588,8 +652,9 @@ async def _status_rows(lay: Layout) -> list[tuple[str, str, bool, bool, str, str
             pid = read_pid(lay.pid_file(name))
             running = _ours(pid, str(node.config_file))
             ok = running and await kafka_ok(node.bootstrap_servers)
-            rows.append((name, "local", running, ok, str(pid) if running else "-", node.bootstrap_servers,
-                         str(lay.log(name))))
+            rows.append(
+                (name, "local", running, ok, str(pid) if running else "-", node.bootstrap_servers, str(lay.log(name)))
+            )
     db = external_database_url()
     if db:
         ok = await postgres_ok(db)
@@ -598,22 +663,33 @@ async def _status_rows(lay: Layout) -> list[tuple[str, str, bool, bool, str, str
         pg = lay.postgres()
         pid = pg.pid()
         ok = pid is not None and await postgres_ok(pg.url("postgres"))
-        rows.append(("postgres", "local", pid is not None, ok, str(pid or "-"), f"{HOST}:{pg.port}",
-                     str(lay.log("postgres"))))
+        rows.append(
+            ("postgres", "local", pid is not None, ok, str(pid or "-"), f"{HOST}:{pg.port}", str(lay.log("postgres")))
+        )
     keycloak = lay.keycloak()
     if keycloak is not None:
         pid = read_pid(lay.pid_file("keycloak"))
         running = _ours(pid, str(keycloak.home))
         ok = running and await http_ready_oidc(keycloak.issuer)
-        rows.append(("keycloak", "idp", running, ok, str(pid) if running else "-", f"{HOST}:{keycloak.port}",
-                     str(lay.log("keycloak"))))
+        rows.append(
+            (
+                "keycloak",
+                "idp",
+                running,
+                ok,
+                str(pid) if running else "-",
+                f"{HOST}:{keycloak.port}",
+                str(lay.log("keycloak")),
+            )
+        )
     for p in PROCESSES:
         pid = read_pid(lay.pid_file(p.name))
         running = _ours(pid, p.module)
         port = _port(p.port_env, p.default_port)
         ok = running and await _healthy(p)
-        rows.append((p.name, p.stage, running, ok, str(pid) if running else "-", f"{HOST}:{port}",
-                     str(lay.log(p.name))))
+        rows.append(
+            (p.name, p.stage, running, ok, str(pid) if running else "-", f"{HOST}:{port}", str(lay.log(p.name)))
+        )
     return rows
 
 
@@ -622,14 +698,25 @@ def status() -> None:
     """Show each component: running? healthy? pid, address, log. Exit code 1 if anything is down."""
     lay = Layout.load()
     rows = asyncio.run(_status_rows(lay))
-    table = Table(show_header=True, header_style="bold", box=box.SIMPLE, pad_edge=False,
-                  caption=f"logs in {_short(lay.state / 'logs')}/  (python -m deploy.local.stack logs NAME)")
+    table = Table(
+        show_header=True,
+        header_style="bold",
+        box=box.SIMPLE,
+        pad_edge=False,
+        caption=f"logs in {_short(lay.state / 'logs')}/  (python -m deploy.local.stack logs NAME)",
+    )
     for col in ("component", "running", "healthy", "pid", "address", "log"):
         table.add_column(col, no_wrap=True)
     yes_no = lambda b: "[green]yes[/]" if b else "[red]no[/]"  # noqa: E731
     for name, kind, running, ok, pid, addr, log in rows:
-        table.add_row(name, yes_no(running), yes_no(ok), "ext" if kind == "external" else pid, addr,
-                      Path(log).name if log != "-" else log)
+        table.add_row(
+            name,
+            yes_no(running),
+            yes_no(ok),
+            "ext" if kind == "external" else pid,
+            addr,
+            Path(log).name if log != "-" else log,
+        )
     console.print(table)
     if not all(ok for _, _, _, ok, *_ in rows):
         raise typer.Exit(1)
@@ -638,15 +725,20 @@ def status() -> None:
 # --- logs -----------------------------------------------------------------------
 @app.command()
 def logs(
-    name: Optional[str] = typer.Argument(None, help="kafka, postgres, maven or a process name; all when omitted"),
+    name: str | None = typer.Argument(None, help="kafka, postgres, maven or a process name; all when omitted"),
     follow: bool = typer.Option(False, "-f", "--follow", help="keep printing new lines"),
     lines: int = typer.Option(50, "-n", "--lines", help="how many lines to show first"),
 ) -> None:
     """Tail the logs of one component, or of all of them."""
     lay = Layout.load()
     kafka_logs = {lay.kafka_name(n): lay.log(lay.kafka_name(n)) for n in lay.kafka_nodes()}
-    known = {**kafka_logs, "postgres": lay.log("postgres"), "keycloak": lay.log("keycloak"),
-             "maven": lay.state / "kafka" / "maven.log", **{p.name: lay.log(p.name) for p in PROCESSES}}
+    known = {
+        **kafka_logs,
+        "postgres": lay.log("postgres"),
+        "keycloak": lay.log("keycloak"),
+        "maven": lay.state / "kafka" / "maven.log",
+        **{p.name: lay.log(p.name) for p in PROCESSES},
+    }
     if name is not None and name not in known:
         console.print(f"[red]unknown component {name!r}[/]; one of: {', '.join(known)}")
         raise typer.Exit(2)

@@ -55,16 +55,24 @@ def build() -> Path:
     print(f"building Jaeger {JAEGER_VERSION} from {JAEGER_MODULE} (first time: several minutes)…", flush=True)
     # `go install module@version` refuses a module whose go.mod has a replace directive (Jaeger's
     # has one), so the module's source is fetched through the proxy and built as the main module.
-    found = subprocess.run(["go", "mod", "download", "-json", f"{JAEGER_MODULE_ROOT}@{JAEGER_VERSION}"],
-                           check=True, capture_output=True, text=True)
+    found = subprocess.run(
+        ["go", "mod", "download", "-json", f"{JAEGER_MODULE_ROOT}@{JAEGER_VERSION}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     source = Path(json.loads(found.stdout)["Dir"])
     work = state_dir() / "build" / f"jaeger-{JAEGER_VERSION}"
     if not work.exists():
         shutil.copytree(source, work)
         for path in work.rglob("*"):  # the module cache is read-only; the build writes go.sum
             path.chmod(path.stat().st_mode | 0o200)
-    subprocess.run(["go", "build", "-o", str(target), "./cmd/jaeger"], cwd=work, check=True,
-                   env={**os.environ, "GOFLAGS": "-mod=mod"})
+    subprocess.run(
+        ["go", "build", "-o", str(target), "./cmd/jaeger"],
+        cwd=work,
+        check=True,
+        env={**os.environ, "GOFLAGS": "-mod=mod"},
+    )
     stamp.write_text(JAEGER_VERSION)
     print(f"built {target} in {time.monotonic() - started:.0f} s", flush=True)
     return target
@@ -92,16 +100,23 @@ def up() -> None:
     _pid_file().parent.mkdir(parents=True, exist_ok=True)
     # Its all-in-one configuration with every listener on loopback (deploy/local/jaeger.yaml): the
     # embedded one opens the query UI and API on all interfaces.
-    process = subprocess.Popen([str(jaeger), "--config", str(CONFIG)], env=dict(os.environ),
-                               stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(jaeger), "--config", str(CONFIG)],
+        env=dict(os.environ),
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     _pid_file().write_text(str(process.pid))
     deadline = time.monotonic() + 60
     while not _ready():
         if process.poll() is not None or time.monotonic() > deadline:
             sys.exit(f"Jaeger did not start; see {log}")
         time.sleep(0.3)
-    print(f"Jaeger: UI http://{HOST}:{UI_PORT}, OTLP {OTLP_ENDPOINT}. "
-          "Start the stack with JARING_TRACES=1 make up to send it the services' spans.")
+    print(
+        f"Jaeger: UI http://{HOST}:{UI_PORT}, OTLP {OTLP_ENDPOINT}. "
+        "Start the stack with JARING_TRACES=1 make up to send it the services' spans."
+    )
 
 
 def down() -> None:
@@ -120,8 +135,10 @@ def stack_env(environ: dict[str, str]) -> dict[str, str]:
     """What `make up` adds to the services' environment when JARING_TRACES=1."""
     if environ.get("JARING_TRACES") not in ("1", "true", "yes"):
         return {}
-    return {"OTEL_EXPORTER_OTLP_ENDPOINT": environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_ENDPOINT),
-            "CONSOLE_TRACE_URL_TEMPLATE": environ.get("CONSOLE_TRACE_URL_TEMPLATE", TRACE_URL_TEMPLATE)}
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_ENDPOINT),
+        "CONSOLE_TRACE_URL_TEMPLATE": environ.get("CONSOLE_TRACE_URL_TEMPLATE", TRACE_URL_TEMPLATE),
+    }
 
 
 if __name__ == "__main__":

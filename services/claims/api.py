@@ -3,27 +3,34 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from pydantic import (BaseModel, Field, ModelWrapValidatorHandler, PrivateAttr, TypeAdapter, ValidationError,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from services.claims import handlers
 from services.claims import repository as repo
 from services.claims.domain.claim import Guardian
-from services.claims.domain.heirs import NamedHeir
 from services.claims.domain.decision import AlreadyDecided
 from services.claims.domain.documents import CHECKLIST, published_checklist
 from services.claims.domain.duties import NotPermitted
+from services.claims.domain.heirs import NamedHeir
 from services.claims.domain.sla import days_left, deadline_runs
 from services.claims.handlers import ClaimNotFound
 from shared.auth import Actor, require_role
-from shared.contracts.vocabulary import CLAIM_STATUSES, CLAIM_TYPES, DeathClaimType, Relationship
 from shared.clock import today
+from shared.contracts.vocabulary import CLAIM_STATUSES, CLAIM_TYPES, DeathClaimType, Relationship
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
@@ -60,8 +67,8 @@ class FirstShapeDocument(BaseModel):
 # The filing contract as first asked (`type`, `place`, a list of documents) is accepted for one
 # version beside the current one, answered with RFC 9745's Deprecation header and a Sunset date
 # (RFC 8594) and a Link to the current contract (docs/deprecations.md).
-FIRST_SHAPE_DEPRECATED_ON = datetime(2026, 12, 1, tzinfo=timezone.utc)
-FIRST_SHAPE_SUNSET_ON = datetime(2027, 3, 1, tzinfo=timezone.utc)
+FIRST_SHAPE_DEPRECATED_ON = datetime(2026, 12, 1, tzinfo=UTC)
+FIRST_SHAPE_SUNSET_ON = datetime(2027, 3, 1, tzinfo=UTC)
 FIRST_SHAPE_HEADERS = {
     "Deprecation": f"@{int(FIRST_SHAPE_DEPRECATED_ON.timestamp())}",
     "Sunset": format_datetime(FIRST_SHAPE_SUNSET_ON, usegmt=True),
@@ -75,22 +82,41 @@ def _from_first_shape(data: dict[str, Any]) -> dict[str, Any]:
     data, errors = dict(data), []
     for old, new in (("type", "claim_type"), ("place", "incident_place")):
         if old in data and new in data:
-            errors.append({"type": PydanticCustomError("shapes_mixed", "send `{new}` or the deprecated `{old}`, "
-                                                       "not both", {"new": new, "old": old}),
-                           "loc": (old,), "input": None})
+            errors.append(
+                {
+                    "type": PydanticCustomError(
+                        "shapes_mixed", "send `{new}` or the deprecated `{old}`, not both", {"new": new, "old": old}
+                    ),
+                    "loc": (old,),
+                    "input": None,
+                }
+            )
         elif old in data:
             data[new] = data.pop(old)
     if isinstance(data.get("documents"), list):
         try:
             listed = TypeAdapter(list[FirstShapeDocument]).validate_python(data["documents"])
         except ValidationError as exc:
-            errors += [{"type": e["type"], "loc": ("documents", *e["loc"]), "input": e["input"],
-                        **({"ctx": e["ctx"]} if "ctx" in e else {})} for e in exc.errors()]
+            errors += [
+                {
+                    "type": e["type"],
+                    "loc": ("documents", *e["loc"]),
+                    "input": e["input"],
+                    **({"ctx": e["ctx"]} if "ctx" in e else {}),
+                }
+                for e in exc.errors()
+            ]
         else:
             if len({d.kind for d in listed}) != len(listed):
-                errors.append({"type": PydanticCustomError("document_kind_repeated",
-                                                           "each document kind once: documents are a kind -> number map"),
-                               "loc": ("documents",), "input": None})
+                errors.append(
+                    {
+                        "type": PydanticCustomError(
+                            "document_kind_repeated", "each document kind once: documents are a kind -> number map"
+                        ),
+                        "loc": ("documents",),
+                        "input": None,
+                    }
+                )
             data["documents"] = {d.kind: d.number for d in listed}
     if errors:
         raise ValidationError.from_exception_data("ClaimIn", errors)
@@ -109,8 +135,10 @@ class ClaimIn(BaseModel):
     participant_id: Id
     # The enum is documented; the domain checks it, so an unknown type is refused with its own rule
     # (claim_type_unknown) and a sentence, not the schema's generic literal_error.
-    claim_type: Id = Field(description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)",
-                           json_schema_extra={"enum": list(CLAIM_TYPES)})
+    claim_type: Id = Field(
+        description="JKK (accident), JKK_DEATH (death from a work accident), JKM (other death)",
+        json_schema_extra={"enum": list(CLAIM_TYPES)},
+    )
     # Optional here so a missing date is reported with every other field's error in one
     # answer (validate_filing names them all); pydantic would stop at the date alone.
     incident_date: date | None = None
@@ -118,8 +146,12 @@ class ClaimIn(BaseModel):
     cause: Text = ""
     traffic_accident: bool = False
     reporter: ReporterIn
-    documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
-                                    description="document kind -> document number", json_schema_extra=DOCUMENT_KINDS)
+    documents: dict[Id, Id] = Field(
+        default_factory=dict,
+        max_length=LIST_MAX,
+        description="document kind -> document number",
+        json_schema_extra=DOCUMENT_KINDS,
+    )
     incapacity_days: int | None = None
     disability_percent: int | None = None
     transport_costs: TransportCostsIn | None = None
@@ -128,7 +160,9 @@ class ClaimIn(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _accept_first_shape(cls, data: Any, handler: ModelWrapValidatorHandler[ClaimIn]) -> ClaimIn:
-        first = isinstance(data, dict) and ("type" in data or "place" in data or isinstance(data.get("documents"), list))
+        first = isinstance(data, dict) and (
+            "type" in data or "place" in data or isinstance(data.get("documents"), list)
+        )
         claim = handler(_from_first_shape(data) if first else data)
         claim._first_shape = first
         return claim
@@ -163,8 +197,9 @@ class DecisionIn(BaseModel):
 
 
 class DocumentsIn(BaseModel):
-    documents: dict[Id, Id] = Field(max_length=LIST_MAX, description="document kind -> document number",
-                                    json_schema_extra=DOCUMENT_KINDS)
+    documents: dict[Id, Id] = Field(
+        max_length=LIST_MAX, description="document kind -> document number", json_schema_extra=DOCUMENT_KINDS
+    )
 
 
 def _not_found(exc: ClaimNotFound) -> HTTPException:
@@ -200,19 +235,22 @@ class GuardiansNamedOut(BaseModel):
 
 
 # What a claim's id opens: every operation on one claim, for a link from each answer that names it.
-CLAIM_LINKS = {name: link(operation, claim_id="claim_id") for name, operation in (
-    ("GetClaim", "get_claim_v1_claims__claim_id__get"),
-    ("DecideClaim", "decide_v1_claims__claim_id__decision_post"),
-    ("WithdrawClaim", "withdraw_v1_claims__claim_id__withdrawal_post"),
-    ("ReopenClaim", "reopen_v1_claims__claim_id__reopen_post"),
-    ("AddDocuments", "add_documents_v1_claims__claim_id__documents_post"),
-    ("NameHeirs", "name_heirs_v1_claims__claim_id__heirs_post"),
-    ("NameGuardians", "name_guardians_v1_claims__claim_id__guardians_put"),
-    ("ReclassifyClaim", "reclassify_v1_claims__claim_id__reclassification_post"),
-    ("GetDisbursement", "disbursement_v1_claims__claim_id__disbursement_get"),
-    ("RecordManualTransfer", "manual_transfer_v1_claims__claim_id__disbursement_post"),
-    ("CompleteClaim", "complete_v1_claims__claim_id__completion_post"),
-)}
+CLAIM_LINKS = {
+    name: link(operation, claim_id="claim_id")
+    for name, operation in (
+        ("GetClaim", "get_claim_v1_claims__claim_id__get"),
+        ("DecideClaim", "decide_v1_claims__claim_id__decision_post"),
+        ("WithdrawClaim", "withdraw_v1_claims__claim_id__withdrawal_post"),
+        ("ReopenClaim", "reopen_v1_claims__claim_id__reopen_post"),
+        ("AddDocuments", "add_documents_v1_claims__claim_id__documents_post"),
+        ("NameHeirs", "name_heirs_v1_claims__claim_id__heirs_post"),
+        ("NameGuardians", "name_guardians_v1_claims__claim_id__guardians_put"),
+        ("ReclassifyClaim", "reclassify_v1_claims__claim_id__reclassification_post"),
+        ("GetDisbursement", "disbursement_v1_claims__claim_id__disbursement_get"),
+        ("RecordManualTransfer", "manual_transfer_v1_claims__claim_id__disbursement_post"),
+        ("CompleteClaim", "complete_v1_claims__claim_id__completion_post"),
+    )
+}
 CLAIM_READ = {"GetClaim": CLAIM_LINKS["GetClaim"]}
 
 
@@ -234,11 +272,15 @@ async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
 
 
 @router.get("/claims")
-async def list_claims(actor: Reader, rt: Rt,
-                      status: Annotated[Id | None, Query(json_schema_extra={"enum": list(CLAIM_STATUSES)})] = None,
-                      participant_id: Id | None = None,
-                      filed_by: Name | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                      offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
+async def list_claims(
+    actor: Reader,
+    rt: Rt,
+    status: Annotated[Id | None, Query(json_schema_extra={"enum": list(CLAIM_STATUSES)})] = None,
+    participant_id: Id | None = None,
+    filed_by: Name | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
     """Oldest first; `days_left` counts the payment deadline's working days, and only for a claim
     still open (a rejected or paid claim owes nothing more)."""
     async with rt.pool.acquire() as conn:
@@ -260,22 +302,39 @@ async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
         ledger = await repo.ledger(conn, claim_id)
     sla = None
     if row["sla_deadline"]:
-        sla = {"documents_complete_on": row["documents_complete_on"], "deadline": row["sla_deadline"],
-               "days_left": days_left(row["sla_deadline"], today())
-               if deadline_runs(row["status"], row["disbursement_status"]) else None}
+        sla = {
+            "documents_complete_on": row["documents_complete_on"],
+            "deadline": row["sla_deadline"],
+            "days_left": days_left(row["sla_deadline"], today())
+            if deadline_runs(row["status"], row["disbursement_status"])
+            else None,
+        }
     return {
-        "claim_id": claim_id, "participant_id": row["participant_id"], "claim_type": row["claim_type"],
-        "status": row["status"], "incident_date": row["incident_date"], "incident_place": row["incident_place"],
-        "cause": row["cause"], "traffic_accident": row["traffic_accident"], "reporter": row["reporter"],
-        "documents": sorted(row["documents"]), "missing_documents": row["missing_documents"],
-        "reasons": row["reasons"], "decided_by": row["decided_by"], "decision_note": row["decision_note"],
-        "guardians": row["guardians"], "transport_costs": row["transport_costs"],
+        "claim_id": claim_id,
+        "participant_id": row["participant_id"],
+        "claim_type": row["claim_type"],
+        "status": row["status"],
+        "incident_date": row["incident_date"],
+        "incident_place": row["incident_place"],
+        "cause": row["cause"],
+        "traffic_accident": row["traffic_accident"],
+        "reporter": row["reporter"],
+        "documents": sorted(row["documents"]),
+        "missing_documents": row["missing_documents"],
+        "reasons": row["reasons"],
+        "decided_by": row["decided_by"],
+        "decision_note": row["decision_note"],
+        "guardians": row["guardians"],
+        "transport_costs": row["transport_costs"],
         "supervisor_flag": row["supervisor_flag"],
-        "sla": sla, "disbursement": {"status": row["disbursement_status"],
-                                     "reference": row["disbursement_reference"]},
+        "sla": sla,
+        "disbursement": {"status": row["disbursement_status"], "reference": row["disbursement_reference"]},
         "payout": {"components": ledger, "total_cash": sum(x["amount"] for x in ledger if x["kind"] == "cash")},
-        "steps": steps, "filed_at": row["filed_at"], "filed_by": row["filed_by"],
-        "documents_added_by": row["documents_added_by"], "sampled": row["sampled"],
+        "steps": steps,
+        "filed_at": row["filed_at"],
+        "filed_by": row["filed_by"],
+        "documents_added_by": row["documents_added_by"],
+        "sampled": row["sampled"],
     }
 
 
@@ -290,9 +349,16 @@ async def decide(claim_id: str, body: DecisionIn, actor: Supervisor, rt: Rt) -> 
         except NotPermitted as exc:
             raise _refused(exc) from None
         except AlreadyDecided as exc:
-            raise HTTPException(409, {"type": "claim_already_decided", "msg": str(exc), "claim_status": exc.status,
-                                      "decided_by": exc.decided_by,
-                                      "decided_at": exc.decided_at.isoformat() if exc.decided_at else None}) from None
+            raise HTTPException(
+                409,
+                {
+                    "type": "claim_already_decided",
+                    "msg": str(exc),
+                    "claim_status": exc.status,
+                    "decided_by": exc.decided_by,
+                    "decided_at": exc.decided_at.isoformat() if exc.decided_at else None,
+                },
+            ) from None
     return {"claim_id": claim_id, "status": status}
 
 
@@ -335,16 +401,30 @@ async def add_documents(claim_id: str, body: DocumentsIn, actor: Officer, rt: Rt
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                status = await handlers.add_documents(conn, claim_id, body.documents, actor, today(),
-                                                      rt.settings.review_sampling())
+                status = await handlers.add_documents(
+                    conn, claim_id, body.documents, actor, today(), rt.settings.review_sampling()
+                )
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "status": status}
 
 
-@router.post("/claims/{claim_id}/heirs", status_code=201, response_model=HeirsNamedOut, responses=linked(201, {
-    **CLAIM_READ, "RecordPayeeAccount": link("record_account_v1_claims__claim_id__payees__payee__account_put",
-                                             claim_id="claim_id", payee="heir_ids/0")}))
+@router.post(
+    "/claims/{claim_id}/heirs",
+    status_code=201,
+    response_model=HeirsNamedOut,
+    responses=linked(
+        201,
+        {
+            **CLAIM_READ,
+            "RecordPayeeAccount": link(
+                "record_account_v1_claims__claim_id__payees__payee__account_put",
+                claim_id="claim_id",
+                payee="heir_ids/0",
+            ),
+        },
+    ),
+)
 async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """The heirs named on the heir statement (surat keterangan ahli waris) of a death claim;
     a phone or email is optional. Claims assigns their ids; enrollment takes them as heirs."""
@@ -352,8 +432,7 @@ async def name_heirs(claim_id: str, body: HeirsIn, actor: Officer, rt: Rt) -> di
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                ids = await handlers.name_heirs(conn, claim_id, named, actor, today(),
-                                                rt.settings.review_sampling())
+                ids = await handlers.name_heirs(conn, claim_id, named, actor, today(), rt.settings.review_sampling())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "heir_ids": ids}
@@ -366,8 +445,7 @@ async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Offi
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                await handlers.name_guardians(conn, claim_id, guardians, actor, today(),
-                                              rt.settings.review_sampling())
+                await handlers.name_guardians(conn, claim_id, guardians, actor, today(), rt.settings.review_sampling())
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "guardians": sorted(guardians)}
@@ -379,8 +457,9 @@ async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor,
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                result = await handlers.reclassify(conn, claim_id, body.claim_type, body.reason, actor, today(),
-                                                   rt.settings.review_sampling())
+                result = await handlers.reclassify(
+                    conn, claim_id, body.claim_type, body.reason, actor, today(), rt.settings.review_sampling()
+                )
         except ClaimNotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, **result}

@@ -16,22 +16,31 @@ import asyncpg
 
 from services.claims import repository as repo
 from services.claims.domain import claim as c
-from services.claims.domain.decision import (
-    after_verification, check_not_decided, decide, record_payout, reopen, withdraw,
-)
-from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
 from services.claims.domain.benefits import cash_total
+from services.claims.domain.decision import (
+    after_verification,
+    check_not_decided,
+    decide,
+    record_payout,
+    reopen,
+    withdraw,
+)
+from services.claims.domain.duties import check_may_decide, check_may_withdraw
+from services.claims.domain.heirs import NamedHeir, guardian_errors, named_heir_errors
 from services.claims.domain.payout import PayoutLine, approval_refusals, benefits_of, cash_of, payout_lines
 from services.claims.domain.reclassification import reclassification_difference, reclassification_errors
-from services.claims.domain.sla import days_late, deadline, late_charge_lines
-from services.claims.domain.duties import check_may_decide, check_may_withdraw
 from services.claims.domain.sampling import ReviewSampling, is_sampled, refer_for_review
+from services.claims.domain.sla import days_late, deadline, late_charge_lines
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
 from shared.consuming import NotYet, PoisonMessage
 from shared.contracts import claims as events
 from shared.contracts.enrollment import (
-    CoverageChanged, HeirData, HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled,
+    CoverageChanged,
+    HeirData,
+    HeirsChanged,
+    ParticipantDetailsChanged,
+    ParticipantEnrolled,
 )
 from shared.contracts.notifications import FamilyMemberUnreachable, NotificationDelivered, NotificationFailed
 from shared.db import record_audit
@@ -48,11 +57,13 @@ class ClaimNotFound(LookupError):
 
 
 async def emit(conn: asyncpg.Connection, payload: EventPayload, claim_id: str, causation_id: str | None = None) -> None:
-    await add_event(conn, new_envelope(payload, correlation_id=claim_id, producer=SERVICE,
-                                       causation_id=causation_id), SERVICE)
+    await add_event(
+        conn, new_envelope(payload, correlation_id=claim_id, producer=SERVICE, causation_id=causation_id), SERVICE
+    )
 
 
 # --- read model of enrollment ---------------------------------------------------------------------
+
 
 async def on_participant_enrolled(conn: asyncpg.Connection, env: Envelope, event: ParticipantEnrolled) -> None:
     await repo.upsert_participant(conn, event.participant_id, event.details, env.occurred_at)
@@ -69,25 +80,35 @@ async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: Heirs
 
 async def on_coverage_changed(conn: asyncpg.Connection, env: Envelope, event: CoverageChanged) -> None:
     periods = [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in event.protected_periods]
-    if not await repo.update_coverage(conn, event.participant_id, event.status, periods, event.paid_months,
-                                      list(event.paid_periods), env.occurred_at):
-        raise NotYet(f"participant {event.participant_id} not in the claims read model yet",
-                     waiting_for=("ParticipantEnrolled", "ParticipantDetailsChanged"))
+    if not await repo.update_coverage(
+        conn, event.participant_id, event.status, periods, event.paid_months, list(event.paid_periods), env.occurred_at
+    ):
+        raise NotYet(
+            f"participant {event.participant_id} not in the claims read model yet",
+            waiting_for=("ParticipantEnrolled", "ParticipantDetailsChanged"),
+        )
 
 
 # --- filing (HTTP) ------------------------------------------------------------------------------------
 
+
 def filing_from(body: dict[str, Any]) -> c.ClaimFiling:
     reporter = body.get("reporter") or {}
     return c.ClaimFiling(
-        participant_id=body.get("participant_id", ""), claim_type=body.get("claim_type"),
-        incident_date=body.get("incident_date"), incident_place=body.get("incident_place", ""),
+        participant_id=body.get("participant_id", ""),
+        claim_type=body.get("claim_type"),
+        incident_date=body.get("incident_date"),
+        incident_place=body.get("incident_place", ""),
         cause=body.get("cause", ""),
-        reporter=c.Reporter(reporter.get("name", ""), c.reporter_phone(reporter.get("phone")),
-                            reporter.get("organisation")),
-        documents=body.get("documents") or {}, traffic_accident=bool(body.get("traffic_accident")),
-        incapacity_days=body.get("incapacity_days"), disability_percent=body.get("disability_percent"),
-        transport_costs={mode: cost for mode, cost in (body.get("transport_costs") or {}).items() if cost is not None})
+        reporter=c.Reporter(
+            reporter.get("name", ""), c.reporter_phone(reporter.get("phone")), reporter.get("organisation")
+        ),
+        documents=body.get("documents") or {},
+        traffic_accident=bool(body.get("traffic_accident")),
+        incapacity_days=body.get("incapacity_days"),
+        disability_percent=body.get("disability_percent"),
+        transport_costs={mode: cost for mode, cost in (body.get("transport_costs") or {}).items() if cost is not None},
+    )
 
 
 async def _admissible_filing(conn: asyncpg.Connection, body: dict[str, Any], today: date) -> c.ClaimFiling:
@@ -99,13 +120,20 @@ async def _admissible_filing(conn: asyncpg.Connection, body: dict[str, Any], tod
     first = await repo.standing_claim_for(conn, fingerprint)
     if first and await repo.awaiting_family_status(conn, first):
         # Jaring opened this death's claim from the civil registry: the family completes that one.
-        raise Conflict(f"this death already has a claim, opened when the civil registry reported it: {first}; "
-                       f"complete it with the family's filing (POST /v1/claims/{first}/completion)", first,
-                       "incident_already_claimed")
+        raise Conflict(
+            f"this death already has a claim, opened when the civil registry reported it: {first}; "
+            f"complete it with the family's filing (POST /v1/claims/{first}/completion)",
+            first,
+            "incident_already_claimed",
+        )
     if first:
         death = filing.claim_type in c.DEATH_TYPES
-        pointer = (f"; a person dies once: if the death's type is wrong, a supervisor reclassifies claim {first} "
-                   f"(POST /v1/claims/{first}/reclassification)" if death else "")
+        pointer = (
+            f"; a person dies once: if the death's type is wrong, a supervisor reclassifies claim {first} "
+            f"(POST /v1/claims/{first}/reclassification)"
+            if death
+            else ""
+        )
         raise Conflict(f"this incident is already claimed: {first}{pointer}", first, "incident_already_claimed")
     return filing
 
@@ -117,29 +145,45 @@ async def check_filing(conn: asyncpg.Connection, body: dict[str, Any], today: da
     filing = await _admissible_filing(conn, body, today)
     participant = await repo.participant_view(conn, filing.participant_id)
     covered = participant is not None and participant.is_protected_on(filing.incident_date)
-    return {"participant_name": await repo.participant_name(conn, filing.participant_id),
-            "covered_on_incident_date": covered,
-            "last_protected_day_before": None if covered or participant is None
-            else participant.last_protected_day_before(filing.incident_date)}
+    return {
+        "participant_name": await repo.participant_name(conn, filing.participant_id),
+        "covered_on_incident_date": covered,
+        "last_protected_day_before": None
+        if covered or participant is None
+        else participant.last_protected_day_before(filing.incident_date),
+    }
 
 
 async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
     filing = await _admissible_filing(conn, body, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
     await repo.insert_filed_claim(conn, claim_id, filing, actor.subject, actor.role, today)
-    await emit(conn, events.ClaimFiled(
-        claim_id=claim_id, participant_id=filing.participant_id, claim_type=filing.claim_type,
-        incident_date=filing.incident_date, incident_place=filing.incident_place, cause=filing.cause,
-        traffic_accident=filing.traffic_accident,
-        reporter=events.Reporter(name=filing.reporter.name, phone=filing.reporter.phone,
-                                 organisation=filing.reporter.organisation),
-        documents={kind: True for kind in filing.documents}, incapacity_days=filing.incapacity_days,
-        disability_percent=filing.disability_percent, transport_costs=dict(filing.transport_costs),
-        filed_by=actor.subject), claim_id)
+    await emit(
+        conn,
+        events.ClaimFiled(
+            claim_id=claim_id,
+            participant_id=filing.participant_id,
+            claim_type=filing.claim_type,
+            incident_date=filing.incident_date,
+            incident_place=filing.incident_place,
+            cause=filing.cause,
+            traffic_accident=filing.traffic_accident,
+            reporter=events.Reporter(
+                name=filing.reporter.name, phone=filing.reporter.phone, organisation=filing.reporter.organisation
+            ),
+            documents={kind: True for kind in filing.documents},
+            incapacity_days=filing.incapacity_days,
+            disability_percent=filing.disability_percent,
+            transport_costs=dict(filing.transport_costs),
+            filed_by=actor.subject,
+        ),
+        claim_id,
+    )
     return claim_id
 
 
 # --- verification (consumer of ClaimFiled, and again when documents arrive) ---------------------------
+
 
 def make_verifier(today_fn, sampling: ReviewSampling):
     async def on_claim_filed(conn: asyncpg.Connection, env: Envelope, event: events.ClaimFiled) -> None:
@@ -153,8 +197,9 @@ def make_verifier(today_fn, sampling: ReviewSampling):
     return on_claim_filed
 
 
-async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, sampling: ReviewSampling,
-                 causation_id: str | None) -> str:
+async def verify(
+    conn: asyncpg.Connection, row: dict[str, Any], today: date, sampling: ReviewSampling, causation_id: str | None
+) -> str:
     claim = repo.as_domain_claim(row)
     participant = await repo.participant_view(conn, claim.filing.participant_id)
     others = await repo.other_standing_fingerprints(conn, row["participant_id"], row["claim_id"])
@@ -166,23 +211,46 @@ async def verify(conn: asyncpg.Connection, row: dict[str, Any], today: date, sam
     if is_sampled(verification):
         await repo.mark_sampled(conn, row["claim_id"])
     reasons = [{"code": r.code, "message": r.message} for r in verification.reasons]
-    sla = deadline(claim.filing.claim_type, verification.documents_complete_on) \
-        if verification.documents_complete_on else None
+    sla = (
+        deadline(claim.filing.claim_type, verification.documents_complete_on)
+        if verification.documents_complete_on
+        else None
+    )
     decided_by = "rules" if status != c.ClaimStatus.NEEDS_REVIEW else None
-    await repo.set_verification(conn, row["claim_id"], str(status), reasons, verification.missing_documents,
-                                verification.documents_complete_on, sla, decided_by)
+    await repo.set_verification(
+        conn,
+        row["claim_id"],
+        str(status),
+        reasons,
+        verification.missing_documents,
+        verification.documents_complete_on,
+        sla,
+        decided_by,
+    )
     clock = (row["documents_complete_on"] or verification.documents_complete_on, row["sla_deadline"] or sla)
-    await emit_outcome(conn, row, str(status), "rules", reasons, causation_id, clock,
-                       missing=verification.missing_documents)
+    await emit_outcome(
+        conn, row, str(status), "rules", reasons, causation_id, clock, missing=verification.missing_documents
+    )
     return str(status)
 
 
-async def emit_outcome(conn: asyncpg.Connection, row: dict[str, Any], status: str, decided_by: str,
-                       reasons: list[dict[str, str]], causation_id: str | None,
-                       clock: tuple[date | None, date | None], missing: list[str] | None = None) -> None:
+async def emit_outcome(
+    conn: asyncpg.Connection,
+    row: dict[str, Any],
+    status: str,
+    decided_by: str,
+    reasons: list[dict[str, str]],
+    causation_id: str | None,
+    clock: tuple[date | None, date | None],
+    missing: list[str] | None = None,
+) -> None:
     """`clock`: (documents complete on, payment deadline), None until the documents are complete."""
-    common = dict(claim_id=row["claim_id"], participant_id=row["participant_id"], claim_type=row["claim_type"],
-                  reasons=[events.Reason(**r) for r in reasons])
+    common = dict(
+        claim_id=row["claim_id"],
+        participant_id=row["participant_id"],
+        claim_type=row["claim_type"],
+        reasons=[events.Reason(**r) for r in reasons],
+    )
     running = dict(documents_complete_on=clock[0], payment_deadline=clock[1])
     if status == "approved":
         payload: EventPayload = events.ClaimApproved(**common, decided_by=decided_by, **running)
@@ -193,28 +261,49 @@ async def emit_outcome(conn: asyncpg.Connection, row: dict[str, Any], status: st
     await emit(conn, payload, row["claim_id"], causation_id)
 
 
-async def add_documents(conn: asyncpg.Connection, claim_id: str, documents: dict[str, str], actor: Actor,
-                        today: date, sampling: ReviewSampling) -> str:
+async def add_documents(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    documents: dict[str, str],
+    actor: Actor,
+    today: date,
+    sampling: ReviewSampling,
+) -> str:
     """Documents arrive for a claim waiting for review: the rules run again."""
     row = await _claim(conn, claim_id)
     if row["status"] != "needs_review":
-        raise RuleViolation([FieldError(("documents",), "claim_not_in_review",
-                                        f"claim_not_in_review: documents are added to a claim waiting for review; "
-                                        f"this one is {row['status']}")])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("documents",),
+                    "claim_not_in_review",
+                    f"claim_not_in_review: documents are added to a claim waiting for review; "
+                    f"this one is {row['status']}",
+                )
+            ]
+        )
     merged = {**row["documents"], **documents}
     probe = filing_from({**row, "documents": merged, "reporter": row["reporter"]})
     c.validate_filing(probe, max(today, row["incident_date"]), True)
     await repo.set_documents(conn, claim_id, merged, added_by=actor.subject)
     await repo.add_step(conn, claim_id, "documents_added", {"kinds": sorted(documents), "by": actor.subject})
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.add_documents", subject_id=claim_id,
-                       details={"kinds": sorted(documents)})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="claim.add_documents",
+        subject_id=claim_id,
+        details={"kinds": sorted(documents)},
+    )
     return await verify(conn, {**row, "documents": merged}, today, sampling, causation_id=None)
 
 
 # --- an officer's decision (HTTP) ----------------------------------------------------------------------
 
-async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, reason: str, actor: Actor,
-                       today: date) -> str:
+
+async def decide_claim(
+    conn: asyncpg.Connection, claim_id: str, decision: str, reason: str, actor: Actor, today: date
+) -> str:
     row = await _claim(conn, claim_id)
     check_may_decide(actor.role, actor.subject, row["filed_by"], row["documents_added_by"])
     check_not_decided(row["status"], row["decided_by"], await repo.decided_at(conn, claim_id))
@@ -227,10 +316,17 @@ async def decide_claim(conn: asyncpg.Connection, claim_id: str, decision: str, r
     reasons = [{"code": "OFFICER_APPROVED" if status == "approved" else "OFFICER_REJECTED", "message": reason}]
     await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
     await repo.add_step(conn, claim_id, "decided", {"by": actor.subject, "decision": decision, "reason": reason})
-    await emit_outcome(conn, row, str(status), actor.subject, reasons, None,
-                       (row["documents_complete_on"], row["sla_deadline"]))
-    await record_audit(conn, actor=actor.subject, role=actor.role, action=f"claim.{decision}", subject_id=claim_id,
-                       details={"reason": reason})
+    await emit_outcome(
+        conn, row, str(status), actor.subject, reasons, None, (row["documents_complete_on"], row["sla_deadline"])
+    )
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action=f"claim.{decision}",
+        subject_id=claim_id,
+        details={"reason": reason},
+    )
     return str(status)
 
 
@@ -242,11 +338,26 @@ async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, reason: str, a
     status = withdraw(row["status"], reason)
     await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
     await repo.add_step(conn, claim_id, "withdrawn", {"by": actor.subject, "reason": reason})
-    await emit(conn, events.ClaimWithdrawn(claim_id=claim_id, participant_id=row["participant_id"],
-                                           claim_type=row["claim_type"], withdrawn_by=actor.subject, reason=reason,
-                                           was=row["status"]), claim_id)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.withdraw", subject_id=claim_id,
-                       details={"reason": reason, "was": row["status"]})
+    await emit(
+        conn,
+        events.ClaimWithdrawn(
+            claim_id=claim_id,
+            participant_id=row["participant_id"],
+            claim_type=row["claim_type"],
+            withdrawn_by=actor.subject,
+            reason=reason,
+            was=row["status"],
+        ),
+        claim_id,
+    )
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="claim.withdraw",
+        subject_id=claim_id,
+        details={"reason": reason, "was": row["status"]},
+    )
     return str(status)
 
 
@@ -258,17 +369,36 @@ async def reopen_claim(conn: asyncpg.Connection, claim_id: str, reason: str, act
     reasons = [{"code": "REOPENED_BY_SUPERVISOR", "message": reason}]
     await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
     await repo.add_step(conn, claim_id, "reopened", {"by": actor.subject, "reason": reason})
-    common = dict(claim_id=claim_id, participant_id=row["participant_id"], claim_type=row["claim_type"],
-                  reasons=[events.Reason(**r) for r in reasons])
-    await emit(conn, events.ClaimReferredForReview(
-        **common, documents_complete_on=row["documents_complete_on"], payment_deadline=row["sla_deadline"],
-        missing_documents=list(row["missing_documents"] or ()), reopened_by=actor.subject), claim_id)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.reopen", subject_id=claim_id,
-                       details={"reason": reason, "was": row["status"]})
+    common = dict(
+        claim_id=claim_id,
+        participant_id=row["participant_id"],
+        claim_type=row["claim_type"],
+        reasons=[events.Reason(**r) for r in reasons],
+    )
+    await emit(
+        conn,
+        events.ClaimReferredForReview(
+            **common,
+            documents_complete_on=row["documents_complete_on"],
+            payment_deadline=row["sla_deadline"],
+            missing_documents=list(row["missing_documents"] or ()),
+            reopened_by=actor.subject,
+        ),
+        claim_id,
+    )
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="claim.reopen",
+        subject_id=claim_id,
+        details={"reason": reason, "was": row["status"]},
+    )
     return str(status)
 
 
 # --- payout recording (consumer of ClaimApproved) --------------------------------------------------------
+
 
 def make_payout_recorder(today_fn):
     async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: events.ClaimApproved) -> None:
@@ -277,8 +407,9 @@ def make_payout_recorder(today_fn):
     return on_claim_approved
 
 
-async def record_approved_payout(conn: asyncpg.Connection, claim_id: str, today: date,
-                                 causation_id: str | None) -> None:
+async def record_approved_payout(
+    conn: asyncpg.Connection, claim_id: str, today: date, causation_id: str | None
+) -> None:
     """Loads the claim and its participant, asks the domain who is paid what, records the
     lines, and announces them; a death claim also confirms the death (one transaction)."""
     claim = await repo.load_domain_claim(conn, claim_id, for_update=True)
@@ -298,26 +429,50 @@ async def record_approved_payout(conn: asyncpg.Connection, claim_id: str, today:
     total = cash_of(lines)
     await repo.set_payout_recorded(conn, claim_id, str(new_status), total)
     claim_type = str(claim.filing.claim_type)
-    await emit(conn, events.PayoutRecorded(
-        claim_id=claim_id, participant_id=claim.filing.participant_id, claim_type=claim_type,
-        components=[component_of(line) for line in lines], total_cash=total), claim_id, causation_id=causation_id)
+    await emit(
+        conn,
+        events.PayoutRecorded(
+            claim_id=claim_id,
+            participant_id=claim.filing.participant_id,
+            claim_type=claim_type,
+            components=[component_of(line) for line in lines],
+            total_cash=total,
+        ),
+        claim_id,
+        causation_id=causation_id,
+    )
     if claim.filing.claim_type in c.DEATH_TYPES:
         # A death ends membership: enrollment learns it from this event, not from a call.
-        await emit(conn, events.DeathConfirmed(
-            claim_id=claim_id, participant_id=claim.filing.participant_id, claim_type=claim_type,
-            date_of_death=claim.filing.incident_date), claim_id, causation_id=causation_id)
+        await emit(
+            conn,
+            events.DeathConfirmed(
+                claim_id=claim_id,
+                participant_id=claim.filing.participant_id,
+                claim_type=claim_type,
+                date_of_death=claim.filing.incident_date,
+            ),
+            claim_id,
+            causation_id=causation_id,
+        )
 
 
 def component_of(line: PayoutLine) -> events.PayoutComponent:
-    return events.PayoutComponent(component=line.component, amount=line.amount, kind=line.kind,
-                                  payee_heir_id=line.payee_heir_id, payee_name=line.payee_name,
-                                  guardian_name=line.guardian_name)
+    return events.PayoutComponent(
+        component=line.component,
+        amount=line.amount,
+        kind=line.kind,
+        payee_heir_id=line.payee_heir_id,
+        payee_name=line.payee_name,
+        guardian_name=line.guardian_name,
+    )
 
 
 # --- heirs and guardians named by a reviewer (HTTP) ------------------------------------------------------
 
-async def name_heirs(conn: asyncpg.Connection, claim_id: str, named: list[NamedHeir], actor: Actor,
-                     today: date, sampling: ReviewSampling) -> list[str]:
+
+async def name_heirs(
+    conn: asyncpg.Connection, claim_id: str, named: list[NamedHeir], actor: Actor, today: date, sampling: ReviewSampling
+) -> list[str]:
     """Adds the heirs of the heir statement to a death claim's participant: claims' read model
     at once, enrollment by HeirsNamedOnClaim. Returns the new heir ids."""
     row = await _claim(conn, claim_id)
@@ -327,23 +482,50 @@ async def name_heirs(conn: asyncpg.Connection, claim_id: str, named: list[NamedH
     errors += _death_claim_open(row, "heirs")
     if errors:
         raise RuleViolation(errors)
-    new = [HeirData(heir_id=f"H-{uuid.uuid4().hex[:12]}", full_name=" ".join(h.full_name.split()),
-                    relationship=h.relationship, precedence=h.precedence, phone=h.phone, email=h.email,
-                    language=h.language, birth_date=h.birth_date) for h in named]
+    new = [
+        HeirData(
+            heir_id=f"H-{uuid.uuid4().hex[:12]}",
+            full_name=" ".join(h.full_name.split()),
+            relationship=h.relationship,
+            precedence=h.precedence,
+            phone=h.phone,
+            email=h.email,
+            language=h.language,
+            birth_date=h.birth_date,
+        )
+        for h in named
+    ]
     await repo.add_heirs(conn, row["participant_id"], new)
     everyone = [HeirData(**h) for h in await repo.heirs_of(conn, row["participant_id"])]
-    await emit(conn, events.HeirsNamedOnClaim(claim_id=claim_id, participant_id=row["participant_id"],
-                                              heirs=everyone, named_by=actor.subject), claim_id)
+    await emit(
+        conn,
+        events.HeirsNamedOnClaim(
+            claim_id=claim_id, participant_id=row["participant_id"], heirs=everyone, named_by=actor.subject
+        ),
+        claim_id,
+    )
     ids = [h.heir_id for h in new]
     await repo.add_step(conn, claim_id, "heirs_named", {"heir_ids": ids, "by": actor.subject})
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.name_heirs", subject_id=claim_id,
-                       details={"heir_ids": ids, "relationships": [h.relationship for h in new]})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="claim.name_heirs",
+        subject_id=claim_id,
+        details={"heir_ids": ids, "relationships": [h.relationship for h in new]},
+    )
     await _rules_again(conn, row, today, sampling)
     return ids
 
 
-async def name_guardians(conn: asyncpg.Connection, claim_id: str, guardians: dict[str, c.Guardian], actor: Actor,
-                         today: date, sampling: ReviewSampling) -> None:
+async def name_guardians(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    guardians: dict[str, c.Guardian],
+    actor: Actor,
+    today: date,
+    sampling: ReviewSampling,
+) -> None:
     row = await _claim(conn, claim_id)
     participant = await repo.participant_view(conn, row["participant_id"])
     errors = _death_claim_open(row, "guardians")
@@ -354,26 +536,50 @@ async def name_guardians(conn: asyncpg.Connection, claim_id: str, guardians: dic
         raise RuleViolation(errors)
     await repo.set_guardians(conn, claim_id, guardians)
     await repo.add_step(conn, claim_id, "guardians_named", {"heir_ids": sorted(guardians), "by": actor.subject})
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.name_guardians",
-                       subject_id=claim_id, details={"heir_ids": sorted(guardians)})
-    await _rules_again(conn, {**row, "guardians": {**row["guardians"], **{
-        heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()}}}, today, sampling)
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="claim.name_guardians",
+        subject_id=claim_id,
+        details={"heir_ids": sorted(guardians)},
+    )
+    await _rules_again(
+        conn,
+        {
+            **row,
+            "guardians": {
+                **row["guardians"],
+                **{heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()},
+            },
+        },
+        today,
+        sampling,
+    )
 
 
 def _death_claim_open(row: dict[str, Any], field: str) -> list[FieldError]:
     if c.ClaimType(row["claim_type"]) not in c.DEATH_TYPES:
-        return [FieldError((field,), "not_a_death_claim",
-                           f"not_a_death_claim: {field} are named on a death claim (JKM, JKK_DEATH); a living "
-                           f"worker is paid directly")]
+        return [
+            FieldError(
+                (field,),
+                "not_a_death_claim",
+                f"not_a_death_claim: {field} are named on a death claim (JKM, JKK_DEATH); a living "
+                f"worker is paid directly",
+            )
+        ]
     if row["status"] not in ("filed", "needs_review"):
-        return [FieldError((field,), "claim_already_decided",
-                           f"claim_already_decided: {field} are named before the claim is decided; it is "
-                           f"{row['status']}")]
+        return [
+            FieldError(
+                (field,),
+                "claim_already_decided",
+                f"claim_already_decided: {field} are named before the claim is decided; it is {row['status']}",
+            )
+        ]
     return []
 
 
-async def _rules_again(conn: asyncpg.Connection, row: dict[str, Any], today: date,
-                       sampling: ReviewSampling) -> None:
+async def _rules_again(conn: asyncpg.Connection, row: dict[str, Any], today: date, sampling: ReviewSampling) -> None:
     """What a reviewer added may settle what the rules referred (NO_HEIR, GUARDIAN_MISSING):
     a claim waiting for review is judged again; a filed one waits for verification."""
     if row["status"] == "needs_review":
@@ -382,8 +588,16 @@ async def _rules_again(conn: asyncpg.Connection, row: dict[str, Any], today: dat
 
 # --- reclassification JKM <-> JKK_DEATH by a supervisor (HTTP) ---------------------------------------------
 
-async def reclassify(conn: asyncpg.Connection, claim_id: str, new_type: str, reason: str, actor: Actor,
-                     today: date, sampling: ReviewSampling) -> dict[str, Any]:
+
+async def reclassify(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    new_type: str,
+    reason: str,
+    actor: Actor,
+    today: date,
+    sampling: ReviewSampling,
+) -> dict[str, Any]:
     row = await _claim(conn, claim_id)
     old_type = row["claim_type"]
     errors = reclassification_errors(old_type, new_type, reason, row["status"])
@@ -398,35 +612,63 @@ async def reclassify(conn: asyncpg.Connection, claim_id: str, new_type: str, rea
     if after_payout:
         participant = await repo.participant_view(conn, row["participant_id"])
         if participant is None:
-            raise RuleViolation([FieldError(("claim_type",), "participant_not_in_read_model",
-                                            "participant_not_in_read_model: try again once enrollment's events "
-                                            "have arrived")])
+            raise RuleViolation(
+                [
+                    FieldError(
+                        ("claim_type",),
+                        "participant_not_in_read_model",
+                        "participant_not_in_read_model: try again once enrollment's events have arrived",
+                    )
+                ]
+            )
         claim = repo.as_domain_claim({**row, "claim_type": new_type})
         paid = await repo.ledger_lines(conn, claim_id)
-        adjustment, overpaid = reclassification_difference(paid, payout_lines(claim, participant, today),
-                                                          old_type, new_type)
+        adjustment, overpaid = reclassification_difference(
+            paid, payout_lines(claim, participant, today), old_type, new_type
+        )
         await repo.record_ledger(conn, claim_id, adjustment, entry=entry)
         if cash_of(adjustment):
             await repo.set_disbursement(conn, claim_id, "scheduled", None)  # the difference waits for its transfer
         if overpaid:
-            flag = (f"reclassified {old_type} -> {new_type} after payout: {format_rupiah(overpaid)} was paid beyond "
-                    f"what {new_type} gives; nothing was clawed back or recorded negative: a supervisor settles it")
+            flag = (
+                f"reclassified {old_type} -> {new_type} after payout: {format_rupiah(overpaid)} was paid beyond "
+                f"what {new_type} gives; nothing was clawed back or recorded negative: a supervisor settles it"
+            )
             await repo.set_supervisor_flag(conn, claim_id, flag)
-    detail = {"from": old_type, "to": new_type, "reason": reason, "by": actor.subject,
-              "difference_paid": cash_of(adjustment), "overpaid": overpaid}
+    detail = {
+        "from": old_type,
+        "to": new_type,
+        "reason": reason,
+        "by": actor.subject,
+        "difference_paid": cash_of(adjustment),
+        "overpaid": overpaid,
+    }
     await repo.add_step(conn, claim_id, "reclassified", detail)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.reclassify", subject_id=claim_id,
-                       details=detail)
-    await emit(conn, events.ClaimReclassified(
-        claim_id=claim_id, participant_id=row["participant_id"], from_type=old_type, claim_type=new_type,
-        reason=reason, reclassified_by=actor.subject, after_payout=after_payout,
-        components=[component_of(line) for line in adjustment], total_cash=cash_of(adjustment),
-        overpaid=overpaid), claim_id)
+    await record_audit(
+        conn, actor=actor.subject, role=actor.role, action="claim.reclassify", subject_id=claim_id, details=detail
+    )
+    await emit(
+        conn,
+        events.ClaimReclassified(
+            claim_id=claim_id,
+            participant_id=row["participant_id"],
+            from_type=old_type,
+            claim_type=new_type,
+            reason=reason,
+            reclassified_by=actor.subject,
+            after_payout=after_payout,
+            components=[component_of(line) for line in adjustment],
+            total_cash=cash_of(adjustment),
+            overpaid=overpaid,
+        ),
+        claim_id,
+    )
     await _rules_again(conn, {**row, "claim_type": new_type, "sla_deadline": sla}, today, sampling)
     return {"claim_type": new_type, "difference_paid": cash_of(adjustment), "overpaid": overpaid}
 
 
 # --- late payment (called where a disbursement becomes paid) ------------------------------------------------
+
 
 async def record_late_charge(conn: asyncpg.Connection, claim_id: str, paid_on: date) -> list[PayoutLine]:
     """When the money is paid after the payment deadline, records the late charge (1 % of the
@@ -444,25 +686,47 @@ async def record_late_charge(conn: asyncpg.Connection, claim_id: str, paid_on: d
     total = cash_of(lines)
     late = days_late(claim.payment_deadline, paid_on)
     await repo.add_step(conn, claim_id, "late_charge_recorded", {"days_late": late, "total_cash": total})
-    await emit(conn, events.LateChargeRecorded(
-        claim_id=claim_id, participant_id=claim.filing.participant_id, claim_type=str(claim.filing.claim_type),
-        payment_deadline=claim.payment_deadline, paid_on=paid_on, days_late=late,
-        components=[component_of(line) for line in lines], total_cash=total), claim_id)
+    await emit(
+        conn,
+        events.LateChargeRecorded(
+            claim_id=claim_id,
+            participant_id=claim.filing.participant_id,
+            claim_type=str(claim.filing.claim_type),
+            payment_deadline=claim.payment_deadline,
+            paid_on=paid_on,
+            days_late=late,
+            components=[component_of(line) for line in lines],
+            total_cash=total,
+        ),
+        claim_id,
+    )
     return lines
 
 
 # --- the family's messages on the timeline (consumer of notifications' events) ---------------------------
 
-async def on_notification(conn: asyncpg.Connection, _env: Envelope,
-                          event: NotificationDelivered | NotificationFailed | FamilyMemberUnreachable) -> None:
+
+async def on_notification(
+    conn: asyncpg.Connection,
+    _env: Envelope,
+    event: NotificationDelivered | NotificationFailed | FamilyMemberUnreachable,
+) -> None:
     if isinstance(event, FamilyMemberUnreachable):
         # No phone, no email: an officer tells this family member in person.
-        await repo.add_step(conn, event.claim_id, "family_member_unreachable", {
-            "heir_id": event.heir_id, "reason": event.reason, "about": event.about_event})
+        await repo.add_step(
+            conn,
+            event.claim_id,
+            "family_member_unreachable",
+            {"heir_id": event.heir_id, "reason": event.reason, "about": event.about_event},
+        )
         return
     step = "family_notified" if isinstance(event, NotificationDelivered) else "family_notification_failed"
-    await repo.add_step(conn, event.claim_id, step, {
-        "heir_id": event.heir_id, "channel": event.channel, "about": event.about_event, "attempts": event.attempts})
+    await repo.add_step(
+        conn,
+        event.claim_id,
+        step,
+        {"heir_id": event.heir_id, "channel": event.channel, "about": event.about_event, "attempts": event.attempts},
+    )
 
 
 async def _claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any]:

@@ -9,12 +9,15 @@ from starlette.applications import Starlette
 
 from services.claims import repository as repo
 from services.claims.domain.claim import ClaimStatus
-from shared.contracts.vocabulary import ClaimType
 from shared.clock import today
+from shared.contracts.vocabulary import ClaimType
 
 CLAIMS = Gauge("jaring_claims", "Claims by current status", ["status"])
-DEADLINES_BREACHED = Gauge("jaring_claims_payment_deadline_breached",
-                           "Claims past their payment deadline and not paid, by claim type", ["claim_type"])
+DEADLINES_BREACHED = Gauge(
+    "jaring_claims_payment_deadline_breached",
+    "Claims past their payment deadline and not paid, by claim type",
+    ["claim_type"],
+)
 
 
 async def claims_standing(app: Starlette) -> None:

@@ -19,7 +19,12 @@ from prometheus_client import Counter
 from services.claims import repository as repo
 from services.claims.domain import claim as c
 from services.claims.domain.proactive import (
-    OPENED, home_visit_due, outcome_of_reported_death, proactive_claim, reminder_due, working_days_between,
+    OPENED,
+    home_visit_due,
+    outcome_of_reported_death,
+    proactive_claim,
+    reminder_due,
+    working_days_between,
 )
 from services.claims.handlers import ClaimNotFound, emit, filing_from
 from shared.auth import Actor
@@ -30,8 +35,11 @@ from shared.db import record_audit
 from shared.envelope import Envelope
 from shared.errors import FieldError, RuleViolation
 
-REPORTED_DEATHS = Counter("jaring_claims_reported_deaths",
-                          "Deaths the civil registry reported for participants, by what claims did", ["outcome"])
+REPORTED_DEATHS = Counter(
+    "jaring_claims_reported_deaths",
+    "Deaths the civil registry reported for participants, by what claims did",
+    ["outcome"],
+)
 
 
 def make_death_reported_handler(today_fn, office: str):
@@ -44,22 +52,38 @@ def make_death_reported_handler(today_fn, office: str):
         outcome = outcome_of_reported_death(participant, event.date_of_death, standing is not None)
         claim_id = f"CL-{uuid.uuid4().hex[:12]}" if outcome == OPENED else standing
         today = today_fn()
-        if not await repo.note_reported_death(conn, event.registry_event_id, event.participant_id,
-                                              event.date_of_death, outcome, claim_id, today):
+        if not await repo.note_reported_death(
+            conn, event.registry_event_id, event.participant_id, event.date_of_death, outcome, claim_id, today
+        ):
             return  # this report was applied before
         REPORTED_DEATHS.labels(outcome).inc()
         if outcome != OPENED:
             return  # nothing is sent: counted in reported_deaths
         proposal = proactive_claim(participant, event.date_of_death, event.place)
-        await repo.insert_proactive_claim(conn, claim_id, proposal.filing, today, proposal.expected_amount,
-                                          list(proposal.documents))
-        await repo.add_step(conn, claim_id, "opened_from_registry",
-                            {"registry_event_id": event.registry_event_id, "expected_amount": proposal.expected_amount})
-        await emit(conn, events.ProactiveClaimOpened(
-            claim_id=claim_id, participant_id=event.participant_id, claim_type="JKM",
-            date_of_death=event.date_of_death, place=proposal.filing.incident_place,
-            expected_amount=proposal.expected_amount, documents=list(proposal.documents), office=office),
-            claim_id, causation_id=str(env.event_id))
+        await repo.insert_proactive_claim(
+            conn, claim_id, proposal.filing, today, proposal.expected_amount, list(proposal.documents)
+        )
+        await repo.add_step(
+            conn,
+            claim_id,
+            "opened_from_registry",
+            {"registry_event_id": event.registry_event_id, "expected_amount": proposal.expected_amount},
+        )
+        await emit(
+            conn,
+            events.ProactiveClaimOpened(
+                claim_id=claim_id,
+                participant_id=event.participant_id,
+                claim_type="JKM",
+                date_of_death=event.date_of_death,
+                place=proposal.filing.incident_place,
+                expected_amount=proposal.expected_amount,
+                documents=list(proposal.documents),
+                office=office,
+            ),
+            claim_id,
+            causation_id=str(env.event_id),
+        )
 
     return on_death_reported
 
@@ -76,28 +100,45 @@ async def remind_families(pool: asyncpg.Pool, today: date, office: str) -> int:
             if not await repo.mark_family_reminded(conn, row["claim_id"], today):
                 continue  # another instance was faster, or the family came meanwhile
             await repo.add_step(conn, row["claim_id"], "family_reminded", {})
-            await emit(conn, events.ProactiveClaimReminderDue(
-                claim_id=row["claim_id"], participant_id=row["participant_id"], claim_type=row["claim_type"],
-                opened_on=row["filed_on"], working_days=working_days_between(row["filed_on"], today),
-                expected_amount=row["expected_amount"], documents=list(row["documents_to_bring"]), office=office),
-                row["claim_id"])
+            await emit(
+                conn,
+                events.ProactiveClaimReminderDue(
+                    claim_id=row["claim_id"],
+                    participant_id=row["participant_id"],
+                    claim_type=row["claim_type"],
+                    opened_on=row["filed_on"],
+                    working_days=working_days_between(row["filed_on"], today),
+                    expected_amount=row["expected_amount"],
+                    documents=list(row["documents_to_bring"]),
+                    office=office,
+                ),
+                row["claim_id"],
+            )
             reminded += 1
     return reminded
 
 
 def queue_view(row: dict[str, Any], today: date) -> dict[str, Any]:
     return {
-        "claim_id": row["claim_id"], "participant_id": row["participant_id"], "full_name": row["full_name"],
-        "masked_nik": row["masked_nik"], "claim_type": row["claim_type"], "date_of_death": row["incident_date"],
-        "place": row["incident_place"], "opened_on": row["filed_on"], "expected_amount": row["expected_amount"],
-        "documents_to_bring": row["documents_to_bring"], "family_reminded_on": row["family_reminded_on"],
+        "claim_id": row["claim_id"],
+        "participant_id": row["participant_id"],
+        "full_name": row["full_name"],
+        "masked_nik": row["masked_nik"],
+        "claim_type": row["claim_type"],
+        "date_of_death": row["incident_date"],
+        "place": row["incident_place"],
+        "opened_on": row["filed_on"],
+        "expected_amount": row["expected_amount"],
+        "documents_to_bring": row["documents_to_bring"],
+        "family_reminded_on": row["family_reminded_on"],
         "working_days_waiting": working_days_between(row["filed_on"], today),
         "home_visit_due": home_visit_due(row["family_reminded_on"], today),
     }
 
 
-async def complete_claim(conn: asyncpg.Connection, claim_id: str, body: dict[str, Any], actor: Actor,
-                         today: date) -> None:
+async def complete_claim(
+    conn: asyncpg.Connection, claim_id: str, body: dict[str, Any], actor: Actor, today: date
+) -> None:
     """The family came: the officer completes the proactive claim with their filing, and it goes
     through verification like any filed claim. The participant and the day of death stay the
     registry's; the type may be corrected to JKK_DEATH here (a death from a work accident)."""
@@ -105,25 +146,62 @@ async def complete_claim(conn: asyncpg.Connection, claim_id: str, body: dict[str
     if row is None:
         raise ClaimNotFound(claim_id)
     if row["status"] != "awaiting_family":
-        raise RuleViolation([FieldError(("claim_id",), "claim_not_awaiting_family",
-                                        f"claim_not_awaiting_family: this claim is {row['status']}; only a claim "
-                                        "waiting for the family is completed")])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("claim_id",),
+                    "claim_not_awaiting_family",
+                    f"claim_not_awaiting_family: this claim is {row['status']}; only a claim "
+                    "waiting for the family is completed",
+                )
+            ]
+        )
     claim_type = body.get("claim_type") or row["claim_type"]
     if claim_type not in c.DEATH_TYPES:
-        raise RuleViolation([FieldError(("claim_type",), "claim_type_not_death",
-                                        "claim_type_not_death: a proactive claim is JKM or JKK_DEATH")])
-    filing = filing_from({**body, "participant_id": row["participant_id"], "claim_type": claim_type,
-                          "incident_date": row["incident_date"],
-                          "incident_place": body.get("incident_place") or row["incident_place"]})
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("claim_type",),
+                    "claim_type_not_death",
+                    "claim_type_not_death: a proactive claim is JKM or JKK_DEATH",
+                )
+            ]
+        )
+    filing = filing_from(
+        {
+            **body,
+            "participant_id": row["participant_id"],
+            "claim_type": claim_type,
+            "incident_date": row["incident_date"],
+            "incident_place": body.get("incident_place") or row["incident_place"],
+        }
+    )
     c.validate_filing(filing, max(today, row["incident_date"]), True)
     await repo.complete_proactive_claim(conn, claim_id, filing, actor.subject, today)
     await repo.add_step(conn, claim_id, "completed_by_family", {"by": actor.subject})
-    await emit(conn, events.ClaimFiled(
-        claim_id=claim_id, participant_id=filing.participant_id, claim_type=filing.claim_type,
-        incident_date=filing.incident_date, incident_place=filing.incident_place, cause=filing.cause,
-        traffic_accident=filing.traffic_accident,
-        reporter=events.Reporter(name=filing.reporter.name, phone=filing.reporter.phone,
-                                 organisation=filing.reporter.organisation),
-        documents={kind: True for kind in filing.documents}, filed_by=actor.subject), claim_id)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="claim.complete_proactive",
-                       subject_id=claim_id, details={"claim_type": str(claim_type)})
+    await emit(
+        conn,
+        events.ClaimFiled(
+            claim_id=claim_id,
+            participant_id=filing.participant_id,
+            claim_type=filing.claim_type,
+            incident_date=filing.incident_date,
+            incident_place=filing.incident_place,
+            cause=filing.cause,
+            traffic_accident=filing.traffic_accident,
+            reporter=events.Reporter(
+                name=filing.reporter.name, phone=filing.reporter.phone, organisation=filing.reporter.organisation
+            ),
+            documents={kind: True for kind in filing.documents},
+            filed_by=actor.subject,
+        ),
+        claim_id,
+    )
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="claim.complete_proactive",
+        subject_id=claim_id,
+        details={"claim_type": str(claim_type)},
+    )

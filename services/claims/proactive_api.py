@@ -32,8 +32,12 @@ class CompletionIn(BaseModel):
     """The family's filing: who reports, the documents they brought, what happened."""
 
     reporter: ReporterIn
-    documents: dict[Id, Id] = Field(default_factory=dict, max_length=LIST_MAX,
-                                    description="document kind -> document number", json_schema_extra=DOCUMENT_KINDS)
+    documents: dict[Id, Id] = Field(
+        default_factory=dict,
+        max_length=LIST_MAX,
+        description="document kind -> document number",
+        json_schema_extra=DOCUMENT_KINDS,
+    )
     cause: Text
     incident_place: Name | None = Field(None, description="where the death happened, if the registry's is wrong")
     claim_type: DeathClaimType | None = Field(None, description="JKK_DEATH when the death came from a work accident")
@@ -49,8 +53,12 @@ async def proactive_claims(actor: Reader, rt: Rt, as_of: date | None = None) -> 
         waiting = await repo.awaiting_family(conn)
         outcomes = await repo.reported_death_outcomes(conn)
         totals = await repo.proactive_totals(conn)
-    return {"as_of": day, "reported_deaths": {o: outcomes.get(o, 0) for o in OUTCOMES}, "totals": totals,
-            "awaiting_family": [proactive.queue_view(row, day) for row in waiting]}
+    return {
+        "as_of": day,
+        "reported_deaths": {o: outcomes.get(o, 0) for o in OUTCOMES},
+        "totals": totals,
+        "awaiting_family": [proactive.queue_view(row, day) for row in waiting],
+    }
 
 
 @router.get("/proactive-claims/home-visits")
@@ -69,8 +77,9 @@ async def sweep(actor: Sweeper, rt: Rt, as_of: date | None = None) -> dict[str, 
     return {"as_of": day, "reminded": await proactive.remind_families(rt.pool, day, rt.settings.family_office)}
 
 
-@router.post("/claims/{claim_id}/completion", status_code=202, response_model=ClaimStatusOut,
-             responses=linked(202, CLAIM_LINKS))
+@router.post(
+    "/claims/{claim_id}/completion", status_code=202, response_model=ClaimStatusOut, responses=linked(202, CLAIM_LINKS)
+)
 async def complete(claim_id: str, body: CompletionIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:

@@ -16,8 +16,7 @@ from services.claims.domain.payout import PayoutLine
 
 async def upsert_participant(conn: asyncpg.Connection, participant_id: str, details: Any, as_of: datetime) -> None:
     """`as_of`: when the event happened; an event older than the one the row holds is skipped."""
-    incomes = [{"effective_from": i.effective_from, "monthly_income": i.monthly_income}
-               for i in details.income_history]
+    incomes = [{"effective_from": i.effective_from, "monthly_income": i.monthly_income} for i in details.income_history]
     await conn.execute(
         "INSERT INTO participants (participant_id, masked_nik, full_name, member_since, programs, monthly_income, "
         "income_history, deceased_on, details_as_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
@@ -26,14 +25,23 @@ async def upsert_participant(conn: asyncpg.Connection, participant_id: str, deta
         "monthly_income=EXCLUDED.monthly_income, income_history=EXCLUDED.income_history, "
         "deceased_on=EXCLUDED.deceased_on, details_as_of=EXCLUDED.details_as_of "
         "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
-        participant_id, details.masked_nik, details.full_name, details.member_since, list(details.programs),
-        details.monthly_income, incomes, details.deceased_on, as_of)
+        participant_id,
+        details.masked_nik,
+        details.full_name,
+        details.member_since,
+        list(details.programs),
+        details.monthly_income,
+        incomes,
+        details.deceased_on,
+        as_of,
+    )
 
 
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any], as_of: datetime) -> None:
     """Skipped when the participant's heirs come from a newer event than `as_of`."""
-    held = await conn.fetchval("SELECT heirs_as_of FROM participants WHERE participant_id = $1 FOR UPDATE",
-                               participant_id)
+    held = await conn.fetchval(
+        "SELECT heirs_as_of FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id
+    )
     if held is not None and held > as_of:
         return
     await conn.execute("UPDATE participants SET heirs_as_of = $2 WHERE participant_id = $1", participant_id, as_of)
@@ -41,19 +49,45 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, precedence, phone, email, "
         "language, birth_date) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-        [(h.heir_id, participant_id, i, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language,
-          h.birth_date) for i, h in enumerate(heirs)])
+        [
+            (
+                h.heir_id,
+                participant_id,
+                i,
+                h.full_name,
+                h.relationship,
+                h.precedence,
+                h.phone,
+                h.email,
+                h.language,
+                h.birth_date,
+            )
+            for i, h in enumerate(heirs)
+        ],
+    )
 
 
-async def update_coverage(conn: asyncpg.Connection, participant_id: str, status: str,
-                          periods: list[dict[str, str]], paid_months: int, paid_periods: list[str],
-                          as_of: datetime) -> bool:
+async def update_coverage(
+    conn: asyncpg.Connection,
+    participant_id: str,
+    status: str,
+    periods: list[dict[str, str]],
+    paid_months: int,
+    paid_periods: list[str],
+    as_of: datetime,
+) -> bool:
     """False when the participant is not in the read model yet. An event older than the one the
     coverage comes from changes nothing."""
     result = await conn.execute(
         "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4, paid_periods=$5, "
         "coverage_as_of=$6 WHERE participant_id=$1 AND (coverage_as_of IS NULL OR coverage_as_of <= $6)",
-        participant_id, status, periods, paid_months, paid_periods, as_of)
+        participant_id,
+        status,
+        periods,
+        paid_months,
+        paid_periods,
+        as_of,
+    )
     return result != "UPDATE 0" or await participant_known(conn, participant_id)
 
 
@@ -70,50 +104,86 @@ async def participant_view(conn: asyncpg.Connection, participant_id: str) -> Par
     row = await conn.fetchrow(
         "SELECT p.*, coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h "
         "WHERE h.participant_id = p.participant_id), '[]') AS heirs FROM participants p WHERE p.participant_id = $1",
-        participant_id)
+        participant_id,
+    )
     if row is None:
         return None
     heirs = row["heirs"]
     return ParticipantView(
-        participant_id=participant_id, masked_nik=row["masked_nik"], member_since=row["member_since"],
-        programs=frozenset(row["programs"]), monthly_income=row["monthly_income"],
-        protected_periods=tuple((date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
-                                for p in row["protected_periods"]),
+        participant_id=participant_id,
+        masked_nik=row["masked_nik"],
+        member_since=row["member_since"],
+        programs=frozenset(row["programs"]),
+        monthly_income=row["monthly_income"],
+        protected_periods=tuple(
+            (date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in row["protected_periods"]
+        ),
         paid_months=row["paid_months"],
-        heirs=tuple(HeirView(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"],
-                             precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"],
-                             birth_date=date.fromisoformat(h["birth_date"]) if h.get("birth_date") else None)
-                    for h in heirs),
-        income_history=tuple((date.fromisoformat(i["effective_from"] + "-01"), i["monthly_income"])
-                             for i in row["income_history"]),
-        paid_periods=tuple(row["paid_periods"]), deceased_on=row["deceased_on"], full_name=row["full_name"],
+        heirs=tuple(
+            HeirView(
+                heir_id=h["heir_id"],
+                full_name=h["full_name"],
+                relationship=h["relationship"],
+                precedence=h["precedence"],
+                phone=h["phone"],
+                email=h["email"],
+                language=h["language"],
+                birth_date=date.fromisoformat(h["birth_date"]) if h.get("birth_date") else None,
+            )
+            for h in heirs
+        ),
+        income_history=tuple(
+            (date.fromisoformat(i["effective_from"] + "-01"), i["monthly_income"]) for i in row["income_history"]
+        ),
+        paid_periods=tuple(row["paid_periods"]),
+        deceased_on=row["deceased_on"],
+        full_name=row["full_name"],
     )
 
 
 async def heirs_of(conn: asyncpg.Connection, participant_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT heir_id, full_name, relationship, precedence, phone, email, language, birth_date FROM heirs "
-        "WHERE participant_id = $1 ORDER BY position", participant_id)
+        "WHERE participant_id = $1 ORDER BY position",
+        participant_id,
+    )
     return [dict(r) for r in rows]
 
 
 async def add_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
     """Heirs named on a claim join the read model after the ones enrollment sent; enrollment's
     next HeirsChanged (which keeps these heir_ids) replaces the lot."""
-    start = await conn.fetchval("SELECT coalesce(max(position) + 1, 0) FROM heirs WHERE participant_id = $1",
-                                participant_id)
+    start = await conn.fetchval(
+        "SELECT coalesce(max(position) + 1, 0) FROM heirs WHERE participant_id = $1", participant_id
+    )
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, precedence, phone, email, "
         "language, birth_date) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-        [(h.heir_id, participant_id, start + i, h.full_name, h.relationship, h.precedence, h.phone, h.email,
-          h.language, h.birth_date) for i, h in enumerate(heirs)])
+        [
+            (
+                h.heir_id,
+                participant_id,
+                start + i,
+                h.full_name,
+                h.relationship,
+                h.precedence,
+                h.phone,
+                h.email,
+                h.language,
+                h.birth_date,
+            )
+            for i, h in enumerate(heirs)
+        ],
+    )
 
 
 async def search_participants(conn: asyncpg.Connection, query: str, limit: int = 20) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT participant_id, masked_nik, full_name, coverage_status FROM participants "
         "WHERE lower(full_name) LIKE '%' || lower($1) || '%' OR masked_nik = $1 ORDER BY full_name LIMIT $2",
-        query, limit)
+        query,
+        limit,
+    )
     return [dict(r) for r in rows]
 
 
@@ -123,39 +193,56 @@ async def search_participants(conn: asyncpg.Connection, query: str, limit: int =
 _INSERT_CLAIM = (
     "INSERT INTO claims (claim_id, participant_id, claim_type, incident_date, incident_place, cause, "
     "traffic_accident, reporter, documents, incapacity_days, disability_percent, fingerprint, status, filed_by, "
-    "filed_on, transport_costs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15)")
+    "filed_on, transport_costs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15)"
+)
 
 
 def _claim_values(claim_id: str, filing: c.ClaimFiling, filed_by: str, filed_on: date) -> tuple:
-    return (claim_id, filing.participant_id, str(filing.claim_type), filing.incident_date, filing.incident_place,
-            filing.cause, filing.traffic_accident,
-            {"name": filing.reporter.name, "phone": filing.reporter.phone,
-             "organisation": filing.reporter.organisation},
-            dict(filing.documents), filing.incapacity_days, filing.disability_percent,
-            c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date), filed_by,
-            filed_on, dict(filing.transport_costs))
+    return (
+        claim_id,
+        filing.participant_id,
+        str(filing.claim_type),
+        filing.incident_date,
+        filing.incident_place,
+        filing.cause,
+        filing.traffic_accident,
+        {"name": filing.reporter.name, "phone": filing.reporter.phone, "organisation": filing.reporter.organisation},
+        dict(filing.documents),
+        filing.incapacity_days,
+        filing.disability_percent,
+        c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date),
+        filed_by,
+        filed_on,
+        dict(filing.transport_costs),
+    )
 
 
-async def insert_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str,
-                       filed_on: date) -> None:
+async def insert_claim(
+    conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str, filed_on: date
+) -> None:
     await conn.execute(_INSERT_CLAIM, *_claim_values(claim_id, filing, filed_by, filed_on))
 
 
-async def insert_filed_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str,
-                             role: str, filed_on: date) -> None:
+async def insert_filed_claim(
+    conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str, role: str, filed_on: date
+) -> None:
     """An officer's filing: the claim, its `filed` step and the officer's audit row, in one statement."""
     await conn.execute(
         f"WITH filed AS ({_INSERT_CLAIM} RETURNING claim_id), "
         "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'filed', $16 FROM filed) "
         "INSERT INTO audit_log (actor, role, action, subject_id, details) "
         "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed",
-        *_claim_values(claim_id, filing, filed_by, filed_on), {"by": filed_by}, role,
-        {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)})
+        *_claim_values(claim_id, filing, filed_by, filed_on),
+        {"by": filed_by},
+        role,
+        {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)},
+    )
 
 
 async def standing_claim_for(conn: asyncpg.Connection, fingerprint: str) -> str | None:
     return await conn.fetchval(
-        "SELECT claim_id FROM claims WHERE fingerprint = $1 AND status NOT IN ('rejected', 'withdrawn')", fingerprint)
+        "SELECT claim_id FROM claims WHERE fingerprint = $1 AND status NOT IN ('rejected', 'withdrawn')", fingerprint
+    )
 
 
 async def load_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -167,16 +254,29 @@ async def load_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: boo
 def as_domain_claim(row: dict[str, Any]) -> c.Claim:
     reporter = row["reporter"]
     filing = c.ClaimFiling(
-        participant_id=row["participant_id"], claim_type=c.ClaimType(row["claim_type"]),
-        incident_date=row["incident_date"], incident_place=row["incident_place"], cause=row["cause"],
+        participant_id=row["participant_id"],
+        claim_type=c.ClaimType(row["claim_type"]),
+        incident_date=row["incident_date"],
+        incident_place=row["incident_place"],
+        cause=row["cause"],
         reporter=c.Reporter(reporter["name"], reporter.get("phone"), reporter.get("organisation")),
-        documents=row["documents"], traffic_accident=row["traffic_accident"],
-        incapacity_days=row["incapacity_days"], disability_percent=row["disability_percent"],
-        transport_costs=row.get("transport_costs") or {})
-    guardians = {heir_id: c.Guardian(g["name"], g["relationship"])
-                 for heir_id, g in (row.get("guardians") or {}).items()}
-    return c.Claim(claim_id=row["claim_id"], filing=filing, filed_on=row["filed_on"],
-                   status=c.ClaimStatus(row["status"]), guardians=guardians, payment_deadline=row.get("sla_deadline"))
+        documents=row["documents"],
+        traffic_accident=row["traffic_accident"],
+        incapacity_days=row["incapacity_days"],
+        disability_percent=row["disability_percent"],
+        transport_costs=row.get("transport_costs") or {},
+    )
+    guardians = {
+        heir_id: c.Guardian(g["name"], g["relationship"]) for heir_id, g in (row.get("guardians") or {}).items()
+    }
+    return c.Claim(
+        claim_id=row["claim_id"],
+        filing=filing,
+        filed_on=row["filed_on"],
+        status=c.ClaimStatus(row["status"]),
+        guardians=guardians,
+        payment_deadline=row.get("sla_deadline"),
+    )
 
 
 async def load_domain_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool = False) -> c.Claim | None:
@@ -186,17 +286,28 @@ async def load_domain_claim(conn: asyncpg.Connection, claim_id: str, *, for_upda
 
 async def set_guardians(conn: asyncpg.Connection, claim_id: str, guardians: dict[str, c.Guardian]) -> None:
     await conn.execute(
-        "UPDATE claims SET guardians = guardians || $2::jsonb, updated_at=now() WHERE claim_id=$1", claim_id,
-        {heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()})
+        "UPDATE claims SET guardians = guardians || $2::jsonb, updated_at=now() WHERE claim_id=$1",
+        claim_id,
+        {heir_id: {"name": g.name, "relationship": g.relationship} for heir_id, g in guardians.items()},
+    )
 
 
-async def set_claim_type(conn: asyncpg.Connection, claim_id: str, claim_type: str, documents_complete_on: date | None,
-                         sla_deadline: date | None) -> int:
+async def set_claim_type(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    claim_type: str,
+    documents_complete_on: date | None,
+    sla_deadline: date | None,
+) -> int:
     """The new type, and the payment deadline recomputed for it; returns the reclassification's number."""
     return await conn.fetchval(
         "UPDATE claims SET claim_type=$2, documents_complete_on=$3, sla_deadline=$4, reclassified=reclassified+1, "
         "updated_at=now() WHERE claim_id=$1 RETURNING reclassified",
-        claim_id, claim_type, documents_complete_on, sla_deadline)
+        claim_id,
+        claim_type,
+        documents_complete_on,
+        sla_deadline,
+    )
 
 
 async def set_supervisor_flag(conn: asyncpg.Connection, claim_id: str, flag: str | None) -> None:
@@ -207,34 +318,57 @@ async def other_standing_fingerprints(conn: asyncpg.Connection, participant_id: 
     rows = await conn.fetch(
         "SELECT fingerprint FROM claims WHERE participant_id = $1 AND claim_id <> $2 "
         "AND status NOT IN ('rejected', 'withdrawn')",
-        participant_id, claim_id)
+        participant_id,
+        claim_id,
+    )
     return {r["fingerprint"] for r in rows}
 
 
-async def set_verification(conn: asyncpg.Connection, claim_id: str, status: str, reasons: list[dict],
-                           missing: list[str], documents_complete_on: date | None, sla_deadline: date | None,
-                           decided_by: str | None) -> None:
+async def set_verification(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    status: str,
+    reasons: list[dict],
+    missing: list[str],
+    documents_complete_on: date | None,
+    sla_deadline: date | None,
+    decided_by: str | None,
+) -> None:
     """The rules' outcome on the claim and its `verified` step, in one statement."""
     await conn.execute(
         "WITH verified AS (UPDATE claims SET status=$2, reasons=$3, missing_documents=$4, "
         "documents_complete_on=coalesce(documents_complete_on, $5), sla_deadline=coalesce(sla_deadline, $6), "
         "decided_by=$7, updated_at=now() WHERE claim_id=$1 RETURNING claim_id) "
         "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'verified', $8 FROM verified",
-        claim_id, status, reasons, missing, documents_complete_on, sla_deadline, decided_by,
-        {"outcome": status, "reasons": reasons})
+        claim_id,
+        status,
+        reasons,
+        missing,
+        documents_complete_on,
+        sla_deadline,
+        decided_by,
+        {"outcome": status, "reasons": reasons},
+    )
 
 
 async def set_decision(conn: asyncpg.Connection, claim_id: str, status: str, decided_by: str, note: str) -> None:
     await conn.execute(
         "UPDATE claims SET status=$2, decided_by=$3, decision_note=$4, updated_at=now() WHERE claim_id=$1",
-        claim_id, status, decided_by, note)
+        claim_id,
+        status,
+        decided_by,
+        note,
+    )
 
 
 async def set_documents(conn: asyncpg.Connection, claim_id: str, documents: dict[str, str], *, added_by: str) -> None:
     await conn.execute(
         "UPDATE claims SET documents=$2, updated_at=now(), documents_added_by = CASE WHEN $3 = ANY(documents_added_by) "
         "THEN documents_added_by ELSE array_append(documents_added_by, $3) END WHERE claim_id=$1",
-        claim_id, documents, added_by)
+        claim_id,
+        documents,
+        added_by,
+    )
 
 
 async def mark_sampled(conn: asyncpg.Connection, claim_id: str) -> None:
@@ -252,7 +386,10 @@ async def set_payout_recorded(conn: asyncpg.Connection, claim_id: str, status: s
         "WITH recorded AS (UPDATE claims SET status=$2, disbursement_status='scheduled', updated_at=now() "
         "WHERE claim_id=$1 RETURNING claim_id) "
         "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'payout_recorded', $3 FROM recorded",
-        claim_id, status, {"total_cash": total_cash})
+        claim_id,
+        status,
+        {"total_cash": total_cash},
+    )
 
 
 async def set_disbursement_paid(conn: asyncpg.Connection, claim_id: str, total: int) -> None:
@@ -261,17 +398,29 @@ async def set_disbursement_paid(conn: asyncpg.Connection, claim_id: str, total: 
         "WITH paid AS (UPDATE claims SET disbursement_status='paid', updated_at=now() WHERE claim_id=$1 "
         "RETURNING claim_id) "
         "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'disbursement_paid', $2 FROM paid",
-        claim_id, {"total": total})
+        claim_id,
+        {"total": total},
+    )
 
 
 async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str, reference: str | None) -> None:
     await conn.execute(
         "UPDATE claims SET disbursement_status=$2, disbursement_reference=coalesce($3, disbursement_reference), "
-        "updated_at=now() WHERE claim_id=$1", claim_id, status, reference)
+        "updated_at=now() WHERE claim_id=$1",
+        claim_id,
+        status,
+        reference,
+    )
 
 
-async def list_claims(conn: asyncpg.Connection, status: str | None, participant_id: str | None,
-                      limit: int, filed_by: str | None = None, offset: int = 0) -> list[dict[str, Any]]:
+async def list_claims(
+    conn: asyncpg.Connection,
+    status: str | None,
+    participant_id: str | None,
+    limit: int,
+    filed_by: str | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     # The participant's name from claims' own read model, so a work list names whom each claim is for.
     rows = await conn.fetch(
         "SELECT c.claim_id, c.participant_id, p.full_name AS participant_name, c.claim_type, c.incident_date, "
@@ -280,19 +429,27 @@ async def list_claims(conn: asyncpg.Connection, status: str | None, participant_
         "FROM claims c LEFT JOIN participants p ON p.participant_id = c.participant_id "
         "WHERE ($1::text IS NULL OR c.status = $1) AND ($2::text IS NULL OR c.participant_id = $2) "
         "AND ($4::text IS NULL OR c.filed_by = $4) "
-        "ORDER BY c.filed_at, c.claim_id LIMIT $3 OFFSET $5", status, participant_id, limit, filed_by, offset)
+        "ORDER BY c.filed_at, c.claim_id LIMIT $3 OFFSET $5",
+        status,
+        participant_id,
+        limit,
+        filed_by,
+        offset,
+    )
     return [dict(r) for r in rows]
 
 
 async def add_step(conn: asyncpg.Connection, claim_id: str, step: str, detail: dict[str, Any] | None = None) -> None:
-    await conn.execute("INSERT INTO claim_steps (claim_id, step, detail) VALUES ($1, $2, $3)",
-                       claim_id, step, detail or {})
+    await conn.execute(
+        "INSERT INTO claim_steps (claim_id, step, detail) VALUES ($1, $2, $3)", claim_id, step, detail or {}
+    )
 
 
 async def decided_at(conn: asyncpg.Connection, claim_id: str) -> datetime | None:
     """When the claim was last decided, by a person or by the rules."""
-    return await conn.fetchval("SELECT max(at) FROM claim_steps WHERE claim_id = $1 AND step IN ('decided', 'verified')",
-                               claim_id)
+    return await conn.fetchval(
+        "SELECT max(at) FROM claim_steps WHERE claim_id = $1 AND step IN ('decided', 'verified')", claim_id
+    )
 
 
 async def steps(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
@@ -313,21 +470,40 @@ async def record_ledger(conn: asyncpg.Connection, claim_id: str, lines: list[Pay
         "WITH recorded AS (INSERT INTO payout_ledger (claim_id, entry, component, payee_heir_id, payee_name, amount, "
         "kind, note, guardian_name) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], "
         "$7::text[], $8::text[], $9::text[]) ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM recorded",
-        claim_id, entry, [x.component for x in lines], [x.payee_heir_id or "" for x in lines],
-        [x.payee_name for x in lines], [x.amount for x in lines], [x.kind for x in lines], [x.note for x in lines],
-        [x.guardian_name for x in lines])
+        claim_id,
+        entry,
+        [x.component for x in lines],
+        [x.payee_heir_id or "" for x in lines],
+        [x.payee_name for x in lines],
+        [x.amount for x in lines],
+        [x.kind for x in lines],
+        [x.note for x in lines],
+        [x.guardian_name for x in lines],
+    )
 
 
 async def ledger(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT component, payee_heir_id, payee_name, guardian_name, amount, kind, note, entry FROM payout_ledger "
-        "WHERE claim_id = $1 ORDER BY entry, recorded_at, component, payee_heir_id", claim_id)
+        "WHERE claim_id = $1 ORDER BY entry, recorded_at, component, payee_heir_id",
+        claim_id,
+    )
     return [dict(r) for r in rows]
 
 
 async def ledger_lines(conn: asyncpg.Connection, claim_id: str) -> list[PayoutLine]:
-    return [PayoutLine(r["component"], r["amount"], r["kind"], r["payee_heir_id"] or None, r["payee_name"],
-                       r["guardian_name"], r["note"]) for r in await ledger(conn, claim_id)]
+    return [
+        PayoutLine(
+            r["component"],
+            r["amount"],
+            r["kind"],
+            r["payee_heir_id"] or None,
+            r["payee_name"],
+            r["guardian_name"],
+            r["note"],
+        )
+        for r in await ledger(conn, claim_id)
+    ]
 
 
 async def count_by_status(conn: asyncpg.Connection) -> dict[str, int]:
@@ -340,19 +516,37 @@ async def count_payment_deadlines_breached(conn: asyncpg.Connection, today: date
     rows = await conn.fetch(
         "SELECT claim_type, count(*) AS n FROM claims WHERE sla_deadline < $1 "
         "AND status NOT IN ('rejected', 'withdrawn') AND disbursement_status IS DISTINCT FROM 'paid' "
-        "GROUP BY claim_type", today)
+        "GROUP BY claim_type",
+        today,
+    )
     return {r["claim_type"]: r["n"] for r in rows}
 
 
 # --- proactive claims (services/claims/proactive.py) --------------------------------------------------
 
-async def note_reported_death(conn: asyncpg.Connection, registry_event_id: str, participant_id: str,
-                              date_of_death: date, outcome: str, claim_id: str | None, received_on: date) -> bool:
+
+async def note_reported_death(
+    conn: asyncpg.Connection,
+    registry_event_id: str,
+    participant_id: str,
+    date_of_death: date,
+    outcome: str,
+    claim_id: str | None,
+    received_on: date,
+) -> bool:
     """False when this registry event was seen before."""
-    return bool(await conn.fetchval(
-        "INSERT INTO reported_deaths (registry_event_id, participant_id, date_of_death, outcome, claim_id, "
-        "received_on) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING RETURNING true",
-        registry_event_id, participant_id, date_of_death, outcome, claim_id, received_on))
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO reported_deaths (registry_event_id, participant_id, date_of_death, outcome, claim_id, "
+            "received_on) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING RETURNING true",
+            registry_event_id,
+            participant_id,
+            date_of_death,
+            outcome,
+            claim_id,
+            received_on,
+        )
+    )
 
 
 async def reported_death_outcomes(conn: asyncpg.Connection) -> dict[str, int]:
@@ -360,12 +554,22 @@ async def reported_death_outcomes(conn: asyncpg.Connection) -> dict[str, int]:
     return {r["outcome"]: r["n"] for r in rows}
 
 
-async def insert_proactive_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, opened_on: date,
-                                 expected_amount: int, documents: list[str]) -> None:
+async def insert_proactive_claim(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    filing: c.ClaimFiling,
+    opened_on: date,
+    expected_amount: int,
+    documents: list[str],
+) -> None:
     await insert_claim(conn, claim_id, filing, "civil_registry", opened_on)
     await conn.execute(
         "UPDATE claims SET status='awaiting_family', proactive=true, expected_amount=$2, documents_to_bring=$3 "
-        "WHERE claim_id=$1", claim_id, expected_amount, documents)
+        "WHERE claim_id=$1",
+        claim_id,
+        expected_amount,
+        documents,
+    )
 
 
 async def awaiting_family(conn: asyncpg.Connection, limit: int = 500) -> list[dict[str, Any]]:
@@ -373,27 +577,43 @@ async def awaiting_family(conn: asyncpg.Connection, limit: int = 500) -> list[di
         "SELECT c.claim_id, c.participant_id, c.claim_type, c.incident_date, c.incident_place, c.filed_on, "
         "c.expected_amount, c.documents_to_bring, c.family_reminded_on, p.full_name, p.masked_nik "
         "FROM claims c LEFT JOIN participants p USING (participant_id) "
-        "WHERE c.status = 'awaiting_family' ORDER BY c.filed_on, c.claim_id LIMIT $1", limit)
+        "WHERE c.status = 'awaiting_family' ORDER BY c.filed_on, c.claim_id LIMIT $1",
+        limit,
+    )
     return [dict(r) for r in rows]
 
 
 async def mark_family_reminded(conn: asyncpg.Connection, claim_id: str, on: date) -> bool:
-    return await conn.fetchval(
-        "UPDATE claims SET family_reminded_on=$2, updated_at=now() WHERE claim_id=$1 AND status='awaiting_family' "
-        "AND family_reminded_on IS NULL RETURNING true", claim_id, on) is not None
+    return (
+        await conn.fetchval(
+            "UPDATE claims SET family_reminded_on=$2, updated_at=now() WHERE claim_id=$1 AND status='awaiting_family' "
+            "AND family_reminded_on IS NULL RETURNING true",
+            claim_id,
+            on,
+        )
+        is not None
+    )
 
 
-async def complete_proactive_claim(conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, completed_by: str,
-                                   on: date) -> None:
+async def complete_proactive_claim(
+    conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, completed_by: str, on: date
+) -> None:
     """The family's filing replaces the registry's placeholder; the claim is filed from now on, by the
     officer who completed it (so that officer cannot also decide it: domain/duties.py)."""
     await conn.execute(
         "UPDATE claims SET claim_type=$2, incident_place=$3, cause=$4, traffic_accident=$5, reporter=$6, documents=$7, "
         "fingerprint=$8, status='filed', filed_by=$9, family_came_on=$10, updated_at=now() WHERE claim_id=$1",
-        claim_id, str(filing.claim_type), filing.incident_place, filing.cause, filing.traffic_accident,
+        claim_id,
+        str(filing.claim_type),
+        filing.incident_place,
+        filing.cause,
+        filing.traffic_accident,
         {"name": filing.reporter.name, "phone": filing.reporter.phone, "organisation": filing.reporter.organisation},
-        dict(filing.documents), c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date),
-        completed_by, on)
+        dict(filing.documents),
+        c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date),
+        completed_by,
+        on,
+    )
 
 
 async def proactive_totals(conn: asyncpg.Connection) -> dict[str, int]:
@@ -401,7 +621,8 @@ async def proactive_totals(conn: asyncpg.Connection) -> dict[str, int]:
         "SELECT count(*) AS opened, count(*) FILTER (WHERE family_came_on IS NOT NULL) AS completed, "
         "count(*) FILTER (WHERE status = 'awaiting_family') AS awaiting_family, "
         "count(*) FILTER (WHERE status = 'payout_recorded') AS payout_recorded, "
-        "count(*) FILTER (WHERE disbursement_status = 'paid') AS paid FROM claims WHERE proactive")
+        "count(*) FILTER (WHERE disbursement_status = 'paid') AS paid FROM claims WHERE proactive"
+    )
     return dict(row)
 
 

@@ -24,11 +24,13 @@ class ClaimsSettings(ServiceSettings):
         if self.review_sample_key:
             key = self.review_sample_key.encode()
         elif self.infra.jaring_auth_secret:
-            key = hmac.new(self.infra.jaring_auth_secret.encode(), b"jaring-claims-review-sample",
-                           hashlib.sha256).digest()
+            key = hmac.new(
+                self.infra.jaring_auth_secret.encode(), b"jaring-claims-review-sample", hashlib.sha256
+            ).digest()
         else:
             key = b"jaring-claims-review-sample"
         return ReviewSampling(self.review_sample_rate, self.review_above_rupiah, key)
+
     # The bank (SNAP API): where it is and the keys it gave the programme. The client secret signs
     # every request to the bank and authenticates the bank's notifications (HMAC-SHA512); there is
     # no default: the service refuses to start without it (`make up` generates one).

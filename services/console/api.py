@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -58,17 +58,42 @@ async def flows_of(app: Starlette) -> Flows:
 
 def flows_json(flows: Flows) -> dict[str, Any]:
     return {
-        "topics": [{"name": t.name, "partitions": t.partitions, "end_offset": t.end_offset, "rate_1m": t.rate_1m,
-                    "rate_15m": t.rate_15m, "per_minute": list(t.per_minute), "producer": PRODUCERS.get(t.name),
-                    "dead_letters": t.name in DEAD_LETTER_TOPICS} for t in flows.topics],
-        "groups": [{"group_id": g.group_id, "state": g.state,
-                    "members": [asdict(m) for m in g.members],
-                    "lag": [{"topic": t.topic, "lag": t.lag, "worst_partition": t.worst.partition,
-                             "worst_partition_lag": t.worst.lag,
-                             "partitions": [{"partition": p.partition, "committed": p.committed, "end": p.end,
-                                             "lag": p.lag} for p in t.partitions]} for t in g.lag],
-                    "total_lag": g.total_lag} for g in flows.groups],
-        "taken_at": datetime.fromtimestamp(flows.taken_at, timezone.utc).isoformat(),
+        "topics": [
+            {
+                "name": t.name,
+                "partitions": t.partitions,
+                "end_offset": t.end_offset,
+                "rate_1m": t.rate_1m,
+                "rate_15m": t.rate_15m,
+                "per_minute": list(t.per_minute),
+                "producer": PRODUCERS.get(t.name),
+                "dead_letters": t.name in DEAD_LETTER_TOPICS,
+            }
+            for t in flows.topics
+        ],
+        "groups": [
+            {
+                "group_id": g.group_id,
+                "state": g.state,
+                "members": [asdict(m) for m in g.members],
+                "lag": [
+                    {
+                        "topic": t.topic,
+                        "lag": t.lag,
+                        "worst_partition": t.worst.partition,
+                        "worst_partition_lag": t.worst.lag,
+                        "partitions": [
+                            {"partition": p.partition, "committed": p.committed, "end": p.end, "lag": p.lag}
+                            for p in t.partitions
+                        ],
+                    }
+                    for t in g.lag
+                ],
+                "total_lag": g.total_lag,
+            }
+            for g in flows.groups
+        ],
+        "taken_at": datetime.fromtimestamp(flows.taken_at, UTC).isoformat(),
     }
 
 
@@ -79,15 +104,21 @@ async def flows(session: Operator, request: Request) -> dict[str, Any]:
 
 # --- what the services' outboxes set aside ----------------------------------------------------------------
 
+
 @router.get("/quarantine")
 async def quarantine(session: Operator, rt: Rt) -> dict[str, Any]:
     """Each service's quarantined events; a service that did not answer has `null`, not 0."""
     held = await handlers.quarantine(Upstream(rt.settings, session.token))
-    return {"total": held.total, "unknown": list(held.unknown), "services": held.counts,
-            "events": [asdict(e) for e in held.events]}
+    return {
+        "total": held.total,
+        "unknown": list(held.unknown),
+        "services": held.counts,
+        "events": [asdict(e) for e in held.events],
+    }
 
 
 # --- dead letters ------------------------------------------------------------------------------------
+
 
 class DiscardIn(BaseModel):
     reason: Text
@@ -100,14 +131,26 @@ def _dlq_topic(topic: str) -> str:
 
 
 def letter_json(letter: dict[str, Any]) -> dict[str, Any]:
-    return {"partition": letter["kafka_partition"], "offset": letter["kafka_offset"], "reason": letter["reason"],
-            "original_topic": letter["original_topic"], "original_partition": letter["original_partition"],
-            "original_offset": letter["original_offset"], "key": letter["key"], "consumer": letter["consumer"],
-            "event_id": letter["event_id"], "event_type": letter["event_type"],
-            "correlation_id": letter["correlation_id"], "headers": letter["headers"], "payload": letter["payload"],
-            "dead_lettered_at": letter["dead_lettered_at"], "status": letter["status"],
-            "resolved_by": letter["resolved_by"], "resolved_at": letter["resolved_at"],
-            "resolution": letter["resolution"]}
+    return {
+        "partition": letter["kafka_partition"],
+        "offset": letter["kafka_offset"],
+        "reason": letter["reason"],
+        "original_topic": letter["original_topic"],
+        "original_partition": letter["original_partition"],
+        "original_offset": letter["original_offset"],
+        "key": letter["key"],
+        "consumer": letter["consumer"],
+        "event_id": letter["event_id"],
+        "event_type": letter["event_type"],
+        "correlation_id": letter["correlation_id"],
+        "headers": letter["headers"],
+        "payload": letter["payload"],
+        "dead_lettered_at": letter["dead_lettered_at"],
+        "status": letter["status"],
+        "resolved_by": letter["resolved_by"],
+        "resolved_at": letter["resolved_at"],
+        "resolution": letter["resolution"],
+    }
 
 
 @router.get("/dlq")
@@ -118,9 +161,13 @@ async def dlq_overview(session: Operator, rt: Rt) -> dict[str, Any]:
 
 
 @router.get("/dlq/{topic}")
-async def dlq_messages(topic: str, session: Operator, rt: Rt,
-                       status: Annotated[str, Query(pattern="^(waiting|replayed|discarded|all)$")] = "waiting",
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+async def dlq_messages(
+    topic: str,
+    session: Operator,
+    rt: Rt,
+    status: Annotated[str, Query(pattern="^(waiting|replayed|discarded|all)$")] = "waiting",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         letters = await repo.dead_letters(conn, _dlq_topic(topic), None if status == "all" else status, limit)
     return {"topic": topic, "messages": [letter_json(x) for x in letters]}
@@ -140,16 +187,19 @@ async def _resolving(coro):
 @router.post("/dlq/{topic}/{partition}/{offset}/replay")
 async def replay(topic: str, partition: int, offset: int, session: Operator, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
-        return await _resolving(handlers.replay(conn, kafka_view(rt), rt.producer, _dlq_topic(topic), partition,
-                                                offset, session.actor))
+        return await _resolving(
+            handlers.replay(conn, kafka_view(rt), rt.producer, _dlq_topic(topic), partition, offset, session.actor)
+        )
 
 
 @router.post("/dlq/{topic}/{partition}/{offset}/discard")
-async def discard(topic: str, partition: int, offset: int, body: DiscardIn, session: Operator,
-                  rt: Rt) -> dict[str, Any]:
+async def discard(
+    topic: str, partition: int, offset: int, body: DiscardIn, session: Operator, rt: Rt
+) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
-        return await _resolving(handlers.discard(conn, _dlq_topic(topic), partition, offset, body.reason,
-                                                 session.actor))
+        return await _resolving(
+            handlers.discard(conn, _dlq_topic(topic), partition, offset, body.reason, session.actor)
+        )
 
 
 @router.post("/dlq/{topic}/replay-all")
@@ -160,11 +210,17 @@ async def replay_all(topic: str, session: Operator, rt: Rt) -> dict[str, Any]:
 
 # --- trace, stuck, deadlines ------------------------------------------------------------------------------
 
+
 def step_json(step: Step) -> dict[str, Any]:
-    return {"step": step.name, "outcome": step.outcome, "at": step.at.isoformat(), "type": step.event.type,
-            "since_previous_s": step.since_previous.total_seconds() if step.since_previous is not None else None,
-            "since_filed_s": step.since_filed.total_seconds() if step.since_filed is not None else None,
-            "detail": dict(step.event.summary)}
+    return {
+        "step": step.name,
+        "outcome": step.outcome,
+        "at": step.at.isoformat(),
+        "type": step.event.type,
+        "since_previous_s": step.since_previous.total_seconds() if step.since_previous is not None else None,
+        "since_filed_s": step.since_filed.total_seconds() if step.since_filed is not None else None,
+        "detail": dict(step.event.summary),
+    }
 
 
 @router.get("/trace/{correlation_id}")
@@ -174,32 +230,68 @@ async def trace(correlation_id: str, session: Reader, rt: Rt) -> dict[str, Any]:
     template = rt.settings.trace_url_template
     return {
         "correlation_id": correlation_id,
-        "events": [{"type": e.type, "topic": e.topic, "occurred_at": e.occurred_at.isoformat(), "producer": e.producer,
-                    "partition": e.partition, "offset": e.offset, "event_id": e.event_id,
-                    "correlation_id": e.correlation_id, "summary": dict(e.summary)} for e in found.events],
-        "claims": {cid: {"status": found.states[cid].status if cid in found.states else None,
-                         "steps": [step_json(s) for s in steps],
-                         "trace_ids": found.trace_ids.get(cid, []),
-                         "trace_urls": [template.replace("{trace_id}", t) for t in found.trace_ids.get(cid, [])
-                                        if template]} for cid, steps in found.claims.items()},
+        "events": [
+            {
+                "type": e.type,
+                "topic": e.topic,
+                "occurred_at": e.occurred_at.isoformat(),
+                "producer": e.producer,
+                "partition": e.partition,
+                "offset": e.offset,
+                "event_id": e.event_id,
+                "correlation_id": e.correlation_id,
+                "summary": dict(e.summary),
+            }
+            for e in found.events
+        ],
+        "claims": {
+            cid: {
+                "status": found.states[cid].status if cid in found.states else None,
+                "steps": [step_json(s) for s in steps],
+                "trace_ids": found.trace_ids.get(cid, []),
+                "trace_urls": [template.replace("{trace_id}", t) for t in found.trace_ids.get(cid, []) if template],
+            }
+            for cid, steps in found.claims.items()
+        },
     }
 
 
 @router.get("/stuck")
 async def stuck(session: Watcher, rt: Rt, older_than_s: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
     older = rt.settings.stuck_after_seconds if older_than_s is None else older_than_s
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with rt.pool.acquire() as conn:
         found = await handlers.stuck_claims(conn, now, older)
-    return {"older_than_s": older, "claims": [
-        {"claim_id": s.claim_id, "status": s.status, "claim_type": s.claim_type, "participant_id": s.participant_id,
-         "last_event_type": s.last_event_type, "last_event_at": s.last_event_at.isoformat(),
-         "quiet_for_s": (now - s.last_event_at).total_seconds(), "waiting_for": s.waiting_for} for s in found]}
+    return {
+        "older_than_s": older,
+        "claims": [
+            {
+                "claim_id": s.claim_id,
+                "status": s.status,
+                "claim_type": s.claim_type,
+                "participant_id": s.participant_id,
+                "last_event_type": s.last_event_type,
+                "last_event_at": s.last_event_at.isoformat(),
+                "quiet_for_s": (now - s.last_event_at).total_seconds(),
+                "waiting_for": s.waiting_for,
+            }
+            for s in found
+        ],
+    }
 
 
 @router.get("/sla")
 async def sla(session: Watcher, rt: Rt, all: bool = False) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        found = await handlers.sla_standings(conn, datetime.now(timezone.utc), rt.settings.sla_warn_days)
-    return {"claims": [{**asdict(s), "documents_complete_on": s.documents_complete_on.isoformat(),
-                        "deadline": s.deadline.isoformat()} for s in found if all or s.flag != "ok"]}
+        found = await handlers.sla_standings(conn, datetime.now(UTC), rt.settings.sla_warn_days)
+    return {
+        "claims": [
+            {
+                **asdict(s),
+                "documents_complete_on": s.documents_complete_on.isoformat(),
+                "deadline": s.deadline.isoformat(),
+            }
+            for s in found
+            if all or s.flag != "ok"
+        ]
+    }

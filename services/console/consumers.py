@@ -39,9 +39,15 @@ def index_consumer_names(prefix: str) -> list[str]:
 
 
 def index_consumers(prefix: str) -> list[Consumer]:
-    return [Consumer(_index_consumer_name(prefix, topic.name), topic,
-                     {event: handlers.index_event for event in topic.events}, dead_letters=False)
-            for topic in CATALOGUE]
+    return [
+        Consumer(
+            _index_consumer_name(prefix, topic.name),
+            topic,
+            {event: handlers.index_event for event in topic.events},
+            dead_letters=False,
+        )
+        for topic in CATALOGUE
+    ]
 
 
 def dead_letter_group(prefix: str) -> str:

@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -40,8 +40,9 @@ class DeadLetterNotFound(LookupError):
 class AlreadyResolved(Exception):
     def __init__(self, letter: dict[str, Any]):
         self.letter = letter
-        super().__init__(f"this dead letter was {letter['status']} by {letter['resolved_by']} "
-                         f"at {letter['resolved_at']}")
+        super().__init__(
+            f"this dead letter was {letter['status']} by {letter['resolved_by']} at {letter['resolved_at']}"
+        )
 
 
 class RecordGone(Exception):
@@ -50,33 +51,43 @@ class RecordGone(Exception):
 
 # --- indexing (consumers) ------------------------------------------------------------------------------
 
+
 async def index_event(conn: asyncpg.Connection, envelope: Envelope, _payload: EventPayload) -> None:
     """Runs inside the consumer's transaction, with its inbox row: a replayed event (same
     event_id at a new offset) is not indexed a second time."""
     record: ConsumerRecord | None = current_record.get()
     if record is None:
         raise RuntimeError("index_event runs inside a ConsumerRunner, which names the record")
-    await repo.index_event(conn, {
-        "topic": record.topic, "partition": record.partition, "offset": record.offset,
-        "event_id": envelope.event_id, "type": envelope.type, "version": envelope.version,
-        "correlation_id": envelope.correlation_id, "causation_id": envelope.causation_id,
-        "participant_id": participant_of(envelope.payload), "producer": envelope.producer,
-        "key": record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key,
-        "occurred_at": envelope.occurred_at,
-        "logged_at": datetime.fromtimestamp(record.timestamp / 1000, timezone.utc) if record.timestamp else None,
-        "summary": summarize(envelope.type, envelope.payload),
-    })
+    await repo.index_event(
+        conn,
+        {
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "event_id": envelope.event_id,
+            "type": envelope.type,
+            "version": envelope.version,
+            "correlation_id": envelope.correlation_id,
+            "causation_id": envelope.causation_id,
+            "participant_id": participant_of(envelope.payload),
+            "producer": envelope.producer,
+            "key": record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key,
+            "occurred_at": envelope.occurred_at,
+            "logged_at": datetime.fromtimestamp(record.timestamp / 1000, UTC) if record.timestamp else None,
+            "summary": summarize(envelope.type, envelope.payload),
+        },
+    )
 
 
 async def record_dead_letter(pool: asyncpg.Pool, record: ConsumerRecord) -> bool:
     letter = read_dead_letter(record.topic, list(record.headers or ()), record.value)
-    key = record.key.decode(errors="replace").replace("\x00", "\ufffd") if isinstance(record.key, bytes) \
-        else record.key
+    key = record.key.decode(errors="replace").replace("\x00", "\ufffd") if isinstance(record.key, bytes) else record.key
     async with pool.acquire() as conn:
         return await repo.record_dead_letter(conn, record.topic, record.partition, record.offset, key, letter)
 
 
 # --- replay and discard (operators) ---------------------------------------------------------------------
+
 
 def _coords(letter: dict[str, Any]) -> str:
     return f"{letter['topic']}/{letter['kafka_partition']}/{letter['kafka_offset']}"
@@ -95,8 +106,15 @@ async def _waiting(conn: asyncpg.Connection, topic: str, partition: int, offset:
     return letter
 
 
-async def replay(conn: asyncpg.Connection, kafka: KafkaView, producer: EventProducer, topic: str, partition: int,
-                 offset: int, actor: Actor) -> dict[str, Any]:
+async def replay(
+    conn: asyncpg.Connection,
+    kafka: KafkaView,
+    producer: EventProducer,
+    topic: str,
+    partition: int,
+    offset: int,
+    actor: Actor,
+) -> dict[str, Any]:
     """Sends the original record again to its topic: its bytes, its key, its headers less
     the dlq_* ones. Run in a transaction: the dead letter (and its copies, when several
     consumers dead-lettered the same record) is marked replayed and the audit row written
@@ -107,35 +125,68 @@ async def replay(conn: asyncpg.Connection, kafka: KafkaView, producer: EventProd
         raise RecordGone(f"{_coords(letter)} is no longer in Kafka")
     copies = await repo.same_message(conn, letter)
     key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else str(record.key or "")
-    await producer.send_all([OutgoingRecord(letter["original_topic"], key, record.value or b"",
-                                            replay_headers(list(record.headers or ())))])
+    await producer.send_all(
+        [OutgoingRecord(letter["original_topic"], key, record.value or b"", replay_headers(list(record.headers or ())))]
+    )
     note = f"replayed to {letter['original_topic']}"
     await repo.resolve(conn, copies, "replayed", actor.subject, note)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="dlq.replay", subject_id=_coords(letter),
-                       details={"original": _original(letter), "to_topic": letter["original_topic"],
-                                "event_id": letter["event_id"], "event_type": letter["event_type"],
-                                "copies": [_coords(c) for c in copies]})
-    return {"replayed": [_coords(c) for c in copies], "to_topic": letter["original_topic"],
-            "event_id": letter["event_id"]}
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="dlq.replay",
+        subject_id=_coords(letter),
+        details={
+            "original": _original(letter),
+            "to_topic": letter["original_topic"],
+            "event_id": letter["event_id"],
+            "event_type": letter["event_type"],
+            "copies": [_coords(c) for c in copies],
+        },
+    )
+    return {
+        "replayed": [_coords(c) for c in copies],
+        "to_topic": letter["original_topic"],
+        "event_id": letter["event_id"],
+    }
 
 
-async def discard(conn: asyncpg.Connection, topic: str, partition: int, offset: int, reason: str,
-                  actor: Actor) -> dict[str, Any]:
+async def discard(
+    conn: asyncpg.Connection, topic: str, partition: int, offset: int, reason: str, actor: Actor
+) -> dict[str, Any]:
     if not reason or not reason.strip():
-        raise RuleViolation([FieldError(("reason",), "reason_required",
-                                        "reason_required: say why the message is discarded; the audit trail reads it")])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("reason",),
+                    "reason_required",
+                    "reason_required: say why the message is discarded; the audit trail reads it",
+                )
+            ]
+        )
     letter = await _waiting(conn, topic, partition, offset)
     copies = await repo.same_message(conn, letter)  # one record dead-lettered by several consumers goes as one
     await repo.resolve(conn, copies, "discarded", actor.subject, reason.strip())
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="dlq.discard", subject_id=_coords(letter),
-                       details={"original": _original(letter), "reason": reason.strip(),
-                                "event_id": letter["event_id"], "event_type": letter["event_type"],
-                                "copies": [_coords(c) for c in copies]})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="dlq.discard",
+        subject_id=_coords(letter),
+        details={
+            "original": _original(letter),
+            "reason": reason.strip(),
+            "event_id": letter["event_id"],
+            "event_type": letter["event_type"],
+            "copies": [_coords(c) for c in copies],
+        },
+    )
     return {"discarded": [_coords(c) for c in copies], "reason": reason.strip()}
 
 
-async def replay_all(pool: asyncpg.Pool, kafka: KafkaView, producer: EventProducer, topic: str,
-                     actor: Actor) -> list[dict[str, Any]]:
+async def replay_all(
+    pool: asyncpg.Pool, kafka: KafkaView, producer: EventProducer, topic: str, actor: Actor
+) -> list[dict[str, Any]]:
     """Every waiting dead letter of the topic, oldest first, each in its own transaction;
     copies of a record already replayed in this run are skipped (they were marked with it)."""
     async with pool.acquire() as conn:
@@ -145,14 +196,18 @@ async def replay_all(pool: asyncpg.Pool, kafka: KafkaView, producer: EventProduc
         async with pool.acquire() as conn:
             try:
                 async with conn.transaction():
-                    done.append(await replay(conn, kafka, producer, topic, letter["kafka_partition"],
-                                             letter["kafka_offset"], actor))
+                    done.append(
+                        await replay(
+                            conn, kafka, producer, topic, letter["kafka_partition"], letter["kafka_offset"], actor
+                        )
+                    )
             except (AlreadyResolved, RecordGone):
                 continue  # replayed with an earlier copy, or removed by retention: nothing to send
     return done
 
 
 # --- questions (operators, supervisors) ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Trace:
@@ -209,18 +264,34 @@ async def sla_standings(conn: asyncpg.Connection, now: datetime, warn_days: int)
         state = claim_state(cid, evs)
         if state.payment_deadline is None or state.finished or state.claim_type is None:
             continue
-        found.append(standing(cid, state.claim_type, state.status, state.documents_complete_on,
-                              state.payment_deadline, today, warn_days))
+        found.append(
+            standing(
+                cid,
+                state.claim_type,
+                state.status,
+                state.documents_complete_on,
+                state.payment_deadline,
+                today,
+                warn_days,
+            )
+        )
     return sorted(found, key=lambda s: (s.days_left, s.claim_id))
 
 
 def dlq_topics(counts: dict[str, dict[str, int]], names: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"name": name, "count": counts.get(name, {}).get("waiting", 0),
-             "replayed": counts.get(name, {}).get("replayed", 0),
-             "discarded": counts.get(name, {}).get("discarded", 0)} for name in names]
+    return [
+        {
+            "name": name,
+            "count": counts.get(name, {}).get("waiting", 0),
+            "replayed": counts.get(name, {}).get("replayed", 0),
+            "discarded": counts.get(name, {}).get("discarded", 0),
+        }
+        for name in names
+    ]
 
 
 # --- the services' outbox quarantines -----------------------------------------------------------------------
+
 
 async def quarantine(upstream: Upstream) -> Quarantine:
     """Every service's quarantine, asked at once with the operator's own token; a service that

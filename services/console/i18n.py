@@ -34,8 +34,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "partition": ("Partisi", "Partition"),
     "from_offset": ("Mulai offset", "From offset"),
     "show": ("Tampilkan", "Show"),
-    "partition_holds": ("Partisi ini menyimpan offset {first} sampai {end} (retensi).",
-                        "This partition holds offsets {first} to {end} (retention)."),
+    "partition_holds": (
+        "Partisi ini menyimpan offset {first} sampai {end} (retensi).",
+        "This partition holds offsets {first} to {end} (retention).",
+    ),
     "open_message": ("pesan", "message"),
     "nav_stuck": ("Macet", "Stuck"),
     "nav_sla": ("Tenggat", "Deadlines"),
@@ -76,10 +78,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "next": ("Berikutnya", "Next"),
     "page_n": ("Halaman {n}", "Page {n}"),
     "print_title": ("Ringkasan klaim {id}", "Claim summary {id}"),
-    "print_help": ("Untuk keluarga: apa yang diajukan, keputusannya, dan siapa yang dibayar.",
-                   "For the family: what was filed, the decision, and who is paid."),
-    "print_contact": ("Pertanyaan atau keberatan: kantor cabang atau halaman Lacak Klaim.",
-                      "Questions or objections: the branch office or the Lacak Klaim page."),
+    "print_help": (
+        "Untuk keluarga: apa yang diajukan, keputusannya, dan siapa yang dibayar.",
+        "For the family: what was filed, the decision, and who is paid.",
+    ),
+    "print_contact": (
+        "Pertanyaan atau keberatan: kantor cabang atau halaman Lacak Klaim.",
+        "Questions or objections: the branch office or the Lacak Klaim page.",
+    ),
     "print": ("Cetak ringkasan", "Print summary"),
     "open_claim": ("Buka klaim", "Open claim"),
     "claim_id": ("ID klaim", "Claim id"),
@@ -90,38 +96,58 @@ TEXT: dict[str, tuple[str, str]] = {
     "back": ("Kembali", "Back"),
     # sign-in
     "signin_title": ("Masuk ke konsol", "Sign in to the console"),
-    "signin_help": ("Demo lokal: tempel token peran Anda (JWT). Konsol menyimpannya di server; peramban hanya "
-                    "memegang cookie sesi yang tidak dapat dibaca skrip.",
-                    "Local demo: paste your role token (JWT). The console keeps it on the server; the browser holds "
-                    "only a session cookie no script can read."),
-    "signin_idp_help": ("Masuk dengan akun Anda di penyedia identitas kantor (Keycloak).",
-                        "Sign in with your account at the office's identity provider (Keycloak)."),
+    "signin_help": (
+        "Demo lokal: tempel token peran Anda (JWT). Konsol menyimpannya di server; peramban hanya "
+        "memegang cookie sesi yang tidak dapat dibaca skrip.",
+        "Local demo: paste your role token (JWT). The console keeps it on the server; the browser holds "
+        "only a session cookie no script can read.",
+    ),
+    "signin_idp_help": (
+        "Masuk dengan akun Anda di penyedia identitas kantor (Keycloak).",
+        "Sign in with your account at the office's identity provider (Keycloak).",
+    ),
     "signin_with_idp": ("Masuk dengan Keycloak", "Sign in with Keycloak"),
     "signin_paste_title": ("Demo lokal: tempel token", "Local demo: paste a token"),
-    "signin_paste_off": ("Masuk dengan menempel token hanya untuk demo lokal dan tidak aktif di sini.",
-                         "Signing in by pasting a token is for the local demo only and is off here."),
-    "signin_no_idp": ("Konsol ini belum terhubung ke penyedia identitas; hubungi operator.",
-                      "This console has no identity provider configured; ask an operator."),
+    "signin_paste_off": (
+        "Masuk dengan menempel token hanya untuk demo lokal dan tidak aktif di sini.",
+        "Signing in by pasting a token is for the local demo only and is off here.",
+    ),
+    "signin_no_idp": (
+        "Konsol ini belum terhubung ke penyedia identitas; hubungi operator.",
+        "This console has no identity provider configured; ask an operator.",
+    ),
     "signin_failed": ("Masuk tidak berhasil; silakan coba lagi.", "Signing in did not succeed; please try again."),
-    "signin_idp_down": ("Penyedia identitas (Keycloak) tidak dapat dihubungi; coba lagi sebentar lagi.",
-                        "The identity provider (Keycloak) cannot be reached; try again shortly."),
-    "signin_no_role": ("Akun Anda tidak memiliki peran petugas, supervisor, atau operator.",
-                       "Your account has none of the roles officer, supervisor or operator."),
+    "signin_idp_down": (
+        "Penyedia identitas (Keycloak) tidak dapat dihubungi; coba lagi sebentar lagi.",
+        "The identity provider (Keycloak) cannot be reached; try again shortly.",
+    ),
+    "signin_no_role": (
+        "Akun Anda tidak memiliki peran petugas, supervisor, atau operator.",
+        "Your account has none of the roles officer, supervisor or operator.",
+    ),
     "signin_continue": ("Anda sudah masuk; melanjutkan…", "You are signed in; continuing…"),
-    "signout_continue": ("Sesi konsol sudah berakhir; mengakhiri sesi di penyedia identitas…",
-                         "The console session has ended; ending the session at the identity provider…"),
+    "signout_continue": (
+        "Sesi konsol sudah berakhir; mengakhiri sesi di penyedia identitas…",
+        "The console session has ended; ending the session at the identity provider…",
+    ),
     "continue": ("Lanjutkan", "Continue"),
     "token": ("Token", "Token"),
     "signin_bad_token": ("Token tidak sah atau sudah kedaluwarsa.", "The token is not valid or has expired."),
     "signin_bad_form": ("Formulir kedaluwarsa; silakan coba lagi.", "The form expired; please try again."),
     # refusals
     "refused_title": ("Akses ditolak", "Access refused"),
-    "refused_text": ("Peran {role} tidak boleh membuka halaman ini; diperlukan: {allowed}.",
-                     "The role {role} may not open this page; it needs: {allowed}."),
-    "csrf_text": ("Formulir ini tidak membawa token keamanan sesi Anda. Muat ulang halaman dan coba lagi.",
-                  "This form did not carry your session's security token. Reload the page and try again."),
-    "upstream_error": ("Layanan {service} menjawab {status}: {detail}",
-                       "The {service} service answered {status}: {detail}"),
+    "refused_text": (
+        "Peran {role} tidak boleh membuka halaman ini; diperlukan: {allowed}.",
+        "The role {role} may not open this page; it needs: {allowed}.",
+    ),
+    "csrf_text": (
+        "Formulir ini tidak membawa token keamanan sesi Anda. Muat ulang halaman dan coba lagi.",
+        "This form did not carry your session's security token. Reload the page and try again.",
+    ),
+    "upstream_error": (
+        "Layanan {service} menjawab {status}: {detail}",
+        "The {service} service answered {status}: {detail}",
+    ),
     # flows
     "flows_title": ("Arus peristiwa", "Event flows"),
     "pipeline": ("Alur", "Pipeline"),
@@ -149,30 +175,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "worst_partition": ("Partisi terburuk", "Worst partition"),
     "all_caught_up": ("Semua grup sudah mengejar: lag 0.", "Every group has caught up: lag 0."),
     "lagging": ("{n} pesan belum dibaca", "{n} messages not read yet"),
-    "worst_no_members_lagging": ("Grup {group} tidak punya anggota: {n} pesan menunggu tanpa pembaca.",
-                                 "Group {group} has no members: {n} messages wait with nobody reading."),
-    "worst_lag_growing": ("Lag grup {group} bertambah {grew} sejak tadi: kini {n} pesan belum dibaca.",
-                          "Group {group}'s lag grew by {grew} since the last look: {n} messages not read yet."),
+    "worst_no_members_lagging": (
+        "Grup {group} tidak punya anggota: {n} pesan menunggu tanpa pembaca.",
+        "Group {group} has no members: {n} messages wait with nobody reading.",
+    ),
+    "worst_lag_growing": (
+        "Lag grup {group} bertambah {grew} sejak tadi: kini {n} pesan belum dibaca.",
+        "Group {group}'s lag grew by {grew} since the last look: {n} messages not read yet.",
+    ),
     "worst_lagging": ("Grup {group} tertinggal {n} pesan.", "Group {group} is {n} messages behind."),
-    "worst_no_members": ("Grup {group} tidak punya anggota (tidak ada yang membaca).",
-                         "Group {group} has no members (nobody is reading)."),
+    "worst_no_members": (
+        "Grup {group} tidak punya anggota (tidak ada yang membaca).",
+        "Group {group} has no members (nobody is reading).",
+    ),
     "groups_troubled": ("{n} grup perlu perhatian", "{n} groups need attention"),
     "concern_no_members_lagging": ("tanpa anggota, ada pesan menunggu", "no members, messages waiting"),
     "concern_lag_growing": ("lag bertambah", "lag growing"),
     "concern_lagging": ("tertinggal", "behind"),
     "concern_no_members": ("tanpa anggota", "no members"),
-    "idle_groups": ("{n} grup tanpa anggota (tidak membaca apa pun; lag {lag})",
-                    "{n} groups without members (reading nothing; lag {lag})"),
+    "idle_groups": (
+        "{n} grup tanpa anggota (tidak membaca apa pun; lag {lag})",
+        "{n} groups without members (reading nothing; lag {lag})",
+    ),
     "kafka_unreachable": ("Kafka tidak dapat dihubungi: {error}", "Kafka cannot be reached: {error}"),
     # what the services' outboxes set aside (Kafka refused the events for good)
-    "worst_quarantined": ("{n} peristiwa disisihkan ke karantina outbox: Kafka menolaknya, tidak ada yang akan "
-                          "membacanya sampai operator menanganinya.",
-                          "{n} events set aside in an outbox quarantine: Kafka refused them, nobody will read them "
-                          "until an operator deals with them."),
-    "all_caught_up_quarantine_unknown": ("Semua grup sudah mengejar, tetapi karantina outbox {services} tidak "
-                                         "diketahui (tidak menjawab).",
-                                         "Every group has caught up, but the outbox quarantine of {services} is "
-                                         "unknown (no answer)."),
+    "worst_quarantined": (
+        "{n} peristiwa disisihkan ke karantina outbox: Kafka menolaknya, tidak ada yang akan "
+        "membacanya sampai operator menanganinya.",
+        "{n} events set aside in an outbox quarantine: Kafka refused them, nobody will read them "
+        "until an operator deals with them.",
+    ),
+    "all_caught_up_quarantine_unknown": (
+        "Semua grup sudah mengejar, tetapi karantina outbox {services} tidak diketahui (tidak menjawab).",
+        "Every group has caught up, but the outbox quarantine of {services} is unknown (no answer).",
+    ),
     "quarantine_title": ("Peristiwa yang disisihkan (karantina outbox)", "Events set aside (outbox quarantine)"),
     "quarantine_unknown": ("tidak diketahui (tidak menjawab)", "unknown (no answer)"),
     "quarantine_none": ("Tidak ada peristiwa yang disisihkan.", "No event is set aside."),
@@ -194,15 +230,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "payload": ("Isi (NIK disamarkan)", "Payload (NIK masked)"),
     "replay": ("Putar ulang", "Replay"),
     "replay_all": ("Putar ulang semua", "Replay all"),
-    "replay_all_confirm": ("{n} pesan akan dikirim lagi ke topik asalnya (dari {topic}). Lanjutkan?",
-                           "{n} messages will be sent again to their original topics (from {topic}). Go on?"),
+    "replay_all_confirm": (
+        "{n} pesan akan dikirim lagi ke topik asalnya (dari {topic}). Lanjutkan?",
+        "{n} messages will be sent again to their original topics (from {topic}). Go on?",
+    ),
     "replay_all_yes": ("Ya, putar ulang {n} pesan", "Yes, replay {n} messages"),
-    "replay_all_count_changed": ("Jumlah pesan yang menunggu berubah: kini {n}, bukan {expected}. Periksa lalu "
-                                 "konfirmasi lagi.",
-                                 "The number of waiting messages changed: {n} now, not {expected}. Check, then "
-                                 "confirm again."),
-    "replay_confirm": ("Pesan ini ({n} salinan dari konsumen yang gagal) dikirim lagi ke {topic}. Lanjutkan?",
-                       "This message ({n} copies from the consumers that failed) is sent again to {topic}. Go on?"),
+    "replay_all_count_changed": (
+        "Jumlah pesan yang menunggu berubah: kini {n}, bukan {expected}. Periksa lalu konfirmasi lagi.",
+        "The number of waiting messages changed: {n} now, not {expected}. Check, then confirm again.",
+    ),
+    "replay_confirm": (
+        "Pesan ini ({n} salinan dari konsumen yang gagal) dikirim lagi ke {topic}. Lanjutkan?",
+        "This message ({n} copies from the consumers that failed) is sent again to {topic}. Go on?",
+    ),
     "replay_yes": ("Ya, putar ulang", "Yes, replay"),
     "earlier_attempts": ("Percobaan sebelumnya", "Earlier attempts"),
     "discard": ("Buang", "Discard"),
@@ -211,8 +251,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "discarded_flash": ("Dibuang: {what}", "Discarded: {what}"),
     "replayed_all_flash": ("{n} pesan diputar ulang.", "{n} messages replayed."),
     "already_resolved": ("Pesan ini sudah {status} oleh {by}.", "This message was already {status} by {by}."),
-    "record_gone": ("Rekaman ini sudah tidak ada di Kafka (retensi).",
-                    "This record is no longer in Kafka (retention)."),
+    "record_gone": (
+        "Rekaman ini sudah tidak ada di Kafka (retensi).",
+        "This record is no longer in Kafka (retention).",
+    ),
     "audit": ("Jejak audit", "Audit trail"),
     "who": ("Siapa", "Who"),
     "when": ("Kapan", "When"),
@@ -252,16 +294,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_MD07": ("pemilik rekening sudah meninggal", "account holder deceased"),
     "reason_BE01": ("nama di rekening bukan nama penerima", "the name on the account is not the payee's"),
     # why the rules referred or rejected a claim (shared/contracts/vocabulary.py REASON_CODES)
-    "reason_NOT_COVERED_ON_INCIDENT_DATE": ("tidak terlindungi pada tanggal kejadian",
-                                            "not covered on the incident date"),
+    "reason_NOT_COVERED_ON_INCIDENT_DATE": (
+        "tidak terlindungi pada tanggal kejadian",
+        "not covered on the incident date",
+    ),
     "reason_PROGRAMME_NOT_ENROLLED": ("tidak terdaftar di program ini", "not enrolled in this programme"),
     "reason_CLAIM_RIGHT_EXPIRED": ("hak klaim sudah kedaluwarsa", "the right to claim has expired"),
     "reason_DUPLICATE_INCIDENT": ("kejadian yang sama sudah diklaim", "the same incident is already claimed"),
     "reason_DOCUMENTS_INCOMPLETE": ("dokumen belum lengkap", "documents incomplete"),
     "reason_POLICE_REPORT_MISSING": ("laporan polisi belum ada", "police report missing"),
     "reason_DEATH_SOON_AFTER_ENROLMENT": ("meninggal tak lama setelah mendaftar", "death soon after enrolment"),
-    "reason_PARTICIPANT_NOT_IN_READ_MODEL": ("data peserta belum diterima layanan klaim",
-                                             "claims has not received the participant yet"),
+    "reason_PARTICIPANT_NOT_IN_READ_MODEL": (
+        "data peserta belum diterima layanan klaim",
+        "claims has not received the participant yet",
+    ),
     "reason_NO_HEIR": ("tidak ada ahli waris tercatat", "no heir recorded"),
     "reason_GUARDIAN_MISSING": ("ahli waris di bawah umur belum punya wali", "a minor heir has no guardian yet"),
     "reason_SAMPLED_FOR_REVIEW": ("terpilih dalam sampel acak untuk ditinjau", "drawn in the random review sample"),
@@ -302,7 +348,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "event_ContributionReminderDue": ("Pengingat iuran", "Contribution reminder"),
     "event_ProactiveClaimOpened": ("Klaim dibuka untuk keluarga", "Claim opened for the family"),
     "event_ProactiveClaimReminderDue": ("Pengingat klaim untuk keluarga", "Claim reminder to the family"),
-    "event_ReceiptCheckRequested": ("Penerima ditanya apakah uang sudah masuk", "Payee asked whether the money arrived"),
+    "event_ReceiptCheckRequested": (
+        "Penerima ditanya apakah uang sudah masuk",
+        "Payee asked whether the money arrived",
+    ),
     "event_ReceiptReplied": ("Jawaban penerima", "Payee's answer"),
     "event_MissingDocumentsNoticed": ("Keluarga diberi tahu dokumen yang kurang", "Family told of missing documents"),
     # work segments (shared/contracts/vocabulary.py SEGMENTS) and channels to families
@@ -325,16 +374,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_disability_percent_out_of_range": ("Persentase harus 0–100.", "The percentage is 0–100."),
     "err_incapacity_days_invalid": ("Isi bilangan bulat.", "Give a whole number."),
     "err_disability_percent_invalid": ("Isi bilangan bulat.", "Give a whole number."),
-    "err_reason_required": ("Tulis alasannya; keluarga dan jejak audit membacanya.",
-                            "Say why; the family and the audit trail read it."),
+    "err_reason_required": (
+        "Tulis alasannya; keluarga dan jejak audit membacanya.",
+        "Say why; the family and the audit trail read it.",
+    ),
     "err_decision_unknown": ("Pilih setujui atau tolak.", "Choose approve or reject."),
     "err_claim_not_in_review": ("Klaim ini tidak sedang menunggu tinjauan.", "This claim is not waiting for review."),
-    "err_documents_incomplete": ("Klaim tidak dapat disetujui selama dokumen ini kurang: {docs}.",
-                                 "The claim cannot be approved while these are missing: {docs}."),
-    "err_claim_already_decided": ("Klaim ini sudah {status} oleh {by} pukul {at}. Keputusan Anda belum dikirim; "
-                                  "catatan Anda tetap di bawah.",
-                                  "This claim was already {status} by {by} at {at}. Your decision was not sent; "
-                                  "your note is kept below."),
+    "err_documents_incomplete": (
+        "Klaim tidak dapat disetujui selama dokumen ini kurang: {docs}.",
+        "The claim cannot be approved while these are missing: {docs}.",
+    ),
+    "err_claim_already_decided": (
+        "Klaim ini sudah {status} oleh {by} pukul {at}. Keputusan Anda belum dikirim; catatan Anda tetap di bawah.",
+        "This claim was already {status} by {by} at {at}. Your decision was not sent; your note is kept below.",
+    ),
     "the_rules": ("aturan", "the rules"),
     "decided_approved": ("disetujui", "approved"),
     "decided_rejected": ("ditolak", "rejected"),
@@ -345,10 +398,12 @@ TEXT: dict[str, tuple[str, str]] = {
     # money: reconciliation with the bank's statement, payees who said the money did not arrive
     "nav_money": ("Uang", "Money"),
     "money_title": ("Rekonsiliasi dan tindak lanjut", "Reconciliation and follow-ups"),
-    "money_help": ("Entri rekening koran bank (camt.053) yang tidak cocok dengan transfer Jaring, dan penerima "
-                   "yang menjawab uangnya belum masuk.",
-                   "Bank statement (camt.053) entries that do not match Jaring's transfers, and payees who "
-                   "answered that the money has not arrived."),
+    "money_help": (
+        "Entri rekening koran bank (camt.053) yang tidak cocok dengan transfer Jaring, dan penerima "
+        "yang menjawab uangnya belum masuk.",
+        "Bank statement (camt.053) entries that do not match Jaring's transfers, and payees who "
+        "answered that the money has not arrived.",
+    ),
     "mismatches": ("Tidak cocok", "Mismatches"),
     "statement": ("Rekening koran", "Statement"),
     "reference": ("Referensi", "Reference"),
@@ -358,18 +413,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "mismatch_paid_not_on_statement": ("dibayar, tidak ada di rekening koran", "paid, not on the statement"),
     "mismatch_unknown_on_statement": ("di rekening koran, tidak dikenal", "on the statement, unknown"),
     "mismatch_amount_differs": ("jumlah berbeda", "amount differs"),
-    "action_paid_not_on_statement": ("Tanyakan status transfer ke bank dengan referensinya; bila tidak pernah "
-                                     "keluar, supervisor membatalkannya agar dibayar lagi.",
-                                     "Ask the bank for the transfer's status by its reference; if it never left, "
-                                     "a supervisor reverses it so the line is paid again."),
-    "action_unknown_on_statement": ("Tanyakan ke bank debit apa ini; tidak ada transfer Jaring dengan "
-                                    "referensi ini.",
-                                    "Ask the bank what this debit is; no Jaring transfer carries its reference."),
-    "action_amount_differs": ("Minta bank membetulkan jumlah yang dibukukan atau mengembalikan selisihnya.",
-                              "Ask the bank to correct the booked amount or return the difference."),
+    "action_paid_not_on_statement": (
+        "Tanyakan status transfer ke bank dengan referensinya; bila tidak pernah "
+        "keluar, supervisor membatalkannya agar dibayar lagi.",
+        "Ask the bank for the transfer's status by its reference; if it never left, "
+        "a supervisor reverses it so the line is paid again.",
+    ),
+    "action_unknown_on_statement": (
+        "Tanyakan ke bank debit apa ini; tidak ada transfer Jaring dengan referensi ini.",
+        "Ask the bank what this debit is; no Jaring transfer carries its reference.",
+    ),
+    "action_amount_differs": (
+        "Minta bank membetulkan jumlah yang dibukukan atau mengembalikan selisihnya.",
+        "Ask the bank to correct the booked amount or return the difference.",
+    ),
     "follow_ups": ("Perlu ditindaklanjuti", "To follow up"),
-    "follow_up_money_not_received": ("penerima menjawab uang belum masuk", "the payee answered the money has "
-                                                                          "not arrived"),
+    "follow_up_money_not_received": (
+        "penerima menjawab uang belum masuk",
+        "the payee answered the money has not arrived",
+    ),
     "step_family_notified": ("Keluarga diberi tahu", "Family told"),
     "step_family_not_reached": ("Keluarga tidak terjangkau", "Family not reached"),
     "outcome_approved": ("disetujui", "approved"),
@@ -390,8 +452,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_unknown": ("belum diketahui", "not known yet"),
     # stuck
     "stuck_title": ("Klaim macet", "Stuck claims"),
-    "stuck_help": ("Klaim yang belum selesai tanpa peristiwa berikutnya selama lebih dari {d}.",
-                   "Unfinished claims with no next event for more than {d}."),
+    "stuck_help": (
+        "Klaim yang belum selesai tanpa peristiwa berikutnya selama lebih dari {d}.",
+        "Unfinished claims with no next event for more than {d}.",
+    ),
     "older_than": ("Lebih lama dari (detik)", "Older than (seconds)"),
     "last_event": ("Peristiwa terakhir", "Last event"),
     "quiet_for": ("Diam selama", "Quiet for"),
@@ -403,10 +467,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "waiting_disbursement": ("transfer dana", "the transfer"),
     # SLA
     "sla_title": ("Tenggat pembayaran", "Payment deadlines"),
-    "sla_help": ("JKM dibayar dalam 3 hari kerja dan JKK dalam 7 hari kerja sejak dokumen lengkap "
-                 "(PP 44/2015 ps. 37(2), 40(3)); terlambat, 1 % per hari.",
-                 "JKM is paid within 3 working days and JKK within 7 of a complete application "
-                 "(PP 44/2015 art. 37(2), 40(3)); late, 1 % a day."),
+    "sla_help": (
+        "JKM dibayar dalam 3 hari kerja dan JKK dalam 7 hari kerja sejak dokumen lengkap "
+        "(PP 44/2015 ps. 37(2), 40(3)); terlambat, 1 % per hari.",
+        "JKM is paid within 3 working days and JKK within 7 of a complete application "
+        "(PP 44/2015 art. 37(2), 40(3)); late, 1 % a day.",
+    ),
     "sla_show_all": ("Tampilkan semua", "Show all"),
     "sla_show_near": ("Hanya yang dekat atau lewat", "Only near or past"),
     "claim_type": ("Jenis", "Type"),
@@ -420,8 +486,10 @@ TEXT: dict[str, tuple[str, str]] = {
     # officers: filing
     "file_title": ("Ajukan klaim", "File a claim"),
     "participant": ("Peserta", "Participant"),
-    "participant_search_help": ("Cari nama atau NIK tersamar (mis. 7371************)",
-                                "Search a name or a masked NIK (e.g. 7371************)"),
+    "participant_search_help": (
+        "Cari nama atau NIK tersamar (mis. 7371************)",
+        "Search a name or a masked NIK (e.g. 7371************)",
+    ),
     "choose": ("Pilih", "Choose"),
     "no_participant_found": ("Tidak ada peserta yang cocok.", "No participant matches."),
     "coverage": ("Kepesertaan", "Coverage"),
@@ -433,41 +501,57 @@ TEXT: dict[str, tuple[str, str]] = {
     "reporter_name": ("Nama pelapor", "Reporter's name"),
     "reporter_phone": ("Telepon pelapor (0813… atau +62…)", "Reporter's phone (0813… or +62…)"),
     "reporter_organisation": ("Hubungan atau organisasi", "Relation or organisation"),
-    "documents": ("Dokumen (centang yang diserahkan, isi nomornya)",
-                  "Documents (tick those handed in, with their number)"),
+    "documents": (
+        "Dokumen (centang yang diserahkan, isi nomornya)",
+        "Documents (tick those handed in, with their number)",
+    ),
     "incapacity_days": ("Hari tidak mampu bekerja (JKK)", "Days unable to work (JKK)"),
     "disability_percent": ("Cacat tetap % (JKK)", "Permanent disability % (JKK)"),
     "submit_claim": ("Ajukan", "File"),
     "check_claim": ("Periksa isian", "Check the form"),
     "documents_short": ("Dokumen", "Documents"),
-    "documents_for_type": ("Hanya dokumen yang diminta untuk jenis klaim yang dipilih (daftar dari layanan klaim).",
-                           "Only the documents the chosen claim type needs (the list claims publishes)."),
-    "documents_all_kinds": ("Daftar dokumen dari layanan klaim belum dapat diambil; semua jenis ditampilkan.",
-                            "Claims' document list could not be fetched; every kind is shown."),
+    "documents_for_type": (
+        "Hanya dokumen yang diminta untuk jenis klaim yang dipilih (daftar dari layanan klaim).",
+        "Only the documents the chosen claim type needs (the list claims publishes).",
+    ),
+    "documents_all_kinds": (
+        "Daftar dokumen dari layanan klaim belum dapat diambil; semua jenis ditampilkan.",
+        "Claims' document list could not be fetched; every kind is shown.",
+    ),
     "condition_traffic_accident": ("jika kecelakaan lalu lintas", "for a traffic accident"),
     "condition_payee_is_spouse": ("jika dibayar ke suami/istri", "when the spouse is paid"),
-    "condition_payout_above_npwp_threshold": ("jika pembayaran di atas Rp 50.000.000",
-                                              "when the payout is above Rp 50,000,000"),
+    "condition_payout_above_npwp_threshold": (
+        "jika pembayaran di atas Rp 50.000.000",
+        "when the payout is above Rp 50,000,000",
+    ),
     "sixteen_digits": ("16 angka", "16 digits"),
     "document_number_of": ("Nomor {doc}", "Number of {doc}"),
     "confirm_title": ("Periksa sebelum mengajukan", "Check before filing"),
-    "not_covered_warning": ("Perhatian: menurut layanan klaim, peserta tidak terlindungi pada tanggal kejadian; "
-                            "klaim ini kemungkinan ditolak.",
-                            "Careful: as claims sees it, the participant was not covered on the incident date; "
-                            "this claim will likely be rejected."),
+    "not_covered_warning": (
+        "Perhatian: menurut layanan klaim, peserta tidak terlindungi pada tanggal kejadian; "
+        "klaim ini kemungkinan ditolak.",
+        "Careful: as claims sees it, the participant was not covered on the incident date; "
+        "this claim will likely be rejected.",
+    ),
     "last_protected_day": ("Hari terlindungi terakhir sebelumnya: {day}.", "Last protected day before it: {day}."),
     "confirm_file": ("Ya, ajukan klaim", "Yes, file the claim"),
-    "confirm_help": ("Setelah diajukan, keluarga diberi tahu; klaim yang salah dapat ditarik.",
-                     "Once filed, the family is told; a wrong claim can be withdrawn."),
+    "confirm_help": (
+        "Setelah diajukan, keluarga diberi tahu; klaim yang salah dapat ditarik.",
+        "Once filed, the family is told; a wrong claim can be withdrawn.",
+    ),
     "service_claims": ("klaim", "claims"),
     "service_enrollment": ("kepesertaan", "enrollment"),
     "service_notifications": ("notifikasi", "notifications"),
-    "service_down_form_kept": ("Layanan {service} sedang tidak menjawab. Isian Anda tetap di halaman ini; "
-                               "coba lagi setelah layanan {service} kembali.",
-                               "The {service} service is not answering. What you typed stays on this page; "
-                               "try again once the {service} service is back."),
-    "search_failed": ("Pencarian gagal: layanan {service} tidak menjawab. Coba lagi sebentar lagi.",
-                      "The search failed: the {service} service is not answering. Try again shortly."),
+    "service_down_form_kept": (
+        "Layanan {service} sedang tidak menjawab. Isian Anda tetap di halaman ini; "
+        "coba lagi setelah layanan {service} kembali.",
+        "The {service} service is not answering. What you typed stays on this page; "
+        "try again once the {service} service is back.",
+    ),
+    "search_failed": (
+        "Pencarian gagal: layanan {service} tidak menjawab. Coba lagi sebentar lagi.",
+        "The search failed: the {service} service is not answering. Try again shortly.",
+    ),
     "form_has_errors": ("Periksa isian yang ditandai.", "Check the marked fields."),
     "already_claimed": ("Kejadian ini sudah diklaim: {id}", "This incident is already claimed: {id}"),
     "filed_flash": ("Klaim {id} diajukan.", "Claim {id} filed."),
@@ -497,13 +581,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_required": ("Wajib diisi.", "Required."),
     "err_date_invalid": ("Isi tanggal yang sah.", "Give a valid date."),
     "err_incident_date_in_future": ("Tanggal tidak boleh setelah hari ini.", "The date cannot be after today."),
-    "err_document_number_invalid": ("Nomor dokumen tidak sah (KTP/KK: 16 angka).",
-                                    "The document number is not valid (KTP/KK: 16 digits)."),
-    "err_phone_invalid": ("Nomor telepon tidak sah (mis. 0813… atau +62813…).",
-                          "Not a valid phone number (e.g. 0813… or +62813…)."),
+    "err_document_number_invalid": (
+        "Nomor dokumen tidak sah (KTP/KK: 16 angka).",
+        "The document number is not valid (KTP/KK: 16 digits).",
+    ),
+    "err_phone_invalid": (
+        "Nomor telepon tidak sah (mis. 0813… atau +62813…).",
+        "Not a valid phone number (e.g. 0813… or +62813…).",
+    ),
     "err_participant_unknown": ("Peserta tidak dikenal.", "Unknown participant."),
-    "err_reporter_contact_required": ("Laporan organisasi perlu telepon pelapor.",
-                                      "A report by an organisation needs the reporter's phone."),
+    "err_reporter_contact_required": (
+        "Laporan organisasi perlu telepon pelapor.",
+        "A report by an organisation needs the reporter's phone.",
+    ),
     # officers: claim page
     "next_step": ("Langkah berikutnya", "Next step"),
     "next_verification": ("Menunggu pemeriksaan aturan (otomatis).", "Waiting for the rules' check (automatic)."),
@@ -511,35 +601,53 @@ TEXT: dict[str, tuple[str, str]] = {
     "next_decide": ("Menunggu keputusan supervisor.", "Waiting for a supervisor's decision."),
     "next_payout_recording": ("Pembayaran sedang dicatat (otomatis).", "The payout is being recorded (automatic)."),
     "next_transfer": ("Menunggu transfer bank.", "Waiting for the bank transfer."),
-    "next_record_transfer": ("Transfer belum berhasil: catat transfer manual dengan referensi bank.",
-                             "The transfer has not gone through: record a manual transfer with the bank's reference."),
-    "next_none_closed": ("Klaim ini sudah ditutup; tidak ada langkah lagi.", "This claim is closed; nothing more to do."),
+    "next_record_transfer": (
+        "Transfer belum berhasil: catat transfer manual dengan referensi bank.",
+        "The transfer has not gone through: record a manual transfer with the bank's reference.",
+    ),
+    "next_none_closed": (
+        "Klaim ini sudah ditutup; tidak ada langkah lagi.",
+        "This claim is closed; nothing more to do.",
+    ),
     "next_none_done": ("Selesai: dana sudah ditransfer.", "Done: the money has been transferred."),
     "add_documents": ("Tambahkan dokumen", "Add documents"),
-    "documents_added_flash": ("Dokumen klaim {id} ditambahkan; aturan memeriksanya lagi.",
-                              "Documents added to claim {id}; the rules check it again."),
+    "documents_added_flash": (
+        "Dokumen klaim {id} ditambahkan; aturan memeriksanya lagi.",
+        "Documents added to claim {id}; the rules check it again.",
+    ),
     "bank_reference": ("Referensi bank", "Bank reference"),
     "note": ("Catatan", "Note"),
     "record_transfer": ("Catat transfer manual", "Record a manual transfer"),
     "transfer_recorded_flash": ("Transfer manual klaim {id} dicatat.", "Manual transfer of claim {id} recorded."),
-    "only_supervisor_transfers": ("Hanya supervisor yang mencatat transfer manual.",
-                                  "Only a supervisor records a manual transfer."),
+    "only_supervisor_transfers": (
+        "Hanya supervisor yang mencatat transfer manual.",
+        "Only a supervisor records a manual transfer.",
+    ),
     "withdraw_claim": ("Tarik klaim", "Withdraw the claim"),
-    "withdraw_help": ("Untuk klaim yang salah diajukan (orang atau kejadian yang salah). Keluarga tidak diberi tahu "
-                      "lagi; pesan yang belum terkirim dibatalkan.",
-                      "For a claim filed in error (the wrong person or incident). The family is told nothing more; "
-                      "messages not yet sent are cancelled."),
+    "withdraw_help": (
+        "Untuk klaim yang salah diajukan (orang atau kejadian yang salah). Keluarga tidak diberi tahu "
+        "lagi; pesan yang belum terkirim dibatalkan.",
+        "For a claim filed in error (the wrong person or incident). The family is told nothing more; "
+        "messages not yet sent are cancelled.",
+    ),
     "withdraw_reason": ("Alasan menarik", "Reason to withdraw"),
     "withdrawn_flash": ("Klaim {id} ditarik.", "Claim {id} withdrawn."),
-    "err_filer_or_supervisor_only": ("Hanya petugas yang mengajukan klaim ini, atau supervisor, yang boleh menariknya.",
-                                     "Only the officer who filed this claim, or a supervisor, may withdraw it."),
-    "err_claim_not_withdrawable": ("Klaim ini tidak dapat ditarik lagi (pembayaran sudah dicatat atau klaim ditutup).",
-                                   "This claim can no longer be withdrawn (payout recorded or claim closed)."),
-    "deadline_stopped": ("tenggat berhenti (klaim ditutup atau sudah dibayar)",
-                         "the deadline has stopped (claim closed or paid)"),
-    "stale_panel": ("Data di bawah mungkin sudah lama: pembaruan gagal (layanan tidak menjawab). Dicoba lagi otomatis.",
-                    "What follows may be out of date: the refresh failed (a service is not answering). "
-                    "Retrying by itself."),
+    "err_filer_or_supervisor_only": (
+        "Hanya petugas yang mengajukan klaim ini, atau supervisor, yang boleh menariknya.",
+        "Only the officer who filed this claim, or a supervisor, may withdraw it.",
+    ),
+    "err_claim_not_withdrawable": (
+        "Klaim ini tidak dapat ditarik lagi (pembayaran sudah dicatat atau klaim ditutup).",
+        "This claim can no longer be withdrawn (payout recorded or claim closed).",
+    ),
+    "deadline_stopped": (
+        "tenggat berhenti (klaim ditutup atau sudah dibayar)",
+        "the deadline has stopped (claim closed or paid)",
+    ),
+    "stale_panel": (
+        "Data di bawah mungkin sudah lama: pembaruan gagal (layanan tidak menjawab). Dicoba lagi otomatis.",
+        "What follows may be out of date: the refresh failed (a service is not answering). Retrying by itself.",
+    ),
     "delivery_cancelled": ("dibatalkan", "cancelled"),
     "delivery_sending": ("sedang dikirim", "sending"),
     "delivery_unknown": ("belum pasti", "unknown"),
@@ -578,8 +686,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "component_permanent_disability": ("Santunan cacat tetap", "Permanent disability benefit"),
     "component_transport": ("Biaya transportasi ke rumah sakit", "Transport to hospital"),
     "component_late_charge": ("Denda keterlambatan bayar (1 % per hari)", "Late-payment charge (1 % a day)"),
-    "component_reclassification_adjustment": ("Selisih setelah jenis klaim diubah",
-                                              "Difference after the claim type was corrected"),
+    "component_reclassification_adjustment": (
+        "Selisih setelah jenis klaim diubah",
+        "Difference after the claim type was corrected",
+    ),
     "guardian": ("Wali", "Guardian"),
     # officers: review
     "review_title": ("Antrean tinjauan", "Review queue"),
@@ -593,8 +703,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sort_filed_at": ("waktu diajukan", "time filed"),
     "sort_participant_name": ("nama peserta", "participant's name"),
     "apply": ("Terapkan", "Apply"),
-    "no_deadline_yet": ("tenggat belum berjalan (dokumen belum lengkap)",
-                        "no deadline yet (documents incomplete)"),
+    "no_deadline_yet": ("tenggat belum berjalan (dokumen belum lengkap)", "no deadline yet (documents incomplete)"),
     "review_empty": ("Tidak ada klaim yang menunggu tinjauan.", "No claim waits for review."),
     "filed_at": ("Diajukan", "Filed"),
     "decision_reason": ("Alasan keputusan", "Reason for the decision"),
@@ -602,20 +711,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "reject": ("Tolak", "Reject"),
     "decided_flash": ("Klaim {id}: {status}.", "Claim {id}: {status}."),
     "only_supervisor_decides": ("Hanya supervisor yang memutuskan.", "Only a supervisor decides."),
-    "review_sampled_count": ("{sampled} dari {waiting} klaim di antrean dirujuk oleh kontrol kecurangan "
-                             "(sampel acak atau nilai besar).",
-                             "{sampled} of the {waiting} claims waiting were referred by the fraud controls "
-                             "(random sample or large payout)."),
+    "review_sampled_count": (
+        "{sampled} dari {waiting} klaim di antrean dirujuk oleh kontrol kecurangan (sampel acak atau nilai besar).",
+        "{sampled} of the {waiting} claims waiting were referred by the fraud controls "
+        "(random sample or large payout).",
+    ),
     "sampled_badge": ("sampel", "sampled"),
     "err_supervisor_only": ("Hanya supervisor yang memutuskan klaim.", "Only a supervisor decides a claim."),
-    "err_four_eyes_filer": ("Anda yang mengajukan klaim ini; supervisor lain harus memutuskannya.",
-                            "You filed this claim, so another supervisor must decide it."),
-    "err_four_eyes_documents": ("Anda menambahkan dokumen klaim ini; supervisor lain harus memutuskannya.",
-                                "You added documents to this claim, so another supervisor must decide it."),
+    "err_four_eyes_filer": (
+        "Anda yang mengajukan klaim ini; supervisor lain harus memutuskannya.",
+        "You filed this claim, so another supervisor must decide it.",
+    ),
+    "err_four_eyes_documents": (
+        "Anda menambahkan dokumen klaim ini; supervisor lain harus memutuskannya.",
+        "You added documents to this claim, so another supervisor must decide it.",
+    ),
     # officers: participants
     "participants_title": ("Peserta", "Participants"),
-    "participants_search_help": ("Nama, NIK lengkap, NIK tersamar, atau nomor telepon",
-                                 "A name, a full NIK, a masked NIK, or a phone number"),
+    "participants_search_help": (
+        "Nama, NIK lengkap, NIK tersamar, atau nomor telepon",
+        "A name, a full NIK, a masked NIK, or a phone number",
+    ),
     "participants_found": ("{n} peserta ditemukan", "{n} participants found"),
     "name": ("Nama", "Name"),
     "nik": ("NIK", "NIK"),
@@ -668,8 +784,10 @@ def rupiah(amount: int | None) -> str:
     return format_rupiah(int(amount))
 
 
-MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
 
 
 def day(value: date | str | None, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -722,40 +840,52 @@ def number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decimals: in
 
 
 # issue 19: the campaign page and the proactive claims' queue (pages/campaign.py)
-TEXT.update({
-    "nav_campaign": ("Kampanye", "Campaign"),
-    "nav_proactive": ("Menunggu keluarga", "Awaiting families"),
-    "campaign_title": ("Kampanye perlindungan", "Coverage campaign"),
-    "campaign_help": ("Pendaftaran terhadap target kota, pekerja mandiri yang bertahan, iuran yang tidak jadi "
-                      "terputus berkat pengingat, dan klaim yang dibuka sebelum keluarga datang.",
-                      "Enrolments against the city's target, self-paid workers who stay, lapses prevented by "
-                      "reminders, and claims opened before the family came."),
-    "campaign_target": ("Target peserta baru", "Target of new participants"),
-    "campaign_newly_covered": ("Peserta baru terlindungi", "Newly covered"),
-    "campaign_progress": ("Capaian", "Progress"),
-    "campaign_retention": ("Masih terlindungi {months} bulan setelah bergabung",
-                           "Still covered {months} months after joining"),
-    "campaign_reminded": ("Pekerja diingatkan", "Workers reminded"),
-    "campaign_lapses_prevented": ("Putus perlindungan yang dicegah", "Lapses prevented"),
-    "campaign_proactive_opened": ("Klaim proaktif dibuka", "Proactive claims opened"),
-    "campaign_proactive_paid": ("Klaim proaktif dibayar", "Proactive claims paid"),
-    "campaign_by_kecamatan": ("Peserta baru per kecamatan", "Newly covered by kecamatan"),
-    "campaign_by_segment": ("Peserta baru per kelompok kerja", "Newly covered by segment"),
-    "campaign_retention_chart": ("Masih terlindungi (%) setelah 3, 6 dan 12 bulan",
-                                 "Still covered (%) after 3, 6 and 12 months"),
-    "campaign_proactive_chart": ("Klaim proaktif", "Proactive claims"),
-    "proactive_title": ("Klaim kematian menunggu keluarga", "Death claims awaiting the family"),
-    "proactive_help": ("Dibuka oleh Jaring saat catatan sipil mencatat kematian peserta yang terlindungi. "
-                       "Lengkapi klaim yang sama saat keluarga datang.",
-                       "Opened by Jaring when the civil registry recorded a covered participant's death. Complete "
-                       "the same claim when the family comes."),
-    "proactive_deceased": ("Almarhum/almarhumah", "Deceased"),
-    "proactive_died_on": ("Tanggal meninggal", "Date of death"),
-    "proactive_expected": ("Perkiraan santunan", "Expected benefit"),
-    "proactive_waiting": ("Hari kerja menunggu", "Working days waiting"),
-    "proactive_reminded": ("Diingatkan", "Reminded"),
-    "proactive_place": ("Tempat", "Place"),
-    "proactive_home_visits": ("Kunjungan rumah oleh kelurahan", "Home visits by the kelurahan"),
-    "proactive_counted": ("Kematian tercatat: {opened} klaim dibuka, {not_covered} tidak terlindungi.",
-                          "Deaths reported: {opened} claims opened, {not_covered} not covered."),
-})
+TEXT.update(
+    {
+        "nav_campaign": ("Kampanye", "Campaign"),
+        "nav_proactive": ("Menunggu keluarga", "Awaiting families"),
+        "campaign_title": ("Kampanye perlindungan", "Coverage campaign"),
+        "campaign_help": (
+            "Pendaftaran terhadap target kota, pekerja mandiri yang bertahan, iuran yang tidak jadi "
+            "terputus berkat pengingat, dan klaim yang dibuka sebelum keluarga datang.",
+            "Enrolments against the city's target, self-paid workers who stay, lapses prevented by "
+            "reminders, and claims opened before the family came.",
+        ),
+        "campaign_target": ("Target peserta baru", "Target of new participants"),
+        "campaign_newly_covered": ("Peserta baru terlindungi", "Newly covered"),
+        "campaign_progress": ("Capaian", "Progress"),
+        "campaign_retention": (
+            "Masih terlindungi {months} bulan setelah bergabung",
+            "Still covered {months} months after joining",
+        ),
+        "campaign_reminded": ("Pekerja diingatkan", "Workers reminded"),
+        "campaign_lapses_prevented": ("Putus perlindungan yang dicegah", "Lapses prevented"),
+        "campaign_proactive_opened": ("Klaim proaktif dibuka", "Proactive claims opened"),
+        "campaign_proactive_paid": ("Klaim proaktif dibayar", "Proactive claims paid"),
+        "campaign_by_kecamatan": ("Peserta baru per kecamatan", "Newly covered by kecamatan"),
+        "campaign_by_segment": ("Peserta baru per kelompok kerja", "Newly covered by segment"),
+        "campaign_retention_chart": (
+            "Masih terlindungi (%) setelah 3, 6 dan 12 bulan",
+            "Still covered (%) after 3, 6 and 12 months",
+        ),
+        "campaign_proactive_chart": ("Klaim proaktif", "Proactive claims"),
+        "proactive_title": ("Klaim kematian menunggu keluarga", "Death claims awaiting the family"),
+        "proactive_help": (
+            "Dibuka oleh Jaring saat catatan sipil mencatat kematian peserta yang terlindungi. "
+            "Lengkapi klaim yang sama saat keluarga datang.",
+            "Opened by Jaring when the civil registry recorded a covered participant's death. Complete "
+            "the same claim when the family comes.",
+        ),
+        "proactive_deceased": ("Almarhum/almarhumah", "Deceased"),
+        "proactive_died_on": ("Tanggal meninggal", "Date of death"),
+        "proactive_expected": ("Perkiraan santunan", "Expected benefit"),
+        "proactive_waiting": ("Hari kerja menunggu", "Working days waiting"),
+        "proactive_reminded": ("Diingatkan", "Reminded"),
+        "proactive_place": ("Tempat", "Place"),
+        "proactive_home_visits": ("Kunjungan rumah oleh kelurahan", "Home visits by the kelurahan"),
+        "proactive_counted": (
+            "Kematian tercatat: {opened} klaim dibuka, {not_covered} tidak terlindungi.",
+            "Deaths reported: {opened} claims opened, {not_covered} not covered.",
+        ),
+    }
+)

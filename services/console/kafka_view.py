@@ -79,14 +79,16 @@ class KafkaView:
     async def flows(self, topic_names: Sequence[str]) -> Flows:
         """Topics' offsets and rates, and every consumer group that has read one of them."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=self._timeout_ms)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                    request_timeout_ms=self._timeout_ms)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, enable_auto_commit=False, request_timeout_ms=self._timeout_ms
+        )
         await admin.start()
         try:
             await consumer.start()
             described = await admin.describe_topics(list(topic_names))
-            partitions = {t["topic"]: sorted(p["partition"] for p in t["partitions"])
-                          for t in described if not t["error_code"]}
+            partitions = {
+                t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described if not t["error_code"]
+            }
             tps = [TopicPartition(topic, p) for topic in topic_names for p in partitions.get(topic, ())]
             # Assigning makes the client fetch these topics' metadata at once (else the first
             # end_offsets waits out the metadata backoff, about a second); pausing keeps it from
@@ -100,8 +102,12 @@ class KafkaView:
             since: list[dict[tuple[str, int], int]] = []
             for minutes in range(MINUTES, -1, -1):
                 found = await consumer.offsets_for_times({tp: now_ms - minutes * 60_000 for tp in tps})
-                since.append({(tp.topic, tp.partition): ends[(tp.topic, tp.partition)] if hit is None else hit.offset
-                              for tp, hit in found.items()})
+                since.append(
+                    {
+                        (tp.topic, tp.partition): ends[(tp.topic, tp.partition)] if hit is None else hit.offset
+                        for tp, hit in found.items()
+                    }
+                )
             topics = tuple(self._topic_flow(topic, partitions.get(topic, []), ends, since) for topic in topic_names)
             groups = await self._groups(admin, set(topic_names), ends)
         finally:
@@ -110,19 +116,28 @@ class KafkaView:
         return Flows(topics, groups, time.time())
 
     @staticmethod
-    def _topic_flow(topic: str, partitions: list[int], ends: dict[tuple[str, int], int],
-                    since: list[dict[tuple[str, int], int]]) -> TopicFlow:
+    def _topic_flow(
+        topic: str, partitions: list[int], ends: dict[tuple[str, int], int], since: list[dict[tuple[str, int], int]]
+    ) -> TopicFlow:
         keys = [(topic, p) for p in partitions]
         end = sum(ends.get(k, 0) for k in keys)
         at = [sum(mark.get(k, 0) for k in keys) for mark in since]  # offsets at -15m … -1m, now
         per_minute = tuple(max(b - a, 0) for a, b in zip(at, at[1:]))
         last_minute = max(end - at[-2], 0) if len(at) > 1 else 0
         last_15 = max(end - at[0], 0)
-        return TopicFlow(topic, len(partitions), end, round(last_minute / 60, 3), round(last_15 / (MINUTES * 60), 3),
-                         per_minute, {p: ends.get((topic, p), 0) for p in partitions})
+        return TopicFlow(
+            topic,
+            len(partitions),
+            end,
+            round(last_minute / 60, 3),
+            round(last_15 / (MINUTES * 60), 3),
+            per_minute,
+            {p: ends.get((topic, p), 0) for p in partitions},
+        )
 
-    async def _groups(self, admin: AIOKafkaAdminClient, topics: set[str],
-                      ends: dict[tuple[str, int], int]) -> tuple[GroupFlow, ...]:
+    async def _groups(
+        self, admin: AIOKafkaAdminClient, topics: set[str], ends: dict[tuple[str, int], int]
+    ) -> tuple[GroupFlow, ...]:
         listed = sorted(name for name, _protocol in await admin.list_consumer_groups())
         if not listed:
             return ()
@@ -137,8 +152,7 @@ class KafkaView:
             for response in answer:
                 for group in response.to_object()["groups"]:
                     described[group["group"]] = group
-        offsets = await asyncio.gather(*(admin.list_consumer_group_offsets(g) for g in listed),
-                                       return_exceptions=True)
+        offsets = await asyncio.gather(*(admin.list_consumer_group_offsets(g) for g in listed), return_exceptions=True)
         flows = []
         for group_id, committed in zip(listed, offsets):
             if isinstance(committed, BaseException):
@@ -155,8 +169,9 @@ class KafkaView:
     async def record(self, topic: str, partition: int, offset: int, timeout: float = 10.0) -> ConsumerRecord | None:
         """The record at these coordinates, exactly as stored (bytes and headers), or None
         when retention has removed it."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                    request_timeout_ms=self._timeout_ms)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, enable_auto_commit=False, request_timeout_ms=self._timeout_ms
+        )
         await consumer.start()
         try:
             tp = TopicPartition(topic, partition)
@@ -171,13 +186,14 @@ class KafkaView:
             await consumer.stop()
         return None
 
-
-    async def records(self, topic: str, partition: int, start: int, limit: int,
-                      timeout: float = 10.0) -> tuple[list[ConsumerRecord], int, int]:
+    async def records(
+        self, topic: str, partition: int, start: int, limit: int, timeout: float = 10.0
+    ) -> tuple[list[ConsumerRecord], int, int]:
         """Up to `limit` records of one partition from offset `start` on, as stored; and the
         partition's first and end offsets (what retention kept)."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                    request_timeout_ms=self._timeout_ms)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, enable_auto_commit=False, request_timeout_ms=self._timeout_ms
+        )
         await consumer.start()
         try:
             tp = TopicPartition(topic, partition)

@@ -10,10 +10,14 @@ from services.console import repository as repo
 from services.console.api import flows_of
 from services.console.consumers import DEAD_LETTER_TOPICS
 
-CONSUMER_LAG = Gauge("jaring_consumer_lag", "Records a consumer group has not read yet: end offset minus "
-                     "committed offset", ["group", "topic", "partition"])
-DEAD_LETTERS_WAITING = Gauge("jaring_dead_letters_waiting",
-                             "Dead letters neither replayed nor discarded, by dead-letter topic", ["topic"])
+CONSUMER_LAG = Gauge(
+    "jaring_consumer_lag",
+    "Records a consumer group has not read yet: end offset minus committed offset",
+    ["group", "topic", "partition"],
+)
+DEAD_LETTERS_WAITING = Gauge(
+    "jaring_dead_letters_waiting", "Dead letters neither replayed nor discarded, by dead-letter topic", ["topic"]
+)
 
 
 async def lag_standing(app: Starlette) -> None:

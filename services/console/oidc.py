@@ -58,8 +58,12 @@ class Attempt:
 
 
 def new_attempt(next_path: str = "") -> Attempt:
-    return Attempt(state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
-                   code_verifier=secrets.token_urlsafe(VERIFIER_BYTES), next_path=next_path)
+    return Attempt(
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        code_verifier=secrets.token_urlsafe(VERIFIER_BYTES),
+        next_path=next_path,
+    )
 
 
 def code_challenge(verifier: str) -> str:
@@ -72,10 +76,17 @@ def state_hash(state: str) -> bytes:
 
 
 def authorization_url(endpoint: str, client_id: str, redirect_uri: str, attempt: Attempt, locale: str) -> str:
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
-             "scope": "openid", "state": attempt.state, "nonce": attempt.nonce,
-             "code_challenge": code_challenge(attempt.code_verifier), "code_challenge_method": "S256",
-             "ui_locales": locale}
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "openid",
+        "state": attempt.state,
+        "nonce": attempt.nonce,
+        "code_challenge": code_challenge(attempt.code_verifier),
+        "code_challenge_method": "S256",
+        "ui_locales": locale,
+    }
     return f"{endpoint}?{urlencode(query)}"
 
 
@@ -98,6 +109,7 @@ def end_session_url(endpoint: str, client_id: str, id_token: str, post_logout_re
 
 
 # --- the provider -------------------------------------------------------------------------------------
+
 
 class Provider:
     """The issuer's endpoints (from its discovery document, fetched once) and keys."""
@@ -126,9 +138,16 @@ class Provider:
         """Trades the code (with the PKCE verifier) for tokens; returns the token response."""
         config = await self.config()
         async with httpx.AsyncClient(timeout=self._timeout) as http:
-            answer = await http.post(config["token_endpoint"], auth=(self.client_id, self._client_secret), data={
-                "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-                "code_verifier": attempt.code_verifier})
+            answer = await http.post(
+                config["token_endpoint"],
+                auth=(self.client_id, self._client_secret),
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "code_verifier": attempt.code_verifier,
+                },
+            )
         if answer.status_code != 200:
             raise SignInFailed("signin_failed", f"token endpoint answered {answer.status_code}")
         tokens = answer.json()
@@ -141,8 +160,14 @@ class Provider:
         assert self._jwks is not None
         try:
             key = (await run_in_threadpool(self._jwks.get_signing_key_from_jwt, id_token)).key
-            claims = jwt.decode(id_token, key, algorithms=["RS256", "ES256"], audience=self.client_id,
-                                issuer=self.issuer, options={"require": ["iss", "aud", "sub", "exp", "iat"]})
+            claims = jwt.decode(
+                id_token,
+                key,
+                algorithms=["RS256", "ES256"],
+                audience=self.client_id,
+                issuer=self.issuer,
+                options={"require": ["iss", "aud", "sub", "exp", "iat"]},
+            )
         except jwt.PyJWTError as exc:
             raise SignInFailed("signin_failed", f"ID token: {exc}") from exc
         check_id_token_claims(claims, nonce)
@@ -159,8 +184,12 @@ def provider(request: Request) -> Provider | None:
         return None
     found = getattr(request.app.state, "oidc_provider", None)
     if found is None:
-        found = Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
-                         settings.upstream_timeout_seconds)
+        found = Provider(
+            settings.oidc_issuer,
+            settings.oidc_client_id,
+            settings.oidc_client_secret,
+            settings.upstream_timeout_seconds,
+        )
         request.app.state.oidc_provider = found
     return found
 
@@ -172,21 +201,27 @@ def public_url(request: Request) -> str:
 
 # --- attempts, kept by the console ---------------------------------------------------------------------
 
+
 async def remember(request: Request, attempt: Attempt) -> None:
     async with request.app.state.runtime.pool.acquire() as conn:
         await conn.execute("DELETE FROM signin_attempts WHERE expires_at < now()")
         await conn.execute(
             "INSERT INTO signin_attempts (state_hash, code_verifier, nonce, next_path, expires_at) "
             "VALUES ($1, $2, $3, $4, $5)",
-            state_hash(attempt.state), attempt.code_verifier, attempt.nonce, attempt.next_path,
-            datetime.now(UTC) + timedelta(minutes=ATTEMPT_MINUTES))
+            state_hash(attempt.state),
+            attempt.code_verifier,
+            attempt.nonce,
+            attempt.next_path,
+            datetime.now(UTC) + timedelta(minutes=ATTEMPT_MINUTES),
+        )
 
 
 async def take(request: Request, state: str) -> Attempt:
     """The attempt `state` started, deleted as it is read: a state serves one callback."""
     row = await request.app.state.runtime.pool.fetchrow(
         "DELETE FROM signin_attempts WHERE state_hash = $1 RETURNING code_verifier, nonce, next_path, expires_at",
-        state_hash(state))
+        state_hash(state),
+    )
     if row is None or row["expires_at"].timestamp() < time.time():
         raise SignInFailed("signin_bad_form", "no sign-in under way for this state, or it expired")
     return Attempt(state, row["nonce"], row["code_verifier"], row["next_path"])

@@ -13,11 +13,14 @@ from services.console.domain.story import CLAIM_EVENT_TYPES, OUTCOMES, IndexedEv
 
 CLAIM_TYPES = sorted(CLAIM_EVENT_TYPES)
 # A claim is finished once rejected or paid: nothing more is expected of it.
-_FINISHED = ("bool_or(type IN ('ClaimRejected', 'ClaimWithdrawn') "
-             "OR (type = 'DisbursementChanged' AND summary->>'status' = 'paid'))")
+_FINISHED = (
+    "bool_or(type IN ('ClaimRejected', 'ClaimWithdrawn') "
+    "OR (type = 'DisbursementChanged' AND summary->>'status' = 'paid'))"
+)
 
 
 # --- the event index ---------------------------------------------------------------------------------
+
 
 async def index_event(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     """Keyed by where the record sits, so indexing the same record twice changes nothing."""
@@ -25,20 +28,42 @@ async def index_event(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
         "INSERT INTO events (topic, kafka_partition, kafka_offset, event_id, type, version, correlation_id, "
         "causation_id, participant_id, producer, key, occurred_at, logged_at, summary) "
         "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT DO NOTHING",
-        row["topic"], row["partition"], row["offset"], row["event_id"], row["type"], row["version"],
-        row["correlation_id"], row["causation_id"], row["participant_id"], row["producer"], row["key"],
-        row["occurred_at"], row["logged_at"], row["summary"])
+        row["topic"],
+        row["partition"],
+        row["offset"],
+        row["event_id"],
+        row["type"],
+        row["version"],
+        row["correlation_id"],
+        row["causation_id"],
+        row["participant_id"],
+        row["producer"],
+        row["key"],
+        row["occurred_at"],
+        row["logged_at"],
+        row["summary"],
+    )
 
 
 def _event(row: asyncpg.Record) -> IndexedEvent:
-    return IndexedEvent(type=row["type"], topic=row["topic"], occurred_at=row["occurred_at"],
-                        producer=row["producer"], correlation_id=row["correlation_id"], summary=row["summary"],
-                        partition=row["kafka_partition"], offset=row["kafka_offset"], event_id=str(row["event_id"]),
-                        participant_id=row["participant_id"])
+    return IndexedEvent(
+        type=row["type"],
+        topic=row["topic"],
+        occurred_at=row["occurred_at"],
+        producer=row["producer"],
+        correlation_id=row["correlation_id"],
+        summary=row["summary"],
+        partition=row["kafka_partition"],
+        offset=row["kafka_offset"],
+        event_id=str(row["event_id"]),
+        participant_id=row["participant_id"],
+    )
 
 
-_EVENT_COLUMNS = ("type, topic, occurred_at, producer, correlation_id, summary, kafka_partition, kafka_offset, "
-                  "event_id, participant_id")
+_EVENT_COLUMNS = (
+    "type, topic, occurred_at, producer, correlation_id, summary, kafka_partition, kafka_offset, "
+    "event_id, participant_id"
+)
 
 
 async def trace(conn: asyncpg.Connection, correlation_id: str, limit: int = 2000) -> list[IndexedEvent]:
@@ -46,14 +71,20 @@ async def trace(conn: asyncpg.Connection, correlation_id: str, limit: int = 2000
     rows = await conn.fetch(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE correlation_id = $1 OR correlation_id IN "
         "(SELECT DISTINCT correlation_id FROM events WHERE participant_id = $1) "
-        "ORDER BY occurred_at, topic, kafka_partition, kafka_offset LIMIT $2", correlation_id, limit)
+        "ORDER BY occurred_at, topic, kafka_partition, kafka_offset LIMIT $2",
+        correlation_id,
+        limit,
+    )
     return [_event(r) for r in rows]
 
 
 async def events_of(conn: asyncpg.Connection, correlation_ids: Sequence[str]) -> dict[str, list[IndexedEvent]]:
     rows = await conn.fetch(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE correlation_id = ANY($1::text[]) AND type = ANY($2::text[]) "
-        "ORDER BY occurred_at", list(correlation_ids), CLAIM_TYPES)
+        "ORDER BY occurred_at",
+        list(correlation_ids),
+        CLAIM_TYPES,
+    )
     found: dict[str, list[IndexedEvent]] = {cid: [] for cid in correlation_ids}
     for row in rows:
         found[row["correlation_id"]].append(_event(row))
@@ -65,7 +96,10 @@ async def quiet_unfinished_claims(conn: asyncpg.Connection, quiet_since: datetim
     rows = await conn.fetch(
         "SELECT correlation_id FROM events WHERE type = ANY($1::text[]) GROUP BY correlation_id "
         f"HAVING max(occurred_at) < $2 AND NOT {_FINISHED} ORDER BY max(occurred_at) LIMIT $3",
-        CLAIM_TYPES, quiet_since, limit)
+        CLAIM_TYPES,
+        quiet_since,
+        limit,
+    )
     return [r["correlation_id"] for r in rows]
 
 
@@ -75,7 +109,10 @@ async def decided_unfinished_claims(conn: asyncpg.Connection, limit: int = 1000)
     rows = await conn.fetch(
         "SELECT correlation_id FROM events WHERE type = ANY($1::text[]) GROUP BY correlation_id "
         f"HAVING bool_or(type = ANY($2::text[])) AND NOT {_FINISHED} ORDER BY min(occurred_at) LIMIT $3",
-        CLAIM_TYPES, sorted(OUTCOMES), limit)
+        CLAIM_TYPES,
+        sorted(OUTCOMES),
+        limit,
+    )
     return [r["correlation_id"] for r in rows]
 
 
@@ -86,17 +123,32 @@ async def index_counts(conn: asyncpg.Connection) -> dict[str, int]:
 
 # --- dead letters ----------------------------------------------------------------------------------------
 
-async def record_dead_letter(conn: asyncpg.Connection, topic: str, partition: int, offset: int, key: str | None,
-                             letter: DeadLetter) -> bool:
+
+async def record_dead_letter(
+    conn: asyncpg.Connection, topic: str, partition: int, offset: int, key: str | None, letter: DeadLetter
+) -> bool:
     """Keyed by (topic, partition, offset): a redelivered dead letter is recorded once. True if new."""
     done = await conn.fetchval(
         "INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, original_topic, original_partition, "
         "original_offset, consumer, reason, key, event_id, event_type, correlation_id, headers, payload, "
         "dead_lettered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
         "ON CONFLICT DO NOTHING RETURNING 1",
-        topic, partition, offset, letter.original_topic, letter.original_partition, letter.original_offset,
-        letter.consumer, letter.reason, key, letter.event_id, letter.event_type, letter.correlation_id,
-        letter.headers, letter.payload, letter.dead_lettered_at)
+        topic,
+        partition,
+        offset,
+        letter.original_topic,
+        letter.original_partition,
+        letter.original_offset,
+        letter.consumer,
+        letter.reason,
+        key,
+        letter.event_id,
+        letter.event_type,
+        letter.correlation_id,
+        letter.headers,
+        letter.payload,
+        letter.dead_lettered_at,
+    )
     return bool(done)
 
 
@@ -108,11 +160,16 @@ async def dead_letter_counts(conn: asyncpg.Connection) -> dict[str, dict[str, in
     return counts
 
 
-async def dead_letters(conn: asyncpg.Connection, topic: str, status: str | None = "waiting",
-                       limit: int = 200) -> list[dict[str, Any]]:
+async def dead_letters(
+    conn: asyncpg.Connection, topic: str, status: str | None = "waiting", limit: int = 200
+) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT * FROM dead_letters WHERE topic = $1 AND ($2::text IS NULL OR status = $2) "
-        "ORDER BY kafka_partition, kafka_offset LIMIT $3", topic, status, limit)
+        "ORDER BY kafka_partition, kafka_offset LIMIT $3",
+        topic,
+        status,
+        limit,
+    )
     return [dict(r) for r in rows]
 
 
@@ -122,19 +179,25 @@ async def earlier_attempts(conn: asyncpg.Connection, event_ids: Sequence[str]) -
     rows = await conn.fetch(
         "SELECT topic, kafka_partition, kafka_offset, event_id, status, resolved_by, resolved_at, dead_lettered_at "
         "FROM dead_letters WHERE event_id = ANY($1::text[]) AND status <> 'waiting' "
-        "ORDER BY dead_lettered_at, kafka_offset", [e for e in event_ids if e])
+        "ORDER BY dead_lettered_at, kafka_offset",
+        [e for e in event_ids if e],
+    )
     found: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         found.setdefault(row["event_id"], []).append(dict(row))
     return found
 
 
-async def dead_letter(conn: asyncpg.Connection, topic: str, partition: int, offset: int, *,
-                      for_update: bool = False) -> dict[str, Any] | None:
+async def dead_letter(
+    conn: asyncpg.Connection, topic: str, partition: int, offset: int, *, for_update: bool = False
+) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(
         f"SELECT * FROM dead_letters WHERE topic = $1 AND kafka_partition = $2 AND kafka_offset = $3{lock}",
-        topic, partition, offset)
+        topic,
+        partition,
+        offset,
+    )
     return dict(row) if row else None
 
 
@@ -146,21 +209,34 @@ async def same_message(conn: asyncpg.Connection, letter: dict[str, Any]) -> list
     rows = await conn.fetch(
         "SELECT * FROM dead_letters WHERE original_topic = $1 AND original_partition = $2 AND original_offset = $3 "
         "AND status = 'waiting' ORDER BY topic, kafka_partition, kafka_offset FOR UPDATE",
-        letter["original_topic"], letter["original_partition"], letter["original_offset"])
+        letter["original_topic"],
+        letter["original_partition"],
+        letter["original_offset"],
+    )
     return [dict(r) for r in rows] or [letter]
 
 
-async def resolve(conn: asyncpg.Connection, letters: Sequence[dict[str, Any]], status: str, by: str,
-                  resolution: str) -> None:
+async def resolve(
+    conn: asyncpg.Connection, letters: Sequence[dict[str, Any]], status: str, by: str, resolution: str
+) -> None:
     for letter in letters:
         await conn.execute(
             "UPDATE dead_letters SET status = $4, resolved_by = $5, resolved_at = now(), resolution = $6 "
             "WHERE topic = $1 AND kafka_partition = $2 AND kafka_offset = $3",
-            letter["topic"], letter["kafka_partition"], letter["kafka_offset"], status, by, resolution)
+            letter["topic"],
+            letter["kafka_partition"],
+            letter["kafka_offset"],
+            status,
+            by,
+            resolution,
+        )
 
 
 async def audit_trail(conn: asyncpg.Connection, action_prefix: str, limit: int = 50) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT actor, role, action, subject_id, details, at FROM audit_log WHERE action LIKE $1 || '%' "
-        "ORDER BY id DESC LIMIT $2", action_prefix, limit)
+        "ORDER BY id DESC LIMIT $2",
+        action_prefix,
+        limit,
+    )
     return [dict(r) for r in rows]

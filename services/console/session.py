@@ -116,10 +116,16 @@ async def start_session(request: Request, token: str, id_token: str | None = Non
         await conn.execute(
             "INSERT INTO sessions (id_hash, subject, role, token, expires_at, id_token) "
             "VALUES ($1, $2, $3, $4, $5, $6)",
-            _id_hash(session_id), verified.actor.subject, verified.actor.role, token,
-            datetime.fromtimestamp(verified.expires_at, UTC), id_token)
-    return session_id, Session(verified.actor, token, csrf_for(csrf_key(request), session_id), verified.expires_at,
-                               id_token)
+            _id_hash(session_id),
+            verified.actor.subject,
+            verified.actor.role,
+            token,
+            datetime.fromtimestamp(verified.expires_at, UTC),
+            id_token,
+        )
+    return session_id, Session(
+        verified.actor, token, csrf_for(csrf_key(request), session_id), verified.expires_at, id_token
+    )
 
 
 async def current_session(request: Request) -> Session | None:
@@ -129,11 +135,17 @@ async def current_session(request: Request) -> Session | None:
         return None
     row = await request.app.state.runtime.pool.fetchrow(
         "SELECT subject, role, token, expires_at, id_token FROM sessions WHERE id_hash = $1 AND expires_at > now()",
-        _id_hash(session_id))
+        _id_hash(session_id),
+    )
     if row is None:
         return None
-    return Session(Actor(row["subject"], row["role"]), row["token"], csrf_for(csrf_key(request), session_id),
-                   int(row["expires_at"].timestamp()), row["id_token"])
+    return Session(
+        Actor(row["subject"], row["role"]),
+        row["token"],
+        csrf_for(csrf_key(request), session_id),
+        int(row["expires_at"].timestamp()),
+        row["id_token"],
+    )
 
 
 async def end_session(request: Request) -> None:
@@ -144,8 +156,12 @@ async def end_session(request: Request) -> None:
 
 
 def cookie_args(request: Request) -> dict:
-    return {"httponly": True, "samesite": "strict", "path": "/",
-            "secure": bool(request.app.state.runtime.settings.cookie_secure)}
+    return {
+        "httponly": True,
+        "samesite": "strict",
+        "path": "/",
+        "secure": bool(request.app.state.runtime.settings.cookie_secure),
+    }
 
 
 def session_max_age(session: Session) -> int:
@@ -158,6 +174,7 @@ def check_csrf(session: Session, submitted: str | None) -> None:
 
 
 # --- pages -------------------------------------------------------------------------------------------
+
 
 def page_session(*roles: str):
     """Dependency for pages: the session, if its role is one of `roles`."""
@@ -182,8 +199,9 @@ def api_session(*roles: str):
     """Dependency for the JSON API: a bearer token, or the page's session cookie (then an
     unsafe method needs the X-CSRF-Token header)."""
 
-    async def dependency(request: Request,
-                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Session:
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Session:
         if credentials is not None:
             try:
                 session = await open_session(request, credentials.credentials)
@@ -192,8 +210,9 @@ def api_session(*roles: str):
         else:
             found = await current_session(request)
             if found is None:
-                raise HTTPException(401, "a bearer token or a console session is required",
-                                    headers={"WWW-Authenticate": "Bearer"})
+                raise HTTPException(
+                    401, "a bearer token or a console session is required", headers={"WWW-Authenticate": "Bearer"}
+                )
             if request.method in UNSAFE_METHODS:
                 try:
                     check_csrf(found, request.headers.get("X-CSRF-Token"))

@@ -10,7 +10,6 @@ import httpx
 
 from services.console.settings import ConsoleSettings
 
-
 # The services the console calls, each at its `<name>_base_url`.
 SERVICES: tuple[str, ...] = ("enrollment", "claims", "notifications", "grievances")
 # The flows panel asks every service each refresh: one that hangs must not hold the page long.
@@ -42,8 +41,10 @@ class UpstreamError(Exception):
         """A 422's rule codes (`type`) by field path, for translated wording."""
         if self.status != 422 or not isinstance(self.detail, list):
             return {}
-        return {".".join(str(p) for p in item.get("loc", ()) if p != "body"): str(item.get("type", ""))
-                for item in self.detail}
+        return {
+            ".".join(str(p) for p in item.get("loc", ()) if p != "body"): str(item.get("type", ""))
+            for item in self.detail
+        }
 
 
 def problem_detail(body: dict[str, Any], text: str) -> Any:
@@ -66,8 +67,9 @@ class Upstream:
     async def _call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         base = getattr(self._settings, f"{service}_base_url")
         try:
-            async with httpx.AsyncClient(base_url=base, headers=self._headers,
-                                         timeout=self._settings.upstream_timeout_seconds) as client:
+            async with httpx.AsyncClient(
+                base_url=base, headers=self._headers, timeout=self._settings.upstream_timeout_seconds
+            ) as client:
                 answer = await client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise UpstreamError(service, 503, f"{service} did not answer: {type(exc).__name__}") from exc
@@ -82,17 +84,28 @@ class Upstream:
     # every service's plumbing
     async def outbox_quarantine(self, service: str) -> dict[str, Any]:
         """The events the service's outbox set aside (Kafka refused them), with their reasons."""
-        return await self._call(service, "GET", "/v1/outbox/quarantine",
-                                timeout=min(QUARANTINE_TIMEOUT_SECONDS, self._settings.upstream_timeout_seconds))
+        return await self._call(
+            service,
+            "GET",
+            "/v1/outbox/quarantine",
+            timeout=min(QUARANTINE_TIMEOUT_SECONDS, self._settings.upstream_timeout_seconds),
+        )
 
     # claims
     async def claim(self, claim_id: str) -> dict[str, Any]:
         return await self._call("claims", "GET", f"/v1/claims/{claim_id}")
 
-    async def claims(self, status: str | None = None, participant_id: str | None = None, filed_by: str | None = None,
-                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {k: v for k, v in (("status", status), ("participant_id", participant_id),
-                                                    ("filed_by", filed_by)) if v}
+    async def claims(
+        self,
+        status: str | None = None,
+        participant_id: str | None = None,
+        filed_by: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {
+            k: v for k, v in (("status", status), ("participant_id", participant_id), ("filed_by", filed_by)) if v
+        }
         return await self._call("claims", "GET", "/v1/claims", params=params | {"limit": limit, "offset": offset})
 
     async def checklist(self) -> dict[str, Any]:
@@ -107,8 +120,9 @@ class Upstream:
         return await self._call("claims", "POST", "/v1/claims", json=body)
 
     async def decide(self, claim_id: str, decision: str, reason: str) -> dict[str, Any]:
-        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/decision",
-                                json={"decision": decision, "reason": reason})
+        return await self._call(
+            "claims", "POST", f"/v1/claims/{claim_id}/decision", json={"decision": decision, "reason": reason}
+        )
 
     async def withdraw(self, claim_id: str, reason: str) -> dict[str, Any]:
         return await self._call("claims", "POST", f"/v1/claims/{claim_id}/withdrawal", json={"reason": reason})
@@ -119,11 +133,16 @@ class Upstream:
     async def disbursement(self, claim_id: str) -> dict[str, Any]:
         return await self._call("claims", "GET", f"/v1/claims/{claim_id}/disbursement")
 
-    async def record_transfer(self, claim_id: str, component: str, payee: str, bank_reference: str,
-                              note: str) -> dict[str, Any]:
+    async def record_transfer(
+        self, claim_id: str, component: str, payee: str, bank_reference: str, note: str
+    ) -> dict[str, Any]:
         """A transfer made by hand, recorded by a supervisor with the bank's reference."""
-        return await self._call("claims", "POST", f"/v1/claims/{claim_id}/disbursement", json={
-            "component": component, "payee": payee, "bank_reference": bank_reference, "note": note})
+        return await self._call(
+            "claims",
+            "POST",
+            f"/v1/claims/{claim_id}/disbursement",
+            json={"component": component, "payee": payee, "bank_reference": bank_reference, "note": note},
+        )
 
     async def claimable_participants(self, query: str) -> list[dict[str, Any]]:
         """Participants as claims knows them (its read model): who a claim can be filed for."""

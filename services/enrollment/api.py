@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
-from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
 from services.enrollment.campaign import growth
+from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
 from services.enrollment.reminders import send_contribution_reminders
 from shared.auth import Actor, require_role
 from shared.clock import today
@@ -92,14 +92,30 @@ async def participant_view(conn, participant_id: str, on: date) -> dict[str, Any
         "programs": participant["programs"],
         "member_since": participant["member_since"],
         # Every declared income with the month it took effect, oldest first.
-        "income_history": [{"effective_from": str(c.effective_from), "monthly_income": c.monthly_income}
-                           for c in participant["income_history"]],
+        "income_history": [
+            {"effective_from": str(c.effective_from), "monthly_income": c.monthly_income}
+            for c in participant["income_history"]
+        ],
         "deceased_on": participant["deceased_on"],
         # Likely the same person as another participant (docs/duplicates.md): merged, or still open.
         "duplicate_of": participant["duplicate_of"],
         "open_duplicate_flags": await repo.open_duplicate_ids(conn, participant_id),
-        "heirs": [{k: h[k] for k in ("heir_id", "full_name", "relationship", "precedence", "phone", "email",
-                                     "language", "birth_date")} for h in participant["heirs"]],
+        "heirs": [
+            {
+                k: h[k]
+                for k in (
+                    "heir_id",
+                    "full_name",
+                    "relationship",
+                    "precedence",
+                    "phone",
+                    "email",
+                    "language",
+                    "birth_date",
+                )
+            }
+            for h in participant["heirs"]
+        ],
         "coverage": coverage.model_dump(mode="json", exclude={"participant_id"}),
     }
 
@@ -109,14 +125,17 @@ def _not_found(exc: ParticipantNotFound) -> HTTPException:
 
 
 # What a participant's id opens: every operation on one participant.
-PARTICIPANT_LINKS = {name: link(operation, participant_id="participant_id") for name, operation in (
-    ("GetParticipant", "get_participant_v1_participants__participant_id__get"),
-    ("ChangeDetails", "change_details_v1_participants__participant_id__patch"),
-    ("ReplaceHeirs", "replace_heirs_v1_participants__participant_id__heirs_put"),
-    ("RecordContribution", "record_contribution_v1_participants__participant_id__contributions_post"),
-    ("ListContributions", "list_contributions_v1_participants__participant_id__contributions_get"),
-    ("GetCoverage", "get_coverage_v1_participants__participant_id__coverage_get"),
-)}
+PARTICIPANT_LINKS = {
+    name: link(operation, participant_id="participant_id")
+    for name, operation in (
+        ("GetParticipant", "get_participant_v1_participants__participant_id__get"),
+        ("ChangeDetails", "change_details_v1_participants__participant_id__patch"),
+        ("ReplaceHeirs", "replace_heirs_v1_participants__participant_id__heirs_put"),
+        ("RecordContribution", "record_contribution_v1_participants__participant_id__contributions_post"),
+        ("ListContributions", "list_contributions_v1_participants__participant_id__contributions_get"),
+        ("GetCoverage", "get_coverage_v1_participants__participant_id__coverage_get"),
+    )
+}
 
 
 @router.post("/participants", status_code=201, responses=linked(201, PARTICIPANT_LINKS))
@@ -156,8 +175,9 @@ async def get_participant(participant_id: str, actor: Reader, rt: Rt) -> dict[st
 
 
 @router.patch("/participants/{participant_id}", responses=linked(200, PARTICIPANT_LINKS))
-async def change_details(participant_id: str, body: Annotated[ParticipantPatch, Body()], actor: Writer,
-                         rt: Rt) -> dict[str, Any]:
+async def change_details(
+    participant_id: str, body: Annotated[ParticipantPatch, Body()], actor: Writer, rt: Rt
+) -> dict[str, Any]:
     patch = body.model_dump(exclude_unset=True)
     async with rt.pool.acquire() as conn:
         try:
@@ -169,7 +189,9 @@ async def change_details(participant_id: str, body: Annotated[ParticipantPatch, 
 
 
 @router.put("/participants/{participant_id}/heirs", responses=linked(200, PARTICIPANT_LINKS))
-async def replace_heirs(participant_id: str, heirs: Annotated[list[HeirIn], Body(max_length=LIST_MAX)], actor: Writer, rt: Rt) -> dict[str, Any]:
+async def replace_heirs(
+    participant_id: str, heirs: Annotated[list[HeirIn], Body(max_length=LIST_MAX)], actor: Writer, rt: Rt
+) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
@@ -180,8 +202,7 @@ async def replace_heirs(participant_id: str, heirs: Annotated[list[HeirIn], Body
 
 
 # A contribution has no address of its own: its id names it in the participant's list.
-@router.post("/participants/{participant_id}/contributions", status_code=201,
-             responses=linked(201, PARTICIPANT_LINKS))
+@router.post("/participants/{participant_id}/contributions", status_code=201, responses=linked(201, PARTICIPANT_LINKS))
 async def record_contribution(participant_id: str, body: ContributionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -190,9 +211,14 @@ async def record_contribution(participant_id: str, body: ContributionIn, actor: 
         except ParticipantNotFound as exc:
             raise _not_found(exc) from None
         coverage = await handlers.current_coverage(conn, participant_id, today())
-    return {"participant_id": participant_id, "contribution_id": recorded["contribution_id"],
-            **body.model_dump(mode="json"), "paid_at": (body.paid_at or today()).isoformat(),
-            "month": recorded["month"], "coverage": coverage.model_dump(mode="json", exclude={"participant_id"})}
+    return {
+        "participant_id": participant_id,
+        "contribution_id": recorded["contribution_id"],
+        **body.model_dump(mode="json"),
+        "paid_at": (body.paid_at or today()).isoformat(),
+        "month": recorded["month"],
+        "coverage": coverage.model_dump(mode="json", exclude={"participant_id"}),
+    }
 
 
 @router.get("/participants/{participant_id}/contributions")
@@ -200,9 +226,12 @@ async def list_contributions(participant_id: str, actor: Reader, rt: Rt) -> dict
     async with rt.pool.acquire() as conn:
         await participant_view(conn, participant_id, today())
         months = await handlers.month_balances_of(conn, participant_id)
-        return {"participant_id": participant_id, "contributions": await repo.list_contributions(conn, participant_id),
-                # Per month: what was due, paid, carried in and out as credit, and whether it is complete.
-                "months": [handlers.month_view(m) for m in months]}
+        return {
+            "participant_id": participant_id,
+            "contributions": await repo.list_contributions(conn, participant_id),
+            # Per month: what was due, paid, carried in and out as credit, and whether it is complete.
+            "months": [handlers.month_view(m) for m in months],
+        }
 
 
 @router.get("/participants/{participant_id}/coverage")
@@ -213,8 +242,9 @@ async def get_coverage(participant_id: str, actor: Reader, rt: Rt, as_of: date |
 
 
 @router.post("/coverage/sweep")
-async def sweep_coverage(actor: Annotated[Actor, Depends(require_role("supervisor", "operator"))], rt: Rt,
-                         as_of: date | None = None) -> dict[str, Any]:
+async def sweep_coverage(
+    actor: Annotated[Actor, Depends(require_role("supervisor", "operator"))], rt: Rt, as_of: date | None = None
+) -> dict[str, Any]:
     """Moves coverage on as months pass, then reminds self-paid workers in grace (reminders.py);
     runs by itself hourly, callable for a given day."""
     changed = await handlers.sweep_coverage(rt.pool, as_of or today())
@@ -222,10 +252,14 @@ async def sweep_coverage(actor: Annotated[Actor, Depends(require_role("superviso
     return {"as_of": (as_of or today()).isoformat(), "changed": changed, "reminders": reminded}
 
 
-@router.post("/imports", status_code=202, responses=linked(202, {
-    "GetImport": link("get_import_v1_imports__import_id__get", import_id="import_id")}))
-async def start_import(request: Request, actor: Writer, rt: Rt,
-                       filename: Annotated[Name, Query()] = "upload.csv") -> dict[str, Any]:
+@router.post(
+    "/imports",
+    status_code=202,
+    responses=linked(202, {"GetImport": link("get_import_v1_imports__import_id__get", import_id="import_id")}),
+)
+async def start_import(
+    request: Request, actor: Writer, rt: Rt, filename: Annotated[Name, Query()] = "upload.csv"
+) -> dict[str, Any]:
     """Body: the CSV file itself (text/csv), up to ENROLLMENT_IMPORT_MAX_BYTES (413 beyond). Answers
     at once; GET the import to follow progress."""
     content = await read_capped(request, rt.settings.import_max_bytes)
@@ -248,8 +282,21 @@ async def get_import(import_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
 
 
 def _import_view(record: dict[str, Any]) -> dict[str, Any]:
-    view = {k: record[k] for k in ("import_id", "filename", "status", "rows_total", "rows_done", "rows_enrolled",
-                                   "rows_rejected", "rows_existing", "started_at", "finished_at")}
+    view = {
+        k: record[k]
+        for k in (
+            "import_id",
+            "filename",
+            "status",
+            "rows_total",
+            "rows_done",
+            "rows_enrolled",
+            "rows_rejected",
+            "rows_existing",
+            "started_at",
+            "finished_at",
+        )
+    }
     view["progress"] = round(record["rows_done"] / record["rows_total"], 3) if record["rows_total"] else 1.0
     view["rejections"] = record.get("rejections", [])
     # Why an import ended as failed, and how often a restart resumed it.
@@ -269,13 +316,18 @@ async def campaign(actor: Reader, rt: Rt, year: int | None = None, as_of: date |
     target = rt.settings.campaign_target
     newly = sum(r["newly_covered"] for r in rows)
     return {
-        "year": year, "target": target, "newly_covered": newly,
+        "year": year,
+        "target": target,
+        "newly_covered": newly,
         "progress": round(newly / target, 4) if target else None,
-        "active": sum(r["active"] for r in rows), "grace": sum(r["grace"] for r in rows),
-        "lapsed": sum(r["lapsed"] for r in rows), "not_started": sum(r["not_started"] for r in rows),
+        "active": sum(r["active"] for r in rows),
+        "grace": sum(r["grace"] for r in rows),
+        "lapsed": sum(r["lapsed"] for r in rows),
+        "not_started": sum(r["not_started"] for r in rows),
         "deceased": sum(r["deceased"] for r in rows),
         "by_kecamatan_segment": rows,
-        "as_of": as_of.isoformat(), **grown,
+        "as_of": as_of.isoformat(),
+        **grown,
     }
 
 
@@ -284,8 +336,12 @@ class DuplicateDecisionIn(BaseModel):
 
 
 @router.get("/duplicates")
-async def list_duplicates(actor: Reader, rt: Rt, status: Literal["open", "dismissed", "merged"] = "open",
-                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+async def list_duplicates(
+    actor: Reader,
+    rt: Rt,
+    status: Literal["open", "dismissed", "merged"] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
     """Likely duplicate people for an officer to merge or dismiss (docs/duplicates.md)."""
     async with rt.pool.acquire() as conn:
         return {"status": status, "duplicates": await repo.list_duplicate_candidates(conn, status, limit)}

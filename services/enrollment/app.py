@@ -6,14 +6,14 @@ import asyncio
 from pathlib import Path
 
 from services.enrollment import handlers
+from services.enrollment import repository as repo
 from services.enrollment.api import router
 from services.enrollment.handlers import sweep_coverage
-from services.enrollment import repository as repo
+from services.enrollment.imports import resume_interrupted
 from services.enrollment.registry import EVENT_DEATH, registry_from
 from services.enrollment.registry_api import router as registry_router
 from services.enrollment.reminders import on_inbound_message, send_contribution_reminders
 from services.enrollment.reminders_api import router as reminders_router
-from services.enrollment.imports import resume_interrupted
 from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today
 from shared.consuming import Consumer
@@ -70,8 +70,12 @@ async def import_resumer(runtime: Runtime) -> None:
     settings = runtime.settings
     while True:
         try:
-            await resume_interrupted(runtime.pool, today(), settings.import_stale_seconds,
-                                     lambda work: runtime.tasks.append(asyncio.create_task(work)))
+            await resume_interrupted(
+                runtime.pool,
+                today(),
+                settings.import_stale_seconds,
+                lambda work: runtime.tasks.append(asyncio.create_task(work)),
+            )
         except Exception as exc:  # noqa: BLE001 - the next round tries again
             log.warning("import.resume_failed", error=repr(exc))
         await asyncio.sleep(settings.import_resume_every_seconds)

@@ -19,15 +19,19 @@ from services.enrollment.domain.income import income_in
 async def growth(conn: asyncpg.Connection, as_of: date) -> dict[str, Any]:
     joiners = []
     for person in await repo.self_paid_histories(conn):
+
         def due_for(month: Period, person: dict = person) -> int:
-            return contribution_due(income_in(person["income_history"], month), person["programs"],
-                                    person["segment"], "self", month).total
+            return contribution_due(
+                income_in(person["income_history"], month), person["programs"], person["segment"], "self", month
+            ).total
 
         payments = complete_payments(month_balances(person["paid"], due_for))
         joiners.append(Joiner(person["member_since"], payments))
     return {
-        "retention": {str(r.months): {"cohort": r.cohort, "still_covered": r.still_covered, "share": r.share}
-                      for r in retention(joiners, as_of)},
+        "retention": {
+            str(r.months): {"cohort": r.cohort, "still_covered": r.still_covered, "share": r.share}
+            for r in retention(joiners, as_of)
+        },
         "reminded_runs": await repo.reminded_runs(conn),
         "lapses_prevented": await repo.lapses_prevented(conn, as_of),
     }

@@ -9,8 +9,15 @@ from typing import Any
 import asyncpg
 
 from services.enrollment import repository as repo
-from services.enrollment.domain import Period, Registration, check_payment, coverage_on, register_participant
-from services.enrollment.domain import normalize_phone, validate_heirs
+from services.enrollment.domain import (
+    Period,
+    Registration,
+    check_payment,
+    coverage_on,
+    normalize_phone,
+    register_participant,
+    validate_heirs,
+)
 from services.enrollment.domain.balances import MonthBalance, complete_payments, month_balances
 from services.enrollment.domain.contributions import contribution_due
 from services.enrollment.domain.coverage import Coverage, coverage_at_death
@@ -38,26 +45,41 @@ from shared.outbox import add_event
 SERVICE = "enrollment"
 # Identity fields come from the KTP: a correction is a new registration reviewed by BPJS, not a PATCH.
 IMMUTABLE_FIELDS = ("nik", "birth_date", "sex", "member_since")
-EDITABLE_FIELDS = ("full_name", "phone", "address", "kecamatan", "segment", "monthly_income", "income_effective_from",
-                   "programs")
+EDITABLE_FIELDS = (
+    "full_name",
+    "phone",
+    "address",
+    "kecamatan",
+    "segment",
+    "monthly_income",
+    "income_effective_from",
+    "programs",
+)
 
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-async def emit(conn: asyncpg.Connection, payload: EventPayload, participant_id: str,
-               causation_id: str | None = None) -> None:
-    await add_event(conn, new_envelope(payload, correlation_id=participant_id, producer=SERVICE,
-                                       causation_id=causation_id), SERVICE)
+async def emit(
+    conn: asyncpg.Connection, payload: EventPayload, participant_id: str, causation_id: str | None = None
+) -> None:
+    await add_event(
+        conn, new_envelope(payload, correlation_id=participant_id, producer=SERVICE, causation_id=causation_id), SERVICE
+    )
 
 
 def details_of(participant: dict[str, Any]) -> ParticipantDetails:
     return ParticipantDetails(
-        masked_nik=participant["nik_masked"], full_name=participant["full_name"],
-        birth_date=participant["birth_date"], sex=participant["sex"], phone=participant["phone"],
-        kecamatan=participant["kecamatan"], segment=participant["segment"],
-        monthly_income=participant["monthly_income"], programs=list(participant["programs"]),
+        masked_nik=participant["nik_masked"],
+        full_name=participant["full_name"],
+        birth_date=participant["birth_date"],
+        sex=participant["sex"],
+        phone=participant["phone"],
+        kecamatan=participant["kecamatan"],
+        segment=participant["segment"],
+        monthly_income=participant["monthly_income"],
+        programs=list(participant["programs"]),
         member_since=participant["member_since"],
         income_history=income_history_of(participant["income_history"]),
         deceased_on=participant.get("deceased_on"),
@@ -69,18 +91,28 @@ def income_history_of(history: list[IncomeChange]) -> list[IncomeFrom]:
 
 
 def heirs_of(heirs: list[dict[str, Any]]) -> list[HeirData]:
-    return [HeirData(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"],
-                     precedence=h["precedence"], phone=h["phone"], email=h["email"], language=h["language"],
-                     birth_date=h.get("birth_date"))
-            for h in heirs]
+    return [
+        HeirData(
+            heir_id=h["heir_id"],
+            full_name=h["full_name"],
+            relationship=h["relationship"],
+            precedence=h["precedence"],
+            phone=h["phone"],
+            email=h["email"],
+            language=h["language"],
+            birth_date=h.get("birth_date"),
+        )
+        for h in heirs
+    ]
 
 
 async def register(conn: asyncpg.Connection, data: dict[str, Any], actor: Actor, today: date) -> str:
     registration = register_participant(data, today)
     existing = await repo.participant_id_for_nik(conn, registration.nik)
     if existing:
-        raise Conflict(f"a participant with this NIK is already registered: {existing}", existing,
-                       "nik_already_registered")
+        raise Conflict(
+            f"a participant with this NIK is already registered: {existing}", existing, "nik_already_registered"
+        )
     participant_id = new_id("P")
     address = str(data.get("address") or "")
     await repo.insert_participants(conn, [repo.participant_row(participant_id, registration, address, "api")])
@@ -88,12 +120,26 @@ async def register(conn: asyncpg.Connection, data: dict[str, Any], actor: Actor,
     await repo.insert_heirs(conn, heir_rows)
     await repo.insert_income_changes(conn, [(participant_id, first_income(registration), actor.subject)])
     participant = await repo.load_participant(conn, participant_id)
-    await emit(conn, ParticipantEnrolled(participant_id=participant_id, details=details_of(participant),
-                                         heirs=heirs_of(participant["heirs"]), source="api"), participant_id)
+    await emit(
+        conn,
+        ParticipantEnrolled(
+            participant_id=participant_id,
+            details=details_of(participant),
+            heirs=heirs_of(participant["heirs"]),
+            source="api",
+        ),
+        participant_id,
+    )
     await refresh_coverage(conn, participant_id, today)
     await flag_duplicates(conn, [participant_id])
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="participant.register",
-                       subject_id=participant_id, details={"nik_masked": registration.nik_masked})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="participant.register",
+        subject_id=participant_id,
+        details={"nik_masked": registration.nik_masked},
+    )
     return participant_id
 
 
@@ -102,39 +148,54 @@ def first_income(registration: Registration) -> IncomeChange:
     return IncomeChange(Period.of(registration.member_since), registration.monthly_income)
 
 
-async def change_details(conn: asyncpg.Connection, participant_id: str, patch: dict[str, Any], actor: Actor,
-                         today: date) -> None:
+async def change_details(
+    conn: asyncpg.Connection, participant_id: str, patch: dict[str, Any], actor: Actor, today: date
+) -> None:
     participant = await _must_exist(conn, participant_id, for_update=True)
-    refused = [FieldError((name,), "field_immutable",
-                          f"field_immutable: {name} comes from the KTP and cannot be changed here")
-               for name in IMMUTABLE_FIELDS if name in patch]
-    unknown = [FieldError((name,), "field_unknown", f"field_unknown: {name} is not a participant field")
-               for name in patch if name not in IMMUTABLE_FIELDS + EDITABLE_FIELDS + ("heirs",)]
+    refused = [
+        FieldError((name,), "field_immutable", f"field_immutable: {name} comes from the KTP and cannot be changed here")
+        for name in IMMUTABLE_FIELDS
+        if name in patch
+    ]
+    unknown = [
+        FieldError((name,), "field_unknown", f"field_unknown: {name} is not a participant field")
+        for name in patch
+        if name not in IMMUTABLE_FIELDS + EDITABLE_FIELDS + ("heirs",)
+    ]
     if "heirs" in patch:
-        unknown.append(FieldError(("heirs",), "heirs_use_put",
-                                  "heirs_use_put: change heirs with PUT /v1/participants/{id}/heirs"))
+        unknown.append(
+            FieldError(("heirs",), "heirs_use_put", "heirs_use_put: change heirs with PUT /v1/participants/{id}/heirs")
+        )
     if refused or unknown:
         raise RuleViolation(refused + unknown)
     history = participant["income_history"]
     errors: list[FieldError] = []
     if "income_effective_from" in patch and "monthly_income" not in patch:
-        errors.append(FieldError(("income_effective_from",), "income_effective_from_without_income",
-                                 "income_effective_from_without_income: give monthly_income with the month it "
-                                 "takes effect"))
+        errors.append(
+            FieldError(
+                ("income_effective_from",),
+                "income_effective_from_without_income",
+                "income_effective_from_without_income: give monthly_income with the month it takes effect",
+            )
+        )
     elif "monthly_income" in patch:
         # Declared income is dated: the change is a new entry from its month on, and the
         # participant's monthly_income is the one in effect today.
         try:
-            history = change_income(history, patch["monthly_income"], patch.get("income_effective_from"),
-                                    member_since=participant["member_since"], today=today)
+            history = change_income(
+                history,
+                patch["monthly_income"],
+                patch.get("income_effective_from"),
+                member_since=participant["member_since"],
+                today=today,
+            )
         except RuleViolation as violation:
             errors.extend(violation.errors)
     merged = {**participant, "heirs": [], **{k: v for k, v in patch.items() if k != "income_effective_from"}}
     merged["birth_date"] = participant["birth_date"]
     merged["member_since"] = participant["member_since"]
     # An income the change refused is reported once, by change_income.
-    merged["monthly_income"] = (participant["monthly_income"] if errors
-                                else income_in(history, Period.of(today)))
+    merged["monthly_income"] = participant["monthly_income"] if errors else income_in(history, Period.of(today))
     # The same rules as at registration judge the merged record, so a PATCH cannot
     # produce a participant that registration would have refused.
     try:
@@ -145,34 +206,51 @@ async def change_details(conn: asyncpg.Connection, participant_id: str, patch: d
         raise RuleViolation(errors)
     await repo.update_participant(conn, participant_id, registration, str(merged.get("address") or ""))
     if history is not participant["income_history"]:
-        await repo.insert_income_changes(conn, [(participant_id, c, actor.subject) for c in history
-                                                if c not in participant["income_history"]])
+        await repo.insert_income_changes(
+            conn, [(participant_id, c, actor.subject) for c in history if c not in participant["income_history"]]
+        )
     updated = await repo.load_participant(conn, participant_id)
-    await emit(conn, ParticipantDetailsChanged(participant_id=participant_id, details=details_of(updated)),
-               participant_id)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="participant.change_details",
-                       subject_id=participant_id, details={"fields": sorted(patch)})
+    await emit(
+        conn, ParticipantDetailsChanged(participant_id=participant_id, details=details_of(updated)), participant_id
+    )
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="participant.change_details",
+        subject_id=participant_id,
+        details={"fields": sorted(patch)},
+    )
 
 
-async def replace_heirs(conn: asyncpg.Connection, participant_id: str, raw_heirs: list[dict[str, Any]],
-                        actor: Actor, today: date) -> list[dict[str, Any]]:
+async def replace_heirs(
+    conn: asyncpg.Connection, participant_id: str, raw_heirs: list[dict[str, Any]], actor: Actor, today: date
+) -> list[dict[str, Any]]:
     await _must_exist(conn, participant_id, for_update=True)
     try:
         heirs = validate_heirs(raw_heirs, today)
     except RuleViolation as violation:
-        raise RuleViolation([FieldError(e.loc[1:] if e.loc[:1] == ("heirs",) else e.loc, e.rule, e.msg)
-                             for e in violation.errors]) from None
+        raise RuleViolation(
+            [FieldError(e.loc[1:] if e.loc[:1] == ("heirs",) else e.loc, e.rule, e.msg) for e in violation.errors]
+        ) from None
     await repo.delete_heirs(conn, participant_id)
     await repo.insert_heirs(conn, [(new_id("H"), participant_id, i, h) for i, h in enumerate(heirs)])
     stored = await repo.load_heirs(conn, participant_id)
     await emit(conn, HeirsChanged(participant_id=participant_id, heirs=heirs_of(stored)), participant_id)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="participant.replace_heirs",
-                       subject_id=participant_id, details={"heirs": len(heirs)})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="participant.replace_heirs",
+        subject_id=participant_id,
+        details={"heirs": len(heirs)},
+    )
     return stored
 
 
-async def record_contribution(conn: asyncpg.Connection, participant_id: str, body: dict[str, Any], actor: Actor,
-                              today: date) -> dict[str, Any]:
+async def record_contribution(
+    conn: asyncpg.Connection, participant_id: str, body: dict[str, Any], actor: Actor, today: date
+) -> dict[str, Any]:
     """Records money received for a month, whatever its amount (balances.py); answers the
     contribution's id and the month's balance after it."""
     participant = await _must_exist(conn, participant_id, for_update=True)
@@ -180,31 +258,62 @@ async def record_contribution(conn: asyncpg.Connection, participant_id: str, bod
     paid_at = body.get("paid_at") or today
     payer = body.get("payer", "self")
     balances = await _balances(conn, participant)
-    due = check_payment(period=period, amount=body.get("amount"), payer=payer, paid_at=paid_at, today=today,
-                        member_since=participant["member_since"],
-                        monthly_income=income_in(participant["income_history"], period),
-                        programs=participant["programs"], segment=participant["segment"],
-                        already_paid={b.period: b.completed_by for b in balances if b.status == "complete"},
-                        deceased_on=participant["deceased_on"])
+    due = check_payment(
+        period=period,
+        amount=body.get("amount"),
+        payer=payer,
+        paid_at=paid_at,
+        today=today,
+        member_since=participant["member_since"],
+        monthly_income=income_in(participant["income_history"], period),
+        programs=participant["programs"],
+        segment=participant["segment"],
+        already_paid={b.period: b.completed_by for b in balances if b.status == "complete"},
+        deceased_on=participant["deceased_on"],
+    )
     contribution_id = new_id("C")
-    await repo.insert_contribution(conn, contribution_id, participant_id, period, body["amount"], due.total, payer,
-                                   paid_at, actor.subject)
+    await repo.insert_contribution(
+        conn, contribution_id, participant_id, period, body["amount"], due.total, payer, paid_at, actor.subject
+    )
     month = next(b for b in await _balances(conn, participant) if b.period == period)
-    await emit(conn, ContributionRecorded(participant_id=participant_id, contribution_id=contribution_id,
-                                          period=str(period), amount=body["amount"], payer=payer, paid_at=paid_at,
-                                          amount_due=month.due, status=month.status, credit=month.credit_out),
-               participant_id)
+    await emit(
+        conn,
+        ContributionRecorded(
+            participant_id=participant_id,
+            contribution_id=contribution_id,
+            period=str(period),
+            amount=body["amount"],
+            payer=payer,
+            paid_at=paid_at,
+            amount_due=month.due,
+            status=month.status,
+            credit=month.credit_out,
+        ),
+        participant_id,
+    )
     await refresh_coverage(conn, participant_id, today)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="contribution.record",
-                       subject_id=participant_id, details={"period": str(period), "amount": body["amount"],
-                                                           "amount_due": month.due, "status": month.status})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="contribution.record",
+        subject_id=participant_id,
+        details={"period": str(period), "amount": body["amount"], "amount_due": month.due, "status": month.status},
+    )
     return {"contribution_id": contribution_id, "month": month_view(month)}
 
 
 def month_view(month: MonthBalance) -> dict[str, Any]:
-    return {"period": str(month.period), "due": month.due, "paid": month.paid, "credit_in": month.credit_in,
-            "credit_out": month.credit_out, "outstanding": month.outstanding, "status": month.status,
-            "completed_on": month.completed_on.isoformat() if month.completed_on else None}
+    return {
+        "period": str(month.period),
+        "due": month.due,
+        "paid": month.paid,
+        "credit_in": month.credit_in,
+        "credit_out": month.credit_out,
+        "outstanding": month.outstanding,
+        "status": month.status,
+        "completed_on": month.completed_on.isoformat() if month.completed_on else None,
+    }
 
 
 async def month_balances_of(conn: asyncpg.Connection, participant_id: str) -> list[MonthBalance]:
@@ -220,20 +329,30 @@ async def _balances(conn: asyncpg.Connection, participant: dict[str, Any]) -> li
     payer = recorded[-1][1] if recorded else "self"
 
     def due_for(month: Period) -> int:
-        return contribution_due(income_in(participant["income_history"], month), participant["programs"],
-                                participant["segment"], payer, month).total
+        return contribution_due(
+            income_in(participant["income_history"], month),
+            participant["programs"],
+            participant["segment"],
+            payer,
+            month,
+        ).total
 
     deceased_on = participant.get("deceased_on")
-    return month_balances([paid for paid, _ in recorded], due_for,
-                          last_month=Period.of(deceased_on) if deceased_on else None)
+    return month_balances(
+        [paid for paid, _ in recorded], due_for, last_month=Period.of(deceased_on) if deceased_on else None
+    )
 
 
 def coverage_payload(participant_id: str, coverage: Coverage, as_of: date) -> CoverageChanged:
     return CoverageChanged(
-        participant_id=participant_id, status=coverage.status, as_of=as_of,
+        participant_id=participant_id,
+        status=coverage.status,
+        as_of=as_of,
         last_paid_period=str(coverage.last_paid_period) if coverage.last_paid_period else None,
-        active_through=coverage.active_through, grace_until=coverage.grace_until,
-        lapsed_from=coverage.lapsed_from, paid_months=coverage.paid_months,
+        active_through=coverage.active_through,
+        grace_until=coverage.grace_until,
+        lapsed_from=coverage.lapsed_from,
+        paid_months=coverage.paid_months,
         paid_periods=[str(p) for p in coverage.paid_periods],
         protected_periods=[ProtectedPeriod(start=r.start, end=r.end) for r in coverage.protected_periods],
     )
@@ -281,6 +400,7 @@ async def sweep_coverage(pool: asyncpg.Pool, as_of: date) -> int:
 
 # --- likely duplicate people ---------------------------------------------------------------------
 
+
 async def flag_duplicates(conn: asyncpg.Connection, participant_ids: list[str]) -> int:
     """Flags likely duplicates of newly enrolled people (domain/duplicates.py) among everyone
     enrolled before them and each other, for an officer to decide; returns how many."""
@@ -296,12 +416,25 @@ async def flag_duplicates(conn: asyncpg.Connection, participant_ids: list[str]) 
 async def dismiss_duplicate(conn: asyncpg.Connection, candidate_id: str, reason: object, actor: Actor) -> None:
     """Two people after all: the flag is closed with the officer's reason."""
     if not isinstance(reason, str) or not reason.strip():
-        raise RuleViolation([FieldError(("reason",), "reason_required",
-                                        "reason_required: say why these are two people (e.g. twins, checked KK)")])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("reason",),
+                    "reason_required",
+                    "reason_required: say why these are two people (e.g. twins, checked KK)",
+                )
+            ]
+        )
     await _open_candidate(conn, candidate_id)
     await repo.decide_duplicate_candidate(conn, candidate_id, "dismissed", actor.subject, reason.strip())
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="duplicate.dismiss", subject_id=candidate_id,
-                       details={"reason": reason.strip()})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="duplicate.dismiss",
+        subject_id=candidate_id,
+        details={"reason": reason.strip()},
+    )
 
 
 async def merge_duplicate(conn: asyncpg.Connection, candidate_id: str, reason: object, actor: Actor) -> None:
@@ -313,8 +446,14 @@ async def merge_duplicate(conn: asyncpg.Connection, candidate_id: str, reason: o
     note = reason.strip() if isinstance(reason, str) and reason.strip() else None
     await repo.mark_duplicate_of(conn, later, earlier)
     await repo.decide_duplicate_candidate(conn, candidate_id, "merged", actor.subject, note)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="duplicate.merge", subject_id=candidate_id,
-                       details={"participant_id": later, "duplicate_of": earlier, "reason": note})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="duplicate.merge",
+        subject_id=candidate_id,
+        details={"participant_id": later, "duplicate_of": earlier, "reason": note},
+    )
 
 
 async def _open_candidate(conn: asyncpg.Connection, candidate_id: str) -> dict[str, Any]:
@@ -322,8 +461,11 @@ async def _open_candidate(conn: asyncpg.Connection, candidate_id: str) -> dict[s
     if candidate is None:
         raise DuplicateNotFound(candidate_id)
     if candidate["status"] != "open":
-        raise Conflict(f"duplicate_already_decided: {candidate_id} was {candidate['status']} by "
-                       f"{candidate['decided_by']}", candidate_id, "duplicate_already_decided")
+        raise Conflict(
+            f"duplicate_already_decided: {candidate_id} was {candidate['status']} by {candidate['decided_by']}",
+            candidate_id,
+            "duplicate_already_decided",
+        )
     return candidate
 
 
@@ -332,6 +474,7 @@ class DuplicateNotFound(LookupError):
 
 
 # --- from claims (claims.decisions.v1) -------------------------------------------------------
+
 
 async def on_death_confirmed(conn: asyncpg.Connection, env: Envelope, event: DeathConfirmed) -> None:
     """A death claim was approved: the membership ends on the date of death. The participant
@@ -343,14 +486,25 @@ async def on_death_confirmed(conn: asyncpg.Connection, env: Envelope, event: Dea
         return  # the same death confirmed again (a second approval, a replay): nothing changes
     await repo.record_death(conn, event.participant_id, event.date_of_death, event.claim_id)
     updated = await repo.load_participant(conn, event.participant_id)
-    await emit(conn, ParticipantDetailsChanged(participant_id=event.participant_id, details=details_of(updated)),
-               event.participant_id, causation_id=str(env.event_id))
+    await emit(
+        conn,
+        ParticipantDetailsChanged(participant_id=event.participant_id, details=details_of(updated)),
+        event.participant_id,
+        causation_id=str(env.event_id),
+    )
     await refresh_coverage(conn, event.participant_id, event.date_of_death)
-    await record_audit(conn, actor=f"claims:{event.claim_id}", role="system", action="participant.deceased",
-                       subject_id=event.participant_id,
-                       details={"claim_id": event.claim_id, "deceased_on": event.date_of_death.isoformat(),
-                                "previous": participant["deceased_on"].isoformat()
-                                if participant["deceased_on"] else None})
+    await record_audit(
+        conn,
+        actor=f"claims:{event.claim_id}",
+        role="system",
+        action="participant.deceased",
+        subject_id=event.participant_id,
+        details={
+            "claim_id": event.claim_id,
+            "deceased_on": event.date_of_death.isoformat(),
+            "previous": participant["deceased_on"].isoformat() if participant["deceased_on"] else None,
+        },
+    )
 
 
 async def on_heirs_named_on_claim(conn: asyncpg.Connection, env: Envelope, event: HeirsNamedOnClaim) -> None:
@@ -369,20 +523,31 @@ async def on_heirs_named_on_claim(conn: asyncpg.Connection, env: Envelope, event
     if not named:
         return
     try:
-        heirs = validate_heirs([h.model_dump(exclude={"heir_id", "precedence"}) for h in named],
-                               env.occurred_at.date())
+        heirs = validate_heirs([h.model_dump(exclude={"heir_id", "precedence"}) for h in named], env.occurred_at.date())
     except RuleViolation as violation:
-        raise PoisonMessage(f"heirs named on claim {event.claim_id} break enrollment's rules: "
-                            f"{[(e.loc, e.rule) for e in violation.errors]}") from None
+        raise PoisonMessage(
+            f"heirs named on claim {event.claim_id} break enrollment's rules: "
+            f"{[(e.loc, e.rule) for e in violation.errors]}"
+        ) from None
     start = len(participant["heirs"])
-    await repo.insert_heirs(conn, [(h.heir_id, event.participant_id, start + i, heir)
-                                   for i, (h, heir) in enumerate(zip(named, heirs))])
+    await repo.insert_heirs(
+        conn, [(h.heir_id, event.participant_id, start + i, heir) for i, (h, heir) in enumerate(zip(named, heirs))]
+    )
     stored = await repo.load_heirs(conn, event.participant_id)
-    await emit(conn, HeirsChanged(participant_id=event.participant_id, heirs=heirs_of(stored)), event.participant_id,
-               causation_id=str(env.event_id))
-    await record_audit(conn, actor=event.named_by, role="system", action="participant.heirs_named_on_claim",
-                       subject_id=event.participant_id,
-                       details={"claim_id": event.claim_id, "heir_ids": [h.heir_id for h in named]})
+    await emit(
+        conn,
+        HeirsChanged(participant_id=event.participant_id, heirs=heirs_of(stored)),
+        event.participant_id,
+        causation_id=str(env.event_id),
+    )
+    await record_audit(
+        conn,
+        actor=event.named_by,
+        role="system",
+        action="participant.heirs_named_on_claim",
+        subject_id=event.participant_id,
+        details={"claim_id": event.claim_id, "heir_ids": [h.heir_id for h in named]},
+    )
 
 
 async def _must_exist(conn: asyncpg.Connection, participant_id: str, *, for_update: bool = False) -> dict[str, Any]:

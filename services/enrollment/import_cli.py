@@ -29,30 +29,39 @@ class ImportRefused(Exception):
         self.answer = answer
 
 
-def import_file(client: httpx.Client, csv_file: Path, out: Console, show_rejections: int = 20,
-                poll_seconds: float = 0.5) -> dict:
+def import_file(
+    client: httpx.Client, csv_file: Path, out: Console, show_rejections: int = 20, poll_seconds: float = 0.5
+) -> dict:
     """Sends the file, follows the import with a progress bar, prints the outcome and returns the
     import's final record. `client` carries the base URL and the officer's token (`jaring workers
     import` calls this too)."""
-    started = client.post("/v1/imports", params={"filename": csv_file.name}, content=csv_file.read_bytes(),
-                          headers={"Content-Type": "text/csv"})
+    started = client.post(
+        "/v1/imports",
+        params={"filename": csv_file.name},
+        content=csv_file.read_bytes(),
+        headers={"Content-Type": "text/csv"},
+    )
     if started.status_code != 202:
         raise ImportRefused(started)
     record = started.json()
     if record["already_imported"]:
         out.print(f"this file was imported before as {record['import_id']}: nothing changes")
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=out) as progress:
-        task = progress.add_task(f"importing {csv_file.name}", total=record["rows_total"],
-                                 completed=record["rows_done"])
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=out
+    ) as progress:
+        task = progress.add_task(
+            f"importing {csv_file.name}", total=record["rows_total"], completed=record["rows_done"]
+        )
         while record["status"] == "running":
             time.sleep(poll_seconds)
             polled = client.get(f"/v1/imports/{record['import_id']}")
             polled.raise_for_status()
             record = polled.json()
             progress.update(task, completed=record["rows_done"])
-    out.print(f"{record['import_id']}: {record['status']} — enrolled {record['rows_enrolled']}, "
-              f"already registered {record['rows_existing']}, rejected {record['rows_rejected']}")
+    out.print(
+        f"{record['import_id']}: {record['status']} — enrolled {record['rows_enrolled']}, "
+        f"already registered {record['rows_existing']}, rejected {record['rows_rejected']}"
+    )
     for rejection in record["rejections"][:show_rejections]:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in rejection["errors"])
         out.print(f"  row {rejection['row']}: {problems}")

@@ -65,10 +65,31 @@ CHUNK_ATTEMPTS = 3
 # transaction moves on (10 measured better than 50 in bench/enrollment_import.py).
 YIELD_EVERY_ROWS = 10
 # Columns of the city's list; heirs are optional, up to two per row.
-COLUMNS = ("nik", "full_name", "birth_date", "sex", "phone", "address", "kecamatan", "segment", "monthly_income",
-           "programs", "member_since",
-           "heir1_name", "heir1_relationship", "heir1_phone", "heir1_email", "heir1_language", "heir1_birth_date",
-           "heir2_name", "heir2_relationship", "heir2_phone", "heir2_email", "heir2_language", "heir2_birth_date")
+COLUMNS = (
+    "nik",
+    "full_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "address",
+    "kecamatan",
+    "segment",
+    "monthly_income",
+    "programs",
+    "member_since",
+    "heir1_name",
+    "heir1_relationship",
+    "heir1_phone",
+    "heir1_email",
+    "heir1_language",
+    "heir1_birth_date",
+    "heir2_name",
+    "heir2_relationship",
+    "heir2_phone",
+    "heir2_email",
+    "heir2_language",
+    "heir2_birth_date",
+)
 
 Row = tuple[int, dict[str, str]]  # (row number in the file, fields by column)
 
@@ -110,8 +131,9 @@ def row_to_registration_data(row: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-async def start_import(conn: asyncpg.Connection, content: bytes, filename: str, actor: Actor
-                       ) -> tuple[dict[str, Any], bool]:
+async def start_import(
+    conn: asyncpg.Connection, content: bytes, filename: str, actor: Actor
+) -> tuple[dict[str, Any], bool]:
     """Registers the import; returns (import, is_new). The same file twice is the same import."""
     digest = file_digest(content)
     existing = await repo.import_by_hash(conn, digest)
@@ -119,8 +141,14 @@ async def start_import(conn: asyncpg.Connection, content: bytes, filename: str, 
         return existing, False
     import_id = new_id("IMP")
     await repo.create_import(conn, import_id, digest, filename, count_rows(content), actor.subject, content)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="import.start", subject_id=import_id,
-                       details={"filename": filename, "sha256": digest})
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="import.start",
+        subject_id=import_id,
+        details={"filename": filename, "sha256": digest},
+    )
     return await repo.load_import(conn, import_id), True
 
 
@@ -143,8 +171,9 @@ async def run_import(pool: asyncpg.Pool, import_id: str, content: bytes, today: 
         await repo.finish_import(conn, import_id, "finished")
 
 
-async def resume_interrupted(pool: asyncpg.Pool, today: date, stale_seconds: float,
-                             start: Callable[[Coroutine[Any, Any, None]], None]) -> int:
+async def resume_interrupted(
+    pool: asyncpg.Pool, today: date, stale_seconds: float, start: Callable[[Coroutine[Any, Any, None]], None]
+) -> int:
     """Resumes the imports a crashed or stopped process left running, each handed to `start`
     (which must make it a task the service will cancel at shutdown, at once: no await between);
     one whose file was not kept ends as failed, saying why. Returns how many were resumed."""
@@ -153,11 +182,19 @@ async def resume_interrupted(pool: asyncpg.Pool, today: date, stale_seconds: flo
         resumed = 0
         for record in interrupted:
             if record["content"] is None:
-                await repo.finish_import(conn, record["import_id"], "failed",
-                                         "interrupted by a restart and its file was not kept: upload it again")
+                await repo.finish_import(
+                    conn,
+                    record["import_id"],
+                    "failed",
+                    "interrupted by a restart and its file was not kept: upload it again",
+                )
                 continue
-            log.warning("import.resumed", import_id=record["import_id"], rows_done=record["rows_done"],
-                        rows_total=record["rows_total"])
+            log.warning(
+                "import.resumed",
+                import_id=record["import_id"],
+                rows_done=record["rows_done"],
+                rows_total=record["rows_total"],
+            )
             start(run_import(pool, record["import_id"], bytes(record["content"]), today, record["rows_done"]))
             resumed += 1
     return resumed
@@ -222,11 +259,21 @@ async def prepare_chunk(rows: list[Row], first_row_of: dict[str, int], today: da
             continue
         first = first_row_of.setdefault(registration.nik, row_number)
         if first != row_number:
-            chunk.rejections.append((row_number, [_error_view(FieldError(
-                ("nik",), "nik_duplicate_in_file",
-                f"nik_duplicate_in_file: row {first} of this file has the same NIK; "
-                f"a NIK is one person, so only row {first} is enrolled",
-            ))]))
+            chunk.rejections.append(
+                (
+                    row_number,
+                    [
+                        _error_view(
+                            FieldError(
+                                ("nik",),
+                                "nik_duplicate_in_file",
+                                f"nik_duplicate_in_file: row {first} of this file has the same NIK; "
+                                f"a NIK is one person, so only row {first} is enrolled",
+                            )
+                        )
+                    ],
+                )
+            )
             continue
         chunk.enrolments.append(_enrolment(registration, row.get("address", "").strip()))
     return chunk
@@ -256,27 +303,47 @@ async def _write_chunk_once(pool: asyncpg.Pool, import_id: str, chunk: Chunk) ->
         await flag_duplicates(conn, [e.participant[0] for e in new])
         # Nothing paid yet: every new participant's coverage is the same "not started".
         not_started = _not_started(chunk.today)
-        await repo.save_coverages(conn, [(e.participant[0], {**not_started, "participant_id": e.participant[0]},
-                                          chunk.today, None) for e in new])
+        await repo.save_coverages(
+            conn,
+            [(e.participant[0], {**not_started, "participant_id": e.participant[0]}, chunk.today, None) for e in new],
+        )
         await add_events(conn, [e.event for e in new], SERVICE)
-        await repo.advance_import(conn, import_id, chunk.rows, len(new), len(chunk.rejections),
-                                  len(chunk.enrolments) - len(new), chunk.rejections)
+        await repo.advance_import(
+            conn,
+            import_id,
+            chunk.rows,
+            len(new),
+            len(chunk.rejections),
+            len(chunk.enrolments) - len(new),
+            chunk.rejections,
+        )
 
 
 def _enrolment(reg: Registration, address: str) -> Enrolment:
     participant_id = new_id("P")
     heir_rows = [(new_id("H"), participant_id, i, h) for i, h in enumerate(reg.heirs)]
     details = ParticipantDetails(
-        masked_nik=reg.nik_masked, full_name=reg.full_name, birth_date=reg.birth_date, sex=reg.sex,
-        phone=reg.phone, kecamatan=reg.kecamatan, segment=reg.segment, monthly_income=reg.monthly_income,
-        programs=list(reg.programs), member_since=reg.member_since,
-        income_history=income_history_of([first_income(reg)]))
+        masked_nik=reg.nik_masked,
+        full_name=reg.full_name,
+        birth_date=reg.birth_date,
+        sex=reg.sex,
+        phone=reg.phone,
+        kecamatan=reg.kecamatan,
+        segment=reg.segment,
+        monthly_income=reg.monthly_income,
+        programs=list(reg.programs),
+        member_since=reg.member_since,
+        income_history=income_history_of([first_income(reg)]),
+    )
     heirs = heirs_of([repo.heir_view(hid, h) for hid, _, _, h in heir_rows])
-    event = new_envelope(ParticipantEnrolled(participant_id=participant_id, details=details, heirs=heirs,
-                                             source="import"),
-                         correlation_id=participant_id, producer=SERVICE)
-    return Enrolment(reg.nik, repo.participant_row(participant_id, reg, address, "import"), heir_rows,
-                     first_income(reg), event)
+    event = new_envelope(
+        ParticipantEnrolled(participant_id=participant_id, details=details, heirs=heirs, source="import"),
+        correlation_id=participant_id,
+        producer=SERVICE,
+    )
+    return Enrolment(
+        reg.nik, repo.participant_row(participant_id, reg, address, "import"), heir_rows, first_income(reg), event
+    )
 
 
 def _fault_point(chunk: Chunk) -> None:

@@ -46,8 +46,9 @@ ALREADY_REPORTED = "already_reported"
 REPLAY_REFUSED = "replay_refused"
 OUTCOMES = (PARTICIPANT, NOT_PARTICIPANT, ALREADY_REPORTED, REPLAY_REFUSED)
 
-REGISTERED_DEATHS = Counter("jaring_registry_deaths", "Deaths the civil registry notified, by what became of them",
-                            ["outcome"])
+REGISTERED_DEATHS = Counter(
+    "jaring_registry_deaths", "Deaths the civil registry notified, by what became of them", ["outcome"]
+)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,14 @@ class DciCivilRegistry:
 
     name = "dci-crvs"
 
-    def __init__(self, base_url: str, callback_url: str, subscriber_id: str, secret: str,
-                 transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        callback_url: str,
+        subscriber_id: str,
+        secret: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.callback_url = callback_url
         self.subscriber_id = subscriber_id
@@ -95,11 +102,24 @@ class DciCivilRegistry:
     async def subscribe(self) -> str:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         body = {
-            "header": {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": now, "action": "subscribe",
-                       "sender_id": self.subscriber_id, "sender_uri": self.callback_url},
-            "message": {"transaction_id": str(uuid.uuid4()), "subscribe_request": [{
-                "reference_id": str(uuid.uuid4()), "timestamp": now,
-                "subscribe_criteria": {"reg_type": REG_TYPE_CIVIL, "reg_event_type": EVENT_DEATH}}]},
+            "header": {
+                "version": "1.0.0",
+                "message_id": str(uuid.uuid4()),
+                "message_ts": now,
+                "action": "subscribe",
+                "sender_id": self.subscriber_id,
+                "sender_uri": self.callback_url,
+            },
+            "message": {
+                "transaction_id": str(uuid.uuid4()),
+                "subscribe_request": [
+                    {
+                        "reference_id": str(uuid.uuid4()),
+                        "timestamp": now,
+                        "subscribe_criteria": {"reg_type": REG_TYPE_CIVIL, "reg_event_type": EVENT_DEATH},
+                    }
+                ],
+            },
         }
         async with httpx.AsyncClient(base_url=self.base_url, timeout=10, transport=self._transport) as client:
             response = await client.post("/registry/subscribe", json=body)
@@ -137,9 +157,14 @@ class DciCivilRegistry:
                     continue
                 for record in data["reg_records"]:
                     nik = next(i["identifier_value"] for i in record["identifier"] if i["identifier_type"] == "NIK")
-                    found.append(RegisteredDeath(str(event["reference_id"]), str(nik),
-                                                 date.fromisoformat(record["death_date"]),
-                                                 str(record.get("death_place") or "")[:200]))
+                    found.append(
+                        RegisteredDeath(
+                            str(event["reference_id"]),
+                            str(nik),
+                            date.fromisoformat(record["death_date"]),
+                            str(record.get("death_place") or "")[:200],
+                        )
+                    )
             return found
         except (ValueError, KeyError, TypeError, StopIteration) as exc:
             # The exception's text may quote the body (a NIK): say only that it did not parse.
@@ -150,11 +175,16 @@ def registry_from(settings: EnrollmentSettings) -> DeathRegistry | None:
     """The registry this deployment has an agreement with, or None when the link is off."""
     if not settings.registry_base_url or not settings.registry_secret:
         return None
-    return DciCivilRegistry(settings.registry_base_url, settings.registry_callback_url,
-                            settings.registry_subscriber_id, settings.registry_secret)
+    return DciCivilRegistry(
+        settings.registry_base_url,
+        settings.registry_callback_url,
+        settings.registry_subscriber_id,
+        settings.registry_secret,
+    )
 
 
 # --- the use case: a registered death ----------------------------------------------------------------
+
 
 async def record_registered_death(conn: asyncpg.Connection, death: RegisteredDeath, today: date) -> str:
     """In the caller's transaction: the outcome (one of OUTCOMES). A participant's death becomes
@@ -169,10 +199,20 @@ async def record_registered_death(conn: asyncpg.Connection, death: RegisteredDea
         outcome = ALREADY_REPORTED
     else:
         outcome = PARTICIPANT
-        await add_event(conn, new_envelope(
-            DeathReported(participant_id=participant_id, date_of_death=death.date_of_death, place=death.place,
-                          registry_event_id=death.event_id),
-            correlation_id=participant_id, producer="enrollment"), "enrollment")
+        await add_event(
+            conn,
+            new_envelope(
+                DeathReported(
+                    participant_id=participant_id,
+                    date_of_death=death.date_of_death,
+                    place=death.place,
+                    registry_event_id=death.event_id,
+                ),
+                correlation_id=participant_id,
+                producer="enrollment",
+            ),
+            "enrollment",
+        )
     await repo.count_registry_outcome(conn, outcome)
     return outcome
 
@@ -182,8 +222,9 @@ def counted(outcome: str) -> None:
     REGISTERED_DEATHS.labels(outcome).inc()
 
 
-def status_view(counts: dict[str, int], subscriptions: list[dict[str, Any]], registry: DeathRegistry | None
-                ) -> dict[str, Any]:
+def status_view(
+    counts: dict[str, int], subscriptions: list[dict[str, Any]], registry: DeathRegistry | None
+) -> dict[str, Any]:
     return {
         "linked": registry is not None,
         "registry": registry.name if registry is not None else None,

@@ -10,7 +10,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from services.enrollment import repository as repo
 from services.enrollment.registry import (
-    REPLAY_REFUSED, UnreadableNotification, counted, record_registered_death, registry_from, status_view,
+    REPLAY_REFUSED,
+    UnreadableNotification,
+    counted,
+    record_registered_death,
+    registry_from,
+    status_view,
 )
 from shared.auth import Actor, require_role
 from shared.clock import today

@@ -18,8 +18,9 @@ from shared.contracts.enrollment import ContributionReminderDue
 from shared.contracts.inbound import InboundMessageReceived
 from shared.envelope import Envelope
 
-REMINDERS = Counter("jaring_contribution_reminders", "Reminders before cover lapses, by kecamatan and kind",
-                    ["kecamatan", "kind"])
+REMINDERS = Counter(
+    "jaring_contribution_reminders", "Reminders before cover lapses, by kecamatan and kind", ["kecamatan", "kind"]
+)
 
 
 async def send_contribution_reminders(pool: asyncpg.Pool, as_of: date) -> int:
@@ -46,8 +47,9 @@ async def _remind(conn: asyncpg.Connection, candidate: dict, as_of: date) -> tup
     payers = [payer for paid, payer in recorded if paid.period == last_paid] or [recorded[-1][1]]
     if payers[-1] == "city":
         return None  # the city pays: its programme office has the list (GET /v1/city-payments/missing)
-    kind = reminder_due(last_paid, candidate["grace_until"], as_of,
-                        await repo.reminders_sent(conn, participant_id, str(last_paid)))
+    kind = reminder_due(
+        last_paid, candidate["grace_until"], as_of, await repo.reminders_sent(conn, participant_id, str(last_paid))
+    )
     if kind is None:
         return None
     participant = await repo.load_participant(conn, participant_id, for_update=True)
@@ -55,22 +57,37 @@ async def _remind(conn: asyncpg.Connection, candidate: dict, as_of: date) -> tup
     paid_towards = {b.period: b.paid + b.credit_in for b in await month_balances_of(conn, participant_id)}
 
     def due_for(month: Period) -> int:
-        return contribution_due(income_in(participant["income_history"], month), participant["programs"],
-                                participant["segment"], "self", month).total
+        return contribution_due(
+            income_in(participant["income_history"], month),
+            participant["programs"],
+            participant["segment"],
+            "self",
+            month,
+        ).total
 
     amount = amount_owed(months, due_for, paid_towards)
-    if not await repo.insert_reminder(conn, participant_id, str(last_paid), kind, as_of, amount,
-                                      candidate["grace_until"], participant["kecamatan"]):
+    if not await repo.insert_reminder(
+        conn, participant_id, str(last_paid), kind, as_of, amount, candidate["grace_until"], participant["kecamatan"]
+    ):
         return None
-    await emit(conn, ContributionReminderDue(
-        participant_id=participant_id, kind=kind, last_paid_period=str(last_paid), months=[str(m) for m in months],
-        amount_due=amount, cover_ends_on=candidate["grace_until"], kecamatan=participant["kecamatan"]),
-        participant_id)
+    await emit(
+        conn,
+        ContributionReminderDue(
+            participant_id=participant_id,
+            kind=kind,
+            last_paid_period=str(last_paid),
+            months=[str(m) for m in months],
+            amount_due=amount,
+            cover_ends_on=candidate["grace_until"],
+            kecamatan=participant["kecamatan"],
+        ),
+        participant_id,
+    )
     return participant["kecamatan"], kind
 
 
 async def on_inbound_message(conn: asyncpg.Connection, env: Envelope, event: InboundMessageReceived) -> None:
-    """"STOP" from a worker's phone ends the reminders for that worker; other messages are not ours."""
+    """ "STOP" from a worker's phone ends the reminders for that worker; other messages are not ours."""
     if not is_stop(event.text):
         return
     for participant_id in await repo.participants_with_phone(conn, event.sender):

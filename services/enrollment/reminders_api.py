@@ -24,8 +24,9 @@ async def reminders(actor: Reader, rt: Rt) -> dict[str, Any]:
         stopped = await repo.reminders_stopped(conn)
     by_kecamatan: dict[str, dict[str, int]] = {}
     for row in rows:
-        by_kecamatan.setdefault(row["kecamatan"], {"first_grace_month": 0, "before_lapse": 0})[row["kind"]] = \
-            row["reminders"]
+        by_kecamatan.setdefault(row["kecamatan"], {"first_grace_month": 0, "before_lapse": 0})[row["kind"]] = row[
+            "reminders"
+        ]
     return {"total": sum(r["reminders"] for r in rows), "by_kecamatan": by_kecamatan, "stopped": stopped}
 
 

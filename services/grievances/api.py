@@ -18,8 +18,13 @@ from services.grievances.upstream import ClaimsRefused
 from services.grievances.upstream import reopen_claim as reopen_claim_in_claims
 from shared.auth import Actor, require_role
 from shared.clock import today
-from shared.contracts.grievances import (GRIEVANCE_CATEGORIES, Contact, GrievanceCategory, GrievanceChannel,
-                                         GrievanceStatus)
+from shared.contracts.grievances import (
+    GRIEVANCE_CATEGORIES,
+    Contact,
+    GrievanceCategory,
+    GrievanceChannel,
+    GrievanceStatus,
+)
 from shared.db import record_audit
 from shared.errors import FieldError, RuleViolation
 from shared.openapi_links import link, linked
@@ -109,13 +114,16 @@ def _not_found(exc: GrievanceNotFound) -> HTTPException:
 
 
 # What a grievance's id opens: every operation on one grievance.
-GRIEVANCE_LINKS = {name: link(operation, grievance_id="grievance_id") for name, operation in (
-    ("GetGrievance", "get_grievance_v1_grievances__grievance_id__get"),
-    ("AddComment", "add_comment_v1_grievances__grievance_id__comments_post"),
-    ("ResolveGrievance", "resolve_v1_grievances__grievance_id__resolve_post"),
-    ("ReopenGrievance", "reopen_v1_grievances__grievance_id__reopen_post"),
-    ("ReopenClaim", "reopen_claim_v1_grievances__grievance_id__reopen_claim_post"),
-)}
+GRIEVANCE_LINKS = {
+    name: link(operation, grievance_id="grievance_id")
+    for name, operation in (
+        ("GetGrievance", "get_grievance_v1_grievances__grievance_id__get"),
+        ("AddComment", "add_comment_v1_grievances__grievance_id__comments_post"),
+        ("ResolveGrievance", "resolve_v1_grievances__grievance_id__resolve_post"),
+        ("ReopenGrievance", "reopen_v1_grievances__grievance_id__reopen_post"),
+        ("ReopenClaim", "reopen_claim_v1_grievances__grievance_id__reopen_claim_post"),
+    )
+}
 
 
 @router.post("/grievances", status_code=201, response_model=GrievanceOut, responses=linked(201, GRIEVANCE_LINKS))
@@ -124,12 +132,26 @@ async def file_for_family(body: GrievanceIn, actor: Officer, rt: Rt) -> dict[str
     if body.contact_phone:
         phone = normalize_phone(body.contact_phone)
         if phone is None:
-            raise RuleViolation([FieldError(("contact_phone",), "phone_invalid",
-                                            "phone_invalid: give an Indonesian mobile number, 08… or +62…")])
+            raise RuleViolation(
+                [
+                    FieldError(
+                        ("contact_phone",),
+                        "phone_invalid",
+                        "phone_invalid: give an Indonesian mobile number, 08… or +62…",
+                    )
+                ]
+            )
         language = body.contact_language if body.contact_language in ("id", "en") else "id"
         contact = Contact(heir_id="family", phone=phone, language=language)  # type: ignore[arg-type]
-    filing = Filing(category=body.category, text=body.text, channel="officer", filed_by=actor.subject,
-                    claim_id=body.claim_id, participant_id=body.participant_id, contact=contact)
+    filing = Filing(
+        category=body.category,
+        text=body.text,
+        channel="officer",
+        filed_by=actor.subject,
+        claim_id=body.claim_id,
+        participant_id=body.participant_id,
+        contact=contact,
+    )
     async with rt.pool.acquire() as conn, conn.transaction():
         grievance_id = await handlers.file_grievance(conn, filing, rt.settings, today())
         item = await repo.load_grievance(conn, grievance_id)
@@ -137,15 +159,25 @@ async def file_for_family(body: GrievanceIn, actor: Officer, rt: Rt) -> dict[str
 
 
 @router.get("/grievances", response_model=list[GrievanceOut])
-async def list_grievances(actor: Officer, rt: Rt, claim_id: str | None = None,
-                          status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
-                          mine: bool = False, overdue: bool = False,
-                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+async def list_grievances(
+    actor: Officer,
+    rt: Rt,
+    claim_id: str | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
+    mine: bool = False,
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
     """The queue, ordered by deadline: `mine` for what is assigned or escalated to the caller."""
     async with rt.pool.acquire() as conn:
-        items = await repo.list_grievances(conn, claim_id=claim_id, status=status,
-                                           assigned_to=actor.subject if mine else None,
-                                           overdue_on=today() if overdue else None, limit=limit)
+        items = await repo.list_grievances(
+            conn,
+            claim_id=claim_id,
+            status=status,
+            assigned_to=actor.subject if mine else None,
+            overdue_on=today() if overdue else None,
+            limit=limit,
+        )
     return [handlers.grievance_view(i, today()) for i in items]
 
 
@@ -180,8 +212,9 @@ async def resolve(grievance_id: str, body: ResolveIn, actor: Supervisor, rt: Rt)
             async with conn.transaction():
                 notes = await repo.comments(conn, grievance_id)
                 reopened = any(n["text"].startswith(CLAIM_REOPENED) for n in notes)
-                done = await handlers.resolve(conn, grievance_id, body.resolution, actor.subject, actor.role, today(),
-                                              claim_reopened=reopened)
+                done = await handlers.resolve(
+                    conn, grievance_id, body.resolution, actor.subject, actor.role, today(), claim_reopened=reopened
+                )
         except GrievanceNotFound as exc:
             raise _not_found(exc) from None
     return handlers.grievance_view(done, today())
@@ -193,16 +226,18 @@ async def reopen(grievance_id: str, body: ReasonIn, actor: Officer, rt: Rt) -> d
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                opened = await handlers.reopen(conn, grievance_id, body.reason, actor.subject, actor.role, today(),
-                                               rt.settings)
+                opened = await handlers.reopen(
+                    conn, grievance_id, body.reason, actor.subject, actor.role, today(), rt.settings
+                )
         except GrievanceNotFound as exc:
             raise _not_found(exc) from None
     return handlers.grievance_view(opened, today())
 
 
 @router.post("/grievances/{grievance_id}/reopen-claim", response_model=ClaimReopenedOut)
-async def reopen_claim(grievance_id: str, body: ReasonIn, actor: Supervisor, rt: Rt,
-                       request: Request) -> dict[str, Any]:
+async def reopen_claim(
+    grievance_id: str, body: ReasonIn, actor: Supervisor, rt: Rt, request: Request
+) -> dict[str, Any]:
     """Sends the linked claim's decision back to review through claims' own API, with the
     supervisor's own token: grievances never changes a claim itself."""
     async with rt.pool.acquire() as conn:
@@ -210,19 +245,34 @@ async def reopen_claim(grievance_id: str, body: ReasonIn, actor: Supervisor, rt:
     if item is None:
         raise HTTPException(404, f"no grievance {grievance_id}")
     if item.claim_id is None or item.status != "open":
-        raise RuleViolation([FieldError(("grievance_id",), "no_open_claim_grievance",
-                                        "no_open_claim_grievance: only an open grievance linked to a claim can "
-                                        "reopen that claim")])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("grievance_id",),
+                    "no_open_claim_grievance",
+                    "no_open_claim_grievance: only an open grievance linked to a claim can reopen that claim",
+                )
+            ]
+        )
     try:
-        reopened = await reopen_claim_in_claims(rt.settings, request.headers["authorization"], item.claim_id,
-                                                f"grievance {grievance_id}: {body.reason}")
+        reopened = await reopen_claim_in_claims(
+            rt.settings, request.headers["authorization"], item.claim_id, f"grievance {grievance_id}: {body.reason}"
+        )
     except ClaimsRefused as refused:
         # Claims' problem document passed on: its sentence, rule and field errors, and whose they are.
-        raise HTTPException(refused.status, {"msg": refused.detail, "type": refused.code, "errors": refused.errors,
-                                             "from": "claims"}) from None
+        raise HTTPException(
+            refused.status, {"msg": refused.detail, "type": refused.code, "errors": refused.errors, "from": "claims"}
+        ) from None
     async with rt.pool.acquire() as conn, conn.transaction():
-        await repo.add_comment(conn, grievance_id, actor.subject, actor.role,
-                               f"{CLAIM_REOPENED}: {mask_niks_in(body.reason)}")
-        await record_audit(conn, actor=actor.subject, role=actor.role, action="grievance.reopen_claim",
-                           subject_id=grievance_id, details={"claim_id": item.claim_id})
+        await repo.add_comment(
+            conn, grievance_id, actor.subject, actor.role, f"{CLAIM_REOPENED}: {mask_niks_in(body.reason)}"
+        )
+        await record_audit(
+            conn,
+            actor=actor.subject,
+            role=actor.role,
+            action="grievance.reopen_claim",
+            subject_id=grievance_id,
+            details={"claim_id": item.claim_id},
+        )
     return {"grievance_id": grievance_id, "claim_id": item.claim_id, "claim_status": reopened.get("status")}

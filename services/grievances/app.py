@@ -23,22 +23,43 @@ log = get_logger("grievances")
 def consumers(settings: GrievancesSettings) -> list[Consumer]:
     decided = handlers.make_decision_handler(today)
     return [
-        Consumer("grievances.participants", PARTICIPANTS, {
-            "ParticipantEnrolled": handlers.on_participant_enrolled,
-            "HeirsChanged": handlers.on_heirs_changed,
-        }),
-        Consumer("grievances.claims-filed", CLAIMS_FILED, {"ClaimFiled": handlers.on_claim_filed,
-                                                            "ProactiveClaimOpened": handlers.on_proactive_claim_opened}),
-        Consumer("grievances.claim-decisions", CLAIM_DECISIONS, {
-            "ClaimApproved": decided, "ClaimRejected": decided, "ClaimReferredForReview": decided,
-        }),
-        Consumer("grievances.payouts", PAYOUTS, {
-            "PayoutRecorded": handlers.on_payout_recorded,
-            "DisbursementChanged": handlers.on_disbursement_changed,
-        }),
-        Consumer("grievances.inbound", INBOUND, {
-            "InboundMessageReceived": lookups.make_inbound_handler(settings, today),
-        }),
+        Consumer(
+            "grievances.participants",
+            PARTICIPANTS,
+            {
+                "ParticipantEnrolled": handlers.on_participant_enrolled,
+                "HeirsChanged": handlers.on_heirs_changed,
+            },
+        ),
+        Consumer(
+            "grievances.claims-filed",
+            CLAIMS_FILED,
+            {"ClaimFiled": handlers.on_claim_filed, "ProactiveClaimOpened": handlers.on_proactive_claim_opened},
+        ),
+        Consumer(
+            "grievances.claim-decisions",
+            CLAIM_DECISIONS,
+            {
+                "ClaimApproved": decided,
+                "ClaimRejected": decided,
+                "ClaimReferredForReview": decided,
+            },
+        ),
+        Consumer(
+            "grievances.payouts",
+            PAYOUTS,
+            {
+                "PayoutRecorded": handlers.on_payout_recorded,
+                "DisbursementChanged": handlers.on_disbursement_changed,
+            },
+        ),
+        Consumer(
+            "grievances.inbound",
+            INBOUND,
+            {
+                "InboundMessageReceived": lookups.make_inbound_handler(settings, today),
+            },
+        ),
     ]
 
 

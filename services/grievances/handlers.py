@@ -19,6 +19,7 @@ from services.grievances.domain import documents as docs
 from services.grievances.domain import grievance as g
 from services.grievances.domain import lookup as lk
 from services.grievances.settings import GrievancesSettings
+from shared.consuming import NotYet
 from shared.contracts import grievances as events
 from shared.contracts.claims import (
     ClaimApproved,
@@ -31,7 +32,6 @@ from shared.contracts.claims import (
 )
 from shared.contracts.enrollment import HeirsChanged, ParticipantEnrolled
 from shared.contracts.grievances import Contact
-from shared.consuming import NotYet
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import FieldError, RuleViolation
@@ -47,13 +47,16 @@ class GrievanceNotFound(LookupError):
     pass
 
 
-async def emit(conn: asyncpg.Connection, payload: EventPayload, correlation_id: str,
-               causation_id: str | None = None) -> None:
-    await add_event(conn, new_envelope(payload, correlation_id=correlation_id, producer=SERVICE,
-                                       causation_id=causation_id), SERVICE)
+async def emit(
+    conn: asyncpg.Connection, payload: EventPayload, correlation_id: str, causation_id: str | None = None
+) -> None:
+    await add_event(
+        conn, new_envelope(payload, correlation_id=correlation_id, producer=SERVICE, causation_id=causation_id), SERVICE
+    )
 
 
 # --- read model (consumers of enrollment's and claims' events) ---------------------------------------------
+
 
 async def on_participant_enrolled(conn: asyncpg.Connection, _env: Envelope, event: ParticipantEnrolled) -> None:
     await repo.replace_heirs(conn, event.participant_id, event.heirs)
@@ -77,13 +80,15 @@ async def on_proactive_claim_opened(conn: asyncpg.Connection, _env: Envelope, ev
 
 
 def make_decision_handler(today_fn):
-    async def on_claim_decided(conn: asyncpg.Connection, env: Envelope,
-                               event: ClaimApproved | ClaimRejected | ClaimReferredForReview) -> None:
+    async def on_claim_decided(
+        conn: asyncpg.Connection, env: Envelope, event: ClaimApproved | ClaimRejected | ClaimReferredForReview
+    ) -> None:
         if not await repo.claim_known(conn, event.claim_id):
             # ClaimFiled (another topic) brings the reporter's phone: wait for it.
             raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet")
-        status = {"ClaimApproved": "approved", "ClaimRejected": "rejected",
-                  "ClaimReferredForReview": "needs_review"}[env.type]
+        status = {"ClaimApproved": "approved", "ClaimRejected": "rejected", "ClaimReferredForReview": "needs_review"}[
+            env.type
+        ]
         missing = list(event.missing_documents) if isinstance(event, ClaimReferredForReview) else []
         deadline = getattr(event, "payment_deadline", None)
         await repo.set_claim_status(conn, event.claim_id, status, missing, deadline)
@@ -109,22 +114,35 @@ async def on_payout_recorded(conn: asyncpg.Connection, _env: Envelope, event: Pa
 
 # --- what is missing (told once per list, reminded once) ------------------------------------------------------
 
-async def _notice(conn: asyncpg.Connection, claim_id: str, missing: list[str], reminder: bool,
-                  causation_id: str | None) -> bool:
+
+async def _notice(
+    conn: asyncpg.Connection, claim_id: str, missing: list[str], reminder: bool, causation_id: str | None
+) -> bool:
     claim = await repo.claim_row(conn, claim_id)
     if claim is None:
         return False
     told = docs.recipients(await repo.heir_contacts(conn, claim["participant_id"]), claim["reporter_phone"])
     if not told:
         return False  # nobody has a contact: the officer tells the family in person
-    await emit(conn, events.MissingDocumentsNoticed(
-        claim_id=claim_id, participant_id=claim["participant_id"], claim_type=claim["claim_type"],
-        missing_documents=missing, reminder=reminder, recipients=told), claim_id, causation_id)
+    await emit(
+        conn,
+        events.MissingDocumentsNoticed(
+            claim_id=claim_id,
+            participant_id=claim["participant_id"],
+            claim_type=claim["claim_type"],
+            missing_documents=missing,
+            reminder=reminder,
+            recipients=told,
+        ),
+        claim_id,
+        causation_id,
+    )
     return True
 
 
-async def request_documents(conn: asyncpg.Connection, env: Envelope, claim_id: str, missing: list[str],
-                            today: date) -> None:
+async def request_documents(
+    conn: asyncpg.Connection, env: Envelope, claim_id: str, missing: list[str], today: date
+) -> None:
     if not docs.is_new_request(await repo.open_request(conn, claim_id), missing):
         return
     await repo.save_request(conn, claim_id, missing, today, docs.reminder_on(today, _holidays()))
@@ -151,6 +169,7 @@ async def on_disbursement_changed(conn: asyncpg.Connection, _env: Envelope, even
 
 # --- grievances ------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Filing:
     category: str
@@ -168,31 +187,58 @@ def _holidays() -> Collection[date]:
     return frozenset()
 
 
-async def file_grievance(conn: asyncpg.Connection, filing: Filing, settings: GrievancesSettings, today: date,
-                         *, source_message: str | None = None, causation_id: str | None = None) -> str | None:
+async def file_grievance(
+    conn: asyncpg.Connection,
+    filing: Filing,
+    settings: GrievancesSettings,
+    today: date,
+    *,
+    source_message: str | None = None,
+    causation_id: str | None = None,
+) -> str | None:
     """Returns the new grievance's id (None when `source_message` filed one already)."""
     g.check_filing(filing.category, filing.text, filing.claim_id, filing.participant_id)
     participant_id = filing.participant_id
     if filing.claim_id:
         participant_id = await repo.claim_participant(conn, filing.claim_id)
         if participant_id is None:
-            raise RuleViolation([FieldError(("claim_id",), "claim_unknown",
-                                            "claim_unknown: no claim with this number is known yet")])
+            raise RuleViolation(
+                [FieldError(("claim_id",), "claim_unknown", "claim_unknown: no claim with this number is known yet")]
+            )
     assigned = g.choose_supervisor(settings.supervisors, await repo.open_counts(conn))
     grievance = g.Grievance(
-        grievance_id=f"GRV-{uuid.uuid4().hex[:10].upper()}", category=filing.category, channel=filing.channel,
+        grievance_id=f"GRV-{uuid.uuid4().hex[:10].upper()}",
+        category=filing.category,
+        channel=filing.channel,
         # A family may type a NIK or a KTP number into a complaint: it is never kept in full.
-        status="open", text=mask_niks_in(filing.text.strip()), filed_by=filing.filed_by, assigned_to=assigned,
+        status="open",
+        text=mask_niks_in(filing.text.strip()),
+        filed_by=filing.filed_by,
+        assigned_to=assigned,
         filed_on=today,
         due_on=g.resolution_due(filing.category, today, settings.resolution_working_days, _holidays()),
-        claim_id=filing.claim_id, participant_id=participant_id, contact=filing.contact)
+        claim_id=filing.claim_id,
+        participant_id=participant_id,
+        contact=filing.contact,
+    )
     if not await repo.insert_grievance(conn, grievance, source_message):
         return None
-    await emit(conn, events.GrievanceFiled(
-        grievance_id=grievance.grievance_id, category=grievance.category, channel=grievance.channel,
-        claim_id=grievance.claim_id, participant_id=participant_id, filed_by=grievance.filed_by,
-        assigned_to=assigned, due_on=grievance.due_on, contact=grievance.contact),
-        grievance.grievance_id, causation_id)
+    await emit(
+        conn,
+        events.GrievanceFiled(
+            grievance_id=grievance.grievance_id,
+            category=grievance.category,
+            channel=grievance.channel,
+            claim_id=grievance.claim_id,
+            participant_id=participant_id,
+            filed_by=grievance.filed_by,
+            assigned_to=assigned,
+            due_on=grievance.due_on,
+            contact=grievance.contact,
+        ),
+        grievance.grievance_id,
+        causation_id,
+    )
     return grievance.grievance_id
 
 
@@ -210,36 +256,82 @@ async def comment(conn: asyncpg.Connection, grievance_id: str, text: str, author
     await repo.add_comment(conn, grievance_id, author, role, mask_niks_in(text.strip()))
 
 
-async def resolve(conn: asyncpg.Connection, grievance_id: str, resolution: str, author: str, role: str, today: date,
-                  *, claim_reopened: bool = False) -> g.Grievance:
+async def resolve(
+    conn: asyncpg.Connection,
+    grievance_id: str,
+    resolution: str,
+    author: str,
+    role: str,
+    today: date,
+    *,
+    claim_reopened: bool = False,
+) -> g.Grievance:
     current = await _grievance(conn, grievance_id)
     done = g.resolve(current, mask_niks_in(resolution or ""), author, today)
     await repo.save_grievance(conn, done)
     await repo.add_comment(conn, grievance_id, author, role, f"resolved: {done.resolution}")
-    await emit(conn, events.GrievanceResolved(
-        grievance_id=grievance_id, category=done.category, claim_id=done.claim_id, participant_id=done.participant_id,
-        resolved_by=author, resolution=(done.resolution or "")[:500], reopen_until=g.reopen_until(today),
-        claim_reopened=claim_reopened, contact=done.contact),
-        grievance_id)
-    await record_audit(conn, actor=author, role=role, action="grievance.resolve", subject_id=grievance_id,
-                       details={"claim_reopened": claim_reopened})
+    await emit(
+        conn,
+        events.GrievanceResolved(
+            grievance_id=grievance_id,
+            category=done.category,
+            claim_id=done.claim_id,
+            participant_id=done.participant_id,
+            resolved_by=author,
+            resolution=(done.resolution or "")[:500],
+            reopen_until=g.reopen_until(today),
+            claim_reopened=claim_reopened,
+            contact=done.contact,
+        ),
+        grievance_id,
+    )
+    await record_audit(
+        conn,
+        actor=author,
+        role=role,
+        action="grievance.resolve",
+        subject_id=grievance_id,
+        details={"claim_reopened": claim_reopened},
+    )
     return done
 
 
-async def reopen(conn: asyncpg.Connection, grievance_id: str, reason: str, author: str, role: str, today: date,
-                 settings: GrievancesSettings) -> g.Grievance:
+async def reopen(
+    conn: asyncpg.Connection,
+    grievance_id: str,
+    reason: str,
+    author: str,
+    role: str,
+    today: date,
+    settings: GrievancesSettings,
+) -> g.Grievance:
     current = await _grievance(conn, grievance_id)
     if not reason or not reason.strip():
         raise RuleViolation([FieldError(("reason",), "reason_required", "reason_required: say why it is reopened")])
     opened = g.reopen(current, today, settings.resolution_working_days, _holidays())
     await repo.save_grievance(conn, opened)
     await repo.add_comment(conn, grievance_id, author, role, f"reopened: {mask_niks_in(reason.strip())}")
-    await emit(conn, events.GrievanceReopened(
-        grievance_id=grievance_id, category=opened.category, claim_id=opened.claim_id,
-        participant_id=opened.participant_id, reopened_by=author, due_on=opened.due_on, contact=opened.contact),
-        grievance_id)
-    await record_audit(conn, actor=author, role=role, action="grievance.reopen", subject_id=grievance_id,
-                       details={"reason": reason.strip()})
+    await emit(
+        conn,
+        events.GrievanceReopened(
+            grievance_id=grievance_id,
+            category=opened.category,
+            claim_id=opened.claim_id,
+            participant_id=opened.participant_id,
+            reopened_by=author,
+            due_on=opened.due_on,
+            contact=opened.contact,
+        ),
+        grievance_id,
+    )
+    await record_audit(
+        conn,
+        actor=author,
+        role=role,
+        action="grievance.reopen",
+        subject_id=grievance_id,
+        details={"reason": reason.strip()},
+    )
     return opened
 
 
@@ -250,26 +342,51 @@ async def escalate_overdue(conn: asyncpg.Connection, today: date, settings: Grie
         if not g.is_overdue(late, today):
             continue
         await repo.save_grievance(conn, replace(late, escalated_to=settings.escalation_supervisor))
-        await repo.add_comment(conn, late.grievance_id, "jaring", "system",
-                               f"overdue since {late.due_on.isoformat()}: escalated to "
-                               f"{settings.escalation_supervisor}")
-        await emit(conn, events.GrievanceOverdue(
-            grievance_id=late.grievance_id, category=late.category, claim_id=late.claim_id,
-            participant_id=late.participant_id, due_on=late.due_on, escalated_to=settings.escalation_supervisor,
-            contact=late.contact), late.grievance_id)
+        await repo.add_comment(
+            conn,
+            late.grievance_id,
+            "jaring",
+            "system",
+            f"overdue since {late.due_on.isoformat()}: escalated to {settings.escalation_supervisor}",
+        )
+        await emit(
+            conn,
+            events.GrievanceOverdue(
+                grievance_id=late.grievance_id,
+                category=late.category,
+                claim_id=late.claim_id,
+                participant_id=late.participant_id,
+                due_on=late.due_on,
+                escalated_to=settings.escalation_supervisor,
+                contact=late.contact,
+            ),
+            late.grievance_id,
+        )
         escalated.append(late.grievance_id)
     return escalated
 
 
 def grievance_view(item: g.Grievance, today: date) -> dict[str, Any]:
     return {
-        "grievance_id": item.grievance_id, "category": item.category, "channel": item.channel,
-        "status": item.status, "claim_id": item.claim_id, "participant_id": item.participant_id, "text": item.text,
-        "filed_by": item.filed_by, "assigned_to": item.assigned_to, "filed_on": item.filed_on,
-        "due_on": item.due_on, "overdue": item.status == "open" and today > item.due_on,
-        "escalated_to": item.escalated_to, "resolution": item.resolution, "resolved_by": item.resolved_by,
-        "resolved_on": item.resolved_on, "reopen_count": item.reopen_count,
+        "grievance_id": item.grievance_id,
+        "category": item.category,
+        "channel": item.channel,
+        "status": item.status,
+        "claim_id": item.claim_id,
+        "participant_id": item.participant_id,
+        "text": item.text,
+        "filed_by": item.filed_by,
+        "assigned_to": item.assigned_to,
+        "filed_on": item.filed_on,
+        "due_on": item.due_on,
+        "overdue": item.status == "open" and today > item.due_on,
+        "escalated_to": item.escalated_to,
+        "resolution": item.resolution,
+        "resolved_by": item.resolved_by,
+        "resolved_on": item.resolved_on,
+        "reopen_count": item.reopen_count,
         "reopen_until": g.reopen_until(item.resolved_on) if item.resolved_on else None,
-        "contact": ({"heir_id": item.contact.heir_id, "phone": lk.mask_phone(item.contact.phone)}
-                    if item.contact else None),
+        "contact": (
+            {"heir_id": item.contact.heir_id, "phone": lk.mask_phone(item.contact.phone)} if item.contact else None
+        ),
     }

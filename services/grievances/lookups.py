@@ -29,6 +29,7 @@ log = get_logger("grievances.lookups")
 
 # --- "Lacak Klaim" ---------------------------------------------------------------------------------------------
 
+
 class RateLimited(Exception):
     pass
 
@@ -38,8 +39,15 @@ def _rate_key(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-async def request_code(conn: asyncpg.Connection, claim_number: str, phone: str, client: str, now: datetime,
-                       settings: GrievancesSettings, secret: str) -> str:
+async def request_code(
+    conn: asyncpg.Connection,
+    claim_number: str,
+    phone: str,
+    client: str,
+    now: datetime,
+    settings: GrievancesSettings,
+    secret: str,
+) -> str:
     """Records the request and, when the phone is on the claim, queues a code for it. The
     caller learns only the lookup id, the same whether or not a code was sent."""
     per_phone = lk.RateLimit(settings.lookup_per_phone, settings.lookup_per_phone_minutes)
@@ -61,13 +69,19 @@ async def request_code(conn: asyncpg.Connection, claim_number: str, phone: str, 
         return lookup_id
     await repo.insert_lookup(conn, lookup_id, claim_number, phone, client, person.heir_id, stored, expires_at)
     contact = Contact(heir_id=person.heir_id, phone=phone, language=person.language)  # type: ignore[arg-type]
-    await emit(conn, events.LookupCodeIssued(lookup_id=lookup_id, claim_id=claim_number, contact=contact, code=code,
-                                             expires_at=expires_at), claim_number)
+    await emit(
+        conn,
+        events.LookupCodeIssued(
+            lookup_id=lookup_id, claim_id=claim_number, contact=contact, code=code, expires_at=expires_at
+        ),
+        claim_number,
+    )
     return lookup_id
 
 
-async def check_code(conn: asyncpg.Connection, lookup_id: str, code: str, now: datetime,
-                     secret: str) -> tuple[lk.CodeCheck, FamilyView | None]:
+async def check_code(
+    conn: asyncpg.Connection, lookup_id: str, code: str, now: datetime, secret: str
+) -> tuple[lk.CodeCheck, FamilyView | None]:
     pending = await repo.pending_lookup(conn, lookup_id)
     if pending is None:
         return lk.CodeCheck.WRONG, None
@@ -102,6 +116,7 @@ async def verified_contact(conn: asyncpg.Connection, lookup_id: str, now: dateti
 
 # --- messages from families (consumer of notifications.inbound.v1) ---------------------------------------------
 
+
 def make_inbound_handler(settings: GrievancesSettings, today_fn):
     async def on_inbound_message(conn: asyncpg.Connection, env: Envelope, event: InboundMessageReceived) -> None:
         command = read_command(event.text)
@@ -120,8 +135,9 @@ def make_inbound_handler(settings: GrievancesSettings, today_fn):
     return on_inbound_message
 
 
-async def answer_status(conn: asyncpg.Connection, env: Envelope, event: InboundMessageReceived, phone: str,
-                        claim_number: str) -> None:
+async def answer_status(
+    conn: asyncpg.Connection, env: Envelope, event: InboundMessageReceived, phone: str, claim_number: str
+) -> None:
     person = lk.person_with_phone(phone, await repo.phones_on_claim(conn, claim_number))
     claim = await repo.claim_for_family(conn, claim_number) if person else None
     if person is None or claim is None:
@@ -129,16 +145,38 @@ async def answer_status(conn: asyncpg.Connection, env: Envelope, event: InboundM
         log.info("inbound.status_not_answered", sender=lk.mask_phone(phone))
         return
     view = family_view(claim, person.heir_id)
-    contact = Contact(heir_id=person.heir_id, phone=phone, language=person.language,  # type: ignore[arg-type]
-                      channel=event.channel)
-    await emit(conn, events.ClaimStatusShared(
-        claim_id=view.claim_id, claim_type=view.claim_type, contact=contact, status=view.status,
-        missing_documents=list(view.missing_documents), payment_deadline=view.payment_deadline, amount=view.amount,
-        payment_status=view.payment_status), claim_number, str(env.event_id))  # type: ignore[arg-type]
+    contact = Contact(
+        heir_id=person.heir_id,
+        phone=phone,
+        language=person.language,  # type: ignore[arg-type]
+        channel=event.channel,
+    )
+    await emit(
+        conn,
+        events.ClaimStatusShared(
+            claim_id=view.claim_id,
+            claim_type=view.claim_type,
+            contact=contact,
+            status=view.status,
+            missing_documents=list(view.missing_documents),
+            payment_deadline=view.payment_deadline,
+            amount=view.amount,
+            payment_status=view.payment_status,
+        ),
+        claim_number,
+        str(env.event_id),
+    )  # type: ignore[arg-type]
 
 
-async def grievance_by_message(conn: asyncpg.Connection, env: Envelope, event: InboundMessageReceived, phone: str,
-                               text: str, settings: GrievancesSettings, today: date) -> None:
+async def grievance_by_message(
+    conn: asyncpg.Connection,
+    env: Envelope,
+    event: InboundMessageReceived,
+    phone: str,
+    text: str,
+    settings: GrievancesSettings,
+    today: date,
+) -> None:
     """ADUAN from a phone recorded on a claim files a grievance on its newest claim
     (category "other": an officer recategorises it). From a phone Jaring does not know, it is
     logged and not filed: a public number would otherwise take complaints from anyone."""
@@ -150,10 +188,22 @@ async def grievance_by_message(conn: asyncpg.Connection, env: Envelope, event: I
     heir_id = person.heir_id if person else "family"
     language = person.language if person else "id"
     contact = Contact(heir_id=heir_id, phone=phone, language=language, channel=event.channel)  # type: ignore[arg-type]
-    filing = Filing(category="other", text=text[: g.TEXT_MAX], channel=event.channel, filed_by="family",
-                    claim_id=claims[0], contact=contact)
+    filing = Filing(
+        category="other",
+        text=text[: g.TEXT_MAX],
+        channel=event.channel,
+        filed_by="family",
+        claim_id=claims[0],
+        contact=contact,
+    )
     try:
-        await file_grievance(conn, filing, settings, today, source_message=f"{event.channel}:{event.message_id}",
-                             causation_id=str(env.event_id))
+        await file_grievance(
+            conn,
+            filing,
+            settings,
+            today,
+            source_message=f"{event.channel}:{event.message_id}",
+            causation_id=str(env.event_id),
+        )
     except RuleViolation as exc:  # too short to act on: nothing to file
         log.info("inbound.grievance_not_filed", sender=lk.mask_phone(phone), rules=[e.rule for e in exc.errors])

@@ -1,4 +1,4 @@
-""""Lacak Klaim": the public pages (no officer token), server-rendered, mobile-first,
+""" "Lacak Klaim": the public pages (no officer token), server-rendered, mobile-first,
 Bahasa Indonesia by default, working without JavaScript. Claim number + a phone recorded
 on it → a one-time code by WhatsApp/SMS → the claim's status for that person, and a form
 to file a grievance.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -71,8 +71,18 @@ def page(request: Request, template: str, lang: str, status_code: int = 200, **c
         return found[lang]
 
     response = templates.TemplateResponse(
-        request, template, {"lang": lang, "other": "en" if lang == "id" else "id", "t": t, "word": word,
-                            "categories": GRIEVANCE_CATEGORIES, **context}, status_code=status_code)
+        request,
+        template,
+        {
+            "lang": lang,
+            "other": "en" if lang == "id" else "id",
+            "t": t,
+            "word": word,
+            "categories": GRIEVANCE_CATEGORIES,
+            **context,
+        },
+        status_code=status_code,
+    )
     # Answers are about one family: never cached by a shared proxy, never framed by another site.
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
@@ -81,7 +91,7 @@ def page(request: Request, template: str, lang: str, status_code: int = 200, **c
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -91,25 +101,35 @@ async def start(request: Request, lang: str = "id") -> HTMLResponse:
 
 
 @router.post("/lacak/kode", response_class=HTMLResponse)
-async def send_code(request: Request, rt: Rt, claim_number: Annotated[str, Form()] = "",
-                    phone: Annotated[str, Form()] = "", lang: Annotated[str, Form()] = "id") -> HTMLResponse:
+async def send_code(
+    request: Request,
+    rt: Rt,
+    claim_number: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "id",
+) -> HTMLResponse:
     claim = clean_claim_number(claim_number)
     number = normalize_phone(phone)
     if claim is None or number is None:
-        return page(request, "lacak.html", lang, 422, error="invalid_input",
-                    claim_number=claim_number[:40])
+        return page(request, "lacak.html", lang, 422, error="invalid_input", claim_number=claim_number[:40])
     try:
         async with rt.pool.acquire() as conn, conn.transaction():
-            lookup_id = await lookups.request_code(conn, claim, number, client_address(request, rt), _now(),
-                                                    rt.settings, lookup_secret(rt))
+            lookup_id = await lookups.request_code(
+                conn, claim, number, client_address(request, rt), _now(), rt.settings, lookup_secret(rt)
+            )
     except RateLimited:
         return page(request, "lacak.html", lang, 429, error="too_many")
     return page(request, "kode.html", lang, lookup_id=lookup_id)
 
 
 @router.post("/lacak/periksa", response_class=HTMLResponse)
-async def check(request: Request, rt: Rt, lookup_id: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "",
-                lang: Annotated[str, Form()] = "id") -> HTMLResponse:
+async def check(
+    request: Request,
+    rt: Rt,
+    lookup_id: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "id",
+) -> HTMLResponse:
     async with rt.pool.acquire() as conn, conn.transaction():
         outcome, view = await lookups.check_code(conn, lookup_id[:64], code[:12], _now(), lookup_secret(rt))
     if outcome is CodeCheck.OK and view is not None:
@@ -121,21 +141,35 @@ async def check(request: Request, rt: Rt, lookup_id: Annotated[str, Form()] = ""
 
 
 @router.post("/lacak/aduan", response_class=HTMLResponse)
-async def complain(request: Request, rt: Rt, lookup_id: Annotated[str, Form()] = "",
-                   category: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "",
-                   lang: Annotated[str, Form()] = "id") -> HTMLResponse:
+async def complain(
+    request: Request,
+    rt: Rt,
+    lookup_id: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "id",
+) -> HTMLResponse:
     async with rt.pool.acquire() as conn, conn.transaction():
         found = await lookups.verified_contact(conn, lookup_id[:64], _now())
         if found is None:
             return page(request, "lacak.html", lang, 403, error="session_over")
         claim_id, contact = found
         contact = contact.model_copy(update={"language": lang if lang in LANGUAGES else "id"})
-        filing = Filing(category=category, text=text, channel="web", filed_by="family", claim_id=claim_id,
-                        contact=contact)
+        filing = Filing(
+            category=category, text=text, channel="web", filed_by="family", claim_id=claim_id, contact=contact
+        )
         try:
             grievance_id = await file_grievance(conn, filing, rt.settings, today())
         except RuleViolation:
-            return page(request, "aduan.html", lang, 422, lookup_id=lookup_id, error="complaint_invalid",
-                        text=text[:2000], category=category)
+            return page(
+                request,
+                "aduan.html",
+                lang,
+                422,
+                lookup_id=lookup_id,
+                error="complaint_invalid",
+                text=text[:2000],
+                category=category,
+            )
         item = await repo.load_grievance(conn, grievance_id)
     return page(request, "aduan.html", lang, 201, filed=item)

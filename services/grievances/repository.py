@@ -24,59 +24,83 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
         "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (heir_id) DO UPDATE SET participant_id = "
         "EXCLUDED.participant_id, full_name = EXCLUDED.full_name, precedence = EXCLUDED.precedence, "
         "phone = EXCLUDED.phone, email = EXCLUDED.email, language = EXCLUDED.language",
-        [(h.heir_id, participant_id, h.full_name, h.precedence, h.phone, h.email, h.language) for h in heirs])
+        [(h.heir_id, participant_id, h.full_name, h.precedence, h.phone, h.email, h.language) for h in heirs],
+    )
 
 
-async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str,
-                       reporter_phone: str | None) -> None:
+async def upsert_claim(
+    conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str, reporter_phone: str | None
+) -> None:
     await conn.execute(
         "INSERT INTO claims (claim_id, participant_id, claim_type, status, reporter_phone) "
         "VALUES ($1, $2, $3, 'filed', $4) "
         # A decision may arrive (another topic) before the filing: keep its status, take the phone.
         "ON CONFLICT (claim_id) DO UPDATE "
         "SET reporter_phone = coalesce(EXCLUDED.reporter_phone, claims.reporter_phone)",
-        claim_id, participant_id, claim_type, reporter_phone)
+        claim_id,
+        participant_id,
+        claim_type,
+        reporter_phone,
+    )
 
 
 async def family_came(conn: asyncpg.Connection, claim_id: str) -> None:
-    await conn.execute("UPDATE claims SET status = 'filed', updated_at = now() WHERE claim_id = $1 "
-                       "AND status = 'awaiting_family'", claim_id)
+    await conn.execute(
+        "UPDATE claims SET status = 'filed', updated_at = now() WHERE claim_id = $1 AND status = 'awaiting_family'",
+        claim_id,
+    )
 
 
 async def claim_known(conn: asyncpg.Connection, claim_id: str) -> bool:
     return await conn.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False
 
 
-async def set_claim_status(conn: asyncpg.Connection, claim_id: str, status: str, missing: list[str] | None,
-                           payment_deadline: date | None) -> None:
+async def set_claim_status(
+    conn: asyncpg.Connection, claim_id: str, status: str, missing: list[str] | None, payment_deadline: date | None
+) -> None:
     await conn.execute(
         "UPDATE claims SET status = $2, missing_documents = coalesce($3, missing_documents), "
         "payment_deadline = coalesce($4, payment_deadline), updated_at = now() WHERE claim_id = $1 "
         # An approval read after the payout (they travel on different topics) does not undo it.
         "AND NOT (claims.status = 'payout_recorded' AND $2 = 'approved')",
-        claim_id, status, missing, payment_deadline)
+        claim_id,
+        status,
+        missing,
+        payment_deadline,
+    )
 
 
 async def record_shares(conn: asyncpg.Connection, claim_id: str, shares: dict[str, int]) -> None:
     await conn.execute("DELETE FROM payout_shares WHERE claim_id = $1", claim_id)
-    await conn.executemany("INSERT INTO payout_shares (claim_id, heir_id, amount) VALUES ($1, $2, $3)",
-                           [(claim_id, heir, amount) for heir, amount in shares.items()])
+    await conn.executemany(
+        "INSERT INTO payout_shares (claim_id, heir_id, amount) VALUES ($1, $2, $3)",
+        [(claim_id, heir, amount) for heir, amount in shares.items()],
+    )
 
 
 async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str) -> None:
-    await conn.execute("UPDATE claims SET disbursement_status = $2, updated_at = now() WHERE claim_id = $1",
-                       claim_id, status)
+    await conn.execute(
+        "UPDATE claims SET disbursement_status = $2, updated_at = now() WHERE claim_id = $1", claim_id, status
+    )
 
 
 async def claim_for_family(conn: asyncpg.Connection, claim_id: str) -> ClaimForFamily | None:
     row = await conn.fetchrow(
         "SELECT c.*, coalesce((SELECT json_object_agg(heir_id, amount) FROM payout_shares s "
-        "WHERE s.claim_id = c.claim_id), '{}') AS shares FROM claims c WHERE c.claim_id = $1", claim_id)
+        "WHERE s.claim_id = c.claim_id), '{}') AS shares FROM claims c WHERE c.claim_id = $1",
+        claim_id,
+    )
     if row is None:
         return None
-    return ClaimForFamily(row["claim_id"], row["claim_type"], row["status"], tuple(row["missing_documents"]),
-                          row["payment_deadline"], {k: int(v) for k, v in row["shares"].items()},
-                          row["disbursement_status"])
+    return ClaimForFamily(
+        row["claim_id"],
+        row["claim_type"],
+        row["status"],
+        tuple(row["missing_documents"]),
+        row["payment_deadline"],
+        {k: int(v) for k, v in row["shares"].items()},
+        row["disbursement_status"],
+    )
 
 
 async def claim_participant(conn: asyncpg.Connection, claim_id: str) -> str | None:
@@ -90,7 +114,8 @@ async def phones_on_claim(conn: asyncpg.Connection, claim_id: str) -> list[Phone
         "WHERE c.claim_id = $1 AND h.phone IS NOT NULL "
         "UNION ALL SELECT 'reporter', reporter_phone, 'id' FROM claims "
         "WHERE claim_id = $1 AND reporter_phone IS NOT NULL",
-        claim_id)
+        claim_id,
+    )
     return [PhoneOnClaim(r["heir_id"], r["phone"], r["language"]) for r in rows]
 
 
@@ -99,7 +124,9 @@ async def claims_with_phone(conn: asyncpg.Connection, phone: str) -> list[str]:
     changed first: the one a family writing in is most likely about."""
     rows = await conn.fetch(
         "SELECT c.claim_id FROM claims c WHERE c.reporter_phone = $1 OR EXISTS (SELECT 1 FROM heirs h "
-        "WHERE h.participant_id = c.participant_id AND h.phone = $1) ORDER BY c.updated_at DESC, c.claim_id", phone)
+        "WHERE h.participant_id = c.participant_id AND h.phone = $1) ORDER BY c.updated_at DESC, c.claim_id",
+        phone,
+    )
     return [r["claim_id"] for r in rows]
 
 
@@ -109,24 +136,33 @@ async def claim_row(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any] |
 
 
 async def heir_contacts(conn: asyncpg.Connection, participant_id: str) -> list[HeirContact]:
-    rows = await conn.fetch("SELECT heir_id, precedence, phone, email, language FROM heirs WHERE participant_id = $1",
-                            participant_id)
+    rows = await conn.fetch(
+        "SELECT heir_id, precedence, phone, email, language FROM heirs WHERE participant_id = $1", participant_id
+    )
     return [HeirContact(r["heir_id"], r["precedence"], r["phone"], r["email"], r["language"]) for r in rows]
 
 
 # --- what a family must bring ---------------------------------------------------------------------------------
 
+
 async def open_request(conn: asyncpg.Connection, claim_id: str) -> list[str] | None:
-    return await conn.fetchval("SELECT missing FROM document_requests WHERE claim_id = $1 AND open FOR UPDATE",
-                               claim_id)
+    return await conn.fetchval(
+        "SELECT missing FROM document_requests WHERE claim_id = $1 AND open FOR UPDATE", claim_id
+    )
 
 
-async def save_request(conn: asyncpg.Connection, claim_id: str, missing: list[str], requested_on: date,
-                       remind_on: date) -> None:
+async def save_request(
+    conn: asyncpg.Connection, claim_id: str, missing: list[str], requested_on: date, remind_on: date
+) -> None:
     await conn.execute(
         "INSERT INTO document_requests (claim_id, missing, requested_on, remind_on) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (claim_id) DO UPDATE SET missing = EXCLUDED.missing, requested_on = EXCLUDED.requested_on, "
-        "remind_on = EXCLUDED.remind_on, reminded_at = NULL, open = true", claim_id, missing, requested_on, remind_on)
+        "remind_on = EXCLUDED.remind_on, reminded_at = NULL, open = true",
+        claim_id,
+        missing,
+        requested_on,
+        remind_on,
+    )
 
 
 async def close_request(conn: asyncpg.Connection, claim_id: str) -> None:
@@ -136,7 +172,10 @@ async def close_request(conn: asyncpg.Connection, claim_id: str) -> None:
 async def due_reminders(conn: asyncpg.Connection, today: date, limit: int = 500) -> list[str]:
     rows = await conn.fetch(
         "SELECT claim_id FROM document_requests WHERE open AND reminded_at IS NULL AND remind_on <= $1 "
-        "ORDER BY remind_on LIMIT $2 FOR UPDATE SKIP LOCKED", today, limit)
+        "ORDER BY remind_on LIMIT $2 FOR UPDATE SKIP LOCKED",
+        today,
+        limit,
+    )
     return [r["claim_id"] for r in rows]
 
 
@@ -146,9 +185,24 @@ async def mark_reminded(conn: asyncpg.Connection, claim_id: str) -> None:
 
 # --- grievances ------------------------------------------------------------------------------------------------
 
-GRIEVANCE_FIELDS = ("grievance_id", "category", "channel", "status", "text", "filed_by", "assigned_to", "filed_on",
-                    "due_on", "claim_id", "participant_id", "escalated_to", "resolution", "resolved_by",
-                    "resolved_on", "reopen_count")
+GRIEVANCE_FIELDS = (
+    "grievance_id",
+    "category",
+    "channel",
+    "status",
+    "text",
+    "filed_by",
+    "assigned_to",
+    "filed_on",
+    "due_on",
+    "claim_id",
+    "participant_id",
+    "escalated_to",
+    "resolution",
+    "resolved_by",
+    "resolved_on",
+    "reopen_count",
+)
 
 
 def _grievance(row: asyncpg.Record) -> Grievance:
@@ -168,14 +222,27 @@ async def insert_grievance(conn: asyncpg.Connection, g: Grievance, source_messag
         "assigned_to, filed_on, due_on, contact, source_message) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
         "ON CONFLICT (source_message) DO NOTHING RETURNING true",
-        g.grievance_id, g.category, g.channel, g.status, g.claim_id, g.participant_id, g.text, g.filed_by,
-        g.assigned_to, g.filed_on, g.due_on, g.contact.model_dump() if g.contact else None, source_message)
+        g.grievance_id,
+        g.category,
+        g.channel,
+        g.status,
+        g.claim_id,
+        g.participant_id,
+        g.text,
+        g.filed_by,
+        g.assigned_to,
+        g.filed_on,
+        g.due_on,
+        g.contact.model_dump() if g.contact else None,
+        source_message,
+    )
     return bool(inserted)
 
 
 async def load_grievance(conn: asyncpg.Connection, grievance_id: str, *, for_update: bool = False) -> Grievance | None:
-    row = await conn.fetchrow("SELECT * FROM grievances WHERE grievance_id = $1" + (" FOR UPDATE" if for_update else ""),
-                              grievance_id)
+    row = await conn.fetchrow(
+        "SELECT * FROM grievances WHERE grievance_id = $1" + (" FOR UPDATE" if for_update else ""), grievance_id
+    )
     return _grievance(row) if row else None
 
 
@@ -185,44 +252,76 @@ async def save_grievance(conn: asyncpg.Connection, g: Grievance) -> None:
         "escalated_at = CASE WHEN $4::text IS NULL THEN NULL ELSE coalesce(escalated_at, now()) END, "
         "resolution = $5, resolved_by = $6, resolved_on = $7, reopen_count = $8, updated_at = now() "
         "WHERE grievance_id = $1",
-        g.grievance_id, g.status, g.due_on, g.escalated_to, g.resolution, g.resolved_by, g.resolved_on,
-        g.reopen_count)
+        g.grievance_id,
+        g.status,
+        g.due_on,
+        g.escalated_to,
+        g.resolution,
+        g.resolved_by,
+        g.resolved_on,
+        g.reopen_count,
+    )
 
 
 async def add_comment(conn: asyncpg.Connection, grievance_id: str, author: str, role: str, text: str) -> None:
-    await conn.execute("INSERT INTO grievance_comments (grievance_id, author, role, text) VALUES ($1, $2, $3, $4)",
-                       grievance_id, author, role, text)
+    await conn.execute(
+        "INSERT INTO grievance_comments (grievance_id, author, role, text) VALUES ($1, $2, $3, $4)",
+        grievance_id,
+        author,
+        role,
+        text,
+    )
 
 
 async def comments(conn: asyncpg.Connection, grievance_id: str) -> list[dict[str, Any]]:
-    rows = await conn.fetch("SELECT author, role, text, at FROM grievance_comments WHERE grievance_id = $1 "
-                            "ORDER BY at, id", grievance_id)
+    rows = await conn.fetch(
+        "SELECT author, role, text, at FROM grievance_comments WHERE grievance_id = $1 ORDER BY at, id", grievance_id
+    )
     return [dict(r) for r in rows]
 
 
 async def overdue_candidates(conn: asyncpg.Connection, today: date, limit: int = 500) -> list[Grievance]:
     rows = await conn.fetch(
         "SELECT * FROM grievances WHERE status = 'open' AND escalated_to IS NULL AND due_on < $1 "
-        "ORDER BY due_on LIMIT $2 FOR UPDATE SKIP LOCKED", today, limit)
+        "ORDER BY due_on LIMIT $2 FOR UPDATE SKIP LOCKED",
+        today,
+        limit,
+    )
     return [_grievance(r) for r in rows]
 
 
-async def list_grievances(conn: asyncpg.Connection, *, claim_id: str | None, status: str | None,
-                          assigned_to: str | None, overdue_on: date | None, limit: int) -> list[Grievance]:
+async def list_grievances(
+    conn: asyncpg.Connection,
+    *,
+    claim_id: str | None,
+    status: str | None,
+    assigned_to: str | None,
+    overdue_on: date | None,
+    limit: int,
+) -> list[Grievance]:
     rows = await conn.fetch(
         "SELECT * FROM grievances WHERE ($1::text IS NULL OR claim_id = $1) AND ($2::text IS NULL OR status = $2) "
         "AND ($3::text IS NULL OR assigned_to = $3 OR escalated_to = $3) "
         "AND ($4::date IS NULL OR (status = 'open' AND due_on < $4)) ORDER BY due_on, created_at LIMIT $5",
-        claim_id, status, assigned_to, overdue_on, limit)
+        claim_id,
+        status,
+        assigned_to,
+        overdue_on,
+        limit,
+    )
     return [_grievance(r) for r in rows]
 
 
 # --- lookups ------------------------------------------------------------------------------------------------------
 
+
 async def count_recent(conn: asyncpg.Connection, scope: str, key: str, minutes: int) -> int:
     return await conn.fetchval(
         "SELECT count(*) FROM rate_hits WHERE scope = $1 AND key = $2 AND at > now() - make_interval(mins => $3)",
-        scope, key, minutes)
+        scope,
+        key,
+        minutes,
+    )
 
 
 async def hit(conn: asyncpg.Connection, scope: str, key: str) -> None:
@@ -234,12 +333,27 @@ async def forget_old_hits(conn: asyncpg.Connection) -> None:
     await conn.execute("DELETE FROM lookups WHERE created_at < now() - interval '1 day'")
 
 
-async def insert_lookup(conn: asyncpg.Connection, lookup_id: str, claim_number: str, phone: str, client: str,
-                        heir_id: str | None, code_hash: str | None, expires_at: datetime) -> None:
+async def insert_lookup(
+    conn: asyncpg.Connection,
+    lookup_id: str,
+    claim_number: str,
+    phone: str,
+    client: str,
+    heir_id: str | None,
+    code_hash: str | None,
+    expires_at: datetime,
+) -> None:
     await conn.execute(
         "INSERT INTO lookups (lookup_id, claim_number, phone, client, heir_id, code_hash, expires_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        lookup_id, claim_number, phone, client, heir_id, code_hash, expires_at)
+        lookup_id,
+        claim_number,
+        phone,
+        client,
+        heir_id,
+        code_hash,
+        expires_at,
+    )
 
 
 async def pending_lookup(conn: asyncpg.Connection, lookup_id: str) -> PendingLookup | None:
@@ -260,11 +374,18 @@ async def mark_verified(conn: asyncpg.Connection, lookup_id: str, at: datetime) 
 
 async def lock_of(conn: asyncpg.Connection, claim_number: str) -> tuple[int, datetime | None]:
     await conn.execute("INSERT INTO lookup_locks (claim_number) VALUES ($1) ON CONFLICT DO NOTHING", claim_number)
-    row = await conn.fetchrow("SELECT wrong_codes, locked_until FROM lookup_locks WHERE claim_number = $1 FOR UPDATE",
-                              claim_number)
+    row = await conn.fetchrow(
+        "SELECT wrong_codes, locked_until FROM lookup_locks WHERE claim_number = $1 FOR UPDATE", claim_number
+    )
     return row["wrong_codes"], row["locked_until"]
 
 
-async def set_lock(conn: asyncpg.Connection, claim_number: str, wrong_codes: int, locked_until: datetime | None) -> None:
-    await conn.execute("UPDATE lookup_locks SET wrong_codes = $2, locked_until = coalesce($3, locked_until) "
-                       "WHERE claim_number = $1", claim_number, wrong_codes, locked_until)
+async def set_lock(
+    conn: asyncpg.Connection, claim_number: str, wrong_codes: int, locked_until: datetime | None
+) -> None:
+    await conn.execute(
+        "UPDATE lookup_locks SET wrong_codes = $2, locked_until = coalesce($3, locked_until) WHERE claim_number = $1",
+        claim_number,
+        wrong_codes,
+        locked_until,
+    )

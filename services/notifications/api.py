@@ -13,8 +13,8 @@ from shared.auth import Actor, require_role
 from shared.contracts.notifications import NotificationDelivered
 from shared.db import record_audit
 from shared.envelope import new_envelope
-from shared.outbox import add_events
 from shared.limits import Id
+from shared.outbox import add_events
 from shared.service import Runtime, get_runtime
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
@@ -61,13 +61,29 @@ async def confirm(actor: Officer, rt: Rt, notification_id: NotificationId) -> di
         row = await repo.confirm_arrived(conn, notification_id)
         if row is None:
             raise HTTPException(409, f"notification {notification_id} is not unknown (or does not exist)")
-        await record_audit(conn, actor=actor.subject, role=actor.role, action="notification.confirm",
-                           subject_id=notification_id)
-        delivered = NotificationDelivered(notification_id=notification_id, claim_id=row["claim_id"],
-                                          heir_id=row["heir_id"], channel=row["channel"],
-                                          about_event=row["about_event"], attempts=row["attempts"])
-        await add_events(conn, [new_envelope(delivered, correlation_id=row["claim_id"], producer="notifications",
-                                             causation_id=str(row["event_id"]))], "notifications")
+        await record_audit(
+            conn, actor=actor.subject, role=actor.role, action="notification.confirm", subject_id=notification_id
+        )
+        delivered = NotificationDelivered(
+            notification_id=notification_id,
+            claim_id=row["claim_id"],
+            heir_id=row["heir_id"],
+            channel=row["channel"],
+            about_event=row["about_event"],
+            attempts=row["attempts"],
+        )
+        await add_events(
+            conn,
+            [
+                new_envelope(
+                    delivered,
+                    correlation_id=row["claim_id"],
+                    producer="notifications",
+                    causation_id=str(row["event_id"]),
+                )
+            ],
+            "notifications",
+        )
     return {"notification_id": notification_id, "status": "delivered"}
 
 
@@ -78,7 +94,8 @@ async def resend(actor: Officer, rt: Rt, notification_id: NotificationId) -> dic
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await repo.resend(conn, notification_id):
             raise HTTPException(409, f"notification {notification_id} is not unknown or failed (or does not exist)")
-        await record_audit(conn, actor=actor.subject, role=actor.role, action="notification.resend",
-                           subject_id=notification_id)
+        await record_audit(
+            conn, actor=actor.subject, role=actor.role, action="notification.resend", subject_id=notification_id
+        )
         await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
     return {"notification_id": notification_id, "status": "pending"}

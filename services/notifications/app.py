@@ -6,16 +6,23 @@ from pathlib import Path
 
 from services.notifications import handlers, receipts
 from services.notifications.api import router
+from services.notifications.channels import Channel, EmailChannel, SmsChannel, WhatsAppChannel
+from services.notifications.dispatcher import Dispatcher
 from services.notifications.family_handlers import make_family_handlers
 from services.notifications.inbound import router as inbound_router
 from services.notifications.outreach import make_outreach_handlers
-from services.notifications.channels import Channel, EmailChannel, SmsChannel, WhatsAppChannel
-from services.notifications.dispatcher import Dispatcher
 from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer
 from shared.service import Runtime, ServiceSpec
 from shared.topics import (
-    CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, FAMILY_NOTICES, GRIEVANCES, LOOKUPS, PARTICIPANTS, PAYOUTS,
+    CLAIM_DECISIONS,
+    CLAIMS_FILED,
+    DISBURSEMENTS,
+    FAMILY_NOTICES,
+    GRIEVANCES,
+    LOOKUPS,
+    PARTICIPANTS,
+    PAYOUTS,
 )
 
 
@@ -24,54 +31,98 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
     family = make_family_handlers(settings.phone_channel)
     outreach = make_outreach_handlers(settings.phone_channel)
     return [
-        Consumer("notifications.participants", PARTICIPANTS, {
-            "ParticipantEnrolled": handlers.on_participant_enrolled,
-            "ParticipantDetailsChanged": handlers.on_details_changed,
-            "HeirsChanged": handlers.on_heirs_changed,
-            # In the participant's order, after the phone it goes to (outreach.py).
-            "ContributionReminderDue": outreach["ContributionReminderDue"],
-        }),
+        Consumer(
+            "notifications.participants",
+            PARTICIPANTS,
+            {
+                "ParticipantEnrolled": handlers.on_participant_enrolled,
+                "ParticipantDetailsChanged": handlers.on_details_changed,
+                "HeirsChanged": handlers.on_heirs_changed,
+                # In the participant's order, after the phone it goes to (outreach.py).
+                "ContributionReminderDue": outreach["ContributionReminderDue"],
+            },
+        ),
         Consumer("notifications.claims-filed", CLAIMS_FILED, {"ClaimFiled": claim_handlers["ClaimFiled"]}),
         # Jaring going to the family first (issue 19): its own group, so it can be replayed alone.
-        Consumer("notifications.outreach", CLAIMS_FILED, {
-            kind: outreach[kind] for kind in ("ProactiveClaimOpened", "ProactiveClaimReminderDue")}),
-        Consumer("notifications.claim-decisions", CLAIM_DECISIONS, {
-            kind: claim_handlers[kind] for kind in ("ClaimRejected", "ClaimReclassified", "ClaimWithdrawn")}),
-        Consumer("notifications.payouts", PAYOUTS, {
-            kind: claim_handlers[kind] for kind in ("PayoutRecorded", "DisbursementChanged", "LateChargeRecorded")}),
-        Consumer("notifications.disbursements", DISBURSEMENTS, {
-            "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
-            "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),
-        }),
+        Consumer(
+            "notifications.outreach",
+            CLAIMS_FILED,
+            {kind: outreach[kind] for kind in ("ProactiveClaimOpened", "ProactiveClaimReminderDue")},
+        ),
+        Consumer(
+            "notifications.claim-decisions",
+            CLAIM_DECISIONS,
+            {kind: claim_handlers[kind] for kind in ("ClaimRejected", "ClaimReclassified", "ClaimWithdrawn")},
+        ),
+        Consumer(
+            "notifications.payouts",
+            PAYOUTS,
+            {kind: claim_handlers[kind] for kind in ("PayoutRecorded", "DisbursementChanged", "LateChargeRecorded")},
+        ),
+        Consumer(
+            "notifications.disbursements",
+            DISBURSEMENTS,
+            {
+                "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
+                "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),
+            },
+        ),
         # The family's own questions and complaints (the grievances service names whom to tell).
-        Consumer("notifications.grievances", GRIEVANCES, {
-            kind: family[kind] for kind in ("GrievanceFiled", "GrievanceResolved", "GrievanceReopened",
-                                            "GrievanceOverdue")}),
-        Consumer("notifications.family-notices", FAMILY_NOTICES, {
-            "MissingDocumentsNoticed": family["MissingDocumentsNoticed"]}),
-        Consumer("notifications.lookups", LOOKUPS, {
-            "LookupCodeIssued": family["LookupCodeIssued"], "ClaimStatusShared": family["ClaimStatusShared"]}),
+        Consumer(
+            "notifications.grievances",
+            GRIEVANCES,
+            {
+                kind: family[kind]
+                for kind in ("GrievanceFiled", "GrievanceResolved", "GrievanceReopened", "GrievanceOverdue")
+            },
+        ),
+        Consumer(
+            "notifications.family-notices",
+            FAMILY_NOTICES,
+            {"MissingDocumentsNoticed": family["MissingDocumentsNoticed"]},
+        ),
+        Consumer(
+            "notifications.lookups",
+            LOOKUPS,
+            {"LookupCodeIssued": family["LookupCodeIssued"], "ClaimStatusShared": family["ClaimStatusShared"]},
+        ),
     ]
 
 
 def channels(settings: NotificationsSettings) -> dict[str, Channel]:
     return {
-        "email": EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
-                              use_tls=settings.smtp_use_tls, username=settings.smtp_username,
-                              password=settings.smtp_password, timeout=settings.delivery_send_timeout_seconds),
-        "sms": SmsChannel(settings.sms_base_url, settings.sms_token, settings.sms_sender_id,
-                          timeout=settings.delivery_send_timeout_seconds, connections=settings.delivery_concurrency),
-        "whatsapp": WhatsAppChannel(settings.whatsapp_base_url, settings.whatsapp_token,
-                                    settings.whatsapp_phone_number_id, timeout=settings.delivery_send_timeout_seconds,
-                                    connections=settings.delivery_concurrency),
+        "email": EmailChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            use_tls=settings.smtp_use_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout=settings.delivery_send_timeout_seconds,
+        ),
+        "sms": SmsChannel(
+            settings.sms_base_url,
+            settings.sms_token,
+            settings.sms_sender_id,
+            timeout=settings.delivery_send_timeout_seconds,
+            connections=settings.delivery_concurrency,
+        ),
+        "whatsapp": WhatsAppChannel(
+            settings.whatsapp_base_url,
+            settings.whatsapp_token,
+            settings.whatsapp_phone_number_id,
+            timeout=settings.delivery_send_timeout_seconds,
+            connections=settings.delivery_concurrency,
+        ),
     }
 
 
 async def deliver_messages(runtime: Runtime) -> None:
     by_name = channels(runtime.settings)
     try:
-        await Dispatcher(runtime.pool, by_name, runtime.settings,
-                         traced_by=[c.name for c in consumers(runtime.settings)]).run()
+        await Dispatcher(
+            runtime.pool, by_name, runtime.settings, traced_by=[c.name for c in consumers(runtime.settings)]
+        ).run()
     finally:
         for channel in by_name.values():
             close = getattr(channel, "aclose", None)
@@ -82,8 +133,10 @@ async def deliver_messages(runtime: Runtime) -> None:
 def build_spec(settings: NotificationsSettings | None = None) -> ServiceSpec:
     settings = settings or NotificationsSettings()
     if not settings.inbound_secret:
-        raise RuntimeError("NOTIFICATIONS_INBOUND_SECRET is required: it authenticates replies forwarded by the "
-                           "SMS/WhatsApp provider (`make up` generates one in .jaring/provider/inbound-secret)")
+        raise RuntimeError(
+            "NOTIFICATIONS_INBOUND_SECRET is required: it authenticates replies forwarded by the "
+            "SMS/WhatsApp provider (`make up` generates one in .jaring/provider/inbound-secret)"
+        )
     return ServiceSpec(
         name="notifications",
         settings=settings,

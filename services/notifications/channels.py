@@ -17,7 +17,6 @@ Classification:
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import hashlib
 import re
@@ -31,8 +30,15 @@ from services.notifications.domain.delivery import AttemptResult, Outcome
 from services.notifications.domain.messages import RenderedMessage
 
 __all__ = [
-    "AttemptResult", "Channel", "EmailChannel", "SmsChannel", "WhatsAppChannel",
-    "classify_http_status", "classify_smtp_code", "EMAIL_IDEMPOTENCY_HEADER", "HTTP_IDEMPOTENCY_HEADER",
+    "AttemptResult",
+    "Channel",
+    "EmailChannel",
+    "SmsChannel",
+    "WhatsAppChannel",
+    "classify_http_status",
+    "classify_smtp_code",
+    "EMAIL_IDEMPOTENCY_HEADER",
+    "HTTP_IDEMPOTENCY_HEADER",
 ]
 
 EMAIL_IDEMPOTENCY_HEADER = "X-Jaring-Idempotency-Key"
@@ -48,8 +54,9 @@ class Channel(Protocol):
     # Whether the provider can be asked if it received a message, by the attempt's reference.
     can_look_up: bool
 
-    async def send(self, to: str, message: RenderedMessage, idempotency_key: str,
-                   reference: str | None = None) -> AttemptResult: ...
+    async def send(
+        self, to: str, message: RenderedMessage, idempotency_key: str, reference: str | None = None
+    ) -> AttemptResult: ...
 
     async def look_up(self, reference: str) -> bool | None:
         """Did the provider receive a message under `reference`? None: it could not say."""
@@ -78,6 +85,7 @@ def _short(text: str) -> str:
 
 
 # --- email ---------------------------------------------------------------------------
+
 
 class EmailChannel:
     name = "email"
@@ -121,8 +129,9 @@ class EmailChannel:
     async def look_up(self, reference: str) -> bool | None:
         return None
 
-    async def send(self, to: str, message: RenderedMessage, idempotency_key: str,
-                   reference: str | None = None) -> AttemptResult:
+    async def send(
+        self, to: str, message: RenderedMessage, idempotency_key: str, reference: str | None = None
+    ) -> AttemptResult:
         if "@" not in to or any(ch.isspace() for ch in to):
             return AttemptResult(Outcome.PERMANENT_FAILURE, f"not an email address: {to!r}")
         try:
@@ -145,14 +154,12 @@ class EmailChannel:
             )
         except aiosmtplib.SMTPRecipientsRefused as refused:
             codes = [r.code for r in refused.recipients]
-            outcome = (
-                Outcome.TEMPORARY_FAILURE if any(400 <= c < 500 for c in codes) else Outcome.PERMANENT_FAILURE
-            )
+            outcome = Outcome.TEMPORARY_FAILURE if any(400 <= c < 500 for c in codes) else Outcome.PERMANENT_FAILURE
             words = "; ".join(f"{r.code} {r.message}" for r in refused.recipients)
             return AttemptResult(outcome, _short(f"recipient refused: {words}"))
         except aiosmtplib.SMTPResponseException as error:
             return AttemptResult(classify_smtp_code(error.code), _short(f"SMTP {error.code} {error.message}"))
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
             # connection refused, timeouts, server disconnected, STARTTLS missing
             return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"{type(error).__name__}: {error}"))
         if to in errors:
@@ -169,6 +176,7 @@ def message_id_for(idempotency_key: str, sender: str) -> str:
 
 # --- HTTP providers -----------------------------------------------------------------
 
+
 class _HttpChannel:
     """One POST per message with a bearer token. Pass `client` (e.g. one built on
     `httpx.MockTransport` in tests, or one shared pool in the app) and the channel uses
@@ -177,8 +185,15 @@ class _HttpChannel:
     name: str
     can_look_up = False
 
-    def __init__(self, base_url: str, token: str, *, client: httpx.AsyncClient | None = None, timeout: float = 10.0,
-                 connections: int = 50):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = 10.0,
+        connections: int = 50,
+    ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self._client = client
@@ -201,12 +216,15 @@ class _HttpChannel:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout, limits=httpx.Limits(
-                max_connections=self.connections, max_keepalive_connections=self.connections))
+            self._client = httpx.AsyncClient(
+                timeout=self.timeout,
+                limits=httpx.Limits(max_connections=self.connections, max_keepalive_connections=self.connections),
+            )
         return self._client
 
-    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
-                    reference: str | None = None) -> tuple[str, dict[str, Any]]:
+    def request_for(
+        self, to: str, message: RenderedMessage, idempotency_key: str, reference: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
         """(url, JSON body) for one message. Override to adapt to another provider."""
         raise NotImplementedError
 
@@ -216,8 +234,9 @@ class _HttpChannel:
     async def look_up(self, reference: str) -> bool | None:
         return None
 
-    async def send(self, to: str, message: RenderedMessage, idempotency_key: str,
-                   reference: str | None = None) -> AttemptResult:
+    async def send(
+        self, to: str, message: RenderedMessage, idempotency_key: str, reference: str | None = None
+    ) -> AttemptResult:
         if not _E164.fullmatch(to):
             return AttemptResult(Outcome.PERMANENT_FAILURE, f"not an E.164 phone number: {to!r}")
         url, body = self.request_for(to, message, idempotency_key, reference)
@@ -253,13 +272,22 @@ class SmsChannel(_HttpChannel):
     name = "sms"
     can_look_up = True
 
-    def __init__(self, base_url: str, token: str, sender_id: str, *,
-                 client: httpx.AsyncClient | None = None, timeout: float = 10.0, connections: int = 50):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        sender_id: str,
+        *,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = 10.0,
+        connections: int = 50,
+    ):
         super().__init__(base_url, token, client=client, timeout=timeout, connections=connections)
         self.sender_id = sender_id
 
-    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
-                    reference: str | None = None) -> tuple[str, dict[str, Any]]:
+    def request_for(
+        self, to: str, message: RenderedMessage, idempotency_key: str, reference: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
         body = {"to": to, "from": self.sender_id, "text": message.as_text()}
         if reference:
             body["reference"] = reference
@@ -267,8 +295,11 @@ class SmsChannel(_HttpChannel):
 
     async def look_up(self, reference: str) -> bool | None:
         try:
-            response = await self._http().get(f"{self.base_url}/messages", params={"reference": reference},
-                                              headers={"Authorization": f"Bearer {self.token}"})
+            response = await self._http().get(
+                f"{self.base_url}/messages",
+                params={"reference": reference},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
             if response.status_code != 200:
                 return None
             return bool(response.json()["results"])
@@ -296,13 +327,22 @@ class WhatsAppChannel(_HttpChannel):
 
     name = "whatsapp"
 
-    def __init__(self, base_url: str, token: str, phone_number_id: str, *,
-                 client: httpx.AsyncClient | None = None, timeout: float = 10.0, connections: int = 50):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        phone_number_id: str,
+        *,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = 10.0,
+        connections: int = 50,
+    ):
         super().__init__(base_url, token, client=client, timeout=timeout, connections=connections)
         self.phone_number_id = phone_number_id
 
-    def request_for(self, to: str, message: RenderedMessage, idempotency_key: str,
-                    reference: str | None = None) -> tuple[str, dict[str, Any]]:
+    def request_for(
+        self, to: str, message: RenderedMessage, idempotency_key: str, reference: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
         body: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "to": to.lstrip("+"),
@@ -313,8 +353,9 @@ class WhatsAppChannel(_HttpChannel):
             body["template"] = {
                 "name": message.template,
                 "language": {"code": message.language},
-                "components": [{"type": "body",
-                                "parameters": [{"type": "text", "text": p} for p in message.parameters]}],
+                "components": [
+                    {"type": "body", "parameters": [{"type": "text", "text": p} for p in message.parameters]}
+                ],
             }
         else:
             body["type"] = "text"

@@ -58,9 +58,15 @@ from shared.tracing import continuing
 log = get_logger("notifications.dispatcher")
 
 # PostgreSQL stopped, restarting or unreachable: worth waiting for. Any other error is a bug, raised.
-DATABASE_AWAY = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
-                 asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
-                 asyncpg.TooManyConnectionsError)
+DATABASE_AWAY = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+)
 
 # How often the first dispatcher loop looks for due messages when idle (the others: ten times less).
 IDLE_POLL_SECONDS = 0.5
@@ -72,8 +78,13 @@ Result = tuple[dict[str, Any], AttemptResult, Status]
 
 
 class Dispatcher:
-    def __init__(self, pool: asyncpg.Pool, channels: dict[str, Channel], settings: NotificationsSettings,
-                 traced_by: Sequence[str] = ()):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        channels: dict[str, Channel],
+        settings: NotificationsSettings,
+        traced_by: Sequence[str] = (),
+    ):
         self._pool = pool
         # The consumers whose inbox rows hold the trace of the event a message is about: each
         # message is sent, and its outcome published, in its claim's trace.
@@ -131,8 +142,11 @@ class Dispatcher:
         elif status == Status.DELIVERED:
             result = AttemptResult(Outcome.DELIVERED, f"the provider has reference {notification['reference']}")
         elif status == Status.UNKNOWN:
-            result = AttemptResult(Outcome.NO_ANSWER, f"the sender lost the answer; {notification['channel']} "
-                                                      "cannot be asked: an operator checks with the family")
+            result = AttemptResult(
+                Outcome.NO_ANSWER,
+                f"the sender lost the answer; {notification['channel']} "
+                "cannot be asked: an operator checks with the family",
+            )
         else:
             result = AttemptResult(Outcome.NO_ANSWER, "the provider could not say; asking again later")
         return notification, result, status
@@ -185,23 +199,46 @@ class Dispatcher:
 
     async def _send(self, notification: dict[str, Any], deadline: float, started: set[str]) -> Result:
         channel = self._channels.get(notification["channel"])
-        message = RenderedMessage(notification["subject"], notification["body"], notification.get("template"),
-                                  notification["language"], tuple(notification.get("template_params") or ()))
+        message = RenderedMessage(
+            notification["subject"],
+            notification["body"],
+            notification.get("template"),
+            notification["language"],
+            tuple(notification.get("template_params") or ()),
+        )
         key = dedup_key(str(notification["event_id"]), notification["heir_id"], notification["channel"])
-        with continuing(notification.get("traceparent"), f"notification send {notification['channel']}",
-                        correlation_id=notification["claim_id"], event_id=str(notification["event_id"]),
-                        attributes={"jaring.notification_id": notification["notification_id"],
-                                    "jaring.channel": notification["channel"]}):
+        with continuing(
+            notification.get("traceparent"),
+            f"notification send {notification['channel']}",
+            correlation_id=notification["claim_id"],
+            event_id=str(notification["event_id"]),
+            attributes={
+                "jaring.notification_id": notification["notification_id"],
+                "jaring.channel": notification["channel"],
+            },
+        ):
             result = await self._send_once(notification, channel, message, key, deadline, started)
-            log.debug("notification.attempted", notification_id=notification["notification_id"],
-                      channel=notification["channel"], outcome=str(result.outcome))
+            log.debug(
+                "notification.attempted",
+                notification_id=notification["notification_id"],
+                channel=notification["channel"],
+                outcome=str(result.outcome),
+            )
         can_look_up = bool(channel and channel.can_look_up)
-        status = after_attempt(notification["attempts"], result.outcome, self._settings.delivery_max_attempts,
-                               can_look_up)
+        status = after_attempt(
+            notification["attempts"], result.outcome, self._settings.delivery_max_attempts, can_look_up
+        )
         return notification, result, status
 
-    async def _send_once(self, notification: dict[str, Any], channel: Channel | None, message: RenderedMessage,
-                         key: str, deadline: float, started: set[str]) -> AttemptResult:
+    async def _send_once(
+        self,
+        notification: dict[str, Any],
+        channel: Channel | None,
+        message: RenderedMessage,
+        key: str,
+        deadline: float,
+        started: set[str],
+    ) -> AttemptResult:
         async with self._limit:
             if channel is None:
                 result = AttemptResult(Outcome.PERMANENT_FAILURE, f"no channel {notification['channel']} configured")
@@ -224,33 +261,59 @@ class Dispatcher:
         for notification, result, status in results:
             attempt = notification["attempts"]
             counted.append((notification["notification_id"], notification["channel"], str(result.outcome), status))
-            retry_in = (next_retry_delay(attempt, settings.delivery_retry_base_seconds,
-                                         settings.delivery_retry_cap_seconds)
-                        if status in (Status.PENDING, Status.SENDING) else None)
-            attempts.append((notification["notification_id"], notification["lease_token"], attempt,
-                             str(result.outcome), result.detail, str(status), retry_in, result.provider_message_id))
-            common = dict(notification_id=notification["notification_id"], claim_id=notification["claim_id"],
-                          heir_id=notification["heir_id"], channel=notification["channel"],
-                          about_event=notification["about_event"], attempts=attempt)
+            retry_in = (
+                next_retry_delay(attempt, settings.delivery_retry_base_seconds, settings.delivery_retry_cap_seconds)
+                if status in (Status.PENDING, Status.SENDING)
+                else None
+            )
+            attempts.append(
+                (
+                    notification["notification_id"],
+                    notification["lease_token"],
+                    attempt,
+                    str(result.outcome),
+                    result.detail,
+                    str(status),
+                    retry_in,
+                    result.provider_message_id,
+                )
+            )
+            common = dict(
+                notification_id=notification["notification_id"],
+                claim_id=notification["claim_id"],
+                heir_id=notification["heir_id"],
+                channel=notification["channel"],
+                about_event=notification["about_event"],
+                attempts=attempt,
+            )
             if status == Status.DELIVERED:
                 payload: Any = NotificationDelivered(**common)
             elif status in (Status.FAILED, Status.UNKNOWN):
                 # Unknown is not delivered as far as anyone can tell: claims shows it like a failure.
                 payload = NotificationFailed(**common, last_error=result.detail[:500])
-                log.warning(f"notification.{status}", notification_id=notification["notification_id"],
-                            claim_id=notification["claim_id"], channel=notification["channel"], attempts=attempt)
+                log.warning(
+                    f"notification.{status}",
+                    notification_id=notification["notification_id"],
+                    claim_id=notification["claim_id"],
+                    channel=notification["channel"],
+                    attempts=attempt,
+                )
             else:
                 continue
             traces[notification["notification_id"]] = notification.get("traceparent")
             events[notification["notification_id"]] = new_envelope(
-                payload, correlation_id=notification["claim_id"], producer="notifications",
-                causation_id=str(notification["event_id"]))
+                payload,
+                correlation_id=notification["claim_id"],
+                producer="notifications",
+                causation_id=str(notification["event_id"]),
+            )
         async with self._pool.acquire() as conn, conn.transaction():
             written = await repo.record_attempts(conn, attempts)
             finished = [notification_id for notification_id in events if notification_id in written]
             if finished:
-                await add_events(conn, [events[n] for n in finished], "notifications",
-                                 traceparents=[traces[n] for n in finished])
+                await add_events(
+                    conn, [events[n] for n in finished], "notifications", traceparents=[traces[n] for n in finished]
+                )
         fenced = {a[0] for a in attempts} - written
         if fenced:
             log.warning("dispatcher.fenced", notification_ids=sorted(fenced))
@@ -272,8 +335,12 @@ class Dispatcher:
         listener = await self._pool.acquire()
         await listener.add_listener(DUE_CHANNEL, self._on_notify)
         try:
-            await asyncio.gather(*(self._work(IDLE_POLL_SECONDS if i == 0 else IDLE_POLL_SECONDS * 10)
-                                   for i in range(max(1, self._settings.delivery_workers))))
+            await asyncio.gather(
+                *(
+                    self._work(IDLE_POLL_SECONDS if i == 0 else IDLE_POLL_SECONDS * 10)
+                    for i in range(max(1, self._settings.delivery_workers))
+                )
+            )
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(DUE_CHANNEL, self._on_notify)

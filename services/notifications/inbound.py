@@ -60,8 +60,15 @@ async def inbound(request: Request, rt: Rt) -> dict[str, Any] | JSONResponse:
         return _refused(413, str(exc.detail))
     headers = request.headers
     external_id = headers.get("x-external-id", "")
-    refused = snap.authentic(rt.settings.inbound_secret, request.method, request.url.path, raw,
-                             headers.get("x-timestamp", ""), headers.get("x-signature", ""), datetime.now(UTC))
+    refused = snap.authentic(
+        rt.settings.inbound_secret,
+        request.method,
+        request.url.path,
+        raw,
+        headers.get("x-timestamp", ""),
+        headers.get("x-signature", ""),
+        datetime.now(UTC),
+    )
     if refused is None and not 0 < len(external_id) <= 64:
         refused = "X-EXTERNAL-ID missing or too long"
     if refused:
@@ -73,18 +80,29 @@ async def inbound(request: Request, rt: Rt) -> dict[str, Any] | JSONResponse:
         return _refused(422, 'expected {"id", "from", "text", "channel"}')
     sender = message.sender if message.sender.startswith("+") else f"+{message.sender}"
     async with rt.pool.acquire() as conn, conn.transaction():
-        if not await conn.fetchval("INSERT INTO inbound_seen (external_id) VALUES ($1) ON CONFLICT DO NOTHING "
-                                   "RETURNING true", external_id):
+        if not await conn.fetchval(
+            "INSERT INTO inbound_seen (external_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true", external_id
+        ):
             return _refused(409, "replay: this X-EXTERNAL-ID was taken before")
         new = await conn.fetchval(
             "INSERT INTO inbound_messages (channel, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
-            message.channel, message.id)
+            message.channel,
+            message.id,
+        )
         answer = None
         if new:
             # A family may type a NIK into a message; no event carries one in full.
-            event = InboundMessageReceived(message_id=message.id, channel=message.channel, sender=sender,
-                                           text=mask_niks_in(message.text), received_at=datetime.now(UTC))
-            await add_event(conn, new_envelope(event, correlation_id=f"inbound-{message.channel}-{message.id}",
-                                               producer="notifications"), "notifications")
+            event = InboundMessageReceived(
+                message_id=message.id,
+                channel=message.channel,
+                sender=sender,
+                text=mask_niks_in(message.text),
+                received_at=datetime.now(UTC),
+            )
+            await add_event(
+                conn,
+                new_envelope(event, correlation_id=f"inbound-{message.channel}-{message.id}", producer="notifications"),
+                "notifications",
+            )
             answer = await record_receipt_answer(conn, sender, message.text)
     return {"received": True, "duplicate": not new, "receipt_answer": answer}

@@ -22,8 +22,9 @@ from shared.envelope import Envelope
 
 
 def make_outreach_handlers(phone_channel: str):
-    async def on_proactive(conn: asyncpg.Connection, env: Envelope,
-                           event: ProactiveClaimOpened | ProactiveClaimReminderDue) -> None:
+    async def on_proactive(
+        conn: asyncpg.Connection, env: Envelope, event: ProactiveClaimOpened | ProactiveClaimReminderDue
+    ) -> None:
         found = await repo.participant_with_heirs(conn, event.participant_id)
         if found is None:
             raise NotYet(f"participant {event.participant_id} is not in the notifications read model yet")
@@ -33,17 +34,33 @@ def make_outreach_handlers(phone_channel: str):
             channels = channels_for(heir, phone_channel)
             if not channels:
                 continue
-            message = render_proactive(env.type, participant_name=participant["full_name"], claim_id=event.claim_id,
-                                       expected_amount=event.expected_amount, documents=event.documents,
-                                       office=event.office, lang=heir.language)
+            message = render_proactive(
+                env.type,
+                participant_name=participant["full_name"],
+                claim_id=event.claim_id,
+                expected_amount=event.expected_amount,
+                documents=event.documents,
+                office=event.office,
+                lang=heir.language,
+            )
             for channel in channels:
-                rows.append({
-                    "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id,
-                    "about_event": env.type, "claim_id": event.claim_id, "participant_id": event.participant_id,
-                    "heir_id": heir.heir_id, "channel": channel, "address": address_for(heir, channel),
-                    "language": heir.language, "subject": message.subject, "body": message.body,
-                    "template": message.template, "template_params": message.parameters,
-                })
+                rows.append(
+                    {
+                        "notification_id": f"N-{uuid.uuid4().hex[:12]}",
+                        "event_id": env.event_id,
+                        "about_event": env.type,
+                        "claim_id": event.claim_id,
+                        "participant_id": event.participant_id,
+                        "heir_id": heir.heir_id,
+                        "channel": channel,
+                        "address": address_for(heir, channel),
+                        "language": heir.language,
+                        "subject": message.subject,
+                        "body": message.body,
+                        "template": message.template,
+                        "template_params": message.parameters,
+                    }
+                )
         await repo.insert_notifications(conn, rows)
 
     async def on_contribution_reminder(conn: asyncpg.Connection, env: Envelope, event: ContributionReminderDue) -> None:
@@ -53,17 +70,35 @@ def make_outreach_handlers(phone_channel: str):
             raise NotYet(f"participant {event.participant_id} is not in the notifications read model yet")
         participant, _heirs = found
         worker = the_worker(event.participant_id, participant["full_name"], participant.get("phone"))
-        message = render_reminder(event.kind, worker_name=participant["full_name"], months=event.months,
-                                  amount_due=event.amount_due, cover_ends_on=event.cover_ends_on)
-        rows = [{
-            "notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": env.event_id, "about_event": env.type,
-            "claim_id": event.participant_id, "participant_id": event.participant_id, "heir_id": worker.heir_id,
-            "channel": channel, "address": address_for(worker, channel), "language": message.language,
-            "subject": message.subject, "body": message.body, "template": message.template,
-            "template_params": message.parameters,
-        } for channel in channels_for(worker, phone_channel)]
+        message = render_reminder(
+            event.kind,
+            worker_name=participant["full_name"],
+            months=event.months,
+            amount_due=event.amount_due,
+            cover_ends_on=event.cover_ends_on,
+        )
+        rows = [
+            {
+                "notification_id": f"N-{uuid.uuid4().hex[:12]}",
+                "event_id": env.event_id,
+                "about_event": env.type,
+                "claim_id": event.participant_id,
+                "participant_id": event.participant_id,
+                "heir_id": worker.heir_id,
+                "channel": channel,
+                "address": address_for(worker, channel),
+                "language": message.language,
+                "subject": message.subject,
+                "body": message.body,
+                "template": message.template,
+                "template_params": message.parameters,
+            }
+            for channel in channels_for(worker, phone_channel)
+        ]
         await repo.insert_notifications(conn, rows)
 
-    return {"ProactiveClaimOpened": on_proactive, "ProactiveClaimReminderDue": on_proactive,
-            "ContributionReminderDue": on_contribution_reminder}
-
+    return {
+        "ProactiveClaimOpened": on_proactive,
+        "ProactiveClaimReminderDue": on_proactive,
+        "ContributionReminderDue": on_contribution_reminder,
+    }

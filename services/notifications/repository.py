@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
-
-import json
 
 import asyncpg
 
 from services.notifications.domain.recipients import Heir
 
 
-async def upsert_participant(conn: asyncpg.Connection, participant_id: str, full_name: str, masked_nik: str,
-                             phone: str | None, as_of: datetime) -> None:
+async def upsert_participant(
+    conn: asyncpg.Connection, participant_id: str, full_name: str, masked_nik: str, phone: str | None, as_of: datetime
+) -> None:
     """`as_of`: when the event happened; an event older than the one the row holds is skipped."""
     await conn.execute(
         "INSERT INTO participants (participant_id, full_name, masked_nik, phone, details_as_of) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, "
         "masked_nik = EXCLUDED.masked_nik, phone = EXCLUDED.phone, details_as_of = EXCLUDED.details_as_of "
         "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
-        participant_id, full_name, masked_nik, phone, as_of)
+        participant_id,
+        full_name,
+        masked_nik,
+        phone,
+        as_of,
+    )
 
 
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any], as_of: datetime) -> None:
     """Skipped when the participant's heirs come from a newer event than `as_of`."""
-    held = await conn.fetchval("SELECT heirs_as_of FROM participants WHERE participant_id = $1 FOR UPDATE",
-                               participant_id)
+    held = await conn.fetchval(
+        "SELECT heirs_as_of FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id
+    )
     if held is not None and held > as_of:
         return
     await conn.execute("UPDATE participants SET heirs_as_of = $2 WHERE participant_id = $1", participant_id, as_of)
@@ -34,21 +40,35 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, position, full_name, relationship, phone, email, language) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [(h.heir_id, participant_id, i, h.full_name, h.relationship, h.phone, h.email, h.language)
-         for i, h in enumerate(heirs)])
+        [
+            (h.heir_id, participant_id, i, h.full_name, h.relationship, h.phone, h.email, h.language)
+            for i, h in enumerate(heirs)
+        ],
+    )
 
 
-async def participant_with_heirs(conn: asyncpg.Connection, participant_id: str
-                                 ) -> tuple[dict[str, Any], list[Heir]] | None:
+async def participant_with_heirs(
+    conn: asyncpg.Connection, participant_id: str
+) -> tuple[dict[str, Any], list[Heir]] | None:
     """The participant and their heirs (in order) in one round trip: every family event reads both."""
     row = await conn.fetchrow(
         "SELECT p.*, coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h "
         "WHERE h.participant_id = p.participant_id), '[]') AS heirs FROM participants p WHERE p.participant_id = $1",
-        participant_id)
+        participant_id,
+    )
     if row is None:
         return None
-    heirs = [Heir(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"], phone=h["phone"],
-                  email=h["email"], language=h["language"]) for h in row["heirs"]]
+    heirs = [
+        Heir(
+            heir_id=h["heir_id"],
+            full_name=h["full_name"],
+            relationship=h["relationship"],
+            phone=h["phone"],
+            email=h["email"],
+            language=h["language"],
+        )
+        for h in row["heirs"]
+    ]
     return {k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, heirs
 
 
@@ -56,12 +76,23 @@ async def claim_type(conn: asyncpg.Connection, claim_id: str) -> str | None:
     return await conn.fetchval("SELECT claim_type FROM claims WHERE claim_id = $1", claim_id)
 
 
-async def upsert_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str,
-                       reporter_name: str | None = None, reporter_phone: str | None = None) -> None:
+async def upsert_claim(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    participant_id: str,
+    claim_type: str,
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+) -> None:
     await conn.execute(
         "INSERT INTO claims (claim_id, participant_id, claim_type, reporter_name, reporter_phone) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        claim_id, participant_id, claim_type, reporter_name, reporter_phone)
+        claim_id,
+        participant_id,
+        claim_type,
+        reporter_name,
+        reporter_phone,
+    )
 
 
 async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, participant_id: str, claim_type: str) -> int:
@@ -71,28 +102,44 @@ async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, participant_id
     await conn.execute(
         "INSERT INTO claims (claim_id, participant_id, claim_type, withdrawn_at) VALUES ($1, $2, $3, now()) "
         "ON CONFLICT (claim_id) DO UPDATE SET withdrawn_at = coalesce(claims.withdrawn_at, now())",
-        claim_id, participant_id, claim_type)
+        claim_id,
+        participant_id,
+        claim_type,
+    )
     cancelled = await conn.fetch(
         "UPDATE notifications SET status = 'cancelled', finished_at = now(), last_error = 'claim withdrawn' "
-        "WHERE claim_id = $1 AND status = 'pending' RETURNING 1", claim_id)
+        "WHERE claim_id = $1 AND status = 'pending' RETURNING 1",
+        claim_id,
+    )
     return len(cancelled)
 
 
-async def family_for(conn: asyncpg.Connection, claim_id: str, participant_id: str
-                     ) -> tuple[bool, tuple[dict[str, Any], list[Heir]] | None]:
+async def family_for(
+    conn: asyncpg.Connection, claim_id: str, participant_id: str
+) -> tuple[bool, tuple[dict[str, Any], list[Heir]] | None]:
     """Whether the claim is withdrawn, and its participant with their heirs (participant_with_heirs),
     in one round trip."""
     row = await conn.fetchrow(
         "SELECT (SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $2) AS withdrawn, p.*, "
         "coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h WHERE h.participant_id = p.participant_id), "
         "'[]') AS heirs FROM (SELECT) AS one LEFT JOIN participants p ON p.participant_id = $1",
-        participant_id, claim_id)
+        participant_id,
+        claim_id,
+    )
     if row["participant_id"] is None:
         return bool(row["withdrawn"]), None
-    heirs = [Heir(heir_id=h["heir_id"], full_name=h["full_name"], relationship=h["relationship"], phone=h["phone"],
-                  email=h["email"], language=h["language"]) for h in row["heirs"]]
-    return bool(row["withdrawn"]), ({k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")},
-                                    heirs)
+    heirs = [
+        Heir(
+            heir_id=h["heir_id"],
+            full_name=h["full_name"],
+            relationship=h["relationship"],
+            phone=h["phone"],
+            email=h["email"],
+            language=h["language"],
+        )
+        for h in row["heirs"]
+    ]
+    return bool(row["withdrawn"]), ({k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, heirs)
 
 
 async def claim_withdrawn(conn: asyncpg.Connection, claim_id: str) -> bool:
@@ -101,8 +148,12 @@ async def claim_withdrawn(conn: asyncpg.Connection, claim_id: str) -> bool:
 
 async def hold(conn: asyncpg.Connection, event_id: Any, seconds: float) -> None:
     """Holds an event's messages back for `seconds` (a wrong filing withdrawn meanwhile reaches no one)."""
-    await conn.execute("UPDATE notifications SET next_attempt_at = now() + make_interval(secs => $2) "
-                       "WHERE event_id = $1 AND status = 'pending'", event_id, seconds)
+    await conn.execute(
+        "UPDATE notifications SET next_attempt_at = now() + make_interval(secs => $2) "
+        "WHERE event_id = $1 AND status = 'pending'",
+        event_id,
+        seconds,
+    )
 
 
 async def set_claim_type(conn: asyncpg.Connection, claim_id: str, claim_type: str) -> None:
@@ -120,14 +171,30 @@ async def note_unreachable(conn: asyncpg.Connection, claim_id: str, heir_ids: li
     """Records who could not be told about this claim; returns those not recorded before."""
     rows = await conn.fetch(
         "INSERT INTO unreachable (claim_id, heir_id, about_event) SELECT $1, h, $3 FROM unnest($2::text[]) AS h "
-        "ON CONFLICT DO NOTHING RETURNING heir_id", claim_id, heir_ids, about_event)
+        "ON CONFLICT DO NOTHING RETURNING heir_id",
+        claim_id,
+        heir_ids,
+        about_event,
+    )
     return [r["heir_id"] for r in rows]
 
 
 # NOTIFY on it wakes a dispatcher the moment messages are queued (delivered at commit).
 DUE_CHANNEL = "notifications_due"
-NOTIFICATION_COLUMNS = ("notification_id", "event_id", "about_event", "claim_id", "participant_id", "heir_id",
-                        "channel", "address", "language", "subject", "body", "template")
+NOTIFICATION_COLUMNS = (
+    "notification_id",
+    "event_id",
+    "about_event",
+    "claim_id",
+    "participant_id",
+    "heir_id",
+    "channel",
+    "address",
+    "language",
+    "subject",
+    "body",
+    "template",
+)
 
 
 async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> int:
@@ -145,8 +212,10 @@ async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, An
         "AS u(" + ", ".join(NOTIFICATION_COLUMNS) + ", params) "
         "ON CONFLICT (event_id, heir_id, channel) DO NOTHING RETURNING 1), new AS (SELECT count(*) AS n FROM queued) "
         "SELECT n FROM new LEFT JOIN LATERAL (SELECT pg_notify($14, '') WHERE new.n > 0) AS woken ON true",
-        *columns, [json.dumps(list(row["template_params"])) for row in rows],  # a text[] per row, as JSON
-        DUE_CHANNEL)
+        *columns,
+        [json.dumps(list(row["template_params"])) for row in rows],  # a text[] per row, as JSON
+        DUE_CHANNEL,
+    )
 
 
 async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
@@ -162,7 +231,10 @@ async def lease_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) 
             WHERE status = 'pending' AND next_attempt_at <= now()
             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING *
-        """, limit, lease_seconds)
+        """,
+        limit,
+        lease_seconds,
+    )
     return [dict(r) for r in rows]
 
 
@@ -177,7 +249,10 @@ async def lease_lost(conn: asyncpg.Connection, limit: int, lease_seconds: float)
             WHERE status = 'sending' AND locked_until < now()
             ORDER BY locked_until LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING *
-        """, limit, lease_seconds)
+        """,
+        limit,
+        lease_seconds,
+    )
     return [dict(r) for r in rows]
 
 
@@ -189,11 +264,13 @@ _LOG_ATTEMPTS = (
     "FROM unnest({ids}::text[], {numbers}::int[], {outcomes}::text[], {details}::text[]) "
     "AS a(notification_id, attempt, outcome, detail) JOIN {written} USING (notification_id) "
     "ON CONFLICT (notification_id, attempt) DO UPDATE SET outcome = EXCLUDED.outcome, "
-    "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail)")
+    "detail = delivery_attempts.detail || ' / ' || EXCLUDED.detail)"
+)
 
 
-async def record_attempts(conn: asyncpg.Connection,
-                          attempts: list[tuple[str, Any, int, str, str, str, float | None, str | None]]) -> set[str]:
+async def record_attempts(
+    conn: asyncpg.Connection, attempts: list[tuple[str, Any, int, str, str, str, float | None, str | None]]
+) -> set[str]:
     """Results of attempts, each (notification_id, lease_token, attempt, outcome, detail,
     status, retry_in_seconds, provider_message_id). A result is written only if its lease
     token is still the message's (fenced: a sender whose lease ran out writes nothing), or
@@ -219,12 +296,24 @@ async def record_attempts(conn: asyncpg.Connection,
             RETURNING n.notification_id
         ), {_LOG_ATTEMPTS.format(written="written", ids="$1", numbers="$7", outcomes="$8", details="$4")}
         SELECT notification_id FROM written
-        """, ids, tokens, statuses, details, retries, provider_ids, numbers, outcomes)
+        """,
+        ids,
+        tokens,
+        statuses,
+        details,
+        retries,
+        provider_ids,
+        numbers,
+        outcomes,
+    )
     done = {r["notification_id"] for r in written}
     # A late "delivered" for a message the recovery rule already settled as `unknown` (its sender
     # lost the database, not the answer): the family has it, so it is delivered after all.
-    late = [(i, n, p, o, d) for i, n, st, p, o, d in zip(ids, numbers, statuses, provider_ids, outcomes, details)
-            if i not in done and st == "delivered"]
+    late = [
+        (i, n, p, o, d)
+        for i, n, st, p, o, d in zip(ids, numbers, statuses, provider_ids, outcomes, details)
+        if i not in done and st == "delivered"
+    ]
     if late:
         resolved = await conn.fetch(
             f"""
@@ -236,7 +325,9 @@ async def record_attempts(conn: asyncpg.Connection,
                 RETURNING n.notification_id
             ), {_LOG_ATTEMPTS.format(written="resolved", ids="$1", numbers="$2", outcomes="$4", details="$5")}
             SELECT notification_id FROM resolved
-            """, *(list(c) for c in zip(*late)))
+            """,
+            *(list(c) for c in zip(*late)),
+        )
         done |= {r["notification_id"] for r in resolved}
     return done
 
@@ -249,29 +340,40 @@ async def put_back(conn: asyncpg.Connection, unsent: list[tuple[str, Any]]) -> N
         "UPDATE notifications n SET status = 'pending', attempts = n.attempts - 1, lease_token = NULL, "
         "locked_until = NULL, reference = NULL FROM unnest($1::text[], $2::uuid[]) AS u(notification_id, token) "
         "WHERE n.notification_id = u.notification_id AND n.lease_token = u.token AND n.status = 'sending'",
-        ids, tokens)
+        ids,
+        tokens,
+    )
 
 
 async def confirm_arrived(conn: asyncpg.Connection, notification_id: str) -> dict[str, Any] | None:
     """An officer heard from the family that an `unknown` message arrived: `delivered`."""
     row = await conn.fetchrow(
         "UPDATE notifications SET status = 'delivered', finished_at = now(), last_error = NULL "
-        "WHERE notification_id = $1 AND status = 'unknown' RETURNING *", notification_id)
+        "WHERE notification_id = $1 AND status = 'unknown' RETURNING *",
+        notification_id,
+    )
     return None if row is None else dict(row)
 
 
 async def resend(conn: asyncpg.Connection, notification_id: str) -> bool:
     """An operator checked with the family: send an `unknown` or `failed` message again."""
-    return await conn.fetchval(
-        "UPDATE notifications SET status = 'pending', next_attempt_at = now(), finished_at = NULL "
-        "WHERE notification_id = $1 AND status IN ('unknown', 'failed') RETURNING true", notification_id) or False
+    return (
+        await conn.fetchval(
+            "UPDATE notifications SET status = 'pending', next_attempt_at = now(), finished_at = NULL "
+            "WHERE notification_id = $1 AND status IN ('unknown', 'failed') RETURNING true",
+            notification_id,
+        )
+        or False
+    )
 
 
 async def for_claim(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT notification_id, claim_id, heir_id, channel, language, about_event AS event_type, status, attempts, "
         "last_error, created_at, finished_at, next_attempt_at FROM notifications WHERE claim_id = $1 "
-        "ORDER BY created_at, heir_id, channel", claim_id)
+        "ORDER BY created_at, heir_id, channel",
+        claim_id,
+    )
     return [dict(r) for r in rows]
 
 
@@ -279,5 +381,7 @@ async def failed(conn: asyncpg.Connection, limit: int = 100, status: str = "fail
     rows = await conn.fetch(
         "SELECT notification_id, claim_id, heir_id, channel, about_event AS event_type, status, attempts, "
         "last_error, finished_at FROM notifications WHERE status = $2 ORDER BY finished_at DESC LIMIT $1",
-        limit, status)
+        limit,
+        status,
+    )
     return [dict(r) for r in rows]

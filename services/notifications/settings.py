@@ -51,6 +51,8 @@ class NotificationsSettings(ServiceSettings):
     @model_validator(mode="after")
     def _a_send_fits_in_its_lease(self) -> NotificationsSettings:
         if not 0 < self.delivery_send_timeout_seconds < self.delivery_lease_seconds:
-            raise ValueError("NOTIFICATIONS_DELIVERY_SEND_TIMEOUT_SECONDS must be positive and shorter than "
-                             "NOTIFICATIONS_DELIVERY_LEASE_SECONDS: a send must end inside its lease")
+            raise ValueError(
+                "NOTIFICATIONS_DELIVERY_SEND_TIMEOUT_SECONDS must be positive and shorter than "
+                "NOTIFICATIONS_DELIVERY_LEASE_SECONDS: a send must end inside its lease"
+            )
         return self

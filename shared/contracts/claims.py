@@ -14,7 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.contracts.enrollment import HeirData
 from shared.contracts.vocabulary import (
-    ClaimStatus, ClaimType, DeathClaimType, DisbursementStatus, PayoutComponentName, PayoutKind, ReasonCode,
+    ClaimStatus,
+    ClaimType,
+    DeathClaimType,
+    DisbursementStatus,
+    PayoutComponentName,
+    PayoutKind,
+    ReasonCode,
 )
 from shared.envelope import EventPayload
 

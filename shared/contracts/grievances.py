@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.envelope import EventPayload
 
 GrievanceCategory = Literal["wrong_heir", "amount", "delay", "rejected_claim", "data_correction", "other"]
-GRIEVANCE_CATEGORIES: tuple[str, ...] = ("wrong_heir", "amount", "delay", "rejected_claim", "data_correction",
-                                         "other")
+GRIEVANCE_CATEGORIES: tuple[str, ...] = ("wrong_heir", "amount", "delay", "rejected_claim", "data_correction", "other")
 # How a grievance reached Jaring: the public page, a message, or an officer on the family's behalf.
 GrievanceChannel = Literal["web", "sms", "whatsapp", "officer"]
 GrievanceStatus = Literal["open", "resolved"]

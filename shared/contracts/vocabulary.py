@@ -18,26 +18,44 @@ DEATH_CLAIM_TYPES: tuple[str, ...] = get_args(DeathClaimType)
 # `withdrawn`: the filer or a supervisor took a claim back (filed in error); nothing more happens to it.
 # awaiting_family: opened by Jaring when the civil registry reported a covered participant's
 # death (docs/outreach.md); an officer completes it with the family's filing, then it is `filed`.
-ClaimStatus = Literal["filed", "approved", "rejected", "needs_review", "payout_recorded", "awaiting_family",
-                      "withdrawn"]
+ClaimStatus = Literal[
+    "filed", "approved", "rejected", "needs_review", "payout_recorded", "awaiting_family", "withdrawn"
+]
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
 
 # Why the rules referred or rejected a claim (services/claims/domain/reasons.py decides the
 # effect of each), and the two codes an officer's decision carries.
 ReasonCode = Literal[
-    "NOT_COVERED_ON_INCIDENT_DATE", "PROGRAMME_NOT_ENROLLED", "CLAIM_RIGHT_EXPIRED", "DUPLICATE_INCIDENT",
-    "DOCUMENTS_INCOMPLETE", "POLICE_REPORT_MISSING", "DEATH_SOON_AFTER_ENROLMENT",
-    "PARTICIPANT_NOT_IN_READ_MODEL", "NO_HEIR", "GUARDIAN_MISSING",
-    "SAMPLED_FOR_REVIEW", "ABOVE_REVIEW_THRESHOLD",
-    "OFFICER_APPROVED", "OFFICER_REJECTED", "REOPENED_BY_SUPERVISOR",
+    "NOT_COVERED_ON_INCIDENT_DATE",
+    "PROGRAMME_NOT_ENROLLED",
+    "CLAIM_RIGHT_EXPIRED",
+    "DUPLICATE_INCIDENT",
+    "DOCUMENTS_INCOMPLETE",
+    "POLICE_REPORT_MISSING",
+    "DEATH_SOON_AFTER_ENROLMENT",
+    "PARTICIPANT_NOT_IN_READ_MODEL",
+    "NO_HEIR",
+    "GUARDIAN_MISSING",
+    "SAMPLED_FOR_REVIEW",
+    "ABOVE_REVIEW_THRESHOLD",
+    "OFFICER_APPROVED",
+    "OFFICER_REJECTED",
+    "REOPENED_BY_SUPERVISOR",
 ]
 REASON_CODES: tuple[str, ...] = get_args(ReasonCode)
 
 # The lines of a payout ledger (services/claims/domain/benefits.py and payout.py).
 PayoutComponentName = Literal[
-    "lump_sum", "periodic_benefit", "funeral", "death_benefit", "scholarship",
-    "temporary_incapacity", "permanent_disability", "transport",
-    "late_charge", "reclassification_adjustment",
+    "lump_sum",
+    "periodic_benefit",
+    "funeral",
+    "death_benefit",
+    "scholarship",
+    "temporary_incapacity",
+    "permanent_disability",
+    "transport",
+    "late_charge",
+    "reclassification_adjustment",
 ]
 PAYOUT_COMPONENTS: tuple[str, ...] = get_args(PayoutComponentName)
 PayoutKind = Literal["cash", "entitlement"]
@@ -57,18 +75,25 @@ PAYMENT_WORKING_DAYS: dict[str, int] = {"JKK": 7, "JKK_DEATH": 7, "JKM": 3}
 # Group (2) is ordered within itself, which makes seven ranks. Data, not a rule: enrollment
 # and claims both rank heirs by this table (a test holds enrollment's copy to it).
 Relationship = Literal[
-    "spouse", "child", "parent", "grandchild", "grandparent", "sibling", "parent_in_law", "named_in_will",
+    "spouse",
+    "child",
+    "parent",
+    "grandchild",
+    "grandparent",
+    "sibling",
+    "parent_in_law",
+    "named_in_will",
 ]
 RELATIONSHIPS: tuple[str, ...] = get_args(Relationship)
 HEIR_PRECEDENCE: dict[str, int] = {
-    "spouse": 1,          # janda / duda
-    "child": 1,           # anak
-    "parent": 2,          # orang tua
-    "grandchild": 3,      # cucu
-    "grandparent": 4,     # kakek / nenek
-    "sibling": 5,         # saudara kandung
-    "parent_in_law": 6,   # mertua
-    "named_in_will": 7,   # pihak yang ditunjuk dalam wasiat (akta notaris)
+    "spouse": 1,  # janda / duda
+    "child": 1,  # anak
+    "parent": 2,  # orang tua
+    "grandchild": 3,  # cucu
+    "grandparent": 4,  # kakek / nenek
+    "sibling": 5,  # saudara kandung
+    "parent_in_law": 6,  # mertua
+    "named_in_will": 7,  # pihak yang ditunjuk dalam wasiat (akta notaris)
 }
 
 # Work segments of informal workers (enrollment's; PP 50/2025's discount windows follow them).

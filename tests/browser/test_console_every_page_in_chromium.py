@@ -21,13 +21,23 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 async def stack(kafka_bootstrap, database_url, tmp_path_factory):
-    async with families(kafka_bootstrap, database_url, tmp_path_factory.mktemp("every-page")) as f, \
-            served(f.p.enrollment.app) as enrollment_url, served(f.p.claims.app) as claims_url, \
-            served(f.p.notifications.app) as notifications_url, served(f.grievances_app) as grievances_url, \
-            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
-                    notifications_url=notifications_url, grievances_url=grievances_url,
-                    name=f"console_{uuid.uuid4().hex[:8]}") as c, \
-            chromium() as browser:
+    async with (
+        families(kafka_bootstrap, database_url, tmp_path_factory.mktemp("every-page")) as f,
+        served(f.p.enrollment.app) as enrollment_url,
+        served(f.p.claims.app) as claims_url,
+        served(f.p.notifications.app) as notifications_url,
+        served(f.grievances_app) as grievances_url,
+        console(
+            kafka_bootstrap,
+            database_url,
+            claims_url=claims_url,
+            enrollment_url=enrollment_url,
+            notifications_url=notifications_url,
+            grievances_url=grievances_url,
+            name=f"console_{uuid.uuid4().hex[:8]}",
+        ) as c,
+        chromium() as browser,
+    ):
         yield f, c, browser
 
 
@@ -37,17 +47,46 @@ async def test_every_console_page_passes_axe_at_a_desks_and_a_phones_size_for_ea
     claim_id, widow, _son, participant_id = await family_with_claim(f, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
     await wait_for_status(f.p.claims, claim_id, "payout_recorded", timeout=60)
     await f.claim_in_read_model(claim_id, "payout_recorded")  # grievances takes one only about a claim it knows
-    filed = await f.grievances.post("/v1/grievances", json={
-        "category": "rejected_claim", "claim_id": claim_id, "text": "Keluarga membawa buku nikah ke kantor.",
-        "contact_phone": local_form(widow)})
+    filed = await f.grievances.post(
+        "/v1/grievances",
+        json={
+            "category": "rejected_claim",
+            "claim_id": claim_id,
+            "text": "Keluarga membawa buku nikah ke kantor.",
+            "contact_phone": local_form(widow),
+        },
+    )
     assert filed.status_code == 201, filed.text
 
     pages = {
-        "officer": ["/review", "/grievances", "/grievances?overdue=true", "/claims/new", "/claims?mine=1", "/claims",
-                    "/participants", f"/participants/{participant_id}", "/proactive", "/campaign",
-                    f"/claims/{claim_id}", f"/claims/{claim_id}/print", "/money"],
-        "supervisor": ["/review", "/grievances", "/claims", "/proactive", "/campaign", "/money", "/sla", "/stuck",
-                       "/trace", f"/trace?q={claim_id}", f"/claims/{claim_id}"],
+        "officer": [
+            "/review",
+            "/grievances",
+            "/grievances?overdue=true",
+            "/claims/new",
+            "/claims?mine=1",
+            "/claims",
+            "/participants",
+            f"/participants/{participant_id}",
+            "/proactive",
+            "/campaign",
+            f"/claims/{claim_id}",
+            f"/claims/{claim_id}/print",
+            "/money",
+        ],
+        "supervisor": [
+            "/review",
+            "/grievances",
+            "/claims",
+            "/proactive",
+            "/campaign",
+            "/money",
+            "/sla",
+            "/stuck",
+            "/trace",
+            f"/trace?q={claim_id}",
+            f"/claims/{claim_id}",
+        ],
         "operator": ["/flows", "/dlq", "/messages", "/trace", "/stuck", "/sla", "/money"],
     }
     checked, failed = [], []

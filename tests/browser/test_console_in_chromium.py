@@ -22,29 +22,49 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from services.claims.domain.dates import add_months
+from services.enrollment.domain import Period
 from shared.clock import today as makassar_today
 from shared.contracts.enrollment import (
-    CoverageChanged, HeirData, ParticipantDetails, ParticipantEnrolled, ProtectedPeriod
+    CoverageChanged,
+    HeirData,
+    ParticipantDetails,
+    ParticipantEnrolled,
+    ProtectedPeriod,
 )
 from shared.envelope import EventPayload, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.topics import CLAIMS_FILED, PARTICIPANTS
 from tests.support.claimants import (
-    CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claims_knows, covered_participant, pay,
-    unique_name, wait_for_status,
+    CHILD,
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    SPOUSE,
+    claim_form,
+    claims_knows,
+    covered_participant,
+    pay,
+    unique_name,
+    wait_for_status,
 )
 from tests.support.console import console, served
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
-from services.enrollment.domain import Period
 from tests.support.services import participant_form, random_nik, token
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("JARING_CHROMIUM", "/usr/bin/chromium")
 # Headless, and nothing that reaches out to the network on its own.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 A_FULL_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 SLOW = 60_000  # ms: verification, payout and two deliveries through Kafka
 PROBLEMS: dict[Page, list[str]] = {}
@@ -62,12 +82,21 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @pytest.fixture(scope="module")
 async def stack(kafka_bootstrap, database_url, tmp_path_factory):
-    async with pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("browser")) as p, \
-            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
-            served(p.notifications.app) as notifications_url, \
-            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
-                    notifications_url=notifications_url, name=f"console_{uuid.uuid4().hex[:8]}") as c, \
-            chromium() as browser:
+    async with (
+        pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("browser")) as p,
+        served(p.enrollment.app) as enrollment_url,
+        served(p.claims.app) as claims_url,
+        served(p.notifications.app) as notifications_url,
+        console(
+            kafka_bootstrap,
+            database_url,
+            claims_url=claims_url,
+            enrollment_url=enrollment_url,
+            notifications_url=notifications_url,
+            name=f"console_{uuid.uuid4().hex[:8]}",
+        ) as c,
+        chromium() as browser,
+    ):
         yield p, c, browser
 
 
@@ -87,8 +116,14 @@ async def signed_in(browser: Browser, url: str, role: str, subject: str, shots: 
     # checked at every screenshot. A 403 page's own status is not one.
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None
+        ),
+    )
     PROBLEMS[page] = problems
     await page.goto(f"{url}/signin")
     if shots is not None:
@@ -154,11 +189,13 @@ async def shoot(page: Page, shots: Path, name: str, only: Locator | None = None)
 
 # --- officers -------------------------------------------------------------------------------------------------
 
+
 async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and_both_heirs_told(stack, shots):
     p, c, browser = stack
     today = makassar_today()
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
-                                               heirs=[SPOUSE, CHILD])
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[SPOUSE, CHILD]
+    )
     full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
     page = await signed_in(browser, c.url, "officer", "rina.officer", shots)
 
@@ -216,13 +253,15 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
     claim_id = re.search(r"/claims/(CL-[0-9a-f]+)", page.url).group(1)
 
     # The page follows the claim by itself until the payout is recorded and both heirs told.
-    await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "payout_recorded",
-                                                                        timeout=SLOW)
+    await expect(page.locator("[data-claim-status]")).to_have_attribute(
+        "data-claim-status", "payout_recorded", timeout=SLOW
+    )
     told = page.locator("tr[data-about=PayoutRecorded][data-status=delivered]")
     await expect(told).to_have_count(2, timeout=SLOW)
     assert sorted(await told.locator("td:nth-child(3)").all_inner_texts()) == ["WhatsApp", "surel"]
     assert sorted(await told.locator("td:nth-child(1)").all_inner_texts()) == sorted(
-        [SPOUSE["full_name"], CHILD["full_name"]])
+        [SPOUSE["full_name"], CHILD["full_name"]]
+    )
     await expect(page.locator("[data-claim-status]")).to_have_text("pembayaran dicatat")
     await expect(page.locator("[data-total-cash]")).to_have_text("Rp 42.000.000")
     await expect(page.locator("ol.timeline li[data-step=payout_recorded]")).to_have_count(1)
@@ -243,8 +282,9 @@ async def test_an_officer_is_warned_before_filing_an_incident_on_a_day_without_c
     p, c, browser = stack
     today = makassar_today()
     # Paid today: protected from today on, so an incident yesterday was not covered.
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
-                                               heirs=[SPOUSE])
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[SPOUSE]
+    )
     full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
     page = await signed_in(browser, c.url, "officer", "rina.officer")
     await page.goto(f"{c.url}/claims/new?participant_id={participant_id}&q={quote(full_name)}")
@@ -263,10 +303,12 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
     p, c, browser = stack
     today = makassar_today()
     # Member for a month only: a death this soon after joining is referred to a person.
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -1),
-                                               heirs=[SPOUSE])
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -1), heirs=[SPOUSE]
+    )
+    filed = await p.claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    )
     claim_id = filed.json()["claim_id"]
     await wait_for_status(p.claims, claim_id, "needs_review")
 
@@ -286,15 +328,17 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
     full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
     await expect(queued.locator("[data-participant-name]")).to_have_text(full_name)
     await expect(queued.locator("[data-reason=DEATH_SOON_AFTER_ENROLMENT]")).to_contain_text(
-        "meninggal tak lama setelah mendaftar")
+        "meninggal tak lama setelah mendaftar"
+    )
     await queued.locator("textarea[name=reason]").fill("catatan rumah sakit: stroke mendadak, tidak sakit sebelumnya")
     await queued.scroll_into_view_if_needed()
     await shoot(page, shots, "review-queue")
     await queued.locator("button[value=approve]").click()
 
     await expect(page).to_have_url(re.compile(f"/claims/{claim_id}"))
-    await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "payout_recorded",
-                                                                        timeout=SLOW)
+    await expect(page.locator("[data-claim-status]")).to_have_attribute(
+        "data-claim-status", "payout_recorded", timeout=SLOW
+    )
     await expect(page.locator("[data-total-cash]")).to_have_text("Rp 10.000.000")
     await expect(page.locator("ol.timeline li[data-step=decided]")).to_contain_text("rahma.supervisor")
 
@@ -304,7 +348,9 @@ async def test_a_supervisor_approves_a_claim_from_the_review_queue(stack, shots)
     await late.locator("textarea[name=reason]").fill("KTP ahli waris tidak cocok dengan KK")
     await late.locator("button[value=reject]").click()
     told = second.locator(f"[data-decided-elsewhere='{claim_id}']")
-    await expect(told).to_contain_text(re.compile(r"sudah disetujui.* oleh rahma\.supervisor pukul \d+ \w+ \d{4} \d\d:\d\d:\d\d WITA"))
+    await expect(told).to_contain_text(
+        re.compile(r"sudah disetujui.* oleh rahma\.supervisor pukul \d+ \w+ \d{4} \d\d:\d\d:\d\d WITA")
+    )
     await expect(told.locator("textarea")).to_have_value("KTP ahli waris tidak cocok dengan KK")
     await shoot(second, shots, "review-decided-elsewhere")
 
@@ -326,15 +372,26 @@ async def test_an_officer_finds_people_by_full_nik_or_phone_and_works_through_th
     nik = random_nik(birth, "F")
     phone = f"0813{uuid.uuid4().int % 10**8:08d}"
     full_name = unique_name("Hasnah Daeng Baji")
-    enrolled = await p.enrollment.post("/v1/participants", json=participant_form(
-        nik=nik, birth_date=birth, sex="F", full_name=full_name, phone=phone,
-        member_since=add_months(today, -12).isoformat(), heirs=[SPOUSE]))
+    enrolled = await p.enrollment.post(
+        "/v1/participants",
+        json=participant_form(
+            nik=nik,
+            birth_date=birth,
+            sex="F",
+            full_name=full_name,
+            phone=phone,
+            member_since=add_months(today, -12).isoformat(),
+            heirs=[SPOUSE],
+        ),
+    )
     participant_id = enrolled.json()["participant_id"]
     await pay(p.enrollment, participant_id, Period.of(today), today)
     await claims_knows(p.claims, participant_id, full_name, "active")
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                              {"participant_card": "KPJ-26-0009"}),
-                                headers={"Authorization": f"Bearer {token('officer', 'lina.officer')}"})
+    filed = await p.claims.post(
+        "/v1/claims",
+        json=claim_form(participant_id, "JKM", today, {"participant_card": "KPJ-26-0009"}),
+        headers={"Authorization": f"Bearer {token('officer', 'lina.officer')}"},
+    )
     claim_id = filed.json()["claim_id"]
     await wait_for_status(p.claims, claim_id, "needs_review")
     page = await signed_in(browser, c.url, "officer", "lina.officer")
@@ -352,8 +409,9 @@ async def test_an_officer_finds_people_by_full_nik_or_phone_and_works_through_th
     # "My claims", by status, and its CSV.
     await page.goto(f"{c.url}/claims?mine=1&status=needs_review")
     await expect(page.locator(f"table.claims-list tr[data-claim='{claim_id}']")).to_contain_text(full_name)
-    assert set(await page.locator("table.claims-list tr[data-claim]").evaluate_all(
-        "rows => rows.map(r => r.dataset.status)")) == {"needs_review"}
+    assert set(
+        await page.locator("table.claims-list tr[data-claim]").evaluate_all("rows => rows.map(r => r.dataset.status)")
+    ) == {"needs_review"}
     await shoot(page, shots, "my-claims")
     async with page.expect_download() as download:
         await page.click("a[data-action=export]")
@@ -377,8 +435,9 @@ async def test_an_officer_finds_people_by_full_nik_or_phone_and_works_through_th
             await row.locator(f"input[name=docnum_{kind}]").fill(number)
     await page.click("button[data-action=add-documents]")
     await expect(page.locator("p.flash")).to_contain_text("ditambahkan")
-    await expect(page.locator("[data-claim-status]")).to_have_attribute("data-claim-status", "payout_recorded",
-                                                                        timeout=SLOW)
+    await expect(page.locator("[data-claim-status]")).to_have_attribute(
+        "data-claim-status", "payout_recorded", timeout=SLOW
+    )
 
 
 @contextlib.asynccontextmanager
@@ -386,6 +445,7 @@ async def first_message_held(notifications_app, seconds: float) -> AsyncIterator
     """Notifications holds "claim received" for `seconds`, as it does outside the suite
     (NOTIFICATIONS_FIRST_MESSAGE_HOLD_SECONDS; the suite sends at once)."""
     from services.notifications.handlers import make_claim_handlers
+
     runtime = notifications_app.state.runtime
     consumer = next(x for x in runtime.consumers if x.name == "notifications.claims-filed")
     before = consumer.handlers["ClaimFiled"]
@@ -401,12 +461,14 @@ async def test_a_claim_filed_in_error_and_withdrawn_within_minutes_reaches_no_fa
     today = makassar_today()
     phone = f"0812{uuid.uuid4().int % 10**8:08d}"
     spouse = {"full_name": "Muh. Ridwan", "relationship": "spouse", "phone": phone}
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
-                                               heirs=[spouse])
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[spouse]
+    )
     async with first_message_held(p.notifications.app, 600):
         # Filed for the wrong person, with one document: the rules refer it for the rest.
-        filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                                  {"participant_card": "KPJ-26-0001"}))
+        filed = await p.claims.post(
+            "/v1/claims", json=claim_form(participant_id, "JKM", today, {"participant_card": "KPJ-26-0001"})
+        )
         claim_id = filed.json()["claim_id"]
         await wait_for_status(p.claims, claim_id, "needs_review")
 
@@ -432,14 +494,14 @@ async def test_a_claim_filed_in_error_and_withdrawn_within_minutes_reaches_no_fa
         return {m["status"] for m in queued} == {"cancelled"}
 
     await wait_until(cancelled, 30, "notifications to cancel the held message")
-    await expect(page.locator("tr[data-about=ClaimFiled]")).to_have_attribute("data-status", "cancelled",
-                                                                            timeout=SLOW)
+    await expect(page.locator("tr[data-about=ClaimFiled]")).to_have_attribute("data-status", "cancelled", timeout=SLOW)
     await expect(page.locator("[data-next-step]")).to_have_attribute("data-next-step", "")
     await shoot(page, shots, "claim-withdrawn")
     # Nothing went to the family's phone, and nothing is waiting to go.
     assert f"+62{phone[1:]}" not in (await p.provider.get("/_requests")).text
     audit = await p.claims.app.state.runtime.pool.fetch(
-        "SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id)
+        "SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id
+    )
     assert [(r["actor"], r["action"]) for r in audit][-1] == ("rahma.supervisor", "claim.withdraw")
 
 
@@ -459,11 +521,13 @@ async def service_down(console_app, service: str) -> AsyncIterator[None]:
 async def test_with_a_service_down_forms_keep_their_data_searches_fail_aloud_and_panels_go_stale(stack, shots):
     p, c, browser = stack
     today = makassar_today()
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
-                                               heirs=[SPOUSE])
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[SPOUSE]
+    )
     full_name = (await p.enrollment.get(f"/v1/participants/{participant_id}")).json()["full_name"]
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                              {"participant_card": "KPJ-26-0001"}))
+    filed = await p.claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {"participant_card": "KPJ-26-0001"})
+    )
     claim_id = filed.json()["claim_id"]
     await wait_for_status(p.claims, claim_id, "needs_review")
     page = await signed_in(browser, c.url, "officer", "rina.officer")
@@ -514,6 +578,7 @@ async def test_after_signing_in_again_the_officer_returns_to_the_page_they_were_
 
 # --- operators -------------------------------------------------------------------------------------------------
 
+
 def enrollment_event(payload: EventPayload, participant_id: str) -> OutgoingRecord:
     envelope = new_envelope(payload, correlation_id=participant_id, producer="enrollment")
     return OutgoingRecord(PARTICIPANTS.name, participant_id, envelope.to_bytes(), envelope.kafka_headers())
@@ -558,26 +623,42 @@ async def prerequisites_waited_for(app, consumer_name: str, seconds: float) -> A
 
 
 async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_returns_to_zero(
-        stack, shots, kafka_bootstrap):
+    stack, shots, kafka_bootstrap
+):
     p, c, browser = stack
     unique = uuid.uuid4().hex[:8]
     participant_id, full_name, today = f"P-{unique}", f"Daeng Ngai {unique}", makassar_today()
     page = await signed_in(browser, c.url, "operator", "rudi.operator")
     # Short waits for the whole test: a failure half-way leaves no event for later tests to wait on.
-    async with prerequisites_waited_for(p.claims.app, "claims.participants", 6), \
-            producer_for(kafka_bootstrap) as producer:
+    async with (
+        prerequisites_waited_for(p.claims.app, "claims.participants", 6),
+        producer_for(kafka_bootstrap) as producer,
+    ):
         # A group that should read the participants topic but has no members (its process is
         # down): the coverage change below waits for it. Named on Flows, never folded, never green.
         idle_group = f"claims.stopped-{unique}"
         await committed_at_the_end(kafka_bootstrap, idle_group, PARTICIPANTS.name)
         # A script's garbage on claims' topic, a NIK in it; and a coverage change that
         # overtook the enrolment it depends on.
-        await producer.send_all([OutgoingRecord(CLAIMS_FILED.name, f"CL-junk-{unique}",
-                                                b"ktp=7371034506920001 not an event", [])])
-        await producer.send_all([enrollment_event(CoverageChanged(
-            participant_id=participant_id, status="active", as_of=today, last_paid_period=f"{today:%Y-%m}",
-            active_through=today + timedelta(days=20), paid_months=1,
-            protected_periods=[ProtectedPeriod(start=today, end=today + timedelta(days=80))]), participant_id)])
+        await producer.send_all(
+            [OutgoingRecord(CLAIMS_FILED.name, f"CL-junk-{unique}", b"ktp=7371034506920001 not an event", [])]
+        )
+        await producer.send_all(
+            [
+                enrollment_event(
+                    CoverageChanged(
+                        participant_id=participant_id,
+                        status="active",
+                        as_of=today,
+                        last_paid_period=f"{today:%Y-%m}",
+                        active_through=today + timedelta(days=20),
+                        paid_months=1,
+                        protected_periods=[ProtectedPeriod(start=today, end=today + timedelta(days=80))],
+                    ),
+                    participant_id,
+                )
+            ]
+        )
 
         # Claims' participants consumer waits for the enrolment: its lag shows on the flows page.
         await page.goto(f"{c.url}/flows")
@@ -596,8 +677,12 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await page.goto(f"{c.url}/dlq/{CLAIMS_FILED.dlq}")
         junk = page.locator("article.letter", has_text=f"CL-junk-{unique}")
         # One card: every consumer group of the services reading the topic could not read it.
-        readers = [c.name for client in (p.claims, p.notifications) for c in client.app.state.runtime.consumers
-                   if c.topic.name == CLAIMS_FILED.name]
+        readers = [
+            c.name
+            for client in (p.claims, p.notifications)
+            for c in client.app.state.runtime.consumers
+            if c.topic.name == CLAIMS_FILED.name
+        ]
         await expect(junk).to_have_attribute("data-copies", str(len(readers)))
         await expect(junk.locator("table.copies")).to_contain_text("claims.verification")
         await expect(junk.locator("table.copies")).to_contain_text("notifications.claims-filed")
@@ -612,13 +697,37 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await expect(page.locator("article.letter", has_text=f"CL-junk-{unique}")).to_have_count(0)
 
         # The missing enrolment arrives: the dead-lettered coverage change can now be applied.
-        await producer.send_all([enrollment_event(ParticipantEnrolled(
-            participant_id=participant_id, details=ParticipantDetails(
-                masked_nik="7371************", full_name=full_name, birth_date=date(1980, 3, 7), sex="M",
-                phone="+6281234500007", kecamatan="Mariso", segment="daily_worker", monthly_income=1_500_000,
-                programs=["JKK", "JKM"], member_since=today),
-            heirs=[HeirData(heir_id=f"H-{unique}", full_name="Sitti Aminah", relationship="spouse", precedence=1,
-                            phone="+6281234500008")]), participant_id)])
+        await producer.send_all(
+            [
+                enrollment_event(
+                    ParticipantEnrolled(
+                        participant_id=participant_id,
+                        details=ParticipantDetails(
+                            masked_nik="7371************",
+                            full_name=full_name,
+                            birth_date=date(1980, 3, 7),
+                            sex="M",
+                            phone="+6281234500007",
+                            kecamatan="Mariso",
+                            segment="daily_worker",
+                            monthly_income=1_500_000,
+                            programs=["JKK", "JKM"],
+                            member_since=today,
+                        ),
+                        heirs=[
+                            HeirData(
+                                heir_id=f"H-{unique}",
+                                full_name="Sitti Aminah",
+                                relationship="spouse",
+                                precedence=1,
+                                phone="+6281234500008",
+                            )
+                        ],
+                    ),
+                    participant_id,
+                )
+            ]
+        )
         await claims_knows(p.claims, participant_id, full_name, "not_started")
 
         await page.goto(f"{c.url}/dlq/{PARTICIPANTS.dlq}")
@@ -634,8 +743,9 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         # Every group reading the topic has read the replayed record: lag is back to zero.
         await page.goto(f"{c.url}/flows")
         for group in ("claims.participants", "notifications.participants", f"{c.name}.index.{PARTICIPANTS.name}"):
-            await expect(page.locator(f"tr[data-group='{group}']")).to_have_attribute("data-total-lag", "0",
-                                                                                      timeout=20_000)
+            await expect(page.locator(f"tr[data-group='{group}']")).to_have_attribute(
+                "data-total-lag", "0", timeout=20_000
+            )
             await expect(page.locator(f".diagram [data-node='{group}']")).to_have_class(re.compile("caught-up"))
         await expect(page.locator("p.summary")).to_have_attribute("data-total-lag", "0", timeout=20_000)
         await shoot(page, shots, "flows")
@@ -648,7 +758,9 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await page.goto(f"{c.url}/trace?q={participant_id}")
         link = page.locator("table.events tr[data-event-type=ParticipantEnrolled] a[data-message-link]")
         await link.click()
-        await expect(page).to_have_url(re.compile(r"/messages\?topic=enrollment\.participants\.v1&partition=\d+&offset=\d+"))
+        await expect(page).to_have_url(
+            re.compile(r"/messages\?topic=enrollment\.participants\.v1&partition=\d+&offset=\d+")
+        )
         shown = page.locator("table.records tr.here")
         await expect(shown).to_contain_text(participant_id)
         await expect(shown).to_contain_text("Peserta didaftarkan")

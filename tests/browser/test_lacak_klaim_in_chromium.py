@@ -22,8 +22,16 @@ from tests.support.families import Families, families, family_with_claim
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("JARING_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 
@@ -50,12 +58,16 @@ async def serious_violations(page: Page) -> list[str]:
     assert AXE.exists(), "run `npm ci --prefix tests/browser` (make test does) for axe-core"
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
-async def look_up(f: Families, page: Page, url: str, claim_id: str, phone: str, codes_before: int,
-                  check: bool = False) -> None:
+async def look_up(
+    f: Families, page: Page, url: str, claim_id: str, phone: str, codes_before: int, check: bool = False
+) -> None:
     """Claim number and phone → code → status, through the forms as a family fills them; with
     `check`, axe-core runs on each page on the way."""
     await page.goto(f"{url}/lacak")
@@ -83,12 +95,16 @@ async def checked(page: Page, name: str) -> None:
         await page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
-async def test_lacak_klaim_works_without_javascript_and_passes_axe_at_phone_size(kafka_bootstrap, database_url,
-                                                                                 tmp_path, shots):
+async def test_lacak_klaim_works_without_javascript_and_passes_axe_at_phone_size(
+    kafka_bootstrap, database_url, tmp_path, shots
+):
     global SHOTS
     SHOTS = shots
-    async with families(kafka_bootstrap, database_url, tmp_path) as f, \
-            served(f.grievances_app) as url, chromium() as browser:
+    async with (
+        families(kafka_bootstrap, database_url, tmp_path) as f,
+        served(f.grievances_app) as url,
+        chromium() as browser,
+    ):
         claim_id, widow, _son, _ = await family_with_claim(f, JKM_DEATH_DOCUMENTS)  # the marriage book is missing
         await wait_for_status(f.p.claims, claim_id, "needs_review", 60)
         await f.claim_in_read_model(claim_id, "needs_review")

@@ -31,13 +31,24 @@ async def signin_stack(keycloak, kafka_bootstrap, database_url, tmp_path_factory
     with pytest.MonkeyPatch.context() as env:
         env.setenv("JARING_AUTH_JWKS_URL", keycloak.node.jwks_url)
         env.setenv("JARING_AUTH_OIDC_ISSUER", keycloak.issuer)
-        async with pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("signin")) as p, \
-                served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
-                console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
-                        name=f"console_{uuid.uuid4().hex[:8]}", port=keycloak.console_port,
-                        oidc_issuer=keycloak.issuer, oidc_client_secret=keycloak.secrets.console_client_secret,
-                        public_url=keycloak.console_url, allow_pasted_token=False) as c, \
-                chromium() as browser:
+        async with (
+            pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("signin")) as p,
+            served(p.enrollment.app) as enrollment_url,
+            served(p.claims.app) as claims_url,
+            console(
+                kafka_bootstrap,
+                database_url,
+                claims_url=claims_url,
+                enrollment_url=enrollment_url,
+                name=f"console_{uuid.uuid4().hex[:8]}",
+                port=keycloak.console_port,
+                oidc_issuer=keycloak.issuer,
+                oidc_client_secret=keycloak.secrets.console_client_secret,
+                public_url=keycloak.console_url,
+                allow_pasted_token=False,
+            ) as c,
+            chromium() as browser,
+        ):
             yield c, browser
 
 
@@ -50,7 +61,8 @@ def shots(tmp_path_factory) -> Path:
 
 
 async def test_an_officer_signs_in_through_keycloaks_login_page_and_signing_out_ends_both_sessions(
-        signin_stack, keycloak, shots):
+    signin_stack, keycloak, shots
+):
     c, browser = signin_stack
     username, password = keycloak.user("officer")
     context = await browser.new_context(viewport={"width": 1280, "height": 860})

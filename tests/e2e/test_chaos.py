@@ -12,11 +12,20 @@ pytestmark = pytest.mark.e2e
 async def test_killing_every_part_loses_nothing_and_doubles_nothing():
     report = await chaos(rate=1.0, outage=6.0, gap=4.0, workers=None, say=lambda *_: None)
     print(report.table())
-    assert [f.name.split(" ")[0] for f in report.faults] == ["kill", "kill", "kill", "Kafka", "PostgreSQL", "SMS/WhatsApp",
-                                                             "bank"]
+    assert [f.name.split(" ")[0] for f in report.faults] == [
+        "kill",
+        "kill",
+        "kill",
+        "Kafka",
+        "PostgreSQL",
+        "SMS/WhatsApp",
+        "bank",
+    ]
     # Crashes, not clean stops: Kafka and PostgreSQL get SIGKILL (PostgreSQL recovers by WAL replay).
     assert [f.name for f in report.faults if f.name.split(" ")[0] in ("Kafka", "PostgreSQL")] == [
-        "Kafka kill -9, down 6 s", "PostgreSQL kill -9, down 6 s"]
+        "Kafka kill -9, down 6 s",
+        "PostgreSQL kill -9, down 6 s",
+    ]
     assert report.filed > 0 and report.not_accepted == 0
     assert report.completed == report.filed, report.problems
     assert (report.lost, report.duplicated_payouts, report.wrong_amounts) == (0, 0, 0), report.problems

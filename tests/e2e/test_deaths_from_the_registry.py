@@ -25,9 +25,14 @@ from tests.support.services import auth, participant_form, random_birth_date, ra
 pytestmark = pytest.mark.e2e
 
 JKM_DOCUMENTS = {
-    "participant_card": "KPJ-26-0001", "ktp_deceased": "7371034506920001", "ktp_heir": "7371031203900002",
-    "family_card": "7371030101100003", "death_certificate": "AKT-474-2026-11", "heir_statement": "SKAW-12/2026",
-    "marriage_book": "KUA-0042/2012", "bank_account": "BRI 0123-01-000123-50-1",
+    "participant_card": "KPJ-26-0001",
+    "ktp_deceased": "7371034506920001",
+    "ktp_heir": "7371031203900002",
+    "family_card": "7371030101100003",
+    "death_certificate": "AKT-474-2026-11",
+    "heir_statement": "SKAW-12/2026",
+    "marriage_book": "KUA-0042/2012",
+    "bank_account": "BRI 0123-01-000123-50-1",
 }
 
 
@@ -38,23 +43,30 @@ def mail_text(path) -> str:
 
 async def enrol(p, *, paid: bool, husband_phone: str, daughter_email: str, name: str) -> dict:
     today = wita_today()
-    form = participant_form(full_name=name, member_since=(today - timedelta(days=200)).isoformat(), heirs=[
-        {"full_name": "Andi Baso", "relationship": "spouse", "phone": husband_phone},
-        {"full_name": "Nurul Aisyah", "relationship": "child", "email": daughter_email, "language": "en"},
-    ])
+    form = participant_form(
+        full_name=name,
+        member_since=(today - timedelta(days=200)).isoformat(),
+        heirs=[
+            {"full_name": "Andi Baso", "relationship": "spouse", "phone": husband_phone},
+            {"full_name": "Nurul Aisyah", "relationship": "child", "email": daughter_email, "language": "en"},
+        ],
+    )
     enrolled = await p.enrollment.post("/v1/participants", json=form)
     assert enrolled.status_code == 201, enrolled.text
     participant_id = enrolled.json()["participant_id"]
     if paid:
         due = contribution_due(2_000_000, ["JKK", "JKM"], "market_trader", "self", Period.of(today))
-        recorded = await p.enrollment.post(f"/v1/participants/{participant_id}/contributions", json={
-            "period": str(Period.of(today)), "amount": due.total, "payer": "self", "paid_at": today.isoformat()})
+        recorded = await p.enrollment.post(
+            f"/v1/participants/{participant_id}/contributions",
+            json={"period": str(Period.of(today)), "amount": due.total, "payer": "self", "paid_at": today.isoformat()},
+        )
         assert recorded.status_code == 201, recorded.text
 
     async def claims_knows_it() -> bool:
         found = (await p.claims.get("/v1/participants", params={"q": name})).json()
-        return any(x["participant_id"] == participant_id and (x["coverage_status"] == "active" or not paid)
-                   for x in found)
+        return any(
+            x["participant_id"] == participant_id and (x["coverage_status"] == "active" or not paid) for x in found
+        )
 
     await wait_until(claims_knows_it, 30, "claims' read model to know the participant")
     return {"participant_id": participant_id, "nik": form["nik"]}
@@ -76,10 +88,18 @@ def unique_contacts() -> tuple[str, str, str]:
 
 
 async def test_a_covered_participants_registered_death_opens_one_claim_the_family_hears_of_and_an_officer_completes(
-        kafka_bootstrap, database_url, tmp_path):
-    async with registry_standin(tmp_path / "registry") as registry, pipeline(
-            kafka_bootstrap, database_url, tmp_path, enrollment_overrides=registry.enrollment_settings(),
-            claims_overrides={"proactive_sweep_seconds": 0}) as p:
+    kafka_bootstrap, database_url, tmp_path
+):
+    async with (
+        registry_standin(tmp_path / "registry") as registry,
+        pipeline(
+            kafka_bootstrap,
+            database_url,
+            tmp_path,
+            enrollment_overrides=registry.enrollment_settings(),
+            claims_overrides={"proactive_sweep_seconds": 0},
+        ) as p,
+    ):
         await registry_link(p, registry)
         husband_phone, daughter_email, name = unique_contacts()
         worker = await enrol(p, paid=True, husband_phone=husband_phone, daughter_email=daughter_email, name=name)
@@ -105,8 +125,16 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
         [mine] = [c for c in proactive["awaiting_family"] if c["claim_id"] == claim_id]
         assert mine["expected_amount"] == expected == 42_000_000
         # The JKM checklist, plus the marriage book because the widower is paid; no NPWP (<= 50,000,000).
-        assert mine["documents_to_bring"] == ["participant_card", "ktp_deceased", "ktp_heir", "family_card",
-                                              "death_certificate", "heir_statement", "marriage_book", "bank_account"]
+        assert mine["documents_to_bring"] == [
+            "participant_card",
+            "ktp_deceased",
+            "ktp_heir",
+            "family_card",
+            "death_certificate",
+            "heir_statement",
+            "marriage_book",
+            "bank_account",
+        ]
 
         async def heirs_told() -> bool:
             rows = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
@@ -120,8 +148,11 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
         assert f"give the claim number {claim_id}" in text and "Kantor Cabang BPJS Ketenagakerjaan Makassar" in text
         assert "- marriage book" in text and "- death certificate" in text and "tax number" not in text
         assert worker["nik"] not in text
-        whatsapp = [r for r in (await p.provider.get("/_requests")).json()
-                    if r.get("channel") == "whatsapp" and husband_phone[1:] in str(r.get("body"))]
+        whatsapp = [
+            r
+            for r in (await p.provider.get("/_requests")).json()
+            if r.get("channel") == "whatsapp" and husband_phone[1:] in str(r.get("body"))
+        ]
         assert len(whatsapp) == 1
         sent = str(whatsapp[0]["body"])
         assert "jaring_proactive_claim_opened" in sent and "Rp 42.000.000" in sent
@@ -138,28 +169,46 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
         assert link_after["participant"] == link_before["participant"]
 
         # The family comes to the office with a relative: filing a second claim points to this one.
-        second = await p.claims.post("/v1/claims", json={
-            "participant_id": worker["participant_id"], "claim_type": "JKM", "incident_date": today.isoformat(),
-            "incident_place": "RSUD Daya, Makassar", "cause": "sakit jantung",
-            "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
-            "documents": JKM_DOCUMENTS})
+        second = await p.claims.post(
+            "/v1/claims",
+            json={
+                "participant_id": worker["participant_id"],
+                "claim_type": "JKM",
+                "incident_date": today.isoformat(),
+                "incident_place": "RSUD Daya, Makassar",
+                "cause": "sakit jantung",
+                "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
+                "documents": JKM_DOCUMENTS,
+            },
+        )
         assert second.status_code == 409, second.text
         assert second.json()["existing_id"] == claim_id
         assert f"/v1/claims/{claim_id}/completion" in second.json()["detail"]
 
         # Bad input is refused naming the field and the rule, and nothing changes.
-        bad = await p.claims.post(f"/v1/claims/{claim_id}/completion", json={
-            "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
-            "cause": "sakit jantung", "documents": {**JKM_DOCUMENTS, "ktp_deceased": "12345"}})
+        bad = await p.claims.post(
+            f"/v1/claims/{claim_id}/completion",
+            json={
+                "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
+                "cause": "sakit jantung",
+                "documents": {**JKM_DOCUMENTS, "ktp_deceased": "12345"},
+            },
+        )
         assert bad.status_code == 422, bad.text
         assert [(e["loc"], e["type"]) for e in bad.json()["errors"]] == [
-            (["body", "documents", "ktp_deceased"], "document_number_invalid")]
+            (["body", "documents", "ktp_deceased"], "document_number_invalid")
+        ]
         assert "12345" not in bad.text
         assert (await p.claims.get(f"/v1/claims/{claim_id}")).json()["status"] == "awaiting_family"
 
-        completed = await p.claims.post(f"/v1/claims/{claim_id}/completion", json={
-            "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
-            "cause": "sakit jantung di rumah sakit", "documents": JKM_DOCUMENTS})
+        completed = await p.claims.post(
+            f"/v1/claims/{claim_id}/completion",
+            json={
+                "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
+                "cause": "sakit jantung di rumah sakit",
+                "documents": JKM_DOCUMENTS,
+            },
+        )
         assert completed.status_code == 202, completed.text
 
         async def paid_out() -> bool:
@@ -175,16 +224,25 @@ async def test_a_covered_participants_registered_death_opens_one_claim_the_famil
         claims = (await p.claims.get("/v1/claims", params={"participant_id": worker["participant_id"]})).json()
         assert [c["claim_id"] for c in claims] == [claim_id]
         # Completing it again is refused: it is no longer waiting for the family.
-        again = await p.claims.post(f"/v1/claims/{claim_id}/completion", json={
-            "reporter": {"name": "Andi Baso"}, "cause": "x", "documents": {}})
+        again = await p.claims.post(
+            f"/v1/claims/{claim_id}/completion", json={"reporter": {"name": "Andi Baso"}, "cause": "x", "documents": {}}
+        )
         assert again.status_code == 422 and again.json()["errors"][0]["type"] == "claim_not_awaiting_family"
 
 
 async def test_deaths_of_an_uncovered_participant_and_of_a_non_participant_send_nothing_and_are_counted(
-        kafka_bootstrap, database_url, tmp_path):
-    async with registry_standin(tmp_path / "registry") as registry, pipeline(
-            kafka_bootstrap, database_url, tmp_path, enrollment_overrides=registry.enrollment_settings(),
-            claims_overrides={"proactive_sweep_seconds": 0}) as p:
+    kafka_bootstrap, database_url, tmp_path
+):
+    async with (
+        registry_standin(tmp_path / "registry") as registry,
+        pipeline(
+            kafka_bootstrap,
+            database_url,
+            tmp_path,
+            enrollment_overrides=registry.enrollment_settings(),
+            claims_overrides={"proactive_sweep_seconds": 0},
+        ) as p,
+    ):
         await registry_link(p, registry)
         husband_phone, daughter_email, name = unique_contacts()
         uncovered = await enrol(p, paid=False, husband_phone=husband_phone, daughter_email=daughter_email, name=name)
@@ -193,17 +251,36 @@ async def test_deaths_of_an_uncovered_participant_and_of_a_non_participant_send_
         today = wita_today().isoformat()
 
         # A forged notification (another key) and a stale one (signed 6 minutes ago) are refused.
-        record = {"identifier": [{"identifier_type": "NIK", "identifier_value": uncovered["nik"]}],
-                  "death_date": today, "death_place": "x"}
-        body = json.dumps({"header": {"action": "notify"}, "message": {"notify_event": [{
-            "reference_id": "CRVS-D-forged",
-            "data": {"reg_event_type": "ns:org:RegistryEventType:Death", "reg_records": [record]}}]}}).encode()
+        record = {
+            "identifier": [{"identifier_type": "NIK", "identifier_value": uncovered["nik"]}],
+            "death_date": today,
+            "death_place": "x",
+        }
+        body = json.dumps(
+            {
+                "header": {"action": "notify"},
+                "message": {
+                    "notify_event": [
+                        {
+                            "reference_id": "CRVS-D-forged",
+                            "data": {"reg_event_type": "ns:org:RegistryEventType:Death", "reg_records": [record]},
+                        }
+                    ]
+                },
+            }
+        ).encode()
         now = str(int(time.time()))
         stale = str(int(time.time()) - 360)
         for stamp, key in ((now, "not-the-registry's-key"), (stale, registry.secret)):
-            refused = await p.enrollment.post("/v1/registry/notify", content=body, headers={
-                "content-type": "application/json", "X-Registry-Timestamp": stamp,
-                "X-Registry-Signature": sign(key, stamp, body)})
+            refused = await p.enrollment.post(
+                "/v1/registry/notify",
+                content=body,
+                headers={
+                    "content-type": "application/json",
+                    "X-Registry-Timestamp": stamp,
+                    "X-Registry-Signature": sign(key, stamp, body),
+                },
+            )
             assert refused.status_code == 401, refused.text
         assert (await p.enrollment.get("/v1/registry")).json()["deaths"] == link_before
 
@@ -214,9 +291,11 @@ async def test_deaths_of_an_uncovered_participant_and_of_a_non_participant_send_
         async def counted() -> bool:
             link = (await p.enrollment.get("/v1/registry")).json()["deaths"]
             by_claims = (await p.claims.get("/v1/proactive-claims")).json()["reported_deaths"]
-            return (link["not_participant"] == link_before["not_participant"] + 1
-                    and link["participant"] == link_before["participant"] + 1
-                    and by_claims["not_covered"] == claims_before["not_covered"] + 1)
+            return (
+                link["not_participant"] == link_before["not_participant"] + 1
+                and link["participant"] == link_before["participant"] + 1
+                and by_claims["not_covered"] == claims_before["not_covered"] + 1
+            )
 
         await wait_until(counted, 30, "enrollment and claims to count both deaths")
         link = (await p.enrollment.get("/v1/registry")).json()
@@ -228,10 +307,18 @@ async def test_deaths_of_an_uncovered_participant_and_of_a_non_participant_send_
 
 
 async def test_a_family_that_does_not_come_is_reminded_after_5_working_days_then_listed_for_a_home_visit(
-        kafka_bootstrap, database_url, tmp_path):
-    async with registry_standin(tmp_path / "registry") as registry, pipeline(
-            kafka_bootstrap, database_url, tmp_path, enrollment_overrides=registry.enrollment_settings(),
-            claims_overrides={"proactive_sweep_seconds": 0}) as p:
+    kafka_bootstrap, database_url, tmp_path
+):
+    async with (
+        registry_standin(tmp_path / "registry") as registry,
+        pipeline(
+            kafka_bootstrap,
+            database_url,
+            tmp_path,
+            enrollment_overrides=registry.enrollment_settings(),
+            claims_overrides={"proactive_sweep_seconds": 0},
+        ) as p,
+    ):
         await registry_link(p, registry)
         husband_phone, daughter_email, name = unique_contacts()
         worker = await enrol(p, paid=True, husband_phone=husband_phone, daughter_email=daughter_email, name=name)
@@ -246,23 +333,31 @@ async def test_a_family_that_does_not_come_is_reminded_after_5_working_days_then
         supervisor = auth("supervisor")
 
         # Two days later: fewer than 5 working days, no reminder.
-        early = await p.claims.post("/v1/proactive-claims/sweep", headers=supervisor,
-                                    params={"as_of": (today + timedelta(days=2)).isoformat()})
+        early = await p.claims.post(
+            "/v1/proactive-claims/sweep", headers=supervisor, params={"as_of": (today + timedelta(days=2)).isoformat()}
+        )
         assert early.status_code == 200, early.text
         # Two weeks later: 10 weekdays, at least 5 of them working days whatever the holidays.
         reminder_day = today + timedelta(days=14)
-        swept = await p.claims.post("/v1/proactive-claims/sweep", headers=supervisor,
-                                    params={"as_of": reminder_day.isoformat()})
+        swept = await p.claims.post(
+            "/v1/proactive-claims/sweep", headers=supervisor, params={"as_of": reminder_day.isoformat()}
+        )
         assert swept.json()["reminded"] >= 1
-        again = await p.claims.post("/v1/proactive-claims/sweep", headers=supervisor,
-                                    params={"as_of": (reminder_day + timedelta(days=7)).isoformat()})
+        again = await p.claims.post(
+            "/v1/proactive-claims/sweep",
+            headers=supervisor,
+            params={"as_of": (reminder_day + timedelta(days=7)).isoformat()},
+        )
         assert again.status_code == 200
 
         async def both_messages() -> bool:
             rows = (await p.notifications.get("/v1/notifications", params={"claim_id": claim["claim_id"]})).json()
-            return sorted(r["event_type"] for r in rows if r["status"] == "delivered") == \
-                ["ProactiveClaimOpened", "ProactiveClaimOpened", "ProactiveClaimReminderDue",
-                 "ProactiveClaimReminderDue"]
+            return sorted(r["event_type"] for r in rows if r["status"] == "delivered") == [
+                "ProactiveClaimOpened",
+                "ProactiveClaimOpened",
+                "ProactiveClaimReminderDue",
+                "ProactiveClaimReminderDue",
+            ]
 
         await wait_until(both_messages, 60, "the opening message and one reminder to each heir")
         reminders = [mail_text(tmp_path / "mail" / m["file"]) for m in p.mails() if daughter_email in m["to"]]
@@ -270,17 +365,22 @@ async def test_a_family_that_does_not_come_is_reminded_after_5_working_days_then
         assert "The expected amount: Rp 42.000.000." in reminder
 
         # Not on the home-visit list the day of the reminder; listed two weeks after it.
-        on_reminder_day = (await p.claims.get("/v1/proactive-claims/home-visits",
-                                              params={"as_of": reminder_day.isoformat()})).json()
+        on_reminder_day = (
+            await p.claims.get("/v1/proactive-claims/home-visits", params={"as_of": reminder_day.isoformat()})
+        ).json()
         assert claim["claim_id"] not in [v["claim_id"] for v in on_reminder_day]
-        later = (await p.claims.get("/v1/proactive-claims/home-visits",
-                                    params={"as_of": (reminder_day + timedelta(days=14)).isoformat()})).json()
+        later = (
+            await p.claims.get(
+                "/v1/proactive-claims/home-visits", params={"as_of": (reminder_day + timedelta(days=14)).isoformat()}
+            )
+        ).json()
         [visit] = [v for v in later if v["claim_id"] == claim["claim_id"]]
         assert visit["full_name"] == name and visit["family_reminded_on"] == reminder_day.isoformat()
 
 
 async def test_the_console_lists_the_claim_awaiting_the_family_and_shows_the_campaign_with_charts(
-        kafka_bootstrap, database_url, tmp_path):
+    kafka_bootstrap, database_url, tmp_path
+):
     import re
     import uuid
 
@@ -289,12 +389,25 @@ async def test_the_console_lists_the_claim_awaiting_the_family_and_shows_the_cam
     from tests.support.console import console, served
     from tests.support.services import token
 
-    async with registry_standin(tmp_path / "registry") as registry, pipeline(
-            kafka_bootstrap, database_url, tmp_path, enrollment_overrides=registry.enrollment_settings(),
-            claims_overrides={"proactive_sweep_seconds": 0}) as p, \
-            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
-            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
-                    name=f"console_{uuid.uuid4().hex[:8]}") as c:
+    async with (
+        registry_standin(tmp_path / "registry") as registry,
+        pipeline(
+            kafka_bootstrap,
+            database_url,
+            tmp_path,
+            enrollment_overrides=registry.enrollment_settings(),
+            claims_overrides={"proactive_sweep_seconds": 0},
+        ) as p,
+        served(p.enrollment.app) as enrollment_url,
+        served(p.claims.app) as claims_url,
+        console(
+            kafka_bootstrap,
+            database_url,
+            claims_url=claims_url,
+            enrollment_url=enrollment_url,
+            name=f"console_{uuid.uuid4().hex[:8]}",
+        ) as c,
+    ):
         await registry_link(p, registry)
         husband_phone, daughter_email, name = unique_contacts()
         worker = await enrol(p, paid=True, husband_phone=husband_phone, daughter_email=daughter_email, name=name)
@@ -333,14 +446,23 @@ async def test_the_console_lists_the_claim_awaiting_the_family_and_shows_the_cam
 
 
 async def test_grievances_knows_the_claim_jaring_opened_as_waiting_for_the_family_until_it_is_completed(
-        kafka_bootstrap, database_url, tmp_path):
+    kafka_bootstrap, database_url, tmp_path
+):
     # The family is given the claim number at once; "Lacak Klaim" and STATUS (grievances) must know it.
     from tests.support.families import families
 
-    async with registry_standin(tmp_path / "registry") as registry, families(
-            kafka_bootstrap, database_url, tmp_path, pipeline_options={
+    async with (
+        registry_standin(tmp_path / "registry") as registry,
+        families(
+            kafka_bootstrap,
+            database_url,
+            tmp_path,
+            pipeline_options={
                 "enrollment_overrides": registry.enrollment_settings(),
-                "claims_overrides": {"proactive_sweep_seconds": 0}}) as f:
+                "claims_overrides": {"proactive_sweep_seconds": 0},
+            },
+        ) as f,
+    ):
         await registry_link(f.p, registry)
         husband_phone, daughter_email, name = unique_contacts()
         worker = await enrol(f.p, paid=True, husband_phone=husband_phone, daughter_email=daughter_email, name=name)
@@ -353,8 +475,13 @@ async def test_grievances_knows_the_claim_jaring_opened_as_waiting_for_the_famil
         [claim] = await opened()
         await f.claim_in_read_model(claim["claim_id"], "awaiting_family")
 
-        completed = await f.p.claims.post(f"/v1/claims/{claim['claim_id']}/completion", json={
-            "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
-            "cause": "sakit", "documents": JKM_DOCUMENTS})
+        completed = await f.p.claims.post(
+            f"/v1/claims/{claim['claim_id']}/completion",
+            json={
+                "reporter": {"name": "Andi Baso", "phone": husband_phone, "organisation": "suami"},
+                "cause": "sakit",
+                "documents": JKM_DOCUMENTS,
+            },
+        )
         assert completed.status_code == 202, completed.text
         await f.claim_in_read_model(claim["claim_id"], "payout_recorded")

@@ -16,7 +16,12 @@ from shared.clock import today as makassar_today
 from tests.conftest import BANK_TEST_SECRET
 from tests.support.bank import NOTIFY_PATH, bank_standin
 from tests.support.claimants import (
-    JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, covered_participant, wait_for_status,
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    SPOUSE,
+    claim_form,
+    covered_participant,
+    wait_for_status,
 )
 from tests.support.kafka_tools import wait_until
 from tests.support.processes import ServiceProcess
@@ -27,28 +32,45 @@ pytestmark = pytest.mark.e2e
 FAST = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
 FAULT_EXIT_CODE = 87  # services/claims/disbursement/worker.py, _fault_point
 
-@pytest.mark.parametrize("window, booked_before_restart", [
-    ("after_bank_answer", 1),  # the bank paid; claims never wrote it down
-    ("before_bank_call", 0),   # claims wrote the attempt; the bank never heard of it
-])
-async def test_claims_killed_mid_transfer_pays_each_line_exactly_once(kafka_bootstrap, database_url, tmp_path,
-                                                                      window, booked_before_restart):
+
+@pytest.mark.parametrize(
+    "window, booked_before_restart",
+    [
+        ("after_bank_answer", 1),  # the bank paid; claims never wrote it down
+        ("before_bank_call", 0),  # claims wrote the attempt; the bank never heard of it
+    ],
+)
+async def test_claims_killed_mid_transfer_pays_each_line_exactly_once(
+    kafka_bootstrap, database_url, tmp_path, window, booked_before_restart
+):
     infra = infra_settings(kafka_bootstrap, database_url)
     # This process files and records the payout but never calls the bank: only the process we kill does.
     settings = ClaimsSettings(infra=infra, disbursement_worker=False, **FAST)
-    worker = ServiceProcess("claims", kafka_bootstrap, database_url, tmp_path, CLAIMS_CONSUMERS="none",
-                            CLAIMS_RUN_RELAY="false", CLAIMS_DISBURSEMENT_POLL_SECONDS="0.2",
-                            CLAIMS_DISBURSEMENT_RECHECK_SECONDS="1", CLAIMS_BANK_TIMEOUT_SECONDS="5",
-                            JARING_FAULT_EXIT_DISBURSEMENT=window)
-    async with running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e, \
-            running(claims_spec(settings)) as claims, \
-            bank_standin(tmp_path / "bank", BANK_TEST_SECRET, notify_url=worker.url + NOTIFY_PATH) as bank:
+    worker = ServiceProcess(
+        "claims",
+        kafka_bootstrap,
+        database_url,
+        tmp_path,
+        CLAIMS_CONSUMERS="none",
+        CLAIMS_RUN_RELAY="false",
+        CLAIMS_DISBURSEMENT_POLL_SECONDS="0.2",
+        CLAIMS_DISBURSEMENT_RECHECK_SECONDS="1",
+        CLAIMS_BANK_TIMEOUT_SECONDS="5",
+        JARING_FAULT_EXIT_DISBURSEMENT=window,
+    )
+    async with (
+        running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e,
+        running(claims_spec(settings)) as claims,
+        bank_standin(tmp_path / "bank", BANK_TEST_SECRET, notify_url=worker.url + NOTIFY_PATH) as bank,
+    ):
         worker.env["CLAIMS_BANK_BASE_URL"] = bank.url
         today = makassar_today()
-        participant_id = await covered_participant(e, claims, today, member_since=add_months(today, -12),
-                                                   heirs=[SPOUSE])
-        filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                                {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+        participant_id = await covered_participant(
+            e, claims, today, member_since=add_months(today, -12), heirs=[SPOUSE]
+        )
+        filed = await claims.post(
+            "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+        )
         claim_id = filed.json()["claim_id"]
         await wait_for_status(claims, claim_id, "payout_recorded", timeout=60)
 
@@ -58,8 +80,10 @@ async def test_claims_killed_mid_transfer_pays_each_line_exactly_once(kafka_boot
         await wait_until(lambda: _count(lines, 3), 30, "three lines received")
         heir = (await lines())[0]["payee_heir_id"]
         account = await bank.open_account("MUHAMMAD RIDWAN")
-        recorded = await claims.put(f"/v1/claims/{claim_id}/payees/{heir}/account",
-                                    json={"bank_code": "002", "account_number": account, "account_name": "Muh. Ridwan"})
+        recorded = await claims.put(
+            f"/v1/claims/{claim_id}/payees/{heir}/account",
+            json={"bank_code": "002", "account_number": account, "account_name": "Muh. Ridwan"},
+        )
         assert recorded.status_code == 200, recorded.text
 
         worker.launch()
@@ -67,8 +91,9 @@ async def test_claims_killed_mid_transfer_pays_each_line_exactly_once(kafka_boot
             await wait_until(worker.exited, 90, f"the worker to die at {window} (log: {worker.log})")
             assert worker.process.returncode == FAULT_EXIT_CODE, worker.log.read_text()[-2000:]
             pool = claims.app.state.runtime.pool
-            unknown = await pool.fetch("SELECT external_id FROM claims.transfer_attempts WHERE claim_id = $1 "
-                                       "AND status = 'sending'", claim_id)
+            unknown = await pool.fetch(
+                "SELECT external_id FROM claims.transfer_attempts WHERE claim_id = $1 AND status = 'sending'", claim_id
+            )
             # Claims died with the attempt `sending`; the bank booked it, or never heard of it.
             assert len(unknown) == 1
             assert len(bank.succeeded({unknown[0]["external_id"]})) == booked_before_restart
@@ -86,10 +111,10 @@ async def test_claims_killed_mid_transfer_pays_each_line_exactly_once(kafka_boot
         # One attempt per line, each booked once by the bank: 20,000,000 + 12,000,000 + 10,000,000.
         assert sorted(a["attempt"] for a in d["attempts"]) == [1, 1, 1]
         booked = bank.transfers_to(account)
-        assert sorted(t["amount"] for t in booked if t["status"] == "succeeded") == [10_000_000, 12_000_000,
-                                                                                    20_000_000]
+        assert sorted(t["amount"] for t in booked if t["status"] == "succeeded") == [10_000_000, 12_000_000, 20_000_000]
         assert len(booked) == 3
         assert d["totals"]["held_by_payees"] == 20_000_000 + 12_000_000 + 10_000_000
+
 
 async def _count(lines, n: int) -> bool:
     return len(await lines()) == n

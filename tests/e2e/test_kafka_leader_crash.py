@@ -38,8 +38,10 @@ MEMBER_SINCE = TODAY - timedelta(days=200)  # past JKM's short-membership window
 def family() -> list[dict]:
     """Contacts of this test alone: the spouse by WhatsApp, a daughter by email."""
     n = random.randint(10_000_000, 99_999_999)
-    return [{"full_name": "Daeng Rannu", "relationship": "spouse", "phone": f"0813{n}"},
-            {"full_name": "Sri Wahyuni", "relationship": "child", "email": f"sri.{n}@example.id", "language": "en"}]
+    return [
+        {"full_name": "Daeng Rannu", "relationship": "spouse", "phone": f"0813{n}"},
+        {"full_name": "Sri Wahyuni", "relationship": "child", "email": f"sri.{n}@example.id", "language": "en"},
+    ]
 
 
 async def topic_layout(bootstrap: str, topic: str) -> tuple[set[int], str]:
@@ -59,13 +61,16 @@ async def topic_layout(bootstrap: str, topic: str) -> tuple[set[int], str]:
 async def test_killing_the_claims_leader_twice_loses_nothing_and_doubles_nothing(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("KAFKA_REPLICATION_FACTOR", "3")  # what `make up` sets with JARING_KAFKA_BROKERS=3
     async with kafka_cluster_for_tests(3) as cluster, pipeline(cluster.bootstrap_servers, database_url, tmp_path) as p:
-        participants = [await covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE,
-                                                  heirs=family()) for _ in range(3)]
+        participants = [
+            await covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE, heirs=family())
+            for _ in range(3)
+        ]
         assert await topic_layout(cluster.bootstrap_servers, PAYOUTS.name) == ({3}, "2")
 
         async def file(participant_id: str) -> str:
-            answer = await p.claims.post("/v1/claims", json=claim_form(
-                participant_id, "JKM", TODAY, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+            answer = await p.claims.post(
+                "/v1/claims", json=claim_form(participant_id, "JKM", TODAY, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+            )
             assert answer.status_code == 202, answer.text
             return answer.json()["claim_id"]
 
@@ -102,36 +107,43 @@ async def test_killing_the_claims_leader_twice_loses_nothing_and_doubles_nothing
             assert sum(x["amount"] for x in claim["payout"]["components"] if x["kind"] == "cash") == 42_000_000
         # Nothing doubled: one PayoutRecorded event per claim on the topic (a producer retry
         # across a leader change must not write it twice) ...
-        payouts = Counter(e.correlation_id for e in map(read_envelope, (r.value for r in
-                                                                        await read_all(cluster.bootstrap_servers,
-                                                                                       PAYOUTS.name)))
-                          if e.type == "PayoutRecorded" and e.correlation_id in claim_ids)
+        payouts = Counter(
+            e.correlation_id
+            for e in map(read_envelope, (r.value for r in await read_all(cluster.bootstrap_servers, PAYOUTS.name)))
+            if e.type == "PayoutRecorded" and e.correlation_id in claim_ids
+        )
         assert payouts == {claim_id: 1 for claim_id in claim_ids}
         # ... and each message reached the family once, at the provider and in the mailbox.
         conn = await asyncpg.connect(database_url)
         try:
-            rows = await conn.fetch("SELECT event_id, heir_id, channel FROM notifications.notifications "
-                                    "WHERE claim_id = ANY($1)", claim_ids)
+            rows = await conn.fetch(
+                "SELECT event_id, heir_id, channel FROM notifications.notifications WHERE claim_id = ANY($1)", claim_ids
+            )
         finally:
             await conn.close()
         assert len(rows) == 3 * 4  # 3 claims x 2 events x 2 heirs
         ours = {f"{r['event_id']}:{r['heir_id']}:{r['channel']}" for r in rows}
-        sent = Counter(r["idempotency_key"] for r in (await p.provider.get("/_requests")).json()
-                       if r.get("idempotency_key") in ours and 200 <= r.get("status", 0) < 300)
+        sent = Counter(
+            r["idempotency_key"]
+            for r in (await p.provider.get("/_requests")).json()
+            if r.get("idempotency_key") in ours and 200 <= r.get("status", 0) < 300
+        )
         sent.update(m["idempotency_key"] for m in p.mails() if m.get("idempotency_key") in ours)
         assert sorted(sent.values()) == [1] * (3 * 4), sent
 
         # Two of three down: no write can reach two copies, so acks=all must fail rather than count
         # a record one node holds; and what was acknowledged before is all there once they are back.
-        acknowledged = {(r.partition, r.offset, r.value) for r in await read_all(cluster.bootstrap_servers,
-                                                                                 PAYOUTS.name)}
+        acknowledged = {
+            (r.partition, r.offset, r.value) for r in await read_all(cluster.bootstrap_servers, PAYOUTS.name)
+        }
         survivor, *down = [n.node_id for n in cluster.nodes]
         for node_id in down:
             cluster.kill(node_id)
         # Not idempotent: an idempotent producer's id comes from the controller quorum, gone with
         # two of three nodes, and its start would wait for it; this asks only acks=all.
-        producer = AIOKafkaProducer(bootstrap_servers=cluster.node(survivor).bootstrap_servers, acks="all",
-                                    request_timeout_ms=5000)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=cluster.node(survivor).bootstrap_servers, acks="all", request_timeout_ms=5000
+        )
 
         async def write_one() -> None:
             await producer.start()

@@ -54,14 +54,17 @@ MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership wind
 COMPLETE_JKM = JKM_DEATH_DOCUMENTS | MARRIAGE_BOOK  # the widow(er) is among the payees
 # The consumer groups of a notifications process, and the topic each reads.
 NOTIFICATION_GROUPS = {
-    "notifications.participants": PARTICIPANTS.name, "notifications.claims-filed": CLAIMS_FILED.name,
-    "notifications.claim-decisions": CLAIM_DECISIONS.name, "notifications.payouts": PAYOUTS.name,
+    "notifications.participants": PARTICIPANTS.name,
+    "notifications.claims-filed": CLAIMS_FILED.name,
+    "notifications.claim-decisions": CLAIM_DECISIONS.name,
+    "notifications.payouts": PAYOUTS.name,
 }
 RUPIAH = re.compile(r"Rp\s*\d[\d.,]*")
 SIXTEEN_DIGITS = re.compile(r"\d{16}")
 
 
 # --- a family ------------------------------------------------------------------------------------------
+
 
 def new_mobile() -> str:
     return f"+62813{random.randint(10_000_000, 99_999_999)}"
@@ -76,8 +79,13 @@ def widow(phone: str, language: str = "id") -> dict[str, str]:
 
 
 def daughter(*, mailbox: str | None = None, phone: str | None = None, language: str = "en") -> dict[str, Any]:
-    return {"full_name": "Nurul Aisyah", "relationship": "child", "email": mailbox, "phone": phone,
-            "language": language}
+    return {
+        "full_name": "Nurul Aisyah",
+        "relationship": "child",
+        "email": mailbox,
+        "phone": phone,
+        "language": language,
+    }
 
 
 async def file_jkm_claim(p: Pipeline, participant_id: str) -> str:
@@ -87,6 +95,7 @@ async def file_jkm_claim(p: Pipeline, participant_id: str) -> str:
 
 
 # --- what notifications recorded -------------------------------------------------------------------------
+
 
 @asynccontextmanager
 async def notifications_db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
@@ -103,8 +112,9 @@ async def messages_of(db: asyncpg.Pool, claim_ids: Iterable[str]) -> list[dict[s
 
 
 async def attempts_of(db: asyncpg.Pool, notification_id: str) -> list[str]:
-    rows = await db.fetch("SELECT outcome FROM delivery_attempts WHERE notification_id = $1 ORDER BY attempt",
-                          notification_id)
+    rows = await db.fetch(
+        "SELECT outcome FROM delivery_attempts WHERE notification_id = $1 ORDER BY attempt", notification_id
+    )
     return [r["outcome"] for r in rows]
 
 
@@ -119,6 +129,7 @@ async def nothing_due(db: asyncpg.Pool) -> bool:
 
 
 # --- what reached families -------------------------------------------------------------------------------
+
 
 def addressee(request: dict[str, Any]) -> str:
     body = request["body"] if isinstance(request["body"], dict) else {}
@@ -161,8 +172,11 @@ def sent_by_mail(mails: list[dict[str, Any]]) -> Counter[str]:
 
 def duplicates_per_channel(requests: list[dict[str, Any]], mails: list[dict[str, Any]]) -> dict[str, int]:
     """Second (third, …) messages as the family sees them, per channel: every request counted."""
-    counts = {"whatsapp": sent_by_provider([r for r in requests if r["channel"] == "whatsapp"]),
-              "sms": sent_by_provider([r for r in requests if r["channel"] == "sms"]), "email": sent_by_mail(mails)}
+    counts = {
+        "whatsapp": sent_by_provider([r for r in requests if r["channel"] == "whatsapp"]),
+        "sms": sent_by_provider([r for r in requests if r["channel"] == "sms"]),
+        "email": sent_by_mail(mails),
+    }
     return {channel: sum(n - 1 for n in by_key.values() if n > 1) for channel, by_key in counts.items()}
 
 
@@ -175,12 +189,14 @@ def mail_text(p: Pipeline, mail: dict[str, Any], *, all_headers: bool = False) -
 
 # --- 1. and 2. a provider that fails ---------------------------------------------------------------------------
 
+
 async def test_a_provider_error_is_retried_and_the_family_hears_once(kafka_bootstrap, database_url, tmp_path):
     async with pipeline(kafka_bootstrap, database_url, tmp_path) as p:
         db = p.notifications.app.state.runtime.pool
         phone = new_mobile()
-        participant_id = await covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE,
-                                                   heirs=[widow(phone)])
+        participant_id = await covered_participant(
+            p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE, heirs=[widow(phone)]
+        )
         await wait_until(lambda: nothing_due(db), 30, "messages of earlier tests to be sent")
         armed = await p.provider.post("/_control/fail", json={"status": 500, "times": 1})
         assert armed.status_code == 200, armed.text
@@ -202,20 +218,25 @@ async def test_a_provider_error_is_retried_and_the_family_hears_once(kafka_boots
         retried = messages[refused[0]["idempotency_key"]]
         assert (retried["channel"], retried["status"], retried["attempts"]) == ("whatsapp", "delivered", 2)
         assert await attempts_of(db, retried["notification_id"]) == ["temporary_failure", "delivered"]
-        assert [(r["status"], r["duplicate"]) for r in requests
-                if r["idempotency_key"] == key_of(retried)] == [(500, False), (200, False)]
+        assert [(r["status"], r["duplicate"]) for r in requests if r["idempotency_key"] == key_of(retried)] == [
+            (500, False),
+            (200, False),
+        ]
         assert sent_by_provider(requests) == {key: 1 for key in messages}
         assert sorted(m["attempts"] for m in messages.values()) == [1, 2]
 
 
 async def test_a_provider_that_keeps_failing_leaves_the_message_failed_for_officers_to_see(
-        kafka_bootstrap, database_url, tmp_path):
-    async with pipeline(kafka_bootstrap, database_url, tmp_path,
-                        delivery_max_attempts=3, delivery_retry_base_seconds=0.1) as p:
+    kafka_bootstrap, database_url, tmp_path
+):
+    async with pipeline(
+        kafka_bootstrap, database_url, tmp_path, delivery_max_attempts=3, delivery_retry_base_seconds=0.1
+    ) as p:
         db = p.notifications.app.state.runtime.pool
         phone = new_mobile()
-        participant_id = await covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE,
-                                                   heirs=[widow(phone)])
+        participant_id = await covered_participant(
+            p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE, heirs=[widow(phone)]
+        )
         await wait_until(lambda: nothing_due(db), 30, "messages of earlier tests to be sent")
         await p.provider.post("/_control/fail", json={"status": 500, "times": -1})
 
@@ -240,13 +261,18 @@ async def test_a_provider_that_keeps_failing_leaves_the_message_failed_for_offic
 
         async def failures_published() -> bool:
             nonlocal published
-            published = [read_envelope(r.value) for r in await read_all(kafka_bootstrap, DELIVERIES.name)
-                         if r.key == claim_id.encode()]
+            published = [
+                read_envelope(r.value)
+                for r in await read_all(kafka_bootstrap, DELIVERIES.name)
+                if r.key == claim_id.encode()
+            ]
             return len(published) >= 2
 
         await wait_until(failures_published, 30, "the claim's deliveries topic to carry two events")
-        assert sorted((e.type, e.payload["attempts"], e.payload["channel"]) for e in published) == \
-            [("NotificationFailed", 3, "whatsapp")] * 2
+        assert (
+            sorted((e.type, e.payload["attempts"], e.payload["channel"]) for e in published)
+            == [("NotificationFailed", 3, "whatsapp")] * 2
+        )
         assert {e.payload["notification_id"] for e in published} == ids
 
         failed = (await p.notifications.get("/v1/notifications/failed")).json()
@@ -269,41 +295,63 @@ async def test_a_provider_that_keeps_failing_leaves_the_message_failed_for_offic
         assert (await p.notifications.post(f"/v1/notifications/{again}/resend")).status_code == 409  # not failed now
 
         async def resent() -> bool:
-            return (await db.fetchval("SELECT status FROM notifications WHERE notification_id = $1", again)) \
-                == "delivered"
+            return (
+                await db.fetchval("SELECT status FROM notifications WHERE notification_id = $1", again)
+            ) == "delivered"
 
         await wait_until(resent, 30, "the resent message delivered")
         audit = await db.fetch("SELECT actor, action FROM audit_log WHERE subject_id = $1", again)
         assert [r["action"] for r in audit] == ["notification.resend"]
         accepted = [r for r in await provider_requests(p, [phone]) if r["status"] == 200]
-        assert [r["idempotency_key"] for r in accepted] == [key_of(m) for m in messages
-                                                            if m["notification_id"] == again]
+        assert [r["idempotency_key"] for r in accepted] == [
+            key_of(m) for m in messages if m["notification_id"] == again
+        ]
 
 
 # --- 3. a notifications process that dies ---------------------------------------------------------------------
 
-def notifications_process(p: Pipeline, kafka_bootstrap: str, database_url: str, tmp_path: Path,
-                          **env: str) -> ServiceProcess:
-    return ServiceProcess("notifications", kafka_bootstrap, database_url, tmp_path, **p.notifications_env(),
-                          NOTIFICATIONS_DELIVERY_RETRY_BASE_SECONDS="0.2", NOTIFICATIONS_HANDLER_BACKOFF_SECONDS="0.05",
-                          NOTIFICATIONS_DELIVERY_LEASE_SECONDS="2", NOTIFICATIONS_DELIVERY_SEND_TIMEOUT_SECONDS="1",
-                          **env)
+
+def notifications_process(
+    p: Pipeline, kafka_bootstrap: str, database_url: str, tmp_path: Path, **env: str
+) -> ServiceProcess:
+    return ServiceProcess(
+        "notifications",
+        kafka_bootstrap,
+        database_url,
+        tmp_path,
+        **p.notifications_env(),
+        NOTIFICATIONS_DELIVERY_RETRY_BASE_SECONDS="0.2",
+        NOTIFICATIONS_HANDLER_BACKOFF_SECONDS="0.05",
+        NOTIFICATIONS_DELIVERY_LEASE_SECONDS="2",
+        NOTIFICATIONS_DELIVERY_SEND_TIMEOUT_SECONDS="1",
+        **env,
+    )
 
 
 async def families(p: Pipeline, count: int) -> list[tuple[str, str, str]]:
     """`count` covered workers, each with a widow reached by WhatsApp and a daughter by email:
     (participant_id, phone, mailbox)."""
     contacts = [(new_mobile(), new_mailbox()) for _ in range(count)]
-    participant_ids = await asyncio.gather(*(
-        covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE,
-                            heirs=[widow(phone), daughter(mailbox=mailbox)]) for phone, mailbox in contacts))
+    participant_ids = await asyncio.gather(
+        *(
+            covered_participant(
+                p.enrollment,
+                p.claims,
+                TODAY,
+                member_since=MEMBER_SINCE,
+                heirs=[widow(phone), daughter(mailbox=mailbox)],
+            )
+            for phone, mailbox in contacts
+        )
+    )
     return [(participant_id, phone, mailbox) for participant_id, (phone, mailbox) in zip(participant_ids, contacts)]
 
 
 async def caught_up(kafka_bootstrap: str, db: asyncpg.Pool, participant_ids: list[str]) -> bool:
     """Notifications knows these workers and has read everything on its topics."""
-    known = await db.fetchval("SELECT count(*) FROM participants WHERE participant_id = ANY($1::text[])",
-                              participant_ids)
+    known = await db.fetchval(
+        "SELECT count(*) FROM participants WHERE participant_id = ANY($1::text[])", participant_ids
+    )
     if known < len(participant_ids):
         return False
     for group, topic in NOTIFICATION_GROUPS.items():
@@ -323,8 +371,14 @@ async def settled(db: asyncpg.Pool, claim_ids: list[str], expected: int) -> bool
     return len(rows) >= expected and all(r["status"] not in ("pending", "sending") for r in rows)
 
 
-async def ask_each_family(p: Pipeline, service: ServiceProcess, db: asyncpg.Pool, claim_ids: list[str],
-                          phones: list[str], mailboxes: list[str]) -> None:
+async def ask_each_family(
+    p: Pipeline,
+    service: ServiceProcess,
+    db: asyncpg.Pool,
+    claim_ids: list[str],
+    phones: list[str],
+    mailboxes: list[str],
+) -> None:
     """What an officer does with the `unknown` list: asks each family (here: the stand-ins'
     records), then confirms what arrived and resends what never did, through the API."""
     arrived = sent_by_provider(await provider_requests(p, phones)) + sent_by_mail(mails_to(p, mailboxes))
@@ -337,8 +391,9 @@ async def ask_each_family(p: Pipeline, service: ServiceProcess, db: asyncpg.Pool
                 assert answer.status_code == 200, answer.text
 
 
-def assert_each_message_sent_once(p: Pipeline, messages: list[dict[str, Any]], requests: list[dict[str, Any]],
-                                  mails: list[dict[str, Any]]) -> None:
+def assert_each_message_sent_once(
+    p: Pipeline, messages: list[dict[str, Any]], requests: list[dict[str, Any]], mails: list[dict[str, Any]]
+) -> None:
     per_triple = Counter((m["event_id"], m["heir_id"], m["channel"]) for m in messages)
     assert set(per_triple.values()) == {1}
     assert duplicates_per_channel(requests, mails) == {"whatsapp": 0, "sms": 0, "email": 0}
@@ -348,16 +403,22 @@ def assert_each_message_sent_once(p: Pipeline, messages: list[dict[str, Any]], r
 
 @pytest.mark.parametrize("batch_size", [1, 100], ids=["one-by-one", "batched"])
 async def test_notifications_killed_between_its_commit_and_the_offset_commit_sends_nothing_twice(
-        kafka_bootstrap, database_url, tmp_path, batch_size):
+    kafka_bootstrap, database_url, tmp_path, batch_size
+):
     consuming = {"NOTIFICATIONS_CONSUMER_BATCH_SIZE": str(batch_size)}
-    async with pipeline(kafka_bootstrap, database_url, tmp_path, notifications_in_process=False) as p, \
-            notifications_db(database_url) as db:
+    async with (
+        pipeline(kafka_bootstrap, database_url, tmp_path, notifications_in_process=False) as p,
+        notifications_db(database_url) as db,
+    ):
         service = await notifications_process(p, kafka_bootstrap, database_url, tmp_path, **consuming).start()
         try:
             workers = await families(p, 5)
             participant_ids = [w[0] for w in workers]
-            await wait_until(lambda: caught_up(kafka_bootstrap, db, participant_ids), 60,
-                             "notifications to know the five workers and read every topic to the end")
+            await wait_until(
+                lambda: caught_up(kafka_bootstrap, db, participant_ids),
+                60,
+                "notifications to know the five workers and read every topic to the end",
+            )
         finally:
             service.stop()
 
@@ -366,8 +427,14 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
         for claim_id in claim_ids:
             await wait_for_status(p.claims, claim_id, "payout_recorded", 60)
 
-        doomed = notifications_process(p, kafka_bootstrap, database_url, tmp_path, **consuming,
-                                       JARING_FAULT_EXIT_AFTER_COMMIT="notifications.claims-filed").launch()
+        doomed = notifications_process(
+            p,
+            kafka_bootstrap,
+            database_url,
+            tmp_path,
+            **consuming,
+            JARING_FAULT_EXIT_AFTER_COMMIT="notifications.claims-filed",
+        ).launch()
         try:
             await wait_until(doomed.exited, 60, f"notifications to die at the fault (log: {doomed.log})")
         finally:
@@ -376,8 +443,11 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
 
         # It died with the first ClaimFiled (one by one) or the first batch of them applied, and
         # their offsets not committed: they come again.
-        filed = {str(read_envelope(r.value).event_id): r for r in await read_all(kafka_bootstrap, CLAIMS_FILED.name)
-                 if r.key.decode() in claim_ids}
+        filed = {
+            str(read_envelope(r.value).event_id): r
+            for r in await read_all(kafka_bootstrap, CLAIMS_FILED.name)
+            if r.key.decode() in claim_ids
+        }
         applied = {str(m["event_id"]) for m in await messages_of(db, claim_ids) if m["about_event"] == "ClaimFiled"}
         assert applied and applied <= set(filed)
         if batch_size == 1:
@@ -394,15 +464,19 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
             # the family (here: the stand-ins' records), confirms what arrived, resends what did not.
             await ask_each_family(p, service, db, claim_ids, [w[1] for w in workers], [w[2] for w in workers])
             await wait_until(lambda: all_delivered(db, claim_ids, 20), 60, "the twenty messages delivered")
-            await wait_until(lambda: group_caught_up(kafka_bootstrap, "notifications.claims-filed",
-                                                     CLAIMS_FILED.name), 30, "the redelivered offsets committed")
+            await wait_until(
+                lambda: group_caught_up(kafka_bootstrap, "notifications.claims-filed", CLAIMS_FILED.name),
+                30,
+                "the redelivered offsets committed",
+            )
         finally:
             service.stop()
 
         messages = await messages_of(db, claim_ids)
         assert Counter(m["about_event"] for m in messages) == {"ClaimFiled": 10, "PayoutRecorded": 10}
-        assert_each_message_sent_once(p, messages, await provider_requests(p, [w[1] for w in workers]),
-                                      mails_to(p, [w[2] for w in workers]))
+        assert_each_message_sent_once(
+            p, messages, await provider_requests(p, [w[1] for w in workers]), mails_to(p, [w[2] for w in workers])
+        )
 
 
 async def test_notifications_killed_mid_delivery_sends_no_message_twice(kafka_bootstrap, database_url, tmp_path):
@@ -411,13 +485,20 @@ async def test_notifications_killed_mid_delivery_sends_no_message_twice(kafka_bo
     # least that message is on the family's phone but not recorded as sent when the process
     # dies. The WhatsApp Cloud API cannot be asked about it and does not deduplicate, so the
     # restarted process must not send it again: it goes to `unknown` for an operator.
-    async with pipeline(kafka_bootstrap, database_url, tmp_path, notifications_in_process=False,
-                        provider_answer_delay=0.5) as p, notifications_db(database_url) as db:
+    async with (
+        pipeline(
+            kafka_bootstrap, database_url, tmp_path, notifications_in_process=False, provider_answer_delay=0.5
+        ) as p,
+        notifications_db(database_url) as db,
+    ):
         service = await notifications_process(p, kafka_bootstrap, database_url, tmp_path).start()
         try:
             workers = await families(p, 20)
-            await wait_until(lambda: caught_up(kafka_bootstrap, db, [w[0] for w in workers]), 60,
-                             "notifications to know the twenty workers and read every topic to the end")
+            await wait_until(
+                lambda: caught_up(kafka_bootstrap, db, [w[0] for w in workers]),
+                60,
+                "notifications to know the twenty workers and read every topic to the end",
+            )
             phones = [w[1] for w in workers]
             claim_ids = [await file_jkm_claim(p, w[0]) for w in workers]
             kill_after = random.randint(1, 30)  # of the 40 WhatsApp messages
@@ -434,8 +515,11 @@ async def test_notifications_killed_mid_delivery_sends_no_message_twice(kafka_bo
         try:
             for claim_id in claim_ids:
                 await wait_for_status(p.claims, claim_id, "payout_recorded", 60)
-            await wait_until(lambda: settled(db, claim_ids, 80), 60,
-                             f"the eighty messages settled (killed after {kill_after} accepted)")
+            await wait_until(
+                lambda: settled(db, claim_ids, 80),
+                60,
+                f"the eighty messages settled (killed after {kill_after} accepted)",
+            )
             requests = await provider_requests(p, phones)
             mails = mails_to(p, [w[2] for w in workers])
             messages = await messages_of(db, claim_ids)
@@ -455,23 +539,28 @@ async def test_notifications_killed_mid_delivery_sends_no_message_twice(kafka_bo
         assert all((on_phones if m["channel"] == "whatsapp" else in_mailboxes)[key_of(m)] == 1 for m in delivered)
         # The message whose answer the kill cut off is on the phone once, and left for an operator.
         unknown = [m for m in messages if m["status"] == "unknown"]
-        assert any(m["channel"] == "whatsapp" and on_phones[key_of(m)] == 1 for m in unknown), \
+        assert any(m["channel"] == "whatsapp" and on_phones[key_of(m)] == 1 for m in unknown), (
             f"no WhatsApp answer was cut off: the kill after {kill_after} accepted missed the window"
+        )
 
 
 # --- 4. the words a family reads ---------------------------------------------------------------------------
+
 
 def texts_to(requests: list[dict[str, Any]], phone: str) -> list[str]:
     return [request_text(r) for r in requests if addressee(r) == phone]
 
 
 async def test_each_heir_reads_their_own_language_with_rupiah_written_out_and_no_nik(
-        kafka_bootstrap, database_url, tmp_path):
+    kafka_bootstrap, database_url, tmp_path
+):
     async with pipeline(kafka_bootstrap, database_url, tmp_path) as p:
         widow_phone, daughter_phone, daughter_mailbox = new_mobile(), new_mobile(), new_mailbox()
-        form = participant_form(full_name=unique_name("Sitti Rahmawati"), member_since=MEMBER_SINCE.isoformat(),
-                                heirs=[widow(widow_phone, "id"),
-                                       daughter(mailbox=daughter_mailbox, phone=daughter_phone, language="en")])
+        form = participant_form(
+            full_name=unique_name("Sitti Rahmawati"),
+            member_since=MEMBER_SINCE.isoformat(),
+            heirs=[widow(widow_phone, "id"), daughter(mailbox=daughter_mailbox, phone=daughter_phone, language="en")],
+        )
         registered = await p.enrollment.post("/v1/participants", json=form)
         assert registered.status_code == 201, registered.text
         participant_id = registered.json()["participant_id"]
@@ -493,14 +582,19 @@ async def test_each_heir_reads_their_own_language_with_rupiah_written_out_and_no
 
         name = form["full_name"]
         # A death: every message opens with condolences (WhatsApp after the greeting; email in its subject).
-        assert all(t.splitlines()[:3] == ["Bapak/Ibu yang kami hormati,", "",
-                                          f"Turut berduka cita atas meninggalnya {name}."] for t in indonesian)
+        assert all(
+            t.splitlines()[:3] == ["Bapak/Ibu yang kami hormati,", "", f"Turut berduka cita atas meninggalnya {name}."]
+            for t in indonesian
+        )
         whatsapp_en, mail_en = english[:2], english[2:]
-        assert all(t.splitlines()[:3] == ["Dear Sir or Madam,", "", f"Our condolences on the death of {name}."]
-                   for t in whatsapp_en)
+        assert all(
+            t.splitlines()[:3] == ["Dear Sir or Madam,", "", f"Our condolences on the death of {name}."]
+            for t in whatsapp_en
+        )
         assert sorted(t.splitlines()[0] for t in mail_en) == [
             f"Our condolences on the death of {name}. The JKM claim has been received",
-            f"Our condolences on the death of {name}. The JKM claim is approved: Rp 21.000.000"]
+            f"Our condolences on the death of {name}. The JKM claim is approved: Rp 21.000.000",
+        ]
         # PP 82/2019: 20,000,000 + 12,000,000 + 10,000,000, split between the widow and the daughter:
         # each reads her own lines, 10,000,000 + 6,000,000 + 5,000,000 = 21,000,000, and not the other's.
         payout_id = next(t for t in indonesian if "disetujui" in t)

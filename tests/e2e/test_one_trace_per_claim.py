@@ -44,41 +44,72 @@ def log_lines(path: Path) -> list[dict]:
 
 async def test_filing_verification_payout_and_each_message_are_one_trace(kafka_bootstrap, database_url, tmp_path):
     # The in-process claims consumes nothing and relays nothing: the claims process does it all.
-    async with pipeline(kafka_bootstrap, database_url, tmp_path, notifications_in_process=False,
-                        claims_overrides={"consumers": "none", "run_relay": False}) as p:
+    async with pipeline(
+        kafka_bootstrap,
+        database_url,
+        tmp_path,
+        notifications_in_process=False,
+        claims_overrides={"consumers": "none", "run_relay": False},
+    ) as p:
         debug = {"LOG_LEVEL": "DEBUG"}  # a line per request, message and send (docs/observability.md)
-        claims = await ServiceProcess("claims", kafka_bootstrap, database_url, tmp_path, **debug,
-                                      CLAIMS_HANDLER_BACKOFF_SECONDS="0.05").start()
+        claims = await ServiceProcess(
+            "claims", kafka_bootstrap, database_url, tmp_path, **debug, CLAIMS_HANDLER_BACKOFF_SECONDS="0.05"
+        ).start()
         notifications = await ServiceProcess(
-            "notifications", kafka_bootstrap, database_url, tmp_path, **p.notifications_env(), **debug,
-            NOTIFICATIONS_DELIVERY_RETRY_BASE_SECONDS="0.2", NOTIFICATIONS_HANDLER_BACKOFF_SECONDS="0.05").start()
+            "notifications",
+            kafka_bootstrap,
+            database_url,
+            tmp_path,
+            **p.notifications_env(),
+            **debug,
+            NOTIFICATIONS_DELIVERY_RETRY_BASE_SECONDS="0.2",
+            NOTIFICATIONS_HANDLER_BACKOFF_SECONDS="0.05",
+        ).start()
         try:
-            async with httpx.AsyncClient(base_url=claims.url, headers=auth(), timeout=30) as c, \
-                    httpx.AsyncClient(base_url=notifications.url, headers=auth(), timeout=30) as n:
+            async with (
+                httpx.AsyncClient(base_url=claims.url, headers=auth(), timeout=30) as c,
+                httpx.AsyncClient(base_url=notifications.url, headers=auth(), timeout=30) as n,
+            ):
                 phone = f"0813{random.randint(10_000_000, 99_999_999)}"
-                form = participant_form(member_since="2026-01-12", heirs=[
-                    {"full_name": "Andi Baso", "relationship": "spouse", "phone": phone}])
+                form = participant_form(
+                    member_since="2026-01-12",
+                    heirs=[{"full_name": "Andi Baso", "relationship": "spouse", "phone": phone}],
+                )
                 participant_id = (await p.enrollment.post("/v1/participants", json=form)).json()["participant_id"]
                 today = date.today()
                 due = contribution_due(2_000_000, ["JKK", "JKM"], "market_trader", "self", Period.of(today))
-                paid = await p.enrollment.post(f"/v1/participants/{participant_id}/contributions", json={
-                    "period": str(Period.of(today)), "amount": due.total, "payer": "self",
-                    "paid_at": today.isoformat()})
+                paid = await p.enrollment.post(
+                    f"/v1/participants/{participant_id}/contributions",
+                    json={
+                        "period": str(Period.of(today)),
+                        "amount": due.total,
+                        "payer": "self",
+                        "paid_at": today.isoformat(),
+                    },
+                )
                 assert paid.status_code == 201, paid.text
 
                 async def covered() -> bool:
                     found = (await c.get("/v1/participants", params={"q": form["full_name"]})).json()
-                    return any(x["participant_id"] == participant_id and x["coverage_status"] == "active"
-                               for x in found)
+                    return any(
+                        x["participant_id"] == participant_id and x["coverage_status"] == "active" for x in found
+                    )
 
                 await wait_until(covered, 60, "claims' read model to see the active coverage")
 
                 # An outside caller with no trace of its own: the claims service starts the trace.
-                filed = await c.post("/v1/claims", json={
-                    "participant_id": participant_id, "claim_type": "JKM", "incident_date": today.isoformat(),
-                    "incident_place": "Pasar Terong, Makassar", "cause": "heart attack at home",
-                    "reporter": {"name": "Andi Baso", "phone": "+62" + phone[1:], "organisation": "suami"},
-                    "documents": JKM_DOCUMENTS})
+                filed = await c.post(
+                    "/v1/claims",
+                    json={
+                        "participant_id": participant_id,
+                        "claim_type": "JKM",
+                        "incident_date": today.isoformat(),
+                        "incident_place": "Pasar Terong, Makassar",
+                        "cause": "heart attack at home",
+                        "reporter": {"name": "Andi Baso", "phone": "+62" + phone[1:], "organisation": "suami"},
+                        "documents": JKM_DOCUMENTS,
+                    },
+                )
                 assert filed.status_code == 202, filed.text
                 claim_id = filed.json()["claim_id"]
                 request_correlation = filed.headers["x-correlation-id"]
@@ -136,8 +167,10 @@ async def test_filing_verification_payout_and_each_message_are_one_trace(kafka_b
     # The death the claim confirms changes the participant's record (enrollment's event, about the
     # participant): caused by the claim, so in its trace, under the participant's correlation id.
     assert {line["correlation_id"] for line in handled} <= {claim_id, participant_id}
-    assert {line["event_type"] for line in handled if line["correlation_id"] == claim_id} >= {"ClaimFiled",
-                                                                                             "ClaimApproved"}
+    assert {line["event_type"] for line in handled if line["correlation_id"] == claim_id} >= {
+        "ClaimFiled",
+        "ClaimApproved",
+    }
     sends = [line for line in notification_lines if line["event"] == "notification.attempted"]
     assert len(sends) == 2 and all(line["correlation_id"] == claim_id for line in sends)
     # Still masked: the worker's NIK is in no line of either log.
@@ -152,6 +185,12 @@ async def claim_events(bootstrap: str, claim_id: str) -> list[dict]:
         for record in await read_all(bootstrap, topic.name):
             headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
             if headers.get("correlation_id") == claim_id:
-                found.append({"topic": record.topic, "event_type": headers.get("event_type"),
-                              "event_id": headers.get("event_id"), "traceparent": headers.get("traceparent")})
+                found.append(
+                    {
+                        "topic": record.topic,
+                        "event_type": headers.get("event_type"),
+                        "event_id": headers.get("event_id"),
+                        "traceparent": headers.get("traceparent"),
+                    }
+                )
     return found

@@ -46,10 +46,17 @@ MEMBER_SINCE = TODAY - timedelta(days=200)
 # Statements per claim, per service: a JKM death claim, two heirs paid by transfer (three cash
 # lines each), told by phone and by email at filing, payout and the money sent (6 messages).
 BUDGET = {"enrollment": 16, "claims": 102, "notifications": 9}
-DRIVER = ("WITH RECURSIVE typeinfo_tree(", "SELECT set_config('jit'", "SELECT current_setting('jit')",
-          # Transaction control and the pool's reset of a connection given back: one each per
-          # transaction, begun before a consumer knows whose events its batch holds.
-          "BEGIN", "COMMIT", "ROLLBACK", "SELECT pg_advisory_unlock_all(); CLOSE ALL;")
+DRIVER = (
+    "WITH RECURSIVE typeinfo_tree(",
+    "SELECT set_config('jit'",
+    "SELECT current_setting('jit')",
+    # Transaction control and the pool's reset of a connection given back: one each per
+    # transaction, begun before a consumer knows whose events its batch holds.
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SELECT pg_advisory_unlock_all(); CLOSE ALL;",
+)
 
 
 class StatementLog:
@@ -98,15 +105,27 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
         async with pipeline(kafka_bootstrap, database_url, tmp_path) as p:
             heirs = lambda n: [  # noqa: E731 - contacts of this test alone
                 {"full_name": "Daeng Tompo", "relationship": "spouse", "phone": f"0813{n}"},
-                {"full_name": "Andi Sompa", "relationship": "child", "email": f"andi.{n}@example.id", "language": "en"}]
-            participants = [await covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE,
-                                                      heirs=heirs(random.randint(10**7, 10**8 - 1)))
-                            for _ in range(2)]
+                {"full_name": "Andi Sompa", "relationship": "child", "email": f"andi.{n}@example.id", "language": "en"},
+            ]
+            participants = [
+                await covered_participant(
+                    p.enrollment,
+                    p.claims,
+                    TODAY,
+                    member_since=MEMBER_SINCE,
+                    heirs=heirs(random.randint(10**7, 10**8 - 1)),
+                )
+                for _ in range(2)
+            ]
             for participant_id in participants:
                 mark = log.mark()
                 claim_id = await one_claim(p, watcher, kafka_bootstrap, participant_id)
-                transfers = {r["external_id"] for r in await watcher.fetch(
-                    "SELECT external_id FROM claims.transfer_attempts WHERE claim_id = $1", claim_id)}
+                transfers = {
+                    r["external_id"]
+                    for r in await watcher.fetch(
+                        "SELECT external_id FROM claims.transfer_attempts WHERE claim_id = $1", claim_id
+                    )
+                }
                 subjects = {claim_id, participant_id, *transfers}
                 seen = log.statements[mark:]
                 counted = [(service, q) for service, subject, q in seen if subject in subjects]
@@ -124,8 +143,9 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
 
 async def one_claim(p, watcher: asyncpg.Connection, bootstrap: str, participant_id: str) -> str:
     with working_for(participant_id):  # until the claim has its id
-        filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY,
-                                                                  {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+        filed = await p.claims.post(
+            "/v1/claims", json=claim_form(participant_id, "JKM", TODAY, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+        )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
 
@@ -135,23 +155,28 @@ async def one_claim(p, watcher: asyncpg.Connection, bootstrap: str, participant_
     await wait_until(lambda: status_is("payout_recorded"), 60, "the payout recorded")
     payees = await watcher.fetch(
         "SELECT DISTINCT payee_heir_id, payee_name FROM claims.payout_ledger WHERE claim_id = $1 AND kind = 'cash'",
-        claim_id)
+        claim_id,
+    )
     for payee in payees:
         account = await p.bank.open_account(payee["payee_name"].upper())
         with working_for(claim_id):
-            recorded = await p.claims.put(f"/v1/claims/{claim_id}/payees/{payee['payee_heir_id']}/account",
-                                          json={"bank_code": "002", "account_number": account,
-                                                "account_name": payee["payee_name"]})
+            recorded = await p.claims.put(
+                f"/v1/claims/{claim_id}/payees/{payee['payee_heir_id']}/account",
+                json={"bank_code": "002", "account_number": account, "account_name": payee["payee_name"]},
+            )
         assert recorded.status_code == 200, recorded.text
 
     async def done() -> bool:
         delivered = await watcher.fetchval(
-            "SELECT count(*) FROM notifications.notifications WHERE claim_id = $1 AND status = 'delivered'", claim_id)
+            "SELECT count(*) FROM notifications.notifications WHERE claim_id = $1 AND status = 'delivered'", claim_id
+        )
         told = await watcher.fetchval(
-            "SELECT count(*) FROM claims.claim_steps WHERE claim_id = $1 AND step = 'family_notified'", claim_id)
+            "SELECT count(*) FROM claims.claim_steps WHERE claim_id = $1 AND step = 'family_notified'", claim_id
+        )
         lines = await watcher.fetchval(
             "SELECT count(*) FILTER (WHERE status <> 'succeeded') FROM claims.disbursement_lines WHERE claim_id = $1",
-            claim_id)
+            claim_id,
+        )
         # ClaimFiled, PayoutRecorded and DisbursementPaid to each of the two heirs: 6 messages.
         return delivered == 6 and told == 6 and lines == 0 and await settled(watcher, bootstrap)
 
@@ -165,7 +190,8 @@ async def settled(watcher: asyncpg.Connection, bootstrap: str) -> bool:
     """Nothing left to publish and no consumer group behind: the claim's last statements have run."""
     outboxes = await watcher.fetchval(
         "SELECT (SELECT count(*) FROM enrollment.outbox) + (SELECT count(*) FROM claims.outbox) "
-        "+ (SELECT count(*) FROM notifications.outbox)")
+        "+ (SELECT count(*) FROM notifications.outbox)"
+    )
     if outboxes:
         return False
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)

@@ -65,31 +65,44 @@ async def own_database(database_url):
 
 async def test_the_campaign_figures_of_a_generated_population(kafka_bootstrap, own_database):
     # No consumers: this enrollment's own database must not take events meant for the session's.
-    settings = EnrollmentSettings(infra=infra_settings(kafka_bootstrap, own_database), consumers="none",
-                                  coverage_sweep_seconds=0, outbox_poll_seconds=0.2)
+    settings = EnrollmentSettings(
+        infra=infra_settings(kafka_bootstrap, own_database),
+        consumers="none",
+        coverage_sweep_seconds=0,
+        outbox_poll_seconds=0.2,
+    )
     async with running(enrollment_spec(settings)) as enrollment:
         ids = {}
         for name, (since, kecamatan, segment, payer, paid) in POPULATION.items():
-            form = participant_form(full_name=f"Pekerja {name}", member_since=since, kecamatan=kecamatan,
-                                    segment=segment, monthly_income=2_000_000, heirs=[])
+            form = participant_form(
+                full_name=f"Pekerja {name}",
+                member_since=since,
+                kecamatan=kecamatan,
+                segment=segment,
+                monthly_income=2_000_000,
+                heirs=[],
+            )
             enrolled = await enrollment.post("/v1/participants", json=form)
             assert enrolled.status_code == 201, enrolled.text
             ids[name] = enrolled.json()["participant_id"]
             for period in paid:
                 paid_at = max(f"{period}-01", since)
-                recorded = await enrollment.post(f"/v1/participants/{ids[name]}/contributions", json={
-                    "period": period, "amount": due(period, payer), "payer": payer, "paid_at": paid_at})
+                recorded = await enrollment.post(
+                    f"/v1/participants/{ids[name]}/contributions",
+                    json={"period": period, "amount": due(period, payer), "payer": payer, "paid_at": paid_at},
+                )
                 assert recorded.status_code == 201, (name, period, recorded.text)
 
         # 10 October 2026: L1 and L2 last paid September, so October is their first grace month:
         # both are reminded. L1 then pays October on the 20th, within grace: a lapse prevented.
-        swept = await enrollment.post("/v1/coverage/sweep", params={"as_of": "2026-10-10"},
-                                      headers=auth("supervisor"))
+        swept = await enrollment.post("/v1/coverage/sweep", params={"as_of": "2026-10-10"}, headers=auth("supervisor"))
         assert swept.status_code == 200, swept.text
         reminders = (await enrollment.get("/v1/reminders")).json()
         assert reminders["by_kecamatan"] == {"Tallo": {"first_grace_month": 2, "before_lapse": 0}}
-        recorded = await enrollment.post(f"/v1/participants/{ids['L1']}/contributions", json={
-            "period": "2026-10", "amount": due("2026-10"), "payer": "self", "paid_at": "2026-10-20"})
+        recorded = await enrollment.post(
+            f"/v1/participants/{ids['L1']}/contributions",
+            json={"period": "2026-10", "amount": due("2026-10"), "payer": "self", "paid_at": "2026-10-20"},
+        )
         assert recorded.status_code == 201, recorded.text
 
         campaign = (await enrollment.get("/v1/campaign", params={"year": 2026, "as_of": AS_OF})).json()

@@ -16,8 +16,23 @@ from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today as makassar_today
 from shared.topics import CLAIM_DECISIONS, PAYOUTS
 from tests.support.claimants import (
-    CHILD, JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, POLICE_REPORT, SPOUSE, claim_form, claim_of,
-    claims_knows, covered_participant, enrol, ledger_lines, pay, unique_name, wait_for_event, wait_for_status,
+    CHILD,
+    JKK_DOCUMENTS,
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    NPWP,
+    POLICE_REPORT,
+    SPOUSE,
+    claim_form,
+    claim_of,
+    claims_knows,
+    covered_participant,
+    enrol,
+    ledger_lines,
+    pay,
+    unique_name,
+    wait_for_event,
+    wait_for_status,
 )
 from tests.support.services import auth, infra_settings, running
 
@@ -30,8 +45,10 @@ FAST = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
 async def services(kafka_bootstrap, database_url):
     """Enrollment and claims (every consumer, and the relay) in this process."""
     infra = infra_settings(kafka_bootstrap, database_url)
-    async with running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e, \
-            running(claims_spec(ClaimsSettings(infra=infra, **FAST))) as c:
+    async with (
+        running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e,
+        running(claims_spec(ClaimsSettings(infra=infra, **FAST))) as c,
+    ):
         yield e, c
 
 
@@ -60,10 +77,12 @@ def a_year_before(day: date) -> date:
 
 async def test_approved_jkm_claim_records_42_million_once(enrollment, claims, today, kafka_bootstrap):
     # Member for a year, this month paid: protected today; a death not from work.
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE])
-    filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                            {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE]
+    )
+    filed = await claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
 
@@ -84,28 +103,44 @@ async def test_approved_jkm_claim_records_42_million_once(enrollment, claims, to
     payload = recorded[0].payload
     assert payload["total_cash"] == 42_000_000
     assert sorted((x["component"], x["amount"]) for x in payload["components"]) == [
-        ("funeral", 10_000_000), ("lump_sum", 20_000_000), ("periodic_benefit", 12_000_000)]
+        ("funeral", 10_000_000),
+        ("lump_sum", 20_000_000),
+        ("periodic_benefit", 12_000_000),
+    ]
     assert recorded[0].correlation_id == claim_id
 
 
 async def test_approved_jkk_death_claim_records_48_times_income_funeral_and_periodic_benefit(
-        enrollment, claims, today, kafka_bootstrap):
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE, CHILD], monthly_income=3_000_000)
+    enrollment, claims, today, kafka_bootstrap
+):
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE, CHILD], monthly_income=3_000_000
+    )
     # JKK death: JKK's documents (chronology, two witnesses, medical report) plus JKM's death
     # documents, the marriage book (the widower is paid) and NPWP (166,000,000 > 50,000,000).
     # Not a traffic accident, so no police report.
-    documents = {**{k: v for k, v in JKK_DOCUMENTS.items() if k != "ktp"}, **JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK,
-                 **NPWP}
-    filed = await claims.post("/v1/claims", json=claim_form(
-        participant_id, "JKK_DEATH", today, documents, cause="fell from the scaffolding of Pasar Butung"))
+    documents = {
+        **{k: v for k, v in JKK_DOCUMENTS.items() if k != "ktp"},
+        **JKM_DEATH_DOCUMENTS,
+        **MARRIAGE_BOOK,
+        **NPWP,
+    }
+    filed = await claims.post(
+        "/v1/claims",
+        json=claim_form(
+            participant_id, "JKK_DEATH", today, documents, cause="fell from the scaffolding of Pasar Butung"
+        ),
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
     # Above the Rp 100,000,000 review threshold (fraud controls): a supervisor looks first.
     referred = await wait_for_status(claims, claim_id, "needs_review")
     assert [r["code"] for r in referred["reasons"]] == ["ABOVE_REVIEW_THRESHOLD"]
-    approved = await claims.post(f"/v1/claims/{claim_id}/decision", headers=auth("supervisor"),
-                                 json={"decision": "approve", "reason": "site report and witnesses agree"})
+    approved = await claims.post(
+        f"/v1/claims/{claim_id}/decision",
+        headers=auth("supervisor"),
+        json={"decision": "approve", "reason": "site report and witnesses agree"},
+    )
     assert approved.status_code == 200, approved.text
 
     claim = await wait_for_status(claims, claim_id, "payout_recorded")
@@ -128,13 +163,15 @@ async def test_approved_jkk_death_claim_records_48_times_income_funeral_and_peri
     recorded = await wait_for_event(kafka_bootstrap, PAYOUTS.name, claim_id, "PayoutRecorded")
     assert len(recorded) == 1
     assert recorded[0].payload["total_cash"] == 166_000_000
-    assert sorted((x["component"], x["payee_name"], x["amount"], x["kind"])
-                  for x in recorded[0].payload["components"]) == ledger_lines(claim)
+    assert sorted(
+        (x["component"], x["payee_name"], x["amount"], x["kind"]) for x in recorded[0].payload["components"]
+    ) == ledger_lines(claim)
 
 
 async def test_jkk_death_over_50_million_without_npwp_waits_for_it(enrollment, claims, today):
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE], monthly_income=3_000_000)
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE], monthly_income=3_000_000
+    )
     documents = {**{k: v for k, v in JKK_DOCUMENTS.items() if k != "ktp"}, **JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}
     filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, documents))
     claim_id = filed.json()["claim_id"]
@@ -155,8 +192,10 @@ async def test_death_claim_for_lapsed_coverage_is_rejected(enrollment, claims, k
     await pay(enrollment, participant_id, Period(2026, 5), date(2026, 5, 5))
     await claims_knows(claims, participant_id, full_name, "lapsed")
 
-    filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", date(2026, 9, 10),
-                                                            {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    filed = await claims.post(
+        "/v1/claims",
+        json=claim_form(participant_id, "JKM", date(2026, 9, 10), {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}),
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
 
@@ -176,13 +215,24 @@ async def test_death_claim_for_lapsed_coverage_is_rejected(enrollment, claims, k
 
 
 async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs_the_rules_again(
-        enrollment, claims, today, kafka_bootstrap):
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE, CHILD])
-    filed = await claims.post("/v1/claims", json=claim_form(
-        participant_id, "JKK", today, JKK_DOCUMENTS, traffic_accident=True, incapacity_days=30,
-        incident_place="Jl. Perintis Kemerdekaan, Tamalanrea",
-        cause="motorbike hit by a truck on the way to deliver goods to Pasar Daya"))
+    enrollment, claims, today, kafka_bootstrap
+):
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE, CHILD]
+    )
+    filed = await claims.post(
+        "/v1/claims",
+        json=claim_form(
+            participant_id,
+            "JKK",
+            today,
+            JKK_DOCUMENTS,
+            traffic_accident=True,
+            incapacity_days=30,
+            incident_place="Jl. Perintis Kemerdekaan, Tamalanrea",
+            cause="motorbike hit by a truck on the way to deliver goods to Pasar Daya",
+        ),
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
 
@@ -191,9 +241,11 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
     assert claim["missing_documents"] == ["police_report"]
     assert claim["sla"] is None, "the payment deadline starts only when the documents are complete"
     # A supervisor cannot wave the regulation's documents through.
-    refused = await claims.post(f"/v1/claims/{claim_id}/decision",
-                                json={"decision": "approve", "reason": "the accident is well known"},
-                                headers=auth("supervisor"))
+    refused = await claims.post(
+        f"/v1/claims/{claim_id}/decision",
+        json={"decision": "approve", "reason": "the accident is well known"},
+        headers=auth("supervisor"),
+    )
     assert refused.status_code == 422
     assert [e["type"] for e in refused.json()["errors"]] == ["documents_incomplete"]
 
@@ -212,8 +264,9 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
     steps = [s["step"] for s in claim["steps"] if not s["step"].startswith(("disbursement_", "transfer_"))]
     assert steps == ["filed", "verified", "documents_added", "verified", "payout_recorded"]
 
-    decisions = [e.type for e in (await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id,
-                                                       "ClaimApproved"))]
+    decisions = [
+        e.type for e in (await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id, "ClaimApproved"))
+    ]
     assert decisions == ["ClaimApproved"]
     referred = await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id, "ClaimReferredForReview")
     assert [r["code"] for r in referred[0].payload["reasons"]] == ["POLICE_REPORT_MISSING"]
@@ -223,32 +276,41 @@ async def test_traffic_accident_without_police_report_waits_and_its_arrival_runs
 
 
 async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_and_paid_the_short_membership_amount(
-        enrollment, claims, today, kafka_bootstrap):
+    enrollment, claims, today, kafka_bootstrap
+):
     # Member for one month only: a JKM death within 3 months of membership.
-    participant_id = await covered_participant(enrollment, claims, today, member_since=add_months(today, -1),
-                                               heirs=[SPOUSE])
-    filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                            {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=add_months(today, -1), heirs=[SPOUSE]
+    )
+    filed = await claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    )
     claim_id = filed.json()["claim_id"]
     claim = await wait_for_status(claims, claim_id, "needs_review")
     assert [r["code"] for r in claim["reasons"]] == ["DEATH_SOON_AFTER_ENROLMENT"]
     assert claim["missing_documents"] == []
 
-    blank = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "  "},
-                              headers=auth("supervisor"))
+    blank = await claims.post(
+        f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "  "}, headers=auth("supervisor")
+    )
     assert blank.status_code == 422
     assert [(e["loc"], e["type"]) for e in blank.json()["errors"]] == [(["body", "reason"], "reason_required")]
-    absent = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve"},
-                               headers=auth("supervisor"))
+    absent = await claims.post(
+        f"/v1/claims/{claim_id}/decision", json={"decision": "approve"}, headers=auth("supervisor")
+    )
     assert absent.status_code == 422 and absent.json()["errors"][0]["loc"] == ["body", "reason"]
-    operator = await claims.post(f"/v1/claims/{claim_id}/decision",
-                                 json={"decision": "approve", "reason": "checked"}, headers=auth("operator"))
+    operator = await claims.post(
+        f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "checked"}, headers=auth("operator")
+    )
     assert operator.status_code == 403
     assert (await claim_of(claims, claim_id))["status"] == "needs_review"
 
     reason = "hospital record shows a sudden stroke, no illness before enrolment"
-    approved = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": reason},
-                                 headers=auth("supervisor", "rahma.supervisor"))
+    approved = await claims.post(
+        f"/v1/claims/{claim_id}/decision",
+        json={"decision": "approve", "reason": reason},
+        headers=auth("supervisor", "rahma.supervisor"),
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
 
@@ -265,32 +327,44 @@ async def test_death_soon_after_enrolment_is_reviewed_approved_by_a_supervisor_a
     assert len(recorded) == 1 and recorded[0].payload["total_cash"] == 10_000_000
 
     pool = claims.app.state.runtime.pool
-    audit = await pool.fetch("SELECT actor, role, action, details FROM claims.audit_log WHERE subject_id = $1 "
-                             "ORDER BY id", claim_id)
+    audit = await pool.fetch(
+        "SELECT actor, role, action, details FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id
+    )
     assert [(r["actor"], r["role"], r["action"]) for r in audit] == [
-        ("test-officer", "officer", "claim.file"), ("rahma.supervisor", "supervisor", "claim.approve")]
+        ("test-officer", "officer", "claim.file"),
+        ("rahma.supervisor", "supervisor", "claim.approve"),
+    ]
     assert audit[1]["details"] == {"reason": reason}
 
     # A second supervisor deciding the same claim learns who decided it first, and when.
-    again = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "reject", "reason": "second look"},
-                              headers=auth("supervisor", "andi.supervisor"))
+    again = await claims.post(
+        f"/v1/claims/{claim_id}/decision",
+        json={"decision": "reject", "reason": "second look"},
+        headers=auth("supervisor", "andi.supervisor"),
+    )
     assert again.status_code == 409
     refusal = again.json()
     assert (refusal["code"], refusal["claim_status"], refusal["decided_by"]) == (
-        "claim_already_decided", "payout_recorded", "rahma.supervisor")
+        "claim_already_decided",
+        "payout_recorded",
+        "rahma.supervisor",
+    )
     assert refusal["decided_at"] is not None
 
 
 async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(enrollment, claims, today):
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE])
-    filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKK", today, JKK_DOCUMENTS,
-                                                            incapacity_days=3))
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE]
+    )
+    filed = await claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKK", today, JKK_DOCUMENTS, incapacity_days=3)
+    )
     claim_id = filed.json()["claim_id"]
     await wait_for_status(claims, claim_id, "payout_recorded")
 
-    answer = await claims.post(f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"},
-                               headers=auth("supervisor"))
+    answer = await claims.post(
+        f"/v1/claims/{claim_id}/decision", json={"decision": "approve", "reason": "ok"}, headers=auth("supervisor")
+    )
     assert answer.status_code == 409
     assert answer.json()["code"] == "claim_already_decided"
     assert answer.json()["decided_by"] == "rules"  # no person: the rules approved it
@@ -303,13 +377,16 @@ async def test_a_supervisor_cannot_approve_a_claim_the_rules_already_approved(en
 
 
 async def test_filing_names_each_bad_field_and_writes_nothing(enrollment, claims, today):
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE])
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE]
+    )
     documents = {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}
     cases = {
         "participant_id": (claim_form("P-NOT-ENROLLED-0000", "JKM", today, documents), "participant_unknown"),
-        "incident_date": (claim_form(participant_id, "JKM", today + timedelta(days=1), documents),
-                          "incident_date_in_future"),
+        "incident_date": (
+            claim_form(participant_id, "JKM", today + timedelta(days=1), documents),
+            "incident_date_in_future",
+        ),
         "claim_type": (claim_form(participant_id, "JHT", today, documents), "claim_type_unknown"),
     }
     for field, (form, rule) in cases.items():
@@ -321,19 +398,31 @@ async def test_filing_names_each_bad_field_and_writes_nothing(enrollment, claims
     pool = claims.app.state.runtime.pool
     for someone in (participant_id, "P-NOT-ENROLLED-0000"):
         assert (await claims.get("/v1/claims", params={"participant_id": someone})).json() == []
-        assert await pool.fetchval("SELECT count(*) FROM claims.audit_log WHERE details->>'participant_id' = $1",
-                                   someone) == 0
+        assert (
+            await pool.fetchval("SELECT count(*) FROM claims.audit_log WHERE details->>'participant_id' = $1", someone)
+            == 0
+        )
 
 
 async def test_the_same_accident_filed_twice_is_refused_with_a_pointer_to_the_first_claim(enrollment, claims, today):
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE])
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE]
+    )
     form = claim_form(participant_id, "JKK", today, JKK_DOCUMENTS, incapacity_days=10)
     first = await claims.post("/v1/claims", json=form)
     assert first.status_code == 202, first.text
     # A workers' group reports the same accident (Permenaker 1/2025 art. 48A lets both report).
-    again = await claims.post("/v1/claims", json={**form, "reporter": {
-        "name": "Haji Sudirman", "phone": "+6281355550000", "organisation": "Paguyuban Pedagang Pasar Terong"}})
+    again = await claims.post(
+        "/v1/claims",
+        json={
+            **form,
+            "reporter": {
+                "name": "Haji Sudirman",
+                "phone": "+6281355550000",
+                "organisation": "Paguyuban Pedagang Pasar Terong",
+            },
+        },
+    )
     assert again.status_code == 409
     assert again.json()["existing_id"] == first.json()["claim_id"]
     assert again.json()["code"] == "incident_already_claimed"
@@ -345,37 +434,46 @@ async def test_the_same_accident_filed_twice_is_refused_with_a_pointer_to_the_fi
 
 
 async def test_a_claim_filed_in_error_is_withdrawn_by_its_filer_audited_and_announced(
-        enrollment, claims, today, kafka_bootstrap):
-    participant_id = await covered_participant(enrollment, claims, today, member_since=a_year_before(today),
-                                               heirs=[SPOUSE])
+    enrollment, claims, today, kafka_bootstrap
+):
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=a_year_before(today), heirs=[SPOUSE]
+    )
     form = claim_form(participant_id, "JKM", today, {"participant_card": "KPJ-26-0001"})
     filed = await claims.post("/v1/claims", json=form, headers=auth("officer", "rina.officer"))
     claim_id = filed.json()["claim_id"]
     await wait_for_status(claims, claim_id, "needs_review")
 
     # Another officer may not; the filer may, with a reason.
-    other = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "wrong person"},
-                              headers=auth("officer", "budi.officer"))
+    other = await claims.post(
+        f"/v1/claims/{claim_id}/withdrawal", json={"reason": "wrong person"}, headers=auth("officer", "budi.officer")
+    )
     assert other.status_code == 403 and other.json()["code"] == "filer_or_supervisor_only"
-    no_reason = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": " "},
-                                  headers=auth("officer", "rina.officer"))
+    no_reason = await claims.post(
+        f"/v1/claims/{claim_id}/withdrawal", json={"reason": " "}, headers=auth("officer", "rina.officer")
+    )
     assert [e["type"] for e in no_reason.json()["errors"]] == ["reason_required"]
-    done = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "filed for the wrong person"},
-                             headers=auth("officer", "rina.officer"))
+    done = await claims.post(
+        f"/v1/claims/{claim_id}/withdrawal",
+        json={"reason": "filed for the wrong person"},
+        headers=auth("officer", "rina.officer"),
+    )
     assert done.status_code == 200 and done.json()["status"] == "withdrawn"
 
     withdrawn = await wait_for_event(kafka_bootstrap, CLAIM_DECISIONS.name, claim_id, "ClaimWithdrawn")
     assert [(e.payload["withdrawn_by"], e.payload["was"]) for e in withdrawn] == [("rina.officer", "needs_review")]
     pool = claims.app.state.runtime.pool
-    actions = await pool.fetch("SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id",
-                               claim_id)
-    assert [(r["actor"], r["action"]) for r in actions] == [("rina.officer", "claim.file"),
-                                                            ("rina.officer", "claim.withdraw")]
+    actions = await pool.fetch("SELECT actor, action FROM claims.audit_log WHERE subject_id = $1 ORDER BY id", claim_id)
+    assert [(r["actor"], r["action"]) for r in actions] == [
+        ("rina.officer", "claim.file"),
+        ("rina.officer", "claim.withdraw"),
+    ]
     # Nothing counts down for it any more, and the same incident may be filed again, rightly.
     listed = (await claims.get("/v1/claims", params={"participant_id": participant_id})).json()
     assert [(c["status"], c["days_left"]) for c in listed] == [("withdrawn", None)]
     again = await claims.post("/v1/claims", json=form, headers=auth("officer", "rina.officer"))
     assert again.status_code == 202, again.text
-    twice = await claims.post(f"/v1/claims/{claim_id}/withdrawal", json={"reason": "again"},
-                              headers=auth("supervisor", "rahma.supervisor"))
+    twice = await claims.post(
+        f"/v1/claims/{claim_id}/withdrawal", json={"reason": "again"}, headers=auth("supervisor", "rahma.supervisor")
+    )
     assert [e["type"] for e in twice.json()["errors"]] == ["claim_not_withdrawable"]

@@ -23,7 +23,14 @@ from shared.envelope import new_envelope
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.topics import CLAIMS_FILED, DELIVERIES, PARTICIPANTS
 from tests.support.claimants import (
-    CHILD, JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, NPWP, SPOUSE, claim_form, covered_participant,
+    CHILD,
+    JKK_DOCUMENTS,
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    NPWP,
+    SPOUSE,
+    claim_form,
+    covered_participant,
     wait_for_status,
 )
 from tests.support.console import console, served
@@ -41,11 +48,20 @@ NIK = "7371034506920001"
 async def stack(kafka_bootstrap, database_url, tmp_path_factory):
     """Enrollment, claims and notifications in this process, served over HTTP, and a console
     of this module's own (its schema and consumer groups start empty)."""
-    async with pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("console")) as p, \
-            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
-            served(p.notifications.app) as notifications_url, \
-            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
-                    notifications_url=notifications_url, name=f"console_{uuid.uuid4().hex[:8]}") as c:
+    async with (
+        pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("console")) as p,
+        served(p.enrollment.app) as enrollment_url,
+        served(p.claims.app) as claims_url,
+        served(p.notifications.app) as notifications_url,
+        console(
+            kafka_bootstrap,
+            database_url,
+            claims_url=claims_url,
+            enrollment_url=enrollment_url,
+            notifications_url=notifications_url,
+            name=f"console_{uuid.uuid4().hex[:8]}",
+        ) as c,
+    ):
         yield p, c
 
 
@@ -63,10 +79,12 @@ async def paid_claim(stack):
     both heirs told (four messages)."""
     p, _console = stack
     today = makassar_today()
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
-                                               heirs=[SPOUSE, CHILD])
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[SPOUSE, CHILD]
+    )
+    filed = await p.claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
     await wait_for_status(p.claims, claim_id, "payout_recorded", timeout=60)
@@ -87,36 +105,49 @@ async def trace_of(client: httpx.AsyncClient, correlation_id: str) -> dict:
 
 # --- the index and the trace -----------------------------------------------------------------------------
 
+
 async def test_every_event_of_a_claim_is_indexed_where_kafka_has_it_and_traced_in_time_order(
-        stack, paid_claim, kafka_bootstrap):
+    stack, paid_claim, kafka_bootstrap
+):
     _p, c = stack
     participant_id, claim_id = paid_claim
     async with c.client("operator") as operator:
+
         async def all_indexed() -> bool:
             # Eight events of the claim's own flow, and disbursement's (one per cash line received).
             found = (await trace_of(operator, claim_id))["events"]
-            return len([e for e in found if e["type"] != "TransferStatusChanged"]) == 8 and \
-                any(e["type"] == "TransferStatusChanged" for e in found)
+            return len([e for e in found if e["type"] != "TransferStatusChanged"]) == 8 and any(
+                e["type"] == "TransferStatusChanged" for e in found
+            )
 
         await wait_until(all_indexed, 30, "the claim's eight events in the console's index")
         trace = await trace_of(operator, claim_id)
 
     events = trace["events"]
     assert sorted(e["type"] for e in events if e["type"] != "TransferStatusChanged") == sorted(
-        ["ClaimFiled", "ClaimApproved", "PayoutRecorded", "DeathConfirmed"] + ["NotificationDelivered"] * 4)
+        ["ClaimFiled", "ClaimApproved", "PayoutRecorded", "DeathConfirmed"] + ["NotificationDelivered"] * 4
+    )
     assert [e["occurred_at"] for e in events] == sorted(e["occurred_at"] for e in events)
-    assert {(e["type"], e["producer"]) for e in events} >= {("ClaimFiled", "claims"),
-                                                            ("NotificationDelivered", "notifications")}
+    assert {(e["type"], e["producer"]) for e in events} >= {
+        ("ClaimFiled", "claims"),
+        ("NotificationDelivered", "notifications"),
+    }
     # Where the index says each event sits is where Kafka has it.
     for topic in {e["topic"] for e in events}:
-        on_kafka = {(r.partition, r.offset, json.loads(r.value)["event_id"])
-                    for r in await read_all(kafka_bootstrap, topic) if r.key == claim_id.encode()}
+        on_kafka = {
+            (r.partition, r.offset, json.loads(r.value)["event_id"])
+            for r in await read_all(kafka_bootstrap, topic)
+            if r.key == claim_id.encode()
+        }
         indexed = {(e["partition"], e["offset"], e["event_id"]) for e in events if e["topic"] == topic}
         assert indexed == on_kafka
 
     steps = trace["claims"][claim_id]["steps"]
-    assert [s["step"] for s in steps if s["step"] != "family_notified" and not s["step"].startswith("transfer_")] \
-        == ["filed", "verified", "payout_recorded"]
+    assert [s["step"] for s in steps if s["step"] != "family_notified" and not s["step"].startswith("transfer_")] == [
+        "filed",
+        "verified",
+        "payout_recorded",
+    ]
     assert all(s["since_previous_s"] is not None and s["since_previous_s"] >= 0 for s in steps[1:])
     assert {s["detail"]["about"] for s in steps if s["step"] == "family_notified"} == {"ClaimFiled", "PayoutRecorded"}
     assert NIK not in json.dumps(trace)  # ClaimFiled carried KTP numbers: the index kept only their kinds
@@ -128,18 +159,24 @@ async def test_every_event_of_a_claim_is_indexed_where_kafka_has_it_and_traced_i
 
     async with c.client("supervisor") as supervisor:
         by_participant = await trace_of(supervisor, participant_id)
-    assert {e["type"] for e in by_participant["events"]} >= {"ParticipantEnrolled", "CoverageChanged", "ClaimFiled",
-                                                            "NotificationDelivered"}
+    assert {e["type"] for e in by_participant["events"]} >= {
+        "ParticipantEnrolled",
+        "CoverageChanged",
+        "ClaimFiled",
+        "NotificationDelivered",
+    }
 
 
 async def test_a_recorded_but_unpaid_claim_is_stuck_waiting_for_the_transfer_and_on_its_payment_clock(
-        stack, paid_claim):
+    stack, paid_claim
+):
     p, c = stack
     _participant_id, claim_id = paid_claim
     async with c.client("supervisor") as supervisor:
         stuck = (await supervisor.get("/v1/stuck", params={"older_than_s": 0})).json()
-        assert {"claim_id": claim_id, "waiting_for": "disbursement", "status": "payout_recorded"}.items() <= \
-            next(x for x in stuck["claims"] if x["claim_id"] == claim_id).items()
+        assert {"claim_id": claim_id, "waiting_for": "disbursement", "status": "payout_recorded"}.items() <= next(
+            x for x in stuck["claims"] if x["claim_id"] == claim_id
+        ).items()
         assert claim_id not in {x["claim_id"] for x in (await supervisor.get("/v1/stuck")).json()["claims"]}
         sla = (await supervisor.get("/v1/sla", params={"all": True})).json()["claims"]
     mine = next(x for x in sla if x["claim_id"] == claim_id)
@@ -152,12 +189,22 @@ async def test_a_recorded_but_unpaid_claim_is_stuck_waiting_for_the_transfer_and
 
 # --- lag ---------------------------------------------------------------------------------------------------
 
+
 async def kafka_consumer_groups(bootstrap: str, group: str) -> dict[tuple[str, int], int | None]:
     """What Apache Kafka's own `kafka-consumer-groups --describe` reports: lag per partition."""
     process = await asyncio.create_subprocess_exec(
-        "java", "-cp", str(REPO / ".jaring" / "kafka" / "libs" / "*"),
-        "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server", bootstrap,
-        "--describe", "--group", group, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        "java",
+        "-cp",
+        str(REPO / ".jaring" / "kafka" / "libs" / "*"),
+        "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+        "--bootstrap-server",
+        bootstrap,
+        "--describe",
+        "--group",
+        group,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     out, _ = await process.communicate()
     lags: dict[tuple[str, int], int | None] = {}
     for line in out.decode().splitlines():
@@ -180,10 +227,14 @@ async def test_lag_in_flows_is_what_kafka_consumer_groups_reports(stack, paid_cl
         await reader.commit({TopicPartition(CLAIMS_FILED.name, p): 0 for p in ends})
     finally:
         await reader.stop()
-    await wait_until(lambda: group_caught_up(kafka_bootstrap, "claims.verification", CLAIMS_FILED.name), 30,
-                     "claims.verification to be caught up")
+    await wait_until(
+        lambda: group_caught_up(kafka_bootstrap, "claims.verification", CLAIMS_FILED.name),
+        30,
+        "claims.verification to be caught up",
+    )
 
     async with c.client("operator") as operator:
+
         async def flows_has(group: str) -> bool:
             return any(g["group_id"] == group for g in (await operator.get("/v1/flows")).json()["groups"])
 
@@ -205,6 +256,7 @@ async def test_lag_in_flows_is_what_kafka_consumer_groups_reports(stack, paid_cl
 
 # --- dead letters ------------------------------------------------------------------------------------------
 
+
 async def dead_letters(client: httpx.AsyncClient, topic: str, status: str = "waiting") -> list[dict]:
     answer = await client.get(f"/v1/dlq/{topic}", params={"status": status})
     assert answer.status_code == 200, answer.text
@@ -216,13 +268,18 @@ async def test_a_poison_message_is_listed_with_its_nik_masked_and_discarding_it_
     key = f"CL-poison-{unique}"
     await producer.send_all([OutgoingRecord(CLAIMS_FILED.name, key, f"ktp {NIK}, not JSON".encode(), [])])
     async with c.client("operator", "rudi.operator") as operator:
+
         async def copies() -> list[dict]:
             return [m for m in await dead_letters(operator, CLAIMS_FILED.dlq) if m["key"] == key]
 
         # Each consumer group of the services reading the topic dead-lettered it; the console, an
         # observer, did not.
-        readers = {c.name for client in (_p.claims, _p.notifications) for c in client.app.state.runtime.consumers
-                   if c.topic.name == CLAIMS_FILED.name}
+        readers = {
+            c.name
+            for client in (_p.claims, _p.notifications)
+            for c in client.app.state.runtime.consumers
+            if c.topic.name == CLAIMS_FILED.name
+        }
         assert {"claims.verification", "notifications.claims-filed"} <= readers
         await wait_until(lambda: _has(copies, len(readers)), 30, "a dead-letter copy of the poison from each reader")
         found = await copies()
@@ -246,8 +303,10 @@ async def test_a_poison_message_is_listed_with_its_nik_masked_and_discarding_it_
         again = await operator.post(f"{where}/discard", json={"reason": "twice"})
         assert again.status_code == 409
 
-    audit = await c.pool.fetch("SELECT actor, role, action, details FROM audit_log WHERE action = 'dlq.discard' "
-                               "AND details->>'reason' = 'test bytes from a broken script'")
+    audit = await c.pool.fetch(
+        "SELECT actor, role, action, details FROM audit_log WHERE action = 'dlq.discard' "
+        "AND details->>'reason' = 'test bytes from a broken script'"
+    )
     assert [(a["actor"], a["role"]) for a in audit] == [("rudi.operator", "operator")]
     assert len(audit[0]["details"]["copies"]) == len(readers)
 
@@ -259,9 +318,18 @@ async def _has(fetch, n: int) -> bool:
 async def test_replaying_a_message_already_applied_has_no_second_effect(stack, producer, kafka_bootstrap, unique):
     p, c = stack
     claim_id = f"CL-replay-{unique}"
-    delivered = new_envelope(NotificationDelivered(
-        notification_id=f"N-{unique}", claim_id=claim_id, heir_id="H-1", channel="whatsapp",
-        about_event="ClaimFiled", attempts=1), correlation_id=claim_id, producer="notifications")
+    delivered = new_envelope(
+        NotificationDelivered(
+            notification_id=f"N-{unique}",
+            claim_id=claim_id,
+            heir_id="H-1",
+            channel="whatsapp",
+            about_event="ClaimFiled",
+            attempts=1,
+        ),
+        correlation_id=claim_id,
+        producer="notifications",
+    )
     headers = delivered.kafka_headers()
     await producer.send_all([OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(), headers)])
     claims_pool = p.claims.app.state.runtime.pool
@@ -272,12 +340,27 @@ async def test_replaying_a_message_already_applied_has_no_second_effect(stack, p
     await wait_until(lambda: _equals(timeline_steps, 1), 30, "claims' timeline to apply the delivery")
     # As if one consumer had dead-lettered the record after another had applied it.
     original = next(r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key == claim_id.encode())
-    await producer.send_all([OutgoingRecord(DELIVERIES.dlq, claim_id, original.value, [*original.headers,
-        ("dlq_reason", b"failed after 3 attempts: TimeoutError()"), ("dlq_consumer", b"some.consumer"),
-        ("dlq_original_topic", DELIVERIES.name.encode()), ("dlq_original_partition", str(original.partition).encode()),
-        ("dlq_original_offset", str(original.offset).encode()), ("dlq_at", b"2026-11-24T02:00:00+00:00")])])
+    await producer.send_all(
+        [
+            OutgoingRecord(
+                DELIVERIES.dlq,
+                claim_id,
+                original.value,
+                [
+                    *original.headers,
+                    ("dlq_reason", b"failed after 3 attempts: TimeoutError()"),
+                    ("dlq_consumer", b"some.consumer"),
+                    ("dlq_original_topic", DELIVERIES.name.encode()),
+                    ("dlq_original_partition", str(original.partition).encode()),
+                    ("dlq_original_offset", str(original.offset).encode()),
+                    ("dlq_at", b"2026-11-24T02:00:00+00:00"),
+                ],
+            )
+        ]
+    )
 
     async with c.client("operator", "rudi.operator") as operator:
+
         async def waiting() -> list[dict]:
             return [m for m in await dead_letters(operator, DELIVERIES.dlq) if m["key"] == claim_id]
 
@@ -294,16 +377,23 @@ async def test_replaying_a_message_already_applied_has_no_second_effect(stack, p
         copies = [r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key == claim_id.encode()]
         assert len(copies) == 2 and copies[1].value == original.value
         assert list(copies[1].headers) == list(original.headers)
-        await wait_until(lambda: group_caught_up(kafka_bootstrap, "claims.timeline", DELIVERIES.name), 30,
-                         "claims' timeline to read the replayed record")
+        await wait_until(
+            lambda: group_caught_up(kafka_bootstrap, "claims.timeline", DELIVERIES.name),
+            30,
+            "claims' timeline to read the replayed record",
+        )
         await c.wait_caught_up()
         assert await timeline_steps() == 1  # the inbox knew the event: no second step
         assert [e["type"] for e in (await trace_of(operator, claim_id))["events"]] == ["NotificationDelivered"]
-        assert [m["status"] for m in await dead_letters(operator, DELIVERIES.dlq, "replayed")
-                if m["key"] == claim_id] == ["replayed"]
+        assert [
+            m["status"] for m in await dead_letters(operator, DELIVERIES.dlq, "replayed") if m["key"] == claim_id
+        ] == ["replayed"]
 
-    audit = await c.pool.fetchrow("SELECT actor, action, subject_id, details FROM audit_log WHERE action = 'dlq.replay' "
-                                  "AND details->>'event_id' = $1", str(delivered.event_id))
+    audit = await c.pool.fetchrow(
+        "SELECT actor, action, subject_id, details FROM audit_log WHERE action = 'dlq.replay' "
+        "AND details->>'event_id' = $1",
+        str(delivered.event_id),
+    )
     assert audit["actor"] == "rudi.operator"
     assert audit["details"]["original"] == f"{DELIVERIES.name}/{original.partition}/{original.offset}"
 
@@ -313,35 +403,63 @@ async def _equals(fetch, value) -> bool:
 
 
 async def test_replay_all_sends_each_record_once_even_when_several_consumers_dead_lettered_it(
-        stack, producer, kafka_bootstrap, unique):
+    stack, producer, kafka_bootstrap, unique
+):
     _p, c = stack
     claims = [f"CL-all-{unique}-{n}" for n in (1, 2)]
     for claim_id in claims:
-        delivered = new_envelope(NotificationDelivered(
-            notification_id=f"N-{claim_id}", claim_id=claim_id, heir_id="H-1", channel="email",
-            about_event="ClaimFiled", attempts=1), correlation_id=claim_id, producer="notifications")
-        await producer.send_all([OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(),
-                                                delivered.kafka_headers())])
-    originals = {r.key.decode(): r for r in await read_all(kafka_bootstrap, DELIVERIES.name)
-                 if r.key.decode() in claims}
+        delivered = new_envelope(
+            NotificationDelivered(
+                notification_id=f"N-{claim_id}",
+                claim_id=claim_id,
+                heir_id="H-1",
+                channel="email",
+                about_event="ClaimFiled",
+                attempts=1,
+            ),
+            correlation_id=claim_id,
+            producer="notifications",
+        )
+        await producer.send_all(
+            [OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(), delivered.kafka_headers())]
+        )
+    originals = {
+        r.key.decode(): r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key.decode() in claims
+    }
     # The first record was dead-lettered by two consumers, the second by one.
     for claim_id, consumers in zip(claims, (("one.consumer", "another.consumer"), ("one.consumer",))):
         record = originals[claim_id]
         for consumer in consumers:
-            await producer.send_all([OutgoingRecord(DELIVERIES.dlq, claim_id, record.value, [
-                *record.headers, ("dlq_reason", b"failed after 3 attempts"), ("dlq_consumer", consumer.encode()),
-                ("dlq_original_topic", DELIVERIES.name.encode()),
-                ("dlq_original_partition", str(record.partition).encode()),
-                ("dlq_original_offset", str(record.offset).encode())])])
+            await producer.send_all(
+                [
+                    OutgoingRecord(
+                        DELIVERIES.dlq,
+                        claim_id,
+                        record.value,
+                        [
+                            *record.headers,
+                            ("dlq_reason", b"failed after 3 attempts"),
+                            ("dlq_consumer", consumer.encode()),
+                            ("dlq_original_topic", DELIVERIES.name.encode()),
+                            ("dlq_original_partition", str(record.partition).encode()),
+                            ("dlq_original_offset", str(record.offset).encode()),
+                        ],
+                    )
+                ]
+            )
     async with c.client("operator") as operator:
+
         async def mine(status: str = "waiting") -> list[dict]:
             return [m for m in await dead_letters(operator, DELIVERIES.dlq, status) if m["key"] in claims]
 
         await wait_until(lambda: _has(mine, 3), 30, "three dead letters of two records")
         answer = await operator.post(f"/v1/dlq/{DELIVERIES.dlq}/replay-all")
         assert answer.status_code == 200, answer.text
-        replays = [r for r in answer.json()["replayed"] if r["event_id"] in
-                   {json.loads(originals[cid].value)["event_id"] for cid in claims}]
+        replays = [
+            r
+            for r in answer.json()["replayed"]
+            if r["event_id"] in {json.loads(originals[cid].value)["event_id"] for cid in claims}
+        ]
         assert sorted(len(r["replayed"]) for r in replays) == [1, 2]  # two sends: one per record
         assert await mine() == [] and len(await mine("replayed")) == 3
     sent_again = [r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key.decode() in claims]
@@ -349,25 +467,49 @@ async def test_replay_all_sends_each_record_once_even_when_several_consumers_dea
 
 
 async def test_a_letter_dead_lettered_again_after_its_replay_links_to_its_earlier_attempt_and_replay_all_asks(
-        stack, producer, kafka_bootstrap, unique):
+    stack, producer, kafka_bootstrap, unique
+):
     _p, c = stack
     claim_id = f"CL-again-{unique}"
-    delivered = new_envelope(NotificationDelivered(
-        notification_id=f"N-{unique}", claim_id=claim_id, heir_id="H-1", channel="sms",
-        about_event="ClaimFiled", attempts=1), correlation_id=claim_id, producer="notifications")
-    await producer.send_all([OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(),
-                                            delivered.kafka_headers())])
+    delivered = new_envelope(
+        NotificationDelivered(
+            notification_id=f"N-{unique}",
+            claim_id=claim_id,
+            heir_id="H-1",
+            channel="sms",
+            about_event="ClaimFiled",
+            attempts=1,
+        ),
+        correlation_id=claim_id,
+        producer="notifications",
+    )
+    await producer.send_all(
+        [OutgoingRecord(DELIVERIES.name, claim_id, delivered.to_bytes(), delivered.kafka_headers())]
+    )
 
     async def dead_letter_the_latest_copy() -> None:
         record = [r for r in await read_all(kafka_bootstrap, DELIVERIES.name) if r.key == claim_id.encode()][-1]
-        await producer.send_all([OutgoingRecord(DELIVERIES.dlq, claim_id, record.value, [
-            *record.headers, ("dlq_reason", b"failed after 3 attempts"), ("dlq_consumer", b"some.consumer"),
-            ("dlq_original_topic", DELIVERIES.name.encode()),
-            ("dlq_original_partition", str(record.partition).encode()),
-            ("dlq_original_offset", str(record.offset).encode())])])
+        await producer.send_all(
+            [
+                OutgoingRecord(
+                    DELIVERIES.dlq,
+                    claim_id,
+                    record.value,
+                    [
+                        *record.headers,
+                        ("dlq_reason", b"failed after 3 attempts"),
+                        ("dlq_consumer", b"some.consumer"),
+                        ("dlq_original_topic", DELIVERIES.name.encode()),
+                        ("dlq_original_partition", str(record.partition).encode()),
+                        ("dlq_original_offset", str(record.offset).encode()),
+                    ],
+                )
+            ]
+        )
 
     await dead_letter_the_latest_copy()
     async with c.client("operator", "rudi.operator") as operator:
+
         async def letters(status: str = "waiting") -> list[dict]:
             return [m for m in await dead_letters(operator, DELIVERIES.dlq, status) if m["key"] == claim_id]
 
@@ -401,8 +543,10 @@ async def _copies(kafka_bootstrap: str, claim_id: str) -> list:
 
 # --- a rebuild from scratch ------------------------------------------------------------------------------
 
+
 async def test_a_console_started_from_scratch_rebuilds_the_same_trace_from_the_topics(
-        stack, paid_claim, kafka_bootstrap, database_url):
+    stack, paid_claim, kafka_bootstrap, database_url
+):
     _p, first = stack
     _participant_id, claim_id = paid_claim
     await first.wait_caught_up()
@@ -418,11 +562,13 @@ async def test_a_console_started_from_scratch_rebuilds_the_same_trace_from_the_t
     assert after == before
     # Every dead letter is there again — as waiting: what operators did about them is the
     # console's own record (its audit log), not something the topics hold.
-    assert sum(t["count"] + t["replayed"] + t["discarded"] for t in dlq_before["topics"]) == \
-        sum(t["count"] for t in dlq_after["topics"])
+    assert sum(t["count"] + t["replayed"] + t["discarded"] for t in dlq_before["topics"]) == sum(
+        t["count"] for t in dlq_after["topics"]
+    )
 
 
 # --- who may do what ------------------------------------------------------------------------------------
+
 
 async def test_each_role_reaches_only_its_own_api(stack):
     _p, c = stack
@@ -449,8 +595,10 @@ async def test_a_signed_in_page_session_is_an_httponly_strict_cookie_and_its_for
         bad = await browser.post("/signin", data={"token": "not-a-token", "nonce": nonce})
         assert bad.status_code == 401
         nonce = re.search(r'name="nonce" value="([^"]+)"', bad.text).group(1)
-        signed = await browser.post("/signin", data={"token": token("operator", "rudi.operator"), "nonce": nonce,
-                                                     "next": "https://elsewhere.example/"})
+        signed = await browser.post(
+            "/signin",
+            data={"token": token("operator", "rudi.operator"), "nonce": nonce, "next": "https://elsewhere.example/"},
+        )
         assert signed.status_code == 303 and signed.headers["location"] == "/flows"
         cookie = signed.headers["set-cookie"]
         assert "jaring_console=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
@@ -461,8 +609,9 @@ async def test_a_signed_in_page_session_is_an_httponly_strict_cookie_and_its_for
         assert page.status_code == 403
         # An operator may not decide claims, even with the right form.
         csrf = re.search(r'name="csrf" value="([^"]+)"', (await browser.get("/flows")).text).group(1)
-        decided = await browser.post("/review/CL-any/decision", data={"csrf": csrf, "decision": "approve",
-                                                                    "reason": "looks fine"})
+        decided = await browser.post(
+            "/review/CL-any/decision", data={"csrf": csrf, "decision": "approve", "reason": "looks fine"}
+        )
         assert decided.status_code == 403 and "operator" in decided.text
 
 
@@ -490,18 +639,24 @@ async def test_the_cookie_holds_a_server_side_session_id_and_signing_out_ends_th
         assert session_id != bearer and session_id not in bearer and bearer.split(".")[1] not in session_id
         row = await c.pool.fetchrow(
             "SELECT subject, role, token, expires_at - created_at AS lasts FROM sessions WHERE id_hash = $1",
-            hashlib.sha256(session_id.encode()).digest())
+            hashlib.sha256(session_id.encode()).digest(),
+        )
         assert (row["subject"], row["role"], row["token"]) == ("rudi.operator", "operator", bearer)
         assert row["lasts"].total_seconds() <= 8 * 3600  # no longer than the token (one shift)
-        assert not await c.pool.fetchval("SELECT count(*) FROM sessions WHERE token = $1 AND id_hash = $2",
-                                         bearer, session_id.encode()), "the id itself is not stored, only its hash"
+        assert not await c.pool.fetchval(
+            "SELECT count(*) FROM sessions WHERE token = $1 AND id_hash = $2", bearer, session_id.encode()
+        ), "the id itself is not stored, only its hash"
         assert (await browser.get("/v1/dlq")).status_code == 200
 
         csrf = re.search(r'name="csrf" value="([^"]+)"', (await browser.get("/flows")).text).group(1)
         out = await browser.post("/signout", data={"csrf": csrf})
         assert out.status_code == 303 and out.headers["location"] == "/signin"
-        assert await c.pool.fetchval("SELECT count(*) FROM sessions WHERE id_hash = $1",
-                                     hashlib.sha256(session_id.encode()).digest()) == 0
+        assert (
+            await c.pool.fetchval(
+                "SELECT count(*) FROM sessions WHERE id_hash = $1", hashlib.sha256(session_id.encode()).digest()
+            )
+            == 0
+        )
 
     # Someone who kept a copy of the cookie: it no longer opens anything.
     async with httpx.AsyncClient(base_url=c.url, cookies={"jaring_console": session_id}, timeout=30) as copy:
@@ -524,8 +679,9 @@ async def test_a_session_ends_when_its_time_is_up(stack):
 
 async def test_a_forged_session_cookie_opens_nothing(stack):
     _p, c = stack
-    async with httpx.AsyncClient(base_url=c.url, timeout=30,
-                                 cookies={"jaring_console": token("operator", "rudi.operator")}) as forged:
+    async with httpx.AsyncClient(
+        base_url=c.url, timeout=30, cookies={"jaring_console": token("operator", "rudi.operator")}
+    ) as forged:
         # The bearer token itself in the cookie is not a session: the cookie is only ever an id.
         assert (await forged.get("/v1/dlq")).status_code == 401
 
@@ -533,10 +689,15 @@ async def test_a_forged_session_cookie_opens_nothing(stack):
 async def test_the_review_queue_counts_claims_referred_by_the_fraud_controls(stack):
     p, c = stack
     today = makassar_today()
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
-                                               heirs=[SPOUSE], monthly_income=3_000_000)
-    documents = {**{k: v for k, v in JKK_DOCUMENTS.items() if k != "ktp"}, **JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK,
-                 **NPWP}
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[SPOUSE], monthly_income=3_000_000
+    )
+    documents = {
+        **{k: v for k, v in JKK_DOCUMENTS.items() if k != "ktp"},
+        **JKM_DEATH_DOCUMENTS,
+        **MARRIAGE_BOOK,
+        **NPWP,
+    }
     filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKK_DEATH", today, documents))
     claim_id = filed.json()["claim_id"]
     # 48 x 3,000,000 + 10,000,000 + 12,000,000 = 166,000,000: above the Rp 100,000,000 threshold.
@@ -557,18 +718,22 @@ async def test_the_review_queue_counts_claims_referred_by_the_fraud_controls(sta
 async def test_the_supervisor_who_filed_a_claim_is_told_why_they_cannot_decide_it(stack):
     p, c = stack
     today = makassar_today()
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -1),
-                                               heirs=[SPOUSE])
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}),
-                                headers=auth("supervisor", "sari.supervisor"))
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -1), heirs=[SPOUSE]
+    )
+    filed = await p.claims.post(
+        "/v1/claims",
+        json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}),
+        headers=auth("supervisor", "sari.supervisor"),
+    )
     claim_id = filed.json()["claim_id"]
     await wait_for_status(p.claims, claim_id, "needs_review")
     async with signed_in(c, "supervisor", "sari.supervisor") as browser:
         queue = await browser.get("/review")
         csrf = re.search(r'name="csrf" value="([^"]+)"', queue.text).group(1)
-        refused = await browser.post(f"/review/{claim_id}/decision", data={
-            "csrf": csrf, "decision": "approve", "reason": "checked"})
+        refused = await browser.post(
+            f"/review/{claim_id}/decision", data={"csrf": csrf, "decision": "approve", "reason": "checked"}
+        )
         assert refused.status_code == 403
         card = refused.text.split(f'data-claim="{claim_id}"')[1].split("</article>")[0]
         assert "You filed this claim, so another supervisor must decide it." in card

@@ -27,11 +27,10 @@ class Scene:
     def __init__(self, database_url: str, bootstrap: str, unique: str):
         self.database_url, self.bootstrap = database_url, bootstrap
         self.schema = f"resil_{unique}"
-        self.topic = Topic(f"test.resilience.{unique}.v1", "participant_id", ("ContributionRecorded",),
-                           producer="test")
+        self.topic = Topic(f"test.resilience.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test")
         self.group = f"test-resilience-{unique}"
 
-    async def __aenter__(self) -> "Scene":
+    async def __aenter__(self) -> Scene:
         await apply_migrations(self.database_url, self.schema, None)
         self.pool = await create_pool(self.database_url, self.schema)
         await self.pool.execute("CREATE TABLE effects (contribution_id text PRIMARY KEY)")
@@ -47,8 +46,14 @@ class Scene:
     async def publish(self, *contribution_ids: str) -> None:
         records = []
         for cid in contribution_ids:
-            payload = ContributionRecorded(participant_id="P1", contribution_id=cid, period="2026-11", amount=16_800,
-                                           payer="self", paid_at=date(2026, 11, 24))
+            payload = ContributionRecorded(
+                participant_id="P1",
+                contribution_id=cid,
+                period="2026-11",
+                amount=16_800,
+                payer="self",
+                paid_at=date(2026, 11, 24),
+            )
             envelope = new_envelope(payload, correlation_id="P1", producer="test")
             records.append(OutgoingRecord(self.topic.name, "P1", envelope.to_bytes(), envelope.kafka_headers()))
         await self.producer.send_all(records)
@@ -58,8 +63,11 @@ class Scene:
         subscribe(broker, ConsumerRunner(consumer, self.pool, self.producer))
         await broker.start()
         try:
-            await wait_until(lambda: group_caught_up(self.bootstrap, self.group, self.topic.name), 60,
-                             "the consumer to commit every offset")
+            await wait_until(
+                lambda: group_caught_up(self.bootstrap, self.group, self.topic.name),
+                60,
+                "the consumer to commit every offset",
+            )
         finally:
             await broker.stop()
 
@@ -70,13 +78,18 @@ class Scene:
         return sum((await end_offsets(self.bootstrap, self.topic.dlq)).values())
 
 
-@pytest.mark.parametrize("refusal", [
-    asyncpg.exceptions.DeadlockDetectedError("deadlock detected"),
-    asyncpg.exceptions.SerializationError("could not serialize access due to concurrent update"),
-    asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
-], ids=["deadlock", "serialization", "too-many-connections"])
-async def test_a_transient_postgresql_refusal_is_retried_not_dead_lettered(database_url, kafka_bootstrap, unique,
-                                                                           refusal):
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        asyncpg.exceptions.DeadlockDetectedError("deadlock detected"),
+        asyncpg.exceptions.SerializationError("could not serialize access due to concurrent update"),
+        asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
+    ],
+    ids=["deadlock", "serialization", "too-many-connections"],
+)
+async def test_a_transient_postgresql_refusal_is_retried_not_dead_lettered(
+    database_url, kafka_bootstrap, unique, refusal
+):
     async with Scene(database_url, kafka_bootstrap, unique) as scene:
         refusals = [refusal] * 4  # more than max_attempts: a handler failure this would dead-letter
 
@@ -86,8 +99,9 @@ async def test_a_transient_postgresql_refusal_is_retried_not_dead_lettered(datab
             await conn.execute("INSERT INTO effects VALUES ($1)", payload.contribution_id)
 
         await scene.publish("C1", "C2")
-        consumer = Consumer(scene.group, scene.topic, {"ContributionRecorded": apply}, max_attempts=3,
-                            backoff_seconds=0.01)
+        consumer = Consumer(
+            scene.group, scene.topic, {"ContributionRecorded": apply}, max_attempts=3, backoff_seconds=0.01
+        )
         await scene.run_until_caught_up(consumer)
         assert await scene.effects() == ["C1", "C2"]
         assert await scene.dead_letters() == 0
@@ -118,8 +132,9 @@ async def test_a_real_lock_timeout_is_retried_until_the_lock_is_free(database_ur
 
         try:
             await scene.publish("C1")
-            consumer = Consumer(scene.group, scene.topic, {"ContributionRecorded": apply}, max_attempts=3,
-                                backoff_seconds=0.01)
+            consumer = Consumer(
+                scene.group, scene.topic, {"ContributionRecorded": apply}, max_attempts=3, backoff_seconds=0.01
+            )
             await scene.run_until_caught_up(consumer)
         finally:
             await holder.close()
@@ -131,16 +146,18 @@ async def test_a_real_lock_timeout_is_retried_until_the_lock_is_free(database_ur
 
 # --- waiting without stalling -------------------------------------------------------------------
 
+
 class ParkingScene(Scene):
     """A read model of participants and their coverage, on a topic carrying both."""
 
     def __init__(self, database_url: str, bootstrap: str, unique: str):
         super().__init__(database_url, bootstrap, unique)
-        self.topic = Topic(f"test.parking.{unique}.v1", "participant_id", ("ParticipantEnrolled", "CoverageChanged"),
-                           producer="test")
+        self.topic = Topic(
+            f"test.parking.{unique}.v1", "participant_id", ("ParticipantEnrolled", "CoverageChanged"), producer="test"
+        )
         self.applied: list[tuple[str, str]] = []
 
-    async def __aenter__(self) -> "ParkingScene":
+    async def __aenter__(self) -> ParkingScene:
         await super().__aenter__()
         await self.pool.execute("CREATE TABLE people (participant_id text PRIMARY KEY, coverage text)")
         return self
@@ -150,21 +167,32 @@ class ParkingScene(Scene):
         self.applied.append((event.participant_id, "enrolled"))
 
     async def coverage(self, conn, _envelope, event) -> None:
-        if await conn.execute("UPDATE people SET coverage = $2 WHERE participant_id = $1", event.participant_id,
-                              event.status) == "UPDATE 0":
+        if (
+            await conn.execute(
+                "UPDATE people SET coverage = $2 WHERE participant_id = $1", event.participant_id, event.status
+            )
+            == "UPDATE 0"
+        ):
             raise NotYet(f"participant {event.participant_id} not enrolled yet", waiting_for=("ParticipantEnrolled",))
         self.applied.append((event.participant_id, event.status))
 
     def consumer(self, batch_size: int, wait_seconds: float = 3600) -> Consumer:
-        return Consumer(self.group, self.topic, {"ParticipantEnrolled": self.enrolled, "CoverageChanged": self.coverage},
-                        backoff_seconds=0.01, batch_size=batch_size, wait_for_prerequisites_seconds=wait_seconds)
+        return Consumer(
+            self.group,
+            self.topic,
+            {"ParticipantEnrolled": self.enrolled, "CoverageChanged": self.coverage},
+            backoff_seconds=0.01,
+            batch_size=batch_size,
+            wait_for_prerequisites_seconds=wait_seconds,
+        )
 
     async def send(self, *payloads) -> None:
         records = []
         for payload in payloads:
             envelope = new_envelope(payload, correlation_id=payload.participant_id, producer="test")
-            records.append(OutgoingRecord(self.topic.name, payload.participant_id, envelope.to_bytes(),
-                                          envelope.kafka_headers()))
+            records.append(
+                OutgoingRecord(self.topic.name, payload.participant_id, envelope.to_bytes(), envelope.kafka_headers())
+            )
         await self.producer.send_all(records)
 
     async def people(self) -> dict[str, str]:
@@ -176,9 +204,18 @@ class ParkingScene(Scene):
 
 
 def enrolment(participant_id: str) -> ParticipantEnrolled:
-    details = ParticipantDetails(masked_nik="7371************", full_name="Sitti", birth_date=date(1990, 5, 17),
-                                 sex="F", phone="+6281242001234", kecamatan="Tamalate", segment="market_trader",
-                                 monthly_income=2_000_000, programs=["JKK", "JKM"], member_since=date(2026, 1, 5))
+    details = ParticipantDetails(
+        masked_nik="7371************",
+        full_name="Sitti",
+        birth_date=date(1990, 5, 17),
+        sex="F",
+        phone="+6281242001234",
+        kecamatan="Tamalate",
+        segment="market_trader",
+        monthly_income=2_000_000,
+        programs=["JKK", "JKM"],
+        member_since=date(2026, 1, 5),
+    )
     return ParticipantEnrolled(participant_id=participant_id, details=details, heirs=[])
 
 
@@ -188,7 +225,8 @@ def coverage(participant_id: str, status: str) -> CoverageChanged:
 
 @pytest.mark.parametrize("batch_size", [1, 50], ids=["one-by-one", "batched"])
 async def test_a_message_waiting_for_its_prerequisite_is_parked_and_applied_when_it_arrives(
-        database_url, kafka_bootstrap, unique, batch_size):
+    database_url, kafka_bootstrap, unique, batch_size
+):
     async with ParkingScene(database_url, kafka_bootstrap, unique) as scene:
         consumer = scene.consumer(batch_size)
         runner = ConsumerRunner(consumer, scene.pool, scene.producer)
@@ -199,8 +237,11 @@ async def test_a_message_waiting_for_its_prerequisite_is_parked_and_applied_when
         await broker.start()
         try:
             started = time.monotonic()
-            await wait_until(lambda: group_caught_up(kafka_bootstrap, scene.group, scene.topic.name), 60,
-                             "the consumer to go past the waiting messages")
+            await wait_until(
+                lambda: group_caught_up(kafka_bootstrap, scene.group, scene.topic.name),
+                60,
+                "the consumer to go past the waiting messages",
+            )
             # Well under the old 120 s wait inside one poll: the consumer did not stall.
             assert time.monotonic() - started < 30
             assert await scene.people() == {"P2": "active"}
@@ -221,7 +262,8 @@ async def test_a_message_waiting_for_its_prerequisite_is_parked_and_applied_when
 
 
 async def test_a_parked_message_whose_prerequisite_never_comes_is_dead_lettered_with_the_reason(
-        database_url, kafka_bootstrap, unique):
+    database_url, kafka_bootstrap, unique
+):
     async with ParkingScene(database_url, kafka_bootstrap, unique) as scene:
         consumer = scene.consumer(1, wait_seconds=0.5)
         runner = ConsumerRunner(consumer, scene.pool, scene.producer)
@@ -231,6 +273,7 @@ async def test_a_parked_message_whose_prerequisite_never_comes_is_dead_lettered_
         await broker.start()
         retrying = asyncio.create_task(runner.retry_parked(0.2))
         try:
+
             async def dead_lettered() -> bool:
                 return await scene.dead_letters() == 1
 
@@ -240,11 +283,15 @@ async def test_a_parked_message_whose_prerequisite_never_comes_is_dead_lettered_
             await broker.stop()
         assert await scene.parked() == []
         letters = await read_all(kafka_bootstrap, scene.topic.dlq)
-        assert dict(letters[0].headers)["dlq_reason"].decode().startswith(
-            "prerequisite never arrived: participant P3 not enrolled yet")
+        assert (
+            dict(letters[0].headers)["dlq_reason"]
+            .decode()
+            .startswith("prerequisite never arrived: participant P3 not enrolled yet")
+        )
 
 
 # --- a parked message keeps its trace -------------------------------------------------------------
+
 
 class TracedParkingScene(ParkingScene):
     """The parking scene, each event sent with its own traceparent; handlers note the trace they ran in."""
@@ -265,8 +312,16 @@ class TracedParkingScene(ParkingScene):
     async def send_traced(self, payload, traceparent: str) -> None:
         envelope = new_envelope(payload, correlation_id=payload.participant_id, producer="test")
         self.sent[str(envelope.event_id)] = traceparent
-        await self.producer.send_all([OutgoingRecord(self.topic.name, payload.participant_id, envelope.to_bytes(),
-                                                     [*envelope.kafka_headers(), ("traceparent", traceparent.encode())])])
+        await self.producer.send_all(
+            [
+                OutgoingRecord(
+                    self.topic.name,
+                    payload.participant_id,
+                    envelope.to_bytes(),
+                    [*envelope.kafka_headers(), ("traceparent", traceparent.encode())],
+                )
+            ]
+        )
 
 
 def w3c(trace_id: str) -> str:
@@ -275,7 +330,8 @@ def w3c(trace_id: str) -> str:
 
 @pytest.mark.parametrize("batch_size", [1, 50], ids=["one-by-one", "batched"])
 async def test_a_parked_message_is_applied_later_in_the_trace_it_came_with_and_its_inbox_row_keeps_it(
-        database_url, kafka_bootstrap, unique, batch_size):
+    database_url, kafka_bootstrap, unique, batch_size
+):
     configure_tracing("test")
     async with TracedParkingScene(database_url, kafka_bootstrap, unique) as scene:
         consumer = scene.consumer(batch_size)
@@ -303,7 +359,11 @@ async def test_a_parked_message_is_applied_later_in_the_trace_it_came_with_and_i
         finally:
             await broker.stop()
         # Each handler ran in the trace its record came with, the parked one too, applied after another's.
-        assert scene.ran_in == {("P5", "enrolled"): p5_enrolled, ("P5", "active"): p5_active,
-                                ("P4", "enrolled"): p4_enrolled, ("P4", "active"): p4_active}
+        assert scene.ran_in == {
+            ("P5", "enrolled"): p5_enrolled,
+            ("P5", "active"): p5_active,
+            ("P4", "enrolled"): p4_enrolled,
+            ("P4", "active"): p4_active,
+        }
         rows = await scene.pool.fetch("SELECT event_id, traceparent FROM inbox WHERE consumer = $1", scene.group)
         assert {str(r["event_id"]): r["traceparent"] for r in rows} == scene.sent

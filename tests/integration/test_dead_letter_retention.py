@@ -28,8 +28,9 @@ async def retention_ms(bootstrap: str, topic: str) -> int:
 
 
 async def test_a_created_dead_letter_topic_has_a_30_day_retention(kafka_bootstrap, unique):
-    topic = Topic(f"test.retention.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test",
-                  retention_ms=-1)
+    topic = Topic(
+        f"test.retention.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test", retention_ms=-1
+    )
     await ensure_topics(kafka_bootstrap, [topic], partitions=1)
     assert await retention_ms(kafka_bootstrap, topic.dlq) == 30 * 24 * 3600 * 1000
     assert await retention_ms(kafka_bootstrap, topic.name) == -1  # the topic itself keeps its own

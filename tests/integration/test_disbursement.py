@@ -11,17 +11,23 @@ import httpx
 import pytest
 
 from services.claims.app import build_spec as claims_spec
-from shared import snap
 from services.claims.domain.dates import add_months
 from services.claims.settings import ClaimsSettings
 from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.settings import EnrollmentSettings
+from shared import snap
 from shared.clock import today as makassar_today
 from shared.topics import DISBURSEMENTS
 from tests.conftest import BANK_TEST_SECRET
 from tests.support.bank import NOTIFY_PATH, BankStandin, bank_standin
 from tests.support.claimants import (
-    JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claim_of, covered_participant, events_about,
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    SPOUSE,
+    claim_form,
+    claim_of,
+    covered_participant,
+    events_about,
     wait_for_status,
 )
 from tests.support.console import console, served
@@ -43,12 +49,24 @@ HOLDER = "MUHAMMAD RIDWAN"  # how the bank writes "Muh. Ridwan"
 async def stack(kafka_bootstrap, database_url, tmp_path_factory):
     infra = infra_settings(kafka_bootstrap, database_url)
     bank_port = free_port()
-    settings = ClaimsSettings(infra=infra, bank_base_url=f"http://127.0.0.1:{bank_port}", bank_timeout_seconds=2,
-                              disbursement_poll_seconds=0.2, disbursement_recheck_seconds=1, **FAST)
-    async with running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e, \
-            running(claims_spec(settings)) as c, \
-            bank_standin(tmp_path_factory.mktemp("bank"), BANK_TEST_SECRET, port=bank_port,
-                         notify_transport=httpx.ASGITransport(app=c.app)) as bank:
+    settings = ClaimsSettings(
+        infra=infra,
+        bank_base_url=f"http://127.0.0.1:{bank_port}",
+        bank_timeout_seconds=2,
+        disbursement_poll_seconds=0.2,
+        disbursement_recheck_seconds=1,
+        **FAST,
+    )
+    async with (
+        running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e,
+        running(claims_spec(settings)) as c,
+        bank_standin(
+            tmp_path_factory.mktemp("bank"),
+            BANK_TEST_SECRET,
+            port=bank_port,
+            notify_transport=httpx.ASGITransport(app=c.app),
+        ) as bank,
+    ):
         yield e, c, bank
 
 
@@ -66,10 +84,12 @@ async def paid_out_claim(stack) -> str:
     """A JKM claim, approved by the rules, its three cash lines received by disbursement."""
     enrollment, claims, _ = stack
     today = makassar_today()
-    participant_id = await covered_participant(enrollment, claims, today, member_since=add_months(today, -12),
-                                               heirs=[SPOUSE])
-    filed = await claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                            {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    participant_id = await covered_participant(
+        enrollment, claims, today, member_since=add_months(today, -12), heirs=[SPOUSE]
+    )
+    filed = await claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
     await wait_for_status(claims, claim_id, "payout_recorded", timeout=60)
@@ -85,6 +105,7 @@ async def disbursement(claims: httpx.AsyncClient, claim_id: str) -> dict:
 
 async def wait_for_lines(claims: httpx.AsyncClient, claim_id: str, statuses: set[str], timeout: float = 30) -> dict:
     """Waits until the three lines exist and each is in one of `statuses`."""
+
     async def reached() -> bool:
         lines = (await disbursement(claims, claim_id))["lines"]
         return len(lines) == 3 and {x["status"] for x in lines} <= statuses
@@ -93,11 +114,14 @@ async def wait_for_lines(claims: httpx.AsyncClient, claim_id: str, statuses: set
     return await disbursement(claims, claim_id)
 
 
-async def pay_to(claims: httpx.AsyncClient, claim_id: str, payee: str, account_number: str,
-                 name: str = "Muh. Ridwan") -> httpx.Response:
+async def pay_to(
+    claims: httpx.AsyncClient, claim_id: str, payee: str, account_number: str, name: str = "Muh. Ridwan"
+) -> httpx.Response:
     heir_id = payee
-    return await claims.put(f"/v1/claims/{claim_id}/payees/{heir_id}/account",
-                            json={"bank_code": "002", "account_number": account_number, "account_name": name})
+    return await claims.put(
+        f"/v1/claims/{claim_id}/payees/{heir_id}/account",
+        json={"bank_code": "002", "account_number": account_number, "account_name": name},
+    )
 
 
 async def spouse_id(claims: httpx.AsyncClient, claim_id: str) -> str:
@@ -115,8 +139,10 @@ def one_success_per_line(bank: BankStandin, d: dict) -> dict[str, int]:
 
 # --- the way it should go ------------------------------------------------------------------------------
 
-async def test_an_account_in_the_payees_name_is_paid_each_line_once_and_the_claim_is_paid(stack, claims, bank,
-                                                                                         kafka_bootstrap):
+
+async def test_an_account_in_the_payees_name_is_paid_each_line_once_and_the_claim_is_paid(
+    stack, claims, bank, kafka_bootstrap
+):
     claim_id = await paid_out_claim(stack)
     account = await bank.open_account(HOLDER)
     recorded = await pay_to(claims, claim_id, await spouse_id(claims, claim_id), account)
@@ -124,8 +150,9 @@ async def test_an_account_in_the_payees_name_is_paid_each_line_once_and_the_clai
 
     d = await wait_for_lines(claims, claim_id, {"succeeded"})
     assert d["totals"] == {"owed": TOTAL, "paid": TOTAL, "reversed": 0, "held_by_payees": TOTAL, "outstanding": 0}
-    assert sorted((t["amount"], t["account_no"]) for t in bank.transfers_to(account)) == \
-        sorted((amount, account) for amount in LINES.values())
+    assert sorted((t["amount"], t["account_no"]) for t in bank.transfers_to(account)) == sorted(
+        (amount, account) for amount in LINES.values()
+    )
     assert one_success_per_line(bank, d) == {"lump_sum": 1, "periodic_benefit": 1, "funeral": 1}
     claim = await wait_for_status(claims, claim_id, "payout_recorded")
     assert claim["disbursement"]["status"] == "paid"
@@ -134,8 +161,11 @@ async def test_an_account_in_the_payees_name_is_paid_each_line_once_and_the_clai
     assert steps[-1] == "disbursement_paid"
 
     async def announced() -> bool:
-        events = [e for e in await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
-                  if e.type == "TransferStatusChanged"]
+        events = [
+            e
+            for e in await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
+            if e.type == "TransferStatusChanged"
+        ]
         return sorted(e.payload["status"] for e in events) == ["pending"] * 3 + ["received"] * 3 + ["succeeded"] * 3
 
     await wait_until(announced, 30, "received, pending and succeeded for each line on claims.disbursements.v1")
@@ -155,17 +185,25 @@ async def test_every_bank_notification_delivered_twice_changes_each_line_once(st
 
         async def both_copies_taken() -> bool:
             # Three transfers, each notified twice under its own X-EXTERNAL-ID: six taken.
-            return await pool.fetchval("SELECT count(*) FROM claims.bank_notifications_seen WHERE received_at > "
-                                       "(SELECT min(created_at) FROM claims.transfer_attempts WHERE claim_id = $1)",
-                                       claim_id) >= 6
+            return (
+                await pool.fetchval(
+                    "SELECT count(*) FROM claims.bank_notifications_seen WHERE received_at > "
+                    "(SELECT min(created_at) FROM claims.transfer_attempts WHERE claim_id = $1)",
+                    claim_id,
+                )
+                >= 6
+            )
 
         await wait_until(both_copies_taken, 30, "both copies of each notification taken")
     finally:
         await bank.client.post("/_control/notify", json={"copies": 1})
     assert [a["attempt"] for a in d["attempts"]] == [1, 1, 1]
     assert one_success_per_line(bank, d) == {"lump_sum": 1, "periodic_benefit": 1, "funeral": 1}
-    events = [e for e in await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
-              if e.type == "TransferStatusChanged" and e.payload["status"] == "succeeded"]
+    events = [
+        e
+        for e in await events_about(kafka_bootstrap, DISBURSEMENTS.name, claim_id)
+        if e.type == "TransferStatusChanged" and e.payload["status"] == "succeeded"
+    ]
     assert len(events) == 3  # one per line, however often the bank said so
     steps = [s["step"] for s in (await claim_of(claims, claim_id))["steps"]]
     assert steps.count("transfer_succeeded") == 3 and steps.count("disbursement_paid") == 1
@@ -174,8 +212,9 @@ async def test_every_bank_notification_delivered_twice_changes_each_line_once(st
 async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(stack, claims, bank):
     claim_id = await paid_out_claim(stack)
     heir = await spouse_id(claims, claim_id)
-    recorded = await claims.put(f"/v1/claims/{claim_id}/payees/{heir}/account",
-                                json={"method": "cash", "account_name": "Muh. Ridwan"})
+    recorded = await claims.put(
+        f"/v1/claims/{claim_id}/payees/{heir}/account", json={"method": "cash", "account_name": "Muh. Ridwan"}
+    )
     assert recorded.status_code == 200, recorded.text
 
     async def codes_given() -> bool:
@@ -193,14 +232,19 @@ async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(st
 
 # --- the bank says no, and the officer records another account ------------------------------------------
 
-@pytest.mark.parametrize("last_digit, reason, money_moved", [
-    ("4", "AC04", False),  # closed: refused at the account inquiry
-    ("9", "BE01", False),  # the account is in someone else's name: stopped before any money moves
-    ("6", "AC06", True),   # blocked: accepted, then rejected by the bank's notification
-    ("7", "MD07", True),   # holder deceased: accepted, then rejected by notification
-])
+
+@pytest.mark.parametrize(
+    "last_digit, reason, money_moved",
+    [
+        ("4", "AC04", False),  # closed: refused at the account inquiry
+        ("9", "BE01", False),  # the account is in someone else's name: stopped before any money moves
+        ("6", "AC06", True),  # blocked: accepted, then rejected by the bank's notification
+        ("7", "MD07", True),  # holder deceased: accepted, then rejected by notification
+    ],
+)
 async def test_a_refused_account_rejects_the_lines_and_a_new_account_reissues_them(
-        stack, claims, bank, last_digit, reason, money_moved):
+    stack, claims, bank, last_digit, reason, money_moved
+):
     claim_id = await paid_out_claim(stack)
     heir = await spouse_id(claims, claim_id)
     refused = await bank.open_account(HOLDER, last_digit)
@@ -233,6 +277,7 @@ async def test_a_slow_bank_is_asked_for_the_status_and_nothing_is_paid_twice(sta
 
 # --- a supervisor's hand ---------------------------------------------------------------------------------
 
+
 async def test_a_reversal_reopens_the_line_and_the_totals_still_reconcile(stack, claims, bank):
     claim_id = await paid_out_claim(stack)
     heir = await spouse_id(claims, claim_id)
@@ -244,24 +289,29 @@ async def test_a_reversal_reopens_the_line_and_the_totals_still_reconcile(stack,
     body = {"external_id": funeral["external_id"], "reason": "paid to the neighbour's account by mistake"}
     refused = await claims.post(f"/v1/claims/{claim_id}/disbursement/reversals", json=body)
     assert refused.status_code == 403  # an officer may not undo a transfer
-    reversed_ = await claims.post(f"/v1/claims/{claim_id}/disbursement/reversals", json=body,
-                                  headers=auth("supervisor", "spv-rahmat"))
+    reversed_ = await claims.post(
+        f"/v1/claims/{claim_id}/disbursement/reversals", json=body, headers=auth("supervisor", "spv-rahmat")
+    )
     assert reversed_.status_code == 200, reversed_.text
     d = await disbursement(claims, claim_id)
     assert {x["component"]: x["status"] for x in d["lines"]}["funeral"] == "received"
     assert d["reversals"][0]["reversed_by"] == "spv-rahmat"
     assert (await claim_of(claims, claim_id))["disbursement"]["status"] == "scheduled"
     # Twice is refused: the transfer is reversed already.
-    again = await claims.post(f"/v1/claims/{claim_id}/disbursement/reversals", json=body,
-                              headers=auth("supervisor"))
+    again = await claims.post(f"/v1/claims/{claim_id}/disbursement/reversals", json=body, headers=auth("supervisor"))
     assert again.status_code == 422 and again.json()["errors"][0]["type"] == "transfer_not_succeeded"
 
     right = await bank.open_account(HOLDER)
     await pay_to(claims, claim_id, heir, right)
     d = await wait_for_lines(claims, claim_id, {"succeeded"})
     # paid 42,000,000 + the funeral again 10,000,000; reversed 10,000,000; held 42,000,000.
-    assert d["totals"] == {"owed": TOTAL, "paid": TOTAL + 10_000_000, "reversed": 10_000_000,
-                           "held_by_payees": TOTAL, "outstanding": 0}
+    assert d["totals"] == {
+        "owed": TOTAL,
+        "paid": TOTAL + 10_000_000,
+        "reversed": 10_000_000,
+        "held_by_payees": TOTAL,
+        "outstanding": 0,
+    }
     assert [t["amount"] for t in bank.transfers_to(right)] == [10_000_000]
     assert (await claim_of(claims, claim_id))["disbursement"]["status"] == "paid"
 
@@ -271,37 +321,54 @@ async def test_only_a_supervisor_records_a_manual_transfer_and_only_with_a_bank_
     heir = await spouse_id(claims, claim_id)
     body = {"component": "funeral", "payee": heir, "bank_reference": "BRI-TELLER-0042", "note": "paid at the counter"}
     assert (await claims.post(f"/v1/claims/{claim_id}/disbursement", json=body)).status_code == 403
-    blank = await claims.post(f"/v1/claims/{claim_id}/disbursement", json={**body, "bank_reference": " "},
-                              headers=auth("supervisor"))
+    blank = await claims.post(
+        f"/v1/claims/{claim_id}/disbursement", json={**body, "bank_reference": " "}, headers=auth("supervisor")
+    )
     assert blank.status_code == 422 and blank.json()["errors"][0]["loc"] == ["body", "bank_reference"]
     done = await claims.post(f"/v1/claims/{claim_id}/disbursement", json=body, headers=auth("supervisor", "spv-1"))
     assert done.status_code == 200, done.text
     d = await disbursement(claims, claim_id)
     manual = [a for a in d["attempts"] if a["method"] == "manual"]
     assert [(a["component"], a["status"], a["bank_reference"], a["created_by"]) for a in manual] == [
-        ("funeral", "succeeded", "BRI-TELLER-0042", "spv-1")]
+        ("funeral", "succeeded", "BRI-TELLER-0042", "spv-1")
+    ]
     pool = claims.app.state.runtime.pool
-    audited = await pool.fetchval("SELECT count(*) FROM claims.audit_log WHERE subject_id = $1 "
-                                  "AND action = 'disbursement.manual_transfer'", claim_id)
+    audited = await pool.fetchval(
+        "SELECT count(*) FROM claims.audit_log WHERE subject_id = $1 AND action = 'disbursement.manual_transfer'",
+        claim_id,
+    )
     assert audited == 1
 
 
 # --- callbacks that cannot be forged ------------------------------------------------------------------
 
-def signed(body: bytes, *, path: str = NOTIFY_PATH, secret: str = BANK_TEST_SECRET, at: datetime | None = None,
-           external_id: str | None = None) -> dict[str, str]:
+
+def signed(
+    body: bytes,
+    *,
+    path: str = NOTIFY_PATH,
+    secret: str = BANK_TEST_SECRET,
+    at: datetime | None = None,
+    external_id: str | None = None,
+) -> dict[str, str]:
     stamp = snap.timestamp(at)
-    return {"content-type": "application/json", "X-TIMESTAMP": stamp,
-            "X-SIGNATURE": snap.signature(secret, "POST", path, body, stamp),
-            "X-PARTNER-ID": "BANK", "X-EXTERNAL-ID": external_id or uuid.uuid4().hex, "CHANNEL-ID": "95221"}
+    return {
+        "content-type": "application/json",
+        "X-TIMESTAMP": stamp,
+        "X-SIGNATURE": snap.signature(secret, "POST", path, body, stamp),
+        "X-PARTNER-ID": "BANK",
+        "X-EXTERNAL-ID": external_id or uuid.uuid4().hex,
+        "CHANNEL-ID": "95221",
+    }
 
 
 async def test_forged_stale_and_replayed_notifications_are_refused_and_change_nothing(stack, claims, bank):
     claim_id = await paid_out_claim(stack)
     heir = await spouse_id(claims, claim_id)
     # Cash at the counter: pending until collected, so a forged "paid" would be believed.
-    await claims.put(f"/v1/claims/{claim_id}/payees/{heir}/account",
-                     json={"method": "cash", "account_name": "Muh. Ridwan"})
+    await claims.put(
+        f"/v1/claims/{claim_id}/payees/{heir}/account", json={"method": "cash", "account_name": "Muh. Ridwan"}
+    )
 
     async def codes_given() -> bool:
         attempts = (await disbursement(claims, claim_id))["attempts"]
@@ -309,15 +376,21 @@ async def test_forged_stale_and_replayed_notifications_are_refused_and_change_no
 
     await wait_until(codes_given, 30, "a pick-up code for each line")
     attempt = (await disbursement(claims, claim_id))["attempts"][0]
-    body = (f'{{"originalExternalId":"{attempt["external_id"]}",'
-            f'"originalPartnerReferenceNo":"{attempt["external_id"]}","latestTransactionStatus":"00"}}').encode()
+    body = (
+        f'{{"originalExternalId":"{attempt["external_id"]}",'
+        f'"originalPartnerReferenceNo":"{attempt["external_id"]}","latestTransactionStatus":"00"}}'
+    ).encode()
 
     forged = await claims.post(NOTIFY_PATH, content=body, headers=signed(body, secret="public-default-string"))
     other_path = await claims.post(NOTIFY_PATH, content=body, headers=signed(body, path="/v1/bank/other"))
-    stale = await claims.post(NOTIFY_PATH, content=body,
-                              headers=signed(body, at=datetime.now(UTC) - timedelta(minutes=6)))
-    tampered = await claims.post(NOTIFY_PATH, content=body.replace(b'"00"', b'"00" '),
-                                 headers={**signed(body), "X-SIGNATURE": signed(b"{}")["X-SIGNATURE"]})
+    stale = await claims.post(
+        NOTIFY_PATH, content=body, headers=signed(body, at=datetime.now(UTC) - timedelta(minutes=6))
+    )
+    tampered = await claims.post(
+        NOTIFY_PATH,
+        content=body.replace(b'"00"', b'"00" '),
+        headers={**signed(body), "X-SIGNATURE": signed(b"{}")["X-SIGNATURE"]},
+    )
     huge = await claims.post(NOTIFY_PATH, content=b"{" + b" " * 20_000 + b"}", headers=signed(b"{}"))
     assert [r.status_code for r in (forged, other_path, stale, tampered)] == [401] * 4
     assert huge.status_code == 413
@@ -344,8 +417,10 @@ async def test_forged_stale_and_replayed_notifications_are_refused_and_change_no
 
 # --- the bank's statement ---------------------------------------------------------------------------------
 
-async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stack, claims, bank, kafka_bootstrap,
-                                                                           database_url):
+
+async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(
+    stack, claims, bank, kafka_bootstrap, database_url
+):
     claim_id = await paid_out_claim(stack)
     account = await bank.open_account(HOLDER)
     await pay_to(claims, claim_id, await spouse_id(claims, claim_id), account)
@@ -359,7 +434,7 @@ async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stac
     funeral = re.search(rf"<Ntry>(?:(?!</Ntry>).)*?{by_component['funeral']}.*?</Ntry>", xml, re.S).group(0)
     xml = xml.replace(funeral, "")
     lump = re.search(rf"<Ntry>(?:(?!</Ntry>).)*?{by_component['lump_sum']}.*?</Ntry>", xml, re.S).group(0)
-    xml = xml.replace(lump, lump.replace("<Amt Ccy=\"IDR\">20000000.00</Amt>", "<Amt Ccy=\"IDR\">19000000.00</Amt>"))
+    xml = xml.replace(lump, lump.replace('<Amt Ccy="IDR">20000000.00</Amt>', '<Amt Ccy="IDR">19000000.00</Amt>'))
     stranger = lump.replace(by_component["lump_sum"], "99999999").replace("20000000.00", "7500000.00")
     xml = xml.replace("</Stmt>", stranger + "</Stmt>")
     statement_id = f"STMT-TEST-{uuid.uuid4().hex[:8]}"
@@ -369,11 +444,16 @@ async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stac
     assert operator.status_code == 403
     imported = await claims.post("/v1/reconciliation/statements", content=xml.encode(), headers=auth("supervisor"))
     assert imported.status_code == 200, imported.text
-    ours = {(m["kind"], m["end_to_end_id"], m["expected"], m["booked"]) for m in imported.json()["mismatches"]
-            if m["claim_id"] in (claim_id, None)}
-    assert ours >= {("paid_not_on_statement", by_component["funeral"], 10_000_000, None),
-                    ("amount_differs", by_component["lump_sum"], 20_000_000, 19_000_000),
-                    ("unknown_on_statement", "99999999", None, 7_500_000)}
+    ours = {
+        (m["kind"], m["end_to_end_id"], m["expected"], m["booked"])
+        for m in imported.json()["mismatches"]
+        if m["claim_id"] in (claim_id, None)
+    }
+    assert ours >= {
+        ("paid_not_on_statement", by_component["funeral"], 10_000_000, None),
+        ("amount_differs", by_component["lump_sum"], 20_000_000, 19_000_000),
+        ("unknown_on_statement", "99999999", None, 7_500_000),
+    }
     listed = (await claims.get("/v1/reconciliation/mismatches", params={"statement_id": statement_id})).json()
     assert {m["kind"] for m in listed} >= {"paid_not_on_statement", "amount_differs", "unknown_on_statement"}
     assert all(m["action"] for m in listed)
@@ -386,9 +466,11 @@ async def test_the_days_statement_lists_each_kind_of_mismatch_and_counts_it(stac
     assert refused.status_code == 422 and refused.json()["errors"][0]["type"] == "statement_has_dtd"
 
     # The console's money page shows them in words, asking claims with the signed-in person's token.
-    async with served(claims.app) as claims_url, \
-            console(kafka_bootstrap, database_url, claims_url=claims_url, name=f"console_{uuid.uuid4().hex[:8]}") as c, \
-            httpx.AsyncClient(base_url=c.url) as browser:
+    async with (
+        served(claims.app) as claims_url,
+        console(kafka_bootstrap, database_url, claims_url=claims_url, name=f"console_{uuid.uuid4().hex[:8]}") as c,
+        httpx.AsyncClient(base_url=c.url) as browser,
+    ):
         form = await browser.get("/signin")
         nonce = re.search(r'name="nonce" value="([^"]+)"', form.text).group(1)
         signed_in = await browser.post("/signin", data={"token": token("supervisor"), "nonce": nonce})
@@ -407,9 +489,10 @@ async def test_an_account_number_that_looks_like_a_nik_is_refused_and_nothing_is
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["type"] == "account_number_looks_like_nik"
     assert "7371034506920001" not in refused.text
-    wrong_field = await claims.put(f"/v1/claims/{claim_id}/payees/{heir}/account",
-                                   json={"bank_code": "7371034506920001", "account_number": "1111000001",
-                                         "account_name": "Muh. Ridwan"})
+    wrong_field = await claims.put(
+        f"/v1/claims/{claim_id}/payees/{heir}/account",
+        json={"bank_code": "7371034506920001", "account_number": "1111000001", "account_name": "Muh. Ridwan"},
+    )
     assert wrong_field.status_code == 422 and wrong_field.json()["errors"][0]["loc"] == ["body", "bank_code"]
     assert "7371034506920001" not in wrong_field.text
     assert (await disbursement(claims, claim_id))["accounts"] == []

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def enrollment(kafka_bootstrap, database_url):
-    settings = EnrollmentSettings(infra=infra_settings(kafka_bootstrap, database_url), outbox_poll_seconds=0.2,
-                                  coverage_sweep_seconds=0)
+    settings = EnrollmentSettings(
+        infra=infra_settings(kafka_bootstrap, database_url), outbox_poll_seconds=0.2, coverage_sweep_seconds=0
+    )
     async with running(build_spec(settings)) as client:
         yield client
 
@@ -58,8 +59,14 @@ async def test_register_answers_201_with_masked_nik_and_announces_enrolment(enro
 
 
 async def test_every_bad_field_is_named_and_nothing_is_written(enrollment):
-    form = participant_form(sex="M", kecamatan="Gowa", monthly_income=500_000, phone="12345",
-                            programs=["JKK"], heirs=[{"full_name": "X", "relationship": "cousin"}])
+    form = participant_form(
+        sex="M",
+        kecamatan="Gowa",
+        monthly_income=500_000,
+        phone="12345",
+        programs=["JKK"],
+        heirs=[{"full_name": "X", "relationship": "cousin"}],
+    )
     form["nik"] = form["nik"][:6] + "45" + form["nik"][8:]  # a woman's day in a man's NIK
     answer = await enrollment.post("/v1/participants", json=form)
     assert answer.status_code == 422
@@ -103,46 +110,67 @@ async def test_a_partial_contribution_is_recorded_and_the_month_covers_once_comp
     this_month = date.today().strftime("%Y-%m")
     next_month = (date.today().replace(day=28) + timedelta(days=7)).strftime("%Y-%m")
     # City-paid: no PP 50/2025 discount. 1 % of Rp 2,000,000 (JKK) + Rp 6,800 (JKM) = 26,800.
-    part = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
-                                 json={"period": this_month, "amount": 1000, "payer": "city"})
+    part = await enrollment.post(
+        f"/v1/participants/{participant_id}/contributions", json={"period": this_month, "amount": 1000, "payer": "city"}
+    )
     assert part.status_code == 201, part.text
     assert part.json()["month"] | {"completed_on": None} == {
-        "period": this_month, "due": 20_000 + 6_800, "paid": 1000, "credit_in": 0, "credit_out": 0,
-        "outstanding": 26_800 - 1000, "status": "partial", "completed_on": None}
+        "period": this_month,
+        "due": 20_000 + 6_800,
+        "paid": 1000,
+        "credit_in": 0,
+        "credit_out": 0,
+        "outstanding": 26_800 - 1000,
+        "status": "partial",
+        "completed_on": None,
+    }
     assert part.json()["coverage"]["status"] == "not_started"
-    rest = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
-                                 json={"period": this_month, "amount": 26_800 - 1000, "payer": "city"})
+    rest = await enrollment.post(
+        f"/v1/participants/{participant_id}/contributions",
+        json={"period": this_month, "amount": 26_800 - 1000, "payer": "city"},
+    )
     assert rest.status_code == 201, rest.text
     assert (rest.json()["month"]["status"], rest.json()["month"]["paid"]) == ("complete", 26_800)
     assert rest.json()["coverage"]["status"] == "active"
-    again = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
-                                  json={"period": this_month, "amount": 26_800, "payer": "city"})
+    again = await enrollment.post(
+        f"/v1/participants/{participant_id}/contributions",
+        json={"period": this_month, "amount": 26_800, "payer": "city"},
+    )
     assert again.status_code == 409
-    bad = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
-                                json={"period": next_month, "amount": 0, "payer": "city"})
+    bad = await enrollment.post(
+        f"/v1/participants/{participant_id}/contributions", json={"period": next_month, "amount": 0, "payer": "city"}
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "amount"]
     events = await events_about(kafka_bootstrap, participant_id, 5)
-    assert [e.type for e in events] == ["ParticipantEnrolled", "CoverageChanged", "ContributionRecorded",
-                                        "ContributionRecorded", "CoverageChanged"]
+    assert [e.type for e in events] == [
+        "ParticipantEnrolled",
+        "CoverageChanged",
+        "ContributionRecorded",
+        "ContributionRecorded",
+        "CoverageChanged",
+    ]
     assert [(e.payload["amount"], e.payload["amount_due"], e.payload["status"]) for e in events[2:4]] == [
-        (1000, 26_800, "partial"), (25_800, 26_800, "complete")]
+        (1000, 26_800, "partial"),
+        (25_800, 26_800, "complete"),
+    ]
     assert events[4].payload["status"] == "active"
     assert events[4].payload["paid_periods"] == [this_month]
 
 
 async def test_coverage_moves_active_grace_lapsed_as_months_pass(enrollment, kafka_bootstrap):
-    participant_id = (await enrollment.post(
-        "/v1/participants", json=participant_form(member_since="2026-01-10"))).json()["participant_id"]
-    paid = await enrollment.post(f"/v1/participants/{participant_id}/contributions",
-                                 json={"period": "2026-09", "amount": 13_400, "payer": "self",
-                                       "paid_at": "2026-09-05"})
+    participant_id = (
+        await enrollment.post("/v1/participants", json=participant_form(member_since="2026-01-10"))
+    ).json()["participant_id"]
+    paid = await enrollment.post(
+        f"/v1/participants/{participant_id}/contributions",
+        json={"period": "2026-09", "amount": 13_400, "payer": "self", "paid_at": "2026-09-05"},
+    )
     assert paid.status_code == 201, paid.text
     statuses = {}
     for day in ("2026-09-30", "2026-10-01", "2026-11-30", "2026-12-01"):
         coverage = await enrollment.get(f"/v1/participants/{participant_id}/coverage", params={"as_of": day})
         statuses[day] = coverage.json()["status"]
-    assert statuses == {"2026-09-30": "active", "2026-10-01": "grace", "2026-11-30": "grace",
-                        "2026-12-01": "lapsed"}
+    assert statuses == {"2026-09-30": "active", "2026-10-01": "grace", "2026-11-30": "grace", "2026-12-01": "lapsed"}
 
     swept = await enrollment.post("/v1/coverage/sweep", params={"as_of": "2027-01-15"}, headers=auth("supervisor"))
     assert swept.status_code == 200 and swept.json()["changed"] >= 1
@@ -159,20 +187,25 @@ async def test_details_and_heirs_changes_are_validated_announced_and_audited(enr
     assert refused.status_code == 422 and refused.json()["errors"][0]["type"] == "field_immutable"
     changed = await enrollment.patch(f"/v1/participants/{participant_id}", json={"kecamatan": "Mariso"})
     assert changed.status_code == 200 and changed.json()["kecamatan"] == "Mariso"
-    heirs = await enrollment.put(f"/v1/participants/{participant_id}/heirs",
-                                 json=[{"full_name": "Daeng Ngai", "relationship": "parent", "phone": "081355550000"}])
+    heirs = await enrollment.put(
+        f"/v1/participants/{participant_id}/heirs",
+        json=[{"full_name": "Daeng Ngai", "relationship": "parent", "phone": "081355550000"}],
+    )
     assert heirs.status_code == 200
     assert heirs.json()["heirs"][0]["precedence"] == 2
-    bad_heirs = await enrollment.put(f"/v1/participants/{participant_id}/heirs",
-                                     json=[{"full_name": "Not Born Yet", "relationship": "child",
-                                            "birth_date": "2999-01-01"}])
+    bad_heirs = await enrollment.put(
+        f"/v1/participants/{participant_id}/heirs",
+        json=[{"full_name": "Not Born Yet", "relationship": "child", "birth_date": "2999-01-01"}],
+    )
     assert bad_heirs.status_code == 422
     assert bad_heirs.json()["errors"][0]["loc"] == ["body", 0, "birth_date"]
     events = await events_about(kafka_bootstrap, participant_id, 4)
     assert [e.type for e in events][2:] == ["ParticipantDetailsChanged", "HeirsChanged"]
     pool = enrollment.app.state.runtime.pool
-    actions = [r["action"] for r in await pool.fetch(
-        "SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id", participant_id)]
+    actions = [
+        r["action"]
+        for r in await pool.fetch("SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id", participant_id)
+    ]
     assert actions == ["participant.register", "participant.change_details", "participant.replace_heirs"]
 
 
@@ -183,8 +216,10 @@ async def test_a_participant_is_found_by_full_nik_or_by_phone_in_a_post_body_and
     birth = date(1988, 2, 14)
     nik = random_nik(birth, "M")
     phone = "0813" + nik[-8:]  # unique enough per run: the NIK's serial digits
-    created = await enrollment.post("/v1/participants", json=participant_form(
-        nik=nik, birth_date=birth, sex="M", full_name=unique_name("Daeng Sikki"), phone=phone))
+    created = await enrollment.post(
+        "/v1/participants",
+        json=participant_form(nik=nik, birth_date=birth, sex="M", full_name=unique_name("Daeng Sikki"), phone=phone),
+    )
     assert created.status_code == 201, created.text
     participant_id = created.json()["participant_id"]
 

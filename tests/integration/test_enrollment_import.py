@@ -93,7 +93,7 @@ def city_list_with_broken_rows(rng: random.Random) -> CityList:
     rng.shuffle(head)
     rng.shuffle(tail)
     at_the_counter = [rows[i] for i in head[:REGISTERED_AT_THE_COUNTER]]
-    originals = head[REGISTERED_AT_THE_COUNTER:REGISTERED_AT_THE_COUNTER + BROKEN_OF_EACH_KIND]
+    originals = head[REGISTERED_AT_THE_COUNTER : REGISTERED_AT_THE_COUNTER + BROKEN_OF_EACH_KIND]
     rejected: dict[int, set[tuple[tuple[str, ...], str]]] = {}
     broken = iter(tail)
     for breakage, (field_name, rule) in BREAKAGES.values():
@@ -124,8 +124,9 @@ class Imported:
 
 async def import_file(client: httpx.AsyncClient, content: bytes, filename: str) -> tuple[dict, dict]:
     """POSTs the file and waits, with a deadline, for the import to finish; (answer, report)."""
-    answer = await client.post("/v1/imports", params={"filename": filename}, content=content,
-                               headers={"Content-Type": "text/csv"})
+    answer = await client.post(
+        "/v1/imports", params={"filename": filename}, content=content, headers={"Content-Type": "text/csv"}
+    )
     assert answer.status_code == 202, answer.text
     import_id = answer.json()["import_id"]
     report: dict[str, Any] = {}
@@ -143,8 +144,8 @@ async def import_file(client: httpx.AsyncClient, content: bytes, filename: str) 
 async def imported_participants(client: httpx.AsyncClient, niks: set[str]) -> dict[str, str]:
     """NIK → participant_id of the workers the import enrolled, read from enrollment's own table."""
     rows = await client.app.state.runtime.pool.fetch(
-        "SELECT nik, participant_id FROM participants WHERE source = 'import' AND nik = ANY($1::text[])",
-        sorted(niks))
+        "SELECT nik, participant_id FROM participants WHERE source = 'import' AND nik = ANY($1::text[])", sorted(niks)
+    )
     return {r["nik"]: r["participant_id"] for r in rows}
 
 
@@ -174,8 +175,9 @@ def by_kecamatan_and_segment(campaign: dict[str, Any]) -> dict[tuple[str, str], 
 
 @pytest.fixture(scope="module")
 async def enrollment(kafka_bootstrap, database_url):
-    settings = EnrollmentSettings(infra=infra_settings(kafka_bootstrap, database_url), outbox_poll_seconds=0.2,
-                                  coverage_sweep_seconds=0)
+    settings = EnrollmentSettings(
+        infra=infra_settings(kafka_bootstrap, database_url), outbox_poll_seconds=0.2, coverage_sweep_seconds=0
+    )
     async with running(build_spec(settings)) as client:
         yield client
 
@@ -213,7 +215,8 @@ async def test_a_city_list_enrols_its_valid_rows_and_names_each_broken_row(impor
     enrolled = await imported_participants(enrollment, city_list.niks)
     assert set(enrolled) == {row["nik"] for row in city_list.to_enrol}
     at_the_counter = await enrollment.app.state.runtime.pool.fetch(
-        "SELECT source FROM participants WHERE nik = ANY($1::text[])", [r["nik"] for r in city_list.at_the_counter])
+        "SELECT source FROM participants WHERE nik = ANY($1::text[])", [r["nik"] for r in city_list.at_the_counter]
+    )
     assert [r["source"] for r in at_the_counter] == ["api"] * REGISTERED_AT_THE_COUNTER
 
 
@@ -229,7 +232,10 @@ async def test_each_enrolled_worker_is_announced_exactly_once(imported, enrollme
         assert event.correlation_id == event.payload["participant_id"]
         assert details["masked_nik"] == row["nik"][:4] + "*" * 12
         assert (details["kecamatan"], details["segment"], details["monthly_income"]) == (
-            row["kecamatan"], row["segment"], int(row["monthly_income"]))
+            row["kecamatan"],
+            row["segment"],
+            int(row["monthly_income"]),
+        )
         assert len(event.payload["heirs"]) == (2 if row.get("heir2_name") else 1)
         assert row["nik"] not in event.model_dump_json()
 
@@ -238,8 +244,12 @@ async def test_uploading_the_same_list_again_changes_nothing(imported, enrollmen
     city_list = imported.city_list
     enrolled_before = await imported_participants(enrollment, city_list.niks)
 
-    again = await enrollment.post("/v1/imports", params={"filename": "pasar-terong-2026-11 (1).csv"},
-                                  content=city_list.content, headers={"Content-Type": "text/csv"})
+    again = await enrollment.post(
+        "/v1/imports",
+        params={"filename": "pasar-terong-2026-11 (1).csv"},
+        content=city_list.content,
+        headers={"Content-Type": "text/csv"},
+    )
 
     assert again.status_code == 202, again.text
     assert again.json()["already_imported"] is True
@@ -249,8 +259,13 @@ async def test_uploading_the_same_list_again_changes_nothing(imported, enrollmen
     assert {k: report[k] for k in counts} == {k: imported.report[k] for k in counts}
     assert await imported_participants(enrollment, city_list.niks) == enrolled_before
     pool = enrollment.app.state.runtime.pool
-    assert await pool.fetchval("SELECT count(*) FROM imports WHERE file_sha256 = (SELECT file_sha256 FROM imports "
-                               "WHERE import_id = $1)", imported.answer["import_id"]) == 1
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM imports WHERE file_sha256 = (SELECT file_sha256 FROM imports WHERE import_id = $1)",
+            imported.answer["import_id"],
+        )
+        == 1
+    )
     ids = set(enrolled_before.values())
 
     async def outbox_drained() -> bool:
@@ -272,7 +287,11 @@ async def test_an_overlapping_list_enrols_only_the_workers_not_yet_registered(im
     _, report = await import_file(enrollment, csv_bytes(rows), "pasar-pabaeng-baeng-2026-11.csv")
 
     assert (report["rows_total"], report["rows_enrolled"], report["rows_existing"], report["rows_rejected"]) == (
-        len(rows), len(newcomers), len(known), 0)
+        len(rows),
+        len(newcomers),
+        len(known),
+        0,
+    )
     assert report["rejections"] == []
     enrolled = await imported_participants(enrollment, {row["nik"] for row in newcomers})
     assert len(enrolled) == len(newcomers)
@@ -298,5 +317,7 @@ async def test_the_campaign_counts_imported_workers_by_kecamatan_and_segment(imp
         assert now["not_started"] - was["not_started"] == expected[group], group
         assert all(now[k] == was[k] for k in ("active", "grace", "lapsed", "newly_covered")), group
     assert set(expected) <= set(after)
-    assert (imported.campaign_after["not_started"] - imported.campaign_before["not_started"]
-            == imported.report["rows_enrolled"])
+    assert (
+        imported.campaign_after["not_started"] - imported.campaign_before["not_started"]
+        == imported.report["rows_enrolled"]
+    )

@@ -27,8 +27,13 @@ SIXTEEN_DIGITS = re.compile(r"\d{16}")
 
 @pytest.fixture
 async def enrollment(kafka_bootstrap, database_url):
-    settings = EnrollmentSettings(infra=infra_settings(kafka_bootstrap, database_url), outbox_poll_seconds=0.2,
-                                  coverage_sweep_seconds=0, max_body_bytes=BODY_CAP, import_max_bytes=IMPORT_CAP)
+    settings = EnrollmentSettings(
+        infra=infra_settings(kafka_bootstrap, database_url),
+        outbox_poll_seconds=0.2,
+        coverage_sweep_seconds=0,
+        max_body_bytes=BODY_CAP,
+        import_max_bytes=IMPORT_CAP,
+    )
     async with running(build_spec(settings)) as client:
         yield client
 
@@ -39,8 +44,11 @@ async def test_a_too_long_field_is_422_naming_the_field_and_nothing_is_written(e
     answer = await enrollment.post("/v1/participants", json=form)
     assert answer.status_code == 422
     errors = {tuple(e["loc"]): e["type"] for e in answer.json()["errors"]}
-    assert errors == {("body", "full_name"): "string_too_long", ("body", "address"): "string_too_long",
-                      ("body", "heirs", 0, "full_name"): "string_too_long"}
+    assert errors == {
+        ("body", "full_name"): "string_too_long",
+        ("body", "address"): "string_too_long",
+        ("body", "heirs", 0, "full_name"): "string_too_long",
+    }
     assert (await enrollment.get("/v1/participants", params={"q": "A" * 30})).json() == []
 
 
@@ -53,8 +61,12 @@ async def test_a_422_names_field_and_rule_but_echoes_no_value_nor_nik(enrollment
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     detail = answer.json()["errors"]
-    assert {tuple(e["loc"]) for e in detail} >= {("body", "birth_date"), ("body", "monthly_income"),
-                                                 ("body", "programs"), ("body", "phone")}
+    assert {tuple(e["loc"]) for e in detail} >= {
+        ("body", "birth_date"),
+        ("body", "monthly_income"),
+        ("body", "programs"),
+        ("body", "phone"),
+    }
     assert all(set(e) == {"loc", "msg", "type"} for e in detail)
     assert not SIXTEEN_DIGITS.search(answer.text)
     for sent in ("17-05-1990", "dua juta", "0812" * 20, nik, nik[:8]):
@@ -98,23 +110,36 @@ async def test_nul_bytes_and_negative_limits_are_422_not_500(enrollment):
     assert answer.status_code == 422 and answer.json()["errors"][0]["type"] == "no_nul_byte"
     answer = await enrollment.post("/v1/participants", json=participant_form(kecamatan="Tama\x00late"))
     assert answer.status_code == 422
-    assert answer.json()["errors"] == [{"loc": ["body", "kecamatan"], "type": "no_nul_byte",
-                                        "msg": "no_nul_byte: text may not contain a NUL byte (\\u0000)"}]
+    assert answer.json()["errors"] == [
+        {
+            "loc": ["body", "kecamatan"],
+            "type": "no_nul_byte",
+            "msg": "no_nul_byte: text may not contain a NUL byte (\\u0000)",
+        }
+    ]
     answer = await enrollment.get("/v1/outbox/quarantine", params={"limit": -1}, headers=auth("operator"))
     assert answer.status_code == 422 and answer.json()["errors"][0]["loc"] == ["query", "limit"]
 
 
 async def test_a_quarantined_event_makes_health_degraded_and_operators_see_it(enrollment):
     runtime = enrollment.app.state.runtime
-    payload = ContributionRecorded(participant_id="P-quarantine", contribution_id="C" * 1_200_000, period="2026-11",
-                                   amount=16_800, payer="self", paid_at=date(2026, 11, 24))
+    payload = ContributionRecorded(
+        participant_id="P-quarantine",
+        contribution_id="C" * 1_200_000,
+        period="2026-11",
+        amount=16_800,
+        payer="self",
+        paid_at=date(2026, 11, 24),
+    )
     oversized = new_envelope(payload, correlation_id="P-quarantine", producer="enrollment")
     async with runtime.pool.acquire() as conn, conn.transaction():
         await add_event(conn, oversized, "enrollment", topic=PARTICIPANTS)
     try:
+
         async def held() -> bool:
-            return bool(await runtime.pool.fetchval("SELECT 1 FROM outbox_quarantine WHERE event_id = $1",
-                                                    oversized.event_id))
+            return bool(
+                await runtime.pool.fetchval("SELECT 1 FROM outbox_quarantine WHERE event_id = $1", oversized.event_id)
+            )
 
         await wait_until(held, 30, "the relay to quarantine the oversized event")
         health = (await enrollment.get("/health", headers={"Authorization": ""})).json()

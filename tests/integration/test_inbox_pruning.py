@@ -28,27 +28,59 @@ pytestmark = pytest.mark.integration
 
 async def inbox_rows(pool, consumer: str, count: int, age: timedelta) -> list[uuid.UUID]:
     ids = [uuid.uuid4() for _ in range(count)]
-    await pool.execute("INSERT INTO inbox (consumer, event_id, processed_at) "
-                       "SELECT $1, unnest($2::uuid[]), now() - $3::interval", consumer, ids, age)
+    await pool.execute(
+        "INSERT INTO inbox (consumer, event_id, processed_at) SELECT $1, unnest($2::uuid[]), now() - $3::interval",
+        consumer,
+        ids,
+        age,
+    )
     return ids
 
 
 def record_of(topic: str, event_id: uuid.UUID) -> ConsumerRecord:
-    payload = ContributionRecorded(participant_id="P1", contribution_id="C1", period="2026-11", amount=16_800,
-                                   payer="self", paid_at=date(2026, 11, 24))
+    payload = ContributionRecorded(
+        participant_id="P1",
+        contribution_id="C1",
+        period="2026-11",
+        amount=16_800,
+        payer="self",
+        paid_at=date(2026, 11, 24),
+    )
     envelope = new_envelope(payload, correlation_id="P1", producer="test").model_copy(update={"event_id": event_id})
     value = envelope.to_bytes()
-    return ConsumerRecord(topic=topic, partition=0, offset=0, timestamp=0, timestamp_type=0, key=b"P1", value=value,
-                          checksum=None, serialized_key_size=2, serialized_value_size=len(value), headers=())
+    return ConsumerRecord(
+        topic=topic,
+        partition=0,
+        offset=0,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"P1",
+        value=value,
+        checksum=None,
+        serialized_key_size=2,
+        serialized_value_size=len(value),
+        headers=(),
+    )
 
 
-async def test_old_rows_go_recent_ones_stay_and_a_replay_in_the_window_is_a_duplicate(database_url, kafka_bootstrap,
-                                                                                      unique):
+async def test_old_rows_go_recent_ones_stay_and_a_replay_in_the_window_is_a_duplicate(
+    database_url, kafka_bootstrap, unique
+):
     schema = f"prune_{unique}"
-    topic = Topic(f"test.pruning.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test",
-                  retention_ms=2 * DAY_MS)
-    forever = Topic(f"test.pruning-forever.{unique}.v1", "participant_id", ("ContributionRecorded",),
-                    producer="test", retention_ms=-1)
+    topic = Topic(
+        f"test.pruning.{unique}.v1",
+        "participant_id",
+        ("ContributionRecorded",),
+        producer="test",
+        retention_ms=2 * DAY_MS,
+    )
+    forever = Topic(
+        f"test.pruning-forever.{unique}.v1",
+        "participant_id",
+        ("ContributionRecorded",),
+        producer="test",
+        retention_ms=-1,
+    )
     await ensure_topics(kafka_bootstrap, [topic, forever], partitions=1, dead_letter_retention_ms=3 * DAY_MS)
     await apply_migrations(database_url, schema, None)
     pool = await create_pool(database_url, schema)
@@ -59,8 +91,9 @@ async def test_old_rows_go_recent_ones_stay_and_a_replay_in_the_window_is_a_dupl
         ancient = await inbox_rows(pool, "keeper", 2, timedelta(days=400))  # its topic keeps events for ever
         counted = INBOX_PRUNED.labels(schema, "reader")._value.get()
 
-        pruned = await prune_inboxes(pool, kafka_bootstrap, schema, [("reader", topic.name),
-                                                                     ("keeper", forever.name)], batch=2)
+        pruned = await prune_inboxes(
+            pool, kafka_bootstrap, schema, [("reader", topic.name), ("keeper", forever.name)], batch=2
+        )
 
         assert pruned == {"reader": 5}  # in three statements of at most 2 rows
         left = {r["event_id"] for r in await pool.fetch("SELECT event_id FROM inbox")}
@@ -82,14 +115,20 @@ async def test_old_rows_go_recent_ones_stay_and_a_replay_in_the_window_is_a_dupl
 
 async def test_a_longer_retention_on_the_broker_keeps_rows_longer(database_url, kafka_bootstrap, unique):
     schema = f"prune_{unique}"
-    topic = Topic(f"test.pruning-longer.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test",
-                  retention_ms=2 * DAY_MS)
+    topic = Topic(
+        f"test.pruning-longer.{unique}.v1",
+        "participant_id",
+        ("ContributionRecorded",),
+        producer="test",
+        retention_ms=2 * DAY_MS,
+    )
     await ensure_topics(kafka_bootstrap, [topic], partitions=1, dead_letter_retention_ms=3 * DAY_MS)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
     try:  # an operator keeps the topic 10 days instead of the catalogue's 2
-        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic.name,
-                                                  configs={"retention.ms": str(10 * DAY_MS)})])
+        await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic.name, configs={"retention.ms": str(10 * DAY_MS)})]
+        )
     finally:
         await admin.close()
     await apply_migrations(database_url, schema, None)

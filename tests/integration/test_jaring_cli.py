@@ -19,13 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from services.claims.domain.dates import add_months
 from shared.clock import today as makassar_today
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.topics import CLAIMS_FILED
 from tests.support.city_lists import city_workers, csv_bytes
 from tests.support.claimants import (
-    JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, claim_of, covered_participant, wait_for_status
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    SPOUSE,
+    claim_form,
+    claim_of,
+    covered_participant,
+    wait_for_status,
 )
 from tests.support.console import console, served
 from tests.support.kafka_tools import wait_until
@@ -40,13 +47,21 @@ OK, USAGE, NOT_FOUND, REFUSED, UNAVAILABLE, INVALID, CONFLICT = 0, 1, 2, 3, 4, 5
 
 @pytest.fixture(scope="module")
 async def stack(kafka_bootstrap, database_url, tmp_path_factory):
-    async with pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("cli")) as p, \
-            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
-            served(p.notifications.app) as notifications_url, \
-            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
-                    notifications_url=notifications_url, name=f"console_{uuid.uuid4().hex[:8]}") as c:
-        urls = {"JARING_CLAIMS_URL": claims_url, "JARING_ENROLLMENT_URL": enrollment_url,
-                "JARING_CONSOLE_URL": c.url}
+    async with (
+        pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("cli")) as p,
+        served(p.enrollment.app) as enrollment_url,
+        served(p.claims.app) as claims_url,
+        served(p.notifications.app) as notifications_url,
+        console(
+            kafka_bootstrap,
+            database_url,
+            claims_url=claims_url,
+            enrollment_url=enrollment_url,
+            notifications_url=notifications_url,
+            name=f"console_{uuid.uuid4().hex[:8]}",
+        ) as c,
+    ):
+        urls = {"JARING_CLAIMS_URL": claims_url, "JARING_ENROLLMENT_URL": enrollment_url, "JARING_CONSOLE_URL": c.url}
         yield p, c, urls
 
 
@@ -72,11 +87,16 @@ class Jaring:
     async def __call__(self, *args: str, role: str | None = "operator", **env: str) -> Result:
         """Runs `jaring <args>`; the services answer in this event loop meanwhile."""
         # COLUMNS: tables are for terminals; without one rich draws 80 columns and folds long ids.
-        given = {**self.urls, "JARING_STATE_DIR": str(self.state), "COLUMNS": "240", "JARING_TOKEN": token(role) if role else "",
-                 **env}
-        child = await asyncio.create_subprocess_exec(JARING, *args, env={**os.environ, **given},
-                                                     stdout=asyncio.subprocess.PIPE,
-                                                     stderr=asyncio.subprocess.PIPE)
+        given = {
+            **self.urls,
+            "JARING_STATE_DIR": str(self.state),
+            "COLUMNS": "240",
+            "JARING_TOKEN": token(role) if role else "",
+            **env,
+        }
+        child = await asyncio.create_subprocess_exec(
+            JARING, *args, env={**os.environ, **given}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
         stdout, stderr = await asyncio.wait_for(child.communicate(), 60)
         return Result(child.returncode, stdout.decode(), stderr.decode())
 
@@ -96,18 +116,19 @@ async def claim_in_review(stack):
     """A JKM death one month after enrolment: referred to an officer (DEATH_SOON_AFTER_ENROLMENT)."""
     p, _c, _urls = stack
     today = makassar_today()
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -1),
-                                               heirs=[SPOUSE])
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -1), heirs=[SPOUSE]
+    )
+    filed = await p.claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
     await wait_for_status(p.claims, claim_id, "needs_review")
     return claim_id
 
 
-async def test_claims_waiting_for_review_are_listed_shown_and_approved_by_a_supervisor(
-        stack, jaring, claim_in_review):
+async def test_claims_waiting_for_review_are_listed_shown_and_approved_by_a_supervisor(stack, jaring, claim_in_review):
     p, _c, _urls = stack
     claim_id = claim_in_review
 
@@ -214,7 +235,8 @@ async def test_a_poison_message_is_listed_and_discarded_once_from_the_command_li
 
 
 async def test_a_dead_letter_replayed_from_the_command_line_reaches_its_topic_again_once(
-        stack, jaring, kafka_bootstrap):
+    stack, jaring, kafka_bootstrap
+):
     key = await send_poison(kafka_bootstrap)
     copies, both_copies = dead_letters_of(jaring, key, filed_readers(stack))
     await wait_until(both_copies, 30, "a dead-letter copy of the poison from each reader of the topic")
@@ -262,7 +284,11 @@ async def test_a_city_list_is_imported_with_a_progress_bar(jaring, tmp_path):
     city_list = tmp_path / "pasar-terong.csv"
     city_list.write_bytes(csv_bytes(rows))
     record = as_json(await jaring("workers", "import", str(city_list), "--json", role="officer"))
-    assert (record["status"], record["rows_total"], record["rows_enrolled"], record["rows_rejected"]) == \
-        ("finished", 3, 3, 0)
+    assert (record["status"], record["rows_total"], record["rows_enrolled"], record["rows_rejected"]) == (
+        "finished",
+        3,
+        3,
+        0,
+    )
     shown = await jaring("workers", "import", str(city_list), role="officer")
     assert shown.exit_code == OK and "imported before" in shown.stdout

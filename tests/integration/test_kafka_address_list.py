@@ -31,15 +31,20 @@ def a_closed_port() -> int:
 
 def test_an_address_list_is_split_into_its_brokers():
     assert bootstrap_list("10.0.0.1:9092, 10.0.0.2:9092,,10.0.0.3:9094") == [
-        "10.0.0.1:9092", "10.0.0.2:9092", "10.0.0.3:9094"]
+        "10.0.0.1:9092",
+        "10.0.0.2:9092",
+        "10.0.0.3:9094",
+    ]
 
 
 async def test_services_start_and_consume_with_several_bootstrap_addresses(kafka_bootstrap, database_url):
     addresses = f"127.0.0.1:{a_closed_port()},{kafka_bootstrap}"
     infra = infra_settings(addresses, database_url)
     fast = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
-    async with running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **fast))) as e, \
-            running(claims_spec(ClaimsSettings(infra=infra, **fast))) as c:
+    async with (
+        running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **fast))) as e,
+        running(claims_spec(ClaimsSettings(infra=infra, **fast))) as c,
+    ):
         name = unique_name("Daeng Ngai")
         today = date.today()
         participant_id = await enrol(e, full_name=name, member_since=today, heirs=[])

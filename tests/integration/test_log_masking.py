@@ -41,8 +41,13 @@ async def test_a_unique_violation_with_a_nik_in_its_detail_is_logged_masked(data
     assert NIK in str(error) and NIK in error.detail  # PostgreSQL does quote it: what the mask is for
 
     log = get_logger("test.repository")
-    log.error("insert.failed", error=str(error), detail=error.detail, exc=error,
-              nested={"why": [error.detail, (error.detail,)], error.detail: "as a key"})
+    log.error(
+        "insert.failed",
+        error=str(error),
+        detail=error.detail,
+        exc=error,
+        nested={"why": [error.detail, (error.detail,)], error.detail: "as a key"},
+    )
     try:
         raise error
     except asyncpg.UniqueViolationError:

@@ -19,7 +19,13 @@ from shared.metrics import OUTBOX_DEPTH, OUTBOX_OLDEST_AGE
 from shared.observability import outbox_standing
 from shared.topics import CLAIMS_FILED
 from tests.support.claimants import (
-    CHILD, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, SPOUSE, claim_form, covered_participant, wait_for_status
+    CHILD,
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    SPOUSE,
+    claim_form,
+    covered_participant,
+    wait_for_status,
 )
 from tests.support.console import console, served
 from tests.support.kafka_tools import committed_offsets, end_offsets, wait_until
@@ -33,11 +39,20 @@ OBSERVABILITY = REPO / "deploy" / "observability"
 
 @pytest.fixture(scope="module")
 async def stack(kafka_bootstrap, database_url, tmp_path_factory):
-    async with pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("metrics")) as p, \
-            served(p.enrollment.app) as enrollment_url, served(p.claims.app) as claims_url, \
-            served(p.notifications.app) as notifications_url, \
-            console(kafka_bootstrap, database_url, claims_url=claims_url, enrollment_url=enrollment_url,
-                    notifications_url=notifications_url, name=f"console_{uuid.uuid4().hex[:8]}") as c:
+    async with (
+        pipeline(kafka_bootstrap, database_url, tmp_path_factory.mktemp("metrics")) as p,
+        served(p.enrollment.app) as enrollment_url,
+        served(p.claims.app) as claims_url,
+        served(p.notifications.app) as notifications_url,
+        console(
+            kafka_bootstrap,
+            database_url,
+            claims_url=claims_url,
+            enrollment_url=enrollment_url,
+            notifications_url=notifications_url,
+            name=f"console_{uuid.uuid4().hex[:8]}",
+        ) as c,
+    ):
         yield p, c
 
 
@@ -45,8 +60,12 @@ async def scrapes(stack) -> dict[str, Scrape]:
     p, c = stack
     async with c.client("operator") as operator:
         console_scrape = await scrape(operator)
-    return {"enrollment": await scrape(p.enrollment), "claims": await scrape(p.claims),
-            "notifications": await scrape(p.notifications), "console": console_scrape}
+    return {
+        "enrollment": await scrape(p.enrollment),
+        "claims": await scrape(p.claims),
+        "notifications": await scrape(p.notifications),
+        "console": console_scrape,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +75,12 @@ async def paid_claim(stack):
     p, _c = stack
     before = await scrapes(stack)
     today = makassar_today()
-    participant_id = await covered_participant(p.enrollment, p.claims, today, member_since=add_months(today, -12),
-                                               heirs=[SPOUSE, CHILD])
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today,
-                                                              {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}))
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[SPOUSE, CHILD]
+    )
+    filed = await p.claims.post(
+        "/v1/claims", json=claim_form(participant_id, "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]
     await wait_for_status(p.claims, claim_id, "payout_recorded", timeout=60)
@@ -81,19 +102,26 @@ async def test_http_requests_are_counted_per_route_template_and_status(stack, pa
     after = await scrape(p.claims)
 
     filed = dict(service="claims", method="POST", route="/v1/claims", status="202")
-    assert after.value("jaring_http_requests_total", **filed) == before["claims"].value(
-        "jaring_http_requests_total", **filed) + 1
-    assert after.value("jaring_http_requests_total", service="claims", method="GET",
-                       route="/v1/claims/{claim_id}", status="200") >= 1
-    assert after.value("jaring_http_request_duration_seconds_count", service="claims", method="POST",
-                       route="/v1/claims") >= 1
+    assert (
+        after.value("jaring_http_requests_total", **filed)
+        == before["claims"].value("jaring_http_requests_total", **filed) + 1
+    )
+    assert (
+        after.value(
+            "jaring_http_requests_total", service="claims", method="GET", route="/v1/claims/{claim_id}", status="200"
+        )
+        >= 1
+    )
+    assert (
+        after.value("jaring_http_request_duration_seconds_count", service="claims", method="POST", route="/v1/claims")
+        >= 1
+    )
     assert after.value("jaring_http_requests_total", service="claims", route="unmatched", status="404") >= 1
     # A caller's path never becomes a label: ids and probes would grow the series without bound.
     assert claim_id not in after.text and probe.rsplit("/", 1)[1] not in after.text
 
 
-async def test_the_claim_moves_the_claims_gauge_the_consumers_counters_and_the_family_messages(
-        stack, paid_claim):
+async def test_the_claim_moves_the_claims_gauge_the_consumers_counters_and_the_family_messages(stack, paid_claim):
     claim_id, before = paid_claim
     after = await scrapes(stack)
 
@@ -101,10 +129,20 @@ async def test_the_claim_moves_the_claims_gauge_the_consumers_counters_and_the_f
         return after[service].value(name, **labels) - before[service].value(name, **labels)
 
     assert grew("claims", "jaring_claims", status="payout_recorded") == 1
-    assert grew("claims", "jaring_events_handled_total", consumer="claims.verification", event_type="ClaimFiled",
-                outcome="applied") == 1
-    assert grew("claims", "jaring_handler_duration_seconds_count", consumer="claims.verification",
-                topic=CLAIMS_FILED.name) >= 1
+    assert (
+        grew(
+            "claims",
+            "jaring_events_handled_total",
+            consumer="claims.verification",
+            event_type="ClaimFiled",
+            outcome="applied",
+        )
+        == 1
+    )
+    assert (
+        grew("claims", "jaring_handler_duration_seconds_count", consumer="claims.verification", topic=CLAIMS_FILED.name)
+        >= 1
+    )
     # FastStream's middleware: per app and topic (handler).
     assert grew("claims", "faststream_received_messages_total", app_name="claims", handler=CLAIMS_FILED.name) >= 1
     assert grew("claims", "jaring_events_published_total", topic=CLAIMS_FILED.name) >= 1
@@ -120,8 +158,9 @@ async def test_a_claim_past_its_payment_deadline_and_unpaid_is_counted_as_breach
     pool = p.claims.app.state.runtime.pool
     before = (await scrape(p.claims)).value("jaring_claims_payment_deadline_breached", claim_type="JKM")
     # Paid on paper (payout recorded) but not transferred: only the deadline is moved into the past.
-    await pool.execute("UPDATE claims SET sla_deadline = $2 WHERE claim_id = $1", claim_id,
-                       makassar_today() - timedelta(days=1))
+    await pool.execute(
+        "UPDATE claims SET sla_deadline = $2 WHERE claim_id = $1", claim_id, makassar_today() - timedelta(days=1)
+    )
     after = await scrape(p.claims)
     assert after.value("jaring_claims_payment_deadline_breached", claim_type="JKM") == before + 1
     await pool.execute("UPDATE claims SET disbursement_status = 'paid' WHERE claim_id = $1", claim_id)
@@ -137,9 +176,12 @@ async def test_consumer_lag_per_group_and_partition_is_what_kafka_reports(stack,
         done = await committed_offsets(kafka_bootstrap, group, topic)
         async with c.client("operator") as operator:
             seen = await scrape(operator)
-        return all(seen.has("jaring_consumer_lag", group=group, topic=topic, partition=str(partition)) and
-                   seen.value("jaring_consumer_lag", group=group, topic=topic, partition=str(partition))
-                   == end - done.get(partition, 0) for partition, end in ends.items())
+        return all(
+            seen.has("jaring_consumer_lag", group=group, topic=topic, partition=str(partition))
+            and seen.value("jaring_consumer_lag", group=group, topic=topic, partition=str(partition))
+            == end - done.get(partition, 0)
+            for partition, end in ends.items()
+        )
 
     await wait_until(gauges_match_kafka, 30, "the lag gauges equal end minus committed offsets")
     async with c.client("operator") as operator:
@@ -156,9 +198,12 @@ async def test_outbox_depth_and_oldest_age_are_read_from_the_outbox(database_url
         await outbox_standing(app)
         assert (OUTBOX_DEPTH.labels(schema)._value.get(), OUTBOX_OLDEST_AGE.labels(schema)._value.get()) == (0, 0)
         for seconds_ago in (90, 30):
-            await pool.execute("INSERT INTO outbox (event_id, topic, key, event_type, headers, body, created_at) "
-                               "VALUES ($1, 't', 'k', 'T', '[]', ''::bytea, now() - make_interval(secs => $2))",
-                               uuid.uuid4(), seconds_ago)
+            await pool.execute(
+                "INSERT INTO outbox (event_id, topic, key, event_type, headers, body, created_at) "
+                "VALUES ($1, 't', 'k', 'T', '[]', ''::bytea, now() - make_interval(secs => $2))",
+                uuid.uuid4(),
+                seconds_ago,
+            )
         await outbox_standing(app)
         assert OUTBOX_DEPTH.labels(schema)._value.get() == 2
         assert 90 <= OUTBOX_OLDEST_AGE.labels(schema)._value.get() < 90 + 60  # the older row, read just now

@@ -35,15 +35,23 @@ def fuzz(base_url: str, bearer: str) -> tuple[int, list[str]]:
         for mode in GenerationMode:
 
             @given(operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             def call(case) -> None:
                 nonlocal sent
                 response = case.call(base_url=base_url, session=session, timeout=30, allow_redirects=False)
                 sent += 1
                 if response.status_code >= 500:
-                    failures.append(f"{response.status_code} {case.method} {case.formatted_path} "
-                                    f"query={case.query!r} body={str(case.body)[:200]!r}: {response.text[:300]}")
+                    failures.append(
+                        f"{response.status_code} {case.method} {case.formatted_path} "
+                        f"query={case.query!r} body={str(case.body)[:200]!r}: {response.text[:300]}"
+                    )
 
             try:
                 call()
@@ -54,8 +62,10 @@ def fuzz(base_url: str, bearer: str) -> tuple[int, list[str]]:
 
 @pytest.fixture
 async def services(kafka_bootstrap, database_url, tmp_path):
-    started = [ServiceProcess(name, kafka_bootstrap, database_url, tmp_path,
-                              ENROLLMENT_COVERAGE_SWEEP_SECONDS="0") for name in SERVICES]
+    started = [
+        ServiceProcess(name, kafka_bootstrap, database_url, tmp_path, ENROLLMENT_COVERAGE_SWEEP_SECONDS="0")
+        for name in SERVICES
+    ]
     try:
         await asyncio.gather(*(s.start(timeout=120) for s in started))
         yield {s.name: s for s in started}

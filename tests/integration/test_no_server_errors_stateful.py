@@ -26,8 +26,11 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from services.claims.api import CLAIM_LINKS
 from services.enrollment.api import PARTICIPANT_LINKS
@@ -54,38 +57,50 @@ def explore(base_url: str, bearer: str, bodies: Bodies) -> Counter[str]:
     followed: Counter[str] = Counter()
 
     class Scenario(schema.as_state_machine()):  # type: ignore[misc]
-        def before_call(self, case):  # noqa: ANN001 - schemathesis' hook
+        def before_call(self, case):
             # A valid token every time: the generated bearer values are the stateless run's business.
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {bearer}"}
             make = bodies.get((case.method.upper(), case.path))
             if make is not None:
                 case.body = make()
 
-        def get_call_kwargs(self, case):  # noqa: ANN001
+        def get_call_kwargs(self, case):
             return {"base_url": base_url, "session": session, "timeout": 30, "allow_redirects": False}
 
-        def step(self, input):  # noqa: A002, ANN001 - schemathesis' signature
+        def step(self, input):
             output = super().step(input)
             if input.transition is not None and input.is_applied and output.response.status_code < 300:
-                followed[input.transition.id.split(" -> ")[1].split("] ")[-1]] += 1  # "POST /v1/x -> [201] GetX -> GET …"
+                followed[input.transition.id.split(" -> ")[1].split("] ")[-1]] += (
+                    1  # "POST /v1/x -> [201] GetX -> GET …"
+                )
             return output
 
-        def validate_response(self, response, case, additional_checks=None, **kwargs):  # noqa: ANN001
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
 
-    Scenario.run(settings=settings(max_examples=SCENARIOS, stateful_step_count=STEPS, deadline=None, database=None,
-                                   derandomize=True, phases=[Phase.explicit, Phase.generate],
-                                   suppress_health_check=list(HealthCheck)))
+    Scenario.run(
+        settings=settings(
+            max_examples=SCENARIOS,
+            stateful_step_count=STEPS,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     return followed
 
 
 @pytest.fixture
 async def services(kafka_bootstrap, database_url, tmp_path):
-    enrollment = ServiceProcess("enrollment", kafka_bootstrap, database_url, tmp_path,
-                                ENROLLMENT_COVERAGE_SWEEP_SECONDS="0")
+    enrollment = ServiceProcess(
+        "enrollment", kafka_bootstrap, database_url, tmp_path, ENROLLMENT_COVERAGE_SWEEP_SECONDS="0"
+    )
     claims = ServiceProcess("claims", kafka_bootstrap, database_url, tmp_path)
-    grievances = ServiceProcess("grievances", kafka_bootstrap, database_url, tmp_path,
-                                GRIEVANCES_CLAIMS_BASE_URL=claims.url)
+    grievances = ServiceProcess(
+        "grievances", kafka_bootstrap, database_url, tmp_path, GRIEVANCES_CLAIMS_BASE_URL=claims.url
+    )
     started = (enrollment, claims, grievances)
     try:
         await asyncio.gather(*(s.start(timeout=120) for s in started))
@@ -97,28 +112,46 @@ async def services(kafka_bootstrap, database_url, tmp_path):
 
 async def covered_participants(enrollment_url: str, claims_url: str, today: date, count: int) -> list[str]:
     """Participants claims knows as covered today, one per claim the run may file."""
-    async with (httpx.AsyncClient(base_url=enrollment_url, headers=auth("supervisor"), timeout=30) as enrollment,
-                httpx.AsyncClient(base_url=claims_url, headers=auth("supervisor"), timeout=30) as claims):
-        return list(await asyncio.gather(*(
-            covered_participant(enrollment, claims, today, member_since=date(today.year - 1, today.month, 1),
-                                heirs=[SPOUSE]) for _ in range(count))))
+    async with (
+        httpx.AsyncClient(base_url=enrollment_url, headers=auth("supervisor"), timeout=30) as enrollment,
+        httpx.AsyncClient(base_url=claims_url, headers=auth("supervisor"), timeout=30) as claims,
+    ):
+        return list(
+            await asyncio.gather(
+                *(
+                    covered_participant(
+                        enrollment, claims, today, member_since=date(today.year - 1, today.month, 1), heirs=[SPOUSE]
+                    )
+                    for _ in range(count)
+                )
+            )
+        )
 
 
 async def test_following_links_from_each_creation_finds_no_5xx_and_every_answer_fits_the_schema(services):
     today = clock_today()
-    enrollment, claims, grievances = services["enrollment"], services["claims"], services["grievances"]
+    enrollment, claims = services["enrollment"], services["claims"]
     # A claim per scenario and one more; after that a filing meets the 409 of a death claimed already.
     participants = itertools.cycle(await covered_participants(enrollment.url, claims.url, today, EXAMPLES + 1))
     bodies: dict[str, Bodies] = {
         "enrollment": {("POST", "/v1/participants"): participant_form},
-        "claims": {("POST", "/v1/claims"): lambda: claim_form(next(participants), "JKM", today,
-                                                               {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})},
-        "grievances": {("POST", "/v1/grievances"): lambda: {
-            "category": GRIEVANCE_CATEGORIES[2], "text": "Santunan belum sampai ke keluarga.",
-            "participant_id": next(participants)}},
+        "claims": {
+            ("POST", "/v1/claims"): lambda: claim_form(
+                next(participants), "JKM", today, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}
+            )
+        },
+        "grievances": {
+            ("POST", "/v1/grievances"): lambda: {
+                "category": GRIEVANCE_CATEGORIES[2],
+                "text": "Santunan belum sampai ke keluarga.",
+                "participant_id": next(participants),
+            }
+        },
     }
-    followed = {name: await asyncio.to_thread(explore, service.url, token("supervisor"), bodies[name])
-                for name, service in services.items()}
+    followed = {
+        name: await asyncio.to_thread(explore, service.url, token("supervisor"), bodies[name])
+        for name, service in services.items()
+    }
 
     # The links were followed, not only declared: in each service, one of its creation's links at
     # least led to a 2xx on what the creation made (which ones depends on the draw).

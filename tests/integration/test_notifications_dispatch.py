@@ -51,15 +51,23 @@ async def provider(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def settings(**overrides: Any) -> NotificationsSettings:
-    return NotificationsSettings(**{"delivery_lease_seconds": 1.0, "delivery_send_timeout_seconds": 0.5,
-                                    "delivery_retry_base_seconds": 0.1, "delivery_retry_cap_seconds": 0.2,
-                                    **overrides})
+    return NotificationsSettings(
+        **{
+            "delivery_lease_seconds": 1.0,
+            "delivery_send_timeout_seconds": 0.5,
+            "delivery_retry_base_seconds": 0.1,
+            "delivery_retry_cap_seconds": 0.2,
+            **overrides,
+        }
+    )
 
 
 def channels_for_test(provider: httpx.AsyncClient, s: NotificationsSettings) -> dict[str, Channel]:
     url = str(provider.base_url).rstrip("/")
-    return {"sms": SmsChannel(url, "t", "JARING", timeout=s.delivery_send_timeout_seconds),
-            "whatsapp": WhatsAppChannel(url, "t", "100000000000001", timeout=s.delivery_send_timeout_seconds)}
+    return {
+        "sms": SmsChannel(url, "t", "JARING", timeout=s.delivery_send_timeout_seconds),
+        "whatsapp": WhatsAppChannel(url, "t", "100000000000001", timeout=s.delivery_send_timeout_seconds),
+    }
 
 
 class Stalled:
@@ -84,11 +92,23 @@ async def queue_messages(db: asyncpg.Pool, channel: str, count: int) -> list[tup
     rows = []
     for _ in range(count):
         phone = f"+62813{uuid.uuid4().int % 10**8:08d}"
-        rows.append({"notification_id": f"N-{uuid.uuid4().hex[:12]}", "event_id": uuid.uuid4(),
-                     "about_event": CLAIM_FILED, "claim_id": f"CLM-{uuid.uuid4().hex[:8]}", "participant_id": "P-1",
-                     "heir_id": "H-1", "channel": channel, "address": phone, "language": "id",
-                     "subject": MESSAGE.subject, "body": MESSAGE.body, "template": MESSAGE.template,
-                     "template_params": MESSAGE.parameters})
+        rows.append(
+            {
+                "notification_id": f"N-{uuid.uuid4().hex[:12]}",
+                "event_id": uuid.uuid4(),
+                "about_event": CLAIM_FILED,
+                "claim_id": f"CLM-{uuid.uuid4().hex[:8]}",
+                "participant_id": "P-1",
+                "heir_id": "H-1",
+                "channel": channel,
+                "address": phone,
+                "language": "id",
+                "subject": MESSAGE.subject,
+                "body": MESSAGE.body,
+                "template": MESSAGE.template,
+                "template_params": MESSAGE.parameters,
+            }
+        )
     async with db.acquire() as conn:
         await repo.insert_notifications(conn, rows)
     return [(r["notification_id"], r["address"]) for r in rows]
@@ -96,18 +116,26 @@ async def queue_messages(db: asyncpg.Pool, channel: str, count: int) -> list[tup
 
 async def received(provider: httpx.AsyncClient, phone: str) -> int:
     """Every message request the provider accepted for this number: what the family's phone shows."""
-    return sum(1 for r in (await provider.get("/_requests")).json()
-               if isinstance(r["body"], dict) and str(r["body"].get("to", "")).lstrip("+") == phone.lstrip("+")
-               and r["status"] == 200)
+    return sum(
+        1
+        for r in (await provider.get("/_requests")).json()
+        if isinstance(r["body"], dict)
+        and str(r["body"].get("to", "")).lstrip("+") == phone.lstrip("+")
+        and r["status"] == 200
+    )
 
 
 async def state_of(db: asyncpg.Pool, notification_id: str) -> dict[str, Any]:
     row = await db.fetchrow("SELECT * FROM notifications WHERE notification_id = $1", notification_id)
     events = await db.fetch("SELECT event_type FROM outbox WHERE key = $1", row["claim_id"])
-    attempts = await db.fetch("SELECT outcome FROM delivery_attempts WHERE notification_id = $1 ORDER BY attempt",
-                              notification_id)
-    return {"status": row["status"], "events": [e["event_type"] for e in events],
-            "attempts": [a["outcome"] for a in attempts]}
+    attempts = await db.fetch(
+        "SELECT outcome FROM delivery_attempts WHERE notification_id = $1 ORDER BY attempt", notification_id
+    )
+    return {
+        "status": row["status"],
+        "events": [e["event_type"] for e in events],
+        "attempts": [a["outcome"] for a in attempts],
+    }
 
 
 async def keep_dispatching(dispatcher: Dispatcher, until, timeout: float) -> None:
@@ -119,20 +147,31 @@ async def keep_dispatching(dispatcher: Dispatcher, until, timeout: float) -> Non
 
 
 async def none_sending(db: asyncpg.Pool, ids: list[str]) -> bool:
-    return await db.fetchval("SELECT count(*) FROM notifications WHERE notification_id = ANY($1::text[]) "
-                             "AND status IN ('pending', 'sending')", ids) == 0
+    return (
+        await db.fetchval(
+            "SELECT count(*) FROM notifications WHERE notification_id = ANY($1::text[]) "
+            "AND status IN ('pending', 'sending')",
+            ids,
+        )
+        == 0
+    )
 
 
 # --- 3. a lease that runs out during a slow send ----------------------------------------------------
 
-@pytest.mark.parametrize(("channel", "events"), [
-    ("sms", ["NotificationDelivered"]),  # the gateway says it has the reference; the late answer is fenced off
-    # The Cloud API cannot be asked: `unknown` for an operator, until the stalled sender's answer
-    # ("delivered") comes back and settles that same attempt.
-    ("whatsapp", ["NotificationFailed", "NotificationDelivered"]),
-])
+
+@pytest.mark.parametrize(
+    ("channel", "events"),
+    [
+        ("sms", ["NotificationDelivered"]),  # the gateway says it has the reference; the late answer is fenced off
+        # The Cloud API cannot be asked: `unknown` for an operator, until the stalled sender's answer
+        # ("delivered") comes back and settles that same attempt.
+        ("whatsapp", ["NotificationFailed", "NotificationDelivered"]),
+    ],
+)
 async def test_a_sender_whose_lease_ran_out_is_fenced_and_the_second_dispatcher_does_not_resend(
-        db, provider, channel, events):
+    db, provider, channel, events
+):
     s = settings()
     real = channels_for_test(provider, s)
     stalled = Dispatcher(db, {channel: Stalled(real[channel], 2.0)}, s)  # lease 1 s, answer after 2 s
@@ -160,7 +199,8 @@ async def _received_once(provider: httpx.AsyncClient, phone: str) -> bool:
 
 @pytest.mark.parametrize(("channel", "settled_as"), [("sms", "delivered"), ("whatsapp", "unknown")])
 async def test_two_dispatchers_and_a_provider_slower_than_the_timeout_send_each_message_once(
-        db, provider, channel, settled_as):
+    db, provider, channel, settled_as
+):
     s = settings()
     dispatchers = [Dispatcher(db, channels_for_test(provider, s), s) for _ in range(2)]
     queued = await queue_messages(db, channel, 4)
@@ -178,6 +218,7 @@ async def test_two_dispatchers_and_a_provider_slower_than_the_timeout_send_each_
 
 # --- 2. recovery after a crash before the provider got the message -----------------------------------
 
+
 async def crash_after_marking(db: asyncpg.Pool, s: NotificationsSettings) -> None:
     """A dispatcher marked the batch `sending` (committed) and died before calling anyone."""
     async with db.acquire() as conn:
@@ -190,8 +231,9 @@ async def test_an_sms_the_gateway_never_got_is_sent_after_asking_and_only_once(d
     await crash_after_marking(db, s)
     assert (await state_of(db, notification_id))["status"] == "sending"
 
-    await keep_dispatching(Dispatcher(db, channels_for_test(provider, s), s),
-                           lambda: none_sending(db, [notification_id]), 15)
+    await keep_dispatching(
+        Dispatcher(db, channels_for_test(provider, s), s), lambda: none_sending(db, [notification_id]), 15
+    )
     settled = await state_of(db, notification_id)
     assert settled["status"] == "delivered"
     assert settled["attempts"] == ["temporary_failure", "delivered"]  # the lost attempt, then the real one
@@ -232,7 +274,6 @@ async def test_a_dispatcher_stopped_mid_batch_puts_back_what_it_had_not_sent(db,
     # sent are simply due again, not `unknown`.
     assert statuses == ["pending", "pending", "sending"]
     assert await db.fetchval("SELECT sum(attempts) FROM notifications") == 1
-
 
 
 async def test_answers_in_hand_during_a_database_outage_are_written_when_it_is_back(db, provider, database_url):

@@ -24,10 +24,18 @@ pytestmark = pytest.mark.integration
 
 
 def jaring_token_oidc(keycloak) -> dict:
-    env = {**os.environ, "JARING_OIDC_TOKEN_URL": keycloak.node.token_url,
-           "JARING_OIDC_CLIENT_SECRET": keycloak.secrets.scripts_client_secret}
-    done = subprocess.run([sys.executable, "-m", "jaring_cli", "token", "--oidc", "--json"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "JARING_OIDC_TOKEN_URL": keycloak.node.token_url,
+        "JARING_OIDC_CLIENT_SECRET": keycloak.secrets.scripts_client_secret,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "jaring_cli", "token", "--oidc", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -40,7 +48,8 @@ def flip_signature(token: str) -> str:
 
 
 async def test_a_scripts_token_from_keycloak_is_taken_by_a_service_through_its_jwks(
-        keycloak, kafka_bootstrap, database_url):
+    keycloak, kafka_bootstrap, database_url
+):
     issued = jaring_token_oidc(keycloak)
     token = issued["token"]
     claims = jwt.decode(token, options={"verify_signature": False})
@@ -50,15 +59,20 @@ async def test_a_scripts_token_from_keycloak_is_taken_by_a_service_through_its_j
     assert claims["aud"] == "jaring" or "jaring" in claims["aud"]
     assert (claims["role"], claims["azp"], issued["role"]) == ("operator", "jaring-scripts", "operator")
 
-    infra = infra_settings(kafka_bootstrap, database_url, jaring_auth_jwks_url=keycloak.node.jwks_url,
-                           jaring_auth_oidc_issuer=keycloak.issuer)
+    infra = infra_settings(
+        kafka_bootstrap,
+        database_url,
+        jaring_auth_jwks_url=keycloak.node.jwks_url,
+        jaring_auth_oidc_issuer=keycloak.issuer,
+    )
     async with running(build_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0))) as enrollment:
         # An operator's endpoint: Keycloak's token opens it, its key fetched from the JWKS.
         answer = await enrollment.get("/v1/outbox/quarantine", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200, answer.text
         # The same token with one bit of its signature changed opens nothing.
-        forged = await enrollment.get("/v1/outbox/quarantine",
-                                      headers={"Authorization": f"Bearer {flip_signature(token)}"})
+        forged = await enrollment.get(
+            "/v1/outbox/quarantine", headers={"Authorization": f"Bearer {flip_signature(token)}"}
+        )
         assert forged.status_code == 401
         # The stack's own HS256 tokens keep working beside Keycloak's, and roles still count.
         assert (await enrollment.get("/v1/outbox/quarantine", headers=auth("operator"))).status_code == 200
@@ -77,9 +91,17 @@ async def test_with_the_identity_provider_unreachable_the_sign_in_page_says_so(k
     from tests.support.console import console
 
     nowhere = "http://127.0.0.1:9/realms/jaring"  # port 9 (discard): nothing listens
-    async with console(kafka_bootstrap, database_url, name=f"console_{uuid.uuid4().hex[:8]}", oidc_issuer=nowhere,
-                       oidc_client_secret="x" * 24, allow_pasted_token=False) as c, \
-            httpx.AsyncClient(base_url=c.url, timeout=30) as http:
+    async with (
+        console(
+            kafka_bootstrap,
+            database_url,
+            name=f"console_{uuid.uuid4().hex[:8]}",
+            oidc_issuer=nowhere,
+            oidc_client_secret="x" * 24,
+            allow_pasted_token=False,
+        ) as c,
+        httpx.AsyncClient(base_url=c.url, timeout=30) as http,
+    ):
         page = await http.get("/signin")
         assert 'data-signin="idp"' in page.text and 'name="token"' not in page.text
         answer = await http.get("/signin/oidc", params={"next": "/review"})

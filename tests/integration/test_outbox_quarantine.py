@@ -23,8 +23,14 @@ pytestmark = pytest.mark.integration
 
 
 def contribution(n: int, contribution_id: str | None = None):
-    payload = ContributionRecorded(participant_id=f"P{n}", contribution_id=contribution_id or f"C{n}",
-                                   period="2026-11", amount=16_800, payer="self", paid_at=date(2026, 11, 24))
+    payload = ContributionRecorded(
+        participant_id=f"P{n}",
+        contribution_id=contribution_id or f"C{n}",
+        period="2026-11",
+        amount=16_800,
+        payer="self",
+        paid_at=date(2026, 11, 24),
+    )
     return new_envelope(payload, correlation_id=f"P{n}", producer="test")
 
 
@@ -44,8 +50,9 @@ async def outbox_scene(database_url, kafka_bootstrap, unique):
         await pool.close()
 
 
-async def test_an_oversized_event_is_quarantined_and_the_next_one_reaches_a_consumer(outbox_scene, kafka_bootstrap,
-                                                                                     unique):
+async def test_an_oversized_event_is_quarantined_and_the_next_one_reaches_a_consumer(
+    outbox_scene, kafka_bootstrap, unique
+):
     schema, topic, pool, producer = outbox_scene
     before, after = contribution(1), contribution(3)
     # 1.2 MB in one field: Kafka's limit for one record is 1 MiB (1,048,576 bytes).
@@ -81,7 +88,9 @@ async def test_an_oversized_event_is_quarantined_and_the_next_one_reaches_a_cons
         await broker.stop()
     assert applied == ["C1", "C3"]
     assert [read_envelope(r.value).event_id for r in await read_all(kafka_bootstrap, topic.name)] == [
-        before.event_id, after.event_id]
+        before.event_id,
+        after.event_id,
+    ]
 
 
 class RefusesOneKey(EventProducer):
@@ -101,7 +110,8 @@ class RefusesOneKey(EventProducer):
 
 
 async def test_an_event_failing_while_others_pass_is_quarantined_after_max_attempts_but_an_outage_counts_nothing(
-        outbox_scene, kafka_bootstrap):
+    outbox_scene, kafka_bootstrap
+):
     schema, topic, pool, _ = outbox_scene
     producer = RefusesOneKey(kafka_bootstrap, bad_key="P9")
     await producer.start()

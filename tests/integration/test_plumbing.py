@@ -35,7 +35,7 @@ class Scene:
         self.group = f"test-consumer-{unique}"
         self.fail_amounts: set[int] = set()
 
-    async def __aenter__(self) -> "Scene":
+    async def __aenter__(self) -> Scene:
         await apply_migrations(self.database_url, self.schema, None)
         self.pool = await create_pool(self.database_url, self.schema)
         # The effect has no unique key of its own: only the inbox can keep it from doubling.
@@ -50,8 +50,14 @@ class Scene:
         await self.pool.close()
 
     def event(self, n: int, amount: int = 16_800):
-        payload = ContributionRecorded(participant_id=f"P{n % 7}", contribution_id=f"C{n}", period="2026-11",
-                                       amount=amount, payer="self", paid_at=date(2026, 11, 24))
+        payload = ContributionRecorded(
+            participant_id=f"P{n % 7}",
+            contribution_id=f"C{n}",
+            period="2026-11",
+            amount=amount,
+            payer="self",
+            paid_at=date(2026, 11, 24),
+        )
         return new_envelope(payload, correlation_id=f"P{n % 7}", producer="test")
 
     async def write_outbox(self, count: int) -> None:
@@ -65,8 +71,14 @@ class Scene:
         await conn.execute("INSERT INTO effects (event_id, amount) VALUES ($1, $2)", envelope.event_id, payload.amount)
 
     def consumer(self, batch_size: int = 1) -> Consumer:
-        return Consumer(self.group, self.topic, {"ContributionRecorded": self.apply}, max_attempts=3,
-                        backoff_seconds=0.01, batch_size=batch_size)
+        return Consumer(
+            self.group,
+            self.topic,
+            {"ContributionRecorded": self.apply},
+            max_attempts=3,
+            backoff_seconds=0.01,
+            batch_size=batch_size,
+        )
 
     async def effects(self) -> tuple[int, int]:
         row = await self.pool.fetchrow("SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM effects")
@@ -77,8 +89,11 @@ class Scene:
         subscribe(broker, ConsumerRunner(consumer, self.pool, self.producer))
         await broker.start()
         try:
-            await wait_until(lambda: group_caught_up(self.bootstrap, self.group, self.topic.name), timeout,
-                             "the consumer group to commit every offset")
+            await wait_until(
+                lambda: group_caught_up(self.bootstrap, self.group, self.topic.name),
+                timeout,
+                "the consumer group to commit every offset",
+            )
         finally:
             await broker.stop()
 
@@ -86,7 +101,9 @@ class Scene:
         return await self.pool.fetchval("SELECT count(*) FROM outbox")
 
 
-async def test_outbox_event_arrives_once_when_relay_dies_between_publish_and_commit(database_url, kafka_bootstrap, unique):
+async def test_outbox_event_arrives_once_when_relay_dies_between_publish_and_commit(
+    database_url, kafka_bootstrap, unique
+):
     async with Scene(database_url, kafka_bootstrap, unique) as scene:
         await scene.write_outbox(300)
 
@@ -158,8 +175,9 @@ async def test_redelivered_event_has_no_second_effect(database_url, kafka_bootst
 
 
 @pytest.mark.parametrize("batch_size", [1, 50], ids=["one-by-one", "batched"])
-async def test_poison_and_failing_messages_go_to_the_dlq_and_the_flow_goes_on(database_url, kafka_bootstrap, unique,
-                                                                               batch_size):
+async def test_poison_and_failing_messages_go_to_the_dlq_and_the_flow_goes_on(
+    database_url, kafka_bootstrap, unique, batch_size
+):
     async with Scene(database_url, kafka_bootstrap, unique) as scene:
         scene.fail_amounts = {13}
         good_before, cursed, good_after = scene.event(1), scene.event(2, amount=13), scene.event(3)

@@ -19,8 +19,9 @@ NIK = "7371034506920001"
 
 @pytest.fixture(scope="module")
 async def claims(kafka_bootstrap, database_url):
-    async with running(claims_spec(ClaimsSettings(infra=infra_settings(kafka_bootstrap, database_url),
-                                                  max_body_bytes=4096))) as c:
+    async with running(
+        claims_spec(ClaimsSettings(infra=infra_settings(kafka_bootstrap, database_url), max_body_bytes=4096))
+    ) as c:
         yield c
 
 
@@ -34,12 +35,22 @@ def problem_of(answer: httpx.Response, status: int) -> dict:
 
 
 async def test_a_bad_body_is_a_422_problem_with_its_field_errors_and_no_value_echoed(claims):
-    answer = await claims.post("/v1/claims", json={"participant_id": "P-1", "claim_type": "JKM",
-                                                   "incident_date": "not a date", "incident_place": "Pasar",
-                                                   "cause": NIK, "reporter": {"name": "A"}})
+    answer = await claims.post(
+        "/v1/claims",
+        json={
+            "participant_id": "P-1",
+            "claim_type": "JKM",
+            "incident_date": "not a date",
+            "incident_place": "Pasar",
+            "cause": NIK,
+            "reporter": {"name": "A"},
+        },
+    )
     body = problem_of(answer, 422)
     assert body["title"] == "Unprocessable Content"
-    assert [(e["loc"], e["type"]) for e in body["errors"]] == [(["body", "incident_date"], "date_from_datetime_parsing")]
+    assert [(e["loc"], e["type"]) for e in body["errors"]] == [
+        (["body", "incident_date"], "date_from_datetime_parsing")
+    ]
     assert body["detail"].startswith("incident_date: ")
     assert NIK not in answer.text and "not a date" not in answer.text
 
@@ -55,8 +66,12 @@ async def test_401_403_404_and_413_are_problems_too(claims):
     assert problem_of(refused, 403)["title"] == "Forbidden"
     missing = problem_of(await claims.get("/v1/claims/CL-0000-000000"), 404)
     assert missing["detail"] == "no claim CL-0000-000000"
-    too_large = problem_of(await claims.post("/v1/claims", content=b"{" + b" " * 5000 + b"}",
-                                             headers={"content-type": "application/json"}), 413)
+    too_large = problem_of(
+        await claims.post(
+            "/v1/claims", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}
+        ),
+        413,
+    )
     assert too_large["detail"] == "request body larger than 4096 bytes" and too_large["title"] == "Content Too Large"
 
 

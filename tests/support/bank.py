@@ -37,20 +37,37 @@ class BankStandin:
         return [t for t in self.state.transfers.values() if t["account_no"] == account_number]
 
     def succeeded(self, external_ids: set[str] | None = None) -> list[dict[str, Any]]:
-        return [t for t in self.state.transfers.values() if t["status"] == "succeeded"
-                and (external_ids is None or t["external_id"] in external_ids)]
+        return [
+            t
+            for t in self.state.transfers.values()
+            if t["status"] == "succeeded" and (external_ids is None or t["external_id"] in external_ids)
+        ]
 
 
 @contextlib.asynccontextmanager
-async def bank_standin(directory: Path, secret: str, *, port: int | None = None,
-                       notify_transport: httpx.AsyncBaseTransport | None = None, notify_url: str | None = None,
-                       slow_seconds: float = 6.0) -> AsyncIterator[BankStandin]:
+async def bank_standin(
+    directory: Path,
+    secret: str,
+    *,
+    port: int | None = None,
+    notify_transport: httpx.AsyncBaseTransport | None = None,
+    notify_url: str | None = None,
+    slow_seconds: float = 6.0,
+) -> AsyncIterator[BankStandin]:
     """`notify_transport` (an in-process service) or `notify_url` (a service process) receives the
     bank's notifications."""
     port = port or free_port()
-    app = create_app(directory, secret=secret, slow_seconds=slow_seconds, notify_delay=0.2,
-                     notify_url=notify_url or f"http://claims{NOTIFY_PATH}", notify_transport=notify_transport)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None, lifespan="off"))
+    app = create_app(
+        directory,
+        secret=secret,
+        slow_seconds=slow_seconds,
+        notify_delay=0.2,
+        notify_url=notify_url or f"http://claims{NOTIFY_PATH}",
+        notify_transport=notify_transport,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None, lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)

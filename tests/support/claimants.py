@@ -24,15 +24,23 @@ REPORTER = {"name": "Muh. Ridwan", "phone": "+6281299870001", "organisation": "s
 # Permenaker 5/2021 checklists, spelled out (services/claims/domain/documents.py decides
 # which are required; these are what the family hands in). KTP and KK numbers have 16 digits.
 JKM_DEATH_DOCUMENTS = {
-    "participant_card": "KPJ-26-0001", "ktp_deceased": "7371034506920001", "ktp_heir": "7371031203900002",
-    "family_card": "7371030101100003", "death_certificate": "AKT-474-2026-11", "heir_statement": "SKAW-12/2026",
+    "participant_card": "KPJ-26-0001",
+    "ktp_deceased": "7371034506920001",
+    "ktp_heir": "7371031203900002",
+    "family_card": "7371030101100003",
+    "death_certificate": "AKT-474-2026-11",
+    "heir_statement": "SKAW-12/2026",
     "bank_account": "BRI 0123-01-000123-50-1",
 }
 MARRIAGE_BOOK = {"marriage_book": "KUA-0042/2012"}  # when the heir paid is the spouse
 NPWP = {"npwp": "09.254.294.3-407.000"}  # when the cash payout exceeds Rp 50,000,000
 JKK_DOCUMENTS = {
-    "participant_card": "KPJ-26-0002", "ktp": "7371034506920001", "accident_chronology": "",
-    "witness_ktp_1": "7371030101900003", "witness_ktp_2": "7371030202910004", "medical_report": "",
+    "participant_card": "KPJ-26-0002",
+    "ktp": "7371034506920001",
+    "accident_chronology": "",
+    "witness_ktp_1": "7371030101900003",
+    "witness_ktp_2": "7371030202910004",
+    "medical_report": "",
     "bank_account": "BRI 0123-01-000123-50-1",
 }
 POLICE_REPORT = {"police_report": "LP/B/412/XI/2026/Polrestabes Makassar"}
@@ -43,57 +51,87 @@ def unique_name(name: str) -> str:
     return f"{name} {uuid.uuid4().hex[:8]}"
 
 
-async def enrol(enrollment: httpx.AsyncClient, *, full_name: str, member_since: date, heirs: list[dict],
-                monthly_income: int = 2_000_000) -> str:
-    form = participant_form(full_name=full_name, member_since=member_since.isoformat(), heirs=heirs,
-                            monthly_income=monthly_income)
+async def enrol(
+    enrollment: httpx.AsyncClient,
+    *,
+    full_name: str,
+    member_since: date,
+    heirs: list[dict],
+    monthly_income: int = 2_000_000,
+) -> str:
+    form = participant_form(
+        full_name=full_name, member_since=member_since.isoformat(), heirs=heirs, monthly_income=monthly_income
+    )
     answer = await enrollment.post("/v1/participants", json=form)
     assert answer.status_code == 201, answer.text
     return answer.json()["participant_id"]
 
 
-async def pay(enrollment: httpx.AsyncClient, participant_id: str, period: Period, paid_at: date,
-              monthly_income: int = 2_000_000, payer: str = "self") -> dict[str, Any]:
+async def pay(
+    enrollment: httpx.AsyncClient,
+    participant_id: str,
+    period: Period,
+    paid_at: date,
+    monthly_income: int = 2_000_000,
+    payer: str = "self",
+) -> dict[str, Any]:
     """One month's contribution, of the amount the rules ask for that month (the PP 50/2025
     discount depends on it)."""
     due = contribution_due(monthly_income, ["JKK", "JKM"], "market_trader", payer, period)
-    answer = await enrollment.post(f"/v1/participants/{participant_id}/contributions", json={
-        "period": str(period), "amount": due.total, "payer": payer, "paid_at": paid_at.isoformat()})
+    answer = await enrollment.post(
+        f"/v1/participants/{participant_id}/contributions",
+        json={"period": str(period), "amount": due.total, "payer": payer, "paid_at": paid_at.isoformat()},
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
-async def claims_knows(claims: httpx.AsyncClient, participant_id: str, full_name: str, coverage_status: str,
-                       timeout: float = 30) -> None:
+async def claims_knows(
+    claims: httpx.AsyncClient, participant_id: str, full_name: str, coverage_status: str, timeout: float = 30
+) -> None:
     """Waits until claims' read model holds the participant with this coverage status."""
 
     async def seen() -> bool:
         found = await claims.get("/v1/participants", params={"q": full_name})
-        return any(p["participant_id"] == participant_id and p["coverage_status"] == coverage_status
-                   for p in found.json())
+        return any(
+            p["participant_id"] == participant_id and p["coverage_status"] == coverage_status for p in found.json()
+        )
 
     await wait_until(seen, timeout, f"claims' read model to see {participant_id} {coverage_status}")
 
 
-async def covered_participant(enrollment: httpx.AsyncClient, claims: httpx.AsyncClient, today: date, *,
-                              member_since: date, heirs: list[dict], monthly_income: int = 2_000_000,
-                              name: str = "Sitti Rahmawati") -> str:
+async def covered_participant(
+    enrollment: httpx.AsyncClient,
+    claims: httpx.AsyncClient,
+    today: date,
+    *,
+    member_since: date,
+    heirs: list[dict],
+    monthly_income: int = 2_000_000,
+    name: str = "Sitti Rahmawati",
+) -> str:
     """Enrolled, this month paid today (protected from today to the end of M+2), and known
     to claims as active."""
     full_name = unique_name(name)
-    participant_id = await enrol(enrollment, full_name=full_name, member_since=member_since, heirs=heirs,
-                                 monthly_income=monthly_income)
+    participant_id = await enrol(
+        enrollment, full_name=full_name, member_since=member_since, heirs=heirs, monthly_income=monthly_income
+    )
     paid = await pay(enrollment, participant_id, Period.of(today), today, monthly_income)
     assert paid["coverage"]["status"] == "active"
     await claims_knows(claims, participant_id, full_name, "active")
     return participant_id
 
 
-def claim_form(participant_id: str, claim_type: str, incident_date: date, documents: dict[str, str],
-               **extra: Any) -> dict[str, Any]:
+def claim_form(
+    participant_id: str, claim_type: str, incident_date: date, documents: dict[str, str], **extra: Any
+) -> dict[str, Any]:
     return {
-        "participant_id": participant_id, "claim_type": claim_type, "incident_date": incident_date.isoformat(),
-        "incident_place": "Pasar Terong, Bontoala", "reporter": REPORTER, "documents": documents,
+        "participant_id": participant_id,
+        "claim_type": claim_type,
+        "incident_date": incident_date.isoformat(),
+        "incident_place": "Pasar Terong, Bontoala",
+        "reporter": REPORTER,
+        "documents": documents,
         "cause": "heart attack at home" if claim_type == "JKM" else "fell from the stall's roof while fixing it",
         **extra,
     }
@@ -118,8 +156,9 @@ async def events_about(bootstrap: str, topic: str, claim_id: str) -> list[Envelo
     return [read_envelope(r.value) for r in await read_all(bootstrap, topic) if r.key == claim_id.encode()]
 
 
-async def wait_for_event(bootstrap: str, topic: str, claim_id: str, event_type: str,
-                         timeout: float = 30) -> list[Envelope]:
+async def wait_for_event(
+    bootstrap: str, topic: str, claim_id: str, event_type: str, timeout: float = 30
+) -> list[Envelope]:
     """Waits until at least one `event_type` about the claim is on the topic; returns all of that type."""
     found: list[Envelope] = []
 

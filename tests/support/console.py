@@ -27,8 +27,11 @@ async def served(app: FastAPI, *, lifespan: str = "off", port: int | None = None
     """The app on http://127.0.0.1:<free port, or `port`> until the block ends. lifespan="off" for
     an app whose lifespan already runs (tests.support.services.running)."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None,
-                                           lifespan=lifespan, access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", log_config=None, lifespan=lifespan, access_log=False
+        )
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -75,15 +78,27 @@ class ConsoleUnderTest:
 
 
 @contextlib.asynccontextmanager
-async def console(kafka_bootstrap: str, database_url: str, *, claims_url: str = "http://127.0.0.1:9",
-                  enrollment_url: str = "http://127.0.0.1:9", notifications_url: str = "http://127.0.0.1:9",
-                  grievances_url: str = "http://127.0.0.1:9", name: str = "console", port: int | None = None,
-                  **overrides: Any) -> AsyncIterator[ConsoleUnderTest]:
+async def console(
+    kafka_bootstrap: str,
+    database_url: str,
+    *,
+    claims_url: str = "http://127.0.0.1:9",
+    enrollment_url: str = "http://127.0.0.1:9",
+    notifications_url: str = "http://127.0.0.1:9",
+    grievances_url: str = "http://127.0.0.1:9",
+    name: str = "console",
+    port: int | None = None,
+    **overrides: Any,
+) -> AsyncIterator[ConsoleUnderTest]:
     settings = ConsoleSettings(
-        infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
-        enrollment_base_url=enrollment_url, notifications_base_url=notifications_url,
+        infra=infra_settings(kafka_bootstrap, database_url),
+        claims_base_url=claims_url,
+        enrollment_base_url=enrollment_url,
+        notifications_base_url=notifications_url,
         grievances_base_url=grievances_url,
-        handler_backoff_seconds=0.05, **{"refresh_seconds": 1, "allow_pasted_token": True, **overrides})
+        handler_backoff_seconds=0.05,
+        **{"refresh_seconds": 1, "allow_pasted_token": True, **overrides},
+    )
     app = create_app(build_spec(settings, name))
     async with served(app, lifespan="on", port=port) as url:
         yield ConsoleUnderTest(url, app, name)

@@ -94,7 +94,8 @@ def kafka_container() -> Iterator[str]:
         except Exception as err:  # reported with the container's log
             out, errs = container.get_logs()
             raise ContainersUnavailable(
-                f"Kafka container did not get ready: {err}\n{(out + errs).decode()[-3000:]}") from err
+                f"Kafka container did not get ready: {err}\n{(out + errs).decode()[-3000:]}"
+            ) from err
         yield bootstrap
     finally:
         container.stop()
@@ -113,8 +114,19 @@ def postgres_container() -> Iterator[str]:
         DockerContainer(POSTGRES_IMAGE)
         .with_name(f"jaring-test-postgres-{uuid.uuid4().hex[:8]}")
         .with_envs(POSTGRES_USER="jaring", POSTGRES_PASSWORD=PG_PASSWORD, POSTGRES_DB="jaring")
-        .with_command(["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                       "-c", "full_page_writes=off", "-c", "max_connections=200"])
+        .with_command(
+            [
+                "postgres",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ]
+        )
         .with_kwargs(labels=LABELS)
     )
     _publish_on_localhost(container, 5432, port)

@@ -46,7 +46,9 @@ def external_stack() -> bool:
         return False
     missing = [name for name in (*SERVICE_URLS, *OTHER_VARIABLES) if not os.environ.get(name)]
     if missing:
-        raise RuntimeError(f"{', '.join(given)} set but not {', '.join(missing)}: set all of them (tests/support/external.py)")
+        raise RuntimeError(
+            f"{', '.join(given)} set but not {', '.join(missing)}: set all of them (tests/support/external.py)"
+        )
     return True
 
 
@@ -77,7 +79,7 @@ class ExternalPipeline(Pipeline):
         """Mail the sink received since this pipeline started, each .eml copied into mail_dir
         (where a test reads it, as from the in-process sink)."""
         self.mail_dir.mkdir(parents=True, exist_ok=True)
-        entries = [json.loads(line) for line in self._index()[self.mail_offset:] if line.strip()]
+        entries = [json.loads(line) for line in self._index()[self.mail_offset :] if line.strip()]
         for entry in entries:
             shutil.copyfile(self.sink_dir / entry["file"], self.mail_dir / entry["file"])
         return entries
@@ -87,10 +89,17 @@ class ExternalPipeline(Pipeline):
 
 
 @contextlib.asynccontextmanager
-async def external_pipeline(tmp: Path, *, notifications_in_process: bool = True, provider_answer_delay: float = 0.0,
-                            **notification_overrides: Any) -> AsyncIterator[Pipeline]:
+async def external_pipeline(
+    tmp: Path,
+    *,
+    notifications_in_process: bool = True,
+    provider_answer_delay: float = 0.0,
+    **notification_overrides: Any,
+) -> AsyncIterator[Pipeline]:
     if notification_overrides:
-        pytest.skip(f"needs notification settings {sorted(notification_overrides)} that an external stack does not have")
+        pytest.skip(
+            f"needs notification settings {sorted(notification_overrides)} that an external stack does not have"
+        )
     if not notifications_in_process:
         pytest.skip("runs notifications as its own process; not possible against an external stack")
     if provider_answer_delay:
@@ -106,11 +115,18 @@ async def external_pipeline(tmp: Path, *, notifications_in_process: bool = True,
             await stack.enter_async_context(ExternalClient(base_url=url, headers=headers, timeout=30)) for url in urls
         ]
         provider = await stack.enter_async_context(
-            ExternalClient(base_url=os.environ["JARING_PROVIDER_URL"].rstrip("/"), timeout=30))
+            ExternalClient(base_url=os.environ["JARING_PROVIDER_URL"].rstrip("/"), timeout=30)
+        )
         forgotten = await provider.delete("/_requests")
         forgotten.raise_for_status()
         await provider.post("/_control/fail", json={"status": 500, "times": 0})  # no failure left armed
-        p = ExternalPipeline(enrollment=enrollment, claims=claims, notifications=notifications, provider=provider,
-                             mail_dir=tmp / "mail", sink_dir=Path(os.environ["JARING_SMTP_SINK_DIR"]))
+        p = ExternalPipeline(
+            enrollment=enrollment,
+            claims=claims,
+            notifications=notifications,
+            provider=provider,
+            mail_dir=tmp / "mail",
+            sink_dir=Path(os.environ["JARING_SMTP_SINK_DIR"]),
+        )
         p.mail_offset = len(p._index())
         yield p

@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 import random
 import re
-from datetime import date, timedelta
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,9 @@ class Families:
         codes: list[str] = []
 
         async def arrived() -> bool:
-            codes[:] = [m for t in await self.messages_to(phone) for m in re.findall(r"Masukkan kode (\d{6})", t["text"])]
+            codes[:] = [
+                m for t in await self.messages_to(phone) for m in re.findall(r"Masukkan kode (\d{6})", t["text"])
+            ]
             return len(codes) > after
 
         await wait_until(arrived, 45, f"lookup code #{after + 1} sent to {phone[-3:]}")
@@ -107,22 +109,34 @@ async def messages_to(provider: httpx.AsyncClient, phone: str) -> list[dict[str,
 
 def template_as_read(template: dict[str, Any]) -> str:
     """A template request as the phone shows it: the registered body, {{n}} replaced by parameter n."""
-    parameters = [p["text"] for c in template.get("components") or [] if c.get("type") == "body"
-                  for p in c.get("parameters") or []]
+    parameters = [
+        p["text"]
+        for c in template.get("components") or []
+        if c.get("type") == "body"
+        for p in c.get("parameters") or []
+    ]
     registered = CATALOGUE[template["name"]]
     lang = next(lang for lang in registered.body if whatsapp_language(lang) == template["language"]["code"])
     return re.sub(r"\{\{(\d+)\}\}", lambda m: parameters[int(m.group(1)) - 1], registered.whatsapp_body(lang))
 
 
 @contextlib.asynccontextmanager
-async def families(kafka_bootstrap: str, database_url: str, tmp: Path, *, pipeline_options: dict | None = None,
-                   **settings: Any) -> AsyncIterator[Families]:
+async def families(
+    kafka_bootstrap: str, database_url: str, tmp: Path, *, pipeline_options: dict | None = None, **settings: Any
+) -> AsyncIterator[Families]:
     """`pipeline_options` go to tests.support.pipeline.pipeline (e.g. enrollment_overrides)."""
-    async with (pipeline(kafka_bootstrap, database_url, tmp, **(pipeline_options or {})) as p,
-                served(p.claims.app) as claims_url):
+    async with (
+        pipeline(kafka_bootstrap, database_url, tmp, **(pipeline_options or {})) as p,
+        served(p.claims.app) as claims_url,
+    ):
         grievances = GrievancesSettings(
-            infra=infra_settings(kafka_bootstrap, database_url), claims_base_url=claims_url,
-            overdue_sweep_seconds=0, outbox_poll_seconds=0.2, handler_backoff_seconds=0.05, **settings)
+            infra=infra_settings(kafka_bootstrap, database_url),
+            claims_base_url=claims_url,
+            overdue_sweep_seconds=0,
+            outbox_poll_seconds=0.2,
+            handler_backoff_seconds=0.05,
+            **settings,
+        )
         # A family writes through the same provider notifications sends by: a WhatsApp message opens that
         # person's 24 h window there, as at Meta, so a free-text answer in it is accepted.
         async with running(grievances_spec(grievances)) as officer:
@@ -142,10 +156,13 @@ async def family_with_claim(f: Families, documents: dict[str, str]) -> tuple[str
     """A covered participant whose widow and son have phones; a JKM claim filed for them.
     Returns (claim_id, widow's phone, son's phone, participant_id)."""
     widow, son = new_mobile(), new_mobile()
-    heirs = [{"full_name": "Andi Baso", "relationship": "spouse", "phone": widow},
-             {"full_name": "Rudi Baso", "relationship": "child", "phone": son}]
-    participant_id = await covered_participant(f.p.enrollment, f.p.claims, TODAY, member_since=MEMBER_SINCE,
-                                               heirs=heirs)
+    heirs = [
+        {"full_name": "Andi Baso", "relationship": "spouse", "phone": widow},
+        {"full_name": "Rudi Baso", "relationship": "child", "phone": son},
+    ]
+    participant_id = await covered_participant(
+        f.p.enrollment, f.p.claims, TODAY, member_since=MEMBER_SINCE, heirs=heirs
+    )
     filed = await f.p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY, documents))
     assert filed.status_code == 202, filed.text
     return filed.json()["claim_id"], widow, son, participant_id

@@ -39,8 +39,12 @@ class KeycloakUnderTest:
 
     def client_credentials_token(self) -> str:
         """A token for the scripts' client, as `jaring token --oidc` gets one."""
-        answer = httpx.post(self.node.token_url, data={"grant_type": "client_credentials"},
-                            auth=("jaring-scripts", self.secrets.scripts_client_secret), timeout=30)
+        answer = httpx.post(
+            self.node.token_url,
+            data={"grant_type": "client_credentials"},
+            auth=("jaring-scripts", self.secrets.scripts_client_secret),
+            timeout=30,
+        )
         answer.raise_for_status()
         return answer.json()["access_token"]
 
@@ -52,10 +56,12 @@ def keycloak_for_tests() -> Iterator[KeycloakUnderTest]:
     # Its own unpacked copy (the stack's lives in .jaring/keycloak): two Keycloaks never share a home.
     home = resolve_keycloak(REPO / ".jaring" / "keycloak-tests")
     console_port = free_port()
-    realm = RealmSecrets(console_client_secret=secrets.token_urlsafe(24),
-                         scripts_client_secret=secrets.token_urlsafe(24),
-                         passwords={role: secrets.token_urlsafe(12) for role in DEMO_USERS},
-                         console_url=f"http://127.0.0.1:{console_port}")
+    realm = RealmSecrets(
+        console_client_secret=secrets.token_urlsafe(24),
+        scripts_client_secret=secrets.token_urlsafe(24),
+        passwords={role: secrets.token_urlsafe(12) for role in DEMO_USERS},
+        console_url=f"http://127.0.0.1:{console_port}",
+    )
     node = KeycloakNode(home, free_port(), realm)
     with tempfile.TemporaryDirectory(prefix="keycloak-log.") as logs:
         node.start(Path(logs) / "keycloak.log")

@@ -21,9 +21,13 @@ class ServiceProcess:
         self.port = free_port()
         prefix = name.upper()
         self.env = {
-            **os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "DATABASE_URL": database_url,
-            "JARING_AUTH_SECRET": TEST_SECRET, f"{prefix}_HTTP_PORT": str(self.port),
-            f"{prefix}_OUTBOX_POLL_SECONDS": "0.2", **env,
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "DATABASE_URL": database_url,
+            "JARING_AUTH_SECRET": TEST_SECRET,
+            f"{prefix}_HTTP_PORT": str(self.port),
+            f"{prefix}_OUTBOX_POLL_SECONDS": "0.2",
+            **env,
         }
         self.log = log_dir / f"{name}-{self.port}.log"
         self.process: subprocess.Popen | None = None
@@ -40,8 +44,13 @@ class ServiceProcess:
     def launch(self) -> ServiceProcess:
         """Starts the process without waiting for it to answer: one armed to die (a fault
         hook) may die before it ever does."""
-        self.process = subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], cwd=REPO, env=self.env,
-                                        stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"],
+            cwd=REPO,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         return self
 
     async def _ready(self) -> bool:

@@ -22,8 +22,9 @@ def infra_settings(kafka_bootstrap: str, database_url: str, **extra: Any) -> Inf
     from tests.support.external import skip_in_process_services
 
     skip_in_process_services()  # against an external stack (JARING_*_URL) nothing runs in this process
-    return InfraSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                         jaring_auth_secret=TEST_SECRET, **extra)
+    return InfraSettings(
+        kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, jaring_auth_secret=TEST_SECRET, **extra
+    )
 
 
 def token(role: str = "officer", subject: str | None = None) -> str:
@@ -44,8 +45,9 @@ async def running(spec: ServiceSpec, role: str = "officer") -> AsyncIterator[htt
     app = create_app(spec)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=auth(role),
-                                     timeout=30) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=auth(role), timeout=30
+        ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
 

@@ -73,11 +73,11 @@ DEMO_ACCOUNTS = {
     ("002", "1111000001"): "ANDI BASO",
     ("002", "1111000002"): "NURUL AISYAH",
     ("002", "1111000003"): "MUHAMMAD RIDWAN",
-    ("002", "1111000004"): "SITTI RAHMAWATI",   # closed
-    ("002", "1111000006"): "DAENG MACORA",      # blocked
-    ("002", "1111000007"): "HJ. BAHARIAH",      # holder deceased
-    ("002", "1111000008"): "ANDI TENRI",        # slow
-    ("002", "1111000009"): "RUSLI",             # name mismatch
+    ("002", "1111000004"): "SITTI RAHMAWATI",  # closed
+    ("002", "1111000006"): "DAENG MACORA",  # blocked
+    ("002", "1111000007"): "HJ. BAHARIAH",  # holder deceased
+    ("002", "1111000008"): "ANDI TENRI",  # slow
+    ("002", "1111000009"): "RUSLI",  # name mismatch
 }
 
 
@@ -103,8 +103,14 @@ def _answer(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 
 
 class BankState:
-    def __init__(self, directory: str | os.PathLike[str], secret: str, notify_url: str | None,
-                 slow_seconds: float, notify_delay: float):
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        secret: str,
+        notify_url: str | None,
+        slow_seconds: float,
+        notify_delay: float,
+    ):
         self.directory = Path(directory)
         (self.directory / "statements").mkdir(parents=True, exist_ok=True)
         self.ledger_path = self.directory / LEDGER_FILE
@@ -159,9 +165,15 @@ class BankState:
         task.add_done_callback(self.tasks.discard)
 
 
-def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: str, notify_url: str | None = None,
-               slow_seconds: float = 35.0, notify_delay: float = 0.3,
-               notify_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(
+    directory: str | os.PathLike[str] = ".jaring/bank",
+    *,
+    secret: str,
+    notify_url: str | None = None,
+    slow_seconds: float = 35.0,
+    notify_delay: float = 0.3,
+    notify_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
     """`notify_transport`: how notifications travel (tests hand an in-process service's ASGI
     transport; by default, HTTP to `notify_url`)."""
     if not secret:
@@ -214,9 +226,16 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
             return _answer(404, "4041611", "Invalid Account", additionalInfo={"reasonCode": "AC01"})
         if number.endswith("4"):
             return _answer(403, "4031618", "Inactive Account", additionalInfo={"reasonCode": "AC04"})
-        return _answer(200, "2001600", "Successful", partnerReferenceNo=body.get("partnerReferenceNo"),
-                       beneficiaryAccountName=name, beneficiaryAccountNo=number, beneficiaryBankCode=bank_code,
-                       beneficiaryAccountStatus="ACTIVE")
+        return _answer(
+            200,
+            "2001600",
+            "Successful",
+            partnerReferenceNo=body.get("partnerReferenceNo"),
+            beneficiaryAccountName=name,
+            beneficiaryAccountNo=number,
+            beneficiaryBankCode=bank_code,
+            beneficiaryAccountStatus="ACTIVE",
+        )
 
     async def transfer(request: Request) -> Response:
         body, refused = await authenticated(request, "18")
@@ -234,19 +253,33 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
         except (KeyError, ValueError, TypeError, AttributeError):
             return _answer(400, "4001801", "Invalid Field Format [amount]")
         now = datetime.now(WIB)
-        entry = {"external_id": external_id, "partner_reference": str(body.get("partnerReferenceNo", "")),
-                 "reference_no": f"BNK{now:%Y%m%d}{secrets.randbelow(10**8):08d}", "day": now.date().isoformat(),
-                 "at": now.isoformat(timespec="seconds"), "amount": rupiah, "bank_code": bank_code,
-                 "account_no": number, "account_name": str(body.get("beneficiaryAccountName", "")),
-                 "status": "pending", "reason_code": None, "pickup_code": None}
-        common = {"referenceNo": entry["reference_no"], "partnerReferenceNo": entry["partner_reference"],
-                  "amount": {"value": f"{rupiah}.00", "currency": "IDR"}, "beneficiaryAccountNo": number,
-                  "beneficiaryBankCode": bank_code}
+        entry = {
+            "external_id": external_id,
+            "partner_reference": str(body.get("partnerReferenceNo", "")),
+            "reference_no": f"BNK{now:%Y%m%d}{secrets.randbelow(10**8):08d}",
+            "day": now.date().isoformat(),
+            "at": now.isoformat(timespec="seconds"),
+            "amount": rupiah,
+            "bank_code": bank_code,
+            "account_no": number,
+            "account_name": str(body.get("beneficiaryAccountName", "")),
+            "status": "pending",
+            "reason_code": None,
+            "pickup_code": None,
+        }
+        common = {
+            "referenceNo": entry["reference_no"],
+            "partnerReferenceNo": entry["partner_reference"],
+            "amount": {"value": f"{rupiah}.00", "currency": "IDR"},
+            "beneficiaryAccountNo": number,
+            "beneficiaryBankCode": bank_code,
+        }
         if bank_code == "CASH":
             entry["pickup_code"] = f"{secrets.randbelow(10**8):08d}"
             state.write(entry)
-            return _answer(202, "2021800", "Request In Progress", **common,
-                           additionalInfo={"pickupCode": entry["pickup_code"]})
+            return _answer(
+                202, "2021800", "Request In Progress", **common, additionalInfo={"pickupCode": entry["pickup_code"]}
+            )
         if state.accounts.get((bank_code, number)) is None:
             state.write({**entry, "status": "failed", "reason_code": "AC01"})
             return _answer(404, "4041811", "Invalid Account", **common, additionalInfo={"reasonCode": "AC01"})
@@ -268,22 +301,32 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
         if refused:
             return refused
         found = state.transfers.get(str(body.get("originalExternalId", "")))
-        if found is None or (body.get("originalPartnerReferenceNo")
-                             and body["originalPartnerReferenceNo"] != found["partner_reference"]):
+        if found is None or (
+            body.get("originalPartnerReferenceNo") and body["originalPartnerReferenceNo"] != found["partner_reference"]
+        ):
             return _answer(404, "4043601", "Transaction Not Found")
         return _answer(200, "2003600", "Successful", **status_fields(found))
 
     def status_fields(t: dict[str, Any]) -> dict[str, Any]:
-        code, desc = {"succeeded": ("00", "Success"), "pending": ("03", "Pending"),
-                      "failed": ("06", "Failed")}[t["status"]]
+        code, desc = {"succeeded": ("00", "Success"), "pending": ("03", "Pending"), "failed": ("06", "Failed")}[
+            t["status"]
+        ]
         info = {"reasonCode": t["reason_code"]} if t["reason_code"] else {}
         if t["pickup_code"]:
             info["pickupCode"] = t["pickup_code"]
-        return {"originalReferenceNo": t["reference_no"], "originalPartnerReferenceNo": t["partner_reference"],
-                "originalExternalId": t["external_id"], "serviceCode": "18", "transactionDate": t["at"],
-                "amount": {"value": f"{t['amount']}.00", "currency": "IDR"},
-                "beneficiaryAccountNo": t["account_no"], "beneficiaryBankCode": t["bank_code"],
-                "latestTransactionStatus": code, "transactionStatusDesc": desc, "additionalInfo": info}
+        return {
+            "originalReferenceNo": t["reference_no"],
+            "originalPartnerReferenceNo": t["partner_reference"],
+            "originalExternalId": t["external_id"],
+            "serviceCode": "18",
+            "transactionDate": t["at"],
+            "amount": {"value": f"{t['amount']}.00", "currency": "IDR"},
+            "beneficiaryAccountNo": t["account_no"],
+            "beneficiaryBankCode": t["bank_code"],
+            "latestTransactionStatus": code,
+            "transactionStatusDesc": desc,
+            "additionalInfo": info,
+        }
 
     async def settle_later(external_id: str, status: str, reason: str | None) -> None:
         await asyncio.sleep(state.notify_delay)
@@ -303,9 +346,14 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
         body = json.dumps(status_fields(state.transfers[external_id]), separators=(",", ":")).encode()
         for _ in range(state.notify_copies):
             timestamp = snap_timestamp()
-            headers = {"content-type": "application/json", "X-TIMESTAMP": timestamp,
-                       "X-SIGNATURE": sign(state.secret, "POST", path, body, timestamp),
-                       "X-PARTNER-ID": "BANK-STANDIN", "X-EXTERNAL-ID": uuid.uuid4().hex, "CHANNEL-ID": "95221"}
+            headers = {
+                "content-type": "application/json",
+                "X-TIMESTAMP": timestamp,
+                "X-SIGNATURE": sign(state.secret, "POST", path, body, timestamp),
+                "X-PARTNER-ID": "BANK-STANDIN",
+                "X-EXTERNAL-ID": uuid.uuid4().hex,
+                "CHANNEL-ID": "95221",
+            }
             for attempt in range(5):  # a bank retries a notification a few times, then gives up
                 try:
                     async with httpx.AsyncClient(timeout=10, transport=notify_transport) as client:
@@ -314,7 +362,7 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
                         break
                 except httpx.HTTPError:
                     pass
-                await asyncio.sleep(0.5 * 2 ** attempt)
+                await asyncio.sleep(0.5 * 2**attempt)
 
     async def register_account(request: Request) -> Response:
         body = await request.json()
@@ -350,26 +398,29 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/bank", *, secret: st
             day = date.fromisoformat(request.path_params["day"])
         except ValueError:
             return JSONResponse({"detail": "day is YYYY-MM-DD"}, 400)
-        xml = camt053(day, [t for t in state.transfers.values() if t["day"] == day.isoformat()
-                            and t["status"] == "succeeded"])
+        xml = camt053(
+            day, [t for t in state.transfers.values() if t["day"] == day.isoformat() and t["status"] == "succeeded"]
+        )
         (state.directory / "statements" / f"{day.isoformat()}.xml").write_text(xml, encoding="utf-8")
         return Response(xml, media_type="application/xml")
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
-    app = Starlette(routes=[
-        Route("/_health", health, methods=["GET"]),
-        Route("/v1.0/account-inquiry-external", account_inquiry, methods=["POST"]),
-        Route("/v1.0/transfer-interbank", transfer, methods=["POST"]),
-        Route("/v1.0/transfer/status", transfer_status, methods=["POST"]),
-        Route("/_control/accounts/{bank_code}/{number}", register_account, methods=["PUT"]),
-        Route("/_control/down", control_down, methods=["POST"]),
-        Route("/_control/notify", control_notify, methods=["POST"]),
-        Route("/_control/cash/{code}/collect", collect_cash, methods=["POST"]),
-        Route("/_ledger", ledger, methods=["GET"]),
-        Route("/_statements/{day}", statement, methods=["GET"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/_health", health, methods=["GET"]),
+            Route("/v1.0/account-inquiry-external", account_inquiry, methods=["POST"]),
+            Route("/v1.0/transfer-interbank", transfer, methods=["POST"]),
+            Route("/v1.0/transfer/status", transfer_status, methods=["POST"]),
+            Route("/_control/accounts/{bank_code}/{number}", register_account, methods=["PUT"]),
+            Route("/_control/down", control_down, methods=["POST"]),
+            Route("/_control/notify", control_notify, methods=["POST"]),
+            Route("/_control/cash/{code}/collect", collect_cash, methods=["POST"]),
+            Route("/_ledger", ledger, methods=["GET"]),
+            Route("/_statements/{day}", statement, methods=["GET"]),
+        ]
+    )
     app.state.bank = state
     return app
 
@@ -378,18 +429,21 @@ def camt053(day: date, booked: list[dict[str, Any]]) -> str:
     """The day's statement of the programme's account: one debit entry per booked transfer,
     its end-to-end id the partner reference Jaring sent (ISO 20022 camt.053.001.08)."""
     total = sum(t["amount"] for t in booked)
-    entries = "".join(f"""
+    entries = "".join(
+        f"""
       <Ntry>
-        <Amt Ccy="IDR">{t['amount']}.00</Amt>
+        <Amt Ccy="IDR">{t["amount"]}.00</Amt>
         <CdtDbtInd>DBIT</CdtDbtInd>
         <Sts><Cd>BOOK</Cd></Sts>
         <BookgDt><Dt>{day.isoformat()}</Dt></BookgDt>
-        <AcctSvcrRef>{escape(t['reference_no'])}</AcctSvcrRef>
+        <AcctSvcrRef>{escape(t["reference_no"])}</AcctSvcrRef>
         <NtryDtls><TxDtls>
-          <Refs><EndToEndId>{escape(t['partner_reference'])}</EndToEndId></Refs>
-          <RltdPties><CdtrAcct><Id><Othr><Id>{escape(t['account_no'])}</Id></Othr></Id></CdtrAcct></RltdPties>
+          <Refs><EndToEndId>{escape(t["partner_reference"])}</EndToEndId></Refs>
+          <RltdPties><CdtrAcct><Id><Othr><Id>{escape(t["account_no"])}</Id></Othr></Id></CdtrAcct></RltdPties>
         </TxDtls></NtryDtls>
-      </Ntry>""" for t in booked)
+      </Ntry>"""
+        for t in booked
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
   <BkToCstmrStmt>
@@ -414,14 +468,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow-seconds", type=float, default=35.0)
     args = parser.parse_args(argv)
     # In a local or compose stack the stand-in shares claims' own variable.
-    secret = os.environ.get("BANK_CLIENT_SECRET") or os.environ.get("CLAIMS_BANK_CLIENT_SECRET") or (
-        Path(args.secret_file).read_text().strip() if args.secret_file and Path(args.secret_file).exists() else "")
+    secret = (
+        os.environ.get("BANK_CLIENT_SECRET")
+        or os.environ.get("CLAIMS_BANK_CLIENT_SECRET")
+        or (Path(args.secret_file).read_text().strip() if args.secret_file and Path(args.secret_file).exists() else "")
+    )
     import uvicorn
 
     for sig in (signal.SIGTERM, signal.SIGINT):  # see provider.py: a stop by signal exits 0
         signal.signal(sig, lambda *_: None)
-    uvicorn.run(create_app(args.dir, secret=secret, notify_url=args.notify_url, slow_seconds=args.slow_seconds),
-                host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(args.dir, secret=secret, notify_url=args.notify_url, slow_seconds=args.slow_seconds),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+    )
     return 0
 
 

@@ -125,9 +125,13 @@ class ProviderState:
         self.inbound_at.clear()
 
 
-def create_app(directory: str | os.PathLike[str] = ".jaring/provider",
-               templates: dict[str, dict[str, int]] | None = None, *, inbound_webhook: str | None = None,
-               inbound_secret: str | None = None) -> Starlette:
+def create_app(
+    directory: str | os.PathLike[str] = ".jaring/provider",
+    templates: dict[str, dict[str, int]] | None = None,
+    *,
+    inbound_webhook: str | None = None,
+    inbound_secret: str | None = None,
+) -> Starlette:
     state = ProviderState(directory, templates)
     # Families' messages go to notifications' webhook, signed with the secret notifications holds
     # (no default: without both, the stand-in records replies' windows but forwards nothing).
@@ -193,17 +197,26 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider",
         from shared import snap  # the one signing rule every Jaring webhook checks
 
         stamp = snap.timestamp()
-        headers = {"content-type": "application/json", "X-TIMESTAMP": stamp,
-                   "X-SIGNATURE": snap.signature(secret, "POST", httpx.URL(url).path, raw, stamp),
-                   "X-EXTERNAL-ID": uuid.uuid4().hex}
+        headers = {
+            "content-type": "application/json",
+            "X-TIMESTAMP": stamp,
+            "X-SIGNATURE": snap.signature(secret, "POST", httpx.URL(url).path, raw, stamp),
+            "X-EXTERNAL-ID": uuid.uuid4().hex,
+        }
         try:
             async with httpx.AsyncClient(transport=transport, timeout=10) as client:
                 answer = await client.post(url, content=raw, headers=headers)
         except httpx.HTTPError as exc:
             return JSONResponse({"id": message_id, "delivered": False, "error": type(exc).__name__}, 502)
-        return JSONResponse({"id": message_id, "delivered": answer.is_success, "webhook_status": answer.status_code,
-                             "answer": answer.json() if answer.content else None},
-                            200 if answer.is_success else 502)
+        return JSONResponse(
+            {
+                "id": message_id,
+                "delivered": answer.is_success,
+                "webhook_status": answer.status_code,
+                "answer": answer.json() if answer.content else None,
+            },
+            200 if answer.is_success else 502,
+        )
 
     async def list_requests(request: Request) -> Response:
         return JSONResponse(state.recorded())
@@ -215,18 +228,20 @@ def create_app(directory: str | os.PathLike[str] = ".jaring/provider",
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
-    app = Starlette(routes=[
-        Route("/_health", health, methods=["GET"]),
-        Route("/_control/fail", control_fail, methods=["POST"]),
-        Route("/_control/slow", control_slow, methods=["POST"]),
-        Route("/_control/inbound", control_inbound, methods=["POST"]),
-        Route("/_requests", list_requests, methods=["GET"]),
-        Route("/_requests", clear_requests, methods=["DELETE"]),
-        Route("/messages", sms, methods=["POST"]),
-        Route("/messages", sms_status, methods=["GET"]),
-        Route("/{phone_number_id}/messages", whatsapp, methods=["POST"]),
-        Route("/{version}/{phone_number_id}/messages", whatsapp, methods=["POST"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/_health", health, methods=["GET"]),
+            Route("/_control/fail", control_fail, methods=["POST"]),
+            Route("/_control/slow", control_slow, methods=["POST"]),
+            Route("/_control/inbound", control_inbound, methods=["POST"]),
+            Route("/_requests", list_requests, methods=["GET"]),
+            Route("/_requests", clear_requests, methods=["DELETE"]),
+            Route("/messages", sms, methods=["POST"]),
+            Route("/messages", sms_status, methods=["GET"]),
+            Route("/{phone_number_id}/messages", whatsapp, methods=["POST"]),
+            Route("/{version}/{phone_number_id}/messages", whatsapp, methods=["POST"]),
+        ]
+    )
     app.state.provider = state
     return app
 
@@ -280,21 +295,32 @@ async def _message(request: Request, state: ProviderState, channel: str) -> Resp
         reference = body.get("reference")
         if reference:
             state.sms_by_reference.setdefault(reference, []).append(
-                {"id": provider_id, "reference": reference, "to": body["to"], "status": "accepted",
-                 "received_at": entry["received_at"]})
-        return await answer(200, {"id": provider_id, "status": "queued", "to": body["to"], "reference": reference},
-                            provider_id)
+                {
+                    "id": provider_id,
+                    "reference": reference,
+                    "to": body["to"],
+                    "status": "accepted",
+                    "received_at": entry["received_at"],
+                }
+            )
+        return await answer(
+            200, {"id": provider_id, "status": "queued", "to": body["to"], "reference": reference}, provider_id
+        )
 
     refusal = _whatsapp_refusal(body, state, now)
     if refusal:
         status, code, message = refusal
         return await answer(status, _error(channel, status, message, code))
     provider_id = f"wamid.{uuid.uuid4().hex.upper()}"
-    return await answer(200, {
-        "messaging_product": "whatsapp",
-        "contacts": [{"input": body["to"], "wa_id": body["to"]}],
-        "messages": [{"id": provider_id}],
-    }, provider_id)
+    return await answer(
+        200,
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+            "messages": [{"id": provider_id}],
+        },
+        provider_id,
+    )
 
 
 def _sms_problem(body: Any) -> str | None:
@@ -325,8 +351,14 @@ def _whatsapp_refusal(body: Any, state: ProviderState, now: datetime) -> tuple[i
         if len(text["body"]) > MAX_TEXT_BODY:
             return 400, 100, f"text.body is longer than {MAX_TEXT_BODY} characters"
         if not state.may_write_freely(body["to"], now):
-            return 400, 131047, ("Re-engagement message: more than 24 hours have passed since the recipient "
-                                 "last replied to the sender number")
+            return (
+                400,
+                131047,
+                (
+                    "Re-engagement message: more than 24 hours have passed since the recipient "
+                    "last replied to the sender number"
+                ),
+            )
         return None
     if body.get("type") == "template":
         return _template_refusal(body.get("template"), state)
@@ -346,8 +378,14 @@ def _template_refusal(template: Any, state: ProviderState) -> tuple[int, int, st
         if isinstance(component, dict) and component.get("type") == "body":
             parameters += component.get("parameters") or []
     if len(parameters) != counts[code]:
-        return 400, 132000, (f"Number of parameters does not match the expected number of params: "
-                             f"{len(parameters)} given, {counts[code]} expected")
+        return (
+            400,
+            132000,
+            (
+                f"Number of parameters does not match the expected number of params: "
+                f"{len(parameters)} given, {counts[code]} expected"
+            ),
+        )
     for p in parameters:
         text = p.get("text") if isinstance(p, dict) else None
         if not isinstance(text, str) or not text.strip():
@@ -361,18 +399,24 @@ def _template_refusal(template: Any, state: ProviderState) -> tuple[int, int, st
 def _error(channel: str, status: int, message: str, code: int | None = None) -> dict[str, Any]:
     if channel == "whatsapp":  # Graph API error shape
         code = code or {401: 190, 400: 100}.get(status, 131000)
-        return {"error": {"message": message, "type": "OAuthException", "code": code,
-                          "fbtrace_id": uuid.uuid4().hex[:22]}}
+        return {
+            "error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": uuid.uuid4().hex[:22]}
+        }
     return {"error": message, "status": status}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Local SMS/WhatsApp provider stand-in: records requests, sends nothing.")
+    parser = argparse.ArgumentParser(
+        description="Local SMS/WhatsApp provider stand-in: records requests, sends nothing."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--dir", default=".jaring/provider", help="where requests.jsonl goes")
-    parser.add_argument("--inbound-webhook", default=os.environ.get("PROVIDER_INBOUND_WEBHOOK"),
-                        help="notifications' webhook for families' messages (with NOTIFICATIONS_INBOUND_SECRET)")
+    parser.add_argument(
+        "--inbound-webhook",
+        default=os.environ.get("PROVIDER_INBOUND_WEBHOOK"),
+        help="notifications' webhook for families' messages (with NOTIFICATIONS_INBOUND_SECRET)",
+    )
     args = parser.parse_args(argv)
     import uvicorn  # only the CLI needs it; tests drive the app through httpx.ASGITransport
 

@@ -75,13 +75,20 @@ def _now() -> str:
 
 
 def _header(action: str, **extra: Any) -> dict[str, Any]:
-    return {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": _now(), "action": action,
-            "sender_id": "crvs.makassar.standin", **extra}
+    return {
+        "version": "1.0.0",
+        "message_id": str(uuid.uuid4()),
+        "message_ts": _now(),
+        "action": action,
+        "sender_id": "crvs.makassar.standin",
+        **extra,
+    }
 
 
 class RegistryState:
-    def __init__(self, directory: str | os.PathLike[str], secret: str, *,
-                 transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, directory: str | os.PathLike[str], secret: str, *, transport: httpx.AsyncBaseTransport | None = None
+    ):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.secret = secret
@@ -103,8 +110,13 @@ class RegistryState:
                 self._save()
                 return code
         code = f"SUB-{uuid.uuid4().hex[:12]}"
-        self.subscriptions[code] = {"sender_id": sender_id, "sender_uri": sender_uri,
-                                    "reg_event_type": reg_event_type, "status": "subscribe", "since": _now()}
+        self.subscriptions[code] = {
+            "sender_id": sender_id,
+            "sender_uri": sender_uri,
+            "reg_event_type": reg_event_type,
+            "status": "subscribe",
+            "since": _now(),
+        }
         self._save()
         return code
 
@@ -120,12 +132,26 @@ class RegistryState:
         event_id = f"CRVS-D-{uuid.uuid4().hex[:16]}"
         body = {
             "header": _header("notify"),
-            "message": {"transaction_id": str(uuid.uuid4()), "notify_event": [{
-                "reference_id": event_id, "timestamp": _now(),
-                "data": {"reg_type": REG_TYPE_CIVIL, "reg_event_type": EVENT_DEATH, "reg_records": [{
-                    "identifier": [{"identifier_type": "NIK", "identifier_value": nik}],
-                    "death_date": date_of_death.isoformat(), "death_place": place}]},
-            }]},
+            "message": {
+                "transaction_id": str(uuid.uuid4()),
+                "notify_event": [
+                    {
+                        "reference_id": event_id,
+                        "timestamp": _now(),
+                        "data": {
+                            "reg_type": REG_TYPE_CIVIL,
+                            "reg_event_type": EVENT_DEATH,
+                            "reg_records": [
+                                {
+                                    "identifier": [{"identifier_type": "NIK", "identifier_value": nik}],
+                                    "death_date": date_of_death.isoformat(),
+                                    "death_place": place,
+                                }
+                            ],
+                        },
+                    }
+                ],
+            },
         }
         raw = json.dumps(body, separators=(",", ":")).encode()
         stamp = str(int(time.time()))
@@ -152,22 +178,26 @@ class RegistryState:
     async def _post(self, url: str, raw: bytes, stamp: str, signature: str) -> int:
         try:
             async with httpx.AsyncClient(timeout=10, transport=self.transport) as client:
-                response = await client.post(url, content=raw, headers={
-                    "content-type": "application/json", SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: stamp})
+                response = await client.post(
+                    url,
+                    content=raw,
+                    headers={"content-type": "application/json", SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: stamp},
+                )
                 return response.status_code
         except httpx.HTTPError:
             return 0
 
     async def _retry(self, url: str, raw: bytes) -> None:
         for attempt in range(1, RETRIES):
-            await asyncio.sleep(min(2 ** attempt, 60))
+            await asyncio.sleep(min(2**attempt, 60))
             stamp = str(int(time.time()))  # a fresh signature: the first is outside the window by now
             if delivered(await self._post(url, raw, stamp, sign(self.secret, stamp, raw))):
                 return
 
 
-def create_app(directory: str | os.PathLike[str], secret: str, *,
-               transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(
+    directory: str | os.PathLike[str], secret: str, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
     state = RegistryState(directory, secret, transport=transport)
 
     async def body_of(request: Request) -> dict[str, Any] | JSONResponse:
@@ -187,22 +217,38 @@ def create_app(directory: str | os.PathLike[str], secret: str, *,
         header, message = body.get("header") or {}, body.get("message") or {}
         sender_id, sender_uri = header.get("sender_id"), header.get("sender_uri")
         if not sender_id or not sender_uri or not isinstance(message.get("subscribe_request"), list):
-            return JSONResponse({"error": "header.sender_id, header.sender_uri and message.subscribe_request "
-                                          "are required"}, 400)
+            return JSONResponse(
+                {"error": "header.sender_id, header.sender_uri and message.subscribe_request are required"}, 400
+            )
         responses = []
         for item in message["subscribe_request"]:
             criteria = (item or {}).get("subscribe_criteria") or {}
             event_type = criteria.get("reg_event_type")
             if event_type != EVENT_DEATH:
-                responses.append({"reference_id": item.get("reference_id"), "timestamp": _now(), "status": "rjct",
-                                  "status_reason_message": f"this registry notifies {EVENT_DEATH} only"})
+                responses.append(
+                    {
+                        "reference_id": item.get("reference_id"),
+                        "timestamp": _now(),
+                        "status": "rjct",
+                        "status_reason_message": f"this registry notifies {EVENT_DEATH} only",
+                    }
+                )
                 continue
             code = state.subscribe(sender_id, sender_uri, event_type)
-            responses.append({"reference_id": item.get("reference_id"), "timestamp": _now(), "status": "succ",
-                              "subscriptions": [{"code": code, "status": "subscribe", "timestamp": _now()}]})
-        return JSONResponse({"header": _header("on-subscribe", receiver_id=sender_id),
-                             "message": {"transaction_id": message.get("transaction_id"),
-                                         "subscribe_response": responses}})
+            responses.append(
+                {
+                    "reference_id": item.get("reference_id"),
+                    "timestamp": _now(),
+                    "status": "succ",
+                    "subscriptions": [{"code": code, "status": "subscribe", "timestamp": _now()}],
+                }
+            )
+        return JSONResponse(
+            {
+                "header": _header("on-subscribe", receiver_id=sender_id),
+                "message": {"transaction_id": message.get("transaction_id"), "subscribe_response": responses},
+            }
+        )
 
     async def unsubscribe(request: Request) -> JSONResponse:
         body = await body_of(request)
@@ -240,14 +286,16 @@ def create_app(directory: str | os.PathLike[str], secret: str, *,
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
-    app = Starlette(routes=[
-        Route("/registry/subscribe", subscribe, methods=["POST"]),
-        Route("/registry/unsubscribe", unsubscribe, methods=["POST"]),
-        Route("/_control/death", control_death, methods=["POST"]),
-        Route("/_control/replay/{event_id}", control_replay, methods=["POST"]),
-        Route("/_control/subscriptions", control_subscriptions, methods=["GET"]),
-        Route("/_health", health, methods=["GET"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/registry/subscribe", subscribe, methods=["POST"]),
+            Route("/registry/unsubscribe", unsubscribe, methods=["POST"]),
+            Route("/_control/death", control_death, methods=["POST"]),
+            Route("/_control/replay/{event_id}", control_replay, methods=["POST"]),
+            Route("/_control/subscriptions", control_subscriptions, methods=["GET"]),
+            Route("/_health", health, methods=["GET"]),
+        ]
+    )
     app.state.registry = state
     return app
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Security
-from fastapi.security import APIKeyHeader
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field
 
 from services.claims.disbursement import handlers, reconciliation
@@ -50,9 +50,13 @@ class ManualTransferIn(BaseModel):
     payee: str = Field(max_length=64, description="the heir_id, or 'worker' for a line without an heir")
     bank_reference: str = Field(max_length=64)
     note: str = Field("", max_length=500)
-    entry: int | None = Field(None, ge=0, le=1000,
-                              description="the ledger entry (0 the payout, n the n-th reclassification's difference) "
-                                          "when the payee has this component more than once")
+    entry: int | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        description="the ledger entry (0 the payout, n the n-th reclassification's difference) "
+        "when the payee has this component more than once",
+    )
 
 
 class ReversalIn(BaseModel):
@@ -81,8 +85,9 @@ DISBURSEMENT_READ = {"GetDisbursement": link("disbursement_v1_claims__claim_id__
 
 @router.put("/v1/claims/{claim_id}/payees/{payee}/account", responses=linked(200, DISBURSEMENT_READ))
 async def record_account(claim_id: str, payee: str, body: AccountIn, actor: Officer, rt: Rt) -> dict[str, Any]:
-    account = PayeeAccount(method=body.method, account_name=body.account_name, bank_code=body.bank_code,
-                           account_number=body.account_number)
+    account = PayeeAccount(
+        method=body.method, account_name=body.account_name, bank_code=body.bank_code, account_number=body.account_number
+    )
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
@@ -98,23 +103,33 @@ async def disbursement(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
         return {"claim_id": claim_id, **await handlers.disbursement_of(conn, claim_id)}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement", response_model=TransferRecordedOut,
-             responses=linked(200, DISBURSEMENT_READ))
+@router.post(
+    "/v1/claims/{claim_id}/disbursement", response_model=TransferRecordedOut, responses=linked(200, DISBURSEMENT_READ)
+)
 async def manual_transfer(claim_id: str, body: ManualTransferIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor records a transfer made outside Jaring, with the bank's reference (audited)."""
     async with rt.pool.acquire() as conn:
         try:
             async with conn.transaction():
-                await handlers.record_manual_transfer(conn, claim_id, body.component, body.payee,
-                                                      body.bank_reference, body.note, actor,
-                                                      rt.settings.receipt_survey_percent, body.entry)
+                await handlers.record_manual_transfer(
+                    conn,
+                    claim_id,
+                    body.component,
+                    body.payee,
+                    body.bank_reference,
+                    body.note,
+                    actor,
+                    rt.settings.receipt_survey_percent,
+                    body.entry,
+                )
         except handlers.NotFound as exc:
             raise _not_found(exc) from None
     return {"claim_id": claim_id, "component": body.component, "status": "succeeded"}
 
 
-@router.post("/v1/claims/{claim_id}/disbursement/reversals", response_model=ReversedOut,
-             responses=linked(200, DISBURSEMENT_READ))
+@router.post(
+    "/v1/claims/{claim_id}/disbursement/reversals", response_model=ReversedOut, responses=linked(200, DISBURSEMENT_READ)
+)
 async def reverse(claim_id: str, body: ReversalIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -139,22 +154,27 @@ class SnapAnswer(BaseModel):
 # Documentation of how the bank authenticates (OpenAPI has no signature scheme: an API key in a
 # header, described). auto_error=False: the route checks the signature itself (shared/snap.py).
 BANK_SIGNATURE = APIKeyHeader(
-    name="X-SIGNATURE", scheme_name="bankSignature", auto_error=False,
+    name="X-SIGNATURE",
+    scheme_name="bankSignature",
+    auto_error=False,
     description="SNAP symmetric signature: HMAC-SHA512 with the client secret over method, path, "
-                "lowercase hex SHA-256 of the minified body and X-TIMESTAMP (ISO 8601, within 5 minutes), "
-                "base64; X-TIMESTAMP and a never-seen X-EXTERNAL-ID are required beside it.")
+    "lowercase hex SHA-256 of the minified body and X-TIMESTAMP (ISO 8601, within 5 minutes), "
+    "base64; X-TIMESTAMP and a never-seen X-EXTERNAL-ID are required beside it.",
+)
 SNAP_ANSWERS: dict[int | str, dict[str, Any]] = {
     status: {"model": SnapAnswer, "description": description, "content": {"application/json": {}}}
-    for status, description in ((200, "applied (2000000)"), (400, "not a notification (4000000)"),
-                                (401, "signature, timestamp or X-EXTERNAL-ID refused (4010000)"),
-                                (404, "no transfer with this originalExternalId (4040001)"),
-                                (409, "this X-EXTERNAL-ID was used before: a replay (4090000)"),
-                                (413, "the notification is larger than a notification can be (4130000)"))
+    for status, description in (
+        (200, "applied (2000000)"),
+        (400, "not a notification (4000000)"),
+        (401, "signature, timestamp or X-EXTERNAL-ID refused (4010000)"),
+        (404, "no transfer with this originalExternalId (4040001)"),
+        (409, "this X-EXTERNAL-ID was used before: a replay (4090000)"),
+        (413, "the notification is larger than a notification can be (4130000)"),
+    )
 }
 
 
-@router.post(NOTIFY_PATH, dependencies=[Security(BANK_SIGNATURE)], responses=SNAP_ANSWERS,
-             response_model=SnapAnswer)
+@router.post(NOTIFY_PATH, dependencies=[Security(BANK_SIGNATURE)], responses=SNAP_ANSWERS, response_model=SnapAnswer)
 async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
     """The bank's notification of a transfer's final status. Not a person's token: SNAP's
     signature over method, path, body digest and X-TIMESTAMP (5-minute window), and an
@@ -166,8 +186,15 @@ async def bank_notification(request: Request, rt: Rt) -> JSONResponse:
         return _snap(413, "4130000", "Content Too Large")
     h = request.headers
     external_id = h.get("x-external-id", "")
-    refusal = snap.authentic(rt.settings.bank_client_secret, request.method, request.url.path, raw,
-                             h.get("x-timestamp", ""), h.get("x-signature", ""), datetime.now(UTC))
+    refusal = snap.authentic(
+        rt.settings.bank_client_secret,
+        request.method,
+        request.url.path,
+        raw,
+        h.get("x-timestamp", ""),
+        h.get("x-signature", ""),
+        datetime.now(UTC),
+    )
     if refusal or not external_id or len(external_id) > 64:
         return _snap(401, "4010000", f"Unauthorized. [{refusal or 'X-EXTERNAL-ID'}]")
     try:

@@ -42,16 +42,24 @@ class BankUnavailable(Exception):
 class Bank(Protocol):
     async def check_account(self, bank_code: str, account_number: str) -> AccountCheck: ...
 
-    async def transfer(self, external_id: str, amount: int, bank_code: str, account_number: str,
-                       account_name: str) -> BankAnswer: ...
+    async def transfer(
+        self, external_id: str, amount: int, bank_code: str, account_number: str, account_name: str
+    ) -> BankAnswer: ...
 
     async def transfer_status(self, external_id: str) -> BankAnswer | None:
         """None: the bank has no transfer under this external id."""
 
 
 class SnapBank:
-    def __init__(self, base_url: str, partner_id: str, client_secret: str, channel_id: str, source_account: str,
-                 timeout_seconds: float = 10.0):
+    def __init__(
+        self,
+        base_url: str,
+        partner_id: str,
+        client_secret: str,
+        channel_id: str,
+        source_account: str,
+        timeout_seconds: float = 10.0,
+    ):
         if not client_secret:
             raise ValueError("the bank's client secret is required (CLAIMS_BANK_CLIENT_SECRET)")
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_seconds)
@@ -66,9 +74,11 @@ class SnapBank:
         raw = snap.minify(httpx.Request("POST", "http://x", json=body).content)
         stamp = snap.timestamp()
         headers = {
-            "content-type": "application/json", "X-TIMESTAMP": stamp,
+            "content-type": "application/json",
+            "X-TIMESTAMP": stamp,
             "X-SIGNATURE": snap.signature(self._secret, "POST", self._prefix + path, raw, stamp),
-            "X-PARTNER-ID": self._partner_id, "CHANNEL-ID": self._channel_id,
+            "X-PARTNER-ID": self._partner_id,
+            "CHANNEL-ID": self._channel_id,
             # Each request has its own external id, unique per day; a transfer's is the attempt's.
             "X-EXTERNAL-ID": external_id or uuid.uuid4().hex,
         }
@@ -88,21 +98,35 @@ class SnapBank:
         return (data.get("additionalInfo") or {}).get("reasonCode") or _CASE_REASON.get((code[:3], code[5:7]), "AC01")
 
     async def check_account(self, bank_code: str, account_number: str) -> AccountCheck:
-        answer = await self._post("/v1.0/account-inquiry-external", {
-            "beneficiaryBankCode": bank_code, "beneficiaryAccountNo": account_number,
-            "partnerReferenceNo": uuid.uuid4().hex})
+        answer = await self._post(
+            "/v1.0/account-inquiry-external",
+            {
+                "beneficiaryBankCode": bank_code,
+                "beneficiaryAccountNo": account_number,
+                "partnerReferenceNo": uuid.uuid4().hex,
+            },
+        )
         data = answer.json()
         if answer.status_code == 200 and str(data.get("responseCode", "")).startswith("200"):
             return AccountCheck(holder_name=data.get("beneficiaryAccountName"))
         return AccountCheck(holder_name=None, reason_code=self._reason(data))
 
-    async def transfer(self, external_id: str, amount: int, bank_code: str, account_number: str,
-                       account_name: str) -> BankAnswer:
-        answer = await self._post("/v1.0/transfer-interbank", {
-            "partnerReferenceNo": external_id, "amount": {"value": f"{amount}.00", "currency": "IDR"},
-            "beneficiaryAccountName": account_name, "beneficiaryAccountNo": account_number,
-            "beneficiaryBankCode": bank_code, "sourceAccountNo": self._source,
-            "transactionDate": snap.timestamp()}, external_id)
+    async def transfer(
+        self, external_id: str, amount: int, bank_code: str, account_number: str, account_name: str
+    ) -> BankAnswer:
+        answer = await self._post(
+            "/v1.0/transfer-interbank",
+            {
+                "partnerReferenceNo": external_id,
+                "amount": {"value": f"{amount}.00", "currency": "IDR"},
+                "beneficiaryAccountName": account_name,
+                "beneficiaryAccountNo": account_number,
+                "beneficiaryBankCode": bank_code,
+                "sourceAccountNo": self._source,
+                "transactionDate": snap.timestamp(),
+            },
+            external_id,
+        )
         data = answer.json()
         info = data.get("additionalInfo") or {}
         if answer.status_code == 200:
@@ -112,8 +136,10 @@ class SnapBank:
         return BankAnswer("rejected", reason_code=self._reason(data), bank_reference=data.get("referenceNo"))
 
     async def transfer_status(self, external_id: str) -> BankAnswer | None:
-        answer = await self._post("/v1.0/transfer/status", {
-            "originalPartnerReferenceNo": external_id, "originalExternalId": external_id, "serviceCode": "18"})
+        answer = await self._post(
+            "/v1.0/transfer/status",
+            {"originalPartnerReferenceNo": external_id, "originalExternalId": external_id, "serviceCode": "18"},
+        )
         if answer.status_code == 404:
             return None
         if answer.status_code != 200:
@@ -128,5 +154,9 @@ def answer_of_status(data: dict[str, Any]) -> BankAnswer:
     code = str(data.get("latestTransactionStatus", ""))
     info = data.get("additionalInfo") or {}
     status = {"00": "succeeded", "04": "rejected", "05": "rejected", "06": "rejected"}.get(code, "pending")
-    return BankAnswer(status, reason_code=info.get("reasonCode") or ("AC01" if status == "rejected" else None),
-                      bank_reference=data.get("originalReferenceNo"), pickup_code=info.get("pickupCode"))
+    return BankAnswer(
+        status,
+        reason_code=info.get("reasonCode") or ("AC01" if status == "rejected" else None),
+        bank_reference=data.get("originalReferenceNo"),
+        pickup_code=info.get("pickupCode"),
+    )

@@ -18,10 +18,12 @@ from shared.auth import Actor
 from shared.db import record_audit
 from shared.errors import FieldError, RuleViolation
 
-MISMATCHES = Counter("jaring_reconciliation_mismatches_total",
-                     "Statement entries and transfers that did not match, by kind", ["kind"])
-STATEMENT_ENTRIES = Counter("jaring_reconciliation_entries_total", "Statement entries imported, by outcome",
-                            ["outcome"])
+MISMATCHES = Counter(
+    "jaring_reconciliation_mismatches_total", "Statement entries and transfers that did not match, by kind", ["kind"]
+)
+STATEMENT_ENTRIES = Counter(
+    "jaring_reconciliation_entries_total", "Statement entries imported, by outcome", ["outcome"]
+)
 
 
 class StatementExists(Exception):
@@ -79,8 +81,13 @@ def parse_camt053(raw: bytes) -> tuple[str, date, list[StatementEntry]]:
             amount = _rupiah(_find(entry, "Amt").text if _find(entry, "Amt") is not None else None)
         except ValueError as exc:
             raise _bad("statement_amount_invalid", f"statement_amount_invalid: {exc}") from None
-        entries.append(StatementEntry((e2e.text or "").strip() if e2e is not None else "", amount,
-                                      reference.text.strip() if reference is not None and reference.text else None))
+        entries.append(
+            StatementEntry(
+                (e2e.text or "").strip() if e2e is not None else "",
+                amount,
+                reference.text.strip() if reference is not None and reference.text else None,
+            )
+        )
     if len(days) != 1:
         raise _bad("statement_day_unclear", "statement_day_unclear: a daily statement books its entries on one day")
     return statement_id, days.pop(), entries
@@ -94,7 +101,12 @@ async def import_statement(conn: asyncpg.Connection, raw: bytes, actor: Actor) -
     statement_id, booked_on, entries = parse_camt053(raw)
     inserted = await conn.fetchval(
         "INSERT INTO bank_statements (statement_id, booked_on, entries, imported_by) VALUES ($1,$2,$3,$4) "
-        "ON CONFLICT DO NOTHING RETURNING true", statement_id, booked_on, len(entries), actor.subject)
+        "ON CONFLICT DO NOTHING RETURNING true",
+        statement_id,
+        booked_on,
+        len(entries),
+        actor.subject,
+    )
     if not inserted:
         raise StatementExists(statement_id)
     matched, mismatches = reconcile(await repo.paid_transfers(conn, booked_on), entries)
@@ -102,20 +114,41 @@ async def import_statement(conn: asyncpg.Connection, raw: bytes, actor: Actor) -
         await conn.execute(
             "INSERT INTO reconciliation_items (statement_id, kind, external_id, claim_id, end_to_end_id, "
             "bank_reference, expected, booked, action) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-            statement_id, m.kind, m.external_id, m.claim_id, m.end_to_end_id, m.bank_reference, m.expected,
-            m.booked, m.action)
-    await record_audit(conn, actor=actor.subject, role=actor.role, action="reconciliation.import",
-                       subject_id=statement_id, details={"entries": len(entries), "mismatches": len(mismatches)})
+            statement_id,
+            m.kind,
+            m.external_id,
+            m.claim_id,
+            m.end_to_end_id,
+            m.bank_reference,
+            m.expected,
+            m.booked,
+            m.action,
+        )
+    await record_audit(
+        conn,
+        actor=actor.subject,
+        role=actor.role,
+        action="reconciliation.import",
+        subject_id=statement_id,
+        details={"entries": len(entries), "mismatches": len(mismatches)},
+    )
     # Counted once the transaction is sure to commit (nothing after this can fail but the commit).
     STATEMENT_ENTRIES.labels("matched").inc(matched)
     for m in mismatches:
         MISMATCHES.labels(m.kind).inc()
-    return {"statement_id": statement_id, "booked_on": booked_on, "entries": len(entries), "matched": matched,
-            "mismatches": [m.__dict__ for m in mismatches]}
+    return {
+        "statement_id": statement_id,
+        "booked_on": booked_on,
+        "entries": len(entries),
+        "matched": matched,
+        "mismatches": [m.__dict__ for m in mismatches],
+    }
 
 
 async def open_items(conn: asyncpg.Connection, statement_id: str | None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT i.*, s.booked_on FROM reconciliation_items i JOIN bank_statements s USING (statement_id) "
-        "WHERE NOT i.resolved AND ($1::text IS NULL OR i.statement_id = $1) ORDER BY i.id", statement_id)
+        "WHERE NOT i.resolved AND ($1::text IS NULL OR i.statement_id = $1) ORDER BY i.id",
+        statement_id,
+    )
     return [dict(r) for r in rows]

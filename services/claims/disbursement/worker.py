@@ -33,8 +33,15 @@ BATCH = 20
 
 
 class DisbursementWorker:
-    def __init__(self, pool: asyncpg.Pool, bank: Bank, *, poll_seconds: float = 1.0,
-                 pending_recheck_seconds: float = 30.0, survey_percent: float = 10.0):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        bank: Bank,
+        *,
+        poll_seconds: float = 1.0,
+        pending_recheck_seconds: float = 30.0,
+        survey_percent: float = 10.0,
+    ):
         self._pool, self._bank = pool, bank
         self._survey = survey_percent
         self._poll = poll_seconds
@@ -91,8 +98,9 @@ class DisbursementWorker:
                 continue
             with working_for(attempt["claim_id"]):
                 async with self._pool.acquire() as conn, conn.transaction():
-                    if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank",
-                                                                         self._survey):
+                    if answer is None or not await handlers.apply_answer(
+                        conn, external_id, answer, "bank", self._survey
+                    ):
                         await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
                     else:
                         changed += 1
@@ -125,8 +133,9 @@ class DisbursementWorker:
                 try:
                     answer = await self._send(attempt)
                 except BankUnavailable as exc:
-                    log.warning("disbursement.bank_unavailable", external_id=attempt["external_id"],
-                                error=str(exc)[:200])
+                    log.warning(
+                        "disbursement.bank_unavailable", external_id=attempt["external_id"], error=str(exc)[:200]
+                    )
                     return sent + 1  # the bank is away: the round ends; step 1 asks about it later
                 _fault_point("after_bank_answer")
                 async with self._pool.acquire() as conn, conn.transaction():
@@ -136,15 +145,22 @@ class DisbursementWorker:
 
     async def _start(self, line) -> dict | None:
         async with self._pool.acquire() as conn, conn.transaction():
-            return await handlers.start_attempt(conn, line["claim_id"], line["component"], line["payee_heir_id"],
-                                                line["entry"])
+            return await handlers.start_attempt(
+                conn, line["claim_id"], line["component"], line["payee_heir_id"], line["entry"]
+            )
 
     async def _send(self, attempt: dict) -> object:
         if attempt["method"] == "cash":
-            return await self._bank.transfer(attempt["external_id"], attempt["amount"], "CASH", "",
-                                             attempt["account_name"])
-        return await self._bank.transfer(attempt["external_id"], attempt["amount"], attempt["bank_code"],
-                                         attempt["account_number"], attempt["account_name"])
+            return await self._bank.transfer(
+                attempt["external_id"], attempt["amount"], "CASH", "", attempt["account_name"]
+            )
+        return await self._bank.transfer(
+            attempt["external_id"],
+            attempt["amount"],
+            attempt["bank_code"],
+            attempt["account_number"],
+            attempt["account_name"],
+        )
 
 
 def _fault_point(where: str) -> None:
@@ -156,14 +172,19 @@ def _fault_point(where: str) -> None:
         os._exit(87)
 
 
-def background(make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float,
-               survey_percent: float):
+def background(
+    make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float, survey_percent: float
+):
     async def disbursement_worker(runtime: Runtime) -> None:
         bank = make_bank()
         try:
-            await DisbursementWorker(runtime.pool, bank, poll_seconds=poll_seconds,
-                                     pending_recheck_seconds=pending_recheck_seconds,
-                                     survey_percent=survey_percent).run()
+            await DisbursementWorker(
+                runtime.pool,
+                bank,
+                poll_seconds=poll_seconds,
+                pending_recheck_seconds=pending_recheck_seconds,
+                survey_percent=survey_percent,
+            ).run()
         finally:
             close = getattr(bank, "close", None)
             if close is not None:

@@ -19,7 +19,10 @@ from services.claims.domain.claim import ClaimFiling, ClaimType
 from services.claims.domain.dates import add_months
 from services.claims.domain.participant import ParticipantView
 from services.claims.domain.scholarship import (
-    JKM_MIN_PAID_MONTHS, MAX_CHILDREN, PER_CHILD_CEILING, scholarship_children,
+    JKM_MIN_PAID_MONTHS,
+    MAX_CHILDREN,
+    PER_CHILD_CEILING,
+    scholarship_children,
 )
 from services.reported_rules import reported
 from shared.contracts.vocabulary import PayoutComponentName, PayoutKind
@@ -91,8 +94,7 @@ def transport_component(costs: Mapping[str, int]) -> list[BenefitComponent]:
     if amount <= 0:
         return []
     spent = ", ".join(f"{mode} {cost}" for mode, cost in sorted(costs.items()))
-    return [BenefitComponent("transport", amount, "cash",
-                             f"transport to hospital ({spent}), each mode up to its cap")]
+    return [BenefitComponent("transport", amount, "cash", f"transport to hospital ({spent}), each mode up to its cap")]
 
 
 def _jkm(participant: ParticipantView, death_date: date) -> list[BenefitComponent]:
@@ -102,15 +104,21 @@ def _jkm(participant: ParticipantView, death_date: date) -> list[BenefitComponen
         months = reported("jkm_short_membership_months")
         why = f"death within {months} months of membership (since {participant.member_since.isoformat()})"
         return [
-            BenefitComponent("death_benefit", reported("jkm_short_membership_death_benefit_rupiah"), "cash",
-                             f"short membership: {why}"),
-            BenefitComponent("funeral", reported("jkm_short_membership_funeral_rupiah"), "cash",
-                             f"short membership: {why}"),
+            BenefitComponent(
+                "death_benefit",
+                reported("jkm_short_membership_death_benefit_rupiah"),
+                "cash",
+                f"short membership: {why}",
+            ),
+            BenefitComponent(
+                "funeral", reported("jkm_short_membership_funeral_rupiah"), "cash", f"short membership: {why}"
+            ),
         ]
     components = [
         BenefitComponent("lump_sum", JKM_LUMP_SUM, "cash", "santunan sekaligus, PP 82/2019"),
-        BenefitComponent("periodic_benefit", PERIODIC_BENEFIT, "cash",
-                         "santunan berkala, 24 months' worth paid at once, PP 82/2019"),
+        BenefitComponent(
+            "periodic_benefit", PERIODIC_BENEFIT, "cash", "santunan berkala, 24 months' worth paid at once, PP 82/2019"
+        ),
         BenefitComponent("funeral", FUNERAL, "cash", "biaya pemakaman, PP 82/2019"),
     ]
     # Months paid up to the death only: months paid after it, or ahead past it, do not count.
@@ -120,25 +128,32 @@ def _jkm(participant: ParticipantView, death_date: date) -> list[BenefitComponen
     return components
 
 
-def _jkk_death(participant: ParticipantView, accident_date: date,
-               transport: list[BenefitComponent]) -> list[BenefitComponent]:
+def _jkk_death(
+    participant: ParticipantView, accident_date: date, transport: list[BenefitComponent]
+) -> list[BenefitComponent]:
     multiple = reported("jkk_death_income_multiple")
     income = participant.income_in_month_of(accident_date)
     # No short-membership limit on a work death: JKK pays from the first protected day.
     return [
-        BenefitComponent("death_benefit", multiple * income, "cash",
-                         f"santunan kematian {multiple} x declared monthly income "
-                         f"{income} in the month of the accident (60 % x 80 x income)"),
+        BenefitComponent(
+            "death_benefit",
+            multiple * income,
+            "cash",
+            f"santunan kematian {multiple} x declared monthly income "
+            f"{income} in the month of the accident (60 % x 80 x income)",
+        ),
         BenefitComponent("funeral", FUNERAL, "cash", "biaya pemakaman, PP 82/2019"),
-        BenefitComponent("periodic_benefit", PERIODIC_BENEFIT, "cash",
-                         "santunan berkala, 24 months' worth paid at once, PP 82/2019"),
+        BenefitComponent(
+            "periodic_benefit", PERIODIC_BENEFIT, "cash", "santunan berkala, 24 months' worth paid at once, PP 82/2019"
+        ),
         *transport,
         *_scholarships(participant, accident_date, "death from a work accident, no minimum contribution period"),
     ]
 
 
-def _jkk_accident(participant: ParticipantView, filing: ClaimFiling,
-                  transport: list[BenefitComponent]) -> list[BenefitComponent]:
+def _jkk_accident(
+    participant: ParticipantView, filing: ClaimFiling, transport: list[BenefitComponent]
+) -> list[BenefitComponent]:
     """Cash parts only. Medical care at partner facilities has no ceiling and is paid to
     the facility, never to the family, so it is no component of the payout at all (it
     would make the cash total and the NPWP threshold wrong)."""
@@ -146,18 +161,23 @@ def _jkk_accident(participant: ParticipantView, filing: ClaimFiling,
     components: list[BenefitComponent] = list(transport)
     days = filing.incapacity_days or 0
     if days > 0:
-        components.append(BenefitComponent(
-            "temporary_incapacity", temporary_incapacity_pay(income, days), "cash",
-            f"STMB for {days} days: 100 % of income for the first {STMB_FULL_PAY_DAYS} days, 50 % after, "
-            f"per day on a {DAYS_PER_MONTH}-day month",
-        ))
+        components.append(
+            BenefitComponent(
+                "temporary_incapacity",
+                temporary_incapacity_pay(income, days),
+                "cash",
+                f"STMB for {days} days: 100 % of income for the first {STMB_FULL_PAY_DAYS} days, 50 % after, "
+                f"per day on a {DAYS_PER_MONTH}-day month",
+            )
+        )
     percent = filing.disability_percent or 0
     if percent > 0:
         amount, note = permanent_disability_pay(income, percent)
         components.append(BenefitComponent("permanent_disability", amount, "cash", note))
     if percent == 100:
-        components += _scholarships(participant, filing.incident_date,
-                                    "total permanent disability from a work accident")
+        components += _scholarships(
+            participant, filing.incident_date, "total permanent disability from a work accident"
+        )
     return components
 
 
@@ -191,8 +211,10 @@ def permanent_disability_pay(monthly_income: int, disability_percent: int) -> tu
         return total, f"total permanent disability: 70 % x 80 x income {monthly_income}"
     partial = _round_half_up(disability_percent * DISABILITY_INCOME_MULTIPLE * monthly_income, 100)
     if partial > total:
-        return total, (f"partial disability {disability_percent} % capped at total disability "
-                       f"(70 % x 80 x income): check the percentage")
+        return total, (
+            f"partial disability {disability_percent} % capped at total disability "
+            f"(70 % x 80 x income): check the percentage"
+        )
     return partial, f"partial disability {disability_percent} % x 80 x income {monthly_income}"
 
 
@@ -202,11 +224,16 @@ def _scholarships(participant: ParticipantView, incident_date: date, why: str) -
     already 23 on the day of the incident has no right to start with."""
     children = participant.children
     chosen = scholarship_children(children, incident_date)
-    extra = (f"; {len(children)} children recorded, the scholarship is for at most {MAX_CHILDREN}"
-             if len(children) > MAX_CHILDREN else "")
+    extra = (
+        f"; {len(children)} children recorded, the scholarship is for at most {MAX_CHILDREN}"
+        if len(children) > MAX_CHILDREN
+        else ""
+    )
     return [
         BenefitComponent(
-            "scholarship", PER_CHILD_CEILING, "entitlement",
+            "scholarship",
+            PER_CHILD_CEILING,
+            "entitlement",
             f"beasiswa for {child.full_name}: paid year by year by school level, up to "
             f"{PER_CHILD_CEILING}; ends at age 23, marriage or work ({why}){extra}",
             heir_id=child.heir_id,

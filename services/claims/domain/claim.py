@@ -142,6 +142,8 @@ def reporter_phone(raw: str | None) -> str | None:
         return None
     match = _NATIONAL.match(raw.translate(_SEPARATORS))
     return f"+62{match.group(1)}" if match else raw
+
+
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -152,39 +154,69 @@ def validate_filing(filing: ClaimFiling, today: date, participant_known: bool) -
 
     claim_type = _claim_type(filing.claim_type)
     if claim_type is None:
-        errors.append(FieldError(("claim_type",), "claim_type_unknown",
-                                 "claim_type_unknown: claim_type is one of JKK, JKK_DEATH, JKM"))
+        errors.append(
+            FieldError(
+                ("claim_type",), "claim_type_unknown", "claim_type_unknown: claim_type is one of JKK, JKK_DEATH, JKM"
+            )
+        )
 
     if not _text(filing.participant_id):
-        errors.append(FieldError(("participant_id",), "participant_id_required",
-                                 "participant_id_required: give the participant's id"))
+        errors.append(
+            FieldError(
+                ("participant_id",), "participant_id_required", "participant_id_required: give the participant's id"
+            )
+        )
     elif not participant_known:
-        errors.append(FieldError(
-            ("participant_id",), "participant_unknown",
-            "participant_unknown: no participant with this id is enrolled; enrol the worker "
-            "first, or check the id on the participant card",
-        ))
+        errors.append(
+            FieldError(
+                ("participant_id",),
+                "participant_unknown",
+                "participant_unknown: no participant with this id is enrolled; enrol the worker "
+                "first, or check the id on the participant card",
+            )
+        )
 
     if filing.incident_date is None:
-        errors.append(FieldError(("incident_date",), "incident_date_required",
-                                 "incident_date_required: give the incident date as YYYY-MM-DD"))
+        errors.append(
+            FieldError(
+                ("incident_date",),
+                "incident_date_required",
+                "incident_date_required: give the incident date as YYYY-MM-DD",
+            )
+        )
     elif not isinstance(filing.incident_date, date):
-        errors.append(FieldError(("incident_date",), "incident_date_invalid",
-                                 "incident_date_invalid: give the incident date as YYYY-MM-DD"))
+        errors.append(
+            FieldError(
+                ("incident_date",),
+                "incident_date_invalid",
+                "incident_date_invalid: give the incident date as YYYY-MM-DD",
+            )
+        )
     elif filing.incident_date > today:
-        errors.append(FieldError(
-            ("incident_date",), "incident_date_in_future",
-            f"incident_date_in_future: the incident date must be on or before today ({today.isoformat()})",
-        ))
+        errors.append(
+            FieldError(
+                ("incident_date",),
+                "incident_date_in_future",
+                f"incident_date_in_future: the incident date must be on or before today ({today.isoformat()})",
+            )
+        )
 
     # Place and cause: art. 48A asks for them in every work-accident report; for a death
     # they are what lets an officer tell a work death (JKK) from any other (JKM).
     if not _text(filing.incident_place):
-        errors.append(FieldError(("incident_place",), "incident_place_required",
-                                 "incident_place_required: say where the incident happened"))
+        errors.append(
+            FieldError(
+                ("incident_place",),
+                "incident_place_required",
+                "incident_place_required: say where the incident happened",
+            )
+        )
     if not _text(filing.cause):
-        errors.append(FieldError(("cause",), "cause_required",
-                                 "cause_required: say what happened (the cause of the accident or death)"))
+        errors.append(
+            FieldError(
+                ("cause",), "cause_required", "cause_required: say what happened (the cause of the accident or death)"
+            )
+        )
 
     errors.extend(_reporter_errors(filing.reporter))
     errors.extend(_document_errors(filing.documents))
@@ -210,50 +242,83 @@ def _text(value: object) -> bool:
 
 def _reporter_errors(reporter: object) -> list[FieldError]:
     if not isinstance(reporter, Reporter):
-        return [FieldError(("reporter",), "reporter_required",
-                           "reporter_required: say who reports the incident (name and contact)")]
+        return [
+            FieldError(
+                ("reporter",), "reporter_required", "reporter_required: say who reports the incident (name and contact)"
+            )
+        ]
     errors: list[FieldError] = []
     if not _text(reporter.name):
-        errors.append(FieldError(("reporter", "name"), "reporter_name_required",
-                                 "reporter_name_required: give the reporter's name"))
+        errors.append(
+            FieldError(
+                ("reporter", "name"), "reporter_name_required", "reporter_name_required: give the reporter's name"
+            )
+        )
     if reporter.phone is not None and not (isinstance(reporter.phone, str) and _E164_ID.match(reporter.phone)):
         # The number itself is not echoed: a phone number is personal data.
-        errors.append(FieldError(("reporter", "phone"), "phone_invalid",
-                                 "phone_invalid: give the reporter's phone in E.164, e.g. +6281234567890"))
+        errors.append(
+            FieldError(
+                ("reporter", "phone"),
+                "phone_invalid",
+                "phone_invalid: give the reporter's phone in E.164, e.g. +6281234567890",
+            )
+        )
     elif reporter.phone is None and _text(reporter.organisation):
         # Permenaker 1/2025 art. 48A: a group's report carries the reporter's contact.
-        errors.append(FieldError(("reporter", "phone"), "reporter_contact_required",
-                                 "reporter_contact_required: a report by a workers' group, union or "
-                                 "health facility needs the reporter's phone"))
+        errors.append(
+            FieldError(
+                ("reporter", "phone"),
+                "reporter_contact_required",
+                "reporter_contact_required: a report by a workers' group, union or "
+                "health facility needs the reporter's phone",
+            )
+        )
     return errors
 
 
 def _document_errors(documents: object) -> list[FieldError]:
     if not isinstance(documents, Mapping):
-        return [FieldError(("documents",), "documents_format",
-                           "documents_format: documents maps a document kind to its number")]
+        return [
+            FieldError(
+                ("documents",), "documents_format", "documents_format: documents maps a document kind to its number"
+            )
+        ]
     errors: list[FieldError] = []
     for kind, number in documents.items():
         loc = ("documents", kind)
         if kind not in DOCUMENT_KINDS:
-            errors.append(FieldError(loc, "document_kind_unknown",
-                                     f"document_kind_unknown: kinds are {', '.join(sorted(DOCUMENT_KINDS))}"))
+            errors.append(
+                FieldError(
+                    loc,
+                    "document_kind_unknown",
+                    f"document_kind_unknown: kinds are {', '.join(sorted(DOCUMENT_KINDS))}",
+                )
+            )
         elif not isinstance(number, str):
-            errors.append(FieldError(loc, "document_number_invalid",
-                                     "document_number_invalid: a document number is text ('' if it has none)"))
+            errors.append(
+                FieldError(
+                    loc,
+                    "document_number_invalid",
+                    "document_number_invalid: a document number is text ('' if it has none)",
+                )
+            )
         elif kind in KTP_KINDS or kind == FAMILY_CARD:
             # A KTP carries the holder's NIK and a KK its own 16-digit number. The number
             # is not echoed: a NIK is never shown in a message (shared/privacy.py).
             if not (len(number) == 16 and _DIGITS.match(number)):
-                errors.append(FieldError(loc, "document_number_invalid",
-                                         "document_number_invalid: a KTP or KK number has 16 digits"))
+                errors.append(
+                    FieldError(
+                        loc, "document_number_invalid", "document_number_invalid: a KTP or KK number has 16 digits"
+                    )
+                )
         elif kind == NPWP:
             # 15 digits for an NPWP issued before 2024; since then the 16-digit NIK serves
             # as NPWP. Dots and dashes as printed on the card are allowed.
             digits = number.replace(".", "").replace("-", "")
             if not (len(digits) in (15, 16) and _DIGITS.match(digits)):
-                errors.append(FieldError(loc, "document_number_invalid",
-                                         "document_number_invalid: an NPWP has 15 or 16 digits"))
+                errors.append(
+                    FieldError(loc, "document_number_invalid", "document_number_invalid: an NPWP has 15 or 16 digits")
+                )
     return errors
 
 
@@ -266,17 +331,30 @@ def _accident_errors(filing: ClaimFiling, claim_type: ClaimType | None) -> list[
         if claim_type is not None and claim_type is not ClaimType.JKK:
             # Incapacity pay and disability are benefits of a worker who survived; after a
             # death they would be claimed under the earlier JKK claim, not this one.
-            errors.append(FieldError((name,), "not_for_claim_type",
-                                     f"not_for_claim_type: {name} belongs to a JKK accident claim only"))
+            errors.append(
+                FieldError(
+                    (name,), "not_for_claim_type", f"not_for_claim_type: {name} belongs to a JKK accident claim only"
+                )
+            )
         elif isinstance(value, bool) or not isinstance(value, int):
             errors.append(FieldError((name,), f"{name}_invalid", f"{name}_invalid: give a whole number"))
         elif name == "incapacity_days" and value < 0:
-            errors.append(FieldError((name,), "incapacity_days_out_of_range",
-                                     "incapacity_days_out_of_range: days unable to work cannot be negative"))
+            errors.append(
+                FieldError(
+                    (name,),
+                    "incapacity_days_out_of_range",
+                    "incapacity_days_out_of_range: days unable to work cannot be negative",
+                )
+            )
         elif name == "disability_percent" and not 0 <= value <= 100:
-            errors.append(FieldError((name,), "disability_percent_out_of_range",
-                                     "disability_percent_out_of_range: disability is 0 to 100 percent "
-                                     "(100 = total permanent disability)"))
+            errors.append(
+                FieldError(
+                    (name,),
+                    "disability_percent_out_of_range",
+                    "disability_percent_out_of_range: disability is 0 to 100 percent "
+                    "(100 = total permanent disability)",
+                )
+            )
     return errors
 
 
@@ -284,18 +362,36 @@ def _transport_errors(costs: object, claim_type: ClaimType | None) -> list[Field
     if not costs:
         return []
     if not isinstance(costs, Mapping):
-        return [FieldError(("transport_costs",), "transport_costs_format",
-                           "transport_costs_format: transport_costs maps land, sea or air to rupiah")]
+        return [
+            FieldError(
+                ("transport_costs",),
+                "transport_costs_format",
+                "transport_costs_format: transport_costs maps land, sea or air to rupiah",
+            )
+        ]
     if claim_type is ClaimType.JKM:
-        return [FieldError(("transport_costs",), "not_for_claim_type",
-                           "not_for_claim_type: transport to hospital is a JKK benefit (JKK or JKK_DEATH)")]
+        return [
+            FieldError(
+                ("transport_costs",),
+                "not_for_claim_type",
+                "not_for_claim_type: transport to hospital is a JKK benefit (JKK or JKK_DEATH)",
+            )
+        ]
     errors: list[FieldError] = []
     for mode, amount in costs.items():
         loc = ("transport_costs", mode)
         if mode not in TRANSPORT_MODES:
-            errors.append(FieldError(loc, "transport_mode_unknown",
-                                     f"transport_mode_unknown: modes are {', '.join(TRANSPORT_MODES)}"))
+            errors.append(
+                FieldError(
+                    loc, "transport_mode_unknown", f"transport_mode_unknown: modes are {', '.join(TRANSPORT_MODES)}"
+                )
+            )
         elif isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            errors.append(FieldError(loc, "transport_cost_invalid",
-                                     "transport_cost_invalid: give what it cost in whole rupiah, 0 or more"))
+            errors.append(
+                FieldError(
+                    loc,
+                    "transport_cost_invalid",
+                    "transport_cost_invalid: give what it cost in whole rupiah, 0 or more",
+                )
+            )
     return errors

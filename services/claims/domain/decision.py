@@ -32,19 +32,23 @@ def after_verification(claim_status: ClaimStatus | str, verification: Verificati
     a claim waiting for review when its documents arrive; never one already decided
     for good (approved, rejected, paid)."""
     if ClaimStatus(claim_status) not in RULES_MAY_DECIDE:
-        raise RuleViolation([FieldError(
-            ("status",), "claim_already_decided",
-            f"claim_already_decided: the claim is {ClaimStatus(claim_status)}; "
-            "the rules do not decide it again",
-        )])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("status",),
+                    "claim_already_decided",
+                    f"claim_already_decided: the claim is {ClaimStatus(claim_status)}; "
+                    "the rules do not decide it again",
+                )
+            ]
+        )
     return verification.outcome
 
 
 # Statuses a person or the rules have already decided; a second decision on them is refused
 # with who decided and when, so a second supervisor learns of the first instead of losing
 # their reason in a generic error.
-DECIDED: frozenset[ClaimStatus] = frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED,
-                                             ClaimStatus.PAYOUT_RECORDED})
+DECIDED: frozenset[ClaimStatus] = frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.PAYOUT_RECORDED})
 
 
 class AlreadyDecided(Exception):
@@ -52,8 +56,7 @@ class AlreadyDecided(Exception):
 
     def __init__(self, status: str, decided_by: str | None, decided_at: datetime | None):
         self.status, self.decided_by, self.decided_at = status, decided_by, decided_at
-        super().__init__(f"claim_already_decided: the claim is already {status}"
-                         + f" by {decided_by or 'the rules'}")
+        super().__init__(f"claim_already_decided: the claim is already {status}" + f" by {decided_by or 'the rules'}")
 
 
 def check_not_decided(claim_status: ClaimStatus | str, decided_by: str | None, decided_at: datetime | None) -> None:
@@ -61,8 +64,9 @@ def check_not_decided(claim_status: ClaimStatus | str, decided_by: str | None, d
         raise AlreadyDecided(str(ClaimStatus(claim_status)), decided_by, decided_at)
 
 
-def decide(claim_status: ClaimStatus | str, decision: str, reason: str, *,
-           missing_documents: Collection[str] = ()) -> ClaimStatus:
+def decide(
+    claim_status: ClaimStatus | str, decision: str, reason: str, *, missing_documents: Collection[str] = ()
+) -> ClaimStatus:
     """An officer's decision on a claim referred for review.
 
     `reason` is what the family and the audit trail read, so it is required for an
@@ -73,23 +77,33 @@ def decide(claim_status: ClaimStatus | str, decision: str, reason: str, *,
     errors: list[FieldError] = []
     new_status = OFFICER_DECISIONS.get(decision)
     if new_status is None:
-        errors.append(FieldError(("decision",), "decision_unknown",
-                                 "decision_unknown: decision is 'approve' or 'reject'"))
+        errors.append(
+            FieldError(("decision",), "decision_unknown", "decision_unknown: decision is 'approve' or 'reject'")
+        )
     if ClaimStatus(claim_status) is not ClaimStatus.NEEDS_REVIEW:
-        errors.append(FieldError(
-            ("decision",), "claim_not_in_review",
-            f"claim_not_in_review: only a claim waiting for review can be decided by an officer; "
-            f"this one is {ClaimStatus(claim_status)}",
-        ))
+        errors.append(
+            FieldError(
+                ("decision",),
+                "claim_not_in_review",
+                f"claim_not_in_review: only a claim waiting for review can be decided by an officer; "
+                f"this one is {ClaimStatus(claim_status)}",
+            )
+        )
     if not isinstance(reason, str) or not reason.strip():
-        errors.append(FieldError(("reason",), "reason_required",
-                                 "reason_required: say why; the family and the audit trail read it"))
+        errors.append(
+            FieldError(
+                ("reason",), "reason_required", "reason_required: say why; the family and the audit trail read it"
+            )
+        )
     if new_status is ClaimStatus.APPROVED and missing_documents:
-        errors.append(FieldError(
-            ("decision",), "documents_incomplete",
-            f"documents_incomplete: the claim cannot be approved while these are missing: "
-            f"{', '.join(missing_documents)}",
-        ))
+        errors.append(
+            FieldError(
+                ("decision",),
+                "documents_incomplete",
+                f"documents_incomplete: the claim cannot be approved while these are missing: "
+                f"{', '.join(missing_documents)}",
+            )
+        )
     if errors:
         raise RuleViolation(errors)
     return OFFICER_DECISIONS[decision]
@@ -105,13 +119,22 @@ def withdraw(claim_status: ClaimStatus | str, reason: str) -> ClaimStatus:
     says who); the reason is required, for the audit trail."""
     errors: list[FieldError] = []
     if ClaimStatus(claim_status) not in WITHDRAWABLE:
-        errors.append(FieldError(
-            ("status",), "claim_not_withdrawable",
-            f"claim_not_withdrawable: a claim is withdrawn before its payout is recorded; this one is "
-            f"{ClaimStatus(claim_status)}"))
+        errors.append(
+            FieldError(
+                ("status",),
+                "claim_not_withdrawable",
+                f"claim_not_withdrawable: a claim is withdrawn before its payout is recorded; this one is "
+                f"{ClaimStatus(claim_status)}",
+            )
+        )
     if not isinstance(reason, str) or not reason.strip():
-        errors.append(FieldError(("reason",), "reason_required",
-                                 "reason_required: say why the claim is withdrawn; the audit trail reads it"))
+        errors.append(
+            FieldError(
+                ("reason",),
+                "reason_required",
+                "reason_required: say why the claim is withdrawn; the audit trail reads it",
+            )
+        )
     if errors:
         raise RuleViolation(errors)
     return ClaimStatus.WITHDRAWN
@@ -120,11 +143,16 @@ def withdraw(claim_status: ClaimStatus | str, reason: str) -> ClaimStatus:
 def record_payout(claim_status: ClaimStatus | str) -> ClaimStatus:
     """Only an approved claim is paid, and only once."""
     if ClaimStatus(claim_status) is not ClaimStatus.APPROVED:
-        raise RuleViolation([FieldError(
-            ("status",), "claim_not_approved",
-            f"claim_not_approved: a payout is recorded for an approved claim only; this one is "
-            f"{ClaimStatus(claim_status)}",
-        )])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("status",),
+                    "claim_not_approved",
+                    f"claim_not_approved: a payout is recorded for an approved claim only; this one is "
+                    f"{ClaimStatus(claim_status)}",
+                )
+            ]
+        )
     return ClaimStatus.PAYOUT_RECORDED
 
 
@@ -137,12 +165,16 @@ def reopen(claim_status: ClaimStatus | str, reason: str) -> ClaimStatus:
     """A supervisor reopens a decided claim (from a grievance): it waits for review again."""
     errors: list[FieldError] = []
     if ClaimStatus(claim_status) not in REOPENABLE:
-        errors.append(FieldError(("claim_id",), "claim_not_reopenable",
-                                 f"claim_not_reopenable: only an approved or rejected claim whose payout is not "
-                                 f"recorded can be reopened; this one is {ClaimStatus(claim_status)}"))
+        errors.append(
+            FieldError(
+                ("claim_id",),
+                "claim_not_reopenable",
+                f"claim_not_reopenable: only an approved or rejected claim whose payout is not "
+                f"recorded can be reopened; this one is {ClaimStatus(claim_status)}",
+            )
+        )
     if not isinstance(reason, str) or not reason.strip():
-        errors.append(FieldError(("reason",), "reason_required",
-                                 "reason_required: say why the decision is reopened"))
+        errors.append(FieldError(("reason",), "reason_required", "reason_required: say why the decision is reopened"))
     if errors:
         raise RuleViolation(errors)
     return ClaimStatus.NEEDS_REVIEW

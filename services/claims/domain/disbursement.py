@@ -18,8 +18,26 @@ from shared.errors import FieldError, RuleViolation
 # Abbreviations Indonesian names are written with on KTPs and bank books, mapped to one
 # spelling: "Muh. Ridwan" on the heir statement is "MUHAMMAD RIDWAN" at the bank.
 _NAME_VARIANTS: dict[str, str] = {
-    **dict.fromkeys(("MUH", "MUHD", "MOH", "MOHD", "MOCH", "MOCHAMAD", "MOCHAMMAD", "MOHAMAD", "MOHAMMAD",
-                     "MOHAMMED", "MUHAMAD", "MUHAMMAD", "MUHAMMED", "MHD", "M"), "MUHAMMAD"),
+    **dict.fromkeys(
+        (
+            "MUH",
+            "MUHD",
+            "MOH",
+            "MOHD",
+            "MOCH",
+            "MOCHAMAD",
+            "MOCHAMMAD",
+            "MOHAMAD",
+            "MOHAMMAD",
+            "MOHAMMED",
+            "MUHAMAD",
+            "MUHAMMAD",
+            "MUHAMMED",
+            "MHD",
+            "M",
+        ),
+        "MUHAMMAD",
+    ),
     **dict.fromkeys(("ST", "SITI", "SITTI"), "SITTI"),
     **dict.fromkeys(("HJ", "HAJJAH", "HAJAH"), "HAJJAH"),
     **dict.fromkeys(("H", "HAJI"), "HAJI"),
@@ -46,9 +64,8 @@ def names_match(payee: str, holder: str) -> bool:
         return False
     if len(a) != len(b):
         shorter, longer = (a, b) if len(a) < len(b) else (b, a)
-        return len(shorter) >= 2 and shorter == longer[:len(shorter)]
-    return all(x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
-               for x, y in zip(a, b))
+        return len(shorter) >= 2 and shorter == longer[: len(shorter)]
+    return all(x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)) for x, y in zip(a, b))
 
 
 def last4(account_number: str | None) -> str | None:
@@ -74,24 +91,48 @@ def validate_account(account: PayeeAccount) -> None:
     if account.method not in ("bank", "cash"):
         errors.append(FieldError(("method",), "payment_method_unknown", "payment_method_unknown: bank or cash"))
     if not account.account_name.strip() or len(account.account_name) > 100:
-        errors.append(FieldError(("account_name",), "account_name_required",
-                                 "account_name_required: the name on the account (or of the person collecting "
-                                 "cash), up to 100 characters"))
+        errors.append(
+            FieldError(
+                ("account_name",),
+                "account_name_required",
+                "account_name_required: the name on the account (or of the person collecting "
+                "cash), up to 100 characters",
+            )
+        )
     if account.method == "bank":
         if not account.bank_code or not _BANK_CODE.fullmatch(account.bank_code):
-            errors.append(FieldError(("bank_code",), "bank_code_invalid",
-                                     "bank_code_invalid: the bank's three-digit code (e.g. 002 for BRI)"))
+            errors.append(
+                FieldError(
+                    ("bank_code",),
+                    "bank_code_invalid",
+                    "bank_code_invalid: the bank's three-digit code (e.g. 002 for BRI)",
+                )
+            )
         if not account.account_number or not _ACCOUNT_NUMBER.fullmatch(account.account_number):
-            errors.append(FieldError(("account_number",), "account_number_invalid",
-                                     "account_number_invalid: 6 to 20 digits, no spaces or dashes"))
+            errors.append(
+                FieldError(
+                    ("account_number",),
+                    "account_number_invalid",
+                    "account_number_invalid: 6 to 20 digits, no spaces or dashes",
+                )
+            )
         elif len(account.account_number) == 16:
             # A 16-digit number is what a NIK or KK looks like: refuse it rather than store one.
-            errors.append(FieldError(("account_number",), "account_number_looks_like_nik",
-                                     "account_number_looks_like_nik: 16 digits is a NIK or KK number, "
-                                     "not a bank account"))
+            errors.append(
+                FieldError(
+                    ("account_number",),
+                    "account_number_looks_like_nik",
+                    "account_number_looks_like_nik: 16 digits is a NIK or KK number, not a bank account",
+                )
+            )
     elif account.bank_code or account.account_number:
-        errors.append(FieldError(("account_number",), "cash_has_no_account",
-                                 "cash_has_no_account: a cash pick-up names only the person collecting"))
+        errors.append(
+            FieldError(
+                ("account_number",),
+                "cash_has_no_account",
+                "cash_has_no_account: a cash pick-up names only the person collecting",
+            )
+        )
     if errors:
         raise RuleViolation(errors)
 
@@ -115,11 +156,17 @@ def attempt_may_become(current: str, new: str) -> bool:
 
 def line_status_of(attempt_status: str) -> str:
     """The G2P status a line shows for its newest attempt."""
-    return {"sending": "pending", "pending": "pending", "succeeded": "succeeded", "rejected": "rejected",
-            "reversed": "received"}[attempt_status]
+    return {
+        "sending": "pending",
+        "pending": "pending",
+        "succeeded": "succeeded",
+        "rejected": "rejected",
+        "reversed": "received",
+    }[attempt_status]
 
 
 # --- reconciliation --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PaidTransfer:
@@ -150,7 +197,7 @@ class Mismatch:
 
 ACTIONS = {
     "paid_not_on_statement": "ask the bank for the transfer's status by its reference; if it never left, "
-                             "a supervisor reverses it so the line is paid again",
+    "a supervisor reverses it so the line is paid again",
     "unknown_on_statement": "ask the bank what this debit is; no Jaring transfer carries its reference",
     "amount_differs": "ask the bank to correct the booked amount or return the difference",
 }
@@ -165,21 +212,49 @@ def reconcile(paid: list[PaidTransfer], entries: list[StatementEntry]) -> tuple[
     for entry in entries:
         transfer = by_reference.get(entry.end_to_end_id)
         if transfer is None:
-            mismatches.append(Mismatch("unknown_on_statement", None, None, entry.end_to_end_id, entry.bank_reference,
-                                       None, entry.amount, ACTIONS["unknown_on_statement"]))
+            mismatches.append(
+                Mismatch(
+                    "unknown_on_statement",
+                    None,
+                    None,
+                    entry.end_to_end_id,
+                    entry.bank_reference,
+                    None,
+                    entry.amount,
+                    ACTIONS["unknown_on_statement"],
+                )
+            )
             continue
         seen.add(transfer.partner_reference)
         if transfer.amount != entry.amount:
-            mismatches.append(Mismatch("amount_differs", transfer.external_id, transfer.claim_id, entry.end_to_end_id,
-                                       entry.bank_reference, transfer.amount, entry.amount,
-                                       ACTIONS["amount_differs"]))
+            mismatches.append(
+                Mismatch(
+                    "amount_differs",
+                    transfer.external_id,
+                    transfer.claim_id,
+                    entry.end_to_end_id,
+                    entry.bank_reference,
+                    transfer.amount,
+                    entry.amount,
+                    ACTIONS["amount_differs"],
+                )
+            )
         else:
             matched += 1
     for transfer in paid:
         if transfer.partner_reference not in seen:
-            mismatches.append(Mismatch("paid_not_on_statement", transfer.external_id, transfer.claim_id,
-                                       transfer.partner_reference, None, transfer.amount, None,
-                                       ACTIONS["paid_not_on_statement"]))
+            mismatches.append(
+                Mismatch(
+                    "paid_not_on_statement",
+                    transfer.external_id,
+                    transfer.claim_id,
+                    transfer.partner_reference,
+                    None,
+                    transfer.amount,
+                    None,
+                    ACTIONS["paid_not_on_statement"],
+                )
+            )
     return matched, mismatches
 
 

@@ -30,9 +30,22 @@ POLICE_REPORT = "police_report"
 
 # Checklist order: how missing documents are listed to an officer.
 CHECKLIST: tuple[str, ...] = (
-    PARTICIPANT_CARD, KTP, KTP_DECEASED, KTP_HEIR, FAMILY_CARD, DEATH_CERTIFICATE,
-    HEIR_STATEMENT, MARRIAGE_BOOK, ACCIDENT_CHRONOLOGY, WITNESS_KTP_1, WITNESS_KTP_2,
-    MEDICAL_REPORT, MEDICAL_RECEIPTS, POLICE_REPORT, BANK_ACCOUNT, NPWP,
+    PARTICIPANT_CARD,
+    KTP,
+    KTP_DECEASED,
+    KTP_HEIR,
+    FAMILY_CARD,
+    DEATH_CERTIFICATE,
+    HEIR_STATEMENT,
+    MARRIAGE_BOOK,
+    ACCIDENT_CHRONOLOGY,
+    WITNESS_KTP_1,
+    WITNESS_KTP_2,
+    MEDICAL_REPORT,
+    MEDICAL_RECEIPTS,
+    POLICE_REPORT,
+    BANK_ACCOUNT,
+    NPWP,
 )
 DOCUMENT_KINDS: frozenset[str] = frozenset(CHECKLIST)
 KTP_KINDS: frozenset[str] = frozenset({KTP, KTP_DECEASED, KTP_HEIR, WITNESS_KTP_1, WITNESS_KTP_2})
@@ -43,12 +56,28 @@ KTP_KINDS: frozenset[str] = frozenset({KTP, KTP_DECEASED, KTP_HEIR, WITNESS_KTP_
 # (the scholarship) are not cash now and do not count.
 NPWP_THRESHOLD_RUPIAH = 50_000_000
 
-_JKM_DEATH_DOCUMENTS = frozenset({
-    PARTICIPANT_CARD, KTP_DECEASED, KTP_HEIR, FAMILY_CARD, DEATH_CERTIFICATE, HEIR_STATEMENT, BANK_ACCOUNT,
-})
-_JKK_DOCUMENTS = frozenset({
-    PARTICIPANT_CARD, KTP, ACCIDENT_CHRONOLOGY, WITNESS_KTP_1, WITNESS_KTP_2, MEDICAL_REPORT, BANK_ACCOUNT,
-})
+_JKM_DEATH_DOCUMENTS = frozenset(
+    {
+        PARTICIPANT_CARD,
+        KTP_DECEASED,
+        KTP_HEIR,
+        FAMILY_CARD,
+        DEATH_CERTIFICATE,
+        HEIR_STATEMENT,
+        BANK_ACCOUNT,
+    }
+)
+_JKK_DOCUMENTS = frozenset(
+    {
+        PARTICIPANT_CARD,
+        KTP,
+        ACCIDENT_CHRONOLOGY,
+        WITNESS_KTP_1,
+        WITNESS_KTP_2,
+        MEDICAL_REPORT,
+        BANK_ACCOUNT,
+    }
+)
 
 
 def required_documents(claim_type: str, traffic_accident: bool, payee_is_spouse: bool, payout_total: int) -> set[str]:
@@ -114,7 +143,9 @@ def published_checklist(claim_type: str) -> dict[str, object]:
     for condition, flags in CONDITIONS:
         for kind in required_documents(claim_type, **(plain | flags)) - always:
             when.setdefault(kind, condition)
-    return {"claim_type": claim_type,
-            "required": [kind for kind in CHECKLIST if kind in always],
-            "conditional": [{"kind": kind, "when": when[kind]} for kind in CHECKLIST if kind in when],
-            "npwp_threshold_rupiah": NPWP_THRESHOLD_RUPIAH}
+    return {
+        "claim_type": claim_type,
+        "required": [kind for kind in CHECKLIST if kind in always],
+        "conditional": [{"kind": kind, "when": when[kind]} for kind in CHECKLIST if kind in when],
+        "npwp_threshold_rupiah": NPWP_THRESHOLD_RUPIAH,
+    }

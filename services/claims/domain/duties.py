@@ -29,8 +29,9 @@ class NotPermitted(Exception):
 def check_may_withdraw(role: str, subject: str, filed_by: str) -> None:
     """The officer who filed a claim may take it back, and so may a supervisor; nobody else."""
     if role != SUPERVISOR and subject != filed_by:
-        raise NotPermitted("filer_or_supervisor_only",
-                           "only the officer who filed this claim, or a supervisor, may withdraw it")
+        raise NotPermitted(
+            "filer_or_supervisor_only", "only the officer who filed this claim, or a supervisor, may withdraw it"
+        )
 
 
 def check_may_decide(role: str, subject: str, filed_by: str, documents_added_by: Collection[str]) -> None:
@@ -40,5 +41,6 @@ def check_may_decide(role: str, subject: str, filed_by: str, documents_added_by:
     if subject == filed_by:
         raise NotPermitted("four_eyes_filer", "you filed this claim, so another supervisor must decide it")
     if subject in documents_added_by:
-        raise NotPermitted("four_eyes_documents",
-                           "you added documents to this claim, so another supervisor must decide it")
+        raise NotPermitted(
+            "four_eyes_documents", "you added documents to this claim, so another supervisor must decide it"
+        )

@@ -95,8 +95,15 @@ CUTI_BERSAMA: dict[date, str] = {
 
 # What the 2027 decree will add; until it is read these days count as working days.
 UNCONFIRMED_2027: tuple[str, ...] = (
-    "Isra Mikraj 1448 H (early January)", "Tahun Baru Imlek 2578", "Nyepi (Saka 1949)", "Idulfitri 1448 H",
-    "Waisak 2571 BE", "Iduladha 1448 H", "Tahun Baru Islam 1449 H", "Maulid Nabi", "every cuti bersama",
+    "Isra Mikraj 1448 H (early January)",
+    "Tahun Baru Imlek 2578",
+    "Nyepi (Saka 1949)",
+    "Idulfitri 1448 H",
+    "Waisak 2571 BE",
+    "Iduladha 1448 H",
+    "Tahun Baru Islam 1449 H",
+    "Maulid Nabi",
+    "every cuti bersama",
 )
 
 DAYS_OFF: frozenset[date] = frozenset(NATIONAL_HOLIDAYS) | frozenset(CUTI_BERSAMA)

@@ -64,7 +64,8 @@ def split_component(amount: int, payees: Sequence[PayeeShare], *, already_split:
 
 
 def split_benefits(
-    components: Sequence[BenefitComponent], payees: Sequence[PayeeShare],
+    components: Sequence[BenefitComponent],
+    payees: Sequence[PayeeShare],
 ) -> list[tuple[BenefitComponent, list[PayeeShare]]]:
     """Each cash component with its split. Entitlements are not split: a scholarship
     belongs to the child it names (BenefitComponent.heir_id)."""

@@ -50,35 +50,47 @@ def payout_lines(claim: Claim, participant: ParticipantView, on: date) -> list[P
     heirs = {heir.heir_id: heir for heir in participant.heirs}
     if ClaimType(claim.filing.claim_type) not in DEATH_TYPES:
         worker = participant.full_name or None
-        lines = [PayoutLine(x.component, x.amount, "cash", None, worker, None, x.note)
-                 for x in components if x.kind == "cash"]
+        lines = [
+            PayoutLine(x.component, x.amount, "cash", None, worker, None, x.note)
+            for x in components
+            if x.kind == "cash"
+        ]
     else:
         payees = payee_heirs(participant.heirs)
         if not payees:
             # No heir at all: the funeral cost goes to whoever handled the burial; the rest
             # is handed to the Dana Jaminan Sosial (art. 37(5)b.5, 40(2)b.5), not paid out.
-            lines = [PayoutLine(x.component, x.amount, "cash", None, None, None,
-                                x.note + "; paid to whoever handled the burial")
-                     for x in components if x.component == "funeral"]
+            lines = [
+                PayoutLine(
+                    x.component, x.amount, "cash", None, None, None, x.note + "; paid to whoever handled the burial"
+                )
+                for x in components
+                if x.component == "funeral"
+            ]
         else:
             shares = [PayeeShare(h.heir_id, h.full_name, h.precedence, 0) for h in payees]
-            lines = [_heir_line(component.component, share.amount, "cash", heirs[share.heir_id], claim, on,
-                                component.note)
-                     for component, split in split_benefits(components, shares) for share in split]
-    lines += [_heir_line(x.component, x.amount, "entitlement", heirs[x.heir_id], claim, on, x.note)
-              if x.heir_id in heirs else PayoutLine(x.component, x.amount, "entitlement", x.heir_id, None, None,
-                                                    x.note)
-              for x in components if x.kind == "entitlement"]
+            lines = [
+                _heir_line(component.component, share.amount, "cash", heirs[share.heir_id], claim, on, component.note)
+                for component, split in split_benefits(components, shares)
+                for share in split
+            ]
+    lines += [
+        _heir_line(x.component, x.amount, "entitlement", heirs[x.heir_id], claim, on, x.note)
+        if x.heir_id in heirs
+        else PayoutLine(x.component, x.amount, "entitlement", x.heir_id, None, None, x.note)
+        for x in components
+        if x.kind == "entitlement"
+    ]
     return lines
 
 
-def _heir_line(component: PayoutComponentName, amount: int, kind: PayoutKind, heir: HeirView, claim: Claim,
-               on: date, note: str) -> PayoutLine:
+def _heir_line(
+    component: PayoutComponentName, amount: int, kind: PayoutKind, heir: HeirView, claim: Claim, on: date, note: str
+) -> PayoutLine:
     guardian = claim.guardians.get(heir.heir_id) if heir.is_minor_on(on) else None
     if guardian is not None:
         note += f"; {heir.full_name} is a minor, paid through the wali {guardian.name} ({guardian.relationship})"
-    return PayoutLine(component, amount, kind, heir.heir_id, heir.full_name,
-                      guardian.name if guardian else None, note)
+    return PayoutLine(component, amount, kind, heir.heir_id, heir.full_name, guardian.name if guardian else None, note)
 
 
 def cash_of(lines: list[PayoutLine]) -> int:
@@ -89,8 +101,9 @@ def minors_without_guardian(claim: Claim, participant: ParticipantView, on: date
     """Payees of a death benefit who are minors on `on` and have no wali on the claim."""
     if ClaimType(claim.filing.claim_type) not in DEATH_TYPES:
         return []
-    return [heir for heir in payee_heirs(participant.heirs)
-            if heir.is_minor_on(on) and heir.heir_id not in claim.guardians]
+    return [
+        heir for heir in payee_heirs(participant.heirs) if heir.is_minor_on(on) and heir.heir_id not in claim.guardians
+    ]
 
 
 def approval_refusals(claim: Claim, participant: ParticipantView | None, on: date) -> list[FieldError]:
@@ -98,14 +111,20 @@ def approval_refusals(claim: Claim, participant: ParticipantView | None, on: dat
     if ClaimType(claim.filing.claim_type) not in DEATH_TYPES:
         return []
     if participant is None or not payee_heirs(participant.heirs):
-        return [FieldError(
-            ("decision",), "death_benefit_payee_missing",
-            "death_benefit_payee_missing: a death claim is approved with a payee for the death benefit; add the "
-            f"heirs named on the heir statement (POST /v1/claims/{claim.claim_id}/heirs), then approve",
-        )]
-    return [FieldError(
-        ("guardians", heir.heir_id), "guardian_missing",
-        f"guardian_missing: heir {heir.heir_id} is under 18 and is paid through a wali; name one "
-        f"(PUT /v1/claims/{claim.claim_id}/guardians), then approve",
-    ) for heir in minors_without_guardian(claim, participant, on)]
-
+        return [
+            FieldError(
+                ("decision",),
+                "death_benefit_payee_missing",
+                "death_benefit_payee_missing: a death claim is approved with a payee for the death benefit; add the "
+                f"heirs named on the heir statement (POST /v1/claims/{claim.claim_id}/heirs), then approve",
+            )
+        ]
+    return [
+        FieldError(
+            ("guardians", heir.heir_id),
+            "guardian_missing",
+            f"guardian_missing: heir {heir.heir_id} is under 18 and is paid through a wali; name one "
+            f"(PUT /v1/claims/{claim.claim_id}/guardians), then approve",
+        )
+        for heir in minors_without_guardian(claim, participant, on)
+    ]

@@ -66,9 +66,14 @@ def outcome_of_reported_death(participant: ParticipantView, date_of_death: date,
 def proactive_claim(participant: ParticipantView, date_of_death: date, place: str) -> ProactiveClaim:
     """The claim Jaring opens: JKM (the registry does not say whether the death came from work;
     a supervisor reclassifies it to JKK_DEATH when the family's filing shows it did)."""
-    filing = ClaimFiling(participant_id=participant.participant_id, claim_type=ClaimType.JKM,
-                         incident_date=date_of_death, incident_place=place or "-", cause=REGISTRY_CAUSE,
-                         reporter=REGISTRY_REPORTER)
+    filing = ClaimFiling(
+        participant_id=participant.participant_id,
+        claim_type=ClaimType.JKM,
+        incident_date=date_of_death,
+        incident_place=place or "-",
+        cause=REGISTRY_CAUSE,
+        reporter=REGISTRY_REPORTER,
+    )
     claim = Claim(claim_id="", filing=filing, filed_on=date_of_death, status=ClaimStatus.AWAITING_FAMILY)
     expected = cash_total(benefits_of(claim, participant))
     spouse = any(heir.is_spouse for heir in payee_heirs(participant.heirs))

@@ -26,24 +26,44 @@ NOT_BENEFIT = frozenset({"late_charge"})
 def reclassification_errors(old_type: str, new_type: str, reason: str, status: str) -> list[FieldError]:
     errors: list[FieldError] = []
     if old_type not in DEATH_CLAIM_TYPES or new_type not in DEATH_CLAIM_TYPES:
-        errors.append(FieldError(("claim_type",), "reclassification_between_deaths_only",
-                                 "reclassification_between_deaths_only: a death is reclassified between JKM and "
-                                 "JKK_DEATH; a JKK accident claim is not"))
+        errors.append(
+            FieldError(
+                ("claim_type",),
+                "reclassification_between_deaths_only",
+                "reclassification_between_deaths_only: a death is reclassified between JKM and "
+                "JKK_DEATH; a JKK accident claim is not",
+            )
+        )
     elif old_type == new_type:
-        errors.append(FieldError(("claim_type",), "reclassification_same_type",
-                                 f"reclassification_same_type: the claim is already {old_type}"))
+        errors.append(
+            FieldError(
+                ("claim_type",),
+                "reclassification_same_type",
+                f"reclassification_same_type: the claim is already {old_type}",
+            )
+        )
     if not isinstance(reason, str) or not reason.strip():
-        errors.append(FieldError(("reason",), "reason_required",
-                                 "reason_required: say why; the family and the audit trail read it"))
+        errors.append(
+            FieldError(
+                ("reason",), "reason_required", "reason_required: say why; the family and the audit trail read it"
+            )
+        )
     if status == "rejected":
-        errors.append(FieldError(("claim_type",), "claim_rejected",
-                                 "claim_rejected: a rejected claim is not reclassified; file a new claim"))
+        errors.append(
+            FieldError(
+                ("claim_type",),
+                "claim_rejected",
+                "claim_rejected: a rejected claim is not reclassified; file a new claim",
+            )
+        )
     return errors
 
 
-def reclassification_difference(paid: Sequence[PayoutLine], due: Sequence[PayoutLine], old_type: str,
-                                 new_type: str) -> tuple[list[PayoutLine], int]:
+def reclassification_difference(
+    paid: Sequence[PayoutLine], due: Sequence[PayoutLine], old_type: str, new_type: str
+) -> tuple[list[PayoutLine], int]:
     """(the lines to add, the rupiah paid beyond what the new type gives)."""
+
     def key(line: PayoutLine) -> str:
         return line.payee_heir_id or ""
 
@@ -63,14 +83,22 @@ def reclassification_difference(paid: Sequence[PayoutLine], due: Sequence[Payout
         difference = due_cash[who] - paid_cash[who]
         if difference > 0:
             first = payee[who]
-            adjustment.append(PayoutLine(
-                "reclassification_adjustment", difference, "cash", first.payee_heir_id, first.payee_name,
-                first.guardian_name,
-                f"reclassified {old_type} -> {new_type}: {due_cash[who]} under {new_type}, {paid_cash[who]} "
-                f"already paid; the difference"))
+            adjustment.append(
+                PayoutLine(
+                    "reclassification_adjustment",
+                    difference,
+                    "cash",
+                    first.payee_heir_id,
+                    first.payee_name,
+                    first.guardian_name,
+                    f"reclassified {old_type} -> {new_type}: {due_cash[who]} under {new_type}, {paid_cash[who]} "
+                    f"already paid; the difference",
+                )
+            )
         else:
             overpaid += -difference
     recorded = {(line.component, line.payee_heir_id) for line in paid if line.kind == "entitlement"}
-    adjustment += [line for line in due
-                   if line.kind == "entitlement" and (line.component, line.payee_heir_id) not in recorded]
+    adjustment += [
+        line for line in due if line.kind == "entitlement" and (line.component, line.payee_heir_id) not in recorded
+    ]
     return adjustment, overpaid

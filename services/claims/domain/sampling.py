@@ -17,9 +17,9 @@ import hmac
 from dataclasses import dataclass, replace
 
 from services.claims.domain.claim import ClaimStatus
-from shared.money import format_rupiah
 from services.claims.domain.reasons import Reason, ReasonCode
 from services.claims.domain.verification import Verification
+from shared.money import format_rupiah
 
 _DRAW_SCALE = 2**64
 
@@ -41,25 +41,30 @@ def review_reasons(claim_id: str, cash_total: int, sampling: ReviewSampling) -> 
     """Why a claim the rules would approve goes to a supervisor instead; empty when it does not."""
     reasons = []
     if cash_total > sampling.above_rupiah:
-        reasons.append(Reason(
-            ReasonCode.ABOVE_REVIEW_THRESHOLD,
-            f"the payout {format_rupiah(cash_total)} is above {format_rupiah(sampling.above_rupiah)}: a supervisor "
-            f"checks every claim this large before it is paid",
-        ))
+        reasons.append(
+            Reason(
+                ReasonCode.ABOVE_REVIEW_THRESHOLD,
+                f"the payout {format_rupiah(cash_total)} is above {format_rupiah(sampling.above_rupiah)}: a supervisor "
+                f"checks every claim this large before it is paid",
+            )
+        )
     if draw(claim_id, sampling.key) < sampling.rate:
-        reasons.append(Reason(
-            ReasonCode.SAMPLED_FOR_REVIEW,
-            f"drawn at random for a supervisor's check ({sampling.rate:.0%} of the claims the rules approve are); "
-            f"nothing in it is known to be wrong",
-        ))
+        reasons.append(
+            Reason(
+                ReasonCode.SAMPLED_FOR_REVIEW,
+                f"drawn at random for a supervisor's check ({sampling.rate:.0%} of the claims the rules approve are); "
+                f"nothing in it is known to be wrong",
+            )
+        )
     return reasons
 
 
 SAMPLING_CODES = frozenset({ReasonCode.SAMPLED_FOR_REVIEW, ReasonCode.ABOVE_REVIEW_THRESHOLD})
 
 
-def refer_for_review(verification: Verification, claim_id: str, cash_total: int,
-                     sampling: ReviewSampling) -> Verification:
+def refer_for_review(
+    verification: Verification, claim_id: str, cash_total: int, sampling: ReviewSampling
+) -> Verification:
     """The rules' verification, with a claim they would approve referred to a supervisor
     when it is drawn or above the threshold. Claims the rules reject or refer anyway are
     left as they are: they get a person's look, or no money, already."""

@@ -49,6 +49,7 @@ def scholarship_children(children: Sequence[HeirView], incident_date: date) -> l
     marriage and work are checked at each yearly claim; an officer may swap a child
     who no longer qualifies for a younger one then.
     """
-    eligible = [child for child in children
-                if child.birth_date is None or age_on(child.birth_date, incident_date) < AGE_LIMIT]
+    eligible = [
+        child for child in children if child.birth_date is None or age_on(child.birth_date, incident_date) < AGE_LIMIT
+    ]
     return eligible[:MAX_CHILDREN]

@@ -20,8 +20,7 @@ from shared.contracts.vocabulary import PAYMENT_WORKING_DAYS
 LATE_PERCENT_PER_DAY = 1
 
 
-def deadline(claim_type: ClaimType | str, documents_complete_on: date,
-             holidays: Collection[date] = DAYS_OFF) -> date:
+def deadline(claim_type: ClaimType | str, documents_complete_on: date, holidays: Collection[date] = DAYS_OFF) -> date:
     """The last day to pay: the Nth working day after the day the documents were
     complete (that day itself is not counted, as "within N days of" reads). Saturdays,
     Sundays, national holidays and cuti bersama (holidays.py, from the yearly SKB) are
@@ -84,8 +83,17 @@ def late_charge_lines(ledger: Sequence[PayoutLine], payment_deadline: date, paid
             who = line.payee_heir_id or ""
             cash[who] = cash.get(who, 0) + line.amount
             first.setdefault(who, line)
-    return [PayoutLine("late_charge", late_interest(amount, late), "cash", first[who].payee_heir_id,
-                       first[who].payee_name, first[who].guardian_name,
-                       f"paid {paid_on.isoformat()}, {late} days after the deadline {payment_deadline.isoformat()}: "
-                       f"{LATE_PERCENT_PER_DAY} % x {late} days x {amount} (PP 44/2015 art. 37(3), 40(4))")
-            for who, amount in cash.items() if late_interest(amount, late) > 0]
+    return [
+        PayoutLine(
+            "late_charge",
+            late_interest(amount, late),
+            "cash",
+            first[who].payee_heir_id,
+            first[who].payee_name,
+            first[who].guardian_name,
+            f"paid {paid_on.isoformat()}, {late} days after the deadline {payment_deadline.isoformat()}: "
+            f"{LATE_PERCENT_PER_DAY} % x {late} days x {amount} (PP 44/2015 art. 37(3), 40(4))",
+        )
+        for who, amount in cash.items()
+        if late_interest(amount, late) > 0
+    ]

@@ -19,12 +19,12 @@ from services.claims.domain.benefits import cash_total, compute_benefits, is_sho
 from services.claims.domain.claim import DEATH_TYPES, Claim, ClaimFiling, ClaimStatus, ClaimType
 from services.claims.domain.dates import add_months
 from services.claims.domain.documents import NPWP, NPWP_THRESHOLD_RUPIAH, POLICE_REPORT, missing_documents
-from shared.money import format_rupiah
 from services.claims.domain.participant import ParticipantView
 from services.claims.domain.payees import payee_heirs
 from services.claims.domain.payout import minors_without_guardian
 from services.claims.domain.reasons import Reason, ReasonCode, outcome_of
 from services.reported_rules import reported
+from shared.money import format_rupiah
 
 # PP 82/2019: the right to claim JKK lapses 5 years after the accident (it was 2 years
 # before). It concerns JKK benefits, so JKK_DEATH too; no such limit is applied to JKM.
@@ -74,8 +74,7 @@ def verify_claim(
 
     payout = cash_total(compute_benefits(claim_type, participant, filing.incident_date, filing))
     payee_is_spouse = claim_type in DEATH_TYPES and any(h.is_spouse for h in payee_heirs(participant.heirs))
-    missing = missing_documents(claim_type, filing.traffic_accident, payee_is_spouse, payout,
-                                filing.documents.keys())
+    missing = missing_documents(claim_type, filing.traffic_accident, payee_is_spouse, payout, filing.documents.keys())
     reasons += [
         *not_covered_on_incident_date(filing, participant),
         *programme_not_enrolled(claim_type, participant),
@@ -90,9 +89,11 @@ def verify_claim(
 def duplicate_incident(claim: Claim, other_claims_fingerprints: Collection[str]) -> list[Reason]:
     if claim.fingerprint not in other_claims_fingerprints:
         return []
-    what = ("a death claim for this participant already stands (a person dies once)"
-            if ClaimType(claim.filing.claim_type) in DEATH_TYPES
-            else f"a claim for this participant's accident on {claim.filing.incident_date.isoformat()} already stands")
+    what = (
+        "a death claim for this participant already stands (a person dies once)"
+        if ClaimType(claim.filing.claim_type) in DEATH_TYPES
+        else f"a claim for this participant's accident on {claim.filing.incident_date.isoformat()} already stands"
+    )
     return [Reason(ReasonCode.DUPLICATE_INCIDENT, f"{what}; add documents to that claim instead")]
 
 
@@ -104,12 +105,14 @@ def claim_right_expired(filing: ClaimFiling, filed_on: date) -> list[Reason]:
     last_day = add_months(filing.incident_date, 12 * JKK_CLAIM_RIGHT_YEARS)
     if filed_on <= last_day:
         return []
-    return [Reason(
-        ReasonCode.CLAIM_RIGHT_EXPIRED,
-        f"the accident was on {filing.incident_date.isoformat()}; the right to claim JKK lapsed after "
-        f"{last_day.isoformat()}, {JKK_CLAIM_RIGHT_YEARS} years later (PP 82/2019), and the claim was filed on "
-        f"{filed_on.isoformat()}",
-    )]
+    return [
+        Reason(
+            ReasonCode.CLAIM_RIGHT_EXPIRED,
+            f"the accident was on {filing.incident_date.isoformat()}; the right to claim JKK lapsed after "
+            f"{last_day.isoformat()}, {JKK_CLAIM_RIGHT_YEARS} years later (PP 82/2019), and the claim was filed on "
+            f"{filed_on.isoformat()}",
+        )
+    ]
 
 
 def not_covered_on_incident_date(filing: ClaimFiling, participant: ParticipantView) -> list[Reason]:
@@ -121,14 +124,19 @@ def not_covered_on_incident_date(filing: ClaimFiling, participant: ParticipantVi
         ended = f"the last protected day before it was {last.isoformat()}"
     else:
         first = participant.first_protected_day_after(day)
-        ended = (f"protection only started on {first.isoformat()}" if first is not None
-                 else "no contribution has ever protected this participant")
+        ended = (
+            f"protection only started on {first.isoformat()}"
+            if first is not None
+            else "no contribution has ever protected this participant"
+        )
     grace = reported("grace_months_after_last_paid")
-    return [Reason(
-        ReasonCode.NOT_COVERED_ON_INCIDENT_DATE,
-        f"the incident on {day.isoformat()} is outside every protected period: {ended}. A paid month "
-        f"protects through the {grace} months after it; paying later does not cover an earlier incident",
-    )]
+    return [
+        Reason(
+            ReasonCode.NOT_COVERED_ON_INCIDENT_DATE,
+            f"the incident on {day.isoformat()} is outside every protected period: {ended}. A paid month "
+            f"protects through the {grace} months after it; paying later does not cover an earlier incident",
+        )
+    ]
 
 
 def programme_not_enrolled(claim_type: ClaimType, participant: ParticipantView) -> list[Reason]:
@@ -136,11 +144,13 @@ def programme_not_enrolled(claim_type: ClaimType, participant: ParticipantView) 
     if programme in participant.programs:
         return []
     enrolled = ", ".join(sorted(participant.programs)) or "none"
-    return [Reason(
-        ReasonCode.PROGRAMME_NOT_ENROLLED,
-        f"a {claim_type} claim is paid by {programme}, and the participant is not enrolled in it "
-        f"(enrolled: {enrolled})",
-    )]
+    return [
+        Reason(
+            ReasonCode.PROGRAMME_NOT_ENROLLED,
+            f"a {claim_type} claim is paid by {programme}, and the participant is not enrolled in it "
+            f"(enrolled: {enrolled})",
+        )
+    ]
 
 
 def document_reasons(missing: list[str], payout: int) -> list[Reason]:
@@ -148,19 +158,26 @@ def document_reasons(missing: list[str], payout: int) -> list[Reason]:
     most often missing, and the one the family must fetch from the police."""
     reasons: list[Reason] = []
     if POLICE_REPORT in missing:
-        reasons.append(Reason(
-            ReasonCode.POLICE_REPORT_MISSING,
-            "a traffic accident needs the police report (laporan polisi) before the claim can be paid",
-        ))
+        reasons.append(
+            Reason(
+                ReasonCode.POLICE_REPORT_MISSING,
+                "a traffic accident needs the police report (laporan polisi) before the claim can be paid",
+            )
+        )
     others = [kind for kind in missing if kind != POLICE_REPORT]
     if others:
-        why_npwp = (f" (NPWP because the payout {format_rupiah(payout)} exceeds "
-                    f"{format_rupiah(NPWP_THRESHOLD_RUPIAH)})" if NPWP in others else "")
-        reasons.append(Reason(
-            ReasonCode.DOCUMENTS_INCOMPLETE,
-            f"missing: {', '.join(others)}{why_npwp}. The claim stays open; the payment deadline "
-            f"starts when the documents are complete",
-        ))
+        why_npwp = (
+            f" (NPWP because the payout {format_rupiah(payout)} exceeds {format_rupiah(NPWP_THRESHOLD_RUPIAH)})"
+            if NPWP in others
+            else ""
+        )
+        reasons.append(
+            Reason(
+                ReasonCode.DOCUMENTS_INCOMPLETE,
+                f"missing: {', '.join(others)}{why_npwp}. The claim stays open; the payment deadline "
+                f"starts when the documents are complete",
+            )
+        )
     return reasons
 
 
@@ -171,24 +188,31 @@ def death_soon_after_enrolment(claim_type: ClaimType, death_date: date, particip
     if claim_type not in DEATH_TYPES or not is_short_membership(participant.member_since, death_date):
         return []
     months = reported("jkm_short_membership_months")
-    effect = ("the short-membership JKM benefit applies" if claim_type is ClaimType.JKM
-              else "JKK death has no short-membership limit; the full benefit applies")
-    return [Reason(
-        ReasonCode.DEATH_SOON_AFTER_ENROLMENT,
-        f"the incident on {death_date.isoformat()} is within {months} months of membership (member since "
-        f"{participant.member_since.isoformat()}): check the circumstances; {effect}",
-    )]
+    effect = (
+        "the short-membership JKM benefit applies"
+        if claim_type is ClaimType.JKM
+        else "JKK death has no short-membership limit; the full benefit applies"
+    )
+    return [
+        Reason(
+            ReasonCode.DEATH_SOON_AFTER_ENROLMENT,
+            f"the incident on {death_date.isoformat()} is within {months} months of membership (member since "
+            f"{participant.member_since.isoformat()}): check the circumstances; {effect}",
+        )
+    ]
 
 
 def no_heir(claim_type: ClaimType, participant: ParticipantView) -> list[Reason]:
     if claim_type not in DEATH_TYPES or payee_heirs(participant.heirs):
         return []
-    return [Reason(
-        ReasonCode.NO_HEIR,
-        "no heir is recorded: add the heirs named on the heir statement to the claim (a phone or email is "
-        "not needed); without any heir only the funeral cost is paid, to whoever handled the burial, and the "
-        "other benefits go to the Dana Jaminan Sosial (PP 44/2015 art. 37(5), 40(2))",
-    )]
+    return [
+        Reason(
+            ReasonCode.NO_HEIR,
+            "no heir is recorded: add the heirs named on the heir statement to the claim (a phone or email is "
+            "not needed); without any heir only the funeral cost is paid, to whoever handled the burial, and the "
+            "other benefits go to the Dana Jaminan Sosial (PP 44/2015 art. 37(5), 40(2))",
+        )
+    ]
 
 
 def guardian_missing(claim: Claim, participant: ParticipantView, today: date) -> list[Reason]:
@@ -196,17 +220,21 @@ def guardian_missing(claim: Claim, participant: ParticipantView, today: date) ->
     if not minors:
         return []
     names = ", ".join(heir.full_name for heir in minors)
-    return [Reason(
-        ReasonCode.GUARDIAN_MISSING,
-        f"{names}: under 18, paid through a guardian (wali); name the wali on the claim, then approve",
-    )]
+    return [
+        Reason(
+            ReasonCode.GUARDIAN_MISSING,
+            f"{names}: under 18, paid through a guardian (wali); name the wali on the claim, then approve",
+        )
+    ]
 
 
 def participant_not_in_read_model(filing: ClaimFiling) -> list[Reason]:
     # Intake refuses unknown participants (claim.validate_filing); this still happens when
     # claims' read model lags enrollment's events, or while it is being rebuilt.
-    return [Reason(
-        ReasonCode.PARTICIPANT_NOT_IN_READ_MODEL,
-        f"participant {filing.participant_id} is not in the claims read model yet (enrollment's events may "
-        f"not have arrived): check the participant, then run the rules again",
-    )]
+    return [
+        Reason(
+            ReasonCode.PARTICIPANT_NOT_IN_READ_MODEL,
+            f"participant {filing.participant_id} is not in the claims read model yet (enrollment's events may "
+            f"not have arrived): check the participant, then run the rules again",
+        )
+    ]

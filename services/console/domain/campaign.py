@@ -31,15 +31,25 @@ def combined(campaign: Mapping[str, Any], proactive: Mapping[str, Any]) -> dict[
         by_segment[row["segment"]] = by_segment.get(row["segment"], 0) + row["newly_covered"]
     totals = proactive.get("totals", {})
     return {
-        "year": campaign["year"], "as_of": campaign.get("as_of"),
-        "enrolments": {"target": campaign["target"], "newly_covered": campaign["newly_covered"],
-                       "progress": campaign["progress"], "by_kecamatan": by_kecamatan, "by_segment": by_segment},
+        "year": campaign["year"],
+        "as_of": campaign.get("as_of"),
+        "enrolments": {
+            "target": campaign["target"],
+            "newly_covered": campaign["newly_covered"],
+            "progress": campaign["progress"],
+            "by_kecamatan": by_kecamatan,
+            "by_segment": by_segment,
+        },
         "retention": campaign.get("retention", {}),
         "reminded_runs": campaign.get("reminded_runs", 0),
         "lapses_prevented": campaign.get("lapses_prevented", 0),
-        "proactive_claims": {"opened": totals.get("opened", 0), "awaiting_family": totals.get("awaiting_family", 0),
-                             "completed": totals.get("completed", 0), "paid": totals.get("paid", 0),
-                             "reported_deaths": proactive.get("reported_deaths", {})},
+        "proactive_claims": {
+            "opened": totals.get("opened", 0),
+            "awaiting_family": totals.get("awaiting_family", 0),
+            "completed": totals.get("completed", 0),
+            "paid": totals.get("paid", 0),
+            "reported_deaths": proactive.get("reported_deaths", {}),
+        },
     }
 
 

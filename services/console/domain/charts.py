@@ -27,8 +27,16 @@ def bars(values: Sequence[float], width: float, height: float, gap: float = 1.0)
         return []
     top = max(values) or 1.0
     slot = width / len(values)
-    return [Bar(round(i * slot + gap / 2, 2), round(height - height * v / top, 2), round(max(slot - gap, 0.5), 2),
-                round(height * v / top, 2), v) for i, v in enumerate(values)]
+    return [
+        Bar(
+            round(i * slot + gap / 2, 2),
+            round(height - height * v / top, 2),
+            round(max(slot - gap, 0.5), 2),
+            round(height * v / top, 2),
+            v,
+        )
+        for i, v in enumerate(values)
+    ]
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,9 @@ WIDTHS = {"service": 120.0, "topic": 240.0, "group": 380.0}
 ROW, BOX = 34.0, 26.0
 
 
-def pipeline(producers: Mapping[str, str], readers: Mapping[str, Sequence[str]],
-             group_lag: Mapping[str, int]) -> Diagram:
+def pipeline(
+    producers: Mapping[str, str], readers: Mapping[str, Sequence[str]], group_lag: Mapping[str, int]
+) -> Diagram:
     """producers: topic → service; readers: topic → the groups reading it; group_lag:
     group → its total lag. Groups sit in rows in topic order; a topic is centred on
     its groups, a service on its topics."""
@@ -87,24 +96,30 @@ def pipeline(producers: Mapping[str, str], readers: Mapping[str, Sequence[str]],
         first = row
         for group in groups:
             key = f"group:{topic}:{group}"
-            nodes[key] = Node(key, group, "group", COLUMNS["group"], 10 + row * ROW, WIDTHS["group"], BOX,
-                              group_lag.get(group, 0))
+            nodes[key] = Node(
+                key, group, "group", COLUMNS["group"], 10 + row * ROW, WIDTHS["group"], BOX, group_lag.get(group, 0)
+            )
             row += 1
         if not groups:
             row += 1
         topic_rows[topic] = (first + row - 1) / 2
     for topic, centre in topic_rows.items():
-        nodes[f"topic:{topic}"] = Node(f"topic:{topic}", topic, "topic", COLUMNS["topic"], 10 + centre * ROW,
-                                       WIDTHS["topic"], BOX)
+        nodes[f"topic:{topic}"] = Node(
+            f"topic:{topic}", topic, "topic", COLUMNS["topic"], 10 + centre * ROW, WIDTHS["topic"], BOX
+        )
     services: dict[str, list[float]] = {}
     for topic, service in producers.items():
         services.setdefault(service, []).append(topic_rows[topic])
     for service, rows in services.items():
         centre = sum(rows) / len(rows)
-        nodes[f"service:{service}"] = Node(f"service:{service}", service, "service", COLUMNS["service"],
-                                           10 + centre * ROW, WIDTHS["service"], BOX)
+        nodes[f"service:{service}"] = Node(
+            f"service:{service}", service, "service", COLUMNS["service"], 10 + centre * ROW, WIDTHS["service"], BOX
+        )
     edges = [Edge(nodes[f"service:{service}"], nodes[f"topic:{topic}"]) for topic, service in producers.items()]
-    edges += [Edge(nodes[f"topic:{topic}"], nodes[f"group:{topic}:{group}"])
-              for topic in producers for group in readers.get(topic, ())]
+    edges += [
+        Edge(nodes[f"topic:{topic}"], nodes[f"group:{topic}:{group}"])
+        for topic in producers
+        for group in readers.get(topic, ())
+    ]
     width = COLUMNS["group"] + WIDTHS["group"] + 10
     return Diagram(list(nodes.values()), edges, width, 20 + max(row, 1) * ROW)

@@ -71,6 +71,5 @@ def flow_health(groups: Sequence[Group], previous_lag: Mapping[str, int]) -> Flo
             concern = None
         judged.append(GroupHealth(group.group_id, lag, members, concern, grew))
     rank = {concern: i for i, concern in enumerate(CONCERNS)}
-    judged.sort(key=lambda g: (rank.get(g.concern, len(CONCERNS)) if g.concern else len(CONCERNS), -g.lag,
-                               g.group_id))
+    judged.sort(key=lambda g: (rank.get(g.concern, len(CONCERNS)) if g.concern else len(CONCERNS), -g.lag, g.group_id))
     return FlowHealth(tuple(judged))

@@ -20,43 +20,75 @@ def _reason_codes(payload: Mapping[str, Any]) -> list[str]:
 
 def _clock(payload: Mapping[str, Any]) -> Summary:
     """The payment clock as claims announced it (claims owns the rule; the console only shows it)."""
-    return {"documents_complete_on": payload.get("documents_complete_on"),
-            "payment_deadline": payload.get("payment_deadline")}
+    return {
+        "documents_complete_on": payload.get("documents_complete_on"),
+        "payment_deadline": payload.get("payment_deadline"),
+    }
 
 
 _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Summary]] = {
     "ParticipantEnrolled": lambda p: {"source": p.get("source"), "heirs": len(p.get("heirs") or ())},
     "ParticipantDetailsChanged": lambda p: {},
     "HeirsChanged": lambda p: {"heirs": len(p.get("heirs") or ())},
-    "ContributionRecorded": lambda p: {"period": p.get("period"), "amount": p.get("amount"),
-                                       "payer": p.get("payer")},
+    "ContributionRecorded": lambda p: {"period": p.get("period"), "amount": p.get("amount"), "payer": p.get("payer")},
     "CoverageChanged": lambda p: {"status": p.get("status"), "paid_months": p.get("paid_months")},
-    "ClaimFiled": lambda p: {"claim_type": p.get("claim_type"), "filed_by": p.get("filed_by"),
-                             "documents": sorted(p.get("documents") or ())},
-    "ClaimApproved": lambda p: {"claim_type": p.get("claim_type"), "decided_by": p.get("decided_by"),
-                                "reasons": _reason_codes(p), **_clock(p)},
-    "ClaimRejected": lambda p: {"claim_type": p.get("claim_type"), "decided_by": p.get("decided_by"),
-                                "reasons": _reason_codes(p)},
-    "ClaimReferredForReview": lambda p: {"claim_type": p.get("claim_type"), "reasons": _reason_codes(p),
-                                         **_clock(p)},
-    "ClaimWithdrawn": lambda p: {"claim_type": p.get("claim_type"), "withdrawn_by": p.get("withdrawn_by"),
-                                 "was": p.get("was")},
-    "PayoutRecorded": lambda p: {"claim_type": p.get("claim_type"), "total_cash": p.get("total_cash"),
-                                 "components": len(p.get("components") or ())},
+    "ClaimFiled": lambda p: {
+        "claim_type": p.get("claim_type"),
+        "filed_by": p.get("filed_by"),
+        "documents": sorted(p.get("documents") or ()),
+    },
+    "ClaimApproved": lambda p: {
+        "claim_type": p.get("claim_type"),
+        "decided_by": p.get("decided_by"),
+        "reasons": _reason_codes(p),
+        **_clock(p),
+    },
+    "ClaimRejected": lambda p: {
+        "claim_type": p.get("claim_type"),
+        "decided_by": p.get("decided_by"),
+        "reasons": _reason_codes(p),
+    },
+    "ClaimReferredForReview": lambda p: {"claim_type": p.get("claim_type"), "reasons": _reason_codes(p), **_clock(p)},
+    "ClaimWithdrawn": lambda p: {
+        "claim_type": p.get("claim_type"),
+        "withdrawn_by": p.get("withdrawn_by"),
+        "was": p.get("was"),
+    },
+    "PayoutRecorded": lambda p: {
+        "claim_type": p.get("claim_type"),
+        "total_cash": p.get("total_cash"),
+        "components": len(p.get("components") or ()),
+    },
     "DisbursementChanged": lambda p: {"status": p.get("status"), "changed_by": p.get("changed_by")},
     # Payee names and account numbers stay out; the last four digits travel, not even those here.
-    "TransferStatusChanged": lambda p: {"status": p.get("status"), "reason_code": p.get("reason_code"),
-                                        "component": p.get("component"), "amount": p.get("amount"),
-                                        "attempt": p.get("attempt"), "method": p.get("method"),
-                                        "changed_by": p.get("changed_by")},
-    "TransferReversed": lambda p: {"component": p.get("component"), "amount": p.get("amount"),
-                                   "reversed_by": p.get("reversed_by")},
+    "TransferStatusChanged": lambda p: {
+        "status": p.get("status"),
+        "reason_code": p.get("reason_code"),
+        "component": p.get("component"),
+        "amount": p.get("amount"),
+        "attempt": p.get("attempt"),
+        "method": p.get("method"),
+        "changed_by": p.get("changed_by"),
+    },
+    "TransferReversed": lambda p: {
+        "component": p.get("component"),
+        "amount": p.get("amount"),
+        "reversed_by": p.get("reversed_by"),
+    },
     "ReceiptCheckRequested": lambda p: {"amount": p.get("amount")},
     "ReceiptReplied": lambda p: {"answer": p.get("answer")},
-    "NotificationDelivered": lambda p: {"channel": p.get("channel"), "heir_id": p.get("heir_id"),
-                                        "about": p.get("about_event"), "attempts": p.get("attempts")},
-    "NotificationFailed": lambda p: {"channel": p.get("channel"), "heir_id": p.get("heir_id"),
-                                     "about": p.get("about_event"), "attempts": p.get("attempts")},
+    "NotificationDelivered": lambda p: {
+        "channel": p.get("channel"),
+        "heir_id": p.get("heir_id"),
+        "about": p.get("about_event"),
+        "attempts": p.get("attempts"),
+    },
+    "NotificationFailed": lambda p: {
+        "channel": p.get("channel"),
+        "heir_id": p.get("heir_id"),
+        "about": p.get("about_event"),
+        "attempts": p.get("attempts"),
+    },
 }
 
 

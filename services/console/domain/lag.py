@@ -46,5 +46,6 @@ def group_lag(committed: Mapping[Partition, int], ends: Mapping[Partition, int])
         if offset < 0 or (topic, partition) not in ends:
             continue
         by_topic.setdefault(topic, []).append(PartitionLag(topic, partition, offset, ends[(topic, partition)]))
-    return [TopicLag(topic, tuple(sorted(parts, key=lambda p: p.partition)))
-            for topic, parts in sorted(by_topic.items())]
+    return [
+        TopicLag(topic, tuple(sorted(parts, key=lambda p: p.partition))) for topic, parts in sorted(by_topic.items())
+    ]

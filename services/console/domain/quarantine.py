@@ -76,13 +76,23 @@ def quarantine_view(answers: Mapping[str, Mapping[str, Any] | None]) -> Quaranti
             counts[service] = None
             continue
         counts[service] = count
-        events.extend(HeldEvent(service=service, event_type=_text(e.get("event_type")), topic=_text(e.get("topic")),
-                                key=_text(e.get("key")), reason=_text(e.get("reason")),
-                                size_bytes=_int(e.get("size_bytes")), attempts=_int(e.get("attempts")),
-                                quarantined_at=_instant(e.get("quarantined_at")))
-                      for e in listed if isinstance(e, Mapping))
-    events.sort(key=lambda e: (e.quarantined_at is None, e.quarantined_at.timestamp() if e.quarantined_at else 0,
-                               e.service))
+        events.extend(
+            HeldEvent(
+                service=service,
+                event_type=_text(e.get("event_type")),
+                topic=_text(e.get("topic")),
+                key=_text(e.get("key")),
+                reason=_text(e.get("reason")),
+                size_bytes=_int(e.get("size_bytes")),
+                attempts=_int(e.get("attempts")),
+                quarantined_at=_instant(e.get("quarantined_at")),
+            )
+            for e in listed
+            if isinstance(e, Mapping)
+        )
+    events.sort(
+        key=lambda e: (e.quarantined_at is None, e.quarantined_at.timestamp() if e.quarantined_at else 0, e.service)
+    )
     return Quarantine(counts, tuple(events))
 
 

@@ -23,9 +23,11 @@ class SlaStanding:
     flag: str  # "late", "due" (within the warning days) or "ok"
 
 
-def standing(claim_id: str, claim_type: str, status: str, documents_complete_on: date, due: date, today: date,
-             warn_days: int) -> SlaStanding:
+def standing(
+    claim_id: str, claim_type: str, status: str, documents_complete_on: date, due: date, today: date, warn_days: int
+) -> SlaStanding:
     days_left = (due - today).days
     flag = "late" if days_left < 0 else "due" if days_left <= warn_days else "ok"
-    return SlaStanding(claim_id, claim_type, status, documents_complete_on, due,
-                       (today - documents_complete_on).days, days_left, flag)
+    return SlaStanding(
+        claim_id, claim_type, status, documents_complete_on, due, (today - documents_complete_on).days, days_left, flag
+    )

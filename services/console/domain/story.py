@@ -14,11 +14,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-CLAIM_EVENT_TYPES: frozenset[str] = frozenset({
-    "ClaimFiled", "ClaimApproved", "ClaimRejected", "ClaimReferredForReview", "PayoutRecorded",
-    "DisbursementChanged", "NotificationDelivered", "NotificationFailed", "TransferStatusChanged", "TransferReversed",
-    "ClaimWithdrawn",
-})
+CLAIM_EVENT_TYPES: frozenset[str] = frozenset(
+    {
+        "ClaimFiled",
+        "ClaimApproved",
+        "ClaimRejected",
+        "ClaimReferredForReview",
+        "PayoutRecorded",
+        "DisbursementChanged",
+        "NotificationDelivered",
+        "NotificationFailed",
+        "TransferStatusChanged",
+        "TransferReversed",
+        "ClaimWithdrawn",
+    }
+)
 OUTCOMES: frozenset[str] = frozenset({"ClaimApproved", "ClaimRejected", "ClaimReferredForReview"})
 
 # Which event a family message is about, by notifications' name for it.
@@ -83,9 +93,18 @@ def step_name(event: IndexedEvent) -> tuple[str, str | None]:
 
 def in_order(events: Iterable[IndexedEvent]) -> list[IndexedEvent]:
     """Time order; events of one instant keep the order of their topics' flow."""
-    flow = ["ClaimFiled", "ClaimReferredForReview", "ClaimApproved", "ClaimRejected", "PayoutRecorded",
-            "TransferStatusChanged", "TransferReversed", "DisbursementChanged", "NotificationDelivered",
-            "NotificationFailed"]
+    flow = [
+        "ClaimFiled",
+        "ClaimReferredForReview",
+        "ClaimApproved",
+        "ClaimRejected",
+        "PayoutRecorded",
+        "TransferStatusChanged",
+        "TransferReversed",
+        "DisbursementChanged",
+        "NotificationDelivered",
+        "NotificationFailed",
+    ]
     return sorted(events, key=lambda e: (e.occurred_at, flow.index(e.type) if e.type in flow else len(flow)))
 
 
@@ -109,8 +128,9 @@ def steps(events: Iterable[IndexedEvent]) -> list[Step]:
             latest[(event.type, None)] = event.occurred_at
             if event.type == "DisbursementChanged":
                 latest[(event.type, event.summary.get("status"))] = event.occurred_at
-        result.append(Step(name, event.occurred_at, event, since,
-                           event.occurred_at - filed_at if filed_at else None, outcome))
+        result.append(
+            Step(name, event.occurred_at, event, since, event.occurred_at - filed_at if filed_at else None, outcome)
+        )
     return result
 
 
@@ -173,11 +193,22 @@ def claim_state(claim_id: str, events: Sequence[IndexedEvent]) -> ClaimState:
         elif event.type == "DisbursementChanged" and status == "paid":
             status = "payout_recorded"  # a transfer was reversed: the claim waits for its re-issue
     last = ordered[-1]
-    return ClaimState(claim_id, status, claim_type, participant_id, filed_at, last.type, last.occurred_at,
-                      complete_on, deadline, WAITING_FOR.get(status))
+    return ClaimState(
+        claim_id,
+        status,
+        claim_type,
+        participant_id,
+        filed_at,
+        last.type,
+        last.occurred_at,
+        complete_on,
+        deadline,
+        WAITING_FOR.get(status),
+    )
 
 
 def stuck(states: Iterable[ClaimState], now: datetime, older_than: timedelta) -> list[ClaimState]:
     """Unfinished claims whose last event is older than `older_than`, oldest first."""
-    return sorted((s for s in states if not s.finished and now - s.last_event_at > older_than),
-                  key=lambda s: s.last_event_at)
+    return sorted(
+        (s for s in states if not s.finished and now - s.last_event_at > older_than), key=lambda s: s.last_event_at
+    )

@@ -29,8 +29,21 @@ templates.env.filters.update(rupiah=i18n.rupiah)
 
 # The prefixes of the word table a value the services name may be found under, tried in turn
 # by `word` for values whose kind the page does not know (an event summary's fields).
-WORD_PREFIXES = ("event_", "reason_", "status_", "short_type_", "component_", "doc_", "channel_", "segment_",
-                 "coverage_", "disbursement_", "step_transfer_", "relationship_", "kind_")
+WORD_PREFIXES = (
+    "event_",
+    "reason_",
+    "status_",
+    "short_type_",
+    "component_",
+    "doc_",
+    "channel_",
+    "segment_",
+    "coverage_",
+    "disbursement_",
+    "step_transfer_",
+    "relationship_",
+    "kind_",
+)
 
 
 def words(lang: str) -> dict[str, Callable[..., str]]:
@@ -50,35 +63,69 @@ def words(lang: str) -> dict[str, Callable[..., str]]:
 
     def brief(summary: dict) -> str:
         """An indexed event's summary as one short line: `status=aktif, paid_months=1`."""
-        return ", ".join(f"{k}={', '.join(map(word, v)) if isinstance(v, list) else word(v)}"
-                         for k, v in summary.items() if v not in (None, "", []))
+        return ", ".join(
+            f"{k}={', '.join(map(word, v)) if isinstance(v, list) else word(v)}"
+            for k, v in summary.items()
+            if v not in (None, "", [])
+        )
 
     return {"t": t, "tr": tr, "word": word, "brief": brief}
 
 
-def base_context(lang: str, session: Session | None, refresh_seconds: int, path: str,
-                 flash: str | None) -> dict[str, Any]:
+def base_context(
+    lang: str, session: Session | None, refresh_seconds: int, path: str, flash: str | None
+) -> dict[str, Any]:
     """What every page is rendered with (the unit tests render pages with it too)."""
     return {
-        **words(lang), "lang": lang, "session": session,
+        **words(lang),
+        "lang": lang,
+        "session": session,
         "nav": NAV.get(session.actor.role, []) if session else [],
-        "csrf": session.csrf if session else "", "refresh_seconds": refresh_seconds,
-        "when": lambda v: i18n.instant(v, lang), "day": lambda v: i18n.day(v, lang),
-        "took": lambda v: i18n.duration(v, lang), "num": lambda v, d=0: i18n.number(v, lang, d),
-        "path": path, "flash": flash,
+        "csrf": session.csrf if session else "",
+        "refresh_seconds": refresh_seconds,
+        "when": lambda v: i18n.instant(v, lang),
+        "day": lambda v: i18n.day(v, lang),
+        "took": lambda v: i18n.duration(v, lang),
+        "num": lambda v, d=0: i18n.number(v, lang, d),
+        "path": path,
+        "flash": flash,
     }
 
 
 NAV: dict[str, list[tuple[str, str]]] = {
-    "operator": [("/flows", "nav_flows"), ("/dlq", "nav_dlq"), ("/messages", "nav_messages"), ("/trace", "nav_trace"),
-                 ("/stuck", "nav_stuck"), ("/sla", "nav_sla"), ("/money", "nav_money")],
-    "supervisor": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
-                   ("/claims?mine=1", "nav_my_claims"), ("/claims", "nav_all_claims"), ("/participants", "nav_participants"),
-                   ("/proactive", "nav_proactive"), ("/sla", "nav_sla"), ("/stuck", "nav_stuck"), ("/trace", "nav_trace"),
-                   ("/money", "nav_money"), ("/campaign", "nav_campaign")],
-    "officer": [("/review", "nav_review"), ("/grievances", "nav_grievances"), ("/claims/new", "nav_file"),
-                ("/claims?mine=1", "nav_my_claims"), ("/claims", "nav_all_claims"), ("/participants", "nav_participants"),
-                ("/proactive", "nav_proactive"), ("/campaign", "nav_campaign")],
+    "operator": [
+        ("/flows", "nav_flows"),
+        ("/dlq", "nav_dlq"),
+        ("/messages", "nav_messages"),
+        ("/trace", "nav_trace"),
+        ("/stuck", "nav_stuck"),
+        ("/sla", "nav_sla"),
+        ("/money", "nav_money"),
+    ],
+    "supervisor": [
+        ("/review", "nav_review"),
+        ("/grievances", "nav_grievances"),
+        ("/claims/new", "nav_file"),
+        ("/claims?mine=1", "nav_my_claims"),
+        ("/claims", "nav_all_claims"),
+        ("/participants", "nav_participants"),
+        ("/proactive", "nav_proactive"),
+        ("/sla", "nav_sla"),
+        ("/stuck", "nav_stuck"),
+        ("/trace", "nav_trace"),
+        ("/money", "nav_money"),
+        ("/campaign", "nav_campaign"),
+    ],
+    "officer": [
+        ("/review", "nav_review"),
+        ("/grievances", "nav_grievances"),
+        ("/claims/new", "nav_file"),
+        ("/claims?mine=1", "nav_my_claims"),
+        ("/claims", "nav_all_claims"),
+        ("/participants", "nav_participants"),
+        ("/proactive", "nav_proactive"),
+        ("/campaign", "nav_campaign"),
+    ],
 }
 HOME = {"operator": "/flows", "supervisor": "/review", "officer": "/review"}
 
@@ -91,15 +138,26 @@ def language(request: Request) -> str:
 # indicators); no page may be framed by another site, so no button can be clicked through one.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
 }
 
 
-def render(request: Request, template: str, session: Session | None, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
-    context = base_context(language(request), session, request.app.state.runtime.settings.refresh_seconds,
-                           request.url.path, request.query_params.get("flash")) | context
+def render(
+    request: Request, template: str, session: Session | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    context = (
+        base_context(
+            language(request),
+            session,
+            request.app.state.runtime.settings.refresh_seconds,
+            request.url.path,
+            request.query_params.get("flash"),
+        )
+        | context
+    )
     return templates.TemplateResponse(request, template, context, status_code=status_code, headers=SECURITY_HEADERS)
 
 
@@ -126,18 +184,35 @@ class PageRoute(APIRoute):
                 return redirect(f"/signin?next={quote(target)}")
             except Refused as refused:
                 t = i18n.translator(language(request))
-                return render(request, "message.html", await current_session(request), 403, title=t("refused_title"),
-                              message=t("refused_text", role=refused.role, allowed=", ".join(refused.allowed)))
+                return render(
+                    request,
+                    "message.html",
+                    await current_session(request),
+                    403,
+                    title=t("refused_title"),
+                    message=t("refused_text", role=refused.role, allowed=", ".join(refused.allowed)),
+                )
             except BadCsrf:
                 t = i18n.translator(language(request))
-                return render(request, "message.html", await current_session(request), 403, title=t("refused_title"),
-                              message=t("csrf_text"))
+                return render(
+                    request,
+                    "message.html",
+                    await current_session(request),
+                    403,
+                    title=t("refused_title"),
+                    message=t("csrf_text"),
+                )
             except UpstreamError as exc:
                 t = i18n.translator(language(request))
                 detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-                return render(request, "message.html", await current_session(request),
-                              exc.status if exc.status in (403, 404) else 502, title=exc.service,
-                              message=t("upstream_error", service=exc.service, status=exc.status, detail=detail))
+                return render(
+                    request,
+                    "message.html",
+                    await current_session(request),
+                    exc.status if exc.status in (403, 404) else 502,
+                    title=exc.service,
+                    message=t("upstream_error", service=exc.service, status=exc.status, detail=detail),
+                )
 
         return page
 

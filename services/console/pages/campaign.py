@@ -25,8 +25,7 @@ def upstream(request: Request, session: Session) -> Upstream:
 
 async def _view(request: Request, session: Session, as_of: date | None) -> dict:
     up = upstream(request, session)
-    campaign, proactive = await asyncio.gather(up.campaign(as_of.isoformat() if as_of else None),
-                                               up.proactive_claims())
+    campaign, proactive = await asyncio.gather(up.campaign(as_of.isoformat() if as_of else None), up.proactive_claims())
     return combined(campaign, proactive)
 
 
@@ -45,5 +44,11 @@ async def campaign_json(request: Request, session: Officer, as_of: date | None =
 async def proactive_page(request: Request, session: Officer) -> Response:
     up = upstream(request, session)
     queue, visits = await asyncio.gather(up.proactive_claims(), up.home_visits())
-    return render(request, "proactive.html", session, queue=queue["awaiting_family"], visits=visits,
-                  reported=queue["reported_deaths"])
+    return render(
+        request,
+        "proactive.html",
+        session,
+        queue=queue["awaiting_family"],
+        visits=visits,
+        reported=queue["reported_deaths"],
+    )

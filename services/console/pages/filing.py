@@ -25,8 +25,19 @@ CLAIM_TYPES = ("JKM", "JKK_DEATH", "JKK")
 # back), and the summary shows them masked.
 NIK_DOCUMENTS = frozenset({"ktp", "ktp_deceased", "ktp_heir", "witness_ktp_1", "witness_ktp_2", "family_card"})
 # Where claims' errors land, each with a slot next to its field (aria-describedby).
-FIELDS = ("participant_id", "claim_type", "incident_date", "incident_place", "cause", "incapacity_days",
-          "disability_percent", "reporter", "reporter.name", "reporter.phone", "documents")
+FIELDS = (
+    "participant_id",
+    "claim_type",
+    "incident_date",
+    "incident_place",
+    "cause",
+    "incapacity_days",
+    "disability_percent",
+    "reporter",
+    "reporter.name",
+    "reporter.phone",
+    "documents",
+)
 
 
 def word_for(lang: str, prefix: str, value: str) -> str:
@@ -43,10 +54,22 @@ def upstream(request: Request, session: Session) -> Upstream:
 
 # --- filing ---------------------------------------------------------------------------------------------
 
+
 def _blank_form() -> dict[str, Any]:
-    return {"participant_id": "", "claim_type": "JKM", "incident_date": "", "incident_place": "", "cause": "",
-            "traffic_accident": False, "reporter_name": "", "reporter_phone": "", "reporter_organisation": "",
-            "documents": {}, "incapacity_days": "", "disability_percent": ""}
+    return {
+        "participant_id": "",
+        "claim_type": "JKM",
+        "incident_date": "",
+        "incident_place": "",
+        "cause": "",
+        "traffic_accident": False,
+        "reporter_name": "",
+        "reporter_phone": "",
+        "reporter_organisation": "",
+        "documents": {},
+        "incapacity_days": "",
+        "disability_percent": "",
+    }
 
 
 async def _candidates(request: Request, session: Session, q: str) -> list[dict[str, Any]]:
@@ -79,20 +102,49 @@ async def checklist_rows(api: Upstream) -> tuple[list[dict[str, Any]], bool]:
 
 
 # Every kind claims knows, for when its checklist cannot be had (the order claims lists them in).
-ALL_KINDS = ("participant_card", "ktp", "ktp_deceased", "ktp_heir", "family_card", "death_certificate",
-             "heir_statement", "marriage_book", "accident_chronology", "witness_ktp_1", "witness_ktp_2",
-             "medical_report", "medical_receipts", "police_report", "bank_account", "npwp")
+ALL_KINDS = (
+    "participant_card",
+    "ktp",
+    "ktp_deceased",
+    "ktp_heir",
+    "family_card",
+    "death_certificate",
+    "heir_statement",
+    "marriage_book",
+    "accident_chronology",
+    "witness_ktp_1",
+    "witness_ktp_2",
+    "medical_report",
+    "medical_receipts",
+    "police_report",
+    "bank_account",
+    "npwp",
+)
 
 
-async def _form_page(request: Request, session: Session, form: dict[str, Any], q: str, status_code: int = 200,
-                     **context: Any) -> Response:
+async def _form_page(
+    request: Request, session: Session, form: dict[str, Any], q: str, status_code: int = 200, **context: Any
+) -> Response:
     api = upstream(request, session)
     rows, published = await checklist_rows(api)
     found = await _candidates(request, session, q) if q else []
     context = {"errors": {}, "banner": None, "summary": None, "existing": None} | context
-    return render(request, "claim_new.html", session, status_code, form=form, q=q, found=found, rows=rows,
-                  published=published, nik_documents=NIK_DOCUMENTS, claim_types=CLAIM_TYPES, fields=FIELDS,
-                  error_id=error_id, **context)
+    return render(
+        request,
+        "claim_new.html",
+        session,
+        status_code,
+        form=form,
+        q=q,
+        found=found,
+        rows=rows,
+        published=published,
+        nik_documents=NIK_DOCUMENTS,
+        claim_types=CLAIM_TYPES,
+        fields=FIELDS,
+        error_id=error_id,
+        **context,
+    )
 
 
 @router.get("/claims/new")
@@ -106,8 +158,15 @@ async def participant_options(request: Request, session: Officer, q: str = "", p
         found, failed = await _candidates(request, session, q), None
     except UpstreamError as error:
         found, failed = [], error.service
-    return render(request, "_participant_options.html", session, found=found, failed=failed,
-                  q=q, form={"participant_id": participant_id})
+    return render(
+        request,
+        "_participant_options.html",
+        session,
+        found=found,
+        failed=failed,
+        q=q,
+        form={"participant_id": participant_id},
+    )
 
 
 def _int_or_text(value: str) -> int | str | None:
@@ -120,12 +179,19 @@ def _int_or_text(value: str) -> int | str | None:
 def claim_body(form: dict[str, Any]) -> dict[str, Any]:
     """The claims API's body from the form's fields; empty optional fields are left out so
     the service judges what is missing, not the console."""
-    reporter = {"name": form["reporter_name"].strip(), "phone": form["reporter_phone"].strip() or None,
-                "organisation": form["reporter_organisation"].strip() or None}
+    reporter = {
+        "name": form["reporter_name"].strip(),
+        "phone": form["reporter_phone"].strip() or None,
+        "organisation": form["reporter_organisation"].strip() or None,
+    }
     body: dict[str, Any] = {
-        "participant_id": form["participant_id"], "claim_type": form["claim_type"],
-        "incident_date": form["incident_date"] or None, "incident_place": form["incident_place"],
-        "cause": form["cause"], "traffic_accident": form["traffic_accident"], "reporter": reporter,
+        "participant_id": form["participant_id"],
+        "claim_type": form["claim_type"],
+        "incident_date": form["incident_date"] or None,
+        "incident_place": form["incident_place"],
+        "cause": form["cause"],
+        "traffic_accident": form["traffic_accident"],
+        "reporter": reporter,
         "documents": dict(form["documents"]),
     }
     for name in ("incapacity_days", "disability_percent"):
@@ -139,13 +205,26 @@ def read_form(fields: Any, kinds_of_type: Any = None) -> dict[str, Any]:
     """The form as typed. `kinds_of_type` (claim type -> kinds its checklist shows) keeps a
     document ticked under another claim type, now hidden, out of the filing."""
     form = _blank_form()
-    for name in ("participant_id", "claim_type", "incident_date", "incident_place", "cause", "reporter_name",
-                 "reporter_phone", "reporter_organisation", "incapacity_days", "disability_percent"):
+    for name in (
+        "participant_id",
+        "claim_type",
+        "incident_date",
+        "incident_place",
+        "cause",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_organisation",
+        "incapacity_days",
+        "disability_percent",
+    ):
         form[name] = str(fields.get(name) or "")
     form["traffic_accident"] = fields.get("traffic_accident") == "on"
     shown = kinds_of_type.get(form["claim_type"], ALL_KINDS) if kinds_of_type else ALL_KINDS
-    form["documents"] = {kind: str(fields.get(f"docnum_{kind}") or "").strip()
-                         for kind in ALL_KINDS if kind in shown and fields.get(f"doc_{kind}") == "on"}
+    form["documents"] = {
+        kind: str(fields.get(f"docnum_{kind}") or "").strip()
+        for kind in ALL_KINDS
+        if kind in shown and fields.get(f"doc_{kind}") == "on"
+    }
     return form
 
 
@@ -175,15 +254,20 @@ def field_messages(error: UpstreamError, lang: str) -> dict[str, str]:
 def summary_of(form: dict[str, Any], checked: dict[str, Any]) -> dict[str, Any]:
     """What the officer confirms before filing: the form as claims will read it, KTP and KK
     numbers masked, and whether the participant was covered on the incident date."""
-    return {"participant_name": checked.get("participant_name") or form["participant_id"],
-            "covered": checked.get("covered_on_incident_date", True),
-            "last_protected_day_before": checked.get("last_protected_day_before"),
-            "documents": [(kind, mask_nik(number) if kind in NIK_DOCUMENTS and number else number)
-                          for kind, number in form["documents"].items()]}
+    return {
+        "participant_name": checked.get("participant_name") or form["participant_id"],
+        "covered": checked.get("covered_on_incident_date", True),
+        "last_protected_day_before": checked.get("last_protected_day_before"),
+        "documents": [
+            (kind, mask_nik(number) if kind in NIK_DOCUMENTS and number else number)
+            for kind, number in form["documents"].items()
+        ],
+    }
 
 
-async def _refusal(request: Request, session: Session, error: UpstreamError, form: dict[str, Any],
-                   fields: Any, kinds: list[str]) -> Response:
+async def _refusal(
+    request: Request, session: Session, error: UpstreamError, form: dict[str, Any], fields: Any, kinds: list[str]
+) -> Response:
     """Claims refused or did not answer: the errors next to their fields, or which service to
     wait for; what was typed stays in the browser (htmx) or on the page."""
     t = i18n.translator(language(request))
@@ -199,14 +283,31 @@ async def _refusal(request: Request, session: Session, error: UpstreamError, for
         raise error
     if request.headers.get("HX-Request"):
         # htmx swaps only 2xx answers: the refusal is the answer's content, not its status.
-        return render(request, "_filing_feedback.html", session, errors=errors, banner=banner, existing=existing,
-                      summary=None, fields=FIELDS, error_id=error_id, documents=kinds)
+        return render(
+            request,
+            "_filing_feedback.html",
+            session,
+            errors=errors,
+            banner=banner,
+            existing=existing,
+            summary=None,
+            fields=FIELDS,
+            error_id=error_id,
+            documents=kinds,
+        )
     # Without htmx the page comes back whole: KTP and KK numbers are not sent back (no full
     # NIK on a page), the officer types them again.
     kept = form | {"documents": {k: ("" if k in NIK_DOCUMENTS else n) for k, n in form["documents"].items()}}
-    return await _form_page(request, session, kept, str(fields.get("q") or ""),
-                            422 if error.status == 422 else 409 if error.status == 409 else 503,
-                            errors=errors, banner=banner, existing=existing)
+    return await _form_page(
+        request,
+        session,
+        kept,
+        str(fields.get("q") or ""),
+        422 if error.status == 422 else 409 if error.status == 409 else 503,
+        errors=errors,
+        banner=banner,
+        existing=existing,
+    )
 
 
 async def _filing_request(request: Request, session: Session) -> tuple[Any, dict[str, Any], list[str]]:
@@ -230,8 +331,19 @@ async def check_claim(request: Request, session: Officer) -> Response:
         return await _refusal(request, session, error, form, fields, kinds)
     summary = summary_of(form, checked)
     if request.headers.get("HX-Request"):
-        return render(request, "_filing_feedback.html", session, errors={}, banner=None, existing=None,
-                      summary=summary, form=form, fields=FIELDS, error_id=error_id, documents=kinds)
+        return render(
+            request,
+            "_filing_feedback.html",
+            session,
+            errors={},
+            banner=None,
+            existing=None,
+            summary=summary,
+            form=form,
+            fields=FIELDS,
+            error_id=error_id,
+            documents=kinds,
+        )
     kept = form | {"documents": {k: ("" if k in NIK_DOCUMENTS else n) for k, n in form["documents"].items()}}
     return await _form_page(request, session, kept, str(fields.get("q") or ""), summary=summary)
 

@@ -15,8 +15,16 @@ from fastapi.responses import Response
 from services.console import i18n, oidc
 from services.console.pages import HOME, language, page_router, redirect, render
 from services.console.session import (
-    LANG_COOKIE, OIDC_STATE_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, check_csrf, cookie_args, current_session,
-    end_session, session_max_age, start_session
+    LANG_COOKIE,
+    OIDC_STATE_COOKIE,
+    SESSION_COOKIE,
+    SIGNIN_COOKIE,
+    check_csrf,
+    cookie_args,
+    current_session,
+    end_session,
+    session_max_age,
+    start_session,
 )
 
 router = page_router()
@@ -39,8 +47,17 @@ def _signin_page(request: Request, next_path: str, error: str | None = None, sta
     """The sign-in page: the identity provider's button, and the token form where the local demo allows it."""
     settings = request.app.state.runtime.settings
     nonce = secrets.token_urlsafe(24)
-    answer = render(request, "signin.html", None, status_code, next=next_path, nonce=nonce, error=error,
-                    idp=bool(settings.oidc_issuer), paste=settings.allow_pasted_token)
+    answer = render(
+        request,
+        "signin.html",
+        None,
+        status_code,
+        next=next_path,
+        nonce=nonce,
+        error=error,
+        idp=bool(settings.oidc_issuer),
+        paste=settings.allow_pasted_token,
+    )
     if settings.allow_pasted_token:
         answer.set_cookie(SIGNIN_COOKIE, nonce, max_age=1800, **cookie_args(request))
     return answer
@@ -64,16 +81,28 @@ async def signin_at_provider(request: Request, next: str | None = None) -> Respo
         t = i18n.translator(language(request))
         return _signin_page(request, attempt.next_path, t("signin_idp_down"), 503)
     await oidc.remember(request, attempt)
-    answer = redirect(oidc.authorization_url(config["authorization_endpoint"], idp.client_id,
-                                             f"{oidc.public_url(request)}/signin/callback", attempt, language(request)))
-    answer.set_cookie(OIDC_STATE_COOKIE, attempt.state, max_age=oidc.ATTEMPT_MINUTES * 60,
-                      **{**cookie_args(request), "samesite": "lax"})
+    answer = redirect(
+        oidc.authorization_url(
+            config["authorization_endpoint"],
+            idp.client_id,
+            f"{oidc.public_url(request)}/signin/callback",
+            attempt,
+            language(request),
+        )
+    )
+    answer.set_cookie(
+        OIDC_STATE_COOKIE,
+        attempt.state,
+        max_age=oidc.ATTEMPT_MINUTES * 60,
+        **{**cookie_args(request), "samesite": "lax"},
+    )
     return answer
 
 
 @router.get("/signin/callback")
-async def signin_callback(request: Request, state: str | None = None, code: str | None = None,
-                          error: str | None = None) -> Response:
+async def signin_callback(
+    request: Request, state: str | None = None, code: str | None = None, error: str | None = None
+) -> Response:
     """Where the identity provider sends the browser back: the code becomes a console session."""
     t = i18n.translator(language(request))
     idp = oidc.provider(request)
@@ -100,16 +129,21 @@ async def signin_callback(request: Request, state: str | None = None, code: str 
     # Back from another site, a SameSite=Strict cookie set now would not go with a redirect's next
     # request; a page of this console that moves on by itself starts a same-site navigation.
     target = attempt.next_path or HOME[session.actor.role]
-    answer = render(request, "continue.html", None, title=t("signin_title"), message=t("signin_continue"),
-                    target=target)
+    answer = render(
+        request, "continue.html", None, title=t("signin_title"), message=t("signin_continue"), target=target
+    )
     answer.set_cookie(SESSION_COOKIE, session_id, max_age=session_max_age(session), **cookie_args(request))
     answer.delete_cookie(OIDC_STATE_COOKIE, path="/")
     return answer
 
 
 @router.post("/signin")
-async def signin(request: Request, token: Annotated[str, Form()], nonce: Annotated[str, Form()] = "",
-                 next: Annotated[str, Form()] = "") -> Response:
+async def signin(
+    request: Request,
+    token: Annotated[str, Form()],
+    nonce: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
     """The local demo's sign-in by pasted token; refused where the setting does not allow it."""
     t = i18n.translator(language(request))
     if not request.app.state.runtime.settings.allow_pasted_token:
@@ -145,16 +179,18 @@ async def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
         except (httpx.HTTPError, oidc.SignInFailed):
             endpoint = None  # the provider is unreachable: its session ends when it expires
         if endpoint:
-            target = oidc.end_session_url(endpoint, idp.client_id, session.id_token,
-                                          f"{oidc.public_url(request)}/signin")
+            target = oidc.end_session_url(
+                endpoint, idp.client_id, session.id_token, f"{oidc.public_url(request)}/signin"
+            )
     if target == "/signin":
         answer = redirect(target)
     else:
         # A form's redirect to another site would break the page's form-action 'self'; a page
         # that moves on by itself is a plain navigation.
         t = i18n.translator(language(request))
-        answer = render(request, "continue.html", None, title=t("sign_out"), message=t("signout_continue"),
-                        target=target)
+        answer = render(
+            request, "continue.html", None, title=t("sign_out"), message=t("signout_continue"), target=target
+        )
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer
 

@@ -94,8 +94,9 @@ def month_balances(
             if completed_on is None and applied >= due:
                 completed_on, completed_by = payment.paid_at, payment.contribution_id
         carried = applied - due if completed_on is not None else 0
-        balances.append(MonthBalance(month, due, sum(p.amount for p in own), credit, carried, completed_on,
-                                     completed_by))
+        balances.append(
+            MonthBalance(month, due, sum(p.amount for p in own), credit, carried, completed_on, completed_by)
+        )
         if carried:
             # The credit is money that arrived with this month's last payment (or earlier credit).
             credit_on = max([p.paid_at for p in own] + ([credit_on] if credit_on else []))

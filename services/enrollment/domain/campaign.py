@@ -48,7 +48,8 @@ def retention(joiners: Sequence[Joiner], as_of: date, months: Sequence[int] = RE
     result = []
     for n in months:
         cohort = [j for j in joiners if months_after(j.member_since, n) <= as_of]
-        still = sum(1 for j in cohort
-                    if coverage_on(j.payments, months_after(j.member_since, n)).status in STILL_COVERED)
+        still = sum(
+            1 for j in cohort if coverage_on(j.payments, months_after(j.member_since, n)).status in STILL_COVERED
+        )
         result.append(Retention(n, len(cohort), still))
     return result

@@ -59,11 +59,17 @@ class DiscountWindow:
 # it; no public source read so far confirms it: check the PP's text and correct here.
 DISCOUNT_WINDOWS: tuple[DiscountWindow, ...] = (
     DiscountWindow(
-        frozenset({"driver"}), Period(2026, 1), Period(2027, 3), 50,
+        frozenset({"driver"}),
+        Period(2026, 1),
+        Period(2027, 3),
+        50,
         "PP 50/2025 art. 4: transport-sector BPU (ojek, sopir, kurir)",
     ),
     DiscountWindow(
-        frozenset(SEGMENTS) - {"driver"}, Period(2026, 4), Period(2026, 12), 50,
+        frozenset(SEGMENTS) - {"driver"},
+        Period(2026, 4),
+        Period(2026, 12),
+        50,
         "PP 50/2025 art. 4: other BPU",
     ),
 )
@@ -94,10 +100,7 @@ def contribution_due(
 
     jkk = _permille_half_up(monthly_income, reported("jkk_contribution_permille_of_income"))
     jkm = reported("jkm_contribution_rupiah")
-    jht = (
-        _permille_half_up(monthly_income, reported("jht_contribution_permille_of_income"))
-        if "JHT" in programs else 0
-    )
+    jht = _permille_half_up(monthly_income, reported("jht_contribution_permille_of_income")) if "JHT" in programs else 0
     discount = 0
     window = _discount_window(segment, period)
     # PP 50/2025: no discount when the state (APBN) or regional (APBD) budget pays.
@@ -112,21 +115,30 @@ def contribution_due(
 
 
 def contribution_input_errors(
-    monthly_income: object, programs: object, segment: object, payer: object,
+    monthly_income: object,
+    programs: object,
+    segment: object,
+    payer: object,
 ) -> list[FieldError]:
     """Field errors of the inputs to contribution_due (registration reuses the
     income and programme checks)."""
     errors = income_errors(monthly_income) + programs_errors(programs)
     if segment not in SEGMENTS:
-        errors.append(FieldError(
-            ("segment",), "segment_unknown",
-            f"segment_unknown: segment must be one of {', '.join(SEGMENTS)}",
-        ))
+        errors.append(
+            FieldError(
+                ("segment",),
+                "segment_unknown",
+                f"segment_unknown: segment must be one of {', '.join(SEGMENTS)}",
+            )
+        )
     if payer not in PAYERS:
-        errors.append(FieldError(
-            ("payer",), "payer_unknown",
-            "payer_unknown: payer must be 'self' (the worker) or 'city' (Makassar's budget)",
-        ))
+        errors.append(
+            FieldError(
+                ("payer",),
+                "payer_unknown",
+                "payer_unknown: payer must be 'self' (the worker) or 'city' (Makassar's budget)",
+            )
+        )
     return errors
 
 
@@ -134,34 +146,40 @@ def income_errors(monthly_income: object, loc: tuple[str | int, ...] = ("monthly
     low = reported("declared_income_min_rupiah")
     high = reported("declared_income_max_rupiah")
     if isinstance(monthly_income, bool) or not isinstance(monthly_income, int):
-        return [FieldError(loc, "income_format",
-                           "income_format: declared monthly income is a whole number of rupiah")]
+        return [FieldError(loc, "income_format", "income_format: declared monthly income is a whole number of rupiah")]
     if not low <= monthly_income <= high:
-        return [FieldError(
-            loc, "income_out_of_range",
-            f"income_out_of_range: declared monthly income must be from {format_rupiah(low)} "
-            f"to {format_rupiah(high)} (the BPU income brackets)",
-        )]
+        return [
+            FieldError(
+                loc,
+                "income_out_of_range",
+                f"income_out_of_range: declared monthly income must be from {format_rupiah(low)} "
+                f"to {format_rupiah(high)} (the BPU income brackets)",
+            )
+        ]
     return []
 
 
 def programs_errors(programs: object, loc: tuple[str | int, ...] = ("programs",)) -> list[FieldError]:
     if isinstance(programs, str) or not isinstance(programs, Collection):
-        return [FieldError(loc, "programs_format",
-                           "programs_format: programs is a list such as [\"JKK\", \"JKM\"]")]
+        return [FieldError(loc, "programs_format", 'programs_format: programs is a list such as ["JKK", "JKM"]')]
     errors = []
     unknown = sorted(str(p) for p in programs if p not in PROGRAMS)
     if unknown:
-        errors.append(FieldError(
-            loc, "program_unknown",
-            f"program_unknown: only JKK, JKM and JHT can be enrolled; not {', '.join(unknown)}",
-        ))
-    if not REQUIRED_PROGRAMS <= {p for p in programs if isinstance(p, str)}:
-        errors.append(FieldError(
-            loc, "programs_jkk_jkm_required",
-            "programs_jkk_jkm_required: a BPU participant is enrolled in both JKK and JKM; "
-            "JHT may be added",
-        ))
+        errors.append(
+            FieldError(
+                loc,
+                "program_unknown",
+                f"program_unknown: only JKK, JKM and JHT can be enrolled; not {', '.join(unknown)}",
+            )
+        )
+    if not {p for p in programs if isinstance(p, str)} >= REQUIRED_PROGRAMS:
+        errors.append(
+            FieldError(
+                loc,
+                "programs_jkk_jkm_required",
+                "programs_jkk_jkm_required: a BPU participant is enrolled in both JKK and JKM; JHT may be added",
+            )
+        )
     return errors
 
 
@@ -199,60 +217,79 @@ def check_payment(
 
     errors: list[FieldError] = []
     if paid_at > today:
-        errors.append(FieldError(
-            ("paid_at",), "paid_at_in_future",
-            "paid_at_in_future: a payment is recorded once the money has arrived; "
-            "paid_at cannot be after today",
-        ))
+        errors.append(
+            FieldError(
+                ("paid_at",),
+                "paid_at_in_future",
+                "paid_at_in_future: a payment is recorded once the money has arrived; paid_at cannot be after today",
+            )
+        )
     first_month = Period.of(member_since)
     if period < first_month:
-        errors.append(FieldError(
-            ("period",), "period_before_membership",
-            f"period_before_membership: the participant is a member since {first_month}; "
-            f"{period} is before that",
-        ))
+        errors.append(
+            FieldError(
+                ("period",),
+                "period_before_membership",
+                f"period_before_membership: the participant is a member since {first_month}; {period} is before that",
+            )
+        )
     furthest = Period.of(paid_at) + MAX_MONTHS_PAID_AHEAD
     if period > furthest:
-        errors.append(FieldError(
-            ("period",), "period_too_far_ahead",
-            f"period_too_far_ahead: months can be paid at most {MAX_MONTHS_PAID_AHEAD} ahead "
-            f"of the month of payment, so no later than {furthest}",
-        ))
+        errors.append(
+            FieldError(
+                ("period",),
+                "period_too_far_ahead",
+                f"period_too_far_ahead: months can be paid at most {MAX_MONTHS_PAID_AHEAD} ahead "
+                f"of the month of payment, so no later than {furthest}",
+            )
+        )
     # No late fine for BPU, but after 3 consecutive unpaid months membership is
     # inactive [reported: BPJS FAQ, `grace_months_after_last_paid`]: month P protects
     # through the end of P+2 at most. Money arriving after that would buy protection
     # for days already past, so it is refused rather than covering them retroactively.
     if paid_at > protected_until(period):
-        errors.append(FieldError(
-            ("period",), "period_lapsed",
-            f"period_lapsed: the grace for {period} ended on {protected_until(period).isoformat()}, "
-            f"so that month lapsed and cannot be paid now; a lapsed worker starts again "
-            f"from the current month ({Period.of(paid_at)})",
-        ))
+        errors.append(
+            FieldError(
+                ("period",),
+                "period_lapsed",
+                f"period_lapsed: the grace for {period} ended on {protected_until(period).isoformat()}, "
+                f"so that month lapsed and cannot be paid now; a lapsed worker starts again "
+                f"from the current month ({Period.of(paid_at)})",
+            )
+        )
 
     input_errors = contribution_input_errors(monthly_income, programs, segment, payer)
     errors.extend(input_errors)
     due = None if input_errors else contribution_due(monthly_income, programs, segment, payer, period)
     # A death ends membership (DeathConfirmed): there is nothing to protect after it.
     if deceased_on is not None and period > Period.of(deceased_on):
-        errors.append(FieldError(
-            ("period",), "period_after_death",
-            f"period_after_death: the participant died on {deceased_on.isoformat()}; no contribution is "
-            f"accepted for a month after {Period.of(deceased_on)}",
-        ))
+        errors.append(
+            FieldError(
+                ("period",),
+                "period_after_death",
+                f"period_after_death: the participant died on {deceased_on.isoformat()}; no contribution is "
+                f"accepted for a month after {Period.of(deceased_on)}",
+            )
+        )
     # Money is integer rupiah: 8400.0 is a float that slipped through, not a rupiah sum.
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
-        errors.append(FieldError(
-            ("amount",), "amount_format",
-            "amount_format: the amount is the whole number of rupiah received, at least Rp 1",
-        ))
+        errors.append(
+            FieldError(
+                ("amount",),
+                "amount_format",
+                "amount_format: the amount is the whole number of rupiah received, at least Rp 1",
+            )
+        )
     elif due is not None and amount > due.total * MAX_MONTHS_IN_ONE_PAYMENT:
-        errors.append(FieldError(
-            ("amount",), "amount_too_large",
-            f"amount_too_large: {period} owes {format_rupiah(due.total)}; one payment may carry credit for "
-            f"at most {MAX_MONTHS_PAID_AHEAD} more months, so at most "
-            f"{format_rupiah(due.total * MAX_MONTHS_IN_ONE_PAYMENT)}",
-        ))
+        errors.append(
+            FieldError(
+                ("amount",),
+                "amount_too_large",
+                f"amount_too_large: {period} owes {format_rupiah(due.total)}; one payment may carry credit for "
+                f"at most {MAX_MONTHS_PAID_AHEAD} more months, so at most "
+                f"{format_rupiah(due.total * MAX_MONTHS_IN_ONE_PAYMENT)}",
+            )
+        )
     if errors:
         raise RuleViolation(errors)
     assert due is not None

@@ -157,10 +157,19 @@ def coverage_at_death(payments: Iterable[Payment], deceased_on: date) -> Coverag
     death_month = Period.of(deceased_on)
     known = [p for p in payments if p.period <= death_month and p.paid_at <= deceased_on]
     standing = coverage_on(known, deceased_on)
-    clipped = [DateRange(r.start, min(r.end, deceased_on)) for r in standing.protected_periods
-               if r.start <= deceased_on]
-    return Coverage(standing.status, standing.last_paid_period, standing.active_through, standing.grace_until,
-                    standing.lapsed_from, clipped, standing.paid_months, standing.paid_periods)
+    clipped = [
+        DateRange(r.start, min(r.end, deceased_on)) for r in standing.protected_periods if r.start <= deceased_on
+    ]
+    return Coverage(
+        standing.status,
+        standing.last_paid_period,
+        standing.active_through,
+        standing.grace_until,
+        standing.lapsed_from,
+        clipped,
+        standing.paid_months,
+        standing.paid_periods,
+    )
 
 
 def _falls_in(protection: DateRange | None, run: DateRange) -> bool:

@@ -34,8 +34,27 @@ NAME_THRESHOLD = 0.88
 ADDRESS_THRESHOLD = 0.90
 
 _TOKEN_MAP: dict[str, str] = {
-    **dict.fromkeys(("muh", "muhd", "moh", "mohd", "mhd", "md", "m", "muhamad", "mohammad", "mohamad",
-                     "mohammed", "muhammed", "muchammad", "mochammad", "mochamad", "muhamat"), "muhammad"),
+    **dict.fromkeys(
+        (
+            "muh",
+            "muhd",
+            "moh",
+            "mohd",
+            "mhd",
+            "md",
+            "m",
+            "muhamad",
+            "mohammad",
+            "mohamad",
+            "mohammed",
+            "muhammed",
+            "muchammad",
+            "mochammad",
+            "mochamad",
+            "muhamat",
+        ),
+        "muhammad",
+    ),
     "dg": "daeng",
     **dict.fromkeys(("st", "siti"), "sitti"),
     "abd": "abdul",
@@ -45,8 +64,17 @@ _TOKEN_MAP: dict[str, str] = {
 # (Jusuf, Yusuf) while old dj is new j (Djamal, Jamal), so y and dj both become j.
 # ch and kh are both written for one sound, and often plain h: Achmad / Ahmad, Rachman / Rahman,
 # Chairul / Khairul.
-_OLD_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("ch", "h"), ("kh", "h"), ("y", "j"), ("ph", "f"),
-                 ("q", "k"), ("v", "f"))
+_OLD_SPELLING = (
+    ("oe", "u"),
+    ("dj", "j"),
+    ("tj", "c"),
+    ("ch", "h"),
+    ("kh", "h"),
+    ("y", "j"),
+    ("ph", "f"),
+    ("q", "k"),
+    ("v", "f"),
+)
 _DOUBLED = re.compile(r"(.)\1+")
 _FINAL_H = re.compile(r"(?<=[aeiou])h$")
 _NOT_LETTERS = re.compile(r"[^a-z]+")
@@ -115,8 +143,12 @@ def likely_duplicate(new: Person, existing: Person) -> Match | None:
     reasons = ["birth_date", "name"]
     if new.kecamatan == existing.kecamatan:
         reasons.append("kecamatan")
-    if new.address and existing.address and JaroWinkler.similarity(
-            normalise_address(new.address), normalise_address(existing.address)) >= ADDRESS_THRESHOLD:
+    if (
+        new.address
+        and existing.address
+        and JaroWinkler.similarity(normalise_address(new.address), normalise_address(existing.address))
+        >= ADDRESS_THRESHOLD
+    ):
         reasons.append("address")
     if len(reasons) == 2:
         return None

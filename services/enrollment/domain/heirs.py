@@ -82,15 +82,23 @@ def _validate_heir(index: int, raw: object, today: date) -> tuple[Heir | None, l
 
     full_name = raw.get("full_name")
     if not isinstance(full_name, str) or not full_name.strip():
-        errors.append(FieldError(loc("full_name"), "full_name_required",
-                                 "full_name_required: give the heir's full name as on the KTP or KK"))
+        errors.append(
+            FieldError(
+                loc("full_name"),
+                "full_name_required",
+                "full_name_required: give the heir's full name as on the KTP or KK",
+            )
+        )
 
     relationship = raw.get("relationship")
     if relationship not in PRECEDENCE:
-        errors.append(FieldError(
-            loc("relationship"), "heir_relationship_unknown",
-            f"heir_relationship_unknown: relationship must be one of {', '.join(RELATIONSHIPS)}",
-        ))
+        errors.append(
+            FieldError(
+                loc("relationship"),
+                "heir_relationship_unknown",
+                f"heir_relationship_unknown: relationship must be one of {', '.join(RELATIONSHIPS)}",
+            )
+        )
 
     # A contact is optional: elderly parents and small children often have neither, and
     # the heir statement and the family card (KK) prove the tie, not a phone. Messages go
@@ -105,18 +113,22 @@ def _validate_heir(index: int, raw: object, today: date) -> tuple[Heir | None, l
     if email is not None:
         email = email.strip() if isinstance(email, str) else email
         if not isinstance(email, str) or not _EMAIL.match(email):
-            errors.append(FieldError(loc("email"), "email_invalid",
-                                     "email_invalid: give an email address such as nama@contoh.id"))
+            errors.append(
+                FieldError(loc("email"), "email_invalid", "email_invalid: give an email address such as nama@contoh.id")
+            )
 
     birth_date, birth_errors = _heir_birth_date(raw.get("birth_date"), loc("birth_date"), today)
     errors.extend(birth_errors)
 
     language = raw.get("language") or DEFAULT_LANGUAGE
     if language not in LANGUAGES:
-        errors.append(FieldError(
-            loc("language"), "heir_language_unknown",
-            "heir_language_unknown: messages are sent in 'id' (Bahasa Indonesia) or 'en' (English)",
-        ))
+        errors.append(
+            FieldError(
+                loc("language"),
+                "heir_language_unknown",
+                "heir_language_unknown: messages are sent in 'id' (Bahasa Indonesia) or 'en' (English)",
+            )
+        )
 
     if errors:
         return None, errors
@@ -150,14 +162,21 @@ def _heir_birth_date(value: object, loc: tuple[str | int, ...], today: date) -> 
             pass
     # A datetime is an instant, not a date.
     if not isinstance(value, date) or isinstance(value, datetime):
-        return None, [FieldError(loc, "birth_date_format",
-                                 "birth_date_format: birth_date is a date written YYYY-MM-DD")]
+        return None, [
+            FieldError(loc, "birth_date_format", "birth_date_format: birth_date is a date written YYYY-MM-DD")
+        ]
     if value > today:
-        return None, [FieldError(loc, "birth_date_in_future",
-                                 "birth_date_in_future: the heir's birth date cannot be after today")]
+        return None, [
+            FieldError(loc, "birth_date_in_future", "birth_date_in_future: the heir's birth date cannot be after today")
+        ]
     if value < EARLIEST_BIRTH_DATE:
-        return None, [FieldError(loc, "birth_date_before_1900",
-                                 "birth_date_before_1900: the heir's birth date cannot be before 1900-01-01")]
+        return None, [
+            FieldError(
+                loc,
+                "birth_date_before_1900",
+                "birth_date_before_1900: the heir's birth date cannot be before 1900-01-01",
+            )
+        ]
     return value, []
 
 

@@ -55,23 +55,30 @@ def change_income(
     month: Period | None = Period.of(today)
     if effective_from is not None:
         try:
-            month = Period.parse(effective_from if isinstance(effective_from, str) else repr(effective_from),
-                                 ("income_effective_from",))
+            month = Period.parse(
+                effective_from if isinstance(effective_from, str) else repr(effective_from), ("income_effective_from",)
+            )
         except RuleViolation as violation:
             errors.extend(violation.errors)
             month = None
     if month is not None and month < Period.of(member_since):
-        errors.append(FieldError(
-            ("income_effective_from",), "income_before_membership",
-            f"income_before_membership: the participant is a member since {Period.of(member_since)}; "
-            f"an income cannot take effect in {month}, before that",
-        ))
+        errors.append(
+            FieldError(
+                ("income_effective_from",),
+                "income_before_membership",
+                f"income_before_membership: the participant is a member since {Period.of(member_since)}; "
+                f"an income cannot take effect in {month}, before that",
+            )
+        )
     if month is not None and month > Period.of(today):
-        errors.append(FieldError(
-            ("income_effective_from",), "income_effective_from_in_future",
-            f"income_effective_from_in_future: an income change takes effect from this month "
-            f"({Period.of(today)}) or an earlier one; record a later change when its month comes",
-        ))
+        errors.append(
+            FieldError(
+                ("income_effective_from",),
+                "income_effective_from_in_future",
+                f"income_effective_from_in_future: an income change takes effect from this month "
+                f"({Period.of(today)}) or an earlier one; record a later change when its month comes",
+            )
+        )
     if errors:
         raise RuleViolation(errors)
     assert month is not None and isinstance(monthly_income, int)

@@ -61,21 +61,24 @@ def register_participant(data: Mapping[str, Any], today: date) -> Registration:
 
     full_name = data.get("full_name")
     if not isinstance(full_name, str) or not full_name.strip():
-        errors.append(FieldError(("full_name",), "full_name_required",
-                                 "full_name_required: give the full name as on the KTP"))
+        errors.append(
+            FieldError(("full_name",), "full_name_required", "full_name_required: give the full name as on the KTP")
+        )
 
     sex = data.get("sex")
     if sex not in SEXES:
-        errors.append(FieldError(("sex",), "sex_unknown",
-                                 "sex_unknown: sex is 'F' or 'M', as on the KTP"))
+        errors.append(FieldError(("sex",), "sex_unknown", "sex_unknown: sex is 'F' or 'M', as on the KTP"))
         sex = None
 
     member_since = _date_field(data, "member_since", errors, default=today)
     if member_since is not None and member_since > today:
-        errors.append(FieldError(
-            ("member_since",), "member_since_in_future",
-            "member_since_in_future: membership cannot start after today",
-        ))
+        errors.append(
+            FieldError(
+                ("member_since",),
+                "member_since_in_future",
+                "member_since_in_future: membership cannot start after today",
+            )
+        )
         member_since = None
 
     birth_date = _date_field(data, "birth_date", errors)
@@ -90,10 +93,13 @@ def register_participant(data: Mapping[str, Any], today: date) -> Registration:
     phone = None
     raw_phone = data.get("phone")
     if raw_phone is None or (isinstance(raw_phone, str) and not raw_phone.strip()):
-        errors.append(FieldError(
-            ("phone",), "phone_required",
-            "phone_required: give the participant's Indonesian mobile number",
-        ))
+        errors.append(
+            FieldError(
+                ("phone",),
+                "phone_required",
+                "phone_required: give the participant's Indonesian mobile number",
+            )
+        )
     else:
         try:
             phone = normalize_phone(raw_phone, ("phone",))
@@ -102,18 +108,24 @@ def register_participant(data: Mapping[str, Any], today: date) -> Registration:
 
     kecamatan = canonical_kecamatan(data.get("kecamatan"))
     if kecamatan is None:
-        errors.append(FieldError(
-            ("kecamatan",), "kecamatan_unknown",
-            f"kecamatan_unknown: kecamatan must be one of Makassar's {len(KECAMATAN)} "
-            f"kecamatan: {', '.join(KECAMATAN)}",
-        ))
+        errors.append(
+            FieldError(
+                ("kecamatan",),
+                "kecamatan_unknown",
+                f"kecamatan_unknown: kecamatan must be one of Makassar's {len(KECAMATAN)} "
+                f"kecamatan: {', '.join(KECAMATAN)}",
+            )
+        )
 
     segment = data.get("segment")
     if segment not in SEGMENTS:
-        errors.append(FieldError(
-            ("segment",), "segment_unknown",
-            f"segment_unknown: segment must be one of {', '.join(SEGMENTS)}",
-        ))
+        errors.append(
+            FieldError(
+                ("segment",),
+                "segment_unknown",
+                f"segment_unknown: segment must be one of {', '.join(SEGMENTS)}",
+            )
+        )
 
     monthly_income = data.get("monthly_income")
     errors.extend(income_errors(monthly_income))
@@ -155,28 +167,39 @@ def age_on(birth_date: date, day: date) -> int:
 
 def _birth_date_errors(birth_date: date, membership_start: date, today: date) -> list[FieldError]:
     if birth_date > today:
-        return [FieldError(("birth_date",), "birth_date_in_future",
-                           "birth_date_in_future: the birth date cannot be after today")]
+        return [
+            FieldError(
+                ("birth_date",), "birth_date_in_future", "birth_date_in_future: the birth date cannot be after today"
+            )
+        ]
     # Age is taken when membership started: a worker imported with an old
     # member_since was enrolled at the age they had then.
     age = age_on(birth_date, membership_start)
     if age < MIN_AGE_AT_MEMBERSHIP:
-        return [FieldError(
-            ("birth_date",), "age_below_minimum",
-            f"age_below_minimum: a participant is at least {MIN_AGE_AT_MEMBERSHIP} years old "
-            f"when membership starts",
-        )]
+        return [
+            FieldError(
+                ("birth_date",),
+                "age_below_minimum",
+                f"age_below_minimum: a participant is at least {MIN_AGE_AT_MEMBERSHIP} years old "
+                f"when membership starts",
+            )
+        ]
     if age > MAX_AGE_AT_MEMBERSHIP:
-        return [FieldError(
-            ("birth_date",), "age_above_maximum",
-            f"age_above_maximum: a participant is at most {MAX_AGE_AT_MEMBERSHIP} years old "
-            f"when membership starts",
-        )]
+        return [
+            FieldError(
+                ("birth_date",),
+                "age_above_maximum",
+                f"age_above_maximum: a participant is at most {MAX_AGE_AT_MEMBERSHIP} years old when membership starts",
+            )
+        ]
     return []
 
 
 def _date_field(
-    data: Mapping[str, Any], name: str, errors: list[FieldError], default: date | None = None,
+    data: Mapping[str, Any],
+    name: str,
+    errors: list[FieldError],
+    default: date | None = None,
 ) -> date | None:
     """A date given as a date or as ISO text (YYYY-MM-DD); None after recording an error."""
     value = data.get(name)
@@ -191,8 +214,7 @@ def _date_field(
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    errors.append(FieldError((name,), f"{name}_format",
-                             f"{name}_format: {name} is a date written YYYY-MM-DD"))
+    errors.append(FieldError((name,), f"{name}_format", f"{name}_format: {name} is a date written YYYY-MM-DD"))
     return None
 
 

@@ -35,10 +35,15 @@ class Period:
         """Reads "YYYY-MM"; bad input is a rule violation at `loc`, as a request field."""
         match = _PERIOD_TEXT.match(text) if isinstance(text, str) else None
         if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-            raise RuleViolation([FieldError(
-                loc, "period_format",
-                f"period_format: a period is a year and month written YYYY-MM, e.g. 2026-11; got {text!r}",
-            )])
+            raise RuleViolation(
+                [
+                    FieldError(
+                        loc,
+                        "period_format",
+                        f"period_format: a period is a year and month written YYYY-MM, e.g. 2026-11; got {text!r}",
+                    )
+                ]
+            )
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

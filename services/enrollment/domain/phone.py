@@ -45,20 +45,33 @@ def normalize_phone(raw: object, loc: tuple[str | int, ...]) -> str:
     # ID is the only region of +62, so for a +62 number libphonenumber's "valid for
     # region ID" is exactly "of a known type": one number_type call answers both
     # questions (typing a number twice was a tenth of a bulk import's time).
-    kind = (phonenumbers.number_type(number) if number is not None and number.country_code == int(COUNTRY_CODE)
-            else PhoneNumberType.UNKNOWN)
+    kind = (
+        phonenumbers.number_type(number)
+        if number is not None and number.country_code == int(COUNTRY_CODE)
+        else PhoneNumberType.UNKNOWN
+    )
     if number is None or kind == PhoneNumberType.UNKNOWN:
-        raise RuleViolation([FieldError(
-            loc, "phone_invalid",
-            "phone_invalid: give an Indonesian mobile number, written 0812 3456 7890, "
-            "+62 812 3456 7890 or 62 812 3456 7890",
-        )])
+        raise RuleViolation(
+            [
+                FieldError(
+                    loc,
+                    "phone_invalid",
+                    "phone_invalid: give an Indonesian mobile number, written 0812 3456 7890, "
+                    "+62 812 3456 7890 or 62 812 3456 7890",
+                )
+            ]
+        )
     if kind not in _MOBILE_TYPES:
-        raise RuleViolation([FieldError(
-            loc, "phone_invalid",
-            "phone_invalid: this is not a mobile number (a landline cannot receive "
-            "Jaring's SMS or WhatsApp messages); give an Indonesian mobile number",
-        )])
+        raise RuleViolation(
+            [
+                FieldError(
+                    loc,
+                    "phone_invalid",
+                    "phone_invalid: this is not a mobile number (a landline cannot receive "
+                    "Jaring's SMS or WhatsApp messages); give an Indonesian mobile number",
+                )
+            ]
+        )
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

@@ -28,11 +28,11 @@ KECAMATAN: tuple[str, ...] = (
 # Work segments decide which PP 50/2025 discount window applies (`driver` is the
 # transport-sector window), so the list is closed; `other` keeps it total.
 SEGMENTS: tuple[str, ...] = (
-    "market_trader",   # pedagang pasar
-    "daily_worker",    # pekerja harian lepas
+    "market_trader",  # pedagang pasar
+    "daily_worker",  # pekerja harian lepas
     "micro_business",  # pelaku usaha mikro
-    "driver",          # transport: ojek (online or pangkalan), sopir, kurir
-    "fisher",          # nelayan
+    "driver",  # transport: ojek (online or pangkalan), sopir, kurir
+    "fisher",  # nelayan
     "other",
 )
 

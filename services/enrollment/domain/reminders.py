@@ -58,5 +58,5 @@ def amount_owed(months: list[Period], due_for: Callable[[Period], int], paid_tow
 
 
 def is_stop(text: str) -> bool:
-    """"STOP" (or "BERHENTI"), whatever the case and spacing, as the whole message."""
+    """ "STOP" (or "BERHENTI"), whatever the case and spacing, as the whole message."""
     return " ".join(text.split()).upper() in STOP_WORDS

@@ -37,8 +37,11 @@ def recipients(heirs: Sequence[HeirContact], reporter_phone: str | None) -> list
     the reporter's phone is already one of theirs (one person, one message)."""
     ranked = [h for h in heirs if h.precedence >= 1]
     first = min((h.precedence for h in ranked), default=None)
-    told = [FamilyContact(heir_id=h.heir_id, phone=h.phone, email=h.email, language=_language(h.language))
-            for h in sorted(ranked, key=lambda h: h.heir_id) if h.precedence == first and (h.phone or h.email)]
+    told = [
+        FamilyContact(heir_id=h.heir_id, phone=h.phone, email=h.email, language=_language(h.language))
+        for h in sorted(ranked, key=lambda h: h.heir_id)
+        if h.precedence == first and (h.phone or h.email)
+    ]
     if reporter_phone and reporter_phone not in {c.phone for c in told}:
         told.append(FamilyContact(heir_id="reporter", phone=reporter_phone))
     return told

@@ -37,5 +37,6 @@ def family_view(claim: ClaimForFamily, heir_id: str) -> FamilyView:
     amount = claim.shares.get(heir_id) if heir_id != "reporter" else None
     payment = "not_recorded" if amount is None else claim.disbursement_status or "recorded"
     missing = claim.missing_documents if claim.status in ("filed", "needs_review") else ()
-    return FamilyView(claim.claim_id, claim.claim_type, claim.status, tuple(missing), claim.payment_deadline,
-                      amount, payment)
+    return FamilyView(
+        claim.claim_id, claim.claim_type, claim.status, tuple(missing), claim.payment_deadline, amount, payment
+    )

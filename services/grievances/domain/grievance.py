@@ -58,21 +58,33 @@ class Grievance:
 def check_filing(category: str, text: str, claim_id: str | None, participant_id: str | None) -> None:
     errors: list[FieldError] = []
     if category not in GRIEVANCE_CATEGORIES:
-        errors.append(FieldError(("category",), "category_unknown",
-                                 f"category_unknown: category is one of {', '.join(GRIEVANCE_CATEGORIES)}"))
+        errors.append(
+            FieldError(
+                ("category",),
+                "category_unknown",
+                f"category_unknown: category is one of {', '.join(GRIEVANCE_CATEGORIES)}",
+            )
+        )
     length = len((text or "").strip())
     if not TEXT_MIN <= length <= TEXT_MAX:
-        errors.append(FieldError(("text",), "text_length",
-                                 f"text_length: say what went wrong in {TEXT_MIN} to {TEXT_MAX} characters"))
+        errors.append(
+            FieldError(
+                ("text",), "text_length", f"text_length: say what went wrong in {TEXT_MIN} to {TEXT_MAX} characters"
+            )
+        )
     if not claim_id and not participant_id:
-        errors.append(FieldError(("claim_id",), "subject_required",
-                                 "subject_required: link the grievance to a claim or a participant"))
+        errors.append(
+            FieldError(
+                ("claim_id",), "subject_required", "subject_required: link the grievance to a claim or a participant"
+            )
+        )
     if errors:
         raise RuleViolation(errors)
 
 
-def resolution_due(category: str, filed_on: date, working_days: Mapping[str, int],
-                   holidays: Collection[date] = frozenset()) -> date:
+def resolution_due(
+    category: str, filed_on: date, working_days: Mapping[str, int], holidays: Collection[date] = frozenset()
+) -> date:
     return add_working_days(filed_on, working_days.get(category, DEFAULT_RESOLUTION_WORKING_DAYS[category]), holidays)
 
 
@@ -87,36 +99,67 @@ def choose_supervisor(supervisors: Sequence[str], open_counts: Mapping[str, int]
 def resolve(grievance: Grievance, resolution: str, resolved_by: str, today: date) -> Grievance:
     errors: list[FieldError] = []
     if grievance.status != "open":
-        errors.append(FieldError(("status",), "grievance_not_open",
-                                 f"grievance_not_open: only an open grievance is resolved; this one is "
-                                 f"{grievance.status}"))
+        errors.append(
+            FieldError(
+                ("status",),
+                "grievance_not_open",
+                f"grievance_not_open: only an open grievance is resolved; this one is {grievance.status}",
+            )
+        )
     if not resolution or not resolution.strip():
-        errors.append(FieldError(("resolution",), "resolution_required",
-                                 "resolution_required: say what was done, in words the family understands"))
+        errors.append(
+            FieldError(
+                ("resolution",),
+                "resolution_required",
+                "resolution_required: say what was done, in words the family understands",
+            )
+        )
     if errors:
         raise RuleViolation(errors)
-    return replace(grievance, status="resolved", resolution=resolution.strip(), resolved_by=resolved_by,
-                   resolved_on=today)
+    return replace(
+        grievance, status="resolved", resolution=resolution.strip(), resolved_by=resolved_by, resolved_on=today
+    )
 
 
 def reopen_until(resolved_on: date) -> date:
     return resolved_on + timedelta(days=REOPEN_WINDOW_DAYS)
 
 
-def reopen(grievance: Grievance, today: date, working_days: Mapping[str, int],
-           holidays: Collection[date] = frozenset()) -> Grievance:
+def reopen(
+    grievance: Grievance, today: date, working_days: Mapping[str, int], holidays: Collection[date] = frozenset()
+) -> Grievance:
     """Back to open with a fresh deadline counted from today, and a fresh chance to escalate."""
     if grievance.status != "resolved" or grievance.resolved_on is None:
-        raise RuleViolation([FieldError(("status",), "grievance_not_resolved",
-                                        "grievance_not_resolved: only a resolved grievance can be reopened")])
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("status",),
+                    "grievance_not_resolved",
+                    "grievance_not_resolved: only a resolved grievance can be reopened",
+                )
+            ]
+        )
     if today > reopen_until(grievance.resolved_on):
-        raise RuleViolation([FieldError(
-            ("status",), "reopen_window_passed",
-            f"reopen_window_passed: a grievance can be reopened within {REOPEN_WINDOW_DAYS} days of its "
-            f"resolution (until {reopen_until(grievance.resolved_on).isoformat()}); file a new one")])
-    return replace(grievance, status="open", due_on=resolution_due(grievance.category, today, working_days, holidays),
-                   escalated_to=None, resolution=None, resolved_by=None, resolved_on=None,
-                   reopen_count=grievance.reopen_count + 1)
+        raise RuleViolation(
+            [
+                FieldError(
+                    ("status",),
+                    "reopen_window_passed",
+                    f"reopen_window_passed: a grievance can be reopened within {REOPEN_WINDOW_DAYS} days of its "
+                    f"resolution (until {reopen_until(grievance.resolved_on).isoformat()}); file a new one",
+                )
+            ]
+        )
+    return replace(
+        grievance,
+        status="open",
+        due_on=resolution_due(grievance.category, today, working_days, holidays),
+        escalated_to=None,
+        resolution=None,
+        resolved_by=None,
+        resolved_on=None,
+        reopen_count=grievance.reopen_count + 1,
+    )
 
 
 def is_overdue(grievance: Grievance, today: date) -> bool:

@@ -1,4 +1,4 @@
-""""Lacak Klaim": a family looks a claim up with its number and a phone recorded on it.
+""" "Lacak Klaim": a family looks a claim up with its number and a phone recorded on it.
 
 Pure rules: the one-time code (6 digits, 5 minutes, stored only as an HMAC), the lock after
 5 wrong codes (15 minutes, per claim number), the rate limits (per phone, per client
@@ -53,7 +53,7 @@ def clean_claim_number(raw: str) -> str | None:
 
 
 def new_code() -> str:
-    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
 def code_hash(secret: str, lookup_id: str, code: str) -> str:
@@ -78,8 +78,9 @@ class PendingLookup:
     used: bool
 
 
-def check_code(lookup: PendingLookup | None, code: str, secret: str, locked_until: datetime | None,
-               now: datetime) -> CodeCheck:
+def check_code(
+    lookup: PendingLookup | None, code: str, secret: str, locked_until: datetime | None, now: datetime
+) -> CodeCheck:
     if locked_until is not None and now < locked_until:
         return CodeCheck.LOCKED
     if lookup is None:

@@ -67,8 +67,7 @@ def next_retry_delay(
     return float(min(cap, base * (2**exponent)))
 
 
-def after_attempt(attempts_so_far: int, outcome: Outcome | str, max_attempts: int,
-                  can_look_up: bool = False) -> Status:
+def after_attempt(attempts_so_far: int, outcome: Outcome | str, max_attempts: int, can_look_up: bool = False) -> Status:
     """The message's status once attempt number `attempts_so_far` (counting the one just
     made) ended with `outcome`. A request left without an answer stays `sending` to be
     asked about where the provider can be asked (`can_look_up`), else goes to `unknown`."""

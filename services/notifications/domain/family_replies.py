@@ -45,15 +45,20 @@ PAYMENT: dict[str, Words] = {  # shared.contracts.grievances.PaymentStatus
     "recorded": {"id": "menunggu transfer", "en": "waiting for the transfer"},
     "scheduled": {"id": "transfer dijadwalkan", "en": "transfer scheduled"},
     "paid": {"id": "sudah ditransfer", "en": "transferred"},
-    "failed": {"id": "transfer gagal, petugas akan menghubungi Anda", "en": "transfer failed, an officer will call you"},
+    "failed": {
+        "id": "transfer gagal, petugas akan menghubungi Anda",
+        "en": "transfer failed, an officer will call you",
+    },
 }
 PHRASES: dict[str, Words] = {  # the STATUS answer: free text, sent within the 24 h window (module docstring)
     "status_subject": {"id": "Status klaim {claim}", "en": "Status of claim {claim}"},
     "status_line": {"id": "Status: {status}.", "en": "Status: {status}."},
-    "status_missing": {"id": "Bawa ke kantor cabang BPJS Ketenagakerjaan: {documents}. Batas waktu bayar mulai "
-                             "dihitung setelah dokumen lengkap.",
-                       "en": "Bring to the BPJS Ketenagakerjaan branch office: {documents}. The payment deadline "
-                             "starts once the documents are complete."},
+    "status_missing": {
+        "id": "Bawa ke kantor cabang BPJS Ketenagakerjaan: {documents}. Batas waktu bayar mulai "
+        "dihitung setelah dokumen lengkap.",
+        "en": "Bring to the BPJS Ketenagakerjaan branch office: {documents}. The payment deadline "
+        "starts once the documents are complete.",
+    },
     "status_deadline": {"id": "Batas waktu bayar: {deadline}.", "en": "Payment deadline: {deadline}."},
     "status_share": {"id": "Bagian Anda: {amount}, {payment}.", "en": "Your share: {amount}, {payment}."},
 }
@@ -81,12 +86,14 @@ def _lang(lang: str) -> str:
 
 def grievance_filed(gid: str, category: str, due: date, lang: str) -> RenderedMessage:
     lang = _lang(lang)
-    return from_template("jaring_grievance_filed", lang,
-                         {"gid": gid, "category": _word(CATEGORY, category, lang), "due": _day(due)})
+    return from_template(
+        "jaring_grievance_filed", lang, {"gid": gid, "category": _word(CATEGORY, category, lang), "due": _day(due)}
+    )
 
 
-def grievance_resolved(gid: str, resolution: str, reopen_until: date, claim_id: str | None, claim_reopened: bool,
-                       lang: str) -> RenderedMessage:
+def grievance_resolved(
+    gid: str, resolution: str, reopen_until: date, claim_id: str | None, claim_reopened: bool, lang: str
+) -> RenderedMessage:
     lang = _lang(lang)
     values = {"gid": gid, "resolution": resolution, "until": _day(reopen_until)}
     if claim_reopened and claim_id:
@@ -106,8 +113,9 @@ def lookup_code(code: str, lang: str) -> RenderedMessage:
     return from_template("jaring_lookup_code", _lang(lang), {"code": code})
 
 
-def claim_status(claim_id: str, status: str, missing: list[str], deadline: date | None, amount: int | None,
-                 payment: str, lang: str) -> RenderedMessage:
+def claim_status(
+    claim_id: str, status: str, missing: list[str], deadline: date | None, amount: int | None, payment: str, lang: str
+) -> RenderedMessage:
     lines = [_p("status_line", lang, status=_word(STATUS, status, lang))]
     if missing:
         documents = ", ".join(w.DOCUMENT_WORDS.get(d, {}).get(lang, d) for d in missing)
@@ -122,16 +130,24 @@ def claim_status(claim_id: str, status: str, missing: list[str], deadline: date 
 DEATH_CLAIMS = frozenset({"JKM", "JKK_DEATH"})
 
 
-def missing_documents(claim_id: str, claim_type: str, documents: list[str], reminder: bool,
-                      lang: str) -> RenderedMessage:
+def missing_documents(
+    claim_id: str, claim_type: str, documents: list[str], reminder: bool, lang: str
+) -> RenderedMessage:
     """What to bring, where, and that the payment clock starts once the file is complete; the
     thing to do comes first, after condolences for a death."""
     lang = _lang(lang)
-    name = "jaring_missing_documents" + ("_reminder" if reminder else "") + (
-        "_death" if claim_type in DEATH_CLAIMS else "")
-    return from_template(name, lang, {
-        "claim": claim_id,
-        "claim_type": w.CLAIM_TYPE_WORDS.get(claim_type, w.CLAIM_TYPE_FALLBACK)[lang],
-        "documents": "\n".join(f"- {w.DOCUMENT_WORDS.get(d, {}).get(lang, d)}" for d in documents),
-        "days": str(w.SLA_WORKING_DAYS["JKM" if claim_type == "JKM" else "JKK"]),
-    })
+    name = (
+        "jaring_missing_documents"
+        + ("_reminder" if reminder else "")
+        + ("_death" if claim_type in DEATH_CLAIMS else "")
+    )
+    return from_template(
+        name,
+        lang,
+        {
+            "claim": claim_id,
+            "claim_type": w.CLAIM_TYPE_WORDS.get(claim_type, w.CLAIM_TYPE_FALLBACK)[lang],
+            "documents": "\n".join(f"- {w.DOCUMENT_WORDS.get(d, {}).get(lang, d)}" for d in documents),
+            "days": str(w.SLA_WORKING_DAYS["JKM" if claim_type == "JKM" else "JKK"]),
+        },
+    )

@@ -27,9 +27,18 @@ TRANSFER_REJECTED = "TransferRejected"
 RECEIPT_CHECK = "ReceiptCheck"
 CLAIM_RECLASSIFIED = "ClaimReclassified"  # after payout: the difference each person receives
 LATE_CHARGE_RECORDED = "LateChargeRecorded"  # paid late: each payee's late charge
-MESSAGE_EVENTS: frozenset[str] = frozenset({CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID,
-                                            TRANSFER_REJECTED, RECEIPT_CHECK, CLAIM_RECLASSIFIED,
-                                            LATE_CHARGE_RECORDED})
+MESSAGE_EVENTS: frozenset[str] = frozenset(
+    {
+        CLAIM_FILED,
+        CLAIM_REJECTED,
+        PAYOUT_RECORDED,
+        DISBURSEMENT_PAID,
+        TRANSFER_REJECTED,
+        RECEIPT_CHECK,
+        CLAIM_RECLASSIFIED,
+        LATE_CHARGE_RECORDED,
+    }
+)
 # Money added to a payout: only a person with lines of their own is told (no "others" message).
 ADDED_MONEY_EVENTS: frozenset[str] = frozenset({CLAIM_RECLASSIFIED, LATE_CHARGE_RECORDED})
 
@@ -136,10 +145,16 @@ def render(event_kind: str, notice: ClaimNotice, heir_language: str | None = DEF
     kind, values, subject_values = builders[event_kind](notice, lang)
     template = CATALOGUE[f"jaring_{kind}_death" if is_death(notice.claim_type) else f"jaring_{kind}"]
     values = {**_common(notice, lang), **values}
-    subject = template.subject[lang].format(short=programme(notice.claim_type), name=notice.participant_name,
-                                            **subject_values)
-    message = RenderedMessage(subject, template.fill(lang, values), template.name, whatsapp_language(lang),
-                              tuple(one_line(values[p]) for p in template.params))
+    subject = template.subject[lang].format(
+        short=programme(notice.claim_type), name=notice.participant_name, **subject_values
+    )
+    message = RenderedMessage(
+        subject,
+        template.fill(lang, values),
+        template.name,
+        whatsapp_language(lang),
+        tuple(one_line(values[p]) for p in template.params),
+    )
     if _FULL_NIK.search(message.subject) or _FULL_NIK.search(message.body):
         # Last guard: a NIK smuggled in through a name or claim id never leaves.
         raise ValueError("rendered message contains a 16-digit number; refusing to send a possible NIK")
@@ -150,8 +165,13 @@ def from_template(name: str, lang: str, values: dict[str, str]) -> RenderedMessa
     """A catalogue template filled in with `values` (its parameters; the subject may use any of
     them): the one way a family message that is not about a claim event is rendered."""
     template = CATALOGUE[name]
-    return RenderedMessage(template.subject[lang].format(**values), template.fill(lang, values), template.name,
-                           whatsapp_language(lang), tuple(one_line(values[p]) for p in template.params))
+    return RenderedMessage(
+        template.subject[lang].format(**values),
+        template.fill(lang, values),
+        template.name,
+        whatsapp_language(lang),
+        tuple(one_line(values[p]) for p in template.params),
+    )
 
 
 def is_death(claim_type: str) -> bool:
@@ -160,8 +180,13 @@ def is_death(claim_type: str) -> bool:
 
 
 def _common(n: ClaimNotice, lang: str) -> dict[str, str]:
-    return {"claim_type": claim_type_words(n.claim_type, lang), "name": n.participant_name, "nik": n.masked_nik,
-            "claim_id": n.claim_id, "contact": _contact(n, lang)}
+    return {
+        "claim_type": claim_type_words(n.claim_type, lang),
+        "name": n.participant_name,
+        "nik": n.masked_nik,
+        "claim_id": n.claim_id,
+        "contact": _contact(n, lang),
+    }
 
 
 # --- one builder per event: (template kind, parameters, subject values) ---------------------
@@ -238,8 +263,15 @@ def _cash_lines(n: ClaimNotice, lang: str) -> list[str]:
         payees = c.payee_name or join_names(n.payee_names, lang)
         if c.guardian_name:
             payees = _p("through_guardian", lang, payee=payees, guardian=c.guardian_name)
-        lines.append(_p("payout_cash_line", lang, component=component_words(c.component, lang),
-                        amount=format_rupiah(c.amount), payees=payees))
+        lines.append(
+            _p(
+                "payout_cash_line",
+                lang,
+                component=component_words(c.component, lang),
+                amount=format_rupiah(c.amount),
+                payees=payees,
+            )
+        )
     return lines
 
 
@@ -278,10 +310,15 @@ def _disbursement_paid(n: ClaimNotice, lang: str) -> Built:
 def _transfer_rejected(n: ClaimNotice, lang: str) -> Built:
     # reasons: the bank's ISO 20022 code; payee_names: whose account it was.
     payee = join_names(n.payee_names, lang) if n.payee_names else _p("paid_payees", lang)
-    why = "; ".join(w.TRANSFER_REASONS.get(code, w.TRANSFER_REASON_FALLBACK)[lang] for code in n.reasons if code) \
+    why = (
+        "; ".join(w.TRANSFER_REASONS.get(code, w.TRANSFER_REASON_FALLBACK)[lang] for code in n.reasons if code)
         or w.TRANSFER_REASON_FALLBACK[lang]
-    return "transfer_rejected", {"payee": payee, "why": why,
-                                 "bring": _p("transfer_rejected_bring", lang, payee=payee)}, {}
+    )
+    return (
+        "transfer_rejected",
+        {"payee": payee, "why": why, "bring": _p("transfer_rejected_bring", lang, payee=payee)},
+        {},
+    )
 
 
 def _receipt_check(n: ClaimNotice, lang: str) -> Built:
@@ -293,8 +330,9 @@ def _receipt_check(n: ClaimNotice, lang: str) -> Built:
 
 # --- words ---------------------------------------------------------------------------
 
+
 def programme(claim_type: str) -> str:
-    """"JKM" or "JKK" from a claim type such as "JKK_DEATH"; the raw type otherwise."""
+    """ "JKM" or "JKK" from a claim type such as "JKK_DEATH"; the raw type otherwise."""
     head = claim_type.upper().split("_", 1)[0]
     return head if head in w.SLA_WORKING_DAYS else claim_type
 
@@ -326,7 +364,7 @@ def document_words(document: str, lang: str) -> str:
 
 
 def join_names(names: tuple[str, ...], lang: str) -> str:
-    """"Siti", "Siti dan Andi", "Siti, Andi dan Nur" (no serial comma in either language)."""
+    """ "Siti", "Siti dan Andi", "Siti, Andi dan Nur" (no serial comma in either language)."""
     names = tuple(names)
     if len(names) <= 1:
         return "".join(names)

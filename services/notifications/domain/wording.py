@@ -38,9 +38,9 @@ SLA_WORKING_DAYS: dict[str, int] = {"JKM": 3, "JKK": 7}
 REASON_SENTENCES: dict[str, Words] = {
     "NOT_COVERED_ON_INCIDENT_DATE": {
         "id": "Pada tanggal kejadian, {name} tidak sedang terlindungi: kepesertaan belum "
-              "mulai, atau sudah tidak aktif karena iuran tidak dibayar tiga bulan berturut-turut.",
+        "mulai, atau sudah tidak aktif karena iuran tidak dibayar tiga bulan berturut-turut.",
         "en": "On the date of the incident {name} was not protected: membership had not yet "
-              "started, or had become inactive because contributions went unpaid for three months in a row.",
+        "started, or had become inactive because contributions went unpaid for three months in a row.",
     },
     "PROGRAMME_NOT_ENROLLED": {
         "id": "{name} tidak terdaftar dalam program {programme}, jadi program ini tidak dapat membayar.",
@@ -57,9 +57,8 @@ REASON_SENTENCES: dict[str, Words] = {
     "CLAIM_RIGHT_EXPIRED": {
         # PP 82/2019: the right to claim JKK lapses 5 years after the accident.
         "id": "Hak mengajukan klaim kecelakaan kerja berakhir 5 tahun setelah kecelakaan, "
-              "dan batas waktu itu sudah lewat.",
-        "en": "The right to claim a work-accident benefit ends 5 years after the accident, "
-              "and that time has passed.",
+        "dan batas waktu itu sudah lewat.",
+        "en": "The right to claim a work-accident benefit ends 5 years after the accident, and that time has passed.",
     },
     "DUPLICATE_INCIDENT": {
         "id": "Kejadian yang sama sudah pernah diajukan dalam klaim lain.",
@@ -111,31 +110,31 @@ REASON_FALLBACK: Words = {
 REASON_ADVICE: dict[str, Words] = {
     "NOT_COVERED_ON_INCIDENT_DATE": {
         "id": "Jika Anda punya bukti bayar iuran untuk bulan-bulan sebelum kejadian, bawa ke "
-              "kantor cabang BPJS Ketenagakerjaan.",
+        "kantor cabang BPJS Ketenagakerjaan.",
         "en": "If you have receipts for contributions paid in the months before the incident, "
-              "bring them to the BPJS Ketenagakerjaan branch office.",
+        "bring them to the BPJS Ketenagakerjaan branch office.",
     },
     "DOCUMENTS_INCOMPLETE": {
         "id": "Bawa dokumen yang masih kurang ke kantor cabang BPJS Ketenagakerjaan{documents}, "
-              "lalu klaim dapat diperiksa lagi.",
+        "lalu klaim dapat diperiksa lagi.",
         "en": "Bring the missing documents to the BPJS Ketenagakerjaan branch office{documents}; "
-              "the claim can then be checked again.",
+        "the claim can then be checked again.",
     },
     "PARTICIPANT_NOT_IN_READ_MODEL": {
         "id": "Bawa kartu peserta BPJS Ketenagakerjaan dan KTP {name} ke kantor cabang BPJS Ketenagakerjaan.",
         "en": "Bring the BPJS Ketenagakerjaan membership card and the identity card (KTP) of {name} "
-              "to the BPJS Ketenagakerjaan branch office.",
+        "to the BPJS Ketenagakerjaan branch office.",
     },
     "NO_HEIR": {
         "id": "Bawa Kartu Keluarga (KK) dan surat keterangan ahli waris ke kantor cabang BPJS Ketenagakerjaan.",
         "en": "Bring the family card (KK) and the heir statement (surat keterangan ahli waris) to the "
-              "BPJS Ketenagakerjaan branch office.",
+        "BPJS Ketenagakerjaan branch office.",
     },
     "POLICE_REPORT_MISSING": {
         "id": "Minta laporan polisi di kantor polisi (Polsek/Polres) yang menangani kecelakaan, "
-              "lalu bawa ke kantor cabang BPJS Ketenagakerjaan.",
+        "lalu bawa ke kantor cabang BPJS Ketenagakerjaan.",
         "en": "Ask the police station (Polsek/Polres) that handled the accident for the report, "
-              "and bring it to the BPJS Ketenagakerjaan branch office.",
+        "and bring it to the BPJS Ketenagakerjaan branch office.",
     },
 }
 ADVICE_CALL_OFFICER: Words = {
@@ -200,16 +199,18 @@ PHRASES: dict[str, Words] = {
     },
     "contact_default": {
         "id": "Untuk bertanya, datang ke kantor cabang BPJS Ketenagakerjaan terdekat atau hubungi "
-              "petugas klaim, dan sebutkan nomor klaim {claim_id}.",
+        "petugas klaim, dan sebutkan nomor klaim {claim_id}.",
         "en": "For questions, visit the nearest BPJS Ketenagakerjaan branch office or call the claims "
-              "officer, and give claim number {claim_id}.",
+        "officer, and give claim number {claim_id}.",
     },
     "and": {"id": "dan", "en": "and"},
     "documents_named": {"id": " ({documents})", "en": " ({documents})"},
     # PayoutRecorded
     "payout_cash_line": {"id": "{component}: {amount} untuk {payees}", "en": "{component}: {amount} to {payees}"},
-    "through_guardian": {"id": "{payee}, dibayar melalui wali {guardian}",
-                         "en": "{payee}, paid through the guardian {guardian}"},
+    "through_guardian": {
+        "id": "{payee}, dibayar melalui wali {guardian}",
+        "en": "{payee}, paid through the guardian {guardian}",
+    },
     "payout_total": {"id": "Jumlah uang yang dibayarkan: {total}", "en": "Total money to be paid: {total}"},
     "entitlement_heading": {
         "id": "Hak yang dibayar per tahun (bukan uang yang dibayar sekarang):",
@@ -218,27 +219,27 @@ PHRASES: dict[str, Words] = {
     "component_for": {"id": "{component} untuk {payee}", "en": "{component} for {payee}"},
     "entitlement_line": {
         "id": "{component}: hak hingga {amount} seluruhnya, dibayar tahun demi tahun; ajukan setiap "
-              "tahun ajaran dengan surat keterangan sekolah dan rapor terakhir.",
+        "tahun ajaran dengan surat keterangan sekolah dan rapor terakhir.",
         "en": "{component}: an entitlement of up to {amount} in all, paid year by year; claim it each "
-              "school year with the school enrolment letter and the latest report.",
+        "school year with the school enrolment letter and the latest report.",
     },
     # DisbursementPaid
     "paid_money": {"id": "uangnya", "en": "the money"},
     "paid_payees": {"id": "penerima", "en": "the payee"},
     "paid_check": {
         "id": "Silakan periksa rekening Anda. Bila uang belum masuk, hubungi kantor cabang BPJS "
-              "Ketenagakerjaan dan sebutkan nomor klaim.",
+        "Ketenagakerjaan dan sebutkan nomor klaim.",
         "en": "Please check your account. If the money has not arrived, contact the BPJS "
-              "Ketenagakerjaan branch office and give the claim number.",
+        "Ketenagakerjaan branch office and give the claim number.",
     },
     # TransferRejected: the bank refused the payee's account; what the family brings instead.
     "transfer_rejected_bring": {
         "id": "Bawa buku tabungan rekening lain atas nama {payee} sendiri (bukan rekening orang lain) dan "
-              "KTP {payee} ke kantor cabang BPJS Ketenagakerjaan. Bila tidak punya rekening, uang dapat "
-              "diambil tunai di loket bank dengan kode yang kami kirim.",
+        "KTP {payee} ke kantor cabang BPJS Ketenagakerjaan. Bila tidak punya rekening, uang dapat "
+        "diambil tunai di loket bank dengan kode yang kami kirim.",
         "en": "Bring the passbook of another account in the name of {payee} (not someone else's account) "
-              "and the identity card (KTP) of {payee} to the BPJS Ketenagakerjaan branch office. Without "
-              "an account, the money can be collected in cash at a bank counter with a code we send.",
+        "and the identity card (KTP) of {payee} to the BPJS Ketenagakerjaan branch office. Without "
+        "an account, the money can be collected in cash at a bank counter with a code we send.",
     },
 }
 

@@ -26,8 +26,14 @@ class FakeConn:
 
 
 def row(heir_id, channel, status="delivered"):
-    return {"claim_id": "CLM-1", "about_event": "ClaimFiled", "heir_id": heir_id, "channel": channel,
-            "event_id": EVENT, "status": status}
+    return {
+        "claim_id": "CLM-1",
+        "about_event": "ClaimFiled",
+        "heir_id": heir_id,
+        "channel": channel,
+        "event_id": EVENT,
+        "status": status,
+    }
 
 
 def write(path: Path, entries):
@@ -51,8 +57,12 @@ def accepted(key, channel="whatsapp", status=200):
 async def test_a_resent_whatsapp_message_is_counted_as_the_family_sees_it(tmp_path):
     wa, mail = f"{EVENT}:H-1:whatsapp", f"{EVENT}:H-2:email"
     # WhatsApp: refused once (500), then accepted twice: two messages on the phone.
-    report = await count(tmp_path, [row("H-1", "whatsapp"), row("H-2", "email")],
-                         [accepted(wa, status=500), accepted(wa), accepted(wa)], [{"idempotency_key": mail}])
+    report = await count(
+        tmp_path,
+        [row("H-1", "whatsapp"), row("H-2", "email")],
+        [accepted(wa, status=500), accepted(wa), accepted(wa)],
+        [{"idempotency_key": mail}],
+    )
     assert report.duplicates_by_channel == {"whatsapp": 1, "sms": 0, "email": 0}
     assert report.duplicated_messages == 1
     assert not report.ok
@@ -61,8 +71,9 @@ async def test_a_resent_whatsapp_message_is_counted_as_the_family_sees_it(tmp_pa
 
 async def test_an_unknown_message_fails_the_run_only_if_the_family_never_got_it(tmp_path):
     got = f"{EVENT}:H-1:whatsapp"  # H-2's message never reached the provider
-    report = await count(tmp_path, [row("H-1", "whatsapp", "unknown"), row("H-2", "whatsapp", "unknown")],
-                         [accepted(got)], [])
+    report = await count(
+        tmp_path, [row("H-1", "whatsapp", "unknown"), row("H-2", "whatsapp", "unknown")], [accepted(got)], []
+    )
     assert (report.unknown_messages, report.unknown_never_received) == (2, 1)
     assert report.duplicated_messages == 0 and report.undelivered_messages == 0
     assert not report.ok
@@ -70,8 +81,9 @@ async def test_an_unknown_message_fails_the_run_only_if_the_family_never_got_it(
 
 async def test_each_message_once_on_every_channel_is_clean(tmp_path):
     keys = [f"{EVENT}:H-1:sms", f"{EVENT}:H-2:email"]
-    report = await count(tmp_path, [row("H-1", "sms"), row("H-2", "email")],
-                         [accepted(keys[0], "sms")], [{"idempotency_key": keys[1]}])
+    report = await count(
+        tmp_path, [row("H-1", "sms"), row("H-2", "email")], [accepted(keys[0], "sms")], [{"idempotency_key": keys[1]}]
+    )
     assert report.duplicates_by_channel == {"whatsapp": 0, "sms": 0, "email": 0}
     assert (report.duplicated_messages, report.undelivered_messages, report.unknown_messages) == (0, 0, 0)
     assert report.ok

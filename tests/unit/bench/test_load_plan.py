@@ -10,12 +10,16 @@ import pytest
 
 pytest.importorskip("aiohttp")  # the bench extra: pip install -e '.[bench]'
 
-from bench.load import DEFAULT_MIX, percentile, plan_workers  # noqa: E402
-from services.claims.domain.documents import missing_documents  # noqa: E402
-from services.enrollment.domain import (  # noqa: E402
-    Payment, check_payment, contribution_due, coverage_on, register_participant,
+from bench.load import DEFAULT_MIX, percentile, plan_workers
+from services.claims.domain.documents import missing_documents
+from services.enrollment.domain import (
+    Payment,
+    check_payment,
+    contribution_due,
+    coverage_on,
+    register_participant,
 )
-from services.enrollment.imports import row_to_registration_data  # noqa: E402
+from services.enrollment.imports import row_to_registration_data
 
 TODAY = date(2026, 11, 26)
 
@@ -33,9 +37,18 @@ def test_every_worker_enrols_and_pays_under_the_rules(workers):
     for w in workers:
         registration = register_participant(row_to_registration_data(w.row), TODAY)
         due = contribution_due(registration.monthly_income, ["JKK", "JKM"], registration.segment, "self", w.period)
-        check_payment(period=w.period, amount=due.total, payer="self", paid_at=w.paid_at, today=TODAY,
-                      member_since=registration.member_since, monthly_income=registration.monthly_income,
-                      programs=["JKK", "JKM"], segment=registration.segment, already_paid={})
+        check_payment(
+            period=w.period,
+            amount=due.total,
+            payer="self",
+            paid_at=w.paid_at,
+            today=TODAY,
+            member_since=registration.member_since,
+            monthly_income=registration.monthly_income,
+            programs=["JKK", "JKM"],
+            segment=registration.segment,
+            already_paid={},
+        )
         assert len(registration.heirs) >= 1
         # The worker alone after a non-fatal accident; each heir (one channel each here) after a death.
         assert w.channels == (1 if w.claim_type == "JKK" else len(registration.heirs))
@@ -51,8 +64,9 @@ def test_only_the_missing_documents_scenario_misses_documents(workers):
     for w in workers:
         missing = missing_documents(w.claim_type, w.traffic_accident, True, 100_000_000, w.documents.keys())
         assert bool(missing) == (w.scenario == "missing_documents"), (w.scenario, missing)
-        assert not missing_documents(w.claim_type, w.traffic_accident, True, 100_000_000,
-                                     {**w.documents, **w.withheld}.keys())
+        assert not missing_documents(
+            w.claim_type, w.traffic_accident, True, 100_000_000, {**w.documents, **w.withheld}.keys()
+        )
 
 
 def test_percentile_is_nearest_rank():

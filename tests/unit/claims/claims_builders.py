@@ -48,12 +48,15 @@ def full_documents(claim_type: ClaimType, *, traffic_accident: bool = False) -> 
     NPWP threshold), with numbers shaped as the validation wants them."""
     kinds = required_documents(claim_type, traffic_accident, payee_is_spouse=True, payout_total=10**12)
     numbers = {
-        "ktp": "7371034703850001", "ktp_deceased": "7371031203800002", "ktp_heir": "7371034703850001",
-        "witness_ktp_1": "7371030101900003", "witness_ktp_2": "7371030202910004",
-        "family_card": "7371030101200005", "npwp": "12.345.678.9-012.000",
+        "ktp": "7371034703850001",
+        "ktp_deceased": "7371031203800002",
+        "ktp_heir": "7371034703850001",
+        "witness_ktp_1": "7371030101900003",
+        "witness_ktp_2": "7371030202910004",
+        "family_card": "7371030101200005",
+        "npwp": "12.345.678.9-012.000",
     }
-    return {kind: numbers.get(kind, f"{kind.upper()}-001" if kind != "accident_chronology" else "")
-            for kind in kinds}
+    return {kind: numbers.get(kind, f"{kind.upper()}-001" if kind != "accident_chronology" else "") for kind in kinds}
 
 
 def filing(claim_type: ClaimType = ClaimType.JKM, **overrides: Any) -> ClaimFiling:

@@ -4,7 +4,10 @@ import pytest
 from claims_builders import CHILD_1, CHILD_2, CHILD_3, MOTHER, WIDOW, filing, participant
 
 from services.claims.domain.benefits import (
-    cash_total, compute_benefits, permanent_disability_pay, temporary_incapacity_pay,
+    cash_total,
+    compute_benefits,
+    permanent_disability_pay,
+    temporary_incapacity_pay,
 )
 from services.claims.domain.claim import ClaimType
 from services.claims.domain.scholarship import CEILING, PER_CHILD_CEILING
@@ -125,8 +128,9 @@ def test_partial_disability_never_pays_more_than_total_disability():
 
 def test_jkk_accident_pays_cash_for_incapacity_and_disability_but_none_for_medical_care():
     # 60 days x 100,000 = 6,000,000 STMB + 20 % x 80 x 3,000,000 = 48,000,000 disability.
-    benefits = compute_benefits(ClaimType.JKK, participant(), DEATH,
-                                filing(ClaimType.JKK, incapacity_days=60, disability_percent=20))
+    benefits = compute_benefits(
+        ClaimType.JKK, participant(), DEATH, filing(ClaimType.JKK, incapacity_days=60, disability_percent=20)
+    )
     assert amounts(benefits) == {"temporary_incapacity": 6_000_000, "permanent_disability": 48_000_000}
     assert all(c.kind == "cash" for c in benefits)
     assert not any("medical" in c.component for c in benefits)
@@ -138,8 +142,12 @@ def test_jkk_accident_treated_only_at_the_facility_pays_no_cash():
 
 def test_total_permanent_disability_gives_the_children_a_scholarship():
     # PP 82/2019: death or total permanent disability from a work accident.
-    benefits = compute_benefits(ClaimType.JKK, participant(heirs=[WIDOW, CHILD_1, CHILD_2]), DEATH,
-                                filing(ClaimType.JKK, disability_percent=100))
+    benefits = compute_benefits(
+        ClaimType.JKK,
+        participant(heirs=[WIDOW, CHILD_1, CHILD_2]),
+        DEATH,
+        filing(ClaimType.JKK, disability_percent=100),
+    )
     assert [c.heir_id for c in benefits if c.kind == "entitlement"] == ["h-child-1", "h-child-2"]
 
 

@@ -6,34 +6,46 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from deploy.local.standins import bank as standin
-from shared import snap
 from services.claims.domain.disbursement import (
-    PaidTransfer, PayeeAccount, StatementEntry, attempt_may_become, line_status_of, names_match, reconcile,
+    PaidTransfer,
+    PayeeAccount,
+    StatementEntry,
+    attempt_may_become,
+    line_status_of,
+    names_match,
+    reconcile,
     validate_account,
 )
+from shared import snap
 from shared.errors import RuleViolation
 
 
-@pytest.mark.parametrize("payee, holder", [
-    ("Muh. Ridwan", "MUHAMMAD RIDWAN"),
-    ("Muhammad Ridwan", "MOH RIDWAN"),
-    ("Sitti Rahmawati", "SITI RAHMAWATI"),
-    ("Hj. Bahariah", "HAJJAH BAHARIAH"),
-    ("A. Baso", "ANDI BASO"),
-    ("Andi Baso Makkulau", "ANDI BASO"),  # the bank cut the name to its first words
-    ("Drs. Abd. Rahman", "ABDUL RAHMAN"),
-])
+@pytest.mark.parametrize(
+    "payee, holder",
+    [
+        ("Muh. Ridwan", "MUHAMMAD RIDWAN"),
+        ("Muhammad Ridwan", "MOH RIDWAN"),
+        ("Sitti Rahmawati", "SITI RAHMAWATI"),
+        ("Hj. Bahariah", "HAJJAH BAHARIAH"),
+        ("A. Baso", "ANDI BASO"),
+        ("Andi Baso Makkulau", "ANDI BASO"),  # the bank cut the name to its first words
+        ("Drs. Abd. Rahman", "ABDUL RAHMAN"),
+    ],
+)
 def test_indonesian_name_variants_are_the_same_payee(payee, holder):
     assert names_match(payee, holder)
 
 
-@pytest.mark.parametrize("payee, holder", [
-    ("Muh. Ridwan", "NAMA TIDAK SESUAI"),
-    ("Andi Baso", "BASO ANDI"),  # the same words in another order are another person's name
-    ("Andi Baso", "ANDI"),  # one word is too little to say it is the payee
-    ("Nurul Aisyah", "RUSLI"),
-    ("Andi Baso", ""),
-])
+@pytest.mark.parametrize(
+    "payee, holder",
+    [
+        ("Muh. Ridwan", "NAMA TIDAK SESUAI"),
+        ("Andi Baso", "BASO ANDI"),  # the same words in another order are another person's name
+        ("Andi Baso", "ANDI"),  # one word is too little to say it is the payee
+        ("Nurul Aisyah", "RUSLI"),
+        ("Andi Baso", ""),
+    ],
+)
 def test_someone_elses_name_on_the_account_does_not_match(payee, holder):
     assert not names_match(payee, holder)
 
@@ -58,17 +70,27 @@ def test_a_final_attempt_stays_final_whatever_the_bank_says_again():
     assert not attempt_may_become("rejected", "succeeded")
     assert not attempt_may_become("succeeded", "succeeded")
     assert attempt_may_become("succeeded", "reversed") and not attempt_may_become("pending", "reversed")
-    assert [line_status_of(s) for s in ("sending", "pending", "succeeded", "rejected", "reversed")] == \
-        ["pending", "pending", "succeeded", "rejected", "received"]
+    assert [line_status_of(s) for s in ("sending", "pending", "succeeded", "rejected", "reversed")] == [
+        "pending",
+        "pending",
+        "succeeded",
+        "rejected",
+        "received",
+    ]
 
 
 def test_a_statement_lists_each_kind_of_mismatch_with_an_action():
-    paid = [PaidTransfer("e1", "e1", "CL-1", 10_000_000), PaidTransfer("e2", "e2", "CL-1", 20_000_000),
-            PaidTransfer("e3", "e3", "CL-2", 12_000_000)]
-    entries = [StatementEntry("e1", 10_000_000, "BNK1"),      # matches
-               StatementEntry("e2", 2_000_000, "BNK2"),       # booked 18,000,000 less than sent
-               StatementEntry("x9", 5_000_000, "BNK9")]       # no Jaring transfer has this reference
-    matched, mismatches = reconcile(paid, entries)             # e3 is paid but not on the statement
+    paid = [
+        PaidTransfer("e1", "e1", "CL-1", 10_000_000),
+        PaidTransfer("e2", "e2", "CL-1", 20_000_000),
+        PaidTransfer("e3", "e3", "CL-2", 12_000_000),
+    ]
+    entries = [
+        StatementEntry("e1", 10_000_000, "BNK1"),  # matches
+        StatementEntry("e2", 2_000_000, "BNK2"),  # booked 18,000,000 less than sent
+        StatementEntry("x9", 5_000_000, "BNK9"),
+    ]  # no Jaring transfer has this reference
+    matched, mismatches = reconcile(paid, entries)  # e3 is paid but not on the statement
     assert matched == 1
     assert sorted((m.kind, m.end_to_end_id, m.expected, m.booked) for m in mismatches) == [
         ("amount_differs", "e2", 20_000_000, 2_000_000),

@@ -60,74 +60,111 @@ def _late() -> list[PayoutLine]:
 
 
 CASES: tuple[Case, ...] = (
-    Case("JKM, heir without phone or email",
-         "PP 82/2019 (JKM 20M + 12M + 10M); PP 44/2015 art. 40(2) (heirs' ranks); a contact is not needed",
-         "death not from work; member 3.5 years; the mother is the only heir, no contact",
-         lambda: payout_lines(claim(ClaimType.JKM), participant(heirs=[MOTHER], paid_months=12), TODAY),
-         {"Hj. Becce (no phone, no email)": (20_000_000 + 12_000_000 + 10_000_000, 0)}),
-    Case("JKM, short membership",
-         "[reported] Peraturan BPJS Ketenagakerjaan 5/2021: death within 3 months of membership",
-         "member since 1 May 2026, died 10 July 2026; widow",
-         lambda: payout_lines(claim(ClaimType.JKM), participant(member_since=date(2026, 5, 1), heirs=[WIDOW]), TODAY),
-         {"Sitti Rahmawati": (8_000_000 + 2_000_000, 0)}),
-    Case("JKM, no heir at all",
-         "PP 44/2015 art. 40(2)b.5: the funeral cost to whoever handled the burial, the rest not paid out",
-         "no heir recorded (an officer cannot approve it; shown for the rule)",
-         lambda: payout_lines(claim(ClaimType.JKM), participant(heirs=[]), TODAY),
-         {"whoever handled the burial": (10_000_000, 0)}),
-    Case("JKK death, widow and a minor son through his wali",
-         "[reported] 48 x income; PP 82/2019 funeral, periodic benefit, scholarship; art. 37(5) equal shares; "
-         "a minor (under 18, UU 23/2002) is paid through a wali",
-         "income Rp 3.000.000; widow and son aged 10, wali his mother",
-         lambda: payout_lines(replace(claim(ClaimType.JKK_DEATH), guardians=WALI),
-                              participant(heirs=[WIDOW, SON]), TODAY),
-         {"Andi (10) through wali Sitti Rahmawati": ((48 * 3_000_000 + 10_000_000 + 12_000_000) // 2,
-                                                     2 * 1_500_000 + 6 * 1_500_000 + 3 * 2_000_000
-                                                     + 3 * 3_000_000 + 5 * 12_000_000),
-          "Sitti Rahmawati": ((48 * 3_000_000 + 10_000_000 + 12_000_000) // 2, 0)}),
-    Case("JKK death, income raised after the accident",
-         "the income in effect in the month of the accident (issue 12); [reported] 48 x income",
-         "accident 10 July 2026; Rp 3.000.000 declared, Rp 5.000.000 from August 2026",
-         lambda: payout_lines(claim(ClaimType.JKK_DEATH), participant(
-             heirs=[MOTHER], monthly_income=5_000_000,
-             income_history=[(date(2023, 1, 1), 3_000_000), (date(2026, 8, 1), 5_000_000)]), TODAY),
-         {"Hj. Becce (no phone, no email)": (48 * 3_000_000 + 10_000_000 + 12_000_000, 0)}),
-    Case("JKM scholarship, months paid ahead past the death",
-         "PP 82/2019: scholarship after 36 months of contributions, counted up to the death",
-         "paid Sept 2023 to Sept 2026 (37 months), died July 2026: 35 months count",
-         lambda: payout_lines(claim(ClaimType.JKM), participant(
-             heirs=[WIDOW], paid_months=37, paid_periods=months((2023, 9), 37)), TODAY),
-         {"Sitti Rahmawati": (20_000_000 + 12_000_000 + 10_000_000, 0)}),
-    Case("JKK death, a child aged 23 on the day",
-         "the scholarship ends at age 23 [reported: product brief]",
-         "income Rp 3.000.000; widow and a daughter who is 23 on the day of the accident",
-         lambda: payout_lines(claim(ClaimType.JKK_DEATH), participant(heirs=[WIDOW, DAUGHTER_23]), TODAY),
-         {"Nur (23 on the day)": ((48 * 3_000_000 + 10_000_000 + 12_000_000) // 2, 0),
-          "Sitti Rahmawati": ((48 * 3_000_000 + 10_000_000 + 12_000_000) // 2, 0)}),
-    Case("JKK accident, transport to hospital",
-         "[reported] caps land/river/lake Rp 1.000.000, sea Rp 1.500.000, air Rp 2.500.000 (Lampiran III PP 44/2015)",
-         "land Rp 1.200.000, sea Rp 900.000, air Rp 3.000.000",
-         lambda: payout_lines(claim(ClaimType.JKK, transport_costs={"land": 1_200_000, "sea": 900_000,
-                                                                    "air": 3_000_000}),
-                              participant(full_name="Baso (the worker)"), TODAY),
-         {"Baso (the worker)": (1_000_000 + 900_000 + 2_500_000, 0)}),
-    Case("JKK accident, 400 days unable to work",
-         "PP 82/2019: STMB 100 % of income for 12 months, 50 % after",
-         "income Rp 3.000.000; 400 days",
-         lambda: payout_lines(claim(ClaimType.JKK, incapacity_days=400), participant(full_name="Baso (the worker)"),
-                              TODAY),
-         {"Baso (the worker)": (3_000_000 * 12 + 3_000_000 * 40 // 60, 0)}),
-    Case("JKM reclassified as JKK death after payout",
-         "a supervisor's reclassification with a reason; only the difference is paid",
-         "income Rp 3.000.000; widow; Rp 42.000.000 paid as JKM",
-         _reclassified,
-         {"Sitti Rahmawati": ((48 * 3_000_000 + 10_000_000 + 12_000_000) - (20_000_000 + 12_000_000 + 10_000_000),
-                              0)}),
-    Case("JKM paid 5 days after the deadline",
-         "PP 44/2015 art. 40(4): 1 % of the benefit per day late",
-         "deadline 15 July 2026, paid 20 July 2026; widow paid Rp 42.000.000",
-         _late,
-         {"Sitti Rahmawati": (42_000_000 * 5 // 100, 0)}),
+    Case(
+        "JKM, heir without phone or email",
+        "PP 82/2019 (JKM 20M + 12M + 10M); PP 44/2015 art. 40(2) (heirs' ranks); a contact is not needed",
+        "death not from work; member 3.5 years; the mother is the only heir, no contact",
+        lambda: payout_lines(claim(ClaimType.JKM), participant(heirs=[MOTHER], paid_months=12), TODAY),
+        {"Hj. Becce (no phone, no email)": (20_000_000 + 12_000_000 + 10_000_000, 0)},
+    ),
+    Case(
+        "JKM, short membership",
+        "[reported] Peraturan BPJS Ketenagakerjaan 5/2021: death within 3 months of membership",
+        "member since 1 May 2026, died 10 July 2026; widow",
+        lambda: payout_lines(claim(ClaimType.JKM), participant(member_since=date(2026, 5, 1), heirs=[WIDOW]), TODAY),
+        {"Sitti Rahmawati": (8_000_000 + 2_000_000, 0)},
+    ),
+    Case(
+        "JKM, no heir at all",
+        "PP 44/2015 art. 40(2)b.5: the funeral cost to whoever handled the burial, the rest not paid out",
+        "no heir recorded (an officer cannot approve it; shown for the rule)",
+        lambda: payout_lines(claim(ClaimType.JKM), participant(heirs=[]), TODAY),
+        {"whoever handled the burial": (10_000_000, 0)},
+    ),
+    Case(
+        "JKK death, widow and a minor son through his wali",
+        "[reported] 48 x income; PP 82/2019 funeral, periodic benefit, scholarship; art. 37(5) equal shares; "
+        "a minor (under 18, UU 23/2002) is paid through a wali",
+        "income Rp 3.000.000; widow and son aged 10, wali his mother",
+        lambda: payout_lines(
+            replace(claim(ClaimType.JKK_DEATH), guardians=WALI), participant(heirs=[WIDOW, SON]), TODAY
+        ),
+        {
+            "Andi (10) through wali Sitti Rahmawati": (
+                (48 * 3_000_000 + 10_000_000 + 12_000_000) // 2,
+                2 * 1_500_000 + 6 * 1_500_000 + 3 * 2_000_000 + 3 * 3_000_000 + 5 * 12_000_000,
+            ),
+            "Sitti Rahmawati": ((48 * 3_000_000 + 10_000_000 + 12_000_000) // 2, 0),
+        },
+    ),
+    Case(
+        "JKK death, income raised after the accident",
+        "the income in effect in the month of the accident (issue 12); [reported] 48 x income",
+        "accident 10 July 2026; Rp 3.000.000 declared, Rp 5.000.000 from August 2026",
+        lambda: payout_lines(
+            claim(ClaimType.JKK_DEATH),
+            participant(
+                heirs=[MOTHER],
+                monthly_income=5_000_000,
+                income_history=[(date(2023, 1, 1), 3_000_000), (date(2026, 8, 1), 5_000_000)],
+            ),
+            TODAY,
+        ),
+        {"Hj. Becce (no phone, no email)": (48 * 3_000_000 + 10_000_000 + 12_000_000, 0)},
+    ),
+    Case(
+        "JKM scholarship, months paid ahead past the death",
+        "PP 82/2019: scholarship after 36 months of contributions, counted up to the death",
+        "paid Sept 2023 to Sept 2026 (37 months), died July 2026: 35 months count",
+        lambda: payout_lines(
+            claim(ClaimType.JKM), participant(heirs=[WIDOW], paid_months=37, paid_periods=months((2023, 9), 37)), TODAY
+        ),
+        {"Sitti Rahmawati": (20_000_000 + 12_000_000 + 10_000_000, 0)},
+    ),
+    Case(
+        "JKK death, a child aged 23 on the day",
+        "the scholarship ends at age 23 [reported: product brief]",
+        "income Rp 3.000.000; widow and a daughter who is 23 on the day of the accident",
+        lambda: payout_lines(claim(ClaimType.JKK_DEATH), participant(heirs=[WIDOW, DAUGHTER_23]), TODAY),
+        {
+            "Nur (23 on the day)": ((48 * 3_000_000 + 10_000_000 + 12_000_000) // 2, 0),
+            "Sitti Rahmawati": ((48 * 3_000_000 + 10_000_000 + 12_000_000) // 2, 0),
+        },
+    ),
+    Case(
+        "JKK accident, transport to hospital",
+        "[reported] caps land/river/lake Rp 1.000.000, sea Rp 1.500.000, air Rp 2.500.000 (Lampiran III PP 44/2015)",
+        "land Rp 1.200.000, sea Rp 900.000, air Rp 3.000.000",
+        lambda: payout_lines(
+            claim(ClaimType.JKK, transport_costs={"land": 1_200_000, "sea": 900_000, "air": 3_000_000}),
+            participant(full_name="Baso (the worker)"),
+            TODAY,
+        ),
+        {"Baso (the worker)": (1_000_000 + 900_000 + 2_500_000, 0)},
+    ),
+    Case(
+        "JKK accident, 400 days unable to work",
+        "PP 82/2019: STMB 100 % of income for 12 months, 50 % after",
+        "income Rp 3.000.000; 400 days",
+        lambda: payout_lines(
+            claim(ClaimType.JKK, incapacity_days=400), participant(full_name="Baso (the worker)"), TODAY
+        ),
+        {"Baso (the worker)": (3_000_000 * 12 + 3_000_000 * 40 // 60, 0)},
+    ),
+    Case(
+        "JKM reclassified as JKK death after payout",
+        "a supervisor's reclassification with a reason; only the difference is paid",
+        "income Rp 3.000.000; widow; Rp 42.000.000 paid as JKM",
+        _reclassified,
+        {"Sitti Rahmawati": ((48 * 3_000_000 + 10_000_000 + 12_000_000) - (20_000_000 + 12_000_000 + 10_000_000), 0)},
+    ),
+    Case(
+        "JKM paid 5 days after the deadline",
+        "PP 44/2015 art. 40(4): 1 % of the benefit per day late",
+        "deadline 15 July 2026, paid 20 July 2026; widow paid Rp 42.000.000",
+        _late,
+        {"Sitti Rahmawati": (42_000_000 * 5 // 100, 0)},
+    ),
 )
 
 
@@ -149,32 +186,35 @@ def render() -> str:
     for case in CASES:
         paid = "; ".join(
             f"{who}: {format_rupiah(cash)}" + (f" + scholarship up to {format_rupiah(entitled)}" if entitled else "")
-            for who, (cash, entitled) in sorted(case.paid.items()))
+            for who, (cash, entitled) in sorted(case.paid.items())
+        )
         rows.append(f"| {case.name} | {case.source} | {case.inputs} | {paid} |")
     due = deadline("JKK", date(2026, 12, 23))
     due_day = f"{due.strftime('%A')} {due.day} {due.strftime('%B %Y')}"
-    return "\n".join([
-        "# Who is paid what: the cases of issue 12",
-        "",
-        "Generated from `tests/unit/claims/test_claims_domain_doc.py`, which checks every row against the claims",
-        "domain (`services/claims/domain/payout.py` and friends); do not edit by hand. `[reported]` marks a figure",
-        "not yet read in a regulation's text (`services/reported_rules.py`). Cash is paid now; a scholarship is an",
-        "entitlement paid year by year, up to the amount shown.",
-        "",
-        "| case | rule and source | inputs | paid (rupiah, to whom) |",
-        "|---|---|---|---|",
-        *rows,
-        "",
-        "## Working days",
-        "",
-        "Payment deadlines count Monday to Friday except national holidays and cuti bersama of the joint decree of",
-        "three ministers (SKB) of each year (`services/claims/domain/holidays.py`, 2025 and 2026 from the decrees;",
-        "2027 only the days that need no decree). JKK complete on Wednesday 23 December 2026: "
-        "7 working days end on",
-        f"{due_day} (24 December is cuti bersama, 25 December and",
-        "1 January are holidays).",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Who is paid what: the cases of issue 12",
+            "",
+            "Generated from `tests/unit/claims/test_claims_domain_doc.py`, which checks every row against the claims",
+            "domain (`services/claims/domain/payout.py` and friends); do not edit by hand. `[reported]` marks a figure",
+            "not yet read in a regulation's text (`services/reported_rules.py`). Cash is paid now; a scholarship is an",
+            "entitlement paid year by year, up to the amount shown.",
+            "",
+            "| case | rule and source | inputs | paid (rupiah, to whom) |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+            "## Working days",
+            "",
+            "Payment deadlines count Monday to Friday except national holidays and cuti bersama of the joint decree of",
+            "three ministers (SKB) of each year (`services/claims/domain/holidays.py`, 2025 and 2026 from the decrees;",
+            "2027 only the days that need no decree). JKK complete on Wednesday 23 December 2026: "
+            "7 working days end on",
+            f"{due_day} (24 December is cuti bersama, 25 December and",
+            "1 January are holidays).",
+            "",
+        ]
+    )
 
 
 def test_each_row_is_what_the_domain_pays():

@@ -5,7 +5,11 @@ import pytest
 from claims_builders import INCIDENT, TODAY, filing
 
 from services.claims.domain.claim import (
-    ClaimStatus, ClaimType, Reporter, incident_fingerprint, validate_filing,
+    ClaimStatus,
+    ClaimType,
+    Reporter,
+    incident_fingerprint,
+    validate_filing,
 )
 from shared.errors import RuleViolation
 
@@ -23,8 +27,15 @@ def test_complete_filing_of_each_type_is_accepted(claim_type):
 
 def test_claim_types_and_statuses_are_the_wire_values():
     assert [t.value for t in ClaimType] == ["JKK", "JKK_DEATH", "JKM"]
-    assert {s.value for s in ClaimStatus} == {"filed", "approved", "rejected", "needs_review", "payout_recorded",
-                                           "awaiting_family", "withdrawn"}
+    assert {s.value for s in ClaimStatus} == {
+        "filed",
+        "approved",
+        "rejected",
+        "needs_review",
+        "payout_recorded",
+        "awaiting_family",
+        "withdrawn",
+    }
 
 
 def test_unknown_claim_type_is_refused():
@@ -65,7 +76,8 @@ def test_npwp_of_15_or_16_digits_is_accepted(number):
 @pytest.mark.parametrize("percent", [-1, 101])
 def test_jkk_disability_outside_0_to_100_percent_is_refused(percent):
     assert rules_broken(filing(ClaimType.JKK, disability_percent=percent)) == {
-        ("disability_percent",): "disability_percent_out_of_range"}
+        ("disability_percent",): "disability_percent_out_of_range"
+    }
 
 
 @pytest.mark.parametrize("percent", [0, 35, 100])
@@ -75,7 +87,8 @@ def test_jkk_disability_from_0_to_100_percent_is_accepted(percent):
 
 def test_negative_incapacity_days_are_refused():
     assert rules_broken(filing(ClaimType.JKK, incapacity_days=-3)) == {
-        ("incapacity_days",): "incapacity_days_out_of_range"}
+        ("incapacity_days",): "incapacity_days_out_of_range"
+    }
 
 
 def test_incapacity_and_disability_belong_to_a_jkk_accident_only():
@@ -111,27 +124,39 @@ def test_a_health_facility_landline_is_a_valid_reporter_phone():
 @pytest.mark.parametrize("written", ["081234567890", "6281234567890", "+62 812-3456-7890", "0812 3456 7890"])
 def test_a_reporter_phone_written_the_national_way_is_read_as_e164(written):
     from services.claims.domain.claim import reporter_phone
+
     assert reporter_phone(written) == "+6281234567890"
 
 
 def test_a_health_facility_landline_written_with_its_area_code_is_read_as_e164():
     from services.claims.domain.claim import reporter_phone
+
     assert reporter_phone("(0411) 123456") == "+62411123456"
 
 
 @pytest.mark.parametrize("written", ["12345", "+1 415 555 0100", "nomor saya"])
 def test_a_phone_that_is_not_indonesian_is_left_for_validation_to_refuse(written):
     from services.claims.domain.claim import reporter_phone
+
     reporter = Reporter("Andi", reporter_phone(written), None)
     assert rules_broken(filing(ClaimType.JKK, reporter=reporter)) == {("reporter", "phone"): "phone_invalid"}
 
 
 def test_an_empty_form_is_refused_naming_every_missing_field_at_once():
-    empty = filing(ClaimType.JKM, participant_id="", incident_date=None, incident_place="", cause="",
-                   reporter=Reporter("", None, None), documents={})
+    empty = filing(
+        ClaimType.JKM,
+        participant_id="",
+        incident_date=None,
+        incident_place="",
+        cause="",
+        reporter=Reporter("", None, None),
+        documents={},
+    )
     assert rules_broken(empty) == {
-        ("participant_id",): "participant_id_required", ("incident_date",): "incident_date_required",
-        ("incident_place",): "incident_place_required", ("cause",): "cause_required",
+        ("participant_id",): "participant_id_required",
+        ("incident_date",): "incident_date_required",
+        ("incident_place",): "incident_place_required",
+        ("cause",): "cause_required",
         ("reporter", "name"): "reporter_name_required",
     }
 

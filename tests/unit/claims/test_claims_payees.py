@@ -30,7 +30,10 @@ def test_the_odd_rupiah_go_to_the_first_heirs_by_id():
     # 10,000,000 / 3 = 3,333,333 remainder 1: the first heir by id gets 3,333,334.
     payees = choose_payees([WIDOW, CHILD_2, CHILD_1], 10_000_000)
     assert [(p.heir_id, p.amount) for p in payees] == [
-        ("h-child-1", 3_333_334), ("h-child-2", 3_333_333), ("h-widow", 3_333_333)]
+        ("h-child-1", 3_333_334),
+        ("h-child-2", 3_333_333),
+        ("h-widow", 3_333_333),
+    ]
 
 
 def test_the_split_does_not_depend_on_the_order_heirs_arrive_in():

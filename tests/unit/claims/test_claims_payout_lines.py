@@ -73,7 +73,8 @@ def test_a_minor_payee_without_a_wali_is_referred_and_cannot_be_approved():
     verification = verify_claim(claim(ClaimType.JKM), subject, set(), TODAY)
     assert ReasonCode.GUARDIAN_MISSING in [r.code for r in verification.reasons]
     assert [(e.loc, e.rule) for e in approval_refusals(claim(ClaimType.JKM), subject, TODAY)] == [
-        (("guardians", "h-son"), "guardian_missing")]
+        (("guardians", "h-son"), "guardian_missing")
+    ]
 
 
 def test_a_minor_is_paid_through_the_wali_named_on_the_claim():
@@ -108,11 +109,14 @@ def test_a_wali_for_an_unknown_heir_is_refused():
     assert [e.rule for e in errors] == ["heir_unknown"]
 
 
-@pytest.mark.parametrize(("born", "entitled"), [
-    (date(2003, 7, 11), True),   # 22 on 10 July 2026: turns 23 the day after the death
-    (date(2003, 7, 10), False),  # 23 on the day of the death
-    (date(2001, 1, 1), False),   # 25
-])
+@pytest.mark.parametrize(
+    ("born", "entitled"),
+    [
+        (date(2003, 7, 11), True),  # 22 on 10 July 2026: turns 23 the day after the death
+        (date(2003, 7, 10), False),  # 23 on the day of the death
+        (date(2001, 1, 1), False),  # 25
+    ],
+)
 def test_a_child_aged_23_on_the_day_of_death_has_no_scholarship(born, entitled):
     child = HeirView("h-child", "Nur Aisyah", "child", 1, birth_date=born)
     lines = payout_lines(claim(ClaimType.JKK_DEATH), participant(heirs=[WIDOW, child]), TODAY)
@@ -161,10 +165,12 @@ def test_scholarship_months_count_up_to_the_death_only():
     # Paid August 2023 .. July 2026: 5 + 12 + 12 + 7 = 36 months up to the death: one child, 87,000,000.
     paid_through = participant(heirs=[WIDOW, CHILD_1], paid_months=36, paid_periods=months((2023, 8), 36))
     assert lines_of(payout_lines(claim(ClaimType.JKM), paid_through, TODAY), "entitlement") == [
-        ("scholarship", "Andi Saputra", None, 87_000_000)]
+        ("scholarship", "Andi Saputra", None, 87_000_000)
+    ]
 
 
 # --- 6. transport to hospital ------------------------------------------------------------------------------------
+
 
 def test_transport_is_paid_up_to_each_modes_cap_and_combined():
     accident = claim(ClaimType.JKK, transport_costs={"land": 1_200_000, "sea": 900_000, "air": 3_000_000})
@@ -177,27 +183,33 @@ def test_transport_after_a_fatal_accident_goes_to_the_heirs():
     death = claim(ClaimType.JKK_DEATH, transport_costs={"land": 400_000})
     lines = payout_lines(death, participant(heirs=[MOTHER]), TODAY)
     assert [(x.component, x.payee_name, x.amount) for x in lines if x.component == "transport"] == [
-        ("transport", "Hj. Becce", 400_000)]
+        ("transport", "Hj. Becce", 400_000)
+    ]
     assert cash_of(lines) == 166_000_000 + 400_000
 
 
 # --- 8. late payment -------------------------------------------------------------------------------------------
 
+
 def paid_jkm_to_two() -> list[PayoutLine]:
-    return [PayoutLine("lump_sum", 10_000_000, "cash", "h-a", "A", None, ""),
-            PayoutLine("lump_sum", 10_000_000, "cash", "h-b", "B", "Wali B", ""),
-            PayoutLine("periodic_benefit", 6_000_000, "cash", "h-a", "A", None, ""),
-            PayoutLine("periodic_benefit", 6_000_000, "cash", "h-b", "B", "Wali B", ""),
-            PayoutLine("funeral", 5_000_000, "cash", "h-a", "A", None, ""),
-            PayoutLine("funeral", 5_000_000, "cash", "h-b", "B", "Wali B", ""),
-            PayoutLine("scholarship", 87_000_000, "entitlement", "h-b", "B", "Wali B", "")]
+    return [
+        PayoutLine("lump_sum", 10_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("lump_sum", 10_000_000, "cash", "h-b", "B", "Wali B", ""),
+        PayoutLine("periodic_benefit", 6_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("periodic_benefit", 6_000_000, "cash", "h-b", "B", "Wali B", ""),
+        PayoutLine("funeral", 5_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("funeral", 5_000_000, "cash", "h-b", "B", "Wali B", ""),
+        PayoutLine("scholarship", 87_000_000, "entitlement", "h-b", "B", "Wali B", ""),
+    ]
 
 
 def test_paid_five_days_late_each_payee_is_owed_1_percent_a_day_of_their_cash():
     lines = late_charge_lines(paid_jkm_to_two(), date(2026, 7, 15), date(2026, 7, 20))
     # 21,000,000 each x 1 % x 5 days = 1,050,000 each; the scholarship is no cash now.
     assert [(x.component, x.payee_heir_id, x.guardian_name, x.amount) for x in lines] == [
-        ("late_charge", "h-a", None, 1_050_000), ("late_charge", "h-b", "Wali B", 1_050_000)]
+        ("late_charge", "h-a", None, 1_050_000),
+        ("late_charge", "h-b", "Wali B", 1_050_000),
+    ]
 
 
 def test_paid_on_the_deadline_nothing_is_owed():
@@ -206,32 +218,40 @@ def test_paid_on_the_deadline_nothing_is_owed():
 
 # --- 5. reclassification JKM <-> JKK_DEATH ---------------------------------------------------------------------------
 
+
 def test_jkm_reclassified_as_jkk_death_after_payout_pays_only_the_difference():
     paid = [x for x in paid_jkm_to_two() if x.kind == "cash"]
-    due = [PayoutLine("death_benefit", 72_000_000, "cash", "h-a", "A", None, ""),
-           PayoutLine("death_benefit", 72_000_000, "cash", "h-b", "B", "Wali B", ""),
-           PayoutLine("funeral", 5_000_000, "cash", "h-a", "A", None, ""),
-           PayoutLine("funeral", 5_000_000, "cash", "h-b", "B", "Wali B", ""),
-           PayoutLine("periodic_benefit", 6_000_000, "cash", "h-a", "A", None, ""),
-           PayoutLine("periodic_benefit", 6_000_000, "cash", "h-b", "B", "Wali B", ""),
-           PayoutLine("scholarship", 87_000_000, "entitlement", "h-b", "B", "Wali B", "")]
+    due = [
+        PayoutLine("death_benefit", 72_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("death_benefit", 72_000_000, "cash", "h-b", "B", "Wali B", ""),
+        PayoutLine("funeral", 5_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("funeral", 5_000_000, "cash", "h-b", "B", "Wali B", ""),
+        PayoutLine("periodic_benefit", 6_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("periodic_benefit", 6_000_000, "cash", "h-b", "B", "Wali B", ""),
+        PayoutLine("scholarship", 87_000_000, "entitlement", "h-b", "B", "Wali B", ""),
+    ]
     adjustment, overpaid = reclassification_difference(paid, due, "JKM", "JKK_DEATH")
     # Each: 83,000,000 under JKK_DEATH - 21,000,000 paid under JKM = 62,000,000; the scholarship is new.
     assert [(x.component, x.payee_heir_id, x.guardian_name, x.amount, x.kind) for x in adjustment] == [
         ("reclassification_adjustment", "h-a", None, 62_000_000, "cash"),
         ("reclassification_adjustment", "h-b", "Wali B", 62_000_000, "cash"),
-        ("scholarship", "h-b", "Wali B", 87_000_000, "entitlement")]
+        ("scholarship", "h-b", "Wali B", 87_000_000, "entitlement"),
+    ]
     assert overpaid == 0
 
 
 def test_a_lower_new_total_records_nothing_negative_and_reports_the_excess():
-    paid = [PayoutLine("death_benefit", 144_000_000, "cash", "h-a", "A", None, ""),
-            PayoutLine("funeral", 10_000_000, "cash", "h-a", "A", None, ""),
-            PayoutLine("periodic_benefit", 12_000_000, "cash", "h-a", "A", None, ""),
-            PayoutLine("late_charge", 1_000_000, "cash", "h-a", "A", None, "")]
-    due = [PayoutLine("lump_sum", 20_000_000, "cash", "h-a", "A", None, ""),
-           PayoutLine("periodic_benefit", 12_000_000, "cash", "h-a", "A", None, ""),
-           PayoutLine("funeral", 10_000_000, "cash", "h-a", "A", None, "")]
+    paid = [
+        PayoutLine("death_benefit", 144_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("funeral", 10_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("periodic_benefit", 12_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("late_charge", 1_000_000, "cash", "h-a", "A", None, ""),
+    ]
+    due = [
+        PayoutLine("lump_sum", 20_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("periodic_benefit", 12_000_000, "cash", "h-a", "A", None, ""),
+        PayoutLine("funeral", 10_000_000, "cash", "h-a", "A", None, ""),
+    ]
     adjustment, overpaid = reclassification_difference(paid, due, "JKK_DEATH", "JKM")
     # 166,000,000 paid as benefit (the late charge is not benefit) - 42,000,000 = 124,000,000 too much.
     assert adjustment == [] and overpaid == 124_000_000
@@ -239,8 +259,9 @@ def test_a_lower_new_total_records_nothing_negative_and_reports_the_excess():
 
 def test_reclassification_to_the_same_type_or_of_an_accident_or_without_reason_is_refused():
     assert [e.rule for e in reclassification_errors("JKM", "JKM", "x", "needs_review")] == [
-        "reclassification_same_type"]
+        "reclassification_same_type"
+    ]
     assert [e.rule for e in reclassification_errors("JKK", "JKM", "x", "needs_review")] == [
-        "reclassification_between_deaths_only"]
-    assert [e.rule for e in reclassification_errors("JKM", "JKK_DEATH", " ", "payout_recorded")] == [
-        "reason_required"]
+        "reclassification_between_deaths_only"
+    ]
+    assert [e.rule for e in reclassification_errors("JKM", "JKK_DEATH", " ", "payout_recorded")] == ["reason_required"]

@@ -6,8 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from services.claims.domain.proactive import (
-    ALREADY_CLAIMED, NOT_COVERED, NOT_ENROLLED_IN_JKM, OPENED, home_visit_due, outcome_of_reported_death,
-    proactive_claim, reminder_due, working_days_between,
+    ALREADY_CLAIMED,
+    NOT_COVERED,
+    NOT_ENROLLED_IN_JKM,
+    OPENED,
+    home_visit_due,
+    outcome_of_reported_death,
+    proactive_claim,
+    reminder_due,
+    working_days_between,
 )
 from tests.unit.claims.claims_builders import CHILD_1, WIDOW, participant
 
@@ -34,14 +41,27 @@ def test_the_family_is_told_the_full_jkm_and_the_documents_a_widow_brings():
     opened = proactive_claim(participant(heirs=[WIDOW, CHILD_1]), date(2026, 7, 10), "RSUD Daya")
     # PP 82/2019: 20,000,000 + 12,000,000 + 10,000,000 (the scholarship is an entitlement, not cash).
     assert opened.expected_amount == 20_000_000 + 12_000_000 + 10_000_000
-    assert opened.documents == ("participant_card", "ktp_deceased", "ktp_heir", "family_card", "death_certificate",
-                                "heir_statement", "marriage_book", "bank_account")
+    assert opened.documents == (
+        "participant_card",
+        "ktp_deceased",
+        "ktp_heir",
+        "family_card",
+        "death_certificate",
+        "heir_statement",
+        "marriage_book",
+        "bank_account",
+    )
     assert opened.filing.claim_type == "JKM" and opened.filing.incident_date == date(2026, 7, 10)
 
 
 def test_a_short_membership_is_told_the_short_membership_amount():
-    opened = proactive_claim(participant(member_since=date(2026, 6, 1), protected_periods=[
-        (date(2026, 6, 1), date(2026, 8, 31))], heirs=[CHILD_1]), date(2026, 7, 10), "Rumah")
+    opened = proactive_claim(
+        participant(
+            member_since=date(2026, 6, 1), protected_periods=[(date(2026, 6, 1), date(2026, 8, 31))], heirs=[CHILD_1]
+        ),
+        date(2026, 7, 10),
+        "Rumah",
+    )
     # Less than 3 months of membership: death benefit 8,000,000 + funeral 2,000,000; no widow, no marriage book.
     assert opened.expected_amount == 8_000_000 + 2_000_000
     assert "marriage_book" not in opened.documents

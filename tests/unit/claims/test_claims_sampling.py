@@ -73,11 +73,18 @@ def test_a_payout_exactly_at_the_threshold_is_not_above_it():
 
 def test_large_and_drawn_gives_both_reasons():
     assert codes(refer_for_review(APPROVED, "CL-a", 200_000_000, sampling(1.0))) == [
-        "ABOVE_REVIEW_THRESHOLD", "SAMPLED_FOR_REVIEW"]
+        "ABOVE_REVIEW_THRESHOLD",
+        "SAMPLED_FOR_REVIEW",
+    ]
 
 
-@pytest.mark.parametrize("outcome, code", [(ClaimStatus.REJECTED, ReasonCode.NOT_COVERED_ON_INCIDENT_DATE),
-                                           (ClaimStatus.NEEDS_REVIEW, ReasonCode.DOCUMENTS_INCOMPLETE)])
+@pytest.mark.parametrize(
+    "outcome, code",
+    [
+        (ClaimStatus.REJECTED, ReasonCode.NOT_COVERED_ON_INCIDENT_DATE),
+        (ClaimStatus.NEEDS_REVIEW, ReasonCode.DOCUMENTS_INCOMPLETE),
+    ],
+)
 def test_claims_the_rules_do_not_approve_are_left_as_they_are(outcome, code):
     verification = Verification(outcome, [Reason(code, "…")], [], None)
     assert refer_for_review(verification, "CL-a", 500_000_000, sampling(1.0)) == verification

@@ -62,6 +62,7 @@ def test_late_interest_is_rounded_half_up_to_the_rupiah():
 
 def test_a_deadline_stops_for_a_rejected_withdrawn_or_paid_claim():
     from services.claims.domain.sla import deadline_runs
+
     assert deadline_runs("needs_review", None) and deadline_runs("payout_recorded", "scheduled")
     assert not deadline_runs("rejected", None)
     assert not deadline_runs("withdrawn", None)

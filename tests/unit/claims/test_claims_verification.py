@@ -37,8 +37,9 @@ def test_incident_in_a_gap_between_protected_periods_is_not_covered():
 
 
 def test_incident_before_protection_started_is_not_covered():
-    late_starter = participant(member_since=date(2026, 7, 1),
-                               protected_periods=[(date(2026, 7, 12), date(2026, 9, 30))])
+    late_starter = participant(
+        member_since=date(2026, 7, 1), protected_periods=[(date(2026, 7, 12), date(2026, 9, 30))]
+    )
     result = verify_claim(claim(), late_starter, set(), TODAY)
     assert ReasonCode.NOT_COVERED_ON_INCIDENT_DATE in codes(result)
     assert result.outcome == ClaimStatus.REJECTED
@@ -141,8 +142,9 @@ def test_same_accident_reported_twice_is_rejected_as_duplicate():
 
 def test_death_soon_after_enrolment_is_reviewed_never_rejected_by_itself():
     # Member since 1 May 2026, died 10 July 2026: within 3 months.
-    newcomer = participant(member_since=date(2026, 5, 1), protected_periods=[(date(2026, 5, 1), date(2026, 9, 30))],
-                           paid_months=3)
+    newcomer = participant(
+        member_since=date(2026, 5, 1), protected_periods=[(date(2026, 5, 1), date(2026, 9, 30))], paid_months=3
+    )
     result = verify_claim(claim(), newcomer, set(), TODAY)
     assert (result.outcome, codes(result)) == (ClaimStatus.NEEDS_REVIEW, [ReasonCode.DEATH_SOON_AFTER_ENROLMENT])
     assert "short-membership" in result.reasons[0].message
@@ -182,15 +184,22 @@ def test_a_rejecting_reason_outweighs_review_reasons():
     lapsed = participant(protected_periods=[(date(2023, 1, 1), date(2026, 6, 30))], heirs=[])
     result = verify_claim(claim(documents=docs), lapsed, set(), TODAY)
     assert result.outcome == ClaimStatus.REJECTED
-    assert set(codes(result)) == {ReasonCode.NOT_COVERED_ON_INCIDENT_DATE, ReasonCode.DOCUMENTS_INCOMPLETE,
-                                  ReasonCode.NO_HEIR}
+    assert set(codes(result)) == {
+        ReasonCode.NOT_COVERED_ON_INCIDENT_DATE,
+        ReasonCode.DOCUMENTS_INCOMPLETE,
+        ReasonCode.NO_HEIR,
+    }
 
 
 def test_every_reason_code_rejects_or_refers_for_review():
     assert set(REASON_EFFECT) == set(ReasonCode)
     rejecting = {code for code, effect in REASON_EFFECT.items() if effect == "reject"}
-    assert rejecting == {ReasonCode.NOT_COVERED_ON_INCIDENT_DATE, ReasonCode.PROGRAMME_NOT_ENROLLED,
-                         ReasonCode.CLAIM_RIGHT_EXPIRED, ReasonCode.DUPLICATE_INCIDENT}
+    assert rejecting == {
+        ReasonCode.NOT_COVERED_ON_INCIDENT_DATE,
+        ReasonCode.PROGRAMME_NOT_ENROLLED,
+        ReasonCode.CLAIM_RIGHT_EXPIRED,
+        ReasonCode.DUPLICATE_INCIDENT,
+    }
 
 
 def test_verification_is_the_same_when_run_again():

@@ -21,13 +21,17 @@ def test_only_a_supervisor_decides_a_claim(role):
 
 
 def test_the_supervisor_who_filed_a_claim_may_not_decide_it():
-    assert refusal(lambda: check_may_decide("supervisor", "rahma", filed_by="rahma", documents_added_by=[])) \
+    assert (
+        refusal(lambda: check_may_decide("supervisor", "rahma", filed_by="rahma", documents_added_by=[]))
         == "four_eyes_filer"
+    )
 
 
 def test_the_supervisor_who_added_documents_may_not_decide_the_claim():
-    assert refusal(lambda: check_may_decide("supervisor", "rahma", "andi.officer", ["budi.officer", "rahma"])) \
+    assert (
+        refusal(lambda: check_may_decide("supervisor", "rahma", "andi.officer", ["budi.officer", "rahma"]))
         == "four_eyes_documents"
+    )
 
 
 def test_the_refusal_says_why_in_words():

@@ -24,32 +24,52 @@ def test_jaring_is_an_installed_command():
 def test_a_local_token_is_signed_with_the_stack_secret_and_carries_the_role(tmp_path):
     (tmp_path / "auth").mkdir()
     (tmp_path / "auth" / "secret").write_text(SECRET + "\n")
-    result = CliRunner().invoke(app, ["token", "--role", "operator", "--hours", "2", "--json"],
-                                env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
+    result = CliRunner().invoke(
+        app,
+        ["token", "--role", "operator", "--hours", "2", "--json"],
+        env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""},
+    )
     assert result.exit_code == 0, result.output
     issued = json.loads(result.stdout)
     actor = TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE).verify(issued["token"])
     assert (actor.role, actor.subject) == ("operator", "local-operator")
-    plain = CliRunner().invoke(app, ["token", "--role", "supervisor", "--subject", "rina"],
-                               env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
-    assert TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE).verify(plain.stdout.strip()).subject == "rina"
+    plain = CliRunner().invoke(
+        app,
+        ["token", "--role", "supervisor", "--subject", "rina"],
+        env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""},
+    )
+    assert (
+        TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE).verify(plain.stdout.strip()).subject
+        == "rina"
+    )
 
 
 def test_no_token_without_a_local_stack_secret(tmp_path):
-    result = CliRunner().invoke(app, ["token", "--role", "officer"],
-                                env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""})
+    result = CliRunner().invoke(
+        app, ["token", "--role", "officer"], env={"JARING_STATE_DIR": str(tmp_path), "JARING_AUTH_SECRET": ""}
+    )
     assert result.exit_code == ExitCode.USAGE == 1
     assert "make up" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["nope"], ["claims", "frobnicate"], ["token", "--role", "admin"],
-                                  ["claims", "decide", "CL-1", "approve"], ["dlq", "replay", "x.dlq", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["nope"],
+        ["claims", "frobnicate"],
+        ["token", "--role", "admin"],
+        ["claims", "decide", "CL-1", "approve"],
+        ["dlq", "replay", "x.dlq", "0"],
+    ],
+)
 def test_usage_errors_exit_1_not_2_which_means_not_found(args):
     assert CliRunner().invoke(app, args).exit_code == 1
 
 
-@pytest.mark.parametrize(("status", "code"), [(404, 2), (410, 2), (401, 3), (403, 3), (503, 4), (500, 4),
-                                              (502, 4), (422, 5), (400, 5), (413, 5), (409, 6)])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(404, 2), (410, 2), (401, 3), (403, 3), (503, 4), (500, 4), (502, 4), (422, 5), (400, 5), (413, 5), (409, 6)],
+)
 def test_each_answer_has_the_documented_exit_code(status, code):
     assert exit_code_for(status) == code
 
@@ -60,11 +80,21 @@ def problem(status: int, detail: str, **members: object) -> dict:
 
 
 def test_the_services_words_are_shown_from_their_problem_documents():
-    field_errors = httpx.Response(422, json=problem(422, "reason: a reason is required", errors=[
-        {"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"},
-        {"loc": ["query", "limit"], "msg": "at most 500", "type": "less_than_equal"}]))
-    assert problems(field_errors) == ["reason: a reason is required (reason_required)",
-                                      "query.limit: at most 500 (less_than_equal)"]
+    field_errors = httpx.Response(
+        422,
+        json=problem(
+            422,
+            "reason: a reason is required",
+            errors=[
+                {"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"},
+                {"loc": ["query", "limit"], "msg": "at most 500", "type": "less_than_equal"},
+            ],
+        ),
+    )
+    assert problems(field_errors) == [
+        "reason: a reason is required (reason_required)",
+        "query.limit: at most 500 (less_than_equal)",
+    ]
     assert problems(httpx.Response(404, json=problem(404, "no claim CL-9"))) == ["no claim CL-9"]
     refused = httpx.Response(403, json=problem(403, "you filed this claim", code="four_eyes_filer"))
     assert problems(refused) == ["you filed this claim (four_eyes_filer)"]
@@ -77,15 +107,29 @@ def answering(status: int, body: dict) -> Options:
     return Options(transport=httpx.MockTransport(lambda _request: httpx.Response(status, json=body)))
 
 
-@pytest.mark.parametrize(("status", "body", "code", "shown"), [
-    (503, problem(503, "a service Jaring depends on is unavailable; nothing was written"), 4, "unavailable"),
-    (422, problem(422, "reason: a reason is required", errors=[
-        {"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"}]),
-     5, "reason: a reason is required (reason_required)"),
-    (403, problem(403, "needs role officer or supervisor"), 3, "needs role"),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "code", "shown"),
+    [
+        (503, problem(503, "a service Jaring depends on is unavailable; nothing was written"), 4, "unavailable"),
+        (
+            422,
+            problem(
+                422,
+                "reason: a reason is required",
+                errors=[{"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"}],
+            ),
+            5,
+            "reason: a reason is required (reason_required)",
+        ),
+        (403, problem(403, "needs role officer or supervisor"), 3, "needs role"),
+    ],
+)
 def test_a_commands_exit_code_and_message_come_from_the_services_answer(status, body, code, shown):
-    result = CliRunner().invoke(app, ["claims", "decide", "CL-1", "approve", "--reason", "checked"],
-                                obj=answering(status, body), env={"JARING_TOKEN": "t", "COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app,
+        ["claims", "decide", "CL-1", "approve", "--reason", "checked"],
+        obj=answering(status, body),
+        env={"JARING_TOKEN": "t", "COLUMNS": "200"},
+    )
     assert result.exit_code == code, result.output
     assert shown in result.stderr and result.stdout == ""

@@ -5,18 +5,27 @@ from __future__ import annotations
 from services.console.domain.campaign import CHART_HEIGHT, charts, combined
 
 CAMPAIGN = {
-    "year": 2026, "as_of": "2026-11-15", "target": 45_000, "newly_covered": 5, "progress": 0.0001,
+    "year": 2026,
+    "as_of": "2026-11-15",
+    "target": 45_000,
+    "newly_covered": 5,
+    "progress": 0.0001,
     "by_kecamatan_segment": [
         {"kecamatan": "Mariso", "segment": "market_trader", "newly_covered": 2},
         {"kecamatan": "Tallo", "segment": "daily_worker", "newly_covered": 2},
         {"kecamatan": "Tallo", "segment": "market_trader", "newly_covered": 1},
     ],
-    "retention": {"3": {"cohort": 7, "still_covered": 6, "share": 0.8571},
-                  "6": {"cohort": 0, "still_covered": 0, "share": None}},
-    "reminded_runs": 2, "lapses_prevented": 1,
+    "retention": {
+        "3": {"cohort": 7, "still_covered": 6, "share": 0.8571},
+        "6": {"cohort": 0, "still_covered": 0, "share": None},
+    },
+    "reminded_runs": 2,
+    "lapses_prevented": 1,
 }
-PROACTIVE = {"totals": {"opened": 4, "awaiting_family": 1, "completed": 3, "paid": 2},
-             "reported_deaths": {"opened": 4, "not_covered": 1}}
+PROACTIVE = {
+    "totals": {"opened": 4, "awaiting_family": 1, "completed": 3, "paid": 2},
+    "reported_deaths": {"opened": 4, "not_covered": 1},
+}
 
 
 def test_enrolments_are_summed_by_kecamatan_and_by_segment():

@@ -11,14 +11,25 @@ def test_bars_are_scaled_to_the_largest_value_and_an_empty_minute_has_no_height(
 
 
 def test_the_pipeline_links_each_service_to_its_topics_and_each_topic_to_its_readers():
-    producers = {"claims.filed.v1": "claims", "claims.decisions.v1": "claims", "notifications.deliveries.v1": "notifications"}
-    readers = {"claims.filed.v1": ["claims.verification", "notifications.claims-filed"],
-               "notifications.deliveries.v1": ["claims.timeline"]}
+    producers = {
+        "claims.filed.v1": "claims",
+        "claims.decisions.v1": "claims",
+        "notifications.deliveries.v1": "notifications",
+    }
+    readers = {
+        "claims.filed.v1": ["claims.verification", "notifications.claims-filed"],
+        "notifications.deliveries.v1": ["claims.timeline"],
+    }
     diagram = pipeline(producers, readers, {"claims.verification": 3})
     links = {(e.source.label, e.target.label) for e in diagram.edges}
-    assert links == {("claims", "claims.filed.v1"), ("claims", "claims.decisions.v1"),
-                     ("notifications", "notifications.deliveries.v1"), ("claims.filed.v1", "claims.verification"),
-                     ("claims.filed.v1", "notifications.claims-filed"), ("notifications.deliveries.v1", "claims.timeline")}
+    assert links == {
+        ("claims", "claims.filed.v1"),
+        ("claims", "claims.decisions.v1"),
+        ("notifications", "notifications.deliveries.v1"),
+        ("claims.filed.v1", "claims.verification"),
+        ("claims.filed.v1", "notifications.claims-filed"),
+        ("notifications.deliveries.v1", "claims.timeline"),
+    }
     groups = {n.label: n for n in diagram.nodes if n.kind == "group"}
     assert groups["claims.verification"].lag == 3 and groups["claims.timeline"].lag == 0
     # A topic sits between its readers; no two boxes of a column overlap.

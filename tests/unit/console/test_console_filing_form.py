@@ -5,11 +5,21 @@ from services.console.pages.filing import claim_body, field_messages, read_form
 from services.console.upstream import UpstreamError
 
 FIELDS = {
-    "participant_id": "P-1", "claim_type": "JKM", "incident_date": "2026-11-24", "incident_place": "Pasar Terong",
-    "cause": "serangan jantung", "reporter_name": "Andi Baso", "reporter_phone": "+6281342001111",
-    "reporter_organisation": "", "incapacity_days": "", "disability_percent": "",
-    "doc_ktp_deceased": "on", "docnum_ktp_deceased": " 7371034506920001 ", "doc_participant_card": "on",
-    "docnum_participant_card": "KPJ-1", "docnum_death_certificate": "AKT-1",  # typed, but not ticked
+    "participant_id": "P-1",
+    "claim_type": "JKM",
+    "incident_date": "2026-11-24",
+    "incident_place": "Pasar Terong",
+    "cause": "serangan jantung",
+    "reporter_name": "Andi Baso",
+    "reporter_phone": "+6281342001111",
+    "reporter_organisation": "",
+    "incapacity_days": "",
+    "disability_percent": "",
+    "doc_ktp_deceased": "on",
+    "docnum_ktp_deceased": " 7371034506920001 ",
+    "doc_participant_card": "on",
+    "docnum_participant_card": "KPJ-1",
+    "docnum_death_certificate": "AKT-1",  # typed, but not ticked
 }
 
 
@@ -30,30 +40,53 @@ def test_numbers_are_sent_as_numbers_and_anything_else_as_typed_for_claims_to_ju
 
 
 def test_claims_422_lands_next_to_each_field():
-    error = UpstreamError("claims", 422, [
-        {"loc": ["body", "incident_place"], "msg": "incident_place_required: say where", "type": "incident_place_required"},
-        {"loc": ["body", "documents", "ktp_heir"], "msg": "document_number_invalid: 16 digits",
-         "type": "document_number_invalid"},
-        {"loc": ["body", "reporter", "phone"], "msg": "phone_invalid: E.164", "type": "phone_invalid"},
-        {"loc": ["body", "cause"], "msg": "something new", "type": "a_rule_the_console_does_not_know"},
-    ])
+    error = UpstreamError(
+        "claims",
+        422,
+        [
+            {
+                "loc": ["body", "incident_place"],
+                "msg": "incident_place_required: say where",
+                "type": "incident_place_required",
+            },
+            {
+                "loc": ["body", "documents", "ktp_heir"],
+                "msg": "document_number_invalid: 16 digits",
+                "type": "document_number_invalid",
+            },
+            {"loc": ["body", "reporter", "phone"], "msg": "phone_invalid: E.164", "type": "phone_invalid"},
+            {"loc": ["body", "cause"], "msg": "something new", "type": "a_rule_the_console_does_not_know"},
+        ],
+    )
     assert field_messages(error, "id") == {
-        "incident_place": "Wajib diisi.", "documents.ktp_heir": "Nomor dokumen tidak sah (KTP/KK: 16 angka).",
+        "incident_place": "Wajib diisi.",
+        "documents.ktp_heir": "Nomor dokumen tidak sah (KTP/KK: 16 angka).",
         "reporter.phone": "Nomor telepon tidak sah (mis. 0813… atau +62813…).",
-        "cause": "Isian ini tidak diterima. (something new)"}
+        "cause": "Isian ini tidak diterima. (something new)",
+    }
     assert field_messages(error, "en")["incident_place"] == "Required."
 
 
 def test_a_decision_refused_for_missing_documents_names_them_in_words_not_codes():
-    error = UpstreamError("claims", 422, [
-        {"loc": ["body", "decision"], "type": "documents_incomplete",
-         "msg": "documents_incomplete: the claim cannot be approved while these are missing: participant_card, "
-                "ktp_deceased"}])
-    assert field_messages(error, "id") == {"decision": "Klaim tidak dapat disetujui selama dokumen ini kurang: "
-                                                       "Kartu peserta, KTP almarhum/ah."}
+    error = UpstreamError(
+        "claims",
+        422,
+        [
+            {
+                "loc": ["body", "decision"],
+                "type": "documents_incomplete",
+                "msg": "documents_incomplete: the claim cannot be approved while these are missing: participant_card, "
+                "ktp_deceased",
+            }
+        ],
+    )
+    assert field_messages(error, "id") == {
+        "decision": "Klaim tidak dapat disetujui selama dokumen ini kurang: Kartu peserta, KTP almarhum/ah."
+    }
 
 
 def test_a_rule_the_console_does_not_know_is_said_in_general_words_without_its_code():
-    error = UpstreamError("claims", 422, [{"loc": ["body", "cause"], "msg": "cause_too_vague: say more",
-                                           "type": "cause_too_vague"}])
+    error = UpstreamError(
+        "claims", 422, [{"loc": ["body", "cause"], "msg": "cause_too_vague: say more", "type": "cause_too_vague"}]
+    )
     assert field_messages(error, "id") == {"cause": "Isian ini tidak diterima. (say more)"}

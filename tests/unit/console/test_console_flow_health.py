@@ -23,11 +23,15 @@ def test_every_group_with_members_and_nothing_unread_is_green():
 
 def test_a_group_without_members_and_with_unread_messages_is_named_first():
     # The issue's case: claims' consumers killed, two messages waiting for them.
-    health = flow_health([G("notifications.payouts", ONE, 5), G("claims.verification", (), 2),
-                          G("claims.payout", ONE, 0)], {})
+    health = flow_health(
+        [G("notifications.payouts", ONE, 5), G("claims.verification", (), 2), G("claims.payout", ONE, 0)], {}
+    )
     assert not health.green
     assert (health.worst.group_id, health.worst.concern, health.worst.lag) == (
-        "claims.verification", "no_members_lagging", 2)
+        "claims.verification",
+        "no_members_lagging",
+        2,
+    )
     assert health.troubled == 2
 
 
@@ -49,4 +53,5 @@ def test_a_group_without_members_that_has_read_everything_still_keeps_it_off_gre
 def test_every_concern_has_its_headline_and_its_badge_in_both_languages():
     from services.console import i18n
     from services.console.domain.flow_health import CONCERNS
+
     assert [c for c in CONCERNS if f"worst_{c}" not in i18n.TEXT or f"concern_{c}" not in i18n.TEXT] == []

@@ -15,7 +15,9 @@ def test_lag_per_topic_sums_partitions_and_names_the_worst():
 def test_partitions_without_a_committed_offset_are_left_out_as_the_tools_show_them():
     committed = {("a", 0): -1, ("a", 1): 3, ("b", 0): 2}
     ends = {("a", 0): 5, ("a", 1): 3}  # b's end offset is unknown
-    assert [(t.topic, t.lag, [p.partition for p in t.partitions]) for t in group_lag(committed, ends)] == [("a", 0, [1])]
+    assert [(t.topic, t.lag, [p.partition for p in t.partitions]) for t in group_lag(committed, ends)] == [
+        ("a", 0, [1])
+    ]
 
 
 def test_a_committed_offset_past_the_end_is_no_negative_lag():

@@ -7,7 +7,7 @@ Bahasa Indonesia none at all, in English none of the codes that are not plain wo
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from typing import Any, get_args
@@ -19,19 +19,30 @@ from services.console import i18n
 from services.console.domain.flow_health import flow_health
 from services.console.domain.quarantine import quarantine_view
 from services.console.domain.story import IndexedEvent, Step
-from services.console.pages.officers import next_step
 from services.console.pages import base_context, templates
+from services.console.pages.officers import next_step
 from shared.contracts import EVENT_TYPES
 from shared.contracts import vocabulary as v
 from shared.contracts.notifications import Channel
 
-AT = datetime(2026, 11, 27, 2, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 2, 30, tzinfo=UTC)
 GROUP_STATES = ("Stable", "Empty", "PreparingRebalance", "CompletingRebalance", "Dead", "Unknown")
 CHANNELS = get_args(Channel)
 
 # Every code that names something on the wire.
-CODES: set[str] = {*v.REASON_CODES, *EVENT_TYPES, *v.CLAIM_STATUSES, *v.PAYOUT_COMPONENTS, *v.RELATIONSHIPS,
-                   *v.SEGMENTS, *CHANNELS, *CHECKLIST, *v.CLAIM_TYPES, *v.DISBURSEMENT_STATUSES, *GROUP_STATES}
+CODES: set[str] = {
+    *v.REASON_CODES,
+    *EVENT_TYPES,
+    *v.CLAIM_STATUSES,
+    *v.PAYOUT_COMPONENTS,
+    *v.RELATIONSHIPS,
+    *v.SEGMENTS,
+    *CHANNELS,
+    *CHECKLIST,
+    *v.CLAIM_TYPES,
+    *v.DISBURSEMENT_STATUSES,
+    *GROUP_STATES,
+}
 # JKM and JKK are the programmes' own names, read as such in Bahasa Indonesia too.
 CODES -= {"JKM", "JKK"}
 # In English a status or a channel reads as itself ("approved", "email"): only the codes that
@@ -72,8 +83,14 @@ def raw_codes_in(html: str, codes: set[str]) -> set[str]:
 
 
 def event(event_type: str, **summary: Any) -> IndexedEvent:
-    return IndexedEvent(type=event_type, topic="claims.decisions.v1", occurred_at=AT, producer="claims",
-                        correlation_id="CL-0a1b2c3d4e5f", summary=summary)
+    return IndexedEvent(
+        type=event_type,
+        topic="claims.decisions.v1",
+        occurred_at=AT,
+        producer="claims",
+        correlation_id="CL-0a1b2c3d4e5f",
+        summary=summary,
+    )
 
 
 def reasons() -> list[dict[str, str]]:
@@ -81,105 +98,291 @@ def reasons() -> list[dict[str, str]]:
 
 
 def steps() -> list[Step]:
-    made = [Step(name="verified", at=AT, event=event("ClaimReferredForReview", reasons=list(v.REASON_CODES)),
-                 since_previous=timedelta(seconds=3), since_filed=timedelta(seconds=3), outcome="needs_review")]
+    made = [
+        Step(
+            name="verified",
+            at=AT,
+            event=event("ClaimReferredForReview", reasons=list(v.REASON_CODES)),
+            since_previous=timedelta(seconds=3),
+            since_filed=timedelta(seconds=3),
+            outcome="needs_review",
+        )
+    ]
     for event_type in EVENT_TYPES:
         for channel in CHANNELS:
-            made.append(Step(name="family_notified", at=AT, since_previous=None, since_filed=None,
-                             event=event("NotificationDelivered", channel=channel, heir_id="H-1", about=event_type)))
+            made.append(
+                Step(
+                    name="family_notified",
+                    at=AT,
+                    since_previous=None,
+                    since_filed=None,
+                    event=event("NotificationDelivered", channel=channel, heir_id="H-1", about=event_type),
+                )
+            )
     for component in v.PAYOUT_COMPONENTS:
-        made.append(Step(name="transfer_rejected", at=AT, since_previous=None, since_filed=None,
-                         event=event("TransferStatusChanged", component=component, amount=1000, reason_code="AC01")))
+        made.append(
+            Step(
+                name="transfer_rejected",
+                at=AT,
+                since_previous=None,
+                since_filed=None,
+                event=event("TransferStatusChanged", component=component, amount=1000, reason_code="AC01"),
+            )
+        )
     return made
 
 
 def claim(status: str, claim_type: str) -> dict[str, Any]:
     return {
-        "claim_id": "CL-0a1b2c3d4e5f", "claim_type": claim_type, "status": status, "participant_id": "P-1",
-        "participant_name": "Sitti Rahmawati", "incident_date": date(2026, 11, 20), "incident_place": "Pasar Terong",
-        "filed_by": "rina.petugas", "filed_at": AT, "reasons": reasons(), "missing_documents": list(CHECKLIST),
-        "decision_note": "catatan", "decided_by": "rahma.supervisor", "sampled": True, "days_left": 2,
+        "claim_id": "CL-0a1b2c3d4e5f",
+        "claim_type": claim_type,
+        "status": status,
+        "participant_id": "P-1",
+        "participant_name": "Sitti Rahmawati",
+        "incident_date": date(2026, 11, 20),
+        "incident_place": "Pasar Terong",
+        "filed_by": "rina.petugas",
+        "filed_at": AT,
+        "reasons": reasons(),
+        "missing_documents": list(CHECKLIST),
+        "decision_note": "catatan",
+        "decided_by": "rahma.supervisor",
+        "sampled": True,
+        "days_left": 2,
         "sla": {"deadline": date(2026, 12, 2), "days_left": 2},
         "disbursement": {"status": "scheduled", "reference": None},
-        "payout": {"components": [{"component": c, "kind": kind, "payee_name": "Andi Baso", "guardian_name": None,
-                                   "amount": 1_000} for c in v.PAYOUT_COMPONENTS for kind in v.PAYOUT_KINDS],
-                   "total_cash": 1_000},
+        "payout": {
+            "components": [
+                {"component": c, "kind": kind, "payee_name": "Andi Baso", "guardian_name": None, "amount": 1_000}
+                for c in v.PAYOUT_COMPONENTS
+                for kind in v.PAYOUT_KINDS
+            ],
+            "total_cash": 1_000,
+        },
     }
 
 
 def participant(segment: str) -> dict[str, Any]:
-    return {"participant_id": "P-1", "full_name": "Sitti Rahmawati", "nik_masked": "7371************",
-            "kecamatan": "Mariso", "segment": segment, "member_since": date(2025, 1, 1), "programs": ["JKK", "JKM"],
-            "monthly_income": 2_000_000,
-            "coverage": {"status": "active", "paid_months": 3, "last_paid_period": "2026-11",
-                         "active_through": date(2026, 12, 31), "grace_until": date(2027, 3, 31)},
-            "heirs": [{"full_name": "Andi Baso", "relationship": r, "phone": "+6281342001111", "email": "a@b.id"}
-                      for r in v.RELATIONSHIPS]}
+    return {
+        "participant_id": "P-1",
+        "full_name": "Sitti Rahmawati",
+        "nik_masked": "7371************",
+        "kecamatan": "Mariso",
+        "segment": segment,
+        "member_since": date(2025, 1, 1),
+        "programs": ["JKK", "JKM"],
+        "monthly_income": 2_000_000,
+        "coverage": {
+            "status": "active",
+            "paid_months": 3,
+            "last_paid_period": "2026-11",
+            "active_through": date(2026, 12, 31),
+            "grace_until": date(2027, 3, 31),
+        },
+        "heirs": [
+            {"full_name": "Andi Baso", "relationship": r, "phone": "+6281342001111", "email": "a@b.id"}
+            for r in v.RELATIONSHIPS
+        ],
+    }
 
 
 def group(state: str) -> SimpleNamespace:
-    return SimpleNamespace(group_id=f"claims.g-{state.lower()}", state=state, members=[], total_lag=0, lag=[],
-                           unread_topics=[])
+    return SimpleNamespace(
+        group_id=f"claims.g-{state.lower()}", state=state, members=[], total_lag=0, lag=[], unread_topics=[]
+    )
 
 
 def pages() -> dict[str, dict[str, Any]]:
-    transfers = [{"component": c, "payee_heir_id": "H-1", "payee_name": "Andi Baso", "amount": 1000,
-                  "status": "rejected", "reason_code": "AC04"} for c in v.PAYOUT_COMPONENTS]
+    transfers = [
+        {
+            "component": c,
+            "payee_heir_id": "H-1",
+            "payee_name": "Andi Baso",
+            "amount": 1000,
+            "status": "rejected",
+            "reason_code": "AC04",
+        }
+        for c in v.PAYOUT_COMPONENTS
+    ]
     claims = [claim(status, claim_type) for status in v.CLAIM_STATUSES for claim_type in v.CLAIM_TYPES]
-    messages = [{"notification_id": f"N-{e}-{c}", "event_type": e, "status": "delivered", "heir_id": "H-1",
-                 "channel": c, "attempts": 1} for e in EVENT_TYPES for c in CHANNELS]
+    messages = [
+        {
+            "notification_id": f"N-{e}-{c}",
+            "event_type": e,
+            "status": "delivered",
+            "heir_id": "H-1",
+            "channel": c,
+            "attempts": 1,
+        }
+        for e in EVENT_TYPES
+        for c in CHANNELS
+    ]
     states = {f"CL-{s}": SimpleNamespace(status=s) for s in v.CLAIM_STATUSES}
     return {
-        "review.html": {"claims": claims, "waiting": len(claims), "sampled": 1, "errors": {}, "kept": {},
-                        "chosen": {"type": "", "q": "", "sort": "days_left", "sampled": False},
-                        "claim_types": v.CLAIM_TYPES, "sorts": ("days_left", "filed_at", "participant_name"),
-                        "decided_elsewhere": {"claim_id": "CL-1", "message": "sudah", "reason": "catatan",
-                                              "decision": "reject"}},
-        **{f"claim.html#{status}": {"claim": claim(status, "JKK_DEATH"), "messages": messages,
-                                    "heirs": {"H-1": "Andi Baso"}, "participant": participant("market_trader"),
-                                    "steps": steps(), "live": False, "closed": status in ("rejected", "withdrawn"),
-                                    "next_step": next_step(claim(status, "JKK_DEATH"), transfers),
-                                    "transfers": transfers, "may_withdraw": True, "errors": {}, "kept": {}}
-           for status in v.CLAIM_STATUSES},
+        "review.html": {
+            "claims": claims,
+            "waiting": len(claims),
+            "sampled": 1,
+            "errors": {},
+            "kept": {},
+            "chosen": {"type": "", "q": "", "sort": "days_left", "sampled": False},
+            "claim_types": v.CLAIM_TYPES,
+            "sorts": ("days_left", "filed_at", "participant_name"),
+            "decided_elsewhere": {"claim_id": "CL-1", "message": "sudah", "reason": "catatan", "decision": "reject"},
+        },
+        **{
+            f"claim.html#{status}": {
+                "claim": claim(status, "JKK_DEATH"),
+                "messages": messages,
+                "heirs": {"H-1": "Andi Baso"},
+                "participant": participant("market_trader"),
+                "steps": steps(),
+                "live": False,
+                "closed": status in ("rejected", "withdrawn"),
+                "next_step": next_step(claim(status, "JKK_DEATH"), transfers),
+                "transfers": transfers,
+                "may_withdraw": True,
+                "errors": {},
+                "kept": {},
+            }
+            for status in v.CLAIM_STATUSES
+        },
         **{f"participant.html#{segment}": {"p": participant(segment), "claims": claims} for segment in v.SEGMENTS},
-        "claims.html": {"claims": claims, "more": True, "page": 2, "page_size": 50, "failed": None,
-                        "statuses": v.CLAIM_STATUSES, "filters": {"status": None, "filed_by": None, "mine": False}},
-        **{f"claim_print.html#{status}": {"claim": claim(status, "JKK_DEATH"), "participant": participant("other")}
-           for status in v.CLAIM_STATUSES},
-        "participants.html": {"q": "Sitti", "searched": True, "failed": None,
-                              "found": [participant(s) for s in v.SEGMENTS]},
-        "stuck.html": {"older_than_s": 0, "now": AT + timedelta(hours=1), "claims": [
-            {"claim_id": "CL-1", "claim_type": t, "status": s, "last_event_type": e, "last_event_at": AT,
-             "waiting_for": "officer_review"} for t in v.CLAIM_TYPES for s in v.CLAIM_STATUSES for e in EVENT_TYPES]},
-        "sla.html": {"show_all": True, "claims": [
-            {"claim_id": "CL-1", "claim_type": t, "status": s, "documents_complete_on": date(2026, 11, 20),
-             "days_since_complete": 2, "deadline": date(2026, 11, 25), "days_left": 1, "flag": "due"}
-            for t in v.CLAIM_TYPES for s in v.CLAIM_STATUSES]},
-        "trace.html": {"q": "CL-1", "found": SimpleNamespace(
-            events=[event(e, claim_type="JKK_DEATH", reasons=list(v.REASON_CODES), channel="whatsapp",
-                          about="ClaimFiled", documents=list(CHECKLIST), component="late_charge")
-                    for e in EVENT_TYPES],
-            claims={f"CL-{s}": steps() for s in v.CLAIM_STATUSES}, states=states,
-            trace_ids={f"CL-{s}": ["4bf92f3577b34da6a3ce929d0e0e4736"] for s in v.CLAIM_STATUSES}),
-            "trace_url": lambda trace_id: f"http://127.0.0.1:16686/trace/{trace_id}"},
-        "dlq.html": {"overview": [], "topic": "claims.filed.v1.dlq", "status": "waiting", "audit": [], "cards": [
-            {"letter": SimpleNamespace(topic="claims.filed.v1.dlq", kafka_partition=0, kafka_offset=i, status="waiting",
-                                       event_type=e, original_topic="claims.filed.v1", original_partition=0,
-                                       original_offset=i, key="CL-1", headers={}), "copies": [], "pretty": "{}"}
-            for i, e in enumerate(EVENT_TYPES)]},
-        "_flows_panel.html": {"error": None, "total_lag": 0, "taken_at": AT,
-                              "diagram": SimpleNamespace(width=10, height=10, edges=[], nodes=[]),
-                              "flows": SimpleNamespace(topics=[]), "dead_letter_topics": set(), "producers": {},
-                              "sparks": {}, "groups": [group(s) for s in GROUP_STATES], "idle": [], "idle_lag": 0,
-                              "headline": lambda worst: f"{worst.group_id} {worst.concern.replace('_', ' ')}",
-                              "health": flow_health([group(s) for s in GROUP_STATES], {}),
-                              "concerns": {h.group_id: h for h in flow_health([group(s) for s in GROUP_STATES],
-                                                                               {}).groups},
-                              "verdict": "quarantined",
-                              "quarantine": quarantine_view({"claims": {"count": len(EVENT_TYPES), "events": [
-                                  {"event_type": e, "topic": "claims.filed.v1", "key": "CL-1", "reason": "refused",
-                                   "size_bytes": 1, "quarantined_at": AT.isoformat()} for e in EVENT_TYPES]},
-                                  "grievances": None})},
+        "claims.html": {
+            "claims": claims,
+            "more": True,
+            "page": 2,
+            "page_size": 50,
+            "failed": None,
+            "statuses": v.CLAIM_STATUSES,
+            "filters": {"status": None, "filed_by": None, "mine": False},
+        },
+        **{
+            f"claim_print.html#{status}": {"claim": claim(status, "JKK_DEATH"), "participant": participant("other")}
+            for status in v.CLAIM_STATUSES
+        },
+        "participants.html": {
+            "q": "Sitti",
+            "searched": True,
+            "failed": None,
+            "found": [participant(s) for s in v.SEGMENTS],
+        },
+        "stuck.html": {
+            "older_than_s": 0,
+            "now": AT + timedelta(hours=1),
+            "claims": [
+                {
+                    "claim_id": "CL-1",
+                    "claim_type": t,
+                    "status": s,
+                    "last_event_type": e,
+                    "last_event_at": AT,
+                    "waiting_for": "officer_review",
+                }
+                for t in v.CLAIM_TYPES
+                for s in v.CLAIM_STATUSES
+                for e in EVENT_TYPES
+            ],
+        },
+        "sla.html": {
+            "show_all": True,
+            "claims": [
+                {
+                    "claim_id": "CL-1",
+                    "claim_type": t,
+                    "status": s,
+                    "documents_complete_on": date(2026, 11, 20),
+                    "days_since_complete": 2,
+                    "deadline": date(2026, 11, 25),
+                    "days_left": 1,
+                    "flag": "due",
+                }
+                for t in v.CLAIM_TYPES
+                for s in v.CLAIM_STATUSES
+            ],
+        },
+        "trace.html": {
+            "q": "CL-1",
+            "found": SimpleNamespace(
+                events=[
+                    event(
+                        e,
+                        claim_type="JKK_DEATH",
+                        reasons=list(v.REASON_CODES),
+                        channel="whatsapp",
+                        about="ClaimFiled",
+                        documents=list(CHECKLIST),
+                        component="late_charge",
+                    )
+                    for e in EVENT_TYPES
+                ],
+                claims={f"CL-{s}": steps() for s in v.CLAIM_STATUSES},
+                states=states,
+                trace_ids={f"CL-{s}": ["4bf92f3577b34da6a3ce929d0e0e4736"] for s in v.CLAIM_STATUSES},
+            ),
+            "trace_url": lambda trace_id: f"http://127.0.0.1:16686/trace/{trace_id}",
+        },
+        "dlq.html": {
+            "overview": [],
+            "topic": "claims.filed.v1.dlq",
+            "status": "waiting",
+            "audit": [],
+            "cards": [
+                {
+                    "letter": SimpleNamespace(
+                        topic="claims.filed.v1.dlq",
+                        kafka_partition=0,
+                        kafka_offset=i,
+                        status="waiting",
+                        event_type=e,
+                        original_topic="claims.filed.v1",
+                        original_partition=0,
+                        original_offset=i,
+                        key="CL-1",
+                        headers={},
+                    ),
+                    "copies": [],
+                    "pretty": "{}",
+                }
+                for i, e in enumerate(EVENT_TYPES)
+            ],
+        },
+        "_flows_panel.html": {
+            "error": None,
+            "total_lag": 0,
+            "taken_at": AT,
+            "diagram": SimpleNamespace(width=10, height=10, edges=[], nodes=[]),
+            "flows": SimpleNamespace(topics=[]),
+            "dead_letter_topics": set(),
+            "producers": {},
+            "sparks": {},
+            "groups": [group(s) for s in GROUP_STATES],
+            "idle": [],
+            "idle_lag": 0,
+            "headline": lambda worst: f"{worst.group_id} {worst.concern.replace('_', ' ')}",
+            "health": flow_health([group(s) for s in GROUP_STATES], {}),
+            "concerns": {h.group_id: h for h in flow_health([group(s) for s in GROUP_STATES], {}).groups},
+            "verdict": "quarantined",
+            "quarantine": quarantine_view(
+                {
+                    "claims": {
+                        "count": len(EVENT_TYPES),
+                        "events": [
+                            {
+                                "event_type": e,
+                                "topic": "claims.filed.v1",
+                                "key": "CL-1",
+                                "reason": "refused",
+                                "size_bytes": 1,
+                                "quarantined_at": AT.isoformat(),
+                            }
+                            for e in EVENT_TYPES
+                        ],
+                    },
+                    "grievances": None,
+                }
+            ),
+        },
     }
 
 

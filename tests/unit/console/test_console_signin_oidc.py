@@ -30,10 +30,13 @@ UNRESERVED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 
 # --- PKCE ----------------------------------------------------------------------------------------------
 
+
 def test_the_challenge_is_rfc_7636s_s256_of_the_verifier():
     # RFC 7636 Appendix B: this verifier's S256 challenge, as the RFC prints it.
-    assert oidc.code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == \
-        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        oidc.code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_a_verifier_is_long_random_and_made_of_unreserved_characters():
@@ -47,20 +50,29 @@ def test_a_verifier_is_long_random_and_made_of_unreserved_characters():
 
 
 def test_the_authorization_request_carries_challenge_state_and_nonce_but_never_the_verifier():
-    attempt = oidc.Attempt(state="st4te", nonce="n0nce", code_verifier="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-                           next_path="/review")
-    url = oidc.authorization_url(f"{IDP}/protocol/openid-connect/auth", "jaring-console",
-                                 "http://127.0.0.1:8100/signin/callback", attempt, "id")
+    attempt = oidc.Attempt(
+        state="st4te", nonce="n0nce", code_verifier="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", next_path="/review"
+    )
+    url = oidc.authorization_url(
+        f"{IDP}/protocol/openid-connect/auth", "jaring-console", "http://127.0.0.1:8100/signin/callback", attempt, "id"
+    )
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     assert query == {
-        "response_type": "code", "client_id": "jaring-console", "redirect_uri": "http://127.0.0.1:8100/signin/callback",
-        "scope": "openid", "state": "st4te", "nonce": "n0nce", "code_challenge_method": "S256",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "ui_locales": "id",
+        "response_type": "code",
+        "client_id": "jaring-console",
+        "redirect_uri": "http://127.0.0.1:8100/signin/callback",
+        "scope": "openid",
+        "state": "st4te",
+        "nonce": "n0nce",
+        "code_challenge_method": "S256",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "ui_locales": "id",
     }
     assert attempt.code_verifier not in url and "/review" not in url  # where the officer goes next stays here
 
 
 # --- state -----------------------------------------------------------------------------------------------
+
 
 def test_the_state_coming_back_must_be_the_one_this_browser_holds():
     assert oidc.check_state("abc", "abc") == "abc"
@@ -122,19 +134,23 @@ def provider_with_keys(jwks_url: str) -> oidc.Provider:
 
 def test_an_id_token_of_this_sign_in_is_taken():
     with jwks_served() as url:
-        claims = asyncio.run(provider_with_keys(url).check_id_token(
-            rs256({"aud": "jaring-console", "nonce": "n0nce"}), "n0nce"))
+        claims = asyncio.run(
+            provider_with_keys(url).check_id_token(rs256({"aud": "jaring-console", "nonce": "n0nce"}), "n0nce")
+        )
     assert claims["sub"] == "8f1c"
 
 
-@pytest.mark.parametrize("claims, key", [
-    ({"aud": "jaring-console", "nonce": "another sign-in's"}, KEY),   # replayed from another sign-in
-    ({"aud": "jaring-console", "nonce": None}, KEY),                  # no nonce at all
-    ({"aud": "jaring", "nonce": "n0nce"}, KEY),                       # an access token, not our ID token
-    ({"aud": "jaring-console", "nonce": "n0nce", "iss": "http://elsewhere/realms/jaring"}, KEY),
-    ({"aud": "jaring-console", "nonce": "n0nce", "exp": int(time.time()) - 60}, KEY),
-    ({"aud": "jaring-console", "nonce": "n0nce"}, OTHER_KEY),         # signed by a key the issuer does not publish
-])
+@pytest.mark.parametrize(
+    "claims, key",
+    [
+        ({"aud": "jaring-console", "nonce": "another sign-in's"}, KEY),  # replayed from another sign-in
+        ({"aud": "jaring-console", "nonce": None}, KEY),  # no nonce at all
+        ({"aud": "jaring", "nonce": "n0nce"}, KEY),  # an access token, not our ID token
+        ({"aud": "jaring-console", "nonce": "n0nce", "iss": "http://elsewhere/realms/jaring"}, KEY),
+        ({"aud": "jaring-console", "nonce": "n0nce", "exp": int(time.time()) - 60}, KEY),
+        ({"aud": "jaring-console", "nonce": "n0nce"}, OTHER_KEY),  # signed by a key the issuer does not publish
+    ],
+)
 def test_an_id_token_that_is_not_this_sign_ins_is_refused(claims, key):
     with jwks_served() as url, pytest.raises(oidc.SignInFailed) as failed:
         asyncio.run(provider_with_keys(url).check_id_token(rs256(claims, key), "n0nce"))
@@ -142,21 +158,35 @@ def test_an_id_token_that_is_not_this_sign_ins_is_refused(claims, key):
 
 
 def test_an_hs256_id_token_is_refused_even_when_signed_with_the_client_secret():
-    forged = jwt.encode({"iss": IDP, "aud": "jaring-console", "sub": "x", "nonce": "n0nce", "iat": int(time.time()),
-                         "exp": int(time.time()) + 60}, "client-secret" * 3, algorithm="HS256")
+    forged = jwt.encode(
+        {
+            "iss": IDP,
+            "aud": "jaring-console",
+            "sub": "x",
+            "nonce": "n0nce",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 60,
+        },
+        "client-secret" * 3,
+        algorithm="HS256",
+    )
     with jwks_served() as url, pytest.raises(oidc.SignInFailed):
         asyncio.run(provider_with_keys(url).check_id_token(forged, "n0nce"))
 
 
 def test_rp_initiated_logout_names_the_client_the_hint_and_where_to_come_back():
-    url = oidc.end_session_url(f"{IDP}/protocol/openid-connect/logout", "jaring-console", "id.tok.en",
-                               "http://127.0.0.1:8100/signin")
+    url = oidc.end_session_url(
+        f"{IDP}/protocol/openid-connect/logout", "jaring-console", "id.tok.en", "http://127.0.0.1:8100/signin"
+    )
     assert {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()} == {
-        "client_id": "jaring-console", "id_token_hint": "id.tok.en",
-        "post_logout_redirect_uri": "http://127.0.0.1:8100/signin"}
+        "client_id": "jaring-console",
+        "id_token_hint": "id.tok.en",
+        "post_logout_redirect_uri": "http://127.0.0.1:8100/signin",
+    }
 
 
 # --- the services: both key sources, each with its own issuer ----------------------------------------------
+
 
 def both(jwks_url: str) -> TokenVerifier:
     return TokenVerifier(SECRET, jwks_url, issuer=LOCAL_ISSUER, audience="jaring", oidc_issuer=IDP)
@@ -189,9 +219,9 @@ def test_a_provider_token_without_the_jaring_audience_or_a_role_is_refused():
 
 
 def test_where_only_one_source_is_trusted_the_other_kind_of_token_is_refused():
-    with jwks_served() as url:
-        with pytest.raises(jwt.InvalidAlgorithmError):
-            TokenVerifier(jwks_url=url, issuer=IDP, audience="jaring").verify(issue_token(SECRET, "x", "officer"))
+    with jwks_served() as url, pytest.raises(jwt.InvalidAlgorithmError):
+        TokenVerifier(jwks_url=url, issuer=IDP, audience="jaring").verify(issue_token(SECRET, "x", "officer"))
     with pytest.raises(jwt.InvalidAlgorithmError):
         TokenVerifier(SECRET, issuer=LOCAL_ISSUER, audience="jaring").verify(
-            rs256({"aud": "jaring", "role": "officer"}))
+            rs256({"aud": "jaring", "role": "officer"})
+        )

@@ -2,7 +2,7 @@
 rupiah, durations and times as a person in Makassar reads them."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from services.console import i18n
@@ -43,5 +43,5 @@ def test_durations_read_short():
 
 
 def test_times_are_shown_in_makassar_time():
-    assert i18n.instant(datetime(2026, 11, 24, 23, 30, tzinfo=timezone.utc), "id") == "25 Nov 2026 07:30:00 WITA"
+    assert i18n.instant(datetime(2026, 11, 24, 23, 30, tzinfo=UTC), "id") == "25 Nov 2026 07:30:00 WITA"
     assert i18n.day("2026-08-17", "id") == "17 Agu 2026"

@@ -21,8 +21,9 @@ COMPONENT_KEY = re.compile(r"^[a-zA-Z0-9\.\-_]+$")  # AsyncAPI 3.0, Components O
 def parse(*files: Path) -> tuple[int, list[dict]]:
     if not (CHECKER / "node_modules" / "@asyncapi" / "parser").is_dir():
         pytest.fail(f"the AsyncAPI parser is not installed: npm ci --prefix {CHECKER.relative_to(REPO)}")
-    run = subprocess.run(["node", str(CHECKER / "validate.mjs"), *map(str, files)], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        ["node", str(CHECKER / "validate.mjs"), *map(str, files)], capture_output=True, text=True, timeout=120
+    )
     return run.returncode, [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
 
 
@@ -37,8 +38,15 @@ def test_the_parser_refuses_a_broken_document(tmp_path):
     # A 3.0 document without its required `info`, and an operation on a channel that does not exist:
     # proof that the check above is the parser's, not a process that answers 0 whatever it reads.
     broken = tmp_path / "broken.yaml"
-    broken.write_text(yaml.safe_dump({"asyncapi": "3.0.0", "channels": {}, "operations": {
-        "send": {"action": "send", "channel": {"$ref": "#/channels/missing"}}}}))
+    broken.write_text(
+        yaml.safe_dump(
+            {
+                "asyncapi": "3.0.0",
+                "channels": {},
+                "operations": {"send": {"action": "send", "channel": {"$ref": "#/channels/missing"}}},
+            }
+        )
+    )
     code, (report,) = parse(broken)
     assert code == 1 and report["errors"]
 

@@ -26,9 +26,17 @@ async def bank(tmp_path):
 
 async def test_an_unsigned_request_is_refused(bank):
     _, control, _ = bank
-    answer = await control.post("/v1.0/transfer-interbank", json={"amount": {"value": "1.00", "currency": "IDR"}},
-                                headers={"X-TIMESTAMP": "2026-11-29T10:00:00+07:00", "X-SIGNATURE": "forged",
-                                         "X-PARTNER-ID": "x", "X-EXTERNAL-ID": "1", "CHANNEL-ID": "95221"})
+    answer = await control.post(
+        "/v1.0/transfer-interbank",
+        json={"amount": {"value": "1.00", "currency": "IDR"}},
+        headers={
+            "X-TIMESTAMP": "2026-11-29T10:00:00+07:00",
+            "X-SIGNATURE": "forged",
+            "X-PARTNER-ID": "x",
+            "X-EXTERNAL-ID": "1",
+            "CHANNEL-ID": "95221",
+        },
+    )
     assert answer.status_code == 401 and answer.json()["responseCode"] == "4011800"
 
 
@@ -84,8 +92,12 @@ async def test_a_timestamp_without_offset_or_out_of_the_window_is_refused(bank):
     _, control, _ = bank
     body = b'{"beneficiaryBankCode":"002","beneficiaryAccountNo":"1111000001"}'
     for stamp in ("2026-11-29T10:00:00", "2020-01-01T10:00:00+07:00"):
-        headers = {"X-TIMESTAMP": stamp, "X-SIGNATURE": sign(SECRET, "POST", "/v1.0/account-inquiry-external", body,
-                                                             stamp),
-                   "X-PARTNER-ID": "x", "X-EXTERNAL-ID": stamp, "CHANNEL-ID": "95221"}
+        headers = {
+            "X-TIMESTAMP": stamp,
+            "X-SIGNATURE": sign(SECRET, "POST", "/v1.0/account-inquiry-external", body, stamp),
+            "X-PARTNER-ID": "x",
+            "X-EXTERNAL-ID": stamp,
+            "CHANNEL-ID": "95221",
+        }
         answer = await control.post("/v1.0/account-inquiry-external", content=body, headers=headers)
         assert answer.status_code in (400, 401), answer.text

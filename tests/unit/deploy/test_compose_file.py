@@ -15,8 +15,13 @@ from services.notifications.settings import NotificationsSettings
 from shared.settings import InfraSettings
 
 REPO = Path(__file__).resolve().parents[3]
-SERVICE_SETTINGS = {"enrollment": EnrollmentSettings, "claims": ClaimsSettings, "notifications": NotificationsSettings,
-                    "grievances": GrievancesSettings, "console": ConsoleSettings}
+SERVICE_SETTINGS = {
+    "enrollment": EnrollmentSettings,
+    "claims": ClaimsSettings,
+    "notifications": NotificationsSettings,
+    "grievances": GrievancesSettings,
+    "console": ConsoleSettings,
+}
 # Variables read by the images themselves, not by Jaring's code.
 IMAGE_VARIABLES = {"SERVICE_PORT", "KAFKA_VERSION", "POSTGRES_PASSWORD"}
 

@@ -29,10 +29,20 @@ from shared.topics import CATALOGUE, DEAD_LETTER_RETENTION_MS
 
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "deploy" / "k8s"
-SETTINGS = {"enrollment": EnrollmentSettings, "claims": ClaimsSettings, "notifications": NotificationsSettings,
-            "grievances": GrievancesSettings, "console": ConsoleSettings}
-CONSUMERS = {"enrollment": enrollment_consumers, "claims": claims_consumers, "notifications": notifications_consumers,
-             "grievances": grievances_consumers, "console": lambda _s: index_consumers("console")}
+SETTINGS = {
+    "enrollment": EnrollmentSettings,
+    "claims": ClaimsSettings,
+    "notifications": NotificationsSettings,
+    "grievances": GrievancesSettings,
+    "console": ConsoleSettings,
+}
+CONSUMERS = {
+    "enrollment": enrollment_consumers,
+    "claims": claims_consumers,
+    "notifications": notifications_consumers,
+    "grievances": grievances_consumers,
+    "console": lambda _s: index_consumers("console"),
+}
 # Observers consume to show, not to act: their lag is no family's wait, so KEDA does not scale them.
 OBSERVERS = {"console"}
 IMAGE_VARIABLES = {"SERVICE_PORT"}  # read by the image's HEALTHCHECK, not by Jaring's code
@@ -132,9 +142,11 @@ def test_every_deployment_runs_a_module_that_exists_on_its_port_with_liveness_ap
         assert variables["SERVICE_PORT"]["value"] == str(port)
         # A database outage must take pods out of service, not restart them all.
         probes = {probe: c[probe]["httpGet"] for probe in ("startupProbe", "readinessProbe", "livenessProbe")}
-        assert probes == {"startupProbe": {"path": "/livez", "port": "http"},
-                          "readinessProbe": {"path": "/readyz", "port": "http"},
-                          "livenessProbe": {"path": "/livez", "port": "http"}}, name
+        assert probes == {
+            "startupProbe": {"path": "/livez", "port": "http"},
+            "readinessProbe": {"path": "/readyz", "port": "http"},
+            "livenessProbe": {"path": "/livez", "port": "http"},
+        }, name
         assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 10001  # the image's user
 
 
@@ -191,8 +203,15 @@ def test_keda_scales_each_consumer_deployment_on_the_lag_of_the_groups_it_runs()
         for group, meta in triggers.items():
             assert meta["topic"] == runs[group] and meta["topic"] in topics, (name, group)
             assert meta["bootstrapServers"] == of_kind("ConfigMap")["jaring-config"]["data"]["KAFKA_BOOTSTRAP_SERVERS"]
-            assert set(meta) <= {"bootstrapServers", "consumerGroup", "topic", "lagThreshold", "offsetResetPolicy",
-                                 "activationLagThreshold", "allowIdleConsumers"}, "a misspelt trigger key is ignored"
+            assert set(meta) <= {
+                "bootstrapServers",
+                "consumerGroup",
+                "topic",
+                "lagThreshold",
+                "offsetResetPolicy",
+                "activationLagThreshold",
+                "allowIdleConsumers",
+            }, "a misspelt trigger key is ignored"
             assert int(meta["lagThreshold"]) > 0
 
 

@@ -11,8 +11,13 @@ from deploy.local.kafka import KafkaNode
 def state(tmp_path, monkeypatch):
     monkeypatch.setenv("JARING_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("JARING_IDP", "none")
-    for name in ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "KAFKA_REPLICATION_FACTOR",
-                 "JARING_KAFKA_BROKERS"):
+    for name in (
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "KAFKA_PORT",
+        "KAFKA_CONTROLLER_PORT",
+        "KAFKA_REPLICATION_FACTOR",
+        "JARING_KAFKA_BROKERS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -31,7 +36,10 @@ def test_one_broker_by_default(state):
     assert "KAFKA_REPLICATION_FACTOR" not in env
     config = props(lay.kafka())
     assert (config["node.id"], config["offsets.topic.replication.factor"], config["min.insync.replicas"]) == (
-        "1", "1", "1")
+        "1",
+        "1",
+        "1",
+    )
     assert "controller.quorum.voters" not in config
 
 
@@ -51,8 +59,12 @@ def test_three_brokers_each_with_its_ports_and_data_dir_in_one_quorum(state, tmp
         assert config["controller.quorum.voters"] == "1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"
         assert config["advertised.listeners"] == f"PLAINTEXT://127.0.0.1:{9092 + 2 * (i - 1)}"
         # Internal topics (consumer offsets among them) keep three copies; acks=all needs two.
-        assert (config["offsets.topic.replication.factor"], config["transaction.state.log.min.isr"],
-                config["min.insync.replicas"], config["default.replication.factor"]) == ("3", "2", "2", "3")
+        assert (
+            config["offsets.topic.replication.factor"],
+            config["transaction.state.log.min.isr"],
+            config["min.insync.replicas"],
+            config["default.replication.factor"],
+        ) == ("3", "2", "2", "3")
 
 
 def test_other_broker_counts_are_refused(state):

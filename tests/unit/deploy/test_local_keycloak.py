@@ -63,12 +63,16 @@ def test_the_scripts_client_is_an_operator_by_client_credentials_only():
 
 
 def test_keycloak_fills_the_placeholders_from_its_environment():
-    secrets = RealmSecrets("c" * 8, "s" * 8, {"officer": "p1", "supervisor": "p2", "operator": "p3"},
-                           "http://127.0.0.1:8100/")
+    secrets = RealmSecrets(
+        "c" * 8, "s" * 8, {"officer": "p1", "supervisor": "p2", "operator": "p3"}, "http://127.0.0.1:8100/"
+    )
     assert secrets.env() == {
-        "JARING_CONSOLE_CLIENT_SECRET": "cccccccc", "JARING_SCRIPTS_CLIENT_SECRET": "ssssssss",
-        "JARING_CONSOLE_URL": "http://127.0.0.1:8100", "JARING_DEMO_OFFICER_PASSWORD": "p1",
-        "JARING_DEMO_SUPERVISOR_PASSWORD": "p2", "JARING_DEMO_OPERATOR_PASSWORD": "p3",
+        "JARING_CONSOLE_CLIENT_SECRET": "cccccccc",
+        "JARING_SCRIPTS_CLIENT_SECRET": "ssssssss",
+        "JARING_CONSOLE_URL": "http://127.0.0.1:8100",
+        "JARING_DEMO_OFFICER_PASSWORD": "p1",
+        "JARING_DEMO_SUPERVISOR_PASSWORD": "p2",
+        "JARING_DEMO_OPERATOR_PASSWORD": "p3",
     }
     node = KeycloakNode(REALM_FILE.parent, 8180, secrets)
     assert node.issuer == "http://127.0.0.1:8180/realms/jaring"
@@ -79,9 +83,17 @@ def test_keycloak_fills_the_placeholders_from_its_environment():
 @pytest.fixture
 def state(tmp_path, monkeypatch):
     monkeypatch.setenv("JARING_STATE_DIR", str(tmp_path))
-    for name in ("JARING_IDP", "KEYCLOAK_PORT", "CONSOLE_HTTP_PORT", "JARING_AUTH_JWKS_URL", "JARING_AUTH_OIDC_ISSUER",
-                 "CONSOLE_OIDC_ISSUER", "CONSOLE_OIDC_CLIENT_SECRET", "CONSOLE_PUBLIC_URL",
-                 "CONSOLE_ALLOW_PASTED_TOKEN"):
+    for name in (
+        "JARING_IDP",
+        "KEYCLOAK_PORT",
+        "CONSOLE_HTTP_PORT",
+        "JARING_AUTH_JWKS_URL",
+        "JARING_AUTH_OIDC_ISSUER",
+        "CONSOLE_OIDC_ISSUER",
+        "CONSOLE_OIDC_CLIENT_SECRET",
+        "CONSOLE_PUBLIC_URL",
+        "CONSOLE_ALLOW_PASTED_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 

@@ -49,8 +49,10 @@ def test_a_developer_may_set_the_issuer_audience_and_lifetime(tmp_path, clean_en
     path = write_tokens(tmp_path, secret, ("officer",))["officer"]
     claims = jwt.decode(path.read_text().strip(), options={"verify_signature": False})
     assert (claims["iss"], claims["aud"], claims["exp"] - claims["iat"]) == ("jaring-dev", "jaring-dev-api", 2 * 3600)
-    assert token_verifier(InfraSettings(jaring_auth_secret=secret)).verify(path.read_text().strip()).subject \
+    assert (
+        token_verifier(InfraSettings(jaring_auth_secret=secret)).verify(path.read_text().strip()).subject
         == "local-officer"
+    )
 
 
 def test_a_service_given_a_short_key_refuses_to_start():

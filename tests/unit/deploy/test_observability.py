@@ -34,8 +34,11 @@ def yaml_documents(path: Path) -> list[dict]:
 
 
 def alert_rules() -> list[dict]:
-    return [rule for group in yaml.safe_load((OBSERVABILITY / "alerts.yml").read_text())["groups"]
-            for rule in group["rules"]]
+    return [
+        rule
+        for group in yaml.safe_load((OBSERVABILITY / "alerts.yml").read_text())["groups"]
+        for rule in group["rules"]
+    ]
 
 
 def test_promtool_finds_the_alert_rules_and_the_scrape_config_valid():
@@ -55,8 +58,13 @@ def test_each_alert_fires_in_promtools_rule_tests():
 
 
 def test_the_wanted_alerts_are_there():
-    wanted = {"JaringConsumerLagGrowing", "JaringDeadLettersArriving", "JaringOutboxStale",
-              "JaringPaymentDeadlineBreached", "JaringDeliveryFailures"}
+    wanted = {
+        "JaringConsumerLagGrowing",
+        "JaringDeadLettersArriving",
+        "JaringOutboxStale",
+        "JaringPaymentDeadlineBreached",
+        "JaringDeliveryFailures",
+    }
     rules = alert_rules()
     assert {r["alert"] for r in rules} == wanted
     assert all(r["labels"]["severity"] in {"warning", "critical"} and r["annotations"]["summary"] for r in rules)
@@ -66,8 +74,10 @@ def test_the_wanted_alerts_are_there():
 
 def test_the_local_scrape_config_targets_each_service_on_the_stacks_port():
     config = yaml.safe_load((OBSERVABILITY / "prometheus.yml").read_text())
-    targets = {job["job_name"]: [t for static in job["static_configs"] for t in static["targets"]]
-               for job in config["scrape_configs"]}
+    targets = {
+        job["job_name"]: [t for static in job["static_configs"] for t in static["targets"]]
+        for job in config["scrape_configs"]
+    }
     ports = {p.name: p.default_port for p in PROCESSES}
     assert targets == {name: [f"127.0.0.1:{ports[name]}"] for name in SERVICES}
 
@@ -81,8 +91,12 @@ def test_the_dashboard_loads_and_every_panel_queries_a_metric():
         for target in panel["targets"]:
             assert metric_names_in(target["expr"]), (panel["title"], target["expr"])
     queried = {n for p in panels for t in p["targets"] for n in metric_names_in(t["expr"])}
-    assert {"jaring_consumer_lag", "jaring_outbox_oldest_age_seconds", "jaring_claims",
-            "jaring_http_requests_total"} <= queried
+    assert {
+        "jaring_consumer_lag",
+        "jaring_outbox_oldest_age_seconds",
+        "jaring_claims",
+        "jaring_http_requests_total",
+    } <= queried
 
 
 def test_the_pod_monitor_scrapes_every_jaring_deployment_on_its_http_port():
@@ -91,10 +105,12 @@ def test_the_pod_monitor_scrapes_every_jaring_deployment_on_its_http_port():
     assert (expression["key"], expression["operator"]) == ("app.kubernetes.io/name", "In")
     k8s = REPO / "deploy" / "k8s"
     kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text())
-    deployments = [d for name in kustomization["resources"] for d in yaml_documents(k8s / name)
-                   if d["kind"] == "Deployment"]
-    assert set(expression["values"]) == {d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
-                                         for d in deployments}
+    deployments = [
+        d for name in kustomization["resources"] for d in yaml_documents(k8s / name) if d["kind"] == "Deployment"
+    ]
+    assert set(expression["values"]) == {
+        d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] for d in deployments
+    }
     (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
     assert (endpoint["port"], endpoint["path"]) == ("http", "/metrics")
     for deployment in deployments:
@@ -107,13 +123,19 @@ def test_the_prometheus_rule_for_kubernetes_holds_the_same_alerts():
     assert rule["spec"]["groups"] == yaml.safe_load((OBSERVABILITY / "alerts.yml").read_text())["groups"]
     kustomization = yaml.safe_load((OBSERVABILITY / "k8s" / "kustomization.yaml").read_text())
     assert set(kustomization["resources"]) == {p.name for p in (OBSERVABILITY / "k8s").glob("*.yaml")} - {
-        "kustomization.yaml"}
+        "kustomization.yaml"
+    }
 
 
-@pytest.mark.parametrize("expr, names", [
-    ('sum by (group) (rate(a_total{x="b_total"}[5m]))', {"a_total"}),
-    ("histogram_quantile(0.95, sum by (le) (rate(h_bucket[$__rate_interval]))) > 1e3 and on(job) up", {"h_bucket",
-                                                                                                         "up"}),
-])
+@pytest.mark.parametrize(
+    "expr, names",
+    [
+        ('sum by (group) (rate(a_total{x="b_total"}[5m]))', {"a_total"}),
+        (
+            "histogram_quantile(0.95, sum by (le) (rate(h_bucket[$__rate_interval]))) > 1e3 and on(job) up",
+            {"h_bucket", "up"},
+        ),
+    ],
+)
 def test_metric_names_are_read_from_promql(expr, names):
     assert metric_names_in(expr) == names

@@ -25,9 +25,21 @@ def subscriber() -> tuple[Starlette, list[tuple[dict, bytes]]]:
 
 
 def subscribe_body(uri: str) -> dict:
-    return {"header": {"action": "subscribe", "sender_id": "jaring", "sender_uri": uri},
-            "message": {"transaction_id": "t1", "subscribe_request": [{"reference_id": "r1", "subscribe_criteria": {
-                "reg_type": "ns:org:RegistryType:Civil", "reg_event_type": "ns:org:RegistryEventType:Death"}}]}}
+    return {
+        "header": {"action": "subscribe", "sender_id": "jaring", "sender_uri": uri},
+        "message": {
+            "transaction_id": "t1",
+            "subscribe_request": [
+                {
+                    "reference_id": "r1",
+                    "subscribe_criteria": {
+                        "reg_type": "ns:org:RegistryType:Civil",
+                        "reg_event_type": "ns:org:RegistryEventType:Death",
+                    },
+                }
+            ],
+        },
+    }
 
 
 async def test_a_registered_death_reaches_the_subscriber_signed_and_a_replay_is_the_same_notification(tmp_path):
@@ -38,11 +50,13 @@ async def test_a_registered_death_reaches_the_subscriber_signed_and_a_replay_is_
         again = (await client.post("/registry/subscribe", json=subscribe_body("http://jaring/notify"))).json()
         code = first["message"]["subscribe_response"][0]["subscriptions"][0]["code"]
         assert again["message"]["subscribe_response"][0]["subscriptions"][0]["code"] == code
-        refused = await client.post("/_control/death", json={"nik": "12345", "date_of_death": "2026-11-28",
-                                                              "place": "x"})
+        refused = await client.post(
+            "/_control/death", json={"nik": "12345", "date_of_death": "2026-11-28", "place": "x"}
+        )
         assert refused.status_code == 422
-        death = await client.post("/_control/death", json={"nik": "7371034506920001", "date_of_death": "2026-11-28",
-                                                            "place": "RSUD Daya"})
+        death = await client.post(
+            "/_control/death", json={"nik": "7371034506920001", "date_of_death": "2026-11-28", "place": "RSUD Daya"}
+        )
         assert death.status_code == 201 and death.json()["notified"] == {code: 200}
         replay = await client.post(f"/_control/replay/{death.json()['event_id']}")
         assert replay.json()["notified"] == {code: 200}

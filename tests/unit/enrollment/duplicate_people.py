@@ -25,22 +25,120 @@ TWINS_SHARE_PERCENT = 1
 SEED = 20261129  # the set NAME_THRESHOLD was chosen on
 HELD_OUT_SEED = 1  # a set it was not chosen on
 
-GIVEN_M = ("Ilham", "Rahmat", "Hasan", "Husain", "Syamsul", "Amir", "Basri", "Yusuf", "Arifin", "Hamzah", "Saleh",
-           "Ridwan", "Fadli", "Irfan", "Akbar", "Syahrir", "Jamaluddin", "Nasrullah", "Zainal", "Kamaruddin",
-           "Baharuddin", "Rustam", "Haris", "Anwar", "Asri", "Darwis", "Mansyur", "Nurdin", "Sudirman", "Taufik")
-GIVEN_F = ("Fatimah", "Aisyah", "Rosmini", "Hasnah", "Nurhayati", "Rahmawati", "Sumarni", "Hadijah", "Salmah",
-           "Rukiah", "Nurjannah", "Harlina", "Marlina", "Syamsiah", "Jumriah", "Kasmawati", "Hasmiah", "Nuraeni",
-           "Aminah", "Halijah", "Suriani", "Mardiana", "Nurmiati", "Rosdiana", "Husniah", "Sakinah", "Wahidah",
-           "Juliana", "Yuliani", "Hamsinah")
+GIVEN_M = (
+    "Ilham",
+    "Rahmat",
+    "Hasan",
+    "Husain",
+    "Syamsul",
+    "Amir",
+    "Basri",
+    "Yusuf",
+    "Arifin",
+    "Hamzah",
+    "Saleh",
+    "Ridwan",
+    "Fadli",
+    "Irfan",
+    "Akbar",
+    "Syahrir",
+    "Jamaluddin",
+    "Nasrullah",
+    "Zainal",
+    "Kamaruddin",
+    "Baharuddin",
+    "Rustam",
+    "Haris",
+    "Anwar",
+    "Asri",
+    "Darwis",
+    "Mansyur",
+    "Nurdin",
+    "Sudirman",
+    "Taufik",
+)
+GIVEN_F = (
+    "Fatimah",
+    "Aisyah",
+    "Rosmini",
+    "Hasnah",
+    "Nurhayati",
+    "Rahmawati",
+    "Sumarni",
+    "Hadijah",
+    "Salmah",
+    "Rukiah",
+    "Nurjannah",
+    "Harlina",
+    "Marlina",
+    "Syamsiah",
+    "Jumriah",
+    "Kasmawati",
+    "Hasmiah",
+    "Nuraeni",
+    "Aminah",
+    "Halijah",
+    "Suriani",
+    "Mardiana",
+    "Nurmiati",
+    "Rosdiana",
+    "Husniah",
+    "Sakinah",
+    "Wahidah",
+    "Juliana",
+    "Yuliani",
+    "Hamsinah",
+)
 PREFIX_M = ("", "", "Muhammad", "Andi", "Abdul")
 PREFIX_F = ("", "", "Sitti", "Andi", "Nur")
 DAENG = ("Ngai", "Tutu", "Sikki", "Bunga", "Kebo", "Nai", "Lalo", "Sore", "Tompo", "Rani", "Caya", "Baji")
-SURNAMES = ("Baso", "Rahman", "Hamid", "Latif", "Rauf", "Makmur", "Sulaiman", "Ahmad", "Amiruddin", "Syarifuddin",
-            "Tahir", "Mappiasse", "Pawiloi", "Sanusi", "Lawang", "Malik", "Kadir", "Patta", "Haruna", "Yunus",
-            "Ramli", "Rasyid", "Jufri", "Ismail", "Usman")
-STREETS = ("Sultan Alauddin", "Veteran Selatan", "Perintis Kemerdekaan", "Urip Sumoharjo", "AP Pettarani",
-           "Sungai Saddang", "Cendrawasih", "Landak Baru", "Kakatua", "Rappocini Raya", "Abdullah Daeng Sirua",
-           "Tamalate", "Monginsidi", "Gunung Bawakaraeng", "Andi Tonro", "Dangko", "Maccini Raya", "Tinumbu")
+SURNAMES = (
+    "Baso",
+    "Rahman",
+    "Hamid",
+    "Latif",
+    "Rauf",
+    "Makmur",
+    "Sulaiman",
+    "Ahmad",
+    "Amiruddin",
+    "Syarifuddin",
+    "Tahir",
+    "Mappiasse",
+    "Pawiloi",
+    "Sanusi",
+    "Lawang",
+    "Malik",
+    "Kadir",
+    "Patta",
+    "Haruna",
+    "Yunus",
+    "Ramli",
+    "Rasyid",
+    "Jufri",
+    "Ismail",
+    "Usman",
+)
+STREETS = (
+    "Sultan Alauddin",
+    "Veteran Selatan",
+    "Perintis Kemerdekaan",
+    "Urip Sumoharjo",
+    "AP Pettarani",
+    "Sungai Saddang",
+    "Cendrawasih",
+    "Landak Baru",
+    "Kakatua",
+    "Rappocini Raya",
+    "Abdullah Daeng Sirua",
+    "Tamalate",
+    "Monginsidi",
+    "Gunung Bawakaraeng",
+    "Andi Tonro",
+    "Dangko",
+    "Maccini Raya",
+    "Tinumbu",
+)
 
 
 def person(rng: random.Random, index: int) -> Person:
@@ -101,13 +199,18 @@ def _typo(name: str, rng: random.Random) -> str | None:
     i = rng.choice(long)
     t = tokens[i]
     j = rng.randrange(1, len(t) - 2)
-    tokens[i] = t[:j] + t[j + 1] + t[j] + t[j + 2:] if rng.random() < 0.5 else t[:j] + t[j + 1:]
+    tokens[i] = t[:j] + t[j + 1] + t[j] + t[j + 2 :] if rng.random() < 0.5 else t[:j] + t[j + 1 :]
     return " ".join(tokens)
 
 
 def address_variant(address: str, rng: random.Random) -> str:
-    return rng.choice((address, address.replace("Jl.", "Jln.").replace("No. ", "no "),
-                       address.replace("Jl.", "Jalan").replace("No. ", "No.")))
+    return rng.choice(
+        (
+            address,
+            address.replace("Jl.", "Jln.").replace("No. ", "no "),
+            address.replace("Jl.", "Jalan").replace("No. ", "No."),
+        )
+    )
 
 
 def city_list_with_planted_duplicates(seed: int = SEED) -> tuple[list[Person], set[frozenset[str]]]:
@@ -121,9 +224,12 @@ def city_list_with_planted_duplicates(seed: int = SEED) -> tuple[list[Person], s
     for n, original in enumerate(rng.sample(people, PEOPLE * PLANTED_SHARE_PERCENT // 100)):
         moved = rng.random() < 0.1  # moved to another kecamatan; the address tells
         again = replace(
-            original, participant_id=f"D-{n:05d}", full_name=name_variant(original.full_name, rng),
+            original,
+            participant_id=f"D-{n:05d}",
+            full_name=name_variant(original.full_name, rng),
             kecamatan=rng.choice([k for k in KECAMATAN if k != original.kecamatan]) if moved else original.kecamatan,
-            address=original.address if moved else address_variant(original.address, rng))
+            address=original.address if moved else address_variant(original.address, rng),
+        )
         rows.insert(rng.randrange(people.index(original) + 1, len(rows) + 1), again)
         planted.add(frozenset((original.participant_id, again.participant_id)))
     return rows, planted

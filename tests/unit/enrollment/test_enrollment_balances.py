@@ -50,27 +50,36 @@ def test_credit_runs_over_several_months_and_meets_the_full_price_of_january():
 
 
 def test_a_top_up_completes_a_month_partly_paid_by_credit():
-    balances = month_balances([
-        Paid("C-1", NOV, 30_000, DISCOUNTED, date(2026, 11, 10)),
-        Paid("C-2", JAN, 3_600, FULL, date(2027, 1, 5)),
-    ], trader_due)
+    balances = month_balances(
+        [
+            Paid("C-1", NOV, 30_000, DISCOUNTED, date(2026, 11, 10)),
+            Paid("C-2", JAN, 3_600, FULL, date(2027, 1, 5)),
+        ],
+        trader_due,
+    )
     january = balances[-1]
     # 13,200 credit + 3,600 = 16,800.
     assert (january.period, january.status, january.completed_on, january.credit_out) == (
-        JAN, "complete", date(2027, 1, 5), 0)
+        JAN,
+        "complete",
+        date(2027, 1, 5),
+        0,
+    )
 
 
 def test_credit_stops_at_the_death_month():
-    balances = month_balances([Paid("C-1", NOV, FULL, DISCOUNTED, date(2026, 11, 10))], trader_due,
-                              last_month=NOV)
+    balances = month_balances([Paid("C-1", NOV, FULL, DISCOUNTED, date(2026, 11, 10))], trader_due, last_month=NOV)
     assert [(b.period, b.credit_out) for b in balances] == [(NOV, 8_400)]  # to refund to the estate
 
 
 def test_only_complete_months_protect():
-    balances = month_balances([
-        Paid("C-1", NOV, DISCOUNTED, DISCOUNTED, date(2026, 11, 10)),
-        Paid("C-2", DEC, 100, DISCOUNTED, date(2026, 12, 10)),
-    ], trader_due)
+    balances = month_balances(
+        [
+            Paid("C-1", NOV, DISCOUNTED, DISCOUNTED, date(2026, 11, 10)),
+            Paid("C-2", DEC, 100, DISCOUNTED, date(2026, 12, 10)),
+        ],
+        trader_due,
+    )
     assert complete_payments(balances) == [Payment(NOV, date(2026, 11, 10))]
 
 

@@ -36,18 +36,30 @@ def test_driver_is_discounted_in_march_2027_other_segments_are_not():
     assert contribution_due(1_000_000, JKK_JKM, "market_trader", "self", Period(2027, 3)).total == 16_800
 
 
-@pytest.mark.parametrize(("period", "discounted"), [
-    (Period(2025, 12), False), (Period(2026, 1), True), (Period(2027, 3), True), (Period(2027, 4), False),
-])
+@pytest.mark.parametrize(
+    ("period", "discounted"),
+    [
+        (Period(2025, 12), False),
+        (Period(2026, 1), True),
+        (Period(2027, 3), True),
+        (Period(2027, 4), False),
+    ],
+)
 def test_driver_discount_runs_january_2026_to_march_2027(period, discounted):
     due = contribution_due(1_000_000, JKK_JKM, "driver", "self", period)
     assert (due.discount > 0) is discounted
 
 
 @pytest.mark.parametrize("segment", ["market_trader", "daily_worker", "micro_business", "fisher", "other"])
-@pytest.mark.parametrize(("period", "discounted"), [
-    (Period(2026, 3), False), (Period(2026, 4), True), (Period(2026, 12), True), (Period(2027, 1), False),
-])
+@pytest.mark.parametrize(
+    ("period", "discounted"),
+    [
+        (Period(2026, 3), False),
+        (Period(2026, 4), True),
+        (Period(2026, 12), True),
+        (Period(2027, 1), False),
+    ],
+)
 def test_other_segments_discount_runs_april_to_december_2026(segment, period, discounted):
     due = contribution_due(1_000_000, JKK_JKM, segment, "self", period)
     assert (due.discount > 0) is discounted

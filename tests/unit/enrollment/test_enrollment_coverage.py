@@ -23,13 +23,15 @@ def test_worker_with_no_payment_has_not_started():
 
 
 def test_a_months_payment_protects_from_payment_through_two_grace_months():
-    assert protection_of(Payment(Period(2026, 11), date(2026, 11, 10))) == DateRange(date(2026, 11, 10),
-                                                                                     date(2027, 1, 31))
+    assert protection_of(Payment(Period(2026, 11), date(2026, 11, 10))) == DateRange(
+        date(2026, 11, 10), date(2027, 1, 31)
+    )
 
 
 def test_a_month_paid_ahead_protects_from_its_first_day():
-    assert protection_of(Payment(Period(2026, 11), date(2026, 10, 20))) == DateRange(date(2026, 11, 1),
-                                                                                     date(2027, 1, 31))
+    assert protection_of(Payment(Period(2026, 11), date(2026, 10, 20))) == DateRange(
+        date(2026, 11, 1), date(2027, 1, 31)
+    )
 
 
 def test_a_late_payment_does_not_protect_the_days_before_it():
@@ -51,8 +53,9 @@ def test_consecutive_months_merge_into_one_protected_period():
 
 def test_periods_that_touch_are_joined_and_gaps_are_kept():
     # January protects to 31 March; April paid on 1 April starts the next day: one period.
-    touching = protected_periods([Payment(Period(2026, 1), date(2026, 1, 5)),
-                                  Payment(Period(2026, 4), date(2026, 4, 1))])
+    touching = protected_periods(
+        [Payment(Period(2026, 1), date(2026, 1, 5)), Payment(Period(2026, 4), date(2026, 4, 1))]
+    )
     assert touching == [DateRange(date(2026, 1, 5), date(2026, 6, 30))]
     # Restarting in June after lapsing leaves April and May unprotected.
     gap = protected_periods(paid_on_the_5th(Period(2026, 1), Period(2026, 6)))
@@ -62,9 +65,16 @@ def test_periods_that_touch_are_joined_and_gaps_are_kept():
 
 def test_coverage_moves_active_grace_lapsed_as_months_pass():
     payments = paid_on_the_5th(Period(2026, 1), Period(2026, 2), Period(2026, 3))
-    statuses = {day: coverage_on(payments, day).status for day in [
-        date(2026, 3, 31), date(2026, 4, 1), date(2026, 5, 31), date(2026, 6, 1), date(2027, 1, 1),
-    ]}
+    statuses = {
+        day: coverage_on(payments, day).status
+        for day in [
+            date(2026, 3, 31),
+            date(2026, 4, 1),
+            date(2026, 5, 31),
+            date(2026, 6, 1),
+            date(2027, 1, 1),
+        ]
+    }
     assert statuses == {
         date(2026, 3, 31): "active",
         date(2026, 4, 1): "grace",
@@ -92,9 +102,11 @@ def test_paying_the_missed_month_within_grace_brings_coverage_back_to_active():
 
 
 def test_months_paid_ahead_keep_the_worker_active_until_the_last_of_them():
-    payments = [Payment(Period(2026, 11), date(2026, 11, 3)),
-                Payment(Period(2026, 12), date(2026, 11, 3)),
-                Payment(Period(2027, 1), date(2026, 11, 3))]
+    payments = [
+        Payment(Period(2026, 11), date(2026, 11, 3)),
+        Payment(Period(2026, 12), date(2026, 11, 3)),
+        Payment(Period(2027, 1), date(2026, 11, 3)),
+    ]
     coverage = coverage_on(payments, date(2026, 11, 15))
     assert coverage.status == "active"
     assert coverage.last_paid_period == Period(2027, 1)
@@ -135,10 +147,15 @@ def test_protection_ends_on_the_last_day_of_the_second_grace_month():
 
 # --- paid months and death ---------------------------------------------------------------------
 
+
 def test_paid_periods_lists_every_fully_paid_month_ascending():
     from services.enrollment.domain.coverage import Payment, coverage_on
-    payments = [Payment(Period(2026, 9), date(2026, 9, 2)), Payment(Period(2026, 7), date(2026, 7, 2)),
-                Payment(Period(2026, 8), date(2026, 8, 2))]
+
+    payments = [
+        Payment(Period(2026, 9), date(2026, 9, 2)),
+        Payment(Period(2026, 7), date(2026, 7, 2)),
+        Payment(Period(2026, 8), date(2026, 8, 2)),
+    ]
     coverage = coverage_on(payments, date(2026, 9, 30))
     assert coverage.paid_periods == [Period(2026, 7), Period(2026, 8), Period(2026, 9)]
     assert coverage.paid_months == 3
@@ -146,6 +163,7 @@ def test_paid_periods_lists_every_fully_paid_month_ascending():
 
 def test_coverage_at_death_ends_protection_on_the_day_of_death_and_ignores_later_months():
     from services.enrollment.domain.coverage import DateRange, Payment, coverage_at_death
+
     # Paid July to December 2026 in advance on 2 July; died 15 September 2026.
     payments = [Payment(Period(2026, m), date(2026, 7, 2)) for m in range(7, 13)]
     final = coverage_at_death(payments, date(2026, 9, 15))

@@ -13,16 +13,19 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "duplicates.md"
 BORN = date(1985, 3, 7)
 
 
-@pytest.mark.parametrize(("one", "other"), [
-    ("Muhammad Ilham Daeng Ngai", "Muh. Ilham Dg. Ngai"),
-    ("Muhammad Ilham", "M. Ilham"),
-    ("Moh. Yusuf", "Muhd. Jusuf"),
-    ("Hj. Siti Fatimah", "Sitti Fatima"),
-    ("Hajjah Sitti Aminah", "St. Aminah"),
-    ("Abd. Rahman", "Abdul Rachman"),
-    ("Soelaiman Djufri", "Sulaiman Jufri"),
-    ("Amiruddin", "AMIRUDIN"),
-])
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Muhammad Ilham Daeng Ngai", "Muh. Ilham Dg. Ngai"),
+        ("Muhammad Ilham", "M. Ilham"),
+        ("Moh. Yusuf", "Muhd. Jusuf"),
+        ("Hj. Siti Fatimah", "Sitti Fatima"),
+        ("Hajjah Sitti Aminah", "St. Aminah"),
+        ("Abd. Rahman", "Abdul Rachman"),
+        ("Soelaiman Djufri", "Sulaiman Jufri"),
+        ("Amiruddin", "AMIRUDIN"),
+    ],
+)
 def test_makassar_ways_of_writing_one_name_normalise_alike(one, other):
     assert normalise_name(one) == normalise_name(other)
 
@@ -36,8 +39,9 @@ def test_a_typo_is_still_one_name():
     assert name_similarity("Sumarni Daeng Tutu Amiruddin", "Sumarni Daeng Tutu Amruddin") >= 0.88
 
 
-def person(pid: str, name: str, born: date = BORN, kecamatan: str = "Tamalate",
-           address: str = "Jl. Sultan Alauddin No. 12") -> Person:
+def person(
+    pid: str, name: str, born: date = BORN, kecamatan: str = "Tamalate", address: str = "Jl. Sultan Alauddin No. 12"
+) -> Person:
     return Person(pid, name, born, kecamatan, address)
 
 
@@ -49,16 +53,25 @@ def test_same_birth_date_like_name_and_kecamatan_is_flagged_with_what_agreed():
 
 
 def test_a_move_to_another_kecamatan_is_caught_by_the_address():
-    match = likely_duplicate(person("P-2", "Muh. Ilham", kecamatan="Mariso", address="Jln. Sultan Alauddin no 12"),
-                             person("P-1", "Muhammad Ilham"))
+    match = likely_duplicate(
+        person("P-2", "Muh. Ilham", kecamatan="Mariso", address="Jln. Sultan Alauddin no 12"),
+        person("P-1", "Muhammad Ilham"),
+    )
     assert match is not None and match.reasons == ("birth_date", "name", "address")
 
 
 def test_another_birth_date_or_another_place_is_not_flagged():
-    assert likely_duplicate(person("P-2", "Muhammad Ilham", born=date(1985, 3, 8)),
-                            person("P-1", "Muhammad Ilham")) is None
-    assert likely_duplicate(person("P-2", "Muhammad Ilham", kecamatan="Mariso", address="Jl. Veteran No. 3"),
-                            person("P-1", "Muhammad Ilham")) is None
+    assert (
+        likely_duplicate(person("P-2", "Muhammad Ilham", born=date(1985, 3, 8)), person("P-1", "Muhammad Ilham"))
+        is None
+    )
+    assert (
+        likely_duplicate(
+            person("P-2", "Muhammad Ilham", kecamatan="Mariso", address="Jl. Veteran No. 3"),
+            person("P-1", "Muhammad Ilham"),
+        )
+        is None
+    )
 
 
 @pytest.mark.parametrize("seed", [SEED, HELD_OUT_SEED])

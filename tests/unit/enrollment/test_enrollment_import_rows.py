@@ -14,8 +14,8 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them():
     content = (
         f"\ufeff{header}\r\n"
         "7371034703850001,Sitti,1985-03-07\r\n"
-        "\r\n"                                      # a blank row: skipped, still counted
-        ",,,,\r\n"                                  # an emptied row: the same
+        "\r\n"  # a blank row: skipped, still counted
+        ",,,,\r\n"  # an emptied row: the same
         '7371030101900002,Baso,1990-01-01,M,0812,"Jl. Veteran\r\nLorong 3"\r\n'  # an address on two lines
         "7371030202900003,Ngai\r\n"
     ).encode()
@@ -37,7 +37,8 @@ async def test_a_nik_listed_twice_is_enrolled_from_its_first_row_only():
 
     assert [e.nik for e in chunk.enrolments] == [r["nik"] for r in rows[:3]]
     assert [(number, [e["type"] for e in errors]) for number, errors in chunk.rejections] == [
-        (5, ["nik_duplicate_in_file"])]
+        (5, ["nik_duplicate_in_file"])
+    ]
     assert "row 2 of this file" in chunk.rejections[0][1][0]["msg"]
 
 
@@ -49,5 +50,12 @@ async def test_a_row_breaking_several_rules_is_rejected_naming_each_field():
 
     assert chunk.enrolments == []
     assert [(number, sorted((tuple(e["loc"]), e["type"]) for e in errors)) for number, errors in chunk.rejections] == [
-        (2, [(("kecamatan",), "kecamatan_unknown"), (("monthly_income",), "income_out_of_range"),
-             (("phone",), "phone_invalid")])]
+        (
+            2,
+            [
+                (("kecamatan",), "kecamatan_unknown"),
+                (("monthly_income",), "income_out_of_range"),
+                (("phone",), "phone_invalid"),
+            ],
+        )
+    ]

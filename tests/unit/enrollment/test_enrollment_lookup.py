@@ -14,12 +14,15 @@ def test_a_phone_written_the_national_way_is_read_as_e164():
     assert lookup_keys(None, "0813 4200 1111") == (None, "+6281342001111")
 
 
-@pytest.mark.parametrize(("nik", "phone", "refused"), [
-    ("737103450692", None, {("nik",): "nik_format"}),
-    (None, "0411-abc", {("phone",): "phone_invalid"}),
-    (None, None, {("nik",): "nik_or_phone_required"}),
-    ("", "  ", {("nik",): "nik_or_phone_required"}),
-])
+@pytest.mark.parametrize(
+    ("nik", "phone", "refused"),
+    [
+        ("737103450692", None, {("nik",): "nik_format"}),
+        (None, "0411-abc", {("phone",): "phone_invalid"}),
+        (None, None, {("nik",): "nik_or_phone_required"}),
+        ("", "  ", {("nik",): "nik_or_phone_required"}),
+    ],
+)
 def test_a_lookup_without_a_readable_nik_or_phone_is_refused_naming_the_field(nik, phone, refused):
     with pytest.raises(RuleViolation) as caught:
         lookup_keys(nik, phone)

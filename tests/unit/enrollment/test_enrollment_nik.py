@@ -25,8 +25,15 @@ def test_every_nik_error_is_on_the_nik_field_and_names_its_rule():
 
 
 def test_nik_must_be_exactly_16_digits():
-    for bad in ["737103170890001", "73710317089000012", "73710317089000O1", "", None, 7371031708900001,
-                "７３７１０３１７０８９０００１"]:
+    for bad in [
+        "737103170890001",
+        "73710317089000012",
+        "73710317089000O1",
+        "",
+        None,
+        7371031708900001,
+        "７３７１０３１７０８９０００１",
+    ]:
         assert rules(validate_nik(bad, date(1990, 8, 17), "M")) == ["nik_format"], bad
 
 
@@ -80,5 +87,7 @@ def test_nik_agreement_checks_are_skipped_when_birth_date_or_sex_is_unknown():
 def test_nik_reports_every_mismatch_at_once():
     nik = nik_for(date(1990, 8, 17), "M", serial="0000")
     assert rules(validate_nik(nik, date(1991, 8, 17), "F")) == [
-        "nik_birth_date_mismatch", "nik_sex_mismatch", "nik_serial_zero",
+        "nik_birth_date_mismatch",
+        "nik_sex_mismatch",
+        "nik_serial_zero",
     ]

@@ -142,8 +142,13 @@ def test_an_heir_without_phone_or_email_is_registered():
 
 def test_every_broken_rule_is_reported_at_once():
     form = registration_form(
-        nik="1234", full_name="  ", phone="12", kecamatan="Gowa", segment="farmer",
-        monthly_income=50_000_000, programs=["JKM"],
+        nik="1234",
+        full_name="  ",
+        phone="12",
+        kecamatan="Gowa",
+        segment="farmer",
+        monthly_income=50_000_000,
+        programs=["JKM"],
         heirs=[{"full_name": "A", "relationship": "friend", "phone": "0812"}],
     )
     assert refused(form) == [

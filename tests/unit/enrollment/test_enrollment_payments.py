@@ -9,9 +9,16 @@ from shared.errors import Conflict, RuleViolation
 def payment(**overrides):
     """A self-paid market trader's November 2026 contribution paid on 10 November."""
     fields = dict(
-        period=Period(2026, 11), amount=8_400, payer="self", paid_at=date(2026, 11, 10),
-        today=date(2026, 11, 12), member_since=date(2026, 3, 1), monthly_income=1_000_000,
-        programs=["JKK", "JKM"], segment="market_trader", already_paid={},
+        period=Period(2026, 11),
+        amount=8_400,
+        payer="self",
+        paid_at=date(2026, 11, 10),
+        today=date(2026, 11, 12),
+        member_since=date(2026, 3, 1),
+        monthly_income=1_000_000,
+        programs=["JKK", "JKM"],
+        segment="market_trader",
+        already_paid={},
     )
     fields.update(overrides)
     return fields
@@ -67,14 +74,17 @@ def test_payer_is_self_or_city():
 
 
 def test_period_before_membership_month_is_refused():
-    rules, _ = refusal(period=Period(2026, 2), member_since=date(2026, 3, 31), paid_at=date(2026, 3, 31),
-                       amount=16_800)
+    rules, _ = refusal(period=Period(2026, 2), member_since=date(2026, 3, 31), paid_at=date(2026, 3, 31), amount=16_800)
     assert rules == [(("period",), "period_before_membership")]
 
 
 def test_membership_month_itself_can_be_paid_even_if_membership_began_mid_month():
-    assert check_payment(**payment(member_since=date(2026, 11, 25), paid_at=date(2026, 11, 25),
-                                   today=date(2026, 11, 25))).total == 8_400
+    assert (
+        check_payment(
+            **payment(member_since=date(2026, 11, 25), paid_at=date(2026, 11, 25), today=date(2026, 11, 25))
+        ).total
+        == 8_400
+    )
 
 
 def test_months_can_be_paid_up_to_twelve_ahead():
@@ -116,8 +126,9 @@ def test_payment_for_a_lapsed_month_is_refused():
 
 def test_discount_follows_the_month_paid_for_not_the_day_of_payment():
     # January 2027 is outside the April-December 2026 window even when paid in December 2026.
-    due = check_payment(**payment(period=Period(2027, 1), amount=16_800, paid_at=date(2026, 12, 20),
-                                  today=date(2026, 12, 20)))
+    due = check_payment(
+        **payment(period=Period(2027, 1), amount=16_800, paid_at=date(2026, 12, 20), today=date(2026, 12, 20))
+    )
     assert due.discount == 0
 
 

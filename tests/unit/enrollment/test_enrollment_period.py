@@ -22,7 +22,9 @@ def test_malformed_period_is_a_rule_violation_on_its_field(text):
 def test_periods_are_ordered_in_time():
     assert Period(2026, 12) < Period(2027, 1) < Period(2027, 2)
     assert sorted([Period(2027, 1), Period(2026, 3), Period(2026, 12)]) == [
-        Period(2026, 3), Period(2026, 12), Period(2027, 1),
+        Period(2026, 3),
+        Period(2026, 12),
+        Period(2027, 1),
     ]
 
 

@@ -7,8 +7,10 @@ from services.enrollment.domain.phone import _SEPARATORS, _parse, normalize_phon
 from shared.errors import RuleViolation
 
 
-@pytest.mark.parametrize("raw", ["081242001234", "+6281242001234", "6281242001234",
-                                 "0812-4200-1234", " +62 812 4200 1234 ", "(0812) 4200.1234"])
+@pytest.mark.parametrize(
+    "raw",
+    ["081242001234", "+6281242001234", "6281242001234", "0812-4200-1234", " +62 812 4200 1234 ", "(0812) 4200.1234"],
+)
 def test_indonesian_mobile_number_is_stored_in_e164(raw):
     assert normalize_phone(raw, ("phone",)) == "+6281242001234"
 
@@ -40,8 +42,12 @@ def test_plainly_written_numbers_are_read_as_libphonenumber_reads_them():
     def as_parsed(number):
         if number is None:
             return None
-        return (number.country_code, phonenumbers.national_significant_number(number),
-                phonenumbers.number_type(number), phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return (
+            number.country_code,
+            phonenumbers.national_significant_number(number),
+            phonenumbers.number_type(number),
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        )
 
     rng = random.Random(62)
     for _ in range(20_000):

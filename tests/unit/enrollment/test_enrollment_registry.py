@@ -9,16 +9,39 @@ import pytest
 
 from deploy.local.standins.registry import sign
 from services.enrollment.registry import (
-    SIGNATURE_HEADER, TIMESTAMP_HEADER, DciCivilRegistry, UnreadableNotification,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DciCivilRegistry,
+    UnreadableNotification,
 )
 
 SECRET = "registry-test-secret"
 NIK = "7371034506920001"
-BODY = json.dumps({"header": {"action": "notify"}, "message": {"transaction_id": "t", "notify_event": [{
-    "reference_id": "CRVS-D-1", "timestamp": "2026-11-29T10:00:00+00:00",
-    "data": {"reg_type": "ns:org:RegistryType:Civil", "reg_event_type": "ns:org:RegistryEventType:Death",
-             "reg_records": [{"identifier": [{"identifier_type": "NIK", "identifier_value": NIK}],
-                              "death_date": "2026-11-28", "death_place": "RSUD Daya"}]}}]}}).encode()
+BODY = json.dumps(
+    {
+        "header": {"action": "notify"},
+        "message": {
+            "transaction_id": "t",
+            "notify_event": [
+                {
+                    "reference_id": "CRVS-D-1",
+                    "timestamp": "2026-11-29T10:00:00+00:00",
+                    "data": {
+                        "reg_type": "ns:org:RegistryType:Civil",
+                        "reg_event_type": "ns:org:RegistryEventType:Death",
+                        "reg_records": [
+                            {
+                                "identifier": [{"identifier_type": "NIK", "identifier_value": NIK}],
+                                "death_date": "2026-11-28",
+                                "death_place": "RSUD Daya",
+                            }
+                        ],
+                    },
+                }
+            ],
+        },
+    }
+).encode()
 
 
 def registry() -> DciCivilRegistry:
@@ -43,8 +66,12 @@ def test_a_stale_or_forged_or_unsigned_notification_is_refused():
 
 def test_the_deaths_are_read_and_the_nik_never_shows_in_a_repr():
     [death] = registry().deaths(BODY)
-    assert (death.event_id, death.nik, death.date_of_death, death.place) == ("CRVS-D-1", NIK, date(2026, 11, 28),
-                                                                              "RSUD Daya")
+    assert (death.event_id, death.nik, death.date_of_death, death.place) == (
+        "CRVS-D-1",
+        NIK,
+        date(2026, 11, 28),
+        "RSUD Daya",
+    )
     assert NIK not in repr(death)
 
 

@@ -8,7 +8,12 @@ from services.enrollment.domain.campaign import Joiner, months_after, retention
 from services.enrollment.domain.coverage import Payment
 from services.enrollment.domain.period import Period
 from services.enrollment.domain.reminders import (
-    BEFORE_LAPSE, FIRST_GRACE_MONTH, amount_owed, is_stop, months_owed, reminder_due,
+    BEFORE_LAPSE,
+    FIRST_GRACE_MONTH,
+    amount_owed,
+    is_stop,
+    months_owed,
+    reminder_due,
 )
 
 NOV = Period(2026, 11)
@@ -55,7 +60,7 @@ def test_months_after_keeps_the_day_or_takes_the_months_last():
 def test_retention_counts_who_is_still_covered_n_months_after_joining():
     stays = Joiner(date(2026, 1, 1), [Payment(Period(2026, m), date(2026, m, 1)) for m in range(1, 8)])
     leaves = Joiner(date(2026, 1, 1), [Payment(Period(2026, 1), date(2026, 1, 1))])  # lapsed from 1 April
-    late = Joiner(date(2026, 6, 1), [Payment(Period(2026, 6), date(2026, 6, 1))])   # joined under 3 months ago
+    late = Joiner(date(2026, 6, 1), [Payment(Period(2026, 6), date(2026, 6, 1))])  # joined under 3 months ago
     three, six, twelve = retention([stays, leaves, late], date(2026, 8, 1))
     assert (three.cohort, three.still_covered, three.share) == (2, 1, 0.5)
     # 1 July 2026: the one who stays paid through July; the other lapsed.

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -21,17 +21,27 @@ from shared.errors import RuleViolation
 
 FRIDAY = date(2026, 11, 27)
 SECRET = "test-secret"
-NOW = datetime(2026, 11, 29, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
 
 
 def grievance(**overrides) -> g.Grievance:
-    fields = dict(grievance_id="GRV-1", category="delay", channel="web", status="open", text="belum dibayar",
-                  filed_by="family", assigned_to="sup-a", filed_on=FRIDAY, due_on=date(2026, 12, 4),
-                  claim_id="CLM-1")
+    fields = dict(
+        grievance_id="GRV-1",
+        category="delay",
+        channel="web",
+        status="open",
+        text="belum dibayar",
+        filed_by="family",
+        assigned_to="sup-a",
+        filed_on=FRIDAY,
+        due_on=date(2026, 12, 4),
+        claim_id="CLM-1",
+    )
     return g.Grievance(**{**fields, **overrides})
 
 
 # --- deadlines -----------------------------------------------------------------------------------------------
+
 
 def test_a_delay_grievance_filed_on_friday_is_due_five_working_days_later_skipping_the_weekend():
     # Fri 27 Nov + 5 working days: Mon 30, Tue 1, Wed 2, Thu 3, Fri 4 Dec.
@@ -64,6 +74,7 @@ def test_new_grievances_go_to_the_least_loaded_supervisor_ties_to_the_first_list
 
 # --- resolution, reopening, escalation ------------------------------------------------------------------------
 
+
 def test_resolving_needs_words_for_the_family_and_an_open_grievance():
     with pytest.raises(RuleViolation):
         g.resolve(grievance(), "  ", "sup-a", FRIDAY)
@@ -93,6 +104,7 @@ def test_an_open_grievance_is_overdue_the_day_after_its_deadline_and_escalates_o
 
 # --- Lacak Klaim ----------------------------------------------------------------------------------------------
 
+
 def pending(code: str | None = "123456", expires_in: timedelta = timedelta(minutes=5), used: bool = False):
     stored = code_hash(SECRET, "L1", code) if code else None
     return PendingLookup("L1", "CLM-1", stored, NOW + expires_in, used)
@@ -120,8 +132,10 @@ def test_the_fifth_wrong_code_locks_the_claim_for_fifteen_minutes():
     wrong, lock = after_wrong_code(wrong, NOW)
     assert (wrong, lock) == (0, NOW + timedelta(minutes=15))
     assert check_code(pending(), "123456", SECRET, lock, NOW + timedelta(minutes=14)) is CodeCheck.LOCKED
-    assert check_code(pending(expires_in=timedelta(minutes=30)), "123456", SECRET, lock,
-                      NOW + timedelta(minutes=15)) is CodeCheck.OK
+    assert (
+        check_code(pending(expires_in=timedelta(minutes=30)), "123456", SECRET, lock, NOW + timedelta(minutes=15))
+        is CodeCheck.OK
+    )
 
 
 def test_codes_are_stored_keyed_and_bound_to_their_lookup():
@@ -145,8 +159,9 @@ def test_an_heir_with_the_phone_comes_before_the_reporter_with_the_same_phone():
 
 
 def test_a_person_sees_their_own_share_only_and_the_reporter_none():
-    claim = ClaimForFamily("CLM-1", "JKM", "payout_recorded", (), date(2026, 12, 2),
-                           {"H-1": 21_000_000, "H-2": 21_000_000}, "paid")
+    claim = ClaimForFamily(
+        "CLM-1", "JKM", "payout_recorded", (), date(2026, 12, 2), {"H-1": 21_000_000, "H-2": 21_000_000}, "paid"
+    )
     mine = family_view(claim, "H-1")
     assert (mine.amount, mine.payment_status) == (21_000_000, "paid")
     reporter = family_view(claim, "reporter")
@@ -162,12 +177,16 @@ def test_missing_documents_show_only_while_the_claim_waits_for_them():
 
 # --- messages in -----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, kind, argument", [
-    ("STATUS CL-abc", "status", "CL-abc"),
-    ("status: CL-ABC tolong", "status", "CL-ABC"),
-    ("ADUAN uang belum masuk", "grievance", "uang belum masuk"),
-    ("Pengaduan: ahli waris salah", "grievance", "ahli waris salah"),
-])
+
+@pytest.mark.parametrize(
+    "text, kind, argument",
+    [
+        ("STATUS CL-abc", "status", "CL-abc"),
+        ("status: CL-ABC tolong", "status", "CL-ABC"),
+        ("ADUAN uang belum masuk", "grievance", "uang belum masuk"),
+        ("Pengaduan: ahli waris salah", "grievance", "ahli waris salah"),
+    ],
+)
 def test_status_and_aduan_are_read_in_any_case(text, kind, argument):
     command = read_command(text)
     assert (command.kind, command.argument) == (kind, argument)

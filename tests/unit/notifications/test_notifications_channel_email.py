@@ -20,7 +20,11 @@ def payout_message():
         claim_type="JKM",
         participant_name="Daeng Rahman",
         masked_nik=mask_nik("7371011204800003"),
-        components=[("lump_sum", 20_000_000, "cash"), ("periodic_benefit", 12_000_000, "cash"), ("funeral", 10_000_000, "cash")],
+        components=[
+            ("lump_sum", 20_000_000, "cash"),
+            ("periodic_benefit", 12_000_000, "cash"),
+            ("funeral", 10_000_000, "cash"),
+        ],
         payee_names=("Siti Aminah",),
         total=42_000_000,
     )
@@ -29,8 +33,13 @@ def payout_message():
 
 @pytest.mark.parametrize(
     ("code", "outcome"),
-    [(250, Outcome.DELIVERED), (421, Outcome.TEMPORARY_FAILURE), (450, Outcome.TEMPORARY_FAILURE),
-     (550, Outcome.PERMANENT_FAILURE), (553, Outcome.PERMANENT_FAILURE)],
+    [
+        (250, Outcome.DELIVERED),
+        (421, Outcome.TEMPORARY_FAILURE),
+        (450, Outcome.TEMPORARY_FAILURE),
+        (550, Outcome.PERMANENT_FAILURE),
+        (553, Outcome.PERMANENT_FAILURE),
+    ],
 )
 def test_smtp_code_classification(code, outcome):
     assert classify_smtp_code(code) is outcome

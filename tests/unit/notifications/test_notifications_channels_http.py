@@ -126,8 +126,9 @@ async def test_bad_request_is_a_permanent_failure(make):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("make", [whatsapp, sms])
-@pytest.mark.parametrize("error", [httpx.ConnectError("refused"), httpx.ConnectTimeout("no route"),
-                                   httpx.PoolTimeout("busy")])
+@pytest.mark.parametrize(
+    "error", [httpx.ConnectError("refused"), httpx.ConnectTimeout("no route"), httpx.PoolTimeout("busy")]
+)
 async def test_a_request_that_never_left_is_a_temporary_failure(make, error):
     async with client_raising(error) as client:
         result = await make(client).send(PHONE, MESSAGE, KEY)
@@ -152,8 +153,11 @@ async def test_whatsapp_sends_a_catalogue_message_as_its_template():
         await whatsapp(client).send(PHONE, message, KEY)
     body = json.loads(seen[0].content)
     assert body["type"] == "template" and "text" not in body
-    assert body["template"] == {"name": "jaring_claim_filed", "language": {"code": "en"}, "components": [
-        {"type": "body", "parameters": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]}
+    assert body["template"] == {
+        "name": "jaring_claim_filed",
+        "language": {"code": "en"},
+        "components": [{"type": "body", "parameters": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}],
+    }
 
 
 @pytest.mark.asyncio

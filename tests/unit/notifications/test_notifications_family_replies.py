@@ -20,8 +20,9 @@ def all_replies(lang: str):
         r.grievance_reopened("GRV-1A2B3C", date(2026, 12, 22), lang),
         r.grievance_overdue("GRV-1A2B3C", date(2026, 12, 4), lang),
         r.lookup_code("042917", lang),
-        r.claim_status("CLM-1", "needs_review", ["death_certificate", "npwp"], date(2026, 12, 2), 21_000_000,
-                       "recorded", lang),
+        r.claim_status(
+            "CLM-1", "needs_review", ["death_certificate", "npwp"], date(2026, 12, 2), 21_000_000, "recorded", lang
+        ),
         r.missing_documents("CL-1", "JKM", ["marriage_book", "npwp"], False, lang),
         r.missing_documents("CL-1", "JKK", ["police_report"], True, lang),
     ]
@@ -57,21 +58,46 @@ async def test_the_provider_stand_in_delivers_an_inbound_message_signed_to_the_w
     # The stand-in's own client reaches the fake webhook.
     app.state.provider.inbound = ("http://notifications.test/v1/inbound", SECRET, httpx.MockTransport(webhook))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://provider.test") as client:
-        answer = await client.post("/_control/inbound", json={"from": "+6281234567890", "text": "STATUS CLM-1",
-                                                              "channel": "sms"})
+        answer = await client.post(
+            "/_control/inbound", json={"from": "+6281234567890", "text": "STATUS CLM-1", "channel": "sms"}
+        )
         refused = await client.post("/_control/inbound", json={"from": "0812", "text": "x"})
     assert answer.status_code == 200 and answer.json()["delivered"] is True
     assert refused.status_code == 400
     [request] = received
     body = request.content
-    assert json.loads(body) == {"id": answer.json()["id"], "from": "+6281234567890", "text": "STATUS CLM-1",
-                                "channel": "sms"}
+    assert json.loads(body) == {
+        "id": answer.json()["id"],
+        "from": "+6281234567890",
+        "text": "STATUS CLM-1",
+        "channel": "sms",
+    }
     # Signed as every callback into Jaring (shared/snap.py), over method, path, body and time.
     timestamp = request.headers["X-TIMESTAMP"]
-    assert snap.authentic(SECRET, "POST", "/v1/inbound", body, timestamp, request.headers["X-SIGNATURE"],
-                          datetime.fromisoformat(timestamp)) is None
-    assert snap.authentic(SECRET, "POST", "/v1/other", body, timestamp, request.headers["X-SIGNATURE"],
-                          datetime.fromisoformat(timestamp)) is not None
+    assert (
+        snap.authentic(
+            SECRET,
+            "POST",
+            "/v1/inbound",
+            body,
+            timestamp,
+            request.headers["X-SIGNATURE"],
+            datetime.fromisoformat(timestamp),
+        )
+        is None
+    )
+    assert (
+        snap.authentic(
+            SECRET,
+            "POST",
+            "/v1/other",
+            body,
+            timestamp,
+            request.headers["X-SIGNATURE"],
+            datetime.fromisoformat(timestamp),
+        )
+        is not None
+    )
     assert re.fullmatch(r"[0-9a-f]{32}", request.headers["X-EXTERNAL-ID"])
 
 

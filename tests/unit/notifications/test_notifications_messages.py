@@ -40,8 +40,16 @@ def jkm_notice(**overrides):
 
 
 def test_only_the_four_family_events_produce_a_message():
-    assert MESSAGE_EVENTS == {"ClaimFiled", "ClaimRejected", "PayoutRecorded", "DisbursementPaid", "TransferRejected",
-                              "ReceiptCheck", "ClaimReclassified", "LateChargeRecorded"}
+    assert {
+        "ClaimFiled",
+        "ClaimRejected",
+        "PayoutRecorded",
+        "DisbursementPaid",
+        "TransferRejected",
+        "ReceiptCheck",
+        "ClaimReclassified",
+        "LateChargeRecorded",
+    } == MESSAGE_EVENTS
     assert produces_message("PayoutRecorded")
     assert not produces_message("ClaimVerified")
     with pytest.raises(ValueError):
@@ -49,6 +57,7 @@ def test_only_the_four_family_events_produce_a_message():
 
 
 # --- NIK -------------------------------------------------------------------------------
+
 
 def test_a_full_nik_is_refused_as_the_masked_nik():
     with pytest.raises(ValueError, match="mask_nik"):
@@ -84,6 +93,7 @@ def test_a_nik_smuggled_in_through_another_field_is_refused_at_render():
 
 # --- ClaimFiled ----------------------------------------------------------------------
 
+
 def test_jkm_acknowledgement_in_bahasa_indonesia():
     message = render(CLAIM_FILED, jkm_notice())
     assert message.subject == "Turut berduka cita atas meninggalnya Daeng Rahman. Klaim JKM sudah kami terima"
@@ -112,6 +122,7 @@ def test_contact_given_by_the_city_is_shown():
 
 # --- ClaimRejected ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("code", sorted(REASON_SENTENCES))
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_each_reason_code_has_its_own_sentence(code, lang):
@@ -137,8 +148,10 @@ def test_incomplete_documents_tell_the_family_what_to_bring_where():
     notice = jkm_notice(reasons=("DOCUMENTS_INCOMPLETE",), missing_documents=("death_certificate", "heir_statement"))
     message = render(CLAIM_REJECTED, notice)
     assert "Yang dapat Anda lakukan:" in message.body
-    assert ("Bawa dokumen yang masih kurang ke kantor cabang BPJS Ketenagakerjaan "
-            "(surat/akta kematian, surat keterangan ahli waris)") in message.body
+    assert (
+        "Bawa dokumen yang masih kurang ke kantor cabang BPJS Ketenagakerjaan "
+        "(surat/akta kematian, surat keterangan ahli waris)"
+    ) in message.body
 
 
 def test_missing_police_report_says_where_to_get_it():
@@ -152,6 +165,7 @@ def test_rejection_needs_a_reason():
 
 
 # --- PayoutRecorded ----------------------------------------------------------------------
+
 
 def test_jkm_payout_lists_each_component_with_amount_and_payee_in_bahasa_indonesia():
     message = render(PAYOUT_RECORDED, jkm_notice())
@@ -198,7 +212,10 @@ def test_each_line_names_its_own_payee_when_the_payout_splits_between_heirs():
         ("scholarship", 87_000_000, "entitlement", "Nur Aisyah"),
     ]
     message = render(PAYOUT_RECORDED, jkm_notice(components=components, payee_names=()))
-    assert "- Santunan sekaligus: Rp 10.000.000 untuk Siti Aminah\n- Santunan sekaligus: Rp 10.000.000 untuk Andi Baso" in message.body
+    assert (
+        "- Santunan sekaligus: Rp 10.000.000 untuk Siti Aminah\n- Santunan sekaligus: Rp 10.000.000 untuk Andi Baso"
+        in message.body
+    )
     assert "- Biaya pemakaman: Rp 10.000.000 untuk Siti Aminah" in message.body
     assert "Jumlah uang yang dibayarkan: Rp 42.000.000" in message.body
     assert "- Beasiswa pendidikan anak untuk Nur Aisyah: hak hingga Rp 87.000.000 seluruhnya" in message.body
@@ -224,6 +241,7 @@ def test_negative_or_float_amounts_are_refused_when_the_notice_is_made():
 
 
 # --- DisbursementPaid --------------------------------------------------------------------
+
 
 def test_disbursement_says_the_money_was_transferred():
     message = render(DISBURSEMENT_PAID, jkm_notice())

@@ -23,8 +23,9 @@ def client_for(tmp_path):
 @pytest.mark.asyncio
 async def test_whatsapp_send_is_recorded_and_answered_like_the_cloud_api(tmp_path):
     async with client_for(tmp_path) as client:
-        result = await WhatsAppChannel(BASE, "t", "1234567890", client=client).send(PHONE, TEMPLATED,
-                                                                                      "evt-1:H-1:whatsapp")
+        result = await WhatsAppChannel(BASE, "t", "1234567890", client=client).send(
+            PHONE, TEMPLATED, "evt-1:H-1:whatsapp"
+        )
         recorded = (await client.get("/_requests")).json()
 
     assert result.outcome is Outcome.DELIVERED, result.detail
@@ -67,7 +68,9 @@ async def test_fail_control_with_a_client_error_makes_a_permanent_failure_every_
         await client.post("/_control/fail", json={"status": 500, "times": 0})
         third = await channel.send(PHONE, TEMPLATED, "k3")
     assert (first.outcome, second.outcome, third.outcome) == (
-        Outcome.PERMANENT_FAILURE, Outcome.PERMANENT_FAILURE, Outcome.DELIVERED,
+        Outcome.PERMANENT_FAILURE,
+        Outcome.PERMANENT_FAILURE,
+        Outcome.DELIVERED,
     )
 
 
@@ -112,8 +115,9 @@ async def test_a_repeated_sms_is_a_second_sms_and_the_gateway_can_be_asked_by_re
         assert await channel.look_up("N-1.1") is False
         first = await channel.send(PHONE, MESSAGE, "evt-1:H-1:sms", "N-1.1")
         again = await channel.send(PHONE, MESSAGE, "evt-1:H-1:sms", "N-1.1")
-        found = (await client.get("/messages", params={"reference": "N-1.1"},
-                                  headers={"Authorization": "Bearer t"})).json()
+        found = (
+            await client.get("/messages", params={"reference": "N-1.1"}, headers={"Authorization": "Bearer t"})
+        ).json()
         assert await channel.look_up("N-1.1") is True
         assert await channel.look_up("N-1.2") is False
         unauthorised = await client.get("/messages", params={"reference": "N-1.1"})
@@ -137,10 +141,16 @@ async def test_free_text_is_refused_unless_the_person_wrote_in_the_last_24_hours
 
 
 def template_request(name, parameters, language="id"):
-    return {"messaging_product": "whatsapp", "to": PHONE.lstrip("+"), "type": "template",
-            "template": {"name": name, "language": {"code": language},
-                         "components": [{"type": "body", "parameters": [{"type": "text", "text": p}
-                                                                        for p in parameters]}]}}
+    return {
+        "messaging_product": "whatsapp",
+        "to": PHONE.lstrip("+"),
+        "type": "template",
+        "template": {
+            "name": name,
+            "language": {"code": language},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
+        },
+    }
 
 
 @pytest.mark.asyncio
@@ -148,16 +158,21 @@ async def test_unknown_templates_and_wrong_parameter_counts_are_refused_like_the
     auth = {"Authorization": "Bearer t"}
     params = list(TEMPLATED.parameters)
     async with client_for(tmp_path) as client:
-        unknown = await client.post("/1234567890/messages", json=template_request("jaring_no_such", params),
-                                    headers=auth)
-        wrong_language = await client.post("/1234567890/messages",
-                                           json=template_request(TEMPLATED.template, params, "fr"), headers=auth)
-        too_few = await client.post("/1234567890/messages", json=template_request(TEMPLATED.template, params[:-1]),
-                                    headers=auth)
-        new_line = await client.post("/1234567890/messages",
-                                     json=template_request(TEMPLATED.template, ["a\nb"] + params[1:]), headers=auth)
-        right = await client.post("/1234567890/messages", json=template_request(TEMPLATED.template, params),
-                                  headers=auth)
+        unknown = await client.post(
+            "/1234567890/messages", json=template_request("jaring_no_such", params), headers=auth
+        )
+        wrong_language = await client.post(
+            "/1234567890/messages", json=template_request(TEMPLATED.template, params, "fr"), headers=auth
+        )
+        too_few = await client.post(
+            "/1234567890/messages", json=template_request(TEMPLATED.template, params[:-1]), headers=auth
+        )
+        new_line = await client.post(
+            "/1234567890/messages", json=template_request(TEMPLATED.template, ["a\nb"] + params[1:]), headers=auth
+        )
+        right = await client.post(
+            "/1234567890/messages", json=template_request(TEMPLATED.template, params), headers=auth
+        )
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, 132001)
     assert (wrong_language.status_code, wrong_language.json()["error"]["code"]) == (404, 132001)
     assert (too_few.status_code, too_few.json()["error"]["code"]) == (400, 132000)

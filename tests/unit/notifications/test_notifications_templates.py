@@ -22,19 +22,30 @@ NUMBERED = re.compile(r"\{\{(\d+)\}\}")
 
 
 def notice(claim_type="JKM", **overrides):
-    fields = dict(claim_id="CLM-2026-000123", claim_type=claim_type, participant_name="Daeng Rahman",
-                  masked_nik=MASKED, reasons=("DOCUMENTS_INCOMPLETE", "NOT_COVERED_ON_INCIDENT_DATE"),
-                  missing_documents=("death_certificate",),
-                  components=[("lump_sum", 20_000_000, "cash"), ("scholarship", 3_000_000, "entitlement")],
-                  payee_names=("Siti Aminah",), total=20_000_000, days_late=4)
+    fields = dict(
+        claim_id="CLM-2026-000123",
+        claim_type=claim_type,
+        participant_name="Daeng Rahman",
+        masked_nik=MASKED,
+        reasons=("DOCUMENTS_INCOMPLETE", "NOT_COVERED_ON_INCIDENT_DATE"),
+        missing_documents=("death_certificate",),
+        components=[("lump_sum", 20_000_000, "cash"), ("scholarship", 3_000_000, "entitlement")],
+        payee_names=("Siti Aminah",),
+        total=20_000_000,
+        days_late=4,
+    )
     fields.update(overrides)
     return ClaimNotice(**fields)
 
 
-EVERY_MESSAGE = [(kind, claim_type, lang, paid)
-                 for kind in sorted(MESSAGE_EVENTS) for claim_type in ("JKM", "JKK_DEATH", "JKK")
-                 for lang in ("id", "en") for paid in (True, False)
-                 if paid or kind == PAYOUT_RECORDED]
+EVERY_MESSAGE = [
+    (kind, claim_type, lang, paid)
+    for kind in sorted(MESSAGE_EVENTS)
+    for claim_type in ("JKM", "JKK_DEATH", "JKK")
+    for lang in ("id", "en")
+    for paid in (True, False)
+    if paid or kind == PAYOUT_RECORDED
+]
 
 
 @pytest.mark.parametrize(("kind", "claim_type", "lang", "paid"), EVERY_MESSAGE)
@@ -65,12 +76,16 @@ def test_catalogue_templates_keep_the_cloud_api_rules(template, lang):
 
 @pytest.mark.parametrize("kind", sorted(MESSAGE_EVENTS))
 @pytest.mark.parametrize("claim_type", ["JKM", "JKK_DEATH"])
-@pytest.mark.parametrize(("lang", "condolences", "next_step"), [
-    ("id", "Turut berduka cita atas meninggalnya Daeng Rahman.", "Yang perlu Anda lakukan sekarang: "),
-    ("en", "Our condolences on the death of Daeng Rahman.", "What you need to do now: "),
-])
-def test_a_message_about_a_death_opens_with_condolences_then_the_next_step(kind, claim_type, lang, condolences,
-                                                                           next_step):
+@pytest.mark.parametrize(
+    ("lang", "condolences", "next_step"),
+    [
+        ("id", "Turut berduka cita atas meninggalnya Daeng Rahman.", "Yang perlu Anda lakukan sekarang: "),
+        ("en", "Our condolences on the death of Daeng Rahman.", "What you need to do now: "),
+    ],
+)
+def test_a_message_about_a_death_opens_with_condolences_then_the_next_step(
+    kind, claim_type, lang, condolences, next_step
+):
     message = render(kind, notice(claim_type), lang)
     greeting, blank, first, second = message.body.splitlines()[:4]
     assert blank == "" and first == condolences
@@ -81,8 +96,10 @@ def test_a_message_about_a_death_opens_with_condolences_then_the_next_step(kind,
 
 def test_a_rejected_death_claim_names_the_first_thing_to_bring_as_the_next_step():
     message = render(CLAIM_REJECTED, notice("JKM", reasons=("DOCUMENTS_INCOMPLETE",)))
-    assert ("Yang perlu Anda lakukan sekarang: Bawa dokumen yang masih kurang ke kantor cabang BPJS "
-            "Ketenagakerjaan (surat/akta kematian)") in message.body
+    assert (
+        "Yang perlu Anda lakukan sekarang: Bawa dokumen yang masih kurang ke kantor cabang BPJS "
+        "Ketenagakerjaan (surat/akta kematian)"
+    ) in message.body
 
 
 @pytest.mark.parametrize("kind", sorted(MESSAGE_EVENTS))
@@ -106,24 +123,34 @@ def test_a_minors_share_names_the_guardian_it_is_paid_through():
 
 
 def test_the_claims_of_the_four_events_use_their_own_templates():
-    names = {kind: render(kind, notice("JKK")).template for kind in (CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED,
-                                                                      DISBURSEMENT_PAID)}
-    assert names == {CLAIM_FILED: "jaring_claim_filed", CLAIM_REJECTED: "jaring_claim_rejected",
-                     PAYOUT_RECORDED: "jaring_payout_recorded", DISBURSEMENT_PAID: "jaring_disbursement_paid"}
+    names = {
+        kind: render(kind, notice("JKK")).template
+        for kind in (CLAIM_FILED, CLAIM_REJECTED, PAYOUT_RECORDED, DISBURSEMENT_PAID)
+    }
+    assert names == {
+        CLAIM_FILED: "jaring_claim_filed",
+        CLAIM_REJECTED: "jaring_claim_rejected",
+        PAYOUT_RECORDED: "jaring_payout_recorded",
+        DISBURSEMENT_PAID: "jaring_disbursement_paid",
+    }
 
 
 # --- the family's own questions and complaints (domain/family_replies.py) ----------------------------
+
 
 def family_replies(lang):
     from datetime import date
 
     from services.notifications.domain import family_replies as r
+
     return {
         "filed": r.grievance_filed("GRV-1A2B3C", "wrong_heir", date(2026, 12, 4), lang),
-        "resolved": r.grievance_resolved("GRV-1A2B3C", "Sudah kami perbaiki.\nTerima kasih.", date(2026, 12, 15),
-                                         None, False, lang),
-        "resolved_claim": r.grievance_resolved("GRV-1A2B3C", "Sudah kami perbaiki.", date(2026, 12, 15), "CLM-1",
-                                               True, lang),
+        "resolved": r.grievance_resolved(
+            "GRV-1A2B3C", "Sudah kami perbaiki.\nTerima kasih.", date(2026, 12, 15), None, False, lang
+        ),
+        "resolved_claim": r.grievance_resolved(
+            "GRV-1A2B3C", "Sudah kami perbaiki.", date(2026, 12, 15), "CLM-1", True, lang
+        ),
         "reopened": r.grievance_reopened("GRV-1A2B3C", date(2026, 12, 22), lang),
         "overdue": r.grievance_overdue("GRV-1A2B3C", date(2026, 12, 4), lang),
         "code": r.lookup_code("042917", lang),
@@ -155,19 +182,30 @@ def test_a_code_is_an_authentication_template_and_the_rest_are_utility():
 def test_missing_documents_after_a_death_open_with_sympathy_and_the_reminder_says_it_is_one(lang):
     replies = family_replies(lang)
     for kind in ("missing_jkm", "reminder_jkm", "reminder_jkk_death"):
-        assert replies[kind].body.splitlines()[0] == {
-            "id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
-            "en": "We are deeply sorry for the loss of your family member."}[lang]
-    assert replies["missing_jkk"].body.splitlines()[0].startswith(
-        {"id": "Dokumen klaim CL-2 masih kurang", "en": "Documents for claim CL-2 are missing"}[lang])
-    assert replies["reminder_jkk_death"].body.splitlines()[1].startswith(
-        {"id": "Pengingat: dokumen klaim CL-3", "en": "Reminder: documents for claim CL-3"}[lang])
+        assert (
+            replies[kind].body.splitlines()[0]
+            == {
+                "id": "Kami turut berduka cita atas kepergian anggota keluarga Anda.",
+                "en": "We are deeply sorry for the loss of your family member.",
+            }[lang]
+        )
+    assert (
+        replies["missing_jkk"]
+        .body.splitlines()[0]
+        .startswith({"id": "Dokumen klaim CL-2 masih kurang", "en": "Documents for claim CL-2 are missing"}[lang])
+    )
+    assert (
+        replies["reminder_jkk_death"]
+        .body.splitlines()[1]
+        .startswith({"id": "Pengingat: dokumen klaim CL-3", "en": "Reminder: documents for claim CL-3"}[lang])
+    )
 
 
 def test_the_status_answer_is_free_text_for_the_24_hour_window():
     from datetime import date
 
     from services.notifications.domain.family_replies import claim_status
+
     message = claim_status("CLM-1", "needs_review", ["death_certificate"], date(2026, 12, 2), None, "recorded", "id")
     assert message.template is None and message.parameters == ()
     assert message.as_text().startswith("Status klaim CLM-1\n\nStatus: menunggu pemeriksaan petugas.")
@@ -183,6 +221,7 @@ def test_every_catalogue_template_keeps_to_the_gsm_alphabet_and_a_death_opens_wi
     assert set(fixed) <= GSM_BASIC, set(fixed) - GSM_BASIC
     if template.endswith("_death") or template.startswith("jaring_proactive_"):
         # The death messages (issue 14): sympathy is the first line after the greeting, and the subject's start.
-        assert t.body[lang].startswith(("Turut berduka cita", "Our condolences", "Kami turut berduka cita",
-                                        "We are deeply sorry"))
+        assert t.body[lang].startswith(
+            ("Turut berduka cita", "Our condolences", "Kami turut berduka cita", "We are deeply sorry")
+        )
         assert t.subject[lang].startswith(("Turut berduka cita", "Our condolences")) or "missing_documents" in template

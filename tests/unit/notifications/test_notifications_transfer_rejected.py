@@ -8,8 +8,14 @@ from shared.privacy import mask_nik
 
 
 def notice(reason: str) -> ClaimNotice:
-    return ClaimNotice(claim_id="CL-abc123", claim_type="JKM", participant_name="Daeng Rahman",
-                       masked_nik=mask_nik("7371034506920001"), reasons=(reason,), payee_names=("Siti Aminah",))
+    return ClaimNotice(
+        claim_id="CL-abc123",
+        claim_type="JKM",
+        participant_name="Daeng Rahman",
+        masked_nik=mask_nik("7371034506920001"),
+        reasons=(reason,),
+        payee_names=("Siti Aminah",),
+    )
 
 
 def test_a_closed_account_is_named_and_the_family_is_told_what_to_bring():
@@ -30,9 +36,21 @@ def test_a_payee_is_asked_whether_the_money_arrived_and_the_reply_is_read():
     from services.notifications.domain.messages import RECEIPT_CHECK
     from services.notifications.domain.receipts import read_answer
 
-    asked = ClaimNotice(claim_id="CL-abc123", claim_type="JKM", participant_name="Daeng Rahman",
-                        masked_nik=mask_nik("7371034506920001"), total=83_000_000)
+    asked = ClaimNotice(
+        claim_id="CL-abc123",
+        claim_type="JKM",
+        participant_name="Daeng Rahman",
+        masked_nik=mask_nik("7371034506920001"),
+        total=83_000_000,
+    )
     text = render(RECEIPT_CHECK, asked).body
     assert "Apakah Anda sudah menerima Rp 83.000.000?" in text and "Balas YA atau TIDAK" in text
-    assert [read_answer(t) for t in ("YA", "ya sudah masuk", "Tidak, belum", "TIDAK", "belum", "apa ini?", "")] == \
-        ["yes", "yes", "no", "no", "no", "unclear", "unclear"]
+    assert [read_answer(t) for t in ("YA", "ya sudah masuk", "Tidak, belum", "TIDAK", "belum", "apa ini?", "")] == [
+        "yes",
+        "yes",
+        "no",
+        "no",
+        "no",
+        "unclear",
+        "unclear",
+    ]

@@ -17,8 +17,15 @@ def verifier(**overrides) -> TokenVerifier:
 
 def signed(claims: dict, secret: str = SECRET) -> str:
     now = int(time.time())
-    full = {"iss": "jaring-local", "aud": "jaring", "sub": "rahma", "role": "supervisor", "iat": now,
-            "exp": now + 3600, **claims}
+    full = {
+        "iss": "jaring-local",
+        "aud": "jaring",
+        "sub": "rahma",
+        "role": "supervisor",
+        "iat": now,
+        "exp": now + 3600,
+        **claims,
+    }
     return jwt.encode({k: v for k, v in full.items() if v is not None}, secret, algorithm="HS256")
 
 
@@ -99,8 +106,11 @@ def test_the_verifier_refuses_to_start_without_issuer_or_audience(missing):
 
 def test_settings_carry_the_local_stacks_issuer_audience_and_lifetime():
     infra = InfraSettings(jaring_auth_secret=SECRET)
-    assert (infra.jaring_auth_issuer, infra.jaring_auth_audience, infra.jaring_auth_token_hours) == \
-        ("jaring-local", "jaring", 8)
+    assert (infra.jaring_auth_issuer, infra.jaring_auth_audience, infra.jaring_auth_token_hours) == (
+        "jaring-local",
+        "jaring",
+        8,
+    )
     assert token_verifier(infra).verify(issue_token(SECRET, "andi", "officer")).role == "officer"
 
 
@@ -110,6 +120,7 @@ def test_a_deployment_sets_its_own_issuer_and_audience(monkeypatch):
     check = token_verifier(InfraSettings(jaring_auth_secret=SECRET))
     with pytest.raises(jwt.InvalidIssuerError):
         check.verify(issue_token(SECRET, "andi", "officer"))
-    mine = issue_token(SECRET, "andi", "officer", issuer="https://sso.makassarkota.go.id/realms/jaring",
-                       audience="jaring-claims")
+    mine = issue_token(
+        SECRET, "andi", "officer", issuer="https://sso.makassarkota.go.id/realms/jaring", audience="jaring-claims"
+    )
     assert check.verify(mine).subject == "andi"

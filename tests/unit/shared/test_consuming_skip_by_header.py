@@ -4,7 +4,7 @@ unread; anything else is parsed (shared/consuming.py, ConsumerRunner._parse)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord
 
@@ -21,8 +21,7 @@ class DeadLetters(ConsumerRunner):
     """The runner with its dead-letter producer replaced: the reasons it would have sent."""
 
     def __init__(self, handled: set[str]):
-        super().__init__(Consumer("test", CLAIM_DECISIONS, {t: self._never for t in handled}), pool=None,
-                         producer=None)
+        super().__init__(Consumer("test", CLAIM_DECISIONS, {t: self._never for t in handled}), pool=None, producer=None)
         self.reasons: list[str] = []
 
     async def _never(self, *_args) -> None:
@@ -53,8 +52,14 @@ async def test_without_the_header_or_with_an_unknown_type_the_body_decides():
     assert await runner._parse(record(b"\x00not json", [])) == "dead_lettered"
     assert await runner._parse(record(b"\x00not json", [("event_type", b"?")])) == "dead_lettered"
     # A readable envelope of another type, without the header: parsed, then skipped by its type.
-    envelope = Envelope(event_id=uuid.uuid4(), type="ClaimApproved", version=1,
-                        occurred_at=datetime(2026, 11, 29, tzinfo=timezone.utc), correlation_id="CL-1",
-                        producer="claims", payload={})
+    envelope = Envelope(
+        event_id=uuid.uuid4(),
+        type="ClaimApproved",
+        version=1,
+        occurred_at=datetime(2026, 11, 29, tzinfo=UTC),
+        correlation_id="CL-1",
+        producer="claims",
+        payload={},
+    )
     assert await runner._parse(record(envelope.to_bytes(), [])) == "skipped"
     assert len(runner.reasons) == 2

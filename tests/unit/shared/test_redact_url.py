@@ -15,16 +15,23 @@ from shared.logs import configure_logging, get_logger
 from shared.privacy import redact_url
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("postgresql://u:secret@host/db", "postgresql://u:***@host/db"),
-    ("postgresql://jaring:s3cr%40t@db.example:5432/jaring?sslmode=require",
-     "postgresql://jaring:***@db.example:5432/jaring?sslmode=require"),
-    ("postgresql://u:p@ss/w0rd@host/db", "postgresql://u:***@host/db"),  # unescaped @ and / in the password
-    ("postgresql://postgres@127.0.0.1:5433/jaring", "postgresql://postgres@127.0.0.1:5433/jaring"),  # none to hide
-    ("connect to postgresql://a:b@h/d failed; retry amqp://x:y@q", "connect to postgresql://a:***@h/d failed; "
-                                                                    "retry amqp://x:***@q"),
-    ("http://127.0.0.1:8101/health", "http://127.0.0.1:8101/health"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://u:secret@host/db", "postgresql://u:***@host/db"),
+        (
+            "postgresql://jaring:s3cr%40t@db.example:5432/jaring?sslmode=require",
+            "postgresql://jaring:***@db.example:5432/jaring?sslmode=require",
+        ),
+        ("postgresql://u:p@ss/w0rd@host/db", "postgresql://u:***@host/db"),  # unescaped @ and / in the password
+        ("postgresql://postgres@127.0.0.1:5433/jaring", "postgresql://postgres@127.0.0.1:5433/jaring"),  # none to hide
+        (
+            "connect to postgresql://a:b@h/d failed; retry amqp://x:y@q",
+            "connect to postgresql://a:***@h/d failed; retry amqp://x:***@q",
+        ),
+        ("http://127.0.0.1:8101/health", "http://127.0.0.1:8101/health"),
+    ],
+)
 def test_a_url_password_is_hidden_and_the_rest_kept(url, shown):
     assert redact_url(url) == shown
 
@@ -43,8 +50,11 @@ def test_a_url_in_a_log_line_shows_no_password(capsys):
     before = structlog.get_config()
     try:
         configure_logging("test-urls")
-        get_logger("test").warning("database.unreachable", url="postgresql://u:secret@db/j",
-                                   error=OSError("cannot reach postgresql://u:secret@db/j"))
+        get_logger("test").warning(
+            "database.unreachable",
+            url="postgresql://u:secret@db/j",
+            error=OSError("cannot reach postgresql://u:secret@db/j"),
+        )
         logging.getLogger("asyncpg").error("lost postgresql://u:secret@db/j")
     finally:
         structlog.configure(**before)

@@ -9,13 +9,20 @@ from types import SimpleNamespace
 import httpx
 import pytest
 import structlog
-
-import shared.tracing
 from fastapi import FastAPI
 
+import shared.tracing
 from shared.logs import configure_logging, get_logger
-from shared.tracing import (RequestLogContext, configure_tracing, continuing, current_trace_id, handling_record,
-                            inject_into, span_from, trace_id_of)
+from shared.tracing import (
+    RequestLogContext,
+    configure_tracing,
+    continuing,
+    current_trace_id,
+    handling_record,
+    inject_into,
+    span_from,
+    trace_id_of,
+)
 
 # A traceparent as another system would send it (W3C Trace Context's own example).
 CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -44,7 +51,7 @@ def test_outside_any_span_nothing_is_injected_and_inside_one_its_trace_is():
 def test_a_span_from_a_carrier_continues_the_callers_trace():
     with span_from({"traceparent": CALLER}, "payout") as span:
         assert current_trace_id() == "4bf92f3577b34da6a3ce929d0e0e4736"
-        assert span.parent.span_id == 0x00f067aa0ba902b7
+        assert span.parent.span_id == 0x00F067AA0BA902B7
         # The events this span writes name this span, in the caller's trace.
         written = inject_into({})["traceparent"]
         assert written.startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
@@ -79,9 +86,17 @@ def lines(buffer: io.StringIO) -> list[dict]:
 def test_a_consumers_lines_carry_the_event_the_case_and_the_trace_still_masked():
     buffer = io.StringIO()
     log_to(buffer)
-    record = SimpleNamespace(topic="claims.filed.v1", partition=2, offset=41, headers=[
-        ("event_id", b"0b5e7c1e-0000-4000-8000-000000000001"), ("correlation_id", b"CL-2611-000123"),
-        ("event_type", b"ClaimFiled"), ("traceparent", CALLER.encode())])
+    record = SimpleNamespace(
+        topic="claims.filed.v1",
+        partition=2,
+        offset=41,
+        headers=[
+            ("event_id", b"0b5e7c1e-0000-4000-8000-000000000001"),
+            ("correlation_id", b"CL-2611-000123"),
+            ("event_type", b"ClaimFiled"),
+            ("traceparent", CALLER.encode()),
+        ],
+    )
     with handling_record("claims.verification", record):
         get_logger("t").info("checked", note="ktp 7371034506920001")
     get_logger("t").info("after")
@@ -109,7 +124,10 @@ def test_background_work_for_a_case_joins_the_trace_found_for_it():
         get_logger("t").info("sent")
     (line,) = lines(buffer)
     assert (line["trace_id"], line["correlation_id"], line["event_id"]) == (
-        "4bf92f3577b34da6a3ce929d0e0e4736", "CL-1", "e-1")
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        "CL-1",
+        "e-1",
+    )
 
 
 async def test_a_request_gets_a_correlation_id_a_plain_one_from_the_caller_is_kept(monkeypatch):
@@ -127,7 +145,7 @@ async def test_a_request_gets_a_correlation_id_a_plain_one_from_the_caller_is_ke
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=RequestLogContext(app)), base_url="http://t") as c:
         kept = await c.get("/x", headers={"X-Correlation-ID": "desk-7.call:42"})
-        hostile = await c.get("/x", headers={"X-Correlation-ID": "a b\" {}"})
+        hostile = await c.get("/x", headers={"X-Correlation-ID": 'a b" {}'})
     assert kept.headers["x-correlation-id"] == "desk-7.call:42"
     assert hostile.headers["x-correlation-id"].startswith("req-")
     inside = [line for line in lines(buffer) if line["event"] == "inside"]

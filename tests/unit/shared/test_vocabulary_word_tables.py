@@ -20,18 +20,21 @@ from shared.contracts.notifications import Channel
 from shared.money import format_rupiah
 
 
-@pytest.mark.parametrize(("prefix", "values"), [
-    ("component_", v.PAYOUT_COMPONENTS),
-    ("status_", v.CLAIM_STATUSES),
-    ("type_", v.CLAIM_TYPES),
-    ("disbursement_", v.DISBURSEMENT_STATUSES),
-    ("kind_", v.PAYOUT_KINDS),
-    ("reason_", v.REASON_CODES),
-    ("segment_", v.SEGMENTS),
-    ("relationship_", v.RELATIONSHIPS),
-    ("event_", tuple(EVENT_TYPES)),
-    ("channel_", get_args(Channel)),
-])
+@pytest.mark.parametrize(
+    ("prefix", "values"),
+    [
+        ("component_", v.PAYOUT_COMPONENTS),
+        ("status_", v.CLAIM_STATUSES),
+        ("type_", v.CLAIM_TYPES),
+        ("disbursement_", v.DISBURSEMENT_STATUSES),
+        ("kind_", v.PAYOUT_KINDS),
+        ("reason_", v.REASON_CODES),
+        ("segment_", v.SEGMENTS),
+        ("relationship_", v.RELATIONSHIPS),
+        ("event_", tuple(EVENT_TYPES)),
+        ("channel_", get_args(Channel)),
+    ],
+)
 def test_the_console_has_words_for_every_value(prefix, values):
     assert [value for value in values if f"{prefix}{value}" not in i18n.TEXT] == []
 
@@ -49,8 +52,9 @@ def test_notifications_have_words_for_every_claim_type_and_payout_component():
 
 def test_notifications_explain_every_reason_the_rules_give():
     # OFFICER_APPROVED explains nothing to a family; every reason that refers or rejects does.
-    assert [code for code in v.REASON_CODES
-            if code != "OFFICER_APPROVED" and code not in wording.REASON_SENTENCES] == []
+    assert [
+        code for code in v.REASON_CODES if code != "OFFICER_APPROVED" and code not in wording.REASON_SENTENCES
+    ] == []
 
 
 def test_the_claims_domain_uses_the_vocabulary():
@@ -62,6 +66,7 @@ def test_the_claims_domain_uses_the_vocabulary():
 
 def test_enrollment_accepts_the_segments_of_the_vocabulary():
     from services.enrollment.domain.places import SEGMENTS
+
     assert SEGMENTS == v.SEGMENTS
 
 
@@ -70,9 +75,16 @@ def test_enrollment_ranks_heirs_by_the_same_table():
     assert set(v.RELATIONSHIPS) == set(v.HEIR_PRECEDENCE)
 
 
-@pytest.mark.parametrize(("amount", "shown"), [
-    (42_000_000, "Rp 42.000.000"), (8_400, "Rp 8.400"), (0, "Rp 0"), (-8_400, "-Rp 8.400"), (999, "Rp 999"),
-])
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (42_000_000, "Rp 42.000.000"),
+        (8_400, "Rp 8.400"),
+        (0, "Rp 0"),
+        (-8_400, "-Rp 8.400"),
+        (999, "Rp 999"),
+    ],
+)
 def test_rupiah_is_written_one_way(amount, shown):
     assert format_rupiah(amount) == shown
     if amount >= 0:
@@ -87,5 +99,5 @@ def test_rupiah_refuses_a_float():
 
 def test_notifications_tell_the_payment_deadlines_claims_counts():
     # Notifications words the deadline per programme (a JKK death runs on JKK's days).
-    assert wording.SLA_WORKING_DAYS == {"JKM": v.PAYMENT_WORKING_DAYS["JKM"], "JKK": v.PAYMENT_WORKING_DAYS["JKK"]}
+    assert {"JKM": v.PAYMENT_WORKING_DAYS["JKM"], "JKK": v.PAYMENT_WORKING_DAYS["JKK"]} == wording.SLA_WORKING_DAYS
     assert v.PAYMENT_WORKING_DAYS["JKK_DEATH"] == v.PAYMENT_WORKING_DAYS["JKK"]
