@@ -129,7 +129,9 @@ def _cpu_snapshot(stack: BenchStack) -> dict[str, float]:
 
 async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: ClaimTracker, supervisor: Supervisor,
                    rng: random.Random, taken: set[str], *, rate: float | None, duration: float,
-                   max_rate_guess: float, drain_seconds: float) -> RateRun:
+                   max_rate_guess: float, drain_seconds: float, after_enrol=None) -> RateRun:
+    """`after_enrol`: awaited once the workers are enrolled, before filing (a caller resets its
+    statement counters there, so they count the claims and not the bulk import)."""
     target = target_of(stack)
     run = RateRun(rate, duration, stack.partitions, stack.instances)
     count = math.ceil((rate or max_rate_guess) * duration)
@@ -141,6 +143,8 @@ async def run_rate(stack: BenchStack, http: aiohttp.ClientSession, tracker: Clai
     await enrol(workers, target, http)
     supervisor.add_workers(workers)
     run.enrol_seconds = time.monotonic() - started
+    if after_enrol is not None:
+        await after_enrol()
 
     cpu_before, commits_before, records_before = _cpu_snapshot(stack), await _commits(stack.database_url), \
         await _records(stack.bootstrap)

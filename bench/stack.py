@@ -131,6 +131,8 @@ class BenchStack:
     log_level: str = "WARNING"
     # Extra environment for every service process (settings such as CLAIMS_CONSUMER_BATCH_SIZE).
     service_env: dict[str, str] = field(default_factory=dict)
+    # Extra PostgreSQL server settings (bench/data_scale.py preloads pg_stat_statements and auto_explain).
+    postgres_settings: dict[str, str] = field(default_factory=dict)
     # When set, each service runs under pyinstrument and writes its profile here on a graceful stop.
     profile_dir: Path | None = None
     keep: bool = False
@@ -194,7 +196,8 @@ class BenchStack:
         else:
             self.kafka = KafkaNode(self.workdir / "kafka", free_port(), free_port(), libs, heap="512m")
         # fast=False: fsync, synchronous_commit and full_page_writes on, as in production.
-        self.postgres = PostgresNode(self.workdir / "pg" / "data", free_port(), fast=False)
+        self.postgres = PostgresNode(self.workdir / "pg" / "data", free_port(), fast=False,
+                                     settings=self.postgres_settings)
 
         def start_kafka() -> None:
             self.kafka.format()
