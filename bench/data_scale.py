@@ -21,10 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import pickle
 import random
 import re
 import shlex
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,8 @@ PG_SETTINGS = {
     "auto_explain.log_format": "json",
     "auto_explain.log_nested_statements": "off",
 }
+# A pooled connection's reset on release and the transaction brackets: counted, not listed as hot queries.
+PLUMBING = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|CLOSE ALL|RESET ALL|UNLISTEN \*|SELECT pg_advisory_unlock_all\(\)|SET )")
 # Tables with more rows than this read by a sequential scan in a claim's statement: a missing index.
 SEQ_SCAN_ROWS = 10_000
 _LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -276,7 +280,8 @@ def render(phases: list[Phase], seed_seconds: float, written: dict, environment:
     # Statements: the claims' own (calls counted over the filing and its drain only).
     claims = max(full.run.summary.notified, 1)
     empty_claims = max(empty.run.summary.notified, 1)
-    hot = sorted(full.statements.values(), key=lambda s: -s.calls)[:args.top]
+    plumbing = sum(s.calls for s in full.statements.values() if PLUMBING.match(s.query)) / claims
+    hot = sorted((s for s in full.statements.values() if not PLUMBING.match(s.query)), key=lambda s: -s.calls)[:args.top]
     lines += ["", f"The {len(hot)} statements run most often per claim (pg_stat_statements over the filing; a plan "
               "sampled by auto_explain for each in docs/benchmarks-plans.md). Shared buffers per call is what grows "
               "when a statement reads more as the tables grow:", "",
@@ -292,6 +297,8 @@ def render(phases: list[Phase], seed_seconds: float, written: dict, environment:
                      f"{(before.mean_ms if before else float('nan')):.3f} → {st.mean_ms:.3f} | "
                      f"{(before.blocks_per_call if before else float('nan')):.1f} → {st.blocks_per_call:.1f} | "
                      f"{shape} |")
+    lines += ["", f"Not listed: {plumbing:.1f} statements per claim of transaction brackets and pooled connections' "
+              "resets on release (BEGIN, COMMIT, asyncpg's RESET ALL, CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all())."]
     grown = [st for st in full.statements.values() if st.calls >= claims * 0.5 and st.blocks_per_call > 50]
     seq = {(p.service, p.query, rel) for p in full.plans.values() for rel in p.seq_scans
            if full.sizes.get(rel, 0) > SEQ_SCAN_ROWS}
@@ -330,13 +337,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drain", type=float, default=180, help="seconds to wait for the last claims")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    parser.add_argument("--render", type=Path, default=None, help="render a kept run's figures instead of running")
     args = parser.parse_args(argv)
     try:
         import uvloop
         uvloop.install()
     except ImportError:
         pass
-    phases, seconds, written, environment = asyncio.run(main_async(args))
+    if args.render:  # a finished run's figures, rendered again (after a change to the report)
+        phases, seconds, written, environment = pickle.loads(args.render.read_bytes())
+    else:
+        phases, seconds, written, environment = asyncio.run(main_async(args))
+        saved = Path(tempfile.gettempdir()) / f"jaring-data-scale-{time.strftime('%Y%m%d-%H%M%S')}.pickle"
+        saved.write_bytes(pickle.dumps((phases, seconds, written, environment)))
+        print(f"figures kept in {saved} (--render {saved} writes the report again)")
     command = shlex.join([".venv/bin/python", "-m", "bench.data_scale", *(sys.argv[1:] if argv is None else argv)])
     section, plans = render(phases, seconds, written, environment, command, args)
     print("\n" + section)
