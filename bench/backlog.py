@@ -105,7 +105,7 @@ async def run(args) -> Outcome:
     out = Outcome(args.rate, args.minutes)
     rng = random.Random(args.seed)
     outage = args.minutes * 60
-    after = args.after if args.after is not None else outage / 2
+    after = args.after
     total = math.ceil(args.rate * (args.warmup + outage + after))
     async with BenchStack(partitions=args.partitions) as stack:
         target = target_of(stack)
@@ -212,8 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--minutes", type=float, default=2, help="how long the services are down (default 2)")
     parser.add_argument("--rate", type=float, default=50, help="claims filed per second throughout (default 50)")
     parser.add_argument("--warmup", type=float, default=30, help="seconds of normal running before the outage")
-    parser.add_argument("--after", type=float, default=None,
-                        help="seconds filing goes on after the restart (default: half the outage)")
+    parser.add_argument("--after", type=float, default=60,
+                        help="seconds filing goes on after the restart (default 60)")
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--drain", type=float, default=3600, help="longest wait for the backlog (seconds)")
     parser.add_argument("--seed", type=int, default=None)

@@ -219,36 +219,40 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
     "enrollment": _ENROLLMENT, "claims": _CLAIMS, "notifications": _NOTIFICATIONS}
 
 
-async def _seed_schema(database_url: str, schema: str, rows: int, progress) -> dict[str, tuple[int, float]]:
-    """Inserts into one schema, table by table; returns table -> (rows, seconds)."""
+async def _seed_schema(database_url: str, service: str, schema: str, rows: int,
+                       progress) -> dict[str, tuple[int, float]]:
+    """Inserts into one service's schema, table by table; returns table -> (rows, seconds)."""
     conn = await asyncpg.connect(database_url, server_settings={"search_path": schema}, command_timeout=None)
     done: dict[str, tuple[int, float]] = {}
     try:
         # The seed is reproducible: losing it to a crash costs a rerun, not data; no fsync wait per statement.
         await conn.execute("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'")
-        for table, sql in SCHEMAS[schema]:
+        for table, sql in SCHEMAS[service]:
             started = time.monotonic()
             args = (rows, list(KECAMATAN), list(SEGMENT_WEIGHTS)) if "$2" in sql else (rows,) if "$1" in sql else ()
             status = await conn.execute(sql, *args)
             count = int(status.split()[-1])
             done[table] = (count, time.monotonic() - started)
-            progress(f"  {schema}.{table}: {count:,} rows in {done[table][1]:.1f} s")
+            progress(f"  {service}.{table}: {count:,} rows in {done[table][1]:.1f} s")
     finally:
         await conn.close()
     return done
 
 
-async def seed(database_url: str, rows: int, progress=print) -> tuple[float, dict[str, dict[str, tuple[int, float]]]]:
-    """Seeds the three schemas side by side, then VACUUM ANALYZE (the planner's statistics and the
-    visibility map, as autovacuum would have them after years). Returns (seconds, what was written)."""
+async def seed(database_url: str, rows: int, progress=print, schemas: dict[str, str] | None = None,
+               ) -> tuple[float, dict[str, dict[str, tuple[int, float]]]]:
+    """Seeds the three services' schemas side by side, then VACUUM ANALYZE (the planner's statistics
+    and the visibility map, as autovacuum would have them after years). `schemas`: service -> schema
+    when they are not the services' own names (a test's). Returns (seconds, what was written)."""
+    schemas = schemas or {service: service for service in SCHEMAS}
     started = time.monotonic()
-    written = dict(zip(SCHEMAS, await asyncio.gather(*(_seed_schema(database_url, s, rows, progress)
-                                                       for s in SCHEMAS))))
+    written = dict(zip(SCHEMAS, await asyncio.gather(*(_seed_schema(database_url, service, schemas[service], rows,
+                                                                    progress) for service in SCHEMAS))))
     conn = await asyncpg.connect(database_url, command_timeout=None)
     try:
-        for schema in SCHEMAS:
-            tables = [t for t, _ in SCHEMAS[schema]]
-            await conn.execute(f"VACUUM (ANALYZE) {', '.join(f'{schema}.{t}' for t in dict.fromkeys(tables))}")
+        for service, statements in SCHEMAS.items():
+            tables = dict.fromkeys(t for t, _ in statements)
+            await conn.execute(f"VACUUM (ANALYZE) {', '.join(f'{schemas[service]}.{t}' for t in tables)}")
         await conn.execute("CHECKPOINT")
     finally:
         await conn.close()
