@@ -142,6 +142,8 @@ class BenchStack:
     smtp: Proc | None = None
     provider: Proc | None = None
     bank: Proc | None = None  # the SNAP bank stand-in, notifying the first claims instance
+    # Also run the officers' console (its read models consume every topic): a chaos run kills it too.
+    console: bool = False
     # Extra arguments for the bank stand-in (e.g. --slow-seconds).
     bank_args: tuple[str, ...] = ()
     services: dict[str, list[Proc]] = field(default_factory=dict)
@@ -247,6 +249,11 @@ class BenchStack:
                                   "--dir", str(self.workdir / "bank"), "--notify-url", notify, *self.bank_args],
                          env, self.workdir / "bank.log", bank_port, health_path="/_health")
         await self.bank.start()
+        if self.console:
+            urls = {f"CONSOLE_{name.upper()}_BASE_URL": procs[0].url for name, procs in self.services.items()}
+            self.services["console"] = [self._service("console", 0, {**service_env, **urls,
+                                                                     "CONSOLE_SESSION_SECRET": BENCH_SECRET + "-console"})]
+            await self.services["console"][0].start()
 
     def _base_env(self) -> dict[str, str]:
         return {
