@@ -85,8 +85,8 @@ async def claim_withdrawn(conn: asyncpg.Connection, claim_id: str) -> bool:
 # The event's messages by the event alone, their status checked on what that read: asked for
 # `event_id AND status = 'pending'`, the planner may take notifications_due (every pending message of
 # every event) when its statistics were taken while few were pending, and read the whole backlog per
-# call: 2,541 buffers and 27 ms instead of 6 buffers and 0.1 ms (docs/benchmarks.md, "Flat as the
-# data grows"). The messages were queued in this very transaction: no one else can have changed them.
+# call: with 7,600 pending, 2,560 buffers and 5-27 ms instead of 29 buffers and 0.5 ms (docs/benchmarks.md,
+# "Flat as the data grows"). The messages were queued in this very transaction: no one else changed them.
 HOLD = ("WITH mine AS MATERIALIZED (SELECT notification_id, status FROM notifications WHERE event_id = $1) "
         "UPDATE notifications n SET next_attempt_at = now() + make_interval(secs => $2) FROM mine "
         "WHERE n.notification_id = mine.notification_id AND mine.status = 'pending'")
