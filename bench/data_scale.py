@@ -279,7 +279,6 @@ def render(phases: list[Phase], seed_seconds: float, written: dict, environment:
 
     # Statements: the claims' own (calls counted over the filing and its drain only).
     claims = max(full.run.summary.notified, 1)
-    empty_claims = max(empty.run.summary.notified, 1)
     plumbing = sum(s.calls for s in full.statements.values() if PLUMBING.match(s.query)) / claims
     hot = sorted((s for s in full.statements.values() if not PLUMBING.match(s.query)), key=lambda s: -s.calls)[:args.top]
     lines += ["", f"The {len(hot)} statements run most often per claim (pg_stat_statements over the filing; a plan "
@@ -306,7 +305,6 @@ def render(phases: list[Phase], seed_seconds: float, written: dict, environment:
               + (", ".join(f"`{_short(s.query, 80)}` ({s.blocks_per_call:.0f})" for s in grown) or "none") + "."]
     lines += ["Sequential scans of a table of more than 10,000 rows in a sampled plan: "
               + ("; ".join(f"{svc}: {rel} in `{_short(q, 80)}`" for svc, q, rel in sorted(seq)) or "none") + "."]
-    del empty_claims
 
     plans = ["# Plans of the hot queries",
              "",

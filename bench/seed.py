@@ -141,7 +141,7 @@ FROM generate_series(1, $1) i,
                      ('temporary_incapacity', 50000 * (3 + i % 20), 'cash', false),
                      ('transport', 1000000, 'cash', false)) AS l (component, amount, kind, death)
 WHERE {_PAID} AND death = ({_DEATH})"""),
-    ("disbursement_lines", f"""
+    ("disbursement_lines", """
 INSERT INTO disbursement_lines (claim_id, component, payee_heir_id, payee_name, participant_id, amount, status,
                                 attempts, updated_at)
 SELECT claim_id, component, payee_heir_id, payee_name, 'P-s' || substr(claim_id, 5), amount, 'succeeded', 1,
