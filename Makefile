@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status logs traces traces-down test lint test-unit test-integration test-prerequisites bench bench-e2e bench-statements chaos docs clean
+.PHONY: up down status logs traces traces-down test lint test-unit test-integration test-prerequisites bench bench-e2e bench-statements bench-data-scale bench-backlog chaos chaos-scale docs clean
 
 # What the suite needs besides Python, Java and Maven, from Debian's packages: the browser tests drive
 # Chromium (Playwright cannot download its own here) and the alert rules are checked by promtool.
@@ -76,7 +76,7 @@ test-unit: $(STAMP) $(ASYNCAPI_PARSER)
 test-integration: $(STAMP)
 	@$(PY) -m pytest -m "integration or e2e"
 
-bench: $(STAMP) bench-e2e   ## every benchmark: end to end, then bulk import (on its own stack); `make bench ROWS=50000`
+bench: $(STAMP) bench-e2e bench-data-scale bench-backlog   ## every benchmark: end to end, data scale, backlog drain, then bulk import (each on its own stack); `make bench ROWS=50000`
 	@$(PY) -m bench.enrollment_import --rows $(or $(ROWS),50000)
 
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -88,11 +88,20 @@ $(BENCH_STAMP): $(STAMP)
 bench-e2e: $(BENCH_STAMP)   ## claims filed → families notified at RATES (up to the first not sustained), ceilings, partitions × instances (~30 min)
 	@$(PY) -m bench.e2e --rate $(RATES) --duration 60 --ceilings --grid --grid-duration 20
 
+bench-data-scale: $(STAMP)  ## the e2e load at 100/s on an empty database, then with SCALE_ROWS (1,000,000) participants and past claims seeded; plans of the hot queries
+	@$(PY) -m bench.data_scale --rows $(or $(SCALE_ROWS),1000000)
+
+bench-backlog: $(STAMP)     ## services down MINUTES (10) while claims are filed at BACKLOG_RATE (50)/s: drain time and claims/s while draining
+	@$(PY) -m bench.backlog --minutes $(or $(MINUTES),10) --rate $(or $(BACKLOG_RATE),50)
+
 bench-statements: $(STAMP)  ## SQL statements one claim costs per service, each printed (issue 17's budget; also in make test)
 	@$(PY) -m pytest -s tests/e2e/test_statement_budget.py
 
 chaos: $(STAMP)     ## claims filed for minutes while every part is killed (SIGKILL); fails if anything is lost or doubled; BROKERS=3 on a Kafka cluster
 	@$(PY) -m bench.chaos --rate $(or $(RATE),5) --outage 20 --gap 10 --brokers $(or $(BROKERS),1) --write
+
+chaos-scale: $(STAMP)   ## issue 17's chaos at scale: 10,000 claims at 50/s, every service and the console killed twice, Kafka and PostgreSQL SIGKILLed, the SMS/WhatsApp provider failing for a minute (~25 min)
+	@$(PY) -m bench.chaos --rate 50 --workers 10000 --kills 2 --console --provider-seconds 60 --outage 20 --gap 10 --section chaos-scale --write
 
 # Containers (docs/deploy.md): Docker is needed only by these targets, never by `make test`.
 .PHONY: images compose-up compose-down compose-test test-containers

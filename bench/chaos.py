@@ -188,8 +188,13 @@ async def _restart(proc: Proc) -> None:
     await proc.start()
 
 
-async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) -> list[Fault]:
-    """Each fault in turn, `gap` seconds apart; outages last `outage` seconds."""
+async def run_faults(
+    stack: BenchStack, outage: float, gap: float, say=print, kills: int = 1, provider_seconds: float | None = None
+) -> list[Fault]:
+    """Each fault in turn, `gap` seconds apart; outages last `outage` seconds. Every service process
+    (the console too when the stack runs it) is killed `kills` times, in rounds; the SMS/WhatsApp
+    stand-in fails for `provider_seconds` (default three outages)."""
+    provider_seconds = outage * 3 if provider_seconds is None else provider_seconds
     faults: list[Fault] = []
 
     async def fault(name: str, action, from_start: bool = False) -> None:
@@ -203,9 +208,11 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
         say(f"  [{time.strftime('%H:%M:%S')}] over: {name} ({record.ended - record.started:.1f} s)")
         faults.append(record)
 
-    for name in ("enrollment", "claims", "notifications"):
-        for proc in stack.services[name]:
-            await fault(f"kill -9 {proc.name}", lambda p=proc: _restart(p))
+    for round_ in range(kills):
+        for name in ("enrollment", "claims", "notifications", "console"):
+            for proc in stack.services.get(name, []):
+                label = f"kill -9 {proc.name}" + (f" (#{round_ + 1})" if kills > 1 else "")
+                await fault(label, lambda p=proc: _restart(p))
 
     async def kafka_outage() -> None:
         # SIGKILL, a crash: no controlled shutdown, nothing flushed beyond what fsync'd.
@@ -225,7 +232,7 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
     async def provider_errors() -> None:
         async with httpx.AsyncClient(base_url=stack.provider.url) as client:
             await client.post("/_control/fail", json={"status": 500, "times": -1})
-            await asyncio.sleep(outage * 3)
+            await asyncio.sleep(provider_seconds)
             await client.post("/_control/fail", json={"status": 500, "times": 0})
 
     if isinstance(stack.kafka, KafkaCluster):
@@ -238,7 +245,7 @@ async def run_faults(stack: BenchStack, outage: float, gap: float, say=print) ->
     else:
         await fault(f"Kafka kill -9, down {outage:.0f} s", kafka_outage)
     await fault(f"PostgreSQL kill -9, down {outage:.0f} s", postgres_outage)
-    await fault(f"SMS/WhatsApp answers 500 for {outage * 3:.0f} s", provider_errors)
+    await fault(f"SMS/WhatsApp answers 500 for {provider_seconds:.0f} s", provider_errors)
     await fault(f"bank down {outage:.0f} s", lambda: chaos_bank.bank_down(stack, outage))
     return faults
 
@@ -445,7 +452,16 @@ async def _check_messages(
 
 
 async def chaos(
-    rate: float, outage: float, gap: float, workers: int | None, seed: int = 7, say=print, brokers: int = 1
+    rate: float,
+    outage: float,
+    gap: float,
+    workers: int | None,
+    seed: int = 7,
+    say=print,
+    brokers: int = 1,
+    kills: int = 1,
+    console: bool = False,
+    provider_seconds: float | None = None,
 ) -> ChaosReport:
     report = ChaosReport()
     async with (
@@ -453,13 +469,15 @@ async def chaos(
             partitions=3,
             instances=1,
             brokers=brokers,
+            console=console,
             service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
             bank_args=chaos_bank.BANK_ARGS,
         ) as stack,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http,
     ):
         # Enough claims to keep filing through the whole fault script.
-        fault_seconds = 8 * gap + 5 * outage + outage * 3 + 60
+        kill_faults = kills * (3 + console)
+        fault_seconds = (kill_faults + 5) * gap + 5 * outage + (provider_seconds or outage * 3) + 60
         count = workers or max(20, int(rate * fault_seconds))
         plan = plan_workers(count, rng=random.Random(seed), today=date.today())
         target = Target(
@@ -484,7 +502,7 @@ async def chaos(
             filing_task = asyncio.create_task(
                 file_claims(plan, target, http, tracker, rate=rate, retry_seconds=outage * 6 + 60)
             )
-            report.faults = await run_faults(stack, outage, gap, say)
+            report.faults = await run_faults(stack, outage, gap, say, kills=kills, provider_seconds=provider_seconds)
             filing = await filing_task
             report.filed = len(filing.claim_ids)
             report.not_accepted = sum(filing.errors.values())
@@ -537,15 +555,41 @@ def main(argv: list[str] | None = None) -> int:
         help="Kafka nodes; 3: a KRaft cluster (RF 3, min ISR 2) whose claims leader is killed twice",
     )
     parser.add_argument("--workers", type=int, default=None, help="claims to file (default: enough for the run)")
+    parser.add_argument("--kills", type=int, default=1, help="times each service process is killed (in rounds)")
+    parser.add_argument("--console", action="store_true", help="run the console too, and kill it with the others")
+    parser.add_argument(
+        "--provider-seconds",
+        type=float,
+        default=None,
+        help="how long the SMS/WhatsApp stand-in answers 500 (default: three outages)",
+    )
+    parser.add_argument(
+        "--section",
+        default=None,
+        help="the docs/benchmarks.md section to write (default chaos, or chaos-cluster with 3 brokers)",
+    )
     parser.add_argument("--write", action="store_true", help="replace the chaos section of docs/benchmarks.md")
     args = parser.parse_args(argv)
-    report = asyncio.run(chaos(args.rate, args.outage, args.gap, args.workers, brokers=args.brokers))
+    report = asyncio.run(
+        chaos(
+            args.rate,
+            args.outage,
+            args.gap,
+            args.workers,
+            brokers=args.brokers,
+            kills=args.kills,
+            console=args.console,
+            provider_seconds=args.provider_seconds,
+        )
+    )
     table = report.table()
     print(table)
     if args.write:
         command = " ".join(["python -m bench.chaos", *(argv if argv is not None else sys.argv[1:])])
         run = f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `{command}`:\n\n{table}"
-        if args.brokers > 1:
+        if args.section == "chaos-scale":
+            results.write_section("chaos-scale", "Chaos at scale", f"{INTRO}\n\n{run}")
+        elif args.brokers > 1:
             results.write_section("chaos-cluster", "Chaos on a three-node Kafka cluster", f"{CLUSTER_INTRO}\n\n{run}")
         else:
             results.write_section("chaos", "Chaos: nothing lost, nothing doubled", f"{INTRO}\n\n{run}")

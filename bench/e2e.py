@@ -31,6 +31,7 @@ import resource
 import shlex
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -153,7 +154,10 @@ async def run_rate(
     max_rate_guess: float,
     drain_seconds: float,
     idle_seconds: float = 0.0,
+    after_enrol: Callable[[], Awaitable[None]] | None = None,
 ) -> RateRun:
+    """`after_enrol`: awaited once the workers are enrolled, before filing (a caller resets its
+    statement counters there, so they count the claims and not the bulk import)."""
     target = target_of(stack)
     run = RateRun(rate, duration, stack.partitions, stack.instances)
     count = math.ceil((rate or max_rate_guess) * duration)
@@ -168,6 +172,8 @@ async def run_rate(
     await enrol(workers, target, http)
     supervisor.add_workers(workers)
     run.enrol_seconds = time.monotonic() - started
+    if after_enrol is not None:
+        await after_enrol()
 
     if idle_seconds > 0:
         idle_before, idle_started = _cpu_snapshot(stack), time.monotonic()

@@ -133,6 +133,8 @@ class BenchStack:
     log_level: str = "WARNING"
     # Extra environment for every service process (settings such as CLAIMS_CONSUMER_BATCH_SIZE).
     service_env: dict[str, str] = field(default_factory=dict)
+    # Extra PostgreSQL server settings (bench/data_scale.py preloads pg_stat_statements and auto_explain).
+    postgres_settings: dict[str, str] = field(default_factory=dict)
     # When set, each service runs under pyinstrument and writes its profile here on a graceful stop.
     profile_dir: Path | None = None
     # The officers' console, which indexes every topic (one consumer group per topic): part of the
@@ -200,7 +202,9 @@ class BenchStack:
         else:
             self.kafka = KafkaNode(self.workdir / "kafka", free_port(), free_port(), libs, heap="512m")
         # fast=False: fsync, synchronous_commit and full_page_writes on, as in production.
-        self.postgres = PostgresNode(self.workdir / "pg" / "data", free_port(), fast=False)
+        self.postgres = PostgresNode(
+            self.workdir / "pg" / "data", free_port(), fast=False, settings=self.postgres_settings
+        )
 
         def start_kafka() -> None:
             self.kafka.format()
@@ -302,7 +306,11 @@ class BenchStack:
         await self.bank.start()
         if self.console:
             urls = {f"CONSOLE_{name.upper()}_BASE_URL": procs[0].url for name, procs in self.services.items()}
-            self.services["console"] = [self._service("console", 0, {**service_env, **urls})]
+            self.services["console"] = [
+                self._service(
+                    "console", 0, {**service_env, **urls, "CONSOLE_SESSION_SECRET": BENCH_SECRET + "-console"}
+                )
+            ]
             await self.services["console"][0].start()
 
     def _base_env(self) -> dict[str, str]:

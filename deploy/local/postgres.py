@@ -77,6 +77,7 @@ class PostgresNode:
         fast: bool = False,
         max_connections: int = 200,
         shared_buffers: str = "128MB",
+        settings: dict[str, str] | None = None,
     ):
         self.data_dir = Path(data_dir).resolve()
         self.port = port
@@ -85,6 +86,8 @@ class PostgresNode:
         self.fast = fast
         self.max_connections = max_connections
         self.shared_buffers = shared_buffers
+        # More server settings (a benchmark's shared_preload_libraries, say); they win over the above.
+        self.extra_settings = dict(settings or {})
         self.log_file: Path | None = None
 
     # --- paths -----------------------------------------------------------------
@@ -192,7 +195,7 @@ class PostgresNode:
         }
         if self.fast:
             settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
-        return settings
+        return {**settings, **self.extra_settings}
 
     def pid(self) -> int | None:
         """The postmaster's pid when it is running on this data dir, else None."""
