@@ -1,10 +1,20 @@
 import os
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.support.stack import kafka_for_tests, postgres_for_tests
+
+# The services' "today" is Makassar's calendar day (shared/clock.py, WITA = UTC+8); tests write
+# `date.today()`. From 16:00 to 24:00 UTC the two are different days, and a test comparing a deadline
+# the services worked out with one it worked out itself fails for eight hours a day. So this process
+# keeps Makassar's local time. Only this process: TZ is read once by tzset and taken out of the
+# environment again, so Kafka and PostgreSQL (which the suite starts) keep their own settings.
+os.environ["TZ"] = "Asia/Makassar"
+time.tzset()
+del os.environ["TZ"]
 
 # Claims sends a random 5 % of the claims its rules approve to a supervisor (fraud controls,
 # services/claims/domain/sampling.py). Tests that expect the rules' own outcome would then fail
