@@ -28,9 +28,21 @@ from services.claims.domain.duties import NotPermitted
 from services.claims.domain.heirs import NamedHeir
 from services.claims.domain.sla import days_left, deadline_runs
 from services.claims.handlers import ClaimNotFound
+from shared.answers import Instant, one_of
 from shared.auth import Actor, require_role
 from shared.clock import today
-from shared.contracts.vocabulary import CLAIM_STATUSES, CLAIM_TYPES, DeathClaimType, Relationship
+from shared.contracts.vocabulary import (
+    CLAIM_STATUSES,
+    CLAIM_TYPES,
+    COVERAGE_STATUSES,
+    DISBURSEMENT_STATUSES,
+    PAYOUT_COMPONENTS,
+    PAYOUT_KINDS,
+    REASON_CODES,
+    RELATIONSHIPS,
+    DeathClaimType,
+    Relationship,
+)
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
@@ -224,6 +236,115 @@ class ClaimStatusOut(BaseModel):
     status: str = Field(json_schema_extra={"enum": list(CLAIM_STATUSES)})
 
 
+class ReasonOut(BaseModel):
+    code: str = one_of(REASON_CODES)
+    message: str
+
+
+class ReporterOut(BaseModel):
+    name: str
+    phone: str | None
+    organisation: str | None = Field(description="workers' group, union or health facility, or the relation")
+
+
+class GuardianOut(BaseModel):
+    name: str
+    relationship: str = one_of(RELATIONSHIPS)
+
+
+class SlaOut(BaseModel):
+    """The payment deadline, once the application is complete (PP 44/2015 art. 37(2), 40(3))."""
+
+    documents_complete_on: date | None
+    deadline: date
+    days_left: int | None = Field(description="working days left; null once the deadline no longer runs")
+
+
+class ClaimDisbursementOut(BaseModel):
+    status: str | None = one_of(DISBURSEMENT_STATUSES, "null until a payout is recorded")
+    reference: str | None
+
+
+class LedgerLineOut(BaseModel):
+    component: str = one_of(PAYOUT_COMPONENTS)
+    payee_heir_id: str = Field(description="the heir paid; empty for the participant")
+    payee_name: str | None
+    guardian_name: str | None = Field(description="the wali through whom a minor's share is paid")
+    amount: int = Field(description="whole rupiah")
+    kind: str = one_of(PAYOUT_KINDS)
+    note: str
+    entry: int = Field(description="0: the payout; n: the n-th reclassification's adjustment")
+
+
+class PayoutOut(BaseModel):
+    components: list[LedgerLineOut]
+    total_cash: int = Field(description="whole rupiah: the sum of the cash lines")
+
+
+class StepOut(BaseModel):
+    step: str
+    at: Instant
+    detail: dict[str, Any] = Field(description="what the step recorded; its keys vary by step")
+
+
+class ClaimOut(BaseModel):
+    """A claim with everything an officer follows it by."""
+
+    claim_id: str
+    participant_id: str
+    claim_type: str = one_of(CLAIM_TYPES)
+    status: str = one_of(CLAIM_STATUSES)
+    incident_date: date
+    incident_place: str
+    cause: str
+    traffic_accident: bool
+    reporter: ReporterOut
+    documents: list[str] = Field(description="the kinds of document given, sorted")
+    missing_documents: list[str]
+    reasons: list[ReasonOut]
+    decided_by: str | None
+    decision_note: str | None
+    guardians: dict[str, GuardianOut] = Field(description="heir_id -> the wali named for that minor heir")
+    transport_costs: dict[str, int] = Field(description="transport mode (land, sea, air) -> whole rupiah")
+    supervisor_flag: str | None = Field(description="what a supervisor must settle by hand")
+    sla: SlaOut | None
+    disbursement: ClaimDisbursementOut
+    payout: PayoutOut
+    steps: list[StepOut]
+    filed_at: Instant
+    filed_by: str
+    documents_added_by: list[str]
+    sampled: bool = Field(description="drawn for a supervisor's review")
+
+
+class ClaimListedOut(BaseModel):
+    """A claim on a work list."""
+
+    claim_id: str
+    participant_id: str
+    participant_name: str | None = Field(description="from claims' read model; null before it knows the participant")
+    claim_type: str = one_of(CLAIM_TYPES)
+    incident_date: date
+    status: str = one_of(CLAIM_STATUSES)
+    filed_at: Instant
+    filed_by: str
+    sla_deadline: date | None
+    disbursement_status: str | None = one_of(DISBURSEMENT_STATUSES)
+    reasons: list[ReasonOut]
+    missing_documents: list[str]
+    sampled: bool
+    days_left: int | None = Field(description="working days to the payment deadline, while it runs")
+
+
+class ParticipantFoundOut(BaseModel):
+    """A participant as claims' read model knows them."""
+
+    participant_id: str
+    masked_nik: str
+    full_name: str
+    coverage_status: str = one_of(COVERAGE_STATUSES)
+
+
 class HeirsNamedOut(BaseModel):
     claim_id: str
     heir_ids: list[str] = Field(description="the ids claims gave the heirs, in the order they were sent")
@@ -271,7 +392,7 @@ async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
         return await handlers.check_filing(conn, body.model_dump(), today())
 
 
-@router.get("/claims")
+@router.get("/claims", response_model=list[ClaimListedOut])
 async def list_claims(
     actor: Reader,
     rt: Rt,
@@ -292,7 +413,7 @@ async def list_claims(
     return claims
 
 
-@router.get("/claims/{claim_id}")
+@router.get("/claims/{claim_id}", response_model=ClaimOut)
 async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         row = await repo.load_claim(conn, claim_id)
@@ -465,7 +586,7 @@ async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor,
     return {"claim_id": claim_id, **result}
 
 
-@router.get("/participants")
+@router.get("/participants", response_model=list[ParticipantFoundOut])
 async def search_participants(actor: Reader, rt: Rt, q: Annotated[Name, Query(min_length=2)]) -> list[dict[str, Any]]:
     """Participants as claims knows them (its read model), for the filing form."""
     async with rt.pool.acquire() as conn:

@@ -126,11 +126,8 @@ def test_claim_types_statuses_document_kinds_and_components_are_enums(monkeypatc
 # these means deleting its line here (issue 16).
 UNTYPED_YET = {
     "claims GET /v1/checklist",
-    "claims GET /v1/claims",
-    "claims GET /v1/claims/{claim_id}",
     "claims GET /v1/claims/{claim_id}/disbursement",
     "claims GET /v1/follow-ups",
-    "claims GET /v1/participants",
     "claims GET /v1/proactive-claims",
     "claims GET /v1/proactive-claims/home-visits",
     "claims GET /v1/reconciliation/mismatches",
