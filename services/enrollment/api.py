@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,10 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
 from services.enrollment.campaign import growth
+from services.enrollment.domain.balances import MonthStatus
 from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
 from services.enrollment.reminders import send_contribution_reminders
+from shared.answers import one_of
 from shared.auth import Actor, require_role
 from shared.clock import today
+from shared.contracts.enrollment import ProtectedPeriod
+from shared.contracts.vocabulary import COVERAGE_STATUSES, RELATIONSHIPS, SEGMENTS
 from shared.edge import read_capped
 from shared.limits import LIST_MAX, Id, Name
 from shared.openapi_links import link, linked
@@ -71,6 +75,110 @@ class ContributionIn(BaseModel):
     amount: int
     payer: Id = "self"
     paid_at: date | None = None
+
+
+class IncomeOut(BaseModel):
+    effective_from: str = Field(description="YYYY-MM: the month the declared income took effect")
+    monthly_income: int = Field(description="whole rupiah")
+
+
+class HeirOut(BaseModel):
+    heir_id: str
+    full_name: str
+    relationship: str = one_of(RELATIONSHIPS)
+    precedence: int = Field(description="the heir's rank, 1 first (PP 44/2015 art. 37(5), 40(2))")
+    phone: str | None
+    email: str | None
+    language: str
+    birth_date: date | None
+
+
+class CoverageOut(BaseModel):
+    """A participant's coverage on `as_of` (as the CoverageChanged event carries it)."""
+
+    status: str = one_of(COVERAGE_STATUSES)
+    as_of: date
+    last_paid_period: str | None
+    active_through: date | None
+    grace_until: date | None
+    lapsed_from: date | None
+    paid_months: int
+    paid_periods: list[str] = Field(description='every fully paid month, "YYYY-MM", ascending')
+    protected_periods: list[ProtectedPeriod] = Field(description="every stretch in which an incident is covered")
+
+
+class ParticipantCoverageOut(CoverageOut):
+    participant_id: str
+
+
+class ParticipantOut(BaseModel):
+    """A participant as enrollment knows them; the NIK masked."""
+
+    participant_id: str
+    nik_masked: str
+    full_name: str
+    birth_date: date
+    sex: str = one_of(("F", "M"))
+    phone: str
+    address: str
+    kecamatan: str
+    segment: str = one_of(SEGMENTS)
+    monthly_income: int = Field(description="declared, whole rupiah")
+    programs: list[str]
+    member_since: date
+    income_history: list[IncomeOut] = Field(description="every declared income, oldest first")
+    deceased_on: date | None
+    duplicate_of: str | None = Field(description="the participant this one was merged into as a duplicate")
+    open_duplicate_flags: list[str] = Field(description="ids of duplicate flags still open on this participant")
+    heirs: list[HeirOut]
+    coverage: CoverageOut
+
+
+class ParticipantFoundOut(BaseModel):
+    participant_id: str
+    nik_masked: str
+    full_name: str
+    kecamatan: str
+    segment: str = one_of(SEGMENTS)
+
+
+class MonthOut(BaseModel):
+    """A month's balance: what was due, paid, carried in and out as credit (whole rupiah)."""
+
+    period: str = Field(description="YYYY-MM")
+    due: int
+    paid: int
+    credit_in: int
+    credit_out: int
+    outstanding: int
+    status: str = one_of(get_args(MonthStatus))
+    completed_on: date | None
+
+
+class ContributionRecordedOut(BaseModel):
+    participant_id: str
+    contribution_id: str
+    period: str = Field(description="YYYY-MM")
+    amount: int
+    payer: str = one_of(("self", "city"))
+    paid_at: date
+    month: MonthOut
+    coverage: CoverageOut
+
+
+class ContributionOut(BaseModel):
+    contribution_id: str
+    period: str = Field(description="YYYY-MM")
+    amount: int
+    amount_due: int | None = Field(description="what the month owed when it was recorded")
+    payer: str = one_of(("self", "city"))
+    paid_at: date
+
+
+class ContributionsOut(BaseModel):
+    participant_id: str
+    contributions: list[ContributionOut]
+    months: list[MonthOut]
 
 
 async def participant_view(conn, participant_id: str, on: date) -> dict[str, Any]:
@@ -138,7 +246,7 @@ PARTICIPANT_LINKS = {
 }
 
 
-@router.post("/participants", status_code=201, responses=linked(201, PARTICIPANT_LINKS))
+@router.post("/participants", status_code=201, response_model=ParticipantOut, responses=linked(201, PARTICIPANT_LINKS))
 async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         async with conn.transaction():
@@ -146,7 +254,7 @@ async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]
         return await participant_view(conn, participant_id, today())
 
 
-@router.get("/participants")
+@router.get("/participants", response_model=list[ParticipantFoundOut])
 async def search(actor: Reader, rt: Rt, q: Annotated[Name, Query(min_length=2)]) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await repo.search_participants(conn, q)
@@ -159,7 +267,7 @@ class LookupIn(BaseModel):
     phone: Id | None = None
 
 
-@router.post("/participants/lookup")
+@router.post("/participants/lookup", response_model=list[ParticipantFoundOut])
 async def lookup(body: LookupIn, actor: Reader, rt: Rt) -> list[dict[str, Any]]:
     """Participants by their full NIK or by a phone written as enrollment accepts it
     (0813…, +62…); answers with the masked NIK only."""
@@ -168,13 +276,13 @@ async def lookup(body: LookupIn, actor: Reader, rt: Rt) -> list[dict[str, Any]]:
         return await repo.find_participants(conn, nik, phone)
 
 
-@router.get("/participants/{participant_id}")
+@router.get("/participants/{participant_id}", response_model=ParticipantOut)
 async def get_participant(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         return await participant_view(conn, participant_id, today())
 
 
-@router.patch("/participants/{participant_id}", responses=linked(200, PARTICIPANT_LINKS))
+@router.patch("/participants/{participant_id}", response_model=ParticipantOut, responses=linked(200, PARTICIPANT_LINKS))
 async def change_details(
     participant_id: str, body: Annotated[ParticipantPatch, Body()], actor: Writer, rt: Rt
 ) -> dict[str, Any]:
@@ -188,7 +296,9 @@ async def change_details(
         return await participant_view(conn, participant_id, today())
 
 
-@router.put("/participants/{participant_id}/heirs", responses=linked(200, PARTICIPANT_LINKS))
+@router.put(
+    "/participants/{participant_id}/heirs", response_model=ParticipantOut, responses=linked(200, PARTICIPANT_LINKS)
+)
 async def replace_heirs(
     participant_id: str, heirs: Annotated[list[HeirIn], Body(max_length=LIST_MAX)], actor: Writer, rt: Rt
 ) -> dict[str, Any]:
@@ -202,7 +312,12 @@ async def replace_heirs(
 
 
 # A contribution has no address of its own: its id names it in the participant's list.
-@router.post("/participants/{participant_id}/contributions", status_code=201, responses=linked(201, PARTICIPANT_LINKS))
+@router.post(
+    "/participants/{participant_id}/contributions",
+    status_code=201,
+    response_model=ContributionRecordedOut,
+    responses=linked(201, PARTICIPANT_LINKS),
+)
 async def record_contribution(participant_id: str, body: ContributionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -221,7 +336,7 @@ async def record_contribution(participant_id: str, body: ContributionIn, actor: 
     }
 
 
-@router.get("/participants/{participant_id}/contributions")
+@router.get("/participants/{participant_id}/contributions", response_model=ContributionsOut)
 async def list_contributions(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         await participant_view(conn, participant_id, today())
@@ -234,7 +349,7 @@ async def list_contributions(participant_id: str, actor: Reader, rt: Rt) -> dict
         }
 
 
-@router.get("/participants/{participant_id}/coverage")
+@router.get("/participants/{participant_id}/coverage", response_model=ParticipantCoverageOut)
 async def get_coverage(participant_id: str, actor: Reader, rt: Rt, as_of: date | None = None) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         view = await participant_view(conn, participant_id, as_of or today())
