@@ -23,7 +23,7 @@ from services.claims import handlers
 from services.claims import repository as repo
 from services.claims.domain.claim import Guardian
 from services.claims.domain.decision import AlreadyDecided
-from services.claims.domain.documents import CHECKLIST, published_checklist
+from services.claims.domain.documents import CHECKLIST, CONDITIONS, published_checklist
 from services.claims.domain.duties import NotPermitted
 from services.claims.domain.heirs import NamedHeir
 from services.claims.domain.sla import days_left, deadline_runs
@@ -222,7 +222,24 @@ def _refused(exc: NotPermitted) -> HTTPException:
     return HTTPException(403, {"type": exc.code, "msg": exc.message})
 
 
-@router.get("/checklist")
+class ConditionalDocumentOut(BaseModel):
+    kind: str = one_of(CHECKLIST)
+    when: str = one_of(name for name, _ in CONDITIONS)
+
+
+class ClaimTypeChecklistOut(BaseModel):
+    claim_type: str = one_of(CLAIM_TYPES)
+    required: list[str] = Field(description="the document kinds a claim of this type always needs, in checklist order")
+    conditional: list[ConditionalDocumentOut] = Field(description="the kinds a condition adds, with the condition")
+    npwp_threshold_rupiah: int = Field(description="a payout above this needs the payee's NPWP")
+
+
+class ChecklistOut(BaseModel):
+    kinds: list[str] = Field(description="every document kind, in checklist order")
+    claim_types: dict[str, ClaimTypeChecklistOut] = Field(description="claim type -> its checklist")
+
+
+@router.get("/checklist", response_model=ChecklistOut)
 async def checklist(actor: Reader) -> dict[str, Any]:
     """The documents each claim type needs, and those a condition adds (traffic accident,
     spouse as payee, a payout above the NPWP threshold): forms show only these."""
@@ -384,7 +401,17 @@ async def file_claim(body: ClaimIn, actor: Officer, rt: Rt, response: Response) 
     return {"claim_id": claim_id, "status": "filed"}
 
 
-@router.post("/claims/check")
+class FilingCheckOut(BaseModel):
+    """What filing would say, nothing written."""
+
+    participant_name: str | None = Field(description="from claims' read model; null before it knows the participant")
+    covered_on_incident_date: bool
+    last_protected_day_before: date | None = Field(
+        description="when cover ended before the incident; null when covered or never protected before it"
+    )
+
+
+@router.post("/claims/check", response_model=FilingCheckOut)
 async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """A dry run of filing: the same 422 and 409, nothing written; and whether the
     participant was covered on the incident date (a form warns before filing)."""
@@ -572,7 +599,14 @@ async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Offi
     return {"claim_id": claim_id, "guardians": sorted(guardians)}
 
 
-@router.post("/claims/{claim_id}/reclassification", responses=linked(200, CLAIM_READ))
+class ReclassifiedOut(BaseModel):
+    claim_id: str
+    claim_type: str = one_of(CLAIM_TYPES)
+    difference_paid: int = Field(description="whole rupiah the new type pays beyond what was paid, to be transferred")
+    overpaid: int = Field(description="whole rupiah paid beyond what the new type gives; a supervisor settles it")
+
+
+@router.post("/claims/{claim_id}/reclassification", response_model=ReclassifiedOut, responses=linked(200, CLAIM_READ))
 async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor corrects a death's type (JKM <-> JKK_DEATH) with a reason, before or after payout."""
     async with rt.pool.acquire() as conn:
