@@ -15,7 +15,7 @@ from services.enrollment.campaign import growth
 from services.enrollment.domain.balances import MonthStatus
 from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
 from services.enrollment.reminders import send_contribution_reminders
-from shared.answers import one_of
+from shared.answers import Instant, one_of
 from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.contracts.enrollment import ProtectedPeriod
@@ -356,7 +356,13 @@ async def get_coverage(participant_id: str, actor: Reader, rt: Rt, as_of: date |
     return {"participant_id": participant_id, **view["coverage"]}
 
 
-@router.post("/coverage/sweep")
+class CoverageSweptOut(BaseModel):
+    as_of: date
+    changed: int = Field(description="participants whose coverage moved on")
+    reminders: int = Field(description="contribution reminders sent")
+
+
+@router.post("/coverage/sweep", response_model=CoverageSweptOut)
 async def sweep_coverage(
     actor: Annotated[Actor, Depends(require_role("supervisor", "operator"))], rt: Rt, as_of: date | None = None
 ) -> dict[str, Any]:
@@ -367,9 +373,44 @@ async def sweep_coverage(
     return {"as_of": (as_of or today()).isoformat(), "changed": changed, "reminders": reminded}
 
 
+class ImportErrorOut(BaseModel):
+    loc: list[str | int] = Field(description="the column the error is about")
+    msg: str
+    type: str = Field(description="the rule broken")
+
+
+class ImportRejectionOut(BaseModel):
+    row: int = Field(description="the row's number in the file")
+    errors: list[ImportErrorOut]
+
+
+class ImportOut(BaseModel):
+    """A bulk import and how far it went."""
+
+    import_id: str
+    filename: str
+    status: str = one_of(("running", "finished", "failed"))
+    rows_total: int
+    rows_done: int
+    rows_enrolled: int
+    rows_rejected: int
+    rows_existing: int = Field(description="rows whose NIK was enrolled already")
+    started_at: Instant
+    finished_at: Instant | None
+    progress: float = Field(description="rows done / rows total, 0 to 1")
+    rejections: list[ImportRejectionOut]
+    failure_reason: str | None = Field(description="why an import ended as failed")
+    resumed: int = Field(description="how often a restart resumed it")
+
+
+class ImportStartedOut(ImportOut):
+    already_imported: bool = Field(description="the same file was imported before: this is that import")
+
+
 @router.post(
     "/imports",
     status_code=202,
+    response_model=ImportStartedOut,
     responses=linked(202, {"GetImport": link("get_import_v1_imports__import_id__get", import_id="import_id")}),
 )
 async def start_import(
@@ -387,7 +428,7 @@ async def start_import(
     return {**_import_view(record), "already_imported": not is_new}
 
 
-@router.get("/imports/{import_id}")
+@router.get("/imports/{import_id}", response_model=ImportOut)
 async def get_import(import_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         record = await repo.load_import(conn, import_id)
@@ -419,7 +460,43 @@ def _import_view(record: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-@router.get("/campaign")
+class CampaignCellOut(BaseModel):
+    """Participants of one kecamatan and segment; the deceased counted apart."""
+
+    kecamatan: str
+    segment: str = one_of(SEGMENTS)
+    newly_covered: int = Field(description="first covered in the year")
+    active: int
+    grace: int
+    lapsed: int
+    not_started: int
+    deceased: int
+
+
+class RetentionOut(BaseModel):
+    cohort: int = Field(description="self-paid workers who joined at least this many months before as_of")
+    still_covered: int
+    share: float | None = Field(description="still_covered / cohort; null for an empty cohort")
+
+
+class CampaignOut(BaseModel):
+    year: int
+    target: int = Field(description="participants to cover in the year")
+    newly_covered: int
+    progress: float | None = Field(description="newly_covered / target; null without a target")
+    active: int
+    grace: int
+    lapsed: int
+    not_started: int
+    deceased: int
+    by_kecamatan_segment: list[CampaignCellOut]
+    as_of: date
+    retention: dict[str, RetentionOut] = Field(description="months after joining (3, 6, 12) -> retention")
+    reminded_runs: int = Field(description="unpaid runs a reminder was sent for")
+    lapses_prevented: int = Field(description="reminded runs whose missed month was paid within grace")
+
+
+@router.get("/campaign", response_model=CampaignOut)
 async def campaign(actor: Reader, rt: Rt, year: int | None = None, as_of: date | None = None) -> dict[str, Any]:
     """Enrolments against the target by kecamatan and segment; retention of self-paid workers at
     3, 6 and 12 months and lapses prevented by reminders, on `as_of` (campaign.py)."""
@@ -450,7 +527,37 @@ class DuplicateDecisionIn(BaseModel):
     reason: str | None = Field(None, max_length=500, description="why (required to dismiss)")
 
 
-@router.get("/duplicates")
+class DuplicateSideOut(BaseModel):
+    participant_id: str
+    full_name: str
+    nik_masked: str
+    birth_date: date
+    kecamatan: str
+    address: str
+    enrolled_at: Instant
+
+
+class DuplicateOut(BaseModel):
+    """Two enrolments that are likely the same person (docs/duplicates.md)."""
+
+    candidate_id: str
+    score: float = Field(description="how alike, 0 to 1")
+    reasons: list[str]
+    status: str = one_of(("open", "dismissed", "merged"))
+    decided_by: str | None
+    decided_at: Instant | None
+    decision_reason: str | None
+    flagged_at: Instant
+    participant: DuplicateSideOut = Field(description="enrolled later")
+    duplicate_of: DuplicateSideOut = Field(description="enrolled before")
+
+
+class DuplicatesOut(BaseModel):
+    status: str = one_of(("open", "dismissed", "merged"))
+    duplicates: list[DuplicateOut]
+
+
+@router.get("/duplicates", response_model=DuplicatesOut)
 async def list_duplicates(
     actor: Reader,
     rt: Rt,
@@ -462,12 +569,12 @@ async def list_duplicates(
         return {"status": status, "duplicates": await repo.list_duplicate_candidates(conn, status, limit)}
 
 
-@router.post("/duplicates/{candidate_id}/dismiss")
+@router.post("/duplicates/{candidate_id}/dismiss", response_model=DuplicateOut)
 async def dismiss_duplicate(candidate_id: str, body: DuplicateDecisionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     return await _decide(rt, candidate_id, handlers.dismiss_duplicate, body.reason, actor)
 
 
-@router.post("/duplicates/{candidate_id}/merge")
+@router.post("/duplicates/{candidate_id}/merge", response_model=DuplicateOut)
 async def merge_duplicate(candidate_id: str, body: DuplicateDecisionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     """Marks the later enrolment as a duplicate of the earlier one; no data is moved."""
     return await _decide(rt, candidate_id, handlers.merge_duplicate, body.reason, actor)
