@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 
 from services.console import handlers
@@ -20,6 +20,8 @@ from services.console.domain.story import Step
 from services.console.kafka_view import Flows, KafkaView
 from services.console.session import Session, api_session
 from services.console.upstream import Upstream
+from shared.answers import Instant, one_of
+from shared.contracts.vocabulary import CLAIM_TYPES
 from shared.limits import Text
 from shared.service import Runtime, get_runtime
 from shared.topics import CATALOGUE
@@ -153,7 +155,18 @@ def letter_json(letter: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/dlq")
+class DeadLetterTopicOut(BaseModel):
+    name: str
+    count: int = Field(description="dead letters waiting")
+    replayed: int
+    discarded: int
+
+
+class DeadLetterTopicsOut(BaseModel):
+    topics: list[DeadLetterTopicOut]
+
+
+@router.get("/dlq", response_model=DeadLetterTopicsOut)
 async def dlq_overview(session: Operator, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         counts = await repo.dead_letter_counts(conn)
@@ -256,7 +269,23 @@ async def trace(correlation_id: str, session: Reader, rt: Rt) -> dict[str, Any]:
     }
 
 
-@router.get("/stuck")
+class StuckClaimOut(BaseModel):
+    claim_id: str
+    status: str = Field(description="as the console read it from the events; `unknown` before the first")
+    claim_type: str | None
+    participant_id: str | None
+    last_event_type: str
+    last_event_at: Instant
+    quiet_for_s: float = Field(description="seconds since the last event")
+    waiting_for: str | None = Field(description="the next event expected")
+
+
+class StuckOut(BaseModel):
+    older_than_s: int
+    claims: list[StuckClaimOut]
+
+
+@router.get("/stuck", response_model=StuckOut)
 async def stuck(session: Watcher, rt: Rt, older_than_s: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
     older = rt.settings.stuck_after_seconds if older_than_s is None else older_than_s
     now = datetime.now(UTC)
@@ -280,7 +309,22 @@ async def stuck(session: Watcher, rt: Rt, older_than_s: Annotated[int | None, Qu
     }
 
 
-@router.get("/sla")
+class SlaStandingOut(BaseModel):
+    claim_id: str
+    claim_type: str = one_of(CLAIM_TYPES)
+    status: str
+    documents_complete_on: date
+    deadline: date
+    days_since_complete: int = Field(description="calendar days")
+    days_left: int = Field(description="calendar days to the deadline; 0 on the day, negative once past")
+    flag: str = one_of(("late", "due", "ok"))
+
+
+class SlaOut(BaseModel):
+    claims: list[SlaStandingOut]
+
+
+@router.get("/sla", response_model=SlaOut)
 async def sla(session: Watcher, rt: Rt, all: bool = False) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         found = await handlers.sla_standings(conn, datetime.now(UTC), rt.settings.sla_warn_days)

@@ -7,6 +7,7 @@ import pytest
 
 from services.claims.app import build_spec as claims_spec
 from services.claims.disbursement.api import NOTIFY_PATH
+from services.console.app import build_spec as console_spec
 from services.enrollment.app import build_spec as enrollment_spec
 from services.grievances.app import build_spec as grievances_spec
 from services.notifications.app import build_spec as notifications_spec
@@ -123,7 +124,17 @@ def test_claim_types_statuses_document_kinds_and_components_are_enums(monkeypatc
 
 # Every success answer names its fields (issue 16): a route answering an open object, or a list of
 # them, has no response model, and a generated client learns nothing of it. A genuinely open part
-# (an event's payload) is typed inside a model, never the whole answer.
+# (an event's payload) is typed inside a model, never the whole answer. The console's JSON routes
+# still untyped are listed; the list only shrinks (typing one means deleting its line).
+UNTYPED_YET = {
+    "console GET /v1/flows",
+    "console GET /v1/quarantine",
+    "console GET /v1/dlq/{topic}",
+    "console POST /v1/dlq/{topic}/{partition}/{offset}/replay",
+    "console POST /v1/dlq/{topic}/{partition}/{offset}/discard",
+    "console POST /v1/dlq/{topic}/replay-all",
+    "console GET /v1/trace/{correlation_id}",
+}
 
 
 def untyped(schema: dict) -> bool:
@@ -139,9 +150,10 @@ def untyped(schema: dict) -> bool:
         ("enrollment", enrollment_spec),
         ("grievances", grievances_spec),
         ("notifications", notifications_spec),
+        ("console", console_spec),
     ],
 )
-def test_no_success_answer_is_an_untyped_object(name, build, monkeypatch):
+def test_no_success_answer_is_an_untyped_object_beyond_those_listed(name, build, monkeypatch):
     spec = openapi(build, monkeypatch)
     found = {
         f"{name} {method.upper()} {path}"
@@ -152,7 +164,7 @@ def test_no_success_answer_is_an_untyped_object(name, build, monkeypatch):
         for body in response.get("content", {}).values()
         if untyped(body.get("schema", {}))
     }
-    assert found == set()
+    assert found == {entry for entry in UNTYPED_YET if entry.startswith(f"{name} ")}
 
 
 def test_the_claims_answers_typed_so_far_name_their_fields(monkeypatch):
