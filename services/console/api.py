@@ -126,6 +126,9 @@ class DiscardIn(BaseModel):
     reason: Text
 
 
+DEAD_LETTER_STATUSES = ("waiting", "replayed", "discarded")
+
+
 def _dlq_topic(topic: str) -> str:
     if topic not in DEAD_LETTER_TOPICS:
         raise HTTPException(404, f"{topic} is not a dead-letter topic; they are {', '.join(DEAD_LETTER_TOPICS)}")
@@ -173,7 +176,50 @@ async def dlq_overview(session: Operator, rt: Rt) -> dict[str, Any]:
     return {"topics": handlers.dlq_topics(counts, DEAD_LETTER_TOPICS)}
 
 
-@router.get("/dlq/{topic}")
+class DeadLetterOut(BaseModel):
+    """A record a consumer set aside, where it came from, and what became of it (NIKs masked)."""
+
+    partition: int
+    offset: int
+    reason: str
+    original_topic: str
+    original_partition: int | None
+    original_offset: int | None
+    key: str | None
+    consumer: str
+    event_id: str | None
+    event_type: str | None
+    correlation_id: str | None
+    headers: dict[str, Any] = Field(description="the record's headers: name -> value as text")
+    payload: str = Field(description="the record's bytes as text, cut short")
+    dead_lettered_at: Instant | None
+    status: str = one_of(DEAD_LETTER_STATUSES)
+    resolved_by: str | None
+    resolved_at: Instant | None
+    resolution: str | None = Field(description="where it was replayed to, or why it was discarded")
+
+
+class DeadLettersOut(BaseModel):
+    topic: str
+    messages: list[DeadLetterOut]
+
+
+class ReplayedOut(BaseModel):
+    replayed: list[str] = Field(description="the dead letters resolved (topic/partition/offset): the record's copies")
+    to_topic: str
+    event_id: str | None
+
+
+class DiscardedOut(BaseModel):
+    discarded: list[str] = Field(description="the dead letters resolved (topic/partition/offset): the record's copies")
+    reason: str
+
+
+class ReplayedAllOut(BaseModel):
+    replayed: list[ReplayedOut]
+
+
+@router.get("/dlq/{topic}", response_model=DeadLettersOut)
 async def dlq_messages(
     topic: str,
     session: Operator,
@@ -197,7 +243,7 @@ async def _resolving(coro):
         raise HTTPException(410, str(exc)) from None
 
 
-@router.post("/dlq/{topic}/{partition}/{offset}/replay")
+@router.post("/dlq/{topic}/{partition}/{offset}/replay", response_model=ReplayedOut)
 async def replay(topic: str, partition: int, offset: int, session: Operator, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         return await _resolving(
@@ -205,7 +251,7 @@ async def replay(topic: str, partition: int, offset: int, session: Operator, rt:
         )
 
 
-@router.post("/dlq/{topic}/{partition}/{offset}/discard")
+@router.post("/dlq/{topic}/{partition}/{offset}/discard", response_model=DiscardedOut)
 async def discard(
     topic: str, partition: int, offset: int, body: DiscardIn, session: Operator, rt: Rt
 ) -> dict[str, Any]:
@@ -215,7 +261,7 @@ async def discard(
         )
 
 
-@router.post("/dlq/{topic}/replay-all")
+@router.post("/dlq/{topic}/replay-all", response_model=ReplayedAllOut)
 async def replay_all(topic: str, session: Operator, rt: Rt) -> dict[str, Any]:
     done = await handlers.replay_all(rt.pool, kafka_view(rt), rt.producer, _dlq_topic(topic), session.actor)
     return {"replayed": done}

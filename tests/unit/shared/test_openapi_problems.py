@@ -129,10 +129,6 @@ def test_claim_types_statuses_document_kinds_and_components_are_enums(monkeypatc
 UNTYPED_YET = {
     "console GET /v1/flows",
     "console GET /v1/quarantine",
-    "console GET /v1/dlq/{topic}",
-    "console POST /v1/dlq/{topic}/{partition}/{offset}/replay",
-    "console POST /v1/dlq/{topic}/{partition}/{offset}/discard",
-    "console POST /v1/dlq/{topic}/replay-all",
     "console GET /v1/trace/{correlation_id}",
 }
 
