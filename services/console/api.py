@@ -99,7 +99,55 @@ def flows_json(flows: Flows) -> dict[str, Any]:
     }
 
 
-@router.get("/flows")
+class TopicFlowOut(BaseModel):
+    name: str
+    partitions: int
+    end_offset: int = Field(description="summed over partitions: how many records were ever written")
+    rate_1m: float = Field(description="records per second over the last minute")
+    rate_15m: float = Field(description="records per second over the last 15 minutes")
+    per_minute: list[int] = Field(description="records in each of the last 15 minutes, oldest first")
+    producer: str | None = Field(description="the service that writes the topic; null for a dead-letter topic")
+    dead_letters: bool = Field(description="a dead-letter topic")
+
+
+class MemberOut(BaseModel):
+    client_id: str
+    host: str
+    assignment: dict[str, list[int]] = Field(description="topic -> the partitions assigned")
+
+
+class PartitionLagOut(BaseModel):
+    partition: int
+    committed: int
+    end: int
+    lag: int
+
+
+class TopicLagOut(BaseModel):
+    topic: str
+    lag: int
+    worst_partition: int
+    worst_partition_lag: int
+    partitions: list[PartitionLagOut]
+
+
+class GroupFlowOut(BaseModel):
+    group_id: str
+    state: str
+    members: list[MemberOut]
+    lag: list[TopicLagOut]
+    total_lag: int
+
+
+class FlowsOut(BaseModel):
+    """Kafka's topics and consumer groups as the console last read them."""
+
+    topics: list[TopicFlowOut]
+    groups: list[GroupFlowOut]
+    taken_at: Instant
+
+
+@router.get("/flows", response_model=FlowsOut)
 async def flows(session: Operator, request: Request) -> dict[str, Any]:
     return flows_json(await current_flows(request))
 
@@ -107,7 +155,27 @@ async def flows(session: Operator, request: Request) -> dict[str, Any]:
 # --- what the services' outboxes set aside ----------------------------------------------------------------
 
 
-@router.get("/quarantine")
+class HeldEventOut(BaseModel):
+    """An event a service's outbox set aside instead of sending (key and reason masked)."""
+
+    service: str
+    event_type: str
+    topic: str
+    key: str
+    reason: str
+    size_bytes: int | None
+    attempts: int | None
+    quarantined_at: Instant | None
+
+
+class QuarantineOut(BaseModel):
+    total: int = Field(description="events quarantined in the services that answered")
+    unknown: list[str] = Field(description="the services that did not answer")
+    services: dict[str, int | None] = Field(description="service -> events quarantined; null: it did not answer")
+    events: list[HeldEventOut] = Field(description="oldest first")
+
+
+@router.get("/quarantine", response_model=QuarantineOut)
 async def quarantine(session: Operator, rt: Rt) -> dict[str, Any]:
     """Each service's quarantined events; a service that did not answer has `null`, not 0."""
     held = await handlers.quarantine(Upstream(rt.settings, session.token))
