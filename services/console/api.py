@@ -350,7 +350,44 @@ def step_json(step: Step) -> dict[str, Any]:
     }
 
 
-@router.get("/trace/{correlation_id}")
+class StepOut(BaseModel):
+    step: str = Field(
+        description="filed, verified, decided, payout_recorded, disbursement_<status>, family_notified, …"
+    )
+    outcome: str | None = Field(description="approved, rejected or needs_review, for verified and decided")
+    at: Instant
+    type: str = Field(description="the event's type")
+    since_previous_s: float | None = Field(description="seconds from the step it follows")
+    since_filed_s: float | None
+    detail: dict[str, Any] = Field(description="the event's summary (masked); its keys vary by event type")
+
+
+class TracedEventOut(BaseModel):
+    type: str
+    topic: str
+    occurred_at: Instant
+    producer: str
+    partition: int
+    offset: int
+    event_id: str
+    correlation_id: str
+    summary: dict[str, Any] = Field(description="the event's summary (masked); its keys vary by event type")
+
+
+class TracedClaimOut(BaseModel):
+    status: str | None = Field(description="as the console read it from the events")
+    steps: list[StepOut]
+    trace_ids: list[str] = Field(description="the OpenTelemetry traces the claim's events carried")
+    trace_urls: list[str] = Field(description="links to those traces, when a trace viewer is configured")
+
+
+class TraceOut(BaseModel):
+    correlation_id: str
+    events: list[TracedEventOut]
+    claims: dict[str, TracedClaimOut] = Field(description="claim_id -> its story")
+
+
+@router.get("/trace/{correlation_id}", response_model=TraceOut)
 async def trace(correlation_id: str, session: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         found = await handlers.trace(conn, correlation_id, index_consumer_names(rt.name))

@@ -124,11 +124,7 @@ def test_claim_types_statuses_document_kinds_and_components_are_enums(monkeypatc
 
 # Every success answer names its fields (issue 16): a route answering an open object, or a list of
 # them, has no response model, and a generated client learns nothing of it. A genuinely open part
-# (an event's payload) is typed inside a model, never the whole answer. The console's JSON routes
-# still untyped are listed; the list only shrinks (typing one means deleting its line).
-UNTYPED_YET = {
-    "console GET /v1/trace/{correlation_id}",
-}
+# (an event's payload) is typed inside a model, never the whole answer.
 
 
 def untyped(schema: dict) -> bool:
@@ -147,7 +143,7 @@ def untyped(schema: dict) -> bool:
         ("console", console_spec),
     ],
 )
-def test_no_success_answer_is_an_untyped_object_beyond_those_listed(name, build, monkeypatch):
+def test_no_success_answer_is_an_untyped_object(name, build, monkeypatch):
     spec = openapi(build, monkeypatch)
     found = {
         f"{name} {method.upper()} {path}"
@@ -158,7 +154,7 @@ def test_no_success_answer_is_an_untyped_object_beyond_those_listed(name, build,
         for body in response.get("content", {}).values()
         if untyped(body.get("schema", {}))
     }
-    assert found == {entry for entry in UNTYPED_YET if entry.startswith(f"{name} ")}
+    assert found == set()
 
 
 def test_the_claims_answers_typed_so_far_name_their_fields(monkeypatch):
