@@ -17,7 +17,8 @@ from pydantic import Field, PlainSerializer
 Instant = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str, when_used="json")]
 
 
-def one_of(words: Iterable[str], description: str | None = None) -> Any:
+def one_of(words: Iterable[str], description: str | None = None, *, nullable: bool = False) -> Any:
     """A text field whose values are `words` (a vocabulary from shared/contracts): listed as an
-    enum in OpenAPI, not enforced on the answer, so a stored value never turns a read into a 500."""
-    return Field(description=description, json_schema_extra={"enum": list(words)})
+    enum in OpenAPI, not enforced on the answer, so a stored value never turns a read into a 500.
+    `nullable` for a `str | None` field: the enum is beside the type, so it must list null too."""
+    return Field(description=description, json_schema_extra={"enum": [*words, *([None] if nullable else [])]})

@@ -278,7 +278,7 @@ class SlaOut(BaseModel):
 
 
 class ClaimDisbursementOut(BaseModel):
-    status: str | None = one_of(DISBURSEMENT_STATUSES, "null until a payout is recorded")
+    status: str | None = one_of(DISBURSEMENT_STATUSES, "null until a payout is recorded", nullable=True)
     reference: str | None
 
 
@@ -346,7 +346,7 @@ class ClaimListedOut(BaseModel):
     filed_at: Instant
     filed_by: str
     sla_deadline: date | None
-    disbursement_status: str | None = one_of(DISBURSEMENT_STATUSES)
+    disbursement_status: str | None = one_of(DISBURSEMENT_STATUSES, nullable=True)
     reasons: list[ReasonOut]
     missing_documents: list[str]
     sampled: bool

@@ -38,3 +38,8 @@ def test_a_listed_claim_answers_every_key_the_handler_returns_unchanged():
     }
     answered = ClaimListedOut.model_validate(row).model_dump(mode="json")
     assert answered == jsonable_encoder(row)
+
+
+def test_a_nullable_vocabulary_lists_null_beside_its_words():
+    schema = ClaimListedOut.model_json_schema()["properties"]["disbursement_status"]
+    assert schema["enum"] == ["scheduled", "paid", "failed", None]
