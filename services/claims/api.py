@@ -23,14 +23,26 @@ from services.claims import handlers
 from services.claims import repository as repo
 from services.claims.domain.claim import Guardian
 from services.claims.domain.decision import AlreadyDecided
-from services.claims.domain.documents import CHECKLIST, published_checklist
+from services.claims.domain.documents import CHECKLIST, CONDITIONS, published_checklist
 from services.claims.domain.duties import NotPermitted
 from services.claims.domain.heirs import NamedHeir
 from services.claims.domain.sla import days_left, deadline_runs
 from services.claims.handlers import ClaimNotFound
+from shared.answers import Instant, one_of
 from shared.auth import Actor, require_role
 from shared.clock import today
-from shared.contracts.vocabulary import CLAIM_STATUSES, CLAIM_TYPES, DeathClaimType, Relationship
+from shared.contracts.vocabulary import (
+    CLAIM_STATUSES,
+    CLAIM_TYPES,
+    COVERAGE_STATUSES,
+    DISBURSEMENT_STATUSES,
+    PAYOUT_COMPONENTS,
+    PAYOUT_KINDS,
+    REASON_CODES,
+    RELATIONSHIPS,
+    DeathClaimType,
+    Relationship,
+)
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
@@ -210,7 +222,24 @@ def _refused(exc: NotPermitted) -> HTTPException:
     return HTTPException(403, {"type": exc.code, "msg": exc.message})
 
 
-@router.get("/checklist")
+class ConditionalDocumentOut(BaseModel):
+    kind: str = one_of(CHECKLIST)
+    when: str = one_of(name for name, _ in CONDITIONS)
+
+
+class ClaimTypeChecklistOut(BaseModel):
+    claim_type: str = one_of(CLAIM_TYPES)
+    required: list[str] = Field(description="the document kinds a claim of this type always needs, in checklist order")
+    conditional: list[ConditionalDocumentOut] = Field(description="the kinds a condition adds, with the condition")
+    npwp_threshold_rupiah: int = Field(description="a payout above this needs the payee's NPWP")
+
+
+class ChecklistOut(BaseModel):
+    kinds: list[str] = Field(description="every document kind, in checklist order")
+    claim_types: dict[str, ClaimTypeChecklistOut] = Field(description="claim type -> its checklist")
+
+
+@router.get("/checklist", response_model=ChecklistOut)
 async def checklist(actor: Reader) -> dict[str, Any]:
     """The documents each claim type needs, and those a condition adds (traffic accident,
     spouse as payee, a payout above the NPWP threshold): forms show only these."""
@@ -222,6 +251,115 @@ class ClaimStatusOut(BaseModel):
 
     claim_id: str
     status: str = Field(json_schema_extra={"enum": list(CLAIM_STATUSES)})
+
+
+class ReasonOut(BaseModel):
+    code: str = one_of(REASON_CODES)
+    message: str
+
+
+class ReporterOut(BaseModel):
+    name: str
+    phone: str | None
+    organisation: str | None = Field(description="workers' group, union or health facility, or the relation")
+
+
+class GuardianOut(BaseModel):
+    name: str
+    relationship: str = one_of(RELATIONSHIPS)
+
+
+class SlaOut(BaseModel):
+    """The payment deadline, once the application is complete (PP 44/2015 art. 37(2), 40(3))."""
+
+    documents_complete_on: date | None
+    deadline: date
+    days_left: int | None = Field(description="working days left; null once the deadline no longer runs")
+
+
+class ClaimDisbursementOut(BaseModel):
+    status: str | None = one_of(DISBURSEMENT_STATUSES, "null until a payout is recorded", nullable=True)
+    reference: str | None
+
+
+class LedgerLineOut(BaseModel):
+    component: str = one_of(PAYOUT_COMPONENTS)
+    payee_heir_id: str = Field(description="the heir paid; empty for the participant")
+    payee_name: str | None
+    guardian_name: str | None = Field(description="the wali through whom a minor's share is paid")
+    amount: int = Field(description="whole rupiah")
+    kind: str = one_of(PAYOUT_KINDS)
+    note: str
+    entry: int = Field(description="0: the payout; n: the n-th reclassification's adjustment")
+
+
+class PayoutOut(BaseModel):
+    components: list[LedgerLineOut]
+    total_cash: int = Field(description="whole rupiah: the sum of the cash lines")
+
+
+class StepOut(BaseModel):
+    step: str
+    at: Instant
+    detail: dict[str, Any] = Field(description="what the step recorded; its keys vary by step")
+
+
+class ClaimOut(BaseModel):
+    """A claim with everything an officer follows it by."""
+
+    claim_id: str
+    participant_id: str
+    claim_type: str = one_of(CLAIM_TYPES)
+    status: str = one_of(CLAIM_STATUSES)
+    incident_date: date
+    incident_place: str
+    cause: str
+    traffic_accident: bool
+    reporter: ReporterOut
+    documents: list[str] = Field(description="the kinds of document given, sorted")
+    missing_documents: list[str]
+    reasons: list[ReasonOut]
+    decided_by: str | None
+    decision_note: str | None
+    guardians: dict[str, GuardianOut] = Field(description="heir_id -> the wali named for that minor heir")
+    transport_costs: dict[str, int] = Field(description="transport mode (land, sea, air) -> whole rupiah")
+    supervisor_flag: str | None = Field(description="what a supervisor must settle by hand")
+    sla: SlaOut | None
+    disbursement: ClaimDisbursementOut
+    payout: PayoutOut
+    steps: list[StepOut]
+    filed_at: Instant
+    filed_by: str
+    documents_added_by: list[str]
+    sampled: bool = Field(description="drawn for a supervisor's review")
+
+
+class ClaimListedOut(BaseModel):
+    """A claim on a work list."""
+
+    claim_id: str
+    participant_id: str
+    participant_name: str | None = Field(description="from claims' read model; null before it knows the participant")
+    claim_type: str = one_of(CLAIM_TYPES)
+    incident_date: date
+    status: str = one_of(CLAIM_STATUSES)
+    filed_at: Instant
+    filed_by: str
+    sla_deadline: date | None
+    disbursement_status: str | None = one_of(DISBURSEMENT_STATUSES, nullable=True)
+    reasons: list[ReasonOut]
+    missing_documents: list[str]
+    sampled: bool
+    days_left: int | None = Field(description="working days to the payment deadline, while it runs")
+
+
+class ParticipantFoundOut(BaseModel):
+    """A participant as claims' read model knows them."""
+
+    participant_id: str
+    masked_nik: str
+    full_name: str
+    coverage_status: str = one_of(COVERAGE_STATUSES)
 
 
 class HeirsNamedOut(BaseModel):
@@ -263,7 +401,17 @@ async def file_claim(body: ClaimIn, actor: Officer, rt: Rt, response: Response) 
     return {"claim_id": claim_id, "status": "filed"}
 
 
-@router.post("/claims/check")
+class FilingCheckOut(BaseModel):
+    """What filing would say, nothing written."""
+
+    participant_name: str | None = Field(description="from claims' read model; null before it knows the participant")
+    covered_on_incident_date: bool
+    last_protected_day_before: date | None = Field(
+        description="when cover ended before the incident; null when covered or never protected before it"
+    )
+
+
+@router.post("/claims/check", response_model=FilingCheckOut)
 async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     """A dry run of filing: the same 422 and 409, nothing written; and whether the
     participant was covered on the incident date (a form warns before filing)."""
@@ -271,7 +419,7 @@ async def check_claim(body: ClaimIn, actor: Officer, rt: Rt) -> dict[str, Any]:
         return await handlers.check_filing(conn, body.model_dump(), today())
 
 
-@router.get("/claims")
+@router.get("/claims", response_model=list[ClaimListedOut])
 async def list_claims(
     actor: Reader,
     rt: Rt,
@@ -292,7 +440,7 @@ async def list_claims(
     return claims
 
 
-@router.get("/claims/{claim_id}")
+@router.get("/claims/{claim_id}", response_model=ClaimOut)
 async def get_claim(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         row = await repo.load_claim(conn, claim_id)
@@ -451,7 +599,14 @@ async def name_guardians(claim_id: str, body: dict[str, GuardianIn], actor: Offi
     return {"claim_id": claim_id, "guardians": sorted(guardians)}
 
 
-@router.post("/claims/{claim_id}/reclassification", responses=linked(200, CLAIM_READ))
+class ReclassifiedOut(BaseModel):
+    claim_id: str
+    claim_type: str = one_of(CLAIM_TYPES)
+    difference_paid: int = Field(description="whole rupiah the new type pays beyond what was paid, to be transferred")
+    overpaid: int = Field(description="whole rupiah paid beyond what the new type gives; a supervisor settles it")
+
+
+@router.post("/claims/{claim_id}/reclassification", response_model=ReclassifiedOut, responses=linked(200, CLAIM_READ))
 async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """A supervisor corrects a death's type (JKM <-> JKK_DEATH) with a reason, before or after payout."""
     async with rt.pool.acquire() as conn:
@@ -465,7 +620,7 @@ async def reclassify(claim_id: str, body: ReclassificationIn, actor: Supervisor,
     return {"claim_id": claim_id, **result}
 
 
-@router.get("/participants")
+@router.get("/participants", response_model=list[ParticipantFoundOut])
 async def search_participants(actor: Reader, rt: Rt, q: Annotated[Name, Query(min_length=2)]) -> list[dict[str, Any]]:
     """Participants as claims knows them (its read model), for the filing form."""
     async with rt.pool.acquire() as conn:

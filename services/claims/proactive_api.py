@@ -12,11 +12,13 @@ from pydantic import BaseModel, Field
 from services.claims import proactive
 from services.claims import repository as repo
 from services.claims.api import CLAIM_LINKS, DOCUMENT_KINDS, ClaimStatusOut, ReporterIn
+from services.claims.domain.documents import CHECKLIST
 from services.claims.domain.proactive import OUTCOMES
 from services.claims.handlers import ClaimNotFound
+from shared.answers import one_of
 from shared.auth import Actor, require_role
 from shared.clock import today
-from shared.contracts.vocabulary import DeathClaimType
+from shared.contracts.vocabulary import DEATH_CLAIM_TYPES, DeathClaimType
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.openapi_links import linked
 from shared.service import Runtime, get_runtime
@@ -44,7 +46,50 @@ class CompletionIn(BaseModel):
     traffic_accident: bool = False
 
 
-@router.get("/proactive-claims")
+class AwaitingFamilyOut(BaseModel):
+    """A claim opened from the civil registry, waiting for the family to come."""
+
+    claim_id: str
+    participant_id: str
+    full_name: str | None = Field(description="from claims' read model; null before it knows the participant")
+    masked_nik: str | None
+    claim_type: str = one_of(DEATH_CLAIM_TYPES)
+    date_of_death: date
+    place: str
+    opened_on: date
+    expected_amount: int | None = Field(description="whole rupiah the family can expect")
+    documents_to_bring: list[str] = Field(json_schema_extra={"items": {"enum": list(CHECKLIST)}})
+    family_reminded_on: date | None
+    working_days_waiting: int
+    home_visit_due: bool = Field(description="reminded and still not come: the kelurahan visits")
+
+
+class ProactiveTotalsOut(BaseModel):
+    """Every proactive claim, counted."""
+
+    opened: int
+    completed: int = Field(description="the family came and filed")
+    awaiting_family: int
+    payout_recorded: int
+    paid: int
+
+
+class ProactiveQueueOut(BaseModel):
+    as_of: date
+    reported_deaths: dict[str, int] = Field(
+        description="what became of every reported death: outcome -> count",
+        json_schema_extra={"propertyNames": {"enum": list(OUTCOMES)}},
+    )
+    totals: ProactiveTotalsOut
+    awaiting_family: list[AwaitingFamilyOut]
+
+
+class FamiliesRemindedOut(BaseModel):
+    as_of: date
+    reminded: int = Field(description="families reminded by this sweep")
+
+
+@router.get("/proactive-claims", response_model=ProactiveQueueOut)
 async def proactive_claims(actor: Reader, rt: Rt, as_of: date | None = None) -> dict[str, Any]:
     """The officers' queue: claims opened from the civil registry and waiting for the family, with
     what became of every reported death, counted."""
@@ -61,7 +106,7 @@ async def proactive_claims(actor: Reader, rt: Rt, as_of: date | None = None) -> 
     }
 
 
-@router.get("/proactive-claims/home-visits")
+@router.get("/proactive-claims/home-visits", response_model=list[AwaitingFamilyOut])
 async def home_visits(actor: Reader, rt: Rt, as_of: date | None = None) -> list[dict[str, Any]]:
     """Claims whose family was reminded and still has not come: the kelurahan visits them."""
     day = as_of or today()
@@ -70,7 +115,7 @@ async def home_visits(actor: Reader, rt: Rt, as_of: date | None = None) -> list[
     return [view for view in (proactive.queue_view(row, day) for row in waiting) if view["home_visit_due"]]
 
 
-@router.post("/proactive-claims/sweep")
+@router.post("/proactive-claims/sweep", response_model=FamiliesRemindedOut)
 async def sweep(actor: Sweeper, rt: Rt, as_of: date | None = None) -> dict[str, Any]:
     """Reminds the families due a reminder; runs by itself hourly, callable for a given day."""
     day = as_of or today()

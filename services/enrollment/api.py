@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,10 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.enrollment import handlers, imports
 from services.enrollment import repository as repo
 from services.enrollment.campaign import growth
+from services.enrollment.domain.balances import MonthStatus
 from services.enrollment.handlers import DuplicateNotFound, ParticipantNotFound
 from services.enrollment.reminders import send_contribution_reminders
+from shared.answers import Instant, one_of
 from shared.auth import Actor, require_role
 from shared.clock import today
+from shared.contracts.enrollment import ProtectedPeriod
+from shared.contracts.vocabulary import COVERAGE_STATUSES, RELATIONSHIPS, SEGMENTS
 from shared.edge import read_capped
 from shared.limits import LIST_MAX, Id, Name
 from shared.openapi_links import link, linked
@@ -71,6 +75,110 @@ class ContributionIn(BaseModel):
     amount: int
     payer: Id = "self"
     paid_at: date | None = None
+
+
+class IncomeOut(BaseModel):
+    effective_from: str = Field(description="YYYY-MM: the month the declared income took effect")
+    monthly_income: int = Field(description="whole rupiah")
+
+
+class HeirOut(BaseModel):
+    heir_id: str
+    full_name: str
+    relationship: str = one_of(RELATIONSHIPS)
+    precedence: int = Field(description="the heir's rank, 1 first (PP 44/2015 art. 37(5), 40(2))")
+    phone: str | None
+    email: str | None
+    language: str
+    birth_date: date | None
+
+
+class CoverageOut(BaseModel):
+    """A participant's coverage on `as_of` (as the CoverageChanged event carries it)."""
+
+    status: str = one_of(COVERAGE_STATUSES)
+    as_of: date
+    last_paid_period: str | None
+    active_through: date | None
+    grace_until: date | None
+    lapsed_from: date | None
+    paid_months: int
+    paid_periods: list[str] = Field(description='every fully paid month, "YYYY-MM", ascending')
+    protected_periods: list[ProtectedPeriod] = Field(description="every stretch in which an incident is covered")
+
+
+class ParticipantCoverageOut(CoverageOut):
+    participant_id: str
+
+
+class ParticipantOut(BaseModel):
+    """A participant as enrollment knows them; the NIK masked."""
+
+    participant_id: str
+    nik_masked: str
+    full_name: str
+    birth_date: date
+    sex: str = one_of(("F", "M"))
+    phone: str
+    address: str
+    kecamatan: str
+    segment: str = one_of(SEGMENTS)
+    monthly_income: int = Field(description="declared, whole rupiah")
+    programs: list[str]
+    member_since: date
+    income_history: list[IncomeOut] = Field(description="every declared income, oldest first")
+    deceased_on: date | None
+    duplicate_of: str | None = Field(description="the participant this one was merged into as a duplicate")
+    open_duplicate_flags: list[str] = Field(description="ids of duplicate flags still open on this participant")
+    heirs: list[HeirOut]
+    coverage: CoverageOut
+
+
+class ParticipantFoundOut(BaseModel):
+    participant_id: str
+    nik_masked: str
+    full_name: str
+    kecamatan: str
+    segment: str = one_of(SEGMENTS)
+
+
+class MonthOut(BaseModel):
+    """A month's balance: what was due, paid, carried in and out as credit (whole rupiah)."""
+
+    period: str = Field(description="YYYY-MM")
+    due: int
+    paid: int
+    credit_in: int
+    credit_out: int
+    outstanding: int
+    status: str = one_of(get_args(MonthStatus))
+    completed_on: date | None
+
+
+class ContributionRecordedOut(BaseModel):
+    participant_id: str
+    contribution_id: str
+    period: str = Field(description="YYYY-MM")
+    amount: int
+    payer: str = one_of(("self", "city"))
+    paid_at: date
+    month: MonthOut
+    coverage: CoverageOut
+
+
+class ContributionOut(BaseModel):
+    contribution_id: str
+    period: str = Field(description="YYYY-MM")
+    amount: int
+    amount_due: int | None = Field(description="what the month owed when it was recorded")
+    payer: str = one_of(("self", "city"))
+    paid_at: date
+
+
+class ContributionsOut(BaseModel):
+    participant_id: str
+    contributions: list[ContributionOut]
+    months: list[MonthOut]
 
 
 async def participant_view(conn, participant_id: str, on: date) -> dict[str, Any]:
@@ -138,7 +246,7 @@ PARTICIPANT_LINKS = {
 }
 
 
-@router.post("/participants", status_code=201, responses=linked(201, PARTICIPANT_LINKS))
+@router.post("/participants", status_code=201, response_model=ParticipantOut, responses=linked(201, PARTICIPANT_LINKS))
 async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         async with conn.transaction():
@@ -146,7 +254,7 @@ async def register(body: ParticipantIn, actor: Writer, rt: Rt) -> dict[str, Any]
         return await participant_view(conn, participant_id, today())
 
 
-@router.get("/participants")
+@router.get("/participants", response_model=list[ParticipantFoundOut])
 async def search(actor: Reader, rt: Rt, q: Annotated[Name, Query(min_length=2)]) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await repo.search_participants(conn, q)
@@ -159,7 +267,7 @@ class LookupIn(BaseModel):
     phone: Id | None = None
 
 
-@router.post("/participants/lookup")
+@router.post("/participants/lookup", response_model=list[ParticipantFoundOut])
 async def lookup(body: LookupIn, actor: Reader, rt: Rt) -> list[dict[str, Any]]:
     """Participants by their full NIK or by a phone written as enrollment accepts it
     (0813…, +62…); answers with the masked NIK only."""
@@ -168,13 +276,13 @@ async def lookup(body: LookupIn, actor: Reader, rt: Rt) -> list[dict[str, Any]]:
         return await repo.find_participants(conn, nik, phone)
 
 
-@router.get("/participants/{participant_id}")
+@router.get("/participants/{participant_id}", response_model=ParticipantOut)
 async def get_participant(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         return await participant_view(conn, participant_id, today())
 
 
-@router.patch("/participants/{participant_id}", responses=linked(200, PARTICIPANT_LINKS))
+@router.patch("/participants/{participant_id}", response_model=ParticipantOut, responses=linked(200, PARTICIPANT_LINKS))
 async def change_details(
     participant_id: str, body: Annotated[ParticipantPatch, Body()], actor: Writer, rt: Rt
 ) -> dict[str, Any]:
@@ -188,7 +296,9 @@ async def change_details(
         return await participant_view(conn, participant_id, today())
 
 
-@router.put("/participants/{participant_id}/heirs", responses=linked(200, PARTICIPANT_LINKS))
+@router.put(
+    "/participants/{participant_id}/heirs", response_model=ParticipantOut, responses=linked(200, PARTICIPANT_LINKS)
+)
 async def replace_heirs(
     participant_id: str, heirs: Annotated[list[HeirIn], Body(max_length=LIST_MAX)], actor: Writer, rt: Rt
 ) -> dict[str, Any]:
@@ -202,7 +312,12 @@ async def replace_heirs(
 
 
 # A contribution has no address of its own: its id names it in the participant's list.
-@router.post("/participants/{participant_id}/contributions", status_code=201, responses=linked(201, PARTICIPANT_LINKS))
+@router.post(
+    "/participants/{participant_id}/contributions",
+    status_code=201,
+    response_model=ContributionRecordedOut,
+    responses=linked(201, PARTICIPANT_LINKS),
+)
 async def record_contribution(participant_id: str, body: ContributionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         try:
@@ -221,7 +336,7 @@ async def record_contribution(participant_id: str, body: ContributionIn, actor: 
     }
 
 
-@router.get("/participants/{participant_id}/contributions")
+@router.get("/participants/{participant_id}/contributions", response_model=ContributionsOut)
 async def list_contributions(participant_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         await participant_view(conn, participant_id, today())
@@ -234,14 +349,20 @@ async def list_contributions(participant_id: str, actor: Reader, rt: Rt) -> dict
         }
 
 
-@router.get("/participants/{participant_id}/coverage")
+@router.get("/participants/{participant_id}/coverage", response_model=ParticipantCoverageOut)
 async def get_coverage(participant_id: str, actor: Reader, rt: Rt, as_of: date | None = None) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         view = await participant_view(conn, participant_id, as_of or today())
     return {"participant_id": participant_id, **view["coverage"]}
 
 
-@router.post("/coverage/sweep")
+class CoverageSweptOut(BaseModel):
+    as_of: date
+    changed: int = Field(description="participants whose coverage moved on")
+    reminders: int = Field(description="contribution reminders sent")
+
+
+@router.post("/coverage/sweep", response_model=CoverageSweptOut)
 async def sweep_coverage(
     actor: Annotated[Actor, Depends(require_role("supervisor", "operator"))], rt: Rt, as_of: date | None = None
 ) -> dict[str, Any]:
@@ -252,9 +373,44 @@ async def sweep_coverage(
     return {"as_of": (as_of or today()).isoformat(), "changed": changed, "reminders": reminded}
 
 
+class ImportErrorOut(BaseModel):
+    loc: list[str | int] = Field(description="the column the error is about")
+    msg: str
+    type: str = Field(description="the rule broken")
+
+
+class ImportRejectionOut(BaseModel):
+    row: int = Field(description="the row's number in the file")
+    errors: list[ImportErrorOut]
+
+
+class ImportOut(BaseModel):
+    """A bulk import and how far it went."""
+
+    import_id: str
+    filename: str
+    status: str = one_of(("running", "finished", "failed"))
+    rows_total: int
+    rows_done: int
+    rows_enrolled: int
+    rows_rejected: int
+    rows_existing: int = Field(description="rows whose NIK was enrolled already")
+    started_at: Instant
+    finished_at: Instant | None
+    progress: float = Field(description="rows done / rows total, 0 to 1")
+    rejections: list[ImportRejectionOut]
+    failure_reason: str | None = Field(description="why an import ended as failed")
+    resumed: int = Field(description="how often a restart resumed it")
+
+
+class ImportStartedOut(ImportOut):
+    already_imported: bool = Field(description="the same file was imported before: this is that import")
+
+
 @router.post(
     "/imports",
     status_code=202,
+    response_model=ImportStartedOut,
     responses=linked(202, {"GetImport": link("get_import_v1_imports__import_id__get", import_id="import_id")}),
 )
 async def start_import(
@@ -272,7 +428,7 @@ async def start_import(
     return {**_import_view(record), "already_imported": not is_new}
 
 
-@router.get("/imports/{import_id}")
+@router.get("/imports/{import_id}", response_model=ImportOut)
 async def get_import(import_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         record = await repo.load_import(conn, import_id)
@@ -304,7 +460,43 @@ def _import_view(record: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-@router.get("/campaign")
+class CampaignCellOut(BaseModel):
+    """Participants of one kecamatan and segment; the deceased counted apart."""
+
+    kecamatan: str
+    segment: str = one_of(SEGMENTS)
+    newly_covered: int = Field(description="first covered in the year")
+    active: int
+    grace: int
+    lapsed: int
+    not_started: int
+    deceased: int
+
+
+class RetentionOut(BaseModel):
+    cohort: int = Field(description="self-paid workers who joined at least this many months before as_of")
+    still_covered: int
+    share: float | None = Field(description="still_covered / cohort; null for an empty cohort")
+
+
+class CampaignOut(BaseModel):
+    year: int
+    target: int = Field(description="participants to cover in the year")
+    newly_covered: int
+    progress: float | None = Field(description="newly_covered / target; null without a target")
+    active: int
+    grace: int
+    lapsed: int
+    not_started: int
+    deceased: int
+    by_kecamatan_segment: list[CampaignCellOut]
+    as_of: date
+    retention: dict[str, RetentionOut] = Field(description="months after joining (3, 6, 12) -> retention")
+    reminded_runs: int = Field(description="unpaid runs a reminder was sent for")
+    lapses_prevented: int = Field(description="reminded runs whose missed month was paid within grace")
+
+
+@router.get("/campaign", response_model=CampaignOut)
 async def campaign(actor: Reader, rt: Rt, year: int | None = None, as_of: date | None = None) -> dict[str, Any]:
     """Enrolments against the target by kecamatan and segment; retention of self-paid workers at
     3, 6 and 12 months and lapses prevented by reminders, on `as_of` (campaign.py)."""
@@ -335,7 +527,37 @@ class DuplicateDecisionIn(BaseModel):
     reason: str | None = Field(None, max_length=500, description="why (required to dismiss)")
 
 
-@router.get("/duplicates")
+class DuplicateSideOut(BaseModel):
+    participant_id: str
+    full_name: str
+    nik_masked: str
+    birth_date: date
+    kecamatan: str
+    address: str
+    enrolled_at: Instant
+
+
+class DuplicateOut(BaseModel):
+    """Two enrolments that are likely the same person (docs/duplicates.md)."""
+
+    candidate_id: str
+    score: float = Field(description="how alike, 0 to 1")
+    reasons: list[str]
+    status: str = one_of(("open", "dismissed", "merged"))
+    decided_by: str | None
+    decided_at: Instant | None
+    decision_reason: str | None
+    flagged_at: Instant
+    participant: DuplicateSideOut = Field(description="enrolled later")
+    duplicate_of: DuplicateSideOut = Field(description="enrolled before")
+
+
+class DuplicatesOut(BaseModel):
+    status: str = one_of(("open", "dismissed", "merged"))
+    duplicates: list[DuplicateOut]
+
+
+@router.get("/duplicates", response_model=DuplicatesOut)
 async def list_duplicates(
     actor: Reader,
     rt: Rt,
@@ -347,12 +569,12 @@ async def list_duplicates(
         return {"status": status, "duplicates": await repo.list_duplicate_candidates(conn, status, limit)}
 
 
-@router.post("/duplicates/{candidate_id}/dismiss")
+@router.post("/duplicates/{candidate_id}/dismiss", response_model=DuplicateOut)
 async def dismiss_duplicate(candidate_id: str, body: DuplicateDecisionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     return await _decide(rt, candidate_id, handlers.dismiss_duplicate, body.reason, actor)
 
 
-@router.post("/duplicates/{candidate_id}/merge")
+@router.post("/duplicates/{candidate_id}/merge", response_model=DuplicateOut)
 async def merge_duplicate(candidate_id: str, body: DuplicateDecisionIn, actor: Writer, rt: Rt) -> dict[str, Any]:
     """Marks the later enrolment as a duplicate of the earlier one; no data is moved."""
     return await _decide(rt, candidate_id, handlers.merge_duplicate, body.reason, actor)

@@ -7,9 +7,11 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
 
 from services.enrollment import repository as repo
 from services.enrollment.registry import (
+    OUTCOMES,
     REPLAY_REFUSED,
     UnreadableNotification,
     counted,
@@ -17,6 +19,7 @@ from services.enrollment.registry import (
     registry_from,
     status_view,
 )
+from shared.answers import Instant, one_of
 from shared.auth import Actor, require_role
 from shared.clock import today
 from shared.logs import get_logger
@@ -28,7 +31,31 @@ Reader = Annotated[Actor, Depends(require_role("officer", "supervisor", "operato
 log = get_logger("enrollment.registry")
 
 
-@router.post("/notify")
+class NotifiedOut(BaseModel):
+    """An acknowledgement that says nothing of who was a participant."""
+
+    ack: str = one_of(("received",))
+    events: int = Field(description="events in the notification")
+
+
+class SubscriptionOut(BaseModel):
+    registry: str
+    reg_event_type: str
+    code: str = Field(description="the registry's subscription code")
+    subscribed_at: Instant
+
+
+class RegistryLinkOut(BaseModel):
+    linked: bool = Field(description="a civil-registry link is configured")
+    registry: str | None
+    subscriptions: list[SubscriptionOut]
+    deaths: dict[str, int] = Field(
+        description="what became of every death the registry notified: outcome -> count",
+        json_schema_extra={"propertyNames": {"enum": list(OUTCOMES)}},
+    )
+
+
+@router.post("/notify", response_model=NotifiedOut)
 async def notify(request: Request, rt: Rt) -> dict[str, Any]:
     """Deaths the registry registered. Answers 200 once they are recorded (the registry tries again
     otherwise), 401 for a bad or stale signature, 409 when every event in it was received before."""
@@ -58,7 +85,7 @@ async def notify(request: Request, rt: Rt) -> dict[str, Any]:
     return {"ack": "received", "events": len(outcomes)}
 
 
-@router.get("")
+@router.get("", response_model=RegistryLinkOut)
 async def link_status(actor: Reader, rt: Rt) -> dict[str, Any]:
     """The subscription and what became of the deaths the registry notified, counted."""
     async with rt.pool.acquire() as conn:

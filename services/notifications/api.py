@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.notifications import repository as repo
 from services.notifications.handlers import DUE_CHANNEL
+from shared.answers import Instant, one_of
 from shared.auth import Actor, require_role
-from shared.contracts.notifications import NotificationDelivered
+from shared.contracts.notifications import Channel, NotificationDelivered
 from shared.db import record_audit
 from shared.envelope import new_envelope
 from shared.limits import Id
@@ -22,20 +23,45 @@ Officer = Annotated[Actor, Depends(require_role("officer", "supervisor"))]
 Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
-@router.get("/notifications")
+# The statuses the table allows (migrations): `sending` while a provider is asked, `unknown` when
+# its answer was lost where it cannot be asked again, `cancelled` when the message is no longer due.
+STATUSES = ("pending", "sending", "delivered", "failed", "unknown", "cancelled")
+
+
+class NotificationFailedOut(BaseModel):
+    """A message to a family member, and where its delivery stands."""
+
+    notification_id: str
+    claim_id: str
+    heir_id: str
+    channel: str = one_of(get_args(Channel))
+    event_type: str = Field(description="the event the message is about")
+    status: str = one_of(STATUSES)
+    attempts: int
+    last_error: str | None
+    finished_at: Instant | None
+
+
+class NotificationOut(NotificationFailedOut):
+    language: str
+    created_at: Instant
+    next_attempt_at: Instant
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
 async def list_for_claim(actor: Officer, rt: Rt, claim_id: Annotated[Id, Query()]) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await repo.for_claim(conn, claim_id)
 
 
-@router.get("/notifications/failed")
+@router.get("/notifications/failed", response_model=list[NotificationFailedOut])
 async def list_failed(actor: Officer, rt: Rt) -> list[dict[str, Any]]:
     """Messages that could not be delivered: someone should call the family."""
     async with rt.pool.acquire() as conn:
         return await repo.failed(conn)
 
 
-@router.get("/notifications/unknown")
+@router.get("/notifications/unknown", response_model=list[NotificationFailedOut])
 async def list_unknown(actor: Officer, rt: Rt) -> list[dict[str, Any]]:
     """Messages whose answer was lost where the provider cannot be asked (WhatsApp, email):
     they may or may not have arrived. Ask the family before sending again."""

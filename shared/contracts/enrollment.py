@@ -11,6 +11,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.contracts.vocabulary import CoverageStatus
 from shared.envelope import EventPayload
 
 Programme = Literal["JKK", "JKM", "JHT"]
@@ -112,7 +113,7 @@ class CoverageChanged(EventPayload):
     event_type = "CoverageChanged"
 
     participant_id: str
-    status: Literal["not_started", "active", "grace", "lapsed"]
+    status: CoverageStatus
     as_of: date
     last_paid_period: str | None = None
     active_through: date | None = None

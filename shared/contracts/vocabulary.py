@@ -100,5 +100,9 @@ HEIR_PRECEDENCE: dict[str, int] = {
 Segment = Literal["market_trader", "daily_worker", "micro_business", "driver", "fisher", "other"]
 SEGMENTS: tuple[str, ...] = get_args(Segment)
 
+# A participant's coverage (enrollment computes it; claims keeps it in its read model).
+CoverageStatus = Literal["not_started", "active", "grace", "lapsed"]
+COVERAGE_STATUSES: tuple[str, ...] = get_args(CoverageStatus)
+
 TransportMode = Literal["land", "sea", "air"]
 TRANSPORT_MODES: tuple[str, ...] = get_args(TransportMode)

@@ -4,7 +4,7 @@ and reversal, the bank's signed notifications, statement reconciliation."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Security
@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 from services.claims.disbursement import handlers, reconciliation
 from services.claims.disbursement import repository as repo
 from services.claims.disbursement.bank import answer_of_status
-from services.claims.domain.disbursement import PayeeAccount
+from services.claims.domain.disbursement import ACTIONS, PayeeAccount
 from shared import snap
+from shared.answers import Instant, one_of
 from shared.auth import Actor, require_role
 from shared.contracts.vocabulary import PAYOUT_COMPONENTS
 from shared.db import working_for
@@ -79,11 +80,133 @@ class ReversedOut(BaseModel):
     reversed: str = Field(description="the external id of the transfer reversed")
 
 
+# The statuses the tables allow (migrations 0004): G2P Connect's for a line; an attempt is also
+# `sending` until the bank answers, and `reversed` once a supervisor reverses it.
+LINE_STATUSES = ("received", "pending", "succeeded", "rejected")
+ATTEMPT_STATUSES = ("sending", *LINE_STATUSES[1:], "reversed")
+
+
+class AccountRecordedOut(BaseModel):
+    claim_id: str
+    payee: str = Field(description=f"an heir_id on the payout, or '{handlers.WORKER_PAYEE}'")
+    reissued: list[str] = Field(description="the components whose rejected lines were sent again to this account")
+
+
+class DisbursementLineOut(BaseModel):
+    component: str = one_of(PAYOUT_COMPONENTS)
+    payee_heir_id: str = Field(description="empty for the worker")
+    payee_name: str | None
+    amount: int = Field(description="whole rupiah")
+    status: str = one_of(LINE_STATUSES)
+    reason_code: str | None = Field(description="ISO 20022's reason when the bank rejected it")
+    attempts: int
+    entry: int = Field(description="0: the payout; n: the n-th reclassification's difference")
+
+
+class PayeeAccountOut(BaseModel):
+    payee: str
+    method: str = one_of(("bank", "cash"))
+    bank_code: str | None
+    account_last4: str | None
+    account_name: str
+    checked: str = one_of(("unchecked", "ok", "rejected"), "whether the bank confirmed the holder")
+    holder_name: str | None
+    reason_code: str | None
+
+
+class TransferAttemptOut(BaseModel):
+    external_id: str
+    component: str = one_of(PAYOUT_COMPONENTS)
+    payee_heir_id: str
+    entry: int
+    attempt: int
+    method: str = one_of(("bank", "cash", "manual"))
+    bank_code: str | None
+    account_last4: str | None
+    amount: int
+    status: str = one_of(ATTEMPT_STATUSES)
+    reason_code: str | None
+    bank_reference: str | None
+    pickup_code: str | None = Field(description="what a cash payee shows at the counter")
+    created_by: str
+    created_at: Instant
+    updated_at: Instant
+
+
+class ReversalOut(BaseModel):
+    external_id: str
+    amount: int
+    reason: str
+    reversed_by: str
+    reversed_at: Instant
+
+
+class FollowUpOut(BaseModel):
+    """A payee answered that the money did not arrive."""
+
+    claim_id: str
+    payee_heir_id: str
+    reason: str
+    flagged_at: Instant
+
+
+class DisbursementTotalsOut(BaseModel):
+    """Whole rupiah: paid - reversed = held by payees; owed - held = outstanding."""
+
+    owed: int
+    paid: int
+    reversed: int
+    held_by_payees: int
+    outstanding: int
+
+
+class DisbursementOut(BaseModel):
+    claim_id: str
+    lines: list[DisbursementLineOut]
+    accounts: list[PayeeAccountOut]
+    attempts: list[TransferAttemptOut]
+    reversals: list[ReversalOut]
+    follow_ups: list[FollowUpOut]
+    totals: DisbursementTotalsOut
+
+
+class MismatchOut(BaseModel):
+    """A transfer and the bank's statement disagree: what, and what to do about it."""
+
+    kind: str = one_of(ACTIONS)
+    external_id: str | None = Field(description="Jaring's transfer, when one is involved")
+    claim_id: str | None
+    end_to_end_id: str | None
+    bank_reference: str | None
+    expected: int | None = Field(description="whole rupiah Jaring paid")
+    booked: int | None = Field(description="whole rupiah the statement booked")
+    action: str
+
+
+class StatementImportedOut(BaseModel):
+    statement_id: str
+    booked_on: date
+    entries: int
+    matched: int
+    mismatches: list[MismatchOut]
+
+
+class OpenMismatchOut(MismatchOut):
+    id: int
+    statement_id: str
+    resolved: bool
+    booked_on: date
+
+
 # A transfer recorded or an account set: the claim's disbursement shows what it changed.
 DISBURSEMENT_READ = {"GetDisbursement": link("disbursement_v1_claims__claim_id__disbursement_get", claim_id="claim_id")}
 
 
-@router.put("/v1/claims/{claim_id}/payees/{payee}/account", responses=linked(200, DISBURSEMENT_READ))
+@router.put(
+    "/v1/claims/{claim_id}/payees/{payee}/account",
+    response_model=AccountRecordedOut,
+    responses=linked(200, DISBURSEMENT_READ),
+)
 async def record_account(claim_id: str, payee: str, body: AccountIn, actor: Officer, rt: Rt) -> dict[str, Any]:
     account = PayeeAccount(
         method=body.method, account_name=body.account_name, bank_code=body.bank_code, account_number=body.account_number
@@ -97,7 +220,7 @@ async def record_account(claim_id: str, payee: str, body: AccountIn, actor: Offi
     return {"claim_id": claim_id, "payee": payee, "reissued": reissued}
 
 
-@router.get("/v1/claims/{claim_id}/disbursement")
+@router.get("/v1/claims/{claim_id}/disbursement", response_model=DisbursementOut)
 async def disbursement(claim_id: str, actor: Reader, rt: Rt) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         return {"claim_id": claim_id, **await handlers.disbursement_of(conn, claim_id)}
@@ -225,14 +348,14 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     return value
 
 
-@router.get("/v1/follow-ups")
+@router.get("/v1/follow-ups", response_model=list[FollowUpOut])
 async def follow_ups(actor: Reader, rt: Rt) -> list[dict[str, Any]]:
     """Claims whose payee said the money did not arrive."""
     async with rt.pool.acquire() as conn:
         return await handlers.open_follow_ups(conn)
 
 
-@router.post("/v1/reconciliation/statements")
+@router.post("/v1/reconciliation/statements", response_model=StatementImportedOut)
 async def import_statement(request: Request, actor: Supervisor, rt: Rt) -> dict[str, Any]:
     """The bank's daily statement (ISO 20022 camt.053 XML) matched against Jaring's transfers."""
     raw = await read_capped(request, MAX_STATEMENT_BYTES)
@@ -244,7 +367,7 @@ async def import_statement(request: Request, actor: Supervisor, rt: Rt) -> dict[
             raise Conflict(str(exc), exc.args[0], "statement_already_imported") from None
 
 
-@router.get("/v1/reconciliation/mismatches")
+@router.get("/v1/reconciliation/mismatches", response_model=list[OpenMismatchOut])
 async def mismatches(actor: Reader, rt: Rt, statement_id: str | None = None) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
         return await reconciliation.open_items(conn, statement_id)
