@@ -43,28 +43,34 @@ def exporter_endpoint(environ: Mapping[str, str] = os.environ) -> str | None:
 
 
 def configure_tracing(service: str) -> None:
-    """Sets the process's tracer provider and instruments asyncpg and httpx; once per process
-    (the test suite starts several apps in one process: the first one names the provider)."""
+    """Sets the process's tracer provider; once per process (the test suite starts several apps in
+    one process: the first one names the provider). The spans that carry a claim's trace from hop to
+    hop (HTTP requests, consumed records, the outbox's traceparent) are always made: the trace id
+    travels in Kafka headers and log lines whether or not anything is exported. asyncpg's and httpx's
+    spans (a span per statement, per provider or bank call) are made only when an exporter is
+    configured: nobody could see them otherwise, and at a hundred statements a claim they cost CPU
+    on every claim (docs/benchmarks.md, "CPU per claim")."""
     global _configured
     if _configured is not None:
         return
     provider = TracerProvider(
         resource=Resource.create({"service.name": f"jaring-{service}", "service.namespace": "jaring"})
     )
-    if exporter_endpoint():
-        # Imported only when used: the exporter pulls in protobuf and requests.
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-        # The exporter reads the endpoint, headers and timeout from the standard OTEL_* variables.
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
+    _configured = service
+    if not exporter_endpoint():
+        trace.set_tracer_provider(provider)
+        return
+    # Imported only when used: the exporter pulls in protobuf and requests.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
+    # The exporter reads the endpoint, headers and timeout from the standard OTEL_* variables.
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
     # asyncpg's spans carry the statement (parameters are never recorded): no NIK reaches them.
     AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]  # the instrumentation ships no annotations
     HTTPXClientInstrumentor().instrument()
-    _configured = service
 
 
 def instrument_app(app: Any) -> None:
