@@ -40,7 +40,7 @@ from shared.observability import HttpMetrics, ScrapeWork, outbox_standing, refre
 from shared.outbox import OutboxRelay, quarantined
 from shared.privacy import redact_url
 from shared.settings import ServiceSettings
-from shared.tracing import RequestLogContext, configure_tracing, instrument_app
+from shared.tracing import RequestLogContext, configure_tracing, http_telemetry, instrument_app
 
 log = get_logger("service")
 
@@ -171,7 +171,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             log.info("service.stopped")
 
     configure_tracing(spec.name)
-    app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan)
+    app = FastAPI(title=f"Jaring {spec.name}", version="1", lifespan=lifespan, telemetry=http_telemetry())
     app.state.token_verifier = token_verifier(infra)
     app.state.kafka_checked = (0.0, False)
 

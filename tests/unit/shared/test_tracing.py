@@ -15,9 +15,11 @@ import shared.tracing
 from shared.logs import configure_logging, get_logger
 from shared.tracing import (
     RequestLogContext,
+    RequestSpan,
     configure_tracing,
     continuing,
     current_trace_id,
+    http_telemetry,
     handling_record,
     inject_into,
     span_from,
@@ -51,7 +53,9 @@ def test_outside_any_span_nothing_is_injected_and_inside_one_its_trace_is():
 def test_a_span_from_a_carrier_continues_the_callers_trace():
     with span_from({"traceparent": CALLER}, "payout") as span:
         assert current_trace_id() == "4bf92f3577b34da6a3ce929d0e0e4736"
-        assert span.parent.span_id == 0x00F067AA0BA902B7
+        assert span.get_span_context().span_id not in (0, 0x00F067AA0BA902B7)  # a span of its own
+        # Nothing exports here, so nothing is recorded: the span only carries the ids.
+        assert not span.is_recording()
         # The events this span writes name this span, in the caller's trace.
         written = inject_into({})["traceparent"]
         assert written.startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
@@ -153,3 +157,36 @@ async def test_a_request_gets_a_correlation_id_a_plain_one_from_the_caller_is_ke
     assert all(line["event_id"] is None for line in inside)
     handled = [line for line in lines(buffer) if line["event"] == "request.handled"]
     assert [line["status"] for line in handled] == [200, 200]
+
+
+async def test_without_an_exporter_a_request_continues_the_callers_trace_and_starts_one_otherwise():
+    app = FastAPI(telemetry=http_telemetry())
+    seen: list[str | None] = []
+
+    @app.get("/v1/claims")
+    async def claims() -> dict[str, str]:
+        seen.append(current_trace_id())
+        return {}
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        seen.append(current_trace_id())
+        return {}
+
+    app.add_middleware(RequestSpan)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        await client.get("/v1/claims", headers={"traceparent": CALLER})
+        await client.get("/v1/claims")
+        await client.get("/health", headers={"traceparent": CALLER})
+    continued, started, probe = seen
+    assert continued == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert started is not None and started != continued
+    assert probe is None  # probes make no trace
+
+
+def test_with_an_exporter_fastapis_own_server_span_is_used_and_probes_are_left_out(monkeypatch):
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    settings = http_telemetry()
+    assert settings.get("tracing", True) and settings["operation_spans"] is False
+    assert settings["exclude"]({"type": "http", "path": "/readyz"})
+    assert not settings["exclude"]({"type": "http", "path": "/v1/claims"})
