@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import structlog
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -77,7 +78,7 @@ def configure_tracing(service: str) -> None:
     HTTPXClientInstrumentor().instrument()
 
 
-def http_telemetry() -> dict[str, Any]:
+def http_telemetry() -> TelemetryConfig:
     """FastAPI's own OpenTelemetry settings (`FastAPI(telemetry=...)`). When spans are exported it
     makes each request's server span, continuing a caller's `traceparent`; probes are left out, and
     so are its spans per dependency and serialisation (a dozen a request, noise in a claim's trace).
