@@ -158,28 +158,29 @@ async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Acto
     filing = await _admissible_filing(conn, body, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
     await repo.insert_filed_claim(conn, claim_id, filing, actor.subject, actor.role, today)
-    await emit(
-        conn,
-        events.ClaimFiled(
-            claim_id=claim_id,
-            participant_id=filing.participant_id,
-            claim_type=filing.claim_type,
-            incident_date=filing.incident_date,
-            incident_place=filing.incident_place,
-            cause=filing.cause,
-            traffic_accident=filing.traffic_accident,
-            reporter=events.Reporter(
-                name=filing.reporter.name, phone=filing.reporter.phone, organisation=filing.reporter.organisation
-            ),
-            documents={kind: True for kind in filing.documents},
-            incapacity_days=filing.incapacity_days,
-            disability_percent=filing.disability_percent,
-            transport_costs=dict(filing.transport_costs),
-            filed_by=actor.subject,
-        ),
-        claim_id,
-    )
+    await emit(conn, claim_filed(claim_id, filing, actor.subject), claim_id)
     return claim_id
+
+
+def claim_filed(claim_id: str, filing: c.ClaimFiling, filed_by: str) -> events.ClaimFiled:
+    """The ClaimFiled event of a filing: an officer's, or the family's completing a claim Jaring opened."""
+    return events.ClaimFiled(
+        claim_id=claim_id,
+        participant_id=filing.participant_id,
+        claim_type=filing.claim_type,
+        incident_date=filing.incident_date,
+        incident_place=filing.incident_place,
+        cause=filing.cause,
+        traffic_accident=filing.traffic_accident,
+        reporter=events.Reporter(
+            name=filing.reporter.name, phone=filing.reporter.phone, organisation=filing.reporter.organisation
+        ),
+        documents={kind: True for kind in filing.documents},
+        incapacity_days=filing.incapacity_days,
+        disability_percent=filing.disability_percent,
+        transport_costs=dict(filing.transport_costs),
+        filed_by=filed_by,
+    )
 
 
 # --- verification (consumer of ClaimFiled, and again when documents arrive) ---------------------------

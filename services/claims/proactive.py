@@ -26,7 +26,7 @@ from services.claims.domain.proactive import (
     reminder_due,
     working_days_between,
 )
-from services.claims.handlers import ClaimNotFound, emit, filing_from
+from services.claims.handlers import ClaimNotFound, claim_filed, emit, filing_from
 from shared.auth import Actor
 from shared.consuming import NotYet
 from shared.contracts import claims as events
@@ -179,24 +179,7 @@ async def complete_claim(
     c.validate_filing(filing, max(today, row["incident_date"]), True)
     await repo.complete_proactive_claim(conn, claim_id, filing, actor.subject, today)
     await repo.add_step(conn, claim_id, "completed_by_family", {"by": actor.subject})
-    await emit(
-        conn,
-        events.ClaimFiled(
-            claim_id=claim_id,
-            participant_id=filing.participant_id,
-            claim_type=filing.claim_type,
-            incident_date=filing.incident_date,
-            incident_place=filing.incident_place,
-            cause=filing.cause,
-            traffic_accident=filing.traffic_accident,
-            reporter=events.Reporter(
-                name=filing.reporter.name, phone=filing.reporter.phone, organisation=filing.reporter.organisation
-            ),
-            documents={kind: True for kind in filing.documents},
-            filed_by=actor.subject,
-        ),
-        claim_id,
-    )
+    await emit(conn, claim_filed(claim_id, filing, actor.subject), claim_id)
     await record_audit(
         conn,
         actor=actor.subject,
