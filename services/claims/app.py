@@ -121,6 +121,7 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
         else []
     )
     background.append(family_reminders)
+    background.append(worker.forgetting_seen_notifications(settings.inbox_prune_seconds, settings.inbox_prune_batch))
     return ServiceSpec(
         name="claims",
         settings=settings,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -385,6 +385,23 @@ async def notification_first_seen(conn: asyncpg.Connection, external_id: str) ->
         )
         is not None
     )
+
+
+async def forget_bank_notifications(pool: asyncpg.Pool, older_than: timedelta, batch: int = 1000) -> int:
+    """Deletes the X-EXTERNAL-IDs taken longer ago than `older_than`, `batch` rows a statement;
+    returns how many."""
+    forgotten = 0
+    while True:
+        status = await pool.execute(
+            "DELETE FROM bank_notifications_seen WHERE external_id IN (SELECT external_id FROM "
+            "bank_notifications_seen WHERE received_at < now() - $1::interval LIMIT $2)",
+            older_than,
+            batch,
+        )
+        deleted = int(status.split()[-1])
+        forgotten += deleted
+        if deleted < batch:
+            return forgotten
 
 
 async def paid_transfers(conn: asyncpg.Connection, booked_on: date) -> list[PaidTransfer]:

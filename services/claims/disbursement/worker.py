@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from datetime import timedelta
 
 import asyncpg
 
@@ -26,6 +27,7 @@ from shared.consuming import INFRASTRUCTURE_ERRORS
 from shared.db import working_for
 from shared.logs import get_logger
 from shared.service import Runtime
+from shared.snap import TIMESTAMP_WINDOW
 
 log = get_logger("disbursement")
 LOCK = "claims.disbursement.worker"
@@ -191,3 +193,26 @@ def background(
                 await close()
 
     return disbursement_worker
+
+
+# A bank notification replayed after SNAP's timestamp window is refused by its X-TIMESTAMP, which
+# its signature covers (shared/snap.py); its X-EXTERNAL-ID need only be remembered that long. A
+# day's margin covers clocks that disagree.
+SEEN_NOTIFICATIONS_KEPT = TIMESTAMP_WINDOW + timedelta(days=1)
+
+
+def forgetting_seen_notifications(every_seconds: float, batch: int):
+    """The background step that keeps `bank_notifications_seen` bounded, on the inbox pruning's
+    schedule (INBOX_PRUNE_SECONDS: plumbing tables are pruned together)."""
+
+    async def forget_seen_bank_notifications(runtime: Runtime) -> None:
+        while every_seconds > 0:
+            await asyncio.sleep(every_seconds)
+            try:
+                forgotten = await repo.forget_bank_notifications(runtime.pool, SEEN_NOTIFICATIONS_KEPT, batch)
+                if forgotten:
+                    log.info("bank_notifications.forgotten", rows=forgotten)
+            except Exception as exc:  # noqa: BLE001 - the next round tries again
+                log.warning("bank_notifications.forget_failed", error=repr(exc))
+
+    return forget_seen_bank_notifications
