@@ -18,12 +18,15 @@ Classification:
 from __future__ import annotations
 
 import asyncio
+import email.charset
+import email.policy
 import email.utils
 import hashlib
 import json
 import re
 import time
-from email.message import EmailMessage
+from email.header import Header
+from email.message import EmailMessage, Message
 from typing import Any, Protocol, runtime_checkable
 
 import aiohttp
@@ -57,6 +60,9 @@ _KEEPALIVE_SECONDS = 4.0
 # 5 minutes for the next command (RFC 5321 4.5.3.2.7), some far less (aiosmtpd: 5 min; Postfix
 # under stress: 10 s); one a server closed meanwhile is noticed and not used.
 _SMTP_IDLE_SECONDS = 10.0
+# UTF-8 in quoted-printable, for the body and a non-ASCII subject: readable in the raw mail, 7-bit.
+_UTF8_QP = email.charset.Charset("utf-8")
+_UTF8_QP.header_encoding = _UTF8_QP.body_encoding = email.charset.QP
 
 
 @runtime_checkable
@@ -127,17 +133,30 @@ class EmailChannel:
         self.password = password
         self.timeout = timeout
         self.start_tls = start_tls
+        # The sender's display name RFC 2047-encoded once, if it is not ASCII.
+        self._from = email.utils.formataddr(email.utils.parseaddr(sender)) if "@" in sender else sender
         # Mail servers cap connections per client (Postfix: 50, shared by every client on the
         # host); a few, each carrying mails back to back, keep up with a batch on a near server.
         self.connections = connections
         self._free = asyncio.Semaphore(connections)
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []  # (connection, when it was last used)
 
-    def build_message(self, to: str, message: RenderedMessage, idempotency_key: str) -> EmailMessage:
-        mail = EmailMessage()
-        mail["From"] = self.sender
+    def build_message(self, to: str, message: RenderedMessage, idempotency_key: str) -> Message:
+        """The mail, on the compat32 policy: its headers are kept as given instead of being parsed
+        into objects, which cost twice the rest of building and sending a mail (docs/benchmarks.md,
+        "CPU per claim"), so the one thing that parsing guarded here is checked by hand."""
+        mail: Message
+        if to.isascii():
+            if any(ch in value for value in (to, message.subject) for ch in "\r\n"):
+                raise ValueError("a header value may not contain a line break")
+            mail = Message(policy=email.policy.compat32)
+            # An ASCII subject goes as it is (folded at spaces), any other as RFC 2047 encoded words.
+            subject: str | Header = message.subject if message.subject.isascii() else Header(message.subject, _UTF8_QP)
+        else:  # an internationalised address needs SMTPUTF8, which only the full email API writes
+            mail, subject = EmailMessage(), message.subject
+        mail["From"] = self._from
         mail["To"] = to
-        mail["Subject"] = message.subject
+        mail["Subject"] = subject
         mail["Date"] = email.utils.formatdate(usegmt=True)
         # The same key gives the same Message-ID, so a retried send is recognisably the
         # same message to mail clients and to anyone reading the sink.
@@ -145,7 +164,10 @@ class EmailChannel:
         mail[EMAIL_IDEMPOTENCY_HEADER] = idempotency_key
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
         # quoted-printable keeps the body 7-bit, so any relay passes it unchanged.
-        mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+        if isinstance(mail, EmailMessage):
+            mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+        else:
+            mail.set_payload(message.body, _UTF8_QP)
         return mail
 
     async def look_up(self, reference: str) -> bool | None:
@@ -178,7 +200,7 @@ class EmailChannel:
             return AttemptResult(classify_smtp_code(code), _short(f"recipient refused: {code} {text}"))
         return AttemptResult(Outcome.DELIVERED, _short(response), message_id)
 
-    async def _deliver(self, mail: EmailMessage, to: str) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
+    async def _deliver(self, mail: Message, to: str) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
         # Waiting for a free connection is bounded like any other step, so a send still fits its lease.
         async with asyncio.timeout(self.timeout):
             await self._free.acquire()

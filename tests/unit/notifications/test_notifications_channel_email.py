@@ -95,6 +95,50 @@ async def test_the_sink_indexes_a_full_length_idempotency_key_as_it_was_sent(tmp
 
 
 @pytest.mark.asyncio
+async def test_the_mail_carries_its_headers_and_is_7_bit_even_with_words_beyond_ascii(tmp_path):
+    message = RenderedMessage("Klaim JKM — santunan Rp 42.000.000 untuk ahli waris Daeng Rahman", "Salam hormat — é")
+    sender = "Jaring BPJS Ketenagakerjaan — Makassar <noreply@jaring.local>"
+    async with (
+        SmtpSink(tmp_path, port=0) as sink,
+        EmailChannel("127.0.0.1", sink.port, sender, timeout=5) as channel,
+    ):
+        result = await channel.send("siti@example.id", message, KEY)
+
+    assert result.outcome is Outcome.DELIVERED, result.detail
+    [entry] = [json.loads(line) for line in (tmp_path / "index.jsonl").read_text(encoding="utf-8").splitlines()]
+    raw = (tmp_path / entry["file"]).read_bytes()
+    assert raw.isascii()  # any relay passes it unchanged
+    stored = message_from_bytes(raw, policy=default_policy)
+    assert stored["From"] == sender
+    assert stored["To"] == "siti@example.id"
+    assert stored["Subject"] == message.subject == entry["subject"]
+    assert stored["Message-ID"] == message_id_for(KEY, sender) == result.provider_message_id
+    assert stored[EMAIL_IDEMPOTENCY_HEADER] == KEY
+    assert stored["Auto-Submitted"] == "auto-generated"
+    assert stored["Date"].datetime is not None
+    assert stored["Content-Transfer-Encoding"] == "quoted-printable"
+    assert stored.get_content_type() == "text/plain" and stored.get_content_charset() == "utf-8"
+    assert stored.get_content().replace("\r\n", "\n").strip() == message.body
+
+
+@pytest.mark.asyncio
+async def test_an_internationalised_address_is_sent_with_smtputf8(tmp_path):
+    async with (
+        SmtpSink(tmp_path, port=0) as sink,
+        EmailChannel("127.0.0.1", sink.port, "jaring@makassarkota.go.id", timeout=5) as channel,
+    ):
+        result = await channel.send("siti@contoh.indonesia", payout_message(), KEY)
+        international = await channel.send("sití@example.id", payout_message(), "evt-1:H-2:email")
+
+    assert (result.outcome, international.outcome) == (Outcome.DELIVERED, Outcome.DELIVERED), international.detail
+    entries = [json.loads(line) for line in (tmp_path / "index.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [e["to"] for e in entries] == [["siti@contoh.indonesia"], ["sití@example.id"]]
+    stored = message_from_bytes((tmp_path / entries[1]["file"]).read_bytes(), policy=default_policy)
+    assert stored["To"] == "sití@example.id"
+    assert stored[EMAIL_IDEMPOTENCY_HEADER] == "evt-1:H-2:email"
+
+
+@pytest.mark.asyncio
 async def test_a_mail_server_that_is_down_is_a_temporary_failure(tmp_path):
     async with SmtpSink(tmp_path, port=0) as sink:
         port = sink.port  # the sink is stopped on leaving the block: nothing listens here now
