@@ -5,7 +5,9 @@ mid-answer, never accepting)."""
 import asyncio
 import contextlib
 import json
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -17,6 +19,7 @@ from aiohttp.test_utils import TestServer
 from services.notifications.channels import Channel, SmsChannel, WhatsAppChannel, classify_http_status
 from services.notifications.domain.delivery import Outcome
 from services.notifications.domain.messages import RenderedMessage
+from tests.support.stack import REPO
 
 MESSAGE = RenderedMessage("Klaim JKM untuk Daeng Rahman sudah kami terima", "Bapak/Ibu yang kami hormati,\n\n...")
 KEY = "evt-1:H-1:whatsapp"
@@ -415,3 +418,45 @@ async def test_an_injected_client_is_left_open_for_its_owner():
             assert (await channel.send(PHONE, MESSAGE, KEY)).outcome is Outcome.DELIVERED
         assert not client.closed
     assert len(seen) == 1  # the channel sent on the client it was given
+
+
+TRACED_SEND = """
+import asyncio, json, sys
+from opentelemetry import trace
+from shared.tracing import configure_tracing
+from services.notifications.channels import SmsChannel
+from services.notifications.domain.messages import RenderedMessage
+
+async def main(url):
+    configure_tracing("notifications")
+    with trace.get_tracer("test").start_as_current_span("notification send sms") as span:
+        async with SmsChannel(url, "t", "JARING") as channel:
+            result = await channel.send("+6281234567890", RenderedMessage("s", "b"), "k")
+    trace.get_tracer_provider().shutdown()  # exports the spans before leaving
+    print(json.dumps([str(result.outcome), format(span.get_span_context().trace_id, "032x")]))
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@pytest.mark.asyncio
+async def test_with_traces_exported_the_provider_call_carries_the_claims_trace(tmp_path):
+    # Tracing is configured once per process, so the sender runs in one of its own; the stand-in
+    # provider also takes the exported spans (OTLP over HTTP), so that nothing waits on a dead endpoint.
+    seen = []
+    async with provider_answering(200, {"id": "sms-1"}, seen) as url:
+        script = tmp_path / "traced_send.py"
+        script.write_text(TRACED_SEND)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(script),
+            url,
+            env={**os.environ, "PYTHONPATH": str(REPO), "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{url}/v1/traces"},
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 60)
+    outcome, trace_id = json.loads(out)
+    assert outcome == str(Outcome.DELIVERED)
+    [message] = [s for s in seen if s.path == "/messages"]
+    assert message.headers["traceparent"].split("-")[1] == trace_id
+    assert any(s.path == "/v1/traces" for s in seen)  # the provider call's span went out too
