@@ -141,11 +141,12 @@ class EmailChannel:
         self._free = asyncio.Semaphore(connections)
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []  # (connection, when it was last used)
 
-    def build_message(self, to: str, message: RenderedMessage, idempotency_key: str) -> Message:
+    def build_message(self, to: str, message: RenderedMessage, idempotency_key: str) -> Message[Any, Any]:
         """The mail, on the compat32 policy: its headers are kept as given instead of being parsed
-        into objects, which cost twice the rest of building and sending a mail (docs/benchmarks.md,
-        "CPU per claim"), so the one thing that parsing guarded here is checked by hand."""
-        mail: Message
+        into objects and folded again, which was nearly two thirds of the CPU of building and
+        sending a mail (docs/benchmarks.md, "CPU per claim"); the one thing that parsing guarded
+        here, a line break in a header, is checked by hand."""
+        mail: Message[Any, Any]
         if to.isascii():
             if any(ch in value for value in (to, message.subject) for ch in "\r\n"):
                 raise ValueError("a header value may not contain a line break")
@@ -200,7 +201,7 @@ class EmailChannel:
             return AttemptResult(classify_smtp_code(code), _short(f"recipient refused: {code} {text}"))
         return AttemptResult(Outcome.DELIVERED, _short(response), message_id)
 
-    async def _deliver(self, mail: Message, to: str) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
+    async def _deliver(self, mail: Message[Any, Any], to: str) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
         # Waiting for a free connection is bounded like any other step, so a send still fits its lease.
         async with asyncio.timeout(self.timeout):
             await self._free.acquire()
