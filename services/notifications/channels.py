@@ -56,10 +56,11 @@ _DETAIL_LIMIT = 300
 # timeouts of common servers (uvicorn, which the stand-in runs on, closes after 5 s), so a request
 # rarely goes out on a connection the server is closing at that very moment (no answer, unknown).
 _KEEPALIVE_SECONDS = 4.0
-# A kept SMTP connection idle this long is closed rather than reused: servers wait at least
-# 5 minutes for the next command (RFC 5321 4.5.3.2.7), some far less (aiosmtpd: 5 min; Postfix
-# under stress: 10 s); one a server closed meanwhile is noticed and not used.
+# A kept SMTP connection idle this long is closed rather than reused: RFC 5321 (4.5.3.2.7) asks a
+# server to wait 5 minutes for the next command, some wait far less (Postfix under stress: 10 s);
+# one the server closed meanwhile is noticed and not used.
 _SMTP_IDLE_SECONDS = 10.0
+_SMTP_QUIT_SECONDS = 2.0
 # UTF-8 in quoted-printable, for the body and a non-ASCII subject: readable in the raw mail, 7-bit.
 _UTF8_QP = email.charset.Charset("utf-8")
 _UTF8_QP.header_encoding = _UTF8_QP.body_encoding = email.charset.QP
@@ -260,13 +261,17 @@ class EmailChannel:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Says QUIT on every kept connection (a server logs an abrupt close as an error)."""
+        """Says QUIT on every kept connection (a server logs an abrupt close as an error), all at
+        once and briefly: this runs while the service stops."""
         idle, self._idle = self._idle, []
-        for smtp, _ in idle:
+
+        async def quit(smtp: aiosmtplib.SMTP) -> None:
             try:
-                await smtp.quit(timeout=self.timeout)
+                await smtp.quit(timeout=min(self.timeout, _SMTP_QUIT_SECONDS))
             except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 smtp.close()
+
+        await asyncio.gather(*(quit(smtp) for smtp, _ in idle))
 
 
 def message_id_for(idempotency_key: str, sender: str) -> str:
