@@ -1,4 +1,4 @@
-"""One trace per claim: OpenTelemetry across HTTP, the outbox, Kafka, PostgreSQL and httpx.
+"""One trace per claim: OpenTelemetry across HTTP, the outbox, Kafka, PostgreSQL, httpx and aiohttp.
 
 The relay publishes outbox rows with its own producer, long after the request or message that
 wrote them is gone, so FastStream's and aiokafka's instrumentation never see the context that
@@ -50,8 +50,8 @@ def configure_tracing(service: str) -> None:
     """Sets the process's tracer provider; once per process (the test suite starts several apps in
     one process: the first one names the provider). The spans that carry a claim's trace from hop to
     hop (HTTP requests, consumed records, the outbox's traceparent) are always made: the trace id
-    travels in Kafka headers and log lines whether or not anything is exported. asyncpg's and httpx's
-    spans (a span per statement, per provider or bank call) are made only when an exporter is
+    travels in Kafka headers and log lines whether or not anything is exported. asyncpg's, httpx's and
+    aiohttp's spans (a span per statement, per provider or bank call) are made only when an exporter is
     configured: nobody could see them otherwise, and at a hundred statements a claim they cost CPU
     on every claim (docs/benchmarks.md, "CPU per claim")."""
     global _configured
@@ -67,6 +67,7 @@ def configure_tracing(service: str) -> None:
     provider = TracerProvider(resource=resource)
     # Imported only when used: the exporter pulls in protobuf and requests.
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
@@ -76,6 +77,7 @@ def configure_tracing(service: str) -> None:
     # asyncpg's spans carry the statement (parameters are never recorded): no NIK reaches them.
     AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]  # the instrumentation ships no annotations
     HTTPXClientInstrumentor().instrument()
+    AioHttpClientInstrumentor().instrument()  # the SMS and WhatsApp providers' calls
 
 
 def http_telemetry() -> TelemetryConfig:

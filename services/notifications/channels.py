@@ -17,14 +17,20 @@ Classification:
 
 from __future__ import annotations
 
+import asyncio
+import email.charset
+import email.policy
 import email.utils
 import hashlib
+import json
 import re
-from email.message import EmailMessage
+import time
+from email.header import Header
+from email.message import EmailMessage, Message
 from typing import Any, Protocol, runtime_checkable
 
+import aiohttp
 import aiosmtplib
-import httpx
 
 from services.notifications.domain.delivery import AttemptResult, Outcome
 from services.notifications.domain.messages import RenderedMessage
@@ -46,6 +52,18 @@ EMAIL_IDEMPOTENCY_HEADER = "X-Jaring-Idempotency-Key"
 HTTP_IDEMPOTENCY_HEADER = "Idempotency-Key"
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 _DETAIL_LIMIT = 300
+# A kept HTTP connection idle this long is closed by us rather than reused: shorter than the idle
+# timeouts of common servers (uvicorn, which the stand-in runs on, closes after 5 s), so a request
+# rarely goes out on a connection the server is closing at that very moment (no answer, unknown).
+_KEEPALIVE_SECONDS = 4.0
+# A kept SMTP connection idle this long is closed rather than reused: RFC 5321 (4.5.3.2.7) asks a
+# server to wait 5 minutes for the next command, some wait far less (Postfix under stress: 10 s);
+# one the server closed meanwhile is noticed and not used.
+_SMTP_IDLE_SECONDS = 10.0
+_SMTP_QUIT_SECONDS = 2.0
+# UTF-8 in quoted-printable, for the body and a non-ASCII subject: readable in the raw mail, 7-bit.
+_UTF8_QP = email.charset.Charset("utf-8")
+_UTF8_QP.header_encoding = _UTF8_QP.body_encoding = email.charset.QP
 
 
 @runtime_checkable
@@ -88,6 +106,11 @@ def _short(text: str) -> str:
 
 
 class EmailChannel:
+    """Mail over SMTP on a few kept connections: a batch's mails go one after another on each
+    connection instead of each opening its own (connect, greeting, EHLO, STARTTLS, login, QUIT
+    per mail). A connection that failed, or sat idle too long, is closed and a new one opened;
+    one the server answered with a refusal stays (aiosmtplib resets the envelope on it)."""
+
     name = "email"
     can_look_up = False  # SMTP has no "did you get it" query
 
@@ -101,6 +124,7 @@ class EmailChannel:
         password: str | None = None,
         timeout: float = 10.0,
         start_tls: bool | None = None,  # None: upgrade if the server offers STARTTLS (aiosmtplib's default)
+        connections: int = 4,
     ):
         self.host = host
         self.port = port
@@ -110,12 +134,31 @@ class EmailChannel:
         self.password = password
         self.timeout = timeout
         self.start_tls = start_tls
+        # The sender's display name RFC 2047-encoded once, if it is not ASCII.
+        self._from = email.utils.formataddr(email.utils.parseaddr(sender)) if "@" in sender else sender
+        # Mail servers cap connections per client (Postfix: 50, shared by every client on the
+        # host); a few, each carrying mails back to back, keep up with a batch on a near server.
+        self.connections = connections
+        self._free = asyncio.Semaphore(connections)
+        self._idle: list[tuple[aiosmtplib.SMTP, float]] = []  # (connection, when it was last used)
 
-    def build_message(self, to: str, message: RenderedMessage, idempotency_key: str) -> EmailMessage:
-        mail = EmailMessage()
-        mail["From"] = self.sender
+    def build_message(self, to: str, message: RenderedMessage, idempotency_key: str) -> Message[Any, Any]:
+        """The mail, on the compat32 policy: its headers are kept as given instead of being parsed
+        into objects and folded again, which was nearly two thirds of the CPU of building and
+        sending a mail (docs/benchmarks.md, "CPU per claim"); the one thing that parsing guarded
+        here, a line break in a header, is checked by hand."""
+        mail: Message[Any, Any]
+        if to.isascii():
+            if any(ch in value for value in (to, message.subject) for ch in "\r\n"):
+                raise ValueError("a header value may not contain a line break")
+            mail = Message(policy=email.policy.compat32)
+            # An ASCII subject goes as it is (folded at spaces), any other as RFC 2047 encoded words.
+            subject: str | Header = message.subject if message.subject.isascii() else Header(message.subject, _UTF8_QP)
+        else:  # an internationalised address needs SMTPUTF8, which only the full email API writes
+            mail, subject = EmailMessage(), message.subject
+        mail["From"] = self._from
         mail["To"] = to
-        mail["Subject"] = message.subject
+        mail["Subject"] = subject
         mail["Date"] = email.utils.formatdate(usegmt=True)
         # The same key gives the same Message-ID, so a retried send is recognisably the
         # same message to mail clients and to anyone reading the sink.
@@ -123,7 +166,10 @@ class EmailChannel:
         mail[EMAIL_IDEMPOTENCY_HEADER] = idempotency_key
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
         # quoted-printable keeps the body 7-bit, so any relay passes it unchanged.
-        mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+        if isinstance(mail, EmailMessage):
+            mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+        else:
+            mail.set_payload(message.body, _UTF8_QP)
         return mail
 
     async def look_up(self, reference: str) -> bool | None:
@@ -140,18 +186,7 @@ class EmailChannel:
             return AttemptResult(Outcome.PERMANENT_FAILURE, _short(f"cannot build the email: {error}"))
         message_id = mail["Message-ID"]
         try:
-            errors, response = await aiosmtplib.send(
-                mail,
-                sender=self.sender,
-                recipients=[to],
-                hostname=self.host,
-                port=self.port,
-                username=self.username,
-                password=self.password,
-                use_tls=self.use_tls,
-                start_tls=self.start_tls,
-                timeout=self.timeout,
-            )
+            errors, response = await self._deliver(mail, to)
         except aiosmtplib.SMTPRecipientsRefused as refused:
             codes = [r.code for r in refused.recipients]
             outcome = Outcome.TEMPORARY_FAILURE if any(400 <= c < 500 for c in codes) else Outcome.PERMANENT_FAILURE
@@ -160,12 +195,83 @@ class EmailChannel:
         except aiosmtplib.SMTPResponseException as error:
             return AttemptResult(classify_smtp_code(error.code), _short(f"SMTP {error.code} {error.message}"))
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
-            # connection refused, timeouts, server disconnected, STARTTLS missing
+            # connection refused, timeouts, server disconnected, STARTTLS missing, no connection free
             return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"{type(error).__name__}: {error}"))
         if to in errors:
             code, text = errors[to].code, errors[to].message
             return AttemptResult(classify_smtp_code(code), _short(f"recipient refused: {code} {text}"))
         return AttemptResult(Outcome.DELIVERED, _short(response), message_id)
+
+    async def _deliver(self, mail: Message[Any, Any], to: str) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
+        # Waiting for a free connection is bounded like any other step, so a send still fits its lease.
+        async with asyncio.timeout(self.timeout):
+            await self._free.acquire()
+        try:
+            smtp = self._kept()
+            try:
+                if smtp is None:
+                    smtp = self._new_connection()
+                    await smtp.connect()
+                result = await smtp.send_message(mail, sender=self.sender, recipients=[to], timeout=self.timeout)
+            except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as error:
+                # The server answered (and the envelope was reset): the connection can carry the next
+                # mail, unless the refusal was at connecting or the server hung up with it (421).
+                if smtp is not None and smtp.is_connected and not isinstance(error, aiosmtplib.SMTPConnectError):
+                    self._keep(smtp)
+                elif smtp is not None:
+                    smtp.close()
+                raise
+            except BaseException:
+                if smtp is not None:
+                    smtp.close()  # cut, timed out or cancelled mid-conversation: never reused
+                raise
+            self._keep(smtp)
+            return result
+        finally:
+            self._free.release()
+
+    def _new_connection(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.use_tls,
+            start_tls=self.start_tls,
+            timeout=self.timeout,
+        )
+
+    def _kept(self) -> aiosmtplib.SMTP | None:
+        """A kept connection still open and not idle so long that the server may be closing it."""
+        now = time.monotonic()
+        while self._idle:
+            smtp, last_used = self._idle.pop()
+            if smtp.is_connected and now - last_used < _SMTP_IDLE_SECONDS:
+                return smtp
+            smtp.close()
+        return None
+
+    def _keep(self, smtp: aiosmtplib.SMTP) -> None:
+        self._idle.append((smtp, time.monotonic()))
+
+    async def __aenter__(self) -> EmailChannel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Says QUIT on every kept connection (a server logs an abrupt close as an error), all at
+        once and briefly: this runs while the service stops."""
+        idle, self._idle = self._idle, []
+
+        async def quit(smtp: aiosmtplib.SMTP) -> None:
+            try:
+                await smtp.quit(timeout=min(self.timeout, _SMTP_QUIT_SECONDS))
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
+                smtp.close()
+
+        await asyncio.gather(*(quit(smtp) for smtp, _ in idle))
 
 
 def message_id_for(idempotency_key: str, sender: str) -> str:
@@ -178,9 +284,14 @@ def message_id_for(idempotency_key: str, sender: str) -> str:
 
 
 class _HttpChannel:
-    """One POST per message with a bearer token. Pass `client` (e.g. one built on
-    `httpx.MockTransport` in tests, or one shared pool in the app) and the channel uses
-    it and leaves closing it to you; otherwise it makes its own, closed by `aclose()`."""
+    """One POST per message with a bearer token, on one aiohttp session per channel whose
+    connections are kept alive between batches. Pass `client` (a session shared with others,
+    or one a test made) and the channel uses it and leaves closing it to you; otherwise it
+    makes its own, closed by `aclose()`.
+
+    aiohttp rather than httpx: at 100 claims/s httpx's request path (its connection pool asks
+    every kept connection whether it is still readable before each request) was 18 % of the
+    notifications process's busy time (docs/benchmarks.md, "CPU per claim")."""
 
     name: str
     can_look_up = False
@@ -190,7 +301,7 @@ class _HttpChannel:
         base_url: str,
         token: str,
         *,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
         timeout: float = 10.0,
         connections: int = 50,
     ):
@@ -199,8 +310,7 @@ class _HttpChannel:
         self._client = client
         self._owns_client = client is None
         self.timeout = timeout
-        # Every connection the sends in flight open is kept alive for the next batch (httpx keeps
-        # 20 by default: a batch of 50 sends closed 30 and opened them again the next round).
+        # Every connection the sends in flight open is kept alive for the next batch.
         self.connections = connections
 
     async def __aenter__(self) -> _HttpChannel:
@@ -211,14 +321,19 @@ class _HttpChannel:
 
     async def aclose(self) -> None:
         if self._owns_client and self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
             self._client = None
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> aiohttp.ClientSession:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=self.timeout,
-                limits=httpx.Limits(max_connections=self.connections, max_keepalive_connections=self.connections),
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.connections, keepalive_timeout=_KEEPALIVE_SECONDS),
+                # Each step bounded as httpx's timeout did: waiting for a connection and opening it
+                # (`connect`), then each wait for the answer (`sock_read`); no total, as before.
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=self.timeout, sock_connect=self.timeout, sock_read=self.timeout
+                ),
+                cookie_jar=aiohttp.DummyCookieJar(),  # the providers set none we would send back
             )
         return self._client
 
@@ -242,21 +357,25 @@ class _HttpChannel:
         url, body = self.request_for(to, message, idempotency_key, reference)
         headers = {"Authorization": f"Bearer {self.token}", HTTP_IDEMPOTENCY_HEADER: idempotency_key}
         try:
-            response = await self._http().post(url, json=body, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            # The request never left: sending again cannot double anything.
+            # The answer is read whole inside: an answer cut off halfway is no answer.
+            async with self._http().post(url, json=body, headers=headers) as response:
+                status, answer = response.status, await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL) as error:
+            # The request never left (refused, no route, no connection free in time, a URL that
+            # cannot be reached): sending again cannot double anything. aiohttp never resends a
+            # POST on its own, even on a kept connection the server had closed.
             return AttemptResult(Outcome.TEMPORARY_FAILURE, _short(f"connection: {type(error).__name__} {error}"))
-        except httpx.TransportError as error:
+        except (aiohttp.ClientError, TimeoutError) as error:
             # Read timeout, connection cut mid-answer: the provider may have the message.
             return AttemptResult(Outcome.NO_ANSWER, _short(f"no answer: {type(error).__name__} {error}"))
-        outcome = classify_http_status(response.status_code)
+        outcome = classify_http_status(status)
         if outcome is not Outcome.DELIVERED:
-            return AttemptResult(outcome, _short(f"HTTP {response.status_code}: {response.text}"))
+            return AttemptResult(outcome, _short(f"HTTP {status}: {answer.decode('utf-8', 'replace')}"))
         try:
-            provider_id = self.provider_message_id(response.json())
+            provider_id = self.provider_message_id(json.loads(answer))
         except (ValueError, LookupError, TypeError, AttributeError):
             provider_id = None  # accepted, but the answer is not what we expected: still delivered
-        return AttemptResult(Outcome.DELIVERED, f"HTTP {response.status_code}", provider_id)
+        return AttemptResult(Outcome.DELIVERED, f"HTTP {status}", provider_id)
 
 
 class SmsChannel(_HttpChannel):
@@ -278,7 +397,7 @@ class SmsChannel(_HttpChannel):
         token: str,
         sender_id: str,
         *,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
         timeout: float = 10.0,
         connections: int = 50,
     ):
@@ -295,15 +414,15 @@ class SmsChannel(_HttpChannel):
 
     async def look_up(self, reference: str) -> bool | None:
         try:
-            response = await self._http().get(
+            async with self._http().get(
                 f"{self.base_url}/messages",
                 params={"reference": reference},
                 headers={"Authorization": f"Bearer {self.token}"},
-            )
-            if response.status_code != 200:
-                return None
-            return bool(response.json()["results"])
-        except (httpx.HTTPError, ValueError, LookupError, TypeError):
+            ) as response:
+                if response.status != 200:
+                    return None
+                return bool(json.loads(await response.read())["results"])
+        except (aiohttp.ClientError, TimeoutError, ValueError, LookupError, TypeError):
             return None
 
     def provider_message_id(self, response_body: Any) -> str | None:
@@ -333,7 +452,7 @@ class WhatsAppChannel(_HttpChannel):
         token: str,
         phone_number_id: str,
         *,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
         timeout: float = 10.0,
         connections: int = 50,
     ):

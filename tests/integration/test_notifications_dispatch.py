@@ -62,12 +62,23 @@ def settings(**overrides: Any) -> NotificationsSettings:
     )
 
 
+# The channels a test made, closed after it (each holds an HTTP session with kept connections).
+_made: list[SmsChannel | WhatsAppChannel] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_channels() -> AsyncIterator[None]:
+    yield
+    while _made:
+        await _made.pop().aclose()
+
+
 def channels_for_test(provider: httpx.AsyncClient, s: NotificationsSettings) -> dict[str, Channel]:
     url = str(provider.base_url).rstrip("/")
-    return {
-        "sms": SmsChannel(url, "t", "JARING", timeout=s.delivery_send_timeout_seconds),
-        "whatsapp": WhatsAppChannel(url, "t", "100000000000001", timeout=s.delivery_send_timeout_seconds),
-    }
+    sms = SmsChannel(url, "t", "JARING", timeout=s.delivery_send_timeout_seconds)
+    whatsapp = WhatsAppChannel(url, "t", "100000000000001", timeout=s.delivery_send_timeout_seconds)
+    _made.extend((sms, whatsapp))
+    return {"sms": sms, "whatsapp": whatsapp}
 
 
 class Stalled:

@@ -1,31 +1,38 @@
 import asyncio
+import contextlib
 import json
 
 import httpx
 import pytest
 
-from deploy.local.standins.provider import create_app
 from services.notifications.channels import SmsChannel, WhatsAppChannel
 from services.notifications.domain.delivery import Outcome
 from services.notifications.domain.messages import DISBURSEMENT_PAID, ClaimNotice, RenderedMessage, render
 from shared.privacy import mask_nik
+from tests.support.pipeline import provider_server
 
 MESSAGE = RenderedMessage("Uang klaim JKM untuk Daeng Rahman sudah ditransfer", "Silakan periksa rekening Anda.")
 TEMPLATED = render(DISBURSEMENT_PAID, ClaimNotice("CLM-1", "JKM", "Daeng Rahman", mask_nik("7371011204800003")))
 PHONE = "+6281234567890"
-BASE = "http://provider.test"
 
 
-def client_for(tmp_path):
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(tmp_path)), base_url=BASE)
+@contextlib.asynccontextmanager
+async def client_for(tmp_path):
+    """The stand-in on a free port; the client (the test's own, for its controls and records)
+    has its URL as `base_url`, which the channels are pointed at."""
+    async with provider_server(tmp_path) as url, httpx.AsyncClient(base_url=url) as client:
+        yield client
+
+
+def base(client: httpx.AsyncClient) -> str:
+    return str(client.base_url).rstrip("/")
 
 
 @pytest.mark.asyncio
 async def test_whatsapp_send_is_recorded_and_answered_like_the_cloud_api(tmp_path):
     async with client_for(tmp_path) as client:
-        result = await WhatsAppChannel(BASE, "t", "1234567890", client=client).send(
-            PHONE, TEMPLATED, "evt-1:H-1:whatsapp"
-        )
+        async with WhatsAppChannel(base(client), "t", "1234567890") as channel:
+            result = await channel.send(PHONE, TEMPLATED, "evt-1:H-1:whatsapp")
         recorded = (await client.get("/_requests")).json()
 
     assert result.outcome is Outcome.DELIVERED, result.detail
@@ -45,8 +52,7 @@ async def test_whatsapp_send_is_recorded_and_answered_like_the_cloud_api(tmp_pat
 
 @pytest.mark.asyncio
 async def test_fail_control_fails_the_next_requests_then_recovers(tmp_path):
-    async with client_for(tmp_path) as client:
-        channel = SmsChannel(BASE, "t", "JARING", client=client)
+    async with client_for(tmp_path) as client, SmsChannel(base(client), "t", "JARING") as channel:
         armed = await client.post("/_control/fail", json={"status": 500, "times": 2})
         assert armed.json() == {"status": 500, "times": 2}
 
@@ -60,8 +66,7 @@ async def test_fail_control_fails_the_next_requests_then_recovers(tmp_path):
 
 @pytest.mark.asyncio
 async def test_fail_control_with_a_client_error_makes_a_permanent_failure_every_time(tmp_path):
-    async with client_for(tmp_path) as client:
-        channel = WhatsAppChannel(BASE, "t", "1234567890", client=client)
+    async with client_for(tmp_path) as client, WhatsAppChannel(base(client), "t", "1234567890") as channel:
         await client.post("/_control/fail", json={"status": 400, "times": -1})
         first = await channel.send(PHONE, TEMPLATED, "k1")
         second = await channel.send(PHONE, TEMPLATED, "k2")
@@ -97,8 +102,7 @@ async def test_missing_token_and_bad_shapes_are_refused_like_the_real_apis(tmp_p
 
 @pytest.mark.asyncio
 async def test_a_repeated_whatsapp_request_is_a_second_message_as_at_the_cloud_api(tmp_path):
-    async with client_for(tmp_path) as client:
-        channel = WhatsAppChannel(f"{BASE}/v21.0", "t", "1234567890", client=client)
+    async with client_for(tmp_path) as client, WhatsAppChannel(f"{base(client)}/v21.0", "t", "1234567890") as channel:
         first = await channel.send(PHONE, TEMPLATED, "evt-1:H-1:whatsapp")
         again = await channel.send(PHONE, TEMPLATED, "evt-1:H-1:whatsapp")
         recorded = (await client.get("/_requests")).json()
@@ -110,8 +114,7 @@ async def test_a_repeated_whatsapp_request_is_a_second_message_as_at_the_cloud_a
 
 @pytest.mark.asyncio
 async def test_a_repeated_sms_is_a_second_sms_and_the_gateway_can_be_asked_by_reference(tmp_path):
-    async with client_for(tmp_path) as client:
-        channel = SmsChannel(BASE, "t", "JARING", client=client)
+    async with client_for(tmp_path) as client, SmsChannel(base(client), "t", "JARING") as channel:
         assert await channel.look_up("N-1.1") is False
         first = await channel.send(PHONE, MESSAGE, "evt-1:H-1:sms", "N-1.1")
         again = await channel.send(PHONE, MESSAGE, "evt-1:H-1:sms", "N-1.1")
@@ -128,8 +131,7 @@ async def test_a_repeated_sms_is_a_second_sms_and_the_gateway_can_be_asked_by_re
 
 @pytest.mark.asyncio
 async def test_free_text_is_refused_unless_the_person_wrote_in_the_last_24_hours(tmp_path):
-    async with client_for(tmp_path) as client:
-        channel = WhatsAppChannel(BASE, "t", "1234567890", client=client)
+    async with client_for(tmp_path) as client, WhatsAppChannel(base(client), "t", "1234567890") as channel:
         refused = await channel.send(PHONE, MESSAGE, "k1")
         answer = [r for r in (await client.get("/_requests")).json()][-1]
         await client.post("/_control/inbound", json={"from": PHONE})
@@ -184,20 +186,29 @@ async def test_unknown_templates_and_wrong_parameter_counts_are_refused_like_the
 async def test_a_slow_provider_has_the_message_before_the_sender_hears_back(tmp_path):
     async with client_for(tmp_path) as client:
         await client.post("/_control/slow", json={"seconds": 1.0})
-        channel = SmsChannel(BASE, "t", "JARING", client=client, timeout=0.2)
-        # ASGITransport ignores client timeouts: wait for the answer with our own deadline.
+        channel = SmsChannel(base(client), "t", "JARING", timeout=5)
         send = asyncio.create_task(channel.send(PHONE, MESSAGE, "k", "N-9.1"))
         done, _ = await asyncio.wait({send}, timeout=0.5)
         recorded = (await client.get("/_requests")).json()
-        await send
+        answered = await send
+        # A sender that gives up first never hears that the message went out.
+        impatient = SmsChannel(base(client), "t", "JARING", timeout=0.2)
+        gave_up = await impatient.send(PHONE, MESSAGE, "k", "N-9.2")
+        recorded_after = (await client.get("/_requests")).json()
+        await channel.aclose()
+        await impatient.aclose()
     assert not done  # still waiting for the answer …
     assert [r["status"] for r in recorded] == [200]  # … which the provider has already sent
+    assert answered.outcome is Outcome.DELIVERED
+    assert gave_up.outcome is Outcome.NO_ANSWER
+    assert [r["status"] for r in recorded_after] == [200, 200]
 
 
 @pytest.mark.asyncio
 async def test_recorded_requests_can_be_cleared(tmp_path):
     async with client_for(tmp_path) as client:
-        await SmsChannel(BASE, "t", "JARING", client=client).send(PHONE, MESSAGE, "k")
+        async with SmsChannel(base(client), "t", "JARING") as channel:
+            await channel.send(PHONE, MESSAGE, "k")
         assert len((await client.get("/_requests")).json()) == 1
         assert (await client.delete("/_requests")).status_code == 204
         assert (await client.get("/_requests")).json() == []
