@@ -1,7 +1,7 @@
 """Wiring of the claims service.
 
-Its consumers are separate consumer groups, so verification and payout recording can be
-scaled, restarted or run in their own processes (CLAIMS_CONSUMERS=verification) alone.
+Its consumers are separate consumer groups, one per topic, so verification and payout recording
+can be scaled, restarted or run in their own processes (CLAIMS_CONSUMERS=verification) alone.
 """
 
 from __future__ import annotations
