@@ -15,10 +15,11 @@ gone), so their lag does not grow on the console and in the alerts for ever.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import for_code
+from aiokafka.errors import KafkaError, for_code
 from aiokafka.protocol.admin import DeleteGroupsRequest
 
 from shared.consuming import Consumer
@@ -43,11 +44,26 @@ async def _committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> dict
     return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset >= 0}
 
 
-async def start_where_former_groups_stopped(bootstrap: str, consumer: Consumer) -> dict[int, int]:
+async def start_where_former_groups_stopped(
+    bootstrap: str, consumer: Consumer, patience_seconds: float = 60.0
+) -> dict[int, int]:
     """At the merged group's first start, commits the offsets it starts from; returns them ({}:
-    nothing to carry over, or the group has offsets already)."""
+    nothing to carry over, or the group has offsets already). A broker not ready to answer for
+    groups yet (a new cluster creates its offsets topic at the first group lookup) is asked again."""
     if not consumer.formerly:
         return {}
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        try:
+            return await _start_where_former_groups_stopped(bootstrap, consumer)
+        except KafkaError as exc:
+            if not exc.retriable or time.monotonic() > deadline:
+                raise
+            log.info("merged_group.broker_not_ready", consumer=consumer.name, error=repr(exc))
+            await asyncio.sleep(0.5)
+
+
+async def _start_where_former_groups_stopped(bootstrap: str, consumer: Consumer) -> dict[int, int]:
     topic = consumer.topic.name
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -70,7 +86,10 @@ async def start_where_former_groups_stopped(bootstrap: str, consumer: Consumer) 
         # A commit outside any generation: the broker takes it only while the group has no member,
         # so an instance that started first and is reading already is not moved back.
         await committer.commit(tps)
-    except Exception as exc:  # noqa: BLE001 - another instance carried them over first
+    except KafkaError as exc:
+        if exc.retriable:
+            raise
+        # Refused: another instance carried them over first and its member is reading already.
         log.warning("merged_group.offsets_not_carried", consumer=consumer.name, error=repr(exc))
         return {}
     finally:
