@@ -7,7 +7,7 @@ long until the backlog is cleared once they are back, and how many claims/s they
 What "down" means here: the counter stays open. Claims' API keeps answering (a claims process
 with CLAIMS_CONSUMERS=none takes the place of the full one, on the same port, its outbox relay on),
 so each filing is accepted and its ClaimFiled reaches `claims.filed.v1`; everything behind the
-counter is killed with SIGKILL: claims' consumers (verification, payout, disbursement, timeline),
+counter is killed with SIGKILL: claims' consumers (verification, decisions, disbursement, timeline),
 notifications and enrollment. When they come back (the full claims process again, notifications,
 enrollment), their consumer groups start from their committed offsets with the whole backlog in
 Kafka. Filing goes on at the same rate from before the outage until `--after` seconds after the

@@ -11,7 +11,7 @@ Shapes, per participant i (deterministic in i, no random generator):
   payout recorded after a review), its steps (filed, verified, payout recorded, a family_notified
   per message), its ledger lines (JKM: lump sum, funeral, periodic benefit; JKK: incapacity and
   transport), a disbursement line paid for each cash line, the filing's audit row, and the inbox
-  rows its consumers left (verification, payout, disbursement, timeline, participants);
+  rows its consumers left (verification, decisions, disbursement, timeline, participants);
 - notifications: the read model (participant, heirs, claim), the messages (ClaimFiled and the final
   event, to the spouse by WhatsApp and the child by email), one delivery attempt each, and the
   inbox rows of its consumers.
@@ -107,7 +107,7 @@ SELECT {_PID}, to_char({_SINCE}, 'YYYY-MM'), 1000000 + (i % 40) * 100000, 'bench
         "inbox",
         f"""
 INSERT INTO inbox (consumer, event_id, processed_at)
-SELECT 'enrollment.deaths', {_UUID.format(salt="death")}, {_FILED_AT} FROM generate_series(1, $1) i
+SELECT 'enrollment.claim_decisions', {_UUID.format(salt="death")}, {_FILED_AT} FROM generate_series(1, $1) i
 WHERE {_DEATH} AND {_PAID}""",
     ),
 ]
@@ -199,7 +199,7 @@ SELECT 'bench-officer', 'officer', 'claim.filed', {_CID}, '{{}}'::jsonb, {_FILED
         f"""
 INSERT INTO inbox (consumer, event_id, processed_at)
 SELECT 'claims.verification', {_UUID.format(salt="filed")}, {_FILED_AT} FROM generate_series(1, $1) i
-UNION ALL SELECT 'claims.payout', {_UUID.format(salt="approved")}, {_FILED_AT} FROM generate_series(1, $1) i
+UNION ALL SELECT 'claims.decisions', {_UUID.format(salt="approved")}, {_FILED_AT} FROM generate_series(1, $1) i
     WHERE {_PAID}
 UNION ALL SELECT 'claims.disbursement', {_UUID.format(salt="payout")}, {_FILED_AT} FROM generate_series(1, $1) i
     WHERE {_PAID}

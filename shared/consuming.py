@@ -99,6 +99,9 @@ class Consumer:
     # counted, not dead-lettered — the services that consume the topic dead-letter it already,
     # and a rebuilt observer would otherwise dead-letter all of history's poison again.
     dead_letters: bool = True
+    # The consumers this one took the place of (merged into one group): its group starts where
+    # theirs stopped, and their inbox and parked messages are its own (shared/merged_groups.py).
+    formerly: tuple[str, ...] = ()
     stats: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str, event_type: str) -> None:

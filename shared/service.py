@@ -27,7 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared import pruning
+from shared import merged_groups, pruning
 from shared.auth import Actor, require_role, token_verifier
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.db import TRANSIENT_DATABASE_ERRORS, apply_migrations, create_pool
@@ -146,6 +146,15 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             )
         for work in spec.background:
             runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "work")))
+        for consumer in runtime.consumers:
+            if consumer.formerly:  # before the group's first member joins: it reads from these offsets
+                await merged_groups.start_where_former_groups_stopped(infra.kafka_bootstrap_servers, consumer)
+                runtime.tasks.append(
+                    asyncio.create_task(
+                        merged_groups.retire_former_groups(infra.kafka_bootstrap_servers, consumer),
+                        name=f"retire:{consumer.name}",
+                    )
+                )
         await broker.start()
         log.info(
             "service.started",

@@ -79,7 +79,7 @@ class ServiceSettings(BaseSettings):
     # "CPU per claim"). Kafka's defaults, then.
     consumer_fetch_max_wait_ms: int = 500
     consumer_fetch_min_bytes: int = 1
-    # Which consumers this process runs ("all", "none", or names such as "verification,payout"),
+    # Which consumers this process runs ("all", "none", or names such as "verification,decisions"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
     consumers: str = "all"
     run_relay: bool = True

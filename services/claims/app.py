@@ -1,7 +1,7 @@
 """Wiring of the claims service.
 
-Its consumers are separate consumer groups, so verification and payout recording can be
-scaled, restarted or run in their own processes (CLAIMS_CONSUMERS=verification) alone.
+Its consumers are separate consumer groups, one per topic, so verification and payout recording
+can be scaled, restarted or run in their own processes (CLAIMS_CONSUMERS=verification) alone.
 """
 
 from __future__ import annotations
@@ -48,7 +48,18 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
                 "ClaimFiled": handlers.make_verifier(today, settings.review_sampling()),
             },
         ),
-        Consumer("claims.payout", CLAIM_DECISIONS, {"ClaimApproved": handlers.make_payout_recorder(today)}),
+        # What claims does with its own decisions, in one group (a claim's decisions are applied
+        # in their order, whichever handler takes them): the payout recorded for an approval; a
+        # reclassification's difference after payout sent to the bank.
+        Consumer(
+            "claims.decisions",
+            CLAIM_DECISIONS,
+            {
+                "ClaimApproved": handlers.make_payout_recorder(today),
+                "ClaimReclassified": disbursement.on_claim_reclassified,
+            },
+            formerly=("claims.payout", "claims.disbursement_reclassified"),
+        ),
         # Every cash ledger line goes to the bank, whenever it is recorded: the payout, its late
         # charge, a reclassification's difference after payout.
         Consumer(
@@ -57,13 +68,6 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
             {
                 "PayoutRecorded": disbursement.on_payout_recorded,
                 "LateChargeRecorded": disbursement.on_late_charge_recorded,
-            },
-        ),
-        Consumer(
-            "claims.disbursement_reclassified",
-            CLAIM_DECISIONS,
-            {
-                "ClaimReclassified": disbursement.on_claim_reclassified,
             },
         ),
         Consumer(

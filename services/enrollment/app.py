@@ -55,10 +55,17 @@ async def registry_subscriber(runtime: Runtime) -> None:
 
 
 def consumers(_settings: EnrollmentSettings) -> list[Consumer]:
-    # What enrollment learns from claims, each its own group so either can be run or replayed alone.
     return [
-        Consumer("enrollment.deaths", CLAIM_DECISIONS, {"DeathConfirmed": handlers.on_death_confirmed}),
-        Consumer("enrollment.claim_heirs", CLAIM_DECISIONS, {"HeirsNamedOnClaim": handlers.on_heirs_named_on_claim}),
+        # What enrollment learns from claims' decisions, in one group (a claim's events in their order).
+        Consumer(
+            "enrollment.claim_decisions",
+            CLAIM_DECISIONS,
+            {
+                "DeathConfirmed": handlers.on_death_confirmed,
+                "HeirsNamedOnClaim": handlers.on_heirs_named_on_claim,
+            },
+            formerly=("enrollment.deaths", "enrollment.claim_heirs"),
+        ),
         # "STOP" from a worker's phone ends their contribution reminders.
         Consumer("enrollment.reminder_stops", INBOUND, {"InboundMessageReceived": on_inbound_message}),
     ]

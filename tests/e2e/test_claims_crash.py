@@ -36,7 +36,8 @@ pytestmark = pytest.mark.e2e
 
 FAST = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
 FAULT_EXIT_CODE = 86  # shared/consuming.py, _fault_point
-PAYOUT_GROUP, VERIFICATION_GROUP = "claims.payout", "claims.verification"
+# Payout recording is claims.decisions's (with reclassifications, one group on claims.decisions.v1).
+PAYOUT_GROUP, VERIFICATION_GROUP = "claims.decisions", "claims.verification"
 
 
 def payout_process(kafka_bootstrap: str, database_url: str, log_dir, **env: str) -> ServiceProcess:
@@ -45,7 +46,7 @@ def payout_process(kafka_bootstrap: str, database_url: str, log_dir, **env: str)
         kafka_bootstrap,
         database_url,
         log_dir,
-        CLAIMS_CONSUMERS="payout",
+        CLAIMS_CONSUMERS="decisions",
         CLAIMS_RUN_RELAY="true",
         CLAIMS_HANDLER_BACKOFF_SECONDS="0.05",
         **env,
@@ -168,7 +169,7 @@ async def test_verification_restarted_alone_verifies_what_was_filed_while_it_was
     today = makassar_today()
     infra = infra_settings(kafka_bootstrap, database_url)
     # The API, the read model and payout recording here; verification in its own process.
-    front = ClaimsSettings(infra=infra, consumers="participants,payout,timeline", **FAST)
+    front = ClaimsSettings(infra=infra, consumers="participants,decisions,timeline", **FAST)
     async with (
         running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as enrollment,
         running(claims_spec(front)) as claims,

@@ -56,7 +56,7 @@ async def test_the_claims_process_killed_after_opening_a_proactive_claim_opens_i
     # participant consumer runs in its own processes.
     front = ClaimsSettings(
         infra=infra,
-        consumers="verification,payout,timeline",
+        consumers="verification,decisions,timeline",
         disbursement_worker=False,
         proactive_sweep_seconds=0,
         **FAST,

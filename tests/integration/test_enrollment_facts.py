@@ -266,9 +266,9 @@ async def test_a_confirmed_death_ends_membership(enrollment, kafka_bootstrap, cl
     await enrollment.patch(f"/v1/participants/{participant_id}", json={"address": "Jl. Veteran 1"})
 
     async def replay_read() -> bool:
-        return await group_caught_up(kafka_bootstrap, "enrollment.deaths", CLAIM_DECISIONS.name)
+        return await group_caught_up(kafka_bootstrap, "enrollment.claim_decisions", CLAIM_DECISIONS.name)
 
-    await wait_until(replay_read, 30, "enrollment.deaths to read the replay")
+    await wait_until(replay_read, 30, "enrollment.claim_decisions to read the replay")
     # Enrolled + not started (2), four payments each moving coverage on (8), the death with its
     # final coverage (2), the address change (1).
     events = await events_about(kafka_bootstrap, participant_id, 2 + 8 + 2 + 1)
@@ -311,9 +311,9 @@ async def test_heirs_named_on_a_claim_join_the_participants_heirs_once(enrollmen
     await claims_producer.send_all([from_claims(event, claim_id)])
 
     async def caught_up() -> bool:
-        return await group_caught_up(kafka_bootstrap, "enrollment.claim_heirs", CLAIM_DECISIONS.name)
+        return await group_caught_up(kafka_bootstrap, "enrollment.claim_decisions", CLAIM_DECISIONS.name)
 
-    await wait_until(caught_up, 30, "enrollment.claim_heirs to read the second event")
+    await wait_until(caught_up, 30, "enrollment.claim_decisions to read the second event")
     heirs = (await enrollment.get(f"/v1/participants/{participant_id}")).json()["heirs"]
     assert [(h["heir_id"], h["precedence"], h["phone"], h["birth_date"]) for h in heirs[2:]] == [
         (f"H-{claim_id}-1", 1, None, "2012-05-01"),  # a child is rank 1 whatever the event said

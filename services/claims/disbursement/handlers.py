@@ -2,7 +2,7 @@
 the outbox, so a line's status and the event announcing it commit together.
 
 - `on_payout_recorded`, `on_late_charge_recorded`, `on_claim_reclassified` (consumer groups
-  claims.disbursement, claims.disbursement_reclassified): one line per cash ledger line, status
+  claims.disbursement, claims.decisions): one line per cash ledger line, status
   received, whenever the line was recorded (the payout, its late charge, a difference after a
   reclassification).
 - `record_account` (officer): where a payee is paid; a rejected line is re-issued.

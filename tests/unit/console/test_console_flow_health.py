@@ -17,14 +17,14 @@ ONE = ("claims-1",)
 
 
 def test_every_group_with_members_and_nothing_unread_is_green():
-    health = flow_health([G("claims.payout", ONE, 0), G("notifications.payouts", ONE, 0)], {})
+    health = flow_health([G("claims.decisions", ONE, 0), G("notifications.payouts", ONE, 0)], {})
     assert health.green and health.worst is None
 
 
 def test_a_group_without_members_and_with_unread_messages_is_named_first():
     # The issue's case: claims' consumers killed, two messages waiting for them.
     health = flow_health(
-        [G("notifications.payouts", ONE, 5), G("claims.verification", (), 2), G("claims.payout", ONE, 0)], {}
+        [G("notifications.payouts", ONE, 5), G("claims.verification", (), 2), G("claims.decisions", ONE, 0)], {}
     )
     assert not health.green
     assert (health.worst.group_id, health.worst.concern, health.worst.lag) == (
@@ -46,7 +46,7 @@ def test_a_lag_that_shrinks_is_lagging_not_growing():
 
 
 def test_a_group_without_members_that_has_read_everything_still_keeps_it_off_green():
-    health = flow_health([G("claims.payout", ONE, 0), G("console_old.index", (), 0)], {})
+    health = flow_health([G("claims.decisions", ONE, 0), G("console_old.index", (), 0)], {})
     assert not health.green and health.worst.concern == "no_members"
 
 

@@ -24,8 +24,8 @@ class G:
     total_lag: int
 
 
-CAUGHT_UP = flow_health([G("claims.payout", ("claims-1",), 0)], {})
-LAGGING = flow_health([G("claims.payout", ("claims-1",), 4)], {})
+CAUGHT_UP = flow_health([G("claims.decisions", ("claims-1",), 0)], {})
+LAGGING = flow_health([G("claims.decisions", ("claims-1",), 4)], {})
 
 
 def held(
