@@ -81,7 +81,14 @@ CHAOS_SERVICE_ENV = {
     "NOTIFICATIONS_DELIVERY_RETRY_BASE_SECONDS": "1",
     "NOTIFICATIONS_DELIVERY_RETRY_CAP_SECONDS": "5",
     "NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS": "40",
+    # "Claim received" goes out at once, as in the suite: held 600 s, the first messages of the run
+    # would all be sent after the faults were over, and the check would wait ten minutes for them.
+    "NOTIFICATIONS_FIRST_MESSAGE_HOLD_SECONDS": "0",
 }
+
+# A family message not settled yet: waiting for its (next) attempt, or leased and being sent (an SMS
+# whose answer was lost stays `sending` until the gateway is asked about it).
+UNSETTLED = ("pending", "sending")
 
 
 @dataclass
@@ -110,7 +117,11 @@ class ChaosReport:
     wrong_amounts: int = 0
     duplicated_messages: int = 0  # what the families saw twice, all channels
     duplicates_by_channel: dict[str, int] = field(default_factory=dict)
-    undelivered_messages: int = 0
+    undelivered_messages: int = 0  # ended failed (or cancelled), or `delivered` with no provider or mailbox having it
+    # Still pending or being sent when the check gave up waiting (`settle_seconds`): neither lost nor doubled
+    # yet, but the run could not show they were neither.
+    still_pending: int = 0
+    settle_seconds: float = 0.0
     unknown_messages: int = 0  # still `unknown` at the end: the answer was lost and the provider cannot be asked
     unknown_never_received: int = 0  # of those, the provider never got: the family was not told
     operator_confirmed: int = 0  # `unknown`, the family had it: the officer confirmed it (audited)
@@ -128,6 +139,7 @@ class ChaosReport:
             or self.wrong_amounts
             or self.duplicated_messages
             or self.undelivered_messages
+            or self.still_pending
             or self.unknown_never_received
             or self.outbox_left
             or self.dead_letters
@@ -151,6 +163,7 @@ class ChaosReport:
                 + ")",
             ),
             ("messages not delivered", self.undelivered_messages),
+            (f"messages still pending after {self.settle_seconds:.0f} s of waiting", self.still_pending),
             (
                 "answer lost, provider cannot be asked (unknown): the officer asked the family",
                 f"{self.operator_confirmed + self.operator_resent + self.unknown_messages} (had it, confirmed: "
@@ -437,9 +450,14 @@ async def _check_messages(
     unknown = [key for key, status in status_of.items() if status == "unknown"]
     report.unknown_messages = len(unknown)
     report.unknown_never_received = sum(1 for key in unknown if not got[key])
-    undelivered = [key for key, status in status_of.items() if status not in ("delivered", "unknown")]
+    pending = [key for key, status in status_of.items() if status in UNSETTLED]
+    report.still_pending = len(pending)
+    undelivered = [key for key, status in status_of.items() if status not in ("delivered", "unknown", *UNSETTLED)]
     missing = [key for key, status in status_of.items() if status == "delivered" and not got[key]]
     report.undelivered_messages = len(undelivered) + len(missing)
+    report.problems += [
+        f"message {k} still {status_of[k]} after {report.settle_seconds:.0f} s of waiting" for k in pending[:5]
+    ]
     report.problems += [f"message {k} ended {status_of[k]}" for k in undelivered[:5]]
     report.problems += [f"no provider or mailbox received {k}" for k in missing[:5]]
     report.problems += [f"message {k} unknown and never received" for k in unknown if not got[k]][:5]
@@ -462,8 +480,9 @@ async def chaos(
     kills: int = 1,
     console: bool = False,
     provider_seconds: float | None = None,
+    settle_seconds: float = 300.0,
 ) -> ChaosReport:
-    report = ChaosReport()
+    report = ChaosReport(settle_seconds=settle_seconds)
     async with (
         BenchStack(
             partitions=3,
@@ -509,18 +528,22 @@ async def chaos(
             if filing.errors:
                 report.problems.append(f"filings not accepted: {filing.errors}")
             say("chaos: waiting for quiet …")
-            await tracker.wait_for(filing.claim_ids, timeout=300)
+            # As long a deadline as the messages get: at scale, on a loaded machine, the last claims
+            # of the run may take minutes past the faults.
+            await tracker.wait_for(filing.claim_ids, timeout=max(300.0, settle_seconds), progress=_every(30, say))
             records = [tracker.records[c] for c in filing.claim_ids]
             report.completed = sum(1 for r in records if r.notified_at)
-            report.operator_confirmed, report.operator_resent = operator.confirmed, operator.resent
             for fault in report.faults:
                 after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.recovery_from]
                 fault.recovered_after = (min(after) - fault.recovery_from) if after else None
-        say("chaos: waiting for every transfer …")
-        await chaos_bank.wait_for_transfers(stack, filing.claim_ids)
-        accounts_done.set()
-        await accounts
-        await _wait_for_outboxes(stack)
+            say("chaos: waiting for every transfer …")
+            await chaos_bank.wait_for_transfers(stack, filing.claim_ids)
+            accounts_done.set()
+            await accounts
+            await _wait_for_outboxes(stack)
+            # The officer stays on while the last messages go out: a kill may still leave one `unknown`.
+            await wait_for_messages(stack, filing.claim_ids, settle_seconds, say)
+            report.operator_confirmed, report.operator_resent = operator.confirmed, operator.resent
         await check(stack, filing.claim_ids, plan, report)
         report.bank = await chaos_bank.check_transfers(stack, filing.claim_ids)
     return report
@@ -540,6 +563,61 @@ async def _wait_for_outboxes(stack: BenchStack, timeout: float = 60) -> None:
             await asyncio.sleep(0.5)
     finally:
         await conn.close()
+
+
+def _every(seconds: float, say):
+    """`say`, at most once per `seconds` (the tracker reports its progress every 5 s)."""
+    last = [0.0]
+
+    def progress(line: str) -> None:
+        if time.monotonic() - last[0] >= seconds:
+            last[0] = time.monotonic()
+            say(f"  [{time.strftime('%H:%M:%S')}]{line}")
+
+    return progress
+
+
+async def wait_for_messages(stack: BenchStack, claim_ids: list[str], timeout: float, say=print) -> None:
+    """Quiet for the families: every message of these claims delivered, failed or `unknown`, none
+    pending or being sent, and nothing left in an outbox that could queue another, twice in a row
+    a poll apart; or the deadline passed (the check then counts what is left as still pending).
+    After the provider's outage the dispatcher retries with backoff (CHAOS_SERVICE_ENV: 1 s doubling
+    to 5 s, 40 attempts): the messages due go out as fast as the dispatcher sends."""
+    started = time.monotonic()
+    deadline, quiet, last_said = started + timeout, 0, 0.0
+    while time.monotonic() < deadline:
+        try:
+            conn = await asyncpg.connect(stack.database_url, timeout=10)
+            try:
+                by_status = await conn.fetch(
+                    "SELECT status, next_attempt_at <= now() AS due, count(*) AS n FROM notifications.notifications "
+                    "WHERE claim_id = ANY($1) AND status = ANY($2) GROUP BY 1, 2",
+                    claim_ids,
+                    list(UNSETTLED),
+                )
+                outboxes = 0
+                for schema in ("enrollment", "claims", "notifications"):
+                    outboxes += await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
+            finally:
+                await conn.close()
+        except (OSError, asyncpg.PostgresError) as exc:  # the database is not the thing measured here
+            say(f"  messages: cannot read them yet ({exc.__class__.__name__}); trying again")
+            await asyncio.sleep(2)
+            continue
+        unsettled = sum(r["n"] for r in by_status)
+        quiet = quiet + 1 if unsettled == 0 and outboxes == 0 else 0
+        if quiet >= 2:
+            say(f"chaos: every family message settled after {time.monotonic() - started:.0f} s")
+            return
+        if time.monotonic() - last_said >= 15:
+            last_said = time.monotonic()
+            detail = ", ".join(f"{r['status']}{' (due)' if r['due'] else ''} {r['n']}" for r in by_status)
+            say(
+                f"  [{time.strftime('%H:%M:%S')}] messages not settled: {unsettled} ({detail or 'none'}); "
+                f"outbox events {outboxes}; {deadline - time.monotonic():.0f} s left"
+            )
+        await asyncio.sleep(2)
+    say(f"chaos: messages still pending after {timeout:.0f} s; counting now")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -568,6 +646,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the docs/benchmarks.md section to write (default chaos, or chaos-cluster with 3 brokers)",
     )
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=900.0,
+        help="longest wait, after the last transfer, for every family message to be delivered or settled; "
+        "what is still pending then is a failure of its own (default 900)",
+    )
     parser.add_argument("--write", action="store_true", help="replace the chaos section of docs/benchmarks.md")
     args = parser.parse_args(argv)
     report = asyncio.run(
@@ -580,6 +665,7 @@ def main(argv: list[str] | None = None) -> int:
             kills=args.kills,
             console=args.console,
             provider_seconds=args.provider_seconds,
+            settle_seconds=args.settle_seconds,
         )
     )
     table = report.table()
