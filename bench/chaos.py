@@ -46,6 +46,7 @@ import asyncpg
 import httpx
 
 from bench import chaos_bank, results
+from bench.e2e import load_average
 from bench.expected_payouts import NotInTheMix, expected_cash
 from bench.load import ClaimTracker, Supervisor, Target, Worker, enrol, file_claims, plan_workers
 from bench.stack import BenchStack, Proc, token
@@ -130,6 +131,11 @@ class ChaosReport:
     dead_letters: int = 0
     problems: list[str] = field(default_factory=list)
     bank: chaos_bank.BankReport | None = None
+    # What the filing sustained (open loop: each claim launched at its time, retried through outages).
+    offered_rate: float = 0.0
+    filing_seconds: float = 0.0  # first launch to last answer
+    max_launch_lag: float = 0.0
+    load: list[tuple[str, str]] = field(default_factory=list)  # (moment, load average 1/5/15 min)
 
     @property
     def ok(self) -> bool:
@@ -151,6 +157,16 @@ class ChaosReport:
         rows = [
             ("faults injected", ", ".join(f.name for f in self.faults)),
             ("claims filed (accepted)", self.filed),
+            (
+                "filing: offered / accepted over the filing (first launch to last answer)",
+                f"{self.offered_rate:g}/s / "
+                + (
+                    f"{self.filed / self.filing_seconds:.1f}/s over {self.filing_seconds:.0f} s"
+                    if self.filing_seconds
+                    else "—"
+                )
+                + f" (generator at most {self.max_launch_lag:.1f} s behind its schedule)",
+            ),
             ("claims not accepted", self.not_accepted),
             ("completed (family notified)", self.completed),
             ("lost", self.lost),
@@ -186,6 +202,10 @@ class ChaosReport:
             for f in self.faults
             if f.leaders_after is not None
         ]
+        if self.load:
+            rows.append(
+                ("load average (1/5/15 min)", " · ".join(f"{moment} {figures}" for moment, figures in self.load))
+            )
         width = max(len(str(k)) for k, _ in rows)
         lines = [f"| {'what'.ljust(width)} | result |", f"|{'-' * (width + 2)}|--------|"]
         lines += [f"| {str(k).ljust(width)} | {v} |" for k, v in rows]
@@ -482,7 +502,11 @@ async def chaos(
     provider_seconds: float | None = None,
     settle_seconds: float = 300.0,
 ) -> ChaosReport:
-    report = ChaosReport(settle_seconds=settle_seconds)
+    report = ChaosReport(settle_seconds=settle_seconds, offered_rate=rate)
+
+    def note_load(moment: str) -> None:
+        report.load.append((f"{moment} ({time.strftime('%H:%M', time.gmtime())} UTC)", load_average()))
+
     async with (
         BenchStack(
             partitions=3,
@@ -507,9 +531,11 @@ async def chaos(
             officer_token=token("officer"),
             supervisor_token=token("supervisor"),
         )
-        say(f"chaos: enrolling {count} workers …")
+        note_load("enrolment starts")
+        say(f"chaos: enrolling {count} workers (load average {load_average()}) …")
         await enrol(plan, target, http, progress=lambda *_: None)
-        say(f"chaos: filing {count} claims at {rate}/s while the faults run")
+        note_load("filing starts")
+        say(f"chaos: filing {count} claims at {rate}/s while the faults run (load average {load_average()})")
         await chaos_bank.notifications_twice(stack)
         accounts_done = asyncio.Event()
         accounts = asyncio.create_task(chaos_bank.record_accounts(stack, accounts_done))
@@ -522,8 +548,10 @@ async def chaos(
                 file_claims(plan, target, http, tracker, rate=rate, retry_seconds=outage * 6 + 60)
             )
             report.faults = await run_faults(stack, outage, gap, say, kills=kills, provider_seconds=provider_seconds)
+            note_load("faults over")
             filing = await filing_task
             report.filed = len(filing.claim_ids)
+            report.filing_seconds, report.max_launch_lag = filing.seconds, filing.max_launch_lag
             report.not_accepted = sum(filing.errors.values())
             if filing.errors:
                 report.problems.append(f"filings not accepted: {filing.errors}")
@@ -544,6 +572,7 @@ async def chaos(
             # The officer stays on while the last messages go out: a kill may still leave one `unknown`.
             await wait_for_messages(stack, filing.claim_ids, settle_seconds, say)
             report.operator_confirmed, report.operator_resent = operator.confirmed, operator.resent
+        note_load("check")
         await check(stack, filing.claim_ids, plan, report)
         report.bank = await chaos_bank.check_transfers(stack, filing.claim_ids)
     return report
