@@ -518,9 +518,9 @@ async def chaos(
             bank_args=chaos_bank.BANK_ARGS,
         ) as stack,
         # As many connections as the backlog run: with aiohttp's 100, a claims API slowed by the faults
-        # kept filings queueing in the generator past their 30 s.
+        # kept filings queueing in the generator past their 30 s (and the same 60 s timeout).
         aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=1024), timeout=aiohttp.ClientTimeout(total=30)
+            connector=aiohttp.TCPConnector(limit=1024), timeout=aiohttp.ClientTimeout(total=60)
         ) as http,
     ):
         # Enough claims to keep filing through the whole fault script.
