@@ -517,8 +517,8 @@ async def chaos(
             service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
             bank_args=chaos_bank.BANK_ARGS,
         ) as stack,
-        # As many connections as the backlog run: with aiohttp's 100, a claims API slowed by the faults
-        # kept filings queueing in the generator past their 30 s (and the same 60 s timeout).
+        # The backlog run's connections and timeout: with aiohttp's 100 connections and 30 s, a claims API
+        # slowed by the faults kept filings queueing in the generator until they timed out.
         aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=1024), timeout=aiohttp.ClientTimeout(total=60)
         ) as http,
