@@ -58,7 +58,7 @@ INTRO = (
     "Claims filed at a steady rate on an isolated stack (fsync on) while each service is killed with "
     "`kill -9` and restarted, the Kafka broker and PostgreSQL are killed with SIGKILL and restarted, the "
     "SMS/WhatsApp stand-in answers 500 and the bank stand-in goes down (every bank notification "
-    "delivered twice, a fifth "
+    "delivered twice, {slow} "
     "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
     "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
     '"Recovery" is the time from the end of a fault to the next family notified. A shorter run '
@@ -716,12 +716,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         command = " ".join(["python -m bench.chaos", *(argv if argv is not None else sys.argv[1:])])
         run = f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `{command}`:\n\n{table}"
+        slow = "a fifth" if args.slow_accounts_every == 5 else f"one in {args.slow_accounts_every}"
+        intro = INTRO.format(slow=slow)
         if args.section == "chaos-scale":
-            results.write_section("chaos-scale", "Chaos at scale", f"{INTRO}\n\n{run}")
+            results.write_section("chaos-scale", "Chaos at scale", f"{intro}\n\n{run}")
         elif args.brokers > 1:
             results.write_section("chaos-cluster", "Chaos on a three-node Kafka cluster", f"{CLUSTER_INTRO}\n\n{run}")
         else:
-            results.write_section("chaos", "Chaos: nothing lost, nothing doubled", f"{INTRO}\n\n{run}")
+            results.write_section("chaos", "Chaos: nothing lost, nothing doubled", f"{intro}\n\n{run}")
     print("chaos: OK — nothing lost, nothing doubled" if report.ok else "chaos: FAILED")
     return 0 if report.ok else 1
 
