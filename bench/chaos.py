@@ -115,6 +115,10 @@ class ChaosReport:
     completed: int = 0
     lost: int = 0
     duplicated_payouts: int = 0
+    # One incident filed as two claims: a filing retried after its first attempt's answer was lost
+    # and that claim was already rejected (the incident check spares rejected claims: a family may
+    # file again): the family hears of it twice.
+    incidents_filed_twice: int = 0
     wrong_amounts: int = 0
     duplicated_messages: int = 0  # what the families saw twice, all channels
     duplicates_by_channel: dict[str, int] = field(default_factory=dict)
@@ -142,6 +146,7 @@ class ChaosReport:
         return not (
             self.lost
             or self.duplicated_payouts
+            or self.incidents_filed_twice
             or self.wrong_amounts
             or self.duplicated_messages
             or self.undelivered_messages
@@ -171,6 +176,7 @@ class ChaosReport:
             ("completed (family notified)", self.completed),
             ("lost", self.lost),
             ("duplicated payouts", self.duplicated_payouts),
+            ("incidents filed as two claims (a retried filing)", self.incidents_filed_twice),
             ("ledger totals off", self.wrong_amounts),
             (
                 "messages a family got twice (every request counted)",
@@ -337,8 +343,24 @@ async def _check_claims(
         if envelope["type"] == "PayoutRecorded":
             payout_events.setdefault(envelope["correlation_id"], set()).add(envelope["event_id"])
     report.duplicated_payouts = sum(1 for c in claim_ids if len(payout_events.get(c, ())) > 1)
+    await _check_incidents(conn, workers, report)
 
     await _check_ledger(conn, claim_ids, workers, report)
+
+
+async def _check_incidents(conn: asyncpg.Connection, workers: Sequence[Worker], report: ChaosReport) -> None:
+    """Each worker of the run filed one claim for one incident: a second claim of theirs for the same
+    incident is a filing done twice, whatever the first one's fate (the generator retries a filing
+    whose answer it did not get, as an officer at the counter does)."""
+    rows = await conn.fetch(
+        "SELECT participant_id, fingerprint, array_agg(claim_id || ' ' || status ORDER BY filed_at) AS claims "
+        "FROM claims.claims WHERE participant_id = ANY($1) GROUP BY 1, 2 HAVING count(*) > 1",
+        [w.participant_id for w in workers],
+    )
+    report.incidents_filed_twice = len(rows)
+    report.problems += [
+        f"participant {r['participant_id']}: one incident, claims {', '.join(r['claims'])}" for r in rows[:5]
+    ]
 
 
 async def _check_ledger(

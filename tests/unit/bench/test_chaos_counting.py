@@ -106,3 +106,18 @@ async def test_a_message_still_pending_when_the_wait_ended_is_named_as_such_not_
         "pending after 900 s of waiting",
         "sending after 900 s of waiting",
     ]
+
+
+async def test_an_incident_filed_as_two_claims_is_a_doubling():
+    from types import SimpleNamespace
+
+    from bench.chaos import _check_incidents
+
+    # What PostgreSQL answered in the chaos run at scale: the first claim rejected, the retried filing
+    # accepted as a new claim 241 s later.
+    rows = [{"participant_id": "P-1", "claims": ["CL-a rejected", "CL-b filed"]}]
+    report = ChaosReport()
+    await _check_incidents(FakeConn(rows), [SimpleNamespace(participant_id="P-1")], report)
+    assert report.incidents_filed_twice == 1
+    assert report.problems == ["participant P-1: one incident, claims CL-a rejected, CL-b filed"]
+    assert not report.ok
