@@ -425,5 +425,7 @@ async def file_claims(
 
 
 def _existing(answer: dict) -> str | None:
-    detail = answer.get("detail") if isinstance(answer, dict) else None
-    return detail.get("existing_id") if isinstance(detail, dict) else None
+    """The claim a 409 names: since the problem documents (RFC 9457, shared/errors.py) `existing_id`
+    is a member of its own; read only under `detail` before, a retried filing whose first attempt had
+    gone through was counted as not accepted, and its claim left out of every check."""
+    return answer.get("existing_id") if isinstance(answer, dict) else None

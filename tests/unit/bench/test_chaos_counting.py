@@ -87,3 +87,37 @@ async def test_each_message_once_on_every_channel_is_clean(tmp_path):
     assert report.duplicates_by_channel == {"whatsapp": 0, "sms": 0, "email": 0}
     assert (report.duplicated_messages, report.undelivered_messages, report.unknown_messages) == (0, 0, 0)
     assert report.ok
+
+
+async def test_a_message_still_pending_when_the_wait_ended_is_named_as_such_not_as_lost(tmp_path):
+    report = ChaosReport(settle_seconds=900)
+    stack = FakeStack(tmp_path / "provider" / "requests.jsonl", tmp_path / "mail")
+    write(stack.provider_requests, [accepted(f"{EVENT}:H-1:whatsapp")])
+    write(stack.mail_dir / "index.jsonl", [])
+    rows = [row("H-1", "whatsapp"), row("H-2", "whatsapp", "pending"), row("H-3", "sms", "sending")]
+    await _check_messages(FakeConn(rows), stack, ["CLM-1"], report)
+    # H-2 waits for its next attempt, H-3 is being sent: 2 still pending, none lost or doubled.
+    assert (report.still_pending, report.undelivered_messages, report.duplicated_messages) == (2, 0, 0)
+    assert not report.ok
+    row_of = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in report.table().splitlines()}
+    assert row_of["messages still pending after 900 s of waiting"] == "2"
+    assert row_of["messages not delivered"] == "0"
+    assert [p.split(" still ")[1] for p in report.problems] == [
+        "pending after 900 s of waiting",
+        "sending after 900 s of waiting",
+    ]
+
+
+async def test_an_incident_filed_as_two_claims_is_a_doubling():
+    from types import SimpleNamespace
+
+    from bench.chaos import _check_incidents
+
+    # What PostgreSQL answered in the chaos run at scale: the first claim rejected, the retried filing
+    # accepted as a new claim 241 s later.
+    rows = [{"participant_id": "P-1", "claims": ["CL-a rejected", "CL-b filed"]}]
+    report = ChaosReport()
+    await _check_incidents(FakeConn(rows), [SimpleNamespace(participant_id="P-1")], report)
+    assert report.incidents_filed_twice == 1
+    assert report.problems == ["participant P-1: one incident, claims CL-a rejected, CL-b filed"]
+    assert not report.ok

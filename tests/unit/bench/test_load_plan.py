@@ -72,3 +72,16 @@ def test_only_the_missing_documents_scenario_misses_documents(workers):
 def test_percentile_is_nearest_rank():
     values = list(range(1, 101))
     assert (percentile(values, 50), percentile(values, 99), percentile(values, 100)) == (50, 99, 100)
+
+
+def test_a_retried_filing_answered_409_is_the_claim_the_problem_document_names():
+    from bench.load import _existing
+    from shared.errors import problem
+
+    # The claims service's 409 for an incident already claimed (shared/service.py, Conflict).
+    answer = problem(
+        409, "this incident is already claimed: CLM-1", code="incident_already_claimed", existing_id="CLM-1"
+    )
+    assert _existing(answer) == "CLM-1"
+    assert _existing(problem(409, "another conflict")) is None
+    assert _existing({"error": "HTTP 502, not JSON"}) is None
