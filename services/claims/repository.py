@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -371,9 +372,9 @@ async def set_verifications(conn: asyncpg.Connection, outcomes: list[Verified]) 
     if not outcomes:
         return
     await conn.execute(
-        "WITH outcome AS (SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::date[], "
-        "$6::date[], $7::text[], $8::bool[]) AS u(claim_id, status, reasons, missing, complete_on, deadline, "
-        "decided_by, sampled)), "
+        "WITH outcome AS (SELECT claim_id, status, reasons::jsonb, missing::jsonb, complete_on, deadline, decided_by, "
+        "sampled FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::date[], $7::text[], "
+        "$8::bool[]) AS u(claim_id, status, reasons, missing, complete_on, deadline, decided_by, sampled)), "
         "verified AS (UPDATE claims c SET status=o.status, reasons=o.reasons, missing_documents=o.missing, "
         "documents_complete_on=coalesce(c.documents_complete_on, o.complete_on), "
         "sla_deadline=coalesce(c.sla_deadline, o.deadline), decided_by=o.decided_by, sampled=c.sampled OR o.sampled, "
@@ -382,8 +383,9 @@ async def set_verifications(conn: asyncpg.Connection, outcomes: list[Verified]) 
         "jsonb_build_object('outcome', status, 'reasons', reasons) FROM verified",
         [o.claim_id for o in outcomes],
         [o.status for o in outcomes],
-        [o.reasons for o in outcomes],
-        [o.missing_documents for o in outcomes],
+        # As JSON text: asyncpg would take a list inside the array for another dimension.
+        [json.dumps(o.reasons) for o in outcomes],
+        [json.dumps(o.missing_documents) for o in outcomes],
         [o.documents_complete_on for o in outcomes],
         [o.sla_deadline for o in outcomes],
         [o.decided_by for o in outcomes],

@@ -1,0 +1,198 @@
+"""Claims' verification as a set (issue 17), on real PostgreSQL through its handler: a batch of
+filed claims is verified in the statements one claim costs, with the outcomes, steps and events
+the claims verified one at a time get."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from services.claims import handlers
+from services.claims.domain.sampling import ReviewSampling
+from shared.auth import Actor
+from shared.consuming import Delivery
+from shared.contracts import EVENT_TYPES
+from shared.contracts.enrollment import (
+    CoverageChanged,
+    HeirData,
+    ParticipantDetails,
+    ParticipantEnrolled,
+    ProtectedPeriod,
+)
+from shared.db import apply_migrations, create_pool
+from shared.envelope import new_envelope, read_envelope, read_payload
+from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form
+
+pytestmark = pytest.mark.integration
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+TODAY = date(2026, 11, 20)
+OFFICER = Actor("officer-rahma", "officer")
+# Nothing drawn at random; a cash payout above Rp 40,000,000 goes to a supervisor (the JKM's 42 million does).
+SAMPLING = ReviewSampling(rate=0.0, above_rupiah=40_000_000, key=b"set-test")
+# asyncpg's own type introspection (once per connection and type) is not the handler's.
+INTROSPECTION = "WITH RECURSIVE typeinfo_tree("
+
+
+@pytest.fixture
+async def pool(database_url, unique):
+    schema = f"claims_set_{unique}"
+    await apply_migrations(database_url, schema, SERVICES / "claims" / "migrations")
+    pool = await create_pool(database_url, schema)
+    yield pool
+    await pool.close()
+
+
+async def participant(conn, participant_id: str, *, covered: bool) -> None:
+    details = ParticipantDetails(
+        masked_nik="7371************",
+        full_name=f"Sitti {participant_id}",
+        birth_date=date(1990, 5, 17),
+        sex="F",
+        phone="+6281242001234",
+        kecamatan="Tamalate",
+        segment="market_trader",
+        monthly_income=2_000_000,
+        programs=["JKK", "JKM"],
+        member_since=date(2026, 1, 5),
+    )
+    spouse = HeirData(
+        heir_id=f"H-{participant_id}",
+        full_name="Daeng Tompo",
+        relationship="spouse",
+        precedence=1,
+        phone="+6281342001111",
+    )
+    enrolled = ParticipantEnrolled(participant_id=participant_id, details=details, heirs=[spouse])
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    await handlers.on_participant_enrolled(
+        conn, new_envelope(enrolled, correlation_id=participant_id, producer="enrollment", occurred_at=at), enrolled
+    )
+    if covered:
+        coverage = CoverageChanged(
+            participant_id=participant_id,
+            status="active",
+            as_of=TODAY,
+            paid_months=10,
+            protected_periods=[ProtectedPeriod(start=date(2026, 1, 5), end=date(2027, 1, 31))],
+        )
+        await handlers.on_coverage_changed(
+            conn, new_envelope(coverage, correlation_id=participant_id, producer="enrollment", occurred_at=at), coverage
+        )
+
+
+async def file(conn, participant_id: str, claim_type: str, incident: date) -> str:
+    documents = {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK} if claim_type == "JKM" else JKK_DOCUMENTS
+    form = claim_form(participant_id, claim_type, incident, documents)
+    # As the API hands it over: its model validated the form, the date is a date.
+    return await handlers.file_claim(conn, {**form, "incident_date": incident}, OFFICER, TODAY)
+
+
+async def scene(conn, suffix: str) -> dict[str, str]:
+    """Four claims the rules approve, refer and reject, filed as officers file them; their
+    ClaimFiled events taken from the outbox. Returns claim ids by name."""
+    await participant(conn, f"PA{suffix}", covered=True)
+    await participant(conn, f"PB{suffix}", covered=True)
+    await participant(conn, f"PU{suffix}", covered=False)
+    return {
+        "accident": await file(conn, f"PA{suffix}", "JKK", date(2026, 11, 18)),
+        "death": await file(conn, f"PB{suffix}", "JKM", date(2026, 11, 17)),
+        "uncovered": await file(conn, f"PU{suffix}", "JKK", date(2026, 11, 18)),
+        "second accident": await file(conn, f"PA{suffix}", "JKK", date(2026, 11, 10)),
+        "withdrawn": await file(conn, f"PA{suffix}", "JKK", date(2026, 11, 3)),
+    }
+
+
+async def filed_events(conn) -> dict[str, Delivery]:
+    """The outbox's ClaimFiled events, by claim id, as the verification consumer reads them; the outbox emptied."""
+    found = {}
+    for row in await conn.fetch("DELETE FROM outbox WHERE event_type = 'ClaimFiled' RETURNING body"):
+        envelope = read_envelope(bytes(row["body"]))
+        payload = read_payload(envelope, EVENT_TYPES[envelope.type])
+        found[payload.claim_id] = Delivery(envelope, payload)
+    return found
+
+
+async def verified(conn, claim_id: str) -> dict:
+    row = await conn.fetchrow(
+        "SELECT status, reasons, missing_documents, sampled, decided_by, documents_complete_on, sla_deadline "
+        "FROM claims WHERE claim_id = $1",
+        claim_id,
+    )
+    steps = await conn.fetch("SELECT step, detail FROM claim_steps WHERE claim_id = $1 ORDER BY id", claim_id)
+    return {
+        **dict(row),
+        "codes": [r["code"] for r in row["reasons"]],
+        "steps": [(s["step"], s["detail"].get("outcome")) for s in steps],
+    }
+
+
+async def test_a_batch_of_claims_is_verified_in_the_statements_of_one_with_the_outcomes_of_one_at_a_time(pool):
+    verifier = handlers.make_verifier(lambda: TODAY, SAMPLING)
+    async with pool.acquire() as conn:
+        together, alone = await scene(conn, "1"), await scene(conn, "2")
+        await conn.execute(
+            "UPDATE claims SET status = 'withdrawn' WHERE claim_id = ANY($1::text[])",
+            [together["withdrawn"], alone["withdrawn"]],
+        )
+        filed = await filed_events(conn)
+
+        # One claim at a time, as a consumer of batch size 1 (or a batch's fallback) applies them.
+        for name in ("accident", "death", "uncovered", "second accident", "withdrawn"):
+            async with conn.transaction():
+                await verifier(conn, filed[alone[name]].envelope, filed[alone[name]].payload)
+        single = [dict(r) for r in await conn.fetch("DELETE FROM outbox RETURNING event_type")]
+
+        # The other five in one call, each with the trace of its own record.
+        traces = {name: f"00-{n:032x}-{n:016x}-01" for n, name in enumerate(together, start=1)}
+        statements: list[str] = []
+
+        def note(record) -> None:
+            statements.append(" ".join(record.query.split()))
+
+        async with conn.transaction():
+            conn.add_query_logger(note)
+            await verifier.together(
+                conn, [filed[together[name]]._replace(traceparent=traces[name]) for name in together]
+            )
+            conn.remove_query_logger(note)
+        events = await conn.fetch("SELECT event_type, key, headers FROM outbox ORDER BY id")
+
+        outcomes = {name: await verified(conn, claim_id) for name, claim_id in together.items()}
+        one_at_a_time = {name: await verified(conn, claim_id) for name, claim_id in alone.items()}
+
+    # Locked, participants read, standing claims read, outcomes and steps written, events queued:
+    # five statements for the batch, as for one claim.
+    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    assert len(handled) == 5, handled
+    assert [(name, outcomes[name]["status"], outcomes[name]["codes"]) for name in together] == [
+        ("accident", "approved", []),
+        ("death", "needs_review", ["ABOVE_REVIEW_THRESHOLD"]),
+        ("uncovered", "rejected", ["NOT_COVERED_ON_INCIDENT_DATE"]),
+        ("second accident", "approved", []),
+        ("withdrawn", "withdrawn", []),
+    ]
+    assert [outcomes[name]["sampled"] for name in together] == [False, True, False, False, False]
+    assert [outcomes[name]["decided_by"] for name in together] == ["rules", None, "rules", "rules", None]
+    assert [outcomes[name]["steps"] for name in together] == [
+        [("filed", None), ("verified", "approved")],
+        [("filed", None), ("verified", "needs_review")],
+        [("filed", None), ("verified", "rejected")],
+        [("filed", None), ("verified", "approved")],
+        [("filed", None)],
+    ]
+    # Every field, reasons' words too, the same as for the twin claims verified one at a time.
+    assert outcomes == one_at_a_time
+    # The events, in the batch's order, each in its record's trace and caused by its ClaimFiled.
+    expected = ["ClaimApproved", "ClaimReferredForReview", "ClaimRejected", "ClaimApproved"]
+    assert [e["event_type"] for e in events] == expected
+    assert [e["event_type"] for e in single] == expected
+    assert [e["key"] for e in events] == [together[name] for name in list(together)[:4]]
+    assert [e["headers"]["traceparent"] for e in events] == [traces[name] for name in list(together)[:4]]
+    bodies = await pool.fetch("SELECT body FROM outbox ORDER BY id")
+    assert [json.loads(bytes(b["body"]))["causation_id"] for b in bodies] == [
+        str(filed[together[name]].envelope.event_id) for name in list(together)[:4]
+    ]
