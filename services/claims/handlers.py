@@ -453,60 +453,91 @@ async def reopen_claim(conn: asyncpg.Connection, claim_id: str, reason: str, act
 # --- payout recording (consumer of ClaimApproved) --------------------------------------------------------
 
 
-def make_payout_recorder(today_fn):
-    async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: events.ClaimApproved) -> None:
-        await record_approved_payout(conn, event.claim_id, today_fn(), causation_id=str(env.event_id))
+def make_payout_recorder(today_fn) -> Batched:
+    """Records a batch's approved claims' payouts together: the claims and their participants read in
+    two statements, the domain asked per claim who is paid what, the ledger lines, statuses, steps
+    and events written in three (issue 17)."""
 
-    return on_claim_approved
-
-
-async def record_approved_payout(
-    conn: asyncpg.Connection, claim_id: str, today: date, causation_id: str | None
-) -> None:
-    """Loads the claim and its participant, asks the domain who is paid what, records the
-    lines, and announces them; a death claim also confirms the death (one transaction)."""
-    claim = await repo.load_domain_claim(conn, claim_id, for_update=True)
-    if claim is None:
-        raise PoisonMessage(f"ClaimApproved for unknown claim {claim_id}")
-    if claim.status is c.ClaimStatus.PAYOUT_RECORDED:
-        return  # a second approval event for a paid claim records nothing
-    if claim.status is c.ClaimStatus.WITHDRAWN:
-        return  # withdrawn after its approval: nothing is owed
-    new_status = record_payout(claim.status)
-    participant = await repo.participant_view(conn, claim.filing.participant_id)
-    if participant is None:
-        raise NotYet(f"participant {claim.filing.participant_id} not in the claims read model yet")
-    lines = payout_lines(claim, participant, today)
-    if await repo.record_ledger(conn, claim_id, lines) == 0:
-        return  # every line was already recorded: nothing new to announce
-    total = cash_of(lines)
-    await repo.set_payout_recorded(conn, claim_id, str(new_status), total)
-    claim_type = str(claim.filing.claim_type)
-    await emit(
-        conn,
-        events.PayoutRecorded(
-            claim_id=claim_id,
-            participant_id=claim.filing.participant_id,
-            claim_type=claim_type,
-            components=[component_of(line) for line in lines],
-            total_cash=total,
-        ),
-        claim_id,
-        causation_id=causation_id,
-    )
-    if claim.filing.claim_type in c.DEATH_TYPES:
-        # A death ends membership: enrollment learns it from this event, not from a call.
-        await emit(
+    async def on_claims_approved(conn: asyncpg.Connection, approved: list[Delivery]) -> None:
+        await record_approved_payouts(
             conn,
-            events.DeathConfirmed(
-                claim_id=claim_id,
+            [event.claim_id for _, event, _ in approved],
+            today_fn(),
+            [str(env.event_id) for env, _, _ in approved],
+            [traceparent for _, _, traceparent in approved],
+        )
+
+    return Batched(on_claims_approved)
+
+
+async def record_approved_payouts(
+    conn: asyncpg.Connection,
+    claim_ids: list[str],
+    today: date,
+    causation_ids: Sequence[str | None],
+    traceparents: Sequence[str | None],
+) -> None:
+    """Loads the claims (each once) and their participants, asks the domain who is paid what,
+    records the lines, and announces them; a death claim also confirms the death (one
+    transaction). `traceparents[i]`: the trace of the events written for claim_ids[i]."""
+    rows = await repo.lock_claims(conn, claim_ids)
+    unknown = [claim_id for claim_id in claim_ids if claim_id not in rows]
+    if unknown:
+        # The runner applies the batch again one claim at a time: only this one is dead-lettered.
+        raise PoisonMessage(f"ClaimApproved for unknown claim {', '.join(unknown)}")
+    todo = []
+    for claim_id, causation_id, traceparent in zip(claim_ids, causation_ids, traceparents, strict=True):
+        claim = repo.as_domain_claim(rows[claim_id])
+        if claim.status is c.ClaimStatus.PAYOUT_RECORDED:
+            continue  # a second approval event for a paid claim records nothing
+        if claim.status is c.ClaimStatus.WITHDRAWN:
+            continue  # withdrawn after its approval: nothing is owed
+        todo.append((claim, record_payout(claim.status), causation_id, traceparent))
+    if not todo:
+        return
+    participants = await repo.participant_views(conn, {claim.filing.participant_id for claim, *_ in todo})
+    lines = {}
+    for claim, *_ in todo:
+        participant = participants.get(claim.filing.participant_id)
+        if participant is None:
+            raise NotYet(f"participant {claim.filing.participant_id} not in the claims read model yet")
+        lines[claim.claim_id] = payout_lines(claim, participant, today)
+    recorded = await repo.record_ledgers(conn, lines)
+    # A claim whose every line was already recorded has nothing new to announce.
+    paid = [
+        (claim, status, causation, trace) for claim, status, causation, trace in todo if recorded.get(claim.claim_id)
+    ]
+    await repo.set_payouts_recorded(
+        conn, [(claim.claim_id, str(status), cash_of(lines[claim.claim_id])) for claim, status, *_ in paid]
+    )
+    envelopes, traces = [], []
+    for claim, _, causation_id, traceparent in paid:
+        claim_type = str(claim.filing.claim_type)
+        announced: list[EventPayload] = [
+            events.PayoutRecorded(
+                claim_id=claim.claim_id,
                 participant_id=claim.filing.participant_id,
                 claim_type=claim_type,
-                date_of_death=claim.filing.incident_date,
-            ),
-            claim_id,
-            causation_id=causation_id,
-        )
+                components=[component_of(line) for line in lines[claim.claim_id]],
+                total_cash=cash_of(lines[claim.claim_id]),
+            )
+        ]
+        if claim.filing.claim_type in c.DEATH_TYPES:
+            # A death ends membership: enrollment learns it from this event, not from a call.
+            announced.append(
+                events.DeathConfirmed(
+                    claim_id=claim.claim_id,
+                    participant_id=claim.filing.participant_id,
+                    claim_type=claim_type,
+                    date_of_death=claim.filing.incident_date,
+                )
+            )
+        for payload in announced:
+            envelopes.append(
+                new_envelope(payload, correlation_id=claim.claim_id, producer=SERVICE, causation_id=causation_id)
+            )
+            traces.append(traceparent)
+    await add_events(conn, envelopes, SERVICE, traces)
 
 
 def component_of(line: PayoutLine) -> events.PayoutComponent:

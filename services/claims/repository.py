@@ -417,19 +417,6 @@ async def set_status(conn: asyncpg.Connection, claim_id: str, status: str) -> No
     await conn.execute("UPDATE claims SET status=$2, updated_at=now() WHERE claim_id=$1", claim_id, status)
 
 
-async def set_payout_recorded(conn: asyncpg.Connection, claim_id: str, status: str, total_cash: int) -> None:
-    """The claim's status after its payout, its disbursement scheduled and its `payout_recorded`
-    step, in one statement."""
-    await conn.execute(
-        "WITH recorded AS (UPDATE claims SET status=$2, disbursement_status='scheduled', updated_at=now() "
-        "WHERE claim_id=$1 RETURNING claim_id) "
-        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'payout_recorded', $3 FROM recorded",
-        claim_id,
-        status,
-        {"total_cash": total_cash},
-    )
-
-
 async def set_disbursement_paid(conn: asyncpg.Connection, claim_id: str, total: int) -> None:
     """The claim's disbursement paid and its `disbursement_paid` step, in one statement."""
     await conn.execute(
@@ -517,6 +504,47 @@ async def record_ledger(conn: asyncpg.Connection, claim_id: str, lines: list[Pay
         [x.kind for x in lines],
         [x.note for x in lines],
         [x.guardian_name for x in lines],
+    )
+
+
+async def record_ledgers(conn: asyncpg.Connection, lines: Mapping[str, list[PayoutLine]]) -> dict[str, int]:
+    """Records each claim's payout lines (entry 0) in one statement; returns how many were new, by
+    claim (a claim with none new is left out). The primary key still refuses a line recorded before."""
+    flat = [(claim_id, line) for claim_id, claim_lines in lines.items() for line in claim_lines]
+    if not flat:
+        return {}
+    rows = await conn.fetch(
+        "WITH recorded AS (INSERT INTO payout_ledger (claim_id, entry, component, payee_heir_id, payee_name, amount, "
+        "kind, note, guardian_name) SELECT c, 0, co, p, pn, a, k, n, g FROM unnest($1::text[], $2::text[], "
+        "$3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS u(c, co, p, pn, a, k, n, g) "
+        "ON CONFLICT DO NOTHING RETURNING claim_id) SELECT claim_id, count(*) AS n FROM recorded GROUP BY claim_id",
+        [claim_id for claim_id, _ in flat],
+        [x.component for _, x in flat],
+        [x.payee_heir_id or "" for _, x in flat],
+        [x.payee_name for _, x in flat],
+        [x.amount for _, x in flat],
+        [x.kind for _, x in flat],
+        [x.note for _, x in flat],
+        [x.guardian_name for _, x in flat],
+    )
+    return {row["claim_id"]: row["n"] for row in rows}
+
+
+async def set_payouts_recorded(conn: asyncpg.Connection, recorded: list[tuple[str, str, int]]) -> None:
+    """Each claim's status after its payout, its disbursement scheduled and its `payout_recorded`
+    step, for (claim id, status, total cash) each, in one statement."""
+    if not recorded:
+        return
+    claim_ids, statuses, totals = (list(column) for column in zip(*recorded, strict=True))
+    await conn.execute(
+        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(claim_id, status, total)), "
+        "recorded AS (UPDATE claims c SET status=u.status, disbursement_status='scheduled', updated_at=now() "
+        "FROM u WHERE c.claim_id = u.claim_id RETURNING c.claim_id, u.total) "
+        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'payout_recorded', "
+        "jsonb_build_object('total_cash', total) FROM recorded",
+        claim_ids,
+        statuses,
+        totals,
     )
 
 

@@ -14,7 +14,7 @@ records of its type together, a key at most once a call. The test files one clai
 waits for it, so each such call holds one record, applied with its key as current_record: its
 statements count for the claim, and a statement more on that path fails the test. A call of many
 records is nobody's in particular (its statements serve them all); that a batch of many claims
-costs the statements of one is held by tests/integration/test_claims_verified_as_a_set.py. So
+costs the statements of one is held by tests/integration/test_claims_handled_as_sets.py. So
 the budget is a claim's cost in a batch of one, which a batch of many must not exceed per batch.
 
 Not counted (printed): statements that are nobody's in particular — polls, and the per-batch

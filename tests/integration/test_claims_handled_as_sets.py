@@ -1,6 +1,7 @@
-"""Claims' verification as a set (issue 17), on real PostgreSQL through its handler: a batch of
-filed claims is verified in the statements one claim costs, with the outcomes, steps and events
-the claims verified one at a time get."""
+"""Claims' verification and payout recording as sets (issue 17), on real PostgreSQL through their
+handlers: a batch of filed claims is verified, and a batch of approved claims paid, in the
+statements one claim costs, with the outcomes, ledger lines, steps and events the claims handled
+one at a time get."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ async def pool(database_url, unique):
 async def participant(conn, participant_id: str, *, covered: bool) -> None:
     details = ParticipantDetails(
         masked_nik="7371************",
-        full_name=f"Sitti {participant_id}",
+        full_name="Sitti Rahmawati",
         birth_date=date(1990, 5, 17),
         sex="F",
         phone="+6281242001234",
@@ -86,7 +87,9 @@ async def participant(conn, participant_id: str, *, covered: bool) -> None:
 
 async def file(conn, participant_id: str, claim_type: str, incident: date) -> str:
     documents = {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK} if claim_type == "JKM" else JKK_DOCUMENTS
-    form = claim_form(participant_id, claim_type, incident, documents)
+    # An accident that kept the worker from work for 30 days: the temporary-incapacity benefit is paid in cash.
+    extra = {} if claim_type == "JKM" else {"incapacity_days": 30}
+    form = claim_form(participant_id, claim_type, incident, documents, **extra)
     # As the API hands it over: its model validated the form, the date is a date.
     return await handlers.file_claim(conn, {**form, "incident_date": incident}, OFFICER, TODAY)
 
@@ -196,3 +199,86 @@ async def test_a_batch_of_claims_is_verified_in_the_statements_of_one_with_the_o
     assert [json.loads(bytes(b["body"]))["causation_id"] for b in bodies] == [
         str(filed[together[name]].envelope.event_id) for name in list(together)[:4]
     ]
+
+
+SUPERVISOR = Actor("supervisor-andi", "supervisor")
+
+
+async def approved_events(conn) -> dict[str, Delivery]:
+    """The outbox's ClaimApproved events, by claim id, as the payout consumer reads them; the outbox emptied."""
+    found = {}
+    for row in await conn.fetch("DELETE FROM outbox RETURNING event_type, body"):
+        if row["event_type"] == "ClaimApproved":
+            envelope = read_envelope(bytes(row["body"]))
+            payload = read_payload(envelope, EVENT_TYPES[envelope.type])
+            found[payload.claim_id] = Delivery(envelope, payload)
+    return found
+
+
+async def paid(conn, claim_id: str) -> dict:
+    lines = await conn.fetch(
+        "SELECT component, payee_name, amount, kind FROM payout_ledger WHERE claim_id = $1 "
+        "ORDER BY component, payee_name, kind",
+        claim_id,
+    )
+    steps = await conn.fetch("SELECT step, detail FROM claim_steps WHERE claim_id = $1 ORDER BY id", claim_id)
+    return {
+        "status": await conn.fetchval("SELECT status FROM claims WHERE claim_id = $1", claim_id),
+        "lines": [(r["component"], r["payee_name"], r["amount"], r["kind"]) for r in lines],
+        "steps": [(s["step"], s["detail"].get("total_cash")) for s in steps if s["step"] == "payout_recorded"],
+    }
+
+
+async def test_a_batch_of_approved_claims_is_paid_in_the_statements_of_one_with_the_ledger_of_one_at_a_time(pool):
+    verifier = handlers.make_verifier(lambda: TODAY, SAMPLING)
+    recorder = handlers.make_payout_recorder(lambda: TODAY)
+    async with pool.acquire() as conn:
+        together, alone = await scene(conn, "1"), await scene(conn, "2")
+        filed = await filed_events(conn)
+        async with conn.transaction():
+            await verifier.together(conn, [filed[claim_id] for claim_id in [*together.values(), *alone.values()]])
+        for claims in (together, alone):  # the death was referred for its size: a supervisor approves it
+            await handlers.decide_claim(conn, claims["death"], "approve", "papers checked", SUPERVISOR, TODAY)
+        approved = await approved_events(conn)
+        names = ["accident", "death", "second accident"]
+
+        for name in names:
+            async with conn.transaction():
+                await recorder(conn, approved[alone[name]].envelope, approved[alone[name]].payload)
+        single = [r["event_type"] for r in await conn.fetch("DELETE FROM outbox RETURNING event_type")]
+
+        traces = {name: f"00-{n:032x}-{n:016x}-01" for n, name in enumerate(names, start=1)}
+        statements: list[str] = []
+
+        def note(record) -> None:
+            statements.append(" ".join(record.query.split()))
+
+        async with conn.transaction():
+            conn.add_query_logger(note)
+            await recorder.together(
+                conn, [approved[together[name]]._replace(traceparent=traces[name]) for name in names]
+            )
+            conn.remove_query_logger(note)
+        events = await conn.fetch("SELECT event_type, key, headers FROM outbox ORDER BY id")
+        outcomes = {name: await paid(conn, together[name]) for name in names}
+        one_at_a_time = {name: await paid(conn, alone[name]) for name in names}
+        # A second approval event for a paid claim records nothing.
+        async with conn.transaction():
+            await recorder.together(conn, [approved[together[name]] for name in names])
+        again = await conn.fetchval("SELECT count(*) FROM outbox")
+
+    # Locked, participants read, ledger lines recorded, statuses and steps written, events queued.
+    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    assert len(handled) == 5, handled
+    assert outcomes == one_at_a_time
+    assert [outcomes[name]["status"] for name in names] == ["payout_recorded"] * 3
+    # The JKM death benefit (PP 82/2019 as amended: Rp 42,000,000 in all) to the spouse, in cash.
+    assert sum(amount for _, _, amount, kind in outcomes["death"]["lines"] if kind == "cash") == 42_000_000
+    expected = ["PayoutRecorded", "PayoutRecorded", "DeathConfirmed", "PayoutRecorded"]
+    assert [e["event_type"] for e in events] == expected
+    assert single == expected
+    assert [e["key"] for e in events] == [together[n] for n in ("accident", "death", "death", "second accident")]
+    assert [e["headers"]["traceparent"] for e in events] == [
+        traces[n] for n in ("accident", "death", "death", "second accident")
+    ]
+    assert again == len(expected)
