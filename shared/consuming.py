@@ -9,6 +9,8 @@ A message whose prerequisite has not arrived (NotYet) is parked in the `waiting`
 so is every later message of its key, and the consumer goes on with other keys; parked
 messages are applied again, in order per key, when a message of their key is applied and
 on a periodic retry, and dead-lettered with the reason after the consumer's waiting time.
+A batch's records of a set-based handler (`Batched`) are applied by one call of it, in the
+batch's transaction, a few statements for all of them instead of a few each.
 The offset is committed only after the transaction committed (FastStream acks after
 the subscriber returns); an infrastructure failure (database or broker down) is not the
 message's fault, so it is not dead-lettered: the offset is rewound and the message
@@ -24,7 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -40,7 +42,7 @@ from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
 from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
 from shared.topics import Topic, dead_letter_topic
-from shared.tracing import handling_record, traceparent_of
+from shared.tracing import handling_record, handling_records, traceparent_of
 
 log = get_logger("consumer")
 
@@ -62,6 +64,33 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 # payload; the few that need to know where the event sits (the console's index: topic,
 # partition, offset, broker timestamp) read it here instead of every handler taking it.
 current_record: ContextVar[ConsumerRecord | None] = ContextVar("current_record", default=None)
+
+
+class Delivery(NamedTuple):
+    """A fresh record for a set-based handler: its event, its payload, and the `traceparent` of the
+    record's own span, for the events written on its behalf (shared.outbox.add_events; None: the
+    current span's, as for a record applied alone)."""
+
+    envelope: Envelope
+    payload: Any
+    traceparent: str | None = None
+
+
+class Batched:
+    """A set-based handler: it takes a batch's fresh records of its event type together,
+    `(conn, [Delivery, ...])`, in the batch's transaction, and applies them in a few statements
+    rather than a few per record. Registered in `Consumer.handlers` like any handler. The runner
+    hands it records of distinct keys, in order; every other path (a key with parked messages, a
+    batch that failed or waited and is retried one record at a time, a parked record drained, a
+    consumer of batch size 1) applies one record alone: a list of one, in the record's own span.
+    It raises as a handler does (PoisonMessage, NotYet, anything): the whole batch is rolled back
+    and each record applied alone, so the one at fault is the only one parked or dead-lettered."""
+
+    def __init__(self, together: Callable[[asyncpg.Connection, list[Delivery]], Awaitable[None]]):
+        self.together = together
+
+    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, payload: Any) -> None:
+        await self.together(conn, [Delivery(envelope, payload)])
 
 
 class PoisonMessage(Exception):
@@ -167,9 +196,11 @@ class ConsumerRunner:
 
     async def apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Applies records in one transaction with their inbox rows written in one statement: one
-        commit for many events. If any handler fails (or waits), or a key of the batch has parked
-        messages, the batch is rolled back and each record goes through `handle` on its own, so one
-        bad message is retried and dead-lettered alone and a waiting one is parked with its key's later ones."""
+        commit for many events. Consecutive fresh records of a set-based handler (`Batched`) go to it
+        together, a key at most once a call; other records go to their handlers one by one, in order.
+        If any handler fails (or waits), or a key of the batch has parked messages, the batch is
+        rolled back and each record goes through `handle` on its own, so one bad message is retried
+        and dead-lettered alone and a waiting one is parked with its key's later ones."""
         consumer = self.consumer
         parsed = []
         for record in records:
@@ -191,20 +222,19 @@ class ConsumerRunner:
                     [envelope.event_id for _, envelope, _, _ in parsed],
                     [traceparent_of(record) for record, *_ in parsed],
                 )
+                to_apply = []
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
                         duplicates.append(envelope)
                         continue
                     fresh.discard(envelope.event_id)  # the same event twice in one batch applies once
-                    token = current_record.set(record)
-                    try:
-                        # Each record continues its own trace, though the batch shares a transaction.
-                        with handling_record(consumer.name, record):
-                            await handler(conn, envelope, payload)
-                            log.debug("message.handled", consumer=consumer.name, event_type=envelope.type)
-                    finally:
-                        current_record.reset(token)
-                    applied.append(envelope)
+                    to_apply.append((record, envelope, payload, handler))
+                for handler, run in _runs(to_apply):
+                    if len(run) > 1 and isinstance(handler, Batched):
+                        await self._apply_together(conn, handler, run)
+                    else:
+                        await self._apply_one(conn, handler, *run[0])
+                    applied += [envelope for _, envelope, _ in run]
         except INFRASTRUCTURE_ERRORS:
             await asyncio.sleep(consumer.backoff_seconds)
             raise
@@ -219,6 +249,38 @@ class ConsumerRunner:
             consumer.count("duplicate", envelope.type)
         if applied:
             _fault_point(consumer.name)
+
+    async def _apply_one(
+        self,
+        conn: asyncpg.Connection,
+        handler: Handler,
+        record: ConsumerRecord,
+        envelope: Envelope,
+        payload: EventPayload,
+    ) -> None:
+        token = current_record.set(record)
+        try:
+            # Each record continues its own trace, though the batch shares a transaction.
+            with handling_record(self.consumer.name, record):
+                await handler(conn, envelope, payload)
+                log.debug("message.handled", consumer=self.consumer.name, event_type=envelope.type)
+        finally:
+            current_record.reset(token)
+
+    async def _apply_together(
+        self, conn: asyncpg.Connection, handler: Batched, run: list[tuple[ConsumerRecord, Envelope, EventPayload]]
+    ) -> None:
+        """Records of one type, of distinct keys, in one call of their set-based handler; each record
+        in its own span (none current: the spans are handed over as traceparents)."""
+        with handling_records(self.consumer.name, [record for record, _, _ in run]) as traceparents:
+            await handler.together(
+                conn,
+                [
+                    Delivery(envelope, payload, traceparent)
+                    for (_, envelope, payload), traceparent in zip(run, traceparents, strict=True)
+                ],
+            )
+        log.debug("messages.handled", consumer=self.consumer.name, event_type=run[0][1].type, count=len(run))
 
     async def handle(self, record: ConsumerRecord) -> str:
         """Returns the outcome: applied, duplicate, skipped, parked or dead_lettered."""
@@ -469,6 +531,24 @@ WITH held AS (
 )
 SELECT parked, awaited, EXISTS (SELECT 1 FROM recorded) AS fresh FROM held
 """
+
+
+def _runs(
+    records: Sequence[tuple[ConsumerRecord, Envelope, EventPayload, Handler]],
+) -> list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]]:
+    """The batch's fresh records, in order, cut into runs: consecutive records of one set-based
+    handler with no key twice (a key's later event sees what its earlier one did), and every other
+    record alone. The records' order, within a key and across keys, is kept."""
+    runs: list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]] = []
+    keys: set[str] = set()
+    for record, envelope, payload, handler in records:
+        key = _key_of(record)
+        if not (isinstance(handler, Batched) and runs and runs[-1][0] is handler and key not in keys):
+            runs.append((handler, []))
+            keys = set()
+        runs[-1][1].append((record, envelope, payload))
+        keys.add(key)
+    return runs
 
 
 class _KeyWaits(Exception):

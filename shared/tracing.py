@@ -20,7 +20,7 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import structlog
@@ -245,7 +245,7 @@ class RequestLogContext:
 def handling_record(consumer: str, record: Any) -> Iterator[Span]:
     """The consumer span of one Kafka record, continuing the trace its headers carry, with the
     record's event and correlation ids bound for every line logged meanwhile."""
-    headers = {k: v.decode(errors="replace")[:128] for k, v in record.headers or () if v is not None}
+    headers = _headers_of(record)
     with (
         structlog.contextvars.bound_contextvars(
             event_id=headers.get("event_id"), correlation_id=headers.get("correlation_id")
@@ -253,19 +253,60 @@ def handling_record(consumer: str, record: Any) -> Iterator[Span]:
         span_from(trace_headers(record.headers), f"{record.topic} process") as span,
     ):
         if span.is_recording():  # only exported spans need their attributes
-            span.set_attributes(
-                {
-                    "messaging.system": "kafka",
-                    "messaging.operation.type": "process",
-                    "messaging.destination.name": record.topic,
-                    "messaging.consumer.group.name": consumer,
-                    "messaging.destination.partition.id": str(record.partition),
-                    "messaging.kafka.offset": record.offset,
-                    "messaging.message.id": headers.get("event_id", ""),
-                    "jaring.event_type": headers.get("event_type", ""),
-                }
-            )
+            span.set_attributes(_record_attributes(consumer, record, headers))
         yield span
+
+
+@contextlib.contextmanager
+def handling_records(consumer: str, records: Sequence[Any]) -> Iterator[list[str | None]]:
+    """The consumer spans of records applied together (a set-based handler): each record's own span,
+    continuing its own trace, none of them current; yields their `traceparent`s, in the records'
+    order, for the events written on each record's behalf (shared.outbox.add_events). A failure is
+    recorded on every span: the records failed together."""
+    tracer = trace.get_tracer("jaring")
+    spans = [
+        tracer.start_span(
+            f"{record.topic} process",
+            context=propagate.extract(trace_headers(record.headers)),
+            kind=SpanKind.CONSUMER,
+        )
+        for record in records
+    ]
+    for span, record in zip(spans, records, strict=True):
+        if span.is_recording():  # only exported spans need their attributes
+            span.set_attributes(_record_attributes(consumer, record, _headers_of(record)))
+    try:
+        traceparents: list[str | None] = []
+        for span in spans:
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier, context=trace.set_span_in_context(span))
+            traceparents.append(carrier.get(TRACEPARENT))  # none without a tracer provider
+        yield traceparents
+    except BaseException as exc:
+        for span in spans:
+            span.record_exception(exc)
+            span.set_status(trace.Status(trace.StatusCode.ERROR, repr(exc)[:200]))
+        raise
+    finally:
+        for span in spans:
+            span.end()
+
+
+def _headers_of(record: Any) -> dict[str, str]:
+    return {k: v.decode(errors="replace")[:128] for k, v in record.headers or () if v is not None}
+
+
+def _record_attributes(consumer: str, record: Any, headers: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": record.topic,
+        "messaging.consumer.group.name": consumer,
+        "messaging.destination.partition.id": str(record.partition),
+        "messaging.kafka.offset": record.offset,
+        "messaging.message.id": headers.get("event_id", ""),
+        "jaring.event_type": headers.get("event_type", ""),
+    }
 
 
 @contextlib.contextmanager

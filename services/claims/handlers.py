@@ -9,6 +9,7 @@ the events commit together.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -33,7 +34,7 @@ from services.claims.domain.sampling import ReviewSampling, is_sampled, refer_fo
 from services.claims.domain.sla import days_late, deadline, late_charge_lines
 from services.claims.domain.verification import verify_claim
 from shared.auth import Actor
-from shared.consuming import NotYet, PoisonMessage
+from shared.consuming import Batched, Delivery, NotYet, PoisonMessage
 from shared.contracts import claims as events
 from shared.contracts.enrollment import (
     CoverageChanged,
@@ -47,7 +48,8 @@ from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
 from shared.money import format_rupiah
-from shared.outbox import add_event
+from shared.outbox import add_event, add_events
+from shared.tracing import note_event
 
 SERVICE = "claims"
 
@@ -186,53 +188,95 @@ def claim_filed(claim_id: str, filing: c.ClaimFiling, filed_by: str) -> events.C
 # --- verification (consumer of ClaimFiled, and again when documents arrive) ---------------------------
 
 
-def make_verifier(today_fn, sampling: ReviewSampling):
-    async def on_claim_filed(conn: asyncpg.Connection, env: Envelope, event: events.ClaimFiled) -> None:
-        row = await repo.load_claim(conn, event.claim_id, for_update=True)
-        if row is None:
-            raise PoisonMessage(f"ClaimFiled for {event.claim_id}, which this service never filed")
-        if row["status"] != "filed":
-            return  # decided already (an officer was faster); nothing to verify
-        await verify(conn, row, today_fn(), sampling, causation_id=str(env.event_id))
+def make_verifier(today_fn, sampling: ReviewSampling) -> Batched:
+    """Verifies a batch's filed claims together: the claims, their participants and their standing
+    claims read in three statements, the rules run per claim, the outcomes and their events written
+    in two (issue 17)."""
 
-    return on_claim_filed
+    async def on_claims_filed(conn: asyncpg.Connection, filed: list[Delivery]) -> None:
+        rows = await repo.lock_claims(conn, [event.claim_id for _, event, _ in filed])
+        unknown = [event.claim_id for _, event, _ in filed if event.claim_id not in rows]
+        if unknown:
+            # The runner applies the batch again one claim at a time: only this one is dead-lettered.
+            raise PoisonMessage(f"ClaimFiled for {', '.join(unknown)}, which this service never filed")
+        # A claim decided already (an officer was faster) has nothing to verify.
+        todo = [(rows[event.claim_id], env, traceparent) for env, event, traceparent in filed]
+        todo = [(row, env, traceparent) for row, env, traceparent in todo if row["status"] == "filed"]
+        await verify_all(
+            conn,
+            [row for row, _, _ in todo],
+            today_fn(),
+            sampling,
+            [str(env.event_id) for _, env, _ in todo],
+            [traceparent for _, _, traceparent in todo],
+        )
+
+    return Batched(on_claims_filed)
 
 
 async def verify(
     conn: asyncpg.Connection, row: dict[str, Any], today: date, sampling: ReviewSampling, causation_id: str | None
 ) -> str:
-    claim = repo.as_domain_claim(row)
-    participant = await repo.participant_view(conn, claim.filing.participant_id)
-    others = await repo.other_standing_fingerprints(conn, row["participant_id"], row["claim_id"])
-    verification = verify_claim(claim, participant, others, today)
-    if participant is not None:
-        cash = cash_total(benefits_of(claim, participant))
-        verification = refer_for_review(verification, row["claim_id"], cash, sampling)
-    status = after_verification(row["status"], verification)
-    if is_sampled(verification):
-        await repo.mark_sampled(conn, row["claim_id"])
-    reasons = [{"code": r.code, "message": r.message} for r in verification.reasons]
-    sla = (
-        deadline(claim.filing.claim_type, verification.documents_complete_on)
-        if verification.documents_complete_on
-        else None
-    )
-    decided_by = "rules" if status != c.ClaimStatus.NEEDS_REVIEW else None
-    await repo.set_verification(
-        conn,
-        row["claim_id"],
-        str(status),
-        reasons,
-        verification.missing_documents,
-        verification.documents_complete_on,
-        sla,
-        decided_by,
-    )
-    clock = (row["documents_complete_on"] or verification.documents_complete_on, row["sla_deadline"] or sla)
-    await emit_outcome(
-        conn, row, str(status), "rules", reasons, causation_id, clock, missing=verification.missing_documents
-    )
-    return str(status)
+    """The rules run on one claim (documents arrived, a reviewer named heirs or guardians)."""
+    return (await verify_all(conn, [row], today, sampling, [causation_id]))[0]
+
+
+async def verify_all(
+    conn: asyncpg.Connection,
+    rows: list[dict[str, Any]],
+    today: date,
+    sampling: ReviewSampling,
+    causation_ids: Sequence[str | None],
+    traceparents: Sequence[str | None] | None = None,
+) -> list[str]:
+    """The rules on each claim of `rows` (locked by the caller, each claim once), in order, as if
+    one after the other: a claim the rules reject no longer stands beside the later claims of its
+    participant. Returns the statuses; `traceparents[i]`: the trace of the event written for rows[i]."""
+    if not rows:
+        return []
+    participant_ids = {row["participant_id"] for row in rows}
+    participants = await repo.participant_views(conn, participant_ids)
+    standing = await repo.standing_fingerprints(conn, participant_ids)
+    outcomes, envelopes = [], []
+    for row, causation_id in zip(rows, causation_ids, strict=True):
+        claim = repo.as_domain_claim(row)
+        participant = participants.get(row["participant_id"])
+        theirs = standing.setdefault(row["participant_id"], {})
+        others = {fingerprint for claim_id, fingerprint in theirs.items() if claim_id != row["claim_id"]}
+        verification = verify_claim(claim, participant, others, today)
+        if participant is not None:
+            cash = cash_total(benefits_of(claim, participant))
+            verification = refer_for_review(verification, row["claim_id"], cash, sampling)
+        status = after_verification(row["status"], verification)
+        if status is c.ClaimStatus.REJECTED:
+            theirs.pop(row["claim_id"], None)
+        reasons = [{"code": r.code, "message": r.message} for r in verification.reasons]
+        sla = (
+            deadline(claim.filing.claim_type, verification.documents_complete_on)
+            if verification.documents_complete_on
+            else None
+        )
+        outcomes.append(
+            repo.Verified(
+                row["claim_id"],
+                str(status),
+                reasons,
+                verification.missing_documents,
+                verification.documents_complete_on,
+                sla,
+                "rules" if status != c.ClaimStatus.NEEDS_REVIEW else None,
+                is_sampled(verification),
+            )
+        )
+        clock = (row["documents_complete_on"] or verification.documents_complete_on, row["sla_deadline"] or sla)
+        outcome = outcome_event(row, str(status), "rules", reasons, clock, missing=verification.missing_documents)
+        envelopes.append(
+            new_envelope(outcome, correlation_id=row["claim_id"], producer=SERVICE, causation_id=causation_id)
+        )
+    await repo.set_verifications(conn, outcomes)
+    note_event(envelopes[0])  # as add_event does: a request's log lines name the claim it decided
+    await add_events(conn, envelopes, SERVICE, traceparents)
+    return [outcome.status for outcome in outcomes]
 
 
 async def emit_outcome(
@@ -243,9 +287,20 @@ async def emit_outcome(
     reasons: list[dict[str, str]],
     causation_id: str | None,
     clock: tuple[date | None, date | None],
-    missing: list[str] | None = None,
 ) -> None:
-    """`clock`: (documents complete on, payment deadline), None until the documents are complete."""
+    await emit(conn, outcome_event(row, status, decided_by, reasons, clock), row["claim_id"], causation_id)
+
+
+def outcome_event(
+    row: dict[str, Any],
+    status: str,
+    decided_by: str,
+    reasons: list[dict[str, str]],
+    clock: tuple[date | None, date | None],
+    missing: list[str] | None = None,
+) -> EventPayload:
+    """The event a decision on the claim announces. `clock`: (documents complete on, payment
+    deadline), None until the documents are complete."""
     common = dict(
         claim_id=row["claim_id"],
         participant_id=row["participant_id"],
@@ -254,12 +309,10 @@ async def emit_outcome(
     )
     running = dict(documents_complete_on=clock[0], payment_deadline=clock[1])
     if status == "approved":
-        payload: EventPayload = events.ClaimApproved(**common, decided_by=decided_by, **running)
-    elif status == "rejected":
-        payload = events.ClaimRejected(**common, decided_by=decided_by)
-    else:
-        payload = events.ClaimReferredForReview(**common, **running, missing_documents=list(missing or ()))
-    await emit(conn, payload, row["claim_id"], causation_id)
+        return events.ClaimApproved(**common, decided_by=decided_by, **running)
+    if status == "rejected":
+        return events.ClaimRejected(**common, decided_by=decided_by)
+    return events.ClaimReferredForReview(**common, **running, missing_documents=list(missing or ()))
 
 
 async def add_documents(
@@ -401,60 +454,91 @@ async def reopen_claim(conn: asyncpg.Connection, claim_id: str, reason: str, act
 # --- payout recording (consumer of ClaimApproved) --------------------------------------------------------
 
 
-def make_payout_recorder(today_fn):
-    async def on_claim_approved(conn: asyncpg.Connection, env: Envelope, event: events.ClaimApproved) -> None:
-        await record_approved_payout(conn, event.claim_id, today_fn(), causation_id=str(env.event_id))
+def make_payout_recorder(today_fn) -> Batched:
+    """Records a batch's approved claims' payouts together: the claims and their participants read in
+    two statements, the domain asked per claim who is paid what, the ledger lines, statuses, steps
+    and events written in three (issue 17)."""
 
-    return on_claim_approved
-
-
-async def record_approved_payout(
-    conn: asyncpg.Connection, claim_id: str, today: date, causation_id: str | None
-) -> None:
-    """Loads the claim and its participant, asks the domain who is paid what, records the
-    lines, and announces them; a death claim also confirms the death (one transaction)."""
-    claim = await repo.load_domain_claim(conn, claim_id, for_update=True)
-    if claim is None:
-        raise PoisonMessage(f"ClaimApproved for unknown claim {claim_id}")
-    if claim.status is c.ClaimStatus.PAYOUT_RECORDED:
-        return  # a second approval event for a paid claim records nothing
-    if claim.status is c.ClaimStatus.WITHDRAWN:
-        return  # withdrawn after its approval: nothing is owed
-    new_status = record_payout(claim.status)
-    participant = await repo.participant_view(conn, claim.filing.participant_id)
-    if participant is None:
-        raise NotYet(f"participant {claim.filing.participant_id} not in the claims read model yet")
-    lines = payout_lines(claim, participant, today)
-    if await repo.record_ledger(conn, claim_id, lines) == 0:
-        return  # every line was already recorded: nothing new to announce
-    total = cash_of(lines)
-    await repo.set_payout_recorded(conn, claim_id, str(new_status), total)
-    claim_type = str(claim.filing.claim_type)
-    await emit(
-        conn,
-        events.PayoutRecorded(
-            claim_id=claim_id,
-            participant_id=claim.filing.participant_id,
-            claim_type=claim_type,
-            components=[component_of(line) for line in lines],
-            total_cash=total,
-        ),
-        claim_id,
-        causation_id=causation_id,
-    )
-    if claim.filing.claim_type in c.DEATH_TYPES:
-        # A death ends membership: enrollment learns it from this event, not from a call.
-        await emit(
+    async def on_claims_approved(conn: asyncpg.Connection, approved: list[Delivery]) -> None:
+        await record_approved_payouts(
             conn,
-            events.DeathConfirmed(
-                claim_id=claim_id,
+            [event.claim_id for _, event, _ in approved],
+            today_fn(),
+            [str(env.event_id) for env, _, _ in approved],
+            [traceparent for _, _, traceparent in approved],
+        )
+
+    return Batched(on_claims_approved)
+
+
+async def record_approved_payouts(
+    conn: asyncpg.Connection,
+    claim_ids: list[str],
+    today: date,
+    causation_ids: Sequence[str | None],
+    traceparents: Sequence[str | None],
+) -> None:
+    """Loads the claims (each once) and their participants, asks the domain who is paid what,
+    records the lines, and announces them; a death claim also confirms the death (one
+    transaction). `traceparents[i]`: the trace of the events written for claim_ids[i]."""
+    rows = await repo.lock_claims(conn, claim_ids)
+    unknown = [claim_id for claim_id in claim_ids if claim_id not in rows]
+    if unknown:
+        # The runner applies the batch again one claim at a time: only this one is dead-lettered.
+        raise PoisonMessage(f"ClaimApproved for unknown claim {', '.join(unknown)}")
+    todo = []
+    for claim_id, causation_id, traceparent in zip(claim_ids, causation_ids, traceparents, strict=True):
+        claim = repo.as_domain_claim(rows[claim_id])
+        if claim.status is c.ClaimStatus.PAYOUT_RECORDED:
+            continue  # a second approval event for a paid claim records nothing
+        if claim.status is c.ClaimStatus.WITHDRAWN:
+            continue  # withdrawn after its approval: nothing is owed
+        todo.append((claim, record_payout(claim.status), causation_id, traceparent))
+    if not todo:
+        return
+    participants = await repo.participant_views(conn, {claim.filing.participant_id for claim, *_ in todo})
+    lines = {}
+    for claim, *_ in todo:
+        participant = participants.get(claim.filing.participant_id)
+        if participant is None:
+            raise NotYet(f"participant {claim.filing.participant_id} not in the claims read model yet")
+        lines[claim.claim_id] = payout_lines(claim, participant, today)
+    recorded = await repo.record_ledgers(conn, lines)
+    # A claim whose every line was already recorded has nothing new to announce.
+    paid = [
+        (claim, status, causation, trace) for claim, status, causation, trace in todo if recorded.get(claim.claim_id)
+    ]
+    await repo.set_payouts_recorded(
+        conn, [(claim.claim_id, str(status), cash_of(lines[claim.claim_id])) for claim, status, *_ in paid]
+    )
+    envelopes, traces = [], []
+    for claim, _, causation_id, traceparent in paid:
+        claim_type = str(claim.filing.claim_type)
+        announced: list[EventPayload] = [
+            events.PayoutRecorded(
+                claim_id=claim.claim_id,
                 participant_id=claim.filing.participant_id,
                 claim_type=claim_type,
-                date_of_death=claim.filing.incident_date,
-            ),
-            claim_id,
-            causation_id=causation_id,
-        )
+                components=[component_of(line) for line in lines[claim.claim_id]],
+                total_cash=cash_of(lines[claim.claim_id]),
+            )
+        ]
+        if claim.filing.claim_type in c.DEATH_TYPES:
+            # A death ends membership: enrollment learns it from this event, not from a call.
+            announced.append(
+                events.DeathConfirmed(
+                    claim_id=claim.claim_id,
+                    participant_id=claim.filing.participant_id,
+                    claim_type=claim_type,
+                    date_of_death=claim.filing.incident_date,
+                )
+            )
+        for payload in announced:
+            envelopes.append(
+                new_envelope(payload, correlation_id=claim.claim_id, producer=SERVICE, causation_id=causation_id)
+            )
+            traces.append(traceparent)
+    await add_events(conn, envelopes, SERVICE, traces)
 
 
 def component_of(line: PayoutLine) -> events.PayoutComponent:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -99,18 +102,28 @@ async def participant_name(conn: asyncpg.Connection, participant_id: str) -> str
     return await conn.fetchval("SELECT full_name FROM participants WHERE participant_id = $1", participant_id)
 
 
+# A participant and their heirs in one row (verification and payout read both per claim).
+_PARTICIPANT_WITH_HEIRS = (
+    "SELECT p.*, coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h "
+    "WHERE h.participant_id = p.participant_id), '[]') AS heirs FROM participants p "
+)
+
+
 async def participant_view(conn: asyncpg.Connection, participant_id: str) -> ParticipantView | None:
-    # The participant and their heirs in one round trip (verification and payout read both per claim).
-    row = await conn.fetchrow(
-        "SELECT p.*, coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h "
-        "WHERE h.participant_id = p.participant_id), '[]') AS heirs FROM participants p WHERE p.participant_id = $1",
-        participant_id,
-    )
-    if row is None:
-        return None
+    row = await conn.fetchrow(_PARTICIPANT_WITH_HEIRS + "WHERE p.participant_id = $1", participant_id)
+    return _participant_view(row) if row is not None else None
+
+
+async def participant_views(conn: asyncpg.Connection, participant_ids: Collection[str]) -> dict[str, ParticipantView]:
+    """Many participants with their heirs in one round trip (a batch of claims); the unknown are left out."""
+    rows = await conn.fetch(_PARTICIPANT_WITH_HEIRS + "WHERE p.participant_id = ANY($1::text[])", list(participant_ids))
+    return {row["participant_id"]: _participant_view(row) for row in rows}
+
+
+def _participant_view(row: Mapping[str, Any]) -> ParticipantView:
     heirs = row["heirs"]
     return ParticipantView(
-        participant_id=participant_id,
+        participant_id=row["participant_id"],
         masked_nik=row["masked_nik"],
         member_since=row["member_since"],
         programs=frozenset(row["programs"]),
@@ -251,6 +264,15 @@ async def load_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: boo
     return dict(row) if row else None
 
 
+async def lock_claims(conn: asyncpg.Connection, claim_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Many claims, locked for update, by id; the unknown are left out. Locked in id order, the
+    same in every transaction that locks several, so two never wait for each other."""
+    rows = await conn.fetch(
+        "SELECT * FROM claims WHERE claim_id = ANY($1::text[]) ORDER BY claim_id FOR UPDATE", list(claim_ids)
+    )
+    return {row["claim_id"]: dict(row) for row in rows}
+
+
 def as_domain_claim(row: dict[str, Any]) -> c.Claim:
     reporter = row["reporter"]
     filing = c.ClaimFiling(
@@ -314,40 +336,60 @@ async def set_supervisor_flag(conn: asyncpg.Connection, claim_id: str, flag: str
     await conn.execute("UPDATE claims SET supervisor_flag=$2, updated_at=now() WHERE claim_id=$1", claim_id, flag)
 
 
-async def other_standing_fingerprints(conn: asyncpg.Connection, participant_id: str, claim_id: str) -> set[str]:
+async def standing_fingerprints(
+    conn: asyncpg.Connection, participant_ids: Collection[str]
+) -> dict[str, dict[str, str]]:
+    """The participants' claims that still stand (neither rejected nor withdrawn): participant id ->
+    {claim id: fingerprint}."""
     rows = await conn.fetch(
-        "SELECT fingerprint FROM claims WHERE participant_id = $1 AND claim_id <> $2 "
+        "SELECT participant_id, claim_id, fingerprint FROM claims WHERE participant_id = ANY($1::text[]) "
         "AND status NOT IN ('rejected', 'withdrawn')",
-        participant_id,
-        claim_id,
+        list(participant_ids),
     )
-    return {r["fingerprint"] for r in rows}
+    standing: dict[str, dict[str, str]] = {}
+    for row in rows:
+        standing.setdefault(row["participant_id"], {})[row["claim_id"]] = row["fingerprint"]
+    return standing
 
 
-async def set_verification(
-    conn: asyncpg.Connection,
-    claim_id: str,
-    status: str,
-    reasons: list[dict],
-    missing: list[str],
-    documents_complete_on: date | None,
-    sla_deadline: date | None,
-    decided_by: str | None,
-) -> None:
-    """The rules' outcome on the claim and its `verified` step, in one statement."""
+@dataclass(frozen=True)
+class Verified:
+    """The rules' outcome on one claim, as it is written."""
+
+    claim_id: str
+    status: str
+    reasons: list[dict[str, str]]
+    missing_documents: list[str]
+    documents_complete_on: date | None
+    sla_deadline: date | None
+    decided_by: str | None
+    sampled: bool
+
+
+async def set_verifications(conn: asyncpg.Connection, outcomes: list[Verified]) -> None:
+    """The rules' outcomes on the claims (status, reasons, the first day the documents were complete
+    and its deadline, a draw for review) and each claim's `verified` step, in one statement."""
+    if not outcomes:
+        return
     await conn.execute(
-        "WITH verified AS (UPDATE claims SET status=$2, reasons=$3, missing_documents=$4, "
-        "documents_complete_on=coalesce(documents_complete_on, $5), sla_deadline=coalesce(sla_deadline, $6), "
-        "decided_by=$7, updated_at=now() WHERE claim_id=$1 RETURNING claim_id) "
-        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'verified', $8 FROM verified",
-        claim_id,
-        status,
-        reasons,
-        missing,
-        documents_complete_on,
-        sla_deadline,
-        decided_by,
-        {"outcome": status, "reasons": reasons},
+        "WITH outcome AS (SELECT claim_id, status, reasons::jsonb, missing::jsonb, complete_on, deadline, decided_by, "
+        "sampled FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::date[], $7::text[], "
+        "$8::bool[]) AS u(claim_id, status, reasons, missing, complete_on, deadline, decided_by, sampled)), "
+        "verified AS (UPDATE claims c SET status=o.status, reasons=o.reasons, missing_documents=o.missing, "
+        "documents_complete_on=coalesce(c.documents_complete_on, o.complete_on), "
+        "sla_deadline=coalesce(c.sla_deadline, o.deadline), decided_by=o.decided_by, sampled=c.sampled OR o.sampled, "
+        "updated_at=now() FROM outcome o WHERE c.claim_id = o.claim_id RETURNING c.claim_id, o.status, o.reasons) "
+        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'verified', "
+        "jsonb_build_object('outcome', status, 'reasons', reasons) FROM verified",
+        [o.claim_id for o in outcomes],
+        [o.status for o in outcomes],
+        # As JSON text: asyncpg would take a list inside the array for another dimension.
+        [json.dumps(o.reasons) for o in outcomes],
+        [json.dumps(o.missing_documents) for o in outcomes],
+        [o.documents_complete_on for o in outcomes],
+        [o.sla_deadline for o in outcomes],
+        [o.decided_by for o in outcomes],
+        [o.sampled for o in outcomes],
     )
 
 
@@ -371,25 +413,8 @@ async def set_documents(conn: asyncpg.Connection, claim_id: str, documents: dict
     )
 
 
-async def mark_sampled(conn: asyncpg.Connection, claim_id: str) -> None:
-    await conn.execute("UPDATE claims SET sampled = true WHERE claim_id = $1 AND NOT sampled", claim_id)
-
-
 async def set_status(conn: asyncpg.Connection, claim_id: str, status: str) -> None:
     await conn.execute("UPDATE claims SET status=$2, updated_at=now() WHERE claim_id=$1", claim_id, status)
-
-
-async def set_payout_recorded(conn: asyncpg.Connection, claim_id: str, status: str, total_cash: int) -> None:
-    """The claim's status after its payout, its disbursement scheduled and its `payout_recorded`
-    step, in one statement."""
-    await conn.execute(
-        "WITH recorded AS (UPDATE claims SET status=$2, disbursement_status='scheduled', updated_at=now() "
-        "WHERE claim_id=$1 RETURNING claim_id) "
-        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'payout_recorded', $3 FROM recorded",
-        claim_id,
-        status,
-        {"total_cash": total_cash},
-    )
 
 
 async def set_disbursement_paid(conn: asyncpg.Connection, claim_id: str, total: int) -> None:
@@ -479,6 +504,47 @@ async def record_ledger(conn: asyncpg.Connection, claim_id: str, lines: list[Pay
         [x.kind for x in lines],
         [x.note for x in lines],
         [x.guardian_name for x in lines],
+    )
+
+
+async def record_ledgers(conn: asyncpg.Connection, lines: Mapping[str, list[PayoutLine]]) -> dict[str, int]:
+    """Records each claim's payout lines (entry 0) in one statement; returns how many were new, by
+    claim (a claim with none new is left out). The primary key still refuses a line recorded before."""
+    flat = [(claim_id, line) for claim_id, claim_lines in lines.items() for line in claim_lines]
+    if not flat:
+        return {}
+    rows = await conn.fetch(
+        "WITH recorded AS (INSERT INTO payout_ledger (claim_id, entry, component, payee_heir_id, payee_name, amount, "
+        "kind, note, guardian_name) SELECT c, 0, co, p, pn, a, k, n, g FROM unnest($1::text[], $2::text[], "
+        "$3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS u(c, co, p, pn, a, k, n, g) "
+        "ON CONFLICT DO NOTHING RETURNING claim_id) SELECT claim_id, count(*) AS n FROM recorded GROUP BY claim_id",
+        [claim_id for claim_id, _ in flat],
+        [x.component for _, x in flat],
+        [x.payee_heir_id or "" for _, x in flat],
+        [x.payee_name for _, x in flat],
+        [x.amount for _, x in flat],
+        [x.kind for _, x in flat],
+        [x.note for _, x in flat],
+        [x.guardian_name for _, x in flat],
+    )
+    return {row["claim_id"]: row["n"] for row in rows}
+
+
+async def set_payouts_recorded(conn: asyncpg.Connection, recorded: list[tuple[str, str, int]]) -> None:
+    """Each claim's status after its payout, its disbursement scheduled and its `payout_recorded`
+    step, for (claim id, status, total cash) each, in one statement."""
+    if not recorded:
+        return
+    claim_ids, statuses, totals = (list(column) for column in zip(*recorded, strict=True))
+    await conn.execute(
+        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(claim_id, status, total)), "
+        "recorded AS (UPDATE claims c SET status=u.status, disbursement_status='scheduled', updated_at=now() "
+        "FROM u WHERE c.claim_id = u.claim_id RETURNING c.claim_id, u.total) "
+        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'payout_recorded', "
+        "jsonb_build_object('total_cash', total) FROM recorded",
+        claim_ids,
+        statuses,
+        totals,
     )
 
 
