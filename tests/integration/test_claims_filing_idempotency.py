@@ -80,9 +80,7 @@ async def test_a_retry_after_the_first_claim_was_decided_gets_that_claim_not_a_s
     assert await claims_of(claims, participant_id) == [claim_id]
 
 
-async def test_the_key_reused_for_another_filing_is_refused_naming_the_header_and_nothing_is_written(
-    services, unique
-):
+async def test_the_key_reused_for_another_filing_is_refused_naming_the_header_and_nothing_is_written(services, unique):
     _, claims = services
     participant_id = await participant(services)
     other_id = await participant(services)
