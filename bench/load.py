@@ -371,12 +371,14 @@ async def file_claims(
 
     async def file(i: int, worker: Worker, scheduled_at: float) -> None:
         body = worker.claim_body(today)
+        # The same key on every retry: a retry whose first answer was lost gets the claim it made.
+        keyed = {**headers, "Idempotency-Key": f"bench-{uuid.uuid4()}"}
         give_up = time.monotonic() + retry_seconds
         turn = i
         while True:
             url = urls[turn % len(urls)]
             try:
-                async with http.post(f"{url}/v1/claims", json=body, headers=headers) as r:
+                async with http.post(f"{url}/v1/claims", json=body, headers=keyed) as r:
                     status = r.status
                     try:
                         answer = await r.json(content_type=None)

@@ -18,7 +18,8 @@ RFC_9110_PHRASES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 @dataclass(frozen=True)
 class FieldError:
-    loc: tuple[str | int, ...]  # path of the field inside the request body, e.g. ("heirs", 0, "phone")
+    # path of the field inside the request body, e.g. ("heirs", 0, "phone"); ("header", name) for a header
+    loc: tuple[str | int, ...]
     rule: str  # machine-readable rule name, e.g. "nik_birth_date_mismatch"
     msg: str  # what a person reads: which rule, and what would satisfy it
 

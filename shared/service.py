@@ -231,7 +231,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_request: Request, exc: RuleViolation) -> JSONResponse:
-        errors = [{"loc": ["body", *e.loc], "msg": e.msg, "type": e.rule} for e in exc.errors]
+        errors = [{"loc": located(e.loc), "msg": e.msg, "type": e.rule} for e in exc.errors]
         return problem_response(422, field_errors_sentence(errors), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
@@ -273,6 +273,11 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.add_middleware(RequestLogContext)
     instrument_app(app)
     return app
+
+
+def located(loc: tuple[str | int, ...]) -> list[str | int]:
+    """A rule's field as FastAPI's own errors name it: in the body unless it names another part."""
+    return list(loc) if loc and loc[0] in ("header", "query", "path") else ["body", *loc]
 
 
 class FieldErrorOut(BaseModel):

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from pydantic import (
     BaseModel,
     Field,
@@ -43,6 +43,7 @@ from shared.contracts.vocabulary import (
     DeathClaimType,
     Relationship,
 )
+from shared.errors import RuleViolation
 from shared.limits import LIST_MAX, Id, Name, Text
 from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
@@ -393,9 +394,26 @@ CLAIM_READ = {"GetClaim": CLAIM_LINKS["GetClaim"]}
 
 
 @router.post("/claims", status_code=202, response_model=ClaimStatusOut, responses=linked(202, CLAIM_LINKS))
-async def file_claim(body: ClaimIn, actor: Officer, rt: Rt, response: Response) -> dict[str, Any]:
+async def file_claim(
+    body: ClaimIn,
+    actor: Officer,
+    rt: Rt,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="the client's key for this filing (a UUID, say), the same on every retry of it: a "
+            "retry whose first answer was lost gets the claim the first attempt made, not a second claim "
+            "(a rejected claim does not stop a new filing of its incident). The key used for a different "
+            "filing is refused (422). Keys are the officer's own.",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    if idempotency_key is not None and (problem := handlers.idempotency_key_problem(idempotency_key)):
+        raise RuleViolation([problem])
     async with rt.pool.acquire() as conn, conn.transaction():
-        claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today())
+        claim_id = await handlers.file_claim(conn, body.model_dump(), actor, today(), idempotency_key)
     if body._first_shape:
         response.headers.update(FIRST_SHAPE_HEADERS)
     return {"claim_id": claim_id, "status": "filed"}

@@ -8,6 +8,9 @@ the events commit together.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -156,12 +159,65 @@ async def check_filing(conn: asyncpg.Connection, body: dict[str, Any], today: da
     }
 
 
-async def file_claim(conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date) -> str:
+async def file_claim(
+    conn: asyncpg.Connection, body: dict[str, Any], actor: Actor, today: date, idempotency_key: str | None = None
+) -> str:
+    """Files the claim and returns its id. With an `Idempotency-Key`, the same filing sent again (its
+    first answer lost) returns the claim the first made, writing nothing; the key reused for a
+    different filing is refused (422); the same filing sent twice at once: the later gets 409 naming
+    the claim."""
+    request_hash = _request_hash(body)
+    if idempotency_key is not None:
+        earlier = await repo.filing_for_key(conn, actor.subject, idempotency_key)
+        if earlier is not None:
+            if earlier[1] != request_hash:
+                raise RuleViolation([_key_reused()])
+            return earlier[0]
     filing = await _admissible_filing(conn, body, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
-    await repo.insert_filed_claim(conn, claim_id, filing, actor.subject, actor.role, today)
+    if not await repo.insert_filed_claim(conn, claim_id, filing, actor.subject, actor.role, today):
+        # The same incident filed at the same moment (two officers, or a retry sent while the first
+        # attempt was still in flight): the answers it would have had coming after the other.
+        if idempotency_key is not None and (earlier := await repo.filing_for_key(conn, actor.subject, idempotency_key)):
+            if earlier[1] != request_hash:
+                raise RuleViolation([_key_reused()])
+            return earlier[0]
+        await _admissible_filing(conn, body, today)  # the 409 naming the claim that is standing now
+        raise RuntimeError(f"claim {claim_id} was not written and no standing claim of its incident was found")
     await emit(conn, claim_filed(claim_id, filing, actor.subject), claim_id)
+    if idempotency_key is not None:
+        first = await repo.record_filing_key(conn, actor.subject, idempotency_key, claim_id, request_hash)
+        if first is not None:  # this transaction rolls back: its claim and event are never written
+            raise Conflict(
+                f"a filing with this Idempotency-Key made claim {first} meanwhile", first, "idempotency_key_in_flight"
+            )
     return claim_id
+
+
+# The header's value: a client's token (a UUID is typical), nothing a log or a page trips on.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def idempotency_key_problem(value: str) -> FieldError | None:
+    if IDEMPOTENCY_KEY.fullmatch(value):
+        return None
+    return FieldError(
+        ("header", "Idempotency-Key"),
+        "idempotency_key_format",
+        "idempotency_key_format: 1 to 128 letters, digits or . _ : -, starting with a letter or digit",
+    )
+
+
+def _key_reused() -> FieldError:
+    return FieldError(
+        ("header", "Idempotency-Key"),
+        "idempotency_key_reused",
+        "idempotency_key_reused: this key was used for a different filing; a new filing needs a new key",
+    )
+
+
+def _request_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def claim_filed(claim_id: str, filing: c.ClaimFiling, filed_by: str) -> events.ClaimFiled:

@@ -238,10 +238,13 @@ async def insert_claim(
 
 async def insert_filed_claim(
     conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str, role: str, filed_on: date
-) -> None:
-    """An officer's filing: the claim, its `filed` step and the officer's audit row, in one statement."""
-    await conn.execute(
-        f"WITH filed AS ({_INSERT_CLAIM} RETURNING claim_id), "
+) -> bool:
+    """An officer's filing: the claim, its `filed` step and the officer's audit row, in one statement.
+    False, nothing written, when a filing of the same incident committed meanwhile (after this one's
+    check for a standing claim: two at the same moment)."""
+    status = await conn.execute(
+        f"WITH filed AS ({_INSERT_CLAIM} ON CONFLICT (fingerprint) WHERE status NOT IN ('rejected', 'withdrawn') "
+        "DO NOTHING RETURNING claim_id), "
         "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'filed', $16 FROM filed) "
         "INSERT INTO audit_log (actor, role, action, subject_id, details) "
         "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed",
@@ -250,6 +253,34 @@ async def insert_filed_claim(
         role,
         {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)},
     )
+    return status != "INSERT 0 0"
+
+
+async def filing_for_key(conn: asyncpg.Connection, filed_by: str, key: str) -> tuple[str, str] | None:
+    """The claim an officer's earlier filing with this Idempotency-Key made, and that filing's hash."""
+    row = await conn.fetchrow(
+        "SELECT claim_id, request_hash FROM filing_keys WHERE filed_by = $1 AND idempotency_key = $2", filed_by, key
+    )
+    return (row["claim_id"], row["request_hash"]) if row else None
+
+
+async def record_filing_key(
+    conn: asyncpg.Connection, filed_by: str, key: str, claim_id: str, request_hash: str
+) -> str | None:
+    """Records the key with the claim it made; if a concurrent filing with the same key committed
+    first (this insert waited for it), returns that filing's claim instead."""
+    recorded = await conn.fetchval(
+        "INSERT INTO filing_keys (filed_by, idempotency_key, claim_id, request_hash) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING RETURNING claim_id",
+        filed_by,
+        key,
+        claim_id,
+        request_hash,
+    )
+    if recorded is not None:
+        return None
+    earlier = await filing_for_key(conn, filed_by, key)
+    return earlier[0] if earlier else None
 
 
 async def standing_claim_for(conn: asyncpg.Connection, fingerprint: str) -> str | None:
