@@ -9,11 +9,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from services.claims.app import build_spec as claims_spec
 from services.claims.domain.dates import add_months
-from services.claims.settings import ClaimsSettings
-from services.enrollment.app import build_spec as enrollment_spec
-from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today as makassar_today
 from tests.support.claimants import (
     JKM_DEATH_DOCUMENTS,
@@ -23,21 +19,15 @@ from tests.support.claimants import (
     claim_of,
     covered_participant,
 )
-from tests.support.services import infra_settings, running
+from tests.support.services import enrollment_and_claims
 
 pytestmark = pytest.mark.integration
-
-FAST = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
 
 
 @pytest.fixture(scope="module")
 async def services(kafka_bootstrap, database_url):
-    infra = infra_settings(kafka_bootstrap, database_url)
-    async with (
-        running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e,
-        running(claims_spec(ClaimsSettings(infra=infra, **FAST))) as c,
-    ):
-        yield e, c
+    async with enrollment_and_claims(kafka_bootstrap, database_url) as both:
+        yield both
 
 
 def first_shape(form: dict) -> dict:

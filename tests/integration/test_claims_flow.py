@@ -7,12 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.claims.app import build_spec as claims_spec
 from services.claims.domain.dates import add_months
-from services.claims.settings import ClaimsSettings
-from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.domain import Period
-from services.enrollment.settings import EnrollmentSettings
 from shared.clock import today as makassar_today
 from shared.topics import CLAIM_DECISIONS, PAYOUTS
 from tests.support.claimants import (
@@ -34,22 +30,16 @@ from tests.support.claimants import (
     wait_for_event,
     wait_for_status,
 )
-from tests.support.services import auth, infra_settings, running
+from tests.support.services import auth, enrollment_and_claims
 
 pytestmark = pytest.mark.integration
-
-FAST = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
 
 
 @pytest.fixture(scope="module")
 async def services(kafka_bootstrap, database_url):
     """Enrollment and claims (every consumer, and the relay) in this process."""
-    infra = infra_settings(kafka_bootstrap, database_url)
-    async with (
-        running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as e,
-        running(claims_spec(ClaimsSettings(infra=infra, **FAST))) as c,
-    ):
-        yield e, c
+    async with enrollment_and_claims(kafka_bootstrap, database_url) as both:
+        yield both
 
 
 @pytest.fixture

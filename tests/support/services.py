@@ -85,3 +85,26 @@ def participant_form(**overrides: Any) -> dict[str, Any]:
     }
     form.update(overrides)
     return form
+
+
+# Short polls and back-offs: the tests wait on conditions, not on the defaults' production pace.
+FAST: dict[str, Any] = dict(outbox_poll_seconds=0.2, handler_backoff_seconds=0.05)
+
+
+@asynccontextmanager
+async def enrollment_and_claims(
+    kafka_bootstrap: str, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Enrollment and claims (every consumer, and the relay) in this process: their clients."""
+    # Imported here: the other helpers of this module serve every service's tests.
+    from services.claims.app import build_spec as claims_spec
+    from services.claims.settings import ClaimsSettings
+    from services.enrollment.app import build_spec as enrollment_spec
+    from services.enrollment.settings import EnrollmentSettings
+
+    infra = infra_settings(kafka_bootstrap, database_url)
+    async with (
+        running(enrollment_spec(EnrollmentSettings(infra=infra, coverage_sweep_seconds=0, **FAST))) as enrollment,
+        running(claims_spec(ClaimsSettings(infra=infra, **FAST))) as claims,
+    ):
+        yield enrollment, claims
