@@ -116,8 +116,9 @@ class Upstream:
         """Filing's dry run: claims' 422 and 409 without writing, and coverage on the incident date."""
         return await self._call("claims", "POST", "/v1/claims/check", json=body)
 
-    async def file_claim(self, body: dict[str, Any]) -> dict[str, Any]:
-        return await self._call("claims", "POST", "/v1/claims", json=body)
+    async def file_claim(self, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return await self._call("claims", "POST", "/v1/claims", json=body, headers=headers)
 
     async def decide(self, claim_id: str, decision: str, reason: str) -> dict[str, Any]:
         return await self._call(

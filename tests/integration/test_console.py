@@ -738,3 +738,38 @@ async def test_the_supervisor_who_filed_a_claim_is_told_why_they_cannot_decide_i
         card = refused.text.split(f'data-claim="{claim_id}"')[1].split("</article>")[0]
         assert "You filed this claim, so another supervisor must decide it." in card
     assert (await p.claims.get(f"/v1/claims/{claim_id}")).json()["status"] == "needs_review"
+
+
+async def test_the_filing_form_confirmed_twice_files_one_claim(stack):
+    """A confirm sent again (a double click, a retry when no answer came) carries the form's
+    Idempotency-Key: the officer is taken to the claim the first made, not told of a conflict,
+    and no second claim is filed."""
+    p, c = stack
+    today = makassar_today()
+    participant_id = await covered_participant(
+        p.enrollment, p.claims, today, member_since=add_months(today, -12), heirs=[SPOUSE]
+    )
+    documents = {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK}
+    async with signed_in(c, "officer", "andi.officer") as browser:
+        page = (await browser.get("/claims/new")).text
+        fields = {
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
+            "filing_key": re.search(r'name="filing_key" value="([^"]+)"', page).group(1),
+            "participant_id": participant_id,
+            "claim_type": "JKM",
+            "incident_date": today.isoformat(),
+            "incident_place": "Pasar Terong, Bontoala",
+            "cause": "serangan jantung",
+            "reporter_name": "Andi Baso",
+            "reporter_phone": "+6281342001111",
+            **{f"doc_{kind}": "on" for kind in documents},
+            **{f"docnum_{kind}": number for kind, number in documents.items()},
+        }
+        first = await browser.post("/claims/new", data=fields)
+        again = await browser.post("/claims/new", data=fields)
+
+    assert first.status_code == 303, first.text
+    assert again.status_code == 303, again.text
+    assert again.headers["location"].split("?")[0] == first.headers["location"].split("?")[0]
+    listed = (await p.claims.get("/v1/claims", params={"participant_id": participant_id})).json()
+    assert [f"/claims/{claim['claim_id']}" for claim in listed] == [first.headers["location"].split("?")[0]]

@@ -4,6 +4,7 @@ nothing but what the form is made of."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -69,6 +70,10 @@ def _blank_form() -> dict[str, Any]:
         "documents": {},
         "incapacity_days": "",
         "disability_percent": "",
+        # The form's Idempotency-Key, made when the form is first shown and sent with every submit
+        # of it: a confirm sent again (a double click, a retry after no answer) gets the claim the
+        # first made (docs/api-errors.md).
+        "filing_key": f"console-{uuid.uuid4()}",
     }
 
 
@@ -218,6 +223,7 @@ def read_form(fields: Any, kinds_of_type: Any = None) -> dict[str, Any]:
         "disability_percent",
     ):
         form[name] = str(fields.get(name) or "")
+    form["filing_key"] = str(fields.get("filing_key") or "") or form["filing_key"]
     form["traffic_accident"] = fields.get("traffic_accident") == "on"
     shown = kinds_of_type.get(form["claim_type"], ALL_KINDS) if kinds_of_type else ALL_KINDS
     form["documents"] = {
@@ -353,7 +359,7 @@ async def file_claim(request: Request, session: Officer) -> Response:
     fields, form, kinds = await _filing_request(request, session)
     t = i18n.translator(language(request))
     try:
-        filed = await upstream(request, session).file_claim(claim_body(form))
+        filed = await upstream(request, session).file_claim(claim_body(form), form["filing_key"])
     except UpstreamError as error:
         return await _refusal(request, session, error, form, fields, kinds)
     target = redirect(f"/claims/{filed['claim_id']}", t("filed_flash", id=filed["claim_id"]))

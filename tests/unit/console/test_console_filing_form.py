@@ -90,3 +90,12 @@ def test_a_rule_the_console_does_not_know_is_said_in_general_words_without_its_c
         "claims", 422, [{"loc": ["body", "cause"], "msg": "cause_too_vague: say more", "type": "cause_too_vague"}]
     )
     assert field_messages(error, "id") == {"cause": "Isian ini tidak diterima. (say more)"}
+
+
+def test_a_form_keeps_its_filing_key_from_submit_to_submit_and_a_new_form_gets_another():
+    # The key travels as the Idempotency-Key header, never in claims' body.
+    kept = read_form({**FIELDS, "filing_key": "console-1b4e28ba-2fa1-11d2-883f-0016d3cca427"})
+    assert kept["filing_key"] == "console-1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    assert "filing_key" not in claim_body(kept)
+    first, second = read_form(FIELDS)["filing_key"], read_form(FIELDS)["filing_key"]
+    assert first.startswith("console-") and second.startswith("console-") and first != second
