@@ -28,6 +28,8 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# Text with a bound of its own (`Field(max_length=…)`): still no NUL byte.
+NoNul = Annotated[str, AfterValidator(_no_nul)]
 Id = Annotated[str, StringConstraints(max_length=ID_MAX), AfterValidator(_no_nul)]
 Name = Annotated[str, StringConstraints(max_length=NAME_MAX), AfterValidator(_no_nul)]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_no_nul)]

@@ -44,7 +44,7 @@ from shared.contracts.vocabulary import (
     Relationship,
 )
 from shared.errors import RuleViolation
-from shared.limits import LIST_MAX, Id, Name, Text
+from shared.limits import LIST_MAX, Id, Name, NoNul, Text
 from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
@@ -182,11 +182,11 @@ class ClaimIn(BaseModel):
 
 
 class HeirIn(BaseModel):
-    full_name: str = Field(max_length=200)
+    full_name: NoNul = Field(max_length=200)
     relationship: Relationship = Field(description="the heir's tie to the deceased; the rank follows from it")
     birth_date: date | None = Field(None, description="a minor is paid through a wali; the scholarship ends at 23")
-    phone: str | None = Field(None, max_length=20, description="E.164 (+62…); optional")
-    email: str | None = Field(None, max_length=254)
+    phone: NoNul | None = Field(None, max_length=20, description="E.164 (+62…); optional")
+    email: NoNul | None = Field(None, max_length=254)
     language: Literal["id", "en"] = "id"
 
 
@@ -195,13 +195,13 @@ class HeirsIn(BaseModel):
 
 
 class GuardianIn(BaseModel):
-    name: str = Field(max_length=200)
-    relationship: str = Field(max_length=100, description="who the wali is to the child: ibu, paman, kakek…")
+    name: NoNul = Field(max_length=200)
+    relationship: NoNul = Field(max_length=100, description="who the wali is to the child: ibu, paman, kakek…")
 
 
 class ReclassificationIn(BaseModel):
     claim_type: DeathClaimType
-    reason: str = Field(max_length=2000)
+    reason: NoNul = Field(max_length=2000)
 
 
 class DecisionIn(BaseModel):
@@ -547,7 +547,7 @@ async def withdraw(claim_id: str, body: WithdrawalIn, actor: Officer, rt: Rt) ->
 
 
 class ReopenIn(BaseModel):
-    reason: str = Field(description="why the decision is sent back to review (the grievance, what it showed)")
+    reason: NoNul = Field(description="why the decision is sent back to review (the grievance, what it showed)")
 
 
 @router.post("/claims/{claim_id}/reopen", response_model=ClaimStatusOut, responses=linked(200, CLAIM_READ))

@@ -21,7 +21,7 @@ from shared.clock import today
 from shared.contracts.enrollment import ProtectedPeriod
 from shared.contracts.vocabulary import COVERAGE_STATUSES, RELATIONSHIPS, SEGMENTS
 from shared.edge import read_capped
-from shared.limits import LIST_MAX, Id, Name
+from shared.limits import LIST_MAX, Id, Name, NoNul
 from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
@@ -524,7 +524,7 @@ async def campaign(actor: Reader, rt: Rt, year: int | None = None, as_of: date |
 
 
 class DuplicateDecisionIn(BaseModel):
-    reason: str | None = Field(None, max_length=500, description="why (required to dismiss)")
+    reason: NoNul | None = Field(None, max_length=500, description="why (required to dismiss)")
 
 
 class DuplicateSideOut(BaseModel):

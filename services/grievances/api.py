@@ -27,6 +27,7 @@ from shared.contracts.grievances import (
 )
 from shared.db import record_audit
 from shared.errors import FieldError, RuleViolation
+from shared.limits import NoNul
 from shared.openapi_links import link, linked
 from shared.privacy import mask_niks_in
 from shared.service import Runtime, get_runtime
@@ -40,10 +41,10 @@ CLAIM_REOPENED = "claim reopened"
 
 class GrievanceIn(BaseModel):
     category: GrievanceCategory
-    text: str = Field(description="what went wrong, in the family's words (no NIK)")
-    claim_id: str | None = None
-    participant_id: str | None = None
-    contact_phone: str | None = Field(None, description="the family's phone to tell (08… or +62…)")
+    text: NoNul = Field(description="what went wrong, in the family's words (no NIK)")
+    claim_id: NoNul | None = None
+    participant_id: NoNul | None = None
+    contact_phone: NoNul | None = Field(None, description="the family's phone to tell (08… or +62…)")
     contact_language: str = "id"
 
 

@@ -23,6 +23,7 @@ from shared.contracts.vocabulary import PAYOUT_COMPONENTS
 from shared.db import working_for
 from shared.edge import BodyTooLarge, read_capped
 from shared.errors import Conflict
+from shared.limits import NoNul
 from shared.openapi_links import link, linked
 from shared.service import Runtime, get_runtime
 
@@ -61,8 +62,8 @@ class ManualTransferIn(BaseModel):
 
 
 class ReversalIn(BaseModel):
-    external_id: str = Field(max_length=64)
-    reason: str = Field(max_length=500)
+    external_id: NoNul = Field(max_length=64)
+    reason: NoNul = Field(max_length=500)
 
 
 def _not_found(exc: handlers.NotFound) -> HTTPException:
