@@ -166,22 +166,16 @@ async def file_claim(
     first answer lost) returns the claim the first made, writing nothing; the key reused for a
     different filing is refused (422); the same filing sent twice at once: the later gets 409 naming
     the claim."""
-    request_hash = _request_hash(body)
-    if idempotency_key is not None:
-        earlier = await repo.filing_for_key(conn, actor.subject, idempotency_key)
-        if earlier is not None:
-            if earlier[1] != request_hash:
-                raise RuleViolation([_key_reused()])
-            return earlier[0]
+    request_hash = _request_hash(body) if idempotency_key is not None else ""
+    if idempotency_key is not None and (replayed := await _replay(conn, actor, idempotency_key, request_hash)):
+        return replayed
     filing = await _admissible_filing(conn, body, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
     if not await repo.insert_filed_claim(conn, claim_id, filing, actor.subject, actor.role, today):
         # The same incident filed at the same moment (two officers, or a retry sent while the first
         # attempt was still in flight): the answers it would have had coming after the other.
-        if idempotency_key is not None and (earlier := await repo.filing_for_key(conn, actor.subject, idempotency_key)):
-            if earlier[1] != request_hash:
-                raise RuleViolation([_key_reused()])
-            return earlier[0]
+        if idempotency_key is not None and (replayed := await _replay(conn, actor, idempotency_key, request_hash)):
+            return replayed
         await _admissible_filing(conn, body, today)  # the 409 naming the claim that is standing now
         raise RuntimeError(f"claim {claim_id} was not written and no standing claim of its incident was found")
     await emit(conn, claim_filed(claim_id, filing, actor.subject), claim_id)
@@ -214,6 +208,16 @@ def _key_reused() -> FieldError:
         "idempotency_key_reused",
         "idempotency_key_reused: this key was used for a different filing; a new filing needs a new key",
     )
+
+
+async def _replay(conn: asyncpg.Connection, actor: Actor, key: str, request_hash: str) -> str | None:
+    """The claim an earlier filing with this key made, if it was this filing; refused if it was another."""
+    earlier = await repo.filing_for_key(conn, actor.subject, key)
+    if earlier is None:
+        return None
+    if earlier[1] != request_hash:
+        raise RuleViolation([_key_reused()])
+    return earlier[0]
 
 
 def _request_hash(body: dict[str, Any]) -> str:

@@ -109,13 +109,14 @@ async def scene(conn, suffix: str) -> dict[str, str]:
     }
 
 
-async def filed_events(conn) -> dict[str, Delivery]:
-    """The outbox's ClaimFiled events, by claim id, as the verification consumer reads them; the outbox emptied."""
+async def events_of(conn, event_type: str) -> dict[str, Delivery]:
+    """The outbox's events of one type, by claim id, as their consumer reads them; the outbox emptied."""
     found = {}
-    for row in await conn.fetch("DELETE FROM outbox WHERE event_type = 'ClaimFiled' RETURNING body"):
-        envelope = read_envelope(bytes(row["body"]))
-        payload = read_payload(envelope, EVENT_TYPES[envelope.type])
-        found[payload.claim_id] = Delivery(envelope, payload)
+    for row in await conn.fetch("DELETE FROM outbox RETURNING event_type, body"):
+        if row["event_type"] == event_type:
+            envelope = read_envelope(bytes(row["body"]))
+            payload = read_payload(envelope, EVENT_TYPES[envelope.type])
+            found[payload.claim_id] = Delivery(envelope, payload)
     return found
 
 
@@ -141,7 +142,7 @@ async def test_a_batch_of_claims_is_verified_in_the_statements_of_one_with_the_o
             "UPDATE claims SET status = 'withdrawn' WHERE claim_id = ANY($1::text[])",
             [together["withdrawn"], alone["withdrawn"]],
         )
-        filed = await filed_events(conn)
+        filed = await events_of(conn, "ClaimFiled")
 
         # One claim at a time, as a consumer of batch size 1 (or a batch's fallback) applies them.
         for name in ("accident", "death", "uncovered", "second accident", "withdrawn"):
@@ -204,17 +205,6 @@ async def test_a_batch_of_claims_is_verified_in_the_statements_of_one_with_the_o
 SUPERVISOR = Actor("supervisor-andi", "supervisor")
 
 
-async def approved_events(conn) -> dict[str, Delivery]:
-    """The outbox's ClaimApproved events, by claim id, as the payout consumer reads them; the outbox emptied."""
-    found = {}
-    for row in await conn.fetch("DELETE FROM outbox RETURNING event_type, body"):
-        if row["event_type"] == "ClaimApproved":
-            envelope = read_envelope(bytes(row["body"]))
-            payload = read_payload(envelope, EVENT_TYPES[envelope.type])
-            found[payload.claim_id] = Delivery(envelope, payload)
-    return found
-
-
 async def paid(conn, claim_id: str) -> dict:
     lines = await conn.fetch(
         "SELECT component, payee_name, amount, kind FROM payout_ledger WHERE claim_id = $1 "
@@ -234,12 +224,12 @@ async def test_a_batch_of_approved_claims_is_paid_in_the_statements_of_one_with_
     recorder = handlers.make_payout_recorder(lambda: TODAY)
     async with pool.acquire() as conn:
         together, alone = await scene(conn, "1"), await scene(conn, "2")
-        filed = await filed_events(conn)
+        filed = await events_of(conn, "ClaimFiled")
         async with conn.transaction():
             await verifier.together(conn, [filed[claim_id] for claim_id in [*together.values(), *alone.values()]])
         for claims in (together, alone):  # the death was referred for its size: a supervisor approves it
             await handlers.decide_claim(conn, claims["death"], "approve", "papers checked", SUPERVISOR, TODAY)
-        approved = await approved_events(conn)
+        approved = await events_of(conn, "ClaimApproved")
         names = ["accident", "death", "second accident"]
 
         for name in names:
