@@ -157,14 +157,17 @@ async def test_every_event_of_a_claim_is_indexed_where_kafka_has_it_and_traced_i
     assert len(trace_id) == 32 and int(trace_id, 16) != 0
     assert trace["claims"][claim_id]["trace_urls"] == []
 
+    # Each topic has its own index consumer group: the enrolment topic's may still be catching
+    # up when the claim's are done (a fresh-clone CI run caught it so), hence the wait.
+    wanted = {"ParticipantEnrolled", "CoverageChanged", "ClaimFiled", "NotificationDelivered"}
     async with c.client("supervisor") as supervisor:
+
+        async def participant_indexed() -> bool:
+            return {e["type"] for e in (await trace_of(supervisor, participant_id))["events"]} >= wanted
+
+        await wait_until(participant_indexed, 30, "the participant's events in the console's index")
         by_participant = await trace_of(supervisor, participant_id)
-    assert {e["type"] for e in by_participant["events"]} >= {
-        "ParticipantEnrolled",
-        "CoverageChanged",
-        "ClaimFiled",
-        "NotificationDelivered",
-    }
+    assert {e["type"] for e in by_participant["events"]} >= wanted
 
 
 async def test_a_recorded_but_unpaid_claim_is_stuck_waiting_for_the_transfer_and_on_its_payment_clock(
