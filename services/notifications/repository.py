@@ -59,18 +59,7 @@ async def participant_with_heirs(
     )
     if row is None:
         return None
-    heirs = [
-        Heir(
-            heir_id=h["heir_id"],
-            full_name=h["full_name"],
-            relationship=h["relationship"],
-            phone=h["phone"],
-            email=h["email"],
-            language=h["language"],
-        )
-        for h in row["heirs"]
-    ]
-    return {k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, heirs
+    return {k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, _heirs(row["heirs"])
 
 
 async def claim_type(conn: asyncpg.Connection, claim_id: str) -> str | None:
