@@ -182,10 +182,19 @@ async def test_a_batch_of_filings_and_payouts_is_queued_in_fixed_statements_with
             await scene(conn)
 
     # One at a time, as a consumer of batch size 1 (or a batch's fallback) applies them.
+    each: list[int] = []
     async with alone.acquire() as conn:
         for delivery in [*filings, *payouts]:
+            seen: list[str] = []
+
+            def note_alone(record: Any, seen: list[str] = seen) -> None:
+                seen.append(" ".join(record.query.split()))
+
             async with conn.transaction():
+                conn.add_query_logger(note_alone)
                 await on[delivery.envelope.type](conn, delivery.envelope, delivery.payload)
+                conn.remove_query_logger(note_alone)
+            each.append(len([q for q in seen if not q.startswith(INTROSPECTION)]))
         one_at_a_time, single_announced = await queued(conn), await announced(conn)
 
     traces = {c: f"00-{n:032x}-{n:016x}-01" for n, c in enumerate(claim_ids, start=1)}
@@ -213,6 +222,11 @@ async def test_a_batch_of_filings_and_payouts_is_queued_in_fixed_statements_with
     payout_statements = [q for q in statements["payouts"] if not q.startswith(INTROSPECTION)]
     assert len(payout_statements) == 3, payout_statements
 
+    # One at a time, in order (death, hurt, withdrawn, paid): a filing costs 4 with an heir to
+    # announce, 2 without, 1 when withdrawn (nothing to queue); a payout 3 (the heir noted, not new),
+    # 2, 1; the money sent 2. Filings 4 + 2 + 1 + 2 = 9 and payouts 3 + 2 + 1 + 2 = 8, where the
+    # sets cost 4 and 3.
+    assert each == [4, 2, 1, 2, 3, 2, 1, 2]
     # Every column the dispatcher sends from, the same as one at a time.
     assert as_a_set == one_at_a_time
     # By hand: the death tells the widow (WhatsApp), the son (email) and the reporter (the child has
