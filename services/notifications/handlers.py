@@ -2,7 +2,9 @@
 
 A message is queued here, in the consumer's transaction (with the inbox row), one per
 (event, recipient, channel). Sending happens later in the dispatcher, so a slow or failing
-provider never holds up consumption, and a crash between the two loses nothing.
+provider never holds up consumption, and a crash between the two loses nothing. Filings and
+the payouts topic's events come as sets (shared.consuming.Batched, issue 17): a batch's messages
+cost the statements of one event's (queue_all); the other events are queued one at a time.
 
 Who is told (issue 12.9: the person paid is the person told): after a death, the heirs;
 after a living worker's accident, the worker. A family member with neither phone nor
