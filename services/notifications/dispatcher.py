@@ -4,11 +4,14 @@ Mark before send, ask before resend:
 - A batch of due messages is leased in one committed transaction that marks each
   `sending`, with the attempt's number, its reference at the provider and a fresh lease
   token; only then is any provider called.
-- Each answer is written as soon as it comes (answers that arrive together share one
-  transaction), with NotificationDelivered / NotificationFailed (outbox), and only if the
-  lease token is still the message's: a sender whose lease ran out writes nothing — except
-  a "delivered" for the very attempt the recovery rule left `unknown`, which settles it.
-  Answers in hand survive a database outage: they are written when it is back.
+- A round's answers are written together, in one transaction (one statement for the
+  attempts, one for their events): once the first has come, the writer waits for the rest
+  of the round for at most `delivery_record_window_seconds`, so a slow provider holds no
+  answer longer than that. Each with NotificationDelivered / NotificationFailed (outbox), and
+  only if the lease token is still the message's: a sender whose lease ran out writes
+  nothing — except a "delivered" for the very attempt the recovery rule left `unknown`,
+  which settles it. Answers in hand survive a database outage (they are written when it is
+  back) and a shutdown (written before the dispatcher stops).
 - A sender never starts a request it could not finish inside its lease (the channels'
   timeout is shorter than the lease, and a send that would start too late is put back),
   so once a lease has run out the request is over, answered or not.
@@ -20,8 +23,8 @@ Mark before send, ask before resend:
   family and resends it (POST /v1/notifications/{id}/resend) if it never arrived. We chose
   that over resending: a missed message is caught by the operator's list and the claim's
   own timeline, a doubled one cannot be taken back. The window in which this can happen
-  is from the provider's accepting to our commit of its answer: one round trip to
-  PostgreSQL. docs/notifications.md has the states and windows per channel.
+  is from the provider's accepting to our commit of its answer: the record window and one
+  round trip to PostgreSQL. docs/notifications.md has the states and windows per channel.
 """
 
 from __future__ import annotations
@@ -152,11 +155,14 @@ class Dispatcher:
         return notification, result, status
 
     async def _send_all(self, due: list[dict[str, Any]], deadline: float) -> None:
-        """Sends the batch side by side and writes each answer as soon as it comes: answers
-        that arrive while a write is under way share the next one. Stopped (shutdown), it
-        puts back the messages it had not yet sent: only a request in flight can be unknown."""
+        """Sends the batch side by side and writes the answers together: from the first, it
+        waits for the rest of the batch for at most the record window, and answers that come
+        while a write is under way share the next one. Stopped (shutdown), it writes the
+        answers in hand and puts back the messages it had not yet sent: only a request in
+        flight can be unknown."""
         answers: asyncio.Queue[Result] = asyncio.Queue()
         started: set[str] = set()
+        ready: list[Result] = []
 
         async def send(notification: dict[str, Any]) -> None:
             await answers.put(await self._send(notification, deadline, started))
@@ -165,17 +171,25 @@ class Dispatcher:
         try:
             left = len(due)
             while left:
-                ready = [await answers.get()]
+                ready.append(await answers.get())
+                # A transaction per answer cost the most of sending (issue 17): the round's in one.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._settings.delivery_record_window_seconds):
+                        while len(ready) < left:
+                            ready.append(await answers.get())
                 while not answers.empty():
                     ready.append(answers.get_nowait())
                 left -= len(ready)
                 await self._record_until_written(ready)
+                ready = []
         except asyncio.CancelledError:
             for task in senders:
                 task.cancel()
+            while not answers.empty():
+                ready.append(answers.get_nowait())
             unsent = [(n["notification_id"], n["lease_token"]) for n in due if n["notification_id"] not in started]
-            if unsent:
-                await asyncio.shield(self._put_back(unsent))
+            # Answers in hand are written (the family has those messages), the unsent put back.
+            await asyncio.shield(self._stop_cleanly(ready, unsent))
             raise
         finally:
             for task in senders:
@@ -193,9 +207,12 @@ class Dispatcher:
                 log.warning("dispatcher.record_failed", error=repr(exc), results=len(results))
                 await asyncio.sleep(0.5)
 
-    async def _put_back(self, unsent: list[tuple[str, Any]]) -> None:
-        async with self._pool.acquire() as conn:
-            await repo.put_back(conn, unsent)
+    async def _stop_cleanly(self, answered: list[Result], unsent: list[tuple[str, Any]]) -> None:
+        if answered:
+            await self._record(answered)
+        if unsent:
+            async with self._pool.acquire() as conn:
+                await repo.put_back(conn, unsent)
 
     async def _send(self, notification: dict[str, Any], deadline: float, started: set[str]) -> Result:
         channel = self._channels.get(notification["channel"])

@@ -2,7 +2,9 @@
 
 A message is queued here, in the consumer's transaction (with the inbox row), one per
 (event, recipient, channel). Sending happens later in the dispatcher, so a slow or failing
-provider never holds up consumption, and a crash between the two loses nothing.
+provider never holds up consumption, and a crash between the two loses nothing. Filings and
+the payouts topic's events come as sets (shared.consuming.Batched, issue 17): a batch's messages
+cost the statements of one event's (queue_all); the other events are queued one at a time.
 
 Who is told (issue 12.9: the person paid is the person told): after a death, the heirs;
 after a living worker's accident, the worker. A family member with neither phone nor
@@ -16,6 +18,7 @@ the amounts.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -31,18 +34,16 @@ from services.notifications.domain.messages import (
     PAYOUT_RECORDED,
     TRANSFER_REJECTED,
     ClaimNotice,
-    PayoutComponent,
-    is_death,
     render,
+    what_they_receive,
+    who_is_told,
 )
-from services.notifications.domain.recipients import Heir, address_for, channels_for, the_reporter, the_worker
-from shared.consuming import NotYet
+from services.notifications.domain.recipients import Heir, address_for, channels_for, the_reporter
+from shared.consuming import Batched, Delivery, Handler, NotYet
 from shared.contracts.claims import (
-    ClaimFiled,
     ClaimReclassified,
     ClaimRejected,
     ClaimWithdrawn,
-    DisbursementChanged,
     LateChargeRecorded,
     PayoutRecorded,
 )
@@ -88,18 +89,41 @@ async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: Heirs
 # --- claim events that reach families ------------------------------------------------------------
 
 
-def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 0.0):
-    async def on_claim_filed(conn: asyncpg.Connection, env: Envelope, event: ClaimFiled) -> None:
-        await repo.upsert_claim(
-            conn, event.claim_id, event.participant_id, event.claim_type, event.reporter.name, event.reporter.phone
+@dataclass(frozen=True)
+class Telling:
+    """One event's messages to queue: what happened (`event_kind`) to which claim, for whom the
+    read models say. `claim_type` None: the read model's (the event does not carry it).
+    `message_key` (default: the event's id) is what makes a second message a duplicate.
+    `traceparent`: the trace of the events written on its behalf (None: the current span's)."""
+
+    env: Envelope
+    event_kind: str
+    claim_id: str
+    participant_id: str
+    claim_type: str | None
+    payout: PayoutRecorded | ClaimReclassified | LateChargeRecorded | None = None
+    message_key: uuid.UUID | None = None
+    notice_fields: dict[str, Any] = field(default_factory=dict)
+    traceparent: str | None = None
+
+
+def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 0.0) -> dict[str, Handler]:
+    async def on_claims_filed(conn: asyncpg.Connection, filed: list[Delivery]) -> None:
+        # The family's first message waits a little: a claim filed in error and withdrawn
+        # within that time reaches no one (README, "A wrong filing reaches no family").
+        await queue_all(
+            conn,
+            [
+                Telling(env, CLAIM_FILED, event.claim_id, event.participant_id, event.claim_type, traceparent=trace)
+                for env, event, trace in filed
+            ],
+            phone_channel,
+            hold_seconds=first_message_hold_seconds,
+            filed=[
+                (event.claim_id, event.participant_id, event.claim_type, event.reporter.name, event.reporter.phone)
+                for _, event, _ in filed
+            ],
         )
-        if (
-            await queue(conn, env, CLAIM_FILED, event.claim_id, event.participant_id, event.claim_type, phone_channel)
-            and first_message_hold_seconds > 0
-        ):
-            # The family's first message waits a little: a claim filed in error and withdrawn
-            # within that time reaches no one (README, "A wrong filing reaches no family").
-            await repo.hold(conn, env.event_id, first_message_hold_seconds)
 
     async def on_claim_withdrawn(conn: asyncpg.Connection, _env: Envelope, event: ClaimWithdrawn) -> None:
         await repo.withdraw_claim(conn, event.claim_id, event.participant_id, event.claim_type)
@@ -116,19 +140,42 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
             reasons=tuple(r.code for r in event.reasons),
         )
 
-    async def on_payout_recorded(conn: asyncpg.Connection, env: Envelope, event: PayoutRecorded) -> None:
-        payees = tuple(dict.fromkeys(c.payee_name for c in event.components if c.payee_name))
-        await queue(
-            conn,
-            env,
-            PAYOUT_RECORDED,
-            event.claim_id,
-            event.participant_id,
-            event.claim_type,
-            phone_channel,
-            payout=event,
-            payee_names=payees,
-        )
+    def payout_telling(delivery: Delivery) -> Telling | None:
+        """The messages one event of the payouts topic brings, if any."""
+        env, event, trace = delivery
+        if isinstance(event, PayoutRecorded):
+            payees = tuple(dict.fromkeys(c.payee_name for c in event.components if c.payee_name))
+            return Telling(
+                env,
+                PAYOUT_RECORDED,
+                event.claim_id,
+                event.participant_id,
+                event.claim_type,
+                payout=event,
+                notice_fields={"payee_names": payees},
+                traceparent=trace,
+            )
+        if isinstance(event, LateChargeRecorded):
+            return Telling(
+                env,
+                LATE_CHARGE_RECORDED,
+                event.claim_id,
+                event.participant_id,
+                event.claim_type,
+                payout=event,
+                notice_fields={"days_late": event.days_late},
+                traceparent=trace,
+            )
+        if event.status != "paid":
+            return None  # scheduled and failed transfers are for officers, not families
+        # The claim's type from the read model: the message must name the right type, not a guess.
+        return Telling(env, DISBURSEMENT_PAID, event.claim_id, event.participant_id, None, traceparent=trace)
+
+    async def on_payout_events(conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
+        """PayoutRecorded, LateChargeRecorded and DisbursementChanged as one set: a batch of the
+        payouts topic interleaves them across claims."""
+        tellings = [telling for telling in map(payout_telling, deliveries) if telling is not None]
+        await queue_all(conn, tellings, phone_channel)
 
     async def on_claim_reclassified(conn: asyncpg.Connection, env: Envelope, event: ClaimReclassified) -> None:
         # Later messages (the transfer, a receipt check) name the corrected type.
@@ -146,34 +193,9 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
             payout=event,
         )
 
-    async def on_late_charge_recorded(conn: asyncpg.Connection, env: Envelope, event: LateChargeRecorded) -> None:
-        await queue(
-            conn,
-            env,
-            LATE_CHARGE_RECORDED,
-            event.claim_id,
-            event.participant_id,
-            event.claim_type,
-            phone_channel,
-            payout=event,
-            days_late=event.days_late,
-        )
-
-    async def on_disbursement_changed(conn: asyncpg.Connection, env: Envelope, event: DisbursementChanged) -> None:
-        if event.status != "paid":
-            return  # scheduled and failed transfers are for officers, not families
-        claim_type = await repo.claim_type(conn, event.claim_id)
-        if claim_type is None:
-            # ClaimFiled comes on another topic; the message must name the right claim type, not a guess.
-            raise NotYet(f"claim {event.claim_id} is not in the notifications read model yet")
-        await queue(conn, env, DISBURSEMENT_PAID, event.claim_id, event.participant_id, claim_type, phone_channel)
-
     async def on_transfer_status_changed(conn: asyncpg.Connection, env: Envelope, event: TransferStatusChanged) -> None:
         if event.status != "rejected":
             return  # the family hears when the money arrives (DisbursementChanged), not each step
-        claim_type = await repo.claim_type(conn, event.claim_id)
-        if claim_type is None:
-            raise NotYet(f"claim {event.claim_id} is not in the notifications read model yet")
         # The bank refuses an account once for all of a payee's lines: one message per payee,
         # reason and attempt, however many lines were rejected with it.
         once = uuid.uuid5(
@@ -186,22 +208,25 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
             TRANSFER_REJECTED,
             event.claim_id,
             event.participant_id,
-            claim_type,
+            None,
             phone_channel,
             message_key=once,
             reasons=(event.reason_code or "",),
             payee_names=(event.payee_name,) if event.payee_name else (),
         )
 
+    payouts = Batched(on_payout_events)
     return {
-        "ClaimFiled": on_claim_filed,
+        "ClaimFiled": Batched(on_claims_filed),
         "ClaimRejected": on_claim_rejected,
         "ClaimWithdrawn": on_claim_withdrawn,
-        "PayoutRecorded": on_payout_recorded,
-        "DisbursementChanged": on_disbursement_changed,
+        # One set-based handler for the payouts topic's three types: a run of a batch is cut where
+        # its handler changes, and these three come interleaved.
+        "PayoutRecorded": payouts,
+        "DisbursementChanged": payouts,
         "TransferStatusChanged": on_transfer_status_changed,
         "ClaimReclassified": on_claim_reclassified,
-        "LateChargeRecorded": on_late_charge_recorded,
+        "LateChargeRecorded": payouts,
     }
 
 
@@ -211,61 +236,95 @@ async def queue(
     event_kind: str,
     claim_id: str,
     participant_id: str,
-    claim_type: str,
+    claim_type: str | None,
     phone_channel: str,
     payout: PayoutRecorded | ClaimReclassified | LateChargeRecorded | None = None,
     message_key: uuid.UUID | None = None,
     **notice_fields: Any,
 ) -> int:
-    """Renders and stores one message per recipient and channel; returns how many are new.
-    `message_key` (default: the event's id) is what makes a second message a duplicate. For
-    money added to a payout (ADDED_MONEY_EVENTS) only those with lines of their own are told.
-    A withdrawn claim gets none."""
-    withdrawn, found = await repo.family_for(conn, claim_id, participant_id)
-    if withdrawn:
+    """One event's messages (queue_all of one)."""
+    telling = Telling(env, event_kind, claim_id, participant_id, claim_type, payout, message_key, notice_fields)
+    return await queue_all(conn, [telling], phone_channel)
+
+
+async def queue_all(
+    conn: asyncpg.Connection,
+    tellings: list[Telling],
+    phone_channel: str,
+    hold_seconds: float = 0.0,
+    filed: list[tuple[str, str, str, str | None, str | None]] | None = None,
+) -> int:
+    """Renders and stores one message per event, recipient and channel; returns how many are new.
+    The families read in one statement (and `filed` claims recorded in it, repository.families),
+    the unreachable noted in one, the messages queued in one, whatever the number of events.
+    For money added to a payout (ADDED_MONEY_EVENTS) only those with lines of their own are told.
+    A withdrawn claim gets none. Raises NotYet when one event's participant or claim is not in
+    the read model yet: the runner applies a batch again one record at a time, and parks that one."""
+    if not tellings:
         return 0
-    if found is None:
-        # Enrollment's events come on another topic and may not have been applied yet.
-        raise NotYet(f"participant {participant_id} is not in the notifications read model yet")
-    participant, heirs = found
-    # Heirs are paid only for a death; a living worker's accident benefits are the worker's own.
-    family = (
-        heirs if is_death(claim_type) else [the_worker(participant_id, participant["full_name"], participant["phone"])]
-    )
-    recipients = [person for person in family if channels_for(person, phone_channel)]
-    unreachable = [person for person in family if not channels_for(person, phone_channel)]
+    families = await repo.families(conn, [(t.claim_id, t.participant_id) for t in tellings], filed)
+    rows: list[dict[str, Any]] = []
+    unreachable: list[tuple[Telling, list[str]]] = []
+    for telling, family in zip(tellings, families, strict=True):
+        if family.withdrawn:
+            continue
+        if family.participant is None:
+            # Enrollment's events come on another topic and may not have been applied yet.
+            raise NotYet(f"participant {telling.participant_id} is not in the notifications read model yet")
+        claim_type = telling.claim_type or family.claim_type
+        if claim_type is None:
+            # ClaimFiled comes on another topic; the message must name the right claim type, not a guess.
+            raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet")
+        participant = family.participant
+        recipients, nobody = who_is_told(
+            claim_type,
+            telling.participant_id,
+            participant["full_name"],
+            participant["phone"],
+            family.heirs,
+            phone_channel,
+        )
+        if nobody:
+            if family.reporter is None:
+                # ClaimFiled comes on another topic; without it we do not know whom else to tell.
+                raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet")
+            someone = the_reporter(*family.reporter)
+            if someone is not None:
+                recipients.append(someone)
+            unreachable.append((telling, [p.heir_id for p in nobody]))
+        rows += _messages(telling, claim_type, participant, recipients, phone_channel)
     if unreachable:
-        reporter = await repo.claim_reporter(conn, claim_id)
-        if reporter is None:
-            # ClaimFiled comes on another topic; without it we do not know whom else to tell.
-            raise NotYet(f"claim {claim_id} is not in the notifications read model yet")
-        someone = the_reporter(*reporter)
-        if someone is not None:
-            recipients.append(someone)
-        await _announce_unreachable(conn, env, claim_id, [p.heir_id for p in unreachable], event_kind)
+        await _announce_unreachable(conn, unreachable)
+    return await repo.insert_notifications(conn, rows, hold_seconds)
+
+
+def _messages(
+    telling: Telling, claim_type: str, participant: dict[str, Any], recipients: list[Heir], phone_channel: str
+) -> list[dict[str, Any]]:
+    """The rows of one event's messages, one per recipient and channel."""
     rows = []
     for person in recipients:
-        fields = dict(notice_fields)
-        if payout is not None:
-            fields.update(_what_they_receive(person, payout, claim_type))
-            if event_kind in ADDED_MONEY_EVENTS and not fields["components"]:
+        fields = dict(telling.notice_fields)
+        if telling.payout is not None:
+            fields.update(what_they_receive(person, telling.payout.components, claim_type))
+            if telling.event_kind in ADDED_MONEY_EVENTS and not fields["components"]:
                 continue
         notice = ClaimNotice(
-            claim_id=claim_id,
+            claim_id=telling.claim_id,
             claim_type=claim_type,
             participant_name=participant["full_name"],
             masked_nik=participant["masked_nik"],
             **fields,
         )
-        message = render(event_kind, notice, person.language)
+        message = render(telling.event_kind, notice, person.language)
         for channel in channels_for(person, phone_channel):
             rows.append(
                 {
                     "notification_id": f"N-{uuid.uuid4().hex[:12]}",
-                    "event_id": message_key or env.event_id,
-                    "about_event": event_kind,
-                    "claim_id": claim_id,
-                    "participant_id": participant_id,
+                    "event_id": telling.message_key or telling.env.event_id,
+                    "about_event": telling.event_kind,
+                    "claim_id": telling.claim_id,
+                    "participant_id": telling.participant_id,
                     "heir_id": person.heir_id,
                     "channel": channel,
                     "address": address_for(person, channel),
@@ -276,47 +335,28 @@ async def queue(
                     "template_params": message.parameters,
                 }
             )
-    return await repo.insert_notifications(conn, rows)
+    return rows
 
 
-def _what_they_receive(
-    person: Heir, payout: PayoutRecorded | ClaimReclassified | LateChargeRecorded, claim_type: str
-) -> dict[str, Any]:
-    """The lines of a payout that are this person's: paid to them, or paid through them as
-    a minor's guardian (wali). A living worker is paid every line of their own claim."""
-
-    def theirs(c: Any) -> bool:
-        guardian = getattr(c, "guardian_name", None)  # added to the contract by the payout work
-        if guardian and guardian.strip().casefold() == person.full_name.strip().casefold():
-            return True
-        if not is_death(claim_type):
-            return person.relationship == "self"
-        return c.payee_heir_id is not None and c.payee_heir_id == person.heir_id
-
-    lines = tuple(
-        PayoutComponent(c.component, c.amount, c.kind, c.payee_name, getattr(c, "guardian_name", None))
-        for c in payout.components
-        if theirs(c)
+async def _announce_unreachable(conn: asyncpg.Connection, unreachable: list[tuple[Telling, list[str]]]) -> None:
+    """Tells claims, once per claim and person, who could not be told (each telling's event in its
+    own trace)."""
+    new = await repo.note_all_unreachable(
+        conn, [(t.claim_id, heir_id, t.event_kind) for t, heir_ids in unreachable for heir_id in heir_ids]
     )
-    return {"components": lines, "total": sum(c.amount for c in lines if c.kind == "cash") if lines else None}
-
-
-async def _announce_unreachable(
-    conn: asyncpg.Connection, env: Envelope, claim_id: str, heir_ids: list[str], event_kind: str
-) -> None:
-    """Tells claims, once per claim and person, who could not be told."""
-    new = await repo.note_unreachable(conn, claim_id, heir_ids, event_kind)
-    if new:
-        await add_events(
-            conn,
-            [
-                new_envelope(
-                    FamilyMemberUnreachable(claim_id=claim_id, heir_id=heir_id, about_event=event_kind),
-                    correlation_id=claim_id,
-                    producer="notifications",
-                    causation_id=str(env.event_id),
-                )
-                for heir_id in new
-            ],
-            "notifications",
+    announced = [
+        (
+            new_envelope(
+                FamilyMemberUnreachable(claim_id=t.claim_id, heir_id=heir_id, about_event=t.event_kind),
+                correlation_id=t.claim_id,
+                producer="notifications",
+                causation_id=str(t.env.event_id),
+            ),
+            t.traceparent,
         )
+        for t, heir_ids in unreachable
+        for heir_id in heir_ids
+        if (t.claim_id, heir_id) in new
+    ]
+    if announced:
+        await add_events(conn, [e for e, _ in announced], "notifications", [trace for _, trace in announced])

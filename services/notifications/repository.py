@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,18 +59,7 @@ async def participant_with_heirs(
     )
     if row is None:
         return None
-    heirs = [
-        Heir(
-            heir_id=h["heir_id"],
-            full_name=h["full_name"],
-            relationship=h["relationship"],
-            phone=h["phone"],
-            email=h["email"],
-            language=h["language"],
-        )
-        for h in row["heirs"]
-    ]
-    return {k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, heirs
+    return {k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, _heirs(row["heirs"])
 
 
 async def claim_type(conn: asyncpg.Connection, claim_id: str) -> str | None:
@@ -114,21 +104,69 @@ async def withdraw_claim(conn: asyncpg.Connection, claim_id: str, participant_id
     return len(cancelled)
 
 
-async def family_for(
-    conn: asyncpg.Connection, claim_id: str, participant_id: str
-) -> tuple[bool, tuple[dict[str, Any], list[Heir]] | None]:
-    """Whether the claim is withdrawn, and its participant with their heirs (participant_with_heirs),
-    in one round trip."""
-    row = await conn.fetchrow(
-        "SELECT (SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $2) AS withdrawn, p.*, "
-        "coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h WHERE h.participant_id = p.participant_id), "
-        "'[]') AS heirs FROM (SELECT) AS one LEFT JOIN participants p ON p.participant_id = $1",
-        participant_id,
-        claim_id,
-    )
-    if row["participant_id"] is None:
-        return bool(row["withdrawn"]), None
-    heirs = [
+@dataclass(frozen=True)
+class Family:
+    """What the read models know for one claim's messages: its participant (None: not in the
+    read model yet) with their heirs in order, and the claim's row (claim_type None: no row yet)."""
+
+    participant: dict[str, Any] | None
+    heirs: list[Heir]
+    withdrawn: bool
+    claim_type: str | None
+    reporter: tuple[str | None, str | None] | None  # (name, phone); None: the claim is not known yet
+
+
+# The families of a batch's claims, in the order asked, one row each ($1 claim ids, $2 participant ids).
+_FAMILIES = (
+    "SELECT c.claim_id IS NOT NULL AS claim_known, c.withdrawn_at IS NOT NULL AS withdrawn, c.claim_type, "
+    "c.reporter_name, c.reporter_phone, p.participant_id, p.full_name, p.masked_nik, p.phone, "
+    "coalesce((SELECT json_agg(h ORDER BY h.position) FROM heirs h WHERE h.participant_id = p.participant_id), "
+    "'[]') AS heirs FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(claim_id, participant_id, i) "
+    "LEFT JOIN claims c ON c.claim_id = u.claim_id LEFT JOIN participants p ON p.participant_id = u.participant_id "
+    "ORDER BY u.i"
+)
+# The filed claims recorded ($3-$7) in the statement that reads their families: the read sees the
+# claims as they were before it (a claim withdrawn before its filing arrived), the new rows not.
+_FILE_AND_READ_FAMILIES = (
+    "WITH filed AS (INSERT INTO claims (claim_id, participant_id, claim_type, reporter_name, reporter_phone) "
+    "SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) ON CONFLICT DO NOTHING) "
+    + _FAMILIES
+)
+
+
+async def families(
+    conn: asyncpg.Connection,
+    claims: list[tuple[str, str]],
+    filed: list[tuple[str, str, str, str | None, str | None]] | None = None,
+) -> list[Family]:
+    """The families of `claims` ((claim_id, participant_id) each), in order, in one statement.
+    `filed`: claims to record first, each (claim_id, participant_id, claim_type, reporter name,
+    reporter phone), in the same statement; a claim of theirs not known before reads as filed."""
+    claim_ids, participant_ids = [c for c, _ in claims], [p for _, p in claims]
+    if filed:
+        rows = await conn.fetch(_FILE_AND_READ_FAMILIES, claim_ids, participant_ids, *(list(c) for c in zip(*filed)))
+        new = {claim_id: (claim_type, name, phone) for claim_id, _, claim_type, name, phone in filed}
+    else:
+        rows, new = await conn.fetch(_FAMILIES, claim_ids, participant_ids), {}
+    found = []
+    for claim_id, row in zip(claim_ids, rows, strict=True):
+        if row["claim_known"]:
+            claim_type, reporter = row["claim_type"], (row["reporter_name"], row["reporter_phone"])
+        elif claim_id in new:
+            claim_type, reporter = new[claim_id][0], new[claim_id][1:]
+        else:
+            claim_type, reporter = None, None
+        participant = (
+            None
+            if row["participant_id"] is None
+            else {k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}
+        )
+        found.append(Family(participant, _heirs(row["heirs"]), bool(row["withdrawn"]), claim_type, reporter))
+    return found
+
+
+def _heirs(rows: list[dict[str, Any]]) -> list[Heir]:
+    return [
         Heir(
             heir_id=h["heir_id"],
             full_name=h["full_name"],
@@ -137,30 +175,12 @@ async def family_for(
             email=h["email"],
             language=h["language"],
         )
-        for h in row["heirs"]
+        for h in rows
     ]
-    return bool(row["withdrawn"]), ({k: row[k] for k in ("participant_id", "full_name", "masked_nik", "phone")}, heirs)
 
 
 async def claim_withdrawn(conn: asyncpg.Connection, claim_id: str) -> bool:
     return bool(await conn.fetchval("SELECT withdrawn_at IS NOT NULL FROM claims WHERE claim_id = $1", claim_id))
-
-
-# The event's messages by the event alone, their status checked on what that read: asked for
-# `event_id AND status = 'pending'`, the planner may take notifications_due (every pending message of
-# every event) when its statistics were taken while few were pending, and read the whole backlog per
-# call: with 7,600 pending, 2,560 buffers and 5-27 ms instead of 29 buffers and 0.5 ms (docs/benchmarks.md,
-# "Flat as the data grows"). The messages were queued in this very transaction: no one else changed them.
-HOLD = (
-    "WITH mine AS MATERIALIZED (SELECT notification_id, status FROM notifications WHERE event_id = $1) "
-    "UPDATE notifications n SET next_attempt_at = now() + make_interval(secs => $2) FROM mine "
-    "WHERE n.notification_id = mine.notification_id AND mine.status = 'pending'"
-)
-
-
-async def hold(conn: asyncpg.Connection, event_id: Any, seconds: float) -> None:
-    """Holds an event's messages back for `seconds` (a wrong filing withdrawn meanwhile reaches no one)."""
-    await conn.execute(HOLD, event_id, seconds)
 
 
 async def set_claim_type(conn: asyncpg.Connection, claim_id: str, claim_type: str) -> None:
@@ -168,22 +188,15 @@ async def set_claim_type(conn: asyncpg.Connection, claim_id: str, claim_type: st
     await conn.execute("UPDATE claims SET claim_type = $2 WHERE claim_id = $1", claim_id, claim_type)
 
 
-async def claim_reporter(conn: asyncpg.Connection, claim_id: str) -> tuple[str | None, str | None] | None:
-    """(name, phone) of the claim's reporter; None if the claim is not in the read model yet."""
-    row = await conn.fetchrow("SELECT reporter_name, reporter_phone FROM claims WHERE claim_id = $1", claim_id)
-    return None if row is None else (row["reporter_name"], row["reporter_phone"])
-
-
-async def note_unreachable(conn: asyncpg.Connection, claim_id: str, heir_ids: list[str], about_event: str) -> list[str]:
-    """Records who could not be told about this claim; returns those not recorded before."""
+async def note_all_unreachable(conn: asyncpg.Connection, people: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
+    """Records who could not be told, each (claim_id, heir_id, about_event), in one statement;
+    returns the (claim_id, heir_id) not recorded before."""
     rows = await conn.fetch(
-        "INSERT INTO unreachable (claim_id, heir_id, about_event) SELECT $1, h, $3 FROM unnest($2::text[]) AS h "
-        "ON CONFLICT DO NOTHING RETURNING heir_id",
-        claim_id,
-        heir_ids,
-        about_event,
+        "INSERT INTO unreachable (claim_id, heir_id, about_event) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING RETURNING claim_id, heir_id",
+        *(list(c) for c in zip(*people)),
     )
-    return [r["heir_id"] for r in rows]
+    return {(r["claim_id"], r["heir_id"]) for r in rows}
 
 
 # NOTIFY on it wakes a dispatcher the moment messages are queued (delivered at commit).
@@ -204,16 +217,18 @@ NOTIFICATION_COLUMNS = (
 )
 
 
-async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> int:
-    """One event's messages in one statement, which also wakes a dispatcher when any is new;
-    returns how many are new. The unique key (event, heir, channel) skips any already queued."""
+async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, Any]], hold_seconds: float = 0.0) -> int:
+    """Messages (of one event or of a batch's) in one statement, which also wakes a dispatcher when
+    any is new; returns how many are new. The unique key (event, heir, channel) skips any already
+    queued. `hold_seconds`: the new messages are due only that much later (see `hold`)."""
     if not rows:
         return 0
     columns = [[row[c] for row in rows] for c in NOTIFICATION_COLUMNS]
     return await conn.fetchval(
-        "WITH queued AS (INSERT INTO notifications (" + ", ".join(NOTIFICATION_COLUMNS) + ", template_params) "
-        "SELECT " + ", ".join(NOTIFICATION_COLUMNS) + ", ARRAY(SELECT p FROM jsonb_array_elements_text(params::jsonb) "
-        "WITH ORDINALITY AS a(p, i) ORDER BY i) "
+        "WITH queued AS (INSERT INTO notifications (" + ", ".join(NOTIFICATION_COLUMNS) + ", template_params, "
+        "next_attempt_at) SELECT " + ", ".join(NOTIFICATION_COLUMNS) + ", ARRAY(SELECT p FROM "
+        "jsonb_array_elements_text(params::jsonb) WITH ORDINALITY AS a(p, i) ORDER BY i), "
+        "now() + make_interval(secs => $15) "
         "FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
         "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
         "AS u(" + ", ".join(NOTIFICATION_COLUMNS) + ", params) "
@@ -222,6 +237,7 @@ async def insert_notifications(conn: asyncpg.Connection, rows: list[dict[str, An
         *columns,
         [json.dumps(list(row["template_params"])) for row in rows],  # a text[] per row, as JSON
         DUE_CHANNEL,
+        hold_seconds,
     )
 
 

@@ -44,6 +44,10 @@ class NotificationsSettings(ServiceSettings):
     # `delivery_send_timeout_seconds`, which must be shorter.
     delivery_lease_seconds: float = 60.0
     delivery_send_timeout_seconds: float = 10.0
+    # From a round's first answer, how long the dispatcher waits for the rest before writing them
+    # together (one transaction for the round, not one per answer): at most this much is added to
+    # the window in which a crash leaves a sent message for the recovery rule (dispatcher.py).
+    delivery_record_window_seconds: float = 0.05
     # Families' messages are forwarded by the provider, signed with this key (shared/snap.py);
     # no default: the service refuses to start without it (`make up` generates one).
     inbound_secret: str = ""

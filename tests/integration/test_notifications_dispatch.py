@@ -304,3 +304,45 @@ async def test_answers_in_hand_during_a_database_outage_are_written_when_it_is_b
     assert failures and all(n >= 1 for n in failures)
     assert [(await state_of(db, n))["status"] for n, _ in queued] == ["delivered", "delivered"]
     assert [await received(provider, phone) for _, phone in queued] == [1, 1]
+
+
+# --- a round's answers in one transaction (issue 17) -------------------------------------------------
+
+
+class Paced:
+    """A channel whose provider answers each number after its own delay (a latency that varies)."""
+
+    def __init__(self, channel: Channel, delays: dict[str, float]):
+        self.channel, self.delays = channel, delays
+        self.name, self.can_look_up = channel.name, channel.can_look_up
+
+    async def send(self, to: str, message: RenderedMessage, key: str, reference: str | None = None) -> Any:
+        await asyncio.sleep(self.delays[to])
+        return await self.channel.send(to, message, key, reference)
+
+    async def look_up(self, reference: str) -> bool | None:
+        return await self.channel.look_up(reference)
+
+
+async def test_a_rounds_answers_are_written_in_one_transaction_and_a_slow_one_not_waited_for(db, provider):
+    s = settings(delivery_lease_seconds=30.0, delivery_send_timeout_seconds=10.0, delivery_record_window_seconds=1.0)
+    queued = await queue_messages(db, "whatsapp", 9)
+    # Eight answers 0.02 s apart (all inside the 1 s window from the first), the ninth after 3 s.
+    delays = {phone: 0.02 * i for i, (_, phone) in enumerate(queued[:8])} | {queued[8][1]: 3.0}
+    dispatcher = Dispatcher(db, {"whatsapp": Paced(channels_for_test(provider, s)["whatsapp"], delays)}, s)
+    assert await dispatcher.dispatch_due() == 9
+
+    ids = [n for n, _ in queued]
+    # xmin: the transaction that last wrote a row. The eight quick answers in one, with their events;
+    # the slow one, not waited for past the window, in another.
+    rows = await db.fetch(
+        "SELECT notification_id, status, xmin::text AS tx FROM notifications WHERE notification_id = ANY($1::text[])",
+        ids,
+    )
+    assert {r["status"] for r in rows} == {"delivered"}
+    quick = {r["tx"] for r in rows if r["notification_id"] != ids[-1]}
+    late = {r["tx"] for r in rows if r["notification_id"] == ids[-1]}
+    assert len(quick) == 1 and len(late) == 1 and quick != late
+    events = await db.fetch("SELECT xmin::text AS tx FROM outbox WHERE event_type = 'NotificationDelivered'")
+    assert sorted(e["tx"] for e in events) == sorted([*quick] * 8 + [*late])
+    assert [await received(provider, phone) for _, phone in queued] == [1] * 9

@@ -12,11 +12,13 @@ anything that looks like a full NIK is refused, and so is a rendered message wit
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from services.notifications.domain import wording as w
 from services.notifications.domain.money import format_rupiah
+from services.notifications.domain.recipients import Heir, channels_for, the_worker
 from services.notifications.domain.templates import CATALOGUE, one_line, whatsapp_language
 
 CLAIM_FILED = "ClaimFiled"
@@ -177,6 +179,39 @@ def from_template(name: str, lang: str, values: dict[str, str]) -> RenderedMessa
 def is_death(claim_type: str) -> bool:
     """JKM, and JKK when the accident killed the worker: the family is in mourning."""
     return claim_type.upper() in DEATH_CLAIM_TYPES
+
+
+def who_is_told(
+    claim_type: str, participant_id: str, full_name: str, phone: str | None, heirs: list[Heir], phone_channel: str
+) -> tuple[list[Heir], list[Heir]]:
+    """(those told, those who cannot be: neither phone nor email). The person paid is the person
+    told (issue 12.9): after a death the heirs; after a living worker's accident, the worker."""
+    family = heirs if is_death(claim_type) else [the_worker(participant_id, full_name, phone)]
+    return (
+        [person for person in family if channels_for(person, phone_channel)],
+        [person for person in family if not channels_for(person, phone_channel)],
+    )
+
+
+def what_they_receive(person: Heir, components: Sequence[Any], claim_type: str) -> dict[str, Any]:
+    """The lines of a payout that are this person's: paid to them, or paid through them as
+    a minor's guardian (wali); `total` their cash. A living worker is paid every line of their
+    own claim."""
+
+    def theirs(c: Any) -> bool:
+        guardian = getattr(c, "guardian_name", None)  # added to the contract by the payout work
+        if guardian and guardian.strip().casefold() == person.full_name.strip().casefold():
+            return True
+        if not is_death(claim_type):
+            return person.relationship == "self"
+        return c.payee_heir_id is not None and c.payee_heir_id == person.heir_id
+
+    lines = tuple(
+        PayoutComponent(c.component, c.amount, c.kind, c.payee_name, getattr(c, "guardian_name", None))
+        for c in components
+        if theirs(c)
+    )
+    return {"components": lines, "total": sum(c.amount for c in lines if c.kind == CASH) if lines else None}
 
 
 def _common(n: ClaimNotice, lang: str) -> dict[str, str]:

@@ -1,0 +1,306 @@
+"""Notifications' claim messages as sets (issue 17), on real PostgreSQL through their handlers: a
+batch of ClaimFiled, and one of the payouts topic's events, is queued in a fixed number of
+statements whatever its size, with exactly the messages the same events queued one at a time get;
+a batch with a claim whose participant is not in the read model yet parks that claim alone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import asyncpg
+import pytest
+
+from services.notifications import handlers
+from services.notifications.app import build_spec
+from shared.consuming import Consumer, ConsumerRunner, Delivery, NotYet
+from shared.contracts.claims import (
+    ClaimFiled,
+    ClaimWithdrawn,
+    DisbursementChanged,
+    PayoutComponent,
+    PayoutRecorded,
+    Reporter,
+)
+from shared.contracts.enrollment import HeirData, ParticipantDetails, ParticipantEnrolled
+from shared.db import apply_migrations, create_pool
+from shared.envelope import Envelope, new_envelope
+from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
+from shared.privacy import mask_nik
+from shared.topics import Topic
+from tests.support.kafka_tools import read_all
+
+pytestmark = pytest.mark.integration
+
+WIDOW = HeirData(heir_id="H-1", full_name="Siti Aminah", relationship="spouse", precedence=1, phone="+6281300000001")
+SON = HeirData(
+    heir_id="H-2", full_name="Rudi Hartono", relationship="child", precedence=1, email="rudi@example.id", language="en"
+)
+GRANDDAUGHTER = HeirData(
+    heir_id="H-3", full_name="Nur Aisyah", relationship="child", precedence=1, birth_date=date(2019, 3, 1)
+)  # a small child: no phone, no email
+REPORTER = Reporter(name="Daeng Tata", phone="0812-9987-0001", organisation="kepala pasar")
+HOLD_SECONDS = 600
+# asyncpg's own type introspection (once per connection and type, with JIT off around it) is not the handler's.
+INTROSPECTION = ("WITH RECURSIVE typeinfo_tree(", "SELECT current_setting('jit')", "SELECT set_config('jit'")
+# Each claim: (participant, claim type, its heirs); the participant's own phone is the worker's.
+CLAIMS = {
+    "CLM-DEATH": ("P-DEATH", "JKM", [WIDOW, SON, GRANDDAUGHTER]),
+    "CLM-HURT": ("P-HURT", "JKK", []),
+    "CLM-WITHDRAWN": ("P-WITHDRAWN", "JKK", []),
+    "CLM-PAID": ("P-PAID", "JKK", []),
+}
+
+
+async def schema_pool(database_url: str, schema: str) -> asyncpg.Pool:
+    await apply_migrations(database_url, schema, build_spec().migrations)
+    return await create_pool(database_url, schema, max_size=2)
+
+
+@pytest.fixture
+async def pools(database_url: str, unique: str) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
+    """Two schemas with the same read models: one gets the batch together, the other one at a time."""
+    together = await schema_pool(database_url, f"notif_sets_{unique}")
+    alone = await schema_pool(database_url, f"notif_alone_{unique}")
+    try:
+        yield together, alone
+    finally:
+        await together.close()
+        await alone.close()
+
+
+def envelope(payload: Any, key: str) -> Envelope:
+    return new_envelope(payload, correlation_id=key, producer="test")
+
+
+async def enrol(conn: asyncpg.Connection, participant_id: str, heirs: list[HeirData]) -> None:
+    details = ParticipantDetails(
+        masked_nik=mask_nik("7371011204800003"),
+        full_name=f"Daeng {participant_id}",
+        birth_date=date(1980, 4, 12),
+        sex="M",
+        phone="+6281242001234",
+        kecamatan="Tamalate",
+        segment="market_trader",
+        monthly_income=2_000_000,
+        programs=["JKK", "JKM"],
+        member_since=date(2025, 1, 1),
+    )
+    event = ParticipantEnrolled(participant_id=participant_id, details=details, heirs=heirs)
+    async with conn.transaction():
+        await handlers.on_participant_enrolled(conn, envelope(event, participant_id), event)
+
+
+def filed(claim_id: str) -> ClaimFiled:
+    participant_id, claim_type, _ = CLAIMS.get(claim_id, ("P-LATE", "JKK", []))
+    return ClaimFiled(
+        claim_id=claim_id,
+        participant_id=participant_id,
+        claim_type=claim_type,
+        incident_date=date(2026, 11, 20),
+        incident_place="Pasar Terong",
+        cause="fell",
+        reporter=REPORTER,
+        documents={},
+        filed_by="officer-1",
+    )
+
+
+def paid_out(claim_id: str) -> PayoutRecorded:
+    participant_id, claim_type, heirs = CLAIMS[claim_id]
+    if claim_type == "JKM":  # 8,000,000 + 10,000,000 to the widow, 6,000,000 each to the son and the child
+        lines = [("lump_sum", 8_000_000, WIDOW), ("lump_sum", 6_000_000, SON), ("lump_sum", 6_000_000, GRANDDAUGHTER)]
+        lines.append(("funeral", 10_000_000, WIDOW))
+        components = [
+            PayoutComponent(component=c, amount=a, kind="cash", payee_heir_id=h.heir_id, payee_name=h.full_name)
+            for c, a, h in lines
+        ]
+    else:
+        components = [
+            PayoutComponent(
+                component="temporary_incapacity",
+                amount=2_400_000,
+                kind="cash",
+                payee_heir_id=None,
+                payee_name=f"Daeng {participant_id}",
+            )
+        ]
+    total = sum(c.amount for c in components)
+    return PayoutRecorded(
+        claim_id=claim_id, participant_id=participant_id, claim_type=claim_type, components=components, total_cash=total
+    )
+
+
+async def scene(conn: asyncpg.Connection) -> None:
+    for participant_id, _, heirs in CLAIMS.values():
+        await enrol(conn, participant_id, heirs)
+    # Withdrawn before its filing arrived (the withdrawal came first on its own topic).
+    withdrawn = ClaimWithdrawn(
+        claim_id="CLM-WITHDRAWN",
+        participant_id="P-WITHDRAWN",
+        claim_type="JKK",
+        withdrawn_by="officer-1",
+        reason="filed for the wrong person",
+        was="filed",
+    )
+    async with conn.transaction():
+        await handlers.make_claim_handlers("whatsapp")["ClaimWithdrawn"](
+            conn, envelope(withdrawn, "CLM-WITHDRAWN"), withdrawn
+        )
+
+
+async def queued(conn: asyncpg.Connection) -> list[tuple]:
+    rows = await conn.fetch(
+        "SELECT event_id, about_event, claim_id, heir_id, channel, address, language, subject, body, template, "
+        "template_params, status, round(extract(epoch FROM next_attempt_at - created_at))::int AS held "
+        "FROM notifications ORDER BY claim_id, about_event, heir_id, channel"
+    )
+    return [tuple(r) for r in rows]
+
+
+async def announced(conn: asyncpg.Connection) -> list[tuple[str, str, str]]:
+    rows = await conn.fetch(
+        "SELECT key, event_type, headers->>'traceparent' AS trace FROM outbox WHERE event_type = "
+        "'FamilyMemberUnreachable' ORDER BY id"
+    )
+    return [(r["key"], r["event_type"], r["trace"]) for r in rows]
+
+
+async def test_a_batch_of_filings_and_payouts_is_queued_in_fixed_statements_with_the_messages_of_one_at_a_time(
+    pools,
+):
+    together, alone = pools
+    on = handlers.make_claim_handlers("whatsapp", HOLD_SECONDS)
+    claim_ids = list(CLAIMS)
+    filings = [Delivery(envelope(filed(c), c), filed(c)) for c in claim_ids]
+    payouts = [Delivery(envelope(paid_out(c), c), paid_out(c)) for c in ("CLM-DEATH", "CLM-HURT", "CLM-WITHDRAWN")]
+    money_arrived = DisbursementChanged(claim_id="CLM-PAID", participant_id="P-PAID", status="paid", changed_by="bank")
+    payouts.append(Delivery(envelope(money_arrived, "CLM-PAID"), money_arrived))
+    for pool in pools:
+        async with pool.acquire() as conn:
+            await scene(conn)
+
+    # One at a time, as a consumer of batch size 1 (or a batch's fallback) applies them.
+    each: list[int] = []
+    async with alone.acquire() as conn:
+        for delivery in [*filings, *payouts]:
+            seen: list[str] = []
+
+            def note_alone(record: Any, seen: list[str] = seen) -> None:
+                seen.append(" ".join(record.query.split()))
+
+            async with conn.transaction():
+                conn.add_query_logger(note_alone)
+                await on[delivery.envelope.type](conn, delivery.envelope, delivery.payload)
+                conn.remove_query_logger(note_alone)
+            each.append(len([q for q in seen if not q.startswith(INTROSPECTION)]))
+        one_at_a_time, single_announced = await queued(conn), await announced(conn)
+
+    traces = {c: f"00-{n:032x}-{n:016x}-01" for n, c in enumerate(claim_ids, start=1)}
+    statements: dict[str, list[str]] = {"filed": [], "payouts": []}
+    async with together.acquire() as conn:
+        for name, batch in (("filed", filings), ("payouts", payouts)):
+
+            def note(record: Any, seen: list[str] = statements[name]) -> None:
+                seen.append(" ".join(record.query.split()))
+
+            async with conn.transaction():
+                conn.add_query_logger(note)
+                # Two handler names, one set-based handler each topic: the payouts' three types share one.
+                await on[batch[0].envelope.type].together(
+                    conn, [d._replace(traceparent=traces[d.payload.claim_id]) for d in batch]
+                )
+                conn.remove_query_logger(note)
+        as_a_set, set_announced = await queued(conn), await announced(conn)
+
+    # Filings: claims recorded with their families read, the unreachable noted, their events queued,
+    # the messages queued: 4 statements for 4 claims, as for one with an unreachable heir.
+    filed_statements = [q for q in statements["filed"] if not q.startswith(INTROSPECTION)]
+    assert len(filed_statements) == 4, filed_statements
+    # Payouts: families read, the unreachable noted (none new: no event), the messages queued.
+    payout_statements = [q for q in statements["payouts"] if not q.startswith(INTROSPECTION)]
+    assert len(payout_statements) == 3, payout_statements
+
+    # One at a time, in order (death, hurt, withdrawn, paid): a filing costs 4 with an heir to
+    # announce, 2 without, 1 when withdrawn (nothing to queue); a payout 3 (the heir noted, not new),
+    # 2, 1; the money sent 2. Filings 4 + 2 + 1 + 2 = 9 and payouts 3 + 2 + 1 + 2 = 8, where the
+    # sets cost 4 and 3.
+    assert each == [4, 2, 1, 2, 3, 2, 1, 2]
+    # Every column the dispatcher sends from, the same as one at a time.
+    assert as_a_set == one_at_a_time
+    # By hand: the death tells the widow (WhatsApp), the son (email) and the reporter (the child has
+    # no contact) of its filing and its payout: 3 + 3; each accident tells the worker by WhatsApp:
+    # the hurt worker's filing and payout, 1 + 1; the paid worker's filing and money arrived, 1 + 1;
+    # the withdrawn claim nothing. 6 + 2 + 2 = 10.
+    told = [(r[2], r[1], r[3], r[4]) for r in as_a_set]
+    assert told == [
+        ("CLM-DEATH", "ClaimFiled", "H-1", "whatsapp"),
+        ("CLM-DEATH", "ClaimFiled", "H-2", "email"),
+        ("CLM-DEATH", "ClaimFiled", "reporter", "whatsapp"),
+        ("CLM-DEATH", "PayoutRecorded", "H-1", "whatsapp"),
+        ("CLM-DEATH", "PayoutRecorded", "H-2", "email"),
+        ("CLM-DEATH", "PayoutRecorded", "reporter", "whatsapp"),
+        ("CLM-HURT", "ClaimFiled", "P-HURT", "whatsapp"),
+        ("CLM-HURT", "PayoutRecorded", "P-HURT", "whatsapp"),
+        ("CLM-PAID", "ClaimFiled", "P-PAID", "whatsapp"),
+        ("CLM-PAID", "DisbursementPaid", "P-PAID", "whatsapp"),
+    ]
+    # The first message of a filing waits the hold (600 s), the others are due at once.
+    assert [(r[1], r[12]) for r in as_a_set] == [(r[1], HOLD_SECONDS if r[1] == "ClaimFiled" else 0) for r in as_a_set]
+    # The widow reads her own 8,000,000 + 10,000,000 = 18,000,000.
+    assert "Rp 18.000.000" in as_a_set[3][8]
+    # The child without contact is announced to claims once, in her claim's trace.
+    assert set_announced == [("CLM-DEATH", "FamilyMemberUnreachable", traces["CLM-DEATH"])]
+    assert [(k, t) for k, t, _ in single_announced] == [("CLM-DEATH", "FamilyMemberUnreachable")]
+
+
+async def test_a_filing_whose_participant_is_not_there_yet_is_parked_alone_and_the_batch_applied(
+    database_url, kafka_bootstrap, unique
+):
+    """Through the consumer's runner on a real topic: the batch is tried as a set, the set waits,
+    the records are applied one at a time and only the one without its participant is parked."""
+    pool = await schema_pool(database_url, f"notif_park_{unique}")
+    topic = Topic(f"test.notif-sets.{unique}.v1", "claim_id", ("ClaimFiled",), producer="test")
+    await ensure_topics(kafka_bootstrap, [topic], partitions=1)
+    producer = EventProducer(kafka_bootstrap, client_id="test-notif-sets")
+    await producer.start()
+    try:
+        async with pool.acquire() as conn:
+            await enrol(conn, "P-HURT", [])
+            await enrol(conn, "P-PAID", [])
+        envelopes = [envelope(filed(c), c) for c in ("CLM-HURT", "CLM-LATE", "CLM-PAID")]
+        await producer.send_all(
+            [
+                OutgoingRecord(topic.name, e.payload["claim_id"], e.to_bytes(), list(e.kafka_headers()))
+                for e in envelopes
+            ]
+        )
+        records = await read_all(kafka_bootstrap, topic.name)
+        on = handlers.make_claim_handlers("whatsapp")
+        consumer = Consumer("notifications.claims-filed", topic, {"ClaimFiled": on["ClaimFiled"]}, batch_size=50)
+        runner = ConsumerRunner(consumer, pool, producer)
+
+        await runner.handle_batch(records)
+        parked = await pool.fetch("SELECT key, reason FROM waiting")
+        told = await pool.fetch("SELECT claim_id FROM notifications ORDER BY claim_id")
+        assert [r["claim_id"] for r in told] == ["CLM-HURT", "CLM-PAID"]
+        assert [(r["key"], r["reason"]) for r in parked] == [
+            ("CLM-LATE", "prerequisite not applied yet: participant P-LATE is not in the notifications read model yet")
+        ]
+        assert consumer.stats == {"applied": 2, "parked": 1}
+        # Alone, the set-based handler still waits the same way (what a drain of the parked record runs).
+        async with pool.acquire() as conn, conn.transaction():
+            with pytest.raises(NotYet, match="participant P-LATE"):
+                await on["ClaimFiled"](conn, envelopes[1], filed("CLM-LATE"))
+
+        # The participant arrives: the parked filing is applied and the worker told.
+        async with pool.acquire() as conn:
+            await enrol(conn, "P-LATE", [])
+        assert await runner.drain("CLM-LATE") == 1
+        told = await pool.fetch("SELECT claim_id FROM notifications ORDER BY claim_id")
+        assert [r["claim_id"] for r in told] == ["CLM-HURT", "CLM-LATE", "CLM-PAID"]
+        assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
+    finally:
+        await producer.stop()
+        await pool.close()
