@@ -69,10 +69,14 @@ class SnapBank:
         if not client_secret:
             raise ValueError("the bank's client secret is required (CLAIMS_BANK_CLIENT_SECRET)")
         # One kept-alive connection per call the worker has in flight (CLAIMS_DISBURSEMENT_CONCURRENCY).
+        # An idle one is dropped after 4 s, before a server's common 5 s idle timeout (the stand-in's
+        # uvicorn): a connection the bank is closing, reused, fails the call as a ReadError.
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout_seconds,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            limits=httpx.Limits(
+                max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=4.0
+            ),
         )
         self._prefix = httpx.URL(base_url).path.rstrip("/")
         self._partner_id, self._secret = partner_id, client_secret
