@@ -567,7 +567,9 @@ async def chaos(
         accounts = asyncio.create_task(chaos_bank.record_accounts(stack, accounts_done, slow_accounts_every))
         async with (
             ClaimTracker(stack.bootstrap) as tracker,
-            Supervisor(target, http, plan),
+            # Decisions are retried through every fault and until the run stops waiting (below), not
+            # 300 s: at scale that left claims in needs_review.
+            Supervisor(target, http, plan, give_up_after=None) as supervisor,
             Operator(stack) as operator,
         ):
             filing_task = asyncio.create_task(
@@ -586,6 +588,7 @@ async def chaos(
             say("chaos: waiting for quiet …")
             # As long a deadline as the messages get: at scale, on a loaded machine, the last claims
             # of the run may take minutes past the faults.
+            supervisor.decide_until(time.monotonic() + max(300.0, settle_seconds))
             await tracker.wait_for(filing.claim_ids, timeout=max(300.0, settle_seconds), progress=_every(30, say))
             records = [tracker.records[c] for c in filing.claim_ids]
             report.completed = sum(1 for r in records if r.notified_at)

@@ -195,8 +195,21 @@ class Supervisor:
     would: adds the documents the family brought later, or approves a death soon after
     joining once the circumstances are checked. Retries while claims does not answer."""
 
-    def __init__(self, target: Target, http: aiohttp.ClientSession, workers: Iterable[Worker]):
+    def __init__(
+        self,
+        target: Target,
+        http: aiohttp.ClientSession,
+        workers: Iterable[Worker],
+        *,
+        give_up_after: float | None = 300.0,
+        retry_pause: float = 0.5,
+    ):
+        """`give_up_after`: seconds a decision is retried before it counts as unexpected; None:
+        until `decide_until`'s deadline (a run that knows when it stops waiting: bench/chaos.py,
+        whose claims may wait on a decision through every fault and the whole settle)."""
         self._target = target
+        self._give_up_after, self._retry_pause = give_up_after, retry_pause
+        self._until: float | None = None
         self._http = http
         self._by_participant = {w.participant_id: w for w in workers}
         self._consumer = AIOKafkaConsumer(
@@ -211,6 +224,18 @@ class Supervisor:
         self._task: asyncio.Task | None = None
         self._turn = 0
         self.stats = {"documents_added": 0, "approved": 0, "unexpected": 0, "retries": 0}
+
+    def decide_until(self, deadline: float) -> None:
+        """Keep retrying every decision until `deadline` (time.monotonic()), whenever it started."""
+        self._until = deadline
+
+    def _gave_up(self, started: float) -> bool:
+        now = time.monotonic()
+        if self._until is not None and now <= self._until:
+            return False
+        if self._give_up_after is None:
+            return self._until is not None  # no deadline given yet: the run is still going
+        return now > started + self._give_up_after
 
     def add_workers(self, workers: Iterable[Worker]) -> None:
         self._by_participant.update((w.participant_id, w) for w in workers)
@@ -258,8 +283,8 @@ class Supervisor:
         else:
             self.stats["unexpected"] += 1
 
-    async def _post(self, path: str, body: dict, deadline_seconds: float = 300) -> bool:
-        deadline = time.monotonic() + deadline_seconds
+    async def _post(self, path: str, body: dict) -> bool:
+        started = time.monotonic()
         while True:
             urls = self._target.claims_urls
             self._turn += 1
@@ -275,11 +300,11 @@ class Supervisor:
                         return False
             except (TimeoutError, aiohttp.ClientError):
                 pass
-            if time.monotonic() > deadline:
+            if self._gave_up(started):
                 self.stats["unexpected"] += 1
                 return False
             self.stats["retries"] += 1
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(self._retry_pause)
 
 
 # --- figures -----------------------------------------------------------------------------------------------

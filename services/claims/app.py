@@ -110,6 +110,7 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
             settings.bank_channel_id,
             settings.bank_source_account,
             settings.bank_timeout_seconds,
+            settings.disbursement_concurrency,
         )
 
     background = (
@@ -119,6 +120,7 @@ def build_spec(settings: ClaimsSettings | None = None) -> ServiceSpec:
                 settings.disbursement_poll_seconds,
                 settings.disbursement_recheck_seconds,
                 settings.receipt_survey_percent,
+                settings.disbursement_concurrency,
             )
         ]
         if settings.disbursement_worker

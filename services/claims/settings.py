@@ -44,6 +44,9 @@ class ClaimsSettings(ServiceSettings):
     # must not call the bank.
     disbursement_worker: bool = True
     disbursement_poll_seconds: float = 1.0
+    # Claims whose bank calls are in flight at once (each claim's lines still go one by one), and
+    # the bank client's kept-alive connections.
+    disbursement_concurrency: int = Field(16, ge=1, le=256)
     # A pending transfer with no notification for this long is asked about by its status.
     disbursement_recheck_seconds: float = 30.0
     # After the money lands, this share of payees (and every payee paid more than Rp 50,000,000)

@@ -275,6 +275,33 @@ async def test_a_slow_bank_is_asked_for_the_status_and_nothing_is_paid_twice(sta
     assert [a["attempt"] for a in d["attempts"]] == [1, 1, 1]
 
 
+async def test_slow_accounts_do_not_hold_up_the_other_claims_lines_and_each_line_is_paid_once(stack, claims, bank):
+    """The worker has claims' bank calls side by side (CLAIMS_DISBURSEMENT_CONCURRENCY, 16 here):
+    while two slow accounts each eat the 2 s timeout, a third claim's lines are paid. One at a
+    time, in the order the lines came (the slow claims' first), all six slow lines would have been
+    sent, each waiting out its timeout, before the first fast one."""
+    slow_claims = [await paid_out_claim(stack), await paid_out_claim(stack)]
+    fast_claim = await paid_out_claim(stack)
+    slow_accounts = [await bank.open_account(HOLDER, "8") for _ in slow_claims]
+    fast_account = await bank.open_account(HOLDER)
+    for claim_id, account in [*zip(slow_claims, slow_accounts), (fast_claim, fast_account)]:
+        assert (await pay_to(claims, claim_id, await spouse_id(claims, claim_id), account)).status_code == 200
+
+    await wait_for_lines(claims, fast_claim, {"succeeded"}, timeout=60)
+    sent_slow = sum(len(bank.transfers_to(a)) for a in slow_accounts)
+    # 2 claims x 3 lines = 6 slow lines: not all of them went before the fast claim's (at most the
+    # first one or two of each slow claim, a 2 s timeout per line of a claim).
+    assert sent_slow < 2 * 3, sent_slow
+
+    for claim_id, account in zip(slow_claims, slow_accounts):
+        d = await wait_for_lines(claims, claim_id, {"succeeded"}, timeout=90)
+        # The bank's own ledger: one transfer per line, each booked once.
+        assert sorted(t["amount"] for t in bank.transfers_to(account)) == [10_000_000, 12_000_000, 20_000_000]
+        assert one_success_per_line(bank, d) == {"lump_sum": 1, "periodic_benefit": 1, "funeral": 1}
+        assert [a["attempt"] for a in d["attempts"]] == [1, 1, 1]
+    assert sorted(t["amount"] for t in bank.transfers_to(fast_account)) == [10_000_000, 12_000_000, 20_000_000]
+
+
 # --- a supervisor's hand ---------------------------------------------------------------------------------
 
 

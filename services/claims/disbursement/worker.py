@@ -9,20 +9,23 @@ One instance at a time (an advisory lock, like the outbox relay), in rounds:
    payee's);
 3. lines waiting with a usable account get a new attempt: written and committed first, then
    sent, then the answer recorded.
+Within a step, up to CLAIMS_DISBURSEMENT_CONCURRENCY claims are worked on side by side (each
+claim's lines in turn), so one slow account holds up only its own claim.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 
 from services.claims.disbursement import handlers
 from services.claims.disbursement import repository as repo
-from services.claims.disbursement.bank import Bank, BankUnavailable
+from services.claims.disbursement.bank import Bank, BankAnswer, BankTimedOut, BankUnavailable
 from shared.consuming import INFRASTRUCTURE_ERRORS
 from shared.db import working_for
 from shared.logs import get_logger
@@ -31,10 +34,15 @@ from shared.snap import TIMESTAMP_WINDOW
 
 log = get_logger("disbursement")
 LOCK = "claims.disbursement.worker"
-BATCH = 20
+DEFAULT_CONCURRENCY = 16
 
 
 class DisbursementWorker:
+    """`concurrency`: how many claims' bank calls are in flight at once. A claim's own lines
+    (and so each payee's) still go one after another, as before: a rejection stops the payee's
+    next line before it is sent, and the claim is found paid by the transaction that settles its
+    last line (settling two of a claim's lines side by side, each would see the other unpaid)."""
+
     def __init__(
         self,
         pool: asyncpg.Pool,
@@ -43,11 +51,15 @@ class DisbursementWorker:
         poll_seconds: float = 1.0,
         pending_recheck_seconds: float = 30.0,
         survey_percent: float = 10.0,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ):
         self._pool, self._bank = pool, bank
         self._survey = survey_percent
         self._poll = poll_seconds
         self._recheck = pending_recheck_seconds
+        self._concurrency = concurrency
+        # Rows a step takes per round: enough to keep every slot busy while a slow claim holds one.
+        self._batch = max(20, 4 * concurrency)
 
     async def run(self) -> None:
         while True:
@@ -78,80 +90,116 @@ class DisbursementWorker:
                 await asyncio.sleep(self._poll * 2)
 
     async def round(self) -> bool:
-        """One pass; True when something was done (go again at once)."""
+        """One pass; True when something was done (go again at once). The steps follow one
+        another, so a line is never in two of them at once."""
         done = await self.resolve_unknown()
         done += await self.check_accounts()
         done += await self.send_waiting()
         return done > 0
 
+    async def _side_by_side(self, rows: list[dict[str, Any]], work: Callable[[dict[str, Any]], Awaitable[int]]) -> int:
+        """`work` for each row: one claim's rows one after another, up to `concurrency` claims at
+        once. Every claim's work finishes (or fails alone) before the step ends; the first
+        failure is raised then, the others logged."""
+        by_claim: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_claim.setdefault(row["claim_id"], []).append(row)
+        slots = asyncio.Semaphore(self._concurrency)
+
+        async def one_claim(claim_rows: list[dict[str, Any]]) -> int:
+            async with slots:
+                done = 0
+                for row in claim_rows:
+                    with working_for(row["claim_id"]):
+                        outcome = await work(row)
+                    if outcome < 0:  # this claim's bank call has no answer: its next rows wait
+                        return done
+                    done += outcome
+                return done
+
+        results = await asyncio.gather(*(one_claim(x) for x in by_claim.values()), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        for failure in failures[1:]:
+            log.warning("disbursement.claim_failed", error=repr(failure))
+        if failures:
+            raise failures[0]
+        return sum(r for r in results if isinstance(r, int))
+
     async def resolve_unknown(self) -> int:
         async with self._pool.acquire() as conn:
-            unknown = await repo.open_attempts(conn, self._recheck, BATCH)
-        changed = 0
-        for attempt in unknown:
-            external_id = attempt["external_id"]
-            try:
-                answer = await self._bank.transfer_status(external_id)
-                if answer is None and attempt["status"] == "sending":
-                    log.info("disbursement.resend", external_id=external_id)
-                    answer = await self._send(attempt)
-            except BankUnavailable as exc:
-                log.warning("disbursement.bank_unavailable", external_id=external_id, error=str(exc)[:200])
-                continue
-            with working_for(attempt["claim_id"]):
-                async with self._pool.acquire() as conn, conn.transaction():
-                    if answer is None or not await handlers.apply_answer(
-                        conn, external_id, answer, "bank", self._survey
-                    ):
-                        await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
-                    else:
-                        changed += 1
-        return changed
+            unknown = await repo.open_attempts(conn, self._recheck, self._batch)
+        return await self._side_by_side(unknown, self._resolve)
+
+    async def _resolve(self, attempt: dict[str, Any]) -> int:
+        external_id = attempt["external_id"]
+        try:
+            answer = await self._bank.transfer_status(external_id)
+            if answer is None and attempt["status"] == "sending":
+                log.info("disbursement.resend", external_id=external_id)
+                answer = await self._send(attempt)
+        except BankUnavailable as exc:
+            log.warning("disbursement.bank_unavailable", external_id=external_id, error=str(exc)[:200])
+            return 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            if answer is None or not await handlers.apply_answer(conn, external_id, answer, "bank", self._survey):
+                await repo.touch_attempt(conn, external_id)  # asked; ask again after the recheck delay
+                return 0
+        return 1
 
     async def check_accounts(self) -> int:
         async with self._pool.acquire() as conn:
-            accounts = await repo.accounts_to_check(conn, BATCH)
-        for account in accounts:
+            accounts = await repo.accounts_to_check(conn, self._batch)
+        bank_away = asyncio.Event()
+
+        async def check(account: dict[str, Any]) -> int:
+            if bank_away.is_set():
+                return -1
             try:
-                check = await self._bank.check_account(account["bank_code"], account["account_number"])
+                answer = await self._bank.check_account(account["bank_code"], account["account_number"])
             except BankUnavailable as exc:
                 log.warning("disbursement.bank_unavailable", step="account_inquiry", error=str(exc)[:200])
-                return 0
-            with working_for(account["claim_id"]):
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await handlers.apply_account_check(conn, account, check)
-        return len(accounts)
+                if not isinstance(exc, BankTimedOut):
+                    bank_away.set()  # refused or down: ask the rest next round
+                return -1
+            async with self._pool.acquire() as conn, conn.transaction():
+                await handlers.apply_account_check(conn, account, answer)
+            return 1
+
+        return await self._side_by_side(accounts, check)
 
     async def send_waiting(self) -> int:
         async with self._pool.acquire() as conn:
-            ready = await repo.lines_ready(conn, BATCH)
-        sent = 0
-        for line in ready:
-            with working_for(line["claim_id"]):
-                if (attempt := await self._start(line)) is None:
-                    continue
-                # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
-                _fault_point("before_bank_call")
-                try:
-                    answer = await self._send(attempt)
-                except BankUnavailable as exc:
-                    log.warning(
-                        "disbursement.bank_unavailable", external_id=attempt["external_id"], error=str(exc)[:200]
-                    )
-                    return sent + 1  # the bank is away: the round ends; step 1 asks about it later
-                _fault_point("after_bank_answer")
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await handlers.apply_answer(conn, attempt["external_id"], answer, "bank", self._survey)
-                sent += 1
-        return sent
+            ready = await repo.lines_ready(conn, self._batch)
+        bank_away = asyncio.Event()
 
-    async def _start(self, line) -> dict | None:
+        async def send(line: dict[str, Any]) -> int:
+            if bank_away.is_set():
+                return -1  # no new attempt while the bank is away
+            if (attempt := await self._start(line)) is None:
+                return 0
+            # Committed: from here a crash leaves an attempt in `sending`, asked about on restart.
+            _fault_point("before_bank_call")
+            try:
+                answer = await self._send(attempt)
+            except BankUnavailable as exc:
+                log.warning("disbursement.bank_unavailable", external_id=attempt["external_id"], error=str(exc)[:200])
+                if not isinstance(exc, BankTimedOut):
+                    bank_away.set()  # down, not one slow account: step 1 asks about it later
+                return -1
+            _fault_point("after_bank_answer")
+            async with self._pool.acquire() as conn, conn.transaction():
+                await handlers.apply_answer(conn, attempt["external_id"], answer, "bank", self._survey)
+            return 1
+
+        return await self._side_by_side(ready, send)
+
+    async def _start(self, line: dict[str, Any]) -> dict[str, Any] | None:
         async with self._pool.acquire() as conn, conn.transaction():
             return await handlers.start_attempt(
                 conn, line["claim_id"], line["component"], line["payee_heir_id"], line["entry"]
             )
 
-    async def _send(self, attempt: dict) -> object:
+    async def _send(self, attempt: dict[str, Any]) -> BankAnswer:
         if attempt["method"] == "cash":
             return await self._bank.transfer(
                 attempt["external_id"], attempt["amount"], "CASH", "", attempt["account_name"]
@@ -175,7 +223,11 @@ def _fault_point(where: str) -> None:
 
 
 def background(
-    make_bank: Callable[[], Bank], poll_seconds: float, pending_recheck_seconds: float, survey_percent: float
+    make_bank: Callable[[], Bank],
+    poll_seconds: float,
+    pending_recheck_seconds: float,
+    survey_percent: float,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ):
     async def disbursement_worker(runtime: Runtime) -> None:
         bank = make_bank()
@@ -186,6 +238,7 @@ def background(
                 poll_seconds=poll_seconds,
                 pending_recheck_seconds=pending_recheck_seconds,
                 survey_percent=survey_percent,
+                concurrency=concurrency,
             ).run()
         finally:
             close = getattr(bank, "close", None)
