@@ -3,6 +3,7 @@ PostgreSQL, against the SNAP stand-in on a real port, its notifications signed a
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,12 +12,15 @@ import httpx
 import pytest
 
 from services.claims.app import build_spec as claims_spec
+from services.claims.disbursement import handlers as disbursement_handlers
+from services.claims.disbursement.bank import BankAnswer
 from services.claims.domain.dates import add_months
 from services.claims.settings import ClaimsSettings
 from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.settings import EnrollmentSettings
 from shared import snap
 from shared.clock import today as makassar_today
+from shared.db import create_pool
 from shared.topics import DISBURSEMENTS
 from tests.conftest import BANK_TEST_SECRET
 from tests.support.bank import NOTIFY_PATH, BankStandin, bank_standin
@@ -228,6 +232,50 @@ async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(st
         assert (await bank.client.post(f"/_control/cash/{attempt['pickup_code']}/collect")).status_code == 200
     d = await wait_for_lines(claims, claim_id, {"succeeded"})
     assert d["totals"]["held_by_payees"] == TOTAL
+
+
+async def test_two_lines_settled_side_by_side_still_find_the_claim_paid(stack, claims, bank, database_url):
+    """The worker settling one line while the bank's notification settles another of the same claim
+    (two transactions at once): each counts the claim's unpaid lines; unless they take turns, each sees
+    the other's line unpaid and the claim is never found paid."""
+    claim_id = await paid_out_claim(stack)
+    heir = await spouse_id(claims, claim_id)
+    recorded = await claims.put(
+        f"/v1/claims/{claim_id}/payees/{heir}/account", json={"method": "cash", "account_name": "Muh. Ridwan"}
+    )
+    assert recorded.status_code == 200, recorded.text
+
+    async def codes_given() -> bool:
+        attempts = (await disbursement(claims, claim_id))["attempts"]
+        return len(attempts) == 3 and all(a["pickup_code"] for a in attempts)
+
+    await wait_until(codes_given, 30, "a pick-up code for each line")
+    first, second, third = [a["external_id"] for a in (await disbursement(claims, claim_id))["attempts"]]
+    collected = BankAnswer("succeeded", bank_reference="counter")
+    pool = await create_pool(database_url, "claims", min_size=2, max_size=2)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            assert await disbursement_handlers.apply_answer(conn, first, collected, "test")
+        async with pool.acquire() as one, pool.acquire() as other:
+            one_tx, other_tx = one.transaction(), other.transaction()
+            await one_tx.start()
+            await other_tx.start()
+            assert await disbursement_handlers.apply_answer(one, second, collected, "test")
+            settling = asyncio.create_task(disbursement_handlers.apply_answer(other, third, collected, "test"))
+            other_pid = other.get_server_pid()
+
+            async def finished_or_waiting() -> bool:
+                return settling.done() or await one.fetchval(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", other_pid
+                )
+
+            await wait_until(finished_or_waiting, 10, "the other settlement to finish or wait its turn")
+            await one_tx.commit()
+            assert await settling
+            await other_tx.commit()
+    finally:
+        await pool.close()
+    assert (await claim_of(claims, claim_id))["disbursement"]["status"] == "paid"
 
 
 # --- the bank says no, and the officer records another account ------------------------------------------

@@ -362,11 +362,14 @@ async def claim_paid_if_complete(
     """Paid when every cash line of the ledger has been transferred: the payout's, a late
     charge's, a reclassification's difference. A line the disbursement consumer has not taken
     yet counts as unpaid."""
+    # The claim's row first: two of its lines settled at once (the worker and a bank notification)
+    # take turns here, so the later one counts the earlier one's line paid; counted without it,
+    # each saw the other's line unpaid and the claim was never found paid.
+    claim = await claims_repo.load_claim(conn, claim_id, for_update=True)
     count, unpaid = await repo.lines_and_unpaid(conn, claim_id)
     if not count or unpaid:
         return
     lines = await repo.lines(conn, claim_id)
-    claim = await claims_repo.load_claim(conn, claim_id, for_update=True)
     if claim["disbursement_status"] == "paid":
         return
     # The last transfer landed: paid after the payment deadline, the late charge is owed (PP 44/2015
