@@ -228,12 +228,22 @@ async def _restart(proc: Proc) -> None:
     await proc.start(timeout=240)
 
 
+# The kinds of fault, in the order the script injects them (`--faults` picks some).
+FAULT_KINDS = ("kills", "kafka", "postgres", "provider", "bank")
+
+
 async def run_faults(
-    stack: BenchStack, outage: float, gap: float, say=print, kills: int = 1, provider_seconds: float | None = None
+    stack: BenchStack,
+    outage: float,
+    gap: float,
+    say=print,
+    kills: int = 1,
+    provider_seconds: float | None = None,
+    kinds: Sequence[str] = FAULT_KINDS,
 ) -> list[Fault]:
     """Each fault in turn, `gap` seconds apart; outages last `outage` seconds. Every service process
     (the console too when the stack runs it) is killed `kills` times, in rounds; the SMS/WhatsApp
-    stand-in fails for `provider_seconds` (default three outages)."""
+    stand-in fails for `provider_seconds` (default three outages). Only the `kinds` of fault given run."""
     provider_seconds = outage * 3 if provider_seconds is None else provider_seconds
     faults: list[Fault] = []
 
@@ -248,7 +258,7 @@ async def run_faults(
         say(f"  [{time.strftime('%H:%M:%S')}] over: {name} ({record.ended - record.started:.1f} s)")
         faults.append(record)
 
-    for round_ in range(kills):
+    for round_ in range(kills if "kills" in kinds else 0):
         for name in ("enrollment", "claims", "notifications", "console"):
             for proc in stack.services.get(name, []):
                 label = f"kill -9 {proc.name}" + (f" (#{round_ + 1})" if kills > 1 else "")
@@ -275,7 +285,9 @@ async def run_faults(
             await asyncio.sleep(provider_seconds)
             await client.post("/_control/fail", json={"status": 500, "times": 0})
 
-    if isinstance(stack.kafka, KafkaCluster):
+    if "kafka" not in kinds:
+        pass
+    elif isinstance(stack.kafka, KafkaCluster):
         for _ in range(2):  # the leader of the claims topics, then whichever leads them next
             await fault(
                 "Kafka leader of the claims topics kill -9",
@@ -284,9 +296,12 @@ async def run_faults(
             )
     else:
         await fault(f"Kafka kill -9, down {outage:.0f} s", kafka_outage)
-    await fault(f"PostgreSQL kill -9, down {outage:.0f} s", postgres_outage)
-    await fault(f"SMS/WhatsApp answers 500 for {provider_seconds:.0f} s", provider_errors)
-    await fault(f"bank down {outage:.0f} s", lambda: chaos_bank.bank_down(stack, outage))
+    if "postgres" in kinds:
+        await fault(f"PostgreSQL kill -9, down {outage:.0f} s", postgres_outage)
+    if "provider" in kinds:
+        await fault(f"SMS/WhatsApp answers 500 for {provider_seconds:.0f} s", provider_errors)
+    if "bank" in kinds:
+        await fault(f"bank down {outage:.0f} s", lambda: chaos_bank.bank_down(stack, outage))
     return faults
 
 
@@ -525,6 +540,7 @@ async def chaos(
     provider_seconds: float | None = None,
     settle_seconds: float = 300.0,
     slow_accounts_every: int = 5,
+    fault_kinds: Sequence[str] = FAULT_KINDS,
 ) -> ChaosReport:
     report = ChaosReport(settle_seconds=settle_seconds, offered_rate=rate)
 
@@ -575,7 +591,9 @@ async def chaos(
                 # until the claims API has taken the queue: the report says what rate it sustained.
                 file_claims(plan, target, http, tracker, rate=rate, retry_seconds=outage * 6 + 60 + 2 * count / rate)
             )
-            report.faults = await run_faults(stack, outage, gap, say, kills=kills, provider_seconds=provider_seconds)
+            report.faults = await run_faults(
+                stack, outage, gap, say, kills=kills, provider_seconds=provider_seconds, kinds=fault_kinds
+            )
             note_load("faults over")
             filing = await filing_task
             report.filed = len(filing.claim_ids)
@@ -592,6 +610,8 @@ async def chaos(
             for fault in report.faults:
                 after = [r.notified_at for r in records if r.notified_at and r.notified_at >= fault.recovery_from]
                 fault.recovered_after = (min(after) - fault.recovery_from) if after else None
+                seen = "none notified" if fault.recovered_after is None else f"{fault.recovered_after:.1f} s"
+                say(f"  [{time.strftime('%H:%M:%S')}] recovery after {fault.name}: {seen}")
             say("chaos: waiting for every transfer …")
             await chaos_bank.wait_for_transfers(stack, filing.claim_ids, max(180.0, settle_seconds), say)
             accounts_done.set()
@@ -717,8 +737,16 @@ def main(argv: list[str] | None = None) -> int:
         help="every Nth payee's bank account answers after claims gave up (default 5); claims pays one "
         "transfer at a time, so at scale a fifth costs hours of its 2 s timeouts",
     )
+    parser.add_argument(
+        "--faults",
+        default=",".join(FAULT_KINDS),
+        help=f"the kinds of fault to inject, comma-separated, of {','.join(FAULT_KINDS)} (default all)",
+    )
     parser.add_argument("--write", action="store_true", help="replace the chaos section of docs/benchmarks.md")
     args = parser.parse_args(argv)
+    kinds = [k.strip() for k in args.faults.split(",") if k.strip()]
+    if unknown := set(kinds) - set(FAULT_KINDS):
+        parser.error(f"--faults: no such kind {', '.join(sorted(unknown))} (of {', '.join(FAULT_KINDS)})")
     report = asyncio.run(
         chaos(
             args.rate,
@@ -731,6 +759,7 @@ def main(argv: list[str] | None = None) -> int:
             provider_seconds=args.provider_seconds,
             settle_seconds=args.settle_seconds,
             slow_accounts_every=args.slow_accounts_every,
+            fault_kinds=kinds,
         )
     )
     table = report.table()
