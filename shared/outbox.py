@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import asyncpg
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 
+from shared.db import keep_listening
 from shared.envelope import Envelope
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
@@ -204,10 +205,9 @@ class OutboxRelay:
         return count
 
     async def run(self) -> None:
-        """Publishes until cancelled: woken by NOTIFY, polling as a fallback."""
-        listener = await self._pool.acquire()
-        channel = notify_channel(self._schema)
-        await listener.add_listener(channel, self._on_notify)
+        """Publishes until cancelled: woken by NOTIFY (listening again after PostgreSQL restarts),
+        polling as a fallback."""
+        listening = asyncio.create_task(keep_listening(self._pool, notify_channel(self._schema), self._on_notify))
         self.running = True
         with contextlib.suppress(Exception):  # the gauge is right from the start, not from the first event
             await self.count_quarantined()
@@ -228,9 +228,9 @@ class OutboxRelay:
                         await asyncio.sleep(self._gather_seconds)
         finally:
             self.running = False
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(channel, self._on_notify)
-            await self._pool.release(listener)
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
 
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()
