@@ -213,6 +213,9 @@ class OutboxRelay:
             await self.count_quarantined()
         try:
             while True:
+                # Cleared before the round, not after it: a NOTIFY that comes while the round runs
+                # (its event committed after the round's SELECT) wakes the next round at once.
+                self._wake.clear()
                 try:
                     published = await self.publish_pending()
                 except Exception as exc:  # noqa: BLE001 - the relay outlives a broker or database hiccup
@@ -221,7 +224,6 @@ class OutboxRelay:
                     await asyncio.sleep(self._poll_seconds)
                 if published >= self._batch_size:
                     continue  # more waiting: no need to sleep
-                self._wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
                     if self._gather_seconds > 0:

@@ -6,6 +6,7 @@ Each test runs its own PostgreSQL (the session's is shared by every other test a
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from datetime import date
@@ -31,16 +32,21 @@ SLOW_POLL_SECONDS = 300.0
 
 
 @pytest.fixture
-async def postgres(tmp_path: Path) -> AsyncIterator[PostgresNode]:
-    node = PostgresNode(tmp_path / "data", free_port(), fast=True)
-    await asyncio.to_thread(node.init)
-    await asyncio.to_thread(node.start, tmp_path / "pg.log")
-    try:
-        await node.wait_ready(60)
-        await node.ensure_database("jaring")
-        yield node
-    finally:
-        await asyncio.to_thread(node.stop)
+async def postgres() -> AsyncIterator[PostgresNode]:
+    # Not under pytest's tmp_path: another pytest run starting meanwhile sets its root back to 0700,
+    # and PostgreSQL's own user could no longer reach its data (as deploy.local.postgres.temporary_cluster).
+    with tempfile.TemporaryDirectory(prefix="jaring-pgkill-") as tmp:
+        # Durable (fast=False): with synchronous_commit off a SIGKILL loses the last commits, and the
+        # relay's deletion of a published row with them (the row would be published again).
+        node = PostgresNode(Path(tmp) / "data", free_port(), fast=False)
+        await asyncio.to_thread(node.init)
+        await asyncio.to_thread(node.start, Path(tmp) / "pg.log")
+        try:
+            await node.wait_ready(60)
+            await node.ensure_database("jaring")
+            yield node
+        finally:
+            await asyncio.to_thread(node.stop)
 
 
 async def _kill_and_restart(node: PostgresNode) -> None:
@@ -65,25 +71,29 @@ async def _until_written(pool: asyncpg.Pool, write) -> None:
 
 async def test_a_listener_hears_notify_again_after_postgres_is_killed(postgres: PostgresNode) -> None:
     pool = await create_pool(postgres.url("jaring"), "public")
-    heard = asyncio.Event()
     calls: list[tuple[object, ...]] = []
+
+    def called(count: int):
+        async def check() -> bool:
+            return len(calls) >= count
+
+        return check
 
     def on_notify(*args: object) -> None:
         calls.append(args)
-        heard.set()
 
     listening = asyncio.create_task(keep_listening(pool, "jaring_test_due", on_notify, retry_seconds=0.2))
     try:
-        await asyncio.wait_for(heard.wait(), 30)
-        assert calls == [()], "listening, it is called once with nothing, for what came while no one listened"
+        await wait_until(called(1), 30, "the first LISTEN")
+        await _until_written(pool, lambda conn: conn.execute("SELECT pg_notify('jaring_test_due', 'before')"))
+        await wait_until(called(2), 10, "the NOTIFY before the kill")
+        assert [c[2:] for c in calls] == [(), ("jaring_test_due", "before")], "the catch-up call, then the NOTIFY"
 
         await _kill_and_restart(postgres)
-        heard.clear()
-        await asyncio.wait_for(heard.wait(), 30)  # listening again: the catch-up call
-        heard.clear()
+        await wait_until(called(3), 30, "the LISTEN after the restart (its catch-up call)")
         await _until_written(pool, lambda conn: conn.execute("SELECT pg_notify('jaring_test_due', 'after')"))
-        await asyncio.wait_for(heard.wait(), 10)
-        assert calls[-1][2:] == ("jaring_test_due", "after"), "a NOTIFY sent after the restart is heard"
+        await wait_until(called(4), 10, "the NOTIFY after the restart")
+        assert [c[2:] for c in calls[2:]] == [(), ("jaring_test_due", "after")], "heard again after the restart"
     finally:
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
