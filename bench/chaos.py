@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import json
 import random
+import statistics
 import sys
 import time
 from collections import Counter
@@ -48,7 +49,7 @@ import httpx
 from bench import chaos_bank, results
 from bench.e2e import load_average
 from bench.expected_payouts import NotInTheMix, expected_cash
-from bench.load import ClaimTracker, Supervisor, Target, Worker, enrol, file_claims, plan_workers
+from bench.load import ClaimRecord, ClaimTracker, Supervisor, Target, Worker, enrol, file_claims, plan_workers
 from bench.stack import BenchStack, Proc, token
 from deploy.local.kafka import KafkaCluster
 from shared.topics import CATALOGUE, CLAIM_DECISIONS, CLAIMS_FILED, PAYOUTS
@@ -639,6 +640,8 @@ async def chaos(
             await tracker.wait_for(filing.claim_ids, timeout=max(300.0, settle_seconds), progress=_every(30, say))
             records = [tracker.records[c] for c in filing.claim_ids]
             report.completed = sum(1 for r in records if r.notified_at)
+            if report.faults:
+                _say_latency_after(report.faults[-1].ended, records, say)
             say("chaos: waiting for every transfer …")
             await chaos_bank.wait_for_transfers(stack, filing.claim_ids, max(180.0, settle_seconds), say)
             accounts_done.set()
@@ -651,6 +654,17 @@ async def chaos(
         await check(stack, filing.claim_ids, plan, report)
         report.bank = await chaos_bank.check_transfers(stack, filing.claim_ids)
     return report
+
+
+def _say_latency_after(moment: float, records: Sequence[ClaimRecord], say) -> None:
+    """How long the claims filed after the last fault took, filed to family notified: what a
+    part left slower by a fault (a LISTEN lost with PostgreSQL's restart) costs every claim after."""
+    took = sorted(r.notified_at - r.filed_at for r in records if r.filed_at and r.filed_at >= moment and r.notified_at)
+    if took:
+        say(
+            f"chaos: {len(took)} claims filed after the last fault, filed to family notified: "
+            f"median {statistics.median(took):.2f} s, p90 {took[int(len(took) * 0.9)]:.2f} s"
+        )
 
 
 async def _wait_for_outboxes(stack: BenchStack, timeout: float = 60) -> None:
