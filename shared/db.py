@@ -5,8 +5,10 @@ No service reads another's tables: each pool's search_path is its schema only.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -66,6 +68,40 @@ async def create_pool(database_url: str, schema: str, *, min_size: int = 1, max_
         init=_init_connection,
         reset=_keep_session,
     )
+
+
+async def keep_listening(
+    pool: asyncpg.Pool, channel: str, callback: Callable[..., object], *, retry_seconds: float = 1.0
+) -> None:
+    """Until cancelled: LISTEN on `channel` on a connection of the pool, `callback` called for each
+    NOTIFY. A LISTEN lives on one connection: when PostgreSQL restarts, the connection dies and its
+    NOTIFYs stop for good, and a loop woken by them falls back to its slow poll (the chaos run's
+    families notified late after PostgreSQL's SIGKILL). So a lost connection is replaced, and
+    `callback` is called once (with no arguments) on each LISTEN, for what was notified while no
+    one listened."""
+    while True:
+        try:
+            await _listen_until_lost(pool, channel, callback)
+        except Exception as exc:  # noqa: BLE001 - PostgreSQL away or starting: listen again shortly
+            log.debug("listener.failed", channel=channel, error=repr(exc))
+        await asyncio.sleep(retry_seconds)
+
+
+async def _listen_until_lost(pool: asyncpg.Pool, channel: str, callback: Callable[..., object]) -> None:
+    lost = asyncio.Event()
+    conn = await pool.acquire()
+    try:
+        conn.add_termination_listener(lambda _conn: lost.set())
+        await conn.add_listener(channel, callback)
+        callback()
+        await lost.wait()
+        log.warning("listener.lost", channel=channel)
+    finally:
+        if not lost.is_set():  # cancelled (shutdown): the connection is alive and goes back clean
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(channel, callback)
+        with contextlib.suppress(Exception):
+            await pool.release(conn)
 
 
 async def apply_migrations(database_url: str, schema: str, service_migrations: Path | None) -> list[str]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import asyncpg
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 
+from shared.db import keep_listening
 from shared.envelope import Envelope
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
@@ -204,15 +205,17 @@ class OutboxRelay:
         return count
 
     async def run(self) -> None:
-        """Publishes until cancelled: woken by NOTIFY, polling as a fallback."""
-        listener = await self._pool.acquire()
-        channel = notify_channel(self._schema)
-        await listener.add_listener(channel, self._on_notify)
+        """Publishes until cancelled: woken by NOTIFY (listening again after PostgreSQL restarts),
+        polling as a fallback."""
+        listening = asyncio.create_task(keep_listening(self._pool, notify_channel(self._schema), self._on_notify))
         self.running = True
         with contextlib.suppress(Exception):  # the gauge is right from the start, not from the first event
             await self.count_quarantined()
         try:
             while True:
+                # Cleared before the round, not after it: a NOTIFY that comes while the round runs
+                # (its event committed after the round's SELECT) wakes the next round at once.
+                self._wake.clear()
                 try:
                     published = await self.publish_pending()
                 except Exception as exc:  # noqa: BLE001 - the relay outlives a broker or database hiccup
@@ -221,16 +224,15 @@ class OutboxRelay:
                     await asyncio.sleep(self._poll_seconds)
                 if published >= self._batch_size:
                     continue  # more waiting: no need to sleep
-                self._wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
                     if self._gather_seconds > 0:
                         await asyncio.sleep(self._gather_seconds)
         finally:
             self.running = False
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(channel, self._on_notify)
-            await self._pool.release(listener)
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
 
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()

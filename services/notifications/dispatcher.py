@@ -52,6 +52,7 @@ from services.notifications.handlers import DUE_CHANNEL
 from services.notifications.metrics import DELIVERY_ATTEMPTS, NOTIFICATIONS_FINISHED
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
+from shared.db import keep_listening
 from shared.envelope import new_envelope
 from shared.inbox import traces_of
 from shared.logs import get_logger
@@ -349,8 +350,8 @@ class Dispatcher:
         nothing due sleeps until a NOTIFY (a message queued) wakes it; the first loop also looks
         every half second (messages held or retried become due without a NOTIFY), the others
         every few seconds, and a loop that leased a full batch wakes a sleeping one."""
-        listener = await self._pool.acquire()
-        await listener.add_listener(DUE_CHANNEL, self._on_notify)
+        # Listening again after PostgreSQL restarts: a lost LISTEN would leave only the polls.
+        listening = asyncio.create_task(keep_listening(self._pool, DUE_CHANNEL, self._on_notify))
         try:
             await asyncio.gather(
                 *(
@@ -359,9 +360,9 @@ class Dispatcher:
                 )
             )
         finally:
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(DUE_CHANNEL, self._on_notify)
-            await self._pool.release(listener)
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
 
     async def _work(self, idle_seconds: float) -> None:
         while True:
