@@ -66,7 +66,9 @@ MEMBER_SINCE = TODAY - timedelta(days=200)
 # statement that reads its family (was two), the money sent reads the claim's type with its family (was a
 # statement before). (With the default 600 s hold, not the suite's 0, a filing saves one more: its
 # messages are held as they are queued, not by an UPDATE after.)
-BUDGET = {"enrollment": 16, "claims": 101, "notifications": 7}
+# claims 101 -> 106: a settled line locks its claim's row before counting the unpaid lines (two lines
+# settled at once each saw the other unpaid), one statement more for each of the six lines but the last.
+BUDGET = {"enrollment": 16, "claims": 106, "notifications": 7}
 DRIVER = (
     "WITH RECURSIVE typeinfo_tree(",
     "SELECT set_config('jit'",
