@@ -213,7 +213,8 @@ async def test_every_bank_notification_delivered_twice_changes_each_line_once(st
     assert steps.count("transfer_succeeded") == 3 and steps.count("disbursement_paid") == 1
 
 
-async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(stack, claims, bank):
+async def paid_in_cash(stack, claims: httpx.AsyncClient) -> str:
+    """A claim whose three lines wait at the counter: the spouse chose cash, each line has its pick-up code."""
     claim_id = await paid_out_claim(stack)
     heir = await spouse_id(claims, claim_id)
     recorded = await claims.put(
@@ -226,6 +227,11 @@ async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(st
         return len(attempts) == 3 and all(a["pickup_code"] for a in attempts)
 
     await wait_until(codes_given, 30, "a pick-up code for each line")
+    return claim_id
+
+
+async def test_cash_pick_up_is_paid_when_the_payee_collects_it_at_the_counter(stack, claims, bank):
+    claim_id = await paid_in_cash(stack, claims)
     d = await disbursement(claims, claim_id)
     assert {x["status"] for x in d["lines"]} == {"pending"}
     for attempt in d["attempts"]:
@@ -238,18 +244,7 @@ async def test_two_lines_settled_side_by_side_still_find_the_claim_paid(stack, c
     """The worker settling one line while the bank's notification settles another of the same claim
     (two transactions at once): each counts the claim's unpaid lines; unless they take turns, each sees
     the other's line unpaid and the claim is never found paid."""
-    claim_id = await paid_out_claim(stack)
-    heir = await spouse_id(claims, claim_id)
-    recorded = await claims.put(
-        f"/v1/claims/{claim_id}/payees/{heir}/account", json={"method": "cash", "account_name": "Muh. Ridwan"}
-    )
-    assert recorded.status_code == 200, recorded.text
-
-    async def codes_given() -> bool:
-        attempts = (await disbursement(claims, claim_id))["attempts"]
-        return len(attempts) == 3 and all(a["pickup_code"] for a in attempts)
-
-    await wait_until(codes_given, 30, "a pick-up code for each line")
+    claim_id = await paid_in_cash(stack, claims)
     first, second, third = [a["external_id"] for a in (await disbursement(claims, claim_id))["attempts"]]
     collected = BankAnswer("succeeded", bank_reference="counter")
     pool = await create_pool(database_url, "claims", min_size=2, max_size=2)

@@ -21,7 +21,6 @@ from shared.contracts.claims import (
     DisbursementChanged,
     PayoutComponent,
     PayoutRecorded,
-    Reporter,
 )
 from shared.contracts.enrollment import HeirData, ParticipantDetails, ParticipantEnrolled
 from shared.db import apply_migrations, create_pool
@@ -29,18 +28,11 @@ from shared.envelope import Envelope, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.privacy import mask_nik
 from shared.topics import Topic
+from tests.support.family_members import GRANDDAUGHTER, REPORTER, SON, WIDOW
 from tests.support.kafka_tools import read_all
 
 pytestmark = pytest.mark.integration
 
-WIDOW = HeirData(heir_id="H-1", full_name="Siti Aminah", relationship="spouse", precedence=1, phone="+6281300000001")
-SON = HeirData(
-    heir_id="H-2", full_name="Rudi Hartono", relationship="child", precedence=1, email="rudi@example.id", language="en"
-)
-GRANDDAUGHTER = HeirData(
-    heir_id="H-3", full_name="Nur Aisyah", relationship="child", precedence=1, birth_date=date(2019, 3, 1)
-)  # a small child: no phone, no email
-REPORTER = Reporter(name="Daeng Tata", phone="0812-9987-0001", organisation="kepala pasar")
 HOLD_SECONDS = 600
 # asyncpg's own type introspection (once per connection and type, with JIT off around it) is not the handler's.
 INTROSPECTION = ("WITH RECURSIVE typeinfo_tree(", "SELECT current_setting('jit')", "SELECT set_config('jit'")

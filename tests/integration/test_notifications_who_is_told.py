@@ -24,25 +24,17 @@ from shared.contracts.claims import (
     LateChargeRecorded,
     PayoutComponent,
     PayoutRecorded,
-    Reporter,
 )
 from shared.contracts.enrollment import HeirData, ParticipantDetails, ParticipantEnrolled
 from shared.contracts.notifications import FamilyMemberUnreachable
 from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope, read_envelope
 from shared.privacy import mask_nik
+from tests.support.family_members import GRANDDAUGHTER, REPORTER, SON, WIDOW
 
 pytestmark = pytest.mark.integration
 
 WORKER_PHONE = "+6281242001234"
-WIDOW = HeirData(heir_id="H-1", full_name="Siti Aminah", relationship="spouse", precedence=1, phone="+6281300000001")
-SON = HeirData(
-    heir_id="H-2", full_name="Rudi Hartono", relationship="child", precedence=1, email="rudi@example.id", language="en"
-)
-GRANDDAUGHTER = HeirData(
-    heir_id="H-3", full_name="Nur Aisyah", relationship="child", precedence=1, birth_date=date(2019, 3, 1)
-)  # a small child: no phone, no email
-REPORTER = Reporter(name="Daeng Tata", phone="0812-9987-0001", organisation="kepala pasar")
 
 
 @pytest.fixture

@@ -1,0 +1,19 @@
+"""One family as notifications' read model holds it, for tests that hand its handlers events
+directly: a widow by phone, a son by email in English, a small granddaughter with neither, and
+the market head who reported the death."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from shared.contracts.claims import Reporter
+from shared.contracts.enrollment import HeirData
+
+WIDOW = HeirData(heir_id="H-1", full_name="Siti Aminah", relationship="spouse", precedence=1, phone="+6281300000001")
+SON = HeirData(
+    heir_id="H-2", full_name="Rudi Hartono", relationship="child", precedence=1, email="rudi@example.id", language="en"
+)
+GRANDDAUGHTER = HeirData(
+    heir_id="H-3", full_name="Nur Aisyah", relationship="child", precedence=1, birth_date=date(2019, 3, 1)
+)  # a small child: no phone, no email
+REPORTER = Reporter(name="Daeng Tata", phone="0812-9987-0001", organisation="kepala pasar")
