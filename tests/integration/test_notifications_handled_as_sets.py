@@ -28,7 +28,7 @@ from shared.envelope import Envelope, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.privacy import mask_nik
 from shared.topics import Topic
-from tests.support.family_members import GRANDDAUGHTER, REPORTER, SON, WIDOW
+from tests.support.family_members import GRANDDAUGHTER, SON, WIDOW, claim_filed
 from tests.support.kafka_tools import read_all
 
 pytestmark = pytest.mark.integration
@@ -86,17 +86,7 @@ async def enrol(conn: asyncpg.Connection, participant_id: str, heirs: list[HeirD
 
 def filed(claim_id: str) -> ClaimFiled:
     participant_id, claim_type, _ = CLAIMS.get(claim_id, ("P-LATE", "JKK", []))
-    return ClaimFiled(
-        claim_id=claim_id,
-        participant_id=participant_id,
-        claim_type=claim_type,
-        incident_date=date(2026, 11, 20),
-        incident_place="Pasar Terong",
-        cause="fell",
-        reporter=REPORTER,
-        documents={},
-        filed_by="officer-1",
-    )
+    return claim_filed(claim_id, participant_id, claim_type)
 
 
 def paid_out(claim_id: str) -> PayoutRecorded:

@@ -30,7 +30,7 @@ from shared.contracts.notifications import FamilyMemberUnreachable
 from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope, read_envelope
 from shared.privacy import mask_nik
-from tests.support.family_members import GRANDDAUGHTER, REPORTER, SON, WIDOW
+from tests.support.family_members import GRANDDAUGHTER, SON, WIDOW, claim_filed
 
 pytestmark = pytest.mark.integration
 
@@ -77,17 +77,7 @@ async def enrolled(db: asyncpg.Pool, heirs: list[HeirData]) -> str:
 
 
 def filed(participant_id: str, claim_type: str) -> ClaimFiled:
-    return ClaimFiled(
-        claim_id=f"CLM-{uuid.uuid4().hex[:8]}",
-        participant_id=participant_id,
-        claim_type=claim_type,
-        incident_date=date(2026, 11, 20),
-        incident_place="Pasar Terong",
-        cause="fell",
-        reporter=REPORTER,
-        documents={},
-        filed_by="officer-1",
-    )
+    return claim_filed(f"CLM-{uuid.uuid4().hex[:8]}", participant_id, claim_type)
 
 
 def line(

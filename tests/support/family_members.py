@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.contracts.claims import Reporter
+from shared.contracts.claims import ClaimFiled, Reporter
 from shared.contracts.enrollment import HeirData
 
 WIDOW = HeirData(heir_id="H-1", full_name="Siti Aminah", relationship="spouse", precedence=1, phone="+6281300000001")
@@ -17,3 +17,18 @@ GRANDDAUGHTER = HeirData(
     heir_id="H-3", full_name="Nur Aisyah", relationship="child", precedence=1, birth_date=date(2019, 3, 1)
 )  # a small child: no phone, no email
 REPORTER = Reporter(name="Daeng Tata", phone="0812-9987-0001", organisation="kepala pasar")
+
+
+def claim_filed(claim_id: str, participant_id: str, claim_type: str) -> ClaimFiled:
+    """The claim as filed at the market for this family (no documents yet)."""
+    return ClaimFiled(
+        claim_id=claim_id,
+        participant_id=participant_id,
+        claim_type=claim_type,
+        incident_date=date(2026, 11, 20),
+        incident_place="Pasar Terong",
+        cause="fell",
+        reporter=REPORTER,
+        documents={},
+        filed_by="officer-1",
+    )
