@@ -78,3 +78,4 @@ async def bank_standin(
     finally:
         server.should_exit = True
         await task
+        await app.state.close_notifier()

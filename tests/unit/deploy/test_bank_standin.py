@@ -101,3 +101,16 @@ async def test_a_timestamp_without_offset_or_out_of_the_window_is_refused(bank):
         }
         answer = await control.post("/v1.0/account-inquiry-external", content=body, headers=headers)
         assert answer.status_code in (400, 401), answer.text
+
+
+async def test_registered_accounts_outlive_a_restart_and_the_last_name_given_is_kept(tmp_path):
+    """The register is a log the stand-in appends to (a rewrite per account made it the slowest
+    part of the chaos run at 10,000 payees); a restarted bank reads it back, later lines winning."""
+    app = create_app(tmp_path, secret=SECRET)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bank") as control:
+        for number, name in (("5550000001", "ANDI BASO"), ("5550000002", "SITTI"), ("5550000001", "ANDI B.")):
+            assert (await control.put(f"/_control/accounts/002/{number}", json={"name": name})).status_code == 200
+    restarted = create_app(tmp_path, secret=SECRET).state.bank
+    assert restarted.accounts[("002", "5550000001")] == "ANDI B."
+    assert restarted.accounts[("002", "5550000002")] == "SITTI"
+    assert len((tmp_path / "accounts.jsonl").read_text().splitlines()) == 3
