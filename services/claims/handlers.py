@@ -851,27 +851,32 @@ async def record_late_charge(conn: asyncpg.Connection, claim_id: str, paid_on: d
 # --- the family's messages on the timeline (consumer of notifications' events) ---------------------------
 
 
-async def on_notification(
-    conn: asyncpg.Connection,
-    _env: Envelope,
+def timeline_step(
     event: NotificationDelivered | NotificationFailed | FamilyMemberUnreachable,
-) -> None:
+) -> tuple[str, str, dict[str, Any]]:
+    """The claim's step for notifications' word on a family member: (claim id, step, detail)."""
     if isinstance(event, FamilyMemberUnreachable):
         # No phone, no email: an officer tells this family member in person.
-        await repo.add_step(
-            conn,
+        return (
             event.claim_id,
             "family_member_unreachable",
             {"heir_id": event.heir_id, "reason": event.reason, "about": event.about_event},
         )
-        return
     step = "family_notified" if isinstance(event, NotificationDelivered) else "family_notification_failed"
-    await repo.add_step(
-        conn,
+    return (
         event.claim_id,
         step,
         {"heir_id": event.heir_id, "channel": event.channel, "about": event.about_event, "attempts": event.attempts},
     )
+
+
+async def on_notifications(conn: asyncpg.Connection, told: list[Delivery]) -> None:
+    """A batch's deliveries, failures and unreachable family members: their steps in one statement."""
+    await repo.add_steps(conn, [timeline_step(event) for _, event, _ in told])
+
+
+# One handler for the three types, so a batch's messages of distinct claims go in one call.
+on_notification = Batched(on_notifications)
 
 
 async def _claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -498,6 +498,20 @@ async def list_claims(
 async def add_step(conn: asyncpg.Connection, claim_id: str, step: str, detail: dict[str, Any] | None = None) -> None:
     await conn.execute(
         "INSERT INTO claim_steps (claim_id, step, detail) VALUES ($1, $2, $3)", claim_id, step, detail or {}
+    )
+
+
+async def add_steps(conn: asyncpg.Connection, steps: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    """Steps of several claims, (claim id, step, detail) each, in one statement, in their order."""
+    if not steps:
+        return
+    await conn.execute(
+        "INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, step, detail::jsonb "
+        "FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(claim_id, step, detail, n) ORDER BY n",
+        [claim_id for claim_id, _, _ in steps],
+        [step for _, step, _ in steps],
+        # As JSON text: asyncpg would take a list inside the array for another dimension.
+        [json.dumps(detail) for _, _, detail in steps],
     )
 
 

@@ -1,7 +1,8 @@
-"""Claims' verification and payout recording as sets (issue 17), on real PostgreSQL through their
-handlers: a batch of filed claims is verified, and a batch of approved claims paid, in the
-statements one claim costs, with the outcomes, ledger lines, steps and events the claims handled
-one at a time get."""
+"""Claims' verification, payout recording, disbursement intake and timeline as sets (issue 17), on
+real PostgreSQL through their handlers: a batch of filed claims is verified, a batch of approved
+claims paid, a batch of recorded payouts taken as transfer lines, and a batch of notifications'
+answers put on the timeline, in the statements one claim costs, with the outcomes, lines, steps
+and events the claims handled one at a time get."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from services.claims import handlers
+from services.claims.disbursement import handlers as disbursement
 from services.claims.domain.sampling import ReviewSampling
 from shared.auth import Actor
 from shared.consuming import Delivery
@@ -23,6 +25,7 @@ from shared.contracts.enrollment import (
     ParticipantEnrolled,
     ProtectedPeriod,
 )
+from shared.contracts.notifications import FamilyMemberUnreachable, NotificationDelivered, NotificationFailed
 from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope, read_envelope, read_payload
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form
@@ -272,3 +275,190 @@ async def test_a_batch_of_approved_claims_is_paid_in_the_statements_of_one_with_
         traces[n] for n in ("accident", "death", "death", "second accident")
     ]
     assert again == len(expected)
+
+
+async def payouts_recorded(conn, together: dict[str, str], alone: dict[str, str]) -> dict[str, Delivery]:
+    """Both scenes' claims verified, the death approved by a supervisor, the approved ones' payouts
+    recorded; their PayoutRecorded events, by claim id (the outbox emptied)."""
+    verifier = handlers.make_verifier(lambda: TODAY, SAMPLING)
+    recorder = handlers.make_payout_recorder(lambda: TODAY)
+    filed = await events_of(conn, "ClaimFiled")
+    async with conn.transaction():
+        await verifier.together(conn, [filed[claim_id] for claim_id in [*together.values(), *alone.values()]])
+    for claims in (together, alone):
+        await handlers.decide_claim(conn, claims["death"], "approve", "papers checked", SUPERVISOR, TODAY)
+    approved = await events_of(conn, "ClaimApproved")
+    async with conn.transaction():
+        await recorder.together(conn, list(approved.values()))
+    return await events_of(conn, "PayoutRecorded")
+
+
+async def taken(conn, claim_id: str, suffix: str) -> dict:
+    """The claim's transfer lines (its heirs named without the scene's suffix) and intake steps."""
+    lines = await conn.fetch(
+        "SELECT component, payee_heir_id, amount, status, entry FROM disbursement_lines WHERE claim_id = $1 "
+        "ORDER BY entry, component, payee_heir_id",
+        claim_id,
+    )
+    steps = await conn.fetch(
+        "SELECT detail FROM claim_steps WHERE claim_id = $1 AND step = 'disbursement_received' ORDER BY id", claim_id
+    )
+    return {
+        "lines": [
+            (r["component"], r["payee_heir_id"].removesuffix(suffix), r["amount"], r["status"], r["entry"])
+            for r in lines
+        ],
+        "steps": [(s["detail"]["lines"], s["detail"]["total"]) for s in steps],
+    }
+
+
+async def test_a_batch_of_recorded_payouts_becomes_transfer_lines_in_the_statements_of_one_each_line_once(pool):
+    names = ["accident", "death", "second accident"]
+    async with pool.acquire() as conn:
+        together, alone = await scene(conn, "1"), await scene(conn, "2")
+        recorded = await payouts_recorded(conn, together, alone)
+
+        for name in names:
+            async with conn.transaction():
+                delivery = recorded[alone[name]]
+                await disbursement.on_payout_recorded(conn, delivery.envelope, delivery.payload)
+        single = [r["event_type"] for r in await conn.fetch("DELETE FROM outbox RETURNING event_type")]
+
+        traces = {name: f"00-{n:032x}-{n:016x}-01" for n, name in enumerate(names, start=1)}
+        statements: list[str] = []
+
+        def note(record) -> None:
+            statements.append(" ".join(record.query.split()))
+
+        async with conn.transaction():
+            conn.add_query_logger(note)
+            await disbursement.on_payout_recorded.together(
+                conn, [recorded[together[name]]._replace(traceparent=traces[name]) for name in names]
+            )
+            conn.remove_query_logger(note)
+        events = await conn.fetch("SELECT event_type, key, headers, body FROM outbox ORDER BY id")
+        outcomes = {name: await taken(conn, together[name], "1") for name in names}
+        one_at_a_time = {name: await taken(conn, alone[name], "2") for name in names}
+        # The same payouts delivered again (a redelivery after a crash): no second line, step or event.
+        async with conn.transaction():
+            await disbursement.on_payout_recorded.together(conn, [recorded[together[name]] for name in names])
+        again = await conn.fetchval("SELECT count(*) FROM outbox")
+        lines_again = await conn.fetchval(
+            "SELECT count(*) FROM disbursement_lines WHERE claim_id = ANY($1::text[])", list(together.values())
+        )
+        steps_again = await conn.fetchval(
+            "SELECT count(*) FROM claim_steps WHERE step = 'disbursement_received' AND claim_id = ANY($1::text[])",
+            list(together.values()),
+        )
+
+    # New lines with their steps, then their events: two statements for the batch, as for one claim.
+    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    assert len(handled) == 2, handled
+    spouse = "H-PB"  # the death's spouse, H-PB1 and H-PB2 in the two scenes
+    # An accident kept the worker (payee '') from work 30 days on Rp 2,000,000 a month: STMB
+    # 2,000,000 x 30 / 30 = 2,000,000. The JKM death (PP 82/2019 as amended) to the spouse:
+    # 20,000,000 at once + 12,000,000 periodic + 10,000,000 funeral = 42,000,000.
+    assert outcomes["accident"] == {
+        "lines": [("temporary_incapacity", "", 2_000_000, "received", 0)],
+        "steps": [(1, 2_000_000)],
+    }
+    assert sorted(amount for _, payee, amount, _, _ in outcomes["death"]["lines"] if payee == spouse) == [
+        10_000_000,
+        12_000_000,
+        20_000_000,
+    ]
+    assert outcomes["death"]["steps"] == [(3, 20_000_000 + 12_000_000 + 10_000_000)]
+    assert outcomes["second accident"]["steps"] == [(1, 2_000_000)]
+    # Claims handled together get exactly the lines and steps of their twins handled one at a time.
+    assert outcomes == one_at_a_time
+    # One TransferStatusChanged per line (1 + 3 + 1), in the batch's order, each in its record's
+    # trace and caused by its PayoutRecorded.
+    per_claim = {"accident": 1, "death": 3, "second accident": 1}
+    expected_keys = [together[name] for name in names for _ in range(per_claim[name])]
+    assert [e["event_type"] for e in events] == ["TransferStatusChanged"] * 5
+    assert single == ["TransferStatusChanged"] * 5
+    assert [e["key"] for e in events] == expected_keys
+    assert [e["headers"]["traceparent"] for e in events] == [
+        traces[name] for name in names for _ in range(per_claim[name])
+    ]
+    assert [json.loads(bytes(e["body"]))["causation_id"] for e in events] == [
+        str(recorded[together[name]].envelope.event_id) for name in names for _ in range(per_claim[name])
+    ]
+    assert (again, lines_again, steps_again) == (5, 5, 3)
+
+
+def answer(
+    kind: str, claim_id: str, heir_id: str
+) -> NotificationDelivered | NotificationFailed | FamilyMemberUnreachable:
+    if kind == "delivered":
+        return NotificationDelivered(
+            notification_id=f"N-{claim_id}",
+            claim_id=claim_id,
+            heir_id=heir_id,
+            channel="sms",
+            about_event="ClaimFiled",
+            attempts=1,
+        )
+    if kind == "failed":
+        return NotificationFailed(
+            notification_id=f"N-{claim_id}",
+            claim_id=claim_id,
+            heir_id=heir_id,
+            channel="email",
+            about_event="PayoutRecorded",
+            attempts=5,
+            last_error="mailbox full",
+        )
+    return FamilyMemberUnreachable(claim_id=claim_id, heir_id=heir_id, about_event="ClaimFiled")
+
+
+async def test_a_batch_of_notifications_answers_is_on_the_timeline_in_one_statement_as_one_at_a_time(pool):
+    kinds = [("delivered", "H-1"), ("failed", "H-2"), ("unreachable", "H-3"), ("delivered", "H-4")]
+    async with pool.acquire() as conn:
+        together, alone = await scene(conn, "1"), await scene(conn, "2")
+        await conn.execute("DELETE FROM claim_steps")  # the filings' own steps
+        batch = [answer(kind, claim_id, heir) for (kind, heir), claim_id in zip(kinds, together.values(), strict=False)]
+        twins = [answer(kind, claim_id, heir) for (kind, heir), claim_id in zip(kinds, alone.values(), strict=False)]
+
+        def delivery(payload) -> Delivery:
+            return Delivery(new_envelope(payload, correlation_id=payload.claim_id, producer="notifications"), payload)
+
+        # One at a time, as a consumer of batch size 1 (or a batch's fallback) applies them.
+        for payload in twins:
+            async with conn.transaction():
+                await handlers.on_notification(conn, delivery(payload).envelope, payload)
+
+        statements: list[str] = []
+
+        def note(record) -> None:
+            statements.append(" ".join(record.query.split()))
+
+        async with conn.transaction():
+            conn.add_query_logger(note)
+            await handlers.on_notification.together(conn, [delivery(payload) for payload in batch])
+            conn.remove_query_logger(note)
+
+        async def timeline(claim_ids: list[str]) -> list[tuple]:
+            rows = await conn.fetch(
+                "SELECT claim_id, step, detail FROM claim_steps WHERE claim_id = ANY($1::text[]) ORDER BY id",
+                claim_ids,
+            )
+            return [(claim_ids.index(r["claim_id"]), r["step"], r["detail"]) for r in rows]
+
+        steps = await timeline(list(together.values()))
+        one_at_a_time = await timeline(list(alone.values()))
+
+    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    assert len(handled) == 1, handled
+    # By the claim's place in the batch, in the batch's order.
+    assert steps == [
+        (0, "family_notified", {"heir_id": "H-1", "channel": "sms", "about": "ClaimFiled", "attempts": 1}),
+        (
+            1,
+            "family_notification_failed",
+            {"heir_id": "H-2", "channel": "email", "about": "PayoutRecorded", "attempts": 5},
+        ),
+        (2, "family_member_unreachable", {"heir_id": "H-3", "reason": "no_contact", "about": "ClaimFiled"}),
+        (3, "family_notified", {"heir_id": "H-4", "channel": "sms", "about": "ClaimFiled", "attempts": 1}),
+    ]
+    assert steps == one_at_a_time

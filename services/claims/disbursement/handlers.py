@@ -4,7 +4,7 @@ the outbox, so a line's status and the event announcing it commit together.
 - `on_payout_recorded`, `on_late_charge_recorded`, `on_claim_reclassified` (consumer groups
   claims.disbursement, claims.decisions): one line per cash ledger line, status
   received, whenever the line was recorded (the payout, its late charge, a difference after a
-  reclassification).
+  reclassification); a batch's payouts and late charges together (shared.consuming.Batched).
 - `record_account` (officer): where a payee is paid; a rejected line is re-issued.
 - `start_attempt` / `apply_answer` (the worker, services/claims/disbursement/worker.py, and the
   bank's notifications): an attempt is written before the bank is called; the bank's answer
@@ -15,6 +15,7 @@ the outbox, so a line's status and the event announcing it commit together.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -35,6 +36,7 @@ from services.claims.domain.disbursement import (
 from services.claims.handlers import record_late_charge
 from shared.auth import Actor
 from shared.clock import today
+from shared.consuming import Batched, Delivery
 from shared.contracts import claims as claim_events
 from shared.contracts.disbursements import ReceiptCheckRequested, TransferReversed, TransferStatusChanged
 from shared.contracts.notifications import ReceiptReplied
@@ -111,43 +113,53 @@ def new_external_id() -> str:
 # --- lines from the payout ledger (consumers of PayoutRecorded, LateChargeRecorded, ClaimReclassified) ---
 
 
-async def take_ledger_lines(conn: asyncpg.Connection, claim_id: str, causation_id: str | None) -> None:
-    """Every cash ledger line of the claim becomes a transfer line once; the event only says
-    that the ledger grew, the ledger says what is owed."""
-    new = await repo.lines_from_ledger(conn, claim_id)
-    # Every new line's event in one statement.
+async def take_ledger_lines(
+    conn: asyncpg.Connection,
+    claim_ids: list[str],
+    causation_ids: Sequence[str | None],
+    traceparents: Sequence[str | None] | None = None,
+) -> None:
+    """Every cash ledger line of the claims becomes a transfer line once; the event only says
+    that the ledger grew, the ledger says what is owed. The claims' new lines and their steps in
+    one statement, every new line's event in one more, however many claims (issue 17).
+    `causation_ids[i]`, `traceparents[i]`: the event and trace the lines of claim_ids[i] answer."""
+    traces = traceparents or [None] * len(claim_ids)
+    of = {claim_id: i for i, claim_id in enumerate(claim_ids)}
+    new = await repo.lines_from_ledgers(conn, claim_ids)
     await add_events(
         conn,
         [
             new_envelope(
                 status_changed(line, "received", STEP),
-                correlation_id=claim_id,
+                correlation_id=line["claim_id"],
                 producer=SERVICE,
-                causation_id=causation_id,
+                causation_id=causation_ids[of[line["claim_id"]]],
             )
             for line in new
         ],
         SERVICE,
+        [traces[of[line["claim_id"]]] for line in new],
     )
-    if new:
-        await claims_repo.add_step(
-            conn, claim_id, "disbursement_received", {"lines": len(new), "total": sum(x["amount"] for x in new)}
-        )
 
 
-async def on_payout_recorded(conn: asyncpg.Connection, env: Envelope, event: claim_events.PayoutRecorded) -> None:
-    await take_ledger_lines(conn, event.claim_id, str(env.event_id))
+async def on_ledger_grown(conn: asyncpg.Connection, grown: list[Delivery]) -> None:
+    """A batch's PayoutRecorded and LateChargeRecorded together: both say only that a claim's
+    ledger grew."""
+    await take_ledger_lines(
+        conn,
+        [event.claim_id for _, event, _ in grown],
+        [str(env.event_id) for env, _, _ in grown],
+        [traceparent for _, _, traceparent in grown],
+    )
 
 
-async def on_late_charge_recorded(
-    conn: asyncpg.Connection, env: Envelope, event: claim_events.LateChargeRecorded
-) -> None:
-    await take_ledger_lines(conn, event.claim_id, str(env.event_id))
+# One handler for both types, so a batch's payouts and late charges of distinct claims go in one call.
+on_payout_recorded = on_late_charge_recorded = Batched(on_ledger_grown)
 
 
 async def on_claim_reclassified(conn: asyncpg.Connection, env: Envelope, event: claim_events.ClaimReclassified) -> None:
     if event.after_payout and event.total_cash > 0:  # before payout the payout itself pays the new type
-        await take_ledger_lines(conn, event.claim_id, str(env.event_id))
+        await take_ledger_lines(conn, [event.claim_id], [str(env.event_id)])
 
 
 # --- where a payee is paid (officer) -------------------------------------------------------------------

@@ -10,18 +10,23 @@ import asyncpg
 from services.claims.domain.disbursement import PaidTransfer, PayeeAccount
 
 
-async def lines_from_ledger(conn: asyncpg.Connection, claim_id: str) -> list[dict[str, Any]]:
-    """One line per cash ledger line of the claim (the payout, its late charge, each
-    reclassification's difference), whenever it was recorded. Returns those not there before:
-    a line is inserted once, however many events speak of it."""
+async def lines_from_ledgers(conn: asyncpg.Connection, claim_ids: list[str]) -> list[dict[str, Any]]:
+    """One line per cash ledger line of the claims (the payout, its late charge, each
+    reclassification's difference), whenever it was recorded, and each claim that got new lines
+    its `disbursement_received` step, in one statement. Returns the lines not there before, in the
+    order of `claim_ids`: a line is inserted once, however many events speak of it."""
     rows = await conn.fetch(
-        "INSERT INTO disbursement_lines "
+        "WITH new AS (INSERT INTO disbursement_lines "
         "(claim_id, participant_id, component, payee_heir_id, payee_name, amount, entry) "
         "SELECT l.claim_id, c.participant_id, l.component, l.payee_heir_id, l.payee_name, l.amount, l.entry "
         "FROM payout_ledger l JOIN claims c ON c.claim_id = l.claim_id "
-        "WHERE l.claim_id = $1 AND l.kind = 'cash' AND l.amount > 0 "
-        "ON CONFLICT DO NOTHING RETURNING *",
-        claim_id,
+        "WHERE l.claim_id = ANY($1::text[]) AND l.kind = 'cash' AND l.amount > 0 "
+        "ON CONFLICT DO NOTHING RETURNING *), "
+        "step AS (INSERT INTO claim_steps (claim_id, step, detail) "
+        "SELECT claim_id, 'disbursement_received', jsonb_build_object('lines', count(*), 'total', sum(amount)) "
+        "FROM new GROUP BY claim_id ORDER BY array_position($1::text[], claim_id)) "
+        "SELECT * FROM new ORDER BY array_position($1::text[], claim_id), entry, component, payee_heir_id",
+        claim_ids,
     )
     return [dict(r) for r in rows]
 
