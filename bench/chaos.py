@@ -62,7 +62,9 @@ INTRO = (
     "delivered twice, {slow} "
     "of the accounts answering after claims gave up); then every claim, payout, message, outbox and "
     "dead-letter topic is checked, and every ledger line against the bank's own ledger. "
-    '"Recovery" is the time from the end of a fault to the next family notified; the next fault waits '
+    '"Recovery" is the time from the end of a fault to the next message delivered to a family (a claim\'s '
+    "news or its money sent, so it is measured while the bank transfers go on after every claim has its "
+    "outcome); the next fault waits "
     "for it (up to `--recovery-wait`, 120 s; — where none came), so no fault's recovery spans the next "
     "fault. A shorter run "
     "(1 claim/s, 6 s outages) is part of `make test` (tests/e2e/test_chaos.py)."
@@ -100,7 +102,7 @@ class Fault:
     name: str
     started: float = 0.0
     ended: float = 0.0
-    recovered_after: float | None = None  # seconds from the fault's end to the next family notified
+    recovered_after: float | None = None  # seconds from the fault's end to the next message delivered to a family
     # A replicated Kafka node's crash: the rest go on without it, so recovery counts from the kill.
     from_start: bool = False
     leaders_after: float | None = None  # seconds from the kill to every claims partition led again
@@ -252,7 +254,7 @@ async def run_faults(
     """Each fault in turn, `gap` seconds apart; outages last `outage` seconds. Every service process
     (the console too when the stack runs it) is killed `kills` times, in rounds; the SMS/WhatsApp
     stand-in fails for `provider_seconds` (default three outages). Only the `kinds` of fault given run.
-    `recovered(moment)`: seconds from `moment` to the next family notified (None: none within its
+    `recovered(moment)`: seconds from `moment` to the next family message delivered (None: none within its
     deadline), awaited after each fault before the next one's gap, so a fault's recovery is never
     counted across the next fault (the SMS/WhatsApp outage after PostgreSQL's made PostgreSQL's
     72.8 s at scale: no family can be notified while their SMS and WhatsApp fail)."""
@@ -608,9 +610,7 @@ async def chaos(
             async def first_family_notified(moment: float) -> float | None:
                 deadline = time.monotonic() + recovery_wait
                 while True:
-                    after = [
-                        r.notified_at for r in tracker.records.values() if r.notified_at and r.notified_at >= moment
-                    ]
+                    after = [at for at in tracker.deliveries if at >= moment]
                     if after:
                         return min(after) - moment
                     if time.monotonic() > deadline:
@@ -793,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
         "--recovery-wait",
         type=float,
         default=120.0,
-        help="longest wait after a fault for the next family notified, before the next fault's gap (default 120)",
+        help="longest wait after a fault for the next family message, before the next fault's gap (default 120)",
     )
     parser.add_argument("--write", action="store_true", help="replace the chaos section of docs/benchmarks.md")
     args = parser.parse_args(argv)

@@ -97,6 +97,10 @@ class ClaimTracker:
             max_poll_records=2000,
         )
         self.records: dict[str, ClaimRecord] = {}
+        # When each family message was delivered (any message: a claim's news, its money sent):
+        # the chaos run's recovery is the first of these after a fault, which still comes once
+        # every claim has its outcome and only the bank transfers go on.
+        self.deliveries: list[float] = []
         self.events = 0
         self.duplicates = 0
         self._seen: set[str] = set()
@@ -159,6 +163,7 @@ class ClaimTracker:
             rec.payout_at = at
         elif kind == "NotificationDelivered":
             rec.deliveries.setdefault(payload["about_event"], {})[(payload["heir_id"], payload["channel"])] = at
+            self.deliveries.append(at)
         elif kind == "NotificationFailed":
             rec.failed_messages += 1
         rec.check_notified()
