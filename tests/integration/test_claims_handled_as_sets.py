@@ -6,10 +6,13 @@ and events the claims handled one at a time get."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from services.claims import handlers
@@ -39,6 +42,21 @@ OFFICER = Actor("officer-rahma", "officer")
 SAMPLING = ReviewSampling(rate=0.0, above_rupiah=40_000_000, key=b"set-test")
 # asyncpg's own type introspection (once per connection and type) is not the handler's.
 INTROSPECTION = "WITH RECURSIVE typeinfo_tree("
+
+
+@contextlib.contextmanager
+def statements_run(conn: asyncpg.Connection) -> Iterator[list[str]]:
+    """The statements `conn` runs inside the block, whitespace folded."""
+    statements: list[str] = []
+
+    def note(record) -> None:
+        statements.append(" ".join(record.query.split()))
+
+    conn.add_query_logger(note)
+    try:
+        yield statements
+    finally:
+        conn.remove_query_logger(note)
 
 
 @pytest.fixture
@@ -155,17 +173,11 @@ async def test_a_batch_of_claims_is_verified_in_the_statements_of_one_with_the_o
 
         # The other five in one call, each with the trace of its own record.
         traces = {name: f"00-{n:032x}-{n:016x}-01" for n, name in enumerate(together, start=1)}
-        statements: list[str] = []
-
-        def note(record) -> None:
-            statements.append(" ".join(record.query.split()))
-
         async with conn.transaction():
-            conn.add_query_logger(note)
-            await verifier.together(
-                conn, [filed[together[name]]._replace(traceparent=traces[name]) for name in together]
-            )
-            conn.remove_query_logger(note)
+            with statements_run(conn) as statements:
+                await verifier.together(
+                    conn, [filed[together[name]]._replace(traceparent=traces[name]) for name in together]
+                )
         events = await conn.fetch("SELECT event_type, key, headers FROM outbox ORDER BY id")
 
         outcomes = {name: await verified(conn, claim_id) for name, claim_id in together.items()}
@@ -241,17 +253,11 @@ async def test_a_batch_of_approved_claims_is_paid_in_the_statements_of_one_with_
         single = [r["event_type"] for r in await conn.fetch("DELETE FROM outbox RETURNING event_type")]
 
         traces = {name: f"00-{n:032x}-{n:016x}-01" for n, name in enumerate(names, start=1)}
-        statements: list[str] = []
-
-        def note(record) -> None:
-            statements.append(" ".join(record.query.split()))
-
         async with conn.transaction():
-            conn.add_query_logger(note)
-            await recorder.together(
-                conn, [approved[together[name]]._replace(traceparent=traces[name]) for name in names]
-            )
-            conn.remove_query_logger(note)
+            with statements_run(conn) as statements:
+                await recorder.together(
+                    conn, [approved[together[name]]._replace(traceparent=traces[name]) for name in names]
+                )
         events = await conn.fetch("SELECT event_type, key, headers FROM outbox ORDER BY id")
         outcomes = {name: await paid(conn, together[name]) for name in names}
         one_at_a_time = {name: await paid(conn, alone[name]) for name in names}
@@ -325,17 +331,11 @@ async def test_a_batch_of_recorded_payouts_becomes_transfer_lines_in_the_stateme
         single = [r["event_type"] for r in await conn.fetch("DELETE FROM outbox RETURNING event_type")]
 
         traces = {name: f"00-{n:032x}-{n:016x}-01" for n, name in enumerate(names, start=1)}
-        statements: list[str] = []
-
-        def note(record) -> None:
-            statements.append(" ".join(record.query.split()))
-
         async with conn.transaction():
-            conn.add_query_logger(note)
-            await disbursement.on_payout_recorded.together(
-                conn, [recorded[together[name]]._replace(traceparent=traces[name]) for name in names]
-            )
-            conn.remove_query_logger(note)
+            with statements_run(conn) as statements:
+                await disbursement.on_payout_recorded.together(
+                    conn, [recorded[together[name]]._replace(traceparent=traces[name]) for name in names]
+                )
         events = await conn.fetch("SELECT event_type, key, headers, body FROM outbox ORDER BY id")
         outcomes = {name: await taken(conn, together[name], "1") for name in names}
         one_at_a_time = {name: await taken(conn, alone[name], "2") for name in names}
@@ -428,15 +428,9 @@ async def test_a_batch_of_notifications_answers_is_on_the_timeline_in_one_statem
             async with conn.transaction():
                 await handlers.on_notification(conn, delivery(payload).envelope, payload)
 
-        statements: list[str] = []
-
-        def note(record) -> None:
-            statements.append(" ".join(record.query.split()))
-
         async with conn.transaction():
-            conn.add_query_logger(note)
-            await handlers.on_notification.together(conn, [delivery(payload) for payload in batch])
-            conn.remove_query_logger(note)
+            with statements_run(conn) as statements:
+                await handlers.on_notification.together(conn, [delivery(payload) for payload in batch])
 
         async def timeline(claim_ids: list[str]) -> list[tuple]:
             rows = await conn.fetch(
