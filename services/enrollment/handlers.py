@@ -40,7 +40,7 @@ from shared.contracts.enrollment import (
 from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
-from shared.outbox import add_event
+from shared.outbox import add_event, add_events
 
 SERVICE = "enrollment"
 # Identity fields come from the KTP: a correction is a new registration reviewed by BPJS, not a PATCH.
@@ -130,7 +130,7 @@ async def register(conn: asyncpg.Connection, data: dict[str, Any], actor: Actor,
         ),
         participant_id,
     )
-    await refresh_coverage(conn, participant_id, today)
+    await refresh_coverage(conn, participant, today)
     await flag_duplicates(conn, [participant_id])
     await record_audit(
         conn,
@@ -234,8 +234,7 @@ async def replace_heirs(
             [FieldError(e.loc[1:] if e.loc[:1] == ("heirs",) else e.loc, e.rule, e.msg) for e in violation.errors]
         ) from None
     await repo.delete_heirs(conn, participant_id)
-    await repo.insert_heirs(conn, [(new_id("H"), participant_id, i, h) for i, h in enumerate(heirs)])
-    stored = await repo.load_heirs(conn, participant_id)
+    stored = await repo.insert_heirs(conn, [(new_id("H"), participant_id, i, h) for i, h in enumerate(heirs)])
     await emit(conn, HeirsChanged(participant_id=participant_id, heirs=heirs_of(stored)), participant_id)
     await record_audit(
         conn,
@@ -291,7 +290,7 @@ async def record_contribution(
         ),
         participant_id,
     )
-    await refresh_coverage(conn, participant_id, today)
+    await refresh_coverage(conn, participant, today)
     await record_audit(
         conn,
         actor=actor.subject,
@@ -373,18 +372,23 @@ async def current_coverage(conn: asyncpg.Connection, participant_id: str, today:
     return coverage_payload(participant_id, coverage, as_of)
 
 
-async def refresh_coverage(conn: asyncpg.Connection, participant_id: str, today: date) -> bool:
+async def refresh_coverage(conn: asyncpg.Connection, participant: dict[str, Any], today: date) -> bool:
     """Recomputes coverage on `today`; announces CoverageChanged only when it differs from the last one."""
-    participant = await _must_exist(conn, participant_id)
+    changed = await _store_coverage(conn, participant, today)
+    if changed is not None:
+        await emit(conn, changed, participant["participant_id"])
+    return changed is not None
+
+
+async def _store_coverage(conn: asyncpg.Connection, participant: dict[str, Any], today: date) -> CoverageChanged | None:
+    """Stores the participant's coverage on `today` when it differs from the stored one, and
+    answers the CoverageChanged that announces it (None when nothing changed)."""
+    participant_id = participant["participant_id"]
     coverage, as_of = await _coverage(conn, participant, today)
     payload = coverage_payload(participant_id, coverage, as_of)
     snapshot = payload.model_dump(mode="json", exclude={"as_of"})
-    if await repo.stored_coverage(conn, participant_id) == snapshot:
-        return False
     first_covered = coverage.protected_periods[0].start if coverage.protected_periods else None
-    await repo.save_coverage(conn, participant_id, snapshot, as_of, first_covered)
-    await emit(conn, payload, participant_id)
-    return True
+    return payload if await repo.save_coverage(conn, participant_id, snapshot, as_of, first_covered) else None
 
 
 async def sweep_coverage(pool: asyncpg.Pool, as_of: date) -> int:
@@ -394,7 +398,7 @@ async def sweep_coverage(pool: asyncpg.Pool, as_of: date) -> int:
     changed = 0
     for participant_id in due:
         async with pool.acquire() as conn, conn.transaction():
-            changed += await refresh_coverage(conn, participant_id, as_of)
+            changed += await refresh_coverage(conn, await _must_exist(conn, participant_id), as_of)
     return changed
 
 
@@ -484,15 +488,20 @@ async def on_death_confirmed(conn: asyncpg.Connection, env: Envelope, event: Dea
         raise PoisonMessage(f"DeathConfirmed for unknown participant {event.participant_id}")
     if participant["deceased_on"] == event.date_of_death:
         return  # the same death confirmed again (a second approval, a replay): nothing changes
-    await repo.record_death(conn, event.participant_id, event.date_of_death, event.claim_id)
-    updated = await repo.load_participant(conn, event.participant_id)
-    await emit(
-        conn,
-        ParticipantDetailsChanged(participant_id=event.participant_id, details=details_of(updated)),
-        event.participant_id,
-        causation_id=str(env.event_id),
-    )
-    await refresh_coverage(conn, event.participant_id, event.date_of_death)
+    deceased = await repo.record_death(conn, participant, event.date_of_death, event.claim_id)
+    announced = [
+        new_envelope(
+            ParticipantDetailsChanged(participant_id=event.participant_id, details=details_of(deceased)),
+            correlation_id=event.participant_id,
+            producer=SERVICE,
+            causation_id=str(env.event_id),
+        )
+    ]
+    coverage = await _store_coverage(conn, deceased, event.date_of_death)
+    if coverage is not None:
+        announced.append(new_envelope(coverage, correlation_id=event.participant_id, producer=SERVICE))
+    # Both events in one statement, in this order (as emitted one by one before).
+    await add_events(conn, announced, SERVICE)
     await record_audit(
         conn,
         actor=f"claims:{event.claim_id}",
@@ -530,10 +539,11 @@ async def on_heirs_named_on_claim(conn: asyncpg.Connection, env: Envelope, event
             f"{[(e.loc, e.rule) for e in violation.errors]}"
         ) from None
     start = len(participant["heirs"])
-    await repo.insert_heirs(
+    added = await repo.insert_heirs(
         conn, [(h.heir_id, event.participant_id, start + i, heir) for i, (h, heir) in enumerate(zip(named, heirs))]
     )
-    stored = await repo.load_heirs(conn, event.participant_id)
+    # The heirs as `ORDER BY position` would read them back, without reading them back.
+    stored = sorted(participant["heirs"] + added, key=lambda h: h["position"])
     await emit(
         conn,
         HeirsChanged(participant_id=event.participant_id, heirs=heirs_of(stored)),

@@ -69,39 +69,45 @@ async def insert_participants(conn: asyncpg.Connection, rows: list[tuple]) -> No
         await conn.copy_records_to_table("participants", columns=PARTICIPANT_COLUMNS.split(", "), records=rows)
 
 
-async def insert_heirs(conn: asyncpg.Connection, rows: list[tuple]) -> None:
-    """rows: (heir_id, participant_id, position, Heir)."""
-    if rows:
-        await conn.copy_records_to_table(
-            "heirs",
-            columns=HEIR_COLUMNS,
-            records=[
-                (hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language, h.birth_date)
-                for hid, pid, pos, h in rows
-            ],
-        )
+async def insert_heirs(conn: asyncpg.Connection, rows: list[tuple]) -> list[dict[str, Any]]:
+    """rows: (heir_id, participant_id, position, Heir). Answers the heirs as stored, each the dict
+    `SELECT * FROM heirs` gives, so a caller need not read back what it wrote."""
+    records = [
+        (hid, pid, pos, h.full_name, h.relationship, h.precedence, h.phone, h.email, h.language, h.birth_date)
+        for hid, pid, pos, h in rows
+    ]
+    if records:
+        await conn.copy_records_to_table("heirs", columns=HEIR_COLUMNS, records=records)
+    return [dict(zip(HEIR_COLUMNS, record)) for record in records]
 
 
 async def delete_heirs(conn: asyncpg.Connection, participant_id: str) -> None:
     await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
 
 
+# A participant with their heirs and declared incomes in one statement (a death applied read them
+# three times in three statements each). Arrays of the tables' own row types, not json_agg: asyncpg
+# decodes them with their column types, so a heir is the same dict `SELECT * FROM heirs` gives.
+_PARTICIPANT = (
+    "SELECT p.*, "
+    "array(SELECT h FROM heirs h WHERE h.participant_id = p.participant_id ORDER BY h.position) AS heirs, "
+    "array(SELECT i FROM income_history i WHERE i.participant_id = p.participant_id ORDER BY i.effective_from) "
+    "AS income_history FROM participants p WHERE p.participant_id = $1"
+)
+
+
 async def load_participant(
     conn: asyncpg.Connection, participant_id: str, *, for_update: bool = False
 ) -> dict[str, Any] | None:
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"SELECT * FROM participants WHERE participant_id = $1{lock}", participant_id)
+    row = await conn.fetchrow(_PARTICIPANT + (" FOR UPDATE OF p" if for_update else ""), participant_id)
     if row is None:
         return None
     participant = dict(row)
-    participant["heirs"] = await load_heirs(conn, participant_id)
-    participant["income_history"] = await income_history(conn, participant_id)
+    participant["heirs"] = [dict(h) for h in row["heirs"]]
+    participant["income_history"] = [
+        IncomeChange(Period.parse(i["effective_from"]), i["monthly_income"]) for i in row["income_history"]
+    ]
     return participant
-
-
-async def load_heirs(conn: asyncpg.Connection, participant_id: str) -> list[dict[str, Any]]:
-    rows = await conn.fetch("SELECT * FROM heirs WHERE participant_id = $1 ORDER BY position", participant_id)
-    return [dict(r) for r in rows]
 
 
 async def update_participant(conn: asyncpg.Connection, participant_id: str, reg: Registration, address: str) -> None:
@@ -120,14 +126,6 @@ async def update_participant(conn: asyncpg.Connection, participant_id: str, reg:
 
 
 # --- declared income, dated -------------------------------------------------------------------
-
-
-async def income_history(conn: asyncpg.Connection, participant_id: str) -> list[IncomeChange]:
-    rows = await conn.fetch(
-        "SELECT effective_from, monthly_income FROM income_history WHERE participant_id = $1 ORDER BY effective_from",
-        participant_id,
-    )
-    return [IncomeChange(Period.parse(r["effective_from"]), r["monthly_income"]) for r in rows]
 
 
 async def insert_income_changes(conn: asyncpg.Connection, rows: list[tuple[str, IncomeChange, str]]) -> None:
@@ -157,13 +155,19 @@ async def set_monthly_income(conn: asyncpg.Connection, participant_id: str, mont
 # --- deaths ---------------------------------------------------------------------------------------
 
 
-async def record_death(conn: asyncpg.Connection, participant_id: str, deceased_on: date, claim_id: str) -> None:
-    await conn.execute(
-        "UPDATE participants SET deceased_on = $2, death_claim_id = $3, updated_at = now() WHERE participant_id = $1",
-        participant_id,
+async def record_death(
+    conn: asyncpg.Connection, participant: dict[str, Any], deceased_on: date, claim_id: str
+) -> dict[str, Any]:
+    """The participant as the death leaves them: their row as updated, the heirs and incomes
+    already loaded (a death does not change them)."""
+    row = await conn.fetchrow(
+        "UPDATE participants SET deceased_on = $2, death_claim_id = $3, updated_at = now() WHERE participant_id = $1 "
+        "RETURNING *",
+        participant["participant_id"],
         deceased_on,
         claim_id,
     )
+    return {**dict(row), "heirs": participant["heirs"], "income_history": participant["income_history"]}
 
 
 async def heir_owners(conn: asyncpg.Connection, heir_ids: list[str]) -> dict[str, str]:
@@ -221,15 +225,29 @@ async def list_contributions(conn: asyncpg.Connection, participant_id: str) -> l
     return [dict(r) for r in rows]
 
 
-async def stored_coverage(conn: asyncpg.Connection, participant_id: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow("SELECT snapshot FROM coverage WHERE participant_id = $1", participant_id)
-    return row["snapshot"] if row else None
-
-
 async def save_coverage(
     conn: asyncpg.Connection, participant_id: str, snapshot: dict[str, Any], as_of: date, first_covered_on: date | None
-) -> None:
-    await save_coverages(conn, [(participant_id, snapshot, as_of, first_covered_on)])
+) -> bool:
+    """Stores the coverage unless the stored snapshot is the same (jsonb equality, which is the
+    dicts' equality for JSON); True when it stored it. One statement, where reading the snapshot
+    to compare it in Python took one more."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO coverage (participant_id, status, as_of, active_through, grace_until, first_covered_on, "
+            "snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (participant_id) DO UPDATE SET status=EXCLUDED.status, as_of=EXCLUDED.as_of, "
+            "active_through=EXCLUDED.active_through, grace_until=EXCLUDED.grace_until, "
+            "first_covered_on=EXCLUDED.first_covered_on, snapshot=EXCLUDED.snapshot "
+            "WHERE coverage.snapshot IS DISTINCT FROM EXCLUDED.snapshot RETURNING true",
+            participant_id,
+            snapshot["status"],
+            as_of,
+            _day(snapshot.get("active_through")),
+            _day(snapshot.get("grace_until")),
+            first_covered_on,
+            snapshot,
+        )
+    )
 
 
 async def save_coverages(conn: asyncpg.Connection, items: list[tuple[str, dict[str, Any], date, date | None]]) -> None:

@@ -1,0 +1,278 @@
+"""What enrollment does with claims' decisions, through its handlers on real PostgreSQL: a
+confirmed death and heirs named on a claim, each in the statements it needs (the participant
+read once, with heirs and incomes, issue 17), announced by events whose whole content is
+written out here by hand."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from services.enrollment import handlers
+from services.enrollment.api import ContributionIn, ParticipantIn
+from shared.auth import Actor
+from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
+from shared.contracts.enrollment import HeirData
+from shared.db import apply_migrations, create_pool
+from shared.envelope import new_envelope, read_envelope
+from tests.support.services import participant_form
+
+pytestmark = pytest.mark.integration
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+TODAY = date(2026, 11, 20)
+OFFICER = Actor("officer-rahma", "officer")
+# asyncpg's own type introspection (once per connection and type, JIT off around it) is not the handler's.
+INTROSPECTION = ("WITH RECURSIVE typeinfo_tree(", "SELECT set_config('jit'", "SELECT current_setting('jit')")
+
+
+@contextlib.contextmanager
+def statements_run(conn: asyncpg.Connection) -> Iterator[list[str]]:
+    """The statements `conn` runs inside the block, whitespace folded, introspection left out."""
+    statements: list[str] = []
+
+    def note(record) -> None:
+        query = " ".join(record.query.split())
+        if not query.startswith(INTROSPECTION):
+            statements.append(query)
+
+    conn.add_query_logger(note)
+    try:
+        yield statements
+    finally:
+        conn.remove_query_logger(note)
+
+
+@pytest.fixture
+async def pool(database_url, unique):
+    schema = f"enrollment_deaths_{unique}"
+    await apply_migrations(database_url, schema, SERVICES / "enrollment" / "migrations")
+    pool = await create_pool(database_url, schema)
+    yield pool
+    await pool.close()
+
+
+async def enrolled_and_paid(conn: asyncpg.Connection) -> tuple[str, str]:
+    """A member since June 2026 (2,000,000 a month), paid June to September on 5 June, who
+    declared 3,000,000 from October. Answers the participant's id and full NIK."""
+    form = participant_form(birth_date=date(1990, 5, 17), member_since="2026-06-01", monthly_income=2_000_000)
+    participant_id = await handlers.register(conn, ParticipantIn(**form).model_dump(), OFFICER, TODAY)
+    for month in ("06", "07", "08", "09"):  # (20,000 + 6,800) / 2 = 13,400 each
+        paid = ContributionIn(period=f"2026-{month}", amount=13_400, paid_at=date(2026, 6, 5))
+        await handlers.record_contribution(conn, participant_id, paid.model_dump(), OFFICER, TODAY)
+    await handlers.change_details(
+        conn, participant_id, {"monthly_income": 3_000_000, "income_effective_from": "2026-10"}, OFFICER, TODAY
+    )
+    await conn.execute("DELETE FROM outbox")
+    return participant_id, form["nik"]
+
+
+def from_claims(payload, claim_id: str):
+    return new_envelope(
+        payload, correlation_id=claim_id, producer="claims", occurred_at=datetime(2026, 11, 20, 9, tzinfo=UTC)
+    )
+
+
+def starts(statements: list[str]) -> list[str]:
+    """Each statement by the beginning that says what it is (the beginnings asserted)."""
+    known = (
+        "SELECT p.*, array(SELECT h FROM heirs h",
+        "UPDATE participants SET deceased_on",
+        "SELECT contribution_id, period, amount",
+        "INSERT INTO coverage",
+        "WITH queued AS (INSERT INTO outbox",
+        "INSERT INTO audit_log",
+        "SELECT heir_id, participant_id FROM heirs",
+    )
+    return [next((k for k in known if q.startswith(k)), q) for q in statements]
+
+
+async def queued(conn: asyncpg.Connection) -> list[tuple[str, dict]]:
+    """The outbox's events in publishing order, (type, payload); the outbox emptied."""
+    rows = await conn.fetch("DELETE FROM outbox RETURNING id, event_type, body")
+    return [
+        (r["event_type"], json.loads(read_envelope(bytes(r["body"])).model_dump_json())["payload"])
+        for r in sorted(rows, key=lambda r: r["id"])
+    ]
+
+
+async def test_a_confirmed_death_reads_the_participant_once_and_is_announced_in_full(pool):
+    async with pool.acquire() as conn:
+        participant_id, nik = await enrolled_and_paid(conn)
+        death = DeathConfirmed(
+            claim_id="CL-death-1", participant_id=participant_id, claim_type="JKM", date_of_death=date(2026, 9, 20)
+        )
+        async with conn.transaction():
+            with statements_run(conn) as statements:
+                await handlers.on_death_confirmed(conn, from_claims(death, "CL-death-1"), death)
+        events = await queued(conn)
+
+        # The same death again (a second approval, a replay): read, and nothing else.
+        async with conn.transaction():
+            with statements_run(conn) as again:
+                await handlers.on_death_confirmed(conn, from_claims(death, "CL-death-1"), death)
+        events_again = await queued(conn)
+        audit = await conn.fetch(
+            "SELECT actor, details FROM audit_log WHERE action = 'participant.deceased' AND subject_id = $1",
+            participant_id,
+        )
+
+    # The participant with heirs and incomes, locked; the death written; the payments read; the
+    # coverage stored; both events queued; the audit line.
+    assert starts(statements) == [
+        "SELECT p.*, array(SELECT h FROM heirs h",
+        "UPDATE participants SET deceased_on",
+        "SELECT contribution_id, period, amount",
+        "INSERT INTO coverage",
+        "WITH queued AS (INSERT INTO outbox",
+        "INSERT INTO audit_log",
+    ], statements
+    assert statements[0].endswith("FOR UPDATE OF p")
+    assert len(again) == 1, again
+    assert events_again == []
+    assert [(a["actor"], a["details"]) for a in audit] == [
+        ("claims:CL-death-1", {"claim_id": "CL-death-1", "deceased_on": "2026-09-20", "previous": None})
+    ]
+    assert events == [
+        (
+            "ParticipantDetailsChanged",
+            {
+                "participant_id": participant_id,
+                "details": {
+                    "masked_nik": nik[:4] + "*" * 12,
+                    "full_name": "Sitti Rahmawati",
+                    "birth_date": "1990-05-17",
+                    "sex": "F",
+                    "phone": "+6281242001234",
+                    "kecamatan": "Tamalate",
+                    "segment": "market_trader",
+                    "monthly_income": 3_000_000,  # in effect in November, today
+                    "programs": ["JKK", "JKM"],
+                    "member_since": "2026-06-01",
+                    "income_history": [
+                        {"effective_from": "2026-06", "monthly_income": 2_000_000},
+                        {"effective_from": "2026-10", "monthly_income": 3_000_000},
+                    ],
+                    "deceased_on": "2026-09-20",
+                },
+            },
+        ),
+        (
+            "CoverageChanged",
+            {
+                "participant_id": participant_id,
+                # On the day of death, 20 September: September paid, so active through its last day.
+                "status": "active",
+                "as_of": "2026-09-20",
+                "last_paid_period": "2026-09",
+                "active_through": "2026-09-30",
+                "grace_until": "2026-11-30",  # September + 2 months
+                "lapsed_from": "2026-12-01",
+                "paid_months": 4,
+                "paid_periods": ["2026-06", "2026-07", "2026-08", "2026-09"],
+                # From the money on 5 June to the death, not to the end of November.
+                "protected_periods": [{"start": "2026-06-05", "end": "2026-09-20"}],
+            },
+        ),
+    ]
+
+
+async def test_heirs_named_on_a_claim_are_added_without_reading_the_heirs_back_and_announced_with_all_heirs(pool):
+    async with pool.acquire() as conn:
+        participant_id, _ = await enrolled_and_paid(conn)
+        own = await conn.fetch("SELECT heir_id FROM heirs WHERE participant_id = $1 ORDER BY position", participant_id)
+        named = HeirsNamedOnClaim(
+            claim_id="CL-heirs-1",
+            participant_id=participant_id,
+            heirs=[
+                HeirData(
+                    heir_id="H-CL-heirs-1-1",
+                    full_name="Muh. Ilham",
+                    relationship="child",
+                    precedence=7,
+                    birth_date=date(2012, 5, 1),
+                ),
+                HeirData(heir_id="H-CL-heirs-1-2", full_name="Hj. Sitti", relationship="parent", precedence=1),
+            ],
+            named_by="rina.reviewer",
+        )
+        async with conn.transaction():
+            with statements_run(conn) as statements:
+                await handlers.on_heirs_named_on_claim(conn, from_claims(named, "CL-heirs-1"), named)
+        events = await queued(conn)
+        stored = await conn.fetch(
+            "SELECT heir_id, position, precedence FROM heirs WHERE participant_id = $1 ORDER BY position",
+            participant_id,
+        )
+
+    # The participant with heirs and incomes, locked; who owns the named ids; the event queued;
+    # the audit line. (And the new heirs written by COPY, which asyncpg's query logger does not
+    # report: the heirs stored below show it ran.)
+    assert starts(statements) == [
+        "SELECT p.*, array(SELECT h FROM heirs h",
+        "SELECT heir_id, participant_id FROM heirs",
+        "WITH queued AS (INSERT INTO outbox",
+        "INSERT INTO audit_log",
+    ], statements
+    assert [(h["heir_id"], h["position"], h["precedence"]) for h in stored] == [
+        (own[0]["heir_id"], 0, 1),
+        (own[1]["heir_id"], 1, 1),
+        ("H-CL-heirs-1-1", 2, 1),  # a child is rank 1 whatever the event said
+        ("H-CL-heirs-1-2", 3, 2),
+    ]
+    assert events == [
+        (
+            "HeirsChanged",
+            {
+                "participant_id": participant_id,
+                "heirs": [
+                    {
+                        "heir_id": own[0]["heir_id"],
+                        "full_name": "Andi Baso",
+                        "relationship": "spouse",
+                        "precedence": 1,
+                        "phone": "+6281342001111",
+                        "email": None,
+                        "language": "id",
+                        "birth_date": None,
+                    },
+                    {
+                        "heir_id": own[1]["heir_id"],
+                        "full_name": "Nurul Aisyah",
+                        "relationship": "child",
+                        "precedence": 1,
+                        "phone": None,
+                        "email": "nurul@example.id",
+                        "language": "en",
+                        "birth_date": None,
+                    },
+                    {
+                        "heir_id": "H-CL-heirs-1-1",
+                        "full_name": "Muh. Ilham",
+                        "relationship": "child",
+                        "precedence": 1,
+                        "phone": None,
+                        "email": None,
+                        "language": "id",
+                        "birth_date": "2012-05-01",
+                    },
+                    {
+                        "heir_id": "H-CL-heirs-1-2",
+                        "full_name": "Hj. Sitti",
+                        "relationship": "parent",
+                        "precedence": 2,
+                        "phone": None,
+                        "email": None,
+                        "language": "id",
+                        "birth_date": None,
+                    },
+                ],
+            },
+        )
+    ]
