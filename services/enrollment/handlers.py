@@ -18,13 +18,13 @@ from services.enrollment.domain import (
     register_participant,
     validate_heirs,
 )
-from services.enrollment.domain.balances import MonthBalance, complete_payments, month_balances
+from services.enrollment.domain.balances import MonthBalance, Paid, complete_payments, month_balances
 from services.enrollment.domain.contributions import contribution_due
 from services.enrollment.domain.coverage import Coverage, coverage_at_death
 from services.enrollment.domain.duplicates import likely_duplicates
 from services.enrollment.domain.income import IncomeChange, change_income, income_in
 from shared.auth import Actor
-from shared.consuming import PoisonMessage
+from shared.consuming import Batched, Delivery, PoisonMessage
 from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
 from shared.contracts.enrollment import (
     ContributionRecorded,
@@ -321,8 +321,12 @@ async def month_balances_of(conn: asyncpg.Connection, participant_id: str) -> li
 
 
 async def _balances(conn: asyncpg.Connection, participant: dict[str, Any]) -> list[MonthBalance]:
-    """What the participant's payments add up to, month by month (balances.py)."""
-    recorded = await repo.contributions_paid(conn, participant["participant_id"])
+    return balances_of(participant, await repo.contributions_paid(conn, participant["participant_id"]))
+
+
+def balances_of(participant: dict[str, Any], recorded: list[tuple[Paid, str]]) -> list[MonthBalance]:
+    """What the participant's payments (`recorded`, with their payers, in the order the money
+    arrived) add up to, month by month (balances.py)."""
     # Credit carried into a month with no payment of its own pays what that month owes on the
     # income then in effect, for the payer of the latest payment (the discount depends on it).
     payer = recorded[-1][1] if recorded else "self"
@@ -358,8 +362,12 @@ def coverage_payload(participant_id: str, coverage: Coverage, as_of: date) -> Co
 
 
 async def _coverage(conn: asyncpg.Connection, participant: dict[str, Any], today: date) -> tuple[Coverage, date]:
+    return coverage_of(participant, await repo.contributions_paid(conn, participant["participant_id"]), today)
+
+
+def coverage_of(participant: dict[str, Any], recorded: list[tuple[Paid, str]], today: date) -> tuple[Coverage, date]:
     """Coverage counts only complete months; a death fixes it as it stood that day."""
-    payments = complete_payments(await _balances(conn, participant))
+    payments = complete_payments(balances_of(participant, recorded))
     deceased_on = participant.get("deceased_on")
     if deceased_on is not None:
         return coverage_at_death(payments, deceased_on), deceased_on
@@ -374,21 +382,23 @@ async def current_coverage(conn: asyncpg.Connection, participant_id: str, today:
 
 async def refresh_coverage(conn: asyncpg.Connection, participant: dict[str, Any], today: date) -> bool:
     """Recomputes coverage on `today`; announces CoverageChanged only when it differs from the last one."""
-    changed = await _store_coverage(conn, participant, today)
-    if changed is not None:
-        await emit(conn, changed, participant["participant_id"])
-    return changed is not None
+    payload, stored = coverage_to_store(participant, await _coverage(conn, participant, today))
+    if (await repo.store_coverages(conn, [stored])).get(participant["participant_id"]) == stored[1]:
+        return False
+    await emit(conn, payload, participant["participant_id"])
+    return True
 
 
-async def _store_coverage(conn: asyncpg.Connection, participant: dict[str, Any], today: date) -> CoverageChanged | None:
-    """Stores the participant's coverage on `today` when it differs from the stored one, and
-    answers the CoverageChanged that announces it (None when nothing changed)."""
-    participant_id = participant["participant_id"]
-    coverage, as_of = await _coverage(conn, participant, today)
-    payload = coverage_payload(participant_id, coverage, as_of)
+def coverage_to_store(
+    participant: dict[str, Any], coverage_as_of: tuple[Coverage, date]
+) -> tuple[CoverageChanged, tuple[str, dict[str, Any], date, date | None]]:
+    """The CoverageChanged announcing a coverage, and the row that stores it (repo.store_coverages):
+    the snapshot compared with the stored one is the event without its `as_of`."""
+    coverage, as_of = coverage_as_of
+    payload = coverage_payload(participant["participant_id"], coverage, as_of)
     snapshot = payload.model_dump(mode="json", exclude={"as_of"})
     first_covered = coverage.protected_periods[0].start if coverage.protected_periods else None
-    return payload if await repo.save_coverage(conn, participant_id, snapshot, as_of, first_covered) else None
+    return payload, (participant["participant_id"], snapshot, as_of, first_covered)
 
 
 async def sweep_coverage(pool: asyncpg.Pool, as_of: date) -> int:
@@ -480,40 +490,75 @@ class DuplicateNotFound(LookupError):
 # --- from claims (claims.decisions.v1) -------------------------------------------------------
 
 
-async def on_death_confirmed(conn: asyncpg.Connection, env: Envelope, event: DeathConfirmed) -> None:
-    """A death claim was approved: the membership ends on the date of death. The participant
-    is announced as deceased, with the final coverage (protection up to the death)."""
-    participant = await repo.load_participant(conn, event.participant_id, for_update=True)
-    if participant is None:
-        raise PoisonMessage(f"DeathConfirmed for unknown participant {event.participant_id}")
-    if participant["deceased_on"] == event.date_of_death:
-        return  # the same death confirmed again (a second approval, a replay): nothing changes
-    deceased = await repo.record_death(conn, participant, event.date_of_death, event.claim_id)
-    announced = [
-        new_envelope(
-            ParticipantDetailsChanged(participant_id=event.participant_id, details=details_of(deceased)),
-            correlation_id=event.participant_id,
-            producer=SERVICE,
-            causation_id=str(env.event_id),
-        )
+async def on_deaths_confirmed(conn: asyncpg.Connection, confirmed: list[Delivery]) -> None:
+    """Death claims were approved: each membership ends on the date of death, and the participant
+    is announced as deceased with the final coverage (protection up to the death). A batch's
+    deaths are applied together, in as many statements as one (issue 17), and in their order: a
+    participant whose death two claims confirm sees the first before the second."""
+    ids = list(dict.fromkeys(event.participant_id for _, event, _ in confirmed))
+    loaded = await repo.load_participants(conn, ids, for_update=True)
+    unknown = [participant_id for participant_id in ids if participant_id not in loaded]
+    if unknown:
+        # The runner applies the batch again one event at a time: only this one is dead-lettered.
+        raise PoisonMessage(f"DeathConfirmed for unknown participant {', '.join(unknown)}")
+    now = dict(loaded)  # each participant as the deaths applied so far leave them
+    applied = []
+    for delivery in confirmed:
+        event: DeathConfirmed = delivery.payload
+        before = now[event.participant_id]
+        if before["deceased_on"] == event.date_of_death:
+            continue  # the same death confirmed again (a second approval, a replay): nothing changes
+        now[event.participant_id] = {**before, "deceased_on": event.date_of_death, "death_claim_id": event.claim_id}
+        applied.append((delivery, before, now[event.participant_id]))
+    if not applied:
+        return
+    dead = [now[participant_id] for participant_id in ids if now[participant_id] is not loaded[participant_id]]
+    await repo.record_deaths(conn, [(p["participant_id"], p["deceased_on"], p["death_claim_id"]) for p in dead])
+    recorded = await repo.contributions_paid_by(conn, [p["participant_id"] for p in dead])
+    # The coverage each death fixes; the last of a participant's is the one stored.
+    coverages = [
+        coverage_to_store(after, coverage_of(after, recorded.get(after["participant_id"], []), after["deceased_on"]))
+        for _, _, after in applied
     ]
-    coverage = await _store_coverage(conn, deceased, event.date_of_death)
-    if coverage is not None:
-        announced.append(new_envelope(coverage, correlation_id=event.participant_id, producer=SERVICE))
-    # Both events in one statement, in this order (as emitted one by one before).
-    await add_events(conn, announced, SERVICE)
-    await record_audit(
+    last = {stored[0]: stored for _, stored in coverages}
+    previous = await repo.store_coverages(conn, list(last.values()))
+    envelopes, traces = [], []
+    for (delivery, _, after), (coverage, stored) in zip(applied, coverages, strict=True):
+        participant_id = after["participant_id"]
+        announced = [
+            new_envelope(
+                ParticipantDetailsChanged(participant_id=participant_id, details=details_of(after)),
+                correlation_id=participant_id,
+                producer=SERVICE,
+                causation_id=str(delivery.envelope.event_id),
+            )
+        ]
+        if stored[1] != previous.get(participant_id):
+            announced.append(new_envelope(coverage, correlation_id=participant_id, producer=SERVICE))
+        previous[participant_id] = stored[1]
+        envelopes += announced
+        traces += [delivery.traceparent] * len(announced)
+    await add_events(conn, envelopes, SERVICE, traces)
+    await repo.record_audits(
         conn,
-        actor=f"claims:{event.claim_id}",
-        role="system",
-        action="participant.deceased",
-        subject_id=event.participant_id,
-        details={
-            "claim_id": event.claim_id,
-            "deceased_on": event.date_of_death.isoformat(),
-            "previous": participant["deceased_on"].isoformat() if participant["deceased_on"] else None,
-        },
+        [
+            (
+                f"claims:{event.claim_id}",
+                "system",
+                "participant.deceased",
+                event.participant_id,
+                {
+                    "claim_id": event.claim_id,
+                    "deceased_on": event.date_of_death.isoformat(),
+                    "previous": before["deceased_on"].isoformat() if before["deceased_on"] else None,
+                },
+            )
+            for (_, event, _), before, _ in applied
+        ],
     )
+
+
+on_death_confirmed = Batched(on_deaths_confirmed)
 
 
 async def on_heirs_named_on_claim(conn: asyncpg.Connection, env: Envelope, event: HeirsNamedOnClaim) -> None:

@@ -85,23 +85,41 @@ async def delete_heirs(conn: asyncpg.Connection, participant_id: str) -> None:
     await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
 
 
-# A participant with their heirs and declared incomes in one statement (a death applied read them
+# Participants with their heirs and declared incomes in one statement (a death applied read them
 # three times in three statements each). Arrays of the tables' own row types, not json_agg: asyncpg
 # decodes them with their column types, so a heir is the same dict `SELECT * FROM heirs` gives.
-_PARTICIPANT = (
+_PARTICIPANTS = (
     "SELECT p.*, "
     "array(SELECT h FROM heirs h WHERE h.participant_id = p.participant_id ORDER BY h.position) AS heirs, "
     "array(SELECT i FROM income_history i WHERE i.participant_id = p.participant_id ORDER BY i.effective_from) "
-    "AS income_history FROM participants p WHERE p.participant_id = $1"
+    "AS income_history FROM participants p "
 )
 
 
 async def load_participant(
     conn: asyncpg.Connection, participant_id: str, *, for_update: bool = False
 ) -> dict[str, Any] | None:
-    row = await conn.fetchrow(_PARTICIPANT + (" FOR UPDATE OF p" if for_update else ""), participant_id)
-    if row is None:
-        return None
+    row = await conn.fetchrow(
+        _PARTICIPANTS + "WHERE p.participant_id = $1" + (" FOR UPDATE OF p" if for_update else ""), participant_id
+    )
+    return _participant(row) if row is not None else None
+
+
+async def load_participants(
+    conn: asyncpg.Connection, participant_ids: list[str], *, for_update: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Many participants by id, the unknown left out; locked in id order, the same in every
+    transaction that locks several, so two never wait for each other."""
+    rows = await conn.fetch(
+        _PARTICIPANTS
+        + "WHERE p.participant_id = ANY($1::text[]) ORDER BY p.participant_id"
+        + (" FOR UPDATE OF p" if for_update else ""),
+        participant_ids,
+    )
+    return {row["participant_id"]: _participant(row) for row in rows}
+
+
+def _participant(row: asyncpg.Record) -> dict[str, Any]:
     participant = dict(row)
     participant["heirs"] = [dict(h) for h in row["heirs"]]
     participant["income_history"] = [
@@ -155,24 +173,29 @@ async def set_monthly_income(conn: asyncpg.Connection, participant_id: str, mont
 # --- deaths ---------------------------------------------------------------------------------------
 
 
-async def record_death(
-    conn: asyncpg.Connection, participant: dict[str, Any], deceased_on: date, claim_id: str
-) -> dict[str, Any]:
-    """The participant as the death leaves them: their row as updated, the heirs and incomes
-    already loaded (a death does not change them)."""
-    row = await conn.fetchrow(
-        "UPDATE participants SET deceased_on = $2, death_claim_id = $3, updated_at = now() WHERE participant_id = $1 "
-        "RETURNING *",
-        participant["participant_id"],
-        deceased_on,
-        claim_id,
+async def record_deaths(conn: asyncpg.Connection, deaths: list[tuple[str, date, str]]) -> None:
+    """deaths: (participant_id, deceased_on, claim_id), in one statement (arrays unnested)."""
+    await conn.execute(
+        "UPDATE participants p SET deceased_on = u.deceased_on, death_claim_id = u.claim_id, updated_at = now() "
+        "FROM unnest($1::text[], $2::date[], $3::text[]) AS u(participant_id, deceased_on, claim_id) "
+        "WHERE p.participant_id = u.participant_id",
+        *map(list, zip(*deaths)),
     )
-    return {**dict(row), "heirs": participant["heirs"], "income_history": participant["income_history"]}
 
 
 async def heir_owners(conn: asyncpg.Connection, heir_ids: list[str]) -> dict[str, str]:
     rows = await conn.fetch("SELECT heir_id, participant_id FROM heirs WHERE heir_id = ANY($1::text[])", heir_ids)
     return {r["heir_id"]: r["participant_id"] for r in rows}
+
+
+async def record_audits(conn: asyncpg.Connection, rows: list[tuple[str, str, str, str, dict[str, Any]]]) -> None:
+    """rows: (actor, role, action, subject_id, details), as shared.db.record_audit writes one, in one
+    statement (arrays unnested): a batch of deaths audited at once."""
+    await conn.execute(
+        "INSERT INTO audit_log (actor, role, action, subject_id, details) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])",
+        *map(list, zip(*rows)),
+    )
 
 
 # --- contributions --------------------------------------------------------------------------------
@@ -185,10 +208,26 @@ async def contributions_paid(conn: asyncpg.Connection, participant_id: str) -> l
         "WHERE participant_id = $1 ORDER BY paid_at, recorded_at",
         participant_id,
     )
-    return [
-        (Paid(r["contribution_id"], Period.parse(r["period"]), r["amount"], r["amount_due"], r["paid_at"]), r["payer"])
-        for r in rows
-    ]
+    return [_paid_by(r) for r in rows]
+
+
+async def contributions_paid_by(
+    conn: asyncpg.Connection, participant_ids: list[str]
+) -> dict[str, list[tuple[Paid, str]]]:
+    """contributions_paid for many participants in one statement; one with none is left out."""
+    rows = await conn.fetch(
+        "SELECT participant_id, contribution_id, period, amount, amount_due, paid_at, payer FROM contributions "
+        "WHERE participant_id = ANY($1::text[]) ORDER BY paid_at, recorded_at",
+        participant_ids,
+    )
+    paid: dict[str, list[tuple[Paid, str]]] = {}
+    for r in rows:
+        paid.setdefault(r["participant_id"], []).append(_paid_by(r))
+    return paid
+
+
+def _paid_by(r: asyncpg.Record) -> tuple[Paid, str]:
+    return Paid(r["contribution_id"], Period.parse(r["period"]), r["amount"], r["amount_due"], r["paid_at"]), r["payer"]
 
 
 async def insert_contribution(
@@ -225,27 +264,36 @@ async def list_contributions(conn: asyncpg.Connection, participant_id: str) -> l
     return [dict(r) for r in rows]
 
 
-async def save_coverage(
-    conn: asyncpg.Connection, participant_id: str, snapshot: dict[str, Any], as_of: date, first_covered_on: date | None
-) -> bool:
-    """Stores the coverage unless the stored snapshot is the same (jsonb equality, which is the
-    dicts' equality for JSON); True when it stored it. One statement, where reading the snapshot
-    to compare it in Python took one more."""
-    return bool(
-        await conn.fetchval(
-            "INSERT INTO coverage (participant_id, status, as_of, active_through, grace_until, first_covered_on, "
-            "snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-            "ON CONFLICT (participant_id) DO UPDATE SET status=EXCLUDED.status, as_of=EXCLUDED.as_of, "
-            "active_through=EXCLUDED.active_through, grace_until=EXCLUDED.grace_until, "
-            "first_covered_on=EXCLUDED.first_covered_on, snapshot=EXCLUDED.snapshot "
-            "WHERE coverage.snapshot IS DISTINCT FROM EXCLUDED.snapshot RETURNING true",
-            participant_id,
-            snapshot["status"],
-            as_of,
-            _day(snapshot.get("active_through")),
-            _day(snapshot.get("grace_until")),
-            first_covered_on,
-            snapshot,
+async def store_coverages(
+    conn: asyncpg.Connection, items: list[tuple[str, dict[str, Any], date, date | None]]
+) -> dict[str, dict[str, Any]]:
+    """Stores (participant_id, snapshot, as_of, first_covered_on) where the stored snapshot differs
+    (jsonb equality, which is the dicts' equality for JSON), in one statement; answers the snapshots
+    stored before, by participant (none: nothing was stored), for the caller to tell what changed.
+    One statement, where reading the snapshot to compare it in Python took one more."""
+    # The data-modifying CTE runs whether or not it is read; `before` sees the rows as they were.
+    rows = await conn.fetch(
+        "WITH before AS (SELECT participant_id, snapshot FROM coverage WHERE participant_id = ANY($1::text[])), "
+        "saved AS (INSERT INTO coverage (participant_id, status, as_of, active_through, grace_until, "
+        "first_covered_on, snapshot) SELECT p, s, a, t, g, f, j FROM unnest($1::text[], $2::text[], $3::date[], "
+        "$4::date[], $5::date[], $6::date[], $7::jsonb[]) AS u(p, s, a, t, g, f, j) "
+        "ON CONFLICT (participant_id) DO UPDATE SET status=EXCLUDED.status, as_of=EXCLUDED.as_of, "
+        "active_through=EXCLUDED.active_through, grace_until=EXCLUDED.grace_until, "
+        "first_covered_on=EXCLUDED.first_covered_on, snapshot=EXCLUDED.snapshot "
+        "WHERE coverage.snapshot IS DISTINCT FROM EXCLUDED.snapshot) "
+        "SELECT participant_id, snapshot FROM before",
+        *map(list, _coverage_columns(items)),
+    )
+    return {r["participant_id"]: r["snapshot"] for r in rows}
+
+
+def _coverage_columns(items: list[tuple[str, dict[str, Any], date, date | None]]) -> list[tuple]:
+    return list(
+        zip(
+            *[
+                (pid, s["status"], as_of, _day(s.get("active_through")), _day(s.get("grace_until")), first, s)
+                for pid, s, as_of, first in items
+            ]
         )
     )
 
@@ -256,22 +304,6 @@ async def save_coverages(conn: asyncpg.Connection, items: list[tuple[str, dict[s
     Not COPY: it cannot upsert, and the pool's jsonb codec is text-only (shared/db.py)."""
     if not items:
         return
-    columns = list(
-        zip(
-            *[
-                (
-                    pid,
-                    snap["status"],
-                    as_of,
-                    _day(snap.get("active_through")),
-                    _day(snap.get("grace_until")),
-                    first,
-                    snap,
-                )
-                for pid, snap, as_of, first in items
-            ]
-        )
-    )
     await conn.execute(
         "INSERT INTO coverage (participant_id, status, as_of, active_through, grace_until, first_covered_on, snapshot) "
         "SELECT p, s, a, t, g, f, j FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::date[], "
@@ -279,7 +311,7 @@ async def save_coverages(conn: asyncpg.Connection, items: list[tuple[str, dict[s
         "ON CONFLICT (participant_id) DO UPDATE SET status=EXCLUDED.status, "
         "as_of=EXCLUDED.as_of, active_through=EXCLUDED.active_through, grace_until=EXCLUDED.grace_until, "
         "first_covered_on=EXCLUDED.first_covered_on, snapshot=EXCLUDED.snapshot",
-        *map(list, columns),
+        *map(list, _coverage_columns(items)),
     )
 
 

@@ -17,6 +17,7 @@ import pytest
 from services.enrollment import handlers
 from services.enrollment.api import ContributionIn, ParticipantIn
 from shared.auth import Actor
+from shared.consuming import Delivery
 from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
 from shared.contracts.enrollment import HeirData
 from shared.db import apply_migrations, create_pool
@@ -83,11 +84,11 @@ def starts(statements: list[str]) -> list[str]:
     """Each statement by the beginning that says what it is (the beginnings asserted)."""
     known = (
         "SELECT p.*, array(SELECT h FROM heirs h",
-        "UPDATE participants SET deceased_on",
-        "SELECT contribution_id, period, amount",
-        "INSERT INTO coverage",
+        "UPDATE participants p SET deceased_on",
+        "SELECT participant_id, contribution_id, period",
+        "WITH before AS (SELECT participant_id, snapshot FROM coverage",
         "WITH queued AS (INSERT INTO outbox",
-        "INSERT INTO audit_log",
+        "INSERT INTO audit_log (actor, role, action, subject_id, details)",
         "SELECT heir_id, participant_id FROM heirs",
     )
     return [next((k for k in known if q.startswith(k)), q) for q in statements]
@@ -127,11 +128,11 @@ async def test_a_confirmed_death_reads_the_participant_once_and_is_announced_in_
     # coverage stored; both events queued; the audit line.
     assert starts(statements) == [
         "SELECT p.*, array(SELECT h FROM heirs h",
-        "UPDATE participants SET deceased_on",
-        "SELECT contribution_id, period, amount",
-        "INSERT INTO coverage",
+        "UPDATE participants p SET deceased_on",
+        "SELECT participant_id, contribution_id, period",
+        "WITH before AS (SELECT participant_id, snapshot FROM coverage",
         "WITH queued AS (INSERT INTO outbox",
-        "INSERT INTO audit_log",
+        "INSERT INTO audit_log (actor, role, action, subject_id, details)",
     ], statements
     assert statements[0].endswith("FOR UPDATE OF p")
     assert len(again) == 1, again
@@ -218,7 +219,7 @@ async def test_heirs_named_on_a_claim_are_added_without_reading_the_heirs_back_a
         "SELECT p.*, array(SELECT h FROM heirs h",
         "SELECT heir_id, participant_id FROM heirs",
         "WITH queued AS (INSERT INTO outbox",
-        "INSERT INTO audit_log",
+        "INSERT INTO audit_log (actor, role, action, subject_id, details)",
     ], statements
     assert [(h["heir_id"], h["position"], h["precedence"]) for h in stored] == [
         (own[0]["heir_id"], 0, 1),
@@ -275,4 +276,146 @@ async def test_heirs_named_on_a_claim_are_added_without_reading_the_heirs_back_a
                 ],
             },
         )
+    ]
+
+
+# --- a batch of deaths as a set -------------------------------------------------------------------
+
+
+def confirmed(claim_id: str, participant_id: str, died: date) -> Delivery:
+    death = DeathConfirmed(claim_id=claim_id, participant_id=participant_id, claim_type="JKM", date_of_death=died)
+    return Delivery(from_claims(death, claim_id), death)
+
+
+async def deaths_scene(conn: asyncpg.Connection) -> tuple[dict[str, str], list[Delivery]]:
+    """Three members paid June to September: A dies on 20 September; B's death is confirmed on
+    10 August by one claim, then on 25 September by another; C's death on 1 September was applied
+    before and comes again (a replay). Answers the participant ids by name and the deliveries."""
+    ids = {name: (await enrolled_and_paid(conn))[0] for name in "ABC"}
+    replayed = confirmed(f"CL-{ids['C']}", ids["C"], date(2026, 9, 1))
+    async with conn.transaction():
+        await handlers.on_death_confirmed(conn, replayed.envelope, replayed.payload)
+    await conn.execute("DELETE FROM outbox")
+    return ids, [
+        confirmed(f"CL-{ids['A']}", ids["A"], date(2026, 9, 20)),
+        confirmed(f"CL-{ids['B']}-1", ids["B"], date(2026, 8, 10)),
+        replayed,
+        confirmed(f"CL-{ids['B']}-2", ids["B"], date(2026, 9, 25)),
+    ]
+
+
+async def outcome(conn: asyncpg.Connection, ids: dict[str, str]) -> dict:
+    """What the deaths left, each participant id written as its name (A, B, C)."""
+    name = {participant_id: n for n, participant_id in ids.items()}
+
+    def named(value):
+        text = json.dumps(value, default=str)
+        for participant_id, n in name.items():
+            text = text.replace(participant_id, n)
+        return json.loads(text)
+
+    people = await conn.fetch(
+        "SELECT participant_id, deceased_on, death_claim_id FROM participants WHERE participant_id = ANY($1::text[]) "
+        "ORDER BY participant_id",
+        list(name),
+    )
+    coverage = await conn.fetch(
+        "SELECT participant_id, status, as_of, snapshot FROM coverage WHERE participant_id = ANY($1::text[])",
+        list(name),
+    )
+    audit = await conn.fetch(
+        "SELECT actor, subject_id, details FROM audit_log WHERE action = 'participant.deceased' "
+        "AND subject_id = ANY($1::text[]) ORDER BY id",
+        list(name),
+    )
+    seen = named(
+        {
+            "events": [(kind, payload) for kind, payload in await queued(conn)],
+            "people": [dict(r) for r in people],
+            "coverage": [dict(r) for r in coverage],
+            # C's death before the scene's deliveries is the scene's, not theirs.
+            "audit": [dict(r) for r in audit if r["details"]["deceased_on"] != "2026-09-01"],
+        }
+    )
+    for table in ("people", "coverage"):
+        seen[table].sort(key=lambda r: r["participant_id"])
+    return seen
+
+
+async def test_a_batch_of_deaths_is_applied_in_the_statements_of_one_with_the_outcome_of_one_at_a_time(pool):
+    async with pool.acquire() as conn:
+        together, batch = await deaths_scene(conn)
+        alone, singles = await deaths_scene(conn)
+
+        for delivery in singles:  # as a consumer of batch size 1 (or a batch's fallback) applies them
+            async with conn.transaction():
+                await handlers.on_death_confirmed(conn, delivery.envelope, delivery.payload)
+        one_at_a_time = await outcome(conn, alone)
+
+        async with conn.transaction():
+            with statements_run(conn) as statements:
+                await handlers.on_death_confirmed.together(conn, batch)
+        as_a_set = await outcome(conn, together)
+
+    # Locked and read with heirs and incomes, the deaths written, the payments read, the coverage
+    # stored, the events queued, the audit lines: six statements for four deaths, as for one.
+    assert starts(statements) == [
+        "SELECT p.*, array(SELECT h FROM heirs h",
+        "UPDATE participants p SET deceased_on",
+        "SELECT participant_id, contribution_id, period",
+        "WITH before AS (SELECT participant_id, snapshot FROM coverage",
+        "WITH queued AS (INSERT INTO outbox",
+        "INSERT INTO audit_log (actor, role, action, subject_id, details)",
+    ], statements
+    assert as_a_set == one_at_a_time
+    # C's replay changed nothing; B died twice, each death with its own final coverage.
+    assert [(kind, payload["participant_id"]) for kind, payload in as_a_set["events"]] == [
+        ("ParticipantDetailsChanged", "A"),
+        ("CoverageChanged", "A"),
+        ("ParticipantDetailsChanged", "B"),
+        ("CoverageChanged", "B"),
+        ("ParticipantDetailsChanged", "B"),
+        ("CoverageChanged", "B"),
+    ]
+    b_first, b_second = (payload for kind, payload in as_a_set["events"][2:] if kind == "CoverageChanged")
+    # 10 August: June to August paid (September's money counts for no month after the death's),
+    # August active through its end, grace through October, protection cut at the death.
+    assert b_first == {
+        "participant_id": "B",
+        "status": "active",
+        "as_of": "2026-08-10",
+        "last_paid_period": "2026-08",
+        "active_through": "2026-08-31",
+        "grace_until": "2026-10-31",
+        "lapsed_from": "2026-11-01",
+        "paid_months": 3,
+        "paid_periods": ["2026-06", "2026-07", "2026-08"],
+        "protected_periods": [{"start": "2026-06-05", "end": "2026-08-10"}],
+    }
+    assert b_second == {
+        "participant_id": "B",
+        "status": "active",
+        "as_of": "2026-09-25",
+        "last_paid_period": "2026-09",
+        "active_through": "2026-09-30",
+        "grace_until": "2026-11-30",
+        "lapsed_from": "2026-12-01",
+        "paid_months": 4,
+        "paid_periods": ["2026-06", "2026-07", "2026-08", "2026-09"],
+        "protected_periods": [{"start": "2026-06-05", "end": "2026-09-25"}],
+    }
+    assert [(p["participant_id"], p["deceased_on"], p["death_claim_id"]) for p in as_a_set["people"]] == [
+        ("A", "2026-09-20", "CL-A"),
+        ("B", "2026-09-25", "CL-B-2"),
+        ("C", "2026-09-01", "CL-C"),
+    ]
+    assert [(c["participant_id"], c["as_of"], c["snapshot"]["protected_periods"]) for c in as_a_set["coverage"]] == [
+        ("A", "2026-09-20", [{"start": "2026-06-05", "end": "2026-09-20"}]),
+        ("B", "2026-09-25", [{"start": "2026-06-05", "end": "2026-09-25"}]),
+        ("C", "2026-09-01", [{"start": "2026-06-05", "end": "2026-09-01"}]),
+    ]
+    assert [(a["subject_id"], a["details"]["deceased_on"], a["details"]["previous"]) for a in as_a_set["audit"]] == [
+        ("A", "2026-09-20", None),
+        ("B", "2026-08-10", None),
+        ("B", "2026-09-25", "2026-08-10"),
     ]
