@@ -10,12 +10,13 @@ participant's id and the external ids of its transfers. So a claim costs the sam
 runs beside it: the parked-message retry, the workers' and the relay's polls, other claims.
 
 Batches: a set-based handler (shared.consuming.Batched: claims' verification, payout recording;
-notifications' filings and payouts-topic messages) gets a batch's records of its type together, a
-key at most once a call. The test files one claim at a time and waits for it, so each such call
-holds one record, applied with its key as current_record: its statements count for the claim, and
-a statement more on that path fails the test. A call of many records is nobody's in particular (its
-statements serve them all); that a batch of many claims costs the statements of one is held by
-tests/integration/test_claims_handled_as_sets.py and test_notifications_handled_as_sets.py. So
+notifications' filings and payouts-topic messages; enrollment's deaths) gets a batch's records of
+its type together, a key at most once a call. The test files one claim at a time and waits for it,
+so each such call holds one record, applied with its key as current_record: its statements count
+for the claim, and a statement more on that path fails the test. A call of many records is nobody's
+in particular (its statements serve them all); that a batch of many claims costs the statements of
+one is held by tests/integration/test_claims_handled_as_sets.py, test_notifications_handled_as_sets.py
+and test_enrollment_deaths.py. So
 the budget is a claim's cost in a batch of one, which a batch of many must not exceed per batch.
 
 Not counted (printed): statements that are nobody's in particular — polls, and the per-batch
@@ -73,6 +74,7 @@ MEMBER_SINCE = TODAY - timedelta(days=200)
 # enrollment 16 -> 6: a death reads the participant with heirs and incomes once, in one statement, locked
 # (was three times, three statements each); the death's UPDATE returns the row; coverage is stored only when
 # it changed by one upsert (was a read, then a write); the two events it causes are queued in one statement.
+# It is set-based (Batched): a batch of deaths costs these six statements, not six each.
 BUDGET = {"enrollment": 6, "claims": 105, "notifications": 7}
 DRIVER = (
     "WITH RECURSIVE typeinfo_tree(",
