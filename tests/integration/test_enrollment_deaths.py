@@ -17,7 +17,7 @@ import pytest
 from services.enrollment import handlers
 from services.enrollment.api import ContributionIn, ParticipantIn
 from shared.auth import Actor
-from shared.consuming import Delivery
+from shared.consuming import Delivery, PoisonMessage
 from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
 from shared.contracts.enrollment import HeirData
 from shared.db import apply_migrations, create_pool
@@ -419,3 +419,20 @@ async def test_a_batch_of_deaths_is_applied_in_the_statements_of_one_with_the_ou
         ("B", "2026-08-10", None),
         ("B", "2026-09-25", "2026-08-10"),
     ]
+
+
+async def test_a_death_of_an_unknown_participant_is_poison_alone_or_in_a_batch(pool):
+    async with pool.acquire() as conn:
+        participant_id, _ = await enrolled_and_paid(conn)
+        known = confirmed("CL-known", participant_id, date(2026, 9, 20))
+        stranger = confirmed("CL-stranger", "P-nobody", date(2026, 9, 20))
+        with pytest.raises(PoisonMessage, match="P-nobody"):
+            async with conn.transaction():
+                await handlers.on_death_confirmed.together(conn, [known, stranger])
+        with pytest.raises(PoisonMessage, match="P-nobody"):
+            async with conn.transaction():
+                await handlers.on_death_confirmed(conn, stranger.envelope, stranger.payload)
+        # The batch was rolled back whole: the known participant is not dead, nothing was announced.
+        died = await conn.fetchval("SELECT deceased_on FROM participants WHERE participant_id = $1", participant_id)
+        assert died is None
+        assert await queued(conn) == []
