@@ -190,10 +190,11 @@ async def heir_owners(conn: asyncpg.Connection, heir_ids: list[str]) -> dict[str
 
 async def record_audits(conn: asyncpg.Connection, rows: list[tuple[str, str, str, str, dict[str, Any]]]) -> None:
     """rows: (actor, role, action, subject_id, details), as shared.db.record_audit writes one, in one
-    statement (arrays unnested): a batch of deaths audited at once."""
+    statement (arrays unnested): a batch of deaths audited at once, in the order of `rows`."""
     await conn.execute(
-        "INSERT INTO audit_log (actor, role, action, subject_id, details) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])",
+        "INSERT INTO audit_log (actor, role, action, subject_id, details) SELECT a, r, x, s, d "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY "
+        "AS u(a, r, x, s, d, n) ORDER BY n",
         *map(list, zip(*rows)),
     )
 
