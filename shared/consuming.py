@@ -37,7 +37,7 @@ from faststream.message import StreamMessage
 from shared.contracts import EVENT_TYPES
 from shared.db import TRANSIENT_DATABASE_ERRORS
 from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
-from shared.inbox import first_deliveries, first_delivery
+from shared.inbox import first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
 from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
@@ -202,14 +202,17 @@ class ConsumerRunner:
         duplicates: list[Envelope] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                if await self._parked(conn, list({_key_of(record) for record, *_ in parsed})):
-                    raise _KeyWaits  # order behind parked messages is kept one message at a time
-                fresh = await first_deliveries(
-                    conn,
+                # The batch's inbox rows and its keys' parked messages in one round trip.
+                row = await conn.fetchrow(
+                    _FIRST_DELIVERIES_UNLESS_PARKED,
                     consumer.name,
                     [envelope.event_id for _, envelope, _, _ in parsed],
                     [traceparent_of(record) for record, *_ in parsed],
+                    list({_key_of(record) for record, *_ in parsed}),
                 )
+                if row["parked"]:
+                    raise _KeyWaits  # order behind parked messages is kept one message at a time
+                fresh = set(row["fresh"])
                 to_apply = []
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
@@ -371,18 +374,6 @@ class ConsumerRunner:
         consumer.count("dead_lettered", envelope.type)
         return "dead_lettered"
 
-    async def _parked(self, conn: asyncpg.Connection, keys: list[str]) -> dict[str, set[str]]:
-        """Keys among `keys` with parked messages, each with the event types they wait for."""
-        rows = await conn.fetch(
-            "SELECT key, waiting_for FROM waiting WHERE consumer = $1 AND key = ANY($2::text[])",
-            self.consumer.name,
-            keys,
-        )
-        found: dict[str, set[str]] = {}
-        for row in rows:
-            found.setdefault(row["key"], set()).update(row["waiting_for"])
-        return found
-
     async def _park(
         self, record: ConsumerRecord, envelope: Envelope, reason: str, waiting_for: Sequence[str], itself_waiting: bool
     ) -> None:
@@ -509,6 +500,19 @@ class ConsumerRunner:
 
 # Records the event in the inbox (with the traceparent it came with, $5) unless its key has parked
 # messages that do not wait for its type.
+# A batch's inbox rows, none written when a key of the batch has parked messages (the batch then
+# goes one message at a time, behind them).
+_FIRST_DELIVERIES_UNLESS_PARKED = """
+WITH held AS (
+    SELECT EXISTS (SELECT 1 FROM waiting WHERE consumer = $1 AND key = ANY($4::text[])) AS parked
+), recorded AS (
+    INSERT INTO inbox (consumer, event_id, traceparent)
+    SELECT $1, e, t FROM unnest($2::uuid[], $3::text[]) AS u(e, t), held WHERE NOT held.parked
+    ON CONFLICT DO NOTHING RETURNING event_id
+)
+SELECT parked, coalesce((SELECT array_agg(event_id) FROM recorded), '{}') AS fresh FROM held
+"""
+
 _FIRST_DELIVERY_UNLESS_PARKED = """
 WITH held AS (
     SELECT count(*) > 0 AS parked, coalesce(bool_or($4 = ANY(waiting_for)), false) AS awaited
