@@ -32,12 +32,12 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 
 from shared.contracts import EVENT_TYPES
 from shared.db import TRANSIENT_DATABASE_ERRORS
 from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
-from shared.inbox import first_deliveries, first_delivery
+from shared.inbox import first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
 from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
@@ -175,24 +175,12 @@ class ConsumerRunner:
         return envelope, payload, handler
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> None:
-        """Applies what a poll returned, each partition's records in its own transaction, the
-        partitions concurrently. A key's events share a partition, so they stay in order and in
-        one transaction; records of different partitions touch different keys and need not wait
-        for each other's round trips to the database. Returns (and the offsets are committed)
-        only once every partition's transaction has committed; if one fails, the error is
-        raised after the others are done, and their redelivery is a duplicate for the inbox."""
-        by_partition: dict[tuple[str, int], list[ConsumerRecord]] = {}
-        for record in records:
-            by_partition.setdefault((record.topic, record.partition), []).append(record)
-        if len(by_partition) <= 1:
-            await self.apply_batch(records)
-            return
-        outcomes = await asyncio.gather(
-            *(self.apply_batch(part) for part in by_partition.values()), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
+        """Applies what a poll returned in one transaction, whatever partitions it spans. A key's
+        events share a partition, so they stay in order. One commit per poll, not one per
+        partition: on a machine short of CPU the transactions saved (their BEGIN, inbox and parked
+        checks, COMMIT and WAL flush) are worth more than the round trips that partitions applied
+        side by side would overlap (docs/benchmarks.md, round 6)."""
+        await self.apply_batch(records)
 
     async def apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Applies records in one transaction with their inbox rows written in one statement: one
@@ -214,14 +202,17 @@ class ConsumerRunner:
         duplicates: list[Envelope] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                if await self._parked(conn, list({_key_of(record) for record, *_ in parsed})):
-                    raise _KeyWaits  # order behind parked messages is kept one message at a time
-                fresh = await first_deliveries(
-                    conn,
+                # The batch's inbox rows and its keys' parked messages in one round trip.
+                row = await conn.fetchrow(
+                    _FIRST_DELIVERIES_UNLESS_PARKED,
                     consumer.name,
                     [envelope.event_id for _, envelope, _, _ in parsed],
                     [traceparent_of(record) for record, *_ in parsed],
+                    list({_key_of(record) for record, *_ in parsed}),
                 )
+                if row["parked"]:
+                    raise _KeyWaits  # order behind parked messages is kept one message at a time
+                fresh = set(row["fresh"])
                 to_apply = []
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
@@ -383,18 +374,6 @@ class ConsumerRunner:
         consumer.count("dead_lettered", envelope.type)
         return "dead_lettered"
 
-    async def _parked(self, conn: asyncpg.Connection, keys: list[str]) -> dict[str, set[str]]:
-        """Keys among `keys` with parked messages, each with the event types they wait for."""
-        rows = await conn.fetch(
-            "SELECT key, waiting_for FROM waiting WHERE consumer = $1 AND key = ANY($2::text[])",
-            self.consumer.name,
-            keys,
-        )
-        found: dict[str, set[str]] = {}
-        for row in rows:
-            found.setdefault(row["key"], set()).update(row["waiting_for"])
-        return found
-
     async def _park(
         self, record: ConsumerRecord, envelope: Envelope, reason: str, waiting_for: Sequence[str], itself_waiting: bool
     ) -> None:
@@ -521,6 +500,19 @@ class ConsumerRunner:
 
 # Records the event in the inbox (with the traceparent it came with, $5) unless its key has parked
 # messages that do not wait for its type.
+# A batch's inbox rows, none written when a key of the batch has parked messages (the batch then
+# goes one message at a time, behind them).
+_FIRST_DELIVERIES_UNLESS_PARKED = """
+WITH held AS (
+    SELECT EXISTS (SELECT 1 FROM waiting WHERE consumer = $1 AND key = ANY($4::text[])) AS parked
+), recorded AS (
+    INSERT INTO inbox (consumer, event_id, traceparent)
+    SELECT $1, e, t FROM unnest($2::uuid[], $3::text[]) AS u(e, t), held WHERE NOT held.parked
+    ON CONFLICT DO NOTHING RETURNING event_id
+)
+SELECT parked, coalesce((SELECT array_agg(event_id) FROM recorded), '{}') AS fresh FROM held
+"""
+
 _FIRST_DELIVERY_UNLESS_PARKED = """
 WITH held AS (
     SELECT count(*) > 0 AS parked, coalesce(bool_or($4 = ANY(waiting_for)), false) AS awaited
@@ -597,11 +589,13 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
     """Registers the runner as a FastStream subscriber in its own consumer group."""
     consumer = runner.consumer
 
-    async def on_message(message: KafkaMessage) -> None:
-        await runner.handle(message.raw_message)
+    # What raw_records gives: one ConsumerRecord, or a poll's tuple of them. Typed Any so that a
+    # broker with FastDepends on (a test's) passes them through as they are.
+    async def on_message(record: Any) -> None:
+        await runner.handle(record)
 
-    async def on_batch(message: KafkaMessage) -> None:
-        await runner.handle_batch(message.raw_message)
+    async def on_batch(records: Any) -> None:
+        await runner.handle_batch(records)
 
     batched = consumer.batch_size > 1
     broker.subscriber(
@@ -614,6 +608,14 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
         max_poll_records=max(100, consumer.batch_size),
         fetch_max_wait_ms=consumer.fetch_max_wait_ms,
         fetch_min_bytes=consumer.fetch_min_bytes,
+        decoder=raw_records,
         title=consumer.name,
         description=f"{consumer.name} reads {consumer.topic.name}",
     )(on_batch if batched else on_message)
+
+
+async def raw_records(message: StreamMessage[Any]) -> Any:
+    """FastStream's decoder for Jaring's subscribers: the poll's records as aiokafka gave them.
+    The runner reads each envelope itself, and only of the types it handles (by header); FastStream's
+    own decoder would JSON-decode every record of the batch first, read or not."""
+    return message.raw_message

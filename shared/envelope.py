@@ -6,7 +6,6 @@ One envelope for all events: consumers can route, deduplicate (event_id), trace
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -72,7 +71,7 @@ def new_envelope(
         correlation_id=correlation_id,
         causation_id=causation_id,
         producer=producer,
-        payload=json.loads(payload.model_dump_json()),
+        payload=payload.model_dump(mode="json"),
     )
 
 

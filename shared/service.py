@@ -107,6 +107,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             client_id=spec.name,
             logger=None,
             middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=spec.name)],
+            # Handlers get the records their subscriber's decoder gives (shared.consuming.raw_records),
+            # nothing injected: no dependency resolution per poll (FastDepends solved the message's
+            # Context in a worker thread, a thread hop for every batch).
+            apply_types=False,
         )
         relay = OutboxRelay(
             pool,

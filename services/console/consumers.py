@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
-from faststream.kafka.annotations import KafkaMessage
 
 from services.console import handlers
-from shared.consuming import Consumer
+from shared.consuming import Consumer, raw_records
 from shared.service import Runtime
 from shared.topics import CATALOGUE
 
@@ -64,10 +64,11 @@ def dead_letter_subscriber(prefix: str) -> Callable[[Runtime], None]:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             max_poll_records=100,
+            decoder=raw_records,
             title=group,
             description=f"{group} records every dead letter for operators",
         )
-        async def on_dead_letter(message: KafkaMessage) -> None:
-            await handlers.record_dead_letter(runtime.pool, message.raw_message)
+        async def on_dead_letter(record: ConsumerRecord) -> None:
+            await handlers.record_dead_letter(runtime.pool, record)
 
     return register
