@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +32,9 @@ class HttpMetrics:
     def __init__(self, app: ASGIApp, service: str):
         self.app = app
         self.service = service
+        # The labelled series, found once each: .labels() takes a lock and builds its key every call.
+        # Bounded: methods are KNOWN_METHODS or OTHER, routes the app's templates or UNMATCHED.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,8 +54,16 @@ class HttpMetrics:
         finally:
             route = route_template(scope)
             method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_SECONDS.labels(self.service, method, route).observe(time.perf_counter() - started)
+            series = self._series.get((method, route, status))
+            if series is None:
+                series = (
+                    HTTP_REQUESTS.labels(self.service, method, route, str(status)),
+                    HTTP_SECONDS.labels(self.service, method, route),
+                )
+                self._series[(method, route, status)] = series
+            requests, seconds = series
+            requests.inc()
+            seconds.observe(time.perf_counter() - started)
 
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

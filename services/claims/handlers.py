@@ -119,11 +119,16 @@ def filing_from(body: dict[str, Any]) -> c.ClaimFiling:
 async def _admissible_filing(conn: asyncpg.Connection, body: dict[str, Any], today: date) -> c.ClaimFiling:
     """The filing, once every field is valid and the incident is not claimed already."""
     filing = filing_from(body)
-    known = bool(filing.participant_id) and await repo.participant_known(conn, filing.participant_id)
-    c.validate_filing(filing, today, known)
-    fingerprint = c.incident_fingerprint(filing.participant_id, filing.claim_type, filing.incident_date)
-    first = await repo.standing_claim_for(conn, fingerprint)
-    if first and await repo.awaiting_family_status(conn, first):
+    context = await repo.filing_context(conn, filing.participant_id, c.filing_fingerprint(filing))
+    _check_admissible(filing, context, today)
+    return filing
+
+
+def _check_admissible(filing: c.ClaimFiling, context: repo.FilingContext, today: date) -> None:
+    """Refuses the filing unless every field is valid (422) and its incident has no standing claim (409)."""
+    c.validate_filing(filing, today, bool(filing.participant_id) and context.participant_known)
+    first = context.standing_claim
+    if first and context.standing_awaits_family:
         # Jaring opened this death's claim from the civil registry: the family completes that one.
         raise Conflict(
             f"this death already has a claim, opened when the civil registry reported it: {first}; "
@@ -140,7 +145,6 @@ async def _admissible_filing(conn: asyncpg.Connection, body: dict[str, Any], tod
             else ""
         )
         raise Conflict(f"this incident is already claimed: {first}{pointer}", first, "incident_already_claimed")
-    return filing
 
 
 async def check_filing(conn: asyncpg.Connection, body: dict[str, Any], today: date) -> dict[str, Any]:
@@ -167,24 +171,34 @@ async def file_claim(
     different filing is refused (422); the same filing sent twice at once: the later gets 409 naming
     the claim."""
     request_hash = _request_hash(body) if idempotency_key is not None else ""
-    if idempotency_key is not None and (replayed := await _replay(conn, actor, idempotency_key, request_hash)):
+    filing = filing_from(body)
+    # One read for every check: the participant, the incident's standing claim, the key's earlier filing.
+    context = await repo.filing_context(
+        conn, filing.participant_id, c.filing_fingerprint(filing), actor.subject, idempotency_key
+    )
+    if idempotency_key is not None and (replayed := _replayed(context.earlier_filing, request_hash)):
         return replayed
-    filing = await _admissible_filing(conn, body, today)
+    _check_admissible(filing, context, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
-    if not await repo.insert_filed_claim(conn, claim_id, filing, actor.subject, actor.role, today):
+    filed = await repo.insert_filed_claim(
+        conn, claim_id, filing, actor.subject, actor.role, today, idempotency_key, request_hash
+    )
+    if not filed.written:
         # The same incident filed at the same moment (two officers, or a retry sent while the first
         # attempt was still in flight): the answers it would have had coming after the other.
         if idempotency_key is not None and (replayed := await _replay(conn, actor, idempotency_key, request_hash)):
             return replayed
         await _admissible_filing(conn, body, today)  # the 409 naming the claim that is standing now
         raise RuntimeError(f"claim {claim_id} was not written and no standing claim of its incident was found")
-    await emit(conn, claim_filed(claim_id, filing, actor.subject), claim_id)
-    if idempotency_key is not None:
-        first = await repo.record_filing_key(conn, actor.subject, idempotency_key, claim_id, request_hash)
-        if first is not None:  # this transaction rolls back: its claim and event are never written
+    if idempotency_key is not None and not filed.key_recorded:
+        earlier = await repo.filing_for_key(conn, actor.subject, idempotency_key)
+        if earlier is not None:  # this transaction rolls back: its claim is never written
             raise Conflict(
-                f"a filing with this Idempotency-Key made claim {first} meanwhile", first, "idempotency_key_in_flight"
+                f"a filing with this Idempotency-Key made claim {earlier[0]} meanwhile",
+                earlier[0],
+                "idempotency_key_in_flight",
             )
+    await emit(conn, claim_filed(claim_id, filing, actor.subject), claim_id)
     return claim_id
 
 
@@ -212,7 +226,12 @@ def _key_reused() -> FieldError:
 
 async def _replay(conn: asyncpg.Connection, actor: Actor, key: str, request_hash: str) -> str | None:
     """The claim an earlier filing with this key made, if it was this filing; refused if it was another."""
-    earlier = await repo.filing_for_key(conn, actor.subject, key)
+    return _replayed(await repo.filing_for_key(conn, actor.subject, key), request_hash)
+
+
+def _replayed(earlier: tuple[str, str] | None, request_hash: str) -> str | None:
+    """The claim of the earlier filing with the key (its claim and hash), if it was this filing;
+    refused if it was another."""
     if earlier is None:
         return None
     if earlier[1] != request_hash:

@@ -236,24 +236,80 @@ async def insert_claim(
     await conn.execute(_INSERT_CLAIM, *_claim_values(claim_id, filing, filed_by, filed_on))
 
 
+@dataclass(frozen=True)
+class FilingContext:
+    """What a filing is checked against, read in one statement."""
+
+    participant_known: bool
+    standing_claim: str | None  # the claim of the incident not rejected nor withdrawn, if any
+    standing_awaits_family: bool  # that claim was opened from the civil registry: the family completes it
+    earlier_filing: tuple[str, str] | None  # the claim this officer's filing with the key made, and its hash
+
+
+async def filing_context(
+    conn: asyncpg.Connection, participant_id: str, fingerprint: str | None, filed_by: str = "", key: str | None = None
+) -> FilingContext:
+    """Whether the participant is known, the incident's standing claim and the earlier filing with
+    this Idempotency-Key (none without a key or a fingerprint): one round trip for every filing."""
+    row = await conn.fetchrow(
+        "SELECT EXISTS (SELECT 1 FROM participants WHERE participant_id = $1) AS participant_known, "
+        "standing.claim_id AS standing_claim, standing.status = 'awaiting_family' AS standing_awaits_family, "
+        "keyed.claim_id AS keyed_claim, keyed.request_hash "
+        "FROM (SELECT) AS one "
+        "LEFT JOIN claims AS standing "
+        "ON standing.fingerprint = $2 AND standing.status NOT IN ('rejected', 'withdrawn') "
+        "LEFT JOIN filing_keys AS keyed ON keyed.filed_by = $3 AND keyed.idempotency_key = $4",
+        participant_id,
+        fingerprint,
+        filed_by,
+        key,
+    )
+    return FilingContext(
+        participant_known=row["participant_known"],
+        standing_claim=row["standing_claim"],
+        standing_awaits_family=bool(row["standing_awaits_family"]),
+        earlier_filing=(row["keyed_claim"], row["request_hash"]) if row["keyed_claim"] is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class FiledClaim:
+    written: bool  # False, nothing written: a filing of the same incident committed meanwhile
+    key_recorded: bool  # False with a key: a filing with the same key committed meanwhile
+
+
 async def insert_filed_claim(
-    conn: asyncpg.Connection, claim_id: str, filing: c.ClaimFiling, filed_by: str, role: str, filed_on: date
-) -> bool:
-    """An officer's filing: the claim, its `filed` step and the officer's audit row, in one statement.
-    False, nothing written, when a filing of the same incident committed meanwhile (after this one's
-    check for a standing claim: two at the same moment)."""
-    status = await conn.execute(
+    conn: asyncpg.Connection,
+    claim_id: str,
+    filing: c.ClaimFiling,
+    filed_by: str,
+    role: str,
+    filed_on: date,
+    key: str | None = None,
+    request_hash: str = "",
+) -> FiledClaim:
+    """An officer's filing: the claim, its `filed` step, the officer's audit row and the
+    Idempotency-Key with the claim it made, in one statement. Nothing is written when a filing of
+    the same incident committed meanwhile (after this one's check for a standing claim: two at the
+    same moment); the key alone is not, when a filing with the same key committed first (its insert
+    waited for that one)."""
+    row = await conn.fetchrow(
         f"WITH filed AS ({_INSERT_CLAIM} ON CONFLICT (fingerprint) WHERE status NOT IN ('rejected', 'withdrawn') "
         "DO NOTHING RETURNING claim_id), "
-        "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'filed', $16 FROM filed) "
-        "INSERT INTO audit_log (actor, role, action, subject_id, details) "
-        "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed",
+        "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'filed', $16 FROM filed), "
+        "audited AS (INSERT INTO audit_log (actor, role, action, subject_id, details) "
+        "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed), "
+        "keyed AS (INSERT INTO filing_keys (filed_by, idempotency_key, claim_id, request_hash) "
+        "SELECT $13, $19, claim_id, $20 FROM filed WHERE $19::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1) "
+        "SELECT EXISTS (SELECT FROM filed) AS written, EXISTS (SELECT FROM keyed) AS key_recorded",
         *_claim_values(claim_id, filing, filed_by, filed_on),
         {"by": filed_by},
         role,
         {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)},
+        key,
+        request_hash,
     )
-    return status != "INSERT 0 0"
+    return FiledClaim(written=row["written"], key_recorded=row["key_recorded"])
 
 
 async def filing_for_key(conn: asyncpg.Connection, filed_by: str, key: str) -> tuple[str, str] | None:
@@ -262,25 +318,6 @@ async def filing_for_key(conn: asyncpg.Connection, filed_by: str, key: str) -> t
         "SELECT claim_id, request_hash FROM filing_keys WHERE filed_by = $1 AND idempotency_key = $2", filed_by, key
     )
     return (row["claim_id"], row["request_hash"]) if row else None
-
-
-async def record_filing_key(
-    conn: asyncpg.Connection, filed_by: str, key: str, claim_id: str, request_hash: str
-) -> str | None:
-    """Records the key with the claim it made; if a concurrent filing with the same key committed
-    first (this insert waited for it), returns that filing's claim instead."""
-    recorded = await conn.fetchval(
-        "INSERT INTO filing_keys (filed_by, idempotency_key, claim_id, request_hash) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT DO NOTHING RETURNING claim_id",
-        filed_by,
-        key,
-        claim_id,
-        request_hash,
-    )
-    if recorded is not None:
-        return None
-    earlier = await filing_for_key(conn, filed_by, key)
-    return earlier[0] if earlier else None
 
 
 async def standing_claim_for(conn: asyncpg.Connection, fingerprint: str) -> str | None:
@@ -735,7 +772,3 @@ async def proactive_totals(conn: asyncpg.Connection) -> dict[str, int]:
         "count(*) FILTER (WHERE disbursement_status = 'paid') AS paid FROM claims WHERE proactive"
     )
     return dict(row)
-
-
-async def awaiting_family_status(conn: asyncpg.Connection, claim_id: str) -> bool:
-    return await conn.fetchval("SELECT status = 'awaiting_family' FROM claims WHERE claim_id = $1", claim_id) or False

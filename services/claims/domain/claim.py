@@ -126,6 +126,15 @@ def incident_fingerprint(participant_id: str, claim_type: ClaimType | str, incid
     return f"accident:{participant_id}:{incident_date.isoformat()}"
 
 
+def filing_fingerprint(filing: ClaimFiling) -> str | None:
+    """The incident key of a filing as sent, before it is validated; None when it names no known
+    claim type or no date (validate_filing refuses such a filing, so an admissible one has a key)."""
+    claim_type = _claim_type(filing.claim_type)
+    if claim_type is None or not isinstance(filing.incident_date, date):
+        return None
+    return incident_fingerprint(filing.participant_id, claim_type, filing.incident_date)
+
+
 # E.164 for Indonesia: +62 then 8 to 12 digits. Landlines pass on purpose: the
 # reporter may be a health facility (art. 48A), which calls from a fixed line.
 _E164_ID = re.compile(r"^\+62\d{8,12}$")

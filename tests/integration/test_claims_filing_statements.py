@@ -1,0 +1,188 @@
+"""Filing in few statements (issue 17), on real PostgreSQL through the handler: one read for every
+check (the participant, the incident's standing claim, the Idempotency-Key's earlier filing), one
+statement writing the claim with its step, audit row and key, and the outbox's; the answers the
+same as when each check was a statement of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from services.claims import handlers
+from shared.auth import Actor
+from shared.db import apply_migrations, create_pool
+from shared.errors import Conflict, RuleViolation
+from tests.integration.test_claims_handled_as_sets import (
+    INTROSPECTION,
+    OFFICER,
+    TODAY,
+    participant,
+    statements_run,
+)
+from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form
+
+pytestmark = pytest.mark.integration
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+
+
+@pytest.fixture
+async def pool(database_url, unique):
+    schema = f"claims_filing_{unique}"
+    await apply_migrations(database_url, schema, SERVICES / "claims" / "migrations")
+    pool = await create_pool(database_url, schema)
+    yield pool
+    await pool.close()
+
+
+def death_form(participant_id: str) -> dict:
+    form = claim_form(participant_id, "JKM", date(2026, 11, 17), {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+    return {**form, "incident_date": date(2026, 11, 17)}  # as the API hands it over: a date
+
+
+@contextlib.asynccontextmanager
+async def counted(conn) -> AsyncIterator[list[str]]:
+    """The statements `conn` runs inside the block, asyncpg's type introspection left out."""
+    with statements_run(conn) as statements:
+        try:
+            yield statements
+        finally:
+            await asyncio.sleep(0)  # asyncpg calls its query loggers soon after a statement, not in it
+            statements[:] = [s for s in statements if not s.startswith(INTROSPECTION)]
+
+
+async def file(conn, form: dict, key: str | None = None, actor: Actor = OFFICER) -> tuple[str, list[str]]:
+    """The claim filed, and the statements filing it ran."""
+    async with counted(conn) as statements:
+        claim_id = await handlers.file_claim(conn, form, actor, TODAY, key)
+    return claim_id, statements
+
+
+async def outbox_count(conn) -> int:
+    return await conn.fetchval("SELECT count(*) FROM outbox")
+
+
+@pytest.mark.parametrize("key", [None, "filing-1"], ids=["without a key", "with a key"])
+async def test_a_filing_costs_three_statements_with_or_without_a_key(pool, key):
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        async with conn.transaction():
+            claim_id, statements = await file(conn, death_form("P1"), key)
+        # The checks' one read, the claim (step, audit row, key) in one insert, the outbox's insert: 1 + 1 + 1.
+        assert len(statements) == 3, statements
+        assert statements[0].startswith("SELECT EXISTS (SELECT 1 FROM participants")
+        assert statements[1].startswith("WITH filed AS (INSERT INTO claims")
+        assert statements[2].startswith("WITH queued AS (INSERT INTO outbox")
+        assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = $1", claim_id) == "filed"
+        assert await conn.fetchval("SELECT count(*) FROM claim_steps WHERE claim_id = $1", claim_id) == 1
+        assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE subject_id = $1", claim_id) == 1
+        keys = await conn.fetch("SELECT filed_by, idempotency_key, claim_id FROM filing_keys")
+        assert [tuple(k) for k in keys] == ([] if key is None else [(OFFICER.subject, key, claim_id)])
+        assert await outbox_count(conn) == 1
+
+
+async def test_a_retry_with_its_key_is_answered_from_the_one_read_writing_nothing(pool):
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        first, _ = await file(conn, death_form("P1"), "filing-1")
+        again, statements = await file(conn, death_form("P1"), "filing-1")
+        assert again == first and len(statements) == 1
+        assert await conn.fetchval("SELECT count(*) FROM claims") == 1 and await outbox_count(conn) == 1
+
+
+async def test_the_key_reused_for_another_filing_is_refused_from_the_one_read(pool):
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        await participant(conn, "P2", covered=True)
+        await file(conn, death_form("P1"), "filing-1")
+        async with counted(conn) as statements:
+            with pytest.raises(RuleViolation) as refused:
+                await handlers.file_claim(conn, death_form("P2"), OFFICER, TODAY, "filing-1")
+        ((loc, rule),) = [(e.loc, e.rule) for e in refused.value.errors]
+        assert (loc, rule) == (("header", "Idempotency-Key"), "idempotency_key_reused")
+        assert len(statements) == 1
+        assert await conn.fetchval("SELECT count(*) FROM claims WHERE participant_id = 'P2'") == 0
+
+
+async def test_another_officers_key_of_the_same_name_says_nothing_about_this_filing(pool):
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        await participant(conn, "P2", covered=True)
+        mine, _ = await file(conn, death_form("P1"), "filing-1")
+        theirs, _ = await file(conn, death_form("P2"), "filing-1", Actor("officer-andi", "officer"))
+        assert theirs != mine
+        assert await conn.fetchval("SELECT count(*) FROM filing_keys") == 2
+
+
+async def test_an_unknown_participant_is_refused_naming_the_field_from_the_one_read(pool):
+    async with pool.acquire() as conn:
+        async with counted(conn) as statements:
+            with pytest.raises(RuleViolation) as refused:
+                await handlers.file_claim(conn, death_form("P-nobody"), OFFICER, TODAY, "filing-1")
+        assert [(e.loc, e.rule) for e in refused.value.errors] == [(("participant_id",), "participant_unknown")]
+        assert len(statements) == 1
+        assert await conn.fetchval("SELECT count(*) FROM claims") == 0
+
+
+async def test_a_second_filing_of_the_incident_is_a_409_naming_the_standing_claim_from_the_one_read(pool):
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        first, _ = await file(conn, death_form("P1"))
+        jkk = claim_form("P1", "JKK_DEATH", date(2026, 11, 16), JKK_DOCUMENTS)  # a person dies once
+        async with counted(conn) as statements:
+            with pytest.raises(Conflict) as conflict:
+                await handlers.file_claim(conn, {**jkk, "incident_date": date(2026, 11, 16)}, OFFICER, TODAY)
+        assert (conflict.value.existing_id, conflict.value.rule) == (first, "incident_already_claimed")
+        assert f"supervisor reclassifies claim {first}" in conflict.value.msg
+        assert len(statements) == 1
+
+
+async def test_a_death_jaring_opened_from_the_registry_points_to_its_completion_from_the_one_read(pool):
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        opened, _ = await file(conn, death_form("P1"))
+        await conn.execute("UPDATE claims SET status = 'awaiting_family' WHERE claim_id = $1", opened)
+        async with counted(conn) as statements:
+            with pytest.raises(Conflict) as conflict:
+                await handlers.file_claim(conn, death_form("P1"), OFFICER, TODAY)
+        assert conflict.value.existing_id == opened
+        assert f"POST /v1/claims/{opened}/completion" in conflict.value.msg
+        assert len(statements) == 1
+
+
+async def test_a_filing_whose_key_another_filing_took_meanwhile_is_a_409_and_writes_nothing(pool):
+    """Two different filings sent at once with the same key: the later one's claim insert finds no
+    standing claim, but its key waits for the earlier's transaction and, that one committed, is taken."""
+    async with pool.acquire() as first_conn, pool.acquire() as later_conn:
+        await participant(first_conn, "P1", covered=True)
+        await participant(first_conn, "P2", covered=True)
+        first_tx = first_conn.transaction()
+        await first_tx.start()
+        first, _ = await file(first_conn, death_form("P1"), "filing-1")  # not committed yet
+
+        async def later() -> str:
+            async with later_conn.transaction():
+                return await handlers.file_claim(later_conn, death_form("P2"), OFFICER, TODAY, "filing-1")
+
+        waiting = asyncio.create_task(later())
+        later_pid = later_conn.get_server_pid()
+        deadline = asyncio.get_running_loop().time() + 30
+        while not await first_conn.fetchval(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", later_pid
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "the later filing never waited for the key"
+            await asyncio.sleep(0.05)
+        await first_tx.commit()
+
+        with pytest.raises(Conflict) as conflict:
+            await waiting
+        assert (conflict.value.existing_id, conflict.value.rule) == (first, "idempotency_key_in_flight")
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM claims WHERE participant_id = 'P2'") == 0
+            assert [r["claim_id"] for r in await conn.fetch("SELECT claim_id FROM filing_keys")] == [first]
+            assert await outbox_count(conn) == 1
