@@ -151,6 +151,11 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
                 for _ in range(2)
             ]
             for participant_id in participants:
+                # The participants' own events (enrolment, coverage) applied everywhere first: one of
+                # them applied late, after the mark, would count for the claim on a slow start.
+                await wait_until(
+                    lambda: _quiet(watcher, kafka_bootstrap), 120, "the participants' events applied everywhere"
+                )
                 mark = log.mark()
                 claim_id = await one_claim(p, watcher, kafka_bootstrap, participant_id)
                 transfers = {
@@ -235,6 +240,10 @@ PIPELINE_GROUPS = {
     )
     for consumer in consumers
 }
+
+
+async def _quiet(watcher: asyncpg.Connection, bootstrap: str) -> bool:
+    return not await unsettled(watcher, bootstrap)
 
 
 async def unsettled(watcher: asyncpg.Connection, bootstrap: str) -> list[str]:
