@@ -133,6 +133,40 @@ async def test_outbox_event_arrives_once_when_relay_dies_between_publish_and_com
         assert consumer.stats == {"applied": 300, "duplicate": 100}
 
 
+async def test_a_second_relay_publishes_nothing_while_the_first_holds_its_round(database_url, kafka_bootstrap, unique):
+    """Two instances of a service: one relay at a time publishes, so a key's events keep their order.
+    Were the second to skip the rows the first has locked and send the ones after them, a key's later
+    event could reach Kafka before its earlier one."""
+    async with Scene(database_url, kafka_bootstrap, unique) as scene:
+        await scene.write_outbox(20)
+
+        class Holding(EventProducer):
+            """A relay stopped mid-round: its rows read and locked, nothing sent yet."""
+
+            def __init__(self) -> None:
+                self.reached, self.release = asyncio.Event(), asyncio.Event()
+
+            async def send_each(self, records):
+                self.reached.set()
+                await self.release.wait()
+                return [None] * len(records)
+
+        first = Holding()
+        first_round = asyncio.create_task(OutboxRelay(scene.pool, first, scene.schema, batch_size=5).publish_pending())
+        await asyncio.wait_for(first.reached.wait(), 10)
+        second = OutboxRelay(scene.pool, scene.producer, scene.schema, batch_size=5)
+        try:
+            published_meanwhile = await second.publish_pending()
+        finally:
+            first.release.set()  # else the first round's connection would hold the pool's close
+        assert await first_round == 5
+        assert published_meanwhile == 0, "the second relay published while the first held its round"
+        while await second.publish_pending():
+            pass
+        assert await scene.outbox_rows() == 0
+        assert len(await read_all(kafka_bootstrap, scene.topic.name)) == 15
+
+
 async def test_outbox_relay_process_killed_mid_run_loses_and_doubles_nothing(database_url, kafka_bootstrap, unique):
     async with Scene(database_url, kafka_bootstrap, unique) as scene:
         await scene.write_outbox(3000)
