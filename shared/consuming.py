@@ -67,13 +67,15 @@ current_record: ContextVar[ConsumerRecord | None] = ContextVar("current_record",
 
 
 class Delivery(NamedTuple):
-    """A fresh record for a set-based handler: its event, its payload, and the `traceparent` of the
+    """A fresh record for a set-based handler: its event, its payload, the `traceparent` of the
     record's own span, for the events written on its behalf (shared.outbox.add_events; None: the
-    current span's, as for a record applied alone)."""
+    current span's, as for a record applied alone), and the Kafka `record` itself, for the few that
+    need where the event sits (the console's index; None only when a test builds one by hand)."""
 
     envelope: Envelope
     payload: Any
     traceparent: str | None = None
+    record: ConsumerRecord | None = None
 
 
 class Batched:
@@ -90,7 +92,7 @@ class Batched:
         self.together = together
 
     async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, payload: Any) -> None:
-        await self.together(conn, [Delivery(envelope, payload)])
+        await self.together(conn, [Delivery(envelope, payload, record=current_record.get())])
 
 
 class PoisonMessage(Exception):
@@ -267,8 +269,8 @@ class ConsumerRunner:
             await handler.together(
                 conn,
                 [
-                    Delivery(envelope, payload, traceparent)
-                    for (_, envelope, payload), traceparent in zip(run, traceparents, strict=True)
+                    Delivery(envelope, payload, traceparent, record)
+                    for (record, envelope, payload), traceparent in zip(run, traceparents, strict=True)
                 ],
             )
         log.debug("messages.handled", consumer=self.consumer.name, event_type=run[0][1].type, count=len(run))
