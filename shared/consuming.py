@@ -66,16 +66,31 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 current_record: ContextVar[ConsumerRecord | None] = ContextVar("current_record", default=None)
 
 
-class Delivery(NamedTuple):
-    """A fresh record for a set-based handler: its event, its payload, the `traceparent` of the
-    record's own span, for the events written on its behalf (shared.outbox.add_events; None: the
-    current span's, as for a record applied alone), and the Kafka `record` itself, for the few that
-    need where the event sits (the console's index; None only when a test builds one by hand)."""
-
+class _Delivered(NamedTuple):
     envelope: Envelope
     payload: Any
     traceparent: str | None = None
-    record: ConsumerRecord | None = None
+
+
+class Delivery(_Delivered):
+    """A fresh record for a set-based handler: its event, its payload, and the `traceparent` of the
+    record's own span, for the events written on its behalf (shared.outbox.add_events; None: the
+    current span's, as for a record applied alone). Beside the tuple, the Kafka `record` itself, for
+    the few that need where the event sits (the console's index; None when a test builds one by
+    hand). It is an attribute, not a fourth field: handlers unpack a delivery as its three."""
+
+    record: ConsumerRecord | None
+
+    def __new__(
+        cls, envelope: Envelope, payload: Any, traceparent: str | None = None, record: ConsumerRecord | None = None
+    ) -> Delivery:
+        delivery = super().__new__(cls, envelope, payload, traceparent)
+        delivery.record = record
+        return delivery
+
+    def _replace(self, **changes: Any) -> Delivery:
+        record = changes.pop("record", self.record)
+        return Delivery(*super()._replace(**changes), record=record)
 
 
 class Batched:
