@@ -101,10 +101,15 @@ class Batched:
     batch that failed or waited and is retried one record at a time, a parked record drained, a
     consumer of batch size 1) applies one record alone: a list of one, in the record's own span.
     It raises as a handler does (PoisonMessage, NotYet, anything): the whole batch is rolled back
-    and each record applied alone, so the one at fault is the only one parked or dead-lettered."""
+    and each record applied alone, so the one at fault is the only one parked or dead-lettered.
+    `keys_apart=False`: a call may hold a key more than once (in order), for a handler whose records
+    do not read what an earlier one of their key wrote (the console's index: a row per record)."""
 
-    def __init__(self, together: Callable[[asyncpg.Connection, list[Delivery]], Awaitable[None]]):
+    def __init__(
+        self, together: Callable[[asyncpg.Connection, list[Delivery]], Awaitable[None]], *, keys_apart: bool = True
+    ):
         self.together = together
+        self.keys_apart = keys_apart
 
     async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, payload: Any) -> None:
         await self.together(conn, [Delivery(envelope, payload, record=current_record.get())])
@@ -546,13 +551,20 @@ def _runs(
     records: Sequence[tuple[ConsumerRecord, Envelope, EventPayload, Handler]],
 ) -> list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]]:
     """The batch's fresh records, in order, cut into runs: consecutive records of one set-based
-    handler with no key twice (a key's later event sees what its earlier one did), and every other
-    record alone. The records' order, within a key and across keys, is kept."""
+    handler with no key twice (a key's later event sees what its earlier one did) unless the handler
+    keeps no keys apart, and every other record alone. The records' order, within a key and across
+    keys, is kept."""
     runs: list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]] = []
     keys: set[str] = set()
     for record, envelope, payload, handler in records:
         key = _key_of(record)
-        if not (isinstance(handler, Batched) and runs and runs[-1][0] is handler and key not in keys):
+        joins = (
+            isinstance(handler, Batched)
+            and runs
+            and runs[-1][0] is handler
+            and (key not in keys or not handler.keys_apart)
+        )
+        if not joins:
             runs.append((handler, []))
             keys = set()
         runs[-1][1].append((record, envelope, payload))

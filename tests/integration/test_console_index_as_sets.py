@@ -225,9 +225,17 @@ async def test_a_batch_of_several_topics_and_keys_is_indexed_in_one_statement_an
     assert second_indexed_at == first_indexed_at
 
 
-async def test_the_runner_hands_each_record_over_and_a_replayed_event_is_not_indexed_twice(pool):
-    """Through the index's own consumer: a batch (a key twice, so two runs), the same events
+async def test_the_runner_hands_each_record_over_and_a_replayed_event_is_not_indexed_twice(pool, monkeypatch):
+    """Through the index's own consumer: a batch (a key twice, still one call), the same events
     replayed at new offsets (a dead letter sent again), and one record applied alone."""
+    calls: list[int] = []
+    together = handlers.index_event.together
+
+    async def counted(conn, deliveries):
+        calls.append(len(deliveries))
+        await together(conn, deliveries)
+
+    monkeypatch.setattr(handlers.index_event, "together", counted)
     consumer = next(c for c in index_consumers("console-set") if c.topic == PARTICIPANTS)
     runner = ConsumerRunner(consumer, pool, producer=None)  # an observer: it never dead-letters
     events = [
@@ -257,3 +265,5 @@ async def test_the_runner_hands_each_record_over_and_a_replayed_event_is_not_ind
         (3, 5, uuid.UUID(int=14), "P-DAENG", "grace"),
     ]
     assert consumer.stats == {"applied": 4, "duplicate": 3}
+    # The batch of three in one call, P-SITTI's two events with it; the replay called nothing; the one alone.
+    assert calls == [3, 1]
