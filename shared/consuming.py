@@ -66,14 +66,31 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 current_record: ContextVar[ConsumerRecord | None] = ContextVar("current_record", default=None)
 
 
-class Delivery(NamedTuple):
-    """A fresh record for a set-based handler: its event, its payload, and the `traceparent` of the
-    record's own span, for the events written on its behalf (shared.outbox.add_events; None: the
-    current span's, as for a record applied alone)."""
-
+class _Delivered(NamedTuple):
     envelope: Envelope
     payload: Any
     traceparent: str | None = None
+
+
+class Delivery(_Delivered):
+    """A fresh record for a set-based handler: its event, its payload, and the `traceparent` of the
+    record's own span, for the events written on its behalf (shared.outbox.add_events; None: the
+    current span's, as for a record applied alone). Beside the tuple, the Kafka `record` itself, for
+    the few that need where the event sits (the console's index; None when a test builds one by
+    hand). It is an attribute, not a fourth field: handlers unpack a delivery as its three."""
+
+    record: ConsumerRecord | None
+
+    def __new__(
+        cls, envelope: Envelope, payload: Any, traceparent: str | None = None, record: ConsumerRecord | None = None
+    ) -> Delivery:
+        delivery = super().__new__(cls, envelope, payload, traceparent)
+        delivery.record = record
+        return delivery
+
+    def _replace(self, **changes: Any) -> Delivery:
+        record = changes.pop("record", self.record)
+        return Delivery(*super()._replace(**changes), record=record)
 
 
 class Batched:
@@ -84,13 +101,18 @@ class Batched:
     batch that failed or waited and is retried one record at a time, a parked record drained, a
     consumer of batch size 1) applies one record alone: a list of one, in the record's own span.
     It raises as a handler does (PoisonMessage, NotYet, anything): the whole batch is rolled back
-    and each record applied alone, so the one at fault is the only one parked or dead-lettered."""
+    and each record applied alone, so the one at fault is the only one parked or dead-lettered.
+    `keys_apart=False`: a call may hold a key more than once (in order), for a handler whose records
+    do not read what an earlier one of their key wrote (the console's index: a row per record)."""
 
-    def __init__(self, together: Callable[[asyncpg.Connection, list[Delivery]], Awaitable[None]]):
+    def __init__(
+        self, together: Callable[[asyncpg.Connection, list[Delivery]], Awaitable[None]], *, keys_apart: bool = True
+    ):
         self.together = together
+        self.keys_apart = keys_apart
 
     async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, payload: Any) -> None:
-        await self.together(conn, [Delivery(envelope, payload)])
+        await self.together(conn, [Delivery(envelope, payload, record=current_record.get())])
 
 
 class PoisonMessage(Exception):
@@ -267,8 +289,8 @@ class ConsumerRunner:
             await handler.together(
                 conn,
                 [
-                    Delivery(envelope, payload, traceparent)
-                    for (_, envelope, payload), traceparent in zip(run, traceparents, strict=True)
+                    Delivery(envelope, payload, traceparent, record)
+                    for (record, envelope, payload), traceparent in zip(run, traceparents, strict=True)
                 ],
             )
         log.debug("messages.handled", consumer=self.consumer.name, event_type=run[0][1].type, count=len(run))
@@ -529,13 +551,20 @@ def _runs(
     records: Sequence[tuple[ConsumerRecord, Envelope, EventPayload, Handler]],
 ) -> list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]]:
     """The batch's fresh records, in order, cut into runs: consecutive records of one set-based
-    handler with no key twice (a key's later event sees what its earlier one did), and every other
-    record alone. The records' order, within a key and across keys, is kept."""
+    handler with no key twice (a key's later event sees what its earlier one did) unless the handler
+    keeps no keys apart, and every other record alone. The records' order, within a key and across
+    keys, is kept."""
     runs: list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]] = []
     keys: set[str] = set()
     for record, envelope, payload, handler in records:
         key = _key_of(record)
-        if not (isinstance(handler, Batched) and runs and runs[-1][0] is handler and key not in keys):
+        joins = (
+            isinstance(handler, Batched)
+            and runs
+            and runs[-1][0] is handler
+            and (key not in keys or not handler.keys_apart)
+        )
+        if not joins:
             runs.append((handler, []))
             keys = set()
         runs[-1][1].append((record, envelope, payload))

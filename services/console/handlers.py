@@ -24,9 +24,8 @@ from services.console.kafka_view import KafkaView
 from services.console.upstream import SERVICES, Upstream, UpstreamError
 from shared.auth import Actor
 from shared.clock import MAKASSAR
-from shared.consuming import current_record
+from shared.consuming import Batched, Delivery
 from shared.db import record_audit
-from shared.envelope import Envelope, EventPayload
 from shared.errors import FieldError, RuleViolation
 from shared.inbox import traces_of
 from shared.kafka import EventProducer, OutgoingRecord
@@ -52,31 +51,38 @@ class RecordGone(Exception):
 # --- indexing (consumers) ------------------------------------------------------------------------------
 
 
-async def index_event(conn: asyncpg.Connection, envelope: Envelope, _payload: EventPayload) -> None:
-    """Runs inside the consumer's transaction, with its inbox row: a replayed event (same
-    event_id at a new offset) is not indexed a second time."""
-    record: ConsumerRecord | None = current_record.get()
-    if record is None:
-        raise RuntimeError("index_event runs inside a ConsumerRunner, which names the record")
-    await repo.index_event(
-        conn,
-        {
-            "topic": record.topic,
-            "partition": record.partition,
-            "offset": record.offset,
-            "event_id": envelope.event_id,
-            "type": envelope.type,
-            "version": envelope.version,
-            "correlation_id": envelope.correlation_id,
-            "causation_id": envelope.causation_id,
-            "participant_id": participant_of(envelope.payload),
-            "producer": envelope.producer,
-            "key": record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key,
-            "occurred_at": envelope.occurred_at,
-            "logged_at": datetime.fromtimestamp(record.timestamp / 1000, UTC) if record.timestamp else None,
-            "summary": summarize(envelope.type, envelope.payload),
-        },
-    )
+async def index_events(conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
+    """A batch's events in one statement (issue 17), inside the consumer's transaction, with their
+    inbox rows: a replayed event (same event_id at a new offset) is not indexed a second time."""
+    rows = []
+    for delivery in deliveries:
+        envelope, record = delivery.envelope, delivery.record
+        if record is None:
+            raise RuntimeError("index_events runs inside a ConsumerRunner, which hands over each record")
+        rows.append(
+            repo.IndexRow(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                event_id=envelope.event_id,
+                type=envelope.type,
+                version=envelope.version,
+                correlation_id=envelope.correlation_id,
+                causation_id=envelope.causation_id,
+                participant_id=participant_of(envelope.payload),
+                producer=envelope.producer,
+                key=record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key,
+                occurred_at=envelope.occurred_at,
+                logged_at=datetime.fromtimestamp(record.timestamp / 1000, UTC) if record.timestamp else None,
+                summary=summarize(envelope.type, envelope.payload),
+            )
+        )
+    await repo.index_events(conn, rows)
+
+
+# One handler for every event type of a topic, so a batch's fresh records go to it in one call, a key
+# more than once too (a claim's messages to each heir, its transfers): a row depends on no other event.
+index_event = Batched(index_events, keys_apart=False)
 
 
 async def record_dead_letter(pool: asyncpg.Pool, record: ConsumerRecord) -> bool:

@@ -1,0 +1,269 @@
+"""The console's event index as sets (issue 17), on real PostgreSQL: a batch's events of several
+topics and keys are indexed in one statement, each row as the index has always kept it (where the
+record sits, what the event was); the same records delivered again, or the same events replayed at
+new offsets, add nothing; a record applied alone (the runner's other paths) is indexed too."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka import ConsumerRecord
+
+from services.console import handlers
+from services.console.consumers import index_consumers
+from shared.consuming import ConsumerRunner, Delivery
+from shared.contracts.enrollment import CoverageChanged
+from shared.contracts.notifications import NotificationDelivered
+from shared.db import apply_migrations, create_pool
+from shared.envelope import Envelope, new_envelope
+from shared.topics import DELIVERIES, PARTICIPANTS
+
+pytestmark = pytest.mark.integration
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+# asyncpg's own type introspection (once per connection and type, with JIT off around it) is not the handler's.
+INTROSPECTION = ("WITH RECURSIVE typeinfo_tree(", "SELECT current_setting('jit')", "SELECT set_config('jit'")
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+# The broker's timestamp of the records, in milliseconds: 2026-11-20 01:00:05 UTC.
+LOGGED_MS = int(T0.timestamp() * 1000) + 5_000
+LOGGED = datetime(2026, 11, 20, 1, 0, 5, tzinfo=UTC)
+
+COLUMNS = (
+    "topic, kafka_partition, kafka_offset, event_id, type, version, correlation_id, causation_id, participant_id, "
+    "producer, key, occurred_at, logged_at, summary"
+)
+
+
+@contextlib.contextmanager
+def statements_run(conn: asyncpg.Connection) -> Iterator[list[str]]:
+    """The statements `conn` runs inside the block, whitespace folded."""
+    statements: list[str] = []
+
+    def note(record) -> None:
+        statements.append(" ".join(record.query.split()))
+
+    conn.add_query_logger(note)
+    try:
+        yield statements
+    finally:
+        conn.remove_query_logger(note)
+
+
+@pytest.fixture
+async def pool(database_url, unique):
+    schema = f"console_set_{unique}"
+    await apply_migrations(database_url, schema, SERVICES / "console" / "migrations")
+    pool = await create_pool(database_url, schema)
+    yield pool
+    await pool.close()
+
+
+def record(
+    topic: str, partition: int, offset: int, key: str | None, envelope: Envelope, timestamp: int
+) -> ConsumerRecord:
+    value = envelope.to_bytes()
+    raw_key = key.encode() if key is not None else None
+    return ConsumerRecord(
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        timestamp=timestamp,
+        timestamp_type=0,
+        key=raw_key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(raw_key or b""),
+        serialized_value_size=len(value),
+        headers=tuple(envelope.kafka_headers()),
+    )
+
+
+def event_id(n: int) -> uuid.UUID:
+    return uuid.UUID(int=n)
+
+
+def covered(participant_id: str, status: str, paid_months: int, n: int) -> Envelope:
+    payload = CoverageChanged(
+        participant_id=participant_id, status=status, as_of=date(2026, 11, 20), paid_months=paid_months
+    )
+    return new_envelope(
+        payload, correlation_id=participant_id, producer="enrollment", occurred_at=T0, event_id=event_id(n)
+    )
+
+
+def told(claim_id: str, heir_id: str, channel: str, n: int, caused_by: uuid.UUID) -> Envelope:
+    payload = NotificationDelivered(
+        notification_id=f"N-{claim_id}-{heir_id}",
+        claim_id=claim_id,
+        heir_id=heir_id,
+        channel=channel,
+        about_event="ClaimFiled",
+        attempts=2,
+    )
+    return new_envelope(
+        payload,
+        correlation_id=claim_id,
+        producer="notifications",
+        occurred_at=T0,
+        causation_id=str(caused_by),
+        event_id=event_id(n),
+    )
+
+
+async def indexed(conn: asyncpg.Connection) -> list[dict]:
+    rows = await conn.fetch(f"SELECT {COLUMNS} FROM events ORDER BY topic, kafka_partition, kafka_offset")
+    return [dict(r) for r in rows]
+
+
+async def test_a_batch_of_several_topics_and_keys_is_indexed_in_one_statement_and_again_adds_nothing(pool):
+    deliveries = [
+        Delivery(e, None, None, record(topic, partition, offset, key, e, timestamp))
+        for topic, partition, offset, key, e, timestamp in [
+            (PARTICIPANTS.name, 2, 40, "P-SITTI", covered("P-SITTI", "active", 3, 1), LOGGED_MS),
+            (DELIVERIES.name, 1, 12, "CLM-1", told("CLM-1", "H-1", "sms", 2, event_id(90)), LOGGED_MS),
+            (PARTICIPANTS.name, 0, 7, "P-DAENG", covered("P-DAENG", "lapsed", 0, 3), LOGGED_MS),
+            # No key and no broker timestamp: kept as nothing, as one at a time did.
+            (DELIVERIES.name, 1, 13, None, told("CLM-2", "H-7", "whatsapp", 4, event_id(91)), 0),
+        ]
+    ]
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            with statements_run(conn) as statements:
+                await handlers.index_events(conn, deliveries)
+        first = await indexed(conn)
+        first_indexed_at = await conn.fetch(
+            "SELECT indexed_at FROM events ORDER BY topic, kafka_partition, kafka_offset"
+        )
+
+        # The same records delivered again (the process died before their offsets were committed).
+        async with conn.transaction():
+            with statements_run(conn) as again:
+                await handlers.index_events(conn, deliveries)
+        second = await indexed(conn)
+        second_indexed_at = await conn.fetch(
+            "SELECT indexed_at FROM events ORDER BY topic, kafka_partition, kafka_offset"
+        )
+
+    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    assert len(handled) == 1, handled
+    assert handled[0].startswith("INSERT INTO events"), handled
+    assert first == [
+        {
+            "topic": "enrollment.participants.v1",
+            "kafka_partition": 0,
+            "kafka_offset": 7,
+            "event_id": uuid.UUID("00000000-0000-0000-0000-000000000003"),
+            "type": "CoverageChanged",
+            "version": 1,
+            "correlation_id": "P-DAENG",
+            "causation_id": None,
+            "participant_id": "P-DAENG",
+            "producer": "enrollment",
+            "key": "P-DAENG",
+            "occurred_at": T0,
+            "logged_at": LOGGED,
+            "summary": {"status": "lapsed", "paid_months": 0},
+        },
+        {
+            "topic": "enrollment.participants.v1",
+            "kafka_partition": 2,
+            "kafka_offset": 40,
+            "event_id": uuid.UUID("00000000-0000-0000-0000-000000000001"),
+            "type": "CoverageChanged",
+            "version": 1,
+            "correlation_id": "P-SITTI",
+            "causation_id": None,
+            "participant_id": "P-SITTI",
+            "producer": "enrollment",
+            "key": "P-SITTI",
+            "occurred_at": T0,
+            "logged_at": LOGGED,
+            "summary": {"status": "active", "paid_months": 3},
+        },
+        {
+            "topic": "notifications.deliveries.v1",
+            "kafka_partition": 1,
+            "kafka_offset": 12,
+            "event_id": uuid.UUID("00000000-0000-0000-0000-000000000002"),
+            "type": "NotificationDelivered",
+            "version": 1,
+            "correlation_id": "CLM-1",
+            "causation_id": "00000000-0000-0000-0000-00000000005a",  # event 90
+            "participant_id": None,
+            "producer": "notifications",
+            "key": "CLM-1",
+            "occurred_at": T0,
+            "logged_at": LOGGED,
+            "summary": {"channel": "sms", "heir_id": "H-1", "about": "ClaimFiled", "attempts": 2},
+        },
+        {
+            "topic": "notifications.deliveries.v1",
+            "kafka_partition": 1,
+            "kafka_offset": 13,
+            "event_id": uuid.UUID("00000000-0000-0000-0000-000000000004"),
+            "type": "NotificationDelivered",
+            "version": 1,
+            "correlation_id": "CLM-2",
+            "causation_id": "00000000-0000-0000-0000-00000000005b",  # event 91
+            "participant_id": None,
+            "producer": "notifications",
+            "key": None,
+            "occurred_at": T0,
+            "logged_at": None,
+            "summary": {"channel": "whatsapp", "heir_id": "H-7", "about": "ClaimFiled", "attempts": 2},
+        },
+    ]
+    # Delivered again: one statement, and not a row added or touched (indexed_at is the first transaction's).
+    assert len([q for q in again if not q.startswith(INTROSPECTION)]) == 1
+    assert second == first
+    assert second_indexed_at == first_indexed_at
+
+
+async def test_the_runner_hands_each_record_over_and_a_replayed_event_is_not_indexed_twice(pool, monkeypatch):
+    """Through the index's own consumer: a batch (a key twice, still one call), the same events
+    replayed at new offsets (a dead letter sent again), and one record applied alone."""
+    calls: list[int] = []
+    together = handlers.index_event.together
+
+    async def counted(conn, deliveries):
+        calls.append(len(deliveries))
+        await together(conn, deliveries)
+
+    monkeypatch.setattr(handlers.index_event, "together", counted)
+    consumer = next(c for c in index_consumers("console-set") if c.topic == PARTICIPANTS)
+    runner = ConsumerRunner(consumer, pool, producer=None)  # an observer: it never dead-letters
+    events = [
+        covered("P-SITTI", "grace", 3, 11),
+        covered("P-DAENG", "active", 1, 12),
+        covered("P-SITTI", "lapsed", 3, 13),
+    ]
+    await runner.apply_batch(
+        [record(PARTICIPANTS.name, 0, offset, e.correlation_id, e, LOGGED_MS) for offset, e in enumerate(events, 100)]
+    )
+    await runner.apply_batch(
+        [record(PARTICIPANTS.name, 0, offset, e.correlation_id, e, LOGGED_MS) for offset, e in enumerate(events, 200)]
+    )
+    alone = covered("P-DAENG", "grace", 1, 14)
+    assert await runner.handle(record(PARTICIPANTS.name, 3, 5, "P-DAENG", alone, LOGGED_MS)) == "applied"
+
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT kafka_partition, kafka_offset, event_id, key, summary->>'status' AS status FROM events "
+            "ORDER BY kafka_partition, kafka_offset"
+        )
+    assert [tuple(r) for r in rows] == [
+        (0, 100, uuid.UUID(int=11), "P-SITTI", "grace"),
+        (0, 101, uuid.UUID(int=12), "P-DAENG", "active"),
+        (0, 102, uuid.UUID(int=13), "P-SITTI", "lapsed"),
+        # Offsets 200-202 held the same events again: the inbox knew them, nothing indexed.
+        (3, 5, uuid.UUID(int=14), "P-DAENG", "grace"),
+    ]
+    assert consumer.stats == {"applied": 4, "duplicate": 3}
+    # The batch of three in one call, P-SITTI's two events with it; the replay called nothing; the one alone.
+    assert calls == [3, 1]
