@@ -6,13 +6,10 @@ and events the claims handled one at a time get."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from services.claims import handlers
@@ -32,6 +29,7 @@ from shared.contracts.notifications import FamilyMemberUnreachable, Notification
 from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope, read_envelope, read_payload
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form
+from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
@@ -40,23 +38,6 @@ TODAY = date(2026, 11, 20)
 OFFICER = Actor("officer-rahma", "officer")
 # Nothing drawn at random; a cash payout above Rp 40,000,000 goes to a supervisor (the JKM's 42 million does).
 SAMPLING = ReviewSampling(rate=0.0, above_rupiah=40_000_000, key=b"set-test")
-# asyncpg's own type introspection (once per connection and type) is not the handler's.
-INTROSPECTION = "WITH RECURSIVE typeinfo_tree("
-
-
-@contextlib.contextmanager
-def statements_run(conn: asyncpg.Connection) -> Iterator[list[str]]:
-    """The statements `conn` runs inside the block, whitespace folded."""
-    statements: list[str] = []
-
-    def note(record) -> None:
-        statements.append(" ".join(record.query.split()))
-
-    conn.add_query_logger(note)
-    try:
-        yield statements
-    finally:
-        conn.remove_query_logger(note)
 
 
 @pytest.fixture
@@ -185,7 +166,7 @@ async def test_a_batch_of_claims_is_verified_in_the_statements_of_one_with_the_o
 
     # Locked, participants read, standing claims read, outcomes and steps written, events queued:
     # five statements for the batch, as for one claim.
-    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    handled = statements
     assert len(handled) == 5, handled
     assert [(name, outcomes[name]["status"], outcomes[name]["codes"]) for name in together] == [
         ("accident", "approved", []),
@@ -267,7 +248,7 @@ async def test_a_batch_of_approved_claims_is_paid_in_the_statements_of_one_with_
         again = await conn.fetchval("SELECT count(*) FROM outbox")
 
     # Locked, participants read, ledger lines recorded, statuses and steps written, events queued.
-    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    handled = statements
     assert len(handled) == 5, handled
     assert outcomes == one_at_a_time
     assert [outcomes[name]["status"] for name in names] == ["payout_recorded"] * 3
@@ -352,7 +333,7 @@ async def test_a_batch_of_recorded_payouts_becomes_transfer_lines_in_the_stateme
         )
 
     # New lines with their steps, then their events: two statements for the batch, as for one claim.
-    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    handled = statements
     assert len(handled) == 2, handled
     spouse = "H-PB"  # the death's spouse, H-PB1 and H-PB2 in the two scenes
     # An accident kept the worker (payee '') from work 30 days on Rp 2,000,000 a month: STMB
@@ -442,7 +423,7 @@ async def test_a_batch_of_notifications_answers_is_on_the_timeline_in_one_statem
         steps = await timeline(list(together.values()))
         one_at_a_time = await timeline(list(alone.values()))
 
-    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    handled = statements
     assert len(handled) == 1, handled
     # By the claim's place in the batch, in the batch's order.
     assert steps == [

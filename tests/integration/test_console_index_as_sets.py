@@ -5,9 +5,7 @@ new offsets, add nothing; a record applied alone (the runner's other paths) is i
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,12 +21,11 @@ from shared.contracts.notifications import NotificationDelivered
 from shared.db import apply_migrations, create_pool
 from shared.envelope import Envelope, new_envelope
 from shared.topics import DELIVERIES, PARTICIPANTS
+from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
-# asyncpg's own type introspection (once per connection and type, with JIT off around it) is not the handler's.
-INTROSPECTION = ("WITH RECURSIVE typeinfo_tree(", "SELECT current_setting('jit')", "SELECT set_config('jit'")
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 # The broker's timestamp of the records, in milliseconds: 2026-11-20 01:00:05 UTC.
 LOGGED_MS = int(T0.timestamp() * 1000) + 5_000
@@ -38,21 +35,6 @@ COLUMNS = (
     "topic, kafka_partition, kafka_offset, event_id, type, version, correlation_id, causation_id, participant_id, "
     "producer, key, occurred_at, logged_at, summary"
 )
-
-
-@contextlib.contextmanager
-def statements_run(conn: asyncpg.Connection) -> Iterator[list[str]]:
-    """The statements `conn` runs inside the block, whitespace folded."""
-    statements: list[str] = []
-
-    def note(record) -> None:
-        statements.append(" ".join(record.query.split()))
-
-    conn.add_query_logger(note)
-    try:
-        yield statements
-    finally:
-        conn.remove_query_logger(note)
 
 
 @pytest.fixture
@@ -150,7 +132,7 @@ async def test_a_batch_of_several_topics_and_keys_is_indexed_in_one_statement_an
             "SELECT indexed_at FROM events ORDER BY topic, kafka_partition, kafka_offset"
         )
 
-    handled = [q for q in statements if not q.startswith(INTROSPECTION)]
+    handled = statements
     assert len(handled) == 1, handled
     assert handled[0].startswith("INSERT INTO events"), handled
     assert first == [
@@ -220,7 +202,7 @@ async def test_a_batch_of_several_topics_and_keys_is_indexed_in_one_statement_an
         },
     ]
     # Delivered again: one statement, and not a row added or touched (indexed_at is the first transaction's).
-    assert len([q for q in again if not q.startswith(INTROSPECTION)]) == 1
+    assert len(again) == 1
     assert second == first
     assert second_indexed_at == first_indexed_at
 

@@ -5,9 +5,7 @@ written out here by hand."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,31 +21,13 @@ from shared.contracts.enrollment import HeirData
 from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope, read_envelope
 from tests.support.services import participant_form
+from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 TODAY = date(2026, 11, 20)
 OFFICER = Actor("officer-rahma", "officer")
-# asyncpg's own type introspection (once per connection and type, JIT off around it) is not the handler's.
-INTROSPECTION = ("WITH RECURSIVE typeinfo_tree(", "SELECT set_config('jit'", "SELECT current_setting('jit')")
-
-
-@contextlib.contextmanager
-def statements_run(conn: asyncpg.Connection) -> Iterator[list[str]]:
-    """The statements `conn` runs inside the block, whitespace folded, introspection left out."""
-    statements: list[str] = []
-
-    def note(record) -> None:
-        query = " ".join(record.query.split())
-        if not query.startswith(INTROSPECTION):
-            statements.append(query)
-
-    conn.add_query_logger(note)
-    try:
-        yield statements
-    finally:
-        conn.remove_query_logger(note)
 
 
 @pytest.fixture

@@ -30,12 +30,12 @@ from shared.privacy import mask_nik
 from shared.topics import Topic
 from tests.support.family_members import GRANDDAUGHTER, SON, WIDOW, claim_filed
 from tests.support.kafka_tools import read_all
+from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
 HOLD_SECONDS = 600
 # asyncpg's own type introspection (once per connection and type, with JIT off around it) is not the handler's.
-INTROSPECTION = ("WITH RECURSIVE typeinfo_tree(", "SELECT current_setting('jit')", "SELECT set_config('jit'")
 # Each claim: (participant, claim type, its heirs); the participant's own phone is the worker's.
 CLAIMS = {
     "CLM-DEATH": ("P-DEATH", "JKM", [WIDOW, SON, GRANDDAUGHTER]),
@@ -167,41 +167,30 @@ async def test_a_batch_of_filings_and_payouts_is_queued_in_fixed_statements_with
     each: list[int] = []
     async with alone.acquire() as conn:
         for delivery in [*filings, *payouts]:
-            seen: list[str] = []
-
-            def note_alone(record: Any, seen: list[str] = seen) -> None:
-                seen.append(" ".join(record.query.split()))
-
             async with conn.transaction():
-                conn.add_query_logger(note_alone)
-                await on[delivery.envelope.type](conn, delivery.envelope, delivery.payload)
-                conn.remove_query_logger(note_alone)
-            each.append(len([q for q in seen if not q.startswith(INTROSPECTION)]))
+                with statements_run(conn) as seen:
+                    await on[delivery.envelope.type](conn, delivery.envelope, delivery.payload)
+            each.append(len(seen))
         one_at_a_time, single_announced = await queued(conn), await announced(conn)
 
     traces = {c: f"00-{n:032x}-{n:016x}-01" for n, c in enumerate(claim_ids, start=1)}
-    statements: dict[str, list[str]] = {"filed": [], "payouts": []}
+    statements: dict[str, list[str]] = {}
     async with together.acquire() as conn:
         for name, batch in (("filed", filings), ("payouts", payouts)):
-
-            def note(record: Any, seen: list[str] = statements[name]) -> None:
-                seen.append(" ".join(record.query.split()))
-
             async with conn.transaction():
-                conn.add_query_logger(note)
-                # Two handler names, one set-based handler each topic: the payouts' three types share one.
-                await on[batch[0].envelope.type].together(
-                    conn, [d._replace(traceparent=traces[d.payload.claim_id]) for d in batch]
-                )
-                conn.remove_query_logger(note)
+                with statements_run(conn) as statements[name]:
+                    # Two handler names, one set-based handler each topic: the payouts' three types share one.
+                    await on[batch[0].envelope.type].together(
+                        conn, [d._replace(traceparent=traces[d.payload.claim_id]) for d in batch]
+                    )
         as_a_set, set_announced = await queued(conn), await announced(conn)
 
     # Filings: claims recorded with their families read, the unreachable noted, their events queued,
     # the messages queued: 4 statements for 4 claims, as for one with an unreachable heir.
-    filed_statements = [q for q in statements["filed"] if not q.startswith(INTROSPECTION)]
+    filed_statements = statements["filed"]
     assert len(filed_statements) == 4, filed_statements
     # Payouts: families read, the unreachable noted (none new: no event), the messages queued.
-    payout_statements = [q for q in statements["payouts"] if not q.startswith(INTROSPECTION)]
+    payout_statements = statements["payouts"]
     assert len(payout_statements) == 3, payout_statements
 
     # One at a time, in order (death, hurt, withdrawn, paid): a filing costs 4 with an heir to
