@@ -17,6 +17,11 @@ import httpx
 
 from bench.stack import BenchStack, token
 
+# The stand-in's control and ledger calls share its event loop with hundreds of transfers a second
+# (and the ledger of 30,000 is a large answer): httpx's 5 s default ended a run at scale, the bank's
+# own work being no fault of the check.
+CONTROL_TIMEOUT = httpx.Timeout(60.0)
+
 # Claims gives up on the bank after 2 s; the slow accounts answer after 3 s (booked at once).
 BANK_SERVICE_ENV = {
     "CLAIMS_BANK_TIMEOUT_SECONDS": "2",
@@ -91,12 +96,12 @@ async def record_accounts(stack: BenchStack, stop: asyncio.Event, slow_every: in
 
 
 async def notifications_twice(stack: BenchStack) -> None:
-    async with httpx.AsyncClient(base_url=stack.bank.url) as client:
+    async with httpx.AsyncClient(base_url=stack.bank.url, timeout=CONTROL_TIMEOUT) as client:
         await client.post("/_control/notify", json={"copies": 2})
 
 
 async def bank_down(stack: BenchStack, seconds: float) -> None:
-    async with httpx.AsyncClient(base_url=stack.bank.url) as client:
+    async with httpx.AsyncClient(base_url=stack.bank.url, timeout=CONTROL_TIMEOUT) as client:
         await client.post("/_control/down", json={"seconds": seconds})
     await asyncio.sleep(seconds)
 
@@ -124,7 +129,7 @@ async def wait_for_transfers(stack: BenchStack, claim_ids: list[str], timeout: f
 
 async def check_transfers(stack: BenchStack, claim_ids: list[str]) -> BankReport:
     report = BankReport()
-    async with httpx.AsyncClient(base_url=stack.bank.url) as client:
+    async with httpx.AsyncClient(base_url=stack.bank.url, timeout=CONTROL_TIMEOUT) as client:
         ledger = (await client.get("/_ledger")).json()
     succeeded_refs = Counter(t["partner_reference"] for t in ledger if t["status"] == "succeeded")
     conn = await asyncpg.connect(stack.database_url)
