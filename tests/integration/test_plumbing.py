@@ -194,7 +194,10 @@ async def test_outbox_relay_process_killed_mid_run_loses_and_doubles_nothing(dat
         finally:
             task.cancel()
         consumer = scene.consumer()
-        await scene.run_consumer_until_caught_up(consumer)
+        # 3,000 and more records one at a time, a transaction each: the whole test takes ~24 s alone on a
+        # quiet machine (the same on the round-5 code), yet this step passed the 60 s default once in a
+        # suite run. A deadline, not a wait: it returns as soon as the group has committed.
+        await scene.run_consumer_until_caught_up(consumer, timeout=240)
         assert await scene.effects() == (3000, 3000)
         assert consumer.stats["applied"] == 3000
 
