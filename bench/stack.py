@@ -157,7 +157,7 @@ class BenchStack:
 
     @property
     def database_url(self) -> str:
-        return self.postgres.url("jaring")
+        return self.postgres.socket_url("jaring")  # the services share the machine with it
 
     @property
     def mail_dir(self) -> Path:

@@ -223,7 +223,7 @@ class Layout:
         return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or ",".join(n.bootstrap_servers for n in self.kafka_nodes())
 
     def database_url(self) -> str:
-        return external_database_url() or self.postgres().url("jaring")
+        return external_database_url() or self.postgres().socket_url("jaring")
 
 
 def idp_off() -> bool:
