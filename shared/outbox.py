@@ -36,26 +36,48 @@ def notify_channel(schema: str) -> str:
     return f"outbox_{schema}"
 
 
+def queued_values(envelope: Envelope, schema: str, topic: Topic | None = None) -> list[object]:
+    """The outbox row of an event and its NOTIFY channel, as parameters for `add_event`'s statement
+    or for `queued_with`'s CTE (whose caller calls `note_event` once the event is written). The topic
+    comes from the catalogue unless given (tests use their own topics). The current trace goes with
+    the row: the relay sends it as the record's `traceparent`."""
+    topic = topic or topic_for_event(envelope.type)
+    headers = inject_into({k: v.decode() for k, v in envelope.kafka_headers()})
+    return [
+        envelope.event_id,
+        topic.name,
+        str(envelope.payload[topic.key]),
+        envelope.type,
+        headers,
+        envelope.to_bytes(),
+        notify_channel(schema),
+    ]
+
+
+def queued_with(source: str, first: int) -> str:
+    """CTEs that queue an event (parameters `queued_values`, numbered from `$first`) once for each
+    row of the CTE `source`, so a state change written by one statement queues its event in the same
+    round trip, and nothing when it wrote nothing. The statement must read `notified` (a CTE nobody
+    reads is not run): `SELECT ..., (SELECT count(*) FROM notified) ...`."""
+    p = [f"${first + i}" for i in range(7)]
+    return (
+        f"queued AS (INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
+        f"SELECT {p[0]}::uuid, {p[1]}::text, {p[2]}::text, {p[3]}::text, {p[4]}::jsonb, {p[5]}::bytea FROM {source} "
+        f"RETURNING 1), notified AS (SELECT pg_notify({p[6]}::text, '') FROM queued)"
+    )
+
+
 async def add_event(conn: asyncpg.Connection, envelope: Envelope, schema: str, topic: Topic | None = None) -> None:
     """Queues the event for publication; call it inside the transaction of the state change.
     The topic comes from the catalogue unless given (tests use their own topics)."""
-    topic = topic or topic_for_event(envelope.type)
-    key = str(envelope.payload[topic.key])
-    # The current trace goes with the row: the relay sends it as the record's `traceparent`.
-    headers = inject_into({k: v.decode() for k, v in envelope.kafka_headers()})
+    values = queued_values(envelope, schema, topic)
     note_event(envelope)
     # The NOTIFY is delivered at commit, never for a rolled-back transaction, and wakes the
     # relay at once. Sent by the same statement as the INSERT: one round trip per event.
     await conn.execute(
         "WITH queued AS (INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1) SELECT pg_notify($7, '') FROM queued",
-        envelope.event_id,
-        topic.name,
-        key,
-        envelope.type,
-        headers,
-        envelope.to_bytes(),
-        notify_channel(schema),
+        *values,
     )
 
 

@@ -51,7 +51,7 @@ from shared.db import record_audit
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.errors import Conflict, FieldError, RuleViolation
 from shared.money import format_rupiah
-from shared.outbox import add_event, add_events
+from shared.outbox import add_event, add_events, queued_values
 from shared.tracing import note_event
 
 SERVICE = "claims"
@@ -180,8 +180,18 @@ async def file_claim(
         return replayed
     _check_admissible(filing, context, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
+    event = new_envelope(claim_filed(claim_id, filing, actor.subject), correlation_id=claim_id, producer=SERVICE)
+    # The claim and its ClaimFiled in one statement; neither when it is not written.
     filed = await repo.insert_filed_claim(
-        conn, claim_id, filing, actor.subject, actor.role, today, idempotency_key, request_hash
+        conn,
+        claim_id,
+        filing,
+        actor.subject,
+        actor.role,
+        today,
+        queued_values(event, SERVICE),
+        idempotency_key,
+        request_hash,
     )
     if not filed.written:
         # The same incident filed at the same moment (two officers, or a retry sent while the first
@@ -198,7 +208,7 @@ async def file_claim(
                 earlier[0],
                 "idempotency_key_in_flight",
             )
-    await emit(conn, claim_filed(claim_id, filing, actor.subject), claim_id)
+    note_event(event)
     return claim_id
 
 

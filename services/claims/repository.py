@@ -13,6 +13,7 @@ import asyncpg
 from services.claims.domain import claim as c
 from services.claims.domain.participant import HeirView, ParticipantView
 from services.claims.domain.payout import PayoutLine
+from shared.outbox import queued_with
 
 # --- read model ----------------------------------------------------------------------------------
 
@@ -285,11 +286,13 @@ async def insert_filed_claim(
     filed_by: str,
     role: str,
     filed_on: date,
+    queued: Sequence[object],
     key: str | None = None,
     request_hash: str = "",
 ) -> FiledClaim:
-    """An officer's filing: the claim, its `filed` step, the officer's audit row and the
-    Idempotency-Key with the claim it made, in one statement. Nothing is written when a filing of
+    """An officer's filing: the claim, its `filed` step, the officer's audit row, the
+    Idempotency-Key with the claim it made and the ClaimFiled event (`queued`: shared.outbox's
+    `queued_values`) in one statement. Nothing is written when a filing of
     the same incident committed meanwhile (after this one's check for a standing claim: two at the
     same moment); the key alone is not, when a filing with the same key committed first (its insert
     waited for that one)."""
@@ -300,14 +303,17 @@ async def insert_filed_claim(
         "audited AS (INSERT INTO audit_log (actor, role, action, subject_id, details) "
         "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed), "
         "keyed AS (INSERT INTO filing_keys (filed_by, idempotency_key, claim_id, request_hash) "
-        "SELECT $13, $19, claim_id, $20 FROM filed WHERE $19::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1) "
-        "SELECT EXISTS (SELECT FROM filed) AS written, EXISTS (SELECT FROM keyed) AS key_recorded",
+        "SELECT $13, $19, claim_id, $20 FROM filed WHERE $19::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1), "
+        f"{queued_with('filed', 21)} "
+        "SELECT EXISTS (SELECT FROM filed) AS written, EXISTS (SELECT FROM keyed) AS key_recorded, "
+        "(SELECT count(*) FROM notified) AS notified",
         *_claim_values(claim_id, filing, filed_by, filed_on),
         {"by": filed_by},
         role,
         {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)},
         key,
         request_hash,
+        *queued,
     )
     return FiledClaim(written=row["written"], key_recorded=row["key_recorded"])
 

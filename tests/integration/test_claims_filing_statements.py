@@ -1,22 +1,26 @@
 """Filing in few statements (issue 17), on real PostgreSQL through the handler: one read for every
 check (the participant, the incident's standing claim, the Idempotency-Key's earlier filing), one
-statement writing the claim with its step, audit row and key, and the outbox's; the answers the
-same as when each check was a statement of its own."""
+statement writing the claim with its step, audit row, key and ClaimFiled event (the outbox row); the
+answers the same as when each check was a statement of its own."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from services.claims import handlers
+from services.claims import handlers, repository
+from services.claims.handlers import claim_filed
 from shared.auth import Actor
 from shared.db import apply_migrations, create_pool
+from shared.envelope import new_envelope
 from shared.errors import Conflict, RuleViolation
+from shared.outbox import notify_channel, queued_values
 from tests.integration.test_claims_handled_as_sets import (
     OFFICER,
     TODAY,
@@ -67,22 +71,24 @@ async def outbox_count(conn) -> int:
 
 
 @pytest.mark.parametrize("key", [None, "filing-1"], ids=["without a key", "with a key"])
-async def test_a_filing_costs_three_statements_with_or_without_a_key(pool, key):
+async def test_a_filing_costs_two_statements_with_or_without_a_key(pool, key):
     async with pool.acquire() as conn:
         await participant(conn, "P1", covered=True)
         async with conn.transaction():
             claim_id, statements = await file(conn, death_form("P1"), key)
-        # The checks' one read, the claim (step, audit row, key) in one insert, the outbox's insert: 1 + 1 + 1.
-        assert len(statements) == 3, statements
+        # The checks' one read; the claim (step, audit row, key) and its event in one insert: 1 + 1.
+        assert len(statements) == 2, statements
         assert statements[0].startswith("SELECT EXISTS (SELECT 1 FROM participants")
         assert statements[1].startswith("WITH filed AS (INSERT INTO claims")
-        assert statements[2].startswith("WITH queued AS (INSERT INTO outbox")
+        assert "INSERT INTO outbox" in statements[1]
         assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = $1", claim_id) == "filed"
         assert await conn.fetchval("SELECT count(*) FROM claim_steps WHERE claim_id = $1", claim_id) == 1
         assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE subject_id = $1", claim_id) == 1
         keys = await conn.fetch("SELECT filed_by, idempotency_key, claim_id FROM filing_keys")
         assert [tuple(k) for k in keys] == ([] if key is None else [(OFFICER.subject, key, claim_id)])
-        assert await outbox_count(conn) == 1
+        queued = await conn.fetchrow("SELECT topic, key, event_type, body FROM outbox")
+        assert (queued["topic"], queued["key"], queued["event_type"]) == ("claims.filed.v1", claim_id, "ClaimFiled")
+        assert json.loads(queued["body"])["payload"]["claim_id"] == claim_id
 
 
 async def test_a_retry_with_its_key_is_answered_from_the_one_read_writing_nothing(pool):
@@ -185,3 +191,42 @@ async def test_a_filing_whose_key_another_filing_took_meanwhile_is_a_409_and_wri
             assert await conn.fetchval("SELECT count(*) FROM claims WHERE participant_id = 'P2'") == 0
             assert [r["claim_id"] for r in await conn.fetch("SELECT claim_id FROM filing_keys")] == [first]
             assert await outbox_count(conn) == 1
+
+
+async def test_an_insert_that_writes_no_claim_queues_no_event(pool):
+    """The insert of a filing whose incident another filing took meanwhile (after this one's check)
+    writes nothing, and its event is not queued either: the event rides on the claim's row."""
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        first, _ = await file(conn, death_form("P1"))
+        filing = handlers.filing_from(death_form("P1"))
+        event = new_envelope(
+            claim_filed("CL-later", filing, OFFICER.subject), correlation_id="CL-later", producer="claims"
+        )
+        filed = await repository.insert_filed_claim(
+            conn, "CL-later", filing, OFFICER.subject, OFFICER.role, TODAY, queued_values(event, "claims")
+        )
+        assert not filed.written
+        assert [r["key"] for r in await conn.fetch("SELECT key FROM outbox")] == [first]
+
+
+async def test_a_filing_wakes_the_relay_at_commit(pool):
+    """The event's NOTIFY rides in the filing's statement too: the relay hears of it at commit, not
+    at its next poll."""
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    async with pool.acquire() as listener, pool.acquire() as conn:
+        channel = notify_channel("claims")
+
+        def hear(*args: object) -> None:
+            heard.put_nowait(str(args[2]))
+
+        await listener.add_listener(channel, hear)
+        try:
+            await participant(conn, "P1", covered=True)
+            async with conn.transaction():
+                await file(conn, death_form("P1"))
+                await asyncio.sleep(0.2)
+                assert heard.empty(), "notified before commit"
+            assert await asyncio.wait_for(heard.get(), timeout=10) == channel
+        finally:
+            await listener.remove_listener(channel, hear)
