@@ -25,6 +25,7 @@ from services.claims.domain.decision import (
     after_verification,
     check_not_decided,
     decide,
+    is_decided,
     record_payout,
     reopen,
     withdraw,
@@ -449,7 +450,8 @@ async def decide_claim(
 ) -> str:
     row = await _claim(conn, claim_id)
     check_may_decide(actor.role, actor.subject, row["filed_by"], row["documents_added_by"])
-    check_not_decided(row["status"], row["decided_by"], await repo.decided_at(conn, claim_id))
+    if is_decided(row["status"]):  # when it was decided is read only for the refusal that says so
+        check_not_decided(row["status"], row["decided_by"], await repo.decided_at(conn, claim_id))
     status = decide(row["status"], decision, reason, missing_documents=row["missing_documents"])
     if status is c.ClaimStatus.APPROVED:
         participant = await repo.participant_view(conn, row["participant_id"])
@@ -457,19 +459,18 @@ async def decide_claim(
         if refusals:
             raise RuleViolation(refusals)
     reasons = [{"code": "OFFICER_APPROVED" if status == "approved" else "OFFICER_REJECTED", "message": reason}]
-    await repo.set_decision(conn, claim_id, str(status), actor.subject, reason)
-    await repo.add_step(conn, claim_id, "decided", {"by": actor.subject, "decision": decision, "reason": reason})
-    await emit_outcome(
-        conn, row, str(status), actor.subject, reasons, None, (row["documents_complete_on"], row["sla_deadline"])
+    clock = (row["documents_complete_on"], row["sla_deadline"])
+    event = new_envelope(
+        outcome_event(row, str(status), actor.subject, reasons, clock), correlation_id=claim_id, producer=SERVICE
     )
-    await record_audit(
+    # The decision, its step, its audit row and its event in one statement.
+    await repo.record_decision(
         conn,
-        actor=actor.subject,
-        role=actor.role,
-        action=f"claim.{decision}",
-        subject_id=claim_id,
-        details={"reason": reason},
+        repo.Decision(claim_id, str(status), actor.subject, actor.role, reason, f"claim.{decision}"),
+        {"by": actor.subject, "decision": decision, "reason": reason},
+        queued_values(event, SERVICE),
     )
+    note_event(event)
     return str(status)
 
 

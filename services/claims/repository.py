@@ -477,6 +477,44 @@ async def set_decision(conn: asyncpg.Connection, claim_id: str, status: str, dec
     )
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A person's decision on a claim, as it is written: the claim's new status, who and with what
+    role, the reason (the claim's note and the audit row's), the audited action."""
+
+    claim_id: str
+    status: str
+    decided_by: str
+    role: str
+    reason: str
+    action: str
+
+
+async def record_decision(
+    conn: asyncpg.Connection, decision: Decision, step_detail: dict[str, Any], queued: Sequence[object]
+) -> None:
+    """The decision on the claim, its `decided` step, its audit row and its event (`queued`:
+    shared.outbox's `queued_values`) in one statement."""
+    await conn.execute(
+        "WITH decided AS (UPDATE claims SET status=$2, decided_by=$3, decision_note=$4, updated_at=now() "
+        "WHERE claim_id=$1 RETURNING claim_id), "
+        "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'decided', $5 FROM decided), "
+        "audited AS (INSERT INTO audit_log (actor, role, action, subject_id, details) "
+        "SELECT $3, $6, $7, claim_id, $8 FROM decided), "
+        f"{queued_with('decided', 9)} "
+        "SELECT count(*) FROM notified",
+        decision.claim_id,
+        decision.status,
+        decision.decided_by,
+        decision.reason,
+        step_detail,
+        decision.role,
+        decision.action,
+        {"reason": decision.reason},
+        *queued,
+    )
+
+
 async def set_documents(conn: asyncpg.Connection, claim_id: str, documents: dict[str, str], *, added_by: str) -> None:
     await conn.execute(
         "UPDATE claims SET documents=$2, updated_at=now(), documents_added_by = CASE WHEN $3 = ANY(documents_added_by) "

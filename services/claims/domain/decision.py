@@ -59,8 +59,12 @@ class AlreadyDecided(Exception):
         super().__init__(f"claim_already_decided: the claim is already {status}" + f" by {decided_by or 'the rules'}")
 
 
+def is_decided(claim_status: ClaimStatus | str) -> bool:
+    return ClaimStatus(claim_status) in DECIDED
+
+
 def check_not_decided(claim_status: ClaimStatus | str, decided_by: str | None, decided_at: datetime | None) -> None:
-    if ClaimStatus(claim_status) in DECIDED:
+    if is_decided(claim_status):
         raise AlreadyDecided(str(ClaimStatus(claim_status)), decided_by, decided_at)
 
 
