@@ -53,6 +53,7 @@ async def describe_machine(stack: BenchStack, log_level: str, env: dict[str, str
         "PostgreSQL": (
             f"fsync={pg['fsync']}, synchronous_commit={pg['synchronous_commit']}, "
             f"full_page_writes={pg['full_page_writes']}, shared_buffers={pg['shared_buffers']}"
+            + (", reached through its Unix socket" if "host=/" in stack.database_url else "")
         ),
         "services": (
             f"real processes (uvicorn + uvloop), LOG_LEVEL={log_level}, defaults of shared/settings.py"
