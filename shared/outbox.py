@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import asyncpg
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
@@ -43,15 +43,19 @@ def queued_values(envelope: Envelope, schema: str, topic: Topic | None = None) -
     the row: the relay sends it as the record's `traceparent`."""
     topic = topic or topic_for_event(envelope.type)
     headers = inject_into({k: v.decode() for k, v in envelope.kafka_headers()})
-    return [
+    return [*_outbox_row(envelope, topic, headers), notify_channel(schema)]
+
+
+def _outbox_row(envelope: Envelope, topic: Topic, headers: Mapping[str, str]) -> tuple[object, ...]:
+    """An event's outbox columns: event_id, topic, key, event_type, headers, body."""
+    return (
         envelope.event_id,
         topic.name,
         str(envelope.payload[topic.key]),
         envelope.type,
         headers,
         envelope.to_bytes(),
-        notify_channel(schema),
-    ]
+    )
 
 
 def queued_with(source: str, first: int) -> str:
@@ -99,16 +103,7 @@ async def add_events(
             headers[TRACEPARENT] = own
         else:
             inject_into(headers)
-        rows.append(
-            (
-                envelope.event_id,
-                topic.name,
-                str(envelope.payload[topic.key]),
-                envelope.type,
-                headers,
-                envelope.to_bytes(),
-            )
-        )
+        rows.append(_outbox_row(envelope, topic, headers))
     # Arrays unnested: one execution for the whole batch, where executemany made PostgreSQL
     # run an INSERT per event; the NOTIFY in the same statement, as add_event's.
     await conn.execute(
