@@ -369,18 +369,6 @@ async def verify_all(
     return [outcome.status for outcome in outcomes]
 
 
-async def emit_outcome(
-    conn: asyncpg.Connection,
-    row: dict[str, Any],
-    status: str,
-    decided_by: str,
-    reasons: list[dict[str, str]],
-    causation_id: str | None,
-    clock: tuple[date | None, date | None],
-) -> None:
-    await emit(conn, outcome_event(row, status, decided_by, reasons, clock), row["claim_id"], causation_id)
-
-
 def outcome_event(
     row: dict[str, Any],
     status: str,
