@@ -59,15 +59,15 @@ def _outbox_row(envelope: Envelope, topic: Topic, headers: Mapping[str, str]) ->
 
 
 def queued_with(source: str, first: int) -> str:
-    """CTEs that queue an event (parameters `queued_values`, numbered from `$first`) once for each
+    """A CTE that queues an event (parameters `queued_values`, numbered from `$first`) once for each
     row of the CTE `source`, so a state change written by one statement queues its event in the same
-    round trip, and nothing when it wrote nothing. The statement must read `notified` (a CTE nobody
-    reads is not run): `SELECT ..., (SELECT count(*) FROM notified) ...`."""
+    round trip, and nothing when it wrote nothing. The NOTIFY that wakes the relay is the INSERT's
+    RETURNING: a data-modifying CTE runs to completion whether or not the statement reads it."""
     p = [f"${first + i}" for i in range(7)]
     return (
         f"queued AS (INSERT INTO outbox (event_id, topic, key, event_type, headers, body) "
         f"SELECT {p[0]}::uuid, {p[1]}::text, {p[2]}::text, {p[3]}::text, {p[4]}::jsonb, {p[5]}::bytea FROM {source} "
-        f"RETURNING 1), notified AS (SELECT pg_notify({p[6]}::text, '') FROM queued)"
+        f"RETURNING pg_notify({p[6]}::text, ''))"
     )
 
 

@@ -305,8 +305,7 @@ async def insert_filed_claim(
         "keyed AS (INSERT INTO filing_keys (filed_by, idempotency_key, claim_id, request_hash) "
         "SELECT $13, $19, claim_id, $20 FROM filed WHERE $19::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1), "
         f"{queued_with('filed', 21)} "
-        "SELECT EXISTS (SELECT FROM filed) AS written, EXISTS (SELECT FROM keyed) AS key_recorded, "
-        "(SELECT count(*) FROM notified) AS notified",
+        "SELECT EXISTS (SELECT FROM filed) AS written, EXISTS (SELECT FROM keyed) AS key_recorded",
         *_claim_values(claim_id, filing, filed_by, filed_on),
         {"by": filed_by},
         role,
@@ -502,7 +501,7 @@ async def record_decision(
         "audited AS (INSERT INTO audit_log (actor, role, action, subject_id, details) "
         "SELECT $3, $6, $7, claim_id, $8 FROM decided), "
         f"{queued_with('decided', 9)} "
-        "SELECT count(*) FROM notified",
+        "SELECT EXISTS (SELECT FROM decided)",
         decision.claim_id,
         decision.status,
         decision.decided_by,

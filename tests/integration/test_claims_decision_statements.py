@@ -6,30 +6,25 @@ the refusal of a second decision."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from services.claims import handlers
 from services.claims.domain.decision import AlreadyDecided
 from shared.auth import Actor
-from shared.db import apply_migrations, create_pool
 from tests.integration.test_claims_filing_statements import counted, death_form, file
 from tests.integration.test_claims_handled_as_sets import TODAY, participant
+from tests.support.schemas import migrated_pool
 
 pytestmark = pytest.mark.integration
 
 SUPERVISOR = Actor("supervisor-dewi", "supervisor")
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
 @pytest.fixture
 async def pool(database_url, unique):
-    schema = f"claims_decision_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / "claims" / "migrations")
-    pool = await create_pool(database_url, schema)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, "claims", f"claims_decision_{unique}") as pool:
+        yield pool
 
 
 async def claim_for_review(conn) -> str:

@@ -10,14 +10,12 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from services.claims import handlers, repository
 from services.claims.handlers import claim_filed
 from shared.auth import Actor
-from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope
 from shared.errors import Conflict, RuleViolation
 from shared.outbox import notify_channel, queued_values
@@ -27,20 +25,16 @@ from tests.integration.test_claims_handled_as_sets import (
     participant,
 )
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form
+from tests.support.schemas import migrated_pool
 from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
-SERVICES = Path(__file__).resolve().parents[2] / "services"
-
 
 @pytest.fixture
 async def pool(database_url, unique):
-    schema = f"claims_filing_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / "claims" / "migrations")
-    pool = await create_pool(database_url, schema)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, "claims", f"claims_filing_{unique}") as pool:
+        yield pool
 
 
 def death_form(participant_id: str) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -26,14 +25,13 @@ from shared.contracts.enrollment import (
     ProtectedPeriod,
 )
 from shared.contracts.notifications import FamilyMemberUnreachable, NotificationDelivered, NotificationFailed
-from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope, read_envelope, read_payload
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form
+from tests.support.schemas import migrated_pool
 from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 TODAY = date(2026, 11, 20)
 OFFICER = Actor("officer-rahma", "officer")
 # Nothing drawn at random; a cash payout above Rp 40,000,000 goes to a supervisor (the JKM's 42 million does).
@@ -42,11 +40,8 @@ SAMPLING = ReviewSampling(rate=0.0, above_rupiah=40_000_000, key=b"set-test")
 
 @pytest.fixture
 async def pool(database_url, unique):
-    schema = f"claims_set_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / "claims" / "migrations")
-    pool = await create_pool(database_url, schema)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, "claims", f"claims_set_{unique}") as pool:
+        yield pool
 
 
 async def participant(conn, participant_id: str, *, covered: bool) -> None:

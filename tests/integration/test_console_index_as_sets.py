@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,14 +17,13 @@ from services.console.consumers import index_consumers
 from shared.consuming import ConsumerRunner, Delivery
 from shared.contracts.enrollment import CoverageChanged
 from shared.contracts.notifications import NotificationDelivered
-from shared.db import apply_migrations, create_pool
 from shared.envelope import Envelope, new_envelope
 from shared.topics import DELIVERIES, PARTICIPANTS
+from tests.support.schemas import migrated_pool
 from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 # The broker's timestamp of the records, in milliseconds: 2026-11-20 01:00:05 UTC.
 LOGGED_MS = int(T0.timestamp() * 1000) + 5_000
@@ -39,11 +37,8 @@ COLUMNS = (
 
 @pytest.fixture
 async def pool(database_url, unique):
-    schema = f"console_set_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / "console" / "migrations")
-    pool = await create_pool(database_url, schema)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, "console", f"console_set_{unique}") as pool:
+        yield pool
 
 
 def record(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,25 +17,21 @@ from shared.auth import Actor
 from shared.consuming import Delivery, PoisonMessage
 from shared.contracts.claims import DeathConfirmed, HeirsNamedOnClaim
 from shared.contracts.enrollment import HeirData
-from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope, read_envelope
+from tests.support.schemas import migrated_pool
 from tests.support.services import participant_form
 from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
 
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 TODAY = date(2026, 11, 20)
 OFFICER = Actor("officer-rahma", "officer")
 
 
 @pytest.fixture
 async def pool(database_url, unique):
-    schema = f"enrollment_deaths_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / "enrollment" / "migrations")
-    pool = await create_pool(database_url, schema)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, "enrollment", f"enrollment_deaths_{unique}") as pool:
+        yield pool
 
 
 async def enrolled_and_paid(conn: asyncpg.Connection) -> tuple[str, str]:

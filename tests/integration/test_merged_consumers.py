@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -26,10 +25,9 @@ from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.merged_groups import delete_former_groups, start_where_former_groups_stopped
 from shared.topics import Topic
 from tests.support.kafka_tools import committed_offsets, group_caught_up, wait_until
+from tests.support.schemas import migrated_pool
 
 pytestmark = pytest.mark.integration
-
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
 class Scene:
@@ -248,13 +246,8 @@ async def test_a_former_consumer_still_running_applies_nothing_the_merged_one_ap
     ],
 )
 async def test_each_service_migration_merges_what_its_consumers_were(database_url, unique, service, consumers):
-    schema = f"{service}_merge_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / service / "migrations")
-    pool = await create_pool(database_url, schema)
-    try:
+    async with migrated_pool(database_url, service, f"{service}_merge_{unique}") as pool:
         rows = await pool.fetch("SELECT former, merged FROM merged_consumers ORDER BY former")
-    finally:
-        await pool.close()
     formerly = sorted((former, c.name) for c in consumers() for former in c.formerly)
     assert [(r["former"], r["merged"]) for r in rows] == formerly
     assert formerly  # each of the two services merged two consumers

@@ -5,7 +5,6 @@ real PostgreSQL, through their handlers."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +19,11 @@ from shared.contracts.enrollment import (
     ParticipantEnrolled,
     ProtectedPeriod,
 )
-from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope
+from tests.support.schemas import migrated_pool
 
 pytestmark = pytest.mark.integration
 
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 PID = "P-forward"
 
@@ -67,20 +65,14 @@ async def apply(pool, handler, envelope, payload) -> None:
 
 @pytest.fixture
 async def claims_pool(database_url, unique):
-    schema = f"claims_fwd_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / "claims" / "migrations")
-    pool = await create_pool(database_url, schema)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, "claims", f"claims_fwd_{unique}") as pool:
+        yield pool
 
 
 @pytest.fixture
 async def notifications_pool(database_url, unique):
-    schema = f"notif_fwd_{unique}"
-    await apply_migrations(database_url, schema, SERVICES / "notifications" / "migrations")
-    pool = await create_pool(database_url, schema)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, "notifications", f"notif_fwd_{unique}") as pool:
+        yield pool
 
 
 async def test_claims_read_model_keeps_the_newer_details_heirs_and_coverage(claims_pool):
