@@ -63,17 +63,20 @@ def document(service: str) -> AsyncAPI:
             )
     consumer: Consumer
     for consumer in consumers(settings_class()):
+        # One operation per topic a group reads: each topic's messages have their own schema.
+        for topic in consumer.topics:
 
-        async def handle(message) -> None:
-            """Documentation only: the real subscriber is shared.consuming.subscribe."""
+            async def handle(message) -> None:
+                """Documentation only: the real subscriber is shared.consuming.subscribe."""
 
-        handle.__annotations__ = {"message": envelope_schema(consumer.topic), "return": None}
-        broker.subscriber(
-            consumer.topic.name,
-            group_id=consumer.name,
-            title=consumer.name,
-            description=f"consumer group {consumer.name}: handles {', '.join(consumer.handlers)}",
-        )(handle)
+            handle.__annotations__ = {"message": envelope_schema(topic), "return": None}
+            handled = [kind for kind in consumer.handlers if kind in topic.events]
+            broker.subscriber(
+                topic.name,
+                group_id=consumer.name,
+                title=consumer.name if len(consumer.topics) == 1 else f"{consumer.name} on {topic.name}",
+                description=f"consumer group {consumer.name}: handles {', '.join(handled)}",
+            )(handle)
     return AsyncAPI(
         broker,
         title=f"Jaring {service}",

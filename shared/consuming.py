@@ -1,6 +1,6 @@
 """One way to consume: inbox for exactly-once effects, bounded retries, dead letters.
 
-A consumer is a named group of handlers (one per event type) on one topic. For each
+A consumer is a named group of handlers (one per event type) on one topic or more. For each
 message: parse the envelope and payload (unreadable → dead letter at once); then, in
 one transaction, record (consumer, event_id) in the inbox and apply the handler, so a
 redelivered event has no second effect. A handler that keeps failing is retried a
@@ -132,9 +132,14 @@ class NotYet(Exception):
 
 @dataclass
 class Consumer:
+    """`topics`: one group may read several topics (one fetch loop, one transaction a poll, one
+    offset commit for all of them, where a group per topic paid each of those per topic while idle or
+    not). A key's parked messages hold back its later ones on any of the topics: a claim's events
+    are applied in the order they came, whichever topic carries them."""
+
     name: str  # also the Kafka consumer group
-    topic: Topic
-    handlers: Mapping[str, Handler]  # event type -> handler; other types on the topic are skipped
+    topics: tuple[Topic, ...]
+    handlers: Mapping[str, Handler]  # event type -> handler; other types on the topics are skipped
     max_attempts: int = 3
     backoff_seconds: float = 0.2
     # How long a parked message may wait for its prerequisite before it is dead-lettered.
@@ -150,10 +155,27 @@ class Consumer:
     # counted, not dead-lettered — the services that consume the topic dead-letter it already,
     # and a rebuilt observer would otherwise dead-letter all of history's poison again.
     dead_letters: bool = True
-    # The consumers this one took the place of (merged into one group): its group starts where
-    # theirs stopped, and their inbox and parked messages are its own (shared/merged_groups.py).
-    formerly: tuple[str, ...] = ()
+    # The consumers this one took the place of (merged into one group), each with the topic it read:
+    # the group starts where theirs stopped, and their inbox and parked messages are its own
+    # (shared/merged_groups.py).
+    formerly: Mapping[str, Topic] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.topics:
+            raise ValueError(f"consumer {self.name} reads no topic")
+        unread = {former: topic.name for former, topic in self.formerly.items() if topic not in self.topics}
+        if unread:
+            raise ValueError(f"consumer {self.name} took the place of groups on topics it does not read: {unread}")
+
+    @property
+    def topic_names(self) -> list[str]:
+        return [topic.name for topic in self.topics]
+
+    @property
+    def topics_label(self) -> str:
+        """The `topic` label of its metrics: the topic, or the topics joined by commas."""
+        return ",".join(self.topic_names)
 
     def count(self, outcome: str, event_type: str) -> None:
         self.stats[outcome] = self.stats.get(outcome, 0) + 1
@@ -255,7 +277,7 @@ class ConsumerRunner:
             for record, *_ in parsed:
                 await self.handle(record)
             return
-        HANDLER_SECONDS.labels(consumer.name, consumer.topic.name).observe(time.perf_counter() - started)
+        HANDLER_SECONDS.labels(consumer.name, consumer.topics_label).observe(time.perf_counter() - started)
         for envelope in applied:
             consumer.count("applied", envelope.type)
         for envelope in duplicates:
@@ -366,7 +388,7 @@ class ConsumerRunner:
                         consumer.count("duplicate", envelope.type)
                         return "duplicate"
                     await handler(conn, envelope, payload)
-                HANDLER_SECONDS.labels(consumer.name, consumer.topic.name).observe(time.perf_counter() - started)
+                HANDLER_SECONDS.labels(consumer.name, consumer.topics_label).observe(time.perf_counter() - started)
                 consumer.count("applied", envelope.type)
                 log.debug("message.applied", consumer=consumer.name, event_type=envelope.type)
                 _fault_point(consumer.name)
@@ -615,7 +637,7 @@ def _fault_point(consumer_name: str) -> None:
 
 
 def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
-    """Registers the runner as a FastStream subscriber in its own consumer group."""
+    """Registers the runner as a FastStream subscriber in its own consumer group, on its topics."""
     consumer = runner.consumer
 
     # What raw_records gives: one ConsumerRecord, or a poll's tuple of them. Typed Any so that a
@@ -628,7 +650,7 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
 
     batched = consumer.batch_size > 1
     broker.subscriber(
-        consumer.topic.name,
+        *consumer.topic_names,
         group_id=consumer.name,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -639,7 +661,7 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
         fetch_min_bytes=consumer.fetch_min_bytes,
         decoder=raw_records,
         title=consumer.name,
-        description=f"{consumer.name} reads {consumer.topic.name}",
+        description=f"{consumer.name} reads {', '.join(consumer.topic_names)}",
     )(on_batch if batched else on_message)
 
 

@@ -1,14 +1,15 @@
 """Where a merged consumer's group starts: where the groups it replaces stopped.
 
-A consumer that takes the place of several (`Consumer.formerly`, one group where several read
-the same topic) starts with the inbox and the parked messages of the former ones
-(shared/migrations/0004_merged_consumers.sql). Started from the earliest offset it would read the
-whole topic again, every event a duplicate for the inbox: nothing applied twice, but the whole
-retention read. So at the merged group's first start (it has no committed offset on the topic),
-each partition's offset is set to the lowest of the former groups' committed offsets: below it
-every former group had read everything, and from it on what one former group had applied already
-is a duplicate for the inbox. A partition where a former group has no offset starts from the
-earliest, as that group would have. Then the former groups are deleted (once their processes are
+A consumer that takes the place of several (`Consumer.formerly`: one group where several read the
+same topic, or one group reading the topics that several read one each) starts with the inbox and
+the parked messages of the former ones (shared/migrations/0004_merged_consumers.sql). Started from
+the earliest offset it would read each topic again, every event a duplicate for the inbox: nothing
+applied twice, but the whole retention read. So at the merged group's first start (it has no
+committed offset on any of its topics), each partition's offset is set to the lowest committed
+offset of the former groups that read its topic: below it every one of them had read everything,
+and from it on what one former group had applied already is a duplicate for the inbox. A partition
+where such a former group has no offset, and a topic no former group read, start from the
+earliest, as a new group would. Then the former groups are deleted (once their processes are
 gone), so their lag does not grow on the console and in the alerts for ever.
 """
 
@@ -32,8 +33,8 @@ _GROUP_ID_NOT_FOUND, _NON_EMPTY_GROUP = 69, 68
 
 
 def starting_offsets(partitions: list[int], former: list[dict[int, int]]) -> dict[int, int]:
-    """Per partition, the lowest committed offset of the former groups; a partition some former
-    group has no offset for is left out (it starts from the earliest)."""
+    """Per partition of one topic, the lowest committed offset of the former groups that read it; a
+    partition some former group has no offset for is left out (it starts from the earliest)."""
     if not former:
         return {}
     return {p: min(group[p] for group in former) for p in partitions if all(p in group for group in former)}
@@ -46,9 +47,9 @@ async def _committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> dict
 
 async def start_where_former_groups_stopped(
     bootstrap: str, consumer: Consumer, patience_seconds: float = 60.0
-) -> dict[int, int]:
-    """At the merged group's first start, commits the offsets it starts from; returns them ({}:
-    nothing to carry over, or the group has offsets already). A broker not ready to answer for
+) -> dict[str, dict[int, int]]:
+    """At the merged group's first start, commits the offsets it starts from; returns them per topic
+    ({}: nothing to carry over, or the group has offsets already). A broker not ready to answer for
     groups yet (a new cluster creates its offsets topic at the first group lookup) is asked again."""
     if not consumer.formerly:
         return {}
@@ -63,25 +64,35 @@ async def start_where_former_groups_stopped(
             await asyncio.sleep(0.5)
 
 
-async def _start_where_former_groups_stopped(bootstrap: str, consumer: Consumer) -> dict[int, int]:
-    topic = consumer.topic.name
+async def _start_where_former_groups_stopped(bootstrap: str, consumer: Consumer) -> dict[str, dict[int, int]]:
+    # Each topic's former readers: a topic no former group read starts from the earliest.
+    readers = {
+        topic.name: [former for former, read in consumer.formerly.items() if read == topic] for topic in consumer.topics
+    }
+    readers = {topic: groups for topic, groups in readers.items() if groups}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        if await _committed(admin, consumer.name, topic):
+        if any([await _committed(admin, consumer.name, topic) for topic in consumer.topic_names]):
             return {}
-        former = [await _committed(admin, group, topic) for group in consumer.formerly]
-        described = await admin.describe_topics([topic])
+        former = {
+            topic: [await _committed(admin, group, topic) for group in groups] for topic, groups in readers.items()
+        }
+        described = await admin.describe_topics(list(readers))
     finally:
         await admin.close()
-    partitions = sorted(p["partition"] for t in described if t["topic"] == topic for p in t["partitions"])
-    start = starting_offsets(partitions, former)
+    partitions = {t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described}
+    start = {
+        topic: offsets
+        for topic, groups in former.items()
+        if (offsets := starting_offsets(partitions.get(topic, []), groups))
+    }
     if not start:
         return {}
     committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=consumer.name, enable_auto_commit=False)
     await committer.start()
     try:
-        tps = {TopicPartition(topic, p): offset for p, offset in start.items()}
+        tps = {TopicPartition(topic, p): offset for topic, offsets in start.items() for p, offset in offsets.items()}
         committer.assign(list(tps))
         # A commit outside any generation: the broker takes it only while the group has no member,
         # so an instance that started first and is reading already is not moved back.

@@ -7,10 +7,11 @@ and, dead-lettered by another consumer of the same topic, while it is in the dea
 (an operator replays it to the topic, same event id). Neither stays longer than the topic's
 retention plus the dead-letter topic's: an event is read, if at all, while in its topic, and
 dead-lettered then. So a row is kept for both retentions plus a day's margin (clocks, a
-dead-lettering under way when the topic deleted its copy), and never pruned when either keeps
-for ever (retention.ms -1: the participants topic, from which read models are rebuilt). The
-retentions are the broker's own, read when pruning: a topic an operator gave a longer retention
-keeps its inbox rows longer; a broker that does not answer prunes nothing that round.
+dead-lettering under way when the topic deleted its copy), for a consumer of several topics the
+longest of its topics' keeps, and never pruned when any keeps for ever (retention.ms -1: the
+participants topic, from which read models are rebuilt). The retentions are the broker's own, read
+when pruning: a topic an operator gave a longer retention keeps its inbox rows longer; a broker
+that does not answer prunes nothing that round.
 
 The outbox needs no pruning: the relay deletes a row once Kafka has it. Quarantined events stay
 for an operator, parked messages leave `waiting` when applied or dead-lettered. docs/operations.md
@@ -84,18 +85,31 @@ async def prune_inbox(pool: asyncpg.Pool, service: str, consumer: str, keep: tim
             return pruned
 
 
+def longest_keep(keeps: Sequence[timedelta | None]) -> timedelta | None:
+    """A consumer reading several topics keeps a row as long as the longest of its topics' keeps
+    asks (an event id says nothing of the topic it came on); None (for ever) if any keeps for ever."""
+    if any(keep is None for keep in keeps):
+        return None
+    return max(keep for keep in keeps if keep is not None)
+
+
 async def prune_inboxes(
-    pool: asyncpg.Pool, bootstrap: str, service: str, consumers: Sequence[tuple[str, str]], batch: int = 1000
+    pool: asyncpg.Pool,
+    bootstrap: str,
+    service: str,
+    consumers: Sequence[tuple[str, Sequence[str]]],
+    batch: int = 1000,
 ) -> dict[str, int]:
-    """One round for (consumer, topic) pairs: each consumer's rows its topic's retentions allow to go."""
-    topics = sorted({topic for _, topic in consumers})
+    """One round for (consumer, its topics) pairs: each consumer's rows its topics' retentions allow to go."""
+    topics = sorted({topic for _, read in consumers for topic in read})
     retentions = await broker_retentions(bootstrap, [*topics, *map(dead_letter_topic, topics)])
     pruned: dict[str, int] = {}
-    for consumer, topic in consumers:
-        if topic not in retentions or dead_letter_topic(topic) not in retentions:
-            log.warning("inbox.prune_skipped", consumer=consumer, topic=topic, reason="retention unknown")
+    for consumer, read in consumers:
+        unknown = [t for t in read if t not in retentions or dead_letter_topic(t) not in retentions]
+        if unknown:
+            log.warning("inbox.prune_skipped", consumer=consumer, topics=unknown, reason="retention unknown")
             continue
-        keep = inbox_keep(retentions[topic], retentions[dead_letter_topic(topic)])
+        keep = longest_keep([inbox_keep(retentions[t], retentions[dead_letter_topic(t)]) for t in read])
         if keep is not None:
             pruned[consumer] = await prune_inbox(pool, service, consumer, keep, batch)
     return pruned
@@ -105,7 +119,7 @@ def periodic(every_seconds: float, batch: int) -> Callable[[Runtime], Coroutine[
     """The service's background step (shared/service.py): a round every `every_seconds`."""
 
     async def inbox_pruning(runtime: Runtime) -> None:
-        consumers = [(c.name, c.topic.name) for c in runtime.consumers]
+        consumers = [(c.name, c.topic_names) for c in runtime.consumers]
         while consumers:
             await asyncio.sleep(every_seconds)
             try:

@@ -31,7 +31,7 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
     return [
         Consumer(
             "claims.participants",
-            PARTICIPANTS,
+            (PARTICIPANTS,),
             {
                 "ParticipantEnrolled": handlers.on_participant_enrolled,
                 "ParticipantDetailsChanged": handlers.on_details_changed,
@@ -43,7 +43,7 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
         ),
         Consumer(
             "claims.verification",
-            CLAIMS_FILED,
+            (CLAIMS_FILED,),
             {
                 "ClaimFiled": handlers.make_verifier(today, settings.review_sampling()),
             },
@@ -53,18 +53,18 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
         # reclassification's difference after payout sent to the bank.
         Consumer(
             "claims.decisions",
-            CLAIM_DECISIONS,
+            (CLAIM_DECISIONS,),
             {
                 "ClaimApproved": handlers.make_payout_recorder(today),
                 "ClaimReclassified": disbursement.on_claim_reclassified,
             },
-            formerly=("claims.payout", "claims.disbursement_reclassified"),
+            formerly=dict.fromkeys(("claims.payout", "claims.disbursement_reclassified"), CLAIM_DECISIONS),
         ),
         # Every cash ledger line goes to the bank, whenever it is recorded: the payout, its late
         # charge, a reclassification's difference after payout.
         Consumer(
             "claims.disbursement",
-            PAYOUTS,
+            (PAYOUTS,),
             {
                 "PayoutRecorded": disbursement.on_payout_recorded,
                 "LateChargeRecorded": disbursement.on_late_charge_recorded,
@@ -72,7 +72,7 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
         ),
         Consumer(
             "claims.timeline",
-            DELIVERIES,
+            (DELIVERIES,),
             {
                 "NotificationDelivered": handlers.on_notification,
                 "NotificationFailed": handlers.on_notification,

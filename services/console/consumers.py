@@ -1,8 +1,10 @@
-"""The console's consumer groups: one per catalogue topic for the event index, and one
+"""The console's consumer groups: one for the event index, reading every catalogue topic, and one
 thin subscriber over every dead-letter topic.
 
 The index goes through shared.consuming like every other consumer (inbox, batches,
-retries); its handler map takes every event type the topic carries. It dead-letters
+retries); its handler map takes every event type the topics carry. One group for all of them
+(issue 17): a group per topic cost each topic's fetch loop, transaction and offset commit a poll, most
+of it for topics with nothing new. It dead-letters
 nothing: a record it cannot read is dead-lettered by the services that consume the topic
 (and reaches the console that way); a console copy would only repeat theirs, and a
 console rebuilt from scratch would repeat every poison message in the topics' history.
@@ -29,24 +31,29 @@ from shared.topics import CATALOGUE
 DEAD_LETTER_TOPICS: tuple[str, ...] = tuple(topic.dlq for topic in CATALOGUE)
 
 
-def _index_consumer_name(prefix: str, topic_name: str) -> str:
+def _former_index_consumer_name(prefix: str, topic_name: str) -> str:
+    """A group per topic, until the index became one group (migrations/0008_one_group_for_the_index.sql)."""
     return f"{prefix}.index.{topic_name}"
+
+
+def index_consumer_name(prefix: str) -> str:
+    return f"{prefix}.index"
 
 
 def index_consumer_names(prefix: str) -> list[str]:
     """The index's consumers, whose inbox rows kept each event's traceparent (the trace page reads them)."""
-    return [_index_consumer_name(prefix, topic.name) for topic in CATALOGUE]
+    return [index_consumer_name(prefix)]
 
 
 def index_consumers(prefix: str) -> list[Consumer]:
     return [
         Consumer(
-            _index_consumer_name(prefix, topic.name),
-            topic,
-            {event: handlers.index_event for event in topic.events},
+            index_consumer_name(prefix),
+            CATALOGUE,
+            {event: handlers.index_event for topic in CATALOGUE for event in topic.events},
             dead_letters=False,
+            formerly={_former_index_consumer_name(prefix, topic.name): topic for topic in CATALOGUE},
         )
-        for topic in CATALOGUE
     ]
 
 

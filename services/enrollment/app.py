@@ -59,15 +59,15 @@ def consumers(_settings: EnrollmentSettings) -> list[Consumer]:
         # What enrollment learns from claims' decisions, in one group (a claim's events in their order).
         Consumer(
             "enrollment.claim_decisions",
-            CLAIM_DECISIONS,
+            (CLAIM_DECISIONS,),
             {
                 "DeathConfirmed": handlers.on_death_confirmed,
                 "HeirsNamedOnClaim": handlers.on_heirs_named_on_claim,
             },
-            formerly=("enrollment.deaths", "enrollment.claim_heirs"),
+            formerly=dict.fromkeys(("enrollment.deaths", "enrollment.claim_heirs"), CLAIM_DECISIONS),
         ),
         # "STOP" from a worker's phone ends their contribution reminders.
-        Consumer("enrollment.reminder_stops", INBOUND, {"InboundMessageReceived": on_inbound_message}),
+        Consumer("enrollment.reminder_stops", (INBOUND,), {"InboundMessageReceived": on_inbound_message}),
     ]
 
 

@@ -25,37 +25,35 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
     return [
         Consumer(
             "grievances.participants",
-            PARTICIPANTS,
+            (PARTICIPANTS,),
             {
                 "ParticipantEnrolled": handlers.on_participant_enrolled,
                 "HeirsChanged": handlers.on_heirs_changed,
             },
         ),
+        # What grievances learns of claims, in one group: one fetch loop and one transaction a poll for
+        # the three topics (issue 17).
         Consumer(
-            "grievances.claims-filed",
-            CLAIMS_FILED,
-            {"ClaimFiled": handlers.on_claim_filed, "ProactiveClaimOpened": handlers.on_proactive_claim_opened},
-        ),
-        Consumer(
-            "grievances.claim-decisions",
-            CLAIM_DECISIONS,
+            "grievances.claims",
+            (CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS),
             {
+                "ClaimFiled": handlers.on_claim_filed,
+                "ProactiveClaimOpened": handlers.on_proactive_claim_opened,
                 "ClaimApproved": decided,
                 "ClaimRejected": decided,
                 "ClaimReferredForReview": decided,
-            },
-        ),
-        Consumer(
-            "grievances.payouts",
-            PAYOUTS,
-            {
                 "PayoutRecorded": handlers.on_payout_recorded,
                 "DisbursementChanged": handlers.on_disbursement_changed,
+            },
+            formerly={
+                "grievances.claims-filed": CLAIMS_FILED,
+                "grievances.claim-decisions": CLAIM_DECISIONS,
+                "grievances.payouts": PAYOUTS,
             },
         ),
         Consumer(
             "grievances.inbound",
-            INBOUND,
+            (INBOUND,),
             {
                 "InboundMessageReceived": lookups.make_inbound_handler(settings, today),
             },

@@ -79,13 +79,19 @@ async def on_proactive_claim_opened(conn: asyncpg.Connection, _env: Envelope, ev
     await repo.set_claim_status(conn, event.claim_id, "awaiting_family", [], None)
 
 
+# The events that bring a claim into the read model. They come on another topic than a decision or a
+# payout, read by the same consumer (services/grievances/app.py): a waiting event names them, so they
+# are applied ahead of it instead of waiting behind it (shared/consuming.NotYet).
+CLAIM_ARRIVES = ("ClaimFiled", "ProactiveClaimOpened")
+
+
 def make_decision_handler(today_fn):
     async def on_claim_decided(
         conn: asyncpg.Connection, env: Envelope, event: ClaimApproved | ClaimRejected | ClaimReferredForReview
     ) -> None:
         if not await repo.claim_known(conn, event.claim_id):
             # ClaimFiled (another topic) brings the reporter's phone: wait for it.
-            raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet")
+            raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet", CLAIM_ARRIVES)
         status = {"ClaimApproved": "approved", "ClaimRejected": "rejected", "ClaimReferredForReview": "needs_review"}[
             env.type
         ]
@@ -106,7 +112,7 @@ async def on_payout_recorded(conn: asyncpg.Connection, _env: Envelope, event: Pa
         if component.kind == "cash" and component.payee_heir_id:
             shares[component.payee_heir_id] = shares.get(component.payee_heir_id, 0) + component.amount
     if not await repo.claim_known(conn, event.claim_id):
-        raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet")
+        raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet", CLAIM_ARRIVES)
     await repo.record_shares(conn, event.claim_id, shares)
     await repo.set_claim_status(conn, event.claim_id, "payout_recorded", [], None)
     await repo.close_request(conn, event.claim_id)

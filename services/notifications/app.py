@@ -33,7 +33,7 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
     return [
         Consumer(
             "notifications.participants",
-            PARTICIPANTS,
+            (PARTICIPANTS,),
             {
                 "ParticipantEnrolled": handlers.on_participant_enrolled,
                 "ParticipantDetailsChanged": handlers.on_details_changed,
@@ -42,49 +42,55 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
                 "ContributionReminderDue": outreach["ContributionReminderDue"],
             },
         ),
-        Consumer("notifications.claims-filed", CLAIMS_FILED, {"ClaimFiled": claim_handlers["ClaimFiled"]}),
+        # A claim's messages, from its filing to its transfer, in one group: one fetch loop and one
+        # transaction a poll for the four topics (issue 17), and a claim's events in the order they came.
+        Consumer(
+            "notifications.claims",
+            (CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS, DISBURSEMENTS),
+            {
+                "ClaimFiled": claim_handlers["ClaimFiled"],
+                **{kind: claim_handlers[kind] for kind in ("ClaimRejected", "ClaimReclassified", "ClaimWithdrawn")},
+                **{
+                    kind: claim_handlers[kind]
+                    for kind in ("PayoutRecorded", "DisbursementChanged", "LateChargeRecorded", "TransferStatusChanged")
+                },
+                "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),
+            },
+            formerly={
+                "notifications.claims-filed": CLAIMS_FILED,
+                "notifications.claim-decisions": CLAIM_DECISIONS,
+                "notifications.payouts": PAYOUTS,
+                "notifications.disbursements": DISBURSEMENTS,
+            },
+        ),
         # Jaring going to the family first (issue 19): its own group, so it can be replayed alone.
         Consumer(
             "notifications.outreach",
-            CLAIMS_FILED,
+            (CLAIMS_FILED,),
             {kind: outreach[kind] for kind in ("ProactiveClaimOpened", "ProactiveClaimReminderDue")},
         ),
+        # The family's own questions and complaints (the grievances service names whom to tell), the
+        # documents they still owe, their lookup codes: one group.
         Consumer(
-            "notifications.claim-decisions",
-            CLAIM_DECISIONS,
-            {kind: claim_handlers[kind] for kind in ("ClaimRejected", "ClaimReclassified", "ClaimWithdrawn")},
-        ),
-        Consumer(
-            "notifications.payouts",
-            PAYOUTS,
-            {kind: claim_handlers[kind] for kind in ("PayoutRecorded", "DisbursementChanged", "LateChargeRecorded")},
-        ),
-        Consumer(
-            "notifications.disbursements",
-            DISBURSEMENTS,
-            {
-                "TransferStatusChanged": claim_handlers["TransferStatusChanged"],
-                "ReceiptCheckRequested": receipts.make_receipt_handler(settings.phone_channel),
-            },
-        ),
-        # The family's own questions and complaints (the grievances service names whom to tell).
-        Consumer(
-            "notifications.grievances",
-            GRIEVANCES,
+            "notifications.family",
+            (GRIEVANCES, FAMILY_NOTICES, LOOKUPS),
             {
                 kind: family[kind]
-                for kind in ("GrievanceFiled", "GrievanceResolved", "GrievanceReopened", "GrievanceOverdue")
+                for kind in (
+                    "GrievanceFiled",
+                    "GrievanceResolved",
+                    "GrievanceReopened",
+                    "GrievanceOverdue",
+                    "MissingDocumentsNoticed",
+                    "LookupCodeIssued",
+                    "ClaimStatusShared",
+                )
             },
-        ),
-        Consumer(
-            "notifications.family-notices",
-            FAMILY_NOTICES,
-            {"MissingDocumentsNoticed": family["MissingDocumentsNoticed"]},
-        ),
-        Consumer(
-            "notifications.lookups",
-            LOOKUPS,
-            {"LookupCodeIssued": family["LookupCodeIssued"], "ClaimStatusShared": family["ClaimStatusShared"]},
+            formerly={
+                "notifications.grievances": GRIEVANCES,
+                "notifications.family-notices": FAMILY_NOTICES,
+                "notifications.lookups": LOOKUPS,
+            },
         ),
     ]
 

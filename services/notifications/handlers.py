@@ -107,6 +107,11 @@ class Telling:
     traceparent: str | None = None
 
 
+# The event that brings a claim into the read model: what a claim's later event waits for. The same
+# consumer reads it, so a waiting event names it and it is applied ahead (shared/consuming.NotYet).
+CLAIM_ARRIVES = ("ClaimFiled",)
+
+
 def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 0.0) -> dict[str, Handler]:
     async def on_claims_filed(conn: asyncpg.Connection, filed: list[Delivery]) -> None:
         # The family's first message waits a little: a claim filed in error and withdrawn
@@ -274,7 +279,9 @@ async def queue_all(
         claim_type = telling.claim_type or family.claim_type
         if claim_type is None:
             # ClaimFiled comes on another topic; the message must name the right claim type, not a guess.
-            raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet")
+            # It is read by the same consumer (services/notifications/app.py): named, it goes ahead of
+            # this event when it comes, instead of waiting behind it.
+            raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet", CLAIM_ARRIVES)
         participant = family.participant
         recipients, nobody = who_is_told(
             claim_type,
@@ -287,7 +294,7 @@ async def queue_all(
         if nobody:
             if family.reporter is None:
                 # ClaimFiled comes on another topic; without it we do not know whom else to tell.
-                raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet")
+                raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet", CLAIM_ARRIVES)
             someone = the_reporter(*family.reporter)
             if someone is not None:
                 recipients.append(someone)

@@ -17,6 +17,7 @@ from services.notifications import repository as repo
 from services.notifications.domain.messages import RECEIPT_CHECK, ClaimNotice, render
 from services.notifications.domain.receipts import read_answer
 from services.notifications.domain.recipients import address_for
+from services.notifications.handlers import CLAIM_ARRIVES
 from shared.consuming import NotYet
 from shared.contracts.disbursements import ReceiptCheckRequested
 from shared.contracts.notifications import ReceiptReplied
@@ -29,7 +30,9 @@ def make_receipt_handler(phone_channel: str):
         claim_type = await repo.claim_type(conn, event.claim_id)
         found = await repo.participant_with_heirs(conn, event.participant_id)
         if claim_type is None or found is None:
-            raise NotYet(f"claim {event.claim_id} or its participant not in the notifications read model yet")
+            raise NotYet(
+                f"claim {event.claim_id} or its participant not in the notifications read model yet", CLAIM_ARRIVES
+            )
         participant, heirs = found
         heir = next((h for h in heirs if h.heir_id == event.payee_heir_id), None)
         if heir is None or not (heir.phone and heir.phone.strip()):

@@ -52,13 +52,13 @@ pytestmark = pytest.mark.e2e
 TODAY = date.today()
 MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full 42,000,000
 COMPLETE_JKM = JKM_DEATH_DOCUMENTS | MARRIAGE_BOOK  # the widow(er) is among the payees
-# The consumer groups of a notifications process, and the topic each reads.
-NOTIFICATION_GROUPS = {
-    "notifications.participants": PARTICIPANTS.name,
-    "notifications.claims-filed": CLAIMS_FILED.name,
-    "notifications.claim-decisions": CLAIM_DECISIONS.name,
-    "notifications.payouts": PAYOUTS.name,
-}
+# The consumer groups of a notifications process, and the topics each reads (of a claim's way).
+NOTIFICATION_GROUPS = [
+    ("notifications.participants", PARTICIPANTS.name),
+    ("notifications.claims", CLAIMS_FILED.name),
+    ("notifications.claims", CLAIM_DECISIONS.name),
+    ("notifications.claims", PAYOUTS.name),
+]
 RUPIAH = re.compile(r"Rp\s*\d[\d.,]*")
 SIXTEEN_DIGITS = re.compile(r"\d{16}")
 
@@ -354,7 +354,7 @@ async def caught_up(kafka_bootstrap: str, db: asyncpg.Pool, participant_ids: lis
     )
     if known < len(participant_ids):
         return False
-    for group, topic in NOTIFICATION_GROUPS.items():
+    for group, topic in NOTIFICATION_GROUPS:
         if not await group_caught_up(kafka_bootstrap, group, topic):
             return False
     return True

@@ -85,7 +85,7 @@ class Scene:
     def consumer(self, batch_size: int = 50) -> Consumer:
         return Consumer(
             self.group,
-            self.topic,
+            (self.topic,),
             {"ContributionRecorded": Batched(self.contributions), "CoverageChanged": self.coverage},
             max_attempts=2,
             backoff_seconds=0.01,

@@ -213,7 +213,7 @@ async def test_the_runner_hands_each_record_over_and_a_replayed_event_is_not_ind
         await together(conn, deliveries)
 
     monkeypatch.setattr(handlers.index_event, "together", counted)
-    consumer = next(c for c in index_consumers("console-set") if c.topic == PARTICIPANTS)
+    consumer = next(c for c in index_consumers("console-set") if PARTICIPANTS in c.topics)
     runner = ConsumerRunner(consumer, pool, producer=None)  # an observer: it never dead-letters
     events = [
         covered("P-SITTI", "grace", 3, 11),

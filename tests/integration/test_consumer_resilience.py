@@ -100,7 +100,7 @@ async def test_a_transient_postgresql_refusal_is_retried_not_dead_lettered(
 
         await scene.publish("C1", "C2")
         consumer = Consumer(
-            scene.group, scene.topic, {"ContributionRecorded": apply}, max_attempts=3, backoff_seconds=0.01
+            scene.group, (scene.topic,), {"ContributionRecorded": apply}, max_attempts=3, backoff_seconds=0.01
         )
         await scene.run_until_caught_up(consumer)
         assert await scene.effects() == ["C1", "C2"]
@@ -133,7 +133,7 @@ async def test_a_real_lock_timeout_is_retried_until_the_lock_is_free(database_ur
         try:
             await scene.publish("C1")
             consumer = Consumer(
-                scene.group, scene.topic, {"ContributionRecorded": apply}, max_attempts=3, backoff_seconds=0.01
+                scene.group, (scene.topic,), {"ContributionRecorded": apply}, max_attempts=3, backoff_seconds=0.01
             )
             await scene.run_until_caught_up(consumer)
         finally:
@@ -179,7 +179,7 @@ class ParkingScene(Scene):
     def consumer(self, batch_size: int, wait_seconds: float = 3600) -> Consumer:
         return Consumer(
             self.group,
-            self.topic,
+            (self.topic,),
             {"ParticipantEnrolled": self.enrolled, "CoverageChanged": self.coverage},
             backoff_seconds=0.01,
             batch_size=batch_size,

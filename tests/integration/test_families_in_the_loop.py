@@ -202,7 +202,7 @@ async def test_status_by_message_answers_a_recorded_phone_and_no_one_else(kafka_
         assert forged.headers["content-type"] == "application/json" and set(forged.json()) == {"detail"}
         await wait_until(lambda: _count_at_least(f, widow, "Status klaim", 2), 45, "the WhatsApp answer")
         await wait_until(
-            lambda: group_caught_up(kafka_bootstrap, "notifications.lookups", LOOKUPS.name),
+            lambda: group_caught_up(kafka_bootstrap, "notifications.family", LOOKUPS.name),
             30,
             "notifications to read every status answer",
         )

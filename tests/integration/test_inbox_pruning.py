@@ -92,7 +92,7 @@ async def test_old_rows_go_recent_ones_stay_and_a_replay_in_the_window_is_a_dupl
         counted = INBOX_PRUNED.labels(schema, "reader")._value.get()
 
         pruned = await prune_inboxes(
-            pool, kafka_bootstrap, schema, [("reader", topic.name), ("keeper", forever.name)], batch=2
+            pool, kafka_bootstrap, schema, [("reader", [topic.name]), ("keeper", [forever.name])], batch=2
         )
 
         assert pruned == {"reader": 5}  # in three statements of at most 2 rows
@@ -105,7 +105,7 @@ async def test_old_rows_go_recent_ones_stay_and_a_replay_in_the_window_is_a_dupl
         async def effect(_conn, envelope, _payload) -> None:
             applied.append(envelope.event_id)
 
-        runner = ConsumerRunner(Consumer("reader", topic, {"ContributionRecorded": effect}), pool, producer=None)
+        runner = ConsumerRunner(Consumer("reader", (topic,), {"ContributionRecorded": effect}), pool, producer=None)
         # Replayed within the window: the inbox still has it, no second effect.
         assert await runner.handle(record_of(topic.name, recent[0])) == "duplicate"
         assert applied == []
@@ -137,7 +137,7 @@ async def test_a_longer_retention_on_the_broker_keeps_rows_longer(database_url, 
         # Kept: 10 + 3 + 1 = 14 days.
         week_old = await inbox_rows(pool, "reader", 2, timedelta(days=7))
         await inbox_rows(pool, "reader", 1, timedelta(days=15))
-        assert await prune_inboxes(pool, kafka_bootstrap, schema, [("reader", topic.name)]) == {"reader": 1}
+        assert await prune_inboxes(pool, kafka_bootstrap, schema, [("reader", [topic.name])]) == {"reader": 1}
         assert {r["event_id"] for r in await pool.fetch("SELECT event_id FROM inbox")} == set(week_old)
     finally:
         await pool.close()

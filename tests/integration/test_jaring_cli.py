@@ -259,7 +259,7 @@ async def test_a_dead_letter_replayed_from_the_command_line_reaches_its_topic_ag
 async def test_lag_lists_every_group_of_the_pipeline_per_topic_and_partition(stack, jaring):
     flows = as_json(await jaring("lag", "--json"))
     groups = {g["group_id"]: g for g in flows["groups"]}
-    assert {"claims.verification", "claims.decisions", "notifications.claims-filed"} <= set(groups)
+    assert {"claims.verification", "claims.decisions", "notifications.claims"} <= set(groups)
     verification = next(t for t in groups["claims.verification"]["lag"] if t["topic"] == CLAIMS_FILED.name)
     assert verification["lag"] == sum(p["end"] - p["committed"] for p in verification["partitions"])
     table = await jaring("lag", "--partitions")

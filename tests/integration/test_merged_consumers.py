@@ -1,7 +1,7 @@
-"""Two consumers of one topic merged into one group, on the real broker and database: the merged
-consumer starts where the former groups stopped, with their inbox and parked messages, and applies
-every event once: none again, none skipped (shared/merged_groups.py,
-shared/migrations/0004_merged_consumers.sql)."""
+"""Two consumers of one topic merged into one group, and two consumers of a topic each merged into
+one group reading both, on the real broker and database: the merged consumer starts where the former
+groups stopped, with their inbox and parked messages, and applies every event once: none again, none
+skipped (shared/merged_groups.py, shared/migrations/0004_merged_consumers.sql)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ class Scene:
         self.topic = Topic(
             f"test.merged.{unique}.v1", "participant_id", ("ContributionRecorded", "CoverageChanged"), producer="test"
         )
+        # A second topic, for the merge of groups that read a topic each.
+        self.other = Topic(
+            f"test.merged.{unique}.other.v1",
+            "participant_id",
+            ("ContributionRecorded", "CoverageChanged"),
+            producer="test",
+        )
         self.paid, self.covered, self.merged = (f"test-merged-{unique}.{n}" for n in ("paid", "covered", "both"))
 
     async def __aenter__(self) -> Scene:
@@ -44,7 +51,7 @@ class Scene:
         self.pool = await create_pool(self.database_url, self.schema)
         # No unique constraint: an event applied twice shows as two rows.
         await self.pool.execute("CREATE TABLE effects (label text NOT NULL, consumer text NOT NULL)")
-        await ensure_topics(self.bootstrap, [self.topic], partitions=1)
+        await ensure_topics(self.bootstrap, [self.topic, self.other], partitions=1)
         self.producer = EventProducer(self.bootstrap, client_id="test-merged")
         await self.producer.start()
         return self
@@ -53,8 +60,9 @@ class Scene:
         await self.producer.stop()
         await self.pool.close()
 
-    async def publish(self, *labels: str) -> None:
-        """X… a contribution (read by the `paid` consumer), Y… a coverage change (the `covered` one)."""
+    async def publish(self, *labels: str, topic: Topic | None = None) -> None:
+        """X… a contribution (read by the `paid` consumer), Y… a coverage change (the `covered` one);
+        on the scene's topic unless another is named."""
         records = []
         for label in labels:
             payload = (
@@ -70,7 +78,9 @@ class Scene:
                 else CoverageChanged(participant_id=label, status="active", as_of=date(2026, 11, 24))
             )
             envelope = new_envelope(payload, correlation_id="P1", producer="test")
-            records.append(OutgoingRecord(self.topic.name, "P1", envelope.to_bytes(), envelope.kafka_headers()))
+            records.append(
+                OutgoingRecord((topic or self.topic).name, "P1", envelope.to_bytes(), envelope.kafka_headers())
+            )
         await self.producer.send_all(records)
 
     def handler(self, consumer: str):
@@ -80,11 +90,11 @@ class Scene:
 
         return apply
 
-    def paid_consumer(self) -> Consumer:
-        return Consumer(self.paid, self.topic, {"ContributionRecorded": self.handler("paid")})
+    def paid_consumer(self, topic: Topic | None = None) -> Consumer:
+        return Consumer(self.paid, (topic or self.topic,), {"ContributionRecorded": self.handler("paid")})
 
-    def covered_consumer(self) -> Consumer:
-        return Consumer(self.covered, self.topic, {"CoverageChanged": self.handler("covered")})
+    def covered_consumer(self, topic: Topic | None = None) -> Consumer:
+        return Consumer(self.covered, (topic or self.topic,), {"CoverageChanged": self.handler("covered")})
 
     async def run_until_caught_up(self, *consumers: Consumer) -> None:
         broker = KafkaBroker(self.bootstrap, logger=None)
@@ -93,11 +103,12 @@ class Scene:
         await broker.start()
         try:
             for consumer in consumers:
-                await wait_until(
-                    lambda c=consumer: group_caught_up(self.bootstrap, c.name, self.topic.name),
-                    60,
-                    f"{consumer.name} to commit every offset",
-                )
+                for topic in consumer.topic_names:
+                    await wait_until(
+                        lambda c=consumer, t=topic: group_caught_up(self.bootstrap, c.name, t),
+                        60,
+                        f"{consumer.name} to commit every offset of {topic}",
+                    )
         finally:
             await broker.stop()
 
@@ -121,13 +132,13 @@ async def test_the_merged_group_starts_where_the_former_ones_stopped(database_ur
         await scene.pool.execute("SELECT merge_consumers($1::text[], $2)", [scene.paid, scene.covered], scene.merged)
         merged = Consumer(
             scene.merged,
-            scene.topic,
+            (scene.topic,),
             {"ContributionRecorded": scene.handler("merged"), "CoverageChanged": scene.handler("merged")},
             batch_size=batch_size,
-            formerly=(scene.paid, scene.covered),
+            formerly=dict.fromkeys((scene.paid, scene.covered), scene.topic),
         )
         # The lower of the two: `paid` stopped at 6, `covered` at 4.
-        assert await start_where_former_groups_stopped(kafka_bootstrap, merged) == {0: 4}
+        assert await start_where_former_groups_stopped(kafka_bootstrap, merged) == {scene.topic.name: {0: 4}}
         assert await committed_offsets(kafka_bootstrap, scene.merged, scene.topic.name) == {0: 4}
         await scene.run_until_caught_up(merged)
 
@@ -166,14 +177,66 @@ async def test_without_former_offsets_the_merged_group_starts_from_the_earliest(
         await scene.pool.execute("SELECT merge_consumers($1::text[], $2)", [scene.paid, scene.covered], scene.merged)
         merged = Consumer(
             scene.merged,
-            scene.topic,
+            (scene.topic,),
             {"ContributionRecorded": scene.handler("merged"), "CoverageChanged": scene.handler("merged")},
-            formerly=(scene.paid, scene.covered),
+            formerly=dict.fromkeys((scene.paid, scene.covered), scene.topic),
         )
         assert await start_where_former_groups_stopped(kafka_bootstrap, merged) == {}
         await scene.run_until_caught_up(merged)
         assert await scene.effects() == [("X1", "paid"), ("Y1", "merged")]
         assert merged.stats == {"applied": 1, "duplicate": 1}
+
+
+async def test_groups_that_read_a_topic_each_merge_into_one_group_reading_both(database_url, kafka_bootstrap, unique):
+    async with Scene(database_url, kafka_bootstrap, unique) as scene:
+        # `paid` reads the scene's topic, `covered` the other one.
+        await scene.publish("X1", "X2")
+        await scene.publish("Y1", topic=scene.other)
+        await scene.run_until_caught_up(scene.paid_consumer(), scene.covered_consumer(scene.other))
+        # Published while both are down for the upgrade: X3 at offset 2 of the first topic, Y2 at
+        # offset 1 of the other.
+        await scene.publish("X3")
+        await scene.publish("Y2", topic=scene.other)
+        # And a third topic neither former group read: the merged group reads it from its start.
+        third = Topic(f"test.merged.{unique}.third.v1", "participant_id", ("ContributionRecorded",), producer="test")
+        await ensure_topics(kafka_bootstrap, [third], partitions=1)
+        await scene.publish("X9", topic=third)
+
+        await scene.pool.execute("SELECT merge_consumers($1::text[], $2)", [scene.paid, scene.covered], scene.merged)
+        merged = Consumer(
+            scene.merged,
+            (scene.topic, scene.other, third),
+            {"ContributionRecorded": scene.handler("merged"), "CoverageChanged": scene.handler("merged")},
+            batch_size=10,
+            formerly={scene.paid: scene.topic, scene.covered: scene.other},
+        )
+        # Each topic where its own former reader stopped; the third is not named (earliest).
+        assert await start_where_former_groups_stopped(kafka_bootstrap, merged) == {
+            scene.topic.name: {0: 2},
+            scene.other.name: {0: 1},
+        }
+        await scene.run_until_caught_up(merged)
+
+        assert await scene.effects() == [
+            ("X1", "paid"),
+            ("X2", "paid"),
+            ("X3", "merged"),
+            ("X9", "merged"),
+            ("Y1", "covered"),
+            ("Y2", "merged"),
+        ]
+        # Nothing read twice: the two former groups' offsets were carried over exactly.
+        assert merged.stats == {"applied": 3}
+        assert await delete_former_groups(kafka_bootstrap, merged) == []
+
+
+def test_a_consumer_cannot_take_the_place_of_a_group_on_a_topic_it_does_not_read():
+    topic = Topic("test.merged.a.v1", "participant_id", ("ContributionRecorded",), producer="test")
+    other = Topic("test.merged.b.v1", "participant_id", ("ContributionRecorded",), producer="test")
+    with pytest.raises(ValueError, match="test.merged.b.v1"):
+        Consumer("merged", (topic,), {}, formerly={"former": other})
+    with pytest.raises(ValueError, match="reads no topic"):
+        Consumer("merged", (), {})
 
 
 async def test_merging_carries_the_inbox_and_the_parked_messages_over(database_url, unique):

@@ -1,7 +1,8 @@
 """Notifications' claim messages as sets (issue 17), on real PostgreSQL through their handlers: a
 batch of ClaimFiled, and one of the payouts topic's events, is queued in a fixed number of
 statements whatever its size, with exactly the messages the same events queued one at a time get;
-a batch with a claim whose participant is not in the read model yet parks that claim alone."""
+a batch with a claim whose participant is not in the read model yet parks that claim alone; a payout
+read before its filing waits for it without holding it back."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 
 import asyncpg
 import pytest
+from aiokafka import ConsumerRecord
 
 from services.notifications import handlers
-from services.notifications.app import build_spec
+from services.notifications.app import build_spec, consumers
+from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer, ConsumerRunner, Delivery, NotYet
 from shared.contracts.claims import (
     ClaimFiled,
@@ -27,7 +30,7 @@ from shared.db import apply_migrations, create_pool
 from shared.envelope import Envelope, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.privacy import mask_nik
-from shared.topics import Topic
+from shared.topics import CLAIMS_FILED, PAYOUTS, Topic
 from tests.support.family_members import GRANDDAUGHTER, SON, WIDOW, claim_filed
 from tests.support.kafka_tools import read_all
 from tests.support.statements import statements_run
@@ -249,7 +252,7 @@ async def test_a_filing_whose_participant_is_not_there_yet_is_parked_alone_and_t
         )
         records = await read_all(kafka_bootstrap, topic.name)
         on = handlers.make_claim_handlers("whatsapp")
-        consumer = Consumer("notifications.claims-filed", topic, {"ClaimFiled": on["ClaimFiled"]}, batch_size=50)
+        consumer = Consumer("notifications.claims", (topic,), {"ClaimFiled": on["ClaimFiled"]}, batch_size=50)
         runner = ConsumerRunner(consumer, pool, producer)
 
         await runner.handle_batch(records)
@@ -274,4 +277,42 @@ async def test_a_filing_whose_participant_is_not_there_yet_is_parked_alone_and_t
         assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
     finally:
         await producer.stop()
+        await pool.close()
+
+
+def record(topic: str, offset: int, event: Envelope) -> ConsumerRecord:
+    key, value = event.payload["claim_id"].encode(), event.to_bytes()
+    headers = [(k, v.encode() if isinstance(v, str) else v) for k, v in event.kafka_headers()]
+    return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, len(key), len(value), headers)
+
+
+async def test_money_paid_read_before_its_filing_waits_for_it_and_the_filing_is_not_held_behind_it(
+    database_url, unique
+):
+    """One group reads a claim's four topics (services/notifications/app.py): a later event of a
+    claim parked for want of its ClaimFiled names it, so the filing goes ahead of it when it comes
+    (on another topic, read later) and the two are applied at once, not left waiting until the
+    parked one is dead-lettered."""
+    pool = await schema_pool(database_url, f"notif_ahead_{unique}")
+    try:
+        consumer = next(c for c in consumers(NotificationsSettings()) if c.name == "notifications.claims")
+        assert {CLAIMS_FILED, PAYOUTS} <= set(consumer.topics)
+        runner = ConsumerRunner(consumer, pool, producer=None)
+        async with pool.acquire() as conn:
+            await enrol(conn, "P-PAID", [])
+        # "Paid" names no claim type: the message takes it from the filing.
+        money_arrived = DisbursementChanged(
+            claim_id="CLM-PAID", participant_id="P-PAID", status="paid", changed_by="bank"
+        )
+        paid, filing = envelope(money_arrived, "CLM-PAID"), envelope(filed("CLM-PAID"), "CLM-PAID")
+
+        assert await runner.handle(record(PAYOUTS.name, 7, paid)) == "parked"
+        assert await pool.fetchval("SELECT waiting_for FROM waiting") == ["ClaimFiled"]
+        assert await runner.handle(record(CLAIMS_FILED.name, 3, filing)) == "applied"
+
+        assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
+        told = await pool.fetch("SELECT about_event FROM notifications WHERE claim_id = 'CLM-PAID' ORDER BY created_at")
+        assert [r["about_event"] for r in told] == ["ClaimFiled", "DisbursementPaid"]
+        assert consumer.stats == {"parked": 1, "applied": 2}
+    finally:
         await pool.close()

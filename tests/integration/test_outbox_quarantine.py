@@ -80,7 +80,7 @@ async def test_an_oversized_event_is_quarantined_and_the_next_one_reaches_a_cons
 
     group = f"test-quarantine-{unique}"
     broker = KafkaBroker(kafka_bootstrap, logger=None)
-    subscribe(broker, ConsumerRunner(Consumer(group, topic, {"ContributionRecorded": apply}), pool, producer))
+    subscribe(broker, ConsumerRunner(Consumer(group, (topic,), {"ContributionRecorded": apply}), pool, producer))
     await broker.start()
     try:
         await wait_until(lambda: group_caught_up(kafka_bootstrap, group, topic.name), 60, "the consumer to catch up")

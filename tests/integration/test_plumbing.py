@@ -73,7 +73,7 @@ class Scene:
     def consumer(self, batch_size: int = 1) -> Consumer:
         return Consumer(
             self.group,
-            self.topic,
+            (self.topic,),
             {"ContributionRecorded": self.apply},
             max_attempts=3,
             backoff_seconds=0.01,

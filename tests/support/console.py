@@ -63,7 +63,7 @@ class ConsoleUnderTest:
         from services.console.consumers import DEAD_LETTER_TOPICS, dead_letter_group
         from shared.topics import CATALOGUE
 
-        pairs = [(f"{self.name}.index.{t.name}", t.name) for t in CATALOGUE]
+        pairs = [(f"{self.name}.index", t.name) for t in CATALOGUE]
         pairs += [(dead_letter_group(self.name), topic) for topic in DEAD_LETTER_TOPICS]
         bootstrap = self.app.state.runtime.settings.infra.kafka_bootstrap_servers
         for group, topic in pairs:

@@ -18,7 +18,7 @@ class Recorded(ConsumerRunner):
     """The runner with its transaction replaced: what each apply_batch call received."""
 
     def __init__(self, failing: bool = False):
-        super().__init__(Consumer("test", CLAIMS_FILED, {}), pool=None, producer=None)
+        super().__init__(Consumer("test", (CLAIMS_FILED,), {}), pool=None, producer=None)
         self.calls: list[list[tuple[int, int]]] = []
         self._failing = failing
 

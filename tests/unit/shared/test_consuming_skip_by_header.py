@@ -21,7 +21,9 @@ class DeadLetters(ConsumerRunner):
     """The runner with its dead-letter producer replaced: the reasons it would have sent."""
 
     def __init__(self, handled: set[str]):
-        super().__init__(Consumer("test", CLAIM_DECISIONS, {t: self._never for t in handled}), pool=None, producer=None)
+        super().__init__(
+            Consumer("test", (CLAIM_DECISIONS,), {t: self._never for t in handled}), pool=None, producer=None
+        )
         self.reasons: list[str] = []
 
     async def _never(self, *_args) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from shared.pruning import inbox_keep
+from shared.pruning import inbox_keep, longest_keep
 from shared.topics import CATALOGUE, DEAD_LETTER_RETENTION_MS
 
 DAY_MS = 24 * 3600 * 1000
@@ -25,3 +25,12 @@ def test_every_topic_of_the_catalogue_keeps_rows_longer_than_any_copy_of_an_even
             assert keep is None, topic.name
         else:
             assert keep > timedelta(milliseconds=topic.retention_ms + DEAD_LETTER_RETENTION_MS), topic.name
+
+
+def test_a_consumer_of_several_topics_keeps_its_rows_as_long_as_its_longest_keeping_topic_asks():
+    # 2 + 3 + 1 days, and 10 + 3 + 1 days: an event id does not say which topic it came on.
+    short, long_ = inbox_keep(2 * DAY_MS, 3 * DAY_MS), inbox_keep(10 * DAY_MS, 3 * DAY_MS)
+    assert longest_keep([short, long_]) == timedelta(days=14)
+    assert longest_keep([long_, short]) == timedelta(days=14)
+    # One of them for ever (the participants topic): the rows are kept for ever.
+    assert longest_keep([short, inbox_keep(-1, 3 * DAY_MS)]) is None
