@@ -14,8 +14,13 @@ from faststream.kafka import KafkaBroker
 
 from services.claims import app as claims_app
 from services.claims.settings import ClaimsSettings
+from services.console.consumers import index_consumers
 from services.enrollment import app as enrollment_app
 from services.enrollment.settings import EnrollmentSettings
+from services.grievances import app as grievances_app
+from services.grievances.settings import GrievancesSettings
+from services.notifications import app as notifications_app
+from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer, ConsumerRunner, subscribe
 from shared.contracts.enrollment import ContributionRecorded, CoverageChanged
 from shared.db import apply_migrations, create_pool
@@ -304,13 +309,18 @@ async def test_a_former_consumer_still_running_applies_nothing_the_merged_one_ap
 @pytest.mark.parametrize(
     ("service", "consumers"),
     [
-        ("claims", lambda: claims_app.consumers(ClaimsSettings())),
-        ("enrollment", lambda: enrollment_app.consumers(EnrollmentSettings())),
+        ("claims", lambda _schema: claims_app.consumers(ClaimsSettings())),
+        ("enrollment", lambda _schema: enrollment_app.consumers(EnrollmentSettings())),
+        ("notifications", lambda _schema: notifications_app.consumers(NotificationsSettings())),
+        ("grievances", lambda _schema: grievances_app.consumers(GrievancesSettings())),
+        # The console's groups are named after its schema.
+        ("console", index_consumers),
     ],
 )
 async def test_each_service_migration_merges_what_its_consumers_were(database_url, unique, service, consumers):
-    async with migrated_pool(database_url, service, f"{service}_merge_{unique}") as pool:
+    schema = f"{service}_merge_{unique}"
+    async with migrated_pool(database_url, service, schema) as pool:
         rows = await pool.fetch("SELECT former, merged FROM merged_consumers ORDER BY former")
-    formerly = sorted((former, c.name) for c in consumers() for former in c.formerly)
+    formerly = sorted((former, c.name) for c in consumers(schema) for former in c.formerly)
     assert [(r["former"], r["merged"]) for r in rows] == formerly
-    assert formerly  # each of the two services merged two consumers
+    assert formerly  # each of these services merged consumers
