@@ -1,10 +1,13 @@
-"""The console's consumer groups: one for the event index, reading every catalogue topic, and one
-thin subscriber over every dead-letter topic.
+"""The console's consumer groups: two for the event index, one reading every catalogue topic that
+drops its events after a while and one reading the topic that keeps them for ever, and one thin
+subscriber over every dead-letter topic.
 
 The index goes through shared.consuming like every other consumer (inbox, batches,
-retries); its handler map takes every event type the topics carry. One group for all of them
-(issue 17): a group per topic cost each topic's fetch loop, transaction and offset commit a poll, most
-of it for topics with nothing new. It dead-letters
+retries); its handler map takes every event type the topics carry. One group for the topics that
+drop their events (issue 17): a group per topic cost each topic's fetch loop, transaction and offset
+commit a poll, most of it for topics with nothing new. The participants topic keeps its events for
+ever, and so must the inbox rows of a group that reads it (shared/pruning.py): it keeps a group of its
+own, so that the other topics' rows are pruned. It dead-letters
 nothing: a record it cannot read is dead-lettered by the services that consume the topic
 (and reaches the console that way); a console copy would only repeat theirs, and a
 console rebuilt from scratch would repeat every poison message in the topics' history.
@@ -25,35 +28,39 @@ from faststream import AckPolicy
 
 from services.console import handlers
 from shared.consuming import Consumer, raw_records
+from shared.pruning import FOR_EVER
 from shared.service import Runtime
-from shared.topics import CATALOGUE
+from shared.topics import CATALOGUE, Topic
 
 DEAD_LETTER_TOPICS: tuple[str, ...] = tuple(topic.dlq for topic in CATALOGUE)
 
 
-def _former_index_consumer_name(prefix: str, topic_name: str) -> str:
-    """A group per topic, until the index became one group (migrations/0008_one_group_for_the_index.sql)."""
+# Topics that keep their events for ever, each read by a group of its own; the others by one group.
+_KEPT_FOR_EVER = tuple(topic for topic in CATALOGUE if topic.retention_ms == FOR_EVER)
+_DROPPING = tuple(topic for topic in CATALOGUE if topic.retention_ms != FOR_EVER)
+
+
+def _topic_index_consumer_name(prefix: str, topic_name: str) -> str:
+    """A topic's own group: every topic's until the others became one group (the console's migration
+    0008), the participants topic's still."""
     return f"{prefix}.index.{topic_name}"
-
-
-def index_consumer_name(prefix: str) -> str:
-    return f"{prefix}.index"
 
 
 def index_consumer_names(prefix: str) -> list[str]:
     """The index's consumers, whose inbox rows kept each event's traceparent (the trace page reads them)."""
-    return [index_consumer_name(prefix)]
+    return [consumer.name for consumer in index_consumers(prefix)]
+
+
+def _index_consumer(name: str, topics: tuple[Topic, ...], formerly: dict[str, Topic]) -> Consumer:
+    events = {event: handlers.index_event for topic in topics for event in topic.events}
+    return Consumer(name, topics, events, dead_letters=False, formerly=formerly)
 
 
 def index_consumers(prefix: str) -> list[Consumer]:
+    formerly = {_topic_index_consumer_name(prefix, topic.name): topic for topic in _DROPPING}
     return [
-        Consumer(
-            index_consumer_name(prefix),
-            CATALOGUE,
-            {event: handlers.index_event for topic in CATALOGUE for event in topic.events},
-            dead_letters=False,
-            formerly={_former_index_consumer_name(prefix, topic.name): topic for topic in CATALOGUE},
-        )
+        _index_consumer(f"{prefix}.index", _DROPPING, formerly),
+        *(_index_consumer(_topic_index_consumer_name(prefix, topic.name), (topic,), {}) for topic in _KEPT_FOR_EVER),
     ]
 
 

@@ -742,7 +742,7 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
 
         # Every group reading the topic has read the replayed record: lag is back to zero.
         await page.goto(f"{c.url}/flows")
-        for group in ("claims.participants", "notifications.participants", f"{c.name}.index"):
+        for group in ("claims.participants", "notifications.participants", f"{c.name}.index.{PARTICIPANTS.name}"):
             await expect(page.locator(f"tr[data-group='{group}']")).to_have_attribute(
                 "data-total-lag", "0", timeout=20_000
             )

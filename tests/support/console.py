@@ -60,10 +60,9 @@ class ConsoleUnderTest:
 
     async def caught_up(self) -> bool:
         """Every index consumer and the dead-letter subscriber have read to the end."""
-        from services.console.consumers import DEAD_LETTER_TOPICS, dead_letter_group
-        from shared.topics import CATALOGUE
+        from services.console.consumers import DEAD_LETTER_TOPICS, dead_letter_group, index_consumers
 
-        pairs = [(f"{self.name}.index", t.name) for t in CATALOGUE]
+        pairs = [(c.name, topic) for c in index_consumers(self.name) for topic in c.topic_names]
         pairs += [(dead_letter_group(self.name), topic) for topic in DEAD_LETTER_TOPICS]
         bootstrap = self.app.state.runtime.settings.infra.kafka_bootstrap_servers
         for group, topic in pairs:

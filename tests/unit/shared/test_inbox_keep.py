@@ -2,6 +2,15 @@
 
 from datetime import timedelta
 
+from services.claims.app import consumers as claims_consumers
+from services.claims.settings import ClaimsSettings
+from services.console.consumers import index_consumers
+from services.enrollment.app import consumers as enrollment_consumers
+from services.enrollment.settings import EnrollmentSettings
+from services.grievances.app import consumers as grievances_consumers
+from services.grievances.settings import GrievancesSettings
+from services.notifications.app import consumers as notifications_consumers
+from services.notifications.settings import NotificationsSettings
 from shared.pruning import inbox_keep, longest_keep
 from shared.topics import CATALOGUE, DEAD_LETTER_RETENTION_MS
 
@@ -34,3 +43,18 @@ def test_a_consumer_of_several_topics_keeps_its_rows_as_long_as_its_longest_keep
     assert longest_keep([long_, short]) == timedelta(days=14)
     # One of them for ever (the participants topic): the rows are kept for ever.
     assert longest_keep([short, inbox_keep(-1, 3 * DAY_MS)]) is None
+
+
+def test_no_group_reads_a_topic_kept_for_ever_beside_one_that_is_not():
+    """Its inbox rows would all be kept for ever: those of the other topics too."""
+    every = [
+        *claims_consumers(ClaimsSettings()),
+        *enrollment_consumers(EnrollmentSettings()),
+        *notifications_consumers(NotificationsSettings()),
+        *grievances_consumers(GrievancesSettings()),
+        *index_consumers("console"),
+    ]
+    for consumer in every:
+        kept = {topic.retention_ms == -1 for topic in consumer.topics}
+        assert len(kept) == 1, (consumer.name, consumer.topic_names)
+    assert any(len(c.topics) > 1 for c in every)  # groups of several topics there are
