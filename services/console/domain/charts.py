@@ -83,10 +83,11 @@ ROW, BOX = 34.0, 26.0
 
 
 def pipeline(
-    producers: Mapping[str, str], readers: Mapping[str, Sequence[str]], group_lag: Mapping[str, int]
+    producers: Mapping[str, str], readers: Mapping[str, Sequence[str]], group_lag: Mapping[tuple[str, str], int]
 ) -> Diagram:
     """producers: topic → service; readers: topic → the groups reading it; group_lag:
-    group → its total lag. Groups sit in rows in topic order; a topic is centred on
+    (group, topic) → the group's lag on that topic (a group reading several topics has a box on
+    each, with that topic's lag). Groups sit in rows in topic order; a topic is centred on
     its groups, a service on its topics."""
     nodes: dict[str, Node] = {}
     row = 0
@@ -96,9 +97,8 @@ def pipeline(
         first = row
         for group in groups:
             key = f"group:{topic}:{group}"
-            nodes[key] = Node(
-                key, group, "group", COLUMNS["group"], 10 + row * ROW, WIDTHS["group"], BOX, group_lag.get(group, 0)
-            )
+            lag = group_lag.get((group, topic), 0)
+            nodes[key] = Node(key, group, "group", COLUMNS["group"], 10 + row * ROW, WIDTHS["group"], BOX, lag)
             row += 1
         if not groups:
             row += 1

@@ -47,7 +47,7 @@ async def _flows_context(request: Request, session: Session) -> dict:
     for group in active:
         for topic in group.topics:
             readers.setdefault(topic, []).append(group.group_id)
-    lag = {g.group_id: g.total_lag for g in active}
+    lag = {(g.group_id, t.topic): t.lag for g in active for t in g.lag}
     diagram = charts.pipeline(PRODUCERS, readers, lag)
     sparks = {t.name: charts.bars([float(v) for v in t.per_minute], 150, 24) for t in flows.topics}
     t = i18n.translator(language(request))
