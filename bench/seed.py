@@ -272,10 +272,10 @@ FROM notifications WHERE notification_id LIKE 'N-s%'""",
         f"""
 INSERT INTO inbox (consumer, event_id, processed_at)
 SELECT 'notifications.participants', {_UUID.format(salt="enrolled")}, {_FILED_AT} FROM generate_series(1, $1) i
-UNION ALL SELECT 'notifications.claims-filed', {_UUID.format(salt="filed")}, {_FILED_AT} FROM generate_series(1, $1) i
-UNION ALL SELECT 'notifications.payouts', {_UUID.format(salt="payout")}, {_FILED_AT} FROM generate_series(1, $1) i
+UNION ALL SELECT 'notifications.claims', {_UUID.format(salt="filed")}, {_FILED_AT} FROM generate_series(1, $1) i
+UNION ALL SELECT 'notifications.claims', {_UUID.format(salt="payout")}, {_FILED_AT} FROM generate_series(1, $1) i
     WHERE {_PAID}
-UNION ALL SELECT 'notifications.claim-decisions', {_UUID.format(salt="decided")}, {_FILED_AT}
+UNION ALL SELECT 'notifications.claims', {_UUID.format(salt="decided")}, {_FILED_AT}
     FROM generate_series(1, $1) i WHERE NOT {_PAID}""",
     ),
 ]

@@ -433,7 +433,7 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
             database_url,
             tmp_path,
             **consuming,
-            JARING_FAULT_EXIT_AFTER_COMMIT="notifications.claims-filed",
+            JARING_FAULT_EXIT_AFTER_COMMIT="notifications.claims",
         ).launch()
         try:
             await wait_until(doomed.exited, 60, f"notifications to die at the fault (log: {doomed.log})")
@@ -441,19 +441,22 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
             doomed.kill()
         assert doomed.process.returncode == 86, doomed.log.read_text()[-3000:]
 
-        # It died with the first ClaimFiled (one by one) or the first batch of them applied, and
-        # their offsets not committed: they come again.
-        filed = {
+        # It died with the first event (one by one) or the first batch applied, ClaimFiled or
+        # PayoutRecorded (one group reads both topics), and their offsets not committed: they come again.
+        events = {
             str(read_envelope(r.value).event_id): r
-            for r in await read_all(kafka_bootstrap, CLAIMS_FILED.name)
+            for topic in (CLAIMS_FILED, PAYOUTS)
+            for r in await read_all(kafka_bootstrap, topic.name)
             if r.key.decode() in claim_ids
         }
-        applied = {str(m["event_id"]) for m in await messages_of(db, claim_ids) if m["about_event"] == "ClaimFiled"}
-        assert applied and applied <= set(filed)
+        applied = {str(m["event_id"]) for m in await messages_of(db, claim_ids)}
+        assert applied and applied <= set(events)
         if batch_size == 1:
             assert len(applied) == 1
-        committed = await committed_offsets(kafka_bootstrap, "notifications.claims-filed", CLAIMS_FILED.name)
-        assert all(committed.get(filed[e].partition, 0) <= filed[e].offset for e in applied), committed
+        for event_id in applied:
+            record = events[event_id]
+            committed = await committed_offsets(kafka_bootstrap, "notifications.claims", record.topic)
+            assert committed.get(record.partition, 0) <= record.offset, (record.topic, committed)
 
         service = await notifications_process(p, kafka_bootstrap, database_url, tmp_path, **consuming).start()
         try:
@@ -465,7 +468,7 @@ async def test_notifications_killed_between_its_commit_and_the_offset_commit_sen
             await ask_each_family(p, service, db, claim_ids, [w[1] for w in workers], [w[2] for w in workers])
             await wait_until(lambda: all_delivered(db, claim_ids, 20), 60, "the twenty messages delivered")
             await wait_until(
-                lambda: group_caught_up(kafka_bootstrap, "notifications.claims-filed", CLAIMS_FILED.name),
+                lambda: group_caught_up(kafka_bootstrap, "notifications.claims", CLAIMS_FILED.name, PAYOUTS.name),
                 30,
                 "the redelivered offsets committed",
             )

@@ -45,10 +45,14 @@ async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int,
         await admin.close()
 
 
-async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
-    ends = await end_offsets(bootstrap, topic)
-    done = await committed_offsets(bootstrap, group, topic)
-    return all(done.get(p, 0) >= end for p, end in ends.items())
+async def group_caught_up(bootstrap: str, group: str, *topics: str) -> bool:
+    """The group has committed every offset of each of these topics."""
+    for topic in topics:
+        ends = await end_offsets(bootstrap, topic)
+        done = await committed_offsets(bootstrap, group, topic)
+        if not all(done.get(p, 0) >= end for p, end in ends.items()):
+            return False
+    return True
 
 
 async def read_all(bootstrap: str, topic: str) -> list:
