@@ -5,24 +5,18 @@ the filing, read later from another topic, goes ahead of it instead of queueing 
 from __future__ import annotations
 
 import pytest
-from aiokafka import ConsumerRecord
 
 from services.grievances.app import consumers
 from services.grievances.settings import GrievancesSettings
 from shared.consuming import ConsumerRunner
 from shared.contracts.claims import ClaimApproved
-from shared.envelope import Envelope, new_envelope
+from shared.envelope import new_envelope
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED
 from tests.support.family_members import claim_filed
+from tests.support.kafka_tools import record_carrying
 from tests.support.schemas import migrated_pool
 
 pytestmark = pytest.mark.integration
-
-
-def record(topic: str, offset: int, event: Envelope) -> ConsumerRecord:
-    key, value = event.payload["claim_id"].encode(), event.to_bytes()
-    headers = [(k, v.encode() if isinstance(v, str) else v) for k, v in event.kafka_headers()]
-    return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, len(key), len(value), headers)
 
 
 async def test_a_decision_read_before_its_filing_waits_for_it_and_the_filing_goes_ahead(database_url, unique):
@@ -33,9 +27,9 @@ async def test_a_decision_read_before_its_filing_waits_for_it_and_the_filing_goe
         decision = new_envelope(approved, correlation_id="CLM-1", producer="test")
         filing = new_envelope(claim_filed("CLM-1", "P-1", "JKK"), correlation_id="CLM-1", producer="test")
 
-        assert await runner.handle(record(CLAIM_DECISIONS.name, 5, decision)) == "parked"
+        assert await runner.handle(record_carrying(CLAIM_DECISIONS.name, 5, decision, "CLM-1")) == "parked"
         assert await pool.fetchval("SELECT waiting_for FROM waiting") == ["ClaimFiled", "ProactiveClaimOpened"]
-        assert await runner.handle(record(CLAIMS_FILED.name, 2, filing)) == "applied"
+        assert await runner.handle(record_carrying(CLAIMS_FILED.name, 2, filing, "CLM-1")) == "applied"
 
         assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
         assert await pool.fetchval("SELECT status FROM claims WHERE claim_id = 'CLM-1'") == "approved"

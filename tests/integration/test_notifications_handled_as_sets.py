@@ -12,7 +12,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import ConsumerRecord
 
 from services.notifications import handlers
 from services.notifications.app import build_spec, consumers
@@ -32,7 +31,7 @@ from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.privacy import mask_nik
 from shared.topics import CLAIMS_FILED, PAYOUTS, Topic
 from tests.support.family_members import GRANDDAUGHTER, SON, WIDOW, claim_filed
-from tests.support.kafka_tools import read_all
+from tests.support.kafka_tools import read_all, record_carrying
 from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
@@ -280,12 +279,6 @@ async def test_a_filing_whose_participant_is_not_there_yet_is_parked_alone_and_t
         await pool.close()
 
 
-def record(topic: str, offset: int, event: Envelope) -> ConsumerRecord:
-    key, value = event.payload["claim_id"].encode(), event.to_bytes()
-    headers = [(k, v.encode() if isinstance(v, str) else v) for k, v in event.kafka_headers()]
-    return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, len(key), len(value), headers)
-
-
 async def test_money_paid_read_before_its_filing_waits_for_it_and_the_filing_is_not_held_behind_it(
     database_url, unique
 ):
@@ -306,9 +299,9 @@ async def test_money_paid_read_before_its_filing_waits_for_it_and_the_filing_is_
         )
         paid, filing = envelope(money_arrived, "CLM-PAID"), envelope(filed("CLM-PAID"), "CLM-PAID")
 
-        assert await runner.handle(record(PAYOUTS.name, 7, paid)) == "parked"
+        assert await runner.handle(record_carrying(PAYOUTS.name, 7, paid, "CLM-PAID")) == "parked"
         assert await pool.fetchval("SELECT waiting_for FROM waiting") == ["ClaimFiled"]
-        assert await runner.handle(record(CLAIMS_FILED.name, 3, filing)) == "applied"
+        assert await runner.handle(record_carrying(CLAIMS_FILED.name, 3, filing, "CLM-PAID")) == "applied"
 
         assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
         told = await pool.fetch("SELECT about_event FROM notifications WHERE claim_id = 'CLM-PAID' ORDER BY created_at")

@@ -1,4 +1,4 @@
-"""Reading Kafka from tests: end offsets, a group's committed offsets, whole topics."""
+"""Reading Kafka from tests: end offsets, a group's committed offsets, whole topics, a record as a consumer gets it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.envelope import Envelope
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition") -> None:
@@ -79,3 +81,11 @@ async def _reached(consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
         if await consumer.position(tp) < ends[tp.partition]:
             return False
     return True
+
+
+def record_carrying(topic: str, offset: int, envelope: Envelope, key: str) -> ConsumerRecord:
+    """The Kafka record a consumer gets for this event (partition 0), with the relay's headers."""
+    raw_key, value = key.encode(), envelope.to_bytes()
+    return ConsumerRecord(
+        topic, 0, offset, 0, 0, raw_key, value, None, len(raw_key), len(value), tuple(envelope.kafka_headers())
+    )
