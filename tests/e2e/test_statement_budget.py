@@ -154,9 +154,12 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
             for participant_id in participants:
                 # The participants' own events (enrolment, coverage) applied everywhere first: one of
                 # them applied late, after the mark, would count for the claim on a slow start.
-                await wait_until(
-                    lambda: _quiet(watcher, kafka_bootstrap), 120, "the participants' events applied everywhere"
-                )
+                try:
+                    await wait_until(
+                        lambda: _quiet(watcher, kafka_bootstrap), 120, "the participants' events applied everywhere"
+                    )
+                except AssertionError as exc:  # say what is left, not only that something is
+                    raise AssertionError(f"{exc}: {await unsettled(watcher, kafka_bootstrap)}") from exc
                 mark = log.mark()
                 claim_id = await one_claim(p, watcher, kafka_bootstrap, participant_id)
                 transfers = {
