@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -168,11 +169,11 @@ class Consumer:
         if unread:
             raise ValueError(f"consumer {self.name} took the place of groups on topics it does not read: {unread}")
 
-    @property
+    @cached_property
     def topic_names(self) -> list[str]:
         return [topic.name for topic in self.topics]
 
-    @property
+    @cached_property
     def topics_label(self) -> str:
         """The `topic` label of its metrics: the topic, or the topics joined by commas."""
         return ",".join(self.topic_names)

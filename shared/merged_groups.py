@@ -40,9 +40,13 @@ def starting_offsets(partitions: list[int], former: list[dict[int, int]]) -> dic
     return {p: min(group[p] for group in former) for p in partitions if all(p in group for group in former)}
 
 
-async def _committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> dict[int, int]:
-    offsets = await admin.list_consumer_group_offsets(group)
-    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset >= 0}
+async def _committed(admin: AIOKafkaAdminClient, group: str) -> dict[str, dict[int, int]]:
+    """The group's committed offsets, per topic and partition: one request for all its topics."""
+    found: dict[str, dict[int, int]] = {}
+    for tp, meta in (await admin.list_consumer_group_offsets(group)).items():
+        if meta.offset >= 0:
+            found.setdefault(tp.topic, {})[tp.partition] = meta.offset
+    return found
 
 
 async def start_where_former_groups_stopped(
@@ -65,19 +69,18 @@ async def start_where_former_groups_stopped(
 
 
 async def _start_where_former_groups_stopped(bootstrap: str, consumer: Consumer) -> dict[str, dict[int, int]]:
-    # Each topic's former readers: a topic no former group read starts from the earliest.
-    readers = {
-        topic.name: [former for former, read in consumer.formerly.items() if read == topic] for topic in consumer.topics
-    }
-    readers = {topic: groups for topic, groups in readers.items() if groups}
+    # Each topic's former readers (every one reads a topic of the consumer's: Consumer checks it); a
+    # topic no former group read starts from the earliest.
+    readers: dict[str, list[str]] = {}
+    for group, topic in consumer.formerly.items():
+        readers.setdefault(topic.name, []).append(group)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        if any([await _committed(admin, consumer.name, topic) for topic in consumer.topic_names]):
+        if set(await _committed(admin, consumer.name)) & set(consumer.topic_names):
             return {}
-        former = {
-            topic: [await _committed(admin, group, topic) for group in groups] for topic, groups in readers.items()
-        }
+        committed = {group: await _committed(admin, group) for group in consumer.formerly}
+        former = {topic: [committed[group].get(topic, {}) for group in groups] for topic, groups in readers.items()}
         described = await admin.describe_topics(list(readers))
     finally:
         await admin.close()
