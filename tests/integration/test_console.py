@@ -248,7 +248,7 @@ async def test_lag_in_flows_is_what_kafka_consumer_groups_reports(stack, paid_cl
     assert set(topics) >= {PARTICIPANTS.name, PARTICIPANTS.dlq, CLAIMS_FILED.name}
     assert topics[CLAIMS_FILED.name]["end_offset"] == sum(ends.values())
     assert topics[CLAIMS_FILED.name]["rate_15m"] > 0  # this module filed a claim minutes ago at most
-    for group in (behind, "claims.verification", f"{c.name}.index"):
+    for group in (behind, "claims.verification", f"{c.name}.index.{PARTICIPANTS.name}"):
         reported = next(g for g in flows["groups"] if g["group_id"] == group)
         ours = {(t["topic"], p["partition"]): p["lag"] for t in reported["lag"] for p in t["partitions"]}
         theirs = {k: v for k, v in (await kafka_consumer_groups(kafka_bootstrap, group)).items() if v is not None}
