@@ -106,16 +106,28 @@ async def bank_down(stack: BenchStack, seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+# The cash lines of the claims' payout ledgers: the money owed, whether or not disbursement has
+# taken it up yet. Disbursement reads the payouts in its own consumer group, which may be behind the
+# families' messages (a killed claims process rejoins its groups one by one): counting only the
+# transfer lines that exist, a run once found nothing open while a claim's lines were still to come.
+_LEDGER_CASH_LINES = (
+    "FROM claims.payout_ledger l LEFT JOIN claims.disbursement_lines d ON d.claim_id = l.claim_id "
+    "AND d.component = l.component AND d.payee_heir_id = l.payee_heir_id AND d.entry = l.entry "
+    "LEFT JOIN claims.payee_accounts a ON a.claim_id = l.claim_id AND a.payee = l.payee_heir_id "
+    "WHERE l.claim_id = ANY($1) AND l.kind = 'cash' AND l.amount > 0"
+)
+
+
 async def wait_for_transfers(stack: BenchStack, claim_ids: list[str], timeout: float = 180, say=None) -> None:
-    """Quiet: every line of these claims paid, or the deadline passed (the check counts the rest)."""
+    """Quiet: every cash line of these claims' ledgers paid, or the deadline passed (the check
+    counts the rest)."""
     started = time.monotonic()
     deadline, said = started + timeout, started
     conn = await asyncpg.connect(stack.database_url)
     try:
         while time.monotonic() < deadline:
             open_lines = await conn.fetchval(
-                "SELECT count(*) FROM claims.disbursement_lines WHERE claim_id = ANY($1) AND status <> 'succeeded'",
-                claim_ids,
+                f"SELECT count(*) {_LEDGER_CASH_LINES} AND d.status IS DISTINCT FROM 'succeeded'", claim_ids
             )
             if open_lines == 0:
                 return
@@ -135,7 +147,8 @@ async def check_transfers(stack: BenchStack, claim_ids: list[str]) -> BankReport
     conn = await asyncpg.connect(stack.database_url)
     try:
         lines = await conn.fetch(
-            "SELECT claim_id, component, payee_heir_id FROM claims.disbursement_lines WHERE claim_id = ANY($1)",
+            "SELECT l.claim_id, l.component, l.payee_heir_id, d.status, d.reason_code, a.method, a.checked "
+            + _LEDGER_CASH_LINES,
             claim_ids,
         )
         attempts = await conn.fetch(
@@ -156,7 +169,12 @@ async def check_transfers(stack: BenchStack, claim_ids: list[str]) -> BankReport
             report.paid_once += 1
         elif paid == 0:
             report.unpaid += 1
-            report.problems.append(f"line {key} not paid")
+            # Where it stopped: no transfer line yet, or its status, and the payee's account check.
+            report.problems.append(
+                f"line {key} not paid (transfer line {line['status'] or 'missing'}"
+                f"{' ' + line['reason_code'] if line['reason_code'] else ''}, "
+                f"account {line['checked'] or line['method'] or 'missing'})"
+            )
         else:
             report.paid_twice += 1
             report.problems.append(f"line {key} paid {paid} times")
