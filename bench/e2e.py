@@ -5,7 +5,8 @@
 
 Starts Kafka and PostgreSQL (fsync on) on free ports, the SMTP and SMS/WhatsApp stand-ins
 and the services as real processes (`--instances` of each consumer service: claims and
-notifications share their consumer groups' partitions), then for each offered rate: enrols
+notifications share their consumer groups' partitions; the console and grievances too, unless
+`--no-console` / `--no-grievances`: they read the claims' topics in production), then for each offered rate: enrols
 rate × duration workers with heirs through the bulk import, records their contributions,
 waits for the read models, and files their claims open-loop (bench/load.py) while a
 scripted supervisor handles the reviews and a tracker follows every claim through the
@@ -294,6 +295,7 @@ async def run_config(
     env: dict[str, str],
     idle_seconds: float = 0.0,
     console: bool = True,
+    grievances: bool = True,
 ) -> tuple[list[RateRun], dict]:
     rng = random.Random(seed)
     taken: set[str] = set()
@@ -306,6 +308,7 @@ async def run_config(
         log_level=log_level,
         service_env=env,
         console=console,
+        grievances=grievances,
     ) as stack:
         figures: dict = {}
         if with_ceilings:
@@ -381,6 +384,7 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds of CPU measured with nothing filed, before each rate (0: skip)",
     )
     parser.add_argument("--no-console", action="store_true", help="leave the console out of the stack")
+    parser.add_argument("--no-grievances", action="store_true", help="leave the grievances service out of the stack")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args(argv)
@@ -408,6 +412,7 @@ def main(argv: list[str] | None = None) -> None:
             env=env,
             idle_seconds=args.idle_seconds,
             console=not args.no_console,
+            grievances=not args.no_grievances,
         )
     )
     grid: list[RateRun] = []
@@ -433,6 +438,7 @@ def main(argv: list[str] | None = None) -> None:
                         log_level=args.log_level,
                         env=env,
                         console=not args.no_console,
+                        grievances=not args.no_grievances,
                     )
                 )
                 grid += runs

@@ -140,6 +140,9 @@ class BenchStack:
     # The officers' console, which indexes every topic (one consumer group per topic): part of the
     # production stack, so part of the CPU a claim costs.
     console: bool = False
+    # The grievances service (the family's complaints and "Lacak Klaim" lookups), which reads a
+    # claim's filing, decisions and payouts in its own groups: part of the production stack too.
+    grievances: bool = False
     keep: bool = False
     workdir: Path | None = None
     kafka: KafkaNode | KafkaCluster | None = None
@@ -304,6 +307,15 @@ class BenchStack:
             health_path="/_health",
         )
         await self.bank.start()
+        if self.grievances:
+            self.services["grievances"] = [
+                self._service(
+                    "grievances",
+                    0,
+                    {**service_env, "GRIEVANCES_CLAIMS_BASE_URL": self.services["claims"][0].url},
+                )
+            ]
+            await self.services["grievances"][0].start()
         if self.console:
             urls = {f"CONSOLE_{name.upper()}_BASE_URL": procs[0].url for name, procs in self.services.items()}
             self.services["console"] = [
