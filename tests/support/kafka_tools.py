@@ -83,9 +83,10 @@ async def _reached(consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
     return True
 
 
-def record_carrying(topic: str, offset: int, envelope: Envelope, key: str) -> ConsumerRecord:
-    """The Kafka record a consumer gets for this event (partition 0), with the relay's headers."""
+def record_carrying(topic: str, offset: int, envelope: Envelope, key: str, timestamp: int = 0) -> ConsumerRecord:
+    """The Kafka record a consumer gets for this event (partition 0), with the relay's headers and
+    the producer's timestamp (ms)."""
     raw_key, value = key.encode(), envelope.to_bytes()
     return ConsumerRecord(
-        topic, 0, offset, 0, 0, raw_key, value, None, len(raw_key), len(value), tuple(envelope.kafka_headers())
+        topic, 0, offset, timestamp, 0, raw_key, value, None, len(raw_key), len(value), tuple(envelope.kafka_headers())
     )
