@@ -39,11 +39,13 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
             {
                 "ClaimFiled": handlers.on_claim_filed,
                 "ProactiveClaimOpened": handlers.on_proactive_claim_opened,
+                # Set-based handlers (shared.consuming.Batched): one handler object per topic, so a
+                # batch's run of them is not cut where the event type changes.
                 "ClaimApproved": decided,
                 "ClaimRejected": decided,
                 "ClaimReferredForReview": decided,
-                "PayoutRecorded": handlers.on_payout_recorded,
-                "DisbursementChanged": handlers.on_disbursement_changed,
+                "PayoutRecorded": handlers.on_payout_event,
+                "DisbursementChanged": handlers.on_payout_event,
             },
             formerly={
                 "grievances.claims-filed": CLAIMS_FILED,

@@ -19,13 +19,10 @@ from services.grievances.domain import documents as docs
 from services.grievances.domain import grievance as g
 from services.grievances.domain import lookup as lk
 from services.grievances.settings import GrievancesSettings
-from shared.consuming import NotYet
+from shared.consuming import Batched, Delivery, NotYet
 from shared.contracts import grievances as events
 from shared.contracts.claims import (
-    ClaimApproved,
-    ClaimFiled,
     ClaimReferredForReview,
-    ClaimRejected,
     DisbursementChanged,
     PayoutRecorded,
     ProactiveClaimOpened,
@@ -66,10 +63,16 @@ async def on_heirs_changed(conn: asyncpg.Connection, _env: Envelope, event: Heir
     await repo.replace_heirs(conn, event.participant_id, event.heirs)
 
 
-async def on_claim_filed(conn: asyncpg.Connection, _env: Envelope, event: ClaimFiled) -> None:
-    phone = lk.normalize_phone(event.reporter.phone) if event.reporter.phone else None
-    await repo.upsert_claim(conn, event.claim_id, event.participant_id, event.claim_type, phone)
-    await repo.family_came(conn, event.claim_id)  # a proactive claim, completed when the family came
+async def on_claims_filed(conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
+    """A batch's filings in one statement; a proactive claim is completed when the family came."""
+    filings = []
+    for _env, event, _trace in deliveries:
+        phone = lk.normalize_phone(event.reporter.phone) if event.reporter.phone else None
+        filings.append((event.claim_id, event.participant_id, str(event.claim_type), phone))
+    await repo.claims_filed(conn, filings)
+
+
+on_claim_filed = Batched(on_claims_filed)
 
 
 async def on_proactive_claim_opened(conn: asyncpg.Connection, _env: Envelope, event: ProactiveClaimOpened) -> None:
@@ -85,37 +88,60 @@ async def on_proactive_claim_opened(conn: asyncpg.Connection, _env: Envelope, ev
 CLAIM_ARRIVES = ("ClaimFiled", "ProactiveClaimOpened")
 
 
+def _not_known_yet(claim_ids: Collection[str]) -> NotYet:
+    # ClaimFiled (another topic) brings the reporter's phone: wait for it.
+    return NotYet(f"claims {', '.join(sorted(claim_ids))} not in the grievances read model yet", CLAIM_ARRIVES)
+
+
+_DECIDED_STATUS = {"ClaimApproved": "approved", "ClaimRejected": "rejected", "ClaimReferredForReview": "needs_review"}
+
+
 def make_decision_handler(today_fn):
-    async def on_claim_decided(
-        conn: asyncpg.Connection, env: Envelope, event: ClaimApproved | ClaimRejected | ClaimReferredForReview
-    ) -> None:
-        if not await repo.claim_known(conn, event.claim_id):
-            # ClaimFiled (another topic) brings the reporter's phone: wait for it.
-            raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet", CLAIM_ARRIVES)
-        status = {"ClaimApproved": "approved", "ClaimRejected": "rejected", "ClaimReferredForReview": "needs_review"}[
-            env.type
-        ]
-        missing = list(event.missing_documents) if isinstance(event, ClaimReferredForReview) else []
-        deadline = getattr(event, "payment_deadline", None)
-        await repo.set_claim_status(conn, event.claim_id, status, missing, deadline)
-        if missing:
+    async def on_claims_decided(conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
+        """A batch's decisions: those that leave nothing missing in one statement; a referral that asks
+        the family for documents one by one (the request and its notice are per claim)."""
+        plain, asking = [], []
+        for env, event, _trace in deliveries:
+            missing = list(event.missing_documents) if isinstance(event, ClaimReferredForReview) else []
+            (asking if missing else plain).append((env, event, missing))
+        if plain:
+            decisions = [
+                (e.claim_id, _DECIDED_STATUS[env.type], getattr(e, "payment_deadline", None)) for env, e, _ in plain
+            ]
+            unknown = {e.claim_id for _, e, _ in plain} - await repo.claims_decided(conn, decisions)
+            if unknown:
+                raise _not_known_yet(unknown)
+        for env, event, missing in asking:
+            if not await repo.claim_known(conn, event.claim_id):
+                raise _not_known_yet({event.claim_id})
+            deadline = getattr(event, "payment_deadline", None)
+            await repo.set_claim_status(conn, event.claim_id, "needs_review", missing, deadline)
             await request_documents(conn, env, event.claim_id, missing, today_fn())
-        else:
-            await repo.close_request(conn, event.claim_id)
 
-    return on_claim_decided
+    return Batched(on_claims_decided)
 
 
-async def on_payout_recorded(conn: asyncpg.Connection, _env: Envelope, event: PayoutRecorded) -> None:
-    shares: dict[str, int] = {}
-    for component in event.components:
-        if component.kind == "cash" and component.payee_heir_id:
-            shares[component.payee_heir_id] = shares.get(component.payee_heir_id, 0) + component.amount
-    if not await repo.claim_known(conn, event.claim_id):
-        raise NotYet(f"claim {event.claim_id} is not in the grievances read model yet", CLAIM_ARRIVES)
-    await repo.record_shares(conn, event.claim_id, shares)
-    await repo.set_claim_status(conn, event.claim_id, "payout_recorded", [], None)
-    await repo.close_request(conn, event.claim_id)
+async def on_payout_events(conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
+    """A batch's payouts and disbursement changes (one handler: they come interleaved on one topic),
+    distinct claims, a statement for each kind. A payout gives each heir their cash share."""
+    paid = [event for _env, event, _trace in deliveries if isinstance(event, PayoutRecorded)]
+    if paid:
+        shares: dict[tuple[str, str], int] = {}
+        for event in paid:
+            for component in event.components:
+                if component.kind == "cash" and component.payee_heir_id:
+                    at = (event.claim_id, component.payee_heir_id)
+                    shares[at] = shares.get(at, 0) + component.amount
+        claim_ids = [event.claim_id for event in paid]
+        known = await repo.payouts_recorded(conn, claim_ids, [(c, h, amount) for (c, h), amount in shares.items()])
+        if unknown := set(claim_ids) - known:
+            raise _not_known_yet(unknown)
+    changed = [(e.claim_id, e.status) for _env, e, _trace in deliveries if isinstance(e, DisbursementChanged)]
+    if changed:
+        await repo.disbursements_changed(conn, changed)
+
+
+on_payout_event = Batched(on_payout_events)
 
 
 # --- what is missing (told once per list, reminded once) ------------------------------------------------------
@@ -167,10 +193,6 @@ async def remind_missing_documents(conn: asyncpg.Connection, today: date) -> lis
         if await _notice(conn, claim_id, list(claim.missing_documents), True, None):
             reminded.append(claim_id)
     return reminded
-
-
-async def on_disbursement_changed(conn: asyncpg.Connection, _env: Envelope, event: DisbursementChanged) -> None:
-    await repo.set_disbursement(conn, event.claim_id, event.status)
 
 
 # --- grievances ------------------------------------------------------------------------------------------------

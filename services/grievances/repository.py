@@ -3,6 +3,7 @@ and the lookups' codes, locks and rate counts. Returns domain objects."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -41,6 +42,72 @@ async def upsert_claim(
         participant_id,
         claim_type,
         reporter_phone,
+    )
+
+
+async def claims_filed(conn: asyncpg.Connection, filings: Sequence[tuple[str, str, str, str | None]]) -> None:
+    """Filings (claim, participant, claim type, reporter's phone) in one statement: each claim is in
+    the read model as `filed`; one already there keeps its status and takes the phone, and one Jaring
+    opened waiting for its family (`awaiting_family`) is filed now that the family came."""
+    await conn.execute(
+        "INSERT INTO claims (claim_id, participant_id, claim_type, status, reporter_phone) "
+        "SELECT f.claim_id, f.participant_id, f.claim_type, 'filed', f.phone "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS f(claim_id, participant_id, claim_type, phone) "
+        "ON CONFLICT (claim_id) DO UPDATE "
+        "SET reporter_phone = coalesce(EXCLUDED.reporter_phone, claims.reporter_phone), "
+        "status = CASE WHEN claims.status = 'awaiting_family' THEN 'filed' ELSE claims.status END, "
+        "updated_at = CASE WHEN claims.status = 'awaiting_family' THEN now() ELSE claims.updated_at END",
+        *map(list, zip(*filings, strict=True)),
+    )
+
+
+async def claims_decided(conn: asyncpg.Connection, decisions: Sequence[tuple[str, str, date | None]]) -> set[str]:
+    """Decisions that leave nothing missing (claim, status, payment deadline) in one statement: each
+    claim's status, and its request for documents closed. An approval read after the payout (they
+    travel on different topics) does not undo it. Returns the claims the read model knows; the
+    others are changed nowhere."""
+    known = await conn.fetchval(
+        "WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::date[]) AS d(claim_id, status, deadline)), "
+        "changed AS (UPDATE claims c SET status = d.status, missing_documents = '[]', "
+        "payment_deadline = coalesce(d.deadline, c.payment_deadline), updated_at = now() FROM d "
+        "WHERE c.claim_id = d.claim_id AND NOT (c.status = 'payout_recorded' AND d.status = 'approved')), "
+        "closed AS (UPDATE document_requests r SET open = false FROM d WHERE r.claim_id = d.claim_id AND r.open) "
+        "SELECT coalesce(array_agg(c.claim_id), '{}') FROM claims c JOIN d ON d.claim_id = c.claim_id",
+        *map(list, zip(*decisions, strict=True)),
+    )
+    return set(known)
+
+
+async def payouts_recorded(
+    conn: asyncpg.Connection, claim_ids: Sequence[str], shares: Sequence[tuple[str, str, int]]
+) -> set[str]:
+    """Payouts in one statement: each known claim's cash per heir (`shares`: claim, heir, amount)
+    replaces what it had, its status is payout_recorded and its request for documents closed.
+    Returns the claims the read model knows; the others are changed nowhere."""
+    known = await conn.fetchval(
+        "WITH known AS (SELECT claim_id FROM claims WHERE claim_id = ANY($1::text[])), "
+        "s AS (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]) AS s(claim_id, heir_id, amount) "
+        "WHERE s.claim_id IN (SELECT claim_id FROM known)), "
+        "dropped AS (DELETE FROM payout_shares o WHERE o.claim_id IN (SELECT claim_id FROM known) "
+        "AND NOT EXISTS (SELECT FROM s WHERE s.claim_id = o.claim_id AND s.heir_id = o.heir_id)), "
+        "kept AS (INSERT INTO payout_shares (claim_id, heir_id, amount) SELECT claim_id, heir_id, amount FROM s "
+        "ON CONFLICT (claim_id, heir_id) DO UPDATE SET amount = EXCLUDED.amount), "
+        "paid AS (UPDATE claims SET status = 'payout_recorded', missing_documents = '[]', updated_at = now() "
+        "WHERE claim_id IN (SELECT claim_id FROM known)), "
+        "closed AS (UPDATE document_requests SET open = false WHERE claim_id IN (SELECT claim_id FROM known) AND open) "
+        "SELECT coalesce(array_agg(claim_id), '{}') FROM known",
+        list(claim_ids),
+        *(map(list, zip(*shares, strict=True)) if shares else ([], [], [])),
+    )
+    return set(known)
+
+
+async def disbursements_changed(conn: asyncpg.Connection, changes: Sequence[tuple[str, str]]) -> None:
+    """Each claim's disbursement status (claim, status), in one statement."""
+    await conn.execute(
+        "UPDATE claims c SET disbursement_status = d.status, updated_at = now() "
+        "FROM unnest($1::text[], $2::text[]) AS d(claim_id, status) WHERE c.claim_id = d.claim_id",
+        *map(list, zip(*changes, strict=True)),
     )
 
 
