@@ -111,13 +111,6 @@ async def disbursements_changed(conn: asyncpg.Connection, changes: Sequence[tupl
     )
 
 
-async def family_came(conn: asyncpg.Connection, claim_id: str) -> None:
-    await conn.execute(
-        "UPDATE claims SET status = 'filed', updated_at = now() WHERE claim_id = $1 AND status = 'awaiting_family'",
-        claim_id,
-    )
-
-
 async def claim_known(conn: asyncpg.Connection, claim_id: str) -> bool:
     return await conn.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False
 
@@ -134,20 +127,6 @@ async def set_claim_status(
         status,
         missing,
         payment_deadline,
-    )
-
-
-async def record_shares(conn: asyncpg.Connection, claim_id: str, shares: dict[str, int]) -> None:
-    await conn.execute("DELETE FROM payout_shares WHERE claim_id = $1", claim_id)
-    await conn.executemany(
-        "INSERT INTO payout_shares (claim_id, heir_id, amount) VALUES ($1, $2, $3)",
-        [(claim_id, heir, amount) for heir, amount in shares.items()],
-    )
-
-
-async def set_disbursement(conn: asyncpg.Connection, claim_id: str, status: str) -> None:
-    await conn.execute(
-        "UPDATE claims SET disbursement_status = $2, updated_at = now() WHERE claim_id = $1", claim_id, status
     )
 
 
