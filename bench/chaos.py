@@ -252,7 +252,7 @@ async def run_faults(
     recovered: Callable[[float], Awaitable[float | None]] | None = None,
 ) -> list[Fault]:
     """Each fault in turn, `gap` seconds apart; outages last `outage` seconds. Every service process
-    (the console too when the stack runs it) is killed `kills` times, in rounds; the SMS/WhatsApp
+    (grievances and the console too when the stack runs them) is killed `kills` times, in rounds; the SMS/WhatsApp
     stand-in fails for `provider_seconds` (default three outages). Only the `kinds` of fault given run.
     `recovered(moment)`: seconds from `moment` to the next family message delivered (None: none within its
     deadline), awaited after each fault before the next one's gap, so a fault's recovery is never
@@ -313,7 +313,7 @@ async def run_faults(
     if "provider" in kinds:
         await fault(f"SMS/WhatsApp answers 500 for {provider_seconds:.0f} s", provider_errors)
     for round_ in range(kills if "kills" in kinds else 0):
-        for name in ("enrollment", "claims", "notifications", "console"):
+        for name in ("enrollment", "claims", "notifications", "grievances", "console"):
             for proc in stack.services.get(name, []):
                 label = f"kill -9 {proc.name}" + (f" (#{round_ + 1})" if kills > 1 else "")
                 await fault(label, lambda p=proc: _restart(p))
@@ -343,12 +343,17 @@ async def leader_crash(cluster: KafkaCluster, outage: float, say=print) -> tuple
 # --- the checks ------------------------------------------------------------------------------------
 
 
+def outbox_schemas(stack: BenchStack) -> list[str]:
+    """The schemas of the services that publish through an outbox, of those the stack runs."""
+    return [name for name in ("enrollment", "claims", "notifications", "grievances") if name in stack.services]
+
+
 async def check(stack: BenchStack, claim_ids: list[str], workers: Sequence[Worker], report: ChaosReport) -> None:
     conn = await asyncpg.connect(stack.database_url)
     try:
         await _check_claims(conn, stack, claim_ids, workers, report)
         await _check_messages(conn, stack, claim_ids, report)
-        for schema in ("enrollment", "claims", "notifications"):
+        for schema in outbox_schemas(stack):
             report.outbox_left += await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
     finally:
         await conn.close()
@@ -554,6 +559,7 @@ async def chaos(
     brokers: int = 1,
     kills: int = 1,
     console: bool = False,
+    grievances: bool = False,
     provider_seconds: float | None = None,
     settle_seconds: float = 300.0,
     slow_accounts_every: int = 5,
@@ -571,6 +577,7 @@ async def chaos(
             instances=1,
             brokers=brokers,
             console=console,
+            grievances=grievances,
             service_env={**CHAOS_SERVICE_ENV, **chaos_bank.BANK_SERVICE_ENV},
             bank_args=chaos_bank.BANK_ARGS,
         ) as stack,
@@ -579,7 +586,7 @@ async def chaos(
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http,
     ):
         # Enough claims to keep filing through the whole fault script.
-        kill_faults = kills * (3 + console)
+        kill_faults = kills * (3 + console + grievances)
         fault_seconds = (kill_faults + 5) * gap + 5 * outage + (provider_seconds or outage * 3) + 60
         count = workers or max(20, int(rate * fault_seconds))
         plan = plan_workers(count, rng=random.Random(seed), today=date.today())
@@ -680,7 +687,7 @@ async def _wait_for_outboxes(stack: BenchStack, timeout: float = 60) -> None:
     try:
         while time.monotonic() < deadline:
             left = 0
-            for schema in ("enrollment", "claims", "notifications"):
+            for schema in outbox_schemas(stack):
                 left += await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
             if left == 0:
                 return
@@ -720,7 +727,7 @@ async def wait_for_messages(stack: BenchStack, claim_ids: list[str], timeout: fl
                     list(UNSETTLED),
                 )
                 outboxes = 0
-                for schema in ("enrollment", "claims", "notifications"):
+                for schema in outbox_schemas(stack):
                     outboxes += await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
             finally:
                 await conn.close()
@@ -759,6 +766,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="claims to file (default: enough for the run)")
     parser.add_argument("--kills", type=int, default=1, help="times each service process is killed (in rounds)")
     parser.add_argument("--console", action="store_true", help="run the console too, and kill it with the others")
+    parser.add_argument(
+        "--grievances", action="store_true", help="run the grievances service too, and kill it with the others"
+    )
     parser.add_argument(
         "--provider-seconds",
         type=float,
@@ -809,6 +819,7 @@ def main(argv: list[str] | None = None) -> int:
             brokers=args.brokers,
             kills=args.kills,
             console=args.console,
+            grievances=args.grievances,
             provider_seconds=args.provider_seconds,
             settle_seconds=args.settle_seconds,
             slow_accounts_every=args.slow_accounts_every,
