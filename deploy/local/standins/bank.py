@@ -176,6 +176,9 @@ class BankState:
         task.add_done_callback(self.tasks.discard)
 
 
+NOTIFICATIONS_IN_FLIGHT = 32
+
+
 def create_app(
     directory: str | os.PathLike[str] = ".jaring/bank",
     *,
@@ -193,6 +196,11 @@ def create_app(
     # One client for every notification, its connections kept: a client per notification built an
     # SSL context each time, half the stand-in's CPU at scale.
     notifier: list[httpx.AsyncClient] = []
+
+    # Notifications in flight at once, as a bank's notifier sends them: a backlog of thousands (claims
+    # killed, every notification sent twice) queued in one client made httpcore scan its whole queue for
+    # each request, until the stand-in spent its CPU on that and answered transfers after claims gave up.
+    notifying = asyncio.Semaphore(NOTIFICATIONS_IN_FLIGHT)
 
     def notify_client() -> httpx.AsyncClient:
         if not notifier:
@@ -384,7 +392,8 @@ def create_app(
             }
             for attempt in range(5):  # a bank retries a notification a few times, then gives up
                 try:
-                    answer = await notify_client().post(state.notify_url, content=body, headers=headers)
+                    async with notifying:
+                        answer = await notify_client().post(state.notify_url, content=body, headers=headers)
                     if answer.status_code < 500:
                         break
                 except httpx.HTTPError:
