@@ -226,7 +226,7 @@ class ConsumerRunner:
         partition: on a machine short of CPU the transactions saved (their BEGIN, inbox and parked
         checks, COMMIT and WAL flush) are worth more than the round trips that partitions applied
         side by side would overlap (docs/benchmarks.md, round 6)."""
-        await self.apply_batch(in_time_order(records))
+        await self.apply_batch(in_time_order(records) if len(self.consumer.topics) > 1 else records)
 
     async def apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Applies records in one transaction with their inbox rows written in one statement: one

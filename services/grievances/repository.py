@@ -120,9 +120,7 @@ async def set_claim_status(
 ) -> None:
     await conn.execute(
         "UPDATE claims SET status = $2, missing_documents = coalesce($3, missing_documents), "
-        "payment_deadline = coalesce($4, payment_deadline), updated_at = now() WHERE claim_id = $1 "
-        # An approval read after the payout (they travel on different topics) does not undo it.
-        "AND NOT (claims.status = 'payout_recorded' AND $2 = 'approved')",
+        "payment_deadline = coalesce($4, payment_deadline), updated_at = now() WHERE claim_id = $1",
         claim_id,
         status,
         missing,
