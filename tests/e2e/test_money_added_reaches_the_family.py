@@ -83,6 +83,11 @@ async def test_a_death_reclassified_after_payout_tells_the_widower_the_differenc
             rows = (await p.notifications.get("/v1/notifications", params={"claim_id": claim_id})).json()
             return [r for r in rows if r["event_type"] == "ClaimReclassified"]
 
+        # The provider has the message a moment before notifications records its answer: wait for that.
+        async def recorded() -> bool:
+            return [(r["channel"], r["status"]) for r in await queued()] != [("whatsapp", "sending")]
+
+        await wait_until(recorded, 30, "the provider's answer recorded")
         assert [(r["channel"], r["status"]) for r in await queued()] == [("whatsapp", "delivered")]
 
 
