@@ -156,6 +156,7 @@ async def run_rate(
     drain_seconds: float,
     idle_seconds: float = 0.0,
     after_enrol: Callable[[], Awaitable[None]] | None = None,
+    pg_statements: int = 0,
 ) -> RateRun:
     """`after_enrol`: awaited once the workers are enrolled, before filing (a caller resets its
     statement counters there, so they count the claims and not the bulk import)."""
@@ -183,6 +184,8 @@ async def run_rate(
         run.idle_cores = {
             name: (idle_after.get(name, 0.0) - before) / idle_wall for name, before in idle_before.items()
         }
+    if pg_statements:
+        await _reset_statements(stack.database_url)
     cpu_before, commits_before, records_before = (
         _cpu_snapshot(stack),
         await _commits(stack.database_url),
@@ -225,7 +228,47 @@ async def run_rate(
     run.supervisor = dict(supervisor.stats)
     run.duplicates_seen = tracker.duplicates
     print_run(run)
+    if pg_statements:
+        await _print_statements(stack.database_url, done, pg_statements)
     return run
+
+
+# pg_stat_statements for --pg-statements: where PostgreSQL's time goes, statement by statement. The
+# extension's own bookkeeping costs CPU, so a run with it is not compared with runs without.
+PG_STATEMENTS_SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all"}
+
+
+async def _reset_statements(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await conn.close()
+
+
+async def _print_statements(database_url: str, claims: int, top: int) -> None:
+    """The statements that took most of PostgreSQL's execution time, per claim notified."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT r.rolname, s.query, s.calls, s.total_exec_time + s.total_plan_time AS ms "
+            "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid "
+            "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() ORDER BY ms DESC"
+        )
+    finally:
+        await conn.close()
+    total_ms, total_calls = sum(r["ms"] for r in rows), sum(r["calls"] for r in rows)
+    print(
+        f"  PostgreSQL statements: {total_calls / claims:.1f} a claim, executing {total_ms / claims:.3f} ms a claim "
+        f"({len(rows)} distinct); the {top} that took most:"
+    )
+    for r in rows[:top]:
+        query = " ".join(r["query"].split())
+        print(
+            f"    {1000 * r['ms'] / claims:7.1f} µs/claim {r['calls'] / claims:5.2f} calls/claim "
+            f"{1000 * r['ms'] / max(r['calls'], 1):7.1f} µs/call  {query[:150]}"
+        )
 
 
 def print_run(run: RateRun) -> None:
@@ -296,6 +339,7 @@ async def run_config(
     idle_seconds: float = 0.0,
     console: bool = True,
     grievances: bool = True,
+    pg_statements: int = 0,
 ) -> tuple[list[RateRun], dict]:
     rng = random.Random(seed)
     taken: set[str] = set()
@@ -309,6 +353,7 @@ async def run_config(
         service_env=env,
         console=console,
         grievances=grievances,
+        postgres_settings=PG_STATEMENTS_SETTINGS if pg_statements else {},
     ) as stack:
         figures: dict = {}
         if with_ceilings:
@@ -335,6 +380,7 @@ async def run_config(
                     max_rate_guess=best,
                     drain_seconds=drain_seconds,
                     idle_seconds=idle_seconds,
+                    pg_statements=pg_statements,
                 )
                 runs.append(run)
                 if run.sustained:
@@ -385,6 +431,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-console", action="store_true", help="leave the console out of the stack")
     parser.add_argument("--no-grievances", action="store_true", help="leave the grievances service out of the stack")
+    parser.add_argument(
+        "--pg-statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="preload pg_stat_statements and print the N statements that took most of PostgreSQL's time "
+        "(its bookkeeping costs CPU: compare such runs only with each other)",
+    )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args(argv)
@@ -413,6 +467,7 @@ def main(argv: list[str] | None = None) -> None:
             idle_seconds=args.idle_seconds,
             console=not args.no_console,
             grievances=not args.no_grievances,
+            pg_statements=args.pg_statements,
         )
     )
     grid: list[RateRun] = []

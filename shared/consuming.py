@@ -157,6 +157,11 @@ class Consumer:
     # counted, not dead-lettered — the services that consume the topic dead-letter it already,
     # and a rebuilt observer would otherwise dead-letter all of history's poison again.
     dead_letters: bool = True
+    # False for a consumer whose handlers are their own inbox: what they write is keyed by the event
+    # (the console's index: a row per event id, ON CONFLICT DO NOTHING), so a redelivery writes
+    # nothing new and an inbox row per event would only cost a write (and its pruning) for nothing.
+    # Its events are never parked: a handler of it must not wait (NotYet is a failure there).
+    inbox: bool = True
     # The consumers this one took the place of (merged into one group), each with the topic it read:
     # the group starts where theirs stopped, and their inbox and parked messages are its own
     # (shared/merged_groups.py).
@@ -248,17 +253,20 @@ class ConsumerRunner:
         duplicates: list[Envelope] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                # The batch's inbox rows and its keys' parked messages in one round trip.
-                row = await conn.fetchrow(
-                    _FIRST_DELIVERIES_UNLESS_PARKED,
-                    consumer.name,
-                    [envelope.event_id for _, envelope, _, _ in parsed],
-                    [traceparent_of(record) for record, *_ in parsed],
-                    list({_key_of(record) for record, *_ in parsed}),
-                )
-                if row["parked"]:
-                    raise _KeyWaits  # order behind parked messages is kept one message at a time
-                fresh = set(row["fresh"])
+                if consumer.inbox:
+                    # The batch's inbox rows and its keys' parked messages in one round trip.
+                    row = await conn.fetchrow(
+                        _FIRST_DELIVERIES_UNLESS_PARKED,
+                        consumer.name,
+                        [envelope.event_id for _, envelope, _, _ in parsed],
+                        [traceparent_of(record) for record, *_ in parsed],
+                        list({_key_of(record) for record, *_ in parsed}),
+                    )
+                    if row["parked"]:
+                        raise _KeyWaits  # order behind parked messages is kept one message at a time
+                    fresh = set(row["fresh"])
+                else:
+                    fresh = {envelope.event_id for _, envelope, _, _ in parsed}
                 to_apply = []
                 for record, envelope, payload, handler in parsed:
                     if envelope.event_id not in fresh:
@@ -372,7 +380,11 @@ class ConsumerRunner:
                     ahead = False
                     if parked_id is not None:
                         await conn.execute("DELETE FROM waiting WHERE id = $1", parked_id)
-                        fresh = await first_delivery(conn, consumer.name, envelope.event_id, traceparent_of(record))
+                        fresh = not consumer.inbox or await first_delivery(
+                            conn, consumer.name, envelope.event_id, traceparent_of(record)
+                        )
+                    elif not consumer.inbox:
+                        fresh = True
                     else:
                         # The inbox row and the key's parked messages in one round trip: the hot path.
                         row = await conn.fetchrow(
@@ -403,7 +415,10 @@ class ConsumerRunner:
                 reason = f"poison: {exc}"
                 break
             except NotYet as exc:
-                return exc
+                if consumer.inbox:
+                    return exc
+                reason = f"waited, and a consumer without an inbox never parks: {exc}"
+                break
             except Exception as exc:  # noqa: BLE001 - any handler bug is bounded by the retry policy
                 reason = f"failed after {attempt} attempts: {exc!r}"
                 log.warning(

@@ -2,12 +2,14 @@
 drops its events after a while and one reading the topic that keeps them for ever, and one thin
 subscriber over every dead-letter topic.
 
-The index goes through shared.consuming like every other consumer (inbox, batches,
-retries); its handler map takes every event type the topics carry. One group for the topics that
+The index goes through shared.consuming like every other consumer (batches, retries), without
+an inbox: the index is keyed by the event id, so it is its own (Consumer.inbox); its handler map
+takes every event type the topics carry. One group for the topics that
 drop their events (issue 17): a group per topic cost each topic's fetch loop, transaction and offset
 commit a poll, most of it for topics with nothing new. The participants topic keeps its events for
-ever, and so must the inbox rows of a group that reads it (shared/pruning.py): it keeps a group of its
-own, so that the other topics' rows are pruned. It dead-letters
+ever, and so had to the inbox rows of a group that read it (shared/pruning.py): it kept a group of its
+own, so that the other topics' rows were pruned, and keeps it (the rows its inbox kept before the index
+became its own inbox are still the trace page's for those events). It dead-letters
 nothing: a record it cannot read is dead-lettered by the services that consume the topic
 (and reaches the console that way); a console copy would only repeat theirs, and a
 console rebuilt from scratch would repeat every poison message in the topics' history.
@@ -47,13 +49,14 @@ def _topic_index_consumer_name(prefix: str, topic_name: str) -> str:
 
 
 def index_consumer_names(prefix: str) -> list[str]:
-    """The index's consumers, whose inbox rows kept each event's traceparent (the trace page reads them)."""
+    """The index's consumers, whose inbox rows kept the traceparent of events indexed before the
+    index kept it itself (the trace page reads them)."""
     return [consumer.name for consumer in index_consumers(prefix)]
 
 
 def _index_consumer(name: str, topics: tuple[Topic, ...], formerly: dict[str, Topic]) -> Consumer:
     events = {event: handlers.index_event for topic in topics for event in topic.events}
-    return Consumer(name, topics, events, dead_letters=False, formerly=formerly)
+    return Consumer(name, topics, events, dead_letters=False, inbox=False, formerly=formerly)
 
 
 def index_consumers(prefix: str) -> list[Consumer]:

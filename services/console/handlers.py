@@ -29,7 +29,7 @@ from shared.db import record_audit
 from shared.errors import FieldError, RuleViolation
 from shared.inbox import traces_of
 from shared.kafka import EventProducer, OutgoingRecord
-from shared.tracing import trace_id_of
+from shared.tracing import trace_id_of, traceparent_of
 
 
 class DeadLetterNotFound(LookupError):
@@ -52,8 +52,8 @@ class RecordGone(Exception):
 
 
 async def index_events(conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
-    """A batch's events in one statement (issue 17), inside the consumer's transaction, with their
-    inbox rows: a replayed event (same event_id at a new offset) is not indexed a second time."""
+    """A batch's events in one statement (issue 17), inside the consumer's transaction. The index is
+    its own inbox: a replayed event (same event_id at a new offset) is not indexed a second time."""
     rows = []
     for delivery in deliveries:
         envelope, record = delivery.envelope, delivery.record
@@ -75,6 +75,7 @@ async def index_events(conn: asyncpg.Connection, deliveries: list[Delivery]) -> 
                 occurred_at=envelope.occurred_at,
                 logged_at=datetime.fromtimestamp(record.timestamp / 1000, UTC) if record.timestamp else None,
                 summary=summarize(envelope.type, envelope.payload),
+                traceparent=traceparent_of(record),
             )
         )
     await repo.index_events(conn, rows)
@@ -227,7 +228,8 @@ class Trace:
 
 
 async def trace(conn: asyncpg.Connection, correlation_id: str, indexed_by: Sequence[str] = ()) -> Trace:
-    """`indexed_by`: the index's consumers, whose inbox rows kept each event's traceparent."""
+    """`indexed_by`: the index's consumers, whose inbox rows kept the traceparent of the events
+    indexed before the index kept it (migration 0009)."""
     events = await repo.trace(conn, correlation_id.strip())
     by_claim: dict[str, list[IndexedEvent]] = {}
     for event in events:
@@ -241,8 +243,11 @@ async def trace(conn: asyncpg.Connection, correlation_id: str, indexed_by: Seque
         except ValueError:
             continue
     trace_ids: dict[str, list[str]] = {}
-    if indexed_by and by_claim:
-        traces = await traces_of(conn, indexed_by, [uuid.UUID(e.event_id) for e in events])
+    if by_claim:
+        ids = [uuid.UUID(e.event_id) for e in events]
+        traces = await repo.traceparents(conn, ids)
+        if indexed_by and len(traces) < len(ids):  # indexed before the index kept them: the inbox did
+            traces = await traces_of(conn, indexed_by, [i for i in ids if i not in traces]) | traces
         for cid, evs in by_claim.items():
             for event in evs:
                 trace_id = trace_id_of(traces.get(uuid.UUID(event.event_id)))

@@ -41,21 +41,31 @@ class IndexRow(NamedTuple):
     occurred_at: datetime
     logged_at: datetime | None
     summary: Summary
+    traceparent: str | None  # the trace the event came with (W3C), for the trace page
 
 
 async def index_events(conn: asyncpg.Connection, rows: Sequence[IndexRow]) -> None:
-    """Many events in one statement (arrays unnested, as shared.outbox.add_events). Keyed by where
-    the record sits, so indexing the same record twice changes nothing."""
+    """Many events in one statement (arrays unnested, as shared.outbox.add_events). Keyed by the
+    event id, so indexing an event twice (a redelivery, the same event at a new offset) changes nothing."""
     if not rows:
         return
     await conn.execute(
         "INSERT INTO events (topic, kafka_partition, kafka_offset, event_id, type, version, correlation_id, "
-        "causation_id, participant_id, producer, key, occurred_at, logged_at, summary) "
+        "causation_id, participant_id, producer, key, occurred_at, logged_at, summary, traceparent) "
         "SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::uuid[], $5::text[], $6::integer[], "
         "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], "
-        "$14::jsonb[]) ON CONFLICT DO NOTHING",
+        "$14::jsonb[], $15::text[]) ON CONFLICT DO NOTHING",
         *map(list, zip(*rows, strict=True)),
     )
+
+
+async def traceparents(conn: asyncpg.Connection, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The traceparent each event came with, for those indexed with one."""
+    rows = await conn.fetch(
+        "SELECT event_id, traceparent FROM events WHERE event_id = ANY($1::uuid[]) AND traceparent IS NOT NULL",
+        list(event_ids),
+    )
+    return {r["event_id"]: r["traceparent"] for r in rows}
 
 
 def _event(row: asyncpg.Record) -> IndexedEvent:

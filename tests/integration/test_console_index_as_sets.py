@@ -5,6 +5,7 @@ new offsets, add nothing; a record applied alone (the runner's other paths) is i
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime
 
@@ -238,9 +239,42 @@ async def test_the_runner_hands_each_record_over_and_a_replayed_event_is_not_ind
         (0, 100, uuid.UUID(int=11), "P-SITTI", "grace"),
         (0, 101, uuid.UUID(int=12), "P-DAENG", "active"),
         (0, 102, uuid.UUID(int=13), "P-SITTI", "lapsed"),
-        # Offsets 200-202 held the same events again: the inbox knew them, nothing indexed.
+        # Offsets 200-202 held the same events again: keyed by the event id, nothing indexed.
         (3, 5, uuid.UUID(int=14), "P-DAENG", "grace"),
     ]
-    assert consumer.stats == {"applied": 4, "duplicate": 3}
-    # The batch of three in one call, P-SITTI's two events with it; the replay called nothing; the one alone.
-    assert calls == [3, 1]
+    # The index is its own inbox: the replay goes to the handler (one call), which writes nothing.
+    assert consumer.stats == {"applied": 7}
+    # The batch of three in one call, P-SITTI's two events with it; the replay; the one alone.
+    assert calls == [3, 3, 1]
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_the_trace_page_reads_the_trace_from_the_index_and_from_the_inbox_for_events_indexed_before(pool):
+    """The index keeps the traceparent each event came with. An event indexed before it did (migration
+    0009) has none there: the inbox row its group wrote then still gives it."""
+    now_traced = "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01"
+    before_traced = "00-fedcba9876543210fedcba9876543210-fedcba9876543210-01"
+    first = told("CLM-9", "H-1", "sms", 21, event_id(95))
+    carried = record(DELIVERIES.name, 0, 30, "CLM-9", first, LOGGED_MS)
+    carried = dataclasses.replace(carried, headers=(*carried.headers, ("traceparent", now_traced.encode())))
+    consumer = next(c for c in index_consumers("console-set") if DELIVERIES in c.topics)
+    await ConsumerRunner(consumer, pool, producer=None).apply_batch([carried])
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT traceparent FROM events WHERE event_id = $1", event_id(21)) == now_traced
+        # Indexed before the index kept traces: the row without one, its group's inbox row with it.
+        await conn.execute(
+            f"INSERT INTO events ({COLUMNS}) SELECT topic, kafka_partition, kafka_offset + 1, $1, type, version, "
+            "correlation_id, causation_id, participant_id, producer, key, occurred_at, logged_at, summary "
+            "FROM events WHERE event_id = $2",
+            event_id(22),
+            event_id(21),
+        )
+        await conn.execute(
+            "INSERT INTO inbox (consumer, event_id, traceparent) VALUES ($1, $2, $3)",
+            consumer.name,
+            event_id(22),
+            before_traced,
+        )
+        found = await handlers.trace(conn, "CLM-9", [consumer.name])
+    assert found.trace_ids == {"CLM-9": ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]}
