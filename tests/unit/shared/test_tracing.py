@@ -20,6 +20,7 @@ from shared.tracing import (
     continuing,
     current_trace_id,
     handling_record,
+    handling_records,
     http_telemetry,
     inject_into,
     span_from,
@@ -68,6 +69,34 @@ def test_a_carrier_without_a_trace_starts_a_new_one():
     with span_from(None, "alone"):
         second = current_trace_id()
     assert first and second and first != second
+
+
+def test_records_applied_together_without_an_exporter_each_get_a_span_of_their_own_in_their_own_trace():
+    """The traceparents handed to a set-based handler, made without OpenTelemetry's span objects when
+    nothing is exported: each names its record's trace and a new span, not sampled, as a
+    non-recording span of OpenTelemetry's own says (compared with one made by span_from)."""
+    other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+    records = [
+        SimpleNamespace(headers=[("traceparent", CALLER.encode())]),
+        SimpleNamespace(headers=[("event_id", b"e2"), ("traceparent", other.encode())]),
+        SimpleNamespace(headers=[]),  # no trace: a new one
+        SimpleNamespace(headers=[("traceparent", b"00-00000000000000000000000000000000-00f067aa0ba902b7-01")]),
+        SimpleNamespace(headers=[("traceparent", b"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")]),
+    ]
+    assert shared.tracing._configured and not shared.tracing._exporting  # the path without an exporter
+    with handling_records("test.group", records) as traceparents:
+        pass
+    caller, second, fresh, zero, future = (tp.split("-") for tp in traceparents)
+    assert caller[:2] == ["00", "4bf92f3577b34da6a3ce929d0e0e4736"] and caller[3] == "00"
+    assert caller[2] != "00f067aa0ba902b7" and len(caller[2]) == 16 and int(caller[2], 16) != 0
+    assert second[1] == "0af7651916cd43dd8448eb211c80319c" and second[2] != "b7ad6b7169203331"
+    # Not a trace one can continue: a new trace, as OpenTelemetry's propagator would start.
+    for made in (fresh, zero, future):
+        assert len(made[1]) == 32 and made[1] not in ("4bf92f3577b34da6a3ce929d0e0e4736", "0" * 32)
+    assert len({fresh[1], zero[1], future[1]}) == 3
+    with span_from({"traceparent": CALLER}, "the same, by OpenTelemetry"):
+        theirs = inject_into({})["traceparent"].split("-")
+    assert [theirs[0], theirs[1], theirs[3]] == [caller[0], caller[1], caller[3]]
 
 
 def test_trace_id_of_reads_only_a_well_formed_traceparent():
