@@ -157,6 +157,7 @@ async def run_rate(
     idle_seconds: float = 0.0,
     after_enrol: Callable[[], Awaitable[None]] | None = None,
     pg_statements: int = 0,
+    warm_up: float = 0.0,
 ) -> RateRun:
     """`after_enrol`: awaited once the workers are enrolled, before filing (a caller resets its
     statement counters there, so they count the claims and not the bulk import)."""
@@ -170,10 +171,23 @@ async def run_rate(
         flush=True,
     )
     started = time.monotonic()
-    workers: list[Worker] = plan_workers(count, rng=rng, today=date.today(), taken=taken)
+    warming = math.ceil((rate or max_rate_guess) * warm_up)
+    workers: list[Worker] = plan_workers(count + warming, rng=rng, today=date.today(), taken=taken)
     await enrol(workers, target, http)
     supervisor.add_workers(workers)
+    workers, warm_up_workers = workers[:count], workers[count:]
     run.enrol_seconds = time.monotonic() - started
+    if warm_up_workers:
+        # Claims filed at the rate, every family told, before anything is measured: what a process
+        # pays once (Kafka's JIT compiling its hot paths for minutes after start, first-use costs)
+        # is not a claim's. A broker that has run for days pays none of it.
+        warmed = await file_claims(warm_up_workers, target, http, tracker, rate=rate)
+        done = await tracker.wait_for(warmed.claim_ids, drain_seconds, progress=lambda *_: None)
+        print(
+            f"  warm-up: {len(warmed.claim_ids):,} claims filed in {warmed.seconds:.0f} s, "
+            f"{'every family told' if done else 'not every family told'}",
+            flush=True,
+        )
     if after_enrol is not None:
         await after_enrol()
 
@@ -340,6 +354,7 @@ async def run_config(
     console: bool = True,
     grievances: bool = True,
     pg_statements: int = 0,
+    warm_up: float = 0.0,
 ) -> tuple[list[RateRun], dict]:
     rng = random.Random(seed)
     taken: set[str] = set()
@@ -381,6 +396,8 @@ async def run_config(
                     drain_seconds=drain_seconds,
                     idle_seconds=idle_seconds,
                     pg_statements=pg_statements,
+                    # Once per stack: the first rate's warm-up warms it for the rates after it.
+                    warm_up=warm_up if not runs else 0.0,
                 )
                 runs.append(run)
                 if run.sustained:
@@ -439,6 +456,14 @@ def main(argv: list[str] | None = None) -> None:
         help="preload pg_stat_statements and print the N statements that took most of PostgreSQL's time "
         "(its bookkeeping costs CPU: compare such runs only with each other)",
     )
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=30,
+        metavar="SECONDS",
+        help="claims filed at the first rate for this long, every family told, before anything is measured "
+        "(Kafka's JIT compiles for minutes after it starts; default 30; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args(argv)
@@ -468,6 +493,7 @@ def main(argv: list[str] | None = None) -> None:
             console=not args.no_console,
             grievances=not args.no_grievances,
             pg_statements=args.pg_statements,
+            warm_up=args.warm_up,
         )
     )
     grid: list[RateRun] = []
