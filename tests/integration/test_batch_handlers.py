@@ -11,13 +11,13 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from shared.consuming import Batched, Consumer, ConsumerRunner, NotYet, PoisonMessage, current_record, subscribe
-from shared.contracts.enrollment import ContributionRecorded, CoverageChanged
+from shared.contracts.enrollment import CoverageChanged
 from shared.db import apply_migrations, create_pool
 from shared.envelope import Envelope, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.topics import Topic
 from shared.tracing import configure_tracing, current_trace_id, trace_id_of
-from tests.support.kafka_tools import end_offsets, group_caught_up, read_all, wait_until
+from tests.support.kafka_tools import contribution_paid, end_offsets, group_caught_up, read_all, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -93,15 +93,7 @@ class Scene:
         )
 
     def contribution(self, contribution_id: str, participant_id: str, amount: int = 16_800) -> Envelope:
-        payload = ContributionRecorded(
-            participant_id=participant_id,
-            contribution_id=contribution_id,
-            period="2026-11",
-            amount=amount,
-            payer="self",
-            paid_at=date(2026, 11, 24),
-        )
-        return new_envelope(payload, correlation_id=participant_id, producer="test")
+        return contribution_paid(contribution_id, participant_id, amount)
 
     def covers(self, participant_id: str) -> Envelope:
         payload = CoverageChanged(participant_id=participant_id, status="active", as_of=date(2026, 11, 1))

@@ -5,16 +5,12 @@ never parked (nothing would hold its key's later records behind it)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from shared.consuming import Batched, Consumer, ConsumerRunner, NotYet
-from shared.contracts.enrollment import ContributionRecorded
 from shared.db import apply_migrations, create_pool
-from shared.envelope import new_envelope
 from shared.topics import Topic
-from tests.support.kafka_tools import record_carrying
+from tests.support.kafka_tools import contribution_paid, record_carrying
 
 pytestmark = pytest.mark.integration
 
@@ -23,15 +19,7 @@ WAITS = 7  # a contribution of this amount waits (a handler that should never)
 
 
 def paid(participant_id: str, contribution_id: str, amount: int = 16_800):
-    payload = ContributionRecorded(
-        participant_id=participant_id,
-        contribution_id=contribution_id,
-        period="2026-11",
-        amount=amount,
-        payer="self",
-        paid_at=date(2026, 11, 24),
-    )
-    return new_envelope(payload, correlation_id=participant_id, producer="test")
+    return contribution_paid(contribution_id, participant_id, amount)
 
 
 @pytest.fixture

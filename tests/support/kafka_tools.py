@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.envelope import Envelope
+from shared.contracts.enrollment import ContributionRecorded
+from shared.envelope import Envelope, new_envelope
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition") -> None:
@@ -90,3 +92,16 @@ def record_carrying(topic: str, offset: int, envelope: Envelope, key: str, times
     return ConsumerRecord(
         topic, 0, offset, timestamp, 0, raw_key, value, None, len(raw_key), len(value), tuple(envelope.kafka_headers())
     )
+
+
+def contribution_paid(contribution_id: str, participant_id: str, amount: int = 16_800) -> Envelope:
+    """A ContributionRecorded event, the plumbing tests' event of choice (any topic, any handler)."""
+    payload = ContributionRecorded(
+        participant_id=participant_id,
+        contribution_id=contribution_id,
+        period="2026-11",
+        amount=amount,
+        payer="self",
+        paid_at=date(2026, 11, 24),
+    )
+    return new_envelope(payload, correlation_id=participant_id, producer="test")
