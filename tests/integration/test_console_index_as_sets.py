@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,6 +19,7 @@ from services.console.consumers import index_consumers
 from shared.consuming import ConsumerRunner, Delivery
 from shared.contracts.enrollment import CoverageChanged
 from shared.contracts.notifications import NotificationDelivered
+from shared.db import apply_migrations, create_pool
 from shared.envelope import Envelope, new_envelope
 from shared.topics import DELIVERIES, PARTICIPANTS
 from tests.support.schemas import migrated_pool
@@ -278,3 +280,55 @@ async def test_the_trace_page_reads_the_trace_from_the_index_and_from_the_inbox_
         )
         found = await handlers.trace(conn, "CLM-9", [consumer.name])
     assert found.trace_ids == {"CLM-9": ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]}
+
+
+async def test_the_migration_to_an_index_keyed_by_event_keeps_the_first_copy_of_an_event_indexed_twice(
+    database_url, unique, tmp_path
+):
+    """An index built before migration 0009 may hold one event at two offsets (it should not: the
+    inbox kept the first): the migration keeps the lowest (topic, partition, offset) and keys by event."""
+    schema = f"console_0009_{unique}"
+    before = tmp_path / "console" / "migrations"  # the same names as the service's: applied once each
+    before.mkdir(parents=True)
+    for path in sorted((Path(handlers.__file__).parent / "migrations").glob("*.sql")):
+        if path.name < "0009":
+            (before / path.name).write_text(path.read_text())
+    await apply_migrations(database_url, schema, before)
+    pool = await create_pool(database_url, schema)
+    try:
+        copies = [(DELIVERIES.name, 1, 30), (DELIVERIES.name, 0, 90), (DELIVERIES.name, 0, 12)]
+        for topic, partition, offset in copies:
+            await pool.execute(
+                "INSERT INTO events (topic, kafka_partition, kafka_offset, event_id, type, version, correlation_id, "
+                "producer, occurred_at) VALUES ($1, $2, $3, $4, 'NotificationDelivered', 1, 'CLM-7', 'notifications', "
+                "$5)",
+                topic,
+                partition,
+                offset,
+                event_id(31),
+                T0,
+            )
+        await pool.execute(
+            "INSERT INTO events (topic, kafka_partition, kafka_offset, event_id, type, version, correlation_id, "
+            "producer, occurred_at) VALUES ($1, 2, 5, $2, 'ClaimFiled', 1, 'CLM-7', 'claims', $3)",
+            "claims.filed.v1",
+            event_id(32),
+            T0,
+        )
+        await apply_migrations(database_url, schema, Path(handlers.__file__).parent / "migrations")
+        rows = await pool.fetch("SELECT event_id, topic, kafka_partition, kafka_offset FROM events ORDER BY event_id")
+        assert [tuple(r) for r in rows] == [
+            (event_id(31), DELIVERIES.name, 0, 12),
+            (event_id(32), "claims.filed.v1", 2, 5),
+        ]
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await pool.execute(
+                "INSERT INTO events (topic, kafka_partition, kafka_offset, event_id, type, version, correlation_id, "
+                "producer, occurred_at) VALUES ($1, 0, 13, $2, 'NotificationDelivered', 1, 'CLM-7', 'notifications', "
+                "$3)",
+                DELIVERIES.name,
+                event_id(31),
+                T0,
+            )
+    finally:
+        await pool.close()
