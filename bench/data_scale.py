@@ -34,6 +34,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
+from bench import pg_statements
 from bench.e2e import RateRun, load_average, run_rate, target_of
 from bench.load import ClaimTracker, Supervisor
 from bench.report import describe_machine
@@ -69,16 +70,6 @@ _PLAN_START = re.compile(r"^\S+ \S+ \S+ \[\d+\] (?P<app>[^:]*): LOG:  duration: 
 
 
 @dataclass
-class Statement:
-    queryid: int
-    query: str
-    calls: int
-    mean_ms: float
-    blocks_per_call: float  # shared buffers hit + read
-    rows_per_call: float
-
-
-@dataclass
 class Plan:
     service: str
     queryid: int | None
@@ -92,37 +83,9 @@ class Plan:
 class Phase:
     label: str
     run: RateRun
-    statements: dict[int, Statement] = field(default_factory=dict)
+    statements: dict[int, pg_statements.Statement] = field(default_factory=dict)
     plans: dict[int, Plan] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)  # schema.table -> rows (estimate)
-
-
-async def _execute(database_url: str, *sql: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        for statement in sql:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-async def _statements(database_url: str) -> dict[int, Statement]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT queryid, query, calls, mean_exec_time, "
-            "(shared_blks_hit + shared_blks_read)::float8 / calls AS blks, "
-            "rows::float8 / calls AS rows FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
-            "WHERE d.datname = current_database() AND calls > 0"
-        )
-    finally:
-        await conn.close()
-    return {
-        r["queryid"]: Statement(
-            r["queryid"], " ".join(r["query"].split()), r["calls"], r["mean_exec_time"], r["blks"], r["rows"]
-        )
-        for r in rows
-    }
 
 
 async def _sizes(database_url: str) -> dict[str, int]:
@@ -212,7 +175,7 @@ def _log_size(stack: BenchStack) -> int:
 
 async def run_phase(label: str, stack: BenchStack, http, tracker, supervisor, rng, taken, args) -> Phase:
     async def reset() -> None:
-        await _execute(stack.database_url, "SELECT pg_stat_statements_reset()")
+        await pg_statements.execute(stack.database_url, "SELECT pg_stat_statements_reset()")
 
     run = await run_rate(
         stack,
@@ -227,13 +190,18 @@ async def run_phase(label: str, stack: BenchStack, http, tracker, supervisor, rn
         drain_seconds=args.drain,
         after_enrol=reset,
     )
-    phase = Phase(label, run, statements=await _statements(stack.database_url), sizes=await _sizes(stack.database_url))
+    phase = Phase(
+        label,
+        run,
+        statements=await pg_statements.statements(stack.database_url),
+        sizes=await _sizes(stack.database_url),
+    )
 
     # The sample of plans: auto_explain on for every statement of a few claims' way through, then off.
     offset = _log_size(stack)
 
     async def explain_on() -> None:
-        await _execute(
+        await pg_statements.execute(
             stack.database_url, "ALTER SYSTEM SET auto_explain.log_min_duration = 0", "SELECT pg_reload_conf()"
         )
 
@@ -251,7 +219,9 @@ async def run_phase(label: str, stack: BenchStack, http, tracker, supervisor, rn
         drain_seconds=args.drain,
         after_enrol=explain_on,
     )
-    await _execute(stack.database_url, "ALTER SYSTEM SET auto_explain.log_min_duration = -1", "SELECT pg_reload_conf()")
+    await pg_statements.execute(
+        stack.database_url, "ALTER SYSTEM SET auto_explain.log_min_duration = -1", "SELECT pg_reload_conf()"
+    )
     phase.plans = parse_plans(stack.workdir / "pg.log", offset)
     print(f"  {len(phase.plans)} distinct statements explained", flush=True)
     return phase
@@ -261,7 +231,7 @@ async def main_async(args) -> tuple[list[Phase], float, dict, dict]:
     rng = random.Random(args.seed)
     taken: set[str] = set()
     async with BenchStack(partitions=args.partitions, postgres_settings=PG_SETTINGS, log_level="WARNING") as stack:
-        await _execute(stack.database_url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await pg_statements.execute(stack.database_url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         environment = await describe_machine(stack, "WARNING", {})
         connector = aiohttp.TCPConnector(limit=512)
         async with (

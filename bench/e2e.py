@@ -41,6 +41,7 @@ import aiohttp
 import asyncpg
 
 from bench import ceilings as ceiling_checks
+from bench import pg_statements
 from bench.load import ClaimTracker, Summary, Supervisor, Target, Worker, enrol, file_claims, plan_workers, summarise
 from bench.report import describe_machine, write_report
 from bench.stack import BenchStack, cpu_seconds, token
@@ -156,7 +157,7 @@ async def run_rate(
     drain_seconds: float,
     idle_seconds: float = 0.0,
     after_enrol: Callable[[], Awaitable[None]] | None = None,
-    pg_statements: int = 0,
+    top_statements: int = 0,
     warm_up: float = 0.0,
 ) -> RateRun:
     """`after_enrol`: awaited once the workers are enrolled, before filing (a caller resets its
@@ -182,10 +183,10 @@ async def run_rate(
         # pays once (Kafka's JIT compiling its hot paths for minutes after start, first-use costs)
         # is not a claim's. A broker that has run for days pays none of it.
         warmed = await file_claims(warm_up_workers, target, http, tracker, rate=rate)
-        done = await tracker.wait_for(warmed.claim_ids, drain_seconds, progress=lambda *_: None)
+        all_told = await tracker.wait_for(warmed.claim_ids, drain_seconds, progress=lambda *_: None)
         print(
             f"  warm-up: {len(warmed.claim_ids):,} claims filed in {warmed.seconds:.0f} s, "
-            f"{'every family told' if done else 'not every family told'}",
+            f"{'every family told' if all_told else 'not every family told'}",
             flush=True,
         )
     if after_enrol is not None:
@@ -198,8 +199,8 @@ async def run_rate(
         run.idle_cores = {
             name: (idle_after.get(name, 0.0) - before) / idle_wall for name, before in idle_before.items()
         }
-    if pg_statements:
-        await _reset_statements(stack.database_url)
+    if top_statements:
+        await pg_statements.reset(stack.database_url)
     cpu_before, commits_before, records_before = (
         _cpu_snapshot(stack),
         await _commits(stack.database_url),
@@ -242,8 +243,8 @@ async def run_rate(
     run.supervisor = dict(supervisor.stats)
     run.duplicates_seen = tracker.duplicates
     print_run(run)
-    if pg_statements:
-        await _print_statements(stack.database_url, done, pg_statements)
+    if top_statements:
+        await _print_statements(stack.database_url, done, top_statements)
     return run
 
 
@@ -252,36 +253,18 @@ async def run_rate(
 PG_STATEMENTS_SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all"}
 
 
-async def _reset_statements(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        await conn.execute("SELECT pg_stat_statements_reset()")
-    finally:
-        await conn.close()
-
-
 async def _print_statements(database_url: str, claims: int, top: int) -> None:
     """The statements that took most of PostgreSQL's execution time, per claim notified."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT r.rolname, s.query, s.calls, s.total_exec_time + s.total_plan_time AS ms "
-            "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid "
-            "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() ORDER BY ms DESC"
-        )
-    finally:
-        await conn.close()
-    total_ms, total_calls = sum(r["ms"] for r in rows), sum(r["calls"] for r in rows)
+    found = sorted((await pg_statements.statements(database_url)).values(), key=lambda st: st.total_ms, reverse=True)
+    total_ms, total_calls = sum(st.total_ms for st in found), sum(st.calls for st in found)
     print(
         f"  PostgreSQL statements: {total_calls / claims:.1f} a claim, executing {total_ms / claims:.3f} ms a claim "
-        f"({len(rows)} distinct); the {top} that took most:"
+        f"({len(found)} distinct); the {top} that took most:"
     )
-    for r in rows[:top]:
-        query = " ".join(r["query"].split())
+    for st in found[:top]:
         print(
-            f"    {1000 * r['ms'] / claims:7.1f} µs/claim {r['calls'] / claims:5.2f} calls/claim "
-            f"{1000 * r['ms'] / max(r['calls'], 1):7.1f} µs/call  {query[:150]}"
+            f"    {1000 * st.total_ms / claims:7.1f} µs/claim {st.calls / claims:5.2f} calls/claim "
+            f"{1000 * st.mean_ms:7.1f} µs/call  {st.query[:150]}"
         )
 
 
@@ -353,7 +336,7 @@ async def run_config(
     idle_seconds: float = 0.0,
     console: bool = True,
     grievances: bool = True,
-    pg_statements: int = 0,
+    top_statements: int = 0,
     warm_up: float = 0.0,
 ) -> tuple[list[RateRun], dict]:
     rng = random.Random(seed)
@@ -368,7 +351,7 @@ async def run_config(
         service_env=env,
         console=console,
         grievances=grievances,
-        postgres_settings=PG_STATEMENTS_SETTINGS if pg_statements else {},
+        postgres_settings=PG_STATEMENTS_SETTINGS if top_statements else {},
     ) as stack:
         figures: dict = {}
         if with_ceilings:
@@ -395,7 +378,7 @@ async def run_config(
                     max_rate_guess=best,
                     drain_seconds=drain_seconds,
                     idle_seconds=idle_seconds,
-                    pg_statements=pg_statements,
+                    top_statements=top_statements,
                     # Once per stack: the first rate's warm-up warms it for the rates after it.
                     warm_up=warm_up if not runs else 0.0,
                 )
@@ -492,7 +475,7 @@ def main(argv: list[str] | None = None) -> None:
             idle_seconds=args.idle_seconds,
             console=not args.no_console,
             grievances=not args.no_grievances,
-            pg_statements=args.pg_statements,
+            top_statements=args.pg_statements,
             warm_up=args.warm_up,
         )
     )

@@ -61,14 +61,13 @@ def configure_tracing(service: str) -> None:
     aiohttp's spans (a span per statement, per provider or bank call) are made only when an exporter is
     configured: nobody could see them otherwise, and at a hundred statements a claim they cost CPU
     on every claim (docs/benchmarks.md, "CPU per claim")."""
-    global _configured
+    global _configured, _exporting
     if _configured is not None:
         return
-    global _exporting
     resource = Resource.create({"service.name": f"jaring-{service}", "service.namespace": "jaring"})
     _configured = service
     _exporting = exporter_endpoint() is not None
-    if not exporter_endpoint():
+    if not _exporting:
         # Unseen spans are not recorded: a recorded span (attributes, events, the processor chain)
         # cost ~0.5 ms of CPU per claim across claims and notifications (docs/benchmarks.md).
         trace.set_tracer_provider(TracerProvider(resource=resource, sampler=ALWAYS_OFF))
@@ -153,12 +152,14 @@ def current_trace_id() -> str | None:
     return trace.format_trace_id(span_context.trace_id) if span_context.is_valid else None
 
 
+# W3C trace context: version-traceid-parentid-flags, as OpenTelemetry's propagator reads it.
+_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
+
+
 def trace_id_of(traceparent: str | None) -> str | None:
     """The trace id inside a W3C `traceparent` (version-traceid-spanid-flags), or None."""
-    parts = (traceparent or "").split("-")
-    if len(parts) != 4 or len(parts[1]) != 32:
-        return None
-    return parts[1]
+    found = _TRACEPARENT.fullmatch(traceparent or "")
+    return found.group(2) if found else None
 
 
 @contextlib.contextmanager
@@ -307,8 +308,6 @@ def handling_records(consumer: str, records: Sequence[Any]) -> Iterator[list[str
             span.end()
 
 
-# W3C trace context: version-traceid-parentid-flags; OpenTelemetry's propagator accepts the same.
-_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
 _ids = RandomIdGenerator()
 
 

@@ -18,10 +18,6 @@ TOPIC = Topic("test.no-inbox.v1", "participant_id", ("ContributionRecorded",), p
 WAITS = 7  # a contribution of this amount waits (a handler that should never)
 
 
-def paid(participant_id: str, contribution_id: str, amount: int = 16_800):
-    return contribution_paid(contribution_id, participant_id, amount)
-
-
 @pytest.fixture
 async def pool(database_url, unique):
     schema = f"no_inbox_{unique}"
@@ -54,7 +50,7 @@ async def test_a_consumer_without_an_inbox_hands_a_redelivery_to_its_handler_and
         "test.no-inbox", (TOPIC,), {"ContributionRecorded": Batched(together)}, dead_letters=False, inbox=False
     )
     runner = ConsumerRunner(consumer, pool, producer=None)
-    records = [record_carrying(TOPIC.name, n, paid(f"P{n}", f"C{n}"), f"P{n}") for n in range(3)]
+    records = [record_carrying(TOPIC.name, n, contribution_paid(f"C{n}", f"P{n}"), f"P{n}") for n in range(3)]
     await runner.apply_batch(records)
     await runner.apply_batch(records)  # the same records again: the process died before its offset commit
 
@@ -66,8 +62,8 @@ async def test_a_consumer_without_an_inbox_hands_a_redelivery_to_its_handler_and
 
     # A handler that waits: the batch falls back to one record at a time, and the waiting one is
     # passed over (logged and counted: an observer dead-letters nothing), not parked.
-    waiting = record_carrying(TOPIC.name, 3, paid("P3", "C3", amount=WAITS), "P3")
-    after = record_carrying(TOPIC.name, 4, paid("P3", "C4"), "P3")
+    waiting = record_carrying(TOPIC.name, 3, contribution_paid("C3", "P3", amount=WAITS), "P3")
+    after = record_carrying(TOPIC.name, 4, contribution_paid("C4", "P3"), "P3")
     await runner.apply_batch([waiting, after])
     assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 0
