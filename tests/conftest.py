@@ -1,10 +1,12 @@
 import os
 import time
 import uuid
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.support.kafka_tools import stop_kafka_tasks_left_running
 from tests.support.stack import kafka_for_tests, postgres_for_tests
 
 # The services' "today" is Makassar's calendar day (shared/clock.py, WITA = UTC+8); tests write
@@ -68,6 +70,18 @@ def keycloak():
 
     with keycloak_for_tests() as kc:
         yield kc
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def no_kafka_client_outlives_its_module(request):
+    """Every test shares one event loop, so a Kafka client a module forgot to stop keeps running
+    through the rest of the session. Once its brokers are gone (a module's own cluster, stopped at
+    its end) it reconnects without pause, its errors pile up in the log capture, and the session
+    crawls to a halt. So what a module leaves behind is stopped here, and named in a warning."""
+    yield
+    left = await stop_kafka_tasks_left_running()
+    if left:
+        warnings.warn(f"{request.module.__name__} left Kafka client tasks running: {', '.join(left)}", stacklevel=1)
 
 
 @pytest.fixture

@@ -105,3 +105,29 @@ def contribution_paid(contribution_id: str, participant_id: str, amount: int = 1
         paid_at=date(2026, 11, 24),
     )
     return new_envelope(payload, correlation_id=participant_id, producer="test")
+
+
+async def stop_kafka_tasks_left_running() -> list[str]:
+    """Cancels the Kafka clients' tasks still running in this event loop (a client nobody stopped:
+    its metadata refresh, a consumer's fetcher, a producer's sender) and closes their clients'
+    connections. Returns the tasks' names, sorted, for whoever left them to be told."""
+    left = [t for t in asyncio.all_tasks() if "/aiokafka/" in _code_of(t).co_filename]
+    # A metadata refresh runs as a method of its client: that is how the client is found.
+    clients = {
+        t.get_coro().cr_frame.f_locals["self"]
+        for t in left
+        if _code_of(t).co_name == "_md_synchronizer" and t.get_coro().cr_frame is not None
+    }
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
+    for client in clients:
+        await asyncio.wait_for(client.close(), 10)
+    return sorted(_code_of(t).co_qualname for t in left)
+
+
+def _code_of(task: asyncio.Task):
+    return getattr(task.get_coro(), "cr_code", _NOT_A_COROUTINE)
+
+
+_NOT_A_COROUTINE = (lambda: None).__code__
