@@ -74,6 +74,8 @@ class RateRun:
     cpu_ms_per_claim_beyond_idle: dict[str, float] = field(default_factory=dict)
     commits_per_claim: float = 0.0  # transactions, read-only ones included
     wal_fsyncs_per_claim: float = 0.0
+    wal_kb_per_claim: float = 0.0
+    wal_fpi_per_claim: float = 0.0  # whole pages written to the WAL (first change after a checkpoint)
     records_per_claim: float = 0.0
     load_average: str = ""
     supervisor: dict[str, int] = field(default_factory=dict)
@@ -103,14 +105,19 @@ def target_of(stack: BenchStack) -> Target:
     )
 
 
-async def _commits(database_url: str) -> tuple[int, int]:
-    """(transactions, WAL fsyncs): every committed transaction, read-only ones included, and the
-    flushes that made writing ones durable (several commits can share one: group commit)."""
+async def _commits(database_url: str) -> tuple[int, int, int, int]:
+    """(transactions, WAL fsyncs, WAL bytes, WAL full-page images): every committed transaction,
+    read-only ones included; the flushes that made writing ones durable (several commits can share
+    one: group commit); what they wrote, and how many whole pages of it were first changes of a
+    page after a checkpoint (full_page_writes)."""
     conn = await asyncpg.connect(database_url)
     try:
+        wal = await conn.fetchrow("SELECT wal_bytes::bigint AS bytes, wal_fpi AS fpi FROM pg_stat_wal")
         return (
             await conn.fetchval("SELECT sum(xact_commit)::bigint FROM pg_stat_database"),
             await conn.fetchval("SELECT coalesce(sum(fsyncs), 0)::bigint FROM pg_stat_io WHERE object = 'wal'"),
+            wal["bytes"],
+            wal["fpi"],
         )
     finally:
         await conn.close()
@@ -232,6 +239,8 @@ async def run_rate(
     commits_after = await _commits(stack.database_url)
     run.commits_per_claim = (commits_after[0] - commits_before[0]) / done
     run.wal_fsyncs_per_claim = (commits_after[1] - commits_before[1]) / done
+    run.wal_kb_per_claim = (commits_after[2] - commits_before[2]) / done / 1024
+    run.wal_fpi_per_claim = (commits_after[3] - commits_before[3]) / done
     run.records_per_claim = (await _records(stack.bootstrap) - records_before) / done
     run.cpu = {name: (cpu_after.get(name, 0.0) - before) / wall for name, before in cpu_before.items()}
     # What a claim costs in CPU, whoever else shares the machine: the figure to compare runs by.
@@ -250,21 +259,28 @@ async def run_rate(
 
 # pg_stat_statements for --pg-statements: where PostgreSQL's time goes, statement by statement. The
 # extension's own bookkeeping costs CPU, so a run with it is not compared with runs without.
-PG_STATEMENTS_SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all"}
+PG_STATEMENTS_SETTINGS = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track": "all",
+    "pg_stat_statements.track_planning": "on",
+}
 
 
 async def _print_statements(database_url: str, claims: int, top: int) -> None:
     """The statements that took most of PostgreSQL's execution time, per claim notified."""
     found = sorted((await pg_statements.statements(database_url)).values(), key=lambda st: st.total_ms, reverse=True)
     total_ms, total_calls = sum(st.total_ms for st in found), sum(st.calls for st in found)
+    plan_ms, plans = sum(st.plan_ms for st in found), sum(st.plans for st in found)
     print(
-        f"  PostgreSQL statements: {total_calls / claims:.1f} a claim, executing {total_ms / claims:.3f} ms a claim "
+        f"  PostgreSQL statements: {total_calls / claims:.1f} a claim, executing {total_ms / claims:.3f} ms a claim, "
+        f"planned {plans / claims:.1f} times in {plan_ms / claims:.3f} ms a claim "
         f"({len(found)} distinct); the {top} that took most:"
     )
     for st in found[:top]:
         print(
             f"    {1000 * st.total_ms / claims:7.1f} µs/claim {st.calls / claims:5.2f} calls/claim "
-            f"{1000 * st.mean_ms:7.1f} µs/call  {st.query[:150]}"
+            f"{1000 * st.mean_ms:7.1f} µs/call, planned {st.plans / max(st.calls, 1):4.0%} of calls "
+            f"({1000 * st.plan_ms / claims:5.1f} µs/claim)  {st.query[:150]}"
         )
 
 
@@ -290,7 +306,8 @@ def print_run(run: RateRun) -> None:
     )
     print(
         f"  POST /v1/claims p50 {run.http_p50 * 1000:,.0f} ms p99 {run.http_p99 * 1000:,.0f} ms; "
-        f"{run.commits_per_claim:.1f} PostgreSQL transactions ({run.wal_fsyncs_per_claim:.1f} WAL fsyncs) and "
+        f"{run.commits_per_claim:.1f} PostgreSQL transactions ({run.wal_fsyncs_per_claim:.1f} WAL fsyncs, "
+        f"{run.wal_kb_per_claim:.1f} KiB of WAL, {run.wal_fpi_per_claim:.1f} full pages) and "
         f"{run.records_per_claim:.1f} Kafka records per claim"
     )
     print("  CPU (cores): " + ", ".join(f"{n} {c:.2f}" for n, c in sorted(run.cpu.items(), key=lambda x: -x[1])))

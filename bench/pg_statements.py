@@ -33,6 +33,8 @@ class Statement:
     mean_ms: float
     blocks_per_call: float  # shared buffers hit + read
     rows_per_call: float
+    plan_ms: float = 0.0  # all its plannings together (pg_stat_statements.track_planning on; else 0)
+    plans: int = 0
 
     @property
     def total_ms(self) -> float:
@@ -46,14 +48,22 @@ async def statements(database_url: str) -> dict[int, Statement]:
         rows = await conn.fetch(
             "SELECT queryid, query, calls, mean_exec_time, "
             "(shared_blks_hit + shared_blks_read)::float8 / calls AS blks, "
-            "rows::float8 / calls AS rows FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+            "rows::float8 / calls AS rows, total_plan_time, plans "
+            "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
             "WHERE d.datname = current_database() AND calls > 0"
         )
     finally:
         await conn.close()
     return {
         r["queryid"]: Statement(
-            r["queryid"], " ".join(r["query"].split()), r["calls"], r["mean_exec_time"], r["blks"], r["rows"]
+            r["queryid"],
+            " ".join(r["query"].split()),
+            r["calls"],
+            r["mean_exec_time"],
+            r["blks"],
+            r["rows"],
+            r["total_plan_time"],
+            r["plans"],
         )
         for r in rows
     }
