@@ -153,6 +153,10 @@ class Consumer:
     # record, for at most this much added latency per hop. The defaults are Kafka's.
     fetch_max_wait_ms: int = 500
     fetch_min_bytes: int = 1
+    # True for a consumer nobody waits on: a view or a read model people look at (the console's
+    # index, a claim's timeline), not a step a claim or a family's message waits for. The service
+    # gives it bigger polls that may wait longer (ServiceSettings.background_consumer_*).
+    background: bool = False
     # False for an observer (the console's index): what it cannot read or apply is logged and
     # counted, not dead-lettered — the services that consume the topic dead-letter it already,
     # and a rebuilt observer would otherwise dead-letter all of history's poison again.

@@ -82,6 +82,22 @@ class ServiceSpec:
     at_scrape: Sequence[ScrapeWork] = ()
 
 
+def configure_consumer(consumer: Consumer, settings: ServiceSettings) -> None:
+    """The service's settings for one of its consumers: retries, waits, and how big its polls are
+    (bigger, and slower to come, for a consumer nobody waits on: `Consumer.background`)."""
+    consumer.max_attempts = settings.handler_max_attempts
+    consumer.backoff_seconds = settings.handler_backoff_seconds
+    consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
+    if consumer.background:
+        consumer.batch_size = settings.background_consumer_batch_size
+        consumer.fetch_max_wait_ms = settings.background_consumer_fetch_max_wait_ms
+        consumer.fetch_min_bytes = settings.background_consumer_fetch_min_bytes
+    else:
+        consumer.batch_size = settings.consumer_batch_size
+        consumer.fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
+        consumer.fetch_min_bytes = settings.consumer_fetch_min_bytes
+
+
 def create_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     infra = settings.infra
@@ -124,12 +140,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
         app.state.runtime = runtime
         for consumer in select_consumers(spec.consumers(settings), settings.consumers):
-            consumer.max_attempts = settings.handler_max_attempts
-            consumer.backoff_seconds = settings.handler_backoff_seconds
-            consumer.batch_size = settings.consumer_batch_size
-            consumer.fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
-            consumer.fetch_min_bytes = settings.consumer_fetch_min_bytes
-            consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
+            configure_consumer(consumer, settings)
             runtime.consumers.append(consumer)
             runner = ConsumerRunner(consumer, pool, producer)
             subscribe(broker, runner)

@@ -81,6 +81,13 @@ class ServiceSettings(BaseSettings):
     # just consumed waits for the other partitions' fetch (2 s: the verification step fell behind).
     consumer_fetch_max_wait_ms: int = 100
     consumer_fetch_min_bytes: int = 65536
+    # Consumers nobody waits on (`Consumer.background`: the console's index, grievances' read
+    # models, claims' timeline) take bigger polls: up to 500 records, the broker holding a fetch up
+    # to 500 ms for 1 MiB. Fewer transactions, fetches and offset commits a claim, for views at
+    # most half a second later (docs/benchmarks.md, round 11).
+    background_consumer_batch_size: int = 500
+    background_consumer_fetch_max_wait_ms: int = 500
+    background_consumer_fetch_min_bytes: int = 1024 * 1024
     # Which consumers this process runs ("all", "none", or names such as "verification,decisions"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
     consumers: str = "all"

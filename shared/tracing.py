@@ -171,19 +171,7 @@ def span_from(
     attributes: Mapping[str, Any] | None = None,
 ) -> Iterator[Span]:
     """A span continuing the trace in `carrier` (a record's or a stored row's trace headers), or a
-    new trace when it has none; current while the block runs, so the events it writes carry it.
-
-    When nothing is exported the span would be a non-recording one, which only carries ids: it is
-    made directly, without the propagator's context and the sampler (every request and every record
-    handled alone pays for this; docs/benchmarks.md, round 11)."""
-    if _configured is not None and not _exporting:
-        carrier = carrier or {}
-        unrecorded = trace.NonRecordingSpan(
-            _unrecorded_child_context(carrier.get(TRACEPARENT), carrier.get(TRACESTATE))
-        )
-        with trace.use_span(unrecorded, end_on_exit=False):
-            yield unrecorded
-        return
+    new trace when it has none; current while the block runs, so the events it writes carry it."""
     # No trace headers: a new trace, from the empty context extracting nothing would give.
     parent = propagate.extract(dict(carrier)) if carrier else Context()
     with _tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes) as span:
@@ -324,45 +312,16 @@ _ids = RandomIdGenerator()
 
 
 def _unrecorded_child(parent: str | None) -> str:
-    """The traceparent of a non-recording span under `parent` (see `_unrecorded_child_context`)."""
-    ids = _unrecorded_child_context(parent)
-    return f"00-{trace.format_trace_id(ids.trace_id)}-{trace.format_span_id(ids.span_id)}-{ids.trace_flags:02x}"
-
-
-def _unrecorded_child_context(parent: str | None, tracestate: str | None = None) -> trace.SpanContext:
-    """The ids of a non-recording span under the W3C `parent` (a new trace when it names none that
-    OpenTelemetry's propagator would continue), as its SDK makes them with the ALWAYS_OFF sampler:
-    the parent's trace id and trace state, a new span id, not sampled, the parent's "random trace id"
-    flag (set for a new trace: its id is random)."""
+    """The traceparent of a non-recording span under the W3C `parent` (a new trace when it names
+    none OpenTelemetry's propagator would continue), as its SDK makes it with the ALWAYS_OFF sampler:
+    the parent's trace id, a new span id, not sampled, the parent's "random trace id" flag (set for a
+    new trace: its id is random)."""
     found = _TRACEPARENT.fullmatch((parent or "").strip(" \t"))
-    if found is None:
-        return _new_trace_context()
-    version, trace_id, span_id, flags, rest = found.groups()
-    if trace_id == "0" * 32 or span_id == "0" * 16 or version == "ff" or (version == "00" and rest):
-        return _new_trace_context()
-    state = None
-    if tracestate and len(tracestate) <= _MAXIMUM_TRACESTATE_LENGTH:
-        state = trace.TraceState.from_header([tracestate])
-    return trace.SpanContext(
-        int(trace_id, 16),
-        _ids.generate_span_id(),
-        is_remote=False,
-        trace_flags=trace.TraceFlags(int(flags, 16) & trace.TraceFlags.RANDOM_TRACE_ID),
-        trace_state=state,
-    )
-
-
-def _new_trace_context() -> trace.SpanContext:
-    return trace.SpanContext(
-        _ids.generate_trace_id(),
-        _ids.generate_span_id(),
-        is_remote=False,
-        trace_flags=trace.TraceFlags(trace.TraceFlags.RANDOM_TRACE_ID),
-    )
-
-
-# The longest tracestate header OpenTelemetry's propagator keeps; a longer one is dropped.
-_MAXIMUM_TRACESTATE_LENGTH = 8192
+    version, trace_id, span_id, flags, rest = found.groups() if found else ("ff", "", "", "00", None)
+    if version == "ff" or trace_id == "0" * 32 or span_id == "0" * 16 or (version == "00" and rest):
+        trace_id, flags = trace.format_trace_id(_ids.generate_trace_id()), "02"
+    random_trace_id = int(flags, 16) & trace.TraceFlags.RANDOM_TRACE_ID
+    return f"00-{trace_id}-{trace.format_span_id(_ids.generate_span_id())}-{random_trace_id:02x}"
 
 
 def _headers_of(record: Any) -> dict[str, str]:

@@ -79,6 +79,7 @@ def consumers(settings: ClaimsSettings) -> list[Consumer]:
                 "FamilyMemberUnreachable": handlers.on_notification,
                 "ReceiptReplied": disbursement.on_receipt_replied,
             },
+            background=True,  # the claim's timeline and the payees' answers: nobody waits on them
         ),
     ]
 

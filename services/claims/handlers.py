@@ -41,10 +41,8 @@ from shared.auth import Actor
 from shared.consuming import Batched, Delivery, NotYet, PoisonMessage
 from shared.contracts import claims as events
 from shared.contracts.enrollment import (
-    CoverageChanged,
     HeirData,
     HeirsChanged,
-    ParticipantDetailsChanged,
     ParticipantEnrolled,
 )
 from shared.contracts.notifications import FamilyMemberUnreachable, NotificationDelivered, NotificationFailed
@@ -72,27 +70,52 @@ async def emit(conn: asyncpg.Connection, payload: EventPayload, claim_id: str, c
 
 
 async def on_participant_enrolled(conn: asyncpg.Connection, env: Envelope, event: ParticipantEnrolled) -> None:
-    await repo.upsert_participant(conn, event.participant_id, event.details, env.occurred_at)
+    await repo.upsert_participants(conn, [(event.participant_id, event.details, env.occurred_at)])
     await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
-async def on_details_changed(conn: asyncpg.Connection, env: Envelope, event: ParticipantDetailsChanged) -> None:
-    await repo.upsert_participant(conn, event.participant_id, event.details, env.occurred_at)
+async def on_details_changes(conn: asyncpg.Connection, changed: list[Delivery]) -> None:
+    """A poll's details changes in one statement (issue 17): each confirmed death brings one."""
+    await repo.upsert_participants(
+        conn, [(d.payload.participant_id, d.payload.details, d.envelope.occurred_at) for d in changed]
+    )
+
+
+on_details_changed = Batched(on_details_changes)
 
 
 async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: HeirsChanged) -> None:
     await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
-async def on_coverage_changed(conn: asyncpg.Connection, env: Envelope, event: CoverageChanged) -> None:
-    periods = [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in event.protected_periods]
-    if not await repo.update_coverage(
-        conn, event.participant_id, event.status, periods, event.paid_months, list(event.paid_periods), env.occurred_at
-    ):
+async def on_coverage_changes(conn: asyncpg.Connection, changed: list[Delivery]) -> None:
+    """A poll's coverage changes in one statement; one of a participant not known yet waits (the
+    runner then applies the poll a record at a time, and parks only that one)."""
+    unknown = await repo.update_coverages(
+        conn,
+        [
+            repo.CoverageChange(
+                participant_id=event.participant_id,
+                status=event.status,
+                protected_periods=[
+                    {"start": p.start.isoformat(), "end": p.end.isoformat()} for p in event.protected_periods
+                ],
+                paid_months=event.paid_months,
+                paid_periods=list(event.paid_periods),
+                as_of=d.envelope.occurred_at,
+            )
+            for d in changed
+            for event in [d.payload]
+        ],
+    )
+    if unknown:
         raise NotYet(
-            f"participant {event.participant_id} not in the claims read model yet",
+            f"participant {', '.join(unknown)} not in the claims read model yet",
             waiting_for=("ParticipantEnrolled", "ParticipantDetailsChanged"),
         )
+
+
+on_coverage_changed = Batched(on_coverage_changes)
 
 
 # --- filing (HTTP) ------------------------------------------------------------------------------------

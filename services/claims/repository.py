@@ -18,26 +18,37 @@ from shared.outbox import queued_with
 # --- read model ----------------------------------------------------------------------------------
 
 
-async def upsert_participant(conn: asyncpg.Connection, participant_id: str, details: Any, as_of: datetime) -> None:
-    """`as_of`: when the event happened; an event older than the one the row holds is skipped."""
-    incomes = [{"effective_from": i.effective_from, "monthly_income": i.monthly_income} for i in details.income_history]
+async def upsert_participants(conn: asyncpg.Connection, changes: Sequence[tuple[str, Any, datetime]]) -> None:
+    """Participants' details, each (participant id, details, when the event happened), in one
+    statement; the ids are distinct. An event older than the one a row holds is skipped."""
     await conn.execute(
         "INSERT INTO participants (participant_id, masked_nik, full_name, member_since, programs, monthly_income, "
-        "income_history, deceased_on, details_as_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+        "income_history, deceased_on, details_as_of) "
+        "SELECT u.participant_id, u.masked_nik, u.full_name, u.member_since, "
+        "ARRAY(SELECT jsonb_array_elements_text(u.programs::jsonb)), u.monthly_income, u.income_history::jsonb, "
+        "u.deceased_on, u.as_of FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], "
+        "$6::integer[], $7::text[], $8::date[], $9::timestamptz[]) AS u(participant_id, masked_nik, full_name, "
+        "member_since, programs, monthly_income, income_history, deceased_on, as_of) "
         "ON CONFLICT (participant_id) DO UPDATE SET masked_nik=EXCLUDED.masked_nik, "
         "full_name=EXCLUDED.full_name, member_since=EXCLUDED.member_since, programs=EXCLUDED.programs, "
         "monthly_income=EXCLUDED.monthly_income, income_history=EXCLUDED.income_history, "
         "deceased_on=EXCLUDED.deceased_on, details_as_of=EXCLUDED.details_as_of "
         "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
-        participant_id,
-        details.masked_nik,
-        details.full_name,
-        details.member_since,
-        list(details.programs),
-        details.monthly_income,
-        incomes,
-        details.deceased_on,
-        as_of,
+        [participant_id for participant_id, _, _ in changes],
+        [d.masked_nik for _, d, _ in changes],
+        [d.full_name for _, d, _ in changes],
+        [d.member_since for _, d, _ in changes],
+        # JSON as text: asyncpg would read a list of lists as a two-dimensional array.
+        [json.dumps(list(d.programs)) for _, d, _ in changes],
+        [d.monthly_income for _, d, _ in changes],
+        [
+            json.dumps(
+                [{"effective_from": i.effective_from, "monthly_income": i.monthly_income} for i in d.income_history]
+            )
+            for _, d, _ in changes
+        ],
+        [d.deceased_on for _, d, _ in changes],
+        [as_of for _, _, as_of in changes],
     )
 
 
@@ -71,32 +82,36 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
     )
 
 
-async def update_coverage(
-    conn: asyncpg.Connection,
-    participant_id: str,
-    status: str,
-    periods: list[dict[str, str]],
-    paid_months: int,
-    paid_periods: list[str],
-    as_of: datetime,
-) -> bool:
-    """False when the participant is not in the read model yet. An event older than the one the
-    coverage comes from changes nothing."""
-    result = await conn.execute(
-        "UPDATE participants SET coverage_status=$2, protected_periods=$3, paid_months=$4, paid_periods=$5, "
-        "coverage_as_of=$6 WHERE participant_id=$1 AND (coverage_as_of IS NULL OR coverage_as_of <= $6)",
-        participant_id,
-        status,
-        periods,
-        paid_months,
-        paid_periods,
-        as_of,
+@dataclass(frozen=True)
+class CoverageChange:
+    participant_id: str
+    status: str
+    protected_periods: list[dict[str, str]]  # [{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}]
+    paid_months: int
+    paid_periods: list[str]
+    as_of: datetime  # when the event happened
+
+
+async def update_coverages(conn: asyncpg.Connection, changes: Sequence[CoverageChange]) -> list[str]:
+    """Participants' coverage in one statement (the ids distinct); returns the ids not in the read
+    model yet, whose change waits. An event older than the one a coverage comes from changes nothing."""
+    rows = await conn.fetch(
+        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], "
+        "$6::timestamptz[]) AS u(participant_id, status, periods, paid_months, paid_periods, as_of)), "
+        "updated AS (UPDATE participants p SET coverage_status=u.status, protected_periods=u.periods::jsonb, "
+        "paid_months=u.paid_months, paid_periods=ARRAY(SELECT jsonb_array_elements_text(u.paid_periods::jsonb)), "
+        "coverage_as_of=u.as_of FROM u WHERE p.participant_id = u.participant_id "
+        "AND (p.coverage_as_of IS NULL OR p.coverage_as_of <= u.as_of)) "
+        "SELECT u.participant_id FROM u WHERE NOT EXISTS "
+        "(SELECT 1 FROM participants p WHERE p.participant_id = u.participant_id)",
+        [ch.participant_id for ch in changes],
+        [ch.status for ch in changes],
+        [json.dumps(ch.protected_periods) for ch in changes],  # JSON as text (see upsert_participants)
+        [ch.paid_months for ch in changes],
+        [json.dumps(ch.paid_periods) for ch in changes],
+        [ch.as_of for ch in changes],
     )
-    return result != "UPDATE 0" or await participant_known(conn, participant_id)
-
-
-async def participant_known(conn: asyncpg.Connection, participant_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM participants WHERE participant_id = $1", participant_id))
+    return [r["participant_id"] for r in rows]
 
 
 async def participant_name(conn: asyncpg.Connection, participant_id: str) -> str | None:

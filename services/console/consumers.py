@@ -56,7 +56,7 @@ def index_consumer_names(prefix: str) -> list[str]:
 
 def _index_consumer(name: str, topics: tuple[Topic, ...], formerly: dict[str, Topic]) -> Consumer:
     events = {event: handlers.index_event for topic in topics for event in topic.events}
-    return Consumer(name, topics, events, dead_letters=False, inbox=False, formerly=formerly)
+    return Consumer(name, topics, events, dead_letters=False, inbox=False, background=True, formerly=formerly)
 
 
 def index_consumers(prefix: str) -> list[Consumer]:

@@ -522,23 +522,25 @@ async def on_deaths_confirmed(conn: asyncpg.Connection, confirmed: list[Delivery
     ]
     last = {stored[0]: stored for _, stored in coverages}
     previous = await repo.store_coverages(conn, list(last.values()))
-    envelopes, traces = [], []
+    # The details changes first, then the coverage changes: each type in a run its readers apply in
+    # one statement (claims' and notifications' read models; a run stops where the type changes). A
+    # participant whose death two claims confirm keeps their own order (details, coverage, details,
+    # coverage): the second death's pair comes after every first one.
+    announced = []  # (the participant's how-many-th death, details 0 / coverage 1, envelope, trace)
+    deaths_of: dict[str, int] = {}
     for (delivery, _, after), (coverage, stored) in zip(applied, coverages, strict=True):
         participant_id = after["participant_id"]
-        announced = [
-            new_envelope(
-                ParticipantDetailsChanged(participant_id=participant_id, details=details_of(after)),
-                correlation_id=participant_id,
-                producer=SERVICE,
-                causation_id=str(delivery.envelope.event_id),
-            )
-        ]
+        nth = deaths_of[participant_id] = deaths_of.get(participant_id, 0) + 1
+        details = ParticipantDetailsChanged(participant_id=participant_id, details=details_of(after))
+        causation = str(delivery.envelope.event_id)
+        envelope = new_envelope(details, correlation_id=participant_id, producer=SERVICE, causation_id=causation)
+        announced.append((nth, 0, envelope, delivery.traceparent))
         if stored[1] != previous.get(participant_id):
-            announced.append(new_envelope(coverage, correlation_id=participant_id, producer=SERVICE))
+            envelope = new_envelope(coverage, correlation_id=participant_id, producer=SERVICE)
+            announced.append((nth, 1, envelope, delivery.traceparent))
         previous[participant_id] = stored[1]
-        envelopes += announced
-        traces += [delivery.traceparent] * len(announced)
-    await add_events(conn, envelopes, SERVICE, traces)
+    announced.sort(key=lambda a: (a[0], a[1]))  # stable: the deliveries' order within each
+    await add_events(conn, [a[2] for a in announced], SERVICE, [a[3] for a in announced])
     await repo.record_audits(
         conn,
         [

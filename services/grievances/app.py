@@ -30,6 +30,7 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
                 "ParticipantEnrolled": handlers.on_participant_enrolled,
                 "HeirsChanged": handlers.on_heirs_changed,
             },
+            background=True,  # what the family's pages read, not a step anything waits for
         ),
         # What grievances learns of claims, in one group: one fetch loop and one transaction a poll for
         # the three topics (issue 17).
@@ -52,6 +53,7 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
                 "grievances.claim-decisions": CLAIM_DECISIONS,
                 "grievances.payouts": PAYOUTS,
             },
+            background=True,  # what the family's pages and the officers' grievances read
         ),
         Consumer(
             "grievances.inbound",

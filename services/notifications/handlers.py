@@ -48,7 +48,7 @@ from shared.contracts.claims import (
     PayoutRecorded,
 )
 from shared.contracts.disbursements import TransferStatusChanged
-from shared.contracts.enrollment import HeirsChanged, ParticipantDetailsChanged, ParticipantEnrolled
+from shared.contracts.enrollment import HeirsChanged, ParticipantEnrolled
 from shared.contracts.notifications import FamilyMemberUnreachable
 from shared.envelope import Envelope, new_envelope
 from shared.outbox import add_events
@@ -60,26 +60,26 @@ DUE_CHANNEL = repo.DUE_CHANNEL  # where dispatchers listen
 
 
 async def on_participant_enrolled(conn: asyncpg.Connection, env: Envelope, event: ParticipantEnrolled) -> None:
-    await repo.upsert_participant(
-        conn,
-        event.participant_id,
-        event.details.full_name,
-        event.details.masked_nik,
-        event.details.phone,
-        env.occurred_at,
+    details = event.details
+    await repo.upsert_participants(
+        conn, [(event.participant_id, details.full_name, details.masked_nik, details.phone, env.occurred_at)]
     )
     await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
-async def on_details_changed(conn: asyncpg.Connection, env: Envelope, event: ParticipantDetailsChanged) -> None:
-    await repo.upsert_participant(
+async def on_details_changes(conn: asyncpg.Connection, changed: list[Delivery]) -> None:
+    """A poll's details changes in one statement (issue 17): each confirmed death brings one."""
+    await repo.upsert_participants(
         conn,
-        event.participant_id,
-        event.details.full_name,
-        event.details.masked_nik,
-        event.details.phone,
-        env.occurred_at,
+        [
+            (e.participant_id, e.details.full_name, e.details.masked_nik, e.details.phone, d.envelope.occurred_at)
+            for d in changed
+            for e in [d.payload]
+        ],
     )
+
+
+on_details_changed = Batched(on_details_changes)
 
 
 async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: HeirsChanged) -> None:

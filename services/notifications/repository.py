@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,20 +13,18 @@ import asyncpg
 from services.notifications.domain.recipients import Heir
 
 
-async def upsert_participant(
-    conn: asyncpg.Connection, participant_id: str, full_name: str, masked_nik: str, phone: str | None, as_of: datetime
+async def upsert_participants(
+    conn: asyncpg.Connection, changes: Sequence[tuple[str, str, str, str | None, datetime]]
 ) -> None:
-    """`as_of`: when the event happened; an event older than the one the row holds is skipped."""
+    """Participants, each (participant id, full name, masked NIK, phone, when the event happened),
+    in one statement; the ids are distinct. An event older than the one a row holds is skipped."""
     await conn.execute(
         "INSERT INTO participants (participant_id, full_name, masked_nik, phone, details_as_of) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) "
+        "ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, "
         "masked_nik = EXCLUDED.masked_nik, phone = EXCLUDED.phone, details_as_of = EXCLUDED.details_as_of "
         "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
-        participant_id,
-        full_name,
-        masked_nik,
-        phone,
-        as_of,
+        *map(list, zip(*changes, strict=True)),
     )
 
 

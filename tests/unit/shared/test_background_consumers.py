@@ -1,0 +1,56 @@
+"""Which consumers nobody waits on (`Consumer.background`), and the polls each kind gets: the views
+and read models people look at take bigger, slower polls; every step a claim or a family's message
+waits for keeps the short ones (shared.service.configure_consumer)."""
+
+from __future__ import annotations
+
+from services.claims.app import build_spec as claims
+from services.console.app import build_spec as console
+from services.enrollment.app import build_spec as enrollment
+from services.grievances.app import build_spec as grievances
+from services.notifications.app import build_spec as notifications
+from shared.service import configure_consumer
+from shared.settings import ServiceSettings
+
+BACKGROUND = {
+    "console.index",
+    "console.index.enrollment.participants.v1",
+    "grievances.participants",
+    "grievances.claims",
+    "claims.timeline",
+}
+
+
+def every_consumer():
+    for build in (claims, console, enrollment, grievances, notifications):
+        spec = build()
+        yield from spec.consumers(spec.settings)
+
+
+def test_only_the_views_and_read_models_nobody_waits_on_are_background():
+    consumers = {c.name: c for c in every_consumer()}
+    assert {name for name, c in consumers.items() if c.background} == BACKGROUND
+    # The steps of a claim and of its family's messages, and the read models a filing checks.
+    for on_the_path in ("claims.verification", "claims.decisions", "claims.participants", "notifications.claims"):
+        assert not consumers[on_the_path].background
+
+
+def test_background_consumers_take_bigger_polls_that_may_wait_longer():
+    settings = ServiceSettings(
+        consumer_batch_size=100,
+        consumer_fetch_max_wait_ms=100,
+        consumer_fetch_min_bytes=65_536,
+        background_consumer_batch_size=500,
+        background_consumer_fetch_max_wait_ms=500,
+        background_consumer_fetch_min_bytes=1_048_576,
+    )
+    for consumer in every_consumer():
+        configure_consumer(consumer, settings)
+        polls = (consumer.batch_size, consumer.fetch_max_wait_ms, consumer.fetch_min_bytes)
+        assert polls == ((500, 500, 1_048_576) if consumer.name in BACKGROUND else (100, 100, 65_536)), consumer.name
+
+
+def test_the_defaults_wait_half_a_second_at_most_for_a_view_and_a_tenth_on_a_claims_path():
+    defaults = ServiceSettings()
+    assert (defaults.background_consumer_fetch_max_wait_ms, defaults.consumer_fetch_max_wait_ms) == (500, 100)
+    assert defaults.background_consumer_batch_size > defaults.consumer_batch_size
