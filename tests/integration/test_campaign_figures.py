@@ -6,10 +6,12 @@ alone, so the population is exactly the one below) and real Kafka."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import asyncpg
 import pytest
 
+from services.enrollment import api as enrollment_api
 from services.enrollment.app import build_spec as enrollment_spec
 from services.enrollment.settings import EnrollmentSettings
 from tests.support.services import auth, infra_settings, participant_form, running
@@ -63,7 +65,11 @@ async def own_database(database_url):
     yield f"{base}/{name}{query}"
 
 
-async def test_the_campaign_figures_of_a_generated_population(kafka_bootstrap, own_database):
+async def test_the_campaign_figures_of_a_generated_population(kafka_bootstrap, own_database, monkeypatch):
+    # The scenario's calendar: it is 15 November 2026 in Makassar. Coverage is worked out on the day
+    # a contribution is recorded, and a sweep does not move it back, so on the real calendar the
+    # October sweep below found L1 and L2 lapsed from 1 December 2026 on, and reminded nobody.
+    monkeypatch.setattr(enrollment_api, "today", lambda: date.fromisoformat(AS_OF))
     # No consumers: this enrollment's own database must not take events meant for the session's.
     settings = EnrollmentSettings(
         infra=infra_settings(kafka_bootstrap, own_database),

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from services.enrollment import api as enrollment_api
 from services.enrollment.app import build_spec
 from services.enrollment.settings import EnrollmentSettings
 from shared.envelope import read_envelope
@@ -157,7 +158,11 @@ async def test_a_partial_contribution_is_recorded_and_the_month_covers_once_comp
     assert events[4].payload["paid_periods"] == [this_month]
 
 
-async def test_coverage_moves_active_grace_lapsed_as_months_pass(enrollment, kafka_bootstrap):
+async def test_coverage_moves_active_grace_lapsed_as_months_pass(enrollment, kafka_bootstrap, monkeypatch):
+    # The scenario's calendar: 15 November 2026 in Makassar, September paid, so in grace. Coverage is
+    # worked out on the day a contribution is recorded; from 1 December on the real calendar it is
+    # lapsed at once, and the January sweep below would have nothing to move.
+    monkeypatch.setattr(enrollment_api, "today", lambda: date(2026, 11, 15))
     participant_id = (
         await enrollment.post("/v1/participants", json=participant_form(member_since="2026-01-10"))
     ).json()["participant_id"]
