@@ -12,7 +12,6 @@ import functools
 import random
 import time
 from collections import Counter
-from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -23,7 +22,14 @@ from aiokafka.errors import KafkaError
 
 from shared.envelope import read_envelope
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PAYOUTS
-from tests.support.claimants import JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form, covered_participant
+from tests.support.claimants import (
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    claim_form,
+    covered_participant,
+    member_since,
+    today,
+)
 from tests.support.kafka_tools import read_all, wait_until
 from tests.support.pipeline import pipeline
 from tests.support.stack import kafka_cluster_for_tests
@@ -31,8 +37,6 @@ from tests.support.stack import kafka_cluster_for_tests
 pytestmark = pytest.mark.e2e
 
 CLAIMS_TOPICS = [t.name for t in (CLAIMS_FILED, CLAIM_DECISIONS, PAYOUTS)]
-TODAY = date.today()
-MEMBER_SINCE = TODAY - timedelta(days=200)  # past JKM's short-membership window
 
 
 def family() -> list[dict]:
@@ -62,14 +66,14 @@ async def test_killing_the_claims_leader_twice_loses_nothing_and_doubles_nothing
     monkeypatch.setenv("KAFKA_REPLICATION_FACTOR", "3")  # what `make up` sets with JARING_KAFKA_BROKERS=3
     async with kafka_cluster_for_tests(3) as cluster, pipeline(cluster.bootstrap_servers, database_url, tmp_path) as p:
         participants = [
-            await covered_participant(p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE, heirs=family())
+            await covered_participant(p.enrollment, p.claims, today(), member_since=member_since(), heirs=family())
             for _ in range(3)
         ]
         assert await topic_layout(cluster.bootstrap_servers, PAYOUTS.name) == ({3}, "2")
 
         async def file(participant_id: str) -> str:
             answer = await p.claims.post(
-                "/v1/claims", json=claim_form(participant_id, "JKM", TODAY, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+                "/v1/claims", json=claim_form(participant_id, "JKM", today(), {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
             )
             assert answer.status_code == 202, answer.text
             return answer.json()["claim_id"]

@@ -17,7 +17,6 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,9 @@ from tests.support.claimants import (
     claim_form,
     claims_knows,
     covered_participant,
+    member_since,
     pay,
+    today,
     unique_name,
     wait_for_status,
 )
@@ -49,8 +50,6 @@ from tests.support.services import participant_form, token
 
 pytestmark = pytest.mark.e2e
 
-TODAY = date.today()
-MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full 42,000,000
 COMPLETE_JKM = JKM_DEATH_DOCUMENTS | MARRIAGE_BOOK  # the widow(er) is among the payees
 # The consumer groups of a notifications process, and the topics each reads (of a claim's way).
 NOTIFICATION_GROUPS = [
@@ -90,7 +89,7 @@ def daughter(*, mailbox: str | None = None, phone: str | None = None, language: 
 
 
 async def file_jkm_claim(p: Pipeline, participant_id: str) -> str:
-    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY, COMPLETE_JKM))
+    filed = await p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today(), COMPLETE_JKM))
     assert filed.status_code == 202, filed.text
     return filed.json()["claim_id"]
 
@@ -196,7 +195,7 @@ async def test_a_provider_error_is_retried_and_the_family_hears_once(kafka_boots
         db = p.notifications.app.state.runtime.pool
         phone = new_mobile()
         participant_id = await covered_participant(
-            p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE, heirs=[widow(phone)]
+            p.enrollment, p.claims, today(), member_since=member_since(), heirs=[widow(phone)]
         )
         await wait_until(lambda: nothing_due(db), 30, "messages of earlier tests to be sent")
         armed = await p.provider.post("/_control/fail", json={"status": 500, "times": 1})
@@ -236,7 +235,7 @@ async def test_a_provider_that_keeps_failing_leaves_the_message_failed_for_offic
         db = p.notifications.app.state.runtime.pool
         phone = new_mobile()
         participant_id = await covered_participant(
-            p.enrollment, p.claims, TODAY, member_since=MEMBER_SINCE, heirs=[widow(phone)]
+            p.enrollment, p.claims, today(), member_since=member_since(), heirs=[widow(phone)]
         )
         await wait_until(lambda: nothing_due(db), 30, "messages of earlier tests to be sent")
         await p.provider.post("/_control/fail", json={"status": 500, "times": -1})
@@ -338,8 +337,8 @@ async def families(p: Pipeline, count: int) -> list[tuple[str, str, str]]:
             covered_participant(
                 p.enrollment,
                 p.claims,
-                TODAY,
-                member_since=MEMBER_SINCE,
+                today(),
+                member_since=member_since(),
                 heirs=[widow(phone), daughter(mailbox=mailbox)],
             )
             for phone, mailbox in contacts
@@ -572,13 +571,13 @@ async def test_each_heir_reads_their_own_language_with_rupiah_written_out_and_no
         widow_phone, daughter_phone, daughter_mailbox = new_mobile(), new_mobile(), new_mailbox()
         form = participant_form(
             full_name=unique_name("Sitti Rahmawati"),
-            member_since=MEMBER_SINCE.isoformat(),
+            member_since=member_since().isoformat(),
             heirs=[widow(widow_phone, "id"), daughter(mailbox=daughter_mailbox, phone=daughter_phone, language="en")],
         )
         registered = await p.enrollment.post("/v1/participants", json=form)
         assert registered.status_code == 201, registered.text
         participant_id = registered.json()["participant_id"]
-        await pay(p.enrollment, participant_id, Period.of(TODAY), TODAY)
+        await pay(p.enrollment, participant_id, Period.of(today()), today())
         await claims_knows(p.claims, participant_id, form["full_name"], "active")
         claim_id = await file_jkm_claim(p, participant_id)
         await wait_for_status(p.claims, claim_id, "payout_recorded", 60)

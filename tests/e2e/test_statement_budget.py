@@ -37,7 +37,6 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -52,14 +51,19 @@ from services.notifications import app as notifications_app
 from services.notifications.settings import NotificationsSettings
 from shared.consuming import current_record
 from shared.db import work_subject, working_for
-from tests.support.claimants import JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form, covered_participant
+from tests.support.claimants import (
+    JKM_DEATH_DOCUMENTS,
+    MARRIAGE_BOOK,
+    claim_form,
+    covered_participant,
+    member_since,
+    today,
+)
 from tests.support.kafka_tools import end_offsets, wait_until
 from tests.support.pipeline import pipeline
 
 pytestmark = pytest.mark.e2e
 
-TODAY = date.today()
-MEMBER_SINCE = TODAY - timedelta(days=200)
 # Statements per claim, per service: a JKM death claim, two heirs paid by transfer (three cash
 # lines each), told by phone and by email at filing, payout and the money sent (6 messages).
 # claims 102 -> 101: payout recording is set-based, its PayoutRecorded and DeathConfirmed queued in one statement.
@@ -145,8 +149,8 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
                 await covered_participant(
                     p.enrollment,
                     p.claims,
-                    TODAY,
-                    member_since=MEMBER_SINCE,
+                    today(),
+                    member_since=member_since(),
                     heirs=heirs(random.randint(10**7, 10**8 - 1)),
                 )
                 for _ in range(2)
@@ -186,7 +190,7 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
 async def one_claim(p, watcher: asyncpg.Connection, bootstrap: str, participant_id: str) -> str:
     with working_for(participant_id):  # until the claim has its id
         filed = await p.claims.post(
-            "/v1/claims", json=claim_form(participant_id, "JKM", TODAY, {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
+            "/v1/claims", json=claim_form(participant_id, "JKM", today(), {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
         )
     assert filed.status_code == 202, filed.text
     claim_id = filed.json()["claim_id"]

@@ -22,6 +22,7 @@ from tests.support.claimants import (
     JKM_DEATH_DOCUMENTS,
     MARRIAGE_BOOK,
     REPORTER,
+    today,
     wait_for_status,
 )
 from tests.support.console import console, served
@@ -38,7 +39,6 @@ from tests.support.services import token
 
 pytestmark = pytest.mark.integration
 
-TODAY = date.today()
 REPORTER_PHONE = REPORTER["phone"]
 LOOKUP_ID = re.compile(r'name="lookup_id" value="([0-9a-f]{32})"')
 
@@ -321,7 +321,7 @@ async def test_a_grievance_from_each_channel_through_resolution_and_reopening(ka
             json={"resolution": "Klaim Anda diperiksa lagi oleh petugas."},
         )
         assert resolved.status_code == 200, resolved.text
-        assert resolved.json()["reopen_until"] == (TODAY + timedelta(days=14)).isoformat()
+        assert resolved.json()["reopen_until"] == (today() + timedelta(days=14)).isoformat()
         told = await f.wait_for_message(widow, f"Pengaduan {officer_id} selesai")
         assert "Klaim Anda diperiksa lagi oleh petugas." in told and f"Klaim {claim_id} diperiksa kembali" in told
 
@@ -449,7 +449,7 @@ async def test_missing_documents_are_told_reminded_once_and_not_after_they_arriv
         await f.claim_in_read_model(completed, "payout_recorded")
 
         # Three working days later (at most five calendar days: a weekend in between) one reminder goes out.
-        later = TODAY + timedelta(days=5)
+        later = today() + timedelta(days=5)
         async with f.pool.acquire() as conn, conn.transaction():
             reminded = await handlers.remind_missing_documents(conn, later)
         assert waiting in reminded and completed not in reminded

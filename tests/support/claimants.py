@@ -4,7 +4,7 @@ claims' read model; the documents a complete claim holds; a claim's events read 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -44,6 +44,18 @@ JKK_DOCUMENTS = {
     "bank_account": "BRI 0123-01-000123-50-1",
 }
 POLICE_REPORT = {"police_report": "LP/B/412/XI/2026/Polrestabes Makassar"}
+
+
+def today() -> date:
+    """Makassar's calendar day, as the services work it out (tests/conftest.py keeps this process on
+    Makassar's time). Read when a test runs, not when its module is imported: a suite that crosses
+    midnight there (16:00 UTC) would otherwise file claims dated the day before the services' today."""
+    return date.today()
+
+
+def member_since() -> date:
+    """200 days before today: past JKM's short-membership window, so a death pays the full Rp 42,000,000."""
+    return today() - timedelta(days=200)
 
 
 def unique_name(name: str) -> str:

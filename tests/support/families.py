@@ -10,7 +10,6 @@ import random
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,13 @@ from services.grievances.app import build_spec as grievances_spec
 from services.grievances.settings import GrievancesSettings
 from services.notifications.domain.templates import CATALOGUE, whatsapp_language
 from tests.conftest import INBOUND_TEST_SECRET
-from tests.support.claimants import claim_form, covered_participant
+from tests.support.claimants import claim_form, covered_participant, member_since, today
 from tests.support.console import served
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import Pipeline, pipeline
 from tests.support.services import auth, infra_settings, running
 
 INBOUND_SECRET = INBOUND_TEST_SECRET  # what notifications in the pipeline is started with (tests/conftest.py)
-TODAY = date.today()
-MEMBER_SINCE = TODAY - timedelta(days=200)  # past the JKM short-membership window: the full Rp 42,000,000
 
 
 @dataclass
@@ -161,8 +158,8 @@ async def family_with_claim(f: Families, documents: dict[str, str]) -> tuple[str
         {"full_name": "Rudi Baso", "relationship": "child", "phone": son},
     ]
     participant_id = await covered_participant(
-        f.p.enrollment, f.p.claims, TODAY, member_since=MEMBER_SINCE, heirs=heirs
+        f.p.enrollment, f.p.claims, today(), member_since=member_since(), heirs=heirs
     )
-    filed = await f.p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", TODAY, documents))
+    filed = await f.p.claims.post("/v1/claims", json=claim_form(participant_id, "JKM", today(), documents))
     assert filed.status_code == 202, filed.text
     return filed.json()["claim_id"], widow, son, participant_id
