@@ -91,23 +91,7 @@ async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: Heirs
 async def on_coverage_changes(conn: asyncpg.Connection, changed: list[Delivery]) -> None:
     """A poll's coverage changes in one statement; one of a participant not known yet waits (the
     runner then applies the poll a record at a time, and parks only that one)."""
-    unknown = await repo.update_coverages(
-        conn,
-        [
-            repo.CoverageChange(
-                participant_id=event.participant_id,
-                status=event.status,
-                protected_periods=[
-                    {"start": p.start.isoformat(), "end": p.end.isoformat()} for p in event.protected_periods
-                ],
-                paid_months=event.paid_months,
-                paid_periods=list(event.paid_periods),
-                as_of=d.envelope.occurred_at,
-            )
-            for d in changed
-            for event in [d.payload]
-        ],
-    )
+    unknown = await repo.update_coverages(conn, [(d.payload, d.envelope.occurred_at) for d in changed])
     if unknown:
         raise NotYet(
             f"participant {', '.join(unknown)} not in the claims read model yet",

@@ -82,19 +82,10 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
     )
 
 
-@dataclass(frozen=True)
-class CoverageChange:
-    participant_id: str
-    status: str
-    protected_periods: list[dict[str, str]]  # [{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}]
-    paid_months: int
-    paid_periods: list[str]
-    as_of: datetime  # when the event happened
-
-
-async def update_coverages(conn: asyncpg.Connection, changes: Sequence[CoverageChange]) -> list[str]:
-    """Participants' coverage in one statement (the ids distinct); returns the ids not in the read
-    model yet, whose change waits. An event older than the one a coverage comes from changes nothing."""
+async def update_coverages(conn: asyncpg.Connection, changes: Sequence[tuple[Any, datetime]]) -> list[str]:
+    """Participants' coverage, each (its CoverageChanged, when the event happened), in one statement
+    (the ids distinct); returns the ids not in the read model yet, whose change waits. An event older
+    than the one a coverage comes from changes nothing."""
     rows = await conn.fetch(
         "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], "
         "$6::timestamptz[]) AS u(participant_id, status, periods, paid_months, paid_periods, as_of)), "
@@ -104,12 +95,15 @@ async def update_coverages(conn: asyncpg.Connection, changes: Sequence[CoverageC
         "AND (p.coverage_as_of IS NULL OR p.coverage_as_of <= u.as_of)) "
         "SELECT u.participant_id FROM u WHERE NOT EXISTS "
         "(SELECT 1 FROM participants p WHERE p.participant_id = u.participant_id)",
-        [ch.participant_id for ch in changes],
-        [ch.status for ch in changes],
-        [json.dumps(ch.protected_periods) for ch in changes],  # JSON as text (see upsert_participants)
-        [ch.paid_months for ch in changes],
-        [json.dumps(ch.paid_periods) for ch in changes],
-        [ch.as_of for ch in changes],
+        [c.participant_id for c, _ in changes],
+        [c.status for c, _ in changes],
+        [  # JSON as text (see upsert_participants)
+            json.dumps([{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in c.protected_periods])
+            for c, _ in changes
+        ],
+        [c.paid_months for c, _ in changes],
+        [json.dumps(list(c.paid_periods)) for c, _ in changes],
+        [as_of for _, as_of in changes],
     )
     return [r["participant_id"] for r in rows]
 

@@ -60,22 +60,14 @@ DUE_CHANNEL = repo.DUE_CHANNEL  # where dispatchers listen
 
 
 async def on_participant_enrolled(conn: asyncpg.Connection, env: Envelope, event: ParticipantEnrolled) -> None:
-    details = event.details
-    await repo.upsert_participants(
-        conn, [(event.participant_id, details.full_name, details.masked_nik, details.phone, env.occurred_at)]
-    )
+    await repo.upsert_participants(conn, [(event.participant_id, event.details, env.occurred_at)])
     await repo.replace_heirs(conn, event.participant_id, event.heirs, env.occurred_at)
 
 
 async def on_details_changes(conn: asyncpg.Connection, changed: list[Delivery]) -> None:
     """A poll's details changes in one statement (issue 17): each confirmed death brings one."""
     await repo.upsert_participants(
-        conn,
-        [
-            (e.participant_id, e.details.full_name, e.details.masked_nik, e.details.phone, d.envelope.occurred_at)
-            for d in changed
-            for e in [d.payload]
-        ],
+        conn, [(d.payload.participant_id, d.payload.details, d.envelope.occurred_at) for d in changed]
     )
 
 

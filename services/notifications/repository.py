@@ -13,18 +13,20 @@ import asyncpg
 from services.notifications.domain.recipients import Heir
 
 
-async def upsert_participants(
-    conn: asyncpg.Connection, changes: Sequence[tuple[str, str, str, str | None, datetime]]
-) -> None:
-    """Participants, each (participant id, full name, masked NIK, phone, when the event happened),
-    in one statement; the ids are distinct. An event older than the one a row holds is skipped."""
+async def upsert_participants(conn: asyncpg.Connection, changes: Sequence[tuple[str, Any, datetime]]) -> None:
+    """Participants, each (participant id, their details, when the event happened), in one
+    statement; the ids are distinct. An event older than the one a row holds is skipped."""
     await conn.execute(
         "INSERT INTO participants (participant_id, full_name, masked_nik, phone, details_as_of) "
         "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) "
         "ON CONFLICT (participant_id) DO UPDATE SET full_name = EXCLUDED.full_name, "
         "masked_nik = EXCLUDED.masked_nik, phone = EXCLUDED.phone, details_as_of = EXCLUDED.details_as_of "
         "WHERE participants.details_as_of IS NULL OR participants.details_as_of <= EXCLUDED.details_as_of",
-        *map(list, zip(*changes, strict=True)),
+        [participant_id for participant_id, _, _ in changes],
+        [d.full_name for _, d, _ in changes],
+        [d.masked_nik for _, d, _ in changes],
+        [d.phone for _, d, _ in changes],
+        [as_of for _, _, as_of in changes],
     )
 
 
