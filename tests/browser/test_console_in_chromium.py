@@ -49,6 +49,7 @@ from tests.support.claimants import (
 from tests.support.console import console, served
 from tests.support.kafka_tools import wait_until
 from tests.support.pipeline import pipeline
+from tests.support.privacy import full_niks_in
 from tests.support.services import participant_form, random_nik, token
 
 pytestmark = pytest.mark.browser
@@ -65,7 +66,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-A_FULL_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 SLOW = 60_000  # ms: verification, payout and two deliveries through Kafka
 PROBLEMS: dict[Page, list[str]] = {}
 
@@ -245,7 +245,7 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
     await expect(summary).to_contain_text(full_name)
     await expect(summary).to_contain_text("7371************")
     await expect(page.locator("[data-coverage-warning]")).to_have_count(0)
-    assert not A_FULL_NIK.search(await page.content())
+    assert not full_niks_in(await page.content())
     # The picture is of the summary: the fields above hold the KTP numbers as typed.
     await shoot(page, shots, "claim-form-summary", only=summary)
     await page.click("button[data-action=file]")
@@ -265,7 +265,7 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
     await expect(page.locator("[data-claim-status]")).to_have_text("pembayaran dicatat")
     await expect(page.locator("[data-total-cash]")).to_have_text("Rp 42.000.000")
     await expect(page.locator("ol.timeline li[data-step=payout_recorded]")).to_have_count(1)
-    assert not A_FULL_NIK.search(await page.content())
+    assert not full_niks_in(await page.content())
     await shoot(page, shots, "claim")
 
     await page.click("a[href^='/lang/en']")
@@ -274,7 +274,7 @@ async def test_an_officer_files_a_jkm_claim_in_the_form_and_sees_it_paid_out_and
     await page.click(f"a[href='/participants/{participant_id}']")
     await expect(page.locator("[data-coverage]")).to_have_text("aktif")
     await expect(page.locator(f"a[href='/claims/{claim_id}']")).to_be_visible()
-    assert not A_FULL_NIK.search(await page.content())
+    assert not full_niks_in(await page.content())
     await shoot(page, shots, "participant")
 
 
@@ -403,7 +403,7 @@ async def test_an_officer_finds_people_by_full_nik_or_phone_and_works_through_th
         await page.click("form.search button")
         await expect(page.locator(f"#participant-results tr[data-participant='{participant_id}']")).to_be_visible()
         await expect(page.locator("#participant-results")).to_have_attribute("aria-live", "polite")
-        assert nik not in page.url and not A_FULL_NIK.search(await page.content())
+        assert nik not in page.url and not full_niks_in(await page.content())
     await shoot(page, shots, "participants-search")
 
     # "My claims", by status, and its CSV.
@@ -417,7 +417,7 @@ async def test_an_officer_finds_people_by_full_nik_or_phone_and_works_through_th
         await page.click("a[data-action=export]")
     exported = Path(await (await download.value).path()).read_text(encoding="utf-8")
     assert claim_id in exported and full_name in exported and "perlu ditinjau" in exported
-    assert not A_FULL_NIK.search(exported)
+    assert not full_niks_in(exported)
 
     # The claim's page names its next step; the printable summary for the family.
     await page.goto(f"{c.url}/claims/{claim_id}")
@@ -689,7 +689,7 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await expect(junk.locator(".reason").first).to_contain_text("not a Jaring envelope")
         await junk.locator("details:not(.confirm) > summary").click()
         await expect(junk.locator("pre.payload")).to_contain_text("ktp=7371************")
-        assert not A_FULL_NIK.search(await page.content())
+        assert not full_niks_in(await page.content())
         await shoot(page, shots, "dlq-poison")
         await junk.locator("input[name=reason]").fill("bytes from a broken import script, not an event")
         await junk.locator("button[data-action=discard]").click()
@@ -766,7 +766,7 @@ async def test_an_operator_sees_a_poison_message_replays_a_fixed_one_and_lag_ret
         await expect(shown).to_contain_text("Peserta didaftarkan")
         await shown.locator("summary").click()
         await expect(shown.locator("pre.payload")).to_contain_text(full_name)
-        assert not A_FULL_NIK.search(await page.content())
+        assert not full_niks_in(await page.content())
         await shoot(page, shots, "messages")
 
 

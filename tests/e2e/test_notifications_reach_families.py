@@ -45,6 +45,7 @@ from tests.support.claimants import (
 )
 from tests.support.kafka_tools import committed_offsets, group_caught_up, read_all, wait_until
 from tests.support.pipeline import Pipeline, pipeline
+from tests.support.privacy import full_niks_in
 from tests.support.processes import ServiceProcess
 from tests.support.services import participant_form, token
 
@@ -60,7 +61,6 @@ NOTIFICATION_GROUPS = [
     ("notifications.claims", DISBURSEMENTS.name),
 ]
 RUPIAH = re.compile(r"Rp\s*\d[\d.,]*")
-SIXTEEN_DIGITS = re.compile(r"\d{16}")
 
 
 # --- a family ------------------------------------------------------------------------------------------
@@ -626,6 +626,6 @@ async def test_each_heir_reads_their_own_language_with_rupiah_written_out_and_no
         amounts = [a.strip() for t in everything for a in RUPIAH.findall(t)]
         assert amounts and all(re.fullmatch(r"Rp \d{1,3}(\.\d{3})*", a) for a in amounts), amounts
         assert all(f"NIK {mask_nik(form['nik'])}" in t for t in everything)
-        assert not any(SIXTEEN_DIGITS.search(t) for t in everything)  # no NIK, nor a KTP or KK number
+        assert not any(full_niks_in(t) for t in everything)  # no NIK, nor a KTP or KK number
         received = json.dumps(requests) + "".join(mail_text(p, m, all_headers=True) for m in mails)
         assert form["nik"] not in received

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import re
 
 import asyncpg
 import pytest
 import structlog
 
 from shared.logs import configure_logging, get_logger
+from tests.support.privacy import full_niks_in
 
 pytestmark = pytest.mark.integration
 
 NIK = "7371034512900007"
-SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
 @pytest.fixture
@@ -63,4 +62,4 @@ async def test_a_unique_violation_with_a_nik_in_its_detail_is_logged_masked(data
     assert "Key (nik)=(7371****" in out and "already exists" in out  # the line is still useful
     assert "Traceback (most recent call last)" in out and "Exception in ASGI application" in out
     assert NIK not in out
-    assert not SIXTEEN_DIGITS.search(out), out
+    assert not full_niks_in(out), out

@@ -1,5 +1,3 @@
-import re
-
 import pytest
 
 from services.notifications.domain.messages import (
@@ -14,6 +12,7 @@ from services.notifications.domain.messages import (
 )
 from services.notifications.domain.wording import REASON_SENTENCES
 from shared.privacy import mask_nik
+from tests.support.privacy import full_niks_in
 
 # A Makassar NIK (73.71…), a man born 12 April 1980.
 NIK = "7371011204800003"
@@ -81,7 +80,7 @@ def test_every_message_shows_only_the_masked_nik(kind, lang):
     message = render(kind, jkm_notice(reasons=("OFFICER_REJECTED",)), lang)
     text = message.subject + message.body
     assert NIK not in text
-    assert not re.search(r"\d{16}", text)
+    assert not full_niks_in(text)
     assert f"NIK {MASKED}" in message.body
     assert MASKED == "7371************"
 
