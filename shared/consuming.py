@@ -37,7 +37,7 @@ from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
 from shared.contracts import EVENT_TYPES
-from shared.db import TRANSIENT_DATABASE_ERRORS
+from shared.db import DATABASE_AWAY_ERRORS, TRANSIENT_DATABASE_ERRORS
 from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
 from shared.inbox import first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
@@ -50,16 +50,10 @@ log = get_logger("consumer")
 
 Handler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
 
-# Failures of the ground a handler stands on, not of the message.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncio.TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    *TRANSIENT_DATABASE_ERRORS,
-)
+# Failures of the ground a handler stands on, not of the message: PostgreSQL away or refusing for
+# now. The one list for every caller: a consumer waits and applies the records again, an HTTP request
+# is answered 503 with Retry-After, the dispatcher and the disbursement worker wait.
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (*DATABASE_AWAY_ERRORS, *TRANSIENT_DATABASE_ERRORS)
 
 
 # The Kafka record whose envelope a handler is applying. Handlers get the envelope and the

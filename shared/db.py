@@ -20,10 +20,22 @@ from shared.logs import get_logger
 PLUMBING_MIGRATIONS = Path(__file__).parent / "migrations"
 
 # PostgreSQL refusing for now, not for good: the same transaction run again later may well pass.
-TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+TRANSIENT_DATABASE_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.exceptions.InsufficientResourcesError,  # 53xxx: too many connections, out of memory, disk full
     asyncpg.exceptions.TransactionRollbackError,  # 40xxx: deadlock detected, serialization failure
     asyncpg.exceptions.LockNotAvailableError,  # 55P03: lock_timeout, NOWAIT
+)
+# PostgreSQL away: stopped, restarting, unreachable, shut down or killed under a statement. Not the
+# work's fault: what was not committed was not written, and the same work may pass once it is back.
+# With TRANSIENT_DATABASE_ERRORS it makes shared.consuming.INFRASTRUCTURE_ERRORS.
+DATABASE_AWAY_ERRORS: tuple[type[Exception], ...] = (
+    OSError,  # refused, reset, timed out (TimeoutError, asyncio's too, is one)
+    asyncpg.PostgresConnectionError,  # 08xxx
+    asyncpg.InterfaceError,  # the connection closed under the call
+    # asyncpg's protocol when the server is killed under a statement (the chaos run saw it at
+    # PostgreSQL's SIGKILL): the connection is gone, as with the errors above.
+    asyncpg.InternalClientError,
+    asyncpg.exceptions.OperatorInterventionError,  # 57xxx: shut down, starting up, statement cancelled
 )
 log = get_logger("db")
 

@@ -29,8 +29,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import merged_groups, pruning
 from shared.auth import Actor, require_role, token_verifier
-from shared.consuming import Consumer, ConsumerRunner, subscribe
-from shared.db import TRANSIENT_DATABASE_ERRORS, apply_migrations, create_pool
+from shared.consuming import INFRASTRUCTURE_ERRORS, Consumer, ConsumerRunner, subscribe
+from shared.db import apply_migrations, create_pool
 from shared.edge import EdgeGuard, validation_error_view
 from shared.errors import ERROR_STATUSES, PROBLEM_JSON, Conflict, RuleViolation, field_errors_sentence, problem
 from shared.kafka import EventProducer, bootstrap_list, ensure_topics, kafka_answers
@@ -267,14 +267,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             )
         return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
-    for away in (
-        asyncpg.PostgresConnectionError,
-        asyncpg.CannotConnectNowError,
-        asyncpg.InterfaceError,
-        ConnectionError,
-        OSError,
-        *TRANSIENT_DATABASE_ERRORS,
-    ):
+    for away in INFRASTRUCTURE_ERRORS:
         app.exception_handler(away)(unavailable)
 
     @app.exception_handler(Conflict)

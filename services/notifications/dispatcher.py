@@ -51,6 +51,7 @@ from services.notifications.domain.recipients import dedup_key
 from services.notifications.handlers import DUE_CHANNEL
 from services.notifications.metrics import DELIVERY_ATTEMPTS, NOTIFICATIONS_FINISHED
 from services.notifications.settings import NotificationsSettings
+from shared.consuming import INFRASTRUCTURE_ERRORS
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
 from shared.db import keep_listening
 from shared.envelope import new_envelope
@@ -60,17 +61,6 @@ from shared.outbox import add_events
 from shared.tracing import continuing
 
 log = get_logger("notifications.dispatcher")
-
-# PostgreSQL stopped, restarting or unreachable: worth waiting for. Any other error is a bug, raised.
-DATABASE_AWAY = (
-    OSError,
-    asyncio.TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.TooManyConnectionsError,
-)
 
 # How often the first dispatcher loop looks for due messages when idle (the others: ten times less).
 IDLE_POLL_SECONDS = 0.5
@@ -204,7 +194,7 @@ class Dispatcher:
             try:
                 await self._record(results)
                 return
-            except DATABASE_AWAY as exc:
+            except INFRASTRUCTURE_ERRORS as exc:  # PostgreSQL away: worth waiting for; anything else is a bug
                 log.warning("dispatcher.record_failed", error=repr(exc), results=len(results))
                 await asyncio.sleep(0.5)
 
