@@ -401,9 +401,9 @@ async def _kafka_ok(app: FastAPI, bootstrap: str) -> bool:
 
 # Python's cycle collector scans its youngest objects each time this many more have been made than
 # freed (Python's default: 700). A service makes and frees thousands a record (envelopes, rows,
-# dicts), nearly all freed at once by reference counting: at 700 the collector ran about 20 times a
+# dicts), nearly all freed at once by reference counting: at 700 the collector ran 15-20 times a
 # second in claims, promoted whatever happened to be alive and made a full pass over every object
-# the process holds (its modules, FastAPI's and pydantic's schemas) every few seconds: 2-19 % of a
+# the process holds (its modules, FastAPI's and pydantic's schemas) every 7-10 seconds: 2-19 % of a
 # service's CPU at 100 claims/s, the console's the most. At 10,000 and with what the service built
 # frozen, 0-2 % (docs/benchmarks.md, round 12).
 YOUNG_GENERATION_THRESHOLD = 10_000
