@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 
 from bench.stack import BenchStack, token
+from shared.db import DATABASE_AWAY_ERRORS
 
 # The stand-in's control and ledger calls share its event loop with hundreds of transfers a second
 # (and the ledger of 30,000 is a large answer): httpx's 5 s default ended a run at scale, the bank's
@@ -76,11 +77,9 @@ async def record_accounts(stack: BenchStack, stop: asyncio.Event, slow_every: in
 
     async with httpx.AsyncClient(timeout=10) as http:
         while not stop.is_set():
-            # InternalClientError: asyncpg's protocol, confused by a server killed under it, once
-            # stopped a chaos run here; the next pass reads again, as after any other fault.
-            with contextlib.suppress(
-                OSError, asyncpg.PostgresError, httpx.HTTPError, asyncpg.InterfaceError, asyncpg.InternalClientError
-            ):
+            # PostgreSQL killed under it (asyncpg's InternalClientError once stopped a chaos run here):
+            # the next pass reads again, as after any other fault.
+            with contextlib.suppress(*DATABASE_AWAY_ERRORS, asyncpg.PostgresError, httpx.HTTPError):
                 conn = await asyncpg.connect(stack.database_url, timeout=5)
                 try:
                     waiting = await conn.fetch(

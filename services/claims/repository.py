@@ -13,6 +13,7 @@ import asyncpg
 from services.claims.domain import claim as c
 from services.claims.domain.participant import HeirView, ParticipantView
 from services.claims.domain.payout import PayoutLine
+from shared.contracts.enrollment import CoverageChanged
 from shared.outbox import queued_with
 
 # --- read model ----------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: li
     )
 
 
-async def update_coverages(conn: asyncpg.Connection, changes: Sequence[tuple[Any, datetime]]) -> list[str]:
+async def update_coverages(conn: asyncpg.Connection, changes: Sequence[tuple[CoverageChanged, datetime]]) -> list[str]:
     """Participants' coverage, each (its CoverageChanged, when the event happened), in one statement
     (the ids distinct); returns the ids not in the read model yet, whose change waits. An event older
     than the one a coverage comes from changes nothing."""

@@ -11,9 +11,12 @@ from typing import Any
 import asyncpg
 
 from services.notifications.domain.recipients import Heir
+from shared.contracts.enrollment import ParticipantDetails
 
 
-async def upsert_participants(conn: asyncpg.Connection, changes: Sequence[tuple[str, Any, datetime]]) -> None:
+async def upsert_participants(
+    conn: asyncpg.Connection, changes: Sequence[tuple[str, ParticipantDetails, datetime]]
+) -> None:
     """Participants, each (participant id, their details, when the event happened), in one
     statement; the ids are distinct. An event older than the one a row holds is skipped."""
     await conn.execute(

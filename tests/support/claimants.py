@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from services.enrollment.domain import Period, contribution_due
+from shared.clock import today  # Makassar's day, read when a test runs (not when its module is imported)
 from shared.envelope import Envelope, read_envelope
 from tests.support.kafka_tools import read_all, wait_until
 from tests.support.services import participant_form
@@ -44,13 +45,6 @@ JKK_DOCUMENTS = {
     "bank_account": "BRI 0123-01-000123-50-1",
 }
 POLICE_REPORT = {"police_report": "LP/B/412/XI/2026/Polrestabes Makassar"}
-
-
-def today() -> date:
-    """Makassar's calendar day, as the services work it out (tests/conftest.py keeps this process on
-    Makassar's time). Read when a test runs, not when its module is imported: a suite that crosses
-    midnight there (16:00 UTC) would otherwise file claims dated the day before the services' today."""
-    return date.today()
 
 
 def member_since() -> date:
