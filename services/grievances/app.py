@@ -30,7 +30,9 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
                 "ParticipantEnrolled": handlers.on_participant_enrolled,
                 "HeirsChanged": handlers.on_heirs_changed,
             },
-            background=True,  # what the family's pages read, not a step anything waits for
+            # What the family's pages read. A referral asking for documents waits for its participant
+            # here (handlers._not_enrolled_yet), but an enrolment comes long before a claim's decision.
+            background=True,
         ),
         # What grievances learns of claims, in one group: one fetch loop and one transaction a poll for
         # the three topics (issue 17).

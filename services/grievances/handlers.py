@@ -93,6 +93,12 @@ def _not_known_yet(claim_ids: Collection[str]) -> NotYet:
     return NotYet(f"claims {', '.join(sorted(claim_ids))} not in the grievances read model yet", CLAIM_ARRIVES)
 
 
+def _not_enrolled_yet(participant_id: str) -> NotYet:
+    # The heirs come with the enrolment, on another topic read by another group: asked without them,
+    # only the reporter would be told. Parked; the periodic retry applies it once they are read.
+    return NotYet(f"participant {participant_id} not in the grievances read model yet")
+
+
 _DECIDED_STATUS = {"ClaimApproved": "approved", "ClaimRejected": "rejected", "ClaimReferredForReview": "needs_review"}
 
 
@@ -112,8 +118,12 @@ def make_decision_handler(today_fn):
             if unknown:
                 raise _not_known_yet(unknown)
         for env, event, missing in asking:
-            if not await repo.claim_known(conn, event.claim_id):
+            read = await repo.claims_participant(conn, event.claim_id)
+            if read is None:
                 raise _not_known_yet({event.claim_id})
+            participant_id, enrolled = read
+            if not enrolled:
+                raise _not_enrolled_yet(participant_id)
             deadline = getattr(event, "payment_deadline", None)
             await repo.set_claim_status(conn, event.claim_id, "needs_review", missing, deadline)
             await request_documents(conn, env, event.claim_id, missing, today_fn())

@@ -19,7 +19,12 @@ from shared.contracts.grievances import Contact
 
 
 async def replace_heirs(conn: asyncpg.Connection, participant_id: str, heirs: list[Any]) -> None:
-    await conn.execute("DELETE FROM heirs WHERE participant_id = $1", participant_id)
+    """The participant's heirs as enrolment now has them; the participant is known from here on."""
+    await conn.execute(
+        "WITH known AS (INSERT INTO participants (participant_id) VALUES ($1) ON CONFLICT DO NOTHING) "
+        "DELETE FROM heirs WHERE participant_id = $1",
+        participant_id,
+    )
     await conn.executemany(
         "INSERT INTO heirs (heir_id, participant_id, full_name, precedence, phone, email, language) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (heir_id) DO UPDATE SET participant_id = "
@@ -111,8 +116,15 @@ async def disbursements_changed(conn: asyncpg.Connection, changes: Sequence[tupl
     )
 
 
-async def claim_known(conn: asyncpg.Connection, claim_id: str) -> bool:
-    return await conn.fetchval("SELECT true FROM claims WHERE claim_id = $1", claim_id) or False
+async def claims_participant(conn: asyncpg.Connection, claim_id: str) -> tuple[str, bool] | None:
+    """The claim's participant and whether their enrolment (with the heirs) has been read; None for a
+    claim not read yet."""
+    row = await conn.fetchrow(
+        "SELECT c.participant_id, p.participant_id IS NOT NULL AS enrolled FROM claims c "
+        "LEFT JOIN participants p ON p.participant_id = c.participant_id WHERE c.claim_id = $1",
+        claim_id,
+    )
+    return (row["participant_id"], row["enrolled"]) if row else None
 
 
 async def set_claim_status(

@@ -1,19 +1,23 @@
 """Grievances reads a claim's three topics in one group (services/grievances/app.py), on real
 PostgreSQL through the service's own consumer: a decision read before its filing waits for it, and
 the filing, read later from another topic, goes ahead of it instead of queueing behind it; in one
-poll, the filing is applied first by its time, and nothing waits."""
+poll, the filing is applied first by its time, and nothing waits. A referral asking the family for
+documents, read before the participant's enrolment (another group's topic), waits for the heirs."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from services.grievances.app import consumers
 from services.grievances.settings import GrievancesSettings
 from shared.consuming import ConsumerRunner
-from shared.contracts.claims import ClaimApproved
-from shared.envelope import new_envelope
-from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED
-from tests.support.family_members import claim_filed
+from shared.contracts.claims import ClaimApproved, ClaimReferredForReview, Reason
+from shared.contracts.enrollment import ParticipantDetails, ParticipantEnrolled
+from shared.envelope import new_envelope, read_envelope
+from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PARTICIPANTS
+from tests.support.family_members import SON, WIDOW, claim_filed
 from tests.support.kafka_tools import record_carrying
 from tests.support.schemas import migrated_pool
 
@@ -63,3 +67,84 @@ async def test_a_poll_with_the_decision_before_its_filing_applies_the_filing_fir
         # The same poll applied in the order it came: the decision waits for its filing.
         await runner.apply_batch(poll("CLM-2"))
         assert consumer.stats["parked"] == 1
+
+
+def enrolment(participant_id: str, heirs: list) -> ParticipantEnrolled:
+    details = ParticipantDetails(
+        masked_nik="7371************",
+        full_name="Daeng Rahman",
+        birth_date=date(1980, 4, 12),
+        sex="M",
+        phone="+6281300000009",
+        kecamatan="Tamalate",
+        segment="market_trader",
+        monthly_income=2_000_000,
+        programs=["JKK", "JKM"],
+        member_since=date(2025, 1, 1),
+    )
+    return ParticipantEnrolled(participant_id=participant_id, details=details, heirs=heirs)
+
+
+def referral(claim_id: str, participant_id: str) -> ClaimReferredForReview:
+    incomplete = [Reason(code="DOCUMENTS_INCOMPLETE", message="the marriage book is missing")]
+    return ClaimReferredForReview(
+        claim_id=claim_id,
+        participant_id=participant_id,
+        claim_type="JKM",
+        reasons=incomplete,
+        missing_documents=["marriage_book"],
+    )
+
+
+async def told(pool) -> list[tuple[str, str | None, str | None]]:
+    """Who the outbox's MissingDocumentsNoticed tell: (heir id or "reporter", phone, email)."""
+    rows = await pool.fetch("SELECT body FROM outbox WHERE event_type = 'MissingDocumentsNoticed' ORDER BY id")
+    return [
+        (r["heir_id"], r["phone"], r["email"]) for row in rows for r in read_envelope(row["body"]).payload["recipients"]
+    ]
+
+
+async def test_a_referral_read_before_the_participants_enrolment_waits_for_the_heirs_and_then_tells_them(
+    database_url, unique
+):
+    async with migrated_pool(database_url, "grievances", f"griev_heirs_{unique}") as pool:
+        groups = {c.name: c for c in consumers(GrievancesSettings())}
+        claims = ConsumerRunner(groups["grievances.claims"], pool, producer=None)
+        participants = ConsumerRunner(groups["grievances.participants"], pool, producer=None)
+
+        filing = new_envelope(claim_filed("CLM-7", "P-7", "JKM"), correlation_id="CLM-7", producer="test")
+        assert await claims.handle(record_carrying(CLAIMS_FILED.name, 0, filing, "CLM-7")) == "applied"
+        referred = new_envelope(referral("CLM-7", "P-7"), correlation_id="CLM-7", producer="test")
+        # The enrolment has not been read: nobody is told yet (before, the reporter alone was, for good).
+        assert await claims.handle(record_carrying(CLAIM_DECISIONS.name, 1, referred, "CLM-7")) == "parked"
+        assert await told(pool) == []
+        assert "participant P-7" in await pool.fetchval("SELECT reason FROM waiting")
+
+        enrolled = new_envelope(enrolment("P-7", [WIDOW, SON]), correlation_id="P-7", producer="test")
+        assert await participants.handle(record_carrying(PARTICIPANTS.name, 0, enrolled, "P-7")) == "applied"
+        assert await claims.drain("CLM-7") == 1  # what the periodic retry does for a parked key
+
+        # The widow by phone, her son by email (both first rank), and the market head who reported it.
+        assert sorted(await told(pool)) == [
+            ("H-1", "+6281300000001", None),
+            ("H-2", None, "rudi@example.id"),
+            ("reporter", "+6281299870001", None),
+        ]
+        assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
+        assert await pool.fetchval("SELECT status FROM claims WHERE claim_id = 'CLM-7'") == "needs_review"
+
+
+async def test_a_referral_for_a_participant_enrolled_without_heirs_tells_the_reporter_at_once(database_url, unique):
+    async with migrated_pool(database_url, "grievances", f"griev_noheirs_{unique}") as pool:
+        groups = {c.name: c for c in consumers(GrievancesSettings())}
+        claims = ConsumerRunner(groups["grievances.claims"], pool, producer=None)
+        participants = ConsumerRunner(groups["grievances.participants"], pool, producer=None)
+
+        enrolled = new_envelope(enrolment("P-8", []), correlation_id="P-8", producer="test")
+        assert await participants.handle(record_carrying(PARTICIPANTS.name, 0, enrolled, "P-8")) == "applied"
+        filing = new_envelope(claim_filed("CLM-8", "P-8", "JKM"), correlation_id="CLM-8", producer="test")
+        assert await claims.handle(record_carrying(CLAIMS_FILED.name, 0, filing, "CLM-8")) == "applied"
+        referred = new_envelope(referral("CLM-8", "P-8"), correlation_id="CLM-8", producer="test")
+        assert await claims.handle(record_carrying(CLAIM_DECISIONS.name, 1, referred, "CLM-8")) == "applied"
+
+        assert await told(pool) == [("reporter", "+6281299870001", None)]

@@ -59,6 +59,8 @@ async def test_a_poll_of_three_claims_is_applied_in_a_few_statements_with_each_c
     async with migrated_pool(database_url, "grievances", f"griev_sets_{unique}") as pool:
         consumer = next(c for c in consumers(GrievancesSettings()) if c.name == "grievances.claims")
         runner = ConsumerRunner(consumer, pool, producer=None)
+        # CL-2's participant, enrolled with a widow by phone (an earlier poll of grievances.participants).
+        await pool.execute("INSERT INTO participants (participant_id) VALUES ('P-2')")
         await pool.execute(
             "INSERT INTO heirs (heir_id, participant_id, full_name, precedence, phone) VALUES "
             "('H-W', 'P-2', 'Wati', 1, '+6281299870002')"
@@ -121,7 +123,7 @@ async def test_a_poll_of_three_claims_is_applied_in_a_few_statements_with_each_c
         # One transaction: BEGIN, the inbox, the three filings, CL-1's and CL-3's decisions, CL-2's
         # referral asking for a document (its status, the open request read, the request saved, the
         # claim and its heirs read for the notice, the notice queued: 7 with the check that the claim
-        # is known), CL-1's payout, its disbursement (a run of its own: the same claim), COMMIT.
+        # and its participant are known), CL-1's payout, its disbursement (a run of its own: the same claim), COMMIT.
         assert len(statements) == 1 + 1 + 1 + 1 + 7 + 1 + 1 + 1, statements
         assert consumer.stats == {"applied": 9}  # the opening, then the poll's eight, nothing parked
         rows = await pool.fetch(
