@@ -176,8 +176,8 @@ async def file_claim(
 ) -> str:
     """Files the claim and returns its id. With an `Idempotency-Key`, the same filing sent again (its
     first answer lost) returns the claim the first made, writing nothing; the key reused for a
-    different filing is refused (422); the same filing sent twice at once: the later gets 409 naming
-    the claim."""
+    different filing is refused (422), or 409 naming the claim when the two were sent at once. Its
+    writes are one statement: the caller needs no transaction."""
     request_hash = _request_hash(body) if idempotency_key is not None else ""
     filing = filing_from(body)
     # One read for every check: the participant, the incident's standing claim, the key's earlier filing.
@@ -189,8 +189,8 @@ async def file_claim(
     _check_admissible(filing, context, today)
     claim_id = f"CL-{uuid.uuid4().hex[:12]}"
     event = new_envelope(claim_filed(claim_id, filing, actor.subject), correlation_id=claim_id, producer=SERVICE)
-    # The claim and its ClaimFiled in one statement; neither when it is not written.
-    filed = await repo.insert_filed_claim(
+    # The claim, its key and its ClaimFiled in one statement; none of them when it is not written.
+    written = await repo.insert_filed_claim(
         conn,
         claim_id,
         filing,
@@ -201,21 +201,21 @@ async def file_claim(
         idempotency_key,
         request_hash,
     )
-    if not filed.written:
-        # The same incident filed at the same moment (two officers, or a retry sent while the first
-        # attempt was still in flight): the answers it would have had coming after the other.
-        if idempotency_key is not None and (replayed := await _replay(conn, actor, idempotency_key, request_hash)):
-            return replayed
+    if not written:
+        # Another filing committed meanwhile, after this one's read: the same incident (two officers,
+        # or a retry sent while the first attempt was still in flight), or one with this key.
+        if idempotency_key is not None:
+            earlier = await repo.filing_for_key(conn, actor.subject, idempotency_key)
+            if earlier is not None and earlier[1] == request_hash:
+                return earlier[0]  # this filing, sent twice at once: the claim the other made
+            if earlier is not None:
+                raise Conflict(
+                    f"a filing with this Idempotency-Key made claim {earlier[0]} meanwhile",
+                    earlier[0],
+                    "idempotency_key_in_flight",
+                )
         await _admissible_filing(conn, body, today)  # the 409 naming the claim that is standing now
         raise RuntimeError(f"claim {claim_id} was not written and no standing claim of its incident was found")
-    if idempotency_key is not None and not filed.key_recorded:
-        earlier = await repo.filing_for_key(conn, actor.subject, idempotency_key)
-        if earlier is not None:  # this transaction rolls back: its claim is never written
-            raise Conflict(
-                f"a filing with this Idempotency-Key made claim {earlier[0]} meanwhile",
-                earlier[0],
-                "idempotency_key_in_flight",
-            )
     note_event(event)
     return claim_id
 
@@ -240,11 +240,6 @@ def _key_reused() -> FieldError:
         "idempotency_key_reused",
         "idempotency_key_reused: this key was used for a different filing; a new filing needs a new key",
     )
-
-
-async def _replay(conn: asyncpg.Connection, actor: Actor, key: str, request_hash: str) -> str | None:
-    """The claim an earlier filing with this key made, if it was this filing; refused if it was another."""
-    return _replayed(await repo.filing_for_key(conn, actor.subject, key), request_hash)
 
 
 def _replayed(earlier: tuple[str, str] | None, request_hash: str) -> str | None:

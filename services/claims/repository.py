@@ -220,6 +220,14 @@ _INSERT_CLAIM = (
     "filed_on, transport_costs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15)"
 )
 
+# The same, with the officer's Idempotency-Key and the filing's hash ($19, $20; NULL without a key).
+_INSERT_KEYED_CLAIM = (
+    "INSERT INTO claims (claim_id, participant_id, claim_type, incident_date, incident_place, cause, "
+    "traffic_accident, reporter, documents, incapacity_days, disability_percent, fingerprint, status, filed_by, "
+    "filed_on, transport_costs, idempotency_key, request_hash) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15,$19,$20)"
+)
+
 
 def _claim_values(claim_id: str, filing: c.ClaimFiling, filed_by: str, filed_on: date) -> tuple:
     return (
@@ -269,7 +277,7 @@ async def filing_context(
         "FROM (SELECT) AS one "
         "LEFT JOIN claims AS standing "
         "ON standing.fingerprint = $2 AND standing.status NOT IN ('rejected', 'withdrawn') "
-        "LEFT JOIN filing_keys AS keyed ON keyed.filed_by = $3 AND keyed.idempotency_key = $4",
+        "LEFT JOIN claims AS keyed ON keyed.filed_by = $3 AND keyed.idempotency_key = $4",
         participant_id,
         fingerprint,
         filed_by,
@@ -283,12 +291,6 @@ async def filing_context(
     )
 
 
-@dataclass(frozen=True)
-class FiledClaim:
-    written: bool  # False, nothing written: a filing of the same incident committed meanwhile
-    key_recorded: bool  # False with a key: a filing with the same key committed meanwhile
-
-
 async def insert_filed_claim(
     conn: asyncpg.Connection,
     claim_id: str,
@@ -299,38 +301,33 @@ async def insert_filed_claim(
     queued: Sequence[object],
     key: str | None = None,
     request_hash: str = "",
-) -> FiledClaim:
-    """An officer's filing: the claim, its `filed` step, the officer's audit row, the
-    Idempotency-Key with the claim it made and the ClaimFiled event (`queued`: shared.outbox's
-    `queued_values`) in one statement. Nothing is written when a filing of
-    the same incident committed meanwhile (after this one's check for a standing claim: two at the
-    same moment); the key alone is not, when a filing with the same key committed first (its insert
-    waited for that one)."""
-    row = await conn.fetchrow(
-        f"WITH filed AS ({_INSERT_CLAIM} ON CONFLICT (fingerprint) WHERE status NOT IN ('rejected', 'withdrawn') "
-        "DO NOTHING RETURNING claim_id), "
+) -> bool:
+    """An officer's filing: the claim with its Idempotency-Key, its `filed` step, the officer's audit
+    row and the ClaimFiled event (`queued`: shared.outbox's `queued_values`) in one statement, so it
+    needs no transaction. Nothing is written, and False is returned, when a filing of the same
+    incident or one with the same key committed meanwhile (after this one's read: the insert waited
+    for it)."""
+    return await conn.fetchval(
+        f"WITH filed AS ({_INSERT_KEYED_CLAIM} ON CONFLICT DO NOTHING RETURNING claim_id), "
         "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'filed', $16 FROM filed), "
         "audited AS (INSERT INTO audit_log (actor, role, action, subject_id, details) "
         "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed), "
-        "keyed AS (INSERT INTO filing_keys (filed_by, idempotency_key, claim_id, request_hash) "
-        "SELECT $13, $19, claim_id, $20 FROM filed WHERE $19::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1), "
         f"{queued_with('filed', 21)} "
-        "SELECT EXISTS (SELECT FROM filed) AS written, EXISTS (SELECT FROM keyed) AS key_recorded",
+        "SELECT EXISTS (SELECT FROM filed)",
         *_claim_values(claim_id, filing, filed_by, filed_on),
         {"by": filed_by},
         role,
         {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)},
         key,
-        request_hash,
+        request_hash if key is not None else None,
         *queued,
     )
-    return FiledClaim(written=row["written"], key_recorded=row["key_recorded"])
 
 
 async def filing_for_key(conn: asyncpg.Connection, filed_by: str, key: str) -> tuple[str, str] | None:
     """The claim an officer's earlier filing with this Idempotency-Key made, and that filing's hash."""
     row = await conn.fetchrow(
-        "SELECT claim_id, request_hash FROM filing_keys WHERE filed_by = $1 AND idempotency_key = $2", filed_by, key
+        "SELECT claim_id, request_hash FROM claims WHERE filed_by = $1 AND idempotency_key = $2", filed_by, key
     )
     return (row["claim_id"], row["request_hash"]) if row else None
 

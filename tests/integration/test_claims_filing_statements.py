@@ -1,7 +1,7 @@
 """Filing in few statements (issue 17), on real PostgreSQL through the handler: one read for every
 check (the participant, the incident's standing claim, the Idempotency-Key's earlier filing), one
-statement writing the claim with its step, audit row, key and ClaimFiled event (the outbox row); the
-answers the same as when each check was a statement of its own."""
+statement writing the claim with its key, step, audit row and ClaimFiled event (the outbox row), and
+no transaction around them; the answers the same as when each check was a statement of its own."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from services.claims import handlers, repository
 from services.claims.handlers import claim_filed
 from shared.auth import Actor
+from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope
 from shared.errors import Conflict, RuleViolation
 from shared.outbox import notify_channel, queued_values
@@ -68,9 +70,9 @@ async def outbox_count(conn) -> int:
 async def test_a_filing_costs_two_statements_with_or_without_a_key(pool, key):
     async with pool.acquire() as conn:
         await participant(conn, "P1", covered=True)
-        async with conn.transaction():
-            claim_id, statements = await file(conn, death_form("P1"), key)
-        # The checks' one read; the claim (step, audit row, key) and its event in one insert: 1 + 1.
+        claim_id, statements = await file(conn, death_form("P1"), key)
+        # The checks' one read; the claim (key, step, audit row) and its event in one insert: 1 + 1,
+        # with no BEGIN nor COMMIT.
         assert len(statements) == 2, statements
         assert statements[0].startswith("SELECT EXISTS (SELECT 1 FROM participants")
         assert statements[1].startswith("WITH filed AS (INSERT INTO claims")
@@ -78,7 +80,7 @@ async def test_a_filing_costs_two_statements_with_or_without_a_key(pool, key):
         assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = $1", claim_id) == "filed"
         assert await conn.fetchval("SELECT count(*) FROM claim_steps WHERE claim_id = $1", claim_id) == 1
         assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE subject_id = $1", claim_id) == 1
-        keys = await conn.fetch("SELECT filed_by, idempotency_key, claim_id FROM filing_keys")
+        keys = await conn.fetch("SELECT filed_by, idempotency_key, claim_id FROM claims WHERE idempotency_key > ''")
         assert [tuple(k) for k in keys] == ([] if key is None else [(OFFICER.subject, key, claim_id)])
         queued = await conn.fetchrow("SELECT topic, key, event_type, body FROM outbox")
         assert (queued["topic"], queued["key"], queued["event_type"]) == ("claims.filed.v1", claim_id, "ClaimFiled")
@@ -115,7 +117,7 @@ async def test_another_officers_key_of_the_same_name_says_nothing_about_this_fil
         mine, _ = await file(conn, death_form("P1"), "filing-1")
         theirs, _ = await file(conn, death_form("P2"), "filing-1", Actor("officer-andi", "officer"))
         assert theirs != mine
-        assert await conn.fetchval("SELECT count(*) FROM filing_keys") == 2
+        assert await conn.fetchval("SELECT count(*) FROM claims WHERE idempotency_key = 'filing-1'") == 2
 
 
 async def test_an_unknown_participant_is_refused_naming_the_field_from_the_one_read(pool):
@@ -154,37 +156,63 @@ async def test_a_death_jaring_opened_from_the_registry_points_to_its_completion_
         assert len(statements) == 1
 
 
-async def test_a_filing_whose_key_another_filing_took_meanwhile_is_a_409_and_writes_nothing(pool):
-    """Two different filings sent at once with the same key: the later one's claim insert finds no
-    standing claim, but its key waits for the earlier's transaction and, that one committed, is taken."""
-    async with pool.acquire() as first_conn, pool.acquire() as later_conn:
-        await participant(first_conn, "P1", covered=True)
-        await participant(first_conn, "P2", covered=True)
+async def filed_while_another_waits(pool, later_form: dict, key: str) -> tuple[str, asyncio.Task]:
+    """The first filing with `key` written but not committed; the later one, filed as the API does
+    (no transaction around it), waiting for it in its insert, then the first committed. Returns the
+    first claim and the later filing's task."""
+    async with pool.acquire() as first_conn:
         first_tx = first_conn.transaction()
         await first_tx.start()
-        first, _ = await file(first_conn, death_form("P1"), "filing-1")  # not committed yet
+        first, _ = await file(first_conn, death_form("P1"), key)  # not committed yet
 
         async def later() -> str:
-            async with later_conn.transaction():
-                return await handlers.file_claim(later_conn, death_form("P2"), OFFICER, TODAY, "filing-1")
+            async with pool.acquire() as later_conn:
+                pids.put_nowait(later_conn.get_server_pid())
+                return await handlers.file_claim(later_conn, later_form, OFFICER, TODAY, key)
 
+        pids: asyncio.Queue[int] = asyncio.Queue()
         waiting = asyncio.create_task(later())
-        later_pid = later_conn.get_server_pid()
+        later_pid = await asyncio.wait_for(pids.get(), 30)
         deadline = asyncio.get_running_loop().time() + 30
         while not await first_conn.fetchval(
             "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", later_pid
         ):
-            assert asyncio.get_running_loop().time() < deadline, "the later filing never waited for the key"
+            assert asyncio.get_running_loop().time() < deadline, "the later filing never waited for the first"
             await asyncio.sleep(0.05)
         await first_tx.commit()
+    return first, waiting
 
-        with pytest.raises(Conflict) as conflict:
-            await waiting
-        assert (conflict.value.existing_id, conflict.value.rule) == (first, "idempotency_key_in_flight")
-        async with pool.acquire() as conn:
-            assert await conn.fetchval("SELECT count(*) FROM claims WHERE participant_id = 'P2'") == 0
-            assert [r["claim_id"] for r in await conn.fetch("SELECT claim_id FROM filing_keys")] == [first]
-            assert await outbox_count(conn) == 1
+
+async def test_a_filing_whose_key_another_filing_took_meanwhile_is_a_409_and_writes_nothing(pool):
+    """Two different filings sent at once with the same key: the later one's read finds neither the key
+    nor a standing claim; its insert waits for the earlier's on the key's unique index and, that one
+    committed, writes nothing."""
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        await participant(conn, "P2", covered=True)
+    first, waiting = await filed_while_another_waits(pool, death_form("P2"), "filing-1")
+
+    with pytest.raises(Conflict) as conflict:
+        await waiting
+    assert (conflict.value.existing_id, conflict.value.rule) == (first, "idempotency_key_in_flight")
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM claims WHERE participant_id = 'P2'") == 0
+        keyed = await conn.fetch("SELECT claim_id FROM claims WHERE idempotency_key IS NOT NULL")
+        assert [r["claim_id"] for r in keyed] == [first]
+        assert await outbox_count(conn) == 1
+        assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'claim.file'") == 1
+
+
+async def test_the_same_filing_sent_twice_at_once_with_its_key_answers_the_first_claim_and_writes_nothing(pool):
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+    first, waiting = await filed_while_another_waits(pool, death_form("P1"), "filing-1")
+
+    assert await waiting == first
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM claims") == 1
+        assert await outbox_count(conn) == 1
+        assert await conn.fetchval("SELECT count(*) FROM claim_steps") == 1
 
 
 async def test_an_insert_that_writes_no_claim_queues_no_event(pool):
@@ -197,11 +225,13 @@ async def test_an_insert_that_writes_no_claim_queues_no_event(pool):
         event = new_envelope(
             claim_filed("CL-later", filing, OFFICER.subject), correlation_id="CL-later", producer="claims"
         )
-        filed = await repository.insert_filed_claim(
+        written = await repository.insert_filed_claim(
             conn, "CL-later", filing, OFFICER.subject, OFFICER.role, TODAY, queued_values(event, "claims")
         )
-        assert not filed.written
+        assert written is False
         assert [r["key"] for r in await conn.fetch("SELECT key FROM outbox")] == [first]
+        assert await conn.fetchval("SELECT count(*) FROM claim_steps") == 1  # the first's only
+        assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'claim.file'") == 1
 
 
 async def test_a_filing_wakes_the_relay_at_commit(pool):
@@ -224,3 +254,36 @@ async def test_a_filing_wakes_the_relay_at_commit(pool):
             assert await asyncio.wait_for(heard.get(), timeout=10) == channel
         finally:
             await listener.remove_listener(channel, hear)
+
+
+async def test_the_migration_moves_each_key_onto_its_claim_and_a_retry_still_finds_it(database_url, unique, tmp_path):
+    """Keys written before migration 0012 (table filing_keys) move onto their claims: a retry sent
+    after the upgrade gets the claim its first attempt made, and the table is gone."""
+    schema = f"claims_0012_{unique}"
+    before = tmp_path / "claims" / "migrations"  # the same names as the service's: applied once each
+    before.mkdir(parents=True)
+    for path in sorted((Path(handlers.__file__).parent / "migrations").glob("*.sql")):
+        if path.name < "0012":
+            (before / path.name).write_text(path.read_text())
+    await apply_migrations(database_url, schema, before)
+    pool = await create_pool(database_url, schema)
+    try:
+        async with pool.acquire() as conn:
+            await participant(conn, "P1", covered=True)
+            form = death_form("P1")
+            await repository.insert_claim(conn, "CL-old", handlers.filing_from(form), OFFICER.subject, TODAY)
+            await conn.execute(
+                "INSERT INTO filing_keys (filed_by, idempotency_key, claim_id, request_hash) VALUES ($1, $2, $3, $4)",
+                OFFICER.subject,
+                "filing-1",
+                "CL-old",
+                handlers._request_hash(form),
+            )
+        await apply_migrations(database_url, schema, Path(handlers.__file__).parent / "migrations")
+        async with pool.acquire() as conn:
+            assert await handlers.file_claim(conn, form, OFFICER, TODAY, "filing-1") == "CL-old"
+            keyed = await conn.fetch("SELECT claim_id, filed_by, idempotency_key FROM claims")
+            assert [tuple(r) for r in keyed] == [("CL-old", OFFICER.subject, "filing-1")]
+            assert await conn.fetchval("SELECT to_regclass('filing_keys')") is None
+    finally:
+        await pool.close()
