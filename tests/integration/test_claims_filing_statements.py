@@ -10,7 +10,6 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -27,7 +26,7 @@ from tests.integration.test_claims_handled_as_sets import (
     participant,
 )
 from tests.support.claimants import JKK_DOCUMENTS, JKM_DEATH_DOCUMENTS, MARRIAGE_BOOK, claim_form
-from tests.support.schemas import migrated_pool
+from tests.support.schemas import SERVICES, migrated_pool, migrations_before
 from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
@@ -260,12 +259,7 @@ async def test_the_migration_moves_each_key_onto_its_claim_and_a_retry_still_fin
     """Keys written before migration 0012 (table filing_keys) move onto their claims: a retry sent
     after the upgrade gets the claim its first attempt made, and the table is gone."""
     schema = f"claims_0012_{unique}"
-    before = tmp_path / "claims" / "migrations"  # the same names as the service's: applied once each
-    before.mkdir(parents=True)
-    for path in sorted((Path(handlers.__file__).parent / "migrations").glob("*.sql")):
-        if path.name < "0012":
-            (before / path.name).write_text(path.read_text())
-    await apply_migrations(database_url, schema, before)
+    await apply_migrations(database_url, schema, migrations_before("claims", "0012", tmp_path))
     pool = await create_pool(database_url, schema)
     try:
         async with pool.acquire() as conn:
@@ -279,7 +273,7 @@ async def test_the_migration_moves_each_key_onto_its_claim_and_a_retry_still_fin
                 "CL-old",
                 handlers._request_hash(form),
             )
-        await apply_migrations(database_url, schema, Path(handlers.__file__).parent / "migrations")
+        await apply_migrations(database_url, schema, SERVICES / "claims" / "migrations")
         async with pool.acquire() as conn:
             assert await handlers.file_claim(conn, form, OFFICER, TODAY, "filing-1") == "CL-old"
             keyed = await conn.fetch("SELECT claim_id, filed_by, idempotency_key FROM claims")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -22,7 +21,7 @@ from shared.contracts.notifications import NotificationDelivered
 from shared.db import apply_migrations, create_pool
 from shared.envelope import Envelope, new_envelope
 from shared.topics import DELIVERIES, PARTICIPANTS
-from tests.support.schemas import migrated_pool
+from tests.support.schemas import SERVICES, migrated_pool, migrations_before
 from tests.support.statements import statements_run
 
 pytestmark = pytest.mark.integration
@@ -288,12 +287,7 @@ async def test_the_migration_to_an_index_keyed_by_event_keeps_the_first_copy_of_
     """An index built before migration 0009 may hold one event at two offsets (it should not: the
     inbox kept the first): the migration keeps the lowest (topic, partition, offset) and keys by event."""
     schema = f"console_0009_{unique}"
-    before = tmp_path / "console" / "migrations"  # the same names as the service's: applied once each
-    before.mkdir(parents=True)
-    for path in sorted((Path(handlers.__file__).parent / "migrations").glob("*.sql")):
-        if path.name < "0009":
-            (before / path.name).write_text(path.read_text())
-    await apply_migrations(database_url, schema, before)
+    await apply_migrations(database_url, schema, migrations_before("console", "0009", tmp_path))
     pool = await create_pool(database_url, schema)
     try:
         copies = [(DELIVERIES.name, 1, 30), (DELIVERIES.name, 0, 90), (DELIVERIES.name, 0, 12)]
@@ -315,7 +309,7 @@ async def test_the_migration_to_an_index_keyed_by_event_keeps_the_first_copy_of_
             event_id(32),
             T0,
         )
-        await apply_migrations(database_url, schema, Path(handlers.__file__).parent / "migrations")
+        await apply_migrations(database_url, schema, SERVICES / "console" / "migrations")
         rows = await pool.fetch("SELECT event_id, topic, kafka_partition, kafka_offset FROM events ORDER BY event_id")
         assert [tuple(r) for r in rows] == [
             (event_id(31), DELIVERIES.name, 0, 12),

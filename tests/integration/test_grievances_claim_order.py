@@ -6,18 +6,15 @@ documents, read before the participant's enrolment (another group's topic), wait
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from services.grievances.app import consumers
 from services.grievances.settings import GrievancesSettings
 from shared.consuming import ConsumerRunner
 from shared.contracts.claims import ClaimApproved, ClaimReferredForReview, Reason
-from shared.contracts.enrollment import ParticipantDetails, ParticipantEnrolled
 from shared.envelope import new_envelope, read_envelope
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PARTICIPANTS
-from tests.support.family_members import SON, WIDOW, claim_filed
+from tests.support.family_members import SON, WIDOW, claim_filed, enrolment
 from tests.support.kafka_tools import record_carrying
 from tests.support.schemas import migrated_pool
 
@@ -67,22 +64,6 @@ async def test_a_poll_with_the_decision_before_its_filing_applies_the_filing_fir
         # The same poll applied in the order it came: the decision waits for its filing.
         await runner.apply_batch(poll("CLM-2"))
         assert consumer.stats["parked"] == 1
-
-
-def enrolment(participant_id: str, heirs: list) -> ParticipantEnrolled:
-    details = ParticipantDetails(
-        masked_nik="7371************",
-        full_name="Daeng Rahman",
-        birth_date=date(1980, 4, 12),
-        sex="M",
-        phone="+6281300000009",
-        kecamatan="Tamalate",
-        segment="market_trader",
-        monthly_income=2_000_000,
-        programs=["JKK", "JKM"],
-        member_since=date(2025, 1, 1),
-    )
-    return ParticipantEnrolled(participant_id=participant_id, details=details, heirs=heirs)
 
 
 def referral(claim_id: str, participant_id: str) -> ClaimReferredForReview:

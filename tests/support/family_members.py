@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared.contracts.claims import ClaimFiled, Reporter
-from shared.contracts.enrollment import HeirData
+from shared.contracts.enrollment import HeirData, ParticipantDetails, ParticipantEnrolled
 
 WIDOW = HeirData(heir_id="H-1", full_name="Siti Aminah", relationship="spouse", precedence=1, phone="+6281300000001")
 SON = HeirData(
@@ -32,3 +32,20 @@ def claim_filed(claim_id: str, participant_id: str, claim_type: str) -> ClaimFil
         documents={},
         filed_by="officer-1",
     )
+
+
+def enrolment(participant_id: str, heirs: list[HeirData]) -> ParticipantEnrolled:
+    """The market trader whose family this is, enrolled with these heirs, as enrollment announces it."""
+    details = ParticipantDetails(
+        masked_nik="7371************",
+        full_name="Daeng Rahman",
+        birth_date=date(1980, 4, 12),
+        sex="M",
+        phone="+6281300000009",
+        kecamatan="Tamalate",
+        segment="market_trader",
+        monthly_income=2_000_000,
+        programs=["JKK", "JKM"],
+        member_since=date(2025, 1, 1),
+    )
+    return ParticipantEnrolled(participant_id=participant_id, details=details, heirs=heirs)

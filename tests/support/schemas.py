@@ -22,3 +22,15 @@ async def migrated_pool(database_url: str, service: str, schema: str) -> AsyncIt
         yield pool
     finally:
         await pool.close()
+
+
+def migrations_before(service: str, first_left_out: str, directory: Path) -> Path:
+    """A copy of the service's migrations numbered below `first_left_out` ("0012"), under
+    `directory`, with the service's names: applied first, then the service's whole set applies only
+    the rest, as an upgrade of a database that already holds data does."""
+    before = directory / service / "migrations"
+    before.mkdir(parents=True)
+    for path in sorted((SERVICES / service / "migrations").glob("*.sql")):
+        if path.name < first_left_out:
+            (before / path.name).write_text(path.read_text())
+    return before
