@@ -204,16 +204,14 @@ async def file_claim(
     if not written:
         # Another filing committed meanwhile, after this one's read: the same incident (two officers,
         # or a retry sent while the first attempt was still in flight), or one with this key.
-        if idempotency_key is not None:
-            earlier = await repo.filing_for_key(conn, actor.subject, idempotency_key)
-            if earlier is not None and earlier[1] == request_hash:
+        if idempotency_key is not None and (earlier := await repo.filing_for_key(conn, actor.subject, idempotency_key)):
+            if earlier[1] == request_hash:
                 return earlier[0]  # this filing, sent twice at once: the claim the other made
-            if earlier is not None:
-                raise Conflict(
-                    f"a filing with this Idempotency-Key made claim {earlier[0]} meanwhile",
-                    earlier[0],
-                    "idempotency_key_in_flight",
-                )
+            raise Conflict(
+                f"a filing with this Idempotency-Key made claim {earlier[0]} meanwhile",
+                earlier[0],
+                "idempotency_key_in_flight",
+            )
         await _admissible_filing(conn, body, today)  # the 409 naming the claim that is standing now
         raise RuntimeError(f"claim {claim_id} was not written and no standing claim of its incident was found")
     note_event(event)

@@ -214,18 +214,15 @@ async def search_participants(conn: asyncpg.Connection, query: str, limit: int =
 # --- claims --------------------------------------------------------------------------------------
 
 
-_INSERT_CLAIM = (
-    "INSERT INTO claims (claim_id, participant_id, claim_type, incident_date, incident_place, cause, "
-    "traffic_accident, reporter, documents, incapacity_days, disability_percent, fingerprint, status, filed_by, "
-    "filed_on, transport_costs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15)"
+_CLAIM_COLUMNS = (
+    "claim_id, participant_id, claim_type, incident_date, incident_place, cause, traffic_accident, reporter, "
+    "documents, incapacity_days, disability_percent, fingerprint, status, filed_by, filed_on, transport_costs"
 )
-
+_CLAIM_PLACES = "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15"  # _claim_values, in order
+_INSERT_CLAIM = f"INSERT INTO claims ({_CLAIM_COLUMNS}) VALUES ({_CLAIM_PLACES})"
 # The same, with the officer's Idempotency-Key and the filing's hash ($19, $20; NULL without a key).
 _INSERT_KEYED_CLAIM = (
-    "INSERT INTO claims (claim_id, participant_id, claim_type, incident_date, incident_place, cause, "
-    "traffic_accident, reporter, documents, incapacity_days, disability_percent, fingerprint, status, filed_by, "
-    "filed_on, transport_costs, idempotency_key, request_hash) "
-    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15,$19,$20)"
+    f"INSERT INTO claims ({_CLAIM_COLUMNS}, idempotency_key, request_hash) VALUES ({_CLAIM_PLACES},$19,$20)"
 )
 
 
