@@ -141,6 +141,47 @@ def test_a_record_applied_together_gets_the_ids_opentelemetry_would_give_its_spa
     assert (version, int(flags, 16)) == ("00", theirs.trace_flags)
 
 
+@pytest.mark.parametrize(
+    "traceparent",
+    [
+        CALLER,
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03",  # a random trace id
+        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-comes-later",
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "not a trace",
+        None,
+    ],
+)
+def test_span_from_without_an_exporter_makes_the_span_opentelemetry_would(traceparent):
+    """Without an exporter span_from makes its non-recording span itself: the trace, flags and trace
+    state OpenTelemetry's SDK (ALWAYS_OFF) gives a span under the same parent, a span id of its own,
+    current while the block runs and gone after it."""
+    from opentelemetry import propagate, trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    assert shared.tracing._configured and not shared.tracing._exporting  # the path without an exporter
+    carrier = {"tracestate": "vendor=opaque"}
+    if traceparent is not None:
+        carrier["traceparent"] = traceparent
+    theirs = (
+        TracerProvider(sampler=ALWAYS_OFF)
+        .get_tracer("reference")
+        .start_span("x", context=propagate.extract(carrier))
+        .get_span_context()
+    )
+    before = trace.get_current_span()
+    with span_from(carrier, "x") as span:
+        ours = span.get_span_context()
+        assert trace.get_current_span() is span and not span.is_recording()
+    assert trace.get_current_span() is before
+    continued = theirs.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+    assert (ours.trace_id == theirs.trace_id) is continued and ours.trace_id != 0
+    assert ours.span_id not in (0, 0x00F067AA0BA902B7, theirs.span_id)
+    assert (ours.trace_flags, ours.trace_state, ours.is_remote) == (theirs.trace_flags, theirs.trace_state, False)
+
+
 def test_trace_id_of_reads_only_a_well_formed_traceparent():
     assert trace_id_of(CALLER) == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert trace_id_of(None) is None
