@@ -71,12 +71,24 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     listener's UNLISTEN is sent by remove_listener. So there is nothing to reset."""
 
 
-async def create_pool(database_url: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    database_url: str, schema: str, *, min_size: int = 1, max_size: int = 10, generic_plans: bool = False
+) -> asyncpg.Pool:
+    """The service's connections, pinned to its schema. `generic_plans`: for the event side (consumers,
+    the outbox relay, the notifications dispatcher), whose statements are the same every time, keyed by
+    ids and arrays of ids. PostgreSQL plans a prepared statement for its parameters until a generic plan
+    looks no dearer; for a poll's small arrays it never did, and planned the event side's set-based
+    statements anew at every call (0.35 ms of its CPU a claim: docs/benchmarks.md, round 14). With
+    `plan_cache_mode = force_generic_plan` each is planned once a connection. Requests keep PostgreSQL's
+    choice: an officer's or operator's search with optional filters needs a plan for the filters given."""
+    server_settings = {"search_path": schema, "application_name": f"jaring-{schema}"}
+    if generic_plans:
+        server_settings["plan_cache_mode"] = "force_generic_plan"
     return await asyncpg.create_pool(
         database_url,
         min_size=min_size,
         max_size=max_size,
-        server_settings={"search_path": schema, "application_name": f"jaring-{schema}"},
+        server_settings=server_settings,
         init=_init_connection,
         reset=_keep_session,
     )

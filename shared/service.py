@@ -52,10 +52,12 @@ class Runtime:
 
     name: str
     settings: ServiceSettings
-    pool: asyncpg.Pool
+    pool: asyncpg.Pool  # requests, background work, probes
     producer: EventProducer
     broker: KafkaBroker
     relay: OutboxRelay
+    # Consumers, the relay and the notifications dispatcher: generic plans (shared.db.create_pool).
+    event_pool: asyncpg.Pool
     consumers: list[Consumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -116,6 +118,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             min_insync_replicas=infra.kafka_min_insync_replicas,
         )
         pool = await create_pool(infra.database_url, spec.name, max_size=settings.db_pool_size)
+        event_pool = await create_pool(
+            infra.database_url, spec.name, max_size=settings.db_pool_size, generic_plans=True
+        )
         producer = EventProducer(infra.kafka_bootstrap_servers, client_id=f"{spec.name}-producer")
         await producer.start()
         # FastStream's own metrics: messages received, processed, failed and their duration per topic.
@@ -130,7 +135,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             apply_types=False,
         )
         relay = OutboxRelay(
-            pool,
+            event_pool,
             producer,
             spec.name,
             batch_size=settings.outbox_batch_size,
@@ -138,12 +143,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             max_attempts=settings.outbox_max_attempts,
             gather_seconds=settings.outbox_gather_seconds,
         )
-        runtime = Runtime(spec.name, settings, pool, producer, broker, relay)
+        runtime = Runtime(spec.name, settings, pool, producer, broker, relay, event_pool)
         app.state.runtime = runtime
         for consumer in select_consumers(spec.consumers(settings), settings.consumers):
             configure_consumer(consumer, settings)
             runtime.consumers.append(consumer)
-            runner = ConsumerRunner(consumer, pool, producer)
+            runner = ConsumerRunner(consumer, event_pool, producer)
             subscribe(broker, runner)
             runtime.tasks.append(
                 asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds), name=f"parked:{consumer.name}")
@@ -186,13 +191,14 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await producer.stop()
-            try:
-                # close() waits for every connection to come back; one still held by work that
-                # outlived the cancellation above must not keep the process from stopping.
-                await asyncio.wait_for(pool.close(), 10)
-            except TimeoutError:
-                log.warning("service.pool_close_timed_out")
-                pool.terminate()
+            for each in (event_pool, pool):
+                try:
+                    # close() waits for every connection to come back; one still held by work that
+                    # outlived the cancellation above must not keep the process from stopping.
+                    await asyncio.wait_for(each.close(), 10)
+                except TimeoutError:
+                    log.warning("service.pool_close_timed_out")
+                    each.terminate()
             log.info("service.stopped")
 
     configure_tracing(spec.name)

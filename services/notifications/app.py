@@ -127,7 +127,7 @@ async def deliver_messages(runtime: Runtime) -> None:
     by_name = channels(runtime.settings)
     try:
         await Dispatcher(
-            runtime.pool, by_name, runtime.settings, traced_by=[c.name for c in consumers(runtime.settings)]
+            runtime.event_pool, by_name, runtime.settings, traced_by=[c.name for c in consumers(runtime.settings)]
         ).run()
     finally:
         for channel in by_name.values():
