@@ -337,7 +337,6 @@ def handling_records(consumer: str, records: Sequence[Any]) -> Iterator[list[str
             span.end()
 
 
-
 def _unrecorded_child(parent: str | None) -> str:
     """The traceparent of a non-recording span under the W3C `parent` (a new trace when it names
     none OpenTelemetry's propagator would continue), as its SDK makes it with the ALWAYS_OFF sampler:
