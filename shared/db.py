@@ -74,8 +74,8 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 async def create_pool(
     database_url: str, schema: str, *, min_size: int = 1, max_size: int = 10, generic_plans: bool = False
 ) -> asyncpg.Pool:
-    """The service's connections, pinned to its schema. `generic_plans`: for the event side (consumers,
-    the outbox relay, the notifications dispatcher), whose statements are the same every time, keyed by
+    """The service's connections, pinned to its schema. `generic_plans`: for the event side (consumers and
+    the notifications dispatcher), whose statements are the same every time, keyed by
     ids and arrays of ids. PostgreSQL plans a prepared statement for its parameters until a generic plan
     looks no dearer; for a poll's small arrays it never did, and planned the event side's set-based
     statements anew at every call (0.35 ms of its CPU a claim: docs/benchmarks.md, round 14). With

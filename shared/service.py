@@ -56,7 +56,7 @@ class Runtime:
     producer: EventProducer
     broker: KafkaBroker
     relay: OutboxRelay
-    # Consumers, the relay and the notifications dispatcher: generic plans (shared.db.create_pool).
+    # Consumers and the notifications dispatcher: generic plans (shared.db.create_pool).
     event_pool: asyncpg.Pool
     consumers: list[Consumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -134,8 +134,11 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             # Context in a worker thread, a thread hop for every batch).
             apply_types=False,
         )
+        # The relay stays on the request pool, on PostgreSQL's choice of plans: the outbox is a queue,
+        # emptied as it is published, and a plan cached for it while nearly empty (a sequential scan)
+        # read 20 times the pages once it held thousands of deleted rows (docs/benchmarks.md, round 14).
         relay = OutboxRelay(
-            event_pool,
+            pool,
             producer,
             spec.name,
             batch_size=settings.outbox_batch_size,

@@ -470,11 +470,11 @@ async def test_a_claim_filed_in_error_is_withdrawn_by_its_filer_audited_and_anno
 
 
 async def test_the_event_side_runs_on_generic_plans_and_requests_on_postgresqls_choice(claims):
-    """The consumers, the relay and the dispatcher run the same statements every poll: their pool
-    keeps one generic plan of each (tests/integration/test_generic_plans.py); requests, with
-    optional filters, keep PostgreSQL's choice."""
+    """The consumers and the dispatcher run the same statements every poll: their pool keeps one
+    generic plan of each (tests/integration/test_generic_plans.py); requests, with optional filters,
+    and the relay, whose outbox is a queue, keep PostgreSQL's choice."""
     runtime = claims.app.state.runtime
     assert runtime.event_pool is not runtime.pool
     assert await runtime.event_pool.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
     assert await runtime.pool.fetchval("SHOW plan_cache_mode") == "auto"
-    assert runtime.relay._pool is runtime.event_pool
+    assert runtime.relay._pool is runtime.pool
