@@ -134,9 +134,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             # Context in a worker thread, a thread hop for every batch).
             apply_types=False,
         )
-        # The relay stays on the request pool, on PostgreSQL's choice of plans: the outbox is a queue,
-        # emptied as it is published, and a plan cached for it while nearly empty (a sequential scan)
-        # read 20 times the pages once it held thousands of deleted rows (docs/benchmarks.md, round 14).
+        # The relay is not on the event pool: the outbox is a queue, emptied as it is published, and a
+        # plan cached for it while nearly empty (a sequential scan) reads every page of the deleted rows
+        # not yet vacuumed; its rounds plan anew (OutboxRelay.publish_pending; docs/benchmarks.md, round 14).
         relay = OutboxRelay(
             pool,
             producer,
