@@ -193,18 +193,26 @@ def span_from(
 
 
 def _unrecorded_span(parent: Context) -> Span:
-    """The non-recording span OpenTelemetry's SDK makes under `parent` with the ALWAYS_OFF sampler: the
-    parent's trace id and trace state (a new random trace id without a valid parent), a new span id,
-    not sampled, the parent's "random trace id" flag."""
+    """The non-recording span OpenTelemetry's SDK makes under `parent` with the ALWAYS_OFF sampler."""
     above = trace.get_current_span(parent).get_span_context()
     if above.is_valid:
-        trace_id, random_id, state = above.trace_id, above.trace_flags.random_trace_id, above.trace_state
+        trace_id, span_id, flags = _child_ids(above.trace_id, above.trace_flags.random_trace_id)
+        state = above.trace_state
     else:
-        trace_id, random_id, state = _ids.generate_trace_id(), _ids.is_trace_id_random(), None
-    flags = trace.TraceFlags(trace.TraceFlags.RANDOM_TRACE_ID if random_id else trace.TraceFlags.DEFAULT)
-    return trace.NonRecordingSpan(
-        trace.SpanContext(trace_id, _ids.generate_span_id(), is_remote=False, trace_flags=flags, trace_state=state)
+        (trace_id, span_id, flags), state = _child_ids(None), None
+    context = trace.SpanContext(
+        trace_id, span_id, is_remote=False, trace_flags=trace.TraceFlags(flags), trace_state=state
     )
+    return trace.NonRecordingSpan(context)
+
+
+def _child_ids(trace_id: int | None, random_trace_id: bool = False) -> tuple[int, int, int]:
+    """(trace id, span id, flags) OpenTelemetry's SDK gives a span with the ALWAYS_OFF sampler under a
+    parent in trace `trace_id` (None: no parent it would continue): that trace id or a new random one,
+    a new span id, not sampled, the parent's "random trace id" flag (set for a new trace)."""
+    if trace_id is None:
+        trace_id, random_trace_id = _ids.generate_trace_id(), _ids.is_trace_id_random()
+    return trace_id, _ids.generate_span_id(), trace.TraceFlags.RANDOM_TRACE_ID if random_trace_id else 0
 
 
 # --- Log lines that carry the trace -------------------------------------------------------------
@@ -339,15 +347,16 @@ def handling_records(consumer: str, records: Sequence[Any]) -> Iterator[list[str
 
 def _unrecorded_child(parent: str | None) -> str:
     """The traceparent of a non-recording span under the W3C `parent` (a new trace when it names
-    none OpenTelemetry's propagator would continue), as its SDK makes it with the ALWAYS_OFF sampler:
-    the parent's trace id, a new span id, not sampled, the parent's "random trace id" flag (set for a
-    new trace: its id is random)."""
+    none OpenTelemetry's propagator would continue), as its SDK makes it with the ALWAYS_OFF sampler
+    (`_child_ids`), read without the propagator."""
     found = _TRACEPARENT.fullmatch((parent or "").strip(" \t"))
     version, trace_id, span_id, flags, rest = found.groups() if found else ("ff", "", "", "00", None)
     if version == "ff" or trace_id == "0" * 32 or span_id == "0" * 16 or (version == "00" and rest):
-        trace_id, flags = trace.format_trace_id(_ids.generate_trace_id()), "02"
-    random_trace_id = int(flags, 16) & trace.TraceFlags.RANDOM_TRACE_ID
-    return f"00-{trace_id}-{trace.format_span_id(_ids.generate_span_id())}-{random_trace_id:02x}"
+        child_trace, child_span, child_flags = _child_ids(None)
+    else:
+        random_trace_id = bool(int(flags, 16) & trace.TraceFlags.RANDOM_TRACE_ID)
+        child_trace, child_span, child_flags = _child_ids(int(trace_id, 16), random_trace_id)
+    return f"00-{child_trace:032x}-{child_span:016x}-{child_flags:02x}"
 
 
 def _headers_of(record: Any) -> dict[str, str]:
