@@ -178,7 +178,7 @@ async def file_claim(
     first answer lost) returns the claim the first made, writing nothing; the key reused for a
     different filing is refused (422), or 409 naming the claim when the two were sent at once. Its
     writes are one statement: the caller needs no transaction."""
-    request_hash = _request_hash(body) if idempotency_key is not None else ""
+    request_hash = _request_hash(body) if idempotency_key is not None else None
     filing = filing_from(body)
     # One read for every check: the participant, the incident's standing claim, the key's earlier filing.
     context = await repo.filing_context(
@@ -240,7 +240,7 @@ def _key_reused() -> FieldError:
     )
 
 
-def _replayed(earlier: tuple[str, str] | None, request_hash: str) -> str | None:
+def _replayed(earlier: tuple[str, str] | None, request_hash: str | None) -> str | None:
     """The claim of the earlier filing with the key (its claim and hash), if it was this filing;
     refused if it was another."""
     if earlier is None:

@@ -297,7 +297,7 @@ async def insert_filed_claim(
     filed_on: date,
     queued: Sequence[object],
     key: str | None = None,
-    request_hash: str = "",
+    request_hash: str | None = None,
 ) -> bool:
     """An officer's filing: the claim with its Idempotency-Key, its `filed` step, the officer's audit
     row and the ClaimFiled event (`queued`: shared.outbox's `queued_values`) in one statement, so it
@@ -316,7 +316,7 @@ async def insert_filed_claim(
         role,
         {"participant_id": filing.participant_id, "claim_type": str(filing.claim_type)},
         key,
-        request_hash if key is not None else None,
+        request_hash,
         *queued,
     )
 
