@@ -3,51 +3,26 @@ events after it flow — on the real broker and database."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from aiokafka.errors import KafkaTimeoutError
 from faststream.kafka import KafkaBroker
 
 from shared.consuming import Consumer, ConsumerRunner, subscribe
-from shared.contracts.enrollment import ContributionRecorded
-from shared.db import apply_migrations, create_pool
-from shared.envelope import new_envelope, read_envelope
-from shared.kafka import EventProducer, ensure_topics
+from shared.envelope import read_envelope
+from shared.kafka import EventProducer
 from shared.metrics import OUTBOX_QUARANTINED
 from shared.outbox import OutboxRelay, PublishFailed, add_event
-from shared.topics import Topic
 from tests.support.kafka_tools import group_caught_up, read_all, wait_until
+from tests.support.outbox import contribution
+from tests.support.outbox import outbox_scene as scene_of
 
 pytestmark = pytest.mark.integration
 
 
-def contribution(n: int, contribution_id: str | None = None):
-    payload = ContributionRecorded(
-        participant_id=f"P{n}",
-        contribution_id=contribution_id or f"C{n}",
-        period="2026-11",
-        amount=16_800,
-        payer="self",
-        paid_at=date(2026, 11, 24),
-    )
-    return new_envelope(payload, correlation_id=f"P{n}", producer="test")
-
-
 @pytest.fixture
 async def outbox_scene(database_url, kafka_bootstrap, unique):
-    schema = f"quar_{unique}"
-    topic = Topic(f"test.quarantine.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test")
-    await apply_migrations(database_url, schema, None)
-    await ensure_topics(kafka_bootstrap, [topic], partitions=1)
-    pool = await create_pool(database_url, schema)
-    producer = EventProducer(kafka_bootstrap, client_id="test-quarantine")
-    await producer.start()
-    try:
-        yield schema, topic, pool, producer
-    finally:
-        await producer.stop()
-        await pool.close()
+    async with scene_of(database_url, kafka_bootstrap, f"quarantine_{unique}") as scene:
+        yield scene
 
 
 async def test_an_oversized_event_is_quarantined_and_the_next_one_reaches_a_consumer(

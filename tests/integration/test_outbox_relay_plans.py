@@ -5,32 +5,14 @@ the real database."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from shared.contracts.enrollment import ContributionRecorded
-from shared.db import apply_migrations, create_pool
-from shared.envelope import new_envelope
-from shared.kafka import EventProducer, ensure_topics
 from shared.outbox import OutboxRelay, add_event
-from shared.topics import Topic
+from tests.support.outbox import contribution, outbox_scene
 
 pytestmark = pytest.mark.integration
 
 DELETED_ROWS = 30_000
-
-
-def contribution(n: int):
-    payload = ContributionRecorded(
-        participant_id=f"P{n}",
-        contribution_id=f"C{n}",
-        period="2026-11",
-        amount=16_800,
-        payer="self",
-        paid_at=date(2026, 11, 24),
-    )
-    return new_envelope(payload, correlation_id=f"P{n}", producer="test")
 
 
 async def pages_read(conn, schema: str) -> int:
@@ -45,16 +27,10 @@ async def pages_read(conn, schema: str) -> int:
 
 
 async def test_a_round_after_a_burst_reads_a_few_pages_of_the_outbox(database_url, kafka_bootstrap, unique):
-    schema = f"relayplans_{unique}"
-    topic = Topic(f"test.relayplans.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test")
-    await apply_migrations(database_url, schema, None)
-    await ensure_topics(kafka_bootstrap, [topic], partitions=1)
     # One connection: the relay's statements are planned and cached on it, and its page counts are read there.
-    pool = await create_pool(database_url, schema, min_size=1, max_size=1)
-    producer = EventProducer(kafka_bootstrap, client_id="test-relay-plans")
-    await producer.start()
-    relay = OutboxRelay(pool, producer, schema, batch_size=500)
-    try:
+    async with outbox_scene(database_url, kafka_bootstrap, f"relayplans_{unique}", pool_size=1) as scene:
+        schema, topic, pool, producer = scene
+        relay = OutboxRelay(pool, producer, schema, batch_size=500)
         await pool.execute("ALTER TABLE outbox SET (autovacuum_enabled = false)")  # the deleted rows stay
         await pool.execute("ANALYZE outbox")  # what PostgreSQL knows of it: empty
         n = 0
@@ -89,6 +65,3 @@ async def test_a_round_after_a_burst_reads_a_few_pages_of_the_outbox(database_ur
         # the next ones read the index's leaf pages of dead entries (~90 here) and a few more. With the
         # plan cached for an empty outbox, a sequential scan, every round read every page (2,089 here).
         assert all(pages < outbox_pages / 10 for pages in read[1:]), (read, outbox_pages)
-    finally:
-        await producer.stop()
-        await pool.close()
