@@ -12,12 +12,13 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from shared.consuming import Consumer, ConsumerRunner, NotYet, subscribe
-from shared.contracts.enrollment import ContributionRecorded, CoverageChanged, ParticipantDetails, ParticipantEnrolled
+from shared.contracts.enrollment import ContributionRecorded, CoverageChanged
 from shared.db import apply_migrations, create_pool
 from shared.envelope import new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.topics import Topic
 from shared.tracing import configure_tracing, current_trace_id
+from tests.support.family_members import enrolment
 from tests.support.kafka_tools import end_offsets, group_caught_up, read_all, wait_until
 
 pytestmark = pytest.mark.integration
@@ -203,22 +204,6 @@ class ParkingScene(Scene):
         return [(r["key"], r["event_type"]) for r in rows]
 
 
-def enrolment(participant_id: str) -> ParticipantEnrolled:
-    details = ParticipantDetails(
-        masked_nik="7371************",
-        full_name="Sitti",
-        birth_date=date(1990, 5, 17),
-        sex="F",
-        phone="+6281242001234",
-        kecamatan="Tamalate",
-        segment="market_trader",
-        monthly_income=2_000_000,
-        programs=["JKK", "JKM"],
-        member_since=date(2026, 1, 5),
-    )
-    return ParticipantEnrolled(participant_id=participant_id, details=details, heirs=[])
-
-
 def coverage(participant_id: str, status: str) -> CoverageChanged:
     return CoverageChanged(participant_id=participant_id, status=status, as_of=date(2026, 11, 1))
 
@@ -233,7 +218,9 @@ async def test_a_message_waiting_for_its_prerequisite_is_parked_and_applied_when
         broker = KafkaBroker(kafka_bootstrap, logger=None)
         subscribe(broker, runner)
         # P1's coverage overtook its enrolment (twice: order within the key must hold); P2 is whole.
-        await scene.send(coverage("P1", "active"), coverage("P1", "grace"), enrolment("P2"), coverage("P2", "active"))
+        await scene.send(
+            coverage("P1", "active"), coverage("P1", "grace"), enrolment("P2", []), coverage("P2", "active")
+        )
         await broker.start()
         try:
             started = time.monotonic()
@@ -247,7 +234,7 @@ async def test_a_message_waiting_for_its_prerequisite_is_parked_and_applied_when
             assert await scene.people() == {"P2": "active"}
             assert await scene.parked() == [("P1", "CoverageChanged"), ("P1", "CoverageChanged")]
 
-            await scene.send(enrolment("P1"))
+            await scene.send(enrolment("P1", []))
 
             async def p1_caught_up() -> bool:
                 return (await scene.people()).get("P1") == "grace"
@@ -342,7 +329,7 @@ async def test_a_parked_message_is_applied_later_in_the_trace_it_came_with_and_i
         await broker.start()
         try:
             # P5 whole (the batch's one statement or the hot path); then P4's coverage before its enrolment.
-            await scene.send_traced(enrolment("P5"), w3c(p5_enrolled))
+            await scene.send_traced(enrolment("P5", []), w3c(p5_enrolled))
             await scene.send_traced(coverage("P5", "active"), w3c(p5_active))
             await scene.send_traced(coverage("P4", "active"), w3c(p4_active))
 
@@ -350,7 +337,7 @@ async def test_a_parked_message_is_applied_later_in_the_trace_it_came_with_and_i
                 return await scene.parked() == [("P4", "CoverageChanged")]
 
             await wait_until(p4_parked, 60, "P4's coverage to be parked")
-            await scene.send_traced(enrolment("P4"), w3c(p4_enrolled))
+            await scene.send_traced(enrolment("P4", []), w3c(p4_enrolled))
 
             async def p4_active_now() -> bool:
                 return (await scene.people()).get("P4") == "active"
