@@ -1,10 +1,16 @@
 # Two commands on a fresh machine: `make up` runs the system, `make test` runs the tests.
-PYTHON ?= python3
+# The interpreter the images run (deploy/images/base.Dockerfile: Debian's python3, linked statically and
+# built with LTO and profile-guided optimisation) when this machine has it at 3.11 or later, else the
+# python3 on PATH. A CPython built without them (pyenv's default: a shared libpython, no PGO) spent 20-30 %
+# more CPU on plain Python code here, 9 % more in the services at 100 claims/s (docs/benchmarks.md,
+# "Round 15"). `make python` says which.
+SYSTEM_PYTHON ?= /usr/bin/python3
+PYTHON ?= $(shell $(SYSTEM_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $(SYSTEM_PYTHON) || echo python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status logs traces traces-down test lint test-unit test-integration test-prerequisites bench bench-e2e bench-statements bench-data-scale bench-backlog chaos chaos-scale docs clean
+.PHONY: python up down status logs traces traces-down test lint test-unit test-integration test-prerequisites bench bench-e2e bench-statements bench-data-scale bench-backlog chaos chaos-scale docs clean
 
 # What the suite needs besides Python, Java and Maven, from Debian's packages: the browser tests drive
 # Chromium (Playwright cannot download its own here) and the alert rules are checked by promtool.
@@ -16,6 +22,9 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+python:            ## the interpreter .venv is made from (an existing .venv keeps its own: remove it to change)
+	@echo $(PYTHON)
 
 up: $(STAMP)        ## start Kafka, PostgreSQL and the services in the background (JARING_KAFKA_BROKERS=3: a 3-node Kafka cluster)
 	@$(PY) -m deploy.local.stack up

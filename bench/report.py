@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sysconfig
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,7 +47,7 @@ async def describe_machine(stack: BenchStack, log_level: str, env: dict[str, str
     return {
         "machine": f"{os.cpu_count()} × {cpu}, {mem_kib / 2**20:.0f} GiB, {platform.platform()}",
         "software": (
-            f"Python {platform.python_version()}, Kafka {KAFKA_VERSION} (KRaft, one node, heap 512 MB), "
+            f"Python {platform.python_version()} ({sysconfig.get_config_var('BINDIR')}), Kafka {KAFKA_VERSION} (KRaft, one node, heap 512 MB), "
             f"PostgreSQL {pg['server_version']} (embedded), FastStream {version('faststream')}, "
             f"aiokafka {version('aiokafka')}, asyncpg {version('asyncpg')}"
         ),
