@@ -47,7 +47,8 @@ async def describe_machine(stack: BenchStack, log_level: str, env: dict[str, str
     return {
         "machine": f"{os.cpu_count()} × {cpu}, {mem_kib / 2**20:.0f} GiB, {platform.platform()}",
         "software": (
-            f"Python {platform.python_version()} ({sysconfig.get_config_var('BINDIR')}), Kafka {KAFKA_VERSION} (KRaft, one node, heap 512 MB), "
+            f"Python {platform.python_version()} ({sysconfig.get_config_var('BINDIR')}), "
+            f"Kafka {KAFKA_VERSION} (KRaft, one node, heap 512 MB), "
             f"PostgreSQL {pg['server_version']} (embedded), FastStream {version('faststream')}, "
             f"aiokafka {version('aiokafka')}, asyncpg {version('asyncpg')}"
         ),

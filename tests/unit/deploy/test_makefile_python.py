@@ -30,8 +30,7 @@ def fake_interpreter(tmp_path: Path, version: str) -> Path:
     major, minor = version.split(".")
     script = tmp_path / f"python{version}"
     script.write_text(
-        "#!/bin/sh\n"
-        f'exec python3 -c "import sys; sys.version_info = ({major}, {minor}, 0); exec(sys.argv[1])" "$2"\n'
+        f'#!/bin/sh\nexec python3 -c "import sys; sys.version_info = ({major}, {minor}, 0); exec(sys.argv[1])" "$2"\n'
     )
     script.chmod(0o755)
     return script
