@@ -8,26 +8,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date
 
-from shared.contracts.enrollment import ContributionRecorded
-from shared.envelope import new_envelope, read_envelope
-
-
-def envelope():
-    payload = ContributionRecorded(
-        participant_id="P-1",
-        contribution_id="C-1",
-        period="2026-11",
-        amount=16800,
-        payer="self",
-        paid_at=date(2026, 11, 2),
-    )
-    return new_envelope(payload, correlation_id="c-1", producer="enrollment")
+from shared.envelope import read_envelope
+from tests.support.outbox import contribution
 
 
 def test_an_event_id_is_a_version_7_uuid_of_the_rfc_variant():
-    event_id = envelope().event_id
+    event_id = contribution(1).event_id
     assert isinstance(event_id, uuid.UUID)
     assert event_id.version == 7
     assert event_id.variant == uuid.RFC_4122
@@ -35,7 +22,7 @@ def test_an_event_id_is_a_version_7_uuid_of_the_rfc_variant():
 
 def test_its_first_48_bits_are_the_unix_time_in_milliseconds_it_was_made():
     before = time.time_ns() // 1_000_000
-    event_id = envelope().event_id
+    event_id = contribution(1).event_id
     after = time.time_ns() // 1_000_000
     assert before <= event_id.int >> 80 <= after
 
@@ -43,7 +30,7 @@ def test_its_first_48_bits_are_the_unix_time_in_milliseconds_it_was_made():
 def test_ids_made_one_after_another_sort_in_the_order_they_were_made():
     made = []
     for _ in range(200):
-        made.append(envelope().event_id)
+        made.append(contribution(1).event_id)
         time.sleep(0.0005)  # several within one millisecond and across many
     assert made == sorted(made)
     assert made == sorted(made, key=str)  # as text too (headers, logs, the console's pages)
@@ -51,5 +38,5 @@ def test_ids_made_one_after_another_sort_in_the_order_they_were_made():
 
 
 def test_the_id_survives_the_wire():
-    sent = envelope()
+    sent = contribution(1)
     assert read_envelope(sent.to_bytes()).event_id == sent.event_id
