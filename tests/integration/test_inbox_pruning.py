@@ -7,7 +7,7 @@ catalogue's, decides."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from aiokafka import ConsumerRecord
@@ -15,13 +15,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from shared.consuming import Consumer, ConsumerRunner
-from shared.contracts.enrollment import ContributionRecorded
 from shared.db import apply_migrations, create_pool
-from shared.envelope import new_envelope
 from shared.kafka import ensure_topics
 from shared.metrics import INBOX_PRUNED
 from shared.pruning import prune_inboxes
 from shared.topics import DAY_MS, Topic
+from tests.support.outbox import contribution
 
 pytestmark = pytest.mark.integration
 
@@ -38,15 +37,7 @@ async def inbox_rows(pool, consumer: str, count: int, age: timedelta) -> list[uu
 
 
 def record_of(topic: str, event_id: uuid.UUID) -> ConsumerRecord:
-    payload = ContributionRecorded(
-        participant_id="P1",
-        contribution_id="C1",
-        period="2026-11",
-        amount=16_800,
-        payer="self",
-        paid_at=date(2026, 11, 24),
-    )
-    envelope = new_envelope(payload, correlation_id="P1", producer="test").model_copy(update={"event_id": event_id})
+    envelope = contribution(1).model_copy(update={"event_id": event_id})
     value = envelope.to_bytes()
     return ConsumerRecord(
         topic=topic,
