@@ -11,8 +11,8 @@ messages are applied again, in order per key, when a message of their key is app
 on a periodic retry, and dead-lettered with the reason after the consumer's waiting time.
 A batch's records of a set-based handler (`Batched`) are applied by one call of it, in the
 batch's transaction, a few statements for all of them instead of a few each.
-The offset is committed only after the transaction committed (FastStream acks after
-the subscriber returns); an infrastructure failure (database or broker down) is not the
+The offset is committed only after the transaction committed (shared/offsets.py: at most
+once an interval, not after every poll); an infrastructure failure (database or broker down) is not the
 message's fault, so it is not dead-lettered: the offset is rewound and the message
 comes again.
 """
@@ -43,6 +43,7 @@ from shared.inbox import first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
 from shared.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLER_SECONDS
+from shared.offsets import OffsetCommits
 from shared.topics import Topic, dead_letter_topic
 from shared.tracing import handling_record, handling_records, traceparent_of
 
@@ -147,6 +148,9 @@ class Consumer:
     # record, for at most this much added latency per hop. The defaults are Kafka's.
     fetch_max_wait_ms: int = 500
     fetch_min_bytes: int = 1
+    # Applied records' offsets go to Kafka at most once this often (shared/offsets.py); 0: after
+    # every poll. The service sets it (ServiceSettings.consumer_commit_interval_seconds).
+    commit_interval_seconds: float = 0.0
     # True for a consumer nobody waits on: a view or a read model people look at (the console's
     # index, a claim's timeline), not a step a claim or a family's message waits for. The service
     # gives it bigger polls that may wait longer (ServiceSettings.background_consumer_*).
@@ -192,6 +196,7 @@ class ConsumerRunner:
         self.consumer = consumer
         self._pool = pool
         self._producer = producer
+        self.offsets = OffsetCommits(consumer.name, consumer.commit_interval_seconds)
 
     async def _parse(self, record: ConsumerRecord) -> tuple[Envelope, EventPayload, Handler] | str:
         """The envelope, payload and handler of a record, or the outcome when there is nothing
@@ -680,23 +685,37 @@ def in_time_order(records: Sequence[ConsumerRecord]) -> Sequence[ConsumerRecord]
 
 
 def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
-    """Registers the runner as a FastStream subscriber in its own consumer group, on its topics."""
+    """Registers the runner as a FastStream subscriber in its own consumer group, on its topics.
+    FastStream acknowledges nothing itself (AckPolicy.MANUAL): once a poll's transaction committed,
+    its offsets go to the runner's OffsetCommits, which commits them at most once an interval; if
+    applying fails (the database away), the poll's partitions are rewound to its first records
+    (FastStream's nack) and the records come again."""
     consumer = runner.consumer
+
+    async def settle(applying: Awaitable[Any], records: Sequence[ConsumerRecord]) -> None:
+        message = broker.context.get_local("message")
+        try:
+            await applying
+        except Exception:
+            await message.nack()
+            raise
+        await runner.offsets.applied(message.consumer, records)
 
     # What raw_records gives: one ConsumerRecord, or a poll's tuple of them. Typed Any so that a
     # broker with FastDepends on (a test's) passes them through as they are.
     async def on_message(record: Any) -> None:
-        await runner.handle(record)
+        await settle(runner.handle(record), (record,))
 
     async def on_batch(records: Any) -> None:
-        await runner.handle_batch(records)
+        await settle(runner.handle_batch(records), records)
 
     batched = consumer.batch_size > 1
     broker.subscriber(
         *consumer.topic_names,
         group_id=consumer.name,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=AckPolicy.MANUAL,
+        listener=runner.offsets,
         batch=batched,
         max_records=consumer.batch_size if batched else None,
         max_poll_records=max(100, consumer.batch_size),

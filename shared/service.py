@@ -59,6 +59,7 @@ class Runtime:
     # Consumers and the notifications dispatcher: generic plans (shared.db.create_pool).
     event_pool: asyncpg.Pool
     consumers: list[Consumer] = field(default_factory=list)
+    runners: list[ConsumerRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -91,6 +92,7 @@ def configure_consumer(consumer: Consumer, settings: ServiceSettings) -> None:
     consumer.max_attempts = settings.handler_max_attempts
     consumer.backoff_seconds = settings.handler_backoff_seconds
     consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
+    consumer.commit_interval_seconds = settings.consumer_commit_interval_seconds
     if consumer.background:
         consumer.batch_size = settings.background_consumer_batch_size
         consumer.fetch_max_wait_ms = settings.background_consumer_fetch_max_wait_ms
@@ -152,6 +154,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             configure_consumer(consumer, settings)
             runtime.consumers.append(consumer)
             runner = ConsumerRunner(consumer, event_pool, producer)
+            runtime.runners.append(runner)
             subscribe(broker, runner)
             runtime.tasks.append(
                 asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds), name=f"parked:{consumer.name}")
@@ -189,6 +192,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         try:
             yield
         finally:
+            # Applied records' offsets still waiting (shared/offsets.py), while the groups are still joined.
+            await asyncio.gather(*(runner.offsets.close() for runner in runtime.runners), return_exceptions=True)
             await broker.stop()
             for task in runtime.tasks:
                 task.cancel()

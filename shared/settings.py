@@ -81,6 +81,11 @@ class ServiceSettings(BaseSettings):
     # just consumed waits for the other partitions' fetch (2 s: the verification step fell behind).
     consumer_fetch_max_wait_ms: int = 100
     consumer_fetch_min_bytes: int = 65536
+    # How often a consumer group commits its applied records' offsets to Kafka, at most (shared/offsets.py;
+    # 0: after every poll). An OffsetCommit a poll was ~0.4 ms of Kafka's CPU a claim at 100 claims/s
+    # (docs/benchmarks.md, round 16). A crash leaves up to this much applied and uncommitted: it comes
+    # again, and the inbox makes it a duplicate. The console's lag is as old, at most.
+    consumer_commit_interval_seconds: float = 1.0
     # Consumers nobody waits on (`Consumer.background`: the console's index, grievances' read
     # models, claims' timeline) take bigger polls: up to 500 records, the broker holding a fetch up
     # to 500 ms for 1 MiB. Fewer transactions, fetches and offset commits a claim, for views at
