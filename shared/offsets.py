@@ -34,7 +34,7 @@ class KafkaConsumer(Protocol):
     async def commit(self, offsets: dict[TopicPartition, int]) -> None: ...
 
 
-class OffsetCommits(ConsumerRebalanceListener):
+class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types
     """One group's applied offsets, waiting to be committed. It is also the group's rebalance
     listener (aiokafka calls `on_partitions_revoked` while the partitions are still the member's)."""
 
