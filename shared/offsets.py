@@ -46,6 +46,7 @@ class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         self._last_commit = float("-inf")
         self._scheduled: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
+        self._closed = False
         self.requests = 0  # OffsetCommit requests sent, for the tests and the benchmark's notes
 
     @property
@@ -54,6 +55,8 @@ class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
 
     async def applied(self, consumer: KafkaConsumer, records: Sequence[ConsumerRecord]) -> None:
         """`records` were applied and their transaction committed: their offsets may be committed."""
+        if self._closed:
+            return  # the service is stopping: they come again after the restart, inbox duplicates
         self._consumer = consumer
         for record in records:
             partition = TopicPartition(record.topic, record.partition)
@@ -97,7 +100,9 @@ class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
             log.warning("consumer.offsets_commit_failed", group=self.group, reason=str(exc))
 
     async def close(self) -> None:
-        """On a clean stop, before the consumer leaves its group: what is pending, committed."""
+        """On a clean stop, before the consumer leaves its group: what is pending, committed. Nothing
+        after: a commit scheduled for later would reach a consumer already stopped."""
+        self._closed = True
         if self._flushing is not None and not self._flushing.done():
             await asyncio.gather(self._flushing, return_exceptions=True)
         await self.flush()

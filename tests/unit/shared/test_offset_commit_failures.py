@@ -1,6 +1,7 @@
-"""What OffsetCommits sends when Kafka refuses or fails a commit (shared/offsets.py). The broker's own
-behaviour is tested on the real one (tests/integration/test_offset_commits.py); these are the failures
-a test cannot make a real broker give on cue."""
+"""What OffsetCommits sends when Kafka refuses or fails a commit, and after it closed
+(shared/offsets.py). The broker's own behaviour is tested on the real one
+(tests/integration/test_offset_commits.py); these are the failures a test cannot make a real broker
+give on cue."""
 
 from __future__ import annotations
 
@@ -82,3 +83,14 @@ async def test_a_revoked_partition_is_committed_before_it_goes():
     assert consumer.commits == [{P0: 1}, {P1: 8}]
     assert commits.pending == {P0: 2}
     await commits.close()
+
+
+async def test_nothing_is_scheduled_once_closed():
+    """The service stops: a poll applied after the last commit comes again after the restart, rather
+    than a commit reaching a consumer already stopped."""
+    commits, consumer = OffsetCommits("g", 3600.0), FakeConsumer({P0})
+    await commits.applied(consumer, [record(0, 0)])
+    await commits.close()
+    await commits.applied(consumer, [record(0, 1)])
+    assert commits.pending == {}
+    assert consumer.commits == [{P0: 1}]
