@@ -47,7 +47,7 @@ class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         self._scheduled: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
         self._closed = False
-        self.requests = 0  # OffsetCommit requests sent, for the tests and the benchmark's notes
+        self.requests = 0  # OffsetCommit requests sent (the tests count them)
 
     @property
     def pending(self) -> dict[TopicPartition, int]:

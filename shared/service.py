@@ -58,9 +58,12 @@ class Runtime:
     relay: OutboxRelay
     # Consumers and the notifications dispatcher: generic plans (shared.db.create_pool).
     event_pool: asyncpg.Pool
-    consumers: list[Consumer] = field(default_factory=list)
     runners: list[ConsumerRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def consumers(self) -> list[Consumer]:
+        return [runner.consumer for runner in self.runners]
 
 
 BackgroundWork = Callable[[Runtime], Coroutine[Any, Any, None]]  # an `async def` of the runtime
@@ -152,7 +155,6 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         app.state.runtime = runtime
         for consumer in select_consumers(spec.consumers(settings), settings.consumers):
             configure_consumer(consumer, settings)
-            runtime.consumers.append(consumer)
             runner = ConsumerRunner(consumer, event_pool, producer)
             runtime.runners.append(runner)
             subscribe(broker, runner)

@@ -5,67 +5,45 @@ the real broker and database."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+import contextlib
+from collections.abc import AsyncIterator
 
 import pytest
 from faststream.kafka import KafkaBroker
 
 from shared.consuming import Consumer, ConsumerRunner, subscribe
-from shared.contracts.enrollment import ContributionRecorded
-from shared.db import apply_migrations, create_pool
-from shared.envelope import new_envelope
-from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
-from shared.topics import Topic
+from shared.kafka import OutgoingRecord
 from tests.support.kafka_tools import committed_offsets, end_offsets, wait_until
+from tests.support.outbox import OutboxScene, contribution, outbox_scene
 
 pytestmark = pytest.mark.integration
 
 
 class Scene:
-    def __init__(self, database_url: str, bootstrap: str, unique: str):
-        self.database_url, self.bootstrap = database_url, bootstrap
-        self.schema = f"offsets_{unique}"
-        self.topic = Topic(f"test.offsets.{unique}.v1", "participant_id", ("ContributionRecorded",), producer="test")
-        self.group = f"test-offsets-{unique}"
+    """A topic of two partitions, a group reading it, and a table of what the group applied."""
 
-    async def __aenter__(self) -> Scene:
-        await apply_migrations(self.database_url, self.schema, None)
-        self.pool = await create_pool(self.database_url, self.schema)
-        # No unique constraint: an event applied twice would show as two rows.
-        await self.pool.execute("CREATE TABLE effects (contribution_id text NOT NULL)")
-        await ensure_topics(self.bootstrap, [self.topic], partitions=2)
-        self.producer = EventProducer(self.bootstrap, client_id="test-offsets")
-        await self.producer.start()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.producer.stop()
-        await self.pool.close()
+    def __init__(self, outbox: OutboxScene, bootstrap: str):
+        self.topic, self.pool, self.producer, self.bootstrap = outbox.topic, outbox.pool, outbox.producer, bootstrap
+        self.group = f"test-{outbox.schema}"
 
     async def publish(self, first: int, count: int) -> None:
-        records = []
-        for n in range(first, first + count):
-            payload = ContributionRecorded(
-                participant_id=f"P{n % 7}",  # keys spread over both partitions
-                contribution_id=f"C{n}",
-                period="2026-11",
-                amount=16_800,
-                payer="self",
-                paid_at=date(2026, 11, 24),
-            )
-            envelope = new_envelope(payload, correlation_id=payload.participant_id, producer="test")
-            records.append(
-                OutgoingRecord(self.topic.name, payload.participant_id, envelope.to_bytes(), envelope.kafka_headers())
-            )
-        await self.producer.send_all(records)
+        events = [contribution(n % 7, f"C{n}") for n in range(first, first + count)]  # keys on both partitions
+        await self.producer.send_all(
+            [OutgoingRecord(self.topic.name, e.correlation_id, e.to_bytes(), e.kafka_headers()) for e in events]
+        )
 
     def runner(self, interval: float) -> ConsumerRunner:
         async def apply(conn, _envelope, payload) -> None:
             await conn.execute("INSERT INTO effects VALUES ($1)", payload.contribution_id)
 
-        consumer = Consumer(self.group, (self.topic,), {"ContributionRecorded": apply}, batch_size=20)
-        consumer.commit_interval_seconds = interval
-        consumer.fetch_max_wait_ms = 50
+        consumer = Consumer(
+            self.group,
+            (self.topic,),
+            {"ContributionRecorded": apply},
+            batch_size=20,
+            fetch_max_wait_ms=50,
+            commit_interval_seconds=interval,
+        )
         return ConsumerRunner(consumer, self.pool, self.producer)
 
     async def member(self, runner: ConsumerRunner) -> KafkaBroker:
@@ -81,8 +59,16 @@ class Scene:
         return sum((await committed_offsets(self.bootstrap, self.group, self.topic.name)).values())
 
 
+@contextlib.asynccontextmanager
+async def scene_of(database_url: str, bootstrap: str, unique: str) -> AsyncIterator[Scene]:
+    async with outbox_scene(database_url, bootstrap, f"offsets_{unique}", partitions=2) as outbox:
+        # No unique constraint: an event applied twice would show as two rows.
+        await outbox.pool.execute("CREATE TABLE effects (contribution_id text NOT NULL)")
+        yield Scene(outbox, bootstrap)
+
+
 async def test_offsets_wait_for_the_interval_then_go_together(database_url, kafka_bootstrap, unique):
-    async with Scene(database_url, kafka_bootstrap, unique) as scene:
+    async with scene_of(database_url, kafka_bootstrap, unique) as scene:
         runner = scene.runner(interval=3.0)
         broker = await scene.member(runner)
         try:
@@ -113,7 +99,7 @@ async def test_offsets_wait_for_the_interval_then_go_together(database_url, kafk
 
 
 async def test_a_clean_stop_commits_what_waits(database_url, kafka_bootstrap, unique):
-    async with Scene(database_url, kafka_bootstrap, unique) as scene:
+    async with scene_of(database_url, kafka_bootstrap, unique) as scene:
         runner = scene.runner(interval=60.0)
         broker = await scene.member(runner)
         await scene.publish(0, 1)
@@ -127,7 +113,7 @@ async def test_a_clean_stop_commits_what_waits(database_url, kafka_bootstrap, un
 
 
 async def test_a_rebalance_commits_the_partitions_it_takes_away(database_url, kafka_bootstrap, unique):
-    async with Scene(database_url, kafka_bootstrap, unique) as scene:
+    async with scene_of(database_url, kafka_bootstrap, unique) as scene:
         first = scene.runner(interval=60.0)
         brokers = [await scene.member(first)]
         try:

@@ -26,13 +26,13 @@ class OutboxScene(NamedTuple):
 
 @contextlib.asynccontextmanager
 async def outbox_scene(
-    database_url: str, kafka_bootstrap: str, name: str, *, pool_size: int = 10
+    database_url: str, kafka_bootstrap: str, name: str, *, pool_size: int = 10, partitions: int = 1
 ) -> AsyncIterator[OutboxScene]:
-    """Schema `name` with the plumbing tables only, topic `test.<name, dotted>.v1` (one partition), a pool of up
-    to `pool_size` connections in the schema and a started producer; closed on the way out."""
+    """Schema `name` with the plumbing tables only, topic `test.<name, dotted>.v1` (`partitions` of them), a
+    pool of up to `pool_size` connections in the schema and a started producer; closed on the way out."""
     topic = Topic(f"test.{name.replace('_', '.')}.v1", "participant_id", ("ContributionRecorded",), producer="test")
     await apply_migrations(database_url, name, None)
-    await ensure_topics(kafka_bootstrap, [topic], partitions=1)
+    await ensure_topics(kafka_bootstrap, [topic], partitions=partitions)
     pool = await create_pool(database_url, name, min_size=1, max_size=pool_size)
     producer = EventProducer(kafka_bootstrap, client_id=f"test-{name}")
     await producer.start()
