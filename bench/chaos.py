@@ -108,6 +108,8 @@ class Fault:
     # A replicated Kafka node's crash: the rest go on without it, so recovery counts from the kill.
     from_start: bool = False
     leaders_after: float | None = None  # seconds from the kill to every claims partition led again
+    # Of the claims filed between the kill and the new leaders: seconds from filed to family notified.
+    filed_before_leaders: list[float] = field(default_factory=list)
 
     @property
     def recovery_from(self) -> float:
@@ -212,6 +214,16 @@ class ChaosReport:
         ]
         rows += [
             (f"new leaders after {f.name}", f"{f.leaders_after:.1f} s")
+            for f in self.faults
+            if f.leaders_after is not None
+        ]
+        rows += [
+            (
+                "claims filed between that kill and its new leaders: filed → family notified",
+                f"{len(took)} claims, median {statistics.median(took):.1f} s, max {max(took):.1f} s"
+                if (took := f.filed_before_leaders)
+                else "none filed",
+            )
             for f in self.faults
             if f.leaders_after is not None
         ]
@@ -655,6 +667,9 @@ async def chaos(
             await tracker.wait_for(filing.claim_ids, timeout=max(300.0, settle_seconds), progress=_every(30, say))
             records = [tracker.records[c] for c in filing.claim_ids]
             report.completed = sum(1 for r in records if r.notified_at)
+            for f in report.faults:
+                if f.leaders_after is not None:
+                    f.filed_before_leaders = notified_after_filing(records, f.started, f.started + f.leaders_after)
             if report.faults:
                 _say_latency_after(report.faults[-1].ended, records, say)
             say("chaos: waiting for every transfer …")
@@ -669,6 +684,13 @@ async def chaos(
         await check(stack, filing.claim_ids, plan, report)
         report.bank = await chaos_bank.check_transfers(stack, filing.claim_ids)
     return report
+
+
+def notified_after_filing(records: Sequence[ClaimRecord], start: float, end: float) -> list[float]:
+    """Filed → family notified, in seconds, of the claims filed (ClaimFiled's time) from `start` to
+    `end`, in filing order: what a claim filed while its partition had no leader waited."""
+    chosen = sorted((r for r in records if start <= r.filed_at <= end and r.notified_at), key=lambda r: r.filed_at)
+    return [r.notified_at - r.filed_at for r in chosen]
 
 
 def _say_latency_after(moment: float, records: Sequence[ClaimRecord], say) -> None:
