@@ -41,7 +41,7 @@ import aiohttp
 import asyncpg
 
 from bench import ceilings as ceiling_checks
-from bench import pg_statements
+from bench import cpu_parts, pg_statements
 from bench.load import ClaimTracker, Summary, Supervisor, Target, Worker, enrol, file_claims, plan_workers, summarise
 from bench.report import describe_machine, write_report
 from bench.stack import BenchStack, cpu_seconds, token
@@ -82,6 +82,9 @@ class RateRun:
     duplicates_seen: int = 0
     dispatch_p50: float = float("nan")  # a message's queued → delivered (notifications' own records)
     dispatch_p99: float = float("nan")
+    # Inside Kafka's and PostgreSQL's processes, ms a claim by kind (bench/cpu_parts.py).
+    kafka_parts_ms: dict[str, float] = field(default_factory=dict)
+    postgres_parts_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def sustained(self) -> bool:
@@ -143,10 +146,25 @@ async def _dispatch_times(database_url: str, since: float) -> tuple[float, float
         await conn.close()
 
 
+GENERATOR = "generator (this process)"
+# Processes that stand for systems outside Jaring (the family's phone provider, the mail server, the
+# bank, the officers filing): issue 17 counts the services, Kafka and PostgreSQL without them.
+OUTSIDE_JARING = {GENERATOR, "provider", "smtp_sink", "bank"}
+
+
+def _parts_snapshot(stack: BenchStack) -> tuple[cpu_parts.Reading, cpu_parts.Reading]:
+    pids = stack.processes()
+    kafka, postgres = pids.get("kafka"), pids.get("postgres")  # one broker: a cluster's nodes are not split
+    return (
+        cpu_parts.jvm_threads(kafka) if kafka else {},
+        cpu_parts.postgres_processes(postgres) if postgres else {},
+    )
+
+
 def _cpu_snapshot(stack: BenchStack) -> dict[str, float]:
     found = {name: cpu_seconds(pid) for name, pid in stack.processes().items()}
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    found["generator (this process)"] = usage.ru_utime + usage.ru_stime
+    found[GENERATOR] = usage.ru_utime + usage.ru_stime
     return found
 
 
@@ -208,6 +226,7 @@ async def run_rate(
         }
     if top_statements:
         await pg_statements.reset(stack.database_url)
+    parts_before = _parts_snapshot(stack)
     cpu_before, commits_before, records_before = (
         _cpu_snapshot(stack),
         await _commits(stack.database_url),
@@ -227,7 +246,7 @@ async def run_rate(
     )
     run.all_notified = await tracker.wait_for(filing.claim_ids, drain_seconds, progress=print)
     wall = time.monotonic() - wall_before
-    cpu_after = _cpu_snapshot(stack)
+    cpu_after, parts_after = _cpu_snapshot(stack), _parts_snapshot(stack)
     run.load_average += f" → {load_average()}"
     records = [tracker.records[c] for c in filing.claim_ids]
     run.summary = summarise(records)
@@ -243,6 +262,8 @@ async def run_rate(
     run.wal_fpi_per_claim = (commits_after[3] - commits_before[3]) / done
     run.records_per_claim = (await _records(stack.bootstrap) - records_before) / done
     run.cpu = {name: (cpu_after.get(name, 0.0) - before) / wall for name, before in cpu_before.items()}
+    run.kafka_parts_ms = cpu_parts.ms_per_claim(parts_before[0], parts_after[0], done)
+    run.postgres_parts_ms = cpu_parts.ms_per_claim(parts_before[1], parts_after[1], done)
     # What a claim costs in CPU, whoever else shares the machine: the figure to compare runs by.
     run.cpu_ms_per_claim = {name: 1000 * cores * wall / done for name, cores in run.cpu.items()}
     run.cpu_ms_per_claim_beyond_idle = {
@@ -329,6 +350,19 @@ def print_run(run: RateRun) -> None:
                 if c >= 0.05
             )
             + ")"
+        )
+    for name, parts in (("Kafka by thread", run.kafka_parts_ms), ("PostgreSQL by process", run.postgres_parts_ms)):
+        if parts:
+            print(
+                f"  {name} (ms a claim): "
+                + ", ".join(f"{k} {v:.2f}" for k, v in sorted(parts.items(), key=lambda x: -x[1]) if v >= 0.005)
+            )
+    jit = run.kafka_parts_ms.get(cpu_parts.JIT_COMPILER, 0.0)
+    if jit:
+        jaring = sum(ms for name, ms in run.cpu_ms_per_claim.items() if name not in OUTSIDE_JARING)
+        print(
+            f"  services + Kafka + PostgreSQL: {jaring:.1f} ms a claim; {jaring - jit:.1f} without Kafka's JIT "
+            f"compiler threads ({jit:.1f}: a broker that has run for hours has compiled its hot paths)"
         )
     print(
         f"  supervisor {run.supervisor}; unexpected outcomes {s.unexpected_outcomes}, failed messages "
