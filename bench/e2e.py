@@ -85,6 +85,7 @@ class RateRun:
     # Inside Kafka's and PostgreSQL's processes, ms a claim by kind (bench/cpu_parts.py).
     kafka_parts_ms: dict[str, float] = field(default_factory=dict)
     postgres_parts_ms: dict[str, float] = field(default_factory=dict)
+    maintenance: dict[str, tuple[int, float]] = field(default_factory=dict)  # table -> autovacuum/analyze runs, ms
 
     @property
     def sustained(self) -> bool:
@@ -124,6 +125,24 @@ async def _commits(database_url: str) -> tuple[int, int, int, int]:
         )
     finally:
         await conn.close()
+
+
+async def _maintenance(database_url: str) -> dict[str, tuple[int, float]]:
+    """Each table's autovacuum and autoanalyze runs so far and their time (PostgreSQL 18's
+    pg_stat_all_tables; wall time, the cost-based delay's sleeps included): which tables the workers
+    counted under "ended" in PostgreSQL's CPU spent their time on. Empty before PostgreSQL 18."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT schemaname || '.' || relname AS name, autovacuum_count + autoanalyze_count AS runs, "
+            "total_autovacuum_time + total_autoanalyze_time AS ms FROM pg_stat_all_tables "
+            "WHERE autovacuum_count + autoanalyze_count > 0"
+        )
+    except asyncpg.UndefinedColumnError:
+        return {}
+    finally:
+        await conn.close()
+    return {r["name"]: (r["runs"], r["ms"]) for r in rows}
 
 
 async def _records(bootstrap: str) -> int:
@@ -226,7 +245,7 @@ async def run_rate(
         }
     if top_statements:
         await pg_statements.reset(stack.database_url)
-    parts_before = _parts_snapshot(stack)
+    parts_before, maintenance_before = _parts_snapshot(stack), await _maintenance(stack.database_url)
     cpu_before, commits_before, records_before = (
         _cpu_snapshot(stack),
         await _commits(stack.database_url),
@@ -264,6 +283,12 @@ async def run_rate(
     run.cpu = {name: (cpu_after.get(name, 0.0) - before) / wall for name, before in cpu_before.items()}
     run.kafka_parts_ms = cpu_parts.ms_per_claim(parts_before[0], parts_after[0], done)
     run.postgres_parts_ms = cpu_parts.ms_per_claim(parts_before[1], parts_after[1], done)
+    maintenance_after = await _maintenance(stack.database_url)
+    run.maintenance = {
+        name: (runs - maintenance_before.get(name, (0, 0.0))[0], ms - maintenance_before.get(name, (0, 0.0))[1])
+        for name, (runs, ms) in maintenance_after.items()
+        if runs > maintenance_before.get(name, (0, 0.0))[0]
+    }
     # What a claim costs in CPU, whoever else shares the machine: the figure to compare runs by.
     run.cpu_ms_per_claim = {name: 1000 * cores * wall / done for name, cores in run.cpu.items()}
     run.cpu_ms_per_claim_beyond_idle = {
@@ -357,6 +382,13 @@ def print_run(run: RateRun) -> None:
                 f"  {name} (ms a claim): "
                 + ", ".join(f"{k} {v:.2f}" for k, v in sorted(parts.items(), key=lambda x: -x[1]) if v >= 0.005)
             )
+    if run.maintenance:
+        busiest = sorted(run.maintenance.items(), key=lambda x: -x[1][1])
+        print(
+            f"  autovacuum and autoanalyze during the run ({sum(r for r, _ in run.maintenance.values())} runs, "
+            f"{sum(ms for _, ms in run.maintenance.values()) / 1000:.1f} s of wall time, cost-delay sleeps included): "
+            + ", ".join(f"{name} {runs}× {ms / 1000:.2f} s" for name, (runs, ms) in busiest[:10])
+        )
     jit = run.kafka_parts_ms.get(cpu_parts.JIT_COMPILER, 0.0)
     if jit:
         jaring = sum(ms for name, ms in run.cpu_ms_per_claim.items() if name not in OUTSIDE_JARING)
