@@ -155,6 +155,11 @@ class Consumer:
     # index, a claim's timeline), not a step a claim or a family's message waits for. The service
     # gives it bigger polls that may wait longer (ServiceSettings.background_consumer_*).
     background: bool = False
+    # True for a consumer of topics where records are rare (participants, a family's texts, grievance
+    # notices): nothing is gained waiting for a batch there, so the broker answers its fetch at the
+    # first record and holds it up to `ServiceSettings.quiet_consumer_fetch_max_wait_ms` otherwise,
+    # polling a fifth as often while idle (docs/benchmarks.md, round 18).
+    quiet: bool = False
     # False for an observer (the console's index): what it cannot read or apply is logged and
     # counted, not dead-lettered — the services that consume the topic dead-letter it already,
     # and a rebuilt observer would otherwise dead-letter all of history's poison again.

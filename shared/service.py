@@ -91,7 +91,8 @@ class ServiceSpec:
 
 def configure_consumer(consumer: Consumer, settings: ServiceSettings) -> None:
     """The service's settings for one of its consumers: retries, waits, and how big its polls are
-    (bigger, and slower to come, for a consumer nobody waits on: `Consumer.background`)."""
+    (bigger, and slower to come, for a consumer nobody waits on: `Consumer.background`; answered at
+    the first record, and polled less often while idle, for one of rare records: `Consumer.quiet`)."""
     consumer.max_attempts = settings.handler_max_attempts
     consumer.backoff_seconds = settings.handler_backoff_seconds
     consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
@@ -100,6 +101,10 @@ def configure_consumer(consumer: Consumer, settings: ServiceSettings) -> None:
         consumer.batch_size = settings.background_consumer_batch_size
         consumer.fetch_max_wait_ms = settings.background_consumer_fetch_max_wait_ms
         consumer.fetch_min_bytes = settings.background_consumer_fetch_min_bytes
+    elif consumer.quiet:
+        consumer.batch_size = settings.consumer_batch_size
+        consumer.fetch_max_wait_ms = settings.quiet_consumer_fetch_max_wait_ms
+        consumer.fetch_min_bytes = 1
     else:
         consumer.batch_size = settings.consumer_batch_size
         consumer.fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms

@@ -67,7 +67,7 @@ def consumers(_settings: EnrollmentSettings) -> list[Consumer]:
             formerly=dict.fromkeys(("enrollment.deaths", "enrollment.claim_heirs"), CLAIM_DECISIONS),
         ),
         # "STOP" from a worker's phone ends their contribution reminders.
-        Consumer("enrollment.reminder_stops", (INBOUND,), {"InboundMessageReceived": on_inbound_message}),
+        Consumer("enrollment.reminder_stops", (INBOUND,), {"InboundMessageReceived": on_inbound_message}, quiet=True),
     ]
 
 

@@ -63,6 +63,7 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
             {
                 "InboundMessageReceived": lookups.make_inbound_handler(settings, today),
             },
+            quiet=True,  # a family's texts: few, and each answered at once
         ),
     ]
 

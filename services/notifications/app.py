@@ -91,6 +91,7 @@ def consumers(settings: NotificationsSettings) -> list[Consumer]:
                 "notifications.family-notices": FAMILY_NOTICES,
                 "notifications.lookups": LOOKUPS,
             },
+            quiet=True,  # a family's complaints, notices and lookups: few, and each answered at once
         ),
     ]
 

@@ -1,6 +1,8 @@
-"""Which consumers nobody waits on (`Consumer.background`), and the polls each kind gets: the views
-and read models people look at take bigger, slower polls; every step a claim or a family's message
-waits for keeps the short ones (shared.service.configure_consumer)."""
+"""Which consumers nobody waits on (`Consumer.background`), which read topics of rare records
+(`Consumer.quiet`), and the polls each kind gets: the views and read models people look at take
+bigger, slower polls; a quiet consumer is answered at its first record and fetches less often while
+idle; every other step a claim or a family's message waits for keeps the short batched ones
+(shared.service.configure_consumer)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ BACKGROUND = {
     "grievances.claims",
     "claims.timeline",
 }
+# A family's texts, complaints, notices and lookups: a few a day, each waited for by someone.
+QUIET = {"enrollment.reminder_stops", "grievances.inbound", "notifications.family"}
 
 
 def every_consumer():
@@ -35,8 +39,15 @@ def test_only_the_views_and_read_models_nobody_waits_on_are_background():
         assert not consumers[on_the_path].background
 
 
-def test_background_consumers_take_bigger_polls_that_may_wait_longer():
+def test_only_the_consumers_of_a_familys_own_messages_are_quiet():
+    consumers = {c.name: c for c in every_consumer()}
+    assert {name for name, c in consumers.items() if c.quiet} == QUIET
+    assert not any(c.background for c in consumers.values() if c.quiet)
+
+
+def test_background_consumers_take_bigger_polls_that_may_wait_longer_and_quiet_ones_are_answered_at_once():
     settings = ServiceSettings(
+        quiet_consumer_fetch_max_wait_ms=500,
         consumer_batch_size=100,
         consumer_fetch_max_wait_ms=100,
         consumer_fetch_min_bytes=65_536,
@@ -47,10 +58,16 @@ def test_background_consumers_take_bigger_polls_that_may_wait_longer():
     for consumer in every_consumer():
         configure_consumer(consumer, settings)
         polls = (consumer.batch_size, consumer.fetch_max_wait_ms, consumer.fetch_min_bytes)
-        assert polls == ((500, 500, 1_048_576) if consumer.name in BACKGROUND else (100, 100, 65_536)), consumer.name
+        if consumer.name in BACKGROUND:
+            assert polls == (500, 500, 1_048_576), consumer.name
+        elif consumer.name in QUIET:
+            assert polls == (100, 500, 1), consumer.name  # the broker answers at the first record
+        else:
+            assert polls == (100, 100, 65_536), consumer.name
 
 
 def test_the_defaults_wait_half_a_second_at_most_for_a_view_and_a_tenth_on_a_claims_path():
     defaults = ServiceSettings()
     assert (defaults.background_consumer_fetch_max_wait_ms, defaults.consumer_fetch_max_wait_ms) == (500, 100)
+    assert defaults.quiet_consumer_fetch_max_wait_ms == 500
     assert defaults.background_consumer_batch_size > defaults.consumer_batch_size
