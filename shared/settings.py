@@ -95,8 +95,8 @@ class ServiceSettings(BaseSettings):
     background_consumer_fetch_min_bytes: int = 1024 * 1024
     # Consumers of topics where records are rare (`Consumer.quiet`: participants, a family's texts,
     # grievance notices): the broker answers at the first record and holds an empty fetch this long, so
-    # an idle consumer fetches twice a second, not ten times, and a record waits for no batch. The
-    # fetches of idle consumers were most of Kafka's idle CPU (docs/benchmarks.md, round 18).
+    # an idle consumer fetches twice a second, not ten times, and a record waits for no batch. Kafka's
+    # request threads and waiting fetches were most of its idle CPU (docs/benchmarks.md, round 18).
     quiet_consumer_fetch_max_wait_ms: int = 500
     # Which consumers this process runs ("all", "none", or names such as "verification,decisions"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
