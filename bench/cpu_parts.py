@@ -48,16 +48,12 @@ def postgres_process_kind(title: str) -> str:
     return "other"
 
 
-def _ticks(stat_line: str) -> list[int]:
-    """The numeric fields after a /proc stat line's `(comm)`: [state skipped] ppid ... utime stime cutime cstime."""
-    fields = stat_line[stat_line.rindex(")") + 2 :].split()
-    return [int(f) for f in fields[1:15]]
-
-
-def _seconds(ticks: list[int], *, reaped: bool) -> float:
-    # ticks[10], [11] = utime, stime; [12], [13] = cutime, cstime (children reaped)
-    used = ticks[10] + ticks[11] if not reaped else ticks[12] + ticks[13]
-    return used / os.sysconf("SC_CLK_TCK")
+def parse_stat(raw: str) -> tuple[int, float, float]:
+    """A /proc stat line's parent pid, its own CPU seconds (utime + stime) and its reaped children's
+    (cutime + cstime). The fields are counted after `(comm)`, which may itself hold spaces."""
+    fields = raw[raw.rindex(")") + 2 :].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
 
 
 Reading = dict[str, tuple[str, float]]  # a thread's or process's id -> (kind, CPU seconds so far)
@@ -72,7 +68,7 @@ def jvm_threads(pid: int, proc: Path = Path("/proc")) -> Reading:
         except (FileNotFoundError, ProcessLookupError):
             continue
         name = line[line.index("(") + 1 : line.rindex(")")]
-        found[task.name] = (jvm_thread_kind(name), _seconds(_ticks(line), reaped=False))
+        found[task.name] = (jvm_thread_kind(name), parse_stat(line)[1])
     return found
 
 
@@ -84,14 +80,13 @@ def postgres_processes(postmaster: int, proc: Path = Path("/proc")) -> Reading:
         if not entry.name.isdigit():
             continue
         try:
-            line = (entry / "stat").read_text()
-            ticks = _ticks(line)
+            parent, own, reaped = parse_stat((entry / "stat").read_text())
             if int(entry.name) == postmaster:
-                found["postmaster"] = ("postmaster", _seconds(ticks, reaped=False))
-                found["reaped"] = (ENDED, _seconds(ticks, reaped=True))
-            elif ticks[0] == postmaster:
+                found["postmaster"] = ("postmaster", own)
+                found["reaped"] = (ENDED, reaped)
+            elif parent == postmaster:
                 title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-                found[entry.name] = (postgres_process_kind(title), _seconds(ticks, reaped=False))
+                found[entry.name] = (postgres_process_kind(title), own)
         except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue
     return found

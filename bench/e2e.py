@@ -284,11 +284,11 @@ async def run_rate(
     run.kafka_parts_ms = cpu_parts.ms_per_claim(parts_before[0], parts_after[0], done)
     run.postgres_parts_ms = cpu_parts.ms_per_claim(parts_before[1], parts_after[1], done)
     maintenance_after = await _maintenance(stack.database_url)
-    run.maintenance = {
-        name: (runs - maintenance_before.get(name, (0, 0.0))[0], ms - maintenance_before.get(name, (0, 0.0))[1])
-        for name, (runs, ms) in maintenance_after.items()
-        if runs > maintenance_before.get(name, (0, 0.0))[0]
-    }
+    run.maintenance = {}
+    for name, (runs, ms) in maintenance_after.items():
+        runs_before, ms_before = maintenance_before.get(name, (0, 0.0))
+        if runs > runs_before:
+            run.maintenance[name] = (runs - runs_before, ms - ms_before)
     # What a claim costs in CPU, whoever else shares the machine: the figure to compare runs by.
     run.cpu_ms_per_claim = {name: 1000 * cores * wall / done for name, cores in run.cpu.items()}
     run.cpu_ms_per_claim_beyond_idle = {

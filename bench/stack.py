@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.cpu_parts import parse_stat
 from deploy.local.kafka import KafkaCluster, KafkaNode, resolve_kafka_jars
 from deploy.local.postgres import PostgresNode
 from deploy.local.processes import start_process, stop_process_group, tail
@@ -388,18 +389,16 @@ def cpu_seconds(pid: int | None) -> float:
     if pid is None:
         return 0.0
     stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, cpu seconds)
-    tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            raw = (entry / "stat").read_text()
+            parent, own, reaped = parse_stat((entry / "stat").read_text())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        fields = raw[raw.rindex(")") + 2 :].split()
-        # utime + stime, and cutime + cstime: children that exited and were reaped (a PostgreSQL
-        # backend whose pool connection was closed) still count, in their parent.
-        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+        # Children that exited and were reaped (a PostgreSQL backend whose pool connection was
+        # closed) still count, in their parent.
+        stats[int(entry.name)] = (parent, own + reaped)
     children: dict[int, list[int]] = {}
     for child, (parent, _) in stats.items():
         children.setdefault(parent, []).append(child)
