@@ -1,6 +1,7 @@
 """The SQL statements one claim costs on the real stack, per service, from filing through
 verification, payout, disbursement (both payees' accounts recorded, each line transferred) to
-every family message, counted with asyncpg's query logger on the services' pools (issue 17).
+every family message, counted with asyncpg's query logger on the services' pools (issue 17): all
+five services, grievances and the console included.
 
 A statement counts for a claim when the code says whose work it is: an event applied is its
 key's (shared.consuming.current_record), a request, a disbursement worker's step or a bank
@@ -27,6 +28,11 @@ that came together); BEGIN, COMMIT and the pool's reset of a connection given ba
 transaction, begun before a consumer knows whose events its batch holds); asyncpg's own type
 introspection, once per connection and type.
 
+The console is held per batch, not per claim: it indexes whatever a poll brought, whoever's events
+they are, in one statement, so how many statements a claim's events cost it is how they fell into
+polls. Its index consumers' batches are counted while each claim runs; each must cost exactly
+the index's insert.
+
 The test fails when a claim's hot path gains (or loses) a statement: a gain should be a
 decision, not an accident. To change the budget deliberately, run this file with -s, read the
 printed statements, and write the new numbers in BUDGET with the reason in the commit message.
@@ -37,6 +43,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from contextvars import ContextVar
 
 import asyncpg
 import pytest
@@ -47,9 +54,11 @@ from services.claims import app as claims_app
 from services.claims.settings import ClaimsSettings
 from services.enrollment import app as enrollment_app
 from services.enrollment.settings import EnrollmentSettings
+from services.grievances import app as grievances_app
+from services.grievances.settings import GrievancesSettings
 from services.notifications import app as notifications_app
 from services.notifications.settings import NotificationsSettings
-from shared.consuming import current_record
+from shared.consuming import ConsumerRunner, current_record
 from shared.db import work_subject, working_for
 from tests.support.claimants import (
     JKM_DEATH_DOCUMENTS,
@@ -59,8 +68,10 @@ from tests.support.claimants import (
     member_since,
     today,
 )
+from tests.support.console import ConsoleUnderTest, console, served
 from tests.support.kafka_tools import end_offsets, wait_until
 from tests.support.pipeline import pipeline
+from tests.support.services import infra_settings, running
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +94,12 @@ pytestmark = pytest.mark.e2e
 # earlier filing, when sent) in one statement (were two, four with a key); with a key, the key is written
 # by the claim's insert (was a statement of its own).
 # claims 104 -> 103: filing queues its ClaimFiled in the statement that writes the claim (was a statement after).
-BUDGET = {"enrollment": 6, "claims": 103, "notifications": 7}
+# grievances 4 (counted since round 19): its read of the claim for the family's pages and the officers'
+# grievances, one statement each for the filing, the decision, the payout and the money sent.
+BUDGET = {"enrollment": 6, "claims": 103, "notifications": 7, "grievances": 4}
+# The console indexes a poll's events, whoever's they are, in one statement.
+CONSOLE = "console"
+CONSOLE_PER_BATCH = 1
 DRIVER = (
     "WITH RECURSIVE typeinfo_tree(",
     "SELECT set_config('jit'",
@@ -97,11 +113,18 @@ DRIVER = (
 )
 
 
+# The console batch whose statements run now (its consumer's name): set around each poll's batch an
+# index consumer applies (ConsumerRunner.apply_batch), read by the query logger.
+console_batch: ContextVar[str | None] = ContextVar("console_batch", default=None)
+
+
 class StatementLog:
-    """Every statement each service's pool runs, as (service, subject, query text)."""
+    """Every statement each service's pool runs, as (service, subject, console batch, query text),
+    and the console's index batches, as their number of records."""
 
     def __init__(self) -> None:
-        self.statements: list[tuple[str, str | None, str]] = []
+        self.statements: list[tuple[str, str | None, str | None, str]] = []
+        self.console_batches: list[int] = []
 
     async def init_connection(self, conn: asyncpg.Connection, original) -> None:
         await original(conn)
@@ -111,12 +134,12 @@ class StatementLog:
             # Run by call_soon in a copy of the context of the task that ran the statement.
             query = " ".join(record.query.split())
             if not query.startswith(DRIVER):
-                self.statements.append((service, subject_now(), query))
+                self.statements.append((service, subject_now(), console_batch.get(), query))
 
         conn.add_query_logger(log)
 
-    def mark(self) -> int:
-        return len(self.statements)
+    def mark(self) -> tuple[int, int]:
+        return len(self.statements), len(self.console_batches)
 
 
 def subject_now() -> str | None:
@@ -137,10 +160,40 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
         await log.init_connection(conn, original)
 
     monkeypatch.setattr(shared.db, "_init_connection", init_connection)
+    apply_batch = ConsumerRunner.apply_batch
+
+    async def counted_apply_batch(runner: ConsumerRunner, records) -> None:
+        if not runner.consumer.name.startswith(f"{CONSOLE}."):
+            await apply_batch(runner, records)
+            return
+        log.console_batches.append(len(records))
+        token = console_batch.set(runner.consumer.name)
+        try:
+            await apply_batch(runner, records)
+        finally:
+            console_batch.reset(token)
+
+    monkeypatch.setattr(ConsumerRunner, "apply_batch", counted_apply_batch)
     watcher = await asyncpg.connect(database_url)  # the test's own reads: not through the services' pools
     per_claim = []
+    console_per_batch = []
     try:
-        async with pipeline(kafka_bootstrap, database_url, tmp_path) as p:
+        async with (
+            pipeline(kafka_bootstrap, database_url, tmp_path) as p,
+            served(p.claims.app) as claims_url,
+            running(
+                grievances_app.build_spec(
+                    GrievancesSettings(
+                        infra=infra_settings(kafka_bootstrap, database_url),
+                        claims_base_url=claims_url,
+                        overdue_sweep_seconds=0,
+                        outbox_poll_seconds=0.2,
+                        handler_backoff_seconds=0.05,
+                    )
+                )
+            ),
+            console(kafka_bootstrap, database_url, name=CONSOLE) as operators,
+        ):
             heirs = lambda n: [  # noqa: E731 - contacts of this test alone
                 {"full_name": "Daeng Tompo", "relationship": "spouse", "phone": f"0813{n}"},
                 {"full_name": "Andi Sompa", "relationship": "child", "email": f"andi.{n}@example.id", "language": "en"},
@@ -160,12 +213,14 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
                 # them applied late, after the mark, would count for the claim on a slow start.
                 try:
                     await wait_until(
-                        lambda: _quiet(watcher, kafka_bootstrap), 120, "the participants' events applied everywhere"
+                        lambda: _quiet(watcher, kafka_bootstrap, operators),
+                        120,
+                        "the participants' events applied everywhere",
                     )
                 except AssertionError as exc:  # say what is left, not only that something is
-                    raise AssertionError(f"{exc}: {await unsettled(watcher, kafka_bootstrap)}") from exc
-                mark = log.mark()
-                claim_id = await one_claim(p, watcher, kafka_bootstrap, participant_id)
+                    raise AssertionError(f"{exc}: {await unsettled(watcher, kafka_bootstrap, operators)}") from exc
+                mark, console_mark = log.mark()
+                claim_id = await one_claim(p, watcher, kafka_bootstrap, operators, participant_id)
                 transfers = {
                     r["external_id"]
                     for r in await watcher.fetch(
@@ -174,20 +229,39 @@ async def test_a_claim_costs_the_statements_its_code_runs(kafka_bootstrap, datab
                 }
                 subjects = {claim_id, participant_id, *transfers}
                 seen = log.statements[mark:]
-                counted = [(service, q) for service, subject, q in seen if subject in subjects]
+                counted = [
+                    (service, q) for service, subject, _, q in seen if subject in subjects and service != CONSOLE
+                ]
                 per_claim.append(Counter(service for service, _ in counted))
-                nobody = Counter(service for service, subject, _ in seen if subject is None)
+                nobody = Counter(service for service, subject, _, _ in seen if subject is None)
                 print(f"\n{claim_id}: {dict(per_claim[-1])} statements; nobody's in particular {dict(nobody)}")
                 for service, query in counted:
                     print(f"  {service}: {query[:150]}")
+                # The console's index: whatever a poll brought, its batch is one statement (the index
+                # insert). Its count per claim depends on how the claim's events were batched, so it is
+                # held per batch, not per claim.
+                batches = log.console_batches[console_mark:]
+                in_batches = [q for service, _, batch, q in seen if service == CONSOLE and batch is not None]
+                print(f"  console: {len(in_batches)} statements in {len(batches)} batches of {sum(batches)} events")
+                for query in sorted(set(in_batches)):
+                    print(f"  console: {query[:150]}")
+                for query in [q for service, _, batch, q in seen if service == CONSOLE and batch is None]:
+                    print(f"  console, outside its index's batches: {query[:150]}")
+                console_per_batch.append((len(in_batches), len(batches), {q.split("(")[0] for q in in_batches}))
     finally:
         await watcher.close()
     # The same claim twice costs the same: the count is a property of the code, not of timing.
     assert per_claim[0] == per_claim[1]
     assert {service: per_claim[0][service] for service in BUDGET} == BUDGET
+    for statements, batches, kinds in console_per_batch:
+        assert batches > 0, "the console indexed none of the claim's events"
+        assert statements == batches * CONSOLE_PER_BATCH, (statements, batches)
+        assert kinds == {"INSERT INTO events "}, kinds
 
 
-async def one_claim(p, watcher: asyncpg.Connection, bootstrap: str, participant_id: str) -> str:
+async def one_claim(
+    p, watcher: asyncpg.Connection, bootstrap: str, operators: ConsoleUnderTest, participant_id: str
+) -> str:
     with working_for(participant_id):  # until the claim has its id
         filed = await p.claims.post(
             "/v1/claims", json=claim_form(participant_id, "JKM", today(), {**JKM_DEATH_DOCUMENTS, **MARRIAGE_BOOK})
@@ -224,7 +298,7 @@ async def one_claim(p, watcher: asyncpg.Connection, bootstrap: str, participant_
             claim_id,
         )
         # ClaimFiled, PayoutRecorded and DisbursementPaid to each of the two heirs: 6 messages.
-        behind = await unsettled(watcher, bootstrap)
+        behind = await unsettled(watcher, bootstrap, operators)
         last[:] = [f"delivered {delivered}/6, told {told}/6, lines unpaid {lines}, not settled: {behind}"]
         return delivered == 6 and told == 6 and lines == 0 and not behind
 
@@ -245,20 +319,21 @@ PIPELINE_GROUPS = {
         claims_app.consumers(ClaimsSettings()),
         enrollment_app.consumers(EnrollmentSettings()),
         notifications_app.consumers(NotificationsSettings()),
+        grievances_app.consumers(GrievancesSettings()),
     )
     for consumer in consumers
 }
 
 
-async def _quiet(watcher: asyncpg.Connection, bootstrap: str) -> bool:
-    return not await unsettled(watcher, bootstrap)
+async def _quiet(watcher: asyncpg.Connection, bootstrap: str, operators: ConsoleUnderTest) -> bool:
+    return not await unsettled(watcher, bootstrap, operators)
 
 
-async def unsettled(watcher: asyncpg.Connection, bootstrap: str) -> list[str]:
+async def unsettled(watcher: asyncpg.Connection, bootstrap: str, operators: ConsoleUnderTest) -> list[str]:
     """What is left to publish or to consume (empty: the claim's last statements have run)."""
     outboxes = await watcher.fetchval(
         "SELECT (SELECT count(*) FROM enrollment.outbox) + (SELECT count(*) FROM claims.outbox) "
-        "+ (SELECT count(*) FROM notifications.outbox)"
+        "+ (SELECT count(*) FROM notifications.outbox) + (SELECT count(*) FROM grievances.outbox)"
     )
     if outboxes:
         return [f"{outboxes} events in the outboxes"]
@@ -266,10 +341,12 @@ async def unsettled(watcher: asyncpg.Connection, bootstrap: str) -> list[str]:
     # group's offset moved on: not quiet while one waits.
     parked = await watcher.fetchval(
         "SELECT (SELECT count(*) FROM enrollment.waiting) + (SELECT count(*) FROM claims.waiting) "
-        "+ (SELECT count(*) FROM notifications.waiting)"
+        "+ (SELECT count(*) FROM notifications.waiting) + (SELECT count(*) FROM grievances.waiting)"
     )
     if parked:
         return [f"{parked} messages parked"]
+    if not await operators.caught_up():
+        return ["the console's index behind"]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     behind: list[str] = []
