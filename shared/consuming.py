@@ -39,6 +39,7 @@ from faststream.message import StreamMessage
 from shared.contracts import EVENT_TYPES
 from shared.db import DATABASE_AWAY_ERRORS, TRANSIENT_DATABASE_ERRORS
 from shared.envelope import Envelope, EventPayload, UnreadableMessage, read_envelope, read_payload
+from shared.fetch_pace import FetchPace
 from shared.inbox import first_delivery
 from shared.kafka import EventProducer, OutgoingRecord
 from shared.logs import get_logger
@@ -160,6 +161,11 @@ class Consumer:
     # first record and holds it up to `ServiceSettings.quiet_consumer_fetch_max_wait_ms` otherwise,
     # polling a fifth as often while idle (docs/benchmarks.md, round 18).
     quiet: bool = False
+    # A batching consumer (neither background nor quiet) that brought no record for this long fetches
+    # as a quiet one, holding an empty fetch `idle_fetch_max_wait_ms`, until records come again
+    # (shared/fetch_pace.py). 0: never. The service sets both (ServiceSettings.consumer_idle_*).
+    idle_after_seconds: float = 0.0
+    idle_fetch_max_wait_ms: int = 500
     # False for an observer (the console's index): what it cannot read or apply is logged and
     # counted, not dead-lettered — the services that consume the topic dead-letter it already,
     # and a rebuilt observer would otherwise dead-letter all of history's poison again.
@@ -202,6 +208,9 @@ class ConsumerRunner:
         self._pool = pool
         self._producer = producer
         self.offsets = OffsetCommits(consumer.name, consumer.commit_interval_seconds)
+        # Set by subscribe(): FastStream's subscriber, and how it fetches while idle (None: as built).
+        self.subscriber: Any = None
+        self.pace: FetchPace | None = None
 
     async def _parse(self, record: ConsumerRecord) -> tuple[Envelope, EventPayload, Handler] | str:
         """The envelope, payload and handler of a record, or the outcome when there is nothing
@@ -699,6 +708,8 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
 
     async def settle(applying: Awaitable[Any], records: Sequence[ConsumerRecord]) -> None:
         message = broker.context.get_local("message")
+        if runner.pace is not None:
+            runner.pace.records_came(message.consumer)
         try:
             await applying
         except Exception:
@@ -715,7 +726,15 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
         await settle(runner.handle_batch(records), records)
 
     batched = consumer.batch_size > 1
-    broker.subscriber(
+    if batched and consumer.idle_after_seconds > 0 and consumer.fetch_min_bytes > 1:
+        runner.pace = FetchPace(
+            consumer.name,
+            busy_max_wait_ms=consumer.fetch_max_wait_ms,
+            busy_min_bytes=consumer.fetch_min_bytes,
+            idle_max_wait_ms=consumer.idle_fetch_max_wait_ms,
+            idle_after_seconds=consumer.idle_after_seconds,
+        )
+    runner.subscriber = subscriber = broker.subscriber(
         *consumer.topic_names,
         group_id=consumer.name,
         auto_offset_reset="earliest",
@@ -729,7 +748,8 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
         decoder=raw_records,
         title=consumer.name,
         description=f"{consumer.name} reads {', '.join(consumer.topic_names)}",
-    )(on_batch if batched else on_message)
+    )
+    subscriber(on_batch if batched else on_message)
 
 
 async def raw_records(message: StreamMessage[Any]) -> Any:

@@ -92,7 +92,8 @@ class ServiceSpec:
 def configure_consumer(consumer: Consumer, settings: ServiceSettings) -> None:
     """The service's settings for one of its consumers: retries, waits, and how big its polls are
     (bigger, and slower to come, for a consumer nobody waits on: `Consumer.background`; answered at
-    the first record, and polled less often while idle, for one of rare records: `Consumer.quiet`)."""
+    the first record, and polled less often while idle, for one of rare records: `Consumer.quiet`;
+    batching, and quiet once idle, for the others: shared/fetch_pace.py)."""
     consumer.max_attempts = settings.handler_max_attempts
     consumer.backoff_seconds = settings.handler_backoff_seconds
     consumer.wait_for_prerequisites_seconds = settings.prerequisite_wait_seconds
@@ -109,6 +110,8 @@ def configure_consumer(consumer: Consumer, settings: ServiceSettings) -> None:
         consumer.batch_size = settings.consumer_batch_size
         consumer.fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
         consumer.fetch_min_bytes = settings.consumer_fetch_min_bytes
+        consumer.idle_after_seconds = settings.consumer_idle_after_seconds
+        consumer.idle_fetch_max_wait_ms = settings.quiet_consumer_fetch_max_wait_ms
 
 
 def create_app(spec: ServiceSpec) -> FastAPI:
@@ -166,6 +169,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             runtime.tasks.append(
                 asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds), name=f"parked:{consumer.name}")
             )
+            if runner.pace is not None:
+                pacing = runner.pace.run(runner.subscriber)
+                runtime.tasks.append(asyncio.create_task(pacing, name=f"pace:{consumer.name}"))
         if settings.consumers != "none":
             for register in spec.subscribers:
                 register(runtime)

@@ -98,6 +98,10 @@ class ServiceSettings(BaseSettings):
     # an idle consumer fetches twice a second, not ten times, and a record waits for no batch. Kafka's
     # request threads and waiting fetches were most of its idle CPU (docs/benchmarks.md, round 18).
     quiet_consumer_fetch_max_wait_ms: int = 500
+    # The other consumers (a claim's steps), having brought no record for this long, fetch as the quiet
+    # ones do until records come again: an idle stack's consumers fetch twice a second, not ten
+    # times, and the first record after a lull waits for no batch (shared/fetch_pace.py). 0: never.
+    consumer_idle_after_seconds: float = 1.0
     # Which consumers this process runs ("all", "none", or names such as "verification,decisions"),
     # so one step can be scaled or restarted on its own; and whether it runs the outbox relay.
     consumers: str = "all"

@@ -1,8 +1,8 @@
 """Which consumers nobody waits on (`Consumer.background`), which read topics of rare records
 (`Consumer.quiet`), and the polls each kind gets: the views and read models people look at take
 bigger, slower polls; a quiet consumer is answered at its first record and fetches less often while
-idle; every other step a claim or a family's message waits for keeps the short batched ones
-(shared.service.configure_consumer)."""
+idle; every other step a claim or a family's message waits for keeps the short batched ones, and
+fetches as a quiet one once idle (shared.service.configure_consumer, shared/fetch_pace.py)."""
 
 from __future__ import annotations
 
@@ -54,20 +54,26 @@ def test_background_consumers_take_bigger_polls_that_may_wait_longer_and_quiet_o
         background_consumer_batch_size=500,
         background_consumer_fetch_max_wait_ms=500,
         background_consumer_fetch_min_bytes=1_048_576,
+        consumer_idle_after_seconds=1.0,
     )
     for consumer in every_consumer():
         configure_consumer(consumer, settings)
         polls = (consumer.batch_size, consumer.fetch_max_wait_ms, consumer.fetch_min_bytes)
         if consumer.name in BACKGROUND:
             assert polls == (500, 500, 1_048_576), consumer.name
+            assert consumer.idle_after_seconds == 0, consumer.name  # its polls are slow already
         elif consumer.name in QUIET:
             assert polls == (100, 500, 1), consumer.name  # the broker answers at the first record
+            assert consumer.idle_after_seconds == 0, consumer.name  # quiet always
         else:
             assert polls == (100, 100, 65_536), consumer.name
+            # Batching while records come, quiet (as the quiet ones) once none came for a second.
+            assert (consumer.idle_after_seconds, consumer.idle_fetch_max_wait_ms) == (1.0, 500), consumer.name
 
 
 def test_the_defaults_wait_half_a_second_at_most_for_a_view_and_a_tenth_on_a_claims_path():
     defaults = ServiceSettings()
     assert (defaults.background_consumer_fetch_max_wait_ms, defaults.consumer_fetch_max_wait_ms) == (500, 100)
     assert defaults.quiet_consumer_fetch_max_wait_ms == 500
+    assert defaults.consumer_idle_after_seconds == 1.0
     assert defaults.background_consumer_batch_size > defaults.consumer_batch_size
