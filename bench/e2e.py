@@ -86,6 +86,9 @@ class RateRun:
     kafka_parts_ms: dict[str, float] = field(default_factory=dict)
     postgres_parts_ms: dict[str, float] = field(default_factory=dict)
     maintenance: dict[str, tuple[int, float]] = field(default_factory=dict)  # table -> autovacuum/analyze runs, ms
+    # Kafka's idle cores by JVM thread kind: its JIT compiler may still be at work in the idle window,
+    # and moves the idle total by more than what the consumers' fetches cost.
+    kafka_idle_parts: dict[str, float] = field(default_factory=dict)
 
     @property
     def sustained(self) -> bool:
@@ -238,11 +241,14 @@ async def run_rate(
 
     if idle_seconds > 0:
         idle_before, idle_started = _cpu_snapshot(stack), time.monotonic()
+        idle_parts_before = _parts_snapshot(stack)[0]
         await asyncio.sleep(idle_seconds)
         idle_after, idle_wall = _cpu_snapshot(stack), time.monotonic() - idle_started
         run.idle_cores = {
             name: (idle_after.get(name, 0.0) - before) / idle_wall for name, before in idle_before.items()
         }
+        idle_ms = cpu_parts.ms_per_claim(idle_parts_before, _parts_snapshot(stack)[0], 1)
+        run.kafka_idle_parts = {kind: ms / 1000 / idle_wall for kind, ms in idle_ms.items()}
     if top_statements:
         await pg_statements.reset(stack.database_url)
     parts_before, maintenance_before = _parts_snapshot(stack), await _maintenance(stack.database_url)
@@ -367,6 +373,13 @@ def print_run(run: RateRun) -> None:
             "  idle (cores, before filing): "
             + ", ".join(f"{n} {c:.3f}" for n, c in sorted(run.idle_cores.items(), key=lambda x: -x[1]) if c >= 0.0005)
         )
+        if run.kafka_idle_parts:
+            print(
+                "  Kafka idle by thread (cores): "
+                + ", ".join(
+                    f"{k} {v:.3f}" for k, v in sorted(run.kafka_idle_parts.items(), key=lambda x: -x[1]) if v >= 0.0005
+                )
+            )
         print(
             f"  CPU per claim beyond idle: {sum(run.cpu_ms_per_claim_beyond_idle.values()):.1f} ms ("
             + ", ".join(

@@ -715,6 +715,9 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
         except Exception:
             await message.nack()
             raise
+        finally:
+            if runner.pace is not None:
+                runner.pace.records_settled()
         await runner.offsets.applied(message.consumer, records)
 
     # What raw_records gives: one ConsumerRecord, or a poll's tuple of them. Typed Any so that a

@@ -50,6 +50,7 @@ class FetchPace:
         self.idle_after_seconds = idle_after_seconds
         self._clock = clock
         self._last_records = clock()
+        self._applying = 0  # polls being applied: a slow transaction is not idleness
         # The aiokafka consumer whose fetcher was set idle (None: none is). A subscriber started again
         # has a new consumer, which fetches as it was built: batching.
         self._idle_on: Any = None
@@ -58,14 +59,21 @@ class FetchPace:
         return kafka_consumer is not None and kafka_consumer is self._idle_on
 
     def records_came(self, kafka_consumer: Any) -> None:
-        """A poll brought records: fetch in batches again."""
+        """A poll brought records, to be applied now: fetch in batches again."""
         self._last_records = self._clock()
+        self._applying += 1
         if self.is_idle(kafka_consumer) and _set_fetch(kafka_consumer, *self.busy):
             self._idle_on = None
 
+    def records_settled(self) -> None:
+        """The poll's records were applied (or given back): idleness counts from now."""
+        self._applying -= 1
+        self._last_records = self._clock()
+
     def look(self, kafka_consumer: Any) -> None:
-        """Called every so often: quiet fetches once no record came for `idle_after_seconds`."""
-        if kafka_consumer is None or self.is_idle(kafka_consumer):
+        """Called every so often: quiet fetches once no record came for `idle_after_seconds`, none
+        being applied meanwhile (a poll applied slowly under load is not idleness)."""
+        if kafka_consumer is None or self.is_idle(kafka_consumer) or self._applying:
             return
         if self._clock() - self._last_records < self.idle_after_seconds:
             return

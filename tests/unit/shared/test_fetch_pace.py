@@ -54,8 +54,12 @@ def test_quiet_once_no_record_came_for_the_idle_time_and_batching_at_the_next_re
     assert fetch_of(consumer) == (100, 65536)
     assert not p.is_idle(consumer)
     clock.now += 0.5
+    p.records_settled()
     p.look(consumer)
-    assert fetch_of(consumer) == (100, 65536)  # the idle time counts from the last records
+    assert fetch_of(consumer) == (100, 65536)  # the idle time counts from the last records applied
+    clock.now += 0.5
+    p.look(consumer)
+    assert fetch_of(consumer) == (100, 65536)
     clock.now += 0.5
     p.look(consumer)
     assert fetch_of(consumer) == (500, 1)
@@ -67,8 +71,26 @@ def test_records_keep_it_batching():
     for _ in range(10):
         clock.now += 0.6
         p.records_came(consumer)
+        p.records_settled()
         p.look(consumer)
         assert fetch_of(consumer) == (100, 65536)
+
+
+def test_a_poll_applied_slowly_is_not_idleness():
+    """Under load a transaction may take longer than the idle time: the consumer is busy, not idle."""
+    clock, consumer = Clock(), started_consumer()
+    p = pace(clock)
+    p.records_came(consumer)
+    clock.now += 3.0
+    p.look(consumer)
+    assert fetch_of(consumer) == (100, 65536)
+    p.records_settled()
+    clock.now += 0.9
+    p.look(consumer)
+    assert fetch_of(consumer) == (100, 65536)
+    clock.now += 0.1
+    p.look(consumer)
+    assert fetch_of(consumer) == (500, 1)
 
 
 def test_a_consumer_started_again_is_its_own():
@@ -82,6 +104,7 @@ def test_a_consumer_started_again_is_its_own():
     new = started_consumer()
     assert not p.is_idle(new)
     p.records_came(new)
+    p.records_settled()
     assert fetch_of(new) == (100, 65536)
     clock.now += 1.0
     p.look(new)
