@@ -40,29 +40,31 @@ def pace(clock: Clock) -> FetchPace:
     )
 
 
+BATCHING, QUIET = (100, 65536), (500, 1)
+
+
+def looked_after(p: FetchPace, clock: Clock, consumer: SimpleNamespace, seconds: float) -> tuple[int, int]:
+    """The consumer's fetch once `seconds` passed and the pace looked at it."""
+    clock.now += seconds
+    p.look(consumer)
+    return fetch_of(consumer)
+
+
 def test_quiet_once_no_record_came_for_the_idle_time_and_batching_at_the_next_records():
     clock, consumer = Clock(), started_consumer()
     p = pace(clock)
-    clock.now += 0.9
-    p.look(consumer)
-    assert fetch_of(consumer) == (100, 65536)  # not idle long enough
-    clock.now += 0.1
-    p.look(consumer)
-    assert fetch_of(consumer) == (500, 1)
+    assert looked_after(p, clock, consumer, 0.9) == BATCHING  # not idle long enough
+    assert looked_after(p, clock, consumer, 0.1) == QUIET
     assert p.is_idle(consumer)
     p.records_came(consumer)
-    assert fetch_of(consumer) == (100, 65536)
+    assert fetch_of(consumer) == BATCHING
     assert not p.is_idle(consumer)
     clock.now += 0.5
     p.records_settled()
-    p.look(consumer)
-    assert fetch_of(consumer) == (100, 65536)  # the idle time counts from the last records applied
-    clock.now += 0.5
-    p.look(consumer)
-    assert fetch_of(consumer) == (100, 65536)
-    clock.now += 0.5
-    p.look(consumer)
-    assert fetch_of(consumer) == (500, 1)
+    # The idle time counts from the last records applied.
+    assert looked_after(p, clock, consumer, 0.0) == BATCHING
+    assert looked_after(p, clock, consumer, 0.5) == BATCHING
+    assert looked_after(p, clock, consumer, 0.5) == QUIET
 
 
 def test_records_keep_it_batching():
@@ -72,8 +74,7 @@ def test_records_keep_it_batching():
         clock.now += 0.6
         p.records_came(consumer)
         p.records_settled()
-        p.look(consumer)
-        assert fetch_of(consumer) == (100, 65536)
+        assert looked_after(p, clock, consumer, 0.0) == BATCHING
 
 
 def test_a_poll_applied_slowly_is_not_idleness():
@@ -81,16 +82,10 @@ def test_a_poll_applied_slowly_is_not_idleness():
     clock, consumer = Clock(), started_consumer()
     p = pace(clock)
     p.records_came(consumer)
-    clock.now += 3.0
-    p.look(consumer)
-    assert fetch_of(consumer) == (100, 65536)
+    assert looked_after(p, clock, consumer, 3.0) == BATCHING
     p.records_settled()
-    clock.now += 0.9
-    p.look(consumer)
-    assert fetch_of(consumer) == (100, 65536)
-    clock.now += 0.1
-    p.look(consumer)
-    assert fetch_of(consumer) == (500, 1)
+    assert looked_after(p, clock, consumer, 0.9) == BATCHING
+    assert looked_after(p, clock, consumer, 0.1) == QUIET
 
 
 def test_a_consumer_started_again_is_its_own():
