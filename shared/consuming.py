@@ -208,8 +208,7 @@ class ConsumerRunner:
         self._pool = pool
         self._producer = producer
         self.offsets = OffsetCommits(consumer.name, consumer.commit_interval_seconds)
-        # Set by subscribe(): FastStream's subscriber, and how it fetches while idle (None: as built).
-        self.subscriber: Any = None
+        # Set by subscribe(): how its subscriber fetches while idle (None: always as built).
         self.pace: FetchPace | None = None
 
     async def _parse(self, record: ConsumerRecord) -> tuple[Envelope, EventPayload, Handler] | str:
@@ -729,15 +728,7 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
         await settle(runner.handle_batch(records), records)
 
     batched = consumer.batch_size > 1
-    if batched and consumer.idle_after_seconds > 0 and consumer.fetch_min_bytes > 1:
-        runner.pace = FetchPace(
-            consumer.name,
-            busy_max_wait_ms=consumer.fetch_max_wait_ms,
-            busy_min_bytes=consumer.fetch_min_bytes,
-            idle_max_wait_ms=consumer.idle_fetch_max_wait_ms,
-            idle_after_seconds=consumer.idle_after_seconds,
-        )
-    runner.subscriber = subscriber = broker.subscriber(
+    subscriber = broker.subscriber(
         *consumer.topic_names,
         group_id=consumer.name,
         auto_offset_reset="earliest",
@@ -753,6 +744,15 @@ def subscribe(broker: KafkaBroker, runner: ConsumerRunner) -> None:
         description=f"{consumer.name} reads {', '.join(consumer.topic_names)}",
     )
     subscriber(on_batch if batched else on_message)
+    if batched and consumer.idle_after_seconds > 0 and consumer.fetch_min_bytes > 1:
+        runner.pace = FetchPace(
+            consumer.name,
+            subscriber,
+            busy_max_wait_ms=consumer.fetch_max_wait_ms,
+            busy_min_bytes=consumer.fetch_min_bytes,
+            idle_max_wait_ms=consumer.idle_fetch_max_wait_ms,
+            idle_after_seconds=consumer.idle_after_seconds,
+        )
 
 
 async def raw_records(message: StreamMessage[Any]) -> Any:

@@ -37,6 +37,7 @@ class FetchPace:
     def __init__(
         self,
         group: str,
+        subscriber: Any,
         *,
         busy_max_wait_ms: int,
         busy_min_bytes: int,
@@ -45,6 +46,8 @@ class FetchPace:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.group = group
+        # FastStream's subscriber: its `consumer` is the aiokafka consumer, None while not started.
+        self.subscriber = subscriber
         self.busy = (busy_max_wait_ms, busy_min_bytes)
         self.idle = (idle_max_wait_ms, 1)
         self.idle_after_seconds = idle_after_seconds
@@ -80,13 +83,12 @@ class FetchPace:
         if _set_fetch(kafka_consumer, *self.idle):
             self._idle_on = kafka_consumer
 
-    async def run(self, subscriber: Any) -> None:
-        """Until cancelled: looks at the subscriber's consumer (FastStream's `subscriber.consumer`,
-        None while it is not started) every `idle_after_seconds`."""
+    async def run(self) -> None:
+        """Until cancelled: looks at the subscriber's consumer every `idle_after_seconds`."""
         while True:
             await asyncio.sleep(self.idle_after_seconds)
             try:
-                self.look(getattr(subscriber, "consumer", None))
+                self.look(getattr(self.subscriber, "consumer", None))
             except Exception as exc:  # noqa: BLE001 - a consumer keeps consuming whatever its pace
                 log.warning("consumer.fetch_pace_failed", group=self.group, error=repr(exc))
 

@@ -170,8 +170,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 asyncio.create_task(runner.retry_parked(settings.parked_retry_seconds), name=f"parked:{consumer.name}")
             )
             if runner.pace is not None:
-                pacing = runner.pace.run(runner.subscriber)
-                runtime.tasks.append(asyncio.create_task(pacing, name=f"pace:{consumer.name}"))
+                runtime.tasks.append(asyncio.create_task(runner.pace.run(), name=f"pace:{consumer.name}"))
         if settings.consumers != "none":
             for register in spec.subscribers:
                 register(runtime)

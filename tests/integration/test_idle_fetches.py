@@ -58,7 +58,7 @@ async def test_an_idle_consumer_fetches_quietly_and_batches_again_when_records_c
         subscribe(broker, runner)
         assert runner.pace is not None
         await broker.start()
-        pacing = asyncio.create_task(runner.pace.run(runner.subscriber))
+        pacing = asyncio.create_task(runner.pace.run())
         try:
             await wait_until(lambda: _some(built, BATCHING), 30, "the consumer's first fetches, batching")
             await wait_until(lambda: _some(built, QUIET), 10, "quiet fetches once idle")

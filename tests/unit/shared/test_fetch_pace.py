@@ -32,6 +32,7 @@ def fetch_of(consumer: SimpleNamespace) -> tuple[int, int]:
 def pace(clock: Clock) -> FetchPace:
     return FetchPace(
         "claims.verification",
+        SimpleNamespace(consumer=None),
         busy_max_wait_ms=100,
         busy_min_bytes=65536,
         idle_max_wait_ms=500,
