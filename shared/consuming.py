@@ -23,7 +23,7 @@ import asyncio
 import heapq
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,7 +99,9 @@ class Batched:
     batch that failed or waited and is retried one record at a time, a parked record drained, a
     consumer of batch size 1) applies one record alone: a list of one, in the record's own span.
     It raises as a handler does (PoisonMessage, NotYet, anything): the whole batch is rolled back
-    and each record applied alone, so the one at fault is the only one parked or dead-lettered.
+    and each record applied alone, so the one at fault is the only one parked or dead-lettered; a
+    NotYet naming its `keys` sends only those keys' records one at a time, the rest of the batch is
+    applied together again.
     `keys_apart=False`: a call may hold a key more than once (in order), for a handler whose records
     do not read what an earlier one of their key wrote (the console's index: a row per record)."""
 
@@ -123,9 +125,13 @@ class NotYet(Exception):
     `waiting_for`: event types of the same key that may bring the prerequisite — such a message
     goes ahead of the parked ones instead of queueing behind them."""
 
-    def __init__(self, message: str, waiting_for: Sequence[str] = ()):
+    def __init__(self, message: str, waiting_for: Sequence[str] = (), keys: Collection[str] = ()):
         super().__init__(message)
         self.waiting_for = tuple(waiting_for)
+        # The Kafka keys whose records wait, when a set-based handler knows them: only those keys'
+        # records of a batch are handled one at a time, the others applied together again. Empty:
+        # the whole batch is (a record applied alone is its own key).
+        self.keys = frozenset(keys)
 
 
 @dataclass
@@ -253,17 +259,24 @@ class ConsumerRunner:
         """Applies records in one transaction with their inbox rows written in one statement: one
         commit for many events. Consecutive fresh records of a set-based handler (`Batched`) go to it
         together, a key at most once a call; other records go to their handlers one by one, in order.
-        If any handler fails (or waits), or a key of the batch has parked messages, the batch is
-        rolled back and each record goes through `handle` on its own, so one bad message is retried
-        and dead-lettered alone and a waiting one is parked with its key's later ones."""
-        consumer = self.consumer
+        If any handler fails (or waits), the batch is rolled back and each record goes through
+        `handle` on its own, so one bad message is retried and dead-lettered alone and a waiting one
+        is parked with its key's later ones. When what holds the batch back is known to be a few keys
+        (keys with parked messages, or a wait naming its keys), only their records go one at a time
+        and the rest is applied together again: under load, a decision read before its filing (another
+        topic) cost the poll's hundreds of records a transaction each."""
         parsed = []
         for record in records:
             result = await self._parse(record)
             if not isinstance(result, str):
                 parsed.append((record, *result))
-        if not parsed:
-            return
+        if parsed:
+            await self._apply_parsed(parsed, _SPLITS_A_BATCH)
+
+    async def _apply_parsed(
+        self, parsed: list[tuple[ConsumerRecord, Envelope, EventPayload, Handler]], splits_left: int
+    ) -> None:
+        consumer = self.consumer
         started = time.perf_counter()
         applied: list[Envelope] = []
         duplicates: list[Envelope] = []
@@ -279,7 +292,8 @@ class ConsumerRunner:
                         list({_key_of(record) for record, *_ in parsed}),
                     )
                     if row["parked"]:
-                        raise _KeyWaits  # order behind parked messages is kept one message at a time
+                        # Order behind parked messages is kept one message at a time.
+                        raise _KeysWait(row["parked"])
                     fresh = set(row["fresh"])
                 else:
                     fresh = {envelope.event_id for _, envelope, _, _ in parsed}
@@ -299,7 +313,17 @@ class ConsumerRunner:
         except INFRASTRUCTURE_ERRORS:
             await asyncio.sleep(consumer.backoff_seconds)
             raise
-        except Exception:  # noqa: BLE001 - isolate the failing (or waiting) message by handling one at a time
+        except Exception as exc:  # noqa: BLE001 - isolate the failing (or waiting) message by handling one at a time
+            held = _held_keys(exc) if consumer.inbox and splits_left > 0 else frozenset()
+            rest = [p for p in parsed if _key_of(p[0]) not in held]
+            if held and len(rest) < len(parsed):
+                # The other keys do not wait on these: applied together, then these one at a time.
+                if rest:
+                    await self._apply_parsed(rest, splits_left - 1)
+                for record, *_ in parsed:
+                    if _key_of(record) in held:
+                        await self.handle(record)
+                return
             for record, *_ in parsed:
                 await self.handle(record)
             return
@@ -325,6 +349,10 @@ class ConsumerRunner:
             with handling_record(self.consumer.name, record):
                 await handler(conn, envelope, payload)
                 log.debug("message.handled", consumer=self.consumer.name, event_type=envelope.type)
+        except NotYet as exc:
+            # Applied alone, what waits is this record's key.
+            exc.keys = exc.keys or frozenset((_key_of(record),))
+            raise
         finally:
             current_record.reset(token)
 
@@ -581,10 +609,10 @@ class ConsumerRunner:
 # goes one message at a time, behind them).
 _FIRST_DELIVERIES_UNLESS_PARKED = """
 WITH held AS (
-    SELECT EXISTS (SELECT 1 FROM waiting WHERE consumer = $1 AND key = ANY($4::text[])) AS parked
+    SELECT array(SELECT DISTINCT key FROM waiting WHERE consumer = $1 AND key = ANY($4::text[])) AS parked
 ), recorded AS (
     INSERT INTO inbox (consumer, event_id, traceparent)
-    SELECT $1, e, t FROM unnest($2::uuid[], $3::text[]) AS u(e, t), held WHERE NOT held.parked
+    SELECT $1, e, t FROM unnest($2::uuid[], $3::text[]) AS u(e, t), held WHERE cardinality(held.parked) = 0
     ON CONFLICT DO NOTHING RETURNING event_id
 )
 SELECT parked, coalesce((SELECT array_agg(event_id) FROM recorded), '{}') AS fresh FROM held
@@ -627,8 +655,22 @@ def _runs(
     return runs
 
 
-class _KeyWaits(Exception):
-    """A batch holds a key with parked messages: apply it one message at a time."""
+class _KeysWait(Exception):
+    """A batch holds keys with parked messages: their records are applied one message at a time."""
+
+    def __init__(self, keys: Collection[str]):
+        super().__init__(f"keys with parked messages: {len(keys)}")
+        self.keys = frozenset(keys)
+
+
+# How many times a batch may be split around the keys that hold it back before every record of it
+# goes one at a time: each split rolls back what the batch had done.
+_SPLITS_A_BATCH = 3
+
+
+def _held_keys(exc: Exception) -> frozenset[str]:
+    """The keys a batch's failure says wait (none: anything else, the whole batch one at a time)."""
+    return exc.keys if isinstance(exc, (_KeysWait, NotYet)) else frozenset()
 
 
 def _key_of(record: ConsumerRecord) -> str:

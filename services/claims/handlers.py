@@ -90,12 +90,13 @@ async def on_heirs_changed(conn: asyncpg.Connection, env: Envelope, event: Heirs
 
 async def on_coverage_changes(conn: asyncpg.Connection, changed: list[Delivery]) -> None:
     """A poll's coverage changes in one statement; one of a participant not known yet waits (the
-    runner then applies the poll a record at a time, and parks only that one)."""
+    runner parks that participant's records, keyed by their id, and applies the others again)."""
     unknown = await repo.update_coverages(conn, [(d.payload, d.envelope.occurred_at) for d in changed])
     if unknown:
         raise NotYet(
             f"participant {', '.join(unknown)} not in the claims read model yet",
             waiting_for=("ParticipantEnrolled", "ParticipantDetailsChanged"),
+            keys=unknown,
         )
 
 
@@ -579,7 +580,10 @@ async def record_approved_payouts(
     for claim, *_ in todo:
         participant = participants.get(claim.filing.participant_id)
         if participant is None:
-            raise NotYet(f"participant {claim.filing.participant_id} not in the claims read model yet")
+            raise NotYet(
+                f"participant {claim.filing.participant_id} not in the claims read model yet",
+                keys={claim.claim_id},  # the approval's record is keyed by its claim
+            )
         lines[claim.claim_id] = payout_lines(claim, participant, today)
     recorded = await repo.record_ledgers(conn, lines)
     # A claim whose every line was already recorded has nothing new to announce.

@@ -89,8 +89,11 @@ CLAIM_ARRIVES = ("ClaimFiled", "ProactiveClaimOpened")
 
 
 def _not_known_yet(claim_ids: Collection[str]) -> NotYet:
-    # ClaimFiled (another topic) brings the reporter's phone: wait for it.
-    return NotYet(f"claims {', '.join(sorted(claim_ids))} not in the grievances read model yet", CLAIM_ARRIVES)
+    # ClaimFiled (another topic) brings the reporter's phone: wait for it. A claim's topics are keyed
+    # by its id, so the ids are the keys that wait: the batch's other claims are applied without them.
+    return NotYet(
+        f"claims {', '.join(sorted(claim_ids))} not in the grievances read model yet", CLAIM_ARRIVES, keys=claim_ids
+    )
 
 
 def _not_enrolled_yet(participant_id: str) -> NotYet:

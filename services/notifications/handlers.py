@@ -256,7 +256,8 @@ async def queue_all(
     the unreachable noted in one, the messages queued in one, whatever the number of events.
     For money added to a payout (ADDED_MONEY_EVENTS) only those with lines of their own are told.
     A withdrawn claim gets none. Raises NotYet when one event's participant or claim is not in
-    the read model yet: the runner applies a batch again one record at a time, and parks that one."""
+    the read model yet, naming its claim: the runner parks that claim's records and applies the
+    batch's others together again."""
     if not tellings:
         return 0
     families = await repo.families(conn, [(t.claim_id, t.participant_id) for t in tellings], filed)
@@ -267,13 +268,20 @@ async def queue_all(
             continue
         if family.participant is None:
             # Enrollment's events come on another topic and may not have been applied yet.
-            raise NotYet(f"participant {telling.participant_id} is not in the notifications read model yet")
+            raise NotYet(
+                f"participant {telling.participant_id} is not in the notifications read model yet",
+                keys={telling.claim_id},  # a claim's topics are keyed by its id
+            )
         claim_type = telling.claim_type or family.claim_type
         if claim_type is None:
             # ClaimFiled comes on another topic; the message must name the right claim type, not a guess.
             # It is read by the same consumer (services/notifications/app.py): named, it goes ahead of
             # this event when it comes, instead of waiting behind it.
-            raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet", CLAIM_ARRIVES)
+            raise NotYet(
+                f"claim {telling.claim_id} is not in the notifications read model yet",
+                CLAIM_ARRIVES,
+                keys={telling.claim_id},
+            )
         participant = family.participant
         recipients, nobody = who_is_told(
             claim_type,
@@ -286,7 +294,11 @@ async def queue_all(
         if nobody:
             if family.reporter is None:
                 # ClaimFiled comes on another topic; without it we do not know whom else to tell.
-                raise NotYet(f"claim {telling.claim_id} is not in the notifications read model yet", CLAIM_ARRIVES)
+                raise NotYet(
+                    f"claim {telling.claim_id} is not in the notifications read model yet",
+                    CLAIM_ARRIVES,
+                    keys={telling.claim_id},
+                )
             someone = the_reporter(*family.reporter)
             if someone is not None:
                 recipients.append(someone)

@@ -1,7 +1,8 @@
 """Set-based handlers (shared.consuming.Batched) on the real broker and database: a batch's fresh
 records of one type go to one call, in order, a key at most once a call; duplicates are skipped;
 every record keeps its own span; a failure or a wait falls back to one record at a time, as for
-any handler (issue 17)."""
+any handler, and a wait that names its keys (or a key with parked messages) only for those keys'
+records (issue 17)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ WAITS = 7  # a contribution of this amount waits for its participant's coverage
 class Scene:
     """A topic of contributions (a set-based handler) and coverage (a handler one record at a time)."""
 
-    def __init__(self, database_url: str, bootstrap: str, unique: str, partitions: int = 1):
+    def __init__(self, database_url: str, bootstrap: str, unique: str, partitions: int = 1, names_keys: bool = False):
         self.database_url, self.bootstrap, self.partitions = database_url, bootstrap, partitions
+        self.names_keys = names_keys  # the handler's NotYet names the keys that wait
         self.schema = f"batched_{unique}"
         self.topic = Topic(
             f"test.batched.{unique}.v1", "participant_id", ("ContributionRecorded", "CoverageChanged"), producer="test"
@@ -66,8 +68,12 @@ class Scene:
         waiting = [event.participant_id for _, event, _ in deliveries if event.amount == WAITS]
         if waiting:
             known = {r["participant_id"] for r in await conn.fetch("SELECT participant_id FROM covered")}
-            if set(waiting) - known:
-                raise NotYet(f"no coverage yet for {sorted(set(waiting) - known)}", waiting_for=("CoverageChanged",))
+            if unknown := set(waiting) - known:
+                raise NotYet(
+                    f"no coverage yet for {sorted(unknown)}",
+                    waiting_for=("CoverageChanged",),
+                    keys=unknown if self.names_keys else (),
+                )
         # One statement for the whole call; each effect notes the trace it was applied in.
         await conn.execute(
             "INSERT INTO effects (participant_id, contribution_id, trace_id) SELECT p, c, t FROM unnest($1::text[], "
@@ -221,6 +227,59 @@ async def test_a_set_handler_that_fails_or_waits_falls_back_to_one_record_at_a_t
             ("P3", "C7"),
         ]
         assert consumer.stats == {"applied": 7, "dead_lettered": 1, "parked": 3}
+
+
+async def test_only_the_keys_that_wait_go_one_record_at_a_time_the_rest_of_the_batch_is_applied_together(
+    database_url, kafka_bootstrap, unique
+):
+    async with Scene(database_url, kafka_bootstrap, unique, names_keys=True) as scene:
+        await scene.send(
+            scene.contribution("C1", "P1"),
+            scene.contribution("C2", "P2"),
+            scene.contribution("C3", "P3", amount=WAITS),
+            scene.contribution("C4", "P3"),
+            scene.contribution("C5", "P4"),
+            scene.contribution("C6", "P1"),
+            scene.contribution("C7", "P3"),
+            scene.contribution("C8", "P5"),
+            scene.contribution("C9", "P6"),
+            scene.covers("P3"),
+        )
+        records = await scene.records()
+        consumer = scene.consumer()
+        runner = ConsumerRunner(consumer, scene.pool, scene.producer)
+        alone: list[str] = []  # the keys of the records handled on their own
+        handle = runner.handle
+
+        async def handled_alone(record):
+            alone.append(record.key.decode())
+            return await handle(record)
+
+        runner.handle = handled_alone
+        await runner.handle_batch([records[f"C{n}"] for n in range(1, 7)])
+
+        # The first call (C1-C3) waited, naming P3: rolled back, the batch without P3 applied together
+        # (C6 is P1's second, so a call of its own), then P3's records alone: C3 parked, C4 behind it.
+        assert scene.calls == [["C1", "C2", "C3"], ["C1", "C2", "C5"], ["C6"], ["C3"]]
+        assert alone == ["P3", "P3"]
+        assert [(p, c) for p, c, _ in await scene.effects()] == [("P1", "C1"), ("P2", "C2"), ("P4", "C5"), ("P1", "C6")]
+        assert await scene.parked() == ["P3", "P3"]
+
+        # A batch holding a key with parked messages: the other keys together, that key's record alone,
+        # behind the parked ones.
+        await runner.handle_batch([records["C7"], records["C8"], records["C9"]])
+        assert scene.calls[4:] == [["C8", "C9"]]
+        assert alone[2:] == ["P3"]
+        assert await scene.parked() == ["P3", "P3", "P3"]
+
+        # The coverage comes: the parked contributions are applied in order.
+        await runner.handle_batch([records["coverage P3"]])
+        assert scene.calls[5:] == [["coverage P3"], ["C3"], ["C4"], ["C7"]]
+        assert await scene.parked() == []
+        assert [c for p, c, _ in await scene.effects() if p == "P3"] == ["C3", "C4", "C7"]
+        assert consumer.stats == {"applied": 10, "parked": 3}
+        rows = await scene.pool.fetch("SELECT event_id FROM inbox WHERE consumer = $1", scene.group)
+        assert len(rows) == 10  # nine contributions and the coverage, each once
 
 
 async def test_a_set_handler_behind_a_real_subscriber_applies_each_event_once_and_a_redelivery_not_again(

@@ -1,7 +1,8 @@
 """Grievances reads a claim's three topics in one group (services/grievances/app.py), on real
 PostgreSQL through the service's own consumer: a decision read before its filing waits for it, and
 the filing, read later from another topic, goes ahead of it instead of queueing behind it; in one
-poll, the filing is applied first by its time, and nothing waits. A referral asking the family for
+poll, the filing is applied first by its time, and nothing waits; a decision whose filing a poll
+does not hold waits alone, the poll's other claims applied together. A referral asking the family for
 documents, read before the participant's enrolment (another group's topic), waits for the heirs."""
 
 from __future__ import annotations
@@ -64,6 +65,50 @@ async def test_a_poll_with_the_decision_before_its_filing_applies_the_filing_fir
         # The same poll applied in the order it came: the decision waits for its filing.
         await runner.apply_batch(poll("CLM-2"))
         assert consumer.stats["parked"] == 1
+
+
+async def test_a_poll_with_a_decision_read_before_its_filing_holds_back_only_that_claim(database_url, unique):
+    async with migrated_pool(database_url, "grievances", f"griev_held_{unique}") as pool:
+        consumer = next(c for c in consumers(GrievancesSettings()) if c.name == "grievances.claims")
+        runner = ConsumerRunner(consumer, pool, producer=None)
+        alone: list[str] = []  # the claims whose records were handled on their own
+        handle = runner.handle
+
+        async def handled_alone(record):
+            alone.append(record.key.decode())
+            return await handle(record)
+
+        runner.handle = handled_alone
+
+        def approval(claim_id: str):
+            approved = ClaimApproved(claim_id=claim_id, participant_id="P-1", claim_type="JKK", decided_by="rules")
+            return new_envelope(approved, correlation_id=claim_id, producer="test")
+
+        def filing(claim_id: str):
+            return new_envelope(claim_filed(claim_id, "P-1", "JKK"), correlation_id=claim_id, producer="test")
+
+        # Under load a poll can hold decisions whose filings are in the filed topic's next fetch: here
+        # CLM-12's. The poll's other claims are applied together; CLM-12's decision waits alone.
+        await runner.handle_batch(
+            [
+                record_carrying(CLAIMS_FILED.name, 0, filing("CLM-10"), "CLM-10", timestamp=1_796_000_000_000),
+                record_carrying(CLAIMS_FILED.name, 1, filing("CLM-11"), "CLM-11", timestamp=1_796_000_000_100),
+                record_carrying(CLAIM_DECISIONS.name, 0, approval("CLM-10"), "CLM-10", timestamp=1_796_000_001_000),
+                record_carrying(CLAIM_DECISIONS.name, 1, approval("CLM-12"), "CLM-12", timestamp=1_796_000_001_100),
+                record_carrying(CLAIM_DECISIONS.name, 2, approval("CLM-11"), "CLM-11", timestamp=1_796_000_001_200),
+            ]
+        )
+        assert alone == ["CLM-12"]
+        assert consumer.stats == {"applied": 4, "parked": 1}
+        assert await pool.fetchval("SELECT array_agg(key) FROM waiting") == ["CLM-12"]
+        rows = await pool.fetch("SELECT claim_id, status FROM claims ORDER BY claim_id")
+        assert [tuple(r) for r in rows] == [("CLM-10", "approved"), ("CLM-11", "approved")]
+
+        # Its filing comes in the next poll: applied ahead of the parked decision, which follows it.
+        await runner.handle_batch([record_carrying(CLAIMS_FILED.name, 2, filing("CLM-12"), "CLM-12")])
+        assert await pool.fetchval("SELECT status FROM claims WHERE claim_id = 'CLM-12'") == "approved"
+        assert await pool.fetchval("SELECT count(*) FROM waiting") == 0
+        assert consumer.stats == {"applied": 6, "parked": 1}
 
 
 def referral(claim_id: str, participant_id: str) -> ClaimReferredForReview:
