@@ -65,8 +65,13 @@ class ServiceSettings(BaseSettings):
     # Largest request body the HTTP edge reads (413 beyond); Kafka's own limit is 1 MiB an event.
     max_body_bytes: int = 1024 * 1024
     db_pool_size: int = 10
-    # Records a consumer applies in one transaction (one commit, inbox rows in one statement).
-    consumer_batch_size: int = 100
+    # Records a consumer applies in one transaction (one commit, inbox rows in one statement), at
+    # most. More than one fetch brings while the consumer keeps up (its 64 KiB are ~115 of the smallest
+    # events): aiokafka fetches no partition whose records a poll left behind, so a poll smaller than
+    # the fetch puts its partitions' fetches apart, and a step waits a fetch more, or reads a claim's
+    # decision before its filing (another topic). 100 did that at 200 claims/s (docs/benchmarks.md,
+    # "Round 20").
+    consumer_batch_size: int = 500
     # How often the inbox is pruned of rows no redelivery can need (shared/pruning.py; 0: never),
     # and how many rows one DELETE takes.
     inbox_prune_seconds: float = 3600.0
@@ -87,10 +92,12 @@ class ServiceSettings(BaseSettings):
     # again, and the inbox makes it a duplicate. The console's lag is as old, at most.
     consumer_commit_interval_seconds: float = 1.0
     # Consumers nobody waits on (`Consumer.background`: the console's index, grievances' read
-    # models, claims' timeline) take bigger polls: up to 500 records, the broker holding a fetch up
-    # to 500 ms for 1 MiB. Fewer transactions, fetches and offset commits a claim, for views at
-    # most half a second later (docs/benchmarks.md, round 11).
-    background_consumer_batch_size: int = 500
+    # models, claims' timeline) take bigger polls: the broker holding a fetch up to 500 ms for 1 MiB.
+    # Fewer transactions, fetches and offset commits a claim, for views at most half a second later
+    # (docs/benchmarks.md, round 11). Up to 2,500 records a poll, more than such a fetch brings (1 MiB
+    # is ~1,800 of the smallest events), for the reason given at consumer_batch_size: with 500,
+    # grievances read half the claims' decisions before their filings at 200 claims/s.
+    background_consumer_batch_size: int = 2500
     background_consumer_fetch_max_wait_ms: int = 500
     background_consumer_fetch_min_bytes: int = 1024 * 1024
     # Consumers of topics where records are rare (`Consumer.quiet`: participants, a family's texts,
