@@ -18,7 +18,14 @@ from shared.envelope import Envelope, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.topics import Topic
 from shared.tracing import configure_tracing, current_trace_id, trace_id_of
-from tests.support.kafka_tools import contribution_paid, end_offsets, group_caught_up, read_all, wait_until
+from tests.support.kafka_tools import (
+    contribution_paid,
+    end_offsets,
+    group_caught_up,
+    keys_handled_alone,
+    read_all,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -248,14 +255,7 @@ async def test_only_the_keys_that_wait_go_one_record_at_a_time_the_rest_of_the_b
         records = await scene.records()
         consumer = scene.consumer()
         runner = ConsumerRunner(consumer, scene.pool, scene.producer)
-        alone: list[str] = []  # the keys of the records handled on their own
-        handle = runner.handle
-
-        async def handled_alone(record):
-            alone.append(record.key.decode())
-            return await handle(record)
-
-        runner.handle = handled_alone
+        alone = keys_handled_alone(runner)
         await runner.handle_batch([records[f"C{n}"] for n in range(1, 7)])
 
         # The first call (C1-C3) waited, naming P3: rolled back, the batch without P3 applied together

@@ -16,7 +16,7 @@ from shared.contracts.claims import ClaimApproved, ClaimReferredForReview, Reaso
 from shared.envelope import new_envelope, read_envelope
 from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, PARTICIPANTS
 from tests.support.family_members import SON, WIDOW, claim_filed, enrolment
-from tests.support.kafka_tools import record_carrying
+from tests.support.kafka_tools import keys_handled_alone, record_carrying
 from tests.support.schemas import migrated_pool
 
 pytestmark = pytest.mark.integration
@@ -71,14 +71,7 @@ async def test_a_poll_with_a_decision_read_before_its_filing_holds_back_only_tha
     async with migrated_pool(database_url, "grievances", f"griev_held_{unique}") as pool:
         consumer = next(c for c in consumers(GrievancesSettings()) if c.name == "grievances.claims")
         runner = ConsumerRunner(consumer, pool, producer=None)
-        alone: list[str] = []  # the claims whose records were handled on their own
-        handle = runner.handle
-
-        async def handled_alone(record):
-            alone.append(record.key.decode())
-            return await handle(record)
-
-        runner.handle = handled_alone
+        alone = keys_handled_alone(runner)
 
         def approval(claim_id: str):
             approved = ClaimApproved(claim_id=claim_id, participant_id="P-1", claim_type="JKK", decided_by="rules")

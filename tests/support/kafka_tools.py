@@ -94,6 +94,20 @@ def record_carrying(topic: str, offset: int, envelope: Envelope, key: str, times
     )
 
 
+def keys_handled_alone(runner) -> list[str]:
+    """Watches a ConsumerRunner: the keys of the records it goes on to handle on their own (a
+    transaction each, not in a batch's), in order."""
+    alone: list[str] = []
+    handle = runner.handle
+
+    async def handled_alone(record: ConsumerRecord) -> str:
+        alone.append(record.key.decode())
+        return await handle(record)
+
+    runner.handle = handled_alone
+    return alone
+
+
 def contribution_paid(contribution_id: str, participant_id: str, amount: int = 16_800) -> Envelope:
     """A ContributionRecorded event, the plumbing tests' event of choice (any topic, any handler)."""
     payload = ContributionRecorded(
