@@ -316,15 +316,13 @@ class ConsumerRunner:
         except Exception as exc:  # noqa: BLE001 - isolate the failing (or waiting) message by handling one at a time
             held = _held_keys(exc) if consumer.inbox and splits_left > 0 else frozenset()
             rest = [p for p in parsed if _key_of(p[0]) not in held]
+            alone = parsed
             if held and len(rest) < len(parsed):
                 # The other keys do not wait on these: applied together, then these one at a time.
                 if rest:
                     await self._apply_parsed(rest, splits_left - 1)
-                for record, *_ in parsed:
-                    if _key_of(record) in held:
-                        await self.handle(record)
-                return
-            for record, *_ in parsed:
+                alone = [p for p in parsed if _key_of(p[0]) in held]
+            for record, *_ in alone:
                 await self.handle(record)
             return
         HANDLER_SECONDS.labels(consumer.name, consumer.topics_label).observe(time.perf_counter() - started)

@@ -244,6 +244,12 @@ async def queue(
     return await queue_all(conn, [telling], phone_channel)
 
 
+def _waits(telling: Telling, what: str, waiting_for: tuple[str, ...] = ()) -> NotYet:
+    """The telling waits for `what` to reach the read model. Named by its claim, the key of the
+    claim's topics: only that claim's records of a batch wait, the others are applied together."""
+    return NotYet(f"{what} is not in the notifications read model yet", waiting_for, keys={telling.claim_id})
+
+
 async def queue_all(
     conn: asyncpg.Connection,
     tellings: list[Telling],
@@ -268,20 +274,13 @@ async def queue_all(
             continue
         if family.participant is None:
             # Enrollment's events come on another topic and may not have been applied yet.
-            raise NotYet(
-                f"participant {telling.participant_id} is not in the notifications read model yet",
-                keys={telling.claim_id},  # a claim's topics are keyed by its id
-            )
+            raise _waits(telling, f"participant {telling.participant_id}")
         claim_type = telling.claim_type or family.claim_type
         if claim_type is None:
             # ClaimFiled comes on another topic; the message must name the right claim type, not a guess.
             # It is read by the same consumer (services/notifications/app.py): named, it goes ahead of
             # this event when it comes, instead of waiting behind it.
-            raise NotYet(
-                f"claim {telling.claim_id} is not in the notifications read model yet",
-                CLAIM_ARRIVES,
-                keys={telling.claim_id},
-            )
+            raise _waits(telling, f"claim {telling.claim_id}", CLAIM_ARRIVES)
         participant = family.participant
         recipients, nobody = who_is_told(
             claim_type,
@@ -294,11 +293,7 @@ async def queue_all(
         if nobody:
             if family.reporter is None:
                 # ClaimFiled comes on another topic; without it we do not know whom else to tell.
-                raise NotYet(
-                    f"claim {telling.claim_id} is not in the notifications read model yet",
-                    CLAIM_ARRIVES,
-                    keys={telling.claim_id},
-                )
+                raise _waits(telling, f"claim {telling.claim_id}", CLAIM_ARRIVES)
             someone = the_reporter(*family.reporter)
             if someone is not None:
                 recipients.append(someone)
