@@ -199,6 +199,12 @@ class Consumer:
         return [topic.name for topic in self.topics]
 
     @cached_property
+    def one_kind_of_key(self) -> bool:
+        """Its topics are all keyed by the same field (a claim's topics by claim_id): then a key is
+        the unit of order, and a batch's records of different keys may be applied in any order."""
+        return len({topic.key for topic in self.topics}) == 1
+
+    @cached_property
     def topics_label(self) -> str:
         """The `topic` label of its metrics: the topic, or the topics joined by commas."""
         return ",".join(self.topic_names)
@@ -304,7 +310,7 @@ class ConsumerRunner:
                         continue
                     fresh.discard(envelope.event_id)  # the same event twice in one batch applies once
                     to_apply.append((record, envelope, payload, handler))
-                for handler, run in _runs(to_apply):
+                for handler, run in _runs(to_apply, regroup=consumer.one_kind_of_key):
                     if len(run) > 1 and isinstance(handler, Batched):
                         await self._apply_together(conn, handler, run)
                     else:
@@ -629,27 +635,44 @@ SELECT parked, awaited, EXISTS (SELECT 1 FROM recorded) AS fresh FROM held
 
 
 def _runs(
-    records: Sequence[tuple[ConsumerRecord, Envelope, EventPayload, Handler]],
+    records: Sequence[tuple[ConsumerRecord, Envelope, EventPayload, Handler]], *, regroup: bool = False
 ) -> list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]]:
-    """The batch's fresh records, in order, cut into runs: consecutive records of one set-based
+    """The batch's fresh records cut into runs, applied in the runs' order: records of one set-based
     handler with no key twice (a key's later event sees what its earlier one did) unless the handler
-    keeps no keys apart, and every other record alone. The records' order, within a key and across
-    keys, is kept."""
+    keeps no keys apart, and every other record alone. A key's records keep their order.
+
+    Without `regroup`, a run is consecutive records, so the order across keys is kept too. With it
+    (a consumer whose topics share one kind of key: nothing orders two claims' events but Kafka's
+    partitions), a record joins its handler's latest run when its key's earlier records are all in
+    runs before that one (or in it, for a handler that keeps no keys apart): a poll of several
+    topics interleaves event types, and cut at each change of type its runs were a few records each,
+    every run its handler's statements (docs/benchmarks.md, round 21)."""
     runs: list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]] = []
-    keys: set[str] = set()
+    keys_of_run: list[set[str]] = []
+    last_run_of_key: dict[str, int] = {}  # the run holding the key's latest record so far
+    latest_run_of: dict[int, int] = {}  # a set-based handler's latest run, by the handler's id
     for record, envelope, payload, handler in records:
         key = _key_of(record)
-        joins = (
-            isinstance(handler, Batched)
-            and runs
-            and runs[-1][0] is handler
-            and (key not in keys or not handler.keys_apart)
-        )
-        if not joins:
+        batched = handler if isinstance(handler, Batched) else None
+        latest = latest_run_of.get(id(batched)) if batched is not None else None
+        if latest is not None and not regroup and latest != len(runs) - 1:
+            latest = None  # a run of consecutive records only
+        if (
+            batched is not None
+            and latest is not None
+            and latest >= last_run_of_key.get(key, -1)
+            and (key not in keys_of_run[latest] or not batched.keys_apart)
+        ):
+            at = latest
+        else:
+            at = len(runs)
             runs.append((handler, []))
-            keys = set()
-        runs[-1][1].append((record, envelope, payload))
-        keys.add(key)
+            keys_of_run.append(set())
+            if batched is not None:
+                latest_run_of[id(batched)] = at
+        runs[at][1].append((record, envelope, payload))
+        keys_of_run[at].add(key)
+        last_run_of_key[key] = at
     return runs
 
 

@@ -42,7 +42,6 @@ from services.notifications.domain.recipients import Heir, address_for, channels
 from shared.consuming import Batched, Delivery, Handler, NotYet
 from shared.contracts.claims import (
     ClaimReclassified,
-    ClaimRejected,
     ClaimWithdrawn,
     LateChargeRecorded,
     PayoutRecorded,
@@ -125,20 +124,50 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
     async def on_claim_withdrawn(conn: asyncpg.Connection, _env: Envelope, event: ClaimWithdrawn) -> None:
         await repo.withdraw_claim(conn, event.claim_id, event.participant_id, event.claim_type)
 
-    async def on_claim_rejected(conn: asyncpg.Connection, env: Envelope, event: ClaimRejected) -> None:
-        await queue(
+    async def on_claims_rejected(conn: asyncpg.Connection, rejected: list[Delivery]) -> None:
+        await queue_all(
             conn,
+            [
+                Telling(
+                    env,
+                    CLAIM_REJECTED,
+                    event.claim_id,
+                    event.participant_id,
+                    event.claim_type,
+                    notice_fields={"reasons": tuple(r.code for r in event.reasons)},
+                    traceparent=trace,
+                )
+                for env, event, trace in rejected
+            ],
+            phone_channel,
+        )
+
+    def transfer_rejected_telling(delivery: Delivery) -> Telling | None:
+        env, event, trace = delivery
+        if event.status != "rejected":
+            return None  # the family hears when the money arrives (DisbursementChanged), not each step
+        # The bank refuses an account once for all of a payee's lines: one message per payee,
+        # reason and attempt, however many lines were rejected with it.
+        once = uuid.uuid5(
+            uuid.NAMESPACE_URL,
+            f"jaring:transfer-rejected:{event.claim_id}:{event.payee_heir_id}:{event.reason_code}:{event.attempt}",
+        )
+        return Telling(
             env,
-            CLAIM_REJECTED,
+            TRANSFER_REJECTED,
             event.claim_id,
             event.participant_id,
-            event.claim_type,
-            phone_channel,
-            reasons=tuple(r.code for r in event.reasons),
+            None,
+            message_key=once,
+            notice_fields={
+                "reasons": (event.reason_code or "",),
+                "payee_names": (event.payee_name,) if event.payee_name else (),
+            },
+            traceparent=trace,
         )
 
     def payout_telling(delivery: Delivery) -> Telling | None:
-        """The messages one event of the payouts topic brings, if any."""
+        """The messages one event of the payouts or disbursements topic brings, if any."""
         env, event, trace = delivery
         if isinstance(event, PayoutRecorded):
             payees = tuple(dict.fromkeys(c.payee_name for c in event.components if c.payee_name))
@@ -163,14 +192,17 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
                 notice_fields={"days_late": event.days_late},
                 traceparent=trace,
             )
+        if isinstance(event, TransferStatusChanged):
+            return transfer_rejected_telling(delivery)
         if event.status != "paid":
             return None  # scheduled and failed transfers are for officers, not families
         # The claim's type from the read model: the message must name the right type, not a guess.
         return Telling(env, DISBURSEMENT_PAID, event.claim_id, event.participant_id, None, traceparent=trace)
 
     async def on_payout_events(conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
-        """PayoutRecorded, LateChargeRecorded and DisbursementChanged as one set: a batch of the
-        payouts topic interleaves them across claims."""
+        """PayoutRecorded, LateChargeRecorded, DisbursementChanged and TransferStatusChanged as one
+        set: a poll of the payouts and disbursements topics interleaves them across claims, and the
+        transfers' steps, of which families hear only a rejection, were a record applied alone each."""
         tellings = [telling for telling in map(payout_telling, deliveries) if telling is not None]
         await queue_all(conn, tellings, phone_channel)
 
@@ -190,38 +222,16 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
             payout=event,
         )
 
-    async def on_transfer_status_changed(conn: asyncpg.Connection, env: Envelope, event: TransferStatusChanged) -> None:
-        if event.status != "rejected":
-            return  # the family hears when the money arrives (DisbursementChanged), not each step
-        # The bank refuses an account once for all of a payee's lines: one message per payee,
-        # reason and attempt, however many lines were rejected with it.
-        once = uuid.uuid5(
-            uuid.NAMESPACE_URL,
-            f"jaring:transfer-rejected:{event.claim_id}:{event.payee_heir_id}:{event.reason_code}:{event.attempt}",
-        )
-        await queue(
-            conn,
-            env,
-            TRANSFER_REJECTED,
-            event.claim_id,
-            event.participant_id,
-            None,
-            phone_channel,
-            message_key=once,
-            reasons=(event.reason_code or "",),
-            payee_names=(event.payee_name,) if event.payee_name else (),
-        )
-
     payouts = Batched(on_payout_events)
     return {
         "ClaimFiled": Batched(on_claims_filed),
-        "ClaimRejected": on_claim_rejected,
+        "ClaimRejected": Batched(on_claims_rejected),
         "ClaimWithdrawn": on_claim_withdrawn,
         # One set-based handler for the payouts topic's three types: a run of a batch is cut where
         # its handler changes, and these three come interleaved.
         "PayoutRecorded": payouts,
         "DisbursementChanged": payouts,
-        "TransferStatusChanged": on_transfer_status_changed,
+        "TransferStatusChanged": payouts,
         "ClaimReclassified": on_claim_reclassified,
         "LateChargeRecorded": payouts,
     }

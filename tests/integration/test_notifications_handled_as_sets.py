@@ -2,7 +2,8 @@
 batch of ClaimFiled, and one of the payouts topic's events, is queued in a fixed number of
 statements whatever its size, with exactly the messages the same events queued one at a time get;
 a batch with a claim whose participant is not in the read model yet parks that claim alone; a payout
-read before its filing waits for it without holding it back."""
+read before its filing waits for it without holding it back; a poll of the claims' four topics,
+their types interleaved, goes to each set-based handler in a run, not in pieces."""
 
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ from services.notifications.settings import NotificationsSettings
 from shared.consuming import Consumer, ConsumerRunner, Delivery, NotYet
 from shared.contracts.claims import (
     ClaimFiled,
+    ClaimRejected,
     ClaimWithdrawn,
     DisbursementChanged,
     PayoutComponent,
     PayoutRecorded,
+    Reason,
 )
+from shared.contracts.disbursements import TransferStatusChanged
 from shared.contracts.enrollment import HeirData, ParticipantDetails, ParticipantEnrolled
 from shared.db import apply_migrations, create_pool
 from shared.envelope import Envelope, new_envelope
 from shared.kafka import EventProducer, OutgoingRecord, ensure_topics
 from shared.privacy import mask_nik
-from shared.topics import CLAIMS_FILED, PAYOUTS, Topic
+from shared.topics import CLAIM_DECISIONS, CLAIMS_FILED, DISBURSEMENTS, PAYOUTS, Topic
 from tests.support.family_members import GRANDDAUGHTER, SON, WIDOW, claim_filed
 from tests.support.kafka_tools import read_all, record_carrying
 from tests.support.statements import statements_run
@@ -309,3 +313,122 @@ async def test_money_paid_read_before_its_filing_waits_for_it_and_the_filing_is_
         assert consumer.stats == {"parked": 1, "applied": 2}
     finally:
         await pool.close()
+
+
+def transfer(claim_id: str, status: str, attempt: int, reason: str | None = None) -> TransferStatusChanged:
+    """The widow's (or the worker's) line of the claim's payout, at one step of its transfer."""
+    participant_id, _, heirs = CLAIMS[claim_id]
+    payee = heirs[0] if heirs else None
+    return TransferStatusChanged(
+        claim_id=claim_id,
+        participant_id=participant_id,
+        component="lump_sum" if payee else "temporary_incapacity",
+        payee_heir_id=payee.heir_id if payee else None,
+        payee_name=payee.full_name if payee else f"Daeng {participant_id}",
+        amount=8_000_000 if payee else 2_400_000,
+        status=status,
+        reason_code=reason,
+        attempt=attempt,
+        changed_by="bank",
+    )
+
+
+async def test_a_poll_of_the_four_topics_goes_to_each_set_based_handler_in_runs_with_the_messages_of_one_at_a_time(
+    pools,
+):
+    """Through the real consumer's runner: the claims' filings, a rejection, a payout, the money
+    arriving and the transfers' steps, interleaved as the producers wrote them (time order across
+    the four topics). A key is the unit of order, so the poll is regrouped by handler (a claim's
+    events keep their order), and a transfer's steps go with the payouts' set instead of a record
+    applied alone each."""
+    together, alone = pools
+    for pool in pools:
+        async with pool.acquire() as conn:
+            await scene(conn)
+    rejected = ClaimRejected(
+        claim_id="CLM-HURT",
+        participant_id="P-HURT",
+        claim_type="JKK",
+        decided_by="verification",
+        reasons=[Reason(code="NOT_COVERED_ON_INCIDENT_DATE", message="no contribution for the month of the accident")],
+    )
+    arrived = DisbursementChanged(claim_id="CLM-PAID", participant_id="P-PAID", status="paid", changed_by="bank")
+    # (topic, claim, event) in the order they were produced.
+    produced = [
+        (CLAIMS_FILED, "CLM-DEATH", filed("CLM-DEATH")),
+        (CLAIMS_FILED, "CLM-HURT", filed("CLM-HURT")),
+        (CLAIMS_FILED, "CLM-PAID", filed("CLM-PAID")),
+        (PAYOUTS, "CLM-DEATH", paid_out("CLM-DEATH")),
+        (CLAIM_DECISIONS, "CLM-HURT", rejected),
+        (DISBURSEMENTS, "CLM-PAID", transfer("CLM-PAID", "pending", 1)),
+        (DISBURSEMENTS, "CLM-DEATH", transfer("CLM-DEATH", "rejected", 1, "AC04")),
+        (PAYOUTS, "CLM-PAID", arrived),
+        (DISBURSEMENTS, "CLM-PAID", transfer("CLM-PAID", "succeeded", 1)),
+    ]
+    envelopes = [envelope(event, claim_id) for _, claim_id, event in produced]
+    records = [
+        record_carrying(topic.name, n, env, claim_id, timestamp=1_000 + n)
+        for n, ((topic, claim_id, _), env) in enumerate(zip(produced, envelopes, strict=True))
+    ]
+
+    # One at a time, in the order produced.
+    on = next(c for c in consumers(NotificationsSettings()) if c.name == "notifications.claims").handlers
+    async with alone.acquire() as conn:
+        for (_, _, event), env in zip(produced, envelopes, strict=True):
+            async with conn.transaction():
+                await on[env.type](conn, env, event)
+        one_at_a_time = await queued(conn)
+
+    consumer = next(c for c in consumers(NotificationsSettings()) if c.name == "notifications.claims")
+    runner = ConsumerRunner(consumer, together, producer=None)
+    runs: list[tuple[str, list[str]]] = []
+    apply_together, apply_one = runner._apply_together, runner._apply_one
+
+    async def watched_together(conn, handler, run):
+        runs.append((run[0][1].type, [env.payload["claim_id"] for _, env, _ in run]))
+        await apply_together(conn, handler, run)
+
+    async def watched_one(conn, handler, record, env, payload):
+        runs.append((env.type, [env.payload["claim_id"]]))
+        await apply_one(conn, handler, record, env, payload)
+
+    runner._apply_together, runner._apply_one = watched_together, watched_one
+    await runner.handle_batch(records)
+    async with together.acquire() as conn:
+        as_a_poll = await queued(conn)
+
+    # By hand. Each claim's first events, then each one's second, and so on (shared.consuming.in_time_order):
+    # the three filings; the death's payout, the rejection, the paid worker's pending transfer; the
+    # death's rejected transfer, the money arriving; the paid worker's transfer succeeding. The filings
+    # are one run. The payouts topic's and the transfers' events share one set-based handler, which
+    # takes a claim once a call: the pending transfer joins the death's payout past the rejection (a
+    # run of its own type); the death's rejected transfer, the death already in that run, starts a run
+    # the money arriving joins; the paid worker's transfer succeeding, its claim in that run, starts
+    # the last. In the poll's order, with the transfers applied alone, it was seven runs.
+    assert runs == [
+        ("ClaimFiled", ["CLM-DEATH", "CLM-HURT", "CLM-PAID"]),
+        ("PayoutRecorded", ["CLM-DEATH", "CLM-PAID"]),
+        ("ClaimRejected", ["CLM-HURT"]),
+        ("TransferStatusChanged", ["CLM-DEATH", "CLM-PAID"]),
+        ("TransferStatusChanged", ["CLM-PAID"]),
+    ]
+    assert consumer.stats == {"applied": 9}
+    assert as_a_poll == one_at_a_time
+    # By hand: the death tells the widow (WhatsApp), the son (email) and the reporter (the child has no
+    # contact) of its filing, its payout and the bank refusing the widow's account: 3 + 3 + 3; the hurt
+    # worker hears of the filing and the rejection, the paid worker of the filing and the money; the
+    # transfer pending and succeeding tell nobody (the money arriving does).
+    told = sorted((r[2], r[1], r[3], r[4]) for r in as_a_poll)
+    assert told == sorted(
+        [
+            *(
+                ("CLM-DEATH", kind, heir, channel)
+                for kind in ("ClaimFiled", "PayoutRecorded", "TransferRejected")
+                for heir, channel in (("H-1", "whatsapp"), ("H-2", "email"), ("reporter", "whatsapp"))
+            ),
+            ("CLM-HURT", "ClaimFiled", "P-HURT", "whatsapp"),
+            ("CLM-HURT", "ClaimRejected", "P-HURT", "whatsapp"),
+            ("CLM-PAID", "ClaimFiled", "P-PAID", "whatsapp"),
+            ("CLM-PAID", "DisbursementPaid", "P-PAID", "whatsapp"),
+        ]
+    )
