@@ -263,8 +263,9 @@ class ConsumerRunner:
 
     async def apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Applies records in one transaction with their inbox rows written in one statement: one
-        commit for many events. Consecutive fresh records of a set-based handler (`Batched`) go to it
-        together, a key at most once a call; other records go to their handlers one by one, in order.
+        commit for many events. Fresh records of a set-based handler (`Batched`) go to it together in
+        runs, a key at most once a call (`_runs`); other records go to their handlers one by one; a
+        key's records in their order.
         If any handler fails (or waits), the batch is rolled back and each record goes through
         `handle` on its own, so one bad message is retried and dead-lettered alone and a waiting one
         is parked with its key's later ones. When what holds the batch back is known to be a few keys

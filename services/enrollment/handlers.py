@@ -523,9 +523,9 @@ async def on_deaths_confirmed(conn: asyncpg.Connection, confirmed: list[Delivery
     last = {stored[0]: stored for _, stored in coverages}
     previous = await repo.store_coverages(conn, list(last.values()))
     # The details changes first, then the coverage changes: each type in a run its readers apply in
-    # one statement (claims' and notifications' read models; a run stops where the type changes). A
-    # participant whose death two claims confirm keeps their own order (details, coverage, details,
-    # coverage): the second death's pair comes after every first one.
+    # one statement (claims' and notifications' read models). A participant whose death two claims
+    # confirm keeps their own order (details, coverage, details, coverage): the second death's pair
+    # comes after every first one.
     announced = []  # (the participant's how-many-th death, details 0 / coverage 1, envelope, trace)
     deaths_of: dict[str, int] = {}
     for (delivery, _, after), (coverage, stored) in zip(applied, coverages, strict=True):

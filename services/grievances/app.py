@@ -42,8 +42,8 @@ def consumers(settings: GrievancesSettings) -> list[Consumer]:
             {
                 "ClaimFiled": handlers.on_claim_filed,
                 "ProactiveClaimOpened": handlers.on_proactive_claim_opened,
-                # Set-based handlers (shared.consuming.Batched): one handler object per topic, so a
-                # batch's run of them is not cut where the event type changes.
+                # Set-based handlers (shared.consuming.Batched): one handler object for a topic's
+                # decisions, so a poll applies them in one run, whatever their types.
                 "ClaimApproved": decided,
                 "ClaimRejected": decided,
                 "ClaimReferredForReview": decided,

@@ -227,8 +227,8 @@ def make_claim_handlers(phone_channel: str, first_message_hold_seconds: float = 
         "ClaimFiled": Batched(on_claims_filed),
         "ClaimRejected": Batched(on_claims_rejected),
         "ClaimWithdrawn": on_claim_withdrawn,
-        # One set-based handler for the payouts topic's three types: a run of a batch is cut where
-        # its handler changes, and these three come interleaved.
+        # One set-based handler for the payouts topic's three types and the transfers' steps: they
+        # come interleaved, and a run of a poll takes one handler.
         "PayoutRecorded": payouts,
         "DisbursementChanged": payouts,
         "TransferStatusChanged": payouts,
