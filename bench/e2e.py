@@ -323,16 +323,21 @@ async def _print_statements(database_url: str, claims: int, top: int) -> None:
     found = sorted((await pg_statements.statements(database_url)).values(), key=lambda st: st.total_ms, reverse=True)
     total_ms, total_calls = sum(st.total_ms for st in found), sum(st.calls for st in found)
     plan_ms, plans = sum(st.plan_ms for st in found), sum(st.plans for st in found)
+    wal = sum(st.wal_bytes_per_call * st.calls for st in found)
+    fpi = sum(st.wal_fpi_per_call * st.calls for st in found)
     print(
         f"  PostgreSQL statements: {total_calls / claims:.1f} a claim, executing {total_ms / claims:.3f} ms a claim, "
-        f"planned {plans / claims:.1f} times in {plan_ms / claims:.3f} ms a claim "
-        f"({len(found)} distinct); the {top} that took most:"
+        f"planned {plans / claims:.1f} times in {plan_ms / claims:.3f} ms a claim, writing "
+        f"{wal / claims / 1024:.1f} KiB of WAL a claim ({fpi / claims:.1f} full pages) ({len(found)} distinct); "
+        f"the {top} that took most:"
     )
     for st in found[:top]:
         print(
             f"    {1000 * st.total_ms / claims:7.1f} µs/claim {st.calls / claims:5.2f} calls/claim "
             f"{1000 * st.mean_ms:7.1f} µs/call, planned {st.plans / max(st.calls, 1):4.0%} of calls "
-            f"({1000 * st.plan_ms / claims:5.1f} µs/claim)  {st.query[:150]}"
+            f"({1000 * st.plan_ms / claims:5.1f} µs/claim), "
+            f"WAL {st.wal_bytes_per_call * st.calls / claims / 1024:5.2f} KiB/claim "
+            f"({st.wal_fpi_per_call * st.calls / claims:4.2f} full pages)  {st.query[:150]}"
         )
 
 

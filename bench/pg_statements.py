@@ -35,6 +35,8 @@ class Statement:
     rows_per_call: float
     plan_ms: float = 0.0  # all its plannings together (pg_stat_statements.track_planning on; else 0)
     plans: int = 0
+    wal_bytes_per_call: float = 0.0  # the WAL its executions wrote (row changes, index entries, full pages)
+    wal_fpi_per_call: float = 0.0  # of which full-page images: a page's first change after a checkpoint
 
     @property
     def total_ms(self) -> float:
@@ -48,7 +50,8 @@ async def statements(database_url: str) -> dict[int, Statement]:
         rows = await conn.fetch(
             "SELECT queryid, query, calls, mean_exec_time, "
             "(shared_blks_hit + shared_blks_read)::float8 / calls AS blks, "
-            "rows::float8 / calls AS rows, total_plan_time, plans "
+            "rows::float8 / calls AS rows, total_plan_time, plans, "
+            "wal_bytes::float8 / calls AS wal, wal_fpi::float8 / calls AS fpi "
             "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
             "WHERE d.datname = current_database() AND calls > 0"
         )
@@ -64,6 +67,8 @@ async def statements(database_url: str) -> dict[int, Statement]:
             r["rows"],
             r["total_plan_time"],
             r["plans"],
+            r["wal"],
+            r["fpi"],
         )
         for r in rows
     }
