@@ -651,11 +651,11 @@ def _runs(
     runs: list[tuple[Handler, list[tuple[ConsumerRecord, Envelope, EventPayload]]]] = []
     keys_of_run: list[set[str]] = []
     last_run_of_key: dict[str, int] = {}  # the run holding the key's latest record so far
-    latest_run_of: dict[int, int] = {}  # a set-based handler's latest run, by the handler's id
+    latest_run_of: dict[Batched, int] = {}  # each set-based handler's latest run
     for record, envelope, payload, handler in records:
         key = _key_of(record)
         batched = handler if isinstance(handler, Batched) else None
-        latest = latest_run_of.get(id(batched)) if batched is not None else None
+        latest = latest_run_of.get(batched) if batched is not None else None
         if latest is not None and not regroup and latest != len(runs) - 1:
             latest = None  # a run of consecutive records only
         if (
@@ -670,7 +670,7 @@ def _runs(
             runs.append((handler, []))
             keys_of_run.append(set())
             if batched is not None:
-                latest_run_of[id(batched)] = at
+                latest_run_of[batched] = at
         runs[at][1].append((record, envelope, payload))
         keys_of_run[at].add(key)
         last_run_of_key[key] = at
