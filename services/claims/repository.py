@@ -218,12 +218,13 @@ _CLAIM_COLUMNS = (
     "claim_id, participant_id, claim_type, incident_date, incident_place, cause, traffic_accident, reporter, "
     "documents, incapacity_days, disability_percent, fingerprint, status, filed_by, filed_on, transport_costs"
 )
-_CLAIM_PLACES = "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'filed',$13,$14,$15"  # _claim_values, in order
-_INSERT_CLAIM = f"INSERT INTO claims ({_CLAIM_COLUMNS}) VALUES ({_CLAIM_PLACES})"
-# The same, with the officer's Idempotency-Key and the filing's hash ($19, $20; NULL without a key).
-_INSERT_KEYED_CLAIM = (
-    f"INSERT INTO claims ({_CLAIM_COLUMNS}, idempotency_key, request_hash) VALUES ({_CLAIM_PLACES},$19,$20)"
+# _claim_values, in order, each parameter typed: the statement filing a claim hands them over as the
+# SELECT of an INSERT, where a parameter is not typed by the column it lands in, as one in VALUES is.
+_CLAIM_PLACES = (
+    "$1::text, $2::text, $3::text, $4::date, $5::text, $6::text, $7::boolean, $8::jsonb, $9::jsonb, "
+    "$10::integer, $11::integer, $12::text, 'filed', $13::text, $14::date, $15::jsonb"
 )
+_INSERT_CLAIM = f"INSERT INTO claims ({_CLAIM_COLUMNS}) VALUES ({_CLAIM_PLACES})"
 
 
 def _claim_values(claim_id: str, filing: c.ClaimFiling, filed_by: str, filed_on: date) -> tuple:
@@ -262,24 +263,22 @@ class FilingContext:
     earlier_filing: tuple[str, str] | None  # the claim this officer's filing with the key made, and its hash
 
 
-async def filing_context(
-    conn: asyncpg.Connection, participant_id: str, fingerprint: str | None, filed_by: str = "", key: str | None = None
-) -> FilingContext:
-    """Whether the participant is known, the incident's standing claim and the earlier filing with
-    this Idempotency-Key (none without a key or a fingerprint): one round trip for every filing."""
-    row = await conn.fetchrow(
-        "SELECT EXISTS (SELECT 1 FROM participants WHERE participant_id = $1) AS participant_known, "
+def _filing_context_sql(participant: str, fingerprint: str, filed_by: str, key: str) -> str:
+    """The read a filing is checked against, its four values at these placeholders: whether the
+    participant is known, the incident's standing claim (none without a fingerprint) and this
+    officer's earlier filing with the Idempotency-Key (none without a key). One row."""
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM participants WHERE participant_id = {participant}) AS participant_known, "
         "standing.claim_id AS standing_claim, standing.status = 'awaiting_family' AS standing_awaits_family, "
         "keyed.claim_id AS keyed_claim, keyed.request_hash "
         "FROM (SELECT) AS one "
         "LEFT JOIN claims AS standing "
-        "ON standing.fingerprint = $2 AND standing.status NOT IN ('rejected', 'withdrawn') "
-        "LEFT JOIN claims AS keyed ON keyed.filed_by = $3 AND keyed.idempotency_key = $4",
-        participant_id,
-        fingerprint,
-        filed_by,
-        key,
+        f"ON standing.fingerprint = {fingerprint} AND standing.status NOT IN ('rejected', 'withdrawn') "
+        f"LEFT JOIN claims AS keyed ON keyed.filed_by = {filed_by} AND keyed.idempotency_key = {key}"
     )
+
+
+def _filing_context(row: asyncpg.Record) -> FilingContext:
     return FilingContext(
         participant_known=row["participant_known"],
         standing_claim=row["standing_claim"],
@@ -288,7 +287,16 @@ async def filing_context(
     )
 
 
-async def insert_filed_claim(
+async def filing_context(
+    conn: asyncpg.Connection, participant_id: str, fingerprint: str | None, filed_by: str = "", key: str | None = None
+) -> FilingContext:
+    """Whether the participant is known, the incident's standing claim and the earlier filing with
+    this Idempotency-Key (none without a key or a fingerprint): one round trip."""
+    row = await conn.fetchrow(_filing_context_sql("$1", "$2", "$3", "$4"), participant_id, fingerprint, filed_by, key)
+    return _filing_context(row)
+
+
+async def file_when_clear(
     conn: asyncpg.Connection,
     claim_id: str,
     filing: c.ClaimFiling,
@@ -298,19 +306,26 @@ async def insert_filed_claim(
     queued: Sequence[object],
     key: str | None = None,
     request_hash: str | None = None,
-) -> bool:
-    """An officer's filing: the claim with its Idempotency-Key, its `filed` step, the officer's audit
-    row and the ClaimFiled event (`queued`: shared.outbox's `queued_values`) in one statement, so it
-    needs no transaction. Nothing is written, and False is returned, when a filing of the same
-    incident or one with the same key committed meanwhile (after this one's read: the insert waited
-    for it)."""
-    return await conn.fetchval(
-        f"WITH filed AS ({_INSERT_KEYED_CLAIM} ON CONFLICT DO NOTHING RETURNING claim_id), "
+) -> tuple[bool, FilingContext]:
+    """An officer's filing whose fields are valid, in one statement: the read a filing is checked
+    against, and — when it finds the participant known and neither a standing claim of the incident
+    nor an earlier filing with the key, the only context in which the filing is admitted — the claim
+    with its Idempotency-Key, its `filed` step, the officer's audit row and the ClaimFiled event
+    (`queued`: shared.outbox's `queued_values`). Returns whether the claim was written, and what the
+    read found (as it stood when the statement began). It needs no transaction. A filing of the same
+    incident or with the same key that committed after the read makes the insert write nothing (it
+    waits for it on the unique indexes), with a read that found nothing in the way."""
+    row = await conn.fetchrow(
+        f"WITH context AS ({_filing_context_sql('$2', '$12', '$13', '$19')}), "
+        f"filed AS (INSERT INTO claims ({_CLAIM_COLUMNS}, idempotency_key, request_hash) "
+        f"SELECT {_CLAIM_PLACES}, $19::text, $20::text FROM context "
+        "WHERE participant_known AND standing_claim IS NULL AND keyed_claim IS NULL "
+        "ON CONFLICT DO NOTHING RETURNING claim_id), "
         "step AS (INSERT INTO claim_steps (claim_id, step, detail) SELECT claim_id, 'filed', $16 FROM filed), "
         "audited AS (INSERT INTO audit_log (actor, role, action, subject_id, details) "
         "SELECT $13, $17, 'claim.file', claim_id, $18 FROM filed), "
         f"{queued_with('filed', 21)} "
-        "SELECT EXISTS (SELECT FROM filed)",
+        "SELECT EXISTS (SELECT FROM filed) AS written, context.* FROM context",
         *_claim_values(claim_id, filing, filed_by, filed_on),
         {"by": filed_by},
         role,
@@ -319,6 +334,7 @@ async def insert_filed_claim(
         request_hash,
         *queued,
     )
+    return row["written"], _filing_context(row)
 
 
 async def filing_for_key(conn: asyncpg.Connection, filed_by: str, key: str) -> tuple[str, str] | None:

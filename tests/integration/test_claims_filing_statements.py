@@ -1,7 +1,8 @@
-"""Filing in few statements (issue 17), on real PostgreSQL through the handler: one read for every
-check (the participant, the incident's standing claim, the Idempotency-Key's earlier filing), one
-statement writing the claim with its key, step, audit row and ClaimFiled event (the outbox row), and
-no transaction around them; the answers the same as when each check was a statement of its own."""
+"""Filing in few statements (issue 17), on real PostgreSQL through the handler: one statement that
+reads what every check needs (the participant, the incident's standing claim, the Idempotency-Key's
+earlier filing) and, when nothing is in the way, writes the claim with its key, step, audit row and
+ClaimFiled event (the outbox row), with no transaction around it; the answers the same as when each
+check was a statement of its own."""
 
 from __future__ import annotations
 
@@ -66,16 +67,15 @@ async def outbox_count(conn) -> int:
 
 
 @pytest.mark.parametrize("key", [None, "filing-1"], ids=["without a key", "with a key"])
-async def test_a_filing_costs_two_statements_with_or_without_a_key(pool, key):
+async def test_a_filing_costs_one_statement_with_or_without_a_key(pool, key):
     async with pool.acquire() as conn:
         await participant(conn, "P1", covered=True)
         claim_id, statements = await file(conn, death_form("P1"), key)
-        # The checks' one read; the claim (key, step, audit row) and its event in one insert: 1 + 1,
-        # with no BEGIN nor COMMIT.
-        assert len(statements) == 2, statements
-        assert statements[0].startswith("SELECT EXISTS (SELECT 1 FROM participants")
-        assert statements[1].startswith("WITH filed AS (INSERT INTO claims")
-        assert "INSERT INTO outbox" in statements[1]
+        # The checks' read, the claim (key, step, audit row) and its event in one statement, with no
+        # BEGIN nor COMMIT.
+        assert len(statements) == 1, statements
+        assert statements[0].startswith("WITH context AS (SELECT EXISTS (SELECT 1 FROM participants")
+        assert "INSERT INTO claims" in statements[0] and "INSERT INTO outbox" in statements[0]
         assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = $1", claim_id) == "filed"
         assert await conn.fetchval("SELECT count(*) FROM claim_steps WHERE claim_id = $1", claim_id) == 1
         assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE subject_id = $1", claim_id) == 1
@@ -126,7 +126,7 @@ async def test_an_unknown_participant_is_refused_naming_the_field_from_the_one_r
                 await handlers.file_claim(conn, death_form("P-nobody"), OFFICER, TODAY, "filing-1")
         assert [(e.loc, e.rule) for e in refused.value.errors] == [(("participant_id",), "participant_unknown")]
         assert len(statements) == 1
-        assert await conn.fetchval("SELECT count(*) FROM claims") == 0
+        assert await conn.fetchval("SELECT count(*) FROM claims") == 0 and await outbox_count(conn) == 0
 
 
 async def test_a_second_filing_of_the_incident_is_a_409_naming_the_standing_claim_from_the_one_read(pool):
@@ -155,10 +155,12 @@ async def test_a_death_jaring_opened_from_the_registry_points_to_its_completion_
         assert len(statements) == 1
 
 
-async def filed_while_another_waits(pool, later_form: dict, key: str) -> tuple[str, asyncio.Task]:
-    """The first filing with `key` written but not committed; the later one, filed as the API does
-    (no transaction around it), waiting for it in its insert, then the first committed. Returns the
-    first claim and the later filing's task."""
+async def filed_while_another_waits(
+    pool, later_form: dict, key: str, later_key: str | None = None
+) -> tuple[str, asyncio.Task]:
+    """The first filing with `key` written but not committed; the later one (with `later_key`, `key`
+    unless given), filed as the API does (no transaction around it), waiting for it in its insert, then
+    the first committed. Returns the first claim and the later filing's task."""
     async with pool.acquire() as first_conn:
         first_tx = first_conn.transaction()
         await first_tx.start()
@@ -167,7 +169,7 @@ async def filed_while_another_waits(pool, later_form: dict, key: str) -> tuple[s
         async def later() -> str:
             async with pool.acquire() as later_conn:
                 pids.put_nowait(later_conn.get_server_pid())
-                return await handlers.file_claim(later_conn, later_form, OFFICER, TODAY, key)
+                return await handlers.file_claim(later_conn, later_form, OFFICER, TODAY, later_key or key)
 
         pids: asyncio.Queue[int] = asyncio.Queue()
         waiting = asyncio.create_task(later())
@@ -214,23 +216,73 @@ async def test_the_same_filing_sent_twice_at_once_with_its_key_answers_the_first
         assert await conn.fetchval("SELECT count(*) FROM claim_steps") == 1
 
 
-async def test_an_insert_that_writes_no_claim_queues_no_event(pool):
-    """The insert of a filing whose incident another filing took meanwhile (after this one's check)
-    writes nothing, and its event is not queued either: the event rides on the claim's row."""
+async def test_two_filings_of_one_incident_sent_at_once_the_later_is_a_409_naming_the_first_and_writes_nothing(
+    pool,
+):
+    """Two officers file the same death at once, each with a key of their own: the later one's read
+    finds nothing standing, its insert waits for the first on the incident's unique index and, that one
+    committed, writes nothing; the answer names the claim standing now."""
     async with pool.acquire() as conn:
         await participant(conn, "P1", covered=True)
-        first, _ = await file(conn, death_form("P1"))
-        filing = handlers.filing_from(death_form("P1"))
+    first, waiting = await filed_while_another_waits(pool, death_form("P1"), "filing-1", later_key="filing-2")
+
+    with pytest.raises(Conflict) as conflict:
+        await waiting
+    assert (conflict.value.existing_id, conflict.value.rule) == (first, "incident_already_claimed")
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM claims") == 1
+        assert await outbox_count(conn) == 1
+        assert await conn.fetchval("SELECT count(*) FROM claim_steps") == 1
+
+
+@pytest.mark.parametrize("in_the_way", ["a standing claim", "an unknown participant", "the key's earlier filing"])
+async def test_a_filing_whose_read_finds_something_in_the_way_writes_nothing_and_queues_no_event(pool, in_the_way):
+    """The statement writes the claim, its step, its audit row and its event only when its read finds
+    the participant known and neither a standing claim of the incident nor an earlier filing with the
+    key; otherwise none of them, and it returns what it read."""
+    async with pool.acquire() as conn:
+        await participant(conn, "P1", covered=True)
+        await participant(conn, "P2", covered=True)
+        first, _ = await file(conn, death_form("P1"), "filing-1")
+        participant_id, key = {
+            "a standing claim": ("P1", "filing-2"),
+            "an unknown participant": ("P-nobody", "filing-2"),
+            "the key's earlier filing": ("P2", "filing-1"),
+        }[in_the_way]
+        filing = handlers.filing_from(death_form(participant_id))
         event = new_envelope(
             claim_filed("CL-later", filing, OFFICER.subject), correlation_id="CL-later", producer="claims"
         )
-        written = await repository.insert_filed_claim(
-            conn, "CL-later", filing, OFFICER.subject, OFFICER.role, TODAY, queued_values(event, "claims")
+        written, context = await repository.file_when_clear(
+            conn, "CL-later", filing, OFFICER.subject, OFFICER.role, TODAY, queued_values(event, "claims"), key, "h"
         )
         assert written is False
+        first_hash = await conn.fetchval("SELECT request_hash FROM claims WHERE claim_id = $1", first)
+        expected = {
+            "a standing claim": repository.FilingContext(True, first, False, None),
+            "an unknown participant": repository.FilingContext(False, None, False, None),
+            "the key's earlier filing": repository.FilingContext(True, None, False, (first, first_hash)),
+        }[in_the_way]
+        assert context == expected
         assert [r["key"] for r in await conn.fetch("SELECT key FROM outbox")] == [first]
+        assert await conn.fetchval("SELECT count(*) FROM claims") == 1
         assert await conn.fetchval("SELECT count(*) FROM claim_steps") == 1  # the first's only
         assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'claim.file'") == 1
+
+
+async def test_a_filing_whose_fields_are_refused_is_answered_from_the_read_alone_naming_every_field(pool):
+    """Fields the rules refuse are not written at all: the read alone, and a 422 naming every broken
+    field, the unknown participant with them."""
+    async with pool.acquire() as conn:
+        form = {**death_form("P-nobody"), "incident_place": ""}
+        async with counted(conn) as statements:
+            with pytest.raises(RuleViolation) as refused:
+                await handlers.file_claim(conn, form, OFFICER, TODAY, "filing-1")
+        rules = {(e.loc, e.rule) for e in refused.value.errors}
+        assert (("participant_id",), "participant_unknown") in rules
+        assert any(loc == ("incident_place",) for loc, _ in rules), rules
+        assert len(statements) == 1 and statements[0].startswith("SELECT EXISTS (SELECT 1 FROM participants")
+        assert await conn.fetchval("SELECT count(*) FROM claims") == 0 and await outbox_count(conn) == 0
 
 
 async def test_a_filing_wakes_the_relay_at_commit(pool):
