@@ -5,8 +5,9 @@ no consumers and no relay, so this process's CPU is the requests' (and the in-pr
 
     .venv/bin/python -m bench.edge --requests 2000 [--profile edge.prof]
 
-Prints the wall time and this process's CPU per request; with --profile, cProfile's statistics of
-the timed requests go to the file (read them with `python -m pstats edge.prof`).
+Prints the wall time, this process's CPU per request and PostgreSQL's (the server's processes, its
+backends' statements); with --profile, cProfile's statistics of the timed requests go to the file
+(read them with `python -m pstats edge.prof`).
 """
 
 from __future__ import annotations
