@@ -22,6 +22,7 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bench.cpu_parts import parse_stat
 from bench.stack import cpu_seconds
 from services.claims import handlers
 from services.claims.app import build_spec
@@ -109,8 +110,7 @@ async def measure(kafka: str, database_url: str, requests: int, profile: str | N
 
 def _parent(pid: int) -> int:
     """The parent of a process: a backend's is PostgreSQL's postmaster, whose tree is the server's CPU."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+    return parse_stat(Path(f"/proc/{pid}/stat").read_text())[0]
 
 
 def main() -> None:
