@@ -32,6 +32,7 @@ _POSTGRES_TITLES: list[tuple[str, str]] = [
     (r"^postgres: (autovacuum launcher|logical replication launcher|archiver|stats)", "other"),
     (r"^postgres: \S+ \S+ ", "backends (statements)"),
 ]
+BACKENDS = "backends (statements)"
 
 
 def jvm_thread_kind(name: str) -> str:
@@ -90,6 +91,18 @@ def postgres_processes(postmaster: int, proc: Path = Path("/proc")) -> Reading:
         except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue
     return found
+
+
+def by_application(reading: Reading, applications: dict[int, str]) -> Reading:
+    """The backends of a `postgres_processes` reading, each under the name its connection gave
+    (pg_stat_activity.application_name: "jaring-claims" for claims' pool, shared.db): whose statements
+    PostgreSQL's CPU went to. A process title does not carry that name, so the bench reads it from
+    the server. A connection closed between two readings is left out (its CPU is in `ENDED`)."""
+    return {
+        key: (applications.get(int(key)) or "unnamed", seconds)
+        for key, (kind, seconds) in reading.items()
+        if kind == BACKENDS and key.isdigit()
+    }
 
 
 def ms_per_claim(before: Reading, after: Reading, claims: int) -> dict[str, float]:

@@ -85,6 +85,8 @@ class RateRun:
     # Inside Kafka's and PostgreSQL's processes, ms a claim by kind (bench/cpu_parts.py).
     kafka_parts_ms: dict[str, float] = field(default_factory=dict)
     postgres_parts_ms: dict[str, float] = field(default_factory=dict)
+    # PostgreSQL's backends by the service whose connection each is (bench/cpu_parts.by_application).
+    postgres_backends_ms: dict[str, float] = field(default_factory=dict)
     maintenance: dict[str, tuple[int, float]] = field(default_factory=dict)  # table -> autovacuum/analyze runs, ms
     # Kafka's idle cores by JVM thread kind: its JIT compiler may still be at work in the idle window,
     # and moves the idle total by more than what the consumers' fetches cost.
@@ -110,6 +112,19 @@ def target_of(stack: BenchStack) -> Target:
         officer_token=token("officer"),
         supervisor_token=token("supervisor"),
     )
+
+
+async def _applications(database_url: str) -> dict[int, str]:
+    """Each client backend's process id and the name its connection gave (a service's pool names
+    itself "jaring-<schema>", shared.db.create_pool)."""
+    conn = await asyncpg.connect(database_url, server_settings={"application_name": "bench"})
+    try:
+        rows = await conn.fetch(
+            "SELECT pid, application_name FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        )
+        return {r["pid"]: r["application_name"] for r in rows}
+    finally:
+        await conn.close()
 
 
 async def _commits(database_url: str) -> tuple[int, int, int, int]:
@@ -252,6 +267,7 @@ async def run_rate(
     if top_statements:
         await pg_statements.reset(stack.database_url)
     parts_before, maintenance_before = _parts_snapshot(stack), await _maintenance(stack.database_url)
+    applications = await _applications(stack.database_url)
     cpu_before, commits_before, records_before = (
         _cpu_snapshot(stack),
         await _commits(stack.database_url),
@@ -289,6 +305,12 @@ async def run_rate(
     run.cpu = {name: (cpu_after.get(name, 0.0) - before) / wall for name, before in cpu_before.items()}
     run.kafka_parts_ms = cpu_parts.ms_per_claim(parts_before[0], parts_after[0], done)
     run.postgres_parts_ms = cpu_parts.ms_per_claim(parts_before[1], parts_after[1], done)
+    applications |= await _applications(stack.database_url)
+    run.postgres_backends_ms = cpu_parts.ms_per_claim(
+        cpu_parts.by_application(parts_before[1], applications),
+        cpu_parts.by_application(parts_after[1], applications),
+        done,
+    )
     maintenance_after = await _maintenance(stack.database_url)
     run.maintenance = {}
     for name, (runs, ms) in maintenance_after.items():
@@ -394,7 +416,11 @@ def print_run(run: RateRun) -> None:
             )
             + ")"
         )
-    for name, parts in (("Kafka by thread", run.kafka_parts_ms), ("PostgreSQL by process", run.postgres_parts_ms)):
+    for name, parts in (
+        ("Kafka by thread", run.kafka_parts_ms),
+        ("PostgreSQL by process", run.postgres_parts_ms),
+        ("PostgreSQL's backends by connection", run.postgres_backends_ms),
+    ):
         if parts:
             print(
                 f"  {name} (ms a claim): "

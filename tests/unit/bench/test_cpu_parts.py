@@ -9,6 +9,7 @@ import pytest
 from bench.cpu_parts import (
     ENDED,
     JIT_COMPILER,
+    by_application,
     jvm_thread_kind,
     jvm_threads,
     ms_per_claim,
@@ -105,4 +106,31 @@ def test_a_process_that_ends_between_the_readings_counts_once_in_ended(tmp_path)
     # the 0.3 s worker 102 had used before the first reading -> 0.6 s -> 60 ms; the postmaster 0.
     assert ms_per_claim(before, after, 10) == pytest.approx(
         {"backends (statements)": 200.0, "autovacuum": 40.0, ENDED: 60.0, "postmaster": 0.0}
+    )
+
+
+def test_backends_by_the_service_whose_connection_each_is(tmp_path):
+    pm = 100
+    process(tmp_path, pm, "postgres", 1, (0.2, 0.1), "/opt/pg/bin/postgres -D /data")
+    process(tmp_path, 101, "postgres", pm, (4.0, 1.0), "postgres: jaring jaring [local] idle")
+    process(tmp_path, 102, "postgres", pm, (1.0, 0.0), "postgres: jaring jaring [local] idle")
+    process(tmp_path, 103, "postgres", pm, (2.0, 0.0), "postgres: jaring jaring [local] idle")
+    process(tmp_path, 104, "postgres", pm, (0.3, 0.0), "postgres: autovacuum worker jaring")
+    before = postgres_processes(pm, tmp_path)
+    # Meanwhile: claims' two connections used 1.0 s and 0.5 s more, the console's 0.25 s; the
+    # autovacuum worker (no connection of anyone's) 1 s; a connection opened by notifications used 0.2 s;
+    # one without a name 0.05 s.
+    process(tmp_path, 101, "postgres", pm, (4.5, 1.5), "postgres: jaring jaring [local] idle")
+    process(tmp_path, 102, "postgres", pm, (1.5, 0.0), "postgres: jaring jaring [local] INSERT")
+    process(tmp_path, 103, "postgres", pm, (2.25, 0.0), "postgres: jaring jaring [local] idle")
+    process(tmp_path, 104, "postgres", pm, (1.3, 0.0), "postgres: autovacuum worker jaring")
+    process(tmp_path, 105, "postgres", pm, (0.2, 0.0), "postgres: jaring jaring [local] idle")
+    process(tmp_path, 106, "postgres", pm, (0.05, 0.0), "postgres: jaring jaring [local] idle")
+    after = postgres_processes(pm, tmp_path)
+    names = {101: "jaring-claims", 102: "jaring-claims", 103: "jaring-console", 105: "jaring-notifications", 106: ""}
+
+    # 5 claims: claims 1.5 s -> 300 ms, the console 0.25 s -> 50 ms, notifications 0.2 s -> 40 ms,
+    # the nameless 0.05 s -> 10 ms; the autovacuum worker is nobody's backend.
+    assert ms_per_claim(by_application(before, names), by_application(after, names), 5) == pytest.approx(
+        {"jaring-claims": 300.0, "jaring-console": 50.0, "jaring-notifications": 40.0, "unnamed": 10.0}
     )
