@@ -77,6 +77,7 @@ class RateRun:
     wal_kb_per_claim: float = 0.0
     wal_fpi_per_claim: float = 0.0  # whole pages written to the WAL (first change after a checkpoint)
     records_per_claim: float = 0.0
+    wal_files_created: int = 0  # WAL files made (zero-filled) during the run, not recycled ones
     load_average: str = ""
     supervisor: dict[str, int] = field(default_factory=dict)
     duplicates_seen: int = 0
@@ -127,11 +128,26 @@ async def _applications(database_url: str) -> dict[int, str]:
         await conn.close()
 
 
-async def _commits(database_url: str) -> tuple[int, int, int, int]:
+async def _recycle_wal(database_url: str) -> None:
+    """A checkpoint before the measured minute, so that PostgreSQL writes it into recycled WAL files,
+    as a server does once it has run through a checkpoint or two. A fresh cluster (the bench makes
+    one per run) has none: its backends create each 16 MB file at commit and fill it with zeros
+    first (wal_init_zero), 13 % of PostgreSQL's CPU at 200 claims/s (perf, docs/benchmarks.md,
+    round 23), a cost a server pays in its first minutes, not per claim. The checkpoint recycles
+    the files the enrolment and the warm-up filled."""
+    conn = await asyncpg.connect(database_url, server_settings={"application_name": "bench"})
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+
+
+async def _commits(database_url: str) -> tuple[int, int, int, int, int]:
     """(transactions, WAL fsyncs, WAL bytes, WAL full-page images): every committed transaction,
     read-only ones included; the flushes that made writing ones durable (several commits can share
     one: group commit); what they wrote, and how many whole pages of it were first changes of a
-    page after a checkpoint (full_page_writes)."""
+    page after a checkpoint (full_page_writes); and how many WAL files were created (filled with
+    zeros first) rather than recycled."""
     conn = await asyncpg.connect(database_url)
     try:
         wal = await conn.fetchrow("SELECT wal_bytes::bigint AS bytes, wal_fpi AS fpi FROM pg_stat_wal")
@@ -140,6 +156,9 @@ async def _commits(database_url: str) -> tuple[int, int, int, int]:
             await conn.fetchval("SELECT coalesce(sum(fsyncs), 0)::bigint FROM pg_stat_io WHERE object = 'wal'"),
             wal["bytes"],
             wal["fpi"],
+            await conn.fetchval(
+                "SELECT coalesce(sum(writes), 0)::bigint FROM pg_stat_io WHERE object = 'wal' AND context = 'init'"
+            ),
         )
     finally:
         await conn.close()
@@ -221,6 +240,7 @@ async def run_rate(
     after_enrol: Callable[[], Awaitable[None]] | None = None,
     top_statements: int = 0,
     warm_up: float = 0.0,
+    recycled_wal: bool = True,
 ) -> RateRun:
     """`after_enrol`: awaited once the workers are enrolled, before filing (a caller resets its
     statement counters there, so they count the claims and not the bulk import)."""
@@ -251,6 +271,8 @@ async def run_rate(
             f"{'every family told' if all_told else 'not every family told'}",
             flush=True,
         )
+    if recycled_wal:
+        await _recycle_wal(stack.database_url)
     if after_enrol is not None:
         await after_enrol()
 
@@ -301,6 +323,7 @@ async def run_rate(
     run.wal_fsyncs_per_claim = (commits_after[1] - commits_before[1]) / done
     run.wal_kb_per_claim = (commits_after[2] - commits_before[2]) / done / 1024
     run.wal_fpi_per_claim = (commits_after[3] - commits_before[3]) / done
+    run.wal_files_created = commits_after[4] - commits_before[4]
     run.records_per_claim = (await _records(stack.bootstrap) - records_before) / done
     run.cpu = {name: (cpu_after.get(name, 0.0) - before) / wall for name, before in cpu_before.items()}
     run.kafka_parts_ms = cpu_parts.ms_per_claim(parts_before[0], parts_after[0], done)
@@ -387,7 +410,8 @@ def print_run(run: RateRun) -> None:
         f"  POST /v1/claims p50 {run.http_p50 * 1000:,.0f} ms p99 {run.http_p99 * 1000:,.0f} ms; "
         f"{run.commits_per_claim:.1f} PostgreSQL transactions ({run.wal_fsyncs_per_claim:.1f} WAL fsyncs, "
         f"{run.wal_kb_per_claim:.1f} KiB of WAL, {run.wal_fpi_per_claim:.1f} full pages) and "
-        f"{run.records_per_claim:.1f} Kafka records per claim"
+        f"{run.records_per_claim:.1f} Kafka records per claim; {run.wal_files_created} WAL files created "
+        "(the rest written into recycled ones)"
     )
     print("  CPU (cores): " + ", ".join(f"{n} {c:.2f}" for n, c in sorted(run.cpu.items(), key=lambda x: -x[1])))
     print(
@@ -465,6 +489,7 @@ async def run_config(
     grievances: bool = True,
     top_statements: int = 0,
     warm_up: float = 0.0,
+    recycled_wal: bool = True,
 ) -> tuple[list[RateRun], dict]:
     rng = random.Random(seed)
     taken: set[str] = set()
@@ -508,6 +533,7 @@ async def run_config(
                     top_statements=top_statements,
                     # Once per stack: the first rate's warm-up warms it for the rates after it.
                     warm_up=warm_up if not runs else 0.0,
+                    recycled_wal=recycled_wal,
                 )
                 runs.append(run)
                 if run.sustained:
@@ -574,6 +600,12 @@ def main(argv: list[str] | None = None) -> None:
         help="claims filed at the first rate for this long, every family told, before anything is measured "
         "(Kafka's JIT compiles for minutes after it starts; default 30; 0: none)",
     )
+    parser.add_argument(
+        "--fresh-wal",
+        action="store_true",
+        help="no checkpoint before measuring: the run creates and zero-fills its WAL files, as a fresh "
+        "cluster does in its first minutes (the runs before round 23 measured so)",
+    )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args(argv)
@@ -604,6 +636,7 @@ def main(argv: list[str] | None = None) -> None:
             grievances=not args.no_grievances,
             top_statements=args.pg_statements,
             warm_up=args.warm_up,
+            recycled_wal=not args.fresh_wal,
         )
     )
     grid: list[RateRun] = []
