@@ -26,13 +26,13 @@ _JVM_THREADS: list[tuple[str, str]] = [
     (r"^group-coordinat|^executor-group", "group coordinator"),
 ]
 ENDED = "ended during the run (autovacuum workers, closed connections)"
+BACKENDS = "backends (statements)"
 _POSTGRES_TITLES: list[tuple[str, str]] = [
     (r"^postgres: autovacuum worker", "autovacuum"),
     (r"^postgres: (walwriter|checkpointer|background writer|io worker|walsummarizer)", "WAL, checkpoints, writes"),
     (r"^postgres: (autovacuum launcher|logical replication launcher|archiver|stats)", "other"),
-    (r"^postgres: \S+ \S+ ", "backends (statements)"),
+    (r"^postgres: \S+ \S+ ", BACKENDS),
 ]
-BACKENDS = "backends (statements)"
 
 
 def jvm_thread_kind(name: str) -> str:

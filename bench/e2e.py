@@ -143,7 +143,7 @@ async def _recycle_wal(database_url: str) -> None:
 
 
 async def _commits(database_url: str) -> tuple[int, int, int, int, int]:
-    """(transactions, WAL fsyncs, WAL bytes, WAL full-page images): every committed transaction,
+    """(transactions, WAL fsyncs, WAL bytes, WAL full-page images, WAL files created): every committed transaction,
     read-only ones included; the flushes that made writing ones durable (several commits can share
     one: group commit); what they wrote, and how many whole pages of it were first changes of a
     page after a checkpoint (full_page_writes); and how many WAL files were created (filled with
